@@ -1,0 +1,3 @@
+from attendnets.cli import run
+
+run()

@@ -1,0 +1,57 @@
+"""The one error hierarchy of attendnets.
+
+Every failure a user can cause (bad arguments, missing or broken files, a model
+that cannot run on TFLM, a model that does not fit a board) raises a subclass
+of :class:`AttendnetsError`.  The CLI catches the base class once, prints the
+message on one line and exits with ``exit_code``; no traceback is shown.
+"""
+
+
+class AttendnetsError(Exception):
+    """Base class; ``exit_code`` is the process exit status the CLI uses."""
+
+    exit_code = 1
+
+
+class BadInputError(AttendnetsError):
+    """Bad arguments or input files (missing, unreadable, wrong kind). Exit 2."""
+
+    exit_code = 2
+
+
+class InvalidModelError(BadInputError):
+    """A file that is not a readable TFLite flatbuffer / Keras model.
+
+    ``where`` is a breadcrumb of what was being read when it broke,
+    e.g. ``"subgraph 0 / tensor 12 / shape"``.
+    """
+
+    def __init__(self, message, where=None):
+        if where:
+            message = f"{message} (while reading {where})"
+        super().__init__(message)
+        self.where = where
+
+
+class UnsupportedOperatorError(AttendnetsError):
+    """The model uses operators or types TFLM (or our estimator) cannot handle."""
+
+    exit_code = 1
+
+
+class DoesNotFitError(AttendnetsError):
+    """The model does not fit the board's flash or RAM."""
+
+    exit_code = 1
+
+
+class ToolNotFoundError(AttendnetsError):
+    """An external program (compiler, flasher, emulator) is not installed."""
+
+    exit_code = 1
+
+
+class ExternalToolError(AttendnetsError):
+    """An external program ran and failed."""
+
+    exit_code = 1

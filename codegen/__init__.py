@@ -1,0 +1,1 @@
+"""Firmware generation: board catalog, template context, rendering, build tools."""

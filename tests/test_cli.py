@@ -1,0 +1,45 @@
+from attendnets import __version__
+from attendnets.cli import COMMAND_NAMES
+
+from conftest import assert_one_line_error
+
+
+def test_help_lists_every_command(cli):
+    result = cli("--help")
+    assert result.exit_code == 0
+    for name in COMMAND_NAMES:
+        assert f"  {name} " in result.stdout, f"command {name} missing from --help"
+
+
+def test_every_command_has_help(cli):
+    for name in COMMAND_NAMES:
+        result = cli(name, "--help")
+        assert result.exit_code == 0, (name, result)
+        assert "Usage:" in result.stdout
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.stdout
+
+
+def test_unknown_command_is_one_line(cli):
+    result = cli("no-such-command")
+    assert_one_line_error(result, code=2)
+
+
+def test_help_does_not_import_tensorflow(cli_subprocess):
+    result = cli_subprocess(
+        "--help",
+    )
+    assert result.exit_code == 0
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from attendnets.cli import main; main(['--help']); "
+        "print('TF=' + str(any(m == 'tensorflow' or m.startswith('tensorflow.') for m in sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "TF=False" in proc.stdout, proc.stdout + proc.stderr
