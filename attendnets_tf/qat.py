@@ -1,0 +1,391 @@
+"""Quantization-aware training (tfmot 8-bit scheme) for networks with attention condensers.
+
+tfmot's default 8-bit scheme knows Conv2D, DepthwiseConv2D, Dense, ReLU,
+pooling and a few more layers, but rejects ``Multiply`` and knows nothing of
+our per-channel ``ChannelScale``; and it sees a condenser layer with nested
+layers as one opaque layer.  So QAT here is three steps:
+
+1. ``unfold_condensers`` (attendnets_tf.layers) rebuilds the network so that
+   every visual attention condenser is a chain of primitive Keras layers:
+   ``MaxPooling2D`` (condensation) -> convolutions (embedding) ->
+   ``UpSampling2D`` [-> ``Cropping2D``] (expansion) -> ``Activation('sigmoid')``
+   -> ``Multiply`` (V * sigmoid(A)) -> ``ChannelScale`` (* S).
+2. Each of those layers is annotated with a QuantizeConfig written here to
+   model exactly what the int8 TFLite kernel will do (below); everything else
+   keeps tfmot's default 8-bit config.
+3. ``quantize_apply`` inserts the fake-quant ops.
+
+How each tensor inside a condenser is quantized, and why:
+
+=======================  ==================================================
+layer                    fake-quant
+=======================  ==================================================
+MaxPooling2D             none of its own: the max of int8 values is one of
+                         them, and TFLite's MAX_POOL_2D requires the output
+                         scale to equal the input scale.  Its output lies
+                         on the input's 8-bit grid (pass-through).
+Conv2D/DepthwiseConv2D   tfmot default: per-channel symmetric int8 kernel,
+                         8-bit output (folded into a following ReLU).
+UpSampling2D (nearest)   pass-through, as max pooling (RESIZE_NEAREST_NEIGHBOR
+                         copies values).  Bilinear: 8-bit moving-average output.
+Cropping2D               pass-through (STRIDED_SLICE copies values).
+Activation('sigmoid')    fixed range [0, 255/256] with 256 levels: exactly
+                         TFLite's LOGISTIC int8 output (scale 1/256, zero
+                         point -128).  tfmot leaves it unquantized.
+Multiply                 8-bit moving-average output (TFLite MUL rescales).
+ChannelScale             per-tensor 8-bit weights (MUL by a constant has one
+                         scale for the whole constant), 8-bit output.
+=======================  ==================================================
+
+A QAT model is saved with ``model.save(path)`` (``.keras``) and loaded with
+:func:`load_qat_model`, which opens ``quantize_scope`` with these configs and
+the attendnets layers.
+"""
+
+import contextlib
+
+from attendnets_tf._tf import keras, tf
+
+import tensorflow_model_optimization as tfmot
+from tensorflow_model_optimization.python.core.quantization.keras import quantize_layer as _quantize_layer
+from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper as _quantize_wrapper
+
+_quantize = tfmot.quantization.keras
+_quantizers = _quantize.quantizers
+QuantizeConfig = _quantize.QuantizeConfig
+
+#: TFLite's int8 LOGISTIC output: scale 1/256, zero point -128, so the real
+#: range is [0, 255/256].
+SIGMOID_OUTPUT_MAX = 255.0 / 256.0
+
+
+def _output_quantizer():
+    return _quantizers.MovingAverageQuantizer(num_bits=8, per_axis=False, symmetric=False, narrow_range=False)
+
+
+@keras.utils.register_keras_serializable(package="attendnets")
+class OutputQuantizeConfig(QuantizeConfig):
+    """Fake-quantizes only the output of a layer (8-bit, asymmetric, moving-average range).
+
+    For layers without weights whose int8 kernel rescales its output:
+    ``Multiply`` (MUL), bilinear ``UpSampling2D`` (RESIZE_BILINEAR).
+    """
+
+    def get_weights_and_quantizers(self, layer):
+        return []
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        pass
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return [_output_quantizer()]
+
+    def get_config(self):
+        return {}
+
+
+@keras.utils.register_keras_serializable(package="attendnets")
+class PassThroughQuantizeConfig(QuantizeConfig):
+    """For layers that only move int8 values around (max pooling, nearest upsampling, cropping).
+
+    Their output is already on the input's 8-bit grid, and the TFLite kernels
+    (MAX_POOL_2D, RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE) require the output
+    scale to equal the input scale, so a second quantizer with its own range
+    would only add a requantization.  The layer is still wrapped (so a QAT
+    model shows every condenser layer as quantized) and the converter
+    propagates the input's quantization parameters.
+    """
+
+    def get_weights_and_quantizers(self, layer):
+        return []
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        pass
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return []
+
+    def get_config(self):
+        return {}
+
+
+@keras.utils.register_keras_serializable(package="attendnets")
+class SigmoidQuantizeConfig(QuantizeConfig):
+    """``Activation('sigmoid')``: output fixed to TFLite's LOGISTIC int8 grid.
+
+    256 levels over [0, 255/256] (scale 1/256, zero point -128), so training
+    sees the same rounding of the attention mask as the int8 kernel.
+    """
+
+    def get_weights_and_quantizers(self, layer):
+        return []
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        pass
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return [_quantizers.FixedQuantizer(num_bits=8, init_min=0.0, init_max=SIGMOID_OUTPUT_MAX, narrow_range=False)]
+
+    def get_config(self):
+        return {}
+
+
+def _weight_attributes(layer):
+    """Names of the attributes of ``layer`` that hold its weights (in ``layer.weights`` order)."""
+    weights = list(layer.weights)
+    names = []
+    for weight in weights:
+        found = [name for name, value in vars(layer).items() if value is weight]
+        if not found:
+            raise ValueError(f"cannot find the attribute holding weight {weight.name} of layer {layer.name}")
+        names.append(found[0])
+    return names
+
+
+@keras.utils.register_keras_serializable(package="attendnets")
+class ChannelScaleQuantizeConfig(QuantizeConfig):
+    """Per-channel scale S (one weight vector): per-tensor 8-bit weights, 8-bit output.
+
+    It becomes a TFLite MUL by a constant, whose int8 constant has a single
+    scale, hence per-tensor (asymmetric, last-value range) weight quantization.
+    """
+
+    def __init__(self):
+        self._weight_names = None  # attribute names, found before the wrapper replaces them
+
+    def get_weights_and_quantizers(self, layer):
+        self._weight_names = _weight_attributes(layer)
+        quantizer = _quantizers.LastValueQuantizer(num_bits=8, per_axis=False, symmetric=False, narrow_range=False)
+        return [(weight, quantizer) for weight in layer.weights]
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        if self._weight_names is None or len(self._weight_names) != len(quantize_weights):
+            raise ValueError(f"layer {layer.name}: expected {len(self._weight_names or [])} weights, got {len(quantize_weights)}")
+        for name, value in zip(self._weight_names, quantize_weights):
+            setattr(layer, name, value)
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return [_output_quantizer()]
+
+    def get_config(self):
+        return {}
+
+
+QUANTIZE_CONFIGS = {
+    "OutputQuantizeConfig": OutputQuantizeConfig,
+    "PassThroughQuantizeConfig": PassThroughQuantizeConfig,
+    "SigmoidQuantizeConfig": SigmoidQuantizeConfig,
+    "ChannelScaleQuantizeConfig": ChannelScaleQuantizeConfig,
+}
+
+
+def _attendnets_layers():
+    """Custom layers of attendnets_tf.layers ({} while that module is absent)."""
+    try:
+        from attendnets_tf import layers as an_layers
+    except ImportError:
+        return {}
+    return {
+        name: obj
+        for name, obj in vars(an_layers).items()
+        if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and obj.__module__ == an_layers.__name__
+    }
+
+
+def custom_objects():
+    """Everything needed to deserialize an attendnets QAT model."""
+    return {**_attendnets_layers(), **QUANTIZE_CONFIGS}
+
+
+class QuantizeLayer(_quantize_layer.QuantizeLayer):
+    """tfmot's QuantizeLayer, built only once.
+
+    tfmot 0.8.1's ``QuantizeLayer.build`` never sets ``built``, so loading a
+    ``.keras`` file builds it twice (``build_from_config``, then the functional
+    call) and the variable count no longer matches the file ("expected 5
+    variables, but received 3"; tensorflow/model-optimization PR #1123).  Same
+    class name, so saved files stay readable by plain tfmot too.
+    """
+
+    def build(self, input_shape):
+        if self.built:
+            return
+        super().build(input_shape)
+        self.built = True
+
+
+def _short_name(variable):
+    return variable.name.split(":")[0].split("/")[-1]
+
+
+class QuantizeWrapperV2(_quantize_wrapper.QuantizeWrapperV2):
+    """tfmot's QuantizeWrapperV2 whose ``.keras`` state is only its own variables, by name.
+
+    tfmot's wrapper also lists the wrapped layer's weights among its own, but
+    only once that layer is built, which it is after ``quantize_apply`` and
+    not yet while a ``.keras`` file is being loaded; so the saved and expected
+    variable lists differ ("expected 4 variables, but received 5").  Here the
+    wrapper saves and loads only the variables it created (optimizer step and
+    quantizer ranges), keyed by name; the wrapped layer's weights are saved
+    with that layer as usual.  Same class name as tfmot's.
+    """
+
+    def _own_variables(self):
+        inner = self.layer.weights
+        own = []
+        for variable in self._trainable_weights + self._non_trainable_weights:
+            if any(variable is w for w in inner) or any(variable is w for w in own):
+                continue
+            own.append(variable)
+        return own
+
+    def save_own_variables(self, store):
+        for variable in self._own_variables():
+            store[_short_name(variable)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        own = {_short_name(v): v for v in self._own_variables()}
+        if set(own) != set(store.keys()):
+            raise ValueError(
+                f"layer {self.name}: the file holds variables {sorted(store.keys())}, the model expects {sorted(own)}"
+            )
+        for name, variable in own.items():
+            variable.assign(store[name])
+
+
+@contextlib.contextmanager
+def qat_scope():
+    """``quantize_scope`` with our QuantizeConfigs and the attendnets layers."""
+    with _quantize.quantize_scope(custom_objects()):
+        # Inner scope: ours take precedence over tfmot's classes of the same name.
+        with keras.utils.custom_object_scope({"QuantizeLayer": QuantizeLayer, "QuantizeWrapperV2": QuantizeWrapperV2}):
+            yield
+
+
+def config_for_layer(layer):
+    """Our QuantizeConfig for ``layer``, or None to keep tfmot's default."""
+    layers = keras.layers
+    if _has_class_named(layer, "ChannelScale"):
+        return ChannelScaleQuantizeConfig()
+    if isinstance(layer, layers.Multiply):
+        return OutputQuantizeConfig()
+    if isinstance(layer, layers.UpSampling2D):
+        if getattr(layer, "interpolation", "nearest") == "nearest":
+            return PassThroughQuantizeConfig()
+        return OutputQuantizeConfig()
+    if isinstance(layer, (layers.MaxPooling2D, layers.Cropping2D)):
+        return PassThroughQuantizeConfig()
+    if isinstance(layer, layers.Activation) and getattr(layer.activation, "__name__", "") == "sigmoid":
+        return SigmoidQuantizeConfig()
+    return None
+
+
+def _has_class_named(layer, *names):
+    return any(cls.__name__ in names for cls in type(layer).__mro__)
+
+
+def _is_condenser(layer):
+    return _has_class_named(layer, "VisualAttentionCondenser", "AttentionCondenser")
+
+
+def unfold(model):
+    """``model`` with every condenser rebuilt from primitive layers (model itself if it has none)."""
+    if not any(_is_condenser(layer) for layer in model.layers):
+        return model
+    from attendnets_tf.layers import unfold_condensers
+
+    return unfold_condensers(model)
+
+
+def annotate(model):
+    """Annotate every layer of a (functional or sequential) primitive-layer model for QAT."""
+
+    def clone_fn(layer):
+        config = config_for_layer(layer)
+        if config is not None:
+            return _quantize.quantize_annotate_layer(layer.__class__.from_config(layer.get_config()), config)
+        return _quantize.quantize_annotate_layer(layer.__class__.from_config(layer.get_config()))
+
+    with qat_scope():
+        annotated = keras.models.clone_model(model, clone_function=clone_fn)
+    annotated.set_weights(model.get_weights())
+    return annotated
+
+
+def quantize_model(model):
+    """A QAT model (fake-quant everywhere, tfmot 8-bit scheme) from a float Keras model.
+
+    Condensers are unfolded first; the float weights are kept.
+    """
+    flat = unfold(model)
+    annotated = annotate(flat)
+    with qat_scope():
+        quantized = _quantize.quantize_apply(annotated)
+    for layer in quantized.layers:
+        if type(layer) is _quantize_wrapper.QuantizeWrapperV2:
+            layer.__class__ = QuantizeWrapperV2  # same object, our save/load of its state
+    return quantized
+
+
+def is_qat_model(model):
+    """True when ``model`` contains tfmot QuantizeWrapper / QuantizeLayer layers."""
+    from tensorflow_model_optimization.python.core.quantization.keras import quantize_layer, quantize_wrapper
+
+    return any(isinstance(l, (quantize_wrapper.QuantizeWrapper, quantize_layer.QuantizeLayer)) for l in model.layers)
+
+
+def load_model(path):
+    """Load a float or QAT attendnets ``.keras`` model (compile=False)."""
+    with qat_scope():
+        return keras.models.load_model(path, compile=False)
+
+
+load_qat_model = load_model
+
+
+def compile_for_training(model, lr):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=lr),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+
+
+def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed=0, verbose=1):
+    """QAT fine-tuning; returns the Keras History."""
+    keras.utils.set_random_seed(seed)
+    compile_for_training(qat_model, lr)
+    x, y = train
+    return qat_model.fit(
+        x,
+        y,
+        validation_data=val if val is not None and len(val[0]) else None,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=verbose,
+    )
