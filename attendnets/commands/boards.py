@@ -1,0 +1,25 @@
+"""``attendnets boards``: list the board catalog (firmware_template/boards.toml)."""
+
+import json
+
+import click
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+def command(as_json):
+    """List the boards firmware can be generated for."""
+    from codegen.boards import load_boards
+
+    boards = load_boards()
+    if as_json:
+        click.echo(json.dumps({"boards": [b.to_dict() for b in boards.values()]}, indent=2))
+        return
+    header = f"{'board':<27} {'cpu':<14} {'fpu':<12} {'clock MHz':>9} {'flash KiB':>9} {'arena RAM KiB':>13} {'console':<11} tools"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for b in boards.values():
+        click.echo(
+            f"{b.name:<27} {b.cpu:<14} {b.fpu:<12} {b.clock_hz / 1e6:>9g} {b.flash_bytes // 1024:>9} "
+            f"{b.ram_bytes // 1024:>13} {b.console.kind:<11} {', '.join(b.tools)}"
+        )

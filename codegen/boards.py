@@ -1,0 +1,291 @@
+"""The board catalog: ``firmware_template/boards.toml`` read into frozen dataclasses.
+
+The catalog is data; this module only parses and validates it.  Every other
+module asks here for a board's facts (CPU flags, memory regions, console,
+flash tools) so each fact has one place.
+
+    >>> board = get_board("mps2-an386")
+    >>> board.flash_bytes, board.ram_bytes, board.pointer_bytes
+    (4194304, 4194304, 4)
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from attendnets.errors import BadInputError
+
+CATALOG_PATH = Path(__file__).resolve().parents[1] / "firmware_template" / "boards.toml"
+
+CONSOLE_KINDS = ("semihosting", "swo", "uart")
+UART_DRIVERS = ("nrf-uarte", "rp2040-pl011")
+CYCLE_COUNTERS = ("dwt", "systick")
+FLOAT_ABIS = ("soft", "softfp", "hard")
+FLASH_TOOLS = ("pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu")
+ARCHES = ("armv6-m", "armv7-m", "armv7e-m", "armv8-m.base", "armv8-m.main", "armv8.1-m.main")
+
+
+@dataclass(frozen=True)
+class MemoryRegion:
+    """A memory region: linker-script name, start address, size in bytes."""
+
+    name: str
+    origin: int
+    size_bytes: int
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.size_bytes
+
+    def to_dict(self):
+        return {"name": self.name, "origin": self.origin, "size_bytes": self.size_bytes}
+
+
+@dataclass(frozen=True)
+class Console:
+    """Where ``printf`` goes: semihosting (debugger/QEMU), SWO (ITM port 0) or a UART.
+
+    For a UART: ``driver`` (``nrf-uarte`` or ``rp2040-pl011``), peripheral ``base``
+    address, ``tx_pin`` (and ``tx_port``, ``gpio_base`` for Nordic parts), ``baud``.
+    """
+
+    kind: str
+    driver: str | None = None
+    base: int | None = None
+    gpio_base: int | None = None
+    tx_pin: int | None = None
+    tx_port: int = 0
+    baud: int = 115200
+    note: str = ""
+
+    def to_dict(self):
+        d = {"kind": self.kind}
+        if self.kind == "uart":
+            d.update(driver=self.driver, base=self.base, tx_pin=self.tx_pin, tx_port=self.tx_port, baud=self.baud)
+            if self.gpio_base is not None:
+                d["gpio_base"] = self.gpio_base
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+@dataclass(frozen=True)
+class Board:
+    """One board of the catalog.  Sizes in bytes, clock in Hz."""
+
+    name: str
+    description: str
+    vendor: str
+    emulated: bool
+    cpu: str  # GCC -mcpu
+    arch: str
+    fpu: str  # GCC -mfpu, "none" without FPU
+    float_abi: str
+    clock_hz: int
+    cycle_counter: str  # "dwt" or "systick"
+    irq_count: int
+    flash: MemoryRegion
+    ram: MemoryRegion  # .data, .bss, stack, heap
+    arena_region: MemoryRegion  # the tensor arena (== ram unless the board has a separate block)
+    console: Console
+    tools: Mapping[str, Mapping[str, object]]  # flash tool -> its options; first is the default
+    sources: str
+    pointer_bytes: int = 4  # every Cortex-M is a 32-bit target
+
+    # -- sizes the rest of the toolchain compares against -------------------------------
+    @property
+    def flash_bytes(self) -> int:
+        """Flash available to the application (model + code), bytes."""
+        return self.flash.size_bytes
+
+    @property
+    def ram_bytes(self) -> int:
+        """RAM the tensor arena can use at most, bytes: the arena's region.
+
+        On boards whose arena shares the region with .data/.bss/stack/heap this is
+        the whole region; the generator subtracts the rest when it checks the fit.
+        """
+        return self.arena_region.size_bytes
+
+    @property
+    def total_ram_bytes(self) -> int:
+        """All RAM the generated firmware uses (data region + separate arena region), bytes."""
+        if self.separate_arena:
+            return self.ram.size_bytes + self.arena_region.size_bytes
+        return self.ram.size_bytes
+
+    @property
+    def separate_arena(self) -> bool:
+        return self.arena_region != self.ram
+
+    @property
+    def has_fpu(self) -> bool:
+        return self.fpu != "none"
+
+    @property
+    def default_tool(self) -> str:
+        return next(iter(self.tools))
+
+    @property
+    def qemu_machine(self) -> str | None:
+        qemu = self.tools.get("qemu")
+        return str(qemu["machine"]) if qemu else None
+
+    @property
+    def core_family(self) -> str:
+        """``armv6m``, ``armv7m`` or ``armv8m``: selects the startup-code variant."""
+        if self.arch.startswith("armv6"):
+            return "armv6m"
+        if self.arch.startswith("armv7"):
+            return "armv7m"
+        return "armv8m"
+
+    @property
+    def cpu_flags(self) -> tuple[str, ...]:
+        """GCC machine flags for this board, e.g. ``-mcpu=cortex-m4 -mthumb -mfpu=... -mfloat-abi=hard``."""
+        flags = [f"-mcpu={self.cpu}", "-mthumb"]
+        if self.has_fpu:
+            flags.append(f"-mfpu={self.fpu}")
+        flags.append(f"-mfloat-abi={self.float_abi}")
+        return tuple(flags)
+
+    def to_dict(self):
+        return {
+            "name": self.name,
+            "description": self.description,
+            "vendor": self.vendor,
+            "emulated": self.emulated,
+            "cpu": self.cpu,
+            "arch": self.arch,
+            "fpu": self.fpu,
+            "float_abi": self.float_abi,
+            "cpu_flags": list(self.cpu_flags),
+            "clock_hz": self.clock_hz,
+            "cycle_counter": self.cycle_counter,
+            "pointer_bytes": self.pointer_bytes,
+            "flash": self.flash.to_dict(),
+            "ram": self.ram.to_dict(),
+            "arena_region": self.arena_region.to_dict(),
+            "flash_bytes": self.flash_bytes,
+            "ram_bytes": self.ram_bytes,
+            "total_ram_bytes": self.total_ram_bytes,
+            "console": self.console.to_dict(),
+            "tools": {k: dict(v) for k, v in self.tools.items()},
+            "default_tool": self.default_tool,
+            "sources": self.sources,
+        }
+
+
+def _region(entry, where):
+    try:
+        region = MemoryRegion(str(entry["name"]), int(entry["origin"]), int(entry["size_bytes"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInputError(f"board catalog: {where} needs name, origin and size_bytes ({exc})") from None
+    if region.size_bytes <= 0 or region.origin < 0 or region.end > 1 << 32:
+        raise BadInputError(f"board catalog: {where} is outside the 32-bit address space: {region}")
+    return region
+
+
+def _choice(value, allowed, where):
+    if value not in allowed:
+        raise BadInputError(f"board catalog: {where} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _parse_board(name, entry):
+    where = f"board {name}"
+    try:
+        console_entry = dict(entry["console"])
+        console = Console(
+            kind=_choice(console_entry.pop("kind"), CONSOLE_KINDS, f"{where} console.kind"),
+            **console_entry,
+        )
+        if console.kind == "uart":
+            _choice(console.driver, UART_DRIVERS, f"{where} console.driver")
+            if console.base is None or console.tx_pin is None:
+                raise BadInputError(f"board catalog: {where} uart console needs base and tx_pin")
+        flash = _region(entry["flash"], f"{where} flash")
+        ram = _region(entry["ram"], f"{where} ram")
+        arena = _region(entry["arena"], f"{where} arena") if "arena" in entry else ram
+        tools = {}
+        for tool, options in entry.get("tools", {}).items():
+            _choice(tool, FLASH_TOOLS, f"{where} tools")
+            tools[tool] = MappingProxyType(dict(options))
+        if not tools:
+            raise BadInputError(f"board catalog: {where} lists no flash tool")
+        if entry["emulated"] and "qemu" not in tools:
+            raise BadInputError(f"board catalog: emulated {where} needs a [tools.qemu] machine")
+        board = Board(
+            name=name,
+            description=str(entry["description"]),
+            vendor=str(entry["vendor"]),
+            emulated=bool(entry["emulated"]),
+            cpu=str(entry["cpu"]),
+            arch=_choice(entry["arch"], ARCHES, f"{where} arch"),
+            fpu=str(entry["fpu"]),
+            float_abi=_choice(entry["float_abi"], FLOAT_ABIS, f"{where} float_abi"),
+            clock_hz=int(entry["clock_hz"]),
+            cycle_counter=_choice(entry["cycle_counter"], CYCLE_COUNTERS, f"{where} cycle_counter"),
+            irq_count=int(entry["irq_count"]),
+            flash=flash,
+            ram=ram,
+            arena_region=arena,
+            console=console,
+            tools=MappingProxyType(tools),
+            sources=str(entry["sources"]),
+        )
+    except KeyError as exc:
+        raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None
+    except TypeError as exc:
+        raise BadInputError(f"board catalog: {where}: {exc}") from None
+    if board.cycle_counter == "dwt" and board.core_family == "armv6m":
+        raise BadInputError(f"board catalog: {where}: ARMv6-M has no DWT cycle counter")
+    if board.float_abi != "soft" and not board.has_fpu:
+        raise BadInputError(f"board catalog: {where}: float_abi {board.float_abi} needs an FPU")
+    return board
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path):
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise BadInputError(f"cannot read board catalog {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError(f"board catalog {path} is not valid TOML: {exc}") from None
+    boards = data.get("boards")
+    if not isinstance(boards, dict) or not boards:
+        raise BadInputError(f"board catalog {path} has no [boards.NAME] tables")
+    return MappingProxyType({name: _parse_board(name, entry) for name, entry in boards.items()})
+
+
+def load_boards(path: str | Path | None = None) -> Mapping[str, Board]:
+    """All boards of the catalog, in catalog order: name -> :class:`Board`."""
+    return _load(Path(path) if path else CATALOG_PATH)
+
+
+def board_names(path=None) -> list[str]:
+    return list(load_boards(path))
+
+
+def get_board(name: str, path=None) -> Board:
+    """The board called ``name`` (case-insensitive); BadInputError with close names otherwise."""
+    boards = load_boards(path)
+    key = str(name).strip().lower()
+    if key in boards:
+        return boards[key]
+    for board_name, board in boards.items():
+        if board_name.lower() == key:
+            return board
+    close = difflib.get_close_matches(key, list(boards), n=3, cutoff=0.5)
+    if not close:  # substring match: "h743" -> nucleo-h743zi2
+        close = [b for b in boards if key and key.replace("_", "-") in b]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise BadInputError(f"unknown board {name!r}{hint} (known: {', '.join(boards)})")
