@@ -1,0 +1,95 @@
+"""``attendnets check``: can TensorFlow Lite Micro run this .tflite?
+
+Lists every operator with its version, input/output types and whether TFLM
+has a kernel that takes it; marks float tensors in an integer model and
+unsupported quantization.  Exit 0 when TFLM can run the model, 1 when not.
+"""
+
+import json
+
+import click
+
+from attendnets.errors import BadInputError
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
+@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
+              help="Kernel set the firmware will use (CMSIS-NN takes a few quantizations the reference kernels do not, and vice versa).")
+@click.option("--allow-float", is_flag=True,
+              help="Check a float model too (by default a float model is refused: attendnets deploys int8).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def command(model_path, kernels, allow_float, as_json):
+    """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
+    from converter.check import check_model
+    from converter.tflite_model import load_model
+
+    model = load_model(model_path)
+    result = check_model(model, kernels=kernels)
+    if result.model_kind == "float" and not allow_float:
+        raise BadInputError(
+            f"{model_path} is a float model (no int8/int16 activations); convert it to full int8 with "
+            "`attendnets convert`, or pass --allow-float to check it as a float TFLM model"
+        )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(format_check(result))
+    return 0 if result.ok else 1
+
+
+def format_check(result) -> str:
+    """The terminal table of a :class:`converter.check.CheckResult`."""
+    lines = []
+    n_sub = len({o.subgraph for o in result.operators}) or 1
+    lines.append(
+        f"model: {result.model_path or '(bytes)'}  {result.model_size_bytes:,} bytes  {result.model_kind}  "
+        f"{n_sub} subgraph{'s' if n_sub > 1 else ''}  {len(result.operators)} operators  kernels: {result.kernels}"
+    )
+    lines.append("")
+    multi = n_sub > 1
+    header = f"{'sg ' if multi else ''}{'#':>3}  {'operator':<30} {'ver':>3}  {'inputs':<34} {'outputs':<20} TFLM"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for o in result.operators:
+        ins = ", ".join(t for t in (_short_type(t, s) for t, s in zip(o.input_types, o.input_shapes)) if t)
+        outs = ", ".join(_short_type(t, s) for t, s in zip(o.output_types, o.output_shapes))
+        status = "ok" if o.supported else "NOT SUPPORTED"
+        sg = f"{o.subgraph:<3}" if multi else ""
+        lines.append(f"{sg}{o.index:>3}  {o.name:<30} {o.version:>3}  {_clip(ins, 34):<34} {_clip(outs, 20):<20} {status}")
+    lines.append("")
+    used = [c for c in result.operator_codes if c.count]
+    lines.append("operators used: " + ", ".join(
+        f"{c.name} v{c.version} x{c.count}" + ("" if c.supported else " (NOT SUPPORTED)") for c in used))
+    if result.errors:
+        lines.append("")
+        lines.append(f"errors ({len(result.errors)}):")
+        lines.extend(f"  - {_where(f)}{f.message}" for f in result.errors)
+    if result.warnings:
+        lines.append("")
+        lines.append(f"warnings ({len(result.warnings)}):")
+        lines.extend(f"  - {_where(f)}{f.message}" for f in result.warnings)
+    lines.append("")
+    if result.ok:
+        lines.append(f"OK: TFLM can run this model ({result.kernels} kernels)")
+    else:
+        lines.append(f"NOT SUPPORTED: TFLM cannot run this model ({len(result.errors)} problem"
+                     f"{'s' if len(result.errors) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def _short_type(dtype, shape):
+    if dtype is None:
+        return ""
+    dims = "x".join(str(d) for d in shape) if shape else "scalar"
+    return f"{dtype}[{dims}]"
+
+
+def _clip(text, width):
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _where(f):
+    if f.operator is None:
+        return ""
+    return f"op {f.operator}: " if not f.subgraph else f"subgraph {f.subgraph} op {f.operator}: "

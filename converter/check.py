@@ -1,0 +1,427 @@
+"""Can TensorFlow Lite Micro run this model?  The operator and quantization check.
+
+``check_model(model)`` walks every operator of every subgraph and compares it
+with the facts in ``converter/tflm_ops.json`` (see :mod:`converter.tflm_ops`):
+
+* errors (``CheckResult.ok`` is False; TFLM would refuse the model, or compute
+  wrong numbers): an operator TFLM has no kernel for; a tensor type the kernel
+  does not accept; hybrid operators (float activations, integer weights);
+  asymmetric (non-zero zero point) weights where the integer kernels assume
+  symmetric ones; per-channel weights on the wrong dimension; per-channel
+  quantized activations; int16 activations with a non-zero zero point;
+  integer activations without quantization parameters; sparse tensors.
+* warnings (the model runs, but probably not as intended): float tensors in
+  an integer model (those operators run float reference kernels), per-channel
+  fully-connected weights that CMSIS-NN cannot take with int16 activations.
+
+It never imports TensorFlow: it reads the model through
+:mod:`converter.tflite_model`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from attendnets.errors import UnsupportedOperatorError
+from converter.tflm_ops import tflm_op_table
+
+INTEGER_ACTIVATION_TYPES = ("int8", "int16")
+KERNEL_SETS = ("reference", "cmsis-nn")
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem.  ``kind`` is a stable keyword for tools; ``message`` is for people."""
+
+    severity: str  # "error" | "warning"
+    kind: str  # unsupported_operator | unsupported_type | hybrid_operator | asymmetric_weights |
+    # per_channel | int16_zero_point | missing_quantization | sparse_tensor | float_tensor
+    message: str
+    subgraph: int | None = None
+    operator: int | None = None
+    tensor: int | None = None
+
+
+@dataclass
+class OperatorCheck:
+    """One operator as TFLM would see it."""
+
+    subgraph: int
+    index: int
+    name: str  # builtin name, or the custom code for custom operators
+    version: int
+    is_custom: bool
+    input_types: tuple  # dtype of each input (None for an absent optional input)
+    output_types: tuple
+    input_shapes: tuple
+    output_shapes: tuple
+    kernel_source: str | None  # TFLM source file of the kernel; None when TFLM has none
+    findings: list = field(default_factory=list)
+
+    @property
+    def supported(self) -> bool:
+        return not any(f.severity == ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class OperatorCodeSummary:
+    name: str
+    version: int
+    count: int  # operators using it
+    supported: bool
+
+
+@dataclass
+class CheckResult:
+    """The whole check, computed once; writers (text, JSON) only format it."""
+
+    model_path: str | None
+    model_size_bytes: int
+    model_kind: str  # "int8", "int16x8", "uint8" (legacy), "float", "mixed"
+    kernels: str
+    operators: list  # [OperatorCheck]
+    operator_codes: list  # [OperatorCodeSummary]
+    findings: list  # [Finding], model-wide list (also attached to operators)
+    float_tensors: list  # indices (main subgraph) of float activations in an integer model
+    tflm_commit: str
+    versions_note: str
+
+    @property
+    def errors(self):
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self):
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when TFLM can run the model (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def unsupported_operators(self):
+        """Names of operators TFLM has no kernel for."""
+        return sorted({o.name for o in self.operators
+                       if any(f.kind == "unsupported_operator" for f in o.findings)})
+
+    def summary_line(self) -> str:
+        """One line listing every error, for ``convert`` and the CLI."""
+        if self.ok:
+            return "TFLM can run this model"
+        parts = [_short(f) for f in self.errors]
+        shown = "; ".join(parts[:8])
+        more = f"; and {len(parts) - 8} more" if len(parts) > 8 else ""
+        return f"TFLM cannot run this model: {shown}{more}"
+
+    def raise_if_not_ok(self):
+        if not self.ok:
+            raise UnsupportedOperatorError(self.summary_line())
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model_path,
+            "model_size_bytes": self.model_size_bytes,
+            "model_kind": self.model_kind,
+            "kernels": self.kernels,
+            "ok": self.ok,
+            "operator_codes": [asdict(c) for c in self.operator_codes],
+            "operators": [
+                {
+                    "subgraph": o.subgraph,
+                    "index": o.index,
+                    "name": o.name,
+                    "version": o.version,
+                    "custom": o.is_custom,
+                    "supported": o.supported,
+                    "input_types": list(o.input_types),
+                    "output_types": list(o.output_types),
+                    "input_shapes": [list(s) if s is not None else None for s in o.input_shapes],
+                    "output_shapes": [list(s) for s in o.output_shapes],
+                    "kernel_source": o.kernel_source,
+                }
+                for o in self.operators
+            ],
+            "errors": [asdict(f) for f in self.errors],
+            "warnings": [asdict(f) for f in self.warnings],
+            "float_tensors": self.float_tensors,
+            "tflm_commit": self.tflm_commit,
+        }
+
+
+def _short(f: Finding) -> str:
+    where = f"op {f.operator} " if f.operator is not None else ""
+    if f.subgraph:
+        where = f"subgraph {f.subgraph} {where}"
+    return f"{where}{f.message}".strip()
+
+
+def classify_model(model) -> str:
+    """'int8' / 'int16x8' (integer activations), 'uint8' (legacy quantization), 'float' (no quantized
+    activations at all), or 'mixed' (integer and float activations)."""
+    quantized = set()
+    float_activations = False
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            if t.dtype in INTEGER_ACTIVATION_TYPES and t.quantization is not None and t.quantization.scale:
+                if not t.is_constant:
+                    quantized.add(t.dtype)
+            elif t.dtype == "float32" and not t.is_constant and t.num_elements > 0:
+                float_activations = True
+    if not quantized:
+        if any(t.dtype == "uint8" and t.quantization is not None and not t.is_constant
+               for sg in model.subgraphs for t in sg.tensors):
+            return "uint8"
+        return "float"
+    kind = "int16x8" if "int16" in quantized and _int16_is_activation(model) else "int8"
+    return "mixed" if float_activations and _float_inside(model) else kind
+
+
+def _int16_is_activation(model):
+    """int16 appears as an operator's main activation (not only as LSTM cell state)."""
+    table = tflm_op_table()
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            support = table.builtin(op.name)
+            idx = support.operand_input if support else 0
+            if idx < len(op.inputs) and op.inputs[idx] >= 0 and sg.tensor(op.inputs[idx]).dtype == "int16":
+                return True
+    return False
+
+
+def _float_inside(model):
+    """Float activations other than float model inputs/outputs."""
+    return bool(_float_activation_tensors(model.subgraphs[0]))
+
+
+def _float_activation_tensors(sg):
+    """Non-empty float32 activations, except float model inputs/outputs converted right at
+    the boundary (``--float-io``: a QUANTIZE of a model input, a DEQUANTIZE to a model output)."""
+    boundary = set()
+    for op in sg.operators:
+        if op.name == "QUANTIZE":
+            boundary.update(i for i in op.inputs if i in sg.inputs)
+        elif op.name == "DEQUANTIZE":
+            boundary.update(i for i in op.outputs if i in sg.outputs)
+    used = set()
+    for op in sg.operators:
+        used.update(i for i in op.inputs if i >= 0)
+        used.update(op.outputs)
+    return sorted(
+        i for i in used
+        if sg.tensor(i).dtype == "float32" and not sg.tensor(i).is_constant
+        and sg.tensor(i).num_elements > 0 and i not in boundary
+    )
+
+
+def check_model(model, kernels: str = "reference") -> CheckResult:
+    """Check a :class:`converter.tflite_model.TFLiteModel` against TFLM's kernels."""
+    if kernels not in KERNEL_SETS:
+        raise ValueError(f"kernels must be one of {KERNEL_SETS}. Received: kernels={kernels!r}")
+    table = tflm_op_table()
+    model_kind = classify_model(model)
+    integer_model = model_kind not in ("float", "uint8")
+    findings = []
+    operators = []
+    code_uses = Counter()
+    code_ok = {}
+
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            check = _check_operator(sg, op, table, kernels)
+            operators.append(check)
+            findings.extend(check.findings)
+            code_uses[op.opcode_index] += 1
+            code_ok[op.opcode_index] = code_ok.get(op.opcode_index, True) and check.supported
+
+    float_tensors = []
+    if integer_model:
+        sg = model.subgraphs[0]
+        float_tensors = _float_activation_tensors(sg)
+        for ti in float_tensors:
+            t = sg.tensor(ti)
+            users = [o.index for o in sg.operators if ti in o.inputs or ti in o.outputs]
+            findings.append(Finding(
+                WARNING, "float_tensor",
+                f"float32 tensor {ti} '{t.name}' {list(t.shape)} in an integer model "
+                f"(operators {users} run float kernels)",
+                subgraph=0, tensor=ti,
+            ))
+
+    sparse = [(sg.index, t) for sg in model.subgraphs for t in sg.tensors if t.has_sparsity]
+    for s, t in sparse:
+        findings.append(Finding(ERROR, "sparse_tensor",
+                                f"tensor {t.index} '{t.name}' is sparse; TFLM has no sparse tensor support",
+                                subgraph=s, tensor=t.index))
+
+    codes = [
+        OperatorCodeSummary(
+            name=_display_name(c.name, c.custom_code), version=c.version,
+            count=code_uses.get(c.index, 0), supported=code_ok.get(c.index, _code_known(c, table)),
+        )
+        for c in model.operator_codes
+    ]
+    return CheckResult(
+        model_path=str(model.path) if model.path else None,
+        model_size_bytes=model.size_bytes,
+        model_kind=model_kind,
+        kernels=kernels,
+        operators=operators,
+        operator_codes=codes,
+        findings=findings,
+        float_tensors=float_tensors,
+        tflm_commit=table.tflm_commit,
+        versions_note=table.versions_note,
+    )
+
+
+def _display_name(name, custom_code):
+    return custom_code if name == "CUSTOM" and custom_code else name
+
+
+def _code_known(code, table):
+    if code.name == "CUSTOM":
+        return table.custom(code.custom_code or "") is not None
+    return table.builtin(code.name) is not None
+
+
+def _tensor_facts(sg, indices):
+    types, shapes = [], []
+    for i in indices:
+        if i < 0:
+            types.append(None)
+            shapes.append(None)
+        else:
+            t = sg.tensor(i)
+            types.append(t.dtype)
+            shapes.append(t.shape)
+    return tuple(types), tuple(shapes)
+
+
+def _check_operator(sg, op, table, kernels) -> OperatorCheck:
+    in_types, in_shapes = _tensor_facts(sg, op.inputs)
+    out_types, out_shapes = _tensor_facts(sg, op.outputs)
+    is_custom = op.name == "CUSTOM"
+    name = _display_name(op.name, op.custom_code)
+    findings = []
+
+    def add(severity, kind, message, tensor=None):
+        findings.append(Finding(severity, kind, message, subgraph=sg.index, operator=op.index, tensor=tensor))
+
+    kernel_source = None
+    support = None
+    if is_custom:
+        entry = table.custom(op.custom_code or "")
+        if entry is None:
+            add(ERROR, "unsupported_operator",
+                f"{name}: custom operator with no TFLM kernel (register your own implementation)")
+        else:
+            kernel_source = entry["kernel"]
+    else:
+        support = table.builtin(op.name)
+        if support is None:
+            add(ERROR, "unsupported_operator", f"{name}: TFLM has no kernel for this builtin operator")
+        else:
+            kernel_source = support.kernel_source
+
+    check = OperatorCheck(sg.index, op.index, name, op.version, is_custom, in_types, out_types,
+                          in_shapes, out_shapes, kernel_source, findings)
+    if support is None:
+        return check
+
+    # The activation type that selects the kernel.
+    operand_index = support.operand_input
+    operand = None
+    if operand_index < len(op.inputs) and op.inputs[operand_index] >= 0:
+        operand = sg.tensor(op.inputs[operand_index])
+    elif op.outputs:
+        operand = sg.tensor(op.outputs[0])
+    if operand is not None and not support.accepts(operand.dtype):
+        accepted = ", ".join(support.types)
+        add(ERROR, "unsupported_type",
+            f"{name}: {operand.dtype} input is not supported by TFLM (its kernel takes {accepted})",
+            tensor=operand.index)
+        return check
+
+    # Weights of convolutions and fully connected layers.
+    if operand is not None and support.weights_input is not None and support.weights_input < len(op.inputs):
+        wi = op.inputs[support.weights_input]
+        weights = sg.tensor(wi) if wi >= 0 else None
+        if weights is not None:
+            _check_weights(add, name, support, operand, weights, kernels)
+
+    # Activations: quantization parameters, int16 zero point, per-channel.
+    seen = set()
+    for i in list(op.inputs) + list(op.outputs):
+        if i < 0 or i in seen:
+            continue
+        seen.add(i)
+        t = sg.tensor(i)
+        if t.is_constant or t.num_elements == 0:
+            continue
+        if t.dtype in INTEGER_ACTIVATION_TYPES:
+            q = t.quantization
+            if q is None or not q.scale:
+                if op.name not in ("RESHAPE", "SHAPE", "SQUEEZE", "EXPAND_DIMS", "GATHER", "GATHER_ND"):
+                    add(ERROR, "missing_quantization",
+                        f"{name}: {t.dtype} tensor {i} '{t.name}' has no quantization parameters", tensor=i)
+                continue
+            if q.is_per_channel:
+                add(ERROR, "per_channel",
+                    f"{name}: activation tensor {i} '{t.name}' is per-channel quantized "
+                    f"({len(q.scale)} scales); TFLM activations take one scale", tensor=i)
+            if t.dtype == "int16" and any(z != table.int16_activation_zero_point for z in q.zero_point):
+                add(ERROR, "int16_zero_point",
+                    f"{name}: int16 activation tensor {i} '{t.name}' has zero point {q.zero_point[0]}; "
+                    "16x8 quantization requires 0", tensor=i)
+    return check
+
+
+def _check_weights(add, name, support, operand, weights, kernels):
+    act = operand.dtype
+    if act == "float32" and weights.dtype != "float32":
+        add(ERROR, "hybrid_operator",
+            f"{name}: float32 activations with {weights.dtype} weights (a hybrid operator); "
+            "TFLM does not support hybrid models, quantize activations too",
+            tensor=weights.index)
+        return
+    allowed = support.weight_types_for(act)
+    if allowed and weights.dtype not in allowed:
+        add(ERROR, "unsupported_type",
+            f"{name}: {weights.dtype} weights with {act} activations are not supported by TFLM "
+            f"(it takes {', '.join(allowed)})", tensor=weights.index)
+        return
+    if weights.dtype not in ("int8", "int4", "int16"):
+        return
+    q = weights.quantization
+    if q is None or not q.scale:
+        add(ERROR, "missing_quantization",
+            f"{name}: {weights.dtype} weights tensor {weights.index} '{weights.name}' has no quantization parameters",
+            tensor=weights.index)
+        return
+    if support.symmetric_weights and any(z != 0 for z in q.zero_point):
+        nonzero = sorted({z for z in q.zero_point if z != 0})[:3]
+        add(ERROR, "asymmetric_weights",
+            f"{name}: weights tensor {weights.index} '{weights.name}' is asymmetrically quantized "
+            f"(zero point {nonzero[0]}); TFLM's integer kernels assume zero point 0",
+            tensor=weights.index)
+    if q.is_per_channel:
+        if support.per_channel_dimension is None:
+            add(ERROR, "per_channel",
+                f"{name}: per-channel quantized weights are not supported by this kernel", tensor=weights.index)
+        else:
+            dim = support.per_channel_dimension
+            if dim >= len(weights.shape) or q.quantized_dimension != dim or len(q.scale) != weights.shape[dim]:
+                add(ERROR, "per_channel",
+                    f"{name}: per-channel weights quantized along dimension {q.quantized_dimension} "
+                    f"with {len(q.scale)} scales; TFLM expects dimension {dim}"
+                    + (f" with {weights.shape[dim]} scales" if dim < len(weights.shape) else ""),
+                    tensor=weights.index)
+            elif kernels == "cmsis-nn" and name == "FULLY_CONNECTED" and (act != "int8" or weights.dtype == "int4"):
+                add(ERROR, "per_channel",
+                    f"{name}: CMSIS-NN takes per-channel fully-connected weights only with int8 activations "
+                    "and int8 weights", tensor=weights.index)

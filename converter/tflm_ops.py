@@ -1,0 +1,107 @@
+"""Which operators TensorFlow Lite Micro can run, and with which tensor types.
+
+The facts live in ``converter/tflm_ops.json`` (data, not code): one entry per
+builtin operator that TFLM's ``MicroMutableOpResolver`` can register, with the
+activation types its kernel accepts and the source file they were read from,
+plus the quantization rules the integer kernels rely on.  This module only
+loads that file into frozen dataclasses and answers look-ups.
+
+Example::
+
+    table = tflm_op_table()
+    conv = table.builtin("CONV_2D")
+    conv.accepts("int8")            # True
+    conv.weight_types_for("int8")   # ("int8", "int4")
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_FILE = Path(__file__).with_name("tflm_ops.json")
+
+
+@dataclass(frozen=True)
+class BuiltinOpSupport:
+    """What TFLM's kernel for one builtin operator accepts.
+
+    ``types`` is None when the kernel is type-agnostic (RESHAPE, SHAPE, ...).
+    ``operand_input`` is the operator input whose type selects the kernel
+    (input 0 for most; 2 for TRANSPOSE_CONV, whose input 0 is a shape).
+    """
+
+    name: str
+    types: tuple | None
+    kernel_source: str
+    operand_input: int = 0
+    weights_input: int | None = None
+    weight_types: dict | None = None  # activation dtype -> tuple of weight dtypes
+    symmetric_weights: bool = False
+    per_channel_dimension: int | None = None  # quantized_dimension of per-channel weights
+    has_cmsis_nn_kernel: bool = False
+
+    def accepts(self, dtype: str) -> bool:
+        return self.types is None or dtype in self.types
+
+    def weight_types_for(self, activation_dtype: str) -> tuple:
+        if not self.weight_types:
+            return ()
+        return tuple(self.weight_types.get(activation_dtype, ()))
+
+
+@dataclass(frozen=True)
+class TflmOpTable:
+    builtins: dict  # name -> BuiltinOpSupport
+    custom_ops: dict  # custom name -> {"kernel": source, ...}
+    signal_custom_prefix: str
+    int16_activation_zero_point: int
+    versions_note: str
+    tflm_commit: str
+
+    def builtin(self, name: str) -> BuiltinOpSupport | None:
+        return self.builtins.get(name)
+
+    def custom(self, custom_code: str) -> dict | None:
+        """The entry for a custom operator TFLM ships, or None."""
+        if custom_code in self.custom_ops:
+            return self.custom_ops[custom_code]
+        if custom_code and custom_code.startswith(self.signal_custom_prefix):
+            return {"kernel": "signal/micro/kernels/ (TFLM signal library)"}
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def tflm_op_table() -> TflmOpTable:
+    """Load ``tflm_ops.json`` once."""
+    doc = json.loads(DATA_FILE.read_text())
+    quant = doc["quantization"]
+    symmetric = set(quant["symmetric_weight_ops"]["ops"])
+    per_channel = {k: v for k, v in quant["per_channel_weight_ops"].items() if k != "why"}
+    cmsis_kernels = set(doc["cmsis_nn"]["kernels"])
+    default_weights_input = quant["weights_input"]
+    builtins = {}
+    for name, entry in doc["builtin_ops"].items():
+        types = entry["types"]
+        weights = entry.get("weights")
+        builtins[name] = BuiltinOpSupport(
+            name=name,
+            types=None if types == "any" else tuple(types),
+            kernel_source=entry["kernel"],
+            operand_input=entry.get("operand_input", 0),
+            weights_input=entry.get("weights_input", default_weights_input) if weights else None,
+            weight_types={k: tuple(v) for k, v in weights.items()} if weights else None,
+            symmetric_weights=name in symmetric,
+            per_channel_dimension=per_channel.get(name),
+            has_cmsis_nn_kernel=name in cmsis_kernels,
+        )
+    return TflmOpTable(
+        builtins=builtins,
+        custom_ops=doc["custom_ops"],
+        signal_custom_prefix=doc["signal_custom_ops_prefix"],
+        int16_activation_zero_point=quant["int16_activations_zero_point"]["value"],
+        versions_note=doc["versions"],
+        tflm_commit=doc["tflm_source"]["commit"],
+    )

@@ -1,0 +1,175 @@
+"""The TFLM operator/quantization check and ``attendnets check``."""
+
+import json
+
+import pytest
+
+from attendnets.errors import UnsupportedOperatorError
+from converter.check import check_model
+from converter.tflite_model import load_model
+from converter.tflm_ops import tflm_op_table
+
+from conftest import assert_one_line_error, shared_model_path
+from tflite_builder import ModelBuilder, int8_fc_model
+
+
+def _check(data, **kw):
+    return check_model(load_model(data), **kw)
+
+
+def test_op_table_is_read_from_data():
+    table = tflm_op_table()
+    conv = table.builtin("CONV_2D")
+    assert conv.accepts("int8") and conv.accepts("int16") and not conv.accepts("uint8")
+    assert conv.weight_types_for("int8") == ("int8", "int4")
+    assert conv.symmetric_weights and conv.per_channel_dimension == 0
+    assert table.builtin("DEPTHWISE_CONV_2D").per_channel_dimension == 3
+    assert table.builtin("RESHAPE").types is None  # type-agnostic kernel
+    assert table.builtin("HASHTABLE_LOOKUP") is None
+    assert table.custom("TFLite_Detection_PostProcess") is not None
+    assert len(table.tflm_commit) == 40
+
+
+def test_every_shared_model_runs_on_tflm(shared_model):
+    result = _check(shared_model.read_bytes())
+    assert result.ok, result.summary_line()
+    assert result.model_kind == "int8"
+    assert not result.errors
+    assert all(o.supported and o.kernel_source for o in result.operators)
+    used = {c.name: c.version for c in result.operator_codes if c.count}
+    assert used  # every model lists its operators with versions
+    assert all(v >= 1 for v in used.values())
+
+
+def test_lstm_zero_size_float_intermediates_are_not_flagged():
+    # The LSTM example carries four float32 intermediates of shape (0,): never allocated.
+    result = _check(shared_model_path("trained_lstm_int8.tflite").read_bytes())
+    assert result.float_tensors == [] and not result.warnings
+
+
+def test_versions_are_the_models():
+    result = _check(shared_model_path("vww_96_int8.tflite").read_bytes())
+    versions = {c.name: c.version for c in result.operator_codes}
+    assert versions["CONV_2D"] == 3 and versions["FULLY_CONNECTED"] == 4 and versions["SOFTMAX"] == 2
+    assert [o.name for o in result.operators].count("DEPTHWISE_CONV_2D") == 13
+
+
+def test_asymmetric_weights_are_unsupported():
+    result = _check(int8_fc_model(weight_zero_point=3))
+    assert not result.ok
+    assert [f.kind for f in result.errors] == ["asymmetric_weights"]
+    with pytest.raises(UnsupportedOperatorError, match="asymmetrically quantized"):
+        result.raise_if_not_ok()
+
+
+def test_per_channel_on_the_wrong_dimension():
+    good = _check(int8_fc_model(per_channel_scales=[0.1, 0.2, 0.3]))
+    assert good.ok
+    bad = _check(int8_fc_model(per_channel_scales=[0.1, 0.2, 0.3, 0.4], quantized_dimension=1))
+    assert [f.kind for f in bad.errors] == ["per_channel"]
+
+
+def test_cmsis_nn_per_channel_fc_needs_int8_activations():
+    data = int8_fc_model(activation_dtype="int16", per_channel_scales=[0.1, 0.2, 0.3])
+    assert _check(data, kernels="reference").ok
+    result = _check(data, kernels="cmsis-nn")
+    assert [f.kind for f in result.errors] == ["per_channel"]
+
+
+def test_int16_activations_need_zero_point_zero():
+    assert _check(int8_fc_model(activation_dtype="int16")).model_kind == "int16x8"
+    result = _check(int8_fc_model(activation_dtype="int16", act_zero_point=5))
+    assert {f.kind for f in result.errors} == {"int16_zero_point"}
+
+
+def test_hybrid_and_unsupported_types():
+    hybrid = _check(int8_fc_model(activation_dtype="float32"))
+    assert [f.kind for f in hybrid.errors] == ["hybrid_operator"]
+    legacy = _check(int8_fc_model(activation_dtype="uint8"))
+    assert legacy.model_kind == "uint8"
+    assert [f.kind for f in legacy.errors] == ["unsupported_type"]
+
+
+def test_unknown_builtin_and_custom_ops():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("HASHTABLE_LOOKUP", [x], [y])
+    b.op("CUSTOM", [y], [z], custom_code="MyOp")
+    result = _check(b.build([x], [z]))
+    assert result.unsupported_operators == ["HASHTABLE_LOOKUP", "MyOp"]
+    assert "HASHTABLE_LOOKUP" in result.summary_line() and "MyOp" in result.summary_line()
+
+
+def test_float_tensors_inside_an_int8_model_are_marked():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    f = b.tensor("f", (1, 4), "float32")
+    g = b.tensor("g", (1, 4), "float32")
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("DEQUANTIZE", [x], [f])
+    b.op("LOGISTIC", [f], [g])
+    b.op("QUANTIZE", [g], [y])
+    result = _check(b.build([x], [y]))
+    assert result.ok  # TFLM runs float kernels: a warning, not an error
+    assert result.model_kind == "mixed"
+    assert result.float_tensors == [f, g]
+    assert [w.kind for w in result.warnings] == ["float_tensor", "float_tensor"]
+    assert "LOGISTIC" not in result.summary_line()
+
+
+def test_float_io_at_the_model_boundary_is_not_flagged():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "float32")
+    q = b.tensor("q", (1, 4), "int8", scale=0.1, zero_point=0)
+    r = b.tensor("r", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "float32")
+    b.op("QUANTIZE", [x], [q])
+    b.op("RELU", [q], [r])
+    b.op("DEQUANTIZE", [r], [y])
+    result = _check(b.build([x], [y]))
+    assert result.ok and result.model_kind == "int8" and result.float_tensors == [] and not result.warnings
+
+
+def test_cli_check_ok_and_json(cli):
+    path = shared_model_path("pretrainedResnet_quant.tflite")
+    result = cli("check", path)
+    assert result.exit_code == 0, result
+    assert "CONV_2D" in result.stdout and "OK: TFLM can run this model" in result.stdout
+    result = cli("check", path, "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is True and doc["model_kind"] == "int8"
+    assert {c["name"] for c in doc["operator_codes"] if c["count"]} == {
+        "CONV_2D", "ADD", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"}
+    assert len(doc["operators"]) == 16
+
+
+def test_cli_check_unsupported_exits_1(cli, tmp_path):
+    path = tmp_path / "asym.tflite"
+    path.write_bytes(int8_fc_model(weight_zero_point=3))
+    result = cli("check", path)
+    assert result.exit_code == 1
+    assert "NOT SUPPORTED" in result.stdout and "asymmetrically quantized" in result.stdout
+    doc = json.loads(cli("check", path, "--json").stdout)
+    assert doc["ok"] is False and doc["errors"][0]["kind"] == "asymmetric_weights"
+
+
+def test_cli_check_float_model_is_bad_input(cli, tmp_path):
+    path = tmp_path / "float.tflite"
+    path.write_bytes(int8_fc_model(activation_dtype="float32", weight_dtype="float32"))
+    line = assert_one_line_error(cli("check", path), code=2)
+    assert "float model" in line
+    result = cli("check", path, "--allow-float")
+    assert result.exit_code == 0 and "float" in result.stdout
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all" * 10, None])
+def test_cli_check_bad_files(cli, tmp_path, content):
+    path = tmp_path / "bad.tflite"
+    if content is None:  # truncated real model
+        content = shared_model_path("person_detect.tflite").read_bytes()[:5000]
+    path.write_bytes(content)
+    assert_one_line_error(cli("check", path), code=2)
+    assert_one_line_error(cli("check", tmp_path / "missing.tflite"), code=2)

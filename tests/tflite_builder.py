@@ -1,0 +1,220 @@
+"""Build small .tflite flatbuffers in tests, without TensorFlow.
+
+Uses the generated builder functions of the ``tflite`` schema package.  Only
+what the check/report tests need: tensors (shape, type, quantization,
+constant data), operators (builtin or custom, with optional builtin options),
+one subgraph.
+
+Example::
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (3, 4), "int8", scale=0.02, zero_point=0, data=bytes(12))
+    y = b.tensor("y", (1, 3), "int8", scale=0.1, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y])
+    data = b.build(inputs=[x], outputs=[y])
+"""
+
+import importlib
+
+import flatbuffers
+import numpy as np
+
+
+def _schema(name):
+    # The tflite package's __init__ rebinds tflite.<Name> to the class; the builder
+    # functions live in the module of the same name.
+    return importlib.import_module(f"tflite.{name}")
+
+
+Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, Model, Operator = map(
+    _schema, ["Buffer", "BuiltinOperator", "BuiltinOptions", "Conv2DOptions", "FullyConnectedOptions", "Model",
+              "Operator"])
+OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
+    _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
+
+_TYPES = {
+    "float32": TensorType.TensorType.FLOAT32, "int8": TensorType.TensorType.INT8,
+    "int16": TensorType.TensorType.INT16, "int32": TensorType.TensorType.INT32,
+    "uint8": TensorType.TensorType.UINT8, "float16": TensorType.TensorType.FLOAT16,
+    "bool": TensorType.TensorType.BOOL,
+}
+_SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1}
+
+
+class ModelBuilder:
+    def __init__(self):
+        self.tensors = []  # dicts
+        self.ops = []  # (opcode index, inputs, outputs, options)
+        self.opcodes = []  # (builtin code, custom code, version)
+
+    def tensor(self, name, shape, dtype, scale=None, zero_point=None, quantized_dimension=0, data=None,
+               constant=False):
+        """Add a tensor; ``data`` (bytes) or ``constant=True`` (zeros) makes it constant."""
+        if constant and data is None:
+            n = int(np.prod(shape)) if shape else 1
+            data = bytes(n * _SIZES[dtype])
+        self.tensors.append(dict(name=name, shape=tuple(shape), dtype=dtype, scale=scale,
+                                 zero_point=zero_point, qdim=quantized_dimension, data=data))
+        return len(self.tensors) - 1
+
+    def op(self, name, inputs, outputs, version=1, custom_code=None, options=None):
+        code = getattr(BuiltinOperator.BuiltinOperator, name) if custom_code is None else 32
+        key = (code, custom_code, version)
+        if key not in self.opcodes:
+            self.opcodes.append(key)
+        self.ops.append((self.opcodes.index(key), list(inputs), list(outputs), options))
+
+    def build(self, inputs, outputs) -> bytes:
+        b = flatbuffers.Builder(1024)
+
+        def int_vector(start_fn, values, prepend="PrependInt32"):
+            start_fn(b, len(values))
+            for v in reversed(values):
+                getattr(b, prepend)(v)
+            return b.EndVector()
+
+        # Buffers: 0 is the empty sentinel; each constant tensor gets its own.
+        buffer_offsets = []
+        buffer_of_tensor = []
+        datas = [None] + [t["data"] for t in self.tensors if t["data"] is not None]
+        for data in datas:
+            data_vec = None
+            if data is not None:
+                data_vec = b.CreateByteVector(bytes(data))
+            Buffer.BufferStart(b)
+            if data_vec is not None:
+                Buffer.BufferAddData(b, data_vec)
+            buffer_offsets.append(Buffer.BufferEnd(b))
+        next_buffer = 1
+        for t in self.tensors:
+            if t["data"] is not None:
+                buffer_of_tensor.append(next_buffer)
+                next_buffer += 1
+            else:
+                buffer_of_tensor.append(0)
+
+        tensor_offsets = []
+        for t, buf in zip(self.tensors, buffer_of_tensor):
+            name = b.CreateString(t["name"])
+            shape = int_vector(Tensor.TensorStartShapeVector, list(t["shape"]))
+            quant = None
+            if t["scale"] is not None:
+                scales = t["scale"] if isinstance(t["scale"], (list, tuple)) else [t["scale"]]
+                zps = t["zero_point"] if isinstance(t["zero_point"], (list, tuple)) else [t["zero_point"] or 0]
+                QuantizationParameters.QuantizationParametersStartScaleVector(b, len(scales))
+                for s in reversed(scales):
+                    b.PrependFloat32(s)
+                scale_vec = b.EndVector()
+                QuantizationParameters.QuantizationParametersStartZeroPointVector(b, len(zps))
+                for z in reversed(zps):
+                    b.PrependInt64(z)
+                zp_vec = b.EndVector()
+                QuantizationParameters.QuantizationParametersStart(b)
+                QuantizationParameters.QuantizationParametersAddScale(b, scale_vec)
+                QuantizationParameters.QuantizationParametersAddZeroPoint(b, zp_vec)
+                QuantizationParameters.QuantizationParametersAddQuantizedDimension(b, t["qdim"])
+                quant = QuantizationParameters.QuantizationParametersEnd(b)
+            Tensor.TensorStart(b)
+            Tensor.TensorAddShape(b, shape)
+            Tensor.TensorAddType(b, _TYPES[t["dtype"]])
+            Tensor.TensorAddBuffer(b, buf)
+            Tensor.TensorAddName(b, name)
+            if quant is not None:
+                Tensor.TensorAddQuantization(b, quant)
+            tensor_offsets.append(Tensor.TensorEnd(b))
+
+        op_offsets = []
+        for opcode_index, ins, outs, options in self.ops:
+            in_vec = int_vector(Operator.OperatorStartInputsVector, ins)
+            out_vec = int_vector(Operator.OperatorStartOutputsVector, outs)
+            opt_type, opt = _options(b, options)
+            Operator.OperatorStart(b)
+            Operator.OperatorAddOpcodeIndex(b, opcode_index)
+            Operator.OperatorAddInputs(b, in_vec)
+            Operator.OperatorAddOutputs(b, out_vec)
+            if opt is not None:
+                Operator.OperatorAddBuiltinOptionsType(b, opt_type)
+                Operator.OperatorAddBuiltinOptions(b, opt)
+            op_offsets.append(Operator.OperatorEnd(b))
+
+        def table_vector(start_fn, offsets):
+            start_fn(b, len(offsets))
+            for o in reversed(offsets):
+                b.PrependUOffsetTRelative(o)
+            return b.EndVector()
+
+        tensors_vec = table_vector(SubGraph.SubGraphStartTensorsVector, tensor_offsets)
+        ops_vec = table_vector(SubGraph.SubGraphStartOperatorsVector, op_offsets)
+        in_vec = int_vector(SubGraph.SubGraphStartInputsVector, list(inputs))
+        out_vec = int_vector(SubGraph.SubGraphStartOutputsVector, list(outputs))
+        sg_name = b.CreateString("main")
+        SubGraph.SubGraphStart(b)
+        SubGraph.SubGraphAddTensors(b, tensors_vec)
+        SubGraph.SubGraphAddOperators(b, ops_vec)
+        SubGraph.SubGraphAddInputs(b, in_vec)
+        SubGraph.SubGraphAddOutputs(b, out_vec)
+        SubGraph.SubGraphAddName(b, sg_name)
+        subgraph = SubGraph.SubGraphEnd(b)
+
+        code_offsets = []
+        for code, custom, version in self.opcodes:
+            custom_str = b.CreateString(custom) if custom else None
+            OperatorCode.OperatorCodeStart(b)
+            OperatorCode.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
+            OperatorCode.OperatorCodeAddBuiltinCode(b, code)
+            OperatorCode.OperatorCodeAddVersion(b, version)
+            if custom_str is not None:
+                OperatorCode.OperatorCodeAddCustomCode(b, custom_str)
+            code_offsets.append(OperatorCode.OperatorCodeEnd(b))
+
+        codes_vec = table_vector(Model.ModelStartOperatorCodesVector, code_offsets)
+        subgraphs_vec = table_vector(Model.ModelStartSubgraphsVector, [subgraph])
+        buffers_vec = table_vector(Model.ModelStartBuffersVector, buffer_offsets)
+        desc = b.CreateString("attendnets test model")
+        Model.ModelStart(b)
+        Model.ModelAddVersion(b, 3)
+        Model.ModelAddOperatorCodes(b, codes_vec)
+        Model.ModelAddSubgraphs(b, subgraphs_vec)
+        Model.ModelAddBuffers(b, buffers_vec)
+        Model.ModelAddDescription(b, desc)
+        b.Finish(Model.ModelEnd(b), file_identifier=b"TFL3")
+        return bytes(b.Output())
+
+
+def _options(b, options):
+    """Builtin options from a dict with a 'type' key ('conv2d' or 'fully_connected')."""
+    if not options:
+        return 0, None
+    kind = options["type"]
+    if kind == "conv2d":
+        Conv2DOptions.Conv2DOptionsStart(b)
+        Conv2DOptions.Conv2DOptionsAddPadding(b, 0 if options.get("padding", "SAME") == "SAME" else 1)
+        Conv2DOptions.Conv2DOptionsAddStrideW(b, options.get("stride", 1))
+        Conv2DOptions.Conv2DOptionsAddStrideH(b, options.get("stride", 1))
+        Conv2DOptions.Conv2DOptionsAddDilationWFactor(b, 1)
+        Conv2DOptions.Conv2DOptionsAddDilationHFactor(b, 1)
+        return BuiltinOptions.BuiltinOptions.Conv2DOptions, Conv2DOptions.Conv2DOptionsEnd(b)
+    if kind == "fully_connected":
+        FullyConnectedOptions.FullyConnectedOptionsStart(b)
+        return BuiltinOptions.BuiltinOptions.FullyConnectedOptions, FullyConnectedOptions.FullyConnectedOptionsEnd(b)
+    raise ValueError(f"unknown options type {kind!r}")
+
+
+def int8_fc_model(weight_zero_point=0, activation_dtype="int8", weight_dtype="int8", act_zero_point=0,
+                  per_channel_scales=None, quantized_dimension=0):
+    """A one-layer fully-connected model: x[1,4] -> y[1,3]."""
+    b = ModelBuilder()
+    act_scale = None if activation_dtype == "float32" else 0.1
+    act_zp = None if activation_dtype == "float32" else act_zero_point
+    x = b.tensor("x", (1, 4), activation_dtype, scale=act_scale, zero_point=act_zp)
+    if weight_dtype == "float32":
+        w = b.tensor("w", (3, 4), "float32", constant=True)
+    else:
+        scales = per_channel_scales or 0.02
+        zps = [weight_zero_point] * len(scales) if per_channel_scales else weight_zero_point
+        w = b.tensor("w", (3, 4), weight_dtype, scale=scales, zero_point=zps,
+                     quantized_dimension=quantized_dimension, constant=True)
+    y = b.tensor("y", (1, 3), activation_dtype, scale=act_scale, zero_point=act_zp)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected"})
+    return b.build(inputs=[x], outputs=[y])
