@@ -1,0 +1,58 @@
+"""``attendnets train``: train a network into a run folder (resumable, distributable)."""
+
+import click
+from click.core import ParameterSource
+
+from attendnets.errors import BadInputError
+
+# Option name -> TrainConfig field.
+_OPTION_FIELDS = {
+    "arch": "arch", "data": "data", "input_size": "input_size", "channels": "channels",
+    "width": "width", "epochs": "epochs", "batch_size": "batch_size", "lr": "lr",
+    "seed": "seed", "shift": "shift", "strategy": "strategy",
+}
+
+
+@click.command(short_help="Train a network (checkpoints, --resume, tf.distribute).")
+@click.option("--arch", help="Network: attendnet_a, attendnet_b or mobilenet_v1.")
+@click.option("--data", help="'digits' (built-in 8x8 digits) or a folder with one sub-folder per class.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Run folder (created; must be new or empty unless --resume).")
+@click.option("--input-size", default=32, show_default=True, type=int, help="Input height and width in pixels.")
+@click.option("--channels", type=int, default=None,
+              help="Input channels, 1 or 3. Default: 1 for digits (grayscale data), 3 for folders.")
+@click.option("--width", default=1.0, show_default=True, type=float, help="Width multiplier of the network.")
+@click.option("--epochs", default=20, show_default=True, type=int, help="Epochs in total (a resumed run keeps its count).")
+@click.option("--batch-size", default=64, show_default=True, type=int, help="Batch size per replica.")
+@click.option("--lr", default=3e-3, show_default=True, type=float, help="Adam peak learning rate (cosine decay to 0).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for initialisation, shuffling, augmentation and the train/val split.")
+@click.option("--shift", default=None, type=int,
+              help="Augmentation: random shift of up to this many pixels. Default: input size / 16.")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its last checkpoint.")
+@click.option("--strategy", default="default", show_default=True,
+              type=click.Choice(["default", "mirrored", "multi-worker"]),
+              help="tf.distribute strategy: mirrored = local GPUs; multi-worker = TF_CONFIG cluster.")
+@click.pass_context
+def command(ctx, out_dir, resume, **options):
+    """Train --arch on --data into the run folder --out.
+
+    Writes OUT/model.keras (the final epoch's model), OUT/labels.txt and
+    OUT/metrics.json, plus a checkpoint per epoch in OUT/checkpoints and
+    TensorBoard logs in OUT/logs.  Interrupted runs continue with --resume and
+    lose at most the epoch in progress.
+    """
+    from attendnets_tf import train as training
+
+    explicit = {
+        field for name, field in _OPTION_FIELDS.items()
+        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    }
+    cfg = training.TrainConfig(
+        arch=options["arch"] or "", data=options["data"] or "", out_dir=out_dir, resume=resume,
+        **{field: options[name] for name, field in _OPTION_FIELDS.items() if name not in ("arch", "data")},
+    )
+    if resume:
+        cfg = training.merge_resume_config(cfg, explicit)
+    for name in ("arch", "data"):
+        if not getattr(cfg, name):
+            raise BadInputError(f"--{name} is required")
+    training.train(cfg, log=lambda line: click.echo(line, err=True))
