@@ -43,6 +43,10 @@ the attendnets layers.
 """
 
 import contextlib
+from pathlib import Path
+
+from attendnets.errors import BadInputError
+from attendnets.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
 
 from attendnets_tf._tf import keras, tf
 
@@ -367,25 +371,74 @@ def load_model(path):
 load_qat_model = load_model
 
 
-def compile_for_training(model, lr):
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=lr),
+def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed=0, augment_shift=0, verbose=1):
+    """QAT fine-tuning: Adam with cosine decay from ``lr``, shuffled (optionally shifted) batches.
+
+    ``train``/``val``: (images, labels) arrays.  Returns the Keras History.
+    """
+    import math
+
+    from attendnets_tf.data import make_tf_dataset
+
+    keras.utils.set_random_seed(seed)
+    steps = max(1, epochs * math.ceil(len(train[1]) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(initial_learning_rate=lr, decay_steps=steps, alpha=0.0)
+    qat_model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=schedule),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=["accuracy"],
     )
+    train_ds = make_tf_dataset(*train, batch_size, shuffle=True, seed=seed, augment_shift=augment_shift)
+    val_ds = make_tf_dataset(*val, batch_size, shuffle=False, seed=seed) if val is not None and len(val[1]) else None
+    return qat_model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose)
 
 
-def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed=0, verbose=1):
-    """QAT fine-tuning; returns the Keras History."""
-    keras.utils.set_random_seed(seed)
-    compile_for_training(qat_model, lr)
-    x, y = train
-    return qat_model.fit(
-        x,
-        y,
-        validation_data=val if val is not None and len(val[0]) else None,
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        verbose=verbose,
+LABELS_FILE = "labels.txt"
+
+
+def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size=64, seed=0, log=print):
+    """Write a QAT fine-tuned copy of the float model ``model_path`` to ``out_path`` (.keras).
+
+    Returns a dict with the QAT model's validation and test accuracy
+    (fake-quant, Keras; the int8 figures come from ``attendnets evaluate``).
+    """
+    from converter.convert import (
+        load_keras_model,
+        load_matching_data,
+        model_input_shape,
+        model_num_classes,
+        read_labels,
     )
+
+    model_path, out_path = Path(model_path), Path(out_path)
+    require_parent_dir(out_path)
+    if out_path.suffix != ".keras":
+        raise BadInputError(f"--out must be a .keras file; got {out_path}")
+    model = load_keras_model(model_path)
+
+    if is_qat_model(model):
+        raise BadInputError(f"{model_path} is already a quantization-aware model")
+    labels = read_labels(model_path.parent / LABELS_FILE)
+    input_shape = model_input_shape(model)
+    splits = load_matching_data(data_spec, input_shape, model_num_classes(model), labels, seed=seed)
+    labels = labels or list(splits.class_names)
+
+    log(f"quantize: {model_path} -> {out_path}: unfolding condensers, annotating, fine-tuning {epochs} epoch(s)")
+    qat_model = quantize_model(model)
+    shift = max(1, input_shape[0] // 16) if input_shape[0] >= 16 else 0
+    fine_tune(qat_model, splits.train, splits.val, epochs=epochs, lr=lr, batch_size=batch_size,
+              seed=seed, augment_shift=shift, verbose=1)
+    result = {}
+    for split in ("val", "test"):
+        x, y = getattr(splits, split)
+        if len(y):
+            result[f"{split}_accuracy"] = float(qat_model.evaluate(x, y, batch_size=256, verbose=0)[1])
+    with atomic_output_file(out_path) as tmp:
+        qat_model.save(str(tmp))
+    labels_path = out_path.parent / LABELS_FILE
+    labels_text = "".join(f"{name}\n" for name in labels)
+    if not labels_path.is_file() or labels_path.read_text() != labels_text:
+        write_text_atomic(labels_path, labels_text)
+    log("quantize: QAT model (fake-quant) " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
+        + f"; wrote {out_path}")
+    return result

@@ -1,0 +1,36 @@
+"""``attendnets convert``: Keras model (QAT or float) -> full-int8 TFLite flatbuffer."""
+
+import click
+
+
+@click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (calibration images).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Flatbuffer to write (.tflite).")
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Training images used to calibrate activation ranges (post-training quantization).")
+@click.option("--float-io", is_flag=True, help="Keep float32 input and output (int8 inside).")
+def command(model, data, out_path, samples, float_io):
+    """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
+    model, quantized after training) to a full-integer TFLite flatbuffer.
+
+    Weights and activations are int8; input and output too unless --float-io.
+    Writes OUT, labels.txt beside it and a JSON sidecar OUT with .json
+    (input/output shapes, dtypes, scale and zero point, labels, source
+    model).  The model must pass the TFLM check (`attendnets check`);
+    otherwise nothing is written and the offending operators are listed.
+    """
+    from converter.convert import convert
+
+    result = convert(model, data, out_path, samples=samples, float_io=float_io,
+                     log=lambda line: click.echo(line, err=True))
+    inp, out = result.sidecar["inputs"][0], result.sidecar["outputs"][0]
+
+    def q(t):
+        return "" if not t["quantization"] else f" scale {t['quantization']['scale']:.6g} zero point {t['quantization']['zero_point']}"
+
+    click.echo(f"wrote {result.tflite_path} ({result.model_bytes:,} bytes, {result.source_kind}), "
+               f"{result.labels_path.name}, {result.sidecar_path.name}")
+    click.echo(f"  input  {inp['dtype']} {inp['shape']}{q(inp)}")
+    click.echo(f"  output {out['dtype']} {out['shape']}{q(out)}")
+    click.echo(f"  operators: {', '.join(result.sidecar['tflm_check']['operators'])} (TFLM check passed)")

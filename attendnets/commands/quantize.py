@@ -1,0 +1,28 @@
+"""``attendnets quantize``: quantization-aware fine-tuning of a trained model (tfmot, 8-bit)."""
+
+import click
+
+
+@click.command(short_help="Quantization-aware fine-tuning (tfmot 8-bit) of a trained model.")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (the training data).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="QAT model to write (.keras).")
+@click.option("--epochs", default=3, show_default=True, type=click.IntRange(min=1), help="Fine-tuning epochs.")
+@click.option("--lr", default=1e-4, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Adam learning rate at the start (cosine decay to 0).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Batch size.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for shuffling, augmentation and the train/val split.")
+def command(model, data, out_path, epochs, lr, batch_size, seed):
+    """Fine-tune MODEL (a float .keras from `attendnets train`) with fake-quant everywhere.
+
+    Every attention condenser is unfolded into primitive layers and every
+    tensor inside it is fake-quantized (pooling, convolutions, upsampling,
+    crop, sigmoid, multiplies, channel scale); the rest follows tfmot's
+    default 8-bit scheme.  Class names come from labels.txt beside MODEL and
+    are copied beside --out.  Load the result with
+    attendnets_tf.qat.load_qat_model(path); convert it with `attendnets convert`.
+    """
+    from attendnets_tf.qat import quantize_file
+
+    quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                  log=lambda line: click.echo(line, err=True))

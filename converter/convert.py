@@ -1,0 +1,288 @@
+"""Keras model -> full-integer TFLite flatbuffer (int8 weights and activations).
+
+Two sources:
+
+* a QAT model (``attendnets quantize``): the converter takes every range from
+  the fake-quant ops learned during fine-tuning;
+* a float model: post-training quantization, ranges calibrated on
+  ``samples`` training images.
+
+Condensers are unfolded first (:func:`attendnets_tf.qat.unfold`), so a float
+model converts to the same operator graph as its QAT version.  The result is
+int8 end to end (``--float-io`` keeps float32 input/output with a QUANTIZE /
+DEQUANTIZE at each end) and must pass the TFLM check (:mod:`converter.check`)
+before anything is written.
+
+Outputs (all written atomically, together): ``model.tflite``, ``labels.txt``
+beside it and a JSON sidecar ``model.json`` (:func:`describe_io`).
+
+TensorFlow is imported inside the functions (``attendnets_tf._tf``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from attendnets.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
+from attendnets.fsutil import atomic_output_file, require_file, require_parent_dir
+
+DEFAULT_CALIBRATION_SAMPLES = 200
+LABELS_FILE = "labels.txt"
+
+
+@dataclass
+class ConversionResult:
+    tflite_path: Path
+    labels_path: Path
+    sidecar_path: Path
+    model_bytes: int
+    source_kind: str  # "qat" or "float (post-training quantization)"
+    sidecar: dict
+
+
+# --- loading the Keras side ------------------------------------------------
+
+
+def load_keras_model(path):
+    """Load a float or QAT ``.keras`` model, or raise InvalidModelError (one line)."""
+    path = require_file(path, "model")
+    from attendnets_tf import qat
+
+    try:
+        model = qat.load_model(str(path))
+    except Exception as exc:  # Keras raises many kinds for a broken / non-model file
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise InvalidModelError(f"{path} is not a readable Keras model: {reason[:200]}") from None
+    check_image_classifier(model, path)
+    return model
+
+
+def check_image_classifier(model, path="model"):
+    """The model takes (N, H, W, C) images and gives (N, classes) scores."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise BadInputError(f"{path}: expected one input and one output, got {len(model.inputs)} and {len(model.outputs)}")
+    in_shape = tuple(model.inputs[0].shape)
+    out_shape = tuple(model.outputs[0].shape)
+    if len(in_shape) != 4 or any(d is None for d in in_shape[1:]):
+        raise BadInputError(f"{path}: expected an image input (batch, height, width, channels), got {in_shape}")
+    if len(out_shape) != 2 or out_shape[1] is None:
+        raise BadInputError(f"{path}: expected a (batch, classes) output, got {out_shape}")
+
+
+def model_input_shape(model):
+    """(height, width, channels) of a Keras image model."""
+    return tuple(int(d) for d in model.inputs[0].shape[1:])
+
+
+def model_num_classes(model):
+    return int(model.outputs[0].shape[-1])
+
+
+def read_labels(path):
+    """Class names from a labels.txt (one per line), or None when the file is absent."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    labels = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    return labels or None
+
+
+def check_data_matches(class_names, num_classes, labels, input_channels, data_channels, what="model"):
+    """Raise BadInputError when the dataset does not fit the model (classes, names, channels)."""
+    if data_channels != input_channels:
+        raise BadInputError(
+            f"the dataset has {data_channels}-channel images but the {what} takes {input_channels} channels"
+        )
+    if len(class_names) != num_classes:
+        raise BadInputError(f"the dataset has {len(class_names)} classes but the {what} outputs {num_classes}")
+    if labels is not None:
+        if len(labels) != num_classes:
+            raise BadInputError(f"labels.txt lists {len(labels)} classes but the {what} outputs {num_classes}")
+        if list(labels) != list(class_names):
+            raise BadInputError(
+                f"the dataset classes {list(class_names)[:5]}... do not match the {what}'s labels {list(labels)[:5]}..."
+            )
+
+
+def load_matching_data(data_spec, input_shape, num_classes, labels, what="model", seed=0):
+    """``load_data`` for a model, checked against its classes, labels and channels."""
+    from attendnets_tf.data import load_data
+
+    splits = load_data(data_spec, input_shape, seed=seed)
+    check_data_matches(
+        splits.class_names, num_classes, labels, input_shape[-1], int(splits.train[0].shape[-1]), what=what
+    )
+    return splits
+
+
+# --- conversion ---------------------------------------------------------------
+
+
+def calibration_images(images, samples, seed=0):
+    """Up to ``samples`` images, a fixed random subset (float32, NHWC)."""
+    if samples < 1:
+        raise BadInputError(f"--samples must be at least 1; got {samples}")
+    rng = np.random.default_rng(seed)
+    count = min(samples, len(images))
+    index = np.sort(rng.choice(len(images), size=count, replace=False))
+    return np.asarray(images[index], dtype=np.float32)
+
+
+def convert_keras_model(model, calibration, float_io=False):
+    """Full-integer TFLite flatbuffer (bytes) of a float or QAT Keras model.
+
+    ``calibration``: float32 images (N, H, W, C); required for a float model,
+    also passed for a QAT model (ranges of any tensor without fake-quant).
+    """
+    from attendnets_tf import qat
+    from attendnets_tf._tf import tf
+
+    if not qat.is_qat_model(model):
+        model = qat.unfold(model)
+
+    def representative_dataset():
+        for image in calibration:
+            yield [image[None, ...].astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if not float_io:
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with _quiet_stderr():
+        return bytes(converter.convert())
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the MLIR converter's C++ chatter on fd 2 (kept when ATTENDNETS_DEBUG is set)."""
+    import os
+    import sys
+
+    if os.environ.get("ATTENDNETS_DEBUG", "") not in ("", "0"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _tensor_description(detail):
+    scales = [float(s) for s in detail["quantization_parameters"]["scales"]]
+    zero_points = [int(z) for z in detail["quantization_parameters"]["zero_points"]]
+    return {
+        "name": detail["name"],
+        "shape": [int(d) for d in detail["shape"]],
+        "dtype": np.dtype(detail["dtype"]).name,
+        "quantization": {"scale": scales[0], "zero_point": zero_points[0]} if scales else None,
+    }
+
+
+def describe_io(model_bytes):
+    """Inputs and outputs of a flatbuffer: name, shape, dtype, quantization (scale, zero_point)."""
+    import warnings
+
+    from attendnets_tf._tf import tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated"
+        interpreter = tf.lite.Interpreter(model_content=model_bytes)
+    return {
+        "inputs": [_tensor_description(d) for d in interpreter.get_input_details()],
+        "outputs": [_tensor_description(d) for d in interpreter.get_output_details()],
+    }
+
+
+def run_tflm_check(tflite_path):
+    """TFLM compatibility check of a written flatbuffer (:mod:`converter.check`).
+
+    Returns the CheckResult; raises UnsupportedOperatorError listing every
+    operator, type or quantization TFLM cannot run.
+    """
+    from converter.check import check_model
+    from converter.tflite_model import load_model as load_tflite
+
+    result = check_model(load_tflite(tflite_path))
+    result.raise_if_not_ok()
+    return result
+
+
+def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES, float_io=False, log=print):
+    """The ``attendnets convert`` pipeline: load, check data, convert, TFLM-check, write.
+
+    Writes ``out_path`` (``.tflite``), ``labels.txt`` beside it and the JSON
+    sidecar ``out_path.with_suffix('.json')``, all or none.
+    """
+    from attendnets_tf import qat
+
+    model_path = Path(model_path)
+    out_path = Path(out_path)
+    require_parent_dir(out_path)
+    if out_path.suffix != ".tflite":
+        raise BadInputError(f"output must be a .tflite file; got {out_path}")
+    if samples < 1:
+        raise BadInputError(f"--samples must be at least 1; got {samples}")
+    model = load_keras_model(model_path)
+    is_qat = qat.is_qat_model(model)
+    input_shape = model_input_shape(model)
+    num_classes = model_num_classes(model)
+    labels = read_labels(model_path.parent / LABELS_FILE)
+    splits = load_matching_data(data_spec, input_shape, num_classes, labels)
+    labels = labels or list(splits.class_names)
+
+    calibration = calibration_images(splits.train[0], samples)
+    kind = "qat" if is_qat else "float (post-training quantization)"
+    log(f"converting {model_path} ({kind}) to full int8, calibrating on {len(calibration)} training images")
+    try:
+        model_bytes = convert_keras_model(model, calibration, float_io=float_io)
+    except Exception as exc:
+        reason = " ".join(str(exc).split())
+        raise UnsupportedOperatorError(f"TFLite conversion failed: {reason[:300]}") from None
+
+    sidecar_path = out_path.with_suffix(".json")
+    labels_path = out_path.parent / LABELS_FILE
+    sidecar = {
+        "source_model": str(model_path.resolve()),
+        "source_kind": "qat" if is_qat else "float",
+        "quantization": "full int8" + (" (float32 input/output)" if float_io else ""),
+        "calibration_samples": len(calibration),
+        "data": str(data_spec),
+        **describe_io(model_bytes),
+        "labels": labels,
+        "model_bytes": len(model_bytes),
+    }
+    with contextlib.ExitStack() as stack:
+        tmp_tflite = stack.enter_context(atomic_output_file(out_path))
+        tmp_labels = stack.enter_context(atomic_output_file(labels_path))
+        tmp_sidecar = stack.enter_context(atomic_output_file(sidecar_path))
+        tmp_tflite.write_bytes(model_bytes)
+        # The check reads the flatbuffer from disk, before anything is renamed into place.
+        sidecar["tflm_check"] = _check_summary(run_tflm_check(tmp_tflite))
+        tmp_labels.write_text("".join(f"{label}\n" for label in labels))
+        tmp_sidecar.write_text(json.dumps(sidecar, indent=2) + "\n")
+    return ConversionResult(out_path, labels_path, sidecar_path, len(model_bytes), kind, sidecar)
+
+
+def _check_summary(result):
+    """The TFLM check in the sidecar: verdict, operators used, warnings."""
+    return {
+        "ok": result.ok,
+        "operators": sorted({o.name for o in result.operators}),
+        "warnings": [f.message for f in result.warnings],
+    }

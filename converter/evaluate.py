@@ -1,0 +1,280 @@
+"""Accuracy of an int8 ``.tflite`` on a dataset's test split: TFLite reference kernels and TFLM.
+
+Three runs of the same test images:
+
+* the float Keras model (optional, for the quantization loss);
+* the flatbuffer on TFLite's *reference* kernels
+  (``OpResolverType.BUILTIN_REF``; the default resolver uses XNNPACK, which
+  rounds differently from TFLM);
+* the flatbuffer on the TFLite Micro interpreter (``tflite-micro`` package,
+  the kernels a Cortex-M build runs, minus CMSIS-NN).
+
+``agreement`` is the fraction of test images for which the TFLite-reference
+and TFLM output tensors are identical, element by element (raw int8 values;
+for a ``--float-io`` model the dequantized float32 values, which are a
+function of the same int8 values).
+
+Input images (float32 in [0, 1]) are quantized with the model's own input
+scale and zero point: ``q = clip(round(x / scale) + zero_point, -128, 127)``.
+
+The report is computed once (:class:`EvaluationReport`); :meth:`to_json` and
+:func:`format_report` only format it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from attendnets.errors import BadInputError, InvalidModelError
+
+#: First TFLM arena tried (bytes); doubled until the interpreter accepts it.
+TFLM_ARENA_START_BYTES = 256 * 1024
+TFLM_ARENA_MAX_BYTES = 512 * 1024 * 1024
+QUANTIZED_TYPES = (np.int8, np.uint8, np.int16)
+
+
+@dataclass
+class EvaluationReport:
+    model_path: str
+    class_names: list
+    num_test_images: int
+    accuracy: dict  # {"float"?: fraction, "tflite": fraction, "tflm": fraction}
+    agreement: float  # fraction of images with identical TFLite-ref and TFLM outputs
+    per_class: dict  # {class name: {"tflite": fraction, "tflm": fraction, "float"?: ..., "images": n}}
+    confusion_matrix: list  # TFLM predictions: rows = true class, columns = predicted
+    tflm_arena_bytes: int
+    input_quantization: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model_path,
+            "test_images": self.num_test_images,
+            "accuracy": self.accuracy,
+            "agreement": self.agreement,
+            "per_class": self.per_class,
+            "confusion_matrix": self.confusion_matrix,
+            "confusion_matrix_of": "tflm",
+            "class_names": self.class_names,
+            "tflm_arena_bytes": self.tflm_arena_bytes,
+            "input_quantization": self.input_quantization,
+        }
+
+
+# --- the flatbuffer -----------------------------------------------------------
+
+
+def read_int8_model(path):
+    """Bytes of an integer-quantized ``.tflite``; one-line errors for anything else.
+
+    Missing file -> BadInputError; not a TFLite flatbuffer, corrupt, or a
+    float-only model -> InvalidModelError.
+    """
+    from converter.tflite_model import load_model as load_tflite
+
+    path = Path(path)
+    model = load_tflite(path)  # raises BadInputError / InvalidModelError
+    sg = model.subgraphs[0] if model.subgraphs else None
+    if sg is None:
+        raise InvalidModelError(f"{path} has no subgraph")
+    if len(sg.inputs) != 1 or len(sg.outputs) != 1:
+        raise BadInputError(
+            f"{path}: evaluate needs a model with one input and one output, got {len(sg.inputs)} and {len(sg.outputs)}"
+        )
+    from converter.check import classify_model
+
+    if classify_model(model) == "float":
+        raise InvalidModelError(
+            f"{path} is a float model (no int8 tensors); convert it to int8 first (attendnets convert)"
+        )
+    return path.read_bytes()
+
+
+def _new_tflite_ref(model_bytes, path="model"):
+    from attendnets_tf._tf import tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated"
+        try:
+            interpreter = tf.lite.Interpreter(
+                model_content=model_bytes,
+                experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
+            )
+            interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            reason = " ".join(str(exc).split())[:200]
+            raise InvalidModelError(f"{path}: the TFLite interpreter cannot load it: {reason}") from None
+    return interpreter
+
+
+def _new_tflm(model_bytes, path="model"):
+    """A TFLM interpreter with the smallest power-of-two arena (>= 256 KiB) that works."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    arena = TFLM_ARENA_START_BYTES
+    while True:
+        try:
+            return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena), arena
+        except RuntimeError as exc:
+            if arena >= TFLM_ARENA_MAX_BYTES:
+                reason = " ".join(str(exc).split())[:200]
+                raise InvalidModelError(f"{path}: the TFLM interpreter cannot run it: {reason}") from None
+            arena *= 2
+
+
+def quantize_images(images, scale, zero_point, dtype):
+    """float32 images -> the model's input type with its scale and zero point."""
+    if np.issubdtype(dtype, np.floating):
+        return images.astype(dtype)
+    info = np.iinfo(dtype)
+    q = np.round(images / scale) + zero_point
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def run_tflite_ref(interpreter, inputs):
+    """Raw output tensors (N, ...) of TFLite's reference kernels, one image at a time."""
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    results = []
+    for x in inputs:
+        interpreter.set_tensor(inp["index"], x[None, ...])
+        interpreter.invoke()
+        results.append(interpreter.get_tensor(out["index"])[0].copy())
+    return np.stack(results)
+
+
+def run_tflm(interpreter, inputs):
+    """Raw output tensors (N, ...) of the TFLM interpreter, one image at a time.
+
+    (The TFLM Python interpreter has a fixed batch of 1: a microcontroller
+    runs one image at a time.)
+    """
+    results = []
+    for x in inputs:
+        interpreter.set_input(x[None, ...], 0)
+        interpreter.invoke()
+        results.append(np.array(interpreter.get_output(0))[0].copy())
+    return np.stack(results)
+
+
+# --- the whole evaluation -----------------------------------------------------
+
+
+def _accuracy(pred, labels):
+    return float(np.mean(pred == labels)) if len(labels) else 0.0
+
+
+def confusion_matrix(labels, pred, num_classes):
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (labels, pred), 1)
+    return matrix
+
+
+def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
+    """Evaluate ``tflite_path`` on the test split of ``data_spec``; returns an EvaluationReport."""
+    from converter.convert import check_data_matches, load_keras_model, read_labels
+
+    tflite_path = Path(tflite_path)
+    model_bytes = read_int8_model(tflite_path)
+    if float_model_path is not None:
+        float_model = load_keras_model(float_model_path)  # check it before the slow part
+    ref = _new_tflite_ref(model_bytes, tflite_path)
+    inp = ref.get_input_details()[0]
+    out = ref.get_output_details()[0]
+    in_shape = tuple(int(d) for d in inp["shape"])
+    out_shape = tuple(int(d) for d in out["shape"])
+    if len(in_shape) != 4:
+        raise BadInputError(f"{tflite_path}: expected an image input (1, H, W, C), got shape {list(in_shape)}")
+    if len(out_shape) != 2:
+        raise BadInputError(f"{tflite_path}: expected a (1, classes) output, got shape {list(out_shape)}")
+    num_classes = out_shape[1]
+    labels = read_labels(tflite_path.parent / "labels.txt")
+
+    from attendnets_tf.data import load_data
+
+    splits = load_data(data_spec, in_shape[1:])
+    check_data_matches(
+        splits.class_names, num_classes, labels, in_shape[-1], int(splits.test[0].shape[-1]), what="model"
+    )
+    x_test, y_test = splits.test
+    y_test = np.asarray(y_test, dtype=np.int64)
+
+    scale, zero_point = (inp["quantization"][0], int(inp["quantization"][1]))
+    if not np.issubdtype(inp["dtype"], np.floating) and not scale:
+        raise InvalidModelError(f"{tflite_path}: the {np.dtype(inp['dtype']).name} input has no quantization scale")
+    q_inputs = quantize_images(np.asarray(x_test, dtype=np.float32), scale, zero_point, inp["dtype"])
+
+    log(f"evaluating {tflite_path} on {len(x_test)} test images ({data_spec})")
+    ref_out = run_tflite_ref(ref, q_inputs)
+    tflm, arena = _new_tflm(model_bytes, tflite_path)
+    tflm_out = run_tflm(tflm, q_inputs)
+
+    ref_pred = ref_out.reshape(len(q_inputs), -1).argmax(axis=1)
+    tflm_pred = tflm_out.reshape(len(q_inputs), -1).argmax(axis=1)
+    same = np.all(ref_out.reshape(len(q_inputs), -1) == tflm_out.reshape(len(q_inputs), -1), axis=1)
+
+    accuracy = {}
+    preds = {}
+    if float_model_path is not None:
+        from converter.convert import model_input_shape, model_num_classes
+
+        if model_input_shape(float_model) != tuple(in_shape[1:]) or model_num_classes(float_model) != num_classes:
+            raise BadInputError(
+                f"--float-model {float_model_path} takes {model_input_shape(float_model)} with "
+                f"{model_num_classes(float_model)} classes; {tflite_path} takes {tuple(in_shape[1:])} with {num_classes}"
+            )
+        float_out = float_model.predict(np.asarray(x_test, dtype=np.float32), batch_size=128, verbose=0)
+        preds["float"] = np.asarray(float_out).argmax(axis=1)
+    preds["tflite"] = ref_pred
+    preds["tflm"] = tflm_pred
+    for name, pred in preds.items():
+        accuracy[name] = _accuracy(pred, y_test)
+
+    class_names = list(labels or splits.class_names)
+    per_class = {}
+    for index, name in enumerate(class_names):
+        mask = y_test == index
+        per_class[name] = {"images": int(mask.sum())}
+        for run, pred in preds.items():
+            per_class[name][run] = _accuracy(pred[mask], y_test[mask]) if mask.any() else None
+
+    return EvaluationReport(
+        model_path=str(tflite_path),
+        class_names=class_names,
+        num_test_images=int(len(y_test)),
+        accuracy=accuracy,
+        agreement=float(np.mean(same)) if len(same) else 1.0,
+        per_class=per_class,
+        confusion_matrix=confusion_matrix(y_test, tflm_pred, num_classes).tolist(),
+        tflm_arena_bytes=arena,
+        input_quantization={"dtype": np.dtype(inp["dtype"]).name, "scale": float(scale), "zero_point": zero_point},
+    )
+
+
+def format_report(report: EvaluationReport) -> str:
+    """The terminal view: accuracies, agreement, per-class table, confusion matrix (TFLM)."""
+    lines = [f"model: {report.model_path}  ({report.num_test_images} test images)"]
+    names = {"float": "float (Keras)", "tflite": "int8, TFLite reference kernels", "tflm": "int8, TFLM interpreter"}
+    for run in ("float", "tflite", "tflm"):
+        if run in report.accuracy:
+            lines.append(f"  accuracy {names[run]:<32} {100 * report.accuracy[run]:6.2f} %")
+    lines.append(f"  TFLite-ref / TFLM identical outputs    {100 * report.agreement:6.2f} %")
+    runs = [r for r in ("float", "tflite", "tflm") if r in report.accuracy]
+    width = max([len(n) for n in report.class_names] + [5])
+    lines.append("")
+    lines.append("  " + "class".ljust(width) + "  images" + "".join(f"  {r:>7}" for r in runs))
+    for name in report.class_names:
+        row = report.per_class[name]
+        cells = "".join(f"  {'-':>7}" if row[r] is None else f"  {100 * row[r]:6.1f}%" for r in runs)
+        lines.append("  " + name.ljust(width) + f"  {row['images']:6d}" + cells)
+    lines.append("")
+    lines.append("  confusion matrix (TFLM; rows: true class, columns: predicted)")
+    cell = max(3, max(len(str(v)) for row in report.confusion_matrix for v in row))
+    lines.append("  " + " " * width + " " + "".join(f" {i:>{cell}}" for i in range(len(report.class_names))))
+    for i, row in enumerate(report.confusion_matrix):
+        label = f"{i} {report.class_names[i]}"[:width].ljust(width)
+        lines.append("  " + label + " " + "".join(f" {v:>{cell}}" for v in row))
+    return "\n".join(lines)
