@@ -248,13 +248,17 @@ def train(cfg: TrainConfig, *, model_builder=None, log=print) -> dict:
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(cfg.seed)
-    determinism_was_on = tf.config.experimental.is_op_determinism_enabled()
+    # Deterministic kernels (GPU reductions, tf.data order); only the enable
+    # function is public API, the query/disable pair is TF's internal config.
+    from tensorflow.python.framework import config as tf_config
+
+    determinism_was_on = tf_config.is_op_determinism_enabled()
     tf.config.experimental.enable_op_determinism()
     try:
         return _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log)
     finally:
-        if not determinism_was_on:  # leave the process as we found it
-            tf.config.experimental.disable_op_determinism()
+        if not determinism_was_on:  # leave the process (e.g. a test session) as we found it
+            tf_config.disable_op_determinism()
 
 
 def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
