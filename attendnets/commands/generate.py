@@ -1,0 +1,35 @@
+"""``attendnets generate``: a TFLM firmware project for a board from a ``.tflite``."""
+
+import click
+
+
+@click.command()
+@click.argument("model", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--board", required=True, help="Board name (see `attendnets boards`).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Project folder to create (or a folder generate made before, which is replaced).")
+@click.option("--kernels", type=click.Choice(["cmsis-nn", "reference"]), default="cmsis-nn", show_default=True,
+              help="TFLM kernel set the project is built with (sizes the arena).")
+@click.option("--name", default="model", show_default=True, help="C identifier prefix of the model array.")
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Class names, one per line [default: labels.txt next to the model, if any].")
+@click.option("--sample", "sample_path", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Input main() runs on: an image (resized, quantized) or a .npy [default: all zero points].")
+@click.option("--sample-range", type=click.Choice(["auto", "0-1", "-1-1", "0-255"]), default="auto", show_default=True,
+              help="Real range image pixels map to before quantization.")
+@click.option("--force", is_flag=True, help="Generate even if the model does not fit the board.")
+def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force):
+    """Render a TFLM C++ project (model arrays, op resolver, arena, startup, linker script, Makefile, CMake)."""
+    from codegen.generate import generate_project
+
+    result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
+                              sample_path=sample_path, sample_range=sample_range, force=force)
+    fit = result.fit
+    click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
+    click.echo(f"  operators: {', '.join(result.ops)}")
+    click.echo(f"  tensor arena: {result.arena_bytes} B (estimate {result.arena_required_bytes} B + alignment slack)")
+    click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B (model {result.model_size_bytes} B + code allowance)")
+    click.echo(f"  sample: {result.sample_source}")
+    if not fit.fits:
+        click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
+    click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")

@@ -1,0 +1,316 @@
+"""The template context: a pure function of the model, the board and the options.
+
+``build_context(model, board, options, arena_required_bytes)`` returns the dict
+every template of ``firmware_template/project`` is rendered with.  It reads no
+files and runs no tools; the driver (:mod:`codegen.generate`) reads the model,
+asks the arena estimator and the op check, and hands their results in.
+
+Arena size (bytes) = the estimator's ``required_bytes`` (smallest arena that
+allocates, for the board's pointer width and kernel set) rounded up to
+``ARENA_ALIGNMENT_BYTES`` plus ``ARENA_ALIGNMENT_SLACK_BYTES``.  The slack is
+for TFLM's alignment of the arena start (``MicroArenaBufferAlignment()``,
+16 bytes): the generated array is ``alignas(16)``, but the same model files
+dropped into a vendor project may put the arena at any address, and TFLM then
+loses up to 15 bytes to ``AlignPointerUp``.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from attendnets import __version__
+from attendnets.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
+
+ARENA_ALIGNMENT_BYTES = 16  # TFLM's MicroArenaBufferAlignment()
+ARENA_ALIGNMENT_SLACK_BYTES = 16  # see module docstring
+DEFAULT_STACK_BYTES = 16 * 1024  # deepest TFLM kernel call chain + printf, with margin
+DEFAULT_HEAP_BYTES = 4 * 1024  # newlib stdio buffers (printf); TFLM itself never mallocs
+# Flash and RAM the firmware needs besides the model and the arena, used for the fit check
+# before anything is built (`attendnets size` reports the real figures after a build):
+# TFLM interpreter + the kernels of a typical int8 CNN + newlib printf + startup, measured
+# at 90-150 KiB for -O2 builds (docs/firmware.md); .data/.bss of TFLM and the app.
+CODE_ALLOWANCE_BYTES = 160 * 1024
+STATIC_DATA_ALLOWANCE_BYTES = 4 * 1024
+
+KERNEL_SETS = ("cmsis-nn", "reference")
+RESOLVER_METHODS_FILE = Path(__file__).with_name("tflm_resolver_methods.json")
+
+C_TYPES = {
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+    "int16": "int16_t",
+    "uint16": "uint16_t",
+    "int32": "int32_t",
+    "uint32": "uint32_t",
+    "int64": "int64_t",
+    "float32": "float",
+    "bool": "bool",
+}
+TFLITE_TYPES = {  # TfLiteType enumerators, for the static checks in model.cc
+    "int8": "kTfLiteInt8",
+    "uint8": "kTfLiteUInt8",
+    "int16": "kTfLiteInt16",
+    "uint16": "kTfLiteUInt16",
+    "int32": "kTfLiteInt32",
+    "uint32": "kTfLiteUInt32",
+    "int64": "kTfLiteInt64",
+    "float32": "kTfLiteFloat32",
+    "bool": "kTfLiteBool",
+}
+INTEGER_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "int32": (-(2**31), 2**31 - 1)}
+# nRF UARTE BAUDRATE register values (nRF52840 PS 6.34.10.14)
+NRF_BAUDRATES = {9600: 0x00275000, 19200: 0x004EA000, 38400: 0x009D0000, 57600: 0x00EB0000,
+                 115200: 0x01D60000, 230400: 0x03B00000, 460800: 0x07400000, 1000000: 0x10000000}
+BYTES_PER_LINE = 12
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """What the user chose (kept apart from the board description)."""
+
+    name: str = "model"  # C identifier prefix of the model array
+    kernels: str = "cmsis-nn"
+    labels: tuple = ()  # class names, in output order
+    sample: tuple | None = None  # input 0 as integers of its dtype; None = every element the zero point
+    sample_source: str = "input zero point"
+    stack_bytes: int = DEFAULT_STACK_BYTES
+    heap_bytes: int = DEFAULT_HEAP_BYTES
+    force: bool = False
+    model_file_name: str = "model.tflite"
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """Flash and RAM the generated firmware will need on a board, bytes."""
+
+    flash_needed_bytes: int
+    flash_available_bytes: int
+    arena_needed_bytes: int
+    arena_available_bytes: int
+    ram_needed_bytes: int  # .data/.bss/stack/heap (+ arena when it shares the region)
+    ram_available_bytes: int
+    problems: tuple = field(default=())
+
+    @property
+    def fits(self):
+        return not self.problems
+
+
+def check_identifier(name: str) -> str:
+    """``name`` if it can prefix C identifiers (``<name>_model_data``), else BadInputError."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name or ""):
+        raise BadInputError(f"--name must be a C identifier (letters, digits, _; not starting with a digit); got {name!r}")
+    if name in _C_KEYWORDS or keyword.iskeyword(name) or name == "main":
+        raise BadInputError(f"--name {name!r} is a reserved word in C/C++")
+    return name
+
+
+_C_KEYWORDS = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "int", "long", "register", "return", "short", "signed", "sizeof", "static",
+    "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "class", "namespace",
+    "new", "delete", "template", "this", "operator", "private", "public", "protected", "virtual", "bool",
+}
+
+
+def arena_bytes_for(required_bytes: int) -> int:
+    """Generated arena size for an estimator figure: rounded up to 16, plus the 16-byte slack."""
+    aligned = -(-int(required_bytes) // ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES
+    return aligned + ARENA_ALIGNMENT_SLACK_BYTES
+
+
+def resolver_methods():
+    doc = json.loads(RESOLVER_METHODS_FILE.read_text())
+    return doc["builtin"], doc["custom"]
+
+
+def operator_display_name(op) -> str:
+    return op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
+
+
+def resolver_entries(model):
+    """``[(operator name, MicroMutableOpResolver method)]`` for every distinct operator, sorted.
+
+    Raises UnsupportedOperatorError listing all operators TFLM's resolver cannot register.
+    """
+    builtin, custom = resolver_methods()
+    entries, missing = {}, set()
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            name = operator_display_name(op)
+            method = custom.get(name) if op.name == "CUSTOM" else builtin.get(name)
+            if method is None:
+                missing.add(name)
+            else:
+                entries[name] = method
+    if missing:
+        raise UnsupportedOperatorError(
+            f"TFLM has no kernel for operator(s) {', '.join(sorted(missing))}: cannot generate firmware")
+    return sorted(entries.items())
+
+
+def check_fit(model_size_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> FitCheck:
+    flash_needed = model_size_bytes + CODE_ALLOWANCE_BYTES
+    other_ram = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
+    problems = []
+    if flash_needed > board.flash_bytes:
+        problems.append(
+            f"flash: model {model_size_bytes} B + code allowance {CODE_ALLOWANCE_BYTES} B = {flash_needed} B "
+            f"> {board.flash_bytes} B ({board.flash.name})")
+    if board.separate_arena:
+        ram_needed = other_ram
+        if arena_bytes > board.arena_region.size_bytes:
+            problems.append(f"RAM: arena {arena_bytes} B > {board.arena_region.size_bytes} B ({board.arena_region.name})")
+    else:
+        ram_needed = other_ram + arena_bytes
+    if ram_needed > board.ram.size_bytes:
+        what = "" if board.separate_arena else f"arena {arena_bytes} B + "
+        problems.append(
+            f"RAM: {what}stack {stack_bytes} B + heap {heap_bytes} B + static data {STATIC_DATA_ALLOWANCE_BYTES} B "
+            f"= {ram_needed} B > {board.ram.size_bytes} B ({board.ram.name})")
+    return FitCheck(flash_needed, board.flash_bytes, arena_bytes, board.arena_region.size_bytes,
+                    ram_needed, board.ram.size_bytes, tuple(problems))
+
+
+def tensor_info(tensor, role, position):
+    if tensor.dtype not in C_TYPES:
+        raise UnsupportedOperatorError(f"model {role} {position} has type {tensor.dtype}: the firmware handles "
+                                       f"{', '.join(C_TYPES)}")
+    if tensor.num_elements <= 0:
+        raise UnsupportedOperatorError(f"model {role} {position} ({tensor.name}) has a dynamic shape {tensor.shape}")
+    q = tensor.quantization
+    quantized = q is not None and len(q.scale) >= 1 and tensor.dtype in INTEGER_RANGES
+    return {
+        "position": position,
+        "index": tensor.index,
+        "name": tensor.name,
+        "dtype": tensor.dtype,
+        "c_type": C_TYPES[tensor.dtype],
+        "tflite_type": TFLITE_TYPES[tensor.dtype],
+        "shape": list(tensor.shape),
+        "num_elements": tensor.num_elements,
+        "size_bytes": tensor.size_bytes,
+        "quantized": quantized,
+        "scale": float(q.scale[0]) if quantized else 1.0,
+        "zero_point": int(q.zero_point[0]) if quantized and q.zero_point else 0,
+    }
+
+
+def _hex_lines(data: bytes):
+    return [", ".join(f"0x{b:02x}" for b in data[i:i + BYTES_PER_LINE]) + ","
+            for i in range(0, len(data), BYTES_PER_LINE)]
+
+
+def _int_lines(values, per_line=16):
+    values = list(values)
+    return [", ".join(str(v) for v in values[i:i + per_line]) + "," for i in range(0, len(values), per_line)]
+
+
+def c_string(text: str) -> str:
+    """A C string literal for ``text`` (escaped, ASCII-only)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch) & 0xFF:03o}" if ord(ch) < 256 else "?")
+    return '"' + "".join(out) + '"'
+
+
+def c_float(value: float) -> str:
+    return f"{value!r}f" if value == value else "0.0f"
+
+
+def build_context(model, board, options: GenerateOptions, arena_required_bytes: int,
+                  arena_estimate_note: str = "") -> dict:
+    """Everything the templates need, computed from the inputs only (no I/O)."""
+    if options.kernels not in KERNEL_SETS:
+        raise BadInputError(f"--kernels must be one of {', '.join(KERNEL_SETS)}; got {options.kernels!r}")
+    name = check_identifier(options.name)
+    ops = resolver_entries(model)
+    sg = model.main_subgraph
+    if not sg.inputs or not sg.outputs:
+        raise BadInputError("the model's main subgraph has no inputs or no outputs")
+    inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
+    outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
+
+    arena_bytes = arena_bytes_for(arena_required_bytes)
+    fit = check_fit(model.size_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
+    if not fit.fits and not options.force:
+        raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
+
+    labels = list(options.labels)
+    classes = outputs[0]["num_elements"]
+    if labels and len(labels) != classes:
+        raise BadInputError(f"{len(labels)} labels given but output 0 has {classes} elements")
+
+    sample = None
+    if options.sample is not None:
+        if len(options.sample) != inputs[0]["num_elements"]:
+            raise BadInputError(f"sample has {len(options.sample)} elements; input 0 needs {inputs[0]['num_elements']}")
+        sample = _int_lines(options.sample) if inputs[0]["dtype"] != "float32" else \
+            [", ".join(c_float(float(v)) for v in options.sample[i:i + 8]) + "," for i in range(0, len(options.sample), 8)]
+
+    if board.console.kind == "uart" and board.console.driver == "nrf-uarte":
+        if board.console.baud not in NRF_BAUDRATES:
+            raise BadInputError(f"board {board.name}: nRF UARTE baud {board.console.baud} not in {sorted(NRF_BAUDRATES)}")
+        nrf_baudrate = NRF_BAUDRATES[board.console.baud]
+    else:
+        nrf_baudrate = 0
+
+    if board.cycle_counter == "dwt":
+        counter_name, counter_doc = "DWT CYCCNT", "DWT CYCCNT, extended to 64 bits in software."
+    else:
+        counter_name = "SysTick"
+        counter_doc = "SysTick (24-bit) plus a software count of its wraps."
+    exit_doc = ("Semihosting SYS_EXIT_EXTENDED: QEMU (or the debugger) ends with this status."
+                if board.console.kind == "semihosting" else
+                "No host to report to on this board: flushes the console and sleeps forever.")
+
+    return {
+        "generator": {"name": "attendnets", "version": __version__},
+        "board": board,
+        "project": {
+            "name": name,
+            "guard": name.upper(),
+            "kernels": options.kernels,
+            "model_file_name": options.model_file_name,
+            "stack_bytes": options.stack_bytes,
+            "heap_bytes": options.heap_bytes,
+        },
+        "stack_bytes": options.stack_bytes,
+        "heap_bytes": options.heap_bytes,
+        "model": {
+            "size_bytes": model.size_bytes,
+            "hex_lines": _hex_lines(model.data),
+            "description": model.description,
+        },
+        "arena": {
+            "bytes": arena_bytes,
+            "required_bytes": int(arena_required_bytes),
+            "alignment_bytes": ARENA_ALIGNMENT_BYTES,
+            "alignment_slack_bytes": ARENA_ALIGNMENT_SLACK_BYTES,
+            "slack_bytes": arena_bytes - int(arena_required_bytes),
+            "note": arena_estimate_note,
+        },
+        "fit": fit,
+        "inputs": inputs,
+        "outputs": outputs,
+        "ops": [{"name": n, "method": m} for n, m in ops],
+        "labels": [c_string(label) for label in labels],
+        "label_texts": labels,
+        "sample": {"lines": sample, "source": options.sample_source},
+        "top_k": min(3, classes),
+        "cycle_counter_name": counter_name,
+        "cycle_counter_doc": counter_doc,
+        "exit_doc": exit_doc,
+        "nrf_baudrate": nrf_baudrate,
+        "c_float": c_float,
+        "c_string": c_string,
+    }

@@ -1,0 +1,122 @@
+"""The ``generate`` pipeline: model + board + options -> firmware project folder.
+
+A straight line of stages, each in its own module:
+read the model (converter.tflite_model) -> check it runs on TFLM (converter.check)
+-> estimate the arena (converter.arena) -> read labels and sample -> build the
+template context (codegen.context, pure) -> render atomically (codegen.render).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from attendnets.errors import BadInputError, UnsupportedOperatorError
+from codegen import context as ctx
+from codegen.boards import get_board
+from codegen.render import check_output_dir, render_project
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    out_dir: Path
+    board: str
+    kernels: str
+    arena_bytes: int
+    arena_required_bytes: int
+    model_size_bytes: int
+    ops: tuple
+    fit: ctx.FitCheck
+    labels_file: str | None
+    sample_source: str
+
+
+def read_labels(path: Path) -> tuple:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"cannot read labels {path}: {exc}") from None
+    labels = [line.strip() for line in text.splitlines()]
+    while labels and not labels[-1]:
+        labels.pop()
+    if not labels:
+        raise BadInputError(f"labels file {path} is empty")
+    return tuple(labels)
+
+
+def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
+    """The arena estimator's smallest arena that allocates, for this board's pointer width."""
+    from converter.arena import estimate_arena
+
+    estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels)
+    note = (f"converter.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}): "
+            f"required {estimate.required_bytes} B, recorded use {estimate.total_bytes} B")
+    return estimate.required_bytes, note
+
+
+def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
+                     sample_path=None, sample_range="auto", force=False,
+                     stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
+    from converter.check import check_model
+    from converter.tflite_model import load_model
+
+    board = get_board(board_name)
+    if kernels not in ctx.KERNEL_SETS:
+        raise BadInputError(f"--kernels must be one of {', '.join(ctx.KERNEL_SETS)}; got {kernels!r}")
+    ctx.check_identifier(name)
+    check_output_dir(out_dir)
+    model_path = Path(model_path)
+    model = load_model(model_path)
+
+    check = check_model(model, kernels=kernels)
+    if not check.ok:
+        unsupported = check.unsupported_operators
+        if unsupported:
+            raise UnsupportedOperatorError(
+                f"TFLM cannot run {model_path.name}: unsupported operator(s) {', '.join(unsupported)}")
+        raise UnsupportedOperatorError(check.summary_line())
+    ctx.resolver_entries(model)  # every operator must have a resolver method
+
+    required, note = estimate_required_arena_bytes(model, board, kernels)
+
+    labels, labels_file = (), None
+    if labels_path is not None:
+        labels_file = Path(labels_path)
+        if not labels_file.is_file():
+            raise BadInputError(f"labels file not found: {labels_file}")
+    elif (model_path.parent / "labels.txt").is_file():
+        labels_file = model_path.parent / "labels.txt"
+    if labels_file is not None:
+        labels = read_labels(labels_file)
+
+    sample, sample_source = None, "every element is the input zero point (no --sample)"
+    if sample_path is not None:
+        from codegen.sample import load_sample
+
+        input_info = ctx.tensor_info(model.main_subgraph.tensor(model.main_subgraph.inputs[0]), "input", 0)
+        sample, sample_source = load_sample(sample_path, input_info, sample_range)
+
+    options = ctx.GenerateOptions(
+        name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,
+        stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name)
+    context = ctx.build_context(model, board, options, required, note)
+    facts = {
+        "name": name,
+        "board": board.name,
+        "kernels": kernels,
+        "model_file": f"model/{model_path.name}",
+        "model_size_bytes": model.size_bytes,
+        "arena_bytes": context["arena"]["bytes"],
+        "arena_required_bytes": required,
+        "arena_estimate": note,
+        "stack_bytes": stack_bytes,
+        "heap_bytes": heap_bytes,
+        "ops": [op["name"] for op in context["ops"]],
+        "labels": list(labels),
+        "sample": sample_source,
+        "generator_version": context["generator"]["version"],
+    }
+    out = render_project(context, out_dir, extra_files={f"model/{model_path.name}": model.data}, project_facts=facts)
+    return GenerateResult(out, board.name, kernels, context["arena"]["bytes"], required, model.size_bytes,
+                          tuple(op["name"] for op in context["ops"]), context["fit"],
+                          str(labels_file) if labels_file else None, sample_source)
