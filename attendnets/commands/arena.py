@@ -1,0 +1,138 @@
+"""``attendnets arena``: the tensor arena a model needs on TFLM, before any run.
+
+Prints the smallest ``tensor_arena`` size with which ``AllocateTensors()``
+succeeds (the figure to put in firmware), what TFLM records as used, and the
+head/tail breakdown.  ``--measure`` runs the tflite-micro interpreter (64-bit
+host build) and finds the smallest arena that allocates by bisection, and
+prints it beside the estimate.
+"""
+
+import json
+
+import click
+
+TARGETS = {"cortex-m": 4, "host": 8}
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
+@click.option("--target", type=click.Choice(sorted(TARGETS)), default="cortex-m", show_default=True,
+              help="cortex-m: 32-bit firmware build (4-byte pointers, plain MicroInterpreter); "
+                   "host: the 64-bit tflite-micro Python package (RecordingMicroAllocator).")
+@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
+              help="Kernel set of the TFLM build (their OpData and scratch buffers differ).")
+@click.option("--measure", is_flag=True,
+              help="Also run the tflite-micro interpreter (64-bit host, reference kernels) and bisect the "
+                   "smallest arena that allocates; prints estimate and measurement side by side.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def command(model_path, target, kernels, measure, as_json):
+    """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
+    from attendnets.fsutil import require_file
+    from converter.arena import estimate_arena
+    from converter.tflite_model import load_model
+
+    require_file(model_path, "model")
+    model = load_model(model_path)
+    estimate = estimate_arena(model, pointer_bytes=TARGETS[target], kernels=kernels)
+    host_estimate = measurement = None
+    if measure:
+        from converter.arena_measure import measure_arena
+
+        host_estimate = estimate if target == "host" and kernels == "reference" else estimate_arena(
+            model, pointer_bytes=8, kernels="reference"
+        )
+        measurement = measure_arena(model.data)
+    if as_json:
+        click.echo(json.dumps(arena_json(model_path, target, estimate, host_estimate, measurement), indent=2))
+    else:
+        click.echo(format_arena(model_path, target, estimate, host_estimate, measurement))
+    return 0
+
+
+def _summary(est):
+    return {
+        "total": est.total_bytes,
+        "head": est.head_bytes,
+        "tail": est.tail_bytes,
+        "required": est.required_bytes,
+        "categories": est.categories,
+        "uncategorized_tail": est.uncategorized_tail_bytes,
+        "peak_live": est.peak_live_bytes,
+        "peak_op_index": est.peak_op_index,
+    }
+
+
+def arena_json(model_path, target, estimate, host_estimate=None, measurement=None):
+    out = {
+        "model": str(model_path),
+        "target": target,
+        "pointer_bytes": estimate.pointer_bytes,
+        "kernels": estimate.kernels,
+        "arena": _summary(estimate),
+        "required_limited_by": estimate.required_reason,
+        "op_scratch_bytes": estimate.op_scratch_bytes,
+        "op_live_bytes": estimate.op_live_bytes,
+    }
+    if measurement is not None:
+        out["measure"] = {
+            "interpreter": "tflite-micro (64-bit host, reference kernels)",
+            "estimate": _summary(host_estimate),
+            "measured": {
+                "total": measurement.total_bytes,
+                "head": measurement.head_bytes,
+                "tail": measurement.tail_bytes,
+                "required": measurement.required_bytes,
+                "categories": measurement.categories,
+            },
+            "equal": _agrees(host_estimate, measurement),
+        }
+    return out
+
+
+def _agrees(est, meas):
+    same = (est.total_bytes, est.head_bytes, est.tail_bytes, est.required_bytes) == (
+        meas.total_bytes, meas.head_bytes, meas.tail_bytes, meas.required_bytes
+    )
+    cats = {k: v for k, v in est.categories.items() if v}
+    return same and cats == meas.categories
+
+
+def format_arena(model_path, target, est, host_estimate=None, measurement=None):
+    width = "32-bit Cortex-M" if est.pointer_bytes == 4 else "64-bit host"
+    lines = [
+        f"model: {model_path}",
+        f"target: {target} ({width}, {est.pointer_bytes}-byte pointers), kernels: {est.kernels}",
+        "",
+        f"tensor arena required : {est.required_bytes:>10,} bytes   (smallest arena with which AllocateTensors() succeeds)",
+        f"recorded as used      : {est.total_bytes:>10,} bytes   (arena_used_bytes(): head + tail)",
+        f"  head (plan)         : {est.head_bytes:>10,} bytes   (tensors and scratch buffers, GreedyMemoryPlanner)",
+        f"  tail (persistent)   : {est.tail_bytes:>10,} bytes",
+    ]
+    for name, used in est.categories.items():
+        if used:
+            lines.append(f"    {name:<42}{used:>8,}")
+    lines.append(f"    {'allocator objects, builtin options, handles':<42}{est.uncategorized_tail_bytes:>8,}")
+    lines.append(f"peak live tensors     : {est.peak_live_bytes:>10,} bytes at operator {est.peak_op_index}")
+    if est.required_bytes != est.total_bytes:
+        why = est.required_reason or "alignment"
+        if est.required_bytes > est.total_bytes:
+            lines.append(f"required > used: the step that needs the most room is {why}")
+        else:
+            lines.append("required < used: the last tail allocations fit in alignment padding of a shorter arena")
+    if measurement is not None:
+        e = host_estimate
+        lines += [
+            "",
+            "--measure (tflite-micro interpreter, 64-bit host, reference kernels):",
+            f"{'':<12}{'estimate':>12}{'measured':>12}",
+        ]
+        for label, a, b in (
+            ("required", e.required_bytes, measurement.required_bytes),
+            ("total", e.total_bytes, measurement.total_bytes),
+            ("head", e.head_bytes, measurement.head_bytes),
+            ("tail", e.tail_bytes, measurement.tail_bytes),
+        ):
+            mark = "" if a == b else "   DIFFERS"
+            lines.append(f"{label:<12}{a:>12,}{b:>12,}{mark}")
+        lines.append("agree to the byte" if _agrees(e, measurement) else "estimate and measurement DIFFER")
+    return "\n".join(lines)

@@ -1,0 +1,641 @@
+"""The tensor arena TFLM needs for a model, computed from the flatbuffer alone.
+
+API (stable; used by ``attendnets report``, ``attendnets arena`` and firmware
+generation)::
+
+    from converter.arena import estimate_arena
+    est = estimate_arena("model.tflite", pointer_bytes=4, kernels="reference")
+    est.required_bytes   # smallest tensor_arena[] with which AllocateTensors() succeeds
+    est.total_bytes      # what TFLM records as used (arena_used_bytes()) = head + tail
+    est.head_bytes, est.tail_bytes
+    est.categories       # {"TfLiteEvalTensor data": bytes, ...} as RecordingMicroAllocator prints them
+    est.tensors          # [TensorPlacement(tensor_index, offset, size, first_op, last_op), ...]
+    est.op_scratch_bytes # [bytes of scratch buffers requested by op i, ...]
+    est.peak_live_bytes, est.peak_op_index
+
+``estimate_arena(model_or_path, pointer_bytes=8|4, kernels="reference"|"cmsis-nn",
+recording=None, compression=None)`` accepts a path, bytes or a
+:class:`converter.tflite_model.TFLiteModel`.  ``pointer_bytes=8`` is the 64-bit
+host build of the ``tflite-micro`` Python package (built with compression, its
+interpreter uses a RecordingMicroAllocator); ``pointer_bytes=4`` a 32-bit
+Cortex-M firmware build (no compression, a plain ``MicroInterpreter(model,
+resolver, arena, size)``).  ``recording``/``compression`` override those
+defaults.  An operator the estimator does not model raises
+:class:`~attendnets.errors.UnsupportedOperatorError`.
+
+How (see docs/memory.md): the module replays, call by call, what TFLM's
+``MicroInterpreter::AllocateTensors()`` does to the arena -- the allocator
+objects created in the tail, the eval tensors and node structs, each op's
+builtin options, each kernel's ``Init`` and ``Prepare`` (persistent OpData,
+temporary TfLiteTensors in the temp section, scratch buffer requests,
+:mod:`converter.kernel_allocations`), the scratch-request list growing in the
+head, the planning step (AllocationInfo array and the GreedyMemoryPlanner's
+working memory in temp, :mod:`converter.memory_planner`), the head reserved for
+the plan, and the input/output TfLiteTensors -- on an exact model of
+``SingleArenaBufferAllocator`` (head grows up from the aligned arena start,
+tail grows down from its end, every allocation aligned as TFLM aligns it).
+Replaying the same trace against an arena of N bytes tells whether N bytes
+allocate; ``required_bytes`` is the smallest such N (success is monotonic in N,
+so a bisection finds it).  ``total_bytes`` is the usage recorded with an arena
+whose size is a multiple of 16 bytes (the usual ``alignas(16)`` arena).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from attendnets.errors import UnsupportedOperatorError
+from converter import tflm_structs as structs
+from converter.kernel_allocations import KERNEL_SETS, KernelContext, kernel_model
+from converter.memory_planner import ONLINE_PLANNED, GreedyMemoryPlanner
+
+ALIGN = structs.ARENA_BUFFER_ALIGNMENT
+
+# RecordingMicroAllocator categories, named as its PrintAllocations() prints them
+# (tensorflow/lite/micro/recording_micro_allocator.cc).
+EVAL_TENSORS = "TfLiteEvalTensor data"
+PERSISTENT_TENSORS = "Persistent TfLiteTensor data"
+QUANTIZATION = "Persistent TfLiteTensor quantization data"
+PERSISTENT_BUFFERS = "Persistent buffer data"
+VARIABLES = "TfLiteTensor variable buffer data"
+NODES = "NodeAndRegistration struct"
+OP_DATA = "Operator runtime data"
+CATEGORIES = (EVAL_TENSORS, PERSISTENT_TENSORS, QUANTIZATION, PERSISTENT_BUFFERS, VARIABLES, NODES, OP_DATA)
+
+# TensorType codes TFLM's ConvertTensorType / TfLiteTypeSizeOf accept, with the
+# element size in bytes (tensorflow/lite/micro/memory_helpers.cc).
+_TFLM_TYPE_BYTES = {
+    "float32": 4, "float16": 2, "int32": 4, "uint8": 1, "int64": 8, "bool": 1, "int16": 2,
+    "complex64": 8, "int8": 1, "float64": 8, "complex128": 16, "uint64": 8, "resource": 4,
+    "uint32": 4, "uint16": 2, "int4": 1, "bfloat16": 2,
+}  # fmt: skip
+
+_CONTROL_FLOW_SUBGRAPHS = {
+    "IF": ("then_subgraph_index", "else_subgraph_index"),
+    "WHILE": ("cond_subgraph_index", "body_subgraph_index"),
+    "CALL_ONCE": ("init_subgraph_index",),
+}
+
+
+def _align_up(value, alignment):
+    return -(-value // alignment) * alignment
+
+
+def _align_down(value, alignment):
+    return (value // alignment) * alignment
+
+
+@dataclass
+class TensorPlacement:
+    """One buffer the memory planner placed in the head."""
+
+    tensor_index: int  # tensor index in subgraph 0, or -1 for a kernel scratch buffer
+    offset: int  # bytes from the start of the arena
+    size: int  # bytes, rounded up to 16 as planned
+    first_op: int  # index of the first operator during which it is alive
+    last_op: int  # index of the last operator during which it is alive
+    subgraph: int = 0
+    scratch_op: int | None = None  # for scratch buffers: the operator that requested it
+    offline_planned: bool = False
+
+
+@dataclass
+class CategoryUsage:
+    used_bytes: int = 0  # with alignment overhead
+    requested_bytes: int = 0
+    count: int = 0
+
+
+@dataclass
+class ArenaEstimate:
+    """The arena TFLM's MicroAllocator uses for one model (all figures in bytes)."""
+
+    pointer_bytes: int
+    kernels: str
+    recording: bool
+    compression: bool
+    total_bytes: int  # recorded as used: head + tail (arena size a multiple of 16)
+    head_bytes: int  # non-persistent: the memory plan (tensors + scratch)
+    tail_bytes: int  # persistent allocations
+    required_bytes: int  # smallest arena size with which AllocateTensors() succeeds
+    categories: dict  # RecordingMicroAllocator category -> used bytes
+    category_details: dict  # category -> CategoryUsage
+    uncategorized_tail_bytes: int  # allocator objects, builtin options, scratch handles
+    tensors: list  # TensorPlacement for every planned buffer
+    op_scratch_bytes: list  # per operator of subgraph 0: scratch bytes requested
+    op_live_bytes: list  # per operator of subgraph 0: planned bytes alive during it
+    peak_live_bytes: int
+    peak_op_index: int
+    required_reason: str  # which step needs the most arena
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class _Failed(Exception):
+    """The replayed arena is too small at this step."""
+
+
+@dataclass
+class _Event:
+    kind: str  # persistent | temp | resize | reset_temp | plan | reserve_head
+    size: int = 0
+    align: int = 1
+    category: str | None = None
+    what: str = ""
+    buffers: int = 0  # for "plan": number of planned buffers
+
+
+class _ArenaState:
+    """SingleArenaBufferAllocator + RecordingSingleArenaBufferAllocator bookkeeping.
+
+    Addresses are offsets from the (16-byte aligned) arena start.
+    """
+
+    def __init__(self, arena_size):
+        self.buffer_head = 0
+        self.buffer_tail = arena_size
+        self.head = 0
+        self.tail = arena_size
+        self.temp = 0
+        self.used = 0
+        self.categories = {name: CategoryUsage() for name in CATEGORIES}
+
+    def persistent(self, event):
+        result = _align_down(self.tail - event.size, event.align)
+        if result < self.head:
+            raise _Failed(event.what)
+        self.used += self.tail - result
+        if event.category:
+            usage = self.categories[event.category]
+            usage.used_bytes += self.tail - result
+            usage.requested_bytes += event.size
+            usage.count += 1
+        self.tail = result
+
+    def resize(self, event):
+        aligned = _align_up(self.buffer_head, event.align)
+        if self.tail - aligned < event.size:
+            raise _Failed(event.what)
+        self.used += aligned + event.size - self.head
+        self.head = aligned + event.size
+        self.temp = self.head
+
+    def temp_alloc(self, event):
+        aligned = _align_up(self.temp, event.align)
+        if self.tail - aligned < event.size:
+            raise _Failed(event.what)
+        self.temp = aligned + event.size
+
+    def plan(self, event):
+        # CommitStaticMemoryPlan: GetAvailableMemory(16), AllocateTemp(that, 16),
+        # GreedyMemoryPlanner::Init: max_buffer_count = size / per_buffer_size().
+        remaining = _align_down(self.tail, ALIGN) - _align_up(self.temp, ALIGN)
+        if remaining < 0:
+            raise _Failed(event.what)
+        if event.buffers > remaining // structs.GREEDY_PLANNER_BYTES_PER_BUFFER:
+            raise _Failed(event.what)
+
+    def run(self, events):
+        for event in events:
+            if event.kind == "persistent":
+                self.persistent(event)
+            elif event.kind == "temp":
+                self.temp_alloc(event)
+            elif event.kind in ("resize", "reserve_head"):
+                self.resize(event)
+            elif event.kind == "reset_temp":
+                self.temp = self.head
+            elif event.kind == "plan":
+                self.plan(event)
+            else:  # pragma: no cover - internal
+                raise AssertionError(event.kind)
+        return self
+
+
+class _TraceBuilder(KernelContext):
+    """Builds the allocation trace of MicroInterpreter::AllocateTensors()."""
+
+    def __init__(self, model, pointer_bytes, kernels, recording, compression):
+        self.model = model
+        self.pointer_bytes = pointer_bytes
+        self.kernels = kernels
+        self.recording = recording
+        self.compression = compression
+        self.events: list[_Event] = []
+        self.scratch_requests = []  # (bytes, subgraph, node)
+        self.subgraph = None
+        self.op = None
+
+    # -- struct helpers
+    def layout(self, name):
+        return structs.layout(name, self.pointer_bytes, self.compression)
+
+    def _persistent_struct(self, name, count=1, category=None, what=None):
+        size, align = self.layout(name)
+        self.events.append(_Event("persistent", size * count, align, category, what or name))
+
+    # -- KernelContext
+    def tensor(self, index):
+        if index is None or index < 0:
+            return None
+        return self.subgraph.tensors[index]
+
+    def input(self, i):
+        return self.tensor(self.op.inputs[i]) if i < len(self.op.inputs) else None
+
+    def output(self, i):
+        return self.tensor(self.op.outputs[i]) if i < len(self.op.outputs) else None
+
+    def persistent(self, nbytes):
+        self.events.append(
+            _Event("persistent", nbytes, ALIGN, PERSISTENT_BUFFERS, f"op {self.op.index} ({self.op.name}) persistent buffer")
+        )
+
+    def persistent_struct(self, name):
+        size, _ = self.layout(name)
+        self.events.append(_Event("persistent", size, ALIGN, PERSISTENT_BUFFERS, f"op {self.op.index} ({self.op.name}) {name}"))
+
+    def _temp_tensor(self, tensor):
+        if tensor is None:
+            return None
+        what = f"op {self.op.index} ({self.op.name}) temporary TfLiteTensor {tensor.index}"
+        size, align = self.layout("TfLiteTensor")
+        self.events.append(_Event("temp", size, align, what=what))
+        channels = _quantization_channels(tensor)
+        if channels:
+            size, align = self.layout("TfLiteAffineQuantization")
+            self.events.append(_Event("temp", size, align, what=what))
+            self.events.append(_Event("temp", structs.int_array_bytes(channels), 4, what=what))
+        return tensor
+
+    def temp_input(self, i):
+        return self._temp_tensor(self.input(i))
+
+    def temp_output(self, i):
+        return self._temp_tensor(self.output(i))
+
+    def temp_intermediate(self, i):
+        index = self.op.intermediates[i] if i < len(self.op.intermediates) else -1
+        return self._temp_tensor(self.tensor(index))
+
+    def temp_buffer(self, nbytes, alignment):
+        self.events.append(_Event("temp", nbytes, alignment, what=f"op {self.op.index} ({self.op.name}) temp buffer"))
+
+    def scratch(self, nbytes):
+        pending = sum(1 for r in self.scratch_requests if r[2] == -1)
+        if pending >= structs.MAX_SCRATCH_BUFFERS_PER_OP:
+            raise UnsupportedOperatorError(
+                f"operator {self.op.index} ({self.op.name}) requests more than "
+                f"{structs.MAX_SCRATCH_BUFFERS_PER_OP} scratch buffers"
+            )
+        self.scratch_requests.append([nbytes, self.subgraph.index, -1])
+
+    def compressed_inputs(self, input_indices):
+        return False  # models with compression metadata are refused up front
+
+    # -- the AllocateTensors() sequence
+    def build(self):
+        model = self.model
+        if "COMPRESSION_METADATA" in model.metadata:
+            raise UnsupportedOperatorError("the model uses TFLM tensor compression, which the arena estimator does not model")
+        ptr = self.pointer_bytes
+        # MicroAllocator::Create / RecordingMicroAllocator::Create
+        if self.recording:
+            self._persistent_struct("RecordingSingleArenaBufferAllocator", what="allocator")
+            self._persistent_struct("GreedyMemoryPlanner", what="memory planner")
+            self._persistent_struct("RecordingMicroAllocator", what="allocator")
+        else:
+            self._persistent_struct("SingleArenaBufferAllocator", what="allocator")
+            self._persistent_struct("GreedyMemoryPlanner", what="memory planner")
+            self._persistent_struct("MicroAllocator", what="allocator")
+        # StartModelAllocation
+        self._persistent_struct("MicroBuiltinDataAllocator")
+        request_size, request_align = self.layout("ScratchBufferRequest")
+        self.events.append(
+            _Event("resize", request_size * structs.MAX_SCRATCH_BUFFERS_PER_OP, request_align, what="scratch request list")
+        )
+        self._persistent_struct("SubgraphAllocations", count=len(model.subgraphs))
+        for sg in model.subgraphs:
+            for t in sg.tensors:
+                _tensor_bytes(t)  # ConvertTensorType must accept every tensor
+            self._persistent_struct("TfLiteEvalTensor", count=len(sg.tensors), category=EVAL_TENSORS)
+        for sg in model.subgraphs:
+            self._persistent_struct("NodeAndRegistration", count=len(sg.operators), category=NODES)
+        # PrepareNodeAndRegistrationDataFromFlatbuffer: builtin options.
+        kernel_models = {}
+        for sg in model.subgraphs:
+            for op in sg.operators:
+                km = kernel_model(op, self.kernels)
+                kernel_models[(sg.index, op.index)] = km
+                if km.builtin_data:
+                    self._persistent_struct(km.builtin_data, what=f"op {op.index} ({op.name}) builtin options")
+        # InitSubgraphs
+        for sg in model.subgraphs:
+            self.subgraph = sg
+            for op in sg.operators:
+                self.op = op
+                km = kernel_models[(sg.index, op.index)]
+                if km.init:
+                    km.init(self)
+        # PrepareSubgraphs (+ FinishPrepareNodeAllocations after every op)
+        for sg in model.subgraphs:
+            self.subgraph = sg
+            for op in sg.operators:
+                self.op = op
+                km = kernel_models[(sg.index, op.index)]
+                if km.prepare:
+                    km.prepare(self)
+                for out in op.outputs:
+                    if out >= 0 and any(d <= 0 for d in sg.tensors[out].shape) and tuple(sg.tensors[out].shape) != (0,):
+                        raise UnsupportedOperatorError(
+                            f"operator {op.index} ({op.name}) has a dynamic output tensor {out}; TFLM does not support it"
+                        )
+                self.events.append(_Event("reset_temp"))
+                for r in self.scratch_requests:
+                    if r[2] == -1:
+                        r[2] = op.index
+                self.events.append(
+                    _Event(
+                        "resize",
+                        request_size * (len(self.scratch_requests) + structs.MAX_SCRATCH_BUFFERS_PER_OP),
+                        request_align,
+                        what=f"op {op.index} ({op.name}) scratch request list",
+                    )
+                )
+        # FinishModelAllocation: scratch buffer handles, then CommitStaticMemoryPlan.
+        if self.scratch_requests:
+            self._persistent_struct("ScratchBufferHandle", count=len(self.scratch_requests), what="scratch buffer handles")
+        plan = _plan_memory(model, self.scratch_requests)
+        size_t_size, size_t_align = self.layout("size_t")
+        self.events.append(_Event("temp", size_t_size * len(model.subgraphs), size_t_align, what="memory planning"))
+        info_size, info_align = self.layout("AllocationInfo")
+        self.events.append(_Event("temp", info_size * plan.allocation_info_count, info_align, what="memory planning"))
+        for sg in model.subgraphs:
+            for t in sg.tensors:
+                if t.is_variable and plan.offline_offset(sg.index, t.index) == ONLINE_PLANNED:
+                    self.events.append(_Event("persistent", _tensor_bytes(t), ALIGN, VARIABLES, f"variable tensor {t.index}"))
+        self.events.append(_Event("plan", buffers=len(plan.buffers), what="memory planning"))
+        self.events.append(_Event("reset_temp"))
+        self.events.append(_Event("resize", 0, 1, what="memory planning"))
+        self.events.append(_Event("reserve_head", plan.head_bytes, ALIGN, what="the memory plan (head)"))
+        # Input and output TfLiteTensors (MicroInterpreter::AllocateTensors).
+        main = model.subgraphs[0]
+        for group, what in ((main.inputs, "input"), (main.outputs, "output")):
+            self.events.append(_Event("persistent", ptr * len(group), ALIGN, PERSISTENT_BUFFERS, f"{what} tensor pointers"))
+            for index in group:
+                size, align = self.layout("TfLiteTensor")
+                self.events.append(_Event("persistent", size, align, PERSISTENT_TENSORS, f"{what} TfLiteTensor"))
+                channels = _quantization_channels(main.tensors[index])
+                if channels:
+                    size, align = self.layout("TfLiteAffineQuantization")
+                    self.events.append(_Event("persistent", size, align, QUANTIZATION, f"{what} quantization"))
+                    self.events.append(
+                        _Event("persistent", structs.int_array_bytes(channels), 4, QUANTIZATION, f"{what} zero points")
+                    )
+        return plan
+
+
+def _quantization_channels(tensor):
+    """Channels TFLM copies quantization for: needs non-empty scale AND zero_point."""
+    q = tensor.quantization
+    if q is None or not q.scale or not q.zero_point:
+        return 0
+    return len(q.scale)
+
+
+def _tensor_bytes(tensor):
+    """TfLiteEvalTensorByteLength: product of the shape times the element size."""
+    element = _TFLM_TYPE_BYTES.get(tensor.dtype)
+    if element is None:
+        raise UnsupportedOperatorError(f"tensor {tensor.index} has type {tensor.dtype}, which TFLM does not support")
+    count = 1
+    for d in tensor.shape:
+        count *= d
+    if count < 0:
+        raise UnsupportedOperatorError(f"tensor {tensor.index} ({tensor.name}) has a dynamic shape {tensor.shape}")
+    return count * element
+
+
+def _is_constant(tensor, model):
+    buffer = model.buffers[tensor.buffer] if 0 <= tensor.buffer < len(model.buffers) else None
+    return buffer is not None and buffer.data is not None and len(buffer.data) > 0
+
+
+@dataclass
+class _Plan:
+    buffers: list  # (subgraph, tensor_index or -1, scratch_index or None, size, first, last, offline_offset)
+    offsets: list
+    head_bytes: int
+    allocation_info_count: int
+    offline: dict = field(default_factory=dict)  # (subgraph, tensor) -> offset
+
+    def offline_offset(self, subgraph, tensor_index):
+        return self.offline.get((subgraph, tensor_index), ONLINE_PLANNED)
+
+
+def _offline_offsets(model):
+    """The 'OfflineMemoryAllocation' metadata: [version, subgraph, count, offsets...]."""
+    raw = model.metadata.get("OfflineMemoryAllocation")
+    if raw is None:
+        return None
+    import struct
+
+    if len(raw) < 12:
+        raise UnsupportedOperatorError("the OfflineMemoryAllocation metadata is truncated")
+    count = struct.unpack_from("<I", raw, 8)[0]
+    total = sum(len(sg.tensors) for sg in model.subgraphs)
+    if count != total or len(raw) < 12 + 4 * count:
+        raise UnsupportedOperatorError(
+            f"the OfflineMemoryAllocation metadata has {count} offsets for {total} tensors; TFLM refuses such a model"
+        )
+    return list(struct.unpack_from(f"<{count}i", raw, 12))
+
+
+def _plan_memory(model, scratch_requests):
+    """AllocationInfoBuilder + CreatePlan + GreedyMemoryPlanner, as CommitStaticMemoryPlan runs them."""
+    offline_list = _offline_offsets(model)
+    infos = []  # per tensor of every subgraph, then per scratch request
+    offline = {}
+    k = 0
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            needs = (not _is_constant(t, model)) and (not t.is_variable) and _tensor_bytes(t) != 0
+            offset = ONLINE_PLANNED
+            if offline_list is not None:
+                offset = offline_list[k]
+                offline[(sg.index, t.index)] = offset
+                if t.is_variable and offset != ONLINE_PLANNED:
+                    needs = True
+            k += 1
+            infos.append({"sg": sg.index, "tensor": t.index, "bytes": _tensor_bytes(t), "first": -1, "last": -1,
+                          "needs": needs, "offline": offset, "scratch": None})  # fmt: skip
+    scratch_base = len(infos)
+    for i, (nbytes, sg_index, node) in enumerate(scratch_requests):
+        infos.append({"sg": sg_index, "tensor": -1, "bytes": nbytes, "first": -1, "last": -1, "needs": True,
+                      "offline": ONLINE_PLANNED, "scratch": i, "node": node})  # fmt: skip
+    offsets_by_subgraph = {}
+    base = 0
+    for sg in model.subgraphs:
+        offsets_by_subgraph[sg.index] = base
+        base += len(sg.tensors)
+
+    scope = [0]
+
+    def first(info, t):
+        if info["first"] == -1:
+            info["first"] = t
+
+    def mark(sg_index):
+        sg = model.subgraphs[sg_index]
+        sub = offsets_by_subgraph[sg_index]
+        for i in sg.inputs:
+            first(infos[sub + i], scope[0])
+            infos[sub + i]["last"] = scope[0]
+        for op in sg.operators:
+            scope[0] += 1
+            for o in op.outputs:
+                if o >= 0:
+                    first(infos[sub + o], scope[0])
+            start = scope[0]
+            for option in _CONTROL_FLOW_SUBGRAPHS.get(op.name, ()):
+                scope[0] += 1
+                mark(op.options[option])
+            for i in op.inputs:
+                if i >= 0:
+                    infos[sub + i]["last"] = scope[0]
+            for o in op.outputs:
+                if o >= 0:
+                    infos[sub + o]["last"] = scope[0]
+            for s in range(len(scratch_requests)):
+                info = infos[scratch_base + s]
+                if info["node"] == op.index and info["sg"] == sg_index:
+                    first(info, start)
+                    info["last"] = scope[0]
+        for o in sg.outputs:
+            first(infos[sub + o], scope[0])
+            infos[sub + o]["last"] = scope[0]
+
+    mark(0)
+    planner = GreedyMemoryPlanner()
+    planned = []
+    for info in infos:
+        if info["needs"]:
+            planner.add_buffer(_align_up(info["bytes"], ALIGN), info["first"], info["last"], info["offline"])
+            planned.append(info)
+    offsets = planner.offsets()
+    return _Plan(
+        buffers=[(p, planner.buffers[i]) for i, p in enumerate(planned)],
+        offsets=offsets,
+        head_bytes=planner.maximum_memory_size(),
+        allocation_info_count=len(infos),
+        offline=offline,
+    )
+
+
+def _load(model_or_path):
+    from converter.tflite_model import TFLiteModel, load_model
+
+    if isinstance(model_or_path, TFLiteModel):
+        return model_or_path
+    return load_model(model_or_path)
+
+
+def _fits(events, arena_size):
+    try:
+        _ArenaState(arena_size).run(events)
+        return True, ""
+    except _Failed as failure:
+        return False, str(failure)
+
+
+def smallest_arena(events, start):
+    """Smallest arena size (bytes) with which the trace replays without running out."""
+    hi = max(start, 1)
+    while not _fits(events, hi)[0]:
+        hi *= 2
+    lo = 0  # an empty arena never allocates
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _fits(events, mid)[0]:
+            hi = mid
+        else:
+            lo = mid
+    return hi, _fits(events, lo)[1]
+
+
+def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recording=None, compression=None):
+    """Compute the arena for ``model_or_path``; see the module docstring."""
+    structs.check_pointer_bytes(pointer_bytes)
+    if kernels not in KERNEL_SETS:
+        from attendnets.errors import BadInputError
+
+        raise BadInputError(f"kernel set must be one of {', '.join(KERNEL_SETS)}, got {kernels!r}")
+    if recording is None:
+        recording = pointer_bytes == 8
+    if compression is None:
+        compression = pointer_bytes == 8
+    model = _load(model_or_path)
+    builder = _TraceBuilder(model, pointer_bytes, kernels, recording, compression)
+    plan = builder.build()
+    events = builder.events
+
+    # Usage as recorded with an arena whose size is a multiple of 16 (any such
+    # size that fits gives the same figures).
+    probe = 1 << 40
+    state = _ArenaState(probe).run(events)
+    tail = state.buffer_tail - state.tail
+    head = max(state.head, state.temp) - state.buffer_head
+    required, reason = smallest_arena(events, head + tail)
+
+    categories = {name: usage.used_bytes for name, usage in state.categories.items()}
+    main = model.subgraphs[0]
+    n_ops = len(main.operators)
+    placements = []
+    for (info, buffer), offset in zip(plan.buffers, plan.offsets):
+        first_op = max(buffer.first_time_used - 1, 0)
+        last_op = max(buffer.last_time_used - 1, 0)
+        placements.append(
+            TensorPlacement(
+                tensor_index=info["tensor"],
+                offset=offset,
+                size=buffer.size,
+                first_op=first_op,
+                last_op=last_op,
+                subgraph=info["sg"],
+                scratch_op=info.get("node") if info["scratch"] is not None else None,
+                offline_planned=info["offline"] != ONLINE_PLANNED,
+            )
+        )
+    op_scratch = [0] * n_ops
+    for nbytes, sg_index, node in builder.scratch_requests:
+        if sg_index == 0 and 0 <= node < n_ops:
+            op_scratch[node] += nbytes
+    op_live = [0] * n_ops
+    for p in placements:
+        if p.subgraph != 0:
+            continue
+        for i in range(p.first_op, min(p.last_op, n_ops - 1) + 1):
+            op_live[i] += p.size
+    peak = max(op_live, default=0)
+    peak_op = op_live.index(peak) if op_live else 0
+    categorized = sum(categories.values())
+    return ArenaEstimate(
+        pointer_bytes=pointer_bytes,
+        kernels=kernels,
+        recording=recording,
+        compression=compression,
+        total_bytes=state.used,
+        head_bytes=head,
+        tail_bytes=tail,
+        required_bytes=required,
+        categories=categories,
+        category_details={name: asdict(usage) for name, usage in state.categories.items()},
+        uncategorized_tail_bytes=tail - categorized,
+        tensors=placements,
+        op_scratch_bytes=op_scratch,
+        op_live_bytes=op_live,
+        peak_live_bytes=peak,
+        peak_op_index=peak_op,
+        required_reason=reason,
+    )

@@ -1,0 +1,184 @@
+"""Measure a model's arena with the ``tflite-micro`` interpreter (64-bit host).
+
+``measure_arena(path_or_bytes)`` runs, in a child Python process:
+
+1. ``Interpreter.from_bytes(model, arena_size=N)`` for growing, then bisected N
+   to find the smallest arena with which ``AllocateTensors()`` succeeds
+   (``RuntimeError`` otherwise; success is monotonic in N);
+2. once more with an arena whose size is a multiple of 16, then
+   ``print_allocations()``, whose output (written by C++ to file descriptor 2)
+   is captured by redirecting that descriptor to a temporary file and parsed
+   into total / head / tail and the RecordingMicroAllocator categories.
+
+A child process keeps TFLM's error prints away from the caller; each trial
+allocation runs in a forked grandchild, because with some arena sizes a kernel
+uses a failed (null) allocation and the process dies -- such a size counts as
+"does not allocate".
+Results are cached by the SHA-256 of the model bytes for the life of the
+process.  Only this module imports ``tflite_micro``, and only in the child.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+
+from attendnets.errors import ExternalToolError, ToolNotFoundError
+from converter import tflm_structs
+
+#: Lower bound for the bisection: the objects TFLM constructs in the tail without
+#: checking the allocation (RecordingSingleArenaBufferAllocator, GreedyMemoryPlanner,
+#: RecordingMicroAllocator, then MicroBuiltinDataAllocator in StartModelAllocation),
+#: all 8-byte aligned on the 64-bit host.  A smaller arena makes TFLM placement-new
+#: one of them at a null pointer (a crash, not an error), so it is never tried.
+_SMALLEST_SAFE_ARENA = sum(
+    tflm_structs.sizeof(name, 8, compression=True)
+    for name in ("RecordingSingleArenaBufferAllocator", "GreedyMemoryPlanner", "RecordingMicroAllocator",
+                 "MicroBuiltinDataAllocator")
+)  # fmt: skip
+
+
+@dataclass
+class ArenaMeasurement:
+    total_bytes: int
+    head_bytes: int
+    tail_bytes: int
+    categories: dict  # name -> used bytes, as print_allocations() names them
+    category_details: dict  # name -> {"used_bytes", "requested_bytes", "count"}
+    required_bytes: int  # smallest arena_size with which the interpreter allocates
+    measured_with_arena_bytes: int  # the arena size used for the recorded figures
+
+    def to_dict(self):
+        return asdict(self)
+
+
+_LINE_TOTAL = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
+_LINE_CATEGORY = re.compile(
+    r"'(?P<name>[^']+)' used (?P<used>\d+) bytes with alignment overhead "
+    r"\(requested (?P<requested>\d+) bytes for (?P<count>\d+) "
+)
+
+
+def parse_print_allocations(text):
+    """Parse RecordingMicroAllocator::PrintAllocations() output into a dict."""
+    result = {"categories": {}, "category_details": {}}
+    for match in _LINE_TOTAL.finditer(text):
+        result[f"{match.group(1)}_bytes"] = int(match.group(2))
+    for match in _LINE_CATEGORY.finditer(text):
+        name = match.group("name")
+        result["categories"][name] = int(match.group("used"))
+        result["category_details"][name] = {
+            "used_bytes": int(match.group("used")),
+            "requested_bytes": int(match.group("requested")),
+            "count": int(match.group("count")),
+        }
+    missing = [k for k in ("total_bytes", "head_bytes", "tail_bytes") if k not in result]
+    if missing:
+        raise ExternalToolError(f"could not read the interpreter's allocation report (missing {', '.join(missing)})")
+    return result
+
+
+# The child: bisect, then print the allocations with fd 2 captured.
+_CHILD = r"""
+import json, os, sys, tempfile
+from tflite_micro.python.tflite_micro import runtime
+data = open(sys.argv[1], "rb").read()
+lo = int(sys.argv[2])
+
+def allocates(size):
+    # Each try in a forked child: with some arena sizes a kernel dereferences a
+    # failed (null) allocation and the process dies; that size does not allocate.
+    pid = os.fork()
+    if pid == 0:
+        try:
+            runtime.Interpreter.from_bytes(data, arena_size=size)
+            code = 0
+        except RuntimeError:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+# Silence TFLM's MicroPrintf (fd 2) while probing sizes.
+saved = os.dup(2)
+devnull = os.open(os.devnull, os.O_WRONLY)
+os.dup2(devnull, 2)
+try:
+    if allocates(lo):
+        raise SystemExit(f"the smallest safe arena ({lo} B) already allocates; cannot bracket")
+    hi = max(lo * 2, 1024)
+    while not allocates(hi):
+        lo, hi = hi, hi * 2
+        if hi > (1 << 31):
+            raise SystemExit("the model does not allocate even with a 2 GiB arena")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if allocates(mid):
+            hi = mid
+        else:
+            lo = mid
+finally:
+    os.dup2(saved, 2)
+required = hi
+arena = ((required + 15) // 16) * 16 + 4096
+interpreter = runtime.Interpreter.from_bytes(data, arena_size=arena)
+with tempfile.TemporaryFile() as capture:
+    sys.stderr.flush()
+    os.dup2(capture.fileno(), 2)
+    try:
+        interpreter.print_allocations()
+    finally:
+        os.dup2(saved, 2)
+    capture.seek(0)
+    text = capture.read().decode("utf-8", "replace")
+print(json.dumps({"required_bytes": required, "arena": arena, "text": text}))
+"""
+
+_cache: dict = {}
+
+
+def measure_arena(model, timeout_s=600):
+    """Measure ``model`` (path or bytes) with the tflite-micro interpreter; returns ArenaMeasurement."""
+    data = model if isinstance(model, (bytes, bytearray)) else open(model, "rb").read()
+    key = hashlib.sha256(data).hexdigest()
+    if key in _cache:
+        return _cache[key]
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("tflite_micro") is None:
+            raise ImportError
+    except ImportError:
+        raise ToolNotFoundError("--measure needs the tflite-micro package (pip install tflite-micro)") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = os.path.join(tmp, "model.tflite")
+        with open(model_path, "wb") as f:
+            f.write(data)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, model_path, str(_SMALLEST_SAFE_ARENA)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        raise ExternalToolError(f"the tflite-micro interpreter could not allocate the model: {detail}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    parsed = parse_print_allocations(out["text"])
+    result = ArenaMeasurement(
+        total_bytes=parsed["total_bytes"],
+        head_bytes=parsed["head_bytes"],
+        tail_bytes=parsed["tail_bytes"],
+        categories=parsed["categories"],
+        category_details=parsed["category_details"],
+        required_bytes=out["required_bytes"],
+        measured_with_arena_bytes=out["arena"],
+    )
+    _cache[key] = result
+    return result

@@ -1,0 +1,261 @@
+"""What each TFLM kernel allocates in the arena while it is set up.
+
+For every operator TFLM parses its builtin options into the tail, calls the
+kernel's ``Init`` (usually one persistent OpData struct) and then its
+``Prepare``, which may
+
+* allocate temporary ``TfLiteTensor`` views of its inputs/outputs
+  (``AllocateTempInputTensor`` and friends: a ``TfLiteTensor`` plus, for a
+  quantized tensor, a ``TfLiteAffineQuantization`` and a zero-point array, all
+  in the temp section above the head, released after the op's Prepare),
+* allocate more persistent buffers (per-channel multipliers and shifts, LUTs),
+* request scratch buffers (planned in the head like tensors, alive only during
+  the op).
+
+The functions here replay those calls, in TFLM's order, against a
+:class:`KernelContext` (implemented by :mod:`converter.arena`).  Each kernel
+names the TFLM file it mirrors.  The two kernel sets:
+
+``reference``
+    tensorflow/lite/micro/kernels/*.cc, the kernels of the ``tflite-micro``
+    Python package and of a TFLM build without ``OPTIMIZED_KERNEL_DIR``.
+``cmsis-nn``
+    tensorflow/lite/micro/kernels/cmsis_nn/*.cc with CMSIS-NN's
+    ``arm_*_get_buffer_size`` scratch formulas for a Cortex-M4/M7 with the DSP
+    extension and without MVE (``ARM_MATH_DSP`` defined, ``ARM_MATH_MVEI``
+    not), see :mod:`converter.cmsis_nn_buffers`.
+
+An operator missing from these tables raises
+:class:`~attendnets.errors.UnsupportedOperatorError`: the estimator never
+guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from attendnets.errors import UnsupportedOperatorError
+
+KERNEL_SETS = ("reference", "cmsis-nn")
+
+
+class KernelContext:
+    """The calls a kernel makes into TFLM while it initialises and prepares.
+
+    Implemented by the arena simulator; documented here so the kernel tables
+    read like the C++ they mirror.
+    """
+
+    op = None  # converter.tflite_model.Operator
+    pointer_bytes = 8
+    compression = False
+
+    def tensor(self, index):  # the model tensor (reader object) or None for -1
+        raise NotImplementedError
+
+    def input(self, i):
+        """The op's i-th input tensor, or None when absent/optional (-1)."""
+        raise NotImplementedError
+
+    def output(self, i):
+        raise NotImplementedError
+
+    def persistent(self, nbytes):
+        """context->AllocatePersistentBuffer(nbytes): tail, 16-byte aligned."""
+        raise NotImplementedError
+
+    def persistent_struct(self, name):
+        """context->AllocatePersistentBuffer(sizeof(name))."""
+        raise NotImplementedError
+
+    def temp_input(self, i):
+        """micro_context->AllocateTempInputTensor(node, i); returns the tensor or None."""
+        raise NotImplementedError
+
+    def temp_output(self, i):
+        raise NotImplementedError
+
+    def temp_intermediate(self, i):
+        raise NotImplementedError
+
+    def temp_buffer(self, nbytes, alignment):
+        """micro_context->AllocateTempBuffer(nbytes, alignment)."""
+        raise NotImplementedError
+
+    def scratch(self, nbytes):
+        """context->RequestScratchBufferInArena(nbytes)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class KernelModel:
+    """How one builtin operator allocates: options struct, Init, Prepare."""
+
+    builtin_data: str | None  # the TfLite*Params struct its parser allocates, or None
+    init: Callable | None  # init(k) or None when the registration has no init
+    prepare: Callable | None  # prepare(k) or None
+    source: str
+
+
+def _channels(tensor, axis):
+    return tensor.shape[axis] if tensor is not None and len(tensor.shape) > axis else 0
+
+
+# ---------------------------------------------------------------- reference
+
+
+def _init_struct(name):
+    def init(k):
+        k.persistent_struct(name)
+
+    return init
+
+
+def _conv_prepare(k, quantized_dimension):
+    # conv_common.cc ConvPrepare / depthwise_conv_common.cc DepthwiseConvPrepare
+    k.temp_output(0)
+    k.temp_input(0)
+    flt = k.temp_input(1)
+    channels = _channels(flt, quantized_dimension)
+    k.persistent(channels * 4)  # per_channel_output_multiplier
+    k.persistent(channels * 4)  # per_channel_output_shift
+    # CalculateOpDataConv / CalculateOpDataDepthwiseConv
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_input(2)
+    k.temp_output(0)
+    if flt is not None and flt.dtype == "int4":
+        k.scratch(flt.num_elements)  # unpacked int4 filter
+    if k.compression:
+        _decompression_scratch(k, (1, 2))
+
+
+def _decompression_scratch(k, input_indices):
+    """AllocateDecompressionScratchBuffer: only for tensors with compression metadata."""
+    if k.compressed_inputs(input_indices):
+        raise UnsupportedOperatorError(
+            f"operator {k.op.index} ({k.op.name}) uses TFLM-compressed tensors; the arena estimator does not model them"
+        )
+
+
+def _ref_conv_prepare(k):
+    _conv_prepare(k, 0)  # kConvQuantizedDimension = 0
+
+
+def _ref_depthwise_prepare(k):
+    _conv_prepare(k, 3)  # kDepthwiseConvQuantizedDimension = 3
+
+
+def _fully_connected_per_channel(k, flt):
+    # fully_connected_common.cc CalculateOpDataFullyConnected
+    q = flt.quantization if flt is not None else None
+    if q is not None and len(q.scale) > 1:
+        k.persistent(len(q.scale) * 4)  # per_channel_output_multiplier
+        k.persistent(len(q.scale) * 4)  # per_channel_output_shift
+
+
+def _ref_fully_connected_prepare(k):
+    # fully_connected.cc FullyConnectedPrepare
+    k.temp_input(0)
+    flt = k.temp_input(1)
+    k.temp_input(2)
+    k.temp_output(0)
+    if flt is not None and flt.dtype == "int4":
+        k.scratch(flt.num_elements)
+    _fully_connected_per_channel(k, flt)
+    if k.compression:
+        _decompression_scratch(k, (1, 2))
+
+
+def _in_out_prepare(k):
+    # One temp input and one temp output (pooling_common.cc PoolingPrepare,
+    # reshape_common.cc ReshapeOutput without a -1 dimension, ...).
+    k.temp_input(0)
+    k.temp_output(0)
+
+
+def _ref_reshape_prepare(k):
+    # reshape_common.cc ReshapeOutput
+    k.temp_input(0)
+    out = k.temp_output(0)
+    shape = list(out.shape) if out is not None else []
+    if len(k.op.inputs) == 1 and shape == [0]:
+        shape = []
+    if -1 in shape:
+        k.persistent(4 + 4 * len(shape))  # CreateWritableTensorDimsWithCopy
+
+
+def _ref_softmax_prepare(k):
+    # softmax_common.cc SoftmaxPrepare / CalculateSoftmaxParams
+    inp = k.temp_input(0)
+    k.temp_output(0)
+    if inp is not None and inp.dtype == "int16":
+        k.persistent(2 * 513)  # exp LUT, sizeof(int16_t) * LUTSize<int16_t>()
+        k.persistent(2 * 513)  # one_over_one_plus_x LUT
+
+
+def _ref_add_prepare(k):
+    # add_common.cc AddPrepare
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_output(0)
+
+
+def _ref_lstm_prepare(k):
+    # unidirectional_sequence_lstm.cc UnidirectionalSequenceLstmPrepare;
+    # lstm_eval.cc LstmTensors allocates a temp tensor for each of the 24 inputs.
+    for i in range(24):
+        k.temp_input(i)
+    out = k.temp_output(0)
+    cell = k.input(19)  # kLstmCellStateTensor
+    hidden = k.input(18)  # kLstmOutputStateTensor
+    time_major = k.op.options.get("time_major", False)
+    inp = k.input(0)
+    batch = inp.shape[1] if time_major else inp.shape[0]
+    state_dimension = hidden.shape[-1]
+    for _ in range(4):
+        k.scratch(batch * state_dimension * cell.element_size_bytes)
+
+
+REFERENCE = {
+    "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
+    "DEPTHWISE_CONV_2D": KernelModel(
+        "TfLiteDepthwiseConvParams", _init_struct("OpDataConv"), _ref_depthwise_prepare, "kernels/depthwise_conv.cc"
+    ),
+    "FULLY_CONNECTED": KernelModel(
+        "TfLiteFullyConnectedParams",
+        _init_struct("OpDataFullyConnected"),
+        _ref_fully_connected_prepare,
+        "kernels/fully_connected.cc",
+    ),
+    "AVERAGE_POOL_2D": KernelModel(
+        "TfLitePoolParams", _init_struct("OpDataPooling"), _in_out_prepare, "kernels/pooling.cc"
+    ),
+    "MAX_POOL_2D": KernelModel("TfLitePoolParams", _init_struct("OpDataPooling"), _in_out_prepare, "kernels/pooling.cc"),
+    "RESHAPE": KernelModel("TfLiteReshapeParams", None, _ref_reshape_prepare, "kernels/reshape.cc"),
+    "SOFTMAX": KernelModel("TfLiteSoftmaxParams", _init_struct("SoftmaxParams"), _ref_softmax_prepare, "kernels/softmax.cc"),
+    "ADD": KernelModel("TfLiteAddParams", _init_struct("OpDataAdd"), _ref_add_prepare, "kernels/add.cc"),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel(
+        "TfLiteUnidirectionalSequenceLSTMParams",
+        _init_struct("OpDataLSTM"),
+        _ref_lstm_prepare,
+        "kernels/unidirectional_sequence_lstm.cc",
+    ),
+}
+
+KERNELS = {"reference": REFERENCE}
+
+
+def kernel_model(op, kernels):
+    """The :class:`KernelModel` for ``op``, or UnsupportedOperatorError naming it."""
+    table = KERNELS.get(kernels)
+    if table is None:
+        raise UnsupportedOperatorError(f"the arena estimator has no model of the {kernels!r} kernel set")
+    name = op.custom_code if op.name == "CUSTOM" else op.name
+    model = table.get(name)
+    if model is None:
+        raise UnsupportedOperatorError(
+            f"operator {op.index} ({name}) is not modelled by the arena estimator for {kernels} kernels"
+        )
+    return model

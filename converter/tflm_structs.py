@@ -1,0 +1,165 @@
+"""Every TFLM struct size the arena estimator uses, written down once.
+
+Each entry gives ``(sizeof, alignof)`` in bytes for the two builds the
+estimator knows, and the TFLM source file that defines the type:
+
+``pointer_bytes=8``
+    The 64-bit host build of the ``tflite-micro`` Python package (x86-64 SysV
+    ABI, g++).  That package is built with ``USE_TFLM_COMPRESSION`` (its
+    ``_runtime.so`` carries the compression strings), which adds fields to
+    ``SubgraphAllocations``, ``RecordingMicroAllocator`` and the OpData of
+    conv, depthwise conv and fully connected.
+``pointer_bytes=4``
+    A 32-bit Cortex-M build (AAPCS, ``arm-none-eabi-g++``, which defaults to
+    ``-fshort-enums``: an enum that fits a byte *is* a byte, so e.g.
+    ``TfLiteFullyConnectedParams`` is 5 bytes, not 16) without compression,
+    as TFLM's Makefile and our firmware generator build it.
+
+How the numbers were obtained: a probe translation unit that includes the
+TFLM headers (tflite-micro at commit 90b983c2, 2026-08-20; the pip package is
+a build from 2026-10-23) and emits ``sizeof``/``alignof`` of each type,
+compiled with ``g++ -std=c++17 -DTF_LITE_STATIC_MEMORY [-DUSE_TFLM_COMPRESSION]``
+and with ``arm-none-eabi-g++ -mcpu=cortex-m4 -mthumb -mfloat-abi=hard
+-DTF_LITE_STATIC_MEMORY``.  The host figures are cross-checked to the byte
+against the package's RecordingMicroAllocator on every test model
+(tests/test_arena.py).  The probe is not part of this repository (it compiles
+TFLM headers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attendnets.errors import BadInputError
+
+#: Pointer widths the estimator knows: 8 = 64-bit host, 4 = 32-bit Cortex-M.
+POINTER_WIDTHS = (4, 8)
+
+#: tensorflow/lite/micro/micro_arena_constants.h: MicroArenaBufferAlignment().
+ARENA_BUFFER_ALIGNMENT = 16
+
+#: tensorflow/lite/micro/micro_allocator.cc: kMaxScratchBuffersPerOp.
+MAX_SCRATCH_BUFFERS_PER_OP = 12
+
+#: tensorflow/lite/micro/memory_planner/greedy_memory_planner.h:
+#: GreedyMemoryPlanner::per_buffer_size() = sizeof(BufferRequirements) (16)
+#: + 3 * sizeof(int) + sizeof(ListEntry) (12); the same on every target.
+GREEDY_PLANNER_BYTES_PER_BUFFER = 40
+
+
+@dataclass(frozen=True)
+class StructLayout:
+    """sizeof/alignof of one C++ type on the two builds, and where it is defined."""
+
+    source: str
+    host: tuple  # (size, align) for pointer_bytes=8, without compression
+    host_compression: tuple  # (size, align) for pointer_bytes=8, USE_TFLM_COMPRESSION
+    cortex_m: tuple  # (size, align) for pointer_bytes=4, no compression
+    cortex_m_compression: tuple  # (size, align) for pointer_bytes=4, USE_TFLM_COMPRESSION
+
+
+def _same(source, host, cortex_m):
+    return StructLayout(source, host, host, cortex_m, cortex_m)
+
+
+_M = "tensorflow/lite/micro/"
+_K = "tensorflow/lite/micro/kernels/"
+_BUILTIN = "tensorflow/compiler/mlir/lite/core/c/builtin_op_data.h"
+
+STRUCTS = {
+    # Allocator objects placed in the tail by MicroAllocator::Create /
+    # RecordingMicroAllocator::Create.
+    "SingleArenaBufferAllocator": _same(_M + "arena_allocator/single_arena_buffer_allocator.h", (72, 8), (36, 4)),
+    "RecordingSingleArenaBufferAllocator": _same(
+        _M + "arena_allocator/recording_single_arena_buffer_allocator.h", (104, 8), (52, 4)
+    ),
+    "GreedyMemoryPlanner": _same(_M + "memory_planner/greedy_memory_planner.h", (72, 8), (44, 4)),
+    "MicroAllocator": _same(_M + "micro_allocator.h", (72, 8), (36, 4)),
+    "RecordingMicroAllocator": StructLayout(_M + "recording_micro_allocator.h", (248, 8), (272, 8), (124, 4), (136, 4)),
+    # class MicroBuiltinDataAllocator (anonymous namespace in micro_allocator.cc):
+    # a vtable pointer and one pointer.
+    "MicroBuiltinDataAllocator": _same(_M + "micro_allocator.cc", (16, 8), (8, 4)),
+    # Per-model structures.
+    "SubgraphAllocations": StructLayout(_M + "micro_allocator.h", (16, 8), (24, 8), (8, 4), (12, 4)),
+    "NodeAndRegistration": _same(_M + "micro_allocator.h", (64, 8), (32, 4)),
+    "TfLiteEvalTensor": _same("tensorflow/lite/core/c/common.h", (24, 8), (12, 4)),
+    "TfLiteTensor": _same("tensorflow/lite/core/c/common.h (TF_LITE_STATIC_MEMORY)", (64, 8), (32, 4)),
+    "TfLiteAffineQuantization": _same("tensorflow/lite/core/c/common.h", (24, 8), (12, 4)),
+    "TfLiteIntArray": _same("tensorflow/lite/core/c/common.h", (4, 4), (4, 4)),
+    "ScratchBufferRequest": _same(_M + "micro_allocator.h (internal::ScratchBufferRequest)", (16, 8), (12, 4)),
+    "ScratchBufferHandle": _same(_M + "micro_allocator.h", (8, 8), (4, 4)),
+    "AllocationInfo": _same(_M + "micro_allocation_info.h", (32, 8), (24, 4)),
+    "size_t": _same("<cstddef>", (8, 8), (4, 4)),
+    "pointer": _same("(TfLiteTensor* in micro_interpreter.cc)", (8, 8), (4, 4)),
+    # Reference kernels' persistent OpData (allocated in Init).
+    "OpDataConv": StructLayout(_K + "conv.h", (72, 8), (80, 8), (56, 4), (64, 4)),
+    "OpDataFullyConnected": StructLayout(_K + "fully_connected.h", (64, 8), (72, 8), (48, 4), (56, 4)),
+    "OpDataPooling": _same(_K + "pooling.h", (32, 4), (32, 4)),
+    "SoftmaxParams": _same("tensorflow/lite/kernels/internal/types.h", (80, 8), (56, 8)),
+    "OpDataAdd": _same(_K + "add.h", (60, 4), (60, 4)),
+    "OpDataSub": _same(_K + "sub.h", (52, 4), (52, 4)),
+    "OpDataMul": _same(_K + "mul.h", (36, 4), (36, 4)),
+    "OpDataLogistic": _same(_K + "logistic.h", (16, 4), (16, 4)),
+    "OpDataReduce": _same(_K + "reduce.h", (44, 4), (44, 4)),
+    "OpDataLSTM": _same(_K + "lstm_shared.h", (688, 8), (688, 8)),
+    "OpDataQuantizeReference": _same(_K + "quantize.h", (32, 8), (32, 8)),
+    "DequantizeOpData": _same(_K + "dequantize.h", (32, 8), (32, 8)),
+    "HardSwishParams": _same("tensorflow/lite/kernels/internal/types.h", (20, 4), (20, 4)),
+    "LeakyReluOpData": _same(_K + "leaky_relu.h", (24, 4), (24, 4)),
+    "ReluOpData": _same(_K + "activations.h", (28, 4), (28, 4)),
+    "Relu6OpData": _same(_K + "activations.h", (8, 4), (8, 4)),
+    "PreluParams": _same("tensorflow/lite/kernels/internal/types.h", (28, 4), (28, 4)),
+    # Builtin options, parsed by tensorflow/lite/core/api/flatbuffer_conversions.cc
+    # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).
+    "TfLiteConvParams": _same(_BUILTIN, (28, 4), (28, 4)),
+    "TfLiteDepthwiseConvParams": _same(_BUILTIN, (28, 4), (28, 4)),
+    # The pip package (2026-10-23) has a larger TfLiteFullyConnectedParams and
+    # TfLiteUnidirectionalSequenceLSTMParams than the 2026-08-20 sources (16 and
+    # 16 bytes there): 32 and 20 bytes are the only sizes that reproduce the
+    # package's recorded tail and smallest arena on every test model
+    # (hello_world 1,936 B, vww 103,672 B, LSTM "Persistent buffer data" 884 B).
+    "TfLiteFullyConnectedParams": StructLayout(_BUILTIN, (16, 4), (32, 4), (5, 1), (5, 1)),
+    "TfLitePoolParams": _same(_BUILTIN, (40, 4), (40, 4)),
+    "TfLiteReshapeParams": _same(_BUILTIN, (36, 4), (36, 4)),
+    "TfLiteSoftmaxParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteAddParams": _same(_BUILTIN, (8, 4), (2, 1)),
+    "TfLiteSubParams": _same(_BUILTIN, (8, 4), (2, 1)),
+    "TfLiteMulParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLiteDivParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLiteConcatenationParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteReducerParams": _same(_BUILTIN, (1, 1), (1, 1)),
+    "TfLiteResizeNearestNeighborParams": _same(_BUILTIN, (2, 1), (2, 1)),
+    "TfLiteResizeBilinearParams": _same(_BUILTIN, (2, 1), (2, 1)),
+    "TfLiteStridedSliceParams": _same(_BUILTIN, (24, 4), (24, 4)),
+    "TfLiteUnidirectionalSequenceLSTMParams": StructLayout(_BUILTIN, (16, 4), (20, 4), (16, 4), (16, 4)),
+    "TfLiteSqueezeParams": _same(_BUILTIN, (36, 4), (36, 4)),
+    "TfLiteLeakyReluParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteShapeParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLitePackParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteTransposeConvParams": _same(_BUILTIN, (20, 4), (16, 4)),
+}
+
+
+def check_pointer_bytes(pointer_bytes):
+    if pointer_bytes not in POINTER_WIDTHS:
+        raise BadInputError(f"pointer width must be 4 (Cortex-M) or 8 (64-bit host), got {pointer_bytes!r}")
+    return pointer_bytes
+
+
+def layout(name, pointer_bytes, compression=False):
+    """``(sizeof, alignof)`` of TFLM type ``name`` for the given build."""
+    entry = STRUCTS[name]
+    if pointer_bytes == 8:
+        return entry.host_compression if compression else entry.host
+    if pointer_bytes == 4:
+        return entry.cortex_m_compression if compression else entry.cortex_m
+    check_pointer_bytes(pointer_bytes)
+
+
+def sizeof(name, pointer_bytes, compression=False):
+    return layout(name, pointer_bytes, compression)[0]
+
+
+def int_array_bytes(length):
+    """TfLiteIntArrayGetSizeInBytes(length) (tensorflow/lite/core/c/common.cc): 4 + 4 * length."""
+    return 4 + 4 * length

@@ -1,0 +1,87 @@
+"""The arena estimator against the tflite-micro interpreter, to the byte.
+
+For every shared model the 64-bit host estimate must equal what the
+interpreter records (total, head, tail, every RecordingMicroAllocator
+category: used and requested bytes) and the smallest arena with which it
+allocates, found by bisection on ``arena_size``.
+"""
+
+import json
+
+import pytest
+
+from converter.arena import estimate_arena
+from converter.arena_measure import measure_arena, parse_print_allocations
+
+
+def _assert_estimate_equals_measurement(model):
+    est = estimate_arena(model, pointer_bytes=8, kernels="reference")
+    meas = measure_arena(model if isinstance(model, bytes) else open(model, "rb").read())
+    assert (est.total_bytes, est.head_bytes, est.tail_bytes) == (
+        meas.total_bytes,
+        meas.head_bytes,
+        meas.tail_bytes,
+    )
+    assert est.required_bytes == meas.required_bytes
+    printed = {name: used for name, used in est.categories.items() if used}
+    assert printed == meas.categories
+    for name, detail in meas.category_details.items():
+        assert est.category_details[name]["used_bytes"] == detail["used_bytes"], name
+        assert est.category_details[name]["requested_bytes"] == detail["requested_bytes"], name
+    return est, meas
+
+
+def test_host_estimate_equals_interpreter(shared_model):
+    _assert_estimate_equals_measurement(shared_model)
+
+
+def test_known_figures(shared_model_path_fixture=None):
+    """The two figures from the issue, which differ in opposite directions."""
+    from tests.conftest import shared_model_path
+
+    hello = estimate_arena(shared_model_path("hello_world_int8.tflite"), pointer_bytes=8)
+    assert (hello.total_bytes, hello.required_bytes) == (1504, 1936)
+    assert hello.required_reason == "memory planning"
+    vww = estimate_arena(shared_model_path("vww_96_int8.tflite"), pointer_bytes=8)
+    assert (vww.total_bytes, vww.required_bytes) == (103680, 103672)
+
+
+def test_parse_print_allocations():
+    text = (
+        "[RecordingMicroAllocator] Arena allocation total 1504 bytes\n"
+        "[RecordingMicroAllocator] Arena allocation head 32 bytes\n"
+        "[RecordingMicroAllocator] Arena allocation tail 1472 bytes\n"
+        "[RecordingMicroAllocator] 'Persistent buffer data' used 264 bytes with alignment overhead "
+        "(requested 232 bytes for 5 allocations)\n"
+    )
+    parsed = parse_print_allocations(text)
+    assert parsed["total_bytes"] == 1504 and parsed["tail_bytes"] == 1472
+    assert parsed["category_details"]["Persistent buffer data"] == {
+        "used_bytes": 264,
+        "requested_bytes": 232,
+        "count": 5,
+    }
+
+
+def test_cli_arena_json_measure(cli):
+    from tests.conftest import shared_model_path
+
+    result = cli("arena", shared_model_path("hello_world_int8.tflite"), "--target", "host", "--measure", "--json")
+    assert result.exit_code == 0, result
+    out = json.loads(result.stdout)
+    assert out["arena"]["required"] == 1936
+    assert out["measure"]["measured"]["required"] == 1936
+    assert out["measure"]["equal"] is True
+
+
+def test_cli_arena_missing_file(cli, tmp_path):
+    from tests.conftest import assert_one_line_error
+
+    assert_one_line_error(cli("arena", tmp_path / "nope.tflite"), 2)
+
+
+@pytest.mark.parametrize("pointer_bytes", [4, 8])
+def test_cortex_m_estimate_is_smaller_in_the_tail(shared_model, pointer_bytes):
+    est = estimate_arena(shared_model, pointer_bytes=pointer_bytes)
+    assert est.required_bytes >= est.head_bytes
+    assert est.head_bytes + est.tail_bytes == est.total_bytes
