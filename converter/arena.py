@@ -97,6 +97,11 @@ class TensorPlacement:
     subgraph: int = 0
     scratch_op: int | None = None  # for scratch buffers: the operator that requested it
     offline_planned: bool = False
+    name: str = ""  # the tensor's name, or "scratch (op N)"
+
+    @property
+    def size_bytes(self):
+        return self.size
 
 
 @dataclass
@@ -128,8 +133,25 @@ class ArenaEstimate:
     peak_op_index: int
     required_reason: str  # which step needs the most arena
 
+    @property
+    def placements(self):
+        """Alias of :attr:`tensors`."""
+        return self.tensors
+
+    @property
+    def scratch_bytes_per_op(self):
+        """Alias of :attr:`op_scratch_bytes`."""
+        return self.op_scratch_bytes
+
     def to_dict(self):
         return asdict(self)
+
+
+def measure_arena(model):
+    """Measure with the tflite-micro interpreter: see :func:`converter.arena_measure.measure_arena`."""
+    from converter.arena_measure import measure_arena as _measure
+
+    return _measure(model.data if hasattr(model, "data") else model)
 
 
 class _Failed(Exception):
@@ -605,6 +627,11 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
                 subgraph=info["sg"],
                 scratch_op=info.get("node") if info["scratch"] is not None else None,
                 offline_planned=info["offline"] != ONLINE_PLANNED,
+                name=(
+                    model.subgraphs[info["sg"]].tensors[info["tensor"]].name
+                    if info["tensor"] >= 0
+                    else f"scratch (op {info.get('node')})"
+                ),
             )
         )
     op_scratch = [0] * n_ops

@@ -54,6 +54,11 @@ class ArenaMeasurement:
     required_bytes: int  # smallest arena_size with which the interpreter allocates
     measured_with_arena_bytes: int  # the arena size used for the recorded figures
 
+    @property
+    def used_bytes(self):
+        """Alias of :attr:`total_bytes` (arena_used_bytes())."""
+        return self.total_bytes
+
     def to_dict(self):
         return asdict(self)
 
@@ -145,7 +150,9 @@ _cache: dict = {}
 
 def measure_arena(model, timeout_s=600):
     """Measure ``model`` (path or bytes) with the tflite-micro interpreter; returns ArenaMeasurement."""
-    data = model if isinstance(model, (bytes, bytearray)) else open(model, "rb").read()
+    if hasattr(model, "data"):  # a converter.tflite_model.TFLiteModel
+        model = model.data
+    data = bytes(model) if isinstance(model, (bytes, bytearray)) else open(model, "rb").read()
     key = hashlib.sha256(data).hexdigest()
     if key in _cache:
         return _cache[key]
