@@ -1,0 +1,161 @@
+"""Generated firmware compiles, links and (on the QEMU boards) runs, without TFLM.
+
+For every board: generate a project, build its platform layer with the generated
+Makefile (`make platform`: startup, console, cycle counter{, RP2040 boot2}), compile
+the generated main.cc, sample_input.cc and model_data.cc, and link them with a
+stand-in for model.cc (the only file that needs TFLM; see STUB_MODEL below) through
+the generated linker script. On the QEMU boards the ELF then runs under
+qemu-system-arm with semihosting: that proves the vector table, Reset_Handler,
+.data/.bss set-up, the FPU enable, the arena region, SysTick cycle counting, the
+printed lines and the exit status through SYS_EXIT_EXTENDED.
+
+Skips with a printed reason when arm-none-eabi-gcc, make or qemu-system-arm is missing.
+"""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from codegen.boards import load_boards
+from tests.conftest import shared_model_path
+
+BOARDS = list(load_boards())
+QEMU_BOARDS = [name for name, b in load_boards().items() if b.emulated]
+
+# Stands in for the TFLM interpreter: output[i] = (sum of input bytes + i) mod 256 as int8; the
+# arena is written with a pattern and read back, so a linker script that puts it outside RAM fails.
+STUB_MODEL = r"""
+#include <cstring>
+#include "model.h"
+const char* const model_labels[MODEL_LABEL_COUNT > 0 ? MODEL_LABEL_COUNT : 1] = {"stub"};
+namespace {
+alignas(16) uint8_t tensor_arena[MODEL_ARENA_BYTES] __attribute__((section(".tensor_arena")));
+MODEL_INPUT0_TYPE input0[MODEL_INPUT0_ELEMENTS];
+MODEL_OUTPUT0_TYPE output0[MODEL_OUTPUT0_ELEMENTS];
+bool ready = false;
+}
+extern "C" int model_init(void) {
+  for (unsigned i = 0; i < MODEL_ARENA_BYTES; ++i) tensor_arena[i] = (uint8_t)(i * 7u + 3u);
+  for (unsigned i = 0; i < MODEL_ARENA_BYTES; ++i) {
+    if (tensor_arena[i] != (uint8_t)(i * 7u + 3u)) return -1;
+  }
+  ready = true;
+  return 0;
+}
+extern "C" void* model_input(int index) { return ready && index == 0 ? input0 : nullptr; }
+extern "C" void* model_output(int index) { return ready && index == 0 ? output0 : nullptr; }
+extern "C" int model_invoke(void) {
+  uint32_t sum = 0;
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(input0);
+  for (unsigned i = 0; i < sizeof(input0); ++i) sum += bytes[i];
+  for (unsigned i = 0; i < MODEL_OUTPUT0_ELEMENTS; ++i) output0[i] = (MODEL_OUTPUT0_TYPE)(int8_t)(uint8_t)(sum + i);
+  return 0;
+}
+extern "C" size_t model_arena_used_bytes(void) { return 1234; }
+"""
+
+
+def _need(*programs):
+    for program in programs:
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                        "libstdc++-arm-none-eabi-newlib make qemu-system-arm)")
+
+
+def _run(cmd, cwd):
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"{' '.join(map(str, cmd))}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def build_without_tflm(project, board):
+    """Compile and link everything generated except model.cc; returns the ELF path."""
+    _run(["make", "platform", "BUILD_DIR=build"], project)
+    (project / "stub_model.cc").write_text(STUB_MODEL)
+    flags = list(board.cpu_flags) + ["-O2", "-ffunction-sections", "-fdata-sections"]
+    cxx = flags + ["-std=c++17", "-fno-rtti", "-fno-exceptions", "-Wall", "-Werror", "-Isrc", "-Iplatform"]
+    objects = sorted(str(p.relative_to(project)) for p in (project / "build/obj/platform").glob("*.o")
+                     if p.name != "boot2_raw.o")
+    for source in ["src/main.cc", "src/sample_input.cc", "src/model_data.cc", "stub_model.cc"]:
+        obj = f"build/{source.replace('/', '_')}.o"
+        _run(["arm-none-eabi-g++", *cxx, "-c", source, "-o", obj], project)
+        objects.append(obj)
+    specs = ["--specs=rdimon.specs"] if board.console.kind == "semihosting" else ["--specs=nano.specs", "--specs=nosys.specs"]
+    _run(["arm-none-eabi-g++", *board.cpu_flags, "-nostartfiles", *specs, "-T", "linker.ld", "-Wl,--gc-sections",
+          "-Wl,-Map=build/app.map", *objects, "-o", "build/app.elf"], project)
+    return project / "build" / "app.elf"
+
+
+def _section_addresses(elf):
+    out = subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True).stdout
+    return {m.group(1): (int(m.group(2), 16), int(m.group(3), 16))
+            for m in re.finditer(r"^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)", out, re.M)}
+
+
+@pytest.mark.parametrize("board_name", BOARDS)
+def test_platform_layer_compiles_and_links(board_name, tmp_path, cli):
+    _need("arm-none-eabi-gcc", "make")
+    board = load_boards()[board_name]
+    model = shared_model_path("hello_world_int8.tflite")
+    project = tmp_path / "fw"
+    result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference")
+    assert result.exit_code == 0, result
+    elf = build_without_tflm(project, board)
+    sections = _section_addresses(elf)
+    # vector table at the start of flash (after boot2 on the RP2040); arena inside its region
+    vectors = sections[".isr_vector"][1]
+    expected_vectors = board.flash.origin + (256 if board_name == "rpi-pico" else 0)
+    assert vectors == expected_vectors
+    arena_size, arena_address = sections[".tensor_arena"]
+    assert board.arena_region.origin <= arena_address and arena_address + arena_size <= board.arena_region.end
+    assert arena_address % 16 == 0
+    stack_size, stack_address = sections[".stack"]
+    assert stack_address + stack_size <= board.ram.end
+    if board_name == "rpi-pico":
+        # boot2: 256 bytes whose last word is the CRC the boot ROM checks; then a UF2 of the image
+        import struct
+        import sys
+
+        sys.path.insert(0, str(project / "tools"))
+        try:
+            import uf2conv
+        finally:
+            sys.path.pop(0)
+        _run(["arm-none-eabi-objcopy", "-O", "binary", "build/app.elf", "build/app.bin"], project)
+        image = (project / "build/app.bin").read_bytes()
+        assert struct.unpack("<I", image[252:256])[0] == uf2conv.crc32_mpeg2(image[:252])
+        _run(["python3", "tools/uf2conv.py", "--base", "0x10000000", "--family", "rp2040", "build/app.bin",
+              "build/app.uf2"], project)
+        uf2 = (project / "build/app.uf2").read_bytes()
+        assert len(uf2) == 512 * -(-len(image) // 256)
+        assert uf2[32:32 + 256] == image[:256]
+
+
+@pytest.mark.parametrize("board_name", QEMU_BOARDS)
+def test_runs_in_qemu(board_name, tmp_path, cli):
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    board = load_boards()[board_name]
+    model = shared_model_path("hello_world_int8.tflite")
+    project = tmp_path / "fw"
+    assert cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference").exit_code == 0
+    elf = build_without_tflm(project, board)
+    proc = subprocess.run(
+        ["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial", "none",
+         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(f"attendnets: model (hello_world_int8.tflite, reference kernels) on {board_name}")
+    # hello_world: one int8 input; without --sample it holds the zero point
+    from converter.tflite_model import load_model
+
+    sg = load_model(model).main_subgraph
+    zero_point = sg.tensor(sg.inputs[0]).quantization.zero_point[0]
+    expected = (zero_point & 0xFF) - 256 if (zero_point & 0xFF) > 127 else (zero_point & 0xFF)
+    assert f"output: {expected}" in lines
+    assert "arena_used_bytes: 1234" in lines
+    cycles = [l for l in lines if l.startswith("cycles: ")]
+    assert len(cycles) == 1 and "(SysTick)" in cycles[0]
+    assert int(cycles[0].split()[1]) > 0
