@@ -53,6 +53,13 @@ from attendnets_tf._tf import keras, tf
 import tensorflow_model_optimization as tfmot
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_layer as _quantize_layer
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper as _quantize_wrapper
+from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+    default_8bit_quantize_configs as _d8_configs,
+    default_8bit_quantize_layout_transform as _d8_layout,
+    default_8bit_quantize_registry as _d8_registry,
+    default_8bit_quantize_scheme as _d8_scheme,
+    default_8bit_transforms as _d8_transforms,
+)
 
 _quantize = tfmot.quantization.keras
 _quantizers = _quantize.quantizers
@@ -340,6 +347,88 @@ def annotate(model):
     return annotated
 
 
+def _weights_only_config(class_name):
+    """tfmot's default config for a conv/dense layer, minus its output quantizer (fused into a ReLU)."""
+    if class_name == "Conv2D":
+        return _d8_registry.Default8BitConvQuantizeConfig(["kernel"], [], False)
+    if class_name == "DepthwiseConv2D":
+        return _d8_registry.Default8BitConvQuantizeConfig(["depthwise_kernel"], [], False)
+    if class_name == "Dense":
+        return _d8_registry.Default8BitQuantizeConfig(["kernel"], [], False)
+    return _d8_configs.NoOpQuantizeConfig()  # Add: TFLite fuses the ReLU into ADD
+
+
+class _FusedReLUMixin:
+    """tfmot 0.8.1's ``LayerReLUQuantize`` gives ``Conv2D|DepthwiseConv2D|Dense`` followed by a
+    ReLU a NoOpQuantizeConfig, which drops their *weight* fake-quant too (meant for Add + ReLU
+    only).  A condenser's embedding convolution is such a layer.  Here the producer keeps its
+    per-channel weight quantizers and only loses the output quantizer (the ReLU's range is the
+    fused output's range in TFLite)."""
+
+    def replacement(self, match_layer):
+        producer = match_layer.input_layers[0]
+        if producer.metadata.get("quantize_config") is None:  # never override a custom config
+            producer.metadata["quantize_config"] = _weights_only_config(producer.layer["class_name"])
+        return match_layer
+
+    def custom_objects(self):
+        return {
+            "NoOpQuantizeConfig": _d8_configs.NoOpQuantizeConfig,
+            "Default8BitConvQuantizeConfig": _d8_registry.Default8BitConvQuantizeConfig,
+            "Default8BitQuantizeConfig": _d8_registry.Default8BitQuantizeConfig,
+        }
+
+
+class _LayerReLUQuantize(_FusedReLUMixin, _d8_transforms.LayerReLUQuantize):
+    pass
+
+
+class _LayerReluActivationQuantize(_FusedReLUMixin, _d8_transforms.LayerReluActivationQuantize):
+    pass
+
+
+class _LayoutTransform(_d8_layout.Default8BitQuantizeLayoutTransform):
+    """tfmot's default 8-bit layout transforms with the two ReLU-fusion transforms fixed."""
+
+    def apply(self, model, layer_quantize_map):
+        from tensorflow_model_optimization.python.core.quantization.keras.graph_transformations import (
+            model_transformer,
+        )
+
+        t = _d8_transforms
+        transforms = [  # the list of Default8BitQuantizeLayoutTransform.apply (tfmot 0.8.1), same order
+            t.InputLayerQuantize(),
+            t.SeparableConv1DQuantize(),
+            t.SeparableConvQuantize(),
+            t.Conv2DReshapeBatchNormReLUQuantize(),
+            t.Conv2DReshapeBatchNormActivationQuantize(),
+            t.Conv2DBatchNormReLUQuantize(),
+            t.Conv2DBatchNormActivationQuantize(),
+            t.Conv2DReshapeBatchNormQuantize(),
+            t.Conv2DBatchNormQuantize(),
+            t.ConcatTransform6Inputs(),
+            t.ConcatTransform5Inputs(),
+            t.ConcatTransform4Inputs(),
+            t.ConcatTransform3Inputs(),
+            t.ConcatTransform(),
+            t.DenseBatchNormQuantize(),
+            t.DenseBatchNormReLUQuantize(),
+            t.DenseBatchNormActivationQuantize(),
+            _LayerReLUQuantize(),
+            _LayerReluActivationQuantize(),
+        ]
+        return model_transformer.ModelTransformer(
+            model, transforms, set(layer_quantize_map.keys()), layer_quantize_map
+        ).transform()
+
+
+class QuantizeScheme(_d8_scheme.Default8BitQuantizeScheme):
+    """tfmot's default 8-bit scheme (registry unchanged) with the ReLU-fusion fix above."""
+
+    def get_layout_transformer(self):
+        return _LayoutTransform()
+
+
 def quantize_model(model):
     """A QAT model (fake-quant everywhere, tfmot 8-bit scheme) from a float Keras model.
 
@@ -348,7 +437,7 @@ def quantize_model(model):
     flat = unfold(model)
     annotated = annotate(flat)
     with qat_scope():
-        quantized = _quantize.quantize_apply(annotated)
+        quantized = _quantize.quantize_apply(annotated, scheme=QuantizeScheme())
     for layer in quantized.layers:
         if type(layer) is _quantize_wrapper.QuantizeWrapperV2:
             layer.__class__ = QuantizeWrapperV2  # same object, our save/load of its state

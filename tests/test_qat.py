@@ -1,0 +1,139 @@
+"""QAT of a model with attention condensers: every condenser tensor fake-quantized, save/load, CLI."""
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error
+from quant_helpers import CLASS_NAMES, make_image_folder, save_run, tiny_condenser_model
+
+pytest.importorskip("tensorflow_model_optimization")
+
+
+@pytest.fixture(scope="module")
+def models():
+    from attendnets_tf import qat
+
+    float_model = tiny_condenser_model()
+    qat_model = qat.quantize_model(float_model)
+    rng = np.random.default_rng(0)
+    x = rng.random((48, 14, 14, 1)).astype("float32")
+    y = rng.integers(0, 3, 48)
+    qat.fine_tune(qat_model, (x, y), epochs=1, lr=1e-3, batch_size=16, verbose=0)  # moves the ranges
+    return float_model, qat_model, x
+
+
+def _chain(model, prefix):
+    return [layer for layer in model.layers if layer.name.startswith(f"quant_{prefix}_")]
+
+
+def test_condensers_are_unfolded_and_every_layer_wrapped(models):
+    from attendnets_tf import qat
+    from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper
+
+    _, qat_model, _ = models
+    names = [layer.name for layer in qat_model.layers]
+    assert not any(type(l).__name__ in ("VisualAttentionCondenser", "AttentionCondenser") for l in qat_model.layers)
+    roles_vac = ["pool", "embed_dw", "embed_pw", "embed_relu", "expand_pw", "sigmoid", "upsample", "crop", "attend", "scale"]
+    roles_ac = ["pool", "embed_conv", "embed_relu", "expand_pw", "sigmoid", "upsample", "attend", "scale"]
+    for prefix, roles in (("vac", roles_vac), ("ac", roles_ac)):
+        for role in roles:
+            assert f"quant_{prefix}_{role}" in names, (prefix, role, names)
+    for layer in qat_model.layers[2:]:  # after the input and the input QuantizeLayer
+        assert isinstance(layer, quantize_wrapper.QuantizeWrapperV2), layer.name
+
+    def config(name):
+        return type(qat_model.get_layer(name).quantize_config)
+
+    for prefix in ("vac", "ac"):
+        assert config(f"quant_{prefix}_pool") is qat.PassThroughQuantizeConfig
+        assert config(f"quant_{prefix}_upsample") is qat.PassThroughQuantizeConfig
+        assert config(f"quant_{prefix}_sigmoid") is qat.SigmoidQuantizeConfig
+        assert config(f"quant_{prefix}_attend") is qat.OutputQuantizeConfig
+        assert config(f"quant_{prefix}_scale") is qat.ChannelScaleQuantizeConfig
+        scale = qat_model.get_layer(f"quant_{prefix}_scale")
+        assert len(scale._weight_vars) == 1 and scale._output_quantizers  # S and V*A*S quantized
+        sigmoid = qat_model.get_layer(f"quant_{prefix}_sigmoid")
+        (quantizer,) = sigmoid._output_quantizers
+        assert (quantizer.init_min, quantizer.init_max, quantizer.num_bits) == (0.0, 255 / 256, 8)
+    assert config("quant_vac_crop") is qat.PassThroughQuantizeConfig
+    # convolutions keep tfmot's config: quantized kernels
+    for name in ("quant_vac_embed_dw", "quant_vac_embed_pw", "quant_vac_expand_pw", "quant_ac_embed_conv"):
+        assert qat_model.get_layer(name)._weight_vars, name
+
+
+def test_every_condenser_tensor_lies_on_an_8bit_grid(models):
+    """Numerically: each tensor the int8 graph keeps has <= 256 distinct values;
+    pass-through layers only copy values of their (already quantized) input."""
+    from attendnets_tf._tf import keras
+
+    _, qat_model, x = models
+    for prefix in ("vac", "ac"):
+        chain = _chain(qat_model, prefix)
+        probe = keras.Model(qat_model.inputs, [layer.output for layer in chain] + [chain[0].input])
+        outputs = probe.predict(x[:24], verbose=0)
+        values = dict(zip([layer.name for layer in chain] + ["input"], outputs))
+        previous = "input"
+        for i, layer in enumerate(chain):
+            out = values[layer.name]
+            role = layer.name[len(f"quant_{prefix}_"):]
+            fused_into_relu = role in ("embed_pw", "embed_conv") and chain[i + 1].name.endswith("embed_relu")
+            if not fused_into_relu:  # a conv output consumed only by a ReLU is not a TFLite tensor
+                assert len(np.unique(out)) <= 256, (layer.name, len(np.unique(out)))
+            if role in ("pool", "upsample", "crop"):
+                assert np.isin(out, values[previous]).all(), layer.name
+            if role == "sigmoid":
+                assert np.allclose(out * 256, np.round(out * 256), atol=1e-3), "sigmoid not on TFLite's 1/256 grid"
+            previous = layer.name
+
+
+def test_qat_model_saves_and_loads(models, tmp_path):
+    from attendnets_tf import qat
+
+    _, qat_model, x = models
+    path = tmp_path / "qat.keras"
+    qat_model.save(str(path))
+    loaded = qat.load_qat_model(str(path))
+    assert qat.is_qat_model(loaded)
+    assert [l.name for l in loaded.layers] == [l.name for l in qat_model.layers]
+    for a, b in zip(qat_model.layers, loaded.layers):
+        # (by name: tfmot registers two equivalent NoOpQuantizeConfig classes)
+        assert type(getattr(a, "quantize_config", None)).__name__ == type(getattr(b, "quantize_config", None)).__name__
+    # quantizer ranges and weights restored, so the outputs are identical
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), qat_model.predict(x, verbose=0))
+    ranges = {v.name.split("/")[-1] for l in loaded.layers for v in l.weights if v.name.endswith(("_min:0", "_max:0"))}
+    assert ranges, "no quantizer range variables"
+
+
+def test_quantize_cli_writes_a_loadable_qat_model(cli, tmp_path):
+    from attendnets_tf import qat
+
+    data = make_image_folder(tmp_path / "data", per_class=7)
+    model_path = save_run(tmp_path / "run", tiny_condenser_model())
+    out = tmp_path / "out" / "qat.keras"
+    out.parent.mkdir()
+    result = cli("quantize", model_path, "--data", data, "--out", out, "--epochs", 1, "--batch-size", 8)
+    assert result.exit_code == 0, result
+    assert (out.parent / "labels.txt").read_text().split() == list(CLASS_NAMES)
+    assert qat.is_qat_model(qat.load_qat_model(str(out)))
+    assert sorted(p.name for p in out.parent.iterdir()) == ["labels.txt", "qat.keras"]
+
+
+def test_quantize_bad_inputs(cli, tmp_path):
+    data = make_image_folder(tmp_path / "data", per_class=4)
+    missing = cli("quantize", tmp_path / "nope.keras", "--data", data, "--out", tmp_path / "q.keras")
+    assert "not found" in assert_one_line_error(missing, 2)
+
+    junk = tmp_path / "junk" / "model.keras"
+    junk.parent.mkdir()
+    junk.write_bytes(b"this is not a zip file")
+    not_model = cli("quantize", junk, "--data", data, "--out", tmp_path / "q.keras")
+    assert "not a readable Keras model" in assert_one_line_error(not_model, 2)
+
+    model_path = save_run(tmp_path / "run", tiny_condenser_model())
+    no_folder = cli("quantize", model_path, "--data", data, "--out", tmp_path / "missing" / "q.keras")
+    assert "does not exist" in assert_one_line_error(no_folder, 2)
+
+    four = make_image_folder(tmp_path / "four", class_names=("a", "b", "c", "d"), per_class=4)
+    mismatch = cli("quantize", model_path, "--data", four, "--out", tmp_path / "q.keras")
+    assert "4 classes" in assert_one_line_error(mismatch, 2)
+    assert not list(tmp_path.glob("*q.keras*")), "partial output left behind"
