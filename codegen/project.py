@@ -1,0 +1,47 @@
+"""A generated project folder as the build/size/flash commands see it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from attendnets.errors import BadInputError
+from codegen.boards import Board, get_board
+from codegen.render import MARKER_FILE, PROJECT_FILE
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+    name: str
+    board: Board
+    kernels: str
+    facts: dict
+
+    @property
+    def build_dir(self) -> Path:
+        return self.path / "build"
+
+    def artifact(self, suffix: str) -> Path:
+        """``build/<name><suffix>``: .elf, .bin, .hex, .uf2, .map."""
+        return self.build_dir / f"{self.name}{suffix}"
+
+    @property
+    def expected_artifacts(self):
+        suffixes = [".elf", ".bin", ".hex", ".map"] + ([".uf2"] if self.board.name == "rpi-pico" else [])
+        return [self.artifact(s) for s in suffixes]
+
+
+def open_project(path) -> Project:
+    """The project at ``path``; BadInputError unless ``attendnets generate`` made it."""
+    root = Path(path)
+    if not root.is_dir():
+        raise BadInputError(f"project folder not found: {root}")
+    if not (root / MARKER_FILE).is_file() or not (root / PROJECT_FILE).is_file():
+        raise BadInputError(f"{root} is not a project made by attendnets generate (no {MARKER_FILE})")
+    try:
+        facts = json.loads((root / PROJECT_FILE).read_text())
+        return Project(root, facts["name"], get_board(facts["board"]), facts["kernels"], facts)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BadInputError(f"{root / PROJECT_FILE} is unreadable or incomplete ({exc})") from None
