@@ -51,7 +51,8 @@ def quantize(real, info):
     if not info["quantized"]:
         raise BadInputError(f"input 0 is {info['dtype']} without quantization parameters: give an integer .npy")
     lo, hi = INTEGER_RANGES[info["dtype"]]
-    q = np.round(real / info["scale"]) + info["zero_point"]
+    scaled = real / info["scale"]
+    q = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) + info["zero_point"]  # std::round, as TFLite quantizes
     return np.clip(q, lo, hi).astype(np.int64)
 
 

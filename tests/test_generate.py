@@ -1,0 +1,257 @@
+"""attendnets generate: what lands in the project, and what it refuses.
+
+No TFLM and no compiler needed (tests/test_firmware_compile.py compiles the output).
+"""
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.boards import load_boards
+from codegen.context import ARENA_ALIGNMENT_SLACK_BYTES, arena_bytes_for, resolver_methods
+from converter.tflite_model import load_model
+from tests.conftest import assert_one_line_error, shared_model_path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tflite_builder import ModelBuilder  # noqa: E402
+
+GOLDEN_DIR = Path(__file__).parent / "golden" / "firmware"
+UPDATE_GOLDEN = os.environ.get("ATTENDNETS_UPDATE_GOLDEN") == "1"
+
+
+def generate(cli, model, out, *args, board="mps2-an386", kernels="reference"):
+    return cli("generate", model, "--board", board, "--out", out, "--kernels", kernels, *args)
+
+
+def model_array_bytes(project, name="model"):
+    text = (project / "src/model_data.cc").read_text()
+    body = re.search(r"alignas\(16\) const unsigned char " + name + r"_model_data\[\] = \{(.*?)\};", text, re.S)
+    assert body, "model array not found"
+    return bytes(int(v, 16) for v in re.findall(r"0x([0-9a-f]{2})", body.group(1)))
+
+
+def header_define(project, name):
+    m = re.search(rf"#define {name} (\S+)", (project / "src/model.h").read_text())
+    assert m, name
+    return m.group(1)
+
+
+def resolver_ops(project):
+    text = (project / "src/op_resolver.h").read_text()
+    n = int(re.search(r"MicroMutableOpResolver<(\d+)>", text).group(1))
+    calls = re.findall(r"resolver\.(Add\w+)\(\) != kTfLiteOk\) return kTfLiteError;  // (\S+)", text)
+    return n, calls
+
+
+@pytest.mark.parametrize("board_name", list(load_boards()))
+def test_generation_for_every_board(board_name, cli, tmp_path):
+    out = tmp_path / "fw"
+    result = generate(cli, shared_model_path("hello_world_int8.tflite"), out, board=board_name)
+    assert result.exit_code == 0, result
+    for rel in ["Makefile", "CMakeLists.txt", "cmake/arm-none-eabi.cmake", "README.md", "linker.ld",
+                "platform/startup.c", "platform/platform.c", "platform/platform.h", "src/main.cc", "src/model.cc",
+                "src/model.h", "src/model_data.cc", "src/model_data.h", "src/op_resolver.h", "src/sample_input.cc",
+                "model/hello_world_int8.tflite", ".attendnets-project", "project.json"]:
+        assert (out / rel).is_file(), rel
+    assert ((out / "platform/boot2_rp2040.S").is_file()) == (board_name == "rpi-pico")
+    facts = json.loads((out / "project.json").read_text())
+    assert facts["board"] == board_name and facts["kernels"] == "reference"
+    assert "TFLM_DIR" in (out / "README.md").read_text()
+    assert not list(tmp_path.glob(".fw.*")), "temporary folder left behind"
+
+
+def test_model_bytes_resolver_and_arena(shared_model, cli, tmp_path):
+    from converter.arena import estimate_arena
+
+    out = tmp_path / "fw"
+    result = generate(cli, shared_model, out)
+    assert result.exit_code == 0, result
+    data = shared_model.read_bytes()
+    assert model_array_bytes(out) == data
+    assert f"model_data_size = {len(data)};" in (out / "src/model_data.h").read_text()
+    assert (out / "model" / shared_model.name).read_bytes() == data
+
+    model = load_model(shared_model)
+    n, calls = resolver_ops(out)
+    assert sorted(name for _, name in calls) == model.operator_names()
+    assert n == len(calls) == len(set(calls))
+    builtin, _ = resolver_methods()
+    assert all(builtin[name] == method for method, name in calls)
+
+    required = estimate_arena(model, pointer_bytes=4, kernels="reference").required_bytes
+    arena = int(header_define(out, "MODEL_ARENA_BYTES").rstrip("u"))
+    assert arena == -(-required // 16) * 16 + ARENA_ALIGNMENT_SLACK_BYTES == arena_bytes_for(required)
+    assert int(header_define(out, "MODEL_ARENA_ESTIMATE_BYTES").rstrip("u")) == required
+
+
+def test_resolver_method_table_matches_tflm_names():
+    builtin, custom = resolver_methods()
+    assert builtin["CONV_2D"] == "AddConv2D"
+    assert builtin["DEPTHWISE_CONV_2D"] == "AddDepthwiseConv2D"
+    assert builtin["UNIDIRECTIONAL_SEQUENCE_LSTM"] == "AddUnidirectionalSequenceLSTM"
+    assert builtin["LOGISTIC"] == "AddLogistic" and builtin["MUL"] == "AddMul"
+    assert custom["TFLite_Detection_PostProcess"] == "AddDetectionPostprocess"
+
+
+def test_header_shapes_quantization_and_labels(cli, tmp_path):
+    model_path = tmp_path / "vww.tflite"
+    model_path.write_bytes(shared_model_path("vww_96_int8.tflite").read_bytes())
+    (tmp_path / "labels.txt").write_text("no person\nperson\n")  # picked up next to the model
+    out = tmp_path / "fw"
+    assert generate(cli, model_path, out).exit_code == 0
+    header = (out / "src/model.h").read_text()
+    assert "#define MODEL_INPUT0_SHAPE { 1, 96, 96, 3 }" in header
+    assert "#define MODEL_INPUT0_TYPE int8_t" in header
+    assert "#define MODEL_INPUT0_ZERO_POINT -128" in header
+    assert "#define MODEL_OUTPUT0_ELEMENTS 2u" in header
+    assert "#define MODEL_LABEL_COUNT 2" in header
+    assert '"no person",' in (out / "src/model.cc").read_text()
+    # wrong label count is refused
+    bad = tmp_path / "three.txt"
+    bad.write_text("a\nb\nc\n")
+    line = assert_one_line_error(generate(cli, model_path, tmp_path / "fw2", "--labels", bad), 2)
+    assert "3 labels" in line and not (tmp_path / "fw2").exists()
+
+
+def _sample_values(project):
+    text = (project / "src/sample_input.cc").read_text()
+    body = re.search(r"sample_input\[MODEL_INPUT0_ELEMENTS\] = \{(.*?)\};", text, re.S)
+    return None if body is None else [int(v) for v in re.findall(r"-?\d+", body.group(1))]
+
+
+def test_sample_image_and_npy(cli, tmp_path):
+    from PIL import Image
+
+    model = shared_model_path("vww_96_int8.tflite")  # int8 [1,96,96,3], scale 1/255, zero point -128
+    pixels = np.random.default_rng(0).integers(0, 256, size=(96, 96, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "x.png")
+    out = tmp_path / "img"
+    result = generate(cli, model, out, "--sample", tmp_path / "x.png")
+    assert result.exit_code == 0, result
+    scale = load_model(model).main_subgraph.tensors[load_model(model).main_subgraph.inputs[0]].quantization.scale[0]
+    expected = np.clip(np.floor(pixels.astype(np.float64) / 255.0 / scale + 0.5) - 128, -128, 127)
+    assert _sample_values(out) == expected.reshape(-1).astype(int).tolist()
+
+    np.save(tmp_path / "x.npy", np.full((1, 96, 96, 3), 0.5, dtype=np.float32))
+    out = tmp_path / "npy"
+    assert generate(cli, model, out, "--sample", tmp_path / "x.npy").exit_code == 0
+    scale = load_model(model).main_subgraph.tensors[load_model(model).main_subgraph.inputs[0]].quantization.scale[0]
+    assert set(_sample_values(out)) == {int(np.floor(0.5 / scale + 0.5)) - 128}
+
+    out = tmp_path / "none"
+    assert generate(cli, model, out).exit_code == 0
+    assert _sample_values(out) is None
+    assert "MODEL_INPUT0_ZERO_POINT" in (out / "src/sample_input.cc").read_text()
+
+    np.save(tmp_path / "wrong.npy", np.zeros(10, dtype=np.float32))
+    line = assert_one_line_error(generate(cli, model, tmp_path / "w", "--sample", tmp_path / "wrong.npy"), 2)
+    assert "10 elements" in line and "27648" in line
+
+
+def test_regenerate_own_folder_but_refuse_foreign(cli, tmp_path):
+    model = shared_model_path("hello_world_int8.tflite")
+    out = tmp_path / "fw"
+    assert generate(cli, model, out).exit_code == 0
+    (out / "src" / "stale.txt").write_text("from an older run")
+    assert generate(cli, model, out, "--name", "sine").exit_code == 0  # our folder: replaced
+    assert not (out / "src" / "stale.txt").exists()
+    assert model_array_bytes(out, "sine") == model.read_bytes()
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    line = assert_one_line_error(generate(cli, model, foreign), 2)
+    assert "not made by attendnets" in line
+    assert (foreign / "notes.txt").read_text() == "keep me" and len(list(foreign.iterdir())) == 1
+
+
+def test_failed_render_leaves_previous_project(cli, tmp_path, monkeypatch):
+    import codegen.render as render
+
+    model = shared_model_path("hello_world_int8.tflite")
+    out = tmp_path / "fw"
+    assert generate(cli, model, out).exit_code == 0
+    before = (out / "src/main.cc").read_text()
+
+    def broken_write_text(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render.Path, "write_text", broken_write_text)
+    result = generate(cli, model, out, "--name", "other")
+    assert result.exit_code != 0
+    monkeypatch.undo()
+    assert (out / "src/main.cc").read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["fw"]
+
+
+def test_bad_inputs(cli, tmp_path):
+    model = shared_model_path("hello_world_int8.tflite")
+    line = assert_one_line_error(generate(cli, model, tmp_path / "a", board="mps2-an385"), 2)
+    assert "did you mean mps2-an386" in line
+    assert_one_line_error(generate(cli, tmp_path / "missing.tflite", tmp_path / "b"), 2)
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"not a flatbuffer at all")
+    assert_one_line_error(generate(cli, junk, tmp_path / "c"), 2)
+    line = assert_one_line_error(generate(cli, model, tmp_path / "d", "--name", "3d"), 2)
+    assert "C identifier" in line
+    assert_one_line_error(generate(cli, model, tmp_path / "e", "--name", "int"), 2)
+    assert_one_line_error(generate(cli, model, tmp_path / "f", kernels="fast"), 2)
+    assert not [p for p in tmp_path.iterdir() if p.name != "junk.tflite"]
+
+
+def test_unsupported_operator_listed(cli, tmp_path):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [x], [y], custom_code="MyFancyOp")
+    b.op("RELU", [y], [z])
+    path = tmp_path / "custom.tflite"
+    path.write_bytes(b.build(inputs=[x], outputs=[z]))
+    result = generate(cli, path, tmp_path / "fw")
+    line = assert_one_line_error(result, 1)
+    assert "MyFancyOp" in line and "unsupported" in line
+    assert not (tmp_path / "fw").exists()
+
+
+def test_model_that_does_not_fit_is_refused_unless_forced(cli, tmp_path):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 1024), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (1100, 1024), "int8", scale=0.01, zero_point=0, constant=True)  # 1.1 MB of weights
+    y = b.tensor("y", (1, 1100), "int8", scale=0.1, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y])
+    path = tmp_path / "big.tflite"
+    path.write_bytes(b.build(inputs=[x], outputs=[y]))
+    size = path.stat().st_size
+    line = assert_one_line_error(generate(cli, path, tmp_path / "fw", board="stm32f746g-disco"), 1)
+    assert "does not fit stm32f746g-disco" in line and f"model {size} B" in line and "1048576 B" in line
+    assert "--force" in line and not (tmp_path / "fw").exists()
+    result = generate(cli, path, tmp_path / "fw", "--force", board="stm32f746g-disco")
+    assert result.exit_code == 0 and "does not fit" in result.stdout
+    assert generate(cli, path, tmp_path / "fw2", board="nucleo-h743zi2").exit_code == 0  # 2 MiB flash
+
+
+GOLDEN_FILES = ["linker.ld", "platform/startup.c", "platform/platform.c", "src/op_resolver.h"]
+
+
+@pytest.mark.parametrize("board_name", ["mps2-an386", "nrf5340dk", "rpi-pico", "nucleo-h743zi2"])
+def test_golden_files(board_name, cli, tmp_path):
+    """Rendered files that depend only on the board and the op set stay byte-stable.
+
+    Regenerate after an intended template change with ATTENDNETS_UPDATE_GOLDEN=1 and review the diff.
+    """
+    out = tmp_path / "fw"
+    assert generate(cli, shared_model_path("vww_96_int8.tflite"), out, board=board_name).exit_code == 0
+    for rel in GOLDEN_FILES:
+        golden = GOLDEN_DIR / board_name / rel
+        actual = (out / rel).read_text()
+        if UPDATE_GOLDEN:
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(actual)
+        assert golden.is_file(), f"missing golden file {golden} (run with ATTENDNETS_UPDATE_GOLDEN=1)"
+        assert actual == golden.read_text(), f"{rel} for {board_name} differs from {golden}"
