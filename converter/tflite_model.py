@@ -206,7 +206,7 @@ class _Reader:
         self.where = []
 
     def fail(self, message):
-        raise InvalidModelError(message, " / ".join(self.where) or "file header")
+        raise InvalidModelError(_one_line(message), _one_line(" / ".join(self.where)) or "file header")
 
     def check_length(self, length, element_bytes, what):
         if length < 0 or length * element_bytes > self.size:
@@ -224,6 +224,13 @@ class _Reader:
         if isinstance(array, int) or len(array) != length:
             self.fail(f"broken flatbuffer: vector {name} runs past the end of the file")
         return tuple(array.tolist())
+
+
+def _one_line(text, limit=200):
+    """Text from a possibly corrupt file made safe for a one-line error message:
+    control and other non-printable characters escaped, clipped to ``limit``."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _decode_text(raw):
@@ -263,7 +270,7 @@ def load_model(source) -> TFLiteModel:
         raise InvalidModelError(f"{label}: {exc}") from None
     except (struct.error, IndexError, ValueError, TypeError, AttributeError, OverflowError,
             UnicodeDecodeError, RecursionError, MemoryError) as exc:
-        detail = str(exc).split("\n")[0][:120]
+        detail = _one_line(str(exc).split("\n")[0], 120)
         raise InvalidModelError(
             f"{label} is a corrupt TFLite flatbuffer ({type(exc).__name__}: {detail})",
             " / ".join(reader.where) or "file header",
@@ -320,7 +327,7 @@ def _read_model(r: _Reader, data: bytes, path):
         name = _decode_text(entry.Name())
         index = entry.Buffer()
         if not 0 <= index < len(buffers):
-            r.fail(f"metadata '{name}' names buffer {index}, the model has {len(buffers)}")
+            r.fail(f"metadata '{_one_line(name, 60)}' names buffer {index}, the model has {len(buffers)}")
         metadata[name] = buffers[index].data or b""
 
     r.where = ["subgraphs"]
