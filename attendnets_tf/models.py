@@ -284,13 +284,30 @@ def build_model(arch, input_shape=(224, 224, 3), num_classes=50, width=1.0, drop
     def ch(c):
         return _scaled(c, width, spec.channel_divisor)
 
+    # keras.applications' glorot_uniform for MobileNet-V1; He initialization
+    # for the (deeper, ReLU6) AttendNets so the signal keeps its scale at
+    # initialization instead of fading through the blocks.
+    # (For a depthwise kernel (k, k, C, 1) Keras' fan_in is k*k*C; the true
+    # fan-in is k*k, which is its "fan_out".)
+    def conv_init():
+        return "glorot_uniform" if spec.keras_applications_names else "he_normal"
+
+    def dw_init():
+        if spec.keras_applications_names:
+            return "glorot_uniform"
+        return keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="truncated_normal")
+
     def conv_bn(x, filters, kernel, s, name, act=True):
-        x = layers.Conv2D(filters, kernel, strides=s, padding="same", use_bias=False, name=name)(x)
+        x = layers.Conv2D(
+            filters, kernel, strides=s, padding="same", use_bias=False, kernel_initializer=conv_init(), name=name
+        )(x)
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
         return layers.ReLU(6.0, name=f"{name}_relu")(x) if act else x
 
     def dw_bn(x, s, name):
-        x = layers.DepthwiseConv2D(3, strides=s, padding="same", use_bias=False, name=name)(x)
+        x = layers.DepthwiseConv2D(
+            3, strides=s, padding="same", use_bias=False, depthwise_initializer=dw_init(), name=name
+        )(x)
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
         return layers.ReLU(6.0, name=f"{name}_relu")(x)
 
