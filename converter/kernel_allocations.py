@@ -218,6 +218,84 @@ def _ref_lstm_prepare(k):
         k.scratch(batch * state_dimension * cell.element_size_bytes)
 
 
+def _temps(*spec):
+    """A Prepare that allocates temp tensors in this order: ('i', n) inputs, ('o', n) outputs."""
+
+    def prepare(k):
+        for kind, index in spec:
+            if kind == "i":
+                k.temp_input(index)
+            else:
+                k.temp_output(index)
+
+    return prepare
+
+
+_I0_O0 = _temps(("i", 0), ("o", 0))
+_I0_I1_O0 = _temps(("i", 0), ("i", 1), ("o", 0))
+
+
+def _ref_mean_prepare(k):
+    # reduce_common.cc PrepareMeanOrSumHelper, then PrepareSimple
+    inp = k.temp_input(0)
+    out = k.temp_output(0)
+    axis = k.temp_input(1)
+    if inp.dtype in ("int8", "int16"):
+        k.scratch(4 * out.num_elements)  # scratch_accumulator (int32 per output element)
+    k.scratch(4 * len(inp.shape))  # scratch_input_iter
+    k.scratch(4 * axis.num_elements)  # scratch_resolved_axis
+    k.temp_input(0)
+    k.temp_input(1)
+    if inp.dtype == "int8":
+        k.temp_output(0)
+
+
+def _ref_reduce_min_max_prepare(k):
+    # reduce_common.cc PrepareMinMaxHelper: PrepareSimple first
+    inp = k.temp_input(0)
+    k.temp_input(1)
+    if inp.dtype == "int8":
+        k.temp_output(0)
+    k.temp_input(0)
+    k.temp_output(0)
+    axis = k.temp_input(1)
+    k.scratch(4 * len(inp.shape))
+    k.scratch(4 * axis.num_elements)
+
+
+def _ref_concatenation_prepare(k):
+    # concatenation.cc ConcatenationPrepare
+    k.temp_input(0)
+    k.temp_output(0)
+    for i in range(len(k.op.inputs)):
+        k.temp_input(i)
+    if k.compression:
+        _decompression_scratch(k, tuple(range(len(k.op.inputs))))
+
+
+def _ref_pad_prepare(k):
+    # pad_common.cc PadPrepare: input, paddings, constant values (PADV2), output
+    k.temp_input(0)
+    k.temp_input(1)
+    if len(k.op.inputs) == 3:
+        k.temp_input(2)
+    k.temp_output(0)
+
+
+def _ref_tanh_prepare(k):
+    # tanh.cc TanhPrepare -> CalculateArithmeticOpData
+    k.temp_input(0)
+    k.temp_input(0)
+    k.temp_output(0)
+
+
+def _ref_strided_slice_prepare(k):
+    # strided_slice_common.cc StridedSliceContext: input, begin, end, strides, output
+    for i in range(4):
+        k.temp_input(i)
+    k.temp_output(0)
+
+
 REFERENCE = {
     "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
     "DEPTHWISE_CONV_2D": KernelModel(
@@ -236,6 +314,49 @@ REFERENCE = {
     "RESHAPE": KernelModel("TfLiteReshapeParams", None, _ref_reshape_prepare, "kernels/reshape.cc"),
     "SOFTMAX": KernelModel("TfLiteSoftmaxParams", _init_struct("SoftmaxParams"), _ref_softmax_prepare, "kernels/softmax.cc"),
     "ADD": KernelModel("TfLiteAddParams", _init_struct("OpDataAdd"), _ref_add_prepare, "kernels/add.cc"),
+    "SUB": KernelModel("TfLiteSubParams", _init_struct("OpDataSub"), _I0_I1_O0, "kernels/sub.cc"),
+    "MUL": KernelModel("TfLiteMulParams", _init_struct("OpDataMul"), _I0_I1_O0, "kernels/mul.cc"),
+    "LOGISTIC": KernelModel(None, _init_struct("OpDataLogistic"), _I0_O0, "kernels/logistic.cc"),
+    "TANH": KernelModel(None, _init_struct("TanhOpData"), _ref_tanh_prepare, "kernels/tanh.cc"),
+    "RELU": KernelModel(None, _init_struct("ReluOpData"), _I0_O0, "kernels/activations.cc"),
+    "RELU6": KernelModel(None, _init_struct("Relu6OpData"), _temps(("i", 0)), "kernels/activations.cc"),
+    "HARD_SWISH": KernelModel(None, _init_struct("HardSwishParams"), _I0_O0, "kernels/hard_swish.cc"),
+    "LEAKY_RELU": KernelModel(
+        "TfLiteLeakyReluParams", _init_struct("LeakyReluOpData"), _I0_O0, "kernels/leaky_relu.cc"
+    ),
+    "QUANTIZE": KernelModel(None, _init_struct("OpDataQuantizeReference"), _I0_O0, "kernels/quantize.cc"),
+    "DEQUANTIZE": KernelModel(None, _init_struct("DequantizeOpData"), _I0_O0, "kernels/dequantize.cc"),
+    "MEAN": KernelModel("TfLiteReducerParams", _init_struct("OpDataReduce"), _ref_mean_prepare, "kernels/reduce.cc"),
+    "SUM": KernelModel("TfLiteReducerParams", _init_struct("OpDataReduce"), _ref_mean_prepare, "kernels/reduce.cc"),
+    "REDUCE_MAX": KernelModel(
+        "TfLiteReducerParams", _init_struct("OpDataReduce"), _ref_reduce_min_max_prepare, "kernels/reduce.cc"
+    ),
+    "REDUCE_MIN": KernelModel(
+        "TfLiteReducerParams", _init_struct("OpDataReduce"), _ref_reduce_min_max_prepare, "kernels/reduce.cc"
+    ),
+    "RESIZE_NEAREST_NEIGHBOR": KernelModel(
+        "TfLiteResizeNearestNeighborParams", None, _I0_I1_O0, "kernels/resize_nearest_neighbor.cc"
+    ),
+    "RESIZE_BILINEAR": KernelModel("TfLiteResizeBilinearParams", None, _I0_I1_O0, "kernels/resize_bilinear.cc"),
+    "CONCATENATION": KernelModel(
+        "TfLiteConcatenationParams",
+        _init_struct("ConcatenationOpData"),
+        _ref_concatenation_prepare,
+        "kernels/concatenation.cc",
+    ),
+    "PAD": KernelModel(None, _init_struct("PadOpData"), _ref_pad_prepare, "kernels/pad.cc"),
+    "PADV2": KernelModel(None, _init_struct("PadOpData"), _ref_pad_prepare, "kernels/pad.cc"),
+    "STRIDED_SLICE": KernelModel(
+        "TfLiteStridedSliceParams",
+        _init_struct("StridedSliceParams"),
+        _ref_strided_slice_prepare,
+        "kernels/strided_slice.cc",
+    ),
+    "SQUEEZE": KernelModel("TfLiteSqueezeParams", None, _I0_O0, "kernels/squeeze.cc"),
+    "EXPAND_DIMS": KernelModel(None, None, _I0_I1_O0, "kernels/expand_dims.cc"),
+    "TRANSPOSE": KernelModel(None, None, _I0_I1_O0, "kernels/transpose.cc"),
+    "MAXIMUM": KernelModel(None, None, None, "kernels/maximum_minimum.cc"),
+    "MINIMUM": KernelModel(None, None, None, "kernels/maximum_minimum.cc"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel(
         "TfLiteUnidirectionalSequenceLSTMParams",
         _init_struct("OpDataLSTM"),

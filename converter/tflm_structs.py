@@ -108,6 +108,10 @@ STRUCTS = {
     "LeakyReluOpData": _same(_K + "leaky_relu.h", (24, 4), (24, 4)),
     "ReluOpData": _same(_K + "activations.h", (28, 4), (28, 4)),
     "Relu6OpData": _same(_K + "activations.h", (8, 4), (8, 4)),
+    "TanhOpData": _same(_K + "tanh.cc (struct OpData)", (16, 4), (16, 4)),
+    "PadOpData": _same(_K + "pad.h (struct OpData)", (56, 4), (56, 4)),
+    "ConcatenationOpData": StructLayout(_K + "concatenation.cc (struct OpData)", (40, 8), (80, 8), (24, 4), (64, 4)),
+    "StridedSliceParams": _same("tensorflow/lite/kernels/internal/types.h", (84, 4), (84, 4)),
     "PreluParams": _same("tensorflow/lite/kernels/internal/types.h", (28, 4), (28, 4)),
     # Builtin options, parsed by tensorflow/lite/core/api/flatbuffer_conversions.cc
     # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).

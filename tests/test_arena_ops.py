@@ -1,0 +1,382 @@
+"""Each modelled kernel against the tflite-micro interpreter, one small model per op.
+
+Models are written with the TFLite schema's object API (shipped in the
+tflite-micro package), no TensorFlow.  For each, the 64-bit host estimate must
+equal the interpreter's recorded figures and its smallest allocating arena.
+Also: the GreedyMemoryPlanner tie-break, offline-planned buffers
+(``OfflineMemoryAllocation`` metadata), and the error for an unmodelled op.
+"""
+
+import struct
+
+import flatbuffers
+import numpy as np
+import pytest
+
+from attendnets.errors import UnsupportedOperatorError
+from converter.arena import estimate_arena
+from converter.arena_measure import measure_arena
+from converter.memory_planner import GreedyMemoryPlanner
+
+fb = pytest.importorskip("tflite_micro.tensorflow.lite.micro.python.schema_py_generated")
+
+_TYPES = {"float32": 0, "int32": 2, "int8": 9, "int16": 7, "int64": 4, "bool": 6}
+_NP = {"float32": np.float32, "int32": np.int32, "int8": np.int8, "int16": np.int16, "int64": np.int64}
+
+
+class TinyModel:
+    """A one-subgraph .tflite written with the schema's object API."""
+
+    def __init__(self):
+        self.model = fb.ModelT()
+        self.model.version = 3
+        self.model.operatorCodes = []
+        self.model.buffers = [fb.BufferT()]
+        self.model.metadata = []
+        self.sg = fb.SubGraphT()
+        self.sg.tensors, self.sg.operators = [], []
+        self.model.subgraphs = [self.sg]
+        self._codes = {}
+
+    def tensor(self, shape, dtype="int8", scale=0.05, zero_point=0, data=None, qdim=0, variable=False):
+        t = fb.TensorT()
+        t.shape = list(shape)
+        t.type = _TYPES[dtype]
+        t.name = f"t{len(self.sg.tensors)}"
+        t.isVariable = variable
+        buffer = fb.BufferT()
+        if data is not None:
+            buffer.data = list(np.asarray(data, dtype=_NP[dtype]).tobytes())
+        self.model.buffers.append(buffer)
+        t.buffer = len(self.model.buffers) - 1
+        if scale is not None:
+            q = fb.QuantizationParametersT()
+            scales = list(scale) if isinstance(scale, (list, tuple)) else [scale]
+            q.scale = scales
+            q.zeroPoint = [zero_point] * len(scales)
+            q.quantizedDimension = qdim
+            t.quantization = q
+        self.sg.tensors.append(t)
+        return len(self.sg.tensors) - 1
+
+    def const(self, values, dtype="int32", scale=None, **kw):
+        values = np.asarray(values)
+        return self.tensor(values.shape, dtype, scale=scale, data=values, **kw)
+
+    def op(self, name, inputs, outputs, options=None, options_type=None):
+        code = getattr(fb.BuiltinOperator, name)
+        if code not in self._codes:
+            oc = fb.OperatorCodeT()
+            oc.builtinCode = code
+            oc.deprecatedBuiltinCode = min(code, 127)
+            oc.version = 1
+            self.model.operatorCodes.append(oc)
+            self._codes[code] = len(self.model.operatorCodes) - 1
+        o = fb.OperatorT()
+        o.opcodeIndex = self._codes[code]
+        o.inputs, o.outputs = list(inputs), list(outputs)
+        if options is not None:
+            o.builtinOptionsType = getattr(fb.BuiltinOptions, options_type or type(options).__name__[:-1])
+            o.builtinOptions = options
+        self.sg.operators.append(o)
+
+    def metadata(self, name, data):
+        self.model.buffers.append(fb.BufferT())
+        self.model.buffers[-1].data = list(data)
+        m = fb.MetadataT()
+        m.name = name
+        m.buffer = len(self.model.buffers) - 1
+        self.model.metadata.append(m)
+
+    def build(self, inputs, outputs):
+        self.sg.inputs, self.sg.outputs = list(inputs), list(outputs)
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(self.model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+
+
+def _options(cls, **fields):
+    o = cls()
+    for k, v in fields.items():
+        setattr(o, k, v)
+    return o
+
+
+def _conv(m, x, channels, kernel=3, depthwise=False, per_channel=True, stride=1):
+    cin = m.sg.tensors[x].shape[3]
+    if depthwise:
+        w_shape = (1, kernel, kernel, channels)
+        qdim = 3
+    else:
+        w_shape = (channels, kernel, kernel, cin)
+        qdim = 0
+    scales = [0.01 + 0.001 * i for i in range(channels)] if per_channel else 0.01
+    w = m.tensor(w_shape, "int8", scale=scales, data=np.ones(w_shape), qdim=qdim)
+    b = m.tensor((channels,), "int32", scale=scales, data=np.zeros(channels), qdim=0)
+    n, h, wd, _ = m.sg.tensors[x].shape
+    y = m.tensor((n, -(-h // stride), -(-wd // stride), channels))
+    if depthwise:
+        opts = _options(fb.DepthwiseConv2DOptionsT, padding=fb.Padding.SAME, strideW=stride, strideH=stride,
+                        depthMultiplier=1, dilationWFactor=1, dilationHFactor=1)
+        m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], opts)
+    else:
+        opts = _options(fb.Conv2DOptionsT, padding=fb.Padding.SAME, strideW=stride, strideH=stride,
+                        dilationWFactor=1, dilationHFactor=1)
+        m.op("CONV_2D", [x, w, b], [y], opts)
+    return y
+
+
+def _unary(name, options=None, out_scale=0.05, out_zp=0, in_dtype="int8", out_dtype="int8", shape=(1, 6, 6, 4)):
+    def build():
+        m = TinyModel()
+        x = m.tensor(shape, in_dtype, scale=0.05 if in_dtype != "float32" else None)
+        y = m.tensor(shape, out_dtype, scale=out_scale if out_dtype != "float32" else None, zero_point=out_zp)
+        m.op(name, [x], [y], options)
+        return m.build([x], [y])
+
+    return build
+
+
+def _binary(name, options=None):
+    def build():
+        m = TinyModel()
+        a = m.tensor((1, 6, 6, 4))
+        b = m.tensor((1, 6, 6, 4), scale=0.04)
+        y = m.tensor((1, 6, 6, 4), scale=0.1)
+        m.op(name, [a, b], [y], options)
+        return m.build([a, b], [y])
+
+    return build
+
+
+def _conv_model(depthwise, per_channel=True):
+    def build():
+        m = TinyModel()
+        x = m.tensor((1, 8, 8, 3 if not depthwise else 6))
+        y = _conv(m, x, 6, depthwise=depthwise, per_channel=per_channel, stride=2)
+        return m.build([x], [y])
+
+    return build
+
+
+def _fc_model():
+    m = TinyModel()
+    x = m.tensor((1, 20))
+    w = m.tensor((7, 20), data=np.ones((7, 20)), scale=0.02)
+    b = m.tensor((7,), "int32", scale=0.001, data=np.zeros(7))
+    y = m.tensor((1, 7))
+    m.op("FULLY_CONNECTED", [x, w, b], [y], _options(fb.FullyConnectedOptionsT))
+    return m.build([x], [y])
+
+
+def _pool_model(name):
+    def build():
+        m = TinyModel()
+        x = m.tensor((1, 8, 8, 5))
+        y = m.tensor((1, 4, 4, 5))
+        opts = _options(fb.Pool2DOptionsT, padding=fb.Padding.VALID, strideW=2, strideH=2, filterWidth=2,
+                        filterHeight=2)
+        m.op(name, [x], [y], opts)
+        return m.build([x], [y])
+
+    return build
+
+
+def _reshape_model():
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 3))
+    shape = m.const([1, -1])
+    y = m.tensor((1, 48))
+    m.op("RESHAPE", [x, shape], [y], _options(fb.ReshapeOptionsT, newShape=[1, 48]))
+    return m.build([x], [y])
+
+
+def _softmax_model():
+    m = TinyModel()
+    x = m.tensor((1, 10))
+    y = m.tensor((1, 10), scale=1 / 256, zero_point=-128)
+    m.op("SOFTMAX", [x], [y], _options(fb.SoftmaxOptionsT, beta=1.0))
+    return m.build([x], [y])
+
+
+def _mean_model():
+    m = TinyModel()
+    x = m.tensor((1, 6, 6, 8))
+    axis = m.const([1, 2])
+    y = m.tensor((1, 1, 1, 8))
+    m.op("MEAN", [x, axis], [y], _options(fb.ReducerOptionsT, keepDims=True))
+    return m.build([x], [y])
+
+
+def _resize_model(name, options):
+    def build():
+        m = TinyModel()
+        x = m.tensor((1, 3, 3, 4))
+        size = m.const([6, 6])
+        y = m.tensor((1, 6, 6, 4))
+        m.op(name, [x, size], [y], options)
+        return m.build([x], [y])
+
+    return build
+
+
+def _concat_model():
+    m = TinyModel()
+    a = m.tensor((1, 4, 4, 3))
+    b = m.tensor((1, 4, 4, 5))
+    y = m.tensor((1, 4, 4, 8))
+    m.op("CONCATENATION", [a, b], [y], _options(fb.ConcatenationOptionsT, axis=3))
+    return m.build([a, b], [y])
+
+
+def _pad_model():
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 3))
+    pads = m.const([[0, 0], [1, 1], [1, 1], [0, 0]])
+    y = m.tensor((1, 6, 6, 3))
+    m.op("PAD", [x, pads], [y])
+    return m.build([x], [y])
+
+
+def _strided_slice_model():
+    m = TinyModel()
+    x = m.tensor((1, 6, 6, 4))
+    begin, end, strides = m.const([0, 1, 1, 0]), m.const([1, 5, 5, 4]), m.const([1, 1, 1, 1])
+    y = m.tensor((1, 4, 4, 4))
+    m.op("STRIDED_SLICE", [x, begin, end, strides], [y], _options(fb.StridedSliceOptionsT))
+    return m.build([x], [y])
+
+
+def _transpose_model():
+    m = TinyModel()
+    x = m.tensor((1, 3, 5, 4))
+    perm = m.const([0, 2, 1, 3])
+    y = m.tensor((1, 5, 3, 4))
+    m.op("TRANSPOSE", [x, perm], [y])
+    return m.build([x], [y])
+
+
+def _network_model():
+    """A small AttendNet-like chain: conv, depthwise, a condenser branch, mul, mean, FC, softmax."""
+    m = TinyModel()
+    x = m.tensor((1, 16, 16, 3))
+    c1 = _conv(m, x, 8, stride=2)
+    d1 = _conv(m, c1, 8, depthwise=True)
+    pool = m.tensor((1, 4, 4, 8))
+    m.op("MAX_POOL_2D", [d1], [pool], _options(fb.Pool2DOptionsT, padding=fb.Padding.VALID, strideW=2, strideH=2,
+                                                filterWidth=2, filterHeight=2))
+    e = _conv(m, pool, 8)
+    up = m.tensor((1, 8, 8, 8))
+    m.op("RESIZE_NEAREST_NEIGHBOR", [e, m.const([8, 8])], [up], _options(fb.ResizeNearestNeighborOptionsT))
+    sig = m.tensor((1, 8, 8, 8), scale=1 / 256, zero_point=-128)
+    m.op("LOGISTIC", [up], [sig])
+    att = m.tensor((1, 8, 8, 8))
+    m.op("MUL", [d1, sig], [att], _options(fb.MulOptionsT))
+    res = m.tensor((1, 8, 8, 8))
+    m.op("ADD", [att, d1], [res], _options(fb.AddOptionsT))
+    gap = m.tensor((1, 8))
+    m.op("MEAN", [res, m.const([1, 2])], [gap], _options(fb.ReducerOptionsT, keepDims=False))
+    w = m.tensor((10, 8), data=np.ones((10, 8)), scale=0.02)
+    logits = m.tensor((1, 10))
+    m.op("FULLY_CONNECTED", [gap, w, -1], [logits], _options(fb.FullyConnectedOptionsT))
+    prob = m.tensor((1, 10), scale=1 / 256, zero_point=-128)
+    m.op("SOFTMAX", [logits], [prob], _options(fb.SoftmaxOptionsT, beta=1.0))
+    return m.build([x], [prob])
+
+
+OP_MODELS = {
+    "CONV_2D": _conv_model(False),
+    "CONV_2D per-tensor": _conv_model(False, per_channel=False),
+    "DEPTHWISE_CONV_2D": _conv_model(True),
+    "FULLY_CONNECTED": _fc_model,
+    "AVERAGE_POOL_2D": _pool_model("AVERAGE_POOL_2D"),
+    "MAX_POOL_2D": _pool_model("MAX_POOL_2D"),
+    "RESHAPE": _reshape_model,
+    "SOFTMAX": _softmax_model,
+    "ADD": _binary("ADD", _options(fb.AddOptionsT)),
+    "SUB": _binary("SUB", _options(fb.SubOptionsT)),
+    "MUL": _binary("MUL", _options(fb.MulOptionsT)),
+    "MAXIMUM": _binary("MAXIMUM"),
+    "LOGISTIC": _unary("LOGISTIC", out_scale=1 / 256, out_zp=-128),
+    "TANH": _unary("TANH", out_scale=1 / 128, out_zp=0),
+    "RELU": _unary("RELU"),
+    "RELU6": _unary("RELU6"),
+    "HARD_SWISH": _unary("HARD_SWISH"),
+    "LEAKY_RELU": _unary("LEAKY_RELU", _options(fb.LeakyReluOptionsT, alpha=0.1)),
+    "QUANTIZE": _unary("QUANTIZE", in_dtype="float32"),
+    "DEQUANTIZE": _unary("DEQUANTIZE", out_dtype="float32"),
+    "MEAN": _mean_model,
+    "RESIZE_NEAREST_NEIGHBOR": _resize_model("RESIZE_NEAREST_NEIGHBOR", _options(fb.ResizeNearestNeighborOptionsT)),
+    "RESIZE_BILINEAR": _resize_model("RESIZE_BILINEAR", _options(fb.ResizeBilinearOptionsT)),
+    "CONCATENATION": _concat_model,
+    "PAD": _pad_model,
+    "STRIDED_SLICE": _strided_slice_model,
+    "TRANSPOSE": _transpose_model,
+    "network": _network_model,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OP_MODELS))
+def test_op_estimate_equals_interpreter(name):
+    data = OP_MODELS[name]()
+    est = estimate_arena(data, pointer_bytes=8)
+    meas = measure_arena(data)
+    assert (est.total_bytes, est.head_bytes, est.tail_bytes, est.required_bytes) == (
+        meas.total_bytes,
+        meas.head_bytes,
+        meas.tail_bytes,
+        meas.required_bytes,
+    )
+    assert {k: v for k, v in est.categories.items() if v} == meas.categories
+
+
+def test_offline_planned_buffers():
+    """Offsets from the OfflineMemoryAllocation metadata are honoured, the rest planned around them."""
+    m = TinyModel()
+    x = m.tensor((1, 8, 8, 4))
+    a = m.tensor((1, 8, 8, 4))
+    b = m.tensor((1, 8, 8, 4))
+    m.op("RELU", [x], [a])
+    m.op("RELU", [a], [b])
+    # [version, subgraph, count, offsets...]: x online, a at 1024, b at 0.
+    m.metadata("OfflineMemoryAllocation", struct.pack("<3I3i", 1, 0, 3, -1, 1024, 0))
+    data = m.build([x], [b])
+    est = estimate_arena(data, pointer_bytes=8)
+    placed = {p.tensor_index: p for p in est.tensors}
+    assert placed[a].offset == 1024 and placed[a].offline_planned
+    assert placed[b].offset == 0
+    meas = measure_arena(data)
+    assert (est.total_bytes, est.head_bytes, est.required_bytes) == (
+        meas.total_bytes,
+        meas.head_bytes,
+        meas.required_bytes,
+    )
+
+
+def test_greedy_planner_tie_break_and_gaps():
+    planner = GreedyMemoryPlanner()
+    planner.add_buffer(32, 0, 1)  # 0
+    planner.add_buffer(32, 1, 2)  # 1: same size, added later: placed first at 0
+    planner.add_buffer(16, 3, 4)  # 2: alive alone: offset 0
+    planner.add_buffer(16, 0, 0)  # 3: fits the gap? buffer 0 is at 32, so 0..16 is free while 1 is not alive
+    offsets = planner.offsets()
+    assert offsets[1] == 0 and offsets[0] == 32
+    assert offsets[2] == 0
+    assert offsets[3] == 0
+    assert planner.maximum_memory_size() == 64
+
+
+def test_unmodelled_operator_is_an_error(cli, tmp_path):
+    m = TinyModel()
+    x = m.tensor((1, 4), "float32", scale=None)
+    y = m.tensor((1, 4), "float32", scale=None)
+    m.op("FLOOR", [x], [y])
+    data = m.build([x], [y])
+    with pytest.raises(UnsupportedOperatorError, match="FLOOR"):
+        estimate_arena(data)
+    path = tmp_path / "floor.tflite"
+    path.write_bytes(data)
+    from tests.conftest import assert_one_line_error
+
+    line = assert_one_line_error(cli("arena", path))
+    assert "FLOOR" in line
