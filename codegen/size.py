@@ -153,7 +153,7 @@ def flash_category(source: str) -> str:
     archive = member.split("(", 1)[0]
     if "libtflm" in archive or "/tflm" in name.split("(", 1)[0]:
         return "tflm"
-    if archive.startswith("model_data") and "(" not in member:
+    if "model_data" in archive and "(" not in member:
         return "model"
     if archive in ("startup.o", "boot2.o") or (archive.startswith("crt") and archive.endswith(".o")):
         return "startup"

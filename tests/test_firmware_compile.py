@@ -24,11 +24,12 @@ from tests.conftest import shared_model_path
 BOARDS = list(load_boards())
 QEMU_BOARDS = [name for name, b in load_boards().items() if b.emulated]
 
-# Stands in for the TFLM interpreter: output[i] = (sum of input bytes + i) mod 256 as int8; the
+# Stands in for the TFLM interpreter (checks the flatbuffer identifier of the model array): output[i] = (sum of input bytes + i) mod 256 as int8; the
 # arena is written with a pattern and read back, so a linker script that puts it outside RAM fails.
 STUB_MODEL = r"""
 #include <cstring>
 #include "model.h"
+#include "model_data.h"
 const char* const model_labels[MODEL_LABEL_COUNT > 0 ? MODEL_LABEL_COUNT : 1] = {"stub"};
 namespace {
 alignas(16) uint8_t tensor_arena[MODEL_ARENA_BYTES] __attribute__((section(".tensor_arena")));
@@ -37,6 +38,7 @@ MODEL_OUTPUT0_TYPE output0[MODEL_OUTPUT0_ELEMENTS];
 bool ready = false;
 }
 extern "C" int model_init(void) {
+  if (std::memcmp(model_model_data + 4, "TFL3", 4) != 0) return -2;  // the model array is in flash, intact
   for (unsigned i = 0; i < MODEL_ARENA_BYTES; ++i) tensor_arena[i] = (uint8_t)(i * 7u + 3u);
   for (unsigned i = 0; i < MODEL_ARENA_BYTES; ++i) {
     if (tensor_arena[i] != (uint8_t)(i * 7u + 3u)) return -1;
@@ -51,6 +53,8 @@ extern "C" int model_invoke(void) {
   const uint8_t* bytes = reinterpret_cast<const uint8_t*>(input0);
   for (unsigned i = 0; i < sizeof(input0); ++i) sum += bytes[i];
   for (unsigned i = 0; i < MODEL_OUTPUT0_ELEMENTS; ++i) output0[i] = (MODEL_OUTPUT0_TYPE)(int8_t)(uint8_t)(sum + i);
+  for (volatile unsigned spin = 0; spin < 20000u; ++spin) {
+  }  // some work for the cycle counter to measure
   return 0;
 }
 extern "C" size_t model_arena_used_bytes(void) { return 1234; }
@@ -70,8 +74,12 @@ def _run(cmd, cwd):
     return proc
 
 
-def build_without_tflm(project, board):
-    """Compile and link everything generated except model.cc; returns the ELF path."""
+def build_without_tflm(project, board, name="app", stub_as_tflm_archive=False):
+    """Compile and link everything generated except model.cc; returns build/<name>.elf.
+
+    ``stub_as_tflm_archive``: link the stand-in model through build/tflm/libtflm.a, the way
+    the real build links TFLM (for the size split).
+    """
     _run(["make", "platform", "BUILD_DIR=build"], project)
     (project / "stub_model.cc").write_text(STUB_MODEL)
     flags = list(board.cpu_flags) + ["-O2", "-ffunction-sections", "-fdata-sections"]
@@ -82,10 +90,14 @@ def build_without_tflm(project, board):
         obj = f"build/{source.replace('/', '_')}.o"
         _run(["arm-none-eabi-g++", *cxx, "-c", source, "-o", obj], project)
         objects.append(obj)
+    if stub_as_tflm_archive:
+        (project / "build/tflm").mkdir(parents=True, exist_ok=True)
+        _run(["arm-none-eabi-ar", "qcs", "build/tflm/libtflm.a", "build/stub_model.cc.o"], project)
+        objects[objects.index("build/stub_model.cc.o")] = "build/tflm/libtflm.a"
     specs = ["--specs=rdimon.specs"] if board.console.kind == "semihosting" else ["--specs=nano.specs", "--specs=nosys.specs"]
     _run(["arm-none-eabi-g++", *board.cpu_flags, "-nostartfiles", *specs, "-T", "linker.ld", "-Wl,--gc-sections",
-          "-Wl,-Map=build/app.map", *objects, "-o", "build/app.elf"], project)
-    return project / "build" / "app.elf"
+          f"-Wl,-Map=build/{name}.map", *objects, "-o", f"build/{name}.elf"], project)
+    return project / "build" / f"{name}.elf"
 
 
 def _section_addresses(elf):
