@@ -17,11 +17,11 @@ def tiny_condenser_model(input_shape=(IMAGE_SIZE, IMAGE_SIZE, 1), num_classes=3,
     layers = keras.layers
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="stem")(inputs)  # 7x7
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=0.5, name="stem_bn")(x)
     x = layers.ReLU(6.0, name="stem_relu")(x)
     x = VisualAttentionCondenser(reduction_ratio=2, name="vac")(x)  # pool 7 -> 4, upsample 8, crop to 7
     x = layers.Conv2D(12, 1, use_bias=False, name="expand")(x)
-    x = layers.BatchNormalization(name="expand_bn")(x)
+    x = layers.BatchNormalization(momentum=0.5, name="expand_bn")(x)
     x = layers.ReLU(6.0, name="expand_relu")(x)
     x = AttentionCondenser(reduction_ratio=4, name="ac")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)

@@ -1,0 +1,93 @@
+"""attendnets evaluate: float / TFLite-reference / TFLM accuracy, agreement, per class, bad inputs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error
+from quant_helpers import CLASS_NAMES, make_image_folder, save_run, tiny_condenser_model
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """A briefly trained float model and its PTQ int8 flatbuffer."""
+    from attendnets_tf._tf import keras
+    from attendnets_tf.data import load_data
+    from converter.convert import convert
+
+    root = tmp_path_factory.mktemp("evaluate")
+    data = make_image_folder(root / "data", per_class=10)
+    model = tiny_condenser_model()
+    splits = load_data(str(data), (14, 14, 1))
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(*splits.train, epochs=12, batch_size=6, verbose=0)
+    model_path = save_run(root / "run", model)
+    out = root / "out" / "model.tflite"
+    out.parent.mkdir()
+    convert(model_path, str(data), out, samples=20, log=lambda line: None)
+    return root, data, model_path, out, splits
+
+
+def test_evaluate_json(cli, converted):
+    from attendnets_tf import qat
+
+    _, data, model_path, tflite, splits = converted
+    result = cli("evaluate", tflite, "--data", data, "--float-model", model_path, "--json")
+    assert result.exit_code == 0, result
+    report = json.loads(result.stdout)
+    x, y = splits.test
+    n = len(y)
+    assert report["test_images"] == n
+    assert set(report["accuracy"]) == {"float", "tflite", "tflm"}
+    float_pred = qat.load_model(str(model_path)).predict(x, verbose=0).argmax(axis=1)
+    assert report["accuracy"]["float"] == pytest.approx(np.mean(float_pred == y))
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.shape == (3, 3) and matrix.sum() == n
+    assert matrix.sum(axis=1).tolist() == [int(np.sum(y == k)) for k in range(3)]
+    assert report["accuracy"]["tflm"] == pytest.approx(np.trace(matrix) / n)
+    assert report["agreement"] == 1.0  # TFLite reference kernels and TFLM are bit-exact here
+    assert report["accuracy"]["tflite"] == report["accuracy"]["tflm"]
+    assert list(report["per_class"]) == list(CLASS_NAMES)
+    for k, name in enumerate(CLASS_NAMES):
+        row = report["per_class"][name]
+        assert row["images"] == int(np.sum(y == k))
+        assert row["tflm"] == pytest.approx(matrix[k, k] / row["images"])
+    assert report["accuracy"]["tflm"] >= 0.5  # a learnable toy set; a broken input quantization gives chance
+
+
+def test_evaluate_text_without_float_model(cli, converted):
+    _, data, _, tflite, _ = converted
+    result = cli("evaluate", tflite, "--data", data)
+    assert result.exit_code == 0, result
+    assert "TFLM interpreter" in result.stdout and "confusion matrix" in result.stdout
+    assert "float (Keras)" not in result.stdout
+    as_json = json.loads(cli("evaluate", tflite, "--data", data, "--json").stdout)
+    assert set(as_json["accuracy"]) == {"tflite", "tflm"}
+
+
+def test_evaluate_bad_inputs(cli, converted, tmp_path):
+    from attendnets_tf._tf import tf
+
+    root, data, model_path, tflite, _ = converted
+    assert "not found" in assert_one_line_error(cli("evaluate", tmp_path / "none.tflite", "--data", data), 2)
+
+    float_only = tmp_path / "float.tflite"
+    float_only.write_bytes(tf.lite.TFLiteConverter.from_keras_model(tiny_condenser_model()).convert())
+    assert "float model" in assert_one_line_error(cli("evaluate", float_only, "--data", data), 2)
+
+    corrupt = tmp_path / "corrupt.tflite"
+    raw = bytearray(tflite.read_bytes())
+    corrupt.write_bytes(bytes(raw[: len(raw) // 3]))
+    assert_one_line_error(cli("evaluate", corrupt, "--data", data), 2)
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"\x00" * 64)
+    assert "not a TFLite model" in assert_one_line_error(cli("evaluate", junk, "--data", data), 2)
+
+    four = make_image_folder(tmp_path / "four", class_names=("a", "b", "c", "d"), per_class=4)
+    assert "4 classes" in assert_one_line_error(cli("evaluate", tflite, "--data", four), 2)
+
+    not_keras = tmp_path / "x.keras"
+    not_keras.write_text("hello")
+    assert "not a readable Keras model" in assert_one_line_error(
+        cli("evaluate", tflite, "--data", data, "--float-model", not_keras), 2)
