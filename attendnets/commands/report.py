@@ -1,0 +1,56 @@
+"""``attendnets report``: where a model's memory goes on TFLM, and whether it fits a board."""
+
+import click
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
+@click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
+              help="cortex-m: 32-bit build; host: the 64-bit build of the tflite-micro package.")
+@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
+              help="TFLM kernel set (CMSIS-NN kernels ask for other scratch buffers).")
+@click.option("--board", "board_name", metavar="NAME", help="Check the fit against this board's flash and RAM "
+              "(see `attendnets boards`).")
+@click.option("--measure", is_flag=True, help="Also run the tflite-micro interpreter and bisect the smallest "
+              "arena that allocates; prints estimate and measurement side by side.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
+              help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
+def command(model_path, target, kernels, board_name, measure, as_json, html_path):
+    """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
+
+    Exit status 1 when --board is given and the model does not fit it.
+    """
+    from attendnets.errors import BadInputError
+    from attendnets.fsutil import require_parent_dir, write_text_atomic
+    from converter.report import build_memory_report
+    from converter.report_json import format_report_json
+    from converter.report_text import format_report
+    from converter.tflite_model import load_model
+
+    board = None
+    if board_name:
+        from codegen.boards import get_board
+
+        board = get_board(board_name)
+        if target == "host":
+            raise BadInputError("--board describes a Cortex-M board: use it with --target cortex-m")
+    if html_path:
+        require_parent_dir(html_path)
+
+    model = load_model(model_path)
+    report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure)
+
+    if html_path:
+        from converter.report_html import format_report_html
+
+        write_text_atomic(html_path, format_report_html(report))
+    if as_json:
+        click.echo(format_report_json(report))
+    else:
+        click.echo(format_report(report))
+        if html_path:
+            click.echo(f"\nHTML report written to {html_path}")
+    if report.board is not None and not report.board.fits:
+        return 1  # the report is printed; the exit status says it does not fit
+    return 0

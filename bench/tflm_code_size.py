@@ -1,0 +1,188 @@
+"""Measure TFLM code size per operator kernel for Cortex-M; writes converter/tflm_code_size.json.
+
+How: for each builtin operator TFLM registers, link a probe program (a
+MicroInterpreter over a model, with a MicroMutableOpResolver holding only that
+operator's Add<Op>()) against a prebuilt TFLM library with --gc-sections, and
+read .text+.rodata (flash) and .data+.bss (RAM) with arm-none-eabi-size.  The
+probe with no operator gives the runtime (interpreter, allocator, flatbuffer
+parsing, libc/libm it pulls in); each operator's figure is the growth over
+that baseline.  A model uses the sum: runtime + its distinct operators (shared
+helpers are counted in each kernel that pulls them in, so the sum is slightly
+high for models with several operators).
+
+This script only compiles the probe and links; the TFLM library must already be
+built (a tree from TFLM's create_tflm_tree.py compiled with the flags of the
+generated projects, see docs).  Nothing of TFLM is committed.
+
+    python bench/tflm_code_size.py --tflm-dir TREE --lib libtflm.a --kernels reference \
+        --cpu cortex-m4 --cflags "-O2 ..." [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT_FILE = REPO / "converter" / "tflm_code_size.json"
+
+CPU_FLAGS = {
+    "cortex-m4": "-mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -mthumb",
+    "cortex-m7": "-mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb",
+    "cortex-m55": "-mcpu=cortex-m55 -mfloat-abi=hard -mthumb",
+}
+ARENA_BYTES = 1024
+
+# One translation unit holds everything that needs TFLM's headers: a runner and one
+# registration function per operator, each in its own section (-ffunction-sections), so
+# --gc-sections keeps only the registration (and thus the kernel) a probe's main() calls.
+COMMON = r"""
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+using Resolver = tflite::MicroMutableOpResolver<1>;
+extern const unsigned char g_probe_model[];
+alignas(16) static uint8_t g_arena[%(arena)d];
+extern "C" int probe_run(void (*add)(Resolver&)) {
+  static Resolver resolver;
+  add(resolver);
+  tflite::MicroInterpreter interpreter(tflite::GetModel(g_probe_model), resolver, g_arena, sizeof(g_arena));
+  if (interpreter.AllocateTensors() != kTfLiteOk) return 1;
+  return interpreter.Invoke() == kTfLiteOk ? 0 : 2;
+}
+extern "C" void probe_add_none(Resolver&) {}
+%(adders)s
+"""
+ADDER = 'extern "C" void probe_add_%(name)s(Resolver& r) { r.%(method)s(); }'
+MAIN = """typedef void (*adder)(void*);
+extern int probe_run(adder);
+extern void probe_add_%(name)s(void*);
+int main(void) { return probe_run(probe_add_%(name)s); }
+"""
+# The model bytes live in another translation unit so the compiler cannot see through them.
+MODEL_STUB = "alignas(16) extern const unsigned char g_probe_model[64] = {0};\n"
+
+
+def resolver_methods(tflm_dir: Path) -> dict:
+    """Builtin operator name -> MicroMutableOpResolver method, read from the tree's header."""
+    text = (tflm_dir / "tensorflow/lite/micro/micro_mutable_op_resolver.h").read_text()
+    methods = {}
+    for m in re.finditer(r"TfLiteStatus (Add\w+)\((?:[^{]*)\{\s*(?:[^}]*?)AddBuiltin\(\s*BuiltinOperator_(\w+)",
+                         text, re.S):
+        methods.setdefault(m.group(2), m.group(1))
+    return methods
+
+
+def run(cmd, cwd=None):
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd)}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def section_sizes(elf: Path) -> tuple:
+    """(flash bytes = text+rodata+data init, RAM bytes = data+bss) from `size -A`."""
+    out = run(["arm-none-eabi-size", "-A", str(elf)])
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    flash = sum(v for k, v in sizes.items() if k.startswith((".text", ".rodata", ".ARM", ".init", ".fini",
+                                                           ".preinit", ".data")))
+    ram = sizes.get(".data", 0) + sizes.get(".bss", 0)
+    return flash, ram
+
+
+def compile_common(work: Path, names, methods, args) -> Path:
+    src = work / "probe_common.cc"
+    adders = "\n".join(ADDER % {"name": n, "method": methods[n]} for n in names)
+    src.write_text(COMMON % {"arena": ARENA_BYTES, "adders": adders})
+    includes = [f"-I{args.tflm_dir}", f"-I{args.tflm_dir}/third_party/flatbuffers/include",
+                f"-I{args.tflm_dir}/third_party/gemmlowp", f"-I{args.tflm_dir}/third_party/ruy",
+                f"-I{args.tflm_dir}/third_party/kissfft"]
+    obj = src.with_suffix(".o")
+    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), *shlex.split(args.cflags), "-ffunction-sections",
+         "-fdata-sections", "-std=c++17", "-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics", *includes,
+         "-c", str(src), "-o", str(obj)])
+    stub = work / "model_stub.cc"
+    stub.write_text(MODEL_STUB)
+    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), "-c", str(stub), "-o", str(work / "model_stub.o")])
+    return obj
+
+
+def probe(work: Path, name: str, args, common_obj: Path) -> tuple:
+    """(flash, RAM) bytes of the probe program that registers operator ``name`` (``none``: nothing)."""
+    src = work / f"main_{name}.c"
+    src.write_text(MAIN % {"name": name})
+    obj = src.with_suffix(".o")
+    elf = src.with_suffix(".elf")
+    run(["arm-none-eabi-gcc", *CPU_FLAGS[args.cpu].split(), "-Os", "-c", str(src), "-o", str(obj)])
+    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), "--specs=nosys.specs", "-Wl,--gc-sections",
+         str(obj), str(common_obj), str(work / "model_stub.o"), str(args.lib), "-lm", "-o", str(elf)])
+    return section_sizes(elf)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tflm-dir", type=Path, required=True)
+    parser.add_argument("--lib", type=Path, required=True, help="prebuilt libtflm.a for that CPU and kernel set")
+    parser.add_argument("--kernels", choices=["reference", "cmsis-nn"], required=True)
+    parser.add_argument("--cpu", choices=sorted(CPU_FLAGS), default="cortex-m4")
+    parser.add_argument("--cflags", default="-O2 -DNDEBUG -DTF_LITE_STATIC_MEMORY -DPROJECT_GENERATION "
+                        "-ffunction-sections -fdata-sections -fno-unwind-tables -fno-asynchronous-unwind-tables",
+                        help="flags the library was built with (besides the CPU flags)")
+    parser.add_argument("--library-flags-note", default="", help="how the library was built, for the JSON")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--ops", nargs="*", help="only these operators (default: every one in tflm_ops.json)")
+    args = parser.parse_args()
+
+    ops_doc = json.loads((REPO / "converter" / "tflm_ops.json").read_text())
+    methods = resolver_methods(args.tflm_dir)
+    names = args.ops or [n for n in ops_doc["builtin_ops"] if n in methods]
+    with tempfile.TemporaryDirectory(prefix="tflm_code_size_") as tmp:
+        work = Path(tmp)
+        common_obj = compile_common(work, names, methods, args)
+        base_flash, base_ram = probe(work, "none", args, common_obj)
+        print(f"runtime: flash {base_flash} B, RAM {base_ram - ARENA_BYTES} B (without the arena)", flush=True)
+        results = {}
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            futures = {pool.submit(probe, work, n, args, common_obj): n for n in names}
+            for fut in concurrent.futures.as_completed(futures):
+                n = futures[fut]
+                try:
+                    flash, _ram = fut.result()
+                except RuntimeError as exc:
+                    print(f"{n}: FAILED {str(exc)[:300]}", file=sys.stderr, flush=True)
+                    continue
+                results[n] = flash - base_flash
+                print(f"{n}: {results[n]} B", flush=True)
+
+    doc = json.loads(OUT_FILE.read_text()) if OUT_FILE.exists() else {}
+    doc.setdefault("kernels", {})[args.kernels] = dict(sorted(results.items()))
+    doc.setdefault("runtime_bytes_by_kernels", {})[args.kernels] = base_flash
+    doc.setdefault("runtime_ram_bytes_by_kernels", {})[args.kernels] = base_ram - ARENA_BYTES
+    doc["cpu"] = args.cpu
+    doc["compiler"] = run(["arm-none-eabi-g++", "--version"]).splitlines()[0]
+    doc.setdefault("library_flags", {})[args.kernels] = (CPU_FLAGS[args.cpu] + " " + args.cflags + " "
+                                                         + args.library_flags_note).strip()
+    doc["method"] = (
+        f"linked probe programs for {args.cpu} (arm-none-eabi-gcc, --gc-sections, newlib nosys): flash "
+        "(.text+.rodata+.data init) of a MicroInterpreter with one operator registered, minus the same "
+        "program with none; runtime = that empty program; measured by bench/tflm_code_size.py"
+    )
+    unknown = [v for v in doc["kernels"][args.kernels].values()]
+    doc["unknown_operator_bytes"] = int(sorted(unknown)[len(unknown) // 2]) if unknown else 4096
+    OUT_FILE.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {OUT_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+"""The memory report of a .tflite model for TFLM, computed once into a dataclass.
+
+Pipeline (one straight line, each stage its own module):
+
+    load_model (tflite_model) -> check_model (check) -> estimate_arena (arena)
+    -> operator_macs (macs) -> code size table (tflm_code_size.json) -> MemoryReport
+
+Writers format a :class:`MemoryReport` and compute nothing: ``report_text``
+(terminal table), ``report_json`` (one JSON object), ``report_html`` (one
+self-contained page).
+
+All sizes are bytes; MACs are multiply-accumulates.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from attendnets.errors import BadInputError, UnsupportedOperatorError
+
+TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
+KERNEL_SETS = ("reference", "cmsis-nn")
+CODE_SIZE_FILE = Path(__file__).with_name("tflm_code_size.json")
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    """One operator.  Activation bytes: arena-head tensors live while it runs (its inputs,
+    its outputs and every tensor still waiting for a later consumer); scratch bytes: the
+    kernel scratch buffers live during it.  Both as planned (each buffer rounded up to 16);
+    persistent variable tensors (e.g. LSTM state) are in the arena tail, not here."""
+
+    index: int
+    name: str
+    input_shapes: tuple  # activation (non-constant) inputs
+    output_shapes: tuple
+    weight_shapes: tuple  # constant inputs (weights, biases, ...)
+    macs: int
+    weight_bytes: int
+    activation_bytes: int
+    scratch_bytes: int
+
+    @property
+    def live_bytes(self) -> int:
+        return self.activation_bytes + self.scratch_bytes
+
+
+@dataclass(frozen=True)
+class TensorBox:
+    """A buffer of the arena head: a tensor (``tensor`` index) or a kernel scratch buffer
+    (``tensor`` None), placed at ``offset`` and live from ``first_op`` to ``last_op``."""
+
+    tensor: int | None
+    name: str
+    offset: int
+    size_bytes: int
+    first_op: int
+    last_op: int
+
+
+@dataclass(frozen=True)
+class ArenaFigures:
+    total_bytes: int  # what TFLM records as used (RecordingMicroAllocator total)
+    head_bytes: int  # non-persistent: planned tensors and scratch buffers
+    tail_bytes: int  # persistent allocations
+    required_bytes: int  # smallest arena with which AllocateTensors succeeds: give the firmware this
+    categories: dict  # RecordingMicroAllocator category -> bytes
+    other_tail_bytes: int  # tail outside those categories: allocator objects, builtin options, scratch handles
+    pointer_bytes: int
+    kernels: str
+
+
+@dataclass(frozen=True)
+class FlashFigures:
+    model_bytes: int
+    code_bytes: int  # TFLM runtime + the kernels of the operators used (estimate)
+    runtime_code_bytes: int
+    kernel_code_bytes: dict  # operator -> bytes
+    code_method: str  # how the code estimate was obtained
+
+    @property
+    def total_bytes(self) -> int:
+        return self.model_bytes + self.code_bytes
+
+
+@dataclass(frozen=True)
+class BoardFit:
+    board: str
+    flash_bytes: int
+    ram_bytes: int
+    flash_used_bytes: int
+    ram_used_bytes: int
+
+    @property
+    def flash_headroom_pct(self) -> float:
+        return 100.0 * (self.flash_bytes - self.flash_used_bytes) / self.flash_bytes
+
+    @property
+    def ram_headroom_pct(self) -> float:
+        return 100.0 * (self.ram_bytes - self.ram_used_bytes) / self.ram_bytes
+
+    @property
+    def fits_flash(self) -> bool:
+        return self.flash_used_bytes <= self.flash_bytes
+
+    @property
+    def fits_ram(self) -> bool:
+        return self.ram_used_bytes <= self.ram_bytes
+
+    @property
+    def fits(self) -> bool:
+        return self.fits_flash and self.fits_ram
+
+    @property
+    def verdict(self) -> str:
+        if self.fits:
+            return "FITS"
+        short = [name for name, ok in (("flash", self.fits_flash), ("RAM", self.fits_ram)) if not ok]
+        return "DOES NOT FIT (" + " and ".join(short) + ")"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The TFLM interpreter's own figures (``--measure``; 64-bit host build, its kernels)."""
+
+    used_bytes: int  # arena_used_bytes() with a generous arena
+    required_bytes: int  # smallest arena that allocates (bisection)
+    estimate_used_bytes: int  # the estimator's figures for the same build, for side by side
+    estimate_required_bytes: int
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    model_path: str | None
+    model_bytes: int
+    target: str
+    kernels: str
+    operators: tuple  # OperatorRow
+    boxes: tuple  # TensorBox, the arena timeline
+    peak_live_bytes: int
+    peak_op_index: int
+    arena: ArenaFigures
+    flash: FlashFigures
+    board: BoardFit | None = None
+    measurement: Measurement | None = None
+    warnings: tuple = field(default_factory=tuple)
+    weight_bytes: int = 0  # unique constant buffers (a buffer shared by operators counted once)
+    model_inputs: tuple = ()  # tensor indices of the main subgraph's inputs
+    model_outputs: tuple = ()
+
+    @property
+    def total_macs(self) -> int:
+        return sum(o.macs for o in self.operators)
+
+
+    @property
+    def peak_op_name(self) -> str:
+        return self.operators[self.peak_op_index].name if self.operators else ""
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model_path,
+            "model_bytes": self.model_bytes,
+            "target": self.target,
+            "pointer_bytes": self.arena.pointer_bytes,
+            "kernels": self.kernels,
+            "total_macs": self.total_macs,
+            "weight_bytes": self.weight_bytes,
+            "peak_live_bytes": self.peak_live_bytes,
+            "peak_operator": {"index": self.peak_op_index, "name": self.peak_op_name},
+            "arena": {
+                "total": self.arena.total_bytes,
+                "head": self.arena.head_bytes,
+                "tail": self.arena.tail_bytes,
+                "required": self.arena.required_bytes,
+                "categories": dict(self.arena.categories),
+                "other_tail": self.arena.other_tail_bytes,
+            },
+            "flash": {
+                "model": self.flash.model_bytes,
+                "code": self.flash.code_bytes,
+                "runtime_code": self.flash.runtime_code_bytes,
+                "kernel_code": dict(self.flash.kernel_code_bytes),
+                "total": self.flash.total_bytes,
+                "code_method": self.flash.code_method,
+            },
+            "board": None if self.board is None else {
+                "name": self.board.board,
+                "flash_bytes": self.board.flash_bytes,
+                "ram_bytes": self.board.ram_bytes,
+                "flash_used_bytes": self.board.flash_used_bytes,
+                "ram_used_bytes": self.board.ram_used_bytes,
+                "flash_headroom_pct": round(self.board.flash_headroom_pct, 2),
+                "ram_headroom_pct": round(self.board.ram_headroom_pct, 2),
+                "fits_flash": self.board.fits_flash,
+                "fits_ram": self.board.fits_ram,
+                "fits": self.board.fits,
+                "verdict": self.board.verdict,
+            },
+            "measurement": None if self.measurement is None else asdict(self.measurement),
+            "operators": [
+                {
+                    "index": o.index,
+                    "name": o.name,
+                    "input_shapes": [list(s) for s in o.input_shapes],
+                    "output_shapes": [list(s) for s in o.output_shapes],
+                    "weight_shapes": [list(s) for s in o.weight_shapes],
+                    "macs": o.macs,
+                    "weight_bytes": o.weight_bytes,
+                    "activation_bytes": o.activation_bytes,
+                    "scratch_bytes": o.scratch_bytes,
+                }
+                for o in self.operators
+            ],
+            "arena_timeline": [asdict(b) for b in self.boxes],
+            "warnings": list(self.warnings),
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def code_size_table() -> dict:
+    """The per-operator TFLM code size table (data file ``tflm_code_size.json``)."""
+    return json.loads(CODE_SIZE_FILE.read_text())
+
+
+def estimate_code_bytes(op_names, kernels: str) -> tuple:
+    """(runtime bytes, {op: kernel bytes}, method) for the distinct operators used."""
+    table = code_size_table()
+    method = table["method"]
+    per_kernels = table["kernels"].get(kernels)
+    runtime = table["runtime_bytes_by_kernels"].get(kernels)
+    if per_kernels is None or runtime is None:
+        per_kernels = table["kernels"]["reference"]
+        runtime = table["runtime_bytes_by_kernels"]["reference"]
+        method += f"; no {kernels} measurement in the table: reference-kernel figures used"
+    fallback = table["unknown_operator_bytes"]
+    kernel_bytes = {name: per_kernels.get(name, fallback) for name in sorted(set(op_names))}
+    return runtime, kernel_bytes, method
+
+
+def build_memory_report(model, target: str = "cortex-m", kernels: str = "reference", board=None,
+                        measure: bool = False) -> MemoryReport:
+    """Compute every figure of the report for ``model`` (a TFLiteModel).
+
+    Raises BadInputError for a float model and UnsupportedOperatorError when TFLM
+    cannot run the model (the report would describe something that never runs).
+    """
+    from converter.arena import estimate_arena
+    from converter.check import check_model
+    from converter.macs import operator_macs
+
+    if target not in TARGETS:
+        raise BadInputError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
+    if kernels not in KERNEL_SETS:
+        raise BadInputError(f"unknown kernel set {kernels!r}: choose one of {', '.join(KERNEL_SETS)}")
+    name = model.path.name if model.path else "the model"
+    check = check_model(model, kernels=kernels)
+    if check.model_kind in ("float", "uint8"):
+        raise BadInputError(
+            f"{name} is a {check.model_kind} model: the memory report is for full-integer (int8) TFLM "
+            "models; convert it with `attendnets convert` first"
+        )
+    if not check.ok:
+        raise UnsupportedOperatorError(f"{name}: {check.summary_line()}")
+
+    pointer_bytes = TARGETS[target]
+    estimate = estimate_arena(model, pointer_bytes=pointer_bytes, kernels=kernels)
+    sg = model.subgraphs[0]
+
+    boxes = tuple(_boxes(estimate, sg))
+    rows = []
+    for op in sg.operators:
+        # Sizes as planned in the arena (each buffer rounded up to 16 bytes).
+        live = sum(b.size_bytes for b in boxes if b.tensor is not None and b.first_op <= op.index <= b.last_op)
+        scratch = sum(b.size_bytes for b in boxes if b.tensor is None and b.first_op <= op.index <= b.last_op)
+        ins = [i for i in op.inputs if i >= 0]
+        rows.append(OperatorRow(
+            index=op.index,
+            name=op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name,
+            input_shapes=tuple(sg.tensor(i).shape for i in ins if not sg.tensor(i).is_constant),
+            output_shapes=tuple(sg.tensor(i).shape for i in op.outputs if i >= 0),
+            weight_shapes=tuple(sg.tensor(i).shape for i in ins if sg.tensor(i).is_constant),
+            macs=operator_macs(sg, op),
+            weight_bytes=sum(model.buffers[sg.tensor(i).buffer].size_bytes for i in set(ins)
+                             if sg.tensor(i).is_constant),
+            activation_bytes=live,
+            scratch_bytes=scratch,
+        ))
+    unique_buffers = {sg.tensor(i).buffer for op in sg.operators for i in op.inputs
+                      if i >= 0 and sg.tensor(i).is_constant}
+    weight_bytes = sum(model.buffers[b].size_bytes for b in unique_buffers)
+
+    arena = ArenaFigures(
+        total_bytes=estimate.total_bytes,
+        head_bytes=estimate.head_bytes,
+        tail_bytes=estimate.tail_bytes,
+        required_bytes=estimate.required_bytes,
+        categories=dict(estimate.categories),
+        other_tail_bytes=estimate.tail_bytes - sum(estimate.categories.values()),
+        pointer_bytes=pointer_bytes,
+        kernels=kernels,
+    )
+    runtime, kernel_bytes, method = estimate_code_bytes([r.name for r in rows], kernels)
+    table_cpu = code_size_table().get("cpu")
+    if board is not None and table_cpu and board.cpu != table_cpu:
+        method += f"; measured for {table_cpu}, the board is a {board.cpu}: expect a different size"
+    flash = FlashFigures(
+        model_bytes=model.size_bytes,
+        code_bytes=runtime + sum(kernel_bytes.values()),
+        runtime_code_bytes=runtime,
+        kernel_code_bytes=kernel_bytes,
+        code_method=method,
+    )
+    fit = None
+    if board is not None:
+        fit = BoardFit(
+            board=board.name,
+            flash_bytes=board.flash_bytes,
+            ram_bytes=board.ram_bytes,
+            flash_used_bytes=flash.total_bytes,
+            ram_used_bytes=arena.required_bytes,
+        )
+    measurement = None
+    if measure:
+        measurement = _measure(model, kernels, pointer_bytes, estimate)
+
+    peak_bytes = estimate.peak_live_bytes
+    peak_op = estimate.peak_op_index
+    return MemoryReport(
+        model_path=str(model.path) if model.path else None,
+        model_bytes=model.size_bytes,
+        target=target,
+        kernels=kernels,
+        operators=tuple(rows),
+        boxes=boxes,
+        peak_live_bytes=peak_bytes,
+        peak_op_index=peak_op,
+        arena=arena,
+        flash=flash,
+        board=fit,
+        measurement=measurement,
+        warnings=tuple(w.message for w in check.warnings),
+        weight_bytes=weight_bytes,
+        model_inputs=tuple(sg.inputs),
+        model_outputs=tuple(sg.outputs),
+    )
+
+
+def _boxes(estimate, sg):
+    for p in estimate.placements:
+        tensor = getattr(p, "tensor_index", None)
+        if tensor is not None and tensor >= 0:
+            label = sg.tensor(tensor).name
+        else:
+            tensor = None
+            label = getattr(p, "name", None) or "scratch"
+        yield TensorBox(tensor, label, p.offset, p.size_bytes, p.first_op, p.last_op)
+
+
+def _measure(model, kernels, pointer_bytes, estimate):
+    """Run the tflite-micro interpreter (64-bit host, its own kernels) and bisect the arena."""
+    from converter.arena import estimate_arena, measure_arena
+
+    measured = measure_arena(model)
+    host = estimate if pointer_bytes == 8 and kernels == "reference" else estimate_arena(
+        model, pointer_bytes=8, kernels="reference")
+    return Measurement(
+        used_bytes=measured.used_bytes,
+        required_bytes=measured.required_bytes,
+        estimate_used_bytes=host.total_bytes,
+        estimate_required_bytes=host.required_bytes,
+    )

@@ -1,0 +1,90 @@
+"""The HTML memory report: self-contained, complete, and rendered by a real headless browser."""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from codegen.boards import get_board
+from converter.report import build_memory_report
+from converter.report_html import format_report_html
+from converter.tflite_model import load_model
+
+from conftest import shared_model_path
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _report(name="vww_96_int8.tflite", board="stm32f746g-disco"):
+    return build_memory_report(load_model(shared_model_path(name)), board=get_board(board) if board else None)
+
+
+def test_page_is_self_contained_and_has_every_part():
+    report = _report()
+    page = format_report_html(report)
+    # No network: the only URL is the SVG namespace.
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert page.count("<svg") == 3  # arena timeline, MACs bars, memory bars
+    timeline = page[page.index("<svg"):page.index("</svg>")]
+    # One box (with a tooltip) per planned buffer of the arena head.
+    assert timeline.count("<title>") == len(report.boxes) > 0
+    for box in report.boxes[:5]:
+        assert f"{box.size_bytes:,} B at offset {box.offset:,}" in timeline
+    for figure in (report.arena.required_bytes, report.arena.head_bytes, report.arena.tail_bytes,
+                   report.flash.total_bytes, report.total_macs):
+        assert f"{figure:,}" in page
+    assert "FITS" in page and "stm32f746g-disco" in page
+    assert page.count("<tr") >= len(report.operators) + 10
+
+
+def test_names_from_the_model_are_escaped():
+    report = _report("hello_world_int8.tflite", board=None)
+    from dataclasses import replace
+
+    evil = replace(report, boxes=tuple(replace(b, name="<script>alert(1)</script>") for b in report.boxes))
+    page = format_report_html(evil)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+        if path:
+            return path
+    return None
+
+
+def test_chromium_renders_a_non_blank_page(tmp_path, cli):
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium not installed (Debian package `chromium`): cannot render the HTML report")
+    from PIL import Image
+
+    html_path = tmp_path / "report.html"
+    result = cli("report", shared_model_path("pretrainedResnet_quant.tflite"), "--board", "nucleo-l4r5zi",
+                 "--html", html_path)
+    assert result.exit_code == 0, result
+    png = tmp_path / "shot.png"
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
+             "--window-size=1400,2000", html_path.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert png.exists(), proc.stderr[-2000:]
+    image = Image.open(png).convert("RGB")
+    assert image.size == (1400, 2000)
+    small = image.resize((140, 200))
+    colors = small.getcolors(maxcolors=140 * 200)
+    assert len(colors) > 50  # text, cards, bars, boxes: far from a blank page
+    # The arena timeline's activation green and the MACs bars' blue are on screen.
+    pixels = {rgb for _count, rgb in image.getcolors(maxcolors=1400 * 2000)}
+    assert any(abs(r - 0x5a) < 40 and g > 0x90 and b < 0xa0 and g > r + 30 for r, g, b in pixels)
+    assert any(abs(r - 0x5b) < 30 and abs(g - 0x7f) < 30 and b > 0xa0 for r, g, b in pixels)
