@@ -30,6 +30,7 @@ def _schema(name):
 Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, Model, Operator = map(
     _schema, ["Buffer", "BuiltinOperator", "BuiltinOptions", "Conv2DOptions", "FullyConnectedOptions", "Model",
               "Operator"])
+Pool2DOptions = _schema("Pool2DOptions")
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
 
@@ -183,7 +184,7 @@ class ModelBuilder:
 
 
 def _options(b, options):
-    """Builtin options from a dict with a 'type' key ('conv2d' or 'fully_connected')."""
+    """Builtin options from a dict with a 'type' key ('conv2d', 'pool2d' or 'fully_connected')."""
     if not options:
         return 0, None
     kind = options["type"]
@@ -195,6 +196,14 @@ def _options(b, options):
         Conv2DOptions.Conv2DOptionsAddDilationWFactor(b, 1)
         Conv2DOptions.Conv2DOptionsAddDilationHFactor(b, 1)
         return BuiltinOptions.BuiltinOptions.Conv2DOptions, Conv2DOptions.Conv2DOptionsEnd(b)
+    if kind == "pool2d":
+        Pool2DOptions.Pool2DOptionsStart(b)
+        Pool2DOptions.Pool2DOptionsAddPadding(b, 1)  # VALID
+        Pool2DOptions.Pool2DOptionsAddStrideW(b, options.get("stride", 1))
+        Pool2DOptions.Pool2DOptionsAddStrideH(b, options.get("stride", 1))
+        Pool2DOptions.Pool2DOptionsAddFilterWidth(b, options["filter"])
+        Pool2DOptions.Pool2DOptionsAddFilterHeight(b, options["filter"])
+        return BuiltinOptions.BuiltinOptions.Pool2DOptions, Pool2DOptions.Pool2DOptionsEnd(b)
     if kind == "fully_connected":
         FullyConnectedOptions.FullyConnectedOptionsStart(b)
         return BuiltinOptions.BuiltinOptions.FullyConnectedOptions, FullyConnectedOptions.FullyConnectedOptionsEnd(b)
