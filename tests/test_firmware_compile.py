@@ -12,9 +12,13 @@ printed lines and the exit status through SYS_EXIT_EXTENDED.
 Skips with a printed reason when arm-none-eabi-gcc, make or qemu-system-arm is missing.
 """
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +175,66 @@ def test_runs_in_qemu(board_name, tmp_path, cli):
     cycles = [l for l in lines if l.startswith("cycles: ")]
     assert len(cycles) == 1 and "(SysTick)" in cycles[0]
     assert int(cycles[0].split()[1]) > 0
+
+
+# ---------------------------------------------------------------- with a real TFLM tree (opt-in)
+TFLM_DIR = os.environ.get("TFLM_DIR")
+TFLM_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite",
+               "pretrainedResnet_quant.tflite", "trained_lstm_int8.tflite", "vww_96_int8.tflite"]
+
+
+def tflm_kernels(tflm_dir):
+    return "cmsis-nn" if (Path(tflm_dir) / "third_party" / "cmsis_nn").is_dir() else "reference"
+
+
+def prebuilt_tflm_lib(board, kernels):
+    """$ATTENDNETS_TFLM_LIB_DIR/<cpu>-<kernels>/libtflm.a if present (else the build compiles TFLM once)."""
+    root = os.environ.get("ATTENDNETS_TFLM_LIB_DIR")
+    lib = Path(root) / f"{board.cpu}-{kernels}" / "libtflm.a" if root else None
+    return lib if lib and lib.is_file() else None
+
+
+def interpreter_output(model_path):
+    """Output 0 of the tflite-micro Python interpreter with every input at its zero point."""
+    import numpy as np
+    from tflite_micro.python.tflite_micro import runtime
+
+    from converter.tflite_model import load_model
+
+    data = model_path.read_bytes()
+    sg = load_model(data).main_subgraph
+    interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 22)
+    for position, index in enumerate(sg.inputs):
+        t = sg.tensor(index)
+        zero_point = t.quantization.zero_point[0] if t.quantization and t.quantization.zero_point else 0
+        interpreter.set_input(np.full(t.shape, zero_point, dtype=np.dtype(t.dtype)), position)
+    interpreter.invoke()
+    return [int(v) for v in interpreter.get_output(0).reshape(-1)]
+
+
+@pytest.mark.skipif(not TFLM_DIR, reason="TFLM_DIR not set: firmware built against real TFLM is checked only "
+                                         "with a TFLM tree (see docs/firmware.md)")
+@pytest.mark.parametrize("board_name", QEMU_BOARDS)
+def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    board = load_boards()[board_name]
+    kernels = tflm_kernels(TFLM_DIR)
+    lib = prebuilt_tflm_lib(board, kernels)
+    for model_name in TFLM_MODELS:
+        model = shared_model_path(model_name)
+        project = tmp_path / model_name.split(".")[0]
+        result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", kernels)
+        if result.exit_code != 0 and "does not fit" in result.stderr:
+            continue  # e.g. a model too big for the AN547's 512 KiB ITCM
+        assert result.exit_code == 0, result
+        build = ["build", project, "--tflm-dir", TFLM_DIR] + (["--tflm-lib", lib] if lib else [])
+        assert cli(*build).exit_code == 0
+        proc = subprocess.run([sys.executable, "-m", "attendnets", "flash", str(project)], capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, proc
+        lines = proc.stdout.splitlines()
+        output = [int(v) for v in next(l for l in lines if l.startswith("output:")).split()[1:]]
+        assert output == interpreter_output(model), model_name
+        used = int(next(l for l in lines if l.startswith("arena_used_bytes:")).split()[1])
+        facts = json.loads((project / "project.json").read_text())
+        assert used <= facts["arena_bytes"], model_name
