@@ -1,0 +1,139 @@
+"""Generated firmware against a real TFLM tree: build, run in QEMU, compare bit-exactly.
+
+For every QEMU board of the catalog, every TFLM tree given in TFLM_DIR (its kernel set is read from
+the tree: `kernels/cmsis_nn` present means cmsis-nn) and every model (the shared models TFLM runs,
+plus an AttendNet-B int8 model): `attendnets generate` -> `attendnets build` -> `attendnets flash
+--tool qemu`, then
+- the printed `output: ...` int8 values equal the tflite-micro Python interpreter's output for the same
+  input (every element the input zero point, which is what a project generated without --sample runs);
+- the printed `arena_used_bytes` is at most the arena the project was generated with.
+
+This needs what CI does not have, so it skips with the reason unless:
+- TFLM_DIR names one or more TFLM trees (separated by ':'), each made by TFLM's own
+  tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py, e.g. from a tflite-micro checkout:
+    python3 tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py \
+      --makefile_options="TARGET=cortex_m_generic TARGET_ARCH=cortex-m4+fp TARGET_TOOLCHAIN_ROOT=/usr/bin/" /tmp/tflm_ref
+    (add OPTIMIZED_KERNEL_DIR=cmsis_nn to the options for a CMSIS-NN tree); docs/results_firmware.md has the steps;
+- arm-none-eabi-gcc, make and qemu-system-arm are installed.
+The TFLM library is compiled once per tree, CPU and kernel set into attendnets' shared TFLM build folder
+(TFLM_BUILD_DIR overrides it); the first run per board therefore takes 10-30 minutes on two cores.
+ATTENDNETS_ATTENDNET_B may name an AttendNet-B .tflite to use instead of the one built here (width 0.5,
+32x32x1, 10 classes, post-training quantized on seeded random images: bit-exactness does not need training).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.boards import load_boards
+from tests.conftest import SHARED_MODEL_NAMES, shared_model_path
+
+QEMU_BOARDS = [name for name, board in load_boards().items() if board.emulated]
+MODELS = list(SHARED_MODEL_NAMES) + ["attendnet_b"]
+SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (see this file's docstring or docs/results_firmware.md) "
+             "and set TFLM_DIR=/path/to/tree[:/path/to/cmsis_nn_tree]")
+
+
+def tflm_trees():
+    """(kernel set, tree path) for each tree in TFLM_DIR."""
+    trees = []
+    for entry in filter(None, os.environ.get("TFLM_DIR", "").split(os.pathsep)):
+        tree = Path(entry).expanduser().resolve()
+        kernels = "cmsis-nn" if (tree / "tensorflow/lite/micro/kernels/cmsis_nn").is_dir() else "reference"
+        trees.append((kernels, tree))
+    return trees
+
+
+def _params():
+    trees = tflm_trees()
+    if not trees:
+        return [pytest.param(None, None, None, None, id="no-TFLM_DIR")]
+    return [pytest.param(board, kernels, tree, model, id=f"{board}-{kernels}-{model.split('.')[0]}")
+            for kernels, tree in trees for board in QEMU_BOARDS for model in MODELS]
+
+
+def _run(argv, timeout):
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"$ {' '.join(map(str, argv))}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def attendnet_b(tmp_path_factory):
+    given = os.environ.get("ATTENDNETS_ATTENDNET_B")
+    if given:
+        return Path(given)
+    path = tmp_path_factory.mktemp("attendnet_b") / "attendnet_b.tflite"
+    script = (
+        "import sys, numpy as np\n"
+        "from attendnets_tf._tf import keras\n"
+        "from attendnets_tf.models import build_model\n"
+        "from converter.convert import convert_keras_model\n"
+        "keras.utils.set_random_seed(0)\n"
+        "m = build_model('attendnet-b', input_shape=(32, 32, 1), num_classes=10, width=0.5)\n"
+        "cal = np.random.default_rng(0).random((16, 32, 32, 1), dtype=np.float32)\n"
+        "open(sys.argv[1], 'wb').write(convert_keras_model(m, cal))\n"
+    )
+    _run([sys.executable, "-c", script, str(path)], timeout=1200)
+    return path
+
+
+_HOST_OUTPUTS = {}
+
+
+def host_output(model_path):
+    """Output 0 of the tflite-micro interpreter with every input element at the input zero point."""
+    if model_path not in _HOST_OUTPUTS:
+        from tflite_micro.python.tflite_micro import runtime
+
+        interpreter = runtime.Interpreter.from_bytes(Path(model_path).read_bytes(), arena_size=4 * 1024 * 1024)
+        detail = interpreter.get_input_details(0)
+        zero_points = detail["quantization_parameters"]["zero_points"]
+        zero_point = int(zero_points[0]) if len(zero_points) else 0
+        interpreter.set_input(np.full(detail["shape"], zero_point, dtype=detail["dtype"]), 0)
+        interpreter.invoke()
+        _HOST_OUTPUTS[model_path] = [int(v) for v in interpreter.get_output(0).flatten()]
+    return _HOST_OUTPUTS[model_path]
+
+
+def parse_run(stdout):
+    output = re.search(r"^output:(.*)$", stdout, re.M)
+    used = re.search(r"^arena_used_bytes: (\d+)$", stdout, re.M)
+    cycles = re.search(r"^cycles: (\d+)", stdout, re.M)
+    assert output and used, f"the firmware did not print its result lines:\n{stdout[-4000:]}"
+    return ([int(v) for v in output.group(1).split()], int(used.group(1)),
+            int(cycles.group(1)) if cycles else None)
+
+
+@pytest.mark.parametrize("board,kernels,tree,model", _params())
+def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tmp_path, request):
+    if tree is None:
+        pytest.skip(f"TFLM_DIR is not set: {SKIP_HINT}")
+    for program in ("arm-none-eabi-gcc", "arm-none-eabi-g++", "make", "qemu-system-arm"):
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                        "libstdc++-arm-none-eabi-newlib make qemu-system-arm)")
+    model_path = request.getfixturevalue("attendnet_b") if model == "attendnet_b" else shared_model_path(model)
+    cli = [sys.executable, "-m", "attendnets"]
+    project = tmp_path / "project"
+
+    _run(cli + ["generate", model_path, "--board", board, "--kernels", kernels, "--out", project], timeout=300)
+    build = cli + ["build", project, "--tflm-dir", tree]
+    if os.environ.get("TFLM_BUILD_DIR"):
+        build += ["--tflm-build-dir", os.environ["TFLM_BUILD_DIR"]]
+    _run(build, timeout=3600)
+    stdout = _run(cli + ["flash", project, "--tool", "qemu", "--timeout", "900"], timeout=1000)
+
+    output, arena_used, cycles = parse_run(stdout)
+    generated = json.loads((project / "project.json").read_text())
+    print(f"\n{board} {kernels} {model_path.name}: output {output} arena_used_bytes {arena_used} "
+          f"arena_bytes {generated['arena_bytes']} required {generated['arena_required_bytes']} cycles {cycles}")
+    assert output == host_output(model_path), f"firmware output differs from the tflite-micro interpreter:\n{stdout}"
+    assert arena_used <= generated["arena_bytes"], stdout
