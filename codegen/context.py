@@ -29,12 +29,12 @@ ARENA_ALIGNMENT_BYTES = 16  # TFLM's MicroArenaBufferAlignment()
 ARENA_ALIGNMENT_SLACK_BYTES = 16  # see module docstring
 DEFAULT_STACK_BYTES = 16 * 1024  # deepest TFLM kernel call chain + printf, with margin
 DEFAULT_HEAP_BYTES = 4 * 1024  # newlib stdio buffers (printf); TFLM itself never mallocs
-# Flash and RAM the firmware needs besides the model and the arena, used for the fit check
-# before anything is built (`attendnets size` reports the real figures after a build):
-# TFLM interpreter + the kernels of a typical int8 CNN + newlib printf + startup, measured
-# at 90-150 KiB for -O2 builds (docs/firmware.md); .data/.bss of TFLM and the app.
-CODE_ALLOWANCE_BYTES = 160 * 1024
-STATIC_DATA_ALLOWANCE_BYTES = 4 * 1024
+# The fit check runs before anything is built (`attendnets size` reports the real figures after
+# a build). Code = the TFLM runtime and the model's kernels as measured per operator by
+# bench/tflm_code_size.py (converter.report.estimate_code_bytes) + APPLICATION_CODE_BYTES for
+# main, the platform layer, startup and newlib's printf over the probe programs' libc use.
+APPLICATION_CODE_BYTES = 16 * 1024
+STATIC_DATA_ALLOWANCE_BYTES = 4 * 1024  # .data/.bss of TFLM, newlib and the app
 
 KERNEL_SETS = ("cmsis-nn", "reference")
 RESOLVER_METHODS_FILE = Path(__file__).with_name("tflm_resolver_methods.json")
@@ -95,9 +95,17 @@ class FitCheck:
     ram_available_bytes: int
     problems: tuple = field(default=())
 
+    separate_arena: bool = False
+
     @property
     def fits(self):
         return not self.problems
+
+    def ram_summary(self) -> str:
+        if self.separate_arena:
+            return (f"~{self.ram_needed_bytes} B of {self.ram_available_bytes} B, "
+                    f"arena {self.arena_needed_bytes} B of {self.arena_available_bytes} B")
+        return f"~{self.ram_needed_bytes} B of {self.ram_available_bytes} B (arena {self.arena_needed_bytes} B)"
 
 
 def check_identifier(name: str) -> str:
@@ -153,13 +161,14 @@ def resolver_entries(model):
     return sorted(entries.items())
 
 
-def check_fit(model_size_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> FitCheck:
-    flash_needed = model_size_bytes + CODE_ALLOWANCE_BYTES
+def check_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> FitCheck:
+    """Flash: model + code (estimated, bytes); RAM: arena + stack + heap + static data."""
+    flash_needed = model_size_bytes + code_bytes
     other_ram = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
     problems = []
     if flash_needed > board.flash_bytes:
         problems.append(
-            f"flash: model {model_size_bytes} B + code allowance {CODE_ALLOWANCE_BYTES} B = {flash_needed} B "
+            f"flash: model {model_size_bytes} B + code {code_bytes} B (estimate) = {flash_needed} B "
             f"> {board.flash_bytes} B ({board.flash.name})")
     if board.separate_arena:
         ram_needed = other_ram
@@ -173,7 +182,7 @@ def check_fit(model_size_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> 
             f"RAM: {what}stack {stack_bytes} B + heap {heap_bytes} B + static data {STATIC_DATA_ALLOWANCE_BYTES} B "
             f"= {ram_needed} B > {board.ram.size_bytes} B ({board.ram.name})")
     return FitCheck(flash_needed, board.flash_bytes, arena_bytes, board.arena_region.size_bytes,
-                    ram_needed, board.ram.size_bytes, tuple(problems))
+                    ram_needed, board.ram.size_bytes, tuple(problems), board.separate_arena)
 
 
 def tensor_info(tensor, role, position):
@@ -227,7 +236,7 @@ def c_float(value: float) -> str:
     return f"{value!r}f" if value == value else "0.0f"
 
 
-def build_context(model, board, options: GenerateOptions, arena_required_bytes: int,
+def build_context(model, board, options: GenerateOptions, arena_required_bytes: int, code_bytes: int,
                   arena_estimate_note: str = "") -> dict:
     """Everything the templates need, computed from the inputs only (no I/O)."""
     if options.kernels not in KERNEL_SETS:
@@ -241,7 +250,7 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 
     arena_bytes = arena_bytes_for(arena_required_bytes)
-    fit = check_fit(model.size_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
+    fit = check_fit(model.size_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
     if not fit.fits and not options.force:
         raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
 

@@ -54,6 +54,14 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     return estimate.required_bytes, note
 
 
+def estimate_code_bytes(model, kernels) -> int:
+    """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
+    from converter.report import estimate_code_bytes as tflm_code_bytes
+
+    runtime, kernel_bytes, _method = tflm_code_bytes(model.operator_names(), kernels)
+    return runtime + sum(kernel_bytes.values()) + ctx.APPLICATION_CODE_BYTES
+
+
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False,
                      stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
@@ -99,7 +107,8 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     options = ctx.GenerateOptions(
         name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,
         stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name)
-    context = ctx.build_context(model, board, options, required, note)
+    code_bytes = estimate_code_bytes(model, kernels)
+    context = ctx.build_context(model, board, options, required, code_bytes, note)
     facts = {
         "name": name,
         "board": board.name,
@@ -109,6 +118,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         "arena_bytes": context["arena"]["bytes"],
         "arena_required_bytes": required,
         "arena_estimate": note,
+        "code_estimate_bytes": code_bytes,
         "stack_bytes": stack_bytes,
         "heap_bytes": heap_bytes,
         "ops": [op["name"] for op in context["ops"]],
