@@ -98,7 +98,7 @@ def build_without_tflm(project, board, name="app", stub_as_tflm_archive=False):
         (project / "build/tflm").mkdir(parents=True, exist_ok=True)
         _run(["arm-none-eabi-ar", "qcs", "build/tflm/libtflm.a", "build/stub_model.cc.o"], project)
         objects[objects.index("build/stub_model.cc.o")] = "build/tflm/libtflm.a"
-    specs = ["--specs=rdimon.specs"] if board.console.kind == "semihosting" else ["--specs=nano.specs", "--specs=nosys.specs"]
+    specs = ["--specs=nano.specs", "--specs=rdimon.specs" if board.console.kind == "semihosting" else "--specs=nosys.specs"]
     _run(["arm-none-eabi-g++", *board.cpu_flags, "-nostartfiles", *specs, "-T", "linker.ld", "-Wl,--gc-sections",
           f"-Wl,-Map=build/{name}.map", *objects, "-o", f"build/{name}.elf"], project)
     return project / "build" / f"{name}.elf"
