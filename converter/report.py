@@ -78,7 +78,8 @@ class FlashFigures:
     model_bytes: int
     code_bytes: int  # TFLM runtime + the kernels of the operators used (estimate)
     runtime_code_bytes: int
-    kernel_code_bytes: dict  # operator -> bytes
+    kernel_code_bytes: dict  # operator -> bytes of its kernel linked alone (with its helpers)
+    shared_code_bytes: int  # <= 0: helpers several of these kernels share, counted once
     code_method: str  # how the code estimate was obtained
 
     @property
@@ -184,6 +185,7 @@ class MemoryReport:
                 "code": self.flash.code_bytes,
                 "runtime_code": self.flash.runtime_code_bytes,
                 "kernel_code": dict(self.flash.kernel_code_bytes),
+                "shared_code": self.flash.shared_code_bytes,
                 "total": self.flash.total_bytes,
                 "code_method": self.flash.code_method,
             },
@@ -227,18 +229,29 @@ def code_size_table() -> dict:
 
 
 def estimate_code_bytes(op_names, kernels: str) -> tuple:
-    """(runtime bytes, {op: kernel bytes}, method) for the distinct operators used."""
+    """(runtime bytes, {op: standalone kernel bytes}, shared-code correction bytes (<= 0), method).
+
+    Code = runtime + the standalone figure of each distinct operator + the correction, which
+    takes back the helpers several of those kernels share (counted once, not once per kernel).
+    """
     table = code_size_table()
     method = table["method"]
-    per_kernels = table["kernels"].get(kernels)
-    runtime = table["runtime_bytes_by_kernels"].get(kernels)
-    if per_kernels is None or runtime is None:
-        per_kernels = table["kernels"]["reference"]
-        runtime = table["runtime_bytes_by_kernels"]["reference"]
+    if kernels not in table["kernels"]:
         method += f"; no {kernels} measurement in the table: reference-kernel figures used"
+        kernels = "reference"
+    standalone = table["kernels"][kernels]
+    runtime = table["runtime_bytes_by_kernels"][kernels]
     fallback = table["unknown_operator_bytes"]
-    kernel_bytes = {name: per_kernels.get(name, fallback) for name in sorted(set(op_names))}
-    return runtime, kernel_bytes, method
+    names = sorted(set(op_names))
+    kernel_bytes = {name: standalone.get(name, fallback) for name in names}
+    own = table.get("kernel_own_bytes", {}).get(kernels, {})
+    helpers_of = table.get("kernel_shared_helpers", {}).get(kernels, {})
+    helper_bytes = table.get("shared_helper_bytes", {}).get(kernels, [])
+    measured = [n for n in names if n in own and n in helpers_of]
+    helpers = set().union(*(helpers_of[n] for n in measured)) if measured else set()
+    shared_once = sum(own[n] for n in measured) + sum(helper_bytes[h] for h in helpers)
+    correction = shared_once - sum(kernel_bytes[n] for n in measured)
+    return runtime, kernel_bytes, min(correction, 0), method
 
 
 def build_memory_report(model, target: str = "cortex-m", kernels: str = "reference", board=None,
@@ -303,15 +316,16 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         pointer_bytes=pointer_bytes,
         kernels=kernels,
     )
-    runtime, kernel_bytes, method = estimate_code_bytes([r.name for r in rows], kernels)
+    runtime, kernel_bytes, shared, method = estimate_code_bytes([r.name for r in rows], kernels)
     table_cpu = code_size_table().get("cpu")
     if board is not None and table_cpu and board.cpu != table_cpu:
         method += f"; measured for {table_cpu}, the board is a {board.cpu}: expect a different size"
     flash = FlashFigures(
         model_bytes=model.size_bytes,
-        code_bytes=runtime + sum(kernel_bytes.values()),
+        code_bytes=runtime + sum(kernel_bytes.values()) + shared,
         runtime_code_bytes=runtime,
         kernel_code_bytes=kernel_bytes,
+        shared_code_bytes=shared,
         code_method=method,
     )
     fit = None

@@ -284,6 +284,9 @@ def format_report_html(report) -> str:
     out.append(f'<tr><td class="l">TFLM runtime code (estimate)</td><td>{f.runtime_code_bytes:,}</td></tr>')
     for op, value in f.kernel_code_bytes.items():
         out.append(f'<tr><td class="l">&nbsp;&nbsp;kernel {_e(op)}</td><td>{value:,}</td></tr>')
+    if f.shared_code_bytes:
+        out.append(f'<tr><td class="l">&nbsp;&nbsp;helpers shared by these kernels, counted once</td>'
+                   f"<td>{f.shared_code_bytes:,}</td></tr>")
     out.append(f'<tr><td class="l"><b>total</b></td><td><b>{f.total_bytes:,}</b></td></tr>')
     out.append("</tbody></table>")
     out.append(f'<div class="note">Code estimate: {_e(f.code_method)}</div></div>')

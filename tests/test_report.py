@@ -47,7 +47,9 @@ def test_report_of_every_shared_model(shared_model):
     # Weight bytes: every constant buffer used by an operator, counted once.
     assert 0 < report.weight_bytes < model.size_bytes
     assert report.flash.model_bytes == model.size_bytes
-    assert report.flash.code_bytes == report.flash.runtime_code_bytes + sum(report.flash.kernel_code_bytes.values())
+    f = report.flash
+    assert f.code_bytes == f.runtime_code_bytes + sum(f.kernel_code_bytes.values()) + f.shared_code_bytes
+    assert f.shared_code_bytes <= 0 and f.code_bytes > f.runtime_code_bytes
     assert set(report.flash.kernel_code_bytes) == {op.name for op in sg.operators}
     if shared_model.name in KNOWN_MACS:
         assert report.total_macs == KNOWN_MACS[shared_model.name]
@@ -74,6 +76,18 @@ def test_code_size_table_is_data_with_its_method():
     assert table["cpu"] == "cortex-m4" and "bench/tflm_code_size.py" in table["method"]
     ref = table["kernels"]["reference"]
     assert ref["CONV_2D"] > ref["RESHAPE"] > 0 and table["runtime_bytes_by_kernels"]["reference"] > 10_000
+
+
+def test_code_estimate_matches_the_linked_programs_it_was_validated_on():
+    # bench/tflm_code_size.py --validate-models linked one probe per shared model with exactly
+    # its operators; the report's estimate must reproduce its recorded estimate, which was
+    # within 5% (above) of the linked size.
+    table = code_size_table()
+    for name, v in table["validation"]["reference"].items():
+        path = shared_model_path(name)
+        flash = build_memory_report(load_model(path)).flash
+        assert flash.code_bytes == v["estimated_bytes"], name
+        assert v["linked_bytes"] <= flash.code_bytes <= 1.05 * v["linked_bytes"], name
 
 
 def test_board_fit_and_verdict():
