@@ -58,8 +58,11 @@ def estimate_code_bytes(model, kernels) -> int:
     """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
     from converter.report import estimate_code_bytes as tflm_code_bytes
 
-    runtime, kernel_bytes, _method = tflm_code_bytes(model.operator_names(), kernels)
-    return runtime + sum(kernel_bytes.values()) + ctx.APPLICATION_CODE_BYTES
+    figures = tflm_code_bytes(model.operator_names(), kernels)
+    # (runtime, {op: bytes}, [shared-helper correction (<= 0),] method)
+    runtime, kernel_bytes = figures[0], figures[1]
+    correction = figures[2] if len(figures) == 4 else 0
+    return runtime + sum(kernel_bytes.values()) + correction + ctx.APPLICATION_CODE_BYTES
 
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
