@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/report_models.py [--models ../shared/models] [--board arduino-nano-33-ble-sense]
 
-Runs the real command for each model, in a subprocess, and reads its JSON:
+Runs the real commands for each model, in a subprocess, and reads their JSON:
+
+    attendnets check MODEL --json
 
     attendnets report MODEL --json --board BOARD                 (Cortex-M, 32-bit, reference kernels)
     attendnets report MODEL --json --target host --measure       (64-bit host, cross-checked with the
@@ -31,6 +33,14 @@ def report(model: Path, *args) -> tuple:
     return json.loads(proc.stdout), "attendnets report " + " ".join([model.name, "--json", *args])
 
 
+def check(model: Path) -> dict:
+    cmd = [sys.executable, "-m", "attendnets", "check", str(model), "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=REPO.parent / "shared" / "models")
@@ -46,7 +56,7 @@ def main():
             continue
         m4, m4_cmd = report(path, "--board", args.board)
         host, host_cmd = report(path, "--target", "host", "--measure")
-        rows.append((name, m4, host))
+        rows.append((name, m4, host, check(path)))
         print(f"{name}: M4 arena required {m4['arena']['required']:,} B, host measured "
               f"{host['measurement']['required_bytes']:,} B", flush=True)
 
@@ -71,7 +81,7 @@ def main():
         "flash: model + code = total |",
         "|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
     ]
-    for name, m4, _host in rows:
+    for name, m4, _host, _check in rows:
         a, f = m4["arena"], m4["flash"]
         lines.append(
             f"| {name} | {len(m4['operators'])} | {m4['total_macs']:,} | {m4['weight_bytes']:,} | "
@@ -86,7 +96,7 @@ def main():
         "| model | flash used / available | flash headroom | RAM (arena) used / available | RAM headroom | verdict |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    for name, m4, _host in rows:
+    for name, m4, _host, _check in rows:
         b = m4["board"]
         lines.append(f"| {name} | {b['flash_used_bytes']:,} / {b['flash_bytes']:,} | {b['flash_headroom_pct']:.1f}% | "
                      f"{b['ram_used_bytes']:,} / {b['ram_bytes']:,} | {b['ram_headroom_pct']:.1f}% | {b['verdict']} |")
@@ -97,11 +107,22 @@ def main():
         "| model | estimate used | measured used | estimate required | measured required | equal |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    for name, _m4, host in rows:
+    for name, _m4, host, _check in rows:
         m = host["measurement"]
         equal = m["estimate_used_bytes"] == m["used_bytes"] and m["estimate_required_bytes"] == m["required_bytes"]
         lines.append(f"| {name} | {m['estimate_used_bytes']:,} | {m['used_bytes']:,} | "
                      f"{m['estimate_required_bytes']:,} | {m['required_bytes']:,} | {'yes' if equal else 'NO'} |")
+    lines += [
+        "",
+        "## `attendnets check MODEL --json`: operators (version x count) and verdict",
+        "",
+        "| model | kind | operators | TFLM can run it | warnings |",
+        "|---|---|---|---|---:|",
+    ]
+    for name, _m4, _host, chk in rows:
+        ops = ", ".join(f"{c['name']} v{c['version']} x{c['count']}" for c in chk["operator_codes"] if c["count"])
+        lines.append(f"| {name} | {chk['model_kind']} | {ops} | {'yes' if chk['ok'] else 'NO'} | "
+                     f"{len(chk['warnings'])} |")
     kernels_measured = ", ".join(sorted(code["kernels"]))
     lines += [
         "",
