@@ -447,7 +447,7 @@ def unfold_condensers(model):
             args = tf.nest.map_structure(remap, node.call_args)
             kwargs = tf.nest.map_structure(remap, node.call_kwargs)
             if isinstance(layer, CONDENSER_CLASSES):
-                if args and len(args) == 1 and not kwargs:
+                if len(args) == 1 and set(kwargs) <= {"training", "mask"}:  # both meaningless here
                     outputs, _ = layer.unfold(args[0])
                 else:
                     raise ValueError(f"unfold_condensers: {layer.name} must be called on one tensor")

@@ -346,3 +346,14 @@ def test_condensers_lower_to_tflm_builtin_int8_ops():
         errors.append(np.abs((yq - q_out["zero_points"][0]) * q_out["scales"][0] - expected[i]).max())
     spread = np.abs(expected).max()
     assert max(errors) < 0.05 * spread, (errors, spread)
+
+
+def test_unfold_sequential_model_with_odd_sizes():
+    model = keras.Sequential(
+        [keras.Input((9, 5, 4)), L.VisualAttentionCondenser(2, pool_size=2, name="v"), keras.layers.Flatten()]
+    )
+    randomize_weights(model, seed=7)
+    flat = L.unfold_condensers(model)
+    assert flat.get_layer("v_crop").get_config()["cropping"] == ((0, 1), (0, 1))
+    x = np.random.default_rng(8).normal(size=(2, 9, 5, 4)).astype(np.float32)
+    np.testing.assert_array_equal(flat(x).numpy(), model(x).numpy())
