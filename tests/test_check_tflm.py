@@ -1,0 +1,127 @@
+"""The TFLM support table (converter/tflm_ops.json) against the real TFLM interpreter.
+
+For a set of element-wise operators and each activation type, a one-operator model is
+built and run by the ``tflite-micro`` package's interpreter; ``check_model`` must say
+"runs" exactly when the interpreter allocates and invokes it.  The models run in a
+child process (restarted after a crash: some TFLM kernels abort on bad input).
+"""
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from converter.check import check_model
+from converter.tflite_model import load_model
+
+from tflite_builder import ModelBuilder
+
+UNARY = ["ABS", "RELU", "RELU6", "LOGISTIC", "TANH", "NEG", "SQRT", "RSQRT", "EXP", "LOG", "SIN", "COS", "FLOOR",
+         "CEIL", "ROUND", "SQUARE", "HARD_SWISH", "ELU", "LEAKY_RELU", "L2_NORMALIZATION", "LOG_SOFTMAX",
+         "QUANTIZE", "DEQUANTIZE", "ZEROS_LIKE"]
+BINARY = ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "DIV", "FLOOR_DIV", "FLOOR_MOD",
+          "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
+REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
+TYPES = ["float32", "int8", "int16"]
+COMPARISONS = {"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"}
+# The tflite-micro wheel is built from a newer TFLM than the pinned tree the table was read
+# from; where the two differ the table follows the tree the firmware compiles.
+NEWER_IN_WHEEL = {("RSQRT", "int16")}
+
+CHILD = r"""
+import sys, numpy as np
+from tflite_micro.python.tflite_micro import runtime
+for path in sys.argv[1:]:
+    print("START", path, flush=True)
+    try:
+        ip = runtime.Interpreter.from_bytes(open(path, "rb").read(), arena_size=16384)
+        for i in range(2):
+            try:
+                d = ip.get_input_details(i)
+            except Exception:
+                break
+            ip.set_input(np.ones(d["shape"], d["dtype"]), i)
+        ip.invoke()
+        print("RUNS", path, flush=True)
+    except Exception as e:
+        print("FAILS", path, flush=True)
+"""
+
+
+def _quant(dtype, scale=0.05):
+    return {} if dtype in ("float32", "bool") else {"scale": scale, "zero_point": 0}
+
+
+def _model(op, dtype):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), dtype, **_quant(dtype))
+    inputs = [x]
+    out_type = dtype
+    out_q = _quant(dtype)
+    if op == "DEQUANTIZE":
+        out_type, out_q = "float32", {}
+    elif op == "QUANTIZE":
+        out_type = "int16" if dtype == "int8" else "int8"
+        out_q = _quant(out_type)
+    elif op in ("LOGISTIC", "TANH") and dtype != "float32":
+        out_q = {"scale": 1 / 256 if dtype == "int8" else 1 / 32768, "zero_point": -128 if dtype == "int8" and op == "LOGISTIC" else 0}
+    elif op == "L2_NORMALIZATION" and dtype == "int8":
+        out_q = {"scale": 1 / 128, "zero_point": 0}
+    elif op == "LOG_SOFTMAX" and dtype == "int8":
+        out_q = {"scale": 16 / 256, "zero_point": 127}
+    if op in BINARY:
+        inputs.append(b.tensor("x2", (1, 8), dtype, **_quant(dtype)))
+    if op in COMPARISONS:
+        out_type, out_q = "bool", {}
+    shape = (1, 8)
+    if op in REDUCE:
+        axis = b.tensor("axis", (1,), "int32", data=(1).to_bytes(4, "little"))
+        op_inputs, shape = [x, axis], (1,)
+    else:
+        op_inputs = inputs
+    y = b.tensor("y", shape, out_type, **out_q)
+    b.op(op, op_inputs, [y])
+    return b.build(inputs, [y])
+
+
+def _run_all(paths, timeout=120):
+    """path -> True (runs) / False (refused or crashed), restarting the child after a crash."""
+    results = {}
+    remaining = list(paths)
+    while remaining:
+        proc = subprocess.run([sys.executable, "-c", CHILD, *map(str, remaining)], capture_output=True,
+                              text=True, timeout=timeout)
+        started = None
+        for line in proc.stdout.splitlines():
+            kind, path = line.split(" ", 1)
+            if kind == "START":
+                started = path
+            else:
+                results[path] = kind == "RUNS"
+                started = None
+        if started is not None:  # the child died on this model: TFLM refused it (abort)
+            results[started] = False
+        remaining = [p for p in remaining if str(p) not in results]
+        if proc.returncode == 0:
+            break
+    return results
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_table_agrees_with_the_tflm_interpreter(tmp_path):
+    cases = {}
+    for op in UNARY + BINARY + REDUCE:
+        for dtype in TYPES:
+            path = tmp_path / f"{op}_{dtype}.tflite"
+            path.write_bytes(_model(op, dtype))
+            cases[str(path)] = (op, dtype)
+    runs = _run_all(cases)
+    disagree = []
+    for path, (op, dtype) in cases.items():
+        predicted = check_model(load_model(path)).ok
+        if predicted != runs[path] and (op, dtype) not in NEWER_IN_WHEEL:
+            disagree.append(f"{op} {dtype}: table says {'runs' if predicted else 'refused'}, "
+                            f"TFLM {'runs' if runs[path] else 'refuses'}")
+    assert not disagree, "\n".join(disagree)
+    assert sum(runs.values()) > len(cases) // 3  # the harness really runs models
