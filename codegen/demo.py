@@ -1,0 +1,50 @@
+"""The firmware part of ``make demo``: generate for mps2-an386, and with a TFLM tree build and run it in QEMU.
+
+    from codegen.demo import firmware_demo
+    status = firmware_demo("model.tflite", "demo_out/firmware", tflm_dir=os.environ.get("TFLM_DIR"))
+
+The same as the CLI calls::
+
+    attendnets generate model.tflite --board mps2-an386 --out demo_out/firmware --kernels KERNELS
+    attendnets build demo_out/firmware --tflm-dir $TFLM_DIR      # only when TFLM_DIR is set
+    attendnets size demo_out/firmware
+    attendnets flash demo_out/firmware                            # runs it in QEMU
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEMO_BOARD = "mps2-an386"
+
+
+def tree_kernels(tflm_dir) -> str:
+    """The kernel set a TFLM tree was made with: cmsis-nn when it holds CMSIS-NN, else reference."""
+    return "cmsis-nn" if tflm_dir and (Path(tflm_dir) / "third_party" / "cmsis_nn").is_dir() else "reference"
+
+
+def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_path=None, log=print) -> int:
+    """Returns 0 on success (the firmware's exit status when it ran in QEMU)."""
+    from codegen.build import build_project
+    from codegen.generate import generate_project
+    from codegen.project import open_project
+    from codegen.runners import get_runner
+    from codegen.size import size_project
+
+    tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
+    kernels = tree_kernels(tflm_dir)
+    result = generate_project(model_path, DEMO_BOARD, out_dir, kernels=kernels, labels_path=labels_path,
+                              sample_path=sample_path)
+    log(f"firmware: generated {result.out_dir} for {DEMO_BOARD} ({kernels} kernels, arena {result.arena_bytes} B)")
+    if not tflm_dir:
+        log("firmware: TFLM_DIR not set; to build and run it in QEMU, make a TFLM tree "
+            f"(see {result.out_dir}/README.md) and run: attendnets build {result.out_dir} --tflm-dir TREE && "
+            f"attendnets flash {result.out_dir}")
+        return 0
+    build_project(result.out_dir, tflm_dir=tflm_dir, log=log)
+    log(size_project(result.out_dir).to_text())
+    runner = get_runner("qemu")(open_project(result.out_dir), log=log)
+    status = runner.run()
+    log(f"firmware: QEMU exit status {status}")
+    return status
