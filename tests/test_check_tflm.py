@@ -125,3 +125,30 @@ def test_table_agrees_with_the_tflm_interpreter(tmp_path):
                             f"TFLM {'runs' if runs[path] else 'refuses'}")
     assert not disagree, "\n".join(disagree)
     assert sum(runs.values()) > len(cases) // 3  # the harness really runs models
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_refused_and_accepted_models_match_the_interpreter(tmp_path):
+    from tflite_builder import int8_fc_model
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("HASHTABLE_LOOKUP", [x], [y])
+    models = {
+        "hybrid": (int8_fc_model(activation_dtype="float32"), False),
+        "uint8": (int8_fc_model(activation_dtype="uint8"), False),
+        "no_kernel": (b.build([x], [y]), False),
+        "int8": (int8_fc_model(), True),
+        "int8_per_channel": (int8_fc_model(per_channel_scales=[0.01, 0.02, 0.03]), True),
+        "int16x8": (int8_fc_model(activation_dtype="int16"), True),
+        "float": (int8_fc_model(activation_dtype="float32", weight_dtype="float32"), True),
+    }
+    paths = {}
+    for name, (data, _) in models.items():
+        paths[name] = tmp_path / f"{name}.tflite"
+        paths[name].write_bytes(data)
+    runs = _run_all(paths.values())
+    for name, (_, expected) in models.items():
+        assert check_model(load_model(paths[name])).ok is expected, name
+        assert runs[str(paths[name])] is expected, name
