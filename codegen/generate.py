@@ -48,7 +48,11 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     """The arena estimator's smallest arena that allocates, for this board's pointer width."""
     from converter.arena import estimate_arena
 
-    estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels)
+    try:
+        estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels)
+    except UnsupportedOperatorError as exc:
+        other = "reference" if kernels == "cmsis-nn" else "cmsis-nn"
+        raise UnsupportedOperatorError(f"cannot size the arena: {exc} (try --kernels {other})") from None
     note = (f"converter.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}): "
             f"required {estimate.required_bytes} B, recorded use {estimate.total_bytes} B")
     return estimate.required_bytes, note

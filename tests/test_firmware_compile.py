@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from codegen.boards import load_boards
-from tests.conftest import shared_model_path
+from tests.conftest import assert_one_line_error, shared_model_path
 
 BOARDS = list(load_boards())
 QEMU_BOARDS = [name for name, b in load_boards().items() if b.emulated]
@@ -238,3 +238,56 @@ def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
         used = int(next(l for l in lines if l.startswith("arena_used_bytes:")).split()[1])
         facts = json.loads((project / "project.json").read_text())
         assert used <= facts["arena_bytes"], model_name
+
+
+# ---------------------------------------------------------------- attendnets build (no compiler needed)
+def test_build_drives_make_and_checks_artifacts(cli, tmp_path, monkeypatch):
+    from codegen.build import build_project
+
+    project = tmp_path / "fw"
+    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", "rpi-pico", "--out", project,
+               "--kernels", "reference", "--name", "sine").exit_code == 0
+    tree = tmp_path / "tree"
+    (tree / "tensorflow/lite/micro").mkdir(parents=True)
+    (tree / "tensorflow/lite/micro/micro_interpreter.h").write_text("")
+    monkeypatch.setattr(shutil, "which", lambda program: f"/usr/bin/{program}")
+    calls = []
+
+    class Done:
+        returncode = 0
+
+    def fake_make(argv):
+        calls.append(argv)
+        (project / "build").mkdir(exist_ok=True)
+        for suffix in (".elf", ".bin", ".hex", ".map", ".uf2"):
+            (project / "build" / f"sine{suffix}").write_bytes(b"x")
+        return Done()
+
+    artifacts = build_project(project, tflm_dir=tree, jobs=3, tflm_lib=None, arena_bytes=4096,
+                              tflm_build_dir=tmp_path / "cache", log=lambda m: None, runner=fake_make)
+    assert calls == [["make", "-C", str(project), "-j3", f"TFLM_DIR={tree.resolve()}",
+                      f"TFLM_BUILD_DIR={tmp_path / 'cache'}", "ARENA_BYTES=4096"]]
+    assert [p.name for p in artifacts] == ["sine.elf", "sine.bin", "sine.hex", "sine.map", "sine.uf2"]
+
+    (project / "build" / "sine.uf2").unlink()
+
+    def make_without_uf2(argv):
+        return Done()
+
+    with pytest.raises(Exception, match="did not produce .*sine.uf2"):
+        build_project(project, tflm_dir=tree, log=lambda m: None, runner=make_without_uf2)
+
+
+def test_build_errors(cli, tmp_path, monkeypatch):
+    project = tmp_path / "fw"
+    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", "mps2-an386", "--out", project,
+               "--kernels", "reference").exit_code == 0
+    monkeypatch.delenv("TFLM_DIR", raising=False)
+    line = assert_one_line_error(cli("build", project), 2)
+    assert "TFLM_DIR" in line
+    line = assert_one_line_error(cli("build", project, "--tflm-dir", tmp_path), 2)
+    assert "not a TFLM tree" in line
+    assert_one_line_error(cli("build", tmp_path / "absent", "--tflm-dir", tmp_path), 2)
+    (tmp_path / "plain").mkdir()
+    line = assert_one_line_error(cli("build", tmp_path / "plain", "--tflm-dir", tmp_path), 2)
+    assert "not a project made by attendnets generate" in line
