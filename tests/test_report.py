@@ -230,3 +230,20 @@ def test_report_does_not_import_tensorflow(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "TF-MODULES []" in proc.stdout
+
+
+def test_cmsis_nn_kernels(cli):
+    path = shared_model_path("vww_96_int8.tflite")
+    result = cli("report", path, "--kernels", "cmsis-nn", "--json")
+    if result.exit_code != 0 and "cmsis-nn" in result.stderr:
+        pytest.skip(f"arena estimator: {result.stderr.strip()}")
+    assert result.exit_code == 0, result
+    doc = json.loads(result.stdout)
+    assert doc["kernels"] == "cmsis-nn"
+    reference = json.loads(cli("report", path, "--json").stdout)
+    # CMSIS-NN convolutions ask for scratch buffers the reference kernels do not.
+    assert sum(o["scratch_bytes"] for o in doc["operators"]) > sum(o["scratch_bytes"] for o in reference["operators"])
+    if "cmsis-nn" in code_size_table()["kernels"]:
+        assert doc["flash"]["code"] != reference["flash"]["code"]
+    else:
+        assert "reference-kernel figures used" in doc["flash"]["code_method"]
