@@ -75,7 +75,6 @@ class ArchSpec:
     vac_reduction_ratio: int = 4
     dropout: float = 1e-3
     channel_divisor: int = 1  # width-scaled channel counts are rounded to a multiple of this
-    keras_applications_names: bool = False
 
     @property
     def num_stride2(self):
@@ -113,7 +112,6 @@ ARCHITECTURES = {
         ),
         dropout=1e-3,
         channel_divisor=1,
-        keras_applications_names=True,
     ),
     "attendnet_a": ArchSpec(
         name="attendnet_a",
@@ -284,17 +282,15 @@ def build_model(arch, input_shape=(224, 224, 3), num_classes=50, width=1.0, drop
     def ch(c):
         return _scaled(c, width, spec.channel_divisor)
 
-    # keras.applications' glorot_uniform for MobileNet-V1; He initialization
-    # for the (deeper, ReLU6) AttendNets so the signal keeps its scale at
-    # initialization instead of fading through the blocks.
-    # (For a depthwise kernel (k, k, C, 1) Keras' fan_in is k*k*C; the true
-    # fan-in is k*k, which is its "fan_out".)
+    # He initialization (ReLU networks), with the depthwise kernels' true
+    # fan-in k*k (Keras' "fan_in" of a (k, k, C, 1) kernel is k*k*C; k*k is its
+    # "fan_out").  With keras.applications' Glorot initialization the untrained
+    # MobileNet-V1's logits come out ~1e-20, which makes calibration of an
+    # untrained network degenerate; here activations keep their scale.
     def conv_init():
-        return "glorot_uniform" if spec.keras_applications_names else "he_normal"
+        return "he_normal"
 
     def dw_init():
-        if spec.keras_applications_names:
-            return "glorot_uniform"
         return keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="truncated_normal")
 
     def conv_bn(x, filters, kernel, s, name, act=True):
