@@ -194,7 +194,7 @@ def format_summary(summary: ModelSummary, show_tensors: bool = True) -> str:
                 shape = "x".join(str(d) for d in t.shape) or "scalar"
                 lines.append(f"  {t.index:>4}  {t.kind:<10} {t.dtype:<8} {shape:<16} {t.size_bytes:>9,}  "
                              f"{t.quantization:<30} {t.name}")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _refs(indices):

@@ -9,6 +9,7 @@ operator axis, and the tables of the terminal report.
 from __future__ import annotations
 
 import html
+import math
 
 PALETTE = {
     "input": "#2f7ed8",
@@ -52,7 +53,8 @@ def _e(text) -> str:
 
 
 def _kib(n: int) -> str:
-    return f"{n / 1024:,.1f} KiB"
+    """A size for people: bytes below 1 KiB, else KiB."""
+    return f"{n:,} B" if n < 1024 else f"{n / 1024:,.1f} KiB"
 
 
 def _si(n: float) -> str:
@@ -62,21 +64,25 @@ def _si(n: float) -> str:
     return f"{n:g}"
 
 
-def _kib_tick(n: float) -> str:
-    return f"{n / 1024:g} KiB" if n else "0"
-
-
 def _shape(s) -> str:
     return "×".join(str(d) for d in s) if s else "scalar"
 
 
 def _nice_step(span: float, target_ticks: int = 6) -> float:
+    """A 1/2/2.5/5 x 10^k step giving about ``target_ticks`` ticks over ``span``."""
     raw = max(span / target_ticks, 1e-9)
-    mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1
+    mag = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
         if m * mag >= raw:
             return m * mag
     return 10 * mag
+
+
+def _byte_axis(top_bytes: float):
+    """(tick step in bytes, tick label function) for an axis of sizes up to ``top_bytes``."""
+    if top_bytes < 2048:
+        return max(1.0, _nice_step(top_bytes, 5)), lambda v: f"{v:g} B"
+    return _nice_step(top_bytes / 1024, 5) * 1024, lambda v: f"{v / 1024:g} KiB"
 
 
 def _box_kind(box, inputs, outputs) -> str:
@@ -108,12 +114,12 @@ def arena_timeline_svg(report, width=1230, height=400) -> str:
     parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fbfcfd" stroke="#d9dee5"/>')
     peak = report.peak_op_index
     parts.append(f'<rect x="{x(peak):.2f}" y="{top}" width="{col:.2f}" height="{plot_h}" fill="#fff1d6"/>')
-    step = _nice_step(top_bytes / 1024) * 1024
+    step, label = _byte_axis(top_bytes)
     tick = 0.0
     while tick <= top_bytes + 1:
         yy = y(tick)
         parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" stroke="#eceff3"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{tick / 1024:g} KiB</text>')
+        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{label(tick)}</text>')
         tick += step
     op_step = max(1, int(_nice_step(n_ops, 12)))
     for op in range(0, n_ops, op_step):
@@ -145,7 +151,7 @@ def arena_timeline_svg(report, width=1230, height=400) -> str:
 
 
 def bars_svg(values, stacked=None, colors=("#5b7fb9",), labels=("",), peak=None, width=600, height=230,
-             fmt=_si, title="", ref_line=None, tick_scale=1) -> str:
+             fmt=_si, title="", ref_line=None, byte_axis=False) -> str:
     """Vertical bars per operator; ``stacked`` is a list of series (each a list) drawn on top of each other."""
     series = stacked if stacked is not None else [values]
     n = max(len(series[0]), 1)
@@ -157,7 +163,10 @@ def bars_svg(values, stacked=None, colors=("#5b7fb9",), labels=("",), peak=None,
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'style="width:100%;height:auto;display:block" role="img" aria-label="{_e(title)}">']
     parts.append(f'<text x="{left}" y="14" style="font-weight:600;fill:#1d2733">{_e(title)}</text>')
-    step = _nice_step(top_value / tick_scale, 4) * tick_scale
+    if byte_axis:
+        step, fmt = _byte_axis(top_value)
+    else:
+        step = _nice_step(top_value, 4)
     tick = 0.0
     while tick <= top_value * 1.0001:
         yy = top + plot_h - tick / top_value * plot_h
@@ -241,7 +250,7 @@ def format_report_html(report) -> str:
     out.append(bars_svg(None, stacked=[[o.activation_bytes for o in r.operators],
                                        [o.scratch_bytes for o in r.operators]],
                         colors=(PALETTE["activation"], PALETTE["scratch"]), labels=("activations", "scratch"),
-                        peak=r.peak_op_index, fmt=_kib_tick, tick_scale=1024, title="Live memory per operator (activations + scratch)",
+                        peak=r.peak_op_index, byte_axis=True, title="Live memory per operator (activations + scratch)",
                         ref_line=(r.arena.head_bytes, f"arena head {_kib(r.arena.head_bytes)}")))
     out.append("</div></div>")
 
