@@ -61,6 +61,7 @@ def format_check(result) -> str:
     used = [c for c in result.operator_codes if c.count]
     lines.append("operators used: " + ", ".join(
         f"{c.name} v{c.version} x{c.count}" + ("" if c.supported else " (NOT SUPPORTED)") for c in used))
+    lines.append("(TFLM looks operators up by code only, never by version: the types and quantization decide)")
     if result.errors:
         lines.append("")
         lines.append(f"errors ({len(result.errors)}):")
