@@ -67,6 +67,11 @@ def test_architecture_uses_only_foldable_deployable_layers(arch):
             assert layer.get_config()["max_value"] == 6.0
         if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D"):
             assert not layer.use_bias  # followed by BatchNorm: folded at conversion
+    # Initialization keeps the signal: untrained logits are not vanishingly small
+    # (int8 calibration of an untrained network must not be degenerate).
+    x = np.random.default_rng(0).uniform(0, 1, size=(2, 32, 32, 3)).astype(np.float32)
+    logits = keras.Model(model.input, model.get_layer("logits").output)(x).numpy()
+    assert np.abs(logits).max() > 0.01
 
 
 STRIDE_CASES = [
