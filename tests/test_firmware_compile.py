@@ -291,3 +291,19 @@ def test_build_errors(cli, tmp_path, monkeypatch):
     (tmp_path / "plain").mkdir()
     line = assert_one_line_error(cli("build", tmp_path / "plain", "--tflm-dir", tmp_path), 2)
     assert "not a project made by attendnets generate" in line
+
+
+@pytest.mark.parametrize("board_name", ["mps2-an386", "rpi-pico"])
+def test_cmake_project_configures(board_name, cli, tmp_path):
+    """The generated CMakeLists.txt + toolchain file configure (with a stand-in TFLM tree)."""
+    _need("cmake", "arm-none-eabi-gcc")
+    project = tmp_path / "fw"
+    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", board_name, "--out", project,
+               "--kernels", "reference").exit_code == 0
+    tree = tmp_path / "tree"
+    (tree / "tensorflow/lite/micro").mkdir(parents=True)
+    (tree / "tensorflow/lite/micro/micro_interpreter.h").write_text("")
+    (tree / "tensorflow/lite/micro/dummy.cc").write_text("int tflm_dummy;\n")
+    _run(["cmake", "-S", ".", "-B", "build-cmake", "-DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake",
+          f"-DTFLM_DIR={tree}"], project)
+    assert (project / "build-cmake" / "Makefile").is_file() or (project / "build-cmake" / "build.ninja").is_file()
