@@ -190,11 +190,11 @@ def _bad_args(tmp_path, image_folder, case):
         out = tmp_path / "file_out"
         out.write_text("x")
         return replace("--out", str(out)), None
-    if case == "out_not_empty":
+    if case in ("out_not_empty", "resume_into_foreign_folder"):
         out = tmp_path / "used"
         out.mkdir()
         (out / "keep.txt").write_text("x")
-        return replace("--out", str(out)), None
+        return replace("--out", str(out)) + (["--resume"] if case == "resume_into_foreign_folder" else []), None
     extra = {
         "lr_zero": ["--lr", "0"], "lr_negative": ["--lr", "-1"], "lr_nan": ["--lr", "nan"],
         "lr_text": ["--lr", "fast"], "epochs_zero": ["--epochs", "0"], "batch_zero": ["--batch-size", "0"],
@@ -205,7 +205,8 @@ def _bad_args(tmp_path, image_folder, case):
 
 
 BAD_CASES = ["missing_data", "data_is_file", "empty_data", "single_class", "class_without_images",
-             "out_parent_missing", "out_is_file", "out_not_empty", "lr_zero", "lr_negative", "lr_nan",
+             "out_parent_missing", "out_is_file", "out_not_empty", "resume_into_foreign_folder",
+             "lr_zero", "lr_negative", "lr_nan",
              "lr_text", "epochs_zero", "batch_zero", "channels_two", "width_zero", "input_tiny",
              "bad_strategy", "multi_worker_without_tf_config"]
 
@@ -218,7 +219,7 @@ def test_bad_input_is_one_line_and_writes_nothing(cli, standin, image_folder, tm
     assert_one_line_error(result, 2)
     if out is not None:
         assert not out.exists(), case
-    if case == "out_not_empty":
+    if case in ("out_not_empty", "resume_into_foreign_folder"):
         assert os.listdir(tmp_path / "used") == ["keep.txt"]
 
 
