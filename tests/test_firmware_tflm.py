@@ -4,8 +4,10 @@ For every QEMU board of the catalog, every TFLM tree given in TFLM_DIR (its kern
 the tree: `kernels/cmsis_nn` present means cmsis-nn) and every model (the shared models TFLM runs,
 plus an AttendNet-B int8 model): `attendnets generate` -> `attendnets build` -> `attendnets flash
 --tool qemu`, then
-- the printed `output: ...` int8 values equal the tflite-micro Python interpreter's output for the same
-  input (every element the input zero point, which is what a project generated without --sample runs);
+- the printed `output: ...` values equal the tflite-micro Python interpreter's output for the same input: a
+  seeded random integer sample over the input type's whole range, given to `generate --sample x.npy`
+  (random rather than all zero points: a zero image through bias-free convolutions gives a uniform
+  softmax, which would hide differences inside the network);
 - the printed `arena_used_bytes` is at most the arena the project was generated with.
 
 This needs what CI does not have, so it skips with the reason unless:
@@ -27,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -85,22 +88,20 @@ def attendnet_b(tmp_path_factory):
     return path
 
 
-_HOST_OUTPUTS = {}
+def host_run(model_path, sample_path):
+    """Write a seeded random sample for input 0 to ``sample_path``; returns output 0 of the tflite-micro
+    interpreter (64-bit host build, reference kernels) on it."""
+    from tflite_micro.python.tflite_micro import runtime
 
-
-def host_output(model_path):
-    """Output 0 of the tflite-micro interpreter with every input element at the input zero point."""
-    if model_path not in _HOST_OUTPUTS:
-        from tflite_micro.python.tflite_micro import runtime
-
-        interpreter = runtime.Interpreter.from_bytes(Path(model_path).read_bytes(), arena_size=4 * 1024 * 1024)
-        detail = interpreter.get_input_details(0)
-        zero_points = detail["quantization_parameters"]["zero_points"]
-        zero_point = int(zero_points[0]) if len(zero_points) else 0
-        interpreter.set_input(np.full(detail["shape"], zero_point, dtype=detail["dtype"]), 0)
-        interpreter.invoke()
-        _HOST_OUTPUTS[model_path] = [int(v) for v in interpreter.get_output(0).flatten()]
-    return _HOST_OUTPUTS[model_path]
+    interpreter = runtime.Interpreter.from_bytes(Path(model_path).read_bytes(), arena_size=4 * 1024 * 1024)
+    detail = interpreter.get_input_details(0)
+    limits = np.iinfo(detail["dtype"])
+    rng = np.random.default_rng(zlib.crc32(Path(model_path).name.encode()))
+    sample = rng.integers(limits.min, limits.max + 1, size=detail["shape"], dtype=detail["dtype"])
+    np.save(sample_path, sample)
+    interpreter.set_input(sample, 0)
+    interpreter.invoke()
+    return [int(v) for v in interpreter.get_output(0).flatten()]
 
 
 def parse_run(stdout):
@@ -124,7 +125,10 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
     cli = [sys.executable, "-m", "attendnets"]
     project = tmp_path / "project"
 
-    _run(cli + ["generate", model_path, "--board", board, "--kernels", kernels, "--out", project], timeout=300)
+    sample = tmp_path / "sample.npy"
+    expected = host_run(model_path, sample)
+    _run(cli + ["generate", model_path, "--board", board, "--kernels", kernels, "--sample", sample, "--out", project],
+         timeout=300)
     build = cli + ["build", project, "--tflm-dir", tree]
     if os.environ.get("TFLM_BUILD_DIR"):
         build += ["--tflm-build-dir", os.environ["TFLM_BUILD_DIR"]]
@@ -135,5 +139,5 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
     generated = json.loads((project / "project.json").read_text())
     print(f"\n{board} {kernels} {model_path.name}: output {output} arena_used_bytes {arena_used} "
           f"arena_bytes {generated['arena_bytes']} required {generated['arena_required_bytes']} cycles {cycles}")
-    assert output == host_output(model_path), f"firmware output differs from the tflite-micro interpreter:\n{stdout}"
+    assert output == expected, f"firmware output differs from the tflite-micro interpreter ({expected}):\n{stdout}"
     assert arena_used <= generated["arena_bytes"], stdout
