@@ -610,6 +610,10 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
     head = max(state.head, state.temp) - state.buffer_head
     required, reason = smallest_arena(events, head + tail)
 
+    # RecordingMicroAllocator counts eval tensors and nodes one per tensor/op,
+    # not one per array allocation.
+    state.categories[EVAL_TENSORS].count = sum(len(sg.tensors) for sg in model.subgraphs)
+    state.categories[NODES].count = sum(len(sg.operators) for sg in model.subgraphs)
     categories = {name: usage.used_bytes for name, usage in state.categories.items()}
     main = model.subgraphs[0]
     n_ops = len(main.operators)
