@@ -24,6 +24,20 @@ def tree_kernels(tflm_dir) -> str:
     return "cmsis-nn" if tflm_dir and (Path(tflm_dir) / "third_party" / "cmsis_nn").is_dir() else "reference"
 
 
+def firmware_cli_steps(tflite_path, out_dir, tflm_dir=None) -> list[tuple[str, list[str]]]:
+    """``[(step name, attendnets arguments)]`` for scripts/demo.py: generate; with a TFLM tree also
+    build, size (JSON) and run in QEMU (``flash`` returns the firmware's exit status)."""
+    tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
+    out_dir = str(out_dir)
+    steps = [("generate", ["generate", str(tflite_path), "--board", DEMO_BOARD, "--out", out_dir,
+                           "--kernels", tree_kernels(tflm_dir)])]
+    if tflm_dir:
+        steps += [("build", ["build", out_dir, "--tflm-dir", str(tflm_dir)]),
+                  ("size", ["size", out_dir, "--json"]),
+                  ("run in QEMU", ["flash", out_dir, "--tool", "qemu"])]
+    return steps
+
+
 def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_path=None, log=print) -> int:
     """Returns 0 on success (the firmware's exit status when it ran in QEMU)."""
     from codegen.build import build_project

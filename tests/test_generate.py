@@ -255,3 +255,19 @@ def test_golden_files(board_name, cli, tmp_path):
             golden.write_text(actual)
         assert golden.is_file(), f"missing golden file {golden} (run with ATTENDNETS_UPDATE_GOLDEN=1)"
         assert actual == golden.read_text(), f"{rel} for {board_name} differs from {golden}"
+
+
+def test_demo_steps_and_function(tmp_path, monkeypatch):
+    from codegen.demo import firmware_cli_steps, firmware_demo
+
+    monkeypatch.delenv("TFLM_DIR", raising=False)
+    assert firmware_cli_steps("m.tflite", "out/fw") == [
+        ("generate", ["generate", "m.tflite", "--board", "mps2-an386", "--out", "out/fw", "--kernels", "reference"])]
+    tree = tmp_path / "tree"
+    (tree / "third_party" / "cmsis_nn").mkdir(parents=True)
+    steps = firmware_cli_steps("m.tflite", "out/fw", tree)
+    assert [name for name, _ in steps] == ["generate", "build", "size", "run in QEMU"]
+    assert steps[0][1][-1] == "cmsis-nn" and steps[3][1] == ["flash", "out/fw", "--tool", "qemu"]
+    messages = []
+    assert firmware_demo(shared_model_path("hello_world_int8.tflite"), tmp_path / "fw", log=messages.append) == 0
+    assert (tmp_path / "fw" / "src" / "model_data.cc").is_file() and "TFLM_DIR not set" in messages[-1]
