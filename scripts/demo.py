@@ -1,0 +1,164 @@
+"""`make demo`: the whole toolchain on the built-in digits set, through the command line.
+
+    train (AttendNet-B, 32x32x1) -> quantize (QAT) -> convert (full int8) -> evaluate (TFLite-ref + TFLM)
+
+into ``demo_out/``, then a short summary (float / int8 accuracies, parameters,
+MACs, flatbuffer bytes).  Every step is one ``attendnets`` command run as a
+subprocess, exactly what a user would type; the commands are printed.
+
+The pipeline is the list returned by :func:`pipeline_steps`; later stages
+(memory report, firmware generation, build, emulated run) are added by
+appending :class:`Step` objects to it, e.g.::
+
+    steps.append(Step("report", ["report", paths.tflite, "--board", "...", "--out", paths.out / "report.html"]))
+
+A step may name a ``json_file`` to keep its stdout (parsed as JSON) for the
+summary, and a ``summary`` function ``(results, paths) -> [lines]``.
+
+Usage: .venv/bin/python scripts/demo.py [--out demo_out] [--epochs 20] [--qat-epochs 2]
+       [--width 1.0] [--input-size 32] [--arch attendnet_b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class DemoPaths:
+    out: Path
+
+    @property
+    def run(self):
+        return self.out / "run"
+
+    @property
+    def float_model(self):
+        return self.run / "model.keras"
+
+    @property
+    def qat_model(self):
+        return self.run / "qat.keras"
+
+    @property
+    def tflite(self):
+        return self.out / "model.tflite"
+
+
+@dataclass
+class Step:
+    """One ``attendnets`` command of the demo."""
+
+    name: str
+    args: list  # arguments after ``attendnets``
+    json_output: bool = False  # parse stdout as JSON into results[name]
+    summary: Callable | None = None  # (results, paths) -> list of lines
+    extra: dict = field(default_factory=dict)
+
+
+def _accuracy_lines(results, paths):
+    report = results["evaluate"]
+    acc = report["accuracy"]
+    lines = [f"test accuracy ({report['test_images']} digits images):"]
+    if "float" in acc:
+        lines.append(f"  float (Keras)                    {100 * acc['float']:6.2f} %")
+    lines.append(f"  int8, TFLite reference kernels   {100 * acc['tflite']:6.2f} %")
+    lines.append(f"  int8, TFLite Micro interpreter   {100 * acc['tflm']:6.2f} %")
+    lines.append(f"  TFLite-ref / TFLM identical outputs: {100 * report['agreement']:.2f} % of images")
+    return lines
+
+
+def _profile_lines(results, paths):
+    totals = results["profile"]["totals"]
+    return [
+        f"parameters {totals['params']:,}; MACs per image {totals['macs']:,}",
+        f"int8 flatbuffer {paths.tflite.stat().st_size:,} bytes ({paths.tflite})",
+    ]
+
+
+def pipeline_steps(args, paths: DemoPaths) -> list:
+    """The demo, in order.  Append to this list to extend the demo."""
+    data = "digits"
+    return [
+        Step("train", ["train", "--arch", args.arch, "--data", data, "--out", paths.run,
+                       "--input-size", args.input_size, "--width", args.width, "--epochs", args.epochs]),
+        Step("profile", ["profile", paths.float_model, "--json"], json_output=True, summary=_profile_lines),
+        Step("quantize", ["quantize", paths.float_model, "--data", data, "--out", paths.qat_model,
+                          "--epochs", args.qat_epochs]),
+        Step("convert", ["convert", paths.qat_model, "--data", data, "--out", paths.tflite]),
+        Step("evaluate", ["evaluate", paths.tflite, "--data", data, "--float-model", paths.float_model, "--json"],
+             json_output=True, summary=_accuracy_lines),
+    ]
+
+
+def attendnets_command():
+    """``.venv/bin/attendnets`` beside this Python when installed, else ``python -m attendnets``."""
+    script = Path(sys.executable).with_name("attendnets")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "attendnets"]
+
+
+def run_step(step: Step, results: dict, log=print):
+    cmd = attendnets_command() + [str(a) for a in step.args]
+    log(f"\n==> {step.name}: {shlex.join(cmd)}", flush=True)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE if step.json_output else None, text=True)
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"demo: step '{step.name}' failed (exit {proc.returncode}): {shlex.join(cmd)}")
+    if step.json_output:
+        try:
+            results[step.name] = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            raise SystemExit(f"demo: step '{step.name}' did not print JSON") from None
+    log(f"    {step.name} done in {seconds:.0f} s", flush=True)
+    return seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="attendnets demo: train -> quantize -> convert -> evaluate on digits")
+    parser.add_argument("--out", type=Path, default=REPO / "demo_out")
+    parser.add_argument("--arch", default="attendnet_b")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--qat-epochs", type=int, default=2)
+    parser.add_argument("--width", type=float, default=1.0)
+    parser.add_argument("--input-size", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    paths = DemoPaths(args.out.resolve())
+    if paths.out.exists() and any(paths.out.iterdir()):
+        import shutil
+
+        print(f"demo: removing the previous {paths.out}")
+        shutil.rmtree(paths.out)
+    paths.out.mkdir(parents=True, exist_ok=True)
+
+    steps = pipeline_steps(args, paths)
+    results, seconds = {}, {}
+    start = time.monotonic()
+    for step in steps:
+        seconds[step.name] = run_step(step, results)
+    total = time.monotonic() - start
+
+    lines = [f"demo summary: {args.arch} (width {args.width:g}) on digits at {args.input_size}x{args.input_size}x1"]
+    for step in steps:
+        if step.summary is not None:
+            lines += step.summary(results, paths)
+    lines.append("time: " + ", ".join(f"{name} {s:.0f} s" for name, s in seconds.items()) + f"; total {total:.0f} s")
+    lines.append(f"outputs in {paths.out}")
+    print("\n" + "\n".join(lines))
+    (paths.out / "summary.txt").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""scripts/demo.py end to end on tiny settings (1 epoch, width 0.25, 16x16): every step through the CLI."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_demo_pipeline_tiny(tmp_path):
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "demo.py"), "--out", str(out), "--epochs", "1",
+         "--qat-epochs", "1", "--width", "0.25", "--input-size", "16"],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for name in ("train", "profile", "quantize", "convert", "evaluate"):
+        assert f"==> {name}: " in proc.stdout, name
+    for path in ("run/model.keras", "run/qat.keras", "run/labels.txt", "model.tflite", "model.json",
+                 "labels.txt", "summary.txt"):
+        assert (out / path).is_file(), path
+    summary = (out / "summary.txt").read_text()
+    assert "int8, TFLite Micro interpreter" in summary and "float (Keras)" in summary
+    assert "MACs per image" in summary and f"{(out / 'model.tflite').stat().st_size:,} bytes" in summary
