@@ -5,8 +5,9 @@
 variable is an error, never an empty string), copies the other files as they
 are, writes the marker file, and only then moves the finished tree into place.
 An existing folder is replaced only if it carries our marker
-(``.attendnets-project``); the old tree is removed after the new one is in
-place, so an interrupted run leaves either the old or the new project.
+(``.attendnets-project``); its build folders move into the new tree, the rest
+of the old tree is removed after the new one is in place, so an interrupted run
+leaves either the old or the new project.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from attendnets.errors import BadInputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "project"
 MARKER_FILE = ".attendnets-project"
+# Kept when generate replaces its own folder: make's and CMake's build folders (the TFLM objects
+# in them take minutes to compile; make and CMake rebuild whatever the new sources change).
+PRESERVED_DIRS = ("build", "build-cmake")
 PROJECT_FILE = "project.json"
 # Files only some boards get: relative path -> predicate on the context.
 OPTIONAL_FILES = {
@@ -101,6 +105,7 @@ def render_project(context, out_dir, extra_files=None, project_facts=None) -> Pa
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
     tmp.chmod(0o755)  # mkdtemp makes it 0700
     old = None
+    moved = []
     try:
         for rel, content in files.items():
             path = tmp / rel
@@ -112,6 +117,10 @@ def render_project(context, out_dir, extra_files=None, project_facts=None) -> Pa
             if rel.startswith("tools/") and rel.endswith(".py"):
                 path.chmod(0o755)
         if out.exists():
+            for name in PRESERVED_DIRS:  # build outputs (a compiled TFLM) survive regeneration
+                if (out / name).is_dir() and not (tmp / name).exists():
+                    os.replace(out / name, tmp / name)
+                    moved.append(name)
             old = parent / f".{out.name}.old-{os.getpid()}"
             os.replace(out, old)
         os.replace(tmp, out)
@@ -119,6 +128,9 @@ def render_project(context, out_dir, extra_files=None, project_facts=None) -> Pa
         if old is not None and not out.exists():
             os.replace(old, out)  # put the previous project back
             old = None
+        for name in moved:
+            if (tmp / name).is_dir() and not (out / name).exists():
+                os.replace(tmp / name, out / name)
         raise
     finally:
         if tmp.exists():

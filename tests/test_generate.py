@@ -158,8 +158,11 @@ def test_regenerate_own_folder_but_refuse_foreign(cli, tmp_path):
     out = tmp_path / "fw"
     assert generate(cli, model, out).exit_code == 0
     (out / "src" / "stale.txt").write_text("from an older run")
+    (out / "build" / "tflm").mkdir(parents=True)
+    (out / "build" / "tflm" / "libtflm.a").write_bytes(b"minutes of compiling")
     assert generate(cli, model, out, "--name", "sine").exit_code == 0  # our folder: replaced
     assert not (out / "src" / "stale.txt").exists()
+    assert (out / "build" / "tflm" / "libtflm.a").read_bytes() == b"minutes of compiling"  # build kept
     assert model_array_bytes(out, "sine") == model.read_bytes()
 
     foreign = tmp_path / "mine"
@@ -182,10 +185,13 @@ def test_failed_render_leaves_previous_project(cli, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(render.Path, "write_text", broken_write_text)
+    (out / "build").mkdir()
+    (out / "build" / "x.o").write_bytes(b"obj")
     result = generate(cli, model, out, "--name", "other")
     assert result.exit_code != 0
     monkeypatch.undo()
     assert (out / "src/main.cc").read_text() == before
+    assert (out / "build" / "x.o").read_bytes() == b"obj"
     assert [p.name for p in tmp_path.iterdir()] == ["fw"]
 
 
