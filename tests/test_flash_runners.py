@@ -133,3 +133,28 @@ def test_runner_rejects_wrong_board(cli, tmp_path):
     runner = get_runner("picotool")(project, log=lambda m: None)
     with pytest.raises(ToolNotFoundError, match="does-not-exist-anywhere not found: install picotool"):
         runner.run_command(["picotool-that-does-not-exist-anywhere", "load"])
+
+
+def test_qemu_exit_status_is_the_commands(cli, tmp_path, monkeypatch):
+    project = make_project(cli, tmp_path, "mps2-an386")
+    monkeypatch.setattr(FlashRunner, "run_command", lambda self, argv: 3)
+    result = cli("flash", project)
+    assert result.exit_code == 3  # the firmware's status (main's return value via SYS_EXIT_EXTENDED)
+    # a vendor tool failing is an error, not a status
+    stm = make_project(cli, tmp_path, "stm32f746g-disco")
+    line = assert_one_line_error(cli("flash", stm), 1)
+    assert "STM32_Programmer_CLI failed with status 3" in line
+
+
+def test_qemu_timeout(cli, tmp_path, monkeypatch):
+    import subprocess
+
+    project = make_project(cli, tmp_path, "mps2-an386")
+    monkeypatch.setattr("shutil.which", lambda program: "/usr/bin/" + program)
+
+    def hang(argv, timeout=None):
+        raise subprocess.TimeoutExpired(argv, timeout)
+
+    monkeypatch.setattr(subprocess, "run", hang)
+    line = assert_one_line_error(cli("flash", project, "--timeout", "5"), 1)
+    assert "did not finish within 5 s" in line
