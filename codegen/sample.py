@@ -91,6 +91,8 @@ def load_npy(path: Path, info):
                             f"input 0 needs {info['num_elements']} {info['shape']}")
     flat = array.reshape(-1)
     if np.issubdtype(flat.dtype, np.floating):
+        if info["dtype"] == "float32":
+            return flat.astype(np.float32), f"{path.name} (float input, values as they are)"
         return quantize(flat, info), f"{path.name} (float, quantized with the input scale and zero point)"
     if np.issubdtype(flat.dtype, np.integer) or flat.dtype == np.bool_:
         if info["dtype"] in INTEGER_RANGES:
