@@ -307,3 +307,33 @@ def test_cmake_project_configures(board_name, cli, tmp_path):
     _run(["cmake", "-S", ".", "-B", "build-cmake", "-DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake",
           f"-DTFLM_DIR={tree}"], project)
     assert (project / "build-cmake" / "Makefile").is_file() or (project / "build-cmake" / "build.ninja").is_file()
+
+
+def test_float_model_and_npy_sample_in_qemu(tmp_path, cli):
+    """A float32 model: float sample array, float output printing (no %f in newlib-nano)."""
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "float32")
+    w = b.tensor("w", (3, 4), "float32", data=np.ones((3, 4), np.float32).tobytes())
+    y = b.tensor("y", (1, 3), "float32")
+    b.op("FULLY_CONNECTED", [x, w, -1], [y])
+    model = tmp_path / "float.tflite"
+    model.write_bytes(b.build(inputs=[x], outputs=[y]))
+    np.save(tmp_path / "x.npy", np.array([[0.5, -1.25, 2.0, 3.0]], np.float32))
+    project = tmp_path / "fw"
+    result = cli("generate", model, "--board", "mps2-an386", "--out", project, "--kernels", "reference",
+                 "--sample", tmp_path / "x.npy")
+    assert result.exit_code == 0, result
+    assert "0.5f, -1.25f, 2.0f, 3.0f," in (project / "src/sample_input.cc").read_text()
+    elf = build_without_tflm(project, load_boards()["mps2-an386"])
+    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc
+    output = next(l for l in proc.stdout.splitlines() if l.startswith("output:"))
+    assert re.fullmatch(r"output:( -?\d+\.\d{3}){3}", output), output
