@@ -277,3 +277,21 @@ def test_demo_steps_and_function(tmp_path, monkeypatch):
     messages = []
     assert firmware_demo(shared_model_path("hello_world_int8.tflite"), tmp_path / "fw", log=messages.append) == 0
     assert (tmp_path / "fw" / "src" / "model_data.cc").is_file() and "TFLM_DIR not set" in messages[-1]
+
+
+def test_tflite_path_does_not_import_tensorflow(tmp_path, cli_subprocess):
+    """generate/boards/flash run without TensorFlow (a fresh process, so no other test's imports count)."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from attendnets.cli import main\n"
+        f"assert main(['generate', {str(shared_model_path('hello_world_int8.tflite'))!r}, '--board', 'rpi-pico', "
+        f"'--out', {str(tmp_path / 'fw')!r}, '--kernels', 'reference']) == 0\n"
+        f"assert main(['flash', {str(tmp_path / 'fw')!r}, '--dry-run']) == 0\n"
+        "assert main(['boards', '--json']) == 0\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tf_keras', 'keras')]\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
