@@ -279,7 +279,7 @@ def test_demo_steps_and_function(tmp_path, monkeypatch):
     assert (tmp_path / "fw" / "src" / "model_data.cc").is_file() and "TFLM_DIR not set" in messages[-1]
 
 
-def test_tflite_path_does_not_import_tensorflow(tmp_path, cli_subprocess):
+def test_tflite_path_does_not_import_tensorflow(tmp_path):
     """generate/boards/flash run without TensorFlow (a fresh process, so no other test's imports count)."""
     import subprocess
 
