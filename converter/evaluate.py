@@ -192,6 +192,14 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
         raise BadInputError(f"{tflite_path}: expected a (1, classes) output, got shape {list(out_shape)}")
     num_classes = out_shape[1]
     labels = read_labels(tflite_path.parent / "labels.txt")
+    if float_model_path is not None:
+        from converter.convert import model_input_shape, model_num_classes
+
+        if model_input_shape(float_model) != tuple(in_shape[1:]) or model_num_classes(float_model) != num_classes:
+            raise BadInputError(
+                f"--float-model {float_model_path} takes {model_input_shape(float_model)} with "
+                f"{model_num_classes(float_model)} classes; {tflite_path} takes {tuple(in_shape[1:])} with {num_classes}"
+            )
 
     from attendnets_tf.data import load_data
 
@@ -219,13 +227,6 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     accuracy = {}
     preds = {}
     if float_model_path is not None:
-        from converter.convert import model_input_shape, model_num_classes
-
-        if model_input_shape(float_model) != tuple(in_shape[1:]) or model_num_classes(float_model) != num_classes:
-            raise BadInputError(
-                f"--float-model {float_model_path} takes {model_input_shape(float_model)} with "
-                f"{model_num_classes(float_model)} classes; {tflite_path} takes {tuple(in_shape[1:])} with {num_classes}"
-            )
         float_out = float_model.predict(np.asarray(x_test, dtype=np.float32), batch_size=128, verbose=0)
         preds["float"] = np.asarray(float_out).argmax(axis=1)
     preds["tflite"] = ref_pred
