@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from attendnets.errors import UnsupportedOperatorError
+from converter import cmsis_nn_buffers as cmsis
 
 KERNEL_SETS = ("reference", "cmsis-nn")
 
@@ -365,7 +366,152 @@ REFERENCE = {
     ),
 }
 
-KERNELS = {"reference": REFERENCE}
+# ---------------------------------------------------------------- cmsis-nn
+
+
+def _padding(op, in_h, in_w, filter_h, filter_w):
+    """ComputePaddingHeightWidth (tensorflow/lite/kernels/padding.h): (pad_h, pad_w)."""
+    o = op.options
+    stride_h, stride_w = o.get("stride_h", 1), o.get("stride_w", 1)
+    dil_h, dil_w = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
+
+    def one(size, filt, stride, dil):
+        eff = (filt - 1) * dil + 1
+        if o.get("padding") == "SAME":
+            out = (size + stride - 1) // stride
+        else:
+            out = (size + stride - eff) // stride
+        total = max((out - 1) * stride + eff - size, 0)
+        return total // 2
+
+    return one(in_h, filter_h, stride_h, dil_h), one(in_w, filter_w, stride_w, dil_w)
+
+
+def _cmsis_conv_prepare(k):
+    # kernels/cmsis_nn/conv.cc Prepare.  Its bias is fetched with
+    # AllocateTempOutputTensor(node, kConvBiasTensor): output 2 does not exist,
+    # so no temp tensor is allocated for it.
+    inp = k.temp_input(0)
+    flt = k.temp_input(1)
+    k.temp_output(0)
+    if flt is not None and flt.dtype == "int4":
+        raise UnsupportedOperatorError(f"operator {k.op.index} (CONV_2D) with int4 weights is not modelled for cmsis-nn")
+    if inp.dtype in ("int8", "int16"):
+        channels = _channels(flt, 0)
+        k.persistent(channels * 4)
+        k.persistent(channels * 4)
+    # CalculateOpDataConv
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_input(2)
+    k.temp_output(0)
+    bias = k.input(2)
+    if inp.dtype == "int8" or (inp.dtype == "int16" and (bias is None or bias.dtype == "int64")):
+        _, in_h, in_w, in_c = inp.shape
+        _, f_h, f_w, f_c = flt.shape
+        pad_h, pad_w = _padding(k.op, in_h, in_w, f_h, f_w)
+        o = k.op.options
+        if inp.dtype == "int8":
+            size = cmsis.convolve_wrapper_s8_buffer_size(
+                pad_h, pad_w, o.get("stride_h", 1), o.get("stride_w", 1), o.get("dilation_h_factor", 1),
+                o.get("dilation_w_factor", 1), in_h, in_c, f_h, f_w, f_c,
+            )  # fmt: skip
+        else:
+            size = cmsis.convolve_wrapper_s16_buffer_size(in_c, f_h, f_w)
+        if size > 0:
+            k.scratch(size)
+
+
+def _cmsis_depthwise_prepare(k):
+    # kernels/cmsis_nn/depthwise_conv.cc Prepare
+    inp = k.temp_input(0)
+    flt = k.temp_input(1)
+    out = k.temp_output(0)
+    if flt is not None and flt.dtype == "int4":
+        raise UnsupportedOperatorError(
+            f"operator {k.op.index} (DEPTHWISE_CONV_2D) with int4 weights is not modelled for cmsis-nn"
+        )
+    if inp.dtype in ("int8", "int16"):
+        channels = _channels(flt, 3)
+        k.persistent(channels * 4)
+        k.persistent(channels * 4)
+    # CalculateOpDataDepthwiseConv
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_input(2)
+    k.temp_output(0)
+    if inp.dtype == "int8":
+        n, in_h, in_w, in_c = inp.shape
+        _, f_h, f_w, _ = flt.shape
+        pad_h, pad_w = _padding(k.op, in_h, in_w, f_h, f_w)
+        o = k.op.options
+        size = cmsis.depthwise_conv_wrapper_s8_buffer_size(
+            pad_h, pad_w, o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1), n, in_c, f_h, f_w, out.shape[3]
+        )
+        if size > 0:
+            k.scratch(size)
+
+
+def _cmsis_fully_connected_prepare(k):
+    # kernels/cmsis_nn/fully_connected.cc FullyConnectedPrepare
+    inp = k.temp_input(0)
+    flt = k.temp_input(1)
+    k.temp_input(2)
+    out = k.temp_output(0)
+    _fully_connected_per_channel(k, flt)
+    per_channel = flt.quantization is not None and len(flt.quantization.scale) > 1
+    size = 0
+    if inp.dtype == "int16":
+        size = cmsis.fully_connected_s16_buffer_size(out.shape[-1])
+    elif inp.dtype == "int8" and flt.dtype != "int4":
+        accum_depth = flt.shape[-1]
+        if len(out.shape) > 2 and accum_depth % 4 == 0:  # is_conv_1x1_possible
+            if not per_channel:
+                k.scratch(out.shape[-1] * 4 * 2)  # per-channel multipliers and shifts
+            size = cmsis.convolve_1x1_s8_fast_buffer_size(accum_depth)
+        else:
+            # A non-zero size would be turned into persistent kernel sums
+            # (KERNELS_OPTIMIZED_FOR_SPEED); it is zero without MVE.
+            size = cmsis.fully_connected_s8_buffer_size(out.shape[-1])
+    if size > 0:
+        k.scratch(size)
+
+
+def _cmsis_average_pool_prepare(k):
+    # kernels/cmsis_nn/pooling.cc AveragePrepare: PoolingPrepare, then its own temps
+    _I0_O0(k)
+    inp = k.temp_input(0)
+    out = k.temp_output(0)
+    if inp.dtype in ("int8", "int16"):
+        size = cmsis.avgpool_buffer_size(out.shape[2], out.shape[3])
+        if size > 0:
+            k.scratch(size)
+
+
+CMSIS_NN = dict(REFERENCE)
+CMSIS_NN.update(
+    {
+        "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("CmsisNnConvOpData"), _cmsis_conv_prepare,
+                               "kernels/cmsis_nn/conv.cc"),
+        "DEPTHWISE_CONV_2D": KernelModel("TfLiteDepthwiseConvParams", _init_struct("CmsisNnConvOpData"),
+                                         _cmsis_depthwise_prepare, "kernels/cmsis_nn/depthwise_conv.cc"),
+        "FULLY_CONNECTED": KernelModel("TfLiteFullyConnectedParams", _init_struct("CmsisNnFullyConnectedOpData"),
+                                       _cmsis_fully_connected_prepare, "kernels/cmsis_nn/fully_connected.cc"),
+        "AVERAGE_POOL_2D": KernelModel("TfLitePoolParams", _init_struct("CmsisNnPoolingOpData"),
+                                       _cmsis_average_pool_prepare, "kernels/cmsis_nn/pooling.cc"),
+        "MAX_POOL_2D": KernelModel("TfLitePoolParams", _init_struct("CmsisNnPoolingOpData"), _I0_O0,
+                                   "kernels/cmsis_nn/pooling.cc"),
+        "SOFTMAX": KernelModel("TfLiteSoftmaxParams", _init_struct("CMSISNNSoftmaxParams"), _ref_softmax_prepare,
+                               "kernels/cmsis_nn/softmax.cc"),
+        "ADD": KernelModel("TfLiteAddParams", _init_struct("CmsisNnAddOpData"), _ref_add_prepare,
+                           "kernels/cmsis_nn/add.cc"),
+    }
+)  # fmt: skip
+# CMSIS-NN kernels this module does not model (their reference models would be wrong).
+for _name in ("UNIDIRECTIONAL_SEQUENCE_LSTM", "SVDF", "BATCH_MATMUL", "TRANSPOSE_CONV"):
+    CMSIS_NN.pop(_name, None)
+
+KERNELS = {"reference": REFERENCE, "cmsis-nn": CMSIS_NN}
 
 
 def kernel_model(op, kernels):

@@ -113,6 +113,15 @@ STRUCTS = {
     "ConcatenationOpData": StructLayout(_K + "concatenation.cc (struct OpData)", (40, 8), (80, 8), (24, 4), (64, 4)),
     "StridedSliceParams": _same("tensorflow/lite/kernels/internal/types.h", (84, 4), (84, 4)),
     "PreluParams": _same("tensorflow/lite/kernels/internal/types.h", (28, 4), (28, 4)),
+    # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
+    # probed with -DCMSIS_NN).
+    "CmsisNnConvOpData": StructLayout(_K + "cmsis_nn/conv.cc (struct OpData)", (80, 8), (88, 8), (60, 4), (68, 4)),
+    "CmsisNnFullyConnectedOpData": StructLayout(
+        _K + "cmsis_nn/fully_connected.cc (struct OpData)", (96, 8), (104, 8), (72, 4), (80, 4)
+    ),
+    "CmsisNnPoolingOpData": _same(_K + "cmsis_nn/pooling.cc (struct OpData)", (36, 4), (36, 4)),
+    "CmsisNnAddOpData": _same(_K + "cmsis_nn/add.cc (struct OpData)", (60, 4), (60, 4)),
+    "CMSISNNSoftmaxParams": _same(_K + "cmsis_nn/softmax.cc", (88, 8), (64, 8)),
     # Builtin options, parsed by tensorflow/lite/core/api/flatbuffer_conversions.cc
     # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).
     "TfLiteConvParams": _same(_BUILTIN, (28, 4), (28, 4)),
