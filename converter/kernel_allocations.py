@@ -488,6 +488,26 @@ def _cmsis_average_pool_prepare(k):
             k.scratch(size)
 
 
+def _cmsis_lstm_prepare(k):
+    # kernels/cmsis_nn/unidirectional_sequence_lstm.cc UnidirectionalSequenceLstmPrepare
+    for i in range(24):
+        k.temp_input(i)
+    k.temp_output(0)
+    inp, hidden, cell = k.input(0), k.input(18), k.input(19)
+    time_major = k.op.options.get("time_major", False)
+    batch = inp.shape[1] if time_major else inp.shape[0]
+    state_dimension = hidden.shape[-1]
+    buffers = 4
+    if cell.dtype == "int16" and inp.dtype in ("int8", "int16"):
+        # CMSIS_NN_PortOpData: eight kernel-sum vectors (int32 for int8 activations, int64 for int16)
+        bias_bytes = 4 if inp.dtype == "int8" else 8
+        for _ in range(8):
+            k.persistent(state_dimension * bias_bytes)
+        buffers = 3
+    for _ in range(buffers):
+        k.scratch(batch * state_dimension * cell.element_size_bytes)
+
+
 CMSIS_NN = dict(REFERENCE)
 CMSIS_NN.update(
     {
@@ -505,10 +525,13 @@ CMSIS_NN.update(
                                "kernels/cmsis_nn/softmax.cc"),
         "ADD": KernelModel("TfLiteAddParams", _init_struct("CmsisNnAddOpData"), _ref_add_prepare,
                            "kernels/cmsis_nn/add.cc"),
+        "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel("TfLiteUnidirectionalSequenceLSTMParams",
+                                                    _init_struct("CmsisNnLstmOpData"), _cmsis_lstm_prepare,
+                                                    "kernels/cmsis_nn/unidirectional_sequence_lstm.cc"),
     }
 )  # fmt: skip
 # CMSIS-NN kernels this module does not model (their reference models would be wrong).
-for _name in ("UNIDIRECTIONAL_SEQUENCE_LSTM", "SVDF", "BATCH_MATMUL", "TRANSPOSE_CONV"):
+for _name in ("SVDF", "BATCH_MATMUL", "TRANSPOSE_CONV"):
     CMSIS_NN.pop(_name, None)
 
 KERNELS = {"reference": REFERENCE, "cmsis-nn": CMSIS_NN}

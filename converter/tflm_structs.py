@@ -122,6 +122,7 @@ STRUCTS = {
     "CmsisNnPoolingOpData": _same(_K + "cmsis_nn/pooling.cc (struct OpData)", (36, 4), (36, 4)),
     "CmsisNnAddOpData": _same(_K + "cmsis_nn/add.cc (struct OpData)", (60, 4), (60, 4)),
     "CMSISNNSoftmaxParams": _same(_K + "cmsis_nn/softmax.cc", (88, 8), (64, 8)),
+    "CmsisNnLstmOpData": _same(_K + "cmsis_nn/unidirectional_sequence_lstm.cc (struct OpData)", (1008, 8), (912, 8)),
     # Builtin options, parsed by tensorflow/lite/core/api/flatbuffer_conversions.cc
     # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).
     "TfLiteConvParams": _same(_BUILTIN, (28, 4), (28, 4)),

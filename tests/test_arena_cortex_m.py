@@ -4,51 +4,71 @@ The figures below were measured, not computed: upstream TFLM (tflite-micro
 90b983c2, 2026-08-20) built with arm-none-eabi-gcc 12.2 -mcpu=cortex-m4
 -mfloat-abi=hard -O2 -DNDEBUG -DTF_LITE_STATIC_MEMORY, reference kernels, an
 ``alignas(16)`` static arena, run in QEMU; "min arena" bisected on the target
-with the interpreter re-created at each size (1-byte resolution).  Source:
-/work/notes/arena_32bit_measurements.md (copied here so CI, which has no QEMU
-run, still checks the 32-bit model).  The CMSIS-NN figures are not measured
+with the interpreter re-created at each size (1-byte resolution).  They are
+kept in bench/arena_cortex_m4_measured.json (bench/arena_table.py reads the
+same file), so CI, which runs no QEMU, still checks the 32-bit model.  The CMSIS-NN figures are not measured
 yet, so the cmsis-nn estimate is only checked for consistency.
 """
+
+import json
+from pathlib import Path
 
 import pytest
 
 from converter.arena import estimate_arena
 
-# model -> (RecordingMicroInterpreter total, head, tail, min arena), (plain MicroInterpreter
-# arena_used_bytes, min arena), Recording "Persistent buffer data" used bytes.
-MEASURED_CORTEX_M4_REFERENCE = {
-    "hello_world_int8.tflite": ((788, 32, 756, 1172), (676, 1068), 185),
-    "micro_speech_quantized.tflite": ((6900, 5968, 932, 6904), (6788, 6800), 268),
-    "person_detect.tflite": ((82388, 55296, 27092, 82400), (82292, 82296), 23828),
-    "pretrainedResnet_quant.tflite": ((54436, 49152, 5284, 54444), (54340, 54340), 3624),
-    "trained_lstm_int8.tflite": ((3316, 1536, 1780, 3328), (3220, 3224), 828),
-    "vww_96_int8.tflite": ((100756, 73728, 27028, 100764), (100660, 100660), 23784),
-}
+MEASURED = json.loads((Path(__file__).resolve().parents[1] / "bench" / "arena_cortex_m4_measured.json").read_text())
 
 
-@pytest.mark.parametrize("name", sorted(MEASURED_CORTEX_M4_REFERENCE))
-def test_cortex_m4_reference_estimate_equals_target(name):
+@pytest.mark.parametrize("kernels", ["reference", "cmsis-nn"])
+@pytest.mark.parametrize("name", sorted(MEASURED["reference"]))
+def test_cortex_m4_estimate_equals_target(name, kernels):
     from tests.conftest import shared_model_path
 
+    measured = MEASURED[kernels].get(name)
+    if measured is None:
+        pytest.skip(f"no Cortex-M4 measurement of {name} with {kernels} kernels in bench/arena_cortex_m4_measured.json")
     path = shared_model_path(name)
-    recorded, plain, persistent_buffers = MEASURED_CORTEX_M4_REFERENCE[name]
-    rec = estimate_arena(path, pointer_bytes=4, kernels="reference", recording=True)
-    assert (rec.total_bytes, rec.head_bytes, rec.tail_bytes, rec.required_bytes) == recorded
-    assert rec.categories["Persistent buffer data"] == persistent_buffers
-    firmware = estimate_arena(path, pointer_bytes=4, kernels="reference")
-    assert (firmware.total_bytes, firmware.required_bytes) == plain
+    rec = estimate_arena(path, pointer_bytes=4, kernels=kernels, recording=True)
+    recorded = measured["recording"]
+    assert (rec.total_bytes, rec.head_bytes, rec.tail_bytes, rec.required_bytes) == (
+        recorded["total"], recorded["head"], recorded["tail"], recorded["min_arena"]
+    )
+    assert rec.categories["Persistent buffer data"] == recorded["persistent_buffer_data"]
+    firmware = estimate_arena(path, pointer_bytes=4, kernels=kernels)
+    assert (firmware.total_bytes, firmware.required_bytes) == (measured["plain"]["used"], measured["plain"]["min_arena"])
 
 
-def test_cmsis_nn_differs_only_where_its_kernels_do(shared_model):
-    """Same plan for models without CMSIS-NN scratch; OpData differences land in the tail."""
-    from attendnets.errors import UnsupportedOperatorError
+def _conv_scratch(kernels, depthwise, kernel, stride, channels_in=8, size=8):
+    import numpy as np
 
-    ref = estimate_arena(shared_model, pointer_bytes=4, kernels="reference")
-    try:
-        cmsis = estimate_arena(shared_model, pointer_bytes=4, kernels="cmsis-nn")
-    except UnsupportedOperatorError as exc:
-        assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in str(exc)
-        return
-    assert cmsis.tail_bytes >= ref.tail_bytes
-    assert cmsis.head_bytes >= ref.head_bytes
-    assert sum(cmsis.op_scratch_bytes) >= sum(ref.op_scratch_bytes)
+    from tests.test_arena_ops import TinyModel, _options, fb
+
+    m = TinyModel()
+    x = m.tensor((1, size, size, channels_in))
+    if depthwise:
+        w = m.tensor((1, kernel, kernel, channels_in), data=np.ones((1, kernel, kernel, channels_in)), qdim=3,
+                     scale=[0.01] * channels_in)
+        opts = _options(fb.DepthwiseConv2DOptionsT, padding=fb.Padding.SAME, strideW=stride, strideH=stride,
+                        depthMultiplier=1, dilationWFactor=1, dilationHFactor=1)
+        name, out_c = "DEPTHWISE_CONV_2D", channels_in
+    else:
+        w = m.tensor((4, kernel, kernel, channels_in), data=np.ones((4, kernel, kernel, channels_in)),
+                     scale=[0.01] * 4)
+        opts = _options(fb.Conv2DOptionsT, padding=fb.Padding.SAME, strideW=stride, strideH=stride,
+                        dilationWFactor=1, dilationHFactor=1)
+        name, out_c = "CONV_2D", 4
+    out = -(-size // stride)
+    y = m.tensor((1, out, out, out_c))
+    m.op(name, [x, w, -1], [y], opts)
+    return estimate_arena(m.build([x], [y]), pointer_bytes=4, kernels=kernels).op_scratch_bytes[0]
+
+
+def test_cmsis_nn_scratch_buffers():
+    """arm_*_get_buffer_size for a Cortex-M4 (DSP, no MVE, GCC); the reference kernels ask for none."""
+    assert _conv_scratch("reference", False, 3, 1) == 0
+    assert _conv_scratch("cmsis-nn", False, 3, 1) == 2 * 72 * 2  # 2 * align4(3*3*8) int16
+    assert _conv_scratch("cmsis-nn", False, 3, 1, channels_in=3) == 2 * 28 * 2  # 27 rounded up to 28
+    assert _conv_scratch("cmsis-nn", False, 1, 1) == 0  # 1x1 fast path: no buffer with GCC
+    assert _conv_scratch("cmsis-nn", True, 3, 1) == 0  # arm_depthwise_conv_3x3_s8
+    assert _conv_scratch("cmsis-nn", True, 5, 1) == 8 * 5 * 5 * 2  # opt kernel: C*kh*kw int16
