@@ -1,21 +1,27 @@
 """Measure TFLM code size per operator kernel for Cortex-M; writes converter/tflm_code_size.json.
 
-How: for each builtin operator TFLM registers, link a probe program (a
-MicroInterpreter over a model, with a MicroMutableOpResolver holding only that
-operator's Add<Op>()) against a prebuilt TFLM library with --gc-sections, and
-read .text+.rodata (flash) and .data+.bss (RAM) with arm-none-eabi-size.  The
-probe with no operator gives the runtime (interpreter, allocator, flatbuffer
-parsing, libc/libm it pulls in); each operator's figure is the growth over
-that baseline.  A model uses the sum: runtime + its distinct operators (shared
-helpers are counted in each kernel that pulls them in, so the sum is slightly
-high for models with several operators).
+How: one translation unit (compiled once against the TFLM tree's headers) holds a
+runner (a MicroInterpreter over a model) and one registration function per
+operator, each in its own section.  For each operator a two-line main() calls the
+runner with that operator's registration; it is linked against a prebuilt TFLM
+library with --gc-sections, so only that kernel (and what it uses) stays.
+arm-none-eabi-size gives flash (.text+.rodata+.data init); the program with no
+operator gives the runtime (interpreter, allocator, flatbuffer parsing, the libc
+and libm pieces they pull in); an operator's figure is the growth over it.
+
+Kernels share helpers (kernel_util, quantization utilities, reference templates).
+The symbols each probe adds are compared: symbols (name and size) found in two or
+more probes are recorded once as shared helpers, so a model's estimate is
+runtime + each operator's own code + the union of the helpers its operators use.
+``--validate-models DIR`` links one probe per model with exactly its operators and
+records linked vs estimated bytes.
 
 This script only compiles the probe and links; the TFLM library must already be
 built (a tree from TFLM's create_tflm_tree.py compiled with the flags of the
-generated projects, see docs).  Nothing of TFLM is committed.
+generated projects, see docs/results_report.md).  Nothing of TFLM is committed.
 
     python bench/tflm_code_size.py --tflm-dir TREE --lib libtflm.a --kernels reference \
-        --cpu cortex-m4 --cflags "-O2 ..." [--jobs 2]
+        [--cpu cortex-m4] [--cflags "..."] [--library-flags-note "..."] [--validate-models DIR] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -119,9 +125,10 @@ def compile_common(work: Path, names, methods, args) -> Path:
     src = work / "probe_common.cc"
     adders = "\n".join(ADDER % {"name": n, "method": methods[n]} for n in names)
     src.write_text(COMMON % {"arena": ARENA_BYTES, "adders": adders})
-    includes = [f"-I{args.tflm_dir}", f"-I{args.tflm_dir}/third_party/flatbuffers/include",
-                f"-I{args.tflm_dir}/third_party/gemmlowp", f"-I{args.tflm_dir}/third_party/ruy",
-                f"-I{args.tflm_dir}/third_party/kissfft"]
+    includes = [f"-I{args.tflm_dir / sub}" for sub in (
+        ".", "third_party/flatbuffers/include", "third_party/gemmlowp", "third_party/ruy", "third_party/kissfft",
+        "third_party/cmsis_nn", "third_party/cmsis_nn/Include", "third_party/cmsis/CMSIS/Core/Include")
+        if (args.tflm_dir / sub).is_dir()]
     obj = src.with_suffix(".o")
     run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), *shlex.split(args.cflags), "-ffunction-sections",
          "-fdata-sections", "-std=c++17", "-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics", *includes,
@@ -133,8 +140,8 @@ def compile_common(work: Path, names, methods, args) -> Path:
 
 
 def probe(work: Path, name: str, args, common_obj: Path, ops=None) -> tuple:
-    """(flash, RAM) bytes of the probe program that registers operator ``name`` (``none``: nothing),
-    or all of ``ops`` (then ``name`` only names the files)."""
+    """(flash bytes, RAM bytes, flash symbols) of the probe program that registers operator
+    ``name`` (``none``: nothing), or all of ``ops`` (then ``name`` only names the files)."""
     ops = [name] if ops is None else ops
     src = work / f"main_{name}.c"
     src.write_text(MAIN % {
