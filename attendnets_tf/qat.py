@@ -503,6 +503,8 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
     require_parent_dir(out_path)
     if out_path.suffix != ".keras":
         raise BadInputError(f"--out must be a .keras file; got {out_path}")
+    if out_path.resolve() == model_path.resolve():
+        raise BadInputError(f"--out {out_path} would overwrite the float model; choose another name (e.g. qat.keras)")
     model = load_keras_model(model_path)
 
     if is_qat_model(model):

@@ -130,6 +130,8 @@ def test_quantize_bad_inputs(cli, tmp_path):
     assert "not a readable Keras model" in assert_one_line_error(not_model, 2)
 
     model_path = save_run(tmp_path / "run", tiny_condenser_model())
+    same = cli("quantize", model_path, "--data", data, "--out", model_path)
+    assert "overwrite" in assert_one_line_error(same, 2)
     no_folder = cli("quantize", model_path, "--data", data, "--out", tmp_path / "missing" / "q.keras")
     assert "does not exist" in assert_one_line_error(no_folder, 2)
 
