@@ -189,3 +189,29 @@ def measure_arena(model, timeout_s=600):
     )
     _cache[key] = result
     return result
+
+
+def with_measurable_scales(data, floor=1e-6, scale=0.05):
+    """A copy of ``data`` whose per-tensor int8 scales below ``floor`` are set to ``scale``.
+
+    For measuring *untrained* networks: random weights and random calibration
+    images give near-zero activations (scales around 1e-8), on which TFLM's
+    softmax Prepare aborts the process (QuantizeMultiplierGreaterThanOne).  The
+    arena does not depend on scale values, so this changes no figure the
+    estimator or the interpreter reports; shapes, types, operators and
+    per-channel quantization are untouched.
+    """
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+    model = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(data, 0))
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            q = t.quantization
+            if t.type == fb.TensorType.INT8 and q is not None and q.scale is not None and len(q.scale) == 1:
+                if q.scale[0] < floor:
+                    q.scale = [scale]
+    builder = flatbuffers.Builder(len(data) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+

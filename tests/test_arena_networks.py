@@ -8,32 +8,17 @@ Untrained networks on random calibration images give near-zero activations
 (scales around 1e-8) and TFLM's softmax Prepare aborts on such a scale
 (QuantizeMultiplierGreaterThanOne).  The arena does not depend on the values of
 the scales, so activation scales below 1e-6 are raised to 0.05 before the
-comparison; shapes, types, operators and channel counts are untouched.
+comparison (converter.arena_measure.with_measurable_scales); shapes, types,
+operators and channel counts are untouched.
 """
 
-import flatbuffers
 import numpy as np
 import pytest
 
 from converter.arena import estimate_arena
-from converter.arena_measure import measure_arena
+from converter.arena_measure import measure_arena, with_measurable_scales
 
 NETWORKS = {"attendnet_a": 0.25, "attendnet_b": 0.25, "mobilenet_v1": 0.25}
-
-
-def _sane_scales(data):
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
-
-    model = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(data, 0))
-    for sg in model.subgraphs:
-        for t in sg.tensors:
-            q = t.quantization
-            if t.type == fb.TensorType.INT8 and q is not None and q.scale is not None and len(q.scale) == 1:
-                if q.scale[0] < 1e-6:
-                    q.scale = [0.05]
-    builder = flatbuffers.Builder(len(data) + 1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +31,7 @@ def networks():
     out = {}
     for arch, width in NETWORKS.items():
         model = build_model(arch, input_shape=(32, 32, 3), num_classes=10, width=width)
-        out[arch] = _sane_scales(convert_keras_model(model, calibration))
+        out[arch] = with_measurable_scales(convert_keras_model(model, calibration))
     return out
 
 
