@@ -72,6 +72,18 @@ def arena_json(model_path, target, estimate, host_estimate=None, measurement=Non
         "required_limited_by": estimate.required_reason,
         "op_scratch_bytes": estimate.op_scratch_bytes,
         "op_live_bytes": estimate.op_live_bytes,
+        "tensors": [
+            {
+                "tensor": p.tensor_index,
+                "name": p.name,
+                "offset": p.offset,
+                "size": p.size,
+                "first_op": p.first_op,
+                "last_op": p.last_op,
+                "offline_planned": p.offline_planned,
+            }
+            for p in estimate.tensors
+        ],
     }
     if measurement is not None:
         out["measure"] = {
