@@ -32,6 +32,7 @@ from attendnets.errors import BadInputError, InvalidModelError, UnsupportedOpera
 from attendnets.fsutil import atomic_output_file, require_file, require_parent_dir
 
 DEFAULT_CALIBRATION_SAMPLES = 200
+QAT_CALIBRATION_SAMPLES = 8
 LABELS_FILE = "labels.txt"
 
 
@@ -246,6 +247,10 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     splits = load_matching_data(data_spec, input_shape, num_classes, labels)
     labels = labels or list(splits.class_names)
 
+    if is_qat:
+        # Every tensor of a QAT model carries its trained fake-quant range; the converter
+        # only needs a few images to run (the flatbuffer is the same with 2 or 200).
+        samples = min(samples, QAT_CALIBRATION_SAMPLES)
     calibration = calibration_images(splits.train[0], samples)
     kind = "qat" if is_qat else "float (post-training quantization)"
     log(f"converting {model_path} ({kind}) to full int8, calibrating on {len(calibration)} training images")

@@ -62,6 +62,7 @@ def test_convert_qat_model_gives_int8_tflm_builtins_only(cli, workdir, tmp_path)
 
     sidecar = json.loads((tmp_path / "model.json").read_text())
     assert sidecar["source_kind"] == "qat" and sidecar["labels"] == list(CLASS_NAMES)
+    assert sidecar["calibration_samples"] == 8  # QAT ranges are trained; a few images suffice
     (inp,), (outp,) = sidecar["inputs"], sidecar["outputs"]
     assert inp["shape"] == [1, 14, 14, 1] and inp["dtype"] == "int8"
     assert outp["shape"] == [1, 3] and outp["dtype"] == "int8"

@@ -8,7 +8,8 @@ import click
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (calibration images).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Flatbuffer to write (.tflite).")
 @click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
-              help="Training images used to calibrate activation ranges (post-training quantization).")
+              help="Training images that calibrate activation ranges (post-training quantization of a "
+                   "float model; a QAT model has trained ranges and uses at most 8).")
 @click.option("--float-io", is_flag=True, help="Keep float32 input and output (int8 inside).")
 def command(model, data, out_path, samples, float_io):
     """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
