@@ -97,6 +97,7 @@ class Board:
     tools: Mapping[str, Mapping[str, object]]  # flash tool -> its options; first is the default
     sources: str
     pointer_bytes: int = 4  # every Cortex-M is a 32-bit target
+    model_region: MemoryRegion | None = None  # where the model array goes (None: in flash with the code)
 
     # -- sizes the rest of the toolchain compares against -------------------------------
     @property
@@ -119,6 +120,20 @@ class Board:
         if self.separate_arena:
             return self.ram.size_bytes + self.arena_region.size_bytes
         return self.ram.size_bytes
+
+    @property
+    def separate_model_region(self) -> bool:
+        return self.model_region is not None and self.model_region != self.flash
+
+    @property
+    def model_bytes_limit(self) -> int:
+        """Bytes the model array can use: its own region, or the flash it shares with the code."""
+        return self.model_region.size_bytes if self.separate_model_region else self.flash.size_bytes
+
+    @property
+    def code_regions(self) -> tuple:
+        """Regions holding loaded, read-only contents: flash, plus the model region if separate."""
+        return (self.flash, self.model_region) if self.separate_model_region else (self.flash,)
 
     @property
     def separate_arena(self) -> bool:
@@ -170,6 +185,7 @@ class Board:
             "cycle_counter": self.cycle_counter,
             "pointer_bytes": self.pointer_bytes,
             "flash": self.flash.to_dict(),
+            "model_region": self.model_region.to_dict() if self.separate_model_region else None,
             "ram": self.ram.to_dict(),
             "arena_region": self.arena_region.to_dict(),
             "flash_bytes": self.flash_bytes,
@@ -213,6 +229,7 @@ def _parse_board(name, entry):
         flash = _region(entry["flash"], f"{where} flash")
         ram = _region(entry["ram"], f"{where} ram")
         arena = _region(entry["arena"], f"{where} arena") if "arena" in entry else ram
+        model_region = _region(entry["model"], f"{where} model") if "model" in entry else None
         tools = {}
         for tool, options in entry.get("tools", {}).items():
             _choice(tool, FLASH_TOOLS, f"{where} tools")
@@ -239,6 +256,7 @@ def _parse_board(name, entry):
             console=console,
             tools=MappingProxyType(tools),
             sources=str(entry["sources"]),
+            model_region=model_region,
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None

@@ -87,7 +87,7 @@ class GenerateOptions:
 class FitCheck:
     """Flash and RAM the generated firmware will need on a board, bytes."""
 
-    flash_needed_bytes: int
+    flash_needed_bytes: int  # code (+ the model when it shares the flash)
     flash_available_bytes: int
     arena_needed_bytes: int
     arena_available_bytes: int
@@ -163,13 +163,20 @@ def resolver_entries(model):
 
 def check_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> FitCheck:
     """Flash: model + code (estimated, bytes); RAM: arena + stack + heap + static data."""
-    flash_needed = model_size_bytes + code_bytes
     other_ram = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
     problems = []
-    if flash_needed > board.flash_bytes:
-        problems.append(
-            f"flash: model {model_size_bytes} B + code {code_bytes} B (estimate) = {flash_needed} B "
-            f"> {board.flash_bytes} B ({board.flash.name})")
+    if board.separate_model_region:
+        flash_needed = code_bytes
+        if model_size_bytes > board.model_region.size_bytes:
+            problems.append(f"model {model_size_bytes} B > {board.model_region.size_bytes} B ({board.model_region.name})")
+        if code_bytes > board.flash_bytes:
+            problems.append(f"flash: code {code_bytes} B (estimate) > {board.flash_bytes} B ({board.flash.name})")
+    else:
+        flash_needed = model_size_bytes + code_bytes
+        if flash_needed > board.flash_bytes:
+            problems.append(
+                f"flash: model {model_size_bytes} B + code {code_bytes} B (estimate) = {flash_needed} B "
+                f"> {board.flash_bytes} B ({board.flash.name})")
     if board.separate_arena:
         ram_needed = other_ram
         if arena_bytes > board.arena_region.size_bytes:

@@ -29,6 +29,7 @@ class GenerateResult:
     fit: ctx.FitCheck
     labels_file: str | None
     sample_source: str
+    model_region: str | None = None  # "SRAM (2048 KiB at 0x01000000)" when the model has its own region
 
 
 def read_labels(path: Path) -> tuple:
@@ -136,4 +137,6 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     out = render_project(context, out_dir, extra_files={f"model/{model_path.name}": model.data}, project_facts=facts)
     return GenerateResult(out, board.name, kernels, context["arena"]["bytes"], required, model.size_bytes,
                           tuple(op["name"] for op in context["ops"]), context["fit"],
-                          str(labels_file) if labels_file else None, sample_source)
+                          str(labels_file) if labels_file else None, sample_source,
+                          (f"{board.model_region.name} ({board.model_region.size_bytes // 1024} KiB at "
+                           f"0x{board.model_region.origin:08X})") if board.separate_model_region else None)

@@ -5,7 +5,8 @@ and where it is loaded from) and the linker map (which object file every input
 section came from).  No external tool is needed.
 
 Flash = every allocated section with contents whose load address is in the
-board's flash (code, read-only data, the initial values of .data), split into:
+board's flash, or in its separate model region if it has one (code, read-only
+data, the model, the initial values of .data), split into:
 ``model`` (the model array, model_data.o), ``tflm`` (libtflm.a / TFLM objects),
 ``startup`` (startup.o, RP2040 boot2, the C runtime's crt*.o) and
 ``application`` (everything else: main, model glue, platform layer, and the C
@@ -248,7 +249,7 @@ def _attribute(records, start, size_bytes):
 def size_of(elf_path, map_path, board, project_name="firmware", model_size_bytes=None, arena_generated_bytes=None):
     sections = read_elf_sections(elf_path)
     inputs = parse_map(map_path)
-    flash_region = board.flash
+    code_regions = list(board.code_regions)  # flash (+ the model's own region)
     ram_regions = [board.ram] + ([board.arena_region] if board.separate_arena else [])
 
     def in_region(address, region):
@@ -257,21 +258,23 @@ def size_of(elf_path, map_path, board, project_name="firmware", model_size_bytes
     flash = dict.fromkeys(FLASH_CATEGORIES, 0)
     ram = dict.fromkeys(RAM_CATEGORIES, 0)
     c_library = 0
-    region_used = {r.name: 0 for r in [flash_region] + ram_regions}
+    region_used = {r.name: 0 for r in code_regions + ram_regions}
     for s in sections:
-        if s.has_contents and in_region(s.load_address, flash_region):
-            region_used[flash_region.name] += s.size_bytes
-            for category, size, library in _attribute(inputs.get(s.name, []), s.address, s.size_bytes):
-                flash[category] += size
-                c_library += size if library else 0
+        for region in code_regions:
+            if s.has_contents and in_region(s.load_address, region):
+                region_used[region.name] += s.size_bytes
+                for category, size, library in _attribute(inputs.get(s.name, []), s.address, s.size_bytes):
+                    flash[category] += size
+                    c_library += size if library else 0
         for region in ram_regions:
             if in_region(s.address, region):
                 region_used[region.name] += s.size_bytes
                 ram[RAM_SECTION_CATEGORY.get(s.name, "rest")] += s.size_bytes
-    regions = [RegionUse(r.name, r.origin, r.size_bytes, region_used[r.name]) for r in [flash_region] + ram_regions]
+    regions = [RegionUse(r.name, r.origin, r.size_bytes, region_used[r.name]) for r in code_regions + ram_regions]
     return SizeReport(
         project=project_name, board=board.name, elf=str(elf_path), map=str(map_path),
-        flash=flash, flash_total_bytes=sum(flash.values()), flash_limit_bytes=board.flash_bytes,
+        flash=flash, flash_total_bytes=sum(flash.values()),
+        flash_limit_bytes=sum(r.size_bytes for r in code_regions),
         c_library_bytes=c_library, ram=ram, ram_total_bytes=sum(ram.values()),
         ram_limit_bytes=sum(r.size_bytes for r in ram_regions), regions=regions,
         model_size_bytes=model_size_bytes, arena_generated_bytes=arena_generated_bytes)

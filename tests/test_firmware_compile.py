@@ -129,6 +129,10 @@ def test_platform_layer_compiles_and_links(board_name, tmp_path, cli):
     assert arena_address % 16 == 0
     stack_size, stack_address = sections[".stack"]
     assert stack_address + stack_size <= board.ram.end
+    if board.separate_model_region:  # the model array in its own region (the AN547's code SRAM)
+        model_size, model_address = sections[".model_data"]
+        assert model_size == model.stat().st_size
+        assert board.model_region.origin <= model_address and model_address + model_size <= board.model_region.end
     if board_name == "rpi-pico":
         # boot2: 256 bytes whose last word is the CRC the boot ROM checks; then a UF2 of the image
         import struct

@@ -28,8 +28,12 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
     click.echo(f"  operators: {', '.join(result.ops)}")
     click.echo(f"  tensor arena: {result.arena_bytes} B (estimate {result.arena_required_bytes} B + alignment slack)")
-    click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
-               f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
+    if result.model_region:
+        click.echo(f"  flash: code ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B; "
+                   f"model {result.model_size_bytes} B in {result.model_region}")
+    else:
+        click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
+                   f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
     click.echo(f"  RAM:   {fit.ram_summary()}")
     click.echo(f"  sample: {result.sample_source}")
     if not fit.fits:
