@@ -85,3 +85,28 @@ def test_cortex_m_estimate_is_smaller_in_the_tail(shared_model, pointer_bytes):
     est = estimate_arena(shared_model, pointer_bytes=pointer_bytes)
     assert est.required_bytes >= est.head_bytes
     assert est.head_bytes + est.tail_bytes == est.total_bytes
+
+
+def test_estimator_imports_neither_tensorflow_nor_the_interpreter(cli_subprocess):
+    from tests.conftest import shared_model_path
+
+    code = (
+        "import sys; from converter.arena import estimate_arena; "
+        f"estimate_arena({str(shared_model_path('vww_96_int8.tflite'))!r}, pointer_bytes=4, kernels='cmsis-nn'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tflite_micro', 'keras')))"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_cli_arena_text_and_bad_kernel_set(cli):
+    from tests.conftest import shared_model_path
+
+    result = cli("arena", shared_model_path("vww_96_int8.tflite"))
+    assert result.exit_code == 0, result
+    assert "100,660 bytes" in result.stdout  # the 32-bit reference figure measured on a Cortex-M4
+    result = cli("arena", shared_model_path("vww_96_int8.tflite"), "--kernels", "nope")
+    assert result.exit_code == 2
