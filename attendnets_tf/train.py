@@ -250,16 +250,24 @@ def train(cfg: TrainConfig, *, model_builder=None, log=print) -> dict:
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(cfg.seed)
-    # Deterministic kernels (GPU reductions, tf.data order); only the enable
-    # function is public API, the query/disable pair is TF's internal config.
+    # Same seed, same run: seeded initialisation, shuffling and augmentation,
+    # plus TF's deterministic-kernel mode.  That mode is only switched on for
+    # CPU runs: on GPUs it raises for ops without a deterministic GPU kernel,
+    # and the VAC's nearest-neighbour UpSampling2D gradient is one of them.
+    # Only the enable function is public API; the query/disable pair is TF's
+    # internal config.
     from tensorflow.python.framework import config as tf_config
 
+    deterministic = not tf.config.list_physical_devices("GPU")
     determinism_was_on = tf_config.is_op_determinism_enabled()
-    tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    else:
+        log("note: GPU run: seeded, but GPU kernels are not bit-reproducible")
     try:
         return _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log)
     finally:
-        if not determinism_was_on:  # leave the process (e.g. a test session) as we found it
+        if deterministic and not determinism_was_on:  # leave the process (e.g. a test session) as we found it
             tf_config.disable_op_determinism()
 
 

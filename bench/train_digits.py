@@ -23,8 +23,11 @@ CONFIGS = [
     ("AttendNet-B, 10 epochs", ["--arch", "attendnet_b", "--epochs", "10"]),
     ("AttendNet-B, no shift augmentation", ["--arch", "attendnet_b", "--shift", "0"]),
     ("AttendNet-B, lr 1e-3", ["--arch", "attendnet_b", "--lr", "1e-3"]),
+    ("AttendNet-B, lr 1e-2", ["--arch", "attendnet_b", "--lr", "1e-2"]),
     ("MobileNet-V1 alpha 0.25, defaults", ["--arch", "mobilenet_v1", "--width", "0.25"]),
     ("MobileNet-V1 alpha 0.25, 40 epochs", ["--arch", "mobilenet_v1", "--width", "0.25", "--epochs", "40"]),
+    ("MobileNet-V1 alpha 0.25, lr 1e-2", ["--arch", "mobilenet_v1", "--width", "0.25", "--lr", "1e-2"]),
+    ("MobileNet-V1 alpha 0.25, batch 32", ["--arch", "mobilenet_v1", "--width", "0.25", "--batch-size", "32"]),
 ]
 
 
