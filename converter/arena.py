@@ -319,6 +319,12 @@ class _TraceBuilder(KernelContext):
     # -- the AllocateTensors() sequence
     def build(self):
         model = self.model
+        raw = model.raw
+        if raw is not None and any(raw.Buffers(b.index).Offset() > 1 for b in model.buffers if b.size_bytes):
+            raise UnsupportedOperatorError(
+                "the model keeps tensor data outside the flatbuffer (buffer offsets, for models over 2 GB); "
+                "TFLM reads only inline buffers"
+            )
         if "COMPRESSION_METADATA" in model.metadata:
             raise UnsupportedOperatorError("the model uses TFLM tensor compression, which the arena estimator does not model")
         ptr = self.pointer_bytes

@@ -35,7 +35,7 @@ def test_host_estimate_equals_interpreter(shared_model):
     _assert_estimate_equals_measurement(shared_model)
 
 
-def test_known_figures(shared_model_path_fixture=None):
+def test_known_figures():
     """The two figures from the issue, which differ in opposite directions."""
     from tests.conftest import shared_model_path
 
@@ -81,10 +81,13 @@ def test_cli_arena_missing_file(cli, tmp_path):
 
 
 @pytest.mark.parametrize("pointer_bytes", [4, 8])
-def test_cortex_m_estimate_is_smaller_in_the_tail(shared_model, pointer_bytes):
+def test_estimate_invariants(shared_model, pointer_bytes):
     est = estimate_arena(shared_model, pointer_bytes=pointer_bytes)
-    assert est.required_bytes >= est.head_bytes
     assert est.head_bytes + est.tail_bytes == est.total_bytes
+    assert est.total_bytes - 16 < est.required_bytes  # at most alignment padding below the recorded use
+    assert est.peak_live_bytes <= est.head_bytes
+    for p in est.tensors:  # every planned buffer lies inside the head, 16-byte aligned
+        assert p.offset % 16 == 0 and p.size % 16 == 0 and p.offset + p.size <= est.head_bytes
 
 
 def test_estimator_imports_neither_tensorflow_nor_the_interpreter(cli_subprocess):
