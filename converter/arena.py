@@ -316,6 +316,18 @@ class _TraceBuilder(KernelContext):
     def compressed_inputs(self, input_indices):
         return False  # models with compression metadata are refused up front
 
+    def _run_kernel(self, step):
+        """Run a kernel model; tensors it cannot read as TFLM would are an explicit error."""
+        try:
+            step(self)
+        except UnsupportedOperatorError:
+            raise
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise UnsupportedOperatorError(
+                f"operator {self.op.index} ({self.op.name}) has inputs/outputs the {self.kernels} kernel model "
+                f"cannot read ({type(exc).__name__}: {exc}); TFLM would reject it in Prepare"
+            ) from None
+
     # -- the AllocateTensors() sequence
     def build(self):
         model = self.model
@@ -365,7 +377,7 @@ class _TraceBuilder(KernelContext):
                 self.op = op
                 km = kernel_models[(sg.index, op.index)]
                 if km.init:
-                    km.init(self)
+                    self._run_kernel(km.init)
         # PrepareSubgraphs (+ FinishPrepareNodeAllocations after every op)
         for sg in model.subgraphs:
             self.subgraph = sg
@@ -373,7 +385,7 @@ class _TraceBuilder(KernelContext):
                 self.op = op
                 km = kernel_models[(sg.index, op.index)]
                 if km.prepare:
-                    km.prepare(self)
+                    self._run_kernel(km.prepare)
                 for out in op.outputs:
                     if out >= 0 and any(d <= 0 for d in sg.tensors[out].shape) and tuple(sg.tensors[out].shape) != (0,):
                         raise UnsupportedOperatorError(

@@ -380,3 +380,12 @@ def test_unmodelled_operator_is_an_error(cli, tmp_path):
 
     line = assert_one_line_error(cli("arena", path))
     assert "FLOOR" in line
+
+
+def test_malformed_operator_is_an_error_not_a_crash():
+    m = TinyModel()
+    x = m.tensor((1, 8), "int8")
+    y = m.tensor((1, 8), "int8")
+    m.op("UNIDIRECTIONAL_SEQUENCE_LSTM", [x], [y])  # an LSTM needs 24 inputs
+    with pytest.raises(UnsupportedOperatorError, match="UNIDIRECTIONAL_SEQUENCE_LSTM"):
+        estimate_arena(m.build([x], [y]), pointer_bytes=4)
