@@ -622,8 +622,11 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
 
     # Usage as recorded with an arena whose size is a multiple of 16 (any such
     # size that fits gives the same figures).
-    probe = 1 << 40
-    state = _ArenaState(probe).run(events)
+    probe = 1 << 48
+    try:
+        state = _ArenaState(probe).run(events)
+    except _Failed:
+        raise UnsupportedOperatorError("the model needs more than 256 TiB of arena; its tensor shapes are not sane") from None
     tail = state.buffer_tail - state.tail
     head = max(state.head, state.temp) - state.buffer_head
     required, reason = smallest_arena(events, head + tail)
