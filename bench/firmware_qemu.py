@@ -85,7 +85,7 @@ def run_one(board_name, model_path, kernels, tflm_dir, tflm_lib, work):
         "estimate_required": estimate.required_bytes,
         "estimate_total": estimate.total_bytes,
         "systick": cycles,
-        "instructions": cycles * (1_000_000_000 // board.clock_hz) if cycles is not None else None,
+        "instructions": round(cycles * 1e9 / board.clock_hz) if cycles is not None else None,
         "flash": size.flash,
         "flash_total": size.flash_total_bytes,
     }
@@ -99,6 +99,7 @@ def main(argv=None):
     parser.add_argument("--kernels", default="reference", choices=["reference", "cmsis-nn"])
     parser.add_argument("--models", nargs="+", default=[str(SHARED / m) for m in DEFAULT_MODELS])
     parser.add_argument("--out", default=str(REPO / "docs" / "results_firmware.md"))
+    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. which TFLM library)")
     args = parser.parse_args(argv)
     libs = dict(item.split("=", 1) for item in args.tflm_lib)
 
@@ -124,8 +125,10 @@ def main(argv=None):
         "`arena_used_bytes()` printed by the firmware; `estimate` is converter.arena for a 32-bit target",
         "(required = smallest arena that allocates, total = predicted `arena_used_bytes()`); `generated` is the",
         "array in the firmware (required rounded up to 16 + 16 B slack). SysTick counts are QEMU virtual time",
-        "at the board clock with `-icount shift=0` (1 ns per instruction), so instructions = ticks x 1e9 / clock.",
+        "at the board clock with `-icount shift=0` (1 ns per instruction), so instructions = ticks x 1e9 / clock",
+        "(to within one tick: 40 instructions on MPS2, 31.25 on the AN547).",
         "",
+        *([args.note, ""] if args.note else []),
         "| board | model | match | arena used | estimate total | estimate required | generated | SysTick | instructions | flash total | model | TFLM | application | startup |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
