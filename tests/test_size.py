@@ -19,7 +19,7 @@ def built(tmp_path_factory):
     from attendnets.cli import main
 
     projects = {}
-    for board in ("mps2-an386", "rpi-pico", "nucleo-h743zi2"):
+    for board in ("mps2-an386", "rpi-pico", "nucleo-h743zi2", "mps3-an547"):
         out = tmp_path_factory.mktemp("size") / board
         assert main(["generate", str(shared_model_path("vww_96_int8.tflite")), "--board", board, "--out", str(out),
                      "--kernels", "reference"]) == 0
@@ -32,7 +32,7 @@ def _arena_bytes(project):
     return json.loads((project / "project.json").read_text())["arena_bytes"]
 
 
-@pytest.mark.parametrize("board", ["mps2-an386", "rpi-pico", "nucleo-h743zi2"])
+@pytest.mark.parametrize("board", ["mps2-an386", "rpi-pico", "nucleo-h743zi2", "mps3-an547"])
 def test_split(board, built, cli):
     project = built[board]
     result = cli("size", project, "--json")
@@ -50,9 +50,12 @@ def test_split(board, built, cli):
     assert report["flash_total_bytes"] == int(sizes[0]) + int(sizes[1]) == sum(flash.values())
     assert ram["arena"] == _arena_bytes(project)
     assert ram["stack"] == 16 * 1024 and ram["heap"] == 4 * 1024 and ram["rest"] > 0
-    assert report["flash_limit_bytes"] == get_board(board).flash_bytes
+    b = get_board(board)
+    assert report["flash_limit_bytes"] == b.flash_bytes + (b.model_region.size_bytes if b.separate_model_region else 0)
     assert report["fits"] is True
     regions = {r["name"]: r for r in report["regions"]}
+    if board == "mps3-an547":  # the model has its own region
+        assert regions["SRAM"]["used_bytes"] == flash["model"] == model_size
     if board == "nucleo-h743zi2":  # the arena has its own region
         assert regions["AXI_SRAM"]["used_bytes"] == ram["arena"]
         assert regions["DTCM"]["used_bytes"] == ram["stack"] + ram["heap"] + ram["rest"]
