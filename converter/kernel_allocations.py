@@ -184,7 +184,28 @@ def _ref_reshape_prepare(k):
     if len(k.op.inputs) == 1 and shape == [0]:
         shape = []
     if -1 in shape:
-        k.persistent(4 + 4 * len(shape))  # CreateWritableTensorDimsWithCopy
+        _writable_output_dims(k)
+
+
+def _writable_output_dims(k, index=0):
+    """micro::CreateWritableTensorDimsWithCopy(output): the dims move to the tail (kernel_util.cc)."""
+    out = k.output(index)
+    k.persistent(4 + 4 * len(out.shape))
+
+
+def _ref_depth_space_prepare(k):
+    # depth_to_space.cc / space_to_depth.cc CalculateOpData
+    k.temp_input(0)
+    k.temp_output(0)
+    _writable_output_dims(k)
+
+
+def _ref_gather_prepare(k):
+    # gather.cc GatherPrepare
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_output(0)
+    _writable_output_dims(k)
 
 
 def _ref_softmax_prepare(k):
@@ -358,6 +379,39 @@ REFERENCE = {
     "TRANSPOSE": KernelModel(None, None, _I0_I1_O0, "kernels/transpose.cc"),
     "MAXIMUM": KernelModel(None, None, None, "kernels/maximum_minimum.cc"),
     "MINIMUM": KernelModel(None, None, None, "kernels/maximum_minimum.cc"),
+    "SLICE": KernelModel(None, None, _temps(("i", 0), ("i", 1), ("i", 2), ("o", 0)), "kernels/slice.cc"),
+    "SPLIT": KernelModel("TfLiteSplitParams", None, _temps(("i", 0)), "kernels/split.cc"),
+    "SPLIT_V": KernelModel("TfLiteSplitVParams", None, _temps(("i", 2)), "kernels/split_v.cc"),
+    "PACK": KernelModel("TfLitePackParams", None, None, "kernels/pack.cc"),
+    "UNPACK": KernelModel("TfLiteUnpackParams", None, None, "kernels/unpack.cc"),
+    "SHAPE": KernelModel("TfLiteShapeParams", None, None, "kernels/shape.cc"),
+    "GATHER": KernelModel("TfLiteGatherParams", None, _ref_gather_prepare, "kernels/gather.cc"),
+    "ARG_MAX": KernelModel("TfLiteArgMaxParams", None, None, "kernels/arg_min_max.cc"),
+    "ARG_MIN": KernelModel("TfLiteArgMinParams", None, None, "kernels/arg_min_max.cc"),
+    "CAST": KernelModel("TfLiteCastParams", None, _I0_O0, "kernels/cast.cc"),
+    "DIV": KernelModel("TfLiteDivParams", _init_struct("OpDataDiv"), _I0_I1_O0, "kernels/div.cc"),
+    "EXP": KernelModel(None, None, _I0_O0, "kernels/exp.cc"),
+    "SQUARED_DIFFERENCE": KernelModel(
+        None, _init_struct("SquaredDifferenceOpData"), _I0_I1_O0, "kernels/squared_difference.cc"
+    ),
+    "ABS": KernelModel(None, _init_struct("OpDataAbsRsqrt"), _I0_O0, "kernels/elementwise.cc"),
+    "RSQRT": KernelModel(None, _init_struct("OpDataAbsRsqrt"), _I0_O0, "kernels/elementwise.cc"),
+    "SQRT": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc"),
+    "SQUARE": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc"),
+    "LOG": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc"),
+    "FLOOR": KernelModel(None, None, None, "kernels/floor.cc"),
+    "PRELU": KernelModel(None, _init_struct("PreluParams"), _I0_I1_O0, "kernels/prelu.cc"),
+    "ELU": KernelModel(None, _init_struct("EluOpData"), _I0_O0, "kernels/elu.cc"),
+    "L2_NORMALIZATION": KernelModel(
+        "TfLiteL2NormParams", _init_struct("L2NormalizationParams"), _I0_O0, "kernels/l2norm.cc"
+    ),
+    "DEPTH_TO_SPACE": KernelModel(
+        "TfLiteDepthToSpaceParams", None, _ref_depth_space_prepare, "kernels/depth_to_space.cc"
+    ),
+    "SPACE_TO_DEPTH": KernelModel(
+        "TfLiteSpaceToDepthParams", None, _ref_depth_space_prepare, "kernels/space_to_depth.cc"
+    ),
+    "ZEROS_LIKE": KernelModel(None, None, _I0_O0, "kernels/zeros_like.cc"),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel(
         "TfLiteUnidirectionalSequenceLSTMParams",
         _init_struct("OpDataLSTM"),

@@ -112,6 +112,11 @@ STRUCTS = {
     "PadOpData": _same(_K + "pad.h (struct OpData)", (56, 4), (56, 4)),
     "ConcatenationOpData": StructLayout(_K + "concatenation.cc (struct OpData)", (40, 8), (80, 8), (24, 4), (64, 4)),
     "StridedSliceParams": _same("tensorflow/lite/kernels/internal/types.h", (84, 4), (84, 4)),
+    "OpDataDiv": _same(_K + "div.cc", (28, 4), (28, 4)),
+    "SquaredDifferenceOpData": _same(_K + "squared_difference.cc (struct OpData)", (112, 8), (112, 8)),
+    "OpDataAbsRsqrt": _same(_K + "elementwise.cc", (28, 4), (28, 4)),
+    "EluOpData": _same(_K + "elu.cc (struct OpData: an int8 LUT)", (256, 1), (256, 1)),
+    "L2NormalizationParams": _same("tensorflow/lite/kernels/internal/types.h", (4, 4), (4, 4)),
     "PreluParams": _same("tensorflow/lite/kernels/internal/types.h", (28, 4), (28, 4)),
     # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
     # probed with -DCMSIS_NN).
@@ -152,6 +157,16 @@ STRUCTS = {
     "TfLiteShapeParams": _same(_BUILTIN, (4, 4), (1, 1)),
     "TfLitePackParams": _same(_BUILTIN, (8, 4), (8, 4)),
     "TfLiteTransposeConvParams": _same(_BUILTIN, (20, 4), (16, 4)),
+    "TfLiteSplitParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteSplitVParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteUnpackParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteGatherParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteArgMaxParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLiteArgMinParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLiteCastParams": _same(_BUILTIN, (8, 4), (2, 1)),
+    "TfLiteDepthToSpaceParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteSpaceToDepthParams": _same(_BUILTIN, (4, 4), (4, 4)),
+    "TfLiteL2NormParams": _same(_BUILTIN, (4, 4), (1, 1)),
 }
 
 

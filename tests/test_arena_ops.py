@@ -284,6 +284,79 @@ def _network_model():
     return m.build([x], [prob])
 
 
+def _single(name, in_shapes, out_shapes, consts=(), options=None, in_dtype="int8", out_dtype="int8",
+            out_scale=0.05, out_zp=0):
+    """One op: variable inputs of ``in_shapes``, then constant int32 inputs ``consts``, outputs ``out_shapes``."""
+
+    def build():
+        m = TinyModel()
+        ins = [m.tensor(sh, in_dtype, scale=0.05 if in_dtype in ("int8", "int16") else None) for sh in in_shapes]
+        cs = [m.const(c) for c in consts]
+        outs = [m.tensor(sh, out_dtype, scale=out_scale if out_dtype in ("int8", "int16") else None,
+                         zero_point=out_zp) for sh in out_shapes]
+        m.op(name, ins + cs, outs, options)
+        return m.build(ins, outs)
+
+    return build
+
+
+MORE_OP_MODELS = {
+    "SLICE": _single("SLICE", [(1, 6, 6, 4)], [(1, 3, 3, 4)], consts=([0, 1, 1, 0], [1, 3, 3, 4])),
+    "SPLIT": lambda: _split_model(),
+    "PACK": _single("PACK", [(3, 4), (3, 4)], [(2, 3, 4)], options=_options(fb.PackOptionsT, valuesCount=2, axis=0)),
+    "UNPACK": _single("UNPACK", [(2, 3, 4)], [(3, 4), (3, 4)], options=_options(fb.UnpackOptionsT, num=2, axis=0)),
+    "SHAPE": _single("SHAPE", [(1, 6, 6, 4)], [(4,)], out_dtype="int32", options=_options(fb.ShapeOptionsT, outType=2)),
+    "GATHER": lambda: _gather_model(),
+    "ARG_MAX": _single("ARG_MAX", [(1, 10)], [(1,)], consts=([1],), out_dtype="int32",
+                       options=_options(fb.ArgMaxOptionsT, outputType=2)),
+    "CAST": _single("CAST", [(1, 8)], [(1, 8)], in_dtype="int32", out_dtype="float32", options=_options(fb.CastOptionsT)),
+    "DIV": _single("DIV", [(1, 8), (1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32",
+                   options=_options(fb.DivOptionsT)),
+    "EXP": _single("EXP", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "SQUARED_DIFFERENCE": _single("SQUARED_DIFFERENCE", [(1, 8), (1, 8)], [(1, 8)]),
+    "RSQRT": _single("RSQRT", [(1, 8)], [(1, 8)]),
+    "ABS": _single("ABS", [(1, 8)], [(1, 8)]),
+    "SQRT": _single("SQRT", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "FLOOR": _single("FLOOR", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "PRELU": lambda: _prelu_model(),
+    "ELU": _single("ELU", [(1, 8)], [(1, 8)]),
+    "L2_NORMALIZATION": _single("L2_NORMALIZATION", [(1, 8)], [(1, 8)], out_scale=1 / 128,
+                                options=_options(fb.L2NormOptionsT)),
+    "DEPTH_TO_SPACE": _single("DEPTH_TO_SPACE", [(1, 2, 2, 8)], [(1, 4, 4, 2)],
+                              options=_options(fb.DepthToSpaceOptionsT, blockSize=2)),
+    "SPACE_TO_DEPTH": _single("SPACE_TO_DEPTH", [(1, 4, 4, 2)], [(1, 2, 2, 8)],
+                              options=_options(fb.SpaceToDepthOptionsT, blockSize=2)),
+    "ZEROS_LIKE": _single("ZEROS_LIKE", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+}
+
+
+def _split_model():
+    m = TinyModel()
+    axis = m.const([3])
+    x = m.tensor((1, 4, 4, 6))
+    a, b = m.tensor((1, 4, 4, 3)), m.tensor((1, 4, 4, 3))
+    m.op("SPLIT", [axis, x], [a, b], _options(fb.SplitOptionsT, numSplits=2))
+    return m.build([x], [a, b])
+
+
+def _gather_model():
+    m = TinyModel()
+    params = m.tensor((10, 4))
+    idx = m.const([1, 3, 5])
+    y = m.tensor((3, 4))
+    m.op("GATHER", [params, idx], [y], _options(fb.GatherOptionsT, axis=0))
+    return m.build([params], [y])
+
+
+def _prelu_model():
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 3))
+    alpha = m.tensor((1, 1, 3), data=np.ones((1, 1, 3)), scale=0.01)
+    y = m.tensor((1, 4, 4, 3))
+    m.op("PRELU", [x, alpha], [y])
+    return m.build([x], [y])
+
+
 OP_MODELS = {
     "CONV_2D": _conv_model(False),
     "CONV_2D per-tensor": _conv_model(False, per_channel=False),
@@ -313,6 +386,7 @@ OP_MODELS = {
     "STRIDED_SLICE": _strided_slice_model,
     "TRANSPOSE": _transpose_model,
     "network": _network_model,
+    **MORE_OP_MODELS,
 }
 
 
@@ -328,6 +402,8 @@ def test_op_estimate_equals_interpreter(name):
         meas.required_bytes,
     )
     assert {k: v for k, v in est.categories.items() if v} == meas.categories
+    for category, detail in meas.category_details.items():
+        assert est.category_details[category] == detail, category
 
 
 def test_offline_planned_buffers():
@@ -370,16 +446,16 @@ def test_unmodelled_operator_is_an_error(cli, tmp_path):
     m = TinyModel()
     x = m.tensor((1, 4), "float32", scale=None)
     y = m.tensor((1, 4), "float32", scale=None)
-    m.op("FLOOR", [x], [y])
+    m.op("EMBEDDING_LOOKUP", [x], [y])
     data = m.build([x], [y])
-    with pytest.raises(UnsupportedOperatorError, match="FLOOR"):
+    with pytest.raises(UnsupportedOperatorError, match="EMBEDDING_LOOKUP"):
         estimate_arena(data)
     path = tmp_path / "floor.tflite"
     path.write_bytes(data)
     from tests.conftest import assert_one_line_error
 
     line = assert_one_line_error(cli("arena", path))
-    assert "FLOOR" in line
+    assert "EMBEDDING_LOOKUP" in line
 
 
 def test_malformed_operator_is_an_error_not_a_crash():
