@@ -75,7 +75,7 @@ class TrainConfig:
     width: float = 1.0
     epochs: int = 20
     batch_size: int = 64
-    lr: float = 3e-3
+    lr: float = 1e-2
     seed: int = 0
     shift: int | None = None  # augmentation shift in pixels; None: input_size // 16
     strategy: str = "default"

@@ -23,7 +23,7 @@ _OPTION_FIELDS = {
 @click.option("--width", default=1.0, show_default=True, type=float, help="Width multiplier of the network.")
 @click.option("--epochs", default=20, show_default=True, type=int, help="Epochs in total (a resumed run keeps its count).")
 @click.option("--batch-size", default=64, show_default=True, type=int, help="Batch size per replica.")
-@click.option("--lr", default=3e-3, show_default=True, type=float, help="Adam peak learning rate (cosine decay to 0).")
+@click.option("--lr", default=1e-2, show_default=True, type=float, help="Adam peak learning rate (cosine decay to 0).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for initialisation, shuffling, augmentation and the train/val split.")
 @click.option("--shift", default=None, type=int,
               help="Augmentation: random shift of up to this many pixels. Default: input size / 16.")
