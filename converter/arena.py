@@ -9,9 +9,17 @@ generation)::
     est.total_bytes      # what TFLM records as used (arena_used_bytes()) = head + tail
     est.head_bytes, est.tail_bytes
     est.categories       # {"TfLiteEvalTensor data": bytes, ...} as RecordingMicroAllocator prints them
-    est.tensors          # [TensorPlacement(tensor_index, offset, size, first_op, last_op), ...]
-    est.op_scratch_bytes # [bytes of scratch buffers requested by op i, ...]
+    est.tensors          # [TensorPlacement(tensor_index, offset, size, first_op, last_op, name, ...), ...]
+                         #   every buffer of the memory plan; tensor_index -1 = a kernel scratch buffer
+                         #   (alias: est.placements; TensorPlacement.size_bytes = .size)
+    est.op_scratch_bytes # [bytes of scratch buffers requested by op i, ...]  (alias: scratch_bytes_per_op)
+    est.op_live_bytes    # [planned bytes alive while op i runs, ...]
     est.peak_live_bytes, est.peak_op_index
+    est.required_reason  # the allocation step that sets required_bytes
+    est.to_dict()        # everything as plain data (JSON-ready)
+
+``measure_arena(model)`` (re-exported from :mod:`converter.arena_measure`)
+runs the tflite-micro interpreter and returns the measured figures.
 
 ``estimate_arena(model_or_path, pointer_bytes=8|4, kernels="reference"|"cmsis-nn",
 recording=None, compression=None)`` accepts a path, bytes or a

@@ -327,7 +327,41 @@ MORE_OP_MODELS = {
     "SPACE_TO_DEPTH": _single("SPACE_TO_DEPTH", [(1, 4, 4, 2)], [(1, 2, 2, 8)],
                               options=_options(fb.SpaceToDepthOptionsT, blockSize=2)),
     "ZEROS_LIKE": _single("ZEROS_LIKE", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "ARG_MIN": _single("ARG_MIN", [(1, 10)], [(1,)], consts=([1],), out_dtype="int32",
+                       options=_options(fb.ArgMinOptionsT, outputType=2)),
+    "EXPAND_DIMS": _single("EXPAND_DIMS", [(1, 8)], [(1, 1, 8)], consts=([1],)),
+    "LOG": _single("LOG", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "SQUARE": _single("SQUARE", [(1, 8)], [(1, 8)], in_dtype="float32", out_dtype="float32"),
+    "MINIMUM": _binary("MINIMUM"),
+    "PADV2": lambda: _padv2_model(),
+    "REDUCE_MAX": _single("REDUCE_MAX", [(1, 6, 6, 8)], [(1, 8)], consts=([1, 2],),
+                          options=_options(fb.ReducerOptionsT, keepDims=False)),
+    "REDUCE_MIN": _single("REDUCE_MIN", [(1, 6, 6, 8)], [(1, 8)], consts=([1, 2],),
+                          options=_options(fb.ReducerOptionsT, keepDims=False)),
+    "SUM": _single("SUM", [(1, 6, 6, 8)], [(1, 1, 1, 8)], consts=([1, 2],),
+                   options=_options(fb.ReducerOptionsT, keepDims=True)),
+    "SPLIT_V": lambda: _split_v_model(),
+    "SQUEEZE": _single("SQUEEZE", [(1, 1, 8)], [(1, 8)], options=_options(fb.SqueezeOptionsT, squeezeDims=[1])),
 }
+
+
+def _padv2_model():
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 3))
+    pads = m.const([[0, 0], [1, 1], [1, 1], [0, 0]])
+    value = m.tensor((1,), data=[0], scale=0.05)
+    y = m.tensor((1, 6, 6, 3))
+    m.op("PADV2", [x, pads, value], [y])
+    return m.build([x], [y])
+
+
+def _split_v_model():
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 6))
+    sizes, axis = m.const([2, 4]), m.const([3])
+    a, b = m.tensor((1, 4, 4, 2)), m.tensor((1, 4, 4, 4))
+    m.op("SPLIT_V", [x, sizes, axis], [a, b], _options(fb.SplitVOptionsT, numSplits=2))
+    return m.build([x], [a, b])
 
 
 def _split_model():
