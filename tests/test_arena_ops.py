@@ -15,7 +15,7 @@ import pytest
 
 from attendnets.errors import UnsupportedOperatorError
 from converter.arena import estimate_arena
-from converter.arena_measure import measure_arena
+from converter.arena_measure import measure_arena, measure_arenas
 from converter.memory_planner import GreedyMemoryPlanner
 
 fb = pytest.importorskip("tflite_micro.tensorflow.lite.micro.python.schema_py_generated")
@@ -424,11 +424,18 @@ OP_MODELS = {
 }
 
 
+@pytest.fixture(scope="module")
+def op_models():
+    """Every op model, built and measured once (one interpreter process for all)."""
+    built = {name: build() for name, build in OP_MODELS.items()}
+    measured = measure_arenas(list(built.values()))
+    return {name: (data, meas) for (name, data), meas in zip(built.items(), measured)}
+
+
 @pytest.mark.parametrize("name", sorted(OP_MODELS))
-def test_op_estimate_equals_interpreter(name):
-    data = OP_MODELS[name]()
+def test_op_estimate_equals_interpreter(op_models, name):
+    data, meas = op_models[name]
     est = estimate_arena(data, pointer_bytes=8)
-    meas = measure_arena(data)
     assert (est.total_bytes, est.head_bytes, est.tail_bytes, est.required_bytes) == (
         meas.total_bytes,
         meas.head_bytes,
