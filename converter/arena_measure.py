@@ -53,6 +53,7 @@ class ArenaMeasurement:
     category_details: dict  # name -> {"used_bytes", "requested_bytes", "count"}
     required_bytes: int  # smallest arena_size with which the interpreter allocates
     measured_with_arena_bytes: int  # the arena size used for the recorded figures
+    interpreter_version: str = ""  # the tflite-micro package version that measured
 
     @property
     def used_bytes(self):
@@ -153,6 +154,15 @@ for path in sys.argv[2:]:
 _cache: dict = {}
 
 
+def _package_version():
+    from importlib import metadata
+
+    try:
+        return metadata.version("tflite-micro")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def _model_bytes(model):
     if hasattr(model, "data"):  # a converter.tflite_model.TFLiteModel
         model = model.data
@@ -199,6 +209,7 @@ def measure_arenas(models, timeout_s=600):
                 category_details=parsed["category_details"],
                 required_bytes=out["required_bytes"],
                 measured_with_arena_bytes=out["arena"],
+                interpreter_version=_package_version(),
             )
         if len(lines) < len(todo):
             detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]

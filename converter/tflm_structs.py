@@ -32,6 +32,10 @@ from dataclasses import dataclass
 
 from attendnets.errors import BadInputError
 
+#: The tflite-micro package build whose host (pointer_bytes=8) layouts this table
+#: holds; a different build may have other struct sizes (``--measure`` says so).
+HOST_PACKAGE_VERSION = "0.dev20261023182759"
+
 #: Pointer widths the estimator knows: 8 = 64-bit host, 4 = 32-bit Cortex-M.
 POINTER_WIDTHS = (4, 8)
 

@@ -87,7 +87,7 @@ def arena_json(model_path, target, estimate, host_estimate=None, measurement=Non
     }
     if measurement is not None:
         out["measure"] = {
-            "interpreter": "tflite-micro (64-bit host, reference kernels)",
+            "interpreter": f"tflite-micro {measurement.interpreter_version} (64-bit host, reference kernels)",
             "estimate": _summary(host_estimate),
             "measured": {
                 "total": measurement.total_bytes,
@@ -147,4 +147,11 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
             mark = "" if a == b else "   DIFFERS"
             lines.append(f"{label:<12}{a:>12,}{b:>12,}{mark}")
         lines.append("agree to the byte" if _agrees(e, measurement) else "estimate and measurement DIFFER")
+        from converter.tflm_structs import HOST_PACKAGE_VERSION
+
+        if measurement.interpreter_version and measurement.interpreter_version != HOST_PACKAGE_VERSION:
+            lines.append(
+                f"note: host struct sizes were taken from tflite-micro {HOST_PACKAGE_VERSION}; "
+                f"installed: {measurement.interpreter_version}"
+            )
     return "\n".join(lines)
