@@ -44,7 +44,10 @@ def command(model_path, target, kernels, board_name, measure, as_json, html_path
     if html_path:
         from converter.report_html import format_report_html
 
-        write_text_atomic(html_path, format_report_html(report))
+        try:
+            write_text_atomic(html_path, format_report_html(report))
+        except OSError as exc:
+            raise BadInputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
     if as_json:
         click.echo(format_report_json(report))
     else:
