@@ -5,9 +5,11 @@ or a crash of the interpreter (negative exit status) is caught by the test.
 
     python tests/fuzz_worker.py MODEL SEED N_TRUNCATIONS N_FLIPS
 
-Each mutation is parsed with ``load_model``; when it parses, ``check_model`` and the
-MAC count run on it too.  Allowed outcomes: success, or InvalidModelError (a one-line
-message).  Anything else is printed as ``UNEXPECTED ...`` and the exit status is 1.
+Each mutation is parsed with ``load_model``; when it parses, ``check_model``, the MAC
+count, ``inspect_model`` and the memory report run on it too.  Allowed outcomes:
+success, InvalidModelError from the reader (a one-line message), or any AttendnetsError
+(one line) from the report (e.g. an operator a flipped byte made unsupported).  Anything
+else is printed as ``UNEXPECTED ...`` and the exit status is 1.
 Prints one JSON line with the counts.
 """
 
@@ -19,9 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendnets.errors import InvalidModelError  # noqa: E402
+from attendnets.errors import AttendnetsError, InvalidModelError  # noqa: E402
 from converter.check import check_model  # noqa: E402
+from converter.inspect import inspect_model  # noqa: E402
 from converter.macs import model_macs  # noqa: E402
+from converter.report import build_memory_report  # noqa: E402
 from converter.tflite_model import load_model  # noqa: E402
 
 
@@ -62,13 +66,20 @@ def mutations(data, seed, n_truncations, n_flips):
 def main():
     path, seed, n_truncations, n_flips = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     data = Path(path).read_bytes()
-    counts = {"parsed": 0, "invalid": 0, "unexpected": 0}
+    counts = {"parsed": 0, "invalid": 0, "reported": 0, "unexpected": 0}
     for label, mutant in mutations(data, seed, n_truncations, n_flips):
         try:
             model = load_model(mutant)
             check_model(model)
             model_macs(model)
+            inspect_model(model)
             counts["parsed"] += 1
+            try:
+                build_memory_report(model)
+                counts["reported"] += 1
+            except AttendnetsError as exc:
+                if "\n" in str(exc) or not str(exc):
+                    raise AssertionError(f"multi-line or empty report error {str(exc)!r}") from None
         except InvalidModelError as exc:
             message = str(exc)
             if "\n" in message or not message:
