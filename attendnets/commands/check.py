@@ -12,7 +12,7 @@ import click
 from attendnets.errors import BadInputError
 
 
-@click.command()
+@click.command(short_help="Can TFLM run MODEL.tflite? Operators, types, quantization.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
               help="Kernel set the firmware will use (CMSIS-NN takes a few quantizations the reference kernels do not, and vice versa).")

@@ -5,7 +5,7 @@ import json
 import click
 
 
-@click.command()
+@click.command(short_help="Summary of a .tflite: inputs/outputs with quantization, operators, tensors.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--no-tensors", is_flag=True, help="Leave out the tensor table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")

@@ -3,7 +3,7 @@
 import click
 
 
-@click.command()
+@click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit build; host: the 64-bit build of the tflite-micro package.")
