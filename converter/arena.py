@@ -174,6 +174,8 @@ class _Event:
     category: str | None = None
     what: str = ""
     buffers: int = 0  # for "plan": number of planned buffers
+    guarded: int | None = None  # temp: leading bytes read again later (None: all); a persistent
+    #                             buffer must not overlap them
 
 
 class _ArenaState:
@@ -188,12 +190,20 @@ class _ArenaState:
         self.head = 0
         self.tail = arena_size
         self.temp = 0
+        self.temp_guard = 0  # end of the last temp allocation that is read again later
         self.used = 0
         self.categories = {name: CategoryUsage() for name in CATEGORIES}
 
     def persistent(self, event):
         result = _align_down(self.tail - event.size, event.align)
-        if result < self.head:
+        # TFLM only checks against the head, but a persistent buffer that lands on
+        # a live temporary TfLiteTensor, or on the scale / zero-point pointers of
+        # its TfLiteAffineQuantization, corrupts what the kernel and
+        # DeallocateTempTfLiteTensor read next, and the op fails.  The trailing
+        # quantized_dimension field and zero-point array of the last temporary
+        # tensor are not read again and may be overwritten (measured: a
+        # persistent buffer overlapping them still allocates).
+        if result < max(self.head, self.temp_guard):
             raise _Failed(event.what)
         self.used += self.tail - result
         if event.category:
@@ -209,13 +219,17 @@ class _ArenaState:
             raise _Failed(event.what)
         self.used += aligned + event.size - self.head
         self.head = aligned + event.size
-        self.temp = self.head
+        self.temp = self.temp_guard = self.head
 
     def temp_alloc(self, event):
         aligned = _align_up(self.temp, event.align)
         if self.tail - aligned < event.size:
             raise _Failed(event.what)
         self.temp = aligned + event.size
+        if event.guarded is None:
+            self.temp_guard = self.temp
+        elif event.guarded:
+            self.temp_guard = aligned + event.guarded
 
     def plan(self, event):
         # CommitStaticMemoryPlan: GetAvailableMemory(16), AllocateTemp(that, 16),
@@ -235,7 +249,7 @@ class _ArenaState:
             elif event.kind in ("resize", "reserve_head"):
                 self.resize(event)
             elif event.kind == "reset_temp":
-                self.temp = self.head
+                self.temp = self.temp_guard = self.head
             elif event.kind == "plan":
                 self.plan(event)
             else:  # pragma: no cover - internal
@@ -254,6 +268,7 @@ class _TraceBuilder(KernelContext):
         self.compression = compression
         self.events: list[_Event] = []
         self.scratch_requests = []  # (bytes, subgraph, node)
+        self.shapes = {}  # (subgraph, tensor) -> shape a kernel wrote into the eval tensor's dims
         self.subgraph = None
         self.op = None
 
@@ -295,8 +310,9 @@ class _TraceBuilder(KernelContext):
         channels = _quantization_channels(tensor)
         if channels:
             size, align = self.layout("TfLiteAffineQuantization")
-            self.events.append(_Event("temp", size, align, what=what))
-            self.events.append(_Event("temp", structs.int_array_bytes(channels), 4, what=what))
+            # scale and zero_point pointers are read again; quantized_dimension is not
+            self.events.append(_Event("temp", size, align, what=what, guarded=2 * self.pointer_bytes))
+            self.events.append(_Event("temp", structs.int_array_bytes(channels), 4, what=what, guarded=0))
         return tensor
 
     def temp_input(self, i):
@@ -320,6 +336,13 @@ class _TraceBuilder(KernelContext):
                 f"{structs.MAX_SCRATCH_BUFFERS_PER_OP} scratch buffers"
             )
         self.scratch_requests.append([nbytes, self.subgraph.index, -1])
+
+    def set_output_shape(self, i, shape):
+        """A kernel rewrote output i's dims (e.g. RESHAPE resolving -1); planning uses the new shape."""
+        self.shapes[(self.subgraph.index, self.op.outputs[i])] = tuple(shape)
+
+    def shape_of(self, sg_index, tensor):
+        return self.shapes.get((sg_index, tensor.index), tensor.shape)
 
     def compressed_inputs(self, input_indices):
         return False  # models with compression metadata are refused up front
@@ -366,7 +389,7 @@ class _TraceBuilder(KernelContext):
         self._persistent_struct("SubgraphAllocations", count=len(model.subgraphs))
         for sg in model.subgraphs:
             for t in sg.tensors:
-                _tensor_bytes(t)  # ConvertTensorType must accept every tensor
+                _element_bytes(t)  # ConvertTensorType must accept every tensor
             self._persistent_struct("TfLiteEvalTensor", count=len(sg.tensors), category=EVAL_TENSORS)
         for sg in model.subgraphs:
             self._persistent_struct("NodeAndRegistration", count=len(sg.operators), category=NODES)
@@ -395,7 +418,8 @@ class _TraceBuilder(KernelContext):
                 if km.prepare:
                     self._run_kernel(km.prepare)
                 for out in op.outputs:
-                    if out >= 0 and any(d <= 0 for d in sg.tensors[out].shape) and tuple(sg.tensors[out].shape) != (0,):
+                    shape = self.shape_of(sg.index, sg.tensors[out]) if out >= 0 else ()
+                    if out >= 0 and any(d <= 0 for d in shape) and tuple(shape) != (0,):
                         raise UnsupportedOperatorError(
                             f"operator {op.index} ({op.name}) has a dynamic output tensor {out}; TFLM does not support it"
                         )
@@ -414,7 +438,7 @@ class _TraceBuilder(KernelContext):
         # FinishModelAllocation: scratch buffer handles, then CommitStaticMemoryPlan.
         if self.scratch_requests:
             self._persistent_struct("ScratchBufferHandle", count=len(self.scratch_requests), what="scratch buffer handles")
-        plan = _plan_memory(model, self.scratch_requests)
+        plan = _plan_memory(model, self.scratch_requests, self.shapes)
         size_t_size, size_t_align = self.layout("size_t")
         self.events.append(_Event("temp", size_t_size * len(model.subgraphs), size_t_align, what="memory planning"))
         info_size, info_align = self.layout("AllocationInfo")
@@ -422,7 +446,9 @@ class _TraceBuilder(KernelContext):
         for sg in model.subgraphs:
             for t in sg.tensors:
                 if t.is_variable and plan.offline_offset(sg.index, t.index) == ONLINE_PLANNED:
-                    self.events.append(_Event("persistent", _tensor_bytes(t), ALIGN, VARIABLES, f"variable tensor {t.index}"))
+                    self.events.append(
+                        _Event("persistent", _tensor_bytes(t), ALIGN, VARIABLES, f"variable tensor {t.index}")
+                    )
         self.events.append(_Event("plan", buffers=len(plan.buffers), what="memory planning"))
         self.events.append(_Event("reset_temp"))
         self.events.append(_Event("resize", 0, 1, what="memory planning"))
@@ -452,13 +478,18 @@ def _quantization_channels(tensor):
     return len(q.scale)
 
 
-def _tensor_bytes(tensor):
-    """TfLiteEvalTensorByteLength: product of the shape times the element size."""
+def _element_bytes(tensor):
     element = _TFLM_TYPE_BYTES.get(tensor.dtype)
     if element is None:
         raise UnsupportedOperatorError(f"tensor {tensor.index} has type {tensor.dtype}, which TFLM does not support")
+    return element
+
+
+def _tensor_bytes(tensor, shape=None):
+    """TfLiteEvalTensorByteLength: product of the (eval tensor's) shape times the element size."""
+    element = _element_bytes(tensor)
     count = 1
-    for d in tensor.shape:
+    for d in tensor.shape if shape is None else shape:
         count *= d
     if count < 0:
         raise UnsupportedOperatorError(f"tensor {tensor.index} ({tensor.name}) has a dynamic shape {tensor.shape}")
@@ -500,7 +531,7 @@ def _offline_offsets(model):
     return list(struct.unpack_from(f"<{count}i", raw, 12))
 
 
-def _plan_memory(model, scratch_requests):
+def _plan_memory(model, scratch_requests, shapes=None):
     """AllocationInfoBuilder + CreatePlan + GreedyMemoryPlanner, as CommitStaticMemoryPlan runs them."""
     offline_list = _offline_offsets(model)
     infos = []  # per tensor of every subgraph, then per scratch request
@@ -508,7 +539,8 @@ def _plan_memory(model, scratch_requests):
     k = 0
     for sg in model.subgraphs:
         for t in sg.tensors:
-            needs = (not _is_constant(t, model)) and (not t.is_variable) and _tensor_bytes(t) != 0
+            nbytes = _tensor_bytes(t, (shapes or {}).get((sg.index, t.index)))
+            needs = (not _is_constant(t, model)) and (not t.is_variable) and nbytes != 0
             offset = ONLINE_PLANNED
             if offline_list is not None:
                 offset = offline_list[k]
@@ -516,7 +548,7 @@ def _plan_memory(model, scratch_requests):
                 if t.is_variable and offset != ONLINE_PLANNED:
                     needs = True
             k += 1
-            infos.append({"sg": sg.index, "tensor": t.index, "bytes": _tensor_bytes(t), "first": -1, "last": -1,
+            infos.append({"sg": sg.index, "tensor": t.index, "bytes": nbytes, "first": -1, "last": -1,
                           "needs": needs, "offline": offset, "scratch": None})  # fmt: skip
     scratch_base = len(infos)
     for i, (nbytes, sg_index, node) in enumerate(scratch_requests):

@@ -88,6 +88,10 @@ class KernelContext:
         """context->RequestScratchBufferInArena(nbytes)."""
         raise NotImplementedError
 
+    def set_output_shape(self, i, shape):
+        """The kernel rewrote output i's dims in Prepare (the eval tensor's shape changes)."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class KernelModel:
@@ -185,6 +189,15 @@ def _ref_reshape_prepare(k):
         shape = []
     if -1 in shape:
         _writable_output_dims(k)
+        inp = k.input(0)
+        known = 1
+        for d in shape:
+            if d != -1:
+                known *= d
+        total = 1
+        for d in inp.shape:
+            total *= d
+        k.set_output_shape(0, [total // known if d == -1 else d for d in shape])
 
 
 def _writable_output_dims(k, index=0):

@@ -300,7 +300,29 @@ def _single(name, in_shapes, out_shapes, consts=(), options=None, in_dtype="int8
     return build
 
 
+def _reshape_stretch_model():
+    """RESHAPE whose output shape in the file has a -1: Prepare moves and rewrites the dims."""
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 3))
+    y = m.tensor((1, -1))
+    z = m.tensor((1, 48))
+    m.op("RESHAPE", [x], [y], _options(fb.ReshapeOptionsT, newShape=[1, -1]))
+    m.op("RELU", [y], [z])
+    return m.build([x], [z])
+
+
+def _fc_per_channel_model():
+    m = TinyModel()
+    x = m.tensor((1, 20))
+    w = m.tensor((7, 20), data=np.ones((7, 20)), scale=[0.02 + 0.001 * i for i in range(7)])
+    y = m.tensor((1, 7))
+    m.op("FULLY_CONNECTED", [x, w, -1], [y], _options(fb.FullyConnectedOptionsT))
+    return m.build([x], [y])
+
+
 MORE_OP_MODELS = {
+    "RESHAPE -1": _reshape_stretch_model,
+    "FULLY_CONNECTED per-channel": _fc_per_channel_model,
     "SLICE": _single("SLICE", [(1, 6, 6, 4)], [(1, 3, 3, 4)], consts=([0, 1, 1, 0], [1, 3, 3, 4])),
     "SPLIT": lambda: _split_model(),
     "PACK": _single("PACK", [(3, 4), (3, 4)], [(2, 3, 4)], options=_options(fb.PackOptionsT, valuesCount=2, axis=0)),
