@@ -113,3 +113,15 @@ def test_cli_arena_text_and_bad_kernel_set(cli):
     assert "100,660 bytes" in result.stdout  # the 32-bit reference figure measured on a Cortex-M4
     result = cli("arena", shared_model_path("vww_96_int8.tflite"), "--kernels", "nope")
     assert result.exit_code == 2
+
+
+def test_float_model_from_the_tflite_micro_package():
+    """A float32 model (the package's own sine example) is planned the same way."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("tflite_micro")
+    path = Path(spec.submodule_search_locations[0]) / "python" / "tflite_micro" / "sine_float.tflite"
+    if not path.is_file():
+        pytest.skip(f"{path} not shipped by this tflite-micro build")
+    _assert_estimate_equals_measurement(str(path))
