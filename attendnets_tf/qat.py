@@ -460,16 +460,35 @@ def load_model(path):
 load_qat_model = load_model
 
 
-def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed=0, augment_shift=0, verbose=1):
+def freeze_batch_norm(qat_model):
+    """Run every BatchNormalization of a QAT model in inference mode with fixed statistics.
+
+    TFLite folds the *moving* mean and variance into the convolution, so QAT
+    that trains with batch statistics optimizes a slightly different network
+    than the one converted; freezing them (common QAT practice, e.g. the
+    "freeze BN" step of Krishnamoorthi 2018, arXiv:1806.08342) keeps the
+    fine-tuned network the one that ships.  Gamma and beta stay fixed too.
+    """
+    for layer in qat_model.layers:
+        inner = getattr(layer, "layer", layer)
+        if isinstance(inner, keras.layers.BatchNormalization):
+            inner.trainable = False
+
+
+def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed=0, augment_shift=0, verbose=1,
+              freeze_bn=True):
     """QAT fine-tuning: Adam with cosine decay from ``lr``, shuffled (optionally shifted) batches.
 
-    ``train``/``val``: (images, labels) arrays.  Returns the Keras History.
+    ``train``/``val``: (images, labels) arrays.  ``freeze_bn``: see
+    :func:`freeze_batch_norm`.  Returns the Keras History.
     """
     import math
 
     from attendnets_tf.data import make_tf_dataset
 
     keras.utils.set_random_seed(seed)
+    if freeze_bn:
+        freeze_batch_norm(qat_model)
     steps = max(1, epochs * math.ceil(len(train[1]) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(initial_learning_rate=lr, decay_steps=steps, alpha=0.0)
     qat_model.compile(
