@@ -157,7 +157,10 @@ def convert_keras_model(model, calibration, float_io=False):
     if not float_io:
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    with _quiet_stderr():
+    import warnings
+
+    with _quiet_stderr(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Statistics for quantized inputs were expected" (QAT input)
         return bytes(converter.convert())
 
 
