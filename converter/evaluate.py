@@ -14,6 +14,11 @@ and TFLM output tensors are identical, element by element (raw int8 values;
 for a ``--float-io`` model the dequantized float32 values, which are a
 function of the same int8 values).
 
+A model the TFLite interpreter refuses but TFLM runs (older quantization
+metadata, e.g. TFLM's person_detect example) is evaluated on TFLM alone:
+``tflite`` is left out of ``accuracy``, ``agreement`` is None and
+``tflite_error`` says why.
+
 Input images (float32 in [0, 1]) are quantized with the model's own input
 scale and zero point: ``q = clip(round(x / scale) + zero_point, -128, 127)``.
 
@@ -43,11 +48,12 @@ class EvaluationReport:
     class_names: list
     num_test_images: int
     accuracy: dict  # {"float"?: fraction, "tflite": fraction, "tflm": fraction}
-    agreement: float  # fraction of images with identical TFLite-ref and TFLM outputs
+    agreement: float | None  # fraction of images with identical TFLite-ref and TFLM outputs
     per_class: dict  # {class name: {"tflite": fraction, "tflm": fraction, "float"?: ..., "images": n}}
     confusion_matrix: list  # TFLM predictions: rows = true class, columns = predicted
     tflm_arena_bytes: int
     input_quantization: dict = field(default_factory=dict)
+    tflite_error: str | None = None  # why the TFLite reference interpreter could not run it (TFLM only)
 
     def to_json(self) -> dict:
         return {
@@ -61,6 +67,7 @@ class EvaluationReport:
             "class_names": self.class_names,
             "tflm_arena_bytes": self.tflm_arena_bytes,
             "input_quantization": self.input_quantization,
+            **({"tflite_error": self.tflite_error} if self.tflite_error else {}),
         }
 
 
@@ -181,11 +188,18 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     model_bytes = read_int8_model(tflite_path)
     if float_model_path is not None:
         float_model = load_keras_model(float_model_path)  # check it before the slow part
-    ref = _new_tflite_ref(model_bytes, tflite_path)
-    inp = ref.get_input_details()[0]
-    out = ref.get_output_details()[0]
-    in_shape = tuple(int(d) for d in inp["shape"])
-    out_shape = tuple(int(d) for d in out["shape"])
+    try:
+        ref = _new_tflite_ref(model_bytes, tflite_path)
+        ref_error = None
+        inp, out = _io_details(ref.get_input_details()[0]), _io_details(ref.get_output_details()[0])
+    except InvalidModelError as exc:
+        # Some valid TFLM models (e.g. older quantization metadata) are refused by the TFLite
+        # interpreter: evaluate them on TFLM alone and say so.
+        ref, ref_error = None, str(exc)
+    tflm, arena = _new_tflm(model_bytes, tflite_path)
+    if ref is None:
+        inp, out = _io_details(tflm.get_input_details(0)), _io_details(tflm.get_output_details(0))
+    in_shape, out_shape = inp["shape"], out["shape"]
     if len(in_shape) != 4:
         raise BadInputError(f"{tflite_path}: expected an image input (1, H, W, C), got shape {list(in_shape)}")
     if len(out_shape) != 2:
@@ -210,26 +224,27 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     x_test, y_test = splits.test
     y_test = np.asarray(y_test, dtype=np.int64)
 
-    scale, zero_point = (inp["quantization"][0], int(inp["quantization"][1]))
+    scale, zero_point = inp["scale"], inp["zero_point"]
     if not np.issubdtype(inp["dtype"], np.floating) and not scale:
         raise InvalidModelError(f"{tflite_path}: the {np.dtype(inp['dtype']).name} input has no quantization scale")
     q_inputs = quantize_images(np.asarray(x_test, dtype=np.float32), scale, zero_point, inp["dtype"])
 
     log(f"evaluating {tflite_path} on {len(x_test)} test images ({data_spec})")
-    ref_out = run_tflite_ref(ref, q_inputs)
-    tflm, arena = _new_tflm(model_bytes, tflite_path)
-    tflm_out = run_tflm(tflm, q_inputs)
-
-    ref_pred = ref_out.reshape(len(q_inputs), -1).argmax(axis=1)
-    tflm_pred = tflm_out.reshape(len(q_inputs), -1).argmax(axis=1)
-    same = np.all(ref_out.reshape(len(q_inputs), -1) == tflm_out.reshape(len(q_inputs), -1), axis=1)
+    if ref_error:
+        log(f"warning: TFLM only; {ref_error}")
+    tflm_out = run_tflm(tflm, q_inputs).reshape(len(q_inputs), -1)
+    tflm_pred = tflm_out.argmax(axis=1)
+    if ref is not None:
+        ref_out = run_tflite_ref(ref, q_inputs).reshape(len(q_inputs), -1)
+        same = np.all(ref_out == tflm_out, axis=1)
 
     accuracy = {}
     preds = {}
     if float_model_path is not None:
         float_out = float_model.predict(np.asarray(x_test, dtype=np.float32), batch_size=128, verbose=0)
         preds["float"] = np.asarray(float_out).argmax(axis=1)
-    preds["tflite"] = ref_pred
+    if ref is not None:
+        preds["tflite"] = ref_out.argmax(axis=1)
     preds["tflm"] = tflm_pred
     for name, pred in preds.items():
         accuracy[name] = _accuracy(pred, y_test)
@@ -247,12 +262,26 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
         class_names=class_names,
         num_test_images=int(len(y_test)),
         accuracy=accuracy,
-        agreement=float(np.mean(same)) if len(same) else 1.0,
+        agreement=None if ref is None else (float(np.mean(same)) if len(same) else 1.0),
         per_class=per_class,
         confusion_matrix=confusion_matrix(y_test, tflm_pred, num_classes).tolist(),
         tflm_arena_bytes=arena,
         input_quantization={"dtype": np.dtype(inp["dtype"]).name, "scale": float(scale), "zero_point": zero_point},
+        tflite_error=ref_error,
     )
+
+
+def _io_details(detail):
+    """shape, dtype, scale, zero_point of a TFLite or TFLM interpreter's tensor details."""
+    params = detail.get("quantization_parameters") or {}
+    scales = list(params.get("scales", []))
+    zero_points = list(params.get("zero_points", []))
+    return {
+        "shape": tuple(int(d) for d in detail["shape"]),
+        "dtype": np.dtype(detail["dtype"]).type,
+        "scale": float(scales[0]) if len(scales) else 0.0,
+        "zero_point": int(zero_points[0]) if len(zero_points) else 0,
+    }
 
 
 def format_report(report: EvaluationReport) -> str:
@@ -262,7 +291,10 @@ def format_report(report: EvaluationReport) -> str:
     for run in ("float", "tflite", "tflm"):
         if run in report.accuracy:
             lines.append(f"  accuracy {names[run]:<32} {100 * report.accuracy[run]:6.2f} %")
-    lines.append(f"  TFLite-ref / TFLM identical outputs    {100 * report.agreement:6.2f} %")
+    if report.agreement is not None:
+        lines.append(f"  TFLite-ref / TFLM identical outputs    {100 * report.agreement:6.2f} %")
+    else:
+        lines.append(f"  TFLite reference kernels: not run ({report.tflite_error})")
     runs = [r for r in ("float", "tflite", "tflm") if r in report.accuracy]
     width = max([len(n) for n in report.class_names] + [5])
     lines.append("")

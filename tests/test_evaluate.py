@@ -91,3 +91,17 @@ def test_evaluate_bad_inputs(cli, converted, tmp_path):
     not_keras.write_text("hello")
     assert "not a readable Keras model" in assert_one_line_error(
         cli("evaluate", tflite, "--data", data, "--float-model", not_keras), 2)
+
+
+def test_evaluate_model_only_tflm_can_load(cli, tmp_path):
+    """person_detect: valid for TFLM, refused by the TFLite interpreter -> TFLM-only report."""
+    from conftest import shared_model_path
+
+    model = shared_model_path("person_detect.tflite")
+    data = make_image_folder(tmp_path / "data", class_names=("no_person", "person"), per_class=7, size=96)
+    result = cli("evaluate", model, "--data", data, "--json")
+    assert result.exit_code == 0, result
+    report = json.loads(result.stdout)
+    assert set(report["accuracy"]) == {"tflm"} and report["agreement"] is None
+    assert "TFLite interpreter cannot load it" in report["tflite_error"]
+    assert np.array(report["confusion_matrix"]).sum() == report["test_images"] == 2
