@@ -1,13 +1,14 @@
 """The 32-bit estimate against arenas measured on a Cortex-M4 (QEMU mps2-an386).
 
-The figures below were measured, not computed: upstream TFLM (tflite-micro
+The figures were measured, not computed: upstream TFLM (tflite-micro
 90b983c2, 2026-08-20) built with arm-none-eabi-gcc 12.2 -mcpu=cortex-m4
--mfloat-abi=hard -O2 -DNDEBUG -DTF_LITE_STATIC_MEMORY, reference kernels, an
-``alignas(16)`` static arena, run in QEMU; "min arena" bisected on the target
-with the interpreter re-created at each size (1-byte resolution).  They are
-kept in bench/arena_cortex_m4_measured.json (bench/arena_table.py reads the
-same file), so CI, which runs no QEMU, still checks the 32-bit model.  The CMSIS-NN figures are not measured
-yet, so the cmsis-nn estimate is only checked for consistency.
+-mfloat-abi=hard -O2 -DNDEBUG -DTF_LITE_STATIC_MEMORY (CMSIS-NN 4ab83cc3 and
+-DCMSIS_NN for the cmsis-nn kernels), an ``alignas(16)`` static arena, run in
+QEMU; "min arena" bisected on the target with the interpreter re-created at
+each size (1-byte resolution).  They are kept in
+bench/arena_cortex_m4_measured.json (bench/arena_table.py reads the same
+file), so CI, which runs no QEMU, still checks the 32-bit model.  Only the
+CMSIS-NN LSTM's RecordingMicroInterpreter minimum was not measured.
 """
 
 import json
@@ -31,9 +32,9 @@ def test_cortex_m4_estimate_equals_target(name, kernels):
     path = shared_model_path(name)
     rec = estimate_arena(path, pointer_bytes=4, kernels=kernels, recording=True)
     recorded = measured["recording"]
-    assert (rec.total_bytes, rec.head_bytes, rec.tail_bytes, rec.required_bytes) == (
-        recorded["total"], recorded["head"], recorded["tail"], recorded["min_arena"]
-    )
+    assert (rec.total_bytes, rec.head_bytes, rec.tail_bytes) == (recorded["total"], recorded["head"], recorded["tail"])
+    if recorded["min_arena"] is not None:
+        assert rec.required_bytes == recorded["min_arena"]
     assert rec.categories["Persistent buffer data"] == recorded["persistent_buffer_data"]
     firmware = estimate_arena(path, pointer_bytes=4, kernels=kernels)
     assert (firmware.total_bytes, firmware.required_bytes) == (measured["plain"]["used"], measured["plain"]["min_arena"])
