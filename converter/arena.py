@@ -70,14 +70,6 @@ NODES = "NodeAndRegistration struct"
 OP_DATA = "Operator runtime data"
 CATEGORIES = (EVAL_TENSORS, PERSISTENT_TENSORS, QUANTIZATION, PERSISTENT_BUFFERS, VARIABLES, NODES, OP_DATA)
 
-# TensorType codes TFLM's ConvertTensorType / TfLiteTypeSizeOf accept, with the
-# element size in bytes (tensorflow/lite/micro/memory_helpers.cc).
-_TFLM_TYPE_BYTES = {
-    "float32": 4, "float16": 2, "int32": 4, "uint8": 1, "int64": 8, "bool": 1, "int16": 2,
-    "complex64": 8, "int8": 1, "float64": 8, "complex128": 16, "uint64": 8, "resource": 4,
-    "uint32": 4, "uint16": 2, "int4": 1, "bfloat16": 2,
-}  # fmt: skip
-
 _CONTROL_FLOW_SUBGRAPHS = {
     "IF": ("then_subgraph_index", "else_subgraph_index"),
     "WHILE": ("cond_subgraph_index", "body_subgraph_index"),
@@ -479,8 +471,9 @@ def _quantization_channels(tensor):
 
 
 def _element_bytes(tensor):
-    element = _TFLM_TYPE_BYTES.get(tensor.dtype)
-    if element is None:
+    """TfLiteTypeSizeOf (memory_helpers.cc), as the reader records it; 0 = a type TFLM cannot size."""
+    element = tensor.element_size_bytes
+    if not element:
         raise UnsupportedOperatorError(f"tensor {tensor.index} has type {tensor.dtype}, which TFLM does not support")
     return element
 
