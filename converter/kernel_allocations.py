@@ -221,6 +221,15 @@ def _ref_gather_prepare(k):
     _writable_output_dims(k)
 
 
+def _ref_mirror_pad_prepare(k):
+    # mirror_pad.cc MirrorPadPrepare: two int-per-dimension scratch buffers
+    inp = k.temp_input(0)
+    k.temp_input(1)
+    k.temp_output(0)
+    k.scratch(4 * len(inp.shape))
+    k.scratch(4 * len(inp.shape))
+
+
 def _ref_softmax_prepare(k):
     # softmax_common.cc SoftmaxPrepare / CalculateSoftmaxParams
     inp = k.temp_input(0)
@@ -425,6 +434,9 @@ REFERENCE = {
         "TfLiteSpaceToDepthParams", None, _ref_depth_space_prepare, "kernels/space_to_depth.cc"
     ),
     "ZEROS_LIKE": KernelModel(None, None, _I0_O0, "kernels/zeros_like.cc"),
+    "MIRROR_PAD": KernelModel(
+        "TfLiteMirrorPaddingParams", _init_struct("OpDataMirrorPad"), _ref_mirror_pad_prepare, "kernels/mirror_pad.cc"
+    ),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel(
         "TfLiteUnidirectionalSequenceLSTMParams",
         _init_struct("OpDataLSTM"),

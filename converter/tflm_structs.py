@@ -117,6 +117,7 @@ STRUCTS = {
     "ConcatenationOpData": StructLayout(_K + "concatenation.cc (struct OpData)", (40, 8), (80, 8), (24, 4), (64, 4)),
     "StridedSliceParams": _same("tensorflow/lite/kernels/internal/types.h", (84, 4), (84, 4)),
     "OpDataDiv": _same(_K + "div.cc", (28, 4), (28, 4)),
+    "OpDataMirrorPad": _same(_K + "mirror_pad.cc", (20, 4), (20, 4)),
     "SquaredDifferenceOpData": _same(_K + "squared_difference.cc (struct OpData)", (112, 8), (112, 8)),
     "OpDataAbsRsqrt": _same(_K + "elementwise.cc", (28, 4), (28, 4)),
     "EluOpData": _same(_K + "elu.cc (struct OpData: an int8 LUT)", (256, 1), (256, 1)),
@@ -171,6 +172,7 @@ STRUCTS = {
     "TfLiteDepthToSpaceParams": _same(_BUILTIN, (4, 4), (4, 4)),
     "TfLiteSpaceToDepthParams": _same(_BUILTIN, (4, 4), (4, 4)),
     "TfLiteL2NormParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    "TfLiteMirrorPaddingParams": _same(_BUILTIN, (4, 4), (1, 1)),
 }
 
 

@@ -363,6 +363,8 @@ MORE_OP_MODELS = {
     "SUM": _single("SUM", [(1, 6, 6, 8)], [(1, 1, 1, 8)], consts=([1, 2],),
                    options=_options(fb.ReducerOptionsT, keepDims=True)),
     "SPLIT_V": lambda: _split_v_model(),
+    "MIRROR_PAD": _single("MIRROR_PAD", [(1, 4, 4, 3)], [(1, 6, 6, 3)], consts=([[0, 0], [1, 1], [1, 1], [0, 0]],),
+                          options=_options(fb.MirrorPadOptionsT, mode=fb.MirrorPadMode.REFLECT)),
     "SQUEEZE": _single("SQUEEZE", [(1, 1, 8)], [(1, 8)], options=_options(fb.SqueezeOptionsT, squeezeDims=[1])),
 }
 
