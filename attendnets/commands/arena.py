@@ -125,12 +125,17 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
             lines.append(f"    {name:<42}{used:>8,}")
     lines.append(f"    {'allocator objects, builtin options, handles':<42}{est.uncategorized_tail_bytes:>8,}")
     lines.append(f"peak live tensors     : {est.peak_live_bytes:>10,} bytes at operator {est.peak_op_index}")
-    if est.required_bytes != est.total_bytes:
-        why = est.required_reason or "alignment"
-        if est.required_bytes > est.total_bytes:
-            lines.append(f"required > used: the step that needs the most room is {why}")
-        else:
-            lines.append("required < used: the last tail allocations fit in alignment padding of a shorter arena")
+    gap = est.required_bytes - est.total_bytes
+    if gap >= 16:
+        lines.append(
+            f"required > used: a step of AllocateTensors() needs more room than what stays allocated: "
+            f"{est.required_reason}"
+        )
+    elif gap:
+        lines.append(
+            "required and used differ only by alignment padding: the tail grows down from the arena's end, "
+            "so its padding depends on the arena size modulo 16"
+        )
     if measurement is not None:
         e = host_estimate
         lines += [
