@@ -151,7 +151,7 @@ def merge_resume_config(cfg: TrainConfig, explicit: set[str]) -> TrainConfig:
     if saved is None:
         return cfg  # nothing saved yet: --resume starts the run
     values = asdict(cfg)
-    for name in RUN_DEFINING:
+    for name in RUN_DEFINING:  # class_names is checked once the data is loaded
         if name not in saved:
             continue
         ours = normalize_data_spec(values[name]) if name == "data" and values[name] else values[name]
@@ -279,6 +279,12 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
     log(f"data: {describe(data)}")
     if len(data.train[1]) == 0:
         raise BadInputError("the data set has no training images after the split")
+    saved = saved_config(cfg.out_dir) if cfg.resume else None
+    if saved and saved.get("class_names") not in (None, data.class_names):
+        raise BadInputError(
+            f"--resume: the data's classes changed since the run started "
+            f"(was {', '.join(saved['class_names'])}; now {', '.join(data.class_names)})"
+        )
     for split in ("val", "test"):
         if len(getattr(data, split)[1]) == 0:
             log(f"note: no {split} images (classes need at least 3 images each for a {split} split)")
@@ -313,7 +319,7 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
     try:
         if is_chief:
             out.mkdir(exist_ok=True)
-            write_text_atomic(out / CONFIG_FILE, json.dumps(_config_record(cfg), indent=2) + "\n")
+            write_text_atomic(out / CONFIG_FILE, json.dumps({**_config_record(cfg), "class_names": data.class_names}, indent=2) + "\n")
         history = _HistoryRecorder(write_dir / HISTORY_FILE, schedule, enabled=is_chief)
         callbacks = [
             keras.callbacks.BackupAndRestore(str(out / CHECKPOINT_DIR), save_freq="epoch", delete_checkpoint=False),

@@ -137,6 +137,19 @@ def test_resume_refuses_changed_settings(cli, standin, image_folder, tmp_path, m
     assert not (out / "model.keras").exists()
 
 
+def test_resume_refuses_changed_classes(cli, standin, tmp_path, monkeypatch):
+    data = make_image_folder(tmp_path / "data", per_class=4, corrupt=False)
+    out = tmp_path / "run"
+    monkeypatch.setenv(training.INTERRUPT_ENV, "1")
+    cli("train", "--arch", "tiny", "--data", data, "--out", out, "--input-size", "12", "--epochs", "2")
+    monkeypatch.delenv(training.INTERRUPT_ENV)
+    make_image_folder(tmp_path / "more", classes=("zigzag",), per_class=4, corrupt=False)
+    (tmp_path / "more" / "zigzag").rename(data / "zigzag")
+    line = assert_one_line_error(cli("train", "--out", out, "--resume"), 2)
+    assert "classes changed" in line and "zigzag" in line
+    assert not (out / "model.keras").exists()
+
+
 def test_mirrored_strategy_single_machine(cli, standin, image_folder, tmp_path):
     out = tmp_path / "run"
     result = cli("train", "--arch", "tiny", "--data", image_folder, "--out", out, "--input-size", "12",
