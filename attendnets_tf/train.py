@@ -321,9 +321,11 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
             out.mkdir(exist_ok=True)
             write_text_atomic(out / CONFIG_FILE, json.dumps({**_config_record(cfg), "class_names": data.class_names}, indent=2) + "\n")
         history = _HistoryRecorder(write_dir / HISTORY_FILE, schedule, enabled=is_chief)
+        # The history is written before the checkpoint: a run killed between the two
+        # resumes at the epoch whose entry is already there, and that entry is replaced.
         callbacks = [
-            keras.callbacks.BackupAndRestore(str(out / CHECKPOINT_DIR), save_freq="epoch", delete_checkpoint=False),
             history,
+            keras.callbacks.BackupAndRestore(str(out / CHECKPOINT_DIR), save_freq="epoch", delete_checkpoint=False),
             keras.callbacks.TensorBoard(str(write_dir / LOG_DIR), write_graph=False, profile_batch=0),
         ]
         interrupt_after = os.environ.get(INTERRUPT_ENV)
