@@ -230,10 +230,21 @@ def _list_class_folders(root: Path):
     return [p.name for p in class_dirs], files_per_class
 
 
+def check_data_spec(spec: str) -> None:
+    """Fast structural check of a ``--data`` spec (no image is decoded, no TensorFlow).
+
+    Raises BadInputError for the errors :func:`load_data` would find in the
+    folder layout (missing, a file, empty, a single class, a class without image files).
+    """
+    if str(spec) != DIGITS_SPEC:
+        _list_class_folders(Path(spec))
+
+
 def _load_folder(root: Path, height, width, channels):
+    class_names, files_per_class = _list_class_folders(root)  # before the slow TF import
+
     from attendnets_tf._tf import tf
 
-    class_names, files_per_class = _list_class_folders(root)
     paths = [str(p) for files in files_per_class for p in files]
     labels = np.concatenate(
         [np.full(len(files), i, np.int64) for i, files in enumerate(files_per_class)]
@@ -291,6 +302,7 @@ def describe(splits: DataSplits) -> str:
 __all__ = [
     "DataSplits",
     "load_data",
+    "check_data_spec",
     "make_tf_dataset",
     "stratified_split",
     "resize_bilinear",

@@ -113,13 +113,9 @@ def validate_config(cfg: TrainConfig) -> None:
         )
     if cfg.strategy not in STRATEGIES:
         raise BadInputError(f"--strategy must be one of {', '.join(STRATEGIES)}. Received: {cfg.strategy}")
-    data = str(cfg.data)
-    if data != "digits":
-        path = Path(data)
-        if not path.exists():
-            raise BadInputError(f"data folder not found: {path} (use a class-per-folder directory or 'digits')")
-        if not path.is_dir():
-            raise BadInputError(f"data path is a file, not a folder of class sub-folders: {path}")
+    from attendnets_tf.data import check_data_spec
+
+    check_data_spec(str(cfg.data))  # folder layout errors before TensorFlow starts
 
 
 def normalize_data_spec(data: str) -> str:
