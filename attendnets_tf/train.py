@@ -316,7 +316,7 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
         if is_chief:
             out.mkdir(exist_ok=True)
             write_text_atomic(out / CONFIG_FILE, json.dumps({**_config_record(cfg), "class_names": data.class_names}, indent=2) + "\n")
-        history = _HistoryRecorder(write_dir / HISTORY_FILE, schedule, enabled=is_chief)
+        history = history_recorder(write_dir / HISTORY_FILE, schedule, enabled=is_chief)
         # The history is written before the checkpoint: a run killed between the two
         # resumes at the epoch whose entry is already there, and that entry is replaced.
         callbacks = [
@@ -326,7 +326,7 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
         ]
         interrupt_after = os.environ.get(INTERRUPT_ENV)
         if interrupt_after:
-            callbacks.append(_InterruptAfterEpoch(int(interrupt_after)))
+            callbacks.append(interrupt_after_epoch(int(interrupt_after)))
         model.fit(train_ds, epochs=cfg.epochs, validation_data=val_ds, callbacks=callbacks, verbose=1)
 
         final = {}
@@ -437,61 +437,55 @@ def _metrics_record(cfg, model, data, history, final, num_replicas, strategy) ->
     }
 
 
-def _callback_base():
-    from attendnets_tf._tf import keras
-
-    return keras.callbacks.Callback
-
-
-class _HistoryRecorder:
-    """Keeps per-epoch logs in a JSON file that survives interruptions.
+def history_recorder(path, schedule, enabled=True):
+    """A keras callback keeping per-epoch logs in a JSON file that survives interruptions.
 
     On (re)start it reads the file and drops entries from the starting epoch
-    on, so a resumed run's history has each epoch exactly once.
+    on, so a resumed run's history has each epoch exactly once.  ``.epochs``
+    is the list of entries; ``enabled=False`` (non-chief workers) keeps it in
+    memory only.  (Callbacks subclass keras' Callback, so they are defined
+    when TensorFlow is imported.)
     """
+    from attendnets_tf._tf import keras
 
-    def __new__(cls, path, schedule, enabled=True):
-        base = _callback_base()
+    class HistoryRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.path = Path(path)
+            self.epochs = []
+            self._start = None
 
-        class HistoryRecorder(base):
-            def __init__(self):
-                super().__init__()
-                self.path = Path(path)
-                self.enabled = enabled
-                self.epochs = []
-                self._start = None
+        def on_train_begin(self, logs=None):
+            if self.path.is_file():
+                try:
+                    self.epochs = json.loads(self.path.read_text())
+                except ValueError:
+                    self.epochs = []
 
-            def on_train_begin(self, logs=None):
-                if self.path.is_file():
-                    try:
-                        self.epochs = json.loads(self.path.read_text())
-                    except ValueError:
-                        self.epochs = []
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epochs = [e for e in self.epochs if e["epoch"] <= epoch]
+            self._start = time.monotonic()
 
-            def on_epoch_begin(self, epoch, logs=None):
-                self.epochs = [e for e in self.epochs if e["epoch"] <= epoch]
-                self._start = time.monotonic()
+        def on_epoch_end(self, epoch, logs=None):
+            step = int(self.model.optimizer.iterations.numpy())
+            entry = {"epoch": epoch + 1}
+            entry.update({k: float(v) for k, v in (logs or {}).items()})
+            entry["lr_end"] = float(schedule(step))
+            entry["seconds"] = round(time.monotonic() - self._start, 3)
+            self.epochs.append(entry)
+            if enabled:
+                write_text_atomic(self.path, json.dumps(self.epochs, indent=1) + "\n")
 
-            def on_epoch_end(self, epoch, logs=None):
-                step = int(self.model.optimizer.iterations.numpy())
-                entry = {"epoch": epoch + 1}
-                entry.update({k: float(v) for k, v in (logs or {}).items()})
-                entry["lr_end"] = float(schedule(step))
-                entry["seconds"] = round(time.monotonic() - self._start, 3)
-                self.epochs.append(entry)
-                if self.enabled:
-                    write_text_atomic(self.path, json.dumps(self.epochs, indent=1) + "\n")
-
-        return HistoryRecorder()
+    return HistoryRecorder()
 
 
-class _InterruptAfterEpoch:
-    def __new__(cls, epoch_1based):
-        base = _callback_base()
+def interrupt_after_epoch(epoch_1based):
+    """Test hook (see INTERRUPT_ENV): Ctrl-C right after this epoch's checkpoint."""
+    from attendnets_tf._tf import keras
 
-        class InterruptAfterEpoch(base):
-            def on_epoch_end(self, epoch, logs=None):
-                if epoch + 1 == epoch_1based:
-                    raise KeyboardInterrupt(f"{INTERRUPT_ENV}={epoch_1based}")
+    class InterruptAfterEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 == epoch_1based:
+                raise KeyboardInterrupt(f"{INTERRUPT_ENV}={epoch_1based}")
 
-        return InterruptAfterEpoch()
+    return InterruptAfterEpoch()
