@@ -45,6 +45,8 @@ the attendnets layers.
 import contextlib
 from pathlib import Path
 
+import numpy as np
+
 from attendnets.errors import BadInputError
 from attendnets.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
 
@@ -429,10 +431,12 @@ class QuantizeScheme(_d8_scheme.Default8BitQuantizeScheme):
         return _LayoutTransform()
 
 
-def quantize_model(model):
+def quantize_model(model, calibration_images=None):
     """A QAT model (fake-quant everywhere, tfmot 8-bit scheme) from a float Keras model.
 
-    Condensers are unfolded first; the float weights are kept.
+    Condensers are unfolded first; the float weights are kept.  With
+    ``calibration_images`` (float32 NHWC) the activation ranges start from
+    the float model's observed ranges (:func:`calibrate_ranges`).
     """
     flat = unfold(model)
     annotated = annotate(flat)
@@ -441,7 +445,63 @@ def quantize_model(model):
     for layer in quantized.layers:
         if type(layer) is _quantize_wrapper.QuantizeWrapperV2:
             layer.__class__ = QuantizeWrapperV2  # same object, our save/load of its state
+    if calibration_images is not None:
+        calibrate_ranges(quantized, flat, calibration_images)
     return quantized
+
+
+_RANGE_VARIABLES = {  # short variable name -> which end of the range
+    "output_min": min, "output_max": max,
+    "post_activation_min": min, "post_activation_max": max,
+    "pre_activation_min": min, "pre_activation_max": max,
+}
+
+
+def calibrate_ranges(qat_model, float_model, images, batch_size=64):
+    """Start every moving-average activation range at the float model's min/max on ``images``.
+
+    tfmot initializes each range to [-6, 6] and moves it with an EMA of decay
+    0.999, so a few hundred fine-tuning steps leave it near [-6, 6] (a ReLU
+    output keeping half its int8 codes for negative values).  Here each
+    quantized layer's range is set from the matching layer of the float model
+    (same name without ``quant_``), widened to contain 0 as int8 requires;
+    fine-tuning then adjusts it.  Returns the number of ranges set.
+    """
+    targets = []
+    for wrapper in qat_model.layers:
+        inner = getattr(wrapper, "layer", None)
+        if inner is None or not wrapper.name.startswith("quant_"):
+            continue
+        variables = [v for v in wrapper.weights if _short_name(v) in _RANGE_VARIABLES]
+        if not variables:
+            continue
+        activation = getattr(getattr(inner, "activation", None), "__name__", "linear")
+        if any(_short_name(v).startswith("pre_activation") for v in variables) and activation != "linear":
+            continue  # the layer output is after the activation, not what is quantized
+        try:
+            source = float_model.get_layer(inner.name)
+        except ValueError:
+            continue
+        targets.append((source, variables))
+    if not targets:
+        return 0
+    probe = keras.Model(float_model.inputs, [source.output for source, _ in targets])
+    lows = [np.inf] * len(targets)
+    highs = [-np.inf] * len(targets)
+    for start in range(0, len(images), batch_size):
+        outputs = probe(np.asarray(images[start:start + batch_size], np.float32), training=False)
+        if len(targets) == 1:
+            outputs = [outputs]
+        for i, out in enumerate(outputs):
+            lows[i] = min(lows[i], float(tf.reduce_min(out)))
+            highs[i] = max(highs[i], float(tf.reduce_max(out)))
+    for (_, variables), low, high in zip(targets, lows, highs):
+        low, high = min(low, 0.0), max(high, 0.0)
+        if high - low < 1e-6:
+            high = low + 1e-6
+        for v in variables:
+            v.assign(low if _RANGE_VARIABLES[_short_name(v)] is min else high)
+    return len(targets)
 
 
 def is_qat_model(model):
@@ -502,6 +562,7 @@ def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed
 
 
 LABELS_FILE = "labels.txt"
+CALIBRATION_IMAGES = 256  # training images that set the initial activation ranges
 
 
 def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size=64, seed=0, log=print):
@@ -534,7 +595,7 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
     labels = labels or list(splits.class_names)
 
     log(f"quantize: {model_path} -> {out_path}: unfolding condensers, annotating, fine-tuning {epochs} epoch(s)")
-    qat_model = quantize_model(model)
+    qat_model = quantize_model(model, calibration_images=splits.train[0][:CALIBRATION_IMAGES])
     shift = max(1, input_shape[0] // 16) if input_shape[0] >= 16 else 0
     fine_tune(qat_model, splits.train, splits.val, epochs=epochs, lr=lr, batch_size=batch_size,
               seed=seed, augment_shift=shift, verbose=1)

@@ -14,9 +14,9 @@ def models():
     from attendnets_tf import qat
 
     float_model = tiny_condenser_model()
-    qat_model = qat.quantize_model(float_model)
     rng = np.random.default_rng(0)
     x = rng.random((48, 14, 14, 1)).astype("float32")
+    qat_model = qat.quantize_model(float_model, calibration_images=x)
     y = rng.integers(0, 3, 48)
     qat.fine_tune(qat_model, (x, y), epochs=1, lr=1e-3, batch_size=16, verbose=0)  # moves the ranges
     return float_model, qat_model, x
@@ -139,3 +139,22 @@ def test_quantize_bad_inputs(cli, tmp_path):
     mismatch = cli("quantize", model_path, "--data", four, "--out", tmp_path / "q.keras")
     assert "4 classes" in assert_one_line_error(mismatch, 2)
     assert not list(tmp_path.glob("*q.keras*")), "partial output left behind"
+
+
+def test_activation_ranges_start_from_calibration():
+    """tfmot starts every range at [-6, 6]; calibration starts them at the float model's ranges."""
+    from attendnets_tf import qat
+    from attendnets_tf._tf import keras
+
+    float_model = tiny_condenser_model()
+    x = np.random.default_rng(1).random((32, 14, 14, 1)).astype("float32")
+    qat_model = qat.quantize_model(float_model, calibration_images=x)
+    flat = qat.unfold(float_model)
+    for name in ("stem_relu", "vac_attend", "ac_scale"):
+        float_out = keras.Model(flat.inputs, flat.get_layer(name).output)(x, training=False).numpy()
+        ranges = {v.name.split("/")[-1].split(":")[0]: float(v.numpy())
+                  for v in qat_model.get_layer(f"quant_{name}").weights if "output_m" in v.name}
+        assert ranges["output_min"] == pytest.approx(min(0.0, float_out.min()), abs=1e-5), name
+        assert ranges["output_max"] == pytest.approx(max(0.0, float_out.max()), abs=1e-5), name
+    relu_min = [v for v in qat_model.get_layer("quant_stem_relu").weights if "output_min" in v.name][0]
+    assert float(relu_min.numpy()) == 0.0  # a ReLU6 range no longer spends codes on negatives
