@@ -25,7 +25,7 @@ def workdir(tmp_path_factory):
     float_model = tiny_condenser_model()
     model_path = save_run(root / "run", float_model)
     splits = load_data(str(data), (14, 14, 1))
-    qat_model = qat.quantize_model(float_model)
+    qat_model = qat.quantize_model(float_model, calibration_images=splits.train[0])
     qat.fine_tune(qat_model, splits.train, epochs=2, lr=1e-3, batch_size=8, verbose=0)
     qat_model.save(str(root / "run" / "qat.keras"))
     return root, data, model_path, root / "run" / "qat.keras"
