@@ -112,7 +112,11 @@ def test_killed_run_resumes_after_last_checkpoint(tmp_path):
         log.close()
     assert not (out / "metrics.json").exists()
     last = saved_epochs()
-    assert 2 <= last < 40
+    # At least one epoch is saved and the run did not finish.  (Under heavy
+    # load the index read after the kill has been seen one save behind the
+    # one that ended the wait loop, so only the range is asserted here; the
+    # resume below must still start exactly after the saved epoch.)
+    assert 1 <= last < 40
 
     resumed = subprocess.run([sys.executable, str(HERE / "run_train_cli.py"), "--standin", "train",
                               "--out", str(out), "--resume"], capture_output=True, text=True,
