@@ -43,3 +43,20 @@ def test_help_does_not_import_tensorflow(cli_subprocess):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "TF=False" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_ctrl_c_exits_130(monkeypatch, cli):
+    import click
+
+    from attendnets import cli as cli_module
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise click.Abort() from exc
+
+    monkeypatch.setattr(cli_module.cli, "main", interrupted)
+    result = cli("--help")
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "error: interrupted"
