@@ -558,7 +558,50 @@ def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed
     )
     train_ds = make_tf_dataset(*train, batch_size, shuffle=True, seed=seed, augment_shift=augment_shift)
     val_ds = make_tf_dataset(*val, batch_size, shuffle=False, seed=seed) if val is not None and len(val[1]) else None
-    return qat_model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose)
+    callbacks = []
+    if val_ds is not None:
+        callbacks.append(_KeepBestOnValidation(val_ds))
+    history = qat_model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose, callbacks=callbacks)
+    if callbacks:
+        best = callbacks[0]
+        history.best_epoch = best.best_epoch  # 0 = the calibrated model before fine-tuning
+        if verbose:
+            print(f"QAT: keeping epoch {best.best_epoch} (validation accuracy {best.best[0]:.4f}, loss {-best.best[1]:.4f})")
+    return history
+
+
+class _KeepBestOnValidation(keras.callbacks.Callback):
+    """Restore the weights (and quantizer ranges) of the best validation epoch, the start included.
+
+    Best = highest validation accuracy, then lowest validation loss.  Epoch 0
+    is the calibrated QAT model before any fine-tuning, so fine-tuning never
+    leaves a model that is worse on validation than where it started.
+    """
+
+    def __init__(self, val_ds):
+        super().__init__()
+        self.val_ds = val_ds
+        self.best = None
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def _consider(self, epoch, accuracy, loss):
+        key = (float(accuracy), -float(loss))
+        if self.best is None or key > self.best:
+            self.best, self.best_epoch, self.best_weights = key, epoch, self.model.get_weights()
+
+    def on_train_begin(self, logs=None):
+        loss, accuracy = self.model.evaluate(self.val_ds, verbose=0)
+        self._consider(0, accuracy, loss)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if "val_accuracy" in logs:
+            self._consider(epoch + 1, logs["val_accuracy"], logs["val_loss"])
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
 
 
 LABELS_FILE = "labels.txt"
