@@ -11,11 +11,12 @@ plus an AttendNet-B int8 model): `attendnets generate` -> `attendnets build` -> 
 - the printed `arena_used_bytes` is at most the arena the project was generated with.
 
 This needs what CI does not have, so it skips with the reason unless:
-- TFLM_DIR names one or more TFLM trees (separated by ':'), each made by TFLM's own
+- TFLM_DIR names a TFLM tree (TFLM_MORE_DIRS: more trees, separated by ':', e.g. the other kernel set),
+  each made by TFLM's own
   tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py, e.g. from a tflite-micro checkout:
     python3 tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py \
       --makefile_options="TARGET=cortex_m_generic TARGET_ARCH=cortex-m4+fp TARGET_TOOLCHAIN_ROOT=/usr/bin/" /tmp/tflm_ref
-    (add OPTIMIZED_KERNEL_DIR=cmsis_nn to the options for a CMSIS-NN tree); docs/results_firmware.md has the steps;
+    (add OPTIMIZED_KERNEL_DIR=cmsis_nn to the options for a CMSIS-NN tree); docs/results_firmware_tflm.md has the steps;
 - arm-none-eabi-gcc, make and qemu-system-arm are installed.
 The TFLM library is compiled once per tree, CPU and kernel set into attendnets' shared TFLM build folder
 (TFLM_BUILD_DIR overrides it); the first run per board therefore takes 10-30 minutes on two cores.
@@ -40,14 +41,15 @@ from tests.conftest import SHARED_MODEL_NAMES, shared_model_path
 
 QEMU_BOARDS = [name for name, board in load_boards().items() if board.emulated]
 MODELS = list(SHARED_MODEL_NAMES) + ["attendnet_b"]
-SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (see this file's docstring or docs/results_firmware.md) "
-             "and set TFLM_DIR=/path/to/tree[:/path/to/cmsis_nn_tree]")
+SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (see this file's docstring or docs/results_firmware_tflm.md) "
+             "and set TFLM_DIR=/path/to/tree [TFLM_MORE_DIRS=/path/to/cmsis_nn_tree]")
 
 
 def tflm_trees():
-    """(kernel set, tree path) for each tree in TFLM_DIR."""
+    """(kernel set, tree path) for TFLM_DIR and each tree in TFLM_MORE_DIRS."""
     trees = []
-    for entry in filter(None, os.environ.get("TFLM_DIR", "").split(os.pathsep)):
+    entries = [os.environ.get("TFLM_DIR", "")] + os.environ.get("TFLM_MORE_DIRS", "").split(os.pathsep)
+    for entry in filter(None, entries):
         tree = Path(entry).expanduser().resolve()
         kernels = "cmsis-nn" if (tree / "tensorflow/lite/micro/kernels/cmsis_nn").is_dir() else "reference"
         trees.append((kernels, tree))
