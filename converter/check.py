@@ -378,7 +378,30 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
                 add(ERROR, "int16_zero_point",
                     f"{name}: int16 activation tensor {i} '{t.name}' has zero point {q.zero_point[0]}; "
                     "16x8 quantization requires 0", tensor=i)
+    if op.name == "SOFTMAX" and operand is not None:
+        _check_softmax_scale(add, name, op, operand)
     return check
+
+
+#: TFLM's int8 SOFTMAX (kernels/softmax_common.cc) prepares with
+#: PreprocessSoftmaxScaling(beta, input_scale, kScaledDiffIntegerBits = 5), which
+#: calls QuantizeMultiplierGreaterThanOne(beta * input_scale * 2**(31 - 5)) and
+#: aborts (TFLITE_CHECK) unless that product is greater than 1.
+SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
+
+
+def _check_softmax_scale(add, name, op, operand):
+    if operand.dtype not in ("int8", "uint8") or operand.quantization is None or not operand.quantization.scale:
+        return
+    beta = op.options.get("beta", 0.0)  # TFLM's parser leaves beta at 0 without SoftmaxOptions
+    scale = operand.quantization.scale[0]
+    multiplier = beta * scale * 2.0 ** (31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS)
+    if not multiplier > 1.0:
+        limit = 2.0 ** -(31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS) / beta if beta > 0 else float("inf")
+        add(ERROR, "softmax_input_scale",
+            f"{name}: input scale {scale:.3g} with beta {beta:g} is below TFLM's limit ({limit:.3g}); "
+            "its SOFTMAX kernel aborts in Prepare (typical of an untrained or badly calibrated model)",
+            tensor=operand.index)
 
 
 def _check_weights(add, name, support, operand, weights, kernels):

@@ -31,6 +31,7 @@ Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, M
     _schema, ["Buffer", "BuiltinOperator", "BuiltinOptions", "Conv2DOptions", "FullyConnectedOptions", "Model",
               "Operator"])
 Pool2DOptions = _schema("Pool2DOptions")
+SoftmaxOptions = _schema("SoftmaxOptions")
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
 
@@ -184,7 +185,7 @@ class ModelBuilder:
 
 
 def _options(b, options):
-    """Builtin options from a dict with a 'type' key ('conv2d', 'pool2d' or 'fully_connected')."""
+    """Builtin options from a dict with a 'type' key ('conv2d', 'pool2d', 'softmax' or 'fully_connected')."""
     if not options:
         return 0, None
     kind = options["type"]
@@ -204,6 +205,10 @@ def _options(b, options):
         Pool2DOptions.Pool2DOptionsAddFilterWidth(b, options["filter"])
         Pool2DOptions.Pool2DOptionsAddFilterHeight(b, options["filter"])
         return BuiltinOptions.BuiltinOptions.Pool2DOptions, Pool2DOptions.Pool2DOptionsEnd(b)
+    if kind == "softmax":
+        SoftmaxOptions.SoftmaxOptionsStart(b)
+        SoftmaxOptions.SoftmaxOptionsAddBeta(b, options.get("beta", 1.0))
+        return BuiltinOptions.BuiltinOptions.SoftmaxOptions, SoftmaxOptions.SoftmaxOptionsEnd(b)
     if kind == "fully_connected":
         FullyConnectedOptions.FullyConnectedOptionsStart(b)
         return BuiltinOptions.BuiltinOptions.FullyConnectedOptions, FullyConnectedOptions.FullyConnectedOptionsEnd(b)
