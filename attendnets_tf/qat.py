@@ -445,9 +445,37 @@ def quantize_model(model, calibration_images=None):
     for layer in quantized.layers:
         if type(layer) is _quantize_wrapper.QuantizeWrapperV2:
             layer.__class__ = QuantizeWrapperV2  # same object, our save/load of its state
+    _copy_float_weights(flat, quantized)
     if calibration_images is not None:
         calibrate_ranges(quantized, flat, calibration_images)
     return quantized
+
+
+def _copy_float_weights(float_model, qat_model):
+    """Give each wrapped layer the weights of the float layer of the same name.
+
+    By name, not by position: annotation and ``quantize_apply`` clone the
+    model and may order weights differently, and an order mismatch would
+    silently start QAT from scrambled weights.
+    """
+    def key(variable, layer_name):
+        name = variable.name.split(":")[0]
+        return name[len(layer_name) + 1:] if name.startswith(layer_name + "/") else None
+
+    copied = 0
+    for wrapper in qat_model.layers:
+        inner = getattr(wrapper, "layer", None)
+        if inner is None:
+            continue
+        source = {key(v, inner.name): v for v in float_model.get_layer(inner.name).weights}
+        targets = {key(v, inner.name): v for v in wrapper.weights if key(v, inner.name)}
+        missing = set(source) - set(targets)
+        if missing:
+            raise ValueError(f"QAT layer {wrapper.name} lacks float weights {sorted(missing)}")
+        for name, variable in source.items():
+            targets[name].assign(variable)
+            copied += 1
+    return copied
 
 
 _RANGE_VARIABLES = {  # short variable name -> which end of the range
@@ -458,7 +486,9 @@ _RANGE_VARIABLES = {  # short variable name -> which end of the range
 
 
 def calibrate_ranges(qat_model, float_model, images, batch_size=64):
-    """Start every moving-average activation range at the float model's min/max on ``images``.
+    """Start every weight range from the weights, and every moving-average activation range
+    at the float model's min/max on ``images``, so the QAT model is a faithful int8 model
+    before any fine-tuning.
 
     tfmot initializes each range to [-6, 6] and moves it with an EMA of decay
     0.999, so a few hundred fine-tuning steps leave it near [-6, 6] (a ReLU
@@ -467,6 +497,21 @@ def calibrate_ranges(qat_model, float_model, images, batch_size=64):
     (same name without ``quant_``), widened to contain 0 as int8 requires;
     fine-tuning then adjusts it.  Returns the number of ranges set.
     """
+    # Weight ranges: tfmot sets them (last value) only in a training step, and starts them at
+    # [-6, 6], so an untrained QAT model rounds most weights to 0.  Run each weight quantizer
+    # once in training mode, as the wrapper does in a training step.
+    for wrapper in qat_model.layers:
+        for weight, quantizer, quantizer_vars in getattr(wrapper, "_weight_vars", []):
+            quantizer(weight, True, weights=quantizer_vars)
+    # The input QuantizeLayer (all-values range, updated only in training): the images' range.
+    images_low, images_high = min(0.0, float(np.min(images))), max(0.0, float(np.max(images)))
+    for layer in qat_model.layers:
+        if isinstance(layer, _quantize_layer.QuantizeLayer):
+            for v in layer.weights:
+                if _short_name(v).endswith("_min"):
+                    v.assign(images_low)
+                elif _short_name(v).endswith("_max"):
+                    v.assign(images_high)
     targets = []
     for wrapper in qat_model.layers:
         inner = getattr(wrapper, "layer", None)

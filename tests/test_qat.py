@@ -158,3 +158,7 @@ def test_activation_ranges_start_from_calibration():
         assert ranges["output_max"] == pytest.approx(max(0.0, float_out.max()), abs=1e-5), name
     relu_min = [v for v in qat_model.get_layer("quant_stem_relu").weights if "output_min" in v.name][0]
     assert float(relu_min.numpy()) == 0.0  # a ReLU6 range no longer spends codes on negatives
+    # before any fine-tuning the calibrated QAT model is already a faithful int8 model of the float one
+    # (tfmot's start, [-6, 6] weight and [0, 0]-style input ranges, computes nonsense)
+    diff = np.abs(qat_model.predict(x, verbose=0) - float_model.predict(x, verbose=0))
+    assert diff.mean() < 0.05, diff.mean()
