@@ -22,13 +22,17 @@ generation)::
 runs the tflite-micro interpreter and returns the measured figures.
 
 ``estimate_arena(model_or_path, pointer_bytes=8|4, kernels="reference"|"cmsis-nn",
-recording=None, compression=None)`` accepts a path, bytes or a
+cmsis_nn_arch="dsp"|"mve"|"scalar", recording=None, compression=None)`` accepts a path, bytes or a
 :class:`converter.tflite_model.TFLiteModel`.  ``pointer_bytes=8`` is the 64-bit
 host build of the ``tflite-micro`` Python package (built with compression, its
 interpreter uses a RecordingMicroAllocator); ``pointer_bytes=4`` a 32-bit
 Cortex-M firmware build (no compression, a plain ``MicroInterpreter(model,
 resolver, arena, size)``).  ``recording``/``compression`` override those
-defaults.  An operator the estimator does not model raises
+defaults.  ``cmsis_nn_arch`` is the CMSIS-NN code path of the target CPU (only
+read with ``kernels="cmsis-nn"``): ``"dsp"`` Cortex-M4/M7/M33 (the default),
+``"mve"`` Cortex-M55/M85 (Helium), ``"scalar"`` Cortex-M0/M0+/M3; the board
+catalog derives it from the CPU (``codegen.boards.Board.cmsis_nn_arch``).
+An operator the estimator does not model raises
 :class:`~attendnets.errors.UnsupportedOperatorError`.
 
 How (see docs/memory.md): the module replays, call by call, what TFLM's
@@ -54,7 +58,7 @@ from dataclasses import asdict, dataclass, field
 
 from attendnets.errors import UnsupportedOperatorError
 from converter import tflm_structs as structs
-from converter.kernel_allocations import KERNEL_SETS, KernelContext, kernel_model
+from converter.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
 from converter.memory_planner import ONLINE_PLANNED, GreedyMemoryPlanner
 
 ALIGN = structs.ARENA_BUFFER_ALIGNMENT
@@ -132,6 +136,7 @@ class ArenaEstimate:
     peak_live_bytes: int
     peak_op_index: int
     required_reason: str  # which step needs the most arena
+    cmsis_nn_arch: str | None = None  # CMSIS-NN code path ("dsp", "mve", "scalar"); None for reference kernels
 
     @property
     def placements(self):
@@ -252,10 +257,11 @@ class _ArenaState:
 class _TraceBuilder(KernelContext):
     """Builds the allocation trace of MicroInterpreter::AllocateTensors()."""
 
-    def __init__(self, model, pointer_bytes, kernels, recording, compression):
+    def __init__(self, model, pointer_bytes, kernels, recording, compression, cmsis_nn_arch="dsp"):
         self.model = model
         self.pointer_bytes = pointer_bytes
         self.kernels = kernels
+        self.cmsis_nn_arch = cmsis_nn_arch
         self.recording = recording
         self.compression = compression
         self.events: list[_Event] = []
@@ -637,19 +643,26 @@ def smallest_arena(events, start):
     return hi, _fits(events, lo)[1]
 
 
-def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recording=None, compression=None):
+def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recording=None, compression=None,
+                   cmsis_nn_arch="dsp"):
     """Compute the arena for ``model_or_path``; see the module docstring."""
     structs.check_pointer_bytes(pointer_bytes)
     if kernels not in KERNEL_SETS:
         from attendnets.errors import BadInputError
 
         raise BadInputError(f"kernel set must be one of {', '.join(KERNEL_SETS)}, got {kernels!r}")
+    if cmsis_nn_arch not in CMSIS_NN_ARCHES:
+        from attendnets.errors import BadInputError
+
+        raise BadInputError(
+            f"CMSIS-NN architecture must be one of {', '.join(CMSIS_NN_ARCHES)}, got {cmsis_nn_arch!r}"
+        )
     if recording is None:
         recording = pointer_bytes == 8
     if compression is None:
         compression = pointer_bytes == 8
     model = _load(model_or_path)
-    builder = _TraceBuilder(model, pointer_bytes, kernels, recording, compression)
+    builder = _TraceBuilder(model, pointer_bytes, kernels, recording, compression, cmsis_nn_arch)
     plan = builder.build()
     events = builder.events
 
@@ -723,4 +736,5 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
         peak_live_bytes=peak,
         peak_op_index=peak_op,
         required_reason=reason,
+        cmsis_nn_arch=cmsis_nn_arch if kernels == "cmsis-nn" else None,
     )

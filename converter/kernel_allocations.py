@@ -21,9 +21,11 @@ names the TFLM file it mirrors.  The two kernel sets:
     Python package and of a TFLM build without ``OPTIMIZED_KERNEL_DIR``.
 ``cmsis-nn``
     tensorflow/lite/micro/kernels/cmsis_nn/*.cc with CMSIS-NN's
-    ``arm_*_get_buffer_size`` scratch formulas for a Cortex-M4/M7 with the DSP
-    extension and without MVE (``ARM_MATH_DSP`` defined, ``ARM_MATH_MVEI``
-    not), see :mod:`converter.cmsis_nn_buffers`.
+    ``arm_*_get_buffer_size`` scratch formulas for the target's CMSIS-NN code
+    path, ``KernelContext.cmsis_nn_arch`` (see :mod:`converter.cmsis_nn_buffers`):
+    ``"dsp"`` (Cortex-M4/M7/M33, the default), ``"mve"`` (Cortex-M55/M85,
+    Helium) or ``"scalar"`` (Cortex-M0/M0+/M3, plain C).  Built, as generated
+    projects are, with GCC and ``-DKERNELS_OPTIMIZED_FOR_SPEED``.
 
 An operator missing from these tables raises
 :class:`~attendnets.errors.UnsupportedOperatorError`: the estimator never
@@ -39,6 +41,7 @@ from attendnets.errors import UnsupportedOperatorError
 from converter import cmsis_nn_buffers as cmsis
 
 KERNEL_SETS = ("reference", "cmsis-nn")
+CMSIS_NN_ARCHES = cmsis.ARCHES  # "dsp", "mve", "scalar"
 
 
 class KernelContext:
@@ -51,6 +54,7 @@ class KernelContext:
     op = None  # converter.tflite_model.Operator
     pointer_bytes = 8
     compression = False
+    cmsis_nn_arch = "dsp"  # CMSIS-NN code path (converter.cmsis_nn_buffers.ARCHES)
 
     def tensor(self, index):  # the model tensor (reader object) or None for -1
         raise NotImplementedError
@@ -493,10 +497,11 @@ def _cmsis_conv_prepare(k):
         if inp.dtype == "int8":
             size = cmsis.convolve_wrapper_s8_buffer_size(
                 pad_h, pad_w, o.get("stride_h", 1), o.get("stride_w", 1), o.get("dilation_h_factor", 1),
-                o.get("dilation_w_factor", 1), in_h, in_c, f_h, f_w, f_c,
+                o.get("dilation_w_factor", 1), in_h, in_w, in_c, f_h, f_w, f_c, k.output(0).shape[2],
+                k.cmsis_nn_arch,
             )  # fmt: skip
         else:
-            size = cmsis.convolve_wrapper_s16_buffer_size(in_c, f_h, f_w)
+            size = cmsis.convolve_wrapper_s16_buffer_size(in_c, f_h, f_w, k.cmsis_nn_arch)
         if size > 0:
             k.scratch(size)
 
@@ -524,9 +529,21 @@ def _cmsis_depthwise_prepare(k):
         _, f_h, f_w, _ = flt.shape
         pad_h, pad_w = _padding(k.op, in_h, in_w, f_h, f_w)
         o = k.op.options
+        dil_h, dil_w = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
+        out_c = out.shape[3]
+        if (k.cmsis_nn_arch == "mve" and in_c == 1 and out_c > cmsis.CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD
+                and in_h == 1 and f_h == 1 and dil_w == 1
+                and not cmsis.is_convolve_1x1(pad_h, pad_w, f_h, f_w, dil_h, dil_w, 1, 1)):
+            # TFLM leaves dw_conv_params.stride unset, and this MVE case (run as a 1xN
+            # convolution) sizes its buffer from the stride: no fixed answer to model.
+            raise UnsupportedOperatorError(
+                f"operator {k.op.index} (DEPTHWISE_CONV_2D, one input channel, 1xN on a 1-row input) is not "
+                "modelled for cmsis-nn on MVE: TFLM sizes its scratch buffer from an uninitialised stride"
+            )
         size = cmsis.depthwise_conv_wrapper_s8_buffer_size(
-            pad_h, pad_w, o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1), n, in_c, f_h, f_w, out.shape[3]
-        )
+            pad_h, pad_w, o.get("stride_h", 1), o.get("stride_w", 1), dil_h, dil_w, n, in_h, in_w, in_c, f_h, f_w,
+            out.shape[2], out_c, k.cmsis_nn_arch,
+        )  # fmt: skip
         if size > 0:
             k.scratch(size)
 
@@ -539,19 +556,24 @@ def _cmsis_fully_connected_prepare(k):
     out = k.temp_output(0)
     _fully_connected_per_channel(k, flt)
     per_channel = flt.quantization is not None and len(flt.quantization.scale) > 1
+    bias = k.input(2)
     size = 0
     if inp.dtype == "int16":
-        size = cmsis.fully_connected_s16_buffer_size(out.shape[-1])
+        size = cmsis.fully_connected_s16_buffer_size(out.shape[-1], k.cmsis_nn_arch)
     elif inp.dtype == "int8" and flt.dtype != "int4":
         accum_depth = flt.shape[-1]
         if len(out.shape) > 2 and accum_depth % 4 == 0:  # is_conv_1x1_possible
             if not per_channel:
                 k.scratch(out.shape[-1] * 4 * 2)  # per-channel multipliers and shifts
-            size = cmsis.convolve_1x1_s8_fast_buffer_size(accum_depth)
+            size = cmsis.convolve_1x1_s8_fast_buffer_size(accum_depth, k.cmsis_nn_arch)
         else:
-            # A non-zero size would be turned into persistent kernel sums
-            # (KERNELS_OPTIMIZED_FOR_SPEED); it is zero without MVE.
-            size = cmsis.fully_connected_s8_buffer_size(out.shape[-1])
+            size = cmsis.fully_connected_s8_buffer_size(out.shape[-1], k.cmsis_nn_arch)
+            # KERNELS_OPTIMIZED_FOR_SPEED: with constant weights (and bias) the buffer
+            # (MVE: one int32 kernel sum per output channel) becomes persistent
+            # data computed once in Prepare, and no scratch buffer is requested.
+            if size > 0 and flt.is_constant and (bias is None or bias.is_constant):
+                k.persistent(size)
+                size = 0
     if size > 0:
         k.scratch(size)
 
@@ -562,7 +584,7 @@ def _cmsis_average_pool_prepare(k):
     inp = k.temp_input(0)
     out = k.temp_output(0)
     if inp.dtype in ("int8", "int16"):
-        size = cmsis.avgpool_buffer_size(out.shape[2], out.shape[3])
+        size = cmsis.avgpool_buffer_size(out.shape[2], out.shape[3], k.cmsis_nn_arch)
         if size > 0:
             k.scratch(size)
 
