@@ -30,6 +30,24 @@ FLOAT_ABIS = ("soft", "softfp", "hard")
 FLASH_TOOLS = ("pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu")
 ARCHES = ("armv6-m", "armv7-m", "armv7e-m", "armv8-m.base", "armv8-m.main", "armv8.1-m.main")
 
+# The CMSIS-NN code path GCC's -mcpu=<cpu> selects (CMSIS-NN's Include/Internal/arm_nn_compiler.h:
+# ARM_MATH_MVEI from __ARM_FEATURE_MVE, ARM_MATH_DSP from __ARM_FEATURE_DSP); it decides which
+# scratch buffers the CMSIS-NN kernels ask for (converter.cmsis_nn_buffers).  "mve": Helium
+# (ARMv8.1-M); "dsp": the DSP extension, no MVE; "scalar": neither, plain C.
+CMSIS_NN_ARCH_BY_CPU = MappingProxyType({
+    "cortex-m0": "scalar",
+    "cortex-m0plus": "scalar",
+    "cortex-m1": "scalar",
+    "cortex-m3": "scalar",
+    "cortex-m23": "scalar",
+    "cortex-m4": "dsp",
+    "cortex-m7": "dsp",
+    "cortex-m33": "dsp",
+    "cortex-m35p": "dsp",
+    "cortex-m55": "mve",
+    "cortex-m85": "mve",
+})  # fmt: skip
+
 
 @dataclass(frozen=True)
 class MemoryRegion:
@@ -162,6 +180,11 @@ class Board:
         return "armv8m"
 
     @property
+    def cmsis_nn_arch(self) -> str:
+        """The CMSIS-NN code path of this board's CPU: ``"dsp"``, ``"mve"`` or ``"scalar"``."""
+        return CMSIS_NN_ARCH_BY_CPU[self.cpu]
+
+    @property
     def cpu_flags(self) -> tuple[str, ...]:
         """GCC machine flags for this board, e.g. ``-mcpu=cortex-m4 -mthumb -mfpu=... -mfloat-abi=hard``."""
         flags = [f"-mcpu={self.cpu}", "-mthumb"]
@@ -181,6 +204,7 @@ class Board:
             "fpu": self.fpu,
             "float_abi": self.float_abi,
             "cpu_flags": list(self.cpu_flags),
+            "cmsis_nn_arch": self.cmsis_nn_arch,
             "clock_hz": self.clock_hz,
             "cycle_counter": self.cycle_counter,
             "pointer_bytes": self.pointer_bytes,
@@ -243,7 +267,7 @@ def _parse_board(name, entry):
             description=str(entry["description"]),
             vendor=str(entry["vendor"]),
             emulated=bool(entry["emulated"]),
-            cpu=str(entry["cpu"]),
+            cpu=_choice(str(entry["cpu"]), tuple(CMSIS_NN_ARCH_BY_CPU), f"{where} cpu"),
             arch=_choice(entry["arch"], ARCHES, f"{where} arch"),
             fpu=str(entry["fpu"]),
             float_abi=_choice(entry["float_abi"], FLOAT_ABIS, f"{where} float_abi"),

@@ -50,11 +50,13 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     from converter.arena import estimate_arena
 
     try:
-        estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels)
+        estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels,
+                                  cmsis_nn_arch=board.cmsis_nn_arch)
     except UnsupportedOperatorError as exc:
         other = "reference" if kernels == "cmsis-nn" else "cmsis-nn"
         raise UnsupportedOperatorError(f"cannot size the arena: {exc} (try --kernels {other})") from None
-    note = (f"converter.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}): "
+    note = (f"converter.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}, "
+            f"cmsis_nn_arch={board.cmsis_nn_arch!r} ({board.cpu})): "
             f"required {estimate.required_bytes} B, recorded use {estimate.total_bytes} B")
     return estimate.required_bytes, note
 

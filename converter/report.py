@@ -151,6 +151,7 @@ class MemoryReport:
     weight_bytes: int = 0  # unique constant buffers (a buffer shared by operators counted once)
     model_inputs: tuple = ()  # tensor indices of the main subgraph's inputs
     model_outputs: tuple = ()
+    cmsis_nn_arch: str | None = None  # CMSIS-NN code path ("dsp", "mve", "scalar"); None for reference kernels
 
     @property
     def total_macs(self) -> int:
@@ -168,6 +169,7 @@ class MemoryReport:
             "target": self.target,
             "pointer_bytes": self.arena.pointer_bytes,
             "kernels": self.kernels,
+            "cmsis_nn_arch": self.cmsis_nn_arch,
             "total_macs": self.total_macs,
             "weight_bytes": self.weight_bytes,
             "peak_live_bytes": self.peak_live_bytes,
@@ -255,8 +257,11 @@ def estimate_code_bytes(op_names, kernels: str) -> tuple:
 
 
 def build_memory_report(model, target: str = "cortex-m", kernels: str = "reference", board=None,
-                        measure: bool = False) -> MemoryReport:
+                        measure: bool = False, cmsis_nn_arch: str | None = None) -> MemoryReport:
     """Compute every figure of the report for ``model`` (a TFLiteModel).
+
+    ``cmsis_nn_arch`` ("dsp", "mve", "scalar": CMSIS-NN's code path, which sets
+    its scratch buffers) defaults to the board's (derived from its CPU), else "dsp".
 
     Raises BadInputError for a float model and UnsupportedOperatorError when TFLM
     cannot run the model (the report would describe something that never runs).
@@ -280,7 +285,13 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         raise UnsupportedOperatorError(f"{name}: {check.summary_line()}")
 
     pointer_bytes = TARGETS[target]
-    estimate = estimate_arena(model, pointer_bytes=pointer_bytes, kernels=kernels)
+    if board is not None and cmsis_nn_arch is not None and cmsis_nn_arch != board.cmsis_nn_arch:
+        raise BadInputError(
+            f"board {board.name} ({board.cpu}) runs CMSIS-NN's {board.cmsis_nn_arch} code, not {cmsis_nn_arch}"
+        )
+    if cmsis_nn_arch is None:
+        cmsis_nn_arch = board.cmsis_nn_arch if board is not None else "dsp"
+    estimate = estimate_arena(model, pointer_bytes=pointer_bytes, kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
     sg = model.subgraphs[0]
 
     boxes = tuple(_boxes(estimate, sg))
@@ -348,6 +359,7 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         model_bytes=model.size_bytes,
         target=target,
         kernels=kernels,
+        cmsis_nn_arch=estimate.cmsis_nn_arch,
         operators=tuple(rows),
         boxes=boxes,
         peak_live_bytes=peak_bytes,

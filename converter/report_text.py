@@ -29,7 +29,8 @@ def format_report(report) -> str:
     r = report
     lines = []
     lines.append(f"model: {r.model_path or '(bytes)'}  ({r.model_bytes:,} bytes)")
-    lines.append(f"target: {r.target} ({r.arena.pointer_bytes * 8}-bit pointers), kernels: {r.kernels}")
+    kernels = f"{r.kernels} ({r.cmsis_nn_arch} code path)" if r.cmsis_nn_arch else r.kernels
+    lines.append(f"target: {r.target} ({r.arena.pointer_bytes * 8}-bit pointers), kernels: {kernels}")
     lines.append("")
 
     header = (f"{'#':>3}  {'operator':<24} {'input':<18} {'output':<14} {'MACs':>11} {'weights B':>10} "

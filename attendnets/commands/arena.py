@@ -21,11 +21,15 @@ TARGETS = {"cortex-m": 4, "host": 8}
                    "host: the 64-bit tflite-micro Python package (RecordingMicroAllocator).")
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
               help="Kernel set of the TFLM build (their OpData and scratch buffers differ).")
+@click.option("--cmsis-nn-arch", type=click.Choice(["dsp", "mve", "scalar"]), default="dsp", show_default=True,
+              help="CMSIS-NN code path of the CPU, which sets the CMSIS-NN kernels' scratch buffers: dsp "
+                   "(Cortex-M4/M7/M33), mve (Cortex-M55/M85, Helium), scalar (Cortex-M0/M0+/M3). "
+                   "Only read with --kernels cmsis-nn.")
 @click.option("--measure", is_flag=True,
               help="Also run the tflite-micro interpreter (64-bit host, reference kernels) and bisect the "
                    "smallest arena that allocates; prints estimate and measurement side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def command(model_path, target, kernels, measure, as_json):
+def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
     from attendnets.fsutil import require_file
     from converter.arena import estimate_arena
@@ -33,7 +37,7 @@ def command(model_path, target, kernels, measure, as_json):
 
     require_file(model_path, "model")
     model = load_model(model_path)
-    estimate = estimate_arena(model, pointer_bytes=TARGETS[target], kernels=kernels)
+    estimate = estimate_arena(model, pointer_bytes=TARGETS[target], kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
     host_estimate = measurement = None
     if measure:
         from converter.arena_measure import measure_arena
@@ -68,6 +72,7 @@ def arena_json(model_path, target, estimate, host_estimate=None, measurement=Non
         "target": target,
         "pointer_bytes": estimate.pointer_bytes,
         "kernels": estimate.kernels,
+        "cmsis_nn_arch": estimate.cmsis_nn_arch,
         "arena": _summary(estimate),
         "required_limited_by": estimate.required_reason,
         "op_scratch_bytes": estimate.op_scratch_bytes,
@@ -113,7 +118,8 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
     width = "32-bit Cortex-M" if est.pointer_bytes == 4 else "64-bit host"
     lines = [
         f"model: {model_path}",
-        f"target: {target} ({width}, {est.pointer_bytes}-byte pointers), kernels: {est.kernels}",
+        f"target: {target} ({width}, {est.pointer_bytes}-byte pointers), kernels: {est.kernels}"
+        + (f" ({est.cmsis_nn_arch} code path)" if est.cmsis_nn_arch else ""),
         "",
         f"tensor arena required : {est.required_bytes:>10,} bytes   (smallest arena with which AllocateTensors() succeeds)",
         f"recorded as used      : {est.total_bytes:>10,} bytes   (arena_used_bytes(): head + tail)",

@@ -9,6 +9,10 @@ import click
               help="cortex-m: 32-bit build; host: the 64-bit build of the tflite-micro package.")
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
               help="TFLM kernel set (CMSIS-NN kernels ask for other scratch buffers).")
+@click.option("--cmsis-nn-arch", type=click.Choice(["dsp", "mve", "scalar"]), default=None,
+              help="CMSIS-NN code path of the CPU, which sets the CMSIS-NN kernels' scratch buffers: dsp "
+                   "(Cortex-M4/M7/M33), mve (Cortex-M55/M85, Helium), scalar (Cortex-M0/M0+/M3). "
+                   "Default: the board's (from its CPU), else dsp. Only read with --kernels cmsis-nn.")
 @click.option("--board", "board_name", metavar="NAME", help="Check the fit against this board's flash and RAM "
               "(see `attendnets boards`).")
 @click.option("--measure", is_flag=True, help="Also run the tflite-micro interpreter and bisect the smallest "
@@ -16,7 +20,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
-def command(model_path, target, kernels, board_name, measure, as_json, html_path):
+def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status 1 when --board is given and the model does not fit it.
@@ -39,7 +43,8 @@ def command(model_path, target, kernels, board_name, measure, as_json, html_path
         require_parent_dir(html_path)
 
     model = load_model(model_path)
-    report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure)
+    report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure,
+                                 cmsis_nn_arch=cmsis_nn_arch)
 
     if html_path:
         from converter.report_html import format_report_html
