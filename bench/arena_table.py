@@ -104,6 +104,26 @@ def cortex_m_rows(models, measured):
     return rows
 
 
+def cortex_m55_rows(models, measured):
+    """CMSIS-NN on the Cortex-M55 (MVE paths) against the target, with the DSP (Cortex-M4) estimate beside it."""
+    rows = []
+    for name, data in models:
+        mve = estimate_arena(data, pointer_bytes=4, kernels="cmsis-nn", cmsis_nn_arch="mve")
+        dsp = estimate_arena(data, pointer_bytes=4, kernels="cmsis-nn", cmsis_nn_arch="dsp")
+        cells = [name, _b(mve.required_bytes), _b(mve.total_bytes)]
+        m = measured.get("cmsis-nn", {}).get(name)
+        if m:
+            cells += [
+                _b(m["plain"]["min_arena"]),
+                _mark(mve.required_bytes, m["plain"]["min_arena"]) + " / " + _mark(mve.total_bytes, m["plain"]["used"]),
+            ]
+        else:
+            cells += ["not measured", "-"]
+        cells += [_b(dsp.required_bytes), f"{mve.required_bytes - dsp.required_bytes:+,}"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=ROOT.parent / "shared" / "models")
@@ -115,6 +135,7 @@ def main(argv=None):
     shared = [(p.name, p.read_bytes()) for p in sorted(args.models.glob("*.tflite"))]
     networks = [] if args.no_networks else build_networks()
     measured = json.loads((ROOT / "bench" / "arena_cortex_m4_measured.json").read_text())
+    measured_m55 = json.loads((ROOT / "bench" / "arena_cortex_m55_measured.json").read_text())
 
     lines = [
         "# Tensor arena: estimate vs measurement",
@@ -155,6 +176,21 @@ def main(argv=None):
         "NodeAndRegistration 32 instead of 64, TfLiteTensor 32 instead of 64, allocator objects about half) and",
         "the head is the same plan; CMSIS-NN adds larger OpData and im2col / depthwise scratch buffers",
         "(docs/memory.md).",
+        "",
+        "## Cortex-M55 with CMSIS-NN (MVE code paths)",
+        "",
+        "CMSIS-NN compiles other code for MVE (Helium) than for the DSP extension, and its kernels ask for other",
+        "scratch buffers and persistent data, so the estimate takes the CPU's path (`cmsis_nn_arch`; boards",
+        "derive it from their CPU). Measured on a Cortex-M55 in QEMU (mps3-an547); source and flags in",
+        "bench/arena_cortex_m55_measured.json. *match*: required / total agree with the target. *DSP estimate*:",
+        "what the Cortex-M4 path needs; the difference is what an arena sized for it would lack on the M55.",
+        "",
+        "| model | mve: required (est.) | total (est.) | required (measured) | match | dsp: required (est.) |"
+        " mve - dsp |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += cortex_m55_rows(shared + networks, measured_m55)
+    lines += [
         "",
     ]
     args.out.write_text("\n".join(lines))

@@ -75,7 +75,7 @@ def run_one(board_name, model_path, kernels, tflm_dir, tflm_lib, work):
 
     output = [int(v) for v in (value("output:") or "").split()]
     cycles = int(value("cycles:").split()[0]) if value("cycles:") else None
-    estimate = estimate_arena(model_path, pointer_bytes=4, kernels=kernels)
+    estimate = estimate_arena(model_path, pointer_bytes=4, kernels=kernels, cmsis_nn_arch=board.cmsis_nn_arch)
     size = size_project(project)
     return {
         "status": run.returncode,
