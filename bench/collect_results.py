@@ -1,0 +1,57 @@
+"""Stitch the per-area result files (docs/results_*.md) into docs/results.md.
+
+Each bench script writes its own file (the command that produced it is at its
+top); this puts them, unchanged but with headings one level down, behind a
+short index in docs/results.md.
+
+    .venv/bin/python bench/collect_results.py
+"""
+
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+# Pipeline order: network -> training -> int8 -> memory -> firmware.
+SECTIONS = [
+    ("results_profile.md", "Complexity of the networks (issue 2)"),
+    ("results_train.md", "Float training on digits (issue 3)"),
+    ("results_accuracy.md", "int8 accuracy: float, PTQ and QAT on TFLite and TFLM (issue 3)"),
+    ("results_arena.md", "TFLM arena: estimate vs measurement (issue 4)"),
+    ("results_report.md", "Memory reports of the shared models (issue 4)"),
+    ("results_firmware.md", "Generated firmware in QEMU (issue 5)"),
+    ("results_firmware_tflm.md", "Generated firmware against real TFLM builds (issue 5)"),
+]
+
+
+def demote(text):
+    lines = []
+    in_code = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if not in_code and line.startswith("#"):
+            line = "#" + line
+        lines.append(line)
+    return "\n".join(lines).strip() + "\n"
+
+
+def main():
+    parts = [
+        "# Results\n",
+        "Measured figures, each with the command that produced it (the first lines of each section). "
+        "This file is assembled by `.venv/bin/python bench/collect_results.py` from the per-area files "
+        "the bench scripts write (`docs/results_*.md`).\n",
+    ]
+    parts += [f"- {title} (from `docs/{name}`)" for name, title in SECTIONS if (DOCS / name).is_file()]
+    parts.append("")
+    for name, _title in SECTIONS:
+        path = DOCS / name
+        if path.is_file():
+            parts.append(f"<!-- from docs/{name} -->")
+            parts.append(demote(path.read_text()))
+    (DOCS / "results.md").write_text("\n".join(parts))
+    print(f"wrote {DOCS / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()
