@@ -1,6 +1,8 @@
 """`make demo`: the whole toolchain on the built-in digits set, through the command line.
 
     train (AttendNet-B, 32x32x1) -> quantize (QAT) -> convert (full int8) -> evaluate (TFLite-ref + TFLM)
+    -> memory report for the mps2-an386 board (text + HTML) -> firmware project for mps2-an386
+    (and, when TFLM_DIR names a TFLM tree: build, size, run in QEMU)
 
 into ``demo_out/``, then a short summary (float / int8 accuracies, parameters,
 MACs, flatbuffer bytes).  Every step is one ``attendnets`` command run as a
@@ -54,6 +56,14 @@ class DemoPaths:
     def tflite(self):
         return self.out / "model.tflite"
 
+    @property
+    def sample(self):
+        return self.out / "sample_digit.npy"
+
+    @property
+    def firmware(self):
+        return self.out / "firmware"
+
 
 @dataclass
 class Step:
@@ -86,6 +96,43 @@ def _profile_lines(results, paths):
     ]
 
 
+def _report_lines(results, paths):
+    report = results["report"]
+    arena = report["arena"]
+    board = report["board"]
+    return [
+        f"TFLM arena for a Cortex-M build: {arena['required']:,} B required "
+        f"(head {arena['head']:,} B + tail {arena['tail']:,} B); report: {paths.out / 'report.html'}",
+        f"{board['name']}: {board['verdict']} (flash {board['flash_used_bytes']:,} of {board['flash_bytes']:,} B, "
+        f"RAM {board['ram_used_bytes']:,} of {board['ram_bytes']:,} B)",
+    ]
+
+
+def _write_sample_digit(paths: DemoPaths, input_size: int):
+    """The first test-split digit, as the float image the firmware quantizes (its label in the file name log)."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO))
+    from attendnets_tf.data import load_data
+
+    splits = load_data("digits", (input_size, input_size, 1))
+    image, label = splits.test[0][0], int(splits.test[1][0])
+    np.save(paths.sample, image.astype("float32"))
+    print(f"demo: firmware sample is test digit 0 (class {splits.class_names[label]}) -> {paths.sample}")
+
+
+def firmware_steps(paths: DemoPaths) -> list:
+    """The firmware stage: generate for mps2-an386; with TFLM_DIR also build, size and run in QEMU."""
+    from codegen.demo import firmware_cli_steps
+
+    steps = []
+    for name, cli_args in firmware_cli_steps(paths.tflite, paths.firmware):
+        if name == "generate":
+            cli_args = cli_args + ["--sample", str(paths.sample)]
+        steps.append(Step(name, cli_args, json_output=(name == "size")))
+    return steps
+
+
 def pipeline_steps(args, paths: DemoPaths) -> list:
     """The demo, in order.  Append to this list to extend the demo."""
     data = "digits"
@@ -98,6 +145,8 @@ def pipeline_steps(args, paths: DemoPaths) -> list:
         Step("convert", ["convert", paths.qat_model, "--data", data, "--out", paths.tflite]),
         Step("evaluate", ["evaluate", paths.tflite, "--data", data, "--float-model", paths.float_model, "--json"],
              json_output=True, summary=_accuracy_lines),
+        Step("report", ["report", paths.tflite, "--board", "mps2-an386", "--html", paths.out / "report.html",
+                        "--json"], json_output=True, summary=_report_lines),
     ]
 
 
@@ -142,11 +191,21 @@ def main(argv=None):
         shutil.rmtree(paths.out)
     paths.out.mkdir(parents=True, exist_ok=True)
 
+    sys.path.insert(0, str(REPO))
     steps = pipeline_steps(args, paths)
     results, seconds = {}, {}
     start = time.monotonic()
     for step in steps:
         seconds[step.name] = run_step(step, results)
+    _write_sample_digit(paths, args.input_size)
+    firmware = firmware_steps(paths)
+    for step in firmware:
+        seconds[step.name] = run_step(step, results)
+    steps += firmware
+    if not any(step.name == "build" for step in firmware):
+        print("\ndemo: TFLM_DIR is not set, so the firmware was generated but not built; see "
+              f"{paths.firmware / 'README.md'} for making a TFLM tree, then: "
+              f"attendnets build {paths.firmware} --tflm-dir TREE && attendnets flash {paths.firmware}")
     total = time.monotonic() - start
 
     lines = [f"demo summary: {args.arch} (width {args.width:g}) on digits at {args.input_size}x{args.input_size}x1"]

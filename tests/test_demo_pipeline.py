@@ -1,5 +1,6 @@
 """scripts/demo.py end to end on tiny settings (1 epoch, width 0.25, 16x16): every step through the CLI."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +14,16 @@ def test_demo_pipeline_tiny(tmp_path):
         [sys.executable, str(REPO / "scripts" / "demo.py"), "--out", str(out), "--epochs", "1",
          "--qat-epochs", "1", "--width", "0.25", "--input-size", "16"],
         capture_output=True, text=True, timeout=900,
+        env={k: v for k, v in os.environ.items() if k != "TFLM_DIR"},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for name in ("train", "profile", "quantize", "convert", "evaluate"):
+    for name in ("train", "profile", "quantize", "convert", "evaluate", "report", "generate"):
         assert f"==> {name}: " in proc.stdout, name
     for path in ("run/model.keras", "run/qat.keras", "run/labels.txt", "model.tflite", "model.json",
-                 "labels.txt", "summary.txt"):
+                 "labels.txt", "summary.txt", "report.html", "sample_digit.npy", "firmware/Makefile",
+                 "firmware/src/model_data.cc"):
         assert (out / path).is_file(), path
     summary = (out / "summary.txt").read_text()
     assert "int8, TFLite Micro interpreter" in summary and "float (Keras)" in summary
+    assert "mps2-an386: FITS" in summary and "TFLM_DIR is not set" in proc.stdout
     assert "MACs per image" in summary and f"{(out / 'model.tflite').stat().st_size:,} bytes" in summary
