@@ -13,6 +13,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 # Pipeline order: network -> training -> int8 -> memory -> firmware.
 SECTIONS = [
+    ("results_demo.md", "make demo, end to end: digits -> int8 AttendNet-B -> Cortex-M4 in QEMU"),
     ("results_profile.md", "Complexity of the networks (issue 2)"),
     ("results_train.md", "Float training on digits (issue 3)"),
     ("results_accuracy.md", "int8 accuracy: float, PTQ and QAT on TFLite and TFLM (issue 3)"),
