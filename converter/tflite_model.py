@@ -270,9 +270,13 @@ def load_model(source) -> TFLiteModel:
         raise InvalidModelError(f"{label}: {exc}") from None
     except (struct.error, IndexError, ValueError, TypeError, AttributeError, OverflowError,
             UnicodeDecodeError, RecursionError, MemoryError) as exc:
-        detail = _one_line(str(exc).split("\n")[0], 120)
+        if isinstance(exc, (struct.error, IndexError)):
+            # Reads past the end: the usual sign of a truncated download or copy.
+            detail = f"an offset points past the end of its {len(data):,} bytes; truncated?"
+        else:
+            detail = f"{type(exc).__name__}: {_one_line(str(exc).split(chr(10))[0], 120)}"
         raise InvalidModelError(
-            f"{label} is a corrupt TFLite flatbuffer ({type(exc).__name__}: {detail})",
+            f"{label} is a corrupt TFLite flatbuffer ({detail})",
             " / ".join(reader.where) or "file header",
         ) from None
 
