@@ -76,13 +76,8 @@ def _output_quantizer():
     return _quantizers.MovingAverageQuantizer(num_bits=8, per_axis=False, symmetric=False, narrow_range=False)
 
 
-@keras.utils.register_keras_serializable(package="attendnets")
-class OutputQuantizeConfig(QuantizeConfig):
-    """Fake-quantizes only the output of a layer (8-bit, asymmetric, moving-average range).
-
-    For layers without weights whose int8 kernel rescales its output:
-    ``Multiply`` (MUL), bilinear ``UpSampling2D`` (RESIZE_BILINEAR).
-    """
+class _WeightlessQuantizeConfig(QuantizeConfig):
+    """A layer with no weights and no inner activations: only its output may be quantized."""
 
     def get_weights_and_quantizers(self, layer):
         return []
@@ -97,14 +92,26 @@ class OutputQuantizeConfig(QuantizeConfig):
         pass
 
     def get_output_quantizers(self, layer):
-        return [_output_quantizer()]
+        return []
 
     def get_config(self):
         return {}
 
 
 @keras.utils.register_keras_serializable(package="attendnets")
-class PassThroughQuantizeConfig(QuantizeConfig):
+class OutputQuantizeConfig(_WeightlessQuantizeConfig):
+    """Fake-quantizes only the output of a layer (8-bit, asymmetric, moving-average range).
+
+    For layers without weights whose int8 kernel rescales its output:
+    ``Multiply`` (MUL), bilinear ``UpSampling2D`` (RESIZE_BILINEAR).
+    """
+
+    def get_output_quantizers(self, layer):
+        return [_output_quantizer()]
+
+
+@keras.utils.register_keras_serializable(package="attendnets")
+class PassThroughQuantizeConfig(_WeightlessQuantizeConfig):
     """For layers that only move int8 values around (max pooling, nearest upsampling, cropping).
 
     Their output is already on the input's 8-bit grid, and the TFLite kernels
@@ -115,50 +122,17 @@ class PassThroughQuantizeConfig(QuantizeConfig):
     propagates the input's quantization parameters.
     """
 
-    def get_weights_and_quantizers(self, layer):
-        return []
-
-    def get_activations_and_quantizers(self, layer):
-        return []
-
-    def set_quantize_weights(self, layer, quantize_weights):
-        pass
-
-    def set_quantize_activations(self, layer, quantize_activations):
-        pass
-
-    def get_output_quantizers(self, layer):
-        return []
-
-    def get_config(self):
-        return {}
-
 
 @keras.utils.register_keras_serializable(package="attendnets")
-class SigmoidQuantizeConfig(QuantizeConfig):
+class SigmoidQuantizeConfig(_WeightlessQuantizeConfig):
     """``Activation('sigmoid')``: output fixed to TFLite's LOGISTIC int8 grid.
 
     256 levels over [0, 255/256] (scale 1/256, zero point -128), so training
     sees the same rounding of the attention mask as the int8 kernel.
     """
 
-    def get_weights_and_quantizers(self, layer):
-        return []
-
-    def get_activations_and_quantizers(self, layer):
-        return []
-
-    def set_quantize_weights(self, layer, quantize_weights):
-        pass
-
-    def set_quantize_activations(self, layer, quantize_activations):
-        pass
-
     def get_output_quantizers(self, layer):
         return [_quantizers.FixedQuantizer(num_bits=8, init_min=0.0, init_max=SIGMOID_OUTPUT_MAX, narrow_range=False)]
-
-    def get_config(self):
-        return {}
 
 
 def _weight_attributes(layer):
