@@ -24,26 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from codegen.sample import zero_point_reference_output  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "models"
 DEFAULT_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "trained_lstm_int8.tflite",
                   "pretrainedResnet_quant.tflite", "person_detect.tflite", "vww_96_int8.tflite"]
-
-
-def interpreter_output(model_path):
-    import numpy as np
-    from tflite_micro.python.tflite_micro import runtime
-
-    from converter.tflite_model import load_model
-
-    data = Path(model_path).read_bytes()
-    sg = load_model(data).main_subgraph
-    interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 22)
-    for position, index in enumerate(sg.inputs):
-        t = sg.tensor(index)
-        zero_point = t.quantization.zero_point[0] if t.quantization and t.quantization.zero_point else 0
-        interpreter.set_input(np.full(t.shape, zero_point, dtype=np.dtype(t.dtype)), position)
-    interpreter.invoke()
-    return [int(v) for v in interpreter.get_output(0).reshape(-1)]
 
 
 def cli(*args):
@@ -79,7 +64,7 @@ def run_one(board_name, model_path, kernels, tflm_dir, tflm_lib, work):
     size = size_project(project)
     return {
         "status": run.returncode,
-        "match": output == interpreter_output(model_path),
+        "match": output == zero_point_reference_output(model_path),
         "arena_used": int(value("arena_used_bytes:")) if value("arena_used_bytes:") else None,
         "arena_generated": size.ram["arena"],
         "estimate_required": estimate.required_bytes,

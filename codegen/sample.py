@@ -115,3 +115,24 @@ def load_sample(path, info, pixel_range="auto"):
     if info["dtype"] == "float32":
         return tuple(float(v) for v in values), source
     return tuple(int(v) for v in values), source
+
+
+def zero_point_reference_output(model_path) -> list[int]:
+    """What generated firmware without ``--sample`` must print as ``output:``.
+
+    Output 0 of the tflite-micro Python interpreter (its reference kernels)
+    with every input element at the input's zero point, as int values.
+    """
+    from tflite_micro.python.tflite_micro import runtime
+
+    from converter.tflite_model import load_model
+
+    data = Path(model_path).read_bytes()
+    sg = load_model(data).main_subgraph
+    interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 22)
+    for position, index in enumerate(sg.inputs):
+        t = sg.tensor(index)
+        zero_point = t.quantization.zero_point[0] if t.quantization and t.quantization.zero_point else 0
+        interpreter.set_input(np.full(t.shape, zero_point, dtype=np.dtype(t.dtype)), position)
+    interpreter.invoke()
+    return [int(v) for v in interpreter.get_output(0).reshape(-1)]

@@ -38,14 +38,7 @@ def networks():
 @pytest.mark.parametrize("arch", sorted(NETWORKS))
 def test_network_estimate_equals_interpreter(networks, arch):
     data = networks[arch]
+    from test_arena_ops import assert_estimate_equals_measurement
+
     est = estimate_arena(data, pointer_bytes=8, kernels="reference")
-    meas = measure_arena(data)
-    assert (est.total_bytes, est.head_bytes, est.tail_bytes, est.required_bytes) == (
-        meas.total_bytes,
-        meas.head_bytes,
-        meas.tail_bytes,
-        meas.required_bytes,
-    )
-    assert {k: v for k, v in est.categories.items() if v} == meas.categories
-    for name, detail in meas.category_details.items():
-        assert est.category_details[name] == detail, name
+    assert_estimate_equals_measurement(est, measure_arena(data))

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from codegen.boards import load_boards
+from codegen.demo import tree_kernels
+from codegen.sample import zero_point_reference_output
 from tests.conftest import assert_one_line_error, shared_model_path
 
 BOARDS = list(load_boards())
@@ -187,33 +189,11 @@ TFLM_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "pers
                "pretrainedResnet_quant.tflite", "trained_lstm_int8.tflite", "vww_96_int8.tflite"]
 
 
-def tflm_kernels(tflm_dir):
-    return "cmsis-nn" if (Path(tflm_dir) / "third_party" / "cmsis_nn").is_dir() else "reference"
-
-
 def prebuilt_tflm_lib(board, kernels):
     """$ATTENDNETS_TFLM_LIB_DIR/<cpu>-<kernels>/libtflm.a if present (else the build compiles TFLM once)."""
     root = os.environ.get("ATTENDNETS_TFLM_LIB_DIR")
     lib = Path(root) / f"{board.cpu}-{kernels}" / "libtflm.a" if root else None
     return lib if lib and lib.is_file() else None
-
-
-def interpreter_output(model_path):
-    """Output 0 of the tflite-micro Python interpreter with every input at its zero point."""
-    import numpy as np
-    from tflite_micro.python.tflite_micro import runtime
-
-    from converter.tflite_model import load_model
-
-    data = model_path.read_bytes()
-    sg = load_model(data).main_subgraph
-    interpreter = runtime.Interpreter.from_bytes(data, arena_size=1 << 22)
-    for position, index in enumerate(sg.inputs):
-        t = sg.tensor(index)
-        zero_point = t.quantization.zero_point[0] if t.quantization and t.quantization.zero_point else 0
-        interpreter.set_input(np.full(t.shape, zero_point, dtype=np.dtype(t.dtype)), position)
-    interpreter.invoke()
-    return [int(v) for v in interpreter.get_output(0).reshape(-1)]
 
 
 @pytest.mark.skipif(not TFLM_DIR, reason="TFLM_DIR not set: firmware built against real TFLM is checked only "
@@ -222,7 +202,7 @@ def interpreter_output(model_path):
 def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
     _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
     board = load_boards()[board_name]
-    kernels = tflm_kernels(TFLM_DIR)
+    kernels = tree_kernels(TFLM_DIR)
     lib = prebuilt_tflm_lib(board, kernels)
     for model_name in TFLM_MODELS:
         model = shared_model_path(model_name)
@@ -238,7 +218,7 @@ def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
         assert proc.returncode == 0, proc
         lines = proc.stdout.splitlines()
         output = [int(v) for v in next(l for l in lines if l.startswith("output:")).split()[1:]]
-        assert output == interpreter_output(model), model_name
+        assert output == zero_point_reference_output(model), model_name
         used = int(next(l for l in lines if l.startswith("arena_used_bytes:")).split()[1])
         facts = json.loads((project / "project.json").read_text())
         assert used <= facts["arena_bytes"], model_name
