@@ -12,7 +12,20 @@ Three runs of the same test images:
 ``agreement`` is the fraction of test images for which the TFLite-reference
 and TFLM output tensors are identical, element by element (raw int8 values;
 for a ``--float-io`` model the dequantized float32 values, which are a
-function of the same int8 values).
+function of the same int8 values).  ``max_output_difference`` is the largest
+element-wise difference between the two (int8 steps; float32 units for a
+``--float-io`` model).
+
+Why the two can differ at all: when an int8 kernel rescales its int32
+accumulator to the output scale, TFLite (the 2.x pip package) rounds once
+(``TFLITE_SINGLE_ROUNDING``: ``(acc * multiplier + 2^(s-1)) >> s``) while
+TFLM rounds twice, the gemmlowp way (a rounding doubling high multiply, then a
+rounding right shift).  An accumulator whose exact rescaled value lies just
+below a half-way point (e.g. 4.49994) is rounded to 4 by TFLite and to 5 by
+TFLM: the outputs differ by one step, and only for such near-ties
+(tests/test_rounding_tflite_vs_tflm.py builds one).  TFLM's result is what a
+Cortex-M build computes (CMSIS-NN matches it bit for bit), so ``tflm`` is the
+accuracy to trust; ``agreement`` shows how rare such ties are.
 
 A model the TFLite interpreter refuses but TFLM runs (older quantization
 metadata, e.g. TFLM's person_detect example) is evaluated on TFLM alone:
@@ -49,6 +62,7 @@ class EvaluationReport:
     num_test_images: int
     accuracy: dict  # {"float"?: fraction, "tflite": fraction, "tflm": fraction}
     agreement: float | None  # fraction of images with identical TFLite-ref and TFLM outputs
+    max_output_difference: float | None  # largest |TFLite-ref - TFLM| output element (int8 steps)
     per_class: dict  # {class name: {"tflite": fraction, "tflm": fraction, "float"?: ..., "images": n}}
     confusion_matrix: list  # TFLM predictions: rows = true class, columns = predicted
     tflm_arena_bytes: int
@@ -61,6 +75,7 @@ class EvaluationReport:
             "test_images": self.num_test_images,
             "accuracy": self.accuracy,
             "agreement": self.agreement,
+            "max_output_difference": self.max_output_difference,
             "per_class": self.per_class,
             "confusion_matrix": self.confusion_matrix,
             "confusion_matrix_of": "tflm",
@@ -237,6 +252,8 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     if ref is not None:
         ref_out = run_tflite_ref(ref, q_inputs).reshape(len(q_inputs), -1)
         same = np.all(ref_out == tflm_out, axis=1)
+        difference = np.abs(ref_out.astype(np.float64) - tflm_out.astype(np.float64))
+        max_difference = float(difference.max()) if difference.size else 0.0
 
     accuracy = {}
     preds = {}
@@ -263,12 +280,18 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
         num_test_images=int(len(y_test)),
         accuracy=accuracy,
         agreement=None if ref is None else (float(np.mean(same)) if len(same) else 1.0),
+        max_output_difference=None if ref is None else _plain_number(max_difference),
         per_class=per_class,
         confusion_matrix=confusion_matrix(y_test, tflm_pred, num_classes).tolist(),
         tflm_arena_bytes=arena,
         input_quantization={"dtype": np.dtype(inp["dtype"]).name, "scale": float(scale), "zero_point": zero_point},
         tflite_error=ref_error,
     )
+
+
+def _plain_number(value: float):
+    """An int when the value is whole (int8 steps), else the float."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def _io_details(detail):
@@ -292,7 +315,12 @@ def format_report(report: EvaluationReport) -> str:
         if run in report.accuracy:
             lines.append(f"  accuracy {names[run]:<32} {100 * report.accuracy[run]:6.2f} %")
     if report.agreement is not None:
-        lines.append(f"  TFLite-ref / TFLM identical outputs    {100 * report.agreement:6.2f} %")
+        line = f"  TFLite-ref / TFLM identical outputs    {100 * report.agreement:6.2f} %"
+        if report.max_output_difference:
+            unit = " step(s)" if isinstance(report.max_output_difference, int) else ""
+            line += (f"  (largest difference {report.max_output_difference}{unit}: TFLite rounds once, "
+                     "TFLM twice; the TFLM result is what the device computes)")
+        lines.append(line)
     else:
         lines.append(f"  TFLite reference kernels: not run ({report.tflite_error})")
     runs = [r for r in ("float", "tflite", "tflm") if r in report.accuracy]

@@ -47,6 +47,7 @@ def test_evaluate_json(cli, converted):
     assert matrix.sum(axis=1).tolist() == [int(np.sum(y == k)) for k in range(3)]
     assert report["accuracy"]["tflm"] == pytest.approx(np.trace(matrix) / n)
     assert report["agreement"] == 1.0  # TFLite reference kernels and TFLM are bit-exact here
+    assert report["max_output_difference"] == 0
     assert report["accuracy"]["tflite"] == report["accuracy"]["tflm"]
     assert list(report["per_class"]) == list(CLASS_NAMES)
     for k, name in enumerate(CLASS_NAMES):
@@ -103,5 +104,6 @@ def test_evaluate_model_only_tflm_can_load(cli, tmp_path):
     assert result.exit_code == 0, result
     report = json.loads(result.stdout)
     assert set(report["accuracy"]) == {"tflm"} and report["agreement"] is None
+    assert report["max_output_difference"] is None
     assert "TFLite interpreter cannot load it" in report["tflite_error"]
     assert np.array(report["confusion_matrix"]).sum() == report["test_images"] == 2
