@@ -166,3 +166,53 @@ def test_activation_ranges_start_from_calibration():
     assert relative_error < 0.05, relative_error  # uncalibrated: 1.0 (everything rounds to 0)
     diff = np.abs(qat_model.predict(x, verbose=0) - float_model.predict(x, verbose=0))
     assert diff.mean() < 1e-3, diff.mean()  # uncalibrated: ~1e-2 on this untrained model
+
+
+def test_distillation_pulls_the_qat_model_towards_the_float_teacher():
+    """distill_weight=1: the loss is the teacher's output distribution, not the labels (here random ones)."""
+    from attendnets_tf import qat
+
+    rng = np.random.default_rng(2)
+    x = rng.random((48, 14, 14, 1)).astype("float32")
+    y = rng.integers(0, 3, 48)  # labels the teacher does not follow
+    teacher = tiny_condenser_model(seed=3)
+    teacher_p = teacher.predict(x, verbose=0)
+
+    def fine_tuned(distill_weight):
+        student = qat.quantize_model(teacher, calibration_images=x)
+        qat.fine_tune(student, (x, y), epochs=6, lr=1e-2, batch_size=16, verbose=0, teacher=teacher,
+                      distill_weight=distill_weight, temperature=1.0)
+        return student
+
+    def kl_from_teacher(p):
+        return float(np.mean(np.sum(teacher_p * (np.log(teacher_p + 1e-9) - np.log(p + 1e-9)), axis=1)))
+
+    distilled, on_labels = fine_tuned(1.0), fine_tuned(0.0)
+    p_distilled, p_labels = distilled.predict(x, verbose=0), on_labels.predict(x, verbose=0)
+    assert kl_from_teacher(p_distilled) < 0.5 * kl_from_teacher(p_labels)
+    assert np.mean(p_labels.argmax(1) == y) > np.mean(p_distilled.argmax(1) == y)
+    # The teacher is not part of the result: same variables, and it still evaluates and saves as before.
+    assert [tuple(v.shape) for v in distilled.weights] == [tuple(v.shape) for v in on_labels.weights]
+    assert distilled.evaluate(x, y, verbose=0)[1] >= 0.0
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_logits_model_finds_the_pre_softmax_tensor():
+    from attendnets_tf import qat
+    from attendnets_tf._tf import keras
+
+    model = tiny_condenser_model()
+    x = np.random.default_rng(4).random((4, 14, 14, 1)).astype("float32")
+    logits = qat.logits_model(model)(x).numpy()
+    assert logits.shape == (4, 3)
+    np.testing.assert_allclose(_softmax(logits), model(x).numpy(), rtol=1e-5, atol=1e-6)
+    # A model ending in Dense(activation="softmax"): log-probabilities, the same softmax.
+    inputs = keras.Input((3,))
+    dense = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(inputs))
+    z = np.random.default_rng(5).random((2, 3)).astype("float32")
+    np.testing.assert_allclose(_softmax(qat.logits_model(dense)(z).numpy()), dense(z).numpy(),
+                               rtol=1e-5, atol=1e-6)

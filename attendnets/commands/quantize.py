@@ -12,17 +12,24 @@ import click
               help="Adam learning rate at the start (cosine decay to 0).")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Batch size.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for shuffling, augmentation and the train/val split.")
-def command(model, data, out_path, epochs, lr, batch_size, seed):
+@click.option("--distill-weight", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Weight of a distillation loss with the float MODEL as teacher (temperature 4); "
+                   "0 trains on the labels alone.")
+def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight):
     """Fine-tune MODEL (a float .keras from `attendnets train`) with fake-quant everywhere.
 
     Every attention condenser is unfolded into primitive layers and every
     tensor inside it is fake-quantized (pooling, convolutions, upsampling,
     crop, sigmoid, multiplies, channel scale); the rest follows tfmot's
-    default 8-bit scheme.  Class names come from labels.txt beside MODEL and
+    default 8-bit scheme.  Ranges start from the same calibration as
+    `attendnets convert` (post-training quantization); the fine-tuning epoch
+    kept is the best on validation, the calibrated start included.  With
+    --distill-weight the loss mixes the labels with the float MODEL's outputs
+    (knowledge distillation).  Class names come from labels.txt beside MODEL and
     are copied beside --out.  Load the result with
     attendnets_tf.qat.load_qat_model(path); convert it with `attendnets convert`.
     """
     from attendnets_tf.qat import quantize_file
 
     quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-                  log=lambda line: click.echo(line, err=True))
+                  distill_weight=distill_weight, log=lambda line: click.echo(line, err=True))
