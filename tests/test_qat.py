@@ -216,3 +216,41 @@ def test_logits_model_finds_the_pre_softmax_tensor():
     z = np.random.default_rng(5).random((2, 3)).astype("float32")
     np.testing.assert_allclose(_softmax(qat.logits_model(dense)(z).numpy()), dense(z).numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_qat_keeps_fine_tuning_only_for_a_strictly_better_validation_accuracy():
+    """Epoch 0 (the calibrated start) stays unless a later epoch classifies more validation images."""
+    from attendnets_tf import qat
+    from attendnets_tf._tf import keras
+
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], "float32")
+    y = np.array([0, 1, 0, 1])
+    model.layers[1].set_weights([np.array([[2.0, -2.0], [-2.0, 2.0]], "float32"), np.zeros(2, "float32")])
+    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
+    keep.set_model(model)
+    keep.on_train_begin()  # 4/4 right at the start
+    start = [w.copy() for w in model.get_weights()]
+    model.layers[1].set_weights([np.array([[9.0, -9.0], [-9.0, 9.0]], "float32"), np.zeros(2, "float32")])
+    keep.on_epoch_end(0, {"val_accuracy": 1.0, "val_loss": 1e-4})  # as accurate, lower loss: not kept
+    keep.on_epoch_end(1, {"val_accuracy": 0.75, "val_loss": 1e-5})
+    keep.on_train_end()
+    assert keep.best_epoch == 0
+    for kept, original in zip(model.get_weights(), start):
+        np.testing.assert_array_equal(kept, original)
+
+    keep = qat._KeepBestOnValidation(tf_dataset(x, 1 - y))  # 0/4 right at the start
+    keep.set_model(model)
+    keep.on_train_begin()
+    keep.on_epoch_end(0, {"val_accuracy": 0.5, "val_loss": 0.7})
+    keep.on_epoch_end(1, {"val_accuracy": 0.5, "val_loss": 0.1})  # a tie: the first one stays
+    keep.on_train_end()
+    assert keep.best_epoch == 1
+
+
+def tf_dataset(x, y):
+    from attendnets_tf.data import make_tf_dataset
+
+    return make_tf_dataset(x, y, 4, shuffle=False, seed=0)
