@@ -24,8 +24,12 @@ MaxPooling2D             none of its own: the max of int8 values is one of
                          them, and TFLite's MAX_POOL_2D requires the output
                          scale to equal the input scale.  Its output lies
                          on the input's 8-bit grid (pass-through).
-Conv2D/DepthwiseConv2D   tfmot default: per-channel symmetric int8 kernel,
-                         8-bit output (folded into a following ReLU).
+Conv2D/DepthwiseConv2D   per-output-channel symmetric int8 kernel (tfmot's
+                         default for Conv2D; for DepthwiseConv2D tfmot's
+                         "per axis" is the depth multiplier, one range in
+                         practice, so :class:`DepthwiseKernelQuantizer`
+                         replaces it), 8-bit output (folded into a following
+                         ReLU).
 UpSampling2D (nearest)   pass-through, as max pooling (RESIZE_NEAREST_NEIGHBOR
                          copies values).  Bilinear: 8-bit moving-average output.
 Cropping2D               pass-through (STRIDED_SLICE copies values).
@@ -182,7 +186,65 @@ class ChannelScaleQuantizeConfig(QuantizeConfig):
         return {}
 
 
+class DepthwiseKernelQuantizer(_quantizers.LastValueQuantizer):
+    """Symmetric int8 with one range per *output channel* of a depthwise kernel.
+
+    A Keras depthwise kernel is (kh, kw, C, M).  TFLite's DEPTHWISE_CONV_2D
+    stores it as (1, kh, kw, C*M) with one scale per output channel c*M + m,
+    and post-training quantization fills every one of them.  tfmot 0.8.1
+    quantizes "per axis" along the *last* axis, which for a depthwise kernel
+    is M (1 in practice): a single range for the whole kernel, a coarser grid
+    than the int8 model will have, so QAT trained a different network than the
+    one that ships (and started worse than PTQ).  Reshaping to (kh, kw, 1, C*M)
+    keeps the memory order and puts the output channels last.
+    """
+
+    def __init__(self):
+        super().__init__(num_bits=8, per_axis=True, symmetric=True, narrow_range=True)
+
+    def build(self, tensor_shape, name, layer):
+        channels = int(tensor_shape[-2]) * int(tensor_shape[-1])
+
+        def range_variable(suffix, value):
+            return layer.add_weight(name + suffix, shape=(channels,), trainable=False,
+                                    initializer=keras.initializers.Constant(value))
+
+        return {"min_var": range_variable("_min", -6.0), "max_var": range_variable("_max", 6.0)}
+
+    def __call__(self, inputs, training, weights, **kwargs):
+        shape = tf.shape(inputs)
+        by_output_channel = tf.reshape(inputs, tf.concat([shape[:2], [1, -1]], axis=0))
+        return tf.reshape(super().__call__(by_output_channel, training, weights, **kwargs), shape)
+
+    def get_config(self):
+        return {}
+
+
+class DepthwiseConvQuantizeConfig(_d8_registry.Default8BitConvQuantizeConfig):
+    """tfmot's DepthwiseConv2D config with per-output-channel kernel ranges."""
+
+    def __init__(self, weight_attrs, activation_attrs, quantize_output):
+        super().__init__(weight_attrs, activation_attrs, quantize_output)
+        self.weight_quantizer = DepthwiseKernelQuantizer()
+
+
+class QuantizeRegistry(_d8_registry.Default8BitQuantizeRegistry):
+    """tfmot's default 8-bit registry with per-output-channel depthwise kernels.
+
+    (Dense kernels keep tfmot's single range: TFLite's converter cannot turn a
+    per-channel fake-quant on a Dense kernel into a per-channel FULLY_CONNECTED,
+    "'tfl.transpose' op has mismatched quantized axes", so a QAT model's
+    FULLY_CONNECTED is per-tensor where PTQ's is per-channel.)"""
+
+    def __init__(self):
+        super().__init__()
+        self._layer_quantize_map[keras.layers.DepthwiseConv2D] = DepthwiseConvQuantizeConfig(
+            ["depthwise_kernel"], ["activation"], False)
+
+
 QUANTIZE_CONFIGS = {
+    "DepthwiseConvQuantizeConfig": DepthwiseConvQuantizeConfig,
+    "DepthwiseKernelQuantizer": DepthwiseKernelQuantizer,
     "OutputQuantizeConfig": OutputQuantizeConfig,
     "PassThroughQuantizeConfig": PassThroughQuantizeConfig,
     "SigmoidQuantizeConfig": SigmoidQuantizeConfig,
@@ -328,7 +390,7 @@ def _weights_only_config(class_name):
     if class_name == "Conv2D":
         return _d8_registry.Default8BitConvQuantizeConfig(["kernel"], [], False)
     if class_name == "DepthwiseConv2D":
-        return _d8_registry.Default8BitConvQuantizeConfig(["depthwise_kernel"], [], False)
+        return DepthwiseConvQuantizeConfig(["depthwise_kernel"], [], False)
     if class_name == "Dense":
         return _d8_registry.Default8BitQuantizeConfig(["kernel"], [], False)
     return _d8_configs.NoOpQuantizeConfig()  # Add: TFLite fuses the ReLU into ADD
@@ -352,6 +414,7 @@ class _FusedReLUMixin:
             "NoOpQuantizeConfig": _d8_configs.NoOpQuantizeConfig,
             "Default8BitConvQuantizeConfig": _d8_registry.Default8BitConvQuantizeConfig,
             "Default8BitQuantizeConfig": _d8_registry.Default8BitQuantizeConfig,
+            **QUANTIZE_CONFIGS,
         }
 
 
@@ -399,7 +462,11 @@ class _LayoutTransform(_d8_layout.Default8BitQuantizeLayoutTransform):
 
 
 class QuantizeScheme(_d8_scheme.Default8BitQuantizeScheme):
-    """tfmot's default 8-bit scheme (registry unchanged) with the ReLU-fusion fix above."""
+    """tfmot's default 8-bit scheme with per-output-channel depthwise kernels
+    (:class:`QuantizeRegistry`) and the ReLU-fusion fix above."""
+
+    def get_quantize_registry(self):
+        return QuantizeRegistry()
 
     def get_layout_transformer(self):
         return _LayoutTransform()

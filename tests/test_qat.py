@@ -254,3 +254,59 @@ def tf_dataset(x, y):
     from attendnets_tf.data import make_tf_dataset
 
     return make_tf_dataset(x, y, 4, shuffle=False, seed=0)
+
+
+def test_depthwise_kernels_are_fake_quantized_per_output_channel(models):
+    """One int8 range per output channel (c*M + m), as TFLite's DEPTHWISE_CONV_2D and PTQ have.
+
+    tfmot's own "per axis" is the last kernel axis, the depth multiplier (1 here): one range for
+    the whole kernel.  A channel with small weights then keeps only a few int8 codes.
+    """
+    from attendnets_tf._tf import keras
+
+    _, qat_model, _ = models
+    wrappers = [w for w in qat_model.layers if isinstance(getattr(w, "layer", None), keras.layers.DepthwiseConv2D)]
+    assert wrappers, "the tiny model has a depthwise convolution in its condenser"
+    for wrapper in wrappers:
+        weight, quantizer, quantizer_vars = wrapper._weight_vars[0]
+        kernel = weight.numpy()  # (kh, kw, C, M)
+        channels = kernel.shape[2] * kernel.shape[3]
+        ranges = [v for v in wrapper.weights if "depthwise_kernel_m" in v.name]
+        assert sorted(tuple(v.shape) for v in ranges) == [(channels,), (channels,)]
+        quantized = quantizer(weight, False, weights=quantizer_vars).numpy()
+        by_channel = quantized.reshape(-1, channels)
+        for k, original in enumerate(kernel.reshape(-1, channels).T):
+            scale = np.abs(original).max() / 127
+            codes = by_channel[:, k] / scale
+            # on this channel's own grid (tf.quantization.fake_quant nudges the step by ~1e-4)
+            np.testing.assert_allclose(codes, np.round(codes), atol=0.05)
+            assert np.abs(by_channel[:, k] - original).max() <= 0.51 * scale
+
+
+def test_depthwise_weights_of_an_unfine_tuned_qat_model_equal_ptq(tmp_path):
+    """Converted with no fine-tuning, the QAT model's DEPTHWISE_CONV_2D weights are PTQ's, scale for scale."""
+    from attendnets_tf import qat
+    from converter.convert import convert_keras_model
+    from converter.tflite_model import load_model
+
+    float_model = tiny_condenser_model()
+    x = np.random.default_rng(6).random((24, 14, 14, 1)).astype("float32")
+    ptq = load_model(convert_keras_model(float_model, x))
+    qat_model = qat.quantize_model(float_model, calibration_images=x)
+    from_qat = load_model(convert_keras_model(qat_model, x[:4]))
+
+    def depthwise_weights(model):
+        graph, found = model.main_subgraph, []
+        for op in graph.operators:
+            if op.name == "DEPTHWISE_CONV_2D":
+                weights = graph.tensor(op.inputs[1])
+                data = np.frombuffer(model.buffers[weights.buffer].data, np.int8)
+                found.append((np.asarray(weights.quantization.scale), data))
+        return found
+
+    ptq_weights, qat_weights = depthwise_weights(ptq), depthwise_weights(from_qat)
+    assert ptq_weights and len(ptq_weights) == len(qat_weights)
+    for (ptq_scales, ptq_data), (qat_scales, qat_data) in zip(ptq_weights, qat_weights):
+        assert len(qat_scales) == len(ptq_scales) > 1
+        np.testing.assert_allclose(qat_scales, ptq_scales, rtol=1e-5)
+        assert np.count_nonzero(np.asarray(qat_data) != np.asarray(ptq_data)) <= 1  # a rounding tie at most
