@@ -4,10 +4,10 @@ For each network (AttendNet-B, MobileNet-V1 alpha 0.25) at 32x32x1 and each
 training seed S it runs the real command line, exactly as a user would:
 
     attendnets train    --arch A --data digits --out W/A/sS/run --epochs E --seed S [--width w]
-    attendnets convert  W/A/sS/run/model.keras --data digits --out W/A/sS/ptq/model.tflite   (PTQ)
+    attendnets convert  W/A/sS/run/model.keras --data digits --out W/A/sS/ptq/model.tflite --seed S  (PTQ)
     attendnets evaluate W/A/sS/ptq/model.tflite --data digits --float-model W/A/sS/run/model.keras --json
     attendnets quantize W/A/sS/run/model.keras --data digits --out W/A/sS/run/qat.keras --epochs Q --seed S
-    attendnets convert  W/A/sS/run/qat.keras --data digits --out W/A/sS/qat/model.tflite     (QAT)
+    attendnets convert  W/A/sS/run/qat.keras --data digits --out W/A/sS/qat/model.tflite --seed S    (QAT)
     attendnets evaluate W/A/sS/qat/model.tflite --data digits --float-model W/A/sS/run/model.keras --json
 
 and reports test-split accuracies (269 images, the same for every seed),
@@ -95,7 +95,7 @@ def run_seed(work, arch, width, seed, epochs, qat_epochs, log):
             "--input-size", 32, "--seed", seed, log=log)
     model = run / "model.keras"
     *_, result["seconds"]["convert_ptq"] = attendnets(
-        "convert", model, "--data", "digits", "--out", base / "ptq" / "model.tflite", log=log)
+        "convert", model, "--data", "digits", "--out", base / "ptq" / "model.tflite", "--seed", seed, log=log)
     out, _, result["seconds"]["evaluate_ptq"] = attendnets(
         "evaluate", base / "ptq" / "model.tflite", "--data", "digits", "--float-model", model, "--json", log=log)
     result["ptq"] = json.loads(out)
@@ -105,7 +105,8 @@ def run_seed(work, arch, width, seed, epochs, qat_epochs, log):
     kept = re.search(r"QAT: keeping epoch (\d+)", out + err)
     result["qat_kept_epoch"] = int(kept.group(1)) if kept else None
     *_, result["seconds"]["convert_qat"] = attendnets(
-        "convert", run / "qat.keras", "--data", "digits", "--out", base / "qat" / "model.tflite", log=log)
+        "convert", run / "qat.keras", "--data", "digits", "--out", base / "qat" / "model.tflite", "--seed", seed,
+        log=log)
     out, _, result["seconds"]["evaluate_qat"] = attendnets(
         "evaluate", base / "qat" / "model.tflite", "--data", "digits", "--float-model", model, "--json", log=log)
     result["qat"] = json.loads(out)
@@ -174,10 +175,10 @@ def markdown(results, command, args):
         "(attendnets_tf/qat.py: sigmoid on TFLite's fixed 1/256 grid, multiplies and the channel scale "
         "with 8-bit ranges, pooling/upsampling/crop pass-through), tfmot's default 8-bit scheme elsewhere "
         "(with conv+ReLU weight fake-quant kept), ranges calibrated on the same images as PTQ, BatchNorm "
-        "statistics frozen.  The epoch kept is the first with the best validation accuracy: a fine-tuned "
-        "epoch replaces the calibrated start (epoch 0, the PTQ model in fake-quant form) only with a strictly "
-        "higher validation accuracy, so 'QAT epoch kept' 0 means fine-tuning did not classify more "
-        "validation images correctly.",
+        "statistics frozen.  A fine-tuned epoch replaces the calibrated start (epoch 0, close to the PTQ "
+        "model in fake-quant form) only when it is significantly more accurate on validation (one-sided "
+        "exact McNemar test, p < 0.05), so 'QAT epoch kept' 0 means fine-tuning showed no significant "
+        "validation gain.  PTQ and QAT of a seed calibrate on the same training images (`--seed`).",
         "",
         "## Mean over seeds (test accuracy, %; mean ± standard deviation over seeds)",
         "",

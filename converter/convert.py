@@ -227,7 +227,8 @@ def run_tflm_check(tflite_path):
     return result
 
 
-def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES, float_io=False, log=print):
+def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES, float_io=False, log=print,
+            seed=0):
     """The ``attendnets convert`` pipeline: load, check data, convert, TFLM-check, write.
 
     Writes ``out_path`` (``.tflite``), ``labels.txt`` beside it and the JSON
@@ -247,7 +248,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     input_shape = model_input_shape(model)
     num_classes = model_num_classes(model)
     labels = read_labels(model_path.parent / LABELS_FILE)
-    splits = load_matching_data(data_spec, input_shape, num_classes, labels)
+    splits = load_matching_data(data_spec, input_shape, num_classes, labels, seed=seed)
     labels = labels or list(splits.class_names)
 
     if is_qat:
@@ -270,6 +271,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         "source_kind": "qat" if is_qat else "float",
         "quantization": "full int8" + (" (float32 input/output)" if float_io else ""),
         "calibration_samples": len(calibration),
+        "calibration_seed": seed,
         "data": str(data_spec),
         **describe_io(model_bytes),
         "labels": labels,

@@ -79,10 +79,11 @@ def test_convert_float_model_with_float_io(cli, workdir, tmp_path):
 
     _, data, model_path, _ = workdir
     out = tmp_path / "ptq.tflite"
-    result = cli("convert", model_path, "--data", data, "--out", out, "--samples", 8, "--float-io")
+    result = cli("convert", model_path, "--data", data, "--out", out, "--samples", 8, "--float-io", "--seed", 3)
     assert result.exit_code == 0, result
     sidecar = json.loads((tmp_path / "ptq.json").read_text())
     assert sidecar["source_kind"] == "float" and sidecar["calibration_samples"] == 8
+    assert sidecar["calibration_seed"] == 3  # calibrated on the training images of a --seed 3 run
     assert sidecar["inputs"][0]["dtype"] == "float32" and sidecar["outputs"][0]["dtype"] == "float32"
     model = load_model(out)
     ops = [op.name for op in model.subgraphs[0].operators]

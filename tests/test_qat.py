@@ -218,36 +218,68 @@ def test_logits_model_finds_the_pre_softmax_tensor():
                                rtol=1e-5, atol=1e-6)
 
 
-def test_qat_keeps_fine_tuning_only_for_a_strictly_better_validation_accuracy():
-    """Epoch 0 (the calibrated start) stays unless a later epoch classifies more validation images."""
+def test_mcnemar_p_value():
+    from attendnets_tf import qat
+
+    assert qat.mcnemar_p_value(0, 0) == 1.0
+    assert qat.mcnemar_p_value(5, 0) == 1 / 32  # five fixed, none broken: significant at 5 %
+    assert qat.mcnemar_p_value(4, 0) == 1 / 16  # four: not
+    assert qat.mcnemar_p_value(6, 1) == 8 / 128
+    assert qat.mcnemar_p_value(1, 3) == 15 / 16
+
+
+def test_qat_keeps_fine_tuning_only_for_a_significantly_better_validation_accuracy():
+    """Epoch 0 (the calibrated start) stays unless a later epoch fixes significantly more validation images."""
     from attendnets_tf import qat
     from attendnets_tf._tf import keras
 
     inputs = keras.Input((2,))
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    x = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], "float32")
-    y = np.array([0, 1, 0, 1])
-    model.layers[1].set_weights([np.array([[2.0, -2.0], [-2.0, 2.0]], "float32"), np.zeros(2, "float32")])
+    x = np.array([[1, 0], [0, 1]] * 4, "float32")
+    y = np.array([0, 1] * 4)
+    right, wrong = np.array([[2.0, -2.0], [-2.0, 2.0]], "float32"), np.array([[-2.0, 2.0], [2.0, -2.0]], "float32")
+    half = np.array([[2.0, -2.0], [2.0, -2.0]], "float32")  # class 0 for everything: 4 of 8 right
+
+    def set_kernel(kernel):
+        model.layers[1].set_weights([kernel, np.zeros(2, "float32")])
+
+    # Start 8/8; a later epoch as accurate (lower loss) or worse is not kept.
+    set_kernel(right)
     keep = qat._KeepBestOnValidation(tf_dataset(x, y))
     keep.set_model(model)
-    keep.on_train_begin()  # 4/4 right at the start
+    keep.on_train_begin()
     start = [w.copy() for w in model.get_weights()]
-    model.layers[1].set_weights([np.array([[9.0, -9.0], [-9.0, 9.0]], "float32"), np.zeros(2, "float32")])
-    keep.on_epoch_end(0, {"val_accuracy": 1.0, "val_loss": 1e-4})  # as accurate, lower loss: not kept
-    keep.on_epoch_end(1, {"val_accuracy": 0.75, "val_loss": 1e-5})
+    set_kernel(3 * right)
+    keep.on_epoch_end(0, {"val_loss": 1e-4})
+    set_kernel(half)
+    keep.on_epoch_end(1, {"val_loss": 0.1})
     keep.on_train_end()
     assert keep.best_epoch == 0
     for kept, original in zip(model.get_weights(), start):
         np.testing.assert_array_equal(kept, original)
 
-    keep = qat._KeepBestOnValidation(tf_dataset(x, 1 - y))  # 0/4 right at the start
+    # Start 4/8; 8/8 fixes only four images (p = 1/16): not significant, the start stays.
+    set_kernel(half)
+    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
     keep.set_model(model)
     keep.on_train_begin()
-    keep.on_epoch_end(0, {"val_accuracy": 0.5, "val_loss": 0.7})
-    keep.on_epoch_end(1, {"val_accuracy": 0.5, "val_loss": 0.1})  # a tie: the first one stays
+    set_kernel(right)
+    keep.on_epoch_end(0, {"val_loss": 0.01})
+    assert keep.best_epoch == 0
+
+    # Start 0/8; 8/8 fixes eight (p = 1/256): kept, and restored at the end.
+    set_kernel(wrong)
+    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
+    keep.set_model(model)
+    keep.on_train_begin()
+    set_kernel(right)
+    keep.on_epoch_end(0, {"val_loss": 0.01})
+    set_kernel(wrong)
+    keep.on_epoch_end(1, {"val_loss": 5.0})
     keep.on_train_end()
-    assert keep.best_epoch == 1
+    assert keep.best_epoch == 1 and keep.p_value == 1 / 256
+    np.testing.assert_array_equal(model.get_weights()[0], right)
 
 
 def tf_dataset(x, y):

@@ -11,7 +11,10 @@ import click
               help="Training images that calibrate activation ranges (post-training quantization of a "
                    "float model; a QAT model has trained ranges and uses at most 8).")
 @click.option("--float-io", is_flag=True, help="Keep float32 input and output (int8 inside).")
-def command(model, data, out_path, samples, float_io):
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="The --seed the model was trained (and quantized) with: calibration images come from "
+                   "that run's training images, never its validation images.")
+def command(model, data, out_path, samples, float_io, seed):
     """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
     model, quantized after training) to a full-integer TFLite flatbuffer.
 
@@ -23,7 +26,7 @@ def command(model, data, out_path, samples, float_io):
     """
     from converter.convert import convert
 
-    result = convert(model, data, out_path, samples=samples, float_io=float_io,
+    result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed,
                      log=lambda line: click.echo(line, err=True))
     inp, out = result.sidecar["inputs"][0], result.sidecar["outputs"][0]
 
