@@ -245,10 +245,14 @@ def test_qat_keeps_fine_tuning_only_for_a_significantly_better_validation_accura
         model.layers[1].set_weights([kernel, np.zeros(2, "float32")])
 
     # Start 8/8; a later epoch as accurate (lower loss) or worse is not kept.
+    def watch_from_here():  # the callback as fit() starts it: epoch 0 = the current weights
+        keep = qat._KeepBestOnValidation(tf_dataset(x, y))
+        keep.set_model(model)
+        keep.on_train_begin()
+        return keep
+
     set_kernel(right)
-    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
-    keep.set_model(model)
-    keep.on_train_begin()
+    keep = watch_from_here()
     start = [w.copy() for w in model.get_weights()]
     set_kernel(3 * right)
     keep.on_epoch_end(0, {"val_loss": 1e-4})
@@ -261,18 +265,14 @@ def test_qat_keeps_fine_tuning_only_for_a_significantly_better_validation_accura
 
     # Start 4/8; 8/8 fixes only four images (p = 1/16): not significant, the start stays.
     set_kernel(half)
-    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
-    keep.set_model(model)
-    keep.on_train_begin()
+    keep = watch_from_here()
     set_kernel(right)
     keep.on_epoch_end(0, {"val_loss": 0.01})
     assert keep.best_epoch == 0
 
     # Start 0/8; 8/8 fixes eight (p = 1/256): kept, and restored at the end.
     set_kernel(wrong)
-    keep = qat._KeepBestOnValidation(tf_dataset(x, y))
-    keep.set_model(model)
-    keep.on_train_begin()
+    keep = watch_from_here()
     set_kernel(right)
     keep.on_epoch_end(0, {"val_loss": 0.01})
     set_kernel(wrong)
