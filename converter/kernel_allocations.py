@@ -121,14 +121,24 @@ def _init_struct(name):
     return init
 
 
+def _per_channel_output_arrays(k, flt, quantized_dimension):
+    """OpData's per_channel_output_multiplier and per_channel_output_shift: int32 per output channel."""
+    channels = _channels(flt, quantized_dimension)
+    k.persistent(channels * 4)  # per_channel_output_multiplier
+    k.persistent(channels * 4)  # per_channel_output_shift
+
+
+def _refuse_int4_for_cmsis(k, flt, op_name):
+    if flt is not None and flt.dtype == "int4":
+        raise UnsupportedOperatorError(f"operator {k.op.index} ({op_name}) with int4 weights is not modelled for cmsis-nn")
+
+
 def _conv_prepare(k, quantized_dimension):
     # conv_common.cc ConvPrepare / depthwise_conv_common.cc DepthwiseConvPrepare
     k.temp_output(0)
     k.temp_input(0)
     flt = k.temp_input(1)
-    channels = _channels(flt, quantized_dimension)
-    k.persistent(channels * 4)  # per_channel_output_multiplier
-    k.persistent(channels * 4)  # per_channel_output_shift
+    _per_channel_output_arrays(k, flt, quantized_dimension)
     # CalculateOpDataConv / CalculateOpDataDepthwiseConv
     k.temp_input(0)
     k.temp_input(1)
@@ -477,12 +487,9 @@ def _cmsis_conv_prepare(k):
     inp = k.temp_input(0)
     flt = k.temp_input(1)
     k.temp_output(0)
-    if flt is not None and flt.dtype == "int4":
-        raise UnsupportedOperatorError(f"operator {k.op.index} (CONV_2D) with int4 weights is not modelled for cmsis-nn")
+    _refuse_int4_for_cmsis(k, flt, "CONV_2D")
     if inp.dtype in ("int8", "int16"):
-        channels = _channels(flt, 0)
-        k.persistent(channels * 4)
-        k.persistent(channels * 4)
+        _per_channel_output_arrays(k, flt, 0)
     # CalculateOpDataConv
     k.temp_input(0)
     k.temp_input(1)
@@ -511,14 +518,9 @@ def _cmsis_depthwise_prepare(k):
     inp = k.temp_input(0)
     flt = k.temp_input(1)
     out = k.temp_output(0)
-    if flt is not None and flt.dtype == "int4":
-        raise UnsupportedOperatorError(
-            f"operator {k.op.index} (DEPTHWISE_CONV_2D) with int4 weights is not modelled for cmsis-nn"
-        )
+    _refuse_int4_for_cmsis(k, flt, "DEPTHWISE_CONV_2D")
     if inp.dtype in ("int8", "int16"):
-        channels = _channels(flt, 3)
-        k.persistent(channels * 4)
-        k.persistent(channels * 4)
+        _per_channel_output_arrays(k, flt, 3)
     # CalculateOpDataDepthwiseConv
     k.temp_input(0)
     k.temp_input(1)
