@@ -657,11 +657,10 @@ def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed
         metrics=["accuracy"],
     )
     train_ds = make_tf_dataset(*train, batch_size, shuffle=True, seed=seed, augment_shift=augment_shift)
-    val_ds = make_tf_dataset(*val, batch_size, shuffle=False, seed=seed) if val is not None and len(val[1]) else None
-    callbacks = []
-    if val_ds is not None:
-        callbacks.append(_KeepBestOnValidation(val_ds))
-    history = trainee.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose, callbacks=callbacks)
+    # The callback classifies the validation images itself (once per epoch) and reports
+    # val_loss/val_accuracy in the epoch's logs, so fit() gets no validation_data of its own.
+    callbacks = [_KeepBestOnValidation(*val)] if val is not None and len(val[1]) else []
+    history = trainee.fit(train_ds, epochs=epochs, verbose=verbose, callbacks=callbacks)
     if trainee is not qat_model:  # leave the QAT model compiled, as without distillation
         qat_model.compile(optimizer=trainee.optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
                           metrics=["accuracy"])
@@ -734,13 +733,6 @@ class _Distiller(keras.Model):
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return self._update_metrics(loss, y, tf.nn.softmax(logits))
 
-    def test_step(self, data):
-        """Validation: the student's cross-entropy on the labels (what selects the kept epoch)."""
-        x, y = data
-        probabilities = self.student(x, training=False)
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, probabilities))
-        return self._update_metrics(loss, y, probabilities)
-
     def _update_metrics(self, loss, labels, probabilities):
         self.loss_tracker.update_state(loss, sample_weight=tf.shape(labels)[0])
         self.compiled_metrics.update_state(labels, probabilities)
@@ -787,39 +779,43 @@ class _KeepBestOnValidation(keras.callbacks.Callback):
     lost one or more on several seeds (docs/quantization.md).
     """
 
-    def __init__(self, val_ds):
+    def __init__(self, images, labels):
         super().__init__()
-        self.val_ds = val_ds
-        self.labels = np.concatenate([np.asarray(y) for _, y in val_ds]).reshape(-1)
+        self.images = images
+        self.labels = np.asarray(labels).reshape(-1)
         self.best = None  # (accuracy, loss) of the kept epoch
         self.best_epoch = 0
         self.best_weights = None
         self.best_correct = None
         self.p_value = None  # of the last epoch that replaced the kept one
 
-    def _correct(self):
-        return self.model.predict(self.val_ds, verbose=0).argmax(axis=-1) == self.labels
+    def _validate(self):
+        """Per-image correctness, accuracy and cross-entropy (Keras's clipping) on the validation images."""
+        probabilities = self.model.predict(self.images, batch_size=256, verbose=0)
+        correct = probabilities.argmax(axis=-1) == self.labels
+        picked = np.clip(probabilities[np.arange(len(self.labels)), self.labels], 1e-7, 1 - 1e-7)
+        return correct, float(np.mean(correct)), float(-np.mean(np.log(picked)))
 
-    def _consider(self, epoch, loss):
-        correct = self._correct()
+    def _consider(self, epoch):
+        correct, accuracy, loss = self._validate()
         if self.best_correct is not None:
             fixed = int(np.sum(correct & ~self.best_correct))
             broken = int(np.sum(~correct & self.best_correct))
             p_value = mcnemar_p_value(fixed, broken)
             if p_value >= SIGNIFICANCE_LEVEL:
-                return
+                return accuracy, loss
             self.p_value = p_value
-        self.best = (float(np.mean(correct)), float(loss))
+        self.best = (accuracy, loss)
         self.best_epoch, self.best_correct, self.best_weights = epoch, correct, self.model.get_weights()
+        return accuracy, loss
 
     def on_train_begin(self, logs=None):
-        logs = self.model.evaluate(self.val_ds, verbose=0, return_dict=True)
-        self._consider(0, logs["loss"])
+        self._consider(0)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if "val_loss" in logs:
-            self._consider(epoch + 1, logs["val_loss"])
+        accuracy, loss = self._consider(epoch + 1)
+        if logs is not None:  # shown by the progress bar (which runs after this callback) and kept in History
+            logs["val_loss"], logs["val_accuracy"] = loss, accuracy
 
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
