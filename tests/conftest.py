@@ -91,3 +91,19 @@ def assert_one_line_error(result, code=None):
     error_lines = [l for l in lines if l.startswith("error: ")]
     assert len(error_lines) == 1, result
     return error_lines[0]
+
+
+def packages_imported_by(code, packages, timeout=120):
+    """Run ``code`` in a fresh Python; the sorted names among ``packages`` it imported (top level).
+
+    For the "this path does not import TensorFlow" tests.  Fails the test if
+    ``code`` itself fails.
+    """
+    script = (code + "\nimport sys\n"
+              f"print('IMPORTED', sorted({{m.split('.')[0] for m in sys.modules}} & set({tuple(packages)!r})))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("IMPORTED ")][-1]
+    import ast
+
+    return ast.literal_eval(line[len("IMPORTED "):])

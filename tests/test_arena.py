@@ -93,16 +93,13 @@ def test_estimate_invariants(shared_model, pointer_bytes):
 def test_estimator_imports_neither_tensorflow_nor_the_interpreter(cli_subprocess):
     from tests.conftest import shared_model_path
 
-    code = (
-        "import sys; from converter.arena import estimate_arena; "
-        f"estimate_arena({str(shared_model_path('vww_96_int8.tflite'))!r}, pointer_bytes=4, kernels='cmsis-nn'); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'tflite_micro', 'keras')))"
-    )
-    import subprocess
-    import sys
+    from tests.conftest import packages_imported_by
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    code = (
+        "from converter.arena import estimate_arena; "
+        f"estimate_arena({str(shared_model_path('vww_96_int8.tflite'))!r}, pointer_bytes=4, kernels='cmsis-nn')"
+    )
+    assert packages_imported_by(code, ("tensorflow", "tflite_micro", "keras")) == []
 
 
 def test_cli_arena_text_and_bad_kernel_set(cli):
