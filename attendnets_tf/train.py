@@ -44,13 +44,13 @@ from pathlib import Path
 
 from attendnets.errors import BadInputError
 from attendnets.fsutil import atomic_output_file, write_text_atomic
+from attendnets_tf.loading import LABELS_FILE
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 CONFIG_FILE = "train_config.json"
 HISTORY_FILE = "history.json"
 METRICS_FILE = "metrics.json"
 MODEL_FILE = "model.keras"
-LABELS_FILE = "labels.txt"
 CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
 

@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from converter.arena import estimate_arena  # noqa: E402
-from converter.arena_measure import measure_arena, with_measurable_scales  # noqa: E402
+from converter.tflm.arena import estimate_arena  # noqa: E402
+from converter.tflm.arena_measure import measure_arena, with_measurable_scales  # noqa: E402
 from converter.tflite_model import load_model  # noqa: E402
 
 NETWORKS = [("attendnet_a", 1.0), ("attendnet_b", 1.0), ("mobilenet_v1", 0.25)]
@@ -43,7 +43,7 @@ def build_networks():
     import numpy as np
 
     from attendnets_tf.models import build_model
-    from converter.convert import convert_keras_model
+    from converter.conversion.convert import convert_keras_model
 
     rng = np.random.default_rng(0)
     calibration = rng.random((8, *NETWORK_INPUT), dtype=np.float32)
@@ -142,7 +142,7 @@ def main(argv=None):
         "",
         "Produced by `.venv/bin/python bench/arena_table.py` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {time.time() - started:.0f} s incl. measuring).",
-        "The estimate comes from the flatbuffer alone (`converter.arena.estimate_arena`); how it works is in",
+        "The estimate comes from the flatbuffer alone (`converter.tflm.arena.estimate_arena`); how it works is in",
         "docs/memory.md. All figures in bytes.",
         "",
         "## 64-bit host: `tflite-micro` interpreter, reference kernels",

@@ -40,7 +40,7 @@ def cli(*args):
 def run_one(board_name, model_path, kernels, tflm_dir, tflm_lib, work):
     from codegen.boards import get_board
     from codegen.size import size_project
-    from converter.arena import estimate_arena
+    from converter.tflm.arena import estimate_arena
 
     board = get_board(board_name)
     project = work / f"{board_name}-{model_path.stem}"
@@ -107,7 +107,7 @@ def main(argv=None):
         "",
         f"Kernels: {args.kernels}. Input: every element at the input zero point. `match`: the firmware's printed",
         "output tensor equals the tflite-micro Python interpreter's, element for element. Arena: `used` is",
-        "`arena_used_bytes()` printed by the firmware; `estimate` is converter.arena for a 32-bit target",
+        "`arena_used_bytes()` printed by the firmware; `estimate` is converter.tflm.arena for a 32-bit target",
         "(required = smallest arena that allocates, total = predicted `arena_used_bytes()`); `generated` is the",
         "array in the firmware (required rounded up to 16 + 16 B slack). SysTick counts are QEMU virtual time",
         "at the board clock with `-icount shift=0` (1 ns per instruction), so instructions = ticks x 1e9 / clock",

@@ -146,7 +146,7 @@ def main():
         "",
         "## How the TFLM code size is estimated",
         "",
-        f"`converter/tflm_code_size.json` (data), measured by `bench/tflm_code_size.py` for {code['cpu']} with "
+        f"`converter/tflm/tflm_code_size.json` (data), measured by `bench/tflm_code_size.py` for {code['cpu']} with "
         f"`{code['compiler']}` (kernel sets measured: {kernels_measured}). Method: {code['method']}.",
         "",
         "Library flags: " + "; ".join(f"{k}: `{v}`" for k, v in sorted(code["library_flags"].items())) + ".",

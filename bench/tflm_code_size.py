@@ -1,4 +1,4 @@
-"""Measure TFLM code size per operator kernel for Cortex-M; writes converter/tflm_code_size.json.
+"""Measure TFLM code size per operator kernel for Cortex-M; writes converter/tflm/tflm_code_size.json.
 
 How: one translation unit (compiled once against the TFLM tree's headers) holds a
 runner (a MicroInterpreter over a model) and one registration function per

@@ -32,7 +32,7 @@ ARCHES = ("armv6-m", "armv7-m", "armv7e-m", "armv8-m.base", "armv8-m.main", "arm
 
 # The CMSIS-NN code path GCC's -mcpu=<cpu> selects (CMSIS-NN's Include/Internal/arm_nn_compiler.h:
 # ARM_MATH_MVEI from __ARM_FEATURE_MVE, ARM_MATH_DSP from __ARM_FEATURE_DSP); it decides which
-# scratch buffers the CMSIS-NN kernels ask for (converter.cmsis_nn_buffers).  "mve": Helium
+# scratch buffers the CMSIS-NN kernels ask for (converter.tflm.cmsis_nn_buffers).  "mve": Helium
 # (ARMv8.1-M); "dsp": the DSP extension, no MVE; "scalar": neither, plain C.
 CMSIS_NN_ARCH_BY_CPU = MappingProxyType({
     "cortex-m0": "scalar",

@@ -31,7 +31,7 @@ DEFAULT_STACK_BYTES = 16 * 1024  # deepest TFLM kernel call chain + printf, with
 DEFAULT_HEAP_BYTES = 4 * 1024  # newlib stdio buffers (printf); TFLM itself never mallocs
 # The fit check runs before anything is built (`attendnets size` reports the real figures after
 # a build). Code = the TFLM runtime and the model's kernels as measured per operator by
-# bench/tflm_code_size.py (converter.report.estimate_code_bytes) + APPLICATION_CODE_BYTES for
+# bench/tflm_code_size.py (converter.tflm.code_size.estimate_code_bytes) + APPLICATION_CODE_BYTES for
 # main, the platform layer, startup and newlib's printf over the probe programs' libc use.
 APPLICATION_CODE_BYTES = 16 * 1024
 STATIC_DATA_ALLOWANCE_BYTES = 4 * 1024  # .data/.bss of TFLM, newlib and the app

@@ -1,8 +1,8 @@
 """The ``generate`` pipeline: model + board + options -> firmware project folder.
 
 A straight line of stages, each in its own module:
-read the model (converter.tflite_model) -> check it runs on TFLM (converter.check)
--> estimate the arena (converter.arena) -> read labels and sample -> build the
+read the model (converter.tflite_model) -> check it runs on TFLM (converter.tflm.check)
+-> estimate the arena (converter.tflm.arena) -> read labels and sample -> build the
 template context (codegen.context, pure) -> render atomically (codegen.render).
 """
 
@@ -47,7 +47,7 @@ def read_labels(path: Path) -> tuple:
 
 def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     """The arena estimator's smallest arena that allocates, for this board's pointer width."""
-    from converter.arena import estimate_arena
+    from converter.tflm.arena import estimate_arena
 
     try:
         estimate = estimate_arena(model, pointer_bytes=board.pointer_bytes, kernels=kernels,
@@ -55,7 +55,7 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     except UnsupportedOperatorError as exc:
         other = "reference" if kernels == "cmsis-nn" else "cmsis-nn"
         raise UnsupportedOperatorError(f"cannot size the arena: {exc} (try --kernels {other})") from None
-    note = (f"converter.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}, "
+    note = (f"converter.tflm.arena estimate_arena(pointer_bytes={board.pointer_bytes}, kernels={kernels!r}, "
             f"cmsis_nn_arch={board.cmsis_nn_arch!r} ({board.cpu})): "
             f"required {estimate.required_bytes} B, recorded use {estimate.total_bytes} B")
     return estimate.required_bytes, note
@@ -63,19 +63,15 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
 
 def estimate_code_bytes(model, kernels) -> int:
     """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
-    from converter.report import estimate_code_bytes as tflm_code_bytes
+    from converter.tflm.code_size import estimate_code_bytes as tflm_code_bytes
 
-    figures = tflm_code_bytes(model.operator_names(), kernels)
-    # (runtime, {op: bytes}, [shared-helper correction (<= 0),] method)
-    runtime, kernel_bytes = figures[0], figures[1]
-    correction = figures[2] if len(figures) == 4 else 0
-    return runtime + sum(kernel_bytes.values()) + correction + ctx.APPLICATION_CODE_BYTES
+    return tflm_code_bytes(model.operator_names(), kernels).total_bytes + ctx.APPLICATION_CODE_BYTES
 
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False,
                      stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
-    from converter.check import check_model
+    from converter.tflm.check import check_model
     from converter.tflite_model import load_model
 
     board = get_board(board_name)

@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from attendnets.errors import AttendnetsError, InvalidModelError  # noqa: E402
-from converter.check import check_model  # noqa: E402
-from converter.inspect import inspect_model  # noqa: E402
-from converter.macs import model_macs  # noqa: E402
-from converter.report import build_memory_report  # noqa: E402
+from converter.tflm.check import check_model  # noqa: E402
+from converter.report.inspect import inspect_model  # noqa: E402
+from converter.report.macs import model_macs  # noqa: E402
+from converter.report.build import build_memory_report  # noqa: E402
 from converter.tflite_model import load_model  # noqa: E402
 
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from converter.arena import estimate_arena
-from converter.arena_measure import measure_arena, parse_print_allocations
+from converter.tflm.arena import estimate_arena
+from converter.tflm.arena_measure import measure_arena, parse_print_allocations
 
 
 def _assert_estimate_equals_measurement(model):
@@ -96,7 +96,7 @@ def test_estimator_imports_neither_tensorflow_nor_the_interpreter(cli_subprocess
     from tests.conftest import packages_imported_by
 
     code = (
-        "from converter.arena import estimate_arena; "
+        "from converter.tflm.arena import estimate_arena; "
         f"estimate_arena({str(shared_model_path('vww_96_int8.tflite'))!r}, pointer_bytes=4, kernels='cmsis-nn')"
     )
     assert packages_imported_by(code, ("tensorflow", "tflite_micro", "keras")) == []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from converter.arena import estimate_arena
+from converter.tflm.arena import estimate_arena
 
 MEASURED = json.loads((Path(__file__).resolve().parents[1] / "bench" / "arena_cortex_m4_measured.json").read_text())
 

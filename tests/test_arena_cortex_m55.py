@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from attendnets.errors import BadInputError, UnsupportedOperatorError
-from converter.arena import estimate_arena
+from converter.tflm.arena import estimate_arena
 
 MEASURED = json.loads((Path(__file__).resolve().parents[1] / "bench" / "arena_cortex_m55_measured.json").read_text())
 

@@ -8,15 +8,15 @@ Untrained networks on random calibration images give near-zero activations
 (scales around 1e-8) and TFLM's softmax Prepare aborts on such a scale
 (QuantizeMultiplierGreaterThanOne).  The arena does not depend on the values of
 the scales, so activation scales below 1e-6 are raised to 0.05 before the
-comparison (converter.arena_measure.with_measurable_scales); shapes, types,
+comparison (converter.tflm.arena_measure.with_measurable_scales); shapes, types,
 operators and channel counts are untouched.
 """
 
 import numpy as np
 import pytest
 
-from converter.arena import estimate_arena
-from converter.arena_measure import measure_arena, with_measurable_scales
+from converter.tflm.arena import estimate_arena
+from converter.tflm.arena_measure import measure_arena, with_measurable_scales
 
 NETWORKS = {"attendnet_a": 0.25, "attendnet_b": 0.25, "mobilenet_v1": 0.25}
 
@@ -24,7 +24,7 @@ NETWORKS = {"attendnet_a": 0.25, "attendnet_b": 0.25, "mobilenet_v1": 0.25}
 @pytest.fixture(scope="module")
 def networks():
     from attendnets_tf.models import build_model
-    from converter.convert import convert_keras_model
+    from converter.conversion.convert import convert_keras_model
 
     rng = np.random.default_rng(0)
     calibration = rng.random((4, 32, 32, 3), dtype=np.float32)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from attendnets.errors import UnsupportedOperatorError
-from converter.arena import estimate_arena
-from converter.arena_measure import measure_arena, measure_arenas
-from converter.memory_planner import GreedyMemoryPlanner
+from converter.tflm.arena import estimate_arena
+from converter.tflm.arena_measure import measure_arena, measure_arenas
+from converter.tflm.memory_planner import GreedyMemoryPlanner
 
 fb = pytest.importorskip("tflite_micro.tensorflow.lite.micro.python.schema_py_generated")
 

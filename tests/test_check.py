@@ -5,9 +5,9 @@ import json
 import pytest
 
 from attendnets.errors import UnsupportedOperatorError
-from converter.check import check_model
+from converter.tflm.check import check_model
 from converter.tflite_model import load_model
-from converter.tflm_ops import tflm_op_table
+from converter.tflm.tflm_ops import tflm_op_table
 
 from conftest import assert_one_line_error, shared_model_path
 from tflite_builder import ModelBuilder, int8_fc_model

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from converter.check import check_model
+from converter.tflm.check import check_model
 from converter.tflite_model import load_model
 from tflite_builder import ModelBuilder
 

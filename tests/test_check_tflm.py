@@ -1,4 +1,4 @@
-"""The TFLM support table (converter/tflm_ops.json) against the real TFLM interpreter.
+"""The TFLM support table (converter/tflm/tflm_ops.json) against the real TFLM interpreter.
 
 For a set of element-wise operators and each activation type, a one-operator model is
 built and run by the ``tflite-micro`` package's interpreter; ``check_model`` must say
@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from converter.check import check_model
+from converter.tflm.check import check_model
 from converter.tflite_model import load_model
 
 from tflite_builder import ModelBuilder

@@ -37,7 +37,7 @@ def _activations(model):
 
 
 def test_convert_qat_model_gives_int8_tflm_builtins_only(cli, workdir, tmp_path):
-    from converter.check import check_model
+    from converter.tflm.check import check_model
     from converter.tflite_model import load_model
 
     root, data, _, qat_path = workdir
@@ -93,7 +93,7 @@ def test_convert_float_model_with_float_io(cli, workdir, tmp_path):
 
 
 def test_convert_failed_check_leaves_nothing(cli, workdir, tmp_path, monkeypatch):
-    import converter.convert as conv
+    import converter.conversion.convert as conv
     from attendnets.errors import UnsupportedOperatorError
 
     _, data, model_path, _ = workdir

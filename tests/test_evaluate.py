@@ -14,7 +14,7 @@ def converted(tmp_path_factory):
     """A briefly trained float model and its PTQ int8 flatbuffer."""
     from attendnets_tf._tf import keras
     from attendnets_tf.data import load_data
-    from converter.convert import convert
+    from converter.conversion.convert import convert
 
     root = tmp_path_factory.mktemp("evaluate")
     data = make_image_folder(root / "data", per_class=10)

@@ -80,7 +80,7 @@ def attendnet_b(tmp_path_factory):
         "import sys, numpy as np\n"
         "from attendnets_tf._tf import keras\n"
         "from attendnets_tf.models import build_model\n"
-        "from converter.convert import convert_keras_model\n"
+        "from converter.conversion.convert import convert_keras_model\n"
         "keras.utils.set_random_seed(0)\n"
         "m = build_model('attendnet-b', input_shape=(32, 32, 1), num_classes=10, width=0.5)\n"
         "cal = np.random.default_rng(0).random((16, 32, 32, 1), dtype=np.float32)\n"

@@ -66,7 +66,7 @@ def test_generation_for_every_board(board_name, cli, tmp_path):
 
 
 def test_model_bytes_resolver_and_arena(shared_model, cli, tmp_path):
-    from converter.arena import estimate_arena
+    from converter.tflm.arena import estimate_arena
 
     out = tmp_path / "fw"
     result = generate(cli, shared_model, out)

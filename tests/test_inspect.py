@@ -1,8 +1,8 @@
-"""``attendnets inspect`` and converter.inspect on the shared models."""
+"""``attendnets inspect`` and converter.report.inspect on the shared models."""
 
 import json
 
-from converter.inspect import inspect_model
+from converter.report.inspect import inspect_model
 from converter.tflite_model import load_model
 
 from conftest import assert_one_line_error, shared_model_path

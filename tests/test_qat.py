@@ -315,7 +315,7 @@ def test_depthwise_kernels_are_fake_quantized_per_output_channel(models):
 def test_depthwise_weights_of_an_unfine_tuned_qat_model_equal_ptq(tmp_path):
     """Converted with no fine-tuning, the QAT model's DEPTHWISE_CONV_2D weights are PTQ's, scale for scale."""
     from attendnets_tf import qat
-    from converter.convert import convert_keras_model
+    from converter.conversion.convert import convert_keras_model
     from converter.tflite_model import load_model
 
     float_model = tiny_condenser_model()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from codegen.boards import get_board
-from converter.report import build_memory_report
-from converter.report_html import format_report_html
+from converter.report.build import build_memory_report
+from converter.report.html_format import format_report_html
 from converter.tflite_model import load_model
 
 from conftest import shared_model_path

@@ -1,6 +1,6 @@
-"""MAC counts per operator from shapes (converter.macs), against hand-computed figures."""
+"""MAC counts per operator from shapes (converter.report.macs), against hand-computed figures."""
 
-from converter.macs import model_macs
+from converter.report.macs import model_macs
 from converter.tflite_model import load_model
 
 from tflite_builder import ModelBuilder

@@ -48,7 +48,7 @@ def fc_model(biases, input_shape=(1, 1)):
 
 @pytest.mark.parametrize("accumulator", sorted(NEAR_TIES))
 def test_tflite_rounds_once_tflm_twice(accumulator):
-    from converter.evaluate import _new_tflite_ref, _new_tflm, run_tflite_ref, run_tflm
+    from converter.conversion.evaluate import _new_tflite_ref, _new_tflm, run_tflite_ref, run_tflm
 
     exact, tflite_expected, tflm_expected = NEAR_TIES[accumulator]
     assert accumulator * INPUT_SCALE * WEIGHT_SCALE / OUTPUT_SCALE == pytest.approx(exact, abs=1e-5)

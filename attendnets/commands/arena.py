@@ -32,7 +32,7 @@ TARGETS = {"cortex-m": 4, "host": 8}
 def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
     from attendnets.fsutil import require_file
-    from converter.arena import estimate_arena
+    from converter.tflm.arena import estimate_arena
     from converter.tflite_model import load_model
 
     require_file(model_path, "model")
@@ -40,7 +40,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     estimate = estimate_arena(model, pointer_bytes=TARGETS[target], kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
     host_estimate = measurement = None
     if measure:
-        from converter.arena_measure import measure_arena
+        from converter.tflm.arena_measure import measure_arena
 
         host_estimate = estimate if target == "host" and kernels == "reference" else estimate_arena(
             model, pointer_bytes=8, kernels="reference"
@@ -158,7 +158,7 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
             mark = "" if a == b else "   DIFFERS"
             lines.append(f"{label:<12}{a:>12,}{b:>12,}{mark}")
         lines.append("agree to the byte" if _agrees(e, measurement) else "estimate and measurement DIFFER")
-        from converter.tflm_structs import HOST_PACKAGE_VERSION
+        from converter.tflm.tflm_structs import HOST_PACKAGE_VERSION
 
         if measurement.interpreter_version and measurement.interpreter_version != HOST_PACKAGE_VERSION:
             lines.append(

@@ -21,7 +21,7 @@ from attendnets.errors import BadInputError
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def command(model_path, kernels, allow_float, as_json):
     """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
-    from converter.check import check_model
+    from converter.tflm.check import check_model
     from converter.tflite_model import load_model
 
     model = load_model(model_path)
@@ -39,7 +39,7 @@ def command(model_path, kernels, allow_float, as_json):
 
 
 def format_check(result) -> str:
-    """The terminal table of a :class:`converter.check.CheckResult`."""
+    """The terminal table of a :class:`converter.tflm.check.CheckResult`."""
     lines = []
     n_sub = len({o.subgraph for o in result.operators}) or 1
     lines.append(

@@ -24,7 +24,7 @@ def command(model, data, out_path, samples, float_io, seed):
     model).  The model must pass the TFLM check (`attendnets check`);
     otherwise nothing is written and the offending operators are listed.
     """
-    from converter.convert import convert
+    from converter.conversion.convert import convert
 
     result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed,
                      log=lambda line: click.echo(line, err=True))

@@ -20,7 +20,7 @@ def command(model, data, float_model, as_json):
     --float-model also the float model's accuracy.  Class names come from
     labels.txt beside MODEL when present.
     """
-    from converter.evaluate import evaluate, format_report
+    from converter.conversion.evaluate import evaluate, format_report
 
     report = evaluate(model, data, float_model_path=float_model, log=lambda line: click.echo(line, err=True))
     if as_json:

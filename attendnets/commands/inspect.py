@@ -11,7 +11,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def command(model_path, no_tensors, as_json):
     """Summarize MODEL.tflite: inputs and outputs with quantization, operators with options, tensors."""
-    from converter.inspect import format_summary, inspect_model
+    from converter.report.inspect import format_summary, inspect_model
     from converter.tflite_model import load_model
 
     summary = inspect_model(load_model(model_path))

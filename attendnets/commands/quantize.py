@@ -29,7 +29,7 @@ def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight)
     are copied beside --out.  Load the result with
     attendnets_tf.qat.load_qat_model(path); convert it with `attendnets convert`.
     """
-    from attendnets_tf.qat import quantize_file
+    from attendnets_tf.quantize import quantize_file
 
     quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                   distill_weight=distill_weight, log=lambda line: click.echo(line, err=True))

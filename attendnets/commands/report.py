@@ -27,9 +27,9 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     """
     from attendnets.errors import BadInputError
     from attendnets.fsutil import require_parent_dir, write_text_atomic
-    from converter.report import build_memory_report
-    from converter.report_json import format_report_json
-    from converter.report_text import format_report
+    from converter.report.build import build_memory_report
+    from converter.report.json_format import format_report_json
+    from converter.report.text_format import format_report
     from converter.tflite_model import load_model
 
     board = None
@@ -47,7 +47,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
                                  cmsis_nn_arch=cmsis_nn_arch)
 
     if html_path:
-        from converter.report_html import format_report_html
+        from converter.report.html_format import format_report_html
 
         try:
             write_text_atomic(html_path, format_report_html(report))

@@ -13,7 +13,7 @@ kernel's ``Init`` (usually one persistent OpData struct) and then its
   the op).
 
 The functions here replay those calls, in TFLM's order, against a
-:class:`KernelContext` (implemented by :mod:`converter.arena`).  Each kernel
+:class:`KernelContext` (implemented by :mod:`converter.tflm.arena`).  Each kernel
 names the TFLM file it mirrors.  The two kernel sets:
 
 ``reference``
@@ -22,7 +22,7 @@ names the TFLM file it mirrors.  The two kernel sets:
 ``cmsis-nn``
     tensorflow/lite/micro/kernels/cmsis_nn/*.cc with CMSIS-NN's
     ``arm_*_get_buffer_size`` scratch formulas for the target's CMSIS-NN code
-    path, ``KernelContext.cmsis_nn_arch`` (see :mod:`converter.cmsis_nn_buffers`):
+    path, ``KernelContext.cmsis_nn_arch`` (see :mod:`converter.tflm.cmsis_nn_buffers`):
     ``"dsp"`` (Cortex-M4/M7/M33, the default), ``"mve"`` (Cortex-M55/M85,
     Helium) or ``"scalar"`` (Cortex-M0/M0+/M3, plain C).  Built, as generated
     projects are, with GCC and ``-DKERNELS_OPTIMIZED_FOR_SPEED``.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from attendnets.errors import UnsupportedOperatorError
-from converter import cmsis_nn_buffers as cmsis
+from converter.tflm import cmsis_nn_buffers as cmsis
 
 KERNEL_SETS = ("reference", "cmsis-nn")
 CMSIS_NN_ARCHES = cmsis.ARCHES  # "dsp", "mve", "scalar"
@@ -54,7 +54,7 @@ class KernelContext:
     op = None  # converter.tflite_model.Operator
     pointer_bytes = 8
     compression = False
-    cmsis_nn_arch = "dsp"  # CMSIS-NN code path (converter.cmsis_nn_buffers.ARCHES)
+    cmsis_nn_arch = "dsp"  # CMSIS-NN code path (converter.tflm.cmsis_nn_buffers.ARCHES)
 
     def tensor(self, index):  # the model tensor (reader object) or None for -1
         raise NotImplementedError

@@ -3,7 +3,7 @@
 API (stable; used by ``attendnets report``, ``attendnets arena`` and firmware
 generation)::
 
-    from converter.arena import estimate_arena
+    from converter.tflm.arena import estimate_arena
     est = estimate_arena("model.tflite", pointer_bytes=4, kernels="reference")
     est.required_bytes   # smallest tensor_arena[] with which AllocateTensors() succeeds
     est.total_bytes      # what TFLM records as used (arena_used_bytes()) = head + tail
@@ -18,7 +18,7 @@ generation)::
     est.required_reason  # the allocation step that sets required_bytes
     est.to_dict()        # everything as plain data (JSON-ready)
 
-``measure_arena(model)`` (re-exported from :mod:`converter.arena_measure`)
+``measure_arena(model)`` (re-exported from :mod:`converter.tflm.arena_measure`)
 runs the tflite-micro interpreter and returns the measured figures.
 
 ``estimate_arena(model_or_path, pointer_bytes=8|4, kernels="reference"|"cmsis-nn",
@@ -40,9 +40,9 @@ How (see docs/memory.md): the module replays, call by call, what TFLM's
 objects created in the tail, the eval tensors and node structs, each op's
 builtin options, each kernel's ``Init`` and ``Prepare`` (persistent OpData,
 temporary TfLiteTensors in the temp section, scratch buffer requests,
-:mod:`converter.kernel_allocations`), the scratch-request list growing in the
+:mod:`converter.tflm.kernel_allocations`), the scratch-request list growing in the
 head, the planning step (AllocationInfo array and the GreedyMemoryPlanner's
-working memory in temp, :mod:`converter.memory_planner`), the head reserved for
+working memory in temp, :mod:`converter.tflm.memory_planner`), the head reserved for
 the plan, and the input/output TfLiteTensors -- on an exact model of
 ``SingleArenaBufferAllocator`` (head grows up from the aligned arena start,
 tail grows down from its end, every allocation aligned as TFLM aligns it).
@@ -57,9 +57,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from attendnets.errors import UnsupportedOperatorError
-from converter import tflm_structs as structs
-from converter.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
-from converter.memory_planner import ONLINE_PLANNED, GreedyMemoryPlanner
+from converter.tflm import tflm_structs as structs
+from converter.tflm.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
+from converter.tflm.memory_planner import ONLINE_PLANNED, GreedyMemoryPlanner
 
 ALIGN = structs.ARENA_BUFFER_ALIGNMENT
 
@@ -153,8 +153,8 @@ class ArenaEstimate:
 
 
 def measure_arena(model):
-    """Measure with the tflite-micro interpreter: see :func:`converter.arena_measure.measure_arena`."""
-    from converter.arena_measure import measure_arena as _measure
+    """Measure with the tflite-micro interpreter: see :func:`converter.tflm.arena_measure.measure_arena`."""
+    from converter.tflm.arena_measure import measure_arena as _measure
 
     return _measure(model.data if hasattr(model, "data") else model)
 

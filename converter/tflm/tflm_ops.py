@@ -1,6 +1,6 @@
 """Which operators TensorFlow Lite Micro can run, and with which tensor types.
 
-The facts live in ``converter/tflm_ops.json`` (data, not code): one entry per
+The facts live in ``converter/tflm/tflm_ops.json`` (data, not code): one entry per
 builtin operator that TFLM's ``MicroMutableOpResolver`` can register, with the
 activation types its kernel accepts and the source file they were read from,
 plus the quantization rules the integer kernels rely on.  This module only

@@ -1,4 +1,4 @@
-"""The terminal writer of a :class:`converter.report.MemoryReport` (formats, computes nothing)."""
+"""The terminal writer of a :class:`converter.report.build.MemoryReport` (formats, computes nothing)."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 
 from attendnets.errors import ExternalToolError, ToolNotFoundError
-from converter import tflm_structs
+from converter.tflm import tflm_structs
 
 #: Lower bound for the bisection: the objects TFLM constructs in the tail without
 #: checking the allocation (RecordingSingleArenaBufferAllocator, GreedyMemoryPlanner,

@@ -106,7 +106,7 @@ def read_int8_model(path):
         raise BadInputError(
             f"{path}: evaluate needs a model with one input and one output, got {len(sg.inputs)} and {len(sg.outputs)}"
         )
-    from converter.check import classify_model
+    from converter.tflm.check import classify_model
 
     if classify_model(model) == "float":
         raise InvalidModelError(
@@ -197,7 +197,7 @@ def confusion_matrix(labels, pred, num_classes):
 
 def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     """Evaluate ``tflite_path`` on the test split of ``data_spec``; returns an EvaluationReport."""
-    from converter.convert import check_data_matches, load_keras_model, read_labels
+    from converter.conversion.convert import check_data_matches, load_keras_model, read_labels
 
     tflite_path = Path(tflite_path)
     model_bytes = read_int8_model(tflite_path)
@@ -222,7 +222,7 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     num_classes = out_shape[1]
     labels = read_labels(tflite_path.parent / "labels.txt")
     if float_model_path is not None:
-        from converter.convert import model_input_shape, model_num_classes
+        from converter.conversion.convert import model_input_shape, model_num_classes
 
         if model_input_shape(float_model) != tuple(in_shape[1:]) or model_num_classes(float_model) != num_classes:
             raise BadInputError(

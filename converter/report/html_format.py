@@ -1,4 +1,4 @@
-"""The HTML writer of a :class:`converter.report.MemoryReport`.
+"""The HTML writer of a :class:`converter.report.build.MemoryReport`.
 
 One self-contained page (inline CSS and SVG, no scripts, no network): summary
 cards, the arena timeline (each planned buffer a box: operator index across,

@@ -1,4 +1,4 @@
-"""The JSON writer of a :class:`converter.report.MemoryReport`: one object with every figure.
+"""The JSON writer of a :class:`converter.report.build.MemoryReport`: one object with every figure.
 
 Sizes in bytes.  The arena is under ``"arena": {"total", "head", "tail", "required"}``;
 ``required`` is the smallest arena with which TFLM's AllocateTensors succeeds.

@@ -3,7 +3,7 @@
 Pipeline (one straight line, each stage its own module):
 
     load_model (tflite_model) -> check_model (check) -> estimate_arena (arena)
-    -> operator_macs (macs) -> code size table (tflm_code_size.json) -> MemoryReport
+    -> operator_macs (macs) -> estimate_code_bytes (converter.tflm.code_size) -> MemoryReport
 
 Writers format a :class:`MemoryReport` and compute nothing: ``report_text``
 (terminal table), ``report_json`` (one JSON object), ``report_html`` (one
@@ -14,16 +14,13 @@ All sizes are bytes; MACs are multiply-accumulates.
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from attendnets.errors import BadInputError, UnsupportedOperatorError
+from converter.tflm.code_size import code_size_table, estimate_code_bytes
 
 TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
 KERNEL_SETS = ("reference", "cmsis-nn")
-CODE_SIZE_FILE = Path(__file__).with_name("tflm_code_size.json")
 
 
 @dataclass(frozen=True)
@@ -224,38 +221,6 @@ class MemoryReport:
         }
 
 
-@functools.lru_cache(maxsize=1)
-def code_size_table() -> dict:
-    """The per-operator TFLM code size table (data file ``tflm_code_size.json``)."""
-    return json.loads(CODE_SIZE_FILE.read_text())
-
-
-def estimate_code_bytes(op_names, kernels: str) -> tuple:
-    """(runtime bytes, {op: standalone kernel bytes}, shared-code correction bytes (<= 0), method).
-
-    Code = runtime + the standalone figure of each distinct operator + the correction, which
-    takes back the helpers several of those kernels share (counted once, not once per kernel).
-    """
-    table = code_size_table()
-    method = table["method"]
-    if kernels not in table["kernels"]:
-        method += f"; no {kernels} measurement in the table: reference-kernel figures used"
-        kernels = "reference"
-    standalone = table["kernels"][kernels]
-    runtime = table["runtime_bytes_by_kernels"][kernels]
-    fallback = table["unknown_operator_bytes"]
-    names = sorted(set(op_names))
-    kernel_bytes = {name: standalone.get(name, fallback) for name in names}
-    own = table.get("kernel_own_bytes", {}).get(kernels, {})
-    helpers_of = table.get("kernel_shared_helpers", {}).get(kernels, {})
-    helper_bytes = table.get("shared_helper_bytes", {}).get(kernels, [])
-    measured = [n for n in names if n in own and n in helpers_of]
-    helpers = set().union(*(helpers_of[n] for n in measured)) if measured else set()
-    shared_once = sum(own[n] for n in measured) + sum(helper_bytes[h] for h in helpers)
-    correction = shared_once - sum(kernel_bytes[n] for n in measured)
-    return runtime, kernel_bytes, min(correction, 0), method
-
-
 def build_memory_report(model, target: str = "cortex-m", kernels: str = "reference", board=None,
                         measure: bool = False, cmsis_nn_arch: str | None = None) -> MemoryReport:
     """Compute every figure of the report for ``model`` (a TFLiteModel).
@@ -266,9 +231,9 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     Raises BadInputError for a float model and UnsupportedOperatorError when TFLM
     cannot run the model (the report would describe something that never runs).
     """
-    from converter.arena import estimate_arena
-    from converter.check import check_model
-    from converter.macs import operator_macs
+    from converter.tflm.arena import estimate_arena
+    from converter.tflm.check import check_model
+    from converter.report.macs import operator_macs
 
     if target not in TARGETS:
         raise BadInputError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
@@ -327,16 +292,17 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         pointer_bytes=pointer_bytes,
         kernels=kernels,
     )
-    runtime, kernel_bytes, shared, method = estimate_code_bytes([r.name for r in rows], kernels)
+    code = estimate_code_bytes([r.name for r in rows], kernels)
+    method = code.method
     table_cpu = code_size_table().get("cpu")
     if board is not None and table_cpu and board.cpu != table_cpu:
         method += f"; measured for {table_cpu}, the board is a {board.cpu}: expect a different size"
     flash = FlashFigures(
         model_bytes=model.size_bytes,
-        code_bytes=runtime + sum(kernel_bytes.values()) + shared,
-        runtime_code_bytes=runtime,
-        kernel_code_bytes=kernel_bytes,
-        shared_code_bytes=shared,
+        code_bytes=code.total_bytes,
+        runtime_code_bytes=code.runtime_bytes,
+        kernel_code_bytes=code.kernel_bytes,
+        shared_code_bytes=code.shared_correction_bytes,
         code_method=method,
     )
     fit = None
@@ -388,7 +354,7 @@ def _boxes(estimate, sg):
 
 def _measure(model, kernels, pointer_bytes, estimate):
     """Run the tflite-micro interpreter (64-bit host, its own kernels) and bisect the arena."""
-    from converter.arena import estimate_arena, measure_arena
+    from converter.tflm.arena import estimate_arena, measure_arena
 
     measured = measure_arena(model)
     host = estimate if pointer_bytes == 8 and kernels == "reference" else estimate_arena(

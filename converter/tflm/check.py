@@ -1,7 +1,7 @@
 """Can TensorFlow Lite Micro run this model?  The operator and quantization check.
 
 ``check_model(model)`` walks every operator of every subgraph and compares it
-with the facts in ``converter/tflm_ops.json`` (see :mod:`converter.tflm_ops`):
+with the facts in ``converter/tflm/tflm_ops.json`` (see :mod:`converter.tflm.tflm_ops`):
 
 * errors (``CheckResult.ok`` is False; TFLM would refuse the model, or compute
   wrong numbers): an operator TFLM has no kernel for; a tensor type the kernel
@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from attendnets.errors import UnsupportedOperatorError
-from converter.tflm_ops import tflm_op_table
+from converter.tflm.tflm_ops import tflm_op_table
 
 INTEGER_ACTIVATION_TYPES = ("int8", "int16")
 KERNEL_SETS = ("reference", "cmsis-nn")

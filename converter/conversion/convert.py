@@ -10,7 +10,7 @@ Two sources:
 Condensers are unfolded first (:func:`attendnets_tf.qat.unfold`), so a float
 model converts to the same operator graph as its QAT version.  The result is
 int8 end to end (``--float-io`` keeps float32 input/output with a QUANTIZE /
-DEQUANTIZE at each end) and must pass the TFLM check (:mod:`converter.check`)
+DEQUANTIZE at each end) and must pass the TFLM check (:mod:`converter.tflm.check`)
 before anything is written.
 
 Outputs (all written atomically, together): ``model.tflite``, ``labels.txt``
@@ -30,10 +30,20 @@ import numpy as np
 
 from attendnets.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
 from attendnets.fsutil import atomic_output_file, require_file, require_parent_dir
+from attendnets_tf.loading import (  # noqa: F401  (re-exported: the conversion's inputs)
+    DEFAULT_CALIBRATION_SAMPLES,
+    LABELS_FILE,
+    calibration_images,
+    check_data_matches,
+    check_image_classifier,
+    load_keras_model,
+    load_matching_data,
+    model_input_shape,
+    model_num_classes,
+    read_labels,
+)
 
-DEFAULT_CALIBRATION_SAMPLES = 200
 QAT_CALIBRATION_SAMPLES = 8
-LABELS_FILE = "labels.txt"
 
 
 @dataclass
@@ -46,92 +56,7 @@ class ConversionResult:
     sidecar: dict
 
 
-# --- loading the Keras side ------------------------------------------------
-
-
-def load_keras_model(path):
-    """Load a float or QAT ``.keras`` model, or raise InvalidModelError (one line)."""
-    path = require_file(path, "model")
-    from attendnets_tf import qat
-
-    try:
-        model = qat.load_model(str(path))
-    except Exception as exc:  # Keras raises many kinds for a broken / non-model file
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise InvalidModelError(f"{path} is not a readable Keras model: {reason[:200]}") from None
-    check_image_classifier(model, path)
-    return model
-
-
-def check_image_classifier(model, path="model"):
-    """The model takes (N, H, W, C) images and gives (N, classes) scores."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise BadInputError(f"{path}: expected one input and one output, got {len(model.inputs)} and {len(model.outputs)}")
-    in_shape = tuple(model.inputs[0].shape)
-    out_shape = tuple(model.outputs[0].shape)
-    if len(in_shape) != 4 or any(d is None for d in in_shape[1:]):
-        raise BadInputError(f"{path}: expected an image input (batch, height, width, channels), got {in_shape}")
-    if len(out_shape) != 2 or out_shape[1] is None:
-        raise BadInputError(f"{path}: expected a (batch, classes) output, got {out_shape}")
-
-
-def model_input_shape(model):
-    """(height, width, channels) of a Keras image model."""
-    return tuple(int(d) for d in model.inputs[0].shape[1:])
-
-
-def model_num_classes(model):
-    return int(model.outputs[0].shape[-1])
-
-
-def read_labels(path):
-    """Class names from a labels.txt (one per line), or None when the file is absent."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    labels = [line.strip() for line in path.read_text().splitlines() if line.strip()]
-    return labels or None
-
-
-def check_data_matches(class_names, num_classes, labels, input_channels, data_channels, what="model"):
-    """Raise BadInputError when the dataset does not fit the model (classes, names, channels)."""
-    if data_channels != input_channels:
-        raise BadInputError(
-            f"the dataset has {data_channels}-channel images but the {what} takes {input_channels} channels"
-        )
-    if len(class_names) != num_classes:
-        raise BadInputError(f"the dataset has {len(class_names)} classes but the {what} outputs {num_classes}")
-    if labels is not None:
-        if len(labels) != num_classes:
-            raise BadInputError(f"labels.txt lists {len(labels)} classes but the {what} outputs {num_classes}")
-        if list(labels) != list(class_names):
-            raise BadInputError(
-                f"the dataset classes {list(class_names)[:5]}... do not match the {what}'s labels {list(labels)[:5]}..."
-            )
-
-
-def load_matching_data(data_spec, input_shape, num_classes, labels, what="model", seed=0):
-    """``load_data`` for a model, checked against its classes, labels and channels."""
-    from attendnets_tf.data import load_data
-
-    splits = load_data(data_spec, input_shape, seed=seed)
-    check_data_matches(
-        splits.class_names, num_classes, labels, input_shape[-1], int(splits.train[0].shape[-1]), what=what
-    )
-    return splits
-
-
 # --- conversion ---------------------------------------------------------------
-
-
-def calibration_images(images, samples, seed=0):
-    """Up to ``samples`` images, a fixed random subset (float32, NHWC)."""
-    if samples < 1:
-        raise BadInputError(f"--samples must be at least 1; got {samples}")
-    rng = np.random.default_rng(seed)
-    count = min(samples, len(images))
-    index = np.sort(rng.choice(len(images), size=count, replace=False))
-    return np.asarray(images[index], dtype=np.float32)
 
 
 def convert_keras_model(model, calibration, float_io=False):
@@ -214,12 +139,12 @@ def describe_io(model_bytes):
 
 
 def run_tflm_check(tflite_path):
-    """TFLM compatibility check of a written flatbuffer (:mod:`converter.check`).
+    """TFLM compatibility check of a written flatbuffer (:mod:`converter.tflm.check`).
 
     Returns the CheckResult; raises UnsupportedOperatorError listing every
     operator, type or quantization TFLM cannot run.
     """
-    from converter.check import check_model
+    from converter.tflm.check import check_model
     from converter.tflite_model import load_model as load_tflite
 
     result = check_model(load_tflite(tflite_path))
