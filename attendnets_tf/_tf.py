@@ -41,9 +41,30 @@ def _quiet_native_stderr():
             os.close(saved)
 
 
+#: The one line a user reads when the training extra is not installed.
+MISSING_EXTRA_MESSAGE = (
+    "this command needs TensorFlow (training, QAT, conversion): install it with "
+    "pip install 'attendnets[train]'"
+)
+
+
+def require_training_extra(module_name):
+    """Import ``module_name`` (a package of the ``train`` extra) or raise one clear error."""
+    import importlib
+
+    from attendnets.errors import ToolNotFoundError
+
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] == module_name.split(".")[0]:
+            raise ToolNotFoundError(f"{MISSING_EXTRA_MESSAGE} ({module_name} is missing)") from None
+        raise
+
+
 with _quiet_native_stderr():
-    import tensorflow as tf  # noqa: E402
-    import tf_keras as keras  # noqa: E402
+    tf = require_training_extra("tensorflow")
+    keras = require_training_extra("tf_keras")
 
     tf.get_logger().setLevel("ERROR")
     tf.config.list_physical_devices()  # device discovery logs (cuInit) happen here, once

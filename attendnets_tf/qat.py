@@ -47,16 +47,12 @@ the attendnets layers.
 """
 
 import contextlib
-from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError
-from attendnets.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
+from attendnets_tf._tf import keras, require_training_extra, tf
 
-from attendnets_tf._tf import keras, tf
-
-import tensorflow_model_optimization as tfmot
+tfmot = require_training_extra("tensorflow_model_optimization")
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_layer as _quantize_layer
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_wrapper as _quantize_wrapper
 from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
@@ -820,63 +816,3 @@ class _KeepBestOnValidation(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
-
-
-LABELS_FILE = "labels.txt"
-
-
-def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size=64, seed=0, log=print,
-                  distill_weight=DISTILL_WEIGHT, temperature=DISTILL_TEMPERATURE):
-    """Write a QAT fine-tuned copy of the float model ``model_path`` to ``out_path`` (.keras).
-
-    Returns a dict with the QAT model's validation and test accuracy
-    (fake-quant, Keras; the int8 figures come from ``attendnets evaluate``).
-    """
-    from converter.convert import (
-        DEFAULT_CALIBRATION_SAMPLES,
-        calibration_images,
-        load_keras_model,
-        load_matching_data,
-        model_input_shape,
-        model_num_classes,
-        read_labels,
-    )
-
-    model_path, out_path = Path(model_path), Path(out_path)
-    require_parent_dir(out_path)
-    if out_path.suffix != ".keras":
-        raise BadInputError(f"--out must be a .keras file; got {out_path}")
-    if out_path.resolve() == model_path.resolve():
-        raise BadInputError(f"--out {out_path} would overwrite the float model; choose another name (e.g. qat.keras)")
-    model = load_keras_model(model_path)
-
-    if is_qat_model(model):
-        raise BadInputError(f"{model_path} is already a quantization-aware model")
-    labels = read_labels(model_path.parent / LABELS_FILE)
-    input_shape = model_input_shape(model)
-    splits = load_matching_data(data_spec, input_shape, model_num_classes(model), labels, seed=seed)
-    labels = labels or list(splits.class_names)
-
-    log(f"quantize: {model_path} -> {out_path}: unfolding condensers, annotating, fine-tuning {epochs} epoch(s)")
-    # The ranges start where post-training quantization puts them: the same rule picks the
-    # calibration images (`attendnets convert`), so epoch 0 is the PTQ model in fake-quant form.
-    calibration = calibration_images(splits.train[0], DEFAULT_CALIBRATION_SAMPLES)
-    qat_model = quantize_model(model, calibration_images=calibration)
-    shift = max(1, input_shape[0] // 16) if input_shape[0] >= 16 else 0
-    fine_tune(qat_model, splits.train, splits.val, epochs=epochs, lr=lr, batch_size=batch_size,
-              seed=seed, augment_shift=shift, verbose=1, teacher=model, distill_weight=distill_weight,
-              temperature=temperature)
-    result = {}
-    for split in ("val", "test"):
-        x, y = getattr(splits, split)
-        if len(y):
-            result[f"{split}_accuracy"] = float(qat_model.evaluate(x, y, batch_size=256, verbose=0)[1])
-    with atomic_output_file(out_path) as tmp:
-        qat_model.save(str(tmp))
-    labels_path = out_path.parent / LABELS_FILE
-    labels_text = "".join(f"{name}\n" for name in labels)
-    if not labels_path.is_file() or labels_path.read_text() != labels_text:
-        write_text_atomic(labels_path, labels_text)
-    log("quantize: QAT model (fake-quant) " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
-        + f"; wrote {out_path}")
-    return result

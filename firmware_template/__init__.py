@@ -1,4 +1,7 @@
-"""Jinja templates and data files (board catalog) for generated firmware."""
+"""Jinja templates, C sources and data files (board catalog) for generated firmware.
+
+Data and templates only: no logic beyond :data:`TEMPLATE_DIR`; imports nothing of ours.
+"""
 
 from pathlib import Path
 

@@ -1,0 +1,163 @@
+"""The layout of docs/architecture.md holds: who may import whom, no circles, the extra.
+
+Imports are read from the source (every ``import``/``from`` statement, also those inside
+functions), so a lazy import that breaks the rule is caught as well as a top-level one.
+"""
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("attendnets", "attendnets_tf", "converter", "codegen", "validation")
+TENSORFLOW = ("tensorflow", "tf_keras", "keras", "tensorflow_model_optimization")
+
+# package prefix -> module prefixes it must never import (docs/architecture.md).
+FORBIDDEN = {
+    "attendnets_tf": ("converter", "codegen", "validation"),
+    "converter.tflite_model": TENSORFLOW + ("converter.conversion", "converter.tflm", "converter.report", "codegen"),
+    "converter.tflm": TENSORFLOW + ("converter.conversion", "converter.report", "converter.planner", "codegen",
+                                    "attendnets_tf"),
+    "converter.planner": TENSORFLOW + ("converter.conversion", "converter.report", "codegen", "attendnets_tf"),
+    "converter.report": TENSORFLOW + ("converter.conversion", "codegen", "attendnets_tf"),
+    "converter.conversion": ("codegen", "validation"),
+    "codegen": TENSORFLOW + ("converter.conversion", "attendnets_tf", "validation"),
+    "validation": TENSORFLOW + ("converter.conversion", "attendnets_tf"),
+}
+
+
+def module_name(path):
+    rel = path.relative_to(REPO).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def imported_modules(path):
+    """Every module name an import statement of ``path`` names (absolute; relative resolved)."""
+    tree = ast.parse(path.read_text(), str(path))
+    owner = module_name(path) if path.is_relative_to(REPO) else path.stem
+    package = owner if path.name == "__init__.py" else owner.rpartition(".")[0]
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def source_modules():
+    for package in PACKAGES:
+        root = REPO / package
+        if root.is_dir():
+            yield from sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def matches(name, prefix):
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def test_no_module_imports_what_its_package_must_not():
+    broken = []
+    for path in source_modules():
+        owner = module_name(path)
+        rules = [(pkg, bad) for pkg, bad in FORBIDDEN.items() if matches(owner, pkg)]
+        if not rules:
+            continue
+        pkg, bad = max(rules, key=lambda r: len(r[0]))  # the most specific rule
+        for name in imported_modules(path):
+            if any(matches(name, b) for b in bad):
+                broken.append(f"{owner} imports {name} ({pkg} must not import it)")
+    assert not broken, "\n".join(broken)
+
+
+def test_the_checker_sees_a_forbidden_lazy_import(tmp_path):
+    # The rule above must be able to fail: a lazy import inside a function is found.
+    sample = tmp_path / "x.py"
+    sample.write_text("def f():\n    from converter.conversion.convert import convert\n")
+    assert "converter.conversion.convert" in imported_modules(sample)
+
+
+def test_no_import_circle_between_packages():
+    # Package-level graph (attendnets_tf, converter.<room>, codegen, ...): no cycles.
+    def unit(name):
+        parts = name.split(".")
+        if parts[0] == "converter" and len(parts) > 1 and parts[1] != "tflite_model":
+            return ".".join(parts[:2])
+        return parts[0]
+
+    edges = {}
+    units = set()
+    for path in source_modules():
+        src = unit(module_name(path))
+        units.add(src)
+        for name in imported_modules(path):
+            if name.split(".")[0] in PACKAGES and name.split(".")[0] != "attendnets":
+                dst = unit(name)
+                if dst != src:
+                    edges.setdefault(src, set()).add(dst)
+
+    state = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == "open":
+                pytest.fail("import circle: " + " -> ".join(stack + [node, nxt]))
+            if nxt not in state:
+                visit(nxt, stack + [node])
+        state[node] = "done"
+
+    for node in sorted(units):
+        if node not in state:
+            visit(node, [])
+
+
+def test_every_package_says_what_it_is_and_must_not_import():
+    for init in sorted(REPO.glob("*/__init__.py")) + sorted(REPO.glob("*/*/__init__.py")):
+        if init.parts[-2] in ("tests", "commands", "runners") or ".venv" in init.parts:
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        assert doc, f"{init.relative_to(REPO)} has no docstring"
+
+
+def test_a_command_that_needs_the_training_extra_says_how_to_get_it(tmp_path):
+    # TensorFlow blocked as if `pip install attendnets` had no [train] extra.
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "tf_keras", "tensorflow_model_optimization"):
+            sys.modules[name] = None
+        from attendnets.cli import main
+        sys.exit(main(["quantize", {str(tmp_path / 'missing.keras')!r}, "--data", "digits",
+                       "--out", {str(tmp_path / 'q.keras')!r}]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(lines) == 1 and "pip install 'attendnets[train]'" in lines[0], proc.stderr
+
+
+def test_the_tflite_path_runs_without_tensorflow_installed(tmp_path):
+    # check and report of a .tflite with TensorFlow made unimportable.
+    from tflite_builder import int8_fc_model
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(int8_fc_model())
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "tf_keras", "tensorflow_model_optimization", "keras"):
+            sys.modules[name] = None
+        from attendnets.cli import main
+        assert main(["check", {str(model)!r}]) == 0
+        assert main(["report", {str(model)!r}]) == 0
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
