@@ -184,6 +184,10 @@ class ModelBuilder:
         return bytes(b.Output())
 
 
+# ActivationFunctionType enumerators (schema.fbs).
+_ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
+
+
 def _options(b, options):
     """Builtin options from a dict with a 'type' key ('conv2d', 'pool2d', 'softmax' or 'fully_connected')."""
     if not options:
@@ -211,6 +215,9 @@ def _options(b, options):
         return BuiltinOptions.BuiltinOptions.SoftmaxOptions, SoftmaxOptions.SoftmaxOptionsEnd(b)
     if kind == "fully_connected":
         FullyConnectedOptions.FullyConnectedOptionsStart(b)
+        FullyConnectedOptions.FullyConnectedOptionsAddFusedActivationFunction(
+            b, _ACTIVATIONS[options.get("activation", "NONE")])
+        FullyConnectedOptions.FullyConnectedOptionsAddKeepNumDims(b, bool(options.get("keep_num_dims", False)))
         return BuiltinOptions.BuiltinOptions.FullyConnectedOptions, FullyConnectedOptions.FullyConnectedOptionsEnd(b)
     raise ValueError(f"unknown options type {kind!r}")
 

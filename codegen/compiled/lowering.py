@@ -80,7 +80,8 @@ class TensorRef:
 class KernelCall:
     """One operator as the generated ``model_invoke()`` calls it.
 
-    function:    C function of the kernel library, e.g. ``an_conv2d_s8``.
+    function:    C function of the kernel library, e.g. ``an_conv2d_s8``; "" for a pure view
+                 (no call: RESHAPE), which must set ``output_aliases_input``.
     sources:     kernel library files the call needs (``.c``; their ``.h`` come along).
     args:        C argument expressions, in order.  ``&params`` is written as the
                  placeholder ``PARAMS`` (the driver substitutes the struct's name).
@@ -90,7 +91,9 @@ class KernelCall:
                  arena for the call's duration and passes ``SCRATCH`` where it appears
                  in ``args``).
     output_aliases_input: index into op.inputs whose buffer the output may share
-                 (element-wise in place; RESHAPE views) or None.
+                 (element-wise in place; RESHAPE views) or None.  A view always shares it; a
+                 call shares it only when nothing reads that input afterwards and it is not
+                 a model input/output (the kernel must then work in place).
     comment:     one line placed above the call in the generated C.
     macs:        multiply-accumulates of the call (for the per-operator profile).
     """
@@ -109,7 +112,9 @@ class KernelCall:
 class LoweringContext:
     """What the driver offers a lowering (implemented by the driver).
 
-    tensor(i) -> TensorRef; optional_tensor(i) -> TensorRef | None (for index -1);
+    tensor(i) -> TensorRef (activations: ``c_expr`` is the macro ``AN_T<i>``, a typed pointer
+    into the arena; constants: ``an_const_t<i>``, emitted in flash only if a call uses it);
+    optional_tensor(i) -> TensorRef | None (for index -1);
     const_array(hint, c_type, values) -> C name of a new ``static const`` array in flash
     (values: a flat sequence of ints/floats, or a NumPy array);
     model: the :class:`converter.tflite_model.TFLiteModel`; subgraph: its main subgraph.

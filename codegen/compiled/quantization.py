@@ -43,3 +43,44 @@ def float32(value: float) -> float:
     import struct
 
     return struct.unpack("<f", struct.pack("<f", value))[0]
+
+
+#: Integer range of each quantized activation type.
+TYPE_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+def effective_scale(input_scale: float, weight_scale: float, output_scale: float) -> float:
+    """``input * weight / output`` as TFLM computes it: float32 scales widened to double."""
+    return float(input_scale) * float(weight_scale) / float(output_scale)
+
+
+def activation_range(activation: str, scale: float, zero_point: int, dtype: str = "int8") -> tuple[int, int]:
+    """TFLM's ``CalculateActivationRangeQuantized``: (min, max) of the fused activation.
+
+    ``activation``: the flatbuffer's name (NONE, RELU, RELU6, RELU_N1_TO_1); the bounds are
+    ``zero_point + round(f / scale)`` with the division in float32 and std::round.  Other
+    activations (TANH, SIGN_BIT, ...) raise ValueError.
+    """
+    import numpy as np
+
+    qmin, qmax = TYPE_RANGES[dtype]
+
+    def quantize(f):
+        return int(zero_point) + round_half_away(float(np.float32(f) / np.float32(scale)))
+
+    name = activation or "NONE"
+    if name == "NONE":
+        return qmin, qmax
+    if name == "RELU":
+        return max(qmin, quantize(0.0)), qmax
+    if name == "RELU6":
+        return max(qmin, quantize(0.0)), min(qmax, quantize(6.0))
+    if name == "RELU_N1_TO_1":
+        return max(qmin, quantize(-1.0)), min(qmax, quantize(1.0))
+    raise ValueError(f"fused activation {name}")
+
+
+def wrap_int32(value: int) -> int:
+    """``value`` wrapped to int32 (two's complement), as int32 arithmetic on the target does."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= (1 << 31) else value

@@ -1,0 +1,106 @@
+"""FULLY_CONNECTED -> ``an_fully_connected_s8`` (firmware_template/compiled/kernels/an_fully_connected.c).
+
+TFLM's int8 arithmetic (reference ``FullyConnected`` per tensor, ``FullyConnectedPerChannel``
+when the weights have one scale per output channel)::
+
+    acc = sum_d (w[c][d] + weights_offset) * (x[d] + input_offset) + bias[c]     (int32, wrapping)
+    out = clamp(MultiplyByQuantizedMultiplier(acc, M[c], shift[c]) + output_zero_point, act)
+
+The input-offset term does not depend on the input, so it is folded into the bias here:
+``bias'[c] = bias[c] + input_offset * sum_d (w[c][d] + weights_offset)`` (wrapped to int32,
+exact because TFLM's accumulator wraps too).  Per-channel weights ignore their zero point,
+as TFLM does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
+
+
+def _one(values, what):
+    if not values:
+        raise NotLowerable(f"{what} is not quantized")
+    return values[0]
+
+
+@lowering("FULLY_CONNECTED")
+def lower_fully_connected(op, ctx):
+    x = ctx.tensor(op.inputs[0])
+    w = ctx.tensor(op.inputs[1])
+    bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    y = ctx.tensor(op.outputs[0])
+    if x.dtype != "int8" or y.dtype != "int8":
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} activations (int8 only)")
+    if w.dtype != "int8":
+        raise NotLowerable(f"{w.dtype} weights (int8 only)")
+    if not w.is_constant:
+        raise NotLowerable("weights computed at run time")
+    if bias is not None and (bias.dtype != "int32" or not bias.is_constant):
+        raise NotLowerable(f"{bias.dtype} {'constant ' if bias.is_constant else 'run-time '}bias (constant int32 only)")
+    if op.options.get("weights_format", "DEFAULT") != "DEFAULT":
+        raise NotLowerable(f"weights format {op.options['weights_format']}")
+    activation = op.options.get("fused_activation_function", "NONE")
+    in_scale, in_zp = _one(x.scale, "input"), _one(x.zero_point or (0,), "input")
+    out_scale, out_zp = _one(y.scale, "output"), _one(y.zero_point or (0,), "output")
+    try:
+        act_min, act_max = activation_range(activation, out_scale, out_zp, "int8")
+    except ValueError:
+        raise NotLowerable(f"fused {activation}") from None
+
+    weights = np.asarray(w.data, dtype=np.int8)
+    if weights.ndim < 2:
+        raise NotLowerable(f"weights of rank {weights.ndim}")
+    accum_depth = int(weights.shape[-1])
+    weights = weights.reshape(-1, accum_depth)
+    output_depth = int(y.shape[-1]) if y.shape else 1
+    if output_depth > weights.shape[0] or y.num_elements % max(output_depth, 1):
+        raise NotLowerable(f"output shape {y.shape} does not match weights {w.shape}")
+    batches = y.num_elements // output_depth
+    if x.num_elements != batches * accum_depth:
+        raise NotLowerable(f"input shape {x.shape} does not match weights {w.shape} and output {y.shape}")
+    weights = weights[:output_depth]
+
+    per_channel = len(w.scale) > 1
+    if per_channel:
+        if len(w.scale) != weights.shape[0] and len(w.scale) < output_depth:
+            raise NotLowerable("per-channel scales do not match the output channels")
+        weights_offset = 0
+        pairs = [quantize_multiplier(effective_scale(in_scale, s, out_scale)) for s in w.scale[:output_depth]]
+    else:
+        weights_offset = -int(_one(w.zero_point or (0,), "weights"))
+        pairs = [quantize_multiplier(effective_scale(in_scale, _one(w.scale, "weights"), out_scale))]
+
+    input_offset = -int(in_zp)
+    folded = None
+    if bias is not None or input_offset != 0:
+        b = np.zeros(output_depth, dtype=np.int64) if bias is None else \
+            np.asarray(bias.data, dtype=np.int64).reshape(-1)[:output_depth]
+        sums = (weights.astype(np.int64) + weights_offset).sum(axis=1)
+        folded = [wrap_int32(int(v)) for v in b + input_offset * sums]
+
+    weights_name = ctx.const_array(f"op{op.index}_weights", "int8_t", weights)
+    bias_expr = ctx.const_array(f"op{op.index}_bias", "int32_t", folded) if folded is not None else "NULL"
+    if per_channel:
+        multipliers = ctx.const_array(f"op{op.index}_multipliers", "int32_t", [m for m, _ in pairs])
+        shifts = ctx.const_array(f"op{op.index}_shifts", "int32_t", [s for _, s in pairs])
+        scalar_m, scalar_s = 0, 0
+    else:
+        multipliers = shifts = "NULL"
+        scalar_m, scalar_s = pairs[0]
+    params = (f"{{ .batches = {batches}, .accum_depth = {accum_depth}, .output_depth = {output_depth}, "
+              f".weights_offset = {weights_offset}, .output_offset = {int(out_zp)}, "
+              f".act_min = {act_min}, .act_max = {act_max}, .multiplier = {scalar_m}, .shift = {scalar_s}, "
+              f".multipliers = {multipliers}, .shifts = {shifts} }}")
+    return KernelCall(
+        function="an_fully_connected_s8",
+        sources=("an_fully_connected.c",),
+        args=("PARAMS", x.c_expr, weights_name, bias_expr, y.c_expr),
+        params_type="an_fc_params",
+        params=params,
+        comment=(f"FULLY_CONNECTED {x.shape} x {w.shape} -> {y.shape}, "
+                 f"{'per-channel' if per_channel else 'per-tensor'}, {activation}"),
+        macs=batches * output_depth * accum_depth,
+    )

@@ -1,0 +1,22 @@
+// attendnets compiled runtime: host test driver (plain cc). Reads records from stdin, one
+// record = the bytes of input 0, input 1, ... in order; per record runs model_invoke() and
+// writes the bytes of output 0, output 1, ... to stdout. Ends at end of input.
+#include <stdio.h>
+
+#include "model.h"
+
+int main(void) {
+  if (model_init() != 0) return 1;
+  for (;;) {
+    for (int i = 0; i < MODEL_INPUT_COUNT; ++i) {
+      const size_t n = model_input_bytes(i);
+      if (fread(model_input(i), 1, n, stdin) != n) {
+        return (i == 0) ? 0 : 2;  // a clean end only between records
+      }
+    }
+    if (model_invoke() != 0) return 3;
+    for (int i = 0; i < MODEL_OUTPUT_COUNT; ++i) {
+      if (fwrite(model_output(i), 1, model_output_bytes(i), stdout) != model_output_bytes(i)) return 4;
+    }
+  }
+}

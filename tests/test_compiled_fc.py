@@ -1,0 +1,182 @@
+"""The compiled runtime's driver and FULLY_CONNECTED: generated C on the host == TFLM, byte for byte.
+
+Models are built here (tests/tflite_builder.py); each is compiled once with ``cc`` (cached by
+content) and fed >= 100 random inputs, compared with the tflite-micro interpreter.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.tflite_builder import ModelBuilder
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+
+SAMPLES = 100
+
+
+def fc_model(batch_shape=(1,), in_depth=20, units=7, in_zp=-3, out_zp=5, in_scale=0.05, out_scale=0.2,
+             w_scale=0.01, w_zp=0, per_channel=None, bias=True, activation="NONE", keep_num_dims=False, seed=0,
+             bias_range=2000):
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    x = b.tensor("x", (*batch_shape, in_depth), "int8", scale=in_scale, zero_point=in_zp)
+    weights = rng.integers(-127, 128, size=(units, in_depth)).astype(np.int8)
+    if per_channel is not None:
+        w = b.tensor("w", (units, in_depth), "int8", scale=list(per_channel), zero_point=[0] * units,
+                     data=weights.tobytes())
+    else:
+        w = b.tensor("w", (units, in_depth), "int8", scale=w_scale, zero_point=w_zp, data=weights.tobytes())
+    inputs = [x, w]
+    if bias:
+        values = rng.integers(-bias_range, bias_range, size=units).astype(np.int32)
+        bscale = in_scale * (per_channel[0] if per_channel is not None else w_scale)
+        inputs.append(b.tensor("b", (units,), "int32", scale=bscale, zero_point=0, data=values.tobytes()))
+    else:
+        inputs.append(-1)
+    out_shape = (*batch_shape, units) if keep_num_dims else (int(np.prod(batch_shape)), units)
+    y = b.tensor("y", out_shape, "int8", scale=out_scale, zero_point=out_zp)
+    b.op("FULLY_CONNECTED", inputs, [y], version=4,
+         options={"type": "fully_connected", "activation": activation, "keep_num_dims": keep_num_dims})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def two_layer_with_reshape():
+    """x[1,4,6] -> RESHAPE [1,24] -> FC(10, RELU) -> FC(3): a view between two kernels."""
+    rng = np.random.default_rng(7)
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 6), "int8", scale=0.1, zero_point=10)
+    shape = b.tensor("shape", (2,), "int32", data=np.array([1, 24], np.int32).tobytes())
+    r = b.tensor("r", (1, 24), "int8", scale=0.1, zero_point=10)
+    w1 = b.tensor("w1", (10, 24), "int8", scale=[0.01 + 0.002 * i for i in range(10)], zero_point=[0] * 10,
+                  data=rng.integers(-127, 128, size=240).astype(np.int8).tobytes())
+    b1 = b.tensor("b1", (10,), "int32", scale=0.001, zero_point=0,
+                  data=rng.integers(-500, 500, size=10).astype(np.int32).tobytes())
+    h = b.tensor("h", (1, 10), "int8", scale=0.15, zero_point=-128)
+    w2 = b.tensor("w2", (3, 10), "int8", scale=0.02, zero_point=0,
+                  data=rng.integers(-127, 128, size=30).astype(np.int8).tobytes())
+    y = b.tensor("y", (1, 3), "int8", scale=0.3, zero_point=2)
+    b.op("RESHAPE", [x, shape], [r])
+    b.op("FULLY_CONNECTED", [r, w1, b1], [h], version=4, options={"type": "fully_connected", "activation": "RELU"})
+    b.op("FULLY_CONNECTED", [h, w2, -1], [y], version=4, options={"type": "fully_connected"})
+    return b.build(inputs=[x], outputs=[y])
+
+
+CASES = {
+    "per-tensor, input zp, bias": dict(),
+    "batch of 3": dict(batch_shape=(3,), seed=1),
+    "keep_num_dims rank 4": dict(batch_shape=(1, 2, 3), keep_num_dims=True, in_depth=8, units=6, seed=2),
+    "relu": dict(activation="RELU", out_zp=-20, seed=3),
+    "relu6": dict(activation="RELU6", out_scale=0.03, out_zp=-100, seed=4),
+    "relu_n1_to_1": dict(activation="RELU_N1_TO_1", out_scale=0.01, out_zp=3, seed=5),
+    "no bias, odd sizes": dict(bias=False, in_depth=13, units=5, seed=6),
+    "per-channel": dict(per_channel=[0.004 * (i + 1) for i in range(7)], seed=7),
+    "per-tensor weight zero point": dict(w_zp=3, seed=8),
+    "saturation: tiny output scale": dict(out_scale=0.0005, seed=9),
+    "extreme scales": dict(in_scale=2.0, w_scale=0.5, out_scale=1e-3, bias_range=2**30, seed=10),
+    "input zp -128, depth 1": dict(in_zp=-128, in_depth=1, units=16, seed=11),
+    "long accumulation": dict(in_depth=333, units=4, w_scale=0.001, out_scale=0.5, seed=12),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fully_connected_matches_tflm(case):
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(fc_model(**CASES[case]), count=SAMPLES, seed=1) == SAMPLES
+
+
+def test_outputs_vary_with_input():
+    """Guard against a comparison that passes trivially (a constant output)."""
+    from codegen.compiled.host import random_samples, run_on_host_batch
+
+    model = fc_model(seed=3)
+    outs = run_on_host_batch(model, random_samples(model, 20))
+    assert len({o[0].tobytes() for o in outs}) > 10
+
+
+def test_reshape_is_a_view_and_chain_matches_tflm():
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    data = two_layer_with_reshape()
+    compiled = compile_model(load_model(data))
+    source = compiled.files["model.c"]
+    # RESHAPE emits no call: its output macro points where its input is.
+    assert source.count("an_fully_connected_s8(") == 2
+    defines = dict(line.split(" ", 2)[1:] for line in source.splitlines() if line.startswith("#define AN_T"))
+    assert defines["AN_T0"].split("//")[0] == defines["AN_T2"].split("//")[0]
+    assert compiled.kernel_sources == ("an_fully_connected.c",)
+    assert "kernels/an_fully_connected.c" in compiled.files
+    assert assert_matches_tflm(data, count=SAMPLES, seed=2) == SAMPLES
+
+
+def test_generated_api_and_profile_hooks():
+    from codegen.compiled.generate import compile_model
+    from converter.tflite_model import load_model
+
+    compiled = compile_model(load_model(two_layer_with_reshape()))
+    header = compiled.files["model.h"]
+    for name in ("int model_init(void)", "void* model_input(int index)", "void* model_output(int index)",
+                 "int model_invoke(void)", "size_t model_arena_used_bytes(void)", "MODEL_INPUT0_ZERO_POINT 10",
+                 "MODEL_OUTPUT0_ELEMENTS 3u", "int model_op_count(void)", "const char* model_op_name(int index)",
+                 "uint32_t model_op_macs(int index)", "#define MODEL_OP_BEGIN(i) ((void)0)"):
+        assert name in header, name
+    assert "MODEL_OP_BEGIN(0);" in compiled.files["model.c"] and "MODEL_OP_END(2);" in compiled.files["model.c"]
+    assert "240u, 30u" in compiled.files["model.c"]  # per-operator MACs: 0 for the view, then 24*10, 10*3
+    # The plan: x/r (24 B -> 32), h (10 -> 16), y (3 -> 16): greedy fits them in 48 B.
+    assert compiled.arena_bytes == 48
+
+
+def test_profile_hooks_compile_and_count(tmp_path):
+    """With -DMODEL_PROFILE the hooks are called once per operator, in order."""
+    import subprocess
+
+    from codegen.compiled.generate import compile_model
+    from converter.tflite_model import load_model
+
+    compiled = compile_model(load_model(two_layer_with_reshape()))
+    for rel, text in compiled.files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\n#include "model.h"\n'
+        'void model_profile_begin(int i) { printf("b%d %s %u\\n", i, model_op_name(i), (unsigned)model_op_macs(i)); }\n'
+        'void model_profile_end(int i) { printf("e%d\\n", i); }\n'
+        'int main(void) { model_init(); model_invoke(); printf("%u\\n", (unsigned)model_arena_used_bytes()); return 0; }\n')
+    exe = tmp_path / "a.out"
+    subprocess.run(["cc", "-std=c99", "-O1", "-DMODEL_PROFILE", "-I.", "-Ikernels", "-o", str(exe), "main.c",
+                    "model.c", "model_data.c", "kernels/an_fully_connected.c"], cwd=tmp_path, check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:7] == ["b0 RESHAPE 0", "e0", "b1 FULLY_CONNECTED 240", "e1", "b2 FULLY_CONNECTED 30", "e2", "48"]
+
+
+def test_unsupported_types_are_listed():
+    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, compile_model
+    from converter.tflite_model import load_model
+    from tests.tflite_builder import int8_fc_model
+
+    with pytest.raises(CompiledRuntimeUnsupportedError) as info:
+        compile_model(load_model(int8_fc_model(activation_dtype="int16")))
+    message = str(info.value)
+    assert "FULLY_CONNECTED (operator 0): int16 -> int16 activations" in message
+    assert "--runtime tflm" in message and "\n" not in message
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("SQRT", [x], [y])
+    b.op("RSQRT", [y], [z])
+    with pytest.raises(CompiledRuntimeUnsupportedError) as info:
+        compile_model(load_model(b.build(inputs=[x], outputs=[z])))
+    assert "SQRT: no kernel" in str(info.value) and "RSQRT: no kernel" in str(info.value)
+
+
+def test_hello_world_shared_model():
+    from codegen.compiled.host import assert_matches_tflm
+    from tests.conftest import shared_model_path
+
+    assert assert_matches_tflm(shared_model_path("hello_world_int8.tflite"), count=SAMPLES) == SAMPLES
