@@ -71,7 +71,7 @@ def estimate_code_bytes(model, kernels) -> int:
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False,
                      stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
-    from converter.tflm.check import check_model
+    from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
 
     board = get_board(board_name)
@@ -87,8 +87,9 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         unsupported = check.unsupported_operators
         if unsupported:
             raise UnsupportedOperatorError(
-                f"TFLM cannot run {model_path.name}: unsupported operator(s) {', '.join(unsupported)}")
-        raise UnsupportedOperatorError(check.summary_line())
+                f"TFLM cannot run {model_path.name} ({describe_model(model)}): unsupported operator(s) "
+                f"{', '.join(unsupported)}")
+        raise UnsupportedOperatorError(f"{model_path.name} ({describe_model(model)}): {check.summary_line()}")
     ctx.resolver_entries(model)  # every operator must have a resolver method
 
     required, note = estimate_required_arena_bytes(model, board, kernels)

@@ -76,10 +76,16 @@ def test_cmsis_nn_per_channel_fc_needs_int8_activations():
     assert [f.kind for f in result.errors] == ["per_channel"]
 
 
-def test_int16_activations_need_zero_point_zero():
+def test_int16_zero_point_rules_follow_the_kernels():
+    """TFLM's reference int16 FULLY_CONNECTED takes (and ignores) an input zero point: it runs, with a
+    warning; CMSIS-NN's fully_connected.cc Prepare refuses it."""
     assert _check(int8_fc_model(activation_dtype="int16")).model_kind == "int16x8"
-    result = _check(int8_fc_model(activation_dtype="int16", act_zero_point=5))
-    assert {f.kind for f in result.errors} == {"int16_zero_point"}
+    data = int8_fc_model(activation_dtype="int16", act_zero_point=5)
+    reference = _check(data)
+    assert reference.ok and {f.kind for f in reference.warnings} == {"int16_zero_point"}
+    cmsis = _check(data, kernels="cmsis-nn")
+    assert {f.kind for f in cmsis.errors} == {"zero_point"}
+    assert "CMSIS-NN" in cmsis.errors[0].message
 
 
 def test_hybrid_and_unsupported_types():
@@ -156,13 +162,13 @@ def test_cli_check_unsupported_exits_1(cli, tmp_path):
     assert doc["ok"] is False and doc["errors"][0]["kind"] == "asymmetric_weights"
 
 
-def test_cli_check_float_model_is_bad_input(cli, tmp_path):
+def test_cli_check_float_model_runs(cli, tmp_path):
+    """TFLM's float kernels run a float model: check says so (--allow-float is still accepted)."""
     path = tmp_path / "float.tflite"
     path.write_bytes(int8_fc_model(activation_dtype="float32", weight_dtype="float32"))
-    line = assert_one_line_error(cli("check", path), code=2)
-    assert "float model" in line
-    result = cli("check", path, "--allow-float")
-    assert result.exit_code == 0 and "float" in result.stdout
+    for args in ((), ("--allow-float",)):
+        result = cli("check", path, *args)
+        assert result.exit_code == 0 and "float" in result.stdout and "OK: TFLM can run" in result.stdout
 
 
 @pytest.mark.parametrize("content", [b"", b"not a model at all" * 10, None])

@@ -53,7 +53,7 @@ def _quant(dtype, scale=0.05):
     return {} if dtype in ("float32", "bool") else {"scale": scale, "zero_point": 0}
 
 
-def _model(op, dtype):
+def _model(op, dtype, out_override=None):
     b = ModelBuilder()
     x = b.tensor("x", (1, 8), dtype, **_quant(dtype))
     inputs = [x]
@@ -80,6 +80,8 @@ def _model(op, dtype):
         op_inputs, shape = [x, axis], (1,)
     else:
         op_inputs = inputs
+    if out_override is not None:
+        out_type, out_q = out_override, _quant(out_override)
     y = b.tensor("y", shape, out_type, **out_q)
     b.op(op, op_inputs, [y])
     return b.build(inputs, [y])
@@ -116,6 +118,15 @@ def test_table_agrees_with_the_tflm_interpreter(tmp_path):
             path = tmp_path / f"{op}_{dtype}.tflite"
             path.write_bytes(_model(op, dtype))
             cases[str(path)] = (op, dtype)
+    # Mixed types: each kernel's output type against another activation type.
+    for op in UNARY + BINARY:
+        for dtype in TYPES:
+            for other in TYPES:
+                if other == dtype or (op in COMPARISONS) or op in ("QUANTIZE", "DEQUANTIZE"):
+                    continue
+                path = tmp_path / f"{op}_{dtype}_to_{other}.tflite"
+                path.write_bytes(_model(op, dtype, out_override=other))
+                cases[str(path)] = (op, f"{dtype}->{other}")
     runs = _run_all(cases)
     disagree = []
     for path, (op, dtype) in cases.items():
@@ -152,3 +163,63 @@ def test_refused_and_accepted_models_match_the_interpreter(tmp_path):
     for name, (_, expected) in models.items():
         assert check_model(load_model(paths[name])).ok is expected, name
         assert runs[str(paths[name])] is expected, name
+
+
+def _single(op, in_type, out_type, in_q=None, out_q=None, options=None, shape=(1, 8)):
+    b = ModelBuilder()
+    x = b.tensor("x", shape, in_type, **(in_q if in_q is not None else _quant(in_type)))
+    y = b.tensor("y", shape, out_type, **(out_q if out_q is not None else _quant(out_type)))
+    b.op(op, [x], [y], options=options)
+    return b.build([x], [y])
+
+
+#: Mixed-type and zero-point cases from TFLM's kernels (softmax_common.cc, quantize_common.cc,
+#: activations_common.cc, tanh.cc, logistic_common.cc): (model, does the interpreter run it).
+MIXED_CASES = {
+    # TFLM's keyword-spotting SVDF model: int8 -> int16 SOFTMAX with output zero point -32768.
+    "softmax int8->int16 zp -32768": lambda: _single("SOFTMAX", "int8", "int16", out_q={"scale": 1 / 65536, "zero_point": -32768},
+                                                     options={"type": "softmax"}),
+    "softmax int8->int16 zp 0": lambda: _single("SOFTMAX", "int8", "int16", out_q={"scale": 1 / 65536, "zero_point": 0},
+                                                options={"type": "softmax"}),
+    "softmax int8->int8 zp 0": lambda: _single("SOFTMAX", "int8", "int8", out_q={"scale": 1 / 256, "zero_point": 0},
+                                               options={"type": "softmax"}),
+    "softmax int8->int8 zp -128": lambda: _single("SOFTMAX", "int8", "int8", out_q={"scale": 1 / 256, "zero_point": -128},
+                                                  options={"type": "softmax"}),
+    "softmax int16->int16 zp 0": lambda: _single("SOFTMAX", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0},
+                                                 options={"type": "softmax"}),
+    "softmax int16->int8": lambda: _single("SOFTMAX", "int16", "int8", out_q={"scale": 1 / 256, "zero_point": -128},
+                                           options={"type": "softmax"}),
+    "softmax float32": lambda: _single("SOFTMAX", "float32", "float32", options={"type": "softmax"}),
+    "quantize int16->int32": lambda: _single("QUANTIZE", "int16", "int32"),
+    "quantize int8->int32": lambda: _single("QUANTIZE", "int8", "int32"),
+    "quantize int32->int16": lambda: _single("QUANTIZE", "int32", "int16"),
+    "quantize float32->int32": lambda: _single("QUANTIZE", "float32", "int32"),
+    "quantize float32->int16": lambda: _single("QUANTIZE", "float32", "int16"),
+    "quantize int16->int8 zp 3": lambda: _single("QUANTIZE", "int16", "int8", in_q={"scale": 0.05, "zero_point": 3}),
+    "dequantize int16->float32": lambda: _single("DEQUANTIZE", "int16", "float32"),
+    "dequantize int16->int8": lambda: _single("DEQUANTIZE", "int16", "int8"),
+    "relu int16 zp 3": lambda: _single("RELU", "int16", "int16", in_q={"scale": 0.05, "zero_point": 3}),
+    "relu int8 zp 3": lambda: _single("RELU", "int8", "int8", in_q={"scale": 0.05, "zero_point": 3}),
+    "tanh int16 zp 0": lambda: _single("TANH", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0}),
+    "tanh int16 out zp 5": lambda: _single("TANH", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 5}),
+    "logistic int16 zp 0": lambda: _single("LOGISTIC", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0}),
+    "abs int16 zp 4": lambda: _single("ABS", "int16", "int16", in_q={"scale": 0.05, "zero_point": 4}),
+}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_mixed_types_and_zero_points_match_the_interpreter(tmp_path):
+    """check says 'runs' exactly when the interpreter allocates and invokes the model."""
+    paths = {}
+    for name, build in MIXED_CASES.items():
+        paths[name] = tmp_path / (name.replace(" ", "_").replace(">", "") + ".tflite")
+        paths[name].write_bytes(build())
+    runs = _run_all(paths.values())
+    disagree = []
+    for name, path in paths.items():
+        predicted = check_model(load_model(path)).ok
+        if predicted != runs[str(path)]:
+            disagree.append(f"{name}: check says {'runs' if predicted else 'refused'}, "
+                            f"TFLM {'runs' if runs[str(path)] else 'refuses'}")
+    assert not disagree, "\n".join(disagree)
+    assert runs[str(paths["softmax int8->int16 zp -32768"])] and runs[str(paths["quantize int16->int32"])]

@@ -9,15 +9,13 @@ import json
 
 import click
 
-from attendnets.errors import BadInputError
-
 
 @click.command(short_help="Can TFLM run MODEL.tflite? Operators, types, quantization.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
               help="Kernel set the firmware will use (CMSIS-NN takes a few quantizations the reference kernels do not, and vice versa).")
-@click.option("--allow-float", is_flag=True,
-              help="Check a float model too (by default a float model is refused: attendnets deploys int8).")
+@click.option("--allow-float", is_flag=True, hidden=True,
+              help="Accepted for compatibility: float models are checked like any other (TFLM's float kernels run them).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def command(model_path, kernels, allow_float, as_json):
     """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
@@ -26,11 +24,6 @@ def command(model_path, kernels, allow_float, as_json):
 
     model = load_model(model_path)
     result = check_model(model, kernels=kernels)
-    if result.model_kind == "float" and not allow_float:
-        raise BadInputError(
-            f"{model_path} is a float model (no int8/int16 activations); convert it to full int8 with "
-            "`attendnets convert`, or pass --allow-float to check it as a float TFLM model"
-        )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

@@ -106,11 +106,14 @@ def read_int8_model(path):
         raise BadInputError(
             f"{path}: evaluate needs a model with one input and one output, got {len(sg.inputs)} and {len(sg.outputs)}"
         )
-    from converter.tflm.check import classify_model
+    from converter.tflm.check import classify_model, describe_model
 
-    if classify_model(model) == "float":
+    kind = classify_model(model)
+    if kind in ("float", "integer"):
+        what = "a float model" if kind == "float" else "not a quantized model"
         raise InvalidModelError(
-            f"{path} is a float model (no int8 tensors); convert it to int8 first (attendnets convert)"
+            f"{path} is {what} ({describe_model(model)}); evaluate measures int8 models: convert it first "
+            "(attendnets convert)"
         )
     return path.read_bytes()
 

@@ -228,11 +228,13 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     ``cmsis_nn_arch`` ("dsp", "mve", "scalar": CMSIS-NN's code path, which sets
     its scratch buffers) defaults to the board's (derived from its CPU), else "dsp".
 
-    Raises BadInputError for a float model and UnsupportedOperatorError when TFLM
-    cannot run the model (the report would describe something that never runs).
+    Float, int16 and mixed models are reported like int8 ones.  Raises
+    UnsupportedOperatorError when TFLM cannot run the model (the report would
+    describe something that never runs), naming the tensor types and custom
+    operators it found.
     """
     from converter.tflm.arena import estimate_arena
-    from converter.tflm.check import check_model
+    from converter.tflm.check import check_model, describe_model
     from converter.report.macs import operator_macs
 
     if target not in TARGETS:
@@ -241,13 +243,8 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         raise BadInputError(f"unknown kernel set {kernels!r}: choose one of {', '.join(KERNEL_SETS)}")
     name = model.path.name if model.path else "the model"
     check = check_model(model, kernels=kernels)
-    if check.model_kind in ("float", "uint8"):
-        raise BadInputError(
-            f"{name} is a {check.model_kind} model: the memory report is for full-integer (int8) TFLM "
-            "models; convert it with `attendnets convert` first"
-        )
     if not check.ok:
-        raise UnsupportedOperatorError(f"{name}: {check.summary_line()}")
+        raise UnsupportedOperatorError(f"{name} ({describe_model(model)}): {check.summary_line()}")
 
     pointer_bytes = TARGETS[target]
     if board is not None and cmsis_nn_arch is not None and cmsis_nn_arch != board.cmsis_nn_arch:

@@ -12,7 +12,8 @@ with the facts in ``converter/tflm/tflm_ops.json`` (see :mod:`converter.tflm.tfl
   integer activations without quantization parameters; sparse tensors.
 * warnings (the model runs, but probably not as intended): float tensors in
   an integer model (those operators run float reference kernels), per-channel
-  fully-connected weights that CMSIS-NN cannot take with int16 activations.
+  fully-connected weights that CMSIS-NN cannot take with int16 activations, an int16
+  input zero point a 16x8 kernel ignores.
 
 It never imports TensorFlow: it reads the model through
 :mod:`converter.tflite_model`.
@@ -39,7 +40,7 @@ class Finding:
 
     severity: str  # "error" | "warning"
     kind: str  # unsupported_operator | unsupported_type | hybrid_operator | asymmetric_weights |
-    # per_channel | int16_zero_point | missing_quantization | sparse_tensor | float_tensor
+    # per_channel | zero_point | int16_zero_point | missing_quantization | sparse_tensor | float_tensor
     message: str
     subgraph: int | None = None
     operator: int | None = None
@@ -161,8 +162,9 @@ def _short(f: Finding) -> str:
 
 
 def classify_model(model) -> str:
-    """'int8' / 'int16x8' (integer activations), 'uint8' (legacy quantization), 'float' (no quantized
-    activations at all), or 'mixed' (integer and float activations)."""
+    """'int8' / 'int16x8' (quantized integer activations), 'uint8' (legacy quantization), 'float'
+    (float32 activations and no quantized ones), 'mixed' (quantized and float activations), or
+    'integer' (only unquantized integer/bool activations, e.g. a signal-processing model)."""
     quantized = set()
     float_activations = False
     for sg in model.subgraphs:
@@ -176,9 +178,28 @@ def classify_model(model) -> str:
         if any(t.dtype == "uint8" and t.quantization is not None and not t.is_constant
                for sg in model.subgraphs for t in sg.tensors):
             return "uint8"
-        return "float"
+        return "float" if float_activations else "integer"
     kind = "int16x8" if "int16" in quantized and _int16_is_activation(model) else "int8"
     return "mixed" if float_activations and _float_inside(model) else kind
+
+
+def describe_model(model) -> str:
+    """What the model holds, for error messages: activation tensor types (quantized or not) and
+    custom operators, e.g. ``activations int16 (quantized) x4, int32 x2; custom operators SignalFft``."""
+    counts = Counter()
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            if t.is_constant or t.num_elements == 0:
+                continue
+            quantized = t.quantization is not None and bool(t.quantization.scale) and t.dtype != "float32"
+            counts[f"{t.dtype}{' (quantized)' if quantized else ''}"] += 1
+    parts = []
+    if counts:
+        parts.append("activations " + ", ".join(f"{k} x{n}" for k, n in sorted(counts.items())))
+    custom = sorted({op.custom_code or "?" for sg in model.subgraphs for op in sg.operators if op.name == "CUSTOM"})
+    if custom:
+        parts.append("custom operators " + ", ".join(custom))
+    return "; ".join(parts) or "no activation tensors"
 
 
 def _int16_is_activation(model):
@@ -374,13 +395,57 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
                 add(ERROR, "per_channel",
                     f"{name}: activation tensor {i} '{t.name}' is per-channel quantized "
                     f"({len(q.scale)} scales); TFLM activations take one scale", tensor=i)
-            if t.dtype == "int16" and any(z != table.int16_activation_zero_point for z in q.zero_point):
-                add(ERROR, "int16_zero_point",
-                    f"{name}: int16 activation tensor {i} '{t.name}' has zero point {q.zero_point[0]}; "
-                    "16x8 quantization requires 0", tensor=i)
+            zero_point = q.zero_point[0] if q.zero_point else 0
+            if operand is not None and zero_point != 0 and t.dtype in INTEGER_ACTIVATION_TYPES \
+                    and support.requires_zero_point_zero(operand.dtype, kernels) \
+                    and not (i in op.outputs and _output_zero_point_rule(support, operand, t) is not None):
+                kernel = "CMSIS-NN " if operand.dtype not in support.zero_point_zero else ""
+                add(ERROR, "zero_point",
+                    f"{name}: {t.dtype} tensor {i} '{t.name}' has zero point {zero_point}; TFLM's {kernel}"
+                    f"{operand.dtype} {op.name} kernel requires 0 ({support.kernel_source.rsplit('/', 1)[-1]} Prepare)",
+                    tensor=i)
+            elif (operand is not None and t.dtype == "int16" and zero_point != 0 and i not in op.outputs
+                  and op.name in table.int16_zero_point_ignored):
+                add(WARNING, "int16_zero_point",
+                    f"{name}: int16 input tensor {i} '{t.name}' has zero point {zero_point}; TFLM's 16x8 kernel "
+                    "ignores it (the 16x8 scheme assumes 0): the results will be off", tensor=i)
+    if operand is not None:
+        _check_outputs(add, name, sg, op, support, operand)
     if op.name == "SOFTMAX" and operand is not None:
         _check_softmax_scale(add, name, op, operand)
     return check
+
+
+def _output_zero_point_rule(support, operand, output):
+    """The zero point the kernel requires of ``output`` (SOFTMAX), or None."""
+    rules = (support.output_zero_point or {}).get(operand.dtype)
+    return None if rules is None else rules.get(output.dtype)
+
+
+def _check_outputs(add, name, sg, op, support, operand):
+    """Output types the kernel accepts for this operand type, and output zero points it requires."""
+    accepted = support.accepted_outputs(operand.dtype)
+    for o in op.outputs:
+        if o < 0:
+            continue
+        out = sg.tensor(o)
+        if accepted is not None and out.dtype not in accepted and support.runs_unchecked(operand.dtype, out.dtype):
+            add(WARNING, "unchecked_output_type",
+                f"{name}: {operand.dtype} input with {out.dtype} output: TFLM's kernel does not check the output "
+                "type and runs, reinterpreting the bytes (the results are wrong)", tensor=o)
+            continue
+        if accepted is not None and out.dtype not in accepted:
+            add(ERROR, "unsupported_type",
+                f"{name}: {operand.dtype} input with {out.dtype} output is not supported by TFLM "
+                f"(with {operand.dtype} input its kernel writes {', '.join(accepted)})", tensor=o)
+            continue
+        required = _output_zero_point_rule(support, operand, out)
+        q = out.quantization
+        if required is not None and q is not None and q.zero_point and q.zero_point[0] != required:
+            add(ERROR, "zero_point",
+                f"{name}: {operand.dtype} -> {out.dtype} output tensor {o} '{out.name}' has zero point "
+                f"{q.zero_point[0]}; TFLM's kernel requires {required} "
+                f"({support.kernel_source.rsplit('/', 1)[-1]} Prepare)", tensor=o)
 
 
 #: TFLM's int8 SOFTMAX (kernels/softmax_common.cc) prepares with

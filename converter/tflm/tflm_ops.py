@@ -42,9 +42,31 @@ class BuiltinOpSupport:
     symmetric_weights: bool = False
     per_channel_dimension: int | None = None  # quantized_dimension of per-channel weights
     has_cmsis_nn_kernel: bool = False
+    output_types: dict | None = None  # operand dtype ("*": any) -> output dtypes; None: the operand's own type
+    output_zero_point: dict | None = None  # operand dtype -> {output dtype: required output zero point}
+    zero_point_zero: tuple = ()  # operand dtypes for which every quantized input/output needs zero point 0
+    cmsis_nn_zero_point_zero: tuple = ()  # the same, for the CMSIS-NN kernel
+    unchecked_outputs: dict | None = None  # operand dtype -> output dtypes the kernel runs without checking
+
+    def runs_unchecked(self, dtype: str, out_dtype: str) -> bool:
+        """The kernel never checks this output type: the model runs, reinterpreting the bytes."""
+        return out_dtype in (self.unchecked_outputs or {}).get(dtype, ())
 
     def accepts(self, dtype: str) -> bool:
         return self.types is None or dtype in self.types
+
+    def accepted_outputs(self, dtype: str) -> tuple | None:
+        """Output types the kernel takes with operand type ``dtype``; None when it does not constrain them."""
+        if self.types is None:
+            return None
+        if self.output_types is None:
+            return (dtype,)
+        if dtype in self.output_types:
+            return tuple(self.output_types[dtype])
+        return tuple(self.output_types.get("*", ())) or None
+
+    def requires_zero_point_zero(self, dtype: str, kernels: str) -> bool:
+        return dtype in self.zero_point_zero or (kernels == "cmsis-nn" and dtype in self.cmsis_nn_zero_point_zero)
 
     def weight_types_for(self, activation_dtype: str) -> tuple:
         if not self.weight_types:
@@ -57,7 +79,7 @@ class TflmOpTable:
     builtins: dict  # name -> BuiltinOpSupport
     custom_ops: dict  # custom name -> {"kernel": source, ...}
     signal_custom_prefix: str
-    int16_activation_zero_point: int
+    int16_zero_point_ignored: tuple  # int16 kernels that take but ignore a non-zero input zero point
     versions_note: str
     tflm_commit: str
 
@@ -96,12 +118,17 @@ def tflm_op_table() -> TflmOpTable:
             symmetric_weights=name in symmetric,
             per_channel_dimension=per_channel.get(name),
             has_cmsis_nn_kernel=name in cmsis_kernels,
+            output_types=entry.get("outputs"),
+            output_zero_point=entry.get("output_zero_point"),
+            zero_point_zero=tuple(entry.get("zero_point_zero", ())),
+            cmsis_nn_zero_point_zero=tuple(entry.get("cmsis_nn_zero_point_zero", ())),
+            unchecked_outputs=entry.get("outputs_unchecked"),
         )
     return TflmOpTable(
         builtins=builtins,
         custom_ops=doc["custom_ops"],
         signal_custom_prefix=doc["signal_custom_ops_prefix"],
-        int16_activation_zero_point=quant["int16_activations_zero_point"]["value"],
+        int16_zero_point_ignored=tuple(quant["zero_point_zero"]["ignored_by_16x8_kernels"]),
         versions_note=doc["versions"],
         tflm_commit=doc["tflm_source"]["commit"],
     )
