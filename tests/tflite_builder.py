@@ -31,6 +31,7 @@ Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, M
     _schema, ["Buffer", "BuiltinOperator", "BuiltinOptions", "Conv2DOptions", "FullyConnectedOptions", "Model",
               "Operator"])
 Pool2DOptions = _schema("Pool2DOptions")
+DepthwiseConv2DOptions = _schema("DepthwiseConv2DOptions")
 SoftmaxOptions = _schema("SoftmaxOptions")
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
@@ -184,30 +185,44 @@ class ModelBuilder:
         return bytes(b.Output())
 
 
-# ActivationFunctionType enumerators (schema.fbs).
+# Padding and ActivationFunctionType enumerators (schema.fbs).
+_PADDINGS = {"SAME": 0, "VALID": 1}
 _ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
 
 
 def _options(b, options):
-    """Builtin options from a dict with a 'type' key ('conv2d', 'pool2d', 'softmax' or 'fully_connected')."""
+    """Builtin options from a dict with a 'type' key ('conv2d', 'depthwise_conv2d', 'pool2d', 'softmax'
+    or 'fully_connected')."""
     if not options:
         return 0, None
     kind = options["type"]
-    if kind == "conv2d":
-        Conv2DOptions.Conv2DOptionsStart(b)
-        Conv2DOptions.Conv2DOptionsAddPadding(b, 0 if options.get("padding", "SAME") == "SAME" else 1)
-        Conv2DOptions.Conv2DOptionsAddStrideW(b, options.get("stride", 1))
-        Conv2DOptions.Conv2DOptionsAddStrideH(b, options.get("stride", 1))
-        Conv2DOptions.Conv2DOptionsAddDilationWFactor(b, 1)
-        Conv2DOptions.Conv2DOptionsAddDilationHFactor(b, 1)
-        return BuiltinOptions.BuiltinOptions.Conv2DOptions, Conv2DOptions.Conv2DOptionsEnd(b)
+    if kind in ("conv2d", "depthwise_conv2d"):
+        # padding SAME|VALID, stride or stride_h/stride_w, dilation or dilation_h/dilation_w,
+        # activation (a fused activation name), depth_multiplier (depthwise only).
+        module = Conv2DOptions if kind == "conv2d" else DepthwiseConv2DOptions
+        prefix = "Conv2DOptions" if kind == "conv2d" else "DepthwiseConv2DOptions"
+        add = lambda field, value: getattr(module, f"{prefix}Add{field}")(b, value)  # noqa: E731
+        getattr(module, f"{prefix}Start")(b)
+        add("Padding", _PADDINGS[options.get("padding", "SAME")])
+        add("StrideW", options.get("stride_w", options.get("stride", 1)))
+        add("StrideH", options.get("stride_h", options.get("stride", 1)))
+        add("DilationWFactor", options.get("dilation_w", options.get("dilation", 1)))
+        add("DilationHFactor", options.get("dilation_h", options.get("dilation", 1)))
+        add("FusedActivationFunction", _ACTIVATIONS[options.get("activation", "NONE")])
+        if kind == "depthwise_conv2d":
+            add("DepthMultiplier", options.get("depth_multiplier", 1))
+        enum = BuiltinOptions.BuiltinOptions.Conv2DOptions if kind == "conv2d" else \
+            BuiltinOptions.BuiltinOptions.DepthwiseConv2DOptions
+        return enum, getattr(module, f"{prefix}End")(b)
     if kind == "pool2d":
+        # padding (default VALID), stride or stride_h/stride_w, filter or filter_h/filter_w, activation.
         Pool2DOptions.Pool2DOptionsStart(b)
-        Pool2DOptions.Pool2DOptionsAddPadding(b, 1)  # VALID
-        Pool2DOptions.Pool2DOptionsAddStrideW(b, options.get("stride", 1))
-        Pool2DOptions.Pool2DOptionsAddStrideH(b, options.get("stride", 1))
-        Pool2DOptions.Pool2DOptionsAddFilterWidth(b, options["filter"])
-        Pool2DOptions.Pool2DOptionsAddFilterHeight(b, options["filter"])
+        Pool2DOptions.Pool2DOptionsAddPadding(b, _PADDINGS[options.get("padding", "VALID")])
+        Pool2DOptions.Pool2DOptionsAddStrideW(b, options.get("stride_w", options.get("stride", 1)))
+        Pool2DOptions.Pool2DOptionsAddStrideH(b, options.get("stride_h", options.get("stride", 1)))
+        Pool2DOptions.Pool2DOptionsAddFilterWidth(b, options.get("filter_w", options.get("filter")))
+        Pool2DOptions.Pool2DOptionsAddFilterHeight(b, options.get("filter_h", options.get("filter")))
+        Pool2DOptions.Pool2DOptionsAddFusedActivationFunction(b, _ACTIVATIONS[options.get("activation", "NONE")])
         return BuiltinOptions.BuiltinOptions.Pool2DOptions, Pool2DOptions.Pool2DOptionsEnd(b)
     if kind == "softmax":
         SoftmaxOptions.SoftmaxOptionsStart(b)

@@ -84,3 +84,38 @@ def wrap_int32(value: int) -> int:
     """``value`` wrapped to int32 (two's complement), as int32 arithmetic on the target does."""
     value &= 0xFFFFFFFF
     return value - (1 << 32) if value >= (1 << 31) else value
+
+
+def channel_multipliers(input_scale: float, weight_scales, output_scale: float, channels: int):
+    """TFLM's ``PopulateConvolutionQuantizationParams``: per output channel ``(multipliers, shifts)``.
+
+    ``weight_scales``: one scale (per-tensor, broadcast to every channel) or one per channel.
+    Each ``input * weight / output`` is formed in double from the float32 scales, then
+    :func:`quantize_multiplier` (so a tiny effective scale gives multiplier 0, shift 0).
+    """
+    weight_scales = tuple(weight_scales)
+    if len(weight_scales) not in (1, channels):
+        raise ValueError(f"{len(weight_scales)} weight scales for {channels} channels")
+    pairs = [quantize_multiplier(effective_scale(float32(input_scale),
+                                                 float32(weight_scales[i if len(weight_scales) > 1 else 0]),
+                                                 float32(output_scale)))
+             for i in range(channels)]
+    return [m for m, _ in pairs], [s for _, s in pairs]
+
+
+def same_valid_padding(padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1) -> int:
+    """TFLM's ``ComputePaddingHeightWidth`` for one dimension: the padding before the first row/column.
+
+    The output size is recomputed from ``padding`` (SAME: ceil(in / stride); VALID:
+    (in + stride - effective_filter) // stride) as TFLM does, then
+    ``max(0, (out - 1) * stride + effective_filter - in) // 2``.
+    """
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        out = (in_size + stride - 1) // stride
+    elif padding == "VALID":
+        out = (in_size + stride - effective) // stride
+    else:
+        raise ValueError(f"padding {padding}")
+    total = max(0, (out - 1) * stride + effective - in_size)
+    return total // 2

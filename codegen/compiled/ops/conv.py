@@ -1,0 +1,184 @@
+"""CONV_2D -> ``an_conv2d_s8`` and DEPTHWISE_CONV_2D -> ``an_depthwise_conv2d_s8``.
+
+TFLM's int8 arithmetic (reference ``ConvPerChannel`` / ``DepthwiseConvPerChannel``)::
+
+    acc = bias[oc] + sum over taps inside the image of w[oc][tap] * (x[tap] + input_offset)
+    out = clamp(MultiplyByQuantizedMultiplier(acc, M[oc], shift[oc]) + output_zero_point, act)
+
+Generation time does the rest: the per-channel (M, shift) as TFLM's
+``PopulateConvolutionQuantizationParams`` computes them (per-tensor weights broadcast),
+TFLM's SAME/VALID padding, the fused activation's range, and the input-offset term folded
+into the bias: ``bias'[oc] = bias[oc] + input_offset * sum(w[oc])``.  The kernels then read
+the input zero point for taps outside the image instead of skipping them, which adds
+``w * zp = -w * input_offset`` and cancels the folded term exactly (int32, wrapping, like
+TFLM's accumulator).  Weights ignore their zero point, as TFLM's int8 kernels do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.quantization import activation_range, channel_multipliers, same_valid_padding, wrap_int32
+
+CONV_SOURCES = ("an_conv.c", "an_dot.h")
+DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h")
+
+
+def _one(values, what):
+    if not values:
+        raise NotLowerable(f"{what} is not quantized")
+    return values[0]
+
+
+def check_int8_activations(x, y):
+    if x.dtype != "int8" or y.dtype != "int8":
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} activations (int8 only)")
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        raise NotLowerable(f"input {x.shape} / output {y.shape} not 4-D (NHWC)")
+
+
+def fused_range(op, y):
+    activation = op.options.get("fused_activation_function", "NONE")
+    try:
+        return activation, activation_range(activation, _one(y.scale, "output"), _one(y.zero_point or (0,), "output"))
+    except ValueError:
+        raise NotLowerable(f"fused {activation}") from None
+
+
+def window(op, in_h, in_w, k_h, k_w, dilation=True):
+    """Stride, dilation and TFLM's padding of a windowed operator: a dict of C fields."""
+    padding = op.options.get("padding", "SAME")
+    if padding not in ("SAME", "VALID"):
+        raise NotLowerable(f"padding {padding}")
+    stride_h, stride_w = int(op.options.get("stride_h", 1)), int(op.options.get("stride_w", 1))
+    dil_h = int(op.options.get("dilation_h_factor", 1)) if dilation else 1
+    dil_w = int(op.options.get("dilation_w_factor", 1)) if dilation else 1
+    if min(stride_h, stride_w, dil_h, dil_w) < 1:
+        raise NotLowerable(f"stride {stride_h}x{stride_w}, dilation {dil_h}x{dil_w}")
+    fields = {"stride_h": stride_h, "stride_w": stride_w,
+              "pad_h": same_valid_padding(padding, in_h, k_h, stride_h, dil_h),
+              "pad_w": same_valid_padding(padding, in_w, k_w, stride_w, dil_w)}
+    if dilation:
+        fields.update(dilation_h=dil_h, dilation_w=dil_w)
+    return padding, fields
+
+
+def _weights_and_bias(w, bias, channels, what):
+    if w.dtype != "int8":
+        raise NotLowerable(f"{w.dtype} {what} (int8 only)")
+    if not w.is_constant:
+        raise NotLowerable(f"{what} computed at run time")
+    if bias is not None and (bias.dtype != "int32" or not bias.is_constant):
+        raise NotLowerable(f"{bias.dtype} {'constant ' if bias.is_constant else 'run-time '}bias (constant int32 only)")
+    if not w.scale:
+        raise NotLowerable(f"{what} not quantized")
+    if len(w.scale) not in (1, channels):
+        raise NotLowerable(f"{len(w.scale)} {what} scales for {channels} channels")
+    b = np.zeros(channels, dtype=np.int64) if bias is None else np.asarray(bias.data, dtype=np.int64).reshape(-1)
+    if b.size != channels:
+        raise NotLowerable(f"bias of {b.size} values for {channels} channels")
+    return b
+
+
+def _c_fields(fields):
+    return "{ " + ", ".join(f".{k} = {v}" for k, v in fields.items()) + " }"
+
+
+def permute_rows(rows):
+    """Each row's blocks of four as w0 w2 w1 w3 (the layout of ``an_dot.h``); a partial last block stays."""
+    rows = np.array(rows, dtype=np.int8, copy=True)
+    k4 = rows.shape[1] & ~3
+    if k4:
+        head = rows[:, :k4].reshape(rows.shape[0], -1, 4)[:, :, [0, 2, 1, 3]]
+        rows[:, :k4] = head.reshape(rows.shape[0], k4)
+    return rows
+
+
+@lowering("CONV_2D")
+def lower_conv2d(op, ctx):
+    x = ctx.tensor(op.inputs[0])
+    w = ctx.tensor(op.inputs[1])
+    bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    y = ctx.tensor(op.outputs[0])
+    check_int8_activations(x, y)
+    if len(w.shape) != 4:
+        raise NotLowerable(f"filter of shape {w.shape}")
+    batches, in_h, in_w, in_c = x.shape
+    out_c, k_h, k_w, filter_in_c = w.shape
+    if y.shape[0] != batches or y.shape[3] != out_c:
+        raise NotLowerable(f"output {y.shape} does not match input {x.shape} and filter {w.shape}")
+    if filter_in_c < 1 or in_c % filter_in_c or out_c % (in_c // filter_in_c):
+        raise NotLowerable(f"filter depth {filter_in_c} does not divide input depth {in_c} into groups")
+    b = _weights_and_bias(w, bias, out_c, "filter")
+    activation, (act_min, act_max) = fused_range(op, y)
+    padding, win = window(op, in_h, in_w, k_h, k_w)
+    in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
+    out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
+    multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
+
+    k = k_h * k_w * filter_in_c
+    rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k)
+    folded = [wrap_int32(int(v)) for v in b - in_zp * rows.astype(np.int64).sum(axis=1)]
+    groups = in_c // filter_in_c
+    fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
+                  out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
+                  output_offset=out_zp, act_min=act_min, act_max=act_max)
+    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", permute_rows(rows))
+    bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
+    mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
+    shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
+    return KernelCall(
+        function="an_conv2d_s8",
+        sources=CONV_SOURCES,
+        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, y.c_expr, "SCRATCH"),
+        params_type="an_conv_params",
+        params=_c_fields(fields),
+        scratch_bytes=4 * k,  # two int16 columns of K values
+        comment=(f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, stride {win['stride_h']}x{win['stride_w']}"
+                 f"{', dilation %dx%d' % (win['dilation_h'], win['dilation_w']) if win['dilation_h'] * win['dilation_w'] > 1 else ''}"
+                 f"{', %d groups' % groups if groups > 1 else ''}, {activation}"),
+        macs=batches * y.shape[1] * y.shape[2] * out_c * k,
+    )
+
+
+@lowering("DEPTHWISE_CONV_2D")
+def lower_depthwise_conv2d(op, ctx):
+    x = ctx.tensor(op.inputs[0])
+    w = ctx.tensor(op.inputs[1])
+    bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
+    y = ctx.tensor(op.outputs[0])
+    check_int8_activations(x, y)
+    if len(w.shape) != 4 or w.shape[0] != 1:
+        raise NotLowerable(f"filter of shape {w.shape}")
+    batches, in_h, in_w, in_c = x.shape
+    _, k_h, k_w, out_c = w.shape
+    multiplier = int(op.options.get("depth_multiplier", 1) or 1)
+    if y.shape[0] != batches or y.shape[3] != out_c or out_c != in_c * multiplier:
+        raise NotLowerable(f"output {y.shape} is not input {x.shape} times depth multiplier {multiplier}")
+    b = _weights_and_bias(w, bias, out_c, "filter")
+    activation, (act_min, act_max) = fused_range(op, y)
+    padding, win = window(op, in_h, in_w, k_h, k_w)
+    in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
+    out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
+    multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
+
+    taps = np.asarray(w.data, dtype=np.int8).reshape(k_h * k_w, out_c)
+    folded = [wrap_int32(int(v)) for v in b - in_zp * taps.astype(np.int64).sum(axis=0)]
+    fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
+                  out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
+                  output_offset=out_zp, act_min=act_min, act_max=act_max)
+    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", taps)
+    bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
+    mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
+    shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
+    return KernelCall(
+        function="an_depthwise_conv2d_s8",
+        sources=DEPTHWISE_SOURCES,
+        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, y.c_expr),
+        params_type="an_depthwise_params",
+        params=_c_fields(fields),
+        comment=(f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
+                 f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation}"),
+        macs=batches * y.shape[1] * y.shape[2] * out_c * k_h * k_w,
+    )

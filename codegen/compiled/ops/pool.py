@@ -1,0 +1,58 @@
+"""AVERAGE_POOL_2D -> ``an_avg_pool2d_s8``, MAX_POOL_2D -> ``an_max_pool2d_s8``.
+
+TFLM's int8 pooling (reference ``AveragePool``/``MaxPool``): the window clipped to the image
+(padding never counts), the average rounded half away from zero, then the fused
+activation's range.  No requantization: TFLM requires input and output to share scale and
+zero point, and so does this lowering.
+"""
+
+from __future__ import annotations
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.ops.conv import _c_fields, check_int8_activations, fused_range, window
+
+
+def _lower_pool(op, ctx, function):
+    x = ctx.tensor(op.inputs[0])
+    y = ctx.tensor(op.outputs[0])
+    check_int8_activations(x, y)
+    if x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
+        raise NotLowerable(f"output {y.shape} does not match input {x.shape}")
+    if not x.scale or not y.scale or abs(x.scale[0] - y.scale[0]) > 1e-6 \
+            or tuple(x.zero_point[:1]) != tuple(y.zero_point[:1]):
+        raise NotLowerable("input and output quantization differ")
+    f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
+    if f_h < 1 or f_w < 1:
+        raise NotLowerable(f"filter {f_h}x{f_w}")
+    batches, in_h, in_w, c = x.shape
+    padding, win = window(op, in_h, in_w, f_h, f_w, dilation=False)
+    activation, (act_min, act_max) = fused_range(op, y)
+    # A window wholly in the padding makes TFLM's AveragePool fail; refuse it here.
+    for out, stride, pad, f, size in ((y.shape[1], win["stride_h"], win["pad_h"], f_h, in_h),
+                                      (y.shape[2], win["stride_w"], win["pad_w"], f_w, in_w)):
+        for o in (0, out - 1):
+            origin = o * stride - pad
+            if min(f, size - origin) - max(0, -origin) <= 0:
+                raise NotLowerable("a pooling window lies wholly outside the input")
+    fields = dict(batches=batches, in_h=in_h, in_w=in_w, c=c, out_h=y.shape[1], out_w=y.shape[2],
+                  filter_h=f_h, filter_w=f_w, **win, act_min=act_min, act_max=act_max)
+    return KernelCall(
+        function=function,
+        sources=("an_pool.c",),
+        args=("PARAMS", x.c_expr, y.c_expr),
+        params_type="an_pool_params",
+        params=_c_fields(fields),
+        comment=f"{op.name} {x.shape} -> {y.shape}, {f_h}x{f_w}, {padding}, "
+                f"stride {win['stride_h']}x{win['stride_w']}, {activation}",
+        macs=0,
+    )
+
+
+@lowering("AVERAGE_POOL_2D")
+def lower_average_pool2d(op, ctx):
+    return _lower_pool(op, ctx, "an_avg_pool2d_s8")
+
+
+@lowering("MAX_POOL_2D")
+def lower_max_pool2d(op, ctx):
+    return _lower_pool(op, ctx, "an_max_pool2d_s8")

@@ -1,0 +1,33 @@
+// attendnets compiled runtime: int8 CONV_2D (TFLM reference ConvPerChannel, bit-exact).
+#ifndef AN_CONV_H_
+#define AN_CONV_H_
+
+#include <stdint.h>
+
+// Everything known at generation time. Shapes are NHWC; the filter is
+// [out_c][k_h][k_w][filter_in_c] with each row of K = k_h*k_w*filter_in_c values
+// permuted in blocks of four as w0 w2 w1 w3 (so that SXTB16 yields (w0,w1) and
+// (w2,w3)); a last partial block keeps its order.  The bias has the input offset folded
+// in: bias[oc] + input_offset * sum(filter row oc), which is exact because taps outside
+// the image read pad_value (the input zero point) instead of being skipped.
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t k_h, k_w, filter_in_c;  // filter_in_c < in_c: grouped convolution
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;  // TFLM's padding (top/left)
+  int32_t pad_value;     // the input zero point
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} an_conv_params;
+
+// Scratch: an_conv2d_s8_scratch_bytes(k_h*k_w*filter_in_c) bytes, 4-byte aligned.
+#define AN_CONV_SCRATCH_BYTES(k) (2 * 2 * (k))
+
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                  int8_t *output, int16_t *scratch);
+
+#endif  // AN_CONV_H_

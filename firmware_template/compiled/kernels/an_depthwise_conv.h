@@ -1,0 +1,29 @@
+// attendnets compiled runtime: int8 DEPTHWISE_CONV_2D (TFLM reference
+// DepthwiseConvPerChannel, bit-exact).
+#ifndef AN_DEPTHWISE_CONV_H_
+#define AN_DEPTHWISE_CONV_H_
+
+#include <stdint.h>
+
+// Shapes NHWC; the filter is TFLite's [1][k_h][k_w][out_c] with out_c = in_c * depth_mult.
+// The bias has the input offset folded in (bias[oc] + input_offset * sum of the filter's
+// taps for oc); taps outside the image read pad_value (the input zero point) instead of
+// being skipped, which that fold makes exact.
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t k_h, k_w, depth_mult;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t pad_value;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} an_depthwise_params;
+
+void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
+                            const int8_t *filter, const int32_t *bias,
+                            const int32_t *multiplier, const int32_t *shift, int8_t *output);
+
+#endif  // AN_DEPTHWISE_CONV_H_

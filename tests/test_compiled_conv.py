@@ -1,0 +1,175 @@
+"""CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D in the compiled runtime: the
+generated C on the host equals the tflite-micro interpreter byte for byte.
+
+Single-operator models built here (tests/tflite_builder.py) cover odd sizes, SAME/VALID,
+strides 1-3, dilation 2, depth multipliers > 1, grouped convolution, every fused activation,
+saturation, per-tensor and per-channel weights and extreme scales (left shifts, the
+shift < -31 edge where TFLM's multiplier is 0); each is compiled once with ``cc`` and fed 100
+random inputs.  The plain-C path runs here; the DSP path of the same C runs under QEMU in
+test_compiled_conv_dsp.py.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from codegen.compiled.lowering import load_lowerings
+from tests.tflite_builder import ModelBuilder
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+
+SAMPLES = 100
+
+
+def _scales(rng, n, lo, hi):
+    return [float(np.float32(v)) for v in np.exp(rng.uniform(np.log(lo), np.log(hi), size=n))]
+
+
+def conv_model(in_shape=(1, 7, 9, 3), out_c=5, kernel=(3, 3), padding="SAME", stride=(1, 1), dilation=(1, 1),
+               activation="NONE", groups=1, per_channel=True, bias=True, in_zp=-7, out_zp=3, in_scale=0.05,
+               out_scale=0.1, w_scale=(0.002, 0.02), seed=0):
+    """One CONV_2D; the output shape follows TFLM's SAME/VALID arithmetic."""
+    rng = np.random.default_rng(seed)
+    n, h, w, c = in_shape
+    fic = c // groups
+    eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    out_hw = [(s + st - 1) // st if padding == "SAME" else (s + st - e) // st
+              for s, st, e in zip((h, w), stride, eff)]
+    b = ModelBuilder()
+    x = b.tensor("x", in_shape, "int8", scale=in_scale, zero_point=in_zp)
+    weights = rng.integers(-127, 128, size=(out_c, *kernel, fic)).astype(np.int8)
+    if per_channel:
+        scales = _scales(rng, out_c, *w_scale)
+        wt = b.tensor("w", weights.shape, "int8", scale=scales, zero_point=[0] * out_c, data=weights.tobytes())
+    else:
+        scales = [w_scale[0]]
+        wt = b.tensor("w", weights.shape, "int8", scale=w_scale[0], zero_point=0, data=weights.tobytes())
+    inputs = [x, wt]
+    if bias:
+        values = rng.integers(-3000, 3000, size=out_c).astype(np.int32)
+        inputs.append(b.tensor("b", (out_c,), "int32", scale=[in_scale * s for s in scales],
+                               zero_point=[0] * len(scales), data=values.tobytes()))
+    y = b.tensor("y", (n, *out_hw, out_c), "int8", scale=out_scale, zero_point=out_zp)
+    b.op("CONV_2D", inputs, [y], version=3,
+         options={"type": "conv2d", "padding": padding, "stride_h": stride[0], "stride_w": stride[1],
+                  "dilation_h": dilation[0], "dilation_w": dilation[1], "activation": activation})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def depthwise_model(in_shape=(1, 8, 7, 5), multiplier=1, kernel=(3, 3), padding="SAME", stride=(1, 1),
+                    dilation=(1, 1), activation="NONE", per_channel=True, bias=True, in_zp=4, out_zp=-2,
+                    in_scale=0.04, out_scale=0.05, w_scale=(0.005, 0.05), seed=0):
+    rng = np.random.default_rng(seed)
+    n, h, w, c = in_shape
+    out_c = c * multiplier
+    eff = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    out_hw = [(s + st - 1) // st if padding == "SAME" else (s + st - e) // st
+              for s, st, e in zip((h, w), stride, eff)]
+    b = ModelBuilder()
+    x = b.tensor("x", in_shape, "int8", scale=in_scale, zero_point=in_zp)
+    weights = rng.integers(-127, 128, size=(1, *kernel, out_c)).astype(np.int8)
+    if per_channel:
+        scales = _scales(rng, out_c, *w_scale)
+        wt = b.tensor("w", weights.shape, "int8", scale=scales, zero_point=[0] * out_c, quantized_dimension=3,
+                      data=weights.tobytes())
+    else:
+        scales = [w_scale[0]]
+        wt = b.tensor("w", weights.shape, "int8", scale=w_scale[0], zero_point=0, data=weights.tobytes())
+    inputs = [x, wt]
+    if bias:
+        values = rng.integers(-3000, 3000, size=out_c).astype(np.int32)
+        inputs.append(b.tensor("b", (out_c,), "int32", scale=[in_scale * s for s in scales],
+                               zero_point=[0] * len(scales), data=values.tobytes()))
+    y = b.tensor("y", (n, *out_hw, out_c), "int8", scale=out_scale, zero_point=out_zp)
+    b.op("DEPTHWISE_CONV_2D", inputs, [y], version=3,
+         options={"type": "depthwise_conv2d", "padding": padding, "stride_h": stride[0], "stride_w": stride[1],
+                  "dilation_h": dilation[0], "dilation_w": dilation[1], "activation": activation,
+                  "depth_multiplier": multiplier})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def pool_model(kind="AVERAGE_POOL_2D", in_shape=(1, 9, 7, 6), filter=(3, 3), padding="VALID", stride=(2, 2),
+               activation="NONE", zp=-5, scale=0.07):
+    n, h, w, c = in_shape
+    out_hw = [(s + st - 1) // st if padding == "SAME" else (s + st - f) // st
+              for s, st, f in zip((h, w), stride, filter)]
+    b = ModelBuilder()
+    x = b.tensor("x", in_shape, "int8", scale=scale, zero_point=zp)
+    y = b.tensor("y", (n, *out_hw, c), "int8", scale=scale, zero_point=zp)
+    b.op(kind, [x], [y], version=2,
+         options={"type": "pool2d", "padding": padding, "stride_h": stride[0], "stride_w": stride[1],
+                  "filter_h": filter[0], "filter_w": filter[1], "activation": activation})
+    return b.build(inputs=[x], outputs=[y])
+
+
+CONV_CASES = {
+    "odd_same_relu": dict(activation="RELU"),
+    "valid_stride2_5x5": dict(in_shape=(1, 11, 10, 4), kernel=(5, 5), padding="VALID", stride=(2, 2), out_c=6),
+    "same_stride3_relu6": dict(in_shape=(1, 10, 11, 2), stride=(3, 3), activation="RELU6", out_c=3),
+    "asymmetric_stride_kernel": dict(in_shape=(1, 9, 12, 5), kernel=(2, 4), stride=(1, 2), out_c=4),
+    "dilation2_same": dict(in_shape=(1, 9, 9, 3), dilation=(2, 2), out_c=4, activation="RELU_N1_TO_1",
+                           out_scale=0.01),
+    "dilation2_valid_stride2": dict(in_shape=(1, 12, 11, 4), dilation=(2, 2), stride=(2, 2), padding="VALID"),
+    "pointwise_per_tensor": dict(in_shape=(1, 6, 5, 16), kernel=(1, 1), out_c=9, per_channel=False,
+                                 w_scale=(0.01, 0.01)),
+    "grouped": dict(in_shape=(1, 6, 7, 6), groups=3, out_c=9),
+    "no_bias_batch2": dict(in_shape=(2, 5, 6, 3), bias=False, in_zp=-128, out_zp=-128),
+    "saturating_large_multiplier": dict(out_scale=0.0004, w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
+    "tiny_multiplier_shift_edge": dict(in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
+    "first_layer_rgb": dict(in_shape=(1, 16, 16, 3), out_c=8, stride=(2, 2), activation="RELU", in_zp=127),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered():
+    lowerings = load_lowerings()
+    for name in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        assert name in lowerings
+
+
+@pytest.mark.parametrize("case", sorted(CONV_CASES))
+def test_conv2d_matches_tflm(case):
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(conv_model(**CONV_CASES[case]), count=SAMPLES, seed=1) == SAMPLES
+
+
+DEPTHWISE_CASES = {
+    "odd_channels_same_relu6": dict(activation="RELU6"),
+    "multiplier2_valid_stride2": dict(in_shape=(1, 9, 10, 3), multiplier=2, padding="VALID", stride=(2, 2)),
+    "multiplier3_dilation2": dict(in_shape=(1, 8, 9, 2), multiplier=3, dilation=(2, 2), activation="RELU"),
+    "channels8_per_tensor_stride3": dict(in_shape=(1, 10, 10, 8), per_channel=False, stride=(3, 3),
+                                         w_scale=(0.02, 0.02)),
+    "interior_blocks_5x5": dict(in_shape=(1, 12, 12, 12), kernel=(5, 5), activation="RELU_N1_TO_1",
+                                out_scale=0.01),
+    "dilation2_interior_blocks": dict(in_shape=(1, 11, 13, 9), dilation=(2, 2), stride=(1, 2)),
+    "saturating_large_multiplier": dict(out_scale=0.0005, w_scale=(0.05, 0.3), in_zp=0, out_zp=0),
+    "tiny_multiplier_shift_edge": dict(in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0),
+    "no_bias_batch2": dict(in_shape=(2, 5, 6, 4), bias=False, in_zp=-128),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEPTHWISE_CASES))
+def test_depthwise_matches_tflm(case):
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(depthwise_model(**DEPTHWISE_CASES[case]), count=SAMPLES, seed=2) == SAMPLES
+
+
+POOL_CASES = {
+    "valid_3x3_stride2": dict(),
+    "same_2x2_stride1_relu": dict(filter=(2, 2), padding="SAME", stride=(1, 1), activation="RELU"),
+    "same_3x2_stride3_relu6": dict(filter=(3, 2), padding="SAME", stride=(3, 3), activation="RELU6", scale=0.05),
+    "global_odd": dict(in_shape=(1, 5, 7, 3), filter=(5, 7), stride=(1, 1)),
+    "same_big_window_batch2": dict(in_shape=(2, 4, 5, 5), filter=(4, 4), padding="SAME", stride=(2, 3),
+                                   activation="RELU_N1_TO_1", scale=0.02),
+}
+
+
+@pytest.mark.parametrize("kind", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+@pytest.mark.parametrize("case", sorted(POOL_CASES))
+def test_pool_matches_tflm(kind, case):
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(pool_model(kind, **POOL_CASES[case]), count=SAMPLES, seed=3) == SAMPLES
