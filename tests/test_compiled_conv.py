@@ -117,6 +117,7 @@ CONV_CASES = {
     "no_bias_batch2": dict(in_shape=(2, 5, 6, 3), bias=False, in_zp=-128, out_zp=-128),
     "saturating_large_multiplier": dict(out_scale=0.0004, w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
     "tiny_multiplier_shift_edge": dict(in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
+    "shift_minus31_and_below": dict(in_scale=1e-4, w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5),
     "first_layer_rgb": dict(in_shape=(1, 16, 16, 3), out_c=8, stride=(2, 2), activation="RELU", in_zp=127),
 }
 
