@@ -30,6 +30,8 @@ class GenerateResult:
     labels_file: str | None
     sample_source: str
     model_region: str | None = None  # "SRAM (2048 KiB at 0x01000000)" when the model has its own region
+    kept_files: tuple = ()  # files of the user's already in --out, kept as they were
+    overwritten_files: tuple = ()  # generated files the user had changed, replaced because of --overwrite
 
 
 def read_labels(path: Path) -> tuple:
@@ -69,7 +71,7 @@ def estimate_code_bytes(model, kernels) -> int:
 
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
-                     sample_path=None, sample_range="auto", force=False,
+                     sample_path=None, sample_range="auto", force=False, overwrite=False,
                      stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
     from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
@@ -133,9 +135,12 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         "sample": sample_source,
         "generator_version": context["generator"]["version"],
     }
-    out = render_project(context, out_dir, extra_files={f"model/{model_path.name}": model.data}, project_facts=facts)
+    regeneration = []
+    out = render_project(context, out_dir, extra_files={f"model/{model_path.name}": model.data}, project_facts=facts,
+                         overwrite=overwrite, regeneration=regeneration)
     return GenerateResult(out, board.name, kernels, context["arena"]["bytes"], required, model.size_bytes,
                           tuple(op["name"] for op in context["ops"]), context["fit"],
                           str(labels_file) if labels_file else None, sample_source,
                           (f"{board.model_region.name} ({board.model_region.size_bytes // 1024} KiB at "
-                           f"0x{board.model_region.origin:08X})") if board.separate_model_region else None)
+                           f"0x{board.model_region.origin:08X})") if board.separate_model_region else None,
+                          regeneration[0].kept, regeneration[0].overwritten)

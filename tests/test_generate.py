@@ -160,8 +160,8 @@ def test_regenerate_own_folder_but_refuse_foreign(cli, tmp_path):
     (out / "src" / "stale.txt").write_text("from an older run")
     (out / "build" / "tflm").mkdir(parents=True)
     (out / "build" / "tflm" / "libtflm.a").write_bytes(b"minutes of compiling")
-    assert generate(cli, model, out, "--name", "sine").exit_code == 0  # our folder: replaced
-    assert not (out / "src" / "stale.txt").exists()
+    assert generate(cli, model, out, "--name", "sine").exit_code == 0  # our folder: regenerated
+    assert (out / "src" / "stale.txt").exists()  # not ours: kept (tests/test_user_files.py)
     assert (out / "build" / "tflm" / "libtflm.a").read_bytes() == b"minutes of compiling"  # build kept
     assert model_array_bytes(out, "sine") == model.read_bytes()
 

@@ -7,7 +7,8 @@ import click
 @click.argument("model", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--board", required=True, help="Board name (see `attendnets boards`).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
-              help="Project folder to create (or a folder generate made before, which is replaced).")
+              help="Project folder to create, or one generate made before: its generated files are replaced, "
+                   "files you added are kept, generated files you changed are not replaced without --overwrite.")
 @click.option("--kernels", type=click.Choice(["cmsis-nn", "reference"]), default="cmsis-nn", show_default=True,
               help="TFLM kernel set the project is built with (sizes the arena).")
 @click.option("--name", default="model", show_default=True, help="C identifier prefix of the model array.")
@@ -18,12 +19,15 @@ import click
 @click.option("--sample-range", type=click.Choice(["auto", "0-1", "-1-1", "0-255"]), default="auto", show_default=True,
               help="Real range image pixels map to before quantization.")
 @click.option("--force", is_flag=True, help="Generate even if the model does not fit the board.")
-def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force):
+@click.option("--overwrite", is_flag=True,
+              help="Replace generated files you changed in an existing --out (they are named; default: refuse).")
+def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite):
     """Render a TFLM C++ project (model arrays, op resolver, arena, startup, linker script, Makefile, CMake)."""
     from codegen.generate import generate_project
 
     result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
-                              sample_path=sample_path, sample_range=sample_range, force=force)
+                              sample_path=sample_path, sample_range=sample_range, force=force,
+                              overwrite=overwrite)
     fit = result.fit
     click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
     click.echo(f"  operators: {', '.join(result.ops)}")
@@ -36,6 +40,10 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
                    f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
     click.echo(f"  RAM:   {fit.ram_summary()}")
     click.echo(f"  sample: {result.sample_source}")
+    if result.kept_files:
+        click.echo(f"  kept your files: {', '.join(result.kept_files)}")
+    if result.overwritten_files:
+        click.echo(f"  replaced (--overwrite) your changes to: {', '.join(result.overwritten_files)}")
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
     click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")

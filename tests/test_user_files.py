@@ -1,0 +1,126 @@
+"""Never lose a user's work (issue 14, section 1): regenerating into a project, permissions.
+
+A one-layer model built in the test (no shared models needed); no compiler needed.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import assert_one_line_error
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tflite_builder import int8_fc_model  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def model(tmp_path):
+    path = tmp_path / "fc.tflite"
+    path.write_bytes(int8_fc_model())
+    return path
+
+
+def generate(cli, model, out, *args, board="mps2-an386"):
+    return cli("generate", model, "--board", board, "--out", out, "--kernels", "reference", *args)
+
+
+def test_regenerate_keeps_user_files_and_refuses_to_replace_edits(cli, model, tmp_path):
+    """Regenerating deleted src/my_app.c, NOTES.md and edits to src/main.cc with exit 0."""
+    out = tmp_path / "own"
+    assert generate(cli, model, out).exit_code == 0
+    (out / "src" / "my_app.c").write_text("int my_app(void) { return 1; }\n")
+    (out / "NOTES.md").write_text("my notes\n")
+    (out / "app" / "deep").mkdir(parents=True)
+    (out / "app" / "deep" / "x.h").write_text("#define X 1\n")
+    result = generate(cli, model, out, "--name", "sine")
+    assert result.exit_code == 0, result
+    assert "kept your files" in result.stdout and "src/my_app.c" in result.stdout
+    assert (out / "src" / "my_app.c").read_text() == "int my_app(void) { return 1; }\n"
+    assert (out / "NOTES.md").read_text() == "my notes\n"
+    assert (out / "app" / "deep" / "x.h").is_file()
+    assert "sine_model_data" in (out / "src" / "model_data.cc").read_text()
+
+    edited = (out / "src" / "main.cc").read_text() + "// my change\n"
+    (out / "src" / "main.cc").write_text(edited)
+    before_model = (out / "src" / "model_data.cc").read_text()
+    line = assert_one_line_error(generate(cli, model, out, "--name", "other"), 2)
+    assert "src/main.cc" in line and "--overwrite" in line
+    assert (out / "src" / "main.cc").read_text() == edited  # nothing touched
+    assert (out / "src" / "model_data.cc").read_text() == before_model
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fc.tflite", "own"]
+
+    result = generate(cli, model, out, "--name", "other", "--overwrite")
+    assert result.exit_code == 0, result
+    assert "src/main.cc" in result.stdout and "--overwrite" in result.stdout
+    assert "// my change" not in (out / "src" / "main.cc").read_text()
+    assert (out / "NOTES.md").read_text() == "my notes\n"  # still kept
+    assert generate(cli, model, out).exit_code == 0  # unchanged project: no --overwrite needed
+
+
+def test_user_file_where_generate_now_writes_is_not_replaced(cli, model, tmp_path):
+    out = tmp_path / "fw"
+    assert generate(cli, model, out).exit_code == 0
+    (out / "tools").mkdir(exist_ok=True)
+    (out / "tools" / "uf2conv.py").write_text("# mine\n")  # generate writes it only for the Pico
+    line = assert_one_line_error(generate(cli, model, out, board="rpi-pico"), 2)
+    assert "tools/uf2conv.py" in line
+    assert (out / "tools" / "uf2conv.py").read_text() == "# mine\n"
+
+
+def _as_unprivileged_user():
+    """argv prefix that runs a command as a user file permissions apply to (root ignores them)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root and setpriv is not installed: permissions cannot be tested")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_read_only_project_or_parent_is_refused_and_leaves_nothing():
+    """A read-only project left a hidden .fw.old-* behind with exit 0; an unwritable parent of --out
+    gave 'internal error: PermissionError'."""
+    prefix = _as_unprivileged_user()
+    root = Path(tempfile.mkdtemp(prefix="attendnets-perm-"))
+    try:
+        root.chmod(0o777)
+        model = root / "fc.tflite"
+        model.write_bytes(int8_fc_model())
+        model.chmod(0o644)
+
+        def run(*args):
+            proc = subprocess.run([*prefix, sys.executable, "-m", "attendnets", *map(str, args)], cwd=REPO,
+                                  capture_output=True, text=True, timeout=300,
+                                  env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(root)})
+            from tests.conftest import CliResult
+            return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+        out = root / "fw"
+        assert generate(run, model, out).exit_code == 0
+        (out / "src").chmod(0o555)
+        line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
+        assert "not writable" in line
+        (out / "src").chmod(0o755)
+        out.chmod(0o555)
+        line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
+        assert "not writable" in line
+        out.chmod(0o755)
+        assert sorted(p.name for p in root.iterdir()) == ["fc.tflite", "fw"]  # no .fw.old-*, no .fw.*.tmp
+
+        locked = root / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        line = assert_one_line_error(generate(run, model, locked / "fw"), 2)
+        assert "not writable" in line and "internal error" not in line
+        assert list(locked.iterdir()) == []
+    finally:
+        for dirpath, _, _ in os.walk(root):
+            os.chmod(dirpath, 0o755)
+        shutil.rmtree(root)
