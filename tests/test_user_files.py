@@ -124,3 +124,35 @@ def test_read_only_project_or_parent_is_refused_and_leaves_nothing():
         for dirpath, _, _ in os.walk(root):
             os.chmod(dirpath, 0o755)
         shutil.rmtree(root)
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("make") is None,
+                    reason="arm-none-eabi-gcc and make are not installed")
+def test_arena_bytes_override_recompiles_after_a_build(cli, model, tmp_path):
+    """`make ARENA_BYTES=N` (and `build --arena-bytes N`) after a build kept the old arena: the objects
+    did not depend on the define."""
+    out = tmp_path / "fw"
+    assert generate(cli, model, out).exit_code == 0
+
+    def make(*args, dry=False):
+        proc = subprocess.run(["make", "-C", str(out), *(["-n"] if dry else []), *args],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    make("platform")
+    assert "startup.c" not in make("platform", dry=True)  # up to date
+    assert "-DMODEL_ARENA_BYTES=4096u" in make("platform", "ARENA_BYTES=4096", dry=True)
+    make("platform", "ARENA_BYTES=4096")
+    assert "startup.c" not in make("platform", "ARENA_BYTES=4096", dry=True)
+    assert "startup.c" in make("platform", dry=True)  # back to the generated size: rebuilt again
+
+    # the object that holds the arena: up to date, then recompiled with the new size
+    make("platform")
+    obj = out / "build" / "obj" / "src" / "model.o"
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    obj.write_bytes(b"")
+    args = ["build/obj/src/model.o", f"TFLM_DIR={tmp_path}"]
+    assert "src/model.cc" not in make(*args, dry=True)
+    rebuild = make(*args, "ARENA_BYTES=8192", dry=True)
+    assert "src/model.cc" in rebuild and "-DMODEL_ARENA_BYTES=8192u" in rebuild
