@@ -94,6 +94,25 @@ class Console:
 
 
 @dataclass(frozen=True)
+class ApProtect:
+    """Nordic's hardened access-port protection, opened at reset as Nordic's SystemInit does.
+
+    ``copies``: ``((from_address, to_address, what), ...)``: each UICR word is copied into its
+    soft-branch DISABLE register.  ``when``: ``(word, equals, and_word, at_least)`` or None: the copies
+    run only if ``*word == equals and *and_word >= at_least`` (the part revisions that have the register).
+    """
+
+    copies: tuple
+    when: tuple | None = None
+
+    def to_dict(self):
+        d = {"copies": [{"from": f, "to": t, "what": w} for f, t, w in self.copies]}
+        if self.when:
+            d["when"] = dict(zip(("word", "equals", "and_word", "at_least"), self.when))
+        return d
+
+
+@dataclass(frozen=True)
 class Board:
     """One board of the catalog.  Sizes in bytes, clock in Hz."""
 
@@ -116,6 +135,7 @@ class Board:
     sources: str
     pointer_bytes: int = 4  # every Cortex-M is a 32-bit target
     model_region: MemoryRegion | None = None  # where the model array goes (None: in flash with the code)
+    approtect: ApProtect | None = None  # Nordic parts whose debug port the startup must keep open
 
     # -- sizes the rest of the toolchain compares against -------------------------------
     @property
@@ -219,6 +239,7 @@ class Board:
             "tools": {k: dict(v) for k, v in self.tools.items()},
             "default_tool": self.default_tool,
             "sources": self.sources,
+            "approtect": self.approtect.to_dict() if self.approtect else None,
         }
 
 
@@ -230,6 +251,18 @@ def _region(entry, where):
     if region.size_bytes <= 0 or region.origin < 0 or region.end > 1 << 32:
         raise BadInputError(f"board catalog: {where} is outside the 32-bit address space: {region}")
     return region
+
+
+def _approtect(entry, where):
+    try:
+        copies = tuple((int(c["from"]), int(c["to"]), str(c["what"])) for c in entry["copies"])
+        when = entry.get("when")
+        when = (int(when["word"]), int(when["equals"]), int(when["and_word"]), int(when["at_least"])) if when else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInputError(f"board catalog: {where} approtect needs copies = [{{from, to, what}}] ({exc})") from None
+    if not copies:
+        raise BadInputError(f"board catalog: {where} approtect lists no copies")
+    return ApProtect(copies, when)
 
 
 def _choice(value, allowed, where):
@@ -281,6 +314,7 @@ def _parse_board(name, entry):
             tools=MappingProxyType(tools),
             sources=str(entry["sources"]),
             model_region=model_region,
+            approtect=_approtect(entry["approtect"], where) if "approtect" in entry else None,
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None

@@ -50,7 +50,19 @@ __attribute__((section(".isr_vector"), used)) const vector_entry vector_table[16
     [16 ... 16 + 69 - 1] = Default_Handler,
 };
 
+// Nordic's hardened access-port protection, handled as Nordic's SystemInit does: the debug port stays
+// open only if, after every reset, the firmware copies the UICR setting into the soft branch. Without
+// this the port locks after the first run (a debugger then has to mass-erase the chip to recover it).
+#ifndef STARTUP_REG32
+#define STARTUP_REG32(address) (*(volatile uint32_t*)(uintptr_t)(address))
+#endif
+static void open_access_port(void) {
+  STARTUP_REG32(0x50006544u) = STARTUP_REG32(0x00FF8000u);  // UICR.APPROTECT -> CTRLAP.APPROTECT.DISABLE
+  STARTUP_REG32(0x5000654Cu) = STARTUP_REG32(0x00FF801Cu);  // UICR.SECUREAPPROTECT -> CTRLAP.SECUREAPPROTECT.DISABLE
+}
+
 void Reset_Handler(void) {
+  open_access_port();  // first, as SystemInit does: a fault later must not leave the debug port locked
   // CPACR: full access to CP10/CP11 (FPU) before any floating-point instruction.
   *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20;
   __asm__ volatile("dsb\n\tisb" ::: "memory");
