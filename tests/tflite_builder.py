@@ -33,6 +33,10 @@ Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, M
 Pool2DOptions = _schema("Pool2DOptions")
 DepthwiseConv2DOptions = _schema("DepthwiseConv2DOptions")
 SoftmaxOptions = _schema("SoftmaxOptions")
+AddOptions, MulOptions, SubOptions, ConcatenationOptions = map(
+    _schema, ["AddOptions", "MulOptions", "SubOptions", "ConcatenationOptions"])
+StridedSliceOptions, ReducerOptions, ResizeNearestNeighborOptions = map(
+    _schema, ["StridedSliceOptions", "ReducerOptions", "ResizeNearestNeighborOptions"])
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
 
@@ -191,11 +195,45 @@ _ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, 
 
 
 def _options(b, options):
-    """Builtin options from a dict with a 'type' key ('conv2d', 'depthwise_conv2d', 'pool2d', 'softmax'
-    or 'fully_connected')."""
+    """Builtin options from a dict with a 'type' key ('conv2d', 'depthwise_conv2d', 'pool2d', 'softmax',
+    'fully_connected'; 'add'/'sub'/'mul' (activation); 'concatenation' (axis, activation);
+    'strided_slice' (begin_mask, end_mask, shrink_axis_mask, ellipsis_mask, new_axis_mask, offset);
+    'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers))."""
     if not options:
         return 0, None
     kind = options["type"]
+    if kind in ("add", "sub", "mul"):
+        module = {"add": AddOptions, "sub": SubOptions, "mul": MulOptions}[kind]
+        name = {"add": "AddOptions", "sub": "SubOptions", "mul": "MulOptions"}[kind]
+        getattr(module, f"{name}Start")(b)
+        getattr(module, f"{name}AddFusedActivationFunction")(b, _ACTIVATIONS[options.get("activation", "NONE")])
+        return getattr(BuiltinOptions.BuiltinOptions, name), getattr(module, f"{name}End")(b)
+    if kind == "concatenation":
+        ConcatenationOptions.ConcatenationOptionsStart(b)
+        ConcatenationOptions.ConcatenationOptionsAddAxis(b, options.get("axis", 0))
+        ConcatenationOptions.ConcatenationOptionsAddFusedActivationFunction(
+            b, _ACTIVATIONS[options.get("activation", "NONE")])
+        return (BuiltinOptions.BuiltinOptions.ConcatenationOptions,
+                ConcatenationOptions.ConcatenationOptionsEnd(b))
+    if kind == "strided_slice":
+        StridedSliceOptions.StridedSliceOptionsStart(b)
+        for key, add in (("begin_mask", "AddBeginMask"), ("end_mask", "AddEndMask"),
+                         ("shrink_axis_mask", "AddShrinkAxisMask"), ("ellipsis_mask", "AddEllipsisMask"),
+                         ("new_axis_mask", "AddNewAxisMask")):
+            getattr(StridedSliceOptions, f"StridedSliceOptions{add}")(b, options.get(key, 0))
+        StridedSliceOptions.StridedSliceOptionsAddOffset(b, options.get("offset", False))
+        return BuiltinOptions.BuiltinOptions.StridedSliceOptions, StridedSliceOptions.StridedSliceOptionsEnd(b)
+    if kind == "reducer":
+        ReducerOptions.ReducerOptionsStart(b)
+        ReducerOptions.ReducerOptionsAddKeepDims(b, options.get("keep_dims", False))
+        return BuiltinOptions.BuiltinOptions.ReducerOptions, ReducerOptions.ReducerOptionsEnd(b)
+    if kind == "resize_nearest_neighbor":
+        ResizeNearestNeighborOptions.ResizeNearestNeighborOptionsStart(b)
+        ResizeNearestNeighborOptions.ResizeNearestNeighborOptionsAddAlignCorners(b, options.get("align_corners", False))
+        ResizeNearestNeighborOptions.ResizeNearestNeighborOptionsAddHalfPixelCenters(
+            b, options.get("half_pixel_centers", False))
+        return (BuiltinOptions.BuiltinOptions.ResizeNearestNeighborOptions,
+                ResizeNearestNeighborOptions.ResizeNearestNeighborOptionsEnd(b))
     if kind in ("conv2d", "depthwise_conv2d"):
         # padding SAME|VALID, stride or stride_h/stride_w, dilation or dilation_h/dilation_w,
         # activation (a fused activation name), depth_multiplier (depthwise only).

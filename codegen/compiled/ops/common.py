@@ -1,0 +1,89 @@
+"""Checks and generation-time arithmetic shared by the element-wise and data-movement lowerings.
+
+Not a lowering itself (it registers nothing).  float32 arithmetic that TFLM performs in
+``float`` is done here in NumPy float32, so the rounding of every intermediate matches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from codegen.compiled.lowering import NotLowerable, TensorRef
+from codegen.compiled.quantization import round_half_away
+
+INT8_MIN, INT8_MAX = -128, 127
+
+
+def f32(x) -> np.float32:
+    return np.float32(x)
+
+
+def scale_of(t: TensorRef) -> float:
+    """The per-tensor scale (a float32 value as a Python float); refuses per-channel/none."""
+    if len(t.scale) != 1:
+        what = "no quantization" if not t.scale else "per-channel quantization"
+        raise NotLowerable(f"tensor {t.name!r} has {what}")
+    return float(t.scale[0])
+
+
+def zero_point_of(t: TensorRef) -> int:
+    return int(t.zero_point[0]) if t.zero_point else 0
+
+
+def require_dtype(t: TensorRef, *dtypes: str) -> None:
+    if t.dtype not in dtypes:
+        raise NotLowerable(f"{t.dtype} tensor {t.name!r} (kernel takes {'/'.join(dtypes)})")
+
+
+def require_int8(*tensors: TensorRef) -> None:
+    for t in tensors:
+        require_dtype(t, "int8")
+        scale_of(t)
+
+
+def constant_ints(t: TensorRef | None, what: str) -> list[int]:
+    """The values of a constant int32/int64 tensor (begin/end/axis/paddings/size)."""
+    if t is None or not t.is_constant:
+        raise NotLowerable(f"non-constant {what} tensor")
+    if t.dtype not in ("int32", "int64"):
+        raise NotLowerable(f"{t.dtype} {what} tensor")
+    return [int(v) for v in np.asarray(t.data).reshape(-1)]
+
+
+def float_to_quantized_int(value: float, scale: float, zero_point: int) -> int:
+    """TFLM's ``zero_point + (int32)TfLiteRound(value / scale)`` with float32 division."""
+    q = float(f32(value) / f32(scale))
+    if not math.isfinite(q) or abs(q) >= 2.0 ** 31:
+        raise NotLowerable(f"{value} does not fit int32 at scale {scale!r}")
+    return zero_point + round_half_away(q)
+
+
+def activation_range(activation: str, output: TensorRef) -> tuple[int, int]:
+    """TFLM's ``CalculateActivationRangeQuantized`` for an int8 output tensor.
+
+    TFLM quietly ignores fused TANH/SIGN_BIT in its int8 kernels; the compiled runtime
+    refuses them instead of reproducing a result that is not what the model says.
+    """
+    scale, zero_point = scale_of(output), zero_point_of(output)
+    if activation in (None, "NONE"):
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, float_to_quantized_int(0.0, scale, zero_point)), INT8_MAX
+    if activation == "RELU6":
+        return (max(INT8_MIN, float_to_quantized_int(0.0, scale, zero_point)),
+                min(INT8_MAX, float_to_quantized_int(6.0, scale, zero_point)))
+    if activation == "RELU_N1_TO_1":
+        return (max(INT8_MIN, float_to_quantized_int(-1.0, scale, zero_point)),
+                min(INT8_MAX, float_to_quantized_int(1.0, scale, zero_point)))
+    raise NotLowerable(f"fused {activation}")
+
+
+def byte_table(function) -> list[int]:
+    """``function(v)`` for every int8 ``v``, in the order the kernels index: ``table[(uint8_t)v]``."""
+    return [function(i - 256 if i >= 128 else i) for i in range(256)]
+
+
+def clamp(x: int, lo: int, hi: int) -> int:
+    return lo if x < lo else hi if x > hi else x

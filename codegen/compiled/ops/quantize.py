@@ -1,0 +1,65 @@
+"""QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE (int8 -> float32).
+
+- float32 -> int8: TFLM's ``AffineQuantize``: ``round(x / scale) + zero_point`` in float32
+  (division, not a multiplication by the reciprocal; rounding half away from zero), clamped.
+  That runs in the kernel ``an_quantize_f32_s8``; inputs beyond int32 saturate (as
+  Cortex-M's float-to-int conversion does).
+- int8 -> int8: TFLM's ``Requantize`` (``MultiplyByQuantizedMultiplier`` of the input
+  minus its zero point) depends on the byte alone: a table of 256 (``an_lut_s8``).
+- int8 -> float32: TFLM's ``Dequantize`` computes ``(float)(double(scale) * (x - zp))``;
+  a table of 256 floats computed with the same double product (``an_lut_s8_f32``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.ops import fixedpoint as fp
+from codegen.compiled.ops.common import INT8_MAX, INT8_MIN, byte_table, clamp, require_dtype, scale_of, zero_point_of
+from codegen.compiled.ops.lut import LUT_SOURCES, lut_call
+from codegen.compiled.quantization import quantize_multiplier
+
+
+def requantize_table(input_scale: float, input_zero_point: int, output_scale: float,
+                     output_zero_point: int) -> list[int]:
+    multiplier, shift = quantize_multiplier(input_scale / output_scale)
+    return byte_table(lambda v: clamp(fp.multiply_by_quantized_multiplier(v - input_zero_point, multiplier, shift)
+                                      + output_zero_point, INT8_MIN, INT8_MAX))
+
+
+def dequantize_table(scale: float, zero_point: int) -> list[float]:
+    return [float(np.float32(scale * (v - zero_point))) for v in byte_table(lambda v: v)]
+
+
+@lowering("QUANTIZE")
+def lower_quantize(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_dtype(y, "int8")
+    out_scale, out_zp = scale_of(y), zero_point_of(y)
+    if x.dtype == "int8":
+        table = requantize_table(scale_of(x), zero_point_of(x), out_scale, out_zp)
+        return lut_call(op, ctx, table, "QUANTIZE int8 -> int8: requantization, table of 256")
+    require_dtype(x, "float32", "int8")
+    if x.num_elements != y.num_elements:
+        raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
+    if not out_scale > 0:
+        raise NotLowerable(f"output scale {out_scale!r}")
+    params = f"{{ .scale = {float(np.float32(out_scale)).hex()}f, .zero_point = {out_zp} }}"
+    return KernelCall(function="an_quantize_f32_s8", sources=("an_quantize.c",),
+                      params_type="an_quantize_params", params=params,
+                      args=("PARAMS", x.c_expr, y.c_expr, str(y.num_elements)),
+                      comment=f"QUANTIZE float32 -> int8 (scale {out_scale:.6g}, zero point {out_zp})")
+
+
+@lowering("DEQUANTIZE")
+def lower_dequantize(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_dtype(x, "int8")
+    require_dtype(y, "float32")
+    if x.num_elements != y.num_elements:
+        raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
+    table = ctx.const_array("dequantize_lut", "float", dequantize_table(scale_of(x), zero_point_of(x)))
+    return KernelCall(function="an_lut_s8_f32", sources=LUT_SOURCES,
+                      args=(x.c_expr, y.c_expr, str(y.num_elements), table),
+                      comment="DEQUANTIZE int8 -> float32, table of 256")
