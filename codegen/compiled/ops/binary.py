@@ -1,0 +1,151 @@
+"""int8 ADD, SUB and MUL: broadcasting (up to 6-D, as TFLM's reference kernels) and fused activations.
+
+The parameters are TFLM's, computed here as TFLM's prepare computes them:
+
+- ADD and SUB (``CalculateOpDataAdd``/``Sub``): twice the larger input scale in double,
+  each input's multiplier ``scale / twice_max``, the output's
+  ``twice_max / (2^20 * output_scale)``.  (TFLM's SUB source of mid-2026 evaluated these
+  quotients in float32; the tflite-micro interpreter the tests compare against computes
+  them in double, as ADD does, and a test case tells the two apart.)
+- MUL (``CalculateOpDataMul``): one multiplier ``s1 * s2 / s_out`` in double.
+
+The broadcast walk (an_broadcast.h) is computed here too: both inputs extended to the
+output's rank, stride 0 where an input broadcasts, neighbouring dimensions merged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.ops.common import activation_range, require_int8, scale_of, zero_point_of
+from codegen.compiled.quantization import quantize_multiplier
+
+MAX_DIMS = 6
+SOURCES = ("an_binary.c",)
+
+
+def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], list[int]]:
+    """(dims, stride1, stride2) of the merged broadcast walk; refuses shapes TFLM would not broadcast."""
+    rank = max(len(shape1), len(shape2), len(out_shape), 1)
+    if rank > MAX_DIMS:
+        raise NotLowerable(f"{rank}-D broadcast (TFLM's kernels go to {MAX_DIMS}-D)")
+
+    def extend(shape):
+        return [1] * (rank - len(shape)) + list(shape)
+
+    s1, s2, out = extend(shape1), extend(shape2), extend(out_shape)
+    for a, b, o in zip(s1, s2, out):
+        if o != max(a, b) or a not in (1, o) or b not in (1, o):
+            raise NotLowerable(f"shapes {tuple(shape1)} and {tuple(shape2)} do not broadcast to {tuple(out_shape)}")
+
+    def strides(shape):
+        result, step = [0] * rank, 1
+        for d in range(rank - 1, -1, -1):
+            result[d] = step if shape[d] != 1 else 0
+            step *= shape[d]
+        return result
+
+    st1, st2 = strides(s1), strides(s2)
+    # Drop dimensions of size 1, then merge neighbours that walk both inputs contiguously.
+    dims, t1, t2 = [], [], []
+    for d in range(rank):
+        if out[d] == 1:
+            continue
+        if dims and t1[-1] == st1[d] * out[d] and t2[-1] == st2[d] * out[d]:
+            dims[-1] *= out[d]
+            t1[-1], t2[-1] = st1[d], st2[d]
+            continue
+        dims.append(out[d])
+        t1.append(st1[d])
+        t2.append(st2[d])
+    if not dims:
+        dims, t1, t2 = [1], [0], [0]
+    return dims, t1, t2
+
+
+def _c_array(values) -> str:
+    padded = list(values) + [0] * (MAX_DIMS - len(values))
+    return "{" + ", ".join(str(int(v)) for v in padded) + "}"
+
+
+def broadcast_initializer(x1, x2, y) -> str:
+    dims, st1, st2 = broadcast_walk(x1.shape, x2.shape, y.shape)
+    return (f"{{ .ndim = {len(dims)}, .dims = {_c_array(dims)}, .stride1 = {_c_array(st1)}, "
+            f".stride2 = {_c_array(st2)} }}")
+
+
+def _in_place_input(x1, x2, y):
+    """An input whose walk is the output's own (not broadcast), so the output may overwrite it."""
+    for k, x in enumerate((x1, x2)):
+        if x.num_elements == y.num_elements and x.dtype == y.dtype:
+            return k
+    return None
+
+
+def _smaller_than_one(real: float, what: str) -> tuple[int, int]:
+    """TFLM's ``QuantizeMultiplierSmallerThanOneExp`` (which aborts outside (0, 1))."""
+    if not 0.0 < real < 1.0:
+        raise NotLowerable(f"{what} multiplier {real:.6g} outside (0, 1) (TFLM refuses it)")
+    return quantize_multiplier(real)
+
+
+def add_sub_params(s1, s2, s_out) -> dict:
+    """input/output multipliers and shifts of int8 ADD and SUB (double arithmetic)."""
+    left_shift = 20
+    twice_max = 2.0 * max(s1, s2)
+    real1, real2 = s1 / twice_max, s2 / twice_max
+    real_out = twice_max / ((1 << left_shift) * s_out)
+    m1, sh1 = _smaller_than_one(real1, "input1")
+    m2, sh2 = _smaller_than_one(real2, "input2")
+    mo, sho = _smaller_than_one(real_out, "output")
+    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2,
+                input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def _tensors(op, ctx):
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs")
+    x1, x2, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    require_int8(x1, x2, y)
+    return x1, x2, y
+
+
+def _activation(op):
+    return op.options.get("fused_activation_function", "NONE")
+
+
+@lowering("ADD", "SUB")
+def lower_add_sub(op, ctx):
+    x1, x2, y = _tensors(op, ctx)
+    lo, hi = activation_range(_activation(op), y)
+    q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
+    params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
+              f".output_offset = {zero_point_of(y)}, .left_shift = {q['left_shift']}, "
+              f".input1_multiplier = {q['input1_multiplier']}, .input1_shift = {q['input1_shift']}, "
+              f".input2_multiplier = {q['input2_multiplier']}, .input2_shift = {q['input2_shift']}, "
+              f".output_multiplier = {q['output_multiplier']}, .output_shift = {q['output_shift']}, "
+              f".activation_min = {lo}, .activation_max = {hi}, .shape = {broadcast_initializer(x1, x2, y)} }}")
+    function = "an_add_s8" if op.name == "ADD" else "an_sub_s8"
+    return KernelCall(function=function, sources=SOURCES, params_type="an_add_params", params=params,
+                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr),
+                      output_aliases_input=_in_place_input(x1, x2, y),
+                      comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
+                              f"activation {_activation(op)}")
+
+
+@lowering("MUL")
+def lower_mul(op, ctx):
+    x1, x2, y = _tensors(op, ctx)
+    lo, hi = activation_range(_activation(op), y)
+    real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))
+    multiplier, shift = quantize_multiplier(real)
+    params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
+              f".output_offset = {zero_point_of(y)}, .output_multiplier = {multiplier}, "
+              f".output_shift = {shift}, .activation_min = {lo}, .activation_max = {hi}, "
+              f".shape = {broadcast_initializer(x1, x2, y)} }}")
+    return KernelCall(function="an_mul_s8", sources=SOURCES, params_type="an_mul_params", params=params,
+                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr),
+                      output_aliases_input=_in_place_input(x1, x2, y),
+                      comment=f"MUL {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
+                              f"activation {_activation(op)}")

@@ -1,0 +1,46 @@
+// attendnets compiled runtime: int8 ADD, SUB, MUL with broadcasting and fused activation.
+// Bit-exact with TFLM's reference kernels (reference_integer_ops::Add / reference_ops
+// Sub / reference_integer_ops::Mul). All multipliers, shifts, offsets and the broadcast
+// walk are computed at generation time (codegen/compiled/ops/binary.py).
+#ifndef AN_BINARY_H_
+#define AN_BINARY_H_
+
+#include <stdint.h>
+
+#include "an_broadcast.h"
+
+// ADD and SUB: both inputs rescaled to a common scale with 20 bits of headroom
+// (left_shift), added/subtracted, rescaled to the output.
+typedef struct {
+  int32_t input1_offset;  // -input1 zero point
+  int32_t input2_offset;
+  int32_t output_offset;  // output zero point
+  int32_t left_shift;
+  int32_t input1_multiplier;
+  int32_t input1_shift;
+  int32_t input2_multiplier;
+  int32_t input2_shift;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t activation_min;
+  int32_t activation_max;
+  an_broadcast_shape shape;
+} an_add_params;
+
+typedef struct {
+  int32_t input1_offset;  // -input1 zero point
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t activation_min;
+  int32_t activation_max;
+  an_broadcast_shape shape;
+} an_mul_params;
+
+// output may be the buffer of an input that is not broadcast.
+void an_add_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void an_sub_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void an_mul_s8(const an_mul_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+#endif  // AN_BINARY_H_
