@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
-from codegen.compiled.ops.common import activation_range, require_int8, scale_of, zero_point_of
+from codegen.compiled.ops.common import fused_activation_range, require_int8, scale_of, zero_point_of
 from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
-SOURCES = ("an_binary.c",)
+SOURCES = ("an_binary.c", "an_broadcast.h")
 
 
 def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], list[int]]:
@@ -118,7 +118,7 @@ def _activation(op):
 @lowering("ADD", "SUB")
 def lower_add_sub(op, ctx):
     x1, x2, y = _tensors(op, ctx)
-    lo, hi = activation_range(_activation(op), y)
+    lo, hi = fused_activation_range(_activation(op), y)
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
     params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
               f".output_offset = {zero_point_of(y)}, .left_shift = {q['left_shift']}, "
@@ -137,7 +137,7 @@ def lower_add_sub(op, ctx):
 @lowering("MUL")
 def lower_mul(op, ctx):
     x1, x2, y = _tensors(op, ctx)
-    lo, hi = activation_range(_activation(op), y)
+    lo, hi = fused_activation_range(_activation(op), y)
     real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))
     multiplier, shift = quantize_multiplier(real)
     params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, TensorRef
-from codegen.compiled.quantization import round_half_away
+from codegen.compiled.quantization import activation_range, round_half_away
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -60,24 +60,16 @@ def float_to_quantized_int(value: float, scale: float, zero_point: int) -> int:
     return zero_point + round_half_away(q)
 
 
-def activation_range(activation: str, output: TensorRef) -> tuple[int, int]:
-    """TFLM's ``CalculateActivationRangeQuantized`` for an int8 output tensor.
+def fused_activation_range(activation: str, output: TensorRef) -> tuple[int, int]:
+    """TFLM's activation range of an int8 output (:func:`codegen.compiled.quantization.activation_range`).
 
-    TFLM quietly ignores fused TANH/SIGN_BIT in its int8 kernels; the compiled runtime
+    TFLM quietly ignores a fused TANH/SIGN_BIT in its int8 kernels; the compiled runtime
     refuses them instead of reproducing a result that is not what the model says.
     """
-    scale, zero_point = scale_of(output), zero_point_of(output)
-    if activation in (None, "NONE"):
-        return INT8_MIN, INT8_MAX
-    if activation == "RELU":
-        return max(INT8_MIN, float_to_quantized_int(0.0, scale, zero_point)), INT8_MAX
-    if activation == "RELU6":
-        return (max(INT8_MIN, float_to_quantized_int(0.0, scale, zero_point)),
-                min(INT8_MAX, float_to_quantized_int(6.0, scale, zero_point)))
-    if activation == "RELU_N1_TO_1":
-        return (max(INT8_MIN, float_to_quantized_int(-1.0, scale, zero_point)),
-                min(INT8_MAX, float_to_quantized_int(1.0, scale, zero_point)))
-    raise NotLowerable(f"fused {activation}")
+    try:
+        return activation_range(activation, scale_of(output), zero_point_of(output), "int8")
+    except ValueError:
+        raise NotLowerable(f"fused {activation}") from None
 
 
 def byte_table(function) -> list[int]:
