@@ -31,6 +31,7 @@ COMMAND_NAMES = [
     "inspect",
     "evaluate",
     "arena",
+    "optimize",
     "report",
     "boards",
     "generate",

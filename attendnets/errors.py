@@ -33,6 +33,11 @@ class InvalidModelError(BadInputError):
         self.where = where
 
 
+class InvalidOfflinePlanError(BadInputError):
+    """A model whose ``OfflineMemoryAllocation`` plan TFLM would refuse or run wrongly
+    (wrong length, overlapping buffers), or made for another target. Exit 2."""
+
+
 class UnsupportedOperatorError(AttendnetsError):
     """The model uses operators or types TFLM (or our estimator) cannot handle."""
 

@@ -56,10 +56,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from attendnets.errors import UnsupportedOperatorError
+from attendnets.errors import InvalidOfflinePlanError, UnsupportedOperatorError
 from converter.tflm import tflm_structs as structs
 from converter.tflm.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
-from converter.tflm.memory_planner import ONLINE_PLANNED, GreedyMemoryPlanner
+from converter.tflm.memory_planner import IN_PLACE_OPS, ONLINE_PLANNED, GreedyMemoryPlanner
 
 ALIGN = structs.ARENA_BUFFER_ALIGNMENT
 
@@ -102,6 +102,12 @@ class TensorPlacement:
     scratch_op: int | None = None  # for scratch buffers: the operator that requested it
     offline_planned: bool = False
     name: str = ""  # the tensor's name, or "scratch (op N)"
+    # The lifetime exactly as TFLM's AllocationInfoBuilder marks it (allocation
+    # scopes: 0 = subgraph inputs, operator i of subgraph 0 = i + 1; control flow
+    # subgraphs take scopes of their own).  Two buffers may share bytes only if
+    # these intervals are disjoint; converter.planner plans on them.
+    first_time_used: int = -1
+    last_time_used: int = -1
 
     @property
     def size_bytes(self):
@@ -520,14 +526,63 @@ def _offline_offsets(model):
     import struct
 
     if len(raw) < 12:
-        raise UnsupportedOperatorError("the OfflineMemoryAllocation metadata is truncated")
+        raise InvalidOfflinePlanError("the OfflineMemoryAllocation metadata is truncated")
     count = struct.unpack_from("<I", raw, 8)[0]
     total = sum(len(sg.tensors) for sg in model.subgraphs)
-    if count != total or len(raw) < 12 + 4 * count:
-        raise UnsupportedOperatorError(
+    if count != total:
+        raise InvalidOfflinePlanError(
             f"the OfflineMemoryAllocation metadata has {count} offsets for {total} tensors; TFLM refuses such a model"
         )
-    return list(struct.unpack_from(f"<{count}i", raw, 12))
+    if len(raw) < 12 + 4 * count:
+        raise InvalidOfflinePlanError(
+            f"the OfflineMemoryAllocation metadata is truncated: {len(raw)} bytes for {count} offsets"
+        )
+    offsets = list(struct.unpack_from(f"<{count}i", raw, 12))
+    bad = [(i, o) for i, o in enumerate(offsets) if o < ONLINE_PLANNED]
+    if bad:
+        raise InvalidOfflinePlanError(f"the OfflineMemoryAllocation metadata gives tensor {bad[0][0]} the offset {bad[0][1]}")
+    return offsets
+
+
+def _in_place_pairs(model):
+    """(subgraph, input, output) of every operator TFLM runs correctly in place (IN_PLACE_OPS)."""
+    pairs = set()
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if op.name in IN_PLACE_OPS and op.inputs and op.outputs and op.inputs[0] >= 0 and op.outputs[0] >= 0:
+                pairs.add((sg.index, op.inputs[0], op.outputs[0]))
+    return pairs
+
+
+def _check_offline_plan(model, infos):
+    """Refuse an offline plan that puts two buffers alive at the same time on the same bytes.
+
+    TFLM trusts the plan (greedy_memory_planner.cc places offline buffers without a
+    check), so such a model would compute garbage.  Allowed: the input and output of
+    an operator that TFLM runs in place (IN_PLACE_OPS) at the same offset with the
+    same size.
+    """
+    fixed = [i for i in infos if i["needs"] and i["offline"] != ONLINE_PLANNED]
+    if not fixed:
+        return
+    pairs = _in_place_pairs(model)
+    fixed.sort(key=lambda i: i["first"])
+    for k, a in enumerate(fixed):
+        a_size = _align_up(a["bytes"], ALIGN)
+        for b in fixed[k + 1:]:
+            if b["first"] > a["last"]:
+                break
+            b_size = _align_up(b["bytes"], ALIGN)
+            if a["offline"] + a_size <= b["offline"] or b["offline"] + b_size <= a["offline"]:
+                continue
+            if a["sg"] == b["sg"] and a["offline"] == b["offline"] and a_size == b_size and (
+                (a["sg"], a["tensor"], b["tensor"]) in pairs or (a["sg"], b["tensor"], a["tensor"]) in pairs
+            ):
+                continue
+            raise InvalidOfflinePlanError(
+                f"the OfflineMemoryAllocation plan overlaps tensors {a['tensor']} and {b['tensor']} "
+                f"(subgraph {a['sg']}, bytes {max(a['offline'], b['offline'])}.. alive at the same time)"
+            )
 
 
 def _plan_memory(model, scratch_requests, shapes=None):
@@ -596,6 +651,8 @@ def _plan_memory(model, scratch_requests, shapes=None):
             infos[sub + o]["last"] = scope[0]
 
     mark(0)
+    if offline_list is not None:
+        _check_offline_plan(model, infos)
     planner = GreedyMemoryPlanner()
     planned = []
     for info in infos:
@@ -698,6 +755,8 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
                 subgraph=info["sg"],
                 scratch_op=info.get("node") if info["scratch"] is not None else None,
                 offline_planned=info["offline"] != ONLINE_PLANNED,
+                first_time_used=buffer.first_time_used,
+                last_time_used=buffer.last_time_used,
                 name=(
                     model.subgraphs[info["sg"]].tensors[info["tensor"]].name
                     if info["tensor"] >= 0

@@ -26,6 +26,13 @@ from dataclasses import dataclass
 #: greedy_memory_planner.h: kOnlinePlannedBuffer.
 ONLINE_PLANNED = -1
 
+#: Operators whose TFLM kernel runs correctly with its output at the same address
+#: as its first input (same byte length): kernels/reshape.cc EvalReshapeReference
+#: skips the copy when ``input->data.raw == output->data.raw``.  SQUEEZE and
+#: EXPAND_DIMS memcpy unconditionally (memcpy onto itself is undefined), so they
+#: are not listed.  An offline plan may give such a pair the same offset.
+IN_PLACE_OPS = frozenset({"RESHAPE"})
+
 
 @dataclass
 class PlannedBuffer:
