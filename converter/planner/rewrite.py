@@ -173,7 +173,8 @@ def set_metadata(data, updates):
             block.buf[name_str - 8 + 4:name_str - 8 + 4 + len(name_bytes)] = name_bytes
             block.align(4)
             new_tables.append((meta_table, meta_fields, buf_table, buf_fields, data_vec, name_str))
-        block.align(16)
+        while len(block.buf) % 16:  # the shift keeps every 16-byte alignment of the old content
+            block.buf += b"\0"
         if len(block.buf) == delta:
             break
         delta = len(block.buf)
