@@ -40,9 +40,15 @@ def make_command(project, tflm_dir, jobs=None, tflm_build_dir=None, tflm_lib=Non
 
 
 def build_project(path, tflm_dir=None, jobs=None, tflm_build_dir=None, tflm_lib=None, arena_bytes=None,
-                  log=print, runner=subprocess.run):
-    """Run the build; returns the artifact paths. ``tflm_dir`` defaults to $TFLM_DIR."""
+                  log=print, runner=subprocess.run, make_args=()):
+    """Run the build; returns the artifact paths. ``tflm_dir`` defaults to $TFLM_DIR.
+
+    A compiled-runtime project needs no TFLM tree (``tflm_dir``, ``tflm_lib`` are ignored;
+    ``arena_bytes`` is refused: its arena is the generated static plan).
+    """
     project = open_project(path)
+    if project.runtime == "compiled":
+        return _build_compiled(project, jobs, arena_bytes, log, runner, make_args)
     tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
     if not tflm_dir:
         raise BadInputError("no TFLM tree: pass --tflm-dir or set TFLM_DIR (see the project's README.md)")
@@ -56,6 +62,24 @@ def build_project(path, tflm_dir=None, jobs=None, tflm_build_dir=None, tflm_lib=
         if shutil.which(program) is None:
             raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
     argv = make_command(project, tflm_dir.resolve(), jobs, tflm_build_dir, tflm_lib, arena_bytes)
+    log("$ " + " ".join(argv))
+    proc = runner(argv)
+    if proc.returncode != 0:
+        raise ExternalToolError(f"make failed with status {proc.returncode} (output above)")
+    missing = [str(p) for p in project.expected_artifacts if not p.is_file()]
+    if missing:
+        raise ExternalToolError(f"the build finished but did not produce {', '.join(missing)}")
+    return project.expected_artifacts
+
+
+def _build_compiled(project, jobs, arena_bytes, log, runner, make_args=()):
+    if arena_bytes:
+        raise BadInputError("--arena-bytes: a compiled-runtime project's arena is its static plan "
+                            "(regenerate to change it)")
+    for program in ("make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy"):
+        if shutil.which(program) is None:
+            raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
+    argv = ["make", "-C", str(project.path), f"-j{jobs or os.cpu_count() or 1}", *make_args]
     log("$ " + " ".join(argv))
     proc = runner(argv)
     if proc.returncode != 0:

@@ -244,20 +244,31 @@ def c_float(value: float) -> str:
 
 
 def build_context(model, board, options: GenerateOptions, arena_required_bytes: int, code_bytes: int,
-                  arena_estimate_note: str = "") -> dict:
-    """Everything the templates need, computed from the inputs only (no I/O)."""
+                  arena_estimate_note: str = "", compiled=None) -> dict:
+    """Everything the templates need, computed from the inputs only (no I/O).
+
+    ``compiled``: the :class:`codegen.compiled.generate.CompiledModel` for the compiled
+    runtime (its static arena is exact: no alignment slack; flash holds its constants, not
+    the .tflite); None for the TFLM runtime.
+    """
     if options.kernels not in KERNEL_SETS:
         raise BadInputError(f"--kernels must be one of {', '.join(KERNEL_SETS)}; got {options.kernels!r}")
     name = check_identifier(options.name)
-    ops = resolver_entries(model)
     sg = model.main_subgraph
     if not sg.inputs or not sg.outputs:
         raise BadInputError("the model's main subgraph has no inputs or no outputs")
+    if compiled is None:
+        ops = resolver_entries(model)
+        arena_bytes = arena_bytes_for(arena_required_bytes)
+        flash_data_bytes = model.size_bytes
+    else:
+        ops = [(n, "") for n in sorted({lop.name for lop in compiled.ops})]
+        arena_bytes = int(arena_required_bytes)
+        flash_data_bytes = compiled.constants_bytes
     inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 
-    arena_bytes = arena_bytes_for(arena_required_bytes)
-    fit = check_fit(model.size_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
+    fit = check_fit(flash_data_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
     if not fit.fits and not options.force:
         raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
 
@@ -291,6 +302,9 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
 
     return {
         "generator": {"name": "attendnets", "version": __version__},
+        "runtime": "tflm" if compiled is None else "compiled",
+        "kernel_sources": [] if compiled is None else [f"src/kernels/{s}" for s in compiled.kernel_sources],
+        "constants_bytes": 0 if compiled is None else compiled.constants_bytes,
         "board": board,
         "project": {
             "name": name,
@@ -304,7 +318,7 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
         "heap_bytes": options.heap_bytes,
         "model": {
             "size_bytes": model.size_bytes,
-            "hex_lines": _hex_lines(model.data),
+            "hex_lines": _hex_lines(model.data) if compiled is None else [],
             "description": model.description,
         },
         "arena": {

@@ -4,6 +4,10 @@ A straight line of stages, each in its own module:
 read the model (converter.tflite_model) -> check it runs on TFLM (converter.tflm.check)
 -> estimate the arena (converter.tflm.arena) -> read labels and sample -> build the
 template context (codegen.context, pure) -> render atomically (codegen.render).
+
+``runtime="compiled"``: the check and the arena come from the compiled runtime's generator
+(codegen.compiled.generate: lowering, static plan, the model's C), whose files join the
+rendered project under ``src/``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from pathlib import Path
 from attendnets.errors import BadInputError, UnsupportedOperatorError
 from codegen import context as ctx
 from codegen.boards import get_board
-from codegen.render import check_output_dir, render_project
+from codegen.render import RUNTIMES, check_output_dir, render_project
+
+# The compiled runtime's kernels need little stack (no interpreter call chain): main, printf, a kernel.
+COMPILED_STACK_BYTES = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class GenerateResult:
     model_region: str | None = None  # "SRAM (2048 KiB at 0x01000000)" when the model has its own region
     kept_files: tuple = ()  # files of the user's already in --out, kept as they were
     overwritten_files: tuple = ()  # generated files the user had changed, replaced because of --overwrite
+    runtime: str = "tflm"
+    constants_bytes: int = 0  # compiled runtime: const data in flash
 
 
 def read_labels(path: Path) -> tuple:
@@ -72,10 +81,12 @@ def estimate_code_bytes(model, kernels) -> int:
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
-                     stack_bytes=ctx.DEFAULT_STACK_BYTES, heap_bytes=ctx.DEFAULT_HEAP_BYTES) -> GenerateResult:
+                     stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm") -> GenerateResult:
     from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
 
+    if runtime not in RUNTIMES:
+        raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
     board = get_board(board_name)
     if kernels not in ctx.KERNEL_SETS:
         raise BadInputError(f"--kernels must be one of {', '.join(ctx.KERNEL_SETS)}; got {kernels!r}")
@@ -83,18 +94,29 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     check_output_dir(out_dir)
     model_path = Path(model_path)
     model = load_model(model_path)
+    if stack_bytes is None:
+        stack_bytes = ctx.DEFAULT_STACK_BYTES if runtime == "tflm" else COMPILED_STACK_BYTES
 
-    check = check_model(model, kernels=kernels)
-    if not check.ok:
-        unsupported = check.unsupported_operators
-        if unsupported:
-            raise UnsupportedOperatorError(
-                f"TFLM cannot run {model_path.name} ({describe_model(model)}): unsupported operator(s) "
-                f"{', '.join(unsupported)}")
-        raise UnsupportedOperatorError(f"{model_path.name} ({describe_model(model)}): {check.summary_line()}")
-    ctx.resolver_entries(model)  # every operator must have a resolver method
+    compiled = None
+    if runtime == "compiled":
+        from codegen.compiled.generate import unsupported_reasons
 
-    required, note = estimate_required_arena_bytes(model, board, kernels)
+        reasons = unsupported_reasons(model)  # before anything else: the one-line refusal
+        if reasons:
+            from codegen.compiled.generate import CompiledRuntimeUnsupportedError
+
+            raise CompiledRuntimeUnsupportedError(reasons)
+    else:
+        check = check_model(model, kernels=kernels)
+        if not check.ok:
+            unsupported = check.unsupported_operators
+            if unsupported:
+                raise UnsupportedOperatorError(
+                    f"TFLM cannot run {model_path.name} ({describe_model(model)}): unsupported operator(s) "
+                    f"{', '.join(unsupported)}")
+            raise UnsupportedOperatorError(f"{model_path.name} ({describe_model(model)}): {check.summary_line()}")
+        ctx.resolver_entries(model)  # every operator must have a resolver method
+        required, note = estimate_required_arena_bytes(model, board, kernels)
 
     labels, labels_file = (), None
     if labels_path is not None:
@@ -116,11 +138,23 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     options = ctx.GenerateOptions(
         name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,
         stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name)
-    code_bytes = estimate_code_bytes(model, kernels)
-    context = ctx.build_context(model, board, options, required, code_bytes, note)
+    extra_files = {f"model/{model_path.name}": model.data}
+    if runtime == "compiled":
+        from codegen.compiled.footprint import estimate_code_bytes as compiled_code_bytes
+        from codegen.compiled.generate import compile_model
+
+        compiled = compile_model(model, name=name, labels=labels)
+        required = compiled.arena_bytes
+        note = f"static plan ({compiled.planner}): activations + kernel scratch {compiled.scratch_bytes} B"
+        code_bytes = compiled_code_bytes(compiled)
+        extra_files.update({f"src/{rel}": text for rel, text in compiled.files.items()})
+    else:
+        code_bytes = estimate_code_bytes(model, kernels)
+    context = ctx.build_context(model, board, options, required, code_bytes, note, compiled=compiled)
     facts = {
         "name": name,
         "board": board.name,
+        "runtime": runtime,
         "kernels": kernels,
         "model_file": f"model/{model_path.name}",
         "model_size_bytes": model.size_bytes,
@@ -135,12 +169,16 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         "sample": sample_source,
         "generator_version": context["generator"]["version"],
     }
+    if compiled is not None:
+        facts["constants_bytes"] = compiled.constants_bytes
+        facts["kernel_sources"] = list(compiled.kernel_sources)
     regeneration = []
-    out = render_project(context, out_dir, extra_files={f"model/{model_path.name}": model.data}, project_facts=facts,
+    out = render_project(context, out_dir, extra_files=extra_files, project_facts=facts,
                          overwrite=overwrite, regeneration=regeneration)
     return GenerateResult(out, board.name, kernels, context["arena"]["bytes"], required, model.size_bytes,
                           tuple(op["name"] for op in context["ops"]), context["fit"],
                           str(labels_file) if labels_file else None, sample_source,
                           (f"{board.model_region.name} ({board.model_region.size_bytes // 1024} KiB at "
                            f"0x{board.model_region.origin:08X})") if board.separate_model_region else None,
-                          regeneration[0].kept, regeneration[0].overwritten)
+                          regeneration[0].kept, regeneration[0].overwritten,
+                          runtime, compiled.constants_bytes if compiled is not None else 0)

@@ -20,6 +20,11 @@ class Project:
     facts: dict
 
     @property
+    def runtime(self) -> str:
+        """``tflm`` or ``compiled`` (projects from before the compiled runtime are TFLM's)."""
+        return self.facts.get("runtime", "tflm")
+
+    @property
     def build_dir(self) -> Path:
         return self.path / "build"
 

@@ -1,7 +1,9 @@
 """Render a template context into a project folder, atomically.
 
 ``render_project(context, out_dir)`` renders every ``*.j2`` file under
-``firmware_template/project`` with Jinja (``StrictUndefined``: a missing
+``firmware_template/project`` with Jinja (for ``context["runtime"] == "compiled"``: without
+the TFLM runtime's sources, :data:`TFLM_ONLY_FILES`, and with the compiled runtime's own
+files from ``firmware_template/compiled/project`` laid over it) (``StrictUndefined``: a missing
 variable is an error, never an empty string), copies the other files as they
 are, writes the marker file, and only then moves the finished tree into place.
 An existing folder is replaced only if it carries our marker
@@ -33,6 +35,14 @@ import jinja2
 from attendnets.errors import AttendnetsError, BadInputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "project"
+COMPILED_TEMPLATE_DIR = TEMPLATE_DIR.parent / "compiled" / "project"
+RUNTIMES = ("tflm", "compiled")
+# Output files of the shared project that belong to the TFLM runtime (the interpreter glue and
+# the CMake build, which compiles TFLM); the compiled runtime brings its own src/.
+TFLM_ONLY_FILES = frozenset({
+    "src/main.cc", "src/model.cc", "src/model.h", "src/model_data.cc", "src/model_data.h", "src/op_resolver.h",
+    "src/sample_input.cc", "CMakeLists.txt", "cmake/arm-none-eabi.cmake",
+})
 MARKER_FILE = ".attendnets-project"
 # Kept when generate replaces its own folder: make's and CMake's build folders (the TFLM objects
 # in them take minutes to compile; make and CMake rebuild whatever the new sources change).
@@ -46,8 +56,10 @@ OPTIONAL_FILES = {
 
 
 def template_environment() -> jinja2.Environment:
+    """Templates are named ``project/<rel>`` or ``compiled/<rel>``."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.PrefixLoader({"project": jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+                                    "compiled": jinja2.FileSystemLoader(str(COMPILED_TEMPLATE_DIR))}),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -56,28 +68,43 @@ def template_environment() -> jinja2.Environment:
     )
 
 
-def template_files():
-    """Relative paths of every file of the project template, sorted."""
-    return sorted(p.relative_to(TEMPLATE_DIR).as_posix() for p in TEMPLATE_DIR.rglob("*")
+def template_files(root=TEMPLATE_DIR):
+    """Relative paths of every file of a project template, sorted."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _output_name(rel):
+    return rel[:-3] if rel.endswith(".j2") else rel
+
+
+def runtime_template_files(runtime="tflm"):
+    """``{output path: (prefix, template rel path)}`` of the project for ``runtime``."""
+    if runtime not in RUNTIMES:
+        raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
+    files = {_output_name(rel): ("project", rel) for rel in template_files(TEMPLATE_DIR)}
+    if runtime == "compiled":
+        files = {out: src for out, src in files.items() if out not in TFLM_ONLY_FILES}
+        files.update({_output_name(rel): ("compiled", rel) for rel in template_files(COMPILED_TEMPLATE_DIR)})
+    return dict(sorted(files.items()))
 
 
 def render_files(context) -> dict:
     """``{relative output path: str | bytes}`` for the context (nothing written)."""
     env = template_environment()
     files = {}
-    for rel in template_files():
-        out_rel = rel[:-3] if rel.endswith(".j2") else rel
+    roots = {"project": TEMPLATE_DIR, "compiled": COMPILED_TEMPLATE_DIR}
+    for out_rel, (prefix, rel) in runtime_template_files(context.get("runtime", "tflm")).items():
         include = OPTIONAL_FILES.get(out_rel)
         if include is not None and not include(context):
             continue
         if rel.endswith(".j2"):
             try:
-                files[out_rel] = env.get_template(rel).render(**context)
+                files[out_rel] = env.get_template(f"{prefix}/{rel}").render(**context)
             except jinja2.TemplateError as exc:  # a bug in a template, not a user error
-                raise RuntimeError(f"template {rel}: {exc}") from exc
+                raise RuntimeError(f"template {prefix}/{rel}: {exc}") from exc
         else:
-            files[out_rel] = (TEMPLATE_DIR / rel).read_bytes()
+            files[out_rel] = (roots[prefix] / rel).read_bytes()
     return files
 
 

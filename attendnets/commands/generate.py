@@ -21,14 +21,31 @@ import click
 @click.option("--force", is_flag=True, help="Generate even if the model does not fit the board.")
 @click.option("--overwrite", is_flag=True,
               help="Replace generated files you changed in an existing --out (they are named; default: refuse).")
-def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite):
-    """Render a TFLM C++ project (model arrays, op resolver, arena, startup, linker script, Makefile, CMake)."""
+@click.option("--runtime", type=click.Choice(["tflm", "compiled"]), default="tflm", show_default=True,
+              help="tflm: the TFLM interpreter (needs a TFLM tree to build); compiled: plain C generated "
+                   "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).")
+def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime):
+    """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     from codegen.generate import generate_project
 
     result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                               sample_path=sample_path, sample_range=sample_range, force=force,
-                              overwrite=overwrite)
+                              overwrite=overwrite, runtime=runtime)
     fit = result.fit
+    if result.runtime == "compiled":
+        click.echo(f"generated {result.out_dir} for {result.board} (compiled runtime)")
+        click.echo(f"  operators: {', '.join(result.ops)}")
+        click.echo(f"  arena: {result.arena_bytes} B (static plan)")
+        click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
+                   f"(constants {result.constants_bytes} B + code estimate "
+                   f"{fit.flash_needed_bytes - (0 if result.model_region else result.constants_bytes)} B)")
+        click.echo(f"  RAM:   {fit.ram_summary()}")
+        click.echo(f"  sample: {result.sample_source}")
+        _echo_kept(result)
+        if not fit.fits:
+            click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
+        click.echo(f"next: attendnets build {result.out_dir}   (or make -C {result.out_dir})")
+        return
     click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
     click.echo(f"  operators: {', '.join(result.ops)}")
     click.echo(f"  tensor arena: {result.arena_bytes} B (estimate {result.arena_required_bytes} B + alignment slack)")
@@ -40,10 +57,14 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
                    f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
     click.echo(f"  RAM:   {fit.ram_summary()}")
     click.echo(f"  sample: {result.sample_source}")
+    _echo_kept(result)
+    if not fit.fits:
+        click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
+    click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")
+
+
+def _echo_kept(result):
     if result.kept_files:
         click.echo(f"  kept your files: {', '.join(result.kept_files)}")
     if result.overwritten_files:
         click.echo(f"  replaced (--overwrite) your changes to: {', '.join(result.overwritten_files)}")
-    if not fit.fits:
-        click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-    click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")

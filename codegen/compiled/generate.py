@@ -404,7 +404,7 @@ def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
                               "comment": f"{t.name} {t.dtype} {list(t.shape)}"})
     scratch_macros = [{"macro": f"AN_SCRATCH{op}", "offset": off} for op, off in sorted(scratch_offsets.items())]
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "src")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "model")),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, autoescape=False)
     context = {

@@ -11,8 +11,10 @@ static inline int32_t an_fc_dot(const int8_t* w, const int8_t* x, int32_t n) {
     int32_t wv, xv;
     memcpy(&wv, w + d, 4);
     memcpy(&xv, x + d, 4);
-    const int32_t w02 = __sxtb16(wv), w13 = __sxtb16(__ror(wv, 8));
-    const int32_t x02 = __sxtb16(xv), x13 = __sxtb16(__ror(xv, 8));
+    // Bytes 0,2 and 1,3 sign-extended to halfwords (GCC 12's arm_acle.h has no __ror: a plain
+    // rotate, which GCC folds into SXTB16's ROR operand).
+    const int32_t w02 = __sxtb16(wv), w13 = __sxtb16((int32_t)(((uint32_t)wv >> 8) | ((uint32_t)wv << 24)));
+    const int32_t x02 = __sxtb16(xv), x13 = __sxtb16((int32_t)(((uint32_t)xv >> 8) | ((uint32_t)xv << 24)));
     acc = (uint32_t)__smlad(w13, x13, __smlad(w02, x02, (int32_t)acc));
   }
 #endif
