@@ -88,8 +88,23 @@ class TinyModel:
         m.buffer = len(self.model.buffers) - 1
         self.model.metadata.append(m)
 
-    def build(self, inputs, outputs):
+    def subgraph(self):
+        """Start a new subgraph (for IF/WHILE/CALL_ONCE) and make it current; returns its index."""
+        self.sg = fb.SubGraphT()
+        self.sg.tensors, self.sg.operators, self.sg.inputs, self.sg.outputs = [], [], [], []
+        self.model.subgraphs.append(self.sg)
+        return len(self.model.subgraphs) - 1
+
+    def io(self, inputs, outputs):
+        """Inputs and outputs of the current subgraph."""
         self.sg.inputs, self.sg.outputs = list(inputs), list(outputs)
+
+    def use(self, index):
+        self.sg = self.model.subgraphs[index]
+
+    def build(self, inputs, outputs):
+        self.use(0)
+        self.io(inputs, outputs)
         builder = flatbuffers.Builder(1024)
         builder.Finish(self.model.Pack(builder), file_identifier=b"TFL3")
         return bytes(builder.Output())
@@ -369,6 +384,150 @@ MORE_OP_MODELS = {
 }
 
 
+# Recurrent, transposed, matrix and control-flow operators (float32, int8, int16).
+
+
+def _lstm_float(batch=1, steps=3, n_in=5, units=4, time_major=False):
+    m = TinyModel()
+    x = m.tensor((steps, batch, n_in) if time_major else (batch, steps, n_in), "float32", scale=None)
+    ins = [x]
+    for i in range(4):
+        ins.append(m.tensor((units, n_in), "float32", scale=None, data=np.ones((units, n_in))))
+    for i in range(4):
+        ins.append(m.tensor((units, units), "float32", scale=None, data=np.ones((units, units))))
+    ins += [-1, -1, -1]
+    for i in range(4):
+        ins.append(m.tensor((units,), "float32", scale=None, data=np.zeros(units)))
+    ins += [-1, -1]
+    ins.append(m.tensor((batch, units), "float32", scale=None, variable=True))
+    ins.append(m.tensor((batch, units), "float32", scale=None, variable=True))
+    ins += [-1] * 4
+    y = m.tensor((steps, batch, units) if time_major else (batch, steps, units), "float32", scale=None)
+    m.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], _options(fb.UnidirectionalSequenceLSTMOptionsT, fusedActivationFunction=fb.ActivationFunctionType.TANH, cellClip=10.0, timeMajor=time_major))
+    return m.build([x], [y])
+
+
+def _svdf(dtype):
+    m = TinyModel()
+    q = dtype == "int8"
+    sc = 0.05 if q else None
+    batch, n_in, units, rank, memory = 2, 6, 3, 2, 4
+    filters = units * rank
+    x = m.tensor((batch, n_in), dtype, scale=sc)
+    wf = m.tensor((filters, n_in), dtype, scale=sc, data=np.ones((filters, n_in)))
+    wt_type = "int16" if q else "float32"
+    wt = m.tensor((filters, memory), wt_type, scale=0.01 if q else None, data=np.ones((filters, memory)))
+    bias = m.tensor((units,), "int32" if q else "float32", scale=0.01 * 0.05 if q else None, data=np.zeros(units))
+    state = m.tensor((batch, memory * filters), "int16" if q else "float32", scale=0.05 if q else None, variable=True)
+    y = m.tensor((batch, units), dtype, scale=sc)
+    m.op("SVDF", [x, wf, wt, bias, state], [y], _options(fb.SVDFOptionsT, rank=rank))
+    return m.build([x], [y])
+
+
+def _tconv(dtype, bias_dtype=None):
+    m = TinyModel()
+    q = dtype != "float32"
+    sc = 0.05 if q else None
+    x = m.tensor((1, 4, 4, 3), dtype, scale=sc)
+    shape = m.const([1, 8, 8, 5])
+    w = m.tensor((5, 3, 3, 3), "int8" if q else "float32", scale=[0.01] * 5 if q else None, data=np.ones((5, 3, 3, 3)))
+    ins = [shape, w, x]
+    if bias_dtype:
+        ins.append(m.tensor((5,), bias_dtype, scale=[0.0005] * 5 if q else None, data=np.zeros(5)))
+    y = m.tensor((1, 8, 8, 5), dtype, scale=sc)
+    m.op("TRANSPOSE_CONV", ins, [y], _options(fb.TransposeConvOptionsT, padding=fb.Padding.SAME, strideW=2, strideH=2))
+    return m.build([x], [y])
+
+
+def _bmm(dtype, adj_x=False, adj_y=False, const_rhs=False):
+    m = TinyModel()
+    q = dtype != "float32"
+    sc = 0.05 if q else None
+    a = m.tensor((1, 2, 4, 6) if not adj_x else (1, 2, 6, 4), dtype, scale=sc)
+    bshape = (1, 2, 6, 5) if not adj_y else (1, 2, 5, 6)
+    b = m.tensor(bshape, dtype, scale=sc, data=np.ones(bshape) if const_rhs else None)
+    y = m.tensor((1, 2, 4, 5), dtype, scale=sc)
+    m.op("BATCH_MATMUL", [a, b], [y], _options(fb.BatchMatMulOptionsT, adjX=adj_x, adjY=adj_y))
+    return m.build([a] if const_rhs else [a, b], [y])
+
+
+def _if_model(dtype="float32"):
+    m = TinyModel()
+    sc = None if dtype == "float32" else 0.05
+    cond = m.tensor((1,), "bool", scale=None)
+    x = m.tensor((1, 8), dtype, scale=sc)
+    y = m.tensor((1, 8), dtype, scale=sc)
+    m.op("IF", [cond, x], [y], _options(fb.IfOptionsT, thenSubgraphIndex=1, elseSubgraphIndex=2))
+    for name in ("RELU", "RELU6"):
+        m.subgraph()
+        a = m.tensor((1, 8), dtype, scale=sc)
+        b = m.tensor((1, 8), dtype, scale=sc)
+        m.op(name, [a], [b])
+        m.io([a], [b])
+    return m.build([cond, x], [y])
+
+
+def _while_model():
+    m = TinyModel()
+    i = m.tensor((1,), "int32", scale=None)
+    x = m.tensor((1, 8), "float32", scale=None)
+    i2 = m.tensor((1,), "int32", scale=None)
+    y = m.tensor((1, 8), "float32", scale=None)
+    m.op("WHILE", [i, x], [i2, y], _options(fb.WhileOptionsT, condSubgraphIndex=1, bodySubgraphIndex=2))
+    # cond: i < 3
+    m.subgraph()
+    ci = m.tensor((1,), "int32", scale=None); cx = m.tensor((1, 8), "float32", scale=None)
+    three = m.const([3])
+    c = m.tensor((1,), "bool", scale=None)
+    m.op("LESS", [ci, three], [c])
+    m.io([ci, cx], [c])
+    # body: i + 1, x + x
+    m.subgraph()
+    bi = m.tensor((1,), "int32", scale=None); bx = m.tensor((1, 8), "float32", scale=None)
+    one = m.const([1])
+    bi2 = m.tensor((1,), "int32", scale=None); bx2 = m.tensor((1, 8), "float32", scale=None)
+    m.op("ADD", [bi, one], [bi2], _options(fb.AddOptionsT))
+    m.op("ADD", [bx, bx], [bx2], _options(fb.AddOptionsT))
+    m.io([bi, bx], [bi2, bx2])
+    return m.build([i, x], [i2, y])
+
+
+def _call_once_model():
+    m = TinyModel()
+    x = m.tensor((1, 8), "float32", scale=None)
+    y = m.tensor((1, 8), "float32", scale=None)
+    m.op("CALL_ONCE", [], [], _options(fb.CallOnceOptionsT, initSubgraphIndex=1))
+    m.op("RELU", [x], [y])
+    m.subgraph()
+    a = m.tensor((4, 4), "float32", scale=None, data=np.ones((4, 4)))
+    b = m.tensor((4, 4), "float32", scale=None)
+    m.op("RELU", [a], [b])
+    m.io([], [])
+    return m.build([x], [y])
+
+
+MORE_OP_MODELS.update({
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32": _lstm_float,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32 batch 2": lambda: _lstm_float(batch=2, units=8),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM float32 time-major": lambda: _lstm_float(time_major=True),
+    "SVDF float32": lambda: _svdf("float32"),
+    "SVDF int8": lambda: _svdf("int8"),
+    "TRANSPOSE_CONV float32": lambda: _tconv("float32"),
+    "TRANSPOSE_CONV int8": lambda: _tconv("int8", "int32"),
+    "TRANSPOSE_CONV int8 no bias": lambda: _tconv("int8"),
+    "TRANSPOSE_CONV int16": lambda: _tconv("int16", "int64"),
+    "TRANSPOSE_CONV int16 int16 bias": lambda: _tconv("int16", "int16"),
+    "BATCH_MATMUL float32": lambda: _bmm("float32"),
+    "BATCH_MATMUL int8": lambda: _bmm("int8"),
+    "BATCH_MATMUL int16 adj_x adj_y": lambda: _bmm("int16", adj_x=True, adj_y=True),
+    "BATCH_MATMUL int8 constant rhs": lambda: _bmm("int8", const_rhs=True),
+    "IF float32": _if_model,
+    "IF int8": lambda: _if_model("int8"),
+    "WHILE (LESS, ADD int32/float32)": _while_model,
+    "CALL_ONCE": _call_once_model,
+})
+
+
 def _padv2_model():
     m = TinyModel()
     x = m.tensor((1, 4, 4, 3))
@@ -524,7 +683,7 @@ def test_unmodelled_operator_is_an_error(cli, tmp_path):
     from tests.conftest import assert_one_line_error
 
     line = assert_one_line_error(cli("arena", path))
-    assert "EMBEDDING_LOOKUP" in line
+    assert "EMBEDDING_LOOKUP" in line and "--measure" in line  # names itself and the measured route
 
 
 def test_malformed_operator_is_an_error_not_a_crash():

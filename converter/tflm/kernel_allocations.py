@@ -354,6 +354,72 @@ def _ref_strided_slice_prepare(k):
     k.temp_output(0)
 
 
+def _ref_svdf_prepare(k):
+    # svdf_common.cc PrepareSvdf: temps for input, weights_feature, weights_time, bias,
+    # activation_state and output (all held until the end), then int32/float scratch buffers.
+    inp = k.temp_input(0)
+    weights_feature = k.temp_input(1)
+    k.temp_input(2)
+    k.temp_input(3)
+    k.temp_input(4)
+    out = k.temp_output(0)
+    batch = inp.shape[0]
+    num_filters = weights_feature.shape[0]
+    num_units = out.shape[1]
+    k.scratch(batch * num_filters * 4)  # scratch_tensor_index (int32_t or float)
+    if inp.dtype == "int8":
+        k.scratch(batch * num_units * 4)  # scratch_output_tensor_index
+
+
+def _ref_transpose_conv_prepare(k):
+    # transpose_conv.cc TransposeConvPrepare: output, input (2), filter (1) held; per-channel arrays;
+    # an int32 (int8) / int64 (int16) scratch of the output size; CalculateOpData's own temps.
+    out = k.temp_output(0)
+    inp = k.temp_input(2)
+    flt = k.temp_input(1)
+    channels = flt.shape[0]  # kTransposeConvQuantizedDimension = 0
+    k.persistent(channels * 4)  # per_channel_output_multiplier
+    k.persistent(channels * 4)  # per_channel_output_shift
+    if inp.dtype == "int8":
+        k.scratch(out.num_elements * 4)
+    elif inp.dtype == "int16":
+        k.scratch(out.num_elements * 8)
+    if inp.dtype != "float32":
+        # CalculateOpData: input, filter, bias (3), output
+        k.temp_input(2)
+        k.temp_input(1)
+        bias = k.temp_input(3)
+        k.temp_output(0)
+        if inp.dtype == "int16" and bias is not None and bias.dtype == "int16":
+            k.scratch(bias.num_elements * 8)  # bias converted to int64
+    if k.compression:
+        _decompression_scratch(k, (1, 3))
+
+
+def _ref_batch_matmul_prepare(k):
+    # batch_matmul.cc BatchMatMulPrepare: PrepareOpContext (temp lhs, rhs, output), then
+    # InitializeTemporaries (quantization data; transposed copies of lhs (adj_x) / rhs (not adj_y)
+    # as persistent TfLiteEvalTensors with their dims and data), then ReshapeOutputTensor
+    # (CreateWritableTensorDimsWithCopy of the output).
+    lhs = k.temp_input(0)
+    rhs = k.temp_input(1)
+    k.temp_output(0)
+    if lhs.dtype in ("int8", "int16"):
+        k.persistent_struct("QuantizationOpDataBatchMatmul")
+    options = k.op.options
+    for tensor, transposed in ((lhs, options.get("adj_x", False)), (rhs, not options.get("adj_y", False))):
+        if transposed:
+            k.persistent_struct("TfLiteEvalTensor")
+            k.persistent(4 + 4 * len(tensor.shape))
+            k.persistent(tensor.num_elements * tensor.element_size_bytes)
+    _writable_output_dims(k)
+
+
+def _ref_if_prepare(k):
+    # if.cc IfPrepare: the condition as a temp tensor
+    k.temp_input(0)
+
+
 REFERENCE = {
     "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
     "DEPTHWISE_CONV_2D": KernelModel(
@@ -457,6 +523,21 @@ REFERENCE = {
         _ref_lstm_prepare,
         "kernels/unidirectional_sequence_lstm.cc",
     ),
+    "SVDF": KernelModel("TfLiteSVDFParams", _init_struct("OpDataSvdf"), _ref_svdf_prepare, "kernels/svdf.cc"),
+    "TRANSPOSE_CONV": KernelModel(
+        "TfLiteTransposeConvParams", _init_struct("OpDataTransposeConv"), _ref_transpose_conv_prepare,
+        "kernels/transpose_conv.cc",
+    ),
+    "BATCH_MATMUL": KernelModel(
+        "TfLiteBatchMatMulParams", _init_struct("OpDataBatchMatmul"), _ref_batch_matmul_prepare,
+        "kernels/batch_matmul.cc",
+    ),
+    "IF": KernelModel("TfLiteIfParams", _init_struct("OpDataIf"), _ref_if_prepare, "kernels/if.cc"),
+    "WHILE": KernelModel("TfLiteWhileParams", _init_struct("OpDataWhile"), None, "kernels/while.cc"),
+    "CALL_ONCE": KernelModel("TfLiteCallOnceParams", _init_struct("OpDataCallOnce"), None, "kernels/call_once.cc"),
+    # comparisons.cc: Init allocates OpData (ComparisonParams); ComparisonsPrepare two temp inputs.
+    **{name: KernelModel(None, _init_struct("OpDataComparison"), _temps(("i", 0), ("i", 1)), "kernels/comparisons.cc")
+       for name in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")},
 }
 
 # ---------------------------------------------------------------- cmsis-nn
@@ -649,6 +730,8 @@ def kernel_model(op, kernels):
     model = table.get(name)
     if model is None:
         raise UnsupportedOperatorError(
-            f"operator {op.index} ({name}) is not modelled by the arena estimator for {kernels} kernels"
+            f"operator {op.index} ({name}) is not modelled by the arena estimator for {kernels} kernels; "
+            "measure the arena instead: attendnets arena MODEL.tflite --measure (the tflite-micro interpreter, "
+            "64-bit host, reference kernels)"
         )
     return model

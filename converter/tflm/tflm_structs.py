@@ -123,6 +123,18 @@ STRUCTS = {
     "EluOpData": _same(_K + "elu.cc (struct OpData: an int8 LUT)", (256, 1), (256, 1)),
     "L2NormalizationParams": _same("tensorflow/lite/kernels/internal/types.h", (4, 4), (4, 4)),
     "PreluParams": _same("tensorflow/lite/kernels/internal/types.h", (28, 4), (28, 4)),
+    "OpDataSvdf": _same(_K + "svdf.h (nine int32/int)", (36, 4), (36, 4)),
+    # transpose_conv.cc OpData: ConvParams (56 B: a uint8_t PaddingType, int16_t padding values and
+    # strides, nine int32 fields), scratch_buffer_index, [compression: two scratch indices],
+    # bias_converted_buffer_index, two int32_t pointers.
+    "OpDataTransposeConv": StructLayout(_K + "transpose_conv.cc (struct OpData)", (80, 8), (88, 8), (72, 4), (80, 4)),
+    # batch_matmul.h: three pointers and three bools; its QuantizationOpDataBatchMatmul: seven int32.
+    "OpDataBatchMatmul": _same(_K + "batch_matmul.h", (32, 8), (16, 4)),
+    "QuantizationOpDataBatchMatmul": _same(_K + "batch_matmul.h", (28, 4), (28, 4)),
+    "OpDataComparison": _same(_K + "comparisons.cc (ComparisonParams: seven int32, a bool)", (32, 4), (32, 4)),
+    "OpDataIf": _same(_K + "if.cc (struct OpData: two int)", (8, 4), (8, 4)),
+    "OpDataWhile": _same(_K + "while.cc (struct OpData: two int)", (8, 4), (8, 4)),
+    "OpDataCallOnce": _same(_K + "call_once.cc (struct OpData: int, bool)", (8, 4), (8, 4)),
     # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
     # probed with -DCMSIS_NN).
     "CmsisNnConvOpData": StructLayout(_K + "cmsis_nn/conv.cc (struct OpData)", (80, 8), (88, 8), (60, 4), (68, 4)),
@@ -137,12 +149,14 @@ STRUCTS = {
     # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).
     "TfLiteConvParams": _same(_BUILTIN, (28, 4), (28, 4)),
     "TfLiteDepthwiseConvParams": _same(_BUILTIN, (28, 4), (28, 4)),
-    # The pip package (2026-10-23) has a larger TfLiteFullyConnectedParams and
-    # TfLiteUnidirectionalSequenceLSTMParams than the 2026-08-20 sources (16/4
-    # and 16/4 there): 32 bytes aligned to 8 and 20 bytes aligned to 4 are the
-    # only layouts that reproduce the package's recorded tail and smallest arena
-    # on every test model (hello_world needs 1,936 B, vww 103,672 B, the LSTM's
-    # "Persistent buffer data" is 884 B, AttendNet-B's tail 29,680 B).
+    # The pip package (2026-10-23) has a larger TfLiteFullyConnectedParams than
+    # the 2026-08-20 sources (16/4 there): 32 bytes aligned to 8 is the only
+    # layout that reproduces the package's recorded tail and smallest arena on
+    # every test model (hello_world needs 1,936 B, vww 103,672 B, AttendNet-B's
+    # tail 29,680 B).  TfLiteUnidirectionalSequenceLSTMParams is 16/4 as in the
+    # sources: a float32 LSTM (tests/test_arena_ops.py) tells 16 from 20 bytes
+    # (20 put the smallest arena 8 B and a category 4 B off), the int8 one
+    # cannot.
     "TfLiteFullyConnectedParams": StructLayout(_BUILTIN, (16, 4), (32, 8), (5, 1), (5, 1)),
     "TfLitePoolParams": _same(_BUILTIN, (40, 4), (40, 4)),
     "TfLiteReshapeParams": _same(_BUILTIN, (36, 4), (36, 4)),
@@ -156,7 +170,7 @@ STRUCTS = {
     "TfLiteResizeNearestNeighborParams": _same(_BUILTIN, (2, 1), (2, 1)),
     "TfLiteResizeBilinearParams": _same(_BUILTIN, (2, 1), (2, 1)),
     "TfLiteStridedSliceParams": _same(_BUILTIN, (24, 4), (24, 4)),
-    "TfLiteUnidirectionalSequenceLSTMParams": StructLayout(_BUILTIN, (16, 4), (20, 4), (16, 4), (16, 4)),
+    "TfLiteUnidirectionalSequenceLSTMParams": _same(_BUILTIN, (16, 4), (16, 4)),
     "TfLiteSqueezeParams": _same(_BUILTIN, (36, 4), (36, 4)),
     "TfLiteLeakyReluParams": _same(_BUILTIN, (4, 4), (4, 4)),
     "TfLiteShapeParams": _same(_BUILTIN, (4, 4), (1, 1)),
@@ -173,6 +187,12 @@ STRUCTS = {
     "TfLiteSpaceToDepthParams": _same(_BUILTIN, (4, 4), (4, 4)),
     "TfLiteL2NormParams": _same(_BUILTIN, (4, 4), (1, 1)),
     "TfLiteMirrorPaddingParams": _same(_BUILTIN, (4, 4), (1, 1)),
+    # int rank; TfLiteFusedActivation activation (a byte with -fshort-enums); bool.
+    "TfLiteSVDFParams": _same(_BUILTIN, (12, 4), (8, 4)),
+    "TfLiteBatchMatMulParams": _same(_BUILTIN, (3, 1), (3, 1)),
+    "TfLiteIfParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteWhileParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteCallOnceParams": _same(_BUILTIN, (4, 4), (4, 4)),
 }
 
 
