@@ -24,7 +24,9 @@ from attendnets.errors import BadInputError
 CATALOG_PATH = Path(__file__).resolve().parents[1] / "firmware_template" / "boards.toml"
 
 CONSOLE_KINDS = ("semihosting", "swo", "uart")
-UART_DRIVERS = ("nrf-uarte", "rp2040-pl011")
+UART_DRIVERS = ("nrf-uarte", "rp2040-pl011", "cmsdk-apb-uart")
+# UART drivers whose receive side the platform layer implements (the link of `attendnets validate`).
+LINK_DRIVERS = ("rp2040-pl011", "cmsdk-apb-uart")
 CYCLE_COUNTERS = ("dwt", "systick")
 FLOAT_ABIS = ("soft", "softfp", "hard")
 FLASH_TOOLS = ("pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu")
@@ -81,11 +83,14 @@ class Console:
     tx_port: int = 0
     baud: int = 115200
     note: str = ""
+    rx_pin: int | None = None  # a UART that can also receive (the validation link)
 
     def to_dict(self):
         d = {"kind": self.kind}
         if self.kind == "uart":
             d.update(driver=self.driver, base=self.base, tx_pin=self.tx_pin, tx_port=self.tx_port, baud=self.baud)
+            if self.rx_pin is not None:
+                d["rx_pin"] = self.rx_pin
             if self.gpio_base is not None:
                 d["gpio_base"] = self.gpio_base
         if self.note:
@@ -136,6 +141,30 @@ class Board:
     pointer_bytes: int = 4  # every Cortex-M is a 32-bit target
     model_region: MemoryRegion | None = None  # where the model array goes (None: in flash with the code)
     approtect: ApProtect | None = None  # Nordic parts whose debug port the startup must keep open
+    link_uart: Console | None = None  # a UART besides the console for `attendnets validate` ([link])
+
+    @property
+    def link(self) -> Console | None:
+        """The UART `attendnets validate` talks over (receive and transmit), or None: the
+        catalog's ``link`` entry, else the console when it is a UART that can receive."""
+        if self.link_uart is not None:
+            return self.link_uart
+        if self.console.kind == "uart" and self.console.driver in LINK_DRIVERS and self.console.rx_pin is not None:
+            return self.console
+        return None
+
+    @property
+    def link_problem(self) -> str | None:
+        """Why this board has no validation link (None when it has one)."""
+        if self.link is not None:
+            return None
+        if self.console.kind == "uart":
+            if self.console.driver not in LINK_DRIVERS:
+                return (f"its console UART ({self.console.driver}) has no receive driver in the platform "
+                        "layer yet")
+            return "its console UART has no rx_pin in the board catalog"
+        return (f"its console is {self.console.kind} (transmit only) and the board catalog names no "
+                "receiving UART ([link]) for it")
 
     # -- sizes the rest of the toolchain compares against -------------------------------
     @property
@@ -236,6 +265,7 @@ class Board:
             "ram_bytes": self.ram_bytes,
             "total_ram_bytes": self.total_ram_bytes,
             "console": self.console.to_dict(),
+            "link": self.link.to_dict() if self.link is not None else None,
             "tools": {k: dict(v) for k, v in self.tools.items()},
             "default_tool": self.default_tool,
             "sources": self.sources,
@@ -287,6 +317,14 @@ def _parse_board(name, entry):
         ram = _region(entry["ram"], f"{where} ram")
         arena = _region(entry["arena"], f"{where} arena") if "arena" in entry else ram
         model_region = _region(entry["model"], f"{where} model") if "model" in entry else None
+        link_uart = None
+        if "link" in entry:
+            link_entry = dict(entry["link"])
+            link_uart = Console(kind=_choice(link_entry.pop("kind", "uart"), ("uart",), f"{where} link.kind"),
+                                **link_entry)
+            _choice(link_uart.driver, LINK_DRIVERS, f"{where} link.driver")
+            if link_uart.base is None:
+                raise BadInputError(f"board catalog: {where} link needs a base address")
         tools = {}
         for tool, options in entry.get("tools", {}).items():
             _choice(tool, FLASH_TOOLS, f"{where} tools")
@@ -315,6 +353,7 @@ def _parse_board(name, entry):
             sources=str(entry["sources"]),
             model_region=model_region,
             approtect=_approtect(entry["approtect"], where) if "approtect" in entry else None,
+            link_uart=link_uart,
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None

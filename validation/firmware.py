@@ -1,0 +1,174 @@
+"""The validation build: a generated project whose ``main`` answers the protocol over the board's link UART.
+
+``prepare_project(model, board, runtime, out_dir)`` generates the project for either runtime with
+``codegen`` (the same model code a user ships), then replaces its ``main`` with
+``firmware_template/validate/main.c.j2`` rendered for this model (sizes, operator count, model
+hash), and records what it did in ``project.json`` under ``"validate"``. ``build_project``
+compiles it with ``MODEL_PROFILE=1`` when the per-operator profile is on.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from attendnets import __version__
+from attendnets.errors import BadInputError, ExternalToolError, ToolNotFoundError
+from attendnets.fsutil import write_text_atomic
+from validation.protocol import CYCLE_COUNTERS, RUNTIMES, model_hash
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "validate"
+RUNTIME_NAMES = tuple(RUNTIMES.values())
+MAIN_FILES = ("src/main.cc", "src/main.c")  # the TFLM project's main, the compiled runtime's
+
+
+def check_board(board):
+    """BadInputError unless the board has a UART that can receive (its link)."""
+    if board.link is None:
+        raise BadInputError(f"board {board.name} cannot run the validation firmware: {board.link_problem}")
+
+
+def main_context(model, board, runtime: str, profile: bool, tflite_bytes: bytes, model_file_name: str) -> dict:
+    from codegen.context import tensor_info
+
+    sg = model.main_subgraph
+    inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
+    outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
+    return {
+        "board": board,
+        "runtime": runtime,
+        "runtime_id": {v: k for k, v in RUNTIMES.items()}[runtime],
+        "counter_id": {v: k for k, v in CYCLE_COUNTERS.items()}[board.cycle_counter],
+        "cycle_counter_name": "DWT CYCCNT" if board.cycle_counter == "dwt" else "SysTick",
+        "profile": profile,
+        "op_count": len(sg.operators),
+        "inputs": inputs,
+        "outputs": outputs,
+        "input_bytes": sum(t["size_bytes"] for t in inputs),
+        "output_bytes": sum(t["size_bytes"] for t in outputs),
+        "model_hash": [f"0x{b:02X}u" for b in model_hash(tflite_bytes)],
+        "model_file_name": model_file_name,
+        "version": __version__,
+    }
+
+
+def render_main(context: dict) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    return env.get_template("main.c.j2").render(**context)
+
+
+@dataclass(frozen=True)
+class ValidationProject:
+    path: Path
+    runtime: str
+    profile: bool
+    model_hash: str
+    elf: Path
+
+
+def _generate(model_path, board_name, runtime, out_dir):
+    from codegen.generate import generate_project
+
+    params = inspect.signature(generate_project).parameters
+    if "runtime" in params:
+        return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True)
+    if runtime != "tflm":
+        raise BadInputError(f"the {runtime} runtime is not available in this attendnets (use --runtime tflm)")
+    from codegen.demo import tree_kernels
+
+    return generate_project(model_path, board_name, out_dir, kernels=tree_kernels(os.environ.get("TFLM_DIR")),
+                            force=True)
+
+
+def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=print) -> ValidationProject:
+    """Generate the runtime's project for MODEL into ``out_dir`` and make it the validation firmware."""
+    from codegen.boards import get_board
+    from converter.tflite_model import load_model
+
+    if runtime not in RUNTIME_NAMES:
+        raise BadInputError(f"--runtime must be one of {', '.join(RUNTIME_NAMES)}; got {runtime!r}")
+    board = get_board(board_name)
+    check_board(board)
+    model_path = Path(model_path)
+    data = model_path.read_bytes()
+    model = load_model(data)
+    if len(model.main_subgraph.operators) > 0xFFFF:
+        raise BadInputError("the model has more than 65535 operators")
+    _generate(model_path, board.name, runtime, out_dir)
+    return install_main(out_dir, model, board, runtime, profile, data, model_path.name)
+
+
+def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_file_name) -> ValidationProject:
+    """Replace the generated project's main with the validation main; note it in project.json."""
+    from codegen.project import open_project
+
+    out = Path(out_dir)
+    main_file = next((out / m for m in MAIN_FILES if (out / m).is_file()), None)
+    if main_file is None:
+        raise ExternalToolError(f"{out} has no src/main.cc or src/main.c to replace")
+    write_text_atomic(main_file, render_main(main_context(model, board, runtime, profile, tflite_bytes,
+                                                          model_file_name)))
+    facts_path = out / "project.json"
+    facts = json.loads(facts_path.read_text())
+    digest = model_hash(tflite_bytes).hex()
+    facts["validate"] = {"runtime": runtime, "profile": profile, "model_hash": digest,
+                         "main": main_file.relative_to(out).as_posix()}
+    write_text_atomic(facts_path, json.dumps(facts, indent=2, sort_keys=True) + "\n")
+    project = open_project(out)
+    return ValidationProject(out, runtime, profile, digest, project.artifact(".elf"))
+
+
+def open_validation_project(path) -> ValidationProject:
+    from codegen.project import open_project
+
+    project = open_project(path)
+    facts = project.facts.get("validate")
+    if not facts:
+        raise BadInputError(f"{path} is not a validation build (no \"validate\" in project.json): "
+                            "let attendnets validate generate one (leave out --project)")
+    return ValidationProject(project.path, facts["runtime"], bool(facts["profile"]), facts["model_hash"],
+                             project.artifact(".elf"))
+
+
+def make_command(vp: ValidationProject, tflm_dir=None, jobs=None) -> list[str]:
+    from codegen.project import open_project
+
+    if vp.runtime == "tflm":
+        from codegen.build import make_command as tflm_make_command
+
+        if not tflm_dir:
+            raise BadInputError("the TFLM runtime needs a TFLM tree: set TFLM_DIR or pass --tflm-dir "
+                                "(or validate with --runtime compiled)")
+        argv = tflm_make_command(open_project(vp.path), Path(tflm_dir).resolve(), jobs)
+    else:
+        argv = ["make", "-C", str(vp.path), f"-j{jobs or os.cpu_count() or 1}"]
+    if vp.profile:
+        argv.append("MODEL_PROFILE=1")
+    return argv
+
+
+def build_project(vp: ValidationProject, tflm_dir=None, log=print, quiet=True) -> Path:
+    for program in ("make", "arm-none-eabi-gcc"):
+        if shutil.which(program) is None:
+            from codegen.build import INSTALL_HINT
+
+            raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
+    argv = make_command(vp, tflm_dir or os.environ.get("TFLM_DIR"))
+    log("$ " + shlex.join(argv))
+    proc = subprocess.run(argv, capture_output=quiet, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stdout or "")[-2000:] + (proc.stderr or "")[-2000:] if quiet else ""
+        raise ExternalToolError(f"make failed with status {proc.returncode}" +
+                                (f": {tail.strip().splitlines()[-1]}" if tail.strip() else ""))
+    if not vp.elf.is_file():
+        raise ExternalToolError(f"the build finished but did not produce {vp.elf}")
+    return vp.elf
