@@ -75,9 +75,9 @@ def _run(cmd, cwd):
     assert proc.returncode == 0, f"{' '.join(map(str, cmd))}\n{proc.stdout}\n{proc.stderr}"
 
 
-@pytest.fixture(scope="module")
-def stub_firmware(tmp_path_factory):
-    """The validation firmware for mps2-an386 with the stand-in model, built once for the module."""
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an500", "mps3-an547"])
+def stub_firmware(request, tmp_path_factory):
+    """The validation firmware for a QEMU board with the stand-in model, built once per board."""
     _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
     from codegen.generate import generate_project
     from converter.tflite_model import load_model
@@ -86,7 +86,7 @@ def stub_firmware(tmp_path_factory):
     root = tmp_path_factory.mktemp("validate_fw")
     model_path = root / "two_fc.tflite"
     model_path.write_bytes(two_op_model())
-    board = get_board("mps2-an386")
+    board = get_board(request.param)
     project = root / "fw"
     generate_project(model_path, board.name, project, kernels="reference")
     data = model_path.read_bytes()
@@ -104,7 +104,8 @@ def stub_firmware(tmp_path_factory):
     # the validation main is C99 too (the compiled runtime's projects compile it as main.c)
     _run(["arm-none-eabi-gcc", *board.cpu_flags, "-std=c99", "-Wall", "-Wextra", "-Werror", "-DMODEL_PROFILE",
           "-Isrc", "-Iplatform", "-x", "c", "-c", "src/main.cc", "-o", "build/main_as_c.o"], project)
-    _run(["arm-none-eabi-g++", *board.cpu_flags, "-nostartfiles", "--specs=nano.specs", "--specs=rdimon.specs",
+    specs = ["--specs=nano.specs", "--specs=rdimon.specs"]
+    _run(["arm-none-eabi-g++", *board.cpu_flags, "-nostartfiles", *specs,
           "-T", "linker.ld", "-Wl,--gc-sections", *objects, "-o", str(vp.elf)], project)
     return vp, model_path, board
 
@@ -119,7 +120,7 @@ def test_stub_firmware_in_qemu(stub_firmware, tmp_path):
         session = p.Session(transport, timeout_s=20, hello_timeout_s=20)
         hello = session.connect(p.model_hash(model_path.read_bytes()))
         assert (hello.input_bytes, hello.output_bytes, hello.op_count, hello.profile) == (96, 10, 2, True)
-        assert hello.cycle_counter == "systick" and hello.clock_hz == 25_000_000 and hello.arena_bytes == 4321
+        assert hello.cycle_counter == "systick" and hello.clock_hz == board.clock_hz and hello.arena_bytes == 4321
         assert 0 < hello.hook_cycles < 500
         rng = np.random.default_rng(0)
         for seq in range(30):
