@@ -35,9 +35,9 @@ def pty_pair():
 
 def start(pty_pair, **kwargs):
     master, name = pty_pair
+    transport = SerialTransport(name)  # first: opening the port drops what was received before
     device = FakeDevice(master, kwargs.pop("hello", HELLO), compute, cycles=1234, op_cycles=(500, 600),
                         **kwargs).start()
-    transport = SerialTransport(name)
     return device, transport
 
 
