@@ -1,0 +1,97 @@
+// attendnets compiled runtime: SOFTMAX (see an_softmax.h).
+#include "an_softmax.h"
+
+#include "an_common.h"
+
+#define AN_ACCUMULATION_INTEGER_BITS 12
+
+// gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0 (saturating left shift).
+static int32_t an_saturating_left_shift(int32_t x, int exponent) {
+  const int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return (int32_t)((uint32_t)x << exponent);
+}
+
+// gemmlowp RoundingHalfSum (int32).
+static int32_t an_rounding_half_sum(int32_t a, int32_t b) {
+  const int64_t sum = (int64_t)a + (int64_t)b;
+  const int64_t sign = sum >= 0 ? 1 : -1;
+  return (int32_t)((sum + sign) / 2);
+}
+
+// gemmlowp one_over_one_plus_x_for_x_in_0_1 on a Q0.31 value: Newton-Raphson in Q2.29.
+static int32_t an_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  const int32_t half_denominator = an_rounding_half_sum(a, INT32_MAX);
+  const int32_t constant_48_over_17 = 1515870810;
+  const int32_t constant_neg_32_over_17 = -1010580540;
+  const int32_t one_q2 = (int32_t)1 << 29;
+  int32_t x = (int32_t)((uint32_t)constant_48_over_17 + (uint32_t)an_srdhm(half_denominator, constant_neg_32_over_17));
+  for (int i = 0; i < 3; ++i) {
+    const int32_t half_denominator_times_x = an_srdhm(half_denominator, x);
+    const int32_t one_minus = (int32_t)((uint32_t)one_q2 - (uint32_t)half_denominator_times_x);
+    x = (int32_t)((uint32_t)x + (uint32_t)an_saturating_left_shift(an_srdhm(x, one_minus), 2));
+  }
+  return an_saturating_left_shift(x, 1);
+}
+
+static int an_count_leading_zeros(uint32_t x) {
+  int n = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+}
+
+// One row: the maximum, the sum of exps, TFLM's GetReciprocal; returns the Q0.31 scale and
+// the output shift for an output of out_bits.
+static int32_t an_softmax_row_scale(const int8_t* row, int32_t depth, const int32_t* exp_table, int out_bits,
+                                    int8_t* max_out, int* exponent_out) {
+  int8_t max = -128;
+  for (int32_t c = 0; c < depth; ++c) max = row[c] > max ? row[c] : max;
+  uint32_t sum = 0;  // Q12.19, wrapping as gemmlowp's int32 addition does
+  for (int32_t c = 0; c < depth; ++c) {
+    sum += (uint32_t)an_rounding_divide_by_pot(exp_table[(int32_t)max - row[c]], AN_ACCUMULATION_INTEGER_BITS);
+  }
+  const int headroom_plus_one = an_count_leading_zeros(sum);
+  const int num_bits_over_unit = AN_ACCUMULATION_INTEGER_BITS - headroom_plus_one;
+  const int32_t shifted_sum_minus_one = (int32_t)((sum << headroom_plus_one) - ((uint32_t)1 << 31));
+  *max_out = max;
+  // TFLM aborts when this leaves [0, 31] (int8 output: 512 or more values tied at the
+  // maximum); clamping keeps the shift defined.
+  *exponent_out = AN_MIN(num_bits_over_unit + 31 - out_bits, 31);
+  return an_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
+}
+
+void an_softmax_s8(const an_softmax_params* p, const int8_t* input, int8_t* output, const int32_t* exp_table) {
+  for (int32_t r = 0; r < p->outer; ++r) {
+    const int8_t* row = input + r * p->depth;
+    int8_t* out = output + r * p->depth;
+    int8_t max;
+    int exponent;
+    const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 8, &max, &exponent);
+    for (int32_t c = 0; c < p->depth; ++c) {
+      const int32_t e = exp_table[(int32_t)max - row[c]];
+      const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);
+      out[c] = (int8_t)an_clamp(unsat - 128, -128, 127);
+    }
+  }
+}
+
+void an_softmax_s8_s16(const an_softmax_params* p, const int8_t* input, int16_t* output,
+                       const int32_t* exp_table) {
+  for (int32_t r = 0; r < p->outer; ++r) {
+    const int8_t* row = input + r * p->depth;
+    int16_t* out = output + r * p->depth;
+    int8_t max;
+    int exponent;
+    const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 16, &max, &exponent);
+    for (int32_t c = 0; c < p->depth; ++c) {
+      const int32_t e = exp_table[(int32_t)max - row[c]];
+      const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);
+      out[c] = (int16_t)an_clamp(unsat - 32768, -32768, 32767);
+    }
+  }
+}
