@@ -4,7 +4,7 @@ Each command lives in its own module under :mod:`attendnets.commands` and
 exposes a ``command`` (a :class:`click.Command`).  Command modules import only
 click and light helpers at module level; TensorFlow is imported inside the
 commands that need it, so ``attendnets --help`` and the whole ``.tflite`` path
-(check, report, arena, generate, build, size, flash) start fast and run
+(check, report, arena, generate, build, size, flash, validate) start fast and run
 without TensorFlow installed.
 
 Errors: every :class:`attendnets.errors.AttendnetsError` and every click usage
@@ -38,6 +38,7 @@ COMMAND_NAMES = [
     "build",
     "size",
     "flash",
+    "validate",
 ]
 
 

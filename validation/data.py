@@ -1,0 +1,176 @@
+"""Inputs for ``attendnets validate --data``, quantized to the model's input (no TensorFlow).
+
+* ``digits``: scikit-learn's bundled 8x8 handwritten digits (1,797 images, labels 0-9) in a fixed
+  shuffled order (seed 0, so the first N cover every class), values 0..16 scaled to [0, 1], resized
+  bilinearly (half-pixel centres, as attendnets_tf.data does) to the input's H x W, repeated to its
+  channels, then mapped to the input's pixel range and quantized (codegen.sample);
+* a folder: one sub-folder per class (sorted names are the labels), images read by Pillow as
+  codegen.sample reads the ``--sample`` of ``generate``;
+* ``inputs.npy``: N inputs, each of the input's shape or flat (floats are quantized, integers taken
+  as already quantized); ``.npz``: arrays ``x`` and optionally ``y`` (labels);
+* ``random``: uniformly random values over the input type (seeded), no labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from attendnets.errors import BadInputError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+DIGITS_ORDER_SEED = 0
+
+
+@dataclass
+class InputSet:
+    inputs: np.ndarray  # (N, elements) of the input dtype
+    labels: np.ndarray | None  # (N,) int class indices, or None
+    class_names: list
+    source: str
+
+
+def resize_bilinear(images: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Bilinear resize of (N, h, w) images with half-pixel centres (tf.image.resize bilinear, no antialias)."""
+    images = np.asarray(images, np.float32)
+    in_h, in_w = images.shape[1:3]
+
+    def axis_weights(n_out, n_in):
+        pos = np.clip((np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5, 0.0, n_in - 1)
+        lo = np.floor(pos).astype(np.int64)
+        return lo, np.minimum(lo + 1, n_in - 1), (pos - lo).astype(np.float32)
+
+    y0, y1, fy = axis_weights(height, in_h)
+    x0, x1, fx = axis_weights(width, in_w)
+    rows = images[:, y0, :] * (1 - fy)[None, :, None] + images[:, y1, :] * fy[None, :, None]
+    return (rows[:, :, x0] * (1 - fx)[None, None, :] + rows[:, :, x1] * fx[None, None, :]).astype(np.float32)
+
+
+def _image_shape(info):
+    shape = info["shape"]
+    if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3):
+        raise BadInputError(f"image data needs an input of shape [1, H, W, 1 or 3]; input 0 is {shape}: "
+                            "give an inputs.npy")
+    return shape[1], shape[2], shape[3]
+
+
+def _quantize_real01(images01, info):
+    from codegen.sample import PIXEL_RANGES, choose_pixel_range, quantize
+
+    a, b = PIXEL_RANGES[choose_pixel_range(info)]
+    return quantize(a + images01.reshape(len(images01), -1) * (b - a), info)
+
+
+def load_digits_set(info, count=None) -> InputSet:
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:  # pragma: no cover - a dependency
+        raise BadInputError("--data digits needs scikit-learn (pip install scikit-learn)") from None
+    height, width, channels = _image_shape(info)
+    digits = load_digits()
+    order = np.random.default_rng(DIGITS_ORDER_SEED).permutation(len(digits.target))
+    if count is not None:
+        order = order[:count]
+    images = digits.images[order].astype(np.float32) / 16.0
+    if (height, width) != images.shape[1:3]:
+        images = resize_bilinear(images, height, width)
+    images = np.repeat(np.clip(images, 0.0, 1.0)[..., None], channels, axis=-1)
+    return InputSet(_quantize_real01(images, info), digits.target[order].astype(np.int64),
+                    [str(n) for n in digits.target_names], "digits (scikit-learn, 8x8, shuffled with seed 0)")
+
+
+def load_folder_set(root: Path, info, count=None) -> InputSet:
+    from codegen.sample import load_image
+
+    _image_shape(info)
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        raise BadInputError(f"data folder {root} has no class sub-folders")
+    files = [(i, f) for i, d in enumerate(class_dirs)
+             for f in sorted(d.rglob("*")) if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS]
+    if not files:
+        raise BadInputError(f"data folder {root} has no images ({', '.join(IMAGE_EXTENSIONS)})")
+    if count is not None:  # every class, round-robin, so a short run still sees them all
+        per_class = [[f for f in files if f[0] == i] for i in range(len(class_dirs))]
+        files = [c[k] for k in range(max(map(len, per_class))) for c in per_class if k < len(c)][:count]
+    inputs = np.stack([load_image(f, info)[0] for _, f in files])
+    return InputSet(inputs, np.array([i for i, _ in files], np.int64), [d.name for d in class_dirs],
+                    f"folder {root} ({len(class_dirs)} classes)")
+
+
+def _as_inputs(array, info, name):
+    n_elem = info["num_elements"]
+    if array.ndim == 0 or array.size % n_elem != 0 or (array.ndim > 1 and array[0].size != n_elem):
+        raise BadInputError(f"{name} has shape {list(array.shape)}; expected N inputs of {info['shape']}")
+    flat = array.reshape(-1, n_elem)
+    from codegen.context import INTEGER_RANGES
+    from codegen.sample import quantize
+
+    if np.issubdtype(flat.dtype, np.floating):
+        return flat.astype(np.float32) if info["dtype"] == "float32" else quantize(flat, info)
+    if np.issubdtype(flat.dtype, np.integer):
+        lo, hi = INTEGER_RANGES.get(info["dtype"], (None, None))
+        if lo is not None and flat.size and (flat.min() < lo or flat.max() > hi):
+            raise BadInputError(f"{name} has values outside {info['dtype']} [{lo}, {hi}]")
+        return flat
+    raise BadInputError(f"{name} has dtype {flat.dtype}; expected floats or integers")
+
+
+def load_array_set(path: Path, info, count=None) -> InputSet:
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"cannot read {path}: {exc}") from None
+    labels = None
+    if path.suffix.lower() == ".npz":
+        if "x" not in loaded:
+            raise BadInputError(f"{path} has no array 'x' (inputs; 'y' labels optional)")
+        x, labels = loaded["x"], (loaded["y"].astype(np.int64).reshape(-1) if "y" in loaded else None)
+    else:
+        x = loaded
+    inputs = _as_inputs(x, info, path.name)
+    if labels is not None and len(labels) != len(inputs):
+        raise BadInputError(f"{path}: {len(inputs)} inputs but {len(labels)} labels")
+    if count is not None:
+        inputs, labels = inputs[:count], (labels[:count] if labels is not None else None)
+    return InputSet(inputs, labels, [], path.name)
+
+
+def random_set(info, count, seed=0) -> InputSet:
+    from codegen.context import INTEGER_RANGES
+
+    rng = np.random.default_rng(seed)
+    n = count or 100
+    if info["dtype"] == "float32":
+        inputs = rng.uniform(-1, 1, (n, info["num_elements"])).astype(np.float32)
+    else:
+        lo, hi = INTEGER_RANGES[info["dtype"]]
+        inputs = rng.integers(lo, hi + 1, (n, info["num_elements"]))
+    return InputSet(inputs, None, [], f"random {info['dtype']} (seed {seed})")
+
+
+def load_inputs(spec: str, info, count=None) -> InputSet:
+    if count is not None and count < 1:
+        raise BadInputError("--count must be at least 1")
+    if spec == "digits":
+        result = load_digits_set(info, count)
+    elif spec == "random":
+        result = random_set(info, count)
+    else:
+        path = Path(spec)
+        if path.is_dir():
+            result = load_folder_set(path, info, count)
+        elif path.is_file() and path.suffix.lower() in (".npy", ".npz"):
+            result = load_array_set(path, info, count)
+        elif not path.exists():
+            raise BadInputError(f"--data {spec}: not digits, random, a folder or an .npy/.npz file")
+        else:
+            raise BadInputError(f"--data {spec}: expected a folder of class sub-folders or an .npy/.npz file")
+    dtype = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
+             "float32": np.float32}.get(info["dtype"])
+    if dtype is None:
+        raise BadInputError(f"input 0 is {info['dtype']}: validate supports int8, uint8, int16, int32, float32")
+    result.inputs = np.ascontiguousarray(result.inputs, dtype=dtype)
+    return result

@@ -1,0 +1,119 @@
+"""What ``attendnets validate`` prints and writes: a text summary, JSON, and a self-contained HTML page
+(the style of converter/report/html_format.py: cards, bar chart of time per operator, tables)."""
+
+from __future__ import annotations
+
+import json
+
+from converter.report.html_format import CSS, _e, _si, bars_svg
+
+
+def _pct(x):
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+def _num(x):
+    return "-" if x is None else f"{x:,.0f}"
+
+
+def format_text(s: dict) -> str:
+    lines = []
+    status = "INTERRUPTED: " if s["interrupted"] else ""
+    lines.append(f"{status}validated {s['inputs']} of {s['requested']} inputs ({s['data']}) of {s['model']} on "
+                 f"{s['board']} ({s['runtime']} runtime, {s['transport']})")
+    b = s["bit_exact"]
+    verdict = "bit-exact" if b["all"] else "MISMATCH"
+    lines.append(f"  outputs vs tflite-micro:  {b['matching']}/{b['inputs']} bit-exact ({verdict}), "
+                 f"largest difference {b['max_abs_diff']:g}")
+    if b["saved"]:
+        lines.append(f"  first mismatching inputs saved: {', '.join(b['saved'])}")
+    a = s["accuracy"]
+    if a:
+        lines.append(f"  accuracy ({a['images']} labelled): device int8 {_pct(a['device_int8'])}, "
+                     f"host int8 {_pct(a['host_int8'])}, float - ({a['float_note']})")
+    lat = s["latency"]
+    if lat:
+        lines.append(f"  latency ({lat['unit']}): min {_num(lat['min'])}, median {_num(lat['median'])}, "
+                     f"max {_num(lat['max'])}; {lat['ms']['median']:.3f} ms at {s['firmware']['clock_hz'] / 1e6:g} MHz")
+        lines.append(f"    ({lat['note']})")
+    lines.append(f"  firmware: arena {s['firmware']['arena_bytes']:,} B; frames resent {s['retried_frames']}")
+    p = s["profile"]
+    if p:
+        unit = lat["unit"]
+        per = f"macs_per_{unit[:-1]}"
+        lines.append("")
+        lines.append(f"  {'#':>3}  {'operator':<24} {unit:>14} {'share':>7} {'MACs':>12} {'MACs/' + unit[:-1]:>14}")
+        for o in p["operators"]:
+            ratio = "-" if o[per] is None or not o["macs"] else f"{o[per]:.3f}"
+            lines.append(f"  {o['index']:>3}  {o['name'][:24]:<24} {o[unit]:>14,.0f} {100 * o['share']:>6.1f}% "
+                         f"{o['macs']:>12,} {ratio:>14}")
+        lines.append(f"  {'':>3}  {'sum of operators':<24} {p['sum']:>14,.0f}")
+        lines.append(f"  {'':>3}  {'whole inference (median)':<24} {p['total_median']:>14,.0f}  "
+                     f"unaccounted {p['unaccounted']:,.0f} (bound {p['overhead_bound']:,.0f}: "
+                     f"{'within' if p['within_overhead'] else 'OUTSIDE'})")
+        lines.append(f"    ({p['note']})")
+    return "\n".join(lines)
+
+
+def format_json(s: dict) -> str:
+    return json.dumps(s, indent=2, sort_keys=True)
+
+
+def format_html(s: dict) -> str:
+    name = s["model"].rsplit("/", 1)[-1]
+    b, a, lat, p = s["bit_exact"], s["accuracy"], s["latency"], s["profile"]
+    cards = [("Bit-exact vs tflite-micro", f"{b['matching']}/{b['inputs']}",
+              f"largest difference {b['max_abs_diff']:g}" + (" · INTERRUPTED" if s["interrupted"] else ""))]
+    if a:
+        cards.append(("Accuracy on the device", _pct(a["device_int8"]),
+                      f"host int8 {_pct(a['host_int8'])} · {a['images']} labelled inputs"))
+    if lat:
+        cards.append((f"Latency ({lat['unit']})", _si(lat["median"]),
+                      f"min {_num(lat['min'])} · max {_num(lat['max'])} · {lat['ms']['median']:.3f} ms at "
+                      f"{s['firmware']['clock_hz'] / 1e6:g} MHz"))
+    cards.append(("Firmware", f"{s['firmware']['arena_bytes']:,} B arena",
+                  f"{s['runtime']} runtime · {s['board']} · {s['transport']}"))
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>Validation on the device: {_e(name)}</title>",
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<style>{CSS}</style></head><body><main>",
+           f"<h1>Validation on the device: {_e(name)}</h1>",
+           f'<div class="sub">{_e(s["model"])} · {s["inputs"]} of {s["requested"]} inputs ({_e(s["data"])}) · '
+           f'{_e(s["board"])} · {_e(s["runtime"])} runtime</div>', '<div class="cards">']
+    for key, value, note in cards:
+        out.append(f'<div class="card"><div class="k">{_e(key)}</div><div class="v">{_e(value)}</div>'
+                   f'<div class="n">{_e(note)}</div></div>')
+    out.append("</div>")
+    if lat:
+        out.append(f'<div class="note">{_e(lat["note"])}</div>')
+    if p:
+        unit = lat["unit"]
+        per = f"macs_per_{unit[:-1]}"
+        out.append("<h2>Time per operator</h2>")
+        out.append('<div class="two"><div class="panel">')
+        out.append(bars_svg([o[unit] for o in p["operators"]], colors=("#e4572e",),
+                            title=f"{unit} per operator (median)"))
+        out.append('</div><div class="panel">')
+        out.append(bars_svg([o["macs"] for o in p["operators"]], colors=("#5b7fb9",), title="MACs per operator"))
+        out.append("</div></div>")
+        out.append('<div class="panel" style="margin-top:12px"><table><thead><tr><th>#</th>'
+                   f'<th class="l">operator</th><th>{unit}</th><th>share</th><th>MACs</th>'
+                   f"<th>MACs per {unit[:-1]}</th></tr></thead><tbody>")
+        for o in p["operators"]:
+            ratio = "-" if o[per] is None or not o["macs"] else f"{o[per]:.3f}"
+            out.append(f'<tr><td>{o["index"]}</td><td class="l">{_e(o["name"])}</td><td>{o[unit]:,.0f}</td>'
+                       f'<td>{100 * o["share"]:.1f}%</td><td>{o["macs"]:,}</td><td>{ratio}</td></tr>')
+        out.append(f'<tr><td></td><td class="l"><b>sum of operators</b></td><td><b>{p["sum"]:,.0f}</b></td>'
+                   "<td></td><td></td><td></td></tr>")
+        out.append(f'<tr><td></td><td class="l">whole inference (median)</td><td>{p["total_median"]:,.0f}</td>'
+                   "<td></td><td></td><td></td></tr></tbody></table>")
+        out.append(f'<div class="note">{_e(p["note"])}</div></div>')
+    if b["mismatching_inputs"]:
+        out.append("<h2>Mismatches</h2><div class=\"panel\">")
+        out.append(f"<p>Inputs whose output differs from the interpreter's: "
+                   f"{_e(', '.join(map(str, b['mismatching_inputs'])))}</p>")
+        if b["saved"]:
+            out.append("<p>Saved for a bug report: " + ", ".join(_e(x) for x in b["saved"]) + "</p>")
+        out.append("</div>")
+    out.append("</main></body></html>")
+    return "\n".join(out)

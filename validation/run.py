@@ -1,0 +1,205 @@
+"""The validation loop: stream inputs to the firmware, compare with the tflite-micro interpreter, measure.
+
+``run_validation(session, model_data, inputs, ...)`` sends every input of an :class:`InputSet`,
+compares each OUTPUT byte for byte with the ``tflite-micro`` Python interpreter's output for the
+same input, and collects cycles (and per-operator cycles). Ctrl-C ends the loop: what was
+measured so far is returned, marked ``interrupted``. :func:`summarize` turns it into the one
+dict the text, JSON and HTML writers share.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from attendnets.errors import BadInputError
+
+MAX_SAVED_MISMATCHES = 5
+MIB = 1 << 20
+
+
+class Reference:
+    """The tflite-micro interpreter (reference kernels) on the host: raw output bytes per input."""
+
+    def __init__(self, model_data: bytes, input_infos, output_infos):
+        from tflite_micro.python.tflite_micro import runtime
+
+        self.interpreter = runtime.Interpreter.from_bytes(model_data, arena_size=64 * MIB)
+        self.input_infos = input_infos
+        self.output_infos = output_infos
+
+    def outputs(self, flat_input: np.ndarray) -> list[np.ndarray]:
+        info = self.input_infos[0]
+        self.interpreter.set_input(flat_input.reshape(info["shape"]), 0)
+        self.interpreter.invoke()
+        return [np.asarray(self.interpreter.get_output(i)).reshape(-1) for i in range(len(self.output_infos))]
+
+
+def split_outputs(raw: bytes, output_infos) -> list[np.ndarray]:
+    out, offset = [], 0
+    for info in output_infos:
+        dtype = np.dtype(info["dtype"]).newbyteorder("<")
+        out.append(np.frombuffer(raw, dtype=dtype, count=info["num_elements"], offset=offset))
+        offset += info["size_bytes"]
+    return out
+
+
+@dataclass
+class Record:
+    sequence: int
+    cycles: int
+    op_cycles: tuple
+    bit_exact: bool
+    max_abs_diff: float
+    device_class: int | None
+    reference_class: int | None
+    label: int | None
+
+
+@dataclass
+class ValidationRun:
+    hello: object
+    records: list = field(default_factory=list)
+    requested: int = 0
+    interrupted: bool = False
+    saved_mismatches: list = field(default_factory=list)
+    retried_frames: int = 0
+
+
+def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None, progress=None) -> ValidationRun:
+    """``progress``: called with 1 after each input (a progress bar's update)."""
+    from codegen.context import tensor_info
+
+    sg = model.main_subgraph
+    if len(sg.inputs) != 1:
+        raise BadInputError(f"validate streams models with one input; this one has {len(sg.inputs)}")
+    input_infos = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
+    output_infos = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
+    reference = Reference(model_data, input_infos, output_infos)
+    classify = output_infos[0]["num_elements"] > 1
+    run = ValidationRun(session.hello, requested=len(inputs.inputs))
+    try:
+        for seq, x in enumerate(inputs.inputs):
+            out = session.infer(seq, x.tobytes())
+            device = split_outputs(out.data, output_infos)
+            expected = reference.outputs(x)
+            exact = all(d.tobytes() == np.ascontiguousarray(e, d.dtype).tobytes() for d, e in zip(device, expected))
+            diff = max(float(np.max(np.abs(d.astype(np.float64) - e.astype(np.float64)))) if d.size else 0.0
+                       for d, e in zip(device, expected))
+            label = int(inputs.labels[seq]) if inputs.labels is not None else None
+            run.records.append(Record(seq, out.cycles, out.op_cycles, exact, diff,
+                                      int(np.argmax(device[0])) if classify else None,
+                                      int(np.argmax(expected[0])) if classify else None, label))
+            if not exact and mismatch_dir is not None and len(run.saved_mismatches) < MAX_SAVED_MISMATCHES:
+                run.saved_mismatches.append(save_mismatch(mismatch_dir, seq, x, device, expected, label))
+            if progress is not None:
+                progress(1)
+    except KeyboardInterrupt:
+        run.interrupted = True
+    run.retried_frames = session.retried
+    return run
+
+
+def save_mismatch(folder, seq, x, device, expected, label) -> str:
+    from attendnets.fsutil import atomic_output_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"mismatch_{seq:05d}.npz"
+    arrays = {"input": x, "label": np.array(-1 if label is None else label)}
+    for i, (d, e) in enumerate(zip(device, expected)):
+        arrays[f"device_output{i}"] = d
+        arrays[f"reference_output{i}"] = e
+    with atomic_output_file(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+    return str(path)
+
+
+def _stats(values):
+    if not values:
+        return None
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def summarize(run: ValidationRun, model, model_path, board, runtime, transport_name, data_source,
+              emulated: bool) -> dict:
+    """Everything the report shows, JSON-able. Under QEMU (``emulated``) the SysTick ticks become
+    instructions: ``-icount shift=0`` retires one instruction per virtual ns."""
+    from converter.report.macs import model_macs
+
+    hello = run.hello
+    n = len(run.records)
+    ticks_to_unit = (1e9 / hello.clock_hz) if emulated else 1.0
+    unit = "instructions" if emulated else "cycles"
+    counter = "DWT CYCCNT" if hello.cycle_counter == "dwt" else "SysTick"
+    if emulated:
+        unit_note = (f"QEMU -icount shift=0: one instruction per virtual ns; {counter} ticks at "
+                     f"{hello.clock_hz / 1e6:g} MHz x {ticks_to_unit:g} = instructions (resolution "
+                     f"{ticks_to_unit:g} instructions), not cycles")
+    else:
+        unit_note = f"{counter} at {hello.clock_hz / 1e6:g} MHz"
+    totals = [r.cycles * ticks_to_unit for r in run.records]
+    latency = _stats(totals)
+    if latency is not None:
+        latency["ms"] = {k: v / ticks_to_unit / hello.clock_hz * 1e3 for k, v in latency.items()}
+    exact = sum(r.bit_exact for r in run.records)
+    labelled = [r for r in run.records if r.label is not None and r.device_class is not None]
+    accuracy = None
+    if labelled:
+        accuracy = {"images": len(labelled),
+                    "device_int8": sum(r.device_class == r.label for r in labelled) / len(labelled),
+                    "host_int8": sum(r.reference_class == r.label for r in labelled) / len(labelled),
+                    "float": None,
+                    "float_note": "float accuracy needs the Keras model: attendnets evaluate"}
+    profile = None
+    if hello.profile and run.records and run.records[0].op_cycles:
+        sg = model.main_subgraph
+        macs = model_macs(model)
+        per_op = list(zip(*[r.op_cycles for r in run.records]))
+        ops = []
+        for i, values in enumerate(per_op):
+            med = statistics.median(values) * ticks_to_unit
+            name = sg.operators[i].name if i < len(sg.operators) else f"op {i}"
+            m = macs[i] if i < len(macs) else 0
+            ops.append({"index": i, "name": name, unit: med, "macs": m,
+                        f"macs_per_{unit[:-1]}": (m / med) if med else None})
+        op_sum = sum(o[unit] for o in ops)
+        total_median = latency["median"]
+        ops_total = sum(o[unit] for o in ops)
+        for o in ops:
+            o["share"] = o[unit] / ops_total if ops_total else 0.0
+        overhead_bound = len(ops) * (hello.hook_cycles + 1) * ticks_to_unit + 2 * ticks_to_unit
+        profile = {"operators": ops, "sum": op_sum, "total_median": total_median,
+                   "unaccounted": total_median - op_sum,
+                   "hook_pair": hello.hook_cycles * ticks_to_unit,
+                   "overhead_bound": overhead_bound,
+                   "within_overhead": 0 <= total_median - op_sum <= overhead_bound,
+                   "note": (f"per operator: median over the inputs; every operator is wrapped in two counter "
+                            f"reads, one empty begin/end pair costs {hello.hook_cycles * ticks_to_unit:g} {unit}; "
+                            f"the total minus the operators' sum (runtime glue + hooks) is within "
+                            f"{len(ops)} x (pair + 1 tick) + 2 ticks = {overhead_bound:g} {unit}")}
+    mismatches = [r.sequence for r in run.records if not r.bit_exact]
+    return {
+        "model": str(model_path),
+        "board": board.name,
+        "runtime": runtime,
+        "transport": transport_name,
+        "data": data_source,
+        "requested": run.requested,
+        "inputs": n,
+        "interrupted": run.interrupted,
+        "retried_frames": run.retried_frames,
+        "firmware": {"runtime": hello.runtime, "arena_bytes": hello.arena_bytes, "clock_hz": hello.clock_hz,
+                     "cycle_counter": hello.cycle_counter, "profile": hello.profile,
+                     "model_hash": hello.model_hash.hex()},
+        "bit_exact": {"matching": exact, "inputs": n, "all": exact == n and n > 0,
+                      "max_abs_diff": max((r.max_abs_diff for r in run.records), default=0.0),
+                      "mismatching_inputs": mismatches[:50], "saved": run.saved_mismatches},
+        "accuracy": accuracy,
+        "latency": latency and {"unit": unit, "note": unit_note, **latency},
+        "profile": profile,
+    }
