@@ -60,13 +60,11 @@ def model_num_classes(model):
     return int(model.outputs[0].shape[-1])
 
 
-def read_labels(path):
-    """Class names from a labels.txt (one per line), or None when the file is absent."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    labels = [line.strip() for line in path.read_text().splitlines() if line.strip()]
-    return labels or None
+def read_labels(model_path):
+    """The model's class names (attendnets.labels: its NAME.labels.txt, else the run's labels.txt) or None."""
+    from attendnets.labels import find_labels
+
+    return find_labels(model_path)[0]
 
 
 def check_data_matches(class_names, num_classes, labels, input_channels, data_channels, what="model"):
@@ -79,7 +77,7 @@ def check_data_matches(class_names, num_classes, labels, input_channels, data_ch
         raise BadInputError(f"the dataset has {len(class_names)} classes but the {what} outputs {num_classes}")
     if labels is not None:
         if len(labels) != num_classes:
-            raise BadInputError(f"labels.txt lists {len(labels)} classes but the {what} outputs {num_classes}")
+            raise BadInputError(f"the {what}'s labels list {len(labels)} classes but it outputs {num_classes}")
         if list(labels) != list(class_names):
             raise BadInputError(
                 f"the dataset classes {list(class_names)[:5]}... do not match the {what}'s labels {list(labels)[:5]}..."

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from attendnets.errors import BadInputError
 from attendnets.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
+from attendnets.labels import labels_path_for, labels_text
 from attendnets_tf.loading import (
     DEFAULT_CALIBRATION_SAMPLES,
-    LABELS_FILE,
     calibration_images,
     load_keras_model,
     load_matching_data,
@@ -42,7 +42,7 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
 
     if is_qat_model(model):
         raise BadInputError(f"{model_path} is already a quantization-aware model")
-    labels = read_labels(model_path.parent / LABELS_FILE)
+    labels = read_labels(model_path)
     input_shape = model_input_shape(model)
     splits = load_matching_data(data_spec, input_shape, model_num_classes(model), labels, seed=seed)
     labels = labels or list(splits.class_names)
@@ -63,10 +63,7 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
             result[f"{split}_accuracy"] = float(qat_model.evaluate(x, y, batch_size=256, verbose=0)[1])
     with atomic_output_file(out_path) as tmp:
         qat_model.save(str(tmp))
-    labels_path = out_path.parent / LABELS_FILE
-    labels_text = "".join(f"{name}\n" for name in labels)
-    if not labels_path.is_file() or labels_path.read_text() != labels_text:
-        write_text_atomic(labels_path, labels_text)
+    write_text_atomic(labels_path_for(out_path), labels_text(labels))  # the labels travel with the model
     log("quantize: QAT model (fake-quant) " + ", ".join(f"{k} {v:.4f}" for k, v in result.items())
-        + f"; wrote {out_path}")
+        + f"; wrote {out_path}, {labels_path_for(out_path).name}")
     return result

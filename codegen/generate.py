@@ -44,16 +44,9 @@ class GenerateResult:
 
 
 def read_labels(path: Path) -> tuple:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"cannot read labels {path}: {exc}") from None
-    labels = [line.strip() for line in text.splitlines()]
-    while labels and not labels[-1]:
-        labels.pop()
-    if not labels:
-        raise BadInputError(f"labels file {path} is empty")
-    return tuple(labels)
+    from attendnets.labels import read_labels_file
+
+    return tuple(read_labels_file(path))
 
 
 def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
@@ -121,12 +114,12 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     labels, labels_file = (), None
     if labels_path is not None:
         labels_file = Path(labels_path)
-        if not labels_file.is_file():
-            raise BadInputError(f"labels file not found: {labels_file}")
-    elif (model_path.parent / "labels.txt").is_file():
-        labels_file = model_path.parent / "labels.txt"
-    if labels_file is not None:
         labels = read_labels(labels_file)
+    else:
+        from attendnets.labels import find_labels
+
+        found, labels_file = find_labels(model_path)  # NAME.labels.txt, which travels with the model
+        labels = tuple(found or ())
 
     sample, sample_source = None, "every element is the input zero point (no --sample)"
     if sample_path is not None:

@@ -44,8 +44,8 @@ def test_convert_qat_model_gives_int8_tflm_builtins_only(cli, workdir, tmp_path)
     out = tmp_path / "model.tflite"
     result = cli("convert", qat_path, "--data", data, "--out", out, "--samples", 16)
     assert result.exit_code == 0, result
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.txt", "model.json", "model.tflite"]
-    assert (tmp_path / "labels.txt").read_text().split() == list(CLASS_NAMES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.labels.txt", "model.tflite"]
+    assert (tmp_path / "model.labels.txt").read_text().split() == list(CLASS_NAMES)
 
     model = load_model(out)
     ops = [op.name for op in model.subgraphs[0].operators]
@@ -123,5 +123,5 @@ def test_convert_bad_inputs(cli, workdir, tmp_path):
     assert "4 classes" in assert_one_line_error(cli("convert", model_path, "--data", four, "--out", out), 2)
     renamed = make_image_folder(tmp_path / "renamed", class_names=("x", "y", "z"), per_class=4)
     assert "do not match" in assert_one_line_error(cli("convert", model_path, "--data", renamed, "--out", out), 2)
-    assert not out.exists() and not (tmp_path / "labels.txt").exists() and not (tmp_path / "model.json").exists()
+    assert not out.exists() and not (tmp_path / "model.labels.txt").exists() and not (tmp_path / "model.json").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"

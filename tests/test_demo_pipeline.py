@@ -20,7 +20,7 @@ def test_demo_pipeline_tiny(tmp_path):
     for name in ("train", "profile", "quantize", "convert", "evaluate", "report", "generate"):
         assert f"==> {name}: " in proc.stdout, name
     for path in ("run/model.keras", "run/qat.keras", "run/labels.txt", "model.tflite", "model.json",
-                 "labels.txt", "summary.txt", "report.html", "sample_digit.npy", "firmware/Makefile",
+                 "model.labels.txt", "summary.txt", "report.html", "sample_digit.npy", "firmware/Makefile",
                  "firmware/src/model_data.cc"):
         assert (out / path).is_file(), path
     summary = (out / "summary.txt").read_text()

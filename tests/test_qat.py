@@ -113,9 +113,9 @@ def test_quantize_cli_writes_a_loadable_qat_model(cli, tmp_path):
     out.parent.mkdir()
     result = cli("quantize", model_path, "--data", data, "--out", out, "--epochs", 1, "--batch-size", 8)
     assert result.exit_code == 0, result
-    assert (out.parent / "labels.txt").read_text().split() == list(CLASS_NAMES)
+    assert (out.parent / "qat.labels.txt").read_text().split() == list(CLASS_NAMES)
     assert qat.is_qat_model(qat.load_qat_model(str(out)))
-    assert sorted(p.name for p in out.parent.iterdir()) == ["labels.txt", "qat.keras"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["qat.keras", "qat.labels.txt"]
 
 
 def test_quantize_bad_inputs(cli, tmp_path):

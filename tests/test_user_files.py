@@ -156,3 +156,27 @@ def test_arena_bytes_override_recompiles_after_a_build(cli, model, tmp_path):
     assert "src/model.cc" not in make(*args, dry=True)
     rebuild = make(*args, "ARENA_BYTES=8192", dry=True)
     assert "src/model.cc" in rebuild and "-DMODEL_ARENA_BYTES=8192u" in rebuild
+
+
+def test_labels_travel_with_their_model(cli, tmp_path):
+    """Two `convert` runs into one folder shared labels.txt: the second replaced the first's, and the
+    firmware of the first model carried the wrong class names.  Now each model has NAME.labels.txt."""
+    from attendnets.labels import find_labels, labels_path_for
+
+    first, second = tmp_path / "animals.tflite", tmp_path / "tools.tflite"
+    for path, names in ((first, "cat\ndog\nbird\n"), (second, "saw\nhammer\ndrill\n")):
+        path.write_bytes(int8_fc_model())
+        labels_path_for(path).write_text(names)
+    (tmp_path / "labels.txt").write_text("x\ny\nz\n")  # a run folder's shared file: only the fallback
+    assert labels_path_for(first).name == "animals.labels.txt"
+    assert find_labels(first) == (["cat", "dog", "bird"], labels_path_for(first))
+    for model, names in ((first, ("cat", "dog", "bird")), (second, ("saw", "hammer", "drill"))):
+        out = tmp_path / f"fw_{model.stem}"
+        result = generate(cli, model, out)
+        assert result.exit_code == 0, result
+        assert labels_path_for(model).name in result.stdout
+        code = (out / "src" / "model.cc").read_text()
+        assert all(f'"{n}"' in code for n in names), code
+    labels_path_for(second).unlink()
+    assert find_labels(second)[0] == ["x", "y", "z"]
+

@@ -19,9 +19,10 @@ def command(model, data, out_path, samples, float_io, seed):
     model, quantized after training) to a full-integer TFLite flatbuffer.
 
     Weights and activations are int8; input and output too unless --float-io.
-    Writes OUT, labels.txt beside it and a JSON sidecar OUT with .json
-    (input/output shapes, dtypes, scale and zero point, labels, source
-    model).  The model must pass the TFLM check (`attendnets check`);
+    Writes OUT, its class names beside it in a file named after it (model.tflite
+    -> model.labels.txt, read by generate and evaluate) and a JSON sidecar OUT
+    with .json (input/output shapes, dtypes, scale and zero point, labels,
+    source model).  The model must pass the TFLM check (`attendnets check`);
     otherwise nothing is written and the offending operators are listed.
     """
     from converter.conversion.convert import convert

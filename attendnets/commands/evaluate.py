@@ -18,7 +18,8 @@ def command(model, data, float_model, as_json):
     interpreter, reports both accuracies, how often their outputs are
     identical, per-class accuracy and a confusion matrix (TFLM); with
     --float-model also the float model's accuracy.  Class names come from
-    labels.txt beside MODEL when present.
+    MODEL's labels (model.tflite -> model.labels.txt, written by convert; else
+    labels.txt beside it).
     """
     from converter.conversion.evaluate import evaluate, format_report
 

@@ -13,7 +13,8 @@ import click
               help="TFLM kernel set the project is built with (sizes the arena).")
 @click.option("--name", default="model", show_default=True, help="C identifier prefix of the model array.")
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Class names, one per line [default: labels.txt next to the model, if any].")
+              help="Class names, one per line [default: the model's own NAME.labels.txt (written by convert), "
+                   "else labels.txt next to it, if any].")
 @click.option("--sample", "sample_path", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Input main() runs on: an image (resized, quantized) or a .npy [default: all zero points].")
 @click.option("--sample-range", type=click.Choice(["auto", "0-1", "-1-1", "0-255"]), default="auto", show_default=True,
@@ -56,6 +57,7 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
         click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
                    f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
     click.echo(f"  RAM:   {fit.ram_summary()}")
+    click.echo(f"  labels: {result.labels_file or 'none (classes are printed by index)'}")
     click.echo(f"  sample: {result.sample_source}")
     _echo_kept(result)
     if not fit.fits:

@@ -25,7 +25,7 @@ def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight)
     `attendnets convert` (post-training quantization); the fine-tuning epoch
     kept is the best on validation, the calibrated start included.  With
     --distill-weight the loss mixes the labels with the float MODEL's outputs
-    (knowledge distillation).  Class names come from labels.txt beside MODEL and
+    (knowledge distillation).  Class names come from MODEL's labels (NAME.labels.txt, else the run's labels.txt) and
     are copied beside --out.  Load the result with
     attendnets_tf.qat.load_qat_model(path); convert it with `attendnets convert`.
     """

@@ -13,8 +13,10 @@ int8 end to end (``--float-io`` keeps float32 input/output with a QUANTIZE /
 DEQUANTIZE at each end) and must pass the TFLM check (:mod:`converter.tflm.check`)
 before anything is written.
 
-Outputs (all written atomically, together): ``model.tflite``, ``labels.txt``
-beside it and a JSON sidecar ``model.json`` (:func:`describe_io`).
+Outputs (all written atomically, together): ``model.tflite``, its labels
+``model.labels.txt`` (:mod:`attendnets.labels`: named after the model, so two
+models in one folder keep their own class names) and a JSON sidecar
+``model.json`` (:func:`describe_io`).
 
 TensorFlow is imported inside the functions (``attendnets_tf._tf``).
 """
@@ -30,6 +32,7 @@ import numpy as np
 
 from attendnets.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
 from attendnets.fsutil import atomic_output_file, require_file, require_parent_dir
+from attendnets.labels import labels_path_for, labels_text
 from attendnets_tf.loading import (  # noqa: F401  (re-exported: the conversion's inputs)
     DEFAULT_CALIBRATION_SAMPLES,
     LABELS_FILE,
@@ -156,7 +159,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
             seed=0):
     """The ``attendnets convert`` pipeline: load, check data, convert, TFLM-check, write.
 
-    Writes ``out_path`` (``.tflite``), ``labels.txt`` beside it and the JSON
+    Writes ``out_path`` (``.tflite``), ``NAME.labels.txt`` beside it and the JSON
     sidecar ``out_path.with_suffix('.json')``, all or none.
     """
     from attendnets_tf import qat
@@ -172,7 +175,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     is_qat = qat.is_qat_model(model)
     input_shape = model_input_shape(model)
     num_classes = model_num_classes(model)
-    labels = read_labels(model_path.parent / LABELS_FILE)
+    labels = read_labels(model_path)
     splits = load_matching_data(data_spec, input_shape, num_classes, labels, seed=seed)
     labels = labels or list(splits.class_names)
 
@@ -190,7 +193,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         raise UnsupportedOperatorError(f"TFLite conversion failed: {reason[:300]}") from None
 
     sidecar_path = out_path.with_suffix(".json")
-    labels_path = out_path.parent / LABELS_FILE
+    labels_path = labels_path_for(out_path)
     sidecar = {
         "source_model": str(model_path.resolve()),
         "source_kind": "qat" if is_qat else "float",
@@ -209,7 +212,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         tmp_tflite.write_bytes(model_bytes)
         # The check reads the flatbuffer from disk, before anything is renamed into place.
         sidecar["tflm_check"] = _check_summary(run_tflm_check(tmp_tflite))
-        tmp_labels.write_text("".join(f"{label}\n" for label in labels))
+        tmp_labels.write_text(labels_text(labels))
         tmp_sidecar.write_text(json.dumps(sidecar, indent=2) + "\n")
     return ConversionResult(out_path, labels_path, sidecar_path, len(model_bytes), kind, sidecar)
 

@@ -223,7 +223,7 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     if len(out_shape) != 2:
         raise BadInputError(f"{tflite_path}: expected a (1, classes) output, got shape {list(out_shape)}")
     num_classes = out_shape[1]
-    labels = read_labels(tflite_path.parent / "labels.txt")
+    labels = read_labels(tflite_path)
     if float_model_path is not None:
         from converter.conversion.convert import model_input_shape, model_num_classes
 
