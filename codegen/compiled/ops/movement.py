@@ -1,0 +1,268 @@
+"""int8 data movement: RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE, PAD, PADV2, CONCATENATION.
+
+No arithmetic on values; every index is computed here as TFLM's reference kernels compute
+it, and the kernels (an_movement.c) only copy:
+
+- RESIZE_NEAREST_NEIGHBOR: ``GetNearestNeighbor`` per output row and column in float32
+  (scale ``in / out`` or, with align_corners, ``(in - 1) / (out - 1)``; +0.5 with
+  half_pixel_centers; floor, or round with align_corners), as two offset tables.
+- STRIDED_SLICE: TFLM micro's kernel (indices padded to 5-D,
+  ``StridedSliceStartForAxis``/``EndForAxis``, begin/end/shrink masks, negative indices
+  and strides) as one start offset and per-dimension counts and steps, merged where
+  contiguous.  TFLM ignores ellipsis/new-axis masks and the offset flag; they are refused.
+- PAD/PADV2: the pad value is the output's zero point (PAD) or the constant (PADV2).
+- CONCATENATION: TFLM refuses int8 inputs whose scale or zero point differ from the
+  output's (it never requantizes); so does this lowering.
+Tensors keep TFLM's semantics for quantization: values are copied, not requantized.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.ops.common import constant_ints, f32, require_dtype, require_int8, scale_of, zero_point_of
+from codegen.compiled.quantization import round_half_away
+
+SOURCES = ("an_movement.c",)
+MAX_DIMS = 5
+
+
+def _c_array(values, n=MAX_DIMS) -> str:
+    padded = list(values) + [0] * (n - len(values))
+    return "{" + ", ".join(str(int(v)) for v in padded) + "}"
+
+
+# --- RESIZE_NEAREST_NEIGHBOR -----------------------------------------------------------
+
+def nearest_neighbor(value: int, input_size: int, output_size: int, align_corners: bool,
+                     half_pixel_centers: bool) -> int:
+    """TFLM's ``GetNearestNeighbor`` (float32 arithmetic)."""
+    if align_corners and output_size > 1:
+        scale = f32(input_size - 1) / f32(output_size - 1)
+    else:
+        scale = f32(input_size) / f32(output_size)
+    offset = f32(0.5) if half_pixel_centers else f32(0.0)
+    position = (f32(value) + offset) * scale
+    index = round_half_away(float(position)) if align_corners else math.floor(float(position))
+    index = min(index, input_size - 1)
+    if half_pixel_centers:
+        index = max(0, index)
+    return index
+
+
+@lowering("RESIZE_NEAREST_NEIGHBOR")
+def lower_resize_nearest_neighbor(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_dtype(x, "int8")
+    require_dtype(y, "int8")
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        raise NotLowerable(f"{len(x.shape)}-D input (TFLM takes 4-D)")
+    size = constant_ints(ctx.optional_tensor(op.inputs[1]), "size")
+    if len(size) != 2:
+        raise NotLowerable(f"size tensor of {len(size)} values")
+    batches, in_h, in_w, depth = x.shape
+    out_h, out_w = size
+    if tuple(y.shape) != (batches, out_h, out_w, depth):
+        raise NotLowerable(f"output shape {tuple(y.shape)} is not {(batches, out_h, out_w, depth)}")
+    align = bool(op.options.get("align_corners", False))
+    half = bool(op.options.get("half_pixel_centers", False))
+    rows = [nearest_neighbor(v, in_h, out_h, align, half) * in_w * depth for v in range(out_h)]
+    cols = [nearest_neighbor(v, in_w, out_w, align, half) * depth for v in range(out_w)]
+    row_table = ctx.const_array("resize_rows", "int32_t", rows)
+    col_table = ctx.const_array("resize_columns", "int32_t", cols)
+    params = (f"{{ .batches = {batches}, .output_height = {out_h}, .output_width = {out_w}, "
+              f".depth = {depth}, .batch_stride = {in_h * in_w * depth} }}")
+    return KernelCall(function="an_resize_nearest_s8", sources=SOURCES, params_type="an_resize_nearest_params",
+                      params=params, args=("PARAMS", x.c_expr, y.c_expr, row_table, col_table),
+                      comment=f"RESIZE_NEAREST_NEIGHBOR {in_h}x{in_w} -> {out_h}x{out_w} "
+                              f"(align_corners={align}, half_pixel_centers={half})")
+
+
+# --- STRIDED_SLICE ---------------------------------------------------------------------
+
+def strided_slice_walk(shape, begin, end, strides, begin_mask, end_mask, shrink_axis_mask):
+    """(start offset, counts, steps) of TFLM micro's STRIDED_SLICE, merged; counts may be 0."""
+    rank = len(shape)
+    if rank > MAX_DIMS:
+        raise NotLowerable(f"{rank}-D input")
+    pad = MAX_DIMS - rank
+    dims = [1] * pad + list(shape)
+    starts_in = [0] * pad + list(begin)
+    stops_in = [1] * pad + list(end)
+    strides = [1] * pad + list(strides)
+    begin_mask = (begin_mask << pad) | ((1 << pad) - 1)
+    end_mask = (end_mask << pad) | ((1 << pad) - 1)
+    shrink_axis_mask <<= pad
+    element_strides, step = [0] * MAX_DIMS, 1
+    for d in range(MAX_DIMS - 1, -1, -1):
+        element_strides[d] = step
+        step *= dims[d]
+
+    def clamp(v, lo, hi):
+        return hi if v > hi else lo if v < lo else v
+
+    start_offset, counts, steps = 0, [], []
+    for axis in range(MAX_DIMS):
+        size, stride = dims[axis], strides[axis]
+        if stride == 0:
+            raise NotLowerable("stride 0")
+        start = starts_in[axis]
+        if start < 0:
+            start += size
+        start = clamp(start, 0, size) if stride > 0 else clamp(start, -1, size - 1)
+        if begin_mask & (1 << axis):
+            start = 0 if stride > 0 else size - 1
+        if shrink_axis_mask & (1 << axis):
+            stop = start if start >= size else start + 1
+        else:
+            stop = stops_in[axis]
+            if stop < 0:
+                stop += size
+            stop = clamp(stop, 0, size) if stride > 0 else clamp(stop, -1, size - 1)
+            if end_mask & (1 << axis):
+                stop = size if stride > 0 else -1
+        count = max(0, -((start - stop) // stride)) if stride > 0 else max(0, -((stop - start) // -stride))
+        if count == 0:
+            return 0, [0], [1]
+        start_offset += start * element_strides[axis]
+        counts.append(count)
+        steps.append(stride * element_strides[axis])
+    merged_counts, merged_steps = [], []
+    for c, s in zip(counts, steps):
+        if c == 1:
+            continue
+        if merged_counts and merged_steps[-1] == c * s:
+            merged_counts[-1] *= c
+            merged_steps[-1] = s
+        else:
+            merged_counts.append(c)
+            merged_steps.append(s)
+    if not merged_counts:
+        merged_counts, merged_steps = [1], [1]
+    return start_offset, merged_counts, merged_steps
+
+
+@lowering("STRIDED_SLICE")
+def lower_strided_slice(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_dtype(x, "int8")
+    require_dtype(y, "int8")
+    opts = op.options
+    for flag in ("ellipsis_mask", "new_axis_mask", "offset"):
+        if opts.get(flag):
+            raise NotLowerable(f"{flag} (TFLM ignores it)")
+    rank = len(x.shape)
+    if rank > 4:
+        raise NotLowerable(f"{rank}-D input (TFLM slices up to 4-D)")
+    begin = constant_ints(ctx.optional_tensor(op.inputs[1]), "begin")
+    end = constant_ints(ctx.optional_tensor(op.inputs[2]), "end")
+    strides = constant_ints(ctx.optional_tensor(op.inputs[3]), "strides")
+    if not len(begin) == len(end) == len(strides) == rank:
+        raise NotLowerable(f"{len(begin)} begin indices for a {rank}-D input")
+    start, counts, steps = strided_slice_walk(x.shape, begin, end, strides, int(opts.get("begin_mask", 0)),
+                                              int(opts.get("end_mask", 0)), int(opts.get("shrink_axis_mask", 0)))
+    total = int(np.prod(counts))
+    if total != y.num_elements:
+        raise NotLowerable(f"the slice has {total} elements, the output {y.num_elements}")
+    params = (f"{{ .ndim = {len(counts)}, .start = {start}, .counts = {_c_array(counts)}, "
+              f".steps = {_c_array(steps)} }}")
+    return KernelCall(function="an_strided_slice_s8", sources=SOURCES, params_type="an_strided_slice_params",
+                      params=params, args=("PARAMS", x.c_expr, y.c_expr),
+                      comment=f"STRIDED_SLICE {tuple(x.shape)} -> {tuple(y.shape)}")
+
+
+# --- PAD / PADV2 -----------------------------------------------------------------------
+
+def pad_walk(in_shape, paddings):
+    """(input dims, output strides, base offset, output size) of the padded copy, merged."""
+    out_shape = [d + lo + hi for d, (lo, hi) in zip(in_shape, paddings)]
+    strides, step = [0] * len(out_shape), 1
+    for d in range(len(out_shape) - 1, -1, -1):
+        strides[d] = step
+        step *= out_shape[d]
+    base = sum(lo * s for (lo, _), s in zip(paddings, strides))
+    dims, out_strides = [], []
+    for d, size in enumerate(in_shape):
+        if size == 1:
+            continue
+        if dims and out_strides[-1] == size * strides[d]:
+            dims[-1] *= size
+            out_strides[-1] = strides[d]
+        else:
+            dims.append(size)
+            out_strides.append(strides[d])
+    if not dims:
+        dims, out_strides = [1], [1]
+    return dims, out_strides, base, step
+
+
+@lowering("PAD", "PADV2")
+def lower_pad(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_int8(x, y)
+    rank = len(x.shape)
+    if rank > MAX_DIMS:
+        raise NotLowerable(f"{rank}-D input (TFLM pads up to 5-D)")
+    paddings_tensor = ctx.optional_tensor(op.inputs[1])
+    if paddings_tensor is not None and paddings_tensor.dtype != "int32":
+        raise NotLowerable(f"{paddings_tensor.dtype} paddings (TFLM reads int32)")
+    flat = constant_ints(paddings_tensor, "paddings")
+    if len(flat) != 2 * rank:
+        raise NotLowerable(f"{len(flat)} padding values for a {rank}-D input")
+    paddings = [(flat[2 * d], flat[2 * d + 1]) for d in range(rank)]
+    if any(lo < 0 or hi < 0 for lo, hi in paddings):
+        raise NotLowerable("negative padding")
+    out_shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, paddings))
+    if out_shape != tuple(y.shape):
+        raise NotLowerable(f"output shape {tuple(y.shape)} is not {out_shape}")
+    pad_value = zero_point_of(y)
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        c = ctx.tensor(op.inputs[2])
+        require_dtype(c, "int8")
+        if not c.is_constant or c.num_elements != 1:
+            raise NotLowerable("pad value not a constant scalar")
+        if zero_point_of(c) != zero_point_of(y) or scale_of(c) != scale_of(y):
+            raise NotLowerable("pad value quantized unlike the output (TFLM refuses it)")
+        pad_value = int(np.asarray(c.data).reshape(-1)[0])
+    dims, out_strides, base, size = pad_walk(list(x.shape), paddings)
+    params = (f"{{ .ndim = {len(dims)}, .input_dims = {_c_array(dims)}, "
+              f".output_strides = {_c_array(out_strides)}, .base = {base}, .output_size = {size}, "
+              f".pad_value = {pad_value} }}")
+    return KernelCall(function="an_pad_s8", sources=SOURCES, params_type="an_pad_params", params=params,
+                      args=("PARAMS", x.c_expr, y.c_expr),
+                      comment=f"{op.name} {tuple(x.shape)} -> {out_shape} with {pad_value}")
+
+
+# --- CONCATENATION ---------------------------------------------------------------------
+
+@lowering("CONCATENATION")
+def lower_concatenation(op, ctx):
+    y = ctx.tensor(op.outputs[0])
+    inputs = [ctx.tensor(i) for i in op.inputs]
+    require_int8(y, *inputs)
+    if op.options.get("fused_activation_function", "NONE") != "NONE":
+        raise NotLowerable(f"fused {op.options['fused_activation_function']} (TFLM refuses it)")
+    for t in inputs:
+        if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
+            raise NotLowerable("an input quantized unlike the output (TFLM does not requantize int8 concatenation)")
+    rank = len(y.shape)
+    axis = int(op.options.get("axis", 0))
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank:
+        raise NotLowerable(f"axis {op.options.get('axis')} of a {rank}-D output")
+    for t in inputs:
+        if len(t.shape) != rank or any(a != b for d, (a, b) in enumerate(zip(t.shape, y.shape)) if d != axis):
+            raise NotLowerable(f"input shape {tuple(t.shape)} does not match {tuple(y.shape)} off axis {axis}")
+    if sum(t.shape[axis] for t in inputs) != y.shape[axis]:
+        raise NotLowerable("inputs do not add up to the output along the axis")
+    outer = int(np.prod(y.shape[:axis])) if axis else 1
+    inner = int(np.prod(y.shape[axis + 1:])) if axis + 1 < rank else 1
+    sizes = ctx.const_array("concat_sizes", "int32_t", [t.shape[axis] * inner for t in inputs])
+    pointers = "(const int8_t* const[]){" + ", ".join(t.c_expr for t in inputs) + "}"
+    return KernelCall(function="an_concatenation_s8", sources=SOURCES, params_type="an_concatenation_params",
+                      params=f"{{ .outer = {outer}, .inputs = {len(inputs)} }}",
+                      args=("PARAMS", pointers, sizes, y.c_expr),
+                      comment=f"CONCATENATION of {len(inputs)} along axis {axis} -> {tuple(y.shape)}")

@@ -1,0 +1,58 @@
+// attendnets compiled runtime: int8 data movement, no arithmetic: RESIZE_NEAREST_NEIGHBOR,
+// STRIDED_SLICE, PAD/PADV2, CONCATENATION. Every index (source rows and columns,
+// slice starts and steps, padded offsets, copy sizes) is computed at generation time
+// (codegen/compiled/ops/movement.py) as TFLM's reference kernels compute it.
+#ifndef AN_MOVEMENT_H_
+#define AN_MOVEMENT_H_
+
+#include <stdint.h>
+
+#define AN_MOVEMENT_MAX_DIMS 5
+
+// RESIZE_NEAREST_NEIGHBOR (NHWC): output pixel (b, y, x) copies `depth` bytes from
+// input + b * batch_stride + row_offsets[y] + column_offsets[x].
+typedef struct {
+  int32_t batches;
+  int32_t output_height;
+  int32_t output_width;
+  int32_t depth;
+  int32_t batch_stride;  // input height * width * depth
+} an_resize_nearest_params;
+
+void an_resize_nearest_s8(const an_resize_nearest_params* params, const int8_t* input, int8_t* output,
+                          const int32_t* row_offsets, const int32_t* column_offsets);
+
+// STRIDED_SLICE: the output, in order, is input[start + sum_d i_d * steps[d]] for i_d in
+// [0, counts[d]) (steps in elements, negative for reverse slices).
+typedef struct {
+  int32_t ndim;  // 1..AN_MOVEMENT_MAX_DIMS
+  int32_t start;
+  int32_t counts[AN_MOVEMENT_MAX_DIMS];
+  int32_t steps[AN_MOVEMENT_MAX_DIMS];
+} an_strided_slice_params;
+
+void an_strided_slice_s8(const an_strided_slice_params* params, const int8_t* input, int8_t* output);
+
+// PAD / PADV2: output filled with pad_value, then the input's rows (innermost dimension,
+// merged with unpadded neighbours) copied to output + base + sum_d i_d * output_strides[d].
+typedef struct {
+  int32_t ndim;  // 1..AN_MOVEMENT_MAX_DIMS
+  int32_t input_dims[AN_MOVEMENT_MAX_DIMS];
+  int32_t output_strides[AN_MOVEMENT_MAX_DIMS];
+  int32_t base;
+  int32_t output_size;
+  int32_t pad_value;
+} an_pad_params;
+
+void an_pad_s8(const an_pad_params* params, const int8_t* input, int8_t* output);
+
+// CONCATENATION: for each of `outer` blocks, copy_sizes[k] bytes from each input k in turn.
+typedef struct {
+  int32_t outer;
+  int32_t inputs;
+} an_concatenation_params;
+
+void an_concatenation_s8(const an_concatenation_params* params, const int8_t* const* inputs,
+                         const int32_t* copy_sizes, int8_t* output);
+
+#endif  // AN_MOVEMENT_H_
