@@ -1,8 +1,10 @@
-"""``attendnets check``: can TensorFlow Lite Micro run this .tflite?
+"""``attendnets check``: can TensorFlow Lite Micro (and the compiled runtime) run this .tflite?
 
 Lists every operator with its version, input/output types and whether TFLM
 has a kernel that takes it; marks float tensors in an integer model and
-unsupported quantization.  Exit 0 when TFLM can run the model, 1 when not.
+unsupported quantization.  A second column says whether the compiled runtime
+(``generate --runtime compiled``) can run the operator, and why not.
+Exit 0 when TFLM can run the model, 1 when not.
 """
 
 import json
@@ -22,17 +24,29 @@ def command(model_path, kernels, allow_float, as_json):
     from converter.tflm.check import check_model
     from converter.tflite_model import load_model
 
+    from codegen.compiled.generate import operator_support
+
     model = load_model(model_path)
     result = check_model(model, kernels=kernels)
+    compiled = {(sg, index): reason for sg, index, _name, reason in operator_support(model)}
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        doc = result.to_dict()
+        doc["compiled"] = {
+            "ok": bool(compiled) and not any(compiled.values()),
+            "operators": [{"subgraph": sg, "index": index, "supported": reason is None, "reason": reason}
+                          for (sg, index), reason in compiled.items()],
+        }
+        click.echo(json.dumps(doc, indent=2))
     else:
-        click.echo(format_check(result))
+        click.echo(format_check(result, compiled))
     return 0 if result.ok else 1
 
 
-def format_check(result) -> str:
-    """The terminal table of a :class:`converter.tflm.check.CheckResult`."""
+def format_check(result, compiled=None) -> str:
+    """The terminal table of a :class:`converter.tflm.check.CheckResult`.
+
+    ``compiled``: ``{(subgraph, operator index): reason or None}`` from the compiled runtime.
+    """
     lines = []
     n_sub = len({o.subgraph for o in result.operators}) or 1
     lines.append(
@@ -42,6 +56,8 @@ def format_check(result) -> str:
     lines.append("")
     multi = n_sub > 1
     header = f"{'sg ' if multi else ''}{'#':>3}  {'operator':<30} {'ver':>3}  {'inputs':<34} {'outputs':<20} TFLM"
+    if compiled is not None:
+        header += f"{'':<11}compiled"
     lines.append(header)
     lines.append("-" * len(header))
     for o in result.operators:
@@ -49,7 +65,11 @@ def format_check(result) -> str:
         outs = ", ".join(_short_type(t, s) for t, s in zip(o.output_types, o.output_shapes))
         status = "ok" if o.supported else "NOT SUPPORTED"
         sg = f"{o.subgraph:<3}" if multi else ""
-        lines.append(f"{sg}{o.index:>3}  {o.name:<30} {o.version:>3}  {_clip(ins, 34):<34} {_clip(outs, 20):<20} {status}")
+        row = f"{sg}{o.index:>3}  {o.name:<30} {o.version:>3}  {_clip(ins, 34):<34} {_clip(outs, 20):<20} {status}"
+        if compiled is not None:
+            reason = compiled.get((o.subgraph, o.index), "not checked")
+            row = f"{row:<{len(header) - 8}}" + ("ok" if reason is None else f"no: {_clip(reason, 60)}")
+        lines.append(row)
     lines.append("")
     used = [c for c in result.operator_codes if c.count]
     lines.append("operators used: " + ", ".join(
@@ -69,6 +89,13 @@ def format_check(result) -> str:
     else:
         lines.append(f"NOT SUPPORTED: TFLM cannot run this model ({len(result.errors)} problem"
                      f"{'s' if len(result.errors) != 1 else ''})")
+    if compiled is not None:
+        refused = sum(1 for reason in compiled.values() if reason is not None)
+        if compiled and not refused:
+            lines.append("OK: the compiled runtime can run this model (generate --runtime compiled)")
+        else:
+            lines.append(f"NOT SUPPORTED by the compiled runtime: {refused} operator{'s' if refused != 1 else ''} "
+                         "(generate --runtime tflm)")
     return "\n".join(lines)
 
 

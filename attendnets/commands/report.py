@@ -1,4 +1,4 @@
-"""``attendnets report``: where a model's memory goes on TFLM, and whether it fits a board."""
+"""``attendnets report``: where a model's memory goes on TFLM (or the compiled runtime), and whether it fits a board."""
 
 import click
 
@@ -20,7 +20,10 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
-def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path):
+@click.option("--runtime", type=click.Choice(["tflm", "compiled", "both"]), default="tflm", show_default=True,
+              help="tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
+                   "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.")
+def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path, runtime):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status 1 when --board is given and the model does not fit it.
@@ -43,8 +46,19 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         require_parent_dir(html_path)
 
     model = load_model(model_path)
+    if runtime == "compiled":
+        if target == "host":
+            raise BadInputError("--runtime compiled reports a Cortex-M build: use it with --target cortex-m")
+        return _compiled_report(model, board, as_json, html_path)
     report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure,
                                  cmsis_nn_arch=cmsis_nn_arch)
+    if runtime == "both":
+        import dataclasses
+
+        from codegen.compiled.footprint import compiled_runtime_footprint, tflm_runtime_footprint
+
+        report = dataclasses.replace(report, runtimes=(tflm_runtime_footprint(report, board),
+                                                       compiled_runtime_footprint(model, board)))
 
     if html_path:
         from converter.report.html_format import format_report_html
@@ -61,4 +75,42 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
             click.echo(f"\nHTML report written to {html_path}")
     if report.board is not None and not report.board.fits:
         return 1  # the report is printed; the exit status says it does not fit
+    return 0
+
+
+def _compiled_report(model, board, as_json, html_path):
+    """``--runtime compiled``: the compiled runtime's figures (refused in one line if it cannot run the model)."""
+    import json
+
+    from attendnets.errors import BadInputError
+    from attendnets.fsutil import write_text_atomic
+    from codegen.compiled.footprint import compiled_runtime_footprint
+    from codegen.compiled.generate import CompiledRuntimeUnsupportedError
+    from converter.report.macs import operator_macs
+    from converter.report.runtimes import format_compiled_report_html, format_compiled_report_text
+
+    footprint = compiled_runtime_footprint(model, board)
+    if not footprint.supported:
+        raise CompiledRuntimeUnsupportedError(footprint.reasons)
+    sg = model.main_subgraph
+    operators = [(op.index, op.name, operator_macs(sg, op)) for op in sg.operators]
+    path = str(model.path) if model.path else None
+    if html_path:
+        try:
+            write_text_atomic(html_path, format_compiled_report_html(path, model.size_bytes, footprint, operators))
+        except OSError as exc:
+            raise BadInputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(json.dumps({
+            "model": path, "model_bytes": model.size_bytes, "runtime": "compiled",
+            "total_macs": sum(m for _, _, m in operators),
+            "operators": [{"index": i, "name": n, "macs": m} for i, n, m in operators],
+            "runtimes": {"compiled": footprint.to_dict()},
+        }, indent=2))
+    else:
+        click.echo(format_compiled_report_text(path, model.size_bytes, footprint, operators))
+        if html_path:
+            click.echo(f"\nHTML report written to {html_path}")
+    if footprint.board is not None and not footprint.board.fits:
+        return 1
     return 0

@@ -69,3 +69,29 @@ def compiled_footprint(model) -> CompiledFootprint:
         return CompiledFootprint(False, exc.reasons)
     return CompiledFootprint(True, (), compiled.arena_bytes, compiled.scratch_bytes, compiled.constants_bytes,
                              estimate_code_bytes(compiled), compiled.planner)
+
+
+def compiled_runtime_footprint(model, board=None):
+    """The compiled runtime's :class:`converter.report.runtimes.RuntimeFootprint` of ``model``."""
+    from codegen.context import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
+    from codegen.generate import COMPILED_STACK_BYTES
+    from converter.report.runtimes import RuntimeFootprint
+
+    f = compiled_footprint(model)
+    if not f.supported:
+        return RuntimeFootprint("compiled", False, f.reasons)
+    return RuntimeFootprint(
+        "compiled", True, (), f.arena_bytes, f.scratch_bytes,
+        COMPILED_STACK_BYTES + DEFAULT_HEAP_BYTES + STATIC_DATA_ALLOWANCE_BYTES, f.constants_bytes, f.code_bytes,
+        note=f"static arena ({f.planner}); code: kernels as measured in kernel_code_size.json + application",
+    ).with_board(board)
+
+
+def tflm_runtime_footprint(report, board=None):
+    """The TFLM project's footprint with the generator's allowances (stack, heap, static data, application)."""
+    from codegen.context import (APPLICATION_CODE_BYTES, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES,
+                                 STATIC_DATA_ALLOWANCE_BYTES)
+    from converter.report.runtimes import tflm_footprint
+
+    return tflm_footprint(report, APPLICATION_CODE_BYTES,
+                          DEFAULT_STACK_BYTES + DEFAULT_HEAP_BYTES + STATIC_DATA_ALLOWANCE_BYTES).with_board(board)

@@ -182,22 +182,31 @@ def unsupported_reasons(model) -> list:
 
 
 def operator_support(model) -> list:
-    """Per operator of the main subgraph: ``(index, name, reason or None)``."""
+    """Per operator of every subgraph: ``(subgraph, index, name, reason or None)`` for the compiled runtime.
+
+    A lowering that fails in an unexpected way counts as "cannot" with its message, so that
+    ``attendnets check`` reports instead of crashing.
+    """
     lowerings = load_lowerings()
     ctx = _Context(model)
     rows = []
-    for op in model.main_subgraph.operators:
-        name = op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
-        function = lowerings.get(op.name) if op.name != "CUSTOM" else None
-        reason = None
-        if function is None:
-            reason = "no kernel"
-        else:
-            try:
-                function(op, ctx)
-            except NotLowerable as exc:
-                reason = str(exc)
-        rows.append((op.index, name, reason))
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            name = op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
+            function = lowerings.get(op.name) if op.name != "CUSTOM" else None
+            reason = None
+            if sg is not model.main_subgraph:
+                reason = "in a control-flow subgraph"
+            elif function is None:
+                reason = "no kernel"
+            else:
+                try:
+                    function(op, ctx)
+                except NotLowerable as exc:
+                    reason = str(exc)
+                except Exception as exc:  # noqa: BLE001 - a report, not a generator
+                    reason = f"cannot be lowered ({type(exc).__name__}: {exc})"
+            rows.append((sg.index, op.index, name, reason))
     return rows
 
 

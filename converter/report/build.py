@@ -149,6 +149,7 @@ class MemoryReport:
     model_inputs: tuple = ()  # tensor indices of the main subgraph's inputs
     model_outputs: tuple = ()
     cmsis_nn_arch: str | None = None  # CMSIS-NN code path ("dsp", "mve", "scalar"); None for reference kernels
+    runtimes: tuple = ()  # converter.report.runtimes.RuntimeFootprint, when both runtimes are compared
 
     @property
     def total_macs(self) -> int:
@@ -218,6 +219,7 @@ class MemoryReport:
             ],
             "arena_timeline": [asdict(b) for b in self.boxes],
             "warnings": list(self.warnings),
+            **({"runtimes": {f.runtime: f.to_dict() for f in self.runtimes}} if self.runtimes else {}),
         }
 
 

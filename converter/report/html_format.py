@@ -317,6 +317,11 @@ def format_report_html(report) -> str:
         out.append(f'<div class="note">Verdict: <b class="{"fits" if b.fits else "nofit"}">{_e(b.verdict)}</b></div>')
         out.append("</div>")
 
+    if r.runtimes:
+        from converter.report.runtimes import runtimes_html_section
+
+        out.append(runtimes_html_section(r.runtimes))
+
     if r.warnings:
         out.append("<h2>Warnings</h2><div class=\"panel\"><ul>")
         out.extend(f"<li>{_e(w)}</li>" for w in r.warnings)

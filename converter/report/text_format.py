@@ -99,4 +99,9 @@ def format_report(report) -> str:
         lines.append("")
         lines.append("warnings:")
         lines.extend(f"  - {w}" for w in r.warnings)
+    if r.runtimes:
+        from converter.report.runtimes import format_runtimes_text
+
+        lines.append("")
+        lines.append(format_runtimes_text(r.runtimes))
     return "\n".join(lines)

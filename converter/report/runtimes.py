@@ -1,0 +1,185 @@
+"""The two runtimes side by side: what each needs of a board (``attendnets report --runtime``).
+
+One :class:`RuntimeFootprint` per runtime, in bytes:
+
+RAM   = arena (TFLM: the smallest arena that allocates, its bookkeeping included; compiled:
+        the static plan of activations and kernel scratch) + rest (stack, heap, static data:
+        the generator's allowances for that runtime's project);
+flash = constants (TFLM: the whole .tflite; compiled: weights, biases and requantization
+        arrays in the layout its kernels use) + code (estimate: runtime and kernels plus the
+        application).
+
+The TFLM figures come from the :class:`converter.report.build.MemoryReport`; the compiled
+runtime's are computed by its generator (``codegen.compiled.footprint``) and handed in by the
+command, so this module needs nothing from codegen.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from converter.report.build import BoardFit
+
+RUNTIME_TITLES = {"tflm": "TFLM interpreter", "compiled": "compiled runtime"}
+
+
+@dataclass(frozen=True)
+class RuntimeFootprint:
+    runtime: str  # "tflm" or "compiled"
+    supported: bool
+    reasons: tuple = ()  # why it cannot run the model
+    arena_bytes: int = 0
+    scratch_bytes: int = 0  # kernel scratch, part of the arena
+    rest_ram_bytes: int = 0  # stack + heap + static data (allowances)
+    constants_bytes: int = 0
+    code_bytes: int = 0  # estimate
+    note: str = ""
+    board: BoardFit | None = None
+
+    @property
+    def ram_bytes(self) -> int:
+        return self.arena_bytes + self.rest_ram_bytes
+
+    @property
+    def flash_bytes(self) -> int:
+        return self.constants_bytes + self.code_bytes
+
+    def with_board(self, board) -> "RuntimeFootprint":
+        """The same figures with the fit on ``board`` (a codegen Board, or None)."""
+        if board is None or not self.supported:
+            return self
+        from dataclasses import replace
+
+        return replace(self, board=BoardFit(board=board.name, flash_bytes=board.flash_bytes, ram_bytes=board.ram_bytes,
+                                            flash_used_bytes=self.flash_bytes, ram_used_bytes=self.ram_bytes))
+
+    def to_dict(self) -> dict:
+        doc = {
+            "runtime": self.runtime,
+            "supported": self.supported,
+            "reasons": list(self.reasons),
+        }
+        if self.supported:
+            doc.update({
+                "ram": {"arena": self.arena_bytes, "scratch_in_arena": self.scratch_bytes,
+                        "rest": self.rest_ram_bytes, "total": self.ram_bytes},
+                "flash": {"constants": self.constants_bytes, "code_estimate": self.code_bytes,
+                          "total": self.flash_bytes},
+                "note": self.note,
+                "board": None if self.board is None else {
+                    "name": self.board.board, "fits": self.board.fits, "fits_flash": self.board.fits_flash,
+                    "fits_ram": self.board.fits_ram, "verdict": self.board.verdict,
+                    "flash_headroom_pct": round(self.board.flash_headroom_pct, 2),
+                    "ram_headroom_pct": round(self.board.ram_headroom_pct, 2)},
+            })
+        return doc
+
+
+def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int) -> RuntimeFootprint:
+    """The TFLM project's figures from a MemoryReport (its arena, the .tflite, its code estimate)."""
+    scratch = max((o.scratch_bytes for o in report.operators), default=0)
+    return RuntimeFootprint(
+        runtime="tflm", supported=True, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch,
+        rest_ram_bytes=rest_ram_bytes, constants_bytes=report.model_bytes,
+        code_bytes=report.flash.code_bytes + application_code_bytes,
+        note=f"{report.kernels} kernels; arena = the estimator's smallest arena that allocates "
+             f"(persistent data {report.arena.tail_bytes:,} B of it)")
+
+
+def _cell(value):
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def runtime_rows(footprints):
+    """``[(label, [value per runtime])]`` of the comparison table."""
+    def col(f, attr):
+        return getattr(f, attr) if f.supported else "-"
+
+    rows = [
+        ("RAM: arena", [col(f, "arena_bytes") for f in footprints]),
+        ("  of it kernel scratch", [col(f, "scratch_bytes") for f in footprints]),
+        ("RAM: stack + heap + static", [col(f, "rest_ram_bytes") for f in footprints]),
+        ("RAM total", [col(f, "ram_bytes") for f in footprints]),
+        ("flash: constants", [col(f, "constants_bytes") for f in footprints]),
+        ("flash: code (estimate)", [col(f, "code_bytes") for f in footprints]),
+        ("flash total", [col(f, "flash_bytes") for f in footprints]),
+    ]
+    if any(f.board is not None for f in footprints):
+        rows.append((f"fits {next(f.board.board for f in footprints if f.board is not None)}",
+                     [f.board.verdict if f.board is not None else "-" for f in footprints]))
+    return rows
+
+
+def format_runtimes_text(footprints) -> str:
+    """The side-by-side table (bytes), with why a runtime cannot run the model."""
+    titles = [RUNTIME_TITLES[f.runtime] for f in footprints]
+    width = max(24, *(len(t) for t in titles)) + 2
+    lines = ["runtimes (bytes)", f"  {'':<28}" + "".join(f"{t:>{width}}" for t in titles)]
+    for label, values in runtime_rows(footprints):
+        lines.append(f"  {label:<28}" + "".join(f"{_cell(v):>{width}}" for v in values))
+    if len(footprints) == 2 and all(f.supported for f in footprints):
+        t, c = footprints
+        if t.ram_bytes and t.arena_bytes:
+            lines.append(f"  compiled / TFLM: arena {c.arena_bytes / t.arena_bytes:.2f}x, RAM {c.ram_bytes / t.ram_bytes:.2f}x, "
+                         f"flash {c.flash_bytes / t.flash_bytes:.2f}x")
+    for f in footprints:
+        if not f.supported:
+            lines.append(f"  {RUNTIME_TITLES[f.runtime]} cannot run this model: {'; '.join(f.reasons)}")
+        elif f.note:
+            lines.append(f"  ({RUNTIME_TITLES[f.runtime]}: {f.note})")
+    return "\n".join(lines)
+
+
+def runtimes_html_section(footprints) -> str:
+    """An HTML panel (the report page's classes) with the side-by-side table."""
+    e = html.escape
+    out = ["<h2>Runtimes side by side</h2>", '<div class="panel"><table><thead><tr><th class="l">bytes</th>']
+    out.extend(f"<th>{e(RUNTIME_TITLES[f.runtime])}</th>" for f in footprints)
+    out.append("</tr></thead><tbody>")
+    for label, values in runtime_rows(footprints):
+        cells = []
+        for v in values:
+            cls = ""
+            if isinstance(v, str) and v != "-":
+                cls = ' class="fits"' if v == "FITS" else ' class="nofit"'
+            cells.append(f"<td{cls}>{e(_cell(v))}</td>")
+        out.append(f'<tr><td class="l">{e(label.strip())}</td>{"".join(cells)}</tr>')
+    out.append("</tbody></table>")
+    for f in footprints:
+        text = (f"cannot run this model: {'; '.join(f.reasons)}" if not f.supported else f.note)
+        if text:
+            out.append(f'<div class="note">{e(RUNTIME_TITLES[f.runtime])}: {e(text)}</div>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def format_compiled_report_text(model_path, model_bytes, footprint, operators) -> str:
+    """``report --runtime compiled``: operators (index, name, MACs) and the compiled runtime's figures."""
+    lines = [f"model: {model_path or '(bytes)'}  {model_bytes:,} bytes  runtime: compiled", "",
+             f"{'#':>3}  {'operator':<28} {'MACs':>14}", "-" * 48]
+    for index, name, macs in operators:
+        lines.append(f"{index:>3}  {name:<28} {macs:>14,}")
+    lines.append(f"     {'total':<28} {sum(m for _, _, m in operators):>14,}")
+    lines.append("")
+    lines.append(format_runtimes_text([footprint]))
+    return "\n".join(lines)
+
+
+def format_compiled_report_html(model_path, model_bytes, footprint, operators) -> str:
+    from converter.report.html_format import CSS
+
+    e = html.escape
+    name = (model_path or "model").rsplit("/", 1)[-1]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>Compiled runtime memory report: {e(name)}</title>",
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<style>{CSS}</style></head><body><main>",
+           f"<h1>Compiled runtime memory report: {e(name)}</h1>",
+           f'<div class="sub">{e(model_path or "")} · {model_bytes:,} bytes</div>',
+           runtimes_html_section([footprint]),
+           "<h2>Per operator</h2>",
+           '<div class="panel"><table><thead><tr><th>#</th><th class="l">operator</th><th>MACs</th></tr></thead><tbody>']
+    out.extend(f'<tr><td>{i}</td><td class="l">{e(n)}</td><td>{m:,}</td></tr>' for i, n, m in operators)
+    out.append("</tbody></table></div></main></body></html>")
+    return "\n".join(out)

@@ -1,0 +1,85 @@
+"""check and report with the compiled runtime: which runtime runs each operator, RAM/flash side by side."""
+
+import json
+
+import pytest
+
+from tests.conftest import assert_one_line_error
+from tests.test_compiled_fc import fc_model, two_layer_with_reshape
+from tests.tflite_builder import ModelBuilder
+
+
+@pytest.fixture
+def unsupported_model(tmp_path):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (4, 4), "int8", scale=0.02, zero_point=0, constant=True)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected", "activation": "TANH"})
+    b.op("RSQRT", [y], [z])
+    path = tmp_path / "odd.tflite"
+    path.write_bytes(b.build(inputs=[x], outputs=[z]))
+    return path
+
+
+def test_check_lists_the_compiled_runtime_per_operator(unsupported_model, tmp_path, cli):
+    result = cli("check", unsupported_model)
+    rows = [line for line in result.stdout.splitlines() if line[:3].strip().isdigit()]
+    assert "no: fused TANH" in rows[0] and "no: no kernel" in rows[1]
+    assert "NOT SUPPORTED by the compiled runtime: 2 operators" in result.stdout
+
+    good = tmp_path / "good.tflite"
+    good.write_bytes(two_layer_with_reshape())
+    result = cli("check", good, "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is True and doc["compiled"]["ok"] is True
+    assert [o["supported"] for o in doc["compiled"]["operators"]] == [True, True, True]
+    assert "OK: the compiled runtime can run this model" in cli("check", good).stdout
+
+    doc = json.loads(cli("check", unsupported_model, "--json").stdout)
+    assert doc["compiled"]["ok"] is False
+    assert doc["compiled"]["operators"][1]["reason"] == "no kernel"
+
+
+def test_report_both_runtimes_side_by_side(tmp_path, cli):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(fc_model(batch_shape=(4,), in_depth=64, units=32, seed=3))
+    html = tmp_path / "r.html"
+    result = cli("report", model, "--runtime", "both", "--board", "mps2-an386", "--json", "--html", html)
+    assert result.exit_code == 0, result
+    doc = json.loads(result.stdout)
+    for key in ("arena", "flash", "board", "operators", "arena_timeline"):  # TFLM's keys stay
+        assert key in doc
+    tflm, compiled = doc["runtimes"]["tflm"], doc["runtimes"]["compiled"]
+    assert tflm["ram"]["arena"] == doc["arena"]["required"]
+    assert compiled["ram"]["arena"] == 256 + 128  # input 4x64, output 4x32, both 16-aligned, live together
+    assert compiled["ram"]["arena"] < tflm["ram"]["arena"]
+    assert compiled["flash"]["constants"] == 64 * 32 + 32 * 4  # weights + folded bias
+    assert compiled["board"]["fits"] and tflm["board"]["fits"]
+    assert "Runtimes side by side" in html.read_text()
+
+    text = cli("report", model, "--runtime", "both").stdout
+    assert "TFLM interpreter" in text and "compiled runtime" in text and "compiled / TFLM: arena" in text
+
+    plain = json.loads(cli("report", model, "--json").stdout)
+    assert "runtimes" not in plain  # the default report is TFLM's, unchanged
+
+
+def test_report_compiled_only(tmp_path, cli, unsupported_model):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(two_layer_with_reshape())
+    result = cli("report", model, "--runtime", "compiled", "--board", "rpi-pico", "--json")
+    assert result.exit_code == 0, result
+    doc = json.loads(result.stdout)
+    assert doc["runtime"] == "compiled" and doc["total_macs"] == 270
+    assert doc["runtimes"]["compiled"]["ram"]["arena"] == 48
+    assert doc["runtimes"]["compiled"]["board"]["name"] == "rpi-pico"
+    assert "compiled runtime" in cli("report", model, "--runtime", "compiled").stdout
+
+    line = assert_one_line_error(cli("report", unsupported_model, "--runtime", "compiled"))
+    assert "RSQRT: no kernel" in line and "--runtime tflm" in line
+    # both: TFLM runs it, the compiled side says why it cannot
+    text = cli("report", unsupported_model, "--runtime", "both").stdout
+    assert "compiled runtime cannot run this model" in text
