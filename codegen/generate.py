@@ -127,6 +127,11 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
 
         input_info = ctx.tensor_info(model.main_subgraph.tensor(model.main_subgraph.inputs[0]), "input", 0)
         sample, sample_source = load_sample(sample_path, input_info, sample_range)
+        sample_source = f"input 0: {sample_source}"
+    other_inputs = len(model.main_subgraph.inputs) - 1
+    if other_inputs > 0:  # the sample (or zero points) goes to input 0 only: say so
+        rest = f"inputs 1-{other_inputs} hold their" if other_inputs > 1 else "input 1 holds its"
+        sample_source += f"; the model has {other_inputs + 1} inputs: {rest} zero point(s)"
 
     options = ctx.GenerateOptions(
         name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,

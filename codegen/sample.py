@@ -44,8 +44,30 @@ def choose_pixel_range(info) -> str:
     return max(PIXEL_RANGES, key=coverage)
 
 
+def check_finite(real, what):
+    """BadInputError naming the first NaN/infinite value: they have no quantized value."""
+    bad = np.flatnonzero(~np.isfinite(real))
+    if bad.size:
+        raise BadInputError(f"{what} has {bad.size} value(s) that are NaN or infinite (the first at flat index "
+                            f"{int(bad[0])}: {real.reshape(-1)[bad[0]]}); a sample needs finite numbers")
+
+
+def saturation_note(real, info) -> str:
+    """'' or a note on how many real values lie outside what the input's quantization represents."""
+    if info["dtype"] == "float32" or not info["quantized"]:
+        return ""
+    lo, hi = representable_range(info)
+    step = info["scale"] / 2  # values within half a step of the ends round onto them
+    outside = int(np.count_nonzero((real < lo - step) | (real > hi + step)))
+    if not outside:
+        return ""
+    return (f"; {outside} of {real.size} values lie outside [{lo:.6g}, {hi:.6g}], the real range the input's "
+            f"quantization represents, and were saturated")
+
+
 def quantize(real, info):
     real = np.asarray(real, dtype=np.float64)
+    check_finite(real, "the sample")
     if info["dtype"] == "float32":
         return real.astype(np.float32)
     if not info["quantized"]:
@@ -91,9 +113,11 @@ def load_npy(path: Path, info):
                             f"input 0 needs {info['num_elements']} {info['shape']}")
     flat = array.reshape(-1)
     if np.issubdtype(flat.dtype, np.floating):
+        check_finite(flat.astype(np.float64), f"sample {path.name}")
         if info["dtype"] == "float32":
             return flat.astype(np.float32), f"{path.name} (float input, values as they are)"
-        return quantize(flat, info), f"{path.name} (float, quantized with the input scale and zero point)"
+        return quantize(flat, info), (f"{path.name} (float, quantized with the input scale and zero point"
+                                      f"{saturation_note(flat.astype(np.float64), info)})")
     if np.issubdtype(flat.dtype, np.integer) or flat.dtype == np.bool_:
         if info["dtype"] in INTEGER_RANGES:
             lo, hi = INTEGER_RANGES[info["dtype"]]

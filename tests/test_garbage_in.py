@@ -1,0 +1,64 @@
+"""Never accept garbage in silence (issue 14, sections 3 and 4): bad samples, bad arguments, and the
+messages the TF-free commands give.  Models are built in the test; no TensorFlow, no shared models."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import assert_one_line_error
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tflite_builder import ModelBuilder, int8_fc_model  # noqa: E402
+
+
+@pytest.fixture
+def fc_model(tmp_path):
+    path = tmp_path / "fc.tflite"
+    path.write_bytes(int8_fc_model())
+    return path
+
+
+def two_input_add_model():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=3)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=-5)
+    z = b.tensor("z", (1, 4), "int8", scale=0.2, zero_point=0)
+    b.op("ADD", [x, y], [z], version=1, options={"type": "add"})
+    return b.build(inputs=[x, y], outputs=[z])
+
+
+def generate(cli, model, out, *args):
+    return cli("generate", model, "--board", "mps2-an386", "--out", out, "--kernels", "reference", *args)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_sample_with_nan_or_infinity_is_refused(cli, fc_model, tmp_path, bad):
+    """NaN gave int8 arrays of -9223372036854775808 and a leaked NumPy warning."""
+    values = np.array([0.1, bad, 0.2, 0.3], dtype=np.float32)
+    np.save(tmp_path / "s.npy", values)
+    result = generate(cli, fc_model, tmp_path / "fw", "--sample", tmp_path / "s.npy")
+    line = assert_one_line_error(result, 2)
+    assert "NaN or infinite" in line and "index 1" in line
+    assert "RuntimeWarning" not in result.stderr and not (tmp_path / "fw").exists()
+
+
+def test_sample_out_of_range_is_saturated_and_said(cli, fc_model, tmp_path):
+    np.save(tmp_path / "s.npy", np.array([0.1, 1e30, -50.0, 0.3], dtype=np.float32))
+    result = generate(cli, fc_model, tmp_path / "fw", "--sample", tmp_path / "s.npy")
+    assert result.exit_code == 0, result
+    assert "2 of 4 values lie outside" in result.stdout and "saturated" in result.stdout
+    text = (tmp_path / "fw" / "src" / "sample_input.cc").read_text()
+    assert "-9223372036854775808" not in text and "127" in text and "-128" in text
+
+
+def test_multi_input_model_says_where_the_sample_goes(cli, tmp_path):
+    model = tmp_path / "add.tflite"
+    model.write_bytes(two_input_add_model())
+    np.save(tmp_path / "s.npy", np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32))
+    result = generate(cli, model, tmp_path / "fw", "--sample", tmp_path / "s.npy")
+    assert result.exit_code == 0, result
+    assert "input 0: s.npy" in result.stdout and "2 inputs: input 1 holds its zero point" in result.stdout
+    result = generate(cli, model, tmp_path / "fw")
+    assert "2 inputs" in result.stdout
