@@ -144,8 +144,11 @@ def merge_resume_config(cfg: TrainConfig, explicit: set[str]) -> TrainConfig:
     run (and the LR schedule depends on the epoch count), so that is an error.
     """
     saved = saved_config(cfg.out_dir)
-    if saved is None:
-        return cfg  # nothing saved yet: --resume starts the run
+    if saved is None:  # nothing to continue: starting a fresh run here would be a silent surprise
+        out = Path(cfg.out_dir)
+        what = "does not exist" if not out.exists() else f"has no {CONFIG_FILE} (no run was started in it)"
+        raise BadInputError(f"--resume: {out} {what}; give the folder of an interrupted run, "
+                            "or drop --resume to start a new one")
     values = asdict(cfg)
     for name in RUN_DEFINING:  # class_names is checked once the data is loaded
         if name not in saved:

@@ -62,3 +62,14 @@ def test_multi_input_model_says_where_the_sample_goes(cli, tmp_path):
     assert "input 0: s.npy" in result.stdout and "2 inputs: input 1 holds its zero point" in result.stdout
     result = generate(cli, model, tmp_path / "fw")
     assert "2 inputs" in result.stdout
+
+
+def test_train_resume_needs_a_run_to_continue(cli, tmp_path):
+    """`train --resume` on a folder that does not exist started a fresh 20-epoch run without a word."""
+    line = assert_one_line_error(cli("train", "--arch", "attendnet_a", "--data", "digits", "--out",
+                                     tmp_path / "nope", "--resume"), 2)
+    assert "--resume" in line and "does not exist" in line and not (tmp_path / "nope").exists()
+    (tmp_path / "empty").mkdir()
+    line = assert_one_line_error(cli("train", "--arch", "attendnet_a", "--data", "digits", "--out",
+                                     tmp_path / "empty", "--resume"), 2)
+    assert "no train_config.json" in line and list((tmp_path / "empty").iterdir()) == []
