@@ -4,6 +4,17 @@ Every failure a user can cause (bad arguments, missing or broken files, a model
 that cannot run on TFLM, a model that does not fit a board) raises a subclass
 of :class:`AttendnetsError`.  The CLI catches the base class once, prints the
 message on one line and exits with ``exit_code``; no traceback is shown.
+
+Exit statuses, the same for every command (docs/report.md lists them for users):
+
+- 0: done (for ``report --board``: the model fits);
+- 1: the model cannot be analysed or run (unsupported operator or type), or an
+  external tool failed;
+- 2: bad input (arguments, missing or broken files);
+- 3: internal error (a bug: run with ATTENDNETS_DEBUG=1 for the traceback);
+- 4: the model does not fit the board (``report --board`` prints the report and
+  exits 4; ``generate`` refuses with 4 unless ``--force``);
+- 130: interrupted.
 """
 
 
@@ -44,10 +55,13 @@ class UnsupportedOperatorError(AttendnetsError):
     exit_code = 1
 
 
-class DoesNotFitError(AttendnetsError):
-    """The model does not fit the board's flash or RAM."""
+EXIT_DOES_NOT_FIT = 4
 
-    exit_code = 1
+
+class DoesNotFitError(AttendnetsError):
+    """The model does not fit the board's flash or RAM. Exit 4 (apart from "cannot analyse", 1)."""
+
+    exit_code = EXIT_DOES_NOT_FIT
 
 
 class ToolNotFoundError(AttendnetsError):

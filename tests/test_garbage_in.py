@@ -73,3 +73,32 @@ def test_train_resume_needs_a_run_to_continue(cli, tmp_path):
     line = assert_one_line_error(cli("train", "--arch", "attendnet_a", "--data", "digits", "--out",
                                      tmp_path / "empty", "--resume"), 2)
     assert "no train_config.json" in line and list((tmp_path / "empty").iterdir()) == []
+
+
+def test_report_board_empty_is_refused_like_generate(cli, fc_model, tmp_path):
+    """report --board '' ignored the board; generate --board '' refuses it."""
+    line = assert_one_line_error(cli("report", fc_model, "--board", ""), 2)
+    assert "unknown board ''" in line
+    assert "unknown board ''" in assert_one_line_error(generate_on(cli, fc_model, tmp_path / "fw", ""), 2)
+
+
+def generate_on(cli, model, out, board):
+    return cli("generate", model, "--board", board, "--out", out, "--kernels", "reference")
+
+
+def test_does_not_fit_and_cannot_analyse_have_different_exit_codes(cli, tmp_path):
+    b = ModelBuilder()  # 2 x 300,000 B of live activations: more than the Pico's RAM
+    x = b.tensor("x", (1, 300_000), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 300_000), "int8", scale=0.1, zero_point=0)
+    b.op("RELU", [x], [y])
+    big = tmp_path / "big.tflite"
+    big.write_bytes(b.build([x], [y]))
+    result = cli("report", big, "--board", "rpi-pico")
+    assert result.exit_code == 4 and "DOES NOT FIT" in result.stdout, result
+    assert generate_on(cli, big, tmp_path / "fw", "rpi-pico").exit_code == 4
+
+    asym = tmp_path / "asym.tflite"  # int8 weights with a non-zero zero point: TFLM refuses them
+    asym.write_bytes(int8_fc_model(weight_zero_point=5))
+    result = cli("report", asym, "--board", "rpi-pico")
+    assert result.exit_code == 1, result
+    assert cli("report", tmp_path / "missing.tflite").exit_code == 2

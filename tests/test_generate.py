@@ -234,7 +234,7 @@ def test_model_that_does_not_fit_is_refused_unless_forced(cli, tmp_path):
     path = tmp_path / "big.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[y]))
     size = path.stat().st_size
-    line = assert_one_line_error(generate(cli, path, tmp_path / "fw", board="stm32f746g-disco"), 1)
+    line = assert_one_line_error(generate(cli, path, tmp_path / "fw", board="stm32f746g-disco"), 4)
     assert "does not fit stm32f746g-disco" in line and f"model {size} B" in line and "1048576 B" in line
     assert "--force" in line and not (tmp_path / "fw").exists()
     result = generate(cli, path, tmp_path / "fw", "--force", board="stm32f746g-disco")

@@ -148,11 +148,11 @@ def _big_ram_model():
 def test_does_not_fit_names_the_resource(cli, tmp_path):
     path = _write(tmp_path, "big_flash.tflite", _big_flash_model())
     result = cli("report", path, "--board", "arduino-nano-33-ble-sense")
-    assert result.exit_code == 1, result
+    assert result.exit_code == 4, result  # does not fit: 4, apart from "cannot analyse" (1)
     assert "verdict: DOES NOT FIT (flash)" in result.stdout
     path = _write(tmp_path, "big_ram.tflite", _big_ram_model())
     result = cli("report", path, "--board", "rpi-pico", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     doc = json.loads(result.stdout)
     assert doc["board"]["verdict"] == "DOES NOT FIT (RAM)" and doc["board"]["ram_headroom_pct"] < 0
 

@@ -26,9 +26,11 @@ import click
 def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path, runtime):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
-    Exit status 1 when --board is given and the model does not fit it.
+    Exit status: 0 report printed (and, with --board, the model fits); 4 the
+    report is printed and the model does not fit the board; 1 the model cannot
+    be analysed (unsupported operator or type); 2 bad input.
     """
-    from attendnets.errors import BadInputError
+    from attendnets.errors import EXIT_DOES_NOT_FIT, BadInputError
     from attendnets.fsutil import require_parent_dir, write_text_atomic
     from converter.report.build import build_memory_report
     from converter.report.json_format import format_report_json
@@ -36,7 +38,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     from converter.tflite_model import load_model
 
     board = None
-    if board_name:
+    if board_name is not None:  # --board '' is a mistake, not "no board" (generate refuses it too)
         from codegen.boards import get_board
 
         board = get_board(board_name)
@@ -74,7 +76,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         if html_path:
             click.echo(f"\nHTML report written to {html_path}")
     if report.board is not None and not report.board.fits:
-        return 1  # the report is printed; the exit status says it does not fit
+        return EXIT_DOES_NOT_FIT  # the report is printed; the exit status says it does not fit
     return 0
 
 
