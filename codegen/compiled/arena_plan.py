@@ -1,9 +1,11 @@
 """The compiled runtime's static memory plan: where each activation buffer lives in the arena.
 
-One function, :func:`plan_arena`, so that a better planner (``converter.planner``) plugs in
-without touching the driver: it takes the buffers (size and the operators that use them)
-and returns their offsets and the arena size.  Today it is TFLM's greedy placement
-(:class:`converter.tflm.memory_planner.GreedyMemoryPlanner`), byte for byte.
+One function, :func:`plan_arena`: it takes the buffers (size and the operators that use them)
+and returns their offsets and the arena size.  It runs the project's optimizing planner
+(:func:`converter.planner.place`: usually proven optimal, i.e. equal to the most bytes alive
+at once) and TFLM's greedy placement (:class:`converter.tflm.memory_planner.GreedyMemoryPlanner`)
+and keeps the smaller; the plan is the same for the same model (the search is bounded by
+iterations, and its time limit is far above what the models here need).
 """
 
 from __future__ import annotations
@@ -34,15 +36,31 @@ def aligned(size_bytes: int, alignment: int = ALIGNMENT_BYTES) -> int:
     return -(-int(size_bytes) // alignment) * alignment
 
 
-def plan_arena(buffers) -> ArenaPlan:
-    """Offsets for ``buffers`` (a sequence of :class:`ArenaBuffer`) so that live buffers never overlap."""
+def greedy_plan(buffers) -> ArenaPlan:
+    """TFLM's greedy placement, byte for byte."""
     from converter.tflm.memory_planner import GreedyMemoryPlanner
 
     planner = GreedyMemoryPlanner()
     for b in buffers:
         planner.add_buffer(aligned(b.size_bytes), b.first_op, b.last_op)
-    if not buffers:
-        return ArenaPlan((), 0, "TFLM greedy")
     offsets = tuple(int(o) for o in planner.offsets())
     total = max((o + aligned(b.size_bytes) for o, b in zip(offsets, buffers)), default=0)
     return ArenaPlan(offsets, int(total), "TFLM greedy")
+
+
+def plan_arena(buffers, time_limit_s: float = 10.0) -> ArenaPlan:
+    """Offsets for ``buffers`` (a sequence of :class:`ArenaBuffer`) so that live buffers never overlap."""
+    from converter.planner import Buffer, place
+
+    buffers = list(buffers)
+    if not buffers:
+        return ArenaPlan((), 0, "empty")
+    greedy = greedy_plan(buffers)
+    found = place([Buffer(aligned(b.size_bytes), b.first_op, b.last_op) for b in buffers], time_limit_s=time_limit_s)
+    from converter.planner.check import plan_violations
+
+    if found.head_bytes < greedy.arena_bytes and not plan_violations(buffers, found.offsets):
+        proof = "optimal" if found.optimal else f"lower bound {found.lower_bound_bytes} B"
+        return ArenaPlan(tuple(int(o) for o in found.offsets), int(found.head_bytes),
+                         f"converter.planner, {found.method}, {proof}")
+    return greedy
