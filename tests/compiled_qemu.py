@@ -42,7 +42,7 @@ def _samples_header(samples, input_bytes):
     return "#include <stdint.h>\n" + "\n".join(lines) + "\n"
 
 
-def build_m4(model, samples, dsp=True, workdir=None) -> Path:
+def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
     """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386."""
     from codegen.compiled.generate import compile_model
 
@@ -57,7 +57,7 @@ def build_m4(model, samples, dsp=True, workdir=None) -> Path:
     shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
     elf = work / "model.elf"
-    cmd = ["arm-none-eabi-gcc", *CFLAGS, *([] if dsp else ["-DAN_NO_DSP"]), "-I.", "-Ikernels",
+    cmd = ["arm-none-eabi-gcc", *CFLAGS, *([] if dsp else ["-DAN_NO_DSP"]), *(["-DMODEL_PROFILE"] if profile else []), "-I.", "-Ikernels",
            "-T", str(HERE / "m4.ld"), *LDFLAGS, "-o", str(elf), *sources]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -73,7 +73,17 @@ def run_m4(elf: Path, timeout_s=120) -> list[bytes]:
     if proc.returncode != 0:
         raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stdout[-500:]} {proc.stderr[-500:]}")
     # QEMU writes the semihosting console (SYS_WRITE0) to its stderr.
-    return [bytes.fromhex(line) for line in proc.stderr.split() if line]
+    return [bytes.fromhex(line) for line in proc.stderr.splitlines() if line and not line.startswith("#")]
+
+
+def instructions_m4(elf: Path, timeout_s=300) -> list[int]:
+    """Instructions each model_invoke() took (SysTick ticks x 40 under -icount shift=0; +-40)."""
+    cmd = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+           "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+    if proc.returncode != 0:
+        raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stderr[-500:]}")
+    return [40 * int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("#ticks ")]
 
 
 def run_model_on_m4(model, samples, dsp=True) -> list[np.ndarray]:

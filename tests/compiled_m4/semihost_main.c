@@ -1,6 +1,8 @@
 // Bare-metal driver of the compiled runtime's kernel tests on QEMU mps2-an386 (Cortex-M4):
 // runs model_invoke() on each sample of samples.h and prints every output as one line of hex
-// through semihosting (SYS_WRITE0), then ends QEMU with SYS_EXIT_EXTENDED.
+// through semihosting (SYS_WRITE0), then ends QEMU with SYS_EXIT_EXTENDED.  Before each
+// output line, "#ticks N": SysTick ticks of the core clock (25 MHz) spent in model_invoke(); with
+// QEMU's -icount shift=0 (1 ns per instruction) instructions = 40 x ticks.
 #include <stdint.h>
 #include <string.h>
 
@@ -14,17 +16,74 @@ static int semihost(int op, const void *arg) {
   return r0;
 }
 
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
 static char line[2 * 4096 + 2];
 
-void model_profile_begin(int op_index) { (void)op_index; }
-void model_profile_end(int op_index) { (void)op_index; }
+
+static void print_ticks(uint32_t ticks) {
+  char text[24] = "#ticks ";
+  char digits[12];
+  int n = 0, pos = 7;
+  do {
+    digits[n++] = (char)('0' + ticks % 10u);
+    ticks /= 10u;
+  } while (ticks);
+  while (n) text[pos++] = digits[--n];
+  text[pos++] = '\n';
+  text[pos] = 0;
+  semihost(0x04, text);
+}
+
+// With -DMODEL_PROFILE model_invoke() calls these around each operator: "#op I ticks N" lines.
+static uint32_t op_start;
+void model_profile_begin(int op_index) {
+  (void)op_index;
+  op_start = SYST_CVR;
+}
+void model_profile_end(int op_index) {
+  const uint32_t now = SYST_CVR;
+  char text[40] = "#op ";
+  int pos = 4;
+  char digits[12];
+  int n = 0;
+  uint32_t v = (uint32_t)op_index;
+  do {
+    digits[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n) text[pos++] = digits[--n];
+  text[pos++] = ' ';
+  v = (op_start - now) & 0xFFFFFFu;
+  do {
+    digits[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n) text[pos++] = digits[--n];
+  text[pos++] = '\n';
+  text[pos] = 0;
+  semihost(0x04, text);
+}
 
 int main(void) {
   static const char hex[] = "0123456789abcdef";
   if (model_init() != 0) return 1;
   for (int s = 0; s < AN_SAMPLE_COUNT; ++s) {
     memcpy(model_input(0), an_samples[s], model_input_bytes(0));
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0u;
+    SYST_CSR = 5u;  // core clock, no interrupt, enabled
+    while (SYST_CVR == 0u) {
+    }  // the first tick loads the reload value
+    (void)SYST_CSR;  // reading clears COUNTFLAG
+    const uint32_t start = SYST_CVR;
     if (model_invoke() != 0) return 2;
+    const uint32_t end = SYST_CVR;
+    const int wrapped = (SYST_CSR >> 16) & 1u;  // COUNTFLAG: at most one wrap (671M instructions)
+    SYST_CSR = 0u;
+    print_ticks(start - end + (wrapped ? 0x1000000u : 0u));
     const uint8_t *out = (const uint8_t *)model_output(0);
     size_t n = model_output_bytes(0), pos = 0;
     for (size_t i = 0; i < n && pos + 3 < sizeof line; ++i) {

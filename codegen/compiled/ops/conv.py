@@ -86,13 +86,39 @@ def _c_fields(fields):
 
 
 def permute_rows(rows):
-    """Each row's blocks of four as w0 w2 w1 w3 (the layout of ``an_dot.h``); a partial last block stays."""
-    rows = np.array(rows, dtype=np.int8, copy=True)
-    k4 = rows.shape[1] & ~3
-    if k4:
-        head = rows[:, :k4].reshape(rows.shape[0], -1, 4)[:, :, [0, 2, 1, 3]]
-        rows[:, :k4] = head.reshape(rows.shape[0], k4)
-    return rows
+    """Each row zero-padded to a multiple of four and its blocks of four as w0 w2 w1 w3 (``an_dot.h``)."""
+    rows = np.asarray(rows, dtype=np.int8)
+    k4 = (rows.shape[1] + 3) & ~3
+    padded = np.zeros((rows.shape[0], k4), dtype=np.int8)
+    padded[:, :rows.shape[1]] = rows
+    return padded.reshape(rows.shape[0], k4 // 4, 4)[:, :, [0, 2, 1, 3]].reshape(rows.shape[0], k4)
+
+
+def conv_filter_layout(rows, groups):
+    """The filter as ``an_conv2d_s8`` reads it (see an_conv.h): permuted rows, paired within each group.
+
+    Rows (oc, oc+1) of a group are interleaved in blocks of four bytes; an odd last row stays
+    alone.  Row oc starts at oc * K4 either way.
+    """
+    rows = permute_rows(rows)
+    out_c, k4 = rows.shape
+    per_group = out_c // groups
+    blocks = rows.reshape(out_c, k4 // 4, 4)
+    parts = []
+    for g in range(groups):
+        first, end = g * per_group, (g + 1) * per_group
+        pairs = (end - first) // 2
+        if pairs:
+            pair_rows = blocks[first:first + 2 * pairs].reshape(pairs, 2, k4 // 4, 4)
+            parts.append(pair_rows.transpose(0, 2, 1, 3).reshape(-1))
+        if (end - first) % 2:
+            parts.append(rows[end - 1])
+    return np.concatenate(parts)
+
+
+def _check_multipliers(multipliers):
+    if any(m < 0 for m in multipliers):
+        raise NotLowerable("a negative scale")
 
 
 @lowering("CONV_2D")
@@ -116,6 +142,7 @@ def lower_conv2d(op, ctx):
     in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
     out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
+    _check_multipliers(multipliers)
 
     k = k_h * k_w * filter_in_c
     rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k)
@@ -124,7 +151,7 @@ def lower_conv2d(op, ctx):
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act_min, act_max=act_max)
-    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", permute_rows(rows))
+    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups))
     bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
     mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
     shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
@@ -134,7 +161,7 @@ def lower_conv2d(op, ctx):
         args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, y.c_expr, "SCRATCH"),
         params_type="an_conv_params",
         params=_c_fields(fields),
-        scratch_bytes=4 * k,  # two int16 columns of K values
+        scratch_bytes=4 * ((k + 3) & ~3),  # two int16 columns of K4 values
         comment=(f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, stride {win['stride_h']}x{win['stride_w']}"
                  f"{', dilation %dx%d' % (win['dilation_h'], win['dilation_w']) if win['dilation_h'] * win['dilation_w'] > 1 else ''}"
                  f"{', %d groups' % groups if groups > 1 else ''}, {activation}"),
@@ -162,6 +189,7 @@ def lower_depthwise_conv2d(op, ctx):
     in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
     out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
+    _check_multipliers(multipliers)
 
     taps = np.asarray(w.data, dtype=np.int8).reshape(k_h * k_w, out_c)
     folded = [wrap_int32(int(v)) for v in b - in_zp * taps.astype(np.int64).sum(axis=0)]
@@ -172,10 +200,13 @@ def lower_depthwise_conv2d(op, ctx):
     bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
     mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
     shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
+    pad_name = ctx.const_array(f"op{op.index}_pad_row", "int8_t", [in_zp] * in_c)
     return KernelCall(
         function="an_depthwise_conv2d_s8",
         sources=DEPTHWISE_SOURCES,
-        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, y.c_expr),
+        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, pad_name, y.c_expr,
+              "SCRATCH"),
+        scratch_bytes=8 * k_h * k_w,  # one pointer per tap (8 bytes: room for a 64-bit host)
         params_type="an_depthwise_params",
         params=_c_fields(fields),
         comment=(f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "

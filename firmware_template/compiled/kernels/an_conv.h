@@ -4,12 +4,15 @@
 
 #include <stdint.h>
 
-// Everything known at generation time. Shapes are NHWC; the filter is
-// [out_c][k_h][k_w][filter_in_c] with each row of K = k_h*k_w*filter_in_c values
-// permuted in blocks of four as w0 w2 w1 w3 (so that SXTB16 yields (w0,w1) and
-// (w2,w3)); a last partial block keeps its order.  The bias has the input offset folded
-// in: bias[oc] + input_offset * sum(filter row oc), which is exact because taps outside
-// the image read pad_value (the input zero point) instead of being skipped.
+// Everything known at generation time.  Shapes are NHWC.  The filter holds out_c rows of
+// K = k_h*k_w*filter_in_c values ([k_h][k_w][filter_in_c] order), each zero-padded to K4 (K
+// rounded up to a multiple of 4) and permuted in blocks of four as w0 w2 w1 w3 (so that SXTB16
+// yields (w0,w1) and (w2,w3)); within each group, rows go in pairs (oc, oc+1) interleaved
+// block by block (4 bytes of oc, 4 bytes of oc+1), an odd last row of a group alone.  Row oc's
+// data thus starts at oc * K4 either way.  The bias has the input offset folded in:
+// bias[oc] + input_offset * sum(filter row oc), which is exact because taps outside the image
+// read pad_value (the input zero point) instead of being skipped.  Multipliers are in
+// [0, 2^31) and shifts as TFLM's QuantizeMultiplier gives them.
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
@@ -23,8 +26,8 @@ typedef struct {
   int32_t act_min, act_max;
 } an_conv_params;
 
-// Scratch: an_conv2d_s8_scratch_bytes(k_h*k_w*filter_in_c) bytes, 4-byte aligned.
-#define AN_CONV_SCRATCH_BYTES(k) (2 * 2 * (k))
+// Scratch: two int16 columns of K4 values, 4-byte aligned.
+#define AN_CONV_SCRATCH_BYTES(k4) (2 * 2 * (k4))
 
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,
                   const int32_t *bias, const int32_t *multiplier, const int32_t *shift,

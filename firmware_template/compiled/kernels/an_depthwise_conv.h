@@ -7,8 +7,8 @@
 
 // Shapes NHWC; the filter is TFLite's [1][k_h][k_w][out_c] with out_c = in_c * depth_mult.
 // The bias has the input offset folded in (bias[oc] + input_offset * sum of the filter's
-// taps for oc); taps outside the image read pad_value (the input zero point) instead of
-// being skipped, which that fold makes exact.
+// taps for oc); taps outside the image read pad_row (in_c copies of the input zero point)
+// instead of being skipped, which that fold makes exact.  Multipliers are in [0, 2^31).
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
@@ -22,8 +22,10 @@ typedef struct {
   int32_t act_min, act_max;
 } an_depthwise_params;
 
+// Scratch: one pointer per tap (k_h * k_w pointers; the generator reserves 8 bytes each).
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias,
-                            const int32_t *multiplier, const int32_t *shift, int8_t *output);
+                            const int32_t *multiplier, const int32_t *shift,
+                            const int8_t *pad_row, int8_t *output, const int8_t **scratch);
 
 #endif  // AN_DEPTHWISE_CONV_H_

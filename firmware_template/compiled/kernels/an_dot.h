@@ -1,8 +1,8 @@
 // attendnets compiled runtime: the inner loops shared by CONV_2D (and any kernel that
 // multiplies int8 filter rows with int16 columns).  Header-only, static inline.
 //
-// Filter rows are stored by the generator permuted in blocks of four values as
-// w0 w2 w1 w3 (the last partial block unpermuted): one 32-bit load and two SXTB16 then
+// Filter rows are stored by the generator zero-padded to a multiple of four values and
+// permuted in blocks of four as w0 w2 w1 w3: one 32-bit load and two SXTB16 then
 // give the int16 pairs (w0,w1) and (w2,w3) that SMLAD multiplies with the column's
 // natural-order pairs (c0,c1) and (c2,c3).  The plain-C path reads the same layout and
 // adds the same products, so both paths give the same int32 sums.
@@ -32,6 +32,24 @@ static inline int32_t an_sxtb16_ror8(uint32_t x) {
 }
 #endif
 
+// TFLM's MultiplyByQuantizedMultiplier(acc, multiplier, shift) for 0 <= multiplier < 2^31 (every
+// multiplier the generator emits: it refuses non-positive scales), in fewer instructions than
+// an_multiply_by_quantized_multiplier: with a non-negative multiplier gemmlowp's
+// SaturatingRoundingDoublingHighMul never saturates and equals floor((x*m + 2^30) / 2^31), and
+// RoundingDivideByPOT (half away from zero) is floor((h + 2^(e-1) - [h < 0]) / 2^e), formed in
+// unsigned arithmetic for h >= 0 so that it cannot overflow.  Bit-identical (tested exhaustively
+// on edge values and on random ones against an_common.h).
+static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t x = (int32_t)((uint32_t)acc << left);
+  const int32_t h = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  if (right == 0) return h;
+  const uint32_t half = (uint32_t)1 << (right - 1);
+  if (h >= 0) return (int32_t)(((uint32_t)h + half) >> right);
+  return (int32_t)(h + (int32_t)(half - 1u)) >> right;
+}
+
 // dst[i] = src[i] for n values (int8 -> int16).
 static inline void an_widen_s8(const int8_t *src, int16_t *dst, int32_t n) {
   int32_t i = 0;
@@ -49,68 +67,76 @@ static inline void an_widen_s8(const int8_t *src, int16_t *dst, int32_t n) {
   for (; i < n; ++i) dst[i] = src[i];
 }
 
-// acc += w . c over k values (w permuted as above).
-static inline int32_t an_dot_1(const int8_t *w, const int16_t *c, int32_t k, int32_t acc) {
-  int32_t i = 0;
-  const int32_t k4 = k & ~3;
-#if AN_USE_DSP
-  for (; i < k4; i += 4) {
-    const uint32_t x = an_read_u32(w + i);
-    acc = __smlad(__sxtb16(x), an_read_u32(c + i), acc);
-    acc = __smlad(an_sxtb16_ror8(x), an_read_u32(c + i + 2), acc);
-  }
-#else
-  for (; i < k4; i += 4) {
-    acc += w[i] * c[i] + w[i + 2] * c[i + 1] + w[i + 1] * c[i + 2] + w[i + 3] * c[i + 3];
-  }
-#endif
-  for (; i < k; ++i) acc += w[i] * c[i];
-  return acc;
-}
-
-// acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0, acc[3] += wb.c1 over k values.
-static inline void an_dot_2x2(const int8_t *wa, const int8_t *wb, const int16_t *c0,
-                              const int16_t *c1, int32_t k, int32_t *acc) {
+// Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
+// acc[3] += wb.c1 over k4 values (a multiple of 4).  The rows of the two channels are
+// interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
+// above); c0 and c1 are 4-byte aligned.
+static inline void an_dot_pair_2px(const int8_t *w, const int16_t *c0, const int16_t *c1, int32_t k4,
+                                   int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  int32_t i = 0;
-  const int32_t k4 = k & ~3;
 #if AN_USE_DSP
-  for (; i < k4; i += 4) {
-    const uint32_t xa = an_read_u32(wa + i);
-    const uint32_t xb = an_read_u32(wb + i);
+  const int32_t *p0 = (const int32_t *)(const void *)c0;
+  const int32_t *p1 = (const int32_t *)(const void *)c1;
+  const int32_t *end = p0 + k4 / 2;
+  while (p0 < end) {
+    const uint32_t xa = an_read_u32(w), xb = an_read_u32(w + 4);
+    w += 8;
+    const int32_t c001 = p0[0], c023 = p0[1], c101 = p1[0], c123 = p1[1];
+    p0 += 2;
+    p1 += 2;
     const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);
-    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);
-    const int32_t c001 = an_read_u32(c0 + i), c023 = an_read_u32(c0 + i + 2);
-    const int32_t c101 = an_read_u32(c1 + i), c123 = an_read_u32(c1 + i + 2);
     a0 = __smlad(wa01, c001, a0);
     a0 = __smlad(wa23, c023, a0);
     a1 = __smlad(wa01, c101, a1);
     a1 = __smlad(wa23, c123, a1);
+    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);
     a2 = __smlad(wb01, c001, a2);
     a2 = __smlad(wb23, c023, a2);
     a3 = __smlad(wb01, c101, a3);
     a3 = __smlad(wb23, c123, a3);
   }
 #else
-  for (; i < k4; i += 4) {
-    const int32_t wa0 = wa[i], wa1 = wa[i + 2], wa2 = wa[i + 1], wa3 = wa[i + 3];
-    const int32_t wb0 = wb[i], wb1 = wb[i + 2], wb2 = wb[i + 1], wb3 = wb[i + 3];
-    a0 += wa0 * c0[i] + wa1 * c0[i + 1] + wa2 * c0[i + 2] + wa3 * c0[i + 3];
-    a1 += wa0 * c1[i] + wa1 * c1[i + 1] + wa2 * c1[i + 2] + wa3 * c1[i + 3];
-    a2 += wb0 * c0[i] + wb1 * c0[i + 1] + wb2 * c0[i + 2] + wb3 * c0[i + 3];
-    a3 += wb0 * c1[i] + wb1 * c1[i + 1] + wb2 * c1[i + 2] + wb3 * c1[i + 3];
+  for (int32_t i = 0; i < k4; i += 4, w += 8) {
+    a0 += w[0] * c0[i] + w[2] * c0[i + 1] + w[1] * c0[i + 2] + w[3] * c0[i + 3];
+    a1 += w[0] * c1[i] + w[2] * c1[i + 1] + w[1] * c1[i + 2] + w[3] * c1[i + 3];
+    a2 += w[4] * c0[i] + w[6] * c0[i + 1] + w[5] * c0[i + 2] + w[7] * c0[i + 3];
+    a3 += w[4] * c1[i] + w[6] * c1[i + 1] + w[5] * c1[i + 2] + w[7] * c1[i + 3];
   }
 #endif
-  for (; i < k; ++i) {
-    a0 += wa[i] * c0[i];
-    a1 += wa[i] * c1[i];
-    a2 += wb[i] * c0[i];
-    a3 += wb[i] * c1[i];
-  }
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
+}
+
+// One output channel (a row of k4 values, blocks permuted) by two pixels: acc[0] += w.c0,
+// acc[1] += w.c1.
+static inline void an_dot_row_2px(const int8_t *w, const int16_t *c0, const int16_t *c1, int32_t k4,
+                                  int32_t *acc) {
+  int32_t a0 = acc[0], a1 = acc[1];
+#if AN_USE_DSP
+  const int32_t *p0 = (const int32_t *)(const void *)c0;
+  const int32_t *p1 = (const int32_t *)(const void *)c1;
+  const int32_t *end = p0 + k4 / 2;
+  while (p0 < end) {
+    const uint32_t x = an_read_u32(w);
+    w += 4;
+    const int32_t w01 = __sxtb16(x), w23 = an_sxtb16_ror8(x);
+    a0 = __smlad(w01, p0[0], a0);
+    a0 = __smlad(w23, p0[1], a0);
+    a1 = __smlad(w01, p1[0], a1);
+    a1 = __smlad(w23, p1[1], a1);
+    p0 += 2;
+    p1 += 2;
+  }
+#else
+  for (int32_t i = 0; i < k4; i += 4, w += 4) {
+    a0 += w[0] * c0[i] + w[2] * c0[i + 1] + w[1] * c0[i + 2] + w[3] * c0[i + 3];
+    a1 += w[0] * c1[i] + w[2] * c1[i + 1] + w[1] * c1[i + 2] + w[3] * c1[i + 3];
+  }
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
 }
 
 #endif  // AN_DOT_H_
