@@ -243,6 +243,12 @@ def c_float(value: float) -> str:
     return f"{value!r}f" if value == value else "0.0f"
 
 
+def _resource_variable_names(model):
+    from converter.tflm.arena import resource_variable_names
+
+    return resource_variable_names(model)
+
+
 def build_context(model, board, options: GenerateOptions, arena_required_bytes: int, code_bytes: int,
                   arena_estimate_note: str = "", compiled=None) -> dict:
     """Everything the templates need, computed from the inputs only (no I/O).
@@ -333,6 +339,9 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
         "inputs": inputs,
         "outputs": outputs,
         "ops": [{"name": n, "method": m} for n, m in ops],
+        # VAR_HANDLE shared names: model.cc creates that many MicroResourceVariables in the arena
+        # (as the arena estimator and the tflite-micro package do).
+        "resource_variables": len(_resource_variable_names(model)),
         "labels": [c_string(label) for label in labels],
         "label_texts": labels,
         "sample": {"lines": sample, "source": options.sample_source},

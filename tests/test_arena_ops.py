@@ -20,7 +20,7 @@ from converter.tflm.memory_planner import GreedyMemoryPlanner
 
 fb = pytest.importorskip("tflite_micro.tensorflow.lite.micro.python.schema_py_generated")
 
-_TYPES = {"float32": 0, "int32": 2, "int8": 9, "int16": 7, "int64": 4, "bool": 6}
+_TYPES = {"float32": 0, "int32": 2, "int8": 9, "int16": 7, "int64": 4, "bool": 6, "resource": 13}
 _NP = {"float32": np.float32, "int32": np.int32, "int8": np.int8, "int16": np.int16, "int64": np.int64}
 
 
@@ -525,6 +525,44 @@ MORE_OP_MODELS.update({
     "IF int8": lambda: _if_model("int8"),
     "WHILE (LESS, ADD int32/float32)": _while_model,
     "CALL_ONCE": _call_once_model,
+})
+
+
+# Resource variables: VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE, initialised in a CALL_ONCE subgraph.
+
+
+def _resource_variable_model(dtype="float32", init=True, two=False):
+    m = TinyModel()
+    sc = None if dtype == "float32" else 0.05
+    x = m.tensor((1, 8), dtype, scale=sc)
+    if init:
+        m.op("CALL_ONCE", [], [], _options(fb.CallOnceOptionsT, initSubgraphIndex=1))
+    h = m.tensor((), "resource", scale=None)
+    m.op("VAR_HANDLE", [], [h], _options(fb.VarHandleOptionsT, container="", sharedName="state"))
+    r = m.tensor((1, 8), dtype, scale=sc)
+    m.op("READ_VARIABLE", [h], [r])
+    y = m.tensor((1, 8), dtype, scale=sc)
+    m.op("ADD", [r, x], [y], _options(fb.AddOptionsT))
+    m.op("ASSIGN_VARIABLE", [h, y], [])
+    if two:
+        h2 = m.tensor((), "resource", scale=None)
+        m.op("VAR_HANDLE", [], [h2], _options(fb.VarHandleOptionsT, container="", sharedName="other"))
+        m.op("ASSIGN_VARIABLE", [h2, x], [])
+    if init:
+        m.subgraph()
+        h1 = m.tensor((), "resource", scale=None)
+        m.op("VAR_HANDLE", [], [h1], _options(fb.VarHandleOptionsT, container="", sharedName="state"))
+        c = m.tensor((1, 8), dtype, scale=sc, data=np.zeros((1, 8)))
+        m.op("ASSIGN_VARIABLE", [h1, c], [])
+        m.io([], [])
+    return m.build([x], [y])
+
+
+MORE_OP_MODELS.update({
+    "resource variables float32 (CALL_ONCE init)": _resource_variable_model,
+    "resource variables int8 (CALL_ONCE init)": lambda: _resource_variable_model("int8"),
+    "resource variable without init": lambda: _resource_variable_model(init=False),
+    "two resource variables": lambda: _resource_variable_model(two=True),
 })
 
 

@@ -275,6 +275,8 @@ class _TraceBuilder(KernelContext):
         self.shapes = {}  # (subgraph, tensor) -> shape a kernel wrote into the eval tensor's dims
         self.subgraph = None
         self.op = None
+        self.prepared_handles = {}  # (subgraph, tensor) -> (container, shared_name) of a prepared VAR_HANDLE
+        self.allocated_resources = set()
 
     # -- struct helpers
     def layout(self, name):
@@ -348,6 +350,23 @@ class _TraceBuilder(KernelContext):
     def shape_of(self, sg_index, tensor):
         return self.shapes.get((sg_index, tensor.index), tensor.shape)
 
+    def resource_handle(self, container, shared_name):
+        """VAR_HANDLE Prepare: MicroResourceVariables::CreateIdIfNoneFound; its output now holds the id."""
+        self.prepared_handles[(self.subgraph.index, self.op.outputs[0])] = (container, shared_name)
+
+    def resource_of_input(self, i):
+        """The (container, shared_name) an input resource tensor holds at Prepare time, or None (an
+        id tensor whose VAR_HANDLE has not been prepared yet has no data)."""
+        index = self.op.inputs[i] if i < len(self.op.inputs) else -1
+        return self.prepared_handles.get((self.subgraph.index, index))
+
+    def allocate_resource(self, key, nbytes):
+        """MicroResourceVariables::Allocate: the first time for a variable, a persistent buffer."""
+        if key not in self.allocated_resources:
+            self.allocated_resources.add(key)
+            self.events.append(_Event("persistent", nbytes, ALIGN, PERSISTENT_BUFFERS,
+                                      f"op {self.op.index} ({self.op.name}) resource buffer"))
+
     def compressed_inputs(self, input_indices):
         return False  # models with compression metadata are refused up front
 
@@ -384,6 +403,17 @@ class _TraceBuilder(KernelContext):
             self._persistent_struct("SingleArenaBufferAllocator", what="allocator")
             self._persistent_struct("GreedyMemoryPlanner", what="memory planner")
             self._persistent_struct("MicroAllocator", what="allocator")
+        # MicroResourceVariables::Create(allocator, n) when the model has resource variables: the
+        # tflite-micro package does it for every VAR_HANDLE shared name (runtime.py
+        # count_resource_variables), generated firmware the same way (firmware_template model.cc).
+        names = resource_variable_names(model)
+        if names:
+            size, _ = self.layout("MicroResourceVariables")
+            self.events.append(_Event("persistent", size, ALIGN, PERSISTENT_BUFFERS, "resource variables"))
+            size, _ = self.layout("MicroResourceVariable")
+            self.events.append(
+                _Event("persistent", size * len(names), ALIGN, PERSISTENT_BUFFERS, "resource variable array")
+            )
         # StartModelAllocation
         self._persistent_struct("MicroBuiltinDataAllocator")
         request_size, request_align = self.layout("ScratchBufferRequest")
@@ -442,7 +472,7 @@ class _TraceBuilder(KernelContext):
         # FinishModelAllocation: scratch buffer handles, then CommitStaticMemoryPlan.
         if self.scratch_requests:
             self._persistent_struct("ScratchBufferHandle", count=len(self.scratch_requests), what="scratch buffer handles")
-        plan = _plan_memory(model, self.scratch_requests, self.shapes)
+        plan = _plan_memory(model, self.scratch_requests, self.shapes, set(self.prepared_handles))
         size_t_size, size_t_align = self.layout("size_t")
         self.events.append(_Event("temp", size_t_size * len(model.subgraphs), size_t_align, what="memory planning"))
         info_size, info_align = self.layout("AllocationInfo")
@@ -472,6 +502,12 @@ class _TraceBuilder(KernelContext):
                         _Event("persistent", structs.int_array_bytes(channels), 4, QUANTIZATION, f"{what} zero points")
                     )
         return plan
+
+
+def resource_variable_names(model):
+    """Unique VAR_HANDLE shared names (the count the tflite-micro package creates resource variables for)."""
+    return sorted({op.options.get("shared_name") or "" for sg in model.subgraphs for op in sg.operators
+                   if op.name == "VAR_HANDLE"})
 
 
 def _quantization_channels(tensor):
@@ -585,7 +621,7 @@ def _check_offline_plan(model, infos):
             )
 
 
-def _plan_memory(model, scratch_requests, shapes=None):
+def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
     """AllocationInfoBuilder + CreatePlan + GreedyMemoryPlanner, as CommitStaticMemoryPlan runs them."""
     offline_list = _offline_offsets(model)
     infos = []  # per tensor of every subgraph, then per scratch request
@@ -594,7 +630,10 @@ def _plan_memory(model, scratch_requests, shapes=None):
     for sg in model.subgraphs:
         for t in sg.tensors:
             nbytes = _tensor_bytes(t, (shapes or {}).get((sg.index, t.index)))
-            needs = (not _is_constant(t, model)) and (not t.is_variable) and nbytes != 0
+            # AllocationInfoBuilder: only tensors whose eval data is still null (not constant, not
+            # set by a kernel's Prepare, as VAR_HANDLE sets its output to its resource id).
+            needs = ((not _is_constant(t, model)) and (not t.is_variable) and nbytes != 0
+                     and (sg.index, t.index) not in data_set_in_prepare)
             offset = ONLINE_PLANNED
             if offline_list is not None:
                 offset = offline_list[k]

@@ -96,6 +96,18 @@ class KernelContext:
         """The kernel rewrote output i's dims in Prepare (the eval tensor's shape changes)."""
         raise NotImplementedError
 
+    def resource_handle(self, container, shared_name):
+        """VAR_HANDLE Prepare: the resource id of (container, shared_name) is now in output 0."""
+        raise NotImplementedError
+
+    def resource_of_input(self, i):
+        """(container, shared_name) of the resource id tensor input i, if its VAR_HANDLE ran Prepare."""
+        raise NotImplementedError
+
+    def allocate_resource(self, key, nbytes):
+        """MicroResourceVariables::Allocate: a persistent buffer for a variable, once."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class KernelModel:
@@ -415,6 +427,29 @@ def _ref_batch_matmul_prepare(k):
     _writable_output_dims(k)
 
 
+def _ref_var_handle_prepare(k):
+    # var_handle.cc VarHandlePrepare: no tensors; the resource id goes into the output's eval tensor
+    o = k.op.options
+    k.resource_handle(o.get("container") or "", o.get("shared_name") or "")
+
+
+def _ref_assign_variable_init(k):
+    # assign_variable.cc Init exists only with USE_TFLM_COMPRESSION (OpData: a scratch index)
+    if k.compression:
+        k.persistent_struct("OpDataAssignVariable")
+
+
+def _ref_assign_variable_prepare(k):
+    # assign_variable.cc Prepare: temp input 1 (the value), then MicroResourceVariables::Allocate
+    # (a persistent buffer of the value's size, the first time) when the id is known.
+    value = k.temp_input(1)
+    key = k.resource_of_input(0)
+    if key is not None:
+        k.allocate_resource(key, value.num_elements * value.element_size_bytes)
+    if k.compression:
+        _decompression_scratch(k, (1,))
+
+
 def _ref_if_prepare(k):
     # if.cc IfPrepare: the condition as a temp tensor
     k.temp_input(0)
@@ -535,6 +570,11 @@ REFERENCE = {
     "IF": KernelModel("TfLiteIfParams", _init_struct("OpDataIf"), _ref_if_prepare, "kernels/if.cc"),
     "WHILE": KernelModel("TfLiteWhileParams", _init_struct("OpDataWhile"), None, "kernels/while.cc"),
     "CALL_ONCE": KernelModel("TfLiteCallOnceParams", _init_struct("OpDataCallOnce"), None, "kernels/call_once.cc"),
+    "VAR_HANDLE": KernelModel("TfLiteVarHandleParams", _init_struct("OpDataVarHandle"), _ref_var_handle_prepare,
+                              "kernels/var_handle.cc"),
+    "ASSIGN_VARIABLE": KernelModel(None, _ref_assign_variable_init, _ref_assign_variable_prepare,
+                                   "kernels/assign_variable.cc"),
+    "READ_VARIABLE": KernelModel(None, None, _temps(("i", 0)), "kernels/read_variable.cc"),
     # comparisons.cc: Init allocates OpData (ComparisonParams); ComparisonsPrepare two temp inputs.
     **{name: KernelModel(None, _init_struct("OpDataComparison"), _temps(("i", 0), ("i", 1)), "kernels/comparisons.cc")
        for name in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")},

@@ -132,6 +132,13 @@ STRUCTS = {
     "OpDataBatchMatmul": _same(_K + "batch_matmul.h", (32, 8), (16, 4)),
     "QuantizationOpDataBatchMatmul": _same(_K + "batch_matmul.h", (28, 4), (28, 4)),
     "OpDataComparison": _same(_K + "comparisons.cc (ComparisonParams: seven int32, a bool)", (32, 4), (32, 4)),
+    "OpDataVarHandle": _same(_K + "var_handle.cc (struct OpData: int32_t resource_id)", (4, 4), (4, 4)),
+    "OpDataAssignVariable": _same(_K + "assign_variable.cc (struct OpData, compression builds only)", (4, 4), (4, 4)),
+    # micro_resource_variable.h: the object (array pointer, two int) and one entry per variable
+    # (three pointers, size_t, int8_t).
+    "MicroResourceVariables": _same(_M + "micro_resource_variable.h", (16, 8), (12, 4)),
+    "MicroResourceVariable": _same(_M + "micro_resource_variable.h (MicroResourceVariables::MicroResourceVariable)",
+                                   (40, 8), (20, 4)),
     "OpDataIf": _same(_K + "if.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataWhile": _same(_K + "while.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataCallOnce": _same(_K + "call_once.cc (struct OpData: int, bool)", (8, 4), (8, 4)),
@@ -191,6 +198,7 @@ STRUCTS = {
     "TfLiteSVDFParams": _same(_BUILTIN, (12, 4), (8, 4)),
     "TfLiteBatchMatMulParams": _same(_BUILTIN, (3, 1), (3, 1)),
     "TfLiteIfParams": _same(_BUILTIN, (8, 4), (8, 4)),
+    "TfLiteVarHandleParams": _same(_BUILTIN, (16, 8), (8, 4)),
     "TfLiteWhileParams": _same(_BUILTIN, (8, 4), (8, 4)),
     "TfLiteCallOnceParams": _same(_BUILTIN, (4, 4), (4, 4)),
 }
