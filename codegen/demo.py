@@ -1,4 +1,5 @@
-"""The firmware part of ``make demo``: generate for mps2-an386, and with a TFLM tree build and run it in QEMU.
+"""The firmware part of ``make demo``: generate for mps2-an386, and with a TFLM tree build and run it in QEMU;
+then the compiled runtime's project (no TFLM tree needed): generate, build, size, run in QEMU.
 
     from codegen.demo import firmware_demo
     status = firmware_demo("model.tflite", "demo_out/firmware", tflm_dir=os.environ.get("TFLM_DIR"))
@@ -36,6 +37,43 @@ def firmware_cli_steps(tflite_path, out_dir, tflm_dir=None) -> list[tuple[str, l
                   ("size", ["size", out_dir, "--json"]),
                   ("run in QEMU", ["flash", out_dir, "--tool", "qemu"])]
     return steps
+
+
+def compiled_cli_steps(tflite_path, out_dir, sample_path=None) -> list[tuple[str, list[str]]]:
+    """``[(step name, attendnets arguments)]``: the compiled runtime's project for the demo board, built
+    with arm-none-eabi-gcc alone and run in QEMU (its stdout carries the class, cycles, arena)."""
+    out_dir = str(out_dir)
+    generate = ["generate", str(tflite_path), "--board", DEMO_BOARD, "--out", out_dir, "--runtime", "compiled"]
+    if sample_path is not None:
+        generate += ["--sample", str(sample_path)]
+    return [("generate compiled", generate),
+            ("build compiled", ["build", out_dir]),
+            ("size compiled", ["size", out_dir, "--json"]),
+            ("run compiled in QEMU", ["flash", out_dir, "--tool", "qemu"])]
+
+
+def parse_firmware_output(text: str) -> dict:
+    """The lines main() prints (either runtime): top-1 class, SysTick ticks, output values, arena."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("top1: class ") and "top1_class" not in out:
+            out["top1_class"] = int(line.split()[2])
+        elif line.startswith("cycles: "):
+            out["ticks"] = int(line.split()[1])
+        elif line.startswith("output:"):
+            out["output"] = [int(v) for v in line.split()[1:]]
+        elif line.startswith("arena_bytes: "):
+            out["arena_bytes"] = int(line.split()[1])
+        elif line.startswith("arena_used_bytes: "):
+            out["arena_used_bytes"] = int(line.split()[1])
+    return out
+
+
+def instructions_from_ticks(ticks: int, board_name: str = DEMO_BOARD) -> int:
+    """SysTick ticks under QEMU -icount shift=0 (1 ns per instruction) -> instructions."""
+    from codegen.boards import get_board
+
+    return round(ticks * 1e9 / get_board(board_name).clock_hz)
 
 
 def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_path=None, log=print) -> int:

@@ -3,6 +3,8 @@
     train (AttendNet-B, 32x32x1) -> quantize (QAT) -> convert (full int8) -> evaluate (TFLite-ref + TFLM)
     -> memory report for the mps2-an386 board (text + HTML) -> firmware project for mps2-an386
     (and, when TFLM_DIR names a TFLM tree: build, size, run in QEMU)
+    -> the compiled runtime's project for mps2-an386: generate, build (arm-none-eabi-gcc alone), size,
+    run in QEMU; its class for the sample digit next to the TFLM interpreter's
 
 into ``demo_out/``, then a short summary (float / int8 accuracies, parameters,
 MACs, flatbuffer bytes).  Every step is one ``attendnets`` command run as a
@@ -64,6 +66,10 @@ class DemoPaths:
     def firmware(self):
         return self.out / "firmware"
 
+    @property
+    def firmware_compiled(self):
+        return self.out / "firmware_compiled"
+
 
 @dataclass
 class Step:
@@ -72,6 +78,7 @@ class Step:
     name: str
     args: list  # arguments after ``attendnets``
     json_output: bool = False  # parse stdout as JSON into results[name]
+    text_output: bool = False  # keep stdout (also shown) as text in results[name]
     summary: Callable | None = None  # (results, paths) -> list of lines
     extra: dict = field(default_factory=dict)
 
@@ -129,8 +136,61 @@ def firmware_steps(paths: DemoPaths) -> list:
     for name, cli_args in firmware_cli_steps(paths.tflite, paths.firmware):
         if name == "generate":
             cli_args = cli_args + ["--sample", str(paths.sample)]
-        steps.append(Step(name, cli_args, json_output=(name == "size")))
+        steps.append(Step(name, cli_args, json_output=(name == "size"), text_output=(name == "run in QEMU")))
     return steps
+
+
+def compiled_steps(paths: DemoPaths) -> list:
+    """The compiled runtime's firmware: generate, build, size, run in QEMU (no TFLM tree needed)."""
+    from codegen.demo import compiled_cli_steps
+
+    steps = []
+    for name, cli_args in compiled_cli_steps(paths.tflite, paths.firmware_compiled, paths.sample):
+        steps.append(Step(name, cli_args, json_output=(name == "size compiled"),
+                          text_output=(name == "run compiled in QEMU"),
+                          summary=_compiled_lines if name == "run compiled in QEMU" else None))
+    return steps
+
+
+def _interpreter_class(paths: DemoPaths):
+    """The tflite-micro interpreter's class and output for the sample as the firmware quantized it."""
+    import numpy as np
+
+    from codegen.compiled.host import run_tflm
+    from codegen.context import tensor_info
+    from codegen.sample import load_sample
+    from converter.tflite_model import load_model
+
+    model = load_model(paths.tflite)
+    sg = model.main_subgraph
+    info = tensor_info(sg.tensor(sg.inputs[0]), "input", 0)
+    values, _ = load_sample(paths.sample, info)
+    out = run_tflm(model, [np.array(values, dtype=np.int8).reshape(info["shape"])])[0].reshape(-1)
+    return int(np.argmax(out)), [int(v) for v in out]
+
+
+def _compiled_lines(results, paths):
+    from codegen.demo import instructions_from_ticks, parse_firmware_output
+
+    fw = parse_firmware_output(results["run compiled in QEMU"])
+    size = results["size compiled"]
+    ref_class, ref_output = _interpreter_class(paths)
+    same = "identical" if fw.get("output") == ref_output else "DIFFERENT"
+    lines = [f"compiled runtime on mps2-an386 (QEMU, {paths.firmware_compiled}):",
+             f"  sample digit: firmware class {fw.get('top1_class')}, TFLM interpreter class {ref_class} "
+             f"(raw outputs {same})",
+             f"  arena {fw.get('arena_bytes', 0):,} B; flash {size['flash_total_bytes']:,} B "
+             f"(constants {size['flash']['model']:,} B + code {size['flash_total_bytes'] - size['flash']['model']:,} B); "
+             f"{instructions_from_ticks(fw['ticks']):,} instructions per inference (-icount shift=0: "
+             "instructions, not cycles)" if "ticks" in fw else "  (no cycles line)"]
+    tflm_run = results.get("run in QEMU")
+    if tflm_run:
+        t = parse_firmware_output(tflm_run)
+        tsize = results.get("size", {})
+        lines.append(f"  TFLM project: class {t.get('top1_class')}, arena {t.get('arena_used_bytes', 0):,} B used, "
+                     f"flash {tsize.get('flash_total_bytes', 0):,} B, "
+                     f"{instructions_from_ticks(t['ticks']):,} instructions" if "ticks" in t else "")
+    return lines
 
 
 def pipeline_steps(args, paths: DemoPaths) -> list:
@@ -160,11 +220,16 @@ def run_step(step: Step, results: dict, log=print):
     cmd = attendnets_command() + [str(a) for a in step.args]
     log(f"\n==> {step.name}: {shlex.join(cmd)}", flush=True)
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE if step.json_output else None, text=True)
+    capture = step.json_output or step.text_output
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE if capture else None, text=True)
+    if step.text_output:
+        log(proc.stdout, end="")
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit(f"demo: step '{step.name}' failed (exit {proc.returncode}): {shlex.join(cmd)}")
-    if step.json_output:
+    if step.text_output:
+        results[step.name] = proc.stdout
+    elif step.json_output:
         try:
             results[step.name] = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -203,9 +268,20 @@ def main(argv=None):
         seconds[step.name] = run_step(step, results)
     steps += firmware
     if not any(step.name == "build" for step in firmware):
-        print("\ndemo: TFLM_DIR is not set, so the firmware was generated but not built; see "
+        print("\ndemo: TFLM_DIR is not set, so the TFLM firmware was generated but not built; see "
               f"{paths.firmware / 'README.md'} for making a TFLM tree, then: "
               f"attendnets build {paths.firmware} --tflm-dir TREE && attendnets flash {paths.firmware}")
+    import shutil
+
+    missing = [p for p in ("make", "arm-none-eabi-gcc", "qemu-system-arm") if shutil.which(p) is None]
+    if missing:
+        print(f"\ndemo: {', '.join(missing)} not installed (make system), so the compiled runtime's firmware "
+              "is not built and run")
+    else:
+        compiled = compiled_steps(paths)
+        for step in compiled:
+            seconds[step.name] = run_step(step, results)
+        steps += compiled
     total = time.monotonic() - start
 
     lines = [f"demo summary: {args.arch} (width {args.width:g}) on digits at {args.input_size}x{args.input_size}x1"]

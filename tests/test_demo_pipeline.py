@@ -1,6 +1,8 @@
 """scripts/demo.py end to end on tiny settings (1 epoch, width 0.25, 16x16): every step through the CLI."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +29,10 @@ def test_demo_pipeline_tiny(tmp_path):
     assert "int8, TFLite Micro interpreter" in summary and "float (Keras)" in summary
     assert "mps2-an386: FITS" in summary and "TFLM_DIR is not set" in proc.stdout
     assert "MACs per image" in summary and f"{(out / 'model.tflite').stat().st_size:,} bytes" in summary
+    if all(shutil.which(p) for p in ("make", "arm-none-eabi-gcc", "qemu-system-arm")):
+        # the compiled runtime's firmware ran in QEMU and printed the interpreter's class
+        for name in ("generate compiled", "build compiled", "size compiled", "run compiled in QEMU"):
+            assert f"==> {name}: " in proc.stdout, name
+        match = re.search(r"firmware class (\d+), TFLM interpreter class (\d+) \(raw outputs (\w+)\)", summary)
+        assert match and match.group(1) == match.group(2) and match.group(3) == "identical", summary
+        assert "instructions per inference" in summary

@@ -1,0 +1,219 @@
+"""The compiled runtime against the TFLM project: RAM, flash and instructions per inference on a Cortex-M4.
+
+Per model (the shared int8 models the compiled runtime runs, plus any --model, e.g. the demo's
+AttendNet-B):
+
+- TFLM project (estimates, no TFLM tree needed): arena = the estimator's smallest arena that
+  allocates on a 32-bit target with CMSIS-NN kernels (and with the reference kernels); flash =
+  the .tflite + the code estimate (TFLM runtime + kernels, measured per operator, + application).
+- compiled runtime, generated for mps2-an386 (Cortex-M4) and built twice (DSP kernels, DSP=0
+  plain C): arena and RAM as `attendnets size` reads them from the ELF, flash split into
+  constants (model_data.o) and code (everything else), and instructions per inference from
+  QEMU (`-icount shift=0`: SysTick ticks x 40 = instructions, resolution 40).  The printed
+  output must equal the tflite-micro interpreter's for the same random input.
+
+Also writes codegen/compiled/kernel_code_size.json (each kernel file's .text+.rodata for
+Cortex-M4 -O2: the code estimate of generate/report) with --kernel-sizes.
+
+    python bench/compiled_runtime.py [--model demo_out/model.tflite ...] [--kernel-sizes] \
+        [--out docs/results_compiled.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = Path(__import__("os").environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+DEFAULT_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite",
+                  "pretrainedResnet_quant.tflite", "trained_lstm_int8.tflite", "vww_96_int8.tflite"]
+BOARD = "mps2-an386"
+
+
+def cli(*args, timeout=3600):
+    return subprocess.run([sys.executable, "-m", "attendnets", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, timeout=timeout)
+
+
+def kernel_code_sizes(work: Path) -> dict:
+    """``{kernel .c: bytes}``: .text + .rodata of each kernel file for Cortex-M4, -O2, DSP path."""
+    from codegen.boards import get_board
+
+    kernels = REPO / "firmware_template" / "compiled" / "kernels"
+    flags = list(get_board(BOARD).cpu_flags) + ["-O2", "-std=c99", "-ffunction-sections", "-fdata-sections"]
+    sizes = {}
+    for src in sorted(kernels.glob("*.c")):
+        obj = work / (src.stem + ".o")
+        subprocess.run(["arm-none-eabi-gcc", *flags, f"-I{kernels}", "-c", str(src), "-o", str(obj)], check=True)
+        out = subprocess.run(["arm-none-eabi-size", "-A", str(obj)], capture_output=True, text=True, check=True).stdout
+        total = 0
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and (parts[0].startswith(".text") or parts[0].startswith(".rodata")):
+                total += int(parts[1])
+        sizes[src.name] = total
+    return sizes
+
+
+def tflm_figures(model):
+    from codegen.generate import estimate_code_bytes
+    from converter.tflm.arena import estimate_arena
+
+    cmsis = estimate_arena(model, pointer_bytes=4, kernels="cmsis-nn", cmsis_nn_arch="dsp")
+    ref = estimate_arena(model, pointer_bytes=4, kernels="reference")
+    code = estimate_code_bytes(model, "cmsis-nn")
+    return {"arena_cmsis_nn": cmsis.required_bytes, "arena_reference": ref.required_bytes,
+            "peak_live": cmsis.peak_live_bytes, "flash_model": model.size_bytes, "flash_code_estimate": code,
+            "flash_total_estimate": model.size_bytes + code}
+
+
+def compiled_run(model_path, work: Path, dsp: int, sample_path: Path):
+    from codegen.size import size_project
+
+    project = work / f"{model_path.stem}-{'dsp' if dsp else 'plain'}"
+    gen = cli("generate", model_path, "--board", BOARD, "--out", project, "--runtime", "compiled",
+              "--sample", sample_path, "--force")
+    if gen.returncode != 0:
+        return {"error": gen.stderr.strip()}
+    make = subprocess.run(["make", "-C", str(project), "-j2", f"DSP={dsp}"], capture_output=True, text=True)
+    if make.returncode != 0:
+        return {"error": "build failed: " + make.stderr.strip()[-500:]}
+    run = cli("flash", project, "--tool", "qemu", timeout=1800)
+    lines = run.stdout.splitlines()
+
+    def value(prefix):
+        line = next((l for l in lines if l.startswith(prefix)), None)
+        return None if line is None else line[len(prefix):].strip()
+
+    ticks = value("cycles:")
+    ticks = int(ticks.split()[0]) if ticks else None
+    size = size_project(project)
+    from codegen.boards import get_board
+
+    clock = get_board(BOARD).clock_hz
+    return {
+        "output": [int(v) for v in (value("output:") or "").split()],
+        "arena": int(value("arena_bytes:") or 0),
+        "systick": ticks,
+        "instructions": round(ticks * 1e9 / clock) if ticks is not None else None,
+        "flash_total": size.flash_total_bytes,
+        "flash_constants": size.flash.get("model", 0),
+        "flash_code": size.flash_total_bytes - size.flash.get("model", 0),
+        "ram": dict(size.ram),
+    }
+
+
+def bench_model(model_path: Path, work: Path):
+    from codegen.compiled.generate import unsupported_reasons
+    from codegen.compiled.host import run_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(model_path)
+    row = {"model": model_path.name, "tflm": tflm_figures(model)}
+    reasons = unsupported_reasons(model)
+    if reasons:
+        row["unsupported"] = "; ".join(reasons)
+        return row
+    sg = model.main_subgraph
+    t = sg.tensor(sg.inputs[0])
+    sample = np.random.default_rng(0).integers(-128, 128, size=t.shape).astype(np.int8)
+    sample_path = work / f"{model_path.stem}_sample.npy"
+    np.save(sample_path, sample)
+    expected = [int(v) for v in run_tflm(model, [sample])[0].reshape(-1)]
+    for dsp, key in ((1, "dsp"), (0, "plain")):
+        result = compiled_run(model_path, work, dsp, sample_path)
+        if "output" in result:
+            result["match"] = result.pop("output") == expected
+        row[key] = result
+    return row
+
+
+def markdown(rows, command):
+    def k(n):
+        return f"{n:,}" if isinstance(n, int) else "-"
+
+    out = ["# Results: the compiled runtime against the TFLM project", "",
+           f"Command: `{command}`", "",
+           "Board mps2-an386 (Cortex-M4, QEMU 7.2, `-icount shift=0`: the counts are *instructions*, "
+           "not cycles; SysTick ticks x 40, resolution 40). TFLM figures are the generator's estimates "
+           "(arena: the estimator's smallest arena that allocates, 32-bit, CMSIS-NN kernels; flash: the "
+           ".tflite + measured per-operator TFLM code + 16 KiB application). Compiled figures are measured "
+           "from the built ELF (`attendnets size`): RAM = the static arena (activations and kernel scratch), "
+           "flash = constants (model_data.o) + code (everything else: kernels, model_invoke, main, platform, "
+           "newlib's printf). `match`: the firmware printed the tflite-micro interpreter's output for the same "
+           "random input, byte for byte.", "",
+           "| model | TFLM arena (CMSIS-NN) | compiled arena | ratio | TFLM flash (est.) | compiled flash | "
+           "constants | code | instr. DSP | instr. plain C | match |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        t = r["tflm"]
+        if "unsupported" in r:
+            out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | not supported: {r['unsupported']} "
+                       "| | | | | | | | |")
+            continue
+        d, p = r["dsp"], r["plain"]
+        if "error" in d or "error" in p:
+            out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | error: {d.get('error') or p.get('error')} "
+                       "| | | | | | | | |")
+            continue
+        ratio = d["arena"] / t["arena_cmsis_nn"] if t["arena_cmsis_nn"] else 0
+        out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | {k(d['arena'])} | {ratio:.2f}x | "
+                   f"{k(t['flash_total_estimate'])} | {k(d['flash_total'])} | {k(d['flash_constants'])} | "
+                   f"{k(d['flash_code'])} | {k(d['instructions'])} | {k(p['instructions'])} | "
+                   f"{'yes' if d['match'] and p['match'] else 'NO'} |")
+    out += ["", "TFLM's reference-kernel arena and the peak of live activations, for comparison:", "",
+            "| model | TFLM arena (reference) | peak live activations |", "|---|---:|---:|"]
+    out += [f"| {r['model']} | {k(r['tflm']['arena_reference'])} | {k(r['tflm']['peak_live'])} |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", action="append", type=Path, default=[], help="another .tflite (repeatable)")
+    parser.add_argument("--no-shared", action="store_true", help="skip the shared models")
+    parser.add_argument("--kernel-sizes", action="store_true",
+                        help="also write codegen/compiled/kernel_code_size.json")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_compiled.md")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
+    args = parser.parse_args(argv)
+    command = "python bench/compiled_runtime.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+
+    models = [] if args.no_shared else [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()]
+    models += args.model
+    with tempfile.TemporaryDirectory(prefix="attendnets-compiled-bench-") as tmp:
+        work = Path(tmp)
+        if args.kernel_sizes:
+            sizes = kernel_code_sizes(work)
+            target = REPO / "codegen" / "compiled" / "kernel_code_size.json"
+            target.write_text(json.dumps({
+                "what": ".text + .rodata of each kernel file, arm-none-eabi-gcc 12.2 -mcpu=cortex-m4 -O2 "
+                        "(DSP path), before --gc-sections: the compiled runtime's code estimate",
+                "command": command, "bytes": sizes}, indent=2, sort_keys=True) + "\n")
+            print(f"wrote {target}")
+        rows = []
+        for path in models:
+            print(f"bench: {path.name} ...", flush=True)
+            rows.append(bench_model(path, work))
+            print(json.dumps(rows[-1]), flush=True)
+    text = markdown(rows, command)
+    args.out.write_text(text)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    print(text)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
