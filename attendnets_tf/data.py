@@ -52,6 +52,8 @@ class DataSplits:
     val: tuple[np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray]
     skipped_images: int  # unreadable/corrupt image files that were skipped
+    skipped_files: tuple = ()  # their paths
+    adapted: str = ""  # how many images were resized / recoloured to the model's input ('' if none)
 
     @property
     def num_classes(self) -> int:
@@ -75,10 +77,12 @@ def load_data(spec: str, input_shape: tuple[int, int, int], seed: int = 0) -> Da
         readable image, fewer than two classes, a file instead of a folder.
     """
     height, width, channels = _check_input_shape(input_shape)
+    adapted, skipped_files = "", ()
     if str(spec) == DIGITS_SPEC:
         images, labels, class_names, skipped = _load_digits(height, width, channels)
     else:
-        images, labels, class_names, skipped = _load_folder(Path(spec), height, width, channels)
+        images, labels, class_names, skipped_files, adapted = _load_folder(Path(spec), height, width, channels)
+        skipped = len(skipped_files)
     train_idx, val_idx, test_idx = stratified_split(labels, seed)
     return DataSplits(
         class_names=class_names,
@@ -86,6 +90,8 @@ def load_data(spec: str, input_shape: tuple[int, int, int], seed: int = 0) -> Da
         val=(images[val_idx], labels[val_idx]),
         test=(images[test_idx], labels[test_idx]),
         skipped_images=skipped,
+        skipped_files=tuple(skipped_files),
+        adapted=adapted,
     )
 
 
@@ -181,6 +187,11 @@ def _check_input_shape(input_shape):
         raise BadInputError(f"input shape must be (height, width, channels). Received: {input_shape!r}")
     if height < 1 or width < 1:
         raise BadInputError(f"input height and width must be positive. Received: {input_shape!r}")
+    if channels not in SUPPORTED_CHANNELS and height in SUPPORTED_CHANNELS:
+        raise BadInputError(
+            f"the model's input is {height}x{width}x{channels} per image, which looks channels-first (NCHW: "
+            f"{height} channels of {width}x{channels}); image data here is channels-last (height, width, "
+            "channels with 1 or 3 channels): convert the model to NHWC")
     if channels not in SUPPORTED_CHANNELS:
         raise BadInputError(
             f"images can be converted to 1 (grayscale) or 3 (RGB) channels, not {channels}"
@@ -254,25 +265,54 @@ def _load_folder(root: Path, height, width, channels):
         image = tf.io.decode_image(
             tf.io.read_file(path), channels=0, dtype=tf.float32, expand_animations=False
         )
+        original_shape = tf.shape(image)
         image = _to_channels(tf, image, channels)
         image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
         image = tf.clip_by_value(image, 0.0, 1.0)
-        return index, tf.ensure_shape(image, (height, width, channels))
+        return index, tf.ensure_shape(image, (height, width, channels)), original_shape
 
     ds = tf.data.Dataset.from_tensor_slices((np.arange(len(paths), dtype=np.int64), paths))
     ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.ignore_errors(log_warning=False).batch(256)
     images = np.zeros((len(paths), height, width, channels), np.float32)
     readable = np.zeros(len(paths), bool)
-    for index_batch, image_batch in ds.as_numpy_iterator():
+    shapes = np.zeros((len(paths), 3), np.int64)
+    for index_batch, image_batch, shape_batch in ds.as_numpy_iterator():
         images[index_batch] = image_batch
+        shapes[index_batch] = shape_batch
         readable[index_batch] = True
 
     for i, name in enumerate(class_names):
         if not readable[labels == i].any():
             raise BadInputError(f"class folder '{name}' has no readable images: {root / name}")
-    skipped = int((~readable).sum())
-    return images[readable], labels[readable], class_names, skipped
+    skipped_files = [p for p, ok in zip(paths, readable) if not ok]
+    adapted = _adaptation_note(shapes[readable], height, width, channels)
+    return images[readable], labels[readable], class_names, skipped_files, adapted
+
+
+def _adaptation_note(shapes, height, width, channels) -> str:
+    """'' when every image already has the model's size and channels, else what was changed."""
+    colour = {1: "grey", 2: "grey+alpha", 3: "RGB", 4: "RGBA"}
+    resized = (shapes[:, 0] != height) | (shapes[:, 1] != width)
+    recoloured = np.minimum(shapes[:, 2], 3) != np.where(channels == 1, 1, 3)
+    recoloured &= ~((shapes[:, 2] == 2) & (channels == 1))  # grey+alpha -> grey: alpha dropped only
+    if not (resized.any() or recoloured.any()):
+        return ""
+    parts = []
+    if resized.any():
+        sizes = {}
+        for h, w in shapes[resized][:, :2]:
+            sizes[f"{h}x{w}"] = sizes.get(f"{h}x{w}", 0) + 1
+        common = ", ".join(f"{n} of {s}" for s, n in sorted(sizes.items(), key=lambda kv: -kv[1])[:3])
+        parts.append(f"{int(resized.sum())} image(s) resized to {height}x{width} ({common})")
+    if recoloured.any():
+        kinds = {}
+        for c in shapes[recoloured][:, 2]:
+            kinds[colour.get(int(c), f"{c}-channel")] = kinds.get(colour.get(int(c), f"{c}-channel"), 0) + 1
+        listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        parts.append(f"{int(recoloured.sum())} converted to {'grey' if channels == 1 else 'RGB'} ({listed})")
+    return (f"the images are not what the model takes ({height}x{width}x{channels}): " + "; ".join(parts)
+            + ": check that --data is the data set this model is meant for")
 
 
 def _to_channels(tf, image, channels):
@@ -295,8 +335,19 @@ def describe(splits: DataSplits) -> str:
     return (
         f"{splits.num_classes} classes, {len(splits.train[1])} train / {len(splits.val[1])} val / "
         f"{len(splits.test[1])} test images of {'x'.join(map(str, splits.input_shape))}"
-        + (f", {splits.skipped_images} unreadable image(s) skipped" if splits.skipped_images else "")
+        + (f", {splits.skipped_images} unreadable image(s) skipped ({_names(splits.skipped_files)})"
+           if splits.skipped_images else "")
     )
+
+
+def _names(paths, limit=5):
+    shown = ", ".join(str(p) for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def data_warnings(splits: DataSplits) -> list[str]:
+    """Lines every command that reads --data prints: images changed to fit the model."""
+    return [f"warning: {splits.adapted}"] if splits.adapted else []
 
 
 __all__ = [

@@ -45,6 +45,11 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
     labels = read_labels(model_path)
     input_shape = model_input_shape(model)
     splits = load_matching_data(data_spec, input_shape, model_num_classes(model), labels, seed=seed)
+    from attendnets_tf.data import data_warnings, describe
+
+    log(f"data: {describe(splits)}")
+    for line in data_warnings(splits):
+        log(line)
     labels = labels or list(splits.class_names)
 
     log(f"quantize: {model_path} -> {out_path}: unfolding condensers, annotating, fine-tuning {epochs} epoch(s)")

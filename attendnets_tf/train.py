@@ -272,10 +272,12 @@ def train(cfg: TrainConfig, *, model_builder=None, log=print) -> dict:
 
 def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
     from attendnets_tf._tf import keras
-    from attendnets_tf.data import describe, load_data, make_tf_dataset
+    from attendnets_tf.data import data_warnings, describe, load_data, make_tf_dataset
 
     data = load_data(cfg.data, cfg.input_shape(), seed=cfg.seed)
     log(f"data: {describe(data)}")
+    for line in data_warnings(data):
+        log(line)
     if len(data.train[1]) == 0:
         raise BadInputError("the data set has no training images after the split")
     saved = saved_config(cfg.out_dir) if cfg.resume else None
@@ -348,9 +350,12 @@ def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    def said(name):  # an empty split has no accuracy: say so instead of printing nan
+        value = final.get(f"{name}_accuracy")
+        return f"{name} accuracy {value:.4f}" if value is not None else f"no {name} accuracy (the {name} split is empty)"
+
     log(
-        f"final: val accuracy {final.get('val_accuracy', float('nan')):.4f}, "
-        f"test accuracy {final.get('test_accuracy', float('nan')):.4f}"
+        f"final: {said('val')}, {said('test')}"
         + (f"; wrote {out / MODEL_FILE}, {out / LABELS_FILE}, {out / METRICS_FILE}" if is_chief else
            f" (worker {task_type}:{task_id}; the chief writes the run folder)")
     )
@@ -418,6 +423,7 @@ def _metrics_record(cfg, model, data, history, final, num_replicas, strategy) ->
         "class_names": data.class_names,
         "data": cfg.data,
         "skipped_images": data.skipped_images,
+        "skipped_image_files": list(data.skipped_files),
         "split_sizes": {"train": len(data.train[1]), "val": len(data.val[1]), "test": len(data.test[1])},
         "seed": cfg.seed,
         "epochs": cfg.epochs,

@@ -44,12 +44,14 @@ def test_train_writes_run_folder(cli, standin, image_folder, tmp_path):
                  "--epochs", "2", "--batch-size", "4", "--seed", "1")
     assert result.exit_code == 0, result
     assert "1 unreadable image(s) skipped" in result.stderr
+    assert "broken" in result.stderr.split("skipped", 1)[1].splitlines()[0]  # the skipped file is named
     assert "Epoch 2/2" in result.stdout  # keras progress output
     assert (out / "labels.txt").read_text() == "circle\nsquare\nstripes\n"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["arch"] == "tiny" and metrics["input_shape"] == [16, 16, 3]  # 3 channels for folders
     assert metrics["data"] == str(image_folder.resolve()) and metrics["seed"] == 1
     assert metrics["skipped_images"] == 1 and metrics["num_classes"] == 3
+    assert len(metrics["skipped_image_files"]) == 1 and "broken" in metrics["skipped_image_files"][0]
     assert sum(metrics["split_sizes"].values()) == 18
     assert [e["epoch"] for e in metrics["history"]] == [1, 2]
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr_end", "seconds"):

@@ -66,6 +66,12 @@ def _load(path):
     from attendnets.fsutil import require_file
 
     path = require_file(path, "model file")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[4:8] == b"TFL3" or path.suffix.lower() == ".tflite":  # before TensorFlow is imported
+        raise BadInputError(f"{path} is a TFLite flatbuffer; profile reads Keras models (.keras, or --arch). "
+                            f"For a .tflite: `attendnets report {path}` (MACs, memory and arena per operator) "
+                            f"or `attendnets inspect {path}` (operators and tensors)")
     from attendnets_tf import qat  # registers our layers and the QAT wrappers
 
     try:

@@ -177,6 +177,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     num_classes = model_num_classes(model)
     labels = read_labels(model_path)
     splits = load_matching_data(data_spec, input_shape, num_classes, labels, seed=seed)
+    _log_data(splits, log)
     labels = labels or list(splits.class_names)
 
     if is_qat:
@@ -215,6 +216,15 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         tmp_labels.write_text(labels_text(labels))
         tmp_sidecar.write_text(json.dumps(sidecar, indent=2) + "\n")
     return ConversionResult(out_path, labels_path, sidecar_path, len(model_bytes), kind, sidecar)
+
+
+def _log_data(splits, log):
+    """The data line every command that reads --data prints, with its warnings (resized/recoloured images)."""
+    from attendnets_tf.data import data_warnings, describe
+
+    log(f"data: {describe(splits)}")
+    for line in data_warnings(splits):
+        log(line)
 
 
 def _check_summary(result):

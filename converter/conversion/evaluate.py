@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from attendnets.errors import BadInputError, InvalidModelError
+from attendnets.labels import labels_path_for
 
 #: First TFLM arena tried (bytes); doubled until the interpreter accepts it.
 TFLM_ARENA_START_BYTES = 256 * 1024
@@ -65,7 +66,7 @@ class EvaluationReport:
     max_output_difference: float | None  # largest |TFLite-ref - TFLM| output element (int8 steps)
     per_class: dict  # {class name: {"tflite": fraction, "tflm": fraction, "float"?: ..., "images": n}}
     confusion_matrix: list  # TFLM predictions: rows = true class, columns = predicted
-    tflm_arena_bytes: int
+    tflm_arena_bytes: int  # the evaluator's interpreter buffer (a power of two), not the model's need: not in --json
     input_quantization: dict = field(default_factory=dict)
     tflite_error: str | None = None  # why the TFLite reference interpreter could not run it (TFLM only)
 
@@ -80,7 +81,6 @@ class EvaluationReport:
             "confusion_matrix": self.confusion_matrix,
             "confusion_matrix_of": "tflm",
             "class_names": self.class_names,
-            "tflm_arena_bytes": self.tflm_arena_bytes,
             "input_quantization": self.input_quantization,
             **({"tflite_error": self.tflite_error} if self.tflite_error else {}),
         }
@@ -118,10 +118,20 @@ def read_int8_model(path):
     return path.read_bytes()
 
 
+def _reason(exc, limit=300) -> str:
+    """An interpreter's exception as one line, clipped at a word boundary (never mid-word)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
 def _new_tflite_ref(model_bytes, path="model"):
     from attendnets_tf._tf import tf
+    from converter.conversion.convert import _quiet_stderr
 
-    with warnings.catch_warnings():
+    # The interpreter's C++ side prints its error on fd 2 as well: silenced, so it is said once (below).
+    with warnings.catch_warnings(), _quiet_stderr():
         warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated"
         try:
             interpreter = tf.lite.Interpreter(
@@ -130,24 +140,28 @@ def _new_tflite_ref(model_bytes, path="model"):
             )
             interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
-            reason = " ".join(str(exc).split())[:200]
-            raise InvalidModelError(f"{path}: the TFLite interpreter cannot load it: {reason}") from None
+            raise InvalidModelError(f"{path}: the TFLite interpreter cannot load it: {_reason(exc)}") from None
     return interpreter
 
 
 def _new_tflm(model_bytes, path="model"):
-    """A TFLM interpreter with the smallest power-of-two arena (>= 256 KiB) that works."""
+    """A TFLM interpreter with the smallest power-of-two arena (>= 256 KiB) that works.
+
+    TFLM prints "Failed to resize buffer..." on fd 2 for every arena too small: silenced while trying.
+    """
     from tflite_micro.python.tflite_micro import runtime
 
+    from converter.conversion.convert import _quiet_stderr
+
     arena = TFLM_ARENA_START_BYTES
-    while True:
-        try:
-            return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena), arena
-        except RuntimeError as exc:
-            if arena >= TFLM_ARENA_MAX_BYTES:
-                reason = " ".join(str(exc).split())[:200]
-                raise InvalidModelError(f"{path}: the TFLM interpreter cannot run it: {reason}") from None
-            arena *= 2
+    with _quiet_stderr():
+        while True:
+            try:
+                return runtime.Interpreter.from_bytes(model_bytes, arena_size=arena), arena
+            except RuntimeError as exc:
+                if arena >= TFLM_ARENA_MAX_BYTES:
+                    raise InvalidModelError(f"{path}: the TFLM interpreter cannot run it: {_reason(exc)}") from None
+                arena *= 2
 
 
 def quantize_images(images, scale, zero_point, dtype):
@@ -239,7 +253,18 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     check_data_matches(
         splits.class_names, num_classes, labels, in_shape[-1], int(splits.test[0].shape[-1]), what="model"
     )
+    from converter.conversion.convert import _log_data
+
+    _log_data(splits, log)
+    if labels is None:
+        log(f"warning: {tflite_path.name} has no labels ({labels_path_for(tflite_path).name} or labels.txt): its "
+            f"outputs are taken to be the classes of --data in sorted folder order ({', '.join(splits.class_names[:5])}"
+            f"{', ...' if len(splits.class_names) > 5 else ''}); nothing checks that they match")
     x_test, y_test = splits.test
+    if len(y_test) == 0:
+        raise BadInputError(
+            f"--data {data_spec} has no test images ({len(splits.train[1])} train / {len(splits.val[1])} val): "
+            "the split keeps 15 % of each class of 3 or more images for testing; add images")
     y_test = np.asarray(y_test, dtype=np.int64)
 
     scale, zero_point = inp["scale"], inp["zero_point"]
@@ -249,7 +274,8 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
 
     log(f"evaluating {tflite_path} on {len(x_test)} test images ({data_spec})")
     if ref_error:
-        log(f"warning: TFLM only; {ref_error}")
+        log("warning: evaluating on TFLM only: the TFLite reference interpreter refused the model "
+            "(why: in the report below)")
     tflm_out = run_tflm(tflm, q_inputs).reshape(len(q_inputs), -1)
     tflm_pred = tflm_out.argmax(axis=1)
     if ref is not None:

@@ -1,0 +1,88 @@
+"""evaluate/profile on inputs they must not accept in silence (issue 14, sections 3 and 4).
+
+A two-class int8 model (4x4x1 image -> FULLY_CONNECTED -> 2) built in the test and tiny PNG folders."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import assert_one_line_error
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tflite_builder import ModelBuilder  # noqa: E402
+
+pytest.importorskip("tensorflow")
+pytest.importorskip("tflite_micro")
+
+
+def image_model(shape=(1, 4, 4, 1)):
+    b = ModelBuilder()
+    n = int(np.prod(shape[1:]))
+    x = b.tensor("x", shape, "int8", scale=1 / 255, zero_point=-128)
+    w = b.tensor("w", (2, n), "int8", scale=0.02, zero_point=0, constant=True,
+                 data=np.tile(np.array([[1], [-1]], np.int8), (1, n)))
+    y = b.tensor("y", (1, 2), "int8", scale=0.1, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected"})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def image_folder(root, per_class, size, mode):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("dark", "light"):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 100 if name == "dark" else 255, size=(size, size, 3 if mode == "RGB" else 1))
+            Image.fromarray(pixels.astype(np.uint8).squeeze(), mode=mode).save(root / name / f"{i}.png")
+    return root
+
+
+@pytest.fixture
+def model(tmp_path):
+    path = tmp_path / "m.tflite"
+    path.write_bytes(image_model())
+    return path
+
+
+def test_empty_test_split_is_a_clear_error(cli, model, tmp_path):
+    """'internal error: ValueError: need at least one array to stack'."""
+    data = image_folder(tmp_path / "data", per_class=2, size=4, mode="L")  # < 3 per class: no test image
+    line = assert_one_line_error(cli("evaluate", model, "--data", data), 2)
+    assert "no test images" in line and "internal error" not in line
+
+
+def test_images_of_another_size_and_colour_are_said_and_no_labels_is_said(cli, model, tmp_path):
+    data = image_folder(tmp_path / "data", per_class=8, size=16, mode="RGB")
+    result = cli("evaluate", model, "--data", data, "--json")
+    assert result.exit_code == 0, result
+    assert "resized to 4x4" in result.stderr and "16x16" in result.stderr
+    assert "converted to grey" in result.stderr and "RGB" in result.stderr
+    assert "has no labels" in result.stderr and "sorted folder order (dark, light)" in result.stderr
+    assert "Failed to resize" not in result.stderr  # TFLM's own arena-probing lines stay out
+    doc = json.loads(result.stdout)
+    assert "tflm_arena_bytes" not in doc  # the evaluator's buffer, not the model's need
+
+    same = image_folder(tmp_path / "same", per_class=8, size=4, mode="L")
+    (tmp_path / "m.labels.txt").write_text("dark\nlight\n")
+    result = cli("evaluate", model, "--data", same)
+    assert result.exit_code == 0, result
+    assert "warning" not in result.stderr, result
+
+
+def test_channels_first_input_is_named_as_such(cli, tmp_path):
+    """An NCHW model's input was called '224 channels'."""
+    path = tmp_path / "nchw.tflite"
+    path.write_bytes(image_model((1, 3, 8, 8)))
+    data = image_folder(tmp_path / "data", per_class=4, size=8, mode="RGB")
+    line = assert_one_line_error(cli("evaluate", path, "--data", data), 2)
+    assert "channels-first" in line and "8 channels" not in line.split("(")[0]
+
+
+def test_profile_on_a_tflite_points_to_report_and_inspect(cli, model):
+    """profile on a .tflite answered with an h5py message."""
+    line = assert_one_line_error(cli("profile", model), 2)
+    assert "attendnets report" in line and "attendnets inspect" in line and "h5py" not in line
