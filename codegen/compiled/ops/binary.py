@@ -9,8 +9,11 @@ The parameters are TFLM's, computed here as TFLM's prepare computes them:
   them in double, as ADD does, and a test case tells the two apart.)
 - MUL (``CalculateOpDataMul``): one multiplier ``s1 * s2 / s_out`` in double.
 
-The broadcast walk (an_broadcast.h) is computed here too: both inputs extended to the
-output's rank, stride 0 where an input broadcasts, neighbouring dimensions merged.
+For ADD and SUB each input's rescaled value depends on its byte alone, so it is computed
+here for all 256 bytes (two tables of int32, one when both inputs are quantized alike);
+the kernel adds two looked-up values and requantizes once per element.  The broadcast walk
+(an_broadcast.h) is computed here too: both inputs extended to the output's rank, stride
+0 where an input broadcasts, neighbouring dimensions merged.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
-from codegen.compiled.ops.common import fused_activation_range, require_int8, scale_of, zero_point_of
+from codegen.compiled.ops import fixedpoint as fp
+from codegen.compiled.ops.common import byte_table, fused_activation_range, require_int8, scale_of, zero_point_of
 from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
-SOURCES = ("an_binary.c", "an_broadcast.h")
+SOURCES = ("an_binary.c", "an_broadcast.h", "an_dot.h")
 
 
 def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], list[int]]:
@@ -115,23 +119,30 @@ def _activation(op):
     return op.options.get("fused_activation_function", "NONE")
 
 
+def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shift: int = 20) -> list[int]:
+    """TFLM's ``MultiplyByQuantizedMultiplier((x - zero_point) << left_shift, ...)`` for every byte x."""
+    return byte_table(lambda v: fp.multiply_by_quantized_multiplier((v - zero_point) * (1 << left_shift),
+                                                                    multiplier, shift))
+
+
 @lowering("ADD", "SUB")
 def lower_add_sub(op, ctx):
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
-    params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
-              f".output_offset = {zero_point_of(y)}, .left_shift = {q['left_shift']}, "
-              f".input1_multiplier = {q['input1_multiplier']}, .input1_shift = {q['input1_shift']}, "
-              f".input2_multiplier = {q['input2_multiplier']}, .input2_shift = {q['input2_shift']}, "
-              f".output_multiplier = {q['output_multiplier']}, .output_shift = {q['output_shift']}, "
-              f".activation_min = {lo}, .activation_max = {hi}, .shape = {broadcast_initializer(x1, x2, y)} }}")
+    table1 = rescaled_input_table(zero_point_of(x1), q["input1_multiplier"], q["input1_shift"], q["left_shift"])
+    table2 = rescaled_input_table(zero_point_of(x2), q["input2_multiplier"], q["input2_shift"], q["left_shift"])
+    name1 = ctx.const_array(f"{op.name.lower()}_input1", "int32_t", table1)
+    name2 = name1 if table2 == table1 else ctx.const_array(f"{op.name.lower()}_input2", "int32_t", table2)
+    params = (f"{{ .output_offset = {zero_point_of(y)}, .output_multiplier = {q['output_multiplier']}, "
+              f".output_shift = {q['output_shift']}, .activation_min = {lo}, .activation_max = {hi}, "
+              f".shape = {broadcast_initializer(x1, x2, y)} }}")
     function = "an_add_s8" if op.name == "ADD" else "an_sub_s8"
     return KernelCall(function=function, sources=SOURCES, params_type="an_add_params", params=params,
-                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr),
+                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr, name1, name2),
                       output_aliases_input=_in_place_input(x1, x2, y),
                       comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
-                              f"activation {_activation(op)}")
+                              f"activation {_activation(op)}; rescaled inputs from tables of 256")
 
 
 @lowering("MUL")

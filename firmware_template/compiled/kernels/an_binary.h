@@ -9,17 +9,13 @@
 
 #include "an_broadcast.h"
 
-// ADD and SUB: both inputs rescaled to a common scale with 20 bits of headroom
-// (left_shift), added/subtracted, rescaled to the output.
+// ADD and SUB: each input rescaled to a common scale with 20 bits of headroom,
+// added/subtracted, rescaled to the output. The rescaled input depends on its byte alone:
+// generation time computes it for all 256 bytes with TFLM's arithmetic
+// (MultiplyByQuantizedMultiplier((x - zero_point) << 20, ...)), the kernel looks it up in
+// table1[(uint8_t)x] and table2[(uint8_t)y].
 typedef struct {
-  int32_t input1_offset;  // -input1 zero point
-  int32_t input2_offset;
   int32_t output_offset;  // output zero point
-  int32_t left_shift;
-  int32_t input1_multiplier;
-  int32_t input1_shift;
-  int32_t input2_multiplier;
-  int32_t input2_shift;
   int32_t output_multiplier;
   int32_t output_shift;
   int32_t activation_min;
@@ -39,8 +35,10 @@ typedef struct {
 } an_mul_params;
 
 // output may be the buffer of an input that is not broadcast.
-void an_add_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
-void an_sub_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void an_add_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output,
+               const int32_t* table1, const int32_t* table2);
+void an_sub_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output,
+               const int32_t* table1, const int32_t* table2);
 void an_mul_s8(const an_mul_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
 
 #endif  // AN_BINARY_H_
