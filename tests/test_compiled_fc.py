@@ -198,3 +198,37 @@ def test_arena_plan_is_valid_and_no_larger_than_greedy():
         assert plan_violations(sized, plan.offsets) == []
         assert all(o % 16 == 0 for o in plan.offsets)
         assert plan.arena_bytes <= greedy_plan(buffers).arena_bytes
+
+
+def test_kernel_files_are_complete():
+    """Only .c files are compiled, and every #include "..." of the copied files is among them."""
+    import re
+
+    from codegen.compiled.generate import compile_model
+    from converter.tflite_model import load_model
+
+    rng = np.random.default_rng(1)
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 6, 6, 3), "int8", scale=0.05, zero_point=-2)
+    w = b.tensor("w", (4, 3, 3, 3), "int8", scale=[0.01, 0.02, 0.03, 0.04], zero_point=[0] * 4,
+                 data=rng.integers(-127, 128, size=108).astype(np.int8).tobytes())
+    bias = b.tensor("b", (4,), "int32", scale=[5e-4, 1e-3, 1.5e-3, 2e-3], zero_point=[0] * 4,
+                    data=rng.integers(-300, 300, size=4).astype(np.int32).tobytes())
+    c = b.tensor("c", (1, 6, 6, 4), "int8", scale=0.1, zero_point=3)
+    shape = b.tensor("shape", (2,), "int32", data=np.array([1, 144], np.int32).tobytes())
+    r = b.tensor("r", (1, 144), "int8", scale=0.1, zero_point=3)
+    w2 = b.tensor("w2", (5, 144), "int8", scale=0.01, zero_point=0,
+                  data=rng.integers(-127, 128, size=720).astype(np.int8).tobytes())
+    y = b.tensor("y", (1, 5), "int8", scale=0.2, zero_point=0)
+    b.op("CONV_2D", [x, w, bias], [c], version=3, options={"type": "conv2d", "padding": "SAME"})
+    b.op("RESHAPE", [c, shape], [r])
+    b.op("FULLY_CONNECTED", [r, w2, -1], [y], version=4, options={"type": "fully_connected"})
+    data = b.build(inputs=[x], outputs=[y])
+    compiled = compile_model(load_model(data))
+    assert all(src.endswith(".c") for src in compiled.kernel_sources)
+    for rel, text in compiled.files.items():
+        for included in re.findall(r'#include "([^"]+)"', text):
+            assert any(f == included or f == f"kernels/{included}" for f in compiled.files), (rel, included)
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(data, count=SAMPLES) == SAMPLES

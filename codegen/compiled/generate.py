@@ -371,14 +371,20 @@ def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
     used_names = set(_ARRAY_TOKEN.findall(text))
     arrays = [a for a in ctx.arrays.values() if a.name in used_names]
 
-    sources, headers = [], []
+    # Kernel files: each .c with its .h (included by model.c); a .h named in sources is a helper
+    # header the kernels include (copied, not included by model.c, not compiled).
+    sources, headers, helpers = [], [], []
     for lop in lowered:
         for src in lop.call.sources:
-            if src not in sources:
-                sources.append(src)
-                header = src[:-2] + ".h"
-                if (KERNEL_DIR / header).is_file():
-                    headers.append(header)
+            if src.endswith(".c"):
+                if src not in sources:
+                    sources.append(src)
+                    header = src[:-2] + ".h"
+                    if (KERNEL_DIR / header).is_file():
+                        headers.append(header)
+            elif src not in helpers:
+                helpers.append(src)
+    helpers = [h for h in helpers if h not in headers and h not in KERNEL_COMMON]
 
     ops = []
     for lop in lowered:
@@ -440,7 +446,7 @@ def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
     files = {}
     for template in ("model.h.j2", "model.c.j2", "model_data.c.j2", "model_data.h.j2"):
         files[template[:-3]] = env.get_template(template).render(**context)
-    for rel in KERNEL_COMMON + tuple(sources) + tuple(headers):
+    for rel in KERNEL_COMMON + tuple(sources) + tuple(headers) + tuple(helpers):
         files[f"kernels/{rel}"] = (KERNEL_DIR / rel).read_text()
     scratch = max((lop.call.scratch_bytes for lop in lowered), default=0)
     return CompiledModel(files, tuple(sources), int(arena_bytes), int(scratch),

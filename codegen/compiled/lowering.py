@@ -82,7 +82,9 @@ class KernelCall:
 
     function:    C function of the kernel library, e.g. ``an_conv2d_s8``; "" for a pure view
                  (no call: RESHAPE), which must set ``output_aliases_input``.
-    sources:     kernel library files the call needs (``.c``; their ``.h`` come along).
+    sources:     kernel library files the call needs (``.c``: compiled, their ``.h`` come along and
+                 model.c includes them; a ``.h`` listed here: a helper header the kernels include,
+                 copied only).
     args:        C argument expressions, in order.  ``&params`` is written as the
                  placeholder ``PARAMS`` (the driver substitutes the struct's name).
     params_type: C type of the ``static const`` parameter struct ("" when none).
