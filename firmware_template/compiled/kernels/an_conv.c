@@ -1,7 +1,7 @@
 // attendnets compiled runtime: int8 CONV_2D.
 //
 // Bit-exact with TFLM's reference_integer_ops::ConvPerChannel.  For each pair of output
-// pixels the receptive fields are copied as int16 into two columns of K4 values (im2col;
+// pixels the receptive fields are copied as int16 into two interleaved columns of K4 values (im2col;
 // taps outside the image hold the input zero point, which the folded bias cancels; the
 // padding to K4 holds zeros, as do the matching filter values), then each pair of output
 // channels is a 2x2 block of dot products (an_dot.h): on cores with the DSP extension SMLAD,
@@ -12,33 +12,45 @@
 #include "an_common.h"
 #include "an_dot.h"
 
-// Receptive field of output pixel (oy, ox) for the group starting at input channel channel0.
+// Receptive field of output pixel (oy, ox) for the group starting at input channel channel0,
+// as pixel j (0 or 1) of the interleaved column pair (an_dot.h).
 static void an_conv_im2col(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox,
-                           int32_t channel0, int32_t k4, int16_t *col) {
+                           int32_t channel0, int32_t j, int32_t k4, int16_t *cols) {
   const int32_t n = p->filter_in_c;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
-  int16_t *const end = col + k4;
+  int32_t k = 0;
   for (int32_t ky = 0; ky < p->k_h; ++ky) {
     const int32_t iy = iy0 + ky * p->dilation_h;
     const int row_inside = iy >= 0 && iy < p->in_h;
     const int32_t row = iy * p->in_w * p->in_c + channel0;
-    for (int32_t kx = 0; kx < p->k_w; ++kx) {
+    const int32_t ix_last = ix0 + (p->k_w - 1) * p->dilation_w;
+    if (row_inside && p->dilation_w == 1 && ix0 >= 0 && ix_last < p->in_w && n == p->in_c) {
+      // The whole filter row is inside and contiguous in NHWC: one run of k_w * n values.
+      an_widen_s8_pair(in + row + ix0 * p->in_c, cols, k, j, p->k_w * n);
+      k += p->k_w * n;
+      continue;
+    }
+    for (int32_t kx = 0; kx < p->k_w; ++kx, k += n) {
       const int32_t ix = ix0 + kx * p->dilation_w;
       if (row_inside && ix >= 0 && ix < p->in_w) {
-        an_widen_s8(in + row + ix * p->in_c, col, n);
+        an_widen_s8_pair(in + row + ix * p->in_c, cols, k, j, n);
       } else {
-        for (int32_t c = 0; c < n; ++c) col[c] = (int16_t)p->pad_value;
+        for (int32_t c = k; c < k + n; ++c) cols[2 * (c & ~3) + 4 * j + (c & 3)] = (int16_t)p->pad_value;
       }
-      col += n;
     }
   }
-  while (col < end) *col++ = 0;
+  for (; k < k4; ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = 0;
 }
 
-static inline int8_t an_conv_out(const an_conv_params *p, int32_t acc, int32_t m, int32_t s) {
-  acc = an_requantize(acc, m, s) + p->output_offset;
-  return (int8_t)an_clamp(acc, p->act_min, p->act_max);
+// The parameters requantization needs, in locals (the int8 stores could alias *p).
+typedef struct {
+  int32_t offset, lo, hi;
+} an_conv_out_params;
+
+static inline int8_t an_conv_out(an_conv_out_params q, int32_t acc, int32_t m, int32_t s) {
+  acc = an_requantize(acc, m, s) + q.offset;
+  return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,
@@ -48,37 +60,36 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
   const int32_t pixels = p->out_h * p->out_w;
-  int16_t *const col0 = scratch;
-  int16_t *const col1 = scratch + k4;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
-      // An odd last pixel is computed twice (col1 = col0) and its second copy dropped.
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int two = pix + 1 < pixels;
       int8_t *out0 = out + pix * p->out_c;
       int8_t *out1 = two ? out0 + p->out_c : out0;
       const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
-      const int32_t oy1 = (pix + 1) / p->out_w, ox1 = (pix + 1) - oy1 * p->out_w;
+      const int32_t pix1 = two ? pix + 1 : pix;
+      const int32_t oy1 = pix1 / p->out_w, ox1 = pix1 - oy1 * p->out_w;
       for (int32_t g = 0; g < groups; ++g) {
-        an_conv_im2col(p, in, oy, ox, g * p->filter_in_c, k4, col0);
-        if (two) an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, k4, col1);
-        const int16_t *c1 = two ? col1 : col0;
+        an_conv_im2col(p, in, oy, ox, g * p->filter_in_c, 0, k4, scratch);
+        an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, 1, k4, scratch);
         const int32_t oc_end = (g + 1) * per_group;
         int32_t oc = g * per_group;
         for (; oc + 1 < oc_end; oc += 2) {
           int32_t acc[4] = {bias[oc], bias[oc], bias[oc + 1], bias[oc + 1]};
-          an_dot_pair_2px(filter + oc * k4, col0, c1, k4, acc);
-          out1[oc] = an_conv_out(p, acc[1], multiplier[oc], shift[oc]);
-          out0[oc] = an_conv_out(p, acc[0], multiplier[oc], shift[oc]);
-          out1[oc + 1] = an_conv_out(p, acc[3], multiplier[oc + 1], shift[oc + 1]);
-          out0[oc + 1] = an_conv_out(p, acc[2], multiplier[oc + 1], shift[oc + 1]);
+          an_dot_pair_2px(filter + oc * k4, scratch, k4, acc);
+          out1[oc] = an_conv_out(q, acc[1], multiplier[oc], shift[oc]);
+          out0[oc] = an_conv_out(q, acc[0], multiplier[oc], shift[oc]);
+          out1[oc + 1] = an_conv_out(q, acc[3], multiplier[oc + 1], shift[oc + 1]);
+          out0[oc + 1] = an_conv_out(q, acc[2], multiplier[oc + 1], shift[oc + 1]);
         }
         if (oc < oc_end) {
           int32_t acc[2] = {bias[oc], bias[oc]};
-          an_dot_row_2px(filter + oc * k4, col0, c1, k4, acc);
-          out1[oc] = an_conv_out(p, acc[1], multiplier[oc], shift[oc]);
-          out0[oc] = an_conv_out(p, acc[0], multiplier[oc], shift[oc]);
+          an_dot_row_2px(filter + oc * k4, scratch, k4, acc);
+          out1[oc] = an_conv_out(q, acc[1], multiplier[oc], shift[oc]);
+          out0[oc] = an_conv_out(q, acc[0], multiplier[oc], shift[oc]);
         }
       }
     }

@@ -26,7 +26,7 @@ typedef struct {
   int32_t act_min, act_max;
 } an_conv_params;
 
-// Scratch: two int16 columns of K4 values, 4-byte aligned.
+// Scratch: two interleaved int16 columns of K4 values, 4-byte aligned.
 #define AN_CONV_SCRATCH_BYTES(k4) (2 * 2 * (k4))
 
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,

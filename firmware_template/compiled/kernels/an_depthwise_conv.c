@@ -13,16 +13,21 @@
 #include "an_common.h"
 #include "an_dot.h"
 
-static inline int8_t an_dw_out(const an_depthwise_params *p, int32_t acc, int32_t m, int32_t s) {
-  acc = an_requantize(acc, m, s) + p->output_offset;
-  return (int8_t)an_clamp(acc, p->act_min, p->act_max);
+// The parameters requantization needs, in locals (the int8 stores could alias *p).
+typedef struct {
+  int32_t offset, lo, hi;
+} an_dw_out_params;
+
+static inline int8_t an_dw_out(an_dw_out_params q, int32_t acc, int32_t m, int32_t s) {
+  acc = an_requantize(acc, m, s) + q.offset;
+  return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
 // Output channels oc..oc+3 reading input channels ic..ic+3 (same_input = 0) or ic alone (1).
-static inline void an_dw_block4(const an_depthwise_params *p, const int8_t *const *taps, int32_t n_taps,
-                                const int8_t *w, int32_t ic, int same_input, const int32_t *bias,
-                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
-  const int32_t stride = p->out_c;
+static inline void an_dw_block4(an_dw_out_params q, int32_t stride, const int8_t *const *taps,
+                                int32_t n_taps, const int8_t *w, int32_t ic, int same_input,
+                                const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                                int8_t *out) {
   int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
 #if AN_USE_DSP
   if (same_input) {
@@ -56,10 +61,10 @@ static inline void an_dw_block4(const an_depthwise_params *p, const int8_t *cons
     a3 += w[3] * x[3 * step];
   }
 #endif
-  out[0] = an_dw_out(p, a0, multiplier[0], shift[0]);
-  out[1] = an_dw_out(p, a1, multiplier[1], shift[1]);
-  out[2] = an_dw_out(p, a2, multiplier[2], shift[2]);
-  out[3] = an_dw_out(p, a3, multiplier[3], shift[3]);
+  out[0] = an_dw_out(q, a0, multiplier[0], shift[0]);
+  out[1] = an_dw_out(q, a1, multiplier[1], shift[1]);
+  out[2] = an_dw_out(q, a2, multiplier[2], shift[2]);
+  out[3] = an_dw_out(q, a3, multiplier[3], shift[3]);
 }
 
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
@@ -68,6 +73,8 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
                             const int8_t *pad_row, int8_t *output, const int8_t **taps) {
   const int32_t n_taps = p->k_h * p->k_w;
   const int32_t mult = p->depth_mult;
+  const int32_t out_c = p->out_c;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max};
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
@@ -87,21 +94,21 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
         }
         int32_t oc = 0;
         if (mult == 1) {
-          for (; oc + 4 <= p->out_c; oc += 4) {
-            an_dw_block4(p, taps, n_taps, filter + oc, oc, 0, bias + oc, multiplier + oc, shift + oc, out + oc);
+          for (; oc + 4 <= out_c; oc += 4) {
+            an_dw_block4(q, out_c, taps, n_taps, filter + oc, oc, 0, bias + oc, multiplier + oc, shift + oc, out + oc);
           }
         } else if ((mult & 3) == 0) {
-          for (; oc < p->out_c; oc += 4) {
-            an_dw_block4(p, taps, n_taps, filter + oc, oc / mult, 1, bias + oc, multiplier + oc, shift + oc,
+          for (; oc < out_c; oc += 4) {
+            an_dw_block4(q, out_c, taps, n_taps, filter + oc, oc / mult, 1, bias + oc, multiplier + oc, shift + oc,
                          out + oc);
           }
         }
-        for (; oc < p->out_c; ++oc) {
+        for (; oc < out_c; ++oc) {
           const int32_t ic = oc / mult;
           const int8_t *w = filter + oc;
           int32_t acc = bias[oc];
-          for (int32_t k = 0; k < n_taps; ++k, w += p->out_c) acc += *w * taps[k][ic];
-          out[oc] = an_dw_out(p, acc, multiplier[oc], shift[oc]);
+          for (int32_t k = 0; k < n_taps; ++k, w += out_c) acc += *w * taps[k][ic];
+          out[oc] = an_dw_out(q, acc, multiplier[oc], shift[oc]);
         }
       }
     }

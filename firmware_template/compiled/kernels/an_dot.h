@@ -50,40 +50,50 @@ static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shi
   return (int32_t)(h + (int32_t)(half - 1u)) >> right;
 }
 
-// dst[i] = src[i] for n values (int8 -> int16).
-static inline void an_widen_s8(const int8_t *src, int16_t *dst, int32_t n) {
+// The columns of two pixels interleaved in blocks of four values: c0[0..3] c1[0..3] c0[4..7]
+// c1[4..7] ...  an_widen_s8_pair writes n values of pixel j (0 or 1) from column position k
+// (the start of a tap's channels) into that layout.
+static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k, int32_t j, int32_t n) {
   int32_t i = 0;
+  if ((k & 3) == 0) {
+    int16_t *dst = cols + 2 * k + 4 * j;
+    for (; i + 4 <= n; i += 4, dst += 8) {
 #if AN_USE_DSP
-  for (; i + 4 <= n; i += 4) {
-    const uint32_t x = an_read_u32(src + i);
-    const uint32_t even = (uint32_t)__sxtb16(x);         // (x0, x2)
-    const uint32_t odd = (uint32_t)an_sxtb16_ror8(x);    // (x1, x3)
-    const uint32_t lo = (even & 0xFFFFu) | (odd << 16);  // (x0, x1)
-    const uint32_t hi = (odd & 0xFFFF0000u) | (even >> 16);  // (x2, x3)
-    memcpy(dst + i, &lo, 4);
-    memcpy(dst + i + 2, &hi, 4);
-  }
+      const uint32_t x = an_read_u32(src + i);
+      const uint32_t even = (uint32_t)__sxtb16(x);              // (x0, x2)
+      const uint32_t odd = (uint32_t)an_sxtb16_ror8(x);         // (x1, x3)
+      const uint32_t lo = (even & 0xFFFFu) | (odd << 16);       // (x0, x1)
+      const uint32_t hi = (odd & 0xFFFF0000u) | (even >> 16);   // (x2, x3)
+      memcpy(dst, &lo, 4);
+      memcpy(dst + 2, &hi, 4);
+#else
+      dst[0] = src[i];
+      dst[1] = src[i + 1];
+      dst[2] = src[i + 2];
+      dst[3] = src[i + 3];
 #endif
-  for (; i < n; ++i) dst[i] = src[i];
+    }
+  }
+  for (; i < n; ++i) {
+    const int32_t kk = k + i;
+    cols[2 * (kk & ~3) + 4 * j + (kk & 3)] = src[i];
+  }
 }
 
 // Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
 // acc[3] += wb.c1 over k4 values (a multiple of 4).  The rows of the two channels are
 // interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
-// above); c0 and c1 are 4-byte aligned.
-static inline void an_dot_pair_2px(const int8_t *w, const int16_t *c0, const int16_t *c1, int32_t k4,
-                                   int32_t *acc) {
+// above); the columns as an_widen_s8_pair lays them out, 4-byte aligned.
+static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
-  const int32_t *p0 = (const int32_t *)(const void *)c0;
-  const int32_t *p1 = (const int32_t *)(const void *)c1;
-  const int32_t *end = p0 + k4 / 2;
-  while (p0 < end) {
+  const int32_t *c = (const int32_t *)(const void *)cols;
+  const int32_t *const end = c + k4;
+  while (c < end) {
     const uint32_t xa = an_read_u32(w), xb = an_read_u32(w + 4);
     w += 8;
-    const int32_t c001 = p0[0], c023 = p0[1], c101 = p1[0], c123 = p1[1];
-    p0 += 2;
-    p1 += 2;
+    const int32_t c001 = c[0], c023 = c[1], c101 = c[2], c123 = c[3];
+    c += 4;
     const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);
     a0 = __smlad(wa01, c001, a0);
     a0 = __smlad(wa23, c023, a0);
@@ -96,11 +106,12 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *c0, const int
     a3 = __smlad(wb23, c123, a3);
   }
 #else
-  for (int32_t i = 0; i < k4; i += 4, w += 8) {
-    a0 += w[0] * c0[i] + w[2] * c0[i + 1] + w[1] * c0[i + 2] + w[3] * c0[i + 3];
-    a1 += w[0] * c1[i] + w[2] * c1[i + 1] + w[1] * c1[i + 2] + w[3] * c1[i + 3];
-    a2 += w[4] * c0[i] + w[6] * c0[i + 1] + w[5] * c0[i + 2] + w[7] * c0[i + 3];
-    a3 += w[4] * c1[i] + w[6] * c1[i + 1] + w[5] * c1[i + 2] + w[7] * c1[i + 3];
+  for (int32_t i = 0; i < k4; i += 4, w += 8, cols += 8) {
+    const int16_t *c0 = cols, *c1 = cols + 4;
+    a0 += w[0] * c0[0] + w[2] * c0[1] + w[1] * c0[2] + w[3] * c0[3];
+    a1 += w[0] * c1[0] + w[2] * c1[1] + w[1] * c1[2] + w[3] * c1[3];
+    a2 += w[4] * c0[0] + w[6] * c0[1] + w[5] * c0[2] + w[7] * c0[3];
+    a3 += w[4] * c1[0] + w[6] * c1[1] + w[5] * c1[2] + w[7] * c1[3];
   }
 #endif
   acc[0] = a0;
@@ -109,30 +120,28 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *c0, const int
   acc[3] = a3;
 }
 
-// One output channel (a row of k4 values, blocks permuted) by two pixels: acc[0] += w.c0,
-// acc[1] += w.c1.
-static inline void an_dot_row_2px(const int8_t *w, const int16_t *c0, const int16_t *c1, int32_t k4,
-                                  int32_t *acc) {
+// One output channel (a row of k4 values, blocks permuted) by two pixels (interleaved
+// columns): acc[0] += w.c0, acc[1] += w.c1.
+static inline void an_dot_row_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1];
 #if AN_USE_DSP
-  const int32_t *p0 = (const int32_t *)(const void *)c0;
-  const int32_t *p1 = (const int32_t *)(const void *)c1;
-  const int32_t *end = p0 + k4 / 2;
-  while (p0 < end) {
+  const int32_t *c = (const int32_t *)(const void *)cols;
+  const int32_t *const end = c + k4;
+  while (c < end) {
     const uint32_t x = an_read_u32(w);
     w += 4;
     const int32_t w01 = __sxtb16(x), w23 = an_sxtb16_ror8(x);
-    a0 = __smlad(w01, p0[0], a0);
-    a0 = __smlad(w23, p0[1], a0);
-    a1 = __smlad(w01, p1[0], a1);
-    a1 = __smlad(w23, p1[1], a1);
-    p0 += 2;
-    p1 += 2;
+    a0 = __smlad(w01, c[0], a0);
+    a0 = __smlad(w23, c[1], a0);
+    a1 = __smlad(w01, c[2], a1);
+    a1 = __smlad(w23, c[3], a1);
+    c += 4;
   }
 #else
-  for (int32_t i = 0; i < k4; i += 4, w += 4) {
-    a0 += w[0] * c0[i] + w[2] * c0[i + 1] + w[1] * c0[i + 2] + w[3] * c0[i + 3];
-    a1 += w[0] * c1[i] + w[2] * c1[i + 1] + w[1] * c1[i + 2] + w[3] * c1[i + 3];
+  for (int32_t i = 0; i < k4; i += 4, w += 4, cols += 8) {
+    const int16_t *c0 = cols, *c1 = cols + 4;
+    a0 += w[0] * c0[0] + w[2] * c0[1] + w[1] * c0[2] + w[3] * c0[3];
+    a1 += w[0] * c1[0] + w[2] * c1[1] + w[1] * c1[2] + w[3] * c1[3];
   }
 #endif
   acc[0] = a0;
