@@ -258,3 +258,20 @@ def test_cmsis_nn_kernels(cli):
         assert doc["flash"]["code"] != reference["flash"]["code"]
     else:
         assert "reference-kernel figures used" in doc["flash"]["code_method"]
+
+
+def test_report_shows_every_subgraph(cli, tmp_path):
+    """A control-flow model: the report lists the operators of the IF's two branch subgraphs too."""
+    from test_arena_ops import _if_model
+
+    path = _write(tmp_path, "if.tflite", _if_model("int8"))
+    result = cli("report", path)
+    assert result.exit_code == 0, result.stderr
+    assert "subgraph 1" in result.stdout and "subgraph 2" in result.stdout
+    assert "RELU6" in result.stdout
+    doc = json.loads(cli("report", path, "--json").stdout)
+    assert [o["name"] for o in doc["operators"]] == ["IF"]
+    assert [(g["index"], [o["name"] for o in g["operators"]]) for g in doc["subgraphs"]] == [(1, ["RELU"]),
+                                                                                            (2, ["RELU6"])]
+    # each branch's own tensors (an int8 [1, 8] input and output, 16 bytes each as planned) are live in it
+    assert doc["subgraphs"][0]["operators"][0]["activation_bytes"] == 32

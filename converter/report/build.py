@@ -131,6 +131,16 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class SubgraphRows:
+    """The operators of one further subgraph (IF/WHILE branches, CALL_ONCE init), with the
+    activation and scratch bytes of its own planned buffers while each runs."""
+
+    index: int
+    name: str
+    operators: tuple  # OperatorRow, indices local to the subgraph
+
+
+@dataclass(frozen=True)
 class MemoryReport:
     model_path: str | None
     model_bytes: int
@@ -150,10 +160,11 @@ class MemoryReport:
     model_outputs: tuple = ()
     cmsis_nn_arch: str | None = None  # CMSIS-NN code path ("dsp", "mve", "scalar"); None for reference kernels
     runtimes: tuple = ()  # converter.report.runtimes.RuntimeFootprint, when both runtimes are compared
+    subgraphs: tuple = ()  # SubgraphRows for every subgraph after the main one (control flow)
 
     @property
     def total_macs(self) -> int:
-        return sum(o.macs for o in self.operators)
+        return sum(o.macs for o in self.operators) + sum(o.macs for g in self.subgraphs for o in g.operators)
 
 
     @property
@@ -203,24 +214,52 @@ class MemoryReport:
                 "verdict": self.board.verdict,
             },
             "measurement": None if self.measurement is None else asdict(self.measurement),
-            "operators": [
-                {
-                    "index": o.index,
-                    "name": o.name,
-                    "input_shapes": [list(s) for s in o.input_shapes],
-                    "output_shapes": [list(s) for s in o.output_shapes],
-                    "weight_shapes": [list(s) for s in o.weight_shapes],
-                    "macs": o.macs,
-                    "weight_bytes": o.weight_bytes,
-                    "activation_bytes": o.activation_bytes,
-                    "scratch_bytes": o.scratch_bytes,
-                }
-                for o in self.operators
-            ],
+            "operators": [_row_dict(o) for o in self.operators],
+            "subgraphs": [{"index": g.index, "name": g.name, "operators": [_row_dict(o) for o in g.operators]}
+                          for g in self.subgraphs],
             "arena_timeline": [asdict(b) for b in self.boxes],
             "warnings": list(self.warnings),
             **({"runtimes": {f.runtime: f.to_dict() for f in self.runtimes}} if self.runtimes else {}),
         }
+
+
+def _row_dict(o):
+    return {
+        "index": o.index,
+        "name": o.name,
+        "input_shapes": [list(s) for s in o.input_shapes],
+        "output_shapes": [list(s) for s in o.output_shapes],
+        "weight_shapes": [list(s) for s in o.weight_shapes],
+        "macs": o.macs,
+        "weight_bytes": o.weight_bytes,
+        "activation_bytes": o.activation_bytes,
+        "scratch_bytes": o.scratch_bytes,
+    }
+
+
+def _operator_rows(model, sg, boxes):
+    """One OperatorRow per operator of ``sg``; ``boxes``: that subgraph's planned buffers."""
+    from converter.report.macs import operator_macs
+
+    rows = []
+    for op in sg.operators:
+        # Sizes as planned in the arena (each buffer rounded up to 16 bytes).
+        live = sum(b.size_bytes for b in boxes if b.tensor is not None and b.first_op <= op.index <= b.last_op)
+        scratch = sum(b.size_bytes for b in boxes if b.tensor is None and b.first_op <= op.index <= b.last_op)
+        ins = [i for i in op.inputs if i >= 0]
+        rows.append(OperatorRow(
+            index=op.index,
+            name=op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name,
+            input_shapes=tuple(sg.tensor(i).shape for i in ins if not sg.tensor(i).is_constant),
+            output_shapes=tuple(sg.tensor(i).shape for i in op.outputs if i >= 0),
+            weight_shapes=tuple(sg.tensor(i).shape for i in ins if sg.tensor(i).is_constant),
+            macs=operator_macs(sg, op),
+            weight_bytes=sum(model.buffers[sg.tensor(i).buffer].size_bytes for i in set(ins)
+                             if sg.tensor(i).is_constant),
+            activation_bytes=live,
+            scratch_bytes=scratch,
+        ))
+    return rows
 
 
 def build_memory_report(model, target: str = "cortex-m", kernels: str = "reference", board=None,
@@ -237,7 +276,6 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     """
     from converter.tflm.arena import estimate_arena
     from converter.tflm.check import check_model, describe_model
-    from converter.report.macs import operator_macs
 
     if target not in TARGETS:
         raise BadInputError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
@@ -259,26 +297,13 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     sg = model.subgraphs[0]
 
     boxes = tuple(_boxes(estimate, sg))
-    rows = []
-    for op in sg.operators:
-        # Sizes as planned in the arena (each buffer rounded up to 16 bytes).
-        live = sum(b.size_bytes for b in boxes if b.tensor is not None and b.first_op <= op.index <= b.last_op)
-        scratch = sum(b.size_bytes for b in boxes if b.tensor is None and b.first_op <= op.index <= b.last_op)
-        ins = [i for i in op.inputs if i >= 0]
-        rows.append(OperatorRow(
-            index=op.index,
-            name=op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name,
-            input_shapes=tuple(sg.tensor(i).shape for i in ins if not sg.tensor(i).is_constant),
-            output_shapes=tuple(sg.tensor(i).shape for i in op.outputs if i >= 0),
-            weight_shapes=tuple(sg.tensor(i).shape for i in ins if sg.tensor(i).is_constant),
-            macs=operator_macs(sg, op),
-            weight_bytes=sum(model.buffers[sg.tensor(i).buffer].size_bytes for i in set(ins)
-                             if sg.tensor(i).is_constant),
-            activation_bytes=live,
-            scratch_bytes=scratch,
-        ))
-    unique_buffers = {sg.tensor(i).buffer for op in sg.operators for i in op.inputs
-                      if i >= 0 and sg.tensor(i).is_constant}
+    rows = _operator_rows(model, sg, boxes)
+    subgraphs = tuple(
+        SubgraphRows(other.index, other.name or "", tuple(_operator_rows(model, other, tuple(_boxes(estimate, other)))))
+        for other in model.subgraphs[1:]
+    )
+    unique_buffers = {g.tensor(i).buffer for g in model.subgraphs for op in g.operators for i in op.inputs
+                      if i >= 0 and g.tensor(i).is_constant}
     weight_bytes = sum(model.buffers[b].size_bytes for b in unique_buffers)
 
     arena = ArenaFigures(
@@ -291,7 +316,7 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         pointer_bytes=pointer_bytes,
         kernels=kernels,
     )
-    code = estimate_code_bytes([r.name for r in rows], kernels)
+    code = estimate_code_bytes([r.name for r in rows] + [r.name for g in subgraphs for r in g.operators], kernels)
     method = code.method
     table_cpu = code_size_table().get("cpu")
     if board is not None and table_cpu and board.cpu != table_cpu:
@@ -337,11 +362,15 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         weight_bytes=weight_bytes,
         model_inputs=tuple(sg.inputs),
         model_outputs=tuple(sg.outputs),
+        subgraphs=subgraphs,
     )
 
 
 def _boxes(estimate, sg):
+    """The planned buffers of subgraph ``sg`` (operator indices local to it)."""
     for p in estimate.placements:
+        if getattr(p, "subgraph", 0) != sg.index:
+            continue
         tensor = getattr(p, "tensor_index", None)
         if tensor is not None and tensor >= 0:
             label = sg.tensor(tensor).name

@@ -44,6 +44,15 @@ def format_report(report) -> str:
             f"{_clip(_shapes(o.output_shapes), 14):<14} {o.macs:>11,} {o.weight_bytes:>10,} "
             f"{o.activation_bytes:>10,} {o.scratch_bytes:>9,}{mark}"
         )
+    for g in r.subgraphs:
+        lines.append(f"subgraph {g.index}{f' ({g.name})' if g.name else ''}: run by a control-flow operator "
+                     f"(IF / WHILE / CALL_ONCE); bytes of its own planned buffers")
+        for o in g.operators:
+            lines.append(
+                f"{o.index:>3}  {_clip(o.name, 24):<24} {_clip(_shapes(o.input_shapes), 18):<18} "
+                f"{_clip(_shapes(o.output_shapes), 14):<14} {o.macs:>11,} {o.weight_bytes:>10,} "
+                f"{o.activation_bytes:>10,} {o.scratch_bytes:>9,}"
+            )
     lines.append("-" * len(header))
     lines.append(f"{'':>3}  {'total':<24} {'':<18} {'':<14} {r.total_macs:>11,} {r.weight_bytes:>10,}")
     lines.append("")

@@ -549,6 +549,16 @@ class _Plan:
     head_bytes: int
     allocation_info_count: int
     offline: dict = field(default_factory=dict)  # (subgraph, tensor) -> offset
+    running: dict = field(default_factory=dict)  # planner time -> {subgraph: index of the op running then}
+
+    def op_at(self, time, subgraph):
+        """Index of the operator of ``subgraph`` running at planner ``time`` (the last one before it when
+        none of its operators runs then; 0 before its first)."""
+        for t in range(time, -1, -1):
+            index = self.running.get(t, {}).get(subgraph)
+            if index is not None:
+                return index
+        return 0
 
     def offline_offset(self, subgraph, tensor_index):
         return self.offline.get((subgraph, tensor_index), ONLINE_PLANNED)
@@ -654,6 +664,10 @@ def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
         base += len(sg.tensors)
 
     scope = [0]
+    # Which operator runs at each planner time step, per subgraph: time -> {subgraph: op index}
+    # (a control-flow operator stays "running" in its subgraph while its subgraphs run).
+    running = {}
+    active = {}
 
     def first(info, t):
         if info["first"] == -1:
@@ -667,12 +681,15 @@ def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
             infos[sub + i]["last"] = scope[0]
         for op in sg.operators:
             scope[0] += 1
+            active[sg_index] = op.index
+            running[scope[0]] = dict(active)
             for o in op.outputs:
                 if o >= 0:
                     first(infos[sub + o], scope[0])
             start = scope[0]
             for option in _CONTROL_FLOW_SUBGRAPHS.get(op.name, ()):
                 scope[0] += 1
+                running[scope[0]] = dict(active)
                 mark(op.options[option])
             for i in op.inputs:
                 if i >= 0:
@@ -690,6 +707,7 @@ def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
             infos[sub + o]["last"] = scope[0]
 
     mark(0)
+    active.clear()
     if offline_list is not None:
         _check_offline_plan(model, infos)
     planner = GreedyMemoryPlanner()
@@ -705,6 +723,7 @@ def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
         head_bytes=planner.maximum_memory_size(),
         allocation_info_count=len(infos),
         offline=offline,
+        running=running,
     )
 
 
@@ -782,8 +801,10 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
     n_ops = len(main.operators)
     placements = []
     for (info, buffer), offset in zip(plan.buffers, plan.offsets):
-        first_op = max(buffer.first_time_used - 1, 0)
-        last_op = max(buffer.last_time_used - 1, 0)
+        # Planner times count every operator of every subgraph (control flow runs its subgraphs
+        # inside its own step): back to operator indices of the buffer's own subgraph.
+        first_op = plan.op_at(buffer.first_time_used, info["sg"])
+        last_op = plan.op_at(buffer.last_time_used, info["sg"])
         placements.append(
             TensorPlacement(
                 tensor_index=info["tensor"],
