@@ -84,6 +84,7 @@ class Console:
     baud: int = 115200
     note: str = ""
     rx_pin: int | None = None  # a UART that can also receive (the validation link)
+    rx_irq: int | None = None  # its receive interrupt line: the link sleeps (WFI) until a byte comes
 
     def to_dict(self):
         d = {"kind": self.kind}

@@ -9,7 +9,6 @@ compiles it with ``MODEL_PROFILE=1`` when the per-operator profile is on.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import shlex
@@ -76,17 +75,12 @@ class ValidationProject:
 
 
 def _generate(model_path, board_name, runtime, out_dir):
+    """The runtime's project, as `attendnets generate` writes it (replacing the previous validation build)."""
+    from codegen.demo import tree_kernels
     from codegen.generate import generate_project
 
-    params = inspect.signature(generate_project).parameters
-    if "runtime" in params:
-        return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True)
-    if runtime != "tflm":
-        raise BadInputError(f"the {runtime} runtime is not available in this attendnets (use --runtime tflm)")
-    from codegen.demo import tree_kernels
-
-    return generate_project(model_path, board_name, out_dir, kernels=tree_kernels(os.environ.get("TFLM_DIR")),
-                            force=True)
+    return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True, overwrite=True,
+                            kernels=tree_kernels(os.environ.get("TFLM_DIR")) if runtime == "tflm" else "reference")
 
 
 def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=print) -> ValidationProject:

@@ -52,21 +52,39 @@ void platform_exit(int status) {
 #define LINK_BASE 0x40004000u
 #define LINK_DATA (LINK_BASE + 0x00u)
 #define LINK_STATE (LINK_BASE + 0x04u)  // bit 0: TX buffer full, bit 1: RX buffer full
-#define LINK_CTRL (LINK_BASE + 0x08u)   // bit 0: TX enable, bit 1: RX enable
+#define LINK_CTRL (LINK_BASE + 0x08u)   // bit 0: TX enable, bit 1: RX enable, bit 3: RX interrupt enable
+#define LINK_INTCLEAR (LINK_BASE + 0x0Cu)
 #define LINK_BAUDDIV (LINK_BASE + 0x10u)
+// Waiting for a byte sleeps (WFI) instead of spinning: the UART's RX interrupt (IRQ 0) is
+// enabled in the NVIC only around the WFI, with PRIMASK set, so it wakes the core but no handler runs.
+// (In QEMU a spinning core starves the thread that delivers the socket's bytes.)
+#define LINK_RX_IRQ 0u
+#define NVIC_ISER (0xE000E100u + 4u * (LINK_RX_IRQ / 32u))
+#define NVIC_ICER (0xE000E180u + 4u * (LINK_RX_IRQ / 32u))
+#define NVIC_ICPR (0xE000E280u + 4u * (LINK_RX_IRQ / 32u))
+#define LINK_RX_IRQ_BIT (1u << (LINK_RX_IRQ % 32u))
 
 static int link_ready;
 
 static void link_init(void) {
   REG32(LINK_BAUDDIV) = 217u;  // 25000000 Hz / 115200 baud
-  REG32(LINK_CTRL) = 3u;                   // TX and RX enabled, no interrupts
+  REG32(LINK_CTRL) = 11u;  // TX, RX and the RX interrupt enabled
   link_ready = 1;
 }
 
 int platform_link_read(uint8_t* data, int len) {
   if (!link_ready) link_init();
   for (int i = 0; i < len; ++i) {
-    while ((REG32(LINK_STATE) & 2u) == 0u) {
+    if ((REG32(LINK_STATE) & 2u) == 0u) {
+      __asm__ volatile("cpsid i" ::: "memory");
+      REG32(NVIC_ISER) = LINK_RX_IRQ_BIT;
+      while ((REG32(LINK_STATE) & 2u) == 0u) {
+        __asm__ volatile("wfi" ::: "memory");
+      }
+      REG32(NVIC_ICER) = LINK_RX_IRQ_BIT;
+      REG32(LINK_INTCLEAR) = 2u;
+      REG32(NVIC_ICPR) = LINK_RX_IRQ_BIT;
+      __asm__ volatile("cpsie i" ::: "memory");  // a SysTick wrap that came meanwhile is counted now
     }
     data[i] = (uint8_t)REG32(LINK_DATA);
   }
