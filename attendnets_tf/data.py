@@ -37,6 +37,9 @@ SUPPORTED_CHANNELS = (1, 3)
 TEST_FRACTION = 0.15
 VAL_FRACTION = 0.15
 SPLIT_SEED = 20201104  # fixed: the test split must not move with --seed
+# The real range every image this module yields lies in (pixels / 255, digits / 16): the range an
+# image input's quantization must cover, whatever the brightest calibration image happens to be.
+IMAGE_RANGE = (0.0, 1.0)
 
 
 @dataclass

@@ -540,8 +540,14 @@ def calibrate_ranges(qat_model, float_model, images, batch_size=64):
     for wrapper in qat_model.layers:
         for weight, quantizer, quantizer_vars in getattr(wrapper, "_weight_vars", []):
             quantizer(weight, True, weights=quantizer_vars)
-    # The input QuantizeLayer (all-values range, updated only in training): the images' range.
-    images_low, images_high = min(0.0, float(np.min(images))), max(0.0, float(np.max(images)))
+    # The input QuantizeLayer (all-values range, updated only in training): the range the data
+    # pipeline defines for images ([0, 1], attendnets_tf.data.IMAGE_RANGE), widened only if these
+    # images exceed it. Not the calibration images' own maximum: with a brightest pixel of 229/255
+    # the range came out [0, 0.898] and every brighter pixel saturated.
+    from attendnets_tf.data import IMAGE_RANGE
+
+    images_low = min(0.0, IMAGE_RANGE[0], float(np.min(images)))
+    images_high = max(IMAGE_RANGE[1], float(np.max(images)))
     for layer in qat_model.layers:
         if isinstance(layer, _quantize_layer.QuantizeLayer):
             for v in layer.weights:

@@ -168,6 +168,28 @@ def test_activation_ranges_start_from_calibration():
     assert diff.mean() < 1e-3, diff.mean()  # uncalibrated: ~1e-2 on this untrained model
 
 
+def test_input_range_is_the_data_pipelines_not_the_brightest_calibration_pixel():
+    """Issue 14: a QAT model's int8 input range came out [0, 0.898] because the calibration images'
+    brightest pixel was 229/255; images are [0, 1] (attendnets_tf.data.IMAGE_RANGE)."""
+    from attendnets_tf import qat
+    from attendnets_tf._tf import keras
+    from attendnets_tf.data import IMAGE_RANGE
+
+    x = np.random.default_rng(2).random((16, 14, 14, 1)).astype("float32") * (229 / 255)
+    qat_model = qat.quantize_model(tiny_condenser_model(), calibration_images=x)
+    quantize_layers = [layer for layer in qat_model.layers if type(layer).__name__ == "QuantizeLayer"]
+    assert quantize_layers
+    for layer in quantize_layers:
+        ranges = {v.name.split("/")[-1].split(":")[0]: float(v.numpy()) for v in layer.weights}
+        low = [v for k, v in ranges.items() if k.endswith("_min")]
+        high = [v for k, v in ranges.items() if k.endswith("_max")]
+        assert low == [IMAGE_RANGE[0]] and high == [IMAGE_RANGE[1]], ranges
+    # a white pixel is represented, not saturated at 229/255
+    white = np.ones((1, 14, 14, 1), np.float32)
+    first = keras.Model(qat_model.inputs, quantize_layers[0].output)(white, training=False).numpy()
+    assert first.max() == pytest.approx(1.0, abs=1 / 255)
+
+
 def test_distillation_pulls_the_qat_model_towards_the_float_teacher():
     """distill_weight=1: the loss is the teacher's output distribution, not the labels (here random ones)."""
     from attendnets_tf import qat
