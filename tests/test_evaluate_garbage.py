@@ -86,3 +86,37 @@ def test_profile_on_a_tflite_points_to_report_and_inspect(cli, model):
     """profile on a .tflite answered with an h5py message."""
     line = assert_one_line_error(cli("profile", model), 2)
     assert "attendnets report" in line and "attendnets inspect" in line and "h5py" not in line
+
+
+def _float_model(tmp_path, name, hidden=None):
+    from attendnets_tf._tf import keras
+
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.Flatten()(inputs)
+    if hidden:
+        x = keras.layers.Dense(hidden, activation="relu")(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    run = tmp_path / name
+    run.mkdir()
+    model.save(str(run / "model.keras"))
+    return run / "model.keras"
+
+
+def test_float_model_of_another_run_is_refused(cli, model, tmp_path):
+    """evaluate --float-model accepted a float model from another run (other classes and width) and
+    reported a meaningless quantization loss."""
+    data = image_folder(tmp_path / "data", per_class=8, size=4, mode="L")
+    (tmp_path / "m.labels.txt").write_text("dark\nlight\n")
+    same = _float_model(tmp_path, "same")
+    (same.parent / "labels.txt").write_text("dark\nlight\n")
+    result = cli("evaluate", model, "--data", data, "--float-model", same)
+    assert result.exit_code == 0, result
+    assert "float (Keras)" in result.stdout
+
+    wider = _float_model(tmp_path, "wider", hidden=64)
+    line = assert_one_line_error(cli("evaluate", model, "--data", data, "--float-model", wider), 2)
+    assert "parameters" in line and "not the network" in line
+    other = _float_model(tmp_path, "other")
+    (other.parent / "labels.txt").write_text("cat\ndog\n")
+    line = assert_one_line_error(cli("evaluate", model, "--data", data, "--float-model", other), 2)
+    assert "other classes" in line and "cat" in line

@@ -246,6 +246,7 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
                 f"--float-model {float_model_path} takes {model_input_shape(float_model)} with "
                 f"{model_num_classes(float_model)} classes; {tflite_path} takes {tuple(in_shape[1:])} with {num_classes}"
             )
+        check_same_network(float_model, float_model_path, model_bytes, tflite_path, labels)
 
     from attendnets_tf.data import load_data
 
@@ -316,6 +317,38 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
         input_quantization={"dtype": np.dtype(inp["dtype"]).name, "scale": float(scale), "zero_point": zero_point},
         tflite_error=ref_error,
     )
+
+
+#: A float model and the int8 model converted from it hold about the same number of weights (batch
+#: normalization folds into the convolutions: the int8 count is lower by at most about a third);
+#: a factor beyond this means another network (another width, depth or task).
+PARAMETER_RATIO_LIMIT = 2.0
+
+
+def check_same_network(float_model, float_model_path, model_bytes, tflite_path, labels):
+    """BadInputError unless ``--float-model`` can be the network ``tflite_path`` was converted from.
+
+    The quantization loss of another run's float model (other classes, another width) means nothing:
+    refused when the class names differ or the weight counts differ by more than PARAMETER_RATIO_LIMIT.
+    """
+    from attendnets.labels import find_labels
+    from converter.tflite_model import load_model as load_tflite
+
+    float_labels, float_labels_path = find_labels(float_model_path)
+    if labels is not None and float_labels is not None and list(float_labels) != list(labels):
+        raise BadInputError(
+            f"--float-model {float_model_path} has other classes ({', '.join(float_labels[:4])}, ... in "
+            f"{float_labels_path.name}) than {tflite_path.name} ({', '.join(labels[:4])}, ...): "
+            "give the float model this int8 model was converted from")
+    sg = load_tflite(model_bytes).main_subgraph
+    int8_weights = sum(t.num_elements for t in sg.tensors if t.is_constant and len(t.shape) >= 1)
+    float_weights = int(float_model.count_params())
+    ratio = max(int8_weights, 1) / max(float_weights, 1)
+    if not 1 / PARAMETER_RATIO_LIMIT <= ratio <= PARAMETER_RATIO_LIMIT:
+        raise BadInputError(
+            f"--float-model {float_model_path} has {float_weights:,} parameters, {tflite_path.name} "
+            f"{int8_weights:,} weights: not the network it was converted from (another width or depth?); "
+            "give the float model of the same run")
 
 
 def _plain_number(value: float):
