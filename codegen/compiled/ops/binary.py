@@ -151,6 +151,8 @@ def lower_mul(op, ctx):
     lo, hi = fused_activation_range(_activation(op), y)
     real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))
     multiplier, shift = quantize_multiplier(real)
+    if shift > 30:  # the left shift of int32 products would be undefined in C (and wraps in TFLM)
+        raise NotLowerable(f"output multiplier {real:.3g} (input scales far above the output's)")
     params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
               f".output_offset = {zero_point_of(y)}, .output_multiplier = {multiplier}, "
               f".output_shift = {shift}, .activation_min = {lo}, .activation_max = {hi}, "
