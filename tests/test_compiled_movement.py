@@ -193,3 +193,13 @@ def test_concatenation_refuses_different_quantization():
 def test_strided_slice_refuses_ellipsis():
     with pytest.raises(NotLowerable, match="ellipsis"):
         lower_single(slice_model((1, 4, 4, 2), [0, 0, 0, 0], [1, 4, 4, 2], [1, 1, 1, 1], ellipsis_mask=1))
+
+
+def test_index_tensors_must_be_int32_as_tflm_reads_them():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 3, 3, 2), "int8", scale=Q[0], zero_point=Q[1])
+    p = b.tensor("paddings", (4, 2), "int64", data=np.zeros((4, 2), np.int64).tobytes())
+    y = b.tensor("y", (1, 3, 3, 2), "int8", scale=Q[0], zero_point=Q[1])
+    b.op("PAD", [x, p], [y], version=2)
+    with pytest.raises(NotLowerable, match="int64 paddings"):
+        lower_single(b.build(inputs=[x], outputs=[y]))

@@ -44,11 +44,14 @@ def require_int8(*tensors: TensorRef) -> None:
 
 
 def constant_ints(t: TensorRef | None, what: str) -> list[int]:
-    """The values of a constant int32/int64 tensor (begin/end/axis/paddings/size)."""
+    """The values of a constant int32 tensor (begin/end/strides/axis/paddings/size).
+
+    TFLM's kernels read these as int32 (and check it for axis and size); int64 is refused.
+    """
     if t is None or not t.is_constant:
         raise NotLowerable(f"non-constant {what} tensor")
-    if t.dtype not in ("int32", "int64"):
-        raise NotLowerable(f"{t.dtype} {what} tensor")
+    if t.dtype != "int32":
+        raise NotLowerable(f"{t.dtype} {what} tensor (TFLM reads int32)")
     return [int(v) for v in np.asarray(t.data).reshape(-1)]
 
 

@@ -206,10 +206,7 @@ def lower_pad(op, ctx):
     rank = len(x.shape)
     if rank > MAX_DIMS:
         raise NotLowerable(f"{rank}-D input (TFLM pads up to 5-D)")
-    paddings_tensor = ctx.optional_tensor(op.inputs[1])
-    if paddings_tensor is not None and paddings_tensor.dtype != "int32":
-        raise NotLowerable(f"{paddings_tensor.dtype} paddings (TFLM reads int32)")
-    flat = constant_ints(paddings_tensor, "paddings")
+    flat = constant_ints(ctx.optional_tensor(op.inputs[1]), "paddings")
     if len(flat) != 2 * rank:
         raise NotLowerable(f"{len(flat)} padding values for a {rank}-D input")
     paddings = [(flat[2 * d], flat[2 * d + 1]) for d in range(rank)]
