@@ -44,9 +44,9 @@ _TYPES = {
     "float32": TensorType.TensorType.FLOAT32, "int8": TensorType.TensorType.INT8,
     "int16": TensorType.TensorType.INT16, "int32": TensorType.TensorType.INT32,
     "uint8": TensorType.TensorType.UINT8, "float16": TensorType.TensorType.FLOAT16,
-    "bool": TensorType.TensorType.BOOL,
+    "bool": TensorType.TensorType.BOOL, "int64": TensorType.TensorType.INT64,
 }
-_SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1}
+_SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1, "int64": 8}
 
 
 class ModelBuilder:
