@@ -33,21 +33,22 @@ static inline int32_t an_sxtb16_ror8(uint32_t x) {
 #endif
 
 // TFLM's MultiplyByQuantizedMultiplier(acc, multiplier, shift) for 0 <= multiplier < 2^31 (every
-// multiplier the generator emits: it refuses non-positive scales), in fewer instructions than
-// an_multiply_by_quantized_multiplier: with a non-negative multiplier gemmlowp's
-// SaturatingRoundingDoublingHighMul never saturates and equals floor((x*m + 2^30) / 2^31), and
-// RoundingDivideByPOT (half away from zero) is floor((h + 2^(e-1) - [h < 0]) / 2^e), formed in
-// unsigned arithmetic for h >= 0 so that it cannot overflow.  Bit-identical (tested exhaustively
-// on edge values and on random ones against an_common.h).
+// multiplier the generator emits: it refuses negative scales), in fewer instructions than
+// an_multiply_by_quantized_multiplier.  With a non-negative multiplier gemmlowp's
+// SaturatingRoundingDoublingHighMul never saturates and equals h = floor((x*m + 2^30) / 2^31)
+// (so h > INT32_MIN); RoundingDivideByPOT by e >= 1 (half away from zero) equals
+// floor((h' + 2^(e-1)) / 2^e) with h' = h - [h < 0], which is floor((v + 1) / 2) for
+// v = floor(h' / 2^(e-1)): (v >> 1) + (v & 1), no overflow anywhere.  Bit-identical (tested on
+// edge values, every rounding half and random values against an_common.h).
 static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  const int32_t x = (int32_t)((uint32_t)acc << left);
-  const int32_t h = (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  if (right == 0) return h;
-  const uint32_t half = (uint32_t)1 << (right - 1);
-  if (h >= 0) return (int32_t)(((uint32_t)h + half) >> right);
-  return (int32_t)(h + (int32_t)(half - 1u)) >> right;
+  if (shift > 0) {
+    const int32_t x = (int32_t)((uint32_t)acc << shift);
+    return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  }
+  const int32_t h = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
+  if (shift == 0) return h;
+  const int32_t v = (h + (h >> 31)) >> (-shift - 1);
+  return (v >> 1) + (v & 1);
 }
 
 // The columns of two pixels interleaved in blocks of four values: c0[0..3] c1[0..3] c0[4..7]
@@ -83,15 +84,16 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
 // Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
 // acc[3] += wb.c1 over k4 values (a multiple of 4).  The rows of the two channels are
 // interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
-// above); the columns as an_widen_s8_pair lays them out, 4-byte aligned.
+// above), 4-byte aligned; the columns as an_widen_s8_pair lays them out, 4-byte aligned.
 static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
   const int32_t *c = (const int32_t *)(const void *)cols;
   const int32_t *const end = c + k4;
+  const uint32_t *wp = (const uint32_t *)(const void *)w;  // 4-byte aligned: LDRD
   while (c < end) {
-    const uint32_t xa = an_read_u32(w), xb = an_read_u32(w + 4);
-    w += 8;
+    const uint32_t xa = wp[0], xb = wp[1];
+    wp += 2;
     const int32_t c001 = c[0], c023 = c[1], c101 = c[2], c123 = c[3];
     c += 4;
     const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);
