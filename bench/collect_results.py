@@ -21,6 +21,7 @@ SECTIONS = [
     ("results_report.md", "Memory reports of the shared models (issue 4)"),
     ("results_firmware.md", "Generated firmware in QEMU (issue 5)"),
     ("results_firmware_tflm.md", "Generated firmware against real TFLM builds (issue 5)"),
+    ("results_planner.md", "Smaller TFLM arenas: the optimizing planner (issue 11)"),
 ]
 
 

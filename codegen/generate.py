@@ -65,6 +65,23 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
     return estimate.required_bytes, note
 
 
+def _memory_plan(model, board, kernels, optimize_plan):
+    """The model TFLM gets: with ``optimize_plan``, ``attendnets optimize``'s (an offline memory
+    plan for this board's kernels, converter.planner); a plan made for other kernels is refused."""
+    from converter.planner.tflm_plan import check_plan_target
+
+    if optimize_plan:
+        from converter.planner.optimize import optimize_model
+        from converter.tflite_model import load_model
+
+        result = optimize_model(model.data, target="cortex-m", kernels=kernels, cmsis_nn_arch=board.cmsis_nn_arch)
+        optimized = load_model(result.data)
+        optimized.path = model.path
+        model = optimized
+    check_plan_target(model, kernels, board.cmsis_nn_arch)
+    return model
+
+
 def estimate_code_bytes(model, kernels) -> int:
     """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
     from converter.tflm.code_size import estimate_code_bytes as tflm_code_bytes
@@ -74,7 +91,8 @@ def estimate_code_bytes(model, kernels) -> int:
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
-                     stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm") -> GenerateResult:
+                     stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm",
+                     optimize_plan=False) -> GenerateResult:
     from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
 
@@ -109,6 +127,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                     f"{', '.join(unsupported)}")
             raise UnsupportedOperatorError(f"{model_path.name} ({describe_model(model)}): {check.summary_line()}")
         ctx.resolver_entries(model)  # every operator must have a resolver method
+        model = _memory_plan(model, board, kernels, optimize_plan)
         required, note = estimate_required_arena_bytes(model, board, kernels)
 
     labels, labels_file = (), None

@@ -351,3 +351,25 @@ def test_optimize_command(cli, tmp_path):
     again = tmp_path / "again.tflite"
     r = cli("optimize", out, "--out", again, "--target", "host")
     assert r.exit_code == 0, r
+
+
+def test_generate_optimize_plan(cli, tmp_path):
+    src = tmp_path / "m.tflite"
+    src.write_bytes(branchy_model())
+    plain = cli("generate", src, "--board", "mps2-an386", "--out", tmp_path / "plain", "--kernels", "reference")
+    assert plain.exit_code == 0, plain
+    optimized = cli("generate", src, "--board", "mps2-an386", "--out", tmp_path / "opt", "--kernels", "reference",
+                    "--optimize-plan")
+    assert optimized.exit_code == 0, optimized
+    facts = [json.loads((tmp_path / d / "project.json").read_text()) for d in ("plain", "opt")]
+    assert facts[1]["arena_required_bytes"] < facts[0]["arena_required_bytes"]
+    embedded = load_model((tmp_path / "opt" / "model" / "m.tflite").read_bytes())
+    assert "OfflineMemoryAllocation" in embedded.metadata
+    # a plan made for CMSIS-NN kernels is refused for a reference build, in one line
+    cmsis = tmp_path / "cmsis.tflite"
+    assert cli("optimize", src, "--out", cmsis, "--kernels", "cmsis-nn").exit_code == 0
+    err = assert_one_line_error(cli("generate", cmsis, "--board", "mps2-an386", "--out", tmp_path / "x",
+                                    "--kernels", "reference"), 2)
+    assert "made for cmsis-nn" in err and not (tmp_path / "x").exists()
+    report = cli("report", cmsis)
+    assert report.exit_code == 0 and "offline plan" in report.stdout and "made for cmsis-nn" in report.stdout

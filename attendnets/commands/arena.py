@@ -123,7 +123,9 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
         "",
         f"tensor arena required : {est.required_bytes:>10,} bytes   (smallest arena with which AllocateTensors() succeeds)",
         f"recorded as used      : {est.total_bytes:>10,} bytes   (arena_used_bytes(): head + tail)",
-        f"  head (plan)         : {est.head_bytes:>10,} bytes   (tensors and scratch buffers, GreedyMemoryPlanner)",
+        f"  head (plan)         : {est.head_bytes:>10,} bytes   (tensors and scratch buffers, "
+        + ("the model's offline plan + GreedyMemoryPlanner)" if any(p.offline_planned for p in est.tensors)
+           else "GreedyMemoryPlanner)"),
         f"  tail (persistent)   : {est.tail_bytes:>10,} bytes",
     ]
     for name, used in est.categories.items():

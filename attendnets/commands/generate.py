@@ -25,13 +25,17 @@ import click
 @click.option("--runtime", type=click.Choice(["tflm", "compiled"]), default="tflm", show_default=True,
               help="tflm: the TFLM interpreter (needs a TFLM tree to build); compiled: plain C generated "
                    "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).")
-def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime):
+@click.option("--optimize-plan", is_flag=True,
+              help="tflm runtime: embed the model with an optimized offline memory plan (as `attendnets optimize` "
+                   "writes it) for a smaller arena; the compiled runtime always plans its arena this way.")
+def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
+            optimize_plan):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     from codegen.generate import generate_project
 
     result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                               sample_path=sample_path, sample_range=sample_range, force=force,
-                              overwrite=overwrite, runtime=runtime)
+                              overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan)
     fit = result.fit
     if result.runtime == "compiled":
         click.echo(f"generated {result.out_dir} for {result.board} (compiled runtime)")

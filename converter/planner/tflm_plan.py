@@ -81,6 +81,28 @@ def check_plan_target(model, kernels, cmsis_nn_arch="dsp"):
         )
 
 
+def describe_memory_plan(model, kernels, cmsis_nn_arch="dsp"):
+    """(one line saying who plans the head, a warning or None) for reports."""
+    raw = model.metadata.get(OFFLINE_PLAN_METADATA)
+    if raw is None:
+        return "TFLM's GreedyMemoryPlanner (no offline plan)", None
+    try:
+        offsets = decode_offline_plan(raw)
+    except InvalidOfflinePlanError as exc:
+        return "offline plan (invalid)", str(exc)
+    fixed = sum(1 for o in offsets if o != ONLINE_PLANNED)
+    text = f"offline plan (OfflineMemoryAllocation: {fixed} tensors at fixed offsets, scratch buffers by TFLM)"
+    info = plan_info(model)
+    if info:
+        made = info.get("kernels", "?") + (f"/{info['cmsis_nn_arch']}" if info.get("cmsis_nn_arch") else "")
+        text += f", by attendnets optimize for {info.get('target', '?')} {made} kernels"
+    try:
+        check_plan_target(model, kernels, cmsis_nn_arch)
+    except InvalidOfflinePlanError as exc:
+        return text, str(exc)
+    return text, None
+
+
 @dataclass
 class TflmBuffer:
     """One buffer of TFLM's plan, in the order the estimator lists them."""

@@ -68,6 +68,7 @@ class ArenaFigures:
     other_tail_bytes: int  # tail outside those categories: allocator objects, builtin options, scratch handles
     pointer_bytes: int
     kernels: str
+    plan: str = ""  # who places the head: TFLM's greedy planner, or the model's offline plan
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class MemoryReport:
                 "required": self.arena.required_bytes,
                 "categories": dict(self.arena.categories),
                 "other_tail": self.arena.other_tail_bytes,
+                "plan": self.arena.plan,
             },
             "flash": {
                 "model": self.flash.model_bytes,
@@ -294,6 +296,9 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     if cmsis_nn_arch is None:
         cmsis_nn_arch = board.cmsis_nn_arch if board is not None else "dsp"
     estimate = estimate_arena(model, pointer_bytes=pointer_bytes, kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
+    from converter.planner.tflm_plan import describe_memory_plan
+
+    plan_text, plan_warning = describe_memory_plan(model, kernels, cmsis_nn_arch)
     sg = model.subgraphs[0]
 
     boxes = tuple(_boxes(estimate, sg))
@@ -315,6 +320,7 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         other_tail_bytes=estimate.tail_bytes - sum(estimate.categories.values()),
         pointer_bytes=pointer_bytes,
         kernels=kernels,
+        plan=plan_text,
     )
     code = estimate_code_bytes([r.name for r in rows] + [r.name for g in subgraphs for r in g.operators], kernels)
     method = code.method
@@ -358,7 +364,7 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         flash=flash,
         board=fit,
         measurement=measurement,
-        warnings=tuple(w.message for w in check.warnings),
+        warnings=tuple(w.message for w in check.warnings) + ((plan_warning,) if plan_warning else ()),
         weight_bytes=weight_bytes,
         model_inputs=tuple(sg.inputs),
         model_outputs=tuple(sg.outputs),

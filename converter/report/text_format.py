@@ -66,6 +66,8 @@ def format_report(report) -> str:
                  "give the firmware this")
     lines.append(f"  used       {_bytes(a.total_bytes):>24}   what TFLM records as used")
     lines.append(f"  head       {_bytes(a.head_bytes):>24}   planned tensors + scratch buffers")
+    if a.plan:
+        lines.append(f"    placed by: {a.plan}")
     lines.append(f"  tail       {_bytes(a.tail_bytes):>24}   persistent allocations")
     for name, size in a.categories.items():
         lines.append(f"    {name:<44} {size:>10,} B")
