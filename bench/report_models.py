@@ -111,7 +111,7 @@ def main():
         "",
         f"## Fit on {args.board} (reference kernels)",
         "",
-        "| model | flash used / available | flash headroom | RAM (arena) used / available | RAM headroom | verdict |",
+        "| model | flash used / available | flash headroom | RAM used / available (arena + stack + heap + static data) | RAM headroom | verdict |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for name, m4, _host, _check in rows:

@@ -25,16 +25,19 @@ from pathlib import Path
 from attendnets import __version__
 from attendnets.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
 
-ARENA_ALIGNMENT_BYTES = 16  # TFLM's MicroArenaBufferAlignment()
-ARENA_ALIGNMENT_SLACK_BYTES = 16  # see module docstring
-DEFAULT_STACK_BYTES = 16 * 1024  # deepest TFLM kernel call chain + printf, with margin
-DEFAULT_HEAP_BYTES = 4 * 1024  # newlib stdio buffers (printf); TFLM itself never mallocs
-# The fit check runs before anything is built (`attendnets size` reports the real figures after
-# a build). Code = the TFLM runtime and the model's kernels as measured per operator by
-# bench/tflm_code_size.py (converter.tflm.code_size.estimate_code_bytes) + APPLICATION_CODE_BYTES for
-# main, the platform layer, startup and newlib's printf over the probe programs' libc use.
-APPLICATION_CODE_BYTES = 16 * 1024
-STATIC_DATA_ALLOWANCE_BYTES = 4 * 1024  # .data/.bss of TFLM, newlib and the app
+# The fit rule and the figures it adds (arena rounding, stack, heap, static data, application code)
+# live in one place, shared with `report --board`: converter.report.fit.
+from converter.report.fit import (  # noqa: E402,F401  (re-exported: the generator's figures)
+    APPLICATION_CODE_BYTES,
+    ARENA_ALIGNMENT_BYTES,
+    ARENA_ALIGNMENT_SLACK_BYTES,
+    DEFAULT_HEAP_BYTES,
+    DEFAULT_STACK_BYTES,
+    STATIC_DATA_ALLOWANCE_BYTES,
+    FitCheck,
+    arena_bytes_for,
+    check_fit,
+)
 
 KERNEL_SETS = ("cmsis-nn", "reference")
 RESOLVER_METHODS_FILE = Path(__file__).with_name("tflm_resolver_methods.json")
@@ -83,31 +86,6 @@ class GenerateOptions:
     model_file_name: str = "model.tflite"
 
 
-@dataclass(frozen=True)
-class FitCheck:
-    """Flash and RAM the generated firmware will need on a board, bytes."""
-
-    flash_needed_bytes: int  # code (+ the model when it shares the flash)
-    flash_available_bytes: int
-    arena_needed_bytes: int
-    arena_available_bytes: int
-    ram_needed_bytes: int  # .data/.bss/stack/heap (+ arena when it shares the region)
-    ram_available_bytes: int
-    problems: tuple = field(default=())
-
-    separate_arena: bool = False
-
-    @property
-    def fits(self):
-        return not self.problems
-
-    def ram_summary(self) -> str:
-        if self.separate_arena:
-            return (f"~{self.ram_needed_bytes} B of {self.ram_available_bytes} B, "
-                    f"arena {self.arena_needed_bytes} B of {self.arena_available_bytes} B")
-        return f"~{self.ram_needed_bytes} B of {self.ram_available_bytes} B (arena {self.arena_needed_bytes} B)"
-
-
 def check_identifier(name: str) -> str:
     """``name`` if it can prefix C identifiers (``<name>_model_data``), else BadInputError."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name or ""):
@@ -123,12 +101,6 @@ _C_KEYWORDS = {
     "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "class", "namespace",
     "new", "delete", "template", "this", "operator", "private", "public", "protected", "virtual", "bool",
 }
-
-
-def arena_bytes_for(required_bytes: int) -> int:
-    """Generated arena size for an estimator figure: rounded up to 16, plus the 16-byte slack."""
-    aligned = -(-int(required_bytes) // ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES
-    return aligned + ARENA_ALIGNMENT_SLACK_BYTES
 
 
 def resolver_methods():
@@ -159,37 +131,6 @@ def resolver_entries(model):
         raise UnsupportedOperatorError(
             f"TFLM has no kernel for operator(s) {', '.join(sorted(missing))}: cannot generate firmware")
     return sorted(entries.items())
-
-
-def check_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes, heap_bytes) -> FitCheck:
-    """Flash: model + code (estimated, bytes); RAM: arena + stack + heap + static data."""
-    other_ram = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
-    problems = []
-    if board.separate_model_region:
-        flash_needed = code_bytes
-        if model_size_bytes > board.model_region.size_bytes:
-            problems.append(f"model {model_size_bytes} B > {board.model_region.size_bytes} B ({board.model_region.name})")
-        if code_bytes > board.flash_bytes:
-            problems.append(f"flash: code {code_bytes} B (estimate) > {board.flash_bytes} B ({board.flash.name})")
-    else:
-        flash_needed = model_size_bytes + code_bytes
-        if flash_needed > board.flash_bytes:
-            problems.append(
-                f"flash: model {model_size_bytes} B + code {code_bytes} B (estimate) = {flash_needed} B "
-                f"> {board.flash_bytes} B ({board.flash.name})")
-    if board.separate_arena:
-        ram_needed = other_ram
-        if arena_bytes > board.arena_region.size_bytes:
-            problems.append(f"RAM: arena {arena_bytes} B > {board.arena_region.size_bytes} B ({board.arena_region.name})")
-    else:
-        ram_needed = other_ram + arena_bytes
-    if ram_needed > board.ram.size_bytes:
-        what = "" if board.separate_arena else f"arena {arena_bytes} B + "
-        problems.append(
-            f"RAM: {what}stack {stack_bytes} B + heap {heap_bytes} B + static data {STATIC_DATA_ALLOWANCE_BYTES} B "
-            f"= {ram_needed} B > {board.ram.size_bytes} B ({board.ram.name})")
-    return FitCheck(flash_needed, board.flash_bytes, arena_bytes, board.arena_region.size_bytes,
-                    ram_needed, board.ram.size_bytes, tuple(problems), board.separate_arena)
 
 
 def tensor_info(tensor, role, position):
@@ -274,7 +215,8 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
     inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 
-    fit = check_fit(flash_data_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes)
+    fit = check_fit(flash_data_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes,
+                    model_what="model" if compiled is None else "constants")
     if not fit.fits and not options.force:
         raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
 

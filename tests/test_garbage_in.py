@@ -102,3 +102,51 @@ def test_does_not_fit_and_cannot_analyse_have_different_exit_codes(cli, tmp_path
     result = cli("report", asym, "--board", "rpi-pico")
     assert result.exit_code == 1, result
     assert cli("report", tmp_path / "missing.tflite").exit_code == 2
+
+
+def test_report_and_generate_give_one_fit_answer(cli, tmp_path):
+    """report said DOES NOT FIT (flash) on mps3-an547 for a model generate places in the board's model
+    region, and FITS (arena only) on the Nano 33 BLE where generate refused (arena + stack + heap + data)."""
+    from codegen.boards import get_board
+    from converter.report.build import build_memory_report
+    from converter.report.fit import (DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES, STATIC_DATA_ALLOWANCE_BYTES,
+                                      arena_bytes_for)
+    from converter.tflite_model import load_model
+
+    def relu_model(elements, weights=0):
+        b = ModelBuilder()
+        x = b.tensor("x", (1, elements), "int8", scale=0.1, zero_point=0)
+        y = b.tensor("y", (1, elements), "int8", scale=0.1, zero_point=0)
+        b.op("RELU", [x], [y])
+        if weights:  # a big constant the model carries (flash), used by nothing that needs RAM
+            w = b.tensor("w", (weights,), "int8", scale=0.1, zero_point=0, constant=True)
+            z = b.tensor("z", (weights,), "int8", scale=0.1, zero_point=0)
+            b.op("RELU", [w], [z])
+            return b.build([x], [y, z])
+        return b.build([x], [y])
+
+    # RAM: the arena alone fits the Nano's 256 KiB, arena + stack + heap + static data does not
+    nano = get_board("arduino-nano-33-ble-sense")
+    other = DEFAULT_STACK_BYTES + DEFAULT_HEAP_BYTES + STATIC_DATA_ALLOWANCE_BYTES
+    elements = (nano.ram.size_bytes - other // 2) // 2
+    path = tmp_path / "ram.tflite"
+    path.write_bytes(relu_model(elements))
+    arena = build_memory_report(load_model(path), kernels="reference", board=nano).arena.required_bytes
+    assert arena <= nano.ram.size_bytes < arena_bytes_for(arena) + other  # the case of the issue
+    report = cli("report", path, "--board", nano.name, "--kernels", "reference")
+    generate = generate_on(cli, path, tmp_path / "fw", nano.name)
+    assert report.exit_code == generate.exit_code == 4, (report, generate)
+    assert "DOES NOT FIT (RAM)" in report.stdout
+    ram_line = [l for l in report.stdout.splitlines() if l.strip().startswith("RAM")][0]
+    assert "stack" in ram_line and "heap" in ram_line and "arena" in ram_line
+
+    # flash: a model bigger than the ITCM code flash, placed in the board's 2 MiB model region
+    an547 = get_board("mps3-an547")
+    path = tmp_path / "flash.tflite"
+    path.write_bytes(relu_model(16, weights=an547.flash_bytes + 1024))
+    report = cli("report", path, "--board", an547.name, "--kernels", "reference")
+    generate = generate_on(cli, path, tmp_path / "fw2", an547.name)
+    assert report.exit_code == generate.exit_code == 0, (report, generate)
+    assert "verdict: FITS" in report.stdout and "model" in report.stdout and an547.model_region.name in report.stdout
+    same = [l.strip() for l in report.stdout.splitlines() if "headroom" in l]
+    assert same and all(line in generate.stdout for line in same), (same, generate.stdout)

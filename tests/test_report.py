@@ -100,7 +100,13 @@ def test_board_fit_and_verdict():
     report = build_memory_report(model, board=board)
     fit = report.board
     assert fit.fits and fit.verdict == "FITS"
-    assert fit.flash_used_bytes == report.flash.total_bytes and fit.ram_used_bytes == report.arena.required_bytes
+    # what the generated firmware holds (converter.report.fit, the check generate makes)
+    from converter.report.fit import (APPLICATION_CODE_BYTES, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES,
+                                      STATIC_DATA_ALLOWANCE_BYTES, arena_bytes_for)
+
+    assert fit.flash_used_bytes == report.flash.total_bytes + APPLICATION_CODE_BYTES
+    assert fit.ram_used_bytes == (arena_bytes_for(report.arena.required_bytes) + DEFAULT_STACK_BYTES
+                                  + DEFAULT_HEAP_BYTES + STATIC_DATA_ALLOWANCE_BYTES)
     assert fit.flash_headroom_pct == pytest.approx(100 * (board.flash_bytes - fit.flash_used_bytes) / board.flash_bytes)
     text = format_report(report)
     assert "verdict: FITS" in text and f"{fit.ram_headroom_pct:6.1f}%" in text

@@ -41,10 +41,7 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
         click.echo(f"generated {result.out_dir} for {result.board} (compiled runtime)")
         click.echo(f"  operators: {', '.join(result.ops)}")
         click.echo(f"  arena: {result.arena_bytes} B (static plan)")
-        click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
-                   f"(constants {result.constants_bytes} B + code estimate "
-                   f"{fit.flash_needed_bytes - (0 if result.model_region else result.constants_bytes)} B)")
-        click.echo(f"  RAM:   {fit.ram_summary()}")
+        _echo_fit(fit)
         click.echo(f"  sample: {result.sample_source}")
         _echo_kept(result)
         if not fit.fits:
@@ -54,19 +51,20 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
     click.echo(f"  operators: {', '.join(result.ops)}")
     click.echo(f"  tensor arena: {result.arena_bytes} B (estimate {result.arena_required_bytes} B + alignment slack)")
-    if result.model_region:
-        click.echo(f"  flash: code ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B; "
-                   f"model {result.model_size_bytes} B in {result.model_region}")
-    else:
-        click.echo(f"  flash: ~{fit.flash_needed_bytes} B of {fit.flash_available_bytes} B "
-                   f"(model {result.model_size_bytes} B + code estimate {fit.flash_needed_bytes - result.model_size_bytes} B)")
-    click.echo(f"  RAM:   {fit.ram_summary()}")
+    _echo_fit(fit)
     click.echo(f"  labels: {result.labels_file or 'none (classes are printed by index)'}")
     click.echo(f"  sample: {result.sample_source}")
     _echo_kept(result)
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
     click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")
+
+
+def _echo_fit(fit):
+    """The board fit, row by row: the breakdown `report --board` prints too (converter.report.fit)."""
+    click.echo(f"  fit on {fit.board}:")
+    for line in fit.breakdown():
+        click.echo(f"    {line}")
 
 
 def _echo_kept(result):

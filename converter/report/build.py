@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from attendnets.errors import BadInputError, UnsupportedOperatorError
+from converter.report.fit import APPLICATION_CODE_BYTES, FitCheck, arena_bytes_for, check_fit
 from converter.tflm.code_size import code_size_table, estimate_code_bytes
 
 TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
@@ -85,40 +86,8 @@ class FlashFigures:
         return self.model_bytes + self.code_bytes
 
 
-@dataclass(frozen=True)
-class BoardFit:
-    board: str
-    flash_bytes: int
-    ram_bytes: int
-    flash_used_bytes: int
-    ram_used_bytes: int
-
-    @property
-    def flash_headroom_pct(self) -> float:
-        return 100.0 * (self.flash_bytes - self.flash_used_bytes) / self.flash_bytes
-
-    @property
-    def ram_headroom_pct(self) -> float:
-        return 100.0 * (self.ram_bytes - self.ram_used_bytes) / self.ram_bytes
-
-    @property
-    def fits_flash(self) -> bool:
-        return self.flash_used_bytes <= self.flash_bytes
-
-    @property
-    def fits_ram(self) -> bool:
-        return self.ram_used_bytes <= self.ram_bytes
-
-    @property
-    def fits(self) -> bool:
-        return self.fits_flash and self.fits_ram
-
-    @property
-    def verdict(self) -> str:
-        if self.fits:
-            return "FITS"
-        short = [name for name, ok in (("flash", self.fits_flash), ("RAM", self.fits_ram)) if not ok]
-        return "DOES NOT FIT (" + " and ".join(short) + ")"
+# The board fit is the one generate applies (converter.report.fit.check_fit): one rule, one breakdown.
+BoardFit = FitCheck
 
 
 @dataclass(frozen=True)
@@ -202,19 +171,7 @@ class MemoryReport:
                 "total": self.flash.total_bytes,
                 "code_method": self.flash.code_method,
             },
-            "board": None if self.board is None else {
-                "name": self.board.board,
-                "flash_bytes": self.board.flash_bytes,
-                "ram_bytes": self.board.ram_bytes,
-                "flash_used_bytes": self.board.flash_used_bytes,
-                "ram_used_bytes": self.board.ram_used_bytes,
-                "flash_headroom_pct": round(self.board.flash_headroom_pct, 2),
-                "ram_headroom_pct": round(self.board.ram_headroom_pct, 2),
-                "fits_flash": self.board.fits_flash,
-                "fits_ram": self.board.fits_ram,
-                "fits": self.board.fits,
-                "verdict": self.board.verdict,
-            },
+            "board": None if self.board is None else self.board.to_dict(),
             "measurement": None if self.measurement is None else asdict(self.measurement),
             "operators": [_row_dict(o) for o in self.operators],
             "subgraphs": [{"index": g.index, "name": g.name, "operators": [_row_dict(o) for o in g.operators]}
@@ -337,13 +294,10 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     )
     fit = None
     if board is not None:
-        fit = BoardFit(
-            board=board.name,
-            flash_bytes=board.flash_bytes,
-            ram_bytes=board.ram_bytes,
-            flash_used_bytes=flash.total_bytes,
-            ram_used_bytes=arena.required_bytes,
-        )
+        # what the generated firmware holds: the model, TFLM + kernels + application code, the arena
+        # as generate sizes it, stack, heap and static data (the same call generate makes)
+        fit = check_fit(model.size_bytes, code.total_bytes + APPLICATION_CODE_BYTES,
+                        arena_bytes_for(estimate.required_bytes), board)
     measurement = None
     if measure:
         measurement = _measure(model, kernels, pointer_bytes, estimate)

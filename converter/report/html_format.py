@@ -304,15 +304,13 @@ def format_report_html(report) -> str:
     if r.board is not None:
         b = r.board
         out.append(f"<h2>Fit on {_e(b.board)}</h2>")
-        out.append('<div class="panel"><table><thead><tr><th class="l">resource</th><th>used</th><th>available</th>'
-                   "<th>headroom</th><th class=\"l\">fits</th></tr></thead><tbody>")
-        for label, used, avail, pct, ok in (("flash (model + code)", b.flash_used_bytes, b.flash_bytes,
-                                             b.flash_headroom_pct, b.fits_flash),
-                                            ("RAM (arena)", b.ram_used_bytes, b.ram_bytes, b.ram_headroom_pct,
-                                             b.fits_ram)):
-            cls = "fits" if ok else "nofit"
-            out.append(f'<tr><td class="l">{label}</td><td>{used:,}</td><td>{avail:,}</td><td>{pct:.1f}%</td>'
-                       f'<td class="l {cls}">{"yes" if ok else "NO"}</td></tr>')
+        out.append('<div class="panel"><table><thead><tr><th class="l">resource</th><th class="l">holds</th>'
+                   "<th>used</th><th>available</th><th>headroom</th><th class=\"l\">fits</th></tr></thead><tbody>")
+        for row in b.rows:
+            cls = "fits" if row.fits else "nofit"
+            out.append(f'<tr><td class="l">{_e(row.resource)} ({_e(row.region)})</td><td class="l">{_e(row.holds)}</td>'
+                       f'<td>{row.used_bytes:,}</td><td>{row.available_bytes:,}</td><td>{row.headroom_pct:.1f}%</td>'
+                       f'<td class="l {cls}">{"yes" if row.fits else "NO"}</td></tr>')
         out.append("</tbody></table>")
         out.append(f'<div class="note">Verdict: <b class="{"fits" if b.fits else "nofit"}">{_e(b.verdict)}</b></div>')
         out.append("</div>")

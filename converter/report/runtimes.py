@@ -51,8 +51,13 @@ class RuntimeFootprint:
             return self
         from dataclasses import replace
 
-        return replace(self, board=BoardFit(board=board.name, flash_bytes=board.flash_bytes, ram_bytes=board.ram_bytes,
-                                            flash_used_bytes=self.flash_bytes, ram_used_bytes=self.ram_bytes))
+        from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES, check_fit
+
+        # the one fit check generate and report --board make (rest = stack + heap + static data)
+        stack_bytes = self.rest_ram_bytes - DEFAULT_HEAP_BYTES - STATIC_DATA_ALLOWANCE_BYTES
+        return replace(self, board=check_fit(self.constants_bytes, self.code_bytes, self.arena_bytes, board,
+                                             stack_bytes=stack_bytes,
+                                             model_what="model" if self.runtime == "tflm" else "constants"))
 
     def to_dict(self) -> dict:
         doc = {

@@ -100,12 +100,8 @@ def format_report(report) -> str:
     if r.board is not None:
         b = r.board
         lines.append("")
-        lines.append(f"board {b.board}")
-        lines.append(f"  flash  {b.flash_used_bytes:>12,} of {b.flash_bytes:>12,} B   headroom "
-                     f"{b.flash_headroom_pct:6.1f}%   {'ok' if b.fits_flash else 'DOES NOT FIT'}")
-        lines.append(f"  RAM    {b.ram_used_bytes:>12,} of {b.ram_bytes:>12,} B   headroom "
-                     f"{b.ram_headroom_pct:6.1f}%   {'ok' if b.fits_ram else 'DOES NOT FIT'}  (arena)")
-        lines.append(f"  verdict: {b.verdict}")
+        lines.append(f"board {b.board} (the firmware `attendnets generate` makes: the same check)")
+        lines.extend(f"  {line}" for line in b.breakdown())
     if r.warnings:
         lines.append("")
         lines.append("warnings:")
