@@ -175,7 +175,8 @@ class CompiledCases:
             parts.append(f'#include "{Path(src).with_suffix(".h").name}"')
         parts += bodies
         dispatch = "\n".join(f"    case {k}: if (c{k}_run()) return 1; break;" for k in range(len(cases)))
-        parts.append("int main(int argc, char** argv) {\n  if (argc < 3) return 2;\n  int id = atoi(argv[1]);\n  int runs = atoi(argv[2]);\n"
+        parts.append("int main(int argc, char** argv) {\n  if (argc < 3) return 2;\n"
+                     "  int id = atoi(argv[1]);\n  int runs = atoi(argv[2]);\n"
                      "  for (int r = 0; r < runs; ++r) {\n    switch (id) {\n" + dispatch +
                      "\n      default: return 2;\n    }\n  }\n  fflush(stdout);\n  return 0;\n}\n")
         workdir.mkdir(parents=True, exist_ok=True)

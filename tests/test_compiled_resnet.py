@@ -3,7 +3,8 @@ SOFTMAX) and the AttendNet-like attention model through the compiled runtime == 
 
 Host (plain C): 100 random inputs.  Cortex-M4 in QEMU (tests/compiled_qemu.py): two
 inputs, ResNet-8 on the DSP path, the attention model on the DSP and the plain-C path, so
-the element-wise kernels are also checked as arm-none-eabi-gcc compiles them.  ResNet-8 skips when ../shared/models is absent.
+the element-wise kernels are also checked as arm-none-eabi-gcc compiles them.  ResNet-8
+skips when ../shared/models is absent.
 """
 
 import shutil
