@@ -148,6 +148,10 @@ DEPTHWISE_CASES = {
     "saturating_large_multiplier": dict(out_scale=0.0005, w_scale=(0.05, 0.3), in_zp=0, out_zp=0),
     "tiny_multiplier_shift_edge": dict(in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0),
     "no_bias_batch2": dict(in_shape=(2, 5, 6, 4), bias=False, in_zp=-128),
+    "one_channel_multiplier8_as_conv": dict(in_shape=(1, 13, 10, 1), multiplier=8, kernel=(5, 4), stride=(2, 2),
+                                            activation="RELU"),
+    "one_channel_multiplier3_valid": dict(in_shape=(1, 9, 8, 1), multiplier=3, padding="VALID"),
+    "multiplier4_shared_input": dict(in_shape=(1, 7, 8, 3), multiplier=4, stride=(2, 1)),
 }
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
 from codegen.compiled.quantization import activation_range, channel_multipliers, same_valid_padding, wrap_int32
 
-CONV_SOURCES = ("an_conv.c", "an_dot.h")
+CONV_SOURCES = ("an_conv.c", "an_dot.h")  # an_dot.h: a helper header the kernel includes
 DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h")
 
 
@@ -144,13 +144,24 @@ def lower_conv2d(op, ctx):
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
     _check_multipliers(multipliers)
 
-    k = k_h * k_w * filter_in_c
-    rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k)
+    rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k_h * k_w * filter_in_c)
+    comment = (f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, stride {win['stride_h']}x{win['stride_w']}"
+               f"{', dilation %dx%d' % (win['dilation_h'], win['dilation_w']) if win['dilation_h'] * win['dilation_w'] > 1 else ''}"
+               f"{', %d groups' % (in_c // filter_in_c) if in_c > filter_in_c else ''}, {activation}")
+    return _conv_call(op, ctx, x, y, rows, (k_h, k_w, filter_in_c), b, multipliers, shifts, win,
+                      (act_min, act_max), in_zp, out_zp, comment)
+
+
+def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in_zp, out_zp, comment):
+    """The ``an_conv2d_s8`` call for filter ``rows`` (out_c x K, K in [k_h][k_w][filter_in_c] order)."""
+    batches, in_h, in_w, in_c = x.shape
+    k_h, k_w, filter_in_c = kernel
+    out_c, k = rows.shape
     folded = [wrap_int32(int(v)) for v in b - in_zp * rows.astype(np.int64).sum(axis=1)]
     groups = in_c // filter_in_c
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
-                  output_offset=out_zp, act_min=act_min, act_max=act_max)
+                  output_offset=out_zp, act_min=act[0], act_max=act[1])
     filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups))
     bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
     mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
@@ -162,9 +173,7 @@ def lower_conv2d(op, ctx):
         params_type="an_conv_params",
         params=_c_fields(fields),
         scratch_bytes=4 * ((k + 3) & ~3),  # two int16 columns of K4 values
-        comment=(f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, stride {win['stride_h']}x{win['stride_w']}"
-                 f"{', dilation %dx%d' % (win['dilation_h'], win['dilation_w']) if win['dilation_h'] * win['dilation_w'] > 1 else ''}"
-                 f"{', %d groups' % groups if groups > 1 else ''}, {activation}"),
+        comment=comment,
         macs=batches * y.shape[1] * y.shape[2] * out_c * k,
     )
 
@@ -192,6 +201,13 @@ def lower_depthwise_conv2d(op, ctx):
     _check_multipliers(multipliers)
 
     taps = np.asarray(w.data, dtype=np.int8).reshape(k_h * k_w, out_c)
+    if in_c == 1:
+        # One input channel: the same sums as a CONV_2D whose out_c filters are the taps of each
+        # output channel; its im2col + SMLAD kernel is much faster than multiplier-many passes.
+        comment = (f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
+                   f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation} (as CONV_2D: one input channel)")
+        return _conv_call(op, ctx, x, y, np.ascontiguousarray(taps.T), (k_h, k_w, 1), b, multipliers, shifts, win,
+                          (act_min, act_max), in_zp, out_zp, comment)
     folded = [wrap_int32(int(v)) for v in b - in_zp * taps.astype(np.int64).sum(axis=0)]
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
