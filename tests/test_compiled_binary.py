@@ -108,3 +108,15 @@ def test_refuses_fused_activations_tflm_ignores(activation):
 def test_refuses_shapes_that_do_not_broadcast():
     with pytest.raises(NotLowerable, match="broadcast"):
         lower_single(binary_model("MUL", ((1, 4, 3), (1, 2, 3), (1, 4, 3)), QUANTS[0]))
+
+
+def test_in_place_prefers_the_input_nobody_reads_later():
+    """MUL(x, gate) followed by ADD(x, product): the product may overwrite gate, not x."""
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 3), "int8", scale=0.05, zero_point=0)
+    gate = b.tensor("gate", (1, 4, 4, 3), "int8", scale=1 / 256, zero_point=-128)
+    product = b.tensor("product", (1, 4, 4, 3), "int8", scale=0.05, zero_point=0)
+    z = b.tensor("z", (1, 4, 4, 3), "int8", scale=0.1, zero_point=0)
+    b.op("MUL", [x, gate], [product], version=2, options={"type": "mul"})
+    b.op("ADD", [x, product], [z], version=2, options={"type": "add"})
+    assert lower_single(b.build(inputs=[x, gate], outputs=[z])).output_aliases_input == 1

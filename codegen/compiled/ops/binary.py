@@ -79,12 +79,22 @@ def broadcast_initializer(x1, x2, y) -> str:
             f".stride2 = {_c_array(st2)} }}")
 
 
-def _in_place_input(x1, x2, y):
-    """An input whose walk is the output's own (not broadcast), so the output may overwrite it."""
-    for k, x in enumerate((x1, x2)):
-        if x.num_elements == y.num_elements and x.dtype == y.dtype:
-            return k
-    return None
+def _in_place_input(op, ctx, x1, x2, y):
+    """An input whose walk is the output's own (not broadcast), so the output may overwrite it.
+
+    Of two such inputs, the one no later operator reads (and that is not a model output):
+    the driver shares the buffer only when the input is dead after this operator.
+    """
+    candidates = [k for k, x in enumerate((x1, x2)) if x.num_elements == y.num_elements and x.dtype == y.dtype]
+    sg = getattr(ctx, "subgraph", None)
+    if len(candidates) > 1 and sg is not None:
+        def read_later(k):
+            index = op.inputs[k]
+            return index in sg.outputs or any(index in later.inputs for later in sg.operators[op.index + 1:])
+
+        dead = [k for k in candidates if not read_later(k)]
+        candidates = dead + [k for k in candidates if k not in dead]
+    return candidates[0] if candidates else None
 
 
 def _smaller_than_one(real: float, what: str) -> tuple[int, int]:
@@ -140,7 +150,7 @@ def lower_add_sub(op, ctx):
     function = "an_add_s8" if op.name == "ADD" else "an_sub_s8"
     return KernelCall(function=function, sources=SOURCES, params_type="an_add_params", params=params,
                       args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr, name1, name2),
-                      output_aliases_input=_in_place_input(x1, x2, y),
+                      output_aliases_input=_in_place_input(op, ctx, x1, x2, y),
                       comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
                               f"activation {_activation(op)}; rescaled inputs from tables of 256")
 
@@ -159,6 +169,6 @@ def lower_mul(op, ctx):
               f".shape = {broadcast_initializer(x1, x2, y)} }}")
     return KernelCall(function="an_mul_s8", sources=SOURCES, params_type="an_mul_params", params=params,
                       args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr),
-                      output_aliases_input=_in_place_input(x1, x2, y),
+                      output_aliases_input=_in_place_input(op, ctx, x1, x2, y),
                       comment=f"MUL {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
                               f"activation {_activation(op)}")
