@@ -1,6 +1,7 @@
 """Never accept garbage in silence (issue 14, sections 3 and 4): bad samples, bad arguments, and the
 messages the TF-free commands give.  Models are built in the test; no TensorFlow, no shared models."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -150,3 +151,23 @@ def test_report_and_generate_give_one_fit_answer(cli, tmp_path):
     assert "verdict: FITS" in report.stdout and "model" in report.stdout and an547.model_region.name in report.stdout
     same = [l.strip() for l in report.stdout.splitlines() if "headroom" in l]
     assert same and all(line in generate.stdout for line in same), (same, generate.stdout)
+
+
+def test_one_kernel_default_everywhere_stated_in_help(cli, fc_model):
+    """check, arena and report defaulted to reference kernels, generate to CMSIS-NN: the arena and code a
+    user read in the report were not the firmware's."""
+    import re
+
+    from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS
+
+    assert DEFAULT_KERNELS == "cmsis-nn" and KERNEL_SETS[0] == DEFAULT_KERNELS
+    for command in ("check", "arena", "report", "generate", "optimize"):
+        text = " ".join(cli(command, "--help").stdout.split())
+        assert "--kernels [cmsis-nn|reference]" in text, command  # one order
+        assert re.search(r"\[default: \(?cmsis-nn", text), (command, text)
+        assert "Default cmsis-nn: what `attendnets generate` builds" in text, command
+    report = json.loads(cli("report", fc_model, "--json").stdout)
+    arena = json.loads(cli("arena", fc_model, "--json").stdout)
+    assert report["kernels"] == arena["kernels"] == "cmsis-nn"
+    host = json.loads(cli("arena", fc_model, "--json", "--target", "host").stdout)
+    assert host["kernels"] == "reference"  # the tflite-micro package's kernels

@@ -371,5 +371,5 @@ def test_generate_optimize_plan(cli, tmp_path):
     err = assert_one_line_error(cli("generate", cmsis, "--board", "mps2-an386", "--out", tmp_path / "x",
                                     "--kernels", "reference"), 2)
     assert "made for cmsis-nn" in err and not (tmp_path / "x").exists()
-    report = cli("report", cmsis)
+    report = cli("report", cmsis, "--kernels", "reference")
     assert report.exit_code == 0 and "offline plan" in report.stdout and "made for cmsis-nn" in report.stdout

@@ -222,7 +222,7 @@ def test_unmodelled_operator_is_an_error_not_a_guess(cli, tmp_path):
 def test_float_model_is_reported(cli, tmp_path):
     """TFLM's float kernels run float models: the report covers them like int8 ones."""
     float_model = _write(tmp_path, "float.tflite", int8_fc_model(activation_dtype="float32", weight_dtype="float32"))
-    result = cli("report", float_model, "--json")
+    result = cli("report", float_model, "--json", "--kernels", "reference")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     from converter.tflm.arena import estimate_arena
@@ -257,7 +257,7 @@ def test_cmsis_nn_kernels(cli):
     assert result.exit_code == 0, result
     doc = json.loads(result.stdout)
     assert doc["kernels"] == "cmsis-nn"
-    reference = json.loads(cli("report", path, "--json").stdout)
+    reference = json.loads(cli("report", path, "--json", "--kernels", "reference").stdout)
     # CMSIS-NN convolutions ask for scratch buffers the reference kernels do not.
     assert sum(o["scratch_bytes"] for o in doc["operators"]) > sum(o["scratch_bytes"] for o in reference["operators"])
     if "cmsis-nn" in code_size_table()["kernels"]:

@@ -11,6 +11,8 @@ import json
 
 import click
 
+from attendnets.commands.options import kernels_option, resolve_kernels
+
 TARGETS = {"cortex-m": 4, "host": 8}
 
 
@@ -19,8 +21,7 @@ TARGETS = {"cortex-m": 4, "host": 8}
 @click.option("--target", type=click.Choice(sorted(TARGETS)), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit firmware build (4-byte pointers, plain MicroInterpreter); "
                    "host: the 64-bit tflite-micro Python package (RecordingMicroAllocator).")
-@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
-              help="Kernel set of the TFLM build (their OpData and scratch buffers differ).")
+@kernels_option('Kernel set of the TFLM build (their OpData and scratch buffers differ)', has_target=True)
 @click.option("--cmsis-nn-arch", type=click.Choice(["dsp", "mve", "scalar"]), default="dsp", show_default=True,
               help="CMSIS-NN code path of the CPU, which sets the CMSIS-NN kernels' scratch buffers: dsp "
                    "(Cortex-M4/M7/M33), mve (Cortex-M55/M85, Helium), scalar (Cortex-M0/M0+/M3). "
@@ -31,6 +32,7 @@ TARGETS = {"cortex-m": 4, "host": 8}
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
+    kernels = resolve_kernels(kernels, target)
     from attendnets.fsutil import require_file
     from converter.tflm.arena import estimate_arena
     from converter.tflite_model import load_model

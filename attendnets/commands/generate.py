@@ -2,6 +2,8 @@
 
 import click
 
+from attendnets.commands.options import kernels_option, resolve_kernels
+
 
 @click.command()
 @click.argument("model", type=click.Path(dir_okay=False, path_type=str))
@@ -9,8 +11,7 @@ import click
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Project folder to create, or one generate made before: its generated files are replaced, "
                    "files you added are kept, generated files you changed are not replaced without --overwrite.")
-@click.option("--kernels", type=click.Choice(["cmsis-nn", "reference"]), default="cmsis-nn", show_default=True,
-              help="TFLM kernel set the project is built with (sizes the arena).")
+@kernels_option('TFLM kernel set the project is built with (sizes the arena)')
 @click.option("--name", default="model", show_default=True, help="C identifier prefix of the model array.")
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Class names, one per line [default: the model's own NAME.labels.txt (written by convert), "
@@ -31,6 +32,7 @@ import click
 def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
             optimize_plan):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
+    kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
 
     result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,

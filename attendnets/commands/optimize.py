@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from attendnets.commands.options import kernels_option, resolve_kernels
+
 
 @click.command()
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
@@ -20,8 +22,7 @@ import click
               help="The optimized .tflite to write (an existing file is replaced only if optimize wrote it).")
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit firmware build; host: the 64-bit tflite-micro Python package.")
-@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
-              help="Kernel set the model will run with (their scratch buffers are part of the plan).")
+@kernels_option('Kernel set the model will run with (their scratch buffers are part of the plan)', has_target=True)
 @click.option("--cmsis-nn-arch", type=click.Choice(["dsp", "mve", "scalar"]), default="dsp", show_default=True,
               help="CMSIS-NN code path of the CPU (only read with --kernels cmsis-nn).")
 @click.option("--reorder/--no-reorder", default=True, show_default=True,
@@ -31,6 +32,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def command(model_path, out_path, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
     """Write MODEL.tflite with a memory plan TFLM runs in a smaller arena."""
+    kernels = resolve_kernels(kernels, target)
     from attendnets.errors import BadInputError
     from attendnets.fsutil import require_file, require_parent_dir, write_bytes_atomic
     from converter.planner.optimize import optimize_model, written_by_us

@@ -2,13 +2,14 @@
 
 import click
 
+from attendnets.commands.options import kernels_option, resolve_kernels
+
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit build; host: the 64-bit build of the tflite-micro package.")
-@click.option("--kernels", type=click.Choice(["reference", "cmsis-nn"]), default="reference", show_default=True,
-              help="TFLM kernel set (CMSIS-NN kernels ask for other scratch buffers).")
+@kernels_option('TFLM kernel set (CMSIS-NN kernels ask for other scratch buffers)', has_target=True)
 @click.option("--cmsis-nn-arch", type=click.Choice(["dsp", "mve", "scalar"]), default=None,
               help="CMSIS-NN code path of the CPU, which sets the CMSIS-NN kernels' scratch buffers: dsp "
                    "(Cortex-M4/M7/M33), mve (Cortex-M55/M85, Helium), scalar (Cortex-M0/M0+/M3). "
@@ -30,6 +31,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     report is printed and the model does not fit the board; 1 the model cannot
     be analysed (unsupported operator or type); 2 bad input.
     """
+    kernels = resolve_kernels(kernels, target)
     from attendnets.errors import EXIT_DOES_NOT_FIT, BadInputError
     from attendnets.fsutil import require_parent_dir, write_text_atomic
     from converter.report.build import build_memory_report

@@ -21,7 +21,7 @@ from converter.report.fit import APPLICATION_CODE_BYTES, FitCheck, arena_bytes_f
 from converter.tflm.code_size import code_size_table, estimate_code_bytes
 
 TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
-KERNEL_SETS = ("reference", "cmsis-nn")
+from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS  # noqa: E402  (one place)
 
 
 @dataclass(frozen=True)

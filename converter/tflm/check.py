@@ -28,7 +28,7 @@ from attendnets.errors import UnsupportedOperatorError
 from converter.tflm.tflm_ops import tflm_op_table
 
 INTEGER_ACTIVATION_TYPES = ("int8", "int16")
-KERNEL_SETS = ("reference", "cmsis-nn")
+from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS  # noqa: E402,F401  (one place)
 
 ERROR = "error"
 WARNING = "warning"

@@ -40,7 +40,11 @@ from typing import Callable
 from attendnets.errors import UnsupportedOperatorError
 from converter.tflm import cmsis_nn_buffers as cmsis
 
-KERNEL_SETS = ("reference", "cmsis-nn")
+# The kernel sets, the default first. One default everywhere (check, arena, report, optimize,
+# generate): CMSIS-NN, what generated firmware builds with, the best on every Cortex-M (its
+# optimized kernels where it has them, TFLM's reference kernels for the other operators).
+KERNEL_SETS = ("cmsis-nn", "reference")
+DEFAULT_KERNELS = KERNEL_SETS[0]
 CMSIS_NN_ARCHES = cmsis.ARCHES  # "dsp", "mve", "scalar"
 
 
