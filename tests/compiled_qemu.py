@@ -57,7 +57,8 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
     shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
     elf = work / "model.elf"
-    cmd = ["arm-none-eabi-gcc", *CFLAGS, *([] if dsp else ["-DAN_NO_DSP"]), *(["-DMODEL_PROFILE"] if profile else []), "-I.", "-Ikernels",
+    defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
+    cmd = ["arm-none-eabi-gcc", *CFLAGS, *defines, "-I.", "-Ikernels",
            "-T", str(HERE / "m4.ld"), *LDFLAGS, "-o", str(elf), *sources]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:

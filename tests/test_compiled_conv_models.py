@@ -16,7 +16,8 @@ import pytest
 from tests import compiled_qemu
 from tests.conftest import shared_model_path
 
-MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "micro_speech_quantized.tflite", "pretrainedResnet_quant.tflite"]
+MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "micro_speech_quantized.tflite",
+          "pretrainedResnet_quant.tflite"]
 HOST_SAMPLES = 20
 M4_SAMPLES = 2
 

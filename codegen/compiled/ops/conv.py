@@ -145,9 +145,11 @@ def lower_conv2d(op, ctx):
     _check_multipliers(multipliers)
 
     rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k_h * k_w * filter_in_c)
-    comment = (f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, stride {win['stride_h']}x{win['stride_w']}"
-               f"{', dilation %dx%d' % (win['dilation_h'], win['dilation_w']) if win['dilation_h'] * win['dilation_w'] > 1 else ''}"
-               f"{', %d groups' % (in_c // filter_in_c) if in_c > filter_in_c else ''}, {activation}")
+    dilation = (f", dilation {win['dilation_h']}x{win['dilation_w']}"
+                if win["dilation_h"] * win["dilation_w"] > 1 else "")
+    groups = f", {in_c // filter_in_c} groups" if in_c > filter_in_c else ""
+    comment = (f"CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
+               f"stride {win['stride_h']}x{win['stride_w']}{dilation}{groups}, {activation}")
     return _conv_call(op, ctx, x, y, rows, (k_h, k_w, filter_in_c), b, multipliers, shifts, win,
                       (act_min, act_max), in_zp, out_zp, comment)
 
@@ -205,7 +207,8 @@ def lower_depthwise_conv2d(op, ctx):
         # One input channel: the same sums as a CONV_2D whose out_c filters are the taps of each
         # output channel; its im2col + SMLAD kernel is much faster than multiplier-many passes.
         comment = (f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
-                   f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation} (as CONV_2D: one input channel)")
+                   f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation} "
+                   "(as CONV_2D: one input channel)")
         return _conv_call(op, ctx, x, y, np.ascontiguousarray(taps.T), (k_h, k_w, 1), b, multipliers, shifts, win,
                           (act_min, act_max), in_zp, out_zp, comment)
     folded = [wrap_int32(int(v)) for v in b - in_zp * taps.astype(np.int64).sum(axis=0)]

@@ -1,0 +1,146 @@
+"""Instructions per inference of the compiled runtime's kernels on a Cortex-M4 (QEMU), DSP vs plain C.
+
+For each model (the shared int8 models the compiled runtime runs, plus any --model): the
+generated C with the bare-metal driver of tests/compiled_m4 (tests/compiled_qemu.py), built with
+arm-none-eabi-gcc -mcpu=cortex-m4 -O2 twice, with the DSP kernels (__ARM_FEATURE_DSP: SMLAD and
+friends) and with -DAN_NO_DSP (the plain-C kernels), run in qemu-system-arm -M mps2-an386
+-icount shift=0.  Instructions = SysTick ticks x 40 (25 MHz core clock, 1 ns per instruction;
+resolution 40): whole model_invoke() from a build without profiling, per operator from a
+-DMODEL_PROFILE build.  The output of the run is compared with the tflite-micro interpreter's
+for the same random input.
+
+    python bench/kernels_instructions.py [--model M.tflite ...] [--out docs/results_kernels.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+DEFAULT_MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "pretrainedResnet_quant.tflite",
+                  "micro_speech_quantized.tflite"]
+QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+        "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel"]
+
+
+def run(model, sample, dsp, profile):
+    """(stderr lines of the run, output bytes) of one build."""
+    from tests.compiled_qemu import build_m4
+
+    with tempfile.TemporaryDirectory(prefix="an-bench-") as work:
+        elf = build_m4(model, [sample], dsp=dsp, workdir=work, profile=profile)
+        proc = subprocess.run([*QEMU, str(elf)], capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stderr[-400:]}")
+    lines = proc.stderr.splitlines()
+    out = [bytes.fromhex(x) for x in lines if x and not x.startswith("#")]
+    return lines, out[0]
+
+
+def measure(path):
+    from codegen.compiled.generate import lower_operators
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(path)
+    _, lowered, reasons = lower_operators(model)
+    if reasons:
+        return {"model": path.name, "skipped": "; ".join(reasons)}
+    ops = {lop.index: (lop.name, int(lop.call.macs)) for lop in lowered}
+    sample = random_samples(model, 1, seed=0)[0]
+    ref = run_tflm_batch(model, [sample])[0][0]
+    result = {"model": path.name, "macs": sum(m for _, m in ops.values()), "per_op": defaultdict(dict)}
+    for dsp in (True, False):
+        key = "dsp" if dsp else "plain"
+        lines, out = run(model, sample, dsp, profile=False)
+        result[key] = sum(40 * int(x.split()[1]) for x in lines if x.startswith("#ticks "))
+        result[f"{key}_match"] = np.array_equal(np.frombuffer(out, dtype=ref.dtype).reshape(ref.shape), ref)
+        lines, _ = run(model, sample, dsp, profile=True)
+        for x in lines:
+            if x.startswith("#op "):
+                _, index, ticks = x.split()
+                result["per_op"][int(index)][key] = 40 * int(ticks)
+    kinds = defaultdict(lambda: {"count": 0, "macs": 0, "dsp": 0, "plain": 0})
+    for index, (name, macs) in ops.items():
+        k = kinds[name]
+        k["count"] += 1
+        k["macs"] += macs
+        k["dsp"] += result["per_op"][index].get("dsp", 0)
+        k["plain"] += result["per_op"][index].get("plain", 0)
+    result["kinds"] = dict(kinds)
+    return result
+
+
+def per_mac(instructions, macs):
+    return f"{instructions / macs:.2f}" if macs else "-"
+
+
+def markdown(results, command):
+    lines = [
+        "# Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (bench/kernels_instructions.py)",
+        "",
+        f"Command: `{command}`",
+        "",
+        "QEMU `-M mps2-an386 -icount shift=0`: counts are *instructions*, not cycles (instructions = SysTick "
+        "ticks x 40, resolution 40). One random input per model; `match`: the firmware's output equals the "
+        "tflite-micro interpreter's. DSP: arm-none-eabi-gcc 12.2 `-mcpu=cortex-m4 -mthumb -O2` (SMLAD/SXTB16 "
+        "inner loops); plain: the same with `-DAN_NO_DSP` (the kernels' C path, as on a Cortex-M0+). "
+        "TFLM on the same core (docs/results_firmware_tflm.md, the interpreter included): reference kernels "
+        "vww 100.5M, person_detect 95.9M, ResNet-8 107.5M, micro_speech 9.31M instructions; CMSIS-NN kernels "
+        "24.10M, 22.93M, 29.87M, 1.50M.",
+        "",
+        "| model | MACs | DSP instructions | plain instructions | DSP / plain | match (DSP, plain) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "skipped" in r:
+            lines.append(f"| {r['model']} | skipped: {r['skipped']} | | | | |")
+            continue
+        lines.append(f"| {r['model']} | {r['macs']:,} | {r['dsp']:,} | {r['plain']:,} | "
+                     f"{r['dsp'] / r['plain']:.2f} | {'yes' if r['dsp_match'] else 'NO'}, "
+                     f"{'yes' if r['plain_match'] else 'NO'} |")
+    lines += ["", "Per operator type (sum over the model's operators of that type; per-operator counts from a "
+              "`-DMODEL_PROFILE` build, so they include the profile hooks' few instructions):", "",
+              "| model | operator | count | MACs | DSP instructions | DSP / MAC | plain instructions | plain / MAC |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for name, k in sorted(r.get("kinds", {}).items(), key=lambda kv: -kv[1]["dsp"]):
+            lines.append(f"| {r['model']} | {name} | {k['count']} | {k['macs']:,} | {k['dsp']:,} | "
+                         f"{per_mac(k['dsp'], k['macs'])} | {k['plain']:,} | {per_mac(k['plain'], k['macs'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", default=[], help="a .tflite beyond the shared models")
+    parser.add_argument("--out", default=str(REPO / "docs" / "results_kernels.md"))
+    args = parser.parse_args(argv)
+    paths = [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()] + [Path(m) for m in args.model]
+    results = []
+    for path in paths:
+        print(f"{path.name} ...", flush=True)
+        results.append(measure(path))
+        r = results[-1]
+        print(f"  skipped: {r['skipped']}" if "skipped" in r else f"  DSP {r['dsp']:,}, plain {r['plain']:,}")
+    command = "python bench/kernels_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
+    text = markdown(results, command)
+    from attendnets.fsutil import write_text_atomic
+
+    write_text_atomic(Path(args.out), text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
