@@ -9,9 +9,10 @@
    (:mod:`converter.planner.tflm_plan`), the tensors' offsets written as TFLM's
    offline plan, and the result estimated again by the exact arena model
    (which replays TFLM with the offline plan); its plan is checked by an
-   independent overlap check.  The candidate with the smallest required arena
-   wins; it is never worse than the greedy plan (the greedy placement is one of
-   the candidates the placer tries).
+   independent overlap check.  TFLM's own plan of each order (no offline plan)
+   is a candidate too.  The candidate with the smallest required arena wins
+   (on a tie: without an offline plan, in the original order), so the result is
+   never worse than TFLM's greedy plan.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def optimize_model(data, target="cortex-m", kernels="reference", cmsis_nn_arch="
         plan = plan_for_tflm(cand_model, cand_est, time_limit_s=share, in_place=in_place)
         if original_lower is None:
             original_lower = plan.lower_bound_bytes
+        reordered = order != sorted(order)
         info = {
             "tool": "attendnets optimize",
             "version": __version__,
@@ -146,19 +148,28 @@ def optimize_model(data, target="cortex-m", kernels="reference", cmsis_nn_arch="
             "head_bytes": plan.head_bytes,
             "greedy_head_bytes": greedy.head_bytes,
             "lower_bound_bytes": plan.lower_bound_bytes,
-            "reordered": order != sorted(order),
+            "reordered": reordered,
         }
-        out = rewrite.set_metadata(cand_data, {
+        planned = rewrite.set_metadata(cand_data, {
             OFFLINE_PLAN_METADATA: encode_offline_plan(plan.offline_offsets, len(cand_model.subgraphs)),
-            PLAN_INFO_METADATA: json.dumps(info, sort_keys=True).encode(),
+            PLAN_INFO_METADATA: json.dumps({**info, "plan": "offline"}, sort_keys=True).encode(),
         })  # fmt: skip
-        out_model = load_model(out)
-        after = estimate_arena(out_model, **options)
-        verify_plan(out_model, after)
-        key = (after.required_bytes, after.head_bytes, order != sorted(order))
-        if best is None or key < best[0]:
-            best = (key, out, after, plan, order, exact)
-    _, out, after, plan, order, exact = best
+        # TFLM's own plan of this order is a candidate too: the result is never above greedy,
+        # and where the offline plan gains nothing the model keeps no offline plan.
+        kept = rewrite.set_metadata(cand_data, {
+            PLAN_INFO_METADATA: json.dumps({**info, "plan": "greedy", "head_bytes": cand_est.head_bytes},
+                                           sort_keys=True).encode(),
+        })  # fmt: skip
+        for out, has_plan in ((planned, True), (kept, False)):
+            out_model = load_model(out)
+            after = estimate_arena(out_model, **options)
+            verify_plan(out_model, after)
+            key = (after.required_bytes, after.head_bytes, has_plan, reordered)
+            if best is None or key < best[0]:
+                method = plan.placement.method if has_plan else "TFLM's greedy plan kept"
+                optimal = plan.placement.optimal if has_plan else after.head_bytes <= plan.lower_bound_bytes
+                best = (key, out, after, plan, order, method, optimal)
+    _, out, after, plan, order, method, optimal = best
     reordered = order != sorted(order)
     return OptimizeResult(
         data=out,
@@ -170,8 +181,8 @@ def optimize_model(data, target="cortex-m", kernels="reference", cmsis_nn_arch="
         reordered=reordered,
         order=order,
         order_exact=order_exact,
-        method=plan.placement.method,
-        optimal=plan.placement.optimal,
+        method=method,
+        optimal=optimal,
         target=target,
         kernels=kernels,
         cmsis_nn_arch=arch,
