@@ -40,10 +40,10 @@ CASES = [
      [["STM32_Programmer_CLI", "--connect", "port=SWD", "sn=066DFF", "--download", "{d}/build/sine.hex", "--verify",
        "-rst"]]),
     ("nucleo-l4r5zi", "openocd", None,
-     [["openocd", "-f", "board/st_nucleo_l4.cfg", "-c", "program {d}/build/sine.elf verify reset exit"]]),
+     [["openocd", "-f", "board/st_nucleo_l4.cfg", "-c", "program {{d}/build/sine.elf} verify reset exit"]]),
     ("stm32f746g-disco", "openocd", "0670FF",
      [["openocd", "-f", "board/stm32f7discovery.cfg", "-c", "adapter serial 0670FF", "-c",
-       "program {d}/build/sine.elf verify reset exit"]]),
+       "program {{d}/build/sine.elf} verify reset exit"]]),
     ("arduino-nano-33-ble-sense", "pyocd", None,
      [["pyocd", "flash", "--target", "nrf52840", "{d}/build/sine.hex"]]),
     ("nucleo-h743zi2", "pyocd", "0672FF",
@@ -59,8 +59,8 @@ CASES = [
     ("rpi-pico", "picotool", "E660C0D1C7",
      [["picotool", "load", "--verify", "--execute", "{d}/build/sine.uf2", "--ser", "E660C0D1C7"]]),
     ("rpi-pico", "openocd", None,
-     [["openocd", "-f", "interface/cmsis-dap.cfg", "-f", "target/rp2040.cfg", "-c",
-       "program {d}/build/sine.elf verify reset exit"]]),
+     [["openocd", "-f", "interface/cmsis-dap.cfg", "-f", "target/rp2040.cfg", "-c", "adapter speed 5000", "-c",
+       "program {{d}/build/sine.elf} verify reset exit"]]),
     ("mps3-an547", "qemu", None,
      [["qemu-system-arm", "-M", "mps3-an547", "-nographic", "-monitor", "none", "-serial", "none", "-icount",
        "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", "{d}/build/sine.elf"]]),
@@ -158,3 +158,20 @@ def test_qemu_timeout(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(subprocess, "run", hang)
     line = assert_one_line_error(cli("flash", project, "--timeout", "5"), 1)
     assert "did not finish within 5 s" in line
+
+
+def test_openocd_path_with_spaces_stays_one_word(cli, tmp_path, recorded):
+    """OpenOCD's `program` took an unbraced path: a space split it (issue 14, section 5)."""
+    (tmp_path / "my projects").mkdir()
+    project = make_project(cli, tmp_path / "my projects", "nucleo-l4r5zi")
+    assert cli("flash", project, "--tool", "openocd").exit_code == 0
+    assert recorded[-1][-1] == f"program {{{project}/build/sine.elf}} verify reset exit"
+
+
+def test_runner_notes_tell_what_the_tools_need():
+    from codegen.boards import get_board
+    from codegen.runners.picotool import PicotoolRunner
+
+    assert "2.0 or later" in PicotoolRunner.install_hint and "apt-get install picotool" not in PicotoolRunner.install_hint
+    for board, mhz in (("stm32f746g-disco", 16), ("nucleo-h743zi2", 64), ("nucleo-l4r5zi", 4)):
+        assert f"core clock set to {mhz} MHz" in get_board(board).console.note, board

@@ -1,3 +1,4 @@
+from attendnets.errors import BadInputError
 from codegen.runners.base import FlashRunner, RunnerCapabilities
 
 
@@ -13,7 +14,13 @@ class OpenOcdRunner(FlashRunner):
         argv = ["openocd"]
         for config in self.options["config"]:
             argv += ["-f", str(config)]
+        for command in self.options.get("commands", ()):  # board settings after the configs, e.g. adapter speed
+            argv += ["-c", str(command)]
         if self.probe:
             argv += ["-c", f"adapter serial {self.probe}"]
-        argv += ["-c", f"program {self.image} verify reset exit"]
+        # OpenOCD's commands are Tcl: the path is braced so spaces and $ [ ] stay part of it
+        image = str(self.image)
+        if "{" in image or "}" in image:
+            raise BadInputError(f"openocd cannot take a path with braces: {image} (move the project)")
+        argv += ["-c", f"program {{{image}}} verify reset exit"]
         return [argv]

@@ -7,7 +7,8 @@ class PicotoolRunner(FlashRunner):
 
     name = "picotool"
     program = "picotool"
-    install_hint = "install picotool (apt-get install picotool, or build it from github.com/raspberrypi/picotool)"
+    install_hint = ("install picotool 2.0 or later (--probe uses its --ser option, new in 2.0): build it from "
+                    "github.com/raspberrypi/picotool or take it from the Pico SDK tools; Debian 12 has no package")
     capabilities = RunnerCapabilities(probe=True, file_format="uf2")
 
     def commands(self):
