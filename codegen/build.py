@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -62,7 +63,7 @@ def build_project(path, tflm_dir=None, jobs=None, tflm_build_dir=None, tflm_lib=
         if shutil.which(program) is None:
             raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
     argv = make_command(project, tflm_dir.resolve(), jobs, tflm_build_dir, tflm_lib, arena_bytes)
-    log("$ " + " ".join(argv))
+    log("$ " + shlex.join(argv))
     proc = runner(argv)
     if proc.returncode != 0:
         raise ExternalToolError(f"make failed with status {proc.returncode} (output above)")
@@ -80,7 +81,7 @@ def _build_compiled(project, jobs, arena_bytes, log, runner, make_args=()):
         if shutil.which(program) is None:
             raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
     argv = ["make", "-C", str(project.path), f"-j{jobs or os.cpu_count() or 1}", *make_args]
-    log("$ " + " ".join(argv))
+    log("$ " + shlex.join(argv))
     proc = runner(argv)
     if proc.returncode != 0:
         raise ExternalToolError(f"make failed with status {proc.returncode} (output above)")

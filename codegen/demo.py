@@ -15,6 +15,7 @@ The same as the CLI calls::
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 DEMO_BOARD = "mps2-an386"
@@ -91,8 +92,8 @@ def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_p
     log(f"firmware: generated {result.out_dir} for {DEMO_BOARD} ({kernels} kernels, arena {result.arena_bytes} B)")
     if not tflm_dir:
         log("firmware: TFLM_DIR not set; to build and run it in QEMU, make a TFLM tree "
-            f"(see {result.out_dir}/README.md) and run: attendnets build {result.out_dir} --tflm-dir TREE && "
-            f"attendnets flash {result.out_dir}")
+            f"(see {result.out_dir}/README.md) and run: attendnets build {shlex.quote(str(result.out_dir))} "
+            f"--tflm-dir TREE && attendnets flash {shlex.quote(str(result.out_dir))}")
         return 0
     build_project(result.out_dir, tflm_dir=tflm_dir, log=log)
     log(size_project(result.out_dir).to_text())

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import struct
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -285,7 +286,7 @@ def size_project(path) -> SizeReport:
     elf, map_file = project.artifact(".elf"), project.artifact(".map")
     for p in (elf, map_file):
         if not p.is_file():
-            raise BadInputError(f"{p} not found: build the project first (attendnets build {project.path})")
+            raise BadInputError(f"{p} not found: build the project first (attendnets build {shlex.quote(str(project.path))})")
     return size_of(elf, map_file, project.board, project.name, project.facts.get("model_size_bytes"),
                    project.facts.get("arena_bytes"))
 

@@ -171,3 +171,17 @@ def test_one_kernel_default_everywhere_stated_in_help(cli, fc_model):
     assert report["kernels"] == arena["kernels"] == "cmsis-nn"
     host = json.loads(cli("arena", fc_model, "--json", "--target", "host").stdout)
     assert host["kernels"] == "reference"  # the tflite-micro package's kernels
+
+
+def test_printed_next_step_commands_are_shell_quoted(cli, fc_model, tmp_path):
+    """Next-step commands printed with paths of spaces and non-ASCII letters did not paste into a shell."""
+    import shlex
+
+    out = tmp_path / "my firmware ü"
+    result = generate(cli, fc_model, out)
+    assert result.exit_code == 0, result
+    line = [l for l in result.stdout.splitlines() if l.startswith("next: ")][0]
+    words = shlex.split(line[len("next: "):].split("(or ")[0])
+    assert words[:3] == ["make", "-C", str(out)], words
+    line = assert_one_line_error(cli("size", out), 2)
+    assert f"attendnets build {shlex.quote(str(out))})" in line

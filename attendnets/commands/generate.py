@@ -1,5 +1,7 @@
 """``attendnets generate``: a TFLM firmware project for a board from a ``.tflite``."""
 
+import shlex
+
 import click
 
 from attendnets.commands.options import kernels_option, resolve_kernels
@@ -48,7 +50,8 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
         _echo_kept(result)
         if not fit.fits:
             click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-        click.echo(f"next: attendnets build {result.out_dir}   (or make -C {result.out_dir})")
+        out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
+        click.echo(f"next: attendnets build {out}   (or make -C {out})")
         return
     click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
     click.echo(f"  operators: {', '.join(result.ops)}")
@@ -59,7 +62,8 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     _echo_kept(result)
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-    click.echo(f"next: make -C {result.out_dir} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {result.out_dir})")
+    out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
+    click.echo(f"next: make -C {out} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {out})")
 
 
 def _echo_fit(fit):

@@ -3,6 +3,8 @@
 TensorFlow is imported inside the command, so ``attendnets --help`` stays fast.
 """
 
+import shlex
+
 import click
 
 from attendnets.errors import BadInputError
@@ -70,8 +72,8 @@ def _load(path):
         head = f.read(8)
     if head[4:8] == b"TFL3" or path.suffix.lower() == ".tflite":  # before TensorFlow is imported
         raise BadInputError(f"{path} is a TFLite flatbuffer; profile reads Keras models (.keras, or --arch). "
-                            f"For a .tflite: `attendnets report {path}` (MACs, memory and arena per operator) "
-                            f"or `attendnets inspect {path}` (operators and tensors)")
+                            f"For a .tflite: `attendnets report {shlex.quote(str(path))}` (MACs, memory and arena per "
+                            f"operator) or `attendnets inspect {shlex.quote(str(path))}` (operators and tensors)")
     from attendnets_tf import qat  # registers our layers and the QAT wrappers
 
     try:

@@ -59,7 +59,7 @@ class FlashRunner(ABC):
     def run(self) -> int:
         """Run every command; returns the last exit status (0 on success)."""
         if not self.dry_run and not self.image.is_file():
-            raise BadInputError(f"{self.image} not found: build the project first (attendnets build {self.project.path})")
+            raise BadInputError(f"{self.image} not found: build the project first (attendnets build {shlex.quote(str(self.project.path))})")
         status = 0
         for argv in self.commands():
             status = self.run_command(argv)
