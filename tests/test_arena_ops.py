@@ -566,6 +566,34 @@ MORE_OP_MODELS.update({
 })
 
 
+def _lstm_quantized(act="int16", batch=1, steps=3, n_in=5, units=4):
+    m = TinyModel()
+    bias_t = "int64" if act == "int16" else "int32"
+    x = m.tensor((batch, steps, n_in), act, scale=1 / 4096)
+    ins = [x]
+    for i in range(4):
+        ins.append(m.tensor((units, n_in), "int8", scale=0.01, data=np.ones((units, n_in))))
+    for i in range(4):
+        ins.append(m.tensor((units, units), "int8", scale=0.01, data=np.ones((units, units))))
+    ins += [-1, -1, -1]
+    for i in range(4):
+        ins.append(m.tensor((units,), bias_t, scale=0.0001, data=np.zeros(units)))
+    ins += [-1, -1]
+    ins.append(m.tensor((batch, units), act, scale=1 / 4096, variable=True))
+    ins.append(m.tensor((batch, units), "int16", scale=1 / 2048, variable=True))
+    ins += [-1] * 4
+    y = m.tensor((batch, steps, units), act, scale=1 / 4096)
+    m.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], _options(fb.UnidirectionalSequenceLSTMOptionsT, fusedActivationFunction=fb.ActivationFunctionType.TANH, cellClip=0.0, timeMajor=False))
+    return m.build([x], [y])
+
+
+MORE_OP_MODELS.update({
+    "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)": _lstm_quantized,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM int16 batch 2": lambda: _lstm_quantized(batch=2, units=8),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM int8": lambda: _lstm_quantized("int8"),
+})
+
+
 def _padv2_model():
     m = TinyModel()
     x = m.tensor((1, 4, 4, 3))
