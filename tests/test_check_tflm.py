@@ -17,13 +17,13 @@ from converter.tflite_model import load_model
 
 from tflite_builder import ModelBuilder
 
-UNARY = ["ABS", "RELU", "RELU6", "LOGISTIC", "TANH", "NEG", "SQRT", "RSQRT", "EXP", "LOG", "SIN", "COS", "FLOOR",
+UNARY = ["ABS", "RELU", "RELU6", "LOGISTIC", "CAST", "LOGICAL_NOT", "TANH", "NEG", "SQRT", "RSQRT", "EXP", "LOG", "SIN", "COS", "FLOOR",
          "CEIL", "ROUND", "SQUARE", "HARD_SWISH", "ELU", "LEAKY_RELU", "L2_NORMALIZATION", "LOG_SOFTMAX",
          "QUANTIZE", "DEQUANTIZE", "ZEROS_LIKE"]
 BINARY = ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "DIV", "FLOOR_DIV", "FLOOR_MOD",
           "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
 REDUCE = ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"]
-TYPES = ["float32", "int8", "int16"]
+TYPES = ["float32", "int8", "int16", "int32"]
 COMPARISONS = {"EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"}
 # The tflite-micro wheel is built from a newer TFLM than the pinned tree the table was read
 # from; where the two differ the table follows the tree the firmware compiles.

@@ -384,6 +384,14 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         t = sg.tensor(i)
         if t.is_constant or t.num_elements == 0:
             continue
+        out0 = sg.tensor(op.outputs[0]) if op.outputs and op.outputs[0] >= 0 else None
+        if out0 is not None and out0.dtype in support.unquantized and t.dtype == out0.dtype \
+                and (i in op.inputs or support.unquantized_output) \
+                and t.quantization is not None and t.quantization.scale:
+            add(ERROR, "quantized_tensor",
+                f"{name}: {t.dtype} tensor {i} '{t.name}' is quantized; TFLM's {t.dtype} {op.name} kernel takes "
+                f"only unquantized {t.dtype} ({support.kernel_source.rsplit('/', 1)[-1]} Prepare)", tensor=i)
+            continue
         if t.dtype in INTEGER_ACTIVATION_TYPES:
             q = t.quantization
             if q is None or not q.scale:

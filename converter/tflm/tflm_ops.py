@@ -47,6 +47,8 @@ class BuiltinOpSupport:
     zero_point_zero: tuple = ()  # operand dtypes for which every quantized input/output needs zero point 0
     cmsis_nn_zero_point_zero: tuple = ()  # the same, for the CMSIS-NN kernel
     unchecked_outputs: dict | None = None  # operand dtype -> output dtypes the kernel runs without checking
+    unquantized: tuple = ()  # output dtypes with which the kernel requires unquantized inputs of that type
+    unquantized_output: bool = False  # ... and an unquantized output
 
     def runs_unchecked(self, dtype: str, out_dtype: str) -> bool:
         """The kernel never checks this output type: the model runs, reinterpreting the bytes."""
@@ -123,6 +125,8 @@ def tflm_op_table() -> TflmOpTable:
             zero_point_zero=tuple(entry.get("zero_point_zero", ())),
             cmsis_nn_zero_point_zero=tuple(entry.get("cmsis_nn_zero_point_zero", ())),
             unchecked_outputs=entry.get("outputs_unchecked"),
+            unquantized=tuple(entry.get("unquantized", ())),
+            unquantized_output=entry.get("unquantized_output", False),
         )
     return TflmOpTable(
         builtins=builtins,
