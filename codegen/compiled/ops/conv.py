@@ -116,6 +116,17 @@ def conv_filter_layout(rows, groups):
     return np.concatenate(parts)
 
 
+def depthwise_filter_layout(taps):
+    """The filter as ``an_depthwise_conv2d_s8`` reads it (an_depthwise_conv.h): int16, blocks of four
+    channels (zero-padded), per block and tap the channels in the order 0 2 1 3."""
+    n_taps, out_c = taps.shape
+    c4 = (out_c + 3) & ~3
+    padded = np.zeros((n_taps, c4), dtype=np.int16)
+    padded[:, :out_c] = taps
+    blocks = padded.reshape(n_taps, c4 // 4, 4)[:, :, [0, 2, 1, 3]]
+    return blocks.transpose(1, 0, 2).reshape(-1)
+
+
 def _check_multipliers(multipliers):
     if any(m < 0 for m in multipliers):
         raise NotLowerable("a negative scale")
@@ -215,7 +226,7 @@ def lower_depthwise_conv2d(op, ctx):
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act_min, act_max=act_max)
-    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", taps)
+    filter_name = ctx.const_array(f"op{op.index}_filter", "int16_t", depthwise_filter_layout(taps))
     bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
     mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
     shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
@@ -225,7 +236,7 @@ def lower_depthwise_conv2d(op, ctx):
         sources=DEPTHWISE_SOURCES,
         args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, pad_name, y.c_expr,
               "SCRATCH"),
-        scratch_bytes=8 * k_h * k_w,  # one pointer per tap (8 bytes: room for a 64-bit host)
+        scratch_bytes=12 * k_h * k_w,  # a pointer (8 bytes: room for a 64-bit host) and an int32 per tap
         params_type="an_depthwise_params",
         params=_c_fields(fields),
         comment=(f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "

@@ -5,10 +5,13 @@
 
 #include <stdint.h>
 
-// Shapes NHWC; the filter is TFLite's [1][k_h][k_w][out_c] with out_c = in_c * depth_mult.
-// The bias has the input offset folded in (bias[oc] + input_offset * sum of the filter's
-// taps for oc); taps outside the image read pad_row (in_c copies of the input zero point)
-// instead of being skipped, which that fold makes exact.  Multipliers are in [0, 2^31).
+// Shapes NHWC, out_c = in_c * depth_mult.  The filter (TFLite's [1][k_h][k_w][out_c]) is int16
+// in blocks of four output channels (out_c rounded up to a multiple of 4, zero weights in the
+// padding): block b holds, for each tap t in [k_h][k_w] order, w[t][4b], w[t][4b+2],
+// w[t][4b+1], w[t][4b+3] (the order SXTB16 splits four input bytes into).  The bias has the
+// input offset folded in (bias[oc] + input_offset * sum of the filter's taps for oc); taps
+// outside the image read pad_row (in_c copies of the input zero point) instead of being
+// skipped, which that fold makes exact.  Multipliers are in [0, 2^31).
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
@@ -22,10 +25,11 @@ typedef struct {
   int32_t act_min, act_max;
 } an_depthwise_params;
 
-// Scratch: one pointer per tap (k_h * k_w pointers; the generator reserves 8 bytes each).
+// Scratch: k_h * k_w pointers and as many int32 (the generator reserves 12 bytes per tap, room
+// for 64-bit host pointers), pointer-aligned.
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
-                            const int8_t *filter, const int32_t *bias,
+                            const int16_t *filter, const int32_t *bias,
                             const int32_t *multiplier, const int32_t *shift,
-                            const int8_t *pad_row, int8_t *output, const int8_t **scratch);
+                            const int8_t *pad_row, int8_t *output, void *scratch);
 
 #endif  // AN_DEPTHWISE_CONV_H_

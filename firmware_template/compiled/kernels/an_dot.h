@@ -41,12 +41,11 @@ static inline int32_t an_sxtb16_ror8(uint32_t x) {
 // v = floor(h' / 2^(e-1)): (v >> 1) + (v & 1), no overflow anywhere.  Bit-identical (tested on
 // edge values, every rounding half and random values against an_common.h).
 static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  if (shift > 0) {
+  if (shift >= 0) {
     const int32_t x = (int32_t)((uint32_t)acc << shift);
     return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
   }
   const int32_t h = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
-  if (shift == 0) return h;
   const int32_t v = (h + (h >> 31)) >> (-shift - 1);
   return (v >> 1) + (v & 1);
 }
