@@ -139,12 +139,12 @@ def bench_model(model_path: Path, work: Path):
     return row
 
 
-def markdown(rows, command):
+def markdown(rows, command, note=""):
     def k(n):
         return f"{n:,}" if isinstance(n, int) else "-"
 
     out = ["# Results: the compiled runtime against the TFLM project", "",
-           f"Command: `{command}`", "",
+           f"Command: `{command}`", "", *([note, ""] if note else []),
            "Board mps2-an386 (Cortex-M4, QEMU 7.2, `-icount shift=0`: the counts are *instructions*, "
            "not cycles; SysTick ticks x 40, resolution 40). TFLM figures are the generator's estimates "
            "(arena: the estimator's smallest arena that allocates, 32-bit, CMSIS-NN kernels; flash: the "
@@ -154,24 +154,38 @@ def markdown(rows, command):
            "newlib's printf). `match`: the firmware printed the tflite-micro interpreter's output for the same "
            "random input, byte for byte.", "",
            "| model | TFLM arena (CMSIS-NN) | compiled arena | ratio | TFLM flash (est.) | compiled flash | "
-           "constants | code | instr. DSP | instr. plain C | match |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "constants | code | TFLM code (est.) | code ratio | instr. DSP | instr. plain C | match |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         t = r["tflm"]
         if "unsupported" in r:
             out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | not supported: {r['unsupported']} "
-                       "| | | | | | | | |")
+                       "| | | | | | | | | | |")
             continue
         d, p = r["dsp"], r["plain"]
         if "error" in d or "error" in p:
             out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | error: {d.get('error') or p.get('error')} "
-                       "| | | | | | | | |")
+                       "| | | | | | | | | | |")
             continue
         ratio = d["arena"] / t["arena_cmsis_nn"] if t["arena_cmsis_nn"] else 0
         out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | {k(d['arena'])} | {ratio:.2f}x | "
                    f"{k(t['flash_total_estimate'])} | {k(d['flash_total'])} | {k(d['flash_constants'])} | "
-                   f"{k(d['flash_code'])} | {k(d['instructions'])} | {k(p['instructions'])} | "
+                   f"{k(d['flash_code'])} | {k(t['flash_code_estimate'])} | "
+                   f"{d['flash_code'] / t['flash_code_estimate']:.2f}x | {k(d['instructions'])} | {k(p['instructions'])} | "
                    f"{'yes' if d['match'] and p['match'] else 'NO'} |")
+    ran = [r for r in rows if "dsp" in r and "arena" in r["dsp"] and "arena" in r["plain"]]
+    if ran:
+        arena_ratios = {r["model"]: r["dsp"]["arena"] / r["tflm"]["arena_cmsis_nn"] for r in ran}
+        code_ratios = {r["model"]: r["dsp"]["flash_code"] / r["tflm"]["flash_code_estimate"] for r in ran}
+        out += ["", "Against the goals of issue 10 (computed from the table):", "",
+                "- compiled arena / TFLM arena: " + ", ".join(f"{m} {v:.2f}x" for m, v in arena_ratios.items())
+                + f"; below TFLM's on every model run: {'yes' if all(v < 1 for v in arena_ratios.values()) else 'NO'}",
+                f"- code / TFLM code estimate: at most {max(code_ratios.values()):.2f}x "
+                f"({'within' if max(code_ratios.values()) <= 0.5 else 'ABOVE'} the 0.5x goal)",
+                f"- outputs equal to the interpreter's on every run: "
+                f"{'yes' if all(r['dsp']['match'] and r['plain']['match'] for r in ran) else 'NO'}",
+                "- instructions against TFLM + CMSIS-NN: not measured by this script (it needs a TFLM tree: "
+                "bench/firmware_qemu.py --tflm-dir TREE --kernels cmsis-nn on the same models)"]
     out += ["", "TFLM's reference-kernel arena and the peak of live activations, for comparison:", "",
             "| model | TFLM arena (reference) | peak live activations |", "|---|---:|---:|"]
     out += [f"| {r['model']} | {k(r['tflm']['arena_reference'])} | {k(r['tflm']['peak_live'])} |" for r in rows]
@@ -180,17 +194,29 @@ def markdown(rows, command):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", action="append", type=Path, default=[], help="another .tflite (repeatable)")
+    parser.add_argument("--model", action="append", default=[],
+                        help="another .tflite, as PATH or NAME=PATH (repeatable)")
     parser.add_argument("--no-shared", action="store_true", help="skip the shared models")
     parser.add_argument("--kernel-sizes", action="store_true",
                         help="also write codegen/compiled/kernel_code_size.json")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_compiled.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
+    parser.add_argument("--note", default="", help="a line for the results file (where a --model came from)")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="rewrite the results file from figures a previous run saved with --json")
     args = parser.parse_args(argv)
     command = "python bench/compiled_runtime.py " + shlex.join(sys.argv[1:] if argv is None else argv)
 
-    models = [] if args.no_shared else [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()]
-    models += args.model
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        text = markdown(saved["rows"], saved["command"], args.note or saved.get("note", ""))
+        args.out.write_text(text)
+        print(text)
+        return 0
+    models = [] if args.no_shared else [(m, SHARED / m) for m in DEFAULT_MODELS if (SHARED / m).is_file()]
+    for spec in args.model:
+        name, _, path = spec.rpartition("=")
+        models.append((name or Path(path).name, Path(path)))
     with tempfile.TemporaryDirectory(prefix="attendnets-compiled-bench-") as tmp:
         work = Path(tmp)
         if args.kernel_sizes:
@@ -202,14 +228,15 @@ def main(argv=None):
                 "command": command, "bytes": sizes}, indent=2, sort_keys=True) + "\n")
             print(f"wrote {target}")
         rows = []
-        for path in models:
-            print(f"bench: {path.name} ...", flush=True)
+        for name, path in models:
+            print(f"bench: {name} ...", flush=True)
             rows.append(bench_model(path, work))
+            rows[-1]["model"] = name
             print(json.dumps(rows[-1]), flush=True)
-    text = markdown(rows, command)
+    text = markdown(rows, command, args.note)
     args.out.write_text(text)
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        args.json.write_text(json.dumps({"command": command, "note": args.note, "rows": rows}, indent=2) + "\n")
     print(text)
     print(f"wrote {args.out}")
     return 0

@@ -116,5 +116,7 @@ def _compiled_report(model, board, as_json, html_path):
         if html_path:
             click.echo(f"\nHTML report written to {html_path}")
     if footprint.board is not None and not footprint.board.fits:
-        return 1
+        from attendnets.errors import EXIT_DOES_NOT_FIT
+
+        return EXIT_DOES_NOT_FIT
     return 0
