@@ -33,7 +33,7 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   const int8_t *const *t = taps;
   const int8_t *const *const end = taps + n_taps;
 #if AN_USE_DSP
-  const int32_t *wp = (const int32_t *)(const void *)w;  // 4-byte aligned: LDRD
+  const an_word_t *wp = (const an_word_t *)(const void *)w;  // 4-byte aligned: LDRD
   if (same_input) {
     for (; t < end; ++t, wp += 2) {
       const int32_t x = (*t)[ic];

@@ -15,6 +15,11 @@
 #include "an_common.h"
 
 #if AN_USE_DSP
+// 32-bit views of int8/int16 data (filters, im2col columns) that the compiler must not assume
+// distinct from the int8/int16 stores that wrote them (GCC and Clang: may_alias).
+typedef int32_t an_word_t __attribute__((may_alias));
+typedef uint32_t an_uword_t __attribute__((may_alias));
+
 static inline uint32_t an_read_u32(const void *p) {
   uint32_t v;
   memcpy(&v, p, 4);  // one LDR (unaligned access is allowed on these cores)
@@ -87,9 +92,9 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
 static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
-  const int32_t *c = (const int32_t *)(const void *)cols;
-  const int32_t *const end = c + k4;
-  const uint32_t *wp = (const uint32_t *)(const void *)w;  // 4-byte aligned: LDRD
+  const an_word_t *c = (const an_word_t *)(const void *)cols;
+  const an_word_t *const end = c + k4;
+  const an_uword_t *wp = (const an_uword_t *)(const void *)w;  // 4-byte aligned: LDRD
   while (c < end) {
     const uint32_t xa = wp[0], xb = wp[1];
     wp += 2;
@@ -126,8 +131,8 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
 static inline void an_dot_row_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1];
 #if AN_USE_DSP
-  const int32_t *c = (const int32_t *)(const void *)cols;
-  const int32_t *const end = c + k4;
+  const an_word_t *c = (const an_word_t *)(const void *)cols;
+  const an_word_t *const end = c + k4;
   while (c < end) {
     const uint32_t x = an_read_u32(w);
     w += 4;
