@@ -143,3 +143,56 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
           f"arena_bytes {generated['arena_bytes']} required {generated['arena_required_bytes']} cycles {cycles}")
     assert output == expected, f"firmware output differs from the tflite-micro interpreter ({expected}):\n{stdout}"
     assert arena_used <= generated["arena_bytes"], stdout
+
+
+# Models beyond int8 for the 32-bit arena check: each op model of tests/test_arena_ops.py named here is
+# generated, built against the TFLM tree and run in QEMU on a Cortex-M4 board; the arena_used_bytes the
+# firmware prints must equal the 32-bit estimate (pointer_bytes=4, the tree's kernel set) to the byte.
+ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)",
+                      "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "BATCH_MATMUL float32",
+                      "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)"]
+CORTEX_M4_QEMU_BOARD = next((name for name, board in load_boards().items()
+                             if board.emulated and board.cpu == "cortex-m4"), None)
+
+
+def _arena_params():
+    trees = tflm_trees()
+    if not trees or CORTEX_M4_QEMU_BOARD is None:
+        return [pytest.param(None, None, None, id="no-TFLM_DIR")]
+    return [pytest.param(kernels, tree, model, id=f"{kernels}-{model}") for kernels, tree in trees
+            for model in ARENA_32BIT_MODELS]
+
+
+@pytest.mark.parametrize("kernels,tree,model", _arena_params())
+def test_firmware_arena_equals_32bit_estimate(kernels, tree, model, tmp_path):
+    if tree is None:
+        pytest.skip(f"TFLM_DIR is not set: {SKIP_HINT}")
+    for program in ("arm-none-eabi-gcc", "arm-none-eabi-g++", "make", "qemu-system-arm"):
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed")
+    from converter.tflm.arena import estimate_arena
+    from converter.tflm.kernel_allocations import KERNELS
+    from test_arena_ops import OP_MODELS
+
+    data = OP_MODELS[model]()
+    try:
+        estimate = estimate_arena(data, pointer_bytes=4, kernels=kernels)
+    except Exception as exc:  # an operator the cmsis-nn model does not cover: nothing to compare
+        assert kernels != "reference", exc
+        pytest.skip(f"{model}: not modelled for {kernels} ({exc})")
+    assert KERNELS[kernels]
+    model_path = tmp_path / "model.tflite"
+    model_path.write_bytes(data)
+    cli = [sys.executable, "-m", "attendnets"]
+    project = tmp_path / "project"
+    _run(cli + ["generate", model_path, "--board", CORTEX_M4_QEMU_BOARD, "--kernels", kernels, "--out", project],
+         timeout=300)
+    build = cli + ["build", project, "--tflm-dir", tree]
+    if os.environ.get("TFLM_BUILD_DIR"):
+        build += ["--tflm-build-dir", os.environ["TFLM_BUILD_DIR"]]
+    _run(build, timeout=3600)
+    stdout = _run(cli + ["flash", project, "--tool", "qemu", "--timeout", "900"], timeout=1000)
+    _, arena_used, _ = parse_run(stdout)
+    print(f"\n{CORTEX_M4_QEMU_BOARD} {kernels} {model}: arena_used_bytes {arena_used}, "
+          f"32-bit estimate {estimate.total_bytes} (required {estimate.required_bytes})")
+    assert arena_used == estimate.total_bytes, stdout
