@@ -594,6 +594,58 @@ MORE_OP_MODELS.update({
 })
 
 
+# Kernels without OpData or with a trivial one (float32 / bool / int32).
+
+
+def _simple_sel():
+    m = TinyModel()
+    c = m.tensor((1, 8), "bool", scale=None); a = m.tensor((1, 8), "float32", scale=None); b = m.tensor((1, 8), "float32", scale=None)
+    y = m.tensor((1, 8), "float32", scale=None)
+    m.op("SELECT_V2", [c, a, b], [y]); return m.build([c, a, b], [y])
+def _simple_dus():
+    m = TinyModel()
+    a = m.tensor((4, 8), "float32", scale=None); u = m.tensor((2, 8), "float32", scale=None); st = m.const([1, 0])
+    y = m.tensor((4, 8), "float32", scale=None)
+    m.op("DYNAMIC_UPDATE_SLICE", [a, u, st], [y]); return m.build([a, u], [y])
+def _simple_gnd():
+    m = TinyModel()
+    p = m.tensor((4, 8), "float32", scale=None); idx = m.const([[1], [3]])
+    y = m.tensor((2, 8), "float32", scale=None)
+    m.op("GATHER_ND", [p, idx], [y]); return m.build([p], [y])
+def _simple_fill():
+    m = TinyModel()
+    d = m.const([2, 3]); v = m.tensor((), "float32", scale=None)
+    y = m.tensor((2, 3), "float32", scale=None)
+    m.op("FILL", [d, v], [y]); return m.build([v], [y])
+def _simple_bto():
+    m = TinyModel()
+    a = m.tensor((1, 8), "float32", scale=None); sh = m.const([3, 8])
+    y = m.tensor((3, 8), "float32", scale=None)
+    m.op("BROADCAST_TO", [a, sh], [y]); return m.build([a], [y])
+def _simple_l2p():
+    m = TinyModel()
+    x = m.tensor((1, 8, 8, 5), "float32", scale=None); y = m.tensor((1, 4, 4, 5), "float32", scale=None)
+    m.op("L2_POOL_2D", [x], [y], _options(fb.Pool2DOptionsT, padding=fb.Padding.VALID, strideW=2, strideH=2, filterWidth=2, filterHeight=2))
+    return m.build([x], [y])
+
+_F32 = dict(in_dtype="float32", out_dtype="float32")
+MORE_OP_MODELS.update({
+    "CEIL": _single("CEIL", [(1, 8)], [(1, 8)], **_F32),
+    "ROUND": _single("ROUND", [(1, 8)], [(1, 8)], **_F32),
+    "NEG": _single("NEG", [(1, 8)], [(1, 8)], **_F32),
+    "SIN": _single("SIN", [(1, 8)], [(1, 8)], **_F32),
+    "COS": _single("COS", [(1, 8)], [(1, 8)], **_F32),
+    "LOGICAL_NOT": _single("LOGICAL_NOT", [(1, 8)], [(1, 8)], in_dtype="bool", out_dtype="bool"),
+    "LOGICAL_AND": _single("LOGICAL_AND", [(1, 8), (1, 8)], [(1, 8)], in_dtype="bool", out_dtype="bool"),
+    "LOGICAL_OR": _single("LOGICAL_OR", [(1, 8), (1, 8)], [(1, 8)], in_dtype="bool", out_dtype="bool"),
+    "BATCH_TO_SPACE_ND": _single("BATCH_TO_SPACE_ND", [(4, 2, 2, 3)], [(1, 4, 4, 3)], consts=([2, 2], [[0, 0], [0, 0]]), **_F32),
+    "BROADCAST_ARGS": _single("BROADCAST_ARGS", [], [(2,)], consts=([1, 8], [3, 1]), out_dtype="int32"),
+    "REVERSE_V2": _single("REVERSE_V2", [(2, 8)], [(2, 8)], consts=([1],), **_F32),
+    "SELECT_V2": _simple_sel, "DYNAMIC_UPDATE_SLICE": _simple_dus, "GATHER_ND": _simple_gnd,
+    "FILL": _simple_fill, "BROADCAST_TO": _simple_bto, "L2_POOL_2D": _simple_l2p,
+})
+
+
 def _padv2_model():
     m = TinyModel()
     x = m.tensor((1, 4, 4, 3))

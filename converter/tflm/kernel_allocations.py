@@ -454,6 +454,21 @@ def _ref_assign_variable_prepare(k):
         _decompression_scratch(k, (1,))
 
 
+def _ref_gather_nd_prepare(k):
+    # gather_nd.cc GatherNdPrepare: params, indices, output, then the output's dims made writable
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_output(0)
+    _writable_output_dims(k)
+
+
+def _ref_l2_pool_prepare(k):
+    # l2_pool_2d.cc L2Prepare: output, input, then the output's dims made writable
+    k.temp_output(0)
+    k.temp_input(0)
+    _writable_output_dims(k)
+
+
 def _ref_if_prepare(k):
     # if.cc IfPrepare: the condition as a temp tensor
     k.temp_input(0)
@@ -579,6 +594,26 @@ REFERENCE = {
     "ASSIGN_VARIABLE": KernelModel(None, _ref_assign_variable_init, _ref_assign_variable_prepare,
                                    "kernels/assign_variable.cc"),
     "READ_VARIABLE": KernelModel(None, None, _temps(("i", 0)), "kernels/read_variable.cc"),
+    # Kernels without OpData (the parser allocates no options for them either; flatbuffer_conversions.cc):
+    "CEIL": KernelModel(None, None, _I0_O0, "kernels/ceil.cc"),
+    "ROUND": KernelModel(None, None, _I0_O0, "kernels/round.cc"),
+    "NEG": KernelModel(None, None, None, "kernels/neg.cc"),
+    "LOGICAL_AND": KernelModel(None, None, None, "kernels/logical.cc"),
+    "LOGICAL_OR": KernelModel(None, None, None, "kernels/logical.cc"),
+    "SIN": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc (GenericPrepare)"),
+    "COS": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc (GenericPrepare)"),
+    "LOGICAL_NOT": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc (GenericPrepare)"),
+    "BATCH_TO_SPACE_ND": KernelModel(None, None, _I0_O0, "kernels/batch_to_space_nd.cc"),
+    "BROADCAST_TO": KernelModel(None, None, _I0_I1_O0, "kernels/broadcast_to.cc"),
+    "BROADCAST_ARGS": KernelModel(None, None, _I0_I1_O0, "kernels/broadcast_args.cc"),
+    "REVERSE_V2": KernelModel(None, None, _I0_I1_O0, "kernels/reverse.cc"),
+    "FILL": KernelModel(None, None, _I0_I1_O0, "kernels/fill.cc"),
+    "GATHER_ND": KernelModel(None, None, _ref_gather_nd_prepare, "kernels/gather_nd.cc"),
+    "DYNAMIC_UPDATE_SLICE": KernelModel(None, None, _temps(("i", 0), ("i", 1), ("i", 2), ("o", 0)),
+                                        "kernels/dynamic_update_slice.cc"),
+    "SELECT_V2": KernelModel(None, _init_struct("OpDataSelect"), _temps(("i", 0), ("i", 1), ("i", 2), ("o", 0)),
+                             "kernels/select.cc"),
+    "L2_POOL_2D": KernelModel("TfLitePoolParams", None, _ref_l2_pool_prepare, "kernels/l2_pool_2d.cc"),
     # comparisons.cc: Init allocates OpData (ComparisonParams); ComparisonsPrepare two temp inputs.
     **{name: KernelModel(None, _init_struct("OpDataComparison"), _temps(("i", 0), ("i", 1)), "kernels/comparisons.cc")
        for name in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")},

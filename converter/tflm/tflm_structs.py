@@ -139,6 +139,7 @@ STRUCTS = {
     "MicroResourceVariables": _same(_M + "micro_resource_variable.h", (16, 8), (12, 4)),
     "MicroResourceVariable": _same(_M + "micro_resource_variable.h (MicroResourceVariables::MicroResourceVariable)",
                                    (40, 8), (20, 4)),
+    "OpDataSelect": _same(_K + "select.cc (struct OpData: bool requires_broadcast)", (1, 1), (1, 1)),
     "OpDataIf": _same(_K + "if.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataWhile": _same(_K + "while.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataCallOnce": _same(_K + "call_once.cc (struct OpData: int, bool)", (8, 4), (8, 4)),
