@@ -260,6 +260,10 @@ def format_table(profile):
         f"element-wise mults:  {t['elementwise_mults']:,}",
         f"weight memory int8:  {t['weight_bytes_int8']:,} bytes ({t['weight_bytes_int8'] / 1024:.1f} KiB)",
         f"weight memory fp32:  {t['weight_bytes_float32']:,} bytes ({t['weight_bytes_float32'] / 1024:.1f} KiB)",
+        "MACs: multiply-accumulates of Conv2D / DepthwiseConv2D / Dense (docs/architectures.md; `attendnets "
+        "report` counts the same on the .tflite); element-wise multiplies apart; additions and pooling count 0;",
+        "weight memory: every Keras parameter x 1 or 4 bytes (BatchNorm included, before folding: the .tflite's "
+        "weight bytes in `attendnets report` are its constant tensors, int32 biases included)",
     ]
     return "\n".join(out)
 

@@ -120,3 +120,32 @@ def test_float_model_of_another_run_is_refused(cli, model, tmp_path):
     (other.parent / "labels.txt").write_text("cat\ndog\n")
     line = assert_one_line_error(cli("evaluate", model, "--data", data, "--float-model", other), 2)
     assert "other classes" in line and "cat" in line
+
+
+def test_profile_and_report_count_one_network_the_same():
+    """profile and report gave 18,691,616 and 18,723,616 MACs for one network (report counted MUL and
+    pooling as MACs): one definition (docs/architectures.md), both commands."""
+    from attendnets_tf._tf import keras
+    from attendnets_tf.profiler import profile_model
+    from converter.conversion.convert import convert_keras_model
+    from converter.report.build import build_memory_report
+    from converter.tflite_model import load_model
+
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same", use_bias=False)(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
+    d = keras.layers.DepthwiseConv2D(3, strides=2, padding="same")(x)
+    gate = keras.layers.Activation("sigmoid")(d)
+    x = keras.layers.Multiply()([d, gate])
+    x = keras.layers.Add()([x, d])
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(4, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+
+    profile = profile_model(model).totals()
+    calibration = np.random.default_rng(0).random((8, 16, 16, 3)).astype(np.float32)
+    report = build_memory_report(load_model(convert_keras_model(model, calibration)))
+    assert profile["macs"] == 16 * 16 * 8 * 27 + 8 * 8 * 8 * 9 + 8 * 4
+    assert report.total_macs == profile["macs"]
+    assert report.total_elementwise_mults == profile["elementwise_mults"] == 8 * 8 * 8

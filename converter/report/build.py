@@ -36,10 +36,11 @@ class OperatorRow:
     input_shapes: tuple  # activation (non-constant) inputs
     output_shapes: tuple
     weight_shapes: tuple  # constant inputs (weights, biases, ...)
-    macs: int
-    weight_bytes: int
+    macs: int  # multiply-accumulates of the matrix operators (converter.report.macs, docs/architectures.md)
+    weight_bytes: int  # bytes of its constant inputs in the flatbuffer (int8 weights, int32 biases, ...)
     activation_bytes: int
     scratch_bytes: int
+    elementwise_mults: int = 0  # element-wise multiplies (MUL, ...), counted apart from MACs as profile does
 
     @property
     def live_bytes(self) -> int:
@@ -136,6 +137,11 @@ class MemoryReport:
     def total_macs(self) -> int:
         return sum(o.macs for o in self.operators) + sum(o.macs for g in self.subgraphs for o in g.operators)
 
+    @property
+    def total_elementwise_mults(self) -> int:
+        return (sum(o.elementwise_mults for o in self.operators)
+                + sum(o.elementwise_mults for g in self.subgraphs for o in g.operators))
+
 
     @property
     def peak_op_name(self) -> str:
@@ -150,6 +156,11 @@ class MemoryReport:
             "kernels": self.kernels,
             "cmsis_nn_arch": self.cmsis_nn_arch,
             "total_macs": self.total_macs,
+            "total_elementwise_mults": self.total_elementwise_mults,
+            "counts": ("macs: multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, "
+                       "BATCH_MATMUL, LSTM and SVDF (docs/architectures.md, as attendnets profile counts); "
+                       "elementwise_mults: MUL and other element-wise products; weight_bytes: constant tensors "
+                       "in the flatbuffer (int8 weights, int32 biases), each buffer once"),
             "weight_bytes": self.weight_bytes,
             "peak_live_bytes": self.peak_live_bytes,
             "peak_operator": {"index": self.peak_op_index, "name": self.peak_op_name},
@@ -190,6 +201,7 @@ def _row_dict(o):
         "output_shapes": [list(s) for s in o.output_shapes],
         "weight_shapes": [list(s) for s in o.weight_shapes],
         "macs": o.macs,
+        "elementwise_mults": o.elementwise_mults,
         "weight_bytes": o.weight_bytes,
         "activation_bytes": o.activation_bytes,
         "scratch_bytes": o.scratch_bytes,
@@ -198,7 +210,7 @@ def _row_dict(o):
 
 def _operator_rows(model, sg, boxes):
     """One OperatorRow per operator of ``sg``; ``boxes``: that subgraph's planned buffers."""
-    from converter.report.macs import operator_macs
+    from converter.report.macs import operator_elementwise_mults, operator_macs
 
     rows = []
     for op in sg.operators:
@@ -217,6 +229,7 @@ def _operator_rows(model, sg, boxes):
                              if sg.tensor(i).is_constant),
             activation_bytes=live,
             scratch_bytes=scratch,
+            elementwise_mults=operator_elementwise_mults(sg, op),
         ))
     return rows
 

@@ -1,6 +1,11 @@
 """Multiply-accumulate counts per operator, from tensor shapes alone (any .tflite).
 
-A MAC is one multiply added into an accumulator.  Counted:
+The counts are defined once, in docs/architectures.md ("Counting"), and
+``attendnets profile`` (Keras layers) counts the same way, so the two give one
+total for one network.  Two columns:
+
+**MACs**: the products of the matrix operators, one multiply added into an
+accumulator:
 
 * CONV_2D: output elements x kernel height x kernel width x input channels per group
 * DEPTHWISE_CONV_2D: output elements x kernel height x kernel width
@@ -8,15 +13,17 @@ A MAC is one multiply added into an accumulator.  Counted:
 * TRANSPOSE_CONV: input elements x kernel height x kernel width x output channels
 * BATCH_MATMUL: output elements x the shared (contracted) dimension
 * UNIDIRECTIONAL_SEQUENCE_LSTM: per time step and batch, the input and
-  recurrent matrix products of each gate (3 gates with CIFG, else 4), the
-  projection, and the peephole/cell element-wise products
+  recurrent matrix products of each gate (3 gates with CIFG, else 4) and the
+  projection
 * SVDF: feature and time-weight products
-* MUL, SQUARED_DIFFERENCE: one per output element
-* AVERAGE_POOL_2D, L2_POOL_2D, MEAN, SUM: one accumulation per window element
-  per output element (MAX_POOL_2D: 0, it compares)
 
-Everything else (reshapes, activations, softmax, quantize, ...) counts 0 MACs:
-it moves or transforms data element-wise without multiply-accumulate work.
+**Element-wise multiplies** (apart from MACs, as ``profile``'s
+``elementwise_mults``): MUL ``(inputs - 1) x output elements``,
+SQUARED_DIFFERENCE one per output element, an LSTM's peephole and cell
+products.
+
+Everything else counts 0 in both: additions (ADD, bias), pooling and means
+(accumulations without multiplies), activations, reshapes, softmax, quantize.
 """
 
 from __future__ import annotations
@@ -77,19 +84,26 @@ def operator_macs(sg, op) -> int:
             batch = x[0]
             filters, memory = wt[0], wt[1]
             return batch * filters * (wf[1] + memory)
-        if name in ("MUL", "SQUARED_DIFFERENCE"):
-            return out
-        if name in ("AVERAGE_POOL_2D", "L2_POOL_2D"):
-            return out * int(op.options.get("filter_height", 1)) * int(op.options.get("filter_width", 1))
-        if name in ("MEAN", "SUM"):
-            x = inp(0)
-            return _prod(x) if x else 0
     except (TypeError, IndexError):
         return 0  # an optional tensor absent or a shape of unexpected rank: nothing to count
     return 0
 
 
-def _lstm_macs(sg, op):
+def operator_elementwise_mults(sg, op) -> int:
+    """Element-wise multiplies of one operator (MUL, SQUARED_DIFFERENCE, an LSTM's cell products)."""
+    try:
+        if op.name == "MUL":
+            return (len([i for i in op.inputs if i >= 0]) - 1) * _out_elements(sg, op)
+        if op.name == "SQUARED_DIFFERENCE":
+            return _out_elements(sg, op)
+        if op.name == "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            return _lstm_macs(sg, op, elementwise=True)
+    except (TypeError, IndexError):
+        return 0
+    return 0
+
+
+def _lstm_macs(sg, op, elementwise=False):
     ins = op.inputs
     x = sg.tensor(ins[0]).shape
     time_major = bool(op.options.get("time_major", False))
@@ -100,12 +114,13 @@ def _lstm_macs(sg, op):
     # Recurrent-to-forget weights (input 6): [n_cell, n_output].
     n_output = sg.tensor(ins[6]).shape[1]
     gates = 4 if ins[1] >= 0 else 3  # no input gate weights: CIFG
+    if elementwise:
+        peepholes = sum(1 for i in (9, 10, 11) if len(ins) > i and ins[i] >= 0)
+        # peephole products, and c = f*c + i*g (2 products), h = o*tanh(c) (1)
+        return steps * batch * (peepholes + 3) * n_cell
     per_step = gates * n_cell * (n_input + n_output)
     if len(ins) > 16 and ins[16] >= 0:  # projection weights [n_output, n_cell]
         per_step += n_output * n_cell
-    peepholes = sum(1 for i in (9, 10, 11) if len(ins) > i and ins[i] >= 0)
-    per_step += peepholes * n_cell
-    per_step += 3 * n_cell  # c = f*c + i*g (2 products), h = o*tanh(c) (1)
     return steps * batch * per_step
 
 
@@ -113,3 +128,9 @@ def model_macs(model, subgraph: int = 0) -> list:
     """MACs of every operator of one subgraph, in execution order."""
     sg = model.subgraphs[subgraph]
     return [operator_macs(sg, op) for op in sg.operators]
+
+
+def model_elementwise_mults(model, subgraph: int = 0) -> list:
+    """Element-wise multiplies of every operator of one subgraph, in execution order."""
+    sg = model.subgraphs[subgraph]
+    return [operator_elementwise_mults(sg, op) for op in sg.operators]

@@ -55,6 +55,10 @@ def format_report(report) -> str:
             )
     lines.append("-" * len(header))
     lines.append(f"{'':>3}  {'total':<24} {'':<18} {'':<14} {r.total_macs:>11,} {r.weight_bytes:>10,}")
+    lines.append(f"     MACs: multiply-accumulates of the conv / fully-connected / matmul operators (docs/architectures.md; "
+                 f"attendnets profile counts the same);")
+    lines.append(f"     element-wise multiplies (MUL, ...) apart: {r.total_elementwise_mults:,}; additions and pooling count 0;")
+    lines.append("     weights B: constant tensors in the flatbuffer (int8 weights, int32 biases; each buffer once)")
     lines.append("")
     lines.append(f"peak live memory: {_bytes(r.peak_live_bytes)} during operator {r.peak_op_index} "
                  f"({r.peak_op_name}), activations + scratch")
