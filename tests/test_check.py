@@ -179,3 +179,36 @@ def test_cli_check_bad_files(cli, tmp_path, content):
     path.write_bytes(content)
     assert_one_line_error(cli("check", path), code=2)
     assert_one_line_error(cli("check", tmp_path / "missing.tflite"), code=2)
+
+
+def _signal_model():
+    """int16 audio in, a custom signal operator, int32 out (like TFLM's audio front ends)."""
+    b = ModelBuilder()
+    x = b.tensor("audio", (1, 160), "int16")
+    y = b.tensor("energy", (1, 40), "int32")
+    b.op("CUSTOM", [x], [y], custom_code="SignalEnergy")
+    return b.build(inputs=[x], outputs=[y])
+
+
+def test_errors_name_what_the_model_holds(cli, tmp_path):
+    """A model with int16/int32 tensors and custom signal operators is not called 'a float model'."""
+    from converter.tflm.check import classify_model, describe_model
+    from converter.tflite_model import load_model as load
+
+    path = tmp_path / "signal.tflite"
+    path.write_bytes(_signal_model())
+    model = load(path)
+    assert classify_model(model) == "integer"
+    text = describe_model(model)
+    assert "int16 x1" in text and "int32 x1" in text and "SignalEnergy" in text and "float" not in text
+    line = assert_one_line_error(cli("report", path))
+    assert "SignalEnergy" in line and "float" not in line and "--measure" in line
+
+
+def test_ethos_u_operator_needs_an_npu_build():
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 8), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [x], [y], custom_code="ethos-u")
+    result = _check(b.build(inputs=[x], outputs=[y]))
+    assert [f.kind for f in result.errors] == ["unsupported_operator"] and "Ethos-U" in result.errors[0].message

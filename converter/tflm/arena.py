@@ -392,7 +392,10 @@ class _TraceBuilder(KernelContext):
                 "TFLM reads only inline buffers"
             )
         if "COMPRESSION_METADATA" in model.metadata:
-            raise UnsupportedOperatorError("the model uses TFLM tensor compression, which the arena estimator does not model")
+            raise UnsupportedOperatorError(
+                "the model uses TFLM tensor compression (COMPRESSION_METADATA), which the arena estimator does not "
+                "model; measure the arena instead: attendnets arena MODEL.tflite --measure (the tflite-micro "
+                "interpreter, built with compression)")
         ptr = self.pointer_bytes
         # MicroAllocator::Create / RecordingMicroAllocator::Create
         if self.recording:

@@ -340,6 +340,10 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         if entry is None:
             add(ERROR, "unsupported_operator",
                 f"{name}: custom operator with no TFLM kernel (register your own implementation)")
+        elif entry.get("npu_only"):
+            add(ERROR, "unsupported_operator",
+                f"{name}: runs only on a TFLM build for an Arm Ethos-U NPU (an ethos-u command stream compiled "
+                "by Vela), not with the reference or CMSIS-NN kernels")
         else:
             kernel_source = entry["kernel"]
     else:
