@@ -9,9 +9,12 @@ plain-C path on the same core).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,7 @@ HERE = Path(__file__).resolve().parent / "compiled_m4"
 CFLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft", "-O2", "-std=c99", "-Wall", "-Wno-unused-function",
           "-ffunction-sections", "-fdata-sections")
 LDFLAGS = ("-nostartfiles", "--specs=nosys.specs", "-Wl,--gc-sections")
+OBJECT_CACHE = Path(tempfile.gettempdir()) / f"attendnets-m4-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
 
 
 def tools_missing() -> str | None:
@@ -42,6 +46,30 @@ def _samples_header(samples, input_bytes):
     return "#include <stdint.h>\n" + "\n".join(lines) + "\n"
 
 
+def _object(work: Path, rel: str, defines) -> Path:
+    """``rel`` compiled for the M4; kernel library files are compiled once per content and flags."""
+    flags = [*CFLAGS, *defines, "-I.", "-Ikernels"]
+    text = (work / rel).read_bytes()
+    cached = rel.startswith("kernels/")
+    if cached:
+        key = hashlib.sha256(text + b"\0" + " ".join(flags).encode()
+                             + b"".join((work / "kernels" / h).read_bytes() for h in sorted(
+                                 p.name for p in (work / "kernels").glob("*.h")))).hexdigest()[:24]
+        obj = OBJECT_CACHE / f"{Path(rel).stem}-{key}.o"
+        if obj.is_file():
+            return obj
+    else:
+        obj = work / (rel.replace("/", "_")[:-2] + ".o")
+    tmp = obj.with_name(f".{obj.name}.{os.getpid()}.{threading.get_ident()}")
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["arm-none-eabi-gcc", *flags, "-c", rel, "-o", str(tmp)], cwd=work, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"arm-none-eabi-gcc failed on {rel}:\n{proc.stderr[-3000:]}")
+    os.replace(tmp, obj)
+    return obj
+
+
 def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
     """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386."""
     from codegen.compiled.generate import compile_model
@@ -56,10 +84,10 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
     (work / "samples.h").write_text(_samples_header(samples, sg.tensor(sg.inputs[0]).num_elements))
     shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
-    elf = work / "model.elf"
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
-    cmd = ["arm-none-eabi-gcc", *CFLAGS, *defines, "-I.", "-Ikernels",
-           "-T", str(HERE / "m4.ld"), *LDFLAGS, "-o", str(elf), *sources]
+    objects = [_object(work, rel, defines) for rel in sources]
+    elf = work / "model.elf"
+    cmd = ["arm-none-eabi-gcc", *CFLAGS, "-T", str(HERE / "m4.ld"), *LDFLAGS, "-o", str(elf), *map(str, objects)]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"arm-none-eabi-gcc failed:\n{proc.stderr[-3000:]}")
