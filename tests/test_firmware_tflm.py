@@ -41,7 +41,7 @@ from tests.conftest import SHARED_MODEL_NAMES, shared_model_path
 
 QEMU_BOARDS = [name for name, board in load_boards().items() if board.emulated]
 MODELS = list(SHARED_MODEL_NAMES) + ["attendnet_b"]
-SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (see this file's docstring or docs/results_firmware_tflm.md) "
+SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (docs/firmware.md, 'Making a TFLM tree', has every step) "
              "and set TFLM_DIR=/path/to/tree [TFLM_MORE_DIRS=/path/to/cmsis_nn_tree]")
 
 
