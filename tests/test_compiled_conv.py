@@ -192,3 +192,45 @@ def test_fast_requantize_equals_tflm_arithmetic(tmp_path):
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
     assert " 0 differ" in proc.stdout
+
+
+def _reasons(data):
+    from codegen.compiled.generate import unsupported_reasons
+    from converter.tflite_model import load_model
+
+    return unsupported_reasons(load_model(data))
+
+
+def test_refusals_name_the_unsupported_option():
+    """What the kernels cannot run is refused at generation time with a reason naming it."""
+    # A fused TANH (TFLM's int8 conv does not accept it either).
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 2), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (3, 3, 3, 2), "int8", scale=[0.01] * 3, zero_point=[0] * 3, data=bytes(54))
+    y = b.tensor("y", (1, 4, 4, 3), "int8", scale=0.1, zero_point=0)
+    b.op("CONV_2D", [x, w, -1], [y], version=3, options={"type": "conv2d", "activation": "TANH"})
+    assert any("fused TANH" in r for r in _reasons(b.build(inputs=[x], outputs=[y])))
+
+    # int16 activations.
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 2), "int16", scale=0.1, zero_point=0)
+    w = b.tensor("w", (1, 3, 3, 2), "int8", scale=[0.01] * 2, zero_point=[0] * 2, quantized_dimension=3,
+                 data=bytes(18))
+    y = b.tensor("y", (1, 4, 4, 2), "int16", scale=0.1, zero_point=0)
+    b.op("DEPTHWISE_CONV_2D", [x, w, -1], [y], version=3, options={"type": "depthwise_conv2d"})
+    assert any("int16 -> int16 activations" in r for r in _reasons(b.build(inputs=[x], outputs=[y])))
+
+    # Weights computed at run time (a second model input).
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 2), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (3, 1, 1, 2), "int8", scale=[0.01] * 3, zero_point=[0] * 3)
+    y = b.tensor("y", (1, 4, 4, 3), "int8", scale=0.1, zero_point=0)
+    b.op("CONV_2D", [x, w, -1], [y], version=3, options={"type": "conv2d"})
+    assert any("filter computed at run time" in r for r in _reasons(b.build(inputs=[x, w], outputs=[y])))
+
+    # Pooling whose output is quantized differently from its input.
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 2), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 2, 2, 2), "int8", scale=0.2, zero_point=0)
+    b.op("MAX_POOL_2D", [x], [y], version=2, options={"type": "pool2d", "filter": 2, "stride": 2})
+    assert any("input and output quantization differ" in r for r in _reasons(b.build(inputs=[x], outputs=[y])))
