@@ -5,6 +5,8 @@
     (and, when TFLM_DIR names a TFLM tree: build, size, run in QEMU)
     -> the compiled runtime's project for mps2-an386: generate, build (arm-none-eabi-gcc alone), size,
     run in QEMU; its class for the sample digit next to the TFLM interpreter's
+    -> `attendnets validate` in QEMU: a few dozen digits through that firmware over its UART, each output
+    compared with tflite-micro's, accuracy, instructions per inference and per operator
 
 into ``demo_out/``, then a short summary (float / int8 accuracies, parameters,
 MACs, flatbuffer bytes).  Every step is one ``attendnets`` command run as a
@@ -193,6 +195,32 @@ def _compiled_lines(results, paths):
     return lines
 
 
+VALIDATE_COUNT = 30  # digits the demo streams through the firmware in QEMU
+
+
+def validate_steps(paths: DemoPaths) -> list:
+    """The last stage: a short `attendnets validate` of the compiled firmware in QEMU (docs/validate.md)."""
+    return [Step("validate in QEMU", ["validate", paths.tflite, "--board", "mps2-an386", "--qemu", "--runtime",
+                                      "compiled", "--data", "digits", "--count", str(VALIDATE_COUNT), "--project",
+                                      paths.out / "validate", "--html", paths.out / "validate.html", "--json"],
+                 json_output=True, summary=_validate_lines)]
+
+
+def _validate_lines(results, paths):
+    s = results["validate in QEMU"]
+    b, lat, acc, prof = s["bit_exact"], s["latency"], s["accuracy"], s["profile"]
+    lines = [f"validate on mps2-an386 in QEMU ({s['inputs']} digits through the compiled firmware over its UART):",
+             f"  {b['matching']}/{b['inputs']} outputs bit-exact with tflite-micro; device accuracy "
+             f"{100 * acc['device_int8']:.2f} % = host int8 {100 * acc['host_int8']:.2f} % (digits that include "
+             "training images)" if acc else f"  {b['matching']}/{b['inputs']} outputs bit-exact with tflite-micro",
+             f"  {lat['median']:,.0f} {lat['unit']} per inference (median; QEMU -icount: instructions, not cycles)"]
+    if prof:
+        top = sorted(prof["operators"], key=lambda o: -o["share"])[:3]
+        lines.append("  most time: " + ", ".join(f"op {o['index']} {o['name']} {100 * o['share']:.0f} %" for o in top)
+                     + f"; report: {paths.out / 'validate.html'}")
+    return lines
+
+
 def pipeline_steps(args, paths: DemoPaths) -> list:
     """The demo, in order.  Append to this list to extend the demo."""
     data = "digits"
@@ -278,7 +306,7 @@ def main(argv=None):
         print(f"\ndemo: {', '.join(missing)} not installed (make system), so the compiled runtime's firmware "
               "is not built and run")
     else:
-        compiled = compiled_steps(paths)
+        compiled = compiled_steps(paths) + validate_steps(paths)
         for step in compiled:
             seconds[step.name] = run_step(step, results)
         steps += compiled

@@ -121,6 +121,14 @@ def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_fi
     return ValidationProject(out, runtime, profile, digest, project.artifact(".elf"))
 
 
+def is_validation_project(path) -> bool:
+    """True when ``path`` holds a generated project whose main is the validation firmware."""
+    try:
+        return "validate" in json.loads((Path(path) / "project.json").read_text())
+    except (OSError, ValueError):
+        return False
+
+
 def open_validation_project(path) -> ValidationProject:
     from codegen.project import open_project
 

@@ -18,8 +18,8 @@ RUNTIMES = ["compiled", "tflm"]
 @click.option("--baud", type=click.IntRange(min=1), default=115200, show_default=True)
 @click.option("--qemu", is_flag=True, help="Run the firmware in qemu-system-arm (QEMU boards; the default there).")
 @click.option("--project", "project_dir", default=None, type=click.Path(file_okay=False, path_type=str),
-              help="Reuse this validation build instead of generating one [default: a fresh one in "
-                   "validate_<model>_<board>_<runtime>/].")
+              help="Where the validation build lives: reused as it is when it already holds one for MODEL, "
+                   "else generated there [default: validate_<model>_<board>_<runtime>/, generated afresh].")
 @click.option("--tflm-dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="TFLM tree for --runtime tflm [default: $TFLM_DIR].")
 @click.option("--no-profile", is_flag=True, help="Build without the per-operator counters.")
@@ -67,15 +67,16 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     inputs = load_inputs(data_spec, info, count)
     digest = protocol.model_hash(data)
 
-    if project_dir:
+    reuse = project_dir is not None and firmware.is_validation_project(project_dir)
+    if reuse:
         vp = firmware.open_validation_project(project_dir)
         if vp.model_hash != digest.hex():
             raise BadInputError(f"{project_dir} is a validation build of another model (hash {vp.model_hash}); "
-                                f"leave out --project to build one for {model_path.name}")
+                                f"pass another --project (or none) to build one for {model_path.name}")
         if not vp.elf.is_file() and (qemu or not port):
-            firmware.build_project(vp, tflm_dir, log=log)
+            firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
     else:
-        out = Path(f"validate_{model_path.stem}_{board_obj.name}_{runtime}")
+        out = Path(project_dir or f"validate_{model_path.stem}_{board_obj.name}_{runtime}")
         log(f"validate: generating the validation build in {out}/ ({runtime} runtime)")
         vp = firmware.prepare_project(model_path, board_obj.name, runtime, out, profile=not no_profile, log=log)
         firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
