@@ -36,3 +36,9 @@ def test_demo_pipeline_tiny(tmp_path):
         match = re.search(r"firmware class (\d+), TFLM interpreter class (\d+) \(raw outputs (\w+)\)", summary)
         assert match and match.group(1) == match.group(2) and match.group(3) == "identical", summary
         assert "instructions per inference" in summary
+        # ... and `attendnets validate` streamed digits through it: every output bit-exact
+        assert "==> validate in QEMU: " in proc.stdout
+        match = re.search(r"(\d+)/(\d+) outputs bit-exact with tflite-micro; device accuracy ([\d.]+) % = host int8 "
+                          r"([\d.]+) %", summary)
+        assert match and match.group(1) == match.group(2) == "30" and match.group(3) == match.group(4), summary
+        assert (out / "validate.html").is_file()

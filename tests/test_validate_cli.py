@@ -155,3 +155,26 @@ def test_missing_port(cli, validation_project):
     result = cli("validate", model, "--board", "mps2-an386", "--port", "/dev/ttyNOPE9", "--project", project)
     assert_one_line_error(result)
     assert "serial port /dev/ttyNOPE9 does not exist" in result.stderr
+
+
+def test_ctrl_c_keeps_what_was_measured(cli, validation_project, tmp_path, monkeypatch):
+    model, project = validation_project
+    device, port, fds = start_device(model.read_bytes())
+    infer = p.Session.infer
+
+    def interrupted_at_3(self, sequence, data):
+        if sequence == 3:
+            raise KeyboardInterrupt
+        return infer(self, sequence, data)
+
+    monkeypatch.setattr(p.Session, "infer", interrupted_at_3)
+    html = tmp_path / "partial.html"
+    result = run_cli(cli, device, port, model, project, "--count", "10", "--json", "--html", html)
+    assert result.exit_code == 130
+    summary = json.loads(result.stdout)
+    assert summary["interrupted"] and summary["inputs"] == 3 and summary["requested"] == 10
+    assert summary["bit_exact"]["matching"] == 3
+    assert "INTERRUPTED" in html.read_text()
+    assert assert_one_line_error(result).startswith("error: interrupted")
+    for fd in fds:
+        os.close(fd)

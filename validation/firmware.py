@@ -141,7 +141,7 @@ def open_validation_project(path) -> ValidationProject:
                              project.artifact(".elf"))
 
 
-def make_command(vp: ValidationProject, tflm_dir=None, jobs=None) -> list[str]:
+def make_command(vp: ValidationProject, tflm_dir=None, jobs=None, make_vars=()) -> list[str]:
     from codegen.project import open_project
 
     if vp.runtime == "tflm":
@@ -155,16 +155,17 @@ def make_command(vp: ValidationProject, tflm_dir=None, jobs=None) -> list[str]:
         argv = ["make", "-C", str(vp.path), f"-j{jobs or os.cpu_count() or 1}"]
     if vp.profile:
         argv.append("MODEL_PROFILE=1")
-    return argv
+    return argv + list(make_vars)
 
 
-def build_project(vp: ValidationProject, tflm_dir=None, log=print, quiet=True) -> Path:
+def build_project(vp: ValidationProject, tflm_dir=None, log=print, quiet=True, make_vars=()) -> Path:
+    """``make_vars``: extra ``NAME=VALUE`` for make (``DSP=0``: the compiled kernels' plain-C path)."""
     for program in ("make", "arm-none-eabi-gcc"):
         if shutil.which(program) is None:
             from codegen.build import INSTALL_HINT
 
             raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
-    argv = make_command(vp, tflm_dir or os.environ.get("TFLM_DIR"))
+    argv = make_command(vp, tflm_dir or os.environ.get("TFLM_DIR"), make_vars=make_vars)
     log("$ " + shlex.join(argv))
     proc = subprocess.run(argv, capture_output=quiet, text=True)
     if proc.returncode != 0:
