@@ -1,16 +1,18 @@
-"""The flatbuffer reader on real models and on broken input."""
+"""The flatbuffer reader on the suite's models (its corpus, plus ../shared/models when present) and on broken input."""
 
 import pytest
 
 from attendnets.errors import BadInputError, InvalidModelError
 from converter.tflite_model import load_model
 
-from conftest import packages_imported_by, shared_model_path
+from conftest import corpus_model_path, model_params, model_path, packages_imported_by, shared_present
 
 
-def test_reads_every_shared_model(shared_model):
-    model = load_model(shared_model)
-    assert model.size_bytes == shared_model.stat().st_size
+@pytest.mark.parametrize("suite_model", model_params(), indirect=True)
+def test_reads_every_model(suite_model):
+    model = load_model(suite_model.path)
+    assert model.size_bytes == suite_model.path.stat().st_size
+    assert set(suite_model.operators) <= set(model.operator_names())
     sg = model.main_subgraph
     assert sg.operators and sg.inputs and sg.outputs
     for op in sg.operators:
@@ -21,19 +23,29 @@ def test_reads_every_shared_model(shared_model):
         assert sg.tensor(t).size_bytes > 0
 
 
-def test_vww_structure_matches_readme():
-    model = load_model(shared_model_path("vww_96_int8.tflite"))
-    assert model.operator_names() == [
-        "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX",
-    ]
+# MobileNet-V1 0.25 at 96x96: the shared VWW reference (README) and the corpus's person detector
+# (attendnets_tf.models: global pooling as MEAN, ReLU6, one grey channel).
+MOBILENETS = {
+    "vww_96_int8.tflite": (["AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"],
+                           (1, 96, 96, 3), "RELU"),
+    "mobilenet_v1_025_person_int8": (["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MEAN", "SOFTMAX"],
+                                     (1, 96, 96, 1), "RELU6"),
+}
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v1_025_person_int8", *shared_present("vww_96_int8.tflite")])
+def test_mobilenet_structure(name):
+    operators, input_shape, activation = MOBILENETS[name]
+    model = load_model(model_path(name))
+    assert model.operator_names() == operators
     sg = model.main_subgraph
     inp = sg.tensor(sg.inputs[0])
-    assert inp.shape == (1, 96, 96, 3) and inp.dtype == "int8"
-    assert inp.quantization.zero_point == (-128,)
+    assert inp.shape == input_shape and inp.dtype == "int8"
+    assert inp.quantization.zero_point == (-128,)  # images in [0, 1]
     conv = sg.operators[0]
     assert conv.name == "CONV_2D"
     assert conv.options["padding"] == "SAME" and conv.options["stride_w"] == 2
-    assert conv.options["fused_activation_function"] == "RELU"
+    assert conv.options["fused_activation_function"] == activation
     weights = sg.tensor(conv.inputs[1])
     assert weights.is_constant and weights.is_per_channel
     assert model.buffers[weights.buffer].size_bytes == weights.size_bytes
@@ -51,12 +63,12 @@ def test_non_tflite_bytes(data):
 
 
 def test_truncated_model_names_where_it_broke():
-    data = shared_model_path("hello_world_int8.tflite").read_bytes()
+    data = corpus_model_path("autoencoder_int8").read_bytes()
     with pytest.raises(InvalidModelError) as info:
         load_model(data[: len(data) // 2])
     assert "\n" not in str(info.value)
 
 
 def test_reader_does_not_import_tensorflow():
-    code = f"from converter.tflite_model import load_model; load_model({str(shared_model_path('hello_world_int8.tflite'))!r})"
+    code = f"from converter.tflite_model import load_model; load_model({str(corpus_model_path('lstm_int8'))!r})"
     assert packages_imported_by(code, ("tensorflow",)) == []

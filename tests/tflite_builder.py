@@ -32,6 +32,7 @@ Buffer, BuiltinOperator, BuiltinOptions, Conv2DOptions, FullyConnectedOptions, M
               "Operator"])
 Pool2DOptions = _schema("Pool2DOptions")
 DepthwiseConv2DOptions = _schema("DepthwiseConv2DOptions")
+SVDFOptions = _schema("SVDFOptions")
 SoftmaxOptions = _schema("SoftmaxOptions")
 AddOptions, MulOptions, SubOptions, ConcatenationOptions = map(
     _schema, ["AddOptions", "MulOptions", "SubOptions", "ConcatenationOptions"])
@@ -56,13 +57,15 @@ class ModelBuilder:
         self.opcodes = []  # (builtin code, custom code, version)
 
     def tensor(self, name, shape, dtype, scale=None, zero_point=None, quantized_dimension=0, data=None,
-               constant=False):
-        """Add a tensor; ``data`` (bytes) or ``constant=True`` (zeros) makes it constant."""
+               constant=False, variable=False):
+        """Add a tensor; ``data`` (bytes) or ``constant=True`` (zeros) makes it constant; ``variable=True``
+        marks a variable tensor (state kept between invocations, e.g. SVDF's activation state)."""
         if constant and data is None:
             n = int(np.prod(shape)) if shape else 1
             data = bytes(n * _SIZES[dtype])
         self.tensors.append(dict(name=name, shape=tuple(shape), dtype=dtype, scale=scale,
-                                 zero_point=zero_point, qdim=quantized_dimension, data=data))
+                                 zero_point=zero_point, qdim=quantized_dimension, data=data,
+                                 variable=variable))
         return len(self.tensors) - 1
 
     def op(self, name, inputs, outputs, version=1, custom_code=None, options=None):
@@ -127,6 +130,8 @@ class ModelBuilder:
             Tensor.TensorAddType(b, _TYPES[t["dtype"]])
             Tensor.TensorAddBuffer(b, buf)
             Tensor.TensorAddName(b, name)
+            if t["variable"]:
+                Tensor.TensorAddIsVariable(b, True)
             if quant is not None:
                 Tensor.TensorAddQuantization(b, quant)
             tensor_offsets.append(Tensor.TensorEnd(b))
@@ -198,7 +203,7 @@ def _options(b, options):
     """Builtin options from a dict with a 'type' key ('conv2d', 'depthwise_conv2d', 'pool2d', 'softmax',
     'fully_connected'; 'add'/'sub'/'mul' (activation); 'concatenation' (axis, activation);
     'strided_slice' (begin_mask, end_mask, shrink_axis_mask, ellipsis_mask, new_axis_mask, offset);
-    'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers))."""
+    'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers); 'svdf' (rank, relu))."""
     if not options:
         return 0, None
     kind = options["type"]
@@ -272,6 +277,11 @@ def _options(b, options):
             b, _ACTIVATIONS[options.get("activation", "NONE")])
         FullyConnectedOptions.FullyConnectedOptionsAddKeepNumDims(b, bool(options.get("keep_num_dims", False)))
         return BuiltinOptions.BuiltinOptions.FullyConnectedOptions, FullyConnectedOptions.FullyConnectedOptionsEnd(b)
+    if kind == "svdf":
+        SVDFOptions.SVDFOptionsStart(b)
+        SVDFOptions.SVDFOptionsAddRank(b, options.get("rank", 1))
+        SVDFOptions.SVDFOptionsAddFusedActivationFunction(b, _ACTIVATIONS["RELU" if options.get("relu") else "NONE"])
+        return BuiltinOptions.BuiltinOptions.SVDFOptions, SVDFOptions.SVDFOptionsEnd(b)
     raise ValueError(f"unknown options type {kind!r}")
 
 
