@@ -41,9 +41,9 @@ def test_cortex_m55_estimate_equals_target(name):
 
 
 def test_default_architecture_is_dsp():
-    from tests.conftest import shared_model_path
+    from tests.conftest import corpus_model_path
 
-    path = shared_model_path("hello_world_int8.tflite")
+    path = corpus_model_path("autoencoder_int8")
     default = estimate_arena(path, pointer_bytes=4, kernels="cmsis-nn")
     dsp = estimate_arena(path, pointer_bytes=4, kernels="cmsis-nn", cmsis_nn_arch="dsp")
     assert default.to_dict() == dsp.to_dict() and default.cmsis_nn_arch == "dsp"
