@@ -76,21 +76,6 @@ SHARED_SPECS = {
 #: Steps: "check" (check_model without allow_float), "arena" (estimate_arena),
 #: "arena-exact" (estimate == interpreter), "report" (build_memory_report), "generate".
 PENDING_SUPPORT = {
-    ("autoencoder_float", "check"): "float models are refused by check without --allow-float",
-    ("lstm_float", "check"): "float models are refused by check without --allow-float",
-    ("svdf_float", "check"): "float models are refused by check without --allow-float",
-    ("autoencoder_float", "report"): "float models are refused by report",
-    ("lstm_float", "report"): "float models are refused by report",
-    ("svdf_float", "report"): "float models are refused by report",
-    ("autoencoder_float", "generate"): "float models are refused by generate",
-    ("lstm_float", "generate"): "float models are refused by generate",
-    ("svdf_float", "generate"): "float models are refused by generate",
-    ("svdf_int8", "arena"): "SVDF is not modelled by the arena estimator",
-    ("svdf_float", "arena"): "SVDF is not modelled by the arena estimator",
-    ("svdf_int8", "report"): "SVDF is not modelled by the arena estimator",
-    ("svdf_int8", "generate"): "SVDF is not modelled by the arena estimator",
-    ("lstm_int8", "arena-exact"): "UNIDIRECTIONAL_SEQUENCE_LSTM: the smallest arena that allocates is 8 B off",
-    ("lstm_float", "arena-exact"): "float UNIDIRECTIONAL_SEQUENCE_LSTM: the tail is 16 B off",
 }
 
 
