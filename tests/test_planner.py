@@ -336,6 +336,18 @@ def test_invalid_offline_plans_are_refused(cli, tmp_path):
     assert "overlaps" in err
     with pytest.raises(InvalidOfflinePlanError):
         estimate_arena(overlapping.read_bytes())
+    with pytest.raises(InvalidOfflinePlanError, match="offset -16"):
+        estimate_arena(with_plan(data, [-16 if i in planned else -1 for i in range(n)]))
+    # the same tensors one after the other: valid, and honoured
+    offsets, end = [], 0
+    for i in range(n):
+        if i in planned:
+            offsets.append(end)
+            end += 4096
+        else:
+            offsets.append(-1)
+    placed = {p.tensor_index: p.offset for p in estimate_arena(with_plan(data, offsets)).tensors}
+    assert all(placed[i] == offsets[i] for i in planned)
 
 
 def test_gap_chain_gets_an_offline_plan_at_the_bound():
@@ -392,3 +404,31 @@ def test_generate_optimize_plan(cli, tmp_path):
     assert "made for reference" in err and not (tmp_path / "x").exists()
     report = cli("report", planned, "--kernels", "cmsis-nn")
     assert report.exit_code == 0 and "offline plan" in report.stdout and "made for reference" in report.stdout
+
+
+def test_reordering_many_branches_uses_the_beam_and_stays_valid():
+    """12 independent branches off one input: more operator sets than the beam keeps."""
+    m = TinyModel()
+    x = m.tensor((1, 4, 4, 4))
+    ends = []
+    for k in range(12):
+        a = _conv(m, x, 4 + 4 * (k % 3))
+        ends.append(_conv(m, a, 4))
+    y = ends[0]
+    for e in ends[1:]:
+        z = m.tensor((1, 4, 4, 4))
+        m.op("ADD", [y, e], [z], _options(fb.AddOptionsT))
+        y = z
+    data = m.build([x], [y])
+    model = load_model(data)
+    est = estimate_arena(model, pointer_bytes=4, kernels="reference")
+    result = best_order(model, est, beam_width=64)
+    assert not result.exact
+    assert result.peak_bytes <= result.original_peak_bytes
+    seen = set(model.subgraphs[0].inputs)
+    ops = model.subgraphs[0].operators
+    producers = {t for op in ops for t in op.outputs}
+    for i in result.order:
+        assert all(t in seen for t in ops[i].inputs if t in producers)
+        seen.update(ops[i].outputs)
+    assert sorted(result.order) == list(range(len(ops)))
