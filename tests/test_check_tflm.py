@@ -204,7 +204,28 @@ MIXED_CASES = {
     "tanh int16 out zp 5": lambda: _single("TANH", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 5}),
     "logistic int16 zp 0": lambda: _single("LOGISTIC", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0}),
     "abs int16 zp 4": lambda: _single("ABS", "int16", "int16", in_q={"scale": 0.05, "zero_point": 4}),
+    # Weighted operators: activation x weight types, and output types (fully_connected.cc, conv.cc)
+    "fc int16 x int8": lambda: _fc("int16", "int8", "int16"),
+    "fc int8 x int8 -> int16": lambda: _fc("int8", "int8", "int16"),
+    "fc int8 x int16": lambda: _fc("int8", "int16", "int8"),
+    "fc int16 x int16": lambda: _fc("int16", "int16", "int16"),
+    "fc float32 x int8 (hybrid)": lambda: _fc("float32", "int8", "float32"),
+    "fc float32": lambda: _fc("float32", "float32", "float32"),
+    "fc int8 x int4": lambda: _fc("int8", "int4", "int8"),
+    "fc int16 x int8 -> int8": lambda: _fc("int16", "int8", "int8"),
 }
+
+
+def _fc(act, weight, out):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), act, **_quant(act))
+    if weight == "int4":
+        w = b.tensor("w", (3, 4), "int4", scale=0.02, zero_point=0, data=bytes(6))
+    else:
+        w = b.tensor("w", (3, 4), weight, constant=True, **_quant(weight, 0.02))
+    y = b.tensor("y", (1, 3), out, **_quant(out))
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected"})
+    return b.build([x], [y])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")

@@ -46,6 +46,7 @@ _TYPES = {
     "int16": TensorType.TensorType.INT16, "int32": TensorType.TensorType.INT32,
     "uint8": TensorType.TensorType.UINT8, "float16": TensorType.TensorType.FLOAT16,
     "bool": TensorType.TensorType.BOOL, "int64": TensorType.TensorType.INT64,
+    "int4": 17,  # TensorType.INT4 (the tflite package predates it)
 }
 _SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1, "int64": 8}
 
