@@ -53,7 +53,8 @@ def build_networks():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=os.environ.get("ATTENDNETS_SHARED_MODELS", str(REPO.parent / "shared" / "models")))
+    parser.add_argument("--models", default=os.environ.get("ATTENDNETS_SHARED_MODELS",
+                                                           str(REPO.parent / "shared" / "models")))
     parser.add_argument("--no-networks", action="store_true", help="only the .tflite files in --models")
     parser.add_argument("--out", default=str(REPO / "docs" / "results_planner.md"))
     args = parser.parse_args(argv)
@@ -105,7 +106,8 @@ def write_markdown(rows, path, command):
         "(the arena does not depend on the weights).  *plan* \"TFLM's greedy plan kept\": the greedy",
         "plan is already at the bound, and the model gets no offline plan.",
         "",
-        "| model | kernels | ops | greedy head | optimized head | bound | arena greedy | arena optimized | saved | plan | s |",
+        "| model | kernels | ops | greedy head | optimized head | bound | arena greedy | arena optimized "
+        "| saved | plan | s |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:

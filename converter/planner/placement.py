@@ -87,6 +87,11 @@ def _conflicts(buffers):
     return out
 
 
+def _segments(offsets, size, neighbours):
+    """(start, end) of the placed buffers among ``neighbours``."""
+    return [(offsets[j], offsets[j] + size[j]) for j in neighbours if offsets[j] >= 0]
+
+
 def _first_fit_offset(size, placed_segments):
     """Lowest offset where ``size`` bytes fit among ``placed_segments`` (start, end), TFLM's way."""
     candidate = 0
@@ -169,7 +174,7 @@ def _lowest_first(problem):
     while left:
         best = None
         for i in left:
-            o = _first_fit_offset(size[i], [(offsets[j], offsets[j] + size[j]) for j in conflicts[i] if offsets[j] >= 0])
+            o = _first_fit_offset(size[i], _segments(offsets, size, conflicts[i]))
             key = (o, -size[i], -(problem.buffers[i].last_op - problem.buffers[i].first_op), i)
             if best is None or key < best[0]:
                 best = (key, i, o)
@@ -292,7 +297,7 @@ class _Search:
                 return False
             candidates = []
             for i in unplaced:
-                o = _first_fit_offset(size[i], [(offsets[j], offsets[j] + size[j]) for j in conflicts[i] if offsets[j] >= 0])
+                o = _first_fit_offset(size[i], _segments(offsets, size, conflicts[i]))
                 if o > level or (o == level and i > last_id):
                     if max(height, o + size[i]) < best[0]:
                         candidates.append((o, -size[i], i))

@@ -215,7 +215,8 @@ def set_metadata(data, updates):
     for _, table in kept_meta:
         block.put_u32(slot, old(table) - slot)
         slot += 4
-    for (meta_table, meta_fields, buf_table, buf_fields, data_vec, name_str), index in zip(new_tables, new_buffer_indices):
+    for (meta_table, meta_fields, _, buf_fields, data_vec, name_str), index in zip(new_tables,
+                                                                                 new_buffer_indices):
         block.put_u32(slot, meta_table - slot)
         slot += 4
         block.put_u32(meta_fields[0], name_str - meta_fields[0])
