@@ -80,10 +80,14 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
         for (; oc + 1 < oc_end; oc += 2) {
           int32_t acc[4] = {bias[oc], bias[oc], bias[oc + 1], bias[oc + 1]};
           an_dot_pair_2px(filter + oc * k4, scratch, k4, acc);
-          out1[oc] = an_conv_out(q, acc[1], multiplier[oc], shift[oc]);
-          out0[oc] = an_conv_out(q, acc[0], multiplier[oc], shift[oc]);
-          out1[oc + 1] = an_conv_out(q, acc[3], multiplier[oc + 1], shift[oc + 1]);
-          out0[oc + 1] = an_conv_out(q, acc[2], multiplier[oc + 1], shift[oc + 1]);
+          // All four results before any store (an int8 store may alias the multipliers).
+          const int32_t m0 = multiplier[oc], s0 = shift[oc], m1 = multiplier[oc + 1], s1 = shift[oc + 1];
+          const int8_t r0 = an_conv_out(q, acc[0], m0, s0), r1 = an_conv_out(q, acc[1], m0, s0);
+          const int8_t r2 = an_conv_out(q, acc[2], m1, s1), r3 = an_conv_out(q, acc[3], m1, s1);
+          out1[oc] = r1;
+          out1[oc + 1] = r3;
+          out0[oc] = r0;
+          out0[oc + 1] = r2;
         }
         if (oc < oc_end) {
           int32_t acc[2] = {bias[oc], bias[oc]};

@@ -64,10 +64,15 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
     a3 += w[3] * x[3 * step];
   }
 #endif
-  out[0] = an_dw_out(q, a0, multiplier[0], shift[0]);
-  out[1] = an_dw_out(q, a1, multiplier[1], shift[1]);
-  out[2] = an_dw_out(q, a2, multiplier[2], shift[2]);
-  out[3] = an_dw_out(q, a3, multiplier[3], shift[3]);
+  // All four results before any store (an int8 store may alias the multipliers).
+  const int8_t r0 = an_dw_out(q, a0, multiplier[0], shift[0]);
+  const int8_t r1 = an_dw_out(q, a1, multiplier[1], shift[1]);
+  const int8_t r2 = an_dw_out(q, a2, multiplier[2], shift[2]);
+  const int8_t r3 = an_dw_out(q, a3, multiplier[3], shift[3]);
+  out[0] = r0;
+  out[1] = r1;
+  out[2] = r2;
+  out[3] = r3;
 }
 
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
