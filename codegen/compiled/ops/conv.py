@@ -12,6 +12,10 @@ into the bias: ``bias'[oc] = bias[oc] + input_offset * sum(w[oc])``.  The kernel
 the input zero point for taps outside the image instead of skipping them, which adds
 ``w * zp = -w * input_offset`` and cancels the folded term exactly (int32, wrapping, like
 TFLM's accumulator).  Weights ignore their zero point, as TFLM's int8 kernels do.
+
+The filters go to flash in the layouts the kernels read (an_conv.h: rows padded to four and
+paired; an_depthwise_conv.h: int16 blocks of four channels).  A DEPTHWISE_CONV_2D with one
+input channel is the same sum as a CONV_2D and lowers to the conv kernel.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-// attendnets compiled runtime: the inner loops shared by CONV_2D (and any kernel that
-// multiplies int8 filter rows with int16 columns).  Header-only, static inline.
+// attendnets compiled runtime: helpers shared by the kernels, header-only, static inline:
+// an_requantize (TFLM's MultiplyByQuantizedMultiplier for the non-negative multipliers the
+// generator emits), the SXTB16-with-rotate the DSP paths use, and CONV_2D's im2col widening and
+// 2x2 dot products (two output channels by two pixels).
 //
 // Filter rows are stored by the generator zero-padded to a multiple of four values and
 // permuted in blocks of four as w0 w2 w1 w3: one 32-bit load and two SXTB16 then
