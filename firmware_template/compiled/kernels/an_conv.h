@@ -12,7 +12,8 @@
 // data thus starts at oc * K4 either way.  The bias has the input offset folded in:
 // bias[oc] + input_offset * sum(filter row oc), which is exact because taps outside the image
 // read pad_value (the input zero point) instead of being skipped.  Multipliers are in
-// [0, 2^31) and shifts as TFLM's QuantizeMultiplier gives them.
+// [0, 2^31) and shifts as TFLM's QuantizeMultiplier gives them.  The filter is 4-byte aligned
+// (the DSP path reads it with LDRD).
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;

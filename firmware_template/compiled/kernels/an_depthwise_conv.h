@@ -11,7 +11,8 @@
 // w[t][4b+1], w[t][4b+3] (the order SXTB16 splits four input bytes into).  The bias has the
 // input offset folded in (bias[oc] + input_offset * sum of the filter's taps for oc); taps
 // outside the image read pad_row (in_c copies of the input zero point) instead of being
-// skipped, which that fold makes exact.  Multipliers are in [0, 2^31).
+// skipped, which that fold makes exact.  Multipliers are in [0, 2^31).  The filter is 4-byte
+// aligned (the DSP path reads pairs of int16 as one word).
 typedef struct {
   int32_t batches;
   int32_t in_h, in_w, in_c;
