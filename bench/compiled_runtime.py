@@ -12,11 +12,16 @@ AttendNet-B):
   QEMU (`-icount shift=0`: SysTick ticks x 40 = instructions, resolution 40).  The printed
   output must equal the tflite-micro interpreter's for the same random input.
 
+With --tflm-dir TREE (a TFLM tree; --tflm-lib for a prebuilt libtflm.a of that kernel set for
+the M4), the TFLM project is also generated with the same sample, built and run in QEMU: its
+instructions per inference, `attendnets size` flash and the arena it used, and whether its output
+equals the interpreter's.
+
 Also writes codegen/compiled/kernel_code_size.json (each kernel file's .text+.rodata for
 Cortex-M4 -O2: the code estimate of generate/report) with --kernel-sizes.
 
-    python bench/compiled_runtime.py [--model demo_out/model.tflite ...] [--kernel-sizes] \
-        [--out docs/results_compiled.md]
+    python bench/compiled_runtime.py [--model NAME=demo_out/model.tflite ...] [--kernel-sizes] \
+        [--tflm-dir TREE [--tflm-lib libtflm.a]] [--out docs/results_compiled.md]
 """
 
 from __future__ import annotations
@@ -116,7 +121,29 @@ def compiled_run(model_path, work: Path, dsp: int, sample_path: Path, sample_byt
     }
 
 
-def bench_model(model_path: Path, work: Path):
+def tflm_run(model_path, work: Path, sample_path: Path, tflm_dir, tflm_lib=None):
+    """The TFLM project on the same board and sample: instructions, flash (size), arena used, output."""
+    from codegen.demo import instructions_from_ticks, parse_firmware_output, tree_kernels
+    from codegen.size import size_project
+
+    kernels = tree_kernels(tflm_dir)
+    project = work / f"{model_path.stem}-tflm"
+    gen = cli("generate", model_path, "--board", BOARD, "--out", project, "--kernels", kernels,
+              "--sample", sample_path, "--force")
+    if gen.returncode != 0:
+        return {"error": gen.stderr.strip()}
+    build = ["build", project, "--tflm-dir", tflm_dir] + (["--tflm-lib", tflm_lib] if tflm_lib else [])
+    b = cli(*build)
+    if b.returncode != 0:
+        return {"error": "build failed: " + (b.stderr.strip().splitlines() or [""])[-1]}
+    fw = parse_firmware_output(cli("flash", project, "--tool", "qemu", timeout=3600).stdout)
+    size = size_project(project)
+    return {"kernels": kernels, "output": fw.get("output"), "arena_used": fw.get("arena_used_bytes"),
+            "instructions": instructions_from_ticks(fw["ticks"]) if "ticks" in fw else None,
+            "flash_total": size.flash_total_bytes, "flash_model": size.flash.get("model", 0)}
+
+
+def bench_model(model_path: Path, work: Path, tflm_dir=None, tflm_lib=None):
     from codegen.compiled.generate import unsupported_reasons
     from codegen.compiled.host import run_tflm
     from converter.tflite_model import load_model
@@ -138,6 +165,11 @@ def bench_model(model_path: Path, work: Path):
         if "output" in result:
             result["match"] = result.pop("output") == expected
         row[key] = result
+    if tflm_dir:
+        result = tflm_run(model_path, work, sample_path, tflm_dir, tflm_lib)
+        if "output" in result:
+            result["match"] = result.pop("output") == expected
+        row["tflm_run"] = result
     return row
 
 
@@ -188,6 +220,21 @@ def markdown(rows, command, note=""):
                 f"{'yes' if all(r['dsp']['match'] and r['plain']['match'] for r in ran) else 'NO'}",
                 "- instructions against TFLM + CMSIS-NN: not measured by this script (it needs a TFLM tree: "
                 "bench/firmware_qemu.py --tflm-dir TREE --kernels cmsis-nn on the same models)"]
+    measured = [r for r in rows if "tflm_run" in r and "dsp" in r]
+    if measured:
+        out += ["", "The TFLM project built against a TFLM tree and run in QEMU on the same input:", "",
+                "| model | TFLM kernels | TFLM instr. | compiled DSP instr. | ratio | TFLM flash (size) | "
+                "compiled flash | TFLM arena used | compiled arena | TFLM output == interpreter |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for r in measured:
+            t, d = r["tflm_run"], r["dsp"]
+            if "error" in t:
+                out.append(f"| {r['model']} | error: {t['error']} | | | | | | | | |")
+                continue
+            ratio = d["instructions"] / t["instructions"] if t.get("instructions") else 0
+            out.append(f"| {r['model']} | {t['kernels']} | {k(t['instructions'])} | {k(d['instructions'])} | "
+                       f"{ratio:.2f}x | {k(t['flash_total'])} | {k(d['flash_total'])} | {k(t['arena_used'])} | "
+                       f"{k(d['arena'])} | {'yes' if t['match'] else 'NO'} |")
     out += ["", "TFLM's reference-kernel arena and the peak of live activations, for comparison:", "",
             "| model | TFLM arena (reference) | peak live activations |", "|---|---:|---:|"]
     out += [f"| {r['model']} | {k(r['tflm']['arena_reference'])} | {k(r['tflm']['peak_live'])} |" for r in rows]
@@ -204,6 +251,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_compiled.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
     parser.add_argument("--note", default="", help="a line for the results file (where a --model came from)")
+    parser.add_argument("--tflm-dir", default=None, help="a TFLM tree: also build and run the TFLM project")
+    parser.add_argument("--tflm-lib", default=None, help="a prebuilt libtflm.a for the M4 and the tree's kernels")
     parser.add_argument("--from-json", type=Path, default=None,
                         help="rewrite the results file from figures a previous run saved with --json")
     args = parser.parse_args(argv)
@@ -232,7 +281,7 @@ def main(argv=None):
         rows = []
         for name, path in models:
             print(f"bench: {name} ...", flush=True)
-            rows.append(bench_model(path, work))
+            rows.append(bench_model(path, work, args.tflm_dir, args.tflm_lib))
             rows[-1]["model"] = name
             print(json.dumps(rows[-1]), flush=True)
     text = markdown(rows, command, args.note)
