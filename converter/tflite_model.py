@@ -234,9 +234,12 @@ def _one_line(text, limit=200):
 
 
 def _decode_text(raw):
+    """A string of the file (a name, a custom code) with control and other non-printable characters escaped:
+    a corrupt length field can run a name through binary data, which must not break a one-line message."""
     if raw is None:
         return ""
-    return raw.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace")
+    return text if text.isprintable() else "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def load_model(source) -> TFLiteModel:

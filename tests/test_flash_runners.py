@@ -5,7 +5,7 @@ import pytest
 from attendnets.errors import BadInputError, ToolNotFoundError
 from codegen.runners import RUNNERS, get_runner
 from codegen.runners.base import FlashRunner
-from tests.conftest import assert_one_line_error, shared_model_path
+from tests.conftest import assert_one_line_error, corpus_model_path
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def recorded(monkeypatch):
 
 def make_project(cli, tmp_path, board):
     out = tmp_path / board
-    result = cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", board, "--out", out,
+    result = cli("generate", corpus_model_path("autoencoder_int8"), "--board", board, "--out", out,
                  "--kernels", "reference", "--name", "sine")
     assert result.exit_code == 0, result
     build = out / "build"

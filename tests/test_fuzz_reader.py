@@ -1,4 +1,4 @@
-"""Fuzzing the flatbuffer reader: truncations and byte flips of every shared model.
+"""Fuzzing the flatbuffer reader: truncations and byte flips of corpus and shared models.
 
 Each batch of mutations runs in a subprocess (tests/fuzz_worker.py) with a
 timeout: a hang fails on the timeout, a crash of the interpreter on a negative
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_MODEL_NAMES, assert_one_line_error, shared_model_path
+from conftest import assert_one_line_error, model_path, shared_present
 
 WORKER = Path(__file__).with_name("fuzz_worker.py")
 SEED = 20261128
@@ -23,9 +23,15 @@ TRUNCATIONS = 30
 FLIPS = 150  # per model; the two ~300 KB models get half (each parse of them costs ~4x more)
 
 
-@pytest.mark.parametrize("name", SHARED_MODEL_NAMES)
+# Corpus models of every kind the reader meets (converter output, builder output, int8, float,
+# 16x8, LSTM and SVDF with variable tensors, the condensers' many operator types), and the shared ones.
+FUZZED = ["dscnn_kws_int8", "lstm_int8", "lstm_float", "svdf_int8", "autoencoder_int16x8", "attendnet_b_int8",
+          *shared_present()]
+
+
+@pytest.mark.parametrize("name", FUZZED)
 def test_mutations_parse_or_raise_invalid_model(name):
-    path = shared_model_path(name)
+    path = model_path(name)
     flips = FLIPS if path.stat().st_size < 100_000 else FLIPS // 2
     proc = subprocess.run(
         [sys.executable, str(WORKER), str(path), str(SEED), str(TRUNCATIONS), str(flips)],
@@ -41,7 +47,7 @@ def test_mutations_parse_or_raise_invalid_model(name):
 
 
 def _corrupt(tmp_path, name, how):
-    data = bytearray(shared_model_path(name).read_bytes())
+    data = bytearray(model_path(name).read_bytes())
     if how == "truncated":
         data = data[: len(data) // 3]
     elif how == "header":
@@ -61,7 +67,7 @@ def _corrupt(tmp_path, name, how):
 
 @pytest.mark.parametrize("how", ["truncated", "header", "flipped", "text", "zip"])
 def test_cli_on_corrupt_files_gives_one_line_error(cli, tmp_path, how):
-    path = _corrupt(tmp_path, "vww_96_int8.tflite", how)
+    path = _corrupt(tmp_path, "mobilenet_v1_025_person_int8", how)
     for command in ("check", "report", "inspect"):
         result = cli(command, path)
         line = assert_one_line_error(result)
@@ -71,7 +77,7 @@ def test_cli_on_corrupt_files_gives_one_line_error(cli, tmp_path, how):
 
 
 def test_cli_subprocess_truncated_model_no_traceback(cli_subprocess, tmp_path):
-    path = _corrupt(tmp_path, "person_detect.tflite", "truncated")
+    path = _corrupt(tmp_path, "dscnn_kws_int8", "truncated")
     result = cli_subprocess("report", path, "--json")
     line = assert_one_line_error(result, code=2)
     assert "truncated.tflite" in line  # names the file

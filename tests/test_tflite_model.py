@@ -72,3 +72,20 @@ def test_truncated_model_names_where_it_broke():
 def test_reader_does_not_import_tensorflow():
     code = f"from converter.tflite_model import load_model; load_model({str(corpus_model_path('lstm_int8'))!r})"
     assert packages_imported_by(code, ("tensorflow",)) == []
+
+
+def test_names_with_control_characters_are_escaped():
+    # A corrupt length field can run a name through binary data (found by fuzzing the corpus's
+    # autoencoder); a name must never break a one-line message.
+    from converter.tflm.check import check_model
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w\nnext line\x00\x07", (3, 4), "int8", scale=0.02, zero_point=3, constant=True)
+    y = b.tensor("y", (1, 3), "int8", scale=0.1, zero_point=0)
+    b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected"})
+    model = load_model(b.build(inputs=[x], outputs=[y]))
+    assert model.main_subgraph.tensor(w).name == "w\\nnext line\\x00\\x07"
+    (error,) = check_model(model).errors
+    assert "\n" not in error.message and "w\\nnext line" in error.message
