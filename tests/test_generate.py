@@ -15,7 +15,8 @@ import pytest
 from codegen.boards import load_boards
 from codegen.context import ARENA_ALIGNMENT_SLACK_BYTES, arena_bytes_for, resolver_methods
 from converter.tflite_model import load_model
-from tests.conftest import assert_one_line_error, packages_imported_by, shared_model_path
+from tests.conftest import (assert_one_line_error, corpus_model_path, model_params, model_path, packages_imported_by,
+                            shared_present)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tflite_builder import ModelBuilder  # noqa: E402
@@ -51,12 +52,12 @@ def resolver_ops(project):
 @pytest.mark.parametrize("board_name", list(load_boards()))
 def test_generation_for_every_board(board_name, cli, tmp_path):
     out = tmp_path / "fw"
-    result = generate(cli, shared_model_path("hello_world_int8.tflite"), out, board=board_name)
+    result = generate(cli, corpus_model_path("autoencoder_int8"), out, board=board_name)
     assert result.exit_code == 0, result
     for rel in ["Makefile", "CMakeLists.txt", "cmake/arm-none-eabi.cmake", "README.md", "linker.ld",
                 "platform/startup.c", "platform/platform.c", "platform/platform.h", "src/main.cc", "src/model.cc",
                 "src/model.h", "src/model_data.cc", "src/model_data.h", "src/op_resolver.h", "src/sample_input.cc",
-                "model/hello_world_int8.tflite", ".attendnets-project", "project.json"]:
+                "model/autoencoder_int8.tflite", ".attendnets-project", "project.json"]:
         assert (out / rel).is_file(), rel
     assert ((out / "platform/boot2_rp2040.S").is_file()) == (board_name == "rpi-pico")
     facts = json.loads((out / "project.json").read_text())
@@ -65,18 +66,19 @@ def test_generation_for_every_board(board_name, cli, tmp_path):
     assert not list(tmp_path.glob(".fw.*")), "temporary folder left behind"
 
 
-def test_model_bytes_resolver_and_arena(shared_model, cli, tmp_path):
+@pytest.mark.parametrize("suite_model", model_params(), indirect=True)
+def test_model_bytes_resolver_and_arena(suite_model, cli, tmp_path):
     from converter.tflm.arena import estimate_arena
 
     out = tmp_path / "fw"
-    result = generate(cli, shared_model, out)
+    result = generate(cli, suite_model.path, out)
     assert result.exit_code == 0, result
-    data = shared_model.read_bytes()
+    data = suite_model.path.read_bytes()
     assert model_array_bytes(out) == data
     assert f"model_data_size = {len(data)};" in (out / "src/model_data.h").read_text()
-    assert (out / "model" / shared_model.name).read_bytes() == data
+    assert (out / "model" / suite_model.path.name).read_bytes() == data
 
-    model = load_model(shared_model)
+    model = load_model(suite_model.path)
     n, calls = resolver_ops(out)
     assert sorted(name for _, name in calls) == model.operator_names()
     assert n == len(calls) == len(set(calls))
@@ -98,14 +100,20 @@ def test_resolver_method_table_matches_tflm_names():
     assert custom["TFLite_Detection_PostProcess"] == "AddDetectionPostprocess"
 
 
-def test_header_shapes_quantization_and_labels(cli, tmp_path):
-    model_path = tmp_path / "vww.tflite"
-    model_path.write_bytes(shared_model_path("vww_96_int8.tflite").read_bytes())
+# Person detectors, 96x96 int8 images in [0, 1] (zero point -128), two classes: the corpus's
+# MobileNet (one grey channel) and the shared VWW reference (RGB).
+PERSON_DETECTORS = {"mobilenet_v1_025_person_int8": 1, "vww_96_int8.tflite": 3}  # -> input channels
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v1_025_person_int8", *shared_present("vww_96_int8.tflite")])
+def test_header_shapes_quantization_and_labels(cli, tmp_path, name):
+    person = tmp_path / "person.tflite"
+    person.write_bytes(model_path(name).read_bytes())
     (tmp_path / "labels.txt").write_text("no person\nperson\n")  # picked up next to the model
     out = tmp_path / "fw"
-    assert generate(cli, model_path, out).exit_code == 0
+    assert generate(cli, person, out).exit_code == 0
     header = (out / "src/model.h").read_text()
-    assert "#define MODEL_INPUT0_SHAPE { 1, 96, 96, 3 }" in header
+    assert f"#define MODEL_INPUT0_SHAPE {{ 1, 96, 96, {PERSON_DETECTORS[name]} }}" in header
     assert "#define MODEL_INPUT0_TYPE int8_t" in header
     assert "#define MODEL_INPUT0_ZERO_POINT -128" in header
     assert "#define MODEL_OUTPUT0_ELEMENTS 2u" in header
@@ -114,7 +122,7 @@ def test_header_shapes_quantization_and_labels(cli, tmp_path):
     # wrong label count is refused
     bad = tmp_path / "three.txt"
     bad.write_text("a\nb\nc\n")
-    line = assert_one_line_error(generate(cli, model_path, tmp_path / "fw2", "--labels", bad), 2)
+    line = assert_one_line_error(generate(cli, person, tmp_path / "fw2", "--labels", bad), 2)
     assert "3 labels" in line and not (tmp_path / "fw2").exists()
 
 
@@ -124,12 +132,14 @@ def _sample_values(project):
     return None if body is None else [int(v) for v in re.findall(r"-?\d+", body.group(1))]
 
 
-def test_sample_image_and_npy(cli, tmp_path):
+@pytest.mark.parametrize("name", ["mobilenet_v1_025_person_int8", *shared_present("vww_96_int8.tflite")])
+def test_sample_image_and_npy(cli, tmp_path, name):
     from PIL import Image
 
-    model = shared_model_path("vww_96_int8.tflite")  # int8 [1,96,96,3], scale 1/255, zero point -128
-    pixels = np.random.default_rng(0).integers(0, 256, size=(96, 96, 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(tmp_path / "x.png")
+    model = model_path(name)  # int8 [1,96,96,C], scale about 1/255, zero point -128
+    channels = PERSON_DETECTORS[name]
+    pixels = np.random.default_rng(0).integers(0, 256, size=(96, 96, channels), dtype=np.uint8)
+    Image.fromarray(pixels[..., 0] if channels == 1 else pixels).save(tmp_path / "x.png")
     out = tmp_path / "img"
     result = generate(cli, model, out, "--sample", tmp_path / "x.png")
     assert result.exit_code == 0, result
@@ -137,7 +147,7 @@ def test_sample_image_and_npy(cli, tmp_path):
     expected = np.clip(np.floor(pixels.astype(np.float64) / 255.0 / scale + 0.5) - 128, -128, 127)
     assert _sample_values(out) == expected.reshape(-1).astype(int).tolist()
 
-    np.save(tmp_path / "x.npy", np.full((1, 96, 96, 3), 0.5, dtype=np.float32))
+    np.save(tmp_path / "x.npy", np.full((1, 96, 96, channels), 0.5, dtype=np.float32))
     out = tmp_path / "npy"
     assert generate(cli, model, out, "--sample", tmp_path / "x.npy").exit_code == 0
     scale = load_model(model).main_subgraph.tensors[load_model(model).main_subgraph.inputs[0]].quantization.scale[0]
@@ -150,11 +160,11 @@ def test_sample_image_and_npy(cli, tmp_path):
 
     np.save(tmp_path / "wrong.npy", np.zeros(10, dtype=np.float32))
     line = assert_one_line_error(generate(cli, model, tmp_path / "w", "--sample", tmp_path / "wrong.npy"), 2)
-    assert "10 elements" in line and "27648" in line
+    assert "10 elements" in line and str(96 * 96 * channels) in line
 
 
 def test_regenerate_own_folder_but_refuse_foreign(cli, tmp_path):
-    model = shared_model_path("hello_world_int8.tflite")
+    model = corpus_model_path("autoencoder_int8")
     out = tmp_path / "fw"
     assert generate(cli, model, out).exit_code == 0
     (out / "src" / "stale.txt").write_text("from an older run")
@@ -176,7 +186,7 @@ def test_regenerate_own_folder_but_refuse_foreign(cli, tmp_path):
 def test_failed_render_leaves_previous_project(cli, tmp_path, monkeypatch):
     import codegen.render as render
 
-    model = shared_model_path("hello_world_int8.tflite")
+    model = corpus_model_path("autoencoder_int8")
     out = tmp_path / "fw"
     assert generate(cli, model, out).exit_code == 0
     before = (out / "src/main.cc").read_text()
@@ -196,7 +206,7 @@ def test_failed_render_leaves_previous_project(cli, tmp_path, monkeypatch):
 
 
 def test_bad_inputs(cli, tmp_path):
-    model = shared_model_path("hello_world_int8.tflite")
+    model = corpus_model_path("autoencoder_int8")
     line = assert_one_line_error(generate(cli, model, tmp_path / "a", board="mps2-an385"), 2)
     assert "did you mean mps2-an386" in line
     assert_one_line_error(generate(cli, tmp_path / "missing.tflite", tmp_path / "b"), 2)
@@ -252,7 +262,7 @@ def test_golden_files(board_name, cli, tmp_path):
     Regenerate after an intended template change with ATTENDNETS_UPDATE_GOLDEN=1 and review the diff.
     """
     out = tmp_path / "fw"
-    assert generate(cli, shared_model_path("vww_96_int8.tflite"), out, board=board_name).exit_code == 0
+    assert generate(cli, corpus_model_path("mobilenet_v1_025_person_int8"), out, board=board_name).exit_code == 0
     for rel in GOLDEN_FILES:
         golden = GOLDEN_DIR / board_name / rel
         actual = (out / rel).read_text()
@@ -275,7 +285,7 @@ def test_demo_steps_and_function(tmp_path, monkeypatch):
     assert [name for name, _ in steps] == ["generate", "build", "size", "run in QEMU"]
     assert steps[0][1][-1] == "cmsis-nn" and steps[3][1] == ["flash", "out/fw", "--tool", "qemu"]
     messages = []
-    assert firmware_demo(shared_model_path("hello_world_int8.tflite"), tmp_path / "fw", log=messages.append) == 0
+    assert firmware_demo(corpus_model_path("autoencoder_int8"), tmp_path / "fw", log=messages.append) == 0
     assert (tmp_path / "fw" / "src" / "model_data.cc").is_file() and "TFLM_DIR not set" in messages[-1]
 
 
@@ -283,7 +293,7 @@ def test_tflite_path_does_not_import_tensorflow(tmp_path):
     """generate/boards/flash run without TensorFlow (a fresh process, so no other test's imports count)."""
     code = (
         "from attendnets.cli import main\n"
-        f"assert main(['generate', {str(shared_model_path('hello_world_int8.tflite'))!r}, '--board', 'rpi-pico', "
+        f"assert main(['generate', {str(corpus_model_path('autoencoder_int8'))!r}, '--board', 'rpi-pico', "
         f"'--out', {str(tmp_path / 'fw')!r}, '--kernels', 'reference']) == 0\n"
         f"assert main(['flash', {str(tmp_path / 'fw')!r}, '--dry-run']) == 0\n"
         "assert main(['boards', '--json']) == 0\n"
