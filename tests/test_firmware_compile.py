@@ -25,7 +25,7 @@ import pytest
 from codegen.boards import load_boards
 from codegen.demo import tree_kernels
 from codegen.sample import zero_point_reference_output
-from tests.conftest import assert_one_line_error, shared_model_path
+from tests.conftest import assert_one_line_error, corpus_model_path, model_path, shared_present
 
 BOARDS = list(load_boards())
 QEMU_BOARDS = [name for name, b in load_boards().items() if b.emulated]
@@ -116,7 +116,7 @@ def _section_addresses(elf):
 def test_platform_layer_compiles_and_links(board_name, tmp_path, cli):
     _need("arm-none-eabi-gcc", "make")
     board = load_boards()[board_name]
-    model = shared_model_path("hello_world_int8.tflite")
+    model = corpus_model_path("svdf_int8")  # the platform layer does not depend on the model: a small one
     project = tmp_path / "fw"
     result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference")
     assert result.exit_code == 0, result
@@ -159,7 +159,7 @@ def test_platform_layer_compiles_and_links(board_name, tmp_path, cli):
 def test_runs_in_qemu(board_name, tmp_path, cli):
     _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
     board = load_boards()[board_name]
-    model = shared_model_path("hello_world_int8.tflite")
+    model = corpus_model_path("svdf_int8")
     project = tmp_path / "fw"
     assert cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference").exit_code == 0
     elf = build_without_tflm(project, board)
@@ -169,14 +169,16 @@ def test_runs_in_qemu(board_name, tmp_path, cli):
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith(f"attendnets: model (hello_world_int8.tflite, reference kernels) on {board_name}")
-    # hello_world: one int8 input; without --sample it holds the zero point
+    assert lines[0].startswith(f"attendnets: model ({model.name}, reference kernels) on {board_name}")
+    # Without --sample every int8 input element holds the zero point; the stand-in prints
+    # (sum of the input bytes + i) mod 256 as int8 for output i.
     from converter.tflite_model import load_model
 
     sg = load_model(model).main_subgraph
-    zero_point = sg.tensor(sg.inputs[0]).quantization.zero_point[0]
-    expected = (zero_point & 0xFF) - 256 if (zero_point & 0xFF) > 127 else (zero_point & 0xFF)
-    assert f"output: {expected}" in lines
+    inp, out = sg.tensor(sg.inputs[0]), sg.tensor(sg.outputs[0])
+    total = inp.num_elements * (inp.quantization.zero_point[0] & 0xFF)
+    expected = [((total + i) & 0xFF) - 256 * (((total + i) & 0xFF) > 127) for i in range(out.num_elements)]
+    assert "output: " + " ".join(map(str, expected)) in lines
     assert "arena_used_bytes: 1234" in lines
     cycles = [l for l in lines if l.startswith("cycles: ")]
     assert len(cycles) == 1 and "(SysTick)" in cycles[0]
@@ -185,8 +187,10 @@ def test_runs_in_qemu(board_name, tmp_path, cli):
 
 # ---------------------------------------------------------------- with a real TFLM tree (opt-in)
 TFLM_DIR = os.environ.get("TFLM_DIR")
-TFLM_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite",
-               "pretrainedResnet_quant.tflite", "trained_lstm_int8.tflite", "vww_96_int8.tflite"]
+# The corpus's integer models (convolutional, LSTM, SVDF with its variable state, 16x8, AttendNet-B)
+# and the shared models present; each must print the interpreter's output.
+TFLM_MODELS = ["dscnn_kws_int8", "resnet8_int8", "mobilenet_v1_025_person_int8", "autoencoder_int8",
+               "autoencoder_int16x8", "lstm_int8", "svdf_int8", "attendnet_b_int8", *shared_present()]
 
 
 def prebuilt_tflm_lib(board, kernels):
@@ -205,7 +209,7 @@ def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
     kernels = tree_kernels(TFLM_DIR)
     lib = prebuilt_tflm_lib(board, kernels)
     for model_name in TFLM_MODELS:
-        model = shared_model_path(model_name)
+        model = model_path(model_name)
         project = tmp_path / model_name.split(".")[0]
         result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", kernels)
         if result.exit_code != 0 and "does not fit" in result.stderr:
@@ -229,7 +233,7 @@ def test_build_drives_make_and_checks_artifacts(cli, tmp_path, monkeypatch):
     from codegen.build import build_project
 
     project = tmp_path / "fw"
-    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", "rpi-pico", "--out", project,
+    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "rpi-pico", "--out", project,
                "--kernels", "reference", "--name", "sine").exit_code == 0
     tree = tmp_path / "tree"
     (tree / "tensorflow/lite/micro").mkdir(parents=True)
@@ -264,7 +268,7 @@ def test_build_drives_make_and_checks_artifacts(cli, tmp_path, monkeypatch):
 
 def test_build_errors(cli, tmp_path, monkeypatch):
     project = tmp_path / "fw"
-    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", "mps2-an386", "--out", project,
+    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", project,
                "--kernels", "reference").exit_code == 0
     monkeypatch.delenv("TFLM_DIR", raising=False)
     line = assert_one_line_error(cli("build", project), 2)
@@ -282,7 +286,7 @@ def test_cmake_project_configures(board_name, cli, tmp_path):
     """The generated CMakeLists.txt + toolchain file configure (with a stand-in TFLM tree)."""
     _need("cmake", "arm-none-eabi-gcc")
     project = tmp_path / "fw"
-    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", board_name, "--out", project,
+    assert cli("generate", corpus_model_path("svdf_int8"), "--board", board_name, "--out", project,
                "--kernels", "reference").exit_code == 0
     tree = tmp_path / "tree"
     (tree / "tensorflow/lite/micro").mkdir(parents=True)

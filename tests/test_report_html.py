@@ -13,7 +13,7 @@ from converter.report.build import build_memory_report
 from converter.report.html_format import format_report_html
 from converter.tflite_model import load_model
 
-from conftest import shared_model_path
+from conftest import model_path
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,8 +21,8 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _report(name="vww_96_int8.tflite", board="stm32f746g-disco"):
-    return build_memory_report(load_model(shared_model_path(name)), board=get_board(board) if board else None)
+def _report(name="mobilenet_v1_025_person_int8", board="stm32f746g-disco"):
+    return build_memory_report(load_model(model_path(name)), board=get_board(board) if board else None)
 
 
 def test_page_is_self_contained_and_has_every_part():
@@ -45,7 +45,7 @@ def test_page_is_self_contained_and_has_every_part():
 
 
 def test_names_from_the_model_are_escaped():
-    report = _report("hello_world_int8.tflite", board=None)
+    report = _report("autoencoder_int8", board=None)
     from dataclasses import replace
 
     evil = replace(report, boxes=tuple(replace(b, name="<script>alert(1)</script>") for b in report.boxes))
@@ -68,7 +68,7 @@ def test_chromium_renders_a_non_blank_page(tmp_path, cli):
     from PIL import Image
 
     html_path = tmp_path / "report.html"
-    result = cli("report", shared_model_path("pretrainedResnet_quant.tflite"), "--board", "nucleo-l4r5zi",
+    result = cli("report", model_path("resnet8_int8"), "--board", "nucleo-l4r5zi",
                  "--html", html_path)
     assert result.exit_code == 0, result
     png = tmp_path / "shot.png"

@@ -8,8 +8,11 @@ import pytest
 
 from codegen.boards import get_board
 from codegen.size import parse_map, read_elf_sections
-from tests.conftest import assert_one_line_error, shared_model_path
+from tests.conftest import assert_one_line_error, corpus_model_path
 from tests.test_firmware_compile import _need, build_without_tflm
+
+
+MODEL = "mobilenet_v1_025_person_int8"  # 293 KB of flatbuffer, as big as the model region of the AN547 allows
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def built(tmp_path_factory):
     projects = {}
     for board in ("mps2-an386", "rpi-pico", "nucleo-h743zi2", "mps3-an547"):
         out = tmp_path_factory.mktemp("size") / board
-        assert main(["generate", str(shared_model_path("vww_96_int8.tflite")), "--board", board, "--out", str(out),
+        assert main(["generate", str(corpus_model_path(MODEL)), "--board", board, "--out", str(out),
                      "--kernels", "reference"]) == 0
         build_without_tflm(out, get_board(board), name="model", stub_as_tflm_archive=True)
         projects[board] = out
@@ -38,7 +41,7 @@ def test_split(board, built, cli):
     result = cli("size", project, "--json")
     assert result.exit_code == 0, result
     report = json.loads(result.stdout)
-    model_size = shared_model_path("vww_96_int8.tflite").stat().st_size
+    model_size = corpus_model_path(MODEL).stat().st_size
     flash, ram = report["flash"], report["ram"]
     assert model_size <= flash["model"] < model_size + 16  # the array plus at most its alignment padding
     assert flash["tflm"] > 0  # the stand-in library
@@ -92,7 +95,7 @@ def test_parse_map_handles_wrapped_lines_fill_and_merged_strings(tmp_path):
 def test_bad_inputs(cli, tmp_path, built):
     assert_one_line_error(cli("size", tmp_path / "nothing"), 2)
     out = tmp_path / "fw"
-    assert cli("generate", shared_model_path("hello_world_int8.tflite"), "--board", "mps2-an386", "--out", out,
+    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", out,
                "--kernels", "reference").exit_code == 0
     line = assert_one_line_error(cli("size", out), 2)
     assert "build the project first" in line
