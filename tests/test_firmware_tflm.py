@@ -1,9 +1,10 @@
 """Generated firmware against a real TFLM tree: build, run in QEMU, compare bit-exactly.
 
 For every QEMU board of the catalog, every TFLM tree given in TFLM_DIR (its kernel set is read from
-the tree: `kernels/cmsis_nn` present means cmsis-nn) and every model (the shared models TFLM runs,
-plus an AttendNet-B int8 model): `attendnets generate` -> `attendnets build` -> `attendnets flash
---tool qemu`, then
+the tree: `kernels/cmsis_nn` present means cmsis-nn) and every model (the integer models of the
+suite's corpus, tests/corpus.py: DS-CNN, ResNet-8, MobileNet-V1, the dense autoencoder in int8 and
+16x8, LSTM, SVDF, AttendNet-B; plus the shared models present): `attendnets generate` ->
+`attendnets build` -> `attendnets flash --tool qemu`, then
 - the printed `output: ...` values equal the tflite-micro Python interpreter's output for the same input: a
   seeded random integer sample over the input type's whole range, given to `generate --sample x.npy`
   (random rather than all zero points: a zero image through bias-free convolutions gives a uniform
@@ -20,8 +21,8 @@ This needs what CI does not have, so it skips with the reason unless:
 - arm-none-eabi-gcc, make and qemu-system-arm are installed.
 The TFLM library is compiled once per tree, CPU and kernel set into attendnets' shared TFLM build folder
 (TFLM_BUILD_DIR overrides it); the first run per board therefore takes 10-30 minutes on two cores.
-ATTENDNETS_ATTENDNET_B may name an AttendNet-B .tflite to use instead of the one built here (width 0.5,
-32x32x1, 10 classes, post-training quantized on seeded random images: bit-exactness does not need training).
+The corpus models are untrained (seeded weights, post-training quantized on seeded random inputs):
+bit-exactness does not need training.
 """
 
 import json
@@ -37,10 +38,12 @@ import numpy as np
 import pytest
 
 from codegen.boards import load_boards
-from tests.conftest import SHARED_MODEL_NAMES, shared_model_path
+from tests.conftest import model_path as suite_model_path
+from tests.conftest import shared_present
 
 QEMU_BOARDS = [name for name, board in load_boards().items() if board.emulated]
-MODELS = list(SHARED_MODEL_NAMES) + ["attendnet_b"]
+MODELS = ["dscnn_kws_int8", "resnet8_int8", "mobilenet_v1_025_person_int8", "autoencoder_int8", "autoencoder_int16x8",
+          "lstm_int8", "svdf_int8", "attendnet_b_int8", *shared_present()]
 SKIP_HINT = ("make one with TFLM's create_tflm_tree.py (docs/firmware.md, 'Making a TFLM tree', has every step) "
              "and set TFLM_DIR=/path/to/tree [TFLM_MORE_DIRS=/path/to/cmsis_nn_tree]")
 
@@ -70,26 +73,6 @@ def _run(argv, timeout):
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def attendnet_b(tmp_path_factory):
-    given = os.environ.get("ATTENDNETS_ATTENDNET_B")
-    if given:
-        return Path(given)
-    path = tmp_path_factory.mktemp("attendnet_b") / "attendnet_b.tflite"
-    script = (
-        "import sys, numpy as np\n"
-        "from attendnets_tf._tf import keras\n"
-        "from attendnets_tf.models import build_model\n"
-        "from converter.conversion.convert import convert_keras_model\n"
-        "keras.utils.set_random_seed(0)\n"
-        "m = build_model('attendnet-b', input_shape=(32, 32, 1), num_classes=10, width=0.5)\n"
-        "cal = np.random.default_rng(0).random((16, 32, 32, 1), dtype=np.float32)\n"
-        "open(sys.argv[1], 'wb').write(convert_keras_model(m, cal))\n"
-    )
-    _run([sys.executable, "-c", script, str(path)], timeout=1200)
-    return path
-
-
 def host_run(model_path, sample_path):
     """Write a seeded random sample for input 0 to ``sample_path``; returns output 0 of the tflite-micro
     interpreter (64-bit host build, reference kernels) on it."""
@@ -116,14 +99,14 @@ def parse_run(stdout):
 
 
 @pytest.mark.parametrize("board,kernels,tree,model", _params())
-def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tmp_path, request):
+def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tmp_path):
     if tree is None:
         pytest.skip(f"TFLM_DIR is not set: {SKIP_HINT}")
     for program in ("arm-none-eabi-gcc", "arm-none-eabi-g++", "make", "qemu-system-arm"):
         if shutil.which(program) is None:
             pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
                         "libstdc++-arm-none-eabi-newlib make qemu-system-arm)")
-    model_path = request.getfixturevalue("attendnet_b") if model == "attendnet_b" else shared_model_path(model)
+    model_path = suite_model_path(model)
     cli = [sys.executable, "-m", "attendnets"]
     project = tmp_path / "project"
 
@@ -145,12 +128,14 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
     assert arena_used <= generated["arena_bytes"], stdout
 
 
-# Models beyond int8 for the 32-bit arena check: each op model of tests/test_arena_ops.py named here is
-# generated, built against the TFLM tree and run in QEMU on a Cortex-M4 board; the arena_used_bytes the
-# firmware prints must equal the 32-bit estimate (pointer_bytes=4, the tree's kernel set) to the byte.
+# Models beyond int8 for the 32-bit arena check: each op model of tests/test_arena_ops.py named here,
+# and the corpus models named here (float, 16x8, LSTM, SVDF), is generated, built against the TFLM tree
+# and run in QEMU on a Cortex-M4 board; the arena_used_bytes the firmware prints must equal the 32-bit
+# estimate (pointer_bytes=4, the tree's kernel set) to the byte.
 ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)",
                       "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "BATCH_MATMUL float32",
-                      "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)"]
+                      "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)",
+                      "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8"]
 CORTEX_M4_QEMU_BOARD = next((name for name, board in load_boards().items()
                              if board.emulated and board.cpu == "cortex-m4"), None)
 
@@ -174,7 +159,7 @@ def test_firmware_arena_equals_32bit_estimate(kernels, tree, model, tmp_path):
     from converter.tflm.kernel_allocations import KERNELS
     from test_arena_ops import OP_MODELS
 
-    data = OP_MODELS[model]()
+    data = OP_MODELS[model]() if model in OP_MODELS else suite_model_path(model).read_bytes()
     try:
         estimate = estimate_arena(data, pointer_bytes=4, kernels=kernels)
     except Exception as exc:  # an operator the cmsis-nn model does not cover: nothing to compare
