@@ -97,6 +97,10 @@ def test_bit_exact_run_json_and_html(cli, validation_project, tmp_path):
     assert summary["profile"]["unaccounted"] == 20
     text = html.read_text()
     assert "<svg" in text and "FULLY_CONNECTED" in text and "40/40" in text
+    assert "Arena timeline" not in text  # the compiled runtime: no TFLM memory plan to show
+    from validation.report import format_html
+
+    assert "Arena timeline" in format_html(summary, '<svg id="timeline"></svg>')
     for fd in fds:
         os.close(fd)
 

@@ -59,7 +59,9 @@ def format_json(s: dict) -> str:
     return json.dumps(s, indent=2, sort_keys=True)
 
 
-def format_html(s: dict) -> str:
+def format_html(s: dict, memory_timeline_svg: str | None = None) -> str:
+    """``memory_timeline_svg``: the arena timeline of the runtime's memory plan, shown beside the time bars
+    (converter.report's, for the TFLM runtime)."""
     name = s["model"].rsplit("/", 1)[-1]
     b, a, lat, p = s["bit_exact"], s["accuracy"], s["latency"], s["profile"]
     cards = [("Bit-exact vs tflite-micro", f"{b['matching']}/{b['inputs']}",
@@ -96,6 +98,9 @@ def format_html(s: dict) -> str:
         out.append('</div><div class="panel">')
         out.append(bars_svg([o["macs"] for o in p["operators"]], colors=("#5b7fb9",), title="MACs per operator"))
         out.append("</div></div>")
+        if memory_timeline_svg:
+            out.append('<h2>Arena timeline (TFLM\'s memory plan, same operator axis)</h2><div class="panel">')
+            out.append(memory_timeline_svg + "</div>")
         out.append('<div class="panel" style="margin-top:12px"><table><thead><tr><th>#</th>'
                    f'<th class="l">operator</th><th>{unit}</th><th>share</th><th>MACs</th>'
                    f"<th>MACs per {unit[:-1]}</th></tr></thead><tbody>")

@@ -110,7 +110,13 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
                         emulated=qemu)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
     if html_path:
-        write_text_atomic(html_path, report.format_html(summary))
+        timeline = None
+        if vp.runtime == "tflm":
+            from converter.report.build import build_memory_report
+            from converter.report.html_format import arena_timeline_svg
+
+            timeline = arena_timeline_svg(build_memory_report(tflite, board=board_obj))
+        write_text_atomic(html_path, report.format_html(summary, timeline))
         log(f"validate: wrote {html_path}")
     if run.interrupted:
         log("error: interrupted; the summary above covers the inputs measured so far")
