@@ -23,6 +23,7 @@ SECTIONS = [
     ("results_firmware_tflm.md", "Generated firmware against real TFLM builds (issue 5)"),
     ("results_planner.md", "Smaller TFLM arenas: the optimizing planner (issue 11)"),
     ("results_kernels.md", "Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (issue 10)"),
+    ("results_validate.md", "Validation on the device: per-operator profiles on the Cortex-M4 in QEMU (issue 12)"),
 ]
 
 
