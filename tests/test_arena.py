@@ -98,10 +98,11 @@ def test_cli_arena_missing_file(cli, tmp_path):
     assert_one_line_error(cli("arena", tmp_path / "nope.tflite"), 2)
 
 
-@pytest.mark.parametrize("pointer_bytes", [4, 8])
+@pytest.mark.parametrize("kernels, pointer_bytes", [("reference", 4), ("reference", 8), ("cmsis-nn", 4)])
 @pytest.mark.parametrize("suite_model", MODELS, indirect=True)
-def test_estimate_invariants(suite_model, pointer_bytes):
-    est = suite_model.run("arena", estimate_arena, suite_model.path, pointer_bytes=pointer_bytes)
+def test_estimate_invariants(suite_model, kernels, pointer_bytes):
+    step = "arena" if kernels == "reference" else kernels
+    est = suite_model.run(step, estimate_arena, suite_model.path, pointer_bytes=pointer_bytes, kernels=kernels)
     if est is None:
         return  # refused with a one-line error naming the operator (asserted by run)
     assert est.head_bytes + est.tail_bytes == est.total_bytes

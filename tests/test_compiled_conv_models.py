@@ -1,11 +1,11 @@
-"""Whole shared int8 models through the compiled runtime (conv, depthwise, pooling with the
+"""Whole int8 models (the corpus's, and the shared ones present) through the compiled runtime (conv, depthwise, pooling with the
 other operators' kernels: FULLY_CONNECTED, RESHAPE, SOFTMAX, ADD): generated C == the
 tflite-micro interpreter, byte for byte, on the host (plain C) and on a Cortex-M4 in QEMU
 (DSP path).
 
 Should a model's only missing kernel be its trailing SOFTMAX, the test runs the model without
 it (the tensor SOFTMAX reads becomes the output) and says so in its output; a model with other
-missing kernels skips with the reasons.  Skips when ../shared/models is absent.
+missing kernels skips with the reasons.
 """
 
 import shutil
@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from tests import compiled_qemu
-from tests.conftest import shared_model_path
+from tests.conftest import model_path, shared_present
 
-MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "micro_speech_quantized.tflite",
-          "pretrainedResnet_quant.tflite"]
+MODELS = ["mobilenet_v1_025_person_int8", "dscnn_kws_int8",
+          *shared_present("vww_96_int8.tflite", "person_detect.tflite", "micro_speech_quantized.tflite",
+                          "pretrainedResnet_quant.tflite")]
 HOST_SAMPLES = 20
 M4_SAMPLES = 2
 
@@ -51,7 +52,7 @@ def model_under_test(name):
     from codegen.compiled.generate import unsupported_reasons
     from converter.tflite_model import load_model
 
-    path = shared_model_path(name)
+    path = model_path(name)
     model, note = load_model(path), "whole model"
     reasons = unsupported_reasons(model)
     if reasons and all(r.startswith("SOFTMAX") for r in reasons):
@@ -65,7 +66,7 @@ def model_under_test(name):
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 @pytest.mark.parametrize("name", MODELS)
-def test_shared_model_on_host_matches_tflm(name):
+def test_model_on_host_matches_tflm(name):
     from codegen.compiled.host import assert_matches_tflm
 
     model, note = model_under_test(name)
@@ -76,7 +77,7 @@ def test_shared_model_on_host_matches_tflm(name):
 @pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
                     reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
 @pytest.mark.parametrize("name", MODELS)
-def test_shared_model_dsp_on_m4_matches_tflm(name):
+def test_model_dsp_on_m4_matches_tflm(name):
     from codegen.compiled.host import random_samples, run_tflm_batch
 
     model, note = model_under_test(name)

@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.conftest import model_path, shared_present
 from tests.tflite_builder import ModelBuilder
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -175,11 +176,12 @@ def test_unsupported_types_are_listed():
     assert "SQRT: no kernel" in str(info.value) and "RSQRT: no kernel" in str(info.value)
 
 
-def test_hello_world_shared_model():
+@pytest.mark.parametrize("name", ["autoencoder_int8", *shared_present("hello_world_int8.tflite")])
+def test_dense_model(name):
+    """Dense-only models: the corpus's autoencoder (six FULLY_CONNECTED) and hello_world."""
     from codegen.compiled.host import assert_matches_tflm
-    from tests.conftest import shared_model_path
 
-    assert assert_matches_tflm(shared_model_path("hello_world_int8.tflite"), count=SAMPLES) == SAMPLES
+    assert assert_matches_tflm(model_path(name), count=SAMPLES) == SAMPLES
 
 
 def test_arena_plan_is_valid_and_no_larger_than_greedy():

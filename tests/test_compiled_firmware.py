@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from codegen.boards import load_boards
-from tests.conftest import assert_one_line_error, shared_model_path
+from tests.conftest import assert_one_line_error, model_path, shared_present
 from tests.test_compiled_fc import fc_model, two_layer_with_reshape
 from tests.tflite_builder import ModelBuilder
 
@@ -97,21 +97,23 @@ def test_runs_in_qemu_and_matches_tflm(board_name, dsp, model_name, models, tmp_
     assert any(line.startswith("cycles: ") for line in lines)
 
 
-def test_shared_model_in_qemu(tmp_path, cli, cli_subprocess):
-    """hello_world (shared) through build and flash --tool qemu, as a user runs it."""
+@pytest.mark.parametrize("name", ["autoencoder_int8", *shared_present("hello_world_int8.tflite")])
+def test_converted_model_in_qemu(tmp_path, cli, cli_subprocess, name):
+    """A converted model (the corpus's autoencoder; hello_world when shared) through build and flash
+    --tool qemu, as a user runs it."""
     _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
     from codegen.compiled.host import run_tflm
     from converter.tflite_model import load_model
 
-    model = shared_model_path("hello_world_int8.tflite")
+    model = model_path(name)
     project = tmp_path / "hw"
     assert cli("generate", model, "--board", "mps2-an386", "--out", project, "--runtime", "compiled").exit_code == 0
     assert cli("build", project).exit_code == 0
     result = cli_subprocess("flash", project, "--tool", "qemu")  # QEMU writes to the process's stdout
     assert result.exit_code == 0, result
     sg = load_model(model).main_subgraph
-    zp = sg.tensor(sg.inputs[0]).quantization.zero_point[0]
-    expected = run_tflm(model, [np.full((1, 1), zp, np.int8)])[0].reshape(-1)
+    inp = sg.tensor(sg.inputs[0])
+    expected = run_tflm(model, [np.full(inp.shape, inp.quantization.zero_point[0], np.int8)])[0].reshape(-1)
     assert f"output: {' '.join(str(int(v)) for v in expected)}" in result.stdout
 
 

@@ -6,7 +6,7 @@ emulated UART, compare every output with tflite-micro.
   AVERAGE_POOL_2D, FULLY_CONNECTED, SOFTMAX; its classifier weights are the class means of
   its features fitted by least squares, so the accuracy means something): 100 % bit-exact, device accuracy equal to the
   host int8 accuracy, per-operator counts adding up to the total within the stated overhead;
-* random inputs through shared models (skipped when ../shared/models is absent);
+* random inputs through a keyword spotter and a person detector (the corpus's, plus the shared ones present);
 * the TFLM runtime: skipped with the reason unless TFLM_DIR names a TFLM tree.
 
 Skips with a printed reason without arm-none-eabi-gcc, make or qemu-system-arm.
@@ -19,7 +19,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.conftest import shared_model_path
+from tests.conftest import model_path, shared_present
 from tests.tflite_builder import ModelBuilder
 
 BOARD = "mps2-an386"
@@ -116,10 +116,16 @@ def test_digits_cnn_compiled_runtime(cli, tmp_path, monkeypatch):
     assert "<svg" in html.read_text()
 
 
-@pytest.mark.parametrize("name,count", [("micro_speech_quantized.tflite", 50), ("person_detect.tflite", 10)])
-def test_shared_models_compiled_runtime(cli, tmp_path, monkeypatch, name, count):
+# A keyword spotter and a person detector: the corpus's, and the shared ones when present.
+VALIDATED = {"dscnn_kws_int8": 50, "mobilenet_v1_025_person_int8": 10, "micro_speech_quantized.tflite": 50,
+             "person_detect.tflite": 10}
+
+
+@pytest.mark.parametrize("name", ["dscnn_kws_int8", "mobilenet_v1_025_person_int8",
+                                  *shared_present("micro_speech_quantized.tflite", "person_detect.tflite")])
+def test_suite_models_compiled_runtime(cli, tmp_path, monkeypatch, name):
     _need()
-    model = shared_model_path(name)
+    model, count = model_path(name), VALIDATED[name]
     s = validate(cli, model, tmp_path, monkeypatch, "--runtime", "compiled", "--data", "random", "--count",
                  str(count))
     assert s["inputs"] == count and s["bit_exact"]["all"], s["bit_exact"]
