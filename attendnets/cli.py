@@ -94,6 +94,12 @@ def main(argv=None):
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         return 130
+    except OSError as exc:  # the file system or the OS refused (permissions, full disk, ...): not a bug
+        if _debug():
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or type(exc).__name__}{where}", err=True)
+        return 1
     except Exception as exc:  # a bug: still one line, with a way to see more
         if _debug():
             raise

@@ -185,3 +185,16 @@ def test_printed_next_step_commands_are_shell_quoted(cli, fc_model, tmp_path):
     assert words[:3] == ["make", "-C", str(out)], words
     line = assert_one_line_error(cli("size", out), 2)
     assert f"attendnets build {shlex.quote(str(out))})" in line
+
+
+def test_an_os_refusal_is_one_line_not_an_internal_error(cli, fc_model, tmp_path, monkeypatch):
+    """generate --out in an unwritable folder gave 'internal error: PermissionError': any OSError the
+    commands meet (permissions, full disk) is said as the OS says it, with the path, exit 1."""
+    import codegen.render as render
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "fw"))
+
+    monkeypatch.setattr(render.tempfile, "mkdtemp", refuse)
+    line = assert_one_line_error(generate(cli, fc_model, tmp_path / "fw"), 1)
+    assert line == f"error: Permission denied: {tmp_path / 'fw'}"
