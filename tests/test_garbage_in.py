@@ -198,3 +198,24 @@ def test_an_os_refusal_is_one_line_not_an_internal_error(cli, fc_model, tmp_path
     monkeypatch.setattr(render.tempfile, "mkdtemp", refuse)
     line = assert_one_line_error(generate(cli, fc_model, tmp_path / "fw"), 1)
     assert line == f"error: Permission denied: {tmp_path / 'fw'}"
+
+
+def test_check_aggregates_operators_like_inspect(cli, tmp_path):
+    """check listed operators per operator-code entry (84 entries for MobileNetV2)."""
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    w = b.tensor("w", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("RELU", [x], [y])
+    b.op("RELU", [y], [z])
+    b.op("RELU", [z], [w], version=2)
+    b.opcodes.append(b.opcodes[0])  # the converter's habit: one code listed again
+    b.ops[1] = (len(b.opcodes) - 1, *b.ops[1][1:])
+    path = tmp_path / "relu.tflite"
+    path.write_bytes(b.build([x], [w]))
+    result = cli("check", path)
+    assert result.exit_code == 0, result
+    used = [l for l in result.stdout.splitlines() if l.startswith("operators used:")][0]
+    assert used == "operators used: RELU x3 (v1, v2)", used
+    assert "RELU x3" in cli("inspect", path).stdout

@@ -73,9 +73,18 @@ def format_check(result, compiled=None) -> str:
             row = f"{row:<{len(header) - 8}}" + ("ok" if reason is None else f"no: {_clip(reason, 60)}")
         lines.append(row)
     lines.append("")
-    used = [c for c in result.operator_codes if c.count]
+    # one entry per operator, as inspect counts them (a flatbuffer may list one code many times)
+    used = {}
+    for c in result.operator_codes:
+        if c.count:
+            entry = used.setdefault(c.name, {"count": 0, "versions": set(), "supported": True})
+            entry["count"] += c.count
+            entry["versions"].add(c.version)
+            entry["supported"] = entry["supported"] and c.supported
     lines.append("operators used: " + ", ".join(
-        f"{c.name} v{c.version} x{c.count}" + ("" if c.supported else " (NOT SUPPORTED)") for c in used))
+        f"{name} x{e['count']} (v{', v'.join(str(v) for v in sorted(e['versions']))})"
+        + ("" if e["supported"] else " (NOT SUPPORTED)")
+        for name, e in sorted(used.items(), key=lambda kv: (-kv[1]["count"], kv[0]))))
     lines.append("(TFLM looks operators up by code only, never by version: the types and quantization decide)")
     if result.errors:
         lines.append("")
