@@ -219,3 +219,27 @@ def test_check_aggregates_operators_like_inspect(cli, tmp_path):
     used = [l for l in result.stdout.splitlines() if l.startswith("operators used:")][0]
     assert used == "operators used: RELU x3 (v1, v2)", used
     assert "RELU x3" in cli("inspect", path).stdout
+
+
+def test_help_says_it_the_same_way_everywhere(cli):
+    """--help: one name per kind of model argument, --out as FILE or DIR, ranges shown, required marked."""
+    import re
+
+    from attendnets.cli import COMMAND_NAMES, cli as group
+
+    for name in COMMAND_NAMES:
+        if name not in group.commands:
+            continue
+        text = cli(name, "--help").stdout
+        usage = text.splitlines()[0]
+        args = re.findall(r"\b(MODEL\S*|PROJECT_DIR)", usage)
+        assert all(a in ("MODEL.keras", "MODEL.tflite", "MODEL.keras]", "PROJECT_DIR") for a in args), (name, usage)
+        flat = " ".join(text.split())
+        if "--out " in flat:
+            assert re.search(r"--out (FILE|DIR) ", flat), (name, flat)
+        command = group.commands[name]
+        for param in command.params:
+            if getattr(param, "required", False) and param.param_type_name == "option":
+                assert re.search(re.escape(param.opts[0]) + r"[^\[]*\[[^\]]*required", flat), (name, param.opts)
+    flat = " ".join(cli("train", "--help").stdout.split())
+    assert "x>=1" in flat and "x>=8" in flat and "x>0" in flat  # epochs/batch, input size, width and lr

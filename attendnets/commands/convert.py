@@ -4,9 +4,9 @@ import click
 
 
 @click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (calibration images).")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Flatbuffer to write (.tflite).")
+@click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False), help="Flatbuffer to write (.tflite).")
 @click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
               help="Training images that calibrate activation ranges (post-training quantization of a "
                    "float model; a QAT model has trained ranges and uses at most 8).")

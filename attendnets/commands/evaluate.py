@@ -6,7 +6,7 @@ import click
 
 
 @click.command(short_help="Test accuracy of an int8 .tflite (TFLite reference kernels and TFLM).")
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class.")
 @click.option("--float-model", type=click.Path(dir_okay=False), default=None,
               help="The float .keras model it came from, to report the quantization loss.")

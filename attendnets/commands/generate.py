@@ -8,9 +8,9 @@ from attendnets.commands.options import kernels_option, resolve_kernels
 
 
 @click.command()
-@click.argument("model", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--board", required=True, help="Board name (see `attendnets boards`).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=str),
+@click.option("--out", "out_dir", required=True, metavar="DIR", type=click.Path(file_okay=False, path_type=str),
               help="Project folder to create, or one generate made before: its generated files are replaced, "
                    "files you added are kept, generated files you changed are not replaced without --overwrite.")
 @kernels_option('TFLM kernel set the project is built with (sizes the arena)')

@@ -18,7 +18,7 @@ from attendnets.commands.options import kernels_option, resolve_kernels
 
 @click.command()
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False),
               help="The optimized .tflite to write (an existing file is replaced only if optimize wrote it).")
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit firmware build; host: the 64-bit tflite-micro Python package.")

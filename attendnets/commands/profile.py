@@ -28,8 +28,8 @@ def parse_input_shape(text):
 @click.argument("model_path", metavar="[MODEL.keras]", required=False, type=click.Path(dir_okay=False))
 @click.option("--arch", help="Profile a built-in network instead: attendnet_a, attendnet_b, mobilenet_v1.")
 @click.option("--input-shape", default=None, metavar="H,W,C", help="Input of --arch (default 224,224,3).")
-@click.option("--classes", type=int, default=None, help="Classes of --arch (default 50).")
-@click.option("--width", type=float, default=None, help="Width multiplier of --arch (default 1.0).")
+@click.option("--classes", type=click.IntRange(min=2), default=None, help="Classes of --arch (default 50).")
+@click.option("--width", type=float, default=None, help="Width multiplier of --arch, > 0 (default 1.0).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: totals and layers.")
 def command(model_path, arch, input_shape, classes, width, as_json):
     """Per-layer parameters and MACs, and totals with int8/float32 weight memory.

@@ -4,9 +4,9 @@ import click
 
 
 @click.command(short_help="Quantization-aware fine-tuning (tfmot 8-bit) of a trained model.")
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (the training data).")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="QAT model to write (.keras).")
+@click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False), help="QAT model to write (.keras).")
 @click.option("--epochs", default=3, show_default=True, type=click.IntRange(min=1), help="Fine-tuning epochs.")
 @click.option("--lr", default=1e-4, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Adam learning rate at the start (cosine decay to 0).")
@@ -25,8 +25,9 @@ def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight)
     `attendnets convert` (post-training quantization); the fine-tuning epoch
     kept is the best on validation, the calibrated start included.  With
     --distill-weight the loss mixes the labels with the float MODEL's outputs
-    (knowledge distillation).  Class names come from MODEL's labels (NAME.labels.txt, else the run's labels.txt) and
-    are copied beside --out.  Load the result with
+    (knowledge distillation).  Class names come from MODEL's labels
+    (NAME.labels.txt, else the run's labels.txt) and are written beside --out
+    named after it (qat.keras -> qat.labels.txt).  Load the result with
     attendnets_tf.qat.load_qat_model(path); convert it with `attendnets convert`.
     """
     from attendnets_tf.quantize import quantize_file

@@ -16,16 +16,16 @@ _OPTION_FIELDS = {
 @click.command(short_help="Train a network (checkpoints, --resume, tf.distribute).")
 @click.option("--arch", help="Network: attendnet_a, attendnet_b or mobilenet_v1.")
 @click.option("--data", help="'digits' (built-in 8x8 digits) or a folder with one sub-folder per class.")
-@click.option("--out", "out_dir", required=True, type=click.Path(), help="Run folder (created; must be new or empty unless --resume).")
-@click.option("--input-size", default=32, show_default=True, type=int, help="Input height and width in pixels.")
+@click.option("--out", "out_dir", required=True, metavar="DIR", type=click.Path(file_okay=False), help="Run folder (created; must be new or empty unless --resume).")
+@click.option("--input-size", default=32, show_default=True, type=click.IntRange(min=8), help="Input height and width in pixels.")
 @click.option("--channels", type=int, default=None,
               help="Input channels, 1 or 3. Default: 1 for digits (grayscale data), 3 for folders.")
-@click.option("--width", default=1.0, show_default=True, type=float, help="Width multiplier of the network.")
-@click.option("--epochs", default=20, show_default=True, type=int, help="Epochs in total (a resumed run keeps its count).")
-@click.option("--batch-size", default=64, show_default=True, type=int, help="Batch size per replica.")
-@click.option("--lr", default=1e-2, show_default=True, type=float, help="Adam peak learning rate (cosine decay to 0).")
+@click.option("--width", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Width multiplier of the network.")
+@click.option("--epochs", default=20, show_default=True, type=click.IntRange(min=1), help="Epochs in total (a resumed run keeps its count).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1), help="Batch size per replica.")
+@click.option("--lr", default=1e-2, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Adam peak learning rate (cosine decay to 0).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for initialisation, shuffling, augmentation and the train/val split.")
-@click.option("--shift", default=None, type=int,
+@click.option("--shift", default=None, type=click.IntRange(min=0),
               help="Augmentation: random shift of up to this many pixels. Default: input size / 16.")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out from its last checkpoint.")
 @click.option("--strategy", default="default", show_default=True,

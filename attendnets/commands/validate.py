@@ -6,7 +6,7 @@ RUNTIMES = ["compiled", "tflm"]
 
 
 @click.command()
-@click.argument("model", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--board", required=True, help="Board name (attendnets boards).")
 @click.option("--runtime", type=click.Choice(RUNTIMES), default="compiled", show_default=True,
               help="Which runtime the validation firmware uses (tflm needs a TFLM tree: TFLM_DIR / --tflm-dir).")
