@@ -148,6 +148,19 @@ def _build_corpus(corpus_module, directory):
         os.rename(tmp, directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _prune_old_corpora(directory)
+
+
+def _prune_old_corpora(keep, age_s=3600):
+    """Remove corpora of other source versions untouched for ``age_s`` (a session running an older
+    checkout within the hour keeps its copy)."""
+    import shutil
+    import time
+
+    for entry in keep.parent.iterdir():
+        if entry.is_dir() and entry != keep and time.time() - entry.stat().st_mtime > age_s:
+            shutil.rmtree(entry, ignore_errors=True)
+            entry.with_name(entry.name + ".lock").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -216,6 +229,19 @@ class PendingSupportWarning(UserWarning):
 def shared_present(*names):
     """Those of the shared model ``names`` (default: all) whose file is there: parametrizations add only these."""
     return [n for n in (names or SHARED_MODEL_NAMES) if (SHARED_MODELS_DIR / n).is_file()]
+
+
+def shared_params(names, what):
+    """pytest params for the shared model ``names`` present; one skipped param (with the reason) when none is.
+
+    For figures that exist only for the shared models (``what``: e.g. measurements on a Cortex-M4):
+    a clean clone reports one skip per test instead of one per absent model.
+    """
+    present = shared_present(*names)
+    if present:
+        return present
+    return [pytest.param(None, id="no-shared-models", marks=pytest.mark.skip(
+        reason=f"{what} are of the shared models, none found in {SHARED_MODELS_DIR} (set ATTENDNETS_SHARED_MODELS)"))]
 
 
 def model_path(name):

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from converter.tflm.arena import estimate_arena
+from tests.conftest import shared_params
 
 MEASURED = json.loads((Path(__file__).resolve().parents[1] / "bench" / "arena_cortex_m4_measured.json").read_text())
 
 
 @pytest.mark.parametrize("kernels", ["reference", "cmsis-nn"])
-@pytest.mark.parametrize("name", sorted(MEASURED["reference"]))
+@pytest.mark.parametrize("name", shared_params(sorted(MEASURED["reference"]), "the Cortex-M4 measurements"))
 def test_cortex_m4_estimate_equals_target(name, kernels):
     from tests.conftest import shared_model_path
 

@@ -19,11 +19,12 @@ import pytest
 
 from attendnets.errors import BadInputError, UnsupportedOperatorError
 from converter.tflm.arena import estimate_arena
+from tests.conftest import shared_params
 
 MEASURED = json.loads((Path(__file__).resolve().parents[1] / "bench" / "arena_cortex_m55_measured.json").read_text())
 
 
-@pytest.mark.parametrize("name", sorted(MEASURED["cmsis-nn"]))
+@pytest.mark.parametrize("name", shared_params(sorted(MEASURED["cmsis-nn"]), "the Cortex-M55 measurements"))
 def test_cortex_m55_estimate_equals_target(name):
     from tests.conftest import shared_model_path
 
