@@ -182,3 +182,13 @@ def test_ctrl_c_keeps_what_was_measured(cli, validation_project, tmp_path, monke
     assert assert_one_line_error(result).startswith("error: interrupted")
     for fd in fds:
         os.close(fd)
+
+
+def test_tflm_runtime_without_a_tree(cli, validation_project, tmp_path, monkeypatch):
+    model, _ = validation_project
+    monkeypatch.delenv("TFLM_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", model, "--board", "mps2-an386", "--runtime", "tflm")
+    assert_one_line_error(result)
+    assert "--runtime tflm needs a TFLM tree" in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing generated

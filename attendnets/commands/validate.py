@@ -68,6 +68,9 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     digest = protocol.model_hash(data)
 
     reuse = project_dir is not None and firmware.is_validation_project(project_dir)
+    if runtime == "tflm" and not reuse and not (tflm_dir or os.environ.get("TFLM_DIR")):
+        raise BadInputError("--runtime tflm needs a TFLM tree: set TFLM_DIR or pass --tflm-dir "
+                            "(see docs/firmware.md), or validate with --runtime compiled")
     if reuse:
         vp = firmware.open_validation_project(project_dir)
         if vp.model_hash != digest.hex():
