@@ -1,0 +1,74 @@
+"""The TFLM code-size estimate against real links of generated firmware, per shared model.
+
+For each ``.tflite`` in ``--models``: ``attendnets generate`` (TFLM runtime, the given kernels, a
+Cortex-M board), ``attendnets build`` against ``--tflm-dir`` (its libtflm.a is built once per tree, CPU
+and kernel set, or passed with ``--tflm-lib``), ``attendnets size``; prints a Markdown table of the
+linked non-model flash (TFLM + startup + application + C library, as `size` splits it) next to
+the report's estimate (``converter.tflm.code_size``: TFLM runtime + kernels) and the board fit's code
+figure (estimate + ``APPLICATION_CODE_BYTES``), with the errors in percent.
+
+    python bench/code_size_vs_link.py --tflm-dir TREE --models DIR [--board mps2-an386] [--kernels reference]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tflm-dir", required=True)
+    parser.add_argument("--tflm-lib", default=None)
+    parser.add_argument("--models", required=True)
+    parser.add_argument("--board", default="mps2-an386")
+    parser.add_argument("--kernels", default="reference", choices=["reference", "cmsis-nn"])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    from codegen.boards import get_board
+    from codegen.build import build_project
+    from codegen.generate import generate_project
+    from codegen.size import size_project
+    from converter.report.fit import APPLICATION_CODE_BYTES
+    from converter.tflm.code_size import estimate_code_bytes
+    from converter.tflite_model import load_model
+
+    board = get_board(args.board)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for model_path in sorted(Path(args.models).glob("*.tflite")):
+            out = Path(tmp) / model_path.stem
+            try:
+                generate_project(model_path, board.name, out, kernels=args.kernels, force=True)
+                build_project(out, tflm_dir=args.tflm_dir, tflm_lib=args.tflm_lib, jobs=args.jobs, log=lambda m: None,
+                              runner=lambda argv: subprocess.run(argv, capture_output=True))  # only the table on stdout
+            except Exception as exc:  # a model this runtime/board cannot take: listed, not measured
+                rows.append((model_path.name, None, None, None, f"not built: {exc}"))
+                continue
+            size = size_project(out)
+            linked = size.flash_total_bytes - size.flash.get("model", 0)
+            model = load_model(model_path)
+            estimate = estimate_code_bytes(model.operator_names(), args.kernels).total_bytes
+            rows.append((model_path.name, linked, estimate, estimate + APPLICATION_CODE_BYTES, ""))
+            print(f"{model_path.name}: linked {linked} B, estimate {estimate} B", file=sys.stderr, flush=True)
+
+    print(f"| model ({board.cpu}, {args.kernels} kernels) | linked non-model flash B | report estimate B | "
+          "error | fit code figure B | error |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, linked, estimate, fit, note in rows:
+        if linked is None:
+            print(f"| {name} | {note} | | | | |")
+            continue
+        print(f"| {name} | {linked:,} | {estimate:,} | {100 * (estimate - linked) / linked:+.1f} % | {fit:,} | "
+              f"{100 * (fit - linked) / linked:+.1f} % |")
+
+
+if __name__ == "__main__":
+    main()
