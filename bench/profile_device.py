@@ -9,6 +9,7 @@ tflite-micro; the per-operator counts (SysTick ticks x 40 at 25 MHz = instructio
 are written as tables to docs/results_validate.md (or --out).
 
     python bench/profile_device.py [--model M.tflite ...] [--count 3] [--out docs/results_validate.md]
+                                   [--tflm-lib libtflm.a]   # a TFLM library built for this CPU and tree
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" 
 BOARD = "mps2-an386"
 
 
-def variants():
+def variants(tflm_lib=None):
     out = [("compiled, DSP kernels", "compiled", ()), ("compiled, plain-C kernels", "compiled", ("DSP=0",))]
     if os.environ.get("TFLM_DIR"):
         out.append(("TFLM (" + ("CMSIS-NN" if (Path(os.environ["TFLM_DIR"]) / "third_party/cmsis_nn").is_dir()
-                               else "reference") + " kernels)", "tflm", ()))
+                               else "reference") + " kernels)", "tflm", (f"TFLM_LIB={tflm_lib}",) if tflm_lib else ()))
     return out
 
 
@@ -89,13 +90,17 @@ def main(argv=None):
     parser.add_argument("--model", action="append", type=Path)
     parser.add_argument("--count", type=int, default=3)
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_validate.md")
+    parser.add_argument("--tflm-lib", type=Path, default=None)
     args = parser.parse_args(argv)
     models = args.model or [m for m in (REPO / "demo_out" / "model.tflite", SHARED / "vww_96_int8.tflite")
                             if m.is_file()]
     if not models:
         raise SystemExit("no model: run make demo, or pass --model")
     command = "python bench/profile_device.py " + " ".join(f"--model {m}" for m in (args.model or [])) + \
-        (f" --count {args.count}" if args.count != 3 else "")
+        (f" --count {args.count}" if args.count != 3 else "") + \
+        (" --tflm-lib <TFLM_DIR's libtflm.a for cortex-m4>" if args.tflm_lib else "")
+    if os.environ.get("TFLM_DIR"):
+        command = f"TFLM_DIR={os.environ['TFLM_DIR']} " + command
     lines = ["# Per-operator profiles on the device (Cortex-M4 in QEMU)", "",
              f"Command: `{command.strip()}` (bench/profile_device.py; {time.strftime('%Y-%m-%d')}).", "",
              f"Board {BOARD} (Cortex-M4, qemu-system-arm -icount shift=0): the validation firmware of "
@@ -110,7 +115,7 @@ def main(argv=None):
                   "a TFLM tree).", ""]
     for model in models:
         results = {}
-        for name, runtime, make_vars in variants():
+        for name, runtime, make_vars in variants(args.tflm_lib):
             with tempfile.TemporaryDirectory() as tmp:
                 print(f"{model.name}: {name} ...", flush=True)
                 results[name] = profile(model, runtime, make_vars, args.count, Path(tmp) / "fw")
