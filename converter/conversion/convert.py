@@ -5,7 +5,10 @@ Two sources:
 * a QAT model (``attendnets quantize``): the converter takes every range from
   the fake-quant ops learned during fine-tuning;
 * a float model: post-training quantization, ranges calibrated on
-  ``samples`` training images.
+  ``samples`` training images, except the input's: an image input gets the
+  range the data pipeline defines for images (``attendnets_tf.data.IMAGE_RANGE``,
+  [0, 1]), not the brightest calibration pixel's (with 229/255 the input
+  covered [0, 0.898] and every brighter pixel saturated).
 
 Condensers are unfolded first (:func:`attendnets_tf.qat.unfold`), so a float
 model converts to the same operator graph as its QAT version.  The result is
@@ -62,16 +65,23 @@ class ConversionResult:
 # --- conversion ---------------------------------------------------------------
 
 
-def convert_keras_model(model, calibration, float_io=False):
+def convert_keras_model(model, calibration, float_io=False, input_range=None):
     """Full-integer TFLite flatbuffer (bytes) of a float or QAT Keras model.
 
     ``calibration``: float32 images (N, H, W, C); required for a float model,
     also passed for a QAT model (ranges of any tensor without fake-quant).
+    ``input_range``: (low, high) the float model's input is known to span (images
+    from :mod:`attendnets_tf.data`: ``IMAGE_RANGE``); the input's int8 scale and
+    zero point then cover it (widened if the calibration images go beyond)
+    instead of the calibration images' own minimum and maximum.  ``None`` keeps
+    the calibrated input range.  A QAT model's input range is its input
+    quantizer's (:func:`attendnets_tf.qat.calibrate_ranges`), so it is ignored there.
     """
     from attendnets_tf import qat
     from attendnets_tf._tf import tf
 
-    if not qat.is_qat_model(model):
+    is_qat = qat.is_qat_model(model)
+    if not is_qat:
         model = qat.unfold(model)
 
     def representative_dataset():
@@ -82,14 +92,61 @@ def convert_keras_model(model, calibration, float_io=False):
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if not float_io:
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
+    io_type = tf.float32 if float_io else tf.int8
     import warnings
 
     with _quiet_stderr(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Statistics for quantized inputs were expected" (QAT input)
-        return bytes(converter.convert())
+        if is_qat or input_range is None:
+            converter.inference_input_type = io_type
+            converter.inference_output_type = io_type
+            return bytes(converter.convert())
+        # converter.convert() in two steps, as TFLiteConverter._quantize does them with the MLIR
+        # quantizer (TF 2.21): calibrate (a float flatbuffer whose tensors carry min/max), set the
+        # input's min/max, quantize, deduplicate buffers.  The result equals convert()'s but for the
+        # input range (and the model hash in the conversion metadata, taken before quantization).
+        converter._experimental_calibrate_only = True
+        calibrated = _with_input_range(bytes(converter.convert()), input_range)
+        return _quantize_calibrated(calibrated, io_type)
+
+
+def _with_input_range(calibrated, input_range):
+    """A calibrated float flatbuffer whose input tensors' min/max cover ``input_range``."""
+    from attendnets_tf._tf import tf  # noqa: F401  (TensorFlow's environment before its submodules)
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(calibrated)
+    subgraph = model.subgraphs[0]
+    for index in subgraph.inputs:
+        low, high = (float(v) for v in input_range)
+        tensor = subgraph.tensors[index]
+        if tensor.quantization is None:
+            tensor.quantization = schema.QuantizationParametersT()
+        stats = tensor.quantization
+        if stats.min is not None and len(stats.min):
+            low = min(low, float(np.min(stats.min)))
+        if stats.max is not None and len(stats.max):
+            high = max(high, float(np.max(stats.max)))
+        stats.min = [low]
+        stats.max = [high]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _quantize_calibrated(calibrated, io_type):
+    """The MLIR quantizer on a calibrated flatbuffer, with TFLiteConverter's defaults (TF 2.21)."""
+    from attendnets_tf._tf import tf  # noqa: F401
+    from tensorflow.lite.python.convert import deduplicate_readonly_buffers, mlir_quantize
+
+    quantized = mlir_quantize(
+        calibrated,
+        False,  # per-channel weights (converter._experimental_disable_per_channel)
+        input_data_type=io_type,
+        output_data_type=io_type,
+        enable_variable_quantization=False,
+        disable_per_channel_for_dense_layers=False,
+    )
+    return bytes(deduplicate_readonly_buffers(quantized))
 
 
 @contextlib.contextmanager
@@ -163,6 +220,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     sidecar ``out_path.with_suffix('.json')``, all or none.
     """
     from attendnets_tf import qat
+    from attendnets_tf.data import IMAGE_RANGE
 
     model_path = Path(model_path)
     out_path = Path(out_path)
@@ -188,7 +246,8 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     kind = "qat" if is_qat else "float (post-training quantization)"
     log(f"converting {model_path} ({kind}) to full int8, calibrating on {len(calibration)} training images")
     try:
-        model_bytes = convert_keras_model(model, calibration, float_io=float_io)
+        # The data pipeline's images span IMAGE_RANGE whatever the calibration subset holds.
+        model_bytes = convert_keras_model(model, calibration, float_io=float_io, input_range=IMAGE_RANGE)
     except Exception as exc:
         reason = " ".join(str(exc).split())
         raise UnsupportedOperatorError(f"TFLite conversion failed: {reason[:300]}") from None
