@@ -10,6 +10,7 @@ import importlib.util
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from converter.tflm.check import check_model
@@ -203,6 +204,7 @@ MIXED_CASES = {
     "tanh int16 zp 0": lambda: _single("TANH", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0}),
     "tanh int16 out zp 5": lambda: _single("TANH", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 5}),
     "logistic int16 zp 0": lambda: _single("LOGISTIC", "int16", "int16", out_q={"scale": 1 / 32768, "zero_point": 0}),
+    "abs int16 unquantized": lambda: _single("ABS", "int16", "int16", in_q={}, out_q={}),
     "abs int16 zp 4": lambda: _single("ABS", "int16", "int16", in_q={"scale": 0.05, "zero_point": 4}),
     # Weighted operators: activation x weight types, and output types (fully_connected.cc, conv.cc)
     "fc int16 x int8": lambda: _fc("int16", "int8", "int16"),
@@ -213,7 +215,47 @@ MIXED_CASES = {
     "fc float32": lambda: _fc("float32", "float32", "float32"),
     "fc int8 x int4": lambda: _fc("int8", "int4", "int8"),
     "fc int16 x int8 -> int8": lambda: _fc("int16", "int8", "int8"),
+    # Kernels that copy or compare values: inputs quantized as the output (concatenation.cc,
+    # pooling_common.cc, reduce_common.cc) and SOFTMAX's fixed output scales (softmax_common.cc).
+    "concat int8 same quantization": lambda: _concat((0.1, 0), (0.1, 0), (0.1, 0)),
+    "concat int8 other scale": lambda: _concat((0.1, 0), (0.05, 0), (0.1, 0)),
+    "concat int8 other zero point": lambda: _concat((0.1, 0), (0.1, 3), (0.1, 0)),
+    "max pool int8 same quantization": lambda: _pool("MAX_POOL_2D", (0.1, 2), (0.1, 2)),
+    "max pool int8 other scale": lambda: _pool("MAX_POOL_2D", (0.1, 2), (0.2, 2)),
+    "average pool int8 other zero point": lambda: _pool("AVERAGE_POOL_2D", (0.1, 2), (0.1, 0)),
+    "average pool int16 scale within 1e-6": lambda: _pool("AVERAGE_POOL_2D", (0.1, 0), (0.1 + 5e-7, 0), "int16"),
+    "reduce max int8 other scale": lambda: _reduce("REDUCE_MAX", (0.1, 0), (0.2, 0)),
+    "reduce min int8 same quantization": lambda: _reduce("REDUCE_MIN", (0.1, 1), (0.1, 1)),
+    "softmax int8->int8 scale 1/128": lambda: _single("SOFTMAX", "int8", "int8", out_q={"scale": 1 / 128, "zero_point": -128},
+                                                      options={"type": "softmax"}),
+    "softmax int8->int16 scale 1/32768": lambda: _single("SOFTMAX", "int8", "int16",
+                                                         out_q={"scale": 1 / 32768, "zero_point": -32768},
+                                                         options={"type": "softmax"}),
 }
+
+
+def _concat(a, b_, out):
+    b = ModelBuilder()
+    x1 = b.tensor("a", (1, 2, 2, 3), "int8", scale=a[0], zero_point=a[1])
+    x2 = b.tensor("b", (1, 2, 2, 3), "int8", scale=b_[0], zero_point=b_[1])
+    y = b.tensor("y", (1, 2, 2, 6), "int8", scale=out[0], zero_point=out[1])
+    b.op("CONCATENATION", [x1, x2], [y], options={"type": "concatenation", "axis": 3})
+    return b.build([x1, x2], [y])
+
+
+def _pool(op, in_q, out_q, dtype="int8"):
+    return _single(op, dtype, dtype, in_q={"scale": in_q[0], "zero_point": in_q[1]},
+                   out_q={"scale": out_q[0], "zero_point": out_q[1]}, shape=(1, 4, 4, 2),
+                   options={"type": "pool2d", "filter": 1, "stride": 1})
+
+
+def _reduce(op, in_q, out_q):
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), "int8", scale=in_q[0], zero_point=in_q[1])
+    axis = b.tensor("axis", (1,), "int32", data=np.array([1], np.int32).tobytes())
+    y = b.tensor("y", (1,), "int8", scale=out_q[0], zero_point=out_q[1])
+    b.op(op, [x, axis], [y], options={"type": "reducer"})
+    return b.build([x], [y])
 
 
 def _fc(act, weight, out):
@@ -233,7 +275,7 @@ def test_mixed_types_and_zero_points_match_the_interpreter(tmp_path):
     """check says 'runs' exactly when the interpreter allocates and invokes the model."""
     paths = {}
     for name, build in MIXED_CASES.items():
-        paths[name] = tmp_path / (name.replace(" ", "_").replace(">", "") + ".tflite")
+        paths[name] = tmp_path / (name.replace(" ", "_").replace(">", "").replace("/", "over") + ".tflite")
         paths[name].write_bytes(build())
     runs = _run_all(paths.values())
     disagree = []
@@ -244,3 +286,5 @@ def test_mixed_types_and_zero_points_match_the_interpreter(tmp_path):
                             f"TFLM {'runs' if runs[str(path)] else 'refuses'}")
     assert not disagree, "\n".join(disagree)
     assert runs[str(paths["softmax int8->int16 zp -32768"])] and runs[str(paths["quantize int16->int32"])]
+    assert runs[str(paths["abs int16 unquantized"])]
+    assert runs[str(paths["concat int8 same quantization"])] and not runs[str(paths["concat int8 other scale"])]

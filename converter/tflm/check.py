@@ -399,7 +399,8 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         if t.dtype in INTEGER_ACTIVATION_TYPES:
             q = t.quantization
             if q is None or not q.scale:
-                if op.name not in ("RESHAPE", "SHAPE", "SQUEEZE", "EXPAND_DIMS", "GATHER", "GATHER_ND"):
+                if op.name not in ("RESHAPE", "SHAPE", "SQUEEZE", "EXPAND_DIMS", "GATHER", "GATHER_ND") \
+                        and t.dtype not in support.quantization_optional:
                     add(ERROR, "missing_quantization",
                         f"{name}: {t.dtype} tensor {i} '{t.name}' has no quantization parameters", tensor=i)
                 continue
@@ -423,6 +424,7 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
                     "ignores it (the 16x8 scheme assumes 0): the results will be off", tensor=i)
     if operand is not None:
         _check_outputs(add, name, sg, op, support, operand)
+        _check_same_quantization(add, name, sg, op, support, operand)
     if op.name == "SOFTMAX" and operand is not None:
         _check_softmax_scale(add, name, op, operand)
     return check
@@ -458,6 +460,39 @@ def _check_outputs(add, name, sg, op, support, operand):
                 f"{name}: {operand.dtype} -> {out.dtype} output tensor {o} '{out.name}' has zero point "
                 f"{q.zero_point[0]}; TFLM's kernel requires {required} "
                 f"({support.kernel_source.rsplit('/', 1)[-1]} Prepare)", tensor=o)
+        scale_rule = (support.output_scale or {}).get(operand.dtype, {}).get(out.dtype)
+        if scale_rule is not None and q is not None and q.scale:
+            required_scale, tolerance = scale_rule
+            if abs(q.scale[0] - required_scale) > tolerance:
+                add(ERROR, "output_scale",
+                    f"{name}: {operand.dtype} -> {out.dtype} output tensor {o} '{out.name}' has scale "
+                    f"{q.scale[0]:.6g}; TFLM's kernel requires {required_scale:.6g} "
+                    f"({support.kernel_source.rsplit('/', 1)[-1]} Prepare)", tensor=o)
+
+
+def _check_same_quantization(add, name, sg, op, support, operand):
+    """Kernels that copy or compare int8 values need every such input quantized as the output."""
+    tolerance = (support.same_quantization or {}).get(operand.dtype)
+    if tolerance is None or not op.outputs or op.outputs[0] < 0:
+        return
+    out = sg.tensor(op.outputs[0])
+    oq = out.quantization
+    if oq is None or not oq.scale:
+        return  # missing quantization is reported on its own
+    for i in op.inputs:
+        if i < 0:
+            continue
+        t = sg.tensor(i)
+        q = t.quantization
+        if t.dtype != operand.dtype or q is None or not q.scale:
+            continue
+        zero_point, out_zero_point = (q.zero_point or (0,))[0], (oq.zero_point or (0,))[0]
+        if abs(q.scale[0] - oq.scale[0]) > tolerance or zero_point != out_zero_point:
+            add(ERROR, "requantization",
+                f"{name}: input tensor {i} '{t.name}' (scale {q.scale[0]:.6g}, zero point {zero_point}) is "
+                f"quantized unlike the output (scale {oq.scale[0]:.6g}, zero point {out_zero_point}); TFLM's "
+                f"{operand.dtype} {op.name} kernel does not requantize "
+                f"({support.kernel_source.rsplit('/', 1)[-1]})", tensor=i)
 
 
 #: TFLM's int8 SOFTMAX (kernels/softmax_common.cc) prepares with

@@ -49,6 +49,9 @@ class BuiltinOpSupport:
     unchecked_outputs: dict | None = None  # operand dtype -> output dtypes the kernel runs without checking
     unquantized: tuple = ()  # output dtypes with which the kernel requires unquantized inputs of that type
     unquantized_output: bool = False  # ... and an unquantized output
+    same_quantization: dict | None = None  # operand dtype -> scale tolerance: inputs of that type = output's q
+    output_scale: dict | None = None  # operand dtype -> {output dtype: (required scale, tolerance)}
+    quantization_optional: tuple = ()  # integer dtypes the kernel also runs unquantized
 
     def runs_unchecked(self, dtype: str, out_dtype: str) -> bool:
         """The kernel never checks this output type: the model runs, reinterpreting the bytes."""
@@ -127,6 +130,9 @@ def tflm_op_table() -> TflmOpTable:
             unchecked_outputs=entry.get("outputs_unchecked"),
             unquantized=tuple(entry.get("unquantized", ())),
             unquantized_output=entry.get("unquantized_output", False),
+            same_quantization=entry.get("same_quantization"),
+            output_scale=entry.get("output_scale"),
+            quantization_optional=tuple(entry.get("quantization_optional", ())),
         )
     return TflmOpTable(
         builtins=builtins,
