@@ -288,3 +288,55 @@ def test_mixed_types_and_zero_points_match_the_interpreter(tmp_path):
     assert runs[str(paths["softmax int8->int16 zp -32768"])] and runs[str(paths["quantize int16->int32"])]
     assert runs[str(paths["abs int16 unquantized"])]
     assert runs[str(paths["concat int8 same quantization"])] and not runs[str(paths["concat int8 other scale"])]
+
+
+def _unquantized(op, dtype):
+    """A one-operator model of ``op`` whose integer tensors carry no quantization parameters."""
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), dtype)
+    inputs = [x]
+    out_type = dtype
+    if op == "DEQUANTIZE":
+        out_type = "float32"
+    elif op == "QUANTIZE":
+        out_type = "int16" if dtype == "int8" else "int8"
+    if op in BINARY:
+        inputs.append(b.tensor("x2", (1, 8), dtype))
+    if op in COMPARISONS:
+        out_type = "bool"
+    op_inputs, shape = inputs, (1, 8)
+    if op in REDUCE:
+        axis = b.tensor("axis", (1,), "int32", data=(1).to_bytes(4, "little"))
+        op_inputs, shape = [x, axis], (1,)
+    y = b.tensor("y", shape, out_type)
+    b.op(op, op_inputs, [y])
+    return b.build(inputs, [y])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_unquantized_integer_models_match_the_interpreter(tmp_path):
+    """Every UNARY/BINARY/REDUCE operator, int8 and int16, with no quantization parameters: check says
+    'runs' exactly when the interpreter runs it, and warns where the kernel computes with the zero scales."""
+    from converter.tflm.tflm_ops import tflm_op_table
+
+    table = tflm_op_table()
+    cases = {}
+    for op in UNARY + BINARY + REDUCE:
+        for dtype in ("int8", "int16"):
+            path = tmp_path / f"{op}_{dtype}_unquantized.tflite"
+            path.write_bytes(_unquantized(op, dtype))
+            cases[str(path)] = (op, dtype)
+    runs = _run_all(cases)
+    disagree = []
+    for path, (op, dtype) in cases.items():
+        result = check_model(load_model(path))
+        if result.ok != runs[path]:
+            disagree.append(f"{op} {dtype} unquantized: check says {'runs' if result.ok else 'refused'}, "
+                            f"TFLM {'runs' if runs[path] else 'refuses'}")
+        elif result.ok:
+            warned = any(f.kind == "missing_quantization" for f in result.warnings)
+            if warned != (dtype in getattr(table.builtin(op), "unquantized_uses_scales", ())):
+                disagree.append(f"{op} {dtype} unquantized: warning {'given' if warned else 'missing'}")
+    assert not disagree, "\n".join(disagree)
+    # The harness really runs models, and refuses some (e.g. ADD, LOGISTIC need scales).
+    assert 10 < sum(runs.values()) < len(cases)

@@ -403,6 +403,11 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
                         and t.dtype not in support.quantization_optional:
                     add(ERROR, "missing_quantization",
                         f"{name}: {t.dtype} tensor {i} '{t.name}' has no quantization parameters", tensor=i)
+                elif t.dtype in support.unquantized_uses_scales:
+                    add(WARNING, "missing_quantization",
+                        f"{name}: {t.dtype} tensor {i} '{t.name}' has no quantization parameters; TFLM's kernel runs "
+                        f"but computes with zero scales ({support.kernel_source.rsplit('/', 1)[-1]} Prepare): the "
+                        "results are not meaningful without quantization parameters", tensor=i)
                 continue
             if q.is_per_channel:
                 add(ERROR, "per_channel",

@@ -52,6 +52,7 @@ class BuiltinOpSupport:
     same_quantization: dict | None = None  # operand dtype -> scale tolerance: inputs of that type = output's q
     output_scale: dict | None = None  # operand dtype -> {output dtype: (required scale, tolerance)}
     quantization_optional: tuple = ()  # integer dtypes the kernel also runs unquantized
+    unquantized_uses_scales: tuple = ()  # ... of which Prepare computes with the missing (zero) scales
 
     def runs_unchecked(self, dtype: str, out_dtype: str) -> bool:
         """The kernel never checks this output type: the model runs, reinterpreting the bytes."""
@@ -133,6 +134,7 @@ def tflm_op_table() -> TflmOpTable:
             same_quantization=entry.get("same_quantization"),
             output_scale=entry.get("output_scale"),
             quantization_optional=tuple(entry.get("quantization_optional", ())),
+            unquantized_uses_scales=tuple(entry.get("unquantized_uses_scales", ())),
         )
     return TflmOpTable(
         builtins=builtins,
