@@ -88,3 +88,33 @@ def test_chromium_renders_a_non_blank_page(tmp_path, cli):
     pixels = {rgb for _count, rgb in image.getcolors(maxcolors=1400 * 2000)}
     assert any(abs(r - 0x5a) < 40 and g > 0x90 and b < 0xa0 and g > r + 30 for r, g, b in pixels)
     assert any(abs(r - 0x5b) < 30 and abs(g - 0x7f) < 30 and b > 0xa0 for r, g, b in pixels)
+
+
+def _rows(table_html):
+    """(index, operator name, activations B) of each operator row of one table."""
+    return [(int(i), name, int(act.replace(",", ""))) for i, name, act in re.findall(
+        r'<tr(?: class="peak")?><td>(\d+)</td><td class="l">([^<]*)</td><td class="l">[^<]*</td>'
+        r'<td class="l">[^<]*</td><td>[\d,]+</td><td>[\d,]+</td><td>([\d,]+)</td>', table_html)]
+
+
+def test_page_shows_every_subgraph(tmp_path):
+    """A control-flow model (IF with two branch subgraphs): a table per subgraph, as in the text and JSON reports."""
+    from test_arena_ops import _if_model
+
+    path = tmp_path / "if.tflite"
+    path.write_bytes(_if_model("int8"))
+    report = build_memory_report(load_model(path))
+    assert [g.index for g in report.subgraphs] == [1, 2]
+    page = format_report_html(report)
+    tables = re.findall(r"<table>.*?</table>", page, re.S)
+    operator_tables = [t for t in tables if "<th>MACs</th>" in t]
+    assert len(operator_tables) == 3
+    assert [name for _, name, _ in _rows(operator_tables[0])] == ["IF"]
+    for table, g in zip(operator_tables[1:], report.subgraphs):
+        assert _rows(table) == [(o.index, o.name, o.activation_bytes) for o in g.operators]
+    assert [name for t in operator_tables[1:] for _, name, _ in _rows(t)] == ["RELU", "RELU6"]
+    assert "<h2>Subgraph 1</h2>" in page and "<h2>Subgraph 2</h2>" in page
+    # The branches' own int8 [1, 8] input and output (16 bytes each) are live in them.
+    assert _rows(operator_tables[1])[0][2] == 32
+    # One totals row, after the last subgraph, counting every subgraph.
+    assert "total (every subgraph)" in operator_tables[-1] and "total" not in operator_tables[0]

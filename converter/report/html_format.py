@@ -203,6 +203,29 @@ def bars_svg(values, stacked=None, colors=("#5b7fb9",), labels=("",), peak=None,
     return "".join(parts)
 
 
+def _operator_table_html(rows, peak_index, totals_of=None) -> str:
+    """One subgraph's operators as a table; ``totals_of``: the report whose totals (every subgraph) end it."""
+    out = ['<div class="panel" style="margin-top:12px"><table><thead><tr>'
+           '<th>#</th><th class="l">operator</th><th class="l">input</th><th class="l">output</th>'
+           "<th>MACs</th><th>weights B</th><th>activations B</th><th>scratch B</th></tr></thead><tbody>"]
+    for o in rows:
+        cls = ' class="peak"' if o.index == peak_index else ""
+        out.append(
+            f"<tr{cls}><td>{o.index}</td><td class=\"l\">{_e(o.name)}</td>"
+            f"<td class=\"l\">{_e(', '.join(_shape(s) for s in o.input_shapes))}</td>"
+            f"<td class=\"l\">{_e(', '.join(_shape(s) for s in o.output_shapes))}</td>"
+            f"<td>{o.macs:,}</td><td>{o.weight_bytes:,}</td><td>{o.activation_bytes:,}</td>"
+            f"<td>{o.scratch_bytes:,}</td></tr>"
+        )
+    if totals_of is not None:
+        label = "total (every subgraph)" if totals_of.subgraphs else "total"
+        out.append(f'<tr><td></td><td class="l"><b>{label}</b></td><td></td><td></td>'
+                   f"<td><b>{totals_of.total_macs:,}</b></td><td><b>{totals_of.weight_bytes:,}</b></td>"
+                   "<td></td><td></td></tr>")
+    out.append("</tbody></table></div>")
+    return "\n".join(out)
+
+
 def format_report_html(report) -> str:
     r = report
     name = (r.model_path or "model").rsplit("/", 1)[-1]
@@ -254,21 +277,17 @@ def format_report_html(report) -> str:
                         ref_line=(r.arena.head_bytes, f"arena head {_kib(r.arena.head_bytes)}")))
     out.append("</div></div>")
 
-    out.append('<div class="panel" style="margin-top:12px"><table><thead><tr>'
-               '<th>#</th><th class="l">operator</th><th class="l">input</th><th class="l">output</th>'
-               "<th>MACs</th><th>weights B</th><th>activations B</th><th>scratch B</th></tr></thead><tbody>")
-    for o in r.operators:
-        cls = ' class="peak"' if o.index == r.peak_op_index else ""
-        out.append(
-            f"<tr{cls}><td>{o.index}</td><td class=\"l\">{_e(o.name)}</td>"
-            f"<td class=\"l\">{_e(', '.join(_shape(s) for s in o.input_shapes))}</td>"
-            f"<td class=\"l\">{_e(', '.join(_shape(s) for s in o.output_shapes))}</td>"
-            f"<td>{o.macs:,}</td><td>{o.weight_bytes:,}</td><td>{o.activation_bytes:,}</td>"
-            f"<td>{o.scratch_bytes:,}</td></tr>"
-        )
-    out.append(f'<tr><td></td><td class="l"><b>total</b></td><td></td><td></td><td><b>{r.total_macs:,}</b></td>'
-               f"<td><b>{r.weight_bytes:,}</b></td><td></td><td></td></tr>")
-    out.append("</tbody></table></div>")
+    tables = [(None, r.operators, r.peak_op_index)] + [(g, g.operators, None) for g in r.subgraphs]
+    for n, (g, rows, peak) in enumerate(tables):
+        if g is not None:
+            title = f"Subgraph {g.index}{f' ({g.name})' if g.name else ''}"
+            out.append(f"<h2>{_e(title)}</h2>")
+            out.append('<div class="note">Run by a control-flow operator (IF / WHILE / CALL_ONCE); activation and '
+                       "scratch bytes of its own planned buffers while each operator runs.</div>")
+        elif r.subgraphs:
+            out.append('<div class="note" style="margin-top:12px">Subgraph 0 (main); the subgraphs its control-flow '
+                       "operators run follow, a table each.</div>")
+        out.append(_operator_table_html(rows, peak, r if n == len(tables) - 1 else None))
 
     out.append('<div class="two" style="margin-top:12px">')
     a = r.arena
