@@ -313,18 +313,53 @@ def _unquantized(op, dtype):
     return b.build(inputs, [y])
 
 
+#: Further operators with a one-operator model easy to build (4-D [1, 4, 4, 2] input, constants as needed).
+UNQUANTIZED_MORE = ["SOFTMAX", "MAX_POOL_2D", "AVERAGE_POOL_2D", "L2_POOL_2D", "CONCATENATION", "ADD_N",
+                    "RESIZE_NEAREST_NEIGHBOR", "PAD", "PADV2", "TRANSPOSE", "PRELU"]
+
+
+def _unquantized_more(op, dtype):
+    b = ModelBuilder()
+    shape = out_shape = (1, 4, 4, 2)
+    x = b.tensor("x", shape, dtype)
+    inputs = op_inputs = [x]
+    options = None
+    if op == "SOFTMAX":
+        options = {"type": "softmax"}
+    elif op.endswith("_POOL_2D"):
+        options = {"type": "pool2d", "filter": 1, "stride": 1}
+    elif op in ("CONCATENATION", "ADD_N"):
+        inputs = op_inputs = [x, b.tensor("x2", shape, dtype)]
+        if op == "CONCATENATION":
+            out_shape, options = (1, 4, 4, 4), {"type": "concatenation", "axis": 3}
+    elif op == "RESIZE_NEAREST_NEIGHBOR":
+        size = b.tensor("size", (2,), "int32", data=np.array([8, 8], np.int32).tobytes())
+        op_inputs, out_shape, options = [x, size], (1, 8, 8, 2), {"type": "resize_nearest_neighbor"}
+    elif op in ("PAD", "PADV2"):
+        pads = b.tensor("pads", (4, 2), "int32", data=np.array([[0, 0], [1, 1], [1, 1], [0, 0]], np.int32).tobytes())
+        op_inputs, out_shape = [x, pads], (1, 6, 6, 2)
+    elif op == "TRANSPOSE":
+        op_inputs = [x, b.tensor("perm", (4,), "int32", data=np.array([0, 2, 1, 3], np.int32).tobytes())]
+    elif op == "PRELU":
+        alpha = np.ones(2, {"int8": np.int8, "int16": np.int16}[dtype])
+        op_inputs = [x, b.tensor("alpha", (2,), dtype, data=alpha.tobytes())]
+    y = b.tensor("y", out_shape, dtype)
+    b.op(op, op_inputs, [y], options=options)
+    return b.build(inputs, [y])
+
+
 @pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
 def test_unquantized_integer_models_match_the_interpreter(tmp_path):
-    """Every UNARY/BINARY/REDUCE operator, int8 and int16, with no quantization parameters: check says
+    """Every UNARY/BINARY/REDUCE/UNQUANTIZED_MORE operator, int8 and int16, no quantization parameters: check says
     'runs' exactly when the interpreter runs it, and warns where the kernel computes with the zero scales."""
     from converter.tflm.tflm_ops import tflm_op_table
 
     table = tflm_op_table()
     cases = {}
-    for op in UNARY + BINARY + REDUCE:
+    for op in UNARY + BINARY + REDUCE + UNQUANTIZED_MORE:
         for dtype in ("int8", "int16"):
             path = tmp_path / f"{op}_{dtype}_unquantized.tflite"
-            path.write_bytes(_unquantized(op, dtype))
+            path.write_bytes(_unquantized_more(op, dtype) if op in UNQUANTIZED_MORE else _unquantized(op, dtype))
             cases[str(path)] = (op, dtype)
     runs = _run_all(cases)
     disagree = []

@@ -538,6 +538,13 @@ def _check_weights(add, name, support, operand, weights, kernels):
     if weights.dtype not in ("int8", "int4", "int16"):
         return
     q = weights.quantization
+    if (q is None or not q.scale) and weights.dtype == act and act in support.quantization_optional:
+        if act in support.unquantized_uses_scales:  # PRELU: prelu_common.cc reads the alpha scale
+            add(WARNING, "missing_quantization",
+                f"{name}: {weights.dtype} weights tensor {weights.index} '{weights.name}' has no quantization "
+                "parameters; TFLM's kernel runs but computes with zero scales: the results are not meaningful "
+                "without quantization parameters", tensor=weights.index)
+        return
     if q is None or not q.scale:
         add(ERROR, "missing_quantization",
             f"{name}: {weights.dtype} weights tensor {weights.index} '{weights.name}' has no quantization parameters",
