@@ -248,3 +248,20 @@ def test_unknown_arch_is_one_line(cli, image_folder, tmp_path):
 def test_missing_required_options(cli, tmp_path):
     assert "--arch" in assert_one_line_error(cli("train", "--data", "digits", "--out", tmp_path / "r"), 2)
     assert "--data" in assert_one_line_error(cli("train", "--arch", "attendnet_b", "--out", tmp_path / "r"), 2)
+
+
+def test_empty_splits_are_said_in_words_not_nan(cli, standin, tmp_path):
+    # Two images per class: the split leaves no validation or test images; the final line says
+    # so instead of printing 'nan' accuracies, and metrics.json records no accuracy for them.
+    folder = make_image_folder(tmp_path / "few", per_class=2, corrupt=False)
+    out = tmp_path / "run"
+    result = cli("train", "--arch", "tiny", "--data", folder, "--out", out, "--input-size", "16",
+                 "--epochs", "1", "--batch-size", "4")
+    assert result.exit_code == 0, result
+    final_line = [line for line in result.stderr.splitlines() if line.startswith("final:")][-1]
+    assert "nan" not in final_line
+    sizes = json.loads((out / "metrics.json").read_text())["split_sizes"]
+    for split in ("val", "test"):
+        if sizes.get(split, 0) == 0:
+            assert f"no {split} accuracy (the {split} split is empty)" in final_line
+    assert any(sizes.get(split, 0) == 0 for split in ("val", "test")), sizes  # the case this test is about
