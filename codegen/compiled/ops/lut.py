@@ -60,7 +60,9 @@ def _q4_input_params(input_scale: float) -> tuple[int, int, int]:
     return multiplier, left_shift, radius
 
 
-def logistic_table(input_scale: float, input_zero_point: int) -> list[int]:
+def _q4_table(input_scale: float, input_zero_point: int, function, output_bits: int, output_offset: int):
+    """TFLM's int8 LOGISTIC/TANH per byte: saturate beyond the radius, else the Q4 input through
+    gemmlowp's ``function`` and its Q0 result rounded to ``output_bits`` bits plus ``output_offset``."""
     multiplier, shift, radius = _q4_input_params(input_scale)
 
     def one(v):
@@ -70,26 +72,18 @@ def logistic_table(input_scale: float, input_zero_point: int) -> list[int]:
         if x >= radius:
             return INT8_MAX
         q4 = fp.multiply_by_quantized_multiplier(x, multiplier, shift)
-        q0 = fp.logistic(q4, _INPUT_INTEGER_BITS)
-        return clamp(fp.rounding_divide_by_pot(q0, 31 - 8) - 128, INT8_MIN, INT8_MAX)
+        q0 = function(q4, _INPUT_INTEGER_BITS)
+        return clamp(fp.rounding_divide_by_pot(q0, 31 - output_bits) + output_offset, INT8_MIN, INT8_MAX)
 
     return byte_table(one)
+
+
+def logistic_table(input_scale: float, input_zero_point: int) -> list[int]:
+    return _q4_table(input_scale, input_zero_point, fp.logistic, 8, -128)
 
 
 def tanh_table(input_scale: float, input_zero_point: int) -> list[int]:
-    multiplier, shift, radius = _q4_input_params(input_scale)
-
-    def one(v):
-        x = v - input_zero_point
-        if x <= -radius:
-            return INT8_MIN
-        if x >= radius:
-            return INT8_MAX
-        q4 = fp.multiply_by_quantized_multiplier(x, multiplier, shift)
-        q0 = fp.tanh(q4, _INPUT_INTEGER_BITS)
-        return clamp(fp.rounding_divide_by_pot(q0, 31 - 7), INT8_MIN, INT8_MAX)
-
-    return byte_table(one)
+    return _q4_table(input_scale, input_zero_point, fp.tanh, 7, 0)
 
 
 @lowering("LOGISTIC")
