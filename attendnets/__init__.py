@@ -1,3 +1,8 @@
-"""attendnets: attention-condenser networks from Keras to Cortex-M firmware."""
+"""attendnets: the command-line interface, the top floor.
 
-__version__ = "0.1.0"
+One click command per module (attendnets/commands/); it imports every package below
+it (attendnets_base, attendnets_tf, converter, codegen, validation) and nothing
+imports it.
+"""
+
+from attendnets_base import __version__  # noqa: F401  (``attendnets --version``, setup.cfg)

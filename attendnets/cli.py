@@ -7,7 +7,7 @@ commands that need it, so ``attendnets --help`` and the whole ``.tflite`` path
 (check, report, arena, generate, build, size, flash, validate) start fast and run
 without TensorFlow installed.
 
-Errors: every :class:`attendnets.errors.AttendnetsError` and every click usage
+Errors: every :class:`attendnets_base.errors.AttendnetsError` and every click usage
 error becomes one line on stderr and a non-zero exit; no traceback unless
 ``ATTENDNETS_DEBUG=1``.
 """
@@ -18,8 +18,8 @@ import sys
 
 import click
 
-from attendnets import __version__
-from attendnets.errors import AttendnetsError
+from attendnets_base import __version__
+from attendnets_base.errors import AttendnetsError
 
 # Pipeline order: this is the order ``attendnets --help`` lists them in.
 COMMAND_NAMES = [

@@ -52,7 +52,7 @@ def require_training_extra(module_name):
     """Import ``module_name`` (a package of the ``train`` extra) or raise one clear error."""
     import importlib
 
-    from attendnets.errors import ToolNotFoundError
+    from attendnets_base.errors import ToolNotFoundError
 
     try:
         return importlib.import_module(module_name)

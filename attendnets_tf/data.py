@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 DIGITS_SPEC = "digits"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError, InvalidModelError
-from attendnets.fsutil import require_file
+from attendnets_base.errors import BadInputError, InvalidModelError
+from attendnets_base.fsutil import require_file
 
 #: Calibration images for post-training quantization (and QAT's starting ranges).
 DEFAULT_CALIBRATION_SAMPLES = 200
@@ -61,8 +61,8 @@ def model_num_classes(model):
 
 
 def read_labels(model_path):
-    """The model's class names (attendnets.labels: its NAME.labels.txt, else the run's labels.txt) or None."""
-    from attendnets.labels import find_labels
+    """The model's class names (attendnets_base.labels: its NAME.labels.txt, else the run's labels.txt) or None."""
+    from attendnets_base.labels import find_labels
 
     return find_labels(model_path)[0]
 

@@ -24,7 +24,7 @@ import difflib
 import math
 import re
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 MIN_INPUT_SIZE = 8
 MIN_FINAL_FEATURE_SIZE = 3

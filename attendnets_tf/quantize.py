@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attendnets.errors import BadInputError
-from attendnets.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
-from attendnets.labels import labels_path_for, labels_text
+from attendnets_base.errors import BadInputError
+from attendnets_base.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
+from attendnets_base.labels import labels_path_for, labels_text
 from attendnets_tf.loading import (
     DEFAULT_CALIBRATION_SAMPLES,
     calibration_images,

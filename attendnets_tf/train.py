@@ -42,8 +42,8 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from attendnets.errors import BadInputError
-from attendnets.fsutil import atomic_output_file, write_text_atomic
+from attendnets_base.errors import BadInputError
+from attendnets_base.fsutil import atomic_output_file, write_text_atomic
 from attendnets_tf.loading import LABELS_FILE
 
 STRATEGIES = ("default", "mirrored", "multi-worker")

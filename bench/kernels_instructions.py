@@ -136,7 +136,7 @@ def main(argv=None):
         print(f"  skipped: {r['skipped']}" if "skipped" in r else f"  DSP {r['dsp']:,}, plain {r['plain']:,}")
     command = "python bench/kernels_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
     text = markdown(results, command)
-    from attendnets.fsutil import write_text_atomic
+    from attendnets_base.fsutil import write_text_atomic
 
     write_text_atomic(Path(args.out), text)
     print(text)

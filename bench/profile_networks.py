@@ -17,7 +17,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from attendnets.fsutil import write_text_atomic  # noqa: E402
+from attendnets_base.fsutil import write_text_atomic  # noqa: E402
 
 SETTINGS = [((224, 224, 3), 50), ((96, 96, 3), 2)]
 ARCHS = ["mobilenet_v1", "attendnet_a", "attendnet_b"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 CATALOG_PATH = Path(__file__).resolve().parents[1] / "firmware_template" / "boards.toml"
 

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from attendnets.errors import BadInputError, ExternalToolError, ToolNotFoundError
+from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 from codegen.project import open_project
 
 INSTALL_HINT = ("install the Arm GNU toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from attendnets import __version__
-from attendnets.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
+from attendnets_base import __version__
+from attendnets_base.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
 
 # The fit rule and the figures it adds (arena rounding, stack, heap, static data, application code)
 # live in one place, shared with `report --board`: converter.report.fit.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from attendnets.errors import BadInputError, UnsupportedOperatorError
+from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen import context as ctx
 from codegen.boards import get_board
 from codegen.render import RUNTIMES, check_output_dir, render_project
@@ -44,7 +44,7 @@ class GenerateResult:
 
 
 def read_labels(path: Path) -> tuple:
-    from attendnets.labels import read_labels_file
+    from attendnets_base.labels import read_labels_file
 
     return tuple(read_labels_file(path))
 
@@ -135,7 +135,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         labels_file = Path(labels_path)
         labels = read_labels(labels_file)
     else:
-        from attendnets.labels import find_labels
+        from attendnets_base.labels import find_labels
 
         found, labels_file = find_labels(model_path)  # NAME.labels.txt, which travels with the model
         labels = tuple(found or ())

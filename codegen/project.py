@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.boards import Board, get_board
 from codegen.render import MARKER_FILE, PROJECT_FILE
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import jinja2
 
-from attendnets.errors import AttendnetsError, BadInputError
+from attendnets_base.errors import AttendnetsError, BadInputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "project"
 COMPILED_TEMPLATE_DIR = TEMPLATE_DIR.parent / "compiled" / "project"

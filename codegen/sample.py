@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.context import INTEGER_RANGES
 
 PIXEL_RANGES = {"0-1": (0.0, 1.0), "-1-1": (-1.0, 1.0), "0-255": (0.0, 255.0)}

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.project import open_project
 
 FLASH_CATEGORIES = ("model", "tflm", "application", "startup")

@@ -8,7 +8,7 @@ accessors.
 
 The reader treats the file as untrusted: every vector length is checked
 against the file size before it is walked, every failure becomes an
-:class:`~attendnets.errors.InvalidModelError` whose message names where in the
+:class:`~attendnets_base.errors.InvalidModelError` whose message names where in the
 file the reader was (``subgraph 0 / tensor 12 / shape``), and nothing loops
 more often than the file has bytes.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError, InvalidModelError
+from attendnets_base.errors import BadInputError, InvalidModelError
 
 FILE_IDENTIFIER = b"TFL3"
 

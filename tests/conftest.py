@@ -192,7 +192,7 @@ class SuiteModel:
         fails the test (remove its PENDING_SUPPORT entry).  A step that is not pending
         runs as is.
         """
-        from attendnets.errors import AttendnetsError
+        from attendnets_base.errors import AttendnetsError
 
         reason = self.pending(step)
         if reason is None:

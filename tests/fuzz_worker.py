@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attendnets.errors import AttendnetsError, InvalidModelError  # noqa: E402
+from attendnets_base.errors import AttendnetsError, InvalidModelError  # noqa: E402
 from converter.tflm.check import check_model  # noqa: E402
 from converter.report.inspect import inspect_model  # noqa: E402
 from converter.report.macs import model_macs  # noqa: E402

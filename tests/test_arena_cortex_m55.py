@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attendnets.errors import BadInputError, UnsupportedOperatorError
+from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from converter.tflm.arena import estimate_arena
 from tests.conftest import shared_params
 

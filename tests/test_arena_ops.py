@@ -13,7 +13,7 @@ import flatbuffers
 import numpy as np
 import pytest
 
-from attendnets.errors import UnsupportedOperatorError
+from attendnets_base.errors import UnsupportedOperatorError
 from converter.tflm.arena import estimate_arena
 from converter.tflm.arena_measure import measure_arena, measure_arenas
 from converter.tflm.memory_planner import GreedyMemoryPlanner

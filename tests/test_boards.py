@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.boards import FLASH_TOOLS, get_board, load_boards
 from tests.conftest import assert_one_line_error
 

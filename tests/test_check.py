@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from attendnets.errors import UnsupportedOperatorError
+from attendnets_base.errors import UnsupportedOperatorError
 from converter.tflm.check import check_model
 from converter.tflite_model import load_model
 from converter.tflm.tflm_ops import tflm_op_table
@@ -52,7 +52,7 @@ def test_cli_check_every_model(cli, suite_model):
 
 
 def _cli_check_ok(cli, path):
-    from attendnets.errors import AttendnetsError
+    from attendnets_base.errors import AttendnetsError
 
     result = cli("check", path, "--kernels", "reference")  # the interpreter's kernels, which run every model
     if result.exit_code == 2:  # bad input: one line, raised again for SuiteModel.run to judge

@@ -1,4 +1,4 @@
-from attendnets import __version__
+from attendnets_base import __version__
 from attendnets.cli import COMMAND_NAMES
 
 from conftest import assert_one_line_error

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.boards import CMSIS_NN_ARCH_BY_CPU, get_board, load_boards
 from tests.conftest import assert_one_line_error, model_path, shared_present
 

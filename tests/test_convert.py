@@ -94,7 +94,7 @@ def test_convert_float_model_with_float_io(cli, workdir, tmp_path):
 
 def test_convert_failed_check_leaves_nothing(cli, workdir, tmp_path, monkeypatch):
     import converter.conversion.convert as conv
-    from attendnets.errors import UnsupportedOperatorError
+    from attendnets_base.errors import UnsupportedOperatorError
 
     _, data, model_path, _ = workdir
 

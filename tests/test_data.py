@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from attendnets_tf.data import load_data, make_tf_dataset, resize_bilinear, stratified_split
 from train_support import make_image_folder
 

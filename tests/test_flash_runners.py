@@ -2,7 +2,7 @@
 
 import pytest
 
-from attendnets.errors import BadInputError, ToolNotFoundError
+from attendnets_base.errors import BadInputError, ToolNotFoundError
 from codegen.runners import RUNNERS, get_runner
 from codegen.runners.base import FlashRunner
 from tests.conftest import assert_one_line_error, corpus_model_path

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from attendnets_tf._tf import keras, tf
 from attendnets_tf import layers as L
 from attendnets_tf.models import ARCHITECTURES, MIN_INPUT_SIZE, build_model, resolve_arch, stride_schedule

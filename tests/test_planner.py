@@ -14,7 +14,7 @@ import struct
 import numpy as np
 import pytest
 
-from attendnets.errors import InvalidOfflinePlanError
+from attendnets_base.errors import InvalidOfflinePlanError
 from conftest import assert_one_line_error, model_params, model_path, shared_present
 from converter.planner import Buffer, lower_bound, place
 from converter.planner.check import plan_head_bytes, plan_violations

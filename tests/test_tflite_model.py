@@ -2,7 +2,7 @@
 
 import pytest
 
-from attendnets.errors import BadInputError, InvalidModelError
+from attendnets_base.errors import BadInputError, InvalidModelError
 from converter.tflite_model import load_model
 
 from conftest import corpus_model_path, model_params, model_path, packages_imported_by, shared_present

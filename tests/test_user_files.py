@@ -161,7 +161,7 @@ def test_arena_bytes_override_recompiles_after_a_build(cli, model, tmp_path):
 def test_labels_travel_with_their_model(cli, tmp_path):
     """Two `convert` runs into one folder shared labels.txt: the second replaced the first's, and the
     firmware of the first model carried the wrong class names.  Now each model has NAME.labels.txt."""
-    from attendnets.labels import find_labels, labels_path_for
+    from attendnets_base.labels import find_labels, labels_path_for
 
     first, second = tmp_path / "animals.tflite", tmp_path / "tools.tflite"
     for path, names in ((first, "cat\ndog\nbird\n"), (second, "saw\nhammer\ndrill\n")):

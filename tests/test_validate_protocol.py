@@ -159,14 +159,14 @@ def test_late_hello_request(pty_pair):
 
 
 def test_missing_port():
-    from attendnets.errors import BadInputError
+    from attendnets_base.errors import BadInputError
 
     with pytest.raises(BadInputError, match="serial port /dev/ttyNOPE0 does not exist"):
         SerialTransport("/dev/ttyNOPE0")
 
 
 def test_busy_port(pty_pair):
-    from attendnets.errors import BadInputError
+    from attendnets_base.errors import BadInputError
 
     _, name = pty_pair
     first = SerialTransport(name)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 DIGITS_ORDER_SEED = 0

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import jinja2
 
-from attendnets import __version__
-from attendnets.errors import BadInputError, ExternalToolError, ToolNotFoundError
-from attendnets.fsutil import write_text_atomic
+from attendnets_base import __version__
+from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
+from attendnets_base.fsutil import write_text_atomic
 from validation.protocol import CYCLE_COUNTERS, RUNTIMES, model_hash
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "validate"

@@ -37,7 +37,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 
-from attendnets.errors import AttendnetsError
+from attendnets_base.errors import AttendnetsError
 
 SYNC = b"\xa5\x5a"
 HEADER = struct.Struct("<2sBBI")

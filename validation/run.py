@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 MAX_SAVED_MISMATCHES = 5
 MIB = 1 << 20
@@ -104,7 +104,7 @@ def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None,
 
 
 def save_mismatch(folder, seq, x, device, expected, label) -> str:
-    from attendnets.fsutil import atomic_output_file
+    from attendnets_base.fsutil import atomic_output_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from attendnets.errors import BadInputError, ExternalToolError, ToolNotFoundError
+from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 
 DEFAULT_BAUD = 115200
 

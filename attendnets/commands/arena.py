@@ -33,7 +33,7 @@ TARGETS = {"cortex-m": 4, "host": 8}
 def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
     kernels = resolve_kernels(kernels, target)
-    from attendnets.fsutil import require_file
+    from attendnets_base.fsutil import require_file
     from converter.tflm.arena import estimate_arena
     from converter.tflite_model import load_model
 

@@ -33,8 +33,8 @@ from attendnets.commands.options import kernels_option, resolve_kernels
 def command(model_path, out_path, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
     """Write MODEL.tflite with a memory plan TFLM runs in a smaller arena."""
     kernels = resolve_kernels(kernels, target)
-    from attendnets.errors import BadInputError
-    from attendnets.fsutil import require_file, require_parent_dir, write_bytes_atomic
+    from attendnets_base.errors import BadInputError
+    from attendnets_base.fsutil import require_file, require_parent_dir, write_bytes_atomic
     from converter.planner.optimize import optimize_model, written_by_us
 
     require_file(model_path, "model")

@@ -7,7 +7,7 @@ import shlex
 
 import click
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 
 def parse_input_shape(text):
@@ -64,8 +64,8 @@ def command(model_path, arch, input_shape, classes, width, as_json):
 
 
 def _load(path):
-    from attendnets.errors import InvalidModelError
-    from attendnets.fsutil import require_file
+    from attendnets_base.errors import InvalidModelError
+    from attendnets_base.fsutil import require_file
 
     path = require_file(path, "model file")
     with open(path, "rb") as f:

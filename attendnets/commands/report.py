@@ -32,8 +32,8 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     be analysed (unsupported operator or type); 2 bad input.
     """
     kernels = resolve_kernels(kernels, target)
-    from attendnets.errors import EXIT_DOES_NOT_FIT, BadInputError
-    from attendnets.fsutil import require_parent_dir, write_text_atomic
+    from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
+    from attendnets_base.fsutil import require_parent_dir, write_text_atomic
     from converter.report.build import build_memory_report
     from converter.report.json_format import format_report_json
     from converter.report.text_format import format_report
@@ -86,8 +86,8 @@ def _compiled_report(model, board, as_json, html_path):
     """``--runtime compiled``: the compiled runtime's figures (refused in one line if it cannot run the model)."""
     import json
 
-    from attendnets.errors import BadInputError
-    from attendnets.fsutil import write_text_atomic
+    from attendnets_base.errors import BadInputError
+    from attendnets_base.fsutil import write_text_atomic
     from codegen.compiled.footprint import compiled_runtime_footprint
     from codegen.compiled.generate import CompiledRuntimeUnsupportedError
     from converter.report.macs import operator_macs
@@ -116,7 +116,7 @@ def _compiled_report(model, board, as_json, html_path):
         if html_path:
             click.echo(f"\nHTML report written to {html_path}")
     if footprint.board is not None and not footprint.board.fits:
-        from attendnets.errors import EXIT_DOES_NOT_FIT
+        from attendnets_base.errors import EXIT_DOES_NOT_FIT
 
         return EXIT_DOES_NOT_FIT
     return 0

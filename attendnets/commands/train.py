@@ -3,7 +3,7 @@
 import click
 from click.core import ParameterSource
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 # Option name -> TrainConfig field.
 _OPTION_FIELDS = {

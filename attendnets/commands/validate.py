@@ -35,8 +35,8 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     import sys
     from pathlib import Path
 
-    from attendnets.errors import BadInputError
-    from attendnets.fsutil import require_file, require_parent_dir, write_text_atomic
+    from attendnets_base.errors import BadInputError
+    from attendnets_base.fsutil import require_file, require_parent_dir, write_text_atomic
     from codegen.boards import get_board
     from codegen.context import tensor_info
     from converter.tflite_model import load_model

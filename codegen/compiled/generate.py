@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets import __version__
-from attendnets.errors import BadInputError, UnsupportedOperatorError
+from attendnets_base import __version__
+from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled.arena_plan import ArenaBuffer, aligned, plan_arena
 from codegen.compiled.lowering import C_TYPES, KernelCall, LoweringContext, NotLowerable, TensorRef, load_lowerings
 

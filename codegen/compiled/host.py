@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import ExternalToolError, ToolNotFoundError
+from attendnets_base.errors import ExternalToolError, ToolNotFoundError
 from codegen.compiled.generate import NUMPY_TYPES, TEMPLATE_DIR, compile_model
 
 HOST_MAIN = TEMPLATE_DIR / "host" / "host_main.c"

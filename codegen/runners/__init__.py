@@ -1,6 +1,6 @@
 """Flash runners, one per tool; ``get_runner(name)`` returns the class."""
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.runners.base import FlashRunner, RunnerCapabilities
 from codegen.runners.nrfjprog import NrfjprogRunner
 from codegen.runners.openocd import OpenOcdRunner

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from attendnets.errors import BadInputError, ExternalToolError, ToolNotFoundError
+from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 
 
 @dataclass(frozen=True)

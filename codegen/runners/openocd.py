@@ -1,4 +1,4 @@
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 from codegen.runners.base import FlashRunner, RunnerCapabilities
 
 

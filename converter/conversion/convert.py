@@ -17,7 +17,7 @@ DEQUANTIZE at each end) and must pass the TFLM check (:mod:`converter.tflm.check
 before anything is written.
 
 Outputs (all written atomically, together): ``model.tflite``, its labels
-``model.labels.txt`` (:mod:`attendnets.labels`: named after the model, so two
+``model.labels.txt`` (:mod:`attendnets_base.labels`: named after the model, so two
 models in one folder keep their own class names) and a JSON sidecar
 ``model.json`` (:func:`describe_io`).
 
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
-from attendnets.fsutil import atomic_output_file, require_file, require_parent_dir
-from attendnets.labels import labels_path_for, labels_text
+from attendnets_base.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
+from attendnets_base.fsutil import atomic_output_file, require_file, require_parent_dir
+from attendnets_base.labels import labels_path_for, labels_text
 from attendnets_tf.loading import (  # noqa: F401  (re-exported: the conversion's inputs)
     DEFAULT_CALIBRATION_SAMPLES,
     LABELS_FILE,

@@ -47,8 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
-from attendnets.errors import BadInputError, InvalidModelError
-from attendnets.labels import labels_path_for
+from attendnets_base.errors import BadInputError, InvalidModelError
+from attendnets_base.labels import labels_path_for
 
 #: First TFLM arena tried (bytes); doubled until the interpreter accepts it.
 TFLM_ARENA_START_BYTES = 256 * 1024
@@ -331,7 +331,7 @@ def check_same_network(float_model, float_model_path, model_bytes, tflite_path, 
     The quantization loss of another run's float model (other classes, another width) means nothing:
     refused when the class names differ or the weight counts differ by more than PARAMETER_RATIO_LIMIT.
     """
-    from attendnets.labels import find_labels
+    from attendnets_base.labels import find_labels
     from converter.tflite_model import load_model as load_tflite
 
     float_labels, float_labels_path = find_labels(float_model_path)

@@ -11,7 +11,7 @@ The compiled runtime's static plan calls :func:`place` with plain
 :class:`Buffer` objects (``size_bytes``, ``first_op``, ``last_op`` inclusive).
 
 Imports :mod:`converter.tflm`, :mod:`converter.tflite_model` and
-:mod:`attendnets.errors`; never TensorFlow, :mod:`converter.report`,
+:mod:`attendnets_base.errors`; never TensorFlow, :mod:`converter.report`,
 :mod:`converter.conversion` or :mod:`codegen`.
 """
 

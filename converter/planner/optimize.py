@@ -21,7 +21,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from attendnets import __version__
+from attendnets_base import __version__
 from converter.planner import rewrite
 from converter.planner.check import plan_violations
 from converter.planner.placement import Buffer

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import struct
 
-from attendnets.errors import InvalidModelError
+from attendnets_base.errors import InvalidModelError
 
 # Model table fields (schema.fbs, TFLite 2.18).
 _MODEL_VERSION, _MODEL_BUFFERS, _MODEL_METADATA = 0, 4, 6

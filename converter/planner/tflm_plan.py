@@ -23,7 +23,7 @@ import json
 import struct
 from dataclasses import dataclass, field
 
-from attendnets.errors import InvalidOfflinePlanError
+from attendnets_base.errors import InvalidOfflinePlanError
 from converter.planner.placement import Buffer, Placement, lower_bound, place
 from converter.tflm.memory_planner import IN_PLACE_OPS, ONLINE_PLANNED
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from attendnets.errors import BadInputError, UnsupportedOperatorError
+from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from converter.report.fit import APPLICATION_CODE_BYTES, FitCheck, arena_bytes_for, check_fit
 from converter.tflm.code_size import code_size_table, estimate_code_bytes
 

@@ -5,6 +5,6 @@ tflm_structs, kernel_allocations, cmsis_nn_buffers, memory_planner), code_size (
 for TFLM's code), arena_measure (the arena measured on the ``tflite-micro``
 interpreter, imported only when asked for).
 
-Imports :mod:`converter.tflite_model` and :mod:`attendnets.errors`; never TensorFlow,
+Imports :mod:`converter.tflite_model` and :mod:`attendnets_base.errors`; never TensorFlow,
 never :mod:`converter.report`, :mod:`converter.conversion` or :mod:`codegen`.
 """

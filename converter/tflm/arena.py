@@ -33,7 +33,7 @@ read with ``kernels="cmsis-nn"``): ``"dsp"`` Cortex-M4/M7/M33 (the default),
 ``"mve"`` Cortex-M55/M85 (Helium), ``"scalar"`` Cortex-M0/M0+/M3; the board
 catalog derives it from the CPU (``codegen.boards.Board.cmsis_nn_arch``).
 An operator the estimator does not model raises
-:class:`~attendnets.errors.UnsupportedOperatorError`.
+:class:`~attendnets_base.errors.UnsupportedOperatorError`.
 
 How (see docs/memory.md): the module replays, call by call, what TFLM's
 ``MicroInterpreter::AllocateTensors()`` does to the arena -- the allocator
@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from attendnets.errors import InvalidOfflinePlanError, UnsupportedOperatorError
+from attendnets_base.errors import InvalidOfflinePlanError, UnsupportedOperatorError
 from converter.tflm import tflm_structs as structs
 from converter.tflm.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
 from converter.tflm.memory_planner import IN_PLACE_OPS, ONLINE_PLANNED, GreedyMemoryPlanner
@@ -766,11 +766,11 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
     """Compute the arena for ``model_or_path``; see the module docstring."""
     structs.check_pointer_bytes(pointer_bytes)
     if kernels not in KERNEL_SETS:
-        from attendnets.errors import BadInputError
+        from attendnets_base.errors import BadInputError
 
         raise BadInputError(f"kernel set must be one of {', '.join(KERNEL_SETS)}, got {kernels!r}")
     if cmsis_nn_arch not in CMSIS_NN_ARCHES:
-        from attendnets.errors import BadInputError
+        from attendnets_base.errors import BadInputError
 
         raise BadInputError(
             f"CMSIS-NN architecture must be one of {', '.join(CMSIS_NN_ARCHES)}, got {cmsis_nn_arch!r}"

@@ -29,7 +29,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 
-from attendnets.errors import ExternalToolError, ToolNotFoundError
+from attendnets_base.errors import ExternalToolError, ToolNotFoundError
 from converter.tflm import tflm_structs
 
 #: Lower bound for the bisection: the objects TFLM constructs in the tail without

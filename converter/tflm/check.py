@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from attendnets.errors import UnsupportedOperatorError
+from attendnets_base.errors import UnsupportedOperatorError
 from converter.tflm.tflm_ops import tflm_op_table
 
 INTEGER_ACTIVATION_TYPES = ("int8", "int16")

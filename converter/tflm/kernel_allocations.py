@@ -28,7 +28,7 @@ names the TFLM file it mirrors.  The two kernel sets:
     projects are, with GCC and ``-DKERNELS_OPTIMIZED_FOR_SPEED``.
 
 An operator missing from these tables raises
-:class:`~attendnets.errors.UnsupportedOperatorError`: the estimator never
+:class:`~attendnets_base.errors.UnsupportedOperatorError`: the estimator never
 guesses.
 """
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from attendnets.errors import UnsupportedOperatorError
+from attendnets_base.errors import UnsupportedOperatorError
 from converter.tflm import cmsis_nn_buffers as cmsis
 
 # The kernel sets, the default first. One default everywhere (check, arena, report, optimize,

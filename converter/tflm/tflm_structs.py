@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 #: The tflite-micro package build whose host (pointer_bytes=8) layouts this table
 #: holds; a different build may have other struct sizes (``--measure`` says so).

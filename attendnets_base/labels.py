@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 LABELS_SUFFIX = ".labels.txt"
 RUN_LABELS_FILE = "labels.txt"

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from attendnets.errors import BadInputError
+from attendnets_base.errors import BadInputError
 
 
 def require_parent_dir(path):
