@@ -54,8 +54,8 @@ def cli(*args, timeout=3600):
 def kernel_code_sizes(work: Path) -> dict:
     """``{kernel .c: bytes}``: .text + .rodata of each kernel file for Cortex-M4, -O2, DSP path."""
     from codegen.boards import get_board
+    from firmware_template import KERNELS_DIR as kernels
 
-    kernels = REPO / "firmware_template" / "compiled" / "kernels"
     flags = list(get_board(BOARD).cpu_flags) + ["-O2", "-std=c99", "-ffunction-sections", "-fdata-sections"]
     sizes = {}
     for src in sorted(kernels.glob("*.c")):

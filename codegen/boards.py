@@ -20,8 +20,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 from attendnets_base.errors import BadInputError
+from firmware_template import BOARDS_TOML
 
-CATALOG_PATH = Path(__file__).resolve().parents[1] / "firmware_template" / "boards.toml"
+CATALOG_PATH = BOARDS_TOML
 
 CONSOLE_KINDS = ("semihosting", "swo", "uart")
 UART_DRIVERS = ("nrf-uarte", "rp2040-pl011", "cmsdk-apb-uart")

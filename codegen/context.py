@@ -1,8 +1,8 @@
 """The template context: a pure function of the model, the board and the options.
 
-``build_context(model, board, options, arena_required_bytes)`` returns the dict
-every template of ``firmware_template/project`` is rendered with.  It reads no
-files and runs no tools; the driver (:mod:`codegen.generate`) reads the model,
+``build_context(model, board, options, arena_required_bytes)`` returns the dict every
+project template (``firmware_template/common`` and ``<runtime>/project``) is rendered with.
+It reads no files and runs no tools; the driver (:mod:`codegen.generate`) reads the model,
 asks the arena estimator and the op check, and hands their results in.
 
 Arena size (bytes) = the estimator's ``required_bytes`` (smallest arena that

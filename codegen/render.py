@@ -1,11 +1,9 @@
 """Render a template context into a project folder, atomically.
 
-``render_project(context, out_dir)`` renders every ``*.j2`` file under
-``firmware_template/project`` with Jinja (for ``context["runtime"] == "compiled"``: without
-the TFLM runtime's sources, :data:`TFLM_ONLY_FILES`, and with the compiled runtime's own
-files from ``firmware_template/compiled/project`` laid over it) (``StrictUndefined``: a missing
-variable is an error, never an empty string), copies the other files as they
-are, writes the marker file, and only then moves the finished tree into place.
+``render_project(context, out_dir)`` renders the runtime's project (``firmware_template/common``
+with ``firmware_template/<runtime>/project`` beside it, codegen.templates) with Jinja
+(``StrictUndefined``: a missing variable is an error, never an empty string), copies the other
+files as they are, writes the marker file, and only then moves the finished tree into place.
 An existing folder is replaced only if it carries our marker
 (``.attendnets-project``); an interrupted run leaves either the old or the new
 project.
@@ -30,19 +28,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from attendnets_base.errors import AttendnetsError, BadInputError
+from codegen.templates import project_files, render_tree
+from firmware_template import COMPILED_PROJECT_DIR, TFLM_PROJECT_DIR
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "project"
-COMPILED_TEMPLATE_DIR = TEMPLATE_DIR.parent / "compiled" / "project"
-RUNTIMES = ("tflm", "compiled")
-# Output files of the shared project that belong to the TFLM runtime (the interpreter glue and
-# the CMake build, which compiles TFLM); the compiled runtime brings its own src/.
-TFLM_ONLY_FILES = frozenset({
-    "src/main.cc", "src/model.cc", "src/model.h", "src/model_data.cc", "src/model_data.h", "src/op_resolver.h",
-    "src/sample_input.cc", "CMakeLists.txt", "cmake/arm-none-eabi.cmake",
-})
+# Each runtime's own project files, laid beside firmware_template/common (firmware_template's docstring).
+PROJECT_DIRS = {"tflm": TFLM_PROJECT_DIR, "compiled": COMPILED_PROJECT_DIR}
+RUNTIMES = tuple(PROJECT_DIRS)
 MARKER_FILE = ".attendnets-project"
 # Kept when generate replaces its own folder: make's and CMake's build folders (the TFLM objects
 # in them take minutes to compile; make and CMake rebuild whatever the new sources change).
@@ -55,57 +47,20 @@ OPTIONAL_FILES = {
 }
 
 
-def template_environment() -> jinja2.Environment:
-    """Templates are named ``project/<rel>`` or ``compiled/<rel>``."""
-    return jinja2.Environment(
-        loader=jinja2.PrefixLoader({"project": jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-                                    "compiled": jinja2.FileSystemLoader(str(COMPILED_TEMPLATE_DIR))}),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
-def template_files(root=TEMPLATE_DIR):
-    """Relative paths of every file of a project template, sorted."""
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts)
-
-
-def _output_name(rel):
-    return rel[:-3] if rel.endswith(".j2") else rel
-
-
 def runtime_template_files(runtime="tflm"):
-    """``{output path: (prefix, template rel path)}`` of the project for ``runtime``."""
+    """``{output path: template source file}`` of the project for ``runtime``."""
     if runtime not in RUNTIMES:
         raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
-    files = {_output_name(rel): ("project", rel) for rel in template_files(TEMPLATE_DIR)}
-    if runtime == "compiled":
-        files = {out: src for out, src in files.items() if out not in TFLM_ONLY_FILES}
-        files.update({_output_name(rel): ("compiled", rel) for rel in template_files(COMPILED_TEMPLATE_DIR)})
-    return dict(sorted(files.items()))
+    return project_files(PROJECT_DIRS[runtime])
 
 
 def render_files(context) -> dict:
     """``{relative output path: str | bytes}`` for the context (nothing written)."""
-    env = template_environment()
-    files = {}
-    roots = {"project": TEMPLATE_DIR, "compiled": COMPILED_TEMPLATE_DIR}
-    for out_rel, (prefix, rel) in runtime_template_files(context.get("runtime", "tflm")).items():
-        include = OPTIONAL_FILES.get(out_rel)
-        if include is not None and not include(context):
-            continue
-        if rel.endswith(".j2"):
-            try:
-                files[out_rel] = env.get_template(f"{prefix}/{rel}").render(**context)
-            except jinja2.TemplateError as exc:  # a bug in a template, not a user error
-                raise RuntimeError(f"template {prefix}/{rel}: {exc}") from exc
-        else:
-            files[out_rel] = (roots[prefix] / rel).read_bytes()
-    return files
+    files = runtime_template_files(context.get("runtime", "tflm"))
+    for out_rel, include in OPTIONAL_FILES.items():
+        if out_rel in files and not include(context):
+            del files[out_rel]
+    return render_tree(files, context)
 
 
 def is_our_project(path) -> bool:

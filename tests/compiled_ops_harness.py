@@ -20,9 +20,8 @@ import numpy as np
 
 from codegen.compiled.lowering import C_TYPES, LoweringContext, TensorRef, load_lowerings
 from converter.tflite_model import load_model
+from firmware_template import KERNELS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-KERNELS_DIR = REPO_ROOT / "firmware_template" / "compiled" / "kernels"
 NP_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
             "float32": np.float32, "bool": np.bool_}
 

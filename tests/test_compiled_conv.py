@@ -185,9 +185,11 @@ def test_fast_requantize_equals_tflm_arithmetic(tmp_path):
     import subprocess
     from pathlib import Path
 
+    from firmware_template import KERNELS_DIR
+
     root = Path(__file__).resolve().parents[1]
     exe = tmp_path / "requantize_check"
-    subprocess.run(["cc", "-O2", "-std=c99", "-I", str(root / "firmware_template/compiled/kernels"),
+    subprocess.run(["cc", "-O2", "-std=c99", "-I", str(KERNELS_DIR),
                     str(root / "tests/compiled_m4/requantize_check.c"), "-o", str(exe)], check=True)
     proc = subprocess.run([str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout

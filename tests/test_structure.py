@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("attendnets_base", "attendnets", "attendnets_tf", "converter", "codegen", "validation")
+PACKAGES = ("attendnets_base", "attendnets", "attendnets_tf", "converter", "codegen", "validation", "firmware_template")
 TENSORFLOW = ("tensorflow", "tf_keras", "keras", "tensorflow_model_optimization")
 
 # package prefix -> module prefixes it must never import (docs/architecture.md).
@@ -21,6 +21,9 @@ FORBIDDEN = {
     # The ground floor imports nothing of the project; nothing below the CLI imports the CLI.
     "attendnets_base": TENSORFLOW + ("attendnets", "attendnets_tf", "converter", "codegen", "validation"),
     "attendnets_tf": ("attendnets", "converter", "codegen", "validation"),
+    # Templates and data: where they live is all it says.
+    "firmware_template": TENSORFLOW + ("attendnets_base", "attendnets", "attendnets_tf", "converter", "codegen",
+                                       "validation", "jinja2"),
     "converter.tflite_model": TENSORFLOW + ("attendnets", "converter.conversion", "converter.tflm", "converter.report", "codegen"),
     "converter.tflm": TENSORFLOW + ("attendnets", "converter.conversion", "converter.report", "converter.planner", "codegen",
                                     "attendnets_tf"),

@@ -17,14 +17,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 from attendnets_base.fsutil import write_text_atomic
+from codegen.templates import render
+from firmware_template import VALIDATE_DIR
 from validation.protocol import CYCLE_COUNTERS, RUNTIMES, model_hash
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "firmware_template" / "validate"
+MAIN_TEMPLATE = VALIDATE_DIR / "main.c.j2"
 RUNTIME_NAMES = tuple(RUNTIMES.values())
 MAIN_FILES = ("src/main.cc", "src/main.c")  # the TFLM project's main, the compiled runtime's
 
@@ -60,9 +60,7 @@ def main_context(model, board, runtime: str, profile: bool, tflite_bytes: bytes,
 
 
 def render_main(context: dict) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    return env.get_template("main.c.j2").render(**context)
+    return render(MAIN_TEMPLATE, context)
 
 
 @dataclass(frozen=True)

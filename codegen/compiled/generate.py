@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -32,9 +31,10 @@ from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled.arena_plan import ArenaBuffer, aligned, plan_arena
 from codegen.compiled.lowering import C_TYPES, KernelCall, LoweringContext, NotLowerable, TensorRef, load_lowerings
+from codegen.templates import render as render_template
+from firmware_template import COMPILED_MODEL_DIR, KERNELS_DIR
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "firmware_template" / "compiled"
-KERNEL_DIR = TEMPLATE_DIR / "kernels"
+KERNEL_DIR = KERNELS_DIR
 KERNEL_COMMON = ("an_common.h",)
 C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
                 "int64_t": 8, "float": 4, "bool": 1}
@@ -338,8 +338,6 @@ def _c_string(text: str) -> str:
 
 def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
     """The C of ``model`` for the compiled runtime, or CompiledRuntimeUnsupportedError."""
-    import jinja2
-
     from codegen.context import c_float, tensor_info
 
     ctx, lowered, reasons = lower_operators(model)
@@ -419,9 +417,6 @@ def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
                               "comment": f"{t.name} {t.dtype} {list(t.shape)}"})
     scratch_macros = [{"macro": f"AN_SCRATCH{op}", "offset": off} for op, off in sorted(scratch_offsets.items())]
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "model")),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, autoescape=False)
     context = {
         "generator": {"name": "attendnets", "version": __version__},
         "name": name,
@@ -445,7 +440,7 @@ def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
     }
     files = {}
     for template in ("model.h.j2", "model.c.j2", "model_data.c.j2", "model_data.h.j2"):
-        files[template[:-3]] = env.get_template(template).render(**context)
+        files[template[:-3]] = render_template(COMPILED_MODEL_DIR / template, context)
     for rel in KERNEL_COMMON + tuple(sources) + tuple(headers) + tuple(helpers):
         files[f"kernels/{rel}"] = (KERNEL_DIR / rel).read_text()
     scratch = max((lop.call.scratch_bytes for lop in lowered), default=0)

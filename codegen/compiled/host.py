@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from attendnets_base.errors import ExternalToolError, ToolNotFoundError
-from codegen.compiled.generate import NUMPY_TYPES, TEMPLATE_DIR, compile_model
+from codegen.compiled.generate import NUMPY_TYPES, compile_model
+from firmware_template import HOST_DIR
 
-HOST_MAIN = TEMPLATE_DIR / "host" / "host_main.c"
+HOST_MAIN = HOST_DIR / "host_main.c"
 HOST_CFLAGS = ("-O1", "-std=c99", "-Wall", "-Wno-unused-function")
 TFLM_ARENA_START_BYTES = 256 * 1024
 TFLM_ARENA_MAX_BYTES = 64 * 1024 * 1024
