@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import struct
 from dataclasses import dataclass, field

@@ -166,3 +166,55 @@ def test_the_tflite_path_runs_without_tensorflow_installed(tmp_path):
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def attribute_submodules_not_imported(path):
+    """``(package, attribute)`` pairs where ``path`` reads ``package.attribute`` after ``import package``
+    without importing ``package.attribute`` itself (``importlib.util`` after ``import importlib``)."""
+    tree = ast.parse(path.read_text(), str(path))
+    plain = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names if alias.asname is None}
+    named = imported_modules(path)
+    return {(node.value.id, node.attr) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in plain and f"{node.value.id}.{node.attr}" not in named}
+
+
+def _standard_submodule_left_unloaded(package, attribute):
+    # A bare interpreter (-I -S: no site, no .pth file that imports things for us): is ``attribute``
+    # a submodule that ``import package`` does not load?  Third-party packages are not visible there
+    # and are left out (their __init__ decides, and the light-install test runs them for real).
+    script = textwrap.dedent(f"""
+        import sys
+        try:
+            import {package}
+        except ImportError:
+            sys.exit(0)
+        if hasattr({package}, {attribute!r}) or getattr({package}, "__path__", None) is None:
+            sys.exit(0)
+        import importlib.util
+        sys.exit(1 if importlib.util.find_spec({f"{package}.{attribute}"!r}) is not None else 0)
+    """)
+    return subprocess.run([sys.executable, "-I", "-S", "-c", script], timeout=60).returncode == 1
+
+
+def test_a_submodule_used_as_an_attribute_is_imported_by_name():
+    # `import importlib` then `importlib.util.find_spec(...)` works only where something else happened
+    # to import importlib.util first (our dev venv's .pth files did; a plain `pip install .` did not:
+    # every .tflite command died with "module 'importlib' has no attribute 'util'").
+    uses = {}
+    for path in source_modules():
+        for pair in attribute_submodules_not_imported(path):
+            uses.setdefault(pair, []).append(module_name(path))
+    broken = [f"{', '.join(sorted(owners))} use {package}.{attr} without `import {package}.{attr}`"
+              for (package, attr), owners in sorted(uses.items()) if _standard_submodule_left_unloaded(package, attr)]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_submodule_checker_sees_importlib_util(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("import importlib\n\ndef f():\n    return importlib.util.find_spec('x')\n")
+    assert ("importlib", "util") in attribute_submodules_not_imported(sample)
+    assert _standard_submodule_left_unloaded("importlib", "util")
+    sample.write_text("import importlib\nimport importlib.util\n\nimportlib.util.find_spec('x')\n")
+    assert not attribute_submodules_not_imported(sample)
