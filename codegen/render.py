@@ -44,7 +44,6 @@ PROJECT_FILE = "project.json"
 OPTIONAL_FILES = {
     "platform/boot2_rp2040.S": lambda ctx: ctx["board"].name == "rpi-pico",
     "tools/uf2conv.py": lambda ctx: ctx["board"].name == "rpi-pico",
-    "tools/stack_usage.py": lambda ctx: ctx.get("runtime", "tflm") == "compiled",  # the Makefile's stack check
 }
 
 

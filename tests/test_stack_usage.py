@@ -19,14 +19,14 @@ import subprocess
 import numpy as np
 import pytest
 
-from codegen.render import TEMPLATE_DIR
+from firmware_template import COMPILED_PROJECT_DIR
 from tests.test_compiled_fc import fc_model
 
 BIG_OUTPUT_ELEMENTS = 16384
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("stack_usage", TEMPLATE_DIR / "tools" / "stack_usage.py")
+    spec = importlib.util.spec_from_file_location("stack_usage", COMPILED_PROJECT_DIR / "tools" / "stack_usage.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
