@@ -115,6 +115,18 @@ def test_converted_model_in_qemu(tmp_path, cli, cli_subprocess, name):
     inp = sg.tensor(sg.inputs[0])
     expected = run_tflm(model, [np.full(inp.shape, inp.quantization.zero_point[0], np.int8)])[0].reshape(-1)
     assert f"output: {' '.join(str(int(v)) for v in expected)}" in result.stdout
+    # flash logs the inference as the timing model saw it (docs/timing.md); its instruction count
+    # agrees with the firmware's own SysTick figure (ticks x 40 under -icount shift=0, resolution 40)
+    if shutil.which("cc"):
+        import re
+
+        found = re.search(r"inference 1: ([\d,]+) instructions \(QEMU\), ([\d,]+) cycles \(Cortex-M4 timing model, "
+                          r"0 wait states\)", result.stderr)
+        assert found, result.stderr
+        instructions, cycles = (int(g.replace(",", "")) for g in found.groups())
+        ticks = int(re.search(r"^cycles: (\d+) ", result.stdout, re.M).group(1))
+        assert abs(instructions - ticks * 40) <= 80
+        assert instructions < cycles < 3 * instructions
 
 
 @pytest.mark.parametrize("board_name", BOARDS)

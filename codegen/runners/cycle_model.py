@@ -243,3 +243,43 @@ def format_figures(instructions: int, cycles: int | None, settings: TimingSettin
     if cycles is not None:
         return f"{text}, {cycles:,} {settings.cycles_label}"
     return f"{text} (no cycle figure: {reason})" if reason else text
+
+
+class QemuTiming:
+    """The plugin for one QEMU run of a firmware ELF, and its figures afterwards.
+
+    The plugin rides on every core (its instruction counts are exact anywhere); ``reason`` is
+    set where the Cortex-M4 cycle figure does not apply, and :meth:`cycles` then gives None."""
+
+    def __init__(self, cpu: str, elf: Path, out_path: Path, settings: TimingSettings = TimingSettings()):
+        self.reason = not_applicable_reason(cpu)
+        self.settings = settings
+        self.out_path = Path(out_path)
+        self.symbols = symbol_addresses(elf)
+        if "model_invoke" not in self.symbols or "platform_cycles" not in self.symbols:
+            raise ExternalToolError(f"{elf} has no model_invoke/platform_cycles to measure between")
+        if self.out_path.exists():
+            self.out_path.unlink()
+        self.argv = plugin_argv(plugin_library(), self.out_path, sorted(set(self.symbols.values())), settings)
+
+    @classmethod
+    def try_create(cls, cpu, elf, out_path, log=print, settings: TimingSettings = TimingSettings()):
+        """A QemuTiming, or None (with one logged line saying why) when the plugin cannot be used."""
+        try:
+            return cls(cpu, elf, out_path, settings)
+        except (ToolNotFoundError, ExternalToolError) as exc:
+            log(f"timing model: not used ({exc}); instructions from the firmware's counter only")
+            return None
+
+    def run(self) -> TimingRun | None:
+        return read_run(self.out_path)
+
+    def invocations(self) -> list[Invocation] | None:
+        run = self.run()
+        return None if run is None else invocations(run, self.symbols)
+
+    def cycles(self, interval: Interval) -> int | None:
+        return None if self.reason else interval.cycles
+
+    def describe(self, interval: Interval) -> str:
+        return format_figures(interval.instructions, self.cycles(interval), self.settings, self.reason)
