@@ -32,14 +32,26 @@ def python_sources():
 
 
 def template_path_literals(path):
-    """String constants of ``path``'s code (docstrings left out) that name firmware_template as a path."""
+    """String constants of ``path``'s code that build a path into firmware_template.
+
+    ``"firmware_template/..."`` anywhere but in a docstring, and ``"firmware_template"`` as an
+    operand of ``/`` or an argument of a call (``Path(...)``, ``joinpath``, ``os.path.join``);
+    the package's name in a list of packages is not a path.
+    """
     tree = ast.parse(path.read_text(), str(path))
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    path_operands = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            path_operands.update((id(node.left), id(node.right)))
+        elif isinstance(node, ast.Call):
+            path_operands.update(id(arg) for arg in node.args)
     return [node.value for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-            and (node.value == "firmware_template" or node.value.startswith("firmware_template/"))]
+            and (node.value.startswith("firmware_template/")
+                 or (node.value == "firmware_template" and id(node) in path_operands))]
 
 
 def jinja_environments(path):
@@ -65,8 +77,11 @@ def test_only_firmware_template_knows_where_templates_live():
 def test_the_checker_sees_a_path_spelled_by_hand(tmp_path):
     sample = tmp_path / "x.py"
     sample.write_text('"""Reads firmware_template/boards.toml."""\n'
-                      'from pathlib import Path\nP = Path(__file__).parents[1] / "firmware_template" / "x"\n')
-    assert template_path_literals(sample) == ["firmware_template"]
+                      'import os\nfrom pathlib import Path\nPACKAGES = ("codegen", "firmware_template")\n'
+                      'P = Path(__file__).parents[1] / "firmware_template" / "x"\n'
+                      'Q = os.path.join(ROOT, "firmware_template")\nR = ROOT + "firmware_template/compiled"\n')
+    assert sorted(template_path_literals(sample)) == ["firmware_template", "firmware_template",
+                                                      "firmware_template/compiled"]
 
 
 def test_one_jinja_environment():
