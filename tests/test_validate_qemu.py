@@ -113,6 +113,16 @@ def test_digits_cnn_compiled_runtime(cli, tmp_path, monkeypatch):
     check_profile(s, 4)
     conv = s["profile"]["operators"][0]
     assert conv["name"] == "CONV_2D" and conv["macs"] == 8 * 8 * 8 * 9
+    # the Cortex-M4 timing model rode on the QEMU run (docs/timing.md): per inference and per operator
+    if shutil.which("cc"):
+        m = s["modelled"]
+        assert m["cycles_label"] == "cycles (Cortex-M4 timing model, 0 wait states)"
+        assert m["instructions"]["median"] < m["cycles"]["median"] < 3 * m["instructions"]["median"]
+        # the plugin's instructions agree with the firmware's SysTick figure (resolution 40 instructions)
+        assert abs(m["instructions"]["median"] - s["latency"]["median"]) <= 80
+        ops = s["profile"]["operators"]
+        assert all(o["model_cycles"] >= o["model_instructions"] > 0 for o in ops)
+        assert sum(o["model_cycles"] for o in ops) < m["cycles"]["median"]
     assert "<svg" in html.read_text()
 
 

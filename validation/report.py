@@ -36,22 +36,42 @@ def format_text(s: dict) -> str:
         lines.append(f"  latency ({lat['unit']}): min {_num(lat['min'])}, median {_num(lat['median'])}, "
                      f"max {_num(lat['max'])}; {lat['ms']['median']:.3f} ms at {s['firmware']['clock_hz'] / 1e6:g} MHz")
         lines.append(f"    ({lat['note']})")
+    m = s.get("modelled")
+    if m and m.get("instructions"):
+        text = f"  per inference (median): {_num(m['instructions']['median'])} {m['instructions_label']}"
+        if m.get("cycles"):
+            text += (f", {_num(m['cycles']['median'])} {m['cycles_label']} = {m['ms_at_board_clock']:.3f} ms at "
+                     f"{s['firmware']['clock_hz'] / 1e6:g} MHz")
+        lines.append(text)
+        lines.append(f"    ({m['note']})")
+    elif m:
+        lines.append(f"  {m['note']}")
     lines.append(f"  firmware: arena {s['firmware']['arena_bytes']:,} B; frames resent {s['retried_frames']}")
     p = s["profile"]
     if p:
         unit = lat["unit"]
         per = f"macs_per_{unit[:-1]}"
+        with_cycles = any("model_cycles" in o for o in p["operators"])
         lines.append("")
-        lines.append(f"  {'#':>3}  {'operator':<24} {unit:>14} {'share':>7} {'MACs':>12} {'MACs/' + unit[:-1]:>14}")
+        lines.append(f"  {'#':>3}  {'operator':<24} {unit:>14} {'share':>7} {'MACs':>12} {'MACs/' + unit[:-1]:>14}"
+                     + (f" {'cycles (M4 model)':>18} {'MACs/cycle':>10}" if with_cycles else ""))
         for o in p["operators"]:
             ratio = "-" if o[per] is None or not o["macs"] else f"{o[per]:.3f}"
+            extra = ""
+            if with_cycles:
+                per_cycle = o.get("macs_per_model_cycle")
+                extra = (f" {o.get('model_cycles', 0):>18,.0f} "
+                         f"{'-' if not per_cycle or not o['macs'] else f'{per_cycle:.3f}':>10}")
             lines.append(f"  {o['index']:>3}  {o['name'][:24]:<24} {o[unit]:>14,.0f} {100 * o['share']:>6.1f}% "
-                         f"{o['macs']:>12,} {ratio:>14}")
+                         f"{o['macs']:>12,} {ratio:>14}{extra}")
         lines.append(f"  {'':>3}  {'sum of operators':<24} {p['sum']:>14,.0f}")
         lines.append(f"  {'':>3}  {'whole inference (median)':<24} {p['total_median']:>14,.0f}  "
                      f"unaccounted {p['unaccounted']:,.0f} (bound {p['overhead_bound']:,.0f}: "
                      f"{'within' if p['within_overhead'] else 'OUTSIDE'})")
         lines.append(f"    ({p['note']})")
+        if with_cycles:
+            lines.append("    (cycles (M4 model): the Cortex-M4 timing model, 0 wait states, from model_profile_begin to "
+                         "model_profile_end less an empty begin/end pair; docs/timing.md)")
     return "\n".join(lines)
 
 
@@ -73,6 +93,10 @@ def format_html(s: dict, memory_timeline_svg: str | None = None) -> str:
         cards.append((f"Latency ({lat['unit']})", _si(lat["median"]),
                       f"min {_num(lat['min'])} · max {_num(lat['max'])} · {lat['ms']['median']:.3f} ms at "
                       f"{s['firmware']['clock_hz'] / 1e6:g} MHz"))
+    m = s.get("modelled")
+    if m and m.get("cycles"):
+        cards.append(("Cycles (Cortex-M4 timing model)", _si(m["cycles"]["median"]),
+                      f"{m['cycles_label']} · {_num(m['instructions']['median'])} {m['instructions_label']}"))
     cards.append(("Firmware", f"{s['firmware']['arena_bytes']:,} B arena",
                   f"{s['runtime']} runtime · {s['board']} · {s['transport']}"))
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -103,11 +127,14 @@ def format_html(s: dict, memory_timeline_svg: str | None = None) -> str:
             out.append(memory_timeline_svg + "</div>")
         out.append('<div class="panel" style="margin-top:12px"><table><thead><tr><th>#</th>'
                    f'<th class="l">operator</th><th>{unit}</th><th>share</th><th>MACs</th>'
-                   f"<th>MACs per {unit[:-1]}</th></tr></thead><tbody>")
+                   f"<th>MACs per {unit[:-1]}</th>"
+                   + ("<th>cycles (Cortex-M4 model)</th>" if any("model_cycles" in o for o in p["operators"]) else "")
+                   + "</tr></thead><tbody>")
         for o in p["operators"]:
             ratio = "-" if o[per] is None or not o["macs"] else f"{o[per]:.3f}"
+            model_cell = f'<td>{o["model_cycles"]:,.0f}</td>' if "model_cycles" in o else ""
             out.append(f'<tr><td>{o["index"]}</td><td class="l">{_e(o["name"])}</td><td>{o[unit]:,.0f}</td>'
-                       f'<td>{100 * o["share"]:.1f}%</td><td>{o["macs"]:,}</td><td>{ratio}</td></tr>')
+                       f'<td>{100 * o["share"]:.1f}%</td><td>{o["macs"]:,}</td><td>{ratio}</td>{model_cell}</tr>')
         out.append(f'<tr><td></td><td class="l"><b>sum of operators</b></td><td><b>{p["sum"]:,.0f}</b></td>'
                    "<td></td><td></td><td></td></tr>")
         out.append(f'<tr><td></td><td class="l">whole inference (median)</td><td>{p["total_median"]:,.0f}</td>'

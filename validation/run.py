@@ -125,10 +125,33 @@ def _stats(values):
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+def modelled_timing(run: ValidationRun, timing) -> tuple[dict | None, list]:
+    """The timing model's figures (codegen.runners.cycle_model.QemuTiming after QEMU exited): a
+    summary dict and, per inference, its cycle_model.Invocation (empty when not attributable)."""
+    if timing is None:
+        return None, []
+    invocations = timing.invocations()
+    n = len(run.records)
+    if invocations is None or not n or not n <= len(invocations) <= n + 1:
+        seen = "no result" if invocations is None else f"{len(invocations)} inferences"
+        return {"note": f"timing model: {seen} for {n} inputs; no modelled figures"}, []
+    invocations = invocations[:n]
+    instructions = [inv.total.instructions for inv in invocations]
+    cycles = [inv.total.cycles for inv in invocations]
+    note = (f"counted by the timing-model plugin between the platform_cycles() calls around model_invoke(); "
+            f"docs/timing.md")
+    if timing.reason:
+        note += f"; no cycle figure: {timing.reason}"
+    return {"instructions_label": "instructions (QEMU)", "instructions": _stats(instructions),
+            "cycles_label": None if timing.reason else timing.settings.cycles_label,
+            "cycles": None if timing.reason else _stats(cycles), "note": note}, invocations
+
+
 def summarize(run: ValidationRun, model, model_path, board, runtime, transport_name, data_source,
-              emulated: bool) -> dict:
+              emulated: bool, timing=None) -> dict:
     """Everything the report shows, JSON-able. Under QEMU (``emulated``) the SysTick ticks become
-    instructions: ``-icount shift=0`` retires one instruction per virtual ns."""
+    instructions: ``-icount shift=0`` retires one instruction per virtual ns. ``timing``: the
+    Cortex-M4 timing model that rode on the QEMU run (codegen.runners.cycle_model.QemuTiming)."""
     from converter.report.macs import model_macs
 
     hello = run.hello
@@ -155,6 +178,9 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
                     "host_int8": sum(r.reference_class == r.label for r in labelled) / len(labelled),
                     "float": None,
                     "float_note": "float accuracy needs the Keras model: attendnets evaluate"}
+    modelled, invocations = modelled_timing(run, timing)
+    if modelled and modelled.get("cycles") and latency is not None:
+        modelled["ms_at_board_clock"] = modelled["cycles"]["median"] / hello.clock_hz * 1e3
     profile = None
     if hello.profile and run.records and run.records[0].op_cycles:
         sg = model.main_subgraph
@@ -165,8 +191,13 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
             med = statistics.median(values) * ticks_to_unit
             name = sg.operators[i].name if i < len(sg.operators) else f"op {i}"
             m = macs[i] if i < len(macs) else 0
-            ops.append({"index": i, "name": name, unit: med, "macs": m,
-                        f"macs_per_{unit[:-1]}": (m / med) if med else None})
+            op = {"index": i, "name": name, unit: med, "macs": m, f"macs_per_{unit[:-1]}": (m / med) if med else None}
+            if invocations and all(len(inv.operators) == len(per_op) for inv in invocations):
+                op["model_instructions"] = statistics.median(inv.operators[i].instructions for inv in invocations)
+                if modelled.get("cycles"):
+                    op["model_cycles"] = statistics.median(inv.operators[i].cycles for inv in invocations)
+                    op["macs_per_model_cycle"] = m / op["model_cycles"] if op["model_cycles"] else None
+            ops.append(op)
         op_sum = sum(o[unit] for o in ops)
         total_median = latency["median"]
         ops_total = sum(o[unit] for o in ops)
@@ -201,5 +232,6 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
                       "mismatching_inputs": mismatches[:50], "saved": run.saved_mismatches},
         "accuracy": accuracy,
         "latency": latency and {"unit": unit, "note": unit_note, **latency},
+        "modelled": modelled,
         "profile": profile,
     }

@@ -94,21 +94,23 @@ def free_tcp_port() -> int:
         return s.getsockname()[1]
 
 
-def qemu_command(machine: str, elf: Path, port: int) -> list[str]:
-    """QEMU with UART0 on a loopback TCP server socket; semihosting output (model_init's messages) to stdout."""
+def qemu_command(machine: str, elf: Path, port: int, extra_args=()) -> list[str]:
+    """QEMU with UART0 on a loopback TCP server socket; semihosting output (model_init's messages) to stdout.
+    ``extra_args``: e.g. the timing model's ``-plugin`` (codegen.runners.cycle_model)."""
     return ["qemu-system-arm", "-machine", machine, "-nographic", "-monitor", "none",
             "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on", "-icount", "shift=0",
-            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), *extra_args]
 
 
 class QemuTransport(SocketTransport):
     """Starts qemu-system-arm with the firmware and connects to its UART socket."""
 
-    def __init__(self, machine: str, elf: Path, log_path: Path | None = None, log=None, start_timeout_s=20.0):
+    def __init__(self, machine: str, elf: Path, log_path: Path | None = None, log=None, start_timeout_s=20.0,
+                 extra_args=()):
         if shutil.which("qemu-system-arm") is None:
             raise ToolNotFoundError("qemu-system-arm not found: apt-get install qemu-system-arm")
         self.port = free_tcp_port()
-        self.argv = qemu_command(machine, elf, self.port)
+        self.argv = qemu_command(machine, elf, self.port, extra_args)
         if log:
             log("$ " + shlex.join(self.argv))
         self.log_path = log_path

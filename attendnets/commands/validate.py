@@ -89,10 +89,14 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
 
             get_runner(board_obj.default_tool)(open_project(vp.path), log=log).run()
 
+    timing = None
     if qemu:
+        from codegen.runners.cycle_model import QemuTiming
         from validation.transports import QemuTransport
 
-        transport = QemuTransport(board_obj.qemu_machine, vp.elf, log_path=vp.path / "build" / "qemu.log", log=log)
+        timing = QemuTiming.try_create(board_obj.cpu, vp.elf, vp.path / "build" / "timing.txt", log=log)
+        transport = QemuTransport(board_obj.qemu_machine, vp.elf, log_path=vp.path / "build" / "qemu.log", log=log,
+                                  extra_args=timing.argv if timing else ())
         transport_name = f"QEMU {board_obj.qemu_machine}"
     else:
         from validation.transports import SerialTransport
@@ -110,7 +114,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     finally:
         transport.close()
     summary = summarize(run, tflite, model_path, board_obj, vp.runtime, transport_name, inputs.source,
-                        emulated=qemu)
+                        emulated=qemu, timing=timing)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
     if html_path:
         timeline = None
