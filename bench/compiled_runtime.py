@@ -9,7 +9,8 @@ AttendNet-B):
 - compiled runtime, generated for mps2-an386 (Cortex-M4) and built twice (DSP kernels, DSP=0
   plain C): arena and RAM as `attendnets size` reads them from the ELF, flash split into
   constants (model_data.o) and code (everything else), and instructions per inference from
-  QEMU (`-icount shift=0`: SysTick ticks x 40 = instructions, resolution 40).  The printed
+  QEMU (`-icount shift=0`: SysTick ticks x 40 = instructions, resolution 40) and cycles from the
+  Cortex-M4 timing model that rides on the QEMU run (0 wait states, docs/timing.md).  The printed
   output must equal the tflite-micro interpreter's for the same random input.
 
 With --tflm-dir TREE (a TFLM tree; --tflm-lib for a prebuilt libtflm.a of that kernel set for
@@ -103,6 +104,9 @@ def compiled_run(model_path, work: Path, dsp: int, sample_path: Path, sample_byt
 
     ticks = value("cycles:")
     ticks = int(ticks.split()[0]) if ticks else None
+    from codegen.runners.cycle_model import logged_inferences
+
+    modelled = logged_inferences(run.stderr)
     size = size_project(project)
     from codegen.boards import get_board
 
@@ -112,6 +116,9 @@ def compiled_run(model_path, work: Path, dsp: int, sample_path: Path, sample_byt
         "arena": int(value("arena_bytes:") or 0),
         "systick": ticks,
         "instructions": round(ticks * 1e9 / clock) if ticks is not None else None,
+        # the Cortex-M4 timing model's figures for the inference (docs/timing.md)
+        "model_instructions": modelled[0][0] if modelled else None,
+        "cycles": modelled[0][1] if modelled else None,
         "flash_total": size.flash_total_bytes,
         "flash_constants": size.flash.get("model", 0),
         # code: everything but the constants and the sample input main() runs on (a const array)
@@ -136,10 +143,15 @@ def tflm_run(model_path, work: Path, sample_path: Path, tflm_dir, tflm_lib=None)
     b = cli(*build)
     if b.returncode != 0:
         return {"error": "build failed: " + (b.stderr.strip().splitlines() or [""])[-1]}
-    fw = parse_firmware_output(cli("flash", project, "--tool", "qemu", timeout=3600).stdout)
+    from codegen.runners.cycle_model import logged_inferences
+
+    flashed = cli("flash", project, "--tool", "qemu", timeout=3600)
+    fw = parse_firmware_output(flashed.stdout)
+    modelled = logged_inferences(flashed.stderr)
     size = size_project(project)
     return {"kernels": kernels, "output": fw.get("output"), "arena_used": fw.get("arena_used_bytes"),
             "instructions": instructions_from_ticks(fw["ticks"]) if "ticks" in fw else None,
+            "cycles": modelled[0][1] if modelled else None,
             "flash_total": size.flash_total_bytes, "flash_model": size.flash.get("model", 0)}
 
 
@@ -186,26 +198,29 @@ def markdown(rows, command, note=""):
            "from the built ELF (`attendnets size`): RAM = the static arena (activations and kernel scratch), "
            "flash = constants (model_data.o) + code (kernels, model_invoke, main, platform, newlib's printf) + "
            "the sample input main() runs on (in `compiled flash`, not in `code`). `match`: the firmware printed the tflite-micro interpreter's output for the same "
-           "random input, byte for byte.", "",
+           "random input, byte for byte. `cycles`: cycles (Cortex-M4 timing model, 0 wait states) of the same "
+           "inference (docs/timing.md).", "",
            "| model | TFLM arena (CMSIS-NN) | compiled arena | ratio | TFLM flash (est.) | compiled flash | "
-           "constants | code | TFLM code (est.) | code ratio | instr. DSP | instr. plain C | match |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "constants | code | TFLM code (est.) | code ratio | instr. DSP | cycles DSP | instr. plain C | "
+           "cycles plain C | match |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         t = r["tflm"]
         if "unsupported" in r:
             out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | not supported: {r['unsupported']} "
-                       "| | | | | | | | | | |")
+                       "| | | | | | | | | | | | |")
             continue
         d, p = r["dsp"], r["plain"]
         if "error" in d or "error" in p:
             out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | error: {d.get('error') or p.get('error')} "
-                       "| | | | | | | | | | |")
+                       "| | | | | | | | | | | | |")
             continue
         ratio = d["arena"] / t["arena_cmsis_nn"] if t["arena_cmsis_nn"] else 0
         out.append(f"| {r['model']} | {k(t['arena_cmsis_nn'])} | {k(d['arena'])} | {ratio:.2f}x | "
                    f"{k(t['flash_total_estimate'])} | {k(d['flash_total'])} | {k(d['flash_constants'])} | "
                    f"{k(d['flash_code'])} | {k(t['flash_code_estimate'])} | "
-                   f"{d['flash_code'] / t['flash_code_estimate']:.2f}x | {k(d['instructions'])} | {k(p['instructions'])} | "
+                   f"{d['flash_code'] / t['flash_code_estimate']:.2f}x | {k(d['instructions'])} | {k(d.get('cycles'))} | "
+                   f"{k(p['instructions'])} | {k(p.get('cycles'))} | "
                    f"{'yes' if d['match'] and p['match'] else 'NO'} |")
     ran = [r for r in rows if "dsp" in r and "arena" in r["dsp"] and "arena" in r["plain"]]
     if ran:
@@ -223,17 +238,18 @@ def markdown(rows, command, note=""):
     measured = [r for r in rows if "tflm_run" in r and "dsp" in r]
     if measured:
         out += ["", "The TFLM project built against a TFLM tree and run in QEMU on the same input:", "",
-                "| model | TFLM kernels | TFLM instr. | compiled DSP instr. | ratio | TFLM flash (size) | "
+                "| model | TFLM kernels | TFLM instr. | compiled DSP instr. | ratio | TFLM cycles | "
+                "compiled DSP cycles | TFLM flash (size) | "
                 "compiled flash | TFLM arena used | compiled arena | TFLM output == interpreter |",
-                "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for r in measured:
             t, d = r["tflm_run"], r["dsp"]
             if "error" in t:
-                out.append(f"| {r['model']} | error: {t['error']} | | | | | | | | |")
+                out.append(f"| {r['model']} | error: {t['error']} | | | | | | | | | | |")
                 continue
             ratio = d["instructions"] / t["instructions"] if t.get("instructions") else 0
             out.append(f"| {r['model']} | {t['kernels']} | {k(t['instructions'])} | {k(d['instructions'])} | "
-                       f"{ratio:.2f}x | {k(t['flash_total'])} | {k(d['flash_total'])} | {k(t['arena_used'])} | "
+                       f"{ratio:.2f}x | {k(t.get('cycles'))} | {k(d.get('cycles'))} | {k(t['flash_total'])} | {k(d['flash_total'])} | {k(t['arena_used'])} | "
                        f"{k(d['arena'])} | {'yes' if t['match'] else 'NO'} |")
     out += ["", "TFLM's reference-kernel arena and the peak of live activations, for comparison:", "",
             "| model | TFLM arena (reference) | peak live activations |", "|---|---:|---:|"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -74,6 +75,15 @@ class TimingSettings:
 
 
 INSTRUCTIONS_LABEL = "instructions (QEMU)"
+# What the QEMU flash runner logs per inference (QemuRunner._log_timing), and its parser for scripts.
+_LOGGED = re.compile(r"^inference (\d+): ([\d,]+) instructions \(QEMU\)"
+                     r"(?:, ([\d,]+) cycles \(Cortex-M4 timing model, (\d+) wait states\))?", re.M)
+
+
+def logged_inferences(text: str) -> list[tuple[int, int | None]]:
+    """``[(instructions, cycles or None), ...]`` from the lines ``attendnets flash`` logs for a QEMU run."""
+    return [(int(m.group(2).replace(",", "")), int(m.group(3).replace(",", "")) if m.group(3) else None)
+            for m in _LOGGED.finditer(text)]
 
 
 def cache_dir() -> Path:
