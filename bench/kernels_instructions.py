@@ -6,7 +6,8 @@ arm-none-eabi-gcc -mcpu=cortex-m4 -O2 twice, with the DSP kernels (__ARM_FEATURE
 friends) and with -DAN_NO_DSP (the plain-C kernels), run in qemu-system-arm -M mps2-an386
 -icount shift=0.  Instructions = SysTick ticks x 40 (25 MHz core clock, 1 ns per instruction;
 resolution 40): whole model_invoke() from a build without profiling, per operator from a
--DMODEL_PROFILE build.  The output of the run is compared with the tflite-micro interpreter's
+-DMODEL_PROFILE build; beside them the cycles of the Cortex-M4 timing model (docs/timing.md)
+that rides on the same QEMU runs.  The output of the run is compared with the tflite-micro interpreter's
 for the same random input.
 
     python bench/kernels_instructions.py [--model M.tflite ...] [--out docs/results_kernels.md]
@@ -36,17 +37,29 @@ QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
 
 
 def run(model, sample, dsp, profile):
-    """(stderr lines of the run, output bytes) of one build."""
+    """(stderr lines of the run, output bytes, modelled cycles: {"total": Interval, "ops": [Interval]})
+    of one build; the Cortex-M4 timing model (docs/timing.md) rides on the QEMU run."""
+    from codegen.runners import cycle_model
     from tests.compiled_qemu import build_m4
 
     with tempfile.TemporaryDirectory(prefix="an-bench-") as work:
         elf = build_m4(model, [sample], dsp=dsp, workdir=work, profile=profile)
-        proc = subprocess.run([*QEMU, str(elf)], capture_output=True, text=True, timeout=1800)
+        names = ("model_invoke", "print_ticks", "model_profile_begin", "model_profile_end")
+        symbols = cycle_model.symbol_addresses(elf, names)
+        out_path = Path(work) / "timing.txt"
+        plugin = cycle_model.plugin_argv(cycle_model.plugin_library(), out_path, sorted(symbols.values()))
+        proc = subprocess.run([*QEMU, str(elf), *plugin], capture_output=True, text=True, timeout=1800)
+        timing = cycle_model.read_run(out_path)
     if proc.returncode != 0:
         raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stderr[-400:]}")
     lines = proc.stderr.splitlines()
     out = [bytes.fromhex(x) for x in lines if x and not x.startswith("#")]
-    return lines, out[0]
+    # whole inference: model_invoke's entry to print_ticks' (the driver's next call); operators:
+    # model_profile_begin's entry to model_profile_end's, one per "#op" line in order
+    modelled = {"total": cycle_model.intervals(timing, symbols["model_invoke"], symbols["print_ticks"])[0],
+                "ops": (cycle_model.intervals(timing, symbols["model_profile_begin"], symbols["model_profile_end"])
+                        if profile else [])}
+    return lines, out[0], modelled
 
 
 def measure(path):
@@ -64,21 +77,23 @@ def measure(path):
     result = {"model": path.name, "macs": sum(m for _, m in ops.values()), "per_op": defaultdict(dict)}
     for dsp in (True, False):
         key = "dsp" if dsp else "plain"
-        lines, out = run(model, sample, dsp, profile=False)
+        lines, out, modelled = run(model, sample, dsp, profile=False)
         result[key] = sum(40 * int(x.split()[1]) for x in lines if x.startswith("#ticks "))
+        result[f"{key}_cycles"] = modelled["total"].cycles
         result[f"{key}_match"] = np.array_equal(np.frombuffer(out, dtype=ref.dtype).reshape(ref.shape), ref)
-        lines, _ = run(model, sample, dsp, profile=True)
-        for x in lines:
-            if x.startswith("#op "):
-                _, index, ticks = x.split()
-                result["per_op"][int(index)][key] = 40 * int(ticks)
-    kinds = defaultdict(lambda: {"count": 0, "macs": 0, "dsp": 0, "plain": 0})
+        lines, _, modelled = run(model, sample, dsp, profile=True)
+        op_lines = [x for x in lines if x.startswith("#op ")]
+        for x, interval in zip(op_lines, modelled["ops"]):
+            _, index, ticks = x.split()
+            result["per_op"][int(index)][key] = 40 * int(ticks)
+            result["per_op"][int(index)][f"{key}_cycles"] = interval.cycles
+    kinds = defaultdict(lambda: {"count": 0, "macs": 0, "dsp": 0, "plain": 0, "dsp_cycles": 0, "plain_cycles": 0})
     for index, (name, macs) in ops.items():
         k = kinds[name]
         k["count"] += 1
         k["macs"] += macs
-        k["dsp"] += result["per_op"][index].get("dsp", 0)
-        k["plain"] += result["per_op"][index].get("plain", 0)
+        for column in ("dsp", "plain", "dsp_cycles", "plain_cycles"):
+            k[column] += result["per_op"][index].get(column, 0)
     result["kinds"] = dict(kinds)
     return result
 
@@ -101,24 +116,36 @@ def markdown(results, command):
         "vww 100.5M, person_detect 95.9M, ResNet-8 107.5M, micro_speech 9.31M instructions; CMSIS-NN kernels "
         "24.10M, 22.93M, 29.87M, 1.50M.",
         "",
-        "| model | MACs | DSP instructions | plain instructions | DSP / plain | match (DSP, plain) |",
-        "|---|---|---|---|---|---|",
+        "`cycles`: cycles (Cortex-M4 timing model, 0 wait states) of the same run (docs/timing.md): whole "
+        "inference from model_invoke's entry to the driver's next call, per operator from the begin hook's "
+        "entry to the end hook's. The per-operator figures come from the `-DMODEL_PROFILE` build, whose code "
+        "lies at other addresses: the model charges a branch to a 32-bit instruction that is not word aligned "
+        "one more cycle, so a hot loop's alignment moves the modelled cycles (vww DSP: 28.6M cycles without "
+        "the hooks, 33.1M with them, for the same instructions).",
+        "",
+        "| model | MACs | DSP instructions | DSP cycles | plain instructions | plain cycles | DSP / plain "
+        "| match (DSP, plain) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "skipped" in r:
             lines.append(f"| {r['model']} | skipped: {r['skipped']} | | | | |")
             continue
-        lines.append(f"| {r['model']} | {r['macs']:,} | {r['dsp']:,} | {r['plain']:,} | "
+        lines.append(f"| {r['model']} | {r['macs']:,} | {r['dsp']:,} | {r['dsp_cycles']:,} | {r['plain']:,} | "
+                     f"{r['plain_cycles']:,} | "
                      f"{r['dsp'] / r['plain']:.2f} | {'yes' if r['dsp_match'] else 'NO'}, "
                      f"{'yes' if r['plain_match'] else 'NO'} |")
     lines += ["", "Per operator type (sum over the model's operators of that type; per-operator counts from a "
               "`-DMODEL_PROFILE` build, so they include the profile hooks' few instructions):", "",
-              "| model | operator | count | MACs | DSP instructions | DSP / MAC | plain instructions | plain / MAC |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| model | operator | count | MACs | DSP instructions | DSP / MAC | DSP cycles | DSP cycles / MAC "
+              "| plain instructions | plain / MAC | plain cycles | plain cycles / MAC |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         for name, k in sorted(r.get("kinds", {}).items(), key=lambda kv: -kv[1]["dsp"]):
             lines.append(f"| {r['model']} | {name} | {k['count']} | {k['macs']:,} | {k['dsp']:,} | "
-                         f"{per_mac(k['dsp'], k['macs'])} | {k['plain']:,} | {per_mac(k['plain'], k['macs'])} |")
+                         f"{per_mac(k['dsp'], k['macs'])} | {k['dsp_cycles']:,} | {per_mac(k['dsp_cycles'], k['macs'])} | "
+                         f"{k['plain']:,} | {per_mac(k['plain'], k['macs'])} | {k['plain_cycles']:,} | "
+                         f"{per_mac(k['plain_cycles'], k['macs'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +160,9 @@ def main(argv=None):
         print(f"{path.name} ...", flush=True)
         results.append(measure(path))
         r = results[-1]
-        print(f"  skipped: {r['skipped']}" if "skipped" in r else f"  DSP {r['dsp']:,}, plain {r['plain']:,}")
+        print(f"  skipped: {r['skipped']}" if "skipped" in r else
+              f"  DSP {r['dsp']:,} instructions, {r['dsp_cycles']:,} cycles; plain {r['plain']:,} instructions, "
+              f"{r['plain_cycles']:,} cycles")
     command = "python bench/kernels_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
     text = markdown(results, command)
     from attendnets_base.fsutil import write_text_atomic

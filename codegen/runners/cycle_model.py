@@ -245,6 +245,19 @@ def invocations(run: TimingRun, symbols: dict[str, int]) -> list[Invocation]:
     return result
 
 
+def intervals(run: TimingRun, start_address: int, end_address: int) -> list[Interval]:
+    """Each execution of the instruction at ``start_address`` to the next at ``end_address``, in order
+    (for drivers without the platform layer, e.g. model_invoke to the function called after it)."""
+    out, start = [], None
+    for mark in run.marks:
+        if mark.address == start_address:
+            start = mark
+        elif mark.address == end_address and start is not None:
+            out.append(Interval(mark.instructions - start.instructions, mark.cycles - start.cycles))
+            start = None
+    return out
+
+
 def format_figures(instructions: int, cycles: int | None, settings: TimingSettings = TimingSettings(),
                    reason: str | None = None) -> str:
     """'N instructions (QEMU), M cycles (Cortex-M4 timing model, 0 wait states)', or the
