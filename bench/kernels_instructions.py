@@ -63,15 +63,17 @@ def run(model, sample, dsp, profile):
 
 
 def measure(path):
-    from codegen.compiled.generate import lower_operators
+    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, lower_model
     from codegen.compiled.host import random_samples, run_tflm_batch
     from converter.tflite_model import load_model
 
     model = load_model(path)
-    _, lowered, reasons = lower_operators(model)
-    if reasons:
-        return {"model": path.name, "skipped": "; ".join(reasons)}
-    ops = {lop.index: (lop.name, int(lop.call.macs)) for lop in lowered}
+    try:
+        program = lower_model(model)
+    except CompiledRuntimeUnsupportedError as exc:
+        return {"model": path.name, "skipped": "; ".join(exc.reasons)}
+    macs = program.operator_macs()
+    ops = {step.op_index: (step.name, macs[step.op_index]) for step in program.steps}
     sample = random_samples(model, 1, seed=0)[0]
     ref = run_tflm_batch(model, [sample])[0][0]
     result = {"model": path.name, "macs": sum(m for _, m in ops.values()), "per_op": defaultdict(dict)}

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.compiled.lowering import C_TYPES, LoweringContext, TensorRef, load_lowerings
+from codegen.compiled.emit import c_argument, c_initializer
+from codegen.compiled.lower import NUMPY_TYPES as NP_TYPES
+from codegen.compiled.lower import ModelLoweringContext as DriverContext
+from codegen.compiled.lowering import load_lowerings
+from codegen.compiled.program import Tensor
 from converter.tflite_model import load_model
 from firmware_template import KERNELS_DIR
-
-NP_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
-            "float32": np.float32, "bool": np.bool_}
 
 
 def c_literal(value, c_type: str) -> str:
@@ -38,39 +39,12 @@ def c_literal(value, c_type: str) -> str:
     return str(v)
 
 
-class _Context(LoweringContext):
-    def __init__(self, model, prefix: str):
-        self.model = model
-        self.subgraph = model.main_subgraph
+class _Names:
+    """The C names of one case (the emitter's renderers take any object with these four maps)."""
+
+    def __init__(self, prefix: str):
+        self.tensors, self.constants, self.params, self.scratch = {}, {}, {}, {}
         self.prefix = prefix
-        self.decls: list[str] = []
-        self._n = 0
-
-    def _ref(self, i: int) -> TensorRef:
-        t = self.subgraph.tensors[i]
-        q = t.quantization
-        data = None
-        if t.is_constant:
-            raw = self.model.buffers[t.buffer].data
-            data = np.frombuffer(raw, dtype=NP_TYPES[t.dtype]).reshape(t.shape)
-        c_expr = f"{self.prefix}_t{i}"
-        return TensorRef(index=i, name=t.name, shape=tuple(t.shape), dtype=t.dtype, c_expr=c_expr,
-                         scale=tuple(q.scale) if q else (), zero_point=tuple(q.zero_point) if q else (),
-                         quantized_dimension=q.quantized_dimension if q else 0, data=data)
-
-    def tensor(self, index):
-        return self._ref(index)
-
-    def optional_tensor(self, index):
-        return None if index < 0 else self._ref(index)
-
-    def const_array(self, hint, c_type, values):
-        name = f"{self.prefix}_{hint}_{self._n}"
-        self._n += 1
-        flat = np.asarray(values).reshape(-1)
-        body = ", ".join(c_literal(v, c_type) for v in flat)
-        self.decls.append(f"static const {c_type} {name}[{max(len(flat), 1)}] = {{{body}}};")
-        return name
 
 
 @dataclass
@@ -82,7 +56,7 @@ class Case:
     prefix: str = ""
     inputs: list = field(default_factory=list)  # [(tensor index, dtype, shape)]
     outputs: list = field(default_factory=list)
-    call: object = None
+    call: object = None  # the lowered codegen.compiled.program.Step
 
 
 def _emit_case(case: Case, lowerings) -> str:
@@ -90,50 +64,52 @@ def _emit_case(case: Case, lowerings) -> str:
     sg = model.main_subgraph
     assert len(sg.operators) == 1, "one operator per case"
     op = sg.operators[0]
-    ctx = _Context(model, case.prefix)
-    call = lowerings[op.name](op, ctx)
-    case.call = call
+    ctx = DriverContext(model)
+    step = lowerings[op.name](op, ctx)
+    case.call = step
     case.inputs = [(i, sg.tensors[i].dtype, sg.tensors[i].shape) for i in sg.inputs]
     case.outputs = [(i, sg.tensors[i].dtype, sg.tensors[i].shape) for i in sg.outputs]
+    p = case.prefix
+    names = _Names(p)
     lines = [f"/* case {case.name} */"]
-    lines += ctx.decls
-    # Constant tensors used directly by the call (c_expr of a constant TensorRef).
-    buffers = {}
+    # Every constant the step uses (its own arrays, the model's constant tensors), exact literals.
+    for n, c in enumerate(dict.fromkeys(step.constants())):
+        name = f"{p}_t{c.tensor_index}" if c.tensor_index is not None else f"{p}_{c.hint}_{n}"
+        names.constants[c] = name
+        body = ", ".join(c_literal(v, c.c_type) for v in c.values)
+        lines.append(f"static const {c.c_type} {name}[{max(c.values.size, 1)}] = {{{body}}};")
+    # One buffer per activation tensor; where the lowering says the output may share an input's
+    # buffer, it does (so in-place execution is what gets tested).
+    alias = step.output_aliases.index if isinstance(step.output_aliases, Tensor) else None
     for i, t in enumerate(sg.tensors):
         if t.is_constant:
-            raw = model.buffers[t.buffer].data
-            arr = np.frombuffer(raw, dtype=NP_TYPES[t.dtype]).reshape(-1)
-            c_type = C_TYPES[t.dtype]
-            body = ", ".join(c_literal(v, c_type) for v in arr)
-            lines.append(f"static const {c_type} {case.prefix}_t{i}[{max(arr.size, 1)}] = {{{body}}};")
-    alias = None
-    if call.output_aliases_input is not None:
-        alias = op.inputs[call.output_aliases_input]
-    for i, t in enumerate(sg.tensors):
-        if t.is_constant or i in buffers:
             continue
-        if i == op.outputs[0] and alias is not None and not sg.tensors[alias].is_constant:
-            lines.append(f"#define {case.prefix}_t{i} {case.prefix}_t{alias}")
+        if i == op.outputs[0] and alias is not None:
+            lines.append(f"#define {p}_t{i} {p}_t{alias}")
             continue
         n = max(int(np.prod(t.shape)) if t.shape else 1, 1)
-        lines.append(f"static {C_TYPES[t.dtype]} {case.prefix}_t{i}[{n}] __attribute__((aligned(16)));")
-    if call.scratch_bytes:
-        lines.append(f"static int32_t {case.prefix}_scratch[{(call.scratch_bytes + 3) // 4}];")
-    params_name = f"{case.prefix}_params"
-    if call.params_type:
-        lines.append(f"static const {call.params_type} {params_name} = {call.params};")
-    args = ", ".join(a.replace("PARAMS", f"&{params_name}").replace("SCRATCH", f"(void*){case.prefix}_scratch")
-                     for a in call.args)
-    lines.append(f"static void {case.prefix}_invoke(void) {{ {call.function}({args}); }}")
+        lines.append(f"static {ctx.tensor(i).c_type} {p}_t{i}[{n}] __attribute__((aligned(16)));")
+    for i in (*op.inputs, *op.outputs):
+        if i >= 0 and isinstance(ctx.tensor(i).operand, Tensor):
+            names.tensors[ctx.tensor(i).operand] = f"{p}_t{i}"
+    if step.scratch_bytes:
+        lines.append(f"static int32_t {p}_scratch[{(step.scratch_bytes + 3) // 4}];")
+        for s in step.scratch:
+            names.scratch[s] = f"(void*){p}_scratch"
+    for k, params in enumerate(step.params):
+        names.params[params] = f"{p}_params{k}"
+        lines.append(f"static const {params.c_type} {p}_params{k} = {c_initializer(params, names)};")
+    args = ", ".join(c_argument(a, names) for a in step.args)
+    lines.append(f"static void {p}_invoke(void) {{ {step.function}({args}); }}")
     io = []
     for i, dtype, shape in case.inputs:
         n = int(np.prod(shape)) if shape else 1
-        io.append(f"  if (fread({case.prefix}_t{i}, sizeof({C_TYPES[dtype]}), {n}, stdin) != {n}) return 1;")
+        io.append(f"  if (fread({p}_t{i}, sizeof({ctx.tensor(i).c_type}), {n}, stdin) != {n}) return 1;")
     out = []
     for i, dtype, shape in case.outputs:
         n = int(np.prod(shape)) if shape else 1
-        out.append(f"  fwrite({case.prefix}_t{i}, sizeof({C_TYPES[dtype]}), {n}, stdout);")
-    lines.append(f"static int {case.prefix}_run(void) {{\n" + "\n".join(io) + f"\n  {case.prefix}_invoke();\n"
+        out.append(f"  fwrite({p}_t{i}, sizeof({ctx.tensor(i).c_type}), {n}, stdout);")
+    lines.append(f"static int {p}_run(void) {{\n" + "\n".join(io) + f"\n  {p}_invoke();\n"
                  + "\n".join(out) + "\n  return 0;\n}")
     return "\n".join(lines)
 
@@ -151,10 +127,20 @@ def require_tools():
 
 
 def lower_single(model_bytes: bytes):
-    """Lower the one operator of a model; returns the KernelCall (or raises NotLowerable)."""
+    """Lower the one operator of a model; returns the Step (or raises NotLowerable)."""
     model = load_model(model_bytes)
     op = model.main_subgraph.operators[0]
-    return load_lowerings()[op.name](op, _Context(model, "x"))
+    return load_lowerings()[op.name](op, DriverContext(model))
+
+
+def aliased_input(model_bytes: bytes):
+    """Which of the one operator's inputs (position in op.inputs) its output may share, or None."""
+    model = load_model(model_bytes)
+    op = model.main_subgraph.operators[0]
+    step = load_lowerings()[op.name](op, DriverContext(model))
+    if step.output_aliases is None:
+        return None
+    return list(op.inputs).index(step.output_aliases.index)
 
 
 class CompiledCases:

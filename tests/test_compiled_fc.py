@@ -186,7 +186,8 @@ def test_dense_model(name):
 
 def test_arena_plan_is_valid_and_no_larger_than_greedy():
     """The plan keeps live buffers apart (independent check) and beats or equals TFLM's greedy one."""
-    from codegen.compiled.arena_plan import ArenaBuffer, greedy_plan, plan_arena
+    from codegen.compiled.arena_plan import greedy_plan, plan_arena
+    from converter.planner import Buffer
     from converter.planner.check import plan_violations
 
     rng = np.random.default_rng(0)
@@ -194,9 +195,9 @@ def test_arena_plan_is_valid_and_no_larger_than_greedy():
         buffers = []
         for i in range(int(rng.integers(1, 25))):
             first = int(rng.integers(0, 20))
-            buffers.append(ArenaBuffer(int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 6))))
+            buffers.append(Buffer(int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 6))))
         plan = plan_arena(buffers)
-        sized = [ArenaBuffer(-(-b.size_bytes // 16) * 16, b.first_op, b.last_op) for b in buffers]
+        sized = [Buffer(-(-b.size_bytes // 16) * 16, b.first_op, b.last_op) for b in buffers]
         assert plan_violations(sized, plan.offsets) == []
         assert all(o % 16 == 0 for o in plan.offsets)
         assert plan.arena_bytes <= greedy_plan(buffers).arena_bytes

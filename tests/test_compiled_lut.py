@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, CompiledCases, aliased_input, lower_single, require_tools, tflm_outputs
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -92,8 +92,8 @@ def test_matches_tflm(compiled, case):
 
 
 def test_unary_ops_run_in_place():
-    call = lower_single(unary_model("HARD_SWISH", (1, 4), "int8", (0.1, 0), "int8", (0.1, 0)))
-    assert call.output_aliases_input == 0 and call.function == "an_lut_s8"
+    model = unary_model("HARD_SWISH", (1, 4), "int8", (0.1, 0), "int8", (0.1, 0))
+    assert aliased_input(model) == 0 and lower_single(model).function == "an_lut_s8"
 
 
 def test_logistic_refuses_other_output_zero_point():

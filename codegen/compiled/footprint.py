@@ -36,8 +36,7 @@ def estimate_code_bytes(compiled) -> int:
     """Flash for code (not constants) of a :class:`codegen.compiled.generate.CompiledModel`."""
     sizes = kernel_code_sizes()
     kernels = sum(int(sizes.get(src, DEFAULT_KERNEL_CODE_BYTES)) for src in compiled.kernel_sources)
-    calls = sum(CALL_CODE_BYTES + (PARAMS_BYTES if lop.call.params_type else 0)
-                for lop in compiled.ops if lop.call.function)
+    calls = sum(CALL_CODE_BYTES + PARAMS_BYTES * len(step.params) for step in compiled.program.steps if step.function)
     return application_code_bytes() + kernels + calls
 
 
@@ -47,7 +46,7 @@ class CompiledFootprint:
 
     supported: bool
     reasons: tuple
-    arena_bytes: int | None = None  # activations + kernel scratch (the static arena)
+    arena_bytes: int | None = None  # activations + kernel scratch (the static arena, exact)
     scratch_bytes: int | None = None  # largest kernel scratch, inside the arena
     constants_bytes: int | None = None  # weights, biases, requantization in flash
     code_bytes: int | None = None  # estimate
@@ -67,7 +66,7 @@ def compiled_footprint(model) -> CompiledFootprint:
         compiled = compile_model(model)
     except CompiledRuntimeUnsupportedError as exc:
         return CompiledFootprint(False, exc.reasons)
-    return CompiledFootprint(True, (), compiled.arena_bytes, compiled.scratch_bytes, compiled.constants_bytes,
+    return CompiledFootprint(True, (), compiled.arena_bytes, compiled.largest_scratch_bytes, compiled.constants_bytes,
                              estimate_code_bytes(compiled), compiled.planner)
 
 

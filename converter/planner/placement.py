@@ -44,11 +44,16 @@ EXACT_MAX_BUFFERS = 64
 
 @dataclass(frozen=True)
 class Buffer:
-    """A buffer to place: ``size_bytes``, alive from ``first_op`` to ``last_op`` inclusive."""
+    """A buffer to place: ``size_bytes``, alive from ``first_op`` to ``last_op`` inclusive.
+
+    ``name`` says what it holds (for messages and plans read by people); it takes no part in
+    comparisons.  Both runtimes' planners use this one type.
+    """
 
     size_bytes: int
     first_op: int
     last_op: int
+    name: str = field(default="", compare=False)
 
 
 @dataclass

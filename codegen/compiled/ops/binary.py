@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import byte_table, fused_activation_range, require_int8, scale_of, zero_point_of
+from codegen.compiled.ops.common import (byte_table, fused_activation_range, padded_ints, require_int8, scale_of,
+                                         zero_point_of)
+from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
@@ -68,19 +70,15 @@ def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], lis
     return dims, t1, t2
 
 
-def _c_array(values) -> str:
-    padded = list(values) + [0] * (MAX_DIMS - len(values))
-    return "{" + ", ".join(str(int(v)) for v in padded) + "}"
-
-
-def broadcast_initializer(x1, x2, y) -> str:
+def broadcast_shape(x1, x2, y) -> Params:
+    """The ``an_broadcast_shape`` field (an_broadcast.h) of the walk from ``x1`` and ``x2`` to ``y``."""
     dims, st1, st2 = broadcast_walk(x1.shape, x2.shape, y.shape)
-    return (f"{{ .ndim = {len(dims)}, .dims = {_c_array(dims)}, .stride1 = {_c_array(st1)}, "
-            f".stride2 = {_c_array(st2)} }}")
+    return Params("", {"ndim": len(dims), "dims": padded_ints(dims, MAX_DIMS), "stride1": padded_ints(st1, MAX_DIMS),
+                       "stride2": padded_ints(st2, MAX_DIMS)})
 
 
 def _in_place_input(op, ctx, x1, x2, y):
-    """An input whose walk is the output's own (not broadcast), so the output may overwrite it.
+    """An input (its TensorRef) whose walk is the output's own (not broadcast), so the output may overwrite it.
 
     Of two such inputs, the one no later operator reads (and that is not a model output):
     the driver shares the buffer only when the input is dead after this operator.
@@ -94,7 +92,7 @@ def _in_place_input(op, ctx, x1, x2, y):
 
         dead = [k for k in candidates if not read_later(k)]
         candidates = dead + [k for k in candidates if k not in dead]
-    return candidates[0] if candidates else None
+    return (x1, x2)[candidates[0]] if candidates else None
 
 
 def _smaller_than_one(real: float, what: str) -> tuple[int, int]:
@@ -115,6 +113,11 @@ def add_sub_params(s1, s2, s_out) -> dict:
     mo, sho = _smaller_than_one(real_out, "output")
     return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2,
                 input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def _operand(ref):
+    """The arena Tensor the output may share (never a constant's array)."""
+    return None if ref is None or ref.is_constant else ref.operand
 
 
 def _tensors(op, ctx):
@@ -142,17 +145,18 @@ def lower_add_sub(op, ctx):
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
     table1 = rescaled_input_table(zero_point_of(x1), q["input1_multiplier"], q["input1_shift"], q["left_shift"])
     table2 = rescaled_input_table(zero_point_of(x2), q["input2_multiplier"], q["input2_shift"], q["left_shift"])
-    name1 = ctx.const_array(f"{op.name.lower()}_input1", "int32_t", table1)
-    name2 = name1 if table2 == table1 else ctx.const_array(f"{op.name.lower()}_input2", "int32_t", table2)
-    params = (f"{{ .output_offset = {zero_point_of(y)}, .output_multiplier = {q['output_multiplier']}, "
-              f".output_shift = {q['output_shift']}, .activation_min = {lo}, .activation_max = {hi}, "
-              f".shape = {broadcast_initializer(x1, x2, y)} }}")
+    rescaled1 = ctx.constant(f"{op.name.lower()}_input1", "int32_t", table1)
+    rescaled2 = rescaled1 if table2 == table1 else ctx.constant(f"{op.name.lower()}_input2", "int32_t", table2)
+    params = Params("an_add_params", {
+        "output_offset": zero_point_of(y), "output_multiplier": q["output_multiplier"],
+        "output_shift": q["output_shift"], "activation_min": lo, "activation_max": hi,
+        "shape": broadcast_shape(x1, x2, y)})
     function = "an_add_s8" if op.name == "ADD" else "an_sub_s8"
-    return KernelCall(function=function, sources=SOURCES, params_type="an_add_params", params=params,
-                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr, name1, name2),
-                      output_aliases_input=_in_place_input(op, ctx, x1, x2, y),
-                      comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
-                              f"activation {_activation(op)}; rescaled inputs from tables of 256")
+    return Step(function=function, sources=SOURCES,
+                args=(params, x1.operand, x2.operand, y.operand, rescaled1, rescaled2),
+                output_aliases=_operand(_in_place_input(op, ctx, x1, x2, y)),
+                comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
+                        f"activation {_activation(op)}; rescaled inputs from tables of 256")
 
 
 @lowering("MUL")
@@ -163,12 +167,11 @@ def lower_mul(op, ctx):
     multiplier, shift = quantize_multiplier(real)
     if shift > 30:  # the left shift of int32 products would be undefined in C (and wraps in TFLM)
         raise NotLowerable(f"output multiplier {real:.3g} (input scales far above the output's)")
-    params = (f"{{ .input1_offset = {-zero_point_of(x1)}, .input2_offset = {-zero_point_of(x2)}, "
-              f".output_offset = {zero_point_of(y)}, .output_multiplier = {multiplier}, "
-              f".output_shift = {shift}, .activation_min = {lo}, .activation_max = {hi}, "
-              f".shape = {broadcast_initializer(x1, x2, y)} }}")
-    return KernelCall(function="an_mul_s8", sources=SOURCES, params_type="an_mul_params", params=params,
-                      args=("PARAMS", x1.c_expr, x2.c_expr, y.c_expr),
-                      output_aliases_input=_in_place_input(op, ctx, x1, x2, y),
-                      comment=f"MUL {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
-                              f"activation {_activation(op)}")
+    params = Params("an_mul_params", {
+        "input1_offset": -zero_point_of(x1), "input2_offset": -zero_point_of(x2), "output_offset": zero_point_of(y),
+        "output_multiplier": multiplier, "output_shift": shift, "activation_min": lo, "activation_max": hi,
+        "shape": broadcast_shape(x1, x2, y)})
+    return Step(function="an_mul_s8", sources=SOURCES, args=(params, x1.operand, x2.operand, y.operand),
+                output_aliases=_operand(_in_place_input(op, ctx, x1, x2, y)),
+                comment=f"MUL {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
+                        f"activation {_activation(op)}")

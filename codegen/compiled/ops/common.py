@@ -28,6 +28,18 @@ def scale_of(t: TensorRef) -> float:
     return float(t.scale[0])
 
 
+def one_value(values, what: str):
+    """The first of a tensor's quantization values (scale or zero point); refuses an unquantized tensor."""
+    if not values:
+        raise NotLowerable(f"{what} is not quantized")
+    return values[0]
+
+
+def padded_ints(values, length: int) -> tuple:
+    """An int array field of a parameter struct: ``values`` zero-padded to ``length``."""
+    return tuple(int(v) for v in values) + (0,) * (length - len(values))
+
+
 def zero_point_of(t: TensorRef) -> int:
     return int(t.zero_point[0]) if t.zero_point else 0
 

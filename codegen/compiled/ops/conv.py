@@ -22,50 +22,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
-from codegen.compiled.quantization import activation_range, channel_multipliers, same_valid_padding, wrap_int32
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.common import one_value
+from codegen.compiled.ops.window import check_int8_activations, fused_range, window
+from codegen.compiled.program import Params, Scratch, Step
+from codegen.compiled.quantization import channel_multipliers, wrap_int32
 
 CONV_SOURCES = ("an_conv.c", "an_dot.h")  # an_dot.h: a helper header the kernel includes
 DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h")
 
 
-def _one(values, what):
-    if not values:
-        raise NotLowerable(f"{what} is not quantized")
-    return values[0]
+def conv_scratch_bytes(k: int) -> int:
+    """``an_conv2d_s8``'s scratch for K values per filter row: two int16 columns of K4 = K rounded up
+    to four (an_conv.h's ``AN_CONV_SCRATCH_BYTES(k4)``; a test ties the two)."""
+    return 2 * 2 * ((k + 3) & ~3)
 
 
-def check_int8_activations(x, y):
-    if x.dtype != "int8" or y.dtype != "int8":
-        raise NotLowerable(f"{x.dtype} -> {y.dtype} activations (int8 only)")
-    if len(x.shape) != 4 or len(y.shape) != 4:
-        raise NotLowerable(f"input {x.shape} / output {y.shape} not 4-D (NHWC)")
-
-
-def fused_range(op, y):
-    activation = op.options.get("fused_activation_function", "NONE")
-    try:
-        return activation, activation_range(activation, _one(y.scale, "output"), _one(y.zero_point or (0,), "output"))
-    except ValueError:
-        raise NotLowerable(f"fused {activation}") from None
-
-
-def window(op, in_h, in_w, k_h, k_w, dilation=True):
-    """Stride, dilation and TFLM's padding of a windowed operator: a dict of C fields."""
-    padding = op.options.get("padding", "SAME")
-    if padding not in ("SAME", "VALID"):
-        raise NotLowerable(f"padding {padding}")
-    stride_h, stride_w = int(op.options.get("stride_h", 1)), int(op.options.get("stride_w", 1))
-    dil_h = int(op.options.get("dilation_h_factor", 1)) if dilation else 1
-    dil_w = int(op.options.get("dilation_w_factor", 1)) if dilation else 1
-    if min(stride_h, stride_w, dil_h, dil_w) < 1:
-        raise NotLowerable(f"stride {stride_h}x{stride_w}, dilation {dil_h}x{dil_w}")
-    fields = {"stride_h": stride_h, "stride_w": stride_w,
-              "pad_h": same_valid_padding(padding, in_h, k_h, stride_h, dil_h),
-              "pad_w": same_valid_padding(padding, in_w, k_w, stride_w, dil_w)}
-    if dilation:
-        fields.update(dilation_h=dil_h, dilation_w=dil_w)
-    return padding, fields
+def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
+    """``an_depthwise_conv2d_s8``'s scratch: a pointer (8 bytes: room for a 64-bit host) and an int32 per tap."""
+    return 12 * k_h * k_w
 
 
 def _weights_and_bias(w, bias, channels, what):
@@ -83,10 +58,6 @@ def _weights_and_bias(w, bias, channels, what):
     if b.size != channels:
         raise NotLowerable(f"bias of {b.size} values for {channels} channels")
     return b
-
-
-def _c_fields(fields):
-    return "{ " + ", ".join(f".{k} = {v}" for k, v in fields.items()) + " }"
 
 
 def permute_rows(rows):
@@ -154,8 +125,8 @@ def lower_conv2d(op, ctx):
     b = _weights_and_bias(w, bias, out_c, "filter")
     activation, (act_min, act_max) = fused_range(op, y)
     padding, win = window(op, in_h, in_w, k_h, k_w)
-    in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
-    out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
+    in_scale, in_zp = one_value(x.scale, "input"), int(one_value(x.zero_point or (0,), "input"))
+    out_scale, out_zp = one_value(y.scale, "output"), int(one_value(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
     _check_multipliers(multipliers)
 
@@ -179,17 +150,15 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act[0], act_max=act[1])
-    filter_name = ctx.const_array(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups))
-    bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
-    mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
-    shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
-    return KernelCall(
+    filter_ = ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups))
+    folded_bias = ctx.constant(f"op{op.index}_bias", "int32_t", folded)
+    mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)
+    shifts_ = ctx.constant(f"op{op.index}_shifts", "int32_t", shifts)
+    return Step(
         function="an_conv2d_s8",
         sources=CONV_SOURCES,
-        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, y.c_expr, "SCRATCH"),
-        params_type="an_conv_params",
-        params=_c_fields(fields),
-        scratch_bytes=4 * ((k + 3) & ~3),  # two int16 columns of K4 values
+        args=(Params("an_conv_params", fields), x.operand, filter_, folded_bias, mults, shifts_, y.operand,
+              Scratch(conv_scratch_bytes(k))),
         comment=comment,
         macs=batches * y.shape[1] * y.shape[2] * out_c * k,
     )
@@ -212,8 +181,8 @@ def lower_depthwise_conv2d(op, ctx):
     b = _weights_and_bias(w, bias, out_c, "filter")
     activation, (act_min, act_max) = fused_range(op, y)
     padding, win = window(op, in_h, in_w, k_h, k_w)
-    in_scale, in_zp = _one(x.scale, "input"), int(_one(x.zero_point or (0,), "input"))
-    out_scale, out_zp = _one(y.scale, "output"), int(_one(y.zero_point or (0,), "output"))
+    in_scale, in_zp = one_value(x.scale, "input"), int(one_value(x.zero_point or (0,), "input"))
+    out_scale, out_zp = one_value(y.scale, "output"), int(one_value(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
     _check_multipliers(multipliers)
 
@@ -230,19 +199,16 @@ def lower_depthwise_conv2d(op, ctx):
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act_min, act_max=act_max)
-    filter_name = ctx.const_array(f"op{op.index}_filter", "int16_t", depthwise_filter_layout(taps))
-    bias_name = ctx.const_array(f"op{op.index}_bias", "int32_t", folded)
-    mult_name = ctx.const_array(f"op{op.index}_multipliers", "int32_t", multipliers)
-    shift_name = ctx.const_array(f"op{op.index}_shifts", "int32_t", shifts)
-    pad_name = ctx.const_array(f"op{op.index}_pad_row", "int8_t", [in_zp] * in_c)
-    return KernelCall(
+    filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", depthwise_filter_layout(taps))
+    folded_bias = ctx.constant(f"op{op.index}_bias", "int32_t", folded)
+    mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)
+    shifts_ = ctx.constant(f"op{op.index}_shifts", "int32_t", shifts)
+    pad_row = ctx.constant(f"op{op.index}_pad_row", "int8_t", [in_zp] * in_c)
+    return Step(
         function="an_depthwise_conv2d_s8",
         sources=DEPTHWISE_SOURCES,
-        args=("PARAMS", x.c_expr, filter_name, bias_name, mult_name, shift_name, pad_name, y.c_expr,
-              "SCRATCH"),
-        scratch_bytes=12 * k_h * k_w,  # a pointer (8 bytes: room for a 64-bit host) and an int32 per tap
-        params_type="an_depthwise_params",
-        params=_c_fields(fields),
+        args=(Params("an_depthwise_params", fields), x.operand, filter_, folded_bias, mults, shifts_, pad_row, y.operand,
+              Scratch(depthwise_scratch_bytes(k_h, k_w))),
         comment=(f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
                  f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation}"),
         macs=batches * y.shape[1] * y.shape[2] * out_c * k_h * k_w,

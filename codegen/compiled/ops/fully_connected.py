@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.common import one_value as _one
+from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
-
-
-def _one(values, what):
-    if not values:
-        raise NotLowerable(f"{what} is not quantized")
-    return values[0]
 
 
 @lowering("FULLY_CONNECTED")
@@ -81,25 +77,23 @@ def lower_fully_connected(op, ctx):
         sums = (weights.astype(np.int64) + weights_offset).sum(axis=1)
         folded = [wrap_int32(int(v)) for v in b + input_offset * sums]
 
-    weights_name = ctx.const_array(f"op{op.index}_weights", "int8_t", weights)
-    bias_expr = ctx.const_array(f"op{op.index}_bias", "int32_t", folded) if folded is not None else "NULL"
+    weights_const = ctx.constant(f"op{op.index}_weights", "int8_t", weights)
+    bias_const = ctx.constant(f"op{op.index}_bias", "int32_t", folded) if folded is not None else None
     if per_channel:
-        multipliers = ctx.const_array(f"op{op.index}_multipliers", "int32_t", [m for m, _ in pairs])
-        shifts = ctx.const_array(f"op{op.index}_shifts", "int32_t", [s for _, s in pairs])
+        multipliers = ctx.constant(f"op{op.index}_multipliers", "int32_t", [m for m, _ in pairs])
+        shifts = ctx.constant(f"op{op.index}_shifts", "int32_t", [s for _, s in pairs])
         scalar_m, scalar_s = 0, 0
     else:
-        multipliers = shifts = "NULL"
+        multipliers = shifts = None
         scalar_m, scalar_s = pairs[0]
-    params = (f"{{ .batches = {batches}, .accum_depth = {accum_depth}, .output_depth = {output_depth}, "
-              f".weights_offset = {weights_offset}, .output_offset = {int(out_zp)}, "
-              f".act_min = {act_min}, .act_max = {act_max}, .multiplier = {scalar_m}, .shift = {scalar_s}, "
-              f".multipliers = {multipliers}, .shifts = {shifts} }}")
-    return KernelCall(
+    params = Params("an_fc_params", {
+        "batches": batches, "accum_depth": accum_depth, "output_depth": output_depth,
+        "weights_offset": weights_offset, "output_offset": int(out_zp), "act_min": act_min, "act_max": act_max,
+        "multiplier": scalar_m, "shift": scalar_s, "multipliers": multipliers, "shifts": shifts})
+    return Step(
         function="an_fully_connected_s8",
         sources=("an_fully_connected.c",),
-        args=("PARAMS", x.c_expr, weights_name, bias_expr, y.c_expr),
-        params_type="an_fc_params",
-        params=params,
+        args=(params, x.operand, weights_const, bias_const, y.operand),
         comment=(f"FULLY_CONNECTED {x.shape} x {w.shape} -> {y.shape}, "
                  f"{'per-channel' if per_channel else 'per-tensor'}, {activation}"),
         macs=batches * output_depth * accum_depth,

@@ -20,24 +20,24 @@ from __future__ import annotations
 
 import math
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import (INT8_MAX, INT8_MIN, byte_table, clamp, f32, float_to_quantized_int,
                                          require_int8, scale_of, zero_point_of)
+from codegen.compiled.program import Step
 from codegen.compiled.quantization import quantize_multiplier, round_half_away
 
 LUT_SOURCES = ("an_lut.c",)
 
 
-def lut_call(op, ctx, table, comment: str) -> KernelCall:
+def lut_call(op, ctx, table, comment: str) -> Step:
     """The ``an_lut_s8`` call of a unary int8 operator whose output is ``table[(uint8_t)x]``."""
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     if x.num_elements != y.num_elements:
         raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
-    name = ctx.const_array(f"{op.name.lower()}_lut", "int8_t", table)
-    return KernelCall(function="an_lut_s8", sources=LUT_SOURCES,
-                      args=(x.c_expr, y.c_expr, str(y.num_elements), name),
-                      output_aliases_input=0, comment=comment)
+    lut = ctx.constant(f"{op.name.lower()}_lut", "int8_t", table)
+    return Step(function="an_lut_s8", sources=LUT_SOURCES, args=(x.operand, y.operand, y.num_elements, lut),
+                output_aliases=x.operand if not x.is_constant else None, comment=comment)
 
 
 # --- LOGISTIC / TANH -------------------------------------------------------------------

@@ -22,17 +22,14 @@ import math
 
 import numpy as np
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
-from codegen.compiled.ops.common import constant_ints, f32, require_dtype, require_int8, scale_of, zero_point_of
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.common import (constant_ints, f32, padded_ints, require_dtype, require_int8, scale_of,
+                                         zero_point_of)
+from codegen.compiled.program import Params, PointerArray, Step
 from codegen.compiled.quantization import round_half_away
 
 SOURCES = ("an_movement.c",)
 MAX_DIMS = 5
-
-
-def _c_array(values, n=MAX_DIMS) -> str:
-    padded = list(values) + [0] * (n - len(values))
-    return "{" + ", ".join(str(int(v)) for v in padded) + "}"
 
 
 # --- RESIZE_NEAREST_NEIGHBOR -----------------------------------------------------------
@@ -71,14 +68,14 @@ def lower_resize_nearest_neighbor(op, ctx):
     half = bool(op.options.get("half_pixel_centers", False))
     rows = [nearest_neighbor(v, in_h, out_h, align, half) * in_w * depth for v in range(out_h)]
     cols = [nearest_neighbor(v, in_w, out_w, align, half) * depth for v in range(out_w)]
-    row_table = ctx.const_array("resize_rows", "int32_t", rows)
-    col_table = ctx.const_array("resize_columns", "int32_t", cols)
-    params = (f"{{ .batches = {batches}, .output_height = {out_h}, .output_width = {out_w}, "
-              f".depth = {depth}, .batch_stride = {in_h * in_w * depth} }}")
-    return KernelCall(function="an_resize_nearest_s8", sources=SOURCES, params_type="an_resize_nearest_params",
-                      params=params, args=("PARAMS", x.c_expr, y.c_expr, row_table, col_table),
-                      comment=f"RESIZE_NEAREST_NEIGHBOR {in_h}x{in_w} -> {out_h}x{out_w} "
-                              f"(align_corners={align}, half_pixel_centers={half})")
+    row_table = ctx.constant("resize_rows", "int32_t", rows)
+    col_table = ctx.constant("resize_columns", "int32_t", cols)
+    params = Params("an_resize_nearest_params", {"batches": batches, "output_height": out_h, "output_width": out_w,
+                                                 "depth": depth, "batch_stride": in_h * in_w * depth})
+    return Step(function="an_resize_nearest_s8", sources=SOURCES,
+                args=(params, x.operand, y.operand, row_table, col_table),
+                comment=f"RESIZE_NEAREST_NEIGHBOR {in_h}x{in_w} -> {out_h}x{out_w} "
+                        f"(align_corners={align}, half_pixel_centers={half})")
 
 
 # --- STRIDED_SLICE ---------------------------------------------------------------------
@@ -167,11 +164,11 @@ def lower_strided_slice(op, ctx):
     total = int(np.prod(counts))
     if total != y.num_elements:
         raise NotLowerable(f"the slice has {total} elements, the output {y.num_elements}")
-    params = (f"{{ .ndim = {len(counts)}, .start = {start}, .counts = {_c_array(counts)}, "
-              f".steps = {_c_array(steps)} }}")
-    return KernelCall(function="an_strided_slice_s8", sources=SOURCES, params_type="an_strided_slice_params",
-                      params=params, args=("PARAMS", x.c_expr, y.c_expr),
-                      comment=f"STRIDED_SLICE {tuple(x.shape)} -> {tuple(y.shape)}")
+    params = Params("an_strided_slice_params", {"ndim": len(counts), "start": start,
+                                                "counts": padded_ints(counts, MAX_DIMS),
+                                                "steps": padded_ints(steps, MAX_DIMS)})
+    return Step(function="an_strided_slice_s8", sources=SOURCES, args=(params, x.operand, y.operand),
+                comment=f"STRIDED_SLICE {tuple(x.shape)} -> {tuple(y.shape)}")
 
 
 # --- PAD / PADV2 -----------------------------------------------------------------------
@@ -225,12 +222,11 @@ def lower_pad(op, ctx):
             raise NotLowerable("pad value quantized unlike the output (TFLM refuses it)")
         pad_value = int(np.asarray(c.data).reshape(-1)[0])
     dims, out_strides, base, size = pad_walk(list(x.shape), paddings)
-    params = (f"{{ .ndim = {len(dims)}, .input_dims = {_c_array(dims)}, "
-              f".output_strides = {_c_array(out_strides)}, .base = {base}, .output_size = {size}, "
-              f".pad_value = {pad_value} }}")
-    return KernelCall(function="an_pad_s8", sources=SOURCES, params_type="an_pad_params", params=params,
-                      args=("PARAMS", x.c_expr, y.c_expr),
-                      comment=f"{op.name} {tuple(x.shape)} -> {out_shape} with {pad_value}")
+    params = Params("an_pad_params", {"ndim": len(dims), "input_dims": padded_ints(dims, MAX_DIMS),
+                                      "output_strides": padded_ints(out_strides, MAX_DIMS), "base": base,
+                                      "output_size": size, "pad_value": pad_value})
+    return Step(function="an_pad_s8", sources=SOURCES, args=(params, x.operand, y.operand),
+                comment=f"{op.name} {tuple(x.shape)} -> {out_shape} with {pad_value}")
 
 
 # --- CONCATENATION ---------------------------------------------------------------------
@@ -257,9 +253,9 @@ def lower_concatenation(op, ctx):
         raise NotLowerable("inputs do not add up to the output along the axis")
     outer = int(np.prod(y.shape[:axis])) if axis else 1
     inner = int(np.prod(y.shape[axis + 1:])) if axis + 1 < rank else 1
-    sizes = ctx.const_array("concat_sizes", "int32_t", [t.shape[axis] * inner for t in inputs])
-    pointers = "(const int8_t* const[]){" + ", ".join(t.c_expr for t in inputs) + "}"
-    return KernelCall(function="an_concatenation_s8", sources=SOURCES, params_type="an_concatenation_params",
-                      params=f"{{ .outer = {outer}, .inputs = {len(inputs)} }}",
-                      args=("PARAMS", pointers, sizes, y.c_expr),
-                      comment=f"CONCATENATION of {len(inputs)} along axis {axis} -> {tuple(y.shape)}")
+    sizes = ctx.constant("concat_sizes", "int32_t", [t.shape[axis] * inner for t in inputs])
+    pointers = PointerArray("const int8_t* const", tuple(t.operand for t in inputs))
+    return Step(function="an_concatenation_s8", sources=SOURCES,
+                args=(Params("an_concatenation_params", {"outer": outer, "inputs": len(inputs)}), pointers, sizes,
+                      y.operand),
+                comment=f"CONCATENATION of {len(inputs)} along axis {axis} -> {tuple(y.shape)}")

@@ -8,8 +8,9 @@ zero point, and so does this lowering.
 
 from __future__ import annotations
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
-from codegen.compiled.ops.conv import _c_fields, check_int8_activations, fused_range, window
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.window import check_int8_activations, fused_range, window
+from codegen.compiled.program import Params, Step
 
 
 def _lower_pool(op, ctx, function):
@@ -36,12 +37,10 @@ def _lower_pool(op, ctx, function):
                 raise NotLowerable("a pooling window lies wholly outside the input")
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, c=c, out_h=y.shape[1], out_w=y.shape[2],
                   filter_h=f_h, filter_w=f_w, **win, act_min=act_min, act_max=act_max)
-    return KernelCall(
+    return Step(
         function=function,
         sources=("an_pool.c",),
-        args=("PARAMS", x.c_expr, y.c_expr),
-        params_type="an_pool_params",
-        params=_c_fields(fields),
+        args=(Params("an_pool_params", fields), x.operand, y.operand),
         comment=f"{op.name} {x.shape} -> {y.shape}, {f_h}x{f_w}, {padding}, "
                 f"stride {win['stride_h']}x{win['stride_w']}, {activation}",
         macs=0,

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import INT8_MAX, INT8_MIN, byte_table, clamp, require_dtype, scale_of, zero_point_of
 from codegen.compiled.ops.lut import LUT_SOURCES, lut_call
+from codegen.compiled.program import F32, Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 
@@ -45,11 +46,10 @@ def lower_quantize(op, ctx):
         raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
     if not out_scale > 0:
         raise NotLowerable(f"output scale {out_scale!r}")
-    params = f"{{ .scale = {float(np.float32(out_scale)).hex()}f, .zero_point = {out_zp} }}"
-    return KernelCall(function="an_quantize_f32_s8", sources=("an_quantize.c",),
-                      params_type="an_quantize_params", params=params,
-                      args=("PARAMS", x.c_expr, y.c_expr, str(y.num_elements)),
-                      comment=f"QUANTIZE float32 -> int8 (scale {out_scale:.6g}, zero point {out_zp})")
+    params = Params("an_quantize_params", {"scale": F32(out_scale), "zero_point": out_zp})
+    return Step(function="an_quantize_f32_s8", sources=("an_quantize.c",),
+                args=(params, x.operand, y.operand, y.num_elements),
+                comment=f"QUANTIZE float32 -> int8 (scale {out_scale:.6g}, zero point {out_zp})")
 
 
 @lowering("DEQUANTIZE")
@@ -59,7 +59,6 @@ def lower_dequantize(op, ctx):
     require_dtype(y, "float32")
     if x.num_elements != y.num_elements:
         raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
-    table = ctx.const_array("dequantize_lut", "float", dequantize_table(scale_of(x), zero_point_of(x)))
-    return KernelCall(function="an_lut_s8_f32", sources=LUT_SOURCES,
-                      args=(x.c_expr, y.c_expr, str(y.num_elements), table),
-                      comment="DEQUANTIZE int8 -> float32, table of 256")
+    table = ctx.constant("dequantize_lut", "float", dequantize_table(scale_of(x), zero_point_of(x)))
+    return Step(function="an_lut_s8_f32", sources=LUT_SOURCES, args=(x.operand, y.operand, y.num_elements, table),
+                comment="DEQUANTIZE int8 -> float32, table of 256")

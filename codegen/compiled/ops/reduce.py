@@ -10,9 +10,10 @@ only the output's shape, not its bytes.
 
 from __future__ import annotations
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import constant_ints, require_int8, scale_of, zero_point_of
+from codegen.compiled.ops.common import constant_ints, padded_ints, require_int8, scale_of, zero_point_of
+from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
@@ -64,11 +65,6 @@ def mean_multiplier(multiplier: int, shift: int, count: int) -> tuple[int, int]:
     return int((multiplier << s) // count), shift - s
 
 
-def _c_array(values) -> str:
-    padded = list(values) + [0] * (MAX_DIMS - len(values))
-    return "{" + ", ".join(str(int(v)) for v in padded) + "}"
-
-
 @lowering("MEAN", "SUM")
 def lower_reduce(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
@@ -87,10 +83,10 @@ def lower_reduce(op, ctx):
     if op.name == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
     zero_point_sum = fp.wrap32(zero_point_of(x) * count)
-    params = (f"{{ .kept_ndim = {len(kd)}, .kept_dims = {_c_array(kd)}, .kept_strides = {_c_array(ks)}, "
-              f".reduced_ndim = {len(rd)}, .reduced_dims = {_c_array(rd)}, .reduced_strides = {_c_array(rs)}, "
-              f".zero_point_sum = {zero_point_sum}, .output_multiplier = {multiplier}, "
-              f".output_shift = {shift}, .output_zero_point = {zero_point_of(y)} }}")
-    return KernelCall(function="an_reduce_sum_s8", sources=("an_reduce.c",), params_type="an_reduce_params",
-                      params=params, args=("PARAMS", x.c_expr, y.c_expr),
-                      comment=f"{op.name} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values")
+    params = Params("an_reduce_params", {
+        "kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),
+        "reduced_ndim": len(rd), "reduced_dims": padded_ints(rd, MAX_DIMS),
+        "reduced_strides": padded_ints(rs, MAX_DIMS), "zero_point_sum": zero_point_sum,
+        "output_multiplier": multiplier, "output_shift": shift, "output_zero_point": zero_point_of(y)})
+    return Step(function="an_reduce_sum_s8", sources=("an_reduce.c",), args=(params, x.operand, y.operand),
+                comment=f"{op.name} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values")

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import require_dtype, scale_of, zero_point_of
+from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 SCALED_DIFF_INTEGER_BITS = 5
@@ -66,11 +67,10 @@ def lower_softmax(op, ctx):
     if not x.shape or x.num_elements != y.num_elements:
         raise NotLowerable(f"shapes {tuple(x.shape)} -> {tuple(y.shape)}")
     beta = float(op.options.get("beta", 1.0))
-    table = ctx.const_array("softmax_exp", "int32_t", exp_table(beta, input_scale))
+    table = ctx.constant("softmax_exp", "int32_t", exp_table(beta, input_scale))
     depth = int(x.shape[-1])
     outer = x.num_elements // depth if depth else 0
-    return KernelCall(function=function, sources=("an_softmax.c",), params_type="an_softmax_params",
-                      params=f"{{ .outer = {outer}, .depth = {depth} }}",
-                      args=("PARAMS", x.c_expr, y.c_expr, table),
-                      output_aliases_input=0 if y.dtype == "int8" else None,
-                      comment=f"SOFTMAX {outer} x {depth}, beta {beta:g}, exp table of 256")
+    return Step(function=function, sources=("an_softmax.c",),
+                args=(Params("an_softmax_params", {"outer": outer, "depth": depth}), x.operand, y.operand, table),
+                output_aliases=x.operand if y.dtype == "int8" else None,
+                comment=f"SOFTMAX {outer} x {depth}, beta {beta:g}, exp table of 256")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from codegen.compiled.lowering import KernelCall, NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.program import Step
 
 
 @lowering("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
@@ -13,5 +14,5 @@ def lower_view(op, ctx):
         raise NotLowerable("a view of a constant")
     if x.dtype != y.dtype or x.num_elements != y.num_elements:
         raise NotLowerable(f"{x.dtype} {x.shape} -> {y.dtype} {y.shape} is not a view")
-    return KernelCall(function="", sources=(), args=(), output_aliases_input=0,
-                      comment=f"{op.name} {x.shape} -> {y.shape}: a view, no copy")
+    return Step(function="", output_aliases=x.operand,
+                comment=f"{op.name} {x.shape} -> {y.shape}: a view, no copy")

@@ -1,0 +1,250 @@
+"""Emission: a planned :class:`codegen.compiled.program.Program` -> the C of one model.
+
+The one emitter.  It walks the typed program and names what C needs named (:class:`CNames`),
+renders each operand as C (:func:`c_argument`, :func:`c_initializer`, :func:`c_array_lines`:
+the only place that writes C literals) and fills the Jinja templates of
+``firmware_template/compiled/model``: ``model.c`` (the arena, one ``static const``
+parameter struct per Params operand and a straight-line ``model_invoke()``), ``model_data.c``
+and ``.h`` (the Constants some step uses, in flash), ``model.h`` (the C API of the TFLM
+project's model.h); plus the kernel library files the steps name.  Nothing reads the
+generated C back: the constants in use are the steps' Constant operands.
+
+Names: a model tensor is ``AN_T<index>`` (a typed pointer into the arena, one macro per
+planned Tensor), a buffer the program made is ``AN_B<n>``; a Constant of the model's tensor
+``i`` is ``an_const_t<i>``, any other ``an_<hint>`` made unique in first-use order (``_2``,
+``_3``, ...); a step's parameter struct is ``an_params_<key>`` and its scratch
+``AN_SCRATCH<key>``, where the key is its operator index (``<index>_<n>`` when an operator
+has several steps).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from attendnets_base import __version__
+from attendnets_base.errors import BadInputError
+from codegen.compiled.arena_plan import aligned
+from codegen.compiled.plan import plan_memory
+from codegen.compiled.program import F32, Constant, Params, PointerArray, Program, Scratch, Tensor
+from codegen.context import c_float, c_string
+from codegen.templates import render as render_template
+from firmware_template import COMPILED_MODEL_DIR, KERNELS_DIR
+
+KERNEL_DIR = KERNELS_DIR
+KERNEL_COMMON = ("an_common.h",)
+MODEL_TEMPLATES = ("model.h.j2", "model.c.j2", "model_data.c.j2", "model_data.h.j2")
+VALUES_PER_LINE = 16
+
+
+@dataclass
+class CompiledModel:
+    """The C of one model and the facts about it (every figure exact, from the planned program)."""
+
+    files: dict  # relative path (under the project's src/) -> text
+    kernel_sources: tuple  # kernel library .c files used
+    arena_bytes: int  # the static arena, exact: activations + kernel scratch as planned
+    largest_scratch_bytes: int  # the largest kernel scratch of one step (inside the arena)
+    constants_bytes: int  # const arrays in flash (weights, biases, requantization; parameter structs not counted)
+    program: Program  # the planned program the files were emitted from
+    inputs: list  # codegen.context.tensor_info dicts
+    outputs: list
+    planner: str  # which placement the arena plan kept
+
+    @property
+    def steps(self) -> list:
+        return self.program.steps
+
+    @property
+    def ops(self) -> list:
+        """The program's steps (older name)."""
+        return self.program.steps
+
+    @property
+    def scratch_bytes(self) -> int:
+        """Older name of :attr:`largest_scratch_bytes`."""
+        return self.largest_scratch_bytes
+
+
+def _sanitize(hint: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_]+", "_", hint).strip("_")[:40]
+    return text or "c"
+
+
+class CNames:
+    """The C names of one program's operands (see the module docstring)."""
+
+    def __init__(self, program: Program):
+        self.tensors = {}
+        made = 0
+        for t in program.tensors():
+            if t.index is not None:
+                self.tensors[t] = f"AN_T{t.index}"
+            else:
+                self.tensors[t] = f"AN_B{made}"
+                made += 1
+        self.constants, taken = {}, set()
+        for c in program.constants():
+            if c.tensor_index is not None:
+                continue
+            base = f"an_{_sanitize(c.hint)}"
+            name, n = base, 1
+            while name in taken:
+                n += 1
+                name = f"{base}_{n}"
+            taken.add(name)
+            self.constants[c] = name
+        for c in program.constants():
+            if c.tensor_index is not None:
+                self.constants[c] = f"an_const_t{c.tensor_index}"
+        counts = {}
+        for s in program.steps:
+            counts[s.op_index] = counts.get(s.op_index, 0) + 1
+        seen = {}
+        self.step_keys = {}
+        for s in program.steps:
+            if counts[s.op_index] == 1:
+                self.step_keys[s] = str(s.op_index)
+            else:
+                seen[s.op_index] = seen.get(s.op_index, 0) + 1
+                self.step_keys[s] = f"{s.op_index}_{seen[s.op_index] - 1}"
+        self.params, self.scratch = {}, {}
+        for s in program.steps:
+            key = self.step_keys[s]
+            for n, p in enumerate(s.params):
+                self.params[p] = f"an_params_{key}" + (f"_{n + 1}" if n else "")
+            for n, sc in enumerate(s.scratch):
+                self.scratch[sc] = f"AN_SCRATCH{key}" + (f"_{n + 1}" if n else "")
+
+    def constants_in_order(self) -> list:
+        """Constants as model_data.c lists them: the program's own arrays in first-use order, then the
+        model's constant tensors by index."""
+        own = [c for c in self.constants if c.tensor_index is None]
+        tensors = sorted((c for c in self.constants if c.tensor_index is not None), key=lambda c: c.tensor_index)
+        return own + tensors
+
+
+def c_value(value, names: CNames) -> str:
+    """A parameter struct field's C initializer."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, F32):
+        return f"{float(np.float32(value.value)).hex()}f"
+    if isinstance(value, Params):
+        return c_initializer(value, names)
+    if isinstance(value, Constant):
+        return names.constants[value]
+    if isinstance(value, (tuple, list)):
+        return "{" + ", ".join(str(int(v)) for v in value) + "}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))
+    raise TypeError(f"parameter field value {value!r} has no C form")
+
+
+def c_initializer(params: Params, names: CNames) -> str:
+    """``{ .field = value, ... }`` of a parameter struct."""
+    return "{ " + ", ".join(f".{k} = {c_value(v, names)}" for k, v in params.fields.items()) + " }"
+
+
+def c_argument(operand, names: CNames) -> str:
+    """One call argument as C."""
+    if isinstance(operand, Tensor):
+        return names.tensors[operand]
+    if isinstance(operand, Constant):
+        return names.constants[operand]
+    if isinstance(operand, Params):
+        return f"&{names.params[operand]}"
+    if isinstance(operand, Scratch):
+        return names.scratch[operand]
+    if isinstance(operand, PointerArray):
+        return f"({operand.c_type}[]){{" + ", ".join(c_argument(i, names) for i in operand.items) + "}"
+    if operand is None:
+        return "NULL"
+    if isinstance(operand, (int, np.integer)) and not isinstance(operand, bool):
+        return str(int(operand))
+    raise TypeError(f"argument {operand!r} has no C form")
+
+
+def c_array_lines(values: np.ndarray, c_type: str) -> list:
+    """A constant array's values as initializer lines (:data:`VALUES_PER_LINE` per line)."""
+    if c_type == "float":
+        items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in values.astype(np.float32).tolist()]
+    elif c_type == "bool":
+        items = ["1" if v else "0" for v in values.tolist()]
+    else:
+        items = [str(int(v)) for v in values.tolist()]
+        if c_type == "int32_t":
+            items = [v if v != str(-(2**31)) else "INT32_MIN" for v in items]
+    return [", ".join(items[i:i + VALUES_PER_LINE]) + "," for i in range(0, len(items), VALUES_PER_LINE)]
+
+
+def kernel_files(program: Program) -> tuple:
+    """``(sources, headers, helpers)``: each .c the steps name, its .h (model.c includes it), and the helper
+    headers (a .h named in sources: copied for the kernels to include, not included by model.c)."""
+    sources, headers, helpers = [], [], []
+    for step in program.steps:
+        for src in step.sources:
+            if src.endswith(".c"):
+                if src not in sources:
+                    sources.append(src)
+                    header = src[:-2] + ".h"
+                    if (KERNEL_DIR / header).is_file():
+                        headers.append(header)
+            elif src not in helpers:
+                helpers.append(src)
+    helpers = [h for h in helpers if h not in headers and h not in KERNEL_COMMON]
+    return tuple(sources), tuple(headers), tuple(helpers)
+
+
+def emit_model(program: Program, name: str = "model", labels=()) -> CompiledModel:
+    """The C files of ``program`` (planned here if it is not yet) as a :class:`CompiledModel`."""
+    labels = list(labels)
+    outputs_info = program.output_info
+    if labels and len(labels) != outputs_info[0]["num_elements"]:
+        raise BadInputError(f"{len(labels)} labels given but output 0 has {outputs_info[0]['num_elements']} elements")
+    if not program.planned:
+        plan_memory(program)
+    names = CNames(program)
+    constants = names.constants_in_order()
+    sources, headers, helpers = kernel_files(program)
+    tensors = sorted((t for t in program.tensors()), key=lambda t: (t.index is None, t.index or 0))
+    context = {
+        "generator": {"name": "attendnets", "version": __version__},
+        "name": name,
+        "guard": name.upper(),
+        "arena_bytes": program.arena_bytes,
+        "arena_alloc_bytes": max(aligned(program.arena_bytes), 16),
+        "planner": program.planner,
+        "inputs": [dict(info, offset=t.offset) for info, t in zip(program.input_info, program.inputs)],
+        "outputs": [dict(info, offset=t.offset) for info, t in zip(program.output_info, program.outputs)],
+        "labels": [c_string(label) for label in labels],
+        "headers": list(headers),
+        "tensor_macros": [{"macro": names.tensors[t], "c_type": t.c_type, "offset": t.offset,
+                           "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in tensors],
+        "scratch_macros": [{"macro": names.scratch[s], "offset": s.offset}
+                           for step in program.steps for s in step.scratch if s.size_bytes > 0],
+        "ops": [{
+            "index": step.op_index,
+            "name": step.name,
+            "function": step.function,
+            "args": [c_argument(a, names) for a in step.args],
+            "params": [{"type": p.c_type, "name": names.params[p], "initializer": c_initializer(p, names)}
+                       for p in step.params],
+            "comment": step.comment or step.name,
+            "macs": int(step.macs),
+        } for step in program.steps],
+        "op_names": [c_string(n) for n in program.operator_names],
+        "op_macs": program.operator_macs(),
+        "arrays": [{"name": names.constants[c], "c_type": c.c_type, "count": max(int(c.values.size), 1),
+                    "lines": c_array_lines(c.values, c.c_type) or ["0,"], "size_bytes": c.size_bytes}
+                   for c in constants],
+        "c_float": c_float,
+    }
+    files = {template[:-3]: render_template(COMPILED_MODEL_DIR / template, context) for template in MODEL_TEMPLATES}
+    for rel in KERNEL_COMMON + sources + headers + helpers:
+        files[f"kernels/{rel}"] = (KERNEL_DIR / rel).read_text()
+    return CompiledModel(files, sources, int(program.arena_bytes), int(program.largest_scratch_bytes),
+                         sum(c.size_bytes for c in constants), program, program.input_info, program.output_info,
+                         program.planner)

@@ -1,0 +1,188 @@
+"""Lowering: a ``.tflite`` -> the compiled runtime's :class:`codegen.compiled.program.Program`.
+
+Every operator of the main subgraph goes through its registered lowering
+(:mod:`codegen.compiled.ops`), which returns one :class:`codegen.compiled.program.Step`; this
+driver adds the step's data flow (the operator's activation inputs and outputs as arena
+:class:`Tensor` objects, one per tensor index), its operator index and name.  The reasons of
+every operator that cannot be lowered (and of model-level problems) are collected and
+refused together in one line (:class:`CompiledRuntimeUnsupportedError`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from attendnets_base.errors import BadInputError, UnsupportedOperatorError
+from codegen.compiled.lowering import LoweringContext, NotLowerable, TensorRef, load_lowerings
+from codegen.compiled.program import C_TYPES, Constant, Program, Tensor
+from codegen.context import tensor_info
+
+NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
+               "float32": np.float32, "bool": np.bool_}
+
+
+class CompiledRuntimeUnsupportedError(UnsupportedOperatorError):
+    """The model uses operators, types or options the compiled runtime has no kernel for."""
+
+    def __init__(self, reasons):
+        self.reasons = tuple(reasons)
+        super().__init__("the compiled runtime cannot run this model: " + "; ".join(self.reasons)
+                         + " (use --runtime tflm)")
+
+
+def operator_name(op) -> str:
+    """The name the compiled runtime shows for an operator (a custom operator's code)."""
+    return op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
+
+
+class ModelLoweringContext(LoweringContext):
+    """The driver's LoweringContext: one arena Tensor / one Constant per tensor index."""
+
+    def __init__(self, model):
+        self.model = model
+        self.subgraph = model.main_subgraph
+        self._refs: dict[int, TensorRef] = {}
+
+    def tensor(self, index: int) -> TensorRef:
+        if index < 0:
+            raise NotLowerable("a required input is missing")
+        if index in self._refs:
+            return self._refs[index]
+        t = self.subgraph.tensor(index)
+        q = t.quantization
+        scale = tuple(q.scale) if q else ()
+        zero_point = tuple(q.zero_point) if q else ()
+        qdim = q.quantized_dimension if q else 0
+        if t.dtype not in C_TYPES:
+            raise NotLowerable(f"tensor {t.name!r} has type {t.dtype}")
+        data = None
+        if t.is_constant:
+            raw = self.model.buffers[t.buffer].data or b""
+            arr = np.frombuffer(raw, dtype=NUMPY_TYPES[t.dtype])
+            if t.shape and arr.size == int(np.prod(t.shape)):
+                arr = arr.reshape(t.shape)
+            data = arr
+            operand = Constant(f"const_t{index}", C_TYPES[t.dtype], arr, tensor_index=index)
+        else:
+            operand = Tensor(index, t.name, t.dtype, tuple(t.shape))
+        ref = TensorRef(index, t.name, tuple(t.shape), t.dtype, operand, scale, zero_point, qdim, data)
+        self._refs[index] = ref
+        return ref
+
+    def optional_tensor(self, index: int):
+        return None if index is None or index < 0 else self.tensor(index)
+
+    def arena_tensor(self, index: int):
+        """The arena Tensor of activation ``index`` (None for a constant or a missing tensor)."""
+        if index < 0 or self.subgraph.tensor(index).is_constant:
+            return None
+        try:
+            operand = self.tensor(index).operand
+        except NotLowerable:
+            return None
+        return operand if isinstance(operand, Tensor) else None
+
+
+def _merge_reasons(reasons):
+    seen, out = set(), []
+    for r in reasons:
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def _lower(model):
+    """``(Program, [reason])``: every operator lowered, or why not (the program is partial then)."""
+    lowerings = load_lowerings()
+    ctx = ModelLoweringContext(model)
+    sg = model.main_subgraph
+    steps, reasons = [], []
+    if len(model.subgraphs) > 1:
+        reasons.append(f"{len(model.subgraphs)} subgraphs (control flow)")
+    for op in sg.operators:
+        name = operator_name(op)
+        function = lowerings.get(op.name) if op.name != "CUSTOM" else None
+        if function is None:
+            reasons.append(f"{name}: no kernel")
+            continue
+        try:
+            step = function(op, ctx)
+        except NotLowerable as exc:
+            reasons.append(f"{name} (operator {op.index}): {exc}")
+            continue
+        step.op_index, step.name = op.index, name
+        step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in (*op.inputs, *op.intermediates)) if t)
+        step.outputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.outputs) if t)
+        steps.append(step)
+    inputs = [ctx.arena_tensor(i) for i in sg.inputs]
+    outputs = [ctx.arena_tensor(i) for i in sg.outputs]
+    program = Program(steps, [t for t in inputs if t], [t for t in outputs if t],
+                      [operator_name(op) for op in sg.operators])
+    return program, _merge_reasons(reasons)
+
+
+def _model_reasons(model, program) -> list:
+    """Model-level refusals: a constant model input/output, a tensor read before anything writes it."""
+    sg = model.main_subgraph
+    reasons = [f"model {sg.tensor(i).name!r} is a constant" for i in (*sg.inputs, *sg.outputs)
+               if sg.tensor(i).is_constant]
+    written = {id(t) for t in program.inputs} | {id(t) for s in program.steps for t in s.outputs}
+    for t in program.tensors():
+        if id(t) not in written:
+            reasons.append(f"tensor {t.name!r} is read before anything writes it (variable tensors)")
+    return reasons
+
+
+def lower_model(model) -> Program:
+    """The compiled runtime's program of ``model`` (not yet planned).
+
+    Raises :class:`CompiledRuntimeUnsupportedError` with every reason, in one line, when the
+    compiled runtime cannot run it; BadInputError when the main subgraph has no inputs or outputs.
+    """
+    program, reasons = _lower(model)
+    sg = model.main_subgraph
+    if not sg.inputs or not sg.outputs:
+        raise BadInputError("the model's main subgraph has no inputs or no outputs")
+    if not reasons:
+        reasons = _model_reasons(model, program)
+    if reasons:
+        raise CompiledRuntimeUnsupportedError(reasons)
+    program.input_info = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
+    program.output_info = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
+    return program
+
+
+def unsupported_reasons(model) -> list:
+    """Why the compiled runtime cannot run ``model`` (empty: it can)."""
+    program, reasons = _lower(model)
+    return reasons or _model_reasons(model, program)
+
+
+def operator_support(model) -> list:
+    """Per operator of every subgraph: ``(subgraph, index, name, reason or None)`` for the compiled runtime.
+
+    A lowering that fails in an unexpected way counts as "cannot" with its message, so that
+    ``attendnets check`` reports instead of crashing.
+    """
+    lowerings = load_lowerings()
+    ctx = ModelLoweringContext(model)
+    rows = []
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            name = operator_name(op)
+            function = lowerings.get(op.name) if op.name != "CUSTOM" else None
+            reason = None
+            if sg is not model.main_subgraph:
+                reason = "in a control-flow subgraph"
+            elif function is None:
+                reason = "no kernel"
+            else:
+                try:
+                    function(op, ctx)
+                except NotLowerable as exc:
+                    reason = str(exc)
+                except Exception as exc:  # noqa: BLE001 - a report, not a generator
+                    reason = f"cannot be lowered ({type(exc).__name__}: {exc})"
+            rows.append((sg.index, op.index, name, reason))
+    return rows

@@ -1,0 +1,299 @@
+"""The compiled runtime's program as data: what :mod:`codegen.compiled.lower` builds, what the
+planner places and what the one emitter (:mod:`codegen.compiled.emit`) renders.
+
+A :class:`Program` is an ordered list of :class:`Step` objects.  A step is one call of a
+kernel library function (or, with no function, a *view*: RESHAPE, which costs no code) and
+says everything about it as typed data, never as C text:
+
+- ``function``: the C function (``an_conv2d_s8``); "" for a view.
+- ``args``: the call's arguments in order, each one *operand*:
+
+  =====================  ================================================================
+  :class:`Tensor`        an activation buffer in the arena: model tensor index (None for a
+                         buffer the program makes itself), dtype, shape; ``offset`` (bytes
+                         from the arena start) once planned.  Renders as its typed pointer.
+  :class:`Constant`      a constant array in flash: name hint, C type, values (NumPy, flat),
+                         the model tensor it is (if any).  Named at emission, emitted only
+                         when some step uses it.
+  :class:`Params`        a ``static const`` parameter struct: C type and its fields as an
+                         ordered mapping of typed values (int, :class:`F32`, a tuple of ints
+                         for an array field, a nested :class:`Params` with an empty C type
+                         for a struct field, a :class:`Constant` for a pointer field, None
+                         for NULL).  Renders as the address of the struct.
+  :class:`Scratch`       kernel scratch: ``size_bytes``, live during the step only;
+                         ``offset`` once planned.
+  :class:`PointerArray`  an array of pointers built in place (CONCATENATION's inputs): its
+                         element C type and operands.
+  ``int``                a plain scalar literal (an element count).
+  ``None``               a null pointer (an optional array left out).
+  =====================  ================================================================
+
+- ``inputs`` / ``outputs``: the :class:`Tensor` objects the step reads and writes (the data
+  flow the planner and rewrites use; the args refer to the same objects).
+- ``output_aliases``: an input Tensor whose buffer the output may share: always for a view;
+  for a call that works in place only when nothing reads that input afterwards.
+- ``sources`` (kernel library files the call needs), ``macs``, ``comment``, and the TFLite
+  operator it came from (``op_index``, ``name``: the profile hooks and the per-operator
+  tables count per operator, so a split step keeps its operator's index).
+
+Every object is plain data with identity: the same :class:`Tensor` (or :class:`Constant`)
+object wherever the same buffer (or array) is meant.  That is what makes the program easy
+to rewrite before emission (issues 18, 19, 21):
+
+- *split* a step: replace it with several (``program.steps[i:i + 1] = [a, b]``), each with
+  its own operands; :class:`Tensor` objects made by the program (``index=None``) are
+  ordinary arena buffers the planner places like any other;
+- *fuse* or *re-order* steps: edit the list; liveness is read from the steps' inputs and
+  outputs in list order when the program is planned, never from the TFLite graph;
+- *re-point* an operand: :meth:`Program.repoint` swaps one Tensor for another in every
+  step's args, inputs, outputs and aliases; :meth:`Step.replace_arg` swaps one argument;
+- *choose a kernel variant*: change ``function``/``sources``/``args`` of one step;
+- *evaluate at generation time*: replace a step by a :class:`Constant` feeding its readers.
+
+The three stages: :func:`codegen.compiled.lower.lower_model` (TFLite -> Program),
+:func:`codegen.compiled.plan.plan_memory` (sets every Tensor's and Scratch's ``offset`` and
+the program's ``arena_bytes``), :func:`codegen.compiled.emit.emit_model` (Program -> C
+files through the Jinja templates; the constants in use are the operands' Constants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: TFLite tensor type -> C element type.
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
+           "int64": "int64_t", "float32": "float", "bool": "bool"}
+#: C element type -> bytes.
+C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
+                "int64_t": 8, "float": 4, "bool": 1}
+
+
+@dataclass(eq=False)
+class Tensor:
+    """An activation buffer in the static arena (identity: one object per buffer)."""
+
+    index: int | None  # the model's tensor index; None for a buffer the program makes (a patch)
+    name: str
+    dtype: str  # TFLite type name: "int8", "float32", ...
+    shape: tuple
+    offset: int | None = None  # bytes from the arena start, set by the planner
+
+    @property
+    def c_type(self) -> str:
+        return C_TYPES[self.dtype]
+
+    @property
+    def num_elements(self) -> int:
+        """Element count (0 for a dynamic shape, as the model reader counts it)."""
+        if any(d < 0 for d in self.shape):
+            return 0
+        n = 1
+        for d in self.shape:
+            n *= int(d)
+        return n
+
+    @property
+    def size_bytes(self) -> int:
+        return self.num_elements * C_TYPE_BYTES[self.c_type]
+
+    def __repr__(self):
+        where = "" if self.offset is None else f" @{self.offset}"
+        return f"Tensor({self.index}, {self.name!r}, {self.dtype}{list(self.shape)}{where})"
+
+
+@dataclass(eq=False)
+class Constant:
+    """A constant array in flash: ``values`` (flat NumPy array) of C type ``c_type``."""
+
+    hint: str  # what the emitter names it after (``an_<hint>``, made unique)
+    c_type: str
+    values: np.ndarray
+    tensor_index: int | None = None  # the model's constant tensor it is (named ``an_const_t<i>``)
+
+    def __post_init__(self):
+        if self.c_type not in C_TYPE_BYTES:
+            raise ValueError(f"Constant: unknown C type {self.c_type}")
+        self.values = np.asarray(self.values).reshape(-1)
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self.values.size) * C_TYPE_BYTES[self.c_type]
+
+    def __repr__(self):
+        return f"Constant({self.hint!r}, {self.c_type}[{self.values.size}])"
+
+
+@dataclass(frozen=True)
+class F32:
+    """A float field or argument, rendered exactly (a C99 hexadecimal float constant)."""
+
+    value: float
+
+
+@dataclass(eq=False)
+class Params:
+    """A parameter struct: C type and its fields in declaration order (typed values, see module doc).
+
+    A nested struct field is a Params with ``c_type`` "" (its initializer only).
+    """
+
+    c_type: str
+    fields: dict
+
+    def constants(self):
+        """The Constants its fields point at, in field order (nested structs included)."""
+        for value in self.fields.values():
+            if isinstance(value, Constant):
+                yield value
+            elif isinstance(value, Params):
+                yield from value.constants()
+
+
+@dataclass(eq=False)
+class Scratch:
+    """Kernel scratch memory in the arena, live during its step only."""
+
+    size_bytes: int
+    offset: int | None = None  # set by the planner
+
+
+@dataclass(frozen=True)
+class PointerArray:
+    """A C array of pointers made in place for one call: ``(<c_type>[]){a, b, ...}``."""
+
+    c_type: str  # the element type, e.g. ``const int8_t* const``
+    items: tuple  # Tensor / Constant operands
+
+
+OPERAND_TYPES = (Tensor, Constant, Params, Scratch, PointerArray, int, type(None))
+
+
+@dataclass(eq=False)
+class Step:
+    """One kernel call (or a view) of the program; see the module docstring."""
+
+    function: str
+    args: tuple = ()
+    sources: tuple = ()  # kernel library files: .c compiled (its .h included by model.c); .h helper, copied
+    inputs: tuple = ()  # Tensors read
+    outputs: tuple = ()  # Tensors written
+    output_aliases: Tensor | None = None
+    comment: str = ""
+    macs: int = 0
+    op_index: int = -1  # the TFLite operator it computes (set by the lowering driver)
+    name: str = ""  # that operator's name (CONV_2D, or a custom code)
+
+    def __post_init__(self):
+        self.args = tuple(self.args)
+        for a in self.args:
+            if isinstance(a, bool) or not isinstance(a, OPERAND_TYPES):
+                raise TypeError(f"step {self.function or 'view'}: argument {a!r} is not an operand")
+        if not self.function and self.output_aliases is None and self.outputs:
+            raise ValueError("a view (no function) must alias its output to an input")
+
+    @property
+    def is_view(self) -> bool:
+        return not self.function
+
+    @property
+    def params(self) -> tuple:
+        return tuple(a for a in self.args if isinstance(a, Params))
+
+    @property
+    def scratch(self) -> tuple:
+        return tuple(a for a in self.args if isinstance(a, Scratch))
+
+    @property
+    def scratch_bytes(self) -> int:
+        return sum(s.size_bytes for s in self.scratch)
+
+    def constants(self):
+        """Every Constant the step uses: direct arguments (and pointer-array items) in argument order,
+        then those its parameter structs point at."""
+        for a in self.args:
+            if isinstance(a, Constant):
+                yield a
+            elif isinstance(a, PointerArray):
+                yield from (i for i in a.items if isinstance(i, Constant))
+        for p in self.params:
+            yield from p.constants()
+
+    def replace_arg(self, old, new) -> None:
+        """Re-point one argument (by identity) in args and in pointer arrays."""
+        def swap(a):
+            if a is old:
+                return new
+            if isinstance(a, PointerArray):
+                return PointerArray(a.c_type, tuple(swap(i) for i in a.items))
+            return a
+
+        self.args = tuple(swap(a) for a in self.args)
+
+
+@dataclass
+class Program:
+    """The compiled model as data: steps in execution order plus what the C API needs."""
+
+    steps: list
+    inputs: list  # model input Tensors, in the model's order
+    outputs: list  # model output Tensors
+    operator_names: list  # one per TFLite operator of the main subgraph (the profile tables)
+    input_info: list = field(default_factory=list)  # codegen.context.tensor_info dicts
+    output_info: list = field(default_factory=list)
+    arena_bytes: int | None = None  # set by the planner: activations + scratch, exact
+    planner: str = ""  # which placement the planner kept
+
+    @property
+    def planned(self) -> bool:
+        return self.arena_bytes is not None
+
+    def tensors(self) -> list:
+        """Every arena Tensor in first-use order: model inputs, each step's inputs then outputs, model outputs."""
+        seen, order = set(), []
+        for t in [*self.inputs, *(t for s in self.steps for t in (*s.inputs, *s.outputs)), *self.outputs]:
+            if id(t) not in seen:
+                seen.add(id(t))
+                order.append(t)
+        return order
+
+    def constants(self) -> list:
+        """Every Constant some step uses, each once, in first-use order."""
+        seen, order = set(), []
+        for s in self.steps:
+            for c in s.constants():
+                if id(c) not in seen:
+                    seen.add(id(c))
+                    order.append(c)
+        return order
+
+    def kernel_sources(self) -> tuple:
+        """The kernel library ``.c`` files the steps call, in first-use order."""
+        out = []
+        for s in self.steps:
+            out += [src for src in s.sources if src.endswith(".c") and src not in out]
+        return tuple(out)
+
+    def operator_macs(self) -> list:
+        """MACs per TFLite operator (steps of one operator added up)."""
+        macs = [0] * len(self.operator_names)
+        for s in self.steps:
+            macs[s.op_index] += int(s.macs)
+        return macs
+
+    @property
+    def largest_scratch_bytes(self) -> int:
+        return max((s.scratch_bytes for s in self.steps), default=0)
+
+    def repoint(self, old: Tensor, new: Tensor) -> None:
+        """Every use of Tensor ``old`` (args, inputs, outputs, aliases, model inputs/outputs) now means ``new``."""
+        def swap(ts):
+            return tuple(new if t is old else t for t in ts)
+
+        for s in self.steps:
+            s.replace_arg(old, new)
+            s.inputs, s.outputs = swap(s.inputs), swap(s.outputs)
+            if s.output_aliases is old:
+                s.output_aliases = new
+        self.inputs, self.outputs = list(swap(self.inputs)), list(swap(self.outputs))
