@@ -72,43 +72,70 @@ def _debug():
     return os.environ.get("ATTENDNETS_DEBUG", "") not in ("", "0")
 
 
+def _json_requested(argv, exc=None):
+    """Whether the failing command was given ``--json`` (its callback ran, or click refused the line first)."""
+    from attendnets.commands.options import JSON_STATE
+
+    if JSON_STATE["requested"]:
+        return True
+    ctx = getattr(exc, "ctx", None)  # a usage error can come before --json's callback ran
+    command = getattr(ctx, "command", None)
+    if command is None or not any(p.name == "as_json" for p in command.params):
+        return False
+    args = list(sys.argv[1:] if argv is None else argv)
+    args = args[: args.index("--")] if "--" in args else args
+    return "--json" in args
+
+
+def _fail(message, exit_code, argv, exc=None):
+    """One line on stderr; with ``--json`` also ``{"error", "exit_code"}`` on stdout. Returns ``exit_code``."""
+    message = " ".join(str(message).split("\n")).strip()
+    click.echo(f"error: {message}", err=True)
+    if _json_requested(argv, exc):
+        import json
+
+        click.echo(json.dumps({"error": message, "exit_code": exit_code}))
+    return exit_code
+
+
+def os_error_exit(exc):
+    """The message and exit status of an OSError nothing below caught (errors.py: 2 for the file system)."""
+    from attendnets_base.errors import FILE_SYSTEM_ERRNOS
+
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}", 2 if exc.errno in FILE_SYSTEM_ERRNOS else 1
+
+
 def main(argv=None):
     """Run the CLI and return the exit status (never raises for user errors)."""
+    from attendnets.commands.options import JSON_STATE
+
+    JSON_STATE["requested"] = False
     try:
         rv = cli.main(args=argv, prog_name="attendnets", standalone_mode=False)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        return exc.exit_code
+        return _fail(exc.format_message(), exc.exit_code, argv, exc)
     except click.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            click.echo("error: interrupted", err=True)
-            return 130
-        click.echo("error: aborted", err=True)
-        return 1
+            return _fail("interrupted", 130, argv)
+        return _fail("aborted", 1, argv)
     except AttendnetsError as exc:
         if _debug():
             raise
-        message = " ".join(str(exc).split("\n")) or type(exc).__name__
-        click.echo(f"error: {message}", err=True)
-        return exc.exit_code
+        return _fail(str(exc) or type(exc).__name__, exc.exit_code, argv)
     except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        return 130
+        return _fail("interrupted", 130, argv)
     except OSError as exc:  # the file system or the OS refused (permissions, full disk, ...): not a bug
         if _debug():
             raise
-        where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"error: {exc.strerror or type(exc).__name__}{where}", err=True)
-        return 1
+        return _fail(*os_error_exit(exc), argv)
     except Exception as exc:  # a bug: still one line, with a way to see more
         if _debug():
             raise
-        click.echo(
-            f"error: internal error: {type(exc).__name__}: {exc} "
-            "(run with ATTENDNETS_DEBUG=1 for the traceback)",
-            err=True,
-        )
-        return 3
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (run with ATTENDNETS_DEBUG=1 for the traceback)",
+                     3, argv)
+    finally:
+        JSON_STATE["requested"] = False
     return rv if isinstance(rv, int) else 0
 
 

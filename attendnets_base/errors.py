@@ -10,12 +10,19 @@ Exit statuses, the same for every command (docs/report.md lists them for users):
 - 0: done (for ``report --board``: the model fits);
 - 1: the model cannot be analysed or run (unsupported operator or type), or an
   external tool failed;
-- 2: bad input (arguments, missing or broken files);
+- 2: bad input (arguments, missing or broken files) and an output that cannot be
+  written (a folder or file that is not writable, a read-only file system, a full
+  disk): the message names the user's path, never a temporary file;
 - 3: internal error (a bug: run with ATTENDNETS_DEBUG=1 for the traceback);
 - 4: the model does not fit the board (``report --board`` prints the report and
   exits 4; ``generate`` refuses with 4 unless ``--force``);
 - 130: interrupted.
+
+With ``--json`` a failure also prints ``{"error": MESSAGE, "exit_code": N}`` on
+stdout (attendnets.cli).
 """
+
+import errno
 
 
 class AttendnetsError(Exception):
@@ -28,6 +35,20 @@ class BadInputError(AttendnetsError):
     """Bad arguments or input files (missing, unreadable, wrong kind). Exit 2."""
 
     exit_code = 2
+
+
+#: OSError numbers that mean "this path cannot be read or written here": exit 2 like any bad path.
+FILE_SYSTEM_ERRNOS = frozenset({
+    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT, errno.ENOTDIR,
+    errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EFBIG, errno.ELOOP, errno.ETXTBSY,
+})
+
+
+class OutputError(BadInputError):
+    """An output cannot be written (permissions, read-only file system, disk full). Exit 2.
+
+    The message names the path the user asked for, never the temporary sibling it is written to first.
+    """
 
 
 class InvalidModelError(BadInputError):

@@ -6,19 +6,23 @@ plausible-looking model, report or firmware tree behind.
 """
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from attendnets_base.errors import BadInputError
+from attendnets_base.errors import BadInputError, OutputError
 
 
 def require_parent_dir(path):
-    """Raise BadInputError unless the folder that will hold ``path`` exists."""
+    """Raise BadInputError unless the folder that will hold ``path`` exists and can be written
+    (checked before any work, so a long run never ends in "cannot write")."""
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise BadInputError(f"output folder does not exist: {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: folder {parent} is not writable")
     return Path(path)
 
 
@@ -32,23 +36,57 @@ def require_file(path, what="file"):
     return p
 
 
+#: OSError numbers without a file name that still mean "the output could not be written".
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def cannot_write(target, exc: OSError) -> OutputError:
+    """The one-line error for ``exc``, met while writing ``target``: it names ``target`` (the user's path),
+    never the temporary sibling, and says why in words."""
+    target = Path(target)
+    folder = target.resolve().parent
+    if exc.errno in (errno.EACCES, errno.EPERM) and not os.access(folder, os.W_OK | os.X_OK):
+        reason = f"folder {folder} is not writable"
+    elif exc.errno in (errno.EACCES, errno.EPERM) and target.exists() and not os.access(target, os.W_OK):
+        reason = f"{target} is not writable"
+    else:
+        reason = (exc.strerror or type(exc).__name__).lower()
+    return OutputError(f"cannot write {target}: {reason}")
+
+
+def _about(exc: OSError, *temporary) -> bool:
+    """Whether ``exc`` was raised writing one of the ``temporary`` paths (or, with no file name, a full disk)."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    if not names:
+        return exc.errno in _WRITE_ERRNOS
+    return any(name == str(t) or name.startswith(str(t) + os.sep) for name in names for t in temporary)
+
+
 @contextlib.contextmanager
 def atomic_output_file(path, suffix=None):
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched.
     ``suffix`` defaults to the final suffix of ``path`` (some writers, e.g.
-    Keras ``model.save``, need the right extension).
+    Keras ``model.save``, need the right extension).  A write that fails (permissions,
+    read-only file system, full disk) raises :class:`OutputError` naming ``path``.
     """
     target = require_parent_dir(path)
     if suffix is None:
         suffix = target.suffix
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
     os.close(fd)
     os.unlink(tmp)  # writers create it themselves
     try:
         yield Path(tmp)
         os.replace(tmp, target)
+    except OSError as exc:
+        if _about(exc, tmp, target):
+            raise cannot_write(target, exc) from None
+        raise
     finally:
         if os.path.lexists(tmp):
             if os.path.isdir(tmp):
@@ -74,10 +112,17 @@ def atomic_output_dir(path):
     ``path`` must not exist yet (callers decide how to treat an existing one).
     """
     target = require_parent_dir(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise cannot_write(target, exc) from None
     try:
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        if _about(exc, tmp, target):
+            raise cannot_write(target, exc) from None
+        raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from tests.conftest import assert_one_line_error
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tflite_builder import int8_fc_model  # noqa: E402
+from unprivileged import unprivileged_cli  # noqa: E402,F401  (the fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,56 +74,35 @@ def test_user_file_where_generate_now_writes_is_not_replaced(cli, model, tmp_pat
     assert (out / "tools" / "uf2conv.py").read_text() == "# mine\n"
 
 
-def _as_unprivileged_user():
-    """argv prefix that runs a command as a user file permissions apply to (root ignores them)."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root and setpriv is not installed: permissions cannot be tested")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-def test_read_only_project_or_parent_is_refused_and_leaves_nothing():
+def test_read_only_project_or_parent_is_refused_and_leaves_nothing(unprivileged_cli):
     """A read-only project left a hidden .fw.old-* behind with exit 0; an unwritable parent of --out
-    gave 'internal error: PermissionError'."""
-    prefix = _as_unprivileged_user()
-    root = Path(tempfile.mkdtemp(prefix="attendnets-perm-"))
-    try:
-        root.chmod(0o777)
-        model = root / "fc.tflite"
-        model.write_bytes(int8_fc_model())
-        model.chmod(0o644)
+    gave 'internal error: PermissionError'.  Runs as another user from any clone (tests/unprivileged.py)."""
+    run = unprivileged_cli
+    root = run.root
+    model = root / "fc.tflite"
+    model.write_bytes(int8_fc_model())
+    model.chmod(0o644)
 
-        def run(*args):
-            proc = subprocess.run([*prefix, sys.executable, "-m", "attendnets", *map(str, args)], cwd=REPO,
-                                  capture_output=True, text=True, timeout=300,
-                                  env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(root)})
-            from tests.conftest import CliResult
-            return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    out = root / "fw"
+    assert generate(run, model, out).exit_code == 0
+    (out / "src").chmod(0o555)
+    line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
+    assert "not writable" in line
+    (out / "src").chmod(0o755)
+    out.chmod(0o555)
+    line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
+    assert "not writable" in line
+    out.chmod(0o755)
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".attendnets-")) == ["fc.tflite", "fw"]
+    assert not [p for p in root.iterdir() if p.name.startswith(".fw")]  # no .fw.old-*, no .fw.*.tmp
 
-        out = root / "fw"
-        assert generate(run, model, out).exit_code == 0
-        (out / "src").chmod(0o555)
-        line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
-        assert "not writable" in line
-        (out / "src").chmod(0o755)
-        out.chmod(0o555)
-        line = assert_one_line_error(generate(run, model, out, "--name", "other"), 2)
-        assert "not writable" in line
-        out.chmod(0o755)
-        assert sorted(p.name for p in root.iterdir()) == ["fc.tflite", "fw"]  # no .fw.old-*, no .fw.*.tmp
-
-        locked = root / "locked"
-        locked.mkdir()
-        locked.chmod(0o555)
-        line = assert_one_line_error(generate(run, model, locked / "fw"), 2)
-        assert "not writable" in line and "internal error" not in line
-        assert list(locked.iterdir()) == []
-    finally:
-        for dirpath, _, _ in os.walk(root):
-            os.chmod(dirpath, 0o755)
-        shutil.rmtree(root)
+    locked = root / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    line = assert_one_line_error(generate(run, model, locked / "fw"), 2)
+    assert "not writable" in line and "internal error" not in line
+    assert list(locked.iterdir()) == []
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("make") is None,

@@ -11,7 +11,7 @@ import json
 
 import click
 
-from attendnets.commands.options import kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, resolve_kernels
 
 TARGETS = {"cortex-m": 4, "host": 8}
 
@@ -29,7 +29,7 @@ TARGETS = {"cortex-m": 4, "host": 8}
 @click.option("--measure", is_flag=True,
               help="Also run the tflite-micro interpreter (64-bit host, reference kernels) and bisect the "
                    "smallest arena that allocates; prints estimate and measurement side by side.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("Print one JSON object.")
 def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
     kernels = resolve_kernels(kernels, target)

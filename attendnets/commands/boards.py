@@ -4,9 +4,11 @@ import json
 
 import click
 
+from attendnets.commands.options import json_option
+
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+@json_option("Print the catalog as JSON.")
 def command(as_json):
     """List the boards firmware can be generated for."""
     from codegen.boards import load_boards

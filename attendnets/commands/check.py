@@ -11,7 +11,7 @@ import json
 
 import click
 
-from attendnets.commands.options import kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, resolve_kernels
 
 
 @click.command(short_help="Can TFLM run MODEL.tflite? Operators, types, quantization.")
@@ -19,7 +19,7 @@ from attendnets.commands.options import kernels_option, resolve_kernels
 @kernels_option('Kernel set the firmware will use (CMSIS-NN takes a few quantizations the reference kernels do not, and vice versa)')
 @click.option("--allow-float", is_flag=True, hidden=True,
               help="Accepted for compatibility: float models are checked like any other (TFLM's float kernels run them).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@json_option("Print the result as one JSON object.")
 def command(model_path, kernels, allow_float, as_json):
     """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
     kernels = resolve_kernels(kernels)

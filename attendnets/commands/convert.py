@@ -2,6 +2,8 @@
 
 import click
 
+from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+
 
 @click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
 @click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
@@ -14,7 +16,8 @@ import click
 @click.option("--seed", default=0, show_default=True, type=int,
               help="The --seed the model was trained (and quantized) with: calibration images come from "
                    "that run's training images, never its validation images.")
-def command(model, data, out_path, samples, float_io, seed):
+@json_option("Print one JSON object: the files written and the sidecar (shapes, types, quantization, labels).")
+def command(model, data, out_path, samples, float_io, seed, as_json):
     """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
     model, quantized after training) to a full-integer TFLite flatbuffer.
 
@@ -27,8 +30,15 @@ def command(model, data, out_path, samples, float_io, seed):
     """
     from converter.conversion.convert import convert
 
-    result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed,
-                     log=lambda line: click.echo(line, err=True))
+    with stdout_to_stderr(as_json):
+        result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed,
+                         log=lambda line: click.echo(line, err=True))
+    if as_json:
+        echo_json({"model": str(model), "out": str(result.tflite_path), "model_bytes": result.model_bytes,
+                   "source_kind": result.source_kind,
+                   "wrote": [str(result.tflite_path), str(result.labels_path), str(result.sidecar_path)],
+                   "sidecar": result.sidecar})
+        return
     inp, out = result.sidecar["inputs"][0], result.sidecar["outputs"][0]
 
     def q(t):

@@ -2,6 +2,8 @@
 
 import click
 
+from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+
 TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu"]
 
 
@@ -13,7 +15,9 @@ TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qem
 @click.option("--dry-run", is_flag=True, help="Print the command lines without running them.")
 @click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=None,
               help="Stop the tool after this many seconds [qemu: 120].")
-def command(project_dir, tool, probe, dry_run, timeout_s):
+@json_option("Print one JSON object: the board, the tool, the command lines and the exit status (the tool's and "
+             "the firmware's output go to stderr).")
+def command(project_dir, tool, probe, dry_run, timeout_s, as_json):
     """Flash the firmware with the vendor's tool; with qemu, run it and return its exit status."""
     from codegen.project import open_project
     from codegen.runners import get_runner
@@ -22,4 +26,10 @@ def command(project_dir, tool, probe, dry_run, timeout_s):
     runner_cls = get_runner(tool or project.board.default_tool)
     runner = runner_cls(project, probe=probe, dry_run=dry_run, timeout_s=timeout_s,
                         log=lambda m: click.echo(m, err=True))
-    return runner.run()
+    with stdout_to_stderr(as_json):
+        status = runner.run()
+    if as_json:
+        echo_json({"project": str(project_dir), "board": project.board.name, "tool": runner.name,
+                   "image": str(runner.image), "commands": runner.commands(), "dry_run": dry_run,
+                   "exit_code": status})
+    return status

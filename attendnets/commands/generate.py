@@ -4,7 +4,7 @@ import shlex
 
 import click
 
-from attendnets.commands.options import kernels_option, resolve_kernels
+from attendnets.commands.options import echo_json, json_option, kernels_option, resolve_kernels
 
 
 @click.command()
@@ -31,8 +31,9 @@ from attendnets.commands.options import kernels_option, resolve_kernels
 @click.option("--optimize-plan", is_flag=True,
               help="tflm runtime: embed the model with an optimized offline memory plan (as `attendnets optimize` "
                    "writes it) for a smaller arena; the compiled runtime always plans its arena this way.")
+@json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
 def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
-            optimize_plan):
+            optimize_plan, as_json):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
@@ -41,6 +42,18 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
                               sample_path=sample_path, sample_range=sample_range, force=force,
                               overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan)
     fit = result.fit
+    if as_json:
+        echo_json({
+            "model": str(model), "out": str(result.out_dir), "board": result.board, "runtime": result.runtime,
+            "kernels": None if result.runtime == "compiled" else result.kernels, "operators": list(result.ops),
+            "arena_bytes": result.arena_bytes,
+            "arena_required_bytes": None if result.runtime == "compiled" else result.arena_required_bytes,
+            "model_bytes": result.model_size_bytes, "constants_bytes": result.constants_bytes or None,
+            "labels": result.labels_file, "sample": result.sample_source, "fit": fit.to_dict(),
+            "forced": not fit.fits, "kept_files": list(result.kept_files),
+            "overwritten_files": list(result.overwritten_files),
+        })
+        return
     if result.runtime == "compiled":
         click.echo(f"generated {result.out_dir} for {result.board} (compiled runtime)")
         click.echo(f"  operators: {', '.join(result.ops)}")

@@ -4,11 +4,13 @@ import json
 
 import click
 
+from attendnets.commands.options import json_option
+
 
 @click.command(short_help="Summary of a .tflite: inputs/outputs with quantization, operators, tensors.")
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--no-tensors", is_flag=True, help="Leave out the tensor table.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@json_option("Print the summary as one JSON object.")
 def command(model_path, no_tensors, as_json):
     """Summarize MODEL.tflite: inputs and outputs with quantization, operators with options, tensors."""
     from converter.report.inspect import format_summary, inspect_model

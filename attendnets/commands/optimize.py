@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from attendnets.commands.options import kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, resolve_kernels
 
 
 @click.command()
@@ -29,7 +29,7 @@ from attendnets.commands.options import kernels_option, resolve_kernels
               help="Also search the operator order with the smallest peak of live memory.")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(0.01, 600), default=2.0, show_default=True,
               help="Seconds the placement search may take.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option("Print one JSON object.")
 def command(model_path, out_path, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
     """Write MODEL.tflite with a memory plan TFLM runs in a smaller arena."""
     kernels = resolve_kernels(kernels, target)

@@ -1,5 +1,7 @@
 """Options several commands share, spelled once (same name, choices in one order, default, help)."""
 
+import contextlib
+
 import click
 
 from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS
@@ -24,3 +26,60 @@ def resolve_kernels(kernels, target="cortex-m"):
     if kernels is not None:
         return kernels
     return HOST_KERNELS if target == "host" else DEFAULT_KERNELS
+
+
+# --- --json: one option, and failures as JSON too ----------------------------------------
+
+#: Set by ``--json``'s callback while a command runs; :func:`attendnets.cli.main` reads it to print a
+#: failure as ``{"error": ..., "exit_code": ...}`` on stdout as well as the line on stderr.
+JSON_STATE = {"requested": False}
+
+
+def _remember_json(ctx, param, value):
+    if value:
+        JSON_STATE["requested"] = True
+    return value
+
+
+JSON_FAILURE_HELP = 'A failure prints {"error": MESSAGE, "exit_code": N} (and the line on stderr).'
+
+
+def json_option(help="Print one JSON object."):
+    """``--json``: the same flag in every command; a failure is printed as a JSON object as well."""
+    return click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+                        help=f"{help} {JSON_FAILURE_HELP}")
+
+
+def echo_json(document):
+    """Print ``document`` as the command's one JSON object (indented, keys as given)."""
+    import json
+
+    click.echo(json.dumps(document, indent=2))
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(active=True):
+    """While the work runs, anything printed on stdout (Keras' progress bars, a compiler's or QEMU's
+    output) goes to stderr, so that with ``--json`` stdout holds the one JSON object and nothing else.
+    Subprocesses inherit file descriptor 1, so it is redirected too."""
+    if not active:
+        yield
+        return
+    import os
+    import sys
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        saved = None
+    try:
+        if saved is not None:
+            os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            sys.stderr.flush()
+            os.dup2(saved, 1)
+            os.close(saved)

@@ -7,6 +7,8 @@ import shlex
 
 import click
 
+from attendnets.commands.options import json_option
+
 from attendnets_base.errors import BadInputError
 
 
@@ -30,7 +32,7 @@ def parse_input_shape(text):
 @click.option("--input-shape", default=None, metavar="H,W,C", help="Input of --arch (default 224,224,3).")
 @click.option("--classes", type=click.IntRange(min=2), default=None, help="Classes of --arch (default 50).")
 @click.option("--width", type=float, default=None, help="Width multiplier of --arch, > 0 (default 1.0).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: totals and layers.")
+@json_option("Print one JSON object: totals and layers.")
 def command(model_path, arch, input_shape, classes, width, as_json):
     """Per-layer parameters and MACs, and totals with int8/float32 weight memory.
 

@@ -2,6 +2,8 @@
 
 import click
 
+from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+
 
 @click.command(short_help="Quantization-aware fine-tuning (tfmot 8-bit) of a trained model.")
 @click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
@@ -15,7 +17,8 @@ import click
 @click.option("--distill-weight", default=0.0, show_default=True, type=click.FloatRange(0, 1),
               help="Weight of a distillation loss with the float MODEL as teacher (temperature 4); "
                    "0 trains on the labels alone.")
-def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight):
+@json_option("Print one JSON object: the files written and the QAT model's accuracies (progress goes to stderr).")
+def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight, as_json):
     """Fine-tune MODEL (a float .keras from `attendnets train`) with fake-quant everywhere.
 
     Every attention condenser is unfolded into primitive layers and every
@@ -32,5 +35,11 @@ def command(model, data, out_path, epochs, lr, batch_size, seed, distill_weight)
     """
     from attendnets_tf.quantize import quantize_file
 
-    quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-                  distill_weight=distill_weight, log=lambda line: click.echo(line, err=True))
+    from attendnets_base.labels import labels_path_for
+
+    with stdout_to_stderr(as_json):
+        accuracies = quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                                   distill_weight=distill_weight, log=lambda line: click.echo(line, err=True))
+    if as_json:
+        echo_json({"model": str(model), "out": str(out_path), "wrote": [str(out_path), str(labels_path_for(out_path))],
+                   **accuracies})

@@ -2,7 +2,7 @@
 
 import click
 
-from attendnets.commands.options import kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, resolve_kernels
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -18,7 +18,7 @@ from attendnets.commands.options import kernels_option, resolve_kernels
               "(see `attendnets boards`).")
 @click.option("--measure", is_flag=True, help="Also run the tflite-micro interpreter and bisect the smallest "
               "arena that allocates; prints estimate and measurement side by side.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@json_option("Print one JSON object with every figure.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
 @click.option("--runtime", type=click.Choice(["tflm", "compiled", "both"]), default="tflm", show_default=True,

@@ -2,10 +2,12 @@
 
 import click
 
+from attendnets.commands.options import json_option
+
 
 @click.command()
 @click.argument("project_dir", type=click.Path(file_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option("Print the report as JSON.")
 def command(project_dir, as_json):
     """Flash (model, TFLM, application, startup) and RAM (arena, stack, heap, rest) of the built ELF."""
     from codegen.size import size_project, write_json

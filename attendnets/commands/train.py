@@ -3,6 +3,7 @@
 import click
 from click.core import ParameterSource
 
+from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
 from attendnets_base.errors import BadInputError
 
 # Option name -> TrainConfig field.
@@ -31,8 +32,9 @@ _OPTION_FIELDS = {
 @click.option("--strategy", default="default", show_default=True,
               type=click.Choice(["default", "mirrored", "multi-worker"]),
               help="tf.distribute strategy: mirrored = local GPUs; multi-worker = TF_CONFIG cluster.")
+@json_option("Print one JSON object: the files written and the run's metrics (Keras' progress goes to stderr).")
 @click.pass_context
-def command(ctx, out_dir, resume, **options):
+def command(ctx, out_dir, resume, as_json, **options):
     """Train --arch on --data into the run folder --out.
 
     Writes OUT/model.keras (the final epoch's model), OUT/labels.txt and
@@ -55,4 +57,12 @@ def command(ctx, out_dir, resume, **options):
     for name in ("arch", "data"):
         if not getattr(cfg, name):
             raise BadInputError(f"--{name} is required")
-    training.train(cfg, log=lambda line: click.echo(line, err=True))
+    with stdout_to_stderr(as_json):
+        metrics = training.train(cfg, log=lambda line: click.echo(line, err=True))
+    if as_json:
+        from pathlib import Path
+
+        out = Path(out_dir)
+        echo_json({"out": str(out), "wrote": [str(out / name) for name in (training.MODEL_FILE, training.LABELS_FILE,
+                                                                             training.METRICS_FILE)],
+                   "metrics": metrics})

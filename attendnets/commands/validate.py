@@ -2,6 +2,8 @@
 
 import click
 
+from attendnets.commands.options import json_option
+
 RUNTIMES = ["compiled", "tflm"]
 
 
@@ -25,7 +27,7 @@ RUNTIMES = ["compiled", "tflm"]
 @click.option("--no-profile", is_flag=True, help="Build without the per-operator counters.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each answer.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("Print the result as JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False, path_type=str),
               help="Also write an HTML report here.")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
