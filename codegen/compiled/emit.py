@@ -28,7 +28,7 @@ from attendnets_base import __version__
 from attendnets_base.errors import BadInputError
 from codegen.compiled.arena_plan import aligned
 from codegen.compiled.plan import plan_memory
-from codegen.compiled.program import F32, Constant, Params, PointerArray, Program, Scratch, Tensor
+from codegen.compiled.program import F32, Constant, Params, PointerArray, Program, Scratch, Tensor, TensorSlice
 from codegen.context import c_float, c_string
 from codegen.templates import render as render_template
 from firmware_template import COMPILED_MODEL_DIR, KERNELS_DIR
@@ -152,6 +152,8 @@ def c_argument(operand, names: CNames) -> str:
     """One call argument as C."""
     if isinstance(operand, Tensor):
         return names.tensors[operand]
+    if isinstance(operand, TensorSlice):
+        return f"({names.tensors[operand.tensor]} + {int(operand.element_offset)})"
     if isinstance(operand, Constant):
         return names.constants[operand]
     if isinstance(operand, Params):

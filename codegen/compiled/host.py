@@ -52,10 +52,15 @@ def compiler() -> str:
     return cc
 
 
-def build_host_executable(model, cflags=()) -> Path:
-    """Compile the model's C with the host driver; returns the executable (cached by content)."""
+def build_host_executable(model, cflags=(), compiled=None) -> Path:
+    """Compile the model's C with the host driver; returns the executable (cached by content).
+
+    ``compiled``: the :class:`codegen.compiled.generate.CompiledModel` to run (default: the
+    model's, from :func:`compile_model`; a test passes one emitted from a rewritten program).
+    """
     model = _load(model)
-    compiled = compile_model(model)
+    if compiled is None:
+        compiled = compile_model(model)
     files = dict(compiled.files)
     files["host_main.c"] = HOST_MAIN.read_text()
     cc = compiler()
@@ -109,10 +114,10 @@ def _sample_bytes(model, sample) -> bytes:
     return b"".join(out)
 
 
-def run_on_host_batch(model, samples, cflags=()) -> list:
-    """Outputs of the compiled C for each sample (one process for all of them)."""
+def run_on_host_batch(model, samples, cflags=(), compiled=None) -> list:
+    """Outputs of the compiled C (``compiled``, default the model's) for each sample (one process for all)."""
     model = _load(model)
-    exe = build_host_executable(model, cflags)
+    exe = build_host_executable(model, cflags, compiled)
     stdin = b"".join(_sample_bytes(model, s) for s in samples)
     proc = subprocess.run([str(exe)], input=stdin, capture_output=True)
     if proc.returncode != 0:
@@ -190,14 +195,15 @@ def random_samples(model, count, seed=0) -> list:
     return samples
 
 
-def assert_matches_tflm(model, count=100, seed=0, cflags=()):
-    """Compare the compiled C with TFLM on ``count`` random samples; returns the number compared.
+def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None):
+    """Compare the compiled C (``compiled``, default the model's) with TFLM on ``count`` random samples;
+    returns the number compared.
 
     Raises AssertionError naming the first sample and output that differ.
     """
     model = _load(model)
     samples = random_samples(model, count, seed)
-    ours = run_on_host_batch(model, samples, cflags)
+    ours = run_on_host_batch(model, samples, cflags, compiled)
     ref = run_tflm_batch(model, samples)
     for k, (a, b) in enumerate(zip(ours, ref)):
         for i, (x, y) in enumerate(zip(a, b)):

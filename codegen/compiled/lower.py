@@ -127,11 +127,16 @@ def _model_reasons(model, program) -> list:
     sg = model.main_subgraph
     reasons = [f"model {sg.tensor(i).name!r} is a constant" for i in (*sg.inputs, *sg.outputs)
                if sg.tensor(i).is_constant]
-    written = {id(t) for t in program.inputs} | {id(t) for s in program.steps for t in s.outputs}
-    for t in program.tensors():
-        if id(t) not in written:
-            reasons.append(f"tensor {t.name!r} is read before anything writes it (variable tensors)")
-    return reasons
+    written = set(program.inputs)
+    for step in program.steps:
+        for t in step.inputs:
+            if t not in written:
+                reasons.append(f"tensor {t.name!r} is read before anything writes it (variable tensors)")
+                written.add(t)  # said once
+        written.update(step.outputs)
+    reasons += [f"tensor {t.name!r} is read before anything writes it (variable tensors)"
+                for t in program.outputs if t not in written]
+    return _merge_reasons(reasons)
 
 
 def lower_model(model) -> Program:

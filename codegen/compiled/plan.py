@@ -61,10 +61,13 @@ def plan_memory(program: Program) -> MemoryPlan:
     for t in program.inputs:
         producer[t] = 0
     for k, step in enumerate(steps):
+        for t in step.inputs:
+            if t not in producer:
+                raise ValueError(f"plan_memory: step {k} ({step.name or step.function}) reads {t.name!r} "
+                                 "before any step writes it")
+            last_use[t] = max(last_use.get(t, -1), k)
         for t in step.outputs:
             producer.setdefault(t, k)
-        for t in step.inputs:
-            last_use[t] = max(last_use.get(t, -1), k)
     for t in program.outputs:
         last_use[t] = len(steps) - 1
     unwritten = [t.name for t in tensors if t not in producer]

@@ -12,6 +12,8 @@ says everything about it as typed data, never as C text:
   :class:`Tensor`        an activation buffer in the arena: model tensor index (None for a
                          buffer the program makes itself), dtype, shape; ``offset`` (bytes
                          from the arena start) once planned.  Renders as its typed pointer.
+  :class:`TensorSlice`   a pointer ``element_offset`` elements into an arena Tensor (a row
+                         band, a patch: the part of a tensor one step of a split works on).
   :class:`Constant`      a constant array in flash: name hint, C type, values (NumPy, flat),
                          the model tensor it is (if any).  Named at emission, emitted only
                          when some step uses it.
@@ -42,11 +44,13 @@ to rewrite before emission (issues 18, 19, 21):
 
 - *split* a step: replace it with several (``program.steps[i:i + 1] = [a, b]``), each with
   its own operands; :class:`Tensor` objects made by the program (``index=None``) are
-  ordinary arena buffers the planner places like any other;
+  ordinary arena buffers the planner places like any other; the steps of one operator
+  keep its ``op_index`` (the emitter keys their names ``<index>_<n>``);
 - *fuse* or *re-order* steps: edit the list; liveness is read from the steps' inputs and
   outputs in list order when the program is planned, never from the TFLite graph;
 - *re-point* an operand: :meth:`Program.repoint` swaps one Tensor for another in every
-  step's args, inputs, outputs and aliases; :meth:`Step.replace_arg` swaps one argument;
+  step (args, inputs, outputs, aliases) and the model's inputs/outputs; :meth:`Step.repoint`
+  in one step; :meth:`Step.replace_arg` swaps one argument of any kind;
 - *choose a kernel variant*: change ``function``/``sources``/``args`` of one step;
 - *evaluate at generation time*: replace a step by a :class:`Constant` feeding its readers.
 
@@ -101,6 +105,15 @@ class Tensor:
     def __repr__(self):
         where = "" if self.offset is None else f" @{self.offset}"
         return f"Tensor({self.index}, {self.name!r}, {self.dtype}{list(self.shape)}{where})"
+
+
+@dataclass(frozen=True)
+class TensorSlice:
+    """A pointer ``element_offset`` elements into arena Tensor ``tensor`` (the step's inputs/outputs list
+    the whole tensor: liveness is per buffer)."""
+
+    tensor: Tensor
+    element_offset: int
 
 
 @dataclass(eq=False)
@@ -167,7 +180,7 @@ class PointerArray:
     items: tuple  # Tensor / Constant operands
 
 
-OPERAND_TYPES = (Tensor, Constant, Params, Scratch, PointerArray, int, type(None))
+OPERAND_TYPES = (Tensor, TensorSlice, Constant, Params, Scratch, PointerArray, int, type(None))
 
 
 @dataclass(eq=False)
@@ -225,11 +238,21 @@ class Step:
         def swap(a):
             if a is old:
                 return new
+            if isinstance(a, TensorSlice) and a.tensor is old and isinstance(new, Tensor):
+                return TensorSlice(new, a.element_offset)
             if isinstance(a, PointerArray):
                 return PointerArray(a.c_type, tuple(swap(i) for i in a.items))
             return a
 
         self.args = tuple(swap(a) for a in self.args)
+
+    def repoint(self, old: Tensor, new: Tensor) -> None:
+        """Every use of Tensor ``old`` in this step (args, inputs, outputs, alias) now means ``new``."""
+        self.replace_arg(old, new)
+        self.inputs = tuple(new if t is old else t for t in self.inputs)
+        self.outputs = tuple(new if t is old else t for t in self.outputs)
+        if self.output_aliases is old:
+            self.output_aliases = new
 
 
 @dataclass
@@ -288,12 +311,7 @@ class Program:
 
     def repoint(self, old: Tensor, new: Tensor) -> None:
         """Every use of Tensor ``old`` (args, inputs, outputs, aliases, model inputs/outputs) now means ``new``."""
-        def swap(ts):
-            return tuple(new if t is old else t for t in ts)
-
         for s in self.steps:
-            s.replace_arg(old, new)
-            s.inputs, s.outputs = swap(s.inputs), swap(s.outputs)
-            if s.output_aliases is old:
-                s.output_aliases = new
-        self.inputs, self.outputs = list(swap(self.inputs)), list(swap(self.outputs))
+            s.repoint(old, new)
+        self.inputs = [new if t is old else t for t in self.inputs]
+        self.outputs = [new if t is old else t for t in self.outputs]
