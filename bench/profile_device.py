@@ -51,7 +51,10 @@ def profile(model_path: Path, runtime: str, make_vars, count: int, work: Path) -
     vp = firmware.prepare_project(model_path, BOARD, runtime, work, log=lambda m: None)
     firmware.build_project(vp, log=lambda m: None, make_vars=make_vars)
     inputs = load_inputs("random", tensor_info(sg.tensor(sg.inputs[0]), "input", 0), count)
-    transport = QemuTransport(board.qemu_machine, vp.elf, log_path=work / "qemu.log")
+    from codegen.runners.cycle_model import QemuTiming
+
+    timing = QemuTiming(board.cpu, vp.elf, work / "timing.txt")  # the Cortex-M4 timing model (docs/timing.md)
+    transport = QemuTransport(board.qemu_machine, vp.elf, log_path=work / "qemu.log", extra_args=timing.argv)
     try:
         session = protocol.Session(transport, timeout_s=300, hello_timeout_s=60)
         session.connect(protocol.model_hash(data))
@@ -60,27 +63,33 @@ def profile(model_path: Path, runtime: str, make_vars, count: int, work: Path) -
     finally:
         transport.close()
     return summarize(run, model, model_path, board, runtime, f"QEMU {board.qemu_machine}", inputs.source,
-                     emulated=True)
+                     emulated=True, timing=timing)
 
 
 def table(results: dict) -> list[str]:
     """One table per model: an instructions column per variant, MACs, MACs per instruction of each."""
     names = list(results)
     first = results[names[0]]["profile"]["operators"]
-    head = "| # | operator | MACs | " + " | ".join(f"{n}: instructions | MACs/instr." for n in names) + " |"
-    lines = [head, "|" + "---|" * (3 + 2 * len(names))]
+    head = "| # | operator | MACs | " + " | ".join(f"{n}: instructions | MACs/instr. | cycles (M4 model) | "
+                                                   f"cycles/MAC" for n in names) + " |"
+    lines = [head, "|" + "---|" * (3 + 4 * len(names))]
     for i, op in enumerate(first):
         cells = []
         for n in names:
             o = results[n]["profile"]["operators"][i]
             ratio = f"{o['macs_per_instruction']:.3f}" if o["macs"] and o["macs_per_instruction"] else "-"
-            cells += [f"{o['instructions']:,.0f}", ratio]
+            cycles = o.get("model_cycles")
+            cells += [f"{o['instructions']:,.0f}", ratio, "-" if cycles is None else f"{cycles:,.0f}",
+                      f"{cycles / o['macs']:.2f}" if cycles and o["macs"] else "-"]
         lines.append(f"| {i} | {op['name']} | {op['macs']:,} | " + " | ".join(cells) + " |")
     totals = []
     for n in names:
         p = results[n]["profile"]
+        m = results[n].get("modelled") or {}
         macs = sum(o["macs"] for o in p["operators"])
-        totals += [f"**{p['total_median']:,.0f}**", f"{macs / p['total_median']:.3f}"]
+        cycles = (m.get("cycles") or {}).get("median")
+        totals += [f"**{p['total_median']:,.0f}**", f"{macs / p['total_median']:.3f}",
+                   "-" if cycles is None else f"**{cycles:,.0f}**", f"{cycles / macs:.2f}" if cycles and macs else "-"]
     lines.append(f"| | **whole inference** | {sum(o['macs'] for o in first):,} | " + " | ".join(totals) + " |")
     return lines
 
@@ -109,7 +118,9 @@ def main(argv=None):
              "**Instructions, not cycles**: QEMU retires one instruction per virtual ns and SysTick counts "
              "the 25 MHz clock, so instructions = ticks x 40 (resolution 40). Per operator: the median over "
              "the inputs; the whole inference is measured separately (its excess over the operators' sum is "
-             "the runtime's glue plus the profiling hooks, within the bound the report states).", ""]
+             "the runtime's glue plus the profiling hooks, within the bound the report states). "
+             "`cycles (M4 model)`: cycles (Cortex-M4 timing model, 0 wait states) from the timing-model plugin "
+             "on the same QEMU run (docs/timing.md); whole inference: the median over the inputs.", ""]
     if not os.environ.get("TFLM_DIR"):
         lines += ["TFLM_DIR was not set: the TFLM runtime's columns are missing (its validation firmware needs "
                   "a TFLM tree).", ""]
@@ -123,7 +134,8 @@ def main(argv=None):
         for name, s in results.items():
             b, p = s["bit_exact"], s["profile"]
             lines.append(f"- {name}: {b['matching']}/{b['inputs']} outputs bit-exact; {p['total_median']:,.0f} "
-                         f"instructions per inference; operators' sum {p['sum']:,.0f}, unaccounted "
+                         f"instructions (QEMU), {((s.get('modelled') or {}).get('cycles') or {}).get('median', 0):,.0f} "
+                         f"cycles (Cortex-M4 timing model, 0 wait states) per inference; operators' sum {p['sum']:,.0f}, unaccounted "
                          f"{p['unaccounted']:,.0f} (bound {p['overhead_bound']:,.0f}); arena "
                          f"{s['firmware']['arena_bytes']:,} B")
         lines += [""] + table(results) + [""]
