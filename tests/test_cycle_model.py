@@ -144,6 +144,9 @@ SEQUENCES = [
         .balign 4
     cm4_ldr_pc_target:""",
      4, "LDR PC: 2 + P (indirect, 2); TRM 3.3.2: at least four cycles"),
+    ("ldr_literal", """
+        ldr r0, =0x12345678""",
+     2, "LDR from the literal pool: 2 (the 'might add a cycle' of 3.3.2 for PC-relative loads is not modelled)"),
     ("dsp_simd", """
         smlad r0, r1, r2, r0
         smlabb r3, r1, r2, r3
@@ -232,7 +235,8 @@ def _skip_reason():
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory):
+def image(tmp_path_factory):
+    """(work folder, ELF, {symbol: address}) of every sequence in one bare-metal image."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
@@ -250,10 +254,17 @@ def measured(tmp_path_factory):
     out = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     addresses = {p[2]: int(p[0], 16) for p in (line.split() for line in out.splitlines()) if len(p) == 3}
     assert set(names) <= set(addresses), sorted(set(names) - set(addresses))
-    result = work / "timing.txt"
+    return work, elf, addresses
+
+
+def _measure(image, settings=cycle_model.TimingSettings()):
+    """{sequence: modelled cycles}, {sequence: instructions} of one QEMU run of the image."""
+    work, elf, addresses = image
+    names = [f"seq_{n}_{e}" for n, *_ in SEQUENCES for e in ("start", "end")]
+    result = work / f"timing-{settings.wait_states}.txt"
     argv = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
             "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf),
-            *cycle_model.plugin_argv(cycle_model.plugin_library(), result, [addresses[n] for n in names])]
+            *cycle_model.plugin_argv(cycle_model.plugin_library(), result, [addresses[n] for n in names], settings)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     run = cycle_model.read_run(result)
@@ -264,6 +275,21 @@ def measured(tmp_path_factory):
     return {n: at[addresses[f"seq_{n}_end"]].cycles - at[addresses[f"seq_{n}_start"]].cycles
             for n, *_ in SEQUENCES}, {n: at[addresses[f"seq_{n}_end"]].instructions
                                       - at[addresses[f"seq_{n}_start"]].instructions for n, *_ in SEQUENCES}
+
+
+@pytest.fixture(scope="module")
+def measured(image):
+    return _measure(image)
+
+
+def test_flash_wait_states(image):
+    """ws=3 on the code region [0, 4 MiB): a taken branch refills from flash (+3), a load from the
+    literal pool in flash waits (+3); loads from SRAM and straight-line code do not change."""
+    cycles, _ = _measure(image, cycle_model.TimingSettings(wait_states=3, flash_range=(0, 0x400000)))
+    assert cycles["branch_taken_unconditional"] == 2 + 3, cycles
+    assert cycles["ldr_literal"] == 2 + 3
+    assert cycles["ldr_single"] == 2 and cycles["alu"] == 4
+    assert cycles["countdown_loop"] == 12 + 3 * 3  # three taken BNE
 
 
 @pytest.mark.parametrize("name,asm,expected,why", SEQUENCES, ids=[s[0] for s in SEQUENCES])

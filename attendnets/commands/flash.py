@@ -15,21 +15,35 @@ TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qem
 @click.option("--dry-run", is_flag=True, help="Print the command lines without running them.")
 @click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=None,
               help="Stop the tool after this many seconds [qemu: 120].")
+@click.option("--wait-states", type=click.IntRange(min=0), default=0, show_default=True,
+              help="qemu: flash wait states for the Cortex-M4 timing model's cycle figure (docs/timing.md).")
 @json_option("Print one JSON object: the board, the tool, the command lines and the exit status (the tool's and "
              "the firmware's output go to stderr).")
-def command(project_dir, tool, probe, dry_run, timeout_s, as_json):
-    """Flash the firmware with the vendor's tool; with qemu, run it and return its exit status."""
+def command(project_dir, tool, probe, dry_run, timeout_s, wait_states, as_json):
+    """Flash the firmware with the vendor's tool; with qemu, run it and return its exit status
+    (and log each inference's instructions and modelled Cortex-M4 cycles)."""
+    from attendnets_base.errors import BadInputError
     from codegen.project import open_project
     from codegen.runners import get_runner
+    from codegen.runners.cycle_model import not_applicable_reason
 
     project = open_project(project_dir)
     runner_cls = get_runner(tool or project.board.default_tool)
+    extra = {}
+    if wait_states:
+        if runner_cls.name != "qemu":
+            raise BadInputError("--wait-states applies to the timing model of a QEMU run (--tool qemu)")
+        extra["wait_states"] = wait_states
     runner = runner_cls(project, probe=probe, dry_run=dry_run, timeout_s=timeout_s,
-                        log=lambda m: click.echo(m, err=True))
+                        log=lambda m: click.echo(m, err=True), **extra)
     with stdout_to_stderr(as_json):
         status = runner.run()
     if as_json:
         echo_json({"project": str(project_dir), "board": project.board.name, "tool": runner.name,
                    "image": str(runner.image), "commands": runner.commands(), "dry_run": dry_run,
-                   "exit_code": status})
+                   "exit_code": status,
+                   # QEMU: each inference as the Cortex-M4 timing model saw it (docs/timing.md)
+                   "inferences": [{"instructions": inv.total.instructions,
+                                   "cycles": None if not_applicable_reason(project.board.cpu) else inv.total.cycles}
+                                  for inv in (getattr(runner, "invocations", None) or [])]})
     return status

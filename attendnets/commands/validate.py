@@ -27,11 +27,13 @@ RUNTIMES = ["compiled", "tflm"]
 @click.option("--no-profile", is_flag=True, help="Build without the per-operator counters.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each answer.")
+@click.option("--wait-states", type=click.IntRange(min=0), default=0, show_default=True,
+              help="QEMU: flash wait states for the Cortex-M4 timing model's cycle figure (docs/timing.md).")
 @json_option("Print the result as JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False, path_type=str),
               help="Also write an HTML report here.")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
-            timeout_s, as_json, html_path):
+            timeout_s, wait_states, as_json, html_path):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
     import os
     import sys
@@ -93,10 +95,11 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
 
     timing = None
     if qemu:
-        from codegen.runners.cycle_model import QemuTiming
+        from codegen.runners.cycle_model import QemuTiming, TimingSettings
         from validation.transports import QemuTransport
 
-        timing = QemuTiming.try_create(board_obj.cpu, vp.elf, vp.path / "build" / "timing.txt", log=log)
+        timing = QemuTiming.try_create(board_obj.cpu, vp.elf, vp.path / "build" / "timing.txt", log=log,
+                                       settings=TimingSettings.for_board(board_obj, wait_states))
         transport = QemuTransport(board_obj.qemu_machine, vp.elf, log_path=vp.path / "build" / "qemu.log", log=log,
                                   extra_args=timing.argv if timing else ())
         transport_name = f"QEMU {board_obj.qemu_machine}"

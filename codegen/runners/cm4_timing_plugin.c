@@ -95,6 +95,7 @@ typedef struct insn_info {
   uint8_t mem;         /* enum mem_kind */
   uint8_t load_rt;     /* destination core register of a single load (16 when none) */
   uint8_t is_it;       /* IT: folded (0 cycles) after a 16-bit instruction */
+  uint8_t is_load;     /* MEM_OTHER that reads memory (LDRD, LDM, POP, VLDM): flash wait states apply */
   uint16_t addr_regs;  /* registers the address of a load/store is computed from (bit mask) */
   int32_t mark;        /* index into marks, -1 when not a marked address */
   struct insn_info* next_alloc;
@@ -125,6 +126,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
   d->mem = MEM_NONE;
   d->load_rt = 16;
   d->is_it = 0;
+  d->is_load = 0;
   d->addr_regs = 0;
   if (d->size == 2) {
     if ((hw1 & 0xFF00u) == 0x4700u) { /* BX Rm / BLX Rm: 1 + P */
@@ -159,6 +161,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
     } else if ((hw1 & 0xFE00u) == 0xBC00u) { /* POP {reglist, PC}: 1 + N, + P with PC */
       d->mem = MEM_OTHER;
       d->base = (uint8_t)(1u + popcount16(hw1 & 0xFFu) + ((hw1 >> 8) & 1u));
+      d->is_load = 1;
       if (hw1 & 0x0100u) d->branch = BR_INDIRECT;
     } else if ((hw1 & 0xF500u) == 0xB100u) { /* CBZ/CBNZ: 1, or 1 + P taken */
       d->branch = BR_COND_DIRECT;
@@ -166,6 +169,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
       d->is_it = 1;
     } else if ((hw1 & 0xF000u) == 0xC000u) { /* STMIA/LDMIA: 1 + N */
       d->mem = MEM_OTHER;
+      d->is_load = (hw1 >> 11) & 1u;
       d->base = (uint8_t)(1u + popcount16(hw1 & 0xFFu));
     } else if ((hw1 & 0xF000u) == 0xD000u && ((hw1 >> 8) & 0xEu) != 0xEu) { /* B<c>: 1, or 1 + P taken */
       d->branch = BR_COND_DIRECT;
@@ -182,6 +186,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
       unsigned load = (hw1 >> 4) & 1u;
       d->mem = MEM_OTHER;
       d->base = (uint8_t)(1u + popcount16(hw2));
+      d->is_load = (uint8_t)load;
       if (load && (hw2 & 0x8000u)) d->branch = BR_INDIRECT;
     } else if ((hw1 & 0xFE40u) == 0xE840u) { /* load/store dual or exclusive, table branch */
       unsigned op1b = (hw1 >> 7) & 3u, op2b = (hw1 >> 4) & 3u, op3 = (hw2 >> 4) & 0xFu;
@@ -211,6 +216,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
       } else { /* LDRD/STRD: 1 + N = 3, never pipelined (3.3.2) */
         d->mem = MEM_OTHER;
         d->base = 3;
+        d->is_load = (hw1 >> 4) & 1u;
       }
     } else if ((hw1 & 0xEC00u) == 0xEC00u) { /* coprocessor: the FPU (single precision) */
       if ((hw1 & 0xFE00u) == 0xEC00u) {
@@ -225,6 +231,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
         } else { /* VLDM/VSTM/VPUSH/VPOP: 1 + N (N = words) */
           d->mem = MEM_OTHER;
           d->base = (uint8_t)(1u + (hw2 & 0xFFu));
+          d->is_load = opcode & 1u;
         }
       } else if ((hw1 & 0xFF00u) == 0xEE00u && (hw2 & 0x0E10u) == 0x0A00u) { /* FP data processing */
         unsigned opc1 = (hw1 >> 4) & 0xBu, opc2 = hw1 & 0xFu, opc3 = (hw2 >> 6) & 3u;
@@ -274,6 +281,7 @@ static void decode(insn_info* d, uint16_t hw1, uint16_t hw2) {
     if (rt == 15u) {
       d->branch = BR_INDIRECT; /* LDR PC: 2 + P, blocking */
       d->mem = MEM_OTHER;
+      d->is_load = 1;
     } else {
       d->load_rt = (uint8_t)rt;
     }
@@ -357,13 +365,16 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb* tb) {
       if (marks[m] == d->pc) d->mark = m;
     }
     qemu_plugin_register_vcpu_insn_exec_cb(insn, on_execute, QEMU_PLUGIN_CB_NO_REGS, d);
-    if (wait_states && (d->mem == MEM_LOAD_SINGLE || d->mem == MEM_OTHER)) {
-      qemu_plugin_register_vcpu_mem_cb(insn, on_flash_load, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_R, NULL);
+    if (wait_states && (d->mem == MEM_LOAD_SINGLE || (d->mem == MEM_OTHER && d->is_load))) {
+      /* QEMU_PLUGIN_MEM_RW: in QEMU 7.2 a callback registered for QEMU_PLUGIN_MEM_R alone was not
+       * called for single loads (checked on mps2-an386); only load instructions get one, and a store
+       * to flash does not happen in this firmware. */
+      qemu_plugin_register_vcpu_mem_cb(insn, on_flash_load, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
     }
   }
 }
 
-static void on_exit(qemu_plugin_id_t id, void* userdata) {
+static void on_qemu_exit(qemu_plugin_id_t id, void* userdata) {
   (void)id;
   (void)userdata;
   close_previous(NULL);
@@ -458,6 +469,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     }
   }
   qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
-  qemu_plugin_register_atexit_cb(id, on_exit, NULL);
+  qemu_plugin_register_atexit_cb(id, on_qemu_exit, NULL);
   return 0;
 }

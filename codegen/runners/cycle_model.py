@@ -61,6 +61,16 @@ class TimingSettings:
     p_indirect: int = 2
     div_cycles: int = 12
 
+    @classmethod
+    def for_board(cls, board, wait_states: int = 0) -> "TimingSettings":
+        """Zero wait states, or ``wait_states`` on fetches and loads from the board's flash region
+        (and its separate model region, where it has one)."""
+        if not wait_states:
+            return cls()
+        regions = [board.flash] + ([board.model_region] if getattr(board, "model_region", None) else [])
+        low, high = min(r.origin for r in regions), max(r.origin + r.size_bytes for r in regions)
+        return cls(wait_states=wait_states, flash_range=(low, high))
+
     @property
     def cycles_label(self) -> str:
         return f"cycles (Cortex-M4 timing model, {self.wait_states} wait states)"

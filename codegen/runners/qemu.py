@@ -20,8 +20,9 @@ class QemuRunner(FlashRunner):
     install_hint = "apt-get install qemu-system-arm"
     capabilities = RunnerCapabilities(probe=False, streams_output=True, file_format="elf")
 
-    def __init__(self, project, probe=None, dry_run=False, timeout_s=None, log=print):
+    def __init__(self, project, probe=None, dry_run=False, timeout_s=None, log=print, wait_states=0):
         super().__init__(project, probe, dry_run, timeout_s or DEFAULT_TIMEOUT_S, log)
+        self.wait_states = wait_states  # the timing model's flash wait states (docs/timing.md)
         self.timing = None
         self.invocations = None  # cycle_model.Invocation per model_invoke() after run()
 
@@ -33,12 +34,14 @@ class QemuRunner(FlashRunner):
         ]]
 
     def run(self) -> int:
-        from codegen.runners.cycle_model import QemuTiming
+        from codegen.runners.cycle_model import QemuTiming, TimingSettings
 
         if self.dry_run or not self.image.is_file():
             return super().run()
         with tempfile.TemporaryDirectory(prefix="attendnets-timing-") as work:
-            self.timing = QemuTiming.try_create(self.board.cpu, self.image, Path(work) / "timing.txt", log=self.log)
+            settings = TimingSettings.for_board(self.board, self.wait_states)
+            self.timing = QemuTiming.try_create(self.board.cpu, self.image, Path(work) / "timing.txt", log=self.log,
+                                                settings=settings)
             try:
                 status = super().run()
                 if self.timing is not None:
