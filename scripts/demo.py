@@ -171,8 +171,20 @@ def _interpreter_class(paths: DemoPaths):
     return int(np.argmax(out)), [int(v) for v in out]
 
 
+def _per_inference(text, ticks):
+    """'N instructions (QEMU), M cycles (Cortex-M4 timing model, 0 wait states)' from what flash logged,
+    else the instructions from the firmware's SysTick ticks."""
+    from codegen.demo import instructions_from_ticks
+    from codegen.runners.cycle_model import format_figures, logged_inferences
+
+    logged = logged_inferences(text)
+    if logged:
+        return format_figures(*logged[0])
+    return f"{instructions_from_ticks(ticks):,} instructions (QEMU; -icount shift=0: instructions, not cycles)"
+
+
 def _compiled_lines(results, paths):
-    from codegen.demo import instructions_from_ticks, parse_firmware_output
+    from codegen.demo import parse_firmware_output
 
     fw = parse_firmware_output(results["run compiled in QEMU"])
     size = results["size compiled"]
@@ -183,15 +195,15 @@ def _compiled_lines(results, paths):
              f"(raw outputs {same})",
              f"  arena {fw.get('arena_bytes', 0):,} B; flash {size['flash_total_bytes']:,} B "
              f"(constants {size['flash']['model']:,} B + code {size['flash_total_bytes'] - size['flash']['model']:,} B); "
-             f"{instructions_from_ticks(fw['ticks']):,} instructions per inference (-icount shift=0: "
-             "instructions, not cycles)" if "ticks" in fw else "  (no cycles line)"]
+             f"{_per_inference(results['run compiled in QEMU'], fw['ticks'])} per inference"
+             if "ticks" in fw else "  (no cycles line)"]
     tflm_run = results.get("run in QEMU")
     if tflm_run:
         t = parse_firmware_output(tflm_run)
         tsize = results.get("size", {})
         lines.append(f"  TFLM project: class {t.get('top1_class')}, arena {t.get('arena_used_bytes', 0):,} B used, "
                      f"flash {tsize.get('flash_total_bytes', 0):,} B, "
-                     f"{instructions_from_ticks(t['ticks']):,} instructions" if "ticks" in t else "")
+                     f"{_per_inference(tflm_run, t['ticks'])}" if "ticks" in t else "")
     return lines
 
 
@@ -214,6 +226,10 @@ def _validate_lines(results, paths):
              f"{100 * acc['device_int8']:.2f} % = host int8 {100 * acc['host_int8']:.2f} % (digits that include "
              "training images)" if acc else f"  {b['matching']}/{b['inputs']} outputs bit-exact with tflite-micro",
              f"  {lat['median']:,.0f} {lat['unit']} per inference (median; QEMU -icount: instructions, not cycles)"]
+    m = s.get("modelled")
+    if m and m.get("cycles"):
+        lines.append(f"  {m['instructions']['median']:,.0f} {m['instructions_label']}, {m['cycles']['median']:,.0f} "
+                     f"{m['cycles_label']} per inference (median; docs/timing.md)")
     if prof:
         top = sorted(prof["operators"], key=lambda o: -o["share"])[:3]
         lines.append("  most time: " + ", ".join(f"op {o['index']} {o['name']} {100 * o['share']:.0f} %" for o in top)
@@ -249,7 +265,9 @@ def run_step(step: Step, results: dict, log=print):
     log(f"\n==> {step.name}: {shlex.join(cmd)}", flush=True)
     start = time.monotonic()
     capture = step.json_output or step.text_output
-    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE if capture else None, text=True)
+    # a text step keeps stderr too: `flash` logs each inference's timing-model figures there
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE if capture else None,
+                          stderr=subprocess.STDOUT if step.text_output else None, text=True)
     if step.text_output:
         log(proc.stdout, end="")
     seconds = time.monotonic() - start
