@@ -25,9 +25,16 @@ from firmware_template import BOARDS_TOML
 CATALOG_PATH = BOARDS_TOML
 
 CONSOLE_KINDS = ("semihosting", "swo", "uart")
-UART_DRIVERS = ("nrf-uarte", "rp2040-pl011", "cmsdk-apb-uart")
+UART_DRIVERS = ("nrf-uarte", "rp2040-pl011", "cmsdk-apb-uart", "stm32-usart", "stm32-lpuart")
 # UART drivers whose receive side the platform layer implements (the link of `attendnets validate`).
-LINK_DRIVERS = ("rp2040-pl011", "cmsdk-apb-uart")
+LINK_DRIVERS = ("rp2040-pl011", "cmsdk-apb-uart", "stm32-usart", "stm32-lpuart", "nrf-uarte")
+# STM32 GPIO ports: GPIOA at the catalog's gpio_base, the next port 0x400 bytes on (RM0385, RM0433, RM0432
+# memory maps); a pin is named P<port letter><number>, e.g. PD8.
+STM32_GPIO_PORT_STRIDE = 0x400
+# The register-level init steps a console may list (in order, before the UART is set up): set bits
+# (read-modify-write, then a read-back so the clock is on before the next access), write a value, or
+# wait until bits read as set.
+INIT_OPS = ("set", "write", "wait")
 CYCLE_COUNTERS = ("dwt", "systick")
 FLOAT_ABIS = ("soft", "softfp", "hard")
 FLASH_TOOLS = ("pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu")
@@ -86,15 +93,66 @@ class Console:
     note: str = ""
     rx_pin: int | None = None  # a UART that can also receive (the validation link)
     rx_irq: int | None = None  # its receive interrupt line: the link sleeps (WFI) until a byte comes
+    rx_port: int | None = None  # the RX pin's port (STM32: 0 = A; nRF: must equal tx_port); None: tx_port
+    peripheral: str = ""  # the vendor's name of the UART instance, e.g. "USART3"
+    af: int | None = None  # STM32: the GPIO alternate function number of both pins
+    kernel_clock_hz: int | None = None  # the UART's kernel clock at reset (the firmware keeps reset clocks)
+    init: tuple = ()  # ((op, address, value, what), ...): clock enables, power switches, waits (INIT_OPS)
+    source: str = ""  # where pins, peripheral and clock come from (vendor documents)
+
+    @property
+    def rx_port_or_tx(self) -> int:
+        return self.tx_port if self.rx_port is None else self.rx_port
+
+    def pin_name(self, port, pin) -> str:
+        """The vendor's name of a pin: ``PD8`` (STM32), ``P1.03`` (nRF), ``GP0`` (RP2040)."""
+        if self.driver in ("stm32-usart", "stm32-lpuart"):
+            return f"P{chr(ord('A') + port)}{pin}"
+        if self.driver == "nrf-uarte":
+            return f"P{port}.{pin:02d}"
+        if self.driver == "rp2040-pl011":
+            return f"GP{pin}"
+        return f"pin {pin}"
+
+    @property
+    def tx_pin_name(self) -> str | None:
+        return self.pin_name(self.tx_port, self.tx_pin) if self.tx_pin is not None else None
+
+    @property
+    def rx_pin_name(self) -> str | None:
+        return self.pin_name(self.rx_port_or_tx, self.rx_pin) if self.rx_pin is not None else None
+
+    def gpio_port_base(self, port) -> int:
+        """STM32: the register block of GPIO port ``port`` (0 = A)."""
+        return self.gpio_base + STM32_GPIO_PORT_STRIDE * port
+
+    @property
+    def summary(self) -> str:
+        """One line: ``uart USART3 TX PD8 RX PD9 115200`` / ``semihosting``."""
+        if self.kind != "uart":
+            return self.kind
+        parts = ["uart", self.peripheral or self.driver, f"TX {self.tx_pin_name}"]
+        if self.rx_pin is not None:
+            parts.append(f"RX {self.rx_pin_name}")
+        parts.append(str(self.baud))
+        return " ".join(parts)
 
     def to_dict(self):
         d = {"kind": self.kind}
         if self.kind == "uart":
             d.update(driver=self.driver, base=self.base, tx_pin=self.tx_pin, tx_port=self.tx_port, baud=self.baud)
+            d["tx_pin_name"] = self.tx_pin_name
             if self.rx_pin is not None:
-                d["rx_pin"] = self.rx_pin
+                d.update(rx_pin=self.rx_pin, rx_port=self.rx_port_or_tx, rx_pin_name=self.rx_pin_name)
             if self.gpio_base is not None:
                 d["gpio_base"] = self.gpio_base
+            for key in ("peripheral", "af", "kernel_clock_hz", "source"):
+                if getattr(self, key) not in (None, ""):
+                    d[key] = getattr(self, key)
+            if self.init:
+                d["init"] = [{"op": op, "address": a, "value": v, "what": w} for op, a, v, w in self.init]
+        elif self.source:
+            d["source"] = self.source
         if self.note:
             d["note"] = self.note
         return d
@@ -144,6 +202,20 @@ class Board:
     model_region: MemoryRegion | None = None  # where the model array goes (None: in flash with the code)
     approtect: ApProtect | None = None  # Nordic parts whose debug port the startup must keep open
     link_uart: Console | None = None  # a UART besides the console for `attendnets validate` ([link])
+    swo: Console | None = None  # SWO (ITM port 0) as an alternative console (`generate --console swo`)
+
+    def with_console(self, kind: str | None) -> "Board":
+        """This board with another of its consoles: ``None``/``"default"``: the catalog's; ``"swo"``: its SWO
+        entry (the firmware then has no validation link). BadInputError when the board lacks it."""
+        import dataclasses
+
+        if kind in (None, "default", self.console.kind):
+            return self
+        if kind == "swo" and self.swo is not None:
+            # the UART is then not set up at all: such a firmware has no validation link
+            return dataclasses.replace(self, console=self.swo, link_uart=None)
+        have = ", ".join(sorted({self.console.kind} | ({"swo"} if self.swo is not None else set())))
+        raise BadInputError(f"board {self.name} has no {kind} console (it has: {have})")
 
     @property
     def link(self) -> Console | None:
@@ -267,6 +339,7 @@ class Board:
             "ram_bytes": self.ram_bytes,
             "total_ram_bytes": self.total_ram_bytes,
             "console": self.console.to_dict(),
+            "swo": self.swo.to_dict() if self.swo is not None else None,
             "link": self.link.to_dict() if self.link is not None else None,
             "tools": {k: dict(v) for k, v in self.tools.items()},
             "default_tool": self.default_tool,
@@ -303,30 +376,65 @@ def _choice(value, allowed, where):
     return value
 
 
+def _port(value, where):
+    """A GPIO port: an integer, or an STM32 port letter ("D" -> 3)."""
+    if isinstance(value, str):
+        if len(value) != 1 or not "A" <= value.upper() <= "K":
+            raise BadInputError(f"board catalog: {where} must be a port number or letter A-K; got {value!r}")
+        return ord(value.upper()) - ord("A")
+    return int(value)
+
+
+def _init_steps(entries, where):
+    steps = []
+    for e in entries:
+        ops = [op for op in INIT_OPS if op in e]
+        if len(ops) != 1 or "what" not in e or (ops[0] != "write" and "bits" not in e) or \
+                (ops[0] == "write" and "value" not in e):
+            raise BadInputError(f"board catalog: {where} init steps are {{set|wait = ADDRESS, bits = MASK, what}} "
+                                f"or {{write = ADDRESS, value, what}}; got {e!r}")
+        op = ops[0]
+        steps.append((op, int(e[op]), int(e["value" if op == "write" else "bits"]), str(e["what"])))
+    return tuple(steps)
+
+
+def _console(entry, where, kinds=CONSOLE_KINDS):
+    console_entry = dict(entry)
+    kind = _choice(console_entry.pop("kind", "uart"), kinds, f"{where}.kind")
+    for key in ("tx_port", "rx_port"):
+        if key in console_entry:
+            console_entry[key] = _port(console_entry[key], f"{where}.{key}")
+    if "init" in console_entry:
+        console_entry["init"] = _init_steps(console_entry["init"], where)
+    console = Console(kind=kind, **console_entry)
+    if console.kind == "uart":
+        _choice(console.driver, UART_DRIVERS, f"{where}.driver")
+        if console.base is None:
+            raise BadInputError(f"board catalog: {where} uart needs a base address")
+        if console.driver != "cmsdk-apb-uart" and console.tx_pin is None:
+            raise BadInputError(f"board catalog: {where} uart needs tx_pin")
+        if console.driver in ("stm32-usart", "stm32-lpuart"):
+            missing = [k for k in ("gpio_base", "af", "kernel_clock_hz") if getattr(console, k) is None]
+            if missing:
+                raise BadInputError(f"board catalog: {where} {console.driver} needs {', '.join(missing)}")
+        if console.driver == "nrf-uarte" and console.rx_pin is not None and console.rx_port_or_tx != console.tx_port:
+            raise BadInputError(f"board catalog: {where} nrf-uarte needs RX and TX on one GPIO port")
+    return console
+
+
 def _parse_board(name, entry):
     where = f"board {name}"
     try:
-        console_entry = dict(entry["console"])
-        console = Console(
-            kind=_choice(console_entry.pop("kind"), CONSOLE_KINDS, f"{where} console.kind"),
-            **console_entry,
-        )
-        if console.kind == "uart":
-            _choice(console.driver, UART_DRIVERS, f"{where} console.driver")
-            if console.base is None or console.tx_pin is None:
-                raise BadInputError(f"board catalog: {where} uart console needs base and tx_pin")
+        console = _console(entry["console"], f"{where} console")
+        swo = _console(entry["swo"], f"{where} swo", kinds=("swo",)) if "swo" in entry else None
         flash = _region(entry["flash"], f"{where} flash")
         ram = _region(entry["ram"], f"{where} ram")
         arena = _region(entry["arena"], f"{where} arena") if "arena" in entry else ram
         model_region = _region(entry["model"], f"{where} model") if "model" in entry else None
         link_uart = None
         if "link" in entry:
-            link_entry = dict(entry["link"])
-            link_uart = Console(kind=_choice(link_entry.pop("kind", "uart"), ("uart",), f"{where} link.kind"),
-                                **link_entry)
+            link_uart = _console(entry["link"], f"{where} link", kinds=("uart",))
             _choice(link_uart.driver, LINK_DRIVERS, f"{where} link.driver")
-            if link_uart.base is None:
-                raise BadInputError(f"board catalog: {where} link needs a base address")
         tools = {}
         for tool, options in entry.get("tools", {}).items():
             _choice(tool, FLASH_TOOLS, f"{where} tools")
@@ -356,6 +464,7 @@ def _parse_board(name, entry):
             model_region=model_region,
             approtect=_approtect(entry["approtect"], where) if "approtect" in entry else None,
             link_uart=link_uart,
+            swo=swo,
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None

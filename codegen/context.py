@@ -86,6 +86,30 @@ class GenerateOptions:
     model_file_name: str = "model.tflite"
 
 
+# The baud-rate error the STM32 drivers accept: 8N1 tolerates about 3.75 % between both ends together
+# (RM0385/RM0433/RM0432, USART receiver tolerance to clock deviation); the divider's rounding keeps 1 %.
+STM32_BAUD_ERROR_LIMIT = 0.01
+
+
+def uart_brr_for(console) -> int:
+    """The STM32 USART/LPUART BRR value for the console's kernel clock and baud rate (0 for other drivers).
+
+    USART with 16x oversampling: ``BRR = f_ck / baud``; LPUART: ``BRR = 256 * f_ck / baud``, at least
+    0x300 (RM0432 LPUART baud-rate generation). BadInputError when the rounded divider misses the baud by
+    more than :data:`STM32_BAUD_ERROR_LIMIT` or is out of the register's range.
+    """
+    if console.driver not in ("stm32-usart", "stm32-lpuart"):
+        return 0
+    scale = 256 if console.driver == "stm32-lpuart" else 1
+    brr = round(scale * console.kernel_clock_hz / console.baud)
+    low, high = (0x300, 0xFFFFF) if scale == 256 else (16, 0xFFFF)
+    actual = scale * console.kernel_clock_hz / brr if brr else 0
+    if not low <= brr <= high or abs(actual - console.baud) / console.baud > STM32_BAUD_ERROR_LIMIT:
+        raise BadInputError(f"{console.peripheral or console.driver}: {console.baud} baud cannot be made from "
+                            f"{console.kernel_clock_hz} Hz (BRR {brr})")
+    return brr
+
+
 def check_identifier(name: str) -> str:
     """``name`` if it can prefix C identifiers (``<name>_model_data``), else BadInputError."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", name or ""):
@@ -239,6 +263,8 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
     else:
         nrf_baudrate = 0
 
+    uart_brr = uart_brr_for(board.console) if board.console.kind == "uart" else 0
+
     if board.cycle_counter == "dwt":
         counter_name, counter_doc = "DWT CYCCNT", "DWT CYCCNT, extended to 64 bits in software."
     else:
@@ -292,6 +318,7 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
         "cycle_counter_doc": counter_doc,
         "exit_doc": exit_doc,
         "nrf_baudrate": nrf_baudrate,
+        "uart_brr": uart_brr,
         "c_float": c_float,
         "c_string": c_string,
     }

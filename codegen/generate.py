@@ -92,13 +92,13 @@ def estimate_code_bytes(model, kernels) -> int:
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
                      stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm",
-                     optimize_plan=False) -> GenerateResult:
+                     optimize_plan=False, console=None) -> GenerateResult:
     from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
 
     if runtime not in RUNTIMES:
         raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
-    board = get_board(board_name)
+    board = get_board(board_name).with_console(console)  # --console swo: the board's SWO instead of its UART
     if kernels not in ctx.KERNEL_SETS:
         raise BadInputError(f"--kernels must be one of {', '.join(ctx.KERNEL_SETS)}; got {kernels!r}")
     ctx.check_identifier(name)
@@ -171,6 +171,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     facts = {
         "name": name,
         "board": board.name,
+        "console": board.console.summary,
         "runtime": runtime,
         "kernels": kernels,
         "model_file": f"model/{model_path.name}",

@@ -178,7 +178,7 @@ def test_runner_notes_tell_what_the_tools_need():
 
     assert "2.0 or later" in PicotoolRunner.install_hint and "apt-get install picotool" not in PicotoolRunner.install_hint
     for board, mhz in (("stm32f746g-disco", 16), ("nucleo-h743zi2", 64), ("nucleo-l4r5zi", 4)):
-        assert f"core clock set to {mhz} MHz" in get_board(board).console.note, board
+        assert f"core clock set to {mhz} MHz" in get_board(board).swo.note, board
 
 
 def test_wait_states_need_qemu(cli, tmp_path):

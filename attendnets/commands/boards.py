@@ -17,11 +17,18 @@ def command(as_json):
     if as_json:
         click.echo(json.dumps({"boards": [b.to_dict() for b in boards.values()]}, indent=2))
         return
-    header = f"{'board':<27} {'cpu':<14} {'fpu':<12} {'clock MHz':>9} {'flash KiB':>9} {'arena RAM KiB':>13} {'console':<11} tools"
+    header = f"{'board':<27} {'cpu':<14} {'fpu':<12} {'clock MHz':>9} {'flash KiB':>9} {'arena RAM KiB':>13} tools"
     click.echo(header)
     click.echo("-" * len(header))
     for b in boards.values():
         click.echo(
             f"{b.name:<27} {b.cpu:<14} {b.fpu:<12} {b.clock_hz / 1e6:>9g} {b.flash_bytes // 1024:>9} "
-            f"{b.ram_bytes // 1024:>13} {b.console.kind:<11} {', '.join(b.tools)}"
+            f"{b.ram_bytes // 1024:>13} {', '.join(b.tools)}"
         )
+        click.echo(f"{'':<4}console: {b.console.summary}" + (f" ({b.console.note})" if b.console.note else "")
+                   + ("; SWO with --console swo" if b.swo is not None else ""))
+        if b.console.source:
+            click.echo(f"{'':<6}source: {b.console.source}")
+        if b.link_uart is not None:
+            click.echo(f"{'':<4}validate link: {b.link_uart.driver} at 0x{b.link_uart.base:08X}"
+                       + (f" ({b.link_uart.note})" if b.link_uart.note else ""))

@@ -31,16 +31,19 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 @click.option("--optimize-plan", is_flag=True,
               help="tflm runtime: embed the model with an optimized offline memory plan (as `attendnets optimize` "
                    "writes it) for a smaller arena; the compiled runtime always plans its arena this way.")
+@click.option("--console", type=click.Choice(["default", "swo"]), default="default", show_default=True,
+              help="Where printf goes: the board's catalog console (`attendnets boards`: the UART of the debug "
+                   "probe's virtual COM port on the real boards), or swo (ITM port 0 over the probe's SWO pin).")
 @json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
 def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
-            optimize_plan, as_json):
+            optimize_plan, console, as_json):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
 
     result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                               sample_path=sample_path, sample_range=sample_range, force=force,
-                              overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan)
+                              overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console)
     fit = result.fit
     if as_json:
         echo_json({

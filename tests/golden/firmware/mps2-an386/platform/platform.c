@@ -6,7 +6,14 @@
 
 #include <stdint.h>
 
+// Register access and the two instructions the drivers need, overridable so the drivers compile and run on
+// a host against a fake register block (tests/test_console_drivers.py).
+#ifndef REG32
 #define REG32(addr) (*(volatile uint32_t*)(uintptr_t)(addr))
+#endif
+#ifndef PLATFORM_WFI
+#define PLATFORM_WFI() __asm__ volatile("wfi" ::: "memory")
+#endif
 
 // ---------------------------------------------------------------- console
 // Semihosting: newlib's rdimon (linked with --specs=rdimon.specs) sends stdout to the host
@@ -79,7 +86,7 @@ int platform_link_read(uint8_t* data, int len) {
       __asm__ volatile("cpsid i" ::: "memory");
       REG32(NVIC_ISER) = LINK_RX_IRQ_BIT;
       while ((REG32(LINK_STATE) & 2u) == 0u) {
-        __asm__ volatile("wfi" ::: "memory");
+        PLATFORM_WFI();
       }
       REG32(NVIC_ICER) = LINK_RX_IRQ_BIT;
       REG32(LINK_INTCLEAR) = 2u;

@@ -6,7 +6,14 @@
 
 #include <stdint.h>
 
+// Register access and the two instructions the drivers need, overridable so the drivers compile and run on
+// a host against a fake register block (tests/test_console_drivers.py).
+#ifndef REG32
 #define REG32(addr) (*(volatile uint32_t*)(uintptr_t)(addr))
+#endif
+#ifndef PLATFORM_WFI
+#define PLATFORM_WFI() __asm__ volatile("wfi" ::: "memory")
+#endif
 
 // ---------------------------------------------------------------- console
 // RP2040 UART0 (PL011) at 0x40034000, TX on GP0, 115200 baud, 8N1.
@@ -63,7 +70,7 @@ void platform_exit(int status) {
   while (REG32(UART_BASE + 0x18u) & (1u << 3)) {  // UARTFR.BUSY: let the last byte out
   }
   for (;;) {
-    __asm__ volatile("wfi");
+    PLATFORM_WFI();
   }
 }
 // newlib (--specs=nano.specs --specs=nosys.specs) sends stdout/stderr through _write.
