@@ -127,6 +127,11 @@ def test_converted_model_in_qemu(tmp_path, cli, cli_subprocess, name):
         ticks = int(re.search(r"^cycles: (\d+) ", result.stdout, re.M).group(1))
         assert abs(instructions - ticks * 40) <= 80
         assert instructions < cycles < 3 * instructions
+        # flash --json carries the same figures; --wait-states 2 charges fetches and loads from flash
+        as_json = cli_subprocess("flash", project, "--tool", "qemu", "--json", "--wait-states", "2")
+        assert as_json.exit_code == 0, as_json
+        [inference] = json.loads(as_json.stdout)["inferences"]
+        assert inference["instructions"] == instructions and inference["cycles"] > cycles
 
 
 @pytest.mark.parametrize("board_name", BOARDS)

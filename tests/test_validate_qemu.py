@@ -123,6 +123,7 @@ def test_digits_cnn_compiled_runtime(cli, tmp_path, monkeypatch):
         ops = s["profile"]["operators"]
         assert all(o["model_cycles"] >= o["model_instructions"] > 0 for o in ops)
         assert sum(o["model_cycles"] for o in ops) < m["cycles"]["median"]
+        assert "cycles (Cortex-M4 model)" in html.read_text()
     assert "<svg" in html.read_text()
 
 
