@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the firmware side needs: the Arm cross compiler with newlib and
-# libstdc++, QEMU for Cortex-M boards, and Chromium for the HTML report check.
+# libstdc++, QEMU for Cortex-M boards, Chromium for the HTML report check, and clang-format
+# (the C kernel library's style check, tests/test_kernel_library.py).
 # As root, installs what is missing; otherwise prints the exact apt command.
 set -euo pipefail
-PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm chromium"
+PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm chromium clang-format"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -21,6 +22,6 @@ if [ "$(id -u)" = "0" ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends $missing >/dev/null
 else
-  echo "note: missing Debian packages; firmware build, QEMU and HTML checks will be skipped. Install them with:" >&2
+  echo "note: missing Debian packages; firmware build, QEMU, HTML and C style checks will be skipped. Install them with:" >&2
   echo "  sudo apt-get install -y$missing" >&2
 fi

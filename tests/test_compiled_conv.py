@@ -180,22 +180,6 @@ def test_pool_matches_tflm(kind, case):
     assert assert_matches_tflm(pool_model(kind, **POOL_CASES[case]), count=SAMPLES, seed=3) == SAMPLES
 
 
-def test_fast_requantize_equals_tflm_arithmetic(tmp_path):
-    """an_requantize, the kernels' shortcut, == an_common.h's MultiplyByQuantizedMultiplier."""
-    import subprocess
-    from pathlib import Path
-
-    from firmware_template import KERNELS_DIR
-
-    root = Path(__file__).resolve().parents[1]
-    exe = tmp_path / "requantize_check"
-    subprocess.run(["cc", "-O2", "-std=c99", "-I", str(KERNELS_DIR),
-                    str(root / "tests/compiled_m4/requantize_check.c"), "-o", str(exe)], check=True)
-    proc = subprocess.run([str(exe)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout
-    assert " 0 differ" in proc.stdout
-
-
 def _reasons(data):
     from codegen.compiled.generate import unsupported_reasons
     from converter.tflite_model import load_model

@@ -1,8 +1,8 @@
 """TFLM's requantization arithmetic, computed at generation time (the one Python place for it).
 
 The C side (``firmware_template/compiled/kernels/an_common.h``) applies what is computed
-here: ``an_multiply_by_quantized_multiplier(acc, multiplier, shift)`` is TFLM's
-``MultiplyByQuantizedMultiplier`` (gemmlowp's two roundings, not TFLite's single one).
+here: ``an_requantize(acc, multiplier, shift)`` is TFLM's ``MultiplyByQuantizedMultiplier``
+(gemmlowp's two roundings, not TFLite's single one).
 Scales come from the flatbuffer as float32 and are widened to double exactly as TFLM does.
 """
 

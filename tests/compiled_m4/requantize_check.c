@@ -1,22 +1,91 @@
-// an_requantize (an_dot.h) == an_multiply_by_quantized_multiplier (an_common.h, TFLM's
-// MultiplyByQuantizedMultiplier) on edge values, exact rounding halves and random values.
-// Exits non-zero on any difference.  Built and run by tests/test_compiled_conv.py.
+// an_requantize (an_common.h) == TFLM's MultiplyByQuantizedMultiplier, written out below from
+// gemmlowp's SaturatingRoundingDoublingHighMul and RoundingDivideByPOT as TFLM's
+// common.h has them, on edge values, exact rounding halves and random values, for
+// multipliers of either sign (INT32_MIN excluded: an_common.h says why).  Exits non-zero on
+// any difference.  Built and run by tests/test_kernel_library.py.
 #include <stdio.h>
-#include "an_dot.h"
-static uint64_t st = 88172645463325252ull;
-static uint32_t rnd(void){ st ^= st << 13; st ^= st >> 7; st ^= st << 17; return (uint32_t)st; }
-int main(void){
-  const int32_t edge[] = {0,1,-1,2,-2,3,-3,INT32_MAX,INT32_MIN,INT32_MAX-1,INT32_MIN+1,1<<30,-(1<<30),(1<<30)+1,-(1<<30)-1,(1<<30)-1,1<<15,-(1<<15),1<<24,-(1<<24),12345,-12345};
-  const int32_t medge[] = {0,1,2,1<<30,(1<<30)+1,INT32_MAX,INT32_MAX-1,1073741823,1518500250,2000000000};
-  long n=0, bad=0;
-  for (int s=-31;s<=31;++s) for (unsigned i=0;i<sizeof edge/4;++i) for (unsigned j=0;j<sizeof medge/4;++j){
-    for (int d=-2; d<=2; ++d){ int32_t a=(int32_t)((uint32_t)edge[i]+(uint32_t)d); 
-      int32_t r1=an_multiply_by_quantized_multiplier(a,medge[j],s), r2=an_requantize(a,medge[j],s); n++; if(r1!=r2){ if(bad<10) printf("a=%d m=%d s=%d %d %d\n",a,medge[j],s,r1,r2); bad++;}}
+
+#include "an_common.h"
+
+static int32_t tflm_srdhm(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));  // C division truncates, as C++'s
+}
+
+static int32_t tflm_rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
+  return (x >> exponent) + ((remainder > threshold) ? 1 : 0);
+}
+
+static int32_t tflm_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = (int32_t)((uint32_t)x * ((uint32_t)1 << left));  // int32 wrapping
+  return tflm_rounding_divide_by_pot(tflm_srdhm(shifted, multiplier), right);
+}
+
+static uint64_t state = 88172645463325252ull;
+static uint32_t next_random(void) {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return (uint32_t)state;
+}
+
+static long compared, differ;
+static void check(int32_t acc, int32_t multiplier, int shift) {
+  const int32_t expected = tflm_multiply_by_quantized_multiplier(acc, multiplier, shift);
+  const int32_t actual = an_requantize(acc, multiplier, shift);
+  ++compared;
+  if (expected != actual) {
+    if (differ < 10)
+      printf("acc=%d m=%d shift=%d: TFLM %d, an_requantize %d\n", acc, multiplier, shift, expected, actual);
+    ++differ;
   }
-  for (long k=0;k<3000000;++k){ int32_t a=(int32_t)rnd(); if(k&1) a >>= (rnd()%31); int32_t m=(int32_t)(rnd()>>1); int s=(int)(rnd()%63)-31;
-    int32_t r1=an_multiply_by_quantized_multiplier(a,m,s), r2=an_requantize(a,m,s); n++; if(r1!=r2){ if(bad<10) printf("a=%d m=%d s=%d %d %d\n",a,m,s,r1,r2); bad++;}}
-  /* exact halves: choose a = k * 2^(e) +- 2^(e-1) after srdhm with m=2^30 (x*m/2^31 = x/2) */
-  for (int e=1;e<=31;++e) for (long k=-3000;k<=3000;++k){ int64_t h=(int64_t)k*((int64_t)1<<e)/2; for(int d=-1;d<=1;++d){ int64_t a64=h*2+d; if(a64<INT32_MIN||a64>INT32_MAX) continue; int32_t a=(int32_t)a64;
-      int32_t r1=an_multiply_by_quantized_multiplier(a,1<<30,-e), r2=an_requantize(a,1<<30,-e); n++; if(r1!=r2){ if(bad<10) printf("half a=%d e=%d %d %d\n",a,e,r1,r2); bad++;}}}
-  printf("%ld compared, %ld differ\n", n, bad); return bad != 0;
+}
+
+int main(void) {
+  // clang-format off
+  const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 1 << 30,
+                          -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, (1 << 30) - 1, 1 << 15, -(1 << 15), 1 << 24,
+                          -(1 << 24), 12345, -12345};
+  const int32_t multipliers[] = {0, 1, 2, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MAX - 1, 1073741823, 1518500250,
+                                 2000000000, -1, -2, -(1 << 30), -(1 << 30) - 1, -INT32_MAX, INT32_MIN + 1,
+                                 -1518500250};
+  // clang-format on
+  const int n_accs = (int)(sizeof accs / sizeof accs[0]),
+            n_multipliers = (int)(sizeof multipliers / sizeof multipliers[0]);
+  for (int shift = -31; shift <= 31; ++shift) {
+    for (int i = 0; i < n_accs; ++i) {
+      for (int j = 0; j < n_multipliers; ++j) {
+        for (int d = -2; d <= 2; ++d) check((int32_t)((uint32_t)accs[i] + (uint32_t)d), multipliers[j], shift);
+      }
+    }
+  }
+  for (long k = 0; k < 3000000; ++k) {
+    int32_t acc = (int32_t)next_random();
+    if (k & 1) acc >>= next_random() % 31;
+    int32_t multiplier = (int32_t)(next_random() >> 1);
+    if (k % 3 == 0) multiplier = -multiplier;  // never INT32_MIN
+    check(acc, multiplier, (int)(next_random() % 63) - 31);
+  }
+  // Exact halves: with multiplier 2^30 the high product is acc / 2, so acc = 2 * (k * 2^(e-1)) + d
+  // puts the divide by 2^e on, just below and just above a half, for either sign of the multiplier.
+  for (int e = 1; e <= 31; ++e) {
+    for (long k = -3000; k <= 3000; ++k) {
+      const int64_t half = (int64_t)k * ((int64_t)1 << e) / 2;
+      for (int d = -1; d <= 1; ++d) {
+        const int64_t acc = half * 2 + d;
+        if (acc < INT32_MIN || acc > INT32_MAX) continue;
+        check((int32_t)acc, 1 << 30, -e);
+        check((int32_t)acc, -(1 << 30), -e);
+      }
+    }
+  }
+  printf("%ld compared, %ld differ\n", compared, differ);
+  return differ != 0;
 }

@@ -28,7 +28,7 @@ from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
-SOURCES = ("an_binary.c", "an_broadcast.h", "an_dot.h")
+SOURCES = ("an_binary.c", "an_broadcast.h")
 
 
 def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], list[int]]:

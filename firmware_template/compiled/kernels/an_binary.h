@@ -35,10 +35,10 @@ typedef struct {
 } an_mul_params;
 
 // output may be the buffer of an input that is not broadcast.
-void an_add_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output,
-               const int32_t* table1, const int32_t* table2);
-void an_sub_s8(const an_add_params* params, const int8_t* input1, const int8_t* input2, int8_t* output,
-               const int32_t* table1, const int32_t* table2);
-void an_mul_s8(const an_mul_params* params, const int8_t* input1, const int8_t* input2, int8_t* output);
+void an_add_s8(const an_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
+               const int32_t *table1, const int32_t *table2);
+void an_sub_s8(const an_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
+               const int32_t *table1, const int32_t *table2);
+void an_mul_s8(const an_mul_params *params, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 #endif  // AN_BINARY_H_

@@ -24,20 +24,20 @@ typedef struct {
   int32_t offset2;
 } an_broadcast_iter;
 
-static inline int32_t an_broadcast_outer_count(const an_broadcast_shape* s) {
+static inline int32_t an_broadcast_outer_count(const an_broadcast_shape *s) {
   int32_t n = 1;
   for (int32_t d = 0; d < s->ndim - 1; ++d) n *= s->dims[d];
   return n;
 }
 
-static inline void an_broadcast_begin(an_broadcast_iter* it) {
+static inline void an_broadcast_begin(an_broadcast_iter *it) {
   for (int32_t d = 0; d < AN_BROADCAST_MAX_DIMS; ++d) it->index[d] = 0;
   it->offset1 = 0;
   it->offset2 = 0;
 }
 
 // Advances to the next innermost row (odometer over dimensions ndim-2 .. 0).
-static inline void an_broadcast_next(const an_broadcast_shape* s, an_broadcast_iter* it) {
+static inline void an_broadcast_next(const an_broadcast_shape *s, an_broadcast_iter *it) {
   for (int32_t d = s->ndim - 2; d >= 0; --d) {
     it->offset1 += s->stride1[d];
     it->offset2 += s->stride2[d];

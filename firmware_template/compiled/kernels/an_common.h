@@ -1,8 +1,9 @@
 // attendnets compiled runtime: arithmetic shared by every kernel.
 // C99, no dynamic memory, no libc beyond memcpy/memset. Bit-exact with TFLM's reference
-// kernels: an_multiply_by_quantized_multiplier is TFLM's MultiplyByQuantizedMultiplier
-// (gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT: two roundings).
-// The multipliers/shifts are computed at generation time (codegen/compiled/quantization.py).
+// kernels: an_requantize is TFLM's MultiplyByQuantizedMultiplier (gemmlowp's
+// SaturatingRoundingDoublingHighMul then RoundingDivideByPOT: two roundings), the one
+// requantization every kernel calls.  The multipliers/shifts are computed at generation time
+// (codegen/compiled/quantization.py).
 #ifndef AN_COMMON_H_
 #define AN_COMMON_H_
 
@@ -35,13 +36,26 @@ static inline int32_t an_rounding_divide_by_pot(int32_t x, int exponent) {
   return (x >> exponent) + ((remainder > threshold) ? 1 : 0);
 }
 
-// TFLM MultiplyByQuantizedMultiplier(int32 x, int32 multiplier, int shift); shift > 0 is left.
-static inline int32_t an_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
-  // TFLM computes x * (1 << left) in int32 (wrapping); unsigned keeps it defined in C.
-  const int32_t shifted = (int32_t)((uint32_t)x * ((uint32_t)1 << left));
-  return an_rounding_divide_by_pot(an_srdhm(shifted, multiplier), right);
+// TFLM's MultiplyByQuantizedMultiplier(acc, multiplier, shift), shift > 0 a left shift, in
+// [-31, 31], for every multiplier but INT32_MIN (TFLM's QuantizeMultiplier gives INT32_MIN only
+// for a negative real multiplier within 2^-32 of minus a power of two; the generator refuses
+// negative scales where it matters).  TFLM computes x = acc * 2^left in int32 (wrapping: unsigned
+// here keeps it defined C), then h = SaturatingRoundingDoublingHighMul(x, multiplier), which
+// cannot saturate when multiplier != INT32_MIN and equals floor((x*m + 2^30) / 2^31) for either
+// sign of x*m (gemmlowp's nudge 1 - 2^30 with truncation is that floor for x*m < 0), so
+// h > INT32_MIN.  RoundingDivideByPOT by e >= 1 (half away from zero) equals
+// floor((h' + 2^(e-1)) / 2^e) with h' = h - [h < 0], which is floor((v + 1) / 2) for
+// v = floor(h' / 2^(e-1)): (v >> 1) + (v & 1), no overflow anywhere.  Fewer instructions than
+// the two gemmlowp functions; equal to them bit for bit (tests/compiled_m4/requantize_check.c:
+// edge values, every rounding half, random values, both signs of the multiplier).
+static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  if (shift >= 0) {
+    const int32_t x = (int32_t)((uint32_t)acc << shift);
+    return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
+  }
+  const int32_t h = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
+  const int32_t v = (h + (h >> 31)) >> (-shift - 1);
+  return (v >> 1) + (v & 1);
 }
 
 static inline int32_t an_clamp(int32_t x, int32_t lo, int32_t hi) {

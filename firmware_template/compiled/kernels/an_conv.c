@@ -14,8 +14,8 @@
 
 // Receptive field of output pixel (oy, ox) for the group starting at input channel channel0,
 // as pixel j (0 or 1) of the interleaved column pair (an_dot.h).
-static void an_conv_im2col(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox,
-                           int32_t channel0, int32_t j, int32_t k4, int16_t *cols) {
+static void an_conv_im2col(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox, int32_t channel0,
+                           int32_t j, int32_t k4, int16_t *cols) {
   const int32_t n = p->filter_in_c;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
@@ -53,10 +53,9 @@ static inline int8_t an_conv_out(an_conv_out_params q, int32_t acc, int32_t m, i
   return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
-void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,
-                  const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
-                  int8_t *output, int16_t *scratch) {
-  const int32_t k4 = (p->k_h * p->k_w * p->filter_in_c + 3) & ~3;
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                  const int32_t *multiplier, const int32_t *shift, int8_t *output, int16_t *scratch) {
+  const int32_t k4 = AN_CONV_K4(p->k_h * p->k_w * p->filter_in_c);
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
   const int32_t pixels = p->out_h * p->out_w;

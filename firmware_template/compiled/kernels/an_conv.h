@@ -27,11 +27,14 @@ typedef struct {
   int32_t act_min, act_max;
 } an_conv_params;
 
-// Scratch: two interleaved int16 columns of K4 values, 4-byte aligned.
-#define AN_CONV_SCRATCH_BYTES(k4) (2 * 2 * (k4))
+// K4: the K = k_h * k_w * filter_in_c values of a filter row rounded up to a multiple of 4.
+#define AN_CONV_K4(k) (((k) + 3) & ~3)
+// Scratch (bytes) for K values per filter row: two interleaved int16 columns of K4 values,
+// 4-byte aligned.  The generator reserves this (codegen/compiled/ops/conv.py:conv_scratch_bytes;
+// tests/test_kernel_library.py ties the two).
+#define AN_CONV_SCRATCH_BYTES(k) (2 * 2 * AN_CONV_K4(k))
 
-void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter,
-                  const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
-                  int8_t *output, int16_t *scratch);
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                  const int32_t *multiplier, const int32_t *shift, int8_t *output, int16_t *scratch);
 
 #endif  // AN_CONV_H_

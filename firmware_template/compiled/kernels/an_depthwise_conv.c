@@ -14,6 +14,9 @@
 #include "an_common.h"
 #include "an_dot.h"
 
+// AN_DEPTHWISE_SCRATCH_BYTES reserves 8 bytes per tap pointer (a compile error where a pointer is wider).
+typedef char an_dw_tap_pointer_fits_scratch[sizeof(const int8_t *) <= 8 ? 1 : -1];
+
 // The parameters requantization needs, in locals (the int8 stores could alias *p).
 typedef struct {
   int32_t offset, lo, hi;
@@ -26,9 +29,9 @@ static inline int8_t an_dw_out(an_dw_out_params q, int32_t acc, int32_t m, int32
 
 // Output channels oc..oc+3 (weights w: n_taps x {w0, w2, w1, w3} int16) reading input
 // channels ic..ic+3 (same_input = 0) or ic alone (1).
-static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps,
-                                const int16_t *w, int32_t ic, int same_input, const int32_t *bias,
-                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *w,
+                                int32_t ic, int same_input, const int32_t *bias, const int32_t *multiplier,
+                                const int32_t *shift, int8_t *out) {
   int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
   const int8_t *const *t = taps;
   const int8_t *const *const end = taps + n_taps;
@@ -75,10 +78,9 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   out[3] = r3;
 }
 
-void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
-                            const int16_t *filter, const int32_t *bias,
-                            const int32_t *multiplier, const int32_t *shift,
-                            const int8_t *pad_row, int8_t *output, void *scratch) {
+void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
+                            const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
+                            int8_t *output, void *scratch) {
   const int32_t n_taps = p->k_h * p->k_w;
   const int32_t mult = p->depth_mult;
   const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;

@@ -26,11 +26,12 @@ typedef struct {
   int32_t act_min, act_max;
 } an_depthwise_params;
 
-// Scratch: k_h * k_w pointers and as many int32 (the generator reserves 12 bytes per tap, room
-// for 64-bit host pointers), pointer-aligned.
-void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input,
-                            const int16_t *filter, const int32_t *bias,
-                            const int32_t *multiplier, const int32_t *shift,
-                            const int8_t *pad_row, int8_t *output, void *scratch);
+// Scratch (bytes): k_h * k_w tap pointers, then as many int32, pointer-aligned; 8 bytes per
+// pointer leave room for a 64-bit host.  The generator reserves this
+// (codegen/compiled/ops/conv.py:depthwise_scratch_bytes; tests/test_kernel_library.py ties the two).
+#define AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w) ((8 + 4) * (k_h) * (k_w))
+void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
+                            const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
+                            int8_t *output, void *scratch);
 
 #endif  // AN_DEPTHWISE_CONV_H_

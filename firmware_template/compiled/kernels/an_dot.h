@@ -1,7 +1,6 @@
 // attendnets compiled runtime: helpers shared by the kernels, header-only, static inline:
-// an_requantize (TFLM's MultiplyByQuantizedMultiplier for the non-negative multipliers the
-// generator emits), the SXTB16-with-rotate the DSP paths use, and CONV_2D's im2col widening and
-// 2x2 dot products (two output channels by two pixels).
+// the SXTB16-with-rotate the DSP paths use, and CONV_2D's im2col widening and 2x2 dot products
+// (two output channels by two pixels).
 //
 // Filter rows are stored by the generator zero-padded to a multiple of four values and
 // permuted in blocks of four as w0 w2 w1 w3: one 32-bit load and two SXTB16 then
@@ -39,24 +38,6 @@ static inline int32_t an_sxtb16_ror8(uint32_t x) {
 }
 #endif
 
-// TFLM's MultiplyByQuantizedMultiplier(acc, multiplier, shift) for 0 <= multiplier < 2^31 (every
-// multiplier the generator emits: it refuses negative scales), in fewer instructions than
-// an_multiply_by_quantized_multiplier.  With a non-negative multiplier gemmlowp's
-// SaturatingRoundingDoublingHighMul never saturates and equals h = floor((x*m + 2^30) / 2^31)
-// (so h > INT32_MIN); RoundingDivideByPOT by e >= 1 (half away from zero) equals
-// floor((h' + 2^(e-1)) / 2^e) with h' = h - [h < 0], which is floor((v + 1) / 2) for
-// v = floor(h' / 2^(e-1)): (v >> 1) + (v & 1), no overflow anywhere.  Bit-identical (tested on
-// edge values, every rounding half and random values against an_common.h).
-static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  if (shift >= 0) {
-    const int32_t x = (int32_t)((uint32_t)acc << shift);
-    return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  }
-  const int32_t h = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
-  const int32_t v = (h + (h >> 31)) >> (-shift - 1);
-  return (v >> 1) + (v & 1);
-}
-
 // The columns of two pixels interleaved in blocks of four values: c0[0..3] c1[0..3] c0[4..7]
 // c1[4..7] ...  an_widen_s8_pair writes n values of pixel j (0 or 1) from column position k
 // (the start of a tap's channels) into that layout.
@@ -67,10 +48,10 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
     for (; i + 4 <= n; i += 4, dst += 8) {
 #if AN_USE_DSP
       const uint32_t x = an_read_u32(src + i);
-      const uint32_t even = (uint32_t)__sxtb16(x);              // (x0, x2)
-      const uint32_t odd = (uint32_t)an_sxtb16_ror8(x);         // (x1, x3)
-      const uint32_t lo = (even & 0xFFFFu) | (odd << 16);       // (x0, x1)
-      const uint32_t hi = (odd & 0xFFFF0000u) | (even >> 16);   // (x2, x3)
+      const uint32_t even = (uint32_t)__sxtb16(x);             // (x0, x2)
+      const uint32_t odd = (uint32_t)an_sxtb16_ror8(x);        // (x1, x3)
+      const uint32_t lo = (even & 0xFFFFu) | (odd << 16);      // (x0, x1)
+      const uint32_t hi = (odd & 0xFFFF0000u) | (even >> 16);  // (x2, x3)
       memcpy(dst, &lo, 4);
       memcpy(dst + 2, &hi, 4);
 #else

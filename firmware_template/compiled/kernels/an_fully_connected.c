@@ -3,7 +3,7 @@
 #include "an_fully_connected.h"
 
 // sum_d w[d] * x[d] (int32, wrapping like TFLM's accumulator).
-static inline int32_t an_fc_dot(const int8_t* w, const int8_t* x, int32_t n) {
+static inline int32_t an_fc_dot(const int8_t *w, const int8_t *x, int32_t n) {
   uint32_t acc = 0;
   int32_t d = 0;
 #if AN_USE_DSP
@@ -22,13 +22,13 @@ static inline int32_t an_fc_dot(const int8_t* w, const int8_t* x, int32_t n) {
   return (int32_t)acc;
 }
 
-void an_fully_connected_s8(const an_fc_params* p, const int8_t* input, const int8_t* weights,
-                           const int32_t* bias, int8_t* output) {
+void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                           int8_t *output) {
   const int32_t depth = p->accum_depth;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t* x = input + b * depth;
-    int8_t* out = output + b * p->output_depth;
-    const int8_t* w = weights;
+    const int8_t *x = input + b * depth;
+    int8_t *out = output + b * p->output_depth;
+    const int8_t *w = weights;
     for (int32_t c = 0; c < p->output_depth; ++c, w += depth) {
       uint32_t acc = (uint32_t)an_fc_dot(w, x, depth);
       if (p->weights_offset != 0) {
@@ -39,7 +39,7 @@ void an_fully_connected_s8(const an_fc_params* p, const int8_t* input, const int
       if (bias) acc += (uint32_t)bias[c];
       const int32_t m = p->multipliers ? p->multipliers[c] : p->multiplier;
       const int32_t s = p->multipliers ? p->shifts[c] : p->shift;
-      int32_t v = an_multiply_by_quantized_multiplier((int32_t)acc, m, (int)s) + p->output_offset;
+      int32_t v = an_requantize((int32_t)acc, m, s) + p->output_offset;
       out[c] = (int8_t)an_clamp(v, p->act_min, p->act_max);
     }
   }

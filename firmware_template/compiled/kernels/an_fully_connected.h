@@ -8,20 +8,20 @@
 // (bias[c] + input_offset * sum_d(w[c][d] + weights_offset)), so the kernel accumulates
 // sum_d (w[c][d] + weights_offset) * x[d] only; TFLM's int32 wrap-around makes that exact.
 typedef struct {
-  int32_t batches;          // rows of the input (output elements / output_depth)
-  int32_t accum_depth;      // weights' last dimension
-  int32_t output_depth;     // output channels
-  int32_t weights_offset;   // -weights zero point (per-tensor weights only; 0 per channel)
-  int32_t output_offset;    // output zero point
-  int32_t act_min, act_max; // fused activation, quantized
-  int32_t multiplier;       // per-tensor requantization (when multipliers is NULL)
+  int32_t batches;           // rows of the input (output elements / output_depth)
+  int32_t accum_depth;       // weights' last dimension
+  int32_t output_depth;      // output channels
+  int32_t weights_offset;    // -weights zero point (per-tensor weights only; 0 per channel)
+  int32_t output_offset;     // output zero point
+  int32_t act_min, act_max;  // fused activation, quantized
+  int32_t multiplier;        // per-tensor requantization (when multipliers is NULL)
   int32_t shift;
-  const int32_t* multipliers;  // per-channel requantization, or NULL
-  const int32_t* shifts;
+  const int32_t *multipliers;  // per-channel requantization, or NULL
+  const int32_t *shifts;
 } an_fc_params;
 
 // weights: [output_depth][accum_depth]; bias: [output_depth] (folded) or NULL.
-void an_fully_connected_s8(const an_fc_params* p, const int8_t* input, const int8_t* weights,
-                           const int32_t* bias, int8_t* output);
+void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                           int8_t *output);
 
 #endif  // AN_FULLY_CONNECTED_H_

@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 // output[i] = table[(uint8_t)input[i]]; input and output may be the same buffer.
-void an_lut_s8(const int8_t* input, int8_t* output, int32_t size, const int8_t* table);
+void an_lut_s8(const int8_t *input, int8_t *output, int32_t size, const int8_t *table);
 
 // output[i] = table[(uint8_t)input[i]] (int8 -> float32).
-void an_lut_s8_f32(const int8_t* input, float* output, int32_t size, const float* table);
+void an_lut_s8_f32(const int8_t *input, float *output, int32_t size, const float *table);
 
 #endif  // AN_LUT_H_

@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-void an_resize_nearest_s8(const an_resize_nearest_params* p, const int8_t* input, int8_t* output,
-                          const int32_t* row_offsets, const int32_t* column_offsets) {
+void an_resize_nearest_s8(const an_resize_nearest_params *p, const int8_t *input, int8_t *output,
+                          const int32_t *row_offsets, const int32_t *column_offsets) {
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t* batch = input + b * p->batch_stride;
+    const int8_t *batch = input + b * p->batch_stride;
     for (int32_t y = 0; y < p->output_height; ++y) {
-      const int8_t* row = batch + row_offsets[y];
+      const int8_t *row = batch + row_offsets[y];
       for (int32_t x = 0; x < p->output_width; ++x) {
         memcpy(output, row + column_offsets[x], (size_t)p->depth);
         output += p->depth;
@@ -17,7 +17,7 @@ void an_resize_nearest_s8(const an_resize_nearest_params* p, const int8_t* input
   }
 }
 
-void an_strided_slice_s8(const an_strided_slice_params* p, const int8_t* input, int8_t* output) {
+void an_strided_slice_s8(const an_strided_slice_params *p, const int8_t *input, int8_t *output) {
   const int32_t last = p->ndim - 1;
   const int32_t inner = p->counts[last];
   const int32_t step = p->steps[last];
@@ -26,7 +26,7 @@ void an_strided_slice_s8(const an_strided_slice_params* p, const int8_t* input, 
   int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};
   int32_t offset = p->start;
   for (int32_t o = 0; o < outer; ++o) {
-    const int8_t* src = input + offset;
+    const int8_t *src = input + offset;
     if (step == 1) {
       memcpy(output, src, (size_t)inner);
       output += inner;
@@ -45,7 +45,7 @@ void an_strided_slice_s8(const an_strided_slice_params* p, const int8_t* input, 
   }
 }
 
-void an_pad_s8(const an_pad_params* p, const int8_t* input, int8_t* output) {
+void an_pad_s8(const an_pad_params *p, const int8_t *input, int8_t *output) {
   memset(output, (int8_t)p->pad_value, (size_t)p->output_size);
   const int32_t last = p->ndim - 1;
   const int32_t inner = p->input_dims[last];
@@ -65,8 +65,8 @@ void an_pad_s8(const an_pad_params* p, const int8_t* input, int8_t* output) {
   }
 }
 
-void an_concatenation_s8(const an_concatenation_params* p, const int8_t* const* inputs,
-                         const int32_t* copy_sizes, int8_t* output) {
+void an_concatenation_s8(const an_concatenation_params *p, const int8_t *const *inputs, const int32_t *copy_sizes,
+                         int8_t *output) {
   for (int32_t o = 0; o < p->outer; ++o) {
     for (int32_t k = 0; k < p->inputs; ++k) {
       const int32_t n = copy_sizes[k];

@@ -19,8 +19,8 @@ typedef struct {
   int32_t batch_stride;  // input height * width * depth
 } an_resize_nearest_params;
 
-void an_resize_nearest_s8(const an_resize_nearest_params* params, const int8_t* input, int8_t* output,
-                          const int32_t* row_offsets, const int32_t* column_offsets);
+void an_resize_nearest_s8(const an_resize_nearest_params *params, const int8_t *input, int8_t *output,
+                          const int32_t *row_offsets, const int32_t *column_offsets);
 
 // STRIDED_SLICE: the output, in order, is input[start + sum_d i_d * steps[d]] for i_d in
 // [0, counts[d]) (steps in elements, negative for reverse slices).
@@ -31,7 +31,7 @@ typedef struct {
   int32_t steps[AN_MOVEMENT_MAX_DIMS];
 } an_strided_slice_params;
 
-void an_strided_slice_s8(const an_strided_slice_params* params, const int8_t* input, int8_t* output);
+void an_strided_slice_s8(const an_strided_slice_params *params, const int8_t *input, int8_t *output);
 
 // PAD / PADV2: output filled with pad_value, then the input's rows (innermost dimension,
 // merged with unpadded neighbours) copied to output + base + sum_d i_d * output_strides[d].
@@ -44,7 +44,7 @@ typedef struct {
   int32_t pad_value;
 } an_pad_params;
 
-void an_pad_s8(const an_pad_params* params, const int8_t* input, int8_t* output);
+void an_pad_s8(const an_pad_params *params, const int8_t *input, int8_t *output);
 
 // CONCATENATION: for each of `outer` blocks, copy_sizes[k] bytes from each input k in turn.
 typedef struct {
@@ -52,7 +52,7 @@ typedef struct {
   int32_t inputs;
 } an_concatenation_params;
 
-void an_concatenation_s8(const an_concatenation_params* params, const int8_t* const* inputs,
-                         const int32_t* copy_sizes, int8_t* output);
+void an_concatenation_s8(const an_concatenation_params *params, const int8_t *const *inputs, const int32_t *copy_sizes,
+                         int8_t *output);
 
 #endif  // AN_MOVEMENT_H_

@@ -17,7 +17,7 @@ static int32_t an_round_to_int32(float x) {
   return t;
 }
 
-void an_quantize_f32_s8(const an_quantize_params* params, const float* input, int8_t* output, int32_t size) {
+void an_quantize_f32_s8(const an_quantize_params *params, const float *input, int8_t *output, int32_t size) {
   const float scale = params->scale;
   const int32_t zero_point = params->zero_point;
   for (int32_t i = 0; i < size; ++i) {

@@ -11,6 +11,6 @@ typedef struct {
 } an_quantize_params;
 
 // output[i] = clamp(round_half_away(input[i] / scale) + zero_point, -128, 127), in float32.
-void an_quantize_f32_s8(const an_quantize_params* params, const float* input, int8_t* output, int32_t size);
+void an_quantize_f32_s8(const an_quantize_params *params, const float *input, int8_t *output, int32_t size);
 
 #endif  // AN_QUANTIZE_H_

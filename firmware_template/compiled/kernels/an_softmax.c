@@ -47,8 +47,8 @@ static int an_count_leading_zeros(uint32_t x) {
 
 // One row: the maximum, the sum of exps, TFLM's GetReciprocal; returns the Q0.31 scale and
 // the output shift for an output of out_bits.
-static int32_t an_softmax_row_scale(const int8_t* row, int32_t depth, const int32_t* exp_table, int out_bits,
-                                    int8_t* max_out, int* exponent_out) {
+static int32_t an_softmax_row_scale(const int8_t *row, int32_t depth, const int32_t *exp_table, int out_bits,
+                                    int8_t *max_out, int *exponent_out) {
   int8_t max = -128;
   for (int32_t c = 0; c < depth; ++c) max = row[c] > max ? row[c] : max;
   uint32_t sum = 0;  // Q12.19, wrapping as gemmlowp's int32 addition does
@@ -65,10 +65,10 @@ static int32_t an_softmax_row_scale(const int8_t* row, int32_t depth, const int3
   return an_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
 }
 
-void an_softmax_s8(const an_softmax_params* p, const int8_t* input, int8_t* output, const int32_t* exp_table) {
+void an_softmax_s8(const an_softmax_params *p, const int8_t *input, int8_t *output, const int32_t *exp_table) {
   for (int32_t r = 0; r < p->outer; ++r) {
-    const int8_t* row = input + r * p->depth;
-    int8_t* out = output + r * p->depth;
+    const int8_t *row = input + r * p->depth;
+    int8_t *out = output + r * p->depth;
     int8_t max;
     int exponent;
     const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 8, &max, &exponent);
@@ -80,11 +80,10 @@ void an_softmax_s8(const an_softmax_params* p, const int8_t* input, int8_t* outp
   }
 }
 
-void an_softmax_s8_s16(const an_softmax_params* p, const int8_t* input, int16_t* output,
-                       const int32_t* exp_table) {
+void an_softmax_s8_s16(const an_softmax_params *p, const int8_t *input, int16_t *output, const int32_t *exp_table) {
   for (int32_t r = 0; r < p->outer; ++r) {
-    const int8_t* row = input + r * p->depth;
-    int16_t* out = output + r * p->depth;
+    const int8_t *row = input + r * p->depth;
+    int16_t *out = output + r * p->depth;
     int8_t max;
     int exponent;
     const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 16, &max, &exponent);

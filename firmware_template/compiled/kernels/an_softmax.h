@@ -16,9 +16,7 @@ typedef struct {
 } an_softmax_params;
 
 // output may be input's buffer.
-void an_softmax_s8(const an_softmax_params* params, const int8_t* input, int8_t* output,
-                   const int32_t* exp_table);
-void an_softmax_s8_s16(const an_softmax_params* params, const int8_t* input, int16_t* output,
-                       const int32_t* exp_table);
+void an_softmax_s8(const an_softmax_params *params, const int8_t *input, int8_t *output, const int32_t *exp_table);
+void an_softmax_s8_s16(const an_softmax_params *params, const int8_t *input, int16_t *output, const int32_t *exp_table);
 
 #endif  // AN_SOFTMAX_H_

@@ -1,0 +1,72 @@
+"""The compiled runtime's C kernel library (firmware_template/compiled/kernels) as a library.
+
+- ``an_requantize`` (an_common.h, the one requantization) equals TFLM's
+  MultiplyByQuantizedMultiplier written out from gemmlowp's two functions, bit for bit.
+- The scratch each kernel needs is the library's formula (a macro in its header).
+- Every source follows the library's .clang-format (one pointer style: ``int8_t *p``).
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from firmware_template import KERNELS_DIR
+
+REQUANTIZE_CHECK = Path(__file__).parent / "compiled_m4" / "requantize_check.c"
+
+
+def need_cc():
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc): the kernel library's host checks need one")
+
+
+def run_host_program(tmp_path, source_text_or_path, name):
+    need_cc()
+    exe = tmp_path / name
+    src = source_text_or_path
+    if isinstance(src, str):
+        src = tmp_path / f"{name}.c"
+        src.write_text(source_text_or_path)
+    subprocess.run(["cc", "-O1", "-std=c99", "-Wall", "-Werror", "-I", str(KERNELS_DIR), str(src), "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
+    return subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+
+
+def test_requantize_equals_tflm_multiply_by_quantized_multiplier(tmp_path):
+    proc = run_host_program(tmp_path, REQUANTIZE_CHECK, "requantize_check")
+    assert proc.returncode == 0, proc.stdout
+    assert " 0 differ" in proc.stdout
+
+
+def test_one_requantization_in_the_library():
+    """an_common.h defines the requantization; no kernel file defines another or calls a second name."""
+    texts = {p.name: p.read_text() for p in sorted(KERNELS_DIR.glob("*.[ch]"))}
+    defining = [name for name, text in texts.items() if "int32_t an_requantize(" in text]
+    assert defining == ["an_common.h"]
+    for name, text in texts.items():
+        assert "multiply_by_quantized_multiplier" not in text, f"{name} keeps a second requantization"
+
+
+def test_kernel_sources_follow_the_clang_format_style():
+    clang_format = shutil.which("clang-format")
+    if clang_format is None:
+        pytest.skip("clang-format not installed (scripts/setup_system.sh installs it: apt-get install clang-format)")
+    sources = sorted(str(p) for p in KERNELS_DIR.glob("*.[ch]"))
+    assert (KERNELS_DIR / ".clang-format").is_file() and sources
+    proc = subprocess.run([clang_format, "--dry-run", "-Werror", "--style=file", *sources], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, ("run clang-format -i on the kernel library:\n" + proc.stderr)[:3000]
+
+
+def test_the_style_check_can_fail(tmp_path):
+    clang_format = shutil.which("clang-format")
+    if clang_format is None:
+        pytest.skip("clang-format not installed (scripts/setup_system.sh installs it: apt-get install clang-format)")
+    shutil.copy(KERNELS_DIR / ".clang-format", tmp_path / ".clang-format")
+    bad = tmp_path / "an_bad.c"
+    bad.write_text("#include <stdint.h>\nvoid an_bad(const int8_t* input, int8_t* output);\n")
+    proc = subprocess.run([clang_format, "--dry-run", "-Werror", "--style=file", str(bad)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode != 0 and "an_bad.c" in proc.stderr
