@@ -2,10 +2,12 @@
 
 - ``an_requantize`` (an_common.h, the one requantization) equals TFLM's
   MultiplyByQuantizedMultiplier written out from gemmlowp's two functions, bit for bit.
-- The scratch each kernel needs is the library's formula (a macro in its header).
+- The scratch each kernel needs is the library's formula (a macro in its header); the Python
+  generator reserves the same figure for every shape (a host program prints the macros).
 - Every source follows the library's .clang-format (one pointer style: ``int8_t *p``).
 """
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 from firmware_template import KERNELS_DIR
 
 REQUANTIZE_CHECK = Path(__file__).parent / "compiled_m4" / "requantize_check.c"
+CONV_KS = list(range(1, 300)) + [511, 512, 513, 1023, 1024, 1025, 3 * 3 * 256, 5 * 5 * 97, 7 * 7 * 3, 65535]
+DEPTHWISE_KERNELS = list(itertools.product(range(1, 12), range(1, 12))) + [(1, 31), (31, 1), (16, 16)]
 
 
 def need_cc():
@@ -47,6 +51,22 @@ def test_one_requantization_in_the_library():
     assert defining == ["an_common.h"]
     for name, text in texts.items():
         assert "multiply_by_quantized_multiplier" not in text, f"{name} keeps a second requantization"
+
+
+def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
+    from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes
+
+    lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
+    lines += [f'  printf("conv %d %d\\n", {k}, (int)AN_CONV_SCRATCH_BYTES({k}));' for k in CONV_KS]
+    lines += [f'  printf("dw %d %d %d\\n", {h}, {w}, (int)AN_DEPTHWISE_SCRATCH_BYTES({h}, {w}));'
+              for h, w in DEPTHWISE_KERNELS]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
+    assert proc.returncode == 0, proc.stderr
+    c_figures = proc.stdout.split("\n")
+    python = [f"conv {k} {conv_scratch_bytes(k)}" for k in CONV_KS]
+    python += [f"dw {h} {w} {depthwise_scratch_bytes(h, w)}" for h, w in DEPTHWISE_KERNELS]
+    assert c_figures[:-1] == python
 
 
 def test_kernel_sources_follow_the_clang_format_style():

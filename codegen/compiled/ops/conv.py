@@ -34,12 +34,13 @@ DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h")
 
 def conv_scratch_bytes(k: int) -> int:
     """``an_conv2d_s8``'s scratch for K values per filter row: two int16 columns of K4 = K rounded up
-    to four (an_conv.h's ``AN_CONV_SCRATCH_BYTES(k4)``; a test ties the two)."""
+    to four (an_conv.h's ``AN_CONV_SCRATCH_BYTES(k)``; tests/test_kernel_library.py ties the two)."""
     return 2 * 2 * ((k + 3) & ~3)
 
 
 def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
-    """``an_depthwise_conv2d_s8``'s scratch: a pointer (8 bytes: room for a 64-bit host) and an int32 per tap."""
+    """``an_depthwise_conv2d_s8``'s scratch: a pointer (8 bytes: room for a 64-bit host) and an int32 per tap
+    (an_depthwise_conv.h's ``AN_DEPTHWISE_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
     return 12 * k_h * k_w
 
 
