@@ -42,8 +42,8 @@ def start(pty_pair, **kwargs):
 
 
 def test_frame_roundtrip_and_crc():
-    frame = p.encode_input(7, b"\x01\x02\x03")
-    assert frame[:2] == p.SYNC and len(frame) == p.HEADER.size + 7 + 4
+    frame = p.encode_input(7, b"\x01\x02\x03", index=2)
+    assert frame[:2] == p.SYNC and len(frame) == p.HEADER.size + 8 + 3 + 4
 
     class Bytes:
         def __init__(self, data):
@@ -55,7 +55,8 @@ def test_frame_roundtrip_and_crc():
 
     reader = p.FrameReader(Bytes(b"boot noise\xa5" + frame + frame[:-1] + b"\x00"))
     first = reader.read_frame(0.1)
-    assert first.type == p.FRAME_INPUT and first.crc_ok and first.payload == b"\x07\x00\x00\x00\x01\x02\x03"
+    assert first.type == p.FRAME_INPUT and first.crc_ok and first.payload == b"\x07\x00\x00\x00\x02\x00\x00\x00\x01\x02\x03"
+    assert p.decode_tensor(first.payload) == (7, 2, b"\x01\x02\x03")
     second = reader.read_frame(0.1)
     assert second.type == p.FRAME_INPUT and not second.crc_ok
     assert reader.skipped_bytes == len(b"boot noise\xa5")
@@ -91,7 +92,7 @@ def test_corrupted_every_time_is_reported(pty_pair):
     device, transport = start(pty_pair, mode="corrupt-always")
     session = p.Session(transport, timeout_s=2, retries=2)
     session.connect(MODEL_HASH)
-    with pytest.raises(p.ChecksumError, match=r"input #0: 3 attempts failed \(OUTPUT with a bad checksum\)"):
+    with pytest.raises(p.ChecksumError, match=r"input #0: 3 attempts failed \(OUTPUT_TENSOR with a bad checksum\)"):
         session.infer(0, bytes(12))
     device.join()
     transport.close()

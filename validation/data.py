@@ -9,6 +9,10 @@
 * ``inputs.npy``: N inputs, each of the input's shape or flat (floats are quantized, integers taken
   as already quantized); ``.npz``: arrays ``x`` and optionally ``y`` (labels);
 * ``random``: uniformly random values over the input type (seeded), no labels.
+
+A model with several inputs (:func:`load_model_inputs`) takes ``random`` (input k seeded with k)
+or an ``.npz`` with one array per input, ``x0`` .. ``x<K-1>`` (N inputs each), and ``y``
+optionally; images and ``.npy`` files feed one input only.
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ DIGITS_ORDER_SEED = 0
 
 @dataclass
 class InputSet:
-    inputs: np.ndarray  # (N, elements) of the input dtype
+    inputs: np.ndarray  # (N, elements) of input 0's dtype
     labels: np.ndarray | None  # (N,) int class indices, or None
     class_names: list
     source: str
+    more_inputs: tuple = ()  # a model with several inputs: (N, elements) of input 1, 2, ...
+
+    def sample(self, index: int) -> list:
+        """Every input tensor of sample ``index`` (flat arrays, input 0 first)."""
+        return [self.inputs[index], *(x[index] for x in self.more_inputs)]
 
 
 def resize_bilinear(images: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -151,6 +160,53 @@ def random_set(info, count, seed=0) -> InputSet:
     return InputSet(inputs, None, [], f"random {info['dtype']} (seed {seed})")
 
 
+def _cast(array, info, which):
+    dtype = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
+             "float32": np.float32}.get(info["dtype"])
+    if dtype is None:
+        raise BadInputError(f"{which} is {info['dtype']}: validate supports int8, uint8, int16, int32, float32")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def load_model_inputs(spec: str, infos, count=None) -> InputSet:
+    """Inputs for a model whose input tensors are ``infos`` (codegen.context.tensor_info dicts)."""
+    if len(infos) == 1:
+        return load_inputs(spec, infos[0], count)
+    if count is not None and count < 1:
+        raise BadInputError("--count must be at least 1")
+    k = len(infos)
+    if spec == "random":
+        sets = [random_set(info, count, seed=i) for i, info in enumerate(infos)]
+        arrays, labels = [s.inputs for s in sets], None
+        source = f"random, one array per input (input k seeded with k), {', '.join(i['dtype'] for i in infos)}"
+    else:
+        path = Path(spec)
+        if not (path.is_file() and path.suffix.lower() == ".npz"):
+            raise BadInputError(f"--data {spec}: a model with {k} inputs takes random or an .npz with one array "
+                                f"per input, x0 .. x{k - 1} (N each; y: labels, optional)")
+        try:
+            loaded = np.load(path, allow_pickle=False)
+            names = set(loaded.files)
+        except (OSError, ValueError) as exc:
+            raise BadInputError(f"cannot read {path}: {exc}") from None
+        missing = [f"x{i}" for i in range(k) if f"x{i}" not in names]
+        if missing:
+            raise BadInputError(f"{path} has no array {', '.join(missing)}: a model with {k} inputs needs "
+                                f"x0 .. x{k - 1} (one per input; y: labels, optional)")
+        arrays = [_as_inputs(loaded[f"x{i}"], info, f"{path.name}:x{i}") for i, info in enumerate(infos)]
+        if len({len(a) for a in arrays}) != 1:
+            raise BadInputError(f"{path}: x0 .. x{k - 1} hold different numbers of inputs "
+                                f"({', '.join(str(len(a)) for a in arrays)})")
+        labels = loaded["y"].astype(np.int64).reshape(-1) if "y" in names else None
+        if labels is not None and len(labels) != len(arrays[0]):
+            raise BadInputError(f"{path}: {len(arrays[0])} inputs but {len(labels)} labels")
+        if count is not None:
+            arrays, labels = [a[:count] for a in arrays], (labels[:count] if labels is not None else None)
+        source = f"{path.name} (x0 .. x{k - 1})"
+    arrays = [_cast(a, info, f"input {i}") for i, (a, info) in enumerate(zip(arrays, infos))]
+    return InputSet(arrays[0], labels, [], source, tuple(arrays[1:]))
+
+
 def load_inputs(spec: str, info, count=None) -> InputSet:
     if count is not None and count < 1:
         raise BadInputError("--count must be at least 1")
@@ -168,9 +224,5 @@ def load_inputs(spec: str, info, count=None) -> InputSet:
             raise BadInputError(f"--data {spec}: not digits, random, a folder or an .npy/.npz file")
         else:
             raise BadInputError(f"--data {spec}: expected a folder of class sub-folders or an .npy/.npz file")
-    dtype = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
-             "float32": np.float32}.get(info["dtype"])
-    if dtype is None:
-        raise BadInputError(f"input 0 is {info['dtype']}: validate supports int8, uint8, int16, int32, float32")
-    result.inputs = np.ascontiguousarray(result.inputs, dtype=dtype)
+    result.inputs = _cast(result.inputs, info, "input 0")
     return result

@@ -22,7 +22,7 @@ from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoun
 from attendnets_base.fsutil import write_text_atomic
 from codegen.templates import render
 from firmware_template import VALIDATE_DIR
-from validation.protocol import CYCLE_COUNTERS, RUNTIMES, model_hash
+from validation.protocol import CYCLE_COUNTERS, MAX_TENSORS, RUNTIMES, model_hash
 
 MAIN_TEMPLATE = VALIDATE_DIR / "main.c.j2"
 RUNTIME_NAMES = tuple(RUNTIMES.values())
@@ -93,8 +93,12 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
     model_path = Path(model_path)
     data = model_path.read_bytes()
     model = load_model(data)
-    if len(model.main_subgraph.operators) > 0xFFFF:
+    sg = model.main_subgraph
+    if len(sg.operators) > 0xFFFF:
         raise BadInputError("the model has more than 65535 operators")
+    if max(len(sg.inputs), len(sg.outputs)) > MAX_TENSORS:
+        raise BadInputError(f"validate streams at most {MAX_TENSORS} input and {MAX_TENSORS} output tensors; "
+                            f"the model has {len(sg.inputs)} inputs and {len(sg.outputs)} outputs")
     _generate(model_path, board.name, runtime, out_dir)
     return install_main(out_dir, model, board, runtime, profile, data, model_path.name)
 

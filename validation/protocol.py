@@ -14,19 +14,25 @@ docs/validate.md::
 Payloads:
 
 * HELLO_REQUEST (host -> device, 0x01): empty; the device answers with HELLO.
-* HELLO (device -> host, 0x02): sent once at start-up and on every HELLO_REQUEST; ``HELLO_FORMAT``.
-* INPUT (host -> device, 0x03): u32 sequence number, then the raw bytes of every input tensor
-  in order (``input_bytes`` of HELLO in all).
+* HELLO (device -> host, 0x02): sent once at start-up and on every HELLO_REQUEST; ``HELLO_FORMAT``,
+  then u8 input count I, u8 output count O, u16 reserved, I x u32 bytes of each input tensor,
+  O x u32 bytes of each output tensor (``TENSORS_HEAD``).
+* INPUT (host -> device, 0x03): u32 sequence number, u8 input index, 3 reserved, then the raw
+  bytes of that input tensor: one frame per input tensor, in order; the device runs the model
+  when the last one of a sequence arrived and every other one of the same sequence did.
 * OUTPUT (device -> host, 0x04): u32 sequence, u32 status (0 = ok, else model_invoke failed),
   u64 cycles of model_invoke, u16 operator count K (0 without profiling), u16 reserved,
-  K x u32 cycles per operator, then the raw bytes of every output tensor in order.
+  K x u32 cycles per operator; then one OUTPUT_TENSOR frame per output tensor.
+* OUTPUT_TENSOR (device -> host, 0x07): u32 sequence, u8 output index, 3 reserved, the raw bytes
+  of that output tensor.
 * ERROR (device -> host, 0x05): u32 sequence (0 when unknown), u8 code (ERROR_*), 3 reserved,
   then an ASCII message.
 * BYE (host -> device, 0x06): empty; the device ends (``platform_exit(0)``).
 
-The host resends an INPUT whose OUTPUT arrived corrupted or which the device reported as
-ERROR_BAD_CHECKSUM, up to ``retries`` times; bytes outside frames (boot messages, noise) are
-skipped while looking for the next sync and kept for the "last received" of a timeout.
+The host resends a sequence's INPUT frames when an OUTPUT or OUTPUT_TENSOR arrived corrupted, or
+the device reported ERROR_BAD_CHECKSUM or ERROR_INCOMPLETE (an input tensor of the sequence was
+lost), up to ``retries`` times; bytes outside frames (boot messages, noise) are skipped while
+looking for the next sync and kept for the "last received" of a timeout.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from attendnets_base.errors import AttendnetsError
 SYNC = b"\xa5\x5a"
 HEADER = struct.Struct("<2sBBI")
 CRC = struct.Struct("<I")
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: each tensor in a frame of its own (1: one INPUT, one OUTPUT of all tensors)
 MAX_PAYLOAD_BYTES = 1 << 24
 
 FRAME_HELLO_REQUEST = 0x01
@@ -51,13 +57,17 @@ FRAME_INPUT = 0x03
 FRAME_OUTPUT = 0x04
 FRAME_ERROR = 0x05
 FRAME_BYE = 0x06
+FRAME_OUTPUT_TENSOR = 0x07
 FRAME_NAMES = {FRAME_HELLO_REQUEST: "HELLO_REQUEST", FRAME_HELLO: "HELLO", FRAME_INPUT: "INPUT",
-               FRAME_OUTPUT: "OUTPUT", FRAME_ERROR: "ERROR", FRAME_BYE: "BYE"}
+               FRAME_OUTPUT: "OUTPUT", FRAME_ERROR: "ERROR", FRAME_BYE: "BYE", FRAME_OUTPUT_TENSOR: "OUTPUT_TENSOR"}
 
 ERROR_BAD_CHECKSUM = 1
 ERROR_BAD_FRAME = 2  # unknown type, or a length that does not match the model's input
 ERROR_INVOKE = 3
-ERROR_NAMES = {ERROR_BAD_CHECKSUM: "bad checksum", ERROR_BAD_FRAME: "bad frame", ERROR_INVOKE: "invoke failed"}
+ERROR_INCOMPLETE = 4  # the last input tensor of a sequence arrived, another one of it did not
+ERROR_NAMES = {ERROR_BAD_CHECKSUM: "bad checksum", ERROR_BAD_FRAME: "bad frame", ERROR_INVOKE: "invoke failed",
+               ERROR_INCOMPLETE: "incomplete input"}
+MAX_TENSORS = 32  # inputs, outputs: the device keeps a 32-bit mask of the input tensors received
 
 # HELLO: u8 version, u8 runtime, u8 cycle counter, u8 flags (bit 0: per-operator profile),
 # u32 clock_hz, u32 input bytes, u32 output bytes, u16 operator count, u16 reserved,
@@ -68,7 +78,9 @@ MODEL_HASH_BYTES = 16
 RUNTIMES = {0: "tflm", 1: "compiled"}
 CYCLE_COUNTERS = {0: "dwt", 1: "systick"}
 FLAG_PROFILE = 1
+TENSORS_HEAD = struct.Struct("<BBH")
 OUTPUT_HEAD = struct.Struct("<IIQHH")
+TENSOR_HEAD = struct.Struct("<IB3x")  # INPUT and OUTPUT_TENSOR: sequence, tensor index
 ERROR_HEAD = struct.Struct("<IB3x")
 
 
@@ -117,13 +129,24 @@ class Hello:
     hook_cycles: int
     arena_bytes: int
     model_hash: bytes
+    input_sizes: tuple = ()  # bytes of each input tensor; () = one tensor of input_bytes
+    output_sizes: tuple = ()  # bytes of each output tensor; () = one tensor of output_bytes
+
+    def __post_init__(self):
+        if not self.input_sizes:
+            object.__setattr__(self, "input_sizes", (self.input_bytes,))
+        if not self.output_sizes:
+            object.__setattr__(self, "output_sizes", (self.output_bytes,))
 
     def encode(self) -> bytes:
         runtime = {v: k for k, v in RUNTIMES.items()}[self.runtime]
         counter = {v: k for k, v in CYCLE_COUNTERS.items()}[self.cycle_counter]
-        return HELLO_FORMAT.pack(self.version, runtime, counter, FLAG_PROFILE if self.profile else 0,
-                                 self.clock_hz, self.input_bytes, self.output_bytes, self.op_count, 0,
-                                 self.hook_cycles, self.arena_bytes, self.model_hash)
+        sizes = (*self.input_sizes, *self.output_sizes)
+        return (HELLO_FORMAT.pack(self.version, runtime, counter, FLAG_PROFILE if self.profile else 0,
+                                  self.clock_hz, self.input_bytes, self.output_bytes, self.op_count, 0,
+                                  self.hook_cycles, self.arena_bytes, self.model_hash)
+                + TENSORS_HEAD.pack(len(self.input_sizes), len(self.output_sizes), 0)
+                + struct.pack(f"<{len(sizes)}I", *sizes))
 
     @classmethod
     def decode(cls, payload: bytes) -> "Hello":
@@ -131,22 +154,42 @@ class Hello:
             raise ProtocolError(f"HELLO frame of {len(payload)} bytes; expected {HELLO_FORMAT.size}")
         (version, runtime, counter, flags, clock_hz, input_bytes, output_bytes, op_count, _reserved,
          hook_cycles, arena_bytes, digest) = HELLO_FORMAT.unpack_from(payload)
+        input_sizes, output_sizes = (), ()
+        if version == PROTOCOL_VERSION:  # an older firmware is refused by Session.connect, with its version
+            end = HELLO_FORMAT.size + TENSORS_HEAD.size
+            if len(payload) < end:
+                raise ProtocolError(f"HELLO frame of {len(payload)} bytes has no tensor sizes")
+            n_in, n_out, _ = TENSORS_HEAD.unpack_from(payload, HELLO_FORMAT.size)
+            if len(payload) != end + 4 * (n_in + n_out):
+                raise ProtocolError(f"HELLO frame of {len(payload)} bytes for {n_in} inputs and {n_out} outputs")
+            sizes = struct.unpack_from(f"<{n_in + n_out}I", payload, end)
+            input_sizes, output_sizes = sizes[:n_in], sizes[n_in:]
+            if sum(input_sizes) != input_bytes or sum(output_sizes) != output_bytes:
+                raise ProtocolError("HELLO's tensor sizes do not add up to its input and output bytes")
         return cls(version, RUNTIMES.get(runtime, f"unknown({runtime})"),
                    CYCLE_COUNTERS.get(counter, f"unknown({counter})"), bool(flags & FLAG_PROFILE), clock_hz,
-                   input_bytes, output_bytes, op_count, hook_cycles, arena_bytes, digest)
+                   input_bytes, output_bytes, op_count, hook_cycles, arena_bytes, digest, input_sizes, output_sizes)
 
 
 @dataclass(frozen=True)
 class Output:
+    """One inference's answer: the OUTPUT frame and its OUTPUT_TENSOR frames (``tensors``)."""
+
     sequence: int
     status: int
     cycles: int
     op_cycles: tuple
-    data: bytes
+    tensors: tuple = ()  # raw bytes of each output tensor
+
+    @property
+    def data(self) -> bytes:
+        """Every output tensor's bytes, in order."""
+        return b"".join(self.tensors)
 
     def encode(self) -> bytes:
+        """The OUTPUT frame's payload (the tensors go in OUTPUT_TENSOR frames: :func:`encode_tensor`)."""
         return (OUTPUT_HEAD.pack(self.sequence, self.status, self.cycles, len(self.op_cycles), 0)
-                + struct.pack(f"<{len(self.op_cycles)}I", *self.op_cycles) + self.data)
+                + struct.pack(f"<{len(self.op_cycles)}I", *self.op_cycles))
 
     @classmethod
     def decode(cls, payload: bytes) -> "Output":
@@ -154,14 +197,27 @@ class Output:
             raise ProtocolError(f"OUTPUT frame of {len(payload)} bytes is shorter than its header")
         sequence, status, cycles, count, _ = OUTPUT_HEAD.unpack_from(payload)
         end = OUTPUT_HEAD.size + 4 * count
-        if len(payload) < end:
+        if len(payload) != end:
             raise ProtocolError(f"OUTPUT frame claims {count} operator counts but has {len(payload)} bytes")
         ops = struct.unpack_from(f"<{count}I", payload, OUTPUT_HEAD.size)
-        return cls(sequence, status, cycles, tuple(ops), payload[end:])
+        return cls(sequence, status, cycles, tuple(ops))
 
 
-def encode_input(sequence: int, data: bytes) -> bytes:
-    return encode_frame(FRAME_INPUT, struct.pack("<I", sequence) + data)
+def encode_tensor(frame_type: int, sequence: int, index: int, data: bytes) -> bytes:
+    """An INPUT or OUTPUT_TENSOR frame: one tensor of one sequence."""
+    return encode_frame(frame_type, TENSOR_HEAD.pack(sequence, index) + data)
+
+
+def encode_input(sequence: int, data: bytes, index: int = 0) -> bytes:
+    return encode_tensor(FRAME_INPUT, sequence, index, data)
+
+
+def decode_tensor(payload: bytes) -> tuple:
+    """``(sequence, index, data)`` of an INPUT or OUTPUT_TENSOR payload."""
+    if len(payload) < TENSOR_HEAD.size:
+        raise ProtocolError(f"tensor frame of {len(payload)} bytes is shorter than its header")
+    sequence, index = TENSOR_HEAD.unpack_from(payload)
+    return sequence, index, payload[TENSOR_HEAD.size:]
 
 
 def encode_error(sequence: int, code: int, message: str) -> bytes:
@@ -290,37 +346,57 @@ class Session:
             self.hello = hello
             return hello
 
-    def infer(self, sequence: int, data: bytes) -> Output:
-        """Send one INPUT, return its OUTPUT; resends on a corrupted answer, up to ``retries``."""
-        frame_bytes = encode_input(sequence, data)
+    def infer(self, sequence: int, tensors) -> Output:
+        """Send one INPUT frame per input tensor (``tensors``: a list of bytes, or the bytes of the one
+        input), return the OUTPUT with its tensors; resends on a corrupted answer, up to ``retries``."""
+        if isinstance(tensors, (bytes, bytearray, memoryview)):
+            tensors = [bytes(tensors)]
+        frames = b"".join(encode_input(sequence, bytes(t), i) for i, t in enumerate(tensors))
+        output_sizes = self.hello.output_sizes if self.hello is not None else None
         failures = []
         for _attempt in range(self.retries + 1):
-            self.transport.write(frame_bytes)
+            self.transport.write(frames)
+            head, got = None, {}
             while True:
                 frame = self.reader.read_frame(self.timeout_s)
                 if frame is None:
-                    raise self._timeout(f"waiting for the OUTPUT of input #{sequence}")
+                    what = "OUTPUT" if head is None else f"output tensor {len(got)} (OUTPUT_TENSOR)"
+                    raise self._timeout(f"waiting for the {what} of input #{sequence}")
+                if frame.type in (FRAME_OUTPUT, FRAME_OUTPUT_TENSOR) and not frame.crc_ok:
+                    failures.append(f"{FRAME_NAMES[frame.type]} with a bad checksum")
+                    break
                 if frame.type == FRAME_OUTPUT:
-                    if not frame.crc_ok:
-                        failures.append("OUTPUT with a bad checksum")
-                        break
                     out = Output.decode(frame.payload)
                     if out.sequence != sequence:
                         continue  # a late answer to an earlier attempt
-                    if self.hello is not None and len(out.data) != self.hello.output_bytes:
-                        raise ProtocolError(f"OUTPUT of input #{sequence} has {len(out.data)} bytes; "
-                                            f"HELLO said {self.hello.output_bytes}")
                     if out.status != 0:
                         raise ProtocolError(f"model_invoke() failed on the device for input #{sequence} "
                                             f"(status {out.status})")
-                    self.retried += len(failures)
-                    return out
-                if frame.type == FRAME_ERROR and frame.crc_ok:
+                    head, got = out, {}
+                elif frame.type == FRAME_OUTPUT_TENSOR:
+                    seq, index, data = decode_tensor(frame.payload)
+                    if seq != sequence or head is None:
+                        continue
+                    if output_sizes is not None and (index >= len(output_sizes) or len(data) != output_sizes[index]):
+                        raise ProtocolError(f"output tensor {index} of input #{sequence} has {len(data)} bytes; "
+                                            f"HELLO said {output_sizes[index] if index < len(output_sizes) else 'no such output'}")
+                    got[index] = data
+                    count = len(output_sizes) if output_sizes is not None else index + 1
+                    if len(got) == count:
+                        self.retried += len(failures)
+                        return Output(head.sequence, head.status, head.cycles, head.op_cycles,
+                                      tuple(got[i] for i in range(count)))
+                elif frame.type == FRAME_ERROR and frame.crc_ok:
                     seq, code = ERROR_HEAD.unpack_from(frame.payload)
                     message = frame.payload[ERROR_HEAD.size:].decode("ascii", "replace")
                     if code == ERROR_BAD_CHECKSUM:
-                        failures.append("the device received the INPUT with a bad checksum")
+                        failures.append("the device received an INPUT with a bad checksum")
                         break
+                    if code == ERROR_INCOMPLETE and seq == sequence:
+                        failures.append("an input tensor did not reach the device")
+                        break
+                    if code == ERROR_INCOMPLETE:
+                        continue  # about an earlier attempt
                     raise ProtocolError(f"the device reported {ERROR_NAMES.get(code, f'error {code}')} "
                                         f"for input #{seq}: {message}")
                 # HELLO (a reset or a duplicate), corrupted ERROR: keep waiting

@@ -31,9 +31,12 @@ class Reference:
         self.input_infos = input_infos
         self.output_infos = output_infos
 
-    def outputs(self, flat_input: np.ndarray) -> list[np.ndarray]:
-        info = self.input_infos[0]
-        self.interpreter.set_input(flat_input.reshape(info["shape"]), 0)
+    def outputs(self, flat_inputs) -> list[np.ndarray]:
+        """``flat_inputs``: one flat array per input tensor (or the one input's array)."""
+        if isinstance(flat_inputs, np.ndarray):
+            flat_inputs = [flat_inputs]
+        for i, (x, info) in enumerate(zip(flat_inputs, self.input_infos)):
+            self.interpreter.set_input(x.reshape(info["shape"]), i)
         self.interpreter.invoke()
         return [np.asarray(self.interpreter.get_output(i)).reshape(-1) for i in range(len(self.output_infos))]
 
@@ -74,16 +77,17 @@ def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None,
     from codegen.context import tensor_info
 
     sg = model.main_subgraph
-    if len(sg.inputs) != 1:
-        raise BadInputError(f"validate streams models with one input; this one has {len(sg.inputs)}")
+    if len(inputs.more_inputs) + 1 != len(sg.inputs):
+        raise BadInputError(f"the data has {len(inputs.more_inputs) + 1} input array(s); the model {len(sg.inputs)}")
     input_infos = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     output_infos = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
     reference = Reference(model_data, input_infos, output_infos)
     classify = output_infos[0]["num_elements"] > 1
     run = ValidationRun(session.hello, requested=len(inputs.inputs))
     try:
-        for seq, x in enumerate(inputs.inputs):
-            out = session.infer(seq, x.tobytes())
+        for seq in range(len(inputs.inputs)):
+            x = inputs.sample(seq)
+            out = session.infer(seq, [t.tobytes() for t in x])
             device = split_outputs(out.data, output_infos)
             expected = reference.outputs(x)
             exact = all(d.tobytes() == np.ascontiguousarray(e, d.dtype).tobytes() for d, e in zip(device, expected))
@@ -109,7 +113,9 @@ def save_mismatch(folder, seq, x, device, expected, label) -> str:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"mismatch_{seq:05d}.npz"
-    arrays = {"input": x, "label": np.array(-1 if label is None else label)}
+    # input 0 as "input", further inputs as "input1", "input2", ...
+    arrays = {"input": x[0], "label": np.array(-1 if label is None else label)}
+    arrays.update({f"input{i}": t for i, t in enumerate(x[1:], start=1)})
     for i, (d, e) in enumerate(zip(device, expected)):
         arrays[f"device_output{i}"] = d
         arrays[f"reference_output{i}"] = e

@@ -45,7 +45,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     from codegen.context import tensor_info
     from converter.tflite_model import load_model
     from validation import firmware, protocol, report
-    from validation.data import load_inputs
+    from validation.data import load_model_inputs
     from validation.run import run_validation, summarize
 
     def log(message):
@@ -65,10 +65,10 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     data = model_path.read_bytes()
     tflite = load_model(data)
     sg = tflite.main_subgraph
-    info = tensor_info(sg.tensor(sg.inputs[0]), "input", 0)
+    infos = [tensor_info(sg.tensor(t), "input", i) for i, t in enumerate(sg.inputs)]
     if count is None and data_spec in ("digits", "random"):
         count = 200
-    inputs = load_inputs(data_spec, info, count)
+    inputs = load_model_inputs(data_spec, infos, count)
     digest = protocol.model_hash(data)
 
     reuse = project_dir is not None and firmware.is_validation_project(project_dir)
