@@ -342,3 +342,128 @@ def test_plugin_is_rebuilt_when_its_source_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(cycle_model, "SOURCE", changed)
     second = cycle_model.plugin_library()
     assert second != first and second.is_file()
+
+
+# ------------------------------------------------------------------ the decoder against objdump
+CONDITIONS = {"eq", "ne", "cs", "cc", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"}
+LOADS = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrex", "ldrexb", "ldrexh", "ldrt", "ldrbt", "ldrht"}
+STORES = {"str", "strb", "strh", "strex", "strexb", "strexh", "strt", "strbt", "strht"}
+MULTIPLE = {"push", "pop", "stm", "stmia", "stmea", "stmdb", "stmfd", "ldm", "ldmia", "ldmfd", "ldmdb", "ldmea"}
+FP_MAC = {"vmla", "vmls", "vnmla", "vnmls", "vfma", "vfms", "vfnma", "vfnms"}
+
+
+def _base_mnemonic(mnemonic, known):
+    """'ldreq.w' -> 'ldr' when 'ldr' is in ``known`` (a condition inside an IT block, a width suffix)."""
+    m = mnemonic.split(".")[0]
+    if m in known:
+        return m
+    if m[-2:] in CONDITIONS and m[:-2] in known:
+        return m[:-2]
+    return m
+
+
+def _registers(operands):
+    """Registers in an objdump register list such as '{r4, r5, r6, r7, lr}' or '{r4-r7, pc}'."""
+    inside = operands[operands.index("{") + 1:operands.index("}")]
+    names = []
+    for part in (p.strip() for p in inside.split(",")):
+        if "-" in part:
+            low, high = (int(x.strip().lstrip("rd")) for x in part.split("-"))
+            names += [f"r{i}" for i in range(low, high + 1)]
+        else:
+            names.append(part)
+    return names
+
+
+def _expected(mnemonic, operands):
+    """(base, branch kinds allowed, mem, is_it) that Table 3-1 gives the instruction objdump names
+    (branch: 0 none, 1 conditional direct, 2 direct, 3 indirect; mem: 0, 1 load, 2 store, 3 other)."""
+    known = LOADS | STORES | MULTIPLE | FP_MAC | {"ldrd", "strd", "b", "bl", "bx", "blx", "sdiv", "udiv", "tbb", "tbh",
+                                                  "vldr", "vstr", "vpush", "vpop", "vldmia", "vstmia", "vstmdb",
+                                                  "vdiv", "vsqrt", "mov", "add", "isb"}
+    m = _base_mnemonic(mnemonic, known)
+    if m in LOADS:
+        return (2, {3}, 3, 0) if operands.startswith("pc,") else (2, {0}, 1, 0)
+    if m in STORES:
+        return 2, {0}, 2, 0
+    if m in ("ldrd", "strd"):
+        return 3, {0}, 3, 0
+    if m in MULTIPLE:
+        regs = _registers(operands)
+        loads_pc = "pc" in regs and m in ("pop", "ldm", "ldmia", "ldmfd", "ldmdb", "ldmea")
+        return 1 + len(regs), {3} if loads_pc else {0}, 3, 0
+    if m in ("vpush", "vpop", "vldmia", "vstmia", "vstmdb"):
+        words = sum(2 if r.startswith("d") else 1 for r in _registers(operands))
+        return 1 + words, {0}, 3, 0
+    if m in ("vldr", "vstr"):
+        return 2, {0}, 1 if m == "vldr" else 2, 0
+    if mnemonic.startswith("it"):
+        return 1, {0}, 0, 1
+    if mnemonic.split(".")[0] in {"b" + c for c in CONDITIONS} | {"cbz", "cbnz"}:
+        return 1, {1, 2}, 0, 0  # B<c> inside an IT block is encoded as an unconditional B
+    if m in ("b", "bl"):
+        return 1, {2}, 0, 0
+    if m in ("bx", "blx"):
+        return 1, {3}, 0, 0
+    if m in ("tbb", "tbh"):
+        return 4, {3}, 0, 0
+    if m in ("sdiv", "udiv"):
+        return 12, {0}, 0, 0
+    if m in FP_MAC:
+        return 3, {0}, 0, 0
+    if m in ("vdiv", "vsqrt"):
+        return 14, {0}, 0, 0
+    if m == "isb":
+        return 1, {3}, 0, 0
+    if m in ("mov", "add") and operands.startswith("pc,"):
+        return 1, {3}, 0, 0
+    return 1, {0}, 0, 0
+
+
+def test_decoder_agrees_with_objdump(tmp_path):
+    """Every instruction of the compiled runtime's kernel library (built for the Cortex-M4, DSP and
+    FPU) and of a float routine: the plugin's decoder gives the cost class of its objdump mnemonic."""
+    for tool in ("cc", "arm-none-eabi-gcc", "arm-none-eabi-objdump"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not found: the decoder check needs cc and the Arm GCC")
+    from firmware_template import KERNELS_DIR
+
+    decoder = tmp_path / "decode"
+    here = cycle_model.SOURCE.parents[2] / "tests" / "cycle_model" / "decode_main.c"
+    subprocess.run(["cc", "-std=c11", "-O1", "-o", str(decoder), str(here)], check=True)
+    (tmp_path / "fp.c").write_text("float f(const float* a, const float* b, int n) { float s = 0; "
+                                   "for (int i = 0; i < n; ++i) s += a[i] * b[i] / (b[i] + 1.0f); return s; }\n"
+                                   "int d(int a, int b) { return a / b + (unsigned)a / (unsigned)b; }\n")
+    sources = sorted(KERNELS_DIR.glob("*.c")) + [tmp_path / "fp.c"]
+    listing = []
+    for src in sources:
+        obj = tmp_path / (src.stem + ".o")
+        subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard",
+                        "-O2", "-std=c99", f"-I{KERNELS_DIR}", "-c", str(src), "-o", str(obj)], check=True)
+        out = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[0].strip().endswith(":") and not parts[2].startswith("."):
+                listing.append((parts[1].strip(), parts[2].strip(), parts[3].split(";")[0].split("@")[0].strip()
+                                if len(parts) > 3 else ""))
+    assert len(listing) > 1000
+    decoded = subprocess.run([str(decoder)], input="\n".join(words for words, _, _ in listing) + "\n",
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    wrong = []
+    seen = set()
+    for (words, mnemonic, operands), got in zip(listing, decoded, strict=True):
+        base, branch, mem, is_it, _ = (int(x) for x in got.split())
+        want_base, want_branches, want_mem, want_it = _expected(mnemonic, operands)
+        if mnemonic.startswith("vmov"):  # 1, or 2 for two core registers
+            ok = base in (1, 2) and branch == 0
+        else:
+            ok = base == want_base and branch in want_branches and mem == want_mem and is_it == want_it
+        if not ok:
+            wrong.append(f"{words} {mnemonic} {operands}: decoded {got}, expected {want_base} {want_branches} "
+                         f"{want_mem} {want_it}")
+        seen.add(_base_mnemonic(mnemonic, LOADS | STORES | MULTIPLE))
+    assert not wrong, "\n".join(wrong[:20])
+    # the check covered every class the model prices differently
+    assert {"ldr", "str", "ldrd", "strd", "push", "pop", "smlad", "sxtb16", "bl", "bx", "sdiv", "it"} <= seen | {
+        m.split(".")[0] for _, m, _ in listing}
