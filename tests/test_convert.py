@@ -79,9 +79,17 @@ def test_convert_float_model_with_float_io(cli, workdir, tmp_path):
 
     _, data, model_path, _ = workdir
     out = tmp_path / "ptq.tflite"
-    result = cli("convert", model_path, "--data", data, "--out", out, "--samples", 8, "--float-io", "--seed", 3)
+    result = cli("convert", model_path, "--data", data, "--out", out, "--samples", 8, "--float-io", "--seed", 3,
+                 "--json")
     assert result.exit_code == 0, result
+    # progress like train's (issue 22): calibration, quantization, the check, on stderr; stdout is the JSON
+    for stage in ("calibration 8/8 images", "quantizing to full int8", "TFLM check passed"):
+        assert stage in result.stderr, result
+    doc = json.loads(result.stdout)
+    assert doc["out"] == str(out) and doc["wrote"] == [str(out), str(tmp_path / "ptq.labels.txt"),
+                                                       str(tmp_path / "ptq.json")]
     sidecar = json.loads((tmp_path / "ptq.json").read_text())
+    assert doc["sidecar"] == sidecar
     assert sidecar["source_kind"] == "float" and sidecar["calibration_samples"] == 8
     assert sidecar["calibration_seed"] == 3  # calibrated on the training images of a --seed 3 run
     assert sidecar["inputs"][0]["dtype"] == "float32" and sidecar["outputs"][0]["dtype"] == "float32"

@@ -41,9 +41,15 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
 
-    result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
-                              sample_path=sample_path, sample_range=sample_range, force=force,
-                              overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console)
+    from attendnets_base.errors import DoesNotFitError
+
+    try:
+        result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
+                                  sample_path=sample_path, sample_range=sample_range, force=force,
+                                  overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console)
+    except DoesNotFitError as exc:
+        raise DoesNotFitError(f"{exc}; what would fit: {'; '.join(_what_would_fit(model, runtime, board, kernels))}"
+                              ) from None
     fit = result.fit
     if as_json:
         echo_json({
@@ -94,3 +100,12 @@ def _echo_kept(result):
         click.echo(f"  kept your files: {', '.join(result.kept_files)}")
     if result.overwritten_files:
         click.echo(f"  replaced (--overwrite) your changes to: {', '.join(result.overwritten_files)}")
+
+
+def _what_would_fit(model_path, runtime, board_name, kernels):
+    """converter.report.suggest's sentences for the refusal (the other runtime, a smaller model, other boards)."""
+    from codegen.boards import get_board
+    from codegen.fit_advice import what_would_fit
+    from converter.tflite_model import load_model
+
+    return what_would_fit(load_model(model_path), runtime, get_board(board_name), kernels) or ("nothing computed",)

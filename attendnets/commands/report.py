@@ -64,6 +64,12 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         report = dataclasses.replace(report, runtimes=(tflm_runtime_footprint(report, board),
                                                        compiled_runtime_footprint(model, board)))
 
+    if report.board is not None and not report.board.fits:
+        import dataclasses
+
+        from codegen.fit_advice import what_would_fit
+
+        report = dataclasses.replace(report, what_would_fit=what_would_fit(model, "tflm", board, kernels, report))
     if html_path:
         from converter.report.html_format import format_report_html
 
@@ -104,15 +110,25 @@ def _compiled_report(model, board, as_json, html_path):
             write_text_atomic(html_path, format_compiled_report_html(path, model.size_bytes, footprint, operators))
         except OSError as exc:
             raise BadInputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
+    from converter.report.text_format import format_what_would_fit
+
+    suggestions = ()
+    if footprint.board is not None and not footprint.board.fits:
+        from codegen.fit_advice import what_would_fit
+
+        suggestions = what_would_fit(model, "compiled", board)
     if as_json:
         click.echo(json.dumps({
             "model": path, "model_bytes": model.size_bytes, "runtime": "compiled",
+            **({"what_would_fit": list(suggestions)} if footprint.board is not None else {}),
             "total_macs": sum(m for _, _, m in operators),
             "operators": [{"index": i, "name": n, "macs": m} for i, n, m in operators],
             "runtimes": {"compiled": footprint.to_dict()},
         }, indent=2))
     else:
         click.echo(format_compiled_report_text(path, model.size_bytes, footprint, operators))
+        for line in format_what_would_fit(suggestions):
+            click.echo(line)
         if html_path:
             click.echo(f"\nHTML report written to {html_path}")
     if footprint.board is not None and not footprint.board.fits:

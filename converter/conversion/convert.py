@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,7 @@ class ConversionResult:
 # --- conversion ---------------------------------------------------------------
 
 
-def convert_keras_model(model, calibration, float_io=False, input_range=None):
+def convert_keras_model(model, calibration, float_io=False, input_range=None, log=None):
     """Full-integer TFLite flatbuffer (bytes) of a float or QAT Keras model.
 
     ``calibration``: float32 images (N, H, W, C); required for a float model,
@@ -76,6 +77,8 @@ def convert_keras_model(model, calibration, float_io=False, input_range=None):
     instead of the calibration images' own minimum and maximum.  ``None`` keeps
     the calibrated input range.  A QAT model's input range is its input
     quantizer's (:func:`attendnets_tf.qat.calibrate_ranges`), so it is ignored there.
+    ``log``: receives the progress lines (calibration images done, quantization), written to
+    the real stderr while the converter's own chatter is silenced.
     """
     from attendnets_tf import qat
     from attendnets_tf._tf import tf
@@ -84,9 +87,16 @@ def convert_keras_model(model, calibration, float_io=False, input_range=None):
     if not is_qat:
         model = qat.unfold(model)
 
+    say = [log or (lambda line: None)]  # replaced by a writer to the real stderr inside _quiet_stderr
+    total = len(calibration)
+    every = max(1, total // 4)
+
     def representative_dataset():
-        for image in calibration:
+        started = time.monotonic()
+        for done, image in enumerate(calibration, 1):
             yield [image[None, ...].astype(np.float32)]
+            if done % every == 0 or done == total:
+                say[0](f"convert: calibration {done}/{total} images ({time.monotonic() - started:.1f} s)")
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -95,19 +105,27 @@ def convert_keras_model(model, calibration, float_io=False, input_range=None):
     io_type = tf.float32 if float_io else tf.int8
     import warnings
 
-    with _quiet_stderr(), warnings.catch_warnings():
+    with _quiet_stderr() as real_stderr, warnings.catch_warnings():
+        if log is not None:
+            say[0] = real_stderr
         warnings.simplefilter("ignore")  # "Statistics for quantized inputs were expected" (QAT input)
         if is_qat or input_range is None:
             converter.inference_input_type = io_type
             converter.inference_output_type = io_type
+            say[0]("convert: calibrating and converting (TFLiteConverter)")
             return bytes(converter.convert())
         # converter.convert() in two steps, as TFLiteConverter._quantize does them with the MLIR
         # quantizer (TF 2.21): calibrate (a float flatbuffer whose tensors carry min/max), set the
         # input's min/max, quantize, deduplicate buffers.  The result equals convert()'s but for the
         # input range (and the model hash in the conversion metadata, taken before quantization).
         converter._experimental_calibrate_only = True
+        say[0](f"convert: calibrating activation ranges on {total} images")
         calibrated = _with_input_range(bytes(converter.convert()), input_range)
-        return _quantize_calibrated(calibrated, io_type)
+        started = time.monotonic()
+        say[0]("convert: quantizing to full int8 (TFLite's MLIR quantizer)")
+        quantized = _quantize_calibrated(calibrated, io_type)
+        say[0](f"convert: quantized ({time.monotonic() - started:.1f} s)")
+        return quantized
 
 
 def _with_input_range(calibrated, input_range):
@@ -151,20 +169,36 @@ def _quantize_calibrated(calibrated, io_type):
 
 @contextlib.contextmanager
 def _quiet_stderr():
-    """Silence the MLIR converter's C++ chatter on fd 2 (kept when ATTENDNETS_DEBUG is set)."""
+    """Silence the MLIR converter's C++ chatter on fd 2 (kept when ATTENDNETS_DEBUG is set).
+
+    Yields a function that writes one line to the real stderr (progress)."""
     import os
     import sys
 
+    def to_stderr(line):
+        print(line, file=sys.stderr, flush=True)
+
     if os.environ.get("ATTENDNETS_DEBUG", "") not in ("", "0"):
-        yield
+        yield to_stderr
         return
     sys.stderr.flush()
     saved = os.dup(2)
+
+    def to_saved(line):
+        try:
+            on_fd2 = sys.stderr.fileno() == 2
+        except (AttributeError, OSError, ValueError):  # stderr captured in-process (tests): not fd 2
+            on_fd2 = False
+        if on_fd2:
+            os.write(saved, (line + "\n").encode("utf-8", "replace"))
+        else:
+            print(line, file=sys.stderr, flush=True)
+
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
             try:
-                yield
+                yield to_saved
             finally:
                 sys.stderr.flush()
                 os.dup2(saved, 2)
@@ -247,7 +281,7 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     log(f"converting {model_path} ({kind}) to full int8, calibrating on {len(calibration)} training images")
     try:
         # The data pipeline's images span IMAGE_RANGE whatever the calibration subset holds.
-        model_bytes = convert_keras_model(model, calibration, float_io=float_io, input_range=IMAGE_RANGE)
+        model_bytes = convert_keras_model(model, calibration, float_io=float_io, input_range=IMAGE_RANGE, log=log)
     except Exception as exc:
         reason = " ".join(str(exc).split())
         raise UnsupportedOperatorError(f"TFLite conversion failed: {reason[:300]}") from None
@@ -271,7 +305,9 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         tmp_sidecar = stack.enter_context(atomic_output_file(sidecar_path))
         tmp_tflite.write_bytes(model_bytes)
         # The check reads the flatbuffer from disk, before anything is renamed into place.
+        log(f"convert: checking the flatbuffer ({len(model_bytes):,} bytes): TFLM operators, types, quantization")
         sidecar["tflm_check"] = _check_summary(run_tflm_check(tmp_tflite))
+        log(f"convert: TFLM check passed ({', '.join(sidecar['tflm_check']['operators'])})")
         tmp_labels.write_text(labels_text(labels))
         tmp_sidecar.write_text(json.dumps(sidecar, indent=2) + "\n")
     return ConversionResult(out_path, labels_path, sidecar_path, len(model_bytes), kind, sidecar)

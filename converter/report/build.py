@@ -132,6 +132,7 @@ class MemoryReport:
     cmsis_nn_arch: str | None = None  # CMSIS-NN code path ("dsp", "mve", "scalar"); None for reference kernels
     runtimes: tuple = ()  # converter.report.runtimes.RuntimeFootprint, when both runtimes are compared
     subgraphs: tuple = ()  # SubgraphRows for every subgraph after the main one (control flow)
+    what_would_fit: tuple = ()  # sentences (converter.report.suggest) when the model does not fit the board
 
     @property
     def total_macs(self) -> int:
@@ -182,7 +183,8 @@ class MemoryReport:
                 "total": self.flash.total_bytes,
                 "code_method": self.flash.code_method,
             },
-            "board": None if self.board is None else self.board.to_dict(),
+            "board": None if self.board is None else {**self.board.to_dict(),
+                                                      "what_would_fit": list(self.what_would_fit)},
             "measurement": None if self.measurement is None else asdict(self.measurement),
             "operators": [_row_dict(o) for o in self.operators],
             "subgraphs": [{"index": g.index, "name": g.name, "operators": [_row_dict(o) for o in g.operators]}

@@ -332,6 +332,9 @@ def format_report_html(report) -> str:
                        f'<td class="l {cls}">{"yes" if row.fits else "NO"}</td></tr>')
         out.append("</tbody></table>")
         out.append(f'<div class="note">Verdict: <b class="{"fits" if b.fits else "nofit"}">{_e(b.verdict)}</b></div>')
+        if r.what_would_fit:
+            out.append('<div class="note">What would fit:<ul>'
+                       + "".join(f"<li>{_e(s)}</li>" for s in r.what_would_fit) + "</ul></div>")
         out.append("</div>")
 
     if r.runtimes:

@@ -111,18 +111,33 @@ def runtime_rows(footprints):
         ("flash total", [col(f, "flash_bytes") for f in footprints]),
     ]
     if any(f.board is not None for f in footprints):
-        rows.append((f"fits {next(f.board.board for f in footprints if f.board is not None)}",
+        board = next(f.board.board for f in footprints if f.board is not None)
+        rows.append((f"fits {_clip(board, BOARD_LABEL_CHARS)}",
                      [f.board.verdict if f.board is not None else "-" for f in footprints]))
     return rows
 
 
+BOARD_LABEL_CHARS = 26  # a longer board name is cut with "…" in the label column
+COLUMN_GAP = 3  # spaces at least between two columns
+
+
+def _clip(text, width):
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def format_runtimes_text(footprints) -> str:
-    """The side-by-side table (bytes), with why a runtime cannot run the model."""
+    """The side-by-side table (bytes), with why a runtime cannot run the model.
+
+    Every column is as wide as its widest cell plus a gap, so a long board name or a verdict
+    ("DOES NOT FIT (flash and RAM)") never runs into the next column.
+    """
     titles = [RUNTIME_TITLES[f.runtime] for f in footprints]
-    width = max(24, *(len(t) for t in titles)) + 2
-    lines = ["runtimes (bytes)", f"  {'':<28}" + "".join(f"{t:>{width}}" for t in titles)]
-    for label, values in runtime_rows(footprints):
-        lines.append(f"  {label:<28}" + "".join(f"{_cell(v):>{width}}" for v in values))
+    rows = runtime_rows(footprints)
+    label_width = max(len(label) for label, _ in rows) + COLUMN_GAP
+    widths = [max(len(t), *(len(_cell(values[i])) for _, values in rows)) + COLUMN_GAP for i, t in enumerate(titles)]
+    lines = ["runtimes (bytes)", f"  {'':<{label_width}}" + "".join(f"{t:>{w}}" for t, w in zip(titles, widths))]
+    for label, values in rows:
+        lines.append(f"  {label:<{label_width}}" + "".join(f"{_cell(v):>{w}}" for v, w in zip(values, widths)))
     if len(footprints) == 2 and all(f.supported for f in footprints):
         t, c = footprints
         if t.ram_bytes and t.arena_bytes:

@@ -106,6 +106,7 @@ def format_report(report) -> str:
         lines.append("")
         lines.append(f"board {b.board} (the firmware `attendnets generate` makes: the same check)")
         lines.extend(f"  {line}" for line in b.breakdown())
+        lines.extend(format_what_would_fit(r.what_would_fit))
     if r.warnings:
         lines.append("")
         lines.append("warnings:")
@@ -116,3 +117,13 @@ def format_report(report) -> str:
         lines.append("")
         lines.append(format_runtimes_text(r.runtimes))
     return "\n".join(lines)
+
+
+def format_what_would_fit(suggestions, indent="  ") -> list:
+    """The lines under a DOES NOT FIT verdict (converter.report.suggest), wrapped at 100 columns."""
+    if not suggestions:
+        return []
+    lines = [f"{indent}what would fit:"]
+    for s in suggestions:
+        lines.extend(textwrap.wrap(s, width=100, initial_indent=f"{indent}  - ", subsequent_indent=f"{indent}    "))
+    return lines
