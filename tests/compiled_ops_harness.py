@@ -21,7 +21,7 @@ import numpy as np
 from codegen.compiled.emit import c_argument, c_initializer
 from codegen.compiled.lower import NUMPY_TYPES as NP_TYPES
 from codegen.compiled.lower import ModelLoweringContext as DriverContext
-from codegen.compiled.lowering import load_lowerings
+from codegen.compiled.lower import load_lowerings
 from codegen.compiled.program import Tensor
 from converter.tflite_model import load_model
 from firmware_template import KERNELS_DIR

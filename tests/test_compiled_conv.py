@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
-from codegen.compiled.lowering import load_lowerings
+from codegen.compiled.lower import load_lowerings
 from tests.tflite_builder import ModelBuilder
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")

@@ -10,15 +10,27 @@ refused together in one line (:class:`CompiledRuntimeUnsupportedError`).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import numpy as np
 
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
-from codegen.compiled.lowering import LoweringContext, NotLowerable, TensorRef, load_lowerings
+from codegen.compiled import ops
+from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, TensorRef
 from codegen.compiled.program import C_TYPES, Constant, Program, Tensor
 from codegen.context import tensor_info
 
 NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
                "float32": np.float32, "bool": np.bool_}
+
+
+def load_lowerings() -> dict:
+    """Every registered lowering by operator name: imports each module of :mod:`codegen.compiled.ops`
+    (they register themselves with :func:`codegen.compiled.lowering.lowering`)."""
+    for info in pkgutil.iter_modules(ops.__path__):
+        importlib.import_module(f"{ops.__name__}.{info.name}")
+    return LOWERINGS
 
 
 class CompiledRuntimeUnsupportedError(UnsupportedOperatorError):

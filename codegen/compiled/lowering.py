@@ -25,8 +25,6 @@ and refuses the model in one line, suggesting ``--runtime tflm``.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
@@ -112,11 +110,3 @@ def lowering(*op_names: str):
 
     return register
 
-
-def load_lowerings() -> dict:
-    """Import every module of :mod:`codegen.compiled.ops` (they register themselves)."""
-    from codegen.compiled import ops
-
-    for info in pkgutil.iter_modules(ops.__path__):
-        importlib.import_module(f"{ops.__name__}.{info.name}")
-    return LOWERINGS
