@@ -467,3 +467,20 @@ def test_decoder_agrees_with_objdump(tmp_path):
     # the check covered every class the model prices differently
     assert {"ldr", "str", "ldrd", "strd", "push", "pop", "smlad", "sxtb16", "bl", "bx", "sdiv", "it"} <= seen | {
         m.split(".")[0] for _, m, _ in listing}
+
+
+def test_unwritable_cache_is_one_line(tmp_path, monkeypatch):
+    """A cache folder that cannot be made: flash and validate get one line and go on without the model."""
+    if shutil.which("cc") is None:
+        pytest.skip("cc not found: without it the plugin is not built at all")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ATTENDNETS_CACHE", str(blocker / "cache"))
+    monkeypatch.setattr(cycle_model, "SOURCE", tmp_path / "plugin.c")
+    (tmp_path / "plugin.c").write_text("/* a source no cache holds */\n")
+    with pytest.raises(cycle_model.ExternalToolError, match="ATTENDNETS_CACHE"):
+        cycle_model.plugin_library()
+    lines = []
+    monkeypatch.setattr(cycle_model, "symbol_addresses", lambda elf, names=None: {"model_invoke": 2, "platform_cycles": 4})
+    assert cycle_model.QemuTiming.try_create("cortex-m4", tmp_path / "x.elf", tmp_path / "t.txt", log=lines.append) is None
+    assert len(lines) == 1 and lines[0].startswith("timing model: not used (")

@@ -115,8 +115,12 @@ def plugin_library() -> Path:
     if compiler is None:
         raise ToolNotFoundError("cc not found: the Cortex-M4 timing model's QEMU plugin is built with the host "
                                 "C compiler (apt-get install gcc)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".cm4_timing-", suffix=".so", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cm4_timing-", suffix=".so", dir=target.parent)
+    except OSError as exc:
+        raise ExternalToolError(f"cannot write the timing-model plugin's cache {target.parent} ({exc.strerror}); "
+                                "set ATTENDNETS_CACHE to a writable folder") from None
     os.close(fd)
     try:
         done = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-std=c11", "-o", tmp, str(SOURCE)],
