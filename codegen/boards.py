@@ -59,20 +59,61 @@ CMSIS_NN_ARCH_BY_CPU = MappingProxyType({
 })  # fmt: skip
 
 
+# Speed classes of RAM regions, fastest first: tightly coupled memory (single-cycle, next to the core),
+# on-chip SRAM (on a bus matrix; on the M7 behind the L1 data cache), external memory (off-chip or
+# FPGA-board memory behind a controller).
+SPEED_CLASSES = ("tcm", "sram", "external")
+
+
 @dataclass(frozen=True)
 class MemoryRegion:
-    """A memory region: linker-script name, start address, size in bytes."""
+    """A memory region: linker-script name, start address, size in bytes.
+
+    The RAM regions of a board's ``memory`` list also carry their speed class (:data:`SPEED_CLASSES`),
+    the vendor source of the figures, the register writes that switch the region on (``init``, as a
+    console's: RCC clock enables) and ``usable`` = False for memory the firmware cannot use as it starts
+    (an SDRAM behind a controller it does not set up; ``note`` says why).
+    """
 
     name: str
     origin: int
     size_bytes: int
+    speed: str = ""
+    source: str = ""
+    init: tuple = ()
+    usable: bool = True
+    note: str = ""
 
     @property
     def end(self) -> int:
         return self.origin + self.size_bytes
 
+    def overlaps(self, other) -> bool:
+        return self.origin < other.end and other.origin < self.end
+
+    def same_span(self, other) -> bool:
+        return (self.origin, self.size_bytes) == (other.origin, other.size_bytes)
+
+    @property
+    def speed_rank(self) -> int:
+        return SPEED_CLASSES.index(self.speed) if self.speed in SPEED_CLASSES else len(SPEED_CLASSES)
+
+    @property
+    def symbol(self) -> str:
+        """The region's name as a C/linker identifier part (``AXI_SRAM``)."""
+        return "".join(ch if ch.isalnum() else "_" for ch in self.name)
+
     def to_dict(self):
-        return {"name": self.name, "origin": self.origin, "size_bytes": self.size_bytes}
+        d = {"name": self.name, "origin": self.origin, "size_bytes": self.size_bytes}
+        if self.speed:
+            d.update(speed=self.speed, usable=self.usable)
+        if self.source:
+            d["source"] = self.source
+        if self.init:
+            d["init"] = [{"op": op, "address": a, "value": v, "what": w} for op, a, v, w in self.init]
+        if self.note:
+            d["note"] = self.note
+        return d
 
 
 @dataclass(frozen=True)
@@ -203,6 +244,77 @@ class Board:
     approtect: ApProtect | None = None  # Nordic parts whose debug port the startup must keep open
     link_uart: Console | None = None  # a UART besides the console for `attendnets validate` ([link])
     swo: Console | None = None  # SWO (ITM port 0) as an alternative console (`generate --console swo`)
+    memory: tuple = ()  # every RAM region (MemoryRegion with speed and source), fastest first within a class
+
+    # -- the whole memory map --------------------------------------------------------------
+    def memory_region(self, name: str) -> MemoryRegion:
+        """The RAM region called ``name`` (case-insensitive); BadInputError naming the regions otherwise."""
+        for region in self.memory:
+            if region.name.lower() == str(name).strip().lower():
+                return region
+        names = ", ".join(r.name for r in self.memory)
+        raise BadInputError(f"board {self.name} has no RAM region {name!r} (its regions: {names})")
+
+    @property
+    def extra_regions(self) -> tuple:
+        """Usable RAM regions besides the data region, the arena region and the model region: the linker
+        script gives each its own .data/.bss/arena sections, the startup initialises them."""
+        taken = [self.ram, self.arena_region, self.flash] + ([self.model_region] if self.model_region else [])
+        return tuple(r for r in self.memory if r.usable and not any(r.overlaps(t) for t in taken))
+
+    @property
+    def arena_candidates(self) -> tuple:
+        """Regions the compiled runtime may put arena buffers in: the arena region first, then the data
+        region (when separate), then every extra region, the faster class first."""
+        first = [self.arena_region] + ([self.ram] if self.separate_arena else [])
+        return tuple(first) + tuple(sorted(self.extra_regions, key=lambda r: r.speed_rank))
+
+    @property
+    def data_regions(self) -> tuple:
+        """Regions besides the data region whose ``.region.<NAME>.data``/``.bss`` sections the startup
+        copies and zeroes: the separate arena region and every extra region."""
+        return ((self.arena_region,) if self.separate_arena else ()) + self.extra_regions
+
+    @property
+    def init_regions(self) -> tuple:
+        """Catalog RAM regions whose ``init`` (clock enables) the startup runs before touching any RAM."""
+        return tuple(r for r in self.memory if r.usable and r.init)
+
+    def speed_of(self, region) -> str:
+        """The speed class of ``region`` (a catalog region or the data/arena region): the memory entry it
+        lies in, or the slowest class among those it spans."""
+        inside = [r for r in self.memory if r.overlaps(region)]
+        if not inside:
+            return ""
+        return max(inside, key=lambda r: r.speed_rank).speed
+
+    def with_arena_region(self, name: str | None) -> "Board":
+        """This board with its arena in RAM region ``name`` (``--arena-region``). A region inside the data
+        region at its start or end is carved out of it; one in its middle is refused."""
+        import dataclasses
+
+        if not name:
+            return self
+        region = self.memory_region(name)
+        if not region.usable:
+            raise BadInputError(f"board {self.name}: region {region.name} cannot hold the arena ({region.note})")
+        if region.same_span(self.ram):
+            return dataclasses.replace(self, arena_region=self.ram)
+        if region.same_span(self.arena_region):
+            return self
+        ram = self.ram
+        if region.overlaps(ram):
+            if region.origin == ram.origin and region.end < ram.end:
+                ram = dataclasses.replace(ram, origin=region.end, size_bytes=ram.end - region.end)
+            elif region.end == ram.end and region.origin > ram.origin:
+                ram = dataclasses.replace(ram, size_bytes=region.origin - ram.origin)
+            else:
+                raise BadInputError(f"board {self.name}: region {region.name} lies inside the data region "
+                                    f"{ram.name} and cannot be carved out of it (only a region at its start or "
+                                    f"end can); name another region")
+        if self.model_region is not None and region.overlaps(self.model_region):
+            raise BadInputError(f"board {self.name}: region {region.name} holds the model")
+        return dataclasses.replace(self, ram=ram, arena_region=region)
 
     def with_console(self, kind: str | None) -> "Board":
         """This board with another of its consoles: ``None``/``"default"``: the catalog's; ``"swo"``: its SWO
@@ -316,6 +428,20 @@ class Board:
         flags.append(f"-mfloat-abi={self.float_abi}")
         return tuple(flags)
 
+    def holds(self, region) -> str:
+        """What the generated firmware puts in a catalog RAM region by default."""
+        parts = []
+        if region.overlaps(self.ram):
+            parts.append(".data, .bss, heap, stack")
+        if region.overlaps(self.arena_region):
+            parts.append("the arena")
+        if self.model_region is not None and region.overlaps(self.model_region):
+            parts.append("the model")
+        if not parts:
+            parts.append("free (sections .region.%s.data/.bss; --arena-region, a split arena)" % region.symbol
+                         if region.usable else f"unused ({region.note})")
+        return ", ".join(parts)
+
     def to_dict(self):
         return {
             "name": self.name,
@@ -338,6 +464,7 @@ class Board:
             "flash_bytes": self.flash_bytes,
             "ram_bytes": self.ram_bytes,
             "total_ram_bytes": self.total_ram_bytes,
+            "memory": [dict(r.to_dict(), holds=self.holds(r)) for r in self.memory],
             "console": self.console.to_dict(),
             "swo": self.swo.to_dict() if self.swo is not None else None,
             "link": self.link.to_dict() if self.link is not None else None,
@@ -356,6 +483,24 @@ def _region(entry, where):
     if region.size_bytes <= 0 or region.origin < 0 or region.end > 1 << 32:
         raise BadInputError(f"board catalog: {where} is outside the 32-bit address space: {region}")
     return region
+
+
+def _memory(entries, where):
+    regions = []
+    for n, e in enumerate(entries):
+        w = f"{where} memory[{n}]"
+        region = _region(e, w)
+        speed = _choice(e.get("speed"), SPEED_CLASSES, f"{w}.speed")
+        if not e.get("source"):
+            raise BadInputError(f"board catalog: {w} ({region.name}) names no source for its figures")
+        regions.append(MemoryRegion(region.name, region.origin, region.size_bytes, speed, str(e["source"]),
+                                    _init_steps(e.get("init", ()), w), bool(e.get("usable", True)),
+                                    str(e.get("note", ""))))
+    for i, r in enumerate(regions):
+        for other in regions[i + 1:]:
+            if r.overlaps(other) or r.name == other.name:
+                raise BadInputError(f"board catalog: {where} memory regions {r.name} and {other.name} overlap")
+    return tuple(regions)
 
 
 def _approtect(entry, where):
@@ -465,6 +610,7 @@ def _parse_board(name, entry):
             approtect=_approtect(entry["approtect"], where) if "approtect" in entry else None,
             link_uart=link_uart,
             swo=swo,
+            memory=_memory(entry.get("memory", ()), where),
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None
@@ -472,6 +618,9 @@ def _parse_board(name, entry):
         raise BadInputError(f"board catalog: {where}: {exc}") from None
     if board.cycle_counter == "dwt" and board.core_family == "armv6m":
         raise BadInputError(f"board catalog: {where}: ARMv6-M has no DWT cycle counter")
+    for what, region in (("ram", board.ram), ("arena", board.arena_region)):
+        if board.memory and not any(r.overlaps(region) for r in board.memory):
+            raise BadInputError(f"board catalog: {where}: its {what} region {region.name} lies in no memory region")
     if board.float_abi != "soft" and not board.has_fpu:
         raise BadInputError(f"board catalog: {where}: float_abi {board.float_abi} needs an FPU")
     return board

@@ -239,8 +239,11 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
     inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 
+    parts = None
+    if compiled is not None and getattr(compiled.program, "arena_parts", None):
+        parts = [(p.region.name, -(-p.arena_bytes // 16) * 16) for p in compiled.program.arena_parts]
     fit = check_fit(flash_data_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes,
-                    model_what="model" if compiled is None else "constants")
+                    model_what="model" if compiled is None else "constants", arena_parts=parts)
     if not fit.fits and not options.force:
         raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
 

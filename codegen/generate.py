@@ -82,6 +82,37 @@ def _memory_plan(model, board, kernels, optimize_plan):
     return model
 
 
+ARENA_PLACEMENTS = ("auto", "speed")
+
+
+def arena_regions(board, stack_bytes, heap_bytes, placement="auto") -> list:
+    """The RAM regions the compiled runtime's arena may use, in order of preference, with the bytes it may
+    take in each (:class:`codegen.compiled.plan.ArenaRegion`): ``auto``: the board's arena region first, then
+    the data region, then the other regions by speed class; ``speed``: every region by speed class (TCM
+    first; within a class in catalog order). The data region gives the arena what stack, heap and the static
+    data allowance leave."""
+    from codegen.compiled.plan import ArenaRegion
+
+    if placement not in ARENA_PLACEMENTS:
+        raise BadInputError(f"--arena-placement must be one of {', '.join(ARENA_PLACEMENTS)}; got {placement!r}")
+    reserved = stack_bytes + heap_bytes + ctx.STATIC_DATA_ALLOWANCE_BYTES
+    regions = []
+    for r in board.arena_candidates:
+        capacity = r.size_bytes - (reserved if r is board.ram or r == board.ram else 0)
+        section = ".tensor_arena" if r == board.arena_region else f".region.{r.symbol}.arena"
+        regions.append((r, ArenaRegion(r.name, max(capacity, 0), r.symbol, section)))
+    if placement == "speed":
+        order = {id(m): n for n, m in enumerate(board.memory)}
+
+        def rank(region):
+            inside = [m for m in board.memory if m.overlaps(region)]
+            slowest = max(inside, key=lambda m: (m.speed_rank, order[id(m)])) if inside else None
+            return (slowest.speed_rank, order[id(slowest)]) if slowest else (99, 0)
+
+        regions.sort(key=lambda pair: rank(pair[0]))
+    return [a for _, a in regions if a.capacity_bytes > 0]
+
+
 def estimate_code_bytes(model, kernels) -> int:
     """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
     from converter.tflm.code_size import estimate_code_bytes as tflm_code_bytes
@@ -92,13 +123,15 @@ def estimate_code_bytes(model, kernels) -> int:
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
                      stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm",
-                     optimize_plan=False, console=None) -> GenerateResult:
+                     optimize_plan=False, console=None, arena_region=None,
+                     arena_placement="auto") -> GenerateResult:
     from converter.tflm.check import check_model, describe_model
     from converter.tflite_model import load_model
 
     if runtime not in RUNTIMES:
         raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
     board = get_board(board_name).with_console(console)  # --console swo: the board's SWO instead of its UART
+    board = board.with_arena_region(arena_region)  # --arena-region: the arena in another RAM region
     if kernels not in ctx.KERNEL_SETS:
         raise BadInputError(f"--kernels must be one of {', '.join(ctx.KERNEL_SETS)}; got {kernels!r}")
     ctx.check_identifier(name)
@@ -160,7 +193,9 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         from codegen.compiled.footprint import estimate_code_bytes as compiled_code_bytes
         from codegen.compiled.generate import compile_model
 
-        compiled = compile_model(model, name=name, labels=labels)
+        compiled = compile_model(model, name=name, labels=labels,
+                                 regions=arena_regions(board, stack_bytes, heap_bytes, arena_placement),
+                                 placement=arena_placement)
         required = compiled.arena_bytes
         note = f"static plan ({compiled.planner}): activations + kernel scratch {compiled.scratch_bytes} B"
         code_bytes = compiled_code_bytes(compiled)
@@ -172,6 +207,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         "name": name,
         "board": board.name,
         "console": board.console.summary,
+        "arena_region": board.arena_region.name,
         "runtime": runtime,
         "kernels": kernels,
         "model_file": f"model/{model_path.name}",

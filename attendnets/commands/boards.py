@@ -25,6 +25,9 @@ def command(as_json):
             f"{b.name:<27} {b.cpu:<14} {b.fpu:<12} {b.clock_hz / 1e6:>9g} {b.flash_bytes // 1024:>9} "
             f"{b.ram_bytes // 1024:>13} {', '.join(b.tools)}"
         )
+        for r in b.memory:
+            click.echo(f"{'':<4}{r.name:<12} {r.size_bytes // 1024:>6} KiB @0x{r.origin:08X}  {r.speed:<8} "
+                       f"{b.holds(r)}")
         click.echo(f"{'':<4}console: {b.console.summary}" + (f" ({b.console.note})" if b.console.note else "")
                    + ("; SWO with --console swo" if b.swo is not None else ""))
         if b.console.source:

@@ -34,9 +34,16 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 @click.option("--console", type=click.Choice(["default", "swo"]), default="default", show_default=True,
               help="Where printf goes: the board's catalog console (`attendnets boards`: the UART of the debug "
                    "probe's virtual COM port on the real boards), or swo (ITM port 0 over the probe's SWO pin).")
+@click.option("--arena-region", default=None, metavar="REGION",
+              help="RAM region the tensor arena goes in (`attendnets boards` lists each board's regions) "
+                   "[default: the catalog's arena region].")
+@click.option("--arena-placement", type=click.Choice(["auto", "speed"]), default="auto", show_default=True,
+              help="compiled runtime: auto = the whole arena in the arena region when it fits, else split across "
+                   "the board's RAM regions; speed = the most-used buffers in the fastest regions (TCM first), "
+                   "the rest spilled to slower ones.")
 @json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
 def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
-            optimize_plan, console, as_json):
+            optimize_plan, console, arena_region, arena_placement, as_json):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
@@ -46,7 +53,8 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     try:
         result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                                   sample_path=sample_path, sample_range=sample_range, force=force,
-                                  overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console)
+                                  overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console,
+                                  arena_region=arena_region, arena_placement=arena_placement)
     except DoesNotFitError as exc:
         raise DoesNotFitError(f"{exc}; what would fit: {'; '.join(_what_would_fit(model, runtime, board, kernels))}"
                               ) from None

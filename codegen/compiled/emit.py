@@ -212,20 +212,29 @@ def emit_model(program: Program, name: str = "model", labels=()) -> CompiledMode
     constants = names.constants_in_order()
     sources, headers, helpers = kernel_files(program)
     tensors = sorted((t for t in program.tensors()), key=lambda t: (t.index is None, t.index or 0))
+    parts = program.arena_parts or []
+    arena_names = [p.c_name for p in parts] or ["model_arena"]
     context = {
+        "arena_parts": [{"c_name": p.c_name, "section": p.region.section, "region": p.region.name,
+                         "bytes": p.arena_bytes, "alloc_bytes": max(aligned(p.arena_bytes), 16)} for p in parts]
+        or [{"c_name": "model_arena", "section": ".tensor_arena", "region": "", "bytes": program.arena_bytes,
+             "alloc_bytes": max(aligned(program.arena_bytes), 16)}],
         "generator": {"name": "attendnets", "version": __version__},
         "name": name,
         "guard": name.upper(),
         "arena_bytes": program.arena_bytes,
         "arena_alloc_bytes": max(aligned(program.arena_bytes), 16),
         "planner": program.planner,
-        "inputs": [dict(info, offset=t.offset) for info, t in zip(program.input_info, program.inputs)],
-        "outputs": [dict(info, offset=t.offset) for info, t in zip(program.output_info, program.outputs)],
+        "inputs": [dict(info, offset=t.offset, arena=arena_names[t.arena])
+                   for info, t in zip(program.input_info, program.inputs)],
+        "outputs": [dict(info, offset=t.offset, arena=arena_names[t.arena])
+                    for info, t in zip(program.output_info, program.outputs)],
         "labels": [c_string(label) for label in labels],
         "headers": list(headers),
         "tensor_macros": [{"macro": names.tensors[t], "c_type": t.c_type, "offset": t.offset,
+                           "arena": arena_names[t.arena],
                            "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in tensors],
-        "scratch_macros": [{"macro": names.scratch[s], "offset": s.offset}
+        "scratch_macros": [{"macro": names.scratch[s], "offset": s.offset, "arena": arena_names[s.arena]}
                            for step in program.steps for s in step.scratch if s.size_bytes > 0],
         "ops": [{
             "index": step.op_index,

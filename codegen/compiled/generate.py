@@ -21,6 +21,11 @@ from codegen.compiled.lower import (NUMPY_TYPES, CompiledRuntimeUnsupportedError
 from codegen.compiled.plan import MemoryPlan, plan_memory  # noqa: F401
 
 
-def compile_model(model, name: str = "model", labels=()) -> CompiledModel:
-    """The C of ``model`` for the compiled runtime (lower, plan, emit), or CompiledRuntimeUnsupportedError."""
-    return emit_model(lower_model(model), name=name, labels=labels)
+def compile_model(model, name: str = "model", labels=(), regions=None, placement="auto") -> CompiledModel:
+    """The C of ``model`` for the compiled runtime (lower, plan, emit), or CompiledRuntimeUnsupportedError.
+
+    ``regions``/``placement``: the RAM regions the arena may use (:func:`plan_memory`); None: one arena."""
+    program = lower_model(model)
+    if regions:
+        plan_memory(program, regions, placement)
+    return emit_model(program, name=name, labels=labels)

@@ -19,9 +19,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.compiled.arena_plan import plan_arena
+from attendnets_base.errors import DoesNotFitError
+from codegen.compiled.arena_plan import aligned, greedy_plan, plan_arena
 from codegen.compiled.program import Program, Tensor
 from converter.planner import Buffer
+
+
+@dataclass(frozen=True)
+class ArenaRegion:
+    """A RAM region the arena may use: its name, the bytes the arena may take there, the C symbol part of
+    its array and the section the array goes in (``.tensor_arena`` for the board's arena region)."""
+
+    name: str
+    capacity_bytes: int
+    symbol: str = ""
+    section: str = ".tensor_arena"
+
+
+@dataclass(frozen=True)
+class ArenaPart:
+    """One part of the arena: the region it lives in and its size (bytes, exact)."""
+
+    region: ArenaRegion
+    arena_bytes: int
+    planner: str
+    buffers: tuple = ()  # names of the buffers in it
+
+    @property
+    def c_name(self) -> str:
+        return "model_arena" if self.region.section == ".tensor_arena" else f"model_arena_{self.region.symbol}"
 
 
 @dataclass(frozen=True)
@@ -53,8 +79,34 @@ class _Groups:
             self.parent[rb] = ra
 
 
-def plan_memory(program: Program) -> MemoryPlan:
-    """Place every Tensor and Scratch of ``program`` in the static arena (sets their ``offset``)."""
+def _split(buffers, uses, regions):
+    """Buffers to regions: the most-used bytes first (uses / size), each into the first region (in the given
+    order) whose greedy plan still fits its capacity. ``[[buffer index, ...] per region]`` or DoesNotFitError."""
+    order = sorted(range(len(buffers)), key=lambda i: (-uses[i] / max(buffers[i].size_bytes, 1), i))
+    assigned = [[] for _ in regions]
+    for i in order:
+        for r, region in enumerate(regions):
+            trial = [buffers[j] for j in assigned[r]] + [buffers[i]]
+            if aligned(greedy_plan(trial).arena_bytes) <= region.capacity_bytes:
+                assigned[r].append(i)
+                break
+        else:
+            room = ", ".join(f"{g.name} {g.capacity_bytes} B" for g in regions)
+            raise DoesNotFitError(f"the arena does not fit the board's RAM regions even split: buffer "
+                                  f"{buffers[i].name!r} ({buffers[i].size_bytes} B) fits in none of {room} "
+                                  f"beside the buffers already placed")
+    return assigned
+
+
+def plan_memory(program: Program, regions=None, placement: str = "auto") -> MemoryPlan:
+    """Place every Tensor and Scratch of ``program`` in the static arena (sets their ``offset`` and ``arena``).
+
+    ``regions``: None (one arena, wherever the linker puts ``.tensor_arena``), or the :class:`ArenaRegion` s the
+    arena may use in order of preference. ``placement`` "auto": the whole arena in the first region when it
+    fits, else split; "speed": split from the start, the most-used bytes in the first (fastest) regions.
+    A split puts each buffer whole in one region (no buffer straddles two) and plans each region's buffers
+    on their own (:func:`codegen.compiled.arena_plan.plan_arena`); ``program.arena_parts`` lists the parts.
+    """
     steps = program.steps
     tensors = program.tensors()
     producer, last_use = {}, {}
@@ -106,10 +158,40 @@ def plan_memory(program: Program) -> MemoryPlan:
     scratches = [(k, s) for k, step in enumerate(steps) for s in step.scratch if s.size_bytes > 0]
     buffers += [Buffer(s.size_bytes, k, k, f"scratch of step {k} ({steps[k].name})") for k, s in scratches]
     plan = plan_arena(buffers)
-    root_offset = {r: plan.offsets[n] for n, r in enumerate(roots)}
+    regions = list(regions or [])
+    assigned = None
+    if regions and not (placement == "auto" and aligned(plan.arena_bytes) <= regions[0].capacity_bytes):
+        uses = {r: 0 for r in roots}
+        for step in steps:
+            for t in (*step.inputs, *step.outputs):
+                uses[groups.find(t)] += 1
+        try:
+            assigned = _split(buffers, [uses[r] for r in roots] + [1] * len(scratches), regions)
+        except DoesNotFitError:
+            assigned = None  # fits nowhere even split: one arena, and the board's fit check says so
+    if assigned is None:
+        region = regions[0] if regions else ArenaRegion("arena", plan.arena_bytes)
+        part_of = [0] * len(buffers)
+        offsets = list(plan.offsets)
+        parts = [ArenaPart(region, int(plan.arena_bytes), plan.planner, tuple(b.name for b in buffers))]
+    else:
+        part_of, offsets, parts = [0] * len(buffers), [0] * len(buffers), []
+        for r, members in enumerate(assigned):
+            if not members:
+                continue
+            sub = plan_arena([buffers[i] for i in members])
+            for i, off in zip(members, sub.offsets):
+                part_of[i], offsets[i] = len(parts), int(off)
+            parts.append(ArenaPart(regions[r], int(sub.arena_bytes), sub.planner,
+                                   tuple(buffers[i].name for i in members)))
+    root_index = {r: n for n, r in enumerate(roots)}
     for t in tensors:
-        t.offset = root_offset[groups.find(t)]
+        n = root_index[groups.find(t)]
+        t.offset, t.arena = offsets[n], part_of[n]
     for n, (_, s) in enumerate(scratches):
-        s.offset = plan.offsets[len(roots) + n]
-    program.arena_bytes, program.planner = int(plan.arena_bytes), plan.planner
-    return MemoryPlan(int(plan.arena_bytes), plan.planner, tuple(buffers), tuple(plan.offsets))
+        s.offset, s.arena = offsets[len(roots) + n], part_of[len(roots) + n]
+    program.arena_parts = parts
+    program.arena_bytes = int(sum(p.arena_bytes for p in parts))
+    program.planner = plan.planner if len(parts) == 1 else "; ".join(
+        f"{p.region.name}: {p.planner}" for p in parts)
+    return MemoryPlan(program.arena_bytes, program.planner, tuple(buffers), tuple(offsets))

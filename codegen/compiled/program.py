@@ -83,6 +83,7 @@ class Tensor:
     dtype: str  # TFLite type name: "int8", "float32", ...
     shape: tuple
     offset: int | None = None  # bytes from the arena start, set by the planner
+    arena: int = 0  # which arena part (Program.arena_parts) it lives in, set by the planner
 
     @property
     def c_type(self) -> str:
@@ -170,6 +171,7 @@ class Scratch:
 
     size_bytes: int
     offset: int | None = None  # set by the planner
+    arena: int = 0  # which arena part it lives in, set by the planner
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,8 @@ class Program:
     output_info: list = field(default_factory=list)
     arena_bytes: int | None = None  # set by the planner: activations + scratch, exact
     planner: str = ""  # which placement the planner kept
+    # set by the planner: one ArenaPart per RAM region the arena occupies (one, unless it was split)
+    arena_parts: list = field(default_factory=list)
 
     @property
     def planned(self) -> bool:

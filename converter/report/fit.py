@@ -155,11 +155,16 @@ class FitCheck:
 
 
 def check_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes=DEFAULT_STACK_BYTES,
-              heap_bytes=DEFAULT_HEAP_BYTES, model_what="model") -> FitCheck:
+              heap_bytes=DEFAULT_HEAP_BYTES, model_what="model", arena_parts=None) -> FitCheck:
     """Flash: the model (its own region if the board has one) + code; RAM: arena + stack + heap + static data.
 
-    ``model_what`` names what stands for the model in flash ("model", "constants").
+    ``model_what`` names what stands for the model in flash ("model", "constants"). ``arena_parts``:
+    ``[(region name, bytes), ...]`` for an arena the compiled runtime split across RAM regions (one row per
+    region, the data region's row with its part added); None: the whole arena in the board's arena region.
     """
+    if arena_parts is not None and not (len(arena_parts) == 1 and arena_parts[0][0] == board.arena_region.name):
+        return _check_split_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes, heap_bytes,
+                                model_what, arena_parts)
     rows = []
     if board.separate_model_region:
         rows.append(FitRow("flash", board.flash.name, code_bytes, board.flash_bytes, f"code ~{code_bytes} B (estimate)"))
@@ -178,3 +183,29 @@ def check_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes=DEFA
         rows.append(FitRow("RAM", board.ram.name, arena_bytes + other_bytes, board.ram.size_bytes,
                            f"arena {arena_bytes} B + {other}"))
     return FitCheck(board.name, tuple(rows), board.separate_arena, arena_bytes)
+
+
+def _flash_rows(model_size_bytes, code_bytes, board, model_what):
+    if board.separate_model_region:
+        return [FitRow("flash", board.flash.name, code_bytes, board.flash_bytes, f"code ~{code_bytes} B (estimate)"),
+                FitRow("model", board.model_region.name, model_size_bytes, board.model_region.size_bytes,
+                       f"{model_what} {model_size_bytes} B")]
+    return [FitRow("flash", board.flash.name, model_size_bytes + code_bytes, board.flash_bytes,
+                   f"{model_what} {model_size_bytes} B + code ~{code_bytes} B (estimate)")]
+
+
+def _check_split_fit(model_size_bytes, code_bytes, arena_bytes, board, stack_bytes, heap_bytes, model_what,
+                     arena_parts):
+    """The rows of an arena in several RAM regions: the data region (stack, heap, static data and its part
+    of the arena, if any), then one ``arena`` row per other region holding a part."""
+    rows = _flash_rows(model_size_bytes, code_bytes, board, model_what)
+    parts = dict(arena_parts)
+    other = f"stack {stack_bytes} B + heap {heap_bytes} B + static data {STATIC_DATA_ALLOWANCE_BYTES} B"
+    other_bytes = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
+    in_ram = parts.pop(board.ram.name, 0)
+    rows.append(FitRow("RAM", board.ram.name, other_bytes + in_ram, board.ram.size_bytes,
+                       (f"arena part {in_ram} B + " if in_ram else "") + other))
+    sizes = {r.name: r.size_bytes for r in (board.arena_region, *board.memory)}
+    for name, part_bytes in parts.items():
+        rows.append(FitRow("arena", name, part_bytes, sizes.get(name, 0), f"arena part {part_bytes} B"))
+    return FitCheck(board.name, tuple(rows), True, arena_bytes)

@@ -7,6 +7,10 @@
 
 extern uint32_t __data_load_start, __data_start, __data_end;  // from linker.ld
 extern uint32_t __bss_start, __bss_end;
+extern uint32_t __region_BRAM_data_load, __region_BRAM_data_start, __region_BRAM_data_end;
+extern uint32_t __region_BRAM_bss_start, __region_BRAM_bss_end;
+extern uint32_t __region_PSRAM_data_load, __region_PSRAM_data_start, __region_PSRAM_data_end;
+extern uint32_t __region_PSRAM_bss_start, __region_PSRAM_bss_end;
 extern uint32_t __stack_top, __stack_limit;
 
 extern int main(void);
@@ -56,6 +60,12 @@ void Reset_Handler(void) {
   *(volatile uint32_t*)0xE000ED08u = (uint32_t)(uintptr_t)vector_table;  // VTOR
   for (uint32_t *src = &__data_load_start, *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
   for (uint32_t* dst = &__bss_start; dst < &__bss_end;) *dst++ = 0u;
+  // BRAM (0x01000000, 16 KiB): its .data copied, its .bss zeroed
+  for (uint32_t *src = &__region_BRAM_data_load, *dst = &__region_BRAM_data_start; dst < &__region_BRAM_data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__region_BRAM_bss_start; dst < &__region_BRAM_bss_end;) *dst++ = 0u;
+  // PSRAM (0x21000000, 16384 KiB): its .data copied, its .bss zeroed
+  for (uint32_t *src = &__region_PSRAM_data_load, *dst = &__region_PSRAM_data_start; dst < &__region_PSRAM_data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__region_PSRAM_bss_start; dst < &__region_PSRAM_bss_end;) *dst++ = 0u;
   platform_init();
   __libc_init_array();  // C++ static constructors
   platform_exit(main());

@@ -7,6 +7,12 @@
 
 extern uint32_t __data_load_start, __data_start, __data_end;  // from linker.ld
 extern uint32_t __bss_start, __bss_end;
+extern uint32_t __region_AXI_SRAM_data_load, __region_AXI_SRAM_data_start, __region_AXI_SRAM_data_end;
+extern uint32_t __region_AXI_SRAM_bss_start, __region_AXI_SRAM_bss_end;
+extern uint32_t __region_SRAM123_data_load, __region_SRAM123_data_start, __region_SRAM123_data_end;
+extern uint32_t __region_SRAM123_bss_start, __region_SRAM123_bss_end;
+extern uint32_t __region_SRAM4_data_load, __region_SRAM4_data_start, __region_SRAM4_data_end;
+extern uint32_t __region_SRAM4_bss_start, __region_SRAM4_bss_end;
 extern uint32_t __stack_top, __stack_limit;
 
 extern int main(void);
@@ -79,8 +85,20 @@ void Reset_Handler(void) {
   *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20;
   __asm__ volatile("dsb\n\tisb" ::: "memory");
   *(volatile uint32_t*)0xE000ED08u = (uint32_t)(uintptr_t)vector_table;  // VTOR
+  // SRAM123: RCC_AHB2ENR: D2SRAM1EN, D2SRAM2EN, D2SRAM3EN
+  *(volatile uint32_t*)(uintptr_t)0x580244DCu |= 0xE0000000u;
+  (void)*(volatile uint32_t*)(uintptr_t)0x580244DCu;
   for (uint32_t *src = &__data_load_start, *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
   for (uint32_t* dst = &__bss_start; dst < &__bss_end;) *dst++ = 0u;
+  // AXI_SRAM (0x24000000, 512 KiB): its .data copied, its .bss zeroed
+  for (uint32_t *src = &__region_AXI_SRAM_data_load, *dst = &__region_AXI_SRAM_data_start; dst < &__region_AXI_SRAM_data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__region_AXI_SRAM_bss_start; dst < &__region_AXI_SRAM_bss_end;) *dst++ = 0u;
+  // SRAM123 (0x30000000, 288 KiB): its .data copied, its .bss zeroed
+  for (uint32_t *src = &__region_SRAM123_data_load, *dst = &__region_SRAM123_data_start; dst < &__region_SRAM123_data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__region_SRAM123_bss_start; dst < &__region_SRAM123_bss_end;) *dst++ = 0u;
+  // SRAM4 (0x38000000, 64 KiB): its .data copied, its .bss zeroed
+  for (uint32_t *src = &__region_SRAM4_data_load, *dst = &__region_SRAM4_data_start; dst < &__region_SRAM4_data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__region_SRAM4_bss_start; dst < &__region_SRAM4_bss_end;) *dst++ = 0u;
   enable_caches();
   platform_init();
   __libc_init_array();  // C++ static constructors

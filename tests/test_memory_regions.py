@@ -1,0 +1,162 @@
+"""The board's whole memory map (issue 20, item 3).
+
+- the catalog lists every RAM region with its size, address, speed class and source, and `boards` shows them;
+- `--arena-region` puts the arena (both runtimes) in the region named, carving it out of the data region
+  where it lies at its start or end;
+- the compiled runtime splits its arena across regions (the most-used bytes in the fastest region): forced
+  on mps2-an386 (QEMU 7.2 maps a 16 KiB block RAM at 0x01000000 beside the 4 MiB SSRAM at 0x20000000) the
+  firmware runs and prints the tflite-micro interpreter's output byte for byte;
+- the linker script and startup give every other region its .data/.bss (copied and zeroed) and its arena part;
+- `report` fits a model whose arena is larger than any single region when the regions together hold it.
+"""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from codegen.boards import SPEED_CLASSES, get_board, load_boards
+from tests.conftest import assert_one_line_error
+from tests.tflite_builder import ModelBuilder
+
+
+def _need(*programs):
+    for program in programs:
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed")
+
+
+def add_chain(elements=9000, units=10, seed=3):
+    """x[1,N] -> ADD(x,x) -> ADD(.,x) -> ADD(.,.) -> FULLY_CONNECTED -> [1,units]: three N-byte buffers live
+    at once, so N > 16 KiB / 2 needs more than the an386's block RAM."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder()
+    x = b.tensor("x", (1, elements), "int8", scale=0.05, zero_point=-3)
+    a = b.tensor("a", (1, elements), "int8", scale=0.09, zero_point=4)
+    c = b.tensor("c", (1, elements), "int8", scale=0.12, zero_point=-7)
+    d = b.tensor("d", (1, elements), "int8", scale=0.2, zero_point=1)
+    w = b.tensor("w", (units, elements), "int8", scale=0.004, zero_point=0,
+                 data=rng.integers(-127, 128, units * elements, dtype=np.int8).tobytes())
+    y = b.tensor("y", (1, units), "int8", scale=0.3, zero_point=2)
+    b.op("ADD", [x, x], [a], options={"type": "add", "activation": "NONE"})
+    b.op("ADD", [a, x], [c], options={"type": "add", "activation": "RELU"})
+    b.op("ADD", [c, a], [d], options={"type": "add", "activation": "NONE"})
+    b.op("FULLY_CONNECTED", [d, w, -1], [y], version=4, options={"type": "fully_connected"})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def test_every_board_lists_its_ram_regions_with_speed_and_source():
+    for board in load_boards().values():
+        assert board.memory, board.name
+        for r in board.memory:
+            assert r.speed in SPEED_CLASSES and r.source and r.size_bytes > 0, (board.name, r)
+        # the data region and the arena region lie in the listed memory
+        for region in (board.ram, board.arena_region):
+            inside = [r for r in board.memory if r.overlaps(region)]
+            assert inside and sum(r.size_bytes for r in inside) >= region.size_bytes, (board.name, region)
+    h7 = get_board("nucleo-h743zi2")
+    assert [(r.name, r.origin, r.size_bytes // 1024, r.speed) for r in h7.memory] == [
+        ("DTCM", 0x20000000, 128, "tcm"), ("AXI_SRAM", 0x24000000, 512, "sram"),
+        ("SRAM123", 0x30000000, 288, "sram"), ("SRAM4", 0x38000000, 64, "sram")]
+    f7 = get_board("stm32f746g-disco")
+    assert [(r.name, r.size_bytes // 1024) for r in f7.memory if r.usable] == [("DTCM", 64), ("SRAM1", 240),
+                                                                                ("SRAM2", 16)]
+    assert get_board("arduino-nano-33-ble-sense").memory[0].size_bytes == 256 * 1024
+    an386 = get_board("mps2-an386")
+    assert [(r.name, r.origin, r.size_bytes) for r in an386.memory] == [
+        ("BRAM", 0x01000000, 16 * 1024), ("ZBT_SSRAM23", 0x20000000, 4 << 20), ("PSRAM", 0x21000000, 16 << 20)]
+
+
+def test_boards_command_shows_regions(cli):
+    result = cli("boards")
+    assert result.exit_code == 0
+    assert "AXI_SRAM" in result.stdout and "SRAM123" in result.stdout and "tcm" in result.stdout
+    data = json.loads(cli("boards", "--json").stdout)
+    h7 = next(b for b in data["boards"] if b["name"] == "nucleo-h743zi2")
+    assert [r["name"] for r in h7["memory"]] == ["DTCM", "AXI_SRAM", "SRAM123", "SRAM4"]
+    assert "the arena" in h7["memory"][1]["holds"] and "stack" in h7["memory"][0]["holds"]
+
+
+def test_arena_region_carves_and_refuses():
+    f7 = get_board("stm32f746g-disco").with_arena_region("dtcm")
+    assert (f7.arena_region.name, f7.arena_region.size_bytes) == ("DTCM", 64 * 1024)
+    assert (f7.ram.origin, f7.ram.size_bytes) == (0x20010000, 256 * 1024) and f7.separate_arena
+    l4 = get_board("nucleo-l4r5zi")
+    assert l4.with_arena_region("SRAM3").ram.size_bytes == 256 * 1024
+    from attendnets_base.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="cannot be carved"):
+        l4.with_arena_region("SRAM2")
+    with pytest.raises(BadInputError, match="no RAM region 'ITCM'.*DTCM, AXI_SRAM"):
+        get_board("nucleo-h743zi2").with_arena_region("ITCM")
+    with pytest.raises(BadInputError, match="FMC"):
+        get_board("stm32f746g-disco").with_arena_region("SDRAM")
+
+
+@pytest.mark.parametrize("runtime", ["tflm", "compiled"])
+def test_arena_region_option_places_the_arena(runtime, cli, tmp_path):
+    _need("arm-none-eabi-gcc", "make")
+    model = tmp_path / "chain.tflite"
+    model.write_bytes(add_chain(elements=2000))
+    out = tmp_path / "fw"
+    result = cli("generate", model, "--board", "nucleo-h743zi2", "--out", out, "--runtime", runtime,
+                 "--arena-region", "SRAM123", "--kernels", "reference")
+    assert result.exit_code == 0, result.output
+    assert "(SRAM123)" in result.stdout
+    linker = (out / "linker.ld").read_text()
+    assert "SRAM123" in linker and "} > SRAM123" in linker
+    startup = (out / "platform/startup.c").read_text()
+    assert "0x580244DCu |= 0xE0000000u" in startup  # the D2 SRAM clocks on before anything touches them
+    if runtime == "compiled":
+        subprocess.run(["make", "-C", str(out), "-j2"], check=True, capture_output=True)
+        sections = subprocess.run(["arm-none-eabi-objdump", "-h", str(out / "build/model.elf")],
+                                  capture_output=True, text=True).stdout
+        line = next(l for l in sections.splitlines() if ".tensor_arena" in l).split()
+        assert 0x30000000 <= int(line[3], 16) < 0x30048000
+    bad = cli("generate", model, "--board", "nucleo-h743zi2", "--out", tmp_path / "bad", "--runtime", runtime,
+              "--arena-region", "CCM")
+    assert "no RAM region 'CCM'" in assert_one_line_error(bad)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_split_arena_runs_bit_exact_in_qemu(cli, tmp_path):
+    """--arena-placement speed on mps2-an386: the most-used buffers in the 16 KiB block RAM, the rest in the
+    SSRAM; the ELF has an arena part in each region and the output equals tflite-micro's."""
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    from codegen.compiled.host import run_tflm
+
+    model = tmp_path / "chain.tflite"
+    model.write_bytes(add_chain())
+    sample = np.random.default_rng(7).integers(-128, 128, size=(1, 9000)).astype(np.int8)
+    np.save(tmp_path / "sample.npy", sample)
+    out = tmp_path / "fw"
+    result = cli("generate", model, "--board", "mps2-an386", "--out", out, "--runtime", "compiled",
+                 "--sample", tmp_path / "sample.npy", "--arena-placement", "speed")
+    assert result.exit_code == 0, result.output
+    assert "(BRAM)" in result.stdout and "arena part" in result.stdout
+    model_c = (out / "src/model.c").read_text()
+    assert 'MODEL_ARENA_SECTION(".region.BRAM.arena")' in model_c and 'MODEL_ARENA_SECTION(".tensor_arena")' in model_c
+    subprocess.run(["make", "-C", str(out), "-j2"], check=True, capture_output=True)
+    elf = out / "build/model.elf"
+    sections = {}
+    for line in subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True).stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1].startswith("."):
+            sections[parts[1]] = (int(parts[2], 16), int(parts[3], 16))
+    bram_size, bram_at = sections[".region.BRAM.arena"]
+    assert 0x01000000 <= bram_at and bram_at + bram_size <= 0x01004000 and bram_size > 0
+    ssram_size, ssram_at = sections[".tensor_arena"]
+    assert 0x20000000 <= ssram_at < 0x20400000 and ssram_size > 0
+    assert bram_size + ssram_size >= 3 * 9000  # three 9000-byte activations live at once: more than BRAM holds
+    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+                           "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
+                           str(elf)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc
+    expected = run_tflm(model, [sample])[0].reshape(-1)
+    assert f"output: {' '.join(str(int(v)) for v in expected)}" in proc.stdout.splitlines()
+    # the same model without the forced split: one arena in the SSRAM
+    auto = tmp_path / "auto"
+    assert cli("generate", model, "--board", "mps2-an386", "--out", auto, "--runtime", "compiled").exit_code == 0
+    assert "model_arena_BRAM" not in (auto / "src/model.c").read_text()
