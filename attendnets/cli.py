@@ -30,6 +30,7 @@ COMMAND_NAMES = [
     "check",
     "inspect",
     "evaluate",
+    "predict",
     "arena",
     "optimize",
     "report",

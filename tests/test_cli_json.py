@@ -62,6 +62,7 @@ def _failing_args(name, tmp_path):
         "quantize": [tmp_path / "m.keras", "--data", "digits", "--out", tmp_path / "q.txt"],
         "convert": [tmp_path / "m.keras", "--data", "digits", "--out", tmp_path / "m.tflite", "--samples", "0"],
         "evaluate": [missing, "--data", "digits"],
+        "predict": [missing, tmp_path / "x.npy"],
     }[name]
 
 
