@@ -160,3 +160,24 @@ def test_split_arena_runs_bit_exact_in_qemu(cli, tmp_path):
     auto = tmp_path / "auto"
     assert cli("generate", model, "--board", "mps2-an386", "--out", auto, "--runtime", "compiled").exit_code == 0
     assert "model_arena_BRAM" not in (auto / "src/model.c").read_text()
+
+
+def test_report_fits_an_arena_larger_than_any_region_when_the_regions_hold_it(cli, tmp_path):
+    """600,000 B of activations (three 200,000 B buffers live at once) on the H743: no region holds it (AXI SRAM
+    512 KiB is the largest), AXI SRAM + SRAM1-3 do: the compiled runtime fits, one row per region; TFLM's one
+    arena does not (exit 4)."""
+    model = tmp_path / "big_chain.tflite"
+    model.write_bytes(add_chain(elements=200_000, units=1))
+    result = cli("report", model, "--board", "nucleo-h743zi2", "--runtime", "compiled", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)["runtimes"]["compiled"]
+    assert doc["ram"]["arena"] == 600_000 > max(r.size_bytes for r in get_board("nucleo-h743zi2").memory)
+    parts = {p["region"]: p["bytes"] for p in doc["arena_regions"]}
+    assert parts == {"AXI_SRAM": 400_000, "SRAM123": 200_000}
+    rows = {r["region"]: r for r in doc["board"]["regions"]}
+    assert rows["AXI_SRAM"]["used_bytes"] == 400_000 and rows["SRAM123"]["used_bytes"] == 200_000
+    assert doc["board"]["fits"] is True
+    text = cli("report", model, "--board", "nucleo-h743zi2", "--runtime", "compiled").stdout
+    assert "per region" in text and "(SRAM123)" in text and "arena part 200000 B" in text
+    tflm = cli("report", model, "--board", "nucleo-h743zi2")
+    assert tflm.exit_code == 4 and "DOES NOT FIT" in tflm.stdout

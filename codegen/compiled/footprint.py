@@ -51,6 +51,7 @@ class CompiledFootprint:
     constants_bytes: int | None = None  # weights, biases, requantization in flash
     code_bytes: int | None = None  # estimate
     planner: str = ""
+    arena_parts: tuple = ()  # ((region name, bytes), ...) when planned for a board's regions
 
     def to_dict(self):
         return {"supported": self.supported, "reasons": list(self.reasons), "arena_bytes": self.arena_bytes,
@@ -58,16 +59,25 @@ class CompiledFootprint:
                 "code_estimate_bytes": self.code_bytes, "planner": self.planner}
 
 
-def compiled_footprint(model) -> CompiledFootprint:
-    """The figures of ``model`` under the compiled runtime (or why it cannot run it)."""
+def compiled_footprint(model, board=None) -> CompiledFootprint:
+    """The figures of ``model`` under the compiled runtime (or why it cannot run it). With a ``board`` the
+    arena is planned over its RAM regions as ``generate`` does (split when one region is too small)."""
     from codegen.compiled.generate import CompiledRuntimeUnsupportedError, compile_model
 
+    regions = None
+    if board is not None:
+        from codegen.context import DEFAULT_HEAP_BYTES
+        from codegen.generate import COMPILED_STACK_BYTES, arena_regions
+
+        regions = arena_regions(board, COMPILED_STACK_BYTES, DEFAULT_HEAP_BYTES)
     try:
-        compiled = compile_model(model)
+        compiled = compile_model(model, regions=regions)
     except CompiledRuntimeUnsupportedError as exc:
         return CompiledFootprint(False, exc.reasons)
+    parts = tuple((p.region.name, -(-p.arena_bytes // 16) * 16) for p in compiled.program.arena_parts) \
+        if regions else ()
     return CompiledFootprint(True, (), compiled.arena_bytes, compiled.largest_scratch_bytes, compiled.constants_bytes,
-                             estimate_code_bytes(compiled), compiled.planner)
+                             estimate_code_bytes(compiled), compiled.planner, parts)
 
 
 def compiled_runtime_footprint(model, board=None):
@@ -76,13 +86,14 @@ def compiled_runtime_footprint(model, board=None):
     from codegen.generate import COMPILED_STACK_BYTES
     from converter.report.runtimes import RuntimeFootprint
 
-    f = compiled_footprint(model)
+    f = compiled_footprint(model, board)
     if not f.supported:
         return RuntimeFootprint("compiled", False, f.reasons)
     return RuntimeFootprint(
         "compiled", True, (), f.arena_bytes, f.scratch_bytes,
         COMPILED_STACK_BYTES + DEFAULT_HEAP_BYTES + STATIC_DATA_ALLOWANCE_BYTES, f.constants_bytes, f.code_bytes,
         note=f"static arena ({f.planner}); code: kernels as measured in kernel_code_size.json + application",
+        arena_parts=f.arena_parts,
     ).with_board(board)
 
 

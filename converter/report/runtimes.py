@@ -36,6 +36,7 @@ class RuntimeFootprint:
     code_bytes: int = 0  # estimate
     note: str = ""
     board: BoardFit | None = None
+    arena_parts: tuple = ()  # ((region name, bytes), ...): an arena split across RAM regions (compiled runtime)
 
     @property
     def ram_bytes(self) -> int:
@@ -57,7 +58,8 @@ class RuntimeFootprint:
         stack_bytes = self.rest_ram_bytes - DEFAULT_HEAP_BYTES - STATIC_DATA_ALLOWANCE_BYTES
         return replace(self, board=check_fit(self.constants_bytes, self.code_bytes, self.arena_bytes, board,
                                              stack_bytes=stack_bytes,
-                                             model_what="model" if self.runtime == "tflm" else "constants"))
+                                             model_what="model" if self.runtime == "tflm" else "constants",
+                                             arena_parts=list(self.arena_parts) or None))
 
     def to_dict(self) -> dict:
         doc = {
@@ -72,11 +74,13 @@ class RuntimeFootprint:
                 "flash": {"constants": self.constants_bytes, "code_estimate": self.code_bytes,
                           "total": self.flash_bytes},
                 "note": self.note,
+                "arena_regions": [{"region": r, "bytes": b} for r, b in self.arena_parts],
                 "board": None if self.board is None else {
                     "name": self.board.board, "fits": self.board.fits, "fits_flash": self.board.fits_flash,
                     "fits_ram": self.board.fits_ram, "verdict": self.board.verdict,
                     "flash_headroom_pct": round(self.board.flash_headroom_pct, 2),
-                    "ram_headroom_pct": round(self.board.ram_headroom_pct, 2)},
+                    "ram_headroom_pct": round(self.board.ram_headroom_pct, 2),
+                    "regions": self.board.to_dict()["regions"]},
             })
         return doc
 
@@ -143,6 +147,10 @@ def format_runtimes_text(footprints) -> str:
         if t.ram_bytes and t.arena_bytes:
             lines.append(f"  compiled / TFLM: arena {c.arena_bytes / t.arena_bytes:.2f}x, RAM {c.ram_bytes / t.ram_bytes:.2f}x, "
                          f"flash {c.flash_bytes / t.flash_bytes:.2f}x")
+    for f in footprints:
+        if f.supported and f.board is not None:  # per region: what goes where
+            lines.append(f"  {RUNTIME_TITLES[f.runtime]} on {f.board.board}, per region:")
+            lines.extend(f"    {line}" for line in f.board.breakdown()[:-1])
     for f in footprints:
         if not f.supported:
             lines.append(f"  {RUNTIME_TITLES[f.runtime]} cannot run this model: {'; '.join(f.reasons)}")
