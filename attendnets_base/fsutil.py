@@ -3,6 +3,11 @@
 Everything the tool writes goes to a temporary sibling first and is renamed
 into place only once complete, so an interrupted or failed command leaves no
 plausible-looking model, report or firmware tree behind.
+
+And nothing the tool writes replaces what the user did not ask it to replace:
+:func:`check_output_file` is the one rule every output option follows (``--out``,
+``--html``, ``--project``): never a path that is an input of the same command, never an
+existing file attendnets did not write, unless ``--overwrite``; an empty name is refused.
 """
 
 import contextlib
@@ -60,6 +65,53 @@ def _about(exc: OSError, *temporary) -> bool:
     if not names:
         return exc.errno in _WRITE_ERRNOS
     return any(name == str(t) or name.startswith(str(t) + os.sep) for name in names for t in temporary)
+#: Every HTML page attendnets writes carries this tag in its <head>: how an existing page is
+#: recognised as ours (and so replaceable without --overwrite).
+HTML_GENERATOR_META = '<meta name="generator" content="attendnets">'
+_HTML_SNIFF_BYTES = 4096
+
+
+def is_our_html(path):
+    """True if ``path`` is an HTML page attendnets wrote (its head holds :data:`HTML_GENERATOR_META`)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HTML_SNIFF_BYTES)
+    except OSError:
+        return False
+    return HTML_GENERATOR_META.encode() in head
+
+
+def same_file(a, b):
+    """True if paths ``a`` and ``b`` name the same file (links and ``..`` followed)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare the names
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def check_output_file(path, option, inputs=(), overwrite=False, ours=None):
+    """The rule for a file a command is about to write; returns it as a Path (None stays None).
+
+    BadInputError, in one line naming ``option`` and the path, when ``path`` is empty, is a
+    folder, is one of ``inputs`` (``(path, what)`` pairs: the files this command reads), or
+    exists and ``ours(path)`` does not recognise it as written by attendnets; the last two
+    unless ``overwrite`` (the user's ``--overwrite``).  Also checks that its folder exists.
+    """
+    if path is None:
+        return None
+    if not str(path).strip():
+        raise BadInputError(f"{option} needs a file name (got an empty one)")
+    target = Path(path)
+    if target.is_dir():
+        raise BadInputError(f"{option} {target} is a folder: give a file name")
+    for source, what in inputs:
+        if source is not None and str(source).strip() and same_file(target, source) and not overwrite:
+            raise BadInputError(f"{option} {target} is {what} this command reads: writing there would replace it; "
+                                "choose another path (or pass --overwrite)")
+    if os.path.lexists(target) and not overwrite and not (ours is not None and ours(target)):
+        raise BadInputError(f"{option} {target} exists and was not written by attendnets: choose another path, "
+                            "or pass --overwrite to replace it")
+    return require_parent_dir(target)
 
 
 @contextlib.contextmanager

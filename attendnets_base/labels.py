@@ -53,3 +53,13 @@ def find_labels(model_path):
 
 def labels_text(labels) -> str:
     return "".join(f"{name}\n" for name in labels)
+
+
+def holds_labels_of(path, model_path) -> bool:
+    """True if ``path`` holds exactly the class names of ``model_path`` (what a command writes beside
+    its output, from that model): replacing it loses nothing (the output-file rule of fsutil)."""
+    try:
+        labels = find_labels(model_path)[0]
+        return labels is not None and read_labels_file(path) == labels
+    except BadInputError:
+        return False

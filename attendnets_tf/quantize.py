@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from attendnets_base.errors import BadInputError
-from attendnets_base.fsutil import atomic_output_file, require_parent_dir, write_text_atomic
-from attendnets_base.labels import labels_path_for, labels_text
+from attendnets_base.fsutil import atomic_output_file, check_output_file, write_text_atomic
+from attendnets_base.labels import holds_labels_of, labels_path_for, labels_text
 from attendnets_tf.loading import (
     DEFAULT_CALIBRATION_SAMPLES,
     calibration_images,
@@ -25,19 +25,33 @@ from attendnets_tf.loading import (
 from attendnets_tf.qat import DISTILL_TEMPERATURE, DISTILL_WEIGHT, fine_tune, is_qat_model, quantize_model
 
 
+def is_qat_model_file(path) -> bool:
+    """True if ``path`` is a .keras archive of a quantization-aware model (what quantize writes),
+    told from its config.json alone (no TensorFlow)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = archive.read("config.json").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return '"QuantizeWrapper' in config or '"QuantizeLayer' in config
+
+
 def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size=64, seed=0, log=print,
-                  distill_weight=DISTILL_WEIGHT, temperature=DISTILL_TEMPERATURE):
+                  distill_weight=DISTILL_WEIGHT, temperature=DISTILL_TEMPERATURE, overwrite=False):
     """Write a QAT fine-tuned copy of the float model ``model_path`` to ``out_path`` (.keras).
 
     Returns a dict with the QAT model's validation and test accuracy
     (fake-quant, Keras; the int8 figures come from ``attendnets evaluate``).
     """
     model_path, out_path = Path(model_path), Path(out_path)
-    require_parent_dir(out_path)
     if out_path.suffix != ".keras":
         raise BadInputError(f"--out must be a .keras file; got {out_path}")
-    if out_path.resolve() == model_path.resolve():
-        raise BadInputError(f"--out {out_path} would overwrite the float model; choose another name (e.g. qat.keras)")
+    inputs = [(model_path, "the float model")]
+    check_output_file(out_path, "--out", inputs, overwrite, is_qat_model_file)
+    check_output_file(labels_path_for(out_path), "--out's labels file", inputs, overwrite,
+                      lambda p: is_qat_model_file(out_path) or holds_labels_of(p, model_path))
     model = load_keras_model(model_path)
 
     if is_qat_model(model):

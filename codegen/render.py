@@ -81,6 +81,24 @@ def read_manifest(out_dir):
     return dict(files) if isinstance(files, dict) else None
 
 
+def record_written_files(out_dir, files):
+    """Note in the marker that attendnets wrote ``files`` (``{relative path: str | bytes}``) into the
+    project ``out_dir`` after generate (``attendnets validate``'s main): regenerating then treats them
+    as its own, and a later change by the user as the user's."""
+    out = Path(out_dir)
+    marker_path = out / MARKER_FILE
+    try:
+        marker = json.loads(marker_path.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(marker.get("files"), dict):
+        return
+    marker["files"].update({rel: _sha256(content) for rel, content in files.items()})
+    from attendnets_base.fsutil import write_text_atomic
+
+    write_text_atomic(marker_path, json.dumps(marker, indent=1) + "\n")
+
+
 def _tree_files(root: Path):
     """Relative POSIX paths of the files (and links) under ``root``, build folders and the marker excluded."""
     found = []
@@ -130,9 +148,9 @@ def plan_regeneration(out_dir, files, overwrite=False) -> Regeneration:
     if changed and not overwrite:
         shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
         raise BadInputError(
-            f"{out}: {len(changed)} file(s) generate wrote were changed since ({shown}); "
-            "generate would replace them: pass --overwrite to replace them, or move your changes into "
-            "files of your own (generate keeps files it did not write)")
+            f"{out}: {len(changed)} file(s) attendnets generated were changed since ({shown}); "
+            "regenerating would replace them: pass --overwrite to replace them, or move your changes into "
+            "files of your own (files attendnets did not write are kept)")
     return Regeneration(tuple(kept), tuple(changed), tuple(changed) if overwrite else ())
 
 

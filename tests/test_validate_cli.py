@@ -16,6 +16,10 @@ from tests.tflite_builder import ModelBuilder
 from validation import protocol as p
 from validation.fake_device import FakeDevice
 
+# A real board whose console UART receives (its own link): --port is for real boards only, emulated
+# ones run in QEMU.  Nothing is flashed: the fake device on a pseudo-terminal stands in for it.
+PORT_BOARD = "rpi-pico"
+
 
 def digits_classifier():
     """[1,8,8,1] int8 -> FULLY_CONNECTED -> [1,10]: a (random) classifier of the 8x8 digits."""
@@ -39,9 +43,9 @@ def validation_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("validate_cli")
     model = root / "digits_fc.tflite"
     model.write_bytes(digits_classifier())
-    generate_project(model, "mps2-an386", root / "fw", kernels="reference")
+    generate_project(model, PORT_BOARD, root / "fw", kernels="reference", runtime="compiled")
     data = model.read_bytes()
-    install_main(root / "fw", load_model(data), get_board("mps2-an386"), "compiled", True, data, model.name)
+    install_main(root / "fw", load_model(data), get_board(PORT_BOARD), "compiled", True, data, model.name)
     return model, root / "fw"
 
 
@@ -73,7 +77,7 @@ def run_cli(cli, device, port, model, project, *args):
     timer = threading.Timer(0.3, device.start)
     timer.start()
     try:
-        return cli("validate", model, "--board", "mps2-an386", "--port", port, "--project", project,
+        return cli("validate", model, "--board", PORT_BOARD, "--port", port, "--project", project,
                    "--timeout", "2", *args)
     finally:
         timer.join()
@@ -172,7 +176,7 @@ def test_board_without_receiving_uart(cli, validation_project, tmp_path):
 
 def test_missing_port(cli, validation_project):
     model, project = validation_project
-    result = cli("validate", model, "--board", "mps2-an386", "--port", "/dev/ttyNOPE9", "--project", project)
+    result = cli("validate", model, "--board", PORT_BOARD, "--port", "/dev/ttyNOPE9", "--project", project)
     assert_one_line_error(result)
     assert "serial port /dev/ttyNOPE9 does not exist" in result.stderr
 

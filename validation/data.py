@@ -5,7 +5,8 @@
   bilinearly (half-pixel centres, as attendnets_tf.data does) to the input's H x W, repeated to its
   channels, then mapped to the input's pixel range and quantized (codegen.sample);
 * a folder: one sub-folder per class (sorted names are the labels), images read by Pillow as
-  codegen.sample reads the ``--sample`` of ``generate``;
+  codegen.sample reads the ``--sample`` of ``generate``; unreadable images are skipped and counted
+  (:attr:`InputSet.skipped_files`), as train, convert and evaluate do;
 * ``inputs.npy``: N inputs, each of the input's shape or flat (floats are quantized, integers taken
   as already quantized); ``.npz``: arrays ``x`` and optionally ``y`` (labels);
 * ``random``: uniformly random values over the input type (seeded), no labels.
@@ -13,6 +14,9 @@
 A model with several inputs (:func:`load_model_inputs`) takes ``random`` (input k seeded with k)
 or an ``.npz`` with one array per input, ``x0`` .. ``x<K-1>`` (N inputs each), and ``y``
 optionally; images and ``.npy`` files feed one input only.
+
+A labelled set must match the model (:func:`check_matches_model`): as many classes as a
+classifier's output has scores, every label one of them, so that accuracy means something.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class InputSet:
     class_names: list
     source: str
     more_inputs: tuple = ()  # a model with several inputs: (N, elements) of input 1, 2, ...
+    skipped_files: tuple = ()  # unreadable images of a folder, left out
 
     def sample(self, index: int) -> list:
         """Every input tensor of sample ``index`` (flat arrays, input 0 first)."""
@@ -104,9 +109,19 @@ def load_folder_set(root: Path, info, count=None) -> InputSet:
     if count is not None:  # every class, round-robin, so a short run still sees them all
         per_class = [[f for f in files if f[0] == i] for i in range(len(class_dirs))]
         files = [c[k] for k in range(max(map(len, per_class))) for c in per_class if k < len(c)][:count]
-    inputs = np.stack([load_image(f, info)[0] for _, f in files])
-    return InputSet(inputs, np.array([i for i, _ in files], np.int64), [d.name for d in class_dirs],
-                    f"folder {root} ({len(class_dirs)} classes)")
+    inputs, labels, skipped = [], [], []
+    for label, f in files:
+        try:
+            inputs.append(load_image(f, info)[0])
+            labels.append(label)
+        except BadInputError:  # unreadable or corrupt: counted, not fatal (as train/convert/evaluate)
+            skipped.append(f)
+    if not inputs:
+        raise BadInputError(f"data folder {root}: none of its {len(files)} image(s) could be read")
+    note = f", {len(skipped)} unreadable image(s) skipped" if skipped else ""
+    return InputSet(np.stack(inputs), np.array(labels, np.int64), [d.name for d in class_dirs],
+                    f"folder {root} ({len(class_dirs)} classes{note})",
+                    skipped_files=tuple(str(f) for f in skipped))
 
 
 def _as_inputs(array, info, name):
@@ -164,7 +179,7 @@ def _cast(array, info, which):
     dtype = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
              "float32": np.float32}.get(info["dtype"])
     if dtype is None:
-        raise BadInputError(f"{which} is {info['dtype']}: validate supports int8, uint8, int16, int32, float32")
+        raise BadInputError(f"{which} is {info['dtype']}: validate supports {', '.join(SUPPORTED_DTYPES)}")
     return np.ascontiguousarray(array, dtype=dtype)
 
 
@@ -205,6 +220,42 @@ def load_model_inputs(spec: str, infos, count=None) -> InputSet:
         source = f"{path.name} (x0 .. x{k - 1})"
     arrays = [_cast(a, info, f"input {i}") for i, (a, info) in enumerate(zip(arrays, infos))]
     return InputSet(arrays[0], labels, [], source, tuple(arrays[1:]))
+
+
+def check_matches_model(inputs: InputSet, output_info, spec: str):
+    """BadInputError unless the labels of ``inputs`` can be the classes of a classifier whose scores
+    are ``output_info`` (output 0): a model whose output is one number is not scored; a data set
+    without labels (random, an .npy) is only compared bit for bit."""
+    if inputs.labels is None or output_info["num_elements"] <= 1:
+        return
+    scores = output_info["num_elements"]
+    hint = (f"give --data with {scores} classes (a folder of {scores} class sub-folders, or an .npz with x and y), "
+            "or --data random to check bit-exactness alone")
+    if inputs.class_names and len(inputs.class_names) != scores:
+        raise BadInputError(f"--data {spec} has {len(inputs.class_names)} classes but the model's output "
+                            f"{output_info['shape']} scores {scores}: accuracy would mean nothing; {hint}")
+    if len(inputs.labels) and (inputs.labels.min() < 0 or inputs.labels.max() >= scores):
+        raise BadInputError(f"--data {spec} has labels {int(inputs.labels.min())}..{int(inputs.labels.max())} "
+                            f"but the model's output {output_info['shape']} scores {scores} classes (0..{scores - 1}); "
+                            f"{hint}")
+
+
+SUPPORTED_DTYPES = ("int8", "uint8", "int16", "int32", "float32")
+
+
+def check_tensor_types(model):
+    """BadInputError unless every input and output tensor of ``model`` has a type validate streams
+    (checked before anything is generated or built)."""
+    sg = model.main_subgraph
+    for role, indices in (("input", sg.inputs), ("output", sg.outputs)):
+        for position, index in enumerate(indices):
+            tensor = sg.tensor(index)
+            if tensor.dtype not in SUPPORTED_DTYPES:
+                raise BadInputError(f"model {role} {position} ({tensor.name}) is {tensor.dtype}: validate supports "
+                                    f"{', '.join(SUPPORTED_DTYPES)}")
+            if tensor.num_elements <= 0:
+                raise BadInputError(f"model {role} {position} ({tensor.name}) has a dynamic shape {list(tensor.shape)}: "
+                                    "validate needs fixed shapes")
 
 
 def load_inputs(spec: str, info, count=None) -> InputSet:

@@ -72,17 +72,22 @@ class ValidationProject:
     elf: Path
 
 
-def _generate(model_path, board_name, runtime, out_dir):
-    """The runtime's project, as `attendnets generate` writes it (replacing the previous validation build)."""
+def _generate(model_path, board_name, runtime, out_dir, overwrite=False):
+    """The runtime's project, as `attendnets generate` writes it (replacing the previous build made by
+    attendnets; generated files the user changed only with ``overwrite``, else BadInputError naming them)."""
     from codegen.demo import tree_kernels
     from codegen.generate import generate_project
 
-    return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True, overwrite=True,
+    return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True, overwrite=overwrite,
                             kernels=tree_kernels(os.environ.get("TFLM_DIR")) if runtime == "tflm" else "reference")
 
 
-def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=print) -> ValidationProject:
-    """Generate the runtime's project for MODEL into ``out_dir`` and make it the validation firmware."""
+def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=print,
+                    overwrite=False) -> ValidationProject:
+    """Generate the runtime's project for MODEL into ``out_dir`` and make it the validation firmware.
+
+    ``out_dir`` may be a project attendnets made (generate or validate): its generated files that the
+    user changed (an edited ``src/main.c``) are refused by name unless ``overwrite``, as generate does."""
     from codegen.boards import get_board
     from converter.tflite_model import load_model
 
@@ -99,7 +104,7 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
     if max(len(sg.inputs), len(sg.outputs)) > MAX_TENSORS:
         raise BadInputError(f"validate streams at most {MAX_TENSORS} input and {MAX_TENSORS} output tensors; "
                             f"the model has {len(sg.inputs)} inputs and {len(sg.outputs)} outputs")
-    _generate(model_path, board.name, runtime, out_dir)
+    _generate(model_path, board.name, runtime, out_dir, overwrite=overwrite)
     return install_main(out_dir, model, board, runtime, profile, data, model_path.name)
 
 
@@ -107,18 +112,23 @@ def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_fi
     """Replace the generated project's main with the validation main; note it in project.json."""
     from codegen.project import open_project
 
+    from codegen.render import PROJECT_FILE, record_written_files
+
     out = Path(out_dir)
     main_file = next((out / m for m in MAIN_FILES if (out / m).is_file()), None)
     if main_file is None:
         raise ExternalToolError(f"{out} has no src/main.cc or src/main.c to replace")
-    write_text_atomic(main_file, render_main(main_context(model, board, runtime, profile, tflite_bytes,
-                                                          model_file_name)))
-    facts_path = out / "project.json"
+    main_text = render_main(main_context(model, board, runtime, profile, tflite_bytes, model_file_name))
+    write_text_atomic(main_file, main_text)
+    facts_path = out / PROJECT_FILE
     facts = json.loads(facts_path.read_text())
     digest = model_hash(tflite_bytes).hex()
     facts["validate"] = {"runtime": runtime, "profile": profile, "model_hash": digest,
                          "main": main_file.relative_to(out).as_posix()}
-    write_text_atomic(facts_path, json.dumps(facts, indent=2, sort_keys=True) + "\n")
+    facts_text = json.dumps(facts, indent=2, sort_keys=True) + "\n"
+    write_text_atomic(facts_path, facts_text)
+    # ours too: a later regeneration replaces them, and keeps them by name once the user edits them
+    record_written_files(out, {main_file.relative_to(out).as_posix(): main_text, PROJECT_FILE: facts_text})
     project = open_project(out)
     return ValidationProject(out, runtime, profile, digest, project.artifact(".elf"))
 

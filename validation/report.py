@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from attendnets_base.fsutil import HTML_GENERATOR_META
 from converter.report.html_format import CSS, _e, _si, bars_svg
 
 
@@ -99,7 +100,7 @@ def format_html(s: dict, memory_timeline_svg: str | None = None) -> str:
                       f"{m['cycles_label']} · {_num(m['instructions']['median'])} {m['instructions_label']}"))
     cards.append(("Firmware", f"{s['firmware']['arena_bytes']:,} B arena",
                   f"{s['runtime']} runtime · {s['board']} · {s['transport']}"))
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
            f"<title>Validation on the device: {_e(name)}</title>",
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<style>{CSS}</style></head><body><main>",

@@ -2,7 +2,7 @@
 
 import click
 
-from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+from attendnets.commands.options import echo_json, json_option, overwrite_option, stdout_to_stderr
 
 
 @click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
@@ -13,11 +13,12 @@ from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
               help="Training images that calibrate activation ranges (post-training quantization of a "
                    "float model; a QAT model has trained ranges and uses at most 8).")
 @click.option("--float-io", is_flag=True, help="Keep float32 input and output (int8 inside).")
+@overwrite_option("an existing FILE, labels or sidecar that convert did not write")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="The --seed the model was trained (and quantized) with: calibration images come from "
                    "that run's training images, never its validation images.")
 @json_option("Print one JSON object: the files written and the sidecar (shapes, types, quantization, labels).")
-def command(model, data, out_path, samples, float_io, seed, as_json):
+def command(model, data, out_path, samples, float_io, overwrite, seed, as_json):
     """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
     model, quantized after training) to a full-integer TFLite flatbuffer.
 
@@ -31,7 +32,7 @@ def command(model, data, out_path, samples, float_io, seed, as_json):
     from converter.conversion.convert import convert
 
     with stdout_to_stderr(as_json):
-        result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed,
+        result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed, overwrite=overwrite,
                          log=lambda line: click.echo(line, err=True))
     if as_json:
         echo_json({"model": str(model), "out": str(result.tflite_path), "model_bytes": result.model_bytes,

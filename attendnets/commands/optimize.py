@@ -13,13 +13,14 @@ from pathlib import Path
 
 import click
 
-from attendnets.commands.options import json_option, kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels
 
 
 @click.command()
 @click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False),
               help="The optimized .tflite to write (an existing file is replaced only if optimize wrote it).")
+@overwrite_option("an existing FILE (MODEL.tflite itself: optimize in place)")
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit firmware build; host: the 64-bit tflite-micro Python package.")
 @kernels_option('Kernel set the model will run with (their scratch buffers are part of the plan)', has_target=True)
@@ -30,18 +31,15 @@ from attendnets.commands.options import json_option, kernels_option, resolve_ker
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(0.01, 600), default=2.0, show_default=True,
               help="Seconds the placement search may take.")
 @json_option("Print one JSON object.")
-def command(model_path, out_path, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
+def command(model_path, out_path, overwrite, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
     """Write MODEL.tflite with a memory plan TFLM runs in a smaller arena."""
     kernels = resolve_kernels(kernels, target)
-    from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import require_file, require_parent_dir, write_bytes_atomic
+    from attendnets_base.fsutil import check_output_file, require_file, write_bytes_atomic
     from converter.planner.optimize import optimize_model, written_by_us
 
     require_file(model_path, "model")
-    require_parent_dir(out_path)
-    out = Path(out_path)
-    if out.exists() and not (out.is_file() and out.suffix == ".tflite" and written_by_us(out)):
-        raise BadInputError(f"{out} exists and is not a .tflite that attendnets optimize wrote; not replacing it")
+    out = check_output_file(out_path, "--out", inputs=[(model_path, "the model")], overwrite=overwrite,
+                            ours=lambda p: p.is_file() and p.suffix == ".tflite" and written_by_us(p))
     result = optimize_model(Path(model_path).read_bytes(), target=target, kernels=kernels,
                             cmsis_nn_arch=cmsis_nn_arch, reorder=reorder, time_limit_s=time_limit_s)
     write_bytes_atomic(out, result.data)

@@ -83,3 +83,10 @@ def stdout_to_stderr(active=True):
             sys.stderr.flush()
             os.dup2(saved, 1)
             os.close(saved)
+def overwrite_option(what="the output file"):
+    """``--overwrite``: the one switch that lets an output option replace what the rule keeps
+    (attendnets_base.fsutil.check_output_file: an input of the command, a file attendnets did not write)."""
+    return click.option(
+        "--overwrite", is_flag=True,
+        help=f"Replace {what} even where it is an input of this command or a file attendnets did not write "
+             "(default: refuse and say so).")

@@ -2,7 +2,7 @@
 
 import click
 
-from attendnets.commands.options import json_option, kernels_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -21,10 +21,11 @@ from attendnets.commands.options import json_option, kernels_option, resolve_ker
 @json_option("Print one JSON object with every figure.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
+@overwrite_option("an existing REPORT.html")
 @click.option("--runtime", type=click.Choice(["tflm", "compiled", "both"]), default="tflm", show_default=True,
               help="tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
                    "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.")
-def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path, runtime):
+def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path, runtime, overwrite):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status: 0 report printed (and, with --board, the model fits); 4 the
@@ -33,7 +34,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     """
     kernels = resolve_kernels(kernels, target)
     from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
-    from attendnets_base.fsutil import require_parent_dir, write_text_atomic
+    from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
     from converter.report.build import build_memory_report
     from converter.report.json_format import format_report_json
     from converter.report.text_format import format_report
@@ -46,8 +47,8 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         board = get_board(board_name)
         if target == "host":
             raise BadInputError("--board describes a Cortex-M board: use it with --target cortex-m")
-    if html_path:
-        require_parent_dir(html_path)
+    html_path = check_output_file(html_path, "--html", inputs=[(model_path, "the model")], overwrite=overwrite,
+                                  ours=is_our_html)
 
     model = load_model(model_path)
     if runtime == "compiled":
@@ -70,7 +71,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         from codegen.fit_advice import what_would_fit
 
         report = dataclasses.replace(report, what_would_fit=what_would_fit(model, "tflm", board, kernels, report))
-    if html_path:
+    if html_path is not None:
         from converter.report.html_format import format_report_html
 
         try:
@@ -81,7 +82,7 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
         click.echo(format_report_json(report))
     else:
         click.echo(format_report(report))
-        if html_path:
+        if html_path is not None:
             click.echo(f"\nHTML report written to {html_path}")
     if report.board is not None and not report.board.fits:
         return EXIT_DOES_NOT_FIT  # the report is printed; the exit status says it does not fit
@@ -105,7 +106,7 @@ def _compiled_report(model, board, as_json, html_path):
     sg = model.main_subgraph
     operators = [(op.index, op.name, operator_macs(sg, op)) for op in sg.operators]
     path = str(model.path) if model.path else None
-    if html_path:
+    if html_path is not None:
         try:
             write_text_atomic(html_path, format_compiled_report_html(path, model.size_bytes, footprint, operators))
         except OSError as exc:
@@ -129,7 +130,7 @@ def _compiled_report(model, board, as_json, html_path):
         click.echo(format_compiled_report_text(path, model.size_bytes, footprint, operators))
         for line in format_what_would_fit(suggestions):
             click.echo(line)
-        if html_path:
+        if html_path is not None:
             click.echo(f"\nHTML report written to {html_path}")
     if footprint.board is not None and not footprint.board.fits:
         from attendnets_base.errors import EXIT_DOES_NOT_FIT

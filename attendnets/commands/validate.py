@@ -1,8 +1,10 @@
 """``attendnets validate``: many inputs through the firmware on the board (or QEMU), compared with tflite-micro."""
 
+from pathlib import Path
+
 import click
 
-from attendnets.commands.options import json_option
+from attendnets.commands.options import json_option, overwrite_option
 
 RUNTIMES = ["compiled", "tflm"]
 
@@ -16,36 +18,39 @@ RUNTIMES = ["compiled", "tflm"]
               help="digits, random, a folder of class sub-folders, or inputs.npy / .npz (x, y).")
 @click.option("--count", type=click.IntRange(min=1), default=None,
               help="Inputs to send [default: 200, all of an .npy/.npz].")
-@click.option("--port", default=None, help="Serial port of the board (e.g. /dev/ttyACM0); the firmware must be on it.")
+@click.option("--port", default=None, help="Serial port of a real board (e.g. /dev/ttyACM0); emulated boards run in "
+              "QEMU and take no --port.")
 @click.option("--baud", type=click.IntRange(min=1), default=115200, show_default=True)
 @click.option("--qemu", is_flag=True, help="Run the firmware in qemu-system-arm (QEMU boards; the default there).")
 @click.option("--project", "project_dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="Where the validation build lives: reused as it is when it already holds one for MODEL, "
-                   "else generated there [default: validate_<model>_<board>_<runtime>/, generated afresh].")
+                   "else generated there (a project attendnets made; generated files you changed are kept "
+                   "unless --overwrite) [default: validate_<model>_<board>_<runtime>/, generated afresh].")
 @click.option("--tflm-dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="TFLM tree for --runtime tflm [default: $TFLM_DIR].")
-@click.option("--no-profile", is_flag=True, help="Build without the per-operator counters.")
+@click.option("--no-profile", is_flag=True, help="Build without the per-operator counters (a reused --project "
+              "built with them is rebuilt).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each answer.")
+              help="Seconds to wait for each answer of the device, its first one and QEMU's start included.")
 @click.option("--wait-states", type=click.IntRange(min=0), default=0, show_default=True,
               help="QEMU: flash wait states for the Cortex-M4 timing model's cycle figure (docs/timing.md).")
 @json_option("Print the result as JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False, path_type=str),
               help="Also write an HTML report here.")
+@overwrite_option("an existing --html file, or generated files you changed in --project")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
-            timeout_s, wait_states, as_json, html_path):
+            timeout_s, wait_states, as_json, html_path, overwrite):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
     import os
     import sys
-    from pathlib import Path
 
     from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import require_file, require_parent_dir, write_text_atomic
+    from attendnets_base.fsutil import check_output_file, is_our_html, require_file, write_text_atomic
     from codegen.boards import get_board
     from codegen.context import tensor_info
     from converter.tflite_model import load_model
     from validation import firmware, protocol, report
-    from validation.data import load_model_inputs
+    from validation.data import check_matches_model, check_tensor_types, load_model_inputs
     from validation.run import run_validation, summarize
 
     def log(message):
@@ -53,22 +58,36 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
 
     model_path = require_file(model, "model")
     board_obj = get_board(board)
-    if port and qemu:
+    if port is not None and board_obj.emulated:
+        raise BadInputError(f"board {board_obj.name} is emulated: validate runs its firmware in QEMU itself; "
+                            "leave out --port (a serial port is for a real board)")
+    if port is not None and qemu:
         raise BadInputError("--port and --qemu exclude each other")
-    if not port and not board_obj.emulated:
+    if port is None and not board_obj.emulated:
         raise BadInputError(f"board {board_obj.name} is not emulated: pass --port (its serial port)")
-    if not port and board_obj.emulated:
+    if port is not None and not port.strip():
+        raise BadInputError("--port needs a serial port (e.g. /dev/ttyACM0)")
+    if port is None:
         qemu = True
     firmware.check_board(board_obj)
-    if html_path:
-        require_parent_dir(html_path)
+    data_path = Path(data_spec) if data_spec not in ("digits", "random") else None
+    html_path = check_output_file(html_path, "--html", overwrite=overwrite, ours=is_our_html,
+                                  inputs=[(model_path, "the model"), (data_path, "the --data")])
+    if project_dir is not None:
+        _check_project_dir(Path(project_dir), [model_path, data_path])
     data = model_path.read_bytes()
     tflite = load_model(data)
+    check_tensor_types(tflite)  # before anything is generated or built
     sg = tflite.main_subgraph
     infos = [tensor_info(sg.tensor(t), "input", i) for i, t in enumerate(sg.inputs)]
     if count is None and data_spec in ("digits", "random"):
         count = 200
     inputs = load_model_inputs(data_spec, infos, count)
+    check_matches_model(inputs, tensor_info(sg.tensor(sg.outputs[0]), "output", 0), data_spec)
+    if inputs.skipped_files:
+        shown = ", ".join(Path(f).name for f in inputs.skipped_files[:3])
+        more = f" and {len(inputs.skipped_files) - 3} more" if len(inputs.skipped_files) > 3 else ""
+        log(f"validate: {len(inputs.skipped_files)} unreadable image(s) skipped ({shown}{more})")
     digest = protocol.model_hash(data)
 
     reuse = project_dir is not None and firmware.is_validation_project(project_dir)
@@ -80,18 +99,24 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         if vp.model_hash != digest.hex():
             raise BadInputError(f"{project_dir} is a validation build of another model (hash {vp.model_hash}); "
                                 f"pass another --project (or none) to build one for {model_path.name}")
-        if not vp.elf.is_file() and (qemu or not port):
+        rebuilt = False
+        if vp.profile == no_profile:  # built with the other setting: rebuild, never report what was not asked
+            log(f"validate: {project_dir} was built {'with' if vp.profile else 'without'} the per-operator profile; "
+                f"rebuilding it {'without' if no_profile else 'with'} it")
+            vp = firmware.install_main(vp.path, tflite, board_obj, vp.runtime, not no_profile, data, model_path.name)
+            rebuilt = True
+        if rebuilt or (not vp.elf.is_file() and qemu):
             firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
+            if rebuilt and port is not None:
+                _flash(vp, board_obj, log)
     else:
         out = Path(project_dir or f"validate_{model_path.stem}_{board_obj.name}_{runtime}")
         log(f"validate: generating the validation build in {out}/ ({runtime} runtime)")
-        vp = firmware.prepare_project(model_path, board_obj.name, runtime, out, profile=not no_profile, log=log)
+        vp = firmware.prepare_project(model_path, board_obj.name, runtime, out, profile=not no_profile, log=log,
+                                      overwrite=overwrite)
         firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
-        if port:
-            from codegen.project import open_project
-            from codegen.runners import get_runner
-
-            get_runner(board_obj.default_tool)(open_project(vp.path), log=log).run()
+        if port is not None:
+            _flash(vp, board_obj, log)
 
     timing = None
     if qemu:
@@ -101,7 +126,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         timing = QemuTiming.try_create(board_obj.cpu, vp.elf, vp.path / "build" / "timing.txt", log=log,
                                        settings=TimingSettings.for_board(board_obj, wait_states))
         transport = QemuTransport(board_obj.qemu_machine, vp.elf, log_path=vp.path / "build" / "qemu.log", log=log,
-                                  extra_args=timing.argv if timing else ())
+                                  extra_args=timing.argv if timing else (), start_timeout_s=timeout_s)
         transport_name = f"QEMU {board_obj.qemu_machine}"
     else:
         from validation.transports import SerialTransport
@@ -109,7 +134,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         transport = SerialTransport(port, baud)
         transport_name = f"serial {port} at {baud} baud"
     try:
-        session = protocol.Session(transport, timeout_s=timeout_s, hello_timeout_s=max(timeout_s, 10.0))
+        session = protocol.Session(transport, timeout_s=timeout_s, hello_timeout_s=timeout_s)
         session.connect(digest)
         with click.progressbar(length=len(inputs.inputs), label="validate", file=sys.stderr,
                                show_pos=True, show_eta=True) as bar:
@@ -121,7 +146,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     summary = summarize(run, tflite, model_path, board_obj, vp.runtime, transport_name, inputs.source,
                         emulated=qemu, timing=timing)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
-    if html_path:
+    if html_path is not None:
         timeline = None
         if vp.runtime == "tflm":
             from converter.report.build import build_memory_report
@@ -138,3 +163,29 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
             "from tflite-micro's (mismatching inputs saved under " f"{vp.path / 'mismatches'})")
         return 1
     return 0
+
+
+def _check_project_dir(path, inputs):
+    """BadInputError unless --project names a folder validate may use: absent, empty, or made by attendnets
+    (generate's rule then keeps generated files the user changed unless --overwrite), never an input."""
+    from attendnets_base.errors import BadInputError
+    from attendnets_base.fsutil import same_file
+    from codegen.render import MARKER_FILE, is_our_project
+
+    if not str(path).strip():
+        raise BadInputError("--project needs a folder name (got an empty one)")
+    for source in inputs:
+        if source is not None and same_file(path, source):
+            raise BadInputError(f"--project {path} is an input of this command: choose another folder")
+    if path.exists() and not path.is_dir():
+        raise BadInputError(f"--project {path} is a file: give a folder")
+    if path.is_dir() and any(path.iterdir()) and not is_our_project(path):
+        raise BadInputError(f"--project {path} exists and was not made by attendnets (no {MARKER_FILE}): "
+                            "choose another folder, or an empty one")
+
+
+def _flash(vp, board, log):
+    from codegen.project import open_project
+    from codegen.runners import get_runner
+
+    get_runner(board.default_tool)(open_project(vp.path), log=log).run()

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from attendnets_base.errors import BadInputError, InvalidModelError, UnsupportedOperatorError
-from attendnets_base.fsutil import atomic_output_file, require_file, require_parent_dir
-from attendnets_base.labels import labels_path_for, labels_text
+from attendnets_base.fsutil import atomic_output_file, check_output_file, require_file
+from attendnets_base.labels import holds_labels_of, labels_path_for, labels_text
 from attendnets_tf.loading import (  # noqa: F401  (re-exported: the conversion's inputs)
     DEFAULT_CALIBRATION_SAMPLES,
     LABELS_FILE,
@@ -246,21 +246,50 @@ def run_tflm_check(tflite_path):
     return result
 
 
+def is_conversion_sidecar(path) -> bool:
+    """True if ``path`` is the JSON sidecar `attendnets convert` writes beside its .tflite."""
+    try:
+        facts = json.loads(Path(path).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(facts, dict) and {"source_model", "tflm_check"} <= facts.keys()
+
+
+def check_outputs(model_path, out_path, overwrite=False):
+    """The three files convert writes (``out_path``, its labels, its sidecar) under the output-file rule
+    (attendnets_base.fsutil.check_output_file): a set convert wrote before is replaced, an input or a file
+    of the user's only with ``overwrite``.  Returns ``(labels_path, sidecar_path)``."""
+    out_path = Path(out_path)
+    if out_path.suffix != ".tflite":
+        raise BadInputError(f"output must be a .tflite file; got {out_path}")
+    sidecar_path = out_path.with_suffix(".json")
+    labels_path = labels_path_for(out_path)
+    inputs = [(model_path, "the model")]
+
+    def ours(_path):
+        return is_conversion_sidecar(sidecar_path)
+
+    check_output_file(out_path, "--out", inputs, overwrite, ours)
+    check_output_file(sidecar_path, "--out's sidecar", inputs, overwrite, ours)
+    check_output_file(labels_path, "--out's labels file", inputs, overwrite,
+                      lambda p: ours(p) or holds_labels_of(p, model_path))
+    return labels_path, sidecar_path
+
+
 def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES, float_io=False, log=print,
-            seed=0):
+            seed=0, overwrite=False):
     """The ``attendnets convert`` pipeline: load, check data, convert, TFLM-check, write.
 
     Writes ``out_path`` (``.tflite``), ``NAME.labels.txt`` beside it and the JSON
-    sidecar ``out_path.with_suffix('.json')``, all or none.
+    sidecar ``out_path.with_suffix('.json')``, all or none; none of them replaces an input or a
+    file of the user's unless ``overwrite`` (:func:`check_outputs`).
     """
     from attendnets_tf import qat
     from attendnets_tf.data import IMAGE_RANGE
 
     model_path = Path(model_path)
     out_path = Path(out_path)
-    require_parent_dir(out_path)
-    if out_path.suffix != ".tflite":
-        raise BadInputError(f"output must be a .tflite file; got {out_path}")
+    labels_path, sidecar_path = check_outputs(model_path, out_path, overwrite)
     if samples < 1:
         raise BadInputError(f"--samples must be at least 1; got {samples}")
     model = load_keras_model(model_path)
@@ -286,8 +315,6 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
         reason = " ".join(str(exc).split())
         raise UnsupportedOperatorError(f"TFLite conversion failed: {reason[:300]}") from None
 
-    sidecar_path = out_path.with_suffix(".json")
-    labels_path = labels_path_for(out_path)
     sidecar = {
         "source_model": str(model_path.resolve()),
         "source_kind": "qat" if is_qat else "float",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import math
 
+from attendnets_base.fsutil import HTML_GENERATOR_META
+
 PALETTE = {
     "input": "#2f7ed8",
     "output": "#e4572e",
@@ -242,7 +244,7 @@ def format_report_html(report) -> str:
         cls = "fits" if r.board.fits else "nofit"
         cards.append((f"Board {r.board.board}", f'<span class="{cls}">{_e(r.board.verdict)}</span>',
                       f"flash headroom {r.board.flash_headroom_pct:.1f}% · RAM headroom {r.board.ram_headroom_pct:.1f}%"))
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
            f"<title>TFLM memory report: {_e(name)}</title>",
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<style>{CSS}</style></head><body><main>"]

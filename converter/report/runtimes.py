@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from attendnets_base.fsutil import HTML_GENERATOR_META
 from converter.report.build import BoardFit
 
 RUNTIME_TITLES = {"tflm": "TFLM interpreter", "compiled": "compiled runtime"}
@@ -199,7 +200,7 @@ def format_compiled_report_html(model_path, model_bytes, footprint, operators) -
 
     e = html.escape
     name = (model_path or "model").rsplit("/", 1)[-1]
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
            f"<title>Compiled runtime memory report: {e(name)}</title>",
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<style>{CSS}</style></head><body><main>",
