@@ -289,6 +289,6 @@ def test_validate_no_profile_rebuilds_a_profiled_project(cli, tmp_path):
 
     again = validate(cli, model, "--data", folder, "--project", project, "--json", "--no-profile")
     assert again.exit_code == 0, again
-    assert "rebuilding it without" in again.stderr
+    assert "rebuilding it without it (--no-profile)" in again.stderr
     assert json.loads(again.stdout)["profile"] is None
     assert json.loads((project / "project.json").read_text())["validate"]["profile"] is False

@@ -24,6 +24,8 @@ from validation import protocol as p
 from validation.fake_device import FakeDevice
 from validation.transports import SerialTransport
 
+PORT_BOARD = "rpi-pico"  # --port is for real boards (emulated ones run in QEMU); a fake device stands in
+
 
 def two_in_two_out():
     """x0 [1,10] -> FULLY_CONNECTED -> y0 [1,4];  x1 [1,6] -> MUL(x1, x1) -> y1 [1,6] (sizes all differ
@@ -118,9 +120,9 @@ def multi_project(multi_model):
     from validation.firmware import install_main
 
     project = multi_model.parent / "fw"
-    generate_project(multi_model, "mps2-an386", project, runtime="compiled")
+    generate_project(multi_model, PORT_BOARD, project, runtime="compiled")
     data = multi_model.read_bytes()
-    install_main(project, load_model(data), get_board("mps2-an386"), "compiled", False, data, multi_model.name)
+    install_main(project, load_model(data), get_board(PORT_BOARD), "compiled", False, data, multi_model.name)
     return project
 
 
@@ -129,7 +131,7 @@ def _validate(cli, model, project, master, name, *args):
     timer = threading.Timer(0.3, device.start)  # once the port is open
     timer.start()
     try:
-        return cli("validate", model, "--board", "mps2-an386", "--port", name, "--project", project,
+        return cli("validate", model, "--board", PORT_BOARD, "--port", name, "--project", project,
                    "--timeout", "2", "--json", *args), device
     finally:
         timer.join()
@@ -155,12 +157,12 @@ def test_validate_two_inputs_from_npz(cli, multi_model, multi_project, pty_pair,
 
 
 def test_data_for_one_input_is_refused(cli, multi_model, multi_project, tmp_path):
-    line = assert_one_line_error(cli("validate", multi_model, "--board", "mps2-an386", "--port", "/dev/null",
+    line = assert_one_line_error(cli("validate", multi_model, "--board", PORT_BOARD, "--port", "/dev/null",
                                      "--project", multi_project, "--data", "digits"))
     assert "a model with 2 inputs takes random or an .npz" in line and "x0 .. x1" in line
     only_x0 = tmp_path / "half.npz"
     np.savez(only_x0, x0=np.zeros((3, 10), np.int8))
-    line = assert_one_line_error(cli("validate", multi_model, "--board", "mps2-an386", "--port", "/dev/null",
+    line = assert_one_line_error(cli("validate", multi_model, "--board", PORT_BOARD, "--port", "/dev/null",
                                      "--project", multi_project, "--data", only_x0))
     assert "has no array x1" in line
 

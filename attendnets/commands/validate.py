@@ -29,7 +29,7 @@ RUNTIMES = ["compiled", "tflm"]
 @click.option("--tflm-dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="TFLM tree for --runtime tflm [default: $TFLM_DIR].")
 @click.option("--no-profile", is_flag=True, help="Build without the per-operator counters (a reused --project "
-              "built with them is rebuilt).")
+              "built with them is rebuilt, and flashed again with --port).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for each answer of the device, its first one and QEMU's start included.")
 @click.option("--wait-states", type=click.IntRange(min=0), default=0, show_default=True,
@@ -100,10 +100,10 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
             raise BadInputError(f"{project_dir} is a validation build of another model (hash {vp.model_hash}); "
                                 f"pass another --project (or none) to build one for {model_path.name}")
         rebuilt = False
-        if vp.profile == no_profile:  # built with the other setting: rebuild, never report what was not asked
-            log(f"validate: {project_dir} was built {'with' if vp.profile else 'without'} the per-operator profile; "
-                f"rebuilding it {'without' if no_profile else 'with'} it")
-            vp = firmware.install_main(vp.path, tflite, board_obj, vp.runtime, not no_profile, data, model_path.name)
+        if no_profile and vp.profile:  # asked for no counters: rebuild, never time what was not asked for
+            log(f"validate: {project_dir} was built with the per-operator profile; rebuilding it without it "
+                "(--no-profile)")
+            vp = firmware.install_main(vp.path, tflite, board_obj, vp.runtime, False, data, model_path.name)
             rebuilt = True
         if rebuilt or (not vp.elf.is_file() and qemu):
             firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
