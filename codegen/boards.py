@@ -245,6 +245,12 @@ class Board:
     link_uart: Console | None = None  # a UART besides the console for `attendnets validate` ([link])
     swo: Console | None = None  # SWO (ITM port 0) as an alternative console (`generate --console swo`)
     memory: tuple = ()  # every RAM region (MemoryRegion with speed and source), fastest first within a class
+    firmware_clock_hz: int | None = None  # the core clock the generated firmware runs at (None: clock_hz)
+
+    @property
+    def run_clock_hz(self) -> int:
+        """The core clock the generated firmware runs at, Hz (the reset clock on the real boards)."""
+        return self.firmware_clock_hz or self.clock_hz
 
     # -- the whole memory map --------------------------------------------------------------
     def memory_region(self, name: str) -> MemoryRegion:
@@ -455,6 +461,7 @@ class Board:
             "cpu_flags": list(self.cpu_flags),
             "cmsis_nn_arch": self.cmsis_nn_arch,
             "clock_hz": self.clock_hz,
+            "firmware_clock_hz": self.run_clock_hz,
             "cycle_counter": self.cycle_counter,
             "pointer_bytes": self.pointer_bytes,
             "flash": self.flash.to_dict(),
@@ -611,6 +618,7 @@ def _parse_board(name, entry):
             link_uart=link_uart,
             swo=swo,
             memory=_memory(entry.get("memory", ()), where),
+            firmware_clock_hz=int(entry["firmware_clock_hz"]) if "firmware_clock_hz" in entry else None,
         )
     except KeyError as exc:
         raise BadInputError(f"board catalog: {where} lacks {exc.args[0]!r}") from None

@@ -259,3 +259,21 @@ def test_swo_stays_available(cli, tmp_path):
                  "--console", "swo")
     assert_one_line_error(result)
     assert "board rpi-pico has no swo console" in result.stderr
+
+
+def test_platform_clock_is_the_clock_the_firmware_runs_at():
+    """The real boards run at their reset clock (the Pico at its 12 MHz crystal): PLATFORM_CLOCK_HZ, which
+    the validation firmware reports in its HELLO (validate's milliseconds), says so, not the board's rating."""
+    from codegen.context import GenerateOptions, build_context
+    from codegen.render import render_files
+    from converter.tflite_model import load_model
+    from tests.test_validate_cli import digits_classifier
+
+    expected = {"stm32f746g-disco": 16_000_000, "nucleo-h743zi2": 64_000_000, "nucleo-l4r5zi": 4_000_000,
+                "nrf5340dk": 64_000_000, "arduino-nano-33-ble-sense": 64_000_000, "rpi-pico": 12_000_000,
+                "mps2-an386": 25_000_000}
+    model = load_model(digits_classifier())
+    for name, hz in expected.items():
+        header = render_files(build_context(model, get_board(name), GenerateOptions(), 4096, 20000))[
+            "platform/platform.h"]
+        assert f"#define PLATFORM_CLOCK_HZ {hz}u" in header, name

@@ -98,7 +98,7 @@ int platform_link_write(const uint8_t* data, int len) { return platform_console_
 
 // ---------------------------------------------------------------- cycle counter
 // DWT CYCCNT: a 32-bit count of core clock cycles, extended to 64 bits on each read
-// (reads must come at least every 2^32 cycles: 8.9 s at 480 MHz).
+// (reads must come at least every 2^32 cycles: 67.1 s at 64 MHz).
 #define DEMCR_REG 0xE000EDFCu
 #define DWT_CTRL 0xE0001000u
 #define DWT_CYCCNT 0xE0001004u
