@@ -181,3 +181,47 @@ def test_report_fits_an_arena_larger_than_any_region_when_the_regions_hold_it(cl
     assert "per region" in text and "(SRAM123)" in text and "arena part 200000 B" in text
     tflm = cli("report", model, "--board", "nucleo-h743zi2")
     assert tflm.exit_code == 4 and "DOES NOT FIT" in tflm.stdout
+
+
+REGION_MAIN = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include "model.h"
+#include "platform.h"
+
+// Initialised data in the block RAM (QEMU's ELF loader writes it only at its flash load address: the startup
+// must copy it) and zero-initialised data in the PSRAM (pre-filled with 0xA5 by the test: the startup must
+// zero it).
+PLATFORM_REGION_DATA(BRAM) volatile uint32_t in_bram[4] = {0x12345678u, 0x9ABCDEF0u, 7u, 0xCAFEF00Du};
+PLATFORM_REGION_BSS(PSRAM) volatile uint32_t in_psram[256];
+
+int main(void) {
+  printf("bram at %p: %08lx %08lx %08lx %08lx\n", (void*)in_bram, (unsigned long)in_bram[0],
+         (unsigned long)in_bram[1], (unsigned long)in_bram[2], (unsigned long)in_bram[3]);
+  uint32_t nonzero = 0;
+  for (int i = 0; i < 256; ++i) nonzero += in_psram[i] != 0u;
+  printf("psram at %p: %lu nonzero words\n", (void*)in_psram, (unsigned long)nonzero);
+  return model_init();
+}
+"""
+
+
+def test_startup_copies_and_zeroes_every_region_in_qemu(cli, tmp_path):
+    """.region.BRAM.data is copied from flash and .region.PSRAM.bss zeroed by the startup (mps2-an386)."""
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    model = tmp_path / "chain.tflite"
+    model.write_bytes(add_chain(elements=64))
+    out = tmp_path / "fw"
+    assert cli("generate", model, "--board", "mps2-an386", "--out", out, "--runtime", "compiled").exit_code == 0
+    (out / "src/main.c").write_text(REGION_MAIN)
+    subprocess.run(["make", "-C", str(out), "-j2"], check=True, capture_output=True)
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\xa5" * 4096)
+    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+                           "-semihosting-config", "enable=on,target=native", "-kernel", str(out / "build/model.elf"),
+                           "-device", f"loader,file={garbage},addr=0x21000000,force-raw=on"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc
+    lines = proc.stdout.splitlines()
+    assert any(l.startswith("bram at 0x1000000: 12345678 9abcdef0 00000007 cafef00d") for l in lines), lines
+    assert any(l.startswith("psram at 0x21000000: 0 nonzero words") for l in lines), lines
