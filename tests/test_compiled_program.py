@@ -211,3 +211,11 @@ def test_program_facts():
     assert program.operator_names == ["RELU", "LOGISTIC", "MUL"]
     assert program.kernel_sources() == ("an_lut.c", "an_binary.c")
     assert isinstance(program, Program) and program.largest_scratch_bytes == 0
+
+
+def test_describe_lists_every_step_and_the_plan():
+    program = lower_model(load_model(branch_model()))
+    plan_memory(program)
+    lines = program.describe().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("0: op 0 RELU: an_lut_s8(T0@")
+    assert "an_mul_params" in lines[2] and lines[3].startswith(f"arena {program.arena_bytes} B")

@@ -313,6 +313,33 @@ class Program:
     def largest_scratch_bytes(self) -> int:
         return max((s.scratch_bytes for s in self.steps), default=0)
 
+    def describe(self) -> str:
+        """The program as text, one line per step (for people rewriting it; not C)."""
+        def operand(a):
+            if isinstance(a, Tensor):
+                where = "" if a.offset is None else f"@{a.offset}"
+                return f"{'T' + str(a.index) if a.index is not None else a.name}{where}"
+            if isinstance(a, TensorSlice):
+                return f"{operand(a.tensor)}+{a.element_offset}"
+            if isinstance(a, Constant):
+                return f"const {a.hint}[{a.values.size}]"
+            if isinstance(a, Params):
+                return a.c_type or "struct"
+            if isinstance(a, Scratch):
+                return f"scratch {a.size_bytes} B" + ("" if a.offset is None else f"@{a.offset}")
+            if isinstance(a, PointerArray):
+                return "[" + ", ".join(operand(i) for i in a.items) + "]"
+            return "NULL" if a is None else str(a)
+
+        lines = []
+        for k, s in enumerate(self.steps):
+            call = f"{s.function}({', '.join(operand(a) for a in s.args)})" if s.function else "view"
+            alias = f" (output may share {operand(s.output_aliases)})" if s.output_aliases is not None else ""
+            lines.append(f"{k}: op {s.op_index} {s.name}: {call}{alias}")
+        if self.planned:
+            lines.append(f"arena {self.arena_bytes} B ({self.planner})")
+        return "\n".join(lines)
+
     def repoint(self, old: Tensor, new: Tensor) -> None:
         """Every use of Tensor ``old`` (args, inputs, outputs, aliases, model inputs/outputs) now means ``new``."""
         for s in self.steps:
