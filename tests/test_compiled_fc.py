@@ -235,3 +235,19 @@ def test_kernel_files_are_complete():
     from codegen.compiled.host import assert_matches_tflm
 
     assert assert_matches_tflm(data, count=SAMPLES) == SAMPLES
+
+
+def test_a_multiplier_an_requantize_does_not_take_is_refused():
+    """Scales whose real multiplier is -(1 - 2^-48/0.5625): TFLM's QuantizeMultiplier gives -2^31, where its
+    MultiplyByQuantizedMultiplier saturates and an_requantize (an_common.h) would not: refused, never wrong."""
+    from codegen.compiled.generate import unsupported_reasons
+    from codegen.compiled.quantization import effective_scale, quantize_multiplier
+    from converter.tflite_model import load_model
+
+    in_scale, w_scale, out_scale = 0.75 + 2**-24, -(0.75 - 2**-24), 0.5625  # float32 values, exact
+    assert quantize_multiplier(effective_scale(in_scale, w_scale, out_scale))[0] == -(2**31)
+    reasons = unsupported_reasons(load_model(fc_model(in_scale=in_scale, w_scale=w_scale, out_scale=out_scale,
+                                                      bias=False)))
+    assert any("multiplier -2^31" in r for r in reasons), reasons
+    assert unsupported_reasons(load_model(fc_model(in_scale=in_scale, w_scale=-0.5, out_scale=out_scale,
+                                                   bias=False))) == []

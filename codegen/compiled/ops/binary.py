@@ -22,8 +22,8 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import (byte_table, fused_activation_range, padded_ints, require_int8, scale_of,
-                                         zero_point_of)
+from codegen.compiled.ops.common import (byte_table, fused_activation_range, padded_ints, require_int8,
+                                         require_requantizable, scale_of, zero_point_of)
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
@@ -167,6 +167,7 @@ def lower_mul(op, ctx):
     multiplier, shift = quantize_multiplier(real)
     if shift > 30:  # the left shift of int32 products would be undefined in C (and wraps in TFLM)
         raise NotLowerable(f"output multiplier {real:.3g} (input scales far above the output's)")
+    require_requantizable([multiplier])
     params = Params("an_mul_params", {
         "input1_offset": -zero_point_of(x1), "input2_offset": -zero_point_of(x2), "output_offset": zero_point_of(y),
         "output_multiplier": multiplier, "output_shift": shift, "activation_min": lo, "activation_max": hi,

@@ -14,6 +14,10 @@ from codegen.compiled.lowering import NotLowerable, TensorRef
 from codegen.compiled.quantization import activation_range, round_half_away
 
 INT8_MIN, INT8_MAX = -128, 127
+# The one int32 multiplier an_requantize (an_common.h) does not take: TFLM's QuantizeMultiplier gives
+# it only for a negative real multiplier within 2^-32 of minus a power of two, and TFLM's
+# MultiplyByQuantizedMultiplier saturates on it where an_requantize would not.
+UNREQUANTIZABLE_MULTIPLIER = -(2**31)
 
 
 def f32(x) -> np.float32:
@@ -94,3 +98,9 @@ def byte_table(function) -> list[int]:
 
 def clamp(x: int, lo: int, hi: int) -> int:
     return lo if x < lo else hi if x > hi else x
+
+
+def require_requantizable(multipliers, what: str = "output"):
+    """NotLowerable if a multiplier a kernel hands to an_requantize is :data:`UNREQUANTIZABLE_MULTIPLIER`."""
+    if any(int(m) == UNREQUANTIZABLE_MULTIPLIER for m in multipliers):
+        raise NotLowerable(f"{what} multiplier -2^31 (a negative scale within 2^-32 of a power of two)")

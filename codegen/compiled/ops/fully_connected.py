@@ -18,6 +18,7 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import one_value as _one
+from codegen.compiled.ops.common import require_requantizable
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
 
@@ -68,6 +69,7 @@ def lower_fully_connected(op, ctx):
     else:
         weights_offset = -int(_one(w.zero_point or (0,), "weights"))
         pairs = [quantize_multiplier(effective_scale(in_scale, _one(w.scale, "weights"), out_scale))]
+    require_requantizable([m for m, _ in pairs])
 
     input_offset = -int(in_zp)
     folded = None

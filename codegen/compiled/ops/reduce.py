@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import constant_ints, padded_ints, require_int8, scale_of, zero_point_of
+from codegen.compiled.ops.common import (constant_ints, padded_ints, require_int8, require_requantizable, scale_of,
+                                         zero_point_of)
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
@@ -82,6 +83,7 @@ def lower_reduce(op, ctx):
     multiplier, shift = quantize_multiplier(scale_of(x) / scale_of(y))
     if op.name == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
+    require_requantizable([multiplier])
     zero_point_sum = fp.wrap32(zero_point_of(x) * count)
     params = Params("an_reduce_params", {
         "kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),

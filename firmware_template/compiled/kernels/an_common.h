@@ -38,16 +38,17 @@ static inline int32_t an_rounding_divide_by_pot(int32_t x, int exponent) {
 
 // TFLM's MultiplyByQuantizedMultiplier(acc, multiplier, shift), shift > 0 a left shift, in
 // [-31, 31], for every multiplier but INT32_MIN (TFLM's QuantizeMultiplier gives INT32_MIN only
-// for a negative real multiplier within 2^-32 of minus a power of two; the generator refuses
-// negative scales where it matters).  TFLM computes x = acc * 2^left in int32 (wrapping: unsigned
-// here keeps it defined C), then h = SaturatingRoundingDoublingHighMul(x, multiplier), which
-// cannot saturate when multiplier != INT32_MIN and equals floor((x*m + 2^30) / 2^31) for either
-// sign of x*m (gemmlowp's nudge 1 - 2^30 with truncation is that floor for x*m < 0), so
-// h > INT32_MIN.  RoundingDivideByPOT by e >= 1 (half away from zero) equals
-// floor((h' + 2^(e-1)) / 2^e) with h' = h - [h < 0], which is floor((v + 1) / 2) for
-// v = floor(h' / 2^(e-1)): (v >> 1) + (v & 1), no overflow anywhere.  Fewer instructions than
-// the two gemmlowp functions; equal to them bit for bit (tests/compiled_m4/requantize_check.c:
-// edge values, every rounding half, random values, both signs of the multiplier).
+// for a negative real multiplier within 2^-32 of minus a power of two, where TFLM saturates; the
+// generator refuses it: codegen/compiled/ops/common.py require_requantizable).
+// TFLM computes x = acc * 2^left in int32 (wrapping: unsigned here keeps it defined C), then
+// h = SaturatingRoundingDoublingHighMul(x, multiplier), which cannot saturate when
+// multiplier != INT32_MIN and equals floor((x*m + 2^30) / 2^31) for either sign of x*m
+// (gemmlowp's nudge 1 - 2^30 with truncation is that floor for x*m < 0), so h > INT32_MIN.
+// RoundingDivideByPOT by e >= 1 (half away from zero) equals floor((h' + 2^(e-1)) / 2^e) with
+// h' = h - [h < 0], which is floor((v + 1) / 2) for v = floor(h' / 2^(e-1)):
+// (v >> 1) + (v & 1), no overflow anywhere.  Fewer instructions than the two gemmlowp functions;
+// equal to them bit for bit (tests/compiled_m4/requantize_check.c: edge values, every rounding
+// half, random values, both signs of the multiplier).
 static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
   if (shift >= 0) {
     const int32_t x = (int32_t)((uint32_t)acc << shift);
