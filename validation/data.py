@@ -40,6 +40,7 @@ class InputSet:
     source: str
     more_inputs: tuple = ()  # a model with several inputs: (N, elements) of input 1, 2, ...
     skipped_files: tuple = ()  # unreadable images of a folder, left out
+    names: tuple = ()  # per input, where it came from (an image's path in a folder), when known
 
     def sample(self, index: int) -> list:
         """Every input tensor of sample ``index`` (flat arrays, input 0 first)."""
@@ -109,11 +110,12 @@ def load_folder_set(root: Path, info, count=None) -> InputSet:
     if count is not None:  # every class, round-robin, so a short run still sees them all
         per_class = [[f for f in files if f[0] == i] for i in range(len(class_dirs))]
         files = [c[k] for k in range(max(map(len, per_class))) for c in per_class if k < len(c)][:count]
-    inputs, labels, skipped = [], [], []
+    inputs, labels, skipped, names = [], [], [], []
     for label, f in files:
         try:
             inputs.append(load_image(f, info)[0])
             labels.append(label)
+            names.append(str(f.relative_to(root)))
         except BadInputError:  # unreadable or corrupt: counted, not fatal (as train/convert/evaluate)
             skipped.append(f)
     if not inputs:
@@ -121,7 +123,7 @@ def load_folder_set(root: Path, info, count=None) -> InputSet:
     note = f", {len(skipped)} unreadable image(s) skipped" if skipped else ""
     return InputSet(np.stack(inputs), np.array(labels, np.int64), [d.name for d in class_dirs],
                     f"folder {root} ({len(class_dirs)} classes{note})",
-                    skipped_files=tuple(str(f) for f in skipped))
+                    skipped_files=tuple(str(f) for f in skipped), names=tuple(names))
 
 
 def _as_inputs(array, info, name):

@@ -30,8 +30,9 @@ def format_text(s: dict) -> str:
         lines.append(f"  first mismatching inputs saved: {', '.join(b['saved'])}")
     a = s["accuracy"]
     if a:
+        float_text = (f"float {_pct(a['float'])}" if a.get("float") is not None else f"float - ({a['float_note']})")
         lines.append(f"  accuracy ({a['images']} labelled): device int8 {_pct(a['device_int8'])}, "
-                     f"host int8 {_pct(a['host_int8'])}, float - ({a['float_note']})")
+                     f"host int8 {_pct(a['host_int8'])}, {float_text}")
     lat = s["latency"]
     if lat:
         lines.append(f"  latency ({lat['unit']}): min {_num(lat['min'])}, median {_num(lat['median'])}, "
@@ -47,6 +48,8 @@ def format_text(s: dict) -> str:
         lines.append(f"    ({m['note']})")
     elif m:
         lines.append(f"  {m['note']}")
+    lines.extend(classification_text(s.get("classification")))
+    lines.extend(float_comparison_text(s.get("float_comparison")))
     lines.append(f"  firmware: arena {s['firmware']['arena_bytes']:,} B; frames resent {s['retried_frames']}")
     p = s["profile"]
     if p:
@@ -74,6 +77,109 @@ def format_text(s: dict) -> str:
             lines.append("    (cycles (M4 model): the Cortex-M4 timing model, 0 wait states, from model_profile_begin to "
                          "model_profile_end less an empty begin/end pair; docs/timing.md)")
     return "\n".join(lines)
+
+
+def _metric(value, pct=False):
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.2f}%" if pct else f"{value:.6g}"
+
+
+#: ST Edge AI Core's metric names, in the order its validate report prints them.
+FLOAT_METRICS = (("acc", "ACC", True), ("rmse", "RMSE", False), ("mae", "MAE", False), ("l2r", "L2r", False),
+                 ("mean", "MEAN", False), ("std", "STD", False), ("nse", "NSE", False), ("cos", "COS", False))
+
+
+MISCLASSIFIED_IN_TEXT = 10
+
+
+def classification_text(c) -> list:
+    """Per-class accuracy, the confusion matrix and the misclassified inputs (device classes vs labels)."""
+    if not c:
+        return []
+    names = c["classes"]
+    width = max(5, *(len(n) for n in names[:30])) + 1
+    lines = ["", "  per class (device int8 vs labels):"]
+    for row in c["per_class"]:
+        if row["inputs"]:
+            lines.append(f"    {row['name']:<{width}} {row['correct']:>5}/{row['inputs']:<5} {_pct(row['accuracy'])}")
+    if len(names) <= 30:
+        lines.append("  confusion matrix (rows: label, columns: device class):")
+        cell = max(4, *(len(str(v)) + 1 for r in c["confusion_matrix"] for v in r))
+        lines.append("    " + " " * width + "".join(f"{str(i):>{cell}}" for i in range(len(names))))
+        for i, r in enumerate(c["confusion_matrix"]):
+            lines.append(f"    {names[i]:<{width}}" + "".join(f"{v:>{cell}}" for v in r))
+    if c["misclassified_count"]:
+        shown = c["misclassified"][:MISCLASSIFIED_IN_TEXT]
+        lines.append(f"  misclassified: {c['misclassified_count']} input(s)"
+                     + (f" (first {len(shown)}; --json and --html list {len(c['misclassified'])})"
+                        if len(shown) < c["misclassified_count"] else "") + ": "
+                     + ", ".join(f"#{m['input']}{' ' + m['name'] if m['name'] else ''} "
+                                 f"{m['label_name']}->{m['predicted_name']}" for m in shown))
+    else:
+        lines.append("  misclassified: none")
+    return lines
+
+
+def float_comparison_text(f) -> list:
+    """ST Edge AI Core's validate metrics per output, device (int8) against the float model."""
+    if not f:
+        return []
+    lines = ["", f"  against the float model ({f['reference']}), per output (ST Edge AI Core's metrics):",
+             "    " + f"{'output':<8}" + "".join(f"{label:>12}" for _, label, _ in FLOAT_METRICS)]
+    for i, m in enumerate(f["outputs"]):
+        lines.append("    " + f"{i:<8}" + "".join(f"{_metric(m[key], pct):>12}" for key, _, pct in FLOAT_METRICS))
+    first = f["outputs"][0]
+    if first.get("acc_against"):
+        lines.append(f"    (ACC against {first['acc_against']}"
+                     + (f"; the float model's own: {_pct(first['acc_reference'])}" if first["acc_reference"] is not None
+                        else "") + f"; {f['definitions']})")
+    else:
+        lines.append(f"    ({f['definitions']})")
+    return lines
+
+
+OFF_DIAGONAL = ' class="nofit"'  # a confusion-matrix cell counting misclassified inputs
+
+
+def _classification_html(c) -> list:
+    if not c:
+        return []
+    names = c["classes"]
+    out = ['<h2>Accuracy per class</h2><div class="two"><div class="panel"><table><thead><tr>'
+           '<th class="l">class</th><th>inputs</th><th>correct</th><th>accuracy</th></tr></thead><tbody>']
+    for row in c["per_class"]:
+        if row["inputs"]:
+            out.append(f'<tr><td class="l">{_e(row["name"])}</td><td>{row["inputs"]}</td><td>{row["correct"]}</td>'
+                       f'<td>{_pct(row["accuracy"])}</td></tr>')
+    out.append('</tbody></table></div><div class="panel"><table><thead><tr><th class="l">label / device</th>'
+               + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr></thead><tbody>")
+    for i, r in enumerate(c["confusion_matrix"]):
+        out.append(f'<tr><td class="l">{_e(names[i])}</td>'
+                   + "".join(f"<td{OFF_DIAGONAL if v and j != i else ''}>{v}</td>" for j, v in enumerate(r))
+                   + "</tr>")
+    out.append("</tbody></table></div></div>")
+    if c["misclassified"]:
+        out.append('<div class="panel"><table><thead><tr><th>#</th><th class="l">input</th><th class="l">label</th>'
+                   '<th class="l">device</th></tr></thead><tbody>')
+        for m in c["misclassified"]:
+            out.append(f'<tr><td>{m["input"]}</td><td class="l">{_e(m["name"] or "")}</td>'
+                       f'<td class="l">{_e(m["label_name"])}</td><td class="l">{_e(m["predicted_name"])}</td></tr>')
+        out.append(f'</tbody></table><div class="note">{c["misclassified_count"]} misclassified</div></div>')
+    return out
+
+
+def _float_html(f) -> list:
+    if not f:
+        return []
+    out = [f'<h2>Against the float model (ST Edge AI Core\'s metrics)</h2><div class="panel"><table><thead><tr>'
+           '<th class="l">output</th>' + "".join(f"<th>{label}</th>" for _, label, _ in FLOAT_METRICS)
+           + "</tr></thead><tbody>"]
+    for i, m in enumerate(f["outputs"]):
+        out.append(f'<tr><td class="l">{i}</td>'
+                   + "".join(f"<td>{_e(_metric(m[key], pct))}</td>" for key, _, pct in FLOAT_METRICS) + "</tr>")
+    out.append(f'</tbody></table><div class="note">{_e(f["reference"])}; {_e(f["definitions"])}</div></div>')
+    return out
 
 
 def format_json(s: dict) -> str:
@@ -141,6 +247,8 @@ def format_html(s: dict, memory_timeline_svg: str | None = None) -> str:
         out.append(f'<tr><td></td><td class="l">whole inference (median)</td><td>{p["total_median"]:,.0f}</td>'
                    "<td></td><td></td><td></td></tr></tbody></table>")
         out.append(f'<div class="note">{_e(p["note"])}</div></div>')
+    out.extend(_classification_html(s.get("classification")))
+    out.extend(_float_html(s.get("float_comparison")))
     if b["mismatching_inputs"]:
         out.append("<h2>Mismatches</h2><div class=\"panel\">")
         out.append(f"<p>Inputs whose output differs from the interpreter's: "

@@ -70,6 +70,7 @@ class ValidationRun:
     interrupted: bool = False
     saved_mismatches: list = field(default_factory=list)
     retried_frames: int = 0
+    device_outputs: list = field(default_factory=list)  # per input, the device's output arrays (for the metrics)
 
 
 def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None, progress=None) -> ValidationRun:
@@ -94,6 +95,7 @@ def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None,
             diff = max(float(np.max(np.abs(d.astype(np.float64) - e.astype(np.float64)))) if d.size else 0.0
                        for d, e in zip(device, expected))
             label = int(inputs.labels[seq]) if inputs.labels is not None else None
+            run.device_outputs.append([d.copy() for d in device])
             run.records.append(Record(seq, out.cycles, out.op_cycles, exact, diff,
                                       int(np.argmax(device[0])) if classify else None,
                                       int(np.argmax(expected[0])) if classify else None, label))
@@ -154,10 +156,13 @@ def modelled_timing(run: ValidationRun, timing) -> tuple[dict | None, list]:
 
 
 def summarize(run: ValidationRun, model, model_path, board, runtime, transport_name, data_source,
-              emulated: bool, timing=None) -> dict:
+              emulated: bool, timing=None, inputs=None, float_reference=None) -> dict:
     """Everything the report shows, JSON-able. Under QEMU (``emulated``) the SysTick ticks become
     instructions: ``-icount shift=0`` retires one instruction per virtual ns. ``timing``: the
-    Cortex-M4 timing model that rode on the QEMU run (codegen.runners.cycle_model.QemuTiming)."""
+    Cortex-M4 timing model that rode on the QEMU run (codegen.runners.cycle_model.QemuTiming).
+    ``inputs``: the InputSet sent (class names and input names for the classification report);
+    ``float_reference``: ``(outputs, description)`` of the float model on the same inputs
+    (validation.float_reference), compared with the device's outputs by ST's metrics."""
     from converter.report.macs import model_macs
 
     hello = run.hello
@@ -220,6 +225,29 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
                             f"the total minus the operators' sum (runtime glue + hooks) is within "
                             f"{len(ops)} x (pair + 1 tick) + 2 ticks = {overhead_bound:g} {unit}")}
     mismatches = [r.sequence for r in run.records if not r.bit_exact]
+    from validation.metrics import classification_report, output_metrics
+
+    classification = classification_report([r.label for r in run.records], [r.device_class for r in run.records],
+                                           list(inputs.class_names) if inputs is not None else [],
+                                           list(inputs.names) if inputs is not None else [])
+    float_comparison = None
+    if float_reference is not None and run.records:
+        from validation.float_reference import predicted_outputs
+
+        reference, description = float_reference
+        labels = None
+        if all(r.label is not None for r in run.records):
+            labels = np.array([r.label for r in run.records])
+        predicted = predicted_outputs(run, model)
+        float_comparison = {
+            "reference": description,
+            "definitions": "ST Edge AI Core's validate metrics; P = device outputs dequantized, R = float model, "
+                           "e = P - R over every element of every input (docs/validate.md)",
+            "outputs": [output_metrics(p, ref[:n], labels) for p, ref in zip(predicted, reference)],
+        }
+        if accuracy is not None and float_comparison["outputs"][0]["acc_reference"] is not None:
+            accuracy["float"] = float_comparison["outputs"][0]["acc_reference"]
+            accuracy["float_note"] = f"the float model: {description}"
     return {
         "model": str(model_path),
         "board": board.name,
@@ -237,6 +265,8 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
                       "max_abs_diff": max((r.max_abs_diff for r in run.records), default=0.0),
                       "mismatching_inputs": mismatches[:50], "saved": run.saved_mismatches},
         "accuracy": accuracy,
+        "classification": classification,
+        "float_comparison": float_comparison,
         "latency": latency and {"unit": unit, "note": unit_note, **latency},
         "modelled": modelled,
         "profile": profile,

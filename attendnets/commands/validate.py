@@ -34,12 +34,16 @@ RUNTIMES = ["compiled", "tflm"]
               help="Seconds to wait for each answer of the device, its first one and QEMU's start included.")
 @click.option("--wait-states", type=click.IntRange(min=0), default=0, show_default=True,
               help="QEMU: flash wait states for the Cortex-M4 timing model's cycle figure (docs/timing.md).")
+@click.option("--float-model", "float_model", default=None, type=click.Path(path_type=str), metavar="M.keras|M.tflite",
+              help="The float model MODEL came from: its outputs on the same inputs are compared with the device's "
+                   "by ST Edge AI Core's metrics (ACC, RMSE, MAE, L2r, MEAN, STD, NSE, COS) per output. A float "
+                   ".tflite runs on the tflite-micro interpreter; a .keras needs TensorFlow (the train extra).")
 @json_option("Print the result as JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False, path_type=str),
               help="Also write an HTML report here.")
 @overwrite_option("an existing --html file, or generated files you changed in --project")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
-            timeout_s, wait_states, as_json, html_path, overwrite):
+            timeout_s, wait_states, float_model, as_json, html_path, overwrite):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
     import os
     import sys
@@ -89,6 +93,9 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         more = f" and {len(inputs.skipped_files) - 3} more" if len(inputs.skipped_files) > 3 else ""
         log(f"validate: {len(inputs.skipped_files)} unreadable image(s) skipped ({shown}{more})")
     digest = protocol.model_hash(data)
+    float_reference = None
+    if float_model is not None:  # before the build: a wrong float model fails fast
+        float_reference = _float_reference(float_model, tflite, inputs)
 
     reuse = project_dir is not None and firmware.is_validation_project(project_dir)
     if runtime == "tflm" and not reuse and not (tflm_dir or os.environ.get("TFLM_DIR")):
@@ -144,7 +151,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     finally:
         transport.close()
     summary = summarize(run, tflite, model_path, board_obj, vp.runtime, transport_name, inputs.source,
-                        emulated=qemu, timing=timing)
+                        emulated=qemu, timing=timing, inputs=inputs, float_reference=float_reference)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
     if html_path is not None:
         timeline = None
@@ -189,3 +196,49 @@ def _flash(vp, board, log):
     from codegen.runners import get_runner
 
     get_runner(board.default_tool)(open_project(vp.path), log=log).run()
+
+
+def _float_reference(path, tflite, inputs):
+    """``(outputs, description)`` of ``--float-model`` on the inputs (validation.float_reference)."""
+    from pathlib import Path
+
+    from attendnets_base.errors import BadInputError
+    from validation.float_reference import tflite_reference_outputs
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInputError(f"--float-model not found: {p}")
+    if p.is_file() and p.read_bytes()[4:8] == b"TFL3":
+        return tflite_reference_outputs(p, tflite, inputs)
+    return _keras_reference(p, tflite, inputs)
+
+
+def _keras_reference(path, tflite, inputs):
+    import importlib.util
+
+    import numpy as np
+
+    from attendnets_base.errors import BadInputError
+    from validation.float_reference import real_inputs
+
+    if importlib.util.find_spec("tensorflow") is None:
+        raise BadInputError(f"--float-model {path} is a Keras model: reading it needs TensorFlow "
+                            "(pip install 'attendnets[train]'); a float .tflite needs nothing more")
+    from attendnets_tf._tf import tf
+    from attendnets_tf.loading import load_keras_model
+
+    model = load_keras_model(path)
+    reals = real_inputs(tflite, inputs)
+    shapes = [tuple(t.shape[1:]) for t in model.inputs]
+    if len(shapes) != len(reals) or any(int(np.prod(s)) != r.shape[1] for s, r in zip(shapes, reals)):
+        raise BadInputError(f"--float-model {path} takes {shapes}; the validated model's inputs have "
+                            f"{[r.shape[1] for r in reals]} elements: not the same network")
+    feeds = [r.reshape((len(r), *s)).astype(np.float32) for r, s in zip(reals, shapes)]
+    out = model.predict(feeds if len(feeds) > 1 else feeds[0], batch_size=128, verbose=0)
+    outs = [np.asarray(o).reshape(len(o), -1) for o in (out if isinstance(out, (list, tuple)) else [out])]
+    sg = tflite.main_subgraph
+    theirs = [o.shape[1] for o in outs]
+    ours = [sg.tensor(t).num_elements for t in sg.outputs]
+    if theirs != ours:
+        raise BadInputError(f"--float-model {path} has outputs of {theirs} elements; the validated model {ours}")
+    return outs, f"{path} (Keras, TensorFlow {tf.__version__})"
