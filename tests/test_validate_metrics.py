@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_one_line_error
-from tests.test_validate_cli import digits_classifier, run_cli, start_device, validation_project  # noqa: F401
+from tests.test_validate_cli import (PORT_BOARD, digits_classifier, run_cli, start_device,  # noqa: F401
+                                     validation_project)
 from tests.tflite_builder import ModelBuilder
 from validation.metrics import classification_report, output_metrics
 
@@ -126,6 +127,7 @@ def test_float_model_of_another_network_is_refused_before_building(cli, validati
     y = b.tensor("y", (1, 4), "float32")
     b.op("RELU", [x], [y])
     other.write_bytes(b.build(inputs=[x], outputs=[y]))
-    result = cli("validate", model, "--board", "mps2-an386", "--port", "/dev/null", "--float-model", other)
+    result = cli("validate", model, "--board", PORT_BOARD, "--port", "/dev/null", "--project", project,
+                 "--float-model", other)
     line = assert_one_line_error(result, 2)
     assert "not the same network" in line
