@@ -225,3 +225,19 @@ def test_startup_copies_and_zeroes_every_region_in_qemu(cli, tmp_path):
     lines = proc.stdout.splitlines()
     assert any(l.startswith("bram at 0x1000000: 12345678 9abcdef0 00000007 cafef00d") for l in lines), lines
     assert any(l.startswith("psram at 0x21000000: 0 nonzero words") for l in lines), lines
+
+
+def test_report_arena_region(cli, tmp_path):
+    """report --board --arena-region: the TFLM arena's row moves to the region named (the F746's 64 KiB DTCM,
+    carved out of the data region, which keeps SRAM1+2); without --board it is a one-line error."""
+    model = tmp_path / "chain.tflite"
+    model.write_bytes(add_chain(elements=30_000, units=1))  # ~90 KB of activations: more than the DTCM
+    result = cli("report", model, "--board", "stm32f746g-disco", "--arena-region", "DTCM", "--json")
+    assert result.exit_code == 4, result.output
+    rows = {r["region"]: r for r in json.loads(result.stdout)["board"]["regions"]}
+    assert rows["DTCM"]["available_bytes"] == 64 * 1024 and not rows["DTCM"]["fits"]
+    assert rows["RAM"]["available_bytes"] == 256 * 1024
+    middle = cli("report", model, "--board", "stm32f746g-disco", "--arena-region", "SRAM1")
+    assert "cannot be carved out" in assert_one_line_error(middle)  # SRAM1 lies between DTCM and SRAM2
+    assert cli("report", model, "--board", "nucleo-h743zi2", "--arena-region", "SRAM123").exit_code == 0
+    assert "give --board too" in assert_one_line_error(cli("report", model, "--arena-region", "DTCM"))

@@ -16,6 +16,9 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
                    "Default: the board's (from its CPU), else dsp. Only read with --kernels cmsis-nn.")
 @click.option("--board", "board_name", metavar="NAME", help="Check the fit against this board's flash and RAM "
               "(see `attendnets boards`).")
+@click.option("--arena-region", metavar="REGION", default=None,
+              help="With --board: the RAM region the arena goes in, as generate --arena-region "
+                   "(`attendnets boards` lists the regions) [default: the catalog's arena region].")
 @click.option("--measure", is_flag=True, help="Also run the tflite-micro interpreter and bisect the smallest "
               "arena that allocates; prints estimate and measurement side by side.")
 @json_option("Print one JSON object with every figure.")
@@ -25,7 +28,8 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 @click.option("--runtime", type=click.Choice(["tflm", "compiled", "both"]), default="tflm", show_default=True,
               help="tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
                    "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.")
-def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_json, html_path, runtime, overwrite):
+def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region, measure, as_json, html_path, runtime,
+            overwrite):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status: 0 report printed (and, with --board, the model fits); 4 the
@@ -44,9 +48,11 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, measure, as_
     if board_name is not None:  # --board '' is a mistake, not "no board" (generate refuses it too)
         from codegen.boards import get_board
 
-        board = get_board(board_name)
+        board = get_board(board_name).with_arena_region(arena_region)
         if target == "host":
             raise BadInputError("--board describes a Cortex-M board: use it with --target cortex-m")
+    if arena_region is not None and board is None:
+        raise BadInputError("--arena-region names a region of a board: give --board too")
     html_path = check_output_file(html_path, "--html", inputs=[(model_path, "the model")], overwrite=overwrite,
                                   ours=is_our_html)
 
