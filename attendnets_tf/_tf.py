@@ -1,7 +1,8 @@
 """The one place TensorFlow is imported.
 
 tfmot works only with tf-keras (Keras 2), so ``TF_USE_LEGACY_KERAS=1`` must be
-set before TensorFlow is first imported.  Every module of the package that
+set before TensorFlow is first imported.  Models saved by current TensorFlow (Keras 3)
+are read through :func:`keras3` (attendnets_tf.loading).  Every module of the package that
 needs TensorFlow does ``from attendnets_tf._tf import tf, keras`` (lazily,
 inside functions, on the CLI path).
 
@@ -69,4 +70,18 @@ with _quiet_native_stderr():
     tf.get_logger().setLevel("ERROR")
     tf.config.list_physical_devices()  # device discovery logs (cuInit) happen here, once
 
-__all__ = ["tf", "keras"]
+
+
+def keras3():
+    """Keras 3 (the ``keras`` package: what ``import keras`` gives with TensorFlow 2.16+), for models
+    people bring that current TensorFlow saved; tf.keras stays tf-keras (Keras 2) for tfmot."""
+    with _quiet_native_stderr():
+        module = require_training_extra("keras")
+    if not module.__version__.startswith("3."):  # pragma: no cover - a broken install
+        from attendnets_base.errors import ToolNotFoundError
+
+        raise ToolNotFoundError(f"reading a Keras 3 model needs keras 3; found keras {module.__version__}")
+    return module
+
+
+__all__ = ["tf", "keras", "keras3"]

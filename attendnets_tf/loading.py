@@ -25,18 +25,108 @@ LABELS_FILE = "labels.txt"
 # --- models ------------------------------------------------
 
 
-def load_keras_model(path):
-    """Load a float or QAT ``.keras`` model, or raise InvalidModelError (one line)."""
-    path = require_file(path, "model")
-    from attendnets_tf import qat
+def keras_format(path):
+    """What saved the model at ``path``: ``"savedmodel"`` (a TensorFlow SavedModel folder), ``"keras3"``
+    (a .keras archive whose metadata.json names Keras 3: current TensorFlow's ``model.save``), or
+    ``"keras2"`` (tf-keras, as attendnets train/quantize save: every other file)."""
+    import json
+    import zipfile
 
+    path = Path(path)
+    if path.is_dir():
+        return "savedmodel"
     try:
-        model = qat.load_model(str(path))
+        with zipfile.ZipFile(path) as archive:
+            version = str(json.loads(archive.read("metadata.json")).get("keras_version", ""))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return "keras2"
+    return "keras3" if version.split(".")[0].isdigit() and int(version.split(".")[0]) >= 3 else "keras2"
+
+
+def load_keras_model(path, keras2_only=None):
+    """Load a float or QAT model, or raise InvalidModelError (one line): the project's own tf-keras
+    ``.keras`` files, a ``.keras`` saved by Keras 3 (current TensorFlow), or a SavedModel folder
+    (:class:`SavedModelClassifier`).  ``keras2_only``: the step that truly needs the Keras 2 API
+    (QAT with tfmot), which refuses the other two in one line saying what to do."""
+    path = Path(path)
+    kind = keras_format(path) if path.exists() else "keras2"
+    if kind == "savedmodel" and not (path / "saved_model.pb").is_file():
+        raise BadInputError(f"model is a folder without saved_model.pb (not a SavedModel): {path}")
+    if kind == "keras2":
+        path = require_file(path, "model")
+    elif keras2_only:
+        what = "a TensorFlow SavedModel" if kind == "savedmodel" else "saved by Keras 3 (current TensorFlow)"
+        raise BadInputError(f"{path} is {what}; {keras2_only} needs a tf-keras (Keras 2) model: train one with "
+                            "attendnets train, or quantize this one after training with attendnets convert")
+    try:
+        if kind == "keras2":
+            from attendnets_tf import qat
+
+            model = qat.load_model(str(path))
+        elif kind == "keras3":
+            from attendnets_tf._tf import keras3
+
+            model = keras3().saving.load_model(str(path), compile=False)
+        else:
+            model = SavedModelClassifier.load(path)
+    except BadInputError:
+        raise
     except Exception as exc:  # Keras raises many kinds for a broken / non-model file
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise InvalidModelError(f"{path} is not a readable Keras model: {reason[:200]}") from None
+        what = "SavedModel" if kind == "savedmodel" else "Keras model"
+        raise InvalidModelError(f"{path} is not a readable {what}: {reason[:200]}") from None
     check_image_classifier(model, path)
     return model
+
+
+class _Spec:
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+class SavedModelClassifier:
+    """A TensorFlow SavedModel's serving signature seen as a Keras-like one-input classifier: ``inputs``
+    and ``outputs`` (with ``.shape``), ``predict``, ``count_params``; ``saved_model_dir`` is what the
+    TFLite converter reads (converter.conversion.convert).  No layers: nothing to unfold or fine-tune."""
+
+    layers = ()
+
+    def __init__(self, path, loaded, function, input_name, output_name):
+        self.saved_model_dir = Path(path)
+        self._loaded = loaded  # keeps the variables alive
+        self._function = function
+        self._input_name = input_name
+        self._output_name = output_name
+        self.inputs = [_Spec(spec.shape) for spec in function.structured_input_signature[1].values()]
+        self.outputs = [_Spec(spec.shape) for spec in function.structured_outputs.values()]
+
+    @classmethod
+    def load(cls, path):
+        from attendnets_tf._tf import tf
+
+        loaded = tf.saved_model.load(str(path))
+        signatures = getattr(loaded, "signatures", {})
+        if "serving_default" not in signatures:
+            raise BadInputError(f"{path}: the SavedModel has no serving_default signature (export it with "
+                                "model.export(...) or tf.saved_model.save(..., signatures=...))")
+        function = signatures["serving_default"]
+        inputs = function.structured_input_signature[1]
+        outputs = function.structured_outputs
+        if len(inputs) != 1 or not isinstance(outputs, dict) or len(outputs) != 1:
+            raise BadInputError(f"{path}: expected one input and one output in serving_default, got "
+                                f"{len(inputs)} and {len(outputs) if isinstance(outputs, dict) else '?'}")
+        return cls(path, loaded, function, next(iter(inputs)), next(iter(outputs)))
+
+    def predict(self, x, batch_size=128, verbose=0):
+        from attendnets_tf._tf import tf
+
+        parts = [self._function(**{self._input_name: tf.constant(x[i:i + batch_size])})[self._output_name].numpy()
+                 for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0,) + self.outputs[0].shape[1:], np.float32)
+
+    def count_params(self):
+        return int(sum(np.prod(v.shape) for v in getattr(self._loaded, "variables", ())
+                       if getattr(v, "trainable", True)))
 
 
 def check_image_classifier(model, path="model"):

@@ -52,7 +52,7 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
     check_output_file(out_path, "--out", inputs, overwrite, is_qat_model_file)
     check_output_file(labels_path_for(out_path), "--out's labels file", inputs, overwrite,
                       lambda p: is_qat_model_file(out_path) or holds_labels_of(p, model_path))
-    model = load_keras_model(model_path)
+    model = load_keras_model(model_path, keras2_only="quantization-aware training (tfmot)")
 
     if is_qat_model(model):
         raise BadInputError(f"{model_path} is already a quantization-aware model")

@@ -6,7 +6,7 @@ from attendnets.commands.options import echo_json, json_option, overwrite_option
 
 
 @click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
-@click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
+@click.argument("model", metavar="MODEL", type=click.Path())
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (calibration images).")
 @click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False), help="Flatbuffer to write (.tflite).")
 @click.option("--samples", default=200, show_default=True, type=click.IntRange(min=1),
@@ -21,6 +21,10 @@ from attendnets.commands.options import echo_json, json_option, overwrite_option
 def command(model, data, out_path, samples, float_io, overwrite, seed, as_json):
     """Convert MODEL (.keras: a QAT model from `attendnets quantize`, or a float
     model, quantized after training) to a full-integer TFLite flatbuffer.
+
+    MODEL may also be a float model you bring: a .keras saved by current
+    TensorFlow (Keras 3) or a SavedModel folder (its serving_default signature),
+    quantized after training the same way.
 
     Weights and activations are int8; input and output too unless --float-io.
     Writes OUT, its class names beside it in a file named after it (model.tflite

@@ -10,8 +10,9 @@ from attendnets.commands.options import json_option
 @click.command(short_help="Test accuracy of an int8 .tflite (TFLite reference kernels and TFLM).")
 @click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class.")
-@click.option("--float-model", type=click.Path(dir_okay=False), default=None,
-              help="The float .keras model it came from, to report the quantization loss.")
+@click.option("--float-model", type=click.Path(), default=None,
+              help="The float model it came from (.keras, Keras 2 or 3, or a SavedModel folder), to report the "
+                   "quantization loss.")
 @json_option("Print the report as JSON (accuracies as fractions).")
 def command(model, data, float_model, as_json):
     """Accuracy of MODEL (an int8 .tflite) on the test split of --data.

@@ -6,7 +6,7 @@ from attendnets.commands.options import echo_json, json_option, overwrite_option
 
 
 @click.command(short_help="Quantization-aware fine-tuning (tfmot 8-bit) of a trained model.")
-@click.argument("model", metavar="MODEL.keras", type=click.Path(dir_okay=False))
+@click.argument("model", metavar="MODEL.keras", type=click.Path())
 @click.option("--data", required=True, help="'digits' or a folder with one sub-folder per class (the training data).")
 @click.option("--out", "out_path", required=True, metavar="FILE", type=click.Path(dir_okay=False), help="QAT model to write (.keras).")
 @overwrite_option("an existing FILE (or its labels) that quantize did not write")

@@ -27,6 +27,7 @@ TensorFlow is imported inside the functions (``attendnets_tf._tf``).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import time
 from dataclasses import dataclass
@@ -98,14 +99,18 @@ def convert_keras_model(model, calibration, float_io=False, input_range=None, lo
             if done % every == 0 or done == total:
                 say[0](f"convert: calibration {done}/{total} images ({time.monotonic() - started:.1f} s)")
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if getattr(model, "saved_model_dir", None) is not None:  # a SavedModel (attendnets_tf.loading)
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(model.saved_model_dir))
+    else:  # tf-keras, or Keras 3 (which TensorFlow exports to a SavedModel itself)
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     io_type = tf.float32 if float_io else tf.int8
     import warnings
 
-    with _quiet_stderr() as real_stderr, warnings.catch_warnings():
+    # Keras 3 models are exported to a SavedModel by TensorFlow, which prints their signature on stdout
+    with _quiet_stderr() as real_stderr, warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         if log is not None:
             say[0] = real_stderr
         warnings.simplefilter("ignore")  # "Statistics for quantized inputs were expected" (QAT input)
