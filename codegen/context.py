@@ -305,6 +305,8 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
             "alignment_slack_bytes": ARENA_ALIGNMENT_SLACK_BYTES,
             "slack_bytes": arena_bytes - int(arena_required_bytes),
             "note": arena_estimate_note,
+            "parts": [(p.region.name, p.arena_bytes) for p in compiled.program.arena_parts]
+            if compiled is not None and getattr(compiled.program, "arena_parts", None) else [],
         },
         "fit": fit,
         "inputs": inputs,

@@ -138,6 +138,7 @@ def test_split_arena_runs_bit_exact_in_qemu(cli, tmp_path):
     assert "(BRAM)" in result.stdout and "arena part" in result.stdout
     model_c = (out / "src/model.c").read_text()
     assert 'MODEL_ARENA_SECTION(".region.BRAM.arena")' in model_c and 'MODEL_ARENA_SECTION(".tensor_arena")' in model_c
+    assert "split over 2 RAM regions" in (out / "README.md").read_text()
     subprocess.run(["make", "-C", str(out), "-j2"], check=True, capture_output=True)
     elf = out / "build/model.elf"
     sections = {}
