@@ -11,7 +11,7 @@ RUNTIMES = ["compiled", "tflm"]
 
 @click.command()
 @click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--board", required=True, help="Board name (attendnets boards).")
+@click.option("--board", default=None, help="Board name (attendnets boards); required unless --layers.")
 @click.option("--runtime", type=click.Choice(RUNTIMES), default="compiled", show_default=True,
               help="Which runtime the validation firmware uses (tflm needs a TFLM tree: TFLM_DIR / --tflm-dir).")
 @click.option("--data", "data_spec", default="digits", show_default=True,
@@ -38,12 +38,20 @@ RUNTIMES = ["compiled", "tflm"]
               help="The float model MODEL came from: its outputs on the same inputs are compared with the device's "
                    "by ST Edge AI Core's metrics (ACC, RMSE, MAE, L2r, MEAN, STD, NSE, COS) per output. A float "
                    ".tflite runs on the tflite-micro interpreter; a .keras needs TensorFlow (the train extra).")
+@click.option("--layers", is_flag=True,
+              help="On this machine, no board: every operator's output of tflite-micro against the compiled runtime's "
+                   "host build (and TFLite's interpreter when one is installed): the first operator that differs, "
+                   "with per-tensor differences (--data, --count: the inputs, default 10).")
+@click.option("--layers-runtimes", default=None, metavar="LIST",
+              help="With --layers: the runtimes compared with tflite-micro, from compiled,tflite [default: compiled, "
+                   "and tflite when ai-edge-litert or tflite-runtime is installed; tflite named here may use "
+                   "TensorFlow's interpreter].")
 @json_option("Print the result as JSON.")
 @click.option("--html", "html_path", default=None, type=click.Path(dir_okay=False, path_type=str),
               help="Also write an HTML report here.")
 @overwrite_option("an existing --html file, or generated files you changed in --project")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
-            timeout_s, wait_states, float_model, as_json, html_path, overwrite):
+            timeout_s, wait_states, float_model, layers, layers_runtimes, as_json, html_path, overwrite):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
     import os
     import sys
@@ -61,6 +69,12 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         click.echo(message, err=True)
 
     model_path = require_file(model, "model")
+    if layers:
+        return _layers(model_path, data_spec, count, layers_runtimes, as_json, log)
+    if layers_runtimes is not None:
+        raise BadInputError("--layers-runtimes goes with --layers")
+    if board is None:
+        raise click.UsageError("Missing option '--board' (attendnets boards lists them; --layers needs none).")
     board_obj = get_board(board)
     if port is not None and board_obj.emulated:
         raise BadInputError(f"board {board_obj.name} is emulated: validate runs its firmware in QEMU itself; "
@@ -242,3 +256,57 @@ def _keras_reference(path, tflite, inputs):
     if theirs != ours:
         raise BadInputError(f"--float-model {path} has outputs of {theirs} elements; the validated model {ours}")
     return outs, f"{path} (Keras, TensorFlow {tf.__version__})"
+
+
+def _layers(model_path, data_spec, count, runtimes_text, as_json, log):
+    """``--layers``: validation.layers on the host; exit 0 when every runtime matches tflite-micro everywhere."""
+    import importlib.util
+
+    from attendnets_base.errors import BadInputError
+    from codegen.context import tensor_info
+    from converter.tflite_model import load_model
+    from validation import layers as L
+    from validation.data import check_tensor_types, load_model_inputs
+    from validation.predict import TfliteInterpreter, tflite_interpreter, tflite_packages
+
+    if runtimes_text is None:
+        wanted = ["compiled"] + (["tflite"] if tflite_packages() else [])
+    else:
+        wanted = [w.strip() for w in runtimes_text.split(",") if w.strip()]
+        unknown = [w for w in wanted if w not in ("compiled", "tflite")]
+        if unknown or not wanted:
+            raise BadInputError(f"--layers-runtimes takes compiled and/or tflite (compared with tflm); got "
+                                f"{runtimes_text!r}")
+    data = model_path.read_bytes()
+    model = load_model(data)
+    check_tensor_types(model)
+    sg = model.main_subgraph
+    infos = [tensor_info(sg.tensor(t), "input", i) for i, t in enumerate(sg.inputs)]
+    inputs = load_model_inputs(data_spec, infos, count or 10)
+    rewritten, probes = L.with_every_tensor_as_output(data)
+    log(f"validate --layers: {len(probes)} operator outputs made model outputs; tflm against {', '.join(wanted)}")
+    runners = [L.tflm_runner(rewritten)]
+    if "compiled" in wanted:
+        runners.append(L.compiled_runner(rewritten))
+    if "tflite" in wanted:
+        rewritten_model = load_model(rewritten)
+        interpreter = tflite_interpreter(rewritten_model)
+        if interpreter is None:
+            if importlib.util.find_spec("tensorflow") is None:
+                raise BadInputError("--layers-runtimes tflite needs TFLite's interpreter: pip install ai-edge-litert "
+                                    "(or tflite-runtime, or attendnets[train])")
+            from attendnets.commands.predict import _tflite
+
+            interpreter = _tflite(rewritten_model)
+        runners.append(L.tflite_runner(interpreter))
+    result = L.compare_layers(rewritten, probes, runners, inputs)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"model": str(model_path), "data": inputs.source, **result}, indent=2))
+    else:
+        click.echo(L.format_layers_text(model_path, inputs.source, result))
+    if not all(c["identical"] for c in result["comparisons"]):
+        log("error: the runtimes differ; the first operator that differs is named above")
+        return 1
+    return 0

@@ -1,0 +1,201 @@
+"""``attendnets validate --layers``: the first operator whose output differs between two runtimes.
+
+"Why does my firmware disagree?"  The interpreters expose a model's outputs only, so the model
+is rewritten (:func:`with_every_tensor_as_output`: the flatbuffer's main subgraph lists every
+operator's output tensor as a model output, after the model's own; nothing else changes) and
+every runtime runs the rewritten model on the same inputs, on this machine:
+
+- ``tflm``: the tflite-micro package's interpreter (reference kernels), the reference;
+- ``compiled``: the compiled runtime's C for the rewritten model, built with the host's ``cc``
+  and run (``codegen.compiled.host``: the portable kernels; the firmware's DSP kernels give the
+  same bytes, which the compiled runtime's tests check);
+- ``tflite``: TFLite's interpreter with its reference kernels, when one is installed
+  (``validation.predict.tflite_interpreter``; the command may hand in TensorFlow's).
+
+For each operator in execution order, each output tensor is compared element by element with
+the reference's: elements that differ, the largest difference in quantized steps and in real
+units (x scale).  The first operator with a difference is where the runtimes part; later ones
+may differ only because their inputs did.  Main subgraph only (operators inside IF/WHILE
+branches are not listed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from attendnets_base.errors import AttendnetsError, BadInputError
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One operator output made a model output: its position among the rewritten model's outputs."""
+
+    position: int
+    operator: int
+    operator_name: str
+    tensor: int
+    tensor_name: str
+    dtype: str
+    shape: tuple
+    scale: float | None
+
+
+def with_every_tensor_as_output(data: bytes) -> tuple[bytes, list]:
+    """``(rewritten flatbuffer, probes)``: every operator output of the main subgraph is a model output."""
+    import flatbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+    from converter.tflite_model import load_model
+
+    model = load_model(data)
+    sg = model.main_subgraph
+    obj = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(data, 0))
+    main = obj.subgraphs[0]
+    outputs = [int(t) for t in (main.outputs if main.outputs is not None else [])]
+    probes = []
+    for op in sg.operators:
+        for t in op.outputs:
+            if t < 0:
+                continue
+            if t not in outputs:
+                outputs.append(t)
+            tensor = sg.tensor(t)
+            q = tensor.quantization
+            scale = float(q.scale[0]) if q is not None and len(q.scale) == 1 else None
+            probes.append(Probe(outputs.index(t), op.index, op.name, t, tensor.name, tensor.dtype,
+                                tuple(tensor.shape), scale))
+    main.outputs = outputs
+    builder = flatbuffers.Builder(len(data) + 4096)
+    builder.Finish(obj.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output()), probes
+
+
+class _Runner:
+    def __init__(self, name, description, run_batch):
+        self.name, self.description, self._run_batch = name, description, run_batch
+
+    def run(self, samples):
+        return self._run_batch(samples)
+
+
+@contextlib.contextmanager
+def _quiet_fd2():
+    """TFLM prints "Failed to allocate ..." on fd 2 for every arena size it tries: not the user's business."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def tflm_runner(rewritten):
+    from codegen.compiled.host import run_tflm_batch, tflm_interpreter
+
+    with _quiet_fd2():
+        interpreter = tflm_interpreter(rewritten)
+    return _Runner("tflm", "tflite-micro interpreter (host, reference kernels)",
+                   lambda samples: run_tflm_batch(rewritten, samples, interpreter))
+
+
+def compiled_runner(rewritten):
+    """The compiled runtime's host build of the rewritten model, or why it cannot be made."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import run_on_host_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(rewritten)
+    try:
+        compiled = compile_model(model)
+    except AttendnetsError as exc:
+        raise BadInputError(f"the compiled runtime cannot run this model: {exc}") from None
+    return _Runner("compiled", "compiled runtime's C built with the host's cc (portable kernels)",
+                   lambda samples: run_on_host_batch(model, samples, compiled=compiled))
+
+
+def tflite_runner(interpreter):
+    """A runner over a validation.predict.TfliteInterpreter of the rewritten model."""
+    return _Runner("tflite", interpreter.description,
+                   lambda samples: [interpreter.run(sample) for sample in samples])
+
+
+def _shape_sample(sample, model):
+    sg = model.main_subgraph
+    return [np.asarray(x).reshape(sg.tensor(t).shape) for x, t in zip(sample, sg.inputs)]
+
+
+def compare_layers(rewritten, probes, runners, inputs, reference="tflm") -> dict:
+    """Per operator output, the differences of every runner against ``reference``; JSON-able."""
+    from converter.tflite_model import load_model
+
+    model = load_model(rewritten)
+    samples = [_shape_sample(inputs.sample(k), model) for k in range(len(inputs.inputs))]
+    results = {r.name: r.run(samples) for r in runners}
+    ref = results[reference]
+    comparisons = []
+    for r in runners:
+        if r.name == reference:
+            continue
+        rows, first = [], None
+        for p in probes:
+            mine = np.stack([np.asarray(results[r.name][k][p.position]).reshape(-1) for k in range(len(samples))])
+            theirs = np.stack([np.asarray(ref[k][p.position]).reshape(-1) for k in range(len(samples))])
+            diff = np.abs(mine.astype(np.float64) - theirs.astype(np.float64))
+            differing = int(np.count_nonzero(diff))
+            inputs_differing = int(np.count_nonzero(diff.reshape(len(samples), -1).max(axis=1))) if diff.size else 0
+            row = {"operator": p.operator, "name": p.operator_name, "tensor": p.tensor, "tensor_name": p.tensor_name,
+                   "dtype": p.dtype, "shape": list(p.shape), "elements": int(mine.shape[1]) * len(samples),
+                   "differing_elements": differing, "inputs_differing": inputs_differing,
+                   "max_abs_diff": float(diff.max()) if diff.size else 0.0,
+                   "max_abs_diff_real": (float(diff.max()) * p.scale if diff.size and p.scale is not None
+                                         else None)}
+            if differing and first is None:
+                first = row
+                k = int(np.argmax(diff.reshape(len(samples), -1).max(axis=1)))
+                worst = int(np.argmax(diff[k]))
+                row["example"] = {"input": k, "element": worst, "value": mine[k, worst].item(),
+                                  "reference_value": theirs[k, worst].item()}
+            rows.append(row)
+        comparisons.append({"runtime": r.name, "description": r.description, "against": reference,
+                            "identical": first is None, "first_difference": first, "operators": rows})
+    return {"reference": {"runtime": reference,
+                          "description": next(r.description for r in runners if r.name == reference)},
+            "inputs": len(samples), "probes": len(probes), "comparisons": comparisons}
+
+
+def format_layers_text(model_path, source, result) -> str:
+    lines = [f"layers of {model_path}: every operator's output on {result['inputs']} input(s) ({source}), "
+             f"against {result['reference']['runtime']} ({result['reference']['description']})"]
+    for c in result["comparisons"]:
+        lines.append("")
+        lines.append(f"{c['runtime']} ({c['description']}):")
+        first = c["first_difference"]
+        if first is None:
+            lines.append(f"  every operator's output is identical to {c['against']}'s")
+            continue
+        real = (f" ({first['max_abs_diff_real']:.6g} real)" if first["max_abs_diff_real"] is not None else "")
+        ex = first["example"]
+        lines.append(f"  FIRST DIFFERENCE: operator {first['operator']} {first['name']} -> tensor {first['tensor']} "
+                     f"'{first['tensor_name']}' {first['dtype']}{first['shape']}: {first['differing_elements']} of "
+                     f"{first['elements']} elements differ on {first['inputs_differing']} input(s), largest "
+                     f"{first['max_abs_diff']:g}{real}; e.g. input #{ex['input']} element {ex['element']}: "
+                     f"{ex['value']} vs {ex['reference_value']}")
+        lines.append(f"  {'#':>4}  {'operator':<24} {'tensor':<28} {'differing':>12} {'max diff':>10} {'real':>12}")
+        for row in c["operators"]:
+            mark = "  <- first" if row is first else ""
+            real = "-" if row["max_abs_diff_real"] is None else f"{row['max_abs_diff_real']:.4g}"
+            lines.append(f"  {row['operator']:>4}  {row['name'][:24]:<24} {row['tensor_name'][-28:]:<28} "
+                         f"{row['differing_elements']:>12,} {row['max_abs_diff']:>10g} {real:>12}{mark}")
+    return "\n".join(lines)
