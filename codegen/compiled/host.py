@@ -24,6 +24,7 @@ import numpy as np
 
 from attendnets_base.errors import ExternalToolError, ToolNotFoundError
 from codegen.compiled.generate import NUMPY_TYPES, compile_model
+from converter.tflite_model import TFLiteModel, load_model
 from firmware_template import HOST_DIR
 
 HOST_MAIN = HOST_DIR / "host_main.c"
@@ -33,8 +34,6 @@ TFLM_ARENA_MAX_BYTES = 64 * 1024 * 1024
 
 
 def _load(model):
-    from converter.tflite_model import TFLiteModel, load_model
-
     return model if isinstance(model, TFLiteModel) else load_model(model)
 
 

@@ -9,6 +9,9 @@ Scales come from the flatbuffer as float32 and are widened to double exactly as 
 from __future__ import annotations
 
 import math
+import struct
+
+import numpy as np
 
 
 def round_half_away(x: float) -> int:
@@ -40,8 +43,6 @@ def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
 
 def float32(value: float) -> float:
     """``value`` rounded to the nearest float32 (TFLM keeps scales as float)."""
-    import struct
-
     return struct.unpack("<f", struct.pack("<f", value))[0]
 
 
@@ -61,8 +62,6 @@ def activation_range(activation: str, scale: float, zero_point: int, dtype: str 
     ``zero_point + round(f / scale)`` with the division in float32 and std::round.  Other
     activations (TANH, SIGN_BIT, ...) raise ValueError.
     """
-    import numpy as np
-
     qmin, qmax = TYPE_RANGES[dtype]
 
     def quantize(f):
