@@ -354,9 +354,11 @@ class Board:
             if self.console.driver not in LINK_DRIVERS:
                 return (f"its console UART ({self.console.driver}) has no receive driver in the platform "
                         "layer yet")
-            return "its console UART has no rx_pin in the board catalog"
-        return (f"its console is {self.console.kind} (transmit only) and the board catalog names no "
-                "receiving UART ([link]) for it")
+            return ("its console UART has no receive pin in the board catalog (firmware_template/boards.toml), "
+                    "so validate cannot send it inputs")
+        return (f"its console is {self.console.kind} (transmit only), so validate cannot send it inputs, and the "
+                "board catalog (firmware_template/boards.toml) names no second serial port (UART) that can "
+                "receive for it")
 
     # -- sizes the rest of the toolchain compares against -------------------------------
     @property

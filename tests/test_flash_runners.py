@@ -84,8 +84,9 @@ def test_every_tool_has_a_case():
 @pytest.mark.parametrize("board,tool", [("mps2-an386", "qemu"), ("stm32f746g-disco", "stm32cubeprogrammer"),
                                         ("nrf5340dk", "nrfjprog"), ("rpi-pico", "picotool"),
                                         ("arduino-nano-33-ble-sense", "pyocd")])
-def test_default_tool(board, tool, cli, tmp_path, recorded):
+def test_default_tool(board, tool, cli, tmp_path, recorded, monkeypatch):
     project = make_project(cli, tmp_path, board)
+    monkeypatch.setattr("shutil.which", lambda program: "/usr/bin/" + program)  # every tool installed
     assert cli("flash", project).exit_code == 0
     assert recorded[0][0] == get_runner(tool).program
 
@@ -122,6 +123,39 @@ def test_errors(cli, tmp_path, monkeypatch):
     (stm / "build" / "sine.hex").unlink()
     line = assert_one_line_error(cli("flash", stm), 2)
     assert "build the project first" in line
+
+
+def _bin_with(tmp_path, *programs):
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    for program in programs:
+        (folder / program).write_text("#!/bin/sh\nexit 0\n")
+        (folder / program).chmod(0o755)
+    return folder
+
+
+def test_the_boards_next_tool_when_its_first_is_missing(cli, tmp_path, monkeypatch, recorded):
+    # stm32f746g-disco lists stm32cubeprogrammer, openocd, pyocd: only openocd is installed here
+    stm = make_project(cli, tmp_path, "stm32f746g-disco")
+    monkeypatch.setenv("PATH", str(_bin_with(tmp_path, "openocd")))
+    result = cli("flash", stm)
+    assert result.exit_code == 0, result
+    assert recorded and recorded[0][0] == "openocd"
+    assert "STM32_Programmer_CLI (stm32cubeprogrammer, the board's first tool) is not installed; using openocd" \
+        in result.stderr
+
+
+def test_no_tool_installed_names_every_tool_the_board_lists(cli, tmp_path, monkeypatch):
+    stm = make_project(cli, tmp_path, "stm32f746g-disco")
+    monkeypatch.setenv("PATH", str(_bin_with(tmp_path)))
+    line = assert_one_line_error(cli("flash", stm), 1)
+    assert "STM32_Programmer_CLI not found" in line
+    assert "openocd (apt-get install openocd" in line
+    assert "pyocd (pip install pyocd" in line
+    # an explicit --tool whose program is missing points at the installed ones
+    monkeypatch.setenv("PATH", str(_bin_with(tmp_path, "pyocd")))
+    line = assert_one_line_error(cli("flash", stm, "--tool", "openocd"), 1)
+    assert "openocd not found" in line and "--tool pyocd (installed)" in line
 
 
 def test_runner_rejects_wrong_board(cli, tmp_path):

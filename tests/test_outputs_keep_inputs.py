@@ -292,3 +292,18 @@ def test_validate_no_profile_rebuilds_a_profiled_project(cli, tmp_path):
     assert "rebuilding it without it (--no-profile)" in again.stderr
     assert json.loads(again.stdout)["profile"] is None
     assert json.loads((project / "project.json").read_text())["validate"]["profile"] is False
+
+
+def test_board_problems_are_said_in_plain_words():
+    # "[link]" and "rx_pin" are the catalog's syntax, not words a user knows
+    import dataclasses
+
+    from codegen.boards import get_board
+
+    pico = get_board("rpi-pico")  # its console UART receives: it is its own link
+    swo_only = dataclasses.replace(pico, link_uart=None, console=dataclasses.replace(pico.console, kind="swo"))
+    no_rx = dataclasses.replace(pico, link_uart=None, console=dataclasses.replace(pico.console, rx_pin=None))
+    for board in (swo_only, no_rx):
+        problem = board.link_problem
+        assert problem and "validate cannot send it inputs" in problem, problem
+        assert "[" not in problem and "rx_pin" not in problem, problem

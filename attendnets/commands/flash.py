@@ -10,7 +10,8 @@ TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qem
 @click.command()
 @click.argument("project_dir", type=click.Path(file_okay=False, path_type=str))
 @click.option("--tool", type=click.Choice(TOOLS), default=None,
-              help="Flash tool [default: the board's first tool; qemu for QEMU boards].")
+              help="Flash tool [default: the first of the board's tools that is installed, in the catalog's "
+                   "order; qemu for QEMU boards].")
 @click.option("--probe", default=None, help="Serial number / UID of the probe or board to use.")
 @click.option("--dry-run", is_flag=True, help="Print the command lines without running them.")
 @click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=None,
@@ -24,11 +25,11 @@ def command(project_dir, tool, probe, dry_run, timeout_s, wait_states, as_json):
     (and log each inference's instructions and modelled Cortex-M4 cycles)."""
     from attendnets_base.errors import BadInputError
     from codegen.project import open_project
-    from codegen.runners import get_runner
+    from codegen.runners import choose_runner
     from codegen.runners.cycle_model import not_applicable_reason
 
     project = open_project(project_dir)
-    runner_cls = get_runner(tool or project.board.default_tool)
+    runner_cls = choose_runner(project.board, tool, dry_run, log=lambda m: click.echo(m, err=True))
     extra = {}
     if wait_states:
         if runner_cls.name != "qemu":

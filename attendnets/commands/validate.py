@@ -207,9 +207,9 @@ def _check_project_dir(path, inputs):
 
 def _flash(vp, board, log):
     from codegen.project import open_project
-    from codegen.runners import get_runner
+    from codegen.runners import choose_runner
 
-    get_runner(board.default_tool)(open_project(vp.path), log=log).run()
+    choose_runner(board, log=log)(open_project(vp.path), log=log).run()
 
 
 def _float_reference(path, tflite, inputs):

@@ -67,13 +67,31 @@ class FlashRunner(ABC):
                 raise ExternalToolError(f"{argv[0]} failed with status {status}")
         return status
 
+    def _other_tools_note(self) -> str:
+        """The board's other listed tools, for the "not found" error (none of them was installed
+        either when the board's first tool was chosen: codegen.runners.choose_runner)."""
+        from codegen.runners import get_runner
+
+        others = [get_runner(name) for name in self.board.tools if name != self.name]
+        if not others:
+            return ""
+        missing = [o for o in others if shutil.which(o.program) is None]
+        installed = [o for o in others if o not in missing]
+        note = ""
+        if installed:
+            note += f"; or use {', '.join(f'--tool {o.name}' for o in installed)} (installed)"
+        if missing:
+            note += ("; the board's other tools are not installed either: "
+                     + ", ".join(f"{o.name} ({o.install_hint})" for o in missing))
+        return note
+
     def run_command(self, argv: list[str]) -> int:
         """The one place a subprocess starts: logs, honours dry-run, maps a missing program."""
         self.log("$ " + shlex.join(argv))
         if self.dry_run:
             return 0
         if shutil.which(argv[0]) is None:
-            raise ToolNotFoundError(f"{argv[0]} not found: {self.install_hint}")
+            raise ToolNotFoundError(f"{argv[0]} not found: {self.install_hint}{self._other_tools_note()}")
         try:
             return subprocess.run(argv, timeout=self.timeout_s).returncode
         except subprocess.TimeoutExpired:
