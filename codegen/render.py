@@ -181,6 +181,17 @@ def check_output_dir(out_dir):
         _writable_tree(out)
 
 
+def _write_error(exc, tmp, out):
+    """The OutputError for ``exc``, met while writing the project into ``tmp`` before it becomes ``out``."""
+    from attendnets_base.fsutil import cannot_write
+
+    target = out
+    name = str(exc.filename) if exc.filename is not None else ""
+    if name == str(tmp) or name.startswith(str(tmp) + os.sep):
+        target = out / os.path.relpath(name, tmp)
+    return cannot_write(target, exc)
+
+
 def render_project(context, out_dir, extra_files=None, project_facts=None, overwrite=False,
                    regeneration=None) -> Path:
     """Render into ``out_dir`` atomically; returns its path.
@@ -229,7 +240,7 @@ def render_project(context, out_dir, extra_files=None, project_facts=None, overw
             old = parent / f".{out.name}.old-{os.getpid()}"
             os.replace(out, old)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         if old is not None and not out.exists():
             os.replace(old, out)  # put the previous project back
             old = None
@@ -237,6 +248,8 @@ def render_project(context, out_dir, extra_files=None, project_facts=None, overw
             if os.path.lexists(tmp / name) and not os.path.lexists(out / name):
                 (out / name).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / name, out / name)
+        if isinstance(exc, OSError):  # a full disk, a quota: name the user's path, never the temporary copy
+            raise _write_error(exc, tmp, out) from None
         raise
     finally:
         if tmp.exists():

@@ -119,6 +119,24 @@ def test_full_disk_names_the_output_and_leaves_nothing(cli, model, tmp_path, mon
     assert list(out.parent.iterdir()) == []
 
 
+def test_full_disk_while_generating_names_the_project_file(cli, model, tmp_path, monkeypatch):
+    """The project is written into a hidden temporary sibling first: the error named that folder."""
+    out = tmp_path / "fw"
+    real_write_text = Path.write_text
+
+    def full(self, data, *args, **kwargs):
+        if self.name == "main.c":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = cli("generate", model, "--board", "mps2-an386", "--out", out, "--runtime", "compiled", "--json")
+    line = assert_one_line_error(result, 2)
+    assert line == f"error: cannot write {out / 'src' / 'main.c'}: no space left on device", line
+    assert json.loads(result.stdout)["exit_code"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fc.tflite"]  # no project, no temporary folder
+
+
 def test_read_only_output_folder_same_status_and_user_path_everywhere(model, unprivileged_cli):
     """Today: generate/report exit 2, optimize/validate exit 1 naming '.small.tflite.xxxx.tmp.tflite'."""
     run = unprivileged_cli
