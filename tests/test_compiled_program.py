@@ -219,3 +219,11 @@ def test_describe_lists_every_step_and_the_plan():
     lines = program.describe().splitlines()
     assert len(lines) == 4 and lines[0].startswith("0: op 0 RELU: an_lut_s8(T0@")
     assert "an_mul_params" in lines[2] and lines[3].startswith(f"arena {program.arena_bytes} B")
+
+
+def test_plan_refuses_a_step_whose_data_flow_misses_an_argument():
+    program = lower_model(load_model(chain_model()))
+    relu = program.steps[0]
+    relu.inputs = ()  # a rewrite that forgot to say the step reads x
+    with pytest.raises(ValueError, match="points at x but lists it in neither"):
+        plan_memory(program)

@@ -1,7 +1,9 @@
 """Planning: where every arena operand of a :class:`codegen.compiled.program.Program` lives.
 
 Liveness is read from the program itself (its steps in list order, their ``inputs`` and
-``outputs``), so a rewritten program (split, fused, re-ordered steps) plans correctly:
+``outputs``, which must name every arena Tensor the step's arguments point into, and a step
+may read only what an earlier step or the model's input wrote; both are checked), so a
+rewritten program (split, fused, re-ordered steps) plans correctly:
 
 - a Tensor is live from the first step that writes it (model inputs: from step 0) to the
   last step that reads it (model outputs: to the last step);
@@ -109,6 +111,12 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
     """
     steps = program.steps
     tensors = program.tensors()
+    for k, step in enumerate(steps):
+        flow = set(step.inputs) | set(step.outputs)
+        missing = [t.name for t in step.arg_tensors() if t not in flow]
+        if missing:
+            raise ValueError(f"plan_memory: step {k} ({step.name or step.function}) points at {', '.join(missing)} "
+                             "but lists it in neither its inputs nor its outputs")
     producer, last_use = {}, {}
     for t in program.inputs:
         producer[t] = 0

@@ -212,6 +212,16 @@ class Step:
     def is_view(self) -> bool:
         return not self.function
 
+    def arg_tensors(self):
+        """The arena Tensors the arguments point into (Tensors, TensorSlices, pointer-array items)."""
+        for a in self.args:
+            items = a.items if isinstance(a, PointerArray) else (a,)
+            for i in items:
+                if isinstance(i, Tensor):
+                    yield i
+                elif isinstance(i, TensorSlice):
+                    yield i.tensor
+
     @property
     def params(self) -> tuple:
         return tuple(a for a in self.args if isinstance(a, Params))
