@@ -51,5 +51,27 @@ def what_would_fit(model, runtime, board, kernels="cmsis-nn", report=None) -> tu
         return ()
     other_rt = "compiled" if runtime == "tflm" else "tflm"
     other = footprint_on(other_rt, board)
+    rescheduled = None
+    if runtime == "tflm" and chosen.board is not None and not chosen.board.fits_ram:
+        rescheduled = _rescheduled(model, chosen, board, kernels)
     return fit_suggestions(chosen, [other] if other is not None else [], list(load_boards().values()),
-                           footprint_on, _input_hw(model))
+                           footprint_on, _input_hw(model), rescheduled)
+
+
+RESCHEDULE_SECONDS = 1.0  # the placement search's time limit here (attendnets optimize defaults to 2 s)
+
+
+def _rescheduled(model, chosen, board, kernels):
+    """``chosen`` with the arena ``attendnets optimize`` finds (reordered operators, offline plan), or None."""
+    from attendnets_base.errors import AttendnetsError
+    from converter.planner.optimize import optimize_model
+
+    try:
+        result = optimize_model(model.data, target="cortex-m", kernels=kernels, cmsis_nn_arch=board.cmsis_nn_arch,
+                                reorder=True, time_limit_s=RESCHEDULE_SECONDS)
+    except AttendnetsError:
+        return None
+    saved = result.before.required_bytes - result.after.required_bytes
+    if saved <= 0:
+        return None
+    return replace(chosen, arena_bytes=chosen.arena_bytes - saved, board=None).with_board(board)

@@ -84,14 +84,15 @@ def _smaller_model(footprint, input_hw):
     return out
 
 
-def fit_suggestions(chosen, others=(), boards=(), footprint_on=None, input_hw=None) -> tuple:
+def fit_suggestions(chosen, others=(), boards=(), footprint_on=None, input_hw=None, rescheduled=None) -> tuple:
     """Sentences saying what would fit, when ``chosen`` (a RuntimeFootprint with its ``board`` fit)
     does not; () when it fits.
 
     ``others``: the other runtimes' footprints on the same board (``with_board`` applied);
     ``boards``: the catalog's boards; ``footprint_on(runtime, board)``: that runtime's footprint
     with its fit on ``board`` (None when it cannot run the model); ``input_hw``: the model
-    input's (height, width), for the input-size suggestion.
+    input's (height, width), for the input-size suggestion; ``rescheduled``: ``chosen`` with the
+    arena of a better operator order and memory plan (``attendnets optimize``), when one was found.
     """
     fit = chosen.board
     if fit is None or fit.fits:
@@ -101,6 +102,14 @@ def fit_suggestions(chosen, others=(), boards=(), footprint_on=None, input_hw=No
         if other.supported and other.board is not None and other.board.fits:
             lines.append(f"the {RUNTIME_TITLES[other.runtime]} fits {fit.board} (RAM {other.ram_bytes:,} B, flash "
                          f"{other.flash_bytes:,} B): --runtime {other.runtime}")
+    if rescheduled is not None and rescheduled.board is not None and rescheduled.arena_bytes < chosen.arena_bytes:
+        if rescheduled.board.fits:
+            lines.append(f"a smaller schedule: attendnets optimize (operator order and offline memory plan) brings "
+                         f"the arena from {chosen.arena_bytes:,} to {rescheduled.arena_bytes:,} B, which fits "
+                         f"{fit.board}")
+        else:
+            lines.append(f"a smaller schedule (attendnets optimize) brings the arena from {chosen.arena_bytes:,} to "
+                         f"{rescheduled.arena_bytes:,} B: not enough alone")
     lines.extend(_smaller_model(chosen, input_hw))
     if footprint_on is not None:
         fitting = []
