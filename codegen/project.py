@@ -47,6 +47,11 @@ def open_project(path) -> Project:
         raise BadInputError(f"{root} is not a project made by attendnets generate (no {MARKER_FILE})")
     try:
         facts = json.loads((root / PROJECT_FILE).read_text())
-        return Project(root, facts["name"], get_board(facts["board"]), facts["kernels"], facts)
+        board = get_board(facts["board"])
+        if facts.get("arena_region") and facts["arena_region"] != board.arena_region.name:
+            board = board.with_arena_region(facts["arena_region"])  # generated with --arena-region
+        if facts.get("console") == "swo":
+            board = board.with_console("swo")
+        return Project(root, facts["name"], board, facts["kernels"], facts)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BadInputError(f"{root / PROJECT_FILE} is unreadable or incomplete ({exc})") from None

@@ -251,7 +251,8 @@ def size_of(elf_path, map_path, board, project_name="firmware", model_size_bytes
     sections = read_elf_sections(elf_path)
     inputs = parse_map(map_path)
     code_regions = list(board.code_regions)  # flash (+ the model's own region)
-    ram_regions = [board.ram] + ([board.arena_region] if board.separate_arena else [])
+    # the data region, the arena region and every other RAM region the linker script gives sections
+    ram_regions = [board.ram] + ([board.arena_region] if board.separate_arena else []) + list(board.extra_regions)
 
     def in_region(address, region):
         return region.origin <= address < region.end
@@ -270,7 +271,9 @@ def size_of(elf_path, map_path, board, project_name="firmware", model_size_bytes
         for region in ram_regions:
             if in_region(s.address, region):
                 region_used[region.name] += s.size_bytes
-                ram[RAM_SECTION_CATEGORY.get(s.name, "rest")] += s.size_bytes
+                category = "arena" if s.name.startswith(".region.") and s.name.endswith(".arena") else \
+                    RAM_SECTION_CATEGORY.get(s.name, "rest")
+                ram[category] += s.size_bytes
     regions = [RegionUse(r.name, r.origin, r.size_bytes, region_used[r.name]) for r in code_regions + ram_regions]
     return SizeReport(
         project=project_name, board=board.name, elf=str(elf_path), map=str(map_path),

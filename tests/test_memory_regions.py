@@ -157,6 +157,10 @@ def test_split_arena_runs_bit_exact_in_qemu(cli, tmp_path):
     assert proc.returncode == 0, proc
     expected = run_tflm(model, [sample])[0].reshape(-1)
     assert f"output: {' '.join(str(int(v)) for v in expected)}" in proc.stdout.splitlines()
+    # `size` counts both parts as arena, each in its region
+    size = json.loads(cli("size", out, "--json").stdout)
+    used = {r["name"]: r["used_bytes"] for r in size["regions"]}
+    assert used["BRAM"] == bram_size and size["ram"]["arena"] == bram_size + ssram_size
     # the same model without the forced split: one arena in the SSRAM
     auto = tmp_path / "auto"
     assert cli("generate", model, "--board", "mps2-an386", "--out", auto, "--runtime", "compiled").exit_code == 0
