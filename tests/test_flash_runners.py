@@ -219,3 +219,12 @@ def test_wait_states_need_qemu(cli, tmp_path):
     stm = make_project(cli, tmp_path, "stm32f746g-disco")
     line = assert_one_line_error(cli("flash", stm, "--wait-states", "2"), 2)
     assert "--wait-states" in line and "qemu" in line
+
+
+def test_flash_says_where_the_console_is(cli, tmp_path, recorded):
+    """After flashing a real board: its console UART (pins, baud) and how to open it; SWO when generated so."""
+    project = make_project(cli, tmp_path, "nucleo-h743zi2")
+    result = cli("flash", project, "--tool", "openocd")
+    assert result.exit_code == 0, result
+    assert "console: uart USART3 TX PD8 RX PD9 115200 baud 8N1" in result.stderr
+    assert "miniterm /dev/ttyACM0 115200" in result.stderr

@@ -39,6 +39,13 @@ def command(project_dir, tool, probe, dry_run, timeout_s, wait_states, as_json):
                         log=lambda m: click.echo(m, err=True), **extra)
     with stdout_to_stderr(as_json):
         status = runner.run()
+    console = project.board.console
+    if runner.name != "qemu" and status == 0 and not dry_run:  # where the firmware's output appears
+        if console.kind == "uart":
+            click.echo(f"console: {console.summary} baud 8N1 ({console.note}); e.g. "
+                       f"python -m serial.tools.miniterm /dev/ttyACM0 {console.baud}", err=True)
+        elif console.kind == "swo":
+            click.echo(f"console: SWO ({console.note})", err=True)
     if as_json:
         echo_json({"project": str(project_dir), "board": project.board.name, "tool": runner.name,
                    "image": str(runner.image), "commands": runner.commands(), "dry_run": dry_run,
