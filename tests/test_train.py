@@ -71,9 +71,12 @@ def test_train_writes_run_folder(cli, standin, image_folder, tmp_path):
 def test_digits_defaults_to_one_channel_and_learns(cli, standin, tmp_path):
     out = tmp_path / "run"
     result = cli("train", "--arch", "tiny", "--data", "digits", "--out", out, "--input-size", "8",
-                 "--epochs", "3", "--lr", "0.01")
+                 "--epochs", "3", "--lr", "0.01", "--json")
     assert result.exit_code == 0, result
     metrics = json.loads((out / "metrics.json").read_text())
+    doc = json.loads(result.stdout)  # --json: stdout is one object, Keras' progress went to stderr
+    assert doc["metrics"] == metrics and "Epoch 3/3" in result.stderr
+    assert doc["wrote"] == [str(out / "model.keras"), str(out / "labels.txt"), str(out / "metrics.json")]
     assert metrics["input_shape"] == [8, 8, 1]
     assert metrics["split_sizes"]["test"] == 269
     assert metrics["final"]["test_accuracy"] > 0.6  # chance is 0.1
