@@ -84,8 +84,12 @@ def test_first_operator_where_tflite_and_tflm_part(cli, model):
     rows = {row["operator"]: row for row in t["operators"]}
     assert rows[0]["differing_elements"] == 0 and rows[2]["differing_elements"] == 6  # carried on by RELU
 
-    text = cli("validate", model, "--layers", "--layers-runtimes", "tflite", "--data", "random", "--count", 3).stdout
-    assert "FIRST DIFFERENCE: operator 1 FULLY_CONNECTED" in text and "<- first" in text
+    html = model.parent / "layers.html"
+    result = cli("validate", model, "--layers", "--layers-runtimes", "tflite", "--data", "random", "--count", 3,
+                 "--html", html)
+    assert "FIRST DIFFERENCE: operator 1 FULLY_CONNECTED" in result.stdout and "<- first" in result.stdout
+    page = html.read_text()
+    assert "first difference: operator 1 FULLY_CONNECTED" in page and "fc_out" in page
 
 
 def test_layers_refuses_unknown_runtimes_and_needs_no_board(cli, model):

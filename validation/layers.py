@@ -199,3 +199,38 @@ def format_layers_text(model_path, source, result) -> str:
             lines.append(f"  {row['operator']:>4}  {row['name'][:24]:<24} {row['tensor_name'][-28:]:<28} "
                          f"{row['differing_elements']:>12,} {row['max_abs_diff']:>10g} {real:>12}{mark}")
     return "\n".join(lines)
+
+
+def format_layers_html(model_path, source, result) -> str:
+    """The same as :func:`format_layers_text` as one self-contained page (the report pages' style)."""
+    from attendnets_base.fsutil import HTML_GENERATOR_META
+    from converter.report.html_format import CSS, _e
+
+    name = str(model_path).rsplit("/", 1)[-1]
+    ref = result["reference"]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
+           f"<title>Layers: {_e(name)}</title>", f"<style>{CSS}</style></head><body><main>",
+           f"<h1>Where the runtimes part: {_e(name)}</h1>",
+           f'<div class="sub">{_e(str(model_path))} · every operator\'s output on {result["inputs"]} input(s) '
+           f'({_e(source)}) · against {_e(ref["runtime"])} ({_e(ref["description"])})</div>']
+    for c in result["comparisons"]:
+        first = c["first_difference"]
+        verdict = ("identical at every operator" if first is None else
+                   f"first difference: operator {first['operator']} {first['name']} (tensor '{first['tensor_name']}'), "
+                   f"{first['differing_elements']} of {first['elements']} elements, largest {first['max_abs_diff']:g}")
+        cls = "fits" if first is None else "nofit"
+        out.append(f'<h2>{_e(c["runtime"])}: <span class="{cls}">{_e(verdict)}</span></h2>')
+        out.append(f'<div class="panel"><div class="note">{_e(c["description"])}</div><table><thead><tr>'
+                   '<th>#</th><th class="l">operator</th><th class="l">tensor</th><th class="l">type</th>'
+                   "<th>differing elements</th><th>inputs</th><th>max diff</th><th>real</th></tr></thead><tbody>")
+        for row in c["operators"]:
+            mark = ' class="nofit"' if row["differing_elements"] else ""
+            real = "-" if row["max_abs_diff_real"] is None else f"{row['max_abs_diff_real']:.4g}"
+            out.append(f'<tr{mark}><td>{row["operator"]}</td><td class="l">{_e(row["name"])}'
+                       f'{" (first)" if row is first else ""}</td><td class="l">{_e(row["tensor_name"])}</td>'
+                       f'<td class="l">{_e(row["dtype"])}{_e(str(row["shape"]))}</td>'
+                       f'<td>{row["differing_elements"]:,}</td><td>{row["inputs_differing"]}</td>'
+                       f'<td>{row["max_abs_diff"]:g}</td><td>{real}</td></tr>')
+        out.append("</tbody></table></div>")
+    out.append("</main></body></html>")
+    return "\n".join(out)

@@ -70,7 +70,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
 
     model_path = require_file(model, "model")
     if layers:
-        return _layers(model_path, data_spec, count, layers_runtimes, as_json, log)
+        return _layers(model_path, data_spec, count, layers_runtimes, as_json, log, html_path, overwrite)
     if layers_runtimes is not None:
         raise BadInputError("--layers-runtimes goes with --layers")
     if board is None:
@@ -258,7 +258,7 @@ def _keras_reference(path, tflite, inputs):
     return outs, f"{path} (Keras, TensorFlow {tf.__version__})"
 
 
-def _layers(model_path, data_spec, count, runtimes_text, as_json, log):
+def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path=None, overwrite=False):
     """``--layers``: validation.layers on the host; exit 0 when every runtime matches tflite-micro everywhere."""
     import importlib.util
 
@@ -277,6 +277,13 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log):
         if unknown or not wanted:
             raise BadInputError(f"--layers-runtimes takes compiled and/or tflite (compared with tflm); got "
                                 f"{runtimes_text!r}")
+    from pathlib import Path
+
+    from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
+
+    data_path = Path(data_spec) if data_spec not in ("digits", "random") else None
+    html_path = check_output_file(html_path, "--html", overwrite=overwrite, ours=is_our_html,
+                                  inputs=[(model_path, "the model"), (data_path, "the --data")])
     data = model_path.read_bytes()
     model = load_model(data)
     check_tensor_types(model)
@@ -306,6 +313,9 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log):
         click.echo(json.dumps({"model": str(model_path), "data": inputs.source, **result}, indent=2))
     else:
         click.echo(L.format_layers_text(model_path, inputs.source, result))
+    if html_path:
+        write_text_atomic(html_path, L.format_layers_html(model_path, inputs.source, result))
+        log(f"validate: wrote {html_path}")
     if not all(c["identical"] for c in result["comparisons"]):
         log("error: the runtimes differ; the first operator that differs is named above")
         return 1
