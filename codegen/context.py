@@ -1,17 +1,18 @@
-"""The template context: a pure function of the model, the board and the options.
+"""The template context: a pure function of the model, the board, the options and the runtime.
 
-``build_context(model, board, options, arena_required_bytes)`` returns the dict every
-project template (``firmware_template/common`` and ``<runtime>/project``) is rendered with.
-It reads no files and runs no tools; the driver (:mod:`codegen.generate`) reads the model,
-asks the arena estimator and the op check, and hands their results in.
+``build_context(model, board, options, runtime, firmware)`` returns the dict every
+template of the runtime's project is rendered with.  It reads no files and runs no
+tools; the driver (:mod:`codegen.generate`) reads the model, asks the runtime
+(:mod:`codegen.runtimes`) to prepare it, and hands its :class:`Firmware` in: the
+arena, the flash and code figures and the runtime's own template variables.
 
-Arena size (bytes) = the estimator's ``required_bytes`` (smallest arena that
+The TFLM runtime's arena size (bytes) = the estimator's ``required_bytes`` (smallest arena that
 allocates, for the board's pointer width and kernel set) rounded up to
 ``ARENA_ALIGNMENT_BYTES`` plus ``ARENA_ALIGNMENT_SLACK_BYTES``.  The slack is
 for TFLM's alignment of the arena start (``MicroArenaBufferAlignment()``,
 16 bytes): the generated array is ``alignas(16)``, but the same model files
 dropped into a vendor project may put the arena at any address, and TFLM then
-loses up to 15 bytes to ``AlignPointerUp``.
+loses up to 15 bytes to ``AlignPointerUp``.  The compiled runtime's static plan is exact.
 """
 
 from __future__ import annotations
@@ -214,13 +215,12 @@ def _resource_variable_names(model):
     return resource_variable_names(model)
 
 
-def build_context(model, board, options: GenerateOptions, arena_required_bytes: int, code_bytes: int,
-                  arena_estimate_note: str = "", compiled=None) -> dict:
+def build_context(model, board, options: GenerateOptions, runtime, firmware) -> dict:
     """Everything the templates need, computed from the inputs only (no I/O).
 
-    ``compiled``: the :class:`codegen.compiled.generate.CompiledModel` for the compiled
-    runtime (its static arena is exact: no alignment slack; flash holds its constants, not
-    the .tflite); None for the TFLM runtime.
+    ``runtime``: the :class:`codegen.runtimes.base.Runtime`; ``firmware``: what it adds for this
+    model (:class:`codegen.runtimes.base.Firmware`: the arena, flash data and code figures, the
+    operators, its own template variables).
     """
     if options.kernels not in KERNEL_SETS:
         raise BadInputError(f"--kernels must be one of {', '.join(KERNEL_SETS)}; got {options.kernels!r}")
@@ -228,22 +228,15 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
     sg = model.main_subgraph
     if not sg.inputs or not sg.outputs:
         raise BadInputError("the model's main subgraph has no inputs or no outputs")
-    if compiled is None:
-        ops = resolver_entries(model)
-        arena_bytes = arena_bytes_for(arena_required_bytes)
-        flash_data_bytes = model.size_bytes
-    else:
-        ops = [(n, "") for n in sorted({lop.name for lop in compiled.ops})]
-        arena_bytes = int(arena_required_bytes)
-        flash_data_bytes = compiled.constants_bytes
+    ops = firmware.ops
+    arena_bytes = firmware.arena_bytes
+    arena_required_bytes = firmware.arena_required_bytes
     inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 
-    parts = None
-    if compiled is not None and getattr(compiled.program, "arena_parts", None):
-        parts = [(p.region.name, -(-p.arena_bytes // 16) * 16) for p in compiled.program.arena_parts]
-    fit = check_fit(flash_data_bytes, code_bytes, arena_bytes, board, options.stack_bytes, options.heap_bytes,
-                    model_what="model" if compiled is None else "constants", arena_parts=parts)
+    fit = check_fit(firmware.flash_data_bytes, firmware.code_bytes, arena_bytes, board, options.stack_bytes,
+                    options.heap_bytes, model_what=runtime.flash_data_what,
+                    arena_parts=firmware.fit_arena_parts)
     if not fit.fits and not options.force:
         raise DoesNotFitError(f"model does not fit {board.name}: {'; '.join(fit.problems)} (--force generates anyway)")
 
@@ -279,9 +272,8 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
 
     return {
         "generator": {"name": "attendnets", "version": __version__},
-        "runtime": "tflm" if compiled is None else "compiled",
-        "kernel_sources": [] if compiled is None else [f"src/kernels/{s}" for s in compiled.kernel_sources],
-        "constants_bytes": 0 if compiled is None else compiled.constants_bytes,
+        "runtime": runtime.name,
+        **firmware.context,  # the runtime's own variables
         "board": board,
         "project": {
             "name": name,
@@ -295,7 +287,7 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
         "heap_bytes": options.heap_bytes,
         "model": {
             "size_bytes": model.size_bytes,
-            "hex_lines": _hex_lines(model.data) if compiled is None else [],
+            "hex_lines": _hex_lines(model.data) if firmware.embeds_tflite else [],
             "description": model.description,
         },
         "arena": {
@@ -304,9 +296,8 @@ def build_context(model, board, options: GenerateOptions, arena_required_bytes: 
             "alignment_bytes": ARENA_ALIGNMENT_BYTES,
             "alignment_slack_bytes": ARENA_ALIGNMENT_SLACK_BYTES,
             "slack_bytes": arena_bytes - int(arena_required_bytes),
-            "note": arena_estimate_note,
-            "parts": [(p.region.name, p.arena_bytes) for p in compiled.program.arena_parts]
-            if compiled is not None and getattr(compiled.program, "arena_parts", None) else [],
+            "note": firmware.arena_note,
+            "parts": list(firmware.arena_parts),
         },
         "fit": fit,
         "inputs": inputs,

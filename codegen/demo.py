@@ -18,12 +18,9 @@ import os
 import shlex
 from pathlib import Path
 
+from codegen.runtimes.tflm import tree_kernels  # noqa: E402,F401  (re-exported: the demo's and the tests' helper)
+
 DEMO_BOARD = "mps2-an386"
-
-
-def tree_kernels(tflm_dir) -> str:
-    """The kernel set a TFLM tree was made with: cmsis-nn when it holds CMSIS-NN, else reference."""
-    return "cmsis-nn" if tflm_dir and (Path(tflm_dir) / "third_party" / "cmsis_nn").is_dir() else "reference"
 
 
 def firmware_cli_steps(tflite_path, out_dir, tflm_dir=None) -> list[tuple[str, list[str]]]:

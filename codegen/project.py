@@ -9,6 +9,7 @@ from pathlib import Path
 from attendnets_base.errors import BadInputError
 from codegen.boards import Board, get_board
 from codegen.render import MARKER_FILE, PROJECT_FILE
+from codegen.runtimes import RUNTIME_OF_UNNAMED_PROJECTS, get_runtime
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,14 @@ class Project:
     facts: dict
 
     @property
-    def runtime(self) -> str:
-        """``tflm`` or ``compiled`` (projects from before the compiled runtime are TFLM's)."""
-        return self.facts.get("runtime", "tflm")
+    def runtime_name(self) -> str:
+        """The runtime it was generated for (projects from before the compiled runtime are TFLM's)."""
+        return self.facts.get("runtime", RUNTIME_OF_UNNAMED_PROJECTS)
+
+    @property
+    def runtime(self):
+        """Its :class:`codegen.runtimes.base.Runtime` (BadInputError for a name this version does not know)."""
+        return get_runtime(self.runtime_name)
 
     @property
     def build_dir(self) -> Path:

@@ -1,7 +1,8 @@
 """Render a template context into a project folder, atomically.
 
-``render_project(context, out_dir)`` renders the runtime's project (``firmware_template/common``
-with ``firmware_template/<runtime>/project`` beside it, codegen.templates) with Jinja
+``render_project(context, project_dir, out_dir)`` renders the runtime's project
+(``firmware_template/common`` with the runtime's own tree beside it,
+:attr:`codegen.runtimes.base.Runtime.project_dir`; codegen.templates) with Jinja
 (``StrictUndefined``: a missing variable is an error, never an empty string), copies the other
 files as they are, writes the marker file, and only then moves the finished tree into place.
 An existing folder is replaced only if it carries our marker
@@ -30,11 +31,7 @@ from pathlib import Path
 
 from attendnets_base.errors import AttendnetsError, BadInputError
 from codegen.templates import project_files, render_tree
-from firmware_template import COMPILED_PROJECT_DIR, TFLM_PROJECT_DIR
 
-# Each runtime's own project files, laid beside firmware_template/common (firmware_template's docstring).
-PROJECT_DIRS = {"tflm": TFLM_PROJECT_DIR, "compiled": COMPILED_PROJECT_DIR}
-RUNTIMES = tuple(PROJECT_DIRS)
 MARKER_FILE = ".attendnets-project"
 # Kept when generate replaces its own folder: make's and CMake's build folders (the TFLM objects
 # in them take minutes to compile; make and CMake rebuild whatever the new sources change).
@@ -47,16 +44,9 @@ OPTIONAL_FILES = {
 }
 
 
-def runtime_template_files(runtime="tflm"):
-    """``{output path: template source file}`` of the project for ``runtime``."""
-    if runtime not in RUNTIMES:
-        raise BadInputError(f"--runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
-    return project_files(PROJECT_DIRS[runtime])
-
-
-def render_files(context) -> dict:
-    """``{relative output path: str | bytes}`` for the context (nothing written)."""
-    files = runtime_template_files(context.get("runtime", "tflm"))
+def render_files(context, project_dir) -> dict:
+    """``{relative output path: str | bytes}`` for the context and a runtime's project tree (nothing written)."""
+    files = project_files(project_dir)
     for out_rel, include in OPTIONAL_FILES.items():
         if out_rel in files and not include(context):
             del files[out_rel]
@@ -192,9 +182,9 @@ def _write_error(exc, tmp, out):
     return cannot_write(target, exc)
 
 
-def render_project(context, out_dir, extra_files=None, project_facts=None, overwrite=False,
+def render_project(context, project_dir, out_dir, extra_files=None, project_facts=None, overwrite=False,
                    regeneration=None) -> Path:
-    """Render into ``out_dir`` atomically; returns its path.
+    """Render common/ and the runtime's ``project_dir`` into ``out_dir`` atomically; returns its path.
 
     ``extra_files``: ``{relative path: bytes}`` copied as they are (the .tflite);
     ``project_facts``: JSON-able dict written to project.json for build/size/flash;
@@ -203,7 +193,7 @@ def render_project(context, out_dir, extra_files=None, project_facts=None, overw
     """
     out = Path(out_dir)
     check_output_dir(out)
-    files = render_files(context)
+    files = render_files(context, project_dir)
     files.update(extra_files or {})
     files[PROJECT_FILE] = json.dumps(project_facts or {}, indent=2, sort_keys=True) + "\n"
     plan = plan_regeneration(out, files, overwrite)

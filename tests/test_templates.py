@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.render import PROJECT_DIRS, RUNTIMES, runtime_template_files
+from codegen.runtimes import RUNTIME_NAMES, get_runtime
 from codegen.templates import environment, project_files, render, template_files
 from firmware_template import (BOARDS_TOML, COMMON_DIR, COMPILED_MODEL_DIR, COMPILED_PROJECT_DIR, HOST_DIR,
                                KERNELS_DIR, TEMPLATE_DIR, TFLM_PROJECT_DIR, VALIDATE_DIR)
@@ -105,12 +105,12 @@ def test_every_file_belongs_to_one_tree():
     assert BOARDS_TOML.is_file() and (KERNELS_DIR / "an_common.h").is_file()
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("runtime", RUNTIME_NAMES)
 def test_a_runtime_project_is_common_beside_its_own_tree(runtime):
-    files = runtime_template_files(runtime)
+    files = project_files(get_runtime(runtime).project_dir)
     common = {out for out, src in files.items() if src.is_relative_to(COMMON_DIR)}
     assert {"Makefile", "linker.ld", "platform/startup.c", "src/sample_input.h"} <= common
-    own = {out for out, src in files.items() if src.is_relative_to(PROJECT_DIRS[runtime])}
+    own = {out for out, src in files.items() if src.is_relative_to(get_runtime(runtime).project_dir)}
     assert own == set(files) - common
     main = "src/main.cc" if runtime == "tflm" else "src/main.c"
     assert main in own and "README.md" in own

@@ -20,12 +20,14 @@ from pathlib import Path
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 from attendnets_base.fsutil import write_text_atomic
+from codegen.project import open_project
+from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
+from codegen.runtimes.base import INSTALL_HINT, BuildOptions
 from codegen.templates import render
 from firmware_template import VALIDATE_DIR
-from validation.protocol import CYCLE_COUNTERS, MAX_TENSORS, RUNTIMES, model_hash
+from validation.protocol import CYCLE_COUNTERS, MAX_TENSORS, model_hash
 
 MAIN_TEMPLATE = VALIDATE_DIR / "main.c.j2"
-RUNTIME_NAMES = tuple(RUNTIMES.values())
 MAIN_FILES = ("src/main.cc", "src/main.c")  # the TFLM project's main, the compiled runtime's
 
 
@@ -44,7 +46,7 @@ def main_context(model, board, runtime: str, profile: bool, tflite_bytes: bytes,
     return {
         "board": board,
         "runtime": runtime,
-        "runtime_id": {v: k for k, v in RUNTIMES.items()}[runtime],
+        "runtime_id": get_runtime(runtime).protocol_id,
         "counter_id": {v: k for k, v in CYCLE_COUNTERS.items()}[board.cycle_counter],
         "cycle_counter_name": "DWT CYCCNT" if board.cycle_counter == "dwt" else "SysTick",
         "profile": profile,
@@ -75,11 +77,10 @@ class ValidationProject:
 def _generate(model_path, board_name, runtime, out_dir, overwrite=False):
     """The runtime's project, as `attendnets generate` writes it (replacing the previous build made by
     attendnets; generated files the user changed only with ``overwrite``, else BadInputError naming them)."""
-    from codegen.demo import tree_kernels
     from codegen.generate import generate_project
 
     return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True, overwrite=overwrite,
-                            kernels=tree_kernels(os.environ.get("TFLM_DIR")) if runtime == "tflm" else "reference")
+                            kernels=get_runtime(runtime).validation_kernels(os.environ.get("TFLM_DIR")))
 
 
 def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=print,
@@ -91,8 +92,7 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
     from codegen.boards import get_board
     from converter.tflite_model import load_model
 
-    if runtime not in RUNTIME_NAMES:
-        raise BadInputError(f"--runtime must be one of {', '.join(RUNTIME_NAMES)}; got {runtime!r}")
+    get_runtime(runtime)  # BadInputError naming the runtimes
     board = get_board(board_name)
     check_board(board)
     model_path = Path(model_path)
@@ -110,8 +110,6 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
 
 def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_file_name) -> ValidationProject:
     """Replace the generated project's main with the validation main; note it in project.json."""
-    from codegen.project import open_project
-
     from codegen.render import PROJECT_FILE, record_written_files
 
     out = Path(out_dir)
@@ -142,8 +140,6 @@ def is_validation_project(path) -> bool:
 
 
 def open_validation_project(path) -> ValidationProject:
-    from codegen.project import open_project
-
     project = open_project(path)
     facts = project.facts.get("validate")
     if not facts:
@@ -154,17 +150,12 @@ def open_validation_project(path) -> ValidationProject:
 
 
 def make_command(vp: ValidationProject, tflm_dir=None, jobs=None, make_vars=()) -> list[str]:
-    from codegen.project import open_project
-
-    if vp.runtime == "tflm":
-        from codegen.build import make_command as tflm_make_command
-
-        if not tflm_dir:
-            raise BadInputError("the TFLM runtime needs a TFLM tree: set TFLM_DIR or pass --tflm-dir "
-                                "(or validate with --runtime compiled)")
-        argv = tflm_make_command(open_project(vp.path), Path(tflm_dir).resolve(), jobs)
-    else:
-        argv = ["make", "-C", str(vp.path), f"-j{jobs or os.cpu_count() or 1}"]
+    runtime = get_runtime(vp.runtime)
+    options = BuildOptions(jobs=jobs, tflm_dir=tflm_dir)
+    missing = runtime.missing_build_input(options)
+    if missing:
+        raise BadInputError(f"the {runtime.title} needs {missing} (or validate with --runtime {DEFAULT_RUNTIME})")
+    argv = runtime.make_command(open_project(vp.path), options)
     if vp.profile:
         argv.append("MODEL_PROFILE=1")
     return argv + list(make_vars)
@@ -174,12 +165,12 @@ def build_project(vp: ValidationProject, tflm_dir=None, log=print, quiet=True, m
     """``make_vars``: extra ``NAME=VALUE`` for make (``DSP=0``: the compiled kernels' plain-C path)."""
     for program in ("make", "arm-none-eabi-gcc"):
         if shutil.which(program) is None:
-            from codegen.build import INSTALL_HINT
-
             raise ToolNotFoundError(f"{program} not found: {INSTALL_HINT}")
-    argv = make_command(vp, tflm_dir or os.environ.get("TFLM_DIR"), make_vars=make_vars)
+    tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
+    argv = make_command(vp, tflm_dir, make_vars=make_vars)
     log("$ " + shlex.join(argv))
-    proc = subprocess.run(argv, capture_output=quiet, text=True)
+    with get_runtime(vp.runtime).build_lock(BuildOptions(tflm_dir=tflm_dir), log):
+        proc = subprocess.run(argv, capture_output=quiet, text=True)
     if proc.returncode != 0:
         tail = (proc.stdout or "")[-2000:] + (proc.stderr or "")[-2000:] if quiet else ""
         raise ExternalToolError(f"make failed with status {proc.returncode}" +

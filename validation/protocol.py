@@ -44,6 +44,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from attendnets_base.errors import AttendnetsError
+from codegen.runtimes import all_runtimes, get_runtime
 
 SYNC = b"\xa5\x5a"
 HEADER = struct.Struct("<2sBBI")
@@ -69,13 +70,12 @@ ERROR_NAMES = {ERROR_BAD_CHECKSUM: "bad checksum", ERROR_BAD_FRAME: "bad frame",
                ERROR_INCOMPLETE: "incomplete input"}
 MAX_TENSORS = 32  # inputs, outputs: the device keeps a 32-bit mask of the input tensors received
 
-# HELLO: u8 version, u8 runtime, u8 cycle counter, u8 flags (bit 0: per-operator profile),
+# HELLO: u8 version, u8 runtime (codegen.runtimes: Runtime.protocol_id), u8 cycle counter, u8 flags (bit 0: per-operator profile),
 # u32 clock_hz, u32 input bytes, u32 output bytes, u16 operator count, u16 reserved,
 # u32 cycles of one empty profiling hook pair (the per-operator overhead), u32 arena bytes,
 # 16 bytes model hash (the first 16 bytes of SHA-256 of the .tflite file)
 HELLO_FORMAT = struct.Struct("<BBBBIIIHHII16s")
 MODEL_HASH_BYTES = 16
-RUNTIMES = {0: "tflm", 1: "compiled"}
 CYCLE_COUNTERS = {0: "dwt", 1: "systick"}
 FLAG_PROFILE = 1
 TENSORS_HEAD = struct.Struct("<BBH")
@@ -139,7 +139,7 @@ class Hello:
             object.__setattr__(self, "output_sizes", (self.output_bytes,))
 
     def encode(self) -> bytes:
-        runtime = {v: k for k, v in RUNTIMES.items()}[self.runtime]
+        runtime = get_runtime(self.runtime).protocol_id
         counter = {v: k for k, v in CYCLE_COUNTERS.items()}[self.cycle_counter]
         sizes = (*self.input_sizes, *self.output_sizes)
         return (HELLO_FORMAT.pack(self.version, runtime, counter, FLAG_PROFILE if self.profile else 0,
@@ -166,7 +166,8 @@ class Hello:
             input_sizes, output_sizes = sizes[:n_in], sizes[n_in:]
             if sum(input_sizes) != input_bytes or sum(output_sizes) != output_bytes:
                 raise ProtocolError("HELLO's tensor sizes do not add up to its input and output bytes")
-        return cls(version, RUNTIMES.get(runtime, f"unknown({runtime})"),
+        names = {rt.protocol_id: rt.name for rt in all_runtimes()}
+        return cls(version, names.get(runtime, f"unknown({runtime})"),
                    CYCLE_COUNTERS.get(counter, f"unknown({counter})"), bool(flags & FLAG_PROFILE), clock_hz,
                    input_bytes, output_bytes, op_count, hook_cycles, arena_bytes, digest, input_sizes, output_sizes)
 

@@ -23,31 +23,33 @@ from attendnets.commands.options import json_option, kernels_option, resolve_ker
 def command(model_path, kernels, allow_float, as_json):
     """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
     kernels = resolve_kernels(kernels)
+    from codegen.runtimes import all_runtimes
     from converter.tflm.check import check_model
     from converter.tflite_model import load_model
 
-    from codegen.compiled.generate import operator_support
-
     model = load_model(model_path)
     result = check_model(model, kernels=kernels)
-    compiled = {(sg, index): reason for sg, index, _name, reason in operator_support(model)}
+    columns = [(rt, {(o.subgraph, o.index): o.reason for o in rt.operator_support(model, kernels)})
+               for rt in all_runtimes() if rt.check_column]
     if as_json:
         doc = result.to_dict()
-        doc["compiled"] = {
-            "ok": bool(compiled) and not any(compiled.values()),
-            "operators": [{"subgraph": sg, "index": index, "supported": reason is None, "reason": reason}
-                          for (sg, index), reason in compiled.items()],
-        }
+        for rt, support in columns:
+            doc[rt.name] = {
+                "ok": bool(support) and not any(support.values()),
+                "operators": [{"subgraph": sg, "index": index, "supported": reason is None, "reason": reason}
+                              for (sg, index), reason in support.items()],
+            }
         click.echo(json.dumps(doc, indent=2))
     else:
-        click.echo(format_check(result, compiled))
+        click.echo(format_check(result, columns))
     return 0 if result.ok else 1
 
 
-def format_check(result, compiled=None) -> str:
-    """The terminal table of a :class:`converter.tflm.check.CheckResult`.
+def format_check(result, columns=()) -> str:
+    """The terminal table of a :class:`converter.tflm.check.CheckResult` (TFLM's check).
 
-    ``compiled``: ``{(subgraph, operator index): reason or None}`` from the compiled runtime.
+    ``columns``: ``[(runtime, {(subgraph, operator index): reason or None})]``: a column per other
+    runtime (:meth:`codegen.runtimes.base.Runtime.operator_support`).
     """
     lines = []
     n_sub = len({o.subgraph for o in result.operators}) or 1
@@ -58,8 +60,8 @@ def format_check(result, compiled=None) -> str:
     lines.append("")
     multi = n_sub > 1
     header = f"{'sg ' if multi else ''}{'#':>3}  {'operator':<30} {'ver':>3}  {'inputs':<34} {'outputs':<20} TFLM"
-    if compiled is not None:
-        header += f"{'':<11}compiled"
+    for rt, _support in columns:
+        header += f"{'':<11}{rt.name}"
     lines.append(header)
     lines.append("-" * len(header))
     for o in result.operators:
@@ -68,9 +70,9 @@ def format_check(result, compiled=None) -> str:
         status = "ok" if o.supported else "NOT SUPPORTED"
         sg = f"{o.subgraph:<3}" if multi else ""
         row = f"{sg}{o.index:>3}  {o.name:<30} {o.version:>3}  {_clip(ins, 34):<34} {_clip(outs, 20):<20} {status}"
-        if compiled is not None:
-            reason = compiled.get((o.subgraph, o.index), "not checked")
-            row = f"{row:<{len(header) - 8}}" + ("ok" if reason is None else f"no: {_clip(reason, 60)}")
+        for rt, support in columns:
+            reason = support.get((o.subgraph, o.index), "not checked")
+            row = f"{row:<{len(header) - len(rt.name)}}" + ("ok" if reason is None else f"no: {_clip(reason, 60)}")
         lines.append(row)
     lines.append("")
     # one entry per operator, as inspect counts them (a flatbuffer may list one code many times)
@@ -100,12 +102,12 @@ def format_check(result, compiled=None) -> str:
     else:
         lines.append(f"NOT SUPPORTED: TFLM cannot run this model ({len(result.errors)} problem"
                      f"{'s' if len(result.errors) != 1 else ''})")
-    if compiled is not None:
-        refused = sum(1 for reason in compiled.values() if reason is not None)
-        if compiled and not refused:
-            lines.append("OK: the compiled runtime can run this model (generate --runtime compiled)")
+    for rt, support in columns:
+        refused = sum(1 for reason in support.values() if reason is not None)
+        if support and not refused:
+            lines.append(f"OK: the {rt.title} can run this model (generate --runtime {rt.name})")
         else:
-            lines.append(f"NOT SUPPORTED by the compiled runtime: {refused} operator{'s' if refused != 1 else ''} "
+            lines.append(f"NOT SUPPORTED by the {rt.title}: {refused} operator{'s' if refused != 1 else ''} "
                          "(generate --runtime tflm)")
     return "\n".join(lines)
 

@@ -4,7 +4,7 @@ import shlex
 
 import click
 
-from attendnets.commands.options import echo_json, json_option, kernels_option, resolve_kernels
+from attendnets.commands.options import echo_json, json_option, kernels_option, resolve_kernels, runtime_option
 
 
 @click.command()
@@ -25,9 +25,8 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 @click.option("--force", is_flag=True, help="Generate even if the model does not fit the board.")
 @click.option("--overwrite", is_flag=True,
               help="Replace generated files you changed in an existing --out (they are named; default: refuse).")
-@click.option("--runtime", type=click.Choice(["tflm", "compiled"]), default="tflm", show_default=True,
-              help="tflm: the TFLM interpreter (needs a TFLM tree to build); compiled: plain C generated "
-                   "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).")
+@runtime_option("tflm: the TFLM interpreter (needs a TFLM tree to build); compiled: plain C generated "
+                "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).", default="tflm")
 @click.option("--optimize-plan", is_flag=True,
               help="tflm runtime: embed the model with an optimized offline memory plan (as `attendnets optimize` "
                    "writes it) for a smaller arena; the compiled runtime always plans its arena this way.")
@@ -47,6 +46,7 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
+    from codegen.runtimes import get_runtime
 
     from attendnets_base.errors import DoesNotFitError
 
@@ -59,41 +59,30 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
         raise DoesNotFitError(f"{exc}; what would fit: {'; '.join(_what_would_fit(model, runtime, board, kernels))}"
                               ) from None
     fit = result.fit
+    out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
+    summary = get_runtime(result.runtime).generate_summary(result, out)
     if as_json:
         echo_json({
             "model": str(model), "out": str(result.out_dir), "board": result.board, "runtime": result.runtime,
-            "kernels": None if result.runtime == "compiled" else result.kernels, "operators": list(result.ops),
-            "arena_bytes": result.arena_bytes,
-            "arena_required_bytes": None if result.runtime == "compiled" else result.arena_required_bytes,
+            "kernels": summary["kernels"], "operators": list(result.ops),
+            "arena_bytes": result.arena_bytes, "arena_required_bytes": summary["arena_required_bytes"],
             "model_bytes": result.model_size_bytes, "constants_bytes": result.constants_bytes or None,
             "labels": result.labels_file, "sample": result.sample_source, "fit": fit.to_dict(),
             "forced": not fit.fits, "kept_files": list(result.kept_files),
             "overwritten_files": list(result.overwritten_files),
         })
         return
-    if result.runtime == "compiled":
-        click.echo(f"generated {result.out_dir} for {result.board} (compiled runtime)")
-        click.echo(f"  operators: {', '.join(result.ops)}")
-        click.echo(f"  arena: {result.arena_bytes} B (static plan)")
-        _echo_fit(fit)
-        click.echo(f"  sample: {result.sample_source}")
-        _echo_kept(result)
-        if not fit.fits:
-            click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-        out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
-        click.echo(f"next: attendnets build {out}   (or make -C {out})")
-        return
-    click.echo(f"generated {result.out_dir} for {result.board} ({result.kernels} kernels)")
+    click.echo(f"generated {result.out_dir} for {result.board} ({summary['what']})")
     click.echo(f"  operators: {', '.join(result.ops)}")
-    click.echo(f"  tensor arena: {result.arena_bytes} B (estimate {result.arena_required_bytes} B + alignment slack)")
+    click.echo(f"  {summary['arena']}")
     _echo_fit(fit)
-    click.echo(f"  labels: {result.labels_file or 'none (classes are printed by index)'}")
+    if summary["labels"]:
+        click.echo(f"  labels: {result.labels_file or 'none (classes are printed by index)'}")
     click.echo(f"  sample: {result.sample_source}")
     _echo_kept(result)
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-    out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
-    click.echo(f"next: make -C {out} TFLM_DIR=/path/to/tflm-tree   (or attendnets build {out})")
+    click.echo(f"next: {summary['next']}")
 
 
 def _echo_fit(fit):

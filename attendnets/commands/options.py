@@ -4,6 +4,7 @@ import contextlib
 
 import click
 
+from codegen.runtimes import DEFAULT_RUNTIME, RUNTIME_NAMES
 from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS
 
 HOST_KERNELS = "reference"  # the tflite-micro Python package (--target host) is built without CMSIS-NN
@@ -26,6 +27,12 @@ def resolve_kernels(kernels, target="cortex-m"):
     if kernels is not None:
         return kernels
     return HOST_KERNELS if target == "host" else DEFAULT_KERNELS
+
+
+def runtime_option(help_text, extra_choices=(), default=DEFAULT_RUNTIME):
+    """``--runtime``: the registry's runtimes (codegen.runtimes), in its order, with one default."""
+    return click.option("--runtime", type=click.Choice(list(RUNTIME_NAMES) + list(extra_choices)), default=default,
+                        show_default=True, help=help_text)
 
 
 # --- --json: one option, and failures as JSON too ----------------------------------------

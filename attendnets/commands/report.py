@@ -2,7 +2,7 @@
 
 import click
 
-from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels
+from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels, runtime_option
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -25,9 +25,9 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
 @overwrite_option("an existing REPORT.html")
-@click.option("--runtime", type=click.Choice(["tflm", "compiled", "both"]), default="tflm", show_default=True,
-              help="tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
-                   "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.")
+@runtime_option("tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
+                "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.",
+                extra_choices=("both",), default="tflm")
 def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region, measure, as_json, html_path, runtime,
             overwrite):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
@@ -56,27 +56,29 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region
     html_path = check_output_file(html_path, "--html", inputs=[(model_path, "the model")], overwrite=overwrite,
                                   ours=is_our_html)
 
+    from codegen.runtimes import all_runtimes, get_runtime
+
     model = load_model(model_path)
-    if runtime == "compiled":
+    chosen = all_runtimes() if runtime == "both" else (get_runtime(runtime),)
+    if not any(rt.has_memory_report for rt in chosen):
         if target == "host":
-            raise BadInputError("--runtime compiled reports a Cortex-M build: use it with --target cortex-m")
-        return _compiled_report(model, board, as_json, html_path)
+            raise BadInputError(f"--runtime {runtime} reports a Cortex-M build: use it with --target cortex-m")
+        return _footprint_report(chosen[0], model, board, kernels, as_json, html_path)
+    reported = next(rt for rt in chosen if rt.has_memory_report)  # the runtime the memory report is about
     report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure,
                                  cmsis_nn_arch=cmsis_nn_arch)
-    if runtime == "both":
+    if len(chosen) > 1:
         import dataclasses
 
-        from codegen.compiled.footprint import compiled_runtime_footprint, tflm_runtime_footprint
-
-        report = dataclasses.replace(report, runtimes=(tflm_runtime_footprint(report, board),
-                                                       compiled_runtime_footprint(model, board)))
+        report = dataclasses.replace(report, runtimes=tuple(rt.footprint(model, board, kernels, memory_report=report)
+                                                            for rt in chosen))
 
     if report.board is not None and not report.board.fits:
         import dataclasses
 
         from codegen.fit_advice import what_would_fit
 
-        report = dataclasses.replace(report, what_would_fit=what_would_fit(model, "tflm", board, kernels, report))
+        report = dataclasses.replace(report, what_would_fit=what_would_fit(model, reported.name, board, kernels, report))
     if html_path is not None:
         from converter.report.html_format import format_report_html
 
@@ -95,45 +97,42 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region
     return 0
 
 
-def _compiled_report(model, board, as_json, html_path):
-    """``--runtime compiled``: the compiled runtime's figures (refused in one line if it cannot run the model)."""
+def _footprint_report(runtime, model, board, kernels, as_json, html_path):
+    """``--runtime NAME`` of a runtime without a memory report (the compiled runtime): its figures
+    (refused in one line if it cannot run the model)."""
     import json
 
     from attendnets_base.errors import BadInputError
     from attendnets_base.fsutil import write_text_atomic
-    from codegen.compiled.footprint import compiled_runtime_footprint
-    from codegen.compiled.generate import CompiledRuntimeUnsupportedError
+    from converter.report.html_format import format_footprint_report_html
     from converter.report.macs import operator_macs
-    from converter.report.runtimes import format_compiled_report_html, format_compiled_report_text
+    from converter.report.runtimes import format_footprint_report_text
+    from converter.report.text_format import format_what_would_fit
 
-    footprint = compiled_runtime_footprint(model, board)
-    if not footprint.supported:
-        raise CompiledRuntimeUnsupportedError(footprint.reasons)
+    footprint = runtime.footprint(model, board, kernels, refuse=True)
     sg = model.main_subgraph
     operators = [(op.index, op.name, operator_macs(sg, op)) for op in sg.operators]
     path = str(model.path) if model.path else None
     if html_path is not None:
         try:
-            write_text_atomic(html_path, format_compiled_report_html(path, model.size_bytes, footprint, operators))
+            write_text_atomic(html_path, format_footprint_report_html(path, model.size_bytes, footprint, operators))
         except OSError as exc:
             raise BadInputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
-    from converter.report.text_format import format_what_would_fit
-
     suggestions = ()
     if footprint.board is not None and not footprint.board.fits:
         from codegen.fit_advice import what_would_fit
 
-        suggestions = what_would_fit(model, "compiled", board)
+        suggestions = what_would_fit(model, runtime.name, board, kernels)
     if as_json:
         click.echo(json.dumps({
-            "model": path, "model_bytes": model.size_bytes, "runtime": "compiled",
+            "model": path, "model_bytes": model.size_bytes, "runtime": runtime.name,
             **({"what_would_fit": list(suggestions)} if footprint.board is not None else {}),
             "total_macs": sum(m for _, _, m in operators),
             "operators": [{"index": i, "name": n, "macs": m} for i, n, m in operators],
-            "runtimes": {"compiled": footprint.to_dict()},
+            "runtimes": {runtime.name: footprint.to_dict()},
         }, indent=2))
     else:
-        click.echo(format_compiled_report_text(path, model.size_bytes, footprint, operators))
+        click.echo(format_footprint_report_text(path, model.size_bytes, footprint, operators))
         for line in format_what_would_fit(suggestions):
             click.echo(line)
         if html_path is not None:

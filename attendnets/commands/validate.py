@@ -4,16 +4,13 @@ from pathlib import Path
 
 import click
 
-from attendnets.commands.options import json_option, overwrite_option
-
-RUNTIMES = ["compiled", "tflm"]
+from attendnets.commands.options import json_option, overwrite_option, runtime_option
 
 
 @click.command()
 @click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--board", default=None, help="Board name (attendnets boards); required unless --layers.")
-@click.option("--runtime", type=click.Choice(RUNTIMES), default="compiled", show_default=True,
-              help="Which runtime the validation firmware uses (tflm needs a TFLM tree: TFLM_DIR / --tflm-dir).")
+@runtime_option("Which runtime the validation firmware uses (tflm needs a TFLM tree: TFLM_DIR / --tflm-dir).")
 @click.option("--data", "data_spec", default="digits", show_default=True,
               help="digits, random, a folder of class sub-folders, or inputs.npy / .npz (x, y).")
 @click.option("--count", type=click.IntRange(min=1), default=None,
@@ -60,6 +57,8 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     from attendnets_base.fsutil import check_output_file, is_our_html, require_file, write_text_atomic
     from codegen.boards import get_board
     from codegen.context import tensor_info
+    from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
+    from codegen.runtimes.base import BuildOptions
     from converter.tflite_model import load_model
     from validation import firmware, protocol, report
     from validation.data import check_matches_model, check_tensor_types, load_model_inputs
@@ -112,9 +111,10 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         float_reference = _float_reference(float_model, tflite, inputs)
 
     reuse = project_dir is not None and firmware.is_validation_project(project_dir)
-    if runtime == "tflm" and not reuse and not (tflm_dir or os.environ.get("TFLM_DIR")):
-        raise BadInputError("--runtime tflm needs a TFLM tree: set TFLM_DIR or pass --tflm-dir "
-                            "(see docs/firmware.md), or validate with --runtime compiled")
+    missing = get_runtime(runtime).missing_build_input(BuildOptions(tflm_dir=tflm_dir))
+    if missing and not reuse:
+        raise BadInputError(f"--runtime {runtime} needs {missing} (see docs/firmware.md), or validate with "
+                            f"--runtime {DEFAULT_RUNTIME}")
     if reuse:
         vp = firmware.open_validation_project(project_dir)
         if vp.model_hash != digest.hex():
@@ -168,12 +168,7 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
                         emulated=qemu, timing=timing, inputs=inputs, float_reference=float_reference)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
     if html_path is not None:
-        timeline = None
-        if vp.runtime == "tflm":
-            from converter.report.build import build_memory_report
-            from converter.report.html_format import arena_timeline_svg
-
-            timeline = arena_timeline_svg(build_memory_report(tflite, board=board_obj))
+        timeline = get_runtime(vp.runtime).arena_timeline_svg(tflite, board_obj)
         write_text_atomic(html_path, report.format_html(summary, timeline))
         log(f"validate: wrote {html_path}")
     if run.interrupted:

@@ -12,6 +12,7 @@ import html
 import math
 
 from attendnets_base.fsutil import HTML_GENERATOR_META
+from converter.report.runtimes import cell_text, runtime_rows
 
 PALETTE = {
     "input": "#2f7ed8",
@@ -340,8 +341,6 @@ def format_report_html(report) -> str:
         out.append("</div>")
 
     if r.runtimes:
-        from converter.report.runtimes import runtimes_html_section
-
         out.append(runtimes_html_section(r.runtimes))
 
     if r.warnings:
@@ -349,4 +348,47 @@ def format_report_html(report) -> str:
         out.extend(f"<li>{_e(w)}</li>" for w in r.warnings)
         out.append("</ul></div>")
     out.append("</main></body></html>")
+    return "\n".join(out)
+
+
+def runtimes_html_section(footprints) -> str:
+    """An HTML panel (the report page's classes) with the side-by-side table."""
+    e = html.escape
+    out = ["<h2>Runtimes side by side</h2>", '<div class="panel"><table><thead><tr><th class="l">bytes</th>']
+    out.extend(f"<th>{e(f.title)}</th>" for f in footprints)
+    out.append("</tr></thead><tbody>")
+    for label, values in runtime_rows(footprints):
+        cells = []
+        for v in values:
+            cls = ""
+            if isinstance(v, str) and v != "-":
+                cls = ' class="fits"' if v == "FITS" else ' class="nofit"'
+            cells.append(f"<td{cls}>{e(cell_text(v))}</td>")
+        out.append(f'<tr><td class="l">{e(label.strip())}</td>{"".join(cells)}</tr>')
+    out.append("</tbody></table>")
+    for f in footprints:
+        text = (f"cannot run this model: {'; '.join(f.reasons)}" if not f.supported else f.note)
+        if text:
+            out.append(f'<div class="note">{e(f.title)}: {e(text)}</div>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+
+def format_footprint_report_html(model_path, model_bytes, footprint, operators) -> str:
+    """The HTML page of :func:`converter.report.runtimes.format_footprint_report_text`."""
+    e = html.escape
+    name = (model_path or "model").rsplit("/", 1)[-1]
+    title = footprint.title[:1].upper() + footprint.title[1:]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
+           f"<title>{e(title)} memory report: {e(name)}</title>",
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<style>{CSS}</style></head><body><main>",
+           f"<h1>{e(title)} memory report: {e(name)}</h1>",
+           f'<div class="sub">{e(model_path or "")} · {model_bytes:,} bytes</div>',
+           runtimes_html_section([footprint]),
+           "<h2>Per operator</h2>",
+           '<div class="panel"><table><thead><tr><th>#</th><th class="l">operator</th><th>MACs</th></tr></thead><tbody>']
+    out.extend(f'<tr><td>{i}</td><td class="l">{e(n)}</td><td>{m:,}</td></tr>' for i, n, m in operators)
+    out.append("</tbody></table></div></main></body></html>")
     return "\n".join(out)

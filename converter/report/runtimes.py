@@ -1,4 +1,4 @@
-"""The two runtimes side by side: what each needs of a board (``attendnets report --runtime``).
+"""The runtimes side by side: what each needs of a board (``attendnets report --runtime``).
 
 One :class:`RuntimeFootprint` per runtime, in bytes:
 
@@ -9,25 +9,22 @@ flash = constants (TFLM: the whole .tflite; compiled: weights, biases and requan
         arrays in the layout its kernels use) + code (estimate: runtime and kernels plus the
         application).
 
-The TFLM figures come from the :class:`converter.report.build.MemoryReport`; the compiled
-runtime's are computed by its generator (``codegen.compiled.footprint``) and handed in by the
-command, so this module needs nothing from codegen.
+The figures come from the runtime objects (``codegen.runtimes``: the TFLM runtime's from the
+:class:`converter.report.build.MemoryReport`) and are handed in by the command, so this module
+needs nothing from codegen.  The text table is here; the HTML panel is html_format's.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from attendnets_base.fsutil import HTML_GENERATOR_META
 from converter.report.build import BoardFit
-
-RUNTIME_TITLES = {"tflm": "TFLM interpreter", "compiled": "compiled runtime"}
+from converter.report.fit import check_fit
 
 
 @dataclass(frozen=True)
 class RuntimeFootprint:
-    runtime: str  # "tflm" or "compiled"
+    runtime: str  # the runtime's name (--runtime)
     supported: bool
     reasons: tuple = ()  # why it cannot run the model
     arena_bytes: int = 0
@@ -38,6 +35,18 @@ class RuntimeFootprint:
     note: str = ""
     board: BoardFit | None = None
     arena_parts: tuple = ()  # ((region name, bytes), ...): an arena split across RAM regions (compiled runtime)
+    flash_data_what: str = "model"  # what the fit calls the flash data: "model" or "constants"
+    stack_bytes: int = 0  # the stack part of rest_ram_bytes
+    title_text: str = ""  # "TFLM interpreter", "compiled runtime" (default: the name)
+    label_text: str = ""  # short, in comparisons: "TFLM", "compiled" (default: the name)
+
+    @property
+    def title(self) -> str:
+        return self.title_text or self.runtime
+
+    @property
+    def label(self) -> str:
+        return self.label_text or self.runtime
 
     @property
     def ram_bytes(self) -> int:
@@ -51,15 +60,9 @@ class RuntimeFootprint:
         """The same figures with the fit on ``board`` (a codegen Board, or None)."""
         if board is None or not self.supported:
             return self
-        from dataclasses import replace
-
-        from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES, check_fit
-
         # the one fit check generate and report --board make (rest = stack + heap + static data)
-        stack_bytes = self.rest_ram_bytes - DEFAULT_HEAP_BYTES - STATIC_DATA_ALLOWANCE_BYTES
         return replace(self, board=check_fit(self.constants_bytes, self.code_bytes, self.arena_bytes, board,
-                                             stack_bytes=stack_bytes,
-                                             model_what="model" if self.runtime == "tflm" else "constants",
+                                             stack_bytes=self.stack_bytes, model_what=self.flash_data_what,
                                              arena_parts=list(self.arena_parts) or None))
 
     def to_dict(self) -> dict:
@@ -86,18 +89,20 @@ class RuntimeFootprint:
         return doc
 
 
-def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int) -> RuntimeFootprint:
+def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int, *, runtime: str, title: str,
+                   label: str, flash_data_what: str, stack_bytes: int) -> RuntimeFootprint:
     """The TFLM project's figures from a MemoryReport (its arena, the .tflite, its code estimate)."""
     scratch = max((o.scratch_bytes for o in report.operators), default=0)
     return RuntimeFootprint(
-        runtime="tflm", supported=True, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch,
+        runtime=runtime, title_text=title, label_text=label, supported=True, flash_data_what=flash_data_what,
+        stack_bytes=stack_bytes, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch,
         rest_ram_bytes=rest_ram_bytes, constants_bytes=report.model_bytes,
         code_bytes=report.flash.code_bytes + application_code_bytes,
         note=f"{report.kernels} kernels; arena = the estimator's smallest arena that allocates "
              f"(persistent data {report.arena.tail_bytes:,} B of it)")
 
 
-def _cell(value):
+def cell_text(value):
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -136,56 +141,34 @@ def format_runtimes_text(footprints) -> str:
     Every column is as wide as its widest cell plus a gap, so a long board name or a verdict
     ("DOES NOT FIT (flash and RAM)") never runs into the next column.
     """
-    titles = [RUNTIME_TITLES[f.runtime] for f in footprints]
+    titles = [f.title for f in footprints]
     rows = runtime_rows(footprints)
     label_width = max(len(label) for label, _ in rows) + COLUMN_GAP
-    widths = [max(len(t), *(len(_cell(values[i])) for _, values in rows)) + COLUMN_GAP for i, t in enumerate(titles)]
+    widths = [max(len(t), *(len(cell_text(values[i])) for _, values in rows)) + COLUMN_GAP for i, t in enumerate(titles)]
     lines = ["runtimes (bytes)", f"  {'':<{label_width}}" + "".join(f"{t:>{w}}" for t, w in zip(titles, widths))]
     for label, values in rows:
-        lines.append(f"  {label:<{label_width}}" + "".join(f"{_cell(v):>{w}}" for v, w in zip(values, widths)))
+        lines.append(f"  {label:<{label_width}}" + "".join(f"{cell_text(v):>{w}}" for v, w in zip(values, widths)))
     if len(footprints) == 2 and all(f.supported for f in footprints):
         t, c = footprints
         if t.ram_bytes and t.arena_bytes:
-            lines.append(f"  compiled / TFLM: arena {c.arena_bytes / t.arena_bytes:.2f}x, RAM {c.ram_bytes / t.ram_bytes:.2f}x, "
+            lines.append(f"  {c.label} / {t.label}: arena {c.arena_bytes / t.arena_bytes:.2f}x, RAM {c.ram_bytes / t.ram_bytes:.2f}x, "
                          f"flash {c.flash_bytes / t.flash_bytes:.2f}x")
     for f in footprints:
         if f.supported and f.board is not None:  # per region: what goes where
-            lines.append(f"  {RUNTIME_TITLES[f.runtime]} on {f.board.board}, per region:")
+            lines.append(f"  {f.title} on {f.board.board}, per region:")
             lines.extend(f"    {line}" for line in f.board.breakdown()[:-1])
     for f in footprints:
         if not f.supported:
-            lines.append(f"  {RUNTIME_TITLES[f.runtime]} cannot run this model: {'; '.join(f.reasons)}")
+            lines.append(f"  {f.title} cannot run this model: {'; '.join(f.reasons)}")
         elif f.note:
-            lines.append(f"  ({RUNTIME_TITLES[f.runtime]}: {f.note})")
+            lines.append(f"  ({f.title}: {f.note})")
     return "\n".join(lines)
 
 
-def runtimes_html_section(footprints) -> str:
-    """An HTML panel (the report page's classes) with the side-by-side table."""
-    e = html.escape
-    out = ["<h2>Runtimes side by side</h2>", '<div class="panel"><table><thead><tr><th class="l">bytes</th>']
-    out.extend(f"<th>{e(RUNTIME_TITLES[f.runtime])}</th>" for f in footprints)
-    out.append("</tr></thead><tbody>")
-    for label, values in runtime_rows(footprints):
-        cells = []
-        for v in values:
-            cls = ""
-            if isinstance(v, str) and v != "-":
-                cls = ' class="fits"' if v == "FITS" else ' class="nofit"'
-            cells.append(f"<td{cls}>{e(_cell(v))}</td>")
-        out.append(f'<tr><td class="l">{e(label.strip())}</td>{"".join(cells)}</tr>')
-    out.append("</tbody></table>")
-    for f in footprints:
-        text = (f"cannot run this model: {'; '.join(f.reasons)}" if not f.supported else f.note)
-        if text:
-            out.append(f'<div class="note">{e(RUNTIME_TITLES[f.runtime])}: {e(text)}</div>')
-    out.append("</div>")
-    return "\n".join(out)
-
-
-def format_compiled_report_text(model_path, model_bytes, footprint, operators) -> str:
-    """``report --runtime compiled``: operators (index, name, MACs) and the compiled runtime's figures."""
-    lines = [f"model: {model_path or '(bytes)'}  {model_bytes:,} bytes  runtime: compiled", "",
+def format_footprint_report_text(model_path, model_bytes, footprint, operators) -> str:
+    """``report --runtime NAME`` of a runtime without a memory report of its own (the compiled runtime):
+    operators (index, name, MACs) and the runtime's figures."""
+    lines = [f"model: {model_path or '(bytes)'}  {model_bytes:,} bytes  runtime: {footprint.runtime}", "",
              f"{'#':>3}  {'operator':<28} {'MACs':>14}", "-" * 48]
     for index, name, macs in operators:
         lines.append(f"{index:>3}  {name:<28} {macs:>14,}")
@@ -193,22 +176,3 @@ def format_compiled_report_text(model_path, model_bytes, footprint, operators) -
     lines.append("")
     lines.append(format_runtimes_text([footprint]))
     return "\n".join(lines)
-
-
-def format_compiled_report_html(model_path, model_bytes, footprint, operators) -> str:
-    from converter.report.html_format import CSS
-
-    e = html.escape
-    name = (model_path or "model").rsplit("/", 1)[-1]
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,
-           f"<title>Compiled runtime memory report: {e(name)}</title>",
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<style>{CSS}</style></head><body><main>",
-           f"<h1>Compiled runtime memory report: {e(name)}</h1>",
-           f'<div class="sub">{e(model_path or "")} · {model_bytes:,} bytes</div>',
-           runtimes_html_section([footprint]),
-           "<h2>Per operator</h2>",
-           '<div class="panel"><table><thead><tr><th>#</th><th class="l">operator</th><th>MACs</th></tr></thead><tbody>']
-    out.extend(f'<tr><td>{i}</td><td class="l">{e(n)}</td><td>{m:,}</td></tr>' for i, n, m in operators)
-    out.append("</tbody></table></div></main></body></html>")
-    return "\n".join(out)

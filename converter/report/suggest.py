@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import math
 
-from converter.report.runtimes import RUNTIME_TITLES
-
 FLASH_ROWS = ("flash", "model")
 RAM_ROWS = ("RAM", "arena")
 MAX_BOARDS_LISTED = 6
@@ -66,7 +64,7 @@ def _smaller_model(footprint, input_hw):
     arena_f, const_f = shrink_factors(footprint)
     if arena_f is None or const_f is None:
         parts = [what for what, f in (("RAM", arena_f), ("flash", const_f)) if f is None]
-        return [f"no smaller input or width fits: the {RUNTIME_TITLES[footprint.runtime]}'s code, stack and heap "
+        return [f"no smaller input or width fits: the {footprint.title}'s code, stack and heap "
                 f"alone exceed the {' and '.join(parts)} of {footprint.board.board}"]
     out = []
     if arena_f < 1 and input_hw and min(input_hw) > 1:
@@ -100,7 +98,7 @@ def fit_suggestions(chosen, others=(), boards=(), footprint_on=None, input_hw=No
     lines = []
     for other in others:
         if other.supported and other.board is not None and other.board.fits:
-            lines.append(f"the {RUNTIME_TITLES[other.runtime]} fits {fit.board} (RAM {other.ram_bytes:,} B, flash "
+            lines.append(f"the {other.title} fits {fit.board} (RAM {other.ram_bytes:,} B, flash "
                          f"{other.flash_bytes:,} B): --runtime {other.runtime}")
     if rescheduled is not None and rescheduled.board is not None and rescheduled.arena_bytes < chosen.arena_bytes:
         if rescheduled.board.fits:

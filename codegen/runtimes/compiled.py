@@ -1,0 +1,114 @@
+"""The compiled runtime: plain C generated for one model, one kernel call per operator.
+
+What it supports is what :mod:`codegen.compiled` can lower; :meth:`CompiledRuntime.prepare`
+lowers the model once (``lower_model``) and :meth:`PreparedCompiled.emit` emits its C
+(``emit_model``): the static arena (exact, no slack), the constants in flash instead of the
+``.tflite``, a code estimate from the kernel library's measured sizes
+(:mod:`codegen.compiled.footprint`).  It builds with arm-none-eabi-gcc alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+from attendnets_base.errors import BadInputError
+from codegen.compiled.footprint import estimate_code_bytes
+from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
+from codegen.compiled.plan import ArenaRegion
+from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
+from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
+from firmware_template import COMPILED_PROJECT_DIR
+
+# Its kernels need little stack (no interpreter call chain): main, printf, a kernel.
+COMPILED_STACK_BYTES = 8 * 1024
+ARENA_PLACEMENTS = ("auto", "speed")
+
+
+def arena_regions(board, stack_bytes, heap_bytes, placement="auto") -> list:
+    """The RAM regions the compiled runtime's arena may use, in order of preference, with the bytes it may
+    take in each (:class:`codegen.compiled.plan.ArenaRegion`): ``auto``: the board's arena region first, then
+    the data region, then the other regions by speed class; ``speed``: every region by speed class (TCM
+    first; within a class in catalog order). The data region gives the arena what stack, heap and the static
+    data allowance leave."""
+    if placement not in ARENA_PLACEMENTS:
+        raise BadInputError(f"--arena-placement must be one of {', '.join(ARENA_PLACEMENTS)}; got {placement!r}")
+    reserved = stack_bytes + heap_bytes + STATIC_DATA_ALLOWANCE_BYTES
+    regions = []
+    for r in board.arena_candidates:
+        capacity = r.size_bytes - (reserved if r is board.ram or r == board.ram else 0)
+        section = ".tensor_arena" if r == board.arena_region else f".region.{r.symbol}.arena"
+        regions.append((r, ArenaRegion(r.name, max(capacity, 0), r.symbol, section)))
+    if placement == "speed":
+        order = {id(m): n for n, m in enumerate(board.memory)}
+
+        def rank(region):
+            inside = [m for m in board.memory if m.overlaps(region)]
+            slowest = max(inside, key=lambda m: (m.speed_rank, order[id(m)])) if inside else None
+            return (slowest.speed_rank, order[id(slowest)]) if slowest else (99, 0)
+
+        regions.sort(key=lambda pair: rank(pair[0]))
+    return [a for _, a in regions if a.capacity_bytes > 0]
+
+
+class PreparedCompiled(PreparedModel):
+    def __init__(self, runtime, model, program, board):
+        super().__init__(runtime, model)
+        self.program = program  # the lowered model, lowered once
+        self.board = board  # None: one arena, planned for no board's regions
+
+    def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=DEFAULT_HEAP_BYTES,
+             arena_placement="auto") -> Firmware:
+        if self.board is not None:  # the arena over the board's RAM regions (split when one is too small)
+            stack = self.runtime.default_stack_bytes if stack_bytes is None else stack_bytes
+            plan_memory(self.program, arena_regions(self.board, stack, heap_bytes, arena_placement), arena_placement)
+        compiled = emit_model(self.program, name=name, labels=labels)
+        parts = tuple((p.region.name, p.arena_bytes) for p in self.program.arena_parts) \
+            if self.board is not None else ()
+        return Firmware(
+            arena_required_bytes=compiled.arena_bytes,
+            arena_bytes=int(compiled.arena_bytes),  # the static plan is exact: no alignment slack
+            arena_note=f"static plan ({compiled.planner}): activations + kernel scratch {compiled.largest_scratch_bytes} B",
+            flash_data_bytes=compiled.constants_bytes,
+            code_bytes=estimate_code_bytes(compiled),
+            ops=tuple((n, "") for n in sorted({step.name for step in compiled.steps})),
+            embeds_tflite=False,
+            files={f"src/{rel}": text for rel, text in compiled.files.items()},
+            context={"kernel_sources": [f"src/kernels/{s}" for s in compiled.kernel_sources],
+                     "constants_bytes": compiled.constants_bytes},
+            facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources)},
+            scratch_bytes=compiled.largest_scratch_bytes,
+            arena_parts=parts,
+            footprint_note=(f"static arena ({compiled.planner}); code: kernels as measured in "
+                            "kernel_code_size.json + application"),
+        )
+
+
+class CompiledRuntime(Runtime):
+    name = "compiled"
+    title = "compiled runtime"
+    label = "compiled"
+    default_stack_bytes = COMPILED_STACK_BYTES
+    flash_data_what = "constants"
+    check_column = True
+    protocol_id = 1
+    project_dir = COMPILED_PROJECT_DIR
+
+    def operator_support(self, model, kernels):
+        return tuple(OperatorSupport(sg, index, name, reason) for sg, index, name, reason in operator_support(model))
+
+    def prepare(self, model, board, kernels, optimize_plan=False) -> PreparedCompiled:
+        # the one-line refusal (every reason) comes before anything else; it always plans its arena
+        return PreparedCompiled(self, model, lower_model(model), board)
+
+    def make_command(self, project, options: BuildOptions) -> list:
+        if options.arena_bytes:
+            raise BadInputError("--arena-bytes: a compiled-runtime project's arena is its static plan "
+                                "(regenerate to change it)")
+        self.check_build_tools()
+        return ["make", "-C", str(project.path), f"-j{options.jobs or os.cpu_count() or 1}", *options.make_args]
+
+    def generate_summary(self, result, quoted_out):
+        # its kernels are its own (no TFLM kernel set); its arena is exact (nothing "required" beside it)
+        return {"what": self.title, "kernels": None, "arena_required_bytes": None,
+                "arena": f"arena: {result.arena_bytes} B (static plan)", "labels": False,
+                "next": f"attendnets build {quoted_out}   (or make -C {quoted_out})"}
