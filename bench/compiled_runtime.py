@@ -73,7 +73,7 @@ def kernel_code_sizes(work: Path) -> dict:
 
 
 def tflm_figures(model):
-    from codegen.generate import estimate_code_bytes
+    from codegen.runtimes.tflm import estimate_code_bytes
     from converter.tflm.arena import estimate_arena
 
     cmsis = estimate_arena(model, pointer_bytes=4, kernels="cmsis-nn", cmsis_nn_arch="dsp")
