@@ -87,6 +87,14 @@ def test_npy_rows_match_the_tflm_interpreter(cli, tmp_path):
         assert out["dequantized"] == pytest.approx([0.1 * v for v in expected])  # scale 0.1, zero point 0
 
 
+def test_one_input_without_its_batch_dimension(cli, image_model, tmp_path):
+    np.save(tmp_path / "one.npy", np.full((4, 4, 3), 0.2, np.float32))  # [1, 4, 4, 3] without the 1
+    result = cli("predict", image_model, tmp_path / "one.npy", "--json")
+    assert result.exit_code == 0, result
+    (pred,) = json.loads(result.stdout)["predictions"]
+    assert pred["input"] == str(tmp_path / "one.npy") and pred["interpreters"]["tflm"][0]["raw"] == [51 - 128] * 3  # 0.2 x 255
+
+
 def test_predict_does_not_import_tensorflow(tmp_path):
     model = tmp_path / "fc.tflite"
     model.write_bytes(int8_fc_model())

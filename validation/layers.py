@@ -120,7 +120,7 @@ def compiled_runner(rewritten):
     try:
         compiled = compile_model(model)
     except AttendnetsError as exc:
-        raise BadInputError(f"the compiled runtime cannot run this model: {exc}") from None
+        raise BadInputError(str(exc)) from None
     return _Runner("compiled", "compiled runtime's C built with the host's cc (portable kernels)",
                    lambda samples: run_on_host_batch(model, samples, compiled=compiled))
 

@@ -21,6 +21,7 @@ scale), the class (arg max) and the top k with the labels' names (the model's la
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 from dataclasses import dataclass
@@ -92,6 +93,8 @@ def collect_inputs(paths, model, pixel_range="auto") -> list:
                     if "x" not in array:
                         raise BadInputError(f"{f} has no array 'x'")
                     array = array["x"]
+                if array.size == infos[0]["num_elements"]:  # one input, with or without its batch dimension
+                    array = array.reshape(1, -1)
                 rows = _as_inputs(array, infos[0], f.name)
                 kind = "float, quantized" if np.issubdtype(array.dtype, np.floating) else "as given"
                 for row in range(len(rows)):
@@ -135,7 +138,8 @@ class TfliteInterpreter:
 
     def __init__(self, interpreter, description):
         self._interpreter = interpreter
-        self._interpreter.allocate_tensors()
+        with tflite_refusal():
+            self._interpreter.allocate_tensors()
         self.name = "tflite"
         self.description = description
 
@@ -145,6 +149,19 @@ class TfliteInterpreter:
             it.set_tensor(detail["index"], np.asarray(x).astype(detail["dtype"]).reshape(detail["shape"]))
         it.invoke()
         return [np.array(it.get_tensor(d["index"])) for d in it.get_output_details()]
+
+
+@contextlib.contextmanager
+def tflite_refusal():
+    """TFLite's interpreter refuses some models TFLM runs (old quantization metadata: person_detect): one line."""
+    from attendnets_base.errors import UnsupportedOperatorError
+
+    try:
+        yield
+    except (ValueError, RuntimeError) as exc:
+        first = " ".join(str(exc).split()).split(".Tensor")[0][:200]
+        raise UnsupportedOperatorError(f"TFLite's interpreter refuses this model: {first} (tflite-micro runs what "
+                                       "TFLM runs: --interpreter tflm)") from None
 
 
 def tflite_packages():
@@ -166,8 +183,9 @@ def tflite_interpreter(model):
             version = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
             version = "?"
-        interpreter = mod.Interpreter(model_content=bytes(model.data),
-                                      experimental_op_resolver_type=mod.OpResolverType.BUILTIN_REF)
+        with tflite_refusal():
+            interpreter = mod.Interpreter(model_content=bytes(model.data),
+                                          experimental_op_resolver_type=mod.OpResolverType.BUILTIN_REF)
         return TfliteInterpreter(interpreter, f"TFLite interpreter from {package} {version} (reference kernels)")
     return None
 

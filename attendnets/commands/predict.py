@@ -69,7 +69,9 @@ def _tflite(model):
 
     from attendnets_tf._tf import tf
 
-    with warnings.catch_warnings():
+    from validation.predict import tflite_refusal
+
+    with warnings.catch_warnings(), tflite_refusal():
         warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated"
         interpreter = tf.lite.Interpreter(model_content=bytes(model.data),
                                           experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)

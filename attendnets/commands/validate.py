@@ -289,7 +289,14 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
     log(f"validate --layers: {len(probes)} operator outputs made model outputs; tflm against {', '.join(wanted)}")
     runners = [L.tflm_runner(rewritten)]
     if "compiled" in wanted:
-        runners.append(L.compiled_runner(rewritten))
+        try:
+            runners.append(L.compiled_runner(rewritten))
+        except BadInputError as exc:
+            if runtimes_text is not None or "tflite" not in wanted:  # asked for, or nothing else to compare
+                raise BadInputError(f"--layers: {exc}; nothing to compare with tflite-micro"
+                                    + ("" if "tflite" in wanted else
+                                       " (--layers-runtimes tflite compares TFLite's interpreter, if installed)"))
+            log(f"validate --layers: compiled runtime left out: {exc}")
     if "tflite" in wanted:
         rewritten_model = load_model(rewritten)
         interpreter = tflite_interpreter(rewritten_model)
