@@ -183,6 +183,18 @@ def test_validate_refuses_before_building(cli, tmp_path, monkeypatch):
     labelled = tmp_path / "xy.npz"
     np.savez(labelled, x=np.zeros((4, 64), np.int8), y=np.array([0, 1, 2, 7]))
     assert "labels 0..7" in assert_one_line_error(validate(cli, three, "--data", labelled), 2)
+    # a model with class names (convert's NAME.labels.txt) and a folder of other classes
+    from PIL import Image
+
+    (tmp_path / "three.labels.txt").write_text("cat\ndog\nbird\n")
+    folder = tmp_path / "abc"
+    for name in ("a", "b", "c"):
+        (folder / name).mkdir(parents=True)
+        Image.new("L", (8, 8), 90).save(folder / name / "1.png")
+    line = assert_one_line_error(validate(cli, three, "--data", folder), 2)
+    assert "a, b, c" in line and "cat, dog, bird" in line
+    shutil.rmtree(folder)
+    (tmp_path / "three.labels.txt").unlink()
     # an emulated board runs in QEMU: a serial port there would build, start QEMU unconnected and hang
     master, slave = os.openpty()
     try:

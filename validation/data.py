@@ -224,12 +224,19 @@ def load_model_inputs(spec: str, infos, count=None) -> InputSet:
     return InputSet(arrays[0], labels, [], source, tuple(arrays[1:]))
 
 
-def check_matches_model(inputs: InputSet, output_info, spec: str):
+def check_matches_model(inputs: InputSet, output_info, spec: str, model_labels=None):
     """BadInputError unless the labels of ``inputs`` can be the classes of a classifier whose scores
-    are ``output_info`` (output 0): a model whose output is one number is not scored; a data set
-    without labels (random, an .npy) is only compared bit for bit."""
+    are ``output_info`` (output 0) and, when the model has class names (``model_labels``: its
+    NAME.labels.txt), are those classes in that order: a model whose output is one number is not
+    scored; a data set without labels (random, an .npy) is only compared bit for bit."""
     if inputs.labels is None or output_info["num_elements"] <= 1:
         return
+    if model_labels and inputs.class_names and list(model_labels) != list(inputs.class_names):
+        shown = ", ".join(list(inputs.class_names)[:4]) + (", ..." if len(inputs.class_names) > 4 else "")
+        ours = ", ".join(list(model_labels)[:4]) + (", ..." if len(model_labels) > 4 else "")
+        raise BadInputError(f"--data {spec} has the classes {shown} but the model's labels are {ours}: accuracy "
+                            "would compare the wrong classes; give --data with the model's classes (sub-folders "
+                            "named as its labels), or --data random to check bit-exactness alone")
     scores = output_info["num_elements"]
     hint = (f"give --data with {scores} classes (a folder of {scores} class sub-folders, or an .npz with x and y), "
             "or --data random to check bit-exactness alone")

@@ -100,7 +100,10 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     if count is None and data_spec in ("digits", "random"):
         count = 200
     inputs = load_model_inputs(data_spec, infos, count)
-    check_matches_model(inputs, tensor_info(sg.tensor(sg.outputs[0]), "output", 0), data_spec)
+    from attendnets_base.labels import find_labels
+
+    check_matches_model(inputs, tensor_info(sg.tensor(sg.outputs[0]), "output", 0), data_spec,
+                        model_labels=find_labels(model_path)[0])
     if inputs.skipped_files:
         shown = ", ".join(Path(f).name for f in inputs.skipped_files[:3])
         more = f" and {len(inputs.skipped_files) - 3} more" if len(inputs.skipped_files) > 3 else ""
