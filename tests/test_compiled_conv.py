@@ -119,6 +119,18 @@ CONV_CASES = {
     "tiny_multiplier_shift_edge": dict(in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
     "shift_minus31_and_below": dict(in_scale=1e-4, w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5),
     "first_layer_rgb": dict(in_shape=(1, 16, 16, 3), out_c=8, stride=(2, 2), activation="RELU", in_zp=127),
+    # 1x1 filters go to an_conv1x1_s8 (no im2col): odd channels and pixels, K = 40 (two passes of
+    # eight values and one of four in the DSP loop), K = 24, strides, batches, extreme scales
+    "pointwise_odd_channels_relu6": dict(in_shape=(1, 5, 7, 13), kernel=(1, 1), out_c=7, activation="RELU6"),
+    "pointwise_deep_odd_pixels": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=11, in_zp=-128, out_zp=-128),
+    "pointwise_k24_relu": dict(in_shape=(1, 4, 6, 24), kernel=(1, 1), out_c=10, activation="RELU", in_zp=5),
+    "pointwise_stride2_batch2": dict(in_shape=(2, 7, 6, 8), kernel=(1, 1), stride=(2, 2), padding="VALID", out_c=6),
+    "pointwise_stride3_same_odd": dict(in_shape=(1, 8, 7, 3), kernel=(1, 1), stride=(3, 2), out_c=5,
+                                       activation="RELU_N1_TO_1", out_scale=0.01),
+    "pointwise_saturating_left_shift": dict(in_shape=(1, 4, 5, 9), kernel=(1, 1), out_c=5, out_scale=0.0004,
+                                            w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
+    "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
+                                    w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
 }
 
 

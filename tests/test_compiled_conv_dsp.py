@@ -1,7 +1,7 @@
 """The DSP (SIMD) path of CONV_2D and DEPTHWISE_CONV_2D on a Cortex-M4 in QEMU equals the
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
-and run on QEMU's mps2-an386; two cases also through the plain-C path on the same core.
+and run on QEMU's mps2-an386; four cases also through the plain-C path on the same core.
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -21,6 +21,9 @@ pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
 CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          **{("depthwise", c, True): depthwise_model(**DEPTHWISE_CASES[c]) for c in DEPTHWISE_CASES},
          ("conv", "odd_same_relu", False): conv_model(**CONV_CASES["odd_same_relu"]),
+         ("conv", "pointwise_odd_channels_relu6", False): conv_model(**CONV_CASES["pointwise_odd_channels_relu6"]),
+         ("conv", "pointwise_saturating_left_shift", False):
+             conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"])}
 
 

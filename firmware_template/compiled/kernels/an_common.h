@@ -49,18 +49,38 @@ static inline int32_t an_rounding_divide_by_pot(int32_t x, int exponent) {
 // (v >> 1) + (v & 1), no overflow anywhere.  Fewer instructions than the two gemmlowp functions;
 // equal to them bit for bit (tests/compiled_m4/requantize_check.c: edge values, every rounding
 // half, random values, both signs of the multiplier).
+// floor((a * m + 2^30) / 2^31), which fits int32 for m != INT32_MIN.  With the DSP extension
+// (Armv7E-M, Armv8-M Mainline) one SMLAL on a rounding constant and two instructions to take
+// bits 31..62: GCC left to itself sometimes makes a full 64 x 64 multiply of it.
+static inline int32_t an_mul_round31(int32_t a, int32_t m) {
+#if AN_USE_DSP && defined(__GNUC__)
+  uint32_t lo = (uint32_t)1 << 30;
+  uint32_t hi = 0;
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(a), "r"(m));
+  return (int32_t)((lo >> 31) | (hi << 1));
+#else
+  return (int32_t)(((int64_t)a * m + ((int64_t)1 << 30)) >> 31);
+#endif
+}
+
 static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  if (shift >= 0) {
-    const int32_t x = (int32_t)((uint32_t)acc << shift);
-    return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 30)) >> 31);
-  }
-  const int32_t h = (int32_t)(((int64_t)acc * multiplier + ((int64_t)1 << 30)) >> 31);
+  if (shift >= 0) return an_mul_round31((int32_t)((uint32_t)acc << shift), multiplier);
+  const int32_t h = an_mul_round31(acc, multiplier);
   const int32_t v = (h + (h >> 31)) >> (-shift - 1);
   return (v >> 1) + (v & 1);
 }
 
 static inline int32_t an_clamp(int32_t x, int32_t lo, int32_t hi) {
+#if AN_USE_DSP && defined(__GNUC__)
+  // Two compares and conditional moves (GCC otherwise branches around the moves).
+  __asm__("cmp %0, %1\n\tit lt\n\tmovlt %0, %1\n\tcmp %0, %2\n\tit gt\n\tmovgt %0, %2"
+          : "+r"(x)
+          : "r"(lo), "r"(hi)
+          : "cc");
+  return x;
+#else
   return x < lo ? lo : (x > hi ? hi : x);
+#endif
 }
 
 #endif  // AN_COMMON_H_

@@ -98,3 +98,54 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
     }
   }
 }
+
+// 1x1, no padding, one group: output pixel (oy, ox) reads input pixel (oy * stride_h, ox * stride_w)
+// alone, a matrix product of the pixels' channel rows with the filter rows.  The same filter
+// layout, scratch and arithmetic as an_conv2d_s8 without its general im2col: each pair of input
+// rows is widened once (their K4 padding zeroed once) and reused by every output channel.  The
+// per-channel values come packed, channel[3 * oc ...] = {bias, multiplier, shift}, so that the
+// loop over the channels keeps one pointer for them.
+void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                   int8_t *output, int16_t *scratch) {
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  const int32_t *const channel_pairs_end = channel + 3 * (out_c & ~1);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_widen_s8_pair(x0, scratch, 0, 0, n);
+      an_widen_s8_pair(x1, scratch, 0, 1, n);
+      const int32_t out1_offset = two ? out_c : 0;
+      const int8_t *w = filter;
+      int8_t *o = out0;
+      const int32_t *ch = channel;
+      for (; ch < channel_pairs_end; ch += 6, w += 2 * k4, o += 2) {
+        int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
+        an_dot_pair_2px(w, scratch, k4, acc);
+        const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
+        o[out1_offset] = an_conv_out(q, acc[1], m0, s0);
+        o[out1_offset + 1] = an_conv_out(q, acc[3], m1, s1);
+        o[0] = an_conv_out(q, acc[0], m0, s0);
+        o[1] = an_conv_out(q, acc[2], m1, s1);
+      }
+      if (out_c & 1) {
+        int32_t acc[2] = {ch[0], ch[0]};
+        an_dot_row_2px(w, scratch, k4, acc);
+        const int32_t m = ch[1], s = ch[2];
+        o[out1_offset] = an_conv_out(q, acc[1], m, s);
+        o[0] = an_conv_out(q, acc[0], m, s);
+      }
+    }
+  }
+}

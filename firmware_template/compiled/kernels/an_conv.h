@@ -37,4 +37,10 @@ typedef struct {
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
                   const int32_t *multiplier, const int32_t *shift, int8_t *output, int16_t *scratch);
 
+// The same for a 1x1 filter with no padding and one group (any stride), without the general im2col:
+// the same filter layout and scratch; channel holds {folded bias, multiplier, shift} per output
+// channel (3 * out_c values).
+void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                   int8_t *output, int16_t *scratch);
+
 #endif  // AN_CONV_H_

@@ -75,25 +75,36 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
 static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
-  const an_word_t *c = (const an_word_t *)(const void *)cols;
-  const an_word_t *const end = c + k4;
-  const an_uword_t *wp = (const an_uword_t *)(const void *)w;  // 4-byte aligned: LDRD
-  while (c < end) {
-    const uint32_t xa = wp[0], xb = wp[1];
-    wp += 2;
-    const int32_t c001 = c[0], c023 = c[1], c101 = c[2], c123 = c[3];
-    c += 4;
-    const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);
-    a0 = __smlad(wa01, c001, a0);
-    a0 = __smlad(wa23, c023, a0);
-    a1 = __smlad(wa01, c101, a1);
-    a1 = __smlad(wa23, c123, a1);
-    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);
-    a2 = __smlad(wb01, c001, a2);
-    a2 = __smlad(wb23, c023, a2);
-    a3 = __smlad(wb01, c101, a3);
-    a3 = __smlad(wb23, c123, a3);
+  // Single loads (an_read_u32: never merged into LDRD, which does not pipeline) in a row: the
+  // Cortex-M4 overlaps each with the one before it.  Eight values per pass, then four.
+#define AN_DOT_PAIR_2PX_STEP(W, C)                                                            \
+  do {                                                                                        \
+    const uint32_t xa = an_read_u32(W), xb = an_read_u32((W) + 4);                            \
+    const int32_t c001 = (int32_t)an_read_u32(C), c023 = (int32_t)an_read_u32((C) + 2);       \
+    const int32_t c101 = (int32_t)an_read_u32((C) + 4), c123 = (int32_t)an_read_u32((C) + 6); \
+    const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);                             \
+    a0 = __smlad(wa01, c001, a0);                                                             \
+    a0 = __smlad(wa23, c023, a0);                                                             \
+    a1 = __smlad(wa01, c101, a1);                                                             \
+    a1 = __smlad(wa23, c123, a1);                                                             \
+    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);                             \
+    a2 = __smlad(wb01, c001, a2);                                                             \
+    a2 = __smlad(wb23, c023, a2);                                                             \
+    a3 = __smlad(wb01, c101, a3);                                                             \
+    a3 = __smlad(wb23, c123, a3);                                                             \
+  } while (0)
+  const int16_t *const end8 = cols + 2 * (k4 & ~7);
+  while (cols < end8) {
+    AN_DOT_PAIR_2PX_STEP(w, cols);
+    // Keeps the second half's loads after the first half's multiplies (hoisted, they would
+    // not fit in the registers).
+    __asm__ volatile("" ::: "memory");
+    AN_DOT_PAIR_2PX_STEP(w + 8, cols + 8);
+    w += 16;
+    cols += 16;
   }
+  if (k4 & 4) AN_DOT_PAIR_2PX_STEP(w, cols);
+#undef AN_DOT_PAIR_2PX_STEP
 #else
   for (int32_t i = 0; i < k4; i += 4, w += 8, cols += 8) {
     const int16_t *c0 = cols, *c1 = cols + 4;
