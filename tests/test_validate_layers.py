@@ -99,3 +99,64 @@ def test_layers_refuses_unknown_runtimes_and_needs_no_board(cli, model):
     assert "compiled and/or tflite" in line
     line = assert_one_line_error(cli("validate", model), 2)
     assert "--board" in line
+
+
+def test_device_layers_name_the_first_operator_the_firmware_gets_wrong(cli, model, tmp_path):
+    """--layers --board: the firmware of the model whose operator outputs are model outputs, against
+    tflite-micro.  A fake device on a pseudo-terminal (no QEMU) answers with tflite-micro's tensors but one
+    step off in operator 1's output (as a broken kernel would): operator 1 is named, operators 0 and 2 agree."""
+    import os
+    import threading
+    import tty
+
+    from codegen.boards import get_board
+    from codegen.generate import generate_project
+    from converter.tflite_model import load_model
+    from test_validate_cli import PORT_BOARD
+    from tflite_micro.python.tflite_micro import runtime
+    from validation import protocol as p
+    from validation.fake_device import FakeDevice
+    from validation.firmware import install_main
+    from validation.layers import with_every_tensor_as_output
+    from validation.protocol import MAX_TENSORS
+
+    rewritten, probes = with_every_tensor_as_output(model.read_bytes(), 0, MAX_TENSORS)
+    layers_model = tmp_path / "tie_layers.tflite"
+    layers_model.write_bytes(rewritten)
+    project = tmp_path / "fw"
+    generate_project(layers_model, PORT_BOARD, project, kernels="reference", runtime="compiled")
+    install_main(project, load_model(rewritten), get_board(PORT_BOARD), "compiled", False, rewritten,
+                 layers_model.name)
+
+    interpreter = runtime.Interpreter.from_bytes(rewritten, arena_size=1 << 20)
+    fc_position = next(pr.position for pr in probes if pr.operator == 1)
+
+    def compute(data):
+        interpreter.set_input(np.frombuffer(data, np.int8).reshape(1, 4), 0)
+        interpreter.invoke()
+        outs = [bytearray(np.asarray(interpreter.get_output(i)).tobytes()) for i in range(3)]
+        outs[fc_position][1] = (outs[fc_position][1] + 1) % 256  # operator 1's element 1, one step off
+        return b"".join(bytes(o) for o in outs)
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    hello = p.Hello(p.PROTOCOL_VERSION, "compiled", "systick", False, 25_000_000, 4, 10, 3, 2, 256,
+                    p.model_hash(rewritten), input_sizes=(4,), output_sizes=(3, 4, 3))
+    device = FakeDevice(master, hello, compute, cycles=100)
+    timer = threading.Timer(0.3, device.start)
+    timer.start()
+    try:
+        result = cli("validate", model, "--board", PORT_BOARD, "--port", os.ttyname(slave), "--project", project,
+                     "--timeout", "2", "--layers", "--data", "random", "--count", 3, "--json")
+    finally:
+        timer.join()
+        device.join()
+        os.close(master)
+        os.close(slave)
+    assert result.exit_code == 1, result
+    (c,) = json.loads(result.stdout)["comparisons"]
+    assert c["runtime"] == "device" and "compiled firmware on rpi-pico" in c["description"]
+    first = c["first_difference"]
+    assert (first["operator"], first["tensor_name"], first["differing_elements"]) == (1, "fc_out", 3)
+    assert first["max_abs_diff"] == 1 and first["example"]["element"] == 1
+    assert [row["differing_elements"] for row in c["operators"]] == [0, 3, 0]

@@ -45,8 +45,12 @@ class Probe:
     scale: float | None
 
 
-def with_every_tensor_as_output(data: bytes) -> tuple[bytes, list]:
-    """``(rewritten flatbuffer, probes)``: every operator output of the main subgraph is a model output."""
+def with_every_tensor_as_output(data: bytes, first: int = 0, max_outputs: int | None = None) -> tuple[bytes, list]:
+    """``(rewritten flatbuffer, probes)``: every operator output of the main subgraph is a model output.
+
+    ``first``: the first operator probed (those before it are not listed); ``max_outputs``: the most
+    outputs the rewritten model may have (a firmware streams at most validation.protocol.MAX_TENSORS):
+    operators are probed in order until one more would not fit."""
     import flatbuffers
     from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
@@ -57,8 +61,15 @@ def with_every_tensor_as_output(data: bytes) -> tuple[bytes, list]:
     obj = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(data, 0))
     main = obj.subgraphs[0]
     outputs = [int(t) for t in (main.outputs if main.outputs is not None else [])]
+    if not 0 <= first < len(sg.operators):
+        raise BadInputError(f"--layers-from {first}: the model's operators are 0 .. {len(sg.operators) - 1}")
     probes = []
-    for op in sg.operators:
+    for op in sg.operators[first:]:
+        new = [t for t in op.outputs if t >= 0 and t not in outputs]
+        if max_outputs is not None and len(outputs) + len(new) > max_outputs:
+            if not probes:
+                raise BadInputError(f"operator {op.index} has more outputs than the firmware can stream")
+            break
         for t in op.outputs:
             if t < 0:
                 continue
@@ -123,6 +134,11 @@ def compiled_runner(rewritten):
         raise BadInputError(str(exc)) from None
     return _Runner("compiled", "compiled runtime's C built with the host's cc (portable kernels)",
                    lambda samples: run_on_host_batch(model, samples, compiled=compiled))
+
+
+def device_runner(description, run):
+    """The outputs a validation run (validation.run.ValidationRun) got from the firmware, input by input."""
+    return _Runner("device", description, lambda samples: run.device_outputs[:len(samples)])
 
 
 def tflite_runner(interpreter):

@@ -36,9 +36,13 @@ from attendnets.commands.options import json_option, overwrite_option, runtime_o
                    "by ST Edge AI Core's metrics (ACC, RMSE, MAE, L2r, MEAN, STD, NSE, COS) per output. A float "
                    ".tflite runs on the tflite-micro interpreter; a .keras needs TensorFlow (the train extra).")
 @click.option("--layers", is_flag=True,
-              help="On this machine, no board: every operator's output of tflite-micro against the compiled runtime's "
-                   "host build (and TFLite's interpreter when one is installed): the first operator that differs, "
-                   "with per-tensor differences (--data, --count: the inputs, default 10).")
+              help="Every operator's output compared, to find the first operator that differs (per-tensor "
+                   "differences; --data, --count: the inputs, default 10). Without --board, on this machine: "
+                   "tflite-micro against the compiled runtime's host build (and TFLite's interpreter when one is "
+                   "installed); with --board, the firmware of the model with its operators' outputs made model "
+                   "outputs (at most 32 at a time: --layers-from) against tflite-micro.")
+@click.option("--layers-from", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="With --layers: the first operator compared.")
 @click.option("--layers-runtimes", default=None, metavar="LIST",
               help="With --layers: the runtimes compared with tflite-micro, from compiled,tflite [default: compiled, "
                    "and tflite when ai-edge-litert or tflite-runtime is installed; tflite named here may use "
@@ -48,7 +52,7 @@ from attendnets.commands.options import json_option, overwrite_option, runtime_o
               help="Also write an HTML report here.")
 @overwrite_option("an existing --html file, or generated files you changed in --project")
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
-            timeout_s, wait_states, float_model, layers, layers_runtimes, as_json, html_path, overwrite):
+            timeout_s, wait_states, float_model, layers, layers_from, layers_runtimes, as_json, html_path, overwrite):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
     import os
     import sys
@@ -68,10 +72,15 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         click.echo(message, err=True)
 
     model_path = require_file(model, "model")
-    if layers:
-        return _layers(model_path, data_spec, count, layers_runtimes, as_json, log, html_path, overwrite)
-    if layers_runtimes is not None:
-        raise BadInputError("--layers-runtimes goes with --layers")
+    if layers and board is None:
+        return _layers(model_path, data_spec, count, layers_runtimes, as_json, log, html_path, overwrite, layers_from)
+    if not layers and (layers_runtimes is not None or layers_from):
+        raise BadInputError("--layers-runtimes and --layers-from go with --layers")
+    if layers and layers_runtimes is not None:
+        raise BadInputError("--layers-runtimes is for the host comparison (no --board); with --board the firmware "
+                            "is compared with tflite-micro")
+    if layers and float_model is not None:
+        raise BadInputError("--float-model goes without --layers")
     if board is None:
         raise click.UsageError("Missing option '--board' (attendnets boards lists them; --layers needs none).")
     board_obj = get_board(board)
@@ -98,12 +107,26 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     sg = tflite.main_subgraph
     infos = [tensor_info(sg.tensor(t), "input", i) for i, t in enumerate(sg.inputs)]
     if count is None and data_spec in ("digits", "random"):
-        count = 200
+        count = 10 if layers else 200
     inputs = load_model_inputs(data_spec, infos, count)
     from attendnets_base.labels import find_labels
 
     check_matches_model(inputs, tensor_info(sg.tensor(sg.outputs[0]), "output", 0), data_spec,
                         model_labels=find_labels(model_path)[0])
+    build_model_path, probes = model_path, None
+    if layers:  # the firmware of the model whose operators' outputs are model outputs (validation.layers)
+        import tempfile
+
+        from validation import layers as L
+        from validation.protocol import MAX_TENSORS
+
+        data, probes = L.with_every_tensor_as_output(data, layers_from, MAX_TENSORS)
+        tflite = load_model(data)
+        build_model_path = Path(tempfile.mkdtemp(prefix="attendnets-layers-")) / f"{model_path.stem}_layers.tflite"
+        build_model_path.write_bytes(data)
+        last = max(p.operator for p in probes)
+        log(f"validate --layers: operators {layers_from} .. {last} of {len(sg.operators)} made model outputs"
+            + (f" (--layers-from {last + 1} for the next ones)" if last + 1 < len(sg.operators) else ""))
     if inputs.skipped_files:
         shown = ", ".join(Path(f).name for f in inputs.skipped_files[:3])
         more = f" and {len(inputs.skipped_files) - 3} more" if len(inputs.skipped_files) > 3 else ""
@@ -134,10 +157,17 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
             if rebuilt and port is not None:
                 _flash(vp, board_obj, log)
     else:
-        out = Path(project_dir or f"validate_{model_path.stem}_{board_obj.name}_{runtime}")
+        suffix = f"_layers{layers_from}" if layers else ""
+        out = Path(project_dir or f"validate_{model_path.stem}_{board_obj.name}_{runtime}{suffix}")
         log(f"validate: generating the validation build in {out}/ ({runtime} runtime)")
-        vp = firmware.prepare_project(model_path, board_obj.name, runtime, out, profile=not no_profile, log=log,
-                                      overwrite=overwrite)
+        try:
+            vp = firmware.prepare_project(build_model_path, board_obj.name, runtime, out, profile=not no_profile,
+                                          log=log, overwrite=overwrite)
+        finally:
+            if build_model_path != model_path:
+                import shutil
+
+                shutil.rmtree(build_model_path.parent, ignore_errors=True)
         firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
         if port is not None:
             _flash(vp, board_obj, log)
@@ -167,6 +197,15 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         session.close()
     finally:
         transport.close()
+    if layers:
+        if run.interrupted:
+            log("error: interrupted before every input was compared")
+            return 130
+        from validation import layers as L
+
+        device = L.device_runner(f"{vp.runtime} firmware on {board_obj.name} ({transport_name})", run)
+        result = L.compare_layers(data, probes, [L.tflm_runner(data), device], inputs)
+        return _print_layers(model_path, inputs, result, as_json, html_path, log)
     summary = summarize(run, tflite, model_path, board_obj, vp.runtime, transport_name, inputs.source,
                         emulated=qemu, timing=timing, inputs=inputs, float_reference=float_reference)
     click.echo(report.format_json(summary) if as_json else report.format_text(summary))
@@ -256,7 +295,7 @@ def _keras_reference(path, tflite, inputs):
     return outs, f"{path} (Keras, TensorFlow {tf.__version__})"
 
 
-def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path=None, overwrite=False):
+def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path=None, overwrite=False, first=0):
     """``--layers``: validation.layers on the host; exit 0 when every runtime matches tflite-micro everywhere."""
     import importlib.util
 
@@ -288,7 +327,7 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
     sg = model.main_subgraph
     infos = [tensor_info(sg.tensor(t), "input", i) for i, t in enumerate(sg.inputs)]
     inputs = load_model_inputs(data_spec, infos, count or 10)
-    rewritten, probes = L.with_every_tensor_as_output(data)
+    rewritten, probes = L.with_every_tensor_as_output(data, first)
     log(f"validate --layers: {len(probes)} operator outputs made model outputs; tflm against {', '.join(wanted)}")
     runners = [L.tflm_runner(rewritten)]
     if "compiled" in wanted:
@@ -312,6 +351,14 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
             interpreter = _tflite(rewritten_model)
         runners.append(L.tflite_runner(interpreter))
     result = L.compare_layers(rewritten, probes, runners, inputs)
+    return _print_layers(model_path, inputs, result, as_json, html_path, log)
+
+
+def _print_layers(model_path, inputs, result, as_json, html_path, log):
+    """The --layers result in text or JSON (and --html); exit 1 when a runtime differs somewhere."""
+    from attendnets_base.fsutil import write_text_atomic
+    from validation import layers as L
+
     if as_json:
         import json
 
