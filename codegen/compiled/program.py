@@ -281,6 +281,8 @@ class Program:
     planner: str = ""  # which placement the planner kept
     # set by the planner: one ArenaPart per RAM region the arena occupies (one, unless it was split)
     arena_parts: list = field(default_factory=list)
+    # set by codegen.compiled.patch.patch_program: the patch stage (a PatchPlan), None when layer by layer
+    patch: object = None
 
     @property
     def planned(self) -> bool:

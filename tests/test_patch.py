@@ -1,0 +1,317 @@
+"""Patch-based execution (issue 18): the receptive-field arithmetic (codegen.compiled.receptive_field) checked
+against brute force at every border, and the patch stage (codegen.compiled.patch) as a transformation of the
+compiled program, bit-exact with tflite-micro on the host; the in-place rule of band steps.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from compiled_ops_harness import require_tools
+from tflite_builder import ModelBuilder
+
+from codegen.compiled.generate import emit_model, lower_model, plan_memory
+from codegen.compiled.patch import NotPatchable, patch_program, stage_problem, stage_splits
+from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
+                                              window_input_range)
+from converter.tflite_model import load_model
+
+
+# --- receptive-field arithmetic ------------------------------------------------------------------
+
+def _same_pad(size, kernel, stride, dilation):
+    """TFLM's SAME leading padding."""
+    out = (size + stride - 1) // stride
+    eff = (kernel - 1) * dilation + 1
+    return max(0, ((out - 1) * stride + eff - size) // 2), out
+
+
+def _geometries():
+    for size, kernel, stride, dilation, padding in itertools.product(
+            (1, 2, 5, 7, 8, 13), (1, 2, 3, 5), (1, 2, 3), (1, 2, 3), ("SAME", "VALID")):
+        eff = (kernel - 1) * dilation + 1
+        if padding == "SAME":
+            pad, out = _same_pad(size, kernel, stride, dilation)
+        else:
+            if eff > size:
+                continue
+            pad, out = 0, (size - eff) // stride + 1
+        yield size, kernel, stride, dilation, pad, out
+
+
+def test_window_range_is_the_receptive_field_at_every_border():
+    """For every output interval (the first, last and inner ones), the input interval is exactly the taps
+    inside the image, and the operator run on that interval alone with the local padding reads the same
+    input positions, with padding exactly where the whole image has it (top/left and bottom/right)."""
+    checked = 0
+    for size, kernel, stride, dilation, pad, out in _geometries():
+        for lo in range(out):
+            for hi in range(lo + 1, out + 1):
+                taps = [o * stride - pad + t * dilation for o in range(lo, hi) for t in range(kernel)]
+                inside = [p for p in taps if 0 <= p < size]
+                if not inside:  # a dilated window that steps over a tiny image: no patch for it
+                    with pytest.raises(ValueError, match="only padding"):
+                        window_input_range(lo, hi, kernel=kernel, stride=stride, dilation=dilation, pad=pad,
+                                           in_size=size, out_size=out)
+                    continue
+                w = window_input_range(lo, hi, kernel=kernel, stride=stride, dilation=dilation, pad=pad,
+                                       in_size=size, out_size=out)
+                assert (w.lo, w.hi) == (min(inside), max(inside) + 1)
+                for o in range(lo, hi):
+                    for t in range(kernel):
+                        whole = o * stride - pad + t * dilation
+                        local = (o - lo) * stride - w.local_pad + t * dilation
+                        assert local + w.lo == whole
+                        assert (0 <= local < w.size) == (0 <= whole < size)
+                checked += 1
+    assert checked > 4000
+
+
+def test_window_range_refuses_what_no_patch_can_stand_for():
+    with pytest.raises(ValueError):
+        window_input_range(2, 2, kernel=3, stride=1, dilation=1, pad=1, in_size=5, out_size=5)  # empty
+    with pytest.raises(ValueError):
+        window_input_range(0, 6, kernel=3, stride=1, dilation=1, pad=1, in_size=5, out_size=5)  # past the end
+    with pytest.raises(ValueError):  # a window entirely in the padding
+        window_input_range(0, 1, kernel=2, stride=1, dilation=1, pad=3, in_size=4, out_size=6)
+
+
+def test_table_broadcast_split_and_hull():
+    sources = [0, 0, 1, 1, 2, 2, 3]  # nearest-neighbour upsampling of 4 rows to 7
+    assert table_input_range(0, 1, sources) == (0, 1)
+    assert table_input_range(1, 4, sources) == (0, 2)
+    assert table_input_range(5, 7, sources) == (2, 4)
+    assert broadcast_input_range(2, 5, 9, 9) == (2, 5)
+    assert broadcast_input_range(2, 5, 1, 9) == (0, 1)
+    with pytest.raises(ValueError):
+        broadcast_input_range(2, 5, 3, 9)
+    assert split_evenly(7, 3) == [(0, 3), (3, 5), (5, 7)]  # a grid that does not divide the size
+    assert split_evenly(13, 13) == [(k, k + 1) for k in range(13)]
+    with pytest.raises(ValueError):
+        split_evenly(3, 4)
+    assert hull(None, (2, 4)) == (2, 4) and hull((1, 3), (2, 6)) == (1, 6)
+
+
+# --- the transformation, bit-exact --------------------------------------------------------------
+
+class _Net:
+    """A small NHWC int8 network written with the test builder (shapes follow TFLM's arithmetic)."""
+
+    def __init__(self, shape, seed=0):
+        self.b = ModelBuilder()
+        self.rng = np.random.default_rng(seed)
+        self.n = 0
+        self.shape, self.q = {}, {}
+        self.x = self.tensor(shape)
+
+    def tensor(self, shape, scale=None, zp=None):
+        self.n += 1
+        scale = float(np.float32(scale if scale is not None else self.rng.uniform(0.02, 0.08)))
+        zp = int(zp if zp is not None else self.rng.integers(-20, 20))
+        t = self.b.tensor(f"t{self.n}", tuple(shape), "int8", scale=scale, zero_point=zp)
+        self.shape[t], self.q[t] = tuple(shape), (scale, zp)
+        return t
+
+    @staticmethod
+    def _out(size, kernel, stride, dilation, padding):
+        eff = (kernel - 1) * dilation + 1
+        return (size + stride - 1) // stride if padding == "SAME" else (size - eff) // stride + 1
+
+    def conv(self, x, out_c, kernel=3, stride=1, dilation=1, padding="SAME", depthwise=False, activation="RELU"):
+        _, h, w, c = self.shape[x]
+        out_c = c if depthwise else out_c
+        shape = (1, self._out(h, kernel, stride, dilation, padding), self._out(w, kernel, stride, dilation, padding),
+                 out_c)
+        self.n += 1
+        wshape = (1, kernel, kernel, out_c) if depthwise else (out_c, kernel, kernel, c)
+        weights = self.rng.integers(-127, 128, size=wshape).astype(np.int8)
+        scales = [float(np.float32(s)) for s in self.rng.uniform(0.002, 0.02, size=out_c)]
+        wt = self.b.tensor(f"w{self.n}", wshape, "int8", scale=scales, zero_point=[0] * out_c,
+                           quantized_dimension=3 if depthwise else 0, data=weights.tobytes())
+        bias = self.b.tensor(f"b{self.n}", (out_c,), "int32", scale=[self.q[x][0] * s for s in scales],
+                             zero_point=[0] * out_c,
+                             data=self.rng.integers(-2000, 2000, size=out_c).astype(np.int32).tobytes())
+        y = self.tensor(shape, scale=0.1)
+        kind = "depthwise_conv2d" if depthwise else "conv2d"
+        self.b.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [x, wt, bias], [y], version=3,
+                  options={"type": kind, "padding": padding, "stride": stride, "dilation": dilation,
+                           "activation": activation})
+        return y
+
+    def pool(self, x, kind="MAX_POOL_2D", filter=2, stride=2, padding="SAME"):
+        _, h, w, c = self.shape[x]
+        y = self.tensor((1, self._out(h, filter, stride, 1, padding), self._out(w, filter, stride, 1, padding), c),
+                        *self.q[x])
+        self.b.op(kind, [x], [y], version=2,
+                  options={"type": "pool2d", "padding": padding, "stride": stride, "filter": filter})
+        return y
+
+    def resize(self, x, hw):
+        size = self.b.tensor(f"size{self.n}", (2,), "int32", data=np.array(hw, np.int32).tobytes())
+        y = self.tensor((1, *hw, self.shape[x][3]), *self.q[x])
+        self.b.op("RESIZE_NEAREST_NEIGHBOR", [x, size], [y], version=3, options={"type": "resize_nearest_neighbor"})
+        return y
+
+    def unary(self, x, name):
+        y = self.tensor(self.shape[x], *((1 / 256, -128) if name == "LOGISTIC" else (None, None)))
+        self.b.op(name, [x], [y])
+        return y
+
+    def binary(self, name, a, c):
+        y = self.tensor(self.shape[a])
+        self.b.op(name, [a, c], [y], options={"type": name.lower()})
+        return y
+
+    def concat(self, a, c):
+        y = self.tensor((*self.shape[a][:3], self.shape[a][3] + self.shape[c][3]), *self.q[a])
+        self.b.op("CONCATENATION", [a, self.requant(c, self.q[a])], [y], version=2,
+                  options={"type": "concatenation", "axis": 3})
+        return y
+
+    def requant(self, x, q):
+        if self.q[x] == q:
+            return x
+        y = self.tensor(self.shape[x], *q)
+        self.b.op("RELU", [x], [y])  # same-scale copy through a lookup table
+        return y
+
+    def build(self, y):
+        return self.b.build(inputs=[self.x], outputs=[y])
+
+
+def condenser_net():
+    """Odd sizes, a stride-2 SAME stem, a dilated VALID conv, a depthwise, the attention condenser
+    (MAX_POOL_2D -> conv -> LOGISTIC -> RESIZE_NEAREST_NEIGHBOR -> MUL), an ADD, a CONCATENATION,
+    then a conv after the split."""
+    n = _Net((1, 23, 19, 3))
+    a = n.conv(n.x, 6, kernel=3, stride=2)                       # 12 x 10
+    d = n.conv(a, 0, kernel=3, depthwise=True)                   # 12 x 10
+    p = n.pool(d)                                                # 6 x 5
+    s = n.unary(n.conv(p, 6, kernel=1, activation="NONE"), "LOGISTIC")
+    u = n.resize(s, (12, 10))
+    m = n.binary("MUL", d, u)
+    r = n.binary("ADD", m, a)
+    v = n.conv(r, 4, kernel=3, dilation=2, padding="VALID")      # 8 x 6
+    w = n.conv(r, 4, kernel=5, padding="VALID")                  # 8 x 6
+    c = n.concat(v, w)
+    z = n.conv(c, 5, kernel=3, stride=2, padding="VALID")        # after the split
+    y = n.pool(z, "AVERAGE_POOL_2D", filter=2, stride=1, padding="VALID")  # 2 x 1
+    return n.build(y)
+
+
+def stem_net(rows=13):
+    """A MobileNet-like stem (13 rows: a 6-row first layer that 4 and 5 bands do not divide)."""
+    n = _Net((1, rows, 9, 2), seed=3)
+    a = n.conv(n.x, 5, kernel=3, stride=2, padding="VALID")
+    d = n.conv(a, 0, kernel=5, stride=1, depthwise=True, activation="RELU6")
+    e = n.conv(d, 7, kernel=1)
+    return n.build(n.pool(e, "AVERAGE_POOL_2D", filter=2, stride=2, padding="VALID"))
+
+
+@pytest.fixture(scope="module")
+def tools():
+    require_tools()
+
+
+def _band_run(data, split, bands, count=20):
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(data)
+    program, plan = patch_program(lower_model(model), split, bands)
+    plan_memory(program)
+    assert assert_matches_tflm(model, count=count, seed=bands, compiled=emit_model(program)) == count
+    return program, plan
+
+
+def test_every_split_of_the_condenser_net_is_a_stage():
+    program = lower_model(load_model(condenser_net()))
+    names = [s.name for s in program.steps]
+    splits = stage_splits(program)
+    # up to the concatenation every prefix with one tensor leaving it; never past the post-split conv
+    assert names.index("CONCATENATION") + 1 in splits
+    assert "tensors leave the stage" in stage_problem(program, names.index("MUL"))
+
+
+@pytest.mark.parametrize("bands", [2, 3, 5, 8])
+def test_condenser_net_band_by_band_is_bit_exact(tools, bands):
+    program = lower_model(load_model(condenser_net()))
+    split = [s.name for s in program.steps].index("CONCATENATION") + 1
+    patched, plan = _band_run(condenser_net(), split, bands)
+    assert plan.grid == (bands, 1) and len(plan.bands) == bands
+    assert plan.bands[0][0] == 0 and plan.bands[-1][1] == 8
+    assert plan.extra_macs > 0  # the overlap is recomputed
+    # every band reads a part of the image, the first from row 0 and the last to row 22
+    assert plan.input_rows[0][0][0] == 0 and plan.input_rows[-1][0][1] == 23
+    assert patched.steps[split * bands - 1].name == "CONCATENATION"
+    assert len(patched.steps) == split * bands + len(program.steps) - split
+    assert [s.function for s in patched.steps[split * bands:]] == [s.function for s in program.steps[split:]]
+
+
+@pytest.mark.parametrize("split,bands", [(1, 6), (2, 4), (3, 3), (4, 2)])
+def test_stem_bands_that_do_not_divide_are_bit_exact(tools, split, bands):
+    _, plan = _band_run(stem_net(), split, bands)
+    sizes = {hi - lo for lo, hi in plan.bands}
+    assert len(plan.bands) == bands and sizes <= {max(sizes), max(sizes) - 1}
+
+
+def expansion_net():
+    """An inverted residual's expansion (2 -> 16 channels), its depthwise and projection: the peak is inside."""
+    n = _Net((1, 31, 9, 2), seed=4)
+    e = n.conv(n.conv(n.conv(n.x, 16, kernel=1), 0, depthwise=True), 2, kernel=1)
+    return n.build(n.pool(e, "AVERAGE_POOL_2D", filter=2, stride=2, padding="VALID"))
+
+
+def test_band_buffers_are_smaller_than_the_layers(tools):
+    model = load_model(expansion_net())
+    whole = lower_model(model)
+    plan_memory(whole)
+    patched, plan = patch_program(lower_model(model), 3, 6)
+    plan_memory(patched)
+    assert patched.arena_bytes < whole.arena_bytes / 2
+    # the program made one buffer per band and tensor inside the stage, none for the split tensor
+    made = [t for t in patched.tensors() if t.index is None]
+    assert len(made) == 6 * 2 and plan.split_tensor in patched.tensors()
+    _band_run(expansion_net(), 3, 6)
+
+
+def test_a_stage_ending_at_a_view_or_with_two_exits_is_refused():
+    program = lower_model(load_model(condenser_net()))
+    names = [s.name for s in program.steps]
+    with pytest.raises(NotPatchable, match="leave the stage"):
+        patch_program(program, names.index("MUL"), 2)  # d and a both read later
+    with pytest.raises(ValueError, match="cannot cut 2 into 3"):
+        patch_program(program, len(program.steps), 3)  # more bands than the split tensor's rows
+
+
+# --- the in-place rule --------------------------------------------------------------------------
+
+def inplace_net():
+    """a = conv(x); b = RELU(a) (may overwrite a layer by layer); c = conv3x3(a); y = ADD(b, c):
+    within a band, a holds one more row above and below than b needs."""
+    n = _Net((1, 12, 6, 3), seed=5)
+    a = n.conv(n.x, 4, kernel=3)
+    b = n.requant(a, (0.05, -1))
+    c = n.conv(a, 4, kernel=3)
+    return n.build(n.conv(n.binary("ADD", b, c), 3, kernel=1))
+
+
+def test_in_place_band_step_refused_when_its_input_holds_more_rows(tools):
+    model = load_model(inplace_net())
+    program = lower_model(model)
+    relu = next(s for s in program.steps if s.name == "RELU")
+    add = next(s for s in program.steps if s.name == "ADD")
+    assert relu.output_aliases is not None and add.output_aliases is not None  # layer by layer: in place
+    patched, _ = _band_run(inplace_net(), 5, 3)
+    band_relus = [s for s in patched.steps if s.name == "RELU"]
+    band_adds = [s for s in patched.steps if s.name == "ADD"]
+    # the RELU reads a slice of a's band (rows lo..hi of a band that holds lo-1..hi+1): never in place
+    assert len(band_relus) == 3 and all(s.output_aliases is None for s in band_relus)
+    # the ADD's inputs hold exactly its rows: in place is kept, and the planner shares the buffer
+    assert all(s.output_aliases is s.inputs[0] for s in band_adds)
+    assert all(s.outputs[0].offset == s.inputs[0].offset for s in band_adds)
+    # writing into the split tensor (a model-level buffer read later) is never in place
+    last, _ = patch_program(lower_model(model), 4, 3)
+    assert all(s.output_aliases is None for s in last.steps if s.name == "ADD")
