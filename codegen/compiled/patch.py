@@ -58,22 +58,26 @@ def _band_shape(t: Tensor, rows: int) -> tuple:
 
 # --- per-kind rules: the input rows a band reads, and the step re-stated for the band --------------
 
-WINDOWED = {
-    # function: (kernel height field, dilation field or None)
-    "an_conv2d_s8": ("k_h", "dilation_h"),
-    "an_depthwise_conv2d_s8": ("k_h", "dilation_h"),
-    "an_avg_pool2d_s8": ("filter_h", None),
-    "an_max_pool2d_s8": ("filter_h", None),
-}
+# A windowed call (any variant of the convolutions and pools) is told by its parameter struct: the rows
+# geometry the band changes (in_h, out_h, pad_h) and the window (stride_h, a kernel height, a dilation).
+WINDOW_FIELDS = ("in_h", "out_h", "pad_h", "stride_h")
+KERNEL_HEIGHT_FIELDS = ("k_h", "filter_h")
 ELEMENTWISE_BINARY = ("an_add_s8", "an_sub_s8", "an_mul_s8")
 
 
+def _is_windowed(step) -> bool:
+    if not step.args or not isinstance(step.args[0], Params):
+        return False
+    fields = step.args[0].fields
+    return all(f in fields for f in WINDOW_FIELDS) and any(f in fields for f in KERNEL_HEIGHT_FIELDS)
+
+
 def _window(step, lo, hi):
-    p = step.params[0].fields
-    k_field, d_field = WINDOWED[step.function]
+    p = step.args[0].fields
+    kernel = next(int(p[f]) for f in KERNEL_HEIGHT_FIELDS if f in p)
     x, y = step.inputs[0], step.outputs[0]
-    return window_input_range(lo, hi, kernel=int(p[k_field]), stride=int(p["stride_h"]),
-                              dilation=int(p[d_field]) if d_field else 1, pad=int(p["pad_h"]),
+    return window_input_range(lo, hi, kernel=kernel, stride=int(p["stride_h"]),
+                              dilation=int(p.get("dilation_h", 1)), pad=int(p["pad_h"]),
                               in_size=int(x.shape[1]), out_size=int(y.shape[1]))
 
 
@@ -90,7 +94,7 @@ def input_rows(step: Step, lo: int, hi: int) -> dict:
     if problem:
         raise NotPatchable(problem)
     y = step.outputs[0]
-    if step.function in WINDOWED:
+    if _is_windowed(step):
         w = _window(step, lo, hi)
         return {step.inputs[0]: (w.lo, w.hi)}
     if step.function == "an_resize_nearest_s8":
@@ -110,8 +114,13 @@ def step_problem(step: Step) -> str | None:
         return f"{what} does not write one 4-D batch-1 tensor"
     if not all(_is_image(x) for x in step.inputs):
         return f"{what} reads a tensor that is not 4-D batch 1"
-    if step.function in WINDOWED:
-        return None if step.params and len(step.inputs) == 1 else f"{what}: unexpected arguments"
+    if _is_windowed(step):
+        p = step.args[0].fields
+        if int(p.get("batches", 1)) != 1 or len(step.inputs) != 1:
+            return f"{what}: batches or inputs other than one"
+        if (int(p["in_h"]), int(p["out_h"])) != (int(step.inputs[0].shape[1]), int(step.outputs[0].shape[1])):
+            return f"{what}: its rows are not its tensors' rows"
+        return None
     if step.function == "an_resize_nearest_s8":
         return None
     if step.function == "an_lut_s8":
@@ -163,7 +172,7 @@ def _band_step(step: Step, lo: int, hi: int, bands: _Bands, k: int) -> Step:
         elif isinstance(a, Scratch):
             a = Scratch(a.size_bytes)
         args.append(a)
-    if step.function in WINDOWED:
+    if _is_windowed(step):
         w = _window(step, lo, hi)
         args[0] = _params_with(args[0], in_h=w.size, out_h=rows, pad_h=w.local_pad)
     elif step.function == "an_resize_nearest_s8":
