@@ -78,6 +78,15 @@ CASES = {
     "extreme scales": dict(in_scale=2.0, w_scale=0.5, out_scale=1e-3, bias_range=2**30, seed=10),
     "input zp -128, depth 1": dict(in_zp=-128, in_depth=1, units=16, seed=11),
     "long accumulation": dict(in_depth=333, units=4, w_scale=0.001, out_scale=0.5, seed=12),
+    # the kernel's groups of four channels (an_fully_connected.h): passes of eight and four values,
+    # tails of 1-3 values, channels left over after the groups
+    "groups, depth 12, 9 units": dict(in_depth=12, units=9, seed=13),
+    "groups, depth 7, 8 units, batch 2": dict(batch_shape=(2,), in_depth=7, units=8, seed=14),
+    "groups, depth 30, 13 units, weight zp": dict(in_depth=30, units=13, w_zp=-5, activation="RELU", seed=15),
+    "groups, per-channel, depth 41": dict(per_channel=[0.001 * (i + 2) for i in range(12)], in_depth=41, units=12,
+                                          out_scale=0.05, seed=16),
+    "groups, extreme scales, depth 64": dict(in_depth=64, units=16, in_scale=2.0, w_scale=0.5, out_scale=1e-3,
+                                             bias_range=2**30, seed=17),
 }
 
 

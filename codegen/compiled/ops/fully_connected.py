@@ -23,6 +23,23 @@ from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
 
 
+def fc_weights_layout(weights):
+    """The weights as ``an_fully_connected_s8`` reads them (an_fully_connected.h): groups of four rows,
+    each group's blocks of four values interleaved (16 bytes per block), then the group's tails row
+    by row; the last ``rows % 4`` rows whole.  The same bytes, reordered."""
+    weights = np.asarray(weights, dtype=np.int8)
+    rows, depth = weights.shape
+    d4 = depth & ~3
+    groups = rows // 4
+    parts = []
+    for g in range(groups):
+        group = weights[4 * g:4 * g + 4]
+        parts.append(group[:, :d4].reshape(4, d4 // 4, 4).transpose(1, 0, 2).reshape(-1))
+        parts.append(group[:, d4:].reshape(-1))
+    parts.append(weights[4 * groups:].reshape(-1))
+    return np.concatenate(parts)
+
+
 @lowering("FULLY_CONNECTED")
 def lower_fully_connected(op, ctx):
     x = ctx.tensor(op.inputs[0])
@@ -79,7 +96,7 @@ def lower_fully_connected(op, ctx):
         sums = (weights.astype(np.int64) + weights_offset).sum(axis=1)
         folded = [wrap_int32(int(v)) for v in b + input_offset * sums]
 
-    weights_const = ctx.constant(f"op{op.index}_weights", "int8_t", weights)
+    weights_const = ctx.constant(f"op{op.index}_weights", "int8_t", fc_weights_layout(weights))
     bias_const = ctx.constant(f"op{op.index}_bias", "int32_t", folded) if folded is not None else None
     if per_channel:
         multipliers = ctx.constant(f"op{op.index}_multipliers", "int32_t", [m for m, _ in pairs])
@@ -94,7 +111,7 @@ def lower_fully_connected(op, ctx):
         "multiplier": scalar_m, "shift": scalar_s, "multipliers": multipliers, "shifts": shifts})
     return Step(
         function="an_fully_connected_s8",
-        sources=("an_fully_connected.c",),
+        sources=("an_fully_connected.c", "an_dot.h"),
         args=(params, x.operand, weights_const, bias_const, y.operand),
         comment=(f"FULLY_CONNECTED {x.shape} x {w.shape} -> {y.shape}, "
                  f"{'per-channel' if per_channel else 'per-tensor'}, {activation}"),

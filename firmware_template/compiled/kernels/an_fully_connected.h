@@ -20,7 +20,12 @@ typedef struct {
   const int32_t *shifts;
 } an_fc_params;
 
-// weights: [output_depth][accum_depth]; bias: [output_depth] (folded) or NULL.
+// weights: output_depth rows of accum_depth values, in groups of four rows (channels 4g..4g+3):
+// for each block of four values d..d+3 (d < D4 = accum_depth rounded down to four) the four rows'
+// blocks one after the other (16 bytes), then the four rows' last accum_depth - D4 values, row by
+// row; the output_depth % 4 last rows follow whole, one after the other
+// (codegen/compiled/ops/fully_connected.py: fc_weights_layout).  Each input is read once per
+// group of four channels.  bias: [output_depth] (folded) or NULL.
 void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                            int8_t *output);
 

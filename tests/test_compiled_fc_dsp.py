@@ -1,0 +1,59 @@
+"""The DSP (SIMD) path of FULLY_CONNECTED on a Cortex-M4 in QEMU equals the tflite-micro interpreter
+byte for byte: every single-operator case of test_compiled_fc.py, 100 random inputs each, built
+with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP) and run on QEMU's mps2-an386;
+three cases also through the plain-C path on the same core.
+
+The builds and QEMU runs of the whole module go out together on a few threads (a module
+fixture); each test then checks its case.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from tests import compiled_qemu
+from tests.test_compiled_fc import CASES as FC_CASES
+from tests.test_compiled_fc import SAMPLES, fc_model
+
+pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
+                                reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
+
+PLAIN = ("groups, depth 30, 13 units, weight zp", "groups, per-channel, depth 41", "extreme scales")
+CASES = {**{(c, True): fc_model(**FC_CASES[c]) for c in FC_CASES},
+         **{(c, False): fc_model(**FC_CASES[c]) for c in PLAIN}}
+
+
+def _run(key):
+    """(M4 outputs, TFLM outputs) of one case, or the exception it raised."""
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    try:
+        model = load_model(CASES[key])
+        samples = random_samples(model, SAMPLES, seed=4)
+        ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[1])
+        return ours, [r[0] for r in run_tflm_batch(model, samples)]
+    except Exception as exc:  # reported by the test of this case
+        return exc
+
+
+@pytest.fixture(scope="module")
+def results():
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(CASES, pool.map(_run, CASES)))
+
+
+@pytest.mark.parametrize("key", list(CASES), ids=lambda k: f"{k[0]}-{'dsp' if k[1] else 'plain'}")
+def test_m4_matches_tflm(results, key):
+    result = results[key]
+    if isinstance(result, Exception):
+        raise result
+    ours, ref = result
+    assert len(ours) == len(ref) == SAMPLES
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        if not np.array_equal(a.reshape(-1), b.reshape(-1)):
+            diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
+            raise AssertionError(f"sample {k}: M4 {'DSP' if key[1] else 'plain'} != TFLM at {diff.size} elements, "
+                                 f"first {diff[:5].tolist()}: {a.reshape(-1)[diff[:5]].tolist()} vs "
+                                 f"{b.reshape(-1)[diff[:5]].tolist()}")
