@@ -25,6 +25,7 @@ from pathlib import Path
 
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
+from codegen.c_types import C_TYPES  # one table, shared with the compiled runtime
 
 # The fit rule and the figures it adds (arena rounding, stack, heap, static data, application code)
 # live in one place, shared with `report --board`: converter.report.fit.
@@ -39,21 +40,10 @@ from converter.report.fit import (  # noqa: E402,F401  (re-exported: the generat
     arena_bytes_for,
     check_fit,
 )
+from converter.tflm.kernel_allocations import KERNEL_SETS  # noqa: F401  (one place: TFLM's kernel sets)
 
-KERNEL_SETS = ("cmsis-nn", "reference")
 RESOLVER_METHODS_FILE = Path(__file__).with_name("tflm_resolver_methods.json")
 
-C_TYPES = {
-    "int8": "int8_t",
-    "uint8": "uint8_t",
-    "int16": "int16_t",
-    "uint16": "uint16_t",
-    "int32": "int32_t",
-    "uint32": "uint32_t",
-    "int64": "int64_t",
-    "float32": "float",
-    "bool": "bool",
-}
 TFLITE_TYPES = {  # TfLiteType enumerators, for the static checks in model.cc
     "int8": "kTfLiteInt8",
     "uint8": "kTfLiteUInt8",
@@ -133,10 +123,6 @@ def resolver_methods():
     return doc["builtin"], doc["custom"]
 
 
-def operator_display_name(op) -> str:
-    return op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
-
-
 def resolver_entries(model):
     """``[(operator name, MicroMutableOpResolver method)]`` for every distinct operator, sorted.
 
@@ -146,7 +132,7 @@ def resolver_entries(model):
     entries, missing = {}, set()
     for sg in model.subgraphs:
         for op in sg.operators:
-            name = operator_display_name(op)
+            name = op.display_name
             method = custom.get(name) if op.name == "CUSTOM" else builtin.get(name)
             if method is None:
                 missing.add(name)

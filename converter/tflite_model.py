@@ -142,6 +142,11 @@ class Operator:
     options: dict = field(default_factory=dict)
     custom_options: bytes | None = None
 
+    @property
+    def display_name(self) -> str:
+        """The name people see: the builtin name, or a custom operator's custom code."""
+        return display_name(self.name, self.custom_code)
+
 
 @dataclass
 class Subgraph:
@@ -163,6 +168,15 @@ class OperatorCode:
     name: str
     custom_code: str | None
     version: int
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.name, self.custom_code)
+
+
+def display_name(name: str, custom_code: str | None) -> str:
+    """An operator's name as every report shows it: ``CUSTOM`` operators by their custom code (when set)."""
+    return custom_code if name == "CUSTOM" and custom_code else name
 
 
 @dataclass

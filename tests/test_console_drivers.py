@@ -107,18 +107,26 @@ int main(void) {
 """
 
 
+def _platform_files(model, board):
+    """The rendered files of a TFLM project of ``model`` for ``board`` (the platform layer is common/)."""
+    from codegen.context import GenerateOptions, build_context
+    from codegen.render import render_files
+    from codegen.runtimes import get_runtime
+
+    runtime = get_runtime("tflm")
+    firmware = runtime.prepare(model, board, "cmsis-nn").emit()
+    return render_files(build_context(model, board, GenerateOptions(), runtime, firmware), runtime.project_dir)
+
+
 def _host_run_platform(board_name, tmp_path, presets):
     if shutil.which("cc") is None:
         pytest.skip("no host C compiler (cc)")
-    from codegen.context import GenerateOptions, build_context
-    from codegen.render import render_files
     from converter.tflite_model import load_model
     from tests.test_validate_cli import digits_classifier
 
     board = get_board(board_name)
     model = load_model(digits_classifier())
-    context = build_context(model, board, GenerateOptions(), 4096, 20000)
-    files = render_files(context)
+    files = _platform_files(model, board)
     (tmp_path / "platform.c").write_text(files["platform/platform.c"])
     (tmp_path / "platform.h").write_text(files["platform/platform.h"])
     addresses = ", ".join(f"0x{a:08X}u" for a in presets) + (", " if presets else "") + "0u"
@@ -264,8 +272,6 @@ def test_swo_stays_available(cli, tmp_path):
 def test_platform_clock_is_the_clock_the_firmware_runs_at():
     """The real boards run at their reset clock (the Pico at its 12 MHz crystal): PLATFORM_CLOCK_HZ, which
     the validation firmware reports in its HELLO (validate's milliseconds), says so, not the board's rating."""
-    from codegen.context import GenerateOptions, build_context
-    from codegen.render import render_files
     from converter.tflite_model import load_model
     from tests.test_validate_cli import digits_classifier
 
@@ -274,6 +280,5 @@ def test_platform_clock_is_the_clock_the_firmware_runs_at():
                 "mps2-an386": 25_000_000}
     model = load_model(digits_classifier())
     for name, hz in expected.items():
-        header = render_files(build_context(model, get_board(name), GenerateOptions(), 4096, 20000))[
-            "platform/platform.h"]
+        header = _platform_files(model, get_board(name))["platform/platform.h"]
         assert f"#define PLATFORM_CLOCK_HZ {hz}u" in header, name

@@ -21,6 +21,8 @@ from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, 
 from codegen.compiled.program import C_TYPES, Constant, Program, Tensor
 from codegen.context import tensor_info
 
+# The tensor types the kernels take (no uint16/uint32 tensors, though C_TYPES names their C types).
+LOWERABLE_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
 NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
                "float32": np.float32, "bool": np.bool_}
 
@@ -44,7 +46,7 @@ class CompiledRuntimeUnsupportedError(UnsupportedOperatorError):
 
 def operator_name(op) -> str:
     """The name the compiled runtime shows for an operator (a custom operator's code)."""
-    return op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name
+    return op.display_name  # converter.tflite_model: one rule for every report
 
 
 class ModelLoweringContext(LoweringContext):
@@ -65,7 +67,7 @@ class ModelLoweringContext(LoweringContext):
         scale = tuple(q.scale) if q else ()
         zero_point = tuple(q.zero_point) if q else ()
         qdim = q.quantized_dimension if q else 0
-        if t.dtype not in C_TYPES:
+        if t.dtype not in LOWERABLE_DTYPES:
             raise NotLowerable(f"tensor {t.name!r} has type {t.dtype}")
         data = None
         if t.is_constant:

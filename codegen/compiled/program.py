@@ -66,9 +66,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: TFLite tensor type -> C element type.
-C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
-           "int64": "int64_t", "float32": "float", "bool": "bool"}
+from codegen.c_types import C_TYPES  # noqa: E402,F401  (TFLite tensor type -> C element type, one table)
+
 #: C element type -> bytes.
 C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
                 "int64_t": 8, "float": 4, "bool": 1}

@@ -222,7 +222,7 @@ def _operator_rows(model, sg, boxes):
         ins = [i for i in op.inputs if i >= 0]
         rows.append(OperatorRow(
             index=op.index,
-            name=op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name,
+            name=op.display_name,
             input_shapes=tuple(sg.tensor(i).shape for i in ins if not sg.tensor(i).is_constant),
             output_shapes=tuple(sg.tensor(i).shape for i in op.outputs if i >= 0),
             weight_shapes=tuple(sg.tensor(i).shape for i in ins if sg.tensor(i).is_constant),

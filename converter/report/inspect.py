@@ -137,7 +137,7 @@ def inspect_model(model) -> ModelSummary:
             text, scale, zp, qdim = _quant_summary(t)
             infos.append(TensorInfo(t.index, t.name, t.dtype, t.shape, t.size_bytes, kind, text, scale, zp, qdim))
         ops = tuple(
-            OperatorInfo(op.index, op.custom_code if op.name == "CUSTOM" and op.custom_code else op.name,
+            OperatorInfo(op.index, op.display_name,
                          op.version, tuple(op.inputs), tuple(op.outputs), dict(op.options))
             for op in sg.operators
         )
@@ -154,7 +154,7 @@ def inspect_model(model) -> ModelSummary:
         metadata={k: _metadata_value(v) for k, v in model.metadata.items()},
         subgraphs=tuple(subgraphs),
         constant_bytes=sum(b.size_bytes for b in model.buffers),
-        operator_codes=tuple((c.custom_code if c.name == "CUSTOM" and c.custom_code else c.name, c.version)
+        operator_codes=tuple((c.display_name, c.version)
                              for c in model.operator_codes),
     )
 

@@ -281,7 +281,7 @@ def check_model(model, kernels: str = "reference") -> CheckResult:
 
     codes = [
         OperatorCodeSummary(
-            name=_display_name(c.name, c.custom_code), version=c.version,
+            name=c.display_name, version=c.version,
             count=code_uses.get(c.index, 0), supported=code_ok.get(c.index, _code_known(c, table)),
         )
         for c in model.operator_codes
@@ -298,10 +298,6 @@ def check_model(model, kernels: str = "reference") -> CheckResult:
         tflm_commit=table.tflm_commit,
         versions_note=table.versions_note,
     )
-
-
-def _display_name(name, custom_code):
-    return custom_code if name == "CUSTOM" and custom_code else name
 
 
 def _code_known(code, table):
@@ -327,7 +323,7 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
     in_types, in_shapes = _tensor_facts(sg, op.inputs)
     out_types, out_shapes = _tensor_facts(sg, op.outputs)
     is_custom = op.name == "CUSTOM"
-    name = _display_name(op.name, op.custom_code)
+    name = op.display_name
     findings = []
 
     def add(severity, kind, message, tensor=None):

@@ -805,7 +805,7 @@ def kernel_model(op, kernels):
     table = KERNELS.get(kernels)
     if table is None:
         raise UnsupportedOperatorError(f"the arena estimator has no model of the {kernels!r} kernel set")
-    name = op.custom_code if op.name == "CUSTOM" else op.name
+    name = op.display_name
     model = table.get(name)
     if model is None:
         raise UnsupportedOperatorError(
