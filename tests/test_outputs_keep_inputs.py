@@ -319,3 +319,31 @@ def test_board_problems_are_said_in_plain_words():
         problem = board.link_problem
         assert problem and "validate cannot send it inputs" in problem, problem
         assert "[" not in problem and "rx_pin" not in problem, problem
+
+
+def test_a_validation_build_of_an_older_attendnets_is_regenerated(tmp_path):
+    # Its marker lists generate's main.c and project.json; validate replaced both without noting it.
+    from attendnets_base.errors import BadInputError
+    from codegen.generate import generate_project
+    from codegen.render import MARKER_FILE
+    from validation.firmware import prepare_project
+
+    model = tmp_path / "three.tflite"
+    model.write_bytes(image_classifier(3))
+    project = tmp_path / "val"
+    prepare_project(model, "mps2-an386", "compiled", project)
+    marker = json.loads((project / MARKER_FILE).read_text())
+    generated = tmp_path / "gen"
+    generate_project(model, "mps2-an386", generated, runtime="compiled", kernels="reference")
+    old = json.loads((generated / MARKER_FILE).read_text())["files"]
+    marker["files"]["src/main.c"], marker["files"]["project.json"] = old["src/main.c"], old["project.json"]
+    (project / MARKER_FILE).write_text(json.dumps(marker))  # as an older validate left it
+    other = tmp_path / "other.tflite"
+    other.write_bytes(image_classifier(4))
+    vp = prepare_project(other, "mps2-an386", "compiled", project)  # no "changed since (src/main.c)"
+    assert json.loads((project / "project.json").read_text())["validate"]["model_hash"] == vp.model_hash
+    # an edit of the user's is still kept
+    main = project / "src" / "main.c"
+    main.write_text(main.read_text() + "/* mine */\n")
+    with pytest.raises(BadInputError, match="src/main.c"):
+        prepare_project(model, "mps2-an386", "compiled", project)

@@ -104,8 +104,34 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
     if max(len(sg.inputs), len(sg.outputs)) > MAX_TENSORS:
         raise BadInputError(f"validate streams at most {MAX_TENSORS} input and {MAX_TENSORS} output tensors; "
                             f"the model has {len(sg.inputs)} inputs and {len(sg.outputs)} outputs")
+    _adopt_older_validation_build(out_dir)
     _generate(model_path, board.name, runtime, out_dir, overwrite=overwrite)
     return install_main(out_dir, model, board, runtime, profile, data, model_path.name)
+
+
+def _adopt_older_validation_build(out_dir):
+    """A validation build made before validate recorded its main in the project's marker: its main
+    and project.json differ from what generate listed, which regeneration would take for the user's
+    edits.  Both differing together is what validate itself did; they are recorded as ours."""
+    import hashlib
+
+    from codegen.render import PROJECT_FILE, read_manifest, record_written_files
+
+    out = Path(out_dir)
+    if not is_validation_project(out):
+        return
+    manifest = read_manifest(out) or {}
+    facts_path = out / PROJECT_FILE
+    main_rel = json.loads(facts_path.read_text()).get("validate", {}).get("main")
+    if main_rel not in MAIN_FILES or not (out / main_rel).is_file():
+        return
+
+    def digest(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    if manifest.get(PROJECT_FILE) != digest(facts_path) and manifest.get(main_rel) != digest(out / main_rel) \
+            and (out / main_rel).read_text(errors="replace").startswith("// Validation firmware for "):
+        record_written_files(out, {main_rel: (out / main_rel).read_bytes(), PROJECT_FILE: facts_path.read_bytes()})
 
 
 def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_file_name) -> ValidationProject:
