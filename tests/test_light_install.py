@@ -22,16 +22,23 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / "build" / "light_venv"
-PACKAGES = ("attendnets", "attendnets_base", "attendnets_tf", "converter", "codegen", "firmware_template",
-            "validation")
 PIP_TIMEOUT_S = 900
 
 
-def _light_requirements():
+def _setup_cfg_list(section, key):
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
-    lines = cfg["options"]["install_requires"].splitlines()
+    lines = cfg[section][key].splitlines()
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def _light_requirements():
+    return _setup_cfg_list("options", "install_requires")
+
+
+def _packages():
+    """The top-level folders setup.cfg installs (what `pip install .` copies)."""
+    return sorted({name.split(".")[0] for name in _setup_cfg_list("options.packages.find", "include")})
 
 
 def _pip(python, *args, timeout=PIP_TIMEOUT_S):
@@ -78,7 +85,7 @@ def light_install(tmp_path_factory):
     source.mkdir()
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    for name in PACKAGES:
+    for name in _packages():
         shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     proc = _pip(python, "install", "-q", "--no-deps", "--force-reinstall", str(source))
     if proc.returncode != 0:
