@@ -178,3 +178,39 @@ def atomic_output_dir(path):
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def user_cache_dir() -> Path:
+    """attendnets' folder in the user cache: ``$ATTENDNETS_CACHE``, else ``$XDG_CACHE_HOME/attendnets``,
+    else ``~/.cache/attendnets`` (the TFLM objects, the timing plugin, validation builds)."""
+    root = os.environ.get("ATTENDNETS_CACHE")
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "attendnets"
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path, log=None, what="another attendnets run"):
+    """Hold an exclusive ``fcntl.flock`` on ``lock_path`` (created, with its folder) while the block runs;
+    says once through ``log`` when it waits for ``what``. BadInputError when the file cannot be made."""
+    import fcntl
+
+    lock_path = Path(lock_path)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")
+    except OSError as exc:
+        raise BadInputError(f"cannot lock {lock_path}: {exc.strerror or exc} (set ATTENDNETS_CACHE to a "
+                            "writable folder)") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if log is not None:
+                log(f"waiting for {what} using {lock_path.parent}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

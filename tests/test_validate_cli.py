@@ -212,3 +212,36 @@ def test_tflm_runtime_without_a_tree(cli, validation_project, tmp_path, monkeypa
     assert_one_line_error(result)
     assert "--runtime tflm needs a TFLM tree" in result.stderr
     assert not any(tmp_path.iterdir())  # nothing generated
+
+
+def test_without_project_the_build_is_kept_in_the_user_cache(cli, validation_project, tmp_path, monkeypatch):
+    # Without --project the validation build goes to the user cache ($ATTENDNETS_CACHE here), named in the
+    # output, and nothing lands in the current folder; a second run regenerates it in place (the cache is
+    # ours: a file changed there does not block it). make is replaced by a stop to keep the test cheap.
+    from attendnets_base.errors import BadInputError
+
+    model, _ = validation_project
+    cache, work = tmp_path / "cache", tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("ATTENDNETS_CACHE", str(cache))
+    monkeypatch.chdir(work)
+    built = []
+
+    def stop_before_make(vp, *args, **kwargs):
+        built.append(vp.path)
+        raise BadInputError("stopped before make (test)")
+
+    monkeypatch.setattr("validation.firmware.build_project", stop_before_make)
+    for attempt in range(2):
+        result = cli("validate", model, "--board", "mps2-an386", "--data", "random", "--count", "2")
+        assert assert_one_line_error(result, 2).endswith("stopped before make (test)")
+        path = built[attempt]
+        assert path.parent == cache / "validate", path
+        assert path.name.startswith("digits_fc-") and path.name.endswith("_mps2-an386_compiled"), path.name
+        assert f"generating the validation build in {path}/" in result.stderr
+        assert json.loads((path / "project.json").read_text())["validate"]["runtime"] == "compiled"
+        assert not any(work.iterdir())  # nothing in the current folder
+        if attempt == 0:
+            (path / "src" / "main.c").write_text("/* edited in the cache */\n")
+    assert built[0] == built[1]
+    assert "edited in the cache" not in (built[1] / "src" / "main.c").read_text()

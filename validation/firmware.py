@@ -19,7 +19,7 @@ from pathlib import Path
 
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
-from attendnets_base.fsutil import write_text_atomic
+from attendnets_base.fsutil import user_cache_dir, write_text_atomic
 from codegen.project import open_project
 from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
 from codegen.runtimes.base import INSTALL_HINT, BuildOptions
@@ -29,6 +29,17 @@ from validation.protocol import CYCLE_COUNTERS, MAX_TENSORS, model_hash
 
 MAIN_TEMPLATE = VALIDATE_DIR / "main.c.j2"
 MAIN_FILES = ("src/main.cc", "src/main.c")  # the TFLM project's main, the compiled runtime's
+
+
+CACHE_FOLDER = "validate"  # under the user cache (attendnets_base.fsutil.user_cache_dir)
+
+
+def cached_project_dir(model_path, model_digest: bytes, board_name: str, runtime: str, suffix: str = "") -> Path:
+    """Where ``validate`` keeps its build when no ``--project`` is given: the user cache
+    (``$ATTENDNETS_CACHE``, else ``$XDG_CACHE_HOME/attendnets``, else ``~/.cache/attendnets``), under
+    ``validate/<model>-<first 8 hex digits of its hash>_<board>_<runtime>``: never the current folder."""
+    name = f"{Path(model_path).stem}-{model_digest.hex()[:8]}_{board_name}_{runtime}{suffix}"
+    return user_cache_dir() / CACHE_FOLDER / name
 
 
 def check_board(board):

@@ -22,7 +22,9 @@ from attendnets.commands.options import json_option, overwrite_option, runtime_o
 @click.option("--project", "project_dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="Where the validation build lives: reused as it is when it already holds one for MODEL, "
                    "else generated there (a project attendnets made; generated files you changed are kept "
-                   "unless --overwrite) [default: validate_<model>_<board>_<runtime>/, generated afresh].")
+                   "unless --overwrite) [default: a folder of the user cache, $ATTENDNETS_CACHE or "
+                   "~/.cache/attendnets, validate/<model>-<hash>_<board>_<runtime>/, regenerated each run and "
+                   "named in the output; never the current folder].")
 @click.option("--tflm-dir", default=None, type=click.Path(file_okay=False, path_type=str),
               help="TFLM tree for --runtime tflm [default: $TFLM_DIR].")
 @click.option("--no-profile", is_flag=True, help="Build without the per-operator counters (a reused --project "
@@ -58,7 +60,8 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     import sys
 
     from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import check_output_file, is_our_html, require_file, write_text_atomic
+    from attendnets_base.fsutil import (check_output_file, exclusive_lock, is_our_html, require_file,
+                                        write_text_atomic)
     from codegen.boards import get_board
     from codegen.context import tensor_info
     from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
@@ -158,11 +161,15 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
                 _flash(vp, board_obj, log)
     else:
         suffix = f"_layers{layers_from}" if layers else ""
-        out = Path(project_dir or f"validate_{model_path.stem}_{board_obj.name}_{runtime}{suffix}")
+        if project_dir is None:  # the user cache: ours to replace, one run at a time
+            out = firmware.cached_project_dir(model_path, digest, board_obj.name, runtime, suffix)
+            _hold_until_done(exclusive_lock(out.parent / f"{out.name}.lock", log, "another validate run"))
+        else:
+            out = Path(project_dir)
         log(f"validate: generating the validation build in {out}/ ({runtime} runtime)")
         try:
             vp = firmware.prepare_project(build_model_path, board_obj.name, runtime, out, profile=not no_profile,
-                                          log=log, overwrite=overwrite)
+                                          log=log, overwrite=overwrite or project_dir is None)
         finally:
             if build_model_path != model_path:
                 import shutil
@@ -221,6 +228,13 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
             "from tflite-micro's (mismatching inputs saved under " f"{vp.path / 'mismatches'})")
         return 1
     return 0
+
+
+def _hold_until_done(manager):
+    """Enter ``manager`` (a lock) now and leave it when the command ends."""
+    ctx = click.get_current_context()
+    manager.__enter__()
+    ctx.call_on_close(lambda: manager.__exit__(None, None, None))
 
 
 def _check_project_dir(path, inputs):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from attendnets_base.errors import ExternalToolError, ToolNotFoundError
+from attendnets_base.fsutil import user_cache_dir
 
 SOURCE = Path(__file__).with_name("cm4_timing_plugin.c")
 QEMU_PLUGIN_API = "QEMU 7.2 include/qemu/qemu-plugin.h, plugin API version 1"
@@ -97,11 +98,7 @@ def logged_inferences(text: str) -> list[tuple[int, int | None]]:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("ATTENDNETS_CACHE")
-    if root:
-        return Path(root)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "attendnets"
+    return user_cache_dir()
 
 
 def plugin_library() -> Path:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from attendnets_base.errors import AttendnetsError, BadInputError, UnsupportedOperatorError
+from attendnets_base.fsutil import user_cache_dir
 from codegen import context as ctx
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
 from converter.report.build import build_memory_report
@@ -34,8 +35,9 @@ RESCHEDULE_SECONDS = 1.0  # "what would fit"'s placement search time limit (atte
 
 
 def default_tflm_build_dir(tflm_dir: Path) -> Path:
-    """Shared TFLM object folder for one TFLM tree: ~/.cache/attendnets/tflm-<hash of its path>."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "attendnets"
+    """Shared TFLM object folder for one TFLM tree: <user cache>/tflm-<hash of its path> (the user cache:
+    attendnets_base.fsutil.user_cache_dir, ~/.cache/attendnets unless $ATTENDNETS_CACHE/$XDG_CACHE_HOME)."""
+    cache = user_cache_dir()
     key = hashlib.sha1(str(tflm_dir.resolve()).encode()).hexdigest()[:12]
     return cache / f"tflm-{key}"
 
