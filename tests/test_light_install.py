@@ -127,13 +127,21 @@ def test_the_tflite_commands_run_without_tensorflow(light_install, tmp_path):
         "optimize": ["optimize", model, "--out", tmp_path / "o.tflite"],
         "generate": ["generate", model, "--board", "mps2-an386", "--runtime", "compiled", "--out", tmp_path / "fw"],
         "boards": ["boards"],
+        "predict": ["predict", model, tmp_path / "x.npy"],
+        "flash --dry-run": ["flash", tmp_path / "fw", "--dry-run"],
     }
+    import numpy as np
+
+    np.save(tmp_path / "x.npy", np.zeros((1, 4), np.int8))
     for name, args in runs.items():
         proc = _run(script, *args, cwd=tmp_path)
         assert proc.returncode == 0 and "error" not in proc.stderr, f"{name}: {proc.stderr[-2000:]}"
     assert (tmp_path / "fw" / "src" / "model.c").is_file() and (tmp_path / "r.html").stat().st_size > 0
     if shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm"):
         # build and run the compiled firmware too: templates and kernels are package data of the install
+        for args in (["build", tmp_path / "fw"], ["size", tmp_path / "fw"]):
+            proc = _run(script, *args, cwd=tmp_path)
+            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         proc = _run(script, "validate", model, "--board", "mps2-an386", "--data", "random", "--count", "3",
                     "--project", tmp_path / "val", cwd=tmp_path, timeout=600)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
