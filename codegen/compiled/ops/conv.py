@@ -152,27 +152,16 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
                   out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act[0], act_max=act[1])
     filter_ = ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups))
-    if k_h == k_w == 1 and groups == 1 and win["pad_h"] == 0 and win["pad_w"] == 0:
-        # A 1x1 filter with no padding and one group reads one input pixel per output pixel: the
-        # kernel without the general im2col, its per-channel values packed (an_conv.h).
-        channel = ctx.constant(f"op{op.index}_channels", "int32_t",
-                               np.stack([folded, multipliers, shifts], axis=1).reshape(-1))
-        return Step(
-            function="an_conv1x1_s8",
-            sources=CONV_SOURCES,
-            args=(Params("an_conv_params", fields), x.operand, filter_, channel, y.operand,
-                  Scratch(conv_scratch_bytes(k))),
-            comment=comment,
-            macs=batches * y.shape[1] * y.shape[2] * out_c * k,
-        )
-    folded_bias = ctx.constant(f"op{op.index}_bias", "int32_t", folded)
-    mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)
-    shifts_ = ctx.constant(f"op{op.index}_shifts", "int32_t", shifts)
+    # Per output channel {folded bias, multiplier, shift}, packed (an_conv.h).
+    channel = ctx.constant(f"op{op.index}_channels", "int32_t",
+                           np.stack([folded, multipliers, shifts], axis=1).reshape(-1))
+    # A 1x1 filter with no padding and one group reads one input pixel per output pixel: the
+    # kernel without the general im2col.
+    pointwise = k_h == k_w == 1 and groups == 1 and win["pad_h"] == 0 and win["pad_w"] == 0
     return Step(
-        function="an_conv2d_s8",
+        function="an_conv1x1_s8" if pointwise else "an_conv2d_s8",
         sources=CONV_SOURCES,
-        args=(Params("an_conv_params", fields), x.operand, filter_, folded_bias, mults, shifts_, y.operand,
-              Scratch(conv_scratch_bytes(k))),
+        args=(Params("an_conv_params", fields), x.operand, filter_, channel, y.operand, Scratch(conv_scratch_bytes(k))),
         comment=comment,
         macs=batches * y.shape[1] * y.shape[2] * out_c * k,
     )

@@ -17,6 +17,12 @@
 #define AN_USE_DSP 0
 #endif
 
+// Loop heads on word boundaries: a Cortex-M4 branch to a 32-bit instruction that is not word
+// aligned takes one more cycle (TRM Table 3-1's P; docs/timing.md), in every hot loop.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)
+#pragma GCC optimize("align-loops=4")
+#endif
+
 #define AN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define AN_MAX(a, b) ((a) > (b) ? (a) : (b))
 

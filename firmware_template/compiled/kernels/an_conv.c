@@ -53,8 +53,32 @@ static inline int8_t an_conv_out(an_conv_out_params q, int32_t acc, int32_t m, i
   return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
-void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                  const int32_t *multiplier, const int32_t *shift, int8_t *output, int16_t *scratch) {
+// Output channels [0, n) of a pixel pair from the widened columns in scratch: filter rows w (the
+// layout of an_conv.h, pairs then an odd last row), per-channel values ch ({bias, multiplier,
+// shift} each), outputs o0[0..n) (pixel 0) and o0[out1_offset + 0..n) (pixel 1).
+static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, const int16_t *cols, int32_t k4,
+                                        const int32_t *ch, int32_t n, int8_t *o0, int32_t out1_offset) {
+  const int32_t *const pairs_end = ch + 3 * (n & ~1);
+  for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
+    int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
+    an_dot_pair_2px(w, cols, k4, acc);
+    const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
+    o0[out1_offset] = an_conv_out(q, acc[1], m0, s0);
+    o0[out1_offset + 1] = an_conv_out(q, acc[3], m1, s1);
+    o0[0] = an_conv_out(q, acc[0], m0, s0);
+    o0[1] = an_conv_out(q, acc[2], m1, s1);
+  }
+  if (n & 1) {
+    int32_t acc[2] = {ch[0], ch[0]};
+    an_dot_row_2px(w, cols, k4, acc);
+    const int32_t m = ch[1], s = ch[2];
+    o0[out1_offset] = an_conv_out(q, acc[1], m, s);
+    o0[0] = an_conv_out(q, acc[0], m, s);
+  }
+}
+
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                  int8_t *output, int16_t *scratch) {
   const int32_t k4 = AN_CONV_K4(p->k_h * p->k_w * p->filter_in_c);
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
@@ -63,37 +87,21 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
+    int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
       // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int two = pix + 1 < pixels;
       int8_t *out0 = out + pix * p->out_c;
-      int8_t *out1 = two ? out0 + p->out_c : out0;
-      const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
-      const int32_t pix1 = two ? pix + 1 : pix;
-      const int32_t oy1 = pix1 / p->out_w, ox1 = pix1 - oy1 * p->out_w;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
       for (int32_t g = 0; g < groups; ++g) {
-        an_conv_im2col(p, in, oy, ox, g * p->filter_in_c, 0, k4, scratch);
+        an_conv_im2col(p, in, oy0, ox0, g * p->filter_in_c, 0, k4, scratch);
         an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, 1, k4, scratch);
-        const int32_t oc_end = (g + 1) * per_group;
-        int32_t oc = g * per_group;
-        for (; oc + 1 < oc_end; oc += 2) {
-          int32_t acc[4] = {bias[oc], bias[oc], bias[oc + 1], bias[oc + 1]};
-          an_dot_pair_2px(filter + oc * k4, scratch, k4, acc);
-          // All four results before any store (an int8 store may alias the multipliers).
-          const int32_t m0 = multiplier[oc], s0 = shift[oc], m1 = multiplier[oc + 1], s1 = shift[oc + 1];
-          const int8_t r0 = an_conv_out(q, acc[0], m0, s0), r1 = an_conv_out(q, acc[1], m0, s0);
-          const int8_t r2 = an_conv_out(q, acc[2], m1, s1), r3 = an_conv_out(q, acc[3], m1, s1);
-          out1[oc] = r1;
-          out1[oc + 1] = r3;
-          out0[oc] = r0;
-          out0[oc + 1] = r2;
-        }
-        if (oc < oc_end) {
-          int32_t acc[2] = {bias[oc], bias[oc]};
-          an_dot_row_2px(filter + oc * k4, scratch, k4, acc);
-          out1[oc] = an_conv_out(q, acc[1], multiplier[oc], shift[oc]);
-          out0[oc] = an_conv_out(q, acc[0], multiplier[oc], shift[oc]);
-        }
+        const int32_t oc = g * per_group;
+        an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
+                             two ? p->out_c : 0);
       }
     }
   }
@@ -102,9 +110,7 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
 // 1x1, no padding, one group: output pixel (oy, ox) reads input pixel (oy * stride_h, ox * stride_w)
 // alone, a matrix product of the pixels' channel rows with the filter rows.  The same filter
 // layout, scratch and arithmetic as an_conv2d_s8 without its general im2col: each pair of input
-// rows is widened once (their K4 padding zeroed once) and reused by every output channel.  The
-// per-channel values come packed, channel[3 * oc ...] = {bias, multiplier, shift}, so that the
-// loop over the channels keeps one pointer for them.
+// rows is widened once (their K4 padding zeroed once) and reused by every output channel.
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                    int8_t *output, int16_t *scratch) {
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
@@ -112,7 +118,6 @@ void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *f
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
-  const int32_t *const channel_pairs_end = channel + 3 * (out_c & ~1);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
     int8_t *out0 = output + b * pixels * out_c;
@@ -126,26 +131,7 @@ void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *f
       if (two && ++ox == out_w) ox = 0, row += step_y;
       an_widen_s8_pair(x0, scratch, 0, 0, n);
       an_widen_s8_pair(x1, scratch, 0, 1, n);
-      const int32_t out1_offset = two ? out_c : 0;
-      const int8_t *w = filter;
-      int8_t *o = out0;
-      const int32_t *ch = channel;
-      for (; ch < channel_pairs_end; ch += 6, w += 2 * k4, o += 2) {
-        int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
-        an_dot_pair_2px(w, scratch, k4, acc);
-        const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
-        o[out1_offset] = an_conv_out(q, acc[1], m0, s0);
-        o[out1_offset + 1] = an_conv_out(q, acc[3], m1, s1);
-        o[0] = an_conv_out(q, acc[0], m0, s0);
-        o[1] = an_conv_out(q, acc[2], m1, s1);
-      }
-      if (out_c & 1) {
-        int32_t acc[2] = {ch[0], ch[0]};
-        an_dot_row_2px(w, scratch, k4, acc);
-        const int32_t m = ch[1], s = ch[2];
-        o[out1_offset] = an_conv_out(q, acc[1], m, s);
-        o[0] = an_conv_out(q, acc[0], m, s);
-      }
+      an_conv_channels_2px(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
     }
   }
 }

@@ -11,8 +11,9 @@
 // block by block (4 bytes of oc, 4 bytes of oc+1), an odd last row of a group alone.  Row oc's
 // data thus starts at oc * K4 either way.  The bias has the input offset folded in:
 // bias[oc] + input_offset * sum(filter row oc), which is exact because taps outside the image
-// read pad_value (the input zero point) instead of being skipped.  Multipliers are in
-// [0, 2^31) and shifts as TFLM's QuantizeMultiplier gives them.  The filter is 4-byte aligned
+// read pad_value (the input zero point) instead of being skipped.  channel holds three values
+// per output channel, {folded bias, multiplier, shift}: multipliers in [0, 2^31), shifts as
+// TFLM's QuantizeMultiplier gives them.  The filter is 4-byte aligned
 // (the DSP path reads it with LDRD).
 typedef struct {
   int32_t batches;
@@ -34,12 +35,11 @@ typedef struct {
 // tests/test_kernel_library.py ties the two).
 #define AN_CONV_SCRATCH_BYTES(k) (2 * 2 * AN_CONV_K4(k))
 
-void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                  const int32_t *multiplier, const int32_t *shift, int8_t *output, int16_t *scratch);
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                  int8_t *output, int16_t *scratch);
 
 // The same for a 1x1 filter with no padding and one group (any stride), without the general im2col:
-// the same filter layout and scratch; channel holds {folded bias, multiplier, shift} per output
-// channel (3 * out_c values).
+// the same arguments, filter layout and scratch.
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                    int8_t *output, int16_t *scratch);
 

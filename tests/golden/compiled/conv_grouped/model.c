@@ -72,7 +72,7 @@ uint32_t model_op_macs(int index) {
 int model_invoke(void) {
   // 0: CONV_2D (1, 6, 7, 6) * (9, 3, 3, 2) -> (1, 6, 7, 9), SAME, stride 1x1, 3 groups, NONE
   MODEL_OP_BEGIN(0);
-  an_conv2d_s8(&an_params_0, AN_T0, an_op0_filter, an_op0_bias, an_op0_multipliers, an_op0_shifts, AN_T3, AN_SCRATCH0);
+  an_conv2d_s8(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T3, AN_SCRATCH0);
   MODEL_OP_END(0);
   return 0;
 }
