@@ -1,4 +1,14 @@
-"""The TFLM code-size estimate against real links of generated firmware, per shared model.
+"""The code-size estimates against real links of generated firmware, per model.
+
+``--runtime compiled`` (no TFLM tree needed): for each model of ``--models`` (every folder given) the
+compiled runtime can run, ``attendnets generate --runtime compiled`` and ``make``, then the linked
+non-constant flash (``attendnets size``: everything but model_data.o's constants) next to the code
+figure ``report``/``generate`` give (codegen.compiled.footprint.code_figure), with the error:
+
+    python bench/code_size_vs_link.py --runtime compiled --models ../shared/models --models build/test_corpus/X \
+        [--board mps2-an386]
+
+``--runtime tflm`` (the default):
 
 For each ``.tflite`` in ``--models``: ``attendnets generate`` (TFLM runtime, the given kernels, a
 Cortex-M board), ``attendnets build`` against ``--tflm-dir`` (its libtflm.a is built once per tree, CPU
@@ -24,13 +34,18 @@ sys.path.insert(0, str(REPO))
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tflm-dir", required=True)
+    parser.add_argument("--runtime", default="tflm", choices=["tflm", "compiled"])
+    parser.add_argument("--tflm-dir", default=None)
     parser.add_argument("--tflm-lib", default=None)
-    parser.add_argument("--models", required=True)
+    parser.add_argument("--models", required=True, action="append")
     parser.add_argument("--board", default="mps2-an386")
     parser.add_argument("--kernels", default="reference", choices=["reference", "cmsis-nn"])
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.runtime == "compiled":
+        return compiled_rows(args)
+    if not args.tflm_dir:
+        parser.error("--runtime tflm needs --tflm-dir")
 
     from codegen.boards import get_board
     from codegen.build import build_project
@@ -43,7 +58,7 @@ def main(argv=None):
     board = get_board(args.board)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for model_path in sorted(Path(args.models).glob("*.tflite")):
+        for model_path in sorted(p for folder in args.models for p in Path(folder).glob("*.tflite")):
             out = Path(tmp) / model_path.stem
             try:
                 generate_project(model_path, board.name, out, kernels=args.kernels, force=True)
@@ -68,6 +83,46 @@ def main(argv=None):
             continue
         print(f"| {name} | {linked:,} | {estimate:,} | {100 * (estimate - linked) / linked:+.1f} % | {fit:,} | "
               f"{100 * (fit - linked) / linked:+.1f} % |")
+
+
+def compiled_rows(args):
+    from codegen.boards import get_board
+    from codegen.compiled.footprint import code_figure
+    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, compile_model
+    from codegen.generate import generate_project
+    from codegen.size import size_project
+    from converter.tflite_model import load_model
+
+    board = get_board(args.board)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for model_path in sorted(p for folder in args.models for p in Path(folder).glob("*.tflite")):
+            try:
+                compiled = compile_model(load_model(model_path))
+            except CompiledRuntimeUnsupportedError:
+                continue  # the TFLM runtime's model: not this table's
+            out = Path(tmp) / model_path.stem
+            generate_project(model_path, board.name, out, runtime="compiled", force=True)
+            proc = subprocess.run(["make", "-C", str(out), f"-j{args.jobs}"], capture_output=True, text=True)
+            if proc.returncode != 0:
+                rows.append((model_path.name, None, None, f"not built: {proc.stderr.strip()[-200:]}"))
+                continue
+            size = size_project(out)
+            linked = size.flash_total_bytes - size.flash.get("model", 0)
+            figure = code_figure(compiled, board)
+            rows.append((model_path.name, linked, figure.bytes, ""))
+            print(f"{model_path.name}: linked {linked} B, figure {figure.bytes} B", file=sys.stderr, flush=True)
+    print(f"| model ({board.name}, {board.cpu}, compiled runtime) | linked code B | code figure B | error |")
+    print("|---|---:|---:|---:|")
+    worst = 0.0
+    for name, linked, figure, note in rows:
+        if linked is None:
+            print(f"| {name} | {note} | | |")
+            continue
+        error = 100 * (figure - linked) / linked
+        worst = max(worst, abs(error))
+        print(f"| {name} | {linked:,} | {figure:,} | {error:+.1f} % |")
+    print(f"\nlargest error: {worst:.1f} %")
 
 
 if __name__ == "__main__":

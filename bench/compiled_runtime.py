@@ -18,10 +18,10 @@ the M4), the TFLM project is also generated with the same sample, built and run 
 instructions per inference, `attendnets size` flash and the arena it used, and whether its output
 equals the interpreter's.
 
-Also writes codegen/compiled/kernel_code_size.json (each kernel file's .text+.rodata for
-Cortex-M4 -O2: the code estimate of generate/report) with --kernel-sizes.
+The code figure's table (codegen/compiled/kernel_code_size.json) is measured by
+bench/compiled_code_size.py.
 
-    python bench/compiled_runtime.py [--model NAME=demo_out/model.tflite ...] [--kernel-sizes] \
+    python bench/compiled_runtime.py [--model NAME=demo_out/model.tflite ...] \
         [--tflm-dir TREE [--tflm-lib libtflm.a]] [--out docs/results_compiled.md]
 """
 
@@ -50,26 +50,6 @@ BOARD = "mps2-an386"
 def cli(*args, timeout=3600):
     return subprocess.run([sys.executable, "-m", "attendnets", *map(str, args)], capture_output=True, text=True,
                           cwd=REPO, timeout=timeout)
-
-
-def kernel_code_sizes(work: Path) -> dict:
-    """``{kernel .c: bytes}``: .text + .rodata of each kernel file for Cortex-M4, -O2, DSP path."""
-    from codegen.boards import get_board
-    from firmware_template import KERNELS_DIR as kernels
-
-    flags = list(get_board(BOARD).cpu_flags) + ["-O2", "-std=c99", "-ffunction-sections", "-fdata-sections"]
-    sizes = {}
-    for src in sorted(kernels.glob("*.c")):
-        obj = work / (src.stem + ".o")
-        subprocess.run(["arm-none-eabi-gcc", *flags, f"-I{kernels}", "-c", str(src), "-o", str(obj)], check=True)
-        out = subprocess.run(["arm-none-eabi-size", "-A", str(obj)], capture_output=True, text=True, check=True).stdout
-        total = 0
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 2 and (parts[0].startswith(".text") or parts[0].startswith(".rodata")):
-                total += int(parts[1])
-        sizes[src.name] = total
-    return sizes
 
 
 def tflm_figures(model):
@@ -262,8 +242,6 @@ def main(argv=None):
     parser.add_argument("--model", action="append", default=[],
                         help="another .tflite, as PATH or NAME=PATH (repeatable)")
     parser.add_argument("--no-shared", action="store_true", help="skip the shared models")
-    parser.add_argument("--kernel-sizes", action="store_true",
-                        help="also write codegen/compiled/kernel_code_size.json")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_compiled.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
     parser.add_argument("--note", default="", help="a line for the results file (where a --model came from)")
@@ -286,14 +264,6 @@ def main(argv=None):
         models.append((name or Path(path).name, Path(path)))
     with tempfile.TemporaryDirectory(prefix="attendnets-compiled-bench-") as tmp:
         work = Path(tmp)
-        if args.kernel_sizes:
-            sizes = kernel_code_sizes(work)
-            target = REPO / "codegen" / "compiled" / "kernel_code_size.json"
-            target.write_text(json.dumps({
-                "what": ".text + .rodata of each kernel file, arm-none-eabi-gcc 12.2 -mcpu=cortex-m4 -O2 "
-                        "(DSP path), before --gc-sections: the compiled runtime's code estimate",
-                "command": command, "bytes": sizes}, indent=2, sort_keys=True) + "\n")
-            print(f"wrote {target}")
         rows = []
         for name, path in models:
             print(f"bench: {name} ...", flush=True)

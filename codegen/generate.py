@@ -40,6 +40,7 @@ class GenerateResult:
     runtime: str = DEFAULT_RUNTIME
     constants_bytes: int = 0  # compiled runtime: const data in flash
     runtime_title: str = ""  # "compiled runtime", for the summary
+    code_source: str = ""  # how the code figure was made (the runtime's Firmware.code_source)
 
 
 def read_labels(path: Path) -> tuple:
@@ -123,4 +124,5 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                           (f"{board.model_region.name} ({board.model_region.size_bytes // 1024} KiB at "
                            f"0x{board.model_region.origin:08X})") if board.separate_model_region else None,
                           regeneration[0].kept, regeneration[0].overwritten,
-                          runtime.name, firmware.facts.get("constants_bytes", 0), runtime.title)
+                          runtime.name, firmware.facts.get("constants_bytes", 0), runtime.title,
+                          firmware.code_source)

@@ -68,6 +68,7 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
             "arena_bytes": result.arena_bytes, "arena_required_bytes": summary["arena_required_bytes"],
             "model_bytes": result.model_size_bytes, "constants_bytes": result.constants_bytes or None,
             "labels": result.labels_file, "sample": result.sample_source, "fit": fit.to_dict(),
+            "code_source": result.code_source or None,
             "forced": not fit.fits, "kept_files": list(result.kept_files),
             "overwritten_files": list(result.overwritten_files),
         })
@@ -76,6 +77,8 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     click.echo(f"  operators: {', '.join(result.ops)}")
     click.echo(f"  {summary['arena']}")
     _echo_fit(fit)
+    if result.code_source:
+        click.echo(f"  code: {result.code_source}")
     if summary["labels"]:
         click.echo(f"  labels: {result.labels_file or 'none (classes are printed by index)'}")
     click.echo(f"  sample: {result.sample_source}")

@@ -79,6 +79,7 @@ class Firmware:
             return None
         return [(name, -(-size // ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES) for name, size in self.arena_parts]
     footprint_note: str = ""  # what `report` says about these figures
+    code_source: str = ""  # how code_bytes was made (generate prints it)
 
 
 class PreparedModel:

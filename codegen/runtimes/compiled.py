@@ -3,7 +3,7 @@
 What it supports is what :mod:`codegen.compiled` can lower; :meth:`CompiledRuntime.prepare`
 lowers the model once (``lower_model``) and :meth:`PreparedCompiled.emit` emits its C
 (``emit_model``): the static arena (exact, no slack), the constants in flash instead of the
-``.tflite``, a code estimate from the kernel library's measured sizes
+``.tflite``, a code figure from links measured per CPU and board
 (:mod:`codegen.compiled.footprint`).  It builds with arm-none-eabi-gcc alone.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from attendnets_base.errors import BadInputError
-from codegen.compiled.footprint import estimate_code_bytes
+from codegen.compiled.footprint import code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.plan import ArenaRegion
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
@@ -62,6 +62,7 @@ class PreparedCompiled(PreparedModel):
             stack = self.runtime.default_stack_bytes if stack_bytes is None else stack_bytes
             plan_memory(self.program, arena_regions(self.board, stack, heap_bytes, arena_placement), arena_placement)
         compiled = emit_model(self.program, name=name, labels=labels)
+        code = code_figure(compiled, self.board)
         parts = tuple((p.region.name, p.arena_bytes) for p in self.program.arena_parts) \
             if self.board is not None else ()
         return Firmware(
@@ -69,7 +70,8 @@ class PreparedCompiled(PreparedModel):
             arena_bytes=int(compiled.arena_bytes),  # the static plan is exact: no alignment slack
             arena_note=f"static plan ({compiled.planner}): activations + kernel scratch {compiled.largest_scratch_bytes} B",
             flash_data_bytes=compiled.constants_bytes,
-            code_bytes=estimate_code_bytes(compiled),
+            code_bytes=code.bytes,
+            code_source=code.source,
             ops=tuple((n, "") for n in sorted({step.name for step in compiled.steps})),
             embeds_tflite=False,
             files={f"src/{rel}": text for rel, text in compiled.files.items()},
@@ -78,8 +80,7 @@ class PreparedCompiled(PreparedModel):
             facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources)},
             scratch_bytes=compiled.largest_scratch_bytes,
             arena_parts=parts,
-            footprint_note=(f"static arena ({compiled.planner}); code: kernels as measured in "
-                            "kernel_code_size.json + application"),
+            footprint_note=f"static arena ({compiled.planner}); code: {code.source}",
         )
 
 
