@@ -121,6 +121,11 @@ def test_large_output_compiled_firmware_runs_in_qemu(big_output_model, tmp_path,
     used = re.search(r"stack: (\d+) of (\d+) B reserved \(main (\d+) B", built.stdout)
     assert used and int(used.group(1)) <= int(used.group(2)) == 8192, built.stdout[-2000:]
     assert int(used.group(3)) < 1024  # main's own frame: no output-sized array
+    from codegen.size import size_project
+    from converter.report.fit import STATIC_DATA_ALLOWANCE_BYTES
+
+    size = size_project(project)  # every RAM byte the link holds is in the figure the fit counted
+    assert size.ram["stack"] == 8192 and size.ram["rest"] <= STATIC_DATA_ALLOWANCE_BYTES, size.ram
     proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
                            "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
                            str(project / "build/model.elf")], capture_output=True, text=True, timeout=120)

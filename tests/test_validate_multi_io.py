@@ -177,3 +177,8 @@ def test_two_inputs_two_outputs_in_qemu(cli, multi_model, tmp_path):
     summary = json.loads(result.stdout)
     assert summary["inputs"] == 6 and summary["bit_exact"]["all"], summary["bit_exact"]
     assert summary["profile"]["operators"][1]["name"] == "MUL"
+    from codegen.size import size_project
+    from converter.report.fit import STATIC_DATA_ALLOWANCE_BYTES
+
+    # the validation main's own buffers (per-operator counts) are static and within the counted allowance
+    assert size_project(tmp_path / "vfw").ram["rest"] <= STATIC_DATA_ALLOWANCE_BYTES
