@@ -8,7 +8,9 @@ object, walks the call graph from ``main`` (and from every ``*_Handler``, an int
 the deepest point of ``main``'s chain), and adds:
 
 * ``LIBRARY_CALL_BYTES`` for each call into a function without a graph (newlib: printf, memcpy,
-  fflush...; its deepest chain, _vfprintf_r -> _printf_i -> __sfvwrite_r -> _write, is well under it);
+  fflush...; newlib-nano's deepest direct-call chain from a generated main, iprintf -> _vfiprintf_r ->
+  __swsetup_r -> __smakebuf_r -> _malloc_r -> _sbrk, pushes under 300 B on a Cortex-M4, read from the
+  prologues of a linked firmware's disassembly);
 * ``EXCEPTION_FRAME_BYTES`` for the handler's hardware frame (FP context included).
 
 It fails (exit 1, one line) when the total exceeds ``__stack_size`` of the linker script, when a
