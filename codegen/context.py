@@ -75,6 +75,7 @@ class GenerateOptions:
     heap_bytes: int = DEFAULT_HEAP_BYTES
     force: bool = False
     model_file_name: str = "model.tflite"
+    library: bool = False  # an export (codegen.exports): no main, no startup, the arena placed by the application
 
 
 # The baud-rate error the STM32 drivers accept: 8N1 tolerates about 3.75 % between both ends together
@@ -259,6 +260,7 @@ def build_context(model, board, options: GenerateOptions, runtime, firmware) -> 
     return {
         "generator": {"name": "attendnets", "version": __version__},
         "runtime": runtime.name,
+        "library": options.library,
         **firmware.context,  # the runtime's own variables
         "board": board,
         "project": {

@@ -41,6 +41,7 @@ class GenerateResult:
     constants_bytes: int = 0  # compiled runtime: const data in flash
     runtime_title: str = ""  # "compiled runtime", for the summary
     code_source: str = ""  # how the code figure was made (the runtime's Firmware.code_source)
+    format: str = "project"  # project, or the export format (codegen.exports)
 
 
 def read_labels(path: Path) -> tuple:
@@ -51,7 +52,13 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
                      stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm",
                      optimize_plan=False, console=None, arena_region=None,
-                     arena_placement="auto") -> GenerateResult:
+                     arena_placement="auto", format="project") -> GenerateResult:
+    """``format``: ``project`` (a standalone firmware project) or an export (codegen.exports: library, arduino,
+    zephyr: the model and its runtime without main, startup or board layer; the board sizes and checks it)."""
+    from codegen.exports import export_files, get_format
+
+    export_format = get_format(format)
+    library = export_format is not None
     runtime = get_runtime(runtime)
     board = get_board(board_name).with_console(console)  # --console swo: the board's SWO instead of its UART
     board = board.with_arena_region(arena_region)  # --arena-region: the arena in another RAM region
@@ -89,9 +96,10 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
 
     options = ctx.GenerateOptions(
         name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,
-        stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name)
+        stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name,
+        library=library)
     firmware = prepared.emit(name=name, labels=labels, stack_bytes=stack_bytes, heap_bytes=heap_bytes,
-                             arena_placement=arena_placement)
+                             arena_placement=arena_placement, library=library)
     context = ctx.build_context(model, board, options, runtime, firmware)
     facts = {
         "name": name,
@@ -99,6 +107,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         "console": board.console.summary,
         "arena_region": board.arena_region.name,
         "runtime": runtime.name,
+        "format": format,
         "kernels": kernels,
         "model_file": f"model/{model_path.name}",
         "model_size_bytes": model.size_bytes,
@@ -116,8 +125,12 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
     }
     extra_files = {f"model/{model_path.name}": model.data, **firmware.files}
     regeneration = []
+    files = None
+    if library:  # the runtime's files in the format's wrapping; the .tflite travels beside them as in a project
+        files = export_files(export_format, runtime, context, firmware)
+        extra_files = {f"model/{model_path.name}": model.data}
     out = render_project(context, runtime.project_dir, out_dir, extra_files=extra_files, project_facts=facts,
-                         overwrite=overwrite, regeneration=regeneration)
+                         overwrite=overwrite, regeneration=regeneration, files=files)
     return GenerateResult(out, board.name, kernels, context["arena"]["bytes"], firmware.arena_required_bytes,
                           model.size_bytes, tuple(op["name"] for op in context["ops"]), context["fit"],
                           str(labels_file) if labels_file else None, sample_source,
@@ -125,4 +138,4 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                            f"0x{board.model_region.origin:08X})") if board.separate_model_region else None,
                           regeneration[0].kept, regeneration[0].overwritten,
                           runtime.name, firmware.facts.get("constants_bytes", 0), runtime.title,
-                          firmware.code_source)
+                          firmware.code_source, format)

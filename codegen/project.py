@@ -58,6 +58,10 @@ def open_project(path) -> Project:
             board = board.with_arena_region(facts["arena_region"])  # generated with --arena-region
         if facts.get("console") == "swo":
             board = board.with_console("swo")
-        return Project(root, facts["name"], board, facts["kernels"], facts)
+        project = Project(root, facts["name"], board, facts["kernels"], facts)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BadInputError(f"{root / PROJECT_FILE} is unreadable or incomplete ({exc})") from None
+    if facts.get("format", "project") != "project":  # an export: the user's build builds it
+        raise BadInputError(f"{root} is a {facts['format']} export (generate --format {facts['format']}), not a "
+                            "firmware project: your own build compiles it (docs/integration.md)")
+    return project

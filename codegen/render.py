@@ -183,17 +183,19 @@ def _write_error(exc, tmp, out):
 
 
 def render_project(context, project_dir, out_dir, extra_files=None, project_facts=None, overwrite=False,
-                   regeneration=None) -> Path:
+                   regeneration=None, files=None) -> Path:
     """Render common/ and the runtime's ``project_dir`` into ``out_dir`` atomically; returns its path.
 
     ``extra_files``: ``{relative path: bytes}`` copied as they are (the .tflite);
     ``project_facts``: JSON-able dict written to project.json for build/size/flash;
     ``overwrite``: replace generated files the user changed (else BadInputError naming them);
-    ``regeneration``: a list that receives the :class:`Regeneration` (what was kept and replaced).
+    ``regeneration``: a list that receives the :class:`Regeneration` (what was kept and replaced);
+    ``files``: ``{relative path: str | bytes}`` already rendered (an export, codegen.exports) instead of the
+    project tree.
     """
     out = Path(out_dir)
     check_output_dir(out)
-    files = render_files(context, project_dir)
+    files = dict(files) if files is not None else render_files(context, project_dir)
     files.update(extra_files or {})
     files[PROJECT_FILE] = json.dumps(project_facts or {}, indent=2, sort_keys=True) + "\n"
     plan = plan_regeneration(out, files, overwrite)

@@ -9,6 +9,8 @@ The one place that knows where they live (every other module takes its paths fro
 - :data:`COMPILED_DIR` ``compiled/``: the compiled runtime; ``compiled/project/`` its project
   files, ``compiled/model/`` the model's C templates, ``compiled/kernels/`` the C99 kernel
   library, ``compiled/host/`` the host test program.
+- :data:`EXPORT_DIR` ``export/``: the wrapping of each export format (codegen.exports) around the
+  model and its runtime: ``library/`` (CMake target, Makefile fragment), ``arduino/``, ``zephyr/``.
 - :data:`VALIDATE_DIR` ``validate/``: the validation firmware's ``main``.
 - :data:`BOARDS_TOML`: the board catalog.
 
@@ -26,6 +28,7 @@ COMMON_DIR = TEMPLATE_DIR / "common"
 TFLM_DIR = TEMPLATE_DIR / "tflm"
 COMPILED_DIR = TEMPLATE_DIR / "compiled"
 VALIDATE_DIR = TEMPLATE_DIR / "validate"
+EXPORT_DIR = TEMPLATE_DIR / "export"
 BOARDS_TOML = TEMPLATE_DIR / "boards.toml"
 TFLM_PROJECT_DIR = TFLM_DIR / "project"
 COMPILED_PROJECT_DIR = COMPILED_DIR / "project"

@@ -2,9 +2,10 @@
 # Debian packages the firmware side needs: the Arm cross compiler with newlib and
 # libstdc++, QEMU for Cortex-M boards, Chromium for the HTML report check, and clang-format
 # (the C kernel library's style check, tests/test_kernel_library.py).
+# cmake builds the library export as a user would (add_subdirectory, tests/test_exports.py).
 # As root, installs what is missing; otherwise prints the exact apt command.
 set -euo pipefail
-PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm chromium clang-format"
+PACKAGES="gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm chromium clang-format cmake"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

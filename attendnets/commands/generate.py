@@ -40,10 +40,25 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
               help="compiled runtime: auto = the whole arena in the arena region when it fits, else split across "
                    "the board's RAM regions; speed = the most-used buffers in the fastest regions (TCM first), "
                    "the rest spilled to slower ones.")
+@click.option("--format", "export_format", type=click.Choice(["project", "library", "arduino", "zephyr"]),
+              default="project", show_default=True,
+              help="project = a standalone firmware (startup, linker script, main); the others export the model and "
+                   "its runtime for your own firmware, with one header (model.h) and no main, startup or board code: "
+                   "library = a CMake target for add_subdirectory() and a Makefile fragment (NAME.mk); arduino = an "
+                   "Arduino library (library.properties, src/, an example sketch); zephyr = a Zephyr module "
+                   "(zephyr/module.yml, Kconfig arena placement) for west build -DZEPHYR_EXTRA_MODULES=DIR. "
+                   "--board still sizes the arena and checks the fit.")
 @json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
 def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
-            optimize_plan, console, arena_region, arena_placement, as_json):
-    """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C."""
+            optimize_plan, console, arena_region, arena_placement, export_format, as_json):
+    """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C,
+    or export the model and its runtime into your own firmware (--format library|arduino|zephyr).
+
+    \b
+    Examples:
+      attendnets generate kws.tflite --board mps2-an386 --out fw
+      attendnets generate kws.tflite --board mps2-an386 --format library --out kws_lib
+    """
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
     from codegen.runtimes import get_runtime
@@ -54,16 +69,23 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
         result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                                   sample_path=sample_path, sample_range=sample_range, force=force,
                                   overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console,
-                                  arena_region=arena_region, arena_placement=arena_placement)
+                                  arena_region=arena_region, arena_placement=arena_placement,
+                                  format=export_format)
     except DoesNotFitError as exc:
         raise DoesNotFitError(f"{exc}; what would fit: {'; '.join(_what_would_fit(model, runtime, board, kernels))}"
                               ) from None
     fit = result.fit
     out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
     summary = get_runtime(result.runtime).generate_summary(result, out)
+    if result.format != "project":
+        from codegen.exports import get_format, next_step
+
+        fmt = get_format(result.format)
+        summary = dict(summary, what=f"{fmt.title}, {summary['what']}", next=next_step(fmt, out, name))
     if as_json:
         echo_json({
             "model": str(model), "out": str(result.out_dir), "board": result.board, "runtime": result.runtime,
+            "format": result.format,
             "kernels": summary["kernels"], "operators": list(result.ops),
             "arena_bytes": result.arena_bytes, "arena_required_bytes": summary["arena_required_bytes"],
             "model_bytes": result.model_size_bytes, "constants_bytes": result.constants_bytes or None,

@@ -76,7 +76,9 @@ def _sanitize(hint: str) -> str:
 class CNames:
     """The C names of one program's operands (see the module docstring)."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, prefix: str = "model"):
+        # the one model of a firmware keeps the historic an_ names; several models each get their prefix
+        constant_base = "an_" if prefix == "model" else f"{prefix}_"
         self.tensors = {}
         made = 0
         for t in program.tensors():
@@ -89,7 +91,7 @@ class CNames:
         for c in program.constants():
             if c.tensor_index is not None:
                 continue
-            base = f"an_{_sanitize(c.hint)}"
+            base = f"{constant_base}{_sanitize(c.hint)}"
             name, n = base, 1
             while name in taken:
                 n += 1
@@ -98,7 +100,7 @@ class CNames:
             self.constants[c] = name
         for c in program.constants():
             if c.tensor_index is not None:
-                self.constants[c] = f"an_const_t{c.tensor_index}"
+                self.constants[c] = f"{constant_base}const_t{c.tensor_index}"
         counts = {}
         for s in program.steps:
             counts[s.op_index] = counts.get(s.op_index, 0) + 1
@@ -200,25 +202,46 @@ def kernel_files(program: Program) -> tuple:
     return tuple(sources), tuple(headers), tuple(helpers)
 
 
-def emit_model(program: Program, name: str = "model", labels=()) -> CompiledModel:
-    """The C files of ``program`` (planned here if it is not yet) as a :class:`CompiledModel`."""
+def model_file_names(prefix: str = "model") -> dict:
+    """``{template: generated file}``: ``model.h`` ... for the prefix ``model``, ``kws.h``, ``kws.c``,
+    ``kws_data.c``, ``kws_data.h`` for ``kws`` (several models in one firmware)."""
+    return {template: template[:-3].replace("model", prefix, 1) for template in MODEL_TEMPLATES}
+
+
+def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "model", library: bool = False,
+               shared_arena: str | None = None) -> CompiledModel:
+    """The C files of ``program`` (planned here if it is not yet) as a :class:`CompiledModel`.
+
+    ``prefix``: the C identifier every exported symbol starts with (``model_init``, ``MODEL_INPUT0_SCALE``;
+    ``kws_init``, ``KWS_INPUT0_SCALE``), the model's file names (:func:`model_file_names`) and, for any other
+    prefix than ``model``, its constant arrays' names; ``library``: the arena's placement is the application's
+    (``<PREFIX>_ARENA_ATTRIBUTE``), no linker-script section; ``shared_arena``: the C name of an arena several
+    models share (declared extern here, defined once by the firmware)."""
     labels = list(labels)
     outputs_info = program.output_info
     if labels and len(labels) != outputs_info[0]["num_elements"]:
         raise BadInputError(f"{len(labels)} labels given but output 0 has {outputs_info[0]['num_elements']} elements")
     if not program.planned:
         plan_memory(program)
-    names = CNames(program)
+    names = CNames(program, prefix)
     constants = names.constants_in_order()
     sources, headers, helpers = kernel_files(program)
     tensors = sorted((t for t in program.tensors()), key=lambda t: (t.index is None, t.index or 0))
     parts = program.arena_parts or []
-    arena_names = [p.c_name for p in parts] or ["model_arena"]
+    if (library or shared_arena) and len(parts) > 1:
+        raise BadInputError("a library export or a shared arena takes one arena: plan it without the board's regions")
+    arena_names = [shared_arena or p.c_name.replace("model_", f"{prefix}_", 1) for p in parts] \
+        or [shared_arena or f"{prefix}_arena"]
     context = {
-        "arena_parts": [{"c_name": p.c_name, "section": p.region.section, "region": p.region.name,
-                         "bytes": p.arena_bytes, "alloc_bytes": max(aligned(p.arena_bytes), 16)} for p in parts]
-        or [{"c_name": "model_arena", "section": ".tensor_arena", "region": "", "bytes": program.arena_bytes,
+        "arena_parts": [{"c_name": c_name, "section": p.region.section, "region": p.region.name,
+                         "bytes": p.arena_bytes, "alloc_bytes": max(aligned(p.arena_bytes), 16)}
+                        for c_name, p in zip(arena_names, parts)]
+        or [{"c_name": arena_names[0], "section": ".tensor_arena", "region": "", "bytes": program.arena_bytes,
              "alloc_bytes": max(aligned(program.arena_bytes), 16)}],
+        "prefix": prefix,
+        "PREFIX": prefix.upper(),
+        "library": library,
+        "arena_shared": shared_arena is not None,
         "generator": {"name": "attendnets", "version": __version__},
         "name": name,
         "guard": name.upper(),
@@ -253,7 +276,8 @@ def emit_model(program: Program, name: str = "model", labels=()) -> CompiledMode
                    for c in constants],
         "c_float": c_float,
     }
-    files = {template[:-3]: render_template(COMPILED_MODEL_DIR / template, context) for template in MODEL_TEMPLATES}
+    files = {out: render_template(COMPILED_MODEL_DIR / template, context)
+             for template, out in model_file_names(prefix).items()}
     for rel in KERNEL_COMMON + sources + headers + helpers:
         files[f"kernels/{rel}"] = (KERNEL_DIR / rel).read_text()
     return CompiledModel(files, sources, int(program.arena_bytes), int(program.largest_scratch_bytes),

@@ -90,9 +90,10 @@ class PreparedModel:
         self.model = model  # the model as the firmware runs it
 
     def emit(self, name: str = "model", labels=(), stack_bytes=None, heap_bytes=DEFAULT_HEAP_BYTES,
-             arena_placement="auto") -> Firmware:  # pragma: no cover - interface
+             arena_placement="auto", library=False) -> Firmware:  # pragma: no cover - interface
         """The runtime's figures and files for the C prefix ``name`` and ``labels``; the stack, heap and
-        ``arena_placement`` (``auto`` or ``speed``) say how the board's RAM is shared."""
+        ``arena_placement`` (``auto`` or ``speed``) say how the board's RAM is shared; ``library``: for an
+        export (:mod:`codegen.exports`: one arena the application places, no board section)."""
         raise NotImplementedError
 
 
@@ -122,6 +123,21 @@ class Runtime:
     # -- its files -------------------------------------------------------------------------
     # its own project tree, laid beside firmware_template/common (firmware_template names the folders)
     project_dir = None
+    # the templates of its project tree (paths under project_dir) that an export takes: the model and its
+    # runtime glue, never main, startup or the board layer (codegen.exports wraps them per format)
+    library_templates: tuple = ()
+    # an export needs a TFLM tree beside it (TFLM_DIR), and C++
+    library_needs_tflm = False
+
+    def library_files(self, context: dict, firmware: Firmware) -> dict:
+        """``{path under the export's src/: str | bytes}``: the model and the runtime an export holds (the
+        model's generated files and :attr:`library_templates` rendered with the library ``context``)."""
+        from codegen.templates import output_name, render
+
+        files = {rel[len("src/"):]: text for rel, text in firmware.files.items() if rel.startswith("src/")}
+        for rel in self.library_templates:
+            files[output_name(rel)[len("src/"):]] = render(self.project_dir / rel, context)
+        return dict(sorted(files.items()))
 
     def validation_kernels(self, tflm_dir) -> str:
         """The kernel set a validation build uses (TFLM: the one the tree was made with)."""

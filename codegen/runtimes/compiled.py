@@ -57,14 +57,16 @@ class PreparedCompiled(PreparedModel):
         self.board = board  # None: one arena, planned for no board's regions
 
     def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=DEFAULT_HEAP_BYTES,
-             arena_placement="auto") -> Firmware:
-        if self.board is not None:  # the arena over the board's RAM regions (split when one is too small)
+             arena_placement="auto", library=False) -> Firmware:
+        if library:  # one arena, placed by the application (no board section)
+            plan_memory(self.program)
+        elif self.board is not None:  # the arena over the board's RAM regions (split when one is too small)
             stack = self.runtime.default_stack_bytes if stack_bytes is None else stack_bytes
             plan_memory(self.program, arena_regions(self.board, stack, heap_bytes, arena_placement), arena_placement)
-        compiled = emit_model(self.program, name=name, labels=labels)
+        compiled = emit_model(self.program, name=name, labels=labels, library=library)
         code = code_figure(compiled, self.board)
         parts = tuple((p.region.name, p.arena_bytes) for p in self.program.arena_parts) \
-            if self.board is not None else ()
+            if self.board is not None and not library else ()
         return Firmware(
             arena_required_bytes=compiled.arena_bytes,
             arena_bytes=int(compiled.arena_bytes),  # the static plan is exact: no alignment slack

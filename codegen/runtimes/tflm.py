@@ -138,7 +138,8 @@ class PreparedTflm(PreparedModel):
         self.arena_note = arena_note
         self.ops = ops
 
-    def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=None, arena_placement="auto") -> Firmware:
+    def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=None, arena_placement="auto",
+             library=False) -> Firmware:
         # the interpreter glue is all templates (model.cc, model_data.cc, op_resolver.h): no files per model
         return Firmware(
             arena_required_bytes=self.arena_required_bytes,
@@ -164,6 +165,9 @@ class TflmRuntime(Runtime):
     build_tools = ("make", "arm-none-eabi-gcc", "arm-none-eabi-g++", "arm-none-eabi-objcopy")
     needs = "a TFLM tree: set TFLM_DIR or pass --tflm-dir"
     project_dir = TFLM_PROJECT_DIR
+    library_templates = ("src/model.h.j2", "src/model.cc.j2", "src/model_data.h.j2", "src/model_data.cc.j2",
+                         "src/op_resolver.h.j2")
+    library_needs_tflm = True
 
     def operator_support(self, model, kernels):
         result = check_model(model, kernels=kernels)

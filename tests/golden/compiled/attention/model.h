@@ -60,6 +60,9 @@ size_t model_input_bytes(int index);
 size_t model_output_bytes(int index);
 // Runs one inference (one kernel call per operator). Returns 0.
 int model_invoke(void);
+// Back to the state after model_init(): the compiled runtime keeps no state between inferences, so this
+// only clears the arena (the inputs too: fill them again). Returns 0.
+int model_reset(void);
 // Arena bytes (the static plan: activations and kernel scratch).
 size_t model_arena_used_bytes(void);
 

@@ -1,0 +1,325 @@
+"""generate --format library|arduino|zephyr: the model and its runtime in the user's own build.
+
+- library: the CMake target (add_subdirectory) linked into a small application of ours (its own
+  main, the platform layer and linker script of a generated project standing in for the user's)
+  for mps2-an386 (M4) and mps2-an500 (M7), run in QEMU: the output equals tflite-micro's byte for
+  byte, model_reset() and a second inference give it again; the Makefile fragment the same on the
+  M4, with the arena put in a linker section the application names.
+- arduino: the layout of the Arduino library specification 1.5 (library.properties' required
+  fields and their forms, src/ with every include resolvable in it, examples/<name>/<name>.ino)
+  and its sources and sketch compiled with an Arduino Cortex-M4F core's flags.
+- zephyr: zephyr/module.yml as Zephyr's module loader reads it, the Kconfig's symbols and
+  the CMakeLists' sources, compiled with a Zephyr Cortex-M4F build's flags, the DTCM choice's
+  section checked in the object.
+- the TFLM runtime's exports: the same files around its interpreter glue (built where a TFLM tree is).
+
+Skips with a printed reason when arm-none-eabi-gcc, cmake, make or qemu-system-arm is missing.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from codegen.boards import load_boards
+from tests.test_compiled_fc import two_layer_with_reshape
+
+M4F_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os"]
+ARDUINO_CATEGORIES = {"Display", "Communication", "Signal Input/Output", "Sensors", "Device Control", "Timing",
+                      "Data Storage", "Data Processing", "Other", "Uncategorized"}
+
+
+def _need(*programs):
+    for program in programs:
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed (scripts/setup_system.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    root = tmp_path_factory.mktemp("export_model")
+    path = root / "chain.tflite"
+    path.write_bytes(two_layer_with_reshape())
+    from converter.tflite_model import load_model
+
+    sg = load_model(path.read_bytes()).main_subgraph
+    sample = np.random.default_rng(11).integers(-128, 128, size=sg.tensor(sg.inputs[0]).shape).astype(np.int8)
+    np.save(root / "sample.npy", sample)
+    from codegen.compiled.host import run_tflm
+
+    expected = run_tflm(path, [sample])[0].reshape(-1)
+    return path, root / "sample.npy", sample, expected
+
+
+def _generate(cli, path, out, board="mps2-an386", *args):
+    result = cli("generate", path, "--board", board, "--out", out, *args)
+    assert result.exit_code == 0, result
+    return out
+
+
+APP_MAIN = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+static const int8_t sample[MODEL_INPUT0_ELEMENTS] = { %s };
+
+static int run(void) {
+  memcpy(model_input(0), sample, sizeof(sample));
+  if (model_invoke() != 0) return 2;
+  const int8_t* out = (const int8_t*)model_output(0);
+  printf("output:");
+  for (unsigned i = 0; i < MODEL_OUTPUT0_ELEMENTS; ++i) printf(" %%d", (int)out[i]);
+  printf("\n");
+  return 0;
+}
+
+int main(void) {
+  if (model_init() != 0) return 1;
+  if (run() != 0) return 2;
+  if (model_reset() != 0) return 3;
+  if (run() != 0) return 4;
+  printf("arena: %%u %%u\n", (unsigned)model_arena_used_bytes(), (unsigned)MODEL_ARENA_BYTES);
+  printf("scale: %%d\n", MODEL_OUTPUT0_SCALE > 0.0f);
+  return 0;
+}
+"""
+
+APP_CMAKE = """
+cmake_minimum_required(VERSION 3.13)
+project(app C)
+add_subdirectory(${EXPORT_DIR} model_lib)
+add_executable(app.elf main.c ${FW_DIR}/platform/startup.c ${FW_DIR}/platform/platform.c)
+target_include_directories(app.elf PRIVATE ${FW_DIR}/platform)
+target_link_libraries(app.elf PRIVATE model)
+target_link_options(app.elf PRIVATE ${CPU_FLAGS_LIST} -nostartfiles --specs=nano.specs --specs=rdimon.specs
+                    -T${FW_DIR}/linker.ld -Wl,--gc-sections)
+"""
+
+APP_MAKEFILE = """
+CC := arm-none-eabi-gcc
+CPU_FLAGS := {cpu_flags}
+MODEL_ARENA_SECTION := .tensor_arena
+include {export}/model.mk
+CFLAGS := $(CPU_FLAGS) -O2 -std=c99 -I{fw}/platform $(MODEL_INCLUDES)
+
+app.elf: main.o startup.o platform.o $(MODEL_LIBS)
+\t$(CC) $(CPU_FLAGS) -nostartfiles --specs=nano.specs --specs=rdimon.specs -T {fw}/linker.ld -Wl,--gc-sections $^ -o $@
+main.o: main.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+%.o: {fw}/platform/%.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+"""
+
+
+def _app(tmp_path, sample):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.c").write_text(APP_MAIN % ", ".join(str(int(v)) for v in sample.reshape(-1)))
+    return app
+
+
+def _qemu(board_name, elf):
+    board = load_boards()[board_name]
+    proc = subprocess.run(
+        ["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial", "none",
+         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc
+    return proc.stdout.splitlines()
+
+
+def _check_run(lines, expected, export):
+    want = f"output: {' '.join(str(int(v)) for v in expected)}"
+    assert lines.count(want) == 2, lines  # the first inference, and again after model_reset()
+    arena = json.loads((export / "project.json").read_text())["arena_bytes"]
+    assert f"arena: {arena} {arena}" in lines and "scale: 1" in lines
+
+
+def _run(argv, cwd, timeout=300):
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, " ".join(map(str, argv)) + "\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+@pytest.mark.parametrize("board_name", ["mps2-an386", "mps2-an500"])
+def test_cmake_target_in_an_application_runs_bit_exact(board_name, model, tmp_path, cli):
+    _need("arm-none-eabi-gcc", "cmake", "make", "qemu-system-arm")
+    path, sample_path, sample, expected = model
+    export = _generate(cli, path, tmp_path / "model_lib", board_name, "--runtime", "compiled", "--format", "library")
+    # no main, no startup, no linker script, no board layer in the export
+    files = {p.relative_to(export).as_posix() for p in export.rglob("*") if p.is_file()}
+    assert not any(re.search(r"(^|/)(main\.c|startup|platform|linker\.ld|Makefile$)", f) for f in files), files
+    assert "int main" not in "".join((export / f).read_text() for f in files if f.endswith((".c", ".h")))
+    fw = _generate(cli, path, tmp_path / "fw", board_name, "--runtime", "compiled")  # the user's platform stand-in
+    app = _app(tmp_path, sample)
+    (app / "CMakeLists.txt").write_text(APP_CMAKE)
+    cpu_flags = " ".join(load_boards()[board_name].cpu_flags)
+    _run(["cmake", "-S", app, "-B", app / "build", "-DCMAKE_SYSTEM_NAME=Generic",
+          "-DCMAKE_C_COMPILER=arm-none-eabi-gcc", "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY",
+          f"-DCMAKE_C_FLAGS={cpu_flags} -O2", f"-DCPU_FLAGS_LIST={cpu_flags.replace(' ', ';')}",
+          f"-DEXPORT_DIR={export}", f"-DFW_DIR={fw}"], tmp_path)
+    _run(["cmake", "--build", app / "build", "-j2"], tmp_path)
+    _check_run(_qemu(board_name, app / "build" / "app.elf"), expected, export)
+
+
+def test_makefile_fragment_in_an_application_runs_bit_exact(model, tmp_path, cli):
+    _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
+    path, sample_path, sample, expected = model
+    export = _generate(cli, path, tmp_path / "model_lib", "mps2-an386", "--runtime", "compiled", "--format", "library")
+    fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")
+    app = _app(tmp_path, sample)
+    (app / "Makefile").write_text(APP_MAKEFILE.format(
+        cpu_flags=" ".join(load_boards()["mps2-an386"].cpu_flags), export=export, fw=fw))
+    _run(["make", "-j2"], app)
+    _check_run(_qemu("mps2-an386", app / "app.elf"), expected, export)
+    # MODEL_ARENA_SECTION put the arena where the application's linker script said
+    symbols = _run(["arm-none-eabi-objdump", "-t", "app.elf"], app).stdout
+    arena_line = next(line for line in symbols.splitlines() if line.rstrip().endswith(" model_arena"))
+    assert ".tensor_arena" in arena_line, arena_line
+
+
+def _properties(text):
+    fields = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, sep, value = line.partition("=")
+            assert sep, f"not key=value: {line!r}"
+            fields[key] = value
+    return fields
+
+
+def _local_includes(text):
+    return re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M)
+
+
+ARDUINO_STUB = """
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+struct StubSerial {
+  void begin(unsigned long) {}
+  explicit operator bool() const { return true; }
+  template <typename T> size_t print(T) { return 0; }
+  template <typename T> size_t print(T, int) { return 0; }
+  template <typename T> size_t println(T) { return 0; }
+  template <typename T> size_t println(T, int) { return 0; }
+  size_t println() { return 0; }
+};
+extern StubSerial Serial;
+unsigned long micros(void);
+"""
+
+
+@pytest.mark.parametrize("runtime", ["compiled", "tflm"])
+def test_arduino_library_layout_and_sources(runtime, model, tmp_path, cli):
+    path, sample_path, *_ = model
+    export = _generate(cli, path, tmp_path / "kws", "mps2-an386", "--runtime", runtime, "--format", "arduino",
+                       "--kernels", "reference", "--sample", sample_path)
+    props = _properties((export / "library.properties").read_text())
+    # Arduino library specification 1.5: the required fields and their forms
+    for field in ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
+                  "architectures"):
+        assert props.get(field), f"library.properties lacks {field}"
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.\-]*", props["name"]), props["name"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", props["version"])
+    assert props["category"] in ARDUINO_CATEGORIES
+    name = props["name"]
+    assert (export / "examples" / name / f"{name}.ino").is_file()
+    assert (export / "src").is_dir() and not (export / "utility").exists()
+    for header in props["includes"].split(","):
+        assert (export / "src" / header.strip()).is_file()
+    sources = sorted((export / "src").iterdir())
+    assert all(p.is_file() for p in sources), "src/ is flat: only src/ is on the include path"
+    assert not any(p.suffix == ".cc" for p in sources), "the Arduino builder compiles .cpp, not .cc"
+    for p in sources:  # every local include resolves inside src/ (or is TFLM's, from its Arduino library)
+        for inc in _local_includes(p.read_text()):
+            assert (export / "src" / inc).is_file() or inc.startswith("tensorflow/"), (p.name, inc)
+    sketch = (export / "examples" / name / f"{name}.ino").read_text()
+    assert f"#include <{name}.h>" in sketch and "Serial.print" in sketch and "model_invoke()" in sketch
+    if runtime == "tflm":
+        assert props.get("depends")
+        return  # TFLM's sources come from its Arduino library, not here: the layout is what is checked
+    _need("arm-none-eabi-gcc")
+    for p in sources:
+        if p.suffix == ".c":
+            _run(["arm-none-eabi-gcc", *M4F_FLAGS, "-std=gnu99", "-Wall", "-Werror", "-c", p, "-o",
+                  tmp_path / f"{p.stem}.o"], export / "src")
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / "Arduino.h").write_text(ARDUINO_STUB)
+    cpp = tmp_path / f"{name}.ino.cpp"  # what the Arduino builder makes of a sketch
+    cpp.write_text("#include <Arduino.h>\n" + sketch)
+    _run(["arm-none-eabi-g++", *M4F_FLAGS, "-std=gnu++11", "-fno-exceptions", "-fno-rtti", "-Wall", "-Werror",
+          f"-I{stub}", f"-I{export / 'src'}", "-c", cpp, "-o", tmp_path / "sketch.o"], tmp_path)
+
+
+def _kconfig_symbols(text):
+    symbols = re.findall(r"^(?:config|menuconfig|choice)\s+(\w+)", text, re.M)
+    opened = [m for m in re.findall(r"^(choice|if|endchoice|endif)\b", text, re.M)]
+    depth = {"choice": 0, "if": 0}
+    for word in opened:  # every choice/if closed, in order
+        if word in depth:
+            depth[word] += 1
+        else:
+            key = word[3:]
+            depth[key] -= 1
+            assert depth[key] >= 0, f"{word} without {key}"
+    assert depth == {"choice": 0, "if": 0}
+    return set(symbols)
+
+
+@pytest.mark.parametrize("runtime", ["compiled", "tflm"])
+def test_zephyr_module_layout_and_sources(runtime, model, tmp_path, cli):
+    yaml = pytest.importorskip("yaml")
+    path, *_ = model
+    export = _generate(cli, path, tmp_path / "kws", "mps2-an386", "--runtime", runtime, "--format", "zephyr",
+                       "--kernels", "reference", "--name", "kws")
+    # Zephyr's module loader (scripts/zephyr_module.py): zephyr/module.yml, build.cmake a folder holding
+    # CMakeLists.txt, build.kconfig a file, both relative to the module root
+    meta = yaml.safe_load((export / "zephyr" / "module.yml").read_text())
+    assert re.fullmatch(r"[A-Za-z0-9_\-]+", meta["name"])
+    assert (export / meta["build"]["cmake"] / "CMakeLists.txt").is_file()
+    kconfig = (export / meta["build"]["kconfig"]).read_text()
+    symbols = _kconfig_symbols(kconfig)
+    cmake = (export / meta["build"]["cmake"] / "CMakeLists.txt").read_text()
+    for used in re.findall(r"CONFIG_(ATTENDNETS_\w+)", cmake):  # its own (Zephyr defines the rest)
+        assert used in symbols, f"CMakeLists.txt uses CONFIG_{used}, which the Kconfig does not define"
+    assert {"ATTENDNETS_KWS_ARENA_BSS", "ATTENDNETS_KWS_ARENA_DTCM", "ATTENDNETS_KWS_ARENA_NOINIT"} <= symbols
+    listed = re.findall(r"\$\{KWS_DIR\}/([^\s)]+)", cmake)
+    for rel in listed:
+        assert (export / rel).exists(), rel
+    sources = [rel for rel in listed if rel.endswith((".c", ".cc"))]
+    assert sources and all(rel.startswith("src/") for rel in sources)
+    if runtime == "tflm":
+        assert "depends on TENSORFLOW_LITE_MICRO" in kconfig
+        return
+    _need("arm-none-eabi-gcc")
+    includes = [f"-I{export / rel}" for rel in listed if not rel.endswith((".c", ".cc"))]
+    zephyr_flags = [*M4F_FLAGS, "-mabi=aapcs", "-std=c99", "-ffreestanding", "-fno-common", "-Wall", "-Werror",
+                    "-ffunction-sections", "-fdata-sections"]
+    for rel in sources:  # the DTCM choice: -DMODEL_ARENA_SECTION_NAME=".dtcm_bss"
+        _run(["arm-none-eabi-gcc", *zephyr_flags, *includes, '-DMODEL_ARENA_SECTION_NAME=".dtcm_bss"', "-c",
+              export / rel, "-o", tmp_path / (rel.replace("/", "_") + ".o")], tmp_path)
+    headers = _run(["arm-none-eabi-objdump", "-t", tmp_path / "src_model.c.o"], tmp_path).stdout
+    arena_line = next(line for line in headers.splitlines() if line.rstrip().endswith(" model_arena"))
+    assert ".dtcm_bss" in arena_line, arena_line
+
+
+def test_unknown_format_is_one_line(model, tmp_path, cli):
+    path, *_ = model
+    result = cli("generate", path, "--board", "mps2-an386", "--out", tmp_path / "x", "--format", "keil")
+    assert result.exit_code != 0 and not (tmp_path / "x").exists()
+
+
+def test_build_refuses_an_export_in_one_line(model, tmp_path, cli):
+    path, *_ = model
+    export = _generate(cli, path, tmp_path / "lib", "mps2-an386", "--runtime", "compiled", "--format", "library")
+    result = cli("build", export)
+    assert result.exit_code != 0
+    assert "library export" in result.stderr + result.stdout and "Traceback" not in result.stderr + result.stdout
