@@ -63,30 +63,27 @@ static inline void an_widen_4(const int8_t *src, int16_t *dst) {
 // c1[4..7] ...  an_widen_s8_pair writes n values of pixel j (0 or 1) from column position k
 // (the start of a tap's channels) into that layout.
 static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k, int32_t j, int32_t n) {
-  int32_t i = 0;
-  if ((k & 3) == 0) {
-    int16_t *dst = cols + 2 * k + 4 * j;
+  const int8_t *const end = src + n;
+  // Values up to the next block boundary one by one, then whole blocks of four, then the rest.
+  for (; src < end && (k & 3) != 0; ++src, ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = *src;
+  int16_t *dst = cols + 2 * k + 4 * j;
 #if AN_USE_DSP
-    for (; i + 8 <= n; i += 8, dst += 16) {
-      an_widen_4(src + i, dst);
-      an_widen_4(src + i + 4, dst + 8);
-    }
+  for (; end - src >= 8; src += 8, k += 8, dst += 16) {
+    an_widen_4(src, dst);
+    an_widen_4(src + 4, dst + 8);
+  }
 #endif
-    for (; i + 4 <= n; i += 4, dst += 8) {
+  for (; end - src >= 4; src += 4, k += 4, dst += 8) {
 #if AN_USE_DSP
-      an_widen_4(src + i, dst);
+    an_widen_4(src, dst);
 #else
-      dst[0] = src[i];
-      dst[1] = src[i + 1];
-      dst[2] = src[i + 2];
-      dst[3] = src[i + 3];
+    dst[0] = src[0];
+    dst[1] = src[1];
+    dst[2] = src[2];
+    dst[3] = src[3];
 #endif
-    }
   }
-  for (; i < n; ++i) {
-    const int32_t kk = k + i;
-    cols[2 * (kk & ~3) + 4 * j + (kk & 3)] = src[i];
-  }
+  for (; src < end; ++src, ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = *src;
 }
 
 // Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
