@@ -54,6 +54,11 @@ class CompiledModel:
     planner: str  # which placement the arena plan kept
 
     @property
+    def state_bytes(self) -> int:
+        """The static state area (variable tensors kept between invocations), exact; outside the arena."""
+        return int(self.program.state_bytes)
+
+    @property
     def steps(self) -> list:
         return self.program.steps
 
@@ -254,8 +259,12 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
                     for info, t in zip(program.output_info, program.outputs)],
         "labels": [c_string(label) for label in labels],
         "headers": list(headers),
+        "state_bytes": program.state_bytes,
+        "state_alloc_bytes": max(aligned(program.state_bytes), 16),
+        "state_tensors": [{"macro": names.tensors[t], "bytes": t.size_bytes, "reset_byte": t.reset_byte,
+                           "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in program.state_tensors()],
         "tensor_macros": [{"macro": names.tensors[t], "c_type": t.c_type, "offset": t.offset,
-                           "arena": arena_names[t.arena],
+                           "arena": f"{prefix}_state" if t.state else arena_names[t.arena],
                            "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in tensors],
         "scratch_macros": [{"macro": names.scratch[s], "offset": s.offset, "arena": arena_names[s.arena]}
                            for step in program.steps for s in step.scratch if s.size_bytes > 0],

@@ -113,12 +113,14 @@ def _sample_bytes(model, sample) -> bytes:
     return b"".join(out)
 
 
-def run_on_host_batch(model, samples, cflags=(), compiled=None) -> list:
-    """Outputs of the compiled C (``compiled``, default the model's) for each sample (one process for all)."""
+def run_on_host_batch(model, samples, cflags=(), compiled=None, reset_every=0) -> list:
+    """Outputs of the compiled C (``compiled``, default the model's) for each sample (one process for all:
+    the samples are one sequence of invocations, state carried from each to the next; ``reset_every`` N > 0:
+    ``model_reset()`` before every N-th sample)."""
     model = _load(model)
     exe = build_host_executable(model, cflags, compiled)
     stdin = b"".join(_sample_bytes(model, s) for s in samples)
-    proc = subprocess.run([str(exe)], input=stdin, capture_output=True)
+    proc = subprocess.run([str(exe), str(int(reset_every))], input=stdin, capture_output=True)
     if proc.returncode != 0:
         raise ExternalToolError(f"{exe} exited with {proc.returncode}: {proc.stderr.decode(errors='replace')[:400]}")
     outputs = _tensors(model, "outputs")
@@ -157,13 +159,16 @@ def tflm_interpreter(model):
             arena *= 2
 
 
-def run_tflm_batch(model, samples, interpreter=None) -> list:
-    """Outputs of the tflite-micro interpreter for each sample."""
+def run_tflm_batch(model, samples, interpreter=None, reset_every=0) -> list:
+    """Outputs of the tflite-micro interpreter for each sample (one sequence of invocations; ``reset_every``
+    N > 0: the interpreter's ``reset()`` before every N-th sample)."""
     model = _load(model)
     interpreter = interpreter or tflm_interpreter(model)
     ins, outs = _tensors(model, "inputs"), _tensors(model, "outputs")
     results = []
-    for sample in samples:
+    for k, sample in enumerate(samples):
+        if reset_every > 0 and k > 0 and k % reset_every == 0:
+            interpreter.reset()
         for i, (t, x) in enumerate(zip(ins, sample)):
             interpreter.set_input(np.asarray(x).astype(NUMPY_TYPES[t.dtype]).reshape(t.shape), i)
         interpreter.invoke()
@@ -194,16 +199,17 @@ def random_samples(model, count, seed=0) -> list:
     return samples
 
 
-def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None):
-    """Compare the compiled C (``compiled``, default the model's) with TFLM on ``count`` random samples;
-    returns the number compared.
+def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None, reset_every=0):
+    """Compare the compiled C (``compiled``, default the model's) with TFLM on ``count`` random samples, run
+    as one sequence of invocations by both (a stateful model's whole sequence is compared; ``reset_every``:
+    both reset their state before every N-th sample); returns the number compared.
 
     Raises AssertionError naming the first sample and output that differ.
     """
     model = _load(model)
     samples = random_samples(model, count, seed)
-    ours = run_on_host_batch(model, samples, cflags, compiled)
-    ref = run_tflm_batch(model, samples)
+    ours = run_on_host_batch(model, samples, cflags, compiled, reset_every=reset_every)
+    ref = run_tflm_batch(model, samples, reset_every=reset_every)
     for k, (a, b) in enumerate(zip(ours, ref)):
         for i, (x, y) in enumerate(zip(a, b)):
             if x.dtype != y.dtype or x.shape != y.shape or not np.array_equal(x, y):

@@ -77,6 +77,9 @@ class ModelLoweringContext(LoweringContext):
                 arr = arr.reshape(t.shape)
             data = arr
             operand = Constant(f"const_t{index}", C_TYPES[t.dtype], arr, tensor_index=index)
+        elif t.is_variable:  # kept between invocations: the state area, reset as TFLM resets it
+            reset = int(zero_point[0]) & 0xFF if t.dtype == "int8" and zero_point else 0
+            operand = Tensor(index, t.name, t.dtype, tuple(t.shape), state=True, reset_byte=reset)
         else:
             operand = Tensor(index, t.name, t.dtype, tuple(t.shape))
         ref = TensorRef(index, t.name, tuple(t.shape), t.dtype, operand, scale, zero_point, qdim, data)
@@ -141,7 +144,9 @@ def _model_reasons(model, program) -> list:
     sg = model.main_subgraph
     reasons = [f"model {sg.tensor(i).name!r} is a constant" for i in (*sg.inputs, *sg.outputs)
                if sg.tensor(i).is_constant]
-    written = set(program.inputs)
+    written = set(program.inputs) | {t for t in program.tensors() if t.state}
+    reasons += [f"model {t.name!r} is a variable tensor (state)" for t in (*program.inputs, *program.outputs)
+                if t.state]
     for step in program.steps:
         for t in step.inputs:
             if t not in written:

@@ -100,6 +100,20 @@ def _split(buffers, uses, regions):
     return assigned
 
 
+STATE_ALIGNMENT_BYTES = 8
+
+
+def plan_state(state_tensors) -> int:
+    """Place the state Tensors one after another in the state area (each aligned to
+    :data:`STATE_ALIGNMENT_BYTES`; all live for the program's whole life); returns its bytes, exact."""
+    offset = 0
+    for t in state_tensors:
+        t.offset, t.arena = offset, 0
+        offset = -(-(offset + t.size_bytes) // STATE_ALIGNMENT_BYTES) * STATE_ALIGNMENT_BYTES
+    return int(sum(t.size_bytes for t in state_tensors) and
+               max(t.offset + t.size_bytes for t in state_tensors))
+
+
 def plan_memory(program: Program, regions=None, placement: str = "auto") -> MemoryPlan:
     """Place every Tensor and Scratch of ``program`` in the static arena (sets their ``offset`` and ``arena``).
 
@@ -110,7 +124,8 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
     on their own (:func:`codegen.compiled.arena_plan.plan_arena`); ``program.arena_parts`` lists the parts.
     """
     steps = program.steps
-    tensors = program.tensors()
+    state = program.state_tensors()
+    tensors = [t for t in program.tensors() if not t.state]
     for k, step in enumerate(steps):
         flow = set(step.inputs) | set(step.outputs)
         missing = [t.name for t in step.arg_tensors() if t not in flow]
@@ -122,12 +137,15 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
         producer[t] = 0
     for k, step in enumerate(steps):
         for t in step.inputs:
+            if t.state:
+                continue  # the state area: written before the first invocation (model_reset)
             if t not in producer:
                 raise ValueError(f"plan_memory: step {k} ({step.name or step.function}) reads {t.name!r} "
                                  "before any step writes it")
             last_use[t] = max(last_use.get(t, -1), k)
         for t in step.outputs:
-            producer.setdefault(t, k)
+            if not t.state:
+                producer.setdefault(t, k)
     for t in program.outputs:
         last_use[t] = len(steps) - 1
     unwritten = [t.name for t in tensors if t not in producer]
@@ -143,6 +161,11 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
         if not isinstance(src, Tensor) or not step.outputs:
             continue
         dst = step.outputs[0]
+        if src.state or dst.state:
+            if src.state != dst.state:
+                raise ValueError(f"plan_memory: step {k} ({step.name or step.function}) aliases a state tensor "
+                                 "with an arena tensor")
+            continue  # state tensors keep their own place in the state area
         if not step.is_view:
             root = groups.find(src)
             members = [t for t in tensors if groups.find(t) is root]
@@ -172,7 +195,8 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
         uses = {r: 0 for r in roots}
         for step in steps:
             for t in (*step.inputs, *step.outputs):
-                uses[groups.find(t)] += 1
+                if not t.state:
+                    uses[groups.find(t)] += 1
         try:
             assigned = _split(buffers, [uses[r] for r in roots] + [1] * len(scratches), regions)
         except DoesNotFitError:
@@ -199,6 +223,7 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
     for n, (_, s) in enumerate(scratches):
         s.offset, s.arena = offsets[len(roots) + n], part_of[len(roots) + n]
     program.arena_parts = parts
+    program.state_bytes = plan_state(state)
     program.arena_bytes = int(sum(p.arena_bytes for p in parts))
     program.planner = plan.planner if len(parts) == 1 else "; ".join(
         f"{p.region.name}: {p.planner}" for p in parts)

@@ -83,6 +83,10 @@ class Tensor:
     shape: tuple
     offset: int | None = None  # bytes from the arena start, set by the planner
     arena: int = 0  # which arena part (Program.arena_parts) it lives in, set by the planner
+    # state kept between invocations (a variable tensor: SVDF's activation state, a resource variable):
+    # lives in the static state area (``offset`` from its start), not in the arena; model_reset() clears it
+    state: bool = False
+    reset_byte: int = 0  # the byte model_reset() fills it with (TFLM: an int8 tensor's zero point, else 0)
 
     @property
     def c_type(self) -> str:
@@ -277,6 +281,7 @@ class Program:
     input_info: list = field(default_factory=list)  # codegen.context.tensor_info dicts
     output_info: list = field(default_factory=list)
     arena_bytes: int | None = None  # set by the planner: activations + scratch, exact
+    state_bytes: int = 0  # set by the planner: the state area (state Tensors kept between invocations), exact
     planner: str = ""  # which placement the planner kept
     # set by the planner: one ArenaPart per RAM region the arena occupies (one, unless it was split)
     arena_parts: list = field(default_factory=list)
@@ -295,6 +300,10 @@ class Program:
                 seen.add(id(t))
                 order.append(t)
         return order
+
+    def state_tensors(self) -> list:
+        """The state Tensors (kept between invocations, in the state area), in first-use order."""
+        return [t for t in self.tensors() if t.state]
 
     def constants(self) -> list:
         """Every Constant some step uses, each once, in first-use order."""
@@ -328,7 +337,7 @@ class Program:
         """The program as text, one line per step (for people rewriting it; not C)."""
         def operand(a):
             if isinstance(a, Tensor):
-                where = "" if a.offset is None else f"@{a.offset}"
+                where = "" if a.offset is None else f"@{'state+' if a.state else ''}{a.offset}"
                 return f"{'T' + str(a.index) if a.index is not None else a.name}{where}"
             if isinstance(a, TensorSlice):
                 return f"{operand(a.tensor)}+{a.element_offset}"
@@ -348,7 +357,8 @@ class Program:
             alias = f" (output may share {operand(s.output_aliases)})" if s.output_aliases is not None else ""
             lines.append(f"{k}: op {s.op_index} {s.name}: {call}{alias}")
         if self.planned:
-            lines.append(f"arena {self.arena_bytes} B ({self.planner})")
+            lines.append(f"arena {self.arena_bytes} B ({self.planner})"
+                         + (f", state {self.state_bytes} B" if self.state_bytes else ""))
         return "\n".join(lines)
 
     def repoint(self, old: Tensor, new: Tensor) -> None:

@@ -1,13 +1,17 @@
 // attendnets compiled runtime: host test driver (plain cc). Reads records from stdin, one
 // record = the bytes of input 0, input 1, ... in order; per record runs model_invoke() and
 // writes the bytes of output 0, output 1, ... to stdout. Ends at end of input.
+// With an argument N > 0, model_reset() before every N-th record (the state tests).
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "model.h"
 
-int main(void) {
+int main(int argc, char** argv) {
+  const long reset_every = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
   if (model_init() != 0) return 1;
-  for (;;) {
+  for (long record = 0;; ++record) {
+    if (reset_every > 0 && record > 0 && record % reset_every == 0 && model_reset() != 0) return 5;
     for (int i = 0; i < MODEL_INPUT_COUNT; ++i) {
       const size_t n = model_input_bytes(i);
       if (fread(model_input(i), 1, n, stdin) != n) {

@@ -68,12 +68,16 @@ static const an_pad_params an_params_8 = { .ndim = 2, .input_dims = {16, 256, 0,
 static const an_reduce_params an_params_9 = { .kept_ndim = 1, .kept_dims = {16, 0, 0, 0, 0, 0}, .kept_strides = {1, 0, 0, 0, 0, 0}, .reduced_ndim = 1, .reduced_dims = {324, 0, 0, 0, 0, 0}, .reduced_strides = {16, 0, 0, 0, 0, 0}, .zero_point_sum = -1620, .output_multiplier = 848388601, .output_shift = -6, .output_zero_point = -20 };
 static const an_softmax_params an_params_10 = { .outer = 1, .depth = 16 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 9296u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

@@ -39,12 +39,16 @@ static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 static const an_pool_params an_params_0 = { .batches = 1, .in_h = 9, .in_w = 7, .c = 6, .out_h = 4, .out_w = 3, .filter_h = 3, .filter_w = 3, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .act_min = -128, .act_max = 127 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 464u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

@@ -40,12 +40,16 @@ static const uint32_t model_op_mac_counts[1] = { 6804u, };
 
 static const an_conv_params an_params_0 = { .batches = 1, .in_h = 6, .in_w = 7, .in_c = 6, .out_h = 6, .out_w = 7, .out_c = 9, .k_h = 3, .k_w = 3, .filter_in_c = 2, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -7, .output_offset = 3, .act_min = -128, .act_max = 127 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 720u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

@@ -40,12 +40,16 @@ static const uint32_t model_op_mac_counts[1] = { 5600u, };
 
 static const an_conv_params an_params_0 = { .batches = 1, .in_h = 13, .in_w = 10, .in_c = 1, .out_h = 7, .out_w = 5, .out_c = 8, .k_h = 5, .k_w = 4, .filter_in_c = 1, .stride_h = 2, .stride_w = 2, .pad_h = 2, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = 4, .output_offset = -2, .act_min = -2, .act_max = 127 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 512u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

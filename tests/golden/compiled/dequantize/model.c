@@ -38,12 +38,16 @@ static const char* const model_op_names[1] = { "DEQUANTIZE", };
 static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 1280u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

@@ -42,12 +42,16 @@ static const uint32_t model_op_mac_counts[3] = { 0u, 240u, 30u, };
 static const an_fc_params an_params_1 = { .batches = 1, .accum_depth = 24, .output_depth = 10, .weights_offset = 0, .output_offset = -128, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = an_op1_multipliers, .shifts = an_op1_shifts };
 static const an_fc_params an_params_2 = { .batches = 1, .accum_depth = 10, .output_depth = 3, .weights_offset = 0, .output_offset = 2, .act_min = -128, .act_max = 127, .multiplier = 1374389504, .shift = -6, .multipliers = NULL, .shifts = NULL };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 48u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

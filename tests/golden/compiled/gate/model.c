@@ -44,12 +44,16 @@ static const uint32_t model_op_mac_counts[4] = { 0u, 0u, 0u, 0u, };
 static const an_mul_params an_params_1 = { .input1_offset = 3, .input2_offset = 128, .output_offset = 2, .output_multiplier = 1789569773, .output_shift = -7, .activation_min = -128, .activation_max = 127, .shape = { .ndim = 1, .dims = {144, 0, 0, 0, 0, 0}, .stride1 = {1, 0, 0, 0, 0, 0}, .stride2 = {1, 0, 0, 0, 0, 0} } };
 static const an_add_params an_params_2 = { .output_offset = -10, .output_multiplier = 1073741824, .output_shift = -19, .activation_min = -10, .activation_max = 127, .shape = { .ndim = 2, .dims = {36, 4, 0, 0, 0, 0}, .stride1 = {4, 1, 0, 0, 0, 0}, .stride2 = {0, 1, 0, 0, 0, 0} } };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 432u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

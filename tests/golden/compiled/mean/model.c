@@ -39,12 +39,16 @@ static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 static const an_reduce_params an_params_0 = { .kept_ndim = 2, .kept_dims = {5, 3, 0, 0, 0, 0}, .kept_strides = {21, 1, 0, 0, 0, 0}, .reduced_ndim = 2, .reduced_dims = {2, 7, 0, 0, 0, 0}, .reduced_strides = {105, 3, 0, 0, 0, 0}, .zero_point_sum = 0, .output_multiplier = 613566756, .output_shift = -2, .output_zero_point = 0 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 240u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

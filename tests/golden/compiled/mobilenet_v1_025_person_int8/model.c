@@ -128,12 +128,16 @@ static const an_reduce_params an_params_27 = { .kept_ndim = 1, .kept_dims = {256
 static const an_fc_params an_params_28 = { .batches = 1, .accum_depth = 256, .output_depth = 2, .weights_offset = 0, .output_offset = 127, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = an_op28_multipliers, .shifts = an_op28_shifts };
 static const an_softmax_params an_params_29 = { .outer = 1, .depth = 2 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 55328u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

@@ -14,6 +14,9 @@ extern "C" {
 
 // The static activation arena, bytes (planned at generation time: TFLM greedy; kernel scratch included).
 #define MODEL_ARENA_BYTES 55328u
+// State kept between invocations (variable tensors: LSTM/SVDF state, a streaming model's memory), bytes: a
+// static area outside the arena; 0 for a model without state.
+#define MODEL_STATE_BYTES 0u
 #define MODEL_RUNTIME_COMPILED 1
 
 #define MODEL_INPUT_COUNT 1
@@ -41,7 +44,7 @@ extern "C" {
 #define MODEL_LABEL_COUNT 0
 extern const char* const model_labels[1];
 
-// Nothing to build at run time: returns 0.
+// Nothing to build at run time: sets the state (model_reset() when the model has state); returns 0.
 int model_init(void);
 // Data of input/output tensor `index` (in the arena; NULL for a bad index).
 void* model_input(int index);
@@ -51,9 +54,12 @@ size_t model_input_bytes(int index);
 size_t model_output_bytes(int index);
 // Runs one inference (one kernel call per operator). Returns 0.
 int model_invoke(void);
-// Back to the state after model_init(): the compiled runtime keeps no state between inferences, so this
-// only clears the arena (the inputs too: fill them again). Returns 0.
+// Back to the state after model_init(): the state kept between invocations (MODEL_STATE_BYTES) set as
+// TFLM's MicroInterpreter::Reset() sets it, so the next invocation starts a new sequence; the arena cleared
+// (the inputs too: fill them again). Returns 0.
 int model_reset(void);
+// Bytes of that state (MODEL_STATE_BYTES).
+size_t model_state_bytes(void);
 // Arena bytes (the static plan: activations and kernel scratch).
 size_t model_arena_used_bytes(void);
 

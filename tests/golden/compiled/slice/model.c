@@ -39,12 +39,16 @@ static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 static const an_strided_slice_params an_params_0 = { .ndim = 3, .start = 206, .counts = {2, 3, 2, 0, 0}, .steps = {45, 5, 2, 0, 0} };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 336u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

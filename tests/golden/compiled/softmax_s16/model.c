@@ -39,12 +39,16 @@ static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 static const an_softmax_params an_params_0 = { .outer = 21, .depth = 13 };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 848u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;

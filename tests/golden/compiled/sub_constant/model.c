@@ -39,12 +39,16 @@ static const uint32_t model_op_mac_counts[1] = { 0u, };
 
 static const an_add_params an_params_0 = { .output_offset = 0, .output_multiplier = 1503238538, .output_shift = -19, .activation_min = -128, .activation_max = 127, .shape = { .ndim = 2, .dims = {35, 3, 0, 0, 0, 0}, .stride1 = {3, 1, 0, 0, 0, 0}, .stride2 = {0, 1, 0, 0, 0, 0} } };
 
-int model_init(void) { return 0; }
-
 int model_reset(void) {
   memset(model_arena, 0, 224u);
   return 0;
 }
+
+int model_init(void) {
+  return 0;
+}
+
+size_t model_state_bytes(void) { return MODEL_STATE_BYTES; }
 
 void* model_input(int index) {
   return (index >= 0 && index < 1) ? model_inputs[index] : NULL;
