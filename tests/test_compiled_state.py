@@ -119,3 +119,21 @@ def test_state_area_is_outside_the_arena_and_reset_to_the_zero_point():
     arena_tensors = [t for t in program.tensors() if not t.state]
     assert program.arena_bytes <= sum(t.size_bytes for t in arena_tensors) + program.largest_scratch_bytes + 64
     assert f"(model_state + {state.offset}u)" in compiled.files["model.c"]
+
+
+def test_report_counts_the_state_area_in_its_own_row(corpus, cli):
+    """report --runtime both: the compiled runtime's state area in its own RAM row (TFLM keeps it in its arena);
+    the JSON says it too, and RAM total counts it."""
+    import json
+
+    model = corpus.path("svdf_int8")
+    text = cli("report", model, "--runtime", "both", "--kernels", "reference").stdout
+    row = next(line for line in text.splitlines() if "RAM: state (between invocations)" in line)
+    assert row.split()[-2:] == ["arena", "128"], row
+    result = cli("report", model, "--runtime", "both", "--kernels", "reference", "--json")
+    doc = json.loads(result.stdout)
+    ram = doc["runtimes"]["compiled"]["ram"]
+    assert ram["state"] == 128 and ram["total"] == ram["arena"] + ram["state"] + ram["rest"]
+    # a model without state has no such row
+    text = cli("report", corpus.path("autoencoder_int8"), "--runtime", "both", "--kernels", "reference").stdout
+    assert "RAM: state" not in text

@@ -70,6 +70,7 @@ class Firmware:
     context: dict = field(default_factory=dict)  # the runtime's own template variables
     facts: dict = field(default_factory=dict)  # the runtime's own project.json entries
     scratch_bytes: int = 0  # kernel scratch inside the arena (largest)
+    state_bytes: int = 0  # state kept between invocations outside the arena (compiled runtime's state area)
     arena_parts: tuple = ()  # ((RAM region name, bytes), ...) of an arena planned over the board's regions
 
     @property
@@ -180,7 +181,7 @@ class Runtime:
                                     title_text=self.title, label_text=self.label)
         return RuntimeFootprint(
             self.name, supported=True, title_text=self.title, label_text=self.label, arena_bytes=firmware.arena_required_bytes,
-            scratch_bytes=firmware.scratch_bytes, rest_ram_bytes=self.rest_ram_bytes(),
+            scratch_bytes=firmware.scratch_bytes, state_bytes=firmware.state_bytes, rest_ram_bytes=self.rest_ram_bytes(),
             constants_bytes=firmware.flash_data_bytes, code_bytes=firmware.code_bytes, note=firmware.footprint_note,
             arena_parts=tuple(firmware.fit_arena_parts or ()),
             flash_data_what=self.flash_data_what, stack_bytes=self.default_stack_bytes,

@@ -81,6 +81,7 @@ class PreparedCompiled(PreparedModel):
                      "constants_bytes": compiled.constants_bytes},
             facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources)},
             scratch_bytes=compiled.largest_scratch_bytes,
+            state_bytes=compiled.state_bytes,
             arena_parts=parts,
             footprint_note=f"static arena ({compiled.planner}); code: {code.source}",
         )

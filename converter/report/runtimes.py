@@ -29,6 +29,9 @@ class RuntimeFootprint:
     reasons: tuple = ()  # why it cannot run the model
     arena_bytes: int = 0
     scratch_bytes: int = 0  # kernel scratch, part of the arena
+    # state kept between invocations (variable tensors) in a static area of its own (compiled runtime);
+    # None: inside the arena (TFLM allocates variable tensors in its arena's persistent part)
+    state_bytes: int | None = 0
     rest_ram_bytes: int = 0  # stack + heap + static data (allowances)
     constants_bytes: int = 0
     code_bytes: int = 0  # estimate
@@ -50,7 +53,7 @@ class RuntimeFootprint:
 
     @property
     def ram_bytes(self) -> int:
-        return self.arena_bytes + self.rest_ram_bytes
+        return self.arena_bytes + (self.state_bytes or 0) + self.rest_ram_bytes
 
     @property
     def flash_bytes(self) -> int:
@@ -61,7 +64,8 @@ class RuntimeFootprint:
         if board is None or not self.supported:
             return self
         # the one fit check generate and report --board make (rest = stack + heap + static data)
-        return replace(self, board=check_fit(self.constants_bytes, self.code_bytes, self.arena_bytes, board,
+        return replace(self, board=check_fit(self.constants_bytes, self.code_bytes,
+                                             self.arena_bytes + (self.state_bytes or 0), board,
                                              stack_bytes=self.stack_bytes, model_what=self.flash_data_what,
                                              arena_parts=list(self.arena_parts) or None))
 
@@ -74,6 +78,7 @@ class RuntimeFootprint:
         if self.supported:
             doc.update({
                 "ram": {"arena": self.arena_bytes, "scratch_in_arena": self.scratch_bytes,
+                        "state": self.state_bytes,
                         "rest": self.rest_ram_bytes, "total": self.ram_bytes},
                 "flash": {"constants": self.constants_bytes, "code_estimate": self.code_bytes,
                           "total": self.flash_bytes},
@@ -95,7 +100,7 @@ def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int, *, 
     scratch = max((o.scratch_bytes for o in report.operators), default=0)
     return RuntimeFootprint(
         runtime=runtime, title_text=title, label_text=label, supported=True, flash_data_what=flash_data_what,
-        stack_bytes=stack_bytes, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch,
+        stack_bytes=stack_bytes, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch, state_bytes=None,
         rest_ram_bytes=rest_ram_bytes, constants_bytes=report.model_bytes,
         code_bytes=report.flash.code_bytes + application_code_bytes,
         note=f"{report.kernels} kernels; arena = the estimator's smallest arena that allocates "
@@ -120,6 +125,10 @@ def runtime_rows(footprints):
         ("flash: code (estimate)", [col(f, "code_bytes") for f in footprints]),
         ("flash total", [col(f, "flash_bytes") for f in footprints]),
     ]
+    if any(f.supported and f.state_bytes for f in footprints):  # a model with state kept between invocations
+        rows.insert(2, ("RAM: state (between invocations)",
+                        [("in arena" if f.state_bytes is None else f.state_bytes) if f.supported else "-"
+                         for f in footprints]))
     if any(f.board is not None for f in footprints):
         board = next(f.board.board for f in footprints if f.board is not None)
         rows.append((f"fits {_clip(board, BOARD_LABEL_CHARS)}",
