@@ -202,6 +202,13 @@ def _resource_variable_names(model):
     return resource_variable_names(model)
 
 
+def sample_lines(values, info) -> list:
+    """C initializer lines of a sample (``values`` of the input ``info`` describes: its dtype's literals)."""
+    if info["dtype"] != "float32":
+        return _int_lines(values)
+    return [", ".join(c_float(float(v)) for v in values[i:i + 8]) + "," for i in range(0, len(values), 8)]
+
+
 def build_context(model, board, options: GenerateOptions, runtime, firmware) -> dict:
     """Everything the templates need, computed from the inputs only (no I/O).
 
@@ -236,8 +243,7 @@ def build_context(model, board, options: GenerateOptions, runtime, firmware) -> 
     if options.sample is not None:
         if len(options.sample) != inputs[0]["num_elements"]:
             raise BadInputError(f"sample has {len(options.sample)} elements; input 0 needs {inputs[0]['num_elements']}")
-        sample = _int_lines(options.sample) if inputs[0]["dtype"] != "float32" else \
-            [", ".join(c_float(float(v)) for v in options.sample[i:i + 8]) + "," for i in range(0, len(options.sample), 8)]
+        sample = sample_lines(options.sample, inputs[0])
 
     if board.console.kind == "uart" and board.console.driver == "nrf-uarte":
         if board.console.baud not in NRF_BAUDRATES:

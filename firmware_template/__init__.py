@@ -7,7 +7,8 @@ The one place that knows where they live (every other module takes its paths fro
 - :data:`TFLM_DIR` ``tflm/``: the TFLM runtime; ``tflm/project/`` its project files (the
   interpreter glue in ``src/``, the CMake build).
 - :data:`COMPILED_DIR` ``compiled/``: the compiled runtime; ``compiled/project/`` its project
-  files, ``compiled/model/`` the model's C templates, ``compiled/kernels/`` the C99 kernel
+  files, ``compiled/model/`` the model's C templates, ``compiled/several/`` the main and shared arena of a
+  firmware with several models, ``compiled/kernels/`` the C99 kernel
   library, ``compiled/host/`` the host test program.
 - :data:`EXPORT_DIR` ``export/``: the wrapping of each export format (codegen.exports) around the
   model and its runtime: ``library/`` (CMake target, Makefile fragment), ``arduino/``, ``zephyr/``.
@@ -33,5 +34,6 @@ BOARDS_TOML = TEMPLATE_DIR / "boards.toml"
 TFLM_PROJECT_DIR = TFLM_DIR / "project"
 COMPILED_PROJECT_DIR = COMPILED_DIR / "project"
 COMPILED_MODEL_DIR = COMPILED_DIR / "model"
+COMPILED_SEVERAL_DIR = COMPILED_DIR / "several"
 KERNELS_DIR = COMPILED_DIR / "kernels"
 HOST_DIR = COMPILED_DIR / "host"

@@ -8,7 +8,14 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 
 
 @click.command()
-@click.argument("model", metavar="MODEL.tflite", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("model_arguments", metavar="MODEL.tflite...", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--model", "model_options", multiple=True, metavar="[NAME=]MODEL.tflite",
+              help="A model (repeat for several in one firmware, as repeated MODEL arguments do): each gets its own C "
+                   "prefix, NAME or its file name (kws_init, KWS_INPUT0_SCALE, kws.h); the kernel library is shared. "
+                   "Several models need --runtime compiled; they share one arena unless --concurrent.")
+@click.option("--concurrent", is_flag=True,
+              help="Several models: they may run at the same time (threads, interrupts), so each gets its own arena "
+                   "[default: they run one after another and share one arena, the largest model's].")
 @click.option("--board", required=True, help="Board name (see `attendnets boards`).")
 @click.option("--out", "out_dir", required=True, metavar="DIR", type=click.Path(file_okay=False, path_type=str),
               help="Project folder to create, or one generate made before: its generated files are replaced, "
@@ -18,8 +25,8 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Class names, one per line [default: the model's own NAME.labels.txt (written by convert), "
                    "else labels.txt next to it, if any].")
-@click.option("--sample", "sample_path", type=click.Path(dir_okay=False, path_type=str), default=None,
-              help="Input main() runs on: an image (resized, quantized) or a .npy [default: all zero points].")
+@click.option("--sample", "sample_paths", type=click.Path(dir_okay=False, path_type=str), multiple=True,
+              help="(Repeat once per model, in order, for several models.) Input main() runs on: an image (resized, quantized) or a .npy [default: all zero points].")
 @click.option("--sample-range", type=click.Choice(["auto", "0-1", "-1-1", "0-255"]), default="auto", show_default=True,
               help="Real range image pixels map to before quantization.")
 @click.option("--force", is_flag=True, help="Generate even if the model does not fit the board.")
@@ -49,8 +56,9 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
                    "(zephyr/module.yml, Kconfig arena placement) for west build -DZEPHYR_EXTRA_MODULES=DIR. "
                    "--board still sizes the arena and checks the fit.")
 @json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
-def command(model, board, out_dir, kernels, name, labels_path, sample_path, sample_range, force, overwrite, runtime,
-            optimize_plan, console, arena_region, arena_placement, export_format, as_json):
+def command(model_arguments, model_options, concurrent, board, out_dir, kernels, name, labels_path, sample_paths,
+            sample_range, force, overwrite, runtime, optimize_plan, console, arena_region, arena_placement,
+            export_format, as_json):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C,
     or export the model and its runtime into your own firmware (--format library|arduino|zephyr).
 
@@ -58,7 +66,26 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     Examples:
       attendnets generate kws.tflite --board mps2-an386 --out fw
       attendnets generate kws.tflite --board mps2-an386 --format library --out kws_lib
+      attendnets generate --model kws=kws.tflite --model person=person.tflite --runtime compiled \\
+          --board mps2-an386 --out fw          (two models, one firmware, one shared arena)
     """
+    from attendnets_base.errors import BadInputError
+
+    models = list(model_arguments) + list(model_options)
+    if not models:
+        raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
+    if len(models) > 1:
+        _generate_several(models, board, out_dir, sample_paths, sample_range, concurrent, force, overwrite, runtime,
+                          console, arena_region, export_format, kernels, as_json)
+        return
+    if concurrent:
+        raise BadInputError("--concurrent is for several models in one firmware (give more than one model)")
+    if len(sample_paths) > 1:
+        raise BadInputError(f"{len(sample_paths)} --sample files for one model")
+    from codegen.several import split_model_argument
+
+    model = split_model_argument(models[0])[1]
+    sample_path = sample_paths[0] if sample_paths else None
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
     from codegen.runtimes import get_runtime
@@ -108,6 +135,38 @@ def command(model, board, out_dir, kernels, name, labels_path, sample_path, samp
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
     click.echo(f"next: {summary['next']}")
+
+
+def _generate_several(models, board, out_dir, sample_paths, sample_range, concurrent, force, overwrite, runtime,
+                      console, arena_region, export_format, kernels, as_json):
+    """Several models in one firmware project (codegen.several)."""
+    from attendnets_base.errors import BadInputError
+    from codegen.several import generate_several
+
+    if export_format != "project":
+        raise BadInputError("several models are generated as one firmware project (--format project); export each "
+                            "model with its own --name as a library instead")
+    result = generate_several(models, board, out_dir, samples=sample_paths, sample_range=sample_range,
+                              concurrent=concurrent, force=force, overwrite=overwrite, runtime=runtime,
+                              console=console, arena_region=arena_region, kernels=resolve_kernels(kernels))
+    fit = result.fit
+    if as_json:
+        echo_json({"models": [{"name": n, "model": p, "arena_bytes": a} for n, p, a in result.models],
+                   "out": str(result.out_dir), "board": result.board, "runtime": runtime,
+                   "concurrent": result.concurrent, "arena_bytes": result.arena_bytes, "fit": fit.to_dict(),
+                   "forced": not fit.fits, "kept_files": list(result.kept_files),
+                   "overwritten_files": list(result.overwritten_files)})
+        return
+    click.echo(f"generated {result.out_dir} for {result.board} ({len(result.models)} models, compiled runtime)")
+    for name, path, arena in result.models:
+        click.echo(f"  {name}: {path} (arena {arena} B; {name}_init, {name}_invoke, {name.upper()}_* in src/{name}.h)")
+    how = "one per model (--concurrent): the sum" if result.concurrent else "shared, the models run one after another"
+    click.echo(f"  arena: {result.arena_bytes} B ({how})")
+    _echo_fit(fit)
+    _echo_kept(result)
+    if not fit.fits:
+        click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
+    click.echo(f"next: attendnets build {shlex.quote(str(result.out_dir))}   (or make -C {shlex.quote(str(result.out_dir))})")
 
 
 def _echo_fit(fit):

@@ -57,16 +57,19 @@ class PreparedCompiled(PreparedModel):
         self.board = board  # None: one arena, planned for no board's regions
 
     def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=DEFAULT_HEAP_BYTES,
-             arena_placement="auto", library=False) -> Firmware:
-        if library:  # one arena, placed by the application (no board section)
+             arena_placement="auto", library=False, prefix="model", shared_arena=None) -> Firmware:
+        """``prefix``/``shared_arena``: one of several models in a firmware (codegen.several): its C prefix, and
+        the arena the models share (None: its own, planned as one arena)."""
+        if library or prefix != "model" or shared_arena is not None:  # one arena (placed by the application, or one of several models')
             plan_memory(self.program)
         elif self.board is not None:  # the arena over the board's RAM regions (split when one is too small)
             stack = self.runtime.default_stack_bytes if stack_bytes is None else stack_bytes
             plan_memory(self.program, arena_regions(self.board, stack, heap_bytes, arena_placement), arena_placement)
-        compiled = emit_model(self.program, name=name, labels=labels, library=library)
+        compiled = emit_model(self.program, name=name, labels=labels, library=library, prefix=prefix,
+                              shared_arena=shared_arena)
         code = code_figure(compiled, self.board)
         parts = tuple((p.region.name, p.arena_bytes) for p in self.program.arena_parts) \
-            if self.board is not None and not library else ()
+            if self.board is not None and not library and prefix == "model" else ()
         return Firmware(
             arena_required_bytes=compiled.arena_bytes,
             arena_bytes=int(compiled.arena_bytes),  # the static plan is exact: no alignment slack
@@ -78,6 +81,7 @@ class PreparedCompiled(PreparedModel):
             embeds_tflite=False,
             files={f"src/{rel}": text for rel, text in compiled.files.items()},
             context={"kernel_sources": [f"src/kernels/{s}" for s in compiled.kernel_sources],
+                     "app_sources": ["src/model.c", "src/model_data.c", "src/sample_input.c"],
                      "constants_bytes": compiled.constants_bytes},
             facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources)},
             scratch_bytes=compiled.largest_scratch_bytes,
@@ -96,6 +100,7 @@ class CompiledRuntime(Runtime):
     check_column = True
     protocol_id = 1
     project_dir = COMPILED_PROJECT_DIR
+    several_models = True  # codegen.several: its C carries a prefix per model
 
     def operator_support(self, model, kernels):
         return tuple(OperatorSupport(sg, index, name, reason) for sg, index, name, reason in operator_support(model))
