@@ -62,11 +62,14 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
   for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
     int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
     an_dot_pair_2px(w, cols, k4, acc);
+    // The four requantizations, then the offset and clamps (their three values loaded once).
     const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
-    o0[out1_offset] = an_conv_out(q, acc[1], m0, s0);
-    o0[out1_offset + 1] = an_conv_out(q, acc[3], m1, s1);
-    o0[0] = an_conv_out(q, acc[0], m0, s0);
-    o0[1] = an_conv_out(q, acc[2], m1, s1);
+    const int32_t v0 = an_requantize(acc[0], m0, s0), v1 = an_requantize(acc[1], m0, s0);
+    const int32_t v2 = an_requantize(acc[2], m1, s1), v3 = an_requantize(acc[3], m1, s1);
+    o0[out1_offset] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
+    o0[out1_offset + 1] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
+    o0[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
+    o0[1] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
   }
   if (n & 1) {
     int32_t acc[2] = {ch[0], ch[0]};
