@@ -235,7 +235,7 @@ def test_help_says_it_the_same_way_everywhere(cli):
         usage = text.splitlines()[0]
         args = re.findall(r"\b(MODEL\S*|PROJECT_DIR)", usage)
         # MODEL alone: convert's input, a .keras of either Keras or a SavedModel folder.
-        names = ("MODEL.keras", "MODEL.tflite", "MODEL.keras]", "PROJECT_DIR") + (("MODEL",) if name == "convert" else ())
+        names = ("MODEL.keras", "MODEL.tflite", "MODEL.tflite...", "MODEL.keras]", "PROJECT_DIR") + (("MODEL",) if name == "convert" else ())
         assert all(a in names for a in args), (name, usage)
         flat = " ".join(text.split())
         if "--out " in flat:
