@@ -1,10 +1,12 @@
-"""Run the compiled runtime's C on a Cortex-M4 in QEMU (mps2-an386), DSP or plain-C path.
+"""Run the compiled runtime's C on a Cortex-M4 (QEMU mps2-an386) or Cortex-M55 (mps3-an547), per kernel path.
 
 A test helper: the model's C (codegen.compiled.generate.compile_model) with a bare-metal
 driver (tests/compiled_m4/) that runs ``model_invoke()`` on samples compiled into the image
 and prints each output as a line of hex through semihosting.  Built with arm-none-eabi-gcc
 for ``-mcpu=cortex-m4`` (``__ARM_FEATURE_DSP``: the SIMD path) or with ``-DAN_NO_DSP`` (the
-plain-C path on the same core).
+plain-C path on the same core).  ``core="m55"`` builds for ``-mcpu=cortex-m55`` (MVE: the Helium
+path, ``__ARM_FEATURE_MVE``) or, with ``mve=False``, ``-mcpu=cortex-m55+nomve`` (the DSP path on the
+same core) and runs on QEMU's mps3-an547.
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent / "compiled_m4"
-CFLAGS = ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft", "-O2", "-std=c99", "-Wall", "-Wno-unused-function",
+CFLAGS_COMMON = ("-mthumb", "-O2", "-std=c99", "-Wall", "-Wno-unused-function",
           "-ffunction-sections", "-fdata-sections")
+CFLAGS = ("-mcpu=cortex-m4", "-mfloat-abi=soft", *CFLAGS_COMMON)
+# MVE needs the FP register file: hard-float ABI (newlib has the armv8.1-m.main+mve multilib).
+CFLAGS_M55 = ("-mcpu=cortex-m55", "-mfloat-abi=hard", *CFLAGS_COMMON)
+CFLAGS_M55_NOMVE = ("-mcpu=cortex-m55+nomve", "-mfloat-abi=hard", *CFLAGS_COMMON)
+MACHINES = {"m4": "mps2-an386", "m55": "mps3-an547"}
+# Nanoseconds per SysTick tick of the core clock (boards.toml clock_hz: 25 MHz on mps2-an386, 32 MHz
+# on mps3-an547); under -icount shift=0 one instruction takes 1 ns, so instructions = ticks x this.
+TICK_NS = {"m4": 40.0, "m55": 31.25}
 LDFLAGS = ("-nostartfiles", "--specs=nosys.specs", "-Wl,--gc-sections")
 OBJECT_CACHE = Path(tempfile.gettempdir()) / f"attendnets-m4-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
 
@@ -46,9 +56,17 @@ def _samples_header(samples, input_bytes):
     return "#include <stdint.h>\n" + "\n".join(lines) + "\n"
 
 
-def _object(work: Path, rel: str, defines) -> Path:
-    """``rel`` compiled for the M4; kernel library files are compiled once per content and flags."""
-    flags = [*CFLAGS, *defines, "-I.", "-Ikernels"]
+def _cflags(core: str, mve: bool) -> tuple:
+    if core == "m4":
+        return CFLAGS
+    if core == "m55":
+        return CFLAGS_M55 if mve else CFLAGS_M55_NOMVE
+    raise ValueError(f"unknown core {core!r} (m4, m55)")
+
+
+def _object(work: Path, rel: str, defines, cflags=CFLAGS) -> Path:
+    """``rel`` compiled for the core; kernel library files are compiled once per content and flags."""
+    flags = [*cflags, *defines, "-I.", "-Ikernels"]
     text = (work / rel).read_bytes()
     cached = rel.startswith("kernels/")
     if cached:
@@ -70,8 +88,10 @@ def _object(work: Path, rel: str, defines) -> Path:
     return obj
 
 
-def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
-    """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386."""
+def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", mve=True) -> Path:
+    """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386 (``core="m4"``) or
+    mps3-an547 (``core="m55"``; ``mve``: the Helium kernels, else the DSP ones)."""
+    cflags = _cflags(core, mve)
     from codegen.compiled.generate import compile_model
 
     compiled = compile_model(model)
@@ -85,18 +105,18 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False) -> Path:
     shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
-    objects = [_object(work, rel, defines) for rel in sources]
+    objects = [_object(work, rel, defines, cflags) for rel in sources]
     elf = work / "model.elf"
-    cmd = ["arm-none-eabi-gcc", *CFLAGS, "-T", str(HERE / "m4.ld"), *LDFLAGS, "-o", str(elf), *map(str, objects)]
+    cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(HERE / ("m4.ld" if core == "m4" else "m55.ld")), *LDFLAGS, "-o", str(elf), *map(str, objects)]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"arm-none-eabi-gcc failed:\n{proc.stderr[-3000:]}")
     return elf
 
 
-def run_m4(elf: Path, timeout_s=120) -> list[bytes]:
+def run_m4(elf: Path, timeout_s=120, core="m4") -> list[bytes]:
     """Each output line the firmware printed, as bytes."""
-    cmd = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+    cmd = ["qemu-system-arm", "-M", MACHINES[core], "-nographic", "-monitor", "none", "-serial", "none",
            "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
@@ -105,22 +125,22 @@ def run_m4(elf: Path, timeout_s=120) -> list[bytes]:
     return [bytes.fromhex(line) for line in proc.stderr.splitlines() if line and not line.startswith("#")]
 
 
-def instructions_m4(elf: Path, timeout_s=300) -> list[int]:
-    """Instructions each model_invoke() took (SysTick ticks x 40 under -icount shift=0; +-40)."""
-    cmd = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+def instructions_m4(elf: Path, timeout_s=300, core="m4") -> list[int]:
+    """Instructions each model_invoke() took (SysTick ticks x TICK_NS under -icount shift=0; +- one tick)."""
+    cmd = ["qemu-system-arm", "-M", MACHINES[core], "-nographic", "-monitor", "none", "-serial", "none",
            "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stderr[-500:]}")
-    return [40 * int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("#ticks ")]
+    return [round(TICK_NS[core] * int(line.split()[1])) for line in proc.stderr.splitlines() if line.startswith("#ticks ")]
 
 
-def run_model_on_m4(model, samples, dsp=True) -> list[np.ndarray]:
+def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True) -> list[np.ndarray]:
     """Output 0 of ``model`` for each sample, as int8 arrays in the output's shape."""
     sg = model.main_subgraph
     out = sg.tensor(sg.outputs[0])
     with tempfile.TemporaryDirectory(prefix="an-m4-") as work:
-        lines = run_m4(build_m4(model, samples, dsp, work))
+        lines = run_m4(build_m4(model, samples, dsp, work, core=core, mve=mve), core=core)
     if len(lines) != len(samples):
         raise RuntimeError(f"the firmware printed {len(lines)} outputs for {len(samples)} samples")
     return [np.frombuffer(line, dtype=np.int8).reshape(out.shape) for line in lines]

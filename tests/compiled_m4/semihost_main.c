@@ -1,4 +1,5 @@
-// Bare-metal driver of the compiled runtime's kernel tests on QEMU mps2-an386 (Cortex-M4):
+// Bare-metal driver of the compiled runtime's kernel tests on QEMU mps2-an386 (Cortex-M4) and
+// mps3-an547 (Cortex-M55):
 // runs model_invoke() on each sample of samples.h and prints every output as one line of hex
 // through semihosting (SYS_WRITE0), then ends QEMU with SYS_EXIT_EXTENDED.  Before each
 // output line, "#ticks N": SysTick ticks of the core clock (25 MHz) spent in model_invoke(); with
@@ -99,6 +100,11 @@ int main(void) {
 }
 
 void Reset_Handler(void) {
+#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
+  // CP10/CP11 (FPU and MVE) full access before any such instruction (Cortex-M55 build).
+  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+  __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
   const int status = main();
   static uint32_t block[2];
   block[0] = status == 0 ? 0x20026u : 0x20023u;  // ApplicationExit / RunTimeErrorUnknown

@@ -28,8 +28,8 @@ from codegen.compiled.ops.window import check_int8_activations, fused_range, win
 from codegen.compiled.program import Params, Scratch, Step
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
 
-CONV_SOURCES = ("an_conv.c", "an_dot.h")  # an_dot.h: a helper header the kernel includes
-DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h")
+CONV_SOURCES = ("an_conv.c", "an_dot.h", "an_dot_mve.h")  # helper headers the kernel includes
+DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h", "an_dot_mve.h")
 
 
 def conv_scratch_bytes(k: int) -> int:

@@ -111,7 +111,7 @@ def lower_fully_connected(op, ctx):
         "multiplier": scalar_m, "shift": scalar_s, "multipliers": multipliers, "shifts": shifts})
     return Step(
         function="an_fully_connected_s8",
-        sources=("an_fully_connected.c", "an_dot.h"),
+        sources=("an_fully_connected.c", "an_dot.h", "an_dot_mve.h"),
         args=(params, x.operand, weights_const, bias_const, y.operand),
         comment=(f"FULLY_CONNECTED {x.shape} x {w.shape} -> {y.shape}, "
                  f"{'per-channel' if per_channel else 'per-tensor'}, {activation}"),

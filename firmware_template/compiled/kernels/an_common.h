@@ -17,6 +17,16 @@
 #define AN_USE_DSP 0
 #endif
 
+// Helium (M-profile Vector Extension, Cortex-M55/M85): the MVE kernels where the core has it
+// (-mcpu=cortex-m55; -DAN_NO_MVE keeps the DSP ones on the same core, -DAN_NO_DSP plain C).
+// The MVE paths add the same int32 products as the others: the same bits.
+#if AN_USE_DSP && defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(AN_NO_MVE)
+#define AN_USE_MVE 1
+#include <arm_mve.h>
+#else
+#define AN_USE_MVE 0
+#endif
+
 // Loop heads on word boundaries: a Cortex-M4 branch to a 32-bit instruction that is not word
 // aligned takes one more cycle (TRM Table 3-1's P; docs/timing.md), in every hot loop.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "an_common.h"
+#include "an_dot_mve.h"
 
 #if AN_USE_DSP
 // 32-bit views of int8/int16 data (filters, im2col columns) that the compiler must not assume
@@ -91,6 +92,10 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
 // interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
 // above), 4-byte aligned; the columns as an_widen_s8_pair lays them out, 4-byte aligned.
 static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
+#if AN_USE_MVE
+  an_dot_pair_2px_mve(w, cols, k4, acc);
+  return;
+#endif
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
   // Single loads (an_read_u32: never merged into LDRD, which does not pipeline) in a row: the
@@ -141,6 +146,10 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
 // One output channel (a row of k4 values, blocks permuted) by two pixels (interleaved
 // columns): acc[0] += w.c0, acc[1] += w.c1.
 static inline void an_dot_row_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
+#if AN_USE_MVE
+  an_dot_row_2px_mve(w, cols, k4, acc);
+  return;
+#endif
   int32_t a0 = acc[0], a1 = acc[1];
 #if AN_USE_DSP
   const an_word_t *c = (const an_word_t *)(const void *)cols;

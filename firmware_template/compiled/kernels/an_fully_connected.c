@@ -23,6 +23,9 @@ static inline uint32_t an_fc_dot(const int8_t *w, const int8_t *x, int32_t n) {
 // Four rows (a group of the layout) by the input: acc[r] += sum_d w_r[d] * x[d] over d < d4 (a
 // multiple of four); returns the weights after the group's blocks.
 static inline const int8_t *an_fc_dot_4rows(const int8_t *w, const int8_t *x, int32_t d4, uint32_t *acc) {
+#if AN_USE_MVE
+  return an_fc_dot_4rows_mve(w, x, d4, acc);
+#endif
 #if AN_USE_DSP
   int32_t a0 = (int32_t)acc[0], a1 = (int32_t)acc[1], a2 = (int32_t)acc[2], a3 = (int32_t)acc[3];
 #define AN_FC_STEP(X, W)                                                                \

@@ -1,0 +1,77 @@
+"""The Helium (MVE) path of CONV_2D and FULLY_CONNECTED on a Cortex-M55 in QEMU equals the
+tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py's
+CONV_CASES and test_compiled_fc.py's CASES, 100 random inputs each (odd sizes, K % 8 == 4 tails,
+weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
+(__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
+core (-mcpu=cortex-m55+nomve); and the corpus AttendNet-B whole, MVE path, three inputs.
+
+The builds and QEMU runs of the whole module go out together on a few threads (a module
+fixture); each test then checks its case.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from tests import compiled_qemu
+from tests.test_compiled_conv import CONV_CASES, SAMPLES, conv_model
+from tests.test_compiled_fc import CASES as FC_CASES
+from tests.test_compiled_fc import fc_model
+
+pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
+                                reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
+
+CASES = {**{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},
+         **{("fc", c, True): (lambda c=c: fc_model(**FC_CASES[c])) for c in FC_CASES},
+         ("conv", "odd_same_relu", False): lambda: conv_model(**CONV_CASES["odd_same_relu"]),
+         ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"])}
+
+
+def _run(key):
+    """(M55 outputs, TFLM outputs) of one case, or the exception it raised."""
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    try:
+        model = load_model(CASES[key]())
+        samples = random_samples(model, SAMPLES, seed=5)
+        ours = compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=key[2])
+        return ours, [r[0] for r in run_tflm_batch(model, samples)]
+    except Exception as exc:  # reported by the test of this case
+        return exc
+
+
+@pytest.fixture(scope="module")
+def results():
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(CASES, pool.map(_run, CASES)))
+
+
+def _check(ours, ref, what):
+    assert len(ours) == len(ref)
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        if not np.array_equal(a.reshape(-1), b.reshape(-1)):
+            diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
+            raise AssertionError(f"sample {k}: {what} != TFLM at {diff.size} elements, first {diff[:5].tolist()}: "
+                                 f"{a.reshape(-1)[diff[:5]].tolist()} vs {b.reshape(-1)[diff[:5]].tolist()}")
+
+
+@pytest.mark.parametrize("key", list(CASES), ids=lambda k: f"{k[0]}-{k[1]}-{'mve' if k[2] else 'dsp'}")
+def test_m55_matches_tflm(results, key):
+    result = results[key]
+    if isinstance(result, Exception):
+        raise result
+    ours, ref = result
+    assert len(ours) == SAMPLES
+    _check(ours, ref, f"M55 {'MVE' if key[2] else 'DSP'}")
+
+
+def test_corpus_attendnet_on_m55_mve(corpus):
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(corpus.path("attendnet_b_int8"))
+    samples = random_samples(model, 3, seed=1)
+    _check(compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=True),
+           [r[0] for r in run_tflm_batch(model, samples)], "M55 MVE")
