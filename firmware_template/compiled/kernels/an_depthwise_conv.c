@@ -67,15 +67,16 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
     a3 += w[3] * x[3 * step];
   }
 #endif
-  // All four results before any store (an int8 store may alias the multipliers).
-  const int8_t r0 = an_dw_out(q, a0, multiplier[0], shift[0]);
-  const int8_t r1 = an_dw_out(q, a1, multiplier[1], shift[1]);
-  const int8_t r2 = an_dw_out(q, a2, multiplier[2], shift[2]);
-  const int8_t r3 = an_dw_out(q, a3, multiplier[3], shift[3]);
-  out[0] = r0;
-  out[1] = r1;
-  out[2] = r2;
-  out[3] = r3;
+  // All four requantizations before any store (an int8 store may alias the multipliers), then
+  // the offset and clamps (their three values loaded once).
+  const int32_t v0 = an_requantize(a0, multiplier[0], shift[0]);
+  const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
+  const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
+  const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
+  out[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
+  out[1] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
+  out[2] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
+  out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
 }
 
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
