@@ -24,6 +24,7 @@ from codegen.compiled.arena_plan import aligned
 from codegen.render import check_output_dir, render_files, render_project
 from codegen.runtimes import get_runtime
 from codegen.templates import render
+from converter.report.fit import DEFAULT_HEAP_BYTES, check_fit
 from converter.tflite_model import load_model
 from firmware_template import COMPILED_SEVERAL_DIR
 
@@ -80,19 +81,31 @@ class SeveralResult:
     overwritten_files: tuple = ()
 
 
-def generate_several(arguments, board_name, out_dir, samples=(), sample_range="auto", concurrent=False,
-                     force=False, overwrite=False, runtime="compiled", console=None, arena_region=None,
-                     kernels="reference") -> SeveralResult:
-    """One firmware project running every model of ``arguments`` (``PATH`` or ``NAME=PATH``)."""
-    runtime = get_runtime(runtime)
+@dataclass
+class SeveralPlan:
+    """Several models prepared, emitted and added up for one firmware (nothing written)."""
+
+    specs: list  # ModelSpec
+    models: list  # per model: prefix, file, inputs, outputs, sample, arena_bytes, constants_bytes, code_bytes
+    firmwares: list  # each model's Firmware
+    combined: object  # the firmware's Firmware: files of every model, the figures added up
+    arena_bytes: int
+    concurrent: bool
+    prepared: list
+    fit: ctx.FitCheck | None = None  # with a board
+
+
+def plan_several(arguments, board=None, samples=(), sample_range="auto", concurrent=False, runtime="compiled",
+                 kernels="reference") -> SeveralPlan:
+    """Every model of ``arguments`` (``PATH`` or ``NAME=PATH``) prepared and emitted under its prefix, the
+    firmware's figures added up and, with a ``board``, its fit (:func:`converter.report.fit.check_fit`)."""
+    runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime
     if not getattr(runtime, "several_models", False):
         raise BadInputError(f"several models in one firmware: --runtime compiled (the {runtime.title}'s "
                             "glue has one model's symbols)")
     specs = model_specs(arguments)
     if len(samples) > len(specs):
         raise BadInputError(f"{len(samples)} --sample files for {len(specs)} models (one per model, in order)")
-    board = get_board(board_name).with_console(console).with_arena_region(arena_region)
-    check_output_dir(out_dir)
     prepared = [(spec, runtime.prepare(load_model(spec.path), board, kernels)) for spec in specs]
 
     firmwares, models = [], []
@@ -110,9 +123,10 @@ def generate_several(arguments, board_name, out_dir, samples=(), sample_range="a
                              shared_arena=None if concurrent else SHARED_ARENA)
         firmwares.append(firmware)
         models.append({"prefix": spec.prefix, "PREFIX": spec.prefix.upper(), "file": spec.path.name,
-                       "inputs": info, "outputs": [ctx.tensor_info(sg.tensor(i), "output", k)
-                                                   for k, i in enumerate(sg.outputs)],
-                       "sample_lines": sample_lines, "sample_source": source, "arena_bytes": firmware.arena_bytes})
+                       "path": str(spec.path), "inputs": info,
+                       "outputs": [ctx.tensor_info(sg.tensor(i), "output", k) for k, i in enumerate(sg.outputs)],
+                       "sample_lines": sample_lines, "sample_source": source, "arena_bytes": firmware.arena_bytes,
+                       "constants_bytes": firmware.flash_data_bytes, "code_bytes": firmware.code_bytes})
 
     arenas = [f.arena_bytes for f in firmwares]
     arena_bytes = sum(max(aligned(a), 16) for a in arenas) if concurrent else max(arenas)
@@ -121,8 +135,6 @@ def generate_several(arguments, board_name, out_dir, samples=(), sample_range="a
         files.update(firmware.files)  # each model's own files; the kernels (the same text) once
     kernel_sources = sorted({s for f in firmwares for s in f.context["kernel_sources"]})
     app_sources = [s for spec in specs for s in (f"src/{spec.prefix}.c", f"src/{spec.prefix}_data.c")]
-    several = {"models": models, "concurrent": concurrent, "shared_arena": SHARED_ARENA,
-               "arena_alloc_bytes": max(aligned(arena_bytes), 16), "arena_bytes": arena_bytes}
     if not concurrent:
         app_sources.append("src/models.c")
     combined = replace(
@@ -138,6 +150,26 @@ def generate_several(arguments, board_name, out_dir, samples=(), sample_range="a
         context={"kernel_sources": kernel_sources, "app_sources": app_sources,
                  "constants_bytes": sum(f.flash_data_bytes for f in firmwares)},
     )
+    fit = None
+    if board is not None:
+        fit = check_fit(combined.flash_data_bytes, combined.code_bytes, arena_bytes, board,
+                        runtime.default_stack_bytes, DEFAULT_HEAP_BYTES, model_what=runtime.flash_data_what)
+    return SeveralPlan(specs, models, firmwares, combined, arena_bytes, concurrent, prepared, fit)
+
+
+def generate_several(arguments, board_name, out_dir, samples=(), sample_range="auto", concurrent=False,
+                     force=False, overwrite=False, runtime="compiled", console=None, arena_region=None,
+                     kernels="reference") -> SeveralResult:
+    """One firmware project running every model of ``arguments`` (``PATH`` or ``NAME=PATH``)."""
+    runtime = get_runtime(runtime)
+    board = get_board(board_name).with_console(console).with_arena_region(arena_region)
+    check_output_dir(out_dir)
+    plan = plan_several(arguments, board, samples, sample_range, concurrent, runtime, kernels)
+    specs, models, combined, arena_bytes, prepared = plan.specs, plan.models, plan.combined, plan.arena_bytes, \
+        plan.prepared
+    files = combined.files
+    several = {"models": models, "concurrent": concurrent, "shared_arena": SHARED_ARENA,
+               "arena_alloc_bytes": max(aligned(arena_bytes), 16), "arena_bytes": arena_bytes}
     first = prepared[0][1].model
     options = ctx.GenerateOptions(name="firmware", kernels=kernels, stack_bytes=runtime.default_stack_bytes,
                                   force=force, model_file_name=", ".join(s.path.name for s in specs))
@@ -160,7 +192,8 @@ def generate_several(arguments, board_name, out_dir, samples=(), sample_range="a
         "concurrent": concurrent, "arena_bytes": arena_bytes, "arena_required_bytes": arena_bytes,
         "code_estimate_bytes": combined.code_bytes, "constants_bytes": combined.flash_data_bytes,
         "stack_bytes": options.stack_bytes, "heap_bytes": options.heap_bytes,
-        "ops": [name for name, _ in combined.ops], "kernel_sources": [s[len("src/kernels/"):] for s in kernel_sources],
+        "ops": [name for name, _ in combined.ops],
+        "kernel_sources": [s[len("src/kernels/"):] for s in combined.context["kernel_sources"]],
         "generator_version": context["generator"]["version"],
     }
     regeneration = []

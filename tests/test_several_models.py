@@ -139,3 +139,25 @@ def test_refusals_are_one_line_and_write_nothing(args, message, tmp_path, cli):
     result = cli("generate", one, "--model", f"two={one}", *args, "--board", "mps2-an386", "--out", out)
     assert message in assert_one_line_error(result)
     assert not out.exists()
+
+
+def test_report_gives_the_combined_memory_and_the_same_fit_as_generate(tmp_path, cli):
+    a, b = tmp_path / "a.tflite", tmp_path / "b.tflite"
+    a.write_bytes(two_layer_with_reshape())
+    b.write_bytes(fc_model(batch_shape=(2,), in_depth=37, units=9, activation="RELU6", out_scale=0.04, seed=21))
+    for concurrent in ((), ("--concurrent",)):
+        report = cli("report", a, b, "--runtime", "compiled", "--board", "mps2-an386", "--json", *concurrent)
+        assert report.exit_code == 0, report
+        figures = json.loads(report.stdout)
+        arenas = [m["arena_bytes"] for m in figures["models"]]
+        assert figures["arena_bytes"] == (sum(-(-x // 16) * 16 for x in arenas) if concurrent else max(arenas))
+        assert figures["constants_bytes"] == sum(m["constants_bytes"] for m in figures["models"])
+        out = tmp_path / f"fw{len(concurrent)}"
+        generated = cli("generate", a, b, "--runtime", "compiled", "--board", "mps2-an386", "--out", out, "--json",
+                        *concurrent)
+        assert generated.exit_code == 0, generated
+        assert json.loads(generated.stdout)["fit"] == figures["fit"]
+        assert json.loads((out / "project.json").read_text())["arena_bytes"] == figures["arena_bytes"]
+    text = cli("report", a, b, "--runtime", "compiled", "--board", "mps2-an386")
+    assert text.exit_code == 0 and "firmware" in text.stdout and "verdict: FITS" in text.stdout
+    assert "--runtime compiled" in assert_one_line_error(cli("report", a, b, "--runtime", "tflm"))

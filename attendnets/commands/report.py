@@ -6,7 +6,12 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
-@click.argument("model_path", metavar="MODEL.tflite", type=click.Path(dir_okay=False))
+@click.argument("model_paths", metavar="MODEL.tflite...", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--model", "model_options", multiple=True, metavar="[NAME=]MODEL.tflite",
+              help="A model; repeat (or give several MODEL arguments) for the combined memory and fit of several "
+                   "models in one firmware, as generate --model makes it (--runtime compiled).")
+@click.option("--concurrent", is_flag=True,
+              help="Several models: each its own arena (their sum) [default: one shared arena, the largest].")
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,
               help="cortex-m: 32-bit build; host: the 64-bit build of the tflite-micro package.")
 @kernels_option('TFLM kernel set (CMSIS-NN kernels ask for other scratch buffers)', has_target=True)
@@ -28,8 +33,8 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 @runtime_option("tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
                 "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.",
                 extra_choices=("both",), default="tflm")
-def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region, measure, as_json, html_path, runtime,
-            overwrite):
+def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_arch, board_name, arena_region, measure,
+            as_json, html_path, runtime, overwrite):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status: 0 report printed (and, with --board, the model fits); 4 the
@@ -38,6 +43,17 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region
     """
     kernels = resolve_kernels(kernels, target)
     from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
+
+    models = list(model_paths) + list(model_options)
+    if not models:
+        raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
+    if len(models) > 1:
+        return _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path)
+    if concurrent:
+        raise BadInputError("--concurrent is for several models in one firmware (give more than one model)")
+    from codegen.several import split_model_argument
+
+    model_path = split_model_argument(models[0])[1]
     from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
     from converter.report.build import build_memory_report
     from converter.report.json_format import format_report_json
@@ -94,6 +110,55 @@ def command(model_path, target, kernels, cmsis_nn_arch, board_name, arena_region
             click.echo(f"\nHTML report written to {html_path}")
     if report.board is not None and not report.board.fits:
         return EXIT_DOES_NOT_FIT  # the report is printed; the exit status says it does not fit
+    return 0
+
+
+def _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path):
+    """Several models in one firmware (codegen.several): each model's figures and the firmware's, its fit."""
+    import json
+
+    from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
+    from codegen.several import plan_several
+
+    if html_path is not None:
+        raise BadInputError("--html reports one model; several models get the text or --json report")
+    board = None
+    if board_name is not None:
+        from codegen.boards import get_board
+
+        board = get_board(board_name).with_arena_region(arena_region)
+    elif arena_region is not None:
+        raise BadInputError("--arena-region names a region of a board: give --board too")
+    plan = plan_several(models, board, concurrent=concurrent, runtime="compiled" if runtime == "compiled" else runtime,
+                        kernels=kernels)
+    combined = plan.combined
+    how = "one per model, summed (--concurrent)" if concurrent else "shared: the largest model's (they run in turn)"
+    if as_json:
+        click.echo(json.dumps({
+            "runtime": "compiled", "concurrent": concurrent,
+            "models": [{"name": m["prefix"], "model": m["path"], "arena_bytes": m["arena_bytes"],
+                        "constants_bytes": m["constants_bytes"], "code_bytes": m["code_bytes"]} for m in plan.models],
+            "arena_bytes": plan.arena_bytes, "constants_bytes": combined.flash_data_bytes,
+            "code_bytes": combined.code_bytes, "code_source": combined.code_source,
+            **({"fit": plan.fit.to_dict()} if plan.fit is not None else {}),
+        }, indent=2))
+    else:
+        click.echo(f"{len(plan.models)} models in one firmware (compiled runtime)")
+        width = max(len("firmware"), *(len(m["prefix"]) for m in plan.models))
+        click.echo(f"  {'model':<{width}}  {'arena B':>10}  {'constants B':>12}  {'code B':>9}  file")
+        for m in plan.models:
+            click.echo(f"  {m['prefix']:<{width}}  {m['arena_bytes']:>10,}  {m['constants_bytes']:>12,}  "
+                       f"{m['code_bytes']:>9,}  {m['path']}")
+        click.echo(f"  {'firmware':<{width}}  {plan.arena_bytes:>10,}  {combined.flash_data_bytes:>12,}  "
+                   f"{combined.code_bytes:>9,}")
+        click.echo(f"  arena: {how}")
+        click.echo(f"  code: {combined.code_source}")
+        if plan.fit is not None:
+            click.echo(f"fit on {plan.fit.board}:")
+            for line in plan.fit.breakdown():
+                click.echo(f"  {line}")
+    if plan.fit is not None and not plan.fit.fits:
+        return EXIT_DOES_NOT_FIT
     return 0
 
 
