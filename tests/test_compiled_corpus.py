@@ -14,7 +14,7 @@ from tests.conftest import model_params
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 
-UNSUPPORTED_FEATURES = {"lstm", "float", "int16"}
+UNSUPPORTED_FEATURES = {"float", "int16"}
 
 
 @pytest.mark.parametrize("suite_model", model_params(), indirect=True)

@@ -129,7 +129,10 @@ def _lower(model):
             reasons.append(f"{name} (operator {op.index}): {exc}")
             continue
         step.op_index, step.name = op.index, name
-        step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in (*op.inputs, *op.intermediates)) if t)
+        used = {id(t) for t in step.arg_tensors()}
+        intermediates = tuple(t for t in (ctx.arena_tensor(i) for i in op.intermediates) if t and id(t) in used)
+        # (an intermediate no argument points at, e.g. the LSTM's calibration records, is no buffer)
+        step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.inputs) if t) + intermediates
         step.outputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.outputs) if t)
         steps.append(step)
     inputs = [ctx.arena_tensor(i) for i in sg.inputs]

@@ -1,0 +1,120 @@
+// attendnets compiled runtime: UNIDIRECTIONAL_SEQUENCE_LSTM int8 (see an_lstm.h), in TFLM's order.
+#include "an_lstm.h"
+
+static int16_t an_sat16(int32_t x) {
+  return (int16_t)AN_MIN(AN_MAX(x, -32768), 32767);
+}
+
+// TFLite's reference_integer_ops::FullyConnected, int8 in, int16 out (zero point 0), int32 sums (wrapping).
+static void an_lstm_fc(const int8_t *x, int32_t x_offset, const int8_t *w, int32_t w_offset, const int32_t *bias,
+                       int32_t multiplier, int32_t shift, int32_t rows, int32_t depth, int32_t units, int16_t *out) {
+  for (int32_t b = 0; b < rows; ++b) {
+    const int8_t *xb = x + b * depth;
+    const int8_t *wc = w;
+    for (int32_t c = 0; c < units; ++c) {
+      uint32_t acc = 0;
+      for (int32_t d = 0; d < depth; ++d) acc += (uint32_t)((wc[d] + w_offset) * (xb[d] + x_offset));
+      wc += depth;
+      if (bias) acc += (uint32_t)bias[c];
+      *out++ = an_sat16(an_requantize((int32_t)acc, multiplier, shift));
+    }
+  }
+}
+
+// reference_integer_ops::Logistic on int16 (input scale 2^-12: multiplier 3, no shift), in place.
+static void an_lstm_sigmoid(int16_t *data, int32_t n, const uint16_t *table) {
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t x = data[i] * 3;
+    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+    const uint32_t uh = a >> 9;
+    uint32_t result;
+    if (uh >= 255) {
+      result = 0x7FFFu << 10;
+    } else {
+      const uint32_t ua = table[uh], ub = table[uh + 1];
+      result = (ua << 9) + (a & 0x1FFu) * (ub - ua);
+    }
+    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
+    data[i] = (int16_t)(result >> 10);
+  }
+}
+
+// reference_integer_ops::Tanh on int16: x * multiplier rounded right by shift (TFLM's LSTM gives the
+// multiplier and shift), the table read at a quarter of the sigmoid's step.
+static void an_lstm_tanh(const int16_t *in, int16_t *out, int32_t n, int32_t multiplier, int32_t shift,
+                         const uint16_t *table) {
+  const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t x = (in[i] * multiplier + round) >> shift;
+    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+    const uint32_t uh = a >> 8;
+    int32_t result;
+    if (uh >= 255) {
+      result = (int32_t)(0xFFFFu << 8);
+    } else {
+      const uint32_t ua = table[uh], ub = table[uh + 1];
+      result = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
+    }
+    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+    out[i] = (int16_t)(result >> 8);
+  }
+}
+
+// One gate of one step: input part + recurrent part (saturating), then its activation.
+static void an_lstm_gate_step(const an_lstm_s8_params *p, const an_lstm_gate *g, const int8_t *x, const int8_t *h,
+                              int32_t rows, int16_t *gate, int16_t *buffer, int use_tanh) {
+  const int32_t n = rows * p->state_size;
+  an_lstm_fc(x, p->input_offset, g->input_weights, g->input_weights_offset, g->bias, g->input_multiplier,
+             g->input_shift, rows, p->input_size, p->state_size, gate);
+  an_lstm_fc(h, p->hidden_offset, g->recurrent_weights, g->recurrent_weights_offset, NULL, g->recurrent_multiplier,
+             g->recurrent_shift, rows, p->state_size, p->state_size, buffer);
+  for (int32_t i = 0; i < n; ++i) gate[i] = an_sat16(gate[i] + buffer[i]);
+  if (use_tanh) {
+    an_lstm_tanh(gate, gate, n, 3, 0, p->sigmoid_table);  // gate inputs are at 2^-12
+  } else {
+    an_lstm_sigmoid(gate, n, p->sigmoid_table);
+  }
+}
+
+static void an_lstm_step(const an_lstm_s8_params *p, const int8_t *x, int8_t *h, int16_t *cell, int32_t rows,
+                         int16_t *buffers, int8_t *out) {
+  const int32_t n = rows * p->state_size;
+  int16_t *b0 = buffers, *b1 = buffers + n, *b2 = buffers + 2 * n, *b3 = buffers + 3 * n;
+  an_lstm_gate_step(p, &p->forget, x, h, rows, b0, b3, 0);
+  an_lstm_gate_step(p, &p->input, x, h, rows, b1, b3, 0);
+  an_lstm_gate_step(p, &p->cell, x, h, rows, b2, b3, 1);
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t forgotten = an_requantize(b0[i] * cell[i], p->forget_cell_multiplier, p->forget_cell_shift);
+    const int32_t added = an_requantize(b1[i] * b2[i], p->input_cell_multiplier, p->input_cell_shift);
+    int32_t c = an_sat16(an_sat16(forgotten) + an_sat16(added));
+    if (p->cell_clip >= 0) c = AN_MAX(AN_MIN(p->cell_clip, c), -p->cell_clip);
+    cell[i] = (int16_t)c;
+  }
+  an_lstm_gate_step(p, &p->output, x, h, rows, b1, b3, 0);
+  an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t v = an_requantize(b0[i] * b1[i], p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point;
+    h[i] = (int8_t)AN_MIN(AN_MAX(v, -128), 127);
+  }
+  memcpy(out, h, (size_t)n);
+}
+
+void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                void *scratch, int8_t *output) {
+  int16_t *buffers = (int16_t *)scratch;
+  if (p->time_major) {
+    const int32_t rows = p->batches;
+    for (int32_t t = 0; t < p->time_steps; ++t) {
+      an_lstm_step(p, input + t * rows * p->input_size, hidden_state, cell_state, rows, buffers,
+                   output + t * rows * p->state_size);
+    }
+    return;
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t t = 0; t < p->time_steps; ++t) {
+      const int32_t step = b * p->time_steps + t;
+      an_lstm_step(p, input + step * p->input_size, hidden_state + b * p->state_size, cell_state + b * p->state_size, 1,
+                   buffers, output + step * p->state_size);
+    }
+  }
+}
