@@ -126,6 +126,149 @@ def test_no_import_circle_between_packages():
             visit(node, [])
 
 
+def module_edges(owner, path, known):
+    """``(module, line, inside_a_function)`` for each project module ``path`` imports, file by file:
+    ``from pkg import name`` is an edge to ``pkg.name`` where that is a module of ``known``, else to
+    ``pkg`` (its ``__init__``); relative imports resolved; imports inside functions included."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = owner if path.name == "__init__.py" else owner.rpartition(".")[0]
+    in_function = {id(node) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   for node in ast.walk(fn) if isinstance(node, (ast.Import, ast.ImportFrom))}
+    edges = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:  # `import a.b.c` names module a.b.c; a.b.c.attr -> a.b.c
+                target = target.rpartition(".")[0]
+            if target and target != owner:
+                edges.append((target, node.lineno, id(node) in in_function))
+    return edges
+
+
+def module_graph(paths):
+    """module -> {imported module: "file:line"} over ``paths`` (module name -> file)."""
+    graph = {}
+    for owner, path in paths.items():
+        for target, line, _ in module_edges(owner, path, paths):
+            graph.setdefault(owner, {}).setdefault(target, f"{path.name}:{line}")
+    return graph
+
+
+def import_circles(graph):
+    """The strongly connected components of more than one module (Tarjan), each as a list of
+    "a -> b (file:line)" edges inside it; empty when the graph has no circle."""
+    index, low, stack, on_stack, circles = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, {}):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.add(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(f"{a} -> {b} ({where})" for a in component
+                                      for b, where in graph.get(a, {}).items() if b in component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def project_modules():
+    return {module_name(path): path for path in source_modules()}
+
+
+def test_no_import_circle_between_files():
+    # File-level: an import inside a function that closes a circle counts as much as a top-level one.
+    circles = import_circles(module_graph(project_modules()))
+    assert not circles, "import circles:\n" + "\n\n".join("\n".join(c) for c in circles)
+
+
+def test_the_file_circle_checker_finds_a_circle_through_a_lazy_import(tmp_path):
+    # It must be able to fail: a.py imports b at the top, b imports a.x (a name, not a module)
+    # inside a function, via a relative import; c imports pkg.b by `from pkg import b` (a module).
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg.b import g\nx = 1\n")
+    (pkg / "b.py").write_text("def g():\n    from .a import x\n    return x\n")
+    (pkg / "c.py").write_text("from pkg import b\n")
+    paths = {f"pkg.{p.stem}" if p.stem != "__init__" else "pkg": p for p in pkg.glob("*.py")}
+    graph = module_graph(paths)
+    assert graph["pkg.c"] == {"pkg.b": "c.py:1"}
+    circles = import_circles(graph)
+    assert circles == [["pkg.a -> pkg.b (a.py:1)", "pkg.b -> pkg.a (b.py:2)"]]
+    (pkg / "b.py").write_text("def g():\n    return 1\n")
+    assert import_circles(module_graph(paths)) == []
+
+
+# The floors of docs/architecture.md, bottom (0) to top: a module imports only from its own room
+# or a lower floor.  Rooms on one floor do not import each other (codegen and converter.conversion).
+FLOORS = {
+    "attendnets_base": 0, "firmware_template": 0,
+    "attendnets_tf": 1, "converter": 1, "converter.tflite_model": 1,
+    "converter.tflm": 2,
+    "converter.planner": 3,
+    "converter.report": 4,
+    "codegen": 5, "converter.conversion": 5,
+    "validation": 6,
+    "attendnets": 7,
+}
+
+
+def room(module):
+    """The most specific FLOORS entry that ``module`` lies in."""
+    return max((r for r in FLOORS if matches(module, r)), key=len)
+
+
+def floor_violations(graph):
+    broken = []
+    for owner, targets in sorted(graph.items()):
+        for target, where in sorted(targets.items()):
+            src, dst = room(owner), room(target)
+            if src != dst and FLOORS[dst] >= FLOORS[src]:
+                broken.append(f"{owner} (floor {FLOORS[src]}, {src}) imports {target} "
+                              f"(floor {FLOORS[dst]}, {dst}) at {where}")
+    return broken
+
+
+def test_no_import_runs_up_a_floor():
+    graph = module_graph(project_modules())
+    assert all(room(m) for m in project_modules())
+    broken = floor_violations(graph)
+    assert not broken, "\n".join(broken)
+
+
+def test_the_floor_checker_sees_an_import_up():
+    assert floor_violations({"codegen.generate": {"converter.tflm.check": "g.py:1"}}) == []
+    assert floor_violations({"converter.tflm.arena": {"codegen.c_types": "a.py:9"}}) == [
+        "converter.tflm.arena (floor 2, converter.tflm) imports codegen.c_types (floor 5, codegen) at a.py:9"]
+    assert floor_violations({"attendnets_base.errors": {"attendnets.cli": "e.py:3"}})
+    assert floor_violations({"codegen.generate": {"converter.conversion.convert": "g.py:1"}})
+
+
 def test_every_package_says_what_it_is_and_must_not_import():
     for init in sorted(REPO.glob("*/__init__.py")) + sorted(REPO.glob("*/*/__init__.py")):
         if init.parts[-2] in ("tests", "commands", "runners") or ".venv" in init.parts:

@@ -32,6 +32,14 @@ class FlashRunner(ABC):
     program: ClassVar[str]
     install_hint: ClassVar[str]
     capabilities: ClassVar[RunnerCapabilities] = RunnerCapabilities()
+    # Every concrete runner by its tool name, filled as each subclass is defined: the base class
+    # knows its subclasses, so naming a board's other tools needs no import of the package above.
+    by_name: ClassVar[dict[str, type["FlashRunner"]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            FlashRunner.by_name[cls.name] = cls
 
     def __init__(self, project, probe=None, dry_run=False, timeout_s=None, log=print):
         self.project = project
@@ -70,9 +78,8 @@ class FlashRunner(ABC):
     def _other_tools_note(self) -> str:
         """The board's other listed tools, for the "not found" error (none of them was installed
         either when the board's first tool was chosen: codegen.runners.choose_runner)."""
-        from codegen.runners import get_runner
-
-        others = [get_runner(name) for name in self.board.tools if name != self.name]
+        others = [FlashRunner.by_name[name] for name in self.board.tools
+                  if name != self.name and name in FlashRunner.by_name]
         if not others:
             return ""
         missing = [o for o in others if shutil.which(o.program) is None]
