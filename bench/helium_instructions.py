@@ -1,0 +1,115 @@
+"""Instructions per inference of the compiled runtime on a Cortex-M55 (QEMU mps3-an547): the DSP
+path vs the Helium (MVE) path, on the same core.
+
+For each model (the shared int8 models the compiled runtime runs that are present, plus any
+--model): the generated C with the bare-metal driver of tests/compiled_m4 (tests/compiled_qemu.py)
+built with arm-none-eabi-gcc -O2 twice, for -mcpu=cortex-m55+nomve (the DSP kernels: SMLAD and
+friends) and for -mcpu=cortex-m55 (__ARM_FEATURE_MVE: the MVE kernels), both hard-float ABI, run
+in qemu-system-arm -M mps3-an547 -icount shift=0.  Instructions = SysTick ticks x 31.25 (32 MHz
+core clock, 1 ns per instruction).  QEMU counts instructions, not cycles: the Cortex-M4 timing
+model (docs/timing.md) does not apply to the M55 (its MVE beats, dual-issue of vector and scalar
+work, gather costs), so there is no cycle column.  The output of each run is compared with the
+tflite-micro interpreter's for the same random input.
+
+    python bench/helium_instructions.py [--model M.tflite ...] [--out docs/results_helium.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+DEFAULT_MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "pretrainedResnet_quant.tflite",
+                  "micro_speech_quantized.tflite"]
+
+
+def run(model, sample, ref, mve):
+    from tests.compiled_qemu import build_m4, instructions_m4, run_m4
+
+    with tempfile.TemporaryDirectory(prefix="an-helium-") as work:
+        elf = build_m4(model, [sample], dsp=True, workdir=work, core="m55", mve=mve)
+        out = run_m4(elf, timeout_s=1800, core="m55")
+        instructions = instructions_m4(elf, timeout_s=1800, core="m55")[0]
+    match = np.array_equal(np.frombuffer(out[0], dtype=ref.dtype).reshape(ref.shape), ref)
+    return instructions, match
+
+
+def measure(path):
+    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, lower_model
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(path)
+    try:
+        program = lower_model(model)
+    except CompiledRuntimeUnsupportedError as exc:
+        return {"model": path.name, "skipped": "; ".join(exc.reasons)}
+    sample = random_samples(model, 1, seed=0)[0]
+    ref = run_tflm_batch(model, [sample])[0][0]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        (dsp, dsp_match), (mve, mve_match) = pool.map(lambda m: run(model, sample, ref, m), (False, True))
+    return {"model": path.name, "macs": sum(program.operator_macs()), "dsp": dsp, "mve": mve,
+            "dsp_match": dsp_match, "mve_match": mve_match}
+
+
+def markdown(results, command):
+    lines = [
+        "# Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path "
+        "(bench/helium_instructions.py)",
+        "",
+        f"Command: `{command}`",
+        "",
+        "QEMU 7.2 `-M mps3-an547 -icount shift=0`: counts are *instructions*, not cycles (SysTick ticks x "
+        "31.25 at the 32 MHz core clock; resolution 31). No cycle figure: the Cortex-M4 timing model does "
+        "not apply to the M55. DSP: arm-none-eabi-gcc 12.2 `-mcpu=cortex-m55+nomve -mfloat-abi=hard -O2` "
+        "(the SMLAD/SXTB16 kernels); MVE: `-mcpu=cortex-m55` (the Helium kernels where there are any, "
+        "the DSP ones elsewhere). One random input per model; `match`: the firmware's output equals the "
+        "tflite-micro interpreter's, byte for byte.",
+        "",
+        "| model | MACs | DSP instructions | MVE instructions | MVE / DSP | MVE / MAC | match (DSP, MVE) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "skipped" in r:
+            lines.append(f"| {r['model']} | skipped: {r['skipped']} | | | | | |")
+            continue
+        lines.append(f"| {r['model']} | {r['macs']:,} | {r['dsp']:,} | {r['mve']:,} | {r['mve'] / r['dsp']:.2f} | "
+                     f"{r['mve'] / r['macs']:.2f} | {'yes' if r['dsp_match'] else 'NO'}, "
+                     f"{'yes' if r['mve_match'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", default=[], help="a .tflite beyond the shared models")
+    parser.add_argument("--out", default=str(REPO / "docs" / "results_helium.md"))
+    args = parser.parse_args(argv)
+    paths = [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()] + [Path(m) for m in args.model]
+    results = []
+    for path in paths:
+        print(f"{path.name} ...", flush=True)
+        results.append(measure(path))
+        r = results[-1]
+        print(f"  skipped: {r['skipped']}" if "skipped" in r else
+              f"  DSP {r['dsp']:,} instructions, MVE {r['mve']:,} ({r['mve'] / r['dsp']:.2f}x)", flush=True)
+    command = "python bench/helium_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
+    from attendnets_base.fsutil import write_text_atomic
+
+    text = markdown(results, command)
+    write_text_atomic(Path(args.out), text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
