@@ -137,3 +137,32 @@ def test_report_counts_the_state_area_in_its_own_row(corpus, cli):
     # a model without state has no such row
     text = cli("report", corpus.path("autoencoder_int8"), "--runtime", "both", "--kernels", "reference").stdout
     assert "RAM: state" not in text
+
+
+@pytest.mark.parametrize("two", [False, True], ids=["one_variable", "two_variables"])
+def test_streaming_model_with_resource_variables(two):
+    """A streaming model (VAR_HANDLE, READ_VARIABLE, ADD, ASSIGN_VARIABLE: y = x + the last y) runs as
+    tflite-micro does over 150 consecutive invocations and with resets; the variables are state."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import assert_matches_tflm, random_samples, run_on_host_batch
+    from converter.tflite_model import load_model
+    from tests.test_arena_ops import _resource_variable_model
+
+    model = load_model(_resource_variable_model("int8", init=False, two=two))
+    assert assert_matches_tflm(model, count=150, seed=21) == 150
+    assert assert_matches_tflm(model, count=40, seed=22, reset_every=8) == 40
+    samples = [[s[0] // 8] for s in random_samples(model, 6, seed=23)]  # small inputs: the sum does not saturate
+    carried, fresh = run_on_host_batch(model, samples), run_on_host_batch(model, samples, reset_every=1)
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(carried[1:], fresh[1:]))
+    compiled = compile_model(model)
+    assert compiled.state_bytes == (16 if two else 8)
+
+
+def test_resource_variable_initialised_in_call_once_is_refused_by_name():
+    from codegen.compiled.lower import unsupported_reasons
+    from converter.tflite_model import load_model
+    from tests.test_arena_ops import _resource_variable_model
+
+    reasons = unsupported_reasons(load_model(_resource_variable_model("int8", init=True)))
+    text = "; ".join(reasons)
+    assert "CALL_ONCE" in text and "control flow" in text, text

@@ -86,6 +86,37 @@ class ModelLoweringContext(LoweringContext):
         self._refs[index] = ref
         return ref
 
+    def resource_variable(self, resource_index: int) -> Tensor:
+        """The state Tensor of the resource variable that resource tensor ``resource_index`` (a VAR_HANDLE's
+        output) names, one per (container, shared name).  Its type, shape and reset value are TFLM's: the
+        value of the first ASSIGN_VARIABLE of that variable (MicroResourceVariables::Allocate at Prepare: the
+        value tensor's bytes, filled with its zero point as an int8, else 0)."""
+        sg = self.subgraph
+        handles = {op.outputs[0]: op for op in sg.operators if op.name == "VAR_HANDLE" and op.outputs}
+
+        def key_of(index):
+            op = handles.get(index)
+            if op is None:
+                raise NotLowerable("its resource does not come from a VAR_HANDLE of the main subgraph")
+            return (op.options.get("container") or "", op.options.get("shared_name") or "")
+
+        key = key_of(resource_index)
+        variables = self.__dict__.setdefault("_variables", {})
+        if key in variables:
+            return variables[key]
+        assign = next((op for op in sg.operators if op.name == "ASSIGN_VARIABLE" and len(op.inputs) == 2
+                       and op.inputs[0] in handles and key_of(op.inputs[0]) == key), None)
+        if assign is None:
+            raise NotLowerable(f"resource variable {key[1]!r} is assigned only in another subgraph (CALL_ONCE)")
+        value = sg.tensor(assign.inputs[1])
+        if value.dtype not in LOWERABLE_DTYPES:
+            raise NotLowerable(f"resource variable {key[1]!r} of type {value.dtype}")
+        q = value.quantization
+        reset = int(q.zero_point[0]) & 0xFF if q and q.zero_point else 0
+        variables[key] = Tensor(None, f"variable {key[1] or key[0]}", value.dtype, tuple(value.shape), state=True,
+                                reset_byte=reset)
+        return variables[key]
+
     def optional_tensor(self, index: int):
         return None if index is None or index < 0 else self.tensor(index)
 
@@ -134,6 +165,10 @@ def _lower(model):
         # (an intermediate no argument points at, e.g. the LSTM's calibration records, is no buffer)
         step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.inputs) if t) + intermediates
         step.outputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.outputs) if t)
+        # state the program made (a resource variable): read and written by the step
+        made_state = [t for t in step.arg_tensors() if t.state and t.index is None]
+        step.inputs += tuple(t for t in made_state if t not in step.inputs)
+        step.outputs += tuple(t for t in made_state if t not in step.outputs)
         steps.append(step)
     inputs = [ctx.arena_tensor(i) for i in sg.inputs]
     outputs = [ctx.arena_tensor(i) for i in sg.outputs]

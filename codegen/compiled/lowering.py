@@ -91,6 +91,10 @@ class LoweringContext:
     def optional_tensor(self, index: int) -> TensorRef | None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def resource_variable(self, resource_index: int) -> Tensor:  # pragma: no cover - interface
+        """The state Tensor of the resource variable a VAR_HANDLE's output names (see the driver)."""
+        raise NotImplementedError
+
     def constant(self, hint: str, c_type: str, values) -> Constant:
         return Constant(hint, c_type, values)
 
