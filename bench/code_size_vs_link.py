@@ -61,7 +61,7 @@ def main(argv=None):
         for model_path in sorted(p for folder in args.models for p in Path(folder).glob("*.tflite")):
             out = Path(tmp) / model_path.stem
             try:
-                generate_project(model_path, board.name, out, kernels=args.kernels, force=True)
+                generate_project(model_path, board.name, out, kernels=args.kernels, force=True, runtime="tflm")
                 build_project(out, tflm_dir=args.tflm_dir, tflm_lib=args.tflm_lib, jobs=args.jobs, log=lambda m: None,
                               runner=lambda argv: subprocess.run(argv, capture_output=True))  # only the table on stdout
             except Exception as exc:  # a model this runtime/board cannot take: listed, not measured

@@ -115,7 +115,7 @@ def tflm_run(model_path, work: Path, sample_path: Path, tflm_dir, tflm_lib=None)
 
     kernels = tree_kernels(tflm_dir)
     project = work / f"{model_path.stem}-tflm"
-    gen = cli("generate", model_path, "--board", BOARD, "--out", project, "--kernels", kernels,
+    gen = cli("generate", model_path, "--board", BOARD, "--out", project, "--runtime", "tflm", "--kernels", kernels,
               "--sample", sample_path, "--force")
     if gen.returncode != 0:
         return {"error": gen.stderr.strip()}

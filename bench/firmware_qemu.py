@@ -44,7 +44,8 @@ def run_one(board_name, model_path, kernels, tflm_dir, tflm_lib, work):
 
     board = get_board(board_name)
     project = work / f"{board_name}-{model_path.stem}"
-    gen = cli("generate", model_path, "--board", board_name, "--out", project, "--kernels", kernels)
+    gen = cli("generate", model_path, "--board", board_name, "--out", project, "--runtime", "tflm",
+              "--kernels", kernels)
     if gen.returncode != 0:
         return {"error": gen.stderr.strip()}
     build = ["build", project, "--tflm-dir", tflm_dir] + (["--tflm-lib", tflm_lib] if tflm_lib else [])

@@ -29,7 +29,7 @@ def firmware_cli_steps(tflite_path, out_dir, tflm_dir=None) -> list[tuple[str, l
     tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
     out_dir = str(out_dir)
     steps = [("generate", ["generate", str(tflite_path), "--board", DEMO_BOARD, "--out", out_dir,
-                           "--kernels", tree_kernels(tflm_dir)])]
+                           "--runtime", "tflm", "--kernels", tree_kernels(tflm_dir)])]
     if tflm_dir:
         steps += [("build", ["build", out_dir, "--tflm-dir", str(tflm_dir)]),
                   ("size", ["size", out_dir, "--json"]),
@@ -85,7 +85,7 @@ def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_p
     tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
     kernels = tree_kernels(tflm_dir)
     result = generate_project(model_path, DEMO_BOARD, out_dir, kernels=kernels, labels_path=labels_path,
-                              sample_path=sample_path)
+                              sample_path=sample_path, runtime="tflm")
     log(f"firmware: generated {result.out_dir} for {DEMO_BOARD} ({kernels} kernels, arena {result.arena_bytes} B)")
     if not tflm_dir:
         log("firmware: TFLM_DIR not set; to build and run it in QEMU, make a TFLM tree "

@@ -50,7 +50,7 @@ def read_labels(path: Path) -> tuple:
 
 def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="model", labels_path=None,
                      sample_path=None, sample_range="auto", force=False, overwrite=False,
-                     stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime="tflm",
+                     stack_bytes=None, heap_bytes=ctx.DEFAULT_HEAP_BYTES, runtime=DEFAULT_RUNTIME,
                      optimize_plan=False, console=None, arena_region=None,
                      arena_placement="auto", format="project") -> GenerateResult:
     """``format``: ``project`` (a standalone firmware project) or an export (codegen.exports: library, arduino,

@@ -249,8 +249,8 @@ def pipeline_steps(args, paths: DemoPaths) -> list:
         Step("convert", ["convert", paths.qat_model, "--data", data, "--out", paths.tflite]),
         Step("evaluate", ["evaluate", paths.tflite, "--data", data, "--float-model", paths.float_model, "--json"],
              json_output=True, summary=_accuracy_lines),
-        Step("report", ["report", paths.tflite, "--board", "mps2-an386", "--html", paths.out / "report.html",
-                        "--json"], json_output=True, summary=_report_lines),
+        Step("report", ["report", paths.tflite, "--board", "mps2-an386", "--runtime", "tflm",
+                        "--html", paths.out / "report.html", "--json"], json_output=True, summary=_report_lines),
     ]
 
 

@@ -149,10 +149,10 @@ def test_read_only_output_folder_same_status_and_user_path_everywhere(model, unp
     locked.chmod(0o555)
     cases = {
         "optimize": (["optimize", src, "--out", locked / "small.tflite"], locked / "small.tflite"),
-        "report": (["report", src, "--html", locked / "r.html"], locked / "r.html"),
+        "report": (["report", "--runtime", "tflm", src, "--html", locked / "r.html"], locked / "r.html"),
         "validate": (["validate", src, "--board", "mps2-an386", "--html", locked / "v.html",
                       "--project", root / "vp"], locked / "v.html"),
-        "generate": (["generate", src, "--board", "mps2-an386", "--out", locked / "fw"], None),
+        "generate": (["generate", "--runtime", "tflm", src, "--board", "mps2-an386", "--out", locked / "fw"], None),
     }
     for name, (args, path) in cases.items():
         result = run(*args)

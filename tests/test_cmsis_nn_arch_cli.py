@@ -75,15 +75,15 @@ def test_arena_cli_cmsis_nn_arch(cli, name):
 def test_report_takes_the_boards_arch(cli, name):
     path = model_path(name)
     m4_required, m55_required = _required(name)
-    on_m55 = json.loads(cli("report", path, "--kernels", "cmsis-nn", "--board", "mps3-an547", "--json").stdout)
+    on_m55 = json.loads(cli("report", "--runtime", "tflm", path, "--kernels", "cmsis-nn", "--board", "mps3-an547", "--json").stdout)
     assert on_m55["arena"]["required"] == m55_required and on_m55["cmsis_nn_arch"] == "mve"
-    on_m4 = json.loads(cli("report", path, "--kernels", "cmsis-nn", "--board", "mps2-an386", "--json").stdout)
+    on_m4 = json.loads(cli("report", "--runtime", "tflm", path, "--kernels", "cmsis-nn", "--board", "mps2-an386", "--json").stdout)
     assert on_m4["arena"]["required"] == m4_required and on_m4["cmsis_nn_arch"] == "dsp"
-    no_board = json.loads(cli("report", path, "--kernels", "cmsis-nn", "--cmsis-nn-arch", "mve", "--json").stdout)
+    no_board = json.loads(cli("report", "--runtime", "tflm", path, "--kernels", "cmsis-nn", "--cmsis-nn-arch", "mve", "--json").stdout)
     assert no_board["arena"]["required"] == m55_required
-    reference = json.loads(cli("report", path, "--board", "mps3-an547", "--json", "--kernels", "reference").stdout)
+    reference = json.loads(cli("report", "--runtime", "tflm", path, "--board", "mps3-an547", "--json", "--kernels", "reference").stdout)
     assert reference["cmsis_nn_arch"] is None
-    result = cli("report", path, "--kernels", "cmsis-nn", "--board", "mps3-an547", "--cmsis-nn-arch", "dsp")
+    result = cli("report", "--runtime", "tflm", path, "--kernels", "cmsis-nn", "--board", "mps3-an547", "--cmsis-nn-arch", "dsp")
     assert_one_line_error(result, 2)
     assert "mve" in result.stderr
 
@@ -98,7 +98,7 @@ def test_generate_sizes_the_arena_for_the_boards_cmsis_nn_path(cli, tmp_path, na
 
     for board, required in (("mps3-an547", m55_required), ("mps2-an386", m4_required)):
         out = tmp_path / board
-        result = cli("generate", model_path(name), "--board", board, "--kernels", "cmsis-nn", "--out", out)
+        result = cli("generate", "--runtime", "tflm", model_path(name), "--board", board, "--kernels", "cmsis-nn", "--out", out)
         assert result.exit_code == 0, result
         header = (out / "src/model.h").read_text()
         assert re.search(r"#define MODEL_ARENA_ESTIMATE_BYTES (\d+)", header).group(1) == str(required)

@@ -32,7 +32,7 @@ def test_estimate_is_an_upper_bound_within_what_the_docs_say(tmp_path):
 
     model_path = shared_model_path("hello_world_int8.tflite")
     out = tmp_path / "fw"
-    generate_project(model_path, "mps2-an386", out, kernels="reference")
+    generate_project(model_path, "mps2-an386", out, kernels="reference", runtime="tflm")
     build_project(out, tflm_dir=os.environ["TFLM_DIR"], tflm_lib=os.environ.get("TFLM_LIB"), log=lambda m: None,
                   runner=lambda argv: subprocess.run(argv, capture_output=True))
     size = size_project(out)

@@ -63,8 +63,8 @@ def test_report_both_runtimes_side_by_side(tmp_path, cli):
     text = cli("report", model, "--runtime", "both").stdout
     assert "TFLM interpreter" in text and "compiled runtime" in text and "compiled / TFLM: arena" in text
 
-    plain = json.loads(cli("report", model, "--json").stdout)
-    assert "runtimes" not in plain  # the default report is TFLM's, unchanged
+    plain = json.loads(cli("report", "--runtime", "tflm", model, "--json").stdout)
+    assert "runtimes" not in plain  # TFLM's own report has no side-by-side table
 
 
 def test_report_compiled_only(tmp_path, cli, unsupported_model):
@@ -83,3 +83,23 @@ def test_report_compiled_only(tmp_path, cli, unsupported_model):
     # both: TFLM runs it, the compiled side says why it cannot
     text = cli("report", unsupported_model, "--runtime", "both").stdout
     assert "compiled runtime cannot run this model" in text
+
+
+def test_one_default_runtime_compiled_for_generate_report_and_validate(tmp_path, cli):
+    # generate, report and validate default to the compiled runtime (it builds with arm-none-eabi-gcc
+    # alone); report falls back to TFLM's report only for the options that are TFLM's.
+    from attendnets.cli import cli as group
+    from codegen.runtimes import DEFAULT_RUNTIME
+
+    assert DEFAULT_RUNTIME == "compiled"
+    for name in ("generate", "validate"):
+        option = next(p for p in group.commands[name].params if p.name == "runtime")
+        assert option.default == "compiled", name
+    model = tmp_path / "m.tflite"
+    model.write_bytes(fc_model(batch_shape=(4,), in_depth=64, units=32, seed=3))
+    result = cli("generate", model, "--board", "mps2-an386", "--out", tmp_path / "fw")
+    assert result.exit_code == 0, result
+    assert json.loads((tmp_path / "fw" / "project.json").read_text())["runtime"] == "compiled"
+    assert (tmp_path / "fw" / "src" / "model.c").is_file() and not (tmp_path / "fw" / "src" / "model.cc").exists()
+    assert json.loads(cli("report", model, "--json").stdout)["runtime"] == "compiled"
+    assert "arena_timeline" in json.loads(cli("report", model, "--target", "host", "--json").stdout)  # TFLM's

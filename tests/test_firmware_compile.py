@@ -118,7 +118,7 @@ def test_platform_layer_compiles_and_links(board_name, tmp_path, cli):
     board = load_boards()[board_name]
     model = corpus_model_path("svdf_int8")  # the platform layer does not depend on the model: a small one
     project = tmp_path / "fw"
-    result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference")
+    result = cli("generate", "--runtime", "tflm", model, "--board", board_name, "--out", project, "--kernels", "reference")
     assert result.exit_code == 0, result
     elf = build_without_tflm(project, board)
     sections = _section_addresses(elf)
@@ -161,7 +161,7 @@ def test_runs_in_qemu(board_name, tmp_path, cli):
     board = load_boards()[board_name]
     model = corpus_model_path("svdf_int8")
     project = tmp_path / "fw"
-    assert cli("generate", model, "--board", board_name, "--out", project, "--kernels", "reference").exit_code == 0
+    assert cli("generate", "--runtime", "tflm", model, "--board", board_name, "--out", project, "--kernels", "reference").exit_code == 0
     elf = build_without_tflm(project, board)
     proc = subprocess.run(
         ["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial", "none",
@@ -211,7 +211,7 @@ def test_tflm_firmware_matches_interpreter(board_name, tmp_path, cli):
     for model_name in TFLM_MODELS:
         model = model_path(model_name)
         project = tmp_path / model_name.split(".")[0]
-        result = cli("generate", model, "--board", board_name, "--out", project, "--kernels", kernels)
+        result = cli("generate", "--runtime", "tflm", model, "--board", board_name, "--out", project, "--kernels", kernels)
         if result.exit_code != 0 and "does not fit" in result.stderr:
             continue  # e.g. a model too big for the AN547's 512 KiB ITCM
         assert result.exit_code == 0, result
@@ -233,7 +233,7 @@ def test_build_drives_make_and_checks_artifacts(cli, tmp_path, monkeypatch):
     from codegen.build import build_project
 
     project = tmp_path / "fw"
-    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "rpi-pico", "--out", project,
+    assert cli("generate", "--runtime", "tflm", corpus_model_path("svdf_int8"), "--board", "rpi-pico", "--out", project,
                "--kernels", "reference", "--name", "sine").exit_code == 0
     tree = tmp_path / "tree"
     (tree / "tensorflow/lite/micro").mkdir(parents=True)
@@ -268,7 +268,7 @@ def test_build_drives_make_and_checks_artifacts(cli, tmp_path, monkeypatch):
 
 def test_build_errors(cli, tmp_path, monkeypatch):
     project = tmp_path / "fw"
-    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", project,
+    assert cli("generate", "--runtime", "tflm", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", project,
                "--kernels", "reference").exit_code == 0
     monkeypatch.delenv("TFLM_DIR", raising=False)
     line = assert_one_line_error(cli("build", project), 2)
@@ -286,7 +286,7 @@ def test_cmake_project_configures(board_name, cli, tmp_path):
     """The generated CMakeLists.txt + toolchain file configure (with a stand-in TFLM tree)."""
     _need("cmake", "arm-none-eabi-gcc")
     project = tmp_path / "fw"
-    assert cli("generate", corpus_model_path("svdf_int8"), "--board", board_name, "--out", project,
+    assert cli("generate", "--runtime", "tflm", corpus_model_path("svdf_int8"), "--board", board_name, "--out", project,
                "--kernels", "reference").exit_code == 0
     tree = tmp_path / "tree"
     (tree / "tensorflow/lite/micro").mkdir(parents=True)
@@ -314,7 +314,7 @@ def test_float_model_and_npy_sample_in_qemu(tmp_path, cli):
     model.write_bytes(b.build(inputs=[x], outputs=[y]))
     np.save(tmp_path / "x.npy", np.array([[0.5, -1.25, 2.0, 3.0]], np.float32))
     project = tmp_path / "fw"
-    result = cli("generate", model, "--board", "mps2-an386", "--out", project, "--kernels", "reference",
+    result = cli("generate", "--runtime", "tflm", model, "--board", "mps2-an386", "--out", project, "--kernels", "reference",
                  "--sample", tmp_path / "x.npy")
     assert result.exit_code == 0, result
     assert "0.5f, -1.25f, 2.0f, 3.0f," in (project / "src/sample_input.cc").read_text()

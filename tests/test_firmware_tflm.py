@@ -112,7 +112,8 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
 
     sample = tmp_path / "sample.npy"
     expected = host_run(model_path, sample)
-    _run(cli + ["generate", model_path, "--board", board, "--kernels", kernels, "--sample", sample, "--out", project],
+    _run(cli + ["generate", model_path, "--board", board, "--runtime", "tflm", "--kernels", kernels, "--sample", sample,
+                "--out", project],
          timeout=300)
     build = cli + ["build", project, "--tflm-dir", tree]
     if os.environ.get("TFLM_BUILD_DIR"):
@@ -170,7 +171,8 @@ def test_firmware_arena_equals_32bit_estimate(kernels, tree, model, tmp_path):
     model_path.write_bytes(data)
     cli = [sys.executable, "-m", "attendnets"]
     project = tmp_path / "project"
-    _run(cli + ["generate", model_path, "--board", CORTEX_M4_QEMU_BOARD, "--kernels", kernels, "--out", project],
+    _run(cli + ["generate", model_path, "--board", CORTEX_M4_QEMU_BOARD, "--runtime", "tflm", "--kernels", kernels,
+                "--out", project],
          timeout=300)
     build = cli + ["build", project, "--tflm-dir", tree]
     if os.environ.get("TFLM_BUILD_DIR"):

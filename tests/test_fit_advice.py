@@ -51,21 +51,21 @@ def test_the_other_runtime_is_suggested_and_the_table_keeps_its_columns(cli, wri
     row = next(line for line in text.splitlines() if line.strip().startswith(f"fits {BOARD}"))
     assert re.search(rf"fits {BOARD}\s{{2,}}DOES NOT FIT \(RAM\)\s{{2,}}FITS$", row), row
 
-    doc = json.loads(cli("report", model, "--board", BOARD, "--json").stdout)
+    doc = json.loads(cli("report", "--runtime", "tflm", model, "--board", BOARD, "--json").stdout)
     suggestions = doc["board"]["what_would_fit"]
     assert any("--runtime compiled" in s for s in suggestions), suggestions
 
 
 def test_suggested_input_size_and_boards_really_fit(cli, write_model):
     model = write_model(300)
-    result = cli("report", model, "--board", BOARD)
+    result = cli("report", "--runtime", "tflm", model, "--board", BOARD)
     assert result.exit_code == 4, result
     match = re.search(r"an input of about (\d+)x(\d+) instead of 300x300", " ".join(result.stdout.split()))
     assert match, result.stdout
     side = int(match.group(1))
     assert 150 < side < 300
-    assert cli("report", write_model(side), "--board", BOARD).exit_code == 0  # the suggestion fits
-    assert cli("report", write_model(side + 8), "--board", BOARD).exit_code == 4  # and is not far too small
+    assert cli("report", "--runtime", "tflm", write_model(side), "--board", BOARD).exit_code == 0  # the suggestion fits
+    assert cli("report", "--runtime", "tflm", write_model(side + 8), "--board", BOARD).exit_code == 4  # and is not far too small
 
     boards = re.search(r"boards of the catalog it fits: (.*?)(?:\n  \S|\Z)", result.stdout, re.S).group(1)
     listed = re.findall(r"([\w-]+) \(([a-z, ]+)\)", " ".join(boards.split()))

@@ -22,7 +22,7 @@ def recorded(monkeypatch):
 
 def make_project(cli, tmp_path, board):
     out = tmp_path / board
-    result = cli("generate", corpus_model_path("autoencoder_int8"), "--board", board, "--out", out,
+    result = cli("generate", "--runtime", "tflm", corpus_model_path("autoencoder_int8"), "--board", board, "--out", out,
                  "--kernels", "reference", "--name", "sine")
     assert result.exit_code == 0, result
     build = out / "build"

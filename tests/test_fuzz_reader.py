@@ -78,7 +78,7 @@ def test_cli_on_corrupt_files_gives_one_line_error(cli, tmp_path, how):
 
 def test_cli_subprocess_truncated_model_no_traceback(cli_subprocess, tmp_path):
     path = _corrupt(tmp_path, "dscnn_kws_int8", "truncated")
-    result = cli_subprocess("report", path, "--json")
+    result = cli_subprocess("report", "--runtime", "tflm", path, "--json")
     line = assert_one_line_error(result, code=2)
     assert "truncated.tflite" in line  # names the file
     assert result.stdout == ""

@@ -31,7 +31,7 @@ def two_input_add_model():
 
 
 def generate(cli, model, out, *args):
-    return cli("generate", model, "--board", "mps2-an386", "--out", out, "--kernels", "reference", *args)
+    return cli("generate", "--runtime", "tflm", model, "--board", "mps2-an386", "--out", out, "--kernels", "reference", *args)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
@@ -78,13 +78,13 @@ def test_train_resume_needs_a_run_to_continue(cli, tmp_path):
 
 def test_report_board_empty_is_refused_like_generate(cli, fc_model, tmp_path):
     """report --board '' ignored the board; generate --board '' refuses it."""
-    line = assert_one_line_error(cli("report", fc_model, "--board", ""), 2)
+    line = assert_one_line_error(cli("report", "--runtime", "tflm", fc_model, "--board", ""), 2)
     assert "unknown board ''" in line
     assert "unknown board ''" in assert_one_line_error(generate_on(cli, fc_model, tmp_path / "fw", ""), 2)
 
 
 def generate_on(cli, model, out, board):
-    return cli("generate", model, "--board", board, "--out", out, "--kernels", "reference")
+    return cli("generate", "--runtime", "tflm", model, "--board", board, "--out", out, "--kernels", "reference")
 
 
 def test_does_not_fit_and_cannot_analyse_have_different_exit_codes(cli, tmp_path):
@@ -94,15 +94,15 @@ def test_does_not_fit_and_cannot_analyse_have_different_exit_codes(cli, tmp_path
     b.op("RELU", [x], [y])
     big = tmp_path / "big.tflite"
     big.write_bytes(b.build([x], [y]))
-    result = cli("report", big, "--board", "rpi-pico")
+    result = cli("report", "--runtime", "tflm", big, "--board", "rpi-pico")
     assert result.exit_code == 4 and "DOES NOT FIT" in result.stdout, result
     assert generate_on(cli, big, tmp_path / "fw", "rpi-pico").exit_code == 4
 
     asym = tmp_path / "asym.tflite"  # int8 weights with a non-zero zero point: TFLM refuses them
     asym.write_bytes(int8_fc_model(weight_zero_point=5))
-    result = cli("report", asym, "--board", "rpi-pico")
+    result = cli("report", "--runtime", "tflm", asym, "--board", "rpi-pico")
     assert result.exit_code == 1, result
-    assert cli("report", tmp_path / "missing.tflite").exit_code == 2
+    assert cli("report", "--runtime", "tflm", tmp_path / "missing.tflite").exit_code == 2
 
 
 def test_report_and_generate_give_one_fit_answer(cli, tmp_path):
@@ -134,7 +134,7 @@ def test_report_and_generate_give_one_fit_answer(cli, tmp_path):
     path.write_bytes(relu_model(elements))
     arena = build_memory_report(load_model(path), kernels="reference", board=nano).arena.required_bytes
     assert arena <= nano.ram.size_bytes < arena_bytes_for(arena) + other  # the case of the issue
-    report = cli("report", path, "--board", nano.name, "--kernels", "reference")
+    report = cli("report", "--runtime", "tflm", path, "--board", nano.name, "--kernels", "reference")
     generate = generate_on(cli, path, tmp_path / "fw", nano.name)
     assert report.exit_code == generate.exit_code == 4, (report, generate)
     assert "DOES NOT FIT (RAM)" in report.stdout
@@ -145,7 +145,7 @@ def test_report_and_generate_give_one_fit_answer(cli, tmp_path):
     an547 = get_board("mps3-an547")
     path = tmp_path / "flash.tflite"
     path.write_bytes(relu_model(16, weights=an547.flash_bytes + 1024))
-    report = cli("report", path, "--board", an547.name, "--kernels", "reference")
+    report = cli("report", "--runtime", "tflm", path, "--board", an547.name, "--kernels", "reference")
     generate = generate_on(cli, path, tmp_path / "fw2", an547.name)
     assert report.exit_code == generate.exit_code == 0, (report, generate)
     assert "verdict: FITS" in report.stdout and "model" in report.stdout and an547.model_region.name in report.stdout
@@ -166,7 +166,7 @@ def test_one_kernel_default_everywhere_stated_in_help(cli, fc_model):
         assert "--kernels [cmsis-nn|reference]" in text, command  # one order
         assert re.search(r"\[default: \(?cmsis-nn", text), (command, text)
         assert "Default cmsis-nn: what `attendnets generate` builds" in text, command
-    report = json.loads(cli("report", fc_model, "--json").stdout)
+    report = json.loads(cli("report", "--runtime", "tflm", fc_model, "--json").stdout)
     arena = json.loads(cli("arena", fc_model, "--json").stdout)
     assert report["kernels"] == arena["kernels"] == "cmsis-nn"
     host = json.loads(cli("arena", fc_model, "--json", "--target", "host").stdout)

@@ -26,7 +26,7 @@ UPDATE_GOLDEN = os.environ.get("ATTENDNETS_UPDATE_GOLDEN") == "1"
 
 
 def generate(cli, model, out, *args, board="mps2-an386", kernels="reference"):
-    return cli("generate", model, "--board", board, "--out", out, "--kernels", kernels, *args)
+    return cli("generate", "--runtime", "tflm", model, "--board", board, "--out", out, "--kernels", kernels, *args)
 
 
 def model_array_bytes(project, name="model"):
@@ -278,7 +278,8 @@ def test_demo_steps_and_function(tmp_path, monkeypatch):
 
     monkeypatch.delenv("TFLM_DIR", raising=False)
     assert firmware_cli_steps("m.tflite", "out/fw") == [
-        ("generate", ["generate", "m.tflite", "--board", "mps2-an386", "--out", "out/fw", "--kernels", "reference"])]
+        ("generate", ["generate", "m.tflite", "--board", "mps2-an386", "--out", "out/fw", "--runtime", "tflm",
+                      "--kernels", "reference"])]
     tree = tmp_path / "tree"
     (tree / "third_party" / "cmsis_nn").mkdir(parents=True)
     steps = firmware_cli_steps("m.tflite", "out/fw", tree)

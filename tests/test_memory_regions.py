@@ -184,7 +184,7 @@ def test_report_fits_an_arena_larger_than_any_region_when_the_regions_hold_it(cl
     assert doc["board"]["fits"] is True
     text = cli("report", model, "--board", "nucleo-h743zi2", "--runtime", "compiled").stdout
     assert "per region" in text and "(SRAM123)" in text and "arena part 200000 B" in text
-    tflm = cli("report", model, "--board", "nucleo-h743zi2")
+    tflm = cli("report", "--runtime", "tflm", model, "--board", "nucleo-h743zi2")
     assert tflm.exit_code == 4 and "DOES NOT FIT" in tflm.stdout
 
 
@@ -237,15 +237,15 @@ def test_report_arena_region(cli, tmp_path):
     carved out of the data region, which keeps SRAM1+2); without --board it is a one-line error."""
     model = tmp_path / "chain.tflite"
     model.write_bytes(add_chain(elements=30_000, units=1))  # ~90 KB of activations: more than the DTCM
-    result = cli("report", model, "--board", "stm32f746g-disco", "--arena-region", "DTCM", "--json")
+    result = cli("report", "--runtime", "tflm", model, "--board", "stm32f746g-disco", "--arena-region", "DTCM", "--json")
     assert result.exit_code == 4, result.output
     rows = {r["region"]: r for r in json.loads(result.stdout)["board"]["regions"]}
     assert rows["DTCM"]["available_bytes"] == 64 * 1024 and not rows["DTCM"]["fits"]
     assert rows["RAM"]["available_bytes"] == 256 * 1024
-    middle = cli("report", model, "--board", "stm32f746g-disco", "--arena-region", "SRAM1")
+    middle = cli("report", "--runtime", "tflm", model, "--board", "stm32f746g-disco", "--arena-region", "SRAM1")
     assert "cannot be carved out" in assert_one_line_error(middle)  # SRAM1 lies between DTCM and SRAM2
-    assert cli("report", model, "--board", "nucleo-h743zi2", "--arena-region", "SRAM123").exit_code == 0
-    assert "give --board too" in assert_one_line_error(cli("report", model, "--arena-region", "DTCM"))
+    assert cli("report", "--runtime", "tflm", model, "--board", "nucleo-h743zi2", "--arena-region", "SRAM123").exit_code == 0
+    assert "give --board too" in assert_one_line_error(cli("report", "--runtime", "tflm", model, "--arena-region", "DTCM"))
 
 
 @pytest.mark.parametrize("name", ["dscnn_kws_int8", "resnet8_int8", "attendnet_b_int8"])

@@ -57,7 +57,7 @@ def startups(tmp_path_factory):
     model.write_bytes(int8_fc_model())
     out = {}
     for name in NORDIC + ["mps2-an386"]:
-        generate_project(model, name, tmp / name, kernels="reference")
+        generate_project(model, name, tmp / name, kernels="reference", runtime="tflm")
         out[name] = (tmp / name / "platform" / "startup.c").read_text()
     return tmp, out
 

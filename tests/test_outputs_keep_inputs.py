@@ -62,7 +62,7 @@ def test_report_html_never_replaces_the_model_or_a_user_file(cli, model, tmp_pat
     assert "was not written by attendnets" in line and "--overwrite" in line
     assert trained.read_bytes() == b"PK\x03\x04 a trained model"
 
-    assert "needs a file name" in assert_one_line_error(cli("report", model, "--html", ""), 2)
+    assert "needs a file name" in assert_one_line_error(cli("report", "--runtime", "tflm", model, "--html", ""), 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "run"]  # nothing written
 
     page = tmp_path / "r.html"

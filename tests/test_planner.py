@@ -395,9 +395,9 @@ def test_optimize_command(cli, tmp_path):
 def test_generate_optimize_plan(cli, tmp_path):
     src = tmp_path / "m.tflite"
     src.write_bytes(gap_chain_model())
-    plain = cli("generate", src, "--board", "mps2-an386", "--out", tmp_path / "plain", "--kernels", "reference")
+    plain = cli("generate", "--runtime", "tflm", src, "--board", "mps2-an386", "--out", tmp_path / "plain", "--kernels", "reference")
     assert plain.exit_code == 0, plain
-    optimized = cli("generate", src, "--board", "mps2-an386", "--out", tmp_path / "opt", "--kernels", "reference",
+    optimized = cli("generate", "--runtime", "tflm", src, "--board", "mps2-an386", "--out", tmp_path / "opt", "--kernels", "reference",
                     "--optimize-plan")
     assert optimized.exit_code == 0, optimized
     facts = [json.loads((tmp_path / d / "project.json").read_text()) for d in ("plain", "opt")]
@@ -407,10 +407,10 @@ def test_generate_optimize_plan(cli, tmp_path):
     # a plan made for the reference kernels is refused for a CMSIS-NN build, in one line
     planned = tmp_path / "planned.tflite"
     assert cli("optimize", src, "--out", planned, "--kernels", "reference").exit_code == 0
-    err = assert_one_line_error(cli("generate", planned, "--board", "mps2-an386", "--out", tmp_path / "x",
+    err = assert_one_line_error(cli("generate", "--runtime", "tflm", planned, "--board", "mps2-an386", "--out", tmp_path / "x",
                                     "--kernels", "cmsis-nn"), 2)
     assert "made for reference" in err and not (tmp_path / "x").exists()
-    report = cli("report", planned, "--kernels", "cmsis-nn")
+    report = cli("report", "--runtime", "tflm", planned, "--kernels", "cmsis-nn")
     assert report.exit_code == 0 and "offline plan" in report.stdout and "made for reference" in report.stdout
 
 

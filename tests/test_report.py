@@ -212,11 +212,11 @@ def _big_ram_model():
 
 def test_does_not_fit_names_the_resource(cli, tmp_path):
     path = _write(tmp_path, "big_flash.tflite", _big_flash_model())
-    result = cli("report", path, "--board", "arduino-nano-33-ble-sense")
+    result = cli("report", "--runtime", "tflm", path, "--board", "arduino-nano-33-ble-sense")
     assert result.exit_code == 4, result  # does not fit: 4, apart from "cannot analyse" (1)
     assert "verdict: DOES NOT FIT (flash)" in result.stdout
     path = _write(tmp_path, "big_ram.tflite", _big_ram_model())
-    result = cli("report", path, "--board", "rpi-pico", "--json")
+    result = cli("report", "--runtime", "tflm", path, "--board", "rpi-pico", "--json")
     assert result.exit_code == 4
     doc = json.loads(result.stdout)
     assert doc["board"]["verdict"] == "DOES NOT FIT (RAM)" and doc["board"]["ram_headroom_pct"] < 0
@@ -225,12 +225,12 @@ def test_does_not_fit_names_the_resource(cli, tmp_path):
 @pytest.mark.parametrize("name", ["dscnn_kws_int8", *shared_present("micro_speech_quantized.tflite")])
 def test_cli_text_json_and_html(cli, tmp_path, name):
     path = model_path(name)
-    result = cli("report", path, "--board", "nrf5340dk")
+    result = cli("report", "--runtime", "tflm", path, "--board", "nrf5340dk")
     assert result.exit_code == 0, result
     for text in ("DEPTHWISE_CONV_2D", "peak live memory", "required", "TFLM code", "verdict: FITS"):
         assert text in result.stdout
     html_path = tmp_path / "r.html"
-    result = cli("report", path, "--json", "--html", html_path)
+    result = cli("report", "--runtime", "tflm", path, "--json", "--html", html_path)
     assert result.exit_code == 0
     doc = json.loads(result.stdout)  # only the JSON object on stdout
     assert doc["arena"]["required"] > 0
@@ -245,7 +245,7 @@ def test_measure_prints_estimate_and_measurement(cli, name):
     from converter.tflm.arena_measure import measure_arena
 
     path = model_path(name)
-    result = cli("report", path, "--target", "host", "--measure", "--json")
+    result = cli("report", "--runtime", "tflm", path, "--target", "host", "--measure", "--json")
     assert result.exit_code == 0, result
     m = json.loads(result.stdout)["measurement"]
     meas = measure_arena(path)
@@ -257,15 +257,15 @@ def test_measure_prints_estimate_and_measurement(cli, name):
 
 def test_bad_inputs_one_line_errors(cli, tmp_path):
     model = corpus_model_path("autoencoder_int8")
-    line = assert_one_line_error(cli("report", model, "--board", "stm32f746-disco"), code=2)
+    line = assert_one_line_error(cli("report", "--runtime", "tflm", model, "--board", "stm32f746-disco"), code=2)
     assert "stm32f746g-disco" in line  # a close-name suggestion
     asym = _write(tmp_path, "asym.tflite", int8_fc_model(weight_zero_point=5))
-    line = assert_one_line_error(cli("report", asym), code=1)
+    line = assert_one_line_error(cli("report", "--runtime", "tflm", asym), code=1)
     assert "asymmetrically" in line
-    line = assert_one_line_error(cli("report", model, "--html", tmp_path / "missing" / "r.html"), code=2)
+    line = assert_one_line_error(cli("report", "--runtime", "tflm", model, "--html", tmp_path / "missing" / "r.html"), code=2)
     assert "does not exist" in line
-    assert_one_line_error(cli("report", tmp_path / "nope.tflite"), code=2)
-    assert_one_line_error(cli("report", model, "--target", "risc-v"), code=2)
+    assert_one_line_error(cli("report", "--runtime", "tflm", tmp_path / "nope.tflite"), code=2)
+    assert_one_line_error(cli("report", "--runtime", "tflm", model, "--target", "risc-v"), code=2)
 
 
 def test_unmodelled_operator_is_an_error_not_a_guess(cli, tmp_path):
@@ -277,7 +277,7 @@ def test_unmodelled_operator_is_an_error_not_a_guess(cli, tmp_path):
         y = b.tensor("y", (1, 8), "int8", scale=0.1, zero_point=0)
         b.op(op, [x], [y])
         path = _write(tmp_path, f"{op}.tflite", b.build([x], [y]))
-        result = cli("report", path)
+        result = cli("report", "--runtime", "tflm", path)
         if result.exit_code != 0:
             line = assert_one_line_error(result, code=1)
             assert op in line
@@ -288,7 +288,7 @@ def test_unmodelled_operator_is_an_error_not_a_guess(cli, tmp_path):
 def test_float_model_is_reported(cli, tmp_path):
     """TFLM's float kernels run float models: the report covers them like int8 ones."""
     float_model = _write(tmp_path, "float.tflite", int8_fc_model(activation_dtype="float32", weight_dtype="float32"))
-    result = cli("report", float_model, "--json", "--kernels", "reference")
+    result = cli("report", "--runtime", "tflm", float_model, "--json", "--kernels", "reference")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     from converter.tflm.arena import estimate_arena
@@ -299,7 +299,7 @@ def test_float_model_is_reported(cli, tmp_path):
 def test_html_written_atomically_on_failure(cli, tmp_path):
     html_path = tmp_path / "r.html"
     asym = _write(tmp_path, "asym.tflite", int8_fc_model(weight_zero_point=5))
-    assert cli("report", asym, "--html", html_path).exit_code == 1
+    assert cli("report", "--runtime", "tflm", asym, "--html", html_path).exit_code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["asym.tflite"]
 
 
@@ -318,13 +318,13 @@ def test_report_does_not_import_tensorflow(tmp_path):
 @pytest.mark.parametrize("name", ["mobilenet_v1_025_person_int8", *shared_present("vww_96_int8.tflite")])
 def test_cmsis_nn_kernels(cli, name):
     path = model_path(name)
-    result = cli("report", path, "--kernels", "cmsis-nn", "--json")
+    result = cli("report", "--runtime", "tflm", path, "--kernels", "cmsis-nn", "--json")
     if result.exit_code != 0 and "cmsis-nn" in result.stderr:
         pytest.skip(f"arena estimator: {result.stderr.strip()}")
     assert result.exit_code == 0, result
     doc = json.loads(result.stdout)
     assert doc["kernels"] == "cmsis-nn"
-    reference = json.loads(cli("report", path, "--json", "--kernels", "reference").stdout)
+    reference = json.loads(cli("report", "--runtime", "tflm", path, "--json", "--kernels", "reference").stdout)
     # CMSIS-NN convolutions ask for scratch buffers the reference kernels do not.
     assert sum(o["scratch_bytes"] for o in doc["operators"]) > sum(o["scratch_bytes"] for o in reference["operators"])
     if "cmsis-nn" in code_size_table()["kernels"]:
@@ -338,11 +338,11 @@ def test_report_shows_every_subgraph(cli, tmp_path):
     from test_arena_ops import _if_model
 
     path = _write(tmp_path, "if.tflite", _if_model("int8"))
-    result = cli("report", path)
+    result = cli("report", "--runtime", "tflm", path)
     assert result.exit_code == 0, result.stderr
     assert "subgraph 1" in result.stdout and "subgraph 2" in result.stdout
     assert "RELU6" in result.stdout
-    doc = json.loads(cli("report", path, "--json").stdout)
+    doc = json.loads(cli("report", "--runtime", "tflm", path, "--json").stdout)
     assert [o["name"] for o in doc["operators"]] == ["IF"]
     assert [(g["index"], [o["name"] for o in g["operators"]]) for g in doc["subgraphs"]] == [(1, ["RELU"]),
                                                                                             (2, ["RELU6"])]

@@ -68,7 +68,7 @@ def test_chromium_renders_a_non_blank_page(tmp_path, cli):
     from PIL import Image
 
     html_path = tmp_path / "report.html"
-    result = cli("report", model_path("resnet8_int8"), "--board", "nucleo-l4r5zi",
+    result = cli("report", "--runtime", "tflm", model_path("resnet8_int8"), "--board", "nucleo-l4r5zi",
                  "--html", html_path)
     assert result.exit_code == 0, result
     png = tmp_path / "shot.png"

@@ -25,7 +25,7 @@ def built(tmp_path_factory):
     for board in ("mps2-an386", "rpi-pico", "nucleo-h743zi2", "mps3-an547"):
         out = tmp_path_factory.mktemp("size") / board
         assert main(["generate", str(corpus_model_path(MODEL)), "--board", board, "--out", str(out),
-                     "--kernels", "reference"]) == 0
+                     "--runtime", "tflm", "--kernels", "reference"]) == 0
         build_without_tflm(out, get_board(board), name="model", stub_as_tflm_archive=True)
         projects[board] = out
     return projects
@@ -95,7 +95,7 @@ def test_parse_map_handles_wrapped_lines_fill_and_merged_strings(tmp_path):
 def test_bad_inputs(cli, tmp_path, built):
     assert_one_line_error(cli("size", tmp_path / "nothing"), 2)
     out = tmp_path / "fw"
-    assert cli("generate", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", out,
+    assert cli("generate", "--runtime", "tflm", corpus_model_path("svdf_int8"), "--board", "mps2-an386", "--out", out,
                "--kernels", "reference").exit_code == 0
     line = assert_one_line_error(cli("size", out), 2)
     assert "build the project first" in line

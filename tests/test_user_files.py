@@ -28,7 +28,7 @@ def model(tmp_path):
 
 
 def generate(cli, model, out, *args, board="mps2-an386"):
-    return cli("generate", model, "--board", board, "--out", out, "--kernels", "reference", *args)
+    return cli("generate", "--runtime", "tflm", model, "--board", board, "--out", out, "--kernels", "reference", *args)
 
 
 def test_regenerate_keeps_user_files_and_refuses_to_replace_edits(cli, model, tmp_path):

@@ -88,7 +88,7 @@ def stub_firmware(request, tmp_path_factory):
     model_path.write_bytes(two_op_model())
     board = get_board(request.param)
     project = root / "fw"
-    generate_project(model_path, board.name, project, kernels="reference")
+    generate_project(model_path, board.name, project, kernels="reference", runtime="tflm")
     data = model_path.read_bytes()
     vp = install_main(project, load_model(data), board, "tflm", True, data, model_path.name)
     _run(["make", "platform", "BUILD_DIR=build"], project)

@@ -1,4 +1,4 @@
-"""``attendnets generate``: a TFLM firmware project for a board from a ``.tflite``."""
+"""``attendnets generate``: a firmware project for a board from a ``.tflite`` (compiled C, or the TFLM interpreter)."""
 
 import shlex
 
@@ -33,7 +33,7 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
 @click.option("--overwrite", is_flag=True,
               help="Replace generated files you changed in an existing --out (they are named; default: refuse).")
 @runtime_option("tflm: the TFLM interpreter (needs a TFLM tree to build); compiled: plain C generated "
-                "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).", default="tflm")
+                "for this model (builds with arm-none-eabi-gcc alone, bit-exact with TFLM).")
 @click.option("--optimize-plan", is_flag=True,
               help="tflm runtime: embed the model with an optimized offline memory plan (as `attendnets optimize` "
                    "writes it) for a smaller arena; the compiled runtime always plans its arena this way.")

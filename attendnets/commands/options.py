@@ -32,7 +32,7 @@ def resolve_kernels(kernels, target="cortex-m"):
 def runtime_option(help_text, extra_choices=(), default=DEFAULT_RUNTIME):
     """``--runtime``: the registry's runtimes (codegen.runtimes), in its order, with one default."""
     return click.option("--runtime", type=click.Choice(list(RUNTIME_NAMES) + list(extra_choices)), default=default,
-                        show_default=True, help=help_text)
+                        show_default=default is not None, help=help_text)
 
 
 # --- --json: one option, and failures as JSON too ----------------------------------------

@@ -1,4 +1,5 @@
-"""``attendnets report``: where a model's memory goes on TFLM (or the compiled runtime), and whether it fits a board."""
+"""``attendnets report``: what a model needs under the compiled runtime (or where its memory goes on TFLM), and
+whether it fits a board."""
 
 import click
 
@@ -30,9 +31,11 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="REPORT.html",
               help="Also write a self-contained HTML page (tables, arena timeline, per-layer bars).")
 @overwrite_option("an existing REPORT.html")
-@runtime_option("tflm: TFLM's memory report; compiled: the compiled runtime's RAM and flash "
-                "(generate --runtime compiled); both: TFLM's report and the two runtimes side by side.",
-                extra_choices=("both",), default="tflm")
+@runtime_option("compiled: the compiled runtime's RAM and flash (what generate makes by default); tflm: TFLM's "
+                "memory report (per-operator memory, arena timeline); both: TFLM's report and the two runtimes "
+                "side by side. [default: compiled; tflm with --target host, --measure or --cmsis-nn-arch, which are "
+                "TFLM's]",
+                extra_choices=("both",), default=None)
 def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_arch, board_name, arena_region, measure,
             as_json, html_path, runtime, overwrite):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
@@ -44,6 +47,11 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     kernels = resolve_kernels(kernels, target)
     from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
 
+    from codegen.runtimes import DEFAULT_RUNTIME, all_runtimes, get_runtime
+
+    if runtime is None:  # --target host, --measure, --cmsis-nn-arch are TFLM's: its memory report
+        tflm_only = target == "host" or measure or cmsis_nn_arch is not None
+        runtime = next(rt.name for rt in all_runtimes() if rt.has_memory_report) if tflm_only else DEFAULT_RUNTIME
     models = list(model_paths) + list(model_options)
     if not models:
         raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
@@ -71,8 +79,6 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
         raise BadInputError("--arena-region names a region of a board: give --board too")
     html_path = check_output_file(html_path, "--html", inputs=[(model_path, "the model")], overwrite=overwrite,
                                   ours=is_our_html)
-
-    from codegen.runtimes import all_runtimes, get_runtime
 
     model = load_model(model_path)
     chosen = all_runtimes() if runtime == "both" else (get_runtime(runtime),)
