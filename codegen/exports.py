@@ -84,7 +84,11 @@ def export_files(fmt: ExportFormat, runtime, context: dict, firmware) -> dict:
         library = flat
     files = {f"src/{rel}": content for rel, content in library.items()}
     name = context["project"]["name"]
+    api = context.get("api_prefix", "model")  # the C API's prefix: model_init, or kws_init (--name kws, compiled)
     export = {
+        "api": api,
+        "API": api.upper(),
+        "header": f"{api}.h",
         "format": fmt.name,
         "name": name,
         "macro": name.upper(),

@@ -98,9 +98,11 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
         name=name, kernels=kernels, labels=labels, sample=sample, sample_source=sample_source,
         stack_bytes=stack_bytes, heap_bytes=heap_bytes, force=force, model_file_name=model_path.name,
         library=library)
+    api_prefix = name if library and runtime.library_prefixes_symbols else "model"
+    emit_options = {"prefix": api_prefix} if api_prefix != "model" else {}
     firmware = prepared.emit(name=name, labels=labels, stack_bytes=stack_bytes, heap_bytes=heap_bytes,
-                             arena_placement=arena_placement, library=library)
-    context = ctx.build_context(model, board, options, runtime, firmware)
+                             arena_placement=arena_placement, library=library, **emit_options)
+    context = dict(ctx.build_context(model, board, options, runtime, firmware), api_prefix=api_prefix)
     facts = {
         "name": name,
         "board": board.name,

@@ -106,9 +106,10 @@ CC := arm-none-eabi-gcc
 CPU_FLAGS := {cpu_flags}
 MODEL_ARENA_SECTION := .tensor_arena
 include {export}/model.mk
-CFLAGS := $(CPU_FLAGS) -O2 -std=c99 -I{fw}/platform $(MODEL_INCLUDES)
+include {kws}/kws.mk
+CFLAGS := $(CPU_FLAGS) -O2 -std=c99 -I{fw}/platform $(MODEL_INCLUDES) $(KWS_INCLUDES)
 
-app.elf: main.o startup.o platform.o $(MODEL_LIBS)
+app.elf: main.o startup.o platform.o $(MODEL_LIBS) $(KWS_LIBS)
 \t$(CC) $(CPU_FLAGS) -nostartfiles --specs=nano.specs --specs=rdimon.specs -T {fw}/linker.ld -Wl,--gc-sections $^ -o $@
 main.o: main.c
 \t$(CC) $(CFLAGS) -c $< -o $@
@@ -172,12 +173,25 @@ def test_makefile_fragment_in_an_application_runs_bit_exact(model, tmp_path, cli
     _need("arm-none-eabi-gcc", "make", "qemu-system-arm")
     path, sample_path, sample, expected = model
     export = _generate(cli, path, tmp_path / "model_lib", "mps2-an386", "--runtime", "compiled", "--format", "library")
+    # a second export of its own --name links beside it: every symbol, macro and file carries "kws"
+    kws = _generate(cli, path, tmp_path / "kws", "mps2-an386", "--runtime", "compiled", "--format", "library",
+                    "--name", "kws")
+    assert (kws / "src" / "kws.h").is_file() and "int kws_invoke(void);" in (kws / "src" / "kws.h").read_text()
     fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")
     app = _app(tmp_path, sample)
+    main = (app / "main.c").read_text()
+    run_kws = main[main.index("static int run(void)"):main.index("int main")]
+    run_kws = run_kws.replace("run(void)", "run_kws(void)").replace("model_", "kws_").replace("MODEL_", "KWS_")
+    main = main.replace('#include "model.h"', '#include "model.h"\n#include "kws.h"')
+    main = main.replace("int main(void) {", run_kws + "int main(void) {\n  if (kws_init() != 0 || run_kws() != 0) return 5;")
+    (app / "main.c").write_text(main)
     (app / "Makefile").write_text(APP_MAKEFILE.format(
-        cpu_flags=" ".join(load_boards()["mps2-an386"].cpu_flags), export=export, fw=fw))
+        cpu_flags=" ".join(load_boards()["mps2-an386"].cpu_flags), export=export, kws=kws, fw=fw))
     _run(["make", "-j2"], app)
-    _check_run(_qemu("mps2-an386", app / "app.elf"), expected, export)
+    lines = _qemu("mps2-an386", app / "app.elf")
+    want = f"output: {' '.join(str(int(v)) for v in expected)}"
+    assert lines.count(want) == 3, lines  # kws once, model twice (before and after model_reset)
+    _check_run([line for line in lines if line != want] + [want, want], expected, export)
     # MODEL_ARENA_SECTION put the arena where the application's linker script said
     symbols = _run(["arm-none-eabi-objdump", "-t", "app.elf"], app).stdout
     arena_line = next(line for line in symbols.splitlines() if line.rstrip().endswith(" model_arena"))
@@ -303,11 +317,12 @@ def test_zephyr_module_layout_and_sources(runtime, model, tmp_path, cli):
     includes = [f"-I{export / rel}" for rel in listed if not rel.endswith((".c", ".cc"))]
     zephyr_flags = [*M4F_FLAGS, "-mabi=aapcs", "-std=c99", "-ffreestanding", "-fno-common", "-Wall", "-Werror",
                     "-ffunction-sections", "-fdata-sections"]
-    for rel in sources:  # the DTCM choice: -DMODEL_ARENA_SECTION_NAME=".dtcm_bss"
-        _run(["arm-none-eabi-gcc", *zephyr_flags, *includes, '-DMODEL_ARENA_SECTION_NAME=".dtcm_bss"', "-c",
+    assert 'KWS_ARENA_SECTION_NAME=".dtcm_bss"' in cmake  # the DTCM choice, for the API named kws
+    for rel in sources:
+        _run(["arm-none-eabi-gcc", *zephyr_flags, *includes, '-DKWS_ARENA_SECTION_NAME=".dtcm_bss"', "-c",
               export / rel, "-o", tmp_path / (rel.replace("/", "_") + ".o")], tmp_path)
-    headers = _run(["arm-none-eabi-objdump", "-t", tmp_path / "src_model.c.o"], tmp_path).stdout
-    arena_line = next(line for line in headers.splitlines() if line.rstrip().endswith(" model_arena"))
+    headers = _run(["arm-none-eabi-objdump", "-t", tmp_path / "src_kws.c.o"], tmp_path).stdout
+    arena_line = next(line for line in headers.splitlines() if line.rstrip().endswith(" kws_arena"))
     assert ".dtcm_bss" in arena_line, arena_line
 
 

@@ -129,6 +129,9 @@ class Runtime:
     library_templates: tuple = ()
     # an export needs a TFLM tree beside it (TFLM_DIR), and C++
     library_needs_tflm = False
+    # an export's C API carries the export's --name (kws_init, KWS_INPUT0_SCALE, kws.h), so that several
+    # exported models link into one application; False: model_* whatever the name
+    library_prefixes_symbols = False
 
     def library_files(self, context: dict, firmware: Firmware) -> dict:
         """``{path under the export's src/: str | bytes}``: the model and the runtime an export holds (the

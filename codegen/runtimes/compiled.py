@@ -101,6 +101,7 @@ class CompiledRuntime(Runtime):
     protocol_id = 1
     project_dir = COMPILED_PROJECT_DIR
     several_models = True  # codegen.several: its C carries a prefix per model
+    library_prefixes_symbols = True
 
     def operator_support(self, model, kernels):
         return tuple(OperatorSupport(sg, index, name, reason) for sg, index, name, reason in operator_support(model))
