@@ -99,7 +99,7 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
   // Single loads (an_read_u32: never merged into LDRD, which does not pipeline) in a row: the
-  // Cortex-M4 overlaps each with the one before it.  Eight values per pass, then four.
+  // Cortex-M4 overlaps each with the one before it.  Sixteen values per pass, then eight, then four.
 #define AN_DOT_PAIR_2PX_STEP(W, C)                                                            \
   do {                                                                                        \
     const uint32_t xa = an_read_u32(W), xb = an_read_u32((W) + 4);                            \
@@ -116,11 +116,23 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
     a3 = __smlad(wb01, c101, a3);                                                             \
     a3 = __smlad(wb23, c123, a3);                                                             \
   } while (0)
-  const int16_t *const end8 = cols + 2 * (k4 & ~7);
-  while (cols < end8) {
+  const int16_t *const end16 = cols + 2 * (k4 & ~15);
+  while (cols < end16) {
+    // The barriers keep each quarter's loads after the previous quarter's multiplies (hoisted,
+    // they would not fit in the registers).
     AN_DOT_PAIR_2PX_STEP(w, cols);
-    // Keeps the second half's loads after the first half's multiplies (hoisted, they would
-    // not fit in the registers).
+    __asm__ volatile("" ::: "memory");
+    AN_DOT_PAIR_2PX_STEP(w + 8, cols + 8);
+    __asm__ volatile("" ::: "memory");
+    AN_DOT_PAIR_2PX_STEP(w + 16, cols + 16);
+    __asm__ volatile("" ::: "memory");
+    AN_DOT_PAIR_2PX_STEP(w + 24, cols + 24);
+    __asm__ volatile("" ::: "memory");
+    w += 32;
+    cols += 32;
+  }
+  if (k4 & 8) {
+    AN_DOT_PAIR_2PX_STEP(w, cols);
     __asm__ volatile("" ::: "memory");
     AN_DOT_PAIR_2PX_STEP(w + 8, cols + 8);
     w += 16;
