@@ -42,6 +42,20 @@ class GenerateResult:
     runtime_title: str = ""  # "compiled runtime", for the summary
     code_source: str = ""  # how the code figure was made (the runtime's Firmware.code_source)
     format: str = "project"  # project, or the export format (codegen.exports)
+    schedule: dict | None = None  # the compiled runtime's schedule (codegen.compiled.patch.ScheduleChoice.to_dict())
+
+    @property
+    def schedule_summary(self) -> str:
+        """The schedule in one line (empty without one)."""
+        s = self.schedule
+        if not s:
+            return ""
+        if not s["patch_based"]:
+            return f"{s['schedule']}: layer by layer (arena = the layer-by-layer floor, {s['floor_bytes']} B)"
+        stages = "; ".join(f"operators {st['first_operator']}-{st['split_operator']} in {st['grid'][0]}x"
+                           f"{st['grid'][1]} bands" for st in s["stages"])
+        return (f"{s['schedule']}: patch-based ({stages}); layer-by-layer floor {s['floor_bytes']} B, "
+                f"{s['extra_macs']} extra MACs ({100 * s['extra_macs_fraction']:.1f} %)")
 
 
 def read_labels(path: Path) -> tuple:
@@ -59,7 +73,7 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
 
     export_format = get_format(format)
     library = export_format is not None
-    runtime = get_runtime(runtime)
+    runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime  # a name or a Runtime (with a schedule)
     board = get_board(board_name).with_console(console)  # --console swo: the board's SWO instead of its UART
     board = board.with_arena_region(arena_region)  # --arena-region: the arena in another RAM region
     if kernels not in ctx.KERNEL_SETS:
@@ -140,4 +154,4 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                            f"0x{board.model_region.origin:08X})") if board.separate_model_region else None,
                           regeneration[0].kept, regeneration[0].overwritten,
                           runtime.name, firmware.facts.get("constants_bytes", 0), runtime.title,
-                          firmware.code_source, format)
+                          firmware.code_source, format, firmware.schedule)

@@ -315,3 +315,127 @@ def test_in_place_band_step_refused_when_its_input_holds_more_rows(tools):
     # writing into the split tensor (a model-level buffer read later) is never in place
     last, _ = patch_program(lower_model(model), 4, 3)
     assert all(s.output_aliases is None for s in last.steps if s.name == "ADD")
+
+
+# --- stages anywhere, the split tensor over its input, schedules ---------------------------------
+
+def test_a_stage_in_the_middle_is_bit_exact(tools):
+    program = lower_model(load_model(condenser_net()))
+    names = [s.name for s in program.steps]
+    start, split = 1, names.index("CONCATENATION") + 1  # the stem conv stays layer by layer
+    assert stage_problem(program, split, start) is None
+    model = load_model(condenser_net())
+    patched, plan = patch_program(lower_model(model), split, 3, start=start)
+    assert plan.start == 1 and plan.first_operator == 1 and len(plan.stage_inputs) == 1
+    assert patched.steps[0].name == "CONV_2D" and "[band" not in patched.steps[0].comment
+    plan_memory(patched)
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(model, count=20, seed=4, compiled=emit_model(patched)) == 20
+
+
+def test_split_tensor_over_the_consumed_input_rows(tools):
+    """The split tensor placed inside the input's buffer where each band writes only rows no later band reads."""
+    model = load_model(expansion_net())
+    patched, plan = patch_program(lower_model(model), 3, 8, overlay=True)
+    assert plan.overlay and patched.overlays
+    final, image, offset = patched.overlays[0]
+    plan_memory(patched)
+    assert final.offset == image.offset + offset  # one buffer spanning both
+    for k, (_, hi) in enumerate(plan.bands[:-1]):  # the rule, byte for byte
+        later_first = min(rows[0][0] for rows in plan.input_rows[k + 1:])
+        assert offset + hi * final.size_bytes // final.shape[1] <= later_first * image.size_bytes // image.shape[1]
+    without, _ = patch_program(lower_model(model), 3, 8, overlay=False)
+    plan_memory(without)
+    assert patched.arena_bytes < without.arena_bytes
+    from codegen.compiled.host import assert_matches_tflm
+
+    assert assert_matches_tflm(model, count=20, seed=5, compiled=emit_model(patched)) == 20
+
+
+def test_overlay_refused_when_a_later_step_reads_the_input():
+    """inplace_net's stage 1..3 reads a (conv output) that the ADD after the stage reads too: no overlay."""
+    program = lower_model(load_model(inplace_net()))
+    _, plan = patch_program(program, 3, 3, overlay=True, start=2)  # the second conv alone; a read by the ADD
+    assert not plan.overlay
+
+
+def test_schedules_fast_small_auto():
+    from codegen.compiled.patch import choose_schedule
+
+    model = load_model(expansion_net())
+    fast, choice = choose_schedule(lower_model(model), "fast")
+    assert not choice.patched and choice.arena_bytes == choice.floor_bytes == fast.arena_bytes
+    small, choice = choose_schedule(lower_model(model), "small", max_recompute=0.2)
+    assert choice.patched and choice.arena_bytes == small.arena_bytes < choice.floor_bytes
+    assert 0 < choice.extra_macs <= 0.2 * choice.total_macs
+    tight, tight_choice = choose_schedule(lower_model(model), "small", max_recompute=0.0)
+    # no recompute allowed: only stages without overlap; here negative: the projection's row 30, which the
+    # VALID 2x2 pool never reads, is not computed at all band by band
+    assert tight_choice.extra_macs <= 0 and tight_choice.arena_bytes < tight_choice.floor_bytes
+    auto, auto_choice = choose_schedule(lower_model(model), "auto", capacity_bytes=choice.floor_bytes)
+    assert not auto_choice.patched  # fits layer by layer: the fastest
+    auto, auto_choice = choose_schedule(lower_model(model), "auto", capacity_bytes=choice.floor_bytes - 1)
+    assert auto_choice.patched and auto_choice.arena_bytes <= choice.floor_bytes - 1
+    assert auto_choice.extra_macs <= choice.extra_macs  # the fastest that fits, not the smallest
+    doc = choice.to_dict()
+    assert doc["floor_bytes"] == choice.floor_bytes and doc["stages"][0]["grid"][1] == 1
+    with pytest.raises(ValueError):
+        choose_schedule(lower_model(model), "tiny")
+
+
+def _suite_exact(path, count):
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.compiled.patch import choose_schedule
+
+    model = load_model(path)
+    _, fast = choose_schedule(lower_model(model), "fast")
+    for schedule, capacity in (("small", None), ("auto", fast.floor_bytes - 1)):
+        program, choice = choose_schedule(lower_model(model), schedule, capacity_bytes=capacity)
+        assert choice.patched and choice.arena_bytes < fast.floor_bytes
+        assert choice.extra_macs <= 0.2 * choice.total_macs
+        assert assert_matches_tflm(model, count=count, seed=7, compiled=emit_model(program)) == count
+
+
+def test_corpus_attendnet_under_every_schedule(tools, corpus):
+    _suite_exact(corpus.path("attendnet_b_int8"), 100)
+
+
+def test_shared_vww_under_every_schedule(tools):
+    from conftest import SHARED_MODELS_DIR
+
+    path = SHARED_MODELS_DIR / "vww_96_int8.tflite"
+    if not path.is_file():
+        pytest.skip(f"vww_96_int8.tflite is a shared model, not in {SHARED_MODELS_DIR}")
+    _suite_exact(path, 100)
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+def test_report_and_generate_show_the_schedule(tmp_path, cli):
+    import json
+
+    model = tmp_path / "expansion.tflite"
+    model.write_bytes(expansion_net())
+    result = cli("report", str(model), "--runtime", "compiled", "--target", "cortex-m", "--schedule", "small",
+                     "--json")
+    assert result.exit_code == 0, result
+    schedule = json.loads(result.stdout)["runtimes"]["compiled"]["schedule"]
+    assert schedule["schedule"] == "small" and schedule["patch_based"]
+    assert schedule["arena_bytes"] < schedule["floor_bytes"] and schedule["stages"][0]["grid"][0] >= 2
+    text = cli("report", str(model), "--runtime", "compiled", "--target", "cortex-m", "--schedule", "small")
+    assert "layer-by-layer floor" in text.stdout and "extra MACs" in text.stdout
+    fast = cli("report", str(model), "--runtime", "compiled", "--target", "cortex-m", "--schedule", "fast",
+                   "--json")
+    assert json.loads(fast.stdout)["runtimes"]["compiled"]["schedule"]["patch_based"] is False
+    out = tmp_path / "fw"
+    gen = cli("generate", str(model), "--board", "mps2-an386", "--out", str(out), "--runtime", "compiled",
+                  "--schedule", "small", "--max-recompute", "50")
+    assert gen.exit_code == 0, gen
+    facts = json.loads((out / "project.json").read_text())
+    assert facts["schedule"]["patch_based"] and facts["schedule"]["max_recompute"] == 0.5
+    assert facts["arena_bytes"] == facts["schedule"]["arena_bytes"]
+    refused = cli("report", str(model), "--runtime", "tflm", "--schedule", "small")
+    assert refused.exit_code == 2 and "compiled runtime" in refused.stderr and "Traceback" not in refused.stderr
+    bad = cli("report", str(model), "--runtime", "compiled", "--target", "cortex-m", "--max-recompute", "-5")
+    assert bad.exit_code == 2 and "--max-recompute" in bad.stderr

@@ -4,7 +4,8 @@ import shlex
 
 import click
 
-from attendnets.commands.options import echo_json, json_option, kernels_option, resolve_kernels, runtime_option
+from attendnets.commands.options import (echo_json, json_option, kernels_option, resolve_kernels, runtime_option,
+                                         schedule_options, scheduled_runtime)
 
 
 @click.command()
@@ -55,10 +56,11 @@ from attendnets.commands.options import echo_json, json_option, kernels_option, 
                    "Arduino library (library.properties, src/, an example sketch); zephyr = a Zephyr module "
                    "(zephyr/module.yml, Kconfig arena placement) for west build -DZEPHYR_EXTRA_MODULES=DIR. "
                    "--board still sizes the arena and checks the fit.")
+@schedule_options
 @json_option("Print one JSON object: the project, its runtime, arena, the board fit and the files kept.")
 def command(model_arguments, model_options, concurrent, board, out_dir, kernels, name, labels_path, sample_paths,
             sample_range, force, overwrite, runtime, optimize_plan, console, arena_region, arena_placement,
-            export_format, as_json):
+            export_format, schedule, max_recompute, as_json):
     """Render a firmware project (startup, linker script, Makefile) with the TFLM interpreter or compiled C,
     or export the model and its runtime into your own firmware (--format library|arduino|zephyr).
 
@@ -75,6 +77,8 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
     if not models:
         raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
     if len(models) > 1:
+        if schedule is not None or max_recompute is not None:
+            raise BadInputError("--schedule and --max-recompute schedule one model (give one MODEL.tflite)")
         _generate_several(models, board, out_dir, sample_paths, sample_range, concurrent, force, overwrite, runtime,
                           console, arena_region, export_format, kernels, as_json)
         return
@@ -95,7 +99,8 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
     try:
         result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
                                   sample_path=sample_path, sample_range=sample_range, force=force,
-                                  overwrite=overwrite, runtime=runtime, optimize_plan=optimize_plan, console=console,
+                                  overwrite=overwrite, runtime=scheduled_runtime(runtime, schedule, max_recompute),
+                                  optimize_plan=optimize_plan, console=console,
                                   arena_region=arena_region, arena_placement=arena_placement,
                                   format=export_format)
     except DoesNotFitError as exc:
@@ -120,11 +125,14 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
             "code_source": result.code_source or None,
             "forced": not fit.fits, "kept_files": list(result.kept_files),
             "overwritten_files": list(result.overwritten_files),
+            "schedule": result.schedule,
         })
         return
     click.echo(f"generated {result.out_dir} for {result.board} ({summary['what']})")
     click.echo(f"  operators: {', '.join(result.ops)}")
     click.echo(f"  {summary['arena']}")
+    if result.schedule:
+        click.echo(f"  schedule: {result.schedule_summary}")
     _echo_fit(fit)
     if result.code_source:
         click.echo(f"  code: {result.code_source}")

@@ -35,6 +35,27 @@ def runtime_option(help_text, extra_choices=(), default=DEFAULT_RUNTIME):
                         show_default=default is not None, help=help_text)
 
 
+def schedule_options(function):
+    """``--schedule`` and ``--max-recompute``: the compiled runtime's operator schedule (codegen.compiled.patch)."""
+    function = click.option(
+        "--max-recompute", "max_recompute", type=float, default=None, metavar="PERCENT",
+        help="compiled runtime: the extra MACs (recomputed overlap of patch stages) the small and auto schedules "
+             "may add, in percent of the model's MACs [default: 20].")(function)
+    return click.option(
+        "--schedule", type=click.Choice(["fast", "small", "auto"]), default=None,
+        help="compiled runtime: fast = layer by layer; small = least RAM with patch-based stages (the first "
+             "layers run band by band, the overlap recomputed) within --max-recompute; auto = layer by layer "
+             "when it fits the board's RAM, else the patch stages with the fewest extra MACs that fit "
+             "[default: auto].")(function)
+
+
+def scheduled_runtime(name, schedule, max_recompute):
+    """The runtime called ``name`` with the schedule options (only the compiled runtime takes them)."""
+    from codegen.runtimes import get_runtime
+
+    return get_runtime(name).with_schedule(schedule, max_recompute)
+
+
 # --- --json: one option, and failures as JSON too ----------------------------------------
 
 #: Set by ``--json``'s callback while a command runs; :func:`attendnets.cli.main` reads it to print a

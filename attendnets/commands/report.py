@@ -3,7 +3,8 @@ whether it fits a board."""
 
 import click
 
-from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels, runtime_option
+from attendnets.commands.options import (json_option, kernels_option, overwrite_option, resolve_kernels, runtime_option,
+                                         schedule_options, scheduled_runtime)
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -36,8 +37,9 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
                 "side by side. [default: compiled; tflm with --target host, --measure or --cmsis-nn-arch, which are "
                 "TFLM's]",
                 extra_choices=("both",), default=None)
+@schedule_options
 def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_arch, board_name, arena_region, measure,
-            as_json, html_path, runtime, overwrite):
+            as_json, html_path, runtime, overwrite, schedule, max_recompute):
     """Memory report of MODEL.tflite: per-operator MACs and memory, peak, arena, flash, board fit.
 
     Exit status: 0 report printed (and, with --board, the model fits); 4 the
@@ -56,6 +58,8 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     if not models:
         raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
     if len(models) > 1:
+        if schedule is not None or max_recompute is not None:
+            raise BadInputError("--schedule and --max-recompute report one model (give one MODEL.tflite)")
         return _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path)
     if concurrent:
         raise BadInputError("--concurrent is for several models in one firmware (give more than one model)")
@@ -82,6 +86,10 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
 
     model = load_model(model_path)
     chosen = all_runtimes() if runtime == "both" else (get_runtime(runtime),)
+    if runtime == "both":  # the schedule options go to the runtime that has schedules
+        chosen = tuple(rt.with_schedule(schedule, max_recompute) if rt.name == "compiled" else rt for rt in chosen)
+    else:
+        chosen = (scheduled_runtime(runtime, schedule, max_recompute),)
     if not any(rt.has_memory_report for rt in chosen):
         if target == "host":
             raise BadInputError(f"--runtime {runtime} reports a Cortex-M build: use it with --target cortex-m")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
                                               window_input_range)
+from codegen.compiled.plan import plan_memory
 from codegen.compiled.program import Constant, Params, PointerArray, Program, Scratch, Step, Tensor, TensorSlice
 
 SCHEDULES = ("fast", "small", "auto")
@@ -223,61 +224,74 @@ def _in_place_alias(step: Step, band_step: Step, need: dict, lo: int, hi: int, b
 class PatchPlan:
     """What a patch stage does: the steps it covers, its split tensor and bands (rows of that tensor)."""
 
-    split: int  # the stage is program.steps[:split]
+    split: int  # the stage is program.steps[start:split]
     split_tensor: Tensor
     bands: list  # [(lo, hi)] rows of the split tensor
     stage_macs: int = 0
     band_macs: int = 0
-    input_rows: list = field(default_factory=list)  # per band: the model input rows it reads
+    input_rows: list = field(default_factory=list)  # per band: the rows of each stage input it reads
+    overlay: bool = False  # the split tensor lives over the input rows the bands consumed
+    start: int = 0
+    stage_inputs: tuple = ()  # the Tensors the stage reads from before it (whole, through slices)
 
     @property
     def extra_macs(self) -> int:
         return self.band_macs - self.stage_macs
+
+    first_operator: int = -1  # the TFLite operator of the stage's first step
+    band_steps: list = field(default_factory=list)  # the steps the stage became, in order
 
     @property
     def grid(self) -> tuple:
         return (len(self.bands), 1)
 
 
-def stage_problem(program: Program, split: int) -> str | None:
-    """Why ``program.steps[:split]`` cannot be a patch stage (None: it can)."""
-    if not 1 <= split < len(program.steps) + 1:
-        return f"split {split} outside the program's {len(program.steps)} steps"
-    stage = program.steps[:split]
+def _stage_tensors(program: Program, start: int, split: int):
+    """``(stage inputs, crossing tensors)`` of ``program.steps[start:split]``."""
+    stage = program.steps[start:split]
+    written = {t for s in stage for t in s.outputs}
+    inputs = list(dict.fromkeys(t for s in stage for t in s.inputs if t not in written))
+    later = {t for s in program.steps[split:] for t in s.inputs} | set(program.outputs)
+    crossing = list(dict.fromkeys(t for s in stage for t in s.outputs if t in later))
+    return inputs, crossing
+
+
+def stage_problem(program: Program, split: int, start: int = 0) -> str | None:
+    """Why ``program.steps[start:split]`` cannot be a patch stage (None: it can)."""
+    if not 0 <= start < split <= len(program.steps):
+        return f"stage {start}..{split} outside the program's {len(program.steps)} steps"
+    stage = program.steps[start:split]
     for step in stage:
         problem = step_problem(step)
         if problem:
             return problem
-    written = {t for s in stage for t in s.outputs}
-    for s in stage:
-        for t in s.inputs:
-            if t not in written and t not in program.inputs:
-                return f"{t.name!r} is read by the stage but written before it"
-    later = {t for s in program.steps[split:] for t in s.inputs} | set(program.outputs)
-    crossing = [t for t in written if t in later]
+    inputs, crossing = _stage_tensors(program, start, split)
     if len(crossing) != 1:
         return f"{len(crossing)} tensors leave the stage (one only)"
-    if any(t in program.outputs for t in program.inputs if t in {x for s in stage for x in s.inputs}):
-        return "the stage reads a model output"
-    writers = [s for s in stage if crossing[0] in s.outputs]
-    if len(writers) != 1:
+    if len([s for s in stage if crossing[0] in s.outputs]) != 1:
         return "the split tensor is written by several steps"
     return None
 
 
-def patch_program(program: Program, split: int, bands: int) -> tuple[Program, PatchPlan]:
-    """A new Program: ``program.steps[:split]`` run in ``bands`` horizontal bands of the split tensor, the
-    rest as before (the given program is left unchanged; unchanged steps and Tensors are shared)."""
-    problem = stage_problem(program, split)
+def patch_program(program: Program, split: int, bands: int, overlay: bool = True,
+                  start: int = 0) -> tuple[Program, PatchPlan]:
+    """A new Program: ``program.steps[start:split]`` (the *stage*) run in ``bands`` horizontal bands of the
+    split tensor (the one tensor the stage writes that is read after it), the rest as before (the given program
+    is left unchanged; unchanged steps and Tensors are shared).  The tensors the stage reads from before it
+    stay whole; each band reads its rows of them in place.
+
+    ``overlay``: the split tensor inside the stage input's buffer where :func:`split_tensor_overlay` allows
+    (one buffer spanning both, live until the split tensor's last use: smaller when the stage's peak is the
+    input beside the split tensor, larger when the split tensor lives long after the stage)."""
+    problem = stage_problem(program, split, start)
     if problem:
         raise NotPatchable(problem)
-    stage = program.steps[:split]
-    written = {t for s in stage for t in s.outputs}
-    later = {t for s in program.steps[split:] for t in s.inputs} | set(program.outputs)
-    final = next(t for t in written if t in later)
+    stage = program.steps[start:split]
+    inputs, (final,) = _stage_tensors(program, start, split)
     plan = PatchPlan(split, final, split_evenly(int(final.shape[1]), bands),
-                     stage_macs=sum(int(s.macs) for s in stage))
-    new_steps = []
+                     stage_macs=sum(int(s.macs) for s in stage), start=start, stage_inputs=tuple(inputs),
+                     first_operator=stage[0].op_index)
+    new_steps, rows_computed = [], {}
     for k, (lo, hi) in enumerate(plan.bands):
         need = {final: (lo, hi)}
         for step in reversed(stage):
@@ -287,10 +301,10 @@ def patch_program(program: Program, split: int, bands: int) -> tuple[Program, Pa
             for x, rows in input_rows(step, *need[y]).items():
                 need[x] = hull(need.get(x), rows)
         bands_ = _Bands()
-        for t in program.inputs:
+        for t in inputs:
             if t in need:
                 bands_.holder[t] = (t, 0)
-        plan.input_rows.append(tuple(need[t] for t in program.inputs if t in need))
+        plan.input_rows.append(tuple(need.get(t) for t in inputs))
         bands_.holder[final] = (final, 0)
         for step in stage:
             y = step.outputs[0]
@@ -303,15 +317,254 @@ def patch_program(program: Program, split: int, bands: int) -> tuple[Program, Pa
             band.inputs = tuple(dict.fromkeys(bands_.holder[x][0] for x in step.inputs))
             band.outputs = (bands_.holder[y][0],)
             band.output_aliases = _in_place_alias(step, band, need, y_lo, y_hi, bands_)
-            plan.band_macs += int(band.macs)
+            rows_computed[id(step)] = rows_computed.get(id(step), 0) + (y_hi - y_lo)
             new_steps.append(band)
+    plan.band_steps = new_steps
+    # the MACs of the rows computed, one division per step (rows computed == rows: no extra MACs, exactly)
+    plan.band_macs = sum(int(s.macs) * rows_computed.get(id(s), 0) // int(s.outputs[0].shape[1]) for s in stage)
     patched = copy.copy(program)
-    patched.steps = new_steps + list(program.steps[split:])
+    patched.steps = list(program.steps[:start]) + new_steps + list(program.steps[split:])
+    patched.overlays = list(program.overlays)
+    overlaid = split_tensor_overlay(program, plan) if overlay else None
+    if overlaid is not None:
+        patched.overlays.append(overlaid)
+    plan.overlay = overlaid is not None
     patched.arena_bytes, patched.planner, patched.arena_parts = None, "", []
-    patched.patch = plan
+    patched.patch = list(program.patch or []) + [plan]
     return patched, plan
 
 
-def stage_splits(program: Program) -> list:
-    """Every ``split`` at which the steps before it form a patch stage."""
-    return [s for s in range(1, len(program.steps) + 1) if stage_problem(program, s) is None]
+OVERLAY_ALIGNMENT_BYTES = 4
+
+
+def split_tensor_overlay(program: Program, plan: PatchPlan):
+    """``(split tensor, stage input, byte offset)``: where the split tensor may live inside the buffer of the
+    stage's input, over the input rows the bands have consumed (None when it may not, or it saves nothing).
+
+    Band k writes split-tensor rows ``[lo_k, hi_k)`` after reading its input rows; the bands after it read
+    input rows from ``first_k`` on.  Band k's writes must land below those: ``offset + hi_k * row_bytes(split)
+    <= first_k * row_bytes(input)`` for every band but the last.  The largest such offset (4-byte aligned, at
+    most the input's size less the split tensor's) gives the smallest buffer spanning both.  It needs one stage
+    input, read by nothing after the stage and by no step of a band after the one writing the split tensor (so
+    within a band every read of the input precedes the write), neither of them a model output nor already in an
+    overlay."""
+    stage = program.steps[plan.start:plan.split]
+    final = plan.split_tensor
+    if len(plan.stage_inputs) != 1 or final in program.outputs:
+        return None
+    image = plan.stage_inputs[0]
+    if image in program.outputs or any(image in s.inputs for s in program.steps[plan.split:]):
+        return None
+    if any(t in (image, final) for o in program.overlays for t in o[:2]):
+        return None
+    writer = max(k for k, s in enumerate(stage) if final in s.outputs)
+    if any(image in s.inputs for s in stage[writer:]):
+        return None
+    in_row, out_row = image.size_bytes // int(image.shape[1]), final.size_bytes // int(final.shape[1])
+    firsts = [rows[0][0] for rows in plan.input_rows]
+    bound = min(image.size_bytes - final.size_bytes,
+                *(min(firsts[k + 1:]) * in_row - hi * out_row for k, (_, hi) in enumerate(plan.bands[:-1])))
+    offset = bound - bound % OVERLAY_ALIGNMENT_BYTES  # rounds toward -infinity: still below every bound
+    extent = max(image.size_bytes, offset + final.size_bytes) - min(0, offset)
+    if extent >= image.size_bytes + final.size_bytes:
+        return None
+    return final, image, offset
+
+
+def stage_splits(program: Program, start: int = 0) -> list:
+    """Every ``split`` at which the steps from ``start`` to it form a patch stage."""
+    return [s for s in range(start + 1, len(program.steps) + 1) if stage_problem(program, s, start) is None]
+
+
+# --- schedules: the planner decides with exact figures ---------------------------------------------
+
+BAND_COUNTS = (2, 3, 4, 6, 8, 12, 16)
+STAGE_REACH = 6  # a stage starts at most this many steps before the peak step and ends this many after it
+MAX_STAGES = 4
+PLANNED_PER_ROUND = 6  # candidates of a round planned exactly (the rest screened by their live bytes)
+
+
+@dataclass
+class ScheduleChoice:
+    """What :func:`choose_schedule` decided, with the figures ``report`` shows."""
+
+    schedule: str  # the schedule asked for: fast, small or auto
+    floor_bytes: int  # the layer-by-layer arena (exact)
+    arena_bytes: int  # the chosen program's arena (exact, single region)
+    total_macs: int  # the layer-by-layer program's MACs
+    plans: list = field(default_factory=list)  # the patch stages, in program order (empty: layer by layer)
+    candidates: int = 0  # patch schedules planned exactly
+    max_recompute: float = DEFAULT_MAX_RECOMPUTE
+    split_names: list = field(default_factory=list)  # per stage: its split tensor
+    split_operators: list = field(default_factory=list)  # per stage: the TFLite operator that writes it
+
+    @property
+    def patched(self) -> bool:
+        return bool(self.plans)
+
+    @property
+    def extra_macs(self) -> int:
+        return sum(p.extra_macs for p in self.plans)
+
+    def to_dict(self) -> dict:
+        return {"schedule": self.schedule, "floor_bytes": self.floor_bytes, "arena_bytes": self.arena_bytes,
+                "patch_based": self.patched, "total_macs": self.total_macs, "extra_macs": self.extra_macs,
+                "extra_macs_fraction": round(self.extra_macs / self.total_macs, 4) if self.total_macs else 0.0,
+                "max_recompute": self.max_recompute, "candidates_planned": self.candidates,
+                "stages": [{"first_operator": p.first_operator, "split_operator": op, "split_tensor": name,
+                            "grid": list(p.grid), "bands": [list(b) for b in p.bands],
+                            "split_over_input": p.overlay, "extra_macs": p.extra_macs}
+                           for p, name, op in zip(self.plans, self.split_names, self.split_operators)]}
+
+    def summary(self) -> str:
+        """One line: what runs and what it costs."""
+        if not self.plans:
+            return f"layer by layer ({self.schedule}): arena {self.arena_bytes} B = the layer-by-layer floor"
+        pct = 100.0 * self.extra_macs / self.total_macs if self.total_macs else 0.0
+        stages = "; ".join(f"operators {p.first_operator}-{op} in {len(p.bands)}x1 bands of {name!r}"
+                           for p, name, op in zip(self.plans, self.split_names, self.split_operators))
+        return (f"patch-based ({self.schedule}): {stages}; arena {self.arena_bytes} B (layer-by-layer floor "
+                f"{self.floor_bytes} B), {self.extra_macs} extra MACs ({pct:.1f} %)")
+
+
+def live_profile(program: Program) -> list:
+    """Bytes alive at each step (tensors from the step that writes them to the last that reads them, each
+    overlay as one buffer over both lifetimes, the step's scratch; in-place sharing not counted): a bound the
+    exact plan can only lower by sharing, for screening candidates and finding the peak step."""
+    n = len(program.steps)
+    first, last = {}, {}
+    for t in program.inputs:
+        first[t] = 0
+    for k, step in enumerate(program.steps):
+        for t in step.outputs:
+            first.setdefault(t, k)
+        for t in step.inputs:
+            last[t] = k
+    for t in program.outputs:
+        last[t] = n - 1
+    spans = {t: [first[t], max(last.get(t, first[t]), first[t]), t.size_bytes] for t in first}
+    for tensor, host, delta in program.overlays:
+        a, b = spans.pop(tensor, None), spans.pop(host, None)
+        if a and b:
+            extent = max(b[2], delta + a[2]) - min(0, delta)
+            spans[host] = [min(a[0], b[0]), max(a[1], b[1]), extent]
+    delta_bytes = [0] * (n + 1)
+    for lo, hi, size in spans.values():
+        delta_bytes[lo] += size
+        delta_bytes[hi + 1] -= size
+    out, running = [], 0
+    for k in range(n):
+        running += delta_bytes[k]
+        out.append(running + program.steps[k].scratch_bytes)
+    return out
+
+
+def _stage_candidates(program: Program, budget_left: float, whole: bool = False):
+    """Patch stages around the peak step of ``program``: ``[(live bytes at the stage's own peak, extra MACs,
+    patched, plan)]`` (the stage's own peak: what it does to the peak it was made for, whatever other peaks
+    the program has, which later stages take on; ``whole``: the live bytes of the whole program instead)."""
+    profile = live_profile(program)
+    peak = max(range(len(profile)), key=profile.__getitem__)
+    if _inside_stage(program, peak):
+        return []  # stages never nest
+    out = []
+    for start in range(max(0, peak - STAGE_REACH), peak + 1):
+        if any(_inside_stage(program, k) for k in range(start, peak + 1)):
+            continue
+        for split in range(peak + 1, min(len(program.steps), peak + 1 + STAGE_REACH) + 1):
+            if any(_inside_stage(program, k) for k in range(peak, split)) or stage_problem(program, split, start):
+                continue
+            _, (final,) = _stage_tensors(program, start, split)
+            for bands in BAND_COUNTS:
+                if bands > int(final.shape[1]):
+                    break
+                for overlay in (False, True):
+                    try:
+                        patched, plan = patch_program(program, split, bands, overlay, start)
+                    except ValueError:
+                        break
+                    if overlay and not plan.overlay:
+                        break
+                    if plan.extra_macs > budget_left:
+                        break
+                    profile = live_profile(patched)
+                    local = max(profile[start:start + len(plan.band_steps)])
+                    out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
+    return out
+
+
+def _inside_stage(program: Program, k: int) -> bool:
+    """Whether step ``k`` is a band step of an earlier stage."""
+    return any(program.steps[k] in p.band_steps for p in (program.patch or []))
+
+
+def _add_stages(program, floor, schedule, budget, capacity_bytes, whole):
+    """Stages added one round at a time (see :func:`choose_schedule`): ``(program, arena, extra MACs, planned)``;
+    ``whole``: rank each round's candidates by the whole program's live bytes, else by the stage's own peak."""
+    current, arena, used, count = program, floor, 0, 0
+    for _ in range(MAX_STAGES):
+        peak_bytes = max(live_profile(current))
+        found = [c for c in _stage_candidates(current, budget - used, whole) if c[0] < peak_bytes or whole]
+        if schedule == "auto":  # the fewest extra MACs whose stage fits, else the smallest stage
+            found.sort(key=lambda c: (c[0] > capacity_bytes, c[1] if c[0] <= capacity_bytes else c[0], c[0]))
+        else:
+            found.sort(key=lambda c: (c[0], c[1]))
+        planned = []
+        for _local, extra, patched, plan in found[:PLANNED_PER_ROUND]:
+            plan_memory(patched)
+            planned.append((int(patched.arena_bytes), extra, patched, plan))
+        count += len(planned)
+        # the first in the order above whose exact arena is no larger (whole: smaller) than the program's so far
+        keep = [c for c in planned if c[0] < arena or (c[0] == arena and not whole)]
+        if not keep:
+            break
+        arena, extra, current, _plan = keep[0]
+        used += extra
+        if schedule == "auto" and arena <= capacity_bytes:
+            break
+    return current, arena, used, count
+
+
+def choose_schedule(program: Program, schedule: str = "auto", max_recompute: float = DEFAULT_MAX_RECOMPUTE,
+                    capacity_bytes: int | None = None) -> tuple[Program, ScheduleChoice]:
+    """The program to emit under ``schedule`` and why (planned as one arena; plan it again over a board's
+    regions if needed).
+
+    ``fast``: layer by layer.  Otherwise stages are added one at a time, each around the peak step of the
+    program so far (starting at most :data:`STAGE_REACH` steps before it, ending at most that many after),
+    with every band count of :data:`BAND_COUNTS` and with and without the split tensor over the stage input,
+    within what is left of the recompute budget (``max_recompute`` of the model's MACs): the candidates are
+    screened by their live bytes (two rankings: the stage's own peak, which lets later stages take on the
+    other peaks, and the whole program's) and the best :data:`PLANNED_PER_ROUND` planned exactly.  ``small`` keeps the
+    least arena each round while it shrinks; ``auto`` stops as soon as the program fits ``capacity_bytes``
+    (layer by layer when it already does, or no capacity is given), and each round takes the fitting candidate
+    with the fewest extra MACs, else the smallest."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
+    if not 0 <= max_recompute:
+        raise ValueError(f"max recompute {max_recompute} is negative")
+    plan_memory(program)
+    floor = int(program.arena_bytes)
+    total = sum(int(s.macs) for s in program.steps)
+    choice = ScheduleChoice(schedule, floor, floor, total, max_recompute=max_recompute)
+    if schedule == "fast" or (schedule == "auto" and (capacity_bytes is None or floor <= capacity_bytes)):
+        return program, choice
+    results = [_add_stages(program, floor, schedule, max_recompute * total, capacity_bytes, whole)
+               for whole in (False, True)]
+    choice.candidates = sum(r[3] for r in results)
+    if schedule == "auto":
+        fitting = [r for r in results if r[1] <= capacity_bytes]
+        current, arena, used, _ = (min(fitting, key=lambda r: (r[2], r[1])) if fitting
+                                   else min(results, key=lambda r: (r[1], r[2])))
+    else:
+        current, arena, used, _ = min(results, key=lambda r: (r[1], r[2]))
+    if current is program:
+        plan_memory(program)  # the candidates left other offsets in shared tensors
+        return program, choice
+    plan_memory(current)
+    choice.arena_bytes = int(current.arena_bytes)
+    choice.plans = list(current.patch)
+    for p in choice.plans:
+        choice.split_names.append(p.split_tensor.name)
+        choice.split_operators.append(next(s.op_index for s in current.steps if p.split_tensor in s.outputs))
+    return current, choice

@@ -10,6 +10,9 @@ rewritten program (split, fused, re-ordered steps) plans correctly:
 - *aliasing*: a view's output shares its input's buffer; a step with ``output_aliases``
   shares it only when nobody reads that input (or anything already sharing its buffer)
   after the step, none of them is a model input or output, and the output is no larger;
+- *overlays* (``Program.overlays``): a Tensor inside another's buffer at a byte offset, set by a
+  rewrite that checked the data flow (the patch stage's split tensor over the model input rows
+  it has consumed): one buffer spanning both, live while either is;
 - one buffer per group of Tensors sharing a buffer, one per :class:`Scratch` (live during
   its step), placed by :func:`codegen.compiled.arena_plan.plan_arena`.
 
@@ -114,7 +117,7 @@ def plan_state(state_tensors) -> int:
                max(t.offset + t.size_bytes for t in state_tensors))
 
 
-def plan_memory(program: Program, regions=None, placement: str = "auto") -> MemoryPlan:
+def plan_memory(program: Program, regions=None, placement: str = "auto", search: bool = True) -> MemoryPlan:
     """Place every Tensor and Scratch of ``program`` in the static arena (sets their ``offset`` and ``arena``).
 
     ``regions``: None (one arena, wherever the linker puts ``.tensor_arena``), or the :class:`ArenaRegion` s the
@@ -122,6 +125,8 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
     fits, else split; "speed": split from the start, the most-used bytes in the first (fastest) regions.
     A split puts each buffer whole in one region (no buffer straddles two) and plans each region's buffers
     on their own (:func:`codegen.compiled.arena_plan.plan_arena`); ``program.arena_parts`` lists the parts.
+    ``search`` False: TFLM's greedy placement alone (exact for that placement, no optimizing search: for
+    screening many rewrites of one program, as the patch schedules do).
     """
     steps = program.steps
     state = program.state_tensors()
@@ -175,6 +180,24 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
                 continue
         groups.union(src, dst)
 
+    # overlays: a tensor inside another's buffer at a byte offset (one buffer spanning both)
+    relative, extents = {}, {}
+    for tensor, host, delta in program.overlays:
+        rt, rh = groups.find(tensor), groups.find(host)
+        if rt is rh:
+            raise ValueError(f"plan_memory: overlay of {tensor.name!r} on {host.name!r}: already one buffer")
+        size_t = max(t.size_bytes for t in tensors if groups.find(t) is rt)
+        size_h = max(t.size_bytes for t in tensors if groups.find(t) is rh)
+        start = min(0, int(delta))
+        for t in tensors:
+            r = groups.find(t)
+            if r is rt:
+                relative[t] = int(delta) - start
+            elif r is rh:
+                relative[t] = -start
+        groups.union(host, tensor)
+        extents[groups.find(host)] = max(size_h, int(delta) + size_t) - start
+
     roots, info = [], {}
     for t in tensors:
         r = groups.find(t)
@@ -185,10 +208,12 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
         else:
             g = info[r]
             g[0], g[1], g[2] = min(g[0], first), max(g[1], last), max(g[2], t.size_bytes)
+    for r, extent in extents.items():
+        info[groups.find(r)][2] = extent
     buffers = [Buffer(info[r][2], info[r][0], info[r][1], r.name) for r in roots]
     scratches = [(k, s) for k, step in enumerate(steps) for s in step.scratch if s.size_bytes > 0]
     buffers += [Buffer(s.size_bytes, k, k, f"scratch of step {k} ({steps[k].name})") for k, s in scratches]
-    plan = plan_arena(buffers)
+    plan = plan_arena(buffers) if search else greedy_plan(buffers)
     regions = list(regions or [])
     assigned = None
     if regions and not (placement == "auto" and aligned(plan.arena_bytes) <= regions[0].capacity_bytes):
@@ -219,7 +244,7 @@ def plan_memory(program: Program, regions=None, placement: str = "auto") -> Memo
     root_index = {r: n for n, r in enumerate(roots)}
     for t in tensors:
         n = root_index[groups.find(t)]
-        t.offset, t.arena = offsets[n], part_of[n]
+        t.offset, t.arena = offsets[n] + relative.get(t, 0), part_of[n]
     for n, (_, s) in enumerate(scratches):
         s.offset, s.arena = offsets[len(roots) + n], part_of[len(roots) + n]
     program.arena_parts = parts

@@ -285,8 +285,12 @@ class Program:
     planner: str = ""  # which placement the planner kept
     # set by the planner: one ArenaPart per RAM region the arena occupies (one, unless it was split)
     arena_parts: list = field(default_factory=list)
-    # set by codegen.compiled.patch.patch_program: the patch stage (a PatchPlan), None when layer by layer
+    # set by codegen.compiled.patch.patch_program: its patch stages (PatchPlan objects), None when layer by layer
     patch: object = None
+    # (tensor, host, byte offset): ``tensor`` lives inside ``host``'s buffer, ``byte offset`` bytes from its start
+    # (may be negative: the buffer then starts before the host); the rewrite that sets one has checked that no
+    # byte is written while it is still to be read (the patch stage's split tensor over consumed input rows)
+    overlays: list = field(default_factory=list)
 
     @property
     def planned(self) -> bool:
@@ -367,3 +371,4 @@ class Program:
             s.repoint(old, new)
         self.inputs = [new if t is old else t for t in self.inputs]
         self.outputs = [new if t is old else t for t in self.outputs]
+        self.overlays = [tuple(new if x is old else x for x in o[:2]) + (o[2],) for o in self.overlays]

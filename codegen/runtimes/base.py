@@ -25,7 +25,7 @@ import contextlib
 import shutil
 from dataclasses import dataclass, field
 
-from attendnets_base.errors import ToolNotFoundError, UnsupportedOperatorError
+from attendnets_base.errors import BadInputError, ToolNotFoundError, UnsupportedOperatorError
 from converter.report.fit import ARENA_ALIGNMENT_BYTES, DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
 from converter.report.runtimes import RuntimeFootprint
 
@@ -72,6 +72,7 @@ class Firmware:
     scratch_bytes: int = 0  # kernel scratch inside the arena (largest)
     state_bytes: int = 0  # state kept between invocations outside the arena (compiled runtime's state area)
     arena_parts: tuple = ()  # ((RAM region name, bytes), ...) of an arena planned over the board's regions
+    schedule: dict | None = None  # the compiled runtime's schedule (ScheduleChoice.to_dict()), None for others
 
     @property
     def fit_arena_parts(self):
@@ -187,7 +188,7 @@ class Runtime:
             scratch_bytes=firmware.scratch_bytes, state_bytes=firmware.state_bytes, rest_ram_bytes=self.rest_ram_bytes(),
             constants_bytes=firmware.flash_data_bytes, code_bytes=firmware.code_bytes, note=firmware.footprint_note,
             arena_parts=tuple(firmware.fit_arena_parts or ()),
-            flash_data_what=self.flash_data_what, stack_bytes=self.default_stack_bytes,
+            flash_data_what=self.flash_data_what, stack_bytes=self.default_stack_bytes, schedule=firmware.schedule,
         ).with_board(board)
 
     # -- what generate says -------------------------------------------------------------------
@@ -214,6 +215,14 @@ class Runtime:
     def arena_timeline_svg(self, model, board) -> str | None:
         """An SVG of the arena over time for the validation report, where the runtime has one."""
         return None
+
+    # -- how it schedules the operators ----------------------------------------------------
+    def with_schedule(self, schedule=None, max_recompute_pct=None):
+        """This runtime with an operator schedule (``--schedule``/``--max-recompute``); None: its default.
+        Only the compiled runtime has schedules: the others refuse one in one line."""
+        if schedule is not None or max_recompute_pct is not None:
+            raise BadInputError(f"--schedule and --max-recompute are the compiled runtime's (not {self.name}'s)")
+        return self
 
     def __repr__(self):
         return f"<runtime {self.name}>"

@@ -14,6 +14,7 @@ import os
 from attendnets_base.errors import BadInputError
 from codegen.compiled.footprint import code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
+from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
 from codegen.compiled.plan import ArenaRegion
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
@@ -60,20 +61,28 @@ class PreparedCompiled(PreparedModel):
              arena_placement="auto", library=False, prefix="model", shared_arena=None) -> Firmware:
         """``prefix``/``shared_arena``: one of several models in a firmware (codegen.several): its C prefix, and
         the arena the models share (None: its own, planned as one arena)."""
-        if library or prefix != "model" or shared_arena is not None:  # one arena (placed by the application, or one of several models')
-            plan_memory(self.program)
-        elif self.board is not None:  # the arena over the board's RAM regions (split when one is too small)
+        one_arena = library or prefix != "model" or shared_arena is not None
+        regions = None
+        if self.board is not None and not one_arena:
             stack = self.runtime.default_stack_bytes if stack_bytes is None else stack_bytes
-            plan_memory(self.program, arena_regions(self.board, stack, heap_bytes, arena_placement), arena_placement)
-        compiled = emit_model(self.program, name=name, labels=labels, library=library, prefix=prefix,
+            regions = arena_regions(self.board, stack, heap_bytes, arena_placement)
+        # the schedule: layer by layer, or patch stages (auto: what fits the board's arena region)
+        program, choice = choose_schedule(self.program, self.runtime.schedule, self.runtime.max_recompute,
+                                          capacity_bytes=regions[0].capacity_bytes if regions else None)
+        if one_arena:  # one arena (placed by the application, or one of several models')
+            plan_memory(program)
+        elif regions:  # the arena over the board's RAM regions (split when one is too small)
+            plan_memory(program, regions, arena_placement)
+        compiled = emit_model(program, name=name, labels=labels, library=library, prefix=prefix,
                               shared_arena=shared_arena)
         code = code_figure(compiled, self.board)
-        parts = tuple((p.region.name, p.arena_bytes) for p in self.program.arena_parts) \
+        parts = tuple((p.region.name, p.arena_bytes) for p in program.arena_parts) \
             if self.board is not None and not library and prefix == "model" else ()
         return Firmware(
             arena_required_bytes=compiled.arena_bytes,
             arena_bytes=int(compiled.arena_bytes),  # the static plan is exact: no alignment slack
-            arena_note=f"static plan ({compiled.planner}): activations + kernel scratch {compiled.largest_scratch_bytes} B",
+            arena_note=(f"static plan ({compiled.planner}): activations + kernel scratch "
+                        f"{compiled.largest_scratch_bytes} B; {choice.summary()}"),
             flash_data_bytes=compiled.constants_bytes,
             code_bytes=code.bytes,
             code_source=code.source,
@@ -83,7 +92,9 @@ class PreparedCompiled(PreparedModel):
             context={"kernel_sources": [f"src/kernels/{s}" for s in compiled.kernel_sources],
                      "app_sources": ["src/model.c", "src/model_data.c", "src/sample_input.c"],
                      "constants_bytes": compiled.constants_bytes},
-            facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources)},
+            facts={"constants_bytes": compiled.constants_bytes, "kernel_sources": list(compiled.kernel_sources),
+                   "schedule": choice.to_dict()},
+            schedule=choice.to_dict(),
             scratch_bytes=compiled.largest_scratch_bytes,
             state_bytes=compiled.state_bytes,
             arena_parts=parts,
@@ -102,6 +113,22 @@ class CompiledRuntime(Runtime):
     project_dir = COMPILED_PROJECT_DIR
     several_models = True  # codegen.several: its C carries a prefix per model
     library_prefixes_symbols = True
+    schedule = "auto"  # --schedule: fast, small or auto (codegen.compiled.patch)
+    max_recompute = DEFAULT_MAX_RECOMPUTE  # --max-recompute, as a fraction of the model's MACs
+
+    def with_schedule(self, schedule=None, max_recompute_pct=None):
+        runtime = type(self)()
+        runtime.schedule = self.schedule if schedule is None else schedule
+        if runtime.schedule not in SCHEDULES:
+            raise BadInputError(f"--schedule must be one of {', '.join(SCHEDULES)}; got {runtime.schedule!r}")
+        if max_recompute_pct is not None:
+            if not 0 <= max_recompute_pct <= 1000:
+                raise BadInputError(f"--max-recompute is a percentage of the model's MACs from 0 to 1000; "
+                                    f"got {max_recompute_pct:g}")
+            runtime.max_recompute = max_recompute_pct / 100.0
+        else:
+            runtime.max_recompute = self.max_recompute
+        return runtime
 
     def operator_support(self, model, kernels):
         return tuple(OperatorSupport(sg, index, name, reason) for sg, index, name, reason in operator_support(model))

@@ -371,6 +371,29 @@ def runtimes_html_section(footprints) -> str:
         if text:
             out.append(f'<div class="note">{e(f.title)}: {e(text)}</div>')
     out.append("</div>")
+    for f in footprints:
+        if f.supported and f.schedule:
+            out.append(_schedule_html(f))
+    return "\n".join(out)
+
+
+def _schedule_html(footprint) -> str:
+    """The compiled runtime's schedule: its lines, and a bar per phase (patch stages, layer by layer) against the
+    layer-by-layer floor."""
+    from converter.report.runtimes import schedule_lines
+
+    e = html.escape
+    s = footprint.schedule
+    lines = schedule_lines(footprint)
+    out = [f"<h2>{e(lines[0])}</h2>", '<div class="panel">']
+    out.extend(f'<div class="note">{e(line.strip())}</div>' for line in lines[1:])
+    floor = max(s["floor_bytes"], 1)
+    for label, value in (("layer-by-layer floor", s["floor_bytes"]), ("chosen schedule", s["arena_bytes"])):
+        width = 100.0 * value / floor
+        out.append(f'<div class="note">{e(label)}: {value:,} B</div>'
+                   f'<svg width="100%" height="14" role="img" aria-label="{e(label)}">'
+                   f'<rect x="0" y="2" width="{width:.1f}%" height="10" fill="#4c78a8"/></svg>')
+    out.append("</div>")
     return "\n".join(out)
 
 

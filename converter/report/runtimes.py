@@ -42,6 +42,9 @@ class RuntimeFootprint:
     stack_bytes: int = 0  # the stack part of rest_ram_bytes
     title_text: str = ""  # "TFLM interpreter", "compiled runtime" (default: the name)
     label_text: str = ""  # short, in comparisons: "TFLM", "compiled" (default: the name)
+    # the compiled runtime's schedule (codegen.compiled.patch.ScheduleChoice.to_dict()): the layer-by-layer floor,
+    # the chosen schedule's arena, its patch stages (split, grid) and extra MACs; None for a runtime without one
+    schedule: dict | None = None
 
     @property
     def title(self) -> str:
@@ -84,6 +87,7 @@ class RuntimeFootprint:
                           "total": self.flash_bytes},
                 "note": self.note,
                 "arena_regions": [{"region": r, "bytes": b} for r, b in self.arena_parts],
+                "schedule": self.schedule,
                 "board": None if self.board is None else {
                     "name": self.board.board, "fits": self.board.fits, "fits_flash": self.board.fits_flash,
                     "fits_ram": self.board.fits_ram, "verdict": self.board.verdict,
@@ -171,7 +175,26 @@ def format_runtimes_text(footprints) -> str:
             lines.append(f"  {f.title} cannot run this model: {'; '.join(f.reasons)}")
         elif f.note:
             lines.append(f"  ({f.title}: {f.note})")
+    for f in footprints:
+        if f.supported and f.schedule:
+            lines.extend(f"  {line}" for line in schedule_lines(f))
     return "\n".join(lines)
+
+
+def schedule_lines(footprint) -> list:
+    """The compiled runtime's schedule in words: floor, chosen arena, each patch stage, extra MACs."""
+    s = footprint.schedule
+    pct = 100.0 * s["extra_macs_fraction"]
+    lines = [f"{footprint.title} schedule: {s['schedule']} (--max-recompute {100 * s['max_recompute']:g} %)",
+             f"  layer-by-layer floor: {s['floor_bytes']:,} B; chosen: {s['arena_bytes']:,} B "
+             f"({'patch-based' if s['patch_based'] else 'layer by layer'})"]
+    for st in s["stages"]:
+        over = ", split tensor over the consumed input rows" if st["split_over_input"] else ""
+        lines.append(f"  patch stage: operators {st['first_operator']}-{st['split_operator']} in a "
+                     f"{st['grid'][0]}x{st['grid'][1]} grid (bands of rows) of the split tensor "
+                     f"{st['split_tensor']!r}{over}; {st['extra_macs']:,} extra MACs")
+    lines.append(f"  extra MACs (recomputed overlap): {s['extra_macs']:,} of {s['total_macs']:,} ({pct:.1f} %)")
+    return lines
 
 
 def format_footprint_report_text(model_path, model_bytes, footprint, operators) -> str:
