@@ -22,7 +22,10 @@ from attendnets.commands.options import (echo_json, json_option, kernels_option,
               help="Project folder to create, or one generate made before: its generated files are replaced, "
                    "files you added are kept, generated files you changed are not replaced without --overwrite.")
 @kernels_option('TFLM kernel set the project is built with (sizes the arena)')
-@click.option("--name", default="model", show_default=True, help="C identifier prefix of the model array.")
+@click.option("--name", default="model", show_default=True,
+              help="C identifier prefix of the model array; with --format library|arduino|zephyr and the compiled "
+                   "runtime also of the export's C API (--name kws: kws.h, kws_init, KWS_INPUT0_SCALE), so several "
+                   "exports link into one application.")
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Class names, one per line [default: the model's own NAME.labels.txt (written by convert), "
                    "else labels.txt next to it, if any].")
