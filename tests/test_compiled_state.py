@@ -158,11 +158,60 @@ def test_streaming_model_with_resource_variables(two):
     assert compiled.state_bytes == (16 if two else 8)
 
 
-def test_resource_variable_initialised_in_call_once_is_refused_by_name():
-    from codegen.compiled.lower import unsupported_reasons
-    from converter.tflite_model import load_model
-    from tests.test_arena_ops import _resource_variable_model
+def call_once_model(zero_point=-7, extra_op=False):
+    """A streaming model as the TFLite converter writes one: CALL_ONCE runs subgraph 1 (VAR_HANDLE,
+    ASSIGN_VARIABLE of a non-zero constant) at the first invocation; the main subgraph reads the variable,
+    adds the input, assigns the sum back.  ``extra_op``: the init subgraph also computes (not compiled)."""
+    from tests.test_arena_ops import TinyModel, _options, fb
 
-    reasons = unsupported_reasons(load_model(_resource_variable_model("int8", init=True)))
-    text = "; ".join(reasons)
-    assert "CALL_ONCE" in text and "control flow" in text, text
+    m = TinyModel()
+    x = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point)
+    m.op("CALL_ONCE", [], [], _options(fb.CallOnceOptionsT, initSubgraphIndex=1))
+    h = m.tensor((), "resource", scale=None)
+    m.op("VAR_HANDLE", [], [h], _options(fb.VarHandleOptionsT, container="", sharedName="acc"))
+    r = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point)
+    m.op("READ_VARIABLE", [h], [r])
+    y = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point)
+    m.op("ADD", [r, x], [y], _options(fb.AddOptionsT))
+    m.op("ASSIGN_VARIABLE", [h, y], [])
+    m.subgraph()
+    h1 = m.tensor((), "resource", scale=None)
+    m.op("VAR_HANDLE", [], [h1], _options(fb.VarHandleOptionsT, container="", sharedName="acc"))
+    c = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point, data=np.array([[9, -30, 100, -128, 0, 1, 77, -5]]))
+    if extra_op:
+        c2 = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point)
+        m.op("ADD", [c, c], [c2], _options(fb.AddOptionsT))
+        c = c2
+    m.op("ASSIGN_VARIABLE", [h1, c], [])
+    m.io([], [])
+    return m.build([x], [y])
+
+
+def test_call_once_initialiser_and_reset_as_tflm():
+    """The variable starts from the init subgraph's constant; after a reset it holds its default value
+    (the zero point) and the initialiser does not run again (TFLM's CALL_ONCE keeps has_run across Reset)."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import assert_matches_tflm, run_on_host_batch, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(call_once_model())
+    assert assert_matches_tflm(model, count=100, seed=41) == 100
+    assert assert_matches_tflm(model, count=40, seed=42, reset_every=9) == 40
+    zeros = [[np.full((1, 8), -7, dtype=np.int8)] for _ in range(3)]  # x = 0: y is the variable's value
+    ours = [o[0].reshape(-1).tolist() for o in run_on_host_batch(model, zeros, reset_every=2)]
+    assert ours[0] == [9, -30, 100, -128, 0, 1, 77, -5]  # the initialiser's constant (+ 0)
+    assert ours[2] == [-7] * 8  # after model_reset(): the zero point, no second initialisation
+    assert ours == [o[0].reshape(-1).tolist() for o in run_tflm_batch(model, zeros, reset_every=2)]
+    compiled = compile_model(model)
+    assert compiled.state_bytes == 16  # the has-run flag (8-aligned) and the variable
+
+
+def test_call_once_that_computes_is_refused_by_name():
+    from codegen.compiled.lower import operator_support, unsupported_reasons
+    from converter.tflite_model import load_model
+
+    model = load_model(call_once_model(extra_op=True))
+    text = "; ".join(unsupported_reasons(model))
+    assert "CALL_ONCE" in text and "init subgraph 1 runs ADD" in text and "control-flow subgraph 1" in text, text
+    rows = {(sg, name): reason for sg, _, name, reason in operator_support(model)}
+    assert rows[(1, "ADD")] == "in a control-flow subgraph" and "runs ADD" in rows[(0, "CALL_ONCE")]

@@ -262,7 +262,8 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
         "state_bytes": program.state_bytes,
         "state_alloc_bytes": max(aligned(program.state_bytes), 16),
         "state_tensors": [{"macro": names.tensors[t], "bytes": t.size_bytes, "reset_byte": t.reset_byte,
-                           "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in program.state_tensors()],
+                           "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in program.state_tensors()
+                          if t.reset_byte is not None],
         "tensor_macros": [{"macro": names.tensors[t], "c_type": t.c_type, "offset": t.offset,
                            "arena": f"{prefix}_state" if t.state else arena_names[t.arena],
                            "comment": f"{t.name} {t.dtype} {list(t.shape)}"} for t in tensors],

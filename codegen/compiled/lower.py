@@ -86,29 +86,37 @@ class ModelLoweringContext(LoweringContext):
         self._refs[index] = ref
         return ref
 
-    def resource_variable(self, resource_index: int) -> Tensor:
+    def variable_key(self, resource_index: int, subgraph=None) -> tuple:
+        """``(container, shared name)`` of the VAR_HANDLE of ``subgraph`` (default: the main one) whose output is
+        resource tensor ``resource_index``."""
+        sg = subgraph or self.subgraph
+        op = next((op for op in sg.operators if op.name == "VAR_HANDLE" and op.outputs
+                   and op.outputs[0] == resource_index), None)
+        if op is None:
+            raise NotLowerable("its resource does not come from a VAR_HANDLE of its subgraph")
+        return (op.options.get("container") or "", op.options.get("shared_name") or "")
+
+    def resource_variable(self, resource_index: int, subgraph=None) -> Tensor:
         """The state Tensor of the resource variable that resource tensor ``resource_index`` (a VAR_HANDLE's
-        output) names, one per (container, shared name).  Its type, shape and reset value are TFLM's: the
-        value of the first ASSIGN_VARIABLE of that variable (MicroResourceVariables::Allocate at Prepare: the
-        value tensor's bytes, filled with its zero point as an int8, else 0)."""
-        sg = self.subgraph
-        handles = {op.outputs[0]: op for op in sg.operators if op.name == "VAR_HANDLE" and op.outputs}
-
-        def key_of(index):
-            op = handles.get(index)
-            if op is None:
-                raise NotLowerable("its resource does not come from a VAR_HANDLE of the main subgraph")
-            return (op.options.get("container") or "", op.options.get("shared_name") or "")
-
-        key = key_of(resource_index)
+        output in ``subgraph``, default the main one) names, one per (container, shared name).  Its type,
+        shape and reset value are TFLM's: the value of the variable's first ASSIGN_VARIABLE in the order TFLM
+        prepares them (subgraph by subgraph, operator by operator: MicroResourceVariables::Allocate gives it
+        the value tensor's bytes, filled with its zero point as an int8, else 0; ResetAll refills them)."""
+        key = self.variable_key(resource_index, subgraph)
         variables = self.__dict__.setdefault("_variables", {})
         if key in variables:
             return variables[key]
-        assign = next((op for op in sg.operators if op.name == "ASSIGN_VARIABLE" and len(op.inputs) == 2
-                       and op.inputs[0] in handles and key_of(op.inputs[0]) == key), None)
-        if assign is None:
-            raise NotLowerable(f"resource variable {key[1]!r} is assigned only in another subgraph (CALL_ONCE)")
-        value = sg.tensor(assign.inputs[1])
+        value = None
+        for sg in self.model.subgraphs:
+            for op in sg.operators:
+                if op.name == "ASSIGN_VARIABLE" and len(op.inputs) == 2 and value is None:
+                    try:
+                        if self.variable_key(op.inputs[0], sg) == key:
+                            value = sg.tensor(op.inputs[1])
+                    except NotLowerable:
+                        continue
+        if value is None:
+            raise NotLowerable(f"resource variable {key[1]!r} is never assigned")
         if value.dtype not in LOWERABLE_DTYPES:
             raise NotLowerable(f"resource variable {key[1]!r} of type {value.dtype}")
         q = value.quantization
@@ -146,8 +154,6 @@ def _lower(model):
     ctx = ModelLoweringContext(model)
     sg = model.main_subgraph
     steps, reasons = [], []
-    if len(model.subgraphs) > 1:
-        reasons.append(f"{len(model.subgraphs)} subgraphs (control flow)")
     for op in sg.operators:
         name = operator_name(op)
         function = lowerings.get(op.name) if op.name != "CUSTOM" else None
@@ -170,6 +176,11 @@ def _lower(model):
         step.inputs += tuple(t for t in made_state if t not in step.inputs)
         step.outputs += tuple(t for t in made_state if t not in step.outputs)
         steps.append(step)
+    handled = ctx.__dict__.get("_handled_subgraphs", set())
+    others = [g.index for g in model.subgraphs if g is not sg and g.index not in handled]
+    if others:
+        reasons.append(f"control-flow subgraph{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} "
+                       "(IF/WHILE bodies, or a CALL_ONCE that does more than assign constants to variables)")
     inputs = [ctx.arena_tensor(i) for i in sg.inputs]
     outputs = [ctx.arena_tensor(i) for i in sg.outputs]
     program = Program(steps, [t for t in inputs if t], [t for t in outputs if t],
@@ -236,7 +247,8 @@ def operator_support(model) -> list:
             function = lowerings.get(op.name) if op.name != "CUSTOM" else None
             reason = None
             if sg is not model.main_subgraph:
-                reason = "in a control-flow subgraph"
+                handled = ctx.__dict__.get("_handled_subgraphs", set())
+                reason = None if sg.index in handled else "in a control-flow subgraph"
             elif function is None:
                 reason = "no kernel"
             else:

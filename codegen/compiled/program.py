@@ -86,7 +86,9 @@ class Tensor:
     # state kept between invocations (a variable tensor: SVDF's activation state, a resource variable):
     # lives in the static state area (``offset`` from its start), not in the arena; model_reset() clears it
     state: bool = False
-    reset_byte: int = 0  # the byte model_reset() fills it with (TFLM: an int8 tensor's zero point, else 0)
+    # the byte model_reset() fills it with (TFLM: an int8 tensor's zero point, else 0); None: model_reset()
+    # leaves it alone (a CALL_ONCE's has-run flag, which TFLM's Reset keeps too; zero at start-up)
+    reset_byte: int | None = 0
 
     @property
     def c_type(self) -> str:
