@@ -22,7 +22,7 @@ from codegen import context as ctx
 from codegen.boards import get_board
 from codegen.compiled.arena_plan import aligned
 from codegen.render import check_output_dir, render_files, render_project
-from codegen.runtimes import get_runtime
+from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
 from codegen.templates import render
 from converter.report.fit import DEFAULT_HEAP_BYTES, check_fit
 from converter.tflite_model import load_model
@@ -95,7 +95,7 @@ class SeveralPlan:
     fit: ctx.FitCheck | None = None  # with a board
 
 
-def plan_several(arguments, board=None, samples=(), sample_range="auto", concurrent=False, runtime="compiled",
+def plan_several(arguments, board=None, samples=(), sample_range="auto", concurrent=False, runtime=DEFAULT_RUNTIME,
                  kernels="reference") -> SeveralPlan:
     """Every model of ``arguments`` (``PATH`` or ``NAME=PATH``) prepared and emitted under its prefix, the
     firmware's figures added up and, with a ``board``, its fit (:func:`converter.report.fit.check_fit`)."""
@@ -158,7 +158,7 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
 
 
 def generate_several(arguments, board_name, out_dir, samples=(), sample_range="auto", concurrent=False,
-                     force=False, overwrite=False, runtime="compiled", console=None, arena_region=None,
+                     force=False, overwrite=False, runtime=DEFAULT_RUNTIME, console=None, arena_region=None,
                      kernels="reference") -> SeveralResult:
     """One firmware project running every model of ``arguments`` (``PATH`` or ``NAME=PATH``)."""
     runtime = get_runtime(runtime)

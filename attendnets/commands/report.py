@@ -131,6 +131,8 @@ def _several_report(models, concurrent, runtime, board_name, arena_region, kerne
     """Several models in one firmware (codegen.several): each model's figures and the firmware's, its fit."""
     import json
 
+    from codegen.runtimes import get_runtime
+
     from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
     from codegen.several import plan_several
 
@@ -143,13 +145,13 @@ def _several_report(models, concurrent, runtime, board_name, arena_region, kerne
         board = get_board(board_name).with_arena_region(arena_region)
     elif arena_region is not None:
         raise BadInputError("--arena-region names a region of a board: give --board too")
-    plan = plan_several(models, board, concurrent=concurrent, runtime="compiled" if runtime == "compiled" else runtime,
-                        kernels=kernels)
+    runtime = get_runtime(runtime)  # BadInputError for "both": several models are one firmware, one runtime
+    plan = plan_several(models, board, concurrent=concurrent, runtime=runtime, kernels=kernels)
     combined = plan.combined
     how = "one per model, summed (--concurrent)" if concurrent else "shared: the largest model's (they run in turn)"
     if as_json:
         click.echo(json.dumps({
-            "runtime": "compiled", "concurrent": concurrent,
+            "runtime": runtime.name, "concurrent": concurrent,
             "models": [{"name": m["prefix"], "model": m["path"], "arena_bytes": m["arena_bytes"],
                         "constants_bytes": m["constants_bytes"], "code_bytes": m["code_bytes"]} for m in plan.models],
             "arena_bytes": plan.arena_bytes, "constants_bytes": combined.flash_data_bytes,
@@ -157,7 +159,7 @@ def _several_report(models, concurrent, runtime, board_name, arena_region, kerne
             **({"fit": plan.fit.to_dict()} if plan.fit is not None else {}),
         }, indent=2))
     else:
-        click.echo(f"{len(plan.models)} models in one firmware (compiled runtime)")
+        click.echo(f"{len(plan.models)} models in one firmware ({runtime.title})")
         width = max(len("firmware"), *(len(m["prefix"]) for m in plan.models))
         click.echo(f"  {'model':<{width}}  {'arena B':>10}  {'constants B':>12}  {'code B':>9}  file")
         for m in plan.models:
