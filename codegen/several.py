@@ -7,8 +7,8 @@ union of what the models use).  By default the models run one after another and 
 (``models_arena`` in ``src/models.c``, as large as the largest model's); ``concurrent`` gives each
 its own.  ``src/models.h`` includes every model's header; ``src/main.c`` runs each model on its
 sample and prints its output.  The fit is checked once for the whole firmware: the constants of
-every model, the code figures summed (the kernels two models share counted twice: an upper bound),
-the arena shared (the largest) or concurrent (the sum).
+every model, the code (:func:`codegen.compiled.footprint.several_code_figure`: the application and
+each kernel function once, each model's model.o), the arena shared (the largest) or concurrent (the sum).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from attendnets_base.errors import BadInputError
 from codegen import context as ctx
 from codegen.boards import get_board
 from codegen.compiled.arena_plan import aligned
+from codegen.compiled.footprint import several_code_figure
 from codegen.render import check_output_dir, render_files, render_project
 from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
 from codegen.templates import render
@@ -128,6 +129,8 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
                        "sample_lines": sample_lines, "sample_source": source, "arena_bytes": firmware.arena_bytes,
                        "constants_bytes": firmware.flash_data_bytes, "code_bytes": firmware.code_bytes})
 
+    code = several_code_figure([prep.program for _, prep in prepared], board)
+    sample_bytes = sum(m["inputs"][0]["size_bytes"] for m in models if m["sample_lines"] is not None)
     arenas = [f.arena_bytes for f in firmwares]
     arena_bytes = sum(max(aligned(a), 16) for a in arenas) if concurrent else max(arenas)
     files = {}
@@ -143,8 +146,8 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
         arena_note=("one arena shared by the models, which run one after another: the largest model's"
                     if not concurrent else "one arena per model (they may run concurrently): the sum"),
         flash_data_bytes=sum(f.flash_data_bytes for f in firmwares),
-        code_bytes=sum(f.code_bytes for f in firmwares),
-        code_source="the models' code figures summed (kernels they share counted once per model: an upper bound)",
+        code_bytes=code.bytes + sample_bytes,
+        code_source=code.source + (f"; samples in main.c {sample_bytes} B" if sample_bytes else ""),
         ops=tuple(sorted({op for f in firmwares for op in f.ops})),
         files=files, arena_parts=(),
         context={"kernel_sources": kernel_sources, "app_sources": app_sources,

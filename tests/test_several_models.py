@@ -80,6 +80,12 @@ def test_keyword_spotter_and_person_detector_share_one_arena(corpus, tmp_path, c
     assert _expected_line("kws", kws, kws_sample) in lines
     assert _expected_line("person", person, person_sample) in lines
     assert f"arena_bytes: {facts['arena_bytes']}" in lines
+    # the firmware's flash estimate (constants + code: application and kernels once) against the link
+    sizes = subprocess.run(["arm-none-eabi-size", str(project / "build" / "firmware.elf")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()[1].split()
+    linked = int(sizes[0]) + int(sizes[1])
+    estimate = facts["constants_bytes"] + facts["code_estimate_bytes"]
+    assert abs(estimate - linked) <= 0.03 * linked, (estimate, linked)
     # names: each model's objects define only symbols with its prefix; the kernels are compiled once
     objects = project / "build" / "obj" / "src"
     for name in ("kws", "person"):

@@ -97,3 +97,23 @@ def code_figure(compiled, board=None) -> CodeFigure:
 def estimate_code_bytes(compiled, board=None) -> int:
     """Flash for code (not constants) of a :class:`codegen.compiled.emit.CompiledModel` (see :func:`code_figure`)."""
     return code_figure(compiled, board).bytes
+
+
+def several_code_figure(programs, board=None) -> CodeFigure:
+    """Code of several models in one firmware (codegen.several), from their planned programs: the application
+    once, each kernel function once (the union of the models' calls), each model's model.o (its fixed
+    functions, its model_invoke with its arguments, its parameter structs)."""
+    from types import SimpleNamespace
+
+    steps = [step for program in programs for step in program.steps]
+    figure = code_figure(SimpleNamespace(program=SimpleNamespace(steps=steps)), board)
+    table = code_size_table()
+    if "boards" not in table or len(programs) < 2:
+        return figure
+    board_name = getattr(board, "name", None)
+    entry = table["boards"].get(board_name) or table["boards"][DEFAULT_BOARD]
+    cpu = table["cpus"][entry["cpu"]]
+    extra = (len(programs) - 1) * int(round(cpu["model_fixed_bytes"] + cpu["invoke"]["base_bytes"]))
+    return CodeFigure(figure.bytes + extra, figure.application_bytes, figure.kernel_bytes, figure.model_bytes + extra,
+                      f"{figure.source}; {len(programs)} models: application and kernels once, model.o per model "
+                      f"(+{extra} B)")
