@@ -117,6 +117,17 @@ SEQUENCES = [
         nop
     1:  add.w r0, r0, r0""",
      4, "B to a 32-bit instruction at an address = 2 mod 4: 1 + P, P = 2; ADD.W 1"),
+    ("sixteen_bit_below_1k_boundary", """
+        b 1f
+        .balign 1024
+        .space 1016
+    1:  adds r0, #1
+        adds r0, #1
+        adds r0, #1
+        adds r0, #1
+        adds r0, #1""",
+     7, "B 1 + P = 2; five ADDS 1 each at 0x...3f8-0x...400. QEMU 7.2 gives the plugin 4 bytes for the "
+        "ADDS at 0x...3fc (its look-ahead across the 1 KiB page); the model takes the width from the encoding"),
     ("cbz_cbnz", """
         movs r0, #0
         cbz r0, 1f

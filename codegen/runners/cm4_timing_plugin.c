@@ -102,7 +102,7 @@ typedef struct insn_info {
 } insn_info;
 
 /* ------------------------------------------------------------ settings and state */
-#define MAX_MARKS 64
+#define MAX_MARKS 128
 static uint64_t marks[MAX_MARKS];
 static int mark_count;
 static unsigned p_direct = 1, p_indirect = 2, div_cycles = 12, wait_states = 0;
@@ -355,10 +355,13 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb* tb) {
     d->next_alloc = all_infos;
     all_infos = d;
     d->pc = (uint32_t)qemu_plugin_insn_vaddr(insn);
-    d->size = (uint8_t)qemu_plugin_insn_size(insn);
     uint16_t hw1 = (uint16_t)(bytes[0] | (bytes[1] << 8));
-    uint16_t hw2 = d->size >= 4 ? (uint16_t)(bytes[2] | (bytes[3] << 8)) : 0u;
-    if (d->size != 2 && d->size != 4) d->size = 2;
+    /* The width from the encoding (a 32-bit Thumb instruction starts 0b11101, 0b11110 or 0b11111):
+     * QEMU 7.2 reports 4 bytes for a 16-bit instruction just below a 1 KiB boundary (seen at
+     * 0x...bfc, 0x...ffc, 0x...7fc), and the model then took the next instruction for a jump and
+     * charged an exception entry on every pass of a loop across that boundary. */
+    d->size = (hw1 & 0xF800u) >= 0xE800u ? 4 : 2;
+    uint16_t hw2 = d->size == 4 && qemu_plugin_insn_size(insn) >= 4 ? (uint16_t)(bytes[2] | (bytes[3] << 8)) : 0u;
     decode(d, hw1, hw2);
     d->mark = -1;
     for (int m = 0; m < mark_count; ++m) {
