@@ -25,6 +25,7 @@ SECTIONS = [
     ("results_compiled_vs_tflm.md", "The compiled runtime against a real TFLM build in QEMU (issue 10)"),
     ("results_code_size.md", "Code-size figures against real links (compiled runtime: issue 22; TFLM: issue 14)"),
     ("results_planner.md", "Smaller TFLM arenas: the optimizing planner (issue 11)"),
+    ("results_patch.md", "Compiled runtime below the layer-by-layer floor: patch-based execution (issue 18)"),
     ("results_kernels.md", "Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (issue 10)"),
     ("results_validate.md", "Validation on the device: per-operator profiles on the Cortex-M4 in QEMU (issue 12)"),
     ("results_timing.md", "Modelled Cortex-M4 cycles of the compiled runtime (issue 21; the model: docs/timing.md)"),

@@ -88,13 +88,15 @@ def _object(work: Path, rel: str, defines, cflags=CFLAGS) -> Path:
     return obj
 
 
-def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", mve=True) -> Path:
+def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", mve=True, compiled=None,
+             linker_script=None) -> Path:
     """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386 (``core="m4"``) or
-    mps3-an547 (``core="m55"``; ``mve``: the Helium kernels, else the DSP ones)."""
+    mps3-an547 (``core="m55"``; ``mve``: the Helium kernels, else the DSP ones).  ``compiled``: the
+    CompiledModel to run (default: the model's, layer by layer); ``linker_script``: another memory map."""
     cflags = _cflags(core, mve)
     from codegen.compiled.generate import compile_model
 
-    compiled = compile_model(model)
+    compiled = compiled or compile_model(model)
     work = Path(workdir or tempfile.mkdtemp(prefix="an-m4-"))
     for rel, text in compiled.files.items():
         path = work / rel
@@ -107,7 +109,8 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
     objects = [_object(work, rel, defines, cflags) for rel in sources]
     elf = work / "model.elf"
-    cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(HERE / ("m4.ld" if core == "m4" else "m55.ld")), *LDFLAGS, "-o", str(elf), *map(str, objects)]
+    script = linker_script or HERE / ("m4.ld" if core == "m4" else "m55.ld")
+    cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(script), *LDFLAGS, "-o", str(elf), *map(str, objects)]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"arm-none-eabi-gcc failed:\n{proc.stderr[-3000:]}")

@@ -6,6 +6,7 @@ compiled program, bit-exact with tflite-micro on the host; the in-place rule of 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -439,3 +440,32 @@ def test_report_and_generate_show_the_schedule(tmp_path, cli):
     assert refused.exit_code == 2 and "compiled runtime" in refused.stderr and "Traceback" not in refused.stderr
     bad = cli("report", str(model), "--runtime", "compiled", "--target", "cortex-m", "--max-recompute", "-5")
     assert bad.exit_code == 2 and "--max-recompute" in bad.stderr
+
+
+# --- on the device: the Cortex-M4 in QEMU with only the Nano 33 BLE Sense's 256 KiB of RAM -----------------
+
+def test_patched_attendnet_on_the_m4_with_the_nanos_ram(corpus, tmp_path):
+    """The corpus AttendNet-B under the small schedule (patch stages through both attention condensers' paths),
+    built for the Cortex-M4 and linked with 256 KiB of RAM, prints what tflite-micro computes."""
+    from compiled_qemu import build_m4, run_m4, tools_missing
+
+    missing = tools_missing()
+    if missing:
+        pytest.skip(missing)
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.patch import choose_schedule
+
+    model = load_model(corpus.path("attendnet_b_int8"))
+    program, choice = choose_schedule(lower_model(model), "small")
+    assert choice.patched
+    script = tmp_path / "nano.ld"
+    script.write_text((Path(__file__).parent / "compiled_m4" / "m4.ld").read_text().replace(
+        "RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 4M", "RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 256K"))
+    assert "LENGTH = 256K" in script.read_text()
+    samples = random_samples(model, 3, seed=11)
+    elf = build_m4(model, [s[0] for s in samples], workdir=tmp_path / "fw", compiled=emit_model(program),
+                   linker_script=script)
+    lines = run_m4(elf)
+    expected = run_tflm_batch(model, samples)
+    assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
+        [e[0].reshape(-1).view(np.int8).tolist() for e in expected]

@@ -1,0 +1,148 @@
+"""Patch-based execution (issue 18): per model the layer-by-layer floor and each schedule's exact arena, extra MACs,
+bit-exactness with tflite-micro on the host, and instructions per inference on a Cortex-M4 (QEMU mps2-an386,
+`-icount shift=0`) with a linker script that gives the firmware only the Arduino Nano 33 BLE Sense's 256 KiB RAM.
+
+    PYTHONPATH=. .venv/bin/python bench/patch_schedules.py [--samples 100] [--qemu NAME ...] [--out docs/results_patch.md]
+
+Models: vww_96_int8 (shared), and the ones bench/patch_models.py builds into build/bench_patch (AttendNet-B
+96x96x3, the paper's AttendNet-B 224x224x3 with 50 classes, MobileNetV2 1.0 224x224x3); random weights: memory
+and bit-exactness do not depend on training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+SHARED = Path("/work/shared/models")
+BENCH = REPO / "build" / "bench_patch"
+MODELS = [("vww_96_int8", SHARED / "vww_96_int8.tflite"), ("attendnet_b_96", BENCH / "attendnet_b_96.tflite"),
+          ("attendnet_b_224_50", BENCH / "attendnet_b_224_50.tflite"),
+          ("mobilenet_v2_224", BENCH / "mobilenet_v2_224.tflite")]
+BOARD = "arduino-nano-33-ble-sense"
+
+NANO_LD = """/* The Arduino Nano 33 BLE Sense's RAM (256 KiB) on QEMU's mps2-an386; flash left large for the samples. */
+MEMORY
+{
+  FLASH (rx)  : ORIGIN = 0x00000000, LENGTH = 4M
+  RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 256K
+}
+ENTRY(Reset_Handler)
+SECTIONS
+{
+  .isr_vector : { KEEP(*(.isr_vector)) } > FLASH
+  .text : { *(.text .text.*) *(.rodata .rodata.*) . = ALIGN(4); } > FLASH
+  .ARM.exidx : { *(.ARM.exidx*) } > FLASH
+  .data : { *(.data .data.*) } > RAM
+  .bss : { *(.bss .bss.* COMMON) } > RAM
+  __stack_top = ORIGIN(RAM) + LENGTH(RAM);
+}
+"""
+
+
+def nano_capacity() -> int:
+    """The arena the compiled runtime may take on the Nano (its RAM less stack, heap and static data)."""
+    from codegen.boards import get_board
+    from codegen.runtimes.compiled import COMPILED_STACK_BYTES, arena_regions
+    from converter.report.fit import DEFAULT_HEAP_BYTES
+
+    return arena_regions(get_board(BOARD), COMPILED_STACK_BYTES, DEFAULT_HEAP_BYTES)[0].capacity_bytes
+
+
+def bench_model(name, path, samples, qemu, work):
+    from codegen.compiled.generate import emit_model, lower_model
+    from codegen.compiled.host import assert_matches_tflm, random_samples
+    from codegen.compiled.patch import choose_schedule
+    from converter.tflite_model import load_model
+
+    model = load_model(path)
+    rows = []
+    for schedule, capacity in (("fast", None), ("small", None), ("auto", nano_capacity())):
+        start = time.time()
+        program, choice = choose_schedule(lower_model(model), schedule, capacity_bytes=capacity)
+        seconds = time.time() - start
+        compiled = emit_model(program)
+        row = {"model": name, "schedule": schedule, "floor": choice.floor_bytes, "arena": choice.arena_bytes,
+               "extra_macs": choice.extra_macs, "total_macs": choice.total_macs, "choose_s": round(seconds, 1),
+               "stages": [f"{s['first_operator']}-{s['split_operator']} {s['grid'][0]}x{s['grid'][1]}"
+                          + (" (split over input)" if s["split_over_input"] else "")
+                          for s in choice.to_dict()["stages"]]}
+        if samples:
+            row["bit_exact_samples"] = assert_matches_tflm(model, count=samples, seed=1, compiled=compiled)
+        if name in qemu and (schedule != "fast" or choice.arena_bytes < 200 * 1024):
+            from compiled_qemu import build_m4, instructions_m4, run_m4
+
+            script = work / "nano.ld"
+            script.write_text(NANO_LD)
+            sample = random_samples(model, 1, seed=3)
+            elf = build_m4(model, [s[0] for s in sample], workdir=work / f"{name}-{schedule}", compiled=compiled,
+                           linker_script=script)
+            row["instructions"] = instructions_m4(elf, timeout_s=1800)[0]
+            from codegen.compiled.host import run_tflm_batch
+            import numpy as np
+
+            expected = run_tflm_batch(model, sample)[0][0]
+            got = run_m4(elf, timeout_s=1800)[0]
+            row["qemu_bit_exact"] = bool(np.array_equal(np.frombuffer(got, np.int8), expected.reshape(-1).view(np.int8)))
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def markdown(rows, command, capacity):
+    out = ["## Patch-based execution: arena below the layer-by-layer floor (issue 18)", "",
+           f"Command: `{command}`", "",
+           "Exact arena of the generated C (the planner with the patch buffers), extra MACs of the recomputed "
+           "overlap against the model's MACs, outputs compared with tflite-micro on the host (random int8 inputs); "
+           f"auto: the fastest schedule whose arena fits the {BOARD}'s {capacity:,} B arena region (256 KiB less "
+           "stack, heap, static data). Instructions: one inference on mps2-an386 (Cortex-M4, DSP kernels) under "
+           "QEMU 7.2 `-icount shift=0`, linked with 256 KiB of RAM (*instructions*, not cycles); '-' not run.", "",
+           "| model | schedule | floor (B) | arena (B) | extra MACs | stages (operators, grid) | bit-exact | "
+           "instructions (M4) |", "|---|---|---:|---:|---:|---|---|---:|"]
+    for r in rows:
+        pct = 100.0 * r["extra_macs"] / r["total_macs"] if r["total_macs"] else 0.0
+        exact = f"{r['bit_exact_samples']} inputs" if r.get("bit_exact_samples") else "-"
+        if "qemu_bit_exact" in r:
+            exact += ", QEMU " + ("yes" if r["qemu_bit_exact"] else "NO")
+        ins = f"{r['instructions']:,}" if r.get("instructions") else "-"
+        out.append(f"| {r['model']} | {r['schedule']} | {r['floor']:,} | {r['arena']:,} | {r['extra_macs']:,} "
+                   f"({pct:.1f} %) | {'; '.join(r['stages']) or 'layer by layer'} | {exact} | {ins} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=100, help="random inputs compared with tflite-micro (0: none)")
+    parser.add_argument("--qemu", action="append", default=[], help="models also run in QEMU (repeatable)")
+    parser.add_argument("--model", action="append", default=[], help="only these models (repeatable)")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_patch.md")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    command = "python bench/patch_schedules.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="attendnets-patch-bench-") as tmp:
+        for name, path in MODELS:
+            if args.model and name not in args.model:
+                continue
+            if not path.is_file():
+                print(f"skip {name}: {path} missing (bench/patch_models.py builds it)", flush=True)
+                continue
+            rows += bench_model(name, path, args.samples, args.qemu, Path(tmp))
+    text = markdown(rows, command, nano_capacity())
+    args.out.write_text(text)
+    if args.json:
+        args.json.write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
