@@ -61,7 +61,8 @@ class Spec:
 CORPUS = {
     "dscnn_kws_int8": Spec(
         "int8", ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"),
-        "DS-CNN keyword spotter (MLPerf Tiny KWS shape: 49x10x1 MFCC, 64 channels, 4 separable blocks, 12 words)"),
+        "DS-CNN keyword spotter (MLPerf Tiny's KWS reference architecture: 49x10x1 MFCC, 64 channels, "
+        "4 separable blocks, 24x5 average pool, 12 words)"),
     "resnet8_int8": Spec(
         "int8", ("CONV_2D", "ADD", "AVERAGE_POOL_2D", "FULLY_CONNECTED", "SOFTMAX"),
         "ResNet-8 (MLPerf Tiny image classification shape: 32x32x3, 16/32/64 filters, 10 classes)"),
@@ -70,11 +71,14 @@ CORPUS = {
         "MobileNet-V1 0.25 person detector (attendnets_tf.models, 96x96x1, 2 classes; global pooling as MEAN)"),
     "autoencoder_int8": Spec(
         "int8", ("FULLY_CONNECTED",),
-        "dense autoencoder (MLPerf Tiny anomaly-detection shape, narrowed: 128-64-64-8-64-64-128)"),
+        "dense autoencoder (MLPerf Tiny's AD reference architecture, ToyADMOS: 640-128x4-8-128x4-640, "
+        "batch norm + ReLU)"),
     "autoencoder_float": Spec(
-        "float", ("FULLY_CONNECTED",), "the dense autoencoder in float32", features=("float",)),
+        "float", ("FULLY_CONNECTED",), "a narrowed dense autoencoder (128-64-64-8-64-64-128) in float32",
+        features=("float",)),
     "autoencoder_int16x8": Spec(
-        "int16x8", ("FULLY_CONNECTED",), "the dense autoencoder, 16-bit activations and 8-bit weights",
+        "int16x8", ("FULLY_CONNECTED",),
+        "the narrowed dense autoencoder (128-64-64-8-64-64-128), 16-bit activations and 8-bit weights",
         features=("int16",)),
     "lstm_int8": Spec(
         "int8", ("UNIDIRECTIONAL_SEQUENCE_LSTM", "FULLY_CONNECTED", "SOFTMAX"),
@@ -130,6 +134,10 @@ def _bn_relu(x, layers):
 
 
 def _dscnn(keras):
+    """MLPerf Tiny's KWS reference (benchmark/training/keyword_spotting/keras_model.py, "ds_cnn").
+
+    Its final pool is half the input (int(49/2), int(10/2)) = (24, 5) over the 25x5 feature map.
+    """
     layers = keras.layers
     inputs = keras.Input((49, 10, 1), name="mfcc")
     x = layers.Conv2D(64, (10, 4), strides=2, padding="same", use_bias=False)(inputs)
@@ -137,7 +145,7 @@ def _dscnn(keras):
     for _ in range(4):
         x = _bn_relu(layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x), layers)
         x = _bn_relu(layers.Conv2D(64, 1, use_bias=False)(x), layers)
-    x = layers.AveragePooling2D(pool_size=(25, 5))(x)
+    x = layers.AveragePooling2D(pool_size=(24, 5))(x)
     x = layers.Flatten()(x)
     outputs = layers.Softmax()(layers.Dense(12)(x))
     return keras.Model(inputs, outputs, name="dscnn_kws")
@@ -162,14 +170,21 @@ def _resnet8(keras):
     return keras.Model(inputs, outputs, name="resnet8")
 
 
-def _autoencoder(keras):
+def _autoencoder(keras, features=640, hidden=(128, 128, 128, 128, 8, 128, 128, 128, 128)):
+    """A dense autoencoder; the defaults are MLPerf Tiny's AD reference (ToyADMOS,
+    benchmark/training/anomaly_detection/keras_model.py): 640 inputs, Dense + batch norm + ReLU."""
     layers = keras.layers
-    inputs = keras.Input((128,), name="features")
+    inputs = keras.Input((features,), name="features")
     x = inputs
-    for units in (64, 64, 8, 64, 64):
+    for units in hidden:
         x = _bn_relu(layers.Dense(units)(x), layers)
-    outputs = layers.Dense(128)(x)
+    outputs = layers.Dense(features)(x)
     return keras.Model(inputs, outputs, name="autoencoder")
+
+
+def _small_autoencoder(keras):
+    """The narrowed autoencoder the float and 16x8 variants use (128-64-64-8-64-64-128)."""
+    return _autoencoder(keras, features=128, hidden=(64, 64, 8, 64, 64))
 
 
 def _lstm(keras):
@@ -235,9 +250,10 @@ def _keras_models():
                             name="mobilenet_v1_025_person")
     out["mobilenet_v1_025_person_int8"] = _int8(mobilenet, _calibration((96, 96, 1), rng, count=4))
 
-    autoencoder = seeded(_autoencoder)
+    calibration = _calibration((640,), rng)
+    out["autoencoder_int8"] = _int8(seeded(_autoencoder), calibration)
+    autoencoder = seeded(_small_autoencoder)
     calibration = _calibration((128,), rng)
-    out["autoencoder_int8"] = _int8(autoencoder, calibration)
     out["autoencoder_float"] = _convert_with(autoencoder, calibration, "float")
     out["autoencoder_int16x8"] = _convert_with(autoencoder, calibration, "int16x8")
 

@@ -187,7 +187,7 @@ def test_unsupported_types_are_listed():
 
 @pytest.mark.parametrize("name", ["autoencoder_int8", *shared_present("hello_world_int8.tflite")])
 def test_dense_model(name):
-    """Dense-only models: the corpus's autoencoder (six FULLY_CONNECTED) and hello_world."""
+    """Dense-only models: the corpus's autoencoder (MLPerf AD, ten FULLY_CONNECTED) and hello_world."""
     from codegen.compiled.host import assert_matches_tflm
 
     assert assert_matches_tflm(model_path(name), count=SAMPLES) == SAMPLES

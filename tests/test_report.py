@@ -34,7 +34,9 @@ KNOWN_MACS["dscnn_kws_int8"] = 25 * 5 * 64 * 10 * 4 + 4 * (25 * 5 * 64 * 9 + 25 
 # 16 LSTM cells: 28 steps x 4 gates x 16 x (28 + 16), then 16 -> 10; 3 x 16 cell products per step.
 KNOWN_MACS["lstm_int8"] = KNOWN_MACS["lstm_float"] = 28 * 4 * 16 * (28 + 16) + 16 * 10
 KNOWN_ELEMENTWISE["lstm_int8"] = KNOWN_ELEMENTWISE["lstm_float"] = 28 * 3 * 16
-for _kind in ("int8", "float", "int16x8"):  # 128-64-64-8-64-64-128
+# MLPerf's AD reference 640-128x4-8-128x4-640 (int8); the float and 16x8 variants, 128-64-64-8-64-64-128.
+KNOWN_MACS["autoencoder_int8"] = 2 * (640 * 128 + 3 * 128 * 128 + 128 * 8)
+for _kind in ("float", "int16x8"):
     KNOWN_MACS[f"autoencoder_{_kind}"] = 2 * (128 * 64 + 64 * 64 + 64 * 8)
 # SVDF: 8 filters x 16 features + 8 filters x 8 memory steps; then 8 -> 4.
 KNOWN_MACS["svdf_int8"] = KNOWN_MACS["svdf_float"] = 8 * 16 + 8 * 8 + 8 * 4
