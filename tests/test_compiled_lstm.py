@@ -40,6 +40,32 @@ def _options_with_lstm(b, options):
 _plain_options = tflite_builder._options
 
 
+def float_lstm_model(batches=1, time_steps=5, input_size=6, units=4, time_major=False, cell_clip=0.0, seed=0):
+    """One float32 LSTM operator as its own model."""
+    rng = np.random.default_rng(seed)
+    b = tflite_builder.ModelBuilder()
+    shape = (time_steps, batches, input_size) if time_major else (batches, time_steps, input_size)
+
+    def floats(*dims):
+        return (rng.standard_normal(dims) * 0.6).astype(np.float32).tobytes()
+
+    x = b.tensor("input", shape, "float32")
+    w_in = [b.tensor(f"w_in_{g}", (units, input_size), "float32", data=floats(units, input_size)) for g in "ifco"]
+    w_rec = [b.tensor(f"w_rec_{g}", (units, units), "float32", data=floats(units, units)) for g in "ifco"]
+    biases = [b.tensor(f"bias_{g}", (units,), "float32", data=floats(units)) for g in "ifco"]
+    h = b.tensor("hidden", (batches, units), "float32", variable=True)
+    c = b.tensor("cell", (batches, units), "float32", variable=True)
+    y = b.tensor("output", shape[:2] + (units,), "float32")
+    inputs = [x, *w_in, *w_rec, -1, -1, -1, *biases, -1, -1, h, c, -1, -1, -1, -1]
+    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], version=1,
+         options={"type": "lstm", "activation": "TANH", "cell_clip": cell_clip, "time_major": time_major})
+    tflite_builder._options = _options_with_lstm
+    try:
+        return b.build(inputs=[x], outputs=[y])
+    finally:
+        tflite_builder._options = _plain_options
+
+
 def lstm_model(batches=1, time_steps=5, input_size=6, units=4, time_major=False, activation="TANH", cell_clip=0.0,
                input_zero_point=-3, hidden_zero_point=5, cell_power=-11, weight_scale=0.01, seed=0):
     """One int8 LSTM operator (int16 cell state at 2^cell_power) as its own model."""
@@ -92,6 +118,25 @@ def test_lstm_sequence_matches_tflm(case):
     samples = random_samples(model, 8, seed=3)  # the state carried over matters
     carried, fresh = run_on_host_batch(model, samples), run_on_host_batch(model, samples, reset_every=1)
     assert any(not np.array_equal(a[0], b[0]) for a, b in zip(carried[1:], fresh[1:]))
+
+
+FLOAT_CASES = {
+    "basic": dict(),
+    "time_major_batches2_clip": dict(time_major=True, batches=2, cell_clip=0.8, time_steps=4),
+    "batches3_wide": dict(batches=3, input_size=11, units=9, time_steps=3, seed=4),
+}
+
+
+@pytest.mark.parametrize("case", FLOAT_CASES)
+def test_float_lstm_sequence_matches_tflm_bit_for_bit(case):
+    """float32: TFLM's order of operations (fp-contract off; expf/tanhf of the same C library on the host),
+    so the whole sequence is bit-identical."""
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(float_lstm_model(**FLOAT_CASES[case]))
+    assert assert_matches_tflm(model, count=100, seed=5) == 100
+    assert assert_matches_tflm(model, count=30, seed=6, reset_every=10) == 30
 
 
 def test_lstm_int8_corpus_model_sequence(corpus):

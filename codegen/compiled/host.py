@@ -81,7 +81,7 @@ def build_host_executable(model, cflags=(), compiled=None) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
         sources = [rel for rel in files if rel.endswith(".c")]
-        cmd = [cc, *flags, "-I.", "-Ikernels", "-o", "model_host", *sources]
+        cmd = [cc, *flags, "-I.", "-Ikernels", "-o", "model_host", *sources, "-lm"]  # libm: expf, tanhf
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         if proc.returncode != 0:
             raise ExternalToolError(f"host compile failed ({' '.join(cmd)}): {proc.stderr.strip()[:4000]}")

@@ -26,7 +26,7 @@ import numpy as np
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import one_value, require_requantizable
 from codegen.compiled.ops.sigmoid_table import SIGMOID_TABLE_Q16
-from codegen.compiled.program import Params, Scratch, Step, Tensor
+from codegen.compiled.program import F32, Params, Scratch, Step, Tensor
 from codegen.compiled.quantization import quantize_multiplier
 
 GATE_INPUT_SCALE = 2.0 ** -12  # TFLM's nonlinear_input_scale: gate sums in Q3.12
@@ -78,7 +78,7 @@ def lower_lstm(op, ctx):
     w_rec = [ctx.tensor(op.inputs[5 + g]) for g in range(4)]
     biases = [ctx.tensor(op.inputs[12 + g]) for g in range(4)]
     if x.dtype == "float32":
-        raise NotLowerable("float32 LSTM (no float kernel yet)")
+        return _lower_float(op, x, y, hidden, cell, w_in, w_rec, biases)
     if x.dtype != "int8" or y.dtype != "int8" or hidden.dtype != "int8":
         raise NotLowerable(f"{x.dtype} input, {y.dtype} output, {hidden.dtype} hidden state (int8 only; "
                            "16x8 LSTM has no kernel yet)")
@@ -90,19 +90,7 @@ def lower_lstm(op, ctx):
         raise NotLowerable("per-channel weights")
     if any(b.dtype != "int32" or not b.is_constant for b in biases):
         raise NotLowerable("biases not constant int32")
-    if len(x.shape) != 3 or len(y.shape) != 3:
-        raise NotLowerable(f"input {x.shape} / output {y.shape} not 3-D")
-    time_major = bool(op.options.get("time_major", False))
-    batches, time_steps = (int(x.shape[1]), int(x.shape[0])) if time_major else (int(x.shape[0]), int(x.shape[1]))
-    input_size = int(x.shape[2])
-    state_size = int(hidden.shape[-1]) if hidden.shape else 0
-    if hidden.num_elements != batches * state_size or cell.num_elements != batches * state_size:
-        raise NotLowerable(f"states {hidden.shape} / {cell.shape} do not match {batches} batches")
-    if tuple(y.shape[:2]) != tuple(x.shape[:2]) or int(y.shape[2]) != state_size:
-        raise NotLowerable(f"output {y.shape} does not match input {x.shape} and {state_size} units")
-    for w, depth in [*((w, input_size) for w in w_in), *((w, state_size) for w in w_rec)]:
-        if tuple(w.shape) != (state_size, depth):
-            raise NotLowerable(f"weights {w.shape}, expected {(state_size, depth)}")
+    time_major, batches, time_steps, input_size, state_size = _sizes(op, x, y, hidden, cell, w_in, w_rec)
     activation = op.options.get("fused_activation_function", "TANH")
     if activation != "TANH":  # (TFLM's SIGMOID has no code in the flatbuffer schema)
         raise NotLowerable(f"cell gate activation {activation} (TFLM takes TANH only)")
@@ -147,4 +135,47 @@ def lower_lstm(op, ctx):
                 args=(params, x.operand, hidden.operand, cell.operand, Scratch(4 * rows * state_size * 2), y.operand),
                 comment=(f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, int8 with int16 "
                          f"cell, {activation}"),
+                macs=batches * time_steps * 4 * state_size * (input_size + state_size))
+
+
+def _sizes(op, x, y, hidden, cell, w_in, w_rec):
+    """(time_major, batches, time_steps, input_size, state_size), the shapes checked as TFLM's Prepare does."""
+    if len(x.shape) != 3 or len(y.shape) != 3:
+        raise NotLowerable(f"input {x.shape} / output {y.shape} not 3-D")
+    time_major = bool(op.options.get("time_major", False))
+    batches, time_steps = (int(x.shape[1]), int(x.shape[0])) if time_major else (int(x.shape[0]), int(x.shape[1]))
+    input_size = int(x.shape[2])
+    state_size = int(hidden.shape[-1]) if hidden.shape else 0
+    if hidden.num_elements != batches * state_size or cell.num_elements != batches * state_size:
+        raise NotLowerable(f"states {hidden.shape} / {cell.shape} do not match {batches} batches")
+    if tuple(y.shape[:2]) != tuple(x.shape[:2]) or int(y.shape[2]) != state_size:
+        raise NotLowerable(f"output {y.shape} does not match input {x.shape} and {state_size} units")
+    for w, depth in [*((w, input_size) for w in w_in), *((w, state_size) for w in w_rec)]:
+        if tuple(w.shape) != (state_size, depth):
+            raise NotLowerable(f"weights {w.shape}, expected {(state_size, depth)}")
+    return time_major, batches, time_steps, input_size, state_size
+
+
+def _lower_float(op, x, y, hidden, cell, w_in, w_rec, biases):
+    """float32: ``an_lstm_f32`` (TFLM's EvalLstm<float, float, float, float>, its order of operations)."""
+    tensors = (y, hidden, cell, *w_in, *w_rec, *biases)
+    if any(t.dtype != "float32" for t in tensors):
+        raise NotLowerable("float32 input with non-float32 weights, biases, states or output")
+    if any(not t.is_constant for t in (*w_in, *w_rec, *biases)):
+        raise NotLowerable("weights computed at run time")
+    time_major, batches, time_steps, input_size, state_size = _sizes(op, x, y, hidden, cell, w_in, w_rec)
+    activation = op.options.get("fused_activation_function", "TANH")
+    if activation != "TANH":
+        raise NotLowerable(f"cell gate activation {activation} (TFLM takes TANH only)")
+    gates = {name: Params("", {"input_weights": w_in[g].operand, "recurrent_weights": w_rec[g].operand,
+                               "bias": biases[g].operand}) for g, name in enumerate(GATES)}
+    cell_clip = float(np.float32(op.options.get("cell_clip", 0.0)))
+    params = Params("an_lstm_f32_params", {
+        "batches": batches, "time_steps": time_steps, "input_size": input_size, "state_size": state_size,
+        "time_major": int(time_major), "forget": gates["forget"], "input": gates["input"], "cell": gates["cell"],
+        "output": gates["output"], "clip": int(cell_clip > 0), "cell_clip": F32(cell_clip)})
+    rows = batches if time_major else 1
+    return Step("an_lstm_f32", sources=("an_lstm_f32.c",),
+                args=(params, x.operand, hidden.operand, cell.operand, Scratch(4 * rows * state_size * 4), y.operand),
+                comment=f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, float32",
                 macs=batches * time_steps * 4 * state_size * (input_size + state_size))
