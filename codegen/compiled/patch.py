@@ -380,6 +380,7 @@ def stage_splits(program: Program, start: int = 0) -> list:
 
 BAND_COUNTS = (2, 3, 4, 6, 8, 12, 16)
 STAGE_REACH = 6  # a stage starts at most this many steps before the peak step and ends this many after it
+MAX_STAGE_SPANS = 49  # (start, split) pairs tried per round, the shortest first (every pair within the reach)
 MAX_STAGES = 4
 PLANNED_PER_ROUND = 6  # candidates of a round planned exactly (the rest screened by their live bytes)
 
@@ -468,28 +469,33 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False)
     if _inside_stage(program, peak):
         return []  # stages never nest
     out = []
+    pairs = []
     for start in range(max(0, peak - STAGE_REACH), peak + 1):
         if any(_inside_stage(program, k) for k in range(start, peak + 1)):
             continue
         for split in range(peak + 1, min(len(program.steps), peak + 1 + STAGE_REACH) + 1):
             if any(_inside_stage(program, k) for k in range(peak, split)) or stage_problem(program, split, start):
                 continue
-            _, (final,) = _stage_tensors(program, start, split)
-            for bands in BAND_COUNTS:
-                if bands > int(final.shape[1]):
+            pairs.append((start, split))
+    # the shortest stages first (the least recompute), at most MAX_STAGE_SPANS of them
+    pairs = sorted(pairs, key=lambda p: (p[1] - p[0], p))[:MAX_STAGE_SPANS]
+    for start, split in pairs:
+        _, (final,) = _stage_tensors(program, start, split)
+        for bands in BAND_COUNTS:
+            if bands > int(final.shape[1]):
+                break
+            for overlay in (False, True):
+                try:
+                    patched, plan = patch_program(program, split, bands, overlay, start)
+                except ValueError:
                     break
-                for overlay in (False, True):
-                    try:
-                        patched, plan = patch_program(program, split, bands, overlay, start)
-                    except ValueError:
-                        break
-                    if overlay and not plan.overlay:
-                        break
-                    if plan.extra_macs > budget_left:
-                        break
-                    profile = live_profile(patched)
-                    local = max(profile[start:start + len(plan.band_steps)])
-                    out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
+                if overlay and not plan.overlay:
+                    break
+                if plan.extra_macs > budget_left:
+                    break
+                profile = live_profile(patched)
+                local = max(profile[start:start + len(plan.band_steps)])
+                out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
     return out
 
 
