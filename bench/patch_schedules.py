@@ -57,7 +57,10 @@ def nano_capacity() -> int:
     return arena_regions(get_board(BOARD), COMPILED_STACK_BYTES, DEFAULT_HEAP_BYTES)[0].capacity_bytes
 
 
-def bench_model(name, path, samples, qemu, work):
+LARGE_MACS = 100_000_000  # models above this many MACs are compared on --large-samples inputs
+
+
+def bench_model(name, path, samples, qemu, work, large_samples=10):
     from codegen.compiled.generate import emit_model, lower_model
     from codegen.compiled.host import assert_matches_tflm, random_samples
     from codegen.compiled.patch import choose_schedule
@@ -75,8 +78,9 @@ def bench_model(name, path, samples, qemu, work):
                "stages": [f"{s['first_operator']}-{s['split_operator']} {s['grid'][0]}x{s['grid'][1]}"
                           + (" (split over input)" if s["split_over_input"] else "")
                           for s in choice.to_dict()["stages"]]}
-        if samples:
-            row["bit_exact_samples"] = assert_matches_tflm(model, count=samples, seed=1, compiled=compiled)
+        count = samples if choice.total_macs <= LARGE_MACS else min(samples, large_samples)
+        if count:
+            row["bit_exact_samples"] = assert_matches_tflm(model, count=count, seed=1, compiled=compiled)
         if name in qemu and (schedule != "fast" or choice.arena_bytes < 200 * 1024):
             from compiled_qemu import build_m4, instructions_m4, run_m4
 
@@ -121,6 +125,8 @@ def markdown(rows, command, capacity):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=100, help="random inputs compared with tflite-micro (0: none)")
+    parser.add_argument("--large-samples", type=int, default=10,
+                        help="inputs compared for models above 100 M MACs (tflite-micro's reference kernels are slow)")
     parser.add_argument("--qemu", action="append", default=[], help="models also run in QEMU (repeatable)")
     parser.add_argument("--model", action="append", default=[], help="only these models (repeatable)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_patch.md")
@@ -135,7 +141,7 @@ def main(argv=None):
             if not path.is_file():
                 print(f"skip {name}: {path} missing (bench/patch_models.py builds it)", flush=True)
                 continue
-            rows += bench_model(name, path, args.samples, args.qemu, Path(tmp))
+            rows += bench_model(name, path, args.samples, args.qemu, Path(tmp), args.large_samples)
     text = markdown(rows, command, nano_capacity())
     args.out.write_text(text)
     if args.json:
