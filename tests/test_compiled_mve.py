@@ -1,7 +1,9 @@
-"""The Helium (MVE) path of CONV_2D and FULLY_CONNECTED on a Cortex-M55 in QEMU equals the
-tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py's
-CONV_CASES and test_compiled_fc.py's CASES, 100 random inputs each (odd sizes, K % 8 == 4 tails,
-weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
+"""The Helium (MVE) path of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on a Cortex-M55 in QEMU
+equals the tflite-micro interpreter byte for byte: every single-operator case of
+test_compiled_conv.py's CONV_CASES and DEPTHWISE_CASES and test_compiled_fc.py's CASES, plus
+depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTHWISE_CASES: 16,
+19, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
+tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve); and the corpus AttendNet-B whole, MVE path, three inputs.
 
@@ -15,14 +17,30 @@ import numpy as np
 import pytest
 
 from tests import compiled_qemu
-from tests.test_compiled_conv import CONV_CASES, SAMPLES, conv_model
+from tests.test_compiled_conv import CONV_CASES, DEPTHWISE_CASES, SAMPLES, conv_model, depthwise_model
 from tests.test_compiled_fc import CASES as FC_CASES
 from tests.test_compiled_fc import fc_model
 
 pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
                                 reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
 
-CASES = {**{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},
+# Depthwise with multiplier 1 and at least 16 channels: the MVE kernel's four-accumulator pass,
+# then blocks of four and a predicated tail (37 = 2 x 16 + 4 + 1; 19 = 16 + 3; 16 exactly).
+MVE_DEPTHWISE_CASES = {
+    "wide37_same_relu6": dict(in_shape=(1, 7, 9, 37), activation="RELU6"),
+    "wide19_stride2_valid_5x5": dict(in_shape=(1, 11, 10, 19), kernel=(5, 5), padding="VALID", stride=(2, 2)),
+    "wide16_dilation2_batch2": dict(in_shape=(2, 9, 8, 16), dilation=(2, 2), in_zp=-128, out_zp=-128),
+    "wide21_saturating_large_multiplier": dict(in_shape=(1, 6, 7, 21), out_scale=0.0005, w_scale=(0.05, 0.3),
+                                               in_zp=0, out_zp=0),
+    "wide18_shift_edge_no_bias": dict(in_shape=(1, 5, 6, 18), in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0,
+                                      bias=False),
+    "wide24_multiplier2": dict(in_shape=(1, 6, 5, 12), multiplier=2, activation="RELU"),
+}
+
+CASES = {**{("dw", c, True): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c])) for c in DEPTHWISE_CASES},
+         **{("dw", c, True): (lambda c=c: depthwise_model(**MVE_DEPTHWISE_CASES[c])) for c in MVE_DEPTHWISE_CASES},
+         ("dw", "wide37_same_relu6", False): lambda: depthwise_model(**MVE_DEPTHWISE_CASES["wide37_same_relu6"]),
+         **{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},
          **{("fc", c, True): (lambda c=c: fc_model(**FC_CASES[c])) for c in FC_CASES},
          ("conv", "odd_same_relu", False): lambda: conv_model(**CONV_CASES["odd_same_relu"]),
          ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"])}

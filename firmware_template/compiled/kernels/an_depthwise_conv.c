@@ -79,6 +79,81 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
 }
 
+#if AN_USE_MVE
+// Halfword offsets that read a block's weights (stored w0 w2 w1 w3) in channel order w0 w1 w2 w3.
+static const uint32_t an_dw_mve_weight_offsets[4] = {0, 2, 1, 3};
+
+// Requantizes n <= 4 accumulators of channels oc.. and stores them (scalar an_requantize: the
+// same arithmetic as the other paths).
+// acc + x * w per int32 lane (MVE's VMLA takes a scalar: VMUL then VADD).
+static inline int32x4_t an_mla_mve(int32x4_t acc, int32x4_t x, int32x4_t w) { return vaddq_s32(acc, vmulq_s32(x, w)); }
+
+static inline void an_dw_store_mve(an_dw_out_params q, int32x4_t acc, int32_t n, const int32_t *multiplier,
+                                   const int32_t *shift, int8_t *out) {
+  int32_t a[4];
+  vst1q(a, acc);
+  int32_t v[4];
+  for (int32_t i = 0; i < n; ++i) v[i] = an_requantize(a[i], multiplier[i], shift[i]);
+  for (int32_t i = 0; i < n; ++i) out[i] = (int8_t)an_clamp(v[i] + q.offset, q.lo, q.hi);
+}
+
+// Every output channel of one pixel with Helium: int32 lanes, one VMUL and VADD per tap and
+// four channels (input bytes widened by VLDRB.S32, weights by a VLDRH.S32 gather that undoes the
+// block's w0 w2 w1 w3 order).  Depth multiplier 1: sixteen channels per pass over the taps (four
+// accumulators), then blocks of four, the last one predicated (out_c % 4: no lane reads past the
+// input's channels; the filter's padding weights are zero).  A multiple of four: the block's
+// input broadcast (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) /
+// mult.  The same int32 products as the DSP path, added in the same order per channel.
+static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
+                               int32_t mult, int32_t out_c, const int32_t *bias, const int32_t *multiplier,
+                               const int32_t *shift, int8_t *out) {
+  const uint32x4_t wo = vld1q(an_dw_mve_weight_offsets);
+  const int32_t block = 4 * n_taps;  // int16 per block of four channels
+  int32_t oc = 0;
+  if (mult == 1) {
+    for (; oc + 16 <= out_c; oc += 16) {
+      int32x4_t a0 = vld1q(bias + oc), a1 = vld1q(bias + oc + 4), a2 = vld1q(bias + oc + 8),
+                a3 = vld1q(bias + oc + 12);
+      const int16_t *w = filter + oc * n_taps;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
+        const int8_t *x = taps[t] + oc;
+        a0 = an_mla_mve(a0, vldrbq_s32(x), vldrhq_gather_shifted_offset_s32(w, wo));
+        a1 = an_mla_mve(a1, vldrbq_s32(x + 4), vldrhq_gather_shifted_offset_s32(w + block, wo));
+        a2 = an_mla_mve(a2, vldrbq_s32(x + 8), vldrhq_gather_shifted_offset_s32(w + 2 * block, wo));
+        a3 = an_mla_mve(a3, vldrbq_s32(x + 12), vldrhq_gather_shifted_offset_s32(w + 3 * block, wo));
+      }
+      an_dw_store_mve(q, a0, 4, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_mve(q, a1, 4, multiplier + oc + 4, shift + oc + 4, out + oc + 4);
+      an_dw_store_mve(q, a2, 4, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
+      an_dw_store_mve(q, a3, 4, multiplier + oc + 12, shift + oc + 12, out + oc + 12);
+    }
+  }
+  for (; oc < out_c; oc += 4) {
+    const int32_t n = out_c - oc < 4 ? out_c - oc : 4;
+    const mve_pred16_t p = vctp32q((uint32_t)n);
+    int32x4_t a = vldrwq_z_s32(bias + oc, p);
+    const int16_t *w = filter + oc * n_taps;
+    if (mult == 1) {
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
+        a = an_mla_mve(a, vldrbq_z_s32(taps[t] + oc, p), vldrhq_gather_shifted_offset_s32(w, wo));
+      }
+    } else if ((mult & 3) == 0) {
+      const int32_t ic = oc / mult;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), taps[t][ic]);
+    } else {
+      const int32_t ic = oc / mult;
+      uint32_t xoff[4];
+      for (int32_t i = 0; i < 4; ++i) xoff[i] = (uint32_t)((oc + i) / mult - ic);
+      const uint32x4_t xo = vld1q(xoff);
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
+        a = an_mla_mve(a, vldrbq_gather_offset_z_s32(taps[t] + ic, xo, p), vldrhq_gather_shifted_offset_s32(w, wo));
+      }
+    }
+    an_dw_store_mve(q, a, n, multiplier + oc, shift + oc, out + oc);
+  }
+}
+#endif
+
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch) {
@@ -118,6 +193,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
             }
           }
         }
+#if AN_USE_MVE
+        an_dw_channels_mve(q, taps, n_taps, filter, mult, out_c, bias, multiplier, shift, out);
+        (void)blocks;
+#else
         const int16_t *w = filter;
         int32_t oc = 0;
         for (int32_t blk = 0; blk < blocks; ++blk, oc += 4, w += 4 * n_taps) {
@@ -133,6 +212,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           for (int32_t t = 0; t < n_taps; ++t, wc += 4) acc += *wc * taps[t][ic];
           out[oc] = an_dw_out(q, acc, multiplier[oc], shift[oc]);
         }
+#endif
       }
     }
   }
