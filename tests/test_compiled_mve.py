@@ -5,7 +5,8 @@ depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTH
 19, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
-core (-mcpu=cortex-m55+nomve); and the corpus AttendNet-B whole, MVE path, three inputs.
+core (-mcpu=cortex-m55+nomve); the corpus AttendNet-B whole, MVE path, three inputs; and
+an_requantize_mve, the Helium requantization, against an_requantize on the M55 (over 1.5M cases).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -93,3 +94,23 @@ def test_corpus_attendnet_on_m55_mve(corpus):
     samples = random_samples(model, 3, seed=1)
     _check(compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=True),
            [r[0] for r in run_tflm_batch(model, samples)], "M55 MVE")
+
+
+def test_requantize_mve_equals_an_requantize_on_m55(tmp_path):
+    """an_requantize_mve (VSHL, VQRDMULH, sign-adjusted VRSHL per lane) equals an_requantize (itself
+    tied to TFLM's MultiplyByQuantizedMultiplier by test_kernel_library.py) on QEMU's Cortex-M55:
+    every shift in [-31, 31] with edge accumulators and multipliers, a million random cases and
+    the exact rounding halves, four lanes per call with different multipliers and shifts."""
+    import subprocess
+
+    from firmware_template import KERNELS_DIR
+
+    elf = tmp_path / "requantize_mve_check.elf"
+    subprocess.run(["arm-none-eabi-gcc", *compiled_qemu.CFLAGS_M55, "-Werror", "-I", str(KERNELS_DIR), "-T",
+                    str(compiled_qemu.HERE / "m55.ld"), *compiled_qemu.LDFLAGS, "-o", str(elf),
+                    str(compiled_qemu.HERE / "requantize_mve_check.c")], check=True, capture_output=True, text=True)
+    proc = subprocess.run(["qemu-system-arm", "-M", compiled_qemu.MACHINES["m55"], "-nographic", "-monitor", "none",
+                           "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and " 0 differ" in proc.stderr, proc.stderr[-500:]
+    assert int(proc.stderr.split()[0]) > 1_000_000

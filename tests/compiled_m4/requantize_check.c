@@ -1,8 +1,11 @@
 // an_requantize (an_common.h) == TFLM's MultiplyByQuantizedMultiplier, written out below from
 // gemmlowp's SaturatingRoundingDoublingHighMul and RoundingDivideByPOT as TFLM's
 // common.h has them, on edge values, exact rounding halves and random values, for
-// multipliers of either sign (INT32_MIN excluded: an_common.h says why).  Exits non-zero on
-// any difference.  Built and run by tests/test_kernel_library.py.
+// multipliers of either sign (INT32_MIN excluded: an_common.h says why).  The same for the
+// lane arithmetic of an_requantize_mve (an_common.h, Helium), modelled here from the Arm v8.1-M
+// pseudocode of VSHL (register), VQRDMULH and VRSHL (requantize_mve_check.c runs the real
+// instructions on QEMU's Cortex-M55 against an_requantize).  Exits non-zero on any difference.
+// Built and run by tests/test_kernel_library.py.
 #include <stdio.h>
 
 #include "an_common.h"
@@ -28,6 +31,26 @@ static int32_t tflm_multiply_by_quantized_multiplier(int32_t x, int32_t multipli
   return tflm_rounding_divide_by_pot(tflm_srdhm(shifted, multiplier), right);
 }
 
+// One lane of an_requantize_mve, instruction by instruction (wide integers where the
+// pseudocode computes in unbounded integers).
+static int32_t vshl_lane(int32_t x, int32_t n) {
+  return n >= 0 ? (int32_t)((uint32_t)x << n) : x >> -n;
+}
+static int32_t vqrdmulh_lane(int32_t a, int32_t b) {
+  const int64_t r = ((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31;  // = (2ab + 2^31) >> 32
+  return r > INT32_MAX ? INT32_MAX : (int32_t)r;
+}
+static int32_t vrshl_lane(int32_t x, int32_t n) {
+  if (n >= 0) return (int32_t)((uint32_t)x << n);
+  return (int32_t)(((int64_t)x + ((int64_t)1 << (-n - 1))) >> -n);
+}
+static int32_t requantize_mve_lane(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t right = shift < 0 ? shift : 0;
+  const int32_t h = vqrdmulh_lane(vshl_lane(acc, shift > 0 ? shift : 0), multiplier);
+  const int32_t down = (h >> 31) & (right >> 31);
+  return vrshl_lane(h + down, right);
+}
+
 static uint64_t state = 88172645463325252ull;
 static uint32_t next_random(void) {
   state ^= state << 13;
@@ -44,6 +67,13 @@ static void check(int32_t acc, int32_t multiplier, int shift) {
   if (expected != actual) {
     if (differ < 10)
       printf("acc=%d m=%d shift=%d: TFLM %d, an_requantize %d\n", acc, multiplier, shift, expected, actual);
+    ++differ;
+  }
+  const int32_t lanes = requantize_mve_lane(acc, multiplier, shift);
+  ++compared;
+  if (expected != lanes) {
+    if (differ < 10)
+      printf("acc=%d m=%d shift=%d: TFLM %d, an_requantize_mve's lanes %d\n", acc, multiplier, shift, expected, lanes);
     ++differ;
   }
 }

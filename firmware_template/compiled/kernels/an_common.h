@@ -86,6 +86,25 @@ static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shi
   return (v >> 1) + (v & 1);
 }
 
+#if AN_USE_MVE
+// an_requantize on four int32 lanes (Helium), each with its own multiplier and shift, bit for bit:
+// x = acc << max(shift, 0) by VSHL (register shifts, bits above 31 dropped: the int32 wrap);
+// VQRDMULH(x, m) = sat((2 x m + 2^31) >> 32) = floor((x m + 2^30) / 2^31) = an_mul_round31 (it
+// saturates only for x = m = INT32_MIN; m is never INT32_MIN); then for shift = -e < 0,
+// h' = h - [h < 0] and VRSHL by -e, a rounding right shift that adds 2^(e-1) before shifting
+// in wider arithmetic (no overflow): floor((h' + 2^(e-1)) / 2^e), the divide an_requantize
+// does (see there).  Lanes with shift >= 0 skip the -1 (VRSHL by 0 leaves h).  Checked against
+// an_requantize on QEMU's Cortex-M55 (tests/compiled_m4/requantize_mve_check.c) and against
+// TFLM's arithmetic on the host through a model of the three instructions (tests/test_kernel_library.py).
+static inline int32x4_t an_requantize_mve(int32x4_t acc, int32x4_t multiplier, int32x4_t shift) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t right = vminq_s32(shift, zero);
+  const int32x4_t h = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), multiplier);
+  const int32x4_t down = vandq_s32(vshrq_n_s32(h, 31), vshrq_n_s32(right, 31));  // -1: h < 0, shift < 0
+  return vrshlq_s32(vaddq_s32(h, down), right);
+}
+#endif
+
 static inline int32_t an_clamp(int32_t x, int32_t lo, int32_t hi) {
 #if AN_USE_DSP && defined(__GNUC__)
   // Two compares and conditional moves (GCC otherwise branches around the moves).

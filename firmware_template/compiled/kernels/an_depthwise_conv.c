@@ -83,27 +83,27 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
 // Halfword offsets that read a block's weights (stored w0 w2 w1 w3) in channel order w0 w1 w2 w3.
 static const uint32_t an_dw_mve_weight_offsets[4] = {0, 2, 1, 3};
 
-// Requantizes n <= 4 accumulators of channels oc.. and stores them (scalar an_requantize: the
-// same arithmetic as the other paths).
 // acc + x * w per int32 lane (MVE's VMLA takes a scalar: VMUL then VADD).
-static inline int32x4_t an_mla_mve(int32x4_t acc, int32x4_t x, int32x4_t w) { return vaddq_s32(acc, vmulq_s32(x, w)); }
+static inline int32x4_t an_mla_mve(int32x4_t acc, int32x4_t x, int32x4_t w) {
+  return vaddq_s32(acc, vmulq_s32(x, w));
+}
 
-static inline void an_dw_store_mve(an_dw_out_params q, int32x4_t acc, int32_t n, const int32_t *multiplier,
+// Requantizes the accumulators of channels oc.. (the lanes of p) on four lanes
+// (an_requantize_mve), adds the output offset, clamps and stores them as int8.
+static inline void an_dw_store_mve(an_dw_out_params q, int32x4_t acc, mve_pred16_t p, const int32_t *multiplier,
                                    const int32_t *shift, int8_t *out) {
-  int32_t a[4];
-  vst1q(a, acc);
-  int32_t v[4];
-  for (int32_t i = 0; i < n; ++i) v[i] = an_requantize(a[i], multiplier[i], shift[i]);
-  for (int32_t i = 0; i < n; ++i) out[i] = (int8_t)an_clamp(v[i] + q.offset, q.lo, q.hi);
+  int32x4_t v = an_requantize_mve(acc, vldrwq_z_s32(multiplier, p), vldrwq_z_s32(shift, p));
+  v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
+  vstrbq_p_s32(out, v, p);
 }
 
 // Every output channel of one pixel with Helium: int32 lanes, one VMUL and VADD per tap and
 // four channels (input bytes widened by VLDRB.S32, weights by a VLDRH.S32 gather that undoes the
-// block's w0 w2 w1 w3 order).  Depth multiplier 1: sixteen channels per pass over the taps (four
-// accumulators), then blocks of four, the last one predicated (out_c % 4: no lane reads past the
-// input's channels; the filter's padding weights are zero).  A multiple of four: the block's
-// input broadcast (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) /
-// mult.  The same int32 products as the DSP path, added in the same order per channel.
+// block's w0 w2 w1 w3 order), requantized on four lanes too (an_requantize_mve).  Depth multiplier 1: sixteen channels
+// per pass over the taps (four accumulators), then blocks of four, the last one predicated (out_c % 4: no lane reads
+// past the input's channels; the filter's padding weights are zero).  A multiple of four: the block's input broadcast
+// (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32 products as the
+// DSP path, added in the same order per channel.
 static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
                                int32_t mult, int32_t out_c, const int32_t *bias, const int32_t *multiplier,
                                const int32_t *shift, int8_t *out) {
@@ -112,8 +112,7 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
   int32_t oc = 0;
   if (mult == 1) {
     for (; oc + 16 <= out_c; oc += 16) {
-      int32x4_t a0 = vld1q(bias + oc), a1 = vld1q(bias + oc + 4), a2 = vld1q(bias + oc + 8),
-                a3 = vld1q(bias + oc + 12);
+      int32x4_t a0 = vld1q(bias + oc), a1 = vld1q(bias + oc + 4), a2 = vld1q(bias + oc + 8), a3 = vld1q(bias + oc + 12);
       const int16_t *w = filter + oc * n_taps;
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {
         const int8_t *x = taps[t] + oc;
@@ -122,10 +121,11 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
         a2 = an_mla_mve(a2, vldrbq_s32(x + 8), vldrhq_gather_shifted_offset_s32(w + 2 * block, wo));
         a3 = an_mla_mve(a3, vldrbq_s32(x + 12), vldrhq_gather_shifted_offset_s32(w + 3 * block, wo));
       }
-      an_dw_store_mve(q, a0, 4, multiplier + oc, shift + oc, out + oc);
-      an_dw_store_mve(q, a1, 4, multiplier + oc + 4, shift + oc + 4, out + oc + 4);
-      an_dw_store_mve(q, a2, 4, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
-      an_dw_store_mve(q, a3, 4, multiplier + oc + 12, shift + oc + 12, out + oc + 12);
+      const mve_pred16_t all = vctp32q(4);
+      an_dw_store_mve(q, a0, all, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_mve(q, a1, all, multiplier + oc + 4, shift + oc + 4, out + oc + 4);
+      an_dw_store_mve(q, a2, all, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
+      an_dw_store_mve(q, a3, all, multiplier + oc + 12, shift + oc + 12, out + oc + 12);
     }
   }
   for (; oc < out_c; oc += 4) {
@@ -139,7 +139,8 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
       }
     } else if ((mult & 3) == 0) {
       const int32_t ic = oc / mult;
-      for (int32_t t = 0; t < n_taps; ++t, w += 4) a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), taps[t][ic]);
+      for (int32_t t = 0; t < n_taps; ++t, w += 4)
+        a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), taps[t][ic]);
     } else {
       const int32_t ic = oc / mult;
       uint32_t xoff[4];
@@ -149,7 +150,7 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
         a = an_mla_mve(a, vldrbq_gather_offset_z_s32(taps[t] + ic, xo, p), vldrhq_gather_shifted_offset_s32(w, wo));
       }
     }
-    an_dw_store_mve(q, a, n, multiplier + oc, shift + oc, out + oc);
+    an_dw_store_mve(q, a, p, multiplier + oc, shift + oc, out + oc);
   }
 }
 #endif
