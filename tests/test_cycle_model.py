@@ -374,13 +374,13 @@ def _base_mnemonic(mnemonic, known):
 
 
 def _registers(operands):
-    """Registers in an objdump register list such as '{r4, r5, r6, r7, lr}' or '{r4-r7, pc}'."""
+    """Registers in an objdump register list such as '{r4, r5, r6, r7, lr}', '{r4-r7, pc}' or '{d8-d9}'."""
     inside = operands[operands.index("{") + 1:operands.index("}")]
     names = []
     for part in (p.strip() for p in inside.split(",")):
-        if "-" in part:
-            low, high = (int(x.strip().lstrip("rd")) for x in part.split("-"))
-            names += [f"r{i}" for i in range(low, high + 1)]
+        if "-" in part:  # a range keeps its bank: r4-r7, d8-d9, s16-s31
+            low, high = (x.strip() for x in part.split("-"))
+            names += [f"{low[0]}{i}" for i in range(int(low[1:]), int(high[1:]) + 1)]
         else:
             names.append(part)
     return names
