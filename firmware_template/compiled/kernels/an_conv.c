@@ -5,7 +5,8 @@
 // taps outside the image hold the input zero point, which the folded bias cancels; the
 // padding to K4 holds zeros, as do the matching filter values), then each pair of output
 // channels is a 2x2 block of dot products (an_dot.h): on cores with the DSP extension SMLAD,
-// two 16x16 MACs per instruction, elsewhere plain C.  Both sum the same products in int32 and
+// two 16x16 MACs per instruction, with Helium VMLADAVA (an_dot_mve.h) and the block's four
+// requantizations on vector lanes (an_requantize_mve), elsewhere plain C.  Both sum the same products in int32 and
 // requantize as TFLM's MultiplyByQuantizedMultiplier does, so the bits agree.
 #include "an_conv.h"
 
@@ -59,9 +60,24 @@ static inline int8_t an_conv_out(an_conv_out_params q, int32_t acc, int32_t m, i
 static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, const int16_t *cols, int32_t k4,
                                         const int32_t *ch, int32_t n, int8_t *o0, int32_t out1_offset) {
   const int32_t *const pairs_end = ch + 3 * (n & ~1);
+#if AN_USE_MVE
+  static const uint32_t an_conv_m_offsets[4] = {1, 1, 4, 4}, an_conv_s_offsets[4] = {2, 2, 5, 5};
+  const uint32x4_t m_offsets = vld1q(an_conv_m_offsets), s_offsets = vld1q(an_conv_s_offsets);
+  const uint32_t o1 = (uint32_t)out1_offset;
+  const uint32_t out_offset_values[4] = {0, o1, 1, o1 + 1};
+  const uint32x4_t out_offsets = vld1q(out_offset_values);
+#endif
   for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
     int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
     an_dot_pair_2px(w, cols, k4, acc);
+#if AN_USE_MVE
+    // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): multipliers and shifts gathered from ch,
+    // requantized on lanes (an_requantize_mve), stored by one scatter.
+    int32x4_t v = an_requantize_mve(vld1q(acc), vldrwq_gather_shifted_offset_s32(ch, m_offsets),
+                                    vldrwq_gather_shifted_offset_s32(ch, s_offsets));
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
+    vstrbq_scatter_offset_s32(o0, out_offsets, v);
+#else
     // The four requantizations, then the offset and clamps (their three values loaded once).
     const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
     const int32_t v0 = an_requantize(acc[0], m0, s0), v1 = an_requantize(acc[1], m0, s0);
@@ -70,6 +86,7 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
     o0[out1_offset + 1] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
     o0[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
     o0[1] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
+#endif
   }
   if (n & 1) {
     int32_t acc[2] = {ch[0], ch[0]};
