@@ -150,7 +150,10 @@ def test_lstm_int8_corpus_model_sequence(corpus):
     assert assert_matches_tflm(model, count=40, seed=8, reset_every=20) == 40
     compiled = compile_model(model)
     assert compiled.state_bytes == 16 + 32  # int8 hidden + int16 cell, in the state area
-    assert "memset(AN_T17, 64, 16u)" in compiled.files["model.c"]  # the hidden state resets to its zero point
+    lstm = next(op for op in model.main_subgraph.operators if op.name == "UNIDIRECTIONAL_SEQUENCE_LSTM")
+    hidden = model.main_subgraph.tensor(lstm.inputs[18])
+    reset = hidden.quantization.zero_point[0] & 0xFF  # the hidden state resets to its zero point
+    assert f"memset(AN_T{lstm.inputs[18]}, {reset}, {hidden.num_elements}u)" in compiled.files["model.c"]
 
 
 def test_lstm_refusals_name_the_reason():
