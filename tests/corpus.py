@@ -94,6 +94,14 @@ CORPUS = {
     "svdf_float": Spec(
         "float", ("SVDF", "FULLY_CONNECTED"), "the SVDF layer in float32 (float variable state)",
         needs_tensorflow=False, features=("svdf", "variable_tensor", "float")),
+    "flatten_classifier_int8": Spec(
+        "int8", ("CONV_2D", "SHAPE", "STRIDED_SLICE", "PACK", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"),
+        "stock Keras Conv -> Flatten -> Dense classifier, TFLiteConverter full int8 with a dynamic batch "
+        "(Flatten's shape arithmetic: SHAPE, STRIDED_SLICE, PACK)"),
+    "nchw_transpose_int8": Spec(
+        "int8", ("TRANSPOSE", "CONV_2D", "FULLY_CONNECTED"),
+        "a PyTorch-style NCHW model (3x16x16 input, Permute to NHWC as TRANSPOSE) -> Conv -> Flatten -> Dense, "
+        "TFLiteConverter full int8"),
     "attendnet_b_int8": Spec(
         "int8", ("CONV_2D", "DEPTHWISE_CONV_2D", "MUL", "LOGISTIC", "SOFTMAX"),
         "AttendNet-B (attendnets_tf.models, 32x32x1, width 0.5, 10 classes; unfolded attention condensers)",
@@ -195,16 +203,35 @@ def _lstm(keras):
     return keras.Model(inputs, outputs, name="lstm")
 
 
+def _flatten_classifier(keras):
+    layers = keras.layers
+    inputs = keras.Input((12, 12, 1), name="image")
+    x = layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = layers.Flatten()(x)
+    outputs = layers.Softmax()(layers.Dense(5)(x))
+    return keras.Model(inputs, outputs, name="flatten_classifier")
+
+
+def _nchw(keras):
+    layers = keras.layers
+    inputs = keras.Input((3, 16, 16), name="nchw")
+    x = layers.Permute((2, 3, 1))(inputs)  # NCHW -> NHWC: TRANSPOSE
+    x = layers.Conv2D(8, 3, strides=2, activation="relu")(x)
+    outputs = layers.Dense(4)(layers.Flatten()(x))
+    return keras.Model(inputs, outputs, name="nchw_transpose")
+
+
 def _calibration(shape, rng, count=8):
     return rng.random((count, *shape), dtype=np.float32)
 
 
 def _convert_with(model, calibration, mode):
-    """tf.lite conversion: ``"float"`` (no quantization) or ``"int16x8"`` (16-bit activations)."""
+    """tf.lite conversion with stock settings: ``"float"`` (no quantization), ``"int8"`` (full int8, int8
+    input and output) or ``"int16x8"`` (16-bit activations)."""
     from attendnets_tf._tf import tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if mode == "int16x8":
+    if mode in ("int16x8", "int8"):
         def representative_dataset():
             for sample in calibration:
                 yield [sample[None, ...].astype(np.float32)]
@@ -212,9 +239,10 @@ def _convert_with(model, calibration, mode):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative_dataset
         converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-        converter.inference_input_type = tf.int16
-        converter.inference_output_type = tf.int16
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 if mode == "int16x8"
+            else tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int16 if mode == "int16x8" else tf.int8
+        converter.inference_output_type = tf.int16 if mode == "int16x8" else tf.int8
     import warnings
 
     from converter.conversion.convert import _quiet_stderr
@@ -266,6 +294,10 @@ def _keras_models():
     attendnet = build_model("attendnet_b", input_shape=(32, 32, 1), num_classes=10, width=0.5,
                             name="attendnet_b")
     out["attendnet_b_int8"] = _int8(attendnet, _calibration((32, 32, 1), rng))
+
+    # what a new user converts: stock TFLiteConverter settings, the batch dimension left dynamic
+    out["flatten_classifier_int8"] = _convert_with(seeded(_flatten_classifier), _calibration((12, 12, 1), rng), "int8")
+    out["nchw_transpose_int8"] = _convert_with(seeded(_nchw), _calibration((3, 16, 16), rng), "int8")
     return out
 
 

@@ -79,7 +79,7 @@ def test_report_compiled_only(tmp_path, cli, unsupported_model):
     assert "compiled runtime" in cli("report", model, "--runtime", "compiled").stdout
 
     line = assert_one_line_error(cli("report", unsupported_model, "--runtime", "compiled"))
-    assert "RSQRT: no kernel" in line and "--runtime tflm" in line
+    assert "RSQRT(int8 -> int8): no kernel" in line and "--runtime tflm" in line
     # both: TFLM runs it, the compiled side says why it cannot
     text = cli("report", unsupported_model, "--runtime", "both").stdout
     assert "compiled runtime cannot run this model" in text

@@ -172,7 +172,7 @@ def test_unsupported_model_is_refused_and_nothing_written(tmp_path, cli):
     path.write_bytes(b.build(inputs=[x], outputs=[z]))
     out = tmp_path / "fw"
     line = assert_one_line_error(cli("generate", path, "--board", "mps2-an386", "--out", out, "--runtime", "compiled"))
-    assert "SQRT: no kernel" in line and "RSQRT: no kernel" in line and "--runtime tflm" in line
+    assert "SQRT(int8 -> int8): no kernel" in line and "RSQRT(int8 -> int8): no kernel" in line and "--runtime tflm" in line
     assert not out.exists()
     assert not list(tmp_path.glob(".fw*"))
 

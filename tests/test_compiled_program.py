@@ -202,7 +202,8 @@ def test_lower_model_refuses_with_every_reason_in_one_line():
     with pytest.raises(CompiledRuntimeUnsupportedError) as info:
         lower_model(load_model(b.build(inputs=[x], outputs=[z])))
     message = str(info.value)
-    assert "\n" not in message and "RELU (operator 0)" in message and "FLOOR: no kernel" in message
+    assert "\n" not in message and "RELU(int16 -> int16) (operator 0)" in message
+    assert "FLOOR(int16 -> int16): no kernel" in message
     assert len(info.value.reasons) == 2
 
 

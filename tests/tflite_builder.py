@@ -38,6 +38,7 @@ AddOptions, MulOptions, SubOptions, ConcatenationOptions = map(
     _schema, ["AddOptions", "MulOptions", "SubOptions", "ConcatenationOptions"])
 StridedSliceOptions, ReducerOptions, ResizeNearestNeighborOptions = map(
     _schema, ["StridedSliceOptions", "ReducerOptions", "ResizeNearestNeighborOptions"])
+PackOptions, GatherOptions, ShapeOptions = map(_schema, ["PackOptions", "GatherOptions", "ShapeOptions"])
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
 
@@ -204,10 +205,25 @@ def _options(b, options):
     """Builtin options from a dict with a 'type' key ('conv2d', 'depthwise_conv2d', 'pool2d', 'softmax',
     'fully_connected'; 'add'/'sub'/'mul' (activation); 'concatenation' (axis, activation);
     'strided_slice' (begin_mask, end_mask, shrink_axis_mask, ellipsis_mask, new_axis_mask, offset);
-    'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers); 'svdf' (rank, relu))."""
+    'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers); 'svdf' (rank, relu);
+    'pack' (axis, values_count); 'gather' (axis, batch_dims); 'shape' (out_type: a type name))."""
     if not options:
         return 0, None
     kind = options["type"]
+    if kind == "pack":
+        PackOptions.PackOptionsStart(b)
+        PackOptions.PackOptionsAddValuesCount(b, options["values_count"])
+        PackOptions.PackOptionsAddAxis(b, options.get("axis", 0))
+        return BuiltinOptions.BuiltinOptions.PackOptions, PackOptions.PackOptionsEnd(b)
+    if kind == "gather":
+        GatherOptions.GatherOptionsStart(b)
+        GatherOptions.GatherOptionsAddAxis(b, options.get("axis", 0))
+        GatherOptions.GatherOptionsAddBatchDims(b, options.get("batch_dims", 0))
+        return BuiltinOptions.BuiltinOptions.GatherOptions, GatherOptions.GatherOptionsEnd(b)
+    if kind == "shape":
+        ShapeOptions.ShapeOptionsStart(b)
+        ShapeOptions.ShapeOptionsAddOutType(b, _TYPES[options.get("out_type", "int32")])
+        return BuiltinOptions.BuiltinOptions.ShapeOptions, ShapeOptions.ShapeOptionsEnd(b)
     if kind in ("add", "sub", "mul"):
         module = {"add": AddOptions, "sub": SubOptions, "mul": MulOptions}[kind]
         name = {"add": "AddOptions", "sub": "SubOptions", "mul": "MulOptions"}[kind]

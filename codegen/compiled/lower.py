@@ -17,14 +17,13 @@ import numpy as np
 
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
+from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.program import C_TYPES, Constant, Program, Tensor
+from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
 from codegen.context import tensor_info
 
 # The tensor types the kernels take (no uint16/uint32 tensors, though C_TYPES names their C types).
 LOWERABLE_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
-NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
-               "float32": np.float32, "bool": np.bool_}
 
 
 def load_lowerings() -> dict:
@@ -52,10 +51,15 @@ def operator_name(op) -> str:
 class ModelLoweringContext(LoweringContext):
     """The driver's LoweringContext: one arena Tensor / one Constant per tensor index."""
 
-    def __init__(self, model):
+    def __init__(self, model, folded=None):
         self.model = model
         self.subgraph = model.main_subgraph
         self._refs: dict[int, TensorRef] = {}
+        # {tensor index: value} of activations an earlier round computed at generation time
+        self.folded = dict(folded or {})
+
+    def _is_constant(self, index: int) -> bool:
+        return self.subgraph.tensor(index).is_constant or index in self.folded
 
     def tensor(self, index: int) -> TensorRef:
         if index < 0:
@@ -70,7 +74,10 @@ class ModelLoweringContext(LoweringContext):
         if t.dtype not in LOWERABLE_DTYPES:
             raise NotLowerable(f"tensor {t.name!r} has type {t.dtype}")
         data = None
-        if t.is_constant:
+        if index in self.folded:
+            data = self.folded[index]
+            operand = Constant(f"folded_t{index}", C_TYPES[t.dtype], data)
+        elif t.is_constant:
             raw = self.model.buffers[t.buffer].data or b""
             arr = np.frombuffer(raw, dtype=NUMPY_TYPES[t.dtype])
             if t.shape and arr.size == int(np.prod(t.shape)):
@@ -130,7 +137,7 @@ class ModelLoweringContext(LoweringContext):
 
     def arena_tensor(self, index: int):
         """The arena Tensor of activation ``index`` (None for a constant or a missing tensor)."""
-        if index < 0 or self.subgraph.tensor(index).is_constant:
+        if index < 0 or self._is_constant(index):
             return None
         try:
             operand = self.tensor(index).operand
@@ -148,22 +155,45 @@ def _merge_reasons(reasons):
     return out
 
 
-def _lower(model):
-    """``(Program, [reason])``: every operator lowered, or why not (the program is partial then)."""
+def _type_of(sg, index: int) -> str:
+    if index < 0:
+        return "-"
+    t = sg.tensor(index)
+    return ("const " if t.is_constant else "") + t.dtype
+
+
+def operator_signature(op, sg) -> str:
+    """``NAME(input types -> output types)``: how a refusal names an operator (constants marked)."""
+    ins = ", ".join(_type_of(sg, i) for i in op.inputs)
+    outs = ", ".join(_type_of(sg, i) for i in op.outputs)
+    return f"{operator_name(op)}({ins} -> {outs})"
+
+
+def _lower_once(model, folded, tolerant=False):
+    """One round: every operator lowered (with ``folded`` values known), then the fold pass.
+
+    ``(program, [(operator index or None, reason)], folded values, subgraphs not handled)``; the program is
+    partial when there are reasons.
+    """
     lowerings = load_lowerings()
-    ctx = ModelLoweringContext(model)
+    ctx = ModelLoweringContext(model, folded)
     sg = model.main_subgraph
     steps, reasons = [], []
     for op in sg.operators:
         name = operator_name(op)
         function = lowerings.get(op.name) if op.name != "CUSTOM" else None
         if function is None:
-            reasons.append(f"{name}: no kernel")
+            reasons.append((op.index, "no kernel"))
             continue
         try:
             step = function(op, ctx)
         except NotLowerable as exc:
-            reasons.append(f"{name} (operator {op.index}): {exc}")
+            reasons.append((op.index, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - only for check's report (tolerant), never for generate
+            if not tolerant:
+                raise
+            reasons.append((op.index, f"cannot be lowered ({type(exc).__name__}: {exc})"))
             continue
         step.op_index, step.name = op.index, name
         used = {id(t) for t in step.arg_tensors()}
@@ -179,13 +209,44 @@ def _lower(model):
     handled = ctx.__dict__.get("_handled_subgraphs", set())
     others = [g.index for g in model.subgraphs if g is not sg and g.index not in handled]
     if others:
-        reasons.append(f"control-flow subgraph{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} "
-                       "(IF/WHILE bodies, or a CALL_ONCE that does more than assign constants to variables)")
+        reasons.append((None, f"control-flow subgraph{'s' if len(others) > 1 else ''} {', '.join(map(str, others))} "
+                              "(IF/WHILE bodies, or a CALL_ONCE that does more than assign constants to variables)"))
     inputs = [ctx.arena_tensor(i) for i in sg.inputs]
     outputs = [ctx.arena_tensor(i) for i in sg.outputs]
     program = Program(steps, [t for t in inputs if t], [t for t in outputs if t],
                       [operator_name(op) for op in sg.operators])
-    return program, _merge_reasons(reasons)
+    more, refusals = fold_constants(program)
+    reasons += [(step.op_index if step is not None else None, why) for step, why in refusals]
+    return program, reasons, {**ctx.folded, **more}, set(others)
+
+
+def _lower_with_reasons(model, tolerant=False):
+    """``(program, [(operator index or None, reason)], subgraphs not handled)``: lowered and folded.
+
+    When an operator could not be lowered and the fold pass computed values it had not seen
+    (a TRANSPOSE whose permutation, a slice whose bounds are computed from a SHAPE), the model
+    is lowered again with those values known, until nothing new is folded.
+    """
+    folded = {}
+    while True:
+        program, reasons, now_folded, unhandled = _lower_once(model, folded, tolerant)
+        if not reasons or now_folded.keys() <= folded.keys():
+            return program, reasons, unhandled
+        folded = now_folded
+
+
+def _format_reasons(model, reasons) -> list:
+    sg = model.main_subgraph
+    return _merge_reasons([why if index is None else
+                           f"{operator_signature(sg.operators[index], sg)} (operator {index}): {why}"
+                           if why != "no kernel" else f"{operator_signature(sg.operators[index], sg)}: no kernel"
+                           for index, why in reasons])
+
+
+def _lower(model):
+    """``(Program, [reason])``: every operator lowered, or why not (the program is partial then)."""
+    program, reasons, _unhandled = _lower_with_reasons(model)
+    return program, _format_reasons(model, reasons)
 
 
 def _model_reasons(model, program) -> list:
@@ -235,28 +296,21 @@ def unsupported_reasons(model) -> list:
 def operator_support(model) -> list:
     """Per operator of every subgraph: ``(subgraph, index, name, reason or None)`` for the compiled runtime.
 
-    A lowering that fails in an unexpected way counts as "cannot" with its message, so that
-    ``attendnets check`` reports instead of crashing.
+    The main subgraph is lowered and folded as ``generate`` does (an operator computed at
+    generation time is supported); a lowering that fails in an unexpected way counts as
+    "cannot" with its message, so that ``attendnets check`` reports instead of crashing.
     """
-    lowerings = load_lowerings()
-    ctx = ModelLoweringContext(model)
+    _program, reasons, unhandled = _lower_with_reasons(model, tolerant=True)
+    main = {}
+    for index, why in reasons:
+        if index is not None:
+            main.setdefault(index, why)
     rows = []
     for sg in model.subgraphs:
         for op in sg.operators:
-            name = operator_name(op)
-            function = lowerings.get(op.name) if op.name != "CUSTOM" else None
-            reason = None
-            if sg is not model.main_subgraph:
-                handled = ctx.__dict__.get("_handled_subgraphs", set())
-                reason = None if sg.index in handled else "in a control-flow subgraph"
-            elif function is None:
-                reason = "no kernel"
+            if sg is model.main_subgraph:
+                reason = main.get(op.index)
             else:
-                try:
-                    function(op, ctx)
-                except NotLowerable as exc:
-                    reason = str(exc)
-                except Exception as exc:  # noqa: BLE001 - a report, not a generator
-                    reason = f"cannot be lowered ({type(exc).__name__}: {exc})"
-            rows.append((sg.index, op.index, name, reason))
+                reason = "in a control-flow subgraph" if sg.index in unhandled else None
+            rows.append((sg.index, op.index, operator_name(op), reason))
     return rows

@@ -52,7 +52,10 @@ to rewrite before emission (issues 18, 19, 21):
   step (args, inputs, outputs, aliases) and the model's inputs/outputs; :meth:`Step.repoint`
   in one step; :meth:`Step.replace_arg` swaps one argument of any kind;
 - *choose a kernel variant*: change ``function``/``sources``/``args`` of one step;
-- *evaluate at generation time*: replace a step by a :class:`Constant` feeding its readers.
+- *evaluate at generation time*: replace a step by a :class:`Constant` feeding its readers
+  (:func:`codegen.compiled.fold.fold_constants` does it for every step with an ``evaluate``
+  whose inputs are all known; a step with no function and no alias but an ``evaluate`` is
+  *generation-time only*: SHAPE, int32 shape arithmetic).
 
 The three stages: :func:`codegen.compiled.lower.lower_model` (TFLite -> Program),
 :func:`codegen.compiled.plan.plan_memory` (sets every Tensor's and Scratch's ``offset`` and
@@ -68,6 +71,9 @@ import numpy as np
 
 from codegen.c_types import C_TYPES  # noqa: E402,F401  (TFLite tensor type -> C element type, one table)
 
+#: TFLite tensor type -> NumPy element type.
+NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
+               "float32": np.float32, "bool": np.bool_}
 #: C element type -> bytes.
 C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
                 "int64_t": 8, "float": 4, "bool": 1}
@@ -204,18 +210,28 @@ class Step:
     macs: int = 0
     op_index: int = -1  # the TFLite operator it computes (set by the lowering driver)
     name: str = ""  # that operator's name (CONV_2D, or a custom code)
+    # The step's arithmetic in Python for generation-time evaluation (codegen.compiled.fold):
+    # ``evaluate(value_of) -> [array per output]``, ``value_of(tensor)`` the value of an input Tensor
+    # known at generation time (raises fold.NotConstant otherwise).  None: never evaluated.
+    evaluate: object = None
 
     def __post_init__(self):
         self.args = tuple(self.args)
         for a in self.args:
             if isinstance(a, bool) or not isinstance(a, OPERAND_TYPES):
                 raise TypeError(f"step {self.function or 'view'}: argument {a!r} is not an operand")
-        if not self.function and self.output_aliases is None and self.outputs:
+        if not self.function and self.output_aliases is None and self.outputs and self.evaluate is None:
             raise ValueError("a view (no function) must alias its output to an input")
 
     @property
     def is_view(self) -> bool:
-        return not self.function
+        return not self.function and not self.is_generation_time
+
+    @property
+    def is_generation_time(self) -> bool:
+        """A step with no kernel at all: only evaluated at generation time (SHAPE, int32 shape arithmetic);
+        the fold pass removes it, or the model is refused."""
+        return not self.function and self.output_aliases is None and self.evaluate is not None
 
     def arg_tensors(self):
         """The arena Tensors the arguments point into (Tensors, TensorSlices, pointer-array items)."""

@@ -104,3 +104,21 @@ def require_requantizable(multipliers, what: str = "output"):
     """NotLowerable if a multiplier a kernel hands to an_requantize is :data:`UNREQUANTIZABLE_MULTIPLIER`."""
     if any(int(m) == UNREQUANTIZABLE_MULTIPLIER for m in multipliers):
         raise NotLowerable(f"{what} multiplier -2^31 (a negative scale within 2^-32 of a power of two)")
+
+
+def value_of_input(ref: TensorRef, value_of):
+    """An operator input's value for a step's ``evaluate``: the constant's data, else the value the fold
+    pass knows for its Tensor (``value_of`` raises codegen.compiled.fold.NotConstant when it is computed
+    at run time)."""
+    if ref.is_constant:
+        return np.asarray(ref.data).reshape(ref.shape)
+    return value_of(ref.operand)
+
+
+def walk_indices(start: int, counts, steps) -> np.ndarray:
+    """The flat input index of every output element, in order, of a copy walk ``input[start + sum_d i_d *
+    steps[d]]`` (STRIDED_SLICE, TRANSPOSE): the arithmetic an_strided_slice_* performs, for evaluation."""
+    index = np.array([start], dtype=np.int64)
+    for count, step in zip(counts, steps):
+        index = (index[:, None] + np.arange(count, dtype=np.int64)[None, :] * step).reshape(-1)
+    return index

@@ -1,4 +1,4 @@
-"""int8 data movement: RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE, PAD, PADV2, CONCATENATION.
+"""Data movement: RESIZE_NEAREST_NEIGHBOR, STRIDED_SLICE, TRANSPOSE, PAD, PADV2, CONCATENATION.
 
 No arithmetic on values; every index is computed here as TFLM's reference kernels compute
 it, and the kernels (an_movement.c) only copy:
@@ -10,6 +10,12 @@ it, and the kernels (an_movement.c) only copy:
   ``StridedSliceStartForAxis``/``EndForAxis``, begin/end/shrink masks, negative indices
   and strides) as one start offset and per-dimension counts and steps, merged where
   contiguous.  TFLM ignores ellipsis/new-axis masks and the offset flag; they are refused.
+- TRANSPOSE: the same strided walk as STRIDED_SLICE (counts: the output's dimensions;
+  steps: the input's strides in the permuted order), merged where contiguous.
+- STRIDED_SLICE and TRANSPOSE copy 1-, 2- and 4-byte elements (int8; int16; int32 and
+  float32 as bits); other types (bool, int64) only at generation time.  Every copy step
+  also evaluates at generation time (``Step.evaluate``: the walk's indices in NumPy), so a
+  slice of a constant (a SHAPE) becomes a constant (codegen.compiled.fold).
 - PAD/PADV2: the pad value is the output's zero point (PAD) or the constant (PADV2).
 - CONCATENATION: TFLM refuses int8 inputs whose scale or zero point differ from the
   output's (it never requantizes); so does this lowering.
@@ -24,7 +30,7 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import (constant_ints, f32, padded_ints, require_dtype, require_int8, scale_of,
-                                         zero_point_of)
+                                         value_of_input, walk_indices, zero_point_of)
 from codegen.compiled.program import Params, PointerArray, Step
 from codegen.compiled.quantization import round_half_away
 
@@ -127,6 +133,16 @@ def strided_slice_walk(shape, begin, end, strides, begin_mask, end_mask, shrink_
         start_offset += start * element_strides[axis]
         counts.append(count)
         steps.append(stride * element_strides[axis])
+    merged_counts, merged_steps = merge_walk(counts, steps)
+    return start_offset, merged_counts, merged_steps
+
+
+WALK_FUNCTIONS = {1: "an_strided_slice_s8", 2: "an_strided_slice_b16", 4: "an_strided_slice_b32"}
+WALK_TYPES = {"int8": 1, "int16": 2, "int32": 4, "float32": 4}
+
+
+def merge_walk(counts, steps):
+    """Drop dimensions of count 1 and merge neighbours that walk contiguously (``steps[d] == count * step``)."""
     merged_counts, merged_steps = [], []
     for c, s in zip(counts, steps):
         if c == 1:
@@ -139,14 +155,35 @@ def strided_slice_walk(shape, begin, end, strides, begin_mask, end_mask, shrink_
             merged_steps.append(s)
     if not merged_counts:
         merged_counts, merged_steps = [1], [1]
-    return start_offset, merged_counts, merged_steps
+    return merged_counts, merged_steps
+
+
+def copy_walk_step(x, y, start, counts, steps, comment):
+    """The step copying ``input[start + sum_d i_d * steps[d]]`` into ``y`` in order: a kernel call for int8,
+    int16, int32 and float32 (by element width), generation time only for other types; both evaluate."""
+    total = int(np.prod(counts))
+    if total != y.num_elements:
+        raise NotLowerable(f"the copy has {total} elements, the output {y.num_elements}")
+    if len(counts) > MAX_DIMS:
+        raise NotLowerable(f"a {len(counts)}-D walk (kernel walks {MAX_DIMS}-D)")
+
+    def evaluate(value_of):
+        return [np.asarray(value_of_input(x, value_of)).reshape(-1)[walk_indices(start, counts, steps)]]
+
+    if x.dtype != y.dtype:
+        raise NotLowerable(f"{x.dtype} input, {y.dtype} output")
+    if x.is_constant or x.dtype not in WALK_TYPES:
+        return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
+    params = Params("an_strided_slice_params", {"ndim": len(counts), "start": start,
+                                                "counts": padded_ints(counts, MAX_DIMS),
+                                                "steps": padded_ints(steps, MAX_DIMS)})
+    return Step(function=WALK_FUNCTIONS[WALK_TYPES[x.dtype]], sources=SOURCES, args=(params, x.operand, y.operand),
+                comment=comment, evaluate=evaluate)
 
 
 @lowering("STRIDED_SLICE")
 def lower_strided_slice(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    require_dtype(x, "int8")
-    require_dtype(y, "int8")
     opts = op.options
     for flag in ("ellipsis_mask", "new_axis_mask", "offset"):
         if opts.get(flag):
@@ -161,14 +198,37 @@ def lower_strided_slice(op, ctx):
         raise NotLowerable(f"{len(begin)} begin indices for a {rank}-D input")
     start, counts, steps = strided_slice_walk(x.shape, begin, end, strides, int(opts.get("begin_mask", 0)),
                                               int(opts.get("end_mask", 0)), int(opts.get("shrink_axis_mask", 0)))
-    total = int(np.prod(counts))
-    if total != y.num_elements:
-        raise NotLowerable(f"the slice has {total} elements, the output {y.num_elements}")
-    params = Params("an_strided_slice_params", {"ndim": len(counts), "start": start,
-                                                "counts": padded_ints(counts, MAX_DIMS),
-                                                "steps": padded_ints(steps, MAX_DIMS)})
-    return Step(function="an_strided_slice_s8", sources=SOURCES, args=(params, x.operand, y.operand),
-                comment=f"STRIDED_SLICE {tuple(x.shape)} -> {tuple(y.shape)}")
+    return copy_walk_step(x, y, start, counts, steps, f"STRIDED_SLICE {tuple(x.shape)} -> {tuple(y.shape)}")
+
+
+# --- TRANSPOSE -------------------------------------------------------------------------
+
+def transpose_walk(shape, perm):
+    """(counts, steps) of TRANSPOSE as a copy walk: the output's dimensions, the input's strides permuted."""
+    rank = len(shape)
+    if sorted(perm) != list(range(rank)):
+        raise NotLowerable(f"permutation {tuple(perm)} of a {rank}-D input")
+    strides, step = [0] * rank, 1
+    for d in range(rank - 1, -1, -1):
+        strides[d] = step
+        step *= shape[d]
+    return merge_walk([shape[p] for p in perm], [strides[p] for p in perm])
+
+
+@lowering("TRANSPOSE")
+def lower_transpose(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    perm = constant_ints(ctx.optional_tensor(op.inputs[1]), "permutation")
+    rank = len(x.shape)
+    if rank > 5:
+        raise NotLowerable(f"{rank}-D input (TFLM transposes up to 5-D)")
+    counts, steps = transpose_walk(list(x.shape), perm)
+    expected = tuple(x.shape[p] for p in perm)
+    if tuple(y.shape) != expected:
+        raise NotLowerable(f"output shape {tuple(y.shape)} is not {expected}")
+    if x.dtype in ("int8", "int16") and (x.scale != y.scale or x.zero_point != y.zero_point):
+        raise NotLowerable("output quantized unlike the input (TFLM copies, never requantizes)")
+    return copy_walk_step(x, y, 0, counts, steps, f"TRANSPOSE {tuple(x.shape)} by {tuple(perm)} -> {expected}")
 
 
 # --- PAD / PADV2 -----------------------------------------------------------------------

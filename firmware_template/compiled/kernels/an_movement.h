@@ -1,5 +1,5 @@
-// attendnets compiled runtime: int8 data movement, no arithmetic: RESIZE_NEAREST_NEIGHBOR,
-// STRIDED_SLICE, PAD/PADV2, CONCATENATION. Every index (source rows and columns,
+// attendnets compiled runtime: data movement, no arithmetic: RESIZE_NEAREST_NEIGHBOR,
+// STRIDED_SLICE and TRANSPOSE (int8, int16, int32/float32), PAD/PADV2, CONCATENATION. Every index (source rows and columns,
 // slice starts and steps, padded offsets, copy sizes) is computed at generation time
 // (codegen/compiled/ops/movement.py) as TFLM's reference kernels compute it.
 #ifndef AN_MOVEMENT_H_
@@ -32,6 +32,11 @@ typedef struct {
 } an_strided_slice_params;
 
 void an_strided_slice_s8(const an_strided_slice_params *params, const int8_t *input, int8_t *output);
+// The same walk over 2-byte and 4-byte elements (int16; int32 and float32, copied as bits).
+// TRANSPOSE is this walk too: counts are the output's dimensions, steps the input's strides
+// in the permuted order.
+void an_strided_slice_b16(const an_strided_slice_params *params, const void *input, void *output);
+void an_strided_slice_b32(const an_strided_slice_params *params, const void *input, void *output);
 
 // PAD / PADV2: output filled with pad_value, then the input's rows (innermost dimension,
 // merged with unpadded neighbours) copied to output + base + sum_d i_d * output_strides[d].

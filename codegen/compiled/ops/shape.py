@@ -1,0 +1,139 @@
+"""Operators on values known at generation time: SHAPE, PACK, CAST, GATHER, and int32 ADD/SUB/MUL.
+
+The shape arithmetic stock converters emit (Keras Flatten with a dynamic batch dimension:
+SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE) computes values that are known when the code is
+generated.  These lowerings return *generation-time only* steps (no kernel, an ``evaluate``
+with TFLM's arithmetic in NumPy: integer operations without requantization are exact); the
+fold pass (codegen.compiled.fold) computes them and what they write becomes a constant.  A
+model whose values they need at run time is refused with the reason.
+
+PACK of int8 activations runs: it is CONCATENATION's copy kernel (each input one block of
+``inner`` elements per outer index), no requantization, as TFLM's PACK.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.common import scale_of, value_of_input, zero_point_of
+from codegen.compiled.program import NUMPY_TYPES, Params, PointerArray, Step
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def generation_time(evaluate, comment: str) -> Step:
+    return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
+
+
+@lowering("SHAPE")
+def lower_shape(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if any(int(d) < 0 for d in x.shape):
+        raise NotLowerable(f"dynamic shape {tuple(x.shape)}")
+    if y.dtype not in ("int32", "int64"):
+        raise NotLowerable(f"{y.dtype} output")
+    shape = np.array([int(d) for d in x.shape], dtype=NUMPY_TYPES[y.dtype])
+    return generation_time(lambda value_of: [shape], f"SHAPE of {tuple(x.shape)}")
+
+
+def _axis(axis: int, rank: int) -> int:
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank:
+        raise NotLowerable(f"axis {axis} of a {rank}-D output")
+    return axis
+
+
+@lowering("PACK")
+def lower_pack(op, ctx):
+    inputs = [ctx.tensor(i) for i in op.inputs]
+    y = ctx.tensor(op.outputs[0])
+    axis = _axis(int(op.options.get("axis", 0)), len(y.shape))
+    for t in inputs:
+        if t.dtype != y.dtype or tuple(t.shape) != tuple(y.shape[:axis]) + tuple(y.shape[axis + 1:]):
+            raise NotLowerable(f"input {t.dtype}{tuple(t.shape)} does not pack into {y.dtype}{tuple(y.shape)}")
+
+    def evaluate(value_of):
+        return [np.stack([np.asarray(value_of_input(t, value_of)).reshape(t.shape) for t in inputs], axis=axis)]
+
+    comment = f"PACK of {len(inputs)} along axis {axis} -> {tuple(y.shape)}"
+    if y.dtype != "int8" or all(t.is_constant for t in inputs):
+        return generation_time(evaluate, comment)
+    for t in inputs:
+        if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
+            raise NotLowerable("an input quantized unlike the output (PACK copies, never requantizes)")
+    outer = int(np.prod(y.shape[:axis])) if axis else 1
+    inner = int(np.prod(y.shape[axis + 1:])) if axis + 1 < len(y.shape) else 1
+    sizes = ctx.constant("pack_sizes", "int32_t", [inner] * len(inputs))
+    pointers = PointerArray("const int8_t* const", tuple(t.operand for t in inputs))
+    return Step(function="an_concatenation_s8", sources=("an_movement.c",),
+                args=(Params("an_concatenation_params", {"outer": outer, "inputs": len(inputs)}), pointers, sizes,
+                      y.operand),
+                comment=comment + ": CONCATENATION's copy", evaluate=evaluate)
+
+
+@lowering("CAST")
+def lower_cast(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+
+    def evaluate(value_of):
+        value = np.asarray(value_of_input(x, value_of))
+        if y.dtype == "bool":
+            return [value != 0]
+        if np.issubdtype(value.dtype, np.floating) and not y.dtype.startswith("float"):
+            value = np.trunc(value)  # C's conversion: toward zero
+        return [value.astype(NUMPY_TYPES[y.dtype])]
+
+    return generation_time(evaluate, f"CAST {x.dtype} -> {y.dtype}")
+
+
+@lowering("GATHER")
+def lower_gather(op, ctx):
+    x, coords, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    if int(op.options.get("batch_dims", 0)) != 0:
+        raise NotLowerable("batch_dims")
+    if coords.dtype not in ("int32", "int64"):
+        raise NotLowerable(f"{coords.dtype} indices")
+    axis = int(op.options.get("axis", 0))
+    axis = axis + len(x.shape) if axis < 0 else axis
+    if not 0 <= axis < len(x.shape):
+        raise NotLowerable(f"axis {op.options.get('axis')} of a {len(x.shape)}-D input")
+
+    def evaluate(value_of):
+        index = np.asarray(value_of_input(coords, value_of)).astype(np.int64)
+        if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
+            raise NotLowerable(f"an index outside [0, {x.shape[axis]}) (TFLM refuses it)")
+        return [np.take(np.asarray(value_of_input(x, value_of)).reshape(x.shape), index, axis=axis)]
+
+    return generation_time(evaluate, f"GATHER {tuple(x.shape)} along axis {axis}")
+
+
+def _int32_activation(activation: str):
+    return {"NONE": (INT32_MIN, INT32_MAX), "RELU": (0, INT32_MAX), "RELU6": (0, 6),
+            "RELU_N1_TO_1": (-1, 1)}.get(activation)
+
+
+def int32_arithmetic(op, ctx) -> Step:
+    """ADD/SUB/MUL of int32 tensors (shape arithmetic): TFLM's reference arithmetic computed at generation
+    time (int64 in NumPy, wrapped to int32 as the 32-bit C sum would).  TFLM's int32 SUB and MUL clamp to
+    the fused activation's range; its int32 ADD ignores the fused activation (it sets int32's full range)."""
+    x1, x2, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    activation = op.options.get("fused_activation_function", "NONE")
+    limits = _int32_activation(activation)
+    if op.name == "ADD" and limits is not None:
+        limits = _int32_activation("NONE")
+    if limits is None:
+        raise NotLowerable(f"fused {activation}")
+    combine = {"ADD": np.add, "SUB": np.subtract, "MUL": np.multiply}[op.name]
+
+    def evaluate(value_of):
+        a = np.asarray(value_of_input(x1, value_of)).astype(np.int64)
+        b = np.asarray(value_of_input(x2, value_of)).astype(np.int64)
+        value = combine(a, b).astype(np.int32)  # wraps like 32-bit arithmetic
+        return [np.clip(value, *limits).reshape(y.shape)]
+
+    return generation_time(evaluate, f"int32 {op.name}")
+
+
+def is_int32_arithmetic(op, ctx) -> bool:
+    return len(op.inputs) == 2 and all(ctx.tensor(i).dtype == "int32" for i in (*op.inputs, *op.outputs))
