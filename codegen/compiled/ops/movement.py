@@ -177,7 +177,9 @@ def copy_walk_step(x, y, start, counts, steps, comment):
     params = Params("an_strided_slice_params", {"ndim": len(counts), "start": start,
                                                 "counts": padded_ints(counts, MAX_DIMS),
                                                 "steps": padded_ints(steps, MAX_DIMS)})
-    return Step(function=WALK_FUNCTIONS[WALK_TYPES[x.dtype]], sources=SOURCES, args=(params, x.operand, y.operand),
+    width = WALK_TYPES[x.dtype]
+    sources = SOURCES if width == 1 else ("an_movement_wide.c", "an_movement.h")
+    return Step(function=WALK_FUNCTIONS[width], sources=sources, args=(params, x.operand, y.operand),
                 comment=comment, evaluate=evaluate)
 
 

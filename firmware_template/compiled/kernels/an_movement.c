@@ -17,47 +17,8 @@ void an_resize_nearest_s8(const an_resize_nearest_params *p, const int8_t *input
   }
 }
 
-// One strided walk per element width: `outer` runs of `inner` elements (see an_movement.h).
-#define AN_STRIDED_WALK(type, p, input, output)                 \
-  do {                                                          \
-    const int32_t last = (p)->ndim - 1;                         \
-    const int32_t inner = (p)->counts[last];                    \
-    const int32_t step = (p)->steps[last];                      \
-    int32_t outer = 1;                                          \
-    for (int32_t d = 0; d < last; ++d) outer *= (p)->counts[d]; \
-    int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};                  \
-    int32_t offset = (p)->start;                                \
-    type *out = (output);                                       \
-    for (int32_t o = 0; o < outer; ++o) {                       \
-      const type *src = (input) + offset;                       \
-      if (step == 1) {                                          \
-        memcpy(out, src, (size_t)inner * sizeof(type));         \
-        out += inner;                                           \
-      } else {                                                  \
-        for (int32_t i = 0; i < inner; ++i) {                   \
-          *out++ = *src;                                        \
-          src += step;                                          \
-        }                                                       \
-      }                                                         \
-      for (int32_t d = last - 1; d >= 0; --d) {                 \
-        offset += (p)->steps[d];                                \
-        if (++index[d] < (p)->counts[d]) break;                 \
-        offset -= (p)->steps[d] * (p)->counts[d];               \
-        index[d] = 0;                                           \
-      }                                                         \
-    }                                                           \
-  } while (0)
-
 void an_strided_slice_s8(const an_strided_slice_params *p, const int8_t *input, int8_t *output) {
   AN_STRIDED_WALK(int8_t, p, input, output);
-}
-
-void an_strided_slice_b16(const an_strided_slice_params *p, const void *input, void *output) {
-  AN_STRIDED_WALK(uint16_t, p, (const uint16_t *)input, (uint16_t *)output);
-}
-
-void an_strided_slice_b32(const an_strided_slice_params *p, const void *input, void *output) {
-  AN_STRIDED_WALK(uint32_t, p, (const uint32_t *)input, (uint32_t *)output);
 }
 
 void an_pad_s8(const an_pad_params *p, const int8_t *input, int8_t *output) {

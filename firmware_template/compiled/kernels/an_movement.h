@@ -1,11 +1,12 @@
 // attendnets compiled runtime: data movement, no arithmetic: RESIZE_NEAREST_NEIGHBOR,
-// STRIDED_SLICE and TRANSPOSE (int8, int16, int32/float32), PAD/PADV2, CONCATENATION. Every index (source rows and columns,
-// slice starts and steps, padded offsets, copy sizes) is computed at generation time
+// STRIDED_SLICE and TRANSPOSE (int8, int16, int32/float32), PAD/PADV2, CONCATENATION. Every index (source rows and
+// columns, slice starts and steps, padded offsets, copy sizes) is computed at generation time
 // (codegen/compiled/ops/movement.py) as TFLM's reference kernels compute it.
 #ifndef AN_MOVEMENT_H_
 #define AN_MOVEMENT_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #define AN_MOVEMENT_MAX_DIMS 5
 
@@ -32,11 +33,40 @@ typedef struct {
 } an_strided_slice_params;
 
 void an_strided_slice_s8(const an_strided_slice_params *params, const int8_t *input, int8_t *output);
-// The same walk over 2-byte and 4-byte elements (int16; int32 and float32, copied as bits).
-// TRANSPOSE is this walk too: counts are the output's dimensions, steps the input's strides
-// in the permuted order.
-void an_strided_slice_b16(const an_strided_slice_params *params, const void *input, void *output);
-void an_strided_slice_b32(const an_strided_slice_params *params, const void *input, void *output);
+
+// TRANSPOSE is this walk too: counts are the output's dimensions, steps the input's strides in
+// the permuted order. The walk over 2- and 4-byte elements is in an_movement_wide.h.
+
+// The strided walk over elements of `type`: `outer` runs of `inner` elements (memcpy where contiguous).
+#define AN_STRIDED_WALK(type, p, input, output)                 \
+  do {                                                          \
+    const int32_t last = (p)->ndim - 1;                         \
+    const int32_t inner = (p)->counts[last];                    \
+    const int32_t step = (p)->steps[last];                      \
+    int32_t outer = 1;                                          \
+    for (int32_t d = 0; d < last; ++d) outer *= (p)->counts[d]; \
+    int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};                  \
+    int32_t offset = (p)->start;                                \
+    type *out = (output);                                       \
+    for (int32_t o = 0; o < outer; ++o) {                       \
+      const type *src = (input) + offset;                       \
+      if (step == 1) {                                          \
+        memcpy(out, src, (size_t)inner * sizeof(type));         \
+        out += inner;                                           \
+      } else {                                                  \
+        for (int32_t i = 0; i < inner; ++i) {                   \
+          *out++ = *src;                                        \
+          src += step;                                          \
+        }                                                       \
+      }                                                         \
+      for (int32_t d = last - 1; d >= 0; --d) {                 \
+        offset += (p)->steps[d];                                \
+        if (++index[d] < (p)->counts[d]) break;                 \
+        offset -= (p)->steps[d] * (p)->counts[d];               \
+        index[d] = 0;                                           \
+      }                                                         \
+    }                                                           \
+  } while (0)
 
 // PAD / PADV2: output filled with pad_value, then the input's rows (innermost dimension,
 // merged with unpadded neighbours) copied to output + base + sum_d i_d * output_strides[d].

@@ -1,0 +1,10 @@
+// attendnets compiled runtime: the strided copy walk over 2- and 4-byte elements (see an_movement_wide.h).
+#include "an_movement_wide.h"
+
+void an_strided_slice_b16(const an_strided_slice_params *p, const void *input, void *output) {
+  AN_STRIDED_WALK(uint16_t, p, (const uint16_t *)input, (uint16_t *)output);
+}
+
+void an_strided_slice_b32(const an_strided_slice_params *p, const void *input, void *output) {
+  AN_STRIDED_WALK(uint32_t, p, (const uint32_t *)input, (uint32_t *)output);
+}
