@@ -204,12 +204,11 @@ def _lstm(keras):
 
 
 def _flatten_classifier(keras):
+    """A Sequential model as the Keras tutorials write it: its Flatten keeps the batch dimension dynamic
+    (SHAPE, STRIDED_SLICE, PACK before the RESHAPE), where a functional model's Flatten does not."""
     layers = keras.layers
-    inputs = keras.Input((12, 12, 1), name="image")
-    x = layers.Conv2D(4, 3, activation="relu")(inputs)
-    x = layers.Flatten()(x)
-    outputs = layers.Softmax()(layers.Dense(5)(x))
-    return keras.Model(inputs, outputs, name="flatten_classifier")
+    return keras.Sequential([layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
+                             layers.Dense(5), layers.Softmax()], name="flatten_classifier")
 
 
 def _nchw(keras):

@@ -19,6 +19,7 @@ import numpy as np
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import one_value as _one
 from codegen.compiled.ops.common import require_requantizable
+from codegen.compiled.ops.fully_connected_wide import lower_fully_connected_f32, lower_fully_connected_s16
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
 
@@ -46,6 +47,10 @@ def lower_fully_connected(op, ctx):
     w = ctx.tensor(op.inputs[1])
     bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
     y = ctx.tensor(op.outputs[0])
+    if x.dtype == y.dtype == "float32":
+        return lower_fully_connected_f32(op, ctx, x, w, bias, y)
+    if x.dtype == y.dtype == "int16":
+        return lower_fully_connected_s16(op, ctx, x, w, bias, y)
     if x.dtype != "int8" or y.dtype != "int8":
         raise NotLowerable(f"{x.dtype} -> {y.dtype} activations (int8 only)")
     if w.dtype != "int8":

@@ -1,0 +1,37 @@
+// attendnets compiled runtime: FULLY_CONNECTED 16x8: int16 activations, int8 weights (TFLM's
+// reference_integer_ops::FullyConnected / FullyConnectedPerChannel with int16 input and output).
+#ifndef AN_FULLY_CONNECTED_S16_H_
+#define AN_FULLY_CONNECTED_S16_H_
+
+#include "an_common.h"
+
+// Everything computed at generation time; the input zero point is folded into the bias as
+// for int8. Requantization per output channel (per-tensor weights repeat one pair).
+typedef struct {
+  int32_t batches;           // rows of the input (output elements / output_depth)
+  int32_t accum_depth;       // weights' last dimension
+  int32_t output_depth;      // output channels
+  int32_t weights_offset;    // -weights zero point (per-tensor weights only; 0 per channel)
+  int32_t output_offset;     // output zero point
+  int32_t act_min, act_max;  // fused activation, quantized
+  const int32_t *multipliers;
+  const int32_t *shifts;
+} an_fc_s16_params;
+
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift) (the double-rounding
+// build's 64-bit overload): the multiplier reduced to 16 bits, one rounding shift by 15 - shift.
+static inline int32_t an_requantize64(int64_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t reduced = (multiplier < 0x7FFF0000) ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int32_t total_shift = 15 - shift;
+  const int64_t x = acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
+  return (int32_t)(x >> total_shift);
+}
+
+// int64 bias (TFLite's 16x8 default): int64 accumulator, an_requantize64.
+void an_fully_connected_s16_acc64(const an_fc_s16_params *p, const int16_t *input, const int8_t *weights,
+                                  const int64_t *bias, int16_t *output);
+// int32 bias (or none with an int32 quantized bias type): int32 accumulator, an_requantize.
+void an_fully_connected_s16_acc32(const an_fc_s16_params *p, const int16_t *input, const int8_t *weights,
+                                  const int32_t *bias, int16_t *output);
+
+#endif  // AN_FULLY_CONNECTED_S16_H_
