@@ -1,0 +1,73 @@
+"""Compiled runtime: MAXIMUM and MINIMUM (int8, int16, int32, float32, broadcasting) against tflite-micro.
+
+Shapes with odd sizes that broadcast either input along any dimension (and a constant second
+input); int8 inputs quantized unlike each other (TFLM compares the stored values); float32
+values with NaN, infinities and -0.0/+0.0 pairs, compared as bits.  100 random inputs per case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compiled_ops_harness import Case, CompiledCases, require_tools, tflm_outputs
+from tflite_builder import ModelBuilder
+
+QUANT = {"int8": dict(scale=0.05, zero_point=3), "int16": dict(scale=0.001, zero_point=0),
+         "int32": dict(), "float32": dict()}
+SHAPES = [((2, 3, 5), (2, 3, 5), (2, 3, 5)), ((2, 3, 5), (5,), (2, 3, 5)), ((1, 5, 1), (3, 1, 7), (3, 5, 7)),
+          ((4, 1), (1, 1), (4, 1))]
+
+
+def minmax_model(name, dtype, s1, s2, out, constant_second=False, seed=0):
+    b = ModelBuilder()
+    x1 = b.tensor("x1", s1, dtype, **QUANT[dtype])
+    if constant_second:
+        data = _random(np.random.default_rng(seed), s2, dtype)
+        x2 = b.tensor("x2", s2, dtype, data=data.tobytes(), **(dict(scale=0.07, zero_point=-2) if dtype == "int8"
+                                                                else QUANT[dtype]))
+    else:
+        x2 = b.tensor("x2", s2, dtype, **(dict(scale=0.07, zero_point=-2) if dtype == "int8" else QUANT[dtype]))
+    y = b.tensor("y", out, dtype, **QUANT[dtype])
+    b.op(name, [x1, x2], [y], version=2)
+    return b.build(inputs=[x1] if constant_second else [x1, x2], outputs=[y])
+
+
+def _random(rng, shape, dtype):
+    if dtype == "float32":
+        v = rng.standard_normal(shape).astype(np.float32)
+        flat = v.reshape(-1)
+        specials = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], np.float32)
+        picks = rng.random(flat.size) < 0.3
+        flat[picks] = rng.choice(specials, int(picks.sum()))
+        return v
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max + 1, shape).astype(dtype)
+
+
+def _bits(a):
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint32) if a.dtype == np.float32 else a
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    require_tools()
+    cases = []
+    for name in ("MAXIMUM", "MINIMUM"):
+        for dtype in ("int8", "int16", "int32", "float32"):
+            for k, (s1, s2, out) in enumerate(SHAPES):
+                cases.append(Case(f"{name}_{dtype}_{k}", minmax_model(name, dtype, s1, s2, out)))
+            cases.append(Case(f"{name}_{dtype}_const", minmax_model(name, dtype, (3, 4), (4,), (3, 4), True)))
+    return cases, CompiledCases(cases, tmp_path_factory.mktemp("minmax"))
+
+
+def test_minmax_matches_tflm(compiled):
+    cases, program = compiled
+    rng = np.random.default_rng(13)
+    for case in cases:
+        batches = [[_random(rng, shape, dtype) for _, dtype, shape in case.inputs] for _ in range(100)]
+        ours = program.run(case.name, batches)
+        ref = tflm_outputs(case.model_bytes, batches)
+        for a, b in zip(ours, ref):
+            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
