@@ -96,7 +96,7 @@ CORPUS = {
         needs_tensorflow=False, features=("svdf", "variable_tensor", "float")),
     "flatten_classifier_int8": Spec(
         "int8", ("CONV_2D", "SHAPE", "STRIDED_SLICE", "PACK", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"),
-        "stock Keras Conv -> Flatten -> Dense classifier, TFLiteConverter full int8 with a dynamic batch "
+        "stock Keras 3 Conv -> Flatten -> Dense classifier, TFLiteConverter full int8 with a dynamic batch "
         "(Flatten's shape arithmetic: SHAPE, STRIDED_SLICE, PACK)"),
     "nchw_transpose_int8": Spec(
         "int8", ("TRANSPOSE", "CONV_2D", "FULLY_CONNECTED"),
@@ -203,9 +203,18 @@ def _lstm(keras):
     return keras.Model(inputs, outputs, name="lstm")
 
 
+def _keras3():
+    """Keras 3 (``import keras`` with current TensorFlow): what a new user's model is written with."""
+    from attendnets_tf._tf import keras3
+
+    keras = keras3()
+    keras.utils.set_random_seed(0)
+    return keras
+
+
 def _flatten_classifier(keras):
-    """A Sequential model as the Keras tutorials write it: its Flatten keeps the batch dimension dynamic
-    (SHAPE, STRIDED_SLICE, PACK before the RESHAPE), where a functional model's Flatten does not."""
+    """A Sequential model as the Keras tutorials write it; Keras 3's Flatten keeps the batch dimension
+    dynamic (SHAPE, STRIDED_SLICE, PACK before the RESHAPE), tf-keras's does not."""
     layers = keras.layers
     return keras.Sequential([layers.Input((12, 12, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
                              layers.Dense(5), layers.Softmax()], name="flatten_classifier")
@@ -295,8 +304,9 @@ def _keras_models():
     out["attendnet_b_int8"] = _int8(attendnet, _calibration((32, 32, 1), rng))
 
     # what a new user converts: stock TFLiteConverter settings, the batch dimension left dynamic
-    out["flatten_classifier_int8"] = _convert_with(seeded(_flatten_classifier), _calibration((12, 12, 1), rng), "int8")
-    out["nchw_transpose_int8"] = _convert_with(seeded(_nchw), _calibration((3, 16, 16), rng), "int8")
+    out["flatten_classifier_int8"] = _convert_with(_flatten_classifier(_keras3()), _calibration((12, 12, 1), rng),
+                                                   "int8")
+    out["nchw_transpose_int8"] = _convert_with(_nchw(_keras3()), _calibration((3, 16, 16), rng), "int8")
     return out
 
 
