@@ -25,6 +25,8 @@ HERE = Path(__file__).resolve().parent / "compiled_m4"
 CFLAGS_COMMON = ("-mthumb", "-O2", "-std=c99", "-Wall", "-Wno-unused-function",
           "-ffunction-sections", "-fdata-sections")
 CFLAGS = ("-mcpu=cortex-m4", "-mfloat-abi=soft", *CFLAGS_COMMON)
+#: The Cortex-M4F build (mps2-an386's FPU, as boards.toml builds it): float kernels run on the FPU.
+FPU_CFLAGS = ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", *CFLAGS_COMMON)
 # MVE needs the FP register file: hard-float ABI (newlib has the armv8.1-m.main+mve multilib).
 CFLAGS_M55 = ("-mcpu=cortex-m55", "-mfloat-abi=hard", *CFLAGS_COMMON)
 CFLAGS_M55_NOMVE = ("-mcpu=cortex-m55+nomve", "-mfloat-abi=hard", *CFLAGS_COMMON)
@@ -44,21 +46,26 @@ def tools_missing() -> str | None:
     return None
 
 
-def _samples_header(samples, input_bytes):
+def _samples_header(samples, input_tensor):
+    """The samples of input 0 as bytes in the input's type (int8, int16, float32, ...)."""
+    from codegen.compiled.program import NUMPY_TYPES
+
+    dtype = NUMPY_TYPES[input_tensor.dtype]
+    input_bytes = input_tensor.num_elements * np.dtype(dtype).itemsize
     lines = [f"#define AN_SAMPLE_COUNT {len(samples)}",
-             f"static const int8_t an_samples[{len(samples)}][{input_bytes}] = {{"]
+             f"static const uint8_t an_samples[{len(samples)}][{input_bytes}] __attribute__((aligned(8))) = {{"]
     for s in samples:
-        values = np.asarray(s[0]).astype(np.int8).reshape(-1)
+        values = np.ascontiguousarray(np.asarray(s[0]).astype(dtype).reshape(-1)).view(np.uint8)
         if values.size != input_bytes:
-            raise ValueError(f"sample of {values.size} values, the model's input has {input_bytes}")
+            raise ValueError(f"sample of {values.size} bytes, the model's input has {input_bytes}")
         lines.append("  {" + ",".join(str(int(v)) for v in values) + "},")
     lines.append("};")
     return "#include <stdint.h>\n" + "\n".join(lines) + "\n"
 
 
-def _cflags(core: str, mve: bool) -> tuple:
+def _cflags(core: str, mve: bool, fpu: bool = False) -> tuple:
     if core == "m4":
-        return CFLAGS
+        return FPU_CFLAGS if fpu else CFLAGS
     if core == "m55":
         return CFLAGS_M55 if mve else CFLAGS_M55_NOMVE
     raise ValueError(f"unknown core {core!r} (m4, m55)")
@@ -89,11 +96,12 @@ def _object(work: Path, rel: str, defines, cflags=CFLAGS) -> Path:
 
 
 def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", mve=True, compiled=None,
-             linker_script=None) -> Path:
-    """The ELF of ``model`` with ``samples`` (int8, one input) for QEMU's mps2-an386 (``core="m4"``) or
-    mps3-an547 (``core="m55"``; ``mve``: the Helium kernels, else the DSP ones).  ``compiled``: the
-    CompiledModel to run (default: the model's, layer by layer); ``linker_script``: another memory map."""
-    cflags = _cflags(core, mve)
+             linker_script=None, fpu=False) -> Path:
+    """The ELF of ``model`` with ``samples`` (one input, in its type) for QEMU's mps2-an386 (``core="m4"``;
+    ``fpu``: the hard-float build on the M4's FPU, fpv4-sp-d16, else soft float) or mps3-an547
+    (``core="m55"``; ``mve``: the Helium kernels, else the DSP ones).  ``compiled``: the CompiledModel to
+    run (default: the model's, layer by layer); ``linker_script``: another memory map."""
+    cflags = _cflags(core, mve, fpu)
     from codegen.compiled.generate import compile_model
 
     compiled = compiled or compile_model(model)
@@ -103,7 +111,7 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     sg = model.main_subgraph
-    (work / "samples.h").write_text(_samples_header(samples, sg.tensor(sg.inputs[0]).num_elements))
+    (work / "samples.h").write_text(_samples_header(samples, sg.tensor(sg.inputs[0])))
     shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
@@ -138,12 +146,14 @@ def instructions_m4(elf: Path, timeout_s=300, core="m4") -> list[int]:
     return [round(TICK_NS[core] * int(line.split()[1])) for line in proc.stderr.splitlines() if line.startswith("#ticks ")]
 
 
-def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True) -> list[np.ndarray]:
-    """Output 0 of ``model`` for each sample, as int8 arrays in the output's shape."""
+def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True, fpu=False) -> list[np.ndarray]:
+    """Output 0 of ``model`` for each sample, as arrays of the output's type and shape."""
+    from codegen.compiled.program import NUMPY_TYPES
+
     sg = model.main_subgraph
     out = sg.tensor(sg.outputs[0])
     with tempfile.TemporaryDirectory(prefix="an-m4-") as work:
-        lines = run_m4(build_m4(model, samples, dsp, work, core=core, mve=mve), core=core)
+        lines = run_m4(build_m4(model, samples, dsp, work, core=core, mve=mve, fpu=fpu), core=core)
     if len(lines) != len(samples):
         raise RuntimeError(f"the firmware printed {len(lines)} outputs for {len(samples)} samples")
-    return [np.frombuffer(line, dtype=np.int8).reshape(out.shape) for line in lines]
+    return [np.frombuffer(line, dtype=NUMPY_TYPES[out.dtype]).reshape(out.shape) for line in lines]

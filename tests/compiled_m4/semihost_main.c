@@ -101,8 +101,8 @@ int main(void) {
 
 void Reset_Handler(void) {
 #if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
-  // CP10/CP11 (FPU and MVE) full access before any such instruction (Cortex-M55 build).
-  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+  // CP10/CP11 (FPU and MVE) full access before any such instruction (hard-float and Cortex-M55 builds).
+  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;  // SCB->CPACR
   __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
   const int status = main();

@@ -1,0 +1,31 @@
+"""The compiled runtime's float32 and 16x8 kernels on a Cortex-M4F in QEMU (mps2-an386), bit for bit.
+
+The corpus's dense autoencoder in float32 (FULLY_CONNECTED on the FPU: the hard-float build
+the board uses, fpv4-sp-d16) and in 16x8 (int16 activations, int64 accumulators), a few random
+inputs each (the host tests cover the kernels' cases with 100 inputs), against tflite-micro.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import compiled_qemu
+from tests.conftest import model_path
+
+
+@pytest.mark.parametrize("name", ["autoencoder_float", "autoencoder_int16x8"])
+def test_wide_model_on_cortex_m4f_matches_tflm(name):
+    missing = compiled_qemu.tools_missing()
+    if missing:
+        pytest.skip(missing)
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(model_path(name))
+    samples = random_samples(model, 3, seed=17)
+    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True, fpu=True)
+    for got, (expected,) in zip(ours, run_tflm_batch(model, samples)):
+        assert got.dtype == expected.dtype
+        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
+                              np.ascontiguousarray(expected).reshape(got.shape).view(np.uint8)), name
