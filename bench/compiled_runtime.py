@@ -92,7 +92,7 @@ def compiled_run(model_path, work: Path, dsp: int, sample_path: Path, sample_byt
 
     clock = get_board(BOARD).clock_hz
     return {
-        "output": [int(v) for v in (value("output:") or "").split()],
+        "output": [int(v) if v.lstrip("-").isdigit() else v for v in (value("output:") or "").split()],
         "arena": int(value("arena_bytes:") or 0),
         "systick": ticks,
         "instructions": round(ticks * 1e9 / clock) if ticks is not None else None,
