@@ -169,9 +169,9 @@ def test_unsupported_types_are_listed():
     from tests.tflite_builder import int8_fc_model
 
     with pytest.raises(CompiledRuntimeUnsupportedError) as info:
-        compile_model(load_model(int8_fc_model(activation_dtype="int16")))
+        compile_model(load_model(int8_fc_model(activation_dtype="int16", weight_dtype="int16")))
     message = str(info.value)
-    assert "(operator 0): int16 -> int16 activations" in message
+    assert "FULLY_CONNECTED(int16, const int16, none -> int16) (operator 0): int16 weights with int16 activations" in message
     assert "--runtime tflm" in message and "\n" not in message
 
     b = ModelBuilder()

@@ -157,7 +157,7 @@ def _merge_reasons(reasons):
 
 def _type_of(sg, index: int) -> str:
     if index < 0:
-        return "-"
+        return "none"
     t = sg.tensor(index)
     return ("const " if t.is_constant else "") + t.dtype
 
