@@ -30,6 +30,8 @@ SECTIONS = [
     ("results_validate.md", "Validation on the device: per-operator profiles on the Cortex-M4 in QEMU (issue 12)"),
     ("results_timing.md", "Modelled Cortex-M4 cycles of the compiled runtime (issue 21; the model: docs/timing.md)"),
     ("results_helium.md", "Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path (issue 21)"),
+    ("results_coverage.md", "Models the compiled runtime runs since issue 19: shape arithmetic folded, TRANSPOSE, "
+                            "float32 and 16x8 (arena, code, instructions against TFLM)"),
 ]
 
 

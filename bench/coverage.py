@@ -147,7 +147,7 @@ def main(argv=None):
     parser.add_argument("--model", action="append", default=[], help="another .tflite, as NAME=PATH")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_coverage.md")
     args = parser.parse_args(argv)
-    command = "python bench/coverage.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = ("python bench/coverage.py " + shlex.join(sys.argv[1:] if argv is None else argv)).rstrip()
     with tempfile.TemporaryDirectory(prefix="attendnets-coverage-") as tmp:
         work = Path(tmp)
         models = corpus_models(args.corpus_dir, work)
