@@ -119,7 +119,20 @@ def markdown(rows, command, capacity):
         ins = f"{r['instructions']:,}" if r.get("instructions") else "-"
         out.append(f"| {r['model']} | {r['schedule']} | {r['floor']:,} | {r['arena']:,} | {r['extra_macs']:,} "
                    f"({pct:.1f} %) | {'; '.join(r['stages']) or 'layer by layer'} | {exact} | {ins} |")
+    out += ["", "Against the issue's goals (the smallest arena of the schedules above; the recompute limit is 20 %):", ""]
+    for name, goal in GOALS.items():
+        mine = [r for r in rows if r["model"] == name]
+        if not mine:
+            continue
+        goal = goal or capacity
+        best = min(mine, key=lambda r: r["arena"])
+        out.append(f"- {name}: {best['arena']:,} B ({best['schedule']}) against <= {goal:,} B: "
+                   f"{'met' if best['arena'] <= goal else 'not met'}")
     return "\n".join(out) + "\n"
+
+
+# issue 18's arena goals (bytes; None: the Nano 33 BLE Sense's arena region)
+GOALS = {"vww_96_int8": 32_000, "attendnet_b_96": 80_000, "mobilenet_v2_224": 172_000, "attendnet_b_224_50": None}
 
 
 def main(argv=None):
@@ -131,8 +144,14 @@ def main(argv=None):
     parser.add_argument("--model", action="append", default=[], help="only these models (repeatable)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_patch.md")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--from-json", type=Path, default=None, help="rewrite --out from a previous --json")
     args = parser.parse_args(argv)
     command = "python bench/patch_schedules.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        args.out.write_text(markdown(saved["rows"], saved["command"], nano_capacity()))
+        print(args.out.read_text())
+        return 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="attendnets-patch-bench-") as tmp:
         for name, path in MODELS:
