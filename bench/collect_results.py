@@ -29,6 +29,8 @@ SECTIONS = [
     ("results_kernels.md", "Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (issue 10)"),
     ("results_validate.md", "Validation on the device: per-operator profiles on the Cortex-M4 in QEMU (issue 12)"),
     ("results_timing.md", "Modelled Cortex-M4 cycles of the compiled runtime (issue 21; the model: docs/timing.md)"),
+    ("results_speed.md", "Speed: MLPerf Tiny's models and AttendNet-Bs on the Cortex-M4, modelled cycles against "
+                         "published figures, in one run (issue 21)"),
     ("results_helium.md", "Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path (issue 21)"),
     ("results_coverage.md", "Models the compiled runtime runs since issue 19: shape arithmetic folded, TRANSPOSE, "
                             "float32 and 16x8 (arena, code, instructions against TFLM)"),
