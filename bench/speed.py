@@ -233,16 +233,27 @@ def measure(subject: Subject, path: Path, work: Path, tflm_dir=None, tflm_lib=No
     return row
 
 
-def recorded_arenas(results_compiled: Path) -> dict:
-    """model name -> compiled arena bytes, from docs/results_compiled.md's first table."""
-    arenas = {}
+def recorded_figures(results_compiled: Path) -> dict:
+    """model name -> {"arena": bytes, "code": bytes} of the compiled runtime, from docs/results_compiled.md's
+    first table (columns found by their headings)."""
+    figures = {}
     if not results_compiled.is_file():
-        return arenas
+        return figures
+    columns = None
     for line in results_compiled.read_text().splitlines():
+        if not line.startswith("|"):
+            if columns is not None and figures:
+                break  # the end of the first table
+            continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) > 2 and re.fullmatch(r"[\d,]+", cells[2] or "-"):
-            arenas.setdefault(cells[0], int(cells[2].replace(",", "")))
-    return arenas
+        if columns is None:
+            if "compiled arena" in cells and "code" in cells:
+                columns = {"arena": cells.index("compiled arena"), "code": cells.index("code")}
+            continue
+        values = {k: cells[i] for k, i in columns.items() if i < len(cells)}
+        if all(re.fullmatch(r"[\d,]+", v or "-") for v in values.values()) and len(values) == len(columns):
+            figures.setdefault(cells[0], {k: int(v.replace(",", "")) for k, v in values.items()})
+    return figures
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -262,6 +273,12 @@ def _per_mac(cycles, macs):
 
 def _ok(run):
     return bool(run) and "error" not in run and run.get("match") is True
+
+
+def _row_exact(row, tflm_given):
+    """Every run of the row (DSP, plain C, DSP with wait states, TFLM where given) printed tflite-micro's output."""
+    runs = [row.get("dsp"), row.get("plain"), row.get("dsp_ws")] + ([row.get("tflm")] if tflm_given else [])
+    return _ok(row.get("dsp")) and _ok(row.get("plain")) and all(_ok(run) for run in runs if run is not None)
 
 
 def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES):
@@ -298,8 +315,7 @@ def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES):
         d, p, w, t = r["dsp"], r["plain"], r.get("dsp_ws"), r.get("tflm")
         tflm_cells = ("n/a (no TFLM tree)", "n/a") if not tflm_given else (
             (f"error: {t['error']}", "") if t and "error" in t else (_n(t.get("instructions")), _n(t.get("cycles"))))
-        runs = [d, p, w] + ([t] if tflm_given else [])
-        exact = all(_ok(run) for run in runs if run is not None)
+        exact = _row_exact(r, tflm_given)
         out.append(f"| {r['label']} | {_n(r['macs'])} | {_n(d.get('instructions'))} | {_n(d.get('cycles'))} | "
                    f"{_per_mac(d.get('cycles'), r['macs'])} | {_n(p.get('instructions'))} | {_n(p.get('cycles'))} | "
                    f"{_per_mac(p.get('cycles'), r['macs'])} | {_n((w or {}).get('cycles'))} | "
@@ -307,19 +323,25 @@ def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES):
                    f"{'yes' if exact else 'NO'} |")
     out += ["", "Memory (bytes, from the DSP build's ELF): the arena is the static activation and scratch area; "
             "code is everything in flash but the constants (model_data.o) and the sample input main() runs on. "
-            "`recorded arena`: the compiled arena docs/results_compiled.md lists for the same architecture "
-            "(before issue 21's kernels; no growth allowed); TFLM arena: the estimator's smallest CMSIS-NN arena.",
+            "`recorded`: the compiled arena and code docs/results_compiled.md lists for the same architecture "
+            "(issue 21: no arena growth; code may grow where it pays, by the difference shown); TFLM arena: the "
+            "estimator's smallest CMSIS-NN arena.",
             "", "| model | what | input | compiled arena | recorded arena | TFLM arena (est.) | constants | code | "
-            "plain C code |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+            "recorded code | plain C code |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         d, p = r.get("dsp") or {}, r.get("plain") or {}
-        rec = recorded.get(RECORDED_NAMES.get(r["label"], ""))
-        arena = d.get("arena")
-        growth = "" if rec is None or arena is None else (" (same)" if arena == rec else
-                                                          f" ({arena - rec:+,})")
-        out.append(f"| {r['label']} | {r['what']} | {'x'.join(map(str, r['input_shape']))} | {_n(arena)}{growth} | "
-                   f"{_n(rec) if rec is not None else '-'} | {_n(r.get('tflm_arena_estimate'))} | "
-                   f"{_n(d.get('flash_constants'))} | {_n(d.get('flash_code'))} | {_n(p.get('flash_code'))} |")
+        rec = recorded.get(RECORDED_NAMES.get(r["label"], ""), {})
+
+        def versus(now, before):
+            if before is None or not isinstance(now, int):
+                return _n(now)
+            return f"{now:,} (same)" if now == before else f"{now:,} ({now - before:+,})"
+
+        out.append(f"| {r['label']} | {r['what']} | {'x'.join(map(str, r['input_shape']))} | "
+                   f"{versus(d.get('arena'), rec.get('arena'))} | {_n(rec.get('arena')) if rec else '-'} | "
+                   f"{_n(r.get('tflm_arena_estimate'))} | {_n(d.get('flash_constants'))} | "
+                   f"{versus(d.get('flash_code'), rec.get('code'))} | {_n(rec.get('code')) if rec else '-'} | "
+                   f"{_n(p.get('flash_code'))} |")
     ran = [r for r in rows if "dsp" in r and isinstance(r["dsp"].get("cycles"), int)]
     goals = [r for r in ran if r["label"] in GOAL_CYCLES]
     if goals:
@@ -331,8 +353,11 @@ def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES):
             out.append(f"- {r['label']}: {c / 1e6:.2f}M cycles, goal {g / 1e6:.2f}M: "
                        f"{'met' if c <= g else f'not met ({c / g:.2f}x the goal)'}"
                        + (f"; {c / best:.2f}x the best published ({best / 1e6:.2f}M)" if best else ""))
-        out.append("- bit-exact with tflite-micro on every run: "
-                   + ("yes" if all(_ok(r.get("dsp")) and _ok(r.get("plain")) for r in ran) else "NO"))
+    if rows:
+        failed = [r["label"] for r in rows if r not in ran]
+        out.append(("" if goals else "\n") + "- bit-exact with tflite-micro on every run: "
+                   + ("yes" if all(_row_exact(r, tflm_given) for r in ran) and not failed else "NO")
+                   + (f" (not measured: {', '.join(failed)})" if failed else ""))
     return "\n".join(out) + "\n"
 
 
@@ -348,7 +373,16 @@ def main(argv=None):
                         help="flash wait states of the extra DSP run (0: skip it)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_speed.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="rewrite the results file from figures a previous run saved with --json")
     args = parser.parse_args(argv)
+    recorded = recorded_figures(REPO / "docs" / "results_compiled.md")
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        args.out.write_text(markdown(saved["rows"], saved["command"], recorded, saved.get("tflm_given", False),
+                                     saved.get("wait_states", L4R5_WAIT_STATES)))
+        print(f"wrote {args.out}")
+        return 0
     command = "python bench/speed.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     wanted = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = wanted - {s.label for s in SUBJECTS}
@@ -382,11 +416,11 @@ def main(argv=None):
                 continue
             rows.append(measure(subject, path, work, args.tflm_dir, args.tflm_lib, args.wait_states))
             print(json.dumps(rows[-1]), flush=True)
-    text = markdown(rows, command, recorded_arenas(REPO / "docs" / "results_compiled.md"), bool(args.tflm_dir),
-                    args.wait_states)
+    text = markdown(rows, command, recorded, bool(args.tflm_dir), args.wait_states)
     args.out.write_text(text)
     if args.json:
-        args.json.write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"command": command, "rows": rows, "tflm_given": bool(args.tflm_dir),
+                                         "wait_states": args.wait_states}, indent=2) + "\n")
     print(text)
     print(f"wrote {args.out}")
     return 0
