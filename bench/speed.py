@@ -281,10 +281,22 @@ def _row_exact(row, tflm_given):
     return _ok(row.get("dsp")) and _ok(row.get("plain")) and all(_ok(run) for run in runs if run is not None)
 
 
-def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES):
+def source_revision():
+    """The checkout's commit (short), with "+changes" when the work tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=REPO).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES, revision=None):
     ws = wait_states
     out = ["# Results: speed of the compiled runtime on the Cortex-M4 (issue 21)", "",
-           f"Command: `{command}`", "",
+           f"Command: `{command}`" + (f" (sources: commit {revision})" if revision else ""), "",
            "Board mps2-an386 (Cortex-M4) in QEMU 7.2. *Instructions* are what QEMU executed for one inference "
            "(`platform_cycles()` before `model_invoke()` to the one after it); *cycles* are the Cortex-M4 timing "
            "model's for the same instruction stream (docs/timing.md), at 0 wait states unless the column says "
@@ -380,7 +392,7 @@ def main(argv=None):
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
         args.out.write_text(markdown(saved["rows"], saved["command"], recorded, saved.get("tflm_given", False),
-                                     saved.get("wait_states", L4R5_WAIT_STATES)))
+                                     saved.get("wait_states", L4R5_WAIT_STATES), saved.get("revision")))
         print(f"wrote {args.out}")
         return 0
     command = "python bench/speed.py " + shlex.join(sys.argv[1:] if argv is None else argv)
@@ -398,6 +410,7 @@ def main(argv=None):
         label, _, path = spec.rpartition("=")
         subjects.append(Subject(label or Path(path).name, f"file:{path}", Path(path).name))
     rows = []
+    revision = source_revision()
     with tempfile.TemporaryDirectory(prefix="attendnets-speed-bench-") as tmp:
         work = Path(tmp)
         for subject in subjects:
@@ -416,11 +429,11 @@ def main(argv=None):
                 continue
             rows.append(measure(subject, path, work, args.tflm_dir, args.tflm_lib, args.wait_states))
             print(json.dumps(rows[-1]), flush=True)
-    text = markdown(rows, command, recorded, bool(args.tflm_dir), args.wait_states)
+    text = markdown(rows, command, recorded, bool(args.tflm_dir), args.wait_states, revision)
     args.out.write_text(text)
     if args.json:
         args.json.write_text(json.dumps({"command": command, "rows": rows, "tflm_given": bool(args.tflm_dir),
-                                         "wait_states": args.wait_states}, indent=2) + "\n")
+                                         "wait_states": args.wait_states, "revision": revision}, indent=2) + "\n")
     print(text)
     print(f"wrote {args.out}")
     return 0
