@@ -1,11 +1,13 @@
 """The ``attendnets`` command line.
 
 Each command lives in its own module under :mod:`attendnets.commands` and
-exposes a ``command`` (a :class:`click.Command`).  Command modules import only
-click and light helpers at module level; TensorFlow is imported inside the
-commands that need it, so ``attendnets --help`` and the whole ``.tflite`` path
-(check, report, arena, generate, build, size, flash, validate) start fast and run
-without TensorFlow installed.
+exposes a ``command`` (a :class:`click.Command`); a command's module is imported
+only when that command runs (``--help`` imports them all).  Command modules import
+the project at their top; TensorFlow and the other heavy optional dependencies
+(tests/test_structure.py's HEAVY) are imported inside the functions that need them,
+so ``attendnets --help`` and the whole ``.tflite`` path (check, report, arena,
+generate, build, size, flash, validate) start fast and run without TensorFlow
+installed.
 
 Errors: every :class:`attendnets_base.errors.AttendnetsError` and every click usage
 error becomes one line on stderr and a non-zero exit; no traceback unless
@@ -13,6 +15,7 @@ error becomes one line on stderr and a non-zero exit; no traceback unless
 """
 
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -44,29 +47,31 @@ COMMAND_NAMES = [
 
 
 class PipelineGroup(click.Group):
+    """The commands in pipeline order, each module imported only when its command is looked up: a
+    command module imports what its command needs at its top, and `attendnets check` pays for
+    check's imports alone (``--help`` looks every command up)."""
+
     def list_commands(self, ctx):
-        return [name for name in COMMAND_NAMES if name in self.commands]
+        return [name for name in COMMAND_NAMES if name in self.commands or _command_module_exists(name)]
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMAND_NAMES and _command_module_exists(name):
+            self.add_command(importlib.import_module(_command_module(name)).command, name)
+        return super().get_command(ctx, name)
+
+
+def _command_module(name):
+    return f"attendnets.commands.{name.replace('-', '_')}"
+
+
+def _command_module_exists(name):
+    return importlib.util.find_spec(_command_module(name)) is not None  # not every checkout has every command
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="attendnets")
 def cli():
     """AttendNets to Cortex-M: build, train, quantize, analyse and deploy tiny int8 networks."""
-
-
-def _register_commands():
-    for name in COMMAND_NAMES:
-        module_name = f"attendnets.commands.{name.replace('-', '_')}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # command not implemented in this checkout
-            raise
-        cli.add_command(module.command, name)
-
-
-_register_commands()
 
 
 def _debug():

@@ -38,7 +38,8 @@ def model(tmp_path):
 def _json_commands():
     from attendnets.cli import cli
 
-    return sorted(name for name, cmd in cli.commands.items() if any(p.name == "as_json" for p in cmd.params))
+    commands = {name: cli.get_command(None, name) for name in cli.list_commands(None)}
+    return sorted(name for name, cmd in commands.items() if any(p.name == "as_json" for p in cmd.params))
 
 
 def test_writers_have_json():
