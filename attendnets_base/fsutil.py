@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+import fcntl
 
 from attendnets_base.errors import BadInputError, OutputError
 
@@ -194,8 +195,6 @@ def user_cache_dir() -> Path:
 def exclusive_lock(lock_path, log=None, what="another attendnets run"):
     """Hold an exclusive ``fcntl.flock`` on ``lock_path`` (created, with its folder) while the block runs;
     says once through ``log`` when it waits for ``what``. BadInputError when the file cannot be made."""
-    import fcntl
-
     lock_path = Path(lock_path)
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ import contextlib
 import os
 import sys
 import tempfile
+import importlib
+from attendnets_base.errors import ToolNotFoundError
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -51,10 +53,6 @@ MISSING_EXTRA_MESSAGE = (
 
 def require_training_extra(module_name):
     """Import ``module_name`` (a package of the ``train`` extra) or raise one clear error."""
-    import importlib
-
-    from attendnets_base.errors import ToolNotFoundError
-
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -78,7 +76,6 @@ def keras3():
     with _quiet_native_stderr():
         module = require_training_extra("keras")
     if not module.__version__.startswith("3."):  # pragma: no cover - a broken install
-        from attendnets_base.errors import ToolNotFoundError
 
         raise ToolNotFoundError(f"reading a Keras 3 model needs keras 3; found keras {module.__version__}")
     return module

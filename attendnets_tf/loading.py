@@ -10,11 +10,15 @@ the functions.
 from __future__ import annotations
 
 from pathlib import Path
+import json
+import zipfile
 
 import numpy as np
 
 from attendnets_base.errors import BadInputError, InvalidModelError
 from attendnets_base.fsutil import require_file
+from attendnets_base.labels import find_labels
+from attendnets_tf.data import load_data
 
 #: Calibration images for post-training quantization (and QAT's starting ranges).
 DEFAULT_CALIBRATION_SAMPLES = 200
@@ -29,9 +33,6 @@ def keras_format(path):
     """What saved the model at ``path``: ``"savedmodel"`` (a TensorFlow SavedModel folder), ``"keras3"``
     (a .keras archive whose metadata.json names Keras 3: current TensorFlow's ``model.save``), or
     ``"keras2"`` (tf-keras, as attendnets train/quantize save: every other file)."""
-    import json
-    import zipfile
-
     path = Path(path)
     if path.is_dir():
         return "savedmodel"
@@ -152,8 +153,6 @@ def model_num_classes(model):
 
 def read_labels(model_path):
     """The model's class names (attendnets_base.labels: its NAME.labels.txt, else the run's labels.txt) or None."""
-    from attendnets_base.labels import find_labels
-
     return find_labels(model_path)[0]
 
 
@@ -176,8 +175,6 @@ def check_data_matches(class_names, num_classes, labels, input_channels, data_ch
 
 def load_matching_data(data_spec, input_shape, num_classes, labels, what="model", seed=0):
     """``load_data`` for a model, checked against its classes, labels and channels."""
-    from attendnets_tf.data import load_data
-
     splits = load_data(data_spec, input_shape, seed=seed)
     check_data_matches(
         splits.class_names, num_classes, labels, input_shape[-1], int(splits.train[0].shape[-1]), what=what

@@ -47,6 +47,7 @@ the attendnets layers.
 """
 
 import contextlib
+import math
 
 import numpy as np
 
@@ -62,6 +63,8 @@ from tensorflow_model_optimization.python.core.quantization.keras.default_8bit i
     default_8bit_quantize_scheme as _d8_scheme,
     default_8bit_transforms as _d8_transforms,
 )
+from attendnets_tf.data import IMAGE_RANGE
+from attendnets_tf.data import make_tf_dataset
 
 _quantize = tfmot.quantization.keras
 _quantizers = _quantize.quantizers
@@ -544,7 +547,6 @@ def calibrate_ranges(qat_model, float_model, images, batch_size=64):
     # pipeline defines for images ([0, 1], attendnets_tf.data.IMAGE_RANGE), widened only if these
     # images exceed it. Not the calibration images' own maximum: with a brightest pixel of 229/255
     # the range came out [0, 0.898] and every brighter pixel saturated.
-    from attendnets_tf.data import IMAGE_RANGE
 
     images_low = min(0.0, IMAGE_RANGE[0], float(np.min(images)))
     images_high = max(IMAGE_RANGE[1], float(np.max(images)))
@@ -641,10 +643,6 @@ def fine_tune(qat_model, train, val=None, epochs=3, lr=1e-4, batch_size=64, seed
     on softmax(logits / T), T = ``temperature`` (see :class:`_Distiller`).
     Returns the Keras History.
     """
-    import math
-
-    from attendnets_tf.data import make_tf_dataset
-
     keras.utils.set_random_seed(seed)
     if freeze_bn:
         freeze_batch_norm(qat_model)
@@ -757,8 +755,6 @@ def mcnemar_p_value(fixed, broken):
     kept model does not; ``broken``: the reverse.  Under "the two models are
     equally accurate" each such image is a fair coin.
     """
-    import math
-
     n = fixed + broken
     return sum(math.comb(n, k) for k in range(fixed, n + 1)) / 2 ** n if n else 1.0
 

@@ -9,6 +9,7 @@ writes the result with its labels.
 from __future__ import annotations
 
 from pathlib import Path
+import zipfile
 
 from attendnets_base.errors import BadInputError
 from attendnets_base.fsutil import atomic_output_file, check_output_file, write_text_atomic
@@ -23,13 +24,12 @@ from attendnets_tf.loading import (
     read_labels,
 )
 from attendnets_tf.qat import DISTILL_TEMPERATURE, DISTILL_WEIGHT, fine_tune, is_qat_model, quantize_model
+from attendnets_tf.data import data_warnings, describe
 
 
 def is_qat_model_file(path) -> bool:
     """True if ``path`` is a .keras archive of a quantization-aware model (what quantize writes),
     told from its config.json alone (no TensorFlow)."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             config = archive.read("config.json").decode("utf-8", "replace")
@@ -59,7 +59,6 @@ def quantize_file(model_path, data_spec, out_path, epochs=3, lr=1e-4, batch_size
     labels = read_labels(model_path)
     input_shape = model_input_shape(model)
     splits = load_matching_data(data_spec, input_shape, model_num_classes(model), labels, seed=seed)
-    from attendnets_tf.data import data_warnings, describe
 
     log(f"data: {describe(splits)}")
     for line in data_warnings(splits):

@@ -45,6 +45,9 @@ from pathlib import Path
 from attendnets_base.errors import BadInputError
 from attendnets_base.fsutil import atomic_output_file, write_text_atomic
 from attendnets_tf.loading import LABELS_FILE
+from attendnets_tf.data import check_data_spec
+from attendnets_tf.data import data_warnings, describe, load_data, make_tf_dataset
+from attendnets_tf.models import build_model
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 CONFIG_FILE = "train_config.json"
@@ -113,7 +116,6 @@ def validate_config(cfg: TrainConfig) -> None:
         )
     if cfg.strategy not in STRATEGIES:
         raise BadInputError(f"--strategy must be one of {', '.join(STRATEGIES)}. Received: {cfg.strategy}")
-    from attendnets_tf.data import check_data_spec
 
     check_data_spec(str(cfg.data))  # folder layout errors before TensorFlow starts
 
@@ -215,8 +217,6 @@ def make_strategy(name: str):
 
 
 def _default_builder(arch, input_shape, num_classes, width):
-    from attendnets_tf.models import build_model
-
     return build_model(arch, input_shape, num_classes, width)
 
 
@@ -272,7 +272,6 @@ def train(cfg: TrainConfig, *, model_builder=None, log=print) -> dict:
 
 def _train(cfg, strategy, model_builder, task_type, task_id, is_chief, log):
     from attendnets_tf._tf import keras
-    from attendnets_tf.data import data_warnings, describe, load_data, make_tf_dataset
 
     data = load_data(cfg.data, cfg.input_shape(), seed=cfg.seed)
     log(f"data: {describe(data)}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
+import dataclasses
 
 from attendnets_base.errors import BadInputError
 from firmware_template import BOARDS_TOML
@@ -297,8 +298,6 @@ class Board:
     def with_arena_region(self, name: str | None) -> "Board":
         """This board with its arena in RAM region ``name`` (``--arena-region``). A region inside the data
         region at its start or end is carved out of it; one in its middle is refused."""
-        import dataclasses
-
         if not name:
             return self
         region = self.memory_region(name)
@@ -325,8 +324,6 @@ class Board:
     def with_console(self, kind: str | None) -> "Board":
         """This board with another of its consoles: ``None``/``"default"``: the catalog's; ``"swo"``: its SWO
         entry (the firmware then has no validation link). BadInputError when the board lacks it."""
-        import dataclasses
-
         if kind in (None, "default", self.console.kind):
             return self
         if kind == "swo" and self.swo is not None:

@@ -41,6 +41,7 @@ from converter.report.fit import (  # noqa: E402,F401  (re-exported: the generat
     check_fit,
 )
 from converter.tflm.kernel_allocations import KERNEL_SETS  # noqa: F401  (one place: TFLM's kernel sets)
+from converter.tflm.arena import resource_variable_names
 
 RESOLVER_METHODS_FILE = Path(__file__).with_name("tflm_resolver_methods.json")
 
@@ -197,8 +198,6 @@ def c_float(value: float) -> str:
 
 
 def _resource_variable_names(model):
-    from converter.tflm.arena import resource_variable_names
-
     return resource_variable_names(model)
 
 

@@ -19,6 +19,12 @@ import shlex
 from pathlib import Path
 
 from codegen.runtimes.tflm import tree_kernels  # noqa: E402,F401  (re-exported: the demo's and the tests' helper)
+from codegen.boards import get_board
+from codegen.build import build_project
+from codegen.generate import generate_project
+from codegen.project import open_project
+from codegen.runners import get_runner
+from codegen.size import size_project
 
 DEMO_BOARD = "mps2-an386"
 
@@ -69,19 +75,11 @@ def parse_firmware_output(text: str) -> dict:
 
 def instructions_from_ticks(ticks: int, board_name: str = DEMO_BOARD) -> int:
     """SysTick ticks under QEMU -icount shift=0 (1 ns per instruction) -> instructions."""
-    from codegen.boards import get_board
-
     return round(ticks * 1e9 / get_board(board_name).clock_hz)
 
 
 def firmware_demo(model_path, out_dir, tflm_dir=None, labels_path=None, sample_path=None, log=print) -> int:
     """Returns 0 on success (the firmware's exit status when it ran in QEMU)."""
-    from codegen.build import build_project
-    from codegen.generate import generate_project
-    from codegen.project import open_project
-    from codegen.runners import get_runner
-    from codegen.size import size_project
-
     tflm_dir = tflm_dir or os.environ.get("TFLM_DIR")
     kernels = tree_kernels(tflm_dir)
     result = generate_project(model_path, DEMO_BOARD, out_dir, kernels=kernels, labels_path=labels_path,

@@ -20,6 +20,8 @@ from codegen.boards import get_board
 from codegen.render import check_output_dir, render_project
 from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
 from converter.tflite_model import load_model
+from codegen.exports import export_files, get_format
+from codegen.sample import load_sample
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,6 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
                      arena_placement="auto", format="project") -> GenerateResult:
     """``format``: ``project`` (a standalone firmware project) or an export (codegen.exports: library, arduino,
     zephyr: the model and its runtime without main, startup or board layer; the board sizes and checks it)."""
-    from codegen.exports import export_files, get_format
-
     export_format = get_format(format)
     library = export_format is not None
     runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime  # a name or a Runtime (with a schedule)
@@ -98,8 +98,6 @@ def generate_project(model_path, board_name, out_dir, kernels="cmsis-nn", name="
 
     sample, sample_source = None, "every element is the input zero point (no --sample)"
     if sample_path is not None:
-        from codegen.sample import load_sample
-
         input_info = ctx.tensor_info(model.main_subgraph.tensor(model.main_subgraph.inputs[0]), "input", 0)
         sample, sample_source = load_sample(sample_path, input_info, sample_range)
         sample_source = f"input 0: {sample_source}"

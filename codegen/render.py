@@ -31,6 +31,8 @@ from pathlib import Path
 
 from attendnets_base.errors import AttendnetsError, BadInputError
 from codegen.templates import project_files, render_tree
+from attendnets_base.fsutil import cannot_write
+from attendnets_base.fsutil import write_text_atomic
 
 MARKER_FILE = ".attendnets-project"
 # Kept when generate replaces its own folder: make's and CMake's build folders (the TFLM objects
@@ -84,7 +86,6 @@ def record_written_files(out_dir, files):
     if not isinstance(marker.get("files"), dict):
         return
     marker["files"].update({rel: _sha256(content) for rel, content in files.items()})
-    from attendnets_base.fsutil import write_text_atomic
 
     write_text_atomic(marker_path, json.dumps(marker, indent=1) + "\n")
 
@@ -173,8 +174,6 @@ def check_output_dir(out_dir):
 
 def _write_error(exc, tmp, out):
     """The OutputError for ``exc``, met while writing the project into ``tmp`` before it becomes ``out``."""
-    from attendnets_base.fsutil import cannot_write
-
     target = out
     name = str(exc.filename) if exc.filename is not None else ""
     if name == str(tmp) or name.startswith(str(tmp) + os.sep):

@@ -21,6 +21,7 @@ import numpy as np
 
 from attendnets_base.errors import BadInputError
 from codegen.context import INTEGER_RANGES
+from converter.tflite_model import load_model
 
 PIXEL_RANGES = {"0-1": (0.0, 1.0), "-1-1": (-1.0, 1.0), "0-255": (0.0, 255.0)}
 
@@ -149,7 +150,6 @@ def zero_point_reference_output(model_path) -> list[int]:
     """
     from tflite_micro.python.tflite_micro import runtime
 
-    from converter.tflite_model import load_model
 
     data = Path(model_path).read_bytes()
     sg = load_model(data).main_subgraph

@@ -28,6 +28,7 @@ from codegen.templates import render
 from converter.report.fit import DEFAULT_HEAP_BYTES, check_fit
 from converter.tflite_model import load_model
 from firmware_template import COMPILED_SEVERAL_DIR
+from codegen.sample import load_sample
 
 SHARED_ARENA = "models_arena"
 # names a prefix may not take: the files and symbols the firmware has beside the models'
@@ -116,8 +117,6 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
         info = [ctx.tensor_info(sg.tensor(i), "input", k) for k, i in enumerate(sg.inputs)]
         sample_lines, source = None, "every element is the input zero point"
         if n < len(samples):
-            from codegen.sample import load_sample
-
             values, source = load_sample(samples[n], info[0], sample_range)
             sample_lines = ctx.sample_lines(values, info[0])
         firmware = prep.emit(name=spec.prefix, prefix=spec.prefix,

@@ -27,6 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from attendnets_base.errors import BadInputError
+from codegen.context import INTEGER_RANGES
+from codegen.sample import PIXEL_RANGES, choose_pixel_range, quantize
+from codegen.sample import load_image
+from codegen.sample import quantize
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 DIGITS_ORDER_SEED = 0
@@ -72,8 +76,6 @@ def _image_shape(info):
 
 
 def _quantize_real01(images01, info):
-    from codegen.sample import PIXEL_RANGES, choose_pixel_range, quantize
-
     a, b = PIXEL_RANGES[choose_pixel_range(info)]
     return quantize(a + images01.reshape(len(images01), -1) * (b - a), info)
 
@@ -97,8 +99,6 @@ def load_digits_set(info, count=None) -> InputSet:
 
 
 def load_folder_set(root: Path, info, count=None) -> InputSet:
-    from codegen.sample import load_image
-
     _image_shape(info)
     class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not class_dirs:
@@ -131,9 +131,6 @@ def _as_inputs(array, info, name):
     if array.ndim == 0 or array.size % n_elem != 0 or (array.ndim > 1 and array[0].size != n_elem):
         raise BadInputError(f"{name} has shape {list(array.shape)}; expected N inputs of {info['shape']}")
     flat = array.reshape(-1, n_elem)
-    from codegen.context import INTEGER_RANGES
-    from codegen.sample import quantize
-
     if np.issubdtype(flat.dtype, np.floating):
         return flat.astype(np.float32) if info["dtype"] == "float32" else quantize(flat, info)
     if np.issubdtype(flat.dtype, np.integer):
@@ -165,8 +162,6 @@ def load_array_set(path: Path, info, count=None) -> InputSet:
 
 
 def random_set(info, count, seed=0) -> InputSet:
-    from codegen.context import INTEGER_RANGES
-
     rng = np.random.default_rng(seed)
     n = count or 100
     if info["dtype"] == "float32":

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+import hashlib
 
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
@@ -26,6 +27,12 @@ from codegen.runtimes.base import INSTALL_HINT, BuildOptions
 from codegen.templates import render
 from firmware_template import VALIDATE_DIR
 from validation.protocol import CYCLE_COUNTERS, MAX_TENSORS, model_hash
+from codegen.boards import get_board
+from codegen.context import tensor_info
+from codegen.generate import generate_project
+from codegen.render import PROJECT_FILE, read_manifest, record_written_files
+from codegen.render import PROJECT_FILE, record_written_files
+from converter.tflite_model import load_model
 
 MAIN_TEMPLATE = VALIDATE_DIR / "main.c.j2"
 MAIN_FILES = ("src/main.cc", "src/main.c")  # the TFLM project's main, the compiled runtime's
@@ -49,8 +56,6 @@ def check_board(board):
 
 
 def main_context(model, board, runtime: str, profile: bool, tflite_bytes: bytes, model_file_name: str) -> dict:
-    from codegen.context import tensor_info
-
     sg = model.main_subgraph
     inputs = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     outputs = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
@@ -88,8 +93,6 @@ class ValidationProject:
 def _generate(model_path, board_name, runtime, out_dir, overwrite=False):
     """The runtime's project, as `attendnets generate` writes it (replacing the previous build made by
     attendnets; generated files the user changed only with ``overwrite``, else BadInputError naming them)."""
-    from codegen.generate import generate_project
-
     return generate_project(model_path, board_name, out_dir, runtime=runtime, force=True, overwrite=overwrite,
                             kernels=get_runtime(runtime).validation_kernels(os.environ.get("TFLM_DIR")))
 
@@ -100,9 +103,6 @@ def prepare_project(model_path, board_name, runtime, out_dir, profile=True, log=
 
     ``out_dir`` may be a project attendnets made (generate or validate): its generated files that the
     user changed (an edited ``src/main.c``) are refused by name unless ``overwrite``, as generate does."""
-    from codegen.boards import get_board
-    from converter.tflite_model import load_model
-
     get_runtime(runtime)  # BadInputError naming the runtimes
     board = get_board(board_name)
     check_board(board)
@@ -124,10 +124,6 @@ def _adopt_older_validation_build(out_dir):
     """A validation build made before validate recorded its main in the project's marker: its main
     and project.json differ from what generate listed, which regeneration would take for the user's
     edits.  Both differing together is what validate itself did; they are recorded as ours."""
-    import hashlib
-
-    from codegen.render import PROJECT_FILE, read_manifest, record_written_files
-
     out = Path(out_dir)
     if not is_validation_project(out):
         return
@@ -147,8 +143,6 @@ def _adopt_older_validation_build(out_dir):
 
 def install_main(out_dir, model, board, runtime, profile, tflite_bytes, model_file_name) -> ValidationProject:
     """Replace the generated project's main with the validation main; note it in project.json."""
-    from codegen.render import PROJECT_FILE, record_written_files
-
     out = Path(out_dir)
     main_file = next((out / m for m in MAIN_FILES if (out / m).is_file()), None)
     if main_file is None:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from attendnets_base.errors import BadInputError
+from codegen.compiled.host import NUMPY_TYPES, tflm_interpreter
+from codegen.context import tensor_info
+from codegen.sample import quantize
+from converter.tflite_model import load_model
 
 
 def dequantize(values, info):
@@ -22,14 +26,10 @@ def dequantize(values, info):
 
 
 def _quantize(real, info):
-    from codegen.sample import quantize
-
     return quantize(real, info)
 
 
 def _tensor_infos(model, which):
-    from codegen.context import tensor_info
-
     sg = model.main_subgraph
     ids = sg.inputs if which == "input" else sg.outputs
     return [tensor_info(sg.tensor(t), which, i) for i, t in enumerate(ids)]
@@ -53,9 +53,6 @@ def _check_compatible(what, ours, theirs, path):
 
 def tflite_reference_outputs(path, model, inputs) -> tuple[list, str]:
     """``(outputs, description)`` of the float ``.tflite`` at ``path`` on the tflite-micro interpreter."""
-    from codegen.compiled.host import NUMPY_TYPES, tflm_interpreter
-    from converter.tflite_model import load_model
-
     reference = load_model(path)
     ref_in, ref_out = _tensor_infos(reference, "input"), _tensor_infos(reference, "output")
     _check_compatible("input", _tensor_infos(model, "input"), ref_in, path)

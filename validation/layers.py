@@ -29,6 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from attendnets_base.errors import AttendnetsError, BadInputError
+from attendnets_base.fsutil import HTML_GENERATOR_META
+from codegen.compiled.generate import compile_model
+from codegen.compiled.host import run_on_host_batch
+from codegen.compiled.host import run_tflm_batch, tflm_interpreter
+from converter.report.html_format import CSS, _e
+from converter.tflite_model import load_model
+import flatbuffers
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,8 @@ def with_every_tensor_as_output(data: bytes, first: int = 0, max_outputs: int | 
     ``first``: the first operator probed (those before it are not listed); ``max_outputs``: the most
     outputs the rewritten model may have (a firmware streams at most validation.protocol.MAX_TENSORS):
     operators are probed in order until one more would not fit."""
-    import flatbuffers
     from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
-    from converter.tflite_model import load_model
 
     model = load_model(data)
     sg = model.main_subgraph
@@ -113,8 +118,6 @@ def _quiet_fd2():
 
 
 def tflm_runner(rewritten):
-    from codegen.compiled.host import run_tflm_batch, tflm_interpreter
-
     with _quiet_fd2():
         interpreter = tflm_interpreter(rewritten)
     return _Runner("tflm", "tflite-micro interpreter (host, reference kernels)",
@@ -123,10 +126,6 @@ def tflm_runner(rewritten):
 
 def compiled_runner(rewritten):
     """The compiled runtime's host build of the rewritten model, or why it cannot be made."""
-    from codegen.compiled.generate import compile_model
-    from codegen.compiled.host import run_on_host_batch
-    from converter.tflite_model import load_model
-
     model = load_model(rewritten)
     try:
         compiled = compile_model(model)
@@ -154,8 +153,6 @@ def _shape_sample(sample, model):
 
 def compare_layers(rewritten, probes, runners, inputs, reference="tflm") -> dict:
     """Per operator output, the differences of every runner against ``reference``; JSON-able."""
-    from converter.tflite_model import load_model
-
     model = load_model(rewritten)
     samples = [_shape_sample(inputs.sample(k), model) for k in range(len(inputs.inputs))]
     results = {r.name: r.run(samples) for r in runners}
@@ -219,9 +216,6 @@ def format_layers_text(model_path, source, result) -> str:
 
 def format_layers_html(model_path, source, result) -> str:
     """The same as :func:`format_layers_text` as one self-contained page (the report pages' style)."""
-    from attendnets_base.fsutil import HTML_GENERATOR_META
-    from converter.report.html_format import CSS, _e
-
     name = str(model_path).rsplit("/", 1)[-1]
     ref = result["reference"]
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', HTML_GENERATOR_META,

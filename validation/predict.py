@@ -26,10 +26,17 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+import importlib.metadata
 
 import numpy as np
 
 from attendnets_base.errors import BadInputError
+from attendnets_base.errors import UnsupportedOperatorError
+from codegen.compiled.host import run_tflm_batch
+from codegen.compiled.host import tflm_interpreter
+from codegen.context import tensor_info
+from codegen.sample import load_image
+from validation.data import _as_inputs, load_model_inputs
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 TFLITE_PACKAGES = (("ai_edge_litert", "ai-edge-litert"), ("tflite_runtime", "tflite-runtime"))
@@ -45,8 +52,6 @@ class PredictInput:
 # --- inputs --------------------------------------------------------------------------------
 
 def _infos(model):
-    from codegen.context import tensor_info
-
     sg = model.main_subgraph
     return [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
 
@@ -61,9 +66,6 @@ def _image_files(folder: Path):
 
 def collect_inputs(paths, model, pixel_range="auto") -> list:
     """The :class:`PredictInput` of every path, in order (folders expanded)."""
-    from codegen.sample import load_image
-    from validation.data import _as_inputs, load_model_inputs
-
     infos = _infos(model)
     several = len(infos) > 1
     out = []
@@ -114,10 +116,6 @@ def collect_inputs(paths, model, pixel_range="auto") -> list:
 
 class _TflmInterpreter:
     def __init__(self, model):
-        import importlib.metadata
-
-        from codegen.compiled.host import tflm_interpreter
-
         self.model = model
         self._interpreter = tflm_interpreter(model)
         try:
@@ -128,8 +126,6 @@ class _TflmInterpreter:
         self.description = f"tflite-micro {version} (host interpreter, reference kernels)"
 
     def run(self, sample):
-        from codegen.compiled.host import run_tflm_batch
-
         return run_tflm_batch(self.model, [sample], self._interpreter)[0]
 
 
@@ -154,8 +150,6 @@ class TfliteInterpreter:
 @contextlib.contextmanager
 def tflite_refusal():
     """TFLite's interpreter refuses some models TFLM runs (old quantization metadata: person_detect): one line."""
-    from attendnets_base.errors import UnsupportedOperatorError
-
     try:
         yield
     except (ValueError, RuntimeError) as exc:
@@ -175,8 +169,6 @@ def tflite_packages():
 
 def tflite_interpreter(model):
     """TFLite's interpreter (reference kernels) from ai-edge-litert or tflite-runtime; None if neither."""
-    import importlib.metadata
-
     for module, package in tflite_packages():
         mod = importlib.import_module(f"{module}.interpreter")
         try:
@@ -197,8 +189,6 @@ def tflm(model):
 # --- predictions ---------------------------------------------------------------------------
 
 def _output_infos(model):
-    from codegen.context import tensor_info
-
     sg = model.main_subgraph
     return [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
 

@@ -16,6 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from attendnets_base.errors import BadInputError
+from attendnets_base.fsutil import atomic_output_file
+from codegen.context import tensor_info
+from converter.report.macs import model_macs
+from validation.float_reference import predicted_outputs
+from validation.metrics import classification_report, output_metrics
 
 MAX_SAVED_MISMATCHES = 5
 MIB = 1 << 20
@@ -75,8 +80,6 @@ class ValidationRun:
 
 def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None, progress=None) -> ValidationRun:
     """``progress``: called with 1 after each input (a progress bar's update)."""
-    from codegen.context import tensor_info
-
     sg = model.main_subgraph
     if len(inputs.more_inputs) + 1 != len(sg.inputs):
         raise BadInputError(f"the data has {len(inputs.more_inputs) + 1} input array(s); the model {len(sg.inputs)}")
@@ -110,8 +113,6 @@ def run_validation(session, model_data: bytes, model, inputs, mismatch_dir=None,
 
 
 def save_mismatch(folder, seq, x, device, expected, label) -> str:
-    from attendnets_base.fsutil import atomic_output_file
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"mismatch_{seq:05d}.npz"
@@ -163,8 +164,6 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
     ``inputs``: the InputSet sent (class names and input names for the classification report);
     ``float_reference``: ``(outputs, description)`` of the float model on the same inputs
     (validation.float_reference), compared with the device's outputs by ST's metrics."""
-    from converter.report.macs import model_macs
-
     hello = run.hello
     n = len(run.records)
     ticks_to_unit = (1e9 / hello.clock_hz) if emulated else 1.0
@@ -225,15 +224,12 @@ def summarize(run: ValidationRun, model, model_path, board, runtime, transport_n
                             f"the total minus the operators' sum (runtime glue + hooks) is within "
                             f"{len(ops)} x (pair + 1 tick) + 2 ticks = {overhead_bound:g} {unit}")}
     mismatches = [r.sequence for r in run.records if not r.bit_exact]
-    from validation.metrics import classification_report, output_metrics
 
     classification = classification_report([r.label for r in run.records], [r.device_class for r in run.records],
                                            list(inputs.class_names) if inputs is not None else [],
                                            list(inputs.names) if inputs is not None else [])
     float_comparison = None
     if float_reference is not None and run.records:
-        from validation.float_reference import predicted_outputs
-
         reference, description = float_reference
         labels = None
         if all(r.label is not None for r in run.records):

@@ -25,6 +25,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from converter.report.fit import APPLICATION_CODE_BYTES
 
 KERNEL_CODE_SIZE_FILE = Path(__file__).with_name("kernel_code_size.json")
 DEFAULT_BOARD = "mps2-an386"
@@ -54,7 +55,6 @@ def code_figure(compiled, board=None) -> CodeFigure:
     """Flash for code (not constants) of a :class:`codegen.compiled.emit.CompiledModel` on ``board``."""
     table = code_size_table()
     if "boards" not in table:  # no measured table (being remade by the bench): the allowances
-        from converter.report.fit import APPLICATION_CODE_BYTES
 
         functions = {step.function for step in compiled.program.steps if step.function}
         kernels = DEFAULT_KERNEL_FUNCTION_BYTES * len(functions)

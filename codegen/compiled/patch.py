@@ -32,6 +32,7 @@ from codegen.compiled.receptive_field import (broadcast_input_range, hull, split
                                               window_input_range)
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.program import Constant, Params, PointerArray, Program, Scratch, Step, Tensor, TensorSlice
+from codegen.compiled.ops.binary import broadcast_shape  # the same walk the lowering made
 
 SCHEDULES = ("fast", "small", "auto")
 DEFAULT_MAX_RECOMPUTE = 0.20  # extra MACs / the model's MACs allowed to the small schedule
@@ -185,8 +186,6 @@ def _band_step(step: Step, lo: int, hi: int, bands: _Bands, k: int) -> Step:
     elif step.function == "an_lut_s8":
         args[2] = rows * _row_elements(y)
     elif step.function in ELEMENTWISE_BINARY:
-        from codegen.compiled.ops.binary import broadcast_shape  # the same walk the lowering made
-
         shapes = [_band_shape(x, reads[x][1] - reads[x][0]) for x in (step.args[1], step.args[2])]
 
         class _Shape:  # what broadcast_shape reads of a TensorRef

@@ -8,6 +8,7 @@ from codegen.runners.picotool import PicotoolRunner
 from codegen.runners.pyocd import PyOcdRunner
 from codegen.runners.qemu import QemuRunner
 from codegen.runners.stm32cubeprogrammer import Stm32CubeProgrammerRunner
+import shutil
 
 RUNNERS = {cls.name: cls for cls in (PyOcdRunner, OpenOcdRunner, Stm32CubeProgrammerRunner, NrfjprogRunner,
                                       PicotoolRunner, QemuRunner)}
@@ -24,8 +25,6 @@ def choose_runner(board, tool=None, dry_run=False, log=None) -> type[FlashRunner
     """The runner for ``tool``, else the first of the board's listed tools (boards.toml order) whose
     program is installed; when none is, the board's first (running it names every listed tool and
     what to install).  A dry run never looks: the board's first tool."""
-    import shutil
-
     if tool is not None:
         return get_runner(tool)
     default = get_runner(board.default_tool)

@@ -2,6 +2,7 @@ import tempfile
 from pathlib import Path
 
 from codegen.runners.base import FlashRunner, RunnerCapabilities
+from codegen.runners.cycle_model import QemuTiming, TimingSettings
 
 DEFAULT_TIMEOUT_S = 120
 
@@ -34,8 +35,6 @@ class QemuRunner(FlashRunner):
         ]]
 
     def run(self) -> int:
-        from codegen.runners.cycle_model import QemuTiming, TimingSettings
-
         if self.dry_run or not self.image.is_file():
             return super().run()
         with tempfile.TemporaryDirectory(prefix="attendnets-timing-") as work:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from attendnets_base.errors import BadInputError, ToolNotFoundError, UnsupportedOperatorError
 from converter.report.fit import ARENA_ALIGNMENT_BYTES, DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
 from converter.report.runtimes import RuntimeFootprint
+from codegen.templates import output_name, render
 
 INSTALL_HINT = ("install the Arm GNU toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
                 "libstdc++-arm-none-eabi-newlib make (or https://developer.arm.com/downloads/-/arm-gnu-toolchain-downloads)")
@@ -137,8 +138,6 @@ class Runtime:
     def library_files(self, context: dict, firmware: Firmware) -> dict:
         """``{path under the export's src/: str | bytes}``: the model and the runtime an export holds (the
         model's generated files and :attr:`library_templates` rendered with the library ``context``)."""
-        from codegen.templates import output_name, render
-
         files = {rel[len("src/"):]: text for rel, text in firmware.files.items() if rel.startswith("src/")}
         for rel in self.library_templates:
             files[output_name(rel)[len("src/"):]] = render(self.project_dir / rel, context)

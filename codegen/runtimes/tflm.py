@@ -28,6 +28,9 @@ from converter.tflm.arena import estimate_arena
 from converter.tflm.check import check_model, describe_model
 from converter.tflm.code_size import estimate_code_bytes as tflm_code_bytes
 from firmware_template import TFLM_PROJECT_DIR
+from converter.planner.optimize import optimize_model
+from converter.planner.tflm_plan import check_plan_target
+from converter.tflite_model import load_model
 
 
 
@@ -111,12 +114,7 @@ def estimate_required_arena_bytes(model, board, kernels) -> tuple[int, str]:
 def memory_plan(model, board, kernels, optimize_plan):
     """The model TFLM gets: with ``optimize_plan``, ``attendnets optimize``'s (an offline memory
     plan for this board's kernels, converter.planner); a plan made for other kernels is refused."""
-    from converter.planner.tflm_plan import check_plan_target
-
     if optimize_plan:
-        from converter.planner.optimize import optimize_model
-        from converter.tflite_model import load_model
-
         result = optimize_model(model.data, target="cortex-m", kernels=kernels, cmsis_nn_arch=board.cmsis_nn_arch)
         optimized = load_model(result.data)
         optimized.path = model.path
@@ -255,8 +253,6 @@ class TflmRuntime(Runtime):
 
     def rescheduled_footprint(self, model, footprint, board, kernels="reference"):
         """``footprint`` with the arena ``attendnets optimize`` finds (reordered operators, offline plan), or None."""
-        from converter.planner.optimize import optimize_model
-
         try:
             result = optimize_model(model.data, target="cortex-m", kernels=kernels,
                                     cmsis_nn_arch=board.cmsis_nn_arch, reorder=True,

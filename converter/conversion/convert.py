@@ -32,6 +32,9 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -50,6 +53,10 @@ from attendnets_tf.loading import (  # noqa: F401  (re-exported: the conversion'
     model_num_classes,
     read_labels,
 )
+from attendnets_tf.data import IMAGE_RANGE
+from attendnets_tf.data import data_warnings, describe
+from converter.tflite_model import load_model as load_tflite
+from converter.tflm.check import check_model
 
 QAT_CALIBRATION_SAMPLES = 8
 
@@ -107,7 +114,6 @@ def convert_keras_model(model, calibration, float_io=False, input_range=None, lo
     converter.representative_dataset = representative_dataset
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     io_type = tf.float32 if float_io else tf.int8
-    import warnings
 
     # Keras 3 models are exported to a SavedModel by TensorFlow, which prints their signature on stdout
     with _quiet_stderr() as real_stderr, warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -177,9 +183,6 @@ def _quiet_stderr():
     """Silence the MLIR converter's C++ chatter on fd 2 (kept when ATTENDNETS_DEBUG is set).
 
     Yields a function that writes one line to the real stderr (progress)."""
-    import os
-    import sys
-
     def to_stderr(line):
         print(line, file=sys.stderr, flush=True)
 
@@ -224,8 +227,6 @@ def _tensor_description(detail):
 
 def describe_io(model_bytes):
     """Inputs and outputs of a flatbuffer: name, shape, dtype, quantization (scale, zero_point)."""
-    import warnings
-
     from attendnets_tf._tf import tf
 
     with warnings.catch_warnings():
@@ -243,9 +244,6 @@ def run_tflm_check(tflite_path):
     Returns the CheckResult; raises UnsupportedOperatorError listing every
     operator, type or quantization TFLM cannot run.
     """
-    from converter.tflm.check import check_model
-    from converter.tflite_model import load_model as load_tflite
-
     result = check_model(load_tflite(tflite_path))
     result.raise_if_not_ok()
     return result
@@ -290,7 +288,6 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
     file of the user's unless ``overwrite`` (:func:`check_outputs`).
     """
     from attendnets_tf import qat
-    from attendnets_tf.data import IMAGE_RANGE
 
     model_path = Path(model_path)
     out_path = Path(out_path)
@@ -347,8 +344,6 @@ def convert(model_path, data_spec, out_path, samples=DEFAULT_CALIBRATION_SAMPLES
 
 def _log_data(splits, log):
     """The data line every command that reads --data prints, with its warnings (resized/recoloured images)."""
-    from attendnets_tf.data import data_warnings, describe
-
     log(f"data: {describe(splits)}")
     for line in data_warnings(splits):
         log(line)

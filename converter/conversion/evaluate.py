@@ -49,6 +49,14 @@ import numpy as np
 
 from attendnets_base.errors import BadInputError, InvalidModelError
 from attendnets_base.labels import labels_path_for
+from attendnets_base.labels import find_labels
+from attendnets_tf.data import load_data
+from converter.conversion.convert import _log_data
+from converter.conversion.convert import _quiet_stderr
+from converter.conversion.convert import check_data_matches, load_keras_model, read_labels
+from converter.conversion.convert import model_input_shape, model_num_classes
+from converter.tflite_model import load_model as load_tflite
+from converter.tflm.check import classify_model, describe_model
 
 #: First TFLM arena tried (bytes); doubled until the interpreter accepts it.
 TFLM_ARENA_START_BYTES = 256 * 1024
@@ -95,8 +103,6 @@ def read_int8_model(path):
     Missing file -> BadInputError; not a TFLite flatbuffer, corrupt, or a
     float-only model -> InvalidModelError.
     """
-    from converter.tflite_model import load_model as load_tflite
-
     path = Path(path)
     model = load_tflite(path)  # raises BadInputError / InvalidModelError
     sg = model.subgraphs[0] if model.subgraphs else None
@@ -106,7 +112,6 @@ def read_int8_model(path):
         raise BadInputError(
             f"{path}: evaluate needs a model with one input and one output, got {len(sg.inputs)} and {len(sg.outputs)}"
         )
-    from converter.tflm.check import classify_model, describe_model
 
     kind = classify_model(model)
     if kind in ("float", "integer"):
@@ -128,7 +133,6 @@ def _reason(exc, limit=300) -> str:
 
 def _new_tflite_ref(model_bytes, path="model"):
     from attendnets_tf._tf import tf
-    from converter.conversion.convert import _quiet_stderr
 
     # The interpreter's C++ side prints its error on fd 2 as well: silenced, so it is said once (below).
     with warnings.catch_warnings(), _quiet_stderr():
@@ -151,7 +155,6 @@ def _new_tflm(model_bytes, path="model"):
     """
     from tflite_micro.python.tflite_micro import runtime
 
-    from converter.conversion.convert import _quiet_stderr
 
     arena = TFLM_ARENA_START_BYTES
     with _quiet_stderr():
@@ -214,8 +217,6 @@ def confusion_matrix(labels, pred, num_classes):
 
 def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     """Evaluate ``tflite_path`` on the test split of ``data_spec``; returns an EvaluationReport."""
-    from converter.conversion.convert import check_data_matches, load_keras_model, read_labels
-
     tflite_path = Path(tflite_path)
     model_bytes = read_int8_model(tflite_path)
     if float_model_path is not None:
@@ -239,8 +240,6 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
     num_classes = out_shape[1]
     labels = read_labels(tflite_path)
     if float_model_path is not None:
-        from converter.conversion.convert import model_input_shape, model_num_classes
-
         if model_input_shape(float_model) != tuple(in_shape[1:]) or model_num_classes(float_model) != num_classes:
             raise BadInputError(
                 f"--float-model {float_model_path} takes {model_input_shape(float_model)} with "
@@ -248,13 +247,11 @@ def evaluate(tflite_path, data_spec, float_model_path=None, log=print):
             )
         check_same_network(float_model, float_model_path, model_bytes, tflite_path, labels)
 
-    from attendnets_tf.data import load_data
 
     splits = load_data(data_spec, in_shape[1:])
     check_data_matches(
         splits.class_names, num_classes, labels, in_shape[-1], int(splits.test[0].shape[-1]), what="model"
     )
-    from converter.conversion.convert import _log_data
 
     _log_data(splits, log)
     if labels is None:
@@ -331,9 +328,6 @@ def check_same_network(float_model, float_model_path, model_bytes, tflite_path, 
     The quantization loss of another run's float model (other classes, another width) means nothing:
     refused when the class names differ or the weight counts differ by more than PARAMETER_RATIO_LIMIT.
     """
-    from attendnets_base.labels import find_labels
-    from converter.tflite_model import load_model as load_tflite
-
     float_labels, float_labels_path = find_labels(float_model_path)
     if labels is not None and float_labels is not None and list(float_labels) != list(labels):
         raise BadInputError(

@@ -35,6 +35,8 @@ from converter.planner.tflm_plan import (
     tflm_buffers,
 )
 from converter.tflm.arena import estimate_arena
+from converter.planner.tflm_plan import plan_info
+from converter.tflite_model import load_model
 
 TARGETS = {"cortex-m": 4, "host": 8}
 
@@ -106,8 +108,6 @@ def verify_plan(model, estimate):
 def optimize_model(data, target="cortex-m", kernels="reference", cmsis_nn_arch="dsp", reorder=True,
                    in_place=True, time_limit_s=2.0):
     """Optimize the memory plan of the model in ``data`` (bytes); see the module docstring."""
-    from converter.tflite_model import load_model
-
     started = time.perf_counter()
     pointer_bytes = TARGETS[target]
     arch = cmsis_nn_arch if kernels == "cmsis-nn" else None
@@ -193,9 +193,6 @@ def optimize_model(data, target="cortex-m", kernels="reference", cmsis_nn_arch="
 
 def written_by_us(path):
     """True if ``path`` holds a .tflite that ``attendnets optimize`` wrote (may be replaced)."""
-    from converter.planner.tflm_plan import plan_info
-    from converter.tflite_model import load_model
-
     try:
         return plan_info(load_model(path)) is not None
     except Exception:  # noqa: BLE001 - anything unreadable is not ours

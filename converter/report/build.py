@@ -22,6 +22,11 @@ from converter.tflm.code_size import code_size_table, estimate_code_bytes
 
 TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
 from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS  # noqa: E402  (one place)
+from converter.planner.tflm_plan import describe_memory_plan
+from converter.report.macs import operator_elementwise_mults, operator_macs
+from converter.tflm.arena import estimate_arena
+from converter.tflm.arena import estimate_arena, measure_arena
+from converter.tflm.check import check_model, describe_model
 
 
 @dataclass(frozen=True)
@@ -212,8 +217,6 @@ def _row_dict(o):
 
 def _operator_rows(model, sg, boxes):
     """One OperatorRow per operator of ``sg``; ``boxes``: that subgraph's planned buffers."""
-    from converter.report.macs import operator_elementwise_mults, operator_macs
-
     rows = []
     for op in sg.operators:
         # Sizes as planned in the arena (each buffer rounded up to 16 bytes).
@@ -248,9 +251,6 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     describe something that never runs), naming the tensor types and custom
     operators it found.
     """
-    from converter.tflm.arena import estimate_arena
-    from converter.tflm.check import check_model, describe_model
-
     if target not in TARGETS:
         raise BadInputError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
     if kernels not in KERNEL_SETS:
@@ -268,7 +268,6 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
     if cmsis_nn_arch is None:
         cmsis_nn_arch = board.cmsis_nn_arch if board is not None else "dsp"
     estimate = estimate_arena(model, pointer_bytes=pointer_bytes, kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
-    from converter.planner.tflm_plan import describe_memory_plan
 
     plan_text, plan_warning = describe_memory_plan(model, kernels, cmsis_nn_arch)
     sg = model.subgraphs[0]
@@ -357,8 +356,6 @@ def _boxes(estimate, sg):
 
 def _measure(model, kernels, pointer_bytes, estimate):
     """Run the tflite-micro interpreter (64-bit host, its own kernels) and bisect the arena."""
-    from converter.tflm.arena import estimate_arena, measure_arena
-
     measured = measure_arena(model)
     host = estimate if pointer_bytes == 8 and kernels == "reference" else estimate_arena(
         model, pointer_bytes=8, kernels="reference")

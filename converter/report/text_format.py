@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from converter.report.runtimes import format_runtimes_text
 
 
 def _kib(n: int) -> str:
@@ -112,8 +113,6 @@ def format_report(report) -> str:
         lines.append("warnings:")
         lines.extend(f"  - {w}" for w in r.warnings)
     if r.runtimes:
-        from converter.report.runtimes import format_runtimes_text
-
         lines.append("")
         lines.append(format_runtimes_text(r.runtimes))
     return "\n".join(lines)

@@ -55,11 +55,15 @@ whose size is a multiple of 16 bytes (the usual ``alignas(16)`` arena).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+import struct
 
 from attendnets_base.errors import InvalidOfflinePlanError, UnsupportedOperatorError
 from converter.tflm import tflm_structs as structs
 from converter.tflm.kernel_allocations import CMSIS_NN_ARCHES, KERNEL_SETS, KernelContext, kernel_model
 from converter.tflm.memory_planner import IN_PLACE_OPS, ONLINE_PLANNED, GreedyMemoryPlanner
+from attendnets_base.errors import BadInputError
+from converter.tflite_model import TFLiteModel, load_model
+from converter.tflm.arena_measure import measure_arena as _measure
 
 ALIGN = structs.ARENA_BUFFER_ALIGNMENT
 
@@ -160,8 +164,6 @@ class ArenaEstimate:
 
 def measure_arena(model):
     """Measure with the tflite-micro interpreter: see :func:`converter.tflm.arena_measure.measure_arena`."""
-    from converter.tflm.arena_measure import measure_arena as _measure
-
     return _measure(model.data if hasattr(model, "data") else model)
 
 
@@ -572,7 +574,6 @@ def _offline_offsets(model):
     raw = model.metadata.get("OfflineMemoryAllocation")
     if raw is None:
         return None
-    import struct
 
     if len(raw) < 12:
         raise InvalidOfflinePlanError("the OfflineMemoryAllocation metadata is truncated")
@@ -731,8 +732,6 @@ def _plan_memory(model, scratch_requests, shapes=None, data_set_in_prepare=()):
 
 
 def _load(model_or_path):
-    from converter.tflite_model import TFLiteModel, load_model
-
     if isinstance(model_or_path, TFLiteModel):
         return model_or_path
     return load_model(model_or_path)
@@ -766,12 +765,8 @@ def estimate_arena(model_or_path, pointer_bytes=8, kernels="reference", recordin
     """Compute the arena for ``model_or_path``; see the module docstring."""
     structs.check_pointer_bytes(pointer_bytes)
     if kernels not in KERNEL_SETS:
-        from attendnets_base.errors import BadInputError
-
         raise BadInputError(f"kernel set must be one of {', '.join(KERNEL_SETS)}, got {kernels!r}")
     if cmsis_nn_arch not in CMSIS_NN_ARCHES:
-        from attendnets_base.errors import BadInputError
-
         raise BadInputError(
             f"CMSIS-NN architecture must be one of {', '.join(CMSIS_NN_ARCHES)}, got {cmsis_nn_arch!r}"
         )

@@ -28,9 +28,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
+from importlib import metadata
+import importlib.util
 
 from attendnets_base.errors import ExternalToolError, ToolNotFoundError
 from converter.tflm import tflm_structs
+import flatbuffers
 
 #: Lower bound for the bisection: the objects TFLM constructs in the tail without
 #: checking the allocation (RecordingSingleArenaBufferAllocator, GreedyMemoryPlanner,
@@ -155,8 +158,6 @@ _cache: dict = {}
 
 
 def _package_version():
-    from importlib import metadata
-
     try:
         return metadata.version("tflite-micro")
     except metadata.PackageNotFoundError:
@@ -180,8 +181,6 @@ def measure_arenas(models, timeout_s=600):
     keys = [hashlib.sha256(d).hexdigest() for d in datas]
     todo = {k: d for k, d in zip(keys, datas) if k not in _cache}
     if todo:
-        import importlib.util
-
         if importlib.util.find_spec("tflite_micro") is None:
             raise ToolNotFoundError("--measure needs the tflite-micro package (pip install tflite-micro)")
         with tempfile.TemporaryDirectory() as tmp:
@@ -227,7 +226,6 @@ def with_measurable_scales(data, floor=1e-6, scale=0.05):
     estimator or the interpreter reports; shapes, types, operators and
     per-channel quantization are untouched.
     """
-    import flatbuffers
     from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
     model = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(data, 0))
