@@ -18,11 +18,14 @@ import importlib
 import importlib.util
 import os
 import sys
+import json
 
 import click
 
 from attendnets_base import __version__
 from attendnets_base.errors import AttendnetsError
+from attendnets.commands.options import JSON_STATE
+from attendnets_base.errors import FILE_SYSTEM_ERRNOS
 
 # Pipeline order: this is the order ``attendnets --help`` lists them in.
 COMMAND_NAMES = [
@@ -80,8 +83,6 @@ def _debug():
 
 def _json_requested(argv, exc=None):
     """Whether the failing command was given ``--json`` (its callback ran, or click refused the line first)."""
-    from attendnets.commands.options import JSON_STATE
-
     if JSON_STATE["requested"]:
         return True
     ctx = getattr(exc, "ctx", None)  # a usage error can come before --json's callback ran
@@ -98,24 +99,18 @@ def _fail(message, exit_code, argv, exc=None):
     message = " ".join(str(message).split("\n")).strip()
     click.echo(f"error: {message}", err=True)
     if _json_requested(argv, exc):
-        import json
-
         click.echo(json.dumps({"error": message, "exit_code": exit_code}))
     return exit_code
 
 
 def os_error_exit(exc):
     """The message and exit status of an OSError nothing below caught (errors.py: 2 for the file system)."""
-    from attendnets_base.errors import FILE_SYSTEM_ERRNOS
-
     where = f": {exc.filename}" if exc.filename else ""
     return f"{exc.strerror or type(exc).__name__}{where}", 2 if exc.errno in FILE_SYSTEM_ERRNOS else 1
 
 
 def main(argv=None):
     """Run the CLI and return the exit status (never raises for user errors)."""
-    from attendnets.commands.options import JSON_STATE
-
     JSON_STATE["requested"] = False
     try:
         rv = cli.main(args=argv, prog_name="attendnets", standalone_mode=False)

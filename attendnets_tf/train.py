@@ -47,7 +47,7 @@ from attendnets_base.fsutil import atomic_output_file, write_text_atomic
 from attendnets_tf.loading import LABELS_FILE
 from attendnets_tf.data import check_data_spec
 from attendnets_tf.data import data_warnings, describe, load_data, make_tf_dataset
-from attendnets_tf.models import build_model
+from attendnets_tf.models import build_model, resolve_arch
 
 STRATEGIES = ("default", "mirrored", "multi-worker")
 CONFIG_FILE = "train_config.json"
@@ -221,10 +221,6 @@ def _default_builder(arch, input_shape, num_classes, width):
 
 
 def _resolve_arch(name: str) -> str:
-    try:
-        from attendnets_tf.models import resolve_arch
-    except ImportError:  # builders not installed in this checkout
-        return name
     return resolve_arch(name)
 
 

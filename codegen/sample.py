@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from attendnets_base.errors import BadInputError
 from codegen.context import INTEGER_RANGES
@@ -81,10 +82,6 @@ def quantize(real, info):
 
 def load_image(path: Path, info, pixel_range="auto"):
     """Pixels of ``path`` resized to the input's H x W, with its channel count (1 or 3), quantized."""
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # pragma: no cover - Pillow is a dependency
-        raise BadInputError("reading an image sample needs Pillow (pip install pillow)") from None
     shape = info["shape"]
     if len(shape) != 4 or shape[3] not in (1, 3):
         raise BadInputError(f"an image sample needs an input of shape [1, H, W, 1 or 3]; input 0 is {shape}: give a .npy")

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tflite.Model import Model
+from tflite.QuantizationDetails import QuantizationDetails  # noqa: F401  (the schema has it: a tflite package too old fails here)
 
 from attendnets_base.errors import BadInputError, InvalidModelError
 
@@ -300,8 +302,6 @@ def load_model(source) -> TFLiteModel:
 
 
 def _read_model(r: _Reader, data: bytes, path):
-    from tflite.Model import Model
-
     root = struct.unpack_from("<I", data, 0)[0]
     if root >= len(data):
         r.fail("broken flatbuffer: root table offset points past the end of the file")
@@ -364,8 +364,6 @@ def _read_model(r: _Reader, data: bytes, path):
 
 
 def _read_subgraph(r: _Reader, sg, s, operator_codes, buffers):
-    from tflite.QuantizationDetails import QuantizationDetails  # noqa: F401  (schema presence)
-
     r.where = [f"subgraph {s}"]
     name = _decode_text(sg.Name())
     tensors = []

@@ -269,6 +269,96 @@ def test_the_floor_checker_sees_an_import_up():
     assert floor_violations({"codegen.generate": {"converter.conversion.convert": "g.py:1"}})
 
 
+# Imports sit at the top of the module; only these heavy optional dependencies are imported inside
+# the functions that need them, so the .tflite commands (check, report, generate, ...) start fast and
+# run where they are not installed.  Measured with `python -X importtime` (2-core machine):
+HEAVY = {
+    # TensorFlow and its Keras/tfmot: seconds to start, and absent without `pip install 'attendnets[train]'`.
+    "tensorflow": "TensorFlow", "tf_keras": "TensorFlow", "keras": "TensorFlow",
+    "tensorflow_model_optimization": "TensorFlow",
+    # The host TFLM interpreter (~0.5 s, a native library): only predict/evaluate/validate's reference,
+    # arena --measure, the host harness and a --sample's range run it.
+    "tflite_micro": "tflite-micro's interpreter",
+    # scikit-learn (~3 s): only the built-in digits data set.
+    "sklearn": "scikit-learn",
+}
+# The one project module that imports TensorFlow (docs/architecture.md); a project module whose top
+# imports reach a heavy dependency is heavy too (heavy_modules follows them).
+HEAVY_PROJECT = {"attendnets_tf._tf"}
+
+
+def top_level_targets(owner, path, known):
+    tree = ast.parse(path.read_text(), str(path))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def heavy_modules(paths):
+    """The project modules whose top-level imports reach HEAVY (directly or through another)."""
+    top = {owner: top_level_targets(owner, path, paths) for owner, path in paths.items()}
+    heavy = set(HEAVY_PROJECT)
+    grew = True
+    while grew:
+        grew = False
+        for owner, names in top.items():
+            if owner not in heavy and any(n.split(".")[0] in HEAVY or n in heavy for n in names):
+                heavy.add(owner)
+                grew = True
+    return heavy
+
+
+def function_level_imports(owner, path, paths):
+    """``(line, statement, names)`` for each import inside a function of ``path``."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import):
+                    found[node.lineno] = (ast.unparse(node), [alias.name for alias in node.names])
+                elif isinstance(node, ast.ImportFrom):
+                    targets = [t for t, line, _ in module_edges(owner, path, paths) if line == node.lineno]
+                    names = [node.module] if node.module and not node.level else []
+                    found[node.lineno] = (ast.unparse(node), names + targets)
+    return sorted((line, stmt, names) for line, (stmt, names) in found.items())
+
+
+def light_imports_inside_functions(paths):
+    heavy = heavy_modules(paths)
+    broken = []
+    for owner, path in paths.items():
+        for line, stmt, names in function_level_imports(owner, path, paths):
+            if not any(n.split(".")[0] in HEAVY or n in heavy for n in names):
+                broken.append(f"{path.name}:{line} ({owner}): `{stmt}` belongs at the top of the module")
+    return broken
+
+
+def test_imports_inside_functions_are_only_heavy_ones():
+    broken = light_imports_inside_functions(project_modules())
+    assert not broken, "\n".join(broken)
+
+
+def test_the_import_placement_checker_sees_a_light_lazy_import(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tfuser.py").write_text("import tensorflow as tf\n")
+    (pkg / "a.py").write_text(
+        "def f():\n    import json\n    from . import tfuser\n    from tflite_micro.python import x\n"
+        "    from pkg.b import g\n")
+    (pkg / "b.py").write_text("def g():\n    pass\n")
+    paths = {f"pkg.{p.stem}" if p.stem != "__init__" else "pkg": p for p in pkg.glob("*.py")}
+    assert heavy_modules(paths) == HEAVY_PROJECT | {"pkg.tfuser"}
+    assert light_imports_inside_functions(paths) == [
+        "a.py:2 (pkg.a): `import json` belongs at the top of the module",
+        "a.py:5 (pkg.a): `from pkg.b import g` belongs at the top of the module"]
+
+
 def test_every_package_says_what_it_is_and_must_not_import():
     for init in sorted(REPO.glob("*/__init__.py")) + sorted(REPO.glob("*/*/__init__.py")):
         if init.parts[-2] in ("tests", "commands", "runners") or ".venv" in init.parts:

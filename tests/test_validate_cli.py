@@ -151,7 +151,7 @@ def test_stalled_device_times_out(cli, validation_project):
         os.close(fd)
 
 
-def test_board_without_receiving_uart(cli, validation_project, tmp_path):
+def test_board_without_receiving_uart(cli, validation_project, tmp_path, monkeypatch):
     """A catalog board whose console cannot receive is refused in one line (every catalog board has a
     receiving UART today: tests/test_console_drivers.py; this one is a catalog entry written for the test)."""
     import dataclasses
@@ -161,14 +161,15 @@ def test_board_without_receiving_uart(cli, validation_project, tmp_path):
     model, _ = validation_project
     swo_only = dataclasses.replace(get_board("stm32f746g-disco").with_console("swo"))
     assert swo_only.link is None
-    import codegen.boards
+    import attendnets.commands.validate
+    import validation.firmware
 
-    original = codegen.boards.get_board
-    codegen.boards.get_board = lambda name, path=None: swo_only if "f746" in str(name) else original(name, path)
-    try:
-        result = cli("validate", model, "--board", "stm32f746g-disco", "--port", "/dev/null")
-    finally:
-        codegen.boards.get_board = original
+    def patched(name, path=None):
+        return swo_only if "f746" in str(name) else get_board(name, path)
+
+    for module in (attendnets.commands.validate, validation.firmware):  # where it is read
+        monkeypatch.setattr(module, "get_board", patched)
+    result = cli("validate", model, "--board", "stm32f746g-disco", "--port", "/dev/null")
     assert_one_line_error(result)
     assert "its console is swo (transmit only)" in result.stderr
     assert Console  # the console type the catalog parses into

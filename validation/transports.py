@@ -17,6 +17,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import serial
+
 from attendnets_base.errors import BadInputError, ExternalToolError, ToolNotFoundError
 
 DEFAULT_BAUD = 115200
@@ -26,10 +28,6 @@ class SerialTransport:
     """A serial port through pyserial (a USB-serial adapter, a board's virtual COM port, a pty)."""
 
     def __init__(self, port: str, baud: int = DEFAULT_BAUD):
-        try:
-            import serial
-        except ImportError:  # pragma: no cover - a dependency
-            raise ToolNotFoundError("talking to a serial port needs pyserial: pip install pyserial") from None
         self.port = port
         if not port.startswith(("socket://", "rfc2217://", "loop://")) and not os.path.exists(port) \
                 and not port.upper().startswith("COM"):

@@ -12,6 +12,11 @@ import json
 import click
 
 from attendnets.commands.options import json_option, kernels_option, resolve_kernels
+from attendnets_base.fsutil import require_file
+from converter.tflite_model import load_model
+from converter.tflm.arena import estimate_arena
+from converter.tflm.arena_measure import measure_arena
+from converter.tflm.tflm_structs import HOST_PACKAGE_VERSION
 
 TARGETS = {"cortex-m": 4, "host": 8}
 
@@ -33,17 +38,11 @@ TARGETS = {"cortex-m": 4, "host": 8}
 def command(model_path, target, kernels, cmsis_nn_arch, measure, as_json):
     """Compute the TFLM tensor arena for MODEL.tflite from the flatbuffer alone."""
     kernels = resolve_kernels(kernels, target)
-    from attendnets_base.fsutil import require_file
-    from converter.tflm.arena import estimate_arena
-    from converter.tflite_model import load_model
-
     require_file(model_path, "model")
     model = load_model(model_path)
     estimate = estimate_arena(model, pointer_bytes=TARGETS[target], kernels=kernels, cmsis_nn_arch=cmsis_nn_arch)
     host_estimate = measurement = None
     if measure:
-        from converter.tflm.arena_measure import measure_arena
-
         host_estimate = estimate if target == "host" and kernels == "reference" else estimate_arena(
             model, pointer_bytes=8, kernels="reference"
         )
@@ -162,7 +161,6 @@ def format_arena(model_path, target, est, host_estimate=None, measurement=None):
             mark = "" if a == b else "   DIFFERS"
             lines.append(f"{label:<12}{a:>12,}{b:>12,}{mark}")
         lines.append("agree to the byte" if _agrees(e, measurement) else "estimate and measurement DIFFER")
-        from converter.tflm.tflm_structs import HOST_PACKAGE_VERSION
 
         if measurement.interpreter_version and measurement.interpreter_version != HOST_PACKAGE_VERSION:
             lines.append(

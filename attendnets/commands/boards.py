@@ -5,14 +5,13 @@ import json
 import click
 
 from attendnets.commands.options import json_option
+from codegen.boards import load_boards
 
 
 @click.command()
 @json_option("Print the catalog as JSON.")
 def command(as_json):
     """List the boards firmware can be generated for."""
-    from codegen.boards import load_boards
-
     boards = load_boards()
     if as_json:
         click.echo(json.dumps({"boards": [b.to_dict() for b in boards.values()]}, indent=2))

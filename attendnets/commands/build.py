@@ -3,6 +3,8 @@
 import click
 
 from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+from codegen.build import build_project
+from codegen.size import size_project
 
 
 @click.command()
@@ -18,14 +20,10 @@ from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
              "the compiler's output goes to stderr.")
 def command(project_dir, tflm_dir, tflm_build_dir, tflm_lib, jobs, arena_bytes, as_json):
     """Build the firmware with the project's Makefile and arm-none-eabi-gcc."""
-    from codegen.build import build_project
-
     with stdout_to_stderr(as_json):
         artifacts = build_project(project_dir, tflm_dir=tflm_dir, jobs=jobs, tflm_build_dir=tflm_build_dir,
                                   tflm_lib=tflm_lib, arena_bytes=arena_bytes, log=lambda m: click.echo(m, err=True))
     if as_json:
-        from codegen.size import size_project
-
         echo_json({"project": str(project_dir), "wrote": [str(p) for p in artifacts],
                    "size": size_project(project_dir).to_dict()})
         return

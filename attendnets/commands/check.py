@@ -12,6 +12,9 @@ import json
 import click
 
 from attendnets.commands.options import json_option, kernels_option, resolve_kernels
+from codegen.runtimes import all_runtimes
+from converter.tflite_model import load_model
+from converter.tflm.check import check_model
 
 
 @click.command(short_help="Can TFLM run MODEL.tflite? Operators, types, quantization.")
@@ -23,10 +26,6 @@ from attendnets.commands.options import json_option, kernels_option, resolve_ker
 def command(model_path, kernels, allow_float, as_json):
     """Check that every operator of MODEL.tflite runs on TFLM with its types and quantization."""
     kernels = resolve_kernels(kernels)
-    from codegen.runtimes import all_runtimes
-    from converter.tflm.check import check_model
-    from converter.tflite_model import load_model
-
     model = load_model(model_path)
     result = check_model(model, kernels=kernels)
     columns = [(rt, {(o.subgraph, o.index): o.reason for o in rt.operator_support(model, kernels)})

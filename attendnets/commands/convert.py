@@ -3,6 +3,7 @@
 import click
 
 from attendnets.commands.options import echo_json, json_option, overwrite_option, stdout_to_stderr
+from converter.conversion.convert import convert
 
 
 @click.command(short_help="Convert a Keras model to a full-int8 .tflite (TFLM-checked).")
@@ -33,8 +34,6 @@ def command(model, data, out_path, samples, float_io, overwrite, seed, as_json):
     source model).  The model must pass the TFLM check (`attendnets check`);
     otherwise nothing is written and the offending operators are listed.
     """
-    from converter.conversion.convert import convert
-
     with stdout_to_stderr(as_json):
         result = convert(model, data, out_path, samples=samples, float_io=float_io, seed=seed, overwrite=overwrite,
                          log=lambda line: click.echo(line, err=True))

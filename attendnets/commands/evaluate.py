@@ -5,6 +5,7 @@ import json
 import click
 
 from attendnets.commands.options import json_option
+from converter.conversion.evaluate import evaluate, format_report
 
 
 @click.command(short_help="Test accuracy of an int8 .tflite (TFLite reference kernels and TFLM).")
@@ -24,8 +25,6 @@ def command(model, data, float_model, as_json):
     MODEL's labels (model.tflite -> model.labels.txt, written by convert; else
     labels.txt beside it).
     """
-    from converter.conversion.evaluate import evaluate, format_report
-
     report = evaluate(model, data, float_model_path=float_model, log=lambda line: click.echo(line, err=True))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))

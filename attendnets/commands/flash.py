@@ -3,6 +3,10 @@
 import click
 
 from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
+from attendnets_base.errors import BadInputError
+from codegen.project import open_project
+from codegen.runners import choose_runner
+from codegen.runners.cycle_model import not_applicable_reason
 
 TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qemu"]
 
@@ -23,11 +27,6 @@ TOOLS = ["pyocd", "openocd", "stm32cubeprogrammer", "nrfjprog", "picotool", "qem
 def command(project_dir, tool, probe, dry_run, timeout_s, wait_states, as_json):
     """Flash the firmware with the vendor's tool; with qemu, run it and return its exit status
     (and log each inference's instructions and modelled Cortex-M4 cycles)."""
-    from attendnets_base.errors import BadInputError
-    from codegen.project import open_project
-    from codegen.runners import choose_runner
-    from codegen.runners.cycle_model import not_applicable_reason
-
     project = open_project(project_dir)
     runner_cls = choose_runner(project.board, tool, dry_run, log=lambda m: click.echo(m, err=True))
     extra = {}

@@ -6,6 +6,12 @@ import click
 
 from attendnets.commands.options import (echo_json, json_option, kernels_option, resolve_kernels, runtime_option,
                                          schedule_options, scheduled_runtime)
+from attendnets_base.errors import BadInputError
+from attendnets_base.errors import DoesNotFitError
+from codegen.boards import get_board
+from codegen.exports import get_format, next_step
+from codegen.fit_advice import what_would_fit
+from codegen.runtimes import get_runtime
 
 
 @click.command()
@@ -74,8 +80,6 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
       attendnets generate --model kws=kws.tflite --model person=person.tflite --runtime compiled \\
           --board mps2-an386 --out fw          (two models, one firmware, one shared arena)
     """
-    from attendnets_base.errors import BadInputError
-
     models = list(model_arguments) + list(model_options)
     if not models:
         raise BadInputError("no model: give MODEL.tflite (or --model MODEL.tflite, repeated for several)")
@@ -95,9 +99,7 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
     sample_path = sample_paths[0] if sample_paths else None
     kernels = resolve_kernels(kernels)
     from codegen.generate import generate_project
-    from codegen.runtimes import get_runtime
 
-    from attendnets_base.errors import DoesNotFitError
 
     try:
         result = generate_project(model, board, out_dir, kernels=kernels, name=name, labels_path=labels_path,
@@ -113,8 +115,6 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
     out = shlex.quote(str(result.out_dir))  # pasted into a shell: spaces, quotes and non-ASCII survive
     summary = get_runtime(result.runtime).generate_summary(result, out)
     if result.format != "project":
-        from codegen.exports import get_format, next_step
-
         fmt = get_format(result.format)
         summary = dict(summary, what=f"{fmt.title}, {summary['what']}", next=next_step(fmt, out, name))
     if as_json:
@@ -151,7 +151,6 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
 def _generate_several(models, board, out_dir, sample_paths, sample_range, concurrent, force, overwrite, runtime,
                       console, arena_region, export_format, kernels, as_json):
     """Several models in one firmware project (codegen.several)."""
-    from attendnets_base.errors import BadInputError
     from codegen.several import generate_several
 
     if export_format != "project":
@@ -196,8 +195,6 @@ def _echo_kept(result):
 
 def _what_would_fit(model_path, runtime, board_name, kernels):
     """converter.report.suggest's sentences for the refusal (the other runtime, a smaller model, other boards)."""
-    from codegen.boards import get_board
-    from codegen.fit_advice import what_would_fit
     from converter.tflite_model import load_model
 
     return what_would_fit(load_model(model_path), runtime, get_board(board_name), kernels) or ("nothing computed",)

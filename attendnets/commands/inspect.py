@@ -5,6 +5,8 @@ import json
 import click
 
 from attendnets.commands.options import json_option
+from converter.report.inspect import format_summary, inspect_model
+from converter.tflite_model import load_model
 
 
 @click.command(short_help="Summary of a .tflite: inputs/outputs with quantization, operators, tensors.")
@@ -13,9 +15,6 @@ from attendnets.commands.options import json_option
 @json_option("Print the summary as one JSON object.")
 def command(model_path, no_tensors, as_json):
     """Summarize MODEL.tflite: inputs and outputs with quantization, operators with options, tensors."""
-    from converter.report.inspect import format_summary, inspect_model
-    from converter.tflite_model import load_model
-
     summary = inspect_model(load_model(model_path))
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))

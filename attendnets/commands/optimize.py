@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 
 from attendnets.commands.options import json_option, kernels_option, overwrite_option, resolve_kernels
+from attendnets_base.fsutil import check_output_file, require_file, write_bytes_atomic
+from converter.planner.optimize import optimize_model, written_by_us
 
 
 @click.command()
@@ -34,9 +36,6 @@ from attendnets.commands.options import json_option, kernels_option, overwrite_o
 def command(model_path, out_path, overwrite, target, kernels, cmsis_nn_arch, reorder, time_limit_s, as_json):
     """Write MODEL.tflite with a memory plan TFLM runs in a smaller arena."""
     kernels = resolve_kernels(kernels, target)
-    from attendnets_base.fsutil import check_output_file, require_file, write_bytes_atomic
-    from converter.planner.optimize import optimize_model, written_by_us
-
     require_file(model_path, "model")
     out = check_output_file(out_path, "--out", inputs=[(model_path, "the model")], overwrite=overwrite,
                             ours=lambda p: p.is_file() and p.suffix == ".tflite" and written_by_us(p))

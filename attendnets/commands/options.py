@@ -1,6 +1,9 @@
 """Options several commands share, spelled once (same name, choices in one order, default, help)."""
 
 import contextlib
+import json
+import os
+import sys
 
 import click
 
@@ -80,8 +83,6 @@ def json_option(help="Print one JSON object."):
 
 def echo_json(document):
     """Print ``document`` as the command's one JSON object (indented, keys as given)."""
-    import json
-
     click.echo(json.dumps(document, indent=2))
 
 
@@ -93,9 +94,6 @@ def stdout_to_stderr(active=True):
     if not active:
         yield
         return
-    import os
-    import sys
-
     sys.stdout.flush()
     try:
         saved = os.dup(1)

@@ -3,6 +3,15 @@
 import click
 
 from attendnets.commands.options import echo_json, json_option
+from attendnets_base.errors import BadInputError
+from attendnets_base.fsutil import require_file
+from attendnets_base.labels import find_labels, read_labels_file
+from converter.tflite_model import load_model
+from validation.predict import TfliteInterpreter, tflite_interpreter
+from validation.predict import collect_inputs, format_predictions, predict, tflm
+from validation.predict import tflite_refusal
+import importlib.util
+import warnings
 
 
 @click.command(short_help="Class, top-k, raw and dequantized outputs of a .tflite on the host interpreters.")
@@ -24,11 +33,6 @@ def command(model, inputs, which, top, labels_path, sample_range, as_json):
     """Run MODEL.tflite on each INPUT (an image, a folder of images, an .npy of one or N inputs; an .npz
     with x0..x<K-1> for a model with K inputs) and print the class, the top k with label names and
     every output's raw and dequantized values."""
-    from attendnets_base.fsutil import require_file
-    from attendnets_base.labels import find_labels, read_labels_file
-    from converter.tflite_model import load_model
-    from validation.predict import collect_inputs, format_predictions, predict, tflm
-
     model_path = require_file(model, "model")
     tflite = load_model(model_path)
     if labels_path:
@@ -54,22 +58,15 @@ def command(model, inputs, which, top, labels_path, sample_range, as_json):
 
 def _tflite(model):
     """TFLite's interpreter: ai-edge-litert / tflite-runtime, else TensorFlow's (the train extra), else one line."""
-    import importlib.util
-
-    from attendnets_base.errors import BadInputError
-    from validation.predict import TfliteInterpreter, tflite_interpreter
-
     found = tflite_interpreter(model)
     if found is not None:
         return found
     if importlib.util.find_spec("tensorflow") is None:
         raise BadInputError("--interpreter tflite needs TFLite's interpreter: pip install ai-edge-litert (or "
                             "tflite-runtime, or attendnets[train] for TensorFlow's); --interpreter tflm runs without")
-    import warnings
 
     from attendnets_tf._tf import tf
 
-    from validation.predict import tflite_refusal
 
     with warnings.catch_warnings(), tflite_refusal():
         warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated"

@@ -10,6 +10,9 @@ import click
 from attendnets.commands.options import json_option
 
 from attendnets_base.errors import BadInputError
+from attendnets_base.errors import InvalidModelError
+from attendnets_base.fsutil import require_file
+from attendnets_tf.models import build_model, resolve_arch
 
 
 def parse_input_shape(text):
@@ -47,8 +50,6 @@ def command(model_path, arch, input_shape, classes, width, as_json):
             raise BadInputError(f"{', '.join(given)} only apply with --arch (a saved model has its own)")
         model = _load(model_path)
     else:
-        from attendnets_tf.models import build_model, resolve_arch
-
         arch = resolve_arch(arch)  # fails fast, before TensorFlow is imported
         shape = parse_input_shape(input_shape if input_shape is not None else "224,224,3")
         model = build_model(
@@ -66,9 +67,6 @@ def command(model_path, arch, input_shape, classes, width, as_json):
 
 
 def _load(path):
-    from attendnets_base.errors import InvalidModelError
-    from attendnets_base.fsutil import require_file
-
     path = require_file(path, "model file")
     with open(path, "rb") as f:
         head = f.read(8)

@@ -3,6 +3,7 @@
 import click
 
 from attendnets.commands.options import echo_json, json_option, overwrite_option, stdout_to_stderr
+from attendnets_base.labels import labels_path_for
 
 
 @click.command(short_help="Quantization-aware fine-tuning (tfmot 8-bit) of a trained model.")
@@ -36,7 +37,6 @@ def command(model, data, out_path, overwrite, epochs, lr, batch_size, seed, dist
     """
     from attendnets_tf.quantize import quantize_file
 
-    from attendnets_base.labels import labels_path_for
 
     with stdout_to_stderr(as_json):
         accuracies = quantize_file(model, data, out_path, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,

@@ -5,6 +5,19 @@ import click
 
 from attendnets.commands.options import (json_option, kernels_option, overwrite_option, resolve_kernels, runtime_option,
                                          schedule_options, scheduled_runtime)
+from attendnets_base.errors import BadInputError
+from attendnets_base.errors import EXIT_DOES_NOT_FIT
+from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
+from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
+from attendnets_base.fsutil import write_text_atomic
+from codegen.boards import get_board
+from codegen.fit_advice import what_would_fit
+from codegen.runtimes import DEFAULT_RUNTIME, all_runtimes, get_runtime
+from codegen.runtimes import get_runtime
+from converter.report.json_format import format_report_json
+from converter.report.macs import operator_macs
+import dataclasses
+import json
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -47,9 +60,7 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     be analysed (unsupported operator or type); 2 bad input.
     """
     kernels = resolve_kernels(kernels, target)
-    from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
 
-    from codegen.runtimes import DEFAULT_RUNTIME, all_runtimes, get_runtime
 
     if runtime is None:  # --target host, --measure, --cmsis-nn-arch are TFLM's: its memory report
         tflm_only = target == "host" or measure or cmsis_nn_arch is not None
@@ -66,15 +77,12 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     from codegen.several import split_model_argument
 
     model_path = split_model_argument(models[0])[1]
-    from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
     from converter.report.build import build_memory_report
-    from converter.report.json_format import format_report_json
     from converter.report.text_format import format_report
     from converter.tflite_model import load_model
 
     board = None
     if board_name is not None:  # --board '' is a mistake, not "no board" (generate refuses it too)
-        from codegen.boards import get_board
 
         board = get_board(board_name).with_arena_region(arena_region)
         if target == "host":
@@ -98,16 +106,10 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     report = build_memory_report(model, target=target, kernels=kernels, board=board, measure=measure,
                                  cmsis_nn_arch=cmsis_nn_arch)
     if len(chosen) > 1:
-        import dataclasses
-
         report = dataclasses.replace(report, runtimes=tuple(rt.footprint(model, board, kernels, memory_report=report)
                                                             for rt in chosen))
 
     if report.board is not None and not report.board.fits:
-        import dataclasses
-
-        from codegen.fit_advice import what_would_fit
-
         report = dataclasses.replace(report, what_would_fit=what_would_fit(model, reported.name, board, kernels, report))
     if html_path is not None:
         from converter.report.html_format import format_report_html
@@ -129,19 +131,12 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
 
 def _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path):
     """Several models in one firmware (codegen.several): each model's figures and the firmware's, its fit."""
-    import json
-
-    from codegen.runtimes import get_runtime
-
-    from attendnets_base.errors import EXIT_DOES_NOT_FIT, BadInputError
     from codegen.several import plan_several
 
     if html_path is not None:
         raise BadInputError("--html reports one model; several models get the text or --json report")
     board = None
     if board_name is not None:
-        from codegen.boards import get_board
-
         board = get_board(board_name).with_arena_region(arena_region)
     elif arena_region is not None:
         raise BadInputError("--arena-region names a region of a board: give --board too")
@@ -181,12 +176,7 @@ def _several_report(models, concurrent, runtime, board_name, arena_region, kerne
 def _footprint_report(runtime, model, board, kernels, as_json, html_path):
     """``--runtime NAME`` of a runtime without a memory report (the compiled runtime): its figures
     (refused in one line if it cannot run the model)."""
-    import json
-
-    from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import write_text_atomic
     from converter.report.html_format import format_footprint_report_html
-    from converter.report.macs import operator_macs
     from converter.report.runtimes import format_footprint_report_text
     from converter.report.text_format import format_what_would_fit
 
@@ -201,8 +191,6 @@ def _footprint_report(runtime, model, board, kernels, as_json, html_path):
             raise BadInputError(f"cannot write {html_path}: {exc.strerror or exc}") from None
     suggestions = ()
     if footprint.board is not None and not footprint.board.fits:
-        from codegen.fit_advice import what_would_fit
-
         suggestions = what_would_fit(model, runtime.name, board, kernels)
     if as_json:
         click.echo(json.dumps({
@@ -219,7 +207,5 @@ def _footprint_report(runtime, model, board, kernels, as_json, html_path):
         if html_path is not None:
             click.echo(f"\nHTML report written to {html_path}")
     if footprint.board is not None and not footprint.board.fits:
-        from attendnets_base.errors import EXIT_DOES_NOT_FIT
-
         return EXIT_DOES_NOT_FIT
     return 0

@@ -5,6 +5,8 @@ from click.core import ParameterSource
 
 from attendnets.commands.options import echo_json, json_option, stdout_to_stderr
 from attendnets_base.errors import BadInputError
+from attendnets_tf import train as training
+from pathlib import Path
 
 # Option name -> TrainConfig field.
 _OPTION_FIELDS = {
@@ -42,8 +44,6 @@ def command(ctx, out_dir, resume, as_json, **options):
     TensorBoard logs in OUT/logs.  Interrupted runs continue with --resume and
     lose at most the epoch in progress.
     """
-    from attendnets_tf import train as training
-
     explicit = {
         field for name, field in _OPTION_FIELDS.items()
         if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
@@ -60,8 +60,6 @@ def command(ctx, out_dir, resume, as_json, **options):
     with stdout_to_stderr(as_json):
         metrics = training.train(cfg, log=lambda line: click.echo(line, err=True))
     if as_json:
-        from pathlib import Path
-
         out = Path(out_dir)
         echo_json({"out": str(out), "wrote": [str(out / name) for name in (training.MODEL_FILE, training.LABELS_FILE,
                                                                              training.METRICS_FILE)],

@@ -1,10 +1,46 @@
 """``attendnets validate``: many inputs through the firmware on the board (or QEMU), compared with tflite-micro."""
 
 from pathlib import Path
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
 
 import click
 
 from attendnets.commands.options import json_option, overwrite_option, runtime_option
+from attendnets.commands.predict import _tflite
+from attendnets_base.errors import BadInputError
+from attendnets_base.fsutil import (check_output_file, exclusive_lock, is_our_html, require_file,
+                                    write_text_atomic)
+from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
+from attendnets_base.fsutil import same_file
+from attendnets_base.fsutil import write_text_atomic
+from attendnets_base.labels import find_labels
+from attendnets_tf.loading import load_keras_model
+from codegen.boards import get_board
+from codegen.context import tensor_info
+from codegen.project import open_project
+from codegen.render import MARKER_FILE, is_our_project
+from codegen.runners import choose_runner
+from codegen.runners.cycle_model import QemuTiming, TimingSettings
+from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
+from codegen.runtimes.base import BuildOptions
+from converter.tflite_model import load_model
+from validation import firmware, protocol, report
+from validation import layers as L
+from validation.data import check_matches_model, check_tensor_types, load_model_inputs
+from validation.data import check_tensor_types, load_model_inputs
+from validation.float_reference import real_inputs
+from validation.float_reference import tflite_reference_outputs
+from validation.predict import TfliteInterpreter, tflite_interpreter, tflite_packages
+from validation.protocol import MAX_TENSORS
+from validation.run import run_validation, summarize
+from validation.transports import QemuTransport
+from validation.transports import SerialTransport
+import numpy as np
 
 
 @click.command()
@@ -56,21 +92,6 @@ from attendnets.commands.options import json_option, overwrite_option, runtime_o
 def command(model, board, runtime, data_spec, count, port, baud, qemu, project_dir, tflm_dir, no_profile,
             timeout_s, wait_states, float_model, layers, layers_from, layers_runtimes, as_json, html_path, overwrite):
     """Validate MODEL on the device: bit-exactness against tflite-micro, accuracy, latency, per-operator time."""
-    import os
-    import sys
-
-    from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import (check_output_file, exclusive_lock, is_our_html, require_file,
-                                        write_text_atomic)
-    from codegen.boards import get_board
-    from codegen.context import tensor_info
-    from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
-    from codegen.runtimes.base import BuildOptions
-    from converter.tflite_model import load_model
-    from validation import firmware, protocol, report
-    from validation.data import check_matches_model, check_tensor_types, load_model_inputs
-    from validation.run import run_validation, summarize
-
     def log(message):
         click.echo(message, err=True)
 
@@ -112,16 +133,11 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
     if count is None and data_spec in ("digits", "random"):
         count = 10 if layers else 200
     inputs = load_model_inputs(data_spec, infos, count)
-    from attendnets_base.labels import find_labels
 
     check_matches_model(inputs, tensor_info(sg.tensor(sg.outputs[0]), "output", 0), data_spec,
                         model_labels=find_labels(model_path)[0])
     build_model_path, probes = model_path, None
     if layers:  # the firmware of the model whose operators' outputs are model outputs (validation.layers)
-        import tempfile
-
-        from validation import layers as L
-        from validation.protocol import MAX_TENSORS
 
         data, probes = L.with_every_tensor_as_output(data, layers_from, MAX_TENSORS)
         tflite = load_model(data)
@@ -172,8 +188,6 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
                                           log=log, overwrite=overwrite or project_dir is None)
         finally:
             if build_model_path != model_path:
-                import shutil
-
                 shutil.rmtree(build_model_path.parent, ignore_errors=True)
         firmware.build_project(vp, tflm_dir or os.environ.get("TFLM_DIR"), log=log)
         if port is not None:
@@ -181,17 +195,12 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
 
     timing = None
     if qemu:
-        from codegen.runners.cycle_model import QemuTiming, TimingSettings
-        from validation.transports import QemuTransport
-
         timing = QemuTiming.try_create(board_obj.cpu, vp.elf, vp.path / "build" / "timing.txt", log=log,
                                        settings=TimingSettings.for_board(board_obj, wait_states))
         transport = QemuTransport(board_obj.qemu_machine, vp.elf, log_path=vp.path / "build" / "qemu.log", log=log,
                                   extra_args=timing.argv if timing else (), start_timeout_s=timeout_s)
         transport_name = f"QEMU {board_obj.qemu_machine}"
     else:
-        from validation.transports import SerialTransport
-
         transport = SerialTransport(port, baud)
         transport_name = f"serial {port} at {baud} baud"
     try:
@@ -208,7 +217,6 @@ def command(model, board, runtime, data_spec, count, port, baud, qemu, project_d
         if run.interrupted:
             log("error: interrupted before every input was compared")
             return 130
-        from validation import layers as L
 
         device = L.device_runner(f"{vp.runtime} firmware on {board_obj.name} ({transport_name})", run)
         result = L.compare_layers(data, probes, [L.tflm_runner(data), device], inputs)
@@ -240,10 +248,6 @@ def _hold_until_done(manager):
 def _check_project_dir(path, inputs):
     """BadInputError unless --project names a folder validate may use: absent, empty, or made by attendnets
     (generate's rule then keeps generated files the user changed unless --overwrite), never an input."""
-    from attendnets_base.errors import BadInputError
-    from attendnets_base.fsutil import same_file
-    from codegen.render import MARKER_FILE, is_our_project
-
     if not str(path).strip():
         raise BadInputError("--project needs a folder name (got an empty one)")
     for source in inputs:
@@ -257,19 +261,11 @@ def _check_project_dir(path, inputs):
 
 
 def _flash(vp, board, log):
-    from codegen.project import open_project
-    from codegen.runners import choose_runner
-
     choose_runner(board, log=log)(open_project(vp.path), log=log).run()
 
 
 def _float_reference(path, tflite, inputs):
     """``(outputs, description)`` of ``--float-model`` on the inputs (validation.float_reference)."""
-    from pathlib import Path
-
-    from attendnets_base.errors import BadInputError
-    from validation.float_reference import tflite_reference_outputs
-
     p = Path(path)
     if not p.exists():
         raise BadInputError(f"--float-model not found: {p}")
@@ -279,18 +275,10 @@ def _float_reference(path, tflite, inputs):
 
 
 def _keras_reference(path, tflite, inputs):
-    import importlib.util
-
-    import numpy as np
-
-    from attendnets_base.errors import BadInputError
-    from validation.float_reference import real_inputs
-
     if importlib.util.find_spec("tensorflow") is None:
         raise BadInputError(f"--float-model {path} is a Keras model: reading it needs TensorFlow "
                             "(pip install 'attendnets[train]'); a float .tflite needs nothing more")
     from attendnets_tf._tf import tf
-    from attendnets_tf.loading import load_keras_model
 
     model = load_keras_model(path)
     reals = real_inputs(tflite, inputs)
@@ -311,15 +299,6 @@ def _keras_reference(path, tflite, inputs):
 
 def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path=None, overwrite=False, first=0):
     """``--layers``: validation.layers on the host; exit 0 when every runtime matches tflite-micro everywhere."""
-    import importlib.util
-
-    from attendnets_base.errors import BadInputError
-    from codegen.context import tensor_info
-    from converter.tflite_model import load_model
-    from validation import layers as L
-    from validation.data import check_tensor_types, load_model_inputs
-    from validation.predict import TfliteInterpreter, tflite_interpreter, tflite_packages
-
     if runtimes_text is None:
         wanted = ["compiled"] + (["tflite"] if tflite_packages() else [])
     else:
@@ -328,9 +307,7 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
         if unknown or not wanted:
             raise BadInputError(f"--layers-runtimes takes compiled and/or tflite (compared with tflm); got "
                                 f"{runtimes_text!r}")
-    from pathlib import Path
 
-    from attendnets_base.fsutil import check_output_file, is_our_html, write_text_atomic
 
     data_path = Path(data_spec) if data_spec not in ("digits", "random") else None
     html_path = check_output_file(html_path, "--html", overwrite=overwrite, ours=is_our_html,
@@ -360,7 +337,6 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
             if importlib.util.find_spec("tensorflow") is None:
                 raise BadInputError("--layers-runtimes tflite needs TFLite's interpreter: pip install ai-edge-litert "
                                     "(or tflite-runtime, or attendnets[train])")
-            from attendnets.commands.predict import _tflite
 
             interpreter = _tflite(rewritten_model)
         runners.append(L.tflite_runner(interpreter))
@@ -370,12 +346,7 @@ def _layers(model_path, data_spec, count, runtimes_text, as_json, log, html_path
 
 def _print_layers(model_path, inputs, result, as_json, html_path, log):
     """The --layers result in text or JSON (and --html); exit 1 when a runtime differs somewhere."""
-    from attendnets_base.fsutil import write_text_atomic
-    from validation import layers as L
-
     if as_json:
-        import json
-
         click.echo(json.dumps({"model": str(model_path), "data": inputs.source, **result}, indent=2))
     else:
         click.echo(L.format_layers_text(model_path, inputs.source, result))
