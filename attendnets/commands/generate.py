@@ -12,6 +12,10 @@ from codegen.boards import get_board
 from codegen.exports import get_format, next_step
 from codegen.fit_advice import what_would_fit
 from codegen.runtimes import get_runtime
+from codegen.generate import generate_project
+from codegen.several import generate_several
+from codegen.several import split_model_argument
+from converter.tflite_model import load_model
 
 
 @click.command()
@@ -93,12 +97,10 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
         raise BadInputError("--concurrent is for several models in one firmware (give more than one model)")
     if len(sample_paths) > 1:
         raise BadInputError(f"{len(sample_paths)} --sample files for one model")
-    from codegen.several import split_model_argument
 
     model = split_model_argument(models[0])[1]
     sample_path = sample_paths[0] if sample_paths else None
     kernels = resolve_kernels(kernels)
-    from codegen.generate import generate_project
 
 
     try:
@@ -151,8 +153,6 @@ def command(model_arguments, model_options, concurrent, board, out_dir, kernels,
 def _generate_several(models, board, out_dir, sample_paths, sample_range, concurrent, force, overwrite, runtime,
                       console, arena_region, export_format, kernels, as_json):
     """Several models in one firmware project (codegen.several)."""
-    from codegen.several import generate_several
-
     if export_format != "project":
         raise BadInputError("several models are generated as one firmware project (--format project); export each "
                             "model with its own --name as a library instead")
@@ -195,6 +195,4 @@ def _echo_kept(result):
 
 def _what_would_fit(model_path, runtime, board_name, kernels):
     """converter.report.suggest's sentences for the refusal (the other runtime, a smaller model, other boards)."""
-    from converter.tflite_model import load_model
-
     return what_would_fit(load_model(model_path), runtime, get_board(board_name), kernels) or ("nothing computed",)

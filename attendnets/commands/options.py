@@ -9,6 +9,7 @@ import click
 
 from codegen.runtimes import DEFAULT_RUNTIME, RUNTIME_NAMES
 from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS
+from codegen.runtimes import get_runtime
 
 HOST_KERNELS = "reference"  # the tflite-micro Python package (--target host) is built without CMSIS-NN
 
@@ -54,8 +55,6 @@ def schedule_options(function):
 
 def scheduled_runtime(name, schedule, max_recompute):
     """The runtime called ``name`` with the schedule options (only the compiled runtime takes them)."""
-    from codegen.runtimes import get_runtime
-
     return get_runtime(name).with_schedule(schedule, max_recompute)
 
 

@@ -18,6 +18,15 @@ from converter.report.json_format import format_report_json
 from converter.report.macs import operator_macs
 import dataclasses
 import json
+from codegen.several import plan_several
+from codegen.several import split_model_argument
+from converter.report.build import build_memory_report
+from converter.report.html_format import format_footprint_report_html
+from converter.report.html_format import format_report_html
+from converter.report.runtimes import format_footprint_report_text
+from converter.report.text_format import format_report
+from converter.report.text_format import format_what_would_fit
+from converter.tflite_model import load_model
 
 
 @click.command(short_help="Memory report: per-operator MACs and memory, peak, arena, flash, board fit.")
@@ -74,13 +83,8 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
         return _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path)
     if concurrent:
         raise BadInputError("--concurrent is for several models in one firmware (give more than one model)")
-    from codegen.several import split_model_argument
 
     model_path = split_model_argument(models[0])[1]
-    from converter.report.build import build_memory_report
-    from converter.report.text_format import format_report
-    from converter.tflite_model import load_model
-
     board = None
     if board_name is not None:  # --board '' is a mistake, not "no board" (generate refuses it too)
 
@@ -112,8 +116,6 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     if report.board is not None and not report.board.fits:
         report = dataclasses.replace(report, what_would_fit=what_would_fit(model, reported.name, board, kernels, report))
     if html_path is not None:
-        from converter.report.html_format import format_report_html
-
         try:
             write_text_atomic(html_path, format_report_html(report))
         except OSError as exc:
@@ -131,8 +133,6 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
 
 def _several_report(models, concurrent, runtime, board_name, arena_region, kernels, as_json, html_path):
     """Several models in one firmware (codegen.several): each model's figures and the firmware's, its fit."""
-    from codegen.several import plan_several
-
     if html_path is not None:
         raise BadInputError("--html reports one model; several models get the text or --json report")
     board = None
@@ -176,10 +176,6 @@ def _several_report(models, concurrent, runtime, board_name, arena_region, kerne
 def _footprint_report(runtime, model, board, kernels, as_json, html_path):
     """``--runtime NAME`` of a runtime without a memory report (the compiled runtime): its figures
     (refused in one line if it cannot run the model)."""
-    from converter.report.html_format import format_footprint_report_html
-    from converter.report.runtimes import format_footprint_report_text
-    from converter.report.text_format import format_what_would_fit
-
     footprint = runtime.footprint(model, board, kernels, refuse=True)
     sg = model.main_subgraph
     operators = [(op.index, op.name, operator_macs(sg, op)) for op in sg.operators]

@@ -25,6 +25,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from converter.report.fit import APPLICATION_CODE_BYTES
 
 KERNEL_CODE_SIZE_FILE = Path(__file__).with_name("kernel_code_size.json")
@@ -103,8 +104,6 @@ def several_code_figure(programs, board=None) -> CodeFigure:
     """Code of several models in one firmware (codegen.several), from their planned programs: the application
     once, each kernel function once (the union of the models' calls), each model's model.o (its fixed
     functions, its model_invoke with its arguments, its parameter structs)."""
-    from types import SimpleNamespace
-
     steps = [step for program in programs for step in program.steps]
     figure = code_figure(SimpleNamespace(program=SimpleNamespace(steps=steps)), board)
     table = code_size_table()

@@ -13,6 +13,7 @@ import math
 
 from attendnets_base.fsutil import HTML_GENERATOR_META
 from converter.report.runtimes import cell_text, runtime_rows
+from converter.report.runtimes import schedule_lines
 
 PALETTE = {
     "input": "#2f7ed8",
@@ -380,8 +381,6 @@ def runtimes_html_section(footprints) -> str:
 def _schedule_html(footprint) -> str:
     """The compiled runtime's schedule: its lines, and a bar per phase (patch stages, layer by layer) against the
     layer-by-layer floor."""
-    from converter.report.runtimes import schedule_lines
-
     e = html.escape
     s = footprint.schedule
     lines = schedule_lines(footprint)

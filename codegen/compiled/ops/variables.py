@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
-from codegen.compiled.program import Constant, PointerArray, Step, Tensor
+from codegen.compiled.program import NUMPY_TYPES, Constant, PointerArray, Step, Tensor
 
 
 @lowering("VAR_HANDLE")
@@ -53,8 +53,6 @@ def lower_call_once(op, ctx):
     variable initializers): one call that copies the constants into the variables at the first invocation.
     As TFLM (call_once.cc keeps ``has_run`` in its op data, which MicroInterpreter::Reset does not reset),
     model_reset() sets the variables to their default values and the initializer does not run again."""
-    from codegen.compiled.lower import NUMPY_TYPES  # the driver's table (no import circle at module load)
-
     index = int(op.options.get("init_subgraph_index", -1))
     if not 0 < index < len(ctx.model.subgraphs):
         raise NotLowerable(f"init subgraph {index} does not exist")

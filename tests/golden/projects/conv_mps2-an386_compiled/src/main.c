@@ -42,7 +42,7 @@ static void print_raw(MODEL_OUTPUT0_TYPE value) {
 
 int main(void) {
   printf("attendnets: model (conv.tflite, compiled runtime, %s kernels) on mps2-an386\n",
-         AN_USE_DSP ? "DSP" : "plain-C");
+         AN_USE_MVE ? "MVE" : (AN_USE_DSP ? "DSP" : "plain-C"));
   if (model_init() != 0) return 1;
   sample_input_fill();
 
