@@ -337,7 +337,9 @@ def markdown(rows, command, recorded, tflm_given, wait_states=L4R5_WAIT_STATES, 
             "code is everything in flash but the constants (model_data.o) and the sample input main() runs on. "
             "`recorded`: the compiled arena and code docs/results_compiled.md lists for the same architecture "
             "(issue 21: no arena growth; code may grow where it pays, by the difference shown); TFLM arena: the "
-            "estimator's smallest CMSIS-NN arena.",
+            "estimator's smallest CMSIS-NN arena. Generated with generate's defaults (schedule auto: layer by "
+            "layer, since every model fits mps2-an386's RAM; docs/results_patch.md gives the smaller arenas of "
+            "the patch-based schedule, which recompute MACs).",
             "", "| model | what | input | compiled arena | recorded arena | TFLM arena (est.) | constants | code | "
             "recorded code | plain C code |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
