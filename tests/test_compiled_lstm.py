@@ -67,14 +67,18 @@ def float_lstm_model(batches=1, time_steps=5, input_size=6, units=4, time_major=
 
 
 def lstm_model(batches=1, time_steps=5, input_size=6, units=4, time_major=False, activation="TANH", cell_clip=0.0,
-               input_zero_point=-3, hidden_zero_point=5, cell_power=-11, weight_scale=0.01, seed=0):
-    """One int8 LSTM operator (int16 cell state at 2^cell_power) as its own model."""
+               input_zero_point=-3, hidden_zero_point=5, cell_power=-11, weight_scale=0.01, seed=0, act="int8"):
+    """One int8 LSTM operator (int16 cell state at 2^cell_power) as its own model; ``act="int16"``: 16x8
+    (int16 input, hidden state and output with zero point 0, int64 biases)."""
     rng = np.random.default_rng(seed)
     b = tflite_builder.ModelBuilder()
     shape = (time_steps, batches, input_size) if time_major else (batches, time_steps, input_size)
     out_shape = shape[:2] + (units,)
-    x_scale, h_scale = 1 / 128, 1 / 100
-    x = b.tensor("input", shape, "int8", scale=x_scale, zero_point=input_zero_point)
+    x_scale, h_scale = (1 / 128, 1 / 100) if act == "int8" else (1 / 32768, 1 / 25600)
+    if act == "int16":
+        input_zero_point = hidden_zero_point = 0
+    bias_dtype = "int32" if act == "int8" else "int64"
+    x = b.tensor("input", shape, act, scale=x_scale, zero_point=input_zero_point)
 
     def weights(name, depth, scale):
         return b.tensor(name, (units, depth), "int8", scale=scale, zero_point=0,
@@ -82,11 +86,13 @@ def lstm_model(batches=1, time_steps=5, input_size=6, units=4, time_major=False,
 
     w_in = [weights(f"w_in_{g}", input_size, weight_scale * (1 + 0.3 * k)) for k, g in enumerate("ifco")]
     w_rec = [weights(f"w_rec_{g}", units, weight_scale * (1.2 - 0.2 * k)) for k, g in enumerate("ifco")]
-    biases = [b.tensor(f"bias_{g}", (units,), "int32", scale=x_scale * weight_scale, zero_point=0,
-                       data=rng.integers(-4000, 4000, (units,), dtype=np.int32).tobytes()) for g in "ifco"]
-    h = b.tensor("hidden", (batches, units), "int8", scale=h_scale, zero_point=hidden_zero_point, variable=True)
+    bias_range = 4000 if act == "int8" else 1_000_000
+    biases = [b.tensor(f"bias_{g}", (units,), bias_dtype, scale=x_scale * weight_scale, zero_point=0,
+                       data=rng.integers(-bias_range, bias_range, (units,)).astype(bias_dtype).tobytes())
+              for g in "ifco"]
+    h = b.tensor("hidden", (batches, units), act, scale=h_scale, zero_point=hidden_zero_point, variable=True)
     c = b.tensor("cell", (batches, units), "int16", scale=2.0 ** cell_power, zero_point=0, variable=True)
-    y = b.tensor("output", out_shape, "int8", scale=h_scale, zero_point=hidden_zero_point)
+    y = b.tensor("output", out_shape, act, scale=h_scale, zero_point=hidden_zero_point)
     inputs = [x, *w_in, *w_rec, -1, -1, -1, *biases, -1, -1, h, c, -1, -1, -1, -1]
     b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [y], version=3,
          options={"type": "lstm", "activation": activation, "cell_clip": cell_clip, "time_major": time_major})
@@ -104,6 +110,9 @@ CASES = {
     "cell_clip": dict(cell_clip=0.75, weight_scale=0.03),
     "cell_2e-15_zero_points": dict(cell_power=-15, input_zero_point=17, hidden_zero_point=-20),
     "cell_2e-9_wide": dict(cell_power=-9, input_size=13, units=7, weight_scale=0.02),
+    "16x8": dict(act="int16"),
+    "16x8_time_major_batches2_clip": dict(act="int16", time_major=True, batches=2, cell_clip=0.5, weight_scale=0.03),
+    "16x8_cell_2e-14_wide": dict(act="int16", cell_power=-14, input_size=10, units=6),
 }
 
 

@@ -1,6 +1,7 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM -> ``an_lstm_s8`` (firmware_template/compiled/kernels/an_lstm.c): TFLM's integer
-LSTM (unidirectional_sequence_lstm.cc, lstm_eval.h, lstm_eval_common.cc PrepareGateParametersInteger) for
-int8 activations and weights, int16 cell state and int32 biases.
+"""UNIDIRECTIONAL_SEQUENCE_LSTM -> ``an_lstm_s8`` / ``an_lstm_s16`` (firmware_template/compiled/kernels/an_lstm.c):
+TFLM's integer LSTM (unidirectional_sequence_lstm.cc, lstm_eval.h, lstm_eval_common.cc
+PrepareGateParametersInteger) for int8 activations with int32 biases, or int16 activations (16x8) with int64
+biases, int8 weights and int16 cell state; ``an_lstm_f32`` for float32.
 
 Inputs (TFLite's order): 0 input; 1-4 input-to-{input, forget, cell, output} weights; 5-8
 recurrent-to-{input, forget, cell, output} weights; 9-11 peephole (must be absent: TFLM refuses them);
@@ -79,17 +80,18 @@ def lower_lstm(op, ctx):
     biases = [ctx.tensor(op.inputs[12 + g]) for g in range(4)]
     if x.dtype == "float32":
         return _lower_float(op, x, y, hidden, cell, w_in, w_rec, biases)
-    if x.dtype != "int8" or y.dtype != "int8" or hidden.dtype != "int8":
-        raise NotLowerable(f"{x.dtype} input, {y.dtype} output, {hidden.dtype} hidden state (int8 only; "
-                           "16x8 LSTM has no kernel yet)")
+    if x.dtype not in ("int8", "int16") or y.dtype != x.dtype or hidden.dtype != x.dtype:
+        raise NotLowerable(f"{x.dtype} input, {y.dtype} output, {hidden.dtype} hidden state (int8 or int16, "
+                           "the same)")
+    bias_dtype = "int32" if x.dtype == "int8" else "int64"  # TFLM's EvalLstm BiasType
     if cell.dtype != "int16":
         raise NotLowerable(f"{cell.dtype} cell state (int16 only, as TFLM)")
     if any(w.dtype != "int8" or not w.is_constant for w in (*w_in, *w_rec)):
         raise NotLowerable("weights not constant int8")
     if any(len(w.scale) != 1 for w in (*w_in, *w_rec)):
         raise NotLowerable("per-channel weights")
-    if any(b.dtype != "int32" or not b.is_constant for b in biases):
-        raise NotLowerable("biases not constant int32")
+    if any(b.dtype != bias_dtype or not b.is_constant for b in biases):
+        raise NotLowerable(f"biases not constant {bias_dtype} (TFLM's {x.dtype} LSTM reads {bias_dtype})")
     time_major, batches, time_steps, input_size, state_size = _sizes(op, x, y, hidden, cell, w_in, w_rec)
     activation = op.options.get("fused_activation_function", "TANH")
     if activation != "TANH":  # (TFLM's SIGMOID has no code in the flatbuffer schema)
@@ -121,7 +123,7 @@ def lower_lstm(op, ctx):
     if not math.isfinite(float(c_scale)) or c_scale <= 0:
         raise NotLowerable("cell state scale not positive")
     table = ctx.constant("sigmoid_table_q16", "uint16_t", SIGMOID_TABLE_Q16)
-    params = Params("an_lstm_s8_params", {
+    params = Params("an_lstm_s8_params" if x.dtype == "int8" else "an_lstm_s16_params", {
         "batches": batches, "time_steps": time_steps, "input_size": input_size, "state_size": state_size,
         "time_major": int(time_major), "input_offset": -x_zp, "hidden_offset": -h_zp, "hidden_zero_point": h_zp,
         "forget": gates["forget"], "input": gates["input"], "cell": gates["cell"], "output": gates["output"],
@@ -131,10 +133,10 @@ def lower_lstm(op, ctx):
         "cell_tanh_multiplier": tanh_multiplier, "cell_tanh_shift": tanh_shift, "cell_clip": quantized_clip,
         "sigmoid_table": table})
     rows = batches if time_major else 1
-    return Step("an_lstm_s8", sources=("an_lstm.c",),
+    return Step("an_lstm_s8" if x.dtype == "int8" else "an_lstm_s16", sources=("an_lstm.c",),
                 args=(params, x.operand, hidden.operand, cell.operand, Scratch(4 * rows * state_size * 2), y.operand),
-                comment=(f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, int8 with int16 "
-                         f"cell, {activation}"),
+                comment=(f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, {x.dtype} with "
+                         f"int16 cell, {activation}"),
                 macs=batches * time_steps * 4 * state_size * (input_size + state_size))
 
 

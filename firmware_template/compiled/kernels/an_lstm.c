@@ -60,6 +60,18 @@ static void an_lstm_tanh(const int16_t *in, int16_t *out, int32_t n, int32_t mul
   }
 }
 
+// cell = sat(sat(forget * cell) + sat(input * cell gate)), clipped (TFLM's UpdateLstmCell, int16).
+static void an_lstm_cell_update(int16_t *cell, const int16_t *forget, const int16_t *input, const int16_t *gate,
+                                int32_t n, int32_t m1, int32_t s1, int32_t m2, int32_t s2, int32_t clip) {
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t forgotten = an_requantize(forget[i] * cell[i], m1, s1);
+    const int32_t added = an_requantize(input[i] * gate[i], m2, s2);
+    int32_t c = an_sat16(an_sat16(forgotten) + an_sat16(added));
+    if (clip >= 0) c = AN_MAX(AN_MIN(clip, c), -clip);
+    cell[i] = (int16_t)c;
+  }
+}
+
 // One gate of one step: input part + recurrent part (saturating), then its activation.
 static void an_lstm_gate_step(const an_lstm_s8_params *p, const an_lstm_gate *g, const int8_t *x, const int8_t *h,
                               int32_t rows, int16_t *gate, int16_t *buffer, int use_tanh) {
@@ -83,13 +95,8 @@ static void an_lstm_step(const an_lstm_s8_params *p, const int8_t *x, int8_t *h,
   an_lstm_gate_step(p, &p->forget, x, h, rows, b0, b3, 0);
   an_lstm_gate_step(p, &p->input, x, h, rows, b1, b3, 0);
   an_lstm_gate_step(p, &p->cell, x, h, rows, b2, b3, 1);
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t forgotten = an_requantize(b0[i] * cell[i], p->forget_cell_multiplier, p->forget_cell_shift);
-    const int32_t added = an_requantize(b1[i] * b2[i], p->input_cell_multiplier, p->input_cell_shift);
-    int32_t c = an_sat16(an_sat16(forgotten) + an_sat16(added));
-    if (p->cell_clip >= 0) c = AN_MAX(AN_MIN(p->cell_clip, c), -p->cell_clip);
-    cell[i] = (int16_t)c;
-  }
+  an_lstm_cell_update(cell, b0, b1, b2, n, p->forget_cell_multiplier, p->forget_cell_shift, p->input_cell_multiplier,
+                      p->input_cell_shift, p->cell_clip);
   an_lstm_gate_step(p, &p->output, x, h, rows, b1, b3, 0);
   an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
   for (int32_t i = 0; i < n; ++i) {
@@ -115,6 +122,82 @@ void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_
       const int32_t step = b * p->time_steps + t;
       an_lstm_step(p, input + step * p->input_size, hidden_state + b * p->state_size, cell_state + b * p->state_size, 1,
                    buffers, output + step * p->state_size);
+    }
+  }
+}
+
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift): the multiplier reduced to 16 bits, one
+// rounding shift by 15 - shift.
+static int32_t an_lstm_requantize64(int64_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t reduced = (multiplier < 0x7FFF0000) ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int32_t total_shift = 15 - shift;
+  return (int32_t)((acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
+}
+
+// reference_integer_ops::FullyConnected<int16_t, int8_t, int16_t, int64_t>: int64 sums.
+static void an_lstm_fc16(const int16_t *x, int32_t x_offset, const int8_t *w, int32_t w_offset, const int64_t *bias,
+                         int32_t multiplier, int32_t shift, int32_t rows, int32_t depth, int32_t units, int16_t *out) {
+  for (int32_t b = 0; b < rows; ++b) {
+    const int16_t *xb = x + b * depth;
+    const int8_t *wc = w;
+    for (int32_t c = 0; c < units; ++c) {
+      int64_t acc = 0;
+      for (int32_t d = 0; d < depth; ++d) acc += (int32_t)((wc[d] + w_offset) * (xb[d] + x_offset));
+      wc += depth;
+      if (bias) acc += bias[c];
+      *out++ = an_sat16(an_lstm_requantize64(acc, multiplier, shift));
+    }
+  }
+}
+
+static void an_lstm16_gate_step(const an_lstm_s16_params *p, const an_lstm_s16_gate *g, const int16_t *x,
+                                const int16_t *h, int32_t rows, int16_t *gate, int16_t *buffer, int use_tanh) {
+  const int32_t n = rows * p->state_size;
+  an_lstm_fc16(x, p->input_offset, g->input_weights, g->input_weights_offset, g->bias, g->input_multiplier,
+               g->input_shift, rows, p->input_size, p->state_size, gate);
+  an_lstm_fc16(h, p->hidden_offset, g->recurrent_weights, g->recurrent_weights_offset, NULL, g->recurrent_multiplier,
+               g->recurrent_shift, rows, p->state_size, p->state_size, buffer);
+  for (int32_t i = 0; i < n; ++i) gate[i] = an_sat16(gate[i] + buffer[i]);
+  if (use_tanh) {
+    an_lstm_tanh(gate, gate, n, 3, 0, p->sigmoid_table);
+  } else {
+    an_lstm_sigmoid(gate, n, p->sigmoid_table);
+  }
+}
+
+static void an_lstm16_step(const an_lstm_s16_params *p, const int16_t *x, int16_t *h, int16_t *cell, int32_t rows,
+                           int16_t *buffers, int16_t *out) {
+  const int32_t n = rows * p->state_size;
+  int16_t *b0 = buffers, *b1 = buffers + n, *b2 = buffers + 2 * n, *b3 = buffers + 3 * n;
+  an_lstm16_gate_step(p, &p->forget, x, h, rows, b0, b3, 0);
+  an_lstm16_gate_step(p, &p->input, x, h, rows, b1, b3, 0);
+  an_lstm16_gate_step(p, &p->cell, x, h, rows, b2, b3, 1);
+  an_lstm_cell_update(cell, b0, b1, b2, n, p->forget_cell_multiplier, p->forget_cell_shift, p->input_cell_multiplier,
+                      p->input_cell_shift, p->cell_clip);
+  an_lstm16_gate_step(p, &p->output, x, h, rows, b1, b3, 0);
+  an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
+  for (int32_t i = 0; i < n; ++i) {
+    h[i] = an_sat16(an_requantize(b0[i] * b1[i], p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point);
+  }
+  memcpy(out, h, (size_t)n * sizeof(int16_t));
+}
+
+void an_lstm_s16(const an_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 void *scratch, int16_t *output) {
+  int16_t *buffers = (int16_t *)scratch;
+  if (p->time_major) {
+    const int32_t rows = p->batches;
+    for (int32_t t = 0; t < p->time_steps; ++t) {
+      an_lstm16_step(p, input + t * rows * p->input_size, hidden_state, cell_state, rows, buffers,
+                     output + t * rows * p->state_size);
+    }
+    return;
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t t = 0; t < p->time_steps; ++t) {
+      const int32_t step = b * p->time_steps + t;
+      an_lstm16_step(p, input + step * p->input_size, hidden_state + b * p->state_size, cell_state + b * p->state_size,
+                     1, buffers, output + step * p->state_size);
     }
   }
 }

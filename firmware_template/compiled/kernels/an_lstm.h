@@ -34,6 +34,29 @@ typedef struct {
   const uint16_t *sigmoid_table;                      // TFLite's int16 sigmoid table, 256 entries
 } an_lstm_s8_params;
 
+// 16x8: int16 activations (input, hidden state, output), int8 weights, int64 biases, int16 cell state
+// (EvalLstm<int16_t, int8_t, int16_t, int64_t>): the FULLY_CONNECTED parts sum in int64 and requantize with
+// TFLM's 64-bit MultiplyByQuantizedMultiplier; everything else as the int8 kernel.
+typedef struct {
+  const int8_t *input_weights;
+  const int8_t *recurrent_weights;
+  const int64_t *bias;  // [state_size] or NULL
+  int32_t input_weights_offset, recurrent_weights_offset;
+  int32_t input_multiplier, input_shift, recurrent_multiplier, recurrent_shift;
+} an_lstm_s16_gate;
+
+typedef struct {
+  int32_t batches, time_steps, input_size, state_size, time_major;
+  int32_t input_offset, hidden_offset, hidden_zero_point;
+  an_lstm_s16_gate forget, input, cell, output;
+  int32_t forget_cell_multiplier, forget_cell_shift;
+  int32_t input_cell_multiplier, input_cell_shift;
+  int32_t hidden_multiplier, hidden_shift;  // tanh(cell) * output gate -> hidden (int16)
+  int32_t cell_tanh_multiplier, cell_tanh_shift;
+  int32_t cell_clip;
+  const uint16_t *sigmoid_table;
+} an_lstm_s16_params;
+
 // Scratch bytes: four int16 buffers of one step's gates (batches of a time-major step, else one row).
 #define AN_LSTM_S8_SCRATCH_BYTES(rows, state_size) ((size_t)4u * (rows) * (state_size)*2u)
 
@@ -42,5 +65,8 @@ typedef struct {
 // every step.
 void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
                 void *scratch, int8_t *output);
+
+void an_lstm_s16(const an_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 void *scratch, int16_t *output);
 
 #endif  // AN_LSTM_H_
