@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import require_dtype, scale_of, zero_point_of
-from codegen.compiled.program import Params, Step
+from codegen.compiled.program import F32, Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
 SCALED_DIFF_INTEGER_BITS = 5
@@ -48,9 +50,25 @@ def exp_table(beta: float, input_scale: float) -> list[int]:
     return table
 
 
+def lower_softmax_f32(op, x, y):
+    """float32 SOFTMAX: TFLM's reference order (an_softmax_f32.c); beta as float32, as TFLM casts it."""
+    if not x.shape or x.num_elements != y.num_elements:
+        raise NotLowerable(f"shapes {tuple(x.shape)} -> {tuple(y.shape)}")
+    beta = float(np.float32(op.options.get("beta", 1.0)))
+    depth = int(x.shape[-1])
+    outer = x.num_elements // depth if depth else 0
+    return Step(function="an_softmax_f32", sources=("an_softmax_f32.c",),
+                args=(Params("an_softmax_f32_params", {"outer": outer, "depth": depth, "beta": F32(beta)}),
+                      x.operand, y.operand),
+                output_aliases=x.operand,
+                comment=f"SOFTMAX float32 {outer} x {depth}, beta {beta:g}")
+
+
 @lowering("SOFTMAX")
 def lower_softmax(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype == y.dtype == "float32":
+        return lower_softmax_f32(op, x, y)
     require_dtype(x, "int8")
     require_dtype(y, "int8", "int16")
     input_scale, output_scale, output_zp = scale_of(x), scale_of(y), zero_point_of(y)
