@@ -81,4 +81,8 @@ def test_cli_subprocess_truncated_model_no_traceback(cli_subprocess, tmp_path):
     result = cli_subprocess("report", "--runtime", "tflm", path, "--json")
     line = assert_one_line_error(result, code=2)
     assert "truncated.tflite" in line  # names the file
-    assert result.stdout == ""
+    # --json: the failure as one JSON object on stdout, the same words and exit code.
+    import json
+
+    failure = json.loads(result.stdout)
+    assert failure == {"error": failure["error"], "exit_code": 2} and "truncated.tflite" in failure["error"]
