@@ -68,7 +68,11 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
   // Values up to the next block boundary one by one, then whole blocks of four, then the rest.
   for (; src < end && (k & 3) != 0; ++src, ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = *src;
   int16_t *dst = cols + 2 * k + 4 * j;
-#if AN_USE_DSP
+#if AN_USE_MVE
+  // Eight values per VLDRB.S16, stored as two blocks of four 8 halfwords apart by one scatter.
+  const uint16x8_t blocks = vld1q(an_mve_col_offsets[0]);
+  for (; end - src >= 8; src += 8, k += 8, dst += 16) vstrhq_scatter_shifted_offset_s16(dst, blocks, vldrbq_s16(src));
+#elif AN_USE_DSP
   for (; end - src >= 8; src += 8, k += 8, dst += 16) {
     an_widen_4(src, dst);
     an_widen_4(src + 4, dst + 8);
