@@ -2,7 +2,7 @@
 equals the tflite-micro interpreter byte for byte: every single-operator case of
 test_compiled_conv.py's CONV_CASES and DEPTHWISE_CASES and test_compiled_fc.py's CASES, plus
 depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTHWISE_CASES: 16,
-19, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
+18, 19, 21, 26, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve); the corpus AttendNet-B whole, MVE path, three inputs; and
@@ -25,8 +25,9 @@ from tests.test_compiled_fc import fc_model
 pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
                                 reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
 
-# Depthwise with multiplier 1 and at least 16 channels: the MVE kernel's four-accumulator pass,
-# then blocks of four and a predicated tail (37 = 2 x 16 + 4 + 1; 19 = 16 + 3; 16 exactly).
+# Depthwise with multiplier 1 and at least 16 channels: the MVE kernel's sixteen-channel pass,
+# its eight-channel pass, blocks of four and a predicated tail (37 = 2 x 16 + 4 + 1; 26 = 16 + 8
+# + 2; 19 = 16 + 3; 16 exactly).
 MVE_DEPTHWISE_CASES = {
     "wide37_same_relu6": dict(in_shape=(1, 7, 9, 37), activation="RELU6"),
     "wide19_stride2_valid_5x5": dict(in_shape=(1, 11, 10, 19), kernel=(5, 5), padding="VALID", stride=(2, 2)),
@@ -35,6 +36,7 @@ MVE_DEPTHWISE_CASES = {
                                                in_zp=0, out_zp=0),
     "wide18_shift_edge_no_bias": dict(in_shape=(1, 5, 6, 18), in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0,
                                       bias=False),
+    "wide26_sixteen_eight_tail_relu": dict(in_shape=(1, 5, 7, 26), kernel=(3, 2), activation="RELU", in_zp=-7),
     "wide24_multiplier2": dict(in_shape=(1, 6, 5, 12), multiplier=2, activation="RELU"),
 }
 

@@ -82,6 +82,8 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
 #if AN_USE_MVE
 // Halfword offsets that read a block's weights (stored w0 w2 w1 w3) in channel order w0 w1 w2 w3.
 static const uint32_t an_dw_mve_weight_offsets[4] = {0, 2, 1, 3};
+// Word (and byte) offsets of the even channels of eight: 0, 2, 4, 6.
+static const uint32_t an_dw_mve_even_lanes[4] = {0, 2, 4, 6};
 
 // acc + x * w per int32 lane (MVE's VMLA takes a scalar: VMUL then VADD).
 static inline int32x4_t an_mla_mve(int32x4_t acc, int32x4_t x, int32x4_t w) {
@@ -97,35 +99,68 @@ static inline void an_dw_store_mve(an_dw_out_params q, int32x4_t acc, mve_pred16
   vstrbq_p_s32(out, v, p);
 }
 
+// The same for the lanes of acc at word offsets lanes (channels out[lanes[i]]): gathers and a scatter.
+static inline void an_dw_store_lanes_mve(an_dw_out_params q, int32x4_t acc, uint32x4_t lanes, const int32_t *multiplier,
+                                         const int32_t *shift, int8_t *out) {
+  int32x4_t v = an_requantize_mve(acc, vldrwq_gather_shifted_offset_s32(multiplier, lanes),
+                                  vldrwq_gather_shifted_offset_s32(shift, lanes));
+  v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
+  vstrbq_scatter_offset_s32(out, lanes, v);
+}
+
 // Every output channel of one pixel with Helium: int32 lanes, one VMUL and VADD per tap and
 // four channels (input bytes widened by VLDRB.S32, weights by a VLDRH.S32 gather that undoes the
 // block's w0 w2 w1 w3 order), requantized on four lanes too (an_requantize_mve).  Depth multiplier 1: sixteen channels
-// per pass over the taps (four accumulators), then blocks of four, the last one predicated (out_c % 4: no lane reads
-// past the input's channels; the filter's padding weights are zero).  A multiple of four: the block's input broadcast
-// (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32 products as the
-// DSP path, added in the same order per channel.
+// per pass over the taps on int16 lanes (below), eight once, then blocks of four, the last one predicated (out_c % 4:
+// no lane reads past the input's channels; the filter's padding weights are zero).  A multiple of four: the block's
+// input broadcast (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32
+// products as the DSP path, added in the same order per channel.
 static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
                                int32_t mult, int32_t out_c, const int32_t *bias, const int32_t *multiplier,
                                const int32_t *shift, int8_t *out) {
   const uint32x4_t wo = vld1q(an_dw_mve_weight_offsets);
   const int32_t block = 4 * n_taps;  // int16 per block of four channels
   int32_t oc = 0;
-  if (mult == 1) {
+  if (mult == 1 && block + 3 <= 0xFFFF) {
+    // Sixteen channels per pass on int16 lanes: inputs by VLDRB.S16, two blocks' weights by one
+    // VLDRH gather in channel order, VMULLB/VMULLT widen the even and odd lanes' products to
+    // int32 (even channels in one accumulator, odd in another), then eight channels once.
+    const uint16_t wv[8] = {
+        0, 2, 1, 3, (uint16_t)block, (uint16_t)(block + 2), (uint16_t)(block + 1), (uint16_t)(block + 3)};
+    const uint16x8_t wo16 = vld1q(wv);
+    const uint32x4_t even = vld1q(an_dw_mve_even_lanes);
     for (; oc + 16 <= out_c; oc += 16) {
-      int32x4_t a0 = vld1q(bias + oc), a1 = vld1q(bias + oc + 4), a2 = vld1q(bias + oc + 8), a3 = vld1q(bias + oc + 12);
+      int32x4_t e0 = vldrwq_gather_shifted_offset_s32(bias + oc, even);
+      int32x4_t o0 = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
+      int32x4_t e1 = vldrwq_gather_shifted_offset_s32(bias + oc + 8, even);
+      int32x4_t o1 = vldrwq_gather_shifted_offset_s32(bias + oc + 9, even);
+      const int16_t *w = filter + oc * n_taps, *w2 = w + 2 * block;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4, w2 += 4) {
+        const int8_t *x = taps[t] + oc;
+        const int16x8_t xa = vldrbq_s16(x), wa = vldrhq_gather_shifted_offset_s16(w, wo16);
+        e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
+        o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
+        const int16x8_t xb = vldrbq_s16(x + 8), wb = vldrhq_gather_shifted_offset_s16(w2, wo16);
+        e1 = vaddq_s32(e1, vmullbq_int_s16(xb, wb));
+        o1 = vaddq_s32(o1, vmulltq_int_s16(xb, wb));
+      }
+      an_dw_store_lanes_mve(q, e0, even, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_lanes_mve(q, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
+      an_dw_store_lanes_mve(q, e1, even, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
+      an_dw_store_lanes_mve(q, o1, even, multiplier + oc + 9, shift + oc + 9, out + oc + 9);
+    }
+    if (oc + 8 <= out_c) {
+      int32x4_t e0 = vldrwq_gather_shifted_offset_s32(bias + oc, even);
+      int32x4_t o0 = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
       const int16_t *w = filter + oc * n_taps;
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        const int8_t *x = taps[t] + oc;
-        a0 = an_mla_mve(a0, vldrbq_s32(x), vldrhq_gather_shifted_offset_s32(w, wo));
-        a1 = an_mla_mve(a1, vldrbq_s32(x + 4), vldrhq_gather_shifted_offset_s32(w + block, wo));
-        a2 = an_mla_mve(a2, vldrbq_s32(x + 8), vldrhq_gather_shifted_offset_s32(w + 2 * block, wo));
-        a3 = an_mla_mve(a3, vldrbq_s32(x + 12), vldrhq_gather_shifted_offset_s32(w + 3 * block, wo));
+        const int16x8_t xa = vldrbq_s16(taps[t] + oc), wa = vldrhq_gather_shifted_offset_s16(w, wo16);
+        e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
+        o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
       }
-      const mve_pred16_t all = vctp32q(4);
-      an_dw_store_mve(q, a0, all, multiplier + oc, shift + oc, out + oc);
-      an_dw_store_mve(q, a1, all, multiplier + oc + 4, shift + oc + 4, out + oc + 4);
-      an_dw_store_mve(q, a2, all, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
-      an_dw_store_mve(q, a3, all, multiplier + oc + 12, shift + oc + 12, out + oc + 12);
+      an_dw_store_lanes_mve(q, e0, even, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_lanes_mve(q, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
+      oc += 8;
     }
   }
   for (; oc < out_c; oc += 4) {
