@@ -359,6 +359,65 @@ def test_the_import_placement_checker_sees_a_light_lazy_import(tmp_path):
         "a.py:5 (pkg.a): `from pkg.b import g` belongs at the top of the module"]
 
 
+# The runtime's name appears where the user chooses it and in messages, nowhere else: code asks the
+# runtime object (codegen.runtimes.base.Runtime's attributes), never compares its name.
+RUNTIME_NAME_ALLOWED = {
+    "codegen.runtimes": "the registry of runtimes and the runtime objects themselves",
+    "attendnets.commands.options": "--runtime's option parsing",
+    "attendnets.commands.predict": "--interpreter names host interpreters (tflm, tflite), not firmware runtimes",
+    "attendnets.commands.validate": "--layers-runtimes parsing: the host runners the user asks to compare",
+    "codegen.demo": "the demo picks a runtime for each step as a user on the command line does",
+}
+
+
+def runtime_name_uses(path, names):
+    """``line: code`` where ``path`` compares a value with a runtime name (==, !=, in, match), passes
+    one to get_runtime, or gives one as a ``runtime=`` argument."""
+    tree = ast.parse(path.read_text(), str(path))
+
+    def is_name(node):
+        return isinstance(node, ast.Constant) and node.value in names
+
+    def constants(node):
+        return node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            if any(is_name(c) for side in [node.left, *node.comparators] for c in constants(side)):
+                found.append(node)
+        elif isinstance(node, ast.Call):
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if (callee == "get_runtime" and any(is_name(a) for a in node.args)) or any(
+                    k.arg == "runtime" and is_name(k.value) for k in node.keywords):
+                found.append(node)
+        elif isinstance(node, ast.match_case) and any(is_name(c) for c in ast.walk(node.pattern)):
+            found.append(node.pattern)
+    return sorted(f"{node.lineno}: {ast.unparse(node)}" for node in found)
+
+
+def test_the_runtime_name_is_compared_only_where_the_user_chooses_it():
+    from codegen.runtimes import RUNTIME_NAMES
+
+    broken = []
+    for owner, path in project_modules().items():
+        if any(matches(owner, allowed) for allowed in RUNTIME_NAME_ALLOWED):
+            continue
+        broken += [f"{path.relative_to(REPO)}:{use}" for use in runtime_name_uses(path, set(RUNTIME_NAMES))]
+    assert not broken, "ask the runtime object instead of comparing its name:\n" + "\n".join(broken)
+
+
+def test_the_runtime_name_checker_sees_a_branch_on_the_name(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("def f(rt, name):\n    if rt.name == 'compiled':\n        pass\n"
+                      "    if name in ('tflm', 'other'):\n        pass\n    g(runtime='tflm')\n"
+                      "    match name:\n        case 'tflm':\n            pass\n"
+                      "    print(f'the {rt.name} runtime')  # a message\n    return get_runtime('compiled')\n")
+    assert runtime_name_uses(sample, {"tflm", "compiled"}) == [
+        "11: get_runtime('compiled')", "2: rt.name == 'compiled'", "4: name in ('tflm', 'other')",
+        "6: g(runtime='tflm')", "8: 'tflm'"]
+
+
 def test_every_package_says_what_it_is_and_must_not_import():
     for init in sorted(REPO.glob("*/__init__.py")) + sorted(REPO.glob("*/*/__init__.py")):
         if init.parts[-2] in ("tests", "commands", "runners") or ".venv" in init.parts:

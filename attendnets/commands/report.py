@@ -99,7 +99,7 @@ def command(model_paths, model_options, concurrent, target, kernels, cmsis_nn_ar
     model = load_model(model_path)
     chosen = all_runtimes() if runtime == "both" else (get_runtime(runtime),)
     if runtime == "both":  # the schedule options go to the runtime that has schedules
-        chosen = tuple(rt.with_schedule(schedule, max_recompute) if rt.name == "compiled" else rt for rt in chosen)
+        chosen = tuple(rt.with_schedule(schedule, max_recompute) if rt.has_schedules else rt for rt in chosen)
     else:
         chosen = (scheduled_runtime(runtime, schedule, max_recompute),)
     if not any(rt.has_memory_report for rt in chosen):

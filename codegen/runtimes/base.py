@@ -110,6 +110,7 @@ class Runtime:
     flash_data_what: str = "model"  # what the fit calls the flash data: "model" or "constants"
     check_column: bool = False  # `attendnets check` shows a column for it (TFLM's own check is the table)
     has_memory_report: bool = False  # `attendnets report` has a full memory report for it (MemoryReport)
+    has_schedules: bool = False  # it takes --schedule/--max-recompute (with_schedule); the others refuse them
     protocol_id: int = 0  # the validation protocol's runtime byte
     build_tools: tuple = ("make", "arm-none-eabi-gcc", "arm-none-eabi-objcopy")
     needs: str | None = None  # what a build needs beyond the toolchain, in words (None: nothing)

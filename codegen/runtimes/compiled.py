@@ -112,6 +112,7 @@ class CompiledRuntime(Runtime):
     protocol_id = 1
     project_dir = COMPILED_PROJECT_DIR
     several_models = True  # codegen.several: its C carries a prefix per model
+    has_schedules = True
     library_prefixes_symbols = True
     schedule = "auto"  # --schedule: fast, small or auto (codegen.compiled.patch)
     max_recompute = DEFAULT_MAX_RECOMPUTE  # --max-recompute, as a fraction of the model's MACs
