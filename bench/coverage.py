@@ -1,6 +1,8 @@
 """The models issue 19 brought to the compiled runtime, against the TFLM project: arena, code, instructions.
 
-Per model (by default the test corpus's stock-converted Flatten classifier and NCHW model, and the
+Per model (by default the test corpus's stock-converted Flatten classifier and NCHW model, its LSTM and
+SVDF models in int8 and float32, a 16x8 LSTM and a converter-style streaming model (CALL_ONCE, a resource
+variable) from the test suite's builders, and the
 dense autoencoder in float32 and 16x8; more with --model):
 
 - operators: the model's operators, those computed at generation time marked ``(gen)``;
@@ -29,12 +31,30 @@ from pathlib import Path
 
 import numpy as np
 
+from attendnets_base.errors import UnsupportedOperatorError
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 
-CORPUS_MODELS = ["flatten_classifier_int8", "nchw_transpose_int8", "autoencoder_float", "autoencoder_int16x8"]
+CORPUS_MODELS = ["flatten_classifier_int8", "nchw_transpose_int8", "autoencoder_float", "autoencoder_int16x8",
+                 "lstm_int8", "lstm_float", "svdf_int8", "svdf_float"]
+
+
+def builder_models(work: Path) -> list:
+    """(name, path) of the test suite's builder models issue 19 covers beyond the corpus: a streaming model
+    as the TFLite converter writes one (CALL_ONCE initialiser, resource variable) and a 16x8 LSTM."""
+    from test_compiled_lstm import lstm_model
+    from test_compiled_state import call_once_model
+
+    out = []
+    for name, data in (("streaming_call_once_int8", call_once_model()),
+                       ("lstm_int16x8", lstm_model(act="int16", time_steps=8, input_size=16, units=16))):
+        path = work / f"{name}.tflite"
+        path.write_bytes(data)
+        out.append((name, path))
+    return out
 
 
 def corpus_models(corpus_dir, work: Path) -> list:
@@ -88,6 +108,17 @@ def printed_expected(model, sample) -> list:
     return [str(int(v)) for v in out]
 
 
+def reference_figures(model) -> dict:
+    """tflm_figures' entries with TFLM's reference kernels (arena and code estimate)."""
+    from codegen.runtimes.tflm import estimate_code_bytes
+    from converter.tflm.arena import estimate_arena
+
+    ref = estimate_arena(model, pointer_bytes=4, kernels="reference")
+    code = estimate_code_bytes(model, "reference")
+    return {"arena_reference": ref.required_bytes, "peak_live": ref.peak_live_bytes, "flash_model": model.size_bytes,
+            "flash_code_estimate": code, "flash_total_estimate": model.size_bytes + code}
+
+
 def bench(name, path: Path, work: Path) -> dict:
     from compiled_runtime import compiled_run, tflm_figures
 
@@ -96,9 +127,17 @@ def bench(name, path: Path, work: Path) -> dict:
     from converter.tflm.check import check_model
 
     model = load_model(path)
-    row = {"model": name, "operators": operators(model), "tflm": tflm_figures(model)}
+    try:
+        tflm = tflm_figures(model)
+        cmsis_ok = check_model(model, kernels="cmsis-nn").ok
+    except UnsupportedOperatorError:  # an operator the estimator models for the reference kernels only (SVDF)
+        tflm = reference_figures(model)
+        cmsis_ok = False
+    from codegen.compiled.generate import compile_model
+
+    row = {"model": name, "operators": operators(model), "tflm": tflm,
+           "state": compile_model(model).state_bytes}  # the compiled runtime's state area, beside its arena
     # the arena of the kernels TFLM would be built with: CMSIS-NN where it takes the model, else the reference
-    cmsis_ok = check_model(model, kernels="cmsis-nn").ok
     row["tflm_kernels"] = "cmsis-nn" if cmsis_ok else "reference"
     row["tflm_arena"] = row["tflm"]["arena_cmsis_nn" if cmsis_ok else "arena_reference"]
     sample = sample_for(model)
@@ -125,8 +164,11 @@ def markdown(rows, command) -> str:
            "resolution 40), DSP kernels, hard float (fpv4-sp-d16). TFLM: the estimator's arena (32-bit, CMSIS-NN "
            "kernels; reference kernels where CMSIS-NN refuses the model) and code estimate (runtime + kernels + "
            "16 KiB application). Compiled: the static arena and the code measured from the ELF (`attendnets size`: "
-           "flash minus the constants and the sample input). Operators marked (gen) are computed at generation "
-           "time and cost no code.", "",
+           "flash minus the constants and the sample input); \"+ N state\": the state kept between invocations "
+           "(variable tensors, resource variables) in its own static area, which TFLM keeps in its arena. "
+           "Operators marked (gen) are computed at generation time and cost no code. A stateful model's output is "
+           "its first invocation's; whole sequences are compared by tests/test_compiled_state*.py and "
+           "tests/test_compiled_lstm.py.", "",
            "| model | operators | TFLM arena | compiled arena | TFLM code (est.) | compiled code | instructions "
            "| output == tflite-micro |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -135,7 +177,8 @@ def markdown(rows, command) -> str:
         if "error" in c:
             out.append(f"| {r['model']} | {r['operators']} | {arena} | error: {c['error']} | | | | |")
             continue
-        out.append(f"| {r['model']} | {r['operators']} | {arena} | {k(c['arena'])} | "
+        compiled_arena = k(c["arena"]) + (f" + {k(r['state'])} state" if r.get("state") else "")
+        out.append(f"| {r['model']} | {r['operators']} | {arena} | {compiled_arena} | "
                    f"{k(t['flash_code_estimate'])} | {k(c['flash_code'])} | {k(c['instructions'])} | "
                    f"{r.get('match', '-')} |")
     return "\n".join(out) + "\n"
@@ -150,7 +193,7 @@ def main(argv=None):
     command = ("python bench/coverage.py " + shlex.join(sys.argv[1:] if argv is None else argv)).rstrip()
     with tempfile.TemporaryDirectory(prefix="attendnets-coverage-") as tmp:
         work = Path(tmp)
-        models = corpus_models(args.corpus_dir, work)
+        models = corpus_models(args.corpus_dir, work) + builder_models(work)
         for spec in args.model:
             name, _, path = spec.rpartition("=")
             models.append((name or Path(path).stem, Path(path)))
