@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError, DoesNotFitError, UnsupportedOperatorError
 from codegen.c_types import C_TYPES  # one table, shared with the compiled runtime
@@ -194,7 +196,21 @@ def c_string(text: str) -> str:
 
 
 def c_float(value: float) -> str:
-    return f"{value!r}f" if value == value else "0.0f"
+    """The C literal of the float32 ``value``, exact: finite values as the shortest decimal that
+    round-trips, infinities as ``__builtin_inff()`` with their sign, NaNs as ``__builtin_nanf`` (quiet)
+    or ``__builtin_nansf`` (signalling) with their sign and payload, so a kernel that copies a NaN
+    through (MAXIMUM, SELECT...) copies the model's bits.  The builtins are constant expressions in
+    GCC and Clang (C and C++) and need no header."""
+    value = np.float32(value)
+    if np.isfinite(value):
+        return f"{float(value)!r}f"
+    bits = int(value.view(np.uint32))
+    sign = "-" if bits >> 31 else ""
+    if np.isinf(value):
+        return f"({sign}__builtin_inff())"
+    quiet = bits & 0x400000
+    payload = bits & 0x3FFFFF
+    return f'({sign}{"__builtin_nanf" if quiet else "__builtin_nansf"}("{payload:#x}"))'
 
 
 def _resource_variable_names(model):

@@ -18,25 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.compiled.emit import c_argument, c_initializer
+from codegen.compiled.emit import c_argument, c_array_lines, c_initializer
 from codegen.compiled.lower import NUMPY_TYPES as NP_TYPES
 from codegen.compiled.lower import ModelLoweringContext as DriverContext
 from codegen.compiled.lower import load_lowerings
 from codegen.compiled.program import Tensor
 from converter.tflite_model import load_model
 from firmware_template import KERNELS_DIR
-
-
-def c_literal(value, c_type: str) -> str:
-    if c_type == "float":
-        v = float(np.float32(value))
-        if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError("non-finite constant")
-        return f"{v.hex()}f"  # exact: C99 hexadecimal floating constant
-    v = int(value)
-    if c_type == "int32_t" and v == -(1 << 31):
-        return "INT32_MIN"
-    return str(v)
 
 
 class _Names:
@@ -76,7 +64,7 @@ def _emit_case(case: Case, lowerings) -> str:
     for n, c in enumerate(dict.fromkeys(step.constants())):
         name = f"{p}_t{c.tensor_index}" if c.tensor_index is not None else f"{p}_{c.hint}_{n}"
         names.constants[c] = name
-        body = ", ".join(c_literal(v, c.c_type) for v in c.values)
+        body = " ".join(c_array_lines(c.values, c.c_type)) or "0"  # the generator's own literals
         lines.append(f"static const {c.c_type} {name}[{max(c.values.size, 1)}] = {{{body}}};")
     # One buffer per activation tensor; where the lowering says the output may share an input's
     # buffer, it does (so in-place execution is what gets tested).

@@ -71,3 +71,39 @@ def test_minmax_matches_tflm(compiled):
         ref = tflm_outputs(case.model_bytes, batches)
         for a, b in zip(ours, ref):
             assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+
+
+# Every float32 class a constant can hold: infinities, quiet NaNs with and without payload and sign,
+# a signalling NaN, signed zeros, the smallest subnormal and the largest finite value.
+SPECIAL_BITS = np.array([0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7FC12345, 0xFFA00001,
+                         0x80000000, 0x00000000, 0x00000001, 0x7F7FFFFF, 0x3FC00000, 0xBFC00000], np.uint32)
+
+
+def special_constant_model(name):
+    b = ModelBuilder()
+    n = SPECIAL_BITS.size
+    x1 = b.tensor("x1", (3, n), "float32")
+    x2 = b.tensor("x2", (n,), "float32", data=SPECIAL_BITS.tobytes())
+    y = b.tensor("y", (3, n), "float32")
+    b.op(name, [x1, x2], [y], version=2)
+    return b.build(inputs=[x1], outputs=[y])
+
+
+def test_float_constants_with_inf_and_nan_are_emitted_exactly(tmp_path):
+    """The constant array holds infinities and NaNs (with payloads): the generated C must hold the
+    same bits, else MAXIMUM/MINIMUM against it computes something else (they used to become 0.0f)."""
+    require_tools()
+    cases = [Case(f"{name}_special", special_constant_model(name)) for name in ("MAXIMUM", "MINIMUM")]
+    program = CompiledCases(cases, tmp_path)
+    rng = np.random.default_rng(5)
+    for case in cases:
+        batches = [[_random(rng, shape, dtype) for _, dtype, shape in case.inputs] for _ in range(20)]
+        # the input equal to the constant in one row: the result must be the constant's own bits
+        batches.append([np.tile(SPECIAL_BITS.view(np.float32), (3, 1))])
+        ours = program.run(case.name, batches)
+        ref = tflm_outputs(case.model_bytes, batches)
+        for a, b in zip(ours, ref):
+            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+        # against a finite input the infinities win MAXIMUM (+inf) / MINIMUM (-inf) exactly
+        row = _bits(ours[0][0])[0]
+        assert row[0 if case.name.startswith("MAXIMUM") else 1] == SPECIAL_BITS[0 if case.name.startswith("MAXIMUM") else 1]

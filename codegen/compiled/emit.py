@@ -138,7 +138,7 @@ def c_value(value, names: CNames) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, F32):
-        return f"{float(np.float32(value.value)).hex()}f"
+        return c_float(value.value)
     if isinstance(value, Params):
         return c_initializer(value, names)
     if isinstance(value, Constant):
@@ -179,7 +179,7 @@ def c_argument(operand, names: CNames) -> str:
 def c_array_lines(values: np.ndarray, c_type: str) -> list:
     """A constant array's values as initializer lines (:data:`VALUES_PER_LINE` per line)."""
     if c_type == "float":
-        items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in values.astype(np.float32).tolist()]
+        items = [c_float(v) for v in values.astype(np.float32).reshape(-1)]
     elif c_type == "bool":
         items = ["1" if v else "0" for v in values.tolist()]
     else:
