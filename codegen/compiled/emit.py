@@ -138,7 +138,8 @@ def c_value(value, names: CNames) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, F32):
-        return c_float(value.value)
+        v = np.float32(value.value)  # exact: C99 hexadecimal constant; inf/NaN: c_float's exact forms
+        return f"{float(v).hex()}f" if np.isfinite(v) else c_float(v)
     if isinstance(value, Params):
         return c_initializer(value, names)
     if isinstance(value, Constant):
