@@ -107,7 +107,8 @@ def format_check(result, columns=()) -> str:
             lines.append(f"OK: the {rt.title} can run this model (generate --runtime {rt.name})")
         else:
             lines.append(f"NOT SUPPORTED by the {rt.title}: {refused} operator{'s' if refused != 1 else ''} "
-                         "(generate --runtime tflm)")
+                         "(generate --runtime tflm" + (f"; what it supports: {rt.support_doc})" if rt.support_doc
+                                                       else ")"))
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, TensorRef
+from codegen.compiled.support import SUPPORT_DOC, describe
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
 from codegen.context import tensor_info
 
@@ -40,7 +41,7 @@ class CompiledRuntimeUnsupportedError(UnsupportedOperatorError):
     def __init__(self, reasons):
         self.reasons = tuple(reasons)
         super().__init__("the compiled runtime cannot run this model: " + "; ".join(self.reasons)
-                         + " (use --runtime tflm)")
+                         + f" (use --runtime tflm; what it supports: {SUPPORT_DOC})")
 
 
 def operator_name(op) -> str:
@@ -188,7 +189,7 @@ def _lower_once(model, folded, tolerant=False):
         try:
             step = function(op, ctx)
         except NotLowerable as exc:
-            reasons.append((op.index, str(exc)))
+            reasons.append((op.index, f"{exc} ({describe(op.name)})"))  # the support table's word
             continue
         except Exception as exc:  # noqa: BLE001 - only for check's report (tolerant), never for generate
             if not tolerant:

@@ -109,6 +109,7 @@ class Runtime:
     default_stack_bytes: int = 0
     flash_data_what: str = "model"  # what the fit calls the flash data: "model" or "constants"
     check_column: bool = False  # `attendnets check` shows a column for it (TFLM's own check is the table)
+    support_doc: str = ""  # the docs page of its table of what it supports (its refusals point at it), if any
     has_memory_report: bool = False  # `attendnets report` has a full memory report for it (MemoryReport)
     has_schedules: bool = False  # it takes --schedule/--max-recompute (with_schedule); the others refuse them
     protocol_id: int = 0  # the validation protocol's runtime byte
@@ -182,7 +183,7 @@ class Runtime:
             if refuse:
                 raise
             return RuntimeFootprint(self.name, supported=False, reasons=tuple(getattr(exc, "reasons", (str(exc),))),
-                                    title_text=self.title, label_text=self.label)
+                                    title_text=self.title, label_text=self.label, support_doc=self.support_doc)
         return RuntimeFootprint(
             self.name, supported=True, title_text=self.title, label_text=self.label, arena_bytes=firmware.arena_required_bytes,
             scratch_bytes=firmware.scratch_bytes, state_bytes=firmware.state_bytes, rest_ram_bytes=self.rest_ram_bytes(),

@@ -16,6 +16,7 @@ from codegen.compiled.footprint import code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
 from codegen.compiled.plan import ArenaRegion
+from codegen.compiled.support import SUPPORT_DOC
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
 from firmware_template import COMPILED_PROJECT_DIR
@@ -109,6 +110,7 @@ class CompiledRuntime(Runtime):
     default_stack_bytes = COMPILED_STACK_BYTES
     flash_data_what = "constants"
     check_column = True
+    support_doc = SUPPORT_DOC  # codegen.compiled.support: the one table of what it supports
     protocol_id = 1
     project_dir = COMPILED_PROJECT_DIR
     several_models = True  # codegen.several: its C carries a prefix per model

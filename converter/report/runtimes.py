@@ -27,6 +27,7 @@ class RuntimeFootprint:
     runtime: str  # the runtime's name (--runtime)
     supported: bool
     reasons: tuple = ()  # why it cannot run the model
+    support_doc: str = ""  # where the runtime's table of what it supports is (Runtime.support_doc), if it has one
     arena_bytes: int = 0
     scratch_bytes: int = 0  # kernel scratch, part of the arena
     # state kept between invocations (variable tensors) in a static area of its own (compiled runtime);
@@ -172,7 +173,8 @@ def format_runtimes_text(footprints) -> str:
             lines.extend(f"    {line}" for line in f.board.breakdown()[:-1])
     for f in footprints:
         if not f.supported:
-            lines.append(f"  {f.title} cannot run this model: {'; '.join(f.reasons)}")
+            lines.append(f"  {f.title} cannot run this model: {'; '.join(f.reasons)}"
+                         + (f" (what it supports: {f.support_doc})" if f.support_doc else ""))
         elif f.note:
             lines.append(f"  ({f.title}: {f.note})")
     for f in footprints:

@@ -1,0 +1,108 @@
+"""What the compiled runtime supports: ONE table, read by the driver's refusals, ``attendnets check``,
+``report``, the docs (docs/compiled_support.md, written by :func:`markdown`) and the tests.
+
+A row: the operators, the type combinations its kernel runs at run time (``"int8 -> int8"``: the
+operator's first input and first output), the kernel file(s) under firmware_template/compiled/kernels,
+and notes.  ``GENERATION_TIME`` marks operators that exist only as values the generator computes (every
+input constant, or a value known from static shapes): they need no kernel and take any type the
+fold pass can compute.  Every operator of this table, and only those, has a lowering
+(tests/test_compiled_support.py checks both directions; for the elementwise operators it also checks
+that exactly the listed type combinations lower).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GENERATION_TIME = "generation time"
+SUPPORT_DOC = "docs/compiled_support.md"  # the table's rendering (markdown())
+
+
+@dataclass(frozen=True)
+class SupportRow:
+    operators: tuple      # TFLite builtin operator names sharing one lowering
+    types: tuple          # run-time type combinations "input -> output" (first input, first output)
+    kernels: tuple        # kernel files (firmware_template/compiled/kernels); empty: no run-time kernel
+    notes: str = ""
+
+
+def _same(*dtypes):
+    return tuple(f"{d} -> {d}" for d in dtypes)
+
+
+SUPPORT = (
+    SupportRow(("CONV_2D",), _same("int8"), ("an_conv.c",),
+               "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6"),
+    SupportRow(("DEPTHWISE_CONV_2D",), _same("int8"), ("an_depthwise_conv.c",),
+               "int8 weights (per-channel), constant int32 bias"),
+    SupportRow(("FULLY_CONNECTED",), _same("int8", "int16", "float32"),
+               ("an_fully_connected.c", "an_fully_connected_s16.c", "an_fully_connected_f32.c"),
+               "int8: int8 weights, int32 bias; int16 (16x8): int8 weights, int64/int32 bias; float32"),
+    SupportRow(("UNIDIRECTIONAL_SEQUENCE_LSTM",), _same("int8", "int16", "float32"), ("an_lstm.c", "an_lstm_f32.c"),
+               "TFLM's integer gate arithmetic (int16 cell state); state in the static state area"),
+    SupportRow(("SVDF",), _same("int8", "float32"), ("an_svdf.c", "an_svdf_f32.c"),
+               "int8 with int8 or int16 time weights and state; state in the static state area"),
+    SupportRow(("ADD", "SUB"), _same("int8"), ("an_binary.c",), "broadcasting; fused activations"),
+    SupportRow(("MUL",), _same("int8"), ("an_binary.c",), "broadcasting; fused activations"),
+    SupportRow(("MAXIMUM", "MINIMUM"), _same("int8", "int16", "int32", "float32"), ("an_minmax.c",),
+               "broadcasting; float32 NaN/inf/signed zeros as TFLM"),
+    SupportRow(("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH"), _same("int8"), ("an_lut.c",),
+               "a 256-entry table computed with TFLM's arithmetic"),
+    SupportRow(("AVERAGE_POOL_2D", "MAX_POOL_2D"), _same("int8"), ("an_pool.c",), ""),
+    SupportRow(("MEAN", "SUM"), _same("int8"), ("an_reduce.c",), "constant axes"),
+    SupportRow(("SOFTMAX",), ("int8 -> int8", "int8 -> int16", "float32 -> float32"),
+               ("an_softmax.c", "an_softmax_f32.c"), ""),
+    SupportRow(("QUANTIZE",), ("float32 -> int8", "int8 -> int8"), ("an_quantize.c", "an_lut.c"),
+               "int8 -> int8 requantization as a table"),
+    SupportRow(("DEQUANTIZE",), ("int8 -> float32",), ("an_lut.c",), "a 256-entry table"),
+    SupportRow(("RESIZE_NEAREST_NEIGHBOR",), _same("int8"), ("an_movement.c",), ""),
+    SupportRow(("STRIDED_SLICE", "TRANSPOSE"), _same("int8", "int16", "int32", "float32"),
+               ("an_movement.c", "an_movement_wide.c"), "other types (bool, int64) at generation time"),
+    SupportRow(("PAD", "PADV2"), _same("int8"), ("an_movement.c",), "constant paddings"),
+    SupportRow(("CONCATENATION",), _same("int8"), ("an_movement.c",), "inputs quantized as the output"),
+    SupportRow(("PACK",), _same("int8"), ("an_movement.c",), "all-constant inputs at generation time (any type)"),
+    SupportRow(("RESHAPE", "SQUEEZE", "EXPAND_DIMS"), (), (), "a view of its input (any type): no kernel, no copy"),
+    SupportRow(("SHAPE", "CAST", "GATHER"), (), (), GENERATION_TIME + ": constant inputs or static shapes"),
+    SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
+               "resource variables in the static state area (model_reset() clears them); "
+               "CALL_ONCE only when it assigns constants to variables"),
+)
+
+
+def row_of(operator: str):
+    """The table's row of ``operator`` (TFLite builtin name), or None: no kernel."""
+    return next((row for row in SUPPORT if operator in row.operators), None)
+
+
+def supported_operators() -> tuple:
+    return tuple(sorted(name for row in SUPPORT for name in row.operators))
+
+
+def describe(operator: str) -> str:
+    """What the table says the runtime takes for ``operator``: quoted by refusals and ``check``."""
+    row = row_of(operator)
+    if row is None:
+        return f"not in the compiled runtime's table ({SUPPORT_DOC})"
+    if not row.types:
+        return f"compiled runtime: {row.notes}"
+    return "compiled runtime takes " + ", ".join(row.types)
+
+
+def markdown() -> str:
+    """docs/compiled_support.md: the table as the docs show it."""
+    lines = ["# What the compiled runtime supports", "",
+             "Generated from `codegen/compiled/support.py` by `python -m codegen.compiled.support`; do not edit.",
+             "`attendnets check` (compiled column), the generator's refusals and the tests read the same table.",
+             "Types are the operator's first input -> first output at run time; any operator whose inputs are all",
+             "constant is computed by the generator instead (no kernel).", "",
+             "| operators | run-time types | kernel files | notes |", "|---|---|---|---|"]
+    for row in SUPPORT:
+        lines.append(f"| {', '.join(row.operators)} | {'; '.join(row.types) or '(none)'} | "
+                     f"{', '.join(row.kernels) or '(none)'} | {row.notes} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+    Path(__file__).resolve().parents[2].joinpath(SUPPORT_DOC).write_text(markdown())
