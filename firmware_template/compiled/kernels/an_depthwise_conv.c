@@ -79,6 +79,83 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
 }
 
+// Output channels oc0..out_c-1 one at a time (those after the last full block of four).
+static inline void an_dw_channels_from(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
+                                       int32_t mult, int32_t oc0, int32_t out_c, const int32_t *bias,
+                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+  for (int32_t oc = oc0; oc < out_c; ++oc) {
+    // Lane of channel oc in its block: w0 w2 w1 w3.
+    static const int8_t lane[4] = {0, 2, 1, 3};
+    const int16_t *wc = filter + (oc >> 2) * 4 * n_taps + lane[oc & 3];
+    const int32_t ic = oc / mult;
+    int32_t acc = bias[oc];
+    for (int32_t t = 0; t < n_taps; ++t, wc += 4) acc += *wc * taps[t][ic];
+    out[oc] = an_dw_out(q, acc, multiplier[oc], shift[oc]);
+  }
+}
+
+#if AN_USE_DSP && !AN_USE_MVE
+// Requantizes four accumulators of channels oc..oc+3 and stores them (all four requantizations
+// before any store: an int8 store may alias the multipliers).
+static inline void an_dw_store4(an_dw_out_params q, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+  const int32_t v0 = an_requantize(a0, multiplier[0], shift[0]);
+  const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
+  const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
+  const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
+  out[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
+  out[1] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
+  out[2] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
+  out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
+}
+
+// 3x3 filter, depth multiplier 1, no dilation, DSP cores: two horizontally adjacent output
+// pixels whose taps all lie inside the image (pixel a reads from in_a, pixel b from in_a + dx,
+// dx = stride_w * in_c), channels in blocks of four.  Each block's weight pair (LDRD) serves
+// both pixels: per tap two input words, four SXTB16, eight SMLABB/SMLATT, the nine taps
+// unrolled.  The same int32 products added in the same order per channel as an_dw_block4.
+static void an_dw3x3_pair_dsp(an_dw_out_params q, const int8_t *in_a, int32_t dx, int32_t in_c, int32_t row,
+                              const int16_t *filter, int32_t blocks, const int32_t *bias,
+                              const int32_t *multiplier, const int32_t *shift, int8_t *out_a, int8_t *out_b) {
+  const an_word_t *wp = (const an_word_t *)(const void *)filter;
+  for (int32_t blk = 0; blk < blocks; ++blk, wp += 18, in_a += 4, out_a += 4, out_b += 4, bias += 4,
+               multiplier += 4, shift += 4) {
+    int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    const int8_t *x = in_a;
+#define AN_DW_TAP(T, OFF)                                                                     \
+  do {                                                                                        \
+    const uint32_t xa = an_read_u32(x + (OFF)), xb = an_read_u32(x + (OFF) + dx);             \
+    const int32_t we = wp[2 * (T)], wo = wp[2 * (T) + 1]; /* (w0, w2), (w1, w3) */            \
+    const int32_t ae = __sxtb16(xa), ao = an_sxtb16_ror8(xa);                                 \
+    const int32_t be = __sxtb16(xb), bo = an_sxtb16_ror8(xb);                                 \
+    a0 = __smlabb(ae, we, a0);                                                                \
+    a2 = __smlatt(ae, we, a2);                                                                \
+    a1 = __smlabb(ao, wo, a1);                                                                \
+    a3 = __smlatt(ao, wo, a3);                                                                \
+    b0 = __smlabb(be, we, b0);                                                                \
+    b2 = __smlatt(be, we, b2);                                                                \
+    b1 = __smlabb(bo, wo, b1);                                                                \
+    b3 = __smlatt(bo, wo, b3);                                                                \
+  } while (0)
+    AN_DW_TAP(0, 0);
+    AN_DW_TAP(1, in_c);
+    AN_DW_TAP(2, 2 * in_c);
+    x += row;
+    AN_DW_TAP(3, 0);
+    AN_DW_TAP(4, in_c);
+    AN_DW_TAP(5, 2 * in_c);
+    x += row;
+    AN_DW_TAP(6, 0);
+    AN_DW_TAP(7, in_c);
+    AN_DW_TAP(8, 2 * in_c);
+#undef AN_DW_TAP
+    an_dw_store4(q, a0, a1, a2, a3, multiplier, shift, out_a);
+    an_dw_store4(q, b0, b1, b2, b3, multiplier, shift, out_b);
+  }
+}
+#endif
+
 #if AN_USE_MVE
 // Halfword offsets that read a block's weights (stored w0 w2 w1 w3) in channel order w0 w1 w2 w3.
 static const uint32_t an_dw_mve_weight_offsets[4] = {0, 2, 1, 3};
@@ -208,6 +285,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
     }
   }
   const int32_t blocks = (mult == 1 || (mult & 3) == 0) ? out_c / 4 : 0;
+#if AN_USE_DSP && !AN_USE_MVE
+  // Two pixels at a time where the filter is 3x3, multiplier 1, no dilation (an_dw3x3_pair_dsp).
+  const int pair3x3 = p->k_h == 3 && p->k_w == 3 && mult == 1 && p->dilation_h == 1 && p->dilation_w == 1;
+#endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * in_w * in_c;
     int8_t *out = output + b * p->out_h * p->out_w * out_c;
@@ -216,6 +297,23 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
       const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
       for (int32_t ox = 0; ox < p->out_w; ++ox, out += out_c) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
+#if AN_USE_DSP && !AN_USE_MVE
+        if (pair3x3 && rows_inside && ix0 >= 0 && ox + 1 < p->out_w && ix0 + p->stride_w + 2 < in_w) {
+          const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
+          an_dw3x3_pair_dsp(q, base, p->stride_w * in_c, in_c, in_w * in_c, filter, blocks, bias, multiplier, shift,
+                            out, out + out_c);
+          if (4 * blocks < out_c) {
+            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+            an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift, out);
+            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + p->stride_w * in_c + offsets[t];
+            an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift,
+                                out + out_c);
+          }
+          ++ox;
+          out += out_c;
+          continue;
+        }
+#endif
         if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
           const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
           for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
@@ -239,15 +337,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           an_dw_block4(q, taps, n_taps, w, mult == 1 ? oc : oc / mult, mult != 1, bias + oc, multiplier + oc,
                        shift + oc, out + oc);
         }
-        for (; oc < out_c; ++oc) {
-          // Lane of channel oc in its block: w0 w2 w1 w3.
-          static const int8_t lane[4] = {0, 2, 1, 3};
-          const int16_t *wc = filter + (oc >> 2) * 4 * n_taps + lane[oc & 3];
-          const int32_t ic = oc / mult;
-          int32_t acc = bias[oc];
-          for (int32_t t = 0; t < n_taps; ++t, wc += 4) acc += *wc * taps[t][ic];
-          out[oc] = an_dw_out(q, acc, multiplier[oc], shift[oc]);
-        }
+        an_dw_channels_from(q, taps, n_taps, filter, mult, oc, out_c, bias, multiplier, shift, out);
 #endif
       }
     }
