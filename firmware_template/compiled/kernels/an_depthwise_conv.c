@@ -80,9 +80,10 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
 }
 
 // Output channels oc0..out_c-1 one at a time (those after the last full block of four).
-static inline void an_dw_channels_from(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
-                                       int32_t mult, int32_t oc0, int32_t out_c, const int32_t *bias,
-                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+static inline void an_dw_channels_from(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps,
+                                       const int16_t *filter, int32_t mult, int32_t oc0, int32_t out_c,
+                                       const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                                       int8_t *out) {
   for (int32_t oc = oc0; oc < out_c; ++oc) {
     // Lane of channel oc in its block: w0 w2 w1 w3.
     static const int8_t lane[4] = {0, 2, 1, 3};
@@ -115,28 +116,28 @@ static inline void an_dw_store4(an_dw_out_params q, int32_t a0, int32_t a1, int3
 // both pixels: per tap two input words, four SXTB16, eight SMLABB/SMLATT, the nine taps
 // unrolled.  The same int32 products added in the same order per channel as an_dw_block4.
 static void an_dw3x3_pair_dsp(an_dw_out_params q, const int8_t *in_a, int32_t dx, int32_t in_c, int32_t row,
-                              const int16_t *filter, int32_t blocks, const int32_t *bias,
-                              const int32_t *multiplier, const int32_t *shift, int8_t *out_a, int8_t *out_b) {
+                              const int16_t *filter, int32_t blocks, const int32_t *bias, const int32_t *multiplier,
+                              const int32_t *shift, int8_t *out_a, int8_t *out_b) {
   const an_word_t *wp = (const an_word_t *)(const void *)filter;
-  for (int32_t blk = 0; blk < blocks; ++blk, wp += 18, in_a += 4, out_a += 4, out_b += 4, bias += 4,
-               multiplier += 4, shift += 4) {
+  for (int32_t blk = 0; blk < blocks;
+       ++blk, wp += 18, in_a += 4, out_a += 4, out_b += 4, bias += 4, multiplier += 4, shift += 4) {
     int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
     int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
     const int8_t *x = in_a;
-#define AN_DW_TAP(T, OFF)                                                                     \
-  do {                                                                                        \
-    const uint32_t xa = an_read_u32(x + (OFF)), xb = an_read_u32(x + (OFF) + dx);             \
-    const int32_t we = wp[2 * (T)], wo = wp[2 * (T) + 1]; /* (w0, w2), (w1, w3) */            \
-    const int32_t ae = __sxtb16(xa), ao = an_sxtb16_ror8(xa);                                 \
-    const int32_t be = __sxtb16(xb), bo = an_sxtb16_ror8(xb);                                 \
-    a0 = __smlabb(ae, we, a0);                                                                \
-    a2 = __smlatt(ae, we, a2);                                                                \
-    a1 = __smlabb(ao, wo, a1);                                                                \
-    a3 = __smlatt(ao, wo, a3);                                                                \
-    b0 = __smlabb(be, we, b0);                                                                \
-    b2 = __smlatt(be, we, b2);                                                                \
-    b1 = __smlabb(bo, wo, b1);                                                                \
-    b3 = __smlatt(bo, wo, b3);                                                                \
+#define AN_DW_TAP(T, OFF)                                                          \
+  do {                                                                             \
+    const uint32_t xa = an_read_u32(x + (OFF)), xb = an_read_u32(x + (OFF) + dx);  \
+    const int32_t we = wp[2 * (T)], wo = wp[2 * (T) + 1]; /* (w0, w2), (w1, w3) */ \
+    const int32_t ae = __sxtb16(xa), ao = an_sxtb16_ror8(xa);                      \
+    const int32_t be = __sxtb16(xb), bo = an_sxtb16_ror8(xb);                      \
+    a0 = __smlabb(ae, we, a0);                                                     \
+    a2 = __smlatt(ae, we, a2);                                                     \
+    a1 = __smlabb(ao, wo, a1);                                                     \
+    a3 = __smlatt(ao, wo, a3);                                                     \
+    b0 = __smlabb(be, we, b0);                                                     \
+    b2 = __smlatt(be, we, b2);                                                     \
+    b1 = __smlabb(bo, wo, b1);                                                     \
+    b3 = __smlatt(bo, wo, b3);                                                     \
   } while (0)
     AN_DW_TAP(0, 0);
     AN_DW_TAP(1, in_c);
@@ -306,8 +307,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
             for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
             an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift, out);
             for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + p->stride_w * in_c + offsets[t];
-            an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift,
-                                out + out_c);
+            an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift, out + out_c);
           }
           ++ox;
           out += out_c;
