@@ -5,7 +5,9 @@
 - docs/compiled_support.md is the table's rendering (regenerate: python -m codegen.compiled.support);
 - for the elementwise operators (one activation in and out, or two in one out) every type combination of
   int8/int16/int32/float32 is lowered by the driver on a builder model exactly when the table lists it;
-- a refusal (check's compiled column, generate's error) quotes the table.
+- every other listed (operator, types) lowers on a builder model (table -> code);
+- the driver refuses a kernel whose types its row does not list (code -> table, enforced);
+- a refusal (check's compiled column, generate's error, report) quotes or points at the table.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from itertools import product
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from codegen.compiled.lower import load_lowerings, operator_support
@@ -95,3 +98,108 @@ def test_check_and_report_point_at_the_table(tmp_path, cli):
     assert f"what it supports: {SUPPORT_DOC}" in cli("check", path).stdout
     result = cli("report", path, "--runtime", "both")
     assert f"what it supports: {SUPPORT_DOC}" in result.stdout, result.stdout
+
+
+def _pack_model():
+    b = ModelBuilder()
+    xs = [b.tensor(f"x{k}", (2, 3), "int8", scale=0.05, zero_point=0) for k in range(2)]
+    y = b.tensor("y", (2, 2, 3), "int8", scale=0.05, zero_point=0)
+    b.op("PACK", xs, [y], options={"type": "pack", "axis": 0, "values_count": 2})
+    return b.build(inputs=xs, outputs=[y])
+
+
+def _transpose_model(dtype):
+    b = ModelBuilder()
+    x = b.tensor("x", (2, 3, 4), dtype, **QUANT[dtype])
+    p = b.tensor("perm", (3,), "int32", data=np.array([2, 0, 1], np.int32).tobytes())
+    y = b.tensor("y", (4, 2, 3), dtype, **QUANT[dtype])
+    b.op("TRANSPOSE", [x, p], [y], version=2)
+    return b.build(inputs=[x], outputs=[y])
+
+
+def _slice_model(dtype):
+    b = ModelBuilder()
+    x = b.tensor("x", (4, 6), dtype, **QUANT[dtype])
+    ts = [b.tensor(n, (2,), "int32", data=np.array(v, np.int32).tobytes())
+          for n, v in (("begin", (1, 0)), ("end", (3, 6)), ("strides", (1, 2)))]
+    y = b.tensor("y", (2, 3), dtype, **QUANT[dtype])
+    b.op("STRIDED_SLICE", [x, *ts], [y], version=2, options={"type": "strided_slice"})
+    return b.build(inputs=[x], outputs=[y])
+
+
+def _row_models():
+    """A builder model per (operator, listed type combination) of the rows the elementwise probe does not
+    cover (the helpers the kernels' own tests use)."""
+    from test_compiled_conv import conv_model, depthwise_model, pool_model
+    from test_compiled_fc_wide import f32_model, s16_model
+    from test_compiled_lstm import float_lstm_model, lstm_model
+    from test_compiled_movement import concat_model, pad_model, resize_model
+    from test_compiled_softmax_f32 import softmax_model as softmax_f32_model
+    from test_compiled_softmax_reduce import reduce_model, softmax_model
+    from test_compiled_state import svdf_model
+
+    from tflite_builder import int8_fc_model
+
+    q = (0.05, 0)
+    models = {
+        ("CONV_2D", "int8 -> int8"): conv_model,
+        ("DEPTHWISE_CONV_2D", "int8 -> int8"): depthwise_model,
+        ("FULLY_CONNECTED", "int8 -> int8"): int8_fc_model,
+        ("FULLY_CONNECTED", "int16 -> int16"): s16_model,
+        ("FULLY_CONNECTED", "float32 -> float32"): f32_model,
+        ("UNIDIRECTIONAL_SEQUENCE_LSTM", "int8 -> int8"): lstm_model,
+        ("UNIDIRECTIONAL_SEQUENCE_LSTM", "int16 -> int16"): lambda: lstm_model(act="int16"),
+        ("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32 -> float32"): float_lstm_model,
+        ("SVDF", "int8 -> int8"): lambda: svdf_model("s16"),
+        ("SVDF", "float32 -> float32"): lambda: svdf_model("f32"),
+        ("AVERAGE_POOL_2D", "int8 -> int8"): lambda: pool_model("AVERAGE_POOL_2D"),
+        ("MAX_POOL_2D", "int8 -> int8"): lambda: pool_model("MAX_POOL_2D"),
+        ("MEAN", "int8 -> int8"): lambda: reduce_model("MEAN", (1, 4, 4, 3), [1, 2], True, q, q),
+        ("SUM", "int8 -> int8"): lambda: reduce_model("SUM", (1, 4, 4, 3), [1, 2], True, q, (0.5, 0)),
+        ("SOFTMAX", "int8 -> int8"): lambda: softmax_model((1, 4), (0.1, 0), 1.0),
+        ("SOFTMAX", "int8 -> int16"): lambda: softmax_model((1, 4), (0.1, 0), 1.0, out16=True),
+        ("SOFTMAX", "float32 -> float32"): lambda: softmax_f32_model((1, 4), 1.0),
+        ("RESIZE_NEAREST_NEIGHBOR", "int8 -> int8"): lambda: resize_model((1, 3, 3, 2), (6, 6)),
+        ("PAD", "int8 -> int8"): lambda: pad_model((1, 3, 3, 2), [[0, 0], [1, 1], [1, 1], [0, 0]]),
+        ("CONCATENATION", "int8 -> int8"): lambda: concat_model([(1, 2), (1, 3)], 1),
+        ("PACK", "int8 -> int8"): _pack_model,
+    }
+    for dtype in ("int8", "int16", "int32", "float32"):
+        models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
+        models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)
+    return models
+
+
+def test_every_table_row_lowers_on_a_builder_model():
+    """Table -> code: each listed (operator, types) of the rows the elementwise probe leaves out lowers."""
+    models = _row_models()
+    probed = set(UNARY + BINARY)
+    # operators sharing a row share a lowering; one model per listed type of the row is enough
+    wanted = {(row.operators, t) for row in SUPPORT for t in row.types if not probed & set(row.operators)}
+    covered = {(row_of(name).operators, t) for name, t in models}
+    assert wanted <= covered, f"rows with no model here: {sorted(wanted - covered)}"
+    for (name, types), factory in models.items():
+        model = load_model(factory())
+        sg = model.main_subgraph
+        rows = [(index, reason) for g, index, op_name, reason in operator_support(model)
+                if g == 0 and op_name == name]
+        assert rows, name
+        for index, reason in rows:
+            op = sg.operators[index]
+            seen = f"{sg.tensor(op.inputs[0]).dtype} -> {sg.tensor(op.outputs[0]).dtype}"
+            assert seen == types, (name, seen, types)
+            assert reason is None, (name, types, reason)
+
+
+def test_driver_refuses_types_the_table_does_not_list(monkeypatch):
+    """Code -> table, enforced: a kernel the lowering would run is refused when its row lacks the types."""
+    import codegen.compiled.support as support
+
+    model = load_model(_model("MAXIMUM", "int16", "int16", 2))
+    assert operator_support(model)[0][3] is None
+    narrowed = tuple(row if "MAXIMUM" not in row.operators else
+                     support.SupportRow(row.operators, ("int8 -> int8",), row.kernels, row.notes)
+                     for row in support.SUPPORT)
+    monkeypatch.setattr(support, "SUPPORT", narrowed)
+    reason = operator_support(model)[0][3]
+    assert reason is not None and "int16 -> int16 is not in the support table" in reason

@@ -19,7 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.support import SUPPORT_DOC, describe
+from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
 from codegen.context import tensor_info
 
@@ -170,6 +170,19 @@ def operator_signature(op, sg) -> str:
     return f"{operator_name(op)}({ins} -> {outs})"
 
 
+def _outside_table(op, sg, step):
+    """The support table (codegen.compiled.support) decides the run-time kernels' types: a step that runs a
+    kernel on an activation with a type combination (first input -> first output) the table does not list is
+    refused, so the table describes what the code runs.  None: listed (or no run-time kernel)."""
+    row = row_of(op.name)
+    if not step.function or row is None or not row.types or not op.inputs or not op.outputs:
+        return None
+    if op.inputs[0] < 0 or sg.tensor(op.inputs[0]).is_constant:
+        return None
+    types = f"{sg.tensor(op.inputs[0]).dtype} -> {sg.tensor(op.outputs[0]).dtype}"
+    return None if types in row.types else f"{types} is not in the support table ({describe(op.name)})"
+
+
 def _lower_once(model, folded, tolerant=False):
     """One round: every operator lowered (with ``folded`` values known), then the fold pass.
 
@@ -197,6 +210,10 @@ def _lower_once(model, folded, tolerant=False):
             reasons.append((op.index, f"cannot be lowered ({type(exc).__name__}: {exc})"))
             continue
         step.op_index, step.name = op.index, name
+        refusal = _outside_table(op, sg, step)
+        if refusal:
+            reasons.append((op.index, refusal))
+            continue
         used = {id(t) for t in step.arg_tensors()}
         intermediates = tuple(t for t in (ctx.arena_tensor(i) for i in op.intermediates) if t and id(t) in used)
         # (an intermediate no argument points at, e.g. the LSTM's calibration records, is no buffer)

@@ -5,7 +5,9 @@ A row: the operators, the type combinations its kernel runs at run time (``"int8
 operator's first input and first output), the kernel file(s) under firmware_template/compiled/kernels,
 and notes.  ``GENERATION_TIME`` marks operators that exist only as values the generator computes (every
 input constant, or a value known from static shapes): they need no kernel and take any type the
-fold pass can compute.  Every operator of this table, and only those, has a lowering
+fold pass can compute.  The driver (codegen.compiled.lower) refuses a run-time kernel step whose types the
+row does not list, so a lowering cannot run more than the table says.  Every operator of this table, and
+only those, has a lowering
 (tests/test_compiled_support.py checks both directions; for the elementwise operators it also checks
 that exactly the listed type combinations lower).
 """
