@@ -20,7 +20,17 @@ typedef char an_dw_tap_pointer_fits_scratch[sizeof(const int8_t *) <= 8 ? 1 : -1
 // The parameters requantization needs, in locals (the int8 stores could alias *p).
 typedef struct {
   int32_t offset, lo, hi;
+  int32_t full_range;  // lo == -128 && hi == 127
 } an_dw_out_params;
+
+// The output clamp; where the activation range is all of int8 (act_min -128, act_max 127) one
+// SSAT on DSP cores, the same value.
+static inline int8_t an_dw_clamp(an_dw_out_params q, int32_t x) {
+#if AN_USE_DSP
+  if (q.full_range) return (int8_t)__ssat(x, 8);
+#endif
+  return (int8_t)an_clamp(x, q.lo, q.hi);
+}
 
 static inline int8_t an_dw_out(an_dw_out_params q, int32_t acc, int32_t m, int32_t s) {
   acc = an_requantize(acc, m, s) + q.offset;
@@ -73,10 +83,10 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
   const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
   const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
-  out[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
-  out[1] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
-  out[2] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
-  out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
+  out[0] = an_dw_clamp(q, v0 + q.offset);
+  out[1] = an_dw_clamp(q, v1 + q.offset);
+  out[2] = an_dw_clamp(q, v2 + q.offset);
+  out[3] = an_dw_clamp(q, v3 + q.offset);
 }
 
 // Output channels oc0..out_c-1 one at a time (those after the last full block of four).
@@ -104,10 +114,10 @@ static inline void an_dw_store4(an_dw_out_params q, int32_t a0, int32_t a1, int3
   const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
   const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
   const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
-  out[0] = (int8_t)an_clamp(v0 + q.offset, q.lo, q.hi);
-  out[1] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
-  out[2] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
-  out[3] = (int8_t)an_clamp(v3 + q.offset, q.lo, q.hi);
+  out[0] = an_dw_clamp(q, v0 + q.offset);
+  out[1] = an_dw_clamp(q, v1 + q.offset);
+  out[2] = an_dw_clamp(q, v2 + q.offset);
+  out[3] = an_dw_clamp(q, v3 + q.offset);
 }
 
 // 3x3 filter, depth multiplier 1, no dilation, DSP cores: two horizontally adjacent output
@@ -275,7 +285,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   const int32_t mult = p->depth_mult;
   const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;
   const int32_t span_h = (p->k_h - 1) * p->dilation_h, span_w = (p->k_w - 1) * p->dilation_w;
-  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max};
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
   // Scratch: the tap pointers of the current pixel, then each tap's offset from the pixel of
   // tap (0, 0) (for pixels whose taps are all inside the image).
   const int8_t **taps = (const int8_t **)scratch;
