@@ -93,7 +93,7 @@ def test_one_default_runtime_compiled_for_generate_report_and_validate(tmp_path,
 
     assert DEFAULT_RUNTIME == "compiled"
     for name in ("generate", "validate"):
-        option = next(p for p in group.commands[name].params if p.name == "runtime")
+        option = next(p for p in group.get_command(None, name).params if p.name == "runtime")
         assert option.default == "compiled", name
     model = tmp_path / "m.tflite"
     model.write_bytes(fc_model(batch_shape=(4,), in_depth=64, units=32, seed=3))
