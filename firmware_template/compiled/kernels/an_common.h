@@ -86,6 +86,16 @@ static inline int32_t an_requantize(int32_t acc, int32_t multiplier, int32_t shi
   return (v >> 1) + (v & 1);
 }
 
+// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift) (the double-rounding
+// build's 64-bit overload, used by the 16x8 kernels): the multiplier reduced to 16 bits, one
+// rounding shift by 15 - shift.
+static inline int32_t an_requantize64(int64_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t reduced = (multiplier < 0x7FFF0000) ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int32_t total_shift = 15 - shift;
+  const int64_t x = acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
+  return (int32_t)(x >> total_shift);
+}
+
 #if AN_USE_MVE
 // an_requantize on four int32 lanes (Helium), each with its own multiplier and shift, bit for bit:
 // x = acc << max(shift, 0) by VSHL (register shifts, bits above 31 dropped: the int32 wrap);

@@ -18,15 +18,6 @@ typedef struct {
   const int32_t *shifts;
 } an_fc_s16_params;
 
-// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift) (the double-rounding
-// build's 64-bit overload): the multiplier reduced to 16 bits, one rounding shift by 15 - shift.
-static inline int32_t an_requantize64(int64_t acc, int32_t multiplier, int32_t shift) {
-  const int32_t reduced = (multiplier < 0x7FFF0000) ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
-  const int32_t total_shift = 15 - shift;
-  const int64_t x = acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1));
-  return (int32_t)(x >> total_shift);
-}
-
 // int64 bias (TFLite's 16x8 default): int64 accumulator, an_requantize64.
 void an_fully_connected_s16_acc64(const an_fc_s16_params *p, const int16_t *input, const int8_t *weights,
                                   const int64_t *bias, int16_t *output);

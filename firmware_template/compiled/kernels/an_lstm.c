@@ -126,14 +126,6 @@ void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_
   }
 }
 
-// TFLM's MultiplyByQuantizedMultiplier(int64_t x, multiplier, shift): the multiplier reduced to 16 bits, one
-// rounding shift by 15 - shift.
-static int32_t an_lstm_requantize64(int64_t acc, int32_t multiplier, int32_t shift) {
-  const int32_t reduced = (multiplier < 0x7FFF0000) ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
-  const int32_t total_shift = 15 - shift;
-  return (int32_t)((acc * (int64_t)reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
-}
-
 // reference_integer_ops::FullyConnected<int16_t, int8_t, int16_t, int64_t>: int64 sums.
 static void an_lstm_fc16(const int16_t *x, int32_t x_offset, const int8_t *w, int32_t w_offset, const int64_t *bias,
                          int32_t multiplier, int32_t shift, int32_t rows, int32_t depth, int32_t units, int16_t *out) {
@@ -145,7 +137,7 @@ static void an_lstm_fc16(const int16_t *x, int32_t x_offset, const int8_t *w, in
       for (int32_t d = 0; d < depth; ++d) acc += (int32_t)((wc[d] + w_offset) * (xb[d] + x_offset));
       wc += depth;
       if (bias) acc += bias[c];
-      *out++ = an_sat16(an_lstm_requantize64(acc, multiplier, shift));
+      *out++ = an_sat16(an_requantize64(acc, multiplier, shift));
     }
   }
 }
