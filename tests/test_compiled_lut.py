@@ -1,6 +1,7 @@
 """Compiled runtime: the int8 operators that are a function of one byte, against the tflite-micro interpreter.
 
-LOGISTIC, TANH, RELU, RELU6, HARD_SWISH, QUANTIZE and DEQUANTIZE: every one of the 256
+LOGISTIC, TANH, RELU, RELU6, HARD_SWISH, LEAKY_RELU (alphas negative, 0, < 1 and > 1), ELU,
+QUANTIZE and DEQUANTIZE: every one of the 256
 input bytes (so every table entry) for many input/output quantizations, extreme scales
 included, plus 100 random inputs of an odd shape; float -> int8 QUANTIZE on 100 random
 inputs with exact .5 ties.  Outputs must equal the interpreter's byte for byte.  All
@@ -23,15 +24,20 @@ INPUT_QUANTS = [(0.1, 0), (0.0123, -17), (1.7, 100), (1e-4, 5), (0.5, -128), (0.
 # (op, output scale, output zero point): LOGISTIC needs zero point -128 (TFLM's rule)
 UNARY_OUTPUTS = [("LOGISTIC", 1 / 256, -128), ("TANH", 1 / 128, 0), ("RELU", 0.05, -128), ("RELU", 0.7, 10),
                  ("RELU6", 0.03, -128), ("HARD_SWISH", 0.02, -30), ("HARD_SWISH", 0.2, 5),
-                 ("HARD_SWISH", 1e-3, -128)]
+                 ("HARD_SWISH", 1e-3, -128), ("ELU", 0.05, 20), ("ELU", 0.004, -128), ("ELU", 3.0, 0)]
+LEAKY_ALPHAS = [0.2, -0.5, 0.0, 1.7, 0.01]
+LEAKY_OUTPUTS = [(0.05, -3), (0.9, 60), (2e-4, -128)]
+# exact-tie products (x * in * alpha / out = k + 1/2), where rounding details show; None: no options (alpha 0)
+LEAKY_TIES = [(-0.5, (0.1, 0), (0.1, -128)), (-0.25, (0.05, 7), (0.1, 5)), (1.5, (0.1, -20), (0.2, 0)),
+              (-0.5, (0.0123, -17), (2e-4, -128)), (None, (0.1, 3), (0.05, -1))]
 REQUANT_OUTPUTS = [(0.1, 0), (0.05, 3), (2.3, -100), (1e-3, 0)]
 
 
-def unary_model(op, shape, in_dtype, in_q, out_dtype, out_q, version=2):
+def unary_model(op, shape, in_dtype, in_q, out_dtype, out_q, version=2, options=None):
     b = ModelBuilder()
     x = b.tensor("x", shape, in_dtype, scale=in_q[0] if in_q else None, zero_point=in_q[1] if in_q else None)
     y = b.tensor("y", shape, out_dtype, scale=out_q[0] if out_q else None, zero_point=out_q[1] if out_q else None)
-    b.op(op, [x], [y], version=version)
+    b.op(op, [x], [y], version=version, options=options)
     return b.build(inputs=[x], outputs=[y])
 
 
@@ -44,6 +50,21 @@ def _cases():
             name = f"{op}-in{in_q}-out{(out_scale, out_zp)}"
             cases.append(Case(name, unary_model(op, ALL_BYTES.shape, "int8", in_q, "int8", (out_scale, out_zp))))
             cases.append(Case(name + "-odd", unary_model(op, ODD_SHAPE, "int8", in_q, "int8", (out_scale, out_zp))))
+    for i, alpha in enumerate(LEAKY_ALPHAS):
+        options = {"type": "leaky_relu", "alpha": alpha}
+        for j, in_q in enumerate(INPUT_QUANTS):
+            out_q = LEAKY_OUTPUTS[(i + j) % len(LEAKY_OUTPUTS)]
+            name = f"LEAKY_RELU-alpha{alpha}-in{in_q}-out{out_q}"
+            cases.append(Case(name, unary_model("LEAKY_RELU", ALL_BYTES.shape, "int8", in_q, "int8", out_q,
+                                                version=1, options=options)))
+            cases.append(Case(name + "-odd", unary_model("LEAKY_RELU", ODD_SHAPE, "int8", in_q, "int8", out_q,
+                                                         version=1, options=options)))
+    for alpha, in_q, out_q in LEAKY_TIES:
+        options = None if alpha is None else {"type": "leaky_relu", "alpha": alpha}
+        for shape, suffix in ((ALL_BYTES.shape, ""), (ODD_SHAPE, "-odd")):
+            cases.append(Case(f"LEAKY_RELU-tie-alpha{alpha}-in{in_q}-out{out_q}{suffix}",
+                              unary_model("LEAKY_RELU", shape, "int8", in_q, "int8", out_q, version=1,
+                                          options=options)))
     for in_q in INPUT_QUANTS:
         cases.append(Case(f"DEQUANTIZE-in{in_q}", unary_model("DEQUANTIZE", ALL_BYTES.shape, "int8", in_q,
                                                               "float32", None)))

@@ -39,6 +39,7 @@ AddOptions, MulOptions, SubOptions, ConcatenationOptions = map(
 StridedSliceOptions, ReducerOptions, ResizeNearestNeighborOptions = map(
     _schema, ["StridedSliceOptions", "ReducerOptions", "ResizeNearestNeighborOptions"])
 PackOptions, GatherOptions, ShapeOptions = map(_schema, ["PackOptions", "GatherOptions", "ShapeOptions"])
+LeakyReluOptions = _schema("LeakyReluOptions")
 OperatorCode, QuantizationParameters, SubGraph, Tensor, TensorType = map(
     _schema, ["OperatorCode", "QuantizationParameters", "SubGraph", "Tensor", "TensorType"])
 
@@ -206,7 +207,8 @@ def _options(b, options):
     'fully_connected'; 'add'/'sub'/'mul' (activation); 'concatenation' (axis, activation);
     'strided_slice' (begin_mask, end_mask, shrink_axis_mask, ellipsis_mask, new_axis_mask, offset);
     'reducer' (keep_dims); 'resize_nearest_neighbor' (align_corners, half_pixel_centers); 'svdf' (rank, relu);
-    'pack' (axis, values_count); 'gather' (axis, batch_dims); 'shape' (out_type: a type name))."""
+    'pack' (axis, values_count); 'gather' (axis, batch_dims); 'shape' (out_type: a type name);
+    'leaky_relu' (alpha))."""
     if not options:
         return 0, None
     kind = options["type"]
@@ -215,6 +217,10 @@ def _options(b, options):
         PackOptions.PackOptionsAddValuesCount(b, options["values_count"])
         PackOptions.PackOptionsAddAxis(b, options.get("axis", 0))
         return BuiltinOptions.BuiltinOptions.PackOptions, PackOptions.PackOptionsEnd(b)
+    if kind == "leaky_relu":
+        LeakyReluOptions.LeakyReluOptionsStart(b)
+        LeakyReluOptions.LeakyReluOptionsAddAlpha(b, options["alpha"])
+        return BuiltinOptions.BuiltinOptions.LeakyReluOptions, LeakyReluOptions.LeakyReluOptionsEnd(b)
     if kind == "gather":
         GatherOptions.GatherOptionsStart(b)
         GatherOptions.GatherOptionsAddAxis(b, options.get("axis", 0))

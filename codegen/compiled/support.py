@@ -48,7 +48,7 @@ SUPPORT = (
     SupportRow(("MUL",), _same("int8"), ("an_binary.c",), "broadcasting; fused activations"),
     SupportRow(("MAXIMUM", "MINIMUM"), _same("int8", "int16", "int32", "float32"), ("an_minmax.c",),
                "broadcasting; float32 NaN/inf/signed zeros as TFLM"),
-    SupportRow(("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH"), _same("int8"), ("an_lut.c",),
+    SupportRow(("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "LEAKY_RELU", "ELU"), _same("int8"), ("an_lut.c",),
                "a 256-entry table computed with TFLM's arithmetic"),
     SupportRow(("AVERAGE_POOL_2D", "MAX_POOL_2D"), _same("int8"), ("an_pool.c",), ""),
     SupportRow(("MEAN", "SUM"), _same("int8"), ("an_reduce.c",), "constant axes"),

@@ -1,4 +1,5 @@
-"""int8 -> int8 functions of one byte as a 256-entry table: LOGISTIC, TANH, RELU, RELU6, HARD_SWISH.
+"""int8 -> int8 functions of one byte as a 256-entry table: LOGISTIC, TANH, RELU, RELU6, HARD_SWISH,
+LEAKY_RELU, ELU.
 
 TFLM computes each of these with integer arithmetic whose result depends on the input
 byte alone (given the tensors' quantization), so generation time runs that arithmetic
@@ -14,11 +15,19 @@ for all 256 bytes, exactly as TFLM's reference kernels do it, and the kernel
 - RELU6: ``Relu6Quantized`` (clamp to [input zero, quantized 6] on the input's scale;
   the output's quantization is ignored, as TFLM does).
 - HARD_SWISH: ``reference_ops::HardSwish<int8_t>`` (int16 fixed point).
+- LEAKY_RELU: ``reference_ops::QuantizeLeakyRelu`` (x - input zero point requantized by the
+  identity multiplier ``in/out`` when >= 0, by ``in * alpha / out`` when < 0; plus the
+  output zero point, clamped; details in :func:`leaky_relu_table`).
+- ELU: TFLM's own int8 ELU is a table (``PopulateLookupTable`` in elu.cc): float32
+  dequantize, ``exp(x) - 1`` for x < 0, times ``1 / output scale``, ``TfLiteRound``, plus
+  the output zero point, clamped.  Reproduced in float32 step by step.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
@@ -185,3 +194,61 @@ def lower_hard_swish(op, ctx):
     require_int8(x, y)
     return lut_call(op, ctx, hard_swish_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
                     "HARD_SWISH: TFLM's int16 fixed-point arithmetic, table of 256")
+
+
+# --- LEAKY_RELU / ELU ------------------------------------------------------------------
+
+def leaky_relu_table(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+                     alpha: float) -> list[int]:
+    """TFLM's int8 LEAKY_RELU per byte.  Measured against the tflite-micro interpreter (tie-prone
+    scales, alphas of both signs): both multipliers are formed from the float32 scales and alpha
+    widened to double, and a negative alpha multiplier acts as ``-(x * |alpha|)`` (gemmlowp's
+    rounding of the negative product), not as ``x * alpha``."""
+    identity_multiplier, identity_shift = quantize_multiplier(float(f32(input_scale)) / float(f32(output_scale)))
+    alpha_real = float(f32(input_scale)) * float(f32(alpha)) / float(f32(output_scale))
+    alpha_multiplier, alpha_shift = quantize_multiplier(abs(alpha_real))
+    alpha_sign = -1 if alpha_real < 0 else 1
+
+    def one(v):
+        x = v - input_zero_point
+        if x >= 0:
+            scaled = fp.multiply_by_quantized_multiplier(x, identity_multiplier, identity_shift)
+        else:
+            scaled = alpha_sign * fp.multiply_by_quantized_multiplier(x, alpha_multiplier, alpha_shift)
+        return clamp(output_zero_point + scaled, INT8_MIN, INT8_MAX)
+
+    return byte_table(one)
+
+
+def elu_table(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int) -> list[int]:
+    inverse_scale = f32(1.0) / f32(output_scale)
+
+    def one(v):
+        dequantized = f32(input_scale) * f32(v - input_zero_point)
+        # std::exp(float) (glibc expf: double inside, rounded once to float)
+        transformed = (f32(math.exp(float(dequantized))) - f32(1.0)) if dequantized < 0 else dequantized
+        rescaled = float(f32(transformed * inverse_scale))
+        if not math.isfinite(rescaled) or abs(rescaled) >= 2.0 ** 31:
+            raise NotLowerable(f"ELU output {rescaled} does not fit int32 (input scale {input_scale!r}, "
+                               f"output scale {output_scale!r})")
+        quantized = int(np.float32(round_half_away(rescaled)) + f32(output_zero_point))
+        return clamp(quantized, INT8_MIN, INT8_MAX)
+
+    return byte_table(one)
+
+
+@lowering("LEAKY_RELU")
+def lower_leaky_relu(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_int8(x, y)
+    alpha = float(f32(op.options.get("alpha", 0.0)))  # TFLM's parser leaves alpha at 0 without options
+    return lut_call(op, ctx, leaky_relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y), alpha),
+                    f"LEAKY_RELU: two requantizations (alpha {alpha:g}), table of 256")
+
+
+@lowering("ELU")
+def lower_elu(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    require_int8(x, y)
+    return lut_call(op, ctx, elu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
+                    "ELU: TFLM's float32 table (exp(x) - 1 for x < 0), table of 256")
