@@ -56,7 +56,7 @@ def _failing_args(name, tmp_path):
         "validate": [missing, "--board", "mps2-an386"],
         "generate": [missing, "--board", "mps2-an386", "--out", tmp_path / "fw"],
         "build": [project], "flash": [project], "size": [project],
-        "boards": None,  # cannot fail
+        "boards": ["no-such-argument"],  # a usage error: boards takes no argument
         # the TensorFlow commands, refused before TensorFlow is imported
         "profile": [tmp_path / "m.keras", "--arch", "attendnet_a"],
         "train": ["--out", tmp_path / "run", "--data", "digits"],  # no --arch
