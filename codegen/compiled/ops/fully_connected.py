@@ -19,7 +19,7 @@ import numpy as np
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import one_value as _one
 from codegen.compiled.ops.common import require_requantizable
-from codegen.compiled.ops.fully_connected_wide import lower_fully_connected_f32, lower_fully_connected_s16
+from codegen.compiled.ops.fully_connected_wide import fc_shapes, lower_fully_connected_f32, lower_fully_connected_s16
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import activation_range, effective_scale, quantize_multiplier, wrap_int32
 
@@ -69,18 +69,7 @@ def lower_fully_connected(op, ctx):
     except ValueError:
         raise NotLowerable(f"fused {activation}") from None
 
-    weights = np.asarray(w.data, dtype=np.int8)
-    if weights.ndim < 2:
-        raise NotLowerable(f"weights of rank {weights.ndim}")
-    accum_depth = int(weights.shape[-1])
-    weights = weights.reshape(-1, accum_depth)
-    output_depth = int(y.shape[-1]) if y.shape else 1
-    if output_depth > weights.shape[0] or y.num_elements % max(output_depth, 1):
-        raise NotLowerable(f"output shape {y.shape} does not match weights {w.shape}")
-    batches = y.num_elements // output_depth
-    if x.num_elements != batches * accum_depth:
-        raise NotLowerable(f"input shape {x.shape} does not match weights {w.shape} and output {y.shape}")
-    weights = weights[:output_depth]
+    batches, accum_depth, output_depth, weights = fc_shapes(x, w, y)
 
     per_channel = len(w.scale) > 1
     if per_channel:

@@ -28,7 +28,7 @@ FLOAT_ACTIVATIONS = {"NONE": (-FLOAT_MAX, FLOAT_MAX), "RELU": (0.0, FLOAT_MAX), 
                      "RELU_N1_TO_1": (-1.0, 1.0)}
 
 
-def _shapes(x, w, y):
+def fc_shapes(x, w, y):
     """(batches, accum_depth, output_depth, weights as [output_depth][accum_depth])."""
     if not w.is_constant:
         raise NotLowerable("weights computed at run time")
@@ -54,7 +54,7 @@ def lower_fully_connected_f32(op, ctx, x, w, bias, y):
     activation = op.options.get("fused_activation_function", "NONE")
     if activation not in FLOAT_ACTIVATIONS:
         raise NotLowerable(f"fused {activation}")
-    batches, accum_depth, output_depth, weights = _shapes(x, w, y)
+    batches, accum_depth, output_depth, weights = fc_shapes(x, w, y)
     lo, hi = FLOAT_ACTIVATIONS[activation]
     weights_const = ctx.constant(f"op{op.index}_weights", "float", weights.astype(np.float32))
     bias_const = None if bias is None else \
@@ -81,7 +81,7 @@ def lower_fully_connected_s16(op, ctx, x, w, bias, y):
         act_min, act_max = activation_range(activation, out_scale, out_zp, "int16")
     except ValueError:
         raise NotLowerable(f"fused {activation}") from None
-    batches, accum_depth, output_depth, weights = _shapes(x, w, y)
+    batches, accum_depth, output_depth, weights = fc_shapes(x, w, y)
     weights = weights.astype(np.int8)
     if len(w.scale) > 1:
         weights_offset = 0
