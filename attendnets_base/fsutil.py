@@ -192,22 +192,24 @@ def user_cache_dir() -> Path:
 
 
 @contextlib.contextmanager
-def exclusive_lock(lock_path, log=None, what="another attendnets run"):
+def exclusive_lock(lock_path, log=None, what="another attendnets run", waiting=None, cannot=None):
     """Hold an exclusive ``fcntl.flock`` on ``lock_path`` (created, with its folder) while the block runs;
-    says once through ``log`` when it waits for ``what``. BadInputError when the file cannot be made."""
+    says once through ``log`` when it waits for ``what`` (or the whole line ``waiting``). BadInputError when
+    the file cannot be made: ``cannot`` (given the OS's words) makes its message."""
     lock_path = Path(lock_path)
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+")
     except OSError as exc:
-        raise BadInputError(f"cannot lock {lock_path}: {exc.strerror or exc} (set ATTENDNETS_CACHE to a "
-                            "writable folder)") from None
+        reason = exc.strerror or str(exc)
+        raise BadInputError(cannot(reason) if cannot else f"cannot lock {lock_path}: {reason} (set "
+                            "ATTENDNETS_CACHE to a writable folder)") from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if log is not None:
-                log(f"waiting for {what} using {lock_path.parent}")
+                log(waiting or f"waiting for {what} using {lock_path.parent}")
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

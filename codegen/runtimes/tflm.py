@@ -10,14 +10,13 @@ and a TFLM tree (``TFLM_DIR``), whose objects are shared per tree, CPU and kerne
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
 
 from attendnets_base.errors import AttendnetsError, BadInputError, UnsupportedOperatorError
-from attendnets_base.fsutil import user_cache_dir
+from attendnets_base.fsutil import exclusive_lock, user_cache_dir
 from codegen import context as ctx
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
 from converter.report.build import build_memory_report
@@ -70,26 +69,12 @@ def check_tree_kernels(tflm_dir: Path, kernels: str) -> None:
                             "made without OPTIMIZED_KERNEL_DIR or regenerate with --kernels cmsis-nn")
 
 
-@contextlib.contextmanager
 def locked_folder(folder: Path, log=print):
     """Hold an exclusive ``fcntl.flock`` on ``folder/.lock`` (made if needed) while the block runs;
     says so once when another process holds it and waits for it."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK_FILE, "a+")
-    except OSError as exc:
-        raise BadInputError(f"cannot keep TFLM objects in {folder}: {exc.strerror or exc} "
-                            "(pass --tflm-build-dir DIR)") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log(f"waiting for another build using {folder} to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive_lock(
+        folder / LOCK_FILE, log, waiting=f"waiting for another build using {folder} to finish",
+        cannot=lambda reason: f"cannot keep TFLM objects in {folder}: {reason} (pass --tflm-build-dir DIR)")
 
 
 def tree_kernels(tflm_dir) -> str:
