@@ -12,6 +12,7 @@ flash tools) so each fact has one place.
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 import tomllib
 from dataclasses import dataclass
@@ -65,6 +66,45 @@ CMSIS_NN_ARCH_BY_CPU = MappingProxyType({
 # FPGA-board memory behind a controller).
 SPEED_CLASSES = ("tcm", "sram", "external")
 
+# A citation: "SOURCE:PATH: what the file says" (SOURCE a key of the catalog's [sources] table)
+CITATION_RE = re.compile(r"^([A-Za-z0-9_-]+):([^\s:][^:]*?): (.+)$", re.S)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A vendor source the catalog's figures were checked against: a repository at one commit (or a URL)."""
+
+    key: str
+    repo: str = ""
+    commit: str = ""
+    url: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.repo}@{self.commit[:12]}" if self.repo else self.url
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One figure's source: ``figure`` (``origin``, ``size_bytes``, ``tx_pin``...), the [sources] key, the file
+    within it and what the file says there (with any arithmetic done on it)."""
+
+    figure: str
+    source: str
+    path: str
+    quote: str
+
+    def to_dict(self):
+        return {"figure": self.figure, "source": self.source, "path": self.path, "quote": self.quote}
+
+
+def cites_summary(cites) -> str:
+    """One line naming each cited figure's file: ``origin, size_bytes: cmsis-f7:Include/stm32f746xx.h; ...``."""
+    by_file = {}
+    for c in cites:
+        by_file.setdefault(f"{c.source}:{c.path}", []).append(c.figure)
+    return "; ".join(f"{', '.join(dict.fromkeys(figs))}: {where}" for where, figs in by_file.items())
+
 
 @dataclass(frozen=True)
 class MemoryRegion:
@@ -84,6 +124,7 @@ class MemoryRegion:
     init: tuple = ()
     usable: bool = True
     note: str = ""
+    cites: tuple = ()  # (Citation, ...): the vendor source of each figure (real boards)
 
     @property
     def end(self) -> int:
@@ -114,6 +155,8 @@ class MemoryRegion:
             d["init"] = [{"op": op, "address": a, "value": v, "what": w} for op, a, v, w in self.init]
         if self.note:
             d["note"] = self.note
+        if self.cites:
+            d["cite"] = [c.to_dict() for c in self.cites]
         return d
 
 
@@ -141,6 +184,7 @@ class Console:
     kernel_clock_hz: int | None = None  # the UART's kernel clock at reset (the firmware keeps reset clocks)
     init: tuple = ()  # ((op, address, value, what), ...): clock enables, power switches, waits (INIT_OPS)
     source: str = ""  # where pins, peripheral and clock come from (vendor documents)
+    cites: tuple = ()  # (Citation, ...): the vendor source of each figure (real boards)
 
     @property
     def rx_port_or_tx(self) -> int:
@@ -195,6 +239,8 @@ class Console:
                 d["init"] = [{"op": op, "address": a, "value": v, "what": w} for op, a, v, w in self.init]
         elif self.source:
             d["source"] = self.source
+        if self.cites:
+            d["cite"] = [c.to_dict() for c in self.cites]
         if self.note:
             d["note"] = self.note
         return d
@@ -491,22 +537,57 @@ def _region(entry, where):
     return region
 
 
-def _memory(entries, where):
+def _memory(entries, where, sources):
     regions = []
     for n, e in enumerate(entries):
         w = f"{where} memory[{n}]"
         region = _region(e, w)
         speed = _choice(e.get("speed"), SPEED_CLASSES, f"{w}.speed")
-        if not e.get("source"):
+        cites = _cites(e.get("cite", {}), f"{w} ({region.name})", sources)
+        if not e.get("source") and not cites:
             raise BadInputError(f"board catalog: {w} ({region.name}) names no source for its figures")
-        regions.append(MemoryRegion(region.name, region.origin, region.size_bytes, speed, str(e["source"]),
+        regions.append(MemoryRegion(region.name, region.origin, region.size_bytes, speed,
+                                    str(e.get("source") or cites_summary(cites)),
                                     _init_steps(e.get("init", ()), w), bool(e.get("usable", True)),
-                                    str(e.get("note", ""))))
+                                    str(e.get("note", "")), cites))
     for i, r in enumerate(regions):
         for other in regions[i + 1:]:
             if r.overlaps(other) or r.name == other.name:
                 raise BadInputError(f"board catalog: {where} memory regions {r.name} and {other.name} overlap")
     return tuple(regions)
+
+
+def _sources(table) -> Mapping[str, Source]:
+    """The catalog's [sources] table: key -> :class:`Source` (a repository at a 40-hex commit, or a URL)."""
+    sources = {}
+    for key, e in (table or {}).items():
+        if not isinstance(e, dict):
+            raise BadInputError(f"board catalog: [sources] {key} must be a table {{repo, commit}} or {{url}}")
+        source = Source(str(key), str(e.get("repo", "")), str(e.get("commit", "")), str(e.get("url", "")))
+        if source.repo and not re.fullmatch(r"[0-9a-f]{40}", source.commit):
+            raise BadInputError(f"board catalog: [sources] {key} needs the 40-hex commit of {source.repo}")
+        if not source.repo and not source.url.startswith("https://"):
+            raise BadInputError(f"board catalog: [sources] {key} names neither a repo nor an https url")
+        sources[str(key)] = source
+    return MappingProxyType(sources)
+
+
+def _cites(table, where, sources) -> tuple:
+    """(Citation, ...) of a ``cite`` table: figure = "SOURCE:PATH: quote" or a list of such strings."""
+    if not isinstance(table, dict):
+        raise BadInputError(f"board catalog: {where} cite must be a table figure = \"SOURCE:PATH: quote\"")
+    cites = []
+    for figure, values in table.items():
+        for value in values if isinstance(values, list) else [values]:
+            match = CITATION_RE.match(str(value))
+            if not match:
+                raise BadInputError(f"board catalog: {where} cite.{figure} is not \"SOURCE:PATH: quote\": {value!r}")
+            key, path, quote = match.groups()
+            if key not in sources:
+                raise BadInputError(f"board catalog: {where} cite.{figure} names source {key!r}, which [sources] "
+                                    f"does not list (known: {', '.join(sources) or 'none'})")
+            cites.append(Citation(str(figure), key, path, quote))
+    return tuple(cites)
 
 
 def _approtect(entry, where):
@@ -549,9 +630,13 @@ def _init_steps(entries, where):
     return tuple(steps)
 
 
-def _console(entry, where, kinds=CONSOLE_KINDS):
+def _console(entry, where, kinds=CONSOLE_KINDS, sources=MappingProxyType({})):
     console_entry = dict(entry)
     kind = _choice(console_entry.pop("kind", "uart"), kinds, f"{where}.kind")
+    cites = _cites(console_entry.pop("cite", {}), where, sources)
+    if cites:
+        console_entry["cites"] = cites
+        console_entry.setdefault("source", cites_summary(cites))
     for key in ("tx_port", "rx_port"):
         if key in console_entry:
             console_entry[key] = _port(console_entry[key], f"{where}.{key}")
@@ -573,12 +658,14 @@ def _console(entry, where, kinds=CONSOLE_KINDS):
     return console
 
 
-def _parse_board(name, entry):
+def _parse_board(name, entry, sources=MappingProxyType({})):
     where = f"board {name}"
     try:
-        console = _console(entry["console"], f"{where} console")
+        console = _console(entry["console"], f"{where} console", sources=sources)
         swo = _console(entry["swo"], f"{where} swo", kinds=("swo",)) if "swo" in entry else None
         flash = _region(entry["flash"], f"{where} flash")
+        if isinstance(entry["flash"], dict) and "cite" in entry["flash"]:
+            flash = dataclasses.replace(flash, cites=_cites(entry["flash"]["cite"], f"{where} flash", sources))
         ram = _region(entry["ram"], f"{where} ram")
         arena = _region(entry["arena"], f"{where} arena") if "arena" in entry else ram
         model_region = _region(entry["model"], f"{where} model") if "model" in entry else None
@@ -616,7 +703,7 @@ def _parse_board(name, entry):
             approtect=_approtect(entry["approtect"], where) if "approtect" in entry else None,
             link_uart=link_uart,
             swo=swo,
-            memory=_memory(entry.get("memory", ()), where),
+            memory=_memory(entry.get("memory", ()), where, sources),
             firmware_clock_hz=int(entry["firmware_clock_hz"]) if "firmware_clock_hz" in entry else None,
         )
     except KeyError as exc:
@@ -645,7 +732,20 @@ def _load(path: Path):
     boards = data.get("boards")
     if not isinstance(boards, dict) or not boards:
         raise BadInputError(f"board catalog {path} has no [boards.NAME] tables")
-    return MappingProxyType({name: _parse_board(name, entry) for name, entry in boards.items()})
+    sources = _sources(data.get("sources"))
+    return MappingProxyType({name: _parse_board(name, entry, sources) for name, entry in boards.items()})
+
+
+def load_sources(path: str | Path | None = None) -> Mapping[str, Source]:
+    """The catalog's [sources] table: key -> :class:`Source`."""
+    return _load_sources(Path(path) if path else CATALOG_PATH)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_sources(path: Path):
+    load_boards(path)  # the same checks and errors as the boards
+    with open(path, "rb") as f:
+        return _sources(tomllib.load(f).get("sources"))
 
 
 def load_boards(path: str | Path | None = None) -> Mapping[str, Board]:

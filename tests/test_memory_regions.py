@@ -57,9 +57,10 @@ def test_every_board_lists_its_ram_regions_with_speed_and_source():
             inside = [r for r in board.memory if r.overlaps(region)]
             assert inside and sum(r.size_bytes for r in inside) >= region.size_bytes, (board.name, region)
     h7 = get_board("nucleo-h743zi2")
-    assert [(r.name, r.origin, r.size_bytes // 1024, r.speed) for r in h7.memory] == [
-        ("DTCM", 0x20000000, 128, "tcm"), ("AXI_SRAM", 0x24000000, 512, "sram"),
-        ("SRAM123", 0x30000000, 288, "sram"), ("SRAM4", 0x38000000, 64, "sram")]
+    assert [(r.name, r.origin, r.size_bytes // 1024, r.speed, r.usable) for r in h7.memory] == [
+        ("ITCM_RAM", 0, 64, "tcm", False), ("DTCM", 0x20000000, 128, "tcm", True),
+        ("AXI_SRAM", 0x24000000, 512, "sram", True), ("SRAM123", 0x30000000, 288, "sram", True),
+        ("SRAM4", 0x38000000, 64, "sram", True), ("BKPSRAM", 0x38800000, 4, "sram", False)]
     f7 = get_board("stm32f746g-disco")
     assert [(r.name, r.size_bytes // 1024) for r in f7.memory if r.usable] == [("DTCM", 64), ("SRAM1", 240),
                                                                                 ("SRAM2", 16)]
@@ -75,8 +76,9 @@ def test_boards_command_shows_regions(cli):
     assert "AXI_SRAM" in result.stdout and "SRAM123" in result.stdout and "tcm" in result.stdout
     data = json.loads(cli("boards", "--json").stdout)
     h7 = next(b for b in data["boards"] if b["name"] == "nucleo-h743zi2")
-    assert [r["name"] for r in h7["memory"]] == ["DTCM", "AXI_SRAM", "SRAM123", "SRAM4"]
-    assert "the arena" in h7["memory"][1]["holds"] and "stack" in h7["memory"][0]["holds"]
+    assert [r["name"] for r in h7["memory"]] == ["ITCM_RAM", "DTCM", "AXI_SRAM", "SRAM123", "SRAM4", "BKPSRAM"]
+    assert "the arena" in h7["memory"][2]["holds"] and "stack" in h7["memory"][1]["holds"]
+    assert h7["memory"][0]["usable"] is False and "NULL" in h7["memory"][0]["holds"]
 
 
 def test_arena_region_carves_and_refuses():
@@ -91,6 +93,8 @@ def test_arena_region_carves_and_refuses():
         l4.with_arena_region("SRAM2")
     with pytest.raises(BadInputError, match="no RAM region 'ITCM'.*DTCM, AXI_SRAM"):
         get_board("nucleo-h743zi2").with_arena_region("ITCM")
+    with pytest.raises(BadInputError, match="address 0"):
+        get_board("nucleo-h743zi2").with_arena_region("ITCM_RAM")
     with pytest.raises(BadInputError, match="FMC"):
         get_board("stm32f746g-disco").with_arena_region("SDRAM")
 

@@ -18,7 +18,7 @@
 // ---------------------------------------------------------------- console
 // STM32 USART3 (stm32-usart) at 0x40004800: TX PD8, RX PD9 (AF7), 115200 baud, 8N1,
 // from a 64000000 Hz kernel clock (the reset clock: the firmware does not reprogram the clock tree).
-// Sources: UM2407 (STM32H7 Nucleo-144 boards MB1364 user manual), USART3 virtual COM port section: PD8 USART3_TX, PD9 USART3_RX to the ST-LINK V3E; DS12110 (STM32H743xI datasheet) alternate-function table: PD8/PD9 AF7 USART3; RM0433 (STM32H742/743/750/753 reference manual) section 8 RCC: HSI 64 MHz system clock after reset, RCC_AHB4ENR (0x580244E0) GPIODEN bit 3, RCC_APB1LENR (0x580244E8) USART3EN bit 18, RCC_D2CCIP2R USART234578SEL reset 000 = rcc_pclk1; memory map: USART3 0x40004800, GPIOA 0x58020000 (GPIOD 0x58020C00).
+// Sources: peripheral, baud: zephyr-ec58875:boards/st/nucleo_h743zi/nucleo_h743zi.dts; base, gpio_base, init: cmsis-h7:Include/stm32h743xx.h; tx_pin, rx_pin, af: hal-stm32:dts/st/h7/stm32h743zitx-pinctrl.dtsi; kernel_clock_hz: cmsis-h7:Source/Templates/system_stm32h7xx.c; kernel_clock_hz: svd-stm32:stm32h7/STM32H743.svd; kernel_clock_hz: hal-stm32:stm32cube/stm32h7xx/drivers/include/stm32h7xx_hal_rcc_ex.h; baud_divisor: hal-stm32:stm32cube/stm32h7xx/drivers/include/stm32h7xx_hal_uart.h.
 #define UART_BASE 0x40004800u
 #define UART_CR1 (UART_BASE + 0x00u)   // UE bit 0, RE bit 2, TE bit 3
 #define UART_BRR (UART_BASE + 0x0Cu)

@@ -49,9 +49,9 @@ static void console_init(void) {
   }
   REG32(IO_BANK0_BASE + 8u * 0u + 4u) = 2u;  // GPIO0_CTRL.FUNCSEL = UART
   REG32(IO_BANK0_BASE + 8u * 1u + 4u) = 2u;  // GPIO1_CTRL.FUNCSEL = UART (RX)
-  uint32_t divisor = (8u * XOSC_HZ) / 115200u;    // baud divisor, 7 fractional bits
-  REG32(UART_BASE + 0x24u) = divisor >> 7;                          // UARTIBRD
-  REG32(UART_BASE + 0x28u) = ((divisor & 0x7Fu) + 1u) / 2u;         // UARTFBRD
+  uint32_t divisor = (8u * XOSC_HZ) / 115200u + 1u;  // baud divisor, 7 fractional bits, +1/2 LSB
+  REG32(UART_BASE + 0x24u) = divisor >> 7;                              // UARTIBRD (pico-sdk uart_set_baudrate)
+  REG32(UART_BASE + 0x28u) = (divisor & 0x7Fu) >> 1;                    // UARTFBRD: 6 bits, rounded
   REG32(UART_BASE + 0x2Cu) = (3u << 5) | (1u << 4);                 // UARTLCR_H: 8 bits, FIFO on
   REG32(UART_BASE + 0x30u) = (1u << 0) | (1u << 8) | (1u << 9);     // UARTCR: UARTEN, TXE, RXE
 }
