@@ -127,6 +127,31 @@ def _slice_model(dtype):
     return b.build(inputs=[x], outputs=[y])
 
 
+def _data_op_models():
+    """Comparisons, SELECT_V2, GATHER/GATHER_ND, SPLIT/SPLIT_V/UNPACK and PACK (tests/test_compiled_data_ops.py)."""
+    from test_compiled_data_ops import (comparison_model, gather_model, gather_nd_model, pack_model, select_model,
+                                        split_model)
+
+    models = {}
+    for dtype in ("int8", "int32", "int64", "float32", "bool"):
+        names = ("EQUAL", "NOT_EQUAL") if dtype == "bool" else ("EQUAL", "LESS")
+        for name in names:
+            models[(name, f"{dtype} -> bool")] = lambda n=name, d=dtype: comparison_model(n, d, (2, 3), (3,), (2, 3))
+    for dtype in ("int8", "int16", "float32"):
+        models[("SELECT_V2", f"bool -> {dtype}")] = lambda d=dtype: select_model("SELECT_V2", d, (3,), (2, 3), (3,),
+                                                                               (2, 3))
+    for dtype in ("int8", "float32"):
+        models[("GATHER", f"{dtype} -> {dtype}")] = lambda d=dtype: gather_model(d, (4, 3), (2,), 0)
+        models[("GATHER_ND", f"{dtype} -> {dtype}")] = lambda d=dtype: gather_nd_model(d, (4, 3), (2, 1))
+    for dtype in ("int8", "int16", "int32", "float32"):
+        models[("SPLIT", f"int32 -> {dtype}")] = lambda d=dtype: split_model("SPLIT", d, (2, 4), 1, [2, 2])
+        models[("SPLIT_V", f"{dtype} -> {dtype}")] = lambda d=dtype: split_model("SPLIT_V", d, (2, 5), 1, [2, 3])
+        models[("UNPACK", f"{dtype} -> {dtype}")] = lambda d=dtype: split_model("UNPACK", d, (2, 3), 0, [1, 1])
+    for dtype in ("int16", "int32", "int64", "float32"):
+        models[("PACK", f"{dtype} -> {dtype}")] = lambda d=dtype: pack_model(d, (2, 3), 2, 1)
+    return models
+
+
 def _row_models():
     """A builder model per (operator, listed type combination) of the rows the elementwise probe does not
     cover (the helpers the kernels' own tests use)."""
@@ -164,6 +189,7 @@ def _row_models():
         ("CONCATENATION", "int8 -> int8"): lambda: concat_model([(1, 2), (1, 3)], 1),
         ("PACK", "int8 -> int8"): _pack_model,
     }
+    models.update(_data_op_models())
     for dtype in ("int8", "int16", "int32", "float32"):
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)

@@ -197,6 +197,18 @@ class ModelBuilder:
         return bytes(b.Output())
 
 
+# Options tables written field by field (snake_case field: default): _options' generic kinds.
+GENERIC_OPTIONS = {
+    "split": ("SplitOptions", {"num_splits": 1}),
+    "split_v": ("SplitVOptions", {"num_splits": 1}),
+    "unpack": ("UnpackOptions", {"num": 1, "axis": 0}),
+    "batch_matmul": ("BatchMatMulOptions", {"adj_x": False, "adj_y": False}),
+    "transpose_conv": ("TransposeConvOptions", {"padding": "SAME", "stride_w": 1, "stride_h": 1,
+                                                "fused_activation_function": "NONE"}),
+    "if": ("IfOptions", {"then_subgraph_index": 1, "else_subgraph_index": 2}),
+    "while": ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2}),
+}
+
 # Padding and ActivationFunctionType enumerators (schema.fbs).
 _PADDINGS = {"SAME": 0, "VALID": 1}
 _ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "SIGN_BIT": 5}
@@ -217,6 +229,18 @@ def _options(b, options):
         PackOptions.PackOptionsAddValuesCount(b, options["values_count"])
         PackOptions.PackOptionsAddAxis(b, options.get("axis", 0))
         return BuiltinOptions.BuiltinOptions.PackOptions, PackOptions.PackOptionsEnd(b)
+    if kind in GENERIC_OPTIONS:  # {"type": kind, field in snake_case: value}: int/bool fields of one table
+        table, fields = GENERIC_OPTIONS[kind]
+        module = _schema(table)
+        getattr(module, f"{table}Start")(b)
+        for field, default in fields.items():
+            value = options.get(field, default)
+            if field in ("padding",):
+                value = _PADDINGS[value]
+            elif field == "fused_activation_function":
+                value = _ACTIVATIONS[value]
+            getattr(module, f"{table}Add{''.join(w.title() for w in field.split('_'))}")(b, value)
+        return getattr(BuiltinOptions.BuiltinOptions, table), getattr(module, f"{table}End")(b)
     if kind == "leaky_relu":
         LeakyReluOptions.LeakyReluOptionsStart(b)
         LeakyReluOptions.LeakyReluOptionsAddAlpha(b, options["alpha"])

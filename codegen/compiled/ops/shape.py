@@ -1,4 +1,4 @@
-"""Operators on values known at generation time: SHAPE, PACK, CAST, GATHER, and int32 ADD/SUB/MUL.
+"""Operators on values known at generation time: SHAPE, PACK, CAST, and int32 ADD/SUB/MUL.
 
 The shape arithmetic stock converters emit (Keras Flatten with a dynamic batch dimension:
 SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE) computes values that are known when the code is
@@ -7,8 +7,9 @@ with TFLM's arithmetic in NumPy: integer operations without requantization are e
 fold pass (codegen.compiled.fold) computes them and what they write becomes a constant.  A
 model whose values they need at run time is refused with the reason.
 
-PACK of int8 activations runs: it is CONCATENATION's copy kernel (each input one block of
-``inner`` elements per outer index), no requantization, as TFLM's PACK.
+PACK of activations runs (TFLM's types: int8, int16, int32, int64, float32): int8 through CONCATENATION's
+copy kernel, the others through an_join (an_split.c: the same blocks in bytes); each input one block of
+``inner`` elements per outer index, no requantization, as TFLM's PACK.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import scale_of, value_of_input, zero_point_of
-from codegen.compiled.program import NUMPY_TYPES, Params, PointerArray, Step
+from codegen.compiled.program import C_TYPE_BYTES, NUMPY_TYPES, Params, PointerArray, Step
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+RUNTIME_PACK_TYPES = ("int8", "int16", "int32", "int64", "float32")  # TFLM's PACK types
 
 
 def generation_time(evaluate, comment: str) -> Step:
@@ -57,13 +59,20 @@ def lower_pack(op, ctx):
         return [np.stack([np.asarray(value_of_input(t, value_of)).reshape(t.shape) for t in inputs], axis=axis)]
 
     comment = f"PACK of {len(inputs)} along axis {axis} -> {tuple(y.shape)}"
-    if y.dtype != "int8" or all(t.is_constant for t in inputs):
+    if y.dtype not in RUNTIME_PACK_TYPES or all(t.is_constant for t in inputs):
         return generation_time(evaluate, comment)
-    for t in inputs:
-        if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
-            raise NotLowerable("an input quantized unlike the output (PACK copies, never requantizes)")
+    if y.dtype in ("int8", "int16"):
+        for t in inputs:
+            if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
+                raise NotLowerable("an input quantized unlike the output (PACK copies, never requantizes)")
     outer = int(np.prod(y.shape[:axis])) if axis else 1
     inner = int(np.prod(y.shape[axis + 1:])) if axis + 1 < len(y.shape) else 1
+    if y.dtype != "int8":  # the byte copy of SPLIT's kernel file (an_split.c)
+        sizes = ctx.constant("pack_bytes", "int32_t", [inner * C_TYPE_BYTES[y.c_type]] * len(inputs))
+        pointers = PointerArray("const void* const", tuple(t.operand for t in inputs))
+        return Step(function="an_join", sources=("an_split.c",),
+                    args=(Params("an_split_params", {"outer": outer, "parts": len(inputs)}), pointers, sizes,
+                          y.operand), comment=comment + ": a byte copy", evaluate=evaluate)
     sizes = ctx.constant("pack_sizes", "int32_t", [inner] * len(inputs))
     pointers = PointerArray("const int8_t* const", tuple(t.operand for t in inputs))
     return Step(function="an_concatenation_s8", sources=("an_movement.c",),
@@ -85,27 +94,6 @@ def lower_cast(op, ctx):
         return [value.astype(NUMPY_TYPES[y.dtype])]
 
     return generation_time(evaluate, f"CAST {x.dtype} -> {y.dtype}")
-
-
-@lowering("GATHER")
-def lower_gather(op, ctx):
-    x, coords, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
-    if int(op.options.get("batch_dims", 0)) != 0:
-        raise NotLowerable("batch_dims")
-    if coords.dtype not in ("int32", "int64"):
-        raise NotLowerable(f"{coords.dtype} indices")
-    axis = int(op.options.get("axis", 0))
-    axis = axis + len(x.shape) if axis < 0 else axis
-    if not 0 <= axis < len(x.shape):
-        raise NotLowerable(f"axis {op.options.get('axis')} of a {len(x.shape)}-D input")
-
-    def evaluate(value_of):
-        index = np.asarray(value_of_input(coords, value_of)).astype(np.int64)
-        if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
-            raise NotLowerable(f"an index outside [0, {x.shape[axis]}) (TFLM refuses it)")
-        return [np.take(np.asarray(value_of_input(x, value_of)).reshape(x.shape), index, axis=axis)]
-
-    return generation_time(evaluate, f"GATHER {tuple(x.shape)} along axis {axis}")
 
 
 def _int32_activation(activation: str):

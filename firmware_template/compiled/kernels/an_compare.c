@@ -1,0 +1,61 @@
+// attendnets compiled runtime: comparisons (see an_compare.h).
+#include "an_compare.h"
+
+// The broadcast walk of an_broadcast.h with `value(x)` read from each input and `test(a, b)` written.
+#define AN_COMPARE_WALK(type, value1, value2, test)                             \
+  do {                                                                          \
+    const an_broadcast_shape s = p->shape;                                      \
+    const int32_t inner = s.dims[s.ndim - 1];                                   \
+    const int32_t step1 = s.stride1[s.ndim - 1], step2 = s.stride2[s.ndim - 1]; \
+    const int32_t outer = an_broadcast_outer_count(&s);                         \
+    an_broadcast_iter it;                                                       \
+    an_broadcast_begin(&it);                                                    \
+    for (int32_t o = 0; o < outer; ++o) {                                       \
+      const type *a = input1 + it.offset1;                                      \
+      const type *b = input2 + it.offset2;                                      \
+      for (int32_t i = 0; i < inner; ++i, a += step1, b += step2) {             \
+        *output++ = test(value1(*a), value2(*b));                               \
+      }                                                                         \
+      an_broadcast_next(&s, &it);                                               \
+    }                                                                           \
+  } while (0)
+
+#define AN_RAW(x) (x)
+#define AN_RESCALED1(x) (rescaled1[(uint8_t)(x)])
+#define AN_RESCALED2(x) (rescaled2[(uint8_t)(x)])
+
+#define AN_EQ(a, b) ((a) == (b))
+#define AN_NE(a, b) ((a) != (b))
+#define AN_LT(a, b) ((a) < (b))
+#define AN_LE(a, b) ((a) <= (b))
+#define AN_GT(a, b) ((a) > (b))
+#define AN_GE(a, b) ((a) >= (b))
+
+#define AN_COMPARE_DEFINE(name, test)                                                                            \
+  void an_##name##_s8(const an_compare_params *p, const int8_t *input1, const int8_t *input2, bool *output,      \
+                      const int32_t *rescaled1, const int32_t *rescaled2) {                                      \
+    AN_COMPARE_WALK(int8_t, AN_RESCALED1, AN_RESCALED2, test);                                                   \
+  }                                                                                                              \
+  void an_##name##_s32(const an_compare_params *p, const int32_t *input1, const int32_t *input2, bool *output) { \
+    AN_COMPARE_WALK(int32_t, AN_RAW, AN_RAW, test);                                                              \
+  }                                                                                                              \
+  void an_##name##_s64(const an_compare_params *p, const int64_t *input1, const int64_t *input2, bool *output) { \
+    AN_COMPARE_WALK(int64_t, AN_RAW, AN_RAW, test);                                                              \
+  }                                                                                                              \
+  void an_##name##_f32(const an_compare_params *p, const float *input1, const float *input2, bool *output) {     \
+    AN_COMPARE_WALK(float, AN_RAW, AN_RAW, test);                                                                \
+  }
+
+AN_COMPARE_DEFINE(equal, AN_EQ)
+AN_COMPARE_DEFINE(not_equal, AN_NE)
+AN_COMPARE_DEFINE(less, AN_LT)
+AN_COMPARE_DEFINE(less_equal, AN_LE)
+AN_COMPARE_DEFINE(greater, AN_GT)
+AN_COMPARE_DEFINE(greater_equal, AN_GE)
+
+void an_equal_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output) {
+  AN_COMPARE_WALK(bool, AN_RAW, AN_RAW, AN_EQ);
+}
+void an_not_equal_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output) {
+  AN_COMPARE_WALK(bool, AN_RAW, AN_RAW, AN_NE);
+}
