@@ -129,6 +129,12 @@ CONV_CASES = {
                                        activation="RELU_N1_TO_1", out_scale=0.01),
     "pointwise_saturating_left_shift": dict(in_shape=(1, 4, 5, 9), kernel=(1, 1), out_c=5, out_scale=0.0004,
                                             w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
+    # per-channel shifts of -1, 0 and 1 side by side: channel pairs whose shifts are both negative
+    # (the DSP kernels' SMMLAR requantization), mixed, or both >= 0 (the general one)
+    "pointwise_shifts_of_both_signs": dict(in_shape=(1, 5, 3, 20), kernel=(1, 1), out_c=12, in_scale=0.05,
+                                           w_scale=(0.002, 0.016), out_scale=0.0004, activation="RELU", seed=3),
+    "shifts_of_both_signs_3x3": dict(in_shape=(1, 6, 5, 4), out_c=10, in_scale=0.05, w_scale=(0.002, 0.016),
+                                     out_scale=0.0004, seed=4),
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
 }

@@ -87,6 +87,11 @@ CASES = {
                                           out_scale=0.05, seed=16),
     "groups, extreme scales, depth 64": dict(in_depth=64, units=16, in_scale=2.0, w_scale=0.5, out_scale=1e-3,
                                              bias_range=2**30, seed=17),
+    # per-channel shifts of -1 to 3 in each group of four: the DSP kernel's right-shift
+    # requantization (an_out_s8_right_shift) beside the general one, output by output
+    "groups, per-channel, shifts of both signs": dict(per_channel=[0.0008 * 2.0 ** (i % 5) for i in range(11)],
+                                                      in_depth=24, units=11, in_scale=0.05, out_scale=0.0001,
+                                                      activation="RELU", seed=18),
 }
 
 

@@ -51,6 +51,22 @@ static int32_t requantize_mve_lane(int32_t acc, int32_t multiplier, int32_t shif
   return vrshl_lane(h + down, right);
 }
 
+// an_out_s8_right_shift (an_common.h, DSP cores) instruction by instruction from the Armv7-M
+// pseudocode of SMMLAR, QADD and SSAT, for a negative shift and a multiplier in [2^30, 2^31):
+// it must equal the offset and clamped an_requantize.  (The DSP instructions themselves run in the
+// QEMU Cortex-M4 conv and fully-connected tests.)
+static int32_t out_right_shift_model(int32_t acc, int32_t multiplier, int shift, int32_t offset, int32_t lo,
+                                     int32_t hi) {
+  const int32_t m2 = (int32_t)((uint32_t)multiplier << 1);
+  const int64_t smmlar = (((int64_t)acc * ((int64_t)1 << 32)) + (int64_t)acc * m2 + ((int64_t)1 << 31)) >> 32;
+  const int32_t h = (int32_t)smmlar;
+  const int64_t sum = (int64_t)((h + (h >> 31)) >> (-shift - 1)) + (1 + 2 * (int64_t)offset);
+  const int32_t qadd = sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : (int32_t)sum;
+  const int32_t halved = qadd >> 1;
+  const int32_t ssat = halved > 127 ? 127 : halved < -128 ? -128 : halved;
+  return ssat < lo ? lo : ssat > hi ? hi : ssat;
+}
+
 static uint64_t state = 88172645463325252ull;
 static uint32_t next_random(void) {
   state ^= state << 13;
@@ -68,6 +84,22 @@ static void check(int32_t acc, int32_t multiplier, int shift) {
     if (differ < 10)
       printf("acc=%d m=%d shift=%d: TFLM %d, an_requantize %d\n", acc, multiplier, shift, expected, actual);
     ++differ;
+  }
+  if (shift < 0 && multiplier >= (1 << 30)) {
+    static const int32_t offsets[][3] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {5, 5, 127}, {-3, -10, 20}};
+    for (int k = 0; k < 5; ++k) {
+      const int32_t offset = offsets[k][0], lo = offsets[k][1], hi = offsets[k][2];
+      const int64_t wide = (int64_t)expected + offset;
+      const int32_t want = wide < lo ? lo : wide > hi ? hi : (int32_t)wide;
+      const int32_t got = out_right_shift_model(acc, multiplier, shift, offset, lo, hi);
+      ++compared;
+      if (want != got) {
+        if (differ < 10)
+          printf("acc=%d m=%d shift=%d offset=%d: TFLM %d, an_out_s8_right_shift's model %d\n", acc, multiplier, shift,
+                 offset, want, got);
+        ++differ;
+      }
+    }
   }
   const int32_t lanes = requantize_mve_lane(acc, multiplier, shift);
   ++compared;

@@ -103,9 +103,14 @@ def depthwise_filter_layout(taps):
     return blocks.transpose(1, 0, 2).reshape(-1)
 
 
-def _check_multipliers(multipliers):
+def _check_multipliers(multipliers, shifts):
     if any(m < 0 for m in multipliers):
         raise NotLowerable("a negative scale")
+    # The DSP kernels requantize a negative shift with SMMLAR on 2 * multiplier (an_common.h
+    # an_out_s8_right_shift), exact for multipliers in [2^30, 2^31), which TFLM's QuantizeMultiplier
+    # gives for every negative shift.
+    if any(s < 0 and m < (1 << 30) for m, s in zip(multipliers, shifts)):
+        raise NotLowerable("a multiplier below 2^30 with a right shift (not TFLM's QuantizeMultiplier)")
 
 
 @lowering("CONV_2D")
@@ -129,7 +134,7 @@ def lower_conv2d(op, ctx):
     in_scale, in_zp = one_value(x.scale, "input"), int(one_value(x.zero_point or (0,), "input"))
     out_scale, out_zp = one_value(y.scale, "output"), int(one_value(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
-    _check_multipliers(multipliers)
+    _check_multipliers(multipliers, shifts)
 
     rows = np.asarray(w.data, dtype=np.int8).reshape(out_c, k_h * k_w * filter_in_c)
     dilation = (f", dilation {win['dilation_h']}x{win['dilation_w']}"
@@ -187,7 +192,7 @@ def lower_depthwise_conv2d(op, ctx):
     in_scale, in_zp = one_value(x.scale, "input"), int(one_value(x.zero_point or (0,), "input"))
     out_scale, out_zp = one_value(y.scale, "output"), int(one_value(y.zero_point or (0,), "output"))
     multipliers, shifts = channel_multipliers(in_scale, w.scale, out_scale, out_c)
-    _check_multipliers(multipliers)
+    _check_multipliers(multipliers, shifts)
 
     taps = np.asarray(w.data, dtype=np.int8).reshape(k_h * k_w, out_c)
     if in_c == 1:

@@ -81,6 +81,10 @@ def lower_fully_connected(op, ctx):
         weights_offset = -int(_one(w.zero_point or (0,), "weights"))
         pairs = [quantize_multiplier(effective_scale(in_scale, _one(w.scale, "weights"), out_scale))]
     require_requantizable([m for m, _ in pairs])
+    # The DSP kernel requantizes a right shift with a positive multiplier by SMMLAR on 2 * multiplier
+    # (an_common.h an_out_s8_right_shift), exact in [2^30, 2^31), as TFLM's QuantizeMultiplier gives.
+    if any(s < 0 and 0 <= m < (1 << 30) for m, s in pairs):
+        raise NotLowerable("a multiplier below 2^30 with a right shift (not TFLM's QuantizeMultiplier)")
 
     input_offset = -int(in_zp)
     folded = None

@@ -128,4 +128,27 @@ static inline int32_t an_clamp(int32_t x, int32_t lo, int32_t hi) {
 #endif
 }
 
+#if AN_USE_DSP && defined(__GNUC__)
+// clamp(an_requantize(acc, multiplier, shift) + offset, lo, hi) for a negative shift, -(e1 + 1),
+// with m2 = 2 * multiplier (mod 2^32) and round_offset = 1 + 2 * offset, in nine instructions
+// (an_requantize takes eleven before the offset and clamp).  A negative shift comes with a
+// multiplier in [2^30, 2^31) (TFLM's QuantizeMultiplier; codegen/compiled/ops/common.py
+// require_requantizable refuses others), so m2 = 2m - 2^32 and SMMLAR(acc, m2, acc) =
+// floor((acc * 2^32 + acc * m2 + 2^31) / 2^32) = floor((acc * m + 2^30) / 2^31): an_mul_round31
+// in one instruction, exact for every int32 acc (the 64-bit sum fits).  Then an_requantize's
+// divide, v = (h + [h < 0 ? -1 : 0]) >> e1 and floor((v + 1) / 2), with the offset inside:
+// floor((v + 1 + 2 offset) / 2) = floor((v + 1) / 2) + offset, by QADD (where it saturates, the
+// exact value lies beyond int8 on the same side) and SSAT #8 of its ASR #1; the activation's
+// clamp last (its range lies inside int8).  tests/compiled_m4/requantize_check.c compares it
+// with an_requantize on edge and random values.
+static inline int32_t an_out_s8_right_shift(int32_t acc, int32_t m2, int32_t e1, int32_t round_offset, int32_t lo,
+                                            int32_t hi) {
+  int32_t h, r;
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h) : "r"(acc), "r"(m2));
+  const int32_t v = __qadd((h + (h >> 31)) >> e1, round_offset);
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(v));
+  return an_clamp(r, lo, hi);
+}
+#endif
+
 #endif  // AN_COMMON_H_

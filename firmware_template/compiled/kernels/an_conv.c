@@ -54,12 +54,90 @@ static inline int8_t an_conv_out(an_conv_out_params q, int32_t acc, int32_t m, i
   return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
+#if AN_USE_DSP && !AN_USE_MVE
+// The channel pairs of an_conv_channels_2px on a DSP core, pairs > 0: the 2x2 dot products of
+// an_dot_pair_2px with the filter pointer carried from pair to pair (the rows of a pair are
+// contiguous) and the requantization of an_out_s8_right_shift (an_common.h) where both shifts are
+// negative.
+// Returns the filter after the last pair.
+static const int8_t *an_conv_pairs_dsp(an_conv_out_params q, const int8_t *w, const int16_t *cols, int32_t k4,
+                                       const int32_t *ch, int32_t pairs, int8_t *o0, int32_t out1_offset) {
+  const int32_t round_offset = 1 + 2 * q.offset;
+  // The k4 / 4 steps of four values: (k4 / 4) % 4 of them first, then blocks of four steps.
+  const int32_t lead = (k4 >> 2) & 3, blocks16 = k4 >> 4;
+  int8_t *o1 = o0 + out1_offset;
+  const int32_t *const ch_end = ch + 6 * pairs;
+  do {
+    int32_t a0 = ch[0], a2 = ch[3];
+    int32_t a1 = a0, a3 = a2;
+    const int16_t *c = cols;
+#define AN_CONV_STEP(W, C)                                                                    \
+  do {                                                                                        \
+    const uint32_t xa = an_read_u32(W), xb = an_read_u32((W) + 4);                            \
+    const int32_t c001 = (int32_t)an_read_u32(C), c023 = (int32_t)an_read_u32((C) + 2);       \
+    const int32_t c101 = (int32_t)an_read_u32((C) + 4), c123 = (int32_t)an_read_u32((C) + 6); \
+    const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);                             \
+    a0 = __smlad(wa01, c001, a0);                                                             \
+    a0 = __smlad(wa23, c023, a0);                                                             \
+    a1 = __smlad(wa01, c101, a1);                                                             \
+    a1 = __smlad(wa23, c123, a1);                                                             \
+    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);                             \
+    a2 = __smlad(wb01, c001, a2);                                                             \
+    a2 = __smlad(wb23, c023, a2);                                                             \
+    a3 = __smlad(wb01, c101, a3);                                                             \
+    a3 = __smlad(wb23, c123, a3);                                                             \
+  } while (0)
+    for (int32_t i = lead; i > 0; --i) {
+      AN_CONV_STEP(w, c);
+      __asm__ volatile("" ::: "memory");
+      w += 8;
+      c += 8;
+    }
+    for (int32_t i = blocks16; i > 0; --i) {
+      AN_CONV_STEP(w, c);
+      __asm__ volatile("" ::: "memory");
+      AN_CONV_STEP(w + 8, c + 8);
+      __asm__ volatile("" ::: "memory");
+      AN_CONV_STEP(w + 16, c + 16);
+      __asm__ volatile("" ::: "memory");
+      AN_CONV_STEP(w + 24, c + 24);
+      __asm__ volatile("" ::: "memory");
+      w += 32;
+      c += 32;
+    }
+#undef AN_CONV_STEP
+    const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
+    ch += 6;
+    if (__builtin_expect((s0 & s1) < 0, 1)) {
+      const int32_t m20 = (int32_t)((uint32_t)m0 << 1), e0 = ~s0, m21 = (int32_t)((uint32_t)m1 << 1), e1 = ~s1;
+      o0[0] = (int8_t)an_out_s8_right_shift(a0, m20, e0, round_offset, q.lo, q.hi);
+      o0[1] = (int8_t)an_out_s8_right_shift(a2, m21, e1, round_offset, q.lo, q.hi);
+      o1[0] = (int8_t)an_out_s8_right_shift(a1, m20, e0, round_offset, q.lo, q.hi);
+      o1[1] = (int8_t)an_out_s8_right_shift(a3, m21, e1, round_offset, q.lo, q.hi);
+    } else {
+      o0[0] = an_conv_out(q, a0, m0, s0);
+      o0[1] = an_conv_out(q, a2, m1, s1);
+      o1[0] = an_conv_out(q, a1, m0, s0);
+      o1[1] = an_conv_out(q, a3, m1, s1);
+    }
+    o0 += 2;
+    o1 += 2;
+  } while (ch < ch_end);
+  return w;
+}
+#endif
+
 // Output channels [0, n) of a pixel pair from the widened columns in scratch: filter rows w (the
 // layout of an_conv.h, pairs then an odd last row), per-channel values ch ({bias, multiplier,
 // shift} each), outputs o0[0..n) (pixel 0) and o0[out1_offset + 0..n) (pixel 1).
 static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, const int16_t *cols, int32_t k4,
                                         const int32_t *ch, int32_t n, int8_t *o0, int32_t out1_offset) {
   const int32_t *const pairs_end = ch + 3 * (n & ~1);
+#if AN_USE_DSP && !AN_USE_MVE
+  if (n >= 2) w = an_conv_pairs_dsp(q, w, cols, k4, ch, n >> 1, o0, out1_offset);
+  ch = pairs_end;
+  o0 += n & ~1;
+#else
 #if AN_USE_MVE
   static const uint32_t an_conv_m_offsets[4] = {1, 1, 4, 4}, an_conv_s_offsets[4] = {2, 2, 5, 5};
   const uint32x4_t m_offsets = vld1q(an_conv_m_offsets), s_offsets = vld1q(an_conv_s_offsets);
@@ -78,8 +156,8 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
     v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
     vstrbq_scatter_offset_s32(o0, out_offsets, v);
 #else
-    // The four requantizations, then the offset and clamps (their three values loaded once).
     const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
+    // The four requantizations, then the offset and clamps (their three values loaded once).
     const int32_t v0 = an_requantize(acc[0], m0, s0), v1 = an_requantize(acc[1], m0, s0);
     const int32_t v2 = an_requantize(acc[2], m1, s1), v3 = an_requantize(acc[3], m1, s1);
     o0[out1_offset] = (int8_t)an_clamp(v1 + q.offset, q.lo, q.hi);
@@ -88,6 +166,7 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
     o0[1] = (int8_t)an_clamp(v2 + q.offset, q.lo, q.hi);
 #endif
   }
+#endif
   if (n & 1) {
     int32_t acc[2] = {ch[0], ch[0]};
     an_dot_row_2px(w, cols, k4, acc);

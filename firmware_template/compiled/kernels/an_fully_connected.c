@@ -72,17 +72,23 @@ static inline const int8_t *an_fc_dot_4rows(const int8_t *w, const int8_t *x, in
   return w;
 }
 
-static inline int8_t an_fc_out(const an_fc_params *p, const int32_t *bias, int32_t c, uint32_t acc) {
-  if (bias) acc += (uint32_t)bias[c];
-  const int32_t m = p->multipliers ? p->multipliers[c] : p->multiplier;
-  const int32_t s = p->multipliers ? p->shifts[c] : p->shift;
-  const int32_t v = an_requantize((int32_t)acc, m, s) + p->output_offset;
+static inline int8_t an_fc_out(const an_fc_params *p, int32_t acc, int32_t m, int32_t s) {
+  const int32_t v = an_requantize(acc, m, s) + p->output_offset;
   return (int8_t)an_clamp(v, p->act_min, p->act_max);
 }
 
 void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                            int8_t *output) {
   const int32_t depth = p->accum_depth, d4 = depth & ~3, tail = depth - d4, out_depth = p->output_depth;
+  // Per-channel values walk with the channel; a per-tensor value (or a missing bias) stays put.
+  static const int32_t no_bias = 0;
+  const int32_t *const bias0 = bias ? bias : &no_bias;
+  const int32_t *const mult0 = p->multipliers ? p->multipliers : &p->multiplier;
+  const int32_t *const shift0 = p->multipliers ? p->shifts : &p->shift;
+  const int32_t bias_step = bias ? 1 : 0, quant_step = p->multipliers ? 1 : 0;
+#if AN_USE_DSP && !AN_USE_MVE
+  const int32_t round_offset = 1 + 2 * p->output_offset, lo = p->act_min, hi = p->act_max;
+#endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *x = input + b * depth;
     int8_t *out = output + b * out_depth;
@@ -94,21 +100,36 @@ void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int
       offset_term = sum_x * (uint32_t)p->weights_offset;
     }
     const int8_t *w = weights;
+    const int32_t *bp = bias0, *mp = mult0, *sp = shift0;
     int32_t c = 0;
     for (; c + 4 <= out_depth; c += 4) {
       uint32_t acc[4] = {offset_term, offset_term, offset_term, offset_term};
       w = an_fc_dot_4rows(w, x, d4, acc);
-      for (int32_t r = 0; r < 4; ++r, w += tail) {
-        for (int32_t d = 0; d < tail; ++d) acc[r] += (uint32_t)((int32_t)w[d] * (int32_t)x[d4 + d]);
+      if (tail) {
+        for (int32_t r = 0; r < 4; ++r, w += tail) {
+          for (int32_t d = 0; d < tail; ++d) acc[r] += (uint32_t)((int32_t)w[d] * (int32_t)x[d4 + d]);
+        }
       }
       // All four results before any store (an int8 store may alias the parameters' arrays).
-      const int8_t r0 = an_fc_out(p, bias, c, acc[0]), r1 = an_fc_out(p, bias, c + 1, acc[1]);
-      const int8_t r2 = an_fc_out(p, bias, c + 2, acc[2]), r3 = an_fc_out(p, bias, c + 3, acc[3]);
-      out[c] = r0;
-      out[c + 1] = r1;
-      out[c + 2] = r2;
-      out[c + 3] = r3;
+      int8_t r[4];
+      for (int32_t k = 0; k < 4; ++k, bp += bias_step, mp += quant_step, sp += quant_step) {
+        const int32_t a = (int32_t)(acc[k] + (uint32_t)*bp), m = *mp, s = *sp;
+#if AN_USE_DSP && !AN_USE_MVE
+        // A negative shift with a positive multiplier (in [2^30, 2^31)): an_out_s8_right_shift.
+        if (__builtin_expect((s & ~m) < 0, 1)) {
+          r[k] = (int8_t)an_out_s8_right_shift(a, (int32_t)((uint32_t)m << 1), ~s, round_offset, lo, hi);
+          continue;
+        }
+#endif
+        r[k] = an_fc_out(p, a, m, s);
+      }
+      out[c] = r[0];
+      out[c + 1] = r[1];
+      out[c + 2] = r[2];
+      out[c + 3] = r[3];
     }
-    for (; c < out_depth; ++c, w += depth) out[c] = an_fc_out(p, bias, c, offset_term + an_fc_dot(w, x, depth));
+    for (; c < out_depth; ++c, w += depth, bp += bias_step, mp += quant_step, sp += quant_step) {
+      out[c] = an_fc_out(p, (int32_t)(offset_term + an_fc_dot(w, x, depth) + (uint32_t)*bp), *mp, *sp);
+    }
   }
 }
