@@ -3,7 +3,9 @@
 Broadcasting of every kind TFLM's reference kernels take (one or both inputs, lower
 rank, scalars, 5-D and 6-D), odd sizes, fused RELU/RELU6/RELU_N1_TO_1, zero points at
 -128/127, very different input scales and output scales that saturate; a constant
-operand; 100 random inputs per case.  All cases compile into one host program.
+operand; 100 random inputs per case; and every (a, b) byte pair through each operator for
+the scales above plus the edges of the kernels' requantization paths (ADD's output shift 0,
+MUL's left shifts up to 14 and beyond).  All cases compile into one host program.
 """
 
 from __future__ import annotations
@@ -65,7 +67,34 @@ def _cases():
     return cases
 
 
-CASES = _cases()
+# Every (a, b) byte pair, input1 = row, input2 = column of a 256 x 256 grid: the requantization
+# paths of an_binary.c (ADD/SUB output shift -e < 0 and = 0; MUL left shift 0..14, > 14, right shifts).
+ALL_PAIRS_QUANTS = [
+    *QUANTS,
+    ((1.0, 0), (1.0, 3), (3.0 / (1 << 20), 0)),  # ADD/SUB: output real multiplier in [0.5, 1), shift 0
+    ((0.5, -128), (0.25, 127), (0.5 / 9000.0, 5)),  # MUL: real 2250, left shift 12
+    ((0.5, -128), (0.25, 127), (0.5 / 40000.0, -3)),  # MUL: real 10000, left shift 14
+    ((1.0, 1), (1.0, -1), (1.0 / 40000.0, 0)),  # MUL: left shift 16, the an_requantize path
+    ((0.9, -2), (0.8, 4), (0.6, 9)),  # MUL: left shift 1
+]
+
+
+def _all_pairs_cases():
+    cases = []
+    for op in ("ADD", "SUB", "MUL"):
+        for j, quants in enumerate(ALL_PAIRS_QUANTS):
+            for activation in ("NONE", "RELU"):
+                try:
+                    model = binary_model(op, ((256, 256),) * 3, quants, activation)
+                    lower_single(model)
+                except NotLowerable:
+                    continue  # TFLM refuses these scales for this operator too (ADD's multipliers above one)
+                cases.append(Case(f"{op}-allpairs{j}-{activation}", model))
+    return cases
+
+
+ALL_PAIRS_CASES = _all_pairs_cases()
+CASES = _cases() + ALL_PAIRS_CASES
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +114,22 @@ def test_matches_tflm(compiled, case):
     got = compiled.run(case.name, batches)
     for run, (e, g) in enumerate(zip(expected, got)):
         np.testing.assert_array_equal(g[0], e[0], err_msg=f"run {run}")
+
+
+@pytest.mark.parametrize("case", ALL_PAIRS_CASES, ids=[c.name for c in ALL_PAIRS_CASES])
+def test_every_byte_pair_matches_tflm(compiled, case):
+    grid = np.arange(-128, 128, dtype=np.int8)
+    batches = [[np.repeat(grid, 256).reshape(256, 256), np.tile(grid, 256).reshape(256, 256)]]
+    expected = tflm_outputs(case.model_bytes, batches)
+    np.testing.assert_array_equal(compiled.run(case.name, batches)[0][0], expected[0][0])
+
+
+def test_all_pairs_cover_the_requantization_paths():
+    """The grid reaches ADD's shift-0 path and MUL's left shifts 0, 12, 14 and 16 (the fallback)."""
+    shifts = {(c.name.split("-")[0], lower_single(c.model_bytes).args[0].fields["output_shift"])
+              for c in ALL_PAIRS_CASES}
+    assert ("ADD", 0) in shifts and ("SUB", 0) in shifts
+    assert {("MUL", 1), ("MUL", 12), ("MUL", 14), ("MUL", 16)} <= shifts
 
 
 def test_broadcast_walk_merges_dimensions():

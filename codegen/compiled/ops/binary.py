@@ -10,8 +10,10 @@ The parameters are TFLM's, computed here as TFLM's prepare computes them:
 - MUL (``CalculateOpDataMul``): one multiplier ``s1 * s2 / s_out`` in double.
 
 For ADD and SUB each input's rescaled value depends on its byte alone, so it is computed
-here for all 256 bytes (two tables of int32, one when both inputs are quantized alike);
-the kernel adds two looked-up values and requantizes once per element.  The broadcast walk
+here for all 256 bytes (two tables of int32, one when both inputs are quantized alike),
+doubled (and SUB's second one negated): the kernel adds two looked-up values, which is twice
+the rescaled sum or difference, the operand its first rounding multiplies (one SMMULR/VRMULH,
+an_binary.c), and requantizes once per element.  The broadcast walk
 (an_broadcast.h) is computed here too: both inputs extended to the output's rank, stride
 0 where an input broadcasts, neighbouring dimensions merged.
 """
@@ -134,9 +136,13 @@ def _activation(op):
 
 
 def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shift: int = 20) -> list[int]:
-    """TFLM's ``MultiplyByQuantizedMultiplier((x - zero_point) << left_shift, ...)`` for every byte x."""
-    return byte_table(lambda v: fp.multiply_by_quantized_multiplier((v - zero_point) * (1 << left_shift),
-                                                                    multiplier, shift))
+    """Twice TFLM's ``MultiplyByQuantizedMultiplier((x - zero_point) << left_shift, ...)`` for every byte x.
+
+    The kernel's first output rounding takes twice the sum (an_binary.c); each value is below
+    2^27 in magnitude (a multiplier below one times 255 << 20), so the doubled sum of two fits int32.
+    """
+    return byte_table(lambda v: 2 * fp.multiply_by_quantized_multiplier((v - zero_point) * (1 << left_shift),
+                                                                        multiplier, shift))
 
 
 @lowering("ADD", "SUB")
@@ -148,6 +154,8 @@ def lower_add_sub(op, ctx):
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
     table1 = rescaled_input_table(zero_point_of(x1), q["input1_multiplier"], q["input1_shift"], q["left_shift"])
     table2 = rescaled_input_table(zero_point_of(x2), q["input2_multiplier"], q["input2_shift"], q["left_shift"])
+    if op.name == "SUB":  # the kernel adds: SUB's second table holds the negated values (|v| < 2^28)
+        table2 = [-v for v in table2]
     rescaled1 = ctx.constant(f"{op.name.lower()}_input1", "int32_t", table1)
     rescaled2 = rescaled1 if table2 == table1 else ctx.constant(f"{op.name.lower()}_input2", "int32_t", table2)
     params = Params("an_add_params", {

@@ -1,17 +1,142 @@
 // attendnets compiled runtime: int8 ADD, SUB, MUL (see an_binary.h).
 // The parameters are copied into locals first: stores through int8_t* may alias anything,
 // so reading them from the struct inside the loop would reload them for every element.
-// an_requantize (an_common.h) is TFLM's MultiplyByQuantizedMultiplier.
+//
+// The requantization is TFLM's MultiplyByQuantizedMultiplier (an_requantize, an_common.h) in
+// fewer instructions, for the values these kernels requantize.  Its first rounding,
+// h = floor((x m + 2^30) / 2^31), is floor((2x m + 2^31) / 2^32): one SMMULR (VRMULH on
+// Helium) of 2x and m, exact where 2x fits int32.  ADD/SUB: the generator doubles the tables, so
+// the sum of two looked-up values is already 2x (|x| < 2^28: each table value is a multiplier
+// below one times (v - zero point) << 20).  MUL: x = p << s (s = max(shift, 0)), p the product
+// of two offset bytes (|p| <= 255 * 255 < 2^16), so 2x = p << (s + 1) fits for s <= 14 (a
+// larger left shift takes an_requantize).  The second rounding for shift = -e < 0 is
+// floor((h - [h < 0] + 2^(e-1)) / 2^e) (an_requantize's, written without its two steps; h is
+// far from overflow here).  Every path gives the bits of an_requantize
+// (tests/test_compiled_binary.py: every (a, b) byte pair of each case on the host; the DSP,
+// plain-C and MVE builds on QEMU in tests/test_compiled_binary_qemu.py).
 #include "an_binary.h"
 
 #include "an_common.h"
 
-// ADD (subtract 0) or SUB (subtract 1) over the broadcast walk.
-static void an_add_sub_s8(const an_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
-                          const int32_t *table1, const int32_t *table2, int subtract) {
-  const int32_t output_offset = p->output_offset;
-  const int32_t multiplier = p->output_multiplier, shift = p->output_shift;
-  const int32_t act_min = p->activation_min, act_max = p->activation_max;
+// floor((x m + 2^31) / 2^32): SMMULR.
+static inline int32_t an_mul_high_round(int32_t x, int32_t m) {
+#if AN_USE_DSP && defined(__GNUC__)
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(x), "r"(m));
+  return r;
+#else
+  return (int32_t)(((int64_t)x * m + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+#if AN_USE_DSP
+// The products of the bottom and of the top int16 halves (GCC makes SMULBB and SMULTT of them;
+// its arm_acle.h has no __smulbb).
+static inline int32_t an_mul_bottom(int32_t a, int32_t b) {
+  return (int16_t)a * (int16_t)b;
+}
+static inline int32_t an_mul_top(int32_t a, int32_t b) {
+  return (a >> 16) * (b >> 16);
+}
+#endif
+
+// x << k for either sign of x (k < 32; |x << k| < 2^31 where the kernels call it).
+static inline int32_t an_shl(int32_t x, int32_t k) {
+  return (int32_t)((uint32_t)x << k);
+}
+
+// The output clamp: one SSAT where the activation range is all of int8.
+static inline int32_t an_binary_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
+#if AN_USE_DSP
+  if (full) return __ssat(v, 8);
+#else
+  (void)full;
+#endif
+  return an_clamp(v, lo, hi);
+}
+
+typedef struct {
+  int32_t multiplier, e, round, offset, lo, hi;
+} an_binary_out;
+
+static an_binary_out an_binary_out_params(int32_t multiplier, int32_t shift, int32_t offset, int32_t lo, int32_t hi) {
+  an_binary_out q;
+  q.multiplier = multiplier;
+  q.e = shift < 0 ? -shift : 0;
+  q.round = q.e ? (int32_t)1 << (q.e - 1) : 0;
+  q.offset = offset;
+  q.lo = lo;
+  q.hi = hi;
+  return q;
+}
+
+// Specialised copies of the hot loops (constant full/rounding flags) where GCC is told to inline.
+#if defined(__GNUC__)
+#define AN_BINARY_INLINE static inline __attribute__((always_inline))
+#else
+#define AN_BINARY_INLINE static inline
+#endif
+
+// One output from 2x (ADD/SUB: the sum of doubled table values; MUL: p << (s + 1)); rounding:
+// e > 0 (a constant in the specialised loops).
+AN_BINARY_INLINE int8_t an_binary_out_value(an_binary_out q, int full, int rounding, int32_t x2) {
+  int32_t r = an_mul_high_round(x2, q.multiplier);
+  if (rounding) r = (r + (r >> 31) + q.round) >> q.e;
+  return (int8_t)an_binary_clamp(r + q.offset, full, q.lo, q.hi);
+}
+
+#if AN_USE_MVE
+// an_binary_out_value on four lanes: VRMULH, then for e > 0 h - [h < 0] and a rounding shift right
+// by e (VRSHL by -e adds 2^(e-1) first), the offset and the clamp.
+AN_BINARY_INLINE int32x4_t an_binary_out_mve(an_binary_out q, int rounding, int32x4_t x2) {
+  int32x4_t h = vrmulhq_s32(x2, vdupq_n_s32(q.multiplier));
+  if (rounding) h = vrshlq_n_s32(vaddq_s32(h, vshrq_n_s32(h, 31)), -q.e);
+  return vminq_s32(vmaxq_s32(vaddq_n_s32(h, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
+}
+#endif
+
+// ADD of n contiguous elements (both inputs step 1; SUB's table2 is negated), e > 0.  Returns how
+// many it did (the DSP path leaves n % 4 to the caller).
+AN_BINARY_INLINE int32_t an_add_run(an_binary_out q, int full, const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
+                                    const int32_t *t1, const int32_t *t2) {
+#if AN_USE_MVE
+  (void)full;
+  for (int32_t i = 0; i < n; i += 4) {
+    const mve_pred16_t p = vctp32q((uint32_t)(n - i));
+    const int32x4_t sa = vldrwq_gather_shifted_offset_z_s32(t1, vldrbq_z_u32((const uint8_t *)a + i, p), p);
+    const int32x4_t sb = vldrwq_gather_shifted_offset_z_s32(t2, vldrbq_z_u32((const uint8_t *)b + i, p), p);
+    vstrbq_p_s32(out + i, an_binary_out_mve(q, 1, vaddq_s32(sa, sb)), p);
+  }
+  return n;
+#elif AN_USE_DSP
+  // Four bytes of each input per pass (one load each; the output may be input a itself: the
+  // words are read before the four bytes are stored).
+  const int32_t blocks = n & ~3;
+  for (int32_t i = 0; i < blocks; i += 4) {
+    uint32_t wa, wb;
+    memcpy(&wa, a + i, 4);
+    memcpy(&wb, b + i, 4);
+#define AN_ADD_BYTE(K) an_binary_out_value(q, full, 1, t1[(wa >> (8 * K)) & 0xFFu] + t2[(wb >> (8 * K)) & 0xFFu])
+    const int8_t r0 = AN_ADD_BYTE(0), r1 = AN_ADD_BYTE(1), r2 = AN_ADD_BYTE(2), r3 = AN_ADD_BYTE(3);
+#undef AN_ADD_BYTE
+    out[i] = r0;
+    out[i + 1] = r1;
+    out[i + 2] = r2;
+    out[i + 3] = r3;
+  }
+  return blocks;
+#else
+  (void)q, (void)full, (void)a, (void)b, (void)out, (void)n, (void)t1, (void)t2;
+  return 0;
+#endif
+}
+
+// ADD (SUB: table2 negated at generation time) over the broadcast walk.
+static void an_add_tables_s8(const an_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
+                             const int32_t *table1, const int32_t *table2) {
+  const an_binary_out q = an_binary_out_params(p->output_multiplier, p->output_shift, p->output_offset,
+                                               p->activation_min, p->activation_max);
+  const int full = q.lo == -128 && q.hi == 127;
   const an_broadcast_shape s = p->shape;
   const int32_t inner = s.dims[s.ndim - 1];
   const int32_t step1 = s.stride1[s.ndim - 1];
@@ -22,33 +147,86 @@ static void an_add_sub_s8(const an_add_params *p, const int8_t *input1, const in
   for (int32_t o = 0; o < outer; ++o) {
     const int8_t *a = input1 + it.offset1;
     const int8_t *b = input2 + it.offset2;
-    for (int32_t i = 0; i < inner; ++i) {
-      const int32_t sa = table1[(uint8_t)*a];
-      const int32_t sb = table2[(uint8_t)*b];
-      const int32_t raw = subtract ? sa - sb : sa + sb;
-      const int32_t out = an_requantize(raw, multiplier, shift) + output_offset;
-      *output++ = (int8_t)an_clamp(out, act_min, act_max);
+    int32_t i = 0;
+    if (step1 == 1 && step2 == 1 && q.e > 0) {
+      i = full ? an_add_run(q, 1, a, b, output, inner, table1, table2)
+               : an_add_run(q, 0, a, b, output, inner, table1, table2);
+      a += i;
+      b += i;
+    }
+    for (; i < inner; ++i) {
+      const int32_t x2 = table1[(uint8_t)*a] + table2[(uint8_t)*b];
+      output[i] = q.e ? an_binary_out_value(q, 0, 1, x2) : an_binary_out_value(q, 0, 0, x2);
       a += step1;
       b += step2;
     }
+    output += inner;
     an_broadcast_next(&s, &it);
   }
 }
 
 void an_add_s8(const an_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
                const int32_t *table1, const int32_t *table2) {
-  an_add_sub_s8(p, input1, input2, output, table1, table2, 0);
+  an_add_tables_s8(p, input1, input2, output, table1, table2);
 }
 
 void an_sub_s8(const an_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
                const int32_t *table1, const int32_t *table2) {
-  an_add_sub_s8(p, input1, input2, output, table1, table2, 1);
+  an_add_tables_s8(p, input1, input2, output, table1, table2);
+}
+
+// MUL of n contiguous elements (both inputs step 1), left shift k = s + 1 <= 15 before
+// VRMULH/SMMULR, rounding: e > 0.  Returns how many it did (the DSP path leaves n % 4).
+AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, const int8_t *a, const int8_t *b,
+                                    int8_t *out, int32_t n, int32_t offset1, int32_t offset2, int32_t k) {
+#if AN_USE_MVE
+  (void)full;
+  const int16_t o1 = (int16_t)offset1, o2 = (int16_t)offset2;
+  for (int32_t i = 0; i < n; i += 8) {
+    const mve_pred16_t p = vctp16q((uint32_t)(n - i));
+    const int16x8_t xa = vaddq_n_s16(vldrbq_z_s16(a + i, p), o1), xb = vaddq_n_s16(vldrbq_z_s16(b + i, p), o2);
+    const int32x4_t even = an_binary_out_mve(q, rounding, vshlq_r_s32(vmullbq_int_s16(xa, xb), k));
+    const int32x4_t odd = an_binary_out_mve(q, rounding, vshlq_r_s32(vmulltq_int_s16(xa, xb), k));
+    vstrbq_p_s16(out + i, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), even), odd), p);
+  }
+  return n;
+#elif AN_USE_DSP
+  // Four bytes of each input per pass: SXTB16 gives two int16 lanes, SADD16 adds the offsets to
+  // both, SMULBB/SMULTT multiply the lanes (an offset byte fits int16).
+  const uint32_t o1 = (uint16_t)offset1 | ((uint32_t)(uint16_t)offset1 << 16);
+  const uint32_t o2 = (uint16_t)offset2 | ((uint32_t)(uint16_t)offset2 << 16);
+  const int32_t blocks = n & ~3;
+  for (int32_t i = 0; i < blocks; i += 4) {
+    uint32_t wa, wb;
+    memcpy(&wa, a + i, 4);
+    memcpy(&wb, b + i, 4);
+    const int32_t a02 = (int32_t)__sadd16((uint32_t)__sxtb16(wa), o1);
+    const int32_t a13 = (int32_t)__sadd16((uint32_t)__sxtb16((wa >> 8) | (wa << 24)), o1);
+    const int32_t b02 = (int32_t)__sadd16((uint32_t)__sxtb16(wb), o2);
+    const int32_t b13 = (int32_t)__sadd16((uint32_t)__sxtb16((wb >> 8) | (wb << 24)), o2);
+    const int8_t r0 = an_binary_out_value(q, full, rounding, an_shl(an_mul_bottom(a02, b02), k));
+    const int8_t r1 = an_binary_out_value(q, full, rounding, an_shl(an_mul_bottom(a13, b13), k));
+    const int8_t r2 = an_binary_out_value(q, full, rounding, an_shl(an_mul_top(a02, b02), k));
+    const int8_t r3 = an_binary_out_value(q, full, rounding, an_shl(an_mul_top(a13, b13), k));
+    out[i] = r0;
+    out[i + 1] = r1;
+    out[i + 2] = r2;
+    out[i + 3] = r3;
+  }
+  return blocks;
+#else
+  (void)q, (void)full, (void)rounding, (void)a, (void)b, (void)out, (void)n, (void)offset1, (void)offset2, (void)k;
+  return 0;
+#endif
 }
 
 void an_mul_s8(const an_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
   const int32_t offset1 = p->input1_offset, offset2 = p->input2_offset, output_offset = p->output_offset;
   const int32_t multiplier = p->output_multiplier, shift = p->output_shift;
   const int32_t act_min = p->activation_min, act_max = p->activation_max;
+  const an_binary_out q = an_binary_out_params(multiplier, shift, output_offset, act_min, act_max);
+  const int full = act_min == -128 && act_max == 127;
+  const int32_t k = (shift > 0 ? shift : 0) + 1;  // 2x = p << k fits int32 for k <= 15
   const an_broadcast_shape s = p->shape;
   const int32_t inner = s.dims[s.ndim - 1];
   const int32_t step1 = s.stride1[s.ndim - 1];
@@ -59,13 +237,32 @@ void an_mul_s8(const an_mul_params *p, const int8_t *input1, const int8_t *input
   for (int32_t o = 0; o < outer; ++o) {
     const int8_t *a = input1 + it.offset1;
     const int8_t *b = input2 + it.offset2;
-    for (int32_t i = 0; i < inner; ++i) {
-      const int32_t product = (offset1 + (int32_t)*a) * (offset2 + (int32_t)*b);
-      const int32_t out = an_requantize(product, multiplier, shift) + output_offset;
-      *output++ = (int8_t)an_clamp(out, act_min, act_max);
+    int32_t i = 0;
+    if (k > 15) {
+      for (; i < inner; ++i) {
+        const int32_t product = (offset1 + (int32_t)*a) * (offset2 + (int32_t)*b);
+        output[i] = (int8_t)an_clamp(an_requantize(product, multiplier, shift) + output_offset, act_min, act_max);
+        a += step1;
+        b += step2;
+      }
+    } else if (step1 == 1 && step2 == 1) {
+      if (q.e) {
+        i = full ? an_mul_run(q, 1, 1, a, b, output, inner, offset1, offset2, k)
+                 : an_mul_run(q, 0, 1, a, b, output, inner, offset1, offset2, k);
+      } else {
+        i = full ? an_mul_run(q, 1, 0, a, b, output, inner, offset1, offset2, k)
+                 : an_mul_run(q, 0, 0, a, b, output, inner, offset1, offset2, k);
+      }
+      a += i;
+      b += i;
+    }
+    for (; i < inner; ++i) {
+      const int32_t x2 = an_shl((offset1 + *a) * (offset2 + *b), k);
+      output[i] = q.e ? an_binary_out_value(q, 0, 1, x2) : an_binary_out_value(q, 0, 0, x2);
       a += step1;
       b += step2;
     }
+    output += inner;
     an_broadcast_next(&s, &it);
   }
 }

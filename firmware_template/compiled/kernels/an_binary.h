@@ -12,8 +12,9 @@
 // ADD and SUB: each input rescaled to a common scale with 20 bits of headroom,
 // added/subtracted, rescaled to the output. The rescaled input depends on its byte alone:
 // generation time computes it for all 256 bytes with TFLM's arithmetic
-// (MultiplyByQuantizedMultiplier((x - zero_point) << 20, ...)), the kernel looks it up in
-// table1[(uint8_t)x] and table2[(uint8_t)y].
+// (MultiplyByQuantizedMultiplier((x - zero_point) << 20, ...)), doubled, and negated in SUB's
+// table2; the kernel looks them up in table1[(uint8_t)x] and table2[(uint8_t)y] and adds them
+// (an_binary.c: twice the sum is the operand of its first rounding).
 typedef struct {
   int32_t output_offset;  // output zero point
   int32_t output_multiplier;
