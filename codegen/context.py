@@ -63,6 +63,20 @@ INTEGER_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 3276
 NRF_BAUDRATES = {9600: 0x00275000, 19200: 0x004EA000, 38400: 0x009D0000, 57600: 0x00EB0000,
                  115200: 0x01D60000, 230400: 0x03B00000, 460800: 0x07400000, 1000000: 0x10000000}
 BYTES_PER_LINE = 12
+# The TFLM interpreter glue's names (tflm/project/src/model.*, op_resolver.h): its C prefix (model_init,
+# MODEL_INPUT0_SCALE), its C++ class prefix (ModelOpResolver), its resolver header and the arena several models
+# share (None: its own).
+DEFAULT_GLUE = {"api": "model", "API": "MODEL", "cls": "Model", "resolver_header": "op_resolver.h",
+                "shared_arena": None}
+
+
+def glue_names(prefix: str, shared_arena=None) -> dict:
+    """:data:`DEFAULT_GLUE` for the C prefix ``prefix`` (``kws``: kws_init, KWS_*, KwsOpResolver, kws_op_resolver.h)."""
+    if prefix == "model" and shared_arena is None:
+        return DEFAULT_GLUE
+    cls = "".join(part[:1].upper() + part[1:] for part in prefix.split("_") if part) or "Model"
+    return {"api": prefix, "API": prefix.upper(), "cls": cls, "resolver_header": f"{prefix}_op_resolver.h",
+            "shared_arena": shared_arena}
 
 
 @dataclass(frozen=True)
@@ -282,6 +296,7 @@ def build_context(model, board, options: GenerateOptions, runtime, firmware) -> 
         "generator": {"name": "attendnets", "version": __version__},
         "runtime": runtime.name,
         "library": options.library,
+        "glue": DEFAULT_GLUE,  # the TFLM glue's names (a runtime's context may give its own: codegen.several)
         **firmware.context,  # the runtime's own variables
         "board": board,
         "project": {

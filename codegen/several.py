@@ -3,12 +3,14 @@
 Each model is prepared and emitted by the runtime as alone, under its own C prefix (the model's
 file name made an identifier, or ``NAME=PATH``): ``kws_init``, ``KWS_INPUT0_SCALE``, ``kws.h``,
 ``kws.c``, ``kws_data.c``, its constant arrays ``kws_*``; the kernel library is copied once (the
-union of what the models use).  By default the models run one after another and share one arena
+union of what the models use).  The TFLM runtime renders its interpreter glue per model the same way
+(``kws.cc``, ``kws_data.cc``, ``kws_op_resolver.h``, ``KwsOpResolver``; main and models are .cc); its
+models in a shared arena take it in turn: each model's init rebuilds its interpreter there.  By default the models run one after another and share one arena
 (``models_arena`` in ``src/models.c``, as large as the largest model's); ``concurrent`` gives each
 its own.  ``src/models.h`` includes every model's header; ``src/main.c`` runs each model on its
 sample and prints its output.  The fit is checked once for the whole firmware: the constants of
-every model, the code (:func:`codegen.compiled.footprint.several_code_figure`: the application and
-each kernel function once, each model's model.o), the arena shared (the largest) or concurrent (the sum).
+every model, the code (the runtime's ``several_code``: the application and the kernels once, each model's
+glue), the arena shared (the largest) or concurrent (the sum).
 """
 
 from __future__ import annotations
@@ -21,18 +23,23 @@ from attendnets_base.errors import BadInputError
 from codegen import context as ctx
 from codegen.boards import get_board
 from codegen.compiled.arena_plan import aligned
-from codegen.compiled.footprint import several_code_figure
 from codegen.render import check_output_dir, render_files, render_project
 from codegen.runtimes import DEFAULT_RUNTIME, get_runtime
 from codegen.templates import render
 from converter.report.fit import DEFAULT_HEAP_BYTES, check_fit
 from converter.tflite_model import load_model
-from firmware_template import COMPILED_SEVERAL_DIR
+from firmware_template import SEVERAL_DIR
 from codegen.sample import load_sample
 
 SHARED_ARENA = "models_arena"
 # names a prefix may not take: the files and symbols the firmware has beside the models'
 RESERVED_PREFIXES = ("models", "main", "sample_input", "platform", "startup")
+
+
+def several_suffix(runtime) -> str:
+    """The source suffix of a firmware's own files (main, models, each model's): .c, or .cc with the TFLM glue
+    (C++)."""
+    return ".cc" if runtime.library_needs_tflm else ".c"
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,8 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
     firmware's figures added up and, with a ``board``, its fit (:func:`converter.report.fit.check_fit`)."""
     runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime
     if not getattr(runtime, "several_models", False):
-        raise BadInputError(f"several models in one firmware: --runtime compiled (the {runtime.title}'s "
-                            "glue has one model's symbols)")
+        raise BadInputError(f"several models in one firmware: not with the {runtime.title} (its glue has one "
+                            "model's symbols)")
     specs = model_specs(arguments)
     if len(samples) > len(specs):
         raise BadInputError(f"{len(samples)} --sample files for {len(specs)} models (one per model, in order)")
@@ -128,7 +135,7 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
                        "sample_lines": sample_lines, "sample_source": source, "arena_bytes": firmware.arena_bytes,
                        "constants_bytes": firmware.flash_data_bytes, "code_bytes": firmware.code_bytes})
 
-    code = several_code_figure([prep.program for _, prep in prepared], board)
+    code_bytes, code_source = runtime.several_code([prep for _, prep in prepared], board)
     sample_bytes = sum(m["inputs"][0]["size_bytes"] for m in models if m["sample_lines"] is not None)
     arenas = [f.arena_bytes for f in firmwares]
     arena_bytes = sum(max(aligned(a), 16) for a in arenas) if concurrent else max(arenas)
@@ -136,17 +143,18 @@ def plan_several(arguments, board=None, samples=(), sample_range="auto", concurr
     for firmware in firmwares:
         files.update(firmware.files)  # each model's own files; the kernels (the same text) once
     kernel_sources = sorted({s for f in firmwares for s in f.context["kernel_sources"]})
-    app_sources = [s for spec in specs for s in (f"src/{spec.prefix}.c", f"src/{spec.prefix}_data.c")]
+    suffix = several_suffix(runtime)
+    app_sources = [s for spec in specs for s in (f"src/{spec.prefix}{suffix}", f"src/{spec.prefix}_data{suffix}")]
     if not concurrent:
-        app_sources.append("src/models.c")
+        app_sources.append(f"src/models{suffix}")
     combined = replace(
         firmwares[0],
         arena_required_bytes=arena_bytes, arena_bytes=arena_bytes,
         arena_note=("one arena shared by the models, which run one after another: the largest model's"
                     if not concurrent else "one arena per model (they may run concurrently): the sum"),
         flash_data_bytes=sum(f.flash_data_bytes for f in firmwares),
-        code_bytes=code.bytes + sample_bytes,
-        code_source=code.source + (f"; samples in main.c {sample_bytes} B" if sample_bytes else ""),
+        code_bytes=code_bytes + sample_bytes,
+        code_source=code_source + (f"; samples in main {sample_bytes} B" if sample_bytes else ""),
         ops=tuple(sorted({op for f in firmwares for op in f.ops})),
         files=files, arena_parts=(),
         context={"kernel_sources": kernel_sources, "app_sources": app_sources,
@@ -178,12 +186,14 @@ def generate_several(arguments, board_name, out_dir, samples=(), sample_range="a
     context = ctx.build_context(first, board, options, runtime, combined)
     context = dict(context, several=several)
     rendered = render_files(context, runtime.project_dir)
-    for rel in ("src/main.c", "src/sample_input.c", "src/sample_input.h", "README.md"):
+    for rel in [r for r in rendered if r.startswith("src/")] + ["README.md"]:  # one model's main and glue
         rendered.pop(rel, None)
-    for template in sorted(COMPILED_SEVERAL_DIR.glob("*.j2")):
+    suffix = several_suffix(runtime)
+    for template in sorted(SEVERAL_DIR.glob("*.j2")):
         if template.name == "models.c.j2" and concurrent:
             continue
-        rendered[f"src/{template.name[:-3]}"] = render(template, context)
+        out = template.name[:-3]
+        rendered[f"src/{out[:-2] + suffix if out.endswith('.c') else out}"] = render(template, context)
     rendered.update(files)
     rendered.update({f"model/{s.path.name}": s.path.read_bytes() for s in specs})
     facts = {

@@ -7,11 +7,12 @@ The one place that knows where they live (every other module takes its paths fro
 - :data:`TFLM_DIR` ``tflm/``: the TFLM runtime; ``tflm/project/`` its project files (the
   interpreter glue in ``src/``, the CMake build).
 - :data:`COMPILED_DIR` ``compiled/``: the compiled runtime; ``compiled/project/`` its project
-  files, ``compiled/model/`` the model's C templates, ``compiled/several/`` the main and shared arena of a
-  firmware with several models, ``compiled/kernels/`` the C99 kernel
+  files, ``compiled/model/`` the model's C templates, ``compiled/kernels/`` the C99 kernel
   library, ``compiled/host/`` the host test program.
 - :data:`EXPORT_DIR` ``export/``: the wrapping of each export format (codegen.exports) around the
   model and its runtime: ``library/`` (CMake target, Makefile fragment), ``arduino/``, ``zephyr/``.
+- :data:`SEVERAL_DIR` ``several/``: main, models.h and the shared arena of a firmware with several
+  models (codegen.several), for both runtimes (main.c/models.c, or .cc for TFLM).
 - :data:`VALIDATE_DIR` ``validate/``: the validation firmware's ``main``.
 - :data:`BOARDS_TOML`: the board catalog.
 
@@ -34,6 +35,6 @@ BOARDS_TOML = TEMPLATE_DIR / "boards.toml"
 TFLM_PROJECT_DIR = TFLM_DIR / "project"
 COMPILED_PROJECT_DIR = COMPILED_DIR / "project"
 COMPILED_MODEL_DIR = COMPILED_DIR / "model"
-COMPILED_SEVERAL_DIR = COMPILED_DIR / "several"
+SEVERAL_DIR = TEMPLATE_DIR / "several"  # several models in one firmware (codegen.several), both runtimes
 KERNELS_DIR = COMPILED_DIR / "kernels"
 HOST_DIR = COMPILED_DIR / "host"

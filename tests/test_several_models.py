@@ -5,8 +5,8 @@
   equal tflite-micro's for random inputs, byte for byte; the arena is the larger model's; every global
   symbol a model's objects define carries its prefix (no clashes), the kernel library once.
 - Two small models with --concurrent: separate arenas that do not overlap, both outputs bit-exact.
-- Refusals in one line with nothing written: the TFLM runtime, two models with one prefix, a name
-  the firmware uses, more samples than models.
+- Refusals in one line with nothing written: two models with one prefix, a name the firmware uses,
+  more samples than models (the TFLM runtime's several models: tests/test_several_models_tflm.py).
 """
 
 import json
@@ -131,7 +131,6 @@ def test_concurrent_models_get_separate_arenas(tmp_path, cli):
 
 
 @pytest.mark.parametrize("args,message", [
-    (("--runtime", "tflm"), "--runtime compiled"),
     (("--runtime", "compiled", "--model", "ONE"), "share a C prefix"),
     (("--runtime", "compiled", "--model", "models=ONE"), "taken by the firmware"),
     (("--runtime", "compiled", "--sample", "S", "--sample", "S", "--sample", "S"), "3 --sample files for 2 models"),
@@ -166,4 +165,3 @@ def test_report_gives_the_combined_memory_and_the_same_fit_as_generate(tmp_path,
         assert json.loads((out / "project.json").read_text())["arena_bytes"] == figures["arena_bytes"]
     text = cli("report", a, b, "--runtime", "compiled", "--board", "mps2-an386")
     assert text.exit_code == 0 and "firmware" in text.stdout and "verdict: FITS" in text.stdout
-    assert "--runtime compiled" in assert_one_line_error(cli("report", a, b, "--runtime", "tflm"))

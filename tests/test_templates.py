@@ -18,14 +18,14 @@ import pytest
 from codegen.exports import FORMATS
 from codegen.runtimes import RUNTIME_NAMES, get_runtime
 from codegen.templates import environment, project_files, render, template_files
-from firmware_template import (BOARDS_TOML, COMMON_DIR, COMPILED_MODEL_DIR, COMPILED_SEVERAL_DIR, COMPILED_PROJECT_DIR, HOST_DIR,
+from firmware_template import (BOARDS_TOML, COMMON_DIR, COMPILED_MODEL_DIR, SEVERAL_DIR, COMPILED_PROJECT_DIR, HOST_DIR,
                                KERNELS_DIR, TEMPLATE_DIR, TFLM_PROJECT_DIR, VALIDATE_DIR)
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("attendnets", "attendnets_base", "attendnets_tf", "converter", "codegen", "validation", "bench",
                "scripts", "tests")
 TREES = (COMMON_DIR, TFLM_PROJECT_DIR, COMPILED_PROJECT_DIR, COMPILED_MODEL_DIR, KERNELS_DIR, HOST_DIR, VALIDATE_DIR,
-         COMPILED_SEVERAL_DIR,
+         SEVERAL_DIR,
          *(fmt.template_dir for fmt in FORMATS.values()))
 
 

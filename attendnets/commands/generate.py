@@ -23,7 +23,7 @@ from converter.tflite_model import load_model
 @click.option("--model", "model_options", multiple=True, metavar="[NAME=]MODEL.tflite",
               help="A model (repeat for several in one firmware, as repeated MODEL arguments do): each gets its own C "
                    "prefix, NAME or its file name (kws_init, KWS_INPUT0_SCALE, kws.h); the kernel library is shared. "
-                   "Several models need --runtime compiled; they share one arena unless --concurrent.")
+                   "Several models (either runtime) share one arena unless --concurrent.")
 @click.option("--concurrent", is_flag=True,
               help="Several models: they may run at the same time (threads, interrupts), so each gets its own arena "
                    "[default: they run one after another and share one arena, the largest model's].")
@@ -167,7 +167,8 @@ def _generate_several(models, board, out_dir, sample_paths, sample_range, concur
                    "forced": not fit.fits, "kept_files": list(result.kept_files),
                    "overwritten_files": list(result.overwritten_files)})
         return
-    click.echo(f"generated {result.out_dir} for {result.board} ({len(result.models)} models, compiled runtime)")
+    runtime_title = get_runtime(runtime).title
+    click.echo(f"generated {result.out_dir} for {result.board} ({len(result.models)} models, {runtime_title})")
     for name, path, arena in result.models:
         click.echo(f"  {name}: {path} (arena {arena} B; {name}_init, {name}_invoke, {name.upper()}_* in src/{name}.h)")
     how = "one per model (--concurrent): the sum" if result.concurrent else "shared, the models run one after another"
@@ -176,7 +177,9 @@ def _generate_several(models, board, out_dir, sample_paths, sample_range, concur
     _echo_kept(result)
     if not fit.fits:
         click.echo(f"  warning: does not fit ({'; '.join(fit.problems)}); generated because of --force")
-    click.echo(f"next: attendnets build {shlex.quote(str(result.out_dir))}   (or make -C {shlex.quote(str(result.out_dir))})")
+    quoted = shlex.quote(str(result.out_dir))
+    tflm = " TFLM_DIR=/path/to/tflm-tree" if get_runtime(runtime).library_needs_tflm else ""
+    click.echo(f"next: attendnets build {quoted}   (or make -C {quoted}{tflm})")
 
 
 def _echo_fit(fit):

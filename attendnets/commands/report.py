@@ -33,7 +33,7 @@ from converter.tflite_model import load_model
 @click.argument("model_paths", metavar="MODEL.tflite...", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--model", "model_options", multiple=True, metavar="[NAME=]MODEL.tflite",
               help="A model; repeat (or give several MODEL arguments) for the combined memory and fit of several "
-                   "models in one firmware, as generate --model makes it (--runtime compiled).")
+                   "models in one firmware, as generate --model makes it (either runtime).")
 @click.option("--concurrent", is_flag=True,
               help="Several models: each its own arena (their sum) [default: one shared arena, the largest].")
 @click.option("--target", type=click.Choice(["cortex-m", "host"]), default="cortex-m", show_default=True,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from attendnets_base.errors import BadInputError
-from codegen.compiled.footprint import code_figure
+from codegen.compiled.footprint import code_figure, several_code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
 from codegen.compiled.plan import ArenaRegion
@@ -114,6 +114,11 @@ class CompiledRuntime(Runtime):
     protocol_id = 1
     project_dir = COMPILED_PROJECT_DIR
     several_models = True  # codegen.several: its C carries a prefix per model
+
+    def several_code(self, prepared, board=None):
+        """``(bytes, how)``: code of several models in one firmware (application and kernels once, model.o each)."""
+        code = several_code_figure([p.program for p in prepared], board)
+        return code.bytes, code.source
     has_schedules = True
     library_prefixes_symbols = True
     schedule = "auto"  # --schedule: fast, small or auto (codegen.compiled.patch)

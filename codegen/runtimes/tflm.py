@@ -19,6 +19,7 @@ from attendnets_base.errors import AttendnetsError, BadInputError, UnsupportedOp
 from attendnets_base.fsutil import exclusive_lock, user_cache_dir
 from codegen import context as ctx
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
+from codegen.templates import render
 from converter.report.build import build_memory_report
 from converter.report.fit import APPLICATION_CODE_BYTES, DEFAULT_STACK_BYTES, arena_bytes_for
 from converter.report.html_format import arena_timeline_svg
@@ -113,18 +114,30 @@ def estimate_code_bytes(model, kernels) -> int:
     return tflm_code_bytes(model.operator_names(), kernels).total_bytes + APPLICATION_CODE_BYTES
 
 
+# The interpreter glue's templates, rendered once per model of a firmware with several (codegen.several) under
+# the model's prefix: {template: output name with PREFIX}
+GLUE_TEMPLATES = {"src/model.h.j2": "src/{p}.h", "src/model.cc.j2": "src/{p}.cc", "src/model_data.h.j2": "src/{p}_data.h",
+                  "src/model_data.cc.j2": "src/{p}_data.cc", "src/op_resolver.h.j2": "src/{p}_op_resolver.h"}
+# Code each model after the first adds (its glue: the C API, the interpreter calls, its MicroMutableOpResolver<N>
+# instantiation): the size of model.o, measured with arm-none-eabi-gcc 12.2 -Os for cortex-m4 (docs/results.md)
+TFLM_MODEL_GLUE_BYTES = 4 * 1024
+
+
 class PreparedTflm(PreparedModel):
-    def __init__(self, runtime, model, kernels, arena_required_bytes, arena_note, ops):
+    def __init__(self, runtime, model, kernels, arena_required_bytes, arena_note, ops, board=None):
         super().__init__(runtime, model)
         self.kernels = kernels
         self.arena_required_bytes = arena_required_bytes
         self.arena_note = arena_note
         self.ops = ops
+        self.board = board
 
     def emit(self, name="model", labels=(), stack_bytes=None, heap_bytes=None, arena_placement="auto",
-             library=False) -> Firmware:
-        # the interpreter glue is all templates (model.cc, model_data.cc, op_resolver.h): no files per model
-        return Firmware(
+             library=False, prefix="model", shared_arena=None) -> Firmware:
+        """The interpreter glue is templates (model.cc, model_data.cc, op_resolver.h) the project renders; as one of
+        several models of a firmware (``prefix``, ``shared_arena``: codegen.several) they are rendered here, under
+        the model's prefix, as its own files."""
+        firmware = Firmware(
             arena_required_bytes=self.arena_required_bytes,
             arena_bytes=arena_bytes_for(self.arena_required_bytes),
             arena_note=self.arena_note,
@@ -134,6 +147,17 @@ class PreparedTflm(PreparedModel):
             embeds_tflite=True,
             context={"kernel_sources": [], "constants_bytes": 0},
         )
+        if prefix == "model" and shared_arena is None or self.board is None:
+            return firmware
+        glue = ctx.glue_names(prefix, shared_arena)
+        firmware = replace(firmware, context=dict(firmware.context, glue=glue))
+        options = ctx.GenerateOptions(name=prefix, kernels=self.kernels, labels=tuple(labels), force=True,
+                                      stack_bytes=self.runtime.default_stack_bytes,
+                                      model_file_name=self.model.path.name if self.model.path else "model.tflite")
+        context = ctx.build_context(self.model, self.board, options, self.runtime, firmware)
+        files = {out.format(p=prefix): render(self.runtime.project_dir / rel, context)
+                 for rel, out in GLUE_TEMPLATES.items()}
+        return replace(firmware, files=files)
 
 
 class TflmRuntime(Runtime):
@@ -151,6 +175,18 @@ class TflmRuntime(Runtime):
     library_templates = ("src/model.h.j2", "src/model.cc.j2", "src/model_data.h.j2", "src/model_data.cc.j2",
                          "src/op_resolver.h.j2")
     library_needs_tflm = True
+    several_models = True  # codegen.several: the glue is rendered per model under its prefix
+
+    def several_code(self, prepared, board=None):
+        """``(bytes, how)``: code of several models in one firmware: TFLM's runtime and the union of the models'
+        kernels once, the application once, each further model's glue."""
+        names = sorted({name for p in prepared for name in p.model.operator_names()})
+        kernels = prepared[0].kernels
+        glue = (len(prepared) - 1) * TFLM_MODEL_GLUE_BYTES
+        total = tflm_code_bytes(names, kernels).total_bytes + APPLICATION_CODE_BYTES + glue
+        return total, (f"TFLM runtime and the {len(names)} operators' {kernels} kernels once "
+                       f"(converter.tflm.code_size), application {APPLICATION_CODE_BYTES} B once, "
+                       f"+{TFLM_MODEL_GLUE_BYTES} B glue per further model")
 
     def operator_support(self, model, kernels):
         result = check_model(model, kernels=kernels)
@@ -172,7 +208,7 @@ class TflmRuntime(Runtime):
         ops = ctx.resolver_entries(model)  # every operator must have a resolver method
         model = memory_plan(model, board, kernels, optimize_plan)
         required, note = estimate_required_arena_bytes(model, board, kernels)
-        return PreparedTflm(self, model, kernels, required, note, ops)
+        return PreparedTflm(self, model, kernels, required, note, ops, board)
 
     def validation_kernels(self, tflm_dir) -> str:
         return tree_kernels(tflm_dir)
