@@ -11,7 +11,11 @@
 - zephyr: zephyr/module.yml as Zephyr's module loader reads it, the Kconfig's symbols and
   the CMakeLists' sources, compiled with a Zephyr Cortex-M4F build's flags, the DTCM choice's
   section checked in the object.
-- the TFLM runtime's exports: the same files around its interpreter glue (built where a TFLM tree is).
+- the TFLM runtime's exports (with a TFLM tree, TFLM_DIR; skipped with the reason otherwise): the CMake
+  target and the Makefile fragment linked into a small application with libtflm.a, the Arduino library's
+  sources and sketch compiled with the Nano 33 BLE core's C++ flags and then run (stub Serial), the Zephyr
+  module's sources compiled with Zephyr's C++ flags and run: each in QEMU mps2-an386, bit-exact with
+  tflite-micro.
 
 Skips with a printed reason when arm-none-eabi-gcc, cmake, make or qemu-system-arm is missing.
 """
@@ -21,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,27 +179,77 @@ def test_cmake_target_in_an_application_runs_bit_exact(board_name, model, tmp_pa
 
 TFLM_DIR = os.environ.get("TFLM_DIR")
 APP_CMAKE_TFLM = APP_CMAKE.replace("project(app C)", "project(app C CXX)")
+NEEDS_TREE = pytest.mark.skipif(not TFLM_DIR, reason="TFLM_DIR not set: the TFLM runtime's exports are built and run "
+                                                     "only with a TFLM tree (docs/firmware.md, 'Making a TFLM tree')")
+# TFLM's include folders and defines in a tree made by create_tflm_tree.py (as the generated Makefile has them)
+TFLM_INCLUDES = ("", "third_party/gemmlowp", "third_party/flatbuffers/include", "third_party/ruy",
+                 "third_party/cmsis_nn", "third_party/cmsis_nn/Include", "third_party/cmsis/CMSIS/Core/Include")
+TFLM_DEFINES = ["-DTF_LITE_STATIC_MEMORY", "-DTF_LITE_DISABLE_X86_NEON", "-DTF_LITE_MCU_DEBUG_LOG"]
 
 
-@pytest.mark.skipif(not TFLM_DIR, reason="TFLM_DIR not set: the TFLM runtime's library export is built and run only "
-                                         "with a TFLM tree (docs/firmware.md, 'Making a TFLM tree')")
-def test_tflm_cmake_target_in_an_application_runs_bit_exact(model, tmp_path, cli):
-    """The TFLM runtime's export through its CMake target (TFLM_DIR; a prebuilt libtflm.a from
-    $ATTENDNETS_TFLM_LIB_DIR/<cpu>-<kernels>/ when there is one, else the tree compiled)."""
-    _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "cmake", "make", "qemu-system-arm")
-    from codegen.runtimes.tflm import tree_kernels
+_TFLM_LIB = {}
+
+
+@pytest.fixture
+def tflm_m4_lib(model, tmp_path_factory, cli):
+    """(kernel set, libtflm.a for mps2-an386's Cortex-M4F): $ATTENDNETS_TFLM_LIB_DIR's when there is one, else the
+    one a generated TFLM project builds (attendnets build: compiled once per tree, CPU and kernels into the shared
+    TFLM build folder, then reused)."""
+    from codegen.runtimes.tflm import default_tflm_build_dir, tree_kernels
     from tests.test_firmware_compile import prebuilt_tflm_lib
 
+    kernels = tree_kernels(TFLM_DIR)
+    lib = prebuilt_tflm_lib(load_boards()["mps2-an386"], kernels) or _TFLM_LIB.get(kernels)
+    if lib:
+        return kernels, lib
+    fw = _generate(cli, model[0], tmp_path_factory.mktemp("tflm_lib") / "fw", "mps2-an386", "--runtime", "tflm",
+                   "--kernels", kernels)
+    build = cli("build", fw, "--tflm-dir", TFLM_DIR)
+    assert build.exit_code == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    tree = os.path.abspath(TFLM_DIR)
+    printed = _run(["make", "-s", "-C", fw, "--eval", "print-tflm-lib: ; @echo $(TFLM_LIB)", "print-tflm-lib",
+                    f"TFLM_DIR={tree}", f"TFLM_BUILD_DIR={default_tflm_build_dir(Path(tree))}"], fw).stdout
+    lib = Path(printed.strip().splitlines()[-1])
+    assert lib.is_file(), printed
+    _TFLM_LIB[kernels] = lib
+    return kernels, lib
+
+
+def _tflm_compile(source, obj, flags, includes, cwd):
+    """A C++ source of a TFLM export compiled with ``flags`` against TFLM_DIR's headers."""
+    tree = Path(TFLM_DIR)
+    _run(["arm-none-eabi-g++", *flags, *TFLM_DEFINES, *[f"-I{d}" for d in includes],
+          *[f"-I{tree / d}" for d in TFLM_INCLUDES], "-c", source, "-o", obj], cwd, timeout=600)
+
+
+def _link_app(objects, fw, lib, elf, cwd):
+    """Objects + the platform layer and linker script of a generated project + libtflm.a, for mps2-an386."""
+    cpu = load_boards()["mps2-an386"].cpu_flags
+    platform = []
+    for name in ("startup", "platform"):
+        obj = cwd / f"{name}.o"
+        _run(["arm-none-eabi-gcc", *cpu, "-O2", f"-I{fw / 'platform'}", "-c", fw / "platform" / f"{name}.c", "-o",
+              obj], cwd)
+        platform.append(obj)
+    _run(["arm-none-eabi-g++", *cpu, "-nostartfiles", "--specs=nano.specs", "--specs=rdimon.specs",
+          f"-T{fw / 'linker.ld'}", "-Wl,--gc-sections", *objects, *platform, "-Wl,--start-group", lib, "-lstdc++",
+          "-lm", "-lc", "-Wl,--end-group", "-o", elf], cwd)
+
+
+@NEEDS_TREE
+def test_tflm_cmake_target_in_an_application_runs_bit_exact(model, tflm_m4_lib, tmp_path, cli):
+    """The TFLM runtime's export through its CMake target (TFLM_DIR), linked into a small application with
+    libtflm.a (tflm_m4_lib), run in QEMU mps2-an386."""
+    _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "cmake", "make", "qemu-system-arm")
     path, sample_path, sample, expected = model
     board = load_boards()["mps2-an386"]
-    kernels = tree_kernels(TFLM_DIR)
+    kernels, lib = tflm_m4_lib
     export = _generate(cli, path, tmp_path / "model_lib", "mps2-an386", "--runtime", "tflm", "--kernels", kernels,
                        "--format", "library")
     fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")  # the platform stand-in
     app = _app(tmp_path, sample)
     (app / "CMakeLists.txt").write_text(APP_CMAKE_TFLM)
     cpu_flags = " ".join(board.cpu_flags)
-    lib = prebuilt_tflm_lib(board, kernels)
     _run(["cmake", "-S", app, "-B", app / "build", "-DCMAKE_SYSTEM_NAME=Generic",
           "-DCMAKE_C_COMPILER=arm-none-eabi-gcc", "-DCMAKE_CXX_COMPILER=arm-none-eabi-g++",
           "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY", f"-DCMAKE_C_FLAGS={cpu_flags} -O2",
@@ -203,6 +258,140 @@ def test_tflm_cmake_target_in_an_application_runs_bit_exact(model, tmp_path, cli
           *([f"-DTFLM_LIB={lib}"] if lib else [])], tmp_path)
     _run(["cmake", "--build", app / "build", "-j2"], tmp_path, timeout=3600)
     _check_run(_qemu("mps2-an386", app / "build" / "app.elf"), expected, export, exact_arena=False)
+
+
+APP_MAKEFILE_TFLM = """
+CC := arm-none-eabi-gcc
+CXX := arm-none-eabi-g++
+CPU_FLAGS := {cpu_flags}
+TFLM_DIR := {tflm_dir}
+TFLM_LIB := {tflm_lib}
+include {export}/model.mk
+CFLAGS := $(CPU_FLAGS) -O2 -std=c99 -I{fw}/platform $(MODEL_INCLUDES)
+
+app.elf: main.o startup.o platform.o $(MODEL_LIBS)
+\t$(CXX) $(CPU_FLAGS) -nostartfiles --specs=nano.specs --specs=rdimon.specs -T {fw}/linker.ld -Wl,--gc-sections \\
+\t  main.o startup.o platform.o -Wl,--start-group $(MODEL_LIBS) -lstdc++ -lm -lc -Wl,--end-group -o $@
+main.o: main.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+%.o: {fw}/platform/%.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+"""
+
+
+@NEEDS_TREE
+def test_tflm_makefile_fragment_in_an_application_runs_bit_exact(model, tflm_m4_lib, tmp_path, cli):
+    """The TFLM runtime's Makefile fragment (model.mk with TFLM_DIR, TFLM_LIB) in a small application."""
+    _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "make", "qemu-system-arm")
+    path, sample_path, sample, expected = model
+    kernels, lib = tflm_m4_lib
+    export = _generate(cli, path, tmp_path / "model_lib", "mps2-an386", "--runtime", "tflm", "--kernels", kernels,
+                       "--format", "library")
+    fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")
+    app = _app(tmp_path, sample)
+    (app / "Makefile").write_text(APP_MAKEFILE_TFLM.format(
+        cpu_flags=" ".join(load_boards()["mps2-an386"].cpu_flags), tflm_dir=os.path.abspath(TFLM_DIR),
+        tflm_lib=lib, export=export, fw=fw))
+    _run(["make", "-j2"], app, timeout=1200)
+    _check_run(_qemu("mps2-an386", app / "app.elf"), expected, export, exact_arena=False)
+
+
+# an Arduino core's Serial and micros() for a sketch run on mps2-an386: prints go to the semihosting console
+ARDUINO_RUN_STUB = """
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+struct StubSerial {
+  void begin(unsigned long) {}
+  explicit operator bool() const { return true; }
+  size_t print(const char* s) { return (size_t)printf("%s", s); }
+  size_t print(long v) { return (size_t)printf("%ld", v); }
+  size_t print(unsigned long v) { return (size_t)printf("%lu", v); }
+  size_t print(int v) { return (size_t)printf("%d", v); }
+  size_t print(unsigned v) { return (size_t)printf("%u", v); }
+  size_t print(double v, int) { return (size_t)printf("%ld/1000", (long)(v * 1000.0)); }
+  template <typename T> size_t println(T v) { return print(v) + (size_t)printf("\\n"); }
+  template <typename T> size_t println(T v, int d) { return print(v, d) + (size_t)printf("\\n"); }
+  size_t println() { return (size_t)printf("\\n"); }
+};
+static StubSerial Serial;
+static inline unsigned long micros(void) { return 0; }
+void setup();
+void loop();
+"""
+
+
+@NEEDS_TREE
+def test_tflm_arduino_library_builds_and_its_sketch_runs_bit_exact(model, tflm_m4_lib, tmp_path, cli):
+    """The TFLM runtime's Arduino library: its src/*.cpp and the example sketch compiled with the Arduino
+    Nano 33 BLE core's C++ flags (ArduinoCore-mbed variants/ARDUINO_NANO33BLE/cxxflags.txt: -mfloat-abi=softfp,
+    -fno-rtti, -fno-exceptions, -funsigned-char, -Os; C++17 instead of its -std=gnu++14, which the pinned TFLM
+    tree's headers need), TFLM from TFLM_DIR standing in for the TFLM Arduino library; then the same sources
+    compiled for mps2-an386's hard-float ABI, linked with libtflm.a and a stub Serial that prints, run in QEMU:
+    the sketch's `output:` line equals tflite-micro's."""
+    _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "qemu-system-arm")
+    path, sample_path, sample, expected = model
+    kernels, lib = tflm_m4_lib
+    export = _generate(cli, path, tmp_path / "kws", "mps2-an386", "--runtime", "tflm", "--kernels", kernels,
+                       "--format", "arduino", "--sample", sample_path)
+    name = _properties((export / "library.properties").read_text())["name"]
+    sketch = (export / "examples" / name / f"{name}.ino").read_text()
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / "Arduino.h").write_text(ARDUINO_RUN_STUB)
+    (tmp_path / "sketch.cpp").write_text("#include <Arduino.h>\n" + sketch)
+    (tmp_path / "arduino_main.cpp").write_text("#include <Arduino.h>\nint main() { setup(); return 0; }\n")
+    sources = sorted((export / "src").glob("*.cpp")) + [tmp_path / "sketch.cpp"]
+    arduino_flags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv4-sp-d16", "-Os", "-std=gnu++17",
+                     "-fno-rtti", "-fno-exceptions", "-funsigned-char", "-fdata-sections", "-ffunction-sections",
+                     "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wvla"]
+    includes = [stub, export / "src"]
+    for source in sources:  # the Arduino build's compile step
+        _tflm_compile(source, tmp_path / f"{source.stem}.arduino.o", arduino_flags, includes, tmp_path)
+    run_flags = [*load_boards()["mps2-an386"].cpu_flags, "-Os", "-std=gnu++17", "-fno-rtti", "-fno-exceptions",
+                 "-funsigned-char", "-fno-threadsafe-statics"]
+    objects = []
+    for source in sources + [tmp_path / "arduino_main.cpp"]:
+        objects.append(tmp_path / f"{source.stem}.o")
+        _tflm_compile(source, objects[-1], run_flags, includes, tmp_path)
+    fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")
+    _link_app(objects, fw, lib, tmp_path / "sketch.elf", tmp_path)
+    lines = _qemu("mps2-an386", tmp_path / "sketch.elf")
+    assert f"output: {' '.join(str(int(v)) for v in expected)}" in lines, lines
+    assert any(line.startswith("class: ") for line in lines), lines
+
+
+@NEEDS_TREE
+def test_tflm_zephyr_module_sources_build_and_run_bit_exact(model, tflm_m4_lib, tmp_path, cli):
+    """The TFLM runtime's Zephyr module: the sources its CMakeLists lists compiled with a Zephyr Cortex-M4F
+    C++ build's flags (-std=c++17 -fno-exceptions -fno-rtti -ffreestanding -fno-common, hard float), its
+    include folders, TFLM from TFLM_DIR standing in for Zephyr's tflite-micro module; linked into a small
+    application (model_init, two inferences around model_reset) with libtflm.a, run in QEMU mps2-an386."""
+    _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "qemu-system-arm")
+    path, sample_path, sample, expected = model
+    kernels, lib = tflm_m4_lib
+    export = _generate(cli, path, tmp_path / "mod", "mps2-an386", "--runtime", "tflm", "--kernels", kernels,
+                       "--format", "zephyr")
+    cmake = (export / "zephyr" / "CMakeLists.txt").read_text()
+    macro = re.search(r"set\((\w+)_DIR ", cmake).group(1)
+    listed = re.findall(rf"\$\{{{macro}_DIR\}}/([^\s)]+)", cmake)
+    sources = [export / rel for rel in listed if rel.endswith((".c", ".cc"))]
+    includes = [export / rel for rel in listed if not rel.endswith((".c", ".cc"))]
+    assert sources and all(s.suffix == ".cc" for s in sources), listed
+    zephyr_flags = [*load_boards()["mps2-an386"].cpu_flags, "-mabi=aapcs", "-Os", "-std=c++17", "-fno-exceptions",
+                    "-fno-rtti", "-ffreestanding", "-fno-common", "-ffunction-sections", "-fdata-sections",
+                    "-fno-threadsafe-statics", "-Wall"]
+    objects = []
+    for source in sources:
+        objects.append(tmp_path / f"{source.stem}.o")
+        _tflm_compile(source, objects[-1], zephyr_flags, includes, tmp_path)
+    fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")
+    app = _app(tmp_path, sample)
+    _run(["arm-none-eabi-gcc", *load_boards()["mps2-an386"].cpu_flags, "-O2", "-std=c99", f"-I{export / 'src'}",
+          "-c", app / "main.c", "-o", tmp_path / "main.o"], tmp_path)
+    _link_app([tmp_path / "main.o", *objects], fw, lib, tmp_path / "app.elf", tmp_path)
+    _check_run(_qemu("mps2-an386", tmp_path / "app.elf"), expected, export, exact_arena=False)
 
 
 def test_makefile_fragment_in_an_application_runs_bit_exact(model, tmp_path, cli):
