@@ -55,7 +55,7 @@ class GenerateResult:
         if not s["patch_based"]:
             return f"{s['schedule']}: layer by layer (arena = the layer-by-layer floor, {s['floor_bytes']} B)"
         stages = "; ".join(f"operators {st['first_operator']}-{st['split_operator']} in {st['grid'][0]}x"
-                           f"{st['grid'][1]} bands" for st in s["stages"])
+                           f"{st['grid'][1]} {'bands' if st['grid'][1] == 1 else 'tiles'}" for st in s["stages"])
         return (f"{s['schedule']}: patch-based ({stages}); layer-by-layer floor {s['floor_bytes']} B, "
                 f"{s['extra_macs']} extra MACs ({100 * s['extra_macs_fraction']:.1f} %)")
 

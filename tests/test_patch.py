@@ -287,6 +287,72 @@ def test_a_stage_ending_at_a_view_or_with_two_exits_is_refused():
         patch_program(program, len(program.steps), 3)  # more bands than the split tensor's rows
 
 
+# --- 2-D grids: tiles of part of the columns ------------------------------------------------------
+
+def _tile_run(data, split, bands, columns, count=20, start=0, overlay=True):
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(data)
+    program, plan = patch_program(lower_model(model), split, bands, overlay, start, columns)
+    plan_memory(program)
+    assert assert_matches_tflm(model, count=count, seed=bands * 10 + columns, compiled=emit_model(program)) == count
+    return program, plan
+
+
+@pytest.mark.parametrize("bands,columns", [(1, 2), (2, 3), (3, 2), (4, 4)])
+def test_condenser_net_tile_by_tile_is_bit_exact(tools, bands, columns):
+    """Odd sizes in both directions (the 8 x 6 split tensor in 4 columns: 2, 2, 1, 1), the attention condenser's
+    resize gathered per tile, the dilated VALID conv and the 5x5 VALID conv at the left and right borders."""
+    program = lower_model(load_model(condenser_net()))
+    split = [s.name for s in program.steps].index("CONCATENATION") + 1
+    patched, plan = _tile_run(condenser_net(), split, bands, columns)
+    assert plan.grid == (bands, columns) and len(plan.tiles) == bands * columns
+    assert plan.columns[0][0] == 0 and plan.columns[-1][1] == 6
+    # every tile's part of the split tensor is scattered into it by a copy; the image's columns gathered
+    copies = [s for s in patched.steps if s.function == "an_copy_rows_s8"]
+    assert sum(plan.split_tensor in s.outputs for s in copies) == bands * columns
+    assert any(patched.inputs[0] in s.inputs for s in copies)
+
+
+@pytest.mark.parametrize("split,bands,columns", [(1, 2, 3), (2, 3, 2), (3, 2, 4), (3, 5, 3), (4, 3, 2)])
+def test_stem_tiles_that_do_not_divide_are_bit_exact(tools, split, bands, columns):
+    _, plan = _tile_run(stem_net(), split, bands, columns)
+    widths = {hi - lo for lo, hi in plan.columns}
+    assert len(plan.columns) == columns and widths <= {max(widths), max(widths) - 1}
+
+
+def test_tiles_shrink_the_band_buffers_and_a_middle_stage_gathers_its_input(tools):
+    model = load_model(expansion_net())
+    bands, _ = patch_program(lower_model(model), 3, 6)
+    tiles, plan = patch_program(lower_model(model), 3, 6, columns=3)
+    plan_memory(bands)
+    plan_memory(tiles)
+    assert tiles.arena_bytes < bands.arena_bytes and plan.extra_macs > 0
+    # a stage that starts after the stem: its input (a whole tensor) is gathered per tile
+    _tile_run(condenser_net(), [s.name for s in lower_model(load_model(condenser_net())).steps].index(
+        "CONCATENATION") + 1, 2, 2, start=1)
+
+
+def concat_columns_net():
+    """Two convs concatenated along the columns (axis 2), then a conv."""
+    n = _Net((1, 8, 6, 2), seed=6)
+    a, c = n.conv(n.x, 3, kernel=3), n.conv(n.x, 3, kernel=1)
+    y = n.tensor((1, 8, 12, 3), *n.q[a])
+    n.b.op("CONCATENATION", [a, n.requant(c, n.q[a])], [y], version=2, options={"type": "concatenation", "axis": 2})
+    return n.build(n.conv(y, 2, kernel=3, stride=2))
+
+
+def test_columns_refused_where_a_tile_cannot_stand_for_its_columns(tools):
+    """A concatenation along the columns runs in bands of whole rows only."""
+    program = lower_model(load_model(concat_columns_net()))
+    split = [s.name for s in program.steps].index("CONCATENATION") + 1
+    assert stage_problem(program, split) is None
+    assert "along the columns" in stage_problem(program, split, columns=2)
+    with pytest.raises(NotPatchable, match="along the columns"):
+        patch_program(program, split, 2, columns=2)
+    _band_run(concat_columns_net(), split, 3)
+
+
 # --- the in-place rule --------------------------------------------------------------------------
 
 def inplace_net():
@@ -380,7 +446,7 @@ def test_schedules_fast_small_auto():
     assert auto_choice.patched and auto_choice.arena_bytes <= choice.floor_bytes - 1
     assert auto_choice.extra_macs <= choice.extra_macs  # the fastest that fits, not the smallest
     doc = choice.to_dict()
-    assert doc["floor_bytes"] == choice.floor_bytes and doc["stages"][0]["grid"][1] == 1
+    assert doc["floor_bytes"] == choice.floor_bytes and doc["stages"][0]["grid"] == list(choice.plans[0].grid)
     with pytest.raises(ValueError):
         choose_schedule(lower_model(model), "tiny")
 

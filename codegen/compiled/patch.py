@@ -26,6 +26,7 @@ that fits (the smallest when none does).
 from __future__ import annotations
 
 import copy
+import weakref
 from dataclasses import dataclass, field
 
 from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
@@ -54,61 +55,118 @@ def _is_image(t) -> bool:
     return isinstance(t, Tensor) and len(t.shape) == 4 and t.shape[0] == 1 and all(d > 0 for d in t.shape)
 
 
-def _band_shape(t: Tensor, rows: int) -> tuple:
-    return (1, rows, int(t.shape[2]), int(t.shape[3]))
+def _tile_shape(t: Tensor, region) -> tuple:
+    (r0, r1), (c0, c1) = region
+    return (1, r1 - r0, c1 - c0, int(t.shape[3]))
 
 
-# --- per-kind rules: the input rows a band reads, and the step re-stated for the band --------------
+def _whole(t: Tensor) -> tuple:
+    """The region of all of ``t``: ``((0, H), (0, W))``."""
+    return (0, int(t.shape[1])), (0, int(t.shape[2]))
 
-# A windowed call (any variant of the convolutions and pools) is told by its parameter struct: the rows
-# geometry the band changes (in_h, out_h, pad_h) and the window (stride_h, a kernel height, a dilation).
-WINDOW_FIELDS = ("in_h", "out_h", "pad_h", "stride_h")
-KERNEL_HEIGHT_FIELDS = ("k_h", "filter_h")
+
+def _hull2(a, b):
+    """The smallest region holding regions ``a`` and ``b`` (either may be None)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return hull(a[0], b[0]), hull(a[1], b[1])
+
+
+# --- per-kind rules: the input region a tile reads, and the step re-stated for the tile ----------------
+
+# A windowed call (any variant of the convolutions and pools) is told by its parameter struct: the geometry
+# a tile changes (in_h/in_w, out_h/out_w, pad_h/pad_w) and the window (strides, kernel sizes, dilations).
+WINDOW_FIELDS = ("in_h", "out_h", "pad_h", "stride_h", "in_w", "out_w", "pad_w", "stride_w")
+KERNEL_FIELDS = (("k_h", "filter_h"), ("k_w", "filter_w"))  # per axis: rows, columns
+AXIS_SUFFIX = ("h", "w")
 ELEMENTWISE_BINARY = ("an_add_s8", "an_sub_s8", "an_mul_s8")
+COPY_FUNCTION = "an_copy_rows_s8"
+COPY_SOURCES = ("an_patch.c",)
 
 
 def _is_windowed(step) -> bool:
     if not step.args or not isinstance(step.args[0], Params):
         return False
     fields = step.args[0].fields
-    return all(f in fields for f in WINDOW_FIELDS) and any(f in fields for f in KERNEL_HEIGHT_FIELDS)
+    return (all(f in fields for f in WINDOW_FIELDS)
+            and all(any(f in fields for f in names) for names in KERNEL_FIELDS))
 
 
-def _window(step, lo, hi):
+def _window(step, region, axis: int):
+    """What a windowed step's output ``region`` reads along ``axis`` (0 rows, 1 columns)."""
     p = step.args[0].fields
-    kernel = next(int(p[f]) for f in KERNEL_HEIGHT_FIELDS if f in p)
+    s = AXIS_SUFFIX[axis]
+    kernel = next(int(p[f]) for f in KERNEL_FIELDS[axis] if f in p)
     x, y = step.inputs[0], step.outputs[0]
-    return window_input_range(lo, hi, kernel=kernel, stride=int(p["stride_h"]),
-                              dilation=int(p.get("dilation_h", 1)), pad=int(p["pad_h"]),
-                              in_size=int(x.shape[1]), out_size=int(y.shape[1]))
+    lo, hi = region[axis]
+    return window_input_range(lo, hi, kernel=kernel, stride=int(p[f"stride_{s}"]),
+                              dilation=int(p.get(f"dilation_{s}", 1)), pad=int(p[f"pad_{s}"]),
+                              in_size=int(x.shape[1 + axis]), out_size=int(y.shape[1 + axis]))
 
 
-def _resize_sources(step) -> list:
-    """Input row of each output row of an ``an_resize_nearest_s8`` call (from its row table)."""
-    _params, x, _y, rows, _cols = step.args
-    return [int(v) // _row_elements(step.inputs[0]) for v in rows.values]
+def _resize_sources(step, axis: int) -> list:
+    """Input row (axis 0) or column (axis 1) of each output row / column of an ``an_resize_nearest_s8`` call
+    (from its tables)."""
+    _params, _x, _y, rows, cols = step.args
+    x = step.inputs[0]
+    if axis == 0:
+        return [int(v) // _row_elements(x) for v in rows.values]
+    return [int(v) // int(x.shape[3]) for v in cols.values]
 
 
-def input_rows(step: Step, lo: int, hi: int) -> dict:
-    """``{input Tensor: (lo, hi)}``: the rows of each arena input that output rows ``[lo, hi)`` of
-    ``step`` read (NotPatchable for a step no rule covers)."""
+def input_regions(step: Step, region) -> dict:
+    """``{input Tensor: ((row lo, row hi), (col lo, col hi))}``: what output ``region`` of ``step`` reads of
+    each arena input (NotPatchable for a step no rule covers)."""
     problem = step_problem(step)
     if problem:
         raise NotPatchable(problem)
+    known = _INPUT_REGIONS.setdefault(step, {})
+    if region not in known:
+        known[region] = _input_regions(step, region)
+    return known[region]
+
+
+_INPUT_REGIONS = weakref.WeakKeyDictionary()  # Step -> {output region: input regions} (the search asks often)
+
+
+def _input_regions(step: Step, region) -> dict:
     y = step.outputs[0]
     if _is_windowed(step):
-        w = _window(step, lo, hi)
-        return {step.inputs[0]: (w.lo, w.hi)}
+        rows, cols = _window(step, region, 0), _window(step, region, 1)
+        return {step.inputs[0]: ((rows.lo, rows.hi), (cols.lo, cols.hi))}
     if step.function == "an_resize_nearest_s8":
-        return {step.inputs[0]: table_input_range(lo, hi, _resize_sources(step))}
+        return {step.inputs[0]: tuple(table_input_range(*region[a], _resize_sources(step, a)) for a in (0, 1))}
     need = {}
-    for x in step.inputs:  # element-wise, concatenation along W or C: the same rows (or a broadcast row)
-        need[x] = hull(need.get(x), broadcast_input_range(lo, hi, int(x.shape[1]), int(y.shape[1])))
+    if step.function == "an_concatenation_s8":  # along C: the same region; along W: whole rows (column_problem)
+        return {x: (region[0], region[1] if int(x.shape[2]) == int(y.shape[2]) else _whole(x)[1])
+                for x in step.inputs}
+    for x in step.inputs:  # element-wise: the same region (or a broadcast one)
+        need[x] = _hull2(need.get(x), tuple(broadcast_input_range(*region[a], int(x.shape[1 + a]),
+                                                                  int(y.shape[1 + a])) for a in (0, 1)))
     return need
 
 
+def input_rows(step: Step, lo: int, hi: int) -> dict:
+    """``{input Tensor: (lo, hi)}``: the rows of each arena input that whole-width output rows ``[lo, hi)``
+    of ``step`` read."""
+    return {x: r[0] for x, r in input_regions(step, ((lo, hi), _whole(step.outputs[0])[1])).items()}
+
+
+_STEP_PROBLEMS = weakref.WeakKeyDictionary()  # Step -> its problem ("" none): steps are not changed once made
+
+
 def step_problem(step: Step) -> str | None:
-    """Why ``step`` cannot run band by band (None: it can)."""
+    """Why ``step`` cannot run tile by tile (None: it can; :func:`column_problem` says whether its columns
+    can be split too)."""
+    known = _STEP_PROBLEMS.get(step)
+    if known is None:
+        known = _STEP_PROBLEMS[step] = _step_problem(step) or ""
+    return known or None
+
+
+def _step_problem(step: Step) -> str | None:
     what = step.name or step.function or "view"
     if step.is_view:
         return f"{what} is a view"
@@ -116,12 +174,16 @@ def step_problem(step: Step) -> str | None:
         return f"{what} does not write one 4-D batch-1 tensor"
     if not all(_is_image(x) for x in step.inputs):
         return f"{what} reads a tensor that is not 4-D batch 1"
+    if any(x.c_type != "int8_t" for x in (*step.inputs, *step.outputs)):
+        return f"{what} reads or writes a tensor that is not int8"
     if _is_windowed(step):
         p = step.args[0].fields
         if int(p.get("batches", 1)) != 1 or len(step.inputs) != 1:
             return f"{what}: batches or inputs other than one"
-        if (int(p["in_h"]), int(p["out_h"])) != (int(step.inputs[0].shape[1]), int(step.outputs[0].shape[1])):
-            return f"{what}: its rows are not its tensors' rows"
+        x, y = step.inputs[0], step.outputs[0]
+        if ((int(p["in_h"]), int(p["out_h"]), int(p["in_w"]), int(p["out_w"]))
+                != (int(x.shape[1]), int(y.shape[1]), int(x.shape[2]), int(y.shape[2]))):
+            return f"{what}: its rows or columns are not its tensors'"
         return None
     if step.function == "an_resize_nearest_s8":
         return None
@@ -139,15 +201,30 @@ def step_problem(step: Step) -> str | None:
     return f"{what} ({step.function}) has no band rule"
 
 
-class _Bands:
-    """Where the rows of each stage tensor live during one band: a holder Tensor and its first row."""
+def column_problem(step: Step) -> str | None:
+    """Why ``step`` (one :func:`step_problem` accepts) cannot run on a part of its columns (None: it can)."""
+    if step.function == "an_concatenation_s8":
+        y = step.outputs[0]
+        if any(int(x.shape[2]) != int(y.shape[2]) for x in step.inputs):
+            return f"{step.name or step.function} concatenates along the columns"
+    return None
+
+
+class _Holders:
+    """Where each stage tensor's data lives during one tile: a holder Tensor and the region of the stage
+    tensor it holds (a whole tensor holds its whole region)."""
 
     def __init__(self):
-        self.holder = {}  # Tensor -> (holder Tensor, first row it holds)
+        self.holder = {}  # Tensor -> (holder Tensor, region it holds)
 
-    def operand(self, t: Tensor, lo: int):
-        holder, row0 = self.holder[t]
-        offset = (lo - row0) * _row_elements(t)
+    def fits(self, t: Tensor, region) -> bool:
+        """Whether ``region`` of ``t`` is dense in its holder (the holder's columns are the region's)."""
+        return self.holder[t][1][1] == region[1]
+
+    def operand(self, t: Tensor, region):
+        holder, held = self.holder[t]
+        (r0, _), (c0, c1) = held
+        offset = (region[0][0] - r0) * (c1 - c0) * int(t.shape[3]) + (region[1][0] - c0) * int(t.shape[3])
         return holder if offset == 0 and holder is not t else TensorSlice(holder, offset)
 
 
@@ -157,81 +234,122 @@ def _params_with(params: Params, **changes) -> Params:
     return Params(params.c_type, fields)
 
 
-def _band_step(step: Step, lo: int, hi: int, bands: _Bands, k: int) -> Step:
-    """``step`` re-stated to compute its output rows ``[lo, hi)`` from the band operands."""
+def copy_rows_step(source, destination, rows: int, row_elements: int, source_stride: int,
+                   destination_stride: int, inputs: tuple, outputs: tuple, of: Step, comment: str) -> Step:
+    """An ``an_copy_rows_s8`` call: ``rows`` runs of ``row_elements`` int8 elements, the source's and the
+    destination's runs ``source_stride`` / ``destination_stride`` elements apart (a tile's columns gathered
+    from, or scattered into, a wider tensor); counted as a part of operator ``of``."""
+    params = Params("an_copy_rows_params", {"rows": rows, "row_elements": row_elements,
+                                            "input_stride": source_stride, "output_stride": destination_stride})
+    return Step(COPY_FUNCTION, args=(params, source, destination), sources=COPY_SOURCES, inputs=inputs,
+                outputs=outputs, comment=comment, macs=0, op_index=of.op_index, name=of.name)
+
+
+def _gather(step: Step, x: Tensor, region, holders: _Holders, k: int) -> tuple:
+    """A copy of ``region`` of ``x`` out of a holder with more columns: ``(copy step, dense Tensor)``."""
+    holder, held = holders.holder[x]
+    (r0, r1), (c0, c1) = region
+    channels = int(x.shape[3])
+    width = held[1][1] - held[1][0]
+    start = (r0 - held[0][0]) * width * channels + (c0 - held[1][0]) * channels
+    dense = Tensor(None, f"{x.name} tile {k} columns {c0}..{c1 - 1}", x.dtype, _tile_shape(x, region))
+    source = holder if start == 0 and holder is not x else TensorSlice(holder, start)
+    return copy_rows_step(source, dense, r1 - r0, (c1 - c0) * channels, width * channels, (c1 - c0) * channels,
+                          (holder,), (dense,), step,
+                          f"{step.name}: columns {c0}..{c1 - 1} of rows {r0}..{r1 - 1} [tile {k}]"), dense
+
+
+def _tile_step(step: Step, region, holders: _Holders, k: int) -> Step:
+    """``step`` re-stated to compute its output ``region`` from the tile's operands (each input dense in its
+    holder: the caller gathers the others)."""
     y = step.outputs[0]
-    rows = hi - lo
-    reads = input_rows(step, lo, hi)  # this step's own rows of each input (its holder may hold more)
+    (lo, hi), (c_lo, c_hi) = region
+    rows, cols = hi - lo, c_hi - c_lo
+    reads = input_regions(step, region)  # this step's own region of each input (its holder may hold more rows)
     args = []
     for a in step.args:
-        if isinstance(a, Tensor) and a in bands.holder:
-            a = bands.operand(a, reads[a][0] if a is not y else lo)
+        if isinstance(a, Tensor) and a in holders.holder:
+            a = holders.operand(a, reads[a] if a is not y else region)
         elif isinstance(a, TensorSlice):
             raise NotPatchable(f"{step.name}: already works on a slice")
         elif isinstance(a, PointerArray):
-            a = PointerArray(a.c_type, tuple(bands.operand(i, reads[i][0]) if isinstance(i, Tensor) else i
+            a = PointerArray(a.c_type, tuple(holders.operand(i, reads[i]) if isinstance(i, Tensor) else i
                                              for i in a.items))
         elif isinstance(a, Scratch):
             a = Scratch(a.size_bytes)
         args.append(a)
     if _is_windowed(step):
-        w = _window(step, lo, hi)
-        args[0] = _params_with(args[0], in_h=w.size, out_h=rows, pad_h=w.local_pad)
+        w_rows, w_cols = _window(step, region, 0), _window(step, region, 1)
+        args[0] = _params_with(args[0], in_h=w_rows.size, out_h=rows, pad_h=w_rows.local_pad,
+                               in_w=w_cols.size, out_w=cols, pad_w=w_cols.local_pad)
     elif step.function == "an_resize_nearest_s8":
         x = step.inputs[0]
-        x_lo, x_hi = reads[x]
-        sources = _resize_sources(step)[lo:hi]
-        args[0] = _params_with(args[0], output_height=rows, batch_stride=(x_hi - x_lo) * _row_elements(x))
-        args[3] = Constant(f"{args[3].hint}_band", "int32_t", [(s - x_lo) * _row_elements(x) for s in sources])
+        (x_lo, x_hi), (xc_lo, xc_hi) = reads[x]
+        depth = int(x.shape[3])
+        row_sources = _resize_sources(step, 0)[lo:hi]
+        col_sources = _resize_sources(step, 1)[c_lo:c_hi]
+        args[0] = _params_with(args[0], output_height=rows, output_width=cols,
+                               batch_stride=(x_hi - x_lo) * (xc_hi - xc_lo) * depth)
+        args[3] = Constant(f"{args[3].hint}_band", "int32_t",
+                           [(s - x_lo) * (xc_hi - xc_lo) * depth for s in row_sources])
+        if (c_lo, c_hi) != _whole(y)[1]:
+            args[4] = Constant(f"{args[4].hint}_tile", "int32_t", [(s - xc_lo) * depth for s in col_sources])
     elif step.function == "an_lut_s8":
-        args[2] = rows * _row_elements(y)
+        args[2] = rows * cols * int(y.shape[3])
     elif step.function in ELEMENTWISE_BINARY:
-        shapes = [_band_shape(x, reads[x][1] - reads[x][0]) for x in (step.args[1], step.args[2])]
+        shapes = [_tile_shape(x, reads[x]) for x in (step.args[1], step.args[2])]
 
         class _Shape:  # what broadcast_shape reads of a TensorRef
             def __init__(self, shape):
                 self.shape = shape
 
         args[0] = _params_with(args[0], shape=broadcast_shape(_Shape(shapes[0]), _Shape(shapes[1]),
-                                                              _Shape(_band_shape(y, rows))))
+                                                              _Shape(_tile_shape(y, region))))
     elif step.function == "an_concatenation_s8":
         axis_outer = args[0].fields["outer"] // int(y.shape[1])  # outer = H * (W, when along C) per batch
-        args[0] = _params_with(args[0], outer=rows * axis_outer)
-    out = Step(step.function, args=tuple(args), sources=step.sources,
-               comment=f"{step.comment} [band {k}: rows {lo}..{hi - 1}]",
-               macs=step.macs * rows // int(y.shape[1]), op_index=step.op_index, name=step.name)
-    return out
+        if axis_outer == int(y.shape[2]):  # along C: one block per pixel of the tile
+            args[0] = _params_with(args[0], outer=rows * cols)
+        else:  # along W: whole rows only (column_problem)
+            args[0] = _params_with(args[0], outer=rows * axis_outer)
+    where = f"rows {lo}..{hi - 1}" + ("" if (c_lo, c_hi) == _whole(y)[1] else f", columns {c_lo}..{c_hi - 1}")
+    return Step(step.function, args=tuple(args), sources=step.sources,
+                comment=f"{step.comment} [tile {k}: {where}]",
+                macs=step.macs * rows * cols // (int(y.shape[1]) * int(y.shape[2])), op_index=step.op_index,
+                name=step.name)
 
 
-def _in_place_alias(step: Step, band_step: Step, need: dict, lo: int, hi: int, bands: _Bands):
-    """The band step's output may share its input's buffer only when that input's band holds exactly the
-    output's rows at the same place (same size, offset 0): an element-wise call then overwrites each element
-    after reading it.  Anything else (the input holds more rows, or is read through a slice) is refused."""
+def _in_place_alias(step: Step, need: dict, region, holders: _Holders):
+    """The tile step's output may share its input's buffer only when that input's holder is a tile buffer
+    holding exactly the output's region (same size, same place): an element-wise call then overwrites each
+    element after reading it.  Anything else (the input holds more rows or columns, the whole tensor, or is
+    read through a slice) is refused."""
     src = step.output_aliases
-    if src is None or src not in bands.holder:
+    if src is None or src not in holders.holder:
         return None
-    holder, row0 = bands.holder[src]
-    if holder is src or need[src] != (lo, hi) or row0 != lo or input_rows(step, lo, hi)[src] != (lo, hi):
+    holder, held = holders.holder[src]
+    if holder is src or need[src] != region or held != region or input_regions(step, region)[src] != region:
         return None
-    out_holder = band_step.outputs[0]
-    if not isinstance(out_holder, Tensor) or out_holder.size_bytes != holder.size_bytes:
-        return None
+    out_holder, out_held = holders.holder[step.outputs[0]]
+    if out_holder is step.outputs[0] or out_held != region or out_holder.size_bytes != holder.size_bytes:
+        return None  # writing into a whole tensor (the split tensor, read later) is never in place
     return holder
 
 
 @dataclass
 class PatchPlan:
-    """What a patch stage does: the steps it covers, its split tensor and bands (rows of that tensor)."""
+    """What a patch stage does: the steps it covers, its split tensor and its tiles (regions of that tensor,
+    row-major: the bands of rows, each cut into the same columns)."""
 
     split: int  # the stage is program.steps[start:split]
     split_tensor: Tensor
     bands: list  # [(lo, hi)] rows of the split tensor
     stage_macs: int = 0
     band_macs: int = 0
-    input_rows: list = field(default_factory=list)  # per band: the rows of each stage input it reads
-    overlay: bool = False  # the split tensor lives over the input rows the bands consumed
+    input_rows: list = field(default_factory=list)  # per tile: the rows of each stage input it reads
+    overlay: bool = False  # the split tensor lives over the input rows the tiles consumed
     start: int = 0
     stage_inputs: tuple = ()  # the Tensors the stage reads from before it (whole, through slices)
+    columns: list = field(default_factory=list)  # [(lo, hi)] columns of the split tensor (one: whole rows)
 
     @property
     def extra_macs(self) -> int:
@@ -242,7 +360,13 @@ class PatchPlan:
 
     @property
     def grid(self) -> tuple:
-        return (len(self.bands), 1)
+        return (len(self.bands), max(1, len(self.columns)))
+
+    @property
+    def tiles(self) -> list:
+        """The regions of the split tensor, in the order they run."""
+        columns = self.columns or [_whole(self.split_tensor)[1]]
+        return [(rows, cols) for rows in self.bands for cols in columns]
 
 
 def _stage_tensors(program: Program, start: int, split: int):
@@ -255,13 +379,13 @@ def _stage_tensors(program: Program, start: int, split: int):
     return inputs, crossing
 
 
-def stage_problem(program: Program, split: int, start: int = 0) -> str | None:
-    """Why ``program.steps[start:split]`` cannot be a patch stage (None: it can)."""
+def stage_problem(program: Program, split: int, start: int = 0, columns: int = 1) -> str | None:
+    """Why ``program.steps[start:split]`` cannot be a patch stage (None: it can), in ``columns`` columns."""
     if not 0 <= start < split <= len(program.steps):
         return f"stage {start}..{split} outside the program's {len(program.steps)} steps"
     stage = program.steps[start:split]
     for step in stage:
-        problem = step_problem(step)
+        problem = step_problem(step) or (column_problem(step) if columns > 1 else None)
         if problem:
             return problem
     inputs, crossing = _stage_tensors(program, start, split)
@@ -273,54 +397,83 @@ def stage_problem(program: Program, split: int, start: int = 0) -> str | None:
 
 
 def patch_program(program: Program, split: int, bands: int, overlay: bool = True,
-                  start: int = 0) -> tuple[Program, PatchPlan]:
-    """A new Program: ``program.steps[start:split]`` (the *stage*) run in ``bands`` horizontal bands of the
-    split tensor (the one tensor the stage writes that is read after it), the rest as before (the given program
-    is left unchanged; unchanged steps and Tensors are shared).  The tensors the stage reads from before it
-    stay whole; each band reads its rows of them in place.
+                  start: int = 0, columns: int = 1) -> tuple[Program, PatchPlan]:
+    """A new Program: ``program.steps[start:split]`` (the *stage*) run tile by tile over a grid of ``bands`` x
+    ``columns`` regions of the split tensor (the one tensor the stage writes that is read after it), the rest as
+    before (the given program is left unchanged; unchanged steps and Tensors are shared).
+
+    Each step of a tile computes the region of its output that the tile's later steps read (the receptive
+    field), into a buffer holding exactly that region; the tensors the stage reads from before it stay whole.
+    A step reads its region of an input in place when the region is dense there (whole rows of a whole tensor,
+    or all the columns of a tile buffer, any of its rows); otherwise an ``an_copy_rows_s8`` step gathers it
+    into a dense buffer first.  A tile of part of the split tensor's columns is computed into a tile buffer and
+    scattered into the split tensor by a copy; whole rows are written in place.  So every kernel runs on dense
+    NHWC operands with its own parameters (no kernel takes a row stride).
 
     ``overlay``: the split tensor inside the stage input's buffer where :func:`split_tensor_overlay` allows
     (one buffer spanning both, live until the split tensor's last use: smaller when the stage's peak is the
     input beside the split tensor, larger when the split tensor lives long after the stage)."""
-    problem = stage_problem(program, split, start)
+    problem = stage_problem(program, split, start, columns)
     if problem:
         raise NotPatchable(problem)
     stage = program.steps[start:split]
     inputs, (final,) = _stage_tensors(program, start, split)
     plan = PatchPlan(split, final, split_evenly(int(final.shape[1]), bands),
                      stage_macs=sum(int(s.macs) for s in stage), start=start, stage_inputs=tuple(inputs),
-                     first_operator=stage[0].op_index)
-    new_steps, rows_computed = [], {}
-    for k, (lo, hi) in enumerate(plan.bands):
-        need = {final: (lo, hi)}
+                     first_operator=stage[0].op_index,
+                     columns=split_evenly(int(final.shape[2]), columns) if columns > 1 else [])
+    new_steps, computed = [], {}
+    for k, region in enumerate(plan.tiles):
+        need = {final: region}
         for step in reversed(stage):
             y = step.outputs[0]
             if y not in need:
                 continue
-            for x, rows in input_rows(step, *need[y]).items():
-                need[x] = hull(need.get(x), rows)
-        bands_ = _Bands()
+            for x, r in input_regions(step, need[y]).items():
+                need[x] = _hull2(need.get(x), r)
+        if need[final] != region:
+            raise NotPatchable(f"{final.name}: the split tensor is read inside the stage")
+        holders = _Holders()
         for t in inputs:
             if t in need:
-                bands_.holder[t] = (t, 0)
-        plan.input_rows.append(tuple(need.get(t) for t in inputs))
-        bands_.holder[final] = (final, 0)
+                holders.holder[t] = (t, _whole(t))
+        plan.input_rows.append(tuple(need[t][0] if t in need else None for t in inputs))
+        scatter = region[1] != _whole(final)[1]
+        holders.holder[final] = ((Tensor(None, f"{final.name} tile {k}", final.dtype, _tile_shape(final, region)),
+                                  region) if scatter else (final, _whole(final)))
         for step in stage:
             y = step.outputs[0]
             if y not in need:
                 continue
-            y_lo, y_hi = need[y]
             if y is not final:
-                bands_.holder[y] = (Tensor(None, f"{y.name} band {k}", y.dtype, _band_shape(y, y_hi - y_lo)), y_lo)
-            band = _band_step(step, y_lo, y_hi, bands_, k)
-            band.inputs = tuple(dict.fromkeys(bands_.holder[x][0] for x in step.inputs))
-            band.outputs = (bands_.holder[y][0],)
-            band.output_aliases = _in_place_alias(step, band, need, y_lo, y_hi, bands_)
-            rows_computed[id(step)] = rows_computed.get(id(step), 0) + (y_hi - y_lo)
-            new_steps.append(band)
+                holders.holder[y] = (Tensor(None, f"{y.name} tile {k}", y.dtype, _tile_shape(y, need[y])), need[y])
+            reads = input_regions(step, need[y])
+            local = _Holders()
+            local.holder = dict(holders.holder)
+            for x in dict.fromkeys(step.inputs):
+                if not holders.fits(x, reads[x]):
+                    gather, dense = _gather(step, x, reads[x], holders, k)
+                    new_steps.append(gather)
+                    local.holder[x] = (dense, reads[x])
+            tile = _tile_step(step, need[y], local, k)
+            tile.inputs = tuple(dict.fromkeys(local.holder[x][0] for x in step.inputs))
+            tile.outputs = (local.holder[y][0],)
+            tile.output_aliases = _in_place_alias(step, need, need[y], local)
+            (r0, r1), (c0, c1) = need[y]
+            computed[id(step)] = computed.get(id(step), 0) + (r1 - r0) * (c1 - c0)
+            new_steps.append(tile)
+            if y is final and scatter:
+                buffer = holders.holder[final][0]
+                width, channels = int(final.shape[2]), int(final.shape[3])
+                (r0, r1), (c0, c1) = region
+                new_steps.append(copy_rows_step(
+                    buffer, TensorSlice(final, (r0 * width + c0) * channels), r1 - r0, (c1 - c0) * channels,
+                    (c1 - c0) * channels, width * channels, (buffer,), (final,), step,
+                    f"{step.name}: tile {k} into rows {r0}..{r1 - 1}, columns {c0}..{c1 - 1} of {final.name}"))
     plan.band_steps = new_steps
-    # the MACs of the rows computed, one division per step (rows computed == rows: no extra MACs, exactly)
-    plan.band_macs = sum(int(s.macs) * rows_computed.get(id(s), 0) // int(s.outputs[0].shape[1]) for s in stage)
+    # the MACs of the pixels computed, one division per step (pixels computed == pixels: no extra MACs, exactly)
+    plan.band_macs = sum(int(s.macs) * computed.get(id(s), 0) // (int(s.outputs[0].shape[1])
+                                                                  * int(s.outputs[0].shape[2])) for s in stage)
     patched = copy.copy(program)
     patched.steps = list(program.steps[:start]) + new_steps + list(program.steps[split:])
     patched.overlays = list(program.overlays)
@@ -338,15 +491,15 @@ OVERLAY_ALIGNMENT_BYTES = 4
 
 def split_tensor_overlay(program: Program, plan: PatchPlan):
     """``(split tensor, stage input, byte offset)``: where the split tensor may live inside the buffer of the
-    stage's input, over the input rows the bands have consumed (None when it may not, or it saves nothing).
+    stage's input, over the input rows the tiles have consumed (None when it may not, or it saves nothing).
 
-    Band k writes split-tensor rows ``[lo_k, hi_k)`` after reading its input rows; the bands after it read
-    input rows from ``first_k`` on.  Band k's writes must land below those: ``offset + hi_k * row_bytes(split)
-    <= first_k * row_bytes(input)`` for every band but the last.  The largest such offset (4-byte aligned, at
-    most the input's size less the split tensor's) gives the smallest buffer spanning both.  It needs one stage
-    input, read by nothing after the stage and by no step of a band after the one writing the split tensor (so
-    within a band every read of the input precedes the write), neither of them a model output nor already in an
-    overlay."""
+    Tile k writes split-tensor rows ``[lo_k, hi_k)`` (some of their columns) after reading its input rows; the
+    tiles after it read input rows from ``first_k`` on.  Tile k's writes must land below those: ``offset + hi_k *
+    row_bytes(split) <= first_k * row_bytes(input)`` for every tile but the last.  The largest such offset
+    (4-byte aligned, at most the input's size less the split tensor's) gives the smallest buffer spanning both.
+    It needs one stage input, read by nothing after the stage and by no step of a tile after the one writing the
+    split tensor (so within a tile every read of the input precedes the write), neither of them a model output
+    nor already in an overlay."""
     stage = program.steps[plan.start:plan.split]
     final = plan.split_tensor
     if len(plan.stage_inputs) != 1 or final in program.outputs:
@@ -361,8 +514,9 @@ def split_tensor_overlay(program: Program, plan: PatchPlan):
         return None
     in_row, out_row = image.size_bytes // int(image.shape[1]), final.size_bytes // int(final.shape[1])
     firsts = [rows[0][0] for rows in plan.input_rows]
+    tiles = plan.tiles
     bound = min(image.size_bytes - final.size_bytes,
-                *(min(firsts[k + 1:]) * in_row - hi * out_row for k, (_, hi) in enumerate(plan.bands[:-1])))
+                *(min(firsts[k + 1:]) * in_row - rows[1] * out_row for k, (rows, _) in enumerate(tiles[:-1])))
     offset = bound - bound % OVERLAY_ALIGNMENT_BYTES  # rounds toward -infinity: still below every bound
     extent = max(image.size_bytes, offset + final.size_bytes) - min(0, offset)
     if extent >= image.size_bytes + final.size_bytes:
@@ -378,6 +532,9 @@ def stage_splits(program: Program, start: int = 0) -> list:
 # --- schedules: the planner decides with exact figures ---------------------------------------------
 
 BAND_COUNTS = (2, 3, 4, 6, 8, 12, 16)
+COLUMN_COUNTS = (1, 2, 3, 4)  # columns of a grid (1: bands of whole rows)
+REFINED_PER_ROUND = 8  # the best bands of whole rows of a round also tried in columns
+MAX_TILES = 48  # tiles of one stage (each tile's steps are calls in the generated code)
 STAGE_REACH = 6  # a stage starts at most this many steps before the peak step and ends this many after it
 MAX_STAGE_SPANS = 49  # (start, split) pairs tried per round, the shortest first (every pair within the reach)
 MAX_STAGES = 4
@@ -421,7 +578,8 @@ class ScheduleChoice:
         if not self.plans:
             return f"layer by layer ({self.schedule}): arena {self.arena_bytes} B = the layer-by-layer floor"
         pct = 100.0 * self.extra_macs / self.total_macs if self.total_macs else 0.0
-        stages = "; ".join(f"operators {p.first_operator}-{op} in {len(p.bands)}x1 bands of {name!r}"
+        stages = "; ".join(f"operators {p.first_operator}-{op} in {p.grid[0]}x{p.grid[1]} "
+                           f"{'bands' if p.grid[1] == 1 else 'tiles'} of {name!r}"
                            for p, name, op in zip(self.plans, self.split_names, self.split_operators))
         return (f"patch-based ({self.schedule}): {stages}; arena {self.arena_bytes} B (layer-by-layer floor "
                 f"{self.floor_bytes} B), {self.extra_macs} extra MACs ({pct:.1f} %)")
@@ -478,23 +636,37 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False)
             pairs.append((start, split))
     # the shortest stages first (the least recompute), at most MAX_STAGE_SPANS of them
     pairs = sorted(pairs, key=lambda p: (p[1] - p[0], p))[:MAX_STAGE_SPANS]
+
+    def add(start, split, bands, overlay, columns):
+        """The candidate, or None when it cannot be (or is no better without its overlay, or over budget)."""
+        try:
+            patched, plan = patch_program(program, split, bands, overlay, start, columns)
+        except ValueError:
+            return None
+        if (overlay and not plan.overlay) or plan.extra_macs > budget_left:
+            return None
+        profile = live_profile(patched)
+        local = max(profile[start:start + len(plan.band_steps)])
+        out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
+        return plan
+
     for start, split in pairs:
         _, (final,) = _stage_tensors(program, start, split)
         for bands in BAND_COUNTS:
             if bands > int(final.shape[1]):
                 break
             for overlay in (False, True):
-                try:
-                    patched, plan = patch_program(program, split, bands, overlay, start)
-                except ValueError:
+                if add(start, split, bands, overlay, 1) is None:
                     break
-                if overlay and not plan.overlay:
-                    break
-                if plan.extra_macs > budget_left:
-                    break
-                profile = live_profile(patched)
-                local = max(profile[start:start + len(plan.band_steps)])
-                out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
+    # 2-D grids: the best bands of whole rows, each also cut into columns (a tile's buffers hold part of the
+    # row: smaller buffers, more recomputed overlap at the column borders, copies in and out)
+    rows_only = sorted(out, key=lambda c: (c[0], c[1]))[:REFINED_PER_ROUND]
+    for _, _, _, plan in rows_only:
+        for columns in COLUMN_COUNTS[1:]:
+            if columns > int(plan.split_tensor.shape[2]) or len(plan.bands) * columns > MAX_TILES:
+                break
+            if add(plan.start, plan.split, len(plan.bands), plan.overlay, columns) is None:
+                break
     return out
 
 

@@ -22,6 +22,7 @@ layer would, with the padding TFLM uses at true borders only.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -52,13 +53,26 @@ def window_input_range(lo: int, hi: int, *, kernel: int, stride: int, dilation: 
     _check_interval(lo, hi, out_size, "output")
     if min(kernel, stride, dilation) < 1 or pad < 0:
         raise ValueError(f"kernel {kernel}, stride {stride}, dilation {dilation}, padding {pad}")
+    return _window_input_range(lo, hi, kernel, stride, dilation, pad, in_size)
+
+
+@functools.lru_cache(maxsize=65536)
+def _window_input_range(lo, hi, kernel, stride, dilation, pad, in_size) -> WindowRange:
     first = lo * stride - pad
-    # the taps inside the image (a dilated window may step over the first or last rows: not just a clip)
-    inside = [p for o in range(lo, hi) for p in range(o * stride - pad, o * stride - pad + kernel * dilation, dilation)
-              if 0 <= p < in_size]
-    if not inside:
+    # the taps inside the image (a dilated window may step over the first or last rows: not just a clip):
+    # per output, its first and last tap inside [0, in_size)
+    in_lo = in_hi = None
+    for o in range(lo, hi):
+        base = o * stride - pad
+        t_first = 0 if base >= 0 else (-base + dilation - 1) // dilation
+        t_last = min(kernel - 1, (in_size - 1 - base) // dilation) if base <= in_size - 1 else -1
+        if t_first > t_last:
+            continue  # every tap of this output is padding
+        a, b = base + t_first * dilation, base + t_last * dilation
+        in_lo = a if in_lo is None else min(in_lo, a)
+        in_hi = b + 1 if in_hi is None else max(in_hi, b + 1)
+    if in_lo is None:
         raise ValueError(f"outputs [{lo}, {hi}) read only padding")
-    in_lo, in_hi = min(inside), max(inside) + 1
     return WindowRange(in_lo, in_hi, in_lo - first)
 
 

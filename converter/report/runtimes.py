@@ -193,7 +193,8 @@ def schedule_lines(footprint) -> list:
     for st in s["stages"]:
         over = ", split tensor over the consumed input rows" if st["split_over_input"] else ""
         lines.append(f"  patch stage: operators {st['first_operator']}-{st['split_operator']} in a "
-                     f"{st['grid'][0]}x{st['grid'][1]} grid (bands of rows) of the split tensor "
+                     f"{st['grid'][0]}x{st['grid'][1]} grid ({'bands of rows' if st['grid'][1] == 1 else 'rows x columns'}) "
+                     f"of the split tensor "
                      f"{st['split_tensor']!r}{over}; {st['extra_macs']:,} extra MACs")
     lines.append(f"  extra MACs (recomputed overlap): {s['extra_macs']:,} of {s['total_macs']:,} ({pct:.1f} %)")
     return lines
