@@ -116,8 +116,33 @@ def pack_model(dtype, shape, count, axis):
     return b.build(inputs=xs, outputs=[y])
 
 
+def int32_arithmetic_model(name, s1, s2, out, activation="NONE"):
+    b = ModelBuilder()
+    x1 = b.tensor("x1", s1, "int32")
+    x2 = b.tensor("x2", s2, "int32")
+    y = b.tensor("y", out, "int32")
+    b.op(name, [x1, x2], [y], options={"type": name.lower(), "activation": activation})
+    return b.build(inputs=[x1, x2], outputs=[y])
+
+
+def cast_model(src, dst, shape=(3, 5)):
+    b = ModelBuilder()
+    x = b.tensor("x", shape, src)
+    y = b.tensor("y", shape, dst)
+    b.op("CAST", [x], [y])
+    return b.build(inputs=[x], outputs=[y])
+
+
 def _cases():
     cases = []
+    for name, activation in (("ADD", "RELU"), ("SUB", "RELU6"), ("MUL", "NONE"), ("MUL", "RELU")):
+        cases.append(Case(f"{name}_int32_{activation}", int32_arithmetic_model(name, (2, 3, 4), (2, 3, 4), (2, 3, 4),
+                                                                                activation)))
+        cases.append(Case(f"{name}_int32_{activation}_bcast", int32_arithmetic_model(name, (3, 1), (1, 5), (3, 5),
+                                                                                      activation)))
+    for src in ("int8", "int16", "int32", "float32", "bool"):
+        for dst in ("int8", "int16", "int32", "float32"):
+            cases.append(Case(f"CAST_{src}_{dst}", cast_model(src, dst)))
     shapes = [((2, 3, 5), (2, 3, 5), (2, 3, 5)), ((2, 3, 5), (5,), (2, 3, 5)), ((1, 5, 1), (3, 1, 7), (3, 5, 7))]
     for name in COMPARISONS:
         types = ("int8", "int32", "int64", "float32") + (("bool",) if name in ("EQUAL", "NOT_EQUAL") else ())
@@ -175,10 +200,13 @@ def _inputs(rng, case):
         if dtype == "int32" and model_name.startswith("GATHER_ND"):
             values.append(None)  # filled below from the data shape
             continue
-        if dtype == "int32" and model_name.startswith("GATHER"):
+        if dtype == "int32" and model_name.startswith("GATHER") and not model_name.startswith("GATHER_ND"):
             values.append(None)
             continue
         small = model_name.split("_")[0] in ("EQUAL", "NOT", "LESS", "GREATER") and rng.random() < 0.5
+        if model_name.startswith("CAST_float32"):  # in range of every integer type (outside: undefined in C)
+            values.append(np.clip(rng.standard_normal(shape) * 40, -128.9, 127.9).astype(np.float32))
+            continue
         values.append(random_values(rng, shape, dtype, small=small))
     return values
 

@@ -128,11 +128,14 @@ def _slice_model(dtype):
 
 
 def _data_op_models():
-    """Comparisons, SELECT_V2, GATHER/GATHER_ND, SPLIT/SPLIT_V/UNPACK and PACK (tests/test_compiled_data_ops.py)."""
-    from test_compiled_data_ops import (comparison_model, gather_model, gather_nd_model, pack_model, select_model,
-                                        split_model)
+    """CAST, comparisons, SELECT_V2, GATHER/GATHER_ND, SPLIT/SPLIT_V/UNPACK and PACK (tests/test_compiled_data_ops.py)."""
+    from test_compiled_data_ops import (cast_model, comparison_model, gather_model, gather_nd_model, pack_model,
+                                        select_model, split_model)
 
     models = {}
+    for src in ("int8", "int16", "int32", "float32", "bool"):
+        for dst in ("int8", "int16", "int32", "float32"):
+            models[("CAST", f"{src} -> {dst}")] = lambda a=src, b=dst: cast_model(a, b)
     for dtype in ("int8", "int32", "int64", "float32", "bool"):
         names = ("EQUAL", "NOT_EQUAL") if dtype == "bool" else ("EQUAL", "LESS")
         for name in names:

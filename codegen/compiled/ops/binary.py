@@ -148,7 +148,7 @@ def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shif
 @lowering("ADD", "SUB")
 def lower_add_sub(op, ctx):
     if is_int32_arithmetic(op, ctx):
-        return int32_arithmetic(op, ctx)
+        return int32_arithmetic(op, ctx, broadcast_shape)
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
@@ -173,7 +173,7 @@ def lower_add_sub(op, ctx):
 @lowering("MUL")
 def lower_mul(op, ctx):
     if is_int32_arithmetic(op, ctx):
-        return int32_arithmetic(op, ctx)
+        return int32_arithmetic(op, ctx, broadcast_shape)
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))

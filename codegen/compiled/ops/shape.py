@@ -1,4 +1,6 @@
-"""Operators on values known at generation time: SHAPE, PACK, CAST, and int32 ADD/SUB/MUL.
+"""Operators on values known at generation time: SHAPE, PACK, CAST, and int32 ADD/SUB/MUL (the last three also
+run: CAST from int8/int16/int32/float32/bool to int8/int16/int32/float32 (an_cast.c), int32 arithmetic
+(an_int32.c, loop counters)).
 
 The shape arithmetic stock converters emit (Keras Flatten with a dynamic batch dimension:
 SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE) computes values that are known when the code is
@@ -21,6 +23,7 @@ from codegen.compiled.ops.common import scale_of, value_of_input, zero_point_of
 from codegen.compiled.program import C_TYPE_BYTES, NUMPY_TYPES, Params, PointerArray, Step
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+CAST_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32", "bool": "b"}  # run-time CAST
 RUNTIME_PACK_TYPES = ("int8", "int16", "int32", "int64", "float32")  # TFLM's PACK types
 
 
@@ -93,7 +96,14 @@ def lower_cast(op, ctx):
             value = np.trunc(value)  # C's conversion: toward zero
         return [value.astype(NUMPY_TYPES[y.dtype])]
 
-    return generation_time(evaluate, f"CAST {x.dtype} -> {y.dtype}")
+    comment = f"CAST {x.dtype} -> {y.dtype}"
+    if x.is_constant or x.dtype not in CAST_SUFFIX or y.dtype not in CAST_SUFFIX or y.dtype == "bool":
+        return generation_time(evaluate, comment)
+    if x.num_elements != y.num_elements:
+        raise NotLowerable(f"{x.num_elements} elements cast to {y.num_elements}")
+    return Step(function=f"an_cast_{CAST_SUFFIX[x.dtype]}_{CAST_SUFFIX[y.dtype]}", sources=("an_cast.c",),
+                args=(x.operand, y.operand, y.num_elements), comment=comment + " (static_cast per element)",
+                evaluate=evaluate)
 
 
 def _int32_activation(activation: str):
@@ -101,10 +111,12 @@ def _int32_activation(activation: str):
             "RELU_N1_TO_1": (-1, 1)}.get(activation)
 
 
-def int32_arithmetic(op, ctx) -> Step:
+def int32_arithmetic(op, ctx, broadcast) -> Step:
     """ADD/SUB/MUL of int32 tensors (shape arithmetic): TFLM's reference arithmetic computed at generation
     time (int64 in NumPy, wrapped to int32 as the 32-bit C sum would).  TFLM's int32 SUB and MUL clamp to
-    the fused activation's range; its int32 ADD ignores the fused activation (it sets int32's full range)."""
+    the fused activation's range; its int32 ADD ignores the fused activation (it sets int32's full range).
+    With an input computed at run time, a kernel step (an_int32.c); ``broadcast(x1, x2, y)``: its
+    an_broadcast_shape field (codegen.compiled.ops.binary.broadcast_shape, passed in: binary imports this module)."""
     x1, x2, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
     activation = op.options.get("fused_activation_function", "NONE")
     limits = _int32_activation(activation)
@@ -118,9 +130,16 @@ def int32_arithmetic(op, ctx) -> Step:
         a = np.asarray(value_of_input(x1, value_of)).astype(np.int64)
         b = np.asarray(value_of_input(x2, value_of)).astype(np.int64)
         value = combine(a, b).astype(np.int32)  # wraps like 32-bit arithmetic
-        return [np.clip(value, *limits).reshape(y.shape)]
+        return [np.broadcast_to(np.clip(value, *limits), y.shape)]
 
-    return generation_time(evaluate, f"int32 {op.name}")
+    if x1.is_constant and x2.is_constant:
+        return generation_time(evaluate, f"int32 {op.name}")
+    params = Params("an_int32_params", {"activation_min": limits[0], "activation_max": limits[1],
+                                        "shape": broadcast(x1, x2, y)})
+    return Step(function=f"an_{op.name.lower()}_s32", sources=("an_int32.c", "an_broadcast.h"),
+                args=(params, x1.operand, x2.operand, y.operand), evaluate=evaluate,
+                comment=f"int32 {op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)} (wrapping, clamped "
+                        f"to [{limits[0]}, {limits[1]}])")
 
 
 def is_int32_arithmetic(op, ctx) -> bool:

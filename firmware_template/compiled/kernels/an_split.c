@@ -1,6 +1,10 @@
 // attendnets compiled runtime: SPLIT, SPLIT_V, UNPACK, PACK (see an_split.h).
 #include "an_split.h"
 
+void an_copy(void *output, const void *input, int32_t bytes) {
+  memcpy(output, input, (size_t)bytes);
+}
+
 void an_split(const an_split_params *p, const void *input, void *const *outputs, const int32_t *part_bytes) {
   const uint8_t *in = (const uint8_t *)input;
   for (int32_t o = 0; o < p->outer; ++o) {

@@ -15,6 +15,10 @@ typedef struct {
   int32_t parts;
 } an_split_params;
 
+// One tensor's bytes to another (the copies between a control-flow operator's tensors and its subgraphs'
+// tensors: IF, WHILE).
+void an_copy(void *output, const void *input, int32_t bytes);
+
 void an_split(const an_split_params *p, const void *input, void *const *outputs, const int32_t *part_bytes);
 void an_join(const an_split_params *p, const void *const *inputs, const int32_t *part_bytes, void *output);
 
