@@ -55,6 +55,7 @@ TFLITE_TYPES = {  # TfLiteType enumerators, for the static checks in model.cc
     "int32": "kTfLiteInt32",
     "uint32": "kTfLiteUInt32",
     "int64": "kTfLiteInt64",
+    "uint64": "kTfLiteUInt64",
     "float32": "kTfLiteFloat32",
     "bool": "kTfLiteBool",
 }

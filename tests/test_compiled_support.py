@@ -193,6 +193,8 @@ def _row_models():
         ("PACK", "int8 -> int8"): _pack_model,
     }
     models.update(_data_op_models())
+    from signal_models import signal_row_models
+    models.update(signal_row_models())
     for dtype in ("int8", "int16", "int32", "float32"):
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)

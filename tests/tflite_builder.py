@@ -49,8 +49,10 @@ _TYPES = {
     "uint8": TensorType.TensorType.UINT8, "float16": TensorType.TensorType.FLOAT16,
     "bool": TensorType.TensorType.BOOL, "int64": TensorType.TensorType.INT64,
     "int4": 17,  # TensorType.INT4 (the tflite package predates it)
+    "uint32": 15, "uint64": 12,  # TensorType.UINT32 / UINT64
 }
-_SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1, "int64": 8}
+_SIZES = {"float32": 4, "int8": 1, "int16": 2, "int32": 4, "uint8": 1, "float16": 2, "bool": 1, "int64": 8,
+          "uint32": 4, "uint64": 8}
 
 
 class ModelBuilder:
@@ -72,6 +74,7 @@ class ModelBuilder:
         return len(self.tensors) - 1
 
     def op(self, name, inputs, outputs, version=1, custom_code=None, options=None):
+        """An operator; a custom one (``name`` "CUSTOM", ``custom_code``) takes its options as bytes."""
         code = getattr(BuiltinOperator.BuiltinOperator, name) if custom_code is None else 32
         key = (code, custom_code, version)
         if key not in self.opcodes:
@@ -143,6 +146,9 @@ class ModelBuilder:
         for opcode_index, ins, outs, options in self.ops:
             in_vec = int_vector(Operator.OperatorStartInputsVector, ins)
             out_vec = int_vector(Operator.OperatorStartOutputsVector, outs)
+            custom_options = None
+            if isinstance(options, (bytes, bytearray)):  # a custom operator's options (a flexbuffer)
+                custom_options, options = b.CreateByteVector(bytes(options)), None
             opt_type, opt = _options(b, options)
             Operator.OperatorStart(b)
             Operator.OperatorAddOpcodeIndex(b, opcode_index)
@@ -151,6 +157,8 @@ class ModelBuilder:
             if opt is not None:
                 Operator.OperatorAddBuiltinOptionsType(b, opt_type)
                 Operator.OperatorAddBuiltinOptions(b, opt)
+            if custom_options is not None:
+                Operator.OperatorAddCustomOptions(b, custom_options)
             op_offsets.append(Operator.OperatorEnd(b))
 
         def table_vector(start_fn, offsets):

@@ -187,6 +187,10 @@ def c_array_lines(values: np.ndarray, c_type: str) -> list:
         items = [str(int(v)) for v in values.tolist()]
         if c_type == "int32_t":
             items = [v if v != str(-(2**31)) else "INT32_MIN" for v in items]
+        elif c_type == "int64_t":
+            items = [v if v != str(-(2**63)) else "INT64_MIN" for v in items]
+        elif c_type in ("uint32_t", "uint64_t"):
+            items = [v + "u" for v in items]
     return [", ".join(items[i:i + VALUES_PER_LINE]) + "," for i in range(0, len(items), VALUES_PER_LINE)]
 
 

@@ -192,22 +192,23 @@ def random_samples(model, count, seed=0) -> list:
             dtype = NUMPY_TYPES[t.dtype]
             if np.issubdtype(dtype, np.integer):
                 info = np.iinfo(dtype)
-                sample.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True).astype(dtype))
+                wide = {"dtype": dtype} if dtype == np.uint64 else {}  # (beyond int64: drawn as uint64)
+                sample.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, **wide).astype(dtype))
             else:
                 sample.append(rng.standard_normal(t.shape).astype(dtype))
         samples.append(sample)
     return samples
 
 
-def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None, reset_every=0):
-    """Compare the compiled C (``compiled``, default the model's) with TFLM on ``count`` random samples, run
-    as one sequence of invocations by both (a stateful model's whole sequence is compared; ``reset_every``:
-    both reset their state before every N-th sample); returns the number compared.
+def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None, reset_every=0, samples=None):
+    """Compare the compiled C (``compiled``, default the model's) with TFLM on ``count`` random samples (or the
+    given ``samples``), run as one sequence of invocations by both (a stateful model's whole sequence is
+    compared; ``reset_every``: both reset their state before every N-th sample); returns the number compared.
 
     Raises AssertionError naming the first sample and output that differ.
     """
     model = _load(model)
-    samples = random_samples(model, count, seed)
+    samples = random_samples(model, count, seed) if samples is None else samples
     ours = run_on_host_batch(model, samples, cflags, compiled, reset_every=reset_every)
     ref = run_tflm_batch(model, samples, reset_every=reset_every)
     for k, (a, b) in enumerate(zip(ours, ref)):

@@ -18,13 +18,13 @@ import numpy as np
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
-from codegen.compiled.lowering import LOWERINGS, LoweringContext, NotLowerable, TensorRef
+from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, LoweringContext, NotLowerable, TensorRef
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
 from codegen.context import tensor_info
 
-# The tensor types the kernels take (no uint16/uint32 tensors, though C_TYPES names their C types).
-LOWERABLE_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
+# The tensor types the kernels take (no uint16 tensors, though C_TYPES names their C type).
+LOWERABLE_DTYPES = ("int8", "uint8", "int16", "int32", "uint32", "int64", "uint64", "float32", "bool")
 
 
 def load_lowerings() -> dict:
@@ -174,13 +174,13 @@ def _outside_table(op, sg, step):
     """The support table (codegen.compiled.support) decides the run-time kernels' types: a step that runs a
     kernel on an activation with a type combination (first input -> first output) the table does not list is
     refused, so the table describes what the code runs.  None: listed (or no run-time kernel)."""
-    row = row_of(op.name)
+    row = row_of(operator_name(op))
     if not step.function or row is None or not row.types or not op.inputs or not op.outputs:
         return None
     if op.inputs[0] < 0 or sg.tensor(op.inputs[0]).is_constant:
         return None
     types = f"{sg.tensor(op.inputs[0]).dtype} -> {sg.tensor(op.outputs[0]).dtype}"
-    return None if types in row.types else f"{types} is not in the support table ({describe(op.name)})"
+    return None if types in row.types else f"{types} is not in the support table ({describe(operator_name(op))})"
 
 
 def _lower_once(model, folded, tolerant=False):
@@ -195,14 +195,15 @@ def _lower_once(model, folded, tolerant=False):
     steps, reasons = [], []
     for op in sg.operators:
         name = operator_name(op)
-        function = lowerings.get(op.name) if op.name != "CUSTOM" else None
+        # custom operators by their code, builtin ones by name, never one for the other
+        function = lowerings.get(name) if (op.name == "CUSTOM") == (name in CUSTOM_OPERATORS) else None
         if function is None:
             reasons.append((op.index, "no kernel"))
             continue
         try:
             step = function(op, ctx)
         except NotLowerable as exc:
-            reasons.append((op.index, f"{exc} ({describe(op.name)})"))  # the support table's word
+            reasons.append((op.index, f"{exc} ({describe(name)})"))  # the support table's word
             continue
         except Exception as exc:  # noqa: BLE001 - only for check's report (tolerant), never for generate
             if not tolerant:

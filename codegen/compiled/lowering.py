@@ -100,16 +100,21 @@ class LoweringContext:
 
 
 LOWERINGS: dict[str, Callable] = {}
+#: The names in LOWERINGS that are custom operators' codes (``SignalWindow``): looked up for CUSTOM operators
+#: only, as builtin names are for builtin operators only.
+CUSTOM_OPERATORS: set = set()
 
 
-def lowering(*op_names: str):
-    """Register the decorated ``f(op, ctx) -> Step`` for these operator names."""
+def lowering(*op_names: str, custom: bool = False):
+    """Register the decorated ``f(op, ctx) -> Step`` for these operator names (``custom``: custom codes)."""
 
     def register(function):
         for name in op_names:
             if name in LOWERINGS:
                 raise ValueError(f"two lowerings for {name}")
             LOWERINGS[name] = function
+            if custom:
+                CUSTOM_OPERATORS.add(name)
         return function
 
     return register

@@ -72,11 +72,11 @@ import numpy as np
 from codegen.c_types import C_TYPES  # noqa: E402,F401  (TFLite tensor type -> C element type, one table)
 
 #: TFLite tensor type -> NumPy element type.
-NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
-               "float32": np.float32, "bool": np.bool_}
+NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "uint32": np.uint32,
+               "int64": np.int64, "uint64": np.uint64, "float32": np.float32, "bool": np.bool_}
 #: C element type -> bytes.
 C_TYPE_BYTES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4,
-                "int64_t": 8, "float": 4, "bool": 1}
+                "int64_t": 8, "uint64_t": 8, "float": 4, "bool": 1}
 
 
 @dataclass(eq=False)

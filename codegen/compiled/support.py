@@ -86,6 +86,18 @@ SUPPORT = (
     SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
                "resource variables in the static state area (model_reset() clears them); "
                "CALL_ONCE only when it assigns constants to variables"),
+    # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
+    SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
+    SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),
+    SupportRow(("SignalRfft",), _same("int16", "int32", "float32"), ("an_rfft.c",),
+               "kissfft's fixed-point arithmetic (radix 4, 2, 3, 5; N/2 with a prime factor above 5 refused)"),
+    SupportRow(("SignalEnergy",), ("int16 -> uint32",), ("an_signal.c",), "bins outside [start, end) are 0"),
+    SupportRow(("SignalFilterBank",), ("uint32 -> uint64",), ("an_signal.c",), "constant tables"),
+    SupportRow(("SignalFilterBankSquareRoot",), ("uint64 -> uint32",), ("an_signal.c",), ""),
+    SupportRow(("SignalFilterBankSpectralSubtraction",), _same("uint32"), ("an_signal.c",),
+               "noise estimate in the static state area (model_reset() zeroes it)"),
+    SupportRow(("SignalPCAN",), _same("uint32"), ("an_signal.c",), ""),
+    SupportRow(("SignalFilterBankLog",), ("uint32 -> int16",), ("an_signal.c",), ""),
 )
 
 

@@ -1,0 +1,154 @@
+"""TFLM's signal library in the compiled runtime: the audio front end (WINDOW, FFT_AUTO_SCALE, RFFT,
+ENERGY, FILTER_BANK, FILTER_BANK_SQUARE_ROOT, FILTER_BANK_SPECTRAL_SUBTRACTION, PCAN, FILTER_BANK_LOG)
+as custom operators with flexbuffer options, compiled C (host cc) against the tflite-micro interpreter.
+
+The front end keeps a noise estimate between invocations (spectral subtraction): every model runs as one
+sequence of invocations by both, and the whole sequence is compared byte for byte (with resets too).
+The RFFT is compared alone as well (its int16 spectrum is a model output, and int16/int32/float32
+RFFTs of lengths whose halves factor into every radix kissfft has: 4, 2, 3, 5).
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from signal_models import audio_frames, frontend_model, rfft_model  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+
+
+def test_frontend_sequence_matches_tflm():
+    """150 consecutive frames of test audio (tones, noise, silence, full-scale) and 100 random frames: the
+    log filter bank and the RFFT spectrum equal TFLM's; with resets every 25 frames too."""
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(frontend_model())
+    frames = audio_frames(150, seed=1)
+    assert assert_matches_tflm(model, samples=frames) == 150
+    assert assert_matches_tflm(model, samples=frames[:75], reset_every=25) == 75
+    assert assert_matches_tflm(model, count=100, seed=2) == 100
+
+
+def test_frontend_outputs_are_not_trivial():
+    """The test audio exercises the chain: most frames give non-zero channels, and the noise estimate (the
+    state) changes the outputs: the same frames after a reset each time give other values."""
+    from codegen.compiled.host import run_on_host_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(frontend_model(rfft_output=False))
+    frames = audio_frames(30, seed=3)
+    carried = np.array([o[0] for o in run_on_host_batch(model, frames)])
+    fresh = np.array([o[0] for o in run_on_host_batch(model, frames, reset_every=1)])
+    assert (carried != 0).mean() > 0.1 and len({int(v) for v in carried.reshape(-1)}) > 50
+    assert not np.array_equal(carried[1:], fresh[1:])
+
+
+def test_frontend_state_area_and_reset():
+    """The noise estimate lives in the static state area (40 uint32), cleared by model_reset()."""
+    from codegen.compiled.generate import compile_model
+    from converter.tflite_model import load_model
+
+    compiled = compile_model(load_model(frontend_model()))
+    assert compiled.state_bytes == 40 * 4
+    model_c = compiled.files["model.c"]
+    assert "an_signal_spectral_subtraction(" in model_c and "an_rfft_s16(" in model_c
+    assert "int model_reset(void)" in model_c
+
+
+@pytest.mark.parametrize("dtype,fft_length,shape", [
+    ("int16", 512, (480,)),        # 256 = 4^4: micro_speech's FFT
+    ("int16", 256, (2, 200)),      # 128 = 4^3 x 2, two frames
+    ("int16", 480, (3, 480)),      # 240 = 4 x 4 x 3 x 5
+    ("int16", 36, (30,)),          # 18 = 2 x 3 x 3
+    ("int16", 40, (40,)),          # 20 = 4 x 5
+    ("int32", 512, (400,)),
+    ("int32", 120, (2, 100)),      # 60 = 4 x 3 x 5
+    ("float32", 512, (480,)),
+    ("float32", 240, (2, 240)),    # 120 = 4 x 2 x 3 x 5
+])
+def test_rfft_matches_tflm(dtype, fft_length, shape):
+    """Every radix and both fixed-point scalar types equal TFLM's kissfft bit for bit; float32 bit for bit too
+    (the same order of operations, no fused multiply-adds).  Random full-range inputs and quiet ones."""
+    from codegen.compiled.host import assert_matches_tflm, random_samples
+    from converter.tflite_model import load_model
+
+    model = load_model(rfft_model(dtype, fft_length, shape))
+    samples = random_samples(model, 60, seed=fft_length)
+    rng = np.random.default_rng(5)
+    for k in range(40):  # quiet and structured inputs too (fixed point: small values round differently)
+        level = 10.0 ** rng.uniform(-4, 0)
+        x = np.sin(np.arange(np.prod(shape)) * rng.uniform(0.01, 3)).reshape(shape) * level
+        if dtype == "int16":
+            x = np.round(x * 32767).astype(np.int16)
+        elif dtype == "int32":
+            x = np.round(x * 2147483647.0).astype(np.int32)
+        else:
+            x = (x * 1000).astype(np.float32)
+        samples.append([x])
+    assert assert_matches_tflm(model, samples=samples) == 100
+
+
+def test_rfft_refuses_what_tflm_cannot_run():
+    """N/2 with a prime factor above 5 (kissfft's generic butterfly allocates, which TFLM's build cannot):
+    refused by name, and so are options other than TFLM's keys."""
+    from codegen.compiled.lower import unsupported_reasons
+    from converter.tflite_model import load_model
+
+    text = "; ".join(unsupported_reasons(load_model(rfft_model("int16", 28, (28,)))))
+    assert "SignalRfft" in text and "prime factor above 5" in text, text
+
+    from signal_models import ModelBuilder, _custom
+    b = ModelBuilder()
+    x = b.tensor("x", (8,), "int16")
+    y = b.tensor("y", (8,), "int16")
+    w = b.tensor("w", (8,), "int16", data=np.ones(8, np.int16).tobytes())
+    _custom(b, "SignalWindow", [x, w], [y], shift=1, extra=2)
+    text = "; ".join(unsupported_reasons(load_model(b.build(inputs=[x], outputs=[y]))))
+    assert "SignalWindow" in text and "reads exactly ['shift']" in text, text
+
+
+def test_rfft_plan_is_kissfft_factorisation():
+    from codegen.compiled.ops.signal import first_stage_order, kissfft_factors, log_correction_table
+
+    assert kissfft_factors(256) == [(4, 64), (4, 16), (4, 4), (4, 1)]
+    assert kissfft_factors(240) == [(4, 60), (4, 15), (3, 5), (5, 1)]
+    assert kissfft_factors(18) == [(2, 9), (3, 3), (3, 1)]
+    assert kissfft_factors(14) == [(2, 7), (7, 1)]
+    # 4 x 2: the radix-4 stage's four blocks of two read points j, j + 4 (every 4th point from j)
+    assert first_stage_order(8, kissfft_factors(8)) == [0, 4, 1, 5, 2, 6, 3, 7]
+    table = log_correction_table()
+    assert table.size == 129 and table[0] == 0 and table[128] == 0 and table[64] == 5568
+
+
+def test_check_shows_the_front_end_compiled(tmp_path, cli):
+    path = tmp_path / "frontend.tflite"
+    path.write_bytes(frontend_model(rfft_output=False))
+    text = cli("check", str(path)).stdout
+    for name in ("SignalWindow", "SignalRfft", "SignalFilterBankSpectralSubtraction", "SignalPCAN"):
+        row = next(line for line in text.splitlines() if name in line)
+        assert row.rstrip().endswith("ok"), row
+    assert "NOT SUPPORTED by the compiled runtime" not in text
+
+
+@pytest.mark.parametrize("key", [k for k in __import__("signal_models").signal_row_models()], ids=lambda k: k[0])
+def test_each_signal_operator_on_random_inputs(key):
+    """Each operator alone on 100 full-range random inputs (the square root's shift in [0, 20]): the same
+    bytes as TFLM, a 100-invocation sequence (spectral subtraction's state included)."""
+    from signal_models import signal_row_models
+
+    from codegen.compiled.host import assert_matches_tflm, random_samples
+    from converter.tflite_model import load_model
+
+    model = load_model(signal_row_models()[key]())
+    samples = random_samples(model, 100, seed=11)
+    if key[0] == "SignalFilterBankSquareRoot":
+        rng = np.random.default_rng(12)  # every magnitude: the 32-bit path below 2^32, the 64-bit one above
+        samples = [[x >> rng.integers(0, 64, x.shape).astype(np.uint64), np.int32(abs(int(s)) % 21)]
+                   for x, s in samples]
+    assert assert_matches_tflm(model, samples=samples) == 100
