@@ -3,7 +3,8 @@ equals the tflite-micro interpreter byte for byte: every single-operator case of
 test_compiled_conv.py's CONV_CASES and DEPTHWISE_CASES and test_compiled_fc.py's CASES, plus
 depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTHWISE_CASES: 16,
 18, 19, 21, 26, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
-tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales), built with arm-none-eabi-gcc -mcpu=cortex-m55
+tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
+the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve); the corpus AttendNet-B whole, MVE path, three inputs; and
 an_requantize_mve, the Helium requantization, against an_requantize on the M55 (over 1.5M cases).
@@ -40,7 +41,18 @@ MVE_DEPTHWISE_CASES = {
     "wide24_multiplier2": dict(in_shape=(1, 6, 5, 12), multiplier=2, activation="RELU"),
 }
 
-CASES = {**{("dw", c, True): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c])) for c in DEPTHWISE_CASES},
+# CONV_2D's int8-column path (sixteen int8 lanes per VMLADAVA, a predicated last pass to K): deep
+# filters whose K is a multiple of sixteen or leaves tails of 4, 8 and 12, an odd last channel,
+# grouped, borders padded with the zero point, odd pixel counts.
+MVE_CONV_CASES = {
+    "deep3x3_k288_odd_channels": dict(in_shape=(1, 6, 5, 32), out_c=7, in_zp=-128, activation="RELU"),
+    "deep5x5_k300_stride2": dict(in_shape=(1, 9, 8, 12), out_c=6, kernel=(5, 5), stride=(2, 2), in_zp=127),
+    "pointwise_k76_odd_pixels": dict(in_shape=(1, 3, 5, 76), out_c=9, kernel=(1, 1), padding="VALID"),
+    "grouped_k72_per_group": dict(in_shape=(1, 5, 6, 16), out_c=6, groups=2, in_zp=5, out_scale=0.01),
+}
+
+CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for c in MVE_CONV_CASES},
+         **{("dw", c, True): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c])) for c in DEPTHWISE_CASES},
          **{("dw", c, True): (lambda c=c: depthwise_model(**MVE_DEPTHWISE_CASES[c])) for c in MVE_DEPTHWISE_CASES},
          ("dw", "wide37_same_relu6", False): lambda: depthwise_model(**MVE_DEPTHWISE_CASES["wide37_same_relu6"]),
          **{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},

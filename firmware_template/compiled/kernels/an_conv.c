@@ -176,8 +176,134 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
   }
 }
 
+#if AN_USE_MVE
+// CONV_2D on Helium with int8 columns (an_dot_mve.h: an_dot8_pair_2px_mve and its notes).
+// The receptive field of output pixel (oy, ox), group channels from channel0, as k int8 values.
+static void an_conv_im2col8_mve(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox, int32_t channel0,
+                                int8_t *col) {
+  const int32_t n = p->filter_in_c;
+  const int32_t iy0 = oy * p->stride_h - p->pad_h;
+  const int32_t ix0 = ox * p->stride_w - p->pad_w;
+  const int32_t ix_last = ix0 + (p->k_w - 1) * p->dilation_w;
+  const int whole_rows = p->dilation_w == 1 && ix0 >= 0 && ix_last < p->in_w && n == p->in_c;
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = iy0 + ky * p->dilation_h;
+    if (iy < 0 || iy >= p->in_h) {
+      an_fill8_mve(col, (int8_t)p->pad_value, p->k_w * n);
+      col += p->k_w * n;
+      continue;
+    }
+    const int8_t *row = in + iy * p->in_w * p->in_c + channel0;
+    if (whole_rows) {
+      an_copy8_mve(col, row + ix0 * p->in_c, p->k_w * n);
+      col += p->k_w * n;
+      continue;
+    }
+    for (int32_t kx = 0; kx < p->k_w; ++kx, col += n) {
+      const int32_t ix = ix0 + kx * p->dilation_w;
+      if (ix >= 0 && ix < p->in_w) {
+        an_copy8_mve(col, row + ix * p->in_c, n);
+      } else {
+        an_fill8_mve(col, (int8_t)p->pad_value, n);
+      }
+    }
+  }
+}
+
+// Output channels [0, n) of a pixel pair from int8 columns c0, c1 of k values: filter rows w (the
+// layout of an_conv.h), per-channel values ch ({bias, multiplier, shift}), outputs o0[0..n) (pixel 0)
+// and o0[out1_offset + 0..n) (pixel 1).
+static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0,
+                                             const int8_t *c1, int32_t k, int32_t k4, const int32_t *ch, int32_t n,
+                                             int8_t *o0, int32_t out1_offset) {
+  static const uint32_t m_offset_values[4] = {1, 1, 4, 4}, s_offset_values[4] = {2, 2, 5, 5};
+  const uint32x4_t m_offsets = vld1q(m_offset_values), s_offsets = vld1q(s_offset_values);
+  const uint32_t o1 = (uint32_t)out1_offset;
+  const uint32_t out_offset_values[4] = {0, o1, 1, o1 + 1};
+  const uint32x4_t out_offsets = vld1q(out_offset_values);
+  const uint8x16_t wo = vld1q(an_mve_pair16_offsets);
+  const int32_t offset = p->output_offset;
+  const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+  const int32_t *const pairs_end = ch + 3 * (n & ~1);
+  for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
+    int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
+    an_dot8_pair_2px_mve(w, c0, c1, k, wo, acc);
+    // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
+    int32x4_t v = an_requantize_mve(vld1q(acc), vldrwq_gather_shifted_offset_s32(ch, m_offsets),
+                                    vldrwq_gather_shifted_offset_s32(ch, s_offsets));
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
+    vstrbq_scatter_offset_s32(o0, out_offsets, v);
+  }
+  if (n & 1) {
+    int32_t acc[2] = {ch[0], ch[0]};
+    an_dot8_row_2px_mve(w, c0, c1, k, acc);
+    const int32_t r0 = an_requantize(acc[0], ch[1], ch[2]) + offset;
+    const int32_t r1 = an_requantize(acc[1], ch[1], ch[2]) + offset;
+    o0[out1_offset] = (int8_t)an_clamp(r1, p->act_min, p->act_max);
+    o0[0] = (int8_t)an_clamp(r0, p->act_min, p->act_max);
+  }
+}
+
+// an_conv2d_s8 on Helium (int8 columns in scratch, see above).
+static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                             int8_t *output, int16_t *scratch) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c, k4 = AN_CONV_K4(k);
+  const int32_t groups = p->in_c / p->filter_in_c;
+  const int32_t per_group = p->out_c / groups;
+  const int32_t pixels = p->out_h * p->out_w;
+  int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * pixels * p->out_c;
+    int32_t oy = 0, ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * p->out_c;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
+      for (int32_t g = 0; g < groups; ++g) {
+        an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
+        an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
+        const int32_t oc = g * per_group;
+        an_conv_channels8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group, out0 + oc,
+                                  two ? p->out_c : 0);
+      }
+    }
+  }
+}
+
+// an_conv1x1_s8 on Helium: the columns are the input pixels themselves.
+static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
+                              const int32_t *channel, int8_t *output) {
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_conv_channels8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c, out0, two ? out_c : 0);
+    }
+  }
+}
+#endif
+
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                   int8_t *output, int16_t *scratch) {
+#if AN_USE_MVE
+  an_conv2d_s8_mve(p, input, filter, channel, output, scratch);
+  return;
+#endif
   const int32_t k4 = AN_CONV_K4(p->k_h * p->k_w * p->filter_in_c);
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
@@ -212,6 +338,11 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
 // rows is widened once (their K4 padding zeroed once) and reused by every output channel.
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                    int8_t *output, int16_t *scratch) {
+#if AN_USE_MVE
+  (void)scratch;
+  an_conv1x1_s8_mve(p, input, filter, channel, output);
+  return;
+#endif
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;

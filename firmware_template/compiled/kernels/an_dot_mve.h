@@ -105,6 +105,76 @@ static inline const int8_t *an_fc_dot_4rows_mve(const int8_t *w, const int8_t *x
   acc[3] = (uint32_t)a3;
   return w;
 }
+
+// CONV_2D on Helium with int8 columns: VMLADAVA on sixteen int8 lanes (16 MACs per instruction,
+// twice the int16 columns' eight).  The receptive field of each pixel of a pair is copied as int8
+// (taps outside the image hold pad_value, the input zero point, which the folded bias cancels) into
+// scratch, pixel 0 at byte 0 and pixel 1 at byte k4 (2 k4 bytes: within AN_CONV_SCRATCH_BYTES); a
+// 1x1 convolution without padding reads the input pixels where they are.  Filter values are
+// gathered from the DSP path's layout (an_conv.h) in natural order: sixteen values of a row of a
+// pair at byte offsets {0, 2, 1, 3} + 8j (the other row + 4), of an odd last row at {0, 2, 1, 3} +
+// 4j.  The last pass of a row is predicated to its K values (the filter's zero padding and the
+// column bytes past K are not read).  Same products, same int32 sums (in another order; int32
+// addition wraps and is associative) as the other paths; requantized on lanes as before.
+static const uint8_t an_mve_pair16_offsets[16] = {0, 2, 1, 3, 8, 10, 9, 11, 16, 18, 17, 19, 24, 26, 25, 27};
+static const uint8_t an_mve_row16_offsets[16] = {0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15};
+
+// Two channels (a pair's rows, interleaved) by two pixels (columns c0, c1) over k values.
+static inline void an_dot8_pair_2px_mve(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo,
+                                        int32_t *acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t i = 0;
+  for (; i + 16 <= k; i += 16, w += 32) {
+    const int8x16_t wa = vldrbq_gather_offset_s8(w, wo), wb = vldrbq_gather_offset_s8(w + 4, wo);
+    const int8x16_t x0 = vld1q_s8(c0 + i), x1 = vld1q_s8(c1 + i);
+    a0 = vmladavaq_s8(a0, wa, x0);
+    a1 = vmladavaq_s8(a1, wa, x1);
+    a2 = vmladavaq_s8(a2, wb, x0);
+    a3 = vmladavaq_s8(a3, wb, x1);
+  }
+  if (i < k) {
+    const mve_pred16_t p = vctp8q((uint32_t)(k - i));
+    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w + 4, wo, p);
+    const int8x16_t x0 = vldrbq_z_s8(c0 + i, p), x1 = vldrbq_z_s8(c1 + i, p);
+    a0 = vmladavaq_s8(a0, wa, x0);
+    a1 = vmladavaq_s8(a1, wa, x1);
+    a2 = vmladavaq_s8(a2, wb, x0);
+    a3 = vmladavaq_s8(a3, wb, x1);
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+// One channel (an odd last row) by two pixels over k values.
+static inline void an_dot8_row_2px_mve(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, int32_t *acc) {
+  const uint8x16_t wo = vld1q(an_mve_row16_offsets);
+  int32_t a0 = acc[0], a1 = acc[1];
+  for (int32_t i = 0; i < k; i += 16, w += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(k - i));
+    const int8x16_t wv = vldrbq_gather_offset_z_s8(w, wo, p);
+    a0 = vmladavaq_s8(a0, wv, vldrbq_z_s8(c0 + i, p));
+    a1 = vmladavaq_s8(a1, wv, vldrbq_z_s8(c1 + i, p));
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+}
+
+// n int8 values from src to dst (predicated sixteen-byte moves).
+static inline void an_copy8_mve(int8_t *dst, const int8_t *src, int32_t n) {
+  for (int32_t i = 0; i < n; i += 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
+  }
+}
+
+// n copies of value at dst.
+static inline void an_fill8_mve(int8_t *dst, int8_t value, int32_t n) {
+  const int8x16_t v = vdupq_n_s8(value);
+  for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(dst + i, v, vctp8q((uint32_t)(n - i)));
+}
+
 #endif
 
 #endif  // AN_DOT_MVE_H_
