@@ -314,6 +314,18 @@ def test_condenser_net_tile_by_tile_is_bit_exact(tools, bands, columns):
     assert any(patched.inputs[0] in s.inputs for s in copies)
 
 
+def test_tiles_of_the_same_geometry_share_one_parameter_struct(tools):
+    """Tiles of equal size and border share their Params (one static const struct in flash, defined once)."""
+    model = load_model(expansion_net())
+    patched, plan = patch_program(lower_model(model), 3, 6, columns=3)
+    params = [p for s in plan.band_steps for p in s.params]
+    unique = {id(p) for p in params}
+    assert len(unique) < len(params) / 2
+    source = emit_model(patched).files["model.c"]
+    assert source.count("static const an_conv_params ") == len({id(p) for p in params if p.c_type == "an_conv_params"})
+    _tile_run(expansion_net(), 3, 6, 3)  # and it compiles and runs bit-exact
+
+
 @pytest.mark.parametrize("split,bands,columns", [(1, 2, 3), (2, 3, 2), (3, 2, 4), (3, 5, 3), (4, 3, 2)])
 def test_stem_tiles_that_do_not_divide_are_bit_exact(tools, split, bands, columns):
     _, plan = _tile_run(stem_net(), split, bands, columns)

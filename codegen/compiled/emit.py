@@ -121,7 +121,8 @@ class CNames:
         for s in program.steps:
             key = self.step_keys[s]
             for n, p in enumerate(s.params):
-                self.params[p] = f"an_params_{key}" + (f"_{n + 1}" if n else "")
+                if p not in self.params:  # a Params several steps share (patch tiles) is named at its first use
+                    self.params[p] = f"an_params_{key}" + (f"_{n + 1}" if n else "")
             for n, sc in enumerate(s.scratch):
                 self.scratch[sc] = f"AN_SCRATCH{key}" + (f"_{n + 1}" if n else "")
 
@@ -242,6 +243,7 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
         raise BadInputError("a library export or a shared arena takes one arena: plan it without the board's regions")
     arena_names = [shared_arena or p.c_name.replace("model_", f"{prefix}_", 1) for p in parts] \
         or [shared_arena or f"{prefix}_arena"]
+    first_use = {}  # Params -> the step that defines its struct (a shared one is defined once)
     context = {
         "arena_parts": [{"c_name": c_name, "section": p.region.section, "region": p.region.name,
                          "bytes": p.arena_bytes, "alloc_bytes": max(aligned(p.arena_bytes), 16)}
@@ -280,7 +282,7 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
             "function": step.function,
             "args": [c_argument(a, names) for a in step.args],
             "params": [{"type": p.c_type, "name": names.params[p], "initializer": c_initializer(p, names)}
-                       for p in step.params],
+                       for p in step.params if first_use.setdefault(p, step) is step],
             "comment": step.comment or step.name,
             "macs": int(step.macs),
         } for step in program.steps],

@@ -83,7 +83,8 @@ def code_figure(compiled, board=None) -> CodeFigure:
     kernels = sum(sections.values()) + DEFAULT_KERNEL_FUNCTION_BYTES * len(unknown)
     if unknown:
         notes.append(f"{', '.join(unknown)} not measured: {DEFAULT_KERNEL_FUNCTION_BYTES} B each")
-    params = sum(cpu["params_bytes"].get(p.c_type, 0) for step in steps for p in step.params)
+    unique = {id(p): p for step in steps for p in step.params}  # a Params steps share is one struct
+    params = sum(cpu["params_bytes"].get(p.c_type, 0) for p in unique.values())
     args = sum(len(step.args) for step in steps)
     invoke = cpu["invoke"]["base_bytes"] + cpu["invoke"]["per_arg_bytes"] * args
     model = int(round(cpu["model_fixed_bytes"] + invoke + params))

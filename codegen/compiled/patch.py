@@ -470,6 +470,7 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                     buffer, TensorSlice(final, (r0 * width + c0) * channels), r1 - r0, (c1 - c0) * channels,
                     (c1 - c0) * channels, width * channels, (buffer,), (final,), step,
                     f"{step.name}: tile {k} into rows {r0}..{r1 - 1}, columns {c0}..{c1 - 1} of {final.name}"))
+    _share_identical(new_steps)
     plan.band_steps = new_steps
     # the MACs of the pixels computed, one division per step (pixels computed == pixels: no extra MACs, exactly)
     plan.band_macs = sum(int(s.macs) * computed.get(id(s), 0) // (int(s.outputs[0].shape[1])
@@ -484,6 +485,32 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     patched.arena_bytes, patched.planner, patched.arena_parts = None, "", []
     patched.patch = list(program.patch or []) + [plan]
     return patched, plan
+
+
+def _share_identical(steps) -> None:
+    """One Params (one ``static const`` struct in flash) and one Constant for each set of tiles whose
+    parameters or tables are equal: tiles of the same size and border share them (the emitter names a shared
+    Params once)."""
+    seen = {}
+
+    def key(value):
+        if isinstance(value, Params):
+            return ("params", value.c_type, tuple((k, key(v)) for k, v in value.fields.items()))
+        if isinstance(value, Constant):
+            return ("constant", value.c_type, value.values.tobytes()) if value.tensor_index is None else id(value)
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    def canonical(value):
+        if isinstance(value, Params):
+            value = Params(value.c_type, {k: canonical(v) for k, v in value.fields.items()})
+        elif not (isinstance(value, Constant) and value.tensor_index is None):
+            return value
+        return seen.setdefault(key(value), value)
+
+    for step in steps:
+        step.args = tuple(canonical(a) if isinstance(a, (Params, Constant)) else a for a in step.args)
 
 
 OVERLAY_ALIGNMENT_BYTES = 4
