@@ -146,14 +146,15 @@ def instructions_m4(elf: Path, timeout_s=300, core="m4") -> list[int]:
     return [round(TICK_NS[core] * int(line.split()[1])) for line in proc.stderr.splitlines() if line.startswith("#ticks ")]
 
 
-def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True, fpu=False) -> list[np.ndarray]:
-    """Output 0 of ``model`` for each sample, as arrays of the output's type and shape."""
+def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True, fpu=False, compiled=None) -> list[np.ndarray]:
+    """Output 0 of ``model`` for each sample, as arrays of the output's type and shape (``compiled``: the
+    CompiledModel to run, default the model's)."""
     from codegen.compiled.program import NUMPY_TYPES
 
     sg = model.main_subgraph
     out = sg.tensor(sg.outputs[0])
     with tempfile.TemporaryDirectory(prefix="an-m4-") as work:
-        lines = run_m4(build_m4(model, samples, dsp, work, core=core, mve=mve, fpu=fpu), core=core)
+        lines = run_m4(build_m4(model, samples, dsp, work, core=core, mve=mve, fpu=fpu, compiled=compiled), core=core)
     if len(lines) != len(samples):
         raise RuntimeError(f"the firmware printed {len(lines)} outputs for {len(samples)} samples")
     return [np.frombuffer(line, dtype=NUMPY_TYPES[out.dtype]).reshape(out.shape) for line in lines]

@@ -1,7 +1,8 @@
 """The DSP (SIMD) path of CONV_2D and DEPTHWISE_CONV_2D on a Cortex-M4 in QEMU equals the
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
-and run on QEMU's mps2-an386; four cases also through the plain-C path on the same core.
+and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
+through the plain-C path on the same core.
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -13,7 +14,8 @@ import numpy as np
 import pytest
 
 from tests import compiled_qemu
-from tests.test_compiled_conv import CONV_CASES, DEPTHWISE_CASES, SAMPLES, conv_model, depthwise_model
+from tests.test_compiled_conv import (CONV_CASES, DEPTHWISE_CASES, ROWS3X3_CASES, SAMPLES, conv_model, depthwise_compiled,
+                                      depthwise_model)
 
 pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
                                 reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
@@ -24,7 +26,9 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          ("conv", "pointwise_odd_channels_relu6", False): conv_model(**CONV_CASES["pointwise_odd_channels_relu6"]),
          ("conv", "pointwise_saturating_left_shift", False):
              conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
-         ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"])}
+         ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
+         # the row-buffer 3x3 path's plain C on the same core
+         **{("depthwise", c, False): depthwise_model(**DEPTHWISE_CASES[c]) for c in ROWS3X3_CASES}}
 
 
 def _run(key):
@@ -35,7 +39,8 @@ def _run(key):
     try:
         model = load_model(CASES[key])
         samples = random_samples(model, SAMPLES, seed=4)
-        ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[2])
+        compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else None
+        ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[2], compiled=compiled)
         return ours, [r[0] for r in run_tflm_batch(model, samples)]
     except Exception as exc:  # reported by the test of this case
         return exc

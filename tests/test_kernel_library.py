@@ -54,18 +54,21 @@ def test_one_requantization_in_the_library():
 
 
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
-    from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes
+    from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_rows_scratch_bytes, depthwise_scratch_bytes
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
     lines += [f'  printf("conv %d %d\\n", {k}, (int)AN_CONV_SCRATCH_BYTES({k}));' for k in CONV_KS]
     lines += [f'  printf("dw %d %d %d\\n", {h}, {w}, (int)AN_DEPTHWISE_SCRATCH_BYTES({h}, {w}));'
               for h, w in DEPTHWISE_KERNELS]
+    lines += [f'  printf("rows %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_ROWS_SCRATCH_BYTES({w}, {s}));'
+              for w in (1, 4, 7, 48) for s in (1, 2)]
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
     assert proc.returncode == 0, proc.stderr
     c_figures = proc.stdout.split("\n")
     python = [f"conv {k} {conv_scratch_bytes(k)}" for k in CONV_KS]
     python += [f"dw {h} {w} {depthwise_scratch_bytes(h, w)}" for h, w in DEPTHWISE_KERNELS]
+    python += [f"rows {w} {s} {depthwise_rows_scratch_bytes(w, s)}" for w in (1, 4, 7, 48) for s in (1, 2)]
     assert c_figures[:-1] == python
 
 

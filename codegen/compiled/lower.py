@@ -19,6 +19,8 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, LoweringContext, NotLowerable, TensorRef
+from codegen.compiled.ops.conv import depthwise_scratch_bytes
+from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
 from codegen.context import tensor_info
@@ -287,8 +289,12 @@ def _model_reasons(model, program) -> list:
     return _merge_reasons(reasons)
 
 
-def lower_model(model) -> Program:
+def lower_model(model, rows3x3: str = "arena") -> Program:
     """The compiled runtime's program of ``model`` (not yet planned).
+
+    ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
+    only where the arena stays the size the general path gives it, "always" wherever it is exact (the
+    kernels' tests force it so on single-layer models, whose peak the scratch always raises).
 
     Raises :class:`CompiledRuntimeUnsupportedError` with every reason, in one line, when the
     compiled runtime cannot run it; BadInputError when the main subgraph has no inputs or outputs.
@@ -303,7 +309,42 @@ def lower_model(model) -> Program:
         raise CompiledRuntimeUnsupportedError(reasons)
     program.input_info = [tensor_info(sg.tensor(i), "input", n) for n, i in enumerate(sg.inputs)]
     program.output_info = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
+    if rows3x3 == "arena":
+        _rows3x3_without_arena_growth(program)
+    elif rows3x3 != "always":
+        raise ValueError(f"rows3x3 {rows3x3!r} (arena, always)")
     return program
+
+
+def _rows3x3_without_arena_growth(program) -> None:
+    """Keep the depthwise row-buffer 3x3 path (``rows3x3``, a larger scratch) only where the arena stays the
+    size it has with the general path's scratch: all of them if that holds, else one by one, largest scratch
+    last.  Leaves the program unplanned."""
+    rows = [(step, step.scratch[0].size_bytes, general) for step in program.steps
+            if step.function == "an_depthwise_conv2d_s8"
+            and step.args[0].fields.get("rows3x3") and step.scratch
+            for general in [depthwise_scratch_bytes(int(step.args[0].fields["k_h"]), int(step.args[0].fields["k_w"]))]]
+    if not rows:
+        return
+
+    def use(step, size, on):
+        step.args[0].fields["rows3x3"] = int(on)
+        step.scratch[0].size_bytes = size
+
+    for step, _, general in rows:
+        use(step, general, False)
+    limit = plan_memory(program).arena_bytes
+    for step, size, _ in rows:
+        use(step, size, True)
+    if plan_memory(program).arena_bytes > limit:
+        for step, _, general in rows:
+            use(step, general, False)
+        for step, size, general in sorted(rows, key=lambda r: r[1]):
+            use(step, size, True)
+            if plan_memory(program).arena_bytes > limit:
+                use(step, general, False)
+    program.arena_bytes = None
+    program.arena_parts = []
 
 
 def unsupported_reasons(model) -> list:

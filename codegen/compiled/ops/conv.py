@@ -44,6 +44,46 @@ def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
     return 12 * k_h * k_w
 
 
+def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
+    """The row-buffer 3x3 depthwise path's scratch: four channel records of ten int32, then a ring of three
+    padded rows of ``pairs`` int16 pairs for four channels (an_depthwise_conv.h's
+    ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
+    pairs = stride_w * 2 * ((out_w + 3) // 4) + 1
+    return 4 * 10 * 4 + 3 * 16 * pairs
+
+
+#: The narrowest output row the row-buffer 3x3 path is chosen for: it widens the input per row of four channels
+#: and calls its loop per channel and output row, which narrow rows do not repay (vww_96_int8, Cortex-M4 timing
+#: model: 12 outputs wide 7.74 -> 4.33 cycles/MAC, 6 wide 7.82 -> 9.11).
+ROWS3X3_MIN_OUT_W = 8
+
+
+def depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, folded_bias, taps, shifts, out_zp, out_w) -> bool:
+    """Whether ``an_depthwise_conv2d_s8``'s row-buffer 3x3 path computes this layer exactly and pays (``rows3x3``).
+
+    The shape: 3x3, depth multiplier 1, no dilation, stride_w 1 or 2, channels a multiple of four, output rows
+    at least :data:`ROWS3X3_MIN_OUT_W` wide.  The
+    arithmetic (an_depthwise_conv.c, an_dw3_rows): every shift < 0 (a right shift e = -shift >= 1); the
+    doubled accumulator 2 * acc inside int32 for every int8 input, |acc| <= |folded bias| + 128 * sum |w|;
+    and h + C - 1 .. h + C inside int32 with C = 2^(e-1) + output_zero_point * 2^e and |h| <= |acc| + 1.
+    """
+    if (k_h, k_w, multiplier) != (3, 3, 1) or in_c % 4 or win["dilation_h"] != 1 or win["dilation_w"] != 1:
+        return False
+    if win["stride_w"] not in (1, 2) or win["stride_h"] < 1 or out_w < ROWS3X3_MIN_OUT_W:
+        return False
+    limit = 2 ** 31
+    taps = np.asarray(taps, dtype=np.int64)
+    for oc in range(in_c):
+        e = -int(shifts[oc])
+        if e < 1:
+            return False
+        bound = abs(int(folded_bias[oc])) + 128 * int(np.abs(taps[:, oc]).sum())
+        c = 2 ** (e - 1) + int(out_zp) * 2 ** e
+        if 2 * bound >= limit or abs(c) + bound + 2 >= limit:
+            return False
+    return True
+
+
 def _weights_and_bias(w, bias, channels, what):
     if w.dtype != "int8":
         raise NotLowerable(f"{w.dtype} {what} (int8 only)")
@@ -203,10 +243,16 @@ def lower_depthwise_conv2d(op, ctx):
                    "(as CONV_2D: one input channel)")
         return _conv_call(op, ctx, x, y, np.ascontiguousarray(taps.T), (k_h, k_w, 1), b, multipliers, shifts, win,
                           (act_min, act_max), in_zp, out_zp, comment)
-    folded = [wrap_int32(int(v)) for v in b - in_zp * taps.astype(np.int64).sum(axis=0)]
+    unwrapped = b - in_zp * taps.astype(np.int64).sum(axis=0)
+    folded = [wrap_int32(int(v)) for v in unwrapped]
+    # The row-buffer 3x3 path where it is exact (its bound uses the folded bias before any int32 wrap).
+    rows3x3 = depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts, out_zp, y.shape[2])
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
-                  output_offset=out_zp, act_min=act_min, act_max=act_max)
+                  output_offset=out_zp, act_min=act_min, act_max=act_max, rows3x3=int(rows3x3))
+    scratch = depthwise_scratch_bytes(k_h, k_w)
+    if rows3x3:
+        scratch = max(scratch, depthwise_rows_scratch_bytes(y.shape[2], win["stride_w"]))
     filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", depthwise_filter_layout(taps))
     folded_bias = ctx.constant(f"op{op.index}_bias", "int32_t", folded)
     mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)
@@ -216,8 +262,9 @@ def lower_depthwise_conv2d(op, ctx):
         function="an_depthwise_conv2d_s8",
         sources=DEPTHWISE_SOURCES,
         args=(Params("an_depthwise_params", fields), x.operand, filter_, folded_bias, mults, shifts_, pad_row, y.operand,
-              Scratch(depthwise_scratch_bytes(k_h, k_w))),
+              Scratch(scratch)),
         comment=(f"DEPTHWISE_CONV_2D {x.shape} * {w.shape} -> {y.shape}, {padding}, "
-                 f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation}"),
+                 f"stride {win['stride_h']}x{win['stride_w']}, x{multiplier}, {activation}"
+                 f"{' (3x3 rows path)' if rows3x3 else ''}"),
         macs=batches * y.shape[1] * y.shape[2] * out_c * k_h * k_w,
     )

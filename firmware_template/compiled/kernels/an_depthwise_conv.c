@@ -278,9 +278,282 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
 }
 #endif
 
+#if !AN_USE_MVE
+// ---- 3x3 by rows of channel planes (p->rows3x3; an_depthwise_conv.h) ----
+//
+// Four channels at a time, each padded input row of them is widened once into a ring of three
+// rows (scratch): per pair of padded columns (2j, 2j+1) and channel g one word holding the two
+// inputs as int16 (columns outside the image hold the input zero point, as the general path's
+// pad_row).  Every output then is, per filter row, one SMLAD over two adjacent taps and one
+// halfword multiply, the two-tap weight pairs packed per channel once per call:
+// P = (2 w0, 2 w1), Q = (2 w2, 2 w1) (SMLAD/SMLABB at even columns, SMLATB/SMLADX at odd ones).
+// Four outputs of one channel per pass.  The weights and bias are doubled so that SMMLAR does
+// TFLM's first rounding (floor((acc m + 2^30) / 2^31) = floor((2 acc m + 2^31) / 2^32)) and adds
+// C = 2^(e-1) + output_offset * 2^e in the same instruction; then + [acc < 0] - 1... precisely:
+// out = (h + C - [acc < 0]) >> e, which is RoundingDivideByPOT(h, e) + output_offset (h < 0
+// only where acc < 0, and where acc < 0 but h = 0 both give output_offset).  The generator
+// checks that 2 |acc| and |C| + |h| + 1 stay inside int32 for every input (rows3x3).
+
+// Per channel: P0 Q0 P1 Q1 P2 Q2, 2 bias, multiplier, C, e.
+#define AN_DW3_RECORD 10
+
+static inline uint32_t an_dw3_pack(int32_t lo, int32_t hi) {
+  return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
+
+#if AN_USE_DSP
+#define AN_DW3_SMLAD(x, y, a) __smlad((x), (y), (a))
+#define AN_DW3_SMLADX(x, y, a) __smladx((x), (y), (a))
+#define AN_DW3_SMLABB(x, y, a) __smlabb((x), (y), (a))
+#define AN_DW3_SMLATB(x, y, a) __smlatb((x), (y), (a))
+static inline int32_t an_dw3_mmlar(int32_t a, int32_t m, int32_t c) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(m), "r"(c));
+  return r;
+}
+#else
+static inline int32_t an_dw3_lo(uint32_t v) {
+  return (int32_t)((v & 0xFFFFu) ^ 0x8000u) - 0x8000;
+}
+static inline int32_t an_dw3_hi(uint32_t v) {
+  return an_dw3_lo(v >> 16);
+}
+#define AN_DW3_SMLAD(x, y, a) ((a) + an_dw3_lo(x) * an_dw3_lo(y) + an_dw3_hi(x) * an_dw3_hi(y))
+#define AN_DW3_SMLADX(x, y, a) ((a) + an_dw3_lo(x) * an_dw3_hi(y) + an_dw3_hi(x) * an_dw3_lo(y))
+#define AN_DW3_SMLABB(x, y, a) ((a) + an_dw3_lo(x) * an_dw3_lo(y))
+#define AN_DW3_SMLATB(x, y, a) ((a) + an_dw3_hi(x) * an_dw3_lo(y))
+// SMMLAR: floor((c * 2^32 + a * m + 2^31) / 2^32).
+static inline int32_t an_dw3_mmlar(int32_t a, int32_t m, int32_t c) {
+  return (int32_t)(((int64_t)c * 4294967296LL + (int64_t)a * m + 2147483648LL) >> 32);
+}
+#endif
+
+// The stored output of the doubled accumulator a2 (see above).
+static inline int8_t an_dw3_out(an_dw_out_params q, int32_t a2, int32_t m, int32_t c, int32_t e) {
+  const int32_t v = (an_dw3_mmlar(a2, m, c) + (a2 >> 31)) >> e;
+  return an_dw_clamp(q, v);
+}
+
+// The records of channels c0..c0+3 (filter block c0 / 4).
+static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                           int32_t c0, int32_t output_offset, int32_t *rec) {
+  static const int8_t lane[4] = {0, 2, 1, 3};
+  const int16_t *block = filter + c0 * 9;
+  for (int32_t g = 0; g < 4; ++g, rec += AN_DW3_RECORD) {
+    const int16_t *w = block + lane[g];  // tap t at w[4 t]
+    for (int32_t r = 0; r < 3; ++r) {
+      const int32_t w0 = 2 * w[12 * r], w1 = 2 * w[12 * r + 4], w2 = 2 * w[12 * r + 8];
+      rec[2 * r] = (int32_t)an_dw3_pack(w0, w1);
+      rec[2 * r + 1] = (int32_t)an_dw3_pack(w2, w1);
+    }
+    const int32_t e = -shift[c0 + g];
+    rec[6] = (int32_t)((uint32_t)bias[c0 + g] << 1);
+    rec[7] = multiplier[c0 + g];
+    rec[8] = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)output_offset * ((int64_t)1 << e));
+    rec[9] = e;
+  }
+}
+
+// One pair of padded columns of four channels: input words u0 (column 2j), u1 (2j + 1) -> the
+// four channels' (x0, x1) int16 pairs at d[0..3].
+static inline void an_dw3_widen(uint32_t u0, uint32_t u1, uint32_t *d) {
+#if AN_USE_DSP
+  const uint32_t e0 = (uint32_t)__sxtb16(u0), o0 = (uint32_t)an_sxtb16_ror8(u0);  // (c0, c2), (c1, c3)
+  const uint32_t e1 = (uint32_t)__sxtb16(u1), o1 = (uint32_t)an_sxtb16_ror8(u1);
+  uint32_t w0, w1, w2, w3;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w0) : "r"(e0), "r"(e1));
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w1) : "r"(o0), "r"(o1));
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w2) : "r"(e1), "r"(e0));
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w3) : "r"(o1), "r"(o0));
+  d[0] = w0;
+  d[1] = w1;
+  d[2] = w2;
+  d[3] = w3;
+#else
+  for (int32_t g = 0; g < 4; ++g) {
+    const int32_t x0 = (int32_t)((u0 >> (8 * g)) & 0xFFu), x1 = (int32_t)((u1 >> (8 * g)) & 0xFFu);
+    d[g] = an_dw3_pack((x0 ^ 0x80) - 0x80, (x1 ^ 0x80) - 0x80);
+  }
+#endif
+}
+
+static inline uint32_t an_dw3_word(const int8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+// Padded row iy + pad_h of channels c0..c0+3 (row = the input's row iy at channel c0, NULL
+// outside the image) into ring slot d (pair j at d + 12 j).
+static void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t pairs, uint32_t zp4,
+                             uint32_t *d) {
+  int32_t j = 0;
+  if (row == NULL) {
+    for (; j < pairs; ++j, d += 12) an_dw3_widen(zp4, zp4, d);
+    return;
+  }
+  // Pairs with a column left of the image, then whole pairs inside it, then the rest.
+  for (; j < pairs && 2 * j - pad_w < 0; ++j, d += 12) {
+    const int32_t ix = 2 * j - pad_w;
+    an_dw3_widen(zp4, ix + 1 >= 0 && ix + 1 < in_w ? an_dw3_word(row + (ix + 1) * in_c) : zp4, d);
+  }
+  const int8_t *x = row + (2 * j - pad_w) * in_c;
+  const int32_t step = 2 * in_c;
+  for (; j < pairs && 2 * j - pad_w + 1 < in_w; ++j, d += 12, x += step) {
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+  }
+  for (; j < pairs; ++j, d += 12) {
+    const int32_t ix = 2 * j - pad_w;
+    an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
+  }
+}
+
+// One filter row of four outputs: stride_w 1 reads pairs x[0], x[12], x[24] (outputs at columns
+// 0..3 of the pass), stride_w 2 reads x[0..48 by 12].
+#define AN_DW3_ROW_S1(OFF, PV, QV)                              \
+  do {                                                          \
+    const uint32_t P = (PV), w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
+    const uint32_t Q = (QV), w2 = x[(OFF) + 24];                \
+    a0 = AN_DW3_SMLAD(w0, P, a0);                               \
+    a1 = AN_DW3_SMLATB(w0, P, a1);                              \
+    a2 = AN_DW3_SMLAD(w1, P, a2);                               \
+    a3 = AN_DW3_SMLATB(w1, P, a3);                              \
+    a0 = AN_DW3_SMLABB(w1, Q, a0);                              \
+    a1 = AN_DW3_SMLADX(w1, Q, a1);                              \
+    a2 = AN_DW3_SMLABB(w2, Q, a2);                              \
+    a3 = AN_DW3_SMLADX(w2, Q, a3);                              \
+  } while (0)
+#define AN_DW3_ROW_S2(OFF, PV, QV)                                        \
+  do {                                                                    \
+    const uint32_t P = (PV), Q = (QV);                                    \
+    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12], w2 = x[(OFF) + 24]; \
+    const uint32_t w3 = x[(OFF) + 36], w4 = x[(OFF) + 48];                \
+    a0 = AN_DW3_SMLAD(w0, P, a0);                                         \
+    a1 = AN_DW3_SMLAD(w1, P, a1);                                         \
+    a2 = AN_DW3_SMLAD(w2, P, a2);                                         \
+    a3 = AN_DW3_SMLAD(w3, P, a3);                                         \
+    a0 = AN_DW3_SMLABB(w1, Q, a0);                                        \
+    a1 = AN_DW3_SMLABB(w2, Q, a1);                                        \
+    a2 = AN_DW3_SMLABB(w3, Q, a2);                                        \
+    a3 = AN_DW3_SMLABB(w4, Q, a3);                                        \
+  } while (0)
+
+// `n` passes of four outputs of one channel (outputs `oc` bytes apart) along one output row;
+// ring slots of the filter's rows 0, 1, 2 at word offsets S0, S1, S2 and the stride and clamp
+// kind constants (one copy of the loop per combination: an_dw3_row_any).
+static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q, const uint32_t *x, const int32_t *k,
+                                                             int32_t n, int8_t *out, int32_t oc, int stride,
+                                                             int full_range, int32_t S0, int32_t S1, int32_t S2) {
+  q.full_range = full_range;
+  for (const uint32_t *const end = x + n * (stride == 1 ? 24 : 48); x < end; x += (stride == 1 ? 24 : 48)) {
+    // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
+    // beside the pass's values, and loads next to the inputs' loads pipeline.
+#if defined(__GNUC__)
+    __asm__("" : "+r"(k));
+#endif
+    const int32_t bias = k[6];
+    int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+    if (stride == 1) {
+      AN_DW3_ROW_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
+      AN_DW3_ROW_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
+      AN_DW3_ROW_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
+    } else {
+      AN_DW3_ROW_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
+      AN_DW3_ROW_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
+      AN_DW3_ROW_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
+    }
+    const int32_t m = k[7], c = k[8], e = k[9];
+    const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
+    const int8_t v2 = an_dw3_out(q, a2, m, c, e), v3 = an_dw3_out(q, a3, m, c, e);
+    out[0] = v0;
+    out[oc] = v1;
+    out += 2 * oc;
+    out[0] = v2;
+    out[oc] = v3;
+    out += 2 * oc;
+  }
+}
+
+#define AN_DW3_ROTATIONS(STRIDE, FULL)                        \
+  do {                                                        \
+    if (rotation == 0) {                                      \
+      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 0, 4, 8); \
+    } else if (rotation == 1) {                               \
+      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 4, 8, 0); \
+    } else {                                                  \
+      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 8, 0, 4); \
+    }                                                         \
+  } while (0)
+
+// an_dw3_row for a ring rotation (padded row of filter row 0 modulo 3), stride and clamp kind.
+static void an_dw3_row_any(an_dw_out_params q, const uint32_t *x, const int32_t *k, int32_t n, int8_t *out, int32_t oc,
+                           int32_t stride, int32_t rotation) {
+  if (stride == 1) {
+    if (q.full_range) {
+      AN_DW3_ROTATIONS(1, 1);
+    } else {
+      AN_DW3_ROTATIONS(1, 0);
+    }
+  } else {
+    if (q.full_range) {
+      AN_DW3_ROTATIONS(2, 1);
+    } else {
+      AN_DW3_ROTATIONS(2, 0);
+    }
+  }
+}
+#undef AN_DW3_ROTATIONS
+
+static void an_dw3_rows(const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias,
+                        const int32_t *multiplier, const int32_t *shift, int8_t *output, void *scratch) {
+  const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
+  const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
+  const int32_t pairs = AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w);
+  const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
+  int32_t *rec = (int32_t *)scratch;
+  uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
+  const int32_t full = out_w / 4, tail = out_w % 4;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * in_h * in_w * in_c;
+    int8_t *out = output + b * out_h * out_w * in_c;
+    for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+      an_dw3_records(filter, bias, multiplier, shift, c0, p->output_offset, rec);
+      int32_t next = 0;  // the next padded row to widen
+      for (int32_t oy = 0; oy < out_h; ++oy) {
+        const int32_t top = oy * stride_h;  // padded row of filter row 0
+        if (next < top) next = top;         // rows no output reads (stride_h > 3)
+        for (; next <= top + 2; ++next) {
+          const int32_t iy = next - p->pad_h;
+          const int8_t *row = (iy >= 0 && iy < in_h) ? in + iy * in_w * in_c + c0 : NULL;
+          an_dw3_widen_row(row, in_w, in_c, p->pad_w, pairs, zp4, ring + 4 * (next % 3));
+        }
+        const int32_t rotation = top % 3;
+        int8_t *o = out + oy * out_w * in_c + c0;
+        for (int32_t g = 0; g < 4; ++g) {
+          const int32_t *k = rec + AN_DW3_RECORD * g;
+          an_dw3_row_any(q, ring + g, k, full, o + g, in_c, stride_w, rotation);
+          if (tail) {  // one more pass into a local row, its first `tail` outputs copied
+            int8_t last[4];
+            an_dw3_row_any(q, ring + g + full * 24 * stride_w, k, 1, last, 1, stride_w, rotation);
+            for (int32_t t = 0; t < tail; ++t) o[g + (4 * full + t) * in_c] = last[t];
+          }
+        }
+      }
+    }
+  }
+}
+#endif
+
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch) {
+#if !AN_USE_MVE
+  if (p->rows3x3) {
+    an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
+#endif
   const int32_t n_taps = p->k_h * p->k_w;
   const int32_t mult = p->depth_mult;
   const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;

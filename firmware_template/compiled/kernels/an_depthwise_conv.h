@@ -24,12 +24,23 @@ typedef struct {
   int32_t pad_value;
   int32_t output_offset;
   int32_t act_min, act_max;
+  // 1: the generator checked that the row-buffer 3x3 path applies (an_depthwise_conv.c,
+  // an_dw3_rows: 3x3, multiplier 1, no dilation, strides 1 or 2, in_c a multiple of 4, every
+  // shift < 0, doubled accumulators and the folded rounding constants inside int32) and reserved
+  // AN_DEPTHWISE_ROWS_SCRATCH_BYTES; 0: the general path.  Helium builds take their own path.
+  int32_t rows3x3;
 } an_depthwise_params;
 
 // Scratch (bytes): k_h * k_w tap pointers, then as many int32, pointer-aligned; 8 bytes per
 // pointer leave room for a 64-bit host.  The generator reserves this
 // (codegen/compiled/ops/conv.py:depthwise_scratch_bytes; tests/test_kernel_library.py ties the two).
 #define AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w) ((8 + 4) * (k_h) * (k_w))
+// The row-buffer 3x3 path's scratch (bytes): four channels' records of ten int32, then three
+// padded input rows of `pairs` int16 pairs for four channels, pairs = 2 * ceil(out_w / 4) + 1 at
+// stride_w 1, 4 * ceil(out_w / 4) + 1 at stride_w 2 (codegen/compiled/ops/conv.py:depthwise_rows_scratch_bytes).
+#define AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w) ((stride_w)*2 * (((out_w) + 3) / 4) + 1)
+#define AN_DEPTHWISE_ROWS_SCRATCH_BYTES(out_w, stride_w) \
+  (4 * 10 * 4 + 3 * 16 * AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w))
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch);

@@ -38,7 +38,7 @@ static const size_t model_output_sizes[1] = { 96u, };
 static const char* const model_op_names[1] = { "DEPTHWISE_CONV_2D", };
 static const uint32_t model_op_mac_counts[1] = { 864u, };
 
-static const an_depthwise_params an_params_0 = { .batches = 1, .in_h = 9, .in_w = 10, .in_c = 3, .out_h = 4, .out_w = 4, .out_c = 6, .k_h = 3, .k_w = 3, .depth_mult = 2, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = 4, .output_offset = -2, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_0 = { .batches = 1, .in_h = 9, .in_w = 10, .in_c = 3, .out_h = 4, .out_w = 4, .out_c = 6, .k_h = 3, .k_w = 3, .depth_mult = 2, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = 4, .output_offset = -2, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 
 int model_reset(void) {
   memset(model_arena, 0, 480u);

@@ -98,31 +98,31 @@ static const char* const model_op_names[30] = { "CONV_2D", "DEPTHWISE_CONV_2D", 
 static const uint32_t model_op_mac_counts[30] = { 165888u, 165888u, 294912u, 82944u, 294912u, 165888u, 589824u, 41472u, 294912u, 82944u, 589824u, 20736u, 294912u, 41472u, 589824u, 41472u, 589824u, 41472u, 589824u, 41472u, 589824u, 41472u, 589824u, 10368u, 294912u, 20736u, 589824u, 0u, 512u, 0u, };
 
 static const an_conv_params an_params_0 = { .batches = 1, .in_h = 96, .in_w = 96, .in_c = 1, .out_h = 48, .out_w = 48, .out_c = 8, .k_h = 3, .k_w = 3, .filter_in_c = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_1 = { .batches = 1, .in_h = 48, .in_w = 48, .in_c = 8, .out_h = 48, .out_w = 48, .out_c = 8, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_1 = { .batches = 1, .in_h = 48, .in_w = 48, .in_c = 8, .out_h = 48, .out_w = 48, .out_c = 8, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_2 = { .batches = 1, .in_h = 48, .in_w = 48, .in_c = 8, .out_h = 48, .out_w = 48, .out_c = 16, .k_h = 1, .k_w = 1, .filter_in_c = 8, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_3 = { .batches = 1, .in_h = 48, .in_w = 48, .in_c = 16, .out_h = 24, .out_w = 24, .out_c = 16, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_3 = { .batches = 1, .in_h = 48, .in_w = 48, .in_c = 16, .out_h = 24, .out_w = 24, .out_c = 16, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_4 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 16, .out_h = 24, .out_w = 24, .out_c = 32, .k_h = 1, .k_w = 1, .filter_in_c = 16, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_5 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 32, .out_h = 24, .out_w = 24, .out_c = 32, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_5 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 32, .out_h = 24, .out_w = 24, .out_c = 32, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_6 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 32, .out_h = 24, .out_w = 24, .out_c = 32, .k_h = 1, .k_w = 1, .filter_in_c = 32, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_7 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 32, .out_h = 12, .out_w = 12, .out_c = 32, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_7 = { .batches = 1, .in_h = 24, .in_w = 24, .in_c = 32, .out_h = 12, .out_w = 12, .out_c = 32, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_8 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 32, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 1, .k_w = 1, .filter_in_c = 32, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_9 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_9 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_10 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 1, .k_w = 1, .filter_in_c = 64, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_11 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_11 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_12 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 64, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_13 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_13 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_14 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_15 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_15 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_16 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_17 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_17 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_18 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_19 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_19 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_20 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_21 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_21 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_22 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_23 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 3, .out_w = 3, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_23 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 3, .out_w = 3, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_24 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 128, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_25 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 256, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
+static const an_depthwise_params an_params_25 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 256, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_26 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 256, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 1, .k_w = 1, .filter_in_c = 256, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
 static const an_reduce_params an_params_27 = { .kept_ndim = 1, .kept_dims = {256, 0, 0, 0, 0, 0}, .kept_strides = {1, 0, 0, 0, 0, 0}, .reduced_ndim = 1, .reduced_dims = {9, 0, 0, 0, 0, 0}, .reduced_strides = {256, 0, 0, 0, 0, 0}, .zero_point_sum = -1152, .output_multiplier = 1493037846, .output_shift = -2, .output_zero_point = -128 };
 static const an_fc_params an_params_28 = { .batches = 1, .accum_depth = 256, .output_depth = 2, .weights_offset = 0, .output_offset = 127, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = an_op28_multipliers, .shifts = an_op28_shifts };
@@ -172,7 +172,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(0);
   an_conv2d_s8(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T57, AN_SCRATCH0);
   MODEL_OP_END(0);
-  // 1: DEPTHWISE_CONV_2D (1, 48, 48, 8) * (1, 3, 3, 8) -> (1, 48, 48, 8), SAME, stride 1x1, x1, RELU6
+  // 1: DEPTHWISE_CONV_2D (1, 48, 48, 8) * (1, 3, 3, 8) -> (1, 48, 48, 8), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(1);
   an_depthwise_conv2d_s8(&an_params_1, AN_T57, an_op1_filter, an_op1_bias, an_op1_multipliers, an_op1_shifts, an_op1_pad_row, AN_T58, AN_SCRATCH1);
   MODEL_OP_END(1);
@@ -180,7 +180,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(2);
   an_conv1x1_s8(&an_params_2, AN_T58, an_op2_filter, an_op2_channels, AN_T59, AN_SCRATCH2);
   MODEL_OP_END(2);
-  // 3: DEPTHWISE_CONV_2D (1, 48, 48, 16) * (1, 3, 3, 16) -> (1, 24, 24, 16), SAME, stride 2x2, x1, RELU6
+  // 3: DEPTHWISE_CONV_2D (1, 48, 48, 16) * (1, 3, 3, 16) -> (1, 24, 24, 16), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(3);
   an_depthwise_conv2d_s8(&an_params_3, AN_T59, an_op3_filter, an_op3_bias, an_op3_multipliers, an_op3_shifts, an_op3_pad_row, AN_T60, AN_SCRATCH3);
   MODEL_OP_END(3);
@@ -188,7 +188,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(4);
   an_conv1x1_s8(&an_params_4, AN_T60, an_op4_filter, an_op4_channels, AN_T61, AN_SCRATCH4);
   MODEL_OP_END(4);
-  // 5: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 24, 24, 32), SAME, stride 1x1, x1, RELU6
+  // 5: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 24, 24, 32), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(5);
   an_depthwise_conv2d_s8(&an_params_5, AN_T61, an_op5_filter, an_op5_bias, an_op5_multipliers, an_op5_shifts, an_op5_pad_row, AN_T62, AN_SCRATCH5);
   MODEL_OP_END(5);
@@ -196,7 +196,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(6);
   an_conv1x1_s8(&an_params_6, AN_T62, an_op6_filter, an_op6_channels, AN_T63, AN_SCRATCH6);
   MODEL_OP_END(6);
-  // 7: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 12, 12, 32), SAME, stride 2x2, x1, RELU6
+  // 7: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 12, 12, 32), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(7);
   an_depthwise_conv2d_s8(&an_params_7, AN_T63, an_op7_filter, an_op7_bias, an_op7_multipliers, an_op7_shifts, an_op7_pad_row, AN_T64, AN_SCRATCH7);
   MODEL_OP_END(7);
@@ -204,7 +204,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(8);
   an_conv1x1_s8(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
   MODEL_OP_END(8);
-  // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6
+  // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(9);
   an_depthwise_conv2d_s8(&an_params_9, AN_T65, an_op9_filter, an_op9_bias, an_op9_multipliers, an_op9_shifts, an_op9_pad_row, AN_T66, AN_SCRATCH9);
   MODEL_OP_END(9);
