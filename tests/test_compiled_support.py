@@ -31,7 +31,7 @@ QUANT = {"int8": dict(scale=0.05, zero_point=0), "int16": dict(scale=0.001, zero
 # operators whose lowering takes TFLM's fixed output quantization for int8
 FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(scale=1 / 128, zero_point=0)}
 UNARY = ("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE")
-BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM")
+BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE")
 
 
 def test_table_operators_are_the_lowerings():

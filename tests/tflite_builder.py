@@ -208,6 +208,7 @@ class ModelBuilder:
 # Options tables written field by field (snake_case field: default): _options' generic kinds.
 GENERIC_OPTIONS = {
     "split": ("SplitOptions", {"num_splits": 1}),
+    "div": ("DivOptions", {"fused_activation_function": "NONE"}),
     "split_v": ("SplitVOptions", {"num_splits": 1}),
     "unpack": ("UnpackOptions", {"num": 1, "axis": 0}),
     "batch_matmul": ("BatchMatMulOptions", {"adj_x": False, "adj_y": False}),

