@@ -90,6 +90,11 @@ SUPPORT = (
     SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
                "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),
     SupportRow(("SQUARED_DIFFERENCE",), _same("int8", "int16", "int32", "float32"), ("an_arith.c",), "broadcasting"),
+    SupportRow(("ABS",), _same("int8", "int16", "float32"), ("an_math.c", "an_lut.c"), "int8 as a 256-entry table"),
+    SupportRow(("RSQRT",), _same("int8", "float32"), ("an_math.c", "an_lut.c"),
+               "int8 as a 256-entry table (TFLM's fixed-point inverse square root)"),
+    SupportRow(("NEG", "SQRT", "SQUARE", "EXP", "LOG", "SIN", "COS"), _same("float32"), ("an_math.c",),
+               "the C library's float functions, as TFLM calls them"),
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),
