@@ -644,7 +644,7 @@ def live_profile(program: Program) -> list:
     return out
 
 
-def _stage_candidates(program: Program, budget_left: float, whole: bool = False):
+def _stage_candidates(program: Program, budget_left: float, whole: bool = False, columns: bool = True):
     """Patch stages around the peak step of ``program``: ``[(live bytes at the stage's own peak, extra MACs,
     patched, plan)]`` (the stage's own peak: what it does to the peak it was made for, whatever other peaks
     the program has, which later stages take on; ``whole``: the live bytes of the whole program instead)."""
@@ -687,7 +687,7 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False)
                     break
     # 2-D grids: the best bands of whole rows, each also cut into columns (a tile's buffers hold part of the
     # row: smaller buffers, more recomputed overlap at the column borders, copies in and out)
-    rows_only = sorted(out, key=lambda c: (c[0], c[1]))[:REFINED_PER_ROUND]
+    rows_only = sorted(out, key=lambda c: (c[0], c[1]))[:REFINED_PER_ROUND] if columns else []
     for _, _, _, plan in rows_only:
         for columns in COLUMN_COUNTS[1:]:
             if columns > int(plan.split_tensor.shape[2]) or len(plan.bands) * columns > MAX_TILES:
@@ -702,13 +702,15 @@ def _inside_stage(program: Program, k: int) -> bool:
     return any(program.steps[k] in p.band_steps for p in (program.patch or []))
 
 
-def _add_stages(program, floor, schedule, budget, capacity_bytes, whole):
+def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns=True):
     """Stages added one round at a time (see :func:`choose_schedule`): ``(program, arena, extra MACs, planned)``;
-    ``whole``: rank each round's candidates by the whole program's live bytes, else by the stage's own peak."""
+    ``whole``: rank each round's candidates by the whole program's live bytes, else by the stage's own peak;
+    ``columns``: 2-D grids too, else bands of whole rows only."""
     current, arena, used, count = program, floor, 0, 0
     for _ in range(MAX_STAGES):
         peak_bytes = max(live_profile(current))
-        found = [c for c in _stage_candidates(current, budget - used, whole) if c[0] < peak_bytes or whole]
+        found = [c for c in _stage_candidates(current, budget - used, whole, columns)
+                 if c[0] < peak_bytes or whole]
         if schedule == "auto":  # the fewest extra MACs whose stage fits, else the smallest stage
             found.sort(key=lambda c: (c[0] > capacity_bytes, c[1] if c[0] <= capacity_bytes else c[0], c[0]))
         else:
@@ -753,8 +755,15 @@ def choose_schedule(program: Program, schedule: str = "auto", max_recompute: flo
     choice = ScheduleChoice(schedule, floor, floor, total, max_recompute=max_recompute)
     if schedule == "fast" or (schedule == "auto" and (capacity_bytes is None or floor <= capacity_bytes)):
         return program, choice
-    results = [_add_stages(program, floor, schedule, max_recompute * total, capacity_bytes, whole)
-               for whole in (False, True)]
+    budget = max_recompute * total
+    # each round is greedy: a 2-D grid that takes much of the budget early can leave later peaks uncut, so the
+    # search runs with and without columns and keeps the best
+    results = [_add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns)
+               for whole in (False, True) for columns in (True, False)]
+    if schedule == "auto" and not any(r[1] <= capacity_bytes for r in results):
+        # the fewest-MACs rounds found nothing that fits: the smallest-arena rounds may
+        results += [_add_stages(program, floor, "small", budget, capacity_bytes, whole, columns)
+                    for whole in (False, True) for columns in (True, False)]
     choice.candidates = sum(r[3] for r in results)
     if schedule == "auto":
         fitting = [r for r in results if r[1] <= capacity_bytes]
