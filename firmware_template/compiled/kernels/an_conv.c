@@ -181,30 +181,52 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
 // The receptive field of output pixel (oy, ox), group channels from channel0, as k int8 values.
 static void an_conv_im2col8_mve(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox, int32_t channel0,
                                 int8_t *col) {
-  const int32_t n = p->filter_in_c;
+  // The parameters in locals: the int8 stores below could alias *p.
+  const int32_t n = p->filter_in_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, k_h = p->k_h, k_w = p->k_w;
+  const int32_t dilation_h = p->dilation_h, dilation_w = p->dilation_w, row_values = k_w * n;
+  const int8_t pad = (int8_t)p->pad_value;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
-  const int32_t ix_last = ix0 + (p->k_w - 1) * p->dilation_w;
-  const int whole_rows = p->dilation_w == 1 && ix0 >= 0 && ix_last < p->in_w && n == p->in_c;
-  for (int32_t ky = 0; ky < p->k_h; ++ky) {
-    const int32_t iy = iy0 + ky * p->dilation_h;
-    if (iy < 0 || iy >= p->in_h) {
-      an_fill8_mve(col, (int8_t)p->pad_value, p->k_w * n);
-      col += p->k_w * n;
-      continue;
-    }
-    const int8_t *row = in + iy * p->in_w * p->in_c + channel0;
-    if (whole_rows) {
-      an_copy8_mve(col, row + ix0 * p->in_c, p->k_w * n);
-      col += p->k_w * n;
-      continue;
-    }
-    for (int32_t kx = 0; kx < p->k_w; ++kx, col += n) {
-      const int32_t ix = ix0 + kx * p->dilation_w;
-      if (ix >= 0 && ix < p->in_w) {
-        an_copy8_mve(col, row + ix * p->in_c, n);
+  // Without dilation and with all channels, a filter row is one run of the input row: the taps
+  // left of the image (kx < kx0) and right of it (kx >= kx1) padded, the rest copied at once.
+  const int runs = dilation_w == 1 && n == in_c;
+  const int32_t kx0 = AN_MIN(AN_MAX(0, -ix0), k_w), kx1 = AN_MAX(AN_MIN(k_w, in_w - ix0), kx0);
+  const int8_t *const first = in + (ix0 + kx0) * in_c + channel0;
+  if (runs && kx0 == 0 && kx1 == k_w && row_values <= 16) {
+    // Whole filter rows of at most sixteen values: one predicated load and store per row inside.
+    const mve_pred16_t whole = vctp8q((uint32_t)row_values);
+    const int32_t row_step = dilation_h * in_w * in_c;
+    int32_t at = iy0 * in_w * in_c;  // row iy's offset from first
+    for (int32_t ky = 0; ky < k_h; ++ky, col += row_values, at += row_step) {
+      const int32_t iy = iy0 + ky * dilation_h;
+      if (iy >= 0 && iy < in_h) {
+        vstrbq_p_s8(col, vldrbq_z_s8(first + at, whole), whole);
       } else {
-        an_fill8_mve(col, (int8_t)p->pad_value, n);
+        an_fill8_mve(col, pad, row_values);
+      }
+    }
+    return;
+  }
+  for (int32_t ky = 0; ky < k_h; ++ky, col += row_values) {
+    const int32_t iy = iy0 + ky * dilation_h;
+    if (iy < 0 || iy >= in_h) {
+      an_fill8_mve(col, pad, row_values);
+      continue;
+    }
+    if (runs) {
+      if (kx0 > 0) an_fill8_mve(col, pad, kx0 * n);
+      an_copy8_mve(col + kx0 * n, first + iy * in_w * in_c, (kx1 - kx0) * n);
+      if (kx1 < k_w) an_fill8_mve(col + kx1 * n, pad, (k_w - kx1) * n);
+      continue;
+    }
+    const int8_t *row = in + iy * in_w * in_c + channel0;
+    int8_t *c = col;
+    for (int32_t kx = 0; kx < k_w; ++kx, c += n) {
+      const int32_t ix = ix0 + kx * dilation_w;
+      if (ix >= 0 && ix < in_w) {
+        an_copy8_mve(c, row + ix * in_c, n);
+      } else {
+        an_fill8_mve(c, pad, n);
       }
     }
   }

@@ -198,24 +198,24 @@ static inline void an_dw_store_lanes_mve(an_dw_out_params q, int32x4_t acc, uint
 
 // Every output channel of one pixel with Helium: int32 lanes, one VMUL and VADD per tap and
 // four channels (input bytes widened by VLDRB.S32, weights by a VLDRH.S32 gather that undoes the
-// block's w0 w2 w1 w3 order), requantized on four lanes too (an_requantize_mve).  Depth multiplier 1: sixteen channels
-// per pass over the taps on int16 lanes (below), eight once, then blocks of four, the last one predicated (out_c % 4:
-// no lane reads past the input's channels; the filter's padding weights are zero).  A multiple of four: the block's
-// input broadcast (VMLA by a scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32
+// block's w0 w2 w1 w3 order), requantized on four lanes too (an_requantize_mve).  Tap t reads the
+// input at taps[t] + delta (delta: how far the pixel lies right of the one the pointers were set
+// for, along a run of pixels inside the image).  Depth multiplier 1: sixteen channels per pass
+// over the taps on int16 lanes (below), eight once, then blocks of four, the last one predicated
+// (out_c % 4: no lane reads past the input's channels; the filter's padding weights are zero).  A
+// multiple of four: eight channels per pass, then four, the block's input broadcast (VMLA by a
+// scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32
 // products as the DSP path, added in the same order per channel.
-static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *filter,
-                               int32_t mult, int32_t out_c, const int32_t *bias, const int32_t *multiplier,
-                               const int32_t *shift, int8_t *out) {
+static inline __attribute__((always_inline)) void an_dw_channels_mve(
+    an_dw_out_params q, const int8_t *const *taps, int32_t delta, int32_t n_taps, const int16_t *filter, int32_t mult,
+    int32_t out_c, const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *out, uint16x8_t wo16) {
   const uint32x4_t wo = vld1q(an_dw_mve_weight_offsets);
   const int32_t block = 4 * n_taps;  // int16 per block of four channels
   int32_t oc = 0;
   if (mult == 1 && block + 3 <= 0xFFFF) {
     // Sixteen channels per pass on int16 lanes: inputs by VLDRB.S16, two blocks' weights by one
-    // VLDRH gather in channel order, VMULLB/VMULLT widen the even and odd lanes' products to
-    // int32 (even channels in one accumulator, odd in another), then eight channels once.
-    const uint16_t wv[8] = {
-        0, 2, 1, 3, (uint16_t)block, (uint16_t)(block + 2), (uint16_t)(block + 1), (uint16_t)(block + 3)};
-    const uint16x8_t wo16 = vld1q(wv);
+    // VLDRH gather in channel order (wo16), VMULLB/VMULLT widen the even and odd lanes' products
+    // to int32 (even channels in one accumulator, odd in another), then eight channels once.
     const uint32x4_t even = vld1q(an_dw_mve_even_lanes);
     for (; oc + 16 <= out_c; oc += 16) {
       int32x4_t e0 = vldrwq_gather_shifted_offset_s32(bias + oc, even);
@@ -223,8 +223,9 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
       int32x4_t e1 = vldrwq_gather_shifted_offset_s32(bias + oc + 8, even);
       int32x4_t o1 = vldrwq_gather_shifted_offset_s32(bias + oc + 9, even);
       const int16_t *w = filter + oc * n_taps, *w2 = w + 2 * block;
+      const int32_t at = oc + delta;
       for (int32_t t = 0; t < n_taps; ++t, w += 4, w2 += 4) {
-        const int8_t *x = taps[t] + oc;
+        const int8_t *x = taps[t] + at;
         const int16x8_t xa = vldrbq_s16(x), wa = vldrhq_gather_shifted_offset_s16(w, wo16);
         e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
         o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
@@ -241,8 +242,9 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
       int32x4_t e0 = vldrwq_gather_shifted_offset_s32(bias + oc, even);
       int32x4_t o0 = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
       const int16_t *w = filter + oc * n_taps;
+      const int32_t at = oc + delta;
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        const int16x8_t xa = vldrbq_s16(taps[t] + oc), wa = vldrhq_gather_shifted_offset_s16(w, wo16);
+        const int16x8_t xa = vldrbq_s16(taps[t] + at), wa = vldrhq_gather_shifted_offset_s16(w, wo16);
         e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
         o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
       }
@@ -251,17 +253,34 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
       oc += 8;
     }
   }
+  if ((mult & 3) == 0) {
+    // Eight channels (two blocks, sharing input channel oc / mult when mult is a multiple of 8;
+    // else two) per pass, the input byte broadcast.
+    for (; oc + 8 <= out_c; oc += 8) {
+      int32x4_t a = vld1q(bias + oc), b = vld1q(bias + oc + 4);
+      const int16_t *w = filter + oc * n_taps, *w2 = w + block;
+      const int32_t ia = oc / mult + delta, ib = (oc + 4) / mult + delta;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4, w2 += 4) {
+        const int8_t *x = taps[t];
+        a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), x[ia]);
+        b = vmlaq_n_s32(b, vldrhq_gather_shifted_offset_s32(w2, wo), x[ib]);
+      }
+      an_dw_store_mve(q, a, vctp32q(4), multiplier + oc, shift + oc, out + oc);
+      an_dw_store_mve(q, b, vctp32q(4), multiplier + oc + 4, shift + oc + 4, out + oc + 4);
+    }
+  }
   for (; oc < out_c; oc += 4) {
     const int32_t n = out_c - oc < 4 ? out_c - oc : 4;
     const mve_pred16_t p = vctp32q((uint32_t)n);
     int32x4_t a = vldrwq_z_s32(bias + oc, p);
     const int16_t *w = filter + oc * n_taps;
     if (mult == 1) {
+      const int32_t at = oc + delta;
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        a = an_mla_mve(a, vldrbq_z_s32(taps[t] + oc, p), vldrhq_gather_shifted_offset_s32(w, wo));
+        a = an_mla_mve(a, vldrbq_z_s32(taps[t] + at, p), vldrhq_gather_shifted_offset_s32(w, wo));
       }
     } else if ((mult & 3) == 0) {
-      const int32_t ic = oc / mult;
+      const int32_t ic = oc / mult + delta;
       for (int32_t t = 0; t < n_taps; ++t, w += 4)
         a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), taps[t][ic]);
     } else {
@@ -270,7 +289,8 @@ static void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps, in
       for (int32_t i = 0; i < 4; ++i) xoff[i] = (uint32_t)((oc + i) / mult - ic);
       const uint32x4_t xo = vld1q(xoff);
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        a = an_mla_mve(a, vldrbq_gather_offset_z_s32(taps[t] + ic, xo, p), vldrhq_gather_shifted_offset_s32(w, wo));
+        a = an_mla_mve(a, vldrbq_gather_offset_z_s32(taps[t] + ic + delta, xo, p),
+                       vldrhq_gather_shifted_offset_s32(w, wo));
       }
     }
     an_dw_store_mve(q, a, p, multiplier + oc, shift + oc, out + oc);
@@ -569,6 +589,13 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
     }
   }
   const int32_t blocks = (mult == 1 || (mult & 3) == 0) ? out_c / 4 : 0;
+#if AN_USE_MVE
+  // Halfword offsets of two blocks' weights in channel order (an_dw_channels_mve's int16 lanes).
+  const uint16_t block16 = (uint16_t)(4 * n_taps);
+  const uint16_t wo16_values[8] = {
+      0, 2, 1, 3, block16, (uint16_t)(block16 + 2), (uint16_t)(block16 + 1), (uint16_t)(block16 + 3)};
+  const uint16x8_t wo16 = vld1q(wo16_values);
+#endif
 #if AN_USE_DSP && !AN_USE_MVE
   // Two pixels at a time where the filter is 3x3, multiplier 1, no dilation (an_dw3x3_pair_dsp).
   const int pair3x3 = p->k_h == 3 && p->k_w == 3 && mult == 1 && p->dilation_h == 1 && p->dilation_w == 1;
@@ -579,6 +606,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_h;
       const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
+#if AN_USE_MVE
+      int run = 0;  // the tap pointers were set for a pixel of this row inside the image, delta bytes left
+      int32_t delta = 0;
+#endif
       for (int32_t ox = 0; ox < p->out_w; ++ox, out += out_c) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
 #if AN_USE_DSP && !AN_USE_MVE
@@ -598,9 +629,25 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
         }
 #endif
         if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
+#if AN_USE_MVE
+          // Along a run of pixels inside the image the pointers stay, the pixel moves by delta.
+          if (run) {
+            delta += p->stride_w * in_c;
+          } else {
+            const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
+            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+            run = 1;
+            delta = 0;
+          }
+#else
           const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
           for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+#endif
         } else {
+#if AN_USE_MVE
+          run = 0;
+          delta = 0;
+#endif
           int32_t t = 0;
           for (int32_t ky = 0; ky < p->k_h; ++ky) {
             const int32_t iy = iy0 + ky * p->dilation_h;
@@ -611,7 +658,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           }
         }
 #if AN_USE_MVE
-        an_dw_channels_mve(q, taps, n_taps, filter, mult, out_c, bias, multiplier, shift, out);
+        an_dw_channels_mve(q, taps, delta, n_taps, filter, mult, out_c, bias, multiplier, shift, out, wo16);
         (void)blocks;
 #else
         const int16_t *w = filter;

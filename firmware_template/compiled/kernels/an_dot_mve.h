@@ -161,8 +161,13 @@ static inline void an_dot8_row_2px_mve(const int8_t *w, const int8_t *c0, const 
   acc[1] = a1;
 }
 
-// n int8 values from src to dst (predicated sixteen-byte moves).
+// n int8 values from src to dst (predicated sixteen-byte moves; one without a loop where n <= 16).
 static inline void an_copy8_mve(int8_t *dst, const int8_t *src, int32_t n) {
+  if (n <= 16) {
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+    return;
+  }
   for (int32_t i = 0; i < n; i += 16) {
     const mve_pred16_t p = vctp8q((uint32_t)(n - i));
     vstrbq_p_s8(dst + i, vldrbq_z_s8(src + i, p), p);
@@ -174,7 +179,6 @@ static inline void an_fill8_mve(int8_t *dst, int8_t value, int32_t n) {
   const int8x16_t v = vdupq_n_s8(value);
   for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(dst + i, v, vctp8q((uint32_t)(n - i)));
 }
-
 #endif
 
 #endif  // AN_DOT_MVE_H_
