@@ -178,7 +178,7 @@ class SuiteModel:
     path: Path
     kind: str  # model_kind check must report
     operators: tuple  # operators it must contain
-    features: tuple  # "lstm", "svdf", "float", "int16", "variable_tensor", "condenser"
+    features: tuple  # "lstm", "svdf", "float", "int16", "variable_tensor", "condenser", "control_flow"
 
     def pending(self, step):
         """Why ``step`` may not handle this model yet (PENDING_SUPPORT), or None."""

@@ -54,7 +54,8 @@ class Spec:
     operators: tuple  # builtin operators the model must contain (a subset of what it has)
     description: str
     needs_tensorflow: bool = True
-    features: tuple = field(default=())  # "lstm", "svdf", "variable_tensor", "condenser", "float", "int16"
+    features: tuple = field(default=())  # "lstm", "svdf", "variable_tensor", "condenser", "float", "int16",
+    # "control_flow"
 
 
 #: The corpus, by name.  Names end in the kind so test ids read well.
@@ -102,6 +103,22 @@ CORPUS = {
         "int8", ("TRANSPOSE", "CONV_2D", "FULLY_CONNECTED"),
         "a PyTorch-style NCHW model (3x16x16 input, Permute to NHWC as TRANSPOSE) -> Conv -> Flatten -> Dense, "
         "TFLiteConverter full int8"),
+    "if_cond_float": Spec(
+        "float", ("FULLY_CONNECTED", "GREATER", "IF"),
+        "tf.cond in a tf.function (TFLiteConverter.from_concrete_functions, float32): the sign of x.v picks one "
+        "of two dense branches (IF with two branch subgraphs)", features=("control_flow", "float")),
+    "if_cond_mixed": Spec(
+        "mixed", ("FULLY_CONNECTED", "GREATER", "IF", "QUANTIZE", "DEQUANTIZE"),
+        "the tf.cond model converted full int8 (int8 input/output and kernels; the converter keeps the IF's "
+        "interface float32: QUANTIZE/DEQUANTIZE inside the branches)", features=("control_flow",)),
+    "while_loop_float": Spec(
+        "float", ("FULLY_CONNECTED", "CAST", "WHILE", "LESS", "ADD"),
+        "tf.while_loop in a tf.function (float32): n = int(min(relu(x.v), 5)) iterations of a dense layer "
+        "(WHILE with condition and body subgraphs, int32 loop counters)", features=("control_flow", "float")),
+    "while_loop_mixed": Spec(
+        "mixed", ("FULLY_CONNECTED", "CAST", "WHILE", "LESS", "ADD", "QUANTIZE", "DEQUANTIZE"),
+        "the tf.while_loop model converted full int8 (the loop variable stays float32 between iterations)",
+        features=("control_flow",)),
     "attendnet_b_int8": Spec(
         "int8", ("CONV_2D", "DEPTHWISE_CONV_2D", "MUL", "LOGISTIC", "SOFTMAX"),
         "AttendNet-B (attendnets_tf.models, 32x32x1, width 0.5, 10 classes; unfolded attention condensers)",
@@ -307,6 +324,68 @@ def _keras_models():
     out["flatten_classifier_int8"] = _convert_with(_flatten_classifier(_keras3()), _calibration((12, 12, 1), rng),
                                                    "int8")
     out["nchw_transpose_int8"] = _convert_with(_nchw(_keras3()), _calibration((3, 16, 16), rng), "int8")
+    out.update(_control_flow_models())
+    return out
+
+
+def control_flow_projection() -> np.ndarray:
+    """The control-flow models' [8, 1] projection ``v``: ``s = x.v`` picks the IF's branch (s > 0) and the WHILE's
+    trip count (int(min(max(s, 0), 5))); tests choose inputs by it."""
+    return (np.random.default_rng(0).standard_normal((8, 1)) * 0.5).astype(np.float32)
+
+
+def _control_flow_functions(tf):
+    """``{name: tf.function}`` of the control-flow models: tf.cond and tf.while_loop as a user writes them (the
+    constants inside each branch and body, so the converter keeps them there)."""
+    rng = np.random.default_rng(0)
+    v = (rng.standard_normal((8, 1)) * 0.5).astype(np.float32)
+    assert np.array_equal(v, control_flow_projection())
+    w1, w2, wl = ((rng.standard_normal((8, 8)) * scale).astype(np.float32) for scale in (0.4, 0.4, 0.5))
+    b1, b2 = ((rng.standard_normal((8,)) * 0.1).astype(np.float32) for _ in range(2))
+    bl = np.full((8,), 0.05, np.float32)
+    spec = [tf.TensorSpec([1, 8], tf.float32)]
+
+    @tf.function(input_signature=spec)
+    def if_cond(x):
+        s = tf.reshape(tf.matmul(x, tf.constant(v)), [])
+        return tf.cond(s > 0.0, lambda: tf.nn.relu(tf.matmul(x, tf.constant(w1)) + tf.constant(b1)),
+                       lambda: tf.matmul(x, tf.constant(w2)) + tf.constant(b2))
+
+    @tf.function(input_signature=spec)
+    def while_loop(x):
+        s = tf.reshape(tf.matmul(x, tf.constant(v)), [])
+        n = tf.cast(tf.minimum(tf.maximum(s, 0.0), 5.0), tf.int32)
+
+        def body(i, h):
+            return i + 1, tf.nn.relu(tf.matmul(h, tf.constant(wl)) + tf.constant(bl))
+
+        _, h = tf.while_loop(lambda i, h: i < n, body, [tf.constant(0), x])
+        return h
+
+    return {"if_cond": if_cond, "while_loop": while_loop}
+
+
+def _control_flow_models():
+    """name -> flatbuffer bytes of the IF / WHILE models, float32 and full int8 (stock converter settings)."""
+    import warnings
+
+    from attendnets_tf._tf import tf
+    from converter.conversion.convert import _quiet_stderr
+
+    rng = np.random.default_rng(1)
+    calibration = (rng.standard_normal((16, 1, 8)) * 2).astype(np.float32)
+    out = {}
+    for name, function in _control_flow_functions(tf).items():
+        for mode in ("float", "mixed"):
+            converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()])
+            if mode == "mixed":
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+                converter.representative_dataset = lambda: ([sample] for sample in calibration)
+                converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+                converter.inference_input_type = converter.inference_output_type = tf.int8
+            with _quiet_stderr(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[f"{name}_{mode}"] = bytes(converter.convert())
     return out
 
 

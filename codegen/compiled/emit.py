@@ -178,6 +178,33 @@ def c_argument(operand, names: CNames) -> str:
     raise TypeError(f"argument {operand!r} has no C form")
 
 
+def control_line(step, names: CNames) -> str:
+    """The C line of a control-flow step (``Step.control``), "" for any other step."""
+    if not step.control:
+        return ""
+    if step.control in ("if", "break_unless"):
+        condition = f"({c_argument(step.args[0], names)})[0]"
+        return f"if ({condition}) {{" if step.control == "if" else f"if (!{condition}) break;"
+    return {"else": "} else {", "end": "}", "loop": "for (;;) {"}[step.control]
+
+
+def profile_hooks(steps) -> list:
+    """``(begin, end)`` per step: whether the profile hooks open / close around it.  Every step has both, but the
+    steps of a control-flow operator's region (``Step.nested``, one operator index) share one pair: the hooks
+    open before its first step and close after its last."""
+    hooks = []
+    for k, step in enumerate(steps):
+        if not step.nested:
+            hooks.append((True, True))
+            continue
+
+        def same(j):
+            return 0 <= j < len(steps) and steps[j].nested and steps[j].op_index == step.op_index
+
+        hooks.append((not same(k - 1), not same(k + 1)))
+    return hooks
+
+
 def c_array_lines(values: np.ndarray, c_type: str) -> list:
     """A constant array's values as initializer lines (:data:`VALUES_PER_LINE` per line)."""
     if c_type == "float":
@@ -280,12 +307,14 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
             "index": step.op_index,
             "name": step.name,
             "function": step.function,
+            "control": control_line(step, names),
             "args": [c_argument(a, names) for a in step.args],
             "params": [{"type": p.c_type, "name": names.params[p], "initializer": c_initializer(p, names)}
                        for p in step.params if first_use.setdefault(p, step) is step],
             "comment": step.comment or step.name,
             "macs": int(step.macs),
-        } for step in program.steps],
+            "begin": begin, "end": end,
+        } for step, (begin, end) in zip(program.steps, profile_hooks(program.steps))],
         "op_names": [c_string(n) for n in program.operator_names],
         "op_macs": program.operator_macs(),
         "arrays": [{"name": names.constants[c], "c_type": c.c_type, "count": max(int(c.values.size), 1),

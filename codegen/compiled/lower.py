@@ -54,12 +54,38 @@ def operator_name(op) -> str:
 class ModelLoweringContext(LoweringContext):
     """The driver's LoweringContext: one arena Tensor / one Constant per tensor index."""
 
-    def __init__(self, model, folded=None):
+    def __init__(self, model, folded=None, subgraph=None, tolerant=False):
         self.model = model
-        self.subgraph = model.main_subgraph
+        self.subgraph = subgraph if subgraph is not None else model.main_subgraph
         self._refs: dict[int, TensorRef] = {}
         # {tensor index: value} of activations an earlier round computed at generation time
         self.folded = dict(folded or {})
+        self.tolerant = tolerant
+
+    def lower_subgraph(self, index: int, constant_inputs=None):
+        """The steps of subgraph ``index`` (an IF branch, a WHILE condition or body), lowered by the same lowerings:
+        ``(steps, [TensorRef of each subgraph input], [TensorRef of each subgraph output])``.
+
+        ``constant_inputs``: ``{input position: value}`` of inputs known at generation time (the operator passes a
+        constant): they are constants inside the subgraph too.  The subgraph's tensors are arena Tensors of their
+        own (``index`` None: buffers the program makes, planned in the same static arena); its constant arrays are
+        named after the subgraph.  Raises NotLowerable with every operator the subgraph cannot run."""
+        if not 0 < index < len(self.model.subgraphs):
+            raise NotLowerable(f"subgraph {index} does not exist")
+        stack = self.__dict__.setdefault("_subgraph_stack", [self.subgraph.index])
+        if index in stack:
+            raise NotLowerable(f"subgraph {index} calls itself")
+        sg = self.model.subgraphs[index]
+        folded = {}
+        for position, value in (constant_inputs or {}).items():
+            t = sg.tensor(sg.inputs[position])
+            folded[sg.inputs[position]] = np.asarray(value, dtype=NUMPY_TYPES[t.dtype]).reshape(t.shape)
+        sub = _SubgraphContext(self, sg, folded, stack + [index])
+        steps, reasons = _lower_operators(sg, sub, self.tolerant)
+        if reasons:
+            raise NotLowerable(f"subgraph {index}: " + "; ".join(_format_subgraph_reasons(sg, reasons)))
+        self.__dict__.setdefault("_handled_subgraphs", set()).add(index)
+        return steps, [sub.tensor(i) for i in sg.inputs], [sub.tensor(i) for i in sg.outputs]
 
     def _is_constant(self, index: int) -> bool:
         return self.subgraph.tensor(index).is_constant or index in self.folded
@@ -142,11 +168,90 @@ class ModelLoweringContext(LoweringContext):
         """The arena Tensor of activation ``index`` (None for a constant or a missing tensor)."""
         if index < 0 or self._is_constant(index):
             return None
+        if 0 in tuple(self.subgraph.tensor(index).shape):  # no elements (a RESHAPE's empty shape): no buffer
+            return None
         try:
             operand = self.tensor(index).operand
         except NotLowerable:
             return None
         return operand if isinstance(operand, Tensor) else None
+
+
+class _SubgraphContext(ModelLoweringContext):
+    """The lowering context of a control-flow subgraph: its own Tensors (``index`` None, named after the
+    subgraph) and Constants (not named after a main-subgraph tensor index); the resource variables, the handled
+    subgraphs and the nesting stack shared with the context that lowers the calling operator."""
+
+    def __init__(self, parent, subgraph, folded, stack):
+        super().__init__(parent.model, folded, subgraph, parent.tolerant)
+        self._variables = parent.__dict__.setdefault("_variables", {})
+        self._handled_subgraphs = parent.__dict__.setdefault("_handled_subgraphs", set())
+        self._subgraph_stack = stack
+
+    def tensor(self, index: int) -> TensorRef:
+        if index in self._refs:
+            return self._refs[index]
+        ref = super().tensor(index)
+        operand = ref.operand
+        if isinstance(operand, Tensor) and operand.index is not None:
+            operand.index, operand.name = None, f"subgraph {self.subgraph.index} {operand.name}"
+        elif isinstance(operand, Constant) and operand.tensor_index is not None:
+            operand.tensor_index, operand.hint = None, f"sg{self.subgraph.index}_const_t{index}"
+        return ref
+
+
+def _format_subgraph_reasons(sg, reasons) -> list:
+    return _merge_reasons([why if index is None else
+                           f"{operator_signature(sg.operators[index], sg)} (operator {index}): {why}"
+                           if why != "no kernel" else f"{operator_signature(sg.operators[index], sg)}: no kernel"
+                           for index, why in reasons])
+
+
+def _lower_operators(sg, ctx, tolerant=False):
+    """Every operator of subgraph ``sg`` through its lowering: ``(steps, [(operator index, reason)])``.
+
+    A lowering returns one Step (the driver adds its data flow from the operator) or, for a control-flow
+    operator, a list of Steps with their data flow set (marked ``nested``, given the operator's index)."""
+    lowerings = load_lowerings()
+    steps, reasons = [], []
+    for op in sg.operators:
+        name = operator_name(op)
+        # custom operators by their code, builtin ones by name, never one for the other
+        function = lowerings.get(name) if (op.name == "CUSTOM") == (name in CUSTOM_OPERATORS) else None
+        if function is None:
+            reasons.append((op.index, "no kernel"))
+            continue
+        try:
+            step = function(op, ctx)
+        except NotLowerable as exc:
+            reasons.append((op.index, f"{exc} ({describe(name)})"))  # the support table's word
+            continue
+        except Exception as exc:  # noqa: BLE001 - only for check's report (tolerant), never for generate
+            if not tolerant:
+                raise
+            reasons.append((op.index, f"cannot be lowered ({type(exc).__name__}: {exc})"))
+            continue
+        if isinstance(step, list):
+            for s in step:
+                s.op_index, s.name, s.nested = op.index, s.name or name, True
+            steps.extend(step)
+            continue
+        step.op_index, step.name = op.index, name
+        refusal = _outside_table(op, sg, step)
+        if refusal:
+            reasons.append((op.index, refusal))
+            continue
+        used = {id(t) for t in step.arg_tensors()}
+        intermediates = tuple(t for t in (ctx.arena_tensor(i) for i in op.intermediates) if t and id(t) in used)
+        # (an intermediate no argument points at, e.g. the LSTM's calibration records, is no buffer)
+        step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.inputs) if t) + intermediates
+        step.outputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.outputs) if t)
+        # state the program made (a resource variable): read and written by the step
+        made_state = [t for t in step.arg_tensors() if t.state and t.index is None]
+        step.inputs += tuple(t for t in made_state if t not in step.inputs)
+        step.outputs += tuple(t for t in made_state if t not in step.outputs)
+        steps.append(step)
+    return steps, reasons
 
 
 def _merge_reasons(reasons):
@@ -191,42 +296,9 @@ def _lower_once(model, folded, tolerant=False):
     ``(program, [(operator index or None, reason)], folded values, subgraphs not handled)``; the program is
     partial when there are reasons.
     """
-    lowerings = load_lowerings()
-    ctx = ModelLoweringContext(model, folded)
+    ctx = ModelLoweringContext(model, folded, tolerant=tolerant)
     sg = model.main_subgraph
-    steps, reasons = [], []
-    for op in sg.operators:
-        name = operator_name(op)
-        # custom operators by their code, builtin ones by name, never one for the other
-        function = lowerings.get(name) if (op.name == "CUSTOM") == (name in CUSTOM_OPERATORS) else None
-        if function is None:
-            reasons.append((op.index, "no kernel"))
-            continue
-        try:
-            step = function(op, ctx)
-        except NotLowerable as exc:
-            reasons.append((op.index, f"{exc} ({describe(name)})"))  # the support table's word
-            continue
-        except Exception as exc:  # noqa: BLE001 - only for check's report (tolerant), never for generate
-            if not tolerant:
-                raise
-            reasons.append((op.index, f"cannot be lowered ({type(exc).__name__}: {exc})"))
-            continue
-        step.op_index, step.name = op.index, name
-        refusal = _outside_table(op, sg, step)
-        if refusal:
-            reasons.append((op.index, refusal))
-            continue
-        used = {id(t) for t in step.arg_tensors()}
-        intermediates = tuple(t for t in (ctx.arena_tensor(i) for i in op.intermediates) if t and id(t) in used)
-        # (an intermediate no argument points at, e.g. the LSTM's calibration records, is no buffer)
-        step.inputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.inputs) if t) + intermediates
-        step.outputs = tuple(t for t in (ctx.arena_tensor(i) for i in op.outputs) if t)
-        # state the program made (a resource variable): read and written by the step
-        made_state = [t for t in step.arg_tensors() if t.state and t.index is None]
-        step.inputs += tuple(t for t in made_state if t not in step.inputs)
-        step.outputs += tuple(t for t in made_state if t not in step.outputs)
-        steps.append(step)
+    steps, reasons = _lower_operators(sg, ctx, tolerant)
     handled = ctx.__dict__.get("_handled_subgraphs", set())
     others = [g.index for g in model.subgraphs if g is not sg and g.index not in handled]
     if others:

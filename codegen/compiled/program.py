@@ -193,6 +193,7 @@ class PointerArray:
     items: tuple  # Tensor / Constant operands
 
 
+CONTROL_KINDS = ("", "if", "else", "end", "loop", "break_unless")  # Step.control
 OPERAND_TYPES = (Tensor, TensorSlice, Constant, Params, Scratch, PointerArray, int, type(None))
 
 
@@ -214,18 +215,28 @@ class Step:
     # ``evaluate(value_of) -> [array per output]``, ``value_of(tensor)`` the value of an input Tensor
     # known at generation time (raises fold.NotConstant otherwise).  None: never evaluated.
     evaluate: object = None
+    # Control flow (IF, WHILE: codegen.compiled.ops.control): a step with a ``control`` kind is no call but a line
+    # of C structure: "if" (``if (args[0][0]) {``: its one argument the bool condition), "else", "end" (closes the
+    # last "if" or "loop"), "loop" (``for (;;) {``), "break_unless" (``if (!args[0][0]) break;``).  ``nested``: the
+    # step belongs to a control-flow operator's region (its steps, subgraphs' included, carry that operator's
+    # index; the profile hooks wrap the whole region once).
+    control: str = ""
+    nested: bool = False
 
     def __post_init__(self):
+        if self.control not in CONTROL_KINDS:
+            raise ValueError(f"unknown control kind {self.control!r}")
         self.args = tuple(self.args)
         for a in self.args:
             if isinstance(a, bool) or not isinstance(a, OPERAND_TYPES):
                 raise TypeError(f"step {self.function or 'view'}: argument {a!r} is not an operand")
-        if not self.function and self.output_aliases is None and self.outputs and self.evaluate is None:
+        if not self.function and not self.control and self.output_aliases is None and self.outputs and \
+                self.evaluate is None:
             raise ValueError("a view (no function) must alias its output to an input")
 
     @property
     def is_view(self) -> bool:
-        return not self.function and not self.is_generation_time
+        return not self.function and not self.is_generation_time and not self.control
 
     @property
     def is_generation_time(self) -> bool:
@@ -375,7 +386,8 @@ class Program:
 
         lines = []
         for k, s in enumerate(self.steps):
-            call = f"{s.function}({', '.join(operand(a) for a in s.args)})" if s.function else "view"
+            call = f"{s.function}({', '.join(operand(a) for a in s.args)})" if s.function else \
+                (f"{s.control} {', '.join(operand(a) for a in s.args)}".strip() if s.control else "view")
             alias = f" (output may share {operand(s.output_aliases)})" if s.output_aliases is not None else ""
             lines.append(f"{k}: op {s.op_index} {s.name}: {call}{alias}")
         if self.planned:

@@ -83,6 +83,9 @@ SUPPORT = (
                                 for b in ("int8", "int16", "int32", "float32")), ("an_cast.c",),
                "static_cast per element (TFLM's CAST); other types of constants at generation time"),
     SupportRow(("SHAPE",), (), (), GENERATION_TIME + ": constant inputs or static shapes"),
+    SupportRow(("IF", "WHILE"), (), ("an_split.c",),
+               "C control flow over the subgraphs' programs (each lowered by this table), condition read at run "
+               "time, tensors passed by copies as TFLM; subgraph buffers in the same static arena"),
     SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
                "resource variables in the static state area (model_reset() clears them); "
                "CALL_ONCE only when it assigns constants to variables"),
