@@ -547,3 +547,32 @@ def test_patched_attendnet_on_the_m4_with_the_nanos_ram(corpus, tmp_path):
     expected = run_tflm_batch(model, samples)
     assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
         [e[0].reshape(-1).view(np.int8).tolist() for e in expected]
+
+
+def test_tiles_on_the_m4_with_the_nanos_ram(tmp_path):
+    """A 2-D grid (the condenser net in 3 x 3 tiles: gathers of the image's columns, tile buffers, scatters into
+    the split tensor) built for the Cortex-M4 (DSP kernels) and linked with 256 KiB of RAM, as the paper's
+    AttendNet-B 224 runs on the Nano in bench/patch_schedules.py: prints what tflite-micro computes."""
+    from compiled_qemu import build_m4, run_m4, tools_missing
+
+    missing = tools_missing()
+    if missing:
+        pytest.skip(missing)
+    from codegen.compiled.host import random_samples, run_tflm_batch
+
+    model = load_model(condenser_net())
+    program = lower_model(model)
+    split = [s.name for s in program.steps].index("CONCATENATION") + 1
+    patched, plan = patch_program(program, split, 3, columns=3)
+    assert plan.grid == (3, 3) and any(s.function == "an_copy_rows_s8" for s in patched.steps)
+    script = tmp_path / "nano.ld"
+    script.write_text((Path(__file__).parent / "compiled_m4" / "m4.ld").read_text().replace(
+        "RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 4M", "RAM   (rwx) : ORIGIN = 0x20000000, LENGTH = 256K"))
+    assert "LENGTH = 256K" in script.read_text()
+    samples = random_samples(model, 3, seed=12)
+    elf = build_m4(model, [s[0] for s in samples], workdir=tmp_path / "fw", compiled=emit_model(patched),
+                   linker_script=script)
+    lines = run_m4(elf)
+    expected = run_tflm_batch(model, samples)
+    assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
+        [e[0].reshape(-1).view(np.int8).tolist() for e in expected]
