@@ -129,11 +129,17 @@ def _slice_model(dtype):
 
 
 def _data_op_models():
-    """CAST, comparisons, SELECT_V2, GATHER/GATHER_ND, SPLIT/SPLIT_V/UNPACK and PACK (tests/test_compiled_data_ops.py)."""
+    """BATCH_MATMUL, TRANSPOSE_CONV, CAST, comparisons, SELECT_V2, GATHER/GATHER_ND, SPLIT/SPLIT_V/UNPACK and PACK (tests/test_compiled_data_ops.py)."""
     from test_compiled_data_ops import (cast_model, comparison_model, gather_model, gather_nd_model, pack_model,
                                         select_model, split_model)
 
+    from test_compiled_matmul import matmul_model, tconv_model
+
     models = {}
+    for dtype in ("int8", "int16", "float32"):
+        models[("BATCH_MATMUL", f"{dtype} -> {dtype}")] = lambda d=dtype: matmul_model(d, (2, 3), (3, 2), (2, 2))
+        models[("TRANSPOSE_CONV", f"int32 -> {dtype}")] = lambda d=dtype: tconv_model(d, (1, 2, 2, 1), 2, (2, 2),
+                                                                                    (2, 2), "SAME")
     for src in ("int8", "int16", "int32", "float32", "bool"):
         for dst in ("int8", "int16", "int32", "float32"):
             models[("CAST", f"{src} -> {dst}")] = lambda a=src, b=dst: cast_model(a, b)

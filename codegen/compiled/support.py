@@ -37,6 +37,11 @@ SUPPORT = (
                "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6"),
     SupportRow(("DEPTHWISE_CONV_2D",), _same("int8"), ("an_depthwise_conv.c",),
                "int8 weights (per-channel), constant int32 bias"),
+    SupportRow(("TRANSPOSE_CONV",), ("int32 -> int8", "int32 -> int16", "int32 -> float32"), ("an_transpose_conv.c",),
+               "first input: the constant output shape; int8 per-channel, 16x8 (int64/int16 bias), float32 "
+               "(no fused activation: TFLM's float path reads it from another struct)"),
+    SupportRow(("BATCH_MATMUL",), _same("int8", "int16", "float32"), ("an_batch_matmul.c",),
+               "adj_x/adj_y, broadcast batch dimensions (ranks 2..5); int16 with zero points 0"),
     SupportRow(("FULLY_CONNECTED",), _same("int8", "int16", "float32"),
                ("an_fully_connected.c", "an_fully_connected_s16.c", "an_fully_connected_f32.c"),
                "int8: int8 weights, int32 bias; int16 (16x8): int8 weights, int64/int32 bias; float32"),
