@@ -113,6 +113,13 @@ static inline int32x4_t an_requantize_mve(int32x4_t acc, int32x4_t multiplier, i
   const int32x4_t down = vandq_s32(vshrq_n_s32(h, 31), vshrq_n_s32(right, 31));  // -1: h < 0, shift < 0
   return vrshlq_s32(vaddq_s32(h, down), right);
 }
+
+// an_requantize_mve where every lane's shift is negative (the usual case): no left shift, every
+// lane takes the -1 where h < 0; four instructions instead of nine.
+static inline int32x4_t an_requantize_right_mve(int32x4_t acc, int32x4_t multiplier, int32x4_t shift) {
+  const int32x4_t h = vqrdmulhq_s32(acc, multiplier);
+  return vrshlq_s32(vaddq_s32(h, vshrq_n_s32(h, 31)), shift);
+}
 #endif
 
 static inline int32_t an_clamp(int32_t x, int32_t lo, int32_t hi) {

@@ -234,10 +234,10 @@ static void an_conv_im2col8_mve(const an_conv_params *p, const int8_t *in, int32
 
 // Output channels [0, n) of a pixel pair from int8 columns c0, c1 of k values: filter rows w (the
 // layout of an_conv.h), per-channel values ch ({bias, multiplier, shift}), outputs o0[0..n) (pixel 0)
-// and o0[out1_offset + 0..n) (pixel 1).
+// and o0[out1_offset + 0..n) (pixel 1).  right: every shift is negative (an_requantize_right_mve).
 static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0,
                                              const int8_t *c1, int32_t k, int32_t k4, const int32_t *ch, int32_t n,
-                                             int8_t *o0, int32_t out1_offset) {
+                                             int8_t *o0, int32_t out1_offset, int right) {
   static const uint32_t m_offset_values[4] = {1, 1, 4, 4}, s_offset_values[4] = {2, 2, 5, 5};
   const uint32x4_t m_offsets = vld1q(m_offset_values), s_offsets = vld1q(s_offset_values);
   const uint32_t o1 = (uint32_t)out1_offset;
@@ -251,8 +251,9 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
     int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
     an_dot8_pair_2px_mve(w, c0, c1, k, wo, acc);
     // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
-    int32x4_t v = an_requantize_mve(vld1q(acc), vldrwq_gather_shifted_offset_s32(ch, m_offsets),
-                                    vldrwq_gather_shifted_offset_s32(ch, s_offsets));
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);
+    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);
+    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s);
     v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
     vstrbq_scatter_offset_s32(o0, out_offsets, v);
   }
@@ -266,6 +267,13 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
   }
 }
 
+// 1 where every output channel's shift (ch: {bias, multiplier, shift} each) is negative.
+static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
+  int32_t all = -1;
+  for (int32_t i = 0; i < n; ++i) all &= ch[3 * i + 2];
+  return all < 0;
+}
+
 // an_conv2d_s8 on Helium (int8 columns in scratch, see above).
 static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                              int8_t *output, int16_t *scratch) {
@@ -274,6 +282,7 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   const int32_t per_group = p->out_c / groups;
   const int32_t pixels = p->out_h * p->out_w;
   int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
+  const int right = an_conv_right_shifts(channel, p->out_c);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
@@ -291,7 +300,7 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
         an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
         const int32_t oc = g * per_group;
         an_conv_channels8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group, out0 + oc,
-                                  two ? p->out_c : 0);
+                                  two ? p->out_c : 0, right);
       }
     }
   }
@@ -303,6 +312,7 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const int right = an_conv_right_shifts(channel, out_c);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
     int8_t *out0 = output + b * pixels * out_c;
@@ -314,7 +324,7 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
       const int two = pix + 1 < pixels;
       const int8_t *x1 = two ? row + ox * step_x : x0;
       if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_conv_channels8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c, out0, two ? out_c : 0);
+      an_conv_channels8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c, out0, two ? out_c : 0, right);
     }
   }
 }

@@ -179,19 +179,22 @@ static inline int32x4_t an_mla_mve(int32x4_t acc, int32x4_t x, int32x4_t w) {
 }
 
 // Requantizes the accumulators of channels oc.. (the lanes of p) on four lanes
-// (an_requantize_mve), adds the output offset, clamps and stores them as int8.
-static inline void an_dw_store_mve(an_dw_out_params q, int32x4_t acc, mve_pred16_t p, const int32_t *multiplier,
-                                   const int32_t *shift, int8_t *out) {
-  int32x4_t v = an_requantize_mve(acc, vldrwq_z_s32(multiplier, p), vldrwq_z_s32(shift, p));
+// (an_requantize_mve; an_requantize_right_mve where right: every shift negative), adds the output offset, clamps and
+// stores them as int8.
+static inline void an_dw_store_mve(an_dw_out_params q, int right, int32x4_t acc, mve_pred16_t p,
+                                   const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+  const int32x4_t m = vldrwq_z_s32(multiplier, p), s = vldrwq_z_s32(shift, p);
+  int32x4_t v = right ? an_requantize_right_mve(acc, m, s) : an_requantize_mve(acc, m, s);
   v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
   vstrbq_p_s32(out, v, p);
 }
 
 // The same for the lanes of acc at word offsets lanes (channels out[lanes[i]]): gathers and a scatter.
-static inline void an_dw_store_lanes_mve(an_dw_out_params q, int32x4_t acc, uint32x4_t lanes, const int32_t *multiplier,
-                                         const int32_t *shift, int8_t *out) {
-  int32x4_t v = an_requantize_mve(acc, vldrwq_gather_shifted_offset_s32(multiplier, lanes),
-                                  vldrwq_gather_shifted_offset_s32(shift, lanes));
+static inline void an_dw_store_lanes_mve(an_dw_out_params q, int right, int32x4_t acc, uint32x4_t lanes,
+                                         const int32_t *multiplier, const int32_t *shift, int8_t *out) {
+  const int32x4_t m = vldrwq_gather_shifted_offset_s32(multiplier, lanes);
+  const int32x4_t s = vldrwq_gather_shifted_offset_s32(shift, lanes);
+  int32x4_t v = right ? an_requantize_right_mve(acc, m, s) : an_requantize_mve(acc, m, s);
   v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, q.offset), vdupq_n_s32(q.lo)), vdupq_n_s32(q.hi));
   vstrbq_scatter_offset_s32(out, lanes, v);
 }
@@ -206,9 +209,12 @@ static inline void an_dw_store_lanes_mve(an_dw_out_params q, int32x4_t acc, uint
 // multiple of four: eight channels per pass, then four, the block's input broadcast (VMLA by a
 // scalar).  Other multipliers: the four inputs gathered at (oc + i) / mult.  The same int32
 // products as the DSP path, added in the same order per channel.
-static inline __attribute__((always_inline)) void an_dw_channels_mve(
-    an_dw_out_params q, const int8_t *const *taps, int32_t delta, int32_t n_taps, const int16_t *filter, int32_t mult,
-    int32_t out_c, const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *out, uint16x8_t wo16) {
+static inline __attribute__((always_inline)) void an_dw_channels_mve(an_dw_out_params q, const int8_t *const *taps,
+                                                                     int32_t delta, int32_t n_taps,
+                                                                     const int16_t *filter, int32_t mult, int32_t out_c,
+                                                                     const int32_t *bias, const int32_t *multiplier,
+                                                                     const int32_t *shift, int8_t *out, uint16x8_t wo16,
+                                                                     int right) {
   const uint32x4_t wo = vld1q(an_dw_mve_weight_offsets);
   const int32_t block = 4 * n_taps;  // int16 per block of four channels
   int32_t oc = 0;
@@ -233,10 +239,10 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(
         e1 = vaddq_s32(e1, vmullbq_int_s16(xb, wb));
         o1 = vaddq_s32(o1, vmulltq_int_s16(xb, wb));
       }
-      an_dw_store_lanes_mve(q, e0, even, multiplier + oc, shift + oc, out + oc);
-      an_dw_store_lanes_mve(q, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
-      an_dw_store_lanes_mve(q, e1, even, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
-      an_dw_store_lanes_mve(q, o1, even, multiplier + oc + 9, shift + oc + 9, out + oc + 9);
+      an_dw_store_lanes_mve(q, right, e0, even, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_lanes_mve(q, right, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
+      an_dw_store_lanes_mve(q, right, e1, even, multiplier + oc + 8, shift + oc + 8, out + oc + 8);
+      an_dw_store_lanes_mve(q, right, o1, even, multiplier + oc + 9, shift + oc + 9, out + oc + 9);
     }
     if (oc + 8 <= out_c) {
       int32x4_t e0 = vldrwq_gather_shifted_offset_s32(bias + oc, even);
@@ -248,8 +254,8 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(
         e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
         o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
       }
-      an_dw_store_lanes_mve(q, e0, even, multiplier + oc, shift + oc, out + oc);
-      an_dw_store_lanes_mve(q, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
+      an_dw_store_lanes_mve(q, right, e0, even, multiplier + oc, shift + oc, out + oc);
+      an_dw_store_lanes_mve(q, right, o0, even, multiplier + oc + 1, shift + oc + 1, out + oc + 1);
       oc += 8;
     }
   }
@@ -265,8 +271,8 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(
         a = vmlaq_n_s32(a, vldrhq_gather_shifted_offset_s32(w, wo), x[ia]);
         b = vmlaq_n_s32(b, vldrhq_gather_shifted_offset_s32(w2, wo), x[ib]);
       }
-      an_dw_store_mve(q, a, vctp32q(4), multiplier + oc, shift + oc, out + oc);
-      an_dw_store_mve(q, b, vctp32q(4), multiplier + oc + 4, shift + oc + 4, out + oc + 4);
+      an_dw_store_mve(q, right, a, vctp32q(4), multiplier + oc, shift + oc, out + oc);
+      an_dw_store_mve(q, right, b, vctp32q(4), multiplier + oc + 4, shift + oc + 4, out + oc + 4);
     }
   }
   for (; oc < out_c; oc += 4) {
@@ -293,7 +299,7 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(
                        vldrhq_gather_shifted_offset_s32(w, wo));
       }
     }
-    an_dw_store_mve(q, a, p, multiplier + oc, shift + oc, out + oc);
+    an_dw_store_mve(q, right, a, p, multiplier + oc, shift + oc, out + oc);
   }
 }
 #endif
@@ -595,6 +601,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   const uint16_t wo16_values[8] = {
       0, 2, 1, 3, block16, (uint16_t)(block16 + 2), (uint16_t)(block16 + 1), (uint16_t)(block16 + 3)};
   const uint16x8_t wo16 = vld1q(wo16_values);
+  // Every shift negative: the shorter lane requantization (an_requantize_right_mve).
+  int32_t all_shifts = -1;
+  for (int32_t c = 0; c < out_c; ++c) all_shifts &= shift[c];
+  const int right = all_shifts < 0;
 #endif
 #if AN_USE_DSP && !AN_USE_MVE
   // Two pixels at a time where the filter is 3x3, multiplier 1, no dilation (an_dw3x3_pair_dsp).
@@ -658,7 +668,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           }
         }
 #if AN_USE_MVE
-        an_dw_channels_mve(q, taps, delta, n_taps, filter, mult, out_c, bias, multiplier, shift, out, wo16);
+        an_dw_channels_mve(q, taps, delta, n_taps, filter, mult, out_c, bias, multiplier, shift, out, wo16, right);
         (void)blocks;
 #else
         const int16_t *w = filter;
