@@ -34,6 +34,14 @@ from codegen.boards import load_boards
 from tests.test_compiled_fc import two_layer_with_reshape
 
 M4F_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os"]
+# The Arduino Nano 33 BLE core's compile flags: arduino/ArduinoCore-mbed b4ad4e7
+# variants/ARDUINO_NANO33BLE/cflags.txt and cxxflags.txt (softfp ABI, -Os, gnu11 / gnu++14)
+_ARDUINO_NANO33BLE_COMMON = ["-Os", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-Wno-unused-parameter",
+                             "-fdata-sections", "-ffunction-sections", "-fmessage-length=0", "-fno-exceptions",
+                             "-fomit-frame-pointer", "-funsigned-char", "-mcpu=cortex-m4", "-mfloat-abi=softfp",
+                             "-mfpu=fpv4-sp-d16", "-mthumb"]
+ARDUINO_NANO33BLE_C_FLAGS = ["-std=gnu11", *_ARDUINO_NANO33BLE_COMMON]
+ARDUINO_NANO33BLE_CXX_FLAGS = ["-Wvla", "-fno-rtti", "-std=gnu++14", *_ARDUINO_NANO33BLE_COMMON]
 ARDUINO_CATEGORIES = {"Display", "Communication", "Signal Input/Output", "Sensors", "Device Control", "Timing",
                       "Data Storage", "Data Processing", "Other", "Uncategorized"}
 
@@ -343,9 +351,7 @@ def test_tflm_arduino_library_builds_and_its_sketch_runs_bit_exact(model, tflm_m
     (tmp_path / "sketch.cpp").write_text("#include <Arduino.h>\n" + sketch)
     (tmp_path / "arduino_main.cpp").write_text("#include <Arduino.h>\nint main() { setup(); return 0; }\n")
     sources = sorted((export / "src").glob("*.cpp")) + [tmp_path / "sketch.cpp"]
-    arduino_flags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv4-sp-d16", "-Os", "-std=gnu++17",
-                     "-fno-rtti", "-fno-exceptions", "-funsigned-char", "-fdata-sections", "-ffunction-sections",
-                     "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wvla"]
+    arduino_flags = [f if f != "-std=gnu++14" else "-std=gnu++17" for f in ARDUINO_NANO33BLE_CXX_FLAGS]
     includes = [stub, export / "src"]
     for source in sources:  # the Arduino build's compile step
         _tflm_compile(source, tmp_path / f"{source.stem}.arduino.o", arduino_flags, includes, tmp_path)
@@ -487,15 +493,15 @@ def test_arduino_library_layout_and_sources(runtime, model, tmp_path, cli):
     _need("arm-none-eabi-gcc")
     for p in sources:
         if p.suffix == ".c":
-            _run(["arm-none-eabi-gcc", *M4F_FLAGS, "-std=gnu99", "-Wall", "-Werror", "-c", p, "-o",
+            _run(["arm-none-eabi-gcc", *ARDUINO_NANO33BLE_C_FLAGS, "-Werror", "-c", p, "-o",
                   tmp_path / f"{p.stem}.o"], export / "src")
     stub = tmp_path / "stub"
     stub.mkdir()
     (stub / "Arduino.h").write_text(ARDUINO_STUB)
     cpp = tmp_path / f"{name}.ino.cpp"  # what the Arduino builder makes of a sketch
     cpp.write_text("#include <Arduino.h>\n" + sketch)
-    _run(["arm-none-eabi-g++", *M4F_FLAGS, "-std=gnu++11", "-fno-exceptions", "-fno-rtti", "-Wall", "-Werror",
-          f"-I{stub}", f"-I{export / 'src'}", "-c", cpp, "-o", tmp_path / "sketch.o"], tmp_path)
+    _run(["arm-none-eabi-g++", *ARDUINO_NANO33BLE_CXX_FLAGS, "-Werror", f"-I{stub}", f"-I{export / 'src'}", "-c", cpp,
+          "-o", tmp_path / "sketch.o"], tmp_path)
 
 
 def _kconfig_symbols(text):
