@@ -135,6 +135,10 @@ CONV_CASES = {
                                            w_scale=(0.002, 0.016), out_scale=0.0004, activation="RELU", seed=3),
     "shifts_of_both_signs_3x3": dict(in_shape=(1, 6, 5, 4), out_c=10, in_scale=0.05, w_scale=(0.002, 0.016),
                                      out_scale=0.0004, seed=4),
+    # fewer than WIDE_FILTER_MIN_PIXELS output pixels: the int8 filter kernels (the others take the
+    # int16 filters, an_conv.h's _w16), channel pairs and an odd last channel, K = 40 and K = 36
+    "pointwise_few_pixels_int8": dict(in_shape=(1, 1, 5, 40), kernel=(1, 1), out_c=11, activation="RELU", in_zp=9),
+    "few_pixels_3x3_int8": dict(in_shape=(1, 2, 3, 4), out_c=7, activation="RELU6", seed=5),
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
 }
@@ -304,6 +308,43 @@ def _reasons(data):
     from converter.tflite_model import load_model
 
     return unsupported_reasons(load_model(data))
+
+
+def test_filters_are_widened_where_each_value_serves_enough_pixels():
+    from codegen.compiled.generate import lower_model
+    from codegen.compiled.ops.conv import WIDE_FILTER_MIN_PIXELS
+    from converter.tflite_model import load_model
+
+    def functions(case):
+        return [step.function for step in lower_model(load_model(conv_model(**CONV_CASES[case]))).steps]
+
+    assert WIDE_FILTER_MIN_PIXELS == 8
+    assert functions("pointwise_few_pixels_int8") == ["an_conv1x1_s8"]
+    assert functions("few_pixels_3x3_int8") == ["an_conv2d_s8"]
+    assert functions("grouped") == ["an_conv2d_s8"]  # one group only
+    assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_w16"]
+    assert functions("odd_same_relu") == ["an_conv2d_s8_w16"]
+
+
+def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
+    from codegen.compiled.generate import lower_model
+    from codegen.compiled.ops.conv import conv_filter_layout, conv_filter_layout_w16, rows_of_w16_layout
+    from converter.tflite_model import load_model
+
+    rng = np.random.default_rng(1)
+    for out_c, k in [(1, 3), (2, 8), (5, 12), (7, 27), (9, 40), (4, 36)]:
+        rows = rng.integers(-128, 128, size=(out_c, k)).astype(np.int8)
+        k4 = (k + 3) & ~3
+        padded = np.zeros((out_c, k4), np.int16)
+        padded[:, :k] = rows
+        assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows), out_c, k4), padded)
+    # Helium builds: lower_model(wide_filters=False) gives the int8 kernel and layout of the same filter
+    model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))
+    (wide,), (narrow,) = lower_model(model).steps, lower_model(model, wide_filters=False).steps
+    assert (wide.function, narrow.function) == ("an_conv2d_s8_w16", "an_conv2d_s8")
+    assert (wide.args[2].c_type, narrow.args[2].c_type) == ("int16_t", "int8_t")
+    rows = rows_of_w16_layout(wide.args[2].values, 5, 28).astype(np.int8)
+    assert np.array_equal(narrow.args[2].values, conv_filter_layout(rows, 1))
 
 
 def test_refusals_name_the_unsupported_option():

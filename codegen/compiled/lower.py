@@ -19,7 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import depthwise_scratch_bytes
+from codegen.compiled.ops.conv import depthwise_scratch_bytes, narrow_wide_filter
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -361,8 +361,12 @@ def _model_reasons(model, program) -> list:
     return _merge_reasons(reasons)
 
 
-def lower_model(model, rows3x3: str = "arena") -> Program:
+def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True) -> Program:
     """The compiled runtime's program of ``model`` (not yet planned).
+
+    ``wide_filters``: whether CONV_2D filters may be stored widened to int16 (an_conv.h's ``_w16`` kernels,
+    faster on cores with the DSP extension); False keeps every filter int8 (Helium cores, whose conv
+    kernels read the int8 layout).
 
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
@@ -385,6 +389,10 @@ def lower_model(model, rows3x3: str = "arena") -> Program:
         _rows3x3_without_arena_growth(program)
     elif rows3x3 != "always":
         raise ValueError(f"rows3x3 {rows3x3!r} (arena, always)")
+    if not wide_filters:
+        for step in program.steps:
+            if step.function in ("an_conv2d_s8_w16", "an_conv1x1_s8_w16"):
+                narrow_wide_filter(step)
     return program
 
 

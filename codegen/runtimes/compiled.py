@@ -143,7 +143,9 @@ class CompiledRuntime(Runtime):
 
     def prepare(self, model, board, kernels, optimize_plan=False) -> PreparedCompiled:
         # the one-line refusal (every reason) comes before anything else; it always plans its arena
-        return PreparedCompiled(self, model, lower_model(model), board)
+        # int16 conv filters (an_conv.h's _w16 kernels) pay on DSP cores; Helium's conv kernels read int8 ones
+        wide_filters = board is None or board.cmsis_nn_arch != "mve"
+        return PreparedCompiled(self, model, lower_model(model, wide_filters=wide_filters), board)
 
     def make_command(self, project, options: BuildOptions) -> list:
         if options.arena_bytes:

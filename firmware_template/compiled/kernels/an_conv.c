@@ -176,6 +176,229 @@ static inline void an_conv_channels_2px(an_conv_out_params q, const int8_t *w, c
   }
 }
 
+// ---- Filters pre-widened to int16 (an_conv.h, AN_CONV_W16 layout) ----
+//
+// Rows in groups of three (an odd last group of two or one), each group in blocks of eight
+// values: row a's eight, row b's eight, row c's eight (a last block of four when k4 % 8 == 4).
+// With the columns' pairs (c0, c1) the DSP path is one SMLAD per two MACs and no sign extension:
+// per two values five loads (two column words, three filter words) and six SMLAD, 12 MACs.
+
+#if AN_USE_DSP && !AN_USE_MVE
+// Rows r of a group of `rows` (1-3) by two pixels over k4 values: acc[2r + j] += row_r . column_j.
+// Returns the filter after the group.  One step: the values 2s, 2s + 1 of the current block.
+// The loads of one step in a row (the Cortex-M4 pipelines a load behind a load: n loads in
+// n + 1 cycles; GCC interleaves them with the multiplies otherwise).  Offsets in bytes.
+#define AN_W16_LOAD3(C, W, OC, OW, BS, c0, c1, wa, wb, wc)                                                     \
+  __asm__("ldr %0, [%5, %7]\n\tldr %1, [%5, %8]\n\tldr %2, [%6, %9]\n\tldr %3, [%6, %10]\n\tldr %4, [%6, %11]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa), "=&r"(wb), "=&r"(wc)                                              \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW), "i"((OW) + 2 * (BS)), "i"((OW) + 4 * (BS))        \
+          : "memory")
+#define AN_W16_LOAD2(C, W, OC, OW, BS, c0, c1, wa, wb)                                   \
+  __asm__("ldr %0, [%4, %6]\n\tldr %1, [%4, %7]\n\tldr %2, [%5, %8]\n\tldr %3, [%5, %9]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa), "=&r"(wb)                                   \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW), "i"((OW) + 2 * (BS))        \
+          : "memory")
+#define AN_W16_LOAD1(C, W, OC, OW, c0, c1, wa)                       \
+  __asm__("ldr %0, [%3, %5]\n\tldr %1, [%3, %6]\n\tldr %2, [%4, %7]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa)                          \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW)          \
+          : "memory")
+
+// One step: the values 2s, 2s + 1 of block H (0 or 1, block size BS values) from R and C.
+#define AN_W16_STEP(rows, R, C, BS, H, S)                                                       \
+  do {                                                                                          \
+    int32_t c0, c1, wa, wb, wc;                                                                 \
+    enum { oc = 32 * (H) + 4 * ((S)&1) + 16 * ((S) >> 1), ow = 2 * (BS)*rows * (H) + 4 * (S) }; \
+    if (rows == 1) {                                                                            \
+      AN_W16_LOAD1(C, R, oc, ow, c0, c1, wa);                                                   \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+    } else if (rows == 2) {                                                                     \
+      AN_W16_LOAD2(C, R, oc, ow, BS, c0, c1, wa, wb);                                           \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+      a2 = __smlad(wb, c0, a2);                                                                 \
+      a3 = __smlad(wb, c1, a3);                                                                 \
+    } else {                                                                                    \
+      AN_W16_LOAD3(C, R, oc, ow, BS, c0, c1, wa, wb, wc);                                       \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+      a2 = __smlad(wb, c0, a2);                                                                 \
+      a3 = __smlad(wb, c1, a3);                                                                 \
+      a4 = __smlad(wc, c0, a4);                                                                 \
+      a5 = __smlad(wc, c1, a5);                                                                 \
+    }                                                                                           \
+  } while (0)
+
+// clang-format off
+#define AN_W16_DOT(ROWS)                                                                                \
+  static inline __attribute__((always_inline)) const int16_t *an_w16_dot##ROWS(const int16_t *w, const int16_t *cols, int32_t k4, int32_t *acc) { \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];                \
+    const int16_t *c = cols;                                                                            \
+    const int16_t *const end16 = cols + 2 * (k4 & ~15);                                                 \
+    while (c < end16) {                                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 3);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 3);                                                                 \
+      w += 16 * (ROWS);                                                                                 \
+      c += 32;                                                                                          \
+    }                                                                                                   \
+    if (k4 & 8) {                                                                                       \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 3);                                                                 \
+      w += 8 * (ROWS);                                                                                  \
+      c += 16;                                                                                          \
+    }                                                                                                   \
+    if (k4 & 4) {                                                                                       \
+      AN_W16_STEP(ROWS, w, c, 4, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 4, 0, 1);                                                                 \
+      w += 4 * (ROWS);                                                                                  \
+    }                                                                                                   \
+    acc[0] = a0;                                                                                        \
+    acc[1] = a1;                                                                                        \
+    acc[2] = a2;                                                                                        \
+    acc[3] = a3;                                                                                        \
+    acc[4] = a4;                                                                                        \
+    acc[5] = a5;                                                                                        \
+    return w;                                                                                           \
+  }
+// clang-format on
+AN_W16_DOT(1)
+AN_W16_DOT(2)
+AN_W16_DOT(3)
+#undef AN_W16_DOT
+#undef AN_W16_STEP
+#undef AN_W16_LOAD1
+#undef AN_W16_LOAD2
+#undef AN_W16_LOAD3
+#endif
+
+// The same sums anywhere (plain C; the MVE path with VMLADAVA on eight values).
+static inline const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols, int32_t k4, int32_t rows,
+                                            int32_t *acc) {
+#if AN_USE_DSP && !AN_USE_MVE
+  if (rows == 3) return an_w16_dot3(w, cols, k4, acc);
+  if (rows == 2) return an_w16_dot2(w, cols, k4, acc);
+  return an_w16_dot1(w, cols, k4, acc);
+#elif AN_USE_MVE
+  const uint16x8_t c0o = vld1q(an_mve_col_offsets[0]), c1o = vld1q(an_mve_col_offsets[1]);
+  for (int32_t k = 0; k < k4; k += 8) {
+    const int32_t bs = k4 - k >= 8 ? 8 : 4;
+    const mve_pred16_t p = vctp16q((uint32_t)bs);
+    const int16x8_t c0 = vldrhq_gather_shifted_offset_z_s16(cols + 2 * k, c0o, p);
+    const int16x8_t c1 = vldrhq_gather_shifted_offset_z_s16(cols + 2 * k, c1o, p);
+    for (int32_t r = 0; r < rows; ++r) {
+      const int16x8_t wr = vldrhq_z_s16(w + r * bs, p);
+      acc[2 * r] = vmladavaq_s16(acc[2 * r], wr, c0);
+      acc[2 * r + 1] = vmladavaq_s16(acc[2 * r + 1], wr, c1);
+    }
+    w += bs * rows;
+  }
+  return w;
+#else
+  for (int32_t k = 0; k < k4; k += 8) {
+    const int32_t bs = k4 - k >= 8 ? 8 : 4;
+    for (int32_t r = 0; r < rows; ++r) {
+      const int16_t *wr = w + r * bs;
+      uint32_t s0 = (uint32_t)acc[2 * r], s1 = (uint32_t)acc[2 * r + 1];
+      for (int32_t t = 0; t < bs; ++t) {
+        const int32_t kk = k + t;
+        s0 += (uint32_t)(wr[t] * cols[2 * (kk & ~3) + (kk & 3)]);
+        s1 += (uint32_t)(wr[t] * cols[2 * (kk & ~3) + 4 + (kk & 3)]);
+      }
+      acc[2 * r] = (int32_t)s0;
+      acc[2 * r + 1] = (int32_t)s1;
+    }
+    w += bs * rows;
+  }
+  return w;
+#endif
+}
+
+// One output value of channel values ch ({bias, multiplier, shift}); clamp_hi: whether the
+// activation's upper bound lies below 127 (else SSAT's saturation is the clamp).
+static inline __attribute__((always_inline)) int32_t an_w16_out(an_conv_out_params q, int32_t round_offset, int32_t acc,
+                                                                const int32_t *ch, const int clamp_hi) {
+  const int32_t m = ch[1], s = ch[2];
+#if AN_USE_DSP && !AN_USE_MVE
+  if (__builtin_expect(s < 0, 1)) {
+    int32_t h, r;
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h) : "r"(acc), "r"((int32_t)((uint32_t)m << 1)));
+    const int32_t v = __qadd((h + (h >> 31)) >> ~s, round_offset);
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(v));
+    // an_out_s8_right_shift (an_common.h) with the clamps that can bind.
+    __asm__("cmp %0, %1\n\tit lt\n\tmovlt %0, %1" : "+r"(r) : "r"(q.lo) : "cc");
+    if (clamp_hi) __asm__("cmp %0, %1\n\tit gt\n\tmovgt %0, %1" : "+r"(r) : "r"(q.hi) : "cc");
+    return r;
+  }
+#else
+  (void)round_offset;
+  (void)clamp_hi;
+#endif
+  return an_conv_out(q, acc, m, s);
+}
+
+// A group of `rows` (1-3, a constant where inlined) channels by a pixel pair; returns the filter
+// after the group.
+static inline __attribute__((always_inline)) const int16_t *an_w16_group(an_conv_out_params q, int32_t round_offset,
+                                                                         const int16_t *w, const int16_t *cols,
+                                                                         int32_t k4, const int32_t *ch, int32_t rows,
+                                                                         int8_t *o0, int8_t *o1, const int clamp_hi) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[3];
+  if (rows > 2) acc[4] = acc[5] = ch[6];
+  w = an_w16_dot_any(w, cols, k4, rows, acc);
+  // Every result before any store (an int8 store may alias the channel values).
+  const int32_t r0 = an_w16_out(q, round_offset, acc[0], ch, clamp_hi);
+  const int32_t r1 = an_w16_out(q, round_offset, acc[1], ch, clamp_hi);
+  int32_t r2 = 0, r3 = 0, r4 = 0, r5 = 0;
+  if (rows > 1) {
+    r2 = an_w16_out(q, round_offset, acc[2], ch + 3, clamp_hi);
+    r3 = an_w16_out(q, round_offset, acc[3], ch + 3, clamp_hi);
+  }
+  if (rows > 2) {
+    r4 = an_w16_out(q, round_offset, acc[4], ch + 6, clamp_hi);
+    r5 = an_w16_out(q, round_offset, acc[5], ch + 6, clamp_hi);
+  }
+  o0[0] = (int8_t)r0;
+  o1[0] = (int8_t)r1;
+  if (rows > 1) o0[1] = (int8_t)r2, o1[1] = (int8_t)r3;
+  if (rows > 2) o0[2] = (int8_t)r4, o1[2] = (int8_t)r5;
+  return w;
+}
+
+static inline __attribute__((always_inline)) void an_w16_channels(an_conv_out_params q, const int16_t *w,
+                                                                  const int16_t *cols, int32_t k4, const int32_t *ch,
+                                                                  int32_t n, int8_t *o0, int8_t *o1,
+                                                                  const int clamp_hi) {
+  const int32_t round_offset = 1 + 2 * q.offset;
+  for (; n >= 3; n -= 3, ch += 9, o0 += 3, o1 += 3) {
+    w = an_w16_group(q, round_offset, w, cols, k4, ch, 3, o0, o1, clamp_hi);
+  }
+  if (n == 2) an_w16_group(q, round_offset, w, cols, k4, ch, 2, o0, o1, clamp_hi);
+  if (n == 1) an_w16_group(q, round_offset, w, cols, k4, ch, 1, o0, o1, clamp_hi);
+}
+
+// Output channels [0, n) of a pixel pair from int16 filter rows (AN_CONV_W16 layout): as
+// an_conv_channels_2px, three channels at a time.
+static void an_conv_channels_w16(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                                 const int32_t *ch, int32_t n, int8_t *o0, int32_t out1_offset) {
+#if AN_USE_DSP && !AN_USE_MVE
+  if (q.hi == 127) {
+    an_w16_channels(q, w, cols, k4, ch, n, o0, o0 + out1_offset, 0);
+    return;
+  }
+#endif
+  an_w16_channels(q, w, cols, k4, ch, n, o0, o0 + out1_offset, 1);
+}
+
 #if AN_USE_MVE
 // CONV_2D on Helium with int8 columns (an_dot_mve.h: an_dot8_pair_2px_mve and its notes).
 // The receptive field of output pixel (oy, ox), group channels from channel0, as k int8 values.
@@ -330,12 +553,10 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
 }
 #endif
 
-void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
-                  int8_t *output, int16_t *scratch) {
-#if AN_USE_MVE
-  an_conv2d_s8_mve(p, input, filter, channel, output, scratch);
-  return;
-#endif
+// The pixel-pair loop of an_conv2d_s8 (filter: the an_conv.h layout) and an_conv2d_s8_w16 (w16:
+// the AN_CONV_W16 layout, one group).
+static void an_conv2d_impl(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int16_t *w16,
+                           const int32_t *channel, int8_t *output, int16_t *scratch) {
   const int32_t k4 = AN_CONV_K4(p->k_h * p->k_w * p->filter_in_c);
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
@@ -357,24 +578,37 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
         an_conv_im2col(p, in, oy0, ox0, g * p->filter_in_c, 0, k4, scratch);
         an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, 1, k4, scratch);
         const int32_t oc = g * per_group;
-        an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
-                             two ? p->out_c : 0);
+        if (w16) {
+          an_conv_channels_w16(q, w16, scratch, k4, channel, per_group, out0, two ? p->out_c : 0);
+        } else {
+          an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
+                               two ? p->out_c : 0);
+        }
       }
     }
   }
+}
+
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                  int8_t *output, int16_t *scratch) {
+#if AN_USE_MVE
+  an_conv2d_s8_mve(p, input, filter, channel, output, scratch);
+  return;
+#endif
+  an_conv2d_impl(p, input, filter, 0, channel, output, scratch);
+}
+
+void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                      int8_t *output, int16_t *scratch) {
+  an_conv2d_impl(p, input, 0, filter, channel, output, scratch);
 }
 
 // 1x1, no padding, one group: output pixel (oy, ox) reads input pixel (oy * stride_h, ox * stride_w)
 // alone, a matrix product of the pixels' channel rows with the filter rows.  The same filter
 // layout, scratch and arithmetic as an_conv2d_s8 without its general im2col: each pair of input
 // rows is widened once (their K4 padding zeroed once) and reused by every output channel.
-void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
-                   int8_t *output, int16_t *scratch) {
-#if AN_USE_MVE
-  (void)scratch;
-  an_conv1x1_s8_mve(p, input, filter, channel, output);
-  return;
-#endif
+static void an_conv1x1_impl(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int16_t *w16,
+                            const int32_t *channel, int8_t *output, int16_t *scratch) {
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
@@ -393,7 +627,26 @@ void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *f
       if (two && ++ox == out_w) ox = 0, row += step_y;
       an_widen_s8_pair(x0, scratch, 0, 0, n);
       an_widen_s8_pair(x1, scratch, 0, 1, n);
-      an_conv_channels_2px(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      if (w16) {
+        an_conv_channels_w16(q, w16, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      } else {
+        an_conv_channels_2px(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      }
     }
   }
+}
+
+void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                   int8_t *output, int16_t *scratch) {
+#if AN_USE_MVE
+  (void)scratch;
+  an_conv1x1_s8_mve(p, input, filter, channel, output);
+  return;
+#endif
+  an_conv1x1_impl(p, input, filter, 0, channel, output, scratch);
+}
+
+void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                       int8_t *output, int16_t *scratch) {
+  an_conv1x1_impl(p, input, 0, filter, channel, output, scratch);
 }

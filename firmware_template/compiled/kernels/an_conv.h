@@ -43,4 +43,16 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                    int8_t *output, int16_t *scratch);
 
+// The same two kernels with the filter pre-widened to int16 (one group only), in the AN_CONV_W16
+// layout: rows (zero-padded to K4) in groups of three, an odd last group of two or one; each
+// group in blocks of eight values, the group's rows one after the other within a block (8 values
+// of row a, 8 of row b, 8 of row c; a last block of four values each when K4 % 8 == 4), the
+// values in their natural order (codegen/compiled/ops/conv.py: conv_filter_layout_w16).  Twice
+// the filter's flash, no sign extension in the inner loop: on DSP cores three channels by two
+// pixels per pass (five loads, six SMLAD per two values).  The same scratch and channel values.
+void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                      int8_t *output, int16_t *scratch);
+void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                       int8_t *output, int16_t *scratch);
+
 #endif  // AN_CONV_H_
