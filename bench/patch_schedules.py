@@ -60,7 +60,29 @@ def nano_capacity() -> int:
 LARGE_MACS = 100_000_000  # models above this many MACs are compared on --large-samples inputs
 
 
-def bench_model(name, path, samples, qemu, work, large_samples=10):
+def nano_project(path, out) -> dict:
+    """``generate --board arduino-nano-33-ble-sense`` (default schedule: auto) and a real link of the project
+    (make, arm-none-eabi-gcc): generate's fit verdict and the link's FLASH/RAM lines."""
+    import os
+    import re
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    try:
+        gen = subprocess.run([sys.executable, "-m", "attendnets", "generate", str(path), "--board", BOARD,
+                              "--runtime", "compiled", "--out", str(out)], capture_output=True, text=True, env=env,
+                             timeout=1800)
+        verdict = next((line.strip() for line in gen.stdout.splitlines() if "verdict:" in line), gen.stderr.strip())
+        link = subprocess.run(["make", "-s", "-C", str(out)], capture_output=True, text=True, timeout=1800)
+        regions = re.findall(r"^\s*(FLASH|RAM):\s+(\d+) B\s+(\S+ \S+)", link.stdout + link.stderr, re.M)
+        return {"nano_generate": verdict,
+                "nano_link": "; ".join(f"{r} {int(b):,} B of {size}" for r, b, size in regions)
+                or f"link failed (exit {link.returncode})"}
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {"nano_generate": f"not run: {exc}", "nano_link": "-"}
+
+
+def bench_model(name, path, samples, qemu, work, large_samples=10, nano_projects=("attendnet_b_224_50",)):
     from codegen.compiled.generate import emit_model, lower_model
     from codegen.compiled.host import assert_matches_tflm, random_samples
     from codegen.compiled.patch import choose_schedule
@@ -96,6 +118,8 @@ def bench_model(name, path, samples, qemu, work, large_samples=10):
             expected = run_tflm_batch(model, sample)[0][0]
             got = run_m4(elf, timeout_s=1800)[0]
             row["qemu_bit_exact"] = bool(np.array_equal(np.frombuffer(got, np.int8), expected.reshape(-1).view(np.int8)))
+        if name in nano_projects and schedule == "auto":
+            row.update(nano_project(path, work / f"{name}-nano"))
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -128,6 +152,11 @@ def markdown(rows, command, capacity):
         best = min(mine, key=lambda r: r["arena"])
         out.append(f"- {name}: {best['arena']:,} B ({best['schedule']}) against <= {goal:,} B: "
                    f"{'met' if best['arena'] <= goal else 'not met'}")
+        for r in mine:
+            if r.get("nano_generate"):
+                out.append(f"  - `attendnets generate {name}.tflite --board {BOARD} --runtime compiled` "
+                           f"(schedule {r['schedule']}): {r['nano_generate']}; the project's link (make, "
+                           f"arm-none-eabi-gcc): {r['nano_link']}")
     return "\n".join(out) + "\n"
 
 

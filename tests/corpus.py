@@ -119,6 +119,10 @@ CORPUS = {
         "mixed", ("FULLY_CONNECTED", "CAST", "WHILE", "LESS", "ADD", "QUANTIZE", "DEQUANTIZE"),
         "the tf.while_loop model converted full int8 (the loop variable stays float32 between iterations)",
         features=("control_flow",)),
+    "nested_control_float": Spec(
+        "float", ("WHILE", "IF", "LESS", "GREATER", "FULLY_CONNECTED"),
+        "a tf.cond inside a tf.while_loop's body (float32): an IF in the WHILE's body subgraph, the branch picked "
+        "per iteration", features=("control_flow", "float")),
     "attendnet_b_int8": Spec(
         "int8", ("CONV_2D", "DEPTHWISE_CONV_2D", "MUL", "LOGISTIC", "SOFTMAX"),
         "AttendNet-B (attendnets_tf.models, 32x32x1, width 0.5, 10 classes; unfolded attention condensers)",
@@ -362,7 +366,22 @@ def _control_flow_functions(tf):
         _, h = tf.while_loop(lambda i, h: i < n, body, [tf.constant(0), x])
         return h
 
-    return {"if_cond": if_cond, "while_loop": while_loop}
+    wa, wb = ((rng.standard_normal((8, 8)) * 0.5).astype(np.float32) for _ in range(2))
+
+    @tf.function(input_signature=spec)
+    def nested_control(x):  # a tf.cond inside the tf.while_loop's body: an IF in the WHILE's body subgraph
+        s = tf.reshape(tf.matmul(x, tf.constant(v)), [])
+        n = tf.cast(tf.minimum(tf.maximum(s, 0.0), 5.0), tf.int32)
+
+        def body(i, h):
+            t = tf.reshape(tf.matmul(h, tf.constant(v)), [])
+            return i + 1, tf.cond(t > 0.0, lambda: tf.nn.relu(tf.matmul(h, tf.constant(wa))),
+                                  lambda: tf.matmul(h, tf.constant(wb)))
+
+        _, h = tf.while_loop(lambda i, h: i < n, body, [tf.constant(0), x])
+        return h
+
+    return {"if_cond": if_cond, "while_loop": while_loop, "nested_control": nested_control}
 
 
 def _control_flow_models():
@@ -376,7 +395,7 @@ def _control_flow_models():
     calibration = (rng.standard_normal((16, 1, 8)) * 2).astype(np.float32)
     out = {}
     for name, function in _control_flow_functions(tf).items():
-        for mode in ("float", "mixed"):
+        for mode in ("float", "mixed") if name != "nested_control" else ("float",):
             converter = tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()])
             if mode == "mixed":
                 converter.optimizations = [tf.lite.Optimize.DEFAULT]

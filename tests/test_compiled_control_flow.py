@@ -1,7 +1,7 @@
 """Control flow (IF, WHILE) through the compiled runtime, bit for bit with tflite-micro.
 
 The corpus's tf.cond and tf.while_loop models (TFLiteConverter, float32 and full int8 with the float32
-interface the converter keeps): 120 inputs each, chosen along the models' projection ``s = x.v`` so that both
+interface the converter keeps) and a tf.cond inside a tf.while_loop (an IF in the WHILE's body): 120 inputs each, chosen along the models' projection ``s = x.v`` so that both
 IF branches and every WHILE trip count 0..5 occur, compared with the interpreter (float outputs as bits); the
 program's structure (one branch per subgraph, a loop with the condition read at run time, subgraph buffers in
 the one arena) and a refusal inside a subgraph naming the subgraph and its operator.
@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import model_path
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
-MODELS = ("if_cond_float", "if_cond_mixed", "while_loop_float", "while_loop_mixed")
+MODELS = ("if_cond_float", "if_cond_mixed", "while_loop_float", "while_loop_mixed", "nested_control_float")
 
 
 def _samples(model, count=120, seed=3):
@@ -86,6 +86,11 @@ def test_program_structure():
     assert controls == ["loop", "break_unless", "end"]
     # the loop counter that starts constant and the body increments is copied in, not folded
     assert sum(1 for s in program.steps if s.function == "an_add_s32") == 2
+    # an IF in the WHILE's body: nested C structure, every step of the region under the WHILE's index
+    program = lower_model(load_model(model_path("nested_control_float")))
+    region = [s for s in program.steps if s.nested]
+    assert [s.control for s in region if s.control] == ["loop", "break_unless", "if", "else", "end", "end"]
+    assert len({s.op_index for s in region}) == 1
 
 
 def test_generated_c_reads_the_condition_at_run_time():

@@ -194,6 +194,14 @@ DEPTHWISE_CASES = {
     "rows3x3_tiny_multiplier": dict(in_shape=(1, 7, 10, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3), out_scale=1.0,
                                     out_zp=-7),
     "rows3x3_saturating": dict(in_shape=(1, 6, 9, 16), out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
+    # narrow rows (6 and 7 outputs: one pass of four, then two and / or one), strides 1 and 2, batch 2
+    "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
+    "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
+    "rows3x3_width7_batch2_relu": dict(in_shape=(2, 5, 7, 4), activation="RELU", in_zp=127, out_zp=-128),
+    "rows3x3_width6_stride2_valid_saturating": dict(in_shape=(1, 9, 13, 8), stride=(2, 2), padding="VALID",
+                                                    out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
+    # five outputs wide: under ROWS3X3_MIN_OUT_W, the general path
+    "narrow_width5_general": dict(in_shape=(1, 7, 5, 8), in_zp=-5),
 }
 
 #: The DEPTHWISE_CASES the generator must send through the row-buffer 3x3 path.
@@ -235,13 +243,13 @@ def test_depthwise_rows3x3_chosen(case):
 
 
 def test_depthwise_rows3x3_refused_where_inexact():
-    """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, rows under 8 outputs: the
-    general path."""
+    """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, a multiplier of 4, rows under
+    ROWS3X3_MIN_OUT_W outputs: the general path."""
     from codegen.compiled.lower import lower_model
     from converter.tflite_model import load_model
 
     for case in ("saturating_large_multiplier", "pair3x3_13_channels_relu6", "dilation2_interior_blocks",
-                 "interior_blocks_5x5", "multiplier4_shared_input", "no_bias_batch2"):
+                 "interior_blocks_5x5", "multiplier4_shared_input", "narrow_width5_general"):
         model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
         (step,) = [s for s in lower_model(model, rows3x3="always").steps if s.function == "an_depthwise_conv2d_s8"]
         assert step.args[0].fields["rows3x3"] == 0, case

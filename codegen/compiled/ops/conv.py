@@ -54,10 +54,11 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     return 4 * 10 * 4 + 3 * 16 * pairs
 
 
-#: The narrowest output row the row-buffer 3x3 path is chosen for: it widens the input per row of four channels
-#: and calls its loop per channel and output row, which narrow rows do not repay (vww_96_int8, Cortex-M4 timing
-#: model: 12 outputs wide 7.74 -> 4.33 cycles/MAC, 6 wide 7.82 -> 9.11).
-ROWS3X3_MIN_OUT_W = 8
+#: The narrowest output row the row-buffer 3x3 path is chosen for.  It widens the input per row of four channels
+#: and calls its loop once per output row (four channels, passes of four outputs then the last two and / or one),
+#: which rows of 6 outputs repay and rows of 3 do not (vww_96_int8, Cortex-M4 timing model, cycles/MAC general ->
+#: rows: 6 wide stride 1 7.81 -> 5.10, stride 2 7.86 -> 6.96; 3 wide stride 1 8.06 -> 8.90, stride 2 7.85 -> 11.04).
+ROWS3X3_MIN_OUT_W = 6
 
 
 def depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, folded_bias, taps, shifts, out_zp, out_w) -> bool:

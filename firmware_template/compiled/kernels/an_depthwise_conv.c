@@ -427,20 +427,17 @@ static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int
 }
 
 // One pair of padded columns of four channels: input words u0 (column 2j), u1 (2j + 1) -> the
-// four channels' (x0, x1) int16 pairs at d[0..3].
+// four channels' (x0, x1) int16 pairs at d[0..3] (on DSP cores one STM of four registers).
 static inline void an_dw3_widen(uint32_t u0, uint32_t u1, uint32_t *d) {
 #if AN_USE_DSP
   const uint32_t e0 = (uint32_t)__sxtb16(u0), o0 = (uint32_t)an_sxtb16_ror8(u0);  // (c0, c2), (c1, c3)
   const uint32_t e1 = (uint32_t)__sxtb16(u1), o1 = (uint32_t)an_sxtb16_ror8(u1);
-  uint32_t w0, w1, w2, w3;
+  register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");
   __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w0) : "r"(e0), "r"(e1));
   __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w1) : "r"(o0), "r"(o1));
   __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w2) : "r"(e1), "r"(e0));
   __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w3) : "r"(o1), "r"(o0));
-  d[0] = w0;
-  d[1] = w1;
-  d[2] = w2;
-  d[3] = w3;
+  __asm__ volatile("stm %0, {%1, %2, %3, %4}" : : "r"(d), "r"(w0), "r"(w1), "r"(w2), "r"(w3) : "memory");
 #else
   for (int32_t g = 0; g < 4; ++g) {
     const int32_t x0 = (int32_t)((u0 >> (8 * g)) & 0xFFu), x1 = (int32_t)((u1 >> (8 * g)) & 0xFFu);
@@ -459,25 +456,28 @@ static inline uint32_t an_dw3_word(const int8_t *p) {
 // outside the image) into ring slot d (pair j at d + 12 j).
 static void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t pairs, uint32_t zp4,
                              uint32_t *d) {
-  int32_t j = 0;
+  uint32_t *const end = d + 12 * pairs;
   if (row == NULL) {
-    for (; j < pairs; ++j, d += 12) an_dw3_widen(zp4, zp4, d);
+    for (; d < end; d += 12) an_dw3_widen(zp4, zp4, d);
     return;
   }
   // Pairs with a column left of the image, then whole pairs inside it, then the rest.
-  for (; j < pairs && 2 * j - pad_w < 0; ++j, d += 12) {
-    const int32_t ix = 2 * j - pad_w;
+  int32_t ix = -pad_w;  // the pair's first column
+  for (; d < end && ix < 0; ix += 2, d += 12) {
     an_dw3_widen(zp4, ix + 1 >= 0 && ix + 1 < in_w ? an_dw3_word(row + (ix + 1) * in_c) : zp4, d);
   }
-  const int8_t *x = row + (2 * j - pad_w) * in_c;
-  const int32_t step = 2 * in_c;
-  for (; j < pairs && 2 * j - pad_w + 1 < in_w; ++j, d += 12, x += step) {
-    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+  // Whole pairs: columns ix .. ix + 1 < in_w.
+  int32_t inside = (in_w - ix) / 2;
+  if (inside > (int32_t)((end - d) / 12)) inside = (int32_t)((end - d) / 12);
+  if (inside > 0) {
+    const int8_t *x = row + ix * in_c;
+    const int32_t step = 2 * in_c;
+    for (uint32_t *const stop = d + 12 * inside; d < stop; d += 12, x += step) {
+      an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+    }
+    ix += 2 * inside;
   }
-  for (; j < pairs; ++j, d += 12) {
-    const int32_t ix = 2 * j - pad_w;
-    an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
-  }
+  for (; d < end; ix += 2, d += 12) an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
 }
 
 // One filter row of four outputs: stride_w 1 reads pairs x[0], x[12], x[24] (outputs at columns
@@ -510,56 +510,125 @@ static void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c, int3
     a3 = AN_DW3_SMLABB(w4, Q, a3);                                        \
   } while (0)
 
-// `n` passes of four outputs of one channel (outputs `oc` bytes apart) along one output row;
-// ring slots of the filter's rows 0, 1, 2 at word offsets S0, S1, S2 and the stride and clamp
-// kind constants (one copy of the loop per combination: an_dw3_row_any).
-static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q, const uint32_t *x, const int32_t *k,
-                                                             int32_t n, int8_t *out, int32_t oc, int stride,
-                                                             int full_range, int32_t S0, int32_t S1, int32_t S2) {
+// Two outputs (a0, a1) and one (a0) of a pass: the first half of AN_DW3_ROW_S1 / _S2.
+#define AN_DW3_ROW2_S1(OFF, PV, QV)                   \
+  do {                                                \
+    const uint32_t P = (PV), Q = (QV);                \
+    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
+    a0 = AN_DW3_SMLAD(w0, P, a0);                     \
+    a1 = AN_DW3_SMLATB(w0, P, a1);                    \
+    a0 = AN_DW3_SMLABB(w1, Q, a0);                    \
+    a1 = AN_DW3_SMLADX(w1, Q, a1);                    \
+  } while (0)
+#define AN_DW3_ROW2_S2(OFF, PV, QV)                                       \
+  do {                                                                    \
+    const uint32_t P = (PV), Q = (QV);                                    \
+    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12], w2 = x[(OFF) + 24]; \
+    a0 = AN_DW3_SMLAD(w0, P, a0);                                         \
+    a1 = AN_DW3_SMLAD(w1, P, a1);                                         \
+    a0 = AN_DW3_SMLABB(w1, Q, a0);                                        \
+    a1 = AN_DW3_SMLABB(w2, Q, a1);                                        \
+  } while (0)
+#define AN_DW3_ROW1(OFF, PV, QV)                      \
+  do {                                                \
+    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
+    a0 = AN_DW3_SMLAD(w0, (PV), a0);                  \
+    a0 = AN_DW3_SMLABB(w1, (QV), a0);                 \
+  } while (0)
+
+// One output row of channels c0..c0+3 (their records k, ten int32 apart; their ring columns x,
+// one word apart; their outputs out, one byte apart, outputs `oc` bytes apart): per channel `n`
+// passes of four outputs, then the row's last `tail` (0..3) outputs as a pass of two and / or
+// one.  Ring slots of the filter's rows 0, 1, 2 at word offsets S0, S1, S2 and the stride and
+// clamp kind constants (one copy of the loop per combination: an_dw3_row_any).
+static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q, const uint32_t *x0, const int32_t *k,
+                                                             int32_t n, int32_t tail, int8_t *out0, int32_t oc,
+                                                             int stride, int full_range, int32_t S0, int32_t S1,
+                                                             int32_t S2) {
   q.full_range = full_range;
-  for (const uint32_t *const end = x + n * (stride == 1 ? 24 : 48); x < end; x += (stride == 1 ? 24 : 48)) {
-    // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
-    // beside the pass's values, and loads next to the inputs' loads pipeline.
+  const int32_t pass = stride == 1 ? 24 : 48;  // words per pass of four outputs
+  for (int32_t g = 0; g < 4; ++g, k += AN_DW3_RECORD) {
+    const uint32_t *x = x0 + g;
+    int8_t *out = out0 + g;
+    for (const uint32_t *const end = x + n * pass; x < end; x += pass) {
+      // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
+      // beside the pass's values, and loads next to the inputs' loads pipeline.
 #if defined(__GNUC__)
-    __asm__("" : "+r"(k));
+      __asm__("" : "+r"(k));
 #endif
-    const int32_t bias = k[6];
-    int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-    if (stride == 1) {
-      AN_DW3_ROW_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
-      AN_DW3_ROW_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
-      AN_DW3_ROW_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
-    } else {
-      AN_DW3_ROW_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
-      AN_DW3_ROW_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
-      AN_DW3_ROW_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      const int32_t bias = k[6];
+      int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+      if (stride == 1) {
+        AN_DW3_ROW_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
+        AN_DW3_ROW_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
+        AN_DW3_ROW_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      } else {
+        AN_DW3_ROW_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
+        AN_DW3_ROW_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
+        AN_DW3_ROW_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      }
+      const int32_t m = k[7], c = k[8], e = k[9];
+      const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
+      const int8_t v2 = an_dw3_out(q, a2, m, c, e), v3 = an_dw3_out(q, a3, m, c, e);
+      out[0] = v0;
+      out[oc] = v1;
+      out += 2 * oc;
+      out[0] = v2;
+      out[oc] = v3;
+      out += 2 * oc;
     }
-    const int32_t m = k[7], c = k[8], e = k[9];
-    const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
-    const int8_t v2 = an_dw3_out(q, a2, m, c, e), v3 = an_dw3_out(q, a3, m, c, e);
-    out[0] = v0;
-    out[oc] = v1;
-    out += 2 * oc;
-    out[0] = v2;
-    out[oc] = v3;
-    out += 2 * oc;
+    if (tail & 2) {
+      int32_t a0 = k[6], a1 = a0;
+      if (stride == 1) {
+        AN_DW3_ROW2_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
+        AN_DW3_ROW2_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
+        AN_DW3_ROW2_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      } else {
+        AN_DW3_ROW2_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
+        AN_DW3_ROW2_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
+        AN_DW3_ROW2_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      }
+      const int32_t m = k[7], c = k[8], e = k[9];
+      const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
+      out[0] = v0;
+      out[oc] = v1;
+      out += 2 * oc;
+      x += pass / 2;
+    }
+    if (tail & 1) {
+      int32_t a0 = k[6];
+      AN_DW3_ROW1(S0, (uint32_t)k[0], (uint32_t)k[1]);
+      AN_DW3_ROW1(S1, (uint32_t)k[2], (uint32_t)k[3]);
+      AN_DW3_ROW1(S2, (uint32_t)k[4], (uint32_t)k[5]);
+      out[0] = an_dw3_out(q, a0, k[7], k[8], k[9]);
+    }
   }
 }
 
-#define AN_DW3_ROTATIONS(STRIDE, FULL)                        \
-  do {                                                        \
-    if (rotation == 0) {                                      \
-      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 0, 4, 8); \
-    } else if (rotation == 1) {                               \
-      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 4, 8, 0); \
-    } else {                                                  \
-      an_dw3_row(q, x, k, n, out, oc, STRIDE, FULL, 8, 0, 4); \
-    }                                                         \
+#define AN_DW3_ROTATIONS(STRIDE, FULL)                              \
+  do {                                                              \
+    if (rotation == 0) {                                            \
+      an_dw3_row(q, x, k, n, tail, out, oc, STRIDE, FULL, 0, 4, 8); \
+    } else if (rotation == 1) {                                     \
+      an_dw3_row(q, x, k, n, tail, out, oc, STRIDE, FULL, 4, 8, 0); \
+    } else {                                                        \
+      an_dw3_row(q, x, k, n, tail, out, oc, STRIDE, FULL, 8, 0, 4); \
+    }                                                               \
   } while (0)
 
 // an_dw3_row for a ring rotation (padded row of filter row 0 modulo 3), stride and clamp kind.
-static void an_dw3_row_any(an_dw_out_params q, const uint32_t *x, const int32_t *k, int32_t n, int8_t *out, int32_t oc,
-                           int32_t stride, int32_t rotation) {
+static void an_dw3_row_any(an_dw_out_params q, const uint32_t *x, const int32_t *k, int32_t n, int32_t tail,
+                           int8_t *out, int32_t oc, int32_t stride, int32_t rotation) {
+#if !AN_USE_DSP
+  // Cores without DSP instructions: one copy of the loop, the ring slots and stride at run time (code size).
+  const int32_t s0 = 4 * rotation, s1 = (s0 + 4) % 12, s2 = (s0 + 8) % 12;
+  if (stride == 1) {
+    an_dw3_row(q, x, k, n, tail, out, oc, 1, 0, s0, s1, s2);
+  } else {
+    an_dw3_row(q, x, k, n, tail, out, oc, 2, 0, s0, s1, s2);
+  }
+  return;
+#endif
   if (stride == 1) {
     if (q.full_range) {
       AN_DW3_ROTATIONS(1, 1);
@@ -576,8 +645,9 @@ static void an_dw3_row_any(an_dw_out_params q, const uint32_t *x, const int32_t 
 }
 #undef AN_DW3_ROTATIONS
 
-static void an_dw3_rows(const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias,
-                        const int32_t *multiplier, const int32_t *shift, int8_t *output, void *scratch) {
+static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, const int8_t *input,
+                                                  const int16_t *filter, const int32_t *bias, const int32_t *multiplier,
+                                                  const int32_t *shift, int8_t *output, void *scratch) {
   const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
   const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
@@ -600,17 +670,7 @@ static void an_dw3_rows(const an_depthwise_params *p, const int8_t *input, const
           const int8_t *row = (iy >= 0 && iy < in_h) ? in + iy * in_w * in_c + c0 : NULL;
           an_dw3_widen_row(row, in_w, in_c, p->pad_w, pairs, zp4, ring + 4 * (next % 3));
         }
-        const int32_t rotation = top % 3;
-        int8_t *o = out + oy * out_w * in_c + c0;
-        for (int32_t g = 0; g < 4; ++g) {
-          const int32_t *k = rec + AN_DW3_RECORD * g;
-          an_dw3_row_any(q, ring + g, k, full, o + g, in_c, stride_w, rotation);
-          if (tail) {  // one more pass into a local row, its first `tail` outputs copied
-            int8_t last[4];
-            an_dw3_row_any(q, ring + g + full * 24 * stride_w, k, 1, last, 1, stride_w, rotation);
-            for (int32_t t = 0; t < tail; ++t) o[g + (4 * full + t) * in_c] = last[t];
-          }
-        }
+        an_dw3_row_any(q, ring, rec, full, tail, out + oy * out_w * in_c + c0, in_c, stride_w, top % 3);
       }
     }
   }
@@ -621,7 +681,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch) {
 #if !AN_USE_MVE
-  if (p->rows3x3) {
+  // Plain C takes the row-buffer path only on rows at least 8 outputs wide: narrower ones are faster on the
+  // general path there (vww_96_int8 6x6x128, Cortex-M4 timing model, plain C: 11.3 cycles/MAC general, 12.7
+  // rows); the rows path's scratch is larger than the general path's, so either fits.
+  if (p->rows3x3 && (AN_USE_DSP || p->out_w >= 8)) {
     an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
   }

@@ -27,7 +27,8 @@ typedef struct {
   // 1: the generator checked that the row-buffer 3x3 path applies (an_depthwise_conv.c,
   // an_dw3_rows: 3x3, multiplier 1, no dilation, strides 1 or 2, in_c a multiple of 4, every
   // shift < 0, doubled accumulators and the folded rounding constants inside int32) and reserved
-  // AN_DEPTHWISE_ROWS_SCRATCH_BYTES; 0: the general path.  Helium builds take their own path.
+  // AN_DEPTHWISE_ROWS_SCRATCH_BYTES; 0: the general path.  Helium builds take their own path, plain-C
+  // builds the general one on rows under 8 outputs wide.
   int32_t rows3x3;
 } an_depthwise_params;
 

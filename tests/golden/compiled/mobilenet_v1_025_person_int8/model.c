@@ -108,17 +108,17 @@ static const an_depthwise_params an_params_7 = { .batches = 1, .in_h = 24, .in_w
 static const an_conv_params an_params_8 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 32, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 1, .k_w = 1, .filter_in_c = 32, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
 static const an_depthwise_params an_params_9 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_10 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 12, .out_w = 12, .out_c = 64, .k_h = 1, .k_w = 1, .filter_in_c = 64, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_11 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_11 = { .batches = 1, .in_h = 12, .in_w = 12, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 64, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_12 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 64, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_13 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_13 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_14 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_15 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_15 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_16 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_17 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_17 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_18 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_19 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_19 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_20 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_21 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
+static const an_depthwise_params an_params_21 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 1 };
 static const an_conv_params an_params_22 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 6, .out_w = 6, .out_c = 128, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
 static const an_depthwise_params an_params_23 = { .batches = 1, .in_h = 6, .in_w = 6, .in_c = 128, .out_h = 3, .out_w = 3, .out_c = 128, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_24 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 128, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 1, .k_w = 1, .filter_in_c = 128, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
@@ -212,7 +212,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(10);
   an_conv1x1_s8_w16(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
   MODEL_OP_END(10);
-  // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6
+  // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(11);
   an_depthwise_conv2d_s8(&an_params_11, AN_T67, an_op11_filter, an_op11_bias, an_op11_multipliers, an_op11_shifts, an_op11_pad_row, AN_T68, AN_SCRATCH11);
   MODEL_OP_END(11);
@@ -220,7 +220,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(12);
   an_conv1x1_s8_w16(&an_params_12, AN_T68, an_op12_filter, an_op12_channels, AN_T69, AN_SCRATCH12);
   MODEL_OP_END(12);
-  // 13: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6
+  // 13: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(13);
   an_depthwise_conv2d_s8(&an_params_13, AN_T69, an_op13_filter, an_op13_bias, an_op13_multipliers, an_op13_shifts, an_op13_pad_row, AN_T70, AN_SCRATCH13);
   MODEL_OP_END(13);
@@ -228,7 +228,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(14);
   an_conv1x1_s8_w16(&an_params_14, AN_T70, an_op14_filter, an_op14_channels, AN_T71, AN_SCRATCH14);
   MODEL_OP_END(14);
-  // 15: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6
+  // 15: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(15);
   an_depthwise_conv2d_s8(&an_params_15, AN_T71, an_op15_filter, an_op15_bias, an_op15_multipliers, an_op15_shifts, an_op15_pad_row, AN_T72, AN_SCRATCH15);
   MODEL_OP_END(15);
@@ -236,7 +236,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(16);
   an_conv1x1_s8_w16(&an_params_16, AN_T72, an_op16_filter, an_op16_channels, AN_T73, AN_SCRATCH16);
   MODEL_OP_END(16);
-  // 17: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6
+  // 17: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(17);
   an_depthwise_conv2d_s8(&an_params_17, AN_T73, an_op17_filter, an_op17_bias, an_op17_multipliers, an_op17_shifts, an_op17_pad_row, AN_T74, AN_SCRATCH17);
   MODEL_OP_END(17);
@@ -244,7 +244,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(18);
   an_conv1x1_s8_w16(&an_params_18, AN_T74, an_op18_filter, an_op18_channels, AN_T75, AN_SCRATCH18);
   MODEL_OP_END(18);
-  // 19: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6
+  // 19: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(19);
   an_depthwise_conv2d_s8(&an_params_19, AN_T75, an_op19_filter, an_op19_bias, an_op19_multipliers, an_op19_shifts, an_op19_pad_row, AN_T76, AN_SCRATCH19);
   MODEL_OP_END(19);
@@ -252,7 +252,7 @@ int model_invoke(void) {
   MODEL_OP_BEGIN(20);
   an_conv1x1_s8_w16(&an_params_20, AN_T76, an_op20_filter, an_op20_channels, AN_T77, AN_SCRATCH20);
   MODEL_OP_END(20);
-  // 21: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6
+  // 21: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(21);
   an_depthwise_conv2d_s8(&an_params_21, AN_T77, an_op21_filter, an_op21_bias, an_op21_multipliers, an_op21_shifts, an_op21_pad_row, AN_T78, AN_SCRATCH21);
   MODEL_OP_END(21);
