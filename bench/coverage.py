@@ -39,18 +39,22 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 
 CORPUS_MODELS = ["flatten_classifier_int8", "nchw_transpose_int8", "autoencoder_float", "autoencoder_int16x8",
-                 "lstm_int8", "lstm_float", "svdf_int8", "svdf_float"]
+                 "lstm_int8", "lstm_float", "svdf_int8", "svdf_float",
+                 "if_cond_float", "if_cond_mixed", "while_loop_float", "while_loop_mixed"]
 
 
 def builder_models(work: Path) -> list:
     """(name, path) of the test suite's builder models issue 19 covers beyond the corpus: a streaming model
     as the TFLite converter writes one (CALL_ONCE initialiser, resource variable) and a 16x8 LSTM."""
+    from test_compiled_data_ops_qemu import data_ops_model
     from test_compiled_lstm import lstm_model
+    from test_compiled_matmul import matmul_tconv_model
     from test_compiled_state import call_once_model
 
     out = []
     for name, data in (("streaming_call_once_int8", call_once_model()),
-                       ("lstm_int16x8", lstm_model(act="int16", time_steps=8, input_size=16, units=16))):
+                       ("lstm_int16x8", lstm_model(act="int16", time_steps=8, input_size=16, units=16)),
+                       ("data_ops_int8", data_ops_model()), ("tconv_matmul_int8", matmul_tconv_model())):
         path = work / f"{name}.tflite"
         path.write_bytes(data)
         out.append((name, path))
@@ -80,7 +84,10 @@ def operators(model) -> str:
         name = op.name + ("" if op.index in run else " (gen)")
         if name not in names:
             names.append(name)
-    return ", ".join(names)
+    inner = []  # the operators of control-flow subgraphs (IF branches, WHILE condition and body)
+    for sg in model.subgraphs[1:]:
+        inner += [op.name for op in sg.operators if op.name not in inner]
+    return ", ".join(names) + (f"; in subgraphs: {', '.join(inner)}" if inner else "")
 
 
 def sample_for(model, seed=0):

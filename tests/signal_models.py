@@ -122,6 +122,74 @@ def frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz
     return b.build(inputs=[x], outputs=[log, spectrum] if rfft_output else [log])
 
 
+def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz=7500.0):
+    """The micro_speech example's audio preprocessor graph as its converter writes it (every operator and
+    type of TFLM's audio_preprocessor_int8.tflite): int16[1, frame] audio -> int8[channels] features.
+    Around the signal chain: RESHAPE; the energy's unwritten bins zeroed by CAST (uint32 -> int32),
+    STRIDED_SLICE, CONCATENATION with zeros, CAST back; after the log: CAST to int32, ``(x * 256 + 333)
+    / 666 - 128`` (MUL, ADD, DIV toward zero, ADD), clamped by MINIMUM / MAXIMUM, CAST to int8."""
+    b = ModelBuilder()
+
+    def const(name, values, dtype="int32"):
+        values = np.asarray(values, dtype=dtype)
+        return b.tensor(name, values.shape, dtype, data=values.tobytes())
+
+    x = b.tensor("audio_frame", (1, frame), "int16")
+    win = const("window_weights", hann_q12(frame), "int16")
+    windowed = b.tensor("windowed", (1, frame), "int16")
+    _custom(b, "SignalWindow", [x, win], [windowed], shift=12)
+    flat = b.tensor("windowed_flat", (frame,), "int16")
+    b.op("RESHAPE", [windowed, const("flat_shape", [frame])], [flat])
+    scaled = b.tensor("scaled", (frame,), "int16")
+    shift = b.tensor("scale_bits", (), "int32")
+    _custom(b, "SignalFftAutoScale", [flat], [scaled, shift])
+    spectrum = b.tensor("spectrum", (fft_length + 2,), "int16")
+    _custom(b, "SignalRfft", [scaled], [spectrum], T=7, fft_length=fft_length)
+    start, end, weights, unweights, freq_starts, weight_starts, widths = mel_filter_bank(
+        channels, fft_length, low_hz, high_hz)
+    bins = fft_length // 2 + 1
+    energy = b.tensor("energy", (bins,), "uint32")
+    _custom(b, "SignalEnergy", [spectrum], [energy], end_index=end, start_index=start)
+    energy32 = b.tensor("energy_int32", (bins,), "int32")
+    b.op("CAST", [energy], [energy32])
+    kept = b.tensor("energy_kept", (end - start,), "int32")
+    b.op("STRIDED_SLICE", [energy32, const("begin", [start]), const("end", [end]), const("strides", [1])], [kept],
+         options={"type": "strided_slice"})
+    joined = b.tensor("energy_zeroed", (bins,), "int32")
+    b.op("CONCATENATION", [const("zeros_head", np.zeros(start)), kept, const("zeros_tail", np.zeros(bins - end))],
+         [joined], options={"type": "concatenation", "axis": 0})
+    energy_u = b.tensor("energy_uint32", (bins,), "uint32")
+    b.op("CAST", [joined], [energy_u])
+    tables = [const(name, values, "int16") for name, values in (
+        ("fb_weights", weights), ("fb_unweights", unweights), ("fb_frequency_starts", freq_starts),
+        ("fb_weight_starts", weight_starts), ("fb_widths", widths))]
+    fb = b.tensor("filter_bank", (channels,), "uint64")
+    _custom(b, "SignalFilterBank", [energy_u, *tables], [fb], num_channels=channels)
+    root = b.tensor("filter_bank_root", (channels,), "uint32")
+    _custom(b, "SignalFilterBankSquareRoot", [fb, shift], [root])
+    cleaned = b.tensor("noise_subtracted", (channels,), "uint32")
+    noise = b.tensor("noise_estimate", (channels,), "uint32")
+    _custom(b, "SignalFilterBankSpectralSubtraction", [root], [cleaned, noise],
+            alternate_one_minus_smoothing=15401, alternate_smoothing=983, clamping=False,
+            min_signal_remaining=819, num_channels=channels, one_minus_smoothing=15975, smoothing=409,
+            smoothing_bits=10, spectral_subtraction_bits=14)
+    agc = b.tensor("pcan", (channels,), "uint32")
+    _custom(b, "SignalPCAN", [cleaned, noise, const("pcan_gains", pcan_gain_table(), "int16")], [agc], snr_shift=6)
+    log = b.tensor("log_filter_bank", (channels,), "int16")
+    _custom(b, "SignalFilterBankLog", [agc], [log], input_correction_bits=3, output_scale=64)
+    value = b.tensor("log_int32", (channels,), "int32")
+    b.op("CAST", [log], [value])
+    for k, (name, operand, options) in enumerate((("MUL", 256, {"type": "mul"}), ("ADD", 333, {"type": "add"}),
+                                                   ("DIV", 666, {"type": "div"}), ("ADD", -128, {"type": "add"}),
+                                                   ("MINIMUM", 127, None), ("MAXIMUM", -128, None))):
+        out = b.tensor(f"feature_{k}", (channels,), "int32")
+        b.op(name, [value, const(f"{name.lower()}_{k}", operand)], [out], options=options)
+        value = out
+    features = b.tensor("features", (channels,), "int8")
+    b.op("CAST", [value], [features])
+    return b.build(inputs=[x], outputs=[features])
+
+
 def rfft_model(dtype="int16", fft_length=512, input_shape=(480,)):
     """One RFFT operator: input ``input_shape`` (frames in the leading dimensions), fft_length zero-padded."""
     code = {"int16": 7, "int32": 2, "float32": 0}[dtype]

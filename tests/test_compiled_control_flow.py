@@ -144,3 +144,26 @@ def test_control_flow_on_cortex_m4f_matches_tflm(name):
     ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True, fpu=True)
     for got, (expected,) in zip(ours, run_tflm_batch(model, samples)):
         assert np.array_equal(_bits(got).reshape(-1), _bits(np.asarray(expected)).reshape(-1)), name
+
+
+def test_bool_tensors_compile_without_a_kernel_that_declares_bool():
+    """A bool model input and output joined by views only (no kernel header brings <stdbool.h>, as for an IF
+    whose condition is a model input): the generated C declares C99's bool itself (model_data.h, which model.c
+    includes before the tensor macros), and the copy through the views equals tflite-micro."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
+    from converter.tflite_model import load_model
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (2, 3), "bool")
+    shape = b.tensor("shape", (1,), "int32", data=np.array([6], np.int32).tobytes())
+    y = b.tensor("y", (6,), "bool")
+    b.op("RESHAPE", [x, shape], [y])
+    model = load_model(b.build(inputs=[x], outputs=[y]))
+    assert "#include <stdbool.h>" in compile_model(model).files["model_data.h"]
+    # a model without bool tensors keeps its files as they were
+    assert "stdbool" not in compile_model(load_model(model_path("autoencoder_int8"))).files["model_data.h"]
+    samples = [[np.random.default_rng(k).random((2, 3)) < 0.5] for k in range(5)]
+    for got, (expected,) in zip(run_on_host_batch(model, samples), run_tflm_batch(model, samples)):
+        assert np.array_equal(np.asarray(got).reshape(-1), np.asarray(expected).reshape(-1))

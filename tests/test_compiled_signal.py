@@ -17,7 +17,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from signal_models import audio_frames, frontend_model, rfft_model  # noqa: E402
+from tflite_builder import ModelBuilder  # noqa: E402
+
+from signal_models import audio_frames, frontend_model, micro_speech_frontend_model, rfft_model  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 
@@ -33,6 +35,34 @@ def test_frontend_sequence_matches_tflm():
     assert assert_matches_tflm(model, samples=frames) == 150
     assert assert_matches_tflm(model, samples=frames[:75], reset_every=25) == 75
     assert assert_matches_tflm(model, count=100, seed=2) == 100
+
+
+def test_micro_speech_preprocessor_graph_matches_tflm():
+    """The micro_speech example's whole audio preprocessor graph (the signal chain plus its CAST uint32 <->
+    int32 views, STRIDED_SLICE, int32 CONCATENATION with zeros, int32 MUL/ADD/DIV/MINIMUM/MAXIMUM, CAST to
+    int8): 150 consecutive frames and 100 random ones equal TFLM's int8 features byte for byte."""
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(micro_speech_frontend_model())
+    frames = [[f[0].reshape(1, 480)] for f in audio_frames(150, seed=4)]
+    assert assert_matches_tflm(model, samples=frames) == 150
+    assert assert_matches_tflm(model, count=100, seed=5) == 100
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int32", "float32"])
+def test_concatenation_of_wide_types_matches_tflm(dtype):
+    """CONCATENATION of int16/int32/float32 (bytes copied, a constant among the inputs), along axis 1."""
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    b = ModelBuilder()
+    x0 = b.tensor("x0", (2, 3), dtype)
+    c = b.tensor("c", (2, 2), dtype, data=np.arange(4).astype(dtype).tobytes())
+    x1 = b.tensor("x1", (2, 1), dtype)
+    y = b.tensor("y", (2, 6), dtype)
+    b.op("CONCATENATION", [x0, c, x1], [y], options={"type": "concatenation", "axis": 1})
+    assert assert_matches_tflm(load_model(b.build(inputs=[x0, x1], outputs=[y])), count=100) == 100
 
 
 def test_frontend_outputs_are_not_trivial():
@@ -103,7 +133,7 @@ def test_rfft_refuses_what_tflm_cannot_run():
     text = "; ".join(unsupported_reasons(load_model(rfft_model("int16", 28, (28,)))))
     assert "SignalRfft" in text and "prime factor above 5" in text, text
 
-    from signal_models import ModelBuilder, _custom
+    from signal_models import _custom
     b = ModelBuilder()
     x = b.tensor("x", (8,), "int16")
     y = b.tensor("y", (8,), "int16")

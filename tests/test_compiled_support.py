@@ -162,6 +162,14 @@ def _data_op_models():
     return models
 
 
+def _concat_model(dtype):
+    b = ModelBuilder()
+    xs = [b.tensor(f"x{k}", (2, k + 1), dtype) for k in range(2)]
+    y = b.tensor("y", (2, 3), dtype)
+    b.op("CONCATENATION", xs, [y], options={"type": "concatenation", "axis": 1})
+    return b.build(inputs=xs, outputs=[y])
+
+
 def _row_models():
     """A builder model per (operator, listed type combination) of the rows the elementwise probe does not
     cover (the helpers the kernels' own tests use)."""
@@ -202,6 +210,8 @@ def _row_models():
     models.update(_data_op_models())
     from signal_models import signal_row_models
     models.update(signal_row_models())
+    for dtype in ("int16", "int32", "uint32", "float32", "int64"):
+        models[("CONCATENATION", f"{dtype} -> {dtype}")] = lambda d=dtype: _concat_model(d)
     for dtype in ("int8", "int16", "int32", "float32"):
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)

@@ -6,9 +6,11 @@ model_* left); one shared arena, as large as the largest model's arena, that eac
 (its init rebuilds its interpreter there), or with --concurrent one arena per model; the Makefile and the
 CMake build list every source; `report` gives the same combined figures and fit as `generate`.
 
-With a TFLM tree (TFLM_DIR; skipped with the reason otherwise): both firmwares built and run in QEMU
-mps2-an386, each model's output equal to the tflite-micro interpreter's for the same input, byte for byte;
-every global symbol a model's objects define carries its prefix (C++ template instances of TFLM aside).
+With a TFLM tree (TFLM_DIR; skipped with the reason otherwise): the corpus' keyword spotter and person
+detector sharing one arena, and two small models with --concurrent, built and run in QEMU mps2-an386, each
+model's output equal to the tflite-micro interpreter's for the same input, byte for byte; the flash estimate
+an upper bound of the link, as for one model; every global symbol a model's objects define carries its
+prefix (C++ template instances of TFLM aside).
 """
 
 import json
@@ -152,24 +154,41 @@ def _expected_line(name, path, sample):
 
 @NEEDS_TREE
 @pytest.mark.parametrize("concurrent", [False, True])
-def test_two_models_run_bit_exact_in_qemu(concurrent, tmp_path, cli):
+def test_two_models_run_bit_exact_in_qemu(concurrent, tmp_path, cli, corpus):
+    """Shared arena: the corpus' keyword spotter and person detector (each model's init rebuilds its interpreter
+    in the arena the other used); concurrent: two small models, each its own arena."""
     _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "make", "qemu-system-arm")
     from codegen.runtimes.tflm import tree_kernels
 
-    a, b = _models(tmp_path)
+    if concurrent:
+        a, b = _models(tmp_path)
+        names = ("a", "b")
+    else:
+        a, b = corpus.path("dscnn_kws_int8"), corpus.path("mobilenet_v1_025_person_int8")
+        names = ("kws", "person")
     a_sample_path, a_sample = _sample(a, tmp_path, "sa", 3)
     b_sample_path, b_sample = _sample(b, tmp_path, "sb", 4)
     project = tmp_path / "fw"
-    result = cli("generate", a, b, "--runtime", "tflm", "--kernels", tree_kernels(TFLM_DIR), "--board", "mps2-an386",
-                 "--out", project, "--sample", a_sample_path, "--sample", b_sample_path,
-                 *(("--concurrent",) if concurrent else ()))
+    result = cli("generate", "--model", f"{names[0]}={a}", "--model", f"{names[1]}={b}", "--runtime", "tflm",
+                 "--kernels", tree_kernels(TFLM_DIR), "--board", "mps2-an386", "--out", project,
+                 "--sample", a_sample_path, "--sample", b_sample_path, *(("--concurrent",) if concurrent else ()))
     assert result.exit_code == 0, result
     lines = _build_and_run(project, cli)
-    assert _expected_line("a", a, a_sample) in lines and _expected_line("b", b, b_sample) in lines
+    assert _expected_line(names[0], a, a_sample) in lines and _expected_line(names[1], b, b_sample) in lines
     facts = json.loads((project / "project.json").read_text())
     assert f"arena_bytes: {facts['arena_bytes']}" in lines
+    # the firmware's flash estimate (both .tflite files + TFLM and the operators once + glue per model) against
+    # the link: an upper bound, as for one model (docs/report.md; tests/test_code_size_vs_link.py)
+    sizes = subprocess.run(["arm-none-eabi-size", str(project / "build" / "firmware.elf")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()[1].split()
+    linked = int(sizes[0]) + int(sizes[1])
+    estimate = facts["constants_bytes"] + facts["code_estimate_bytes"]
+    print(f"flash: estimate {estimate} B, linked {linked} B ({100 * (estimate - linked) / linked:+.1f} %)")
+    assert linked <= estimate, (estimate, linked)
+    if not concurrent:  # real models: within what docs/report.md says of TFLM's estimate (its fixed parts weigh
+        assert estimate <= 1.45 * linked, (estimate, linked)  # more in the two tiny models' firmware)
     objects = project / "build" / "obj" / "src"
-    for name in ("a", "b"):
+    for name in names:
         out = subprocess.run(["arm-none-eabi-nm", "-g", "--defined-only", str(objects / f"{name}.o"),
                               str(objects / f"{name}_data.o")], capture_output=True, text=True, check=True).stdout
         own = [line.split()[-1] for line in out.splitlines() if line and not line.endswith(":")

@@ -293,6 +293,8 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
                     for info, t in zip(program.output_info, program.outputs)],
         "labels": [c_string(label) for label in labels],
         "headers": list(headers),
+        # bool tensors or arrays (comparisons, conditions): C99's bool, whether or not a kernel header brings it
+        "uses_bool": any(t.c_type == "bool" for t in tensors) or any(c.c_type == "bool" for c in constants),
         "state_bytes": program.state_bytes,
         "state_alloc_bytes": max(aligned(program.state_bytes), 16),
         "state_tensors": [{"macro": names.tensors[t], "bytes": t.size_bytes, "reset_byte": t.reset_byte,

@@ -68,7 +68,8 @@ SUPPORT = (
     SupportRow(("STRIDED_SLICE", "TRANSPOSE"), _same("int8", "int16", "int32", "float32"),
                ("an_movement.c", "an_movement_wide.c"), "other types (bool, int64) at generation time"),
     SupportRow(("PAD", "PADV2"), _same("int8"), ("an_movement.c",), "constant paddings"),
-    SupportRow(("CONCATENATION",), _same("int8"), ("an_movement.c",), "inputs quantized as the output"),
+    SupportRow(("CONCATENATION",), _same("int8", "int16", "int32", "uint32", "float32", "int64"),
+               ("an_movement.c", "an_movement_wide.c"), "int8 inputs quantized as the output; other types copied"),
     SupportRow(("PACK",), _same("int8", "int16", "int32", "int64", "float32"), ("an_movement.c", "an_split.c"),
                "no requantization; all-constant inputs at generation time (any type)"),
     SupportRow(("SPLIT",), tuple(f"int32 -> {d}" for d in ("int8", "int16", "int32", "float32")), ("an_split.c",),
@@ -86,7 +87,8 @@ SUPPORT = (
     SupportRow(("RESHAPE", "SQUEEZE", "EXPAND_DIMS"), (), (), "a view of its input (any type): no kernel, no copy"),
     SupportRow(("CAST",), tuple(f"{a} -> {b}" for a in ("int8", "int16", "int32", "float32", "bool")
                                 for b in ("int8", "int16", "int32", "float32")), ("an_cast.c",),
-               "static_cast per element (TFLM's CAST); other types of constants at generation time"),
+               "static_cast per element (TFLM's CAST); int32 <-> uint32 a view (the same bits); "
+               "other types of constants at generation time"),
     SupportRow(("SHAPE",), (), (), GENERATION_TIME + ": constant inputs or static shapes"),
     SupportRow(("IF", "WHILE"), (), ("an_split.c",),
                "C control flow over the subgraphs' programs (each lowered by this table), condition read at run "

@@ -293,14 +293,23 @@ def lower_pad(op, ctx):
 
 # --- CONCATENATION ---------------------------------------------------------------------
 
+#: CONCATENATION types copied as bytes (element bytes): TFLM copies them unchanged.
+WIDE_CONCATENATION = {"int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8}
+
+
 @lowering("CONCATENATION")
 def lower_concatenation(op, ctx):
     y = ctx.tensor(op.outputs[0])
     inputs = [ctx.tensor(i) for i in op.inputs]
-    require_int8(y, *inputs)
+    wide = y.dtype in WIDE_CONCATENATION  # copied as bytes: TFLM copies these types as they are
+    if wide:
+        if any(t.dtype != y.dtype for t in inputs):
+            raise NotLowerable("inputs of another type than the output")
+    else:
+        require_int8(y, *inputs)
     if op.options.get("fused_activation_function", "NONE") != "NONE":
         raise NotLowerable(f"fused {op.options['fused_activation_function']} (TFLM refuses it)")
-    for t in inputs:
+    for t in inputs if not wide else ():
         if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
             raise NotLowerable("an input quantized unlike the output (TFLM does not requantize int8 concatenation)")
     rank = len(y.shape)
@@ -315,6 +324,13 @@ def lower_concatenation(op, ctx):
         raise NotLowerable("inputs do not add up to the output along the axis")
     outer = int(np.prod(y.shape[:axis])) if axis else 1
     inner = int(np.prod(y.shape[axis + 1:])) if axis + 1 < rank else 1
+    if wide:
+        element = WIDE_CONCATENATION[y.dtype]
+        sizes = ctx.constant("concat_bytes", "int32_t", [t.shape[axis] * inner * element for t in inputs])
+        return Step(function="an_concatenation_bytes", sources=("an_movement_wide.c", "an_movement.h"),
+                    args=(Params("an_concatenation_params", {"outer": outer, "inputs": len(inputs)}),
+                          PointerArray("const void* const", tuple(t.operand for t in inputs)), sizes, y.operand),
+                    comment=f"CONCATENATION of {len(inputs)} {y.dtype} along axis {axis} -> {tuple(y.shape)}")
     sizes = ctx.constant("concat_sizes", "int32_t", [t.shape[axis] * inner for t in inputs])
     pointers = PointerArray("const int8_t* const", tuple(t.operand for t in inputs))
     return Step(function="an_concatenation_s8", sources=SOURCES,

@@ -97,6 +97,9 @@ def lower_cast(op, ctx):
         return [value.astype(NUMPY_TYPES[y.dtype])]
 
     comment = f"CAST {x.dtype} -> {y.dtype}"
+    if {x.dtype, y.dtype} == {"int32", "uint32"} and not x.is_constant and x.num_elements == y.num_elements:
+        # static_cast between int32 and uint32 keeps every bit: a view of the input, no kernel, no copy
+        return Step(function="", output_aliases=x.operand, evaluate=evaluate, comment=comment + ": the same bits, a view")
     if x.is_constant or x.dtype not in CAST_SUFFIX or y.dtype not in CAST_SUFFIX or y.dtype == "bool":
         return generation_time(evaluate, comment)
     if x.num_elements != y.num_elements:

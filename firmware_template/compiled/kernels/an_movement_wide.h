@@ -6,6 +6,10 @@
 
 #include "an_movement.h"
 
+// CONCATENATION of any element type: copy_bytes[k] bytes of input k per outer step (an_concatenation_s8's
+// walk in bytes).
+void an_concatenation_bytes(const an_concatenation_params *p, const void *const *inputs, const int32_t *copy_bytes,
+                            void *output);
 void an_strided_slice_b16(const an_strided_slice_params *params, const void *input, void *output);
 void an_strided_slice_b32(const an_strided_slice_params *params, const void *input, void *output);
 
