@@ -396,6 +396,26 @@ def test_in_place_band_step_refused_when_its_input_holds_more_rows(tools):
     assert all(s.output_aliases is None for s in last.steps if s.name == "ADD")
 
 
+def test_in_place_in_tiles_only_over_a_buffer_holding_exactly_the_region(tools):
+    """In 3 x 2 tiles, a's tile buffer holds halo rows and columns the second conv reads: the RELU never
+    overwrites it; it reads a gathered copy of its own region, which it may overwrite (nothing reads the copy
+    after it); the ADD overwrites b's tile buffer, which holds exactly its region."""
+    model = load_model(inplace_net())
+    patched, plan = _tile_run(inplace_net(), 5, 3, 2)
+    made = {t for t in patched.tensors() if t.index is None}
+    for k in range(len(plan.tiles)):
+        relu = [s for s in plan.band_steps if s.name == "RELU" and s.function != "an_copy_rows_s8"][k]
+        gather = plan.band_steps[plan.band_steps.index(relu) - 1]
+        assert gather.function == "an_copy_rows_s8" and gather.outputs[0] in relu.inputs
+        assert relu.output_aliases is gather.outputs[0] and relu.outputs[0] in made
+        a_tile = gather.inputs[0]
+        assert relu.output_aliases is not a_tile and not (relu.outputs[0].offset == a_tile.offset)
+    adds = [s for s in plan.band_steps if s.name == "ADD" and s.function != "an_copy_rows_s8"]
+    assert all(s.output_aliases is s.inputs[0] for s in adds)
+    whole = lower_model(model)
+    assert next(s for s in whole.steps if s.name == "RELU").output_aliases is not None  # layer by layer too
+
+
 # --- stages anywhere, the split tensor over its input, schedules ---------------------------------
 
 def test_a_stage_in_the_middle_is_bit_exact(tools):

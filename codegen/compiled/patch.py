@@ -318,16 +318,17 @@ def _tile_step(step: Step, region, holders: _Holders, k: int) -> Step:
                 name=step.name)
 
 
-def _in_place_alias(step: Step, need: dict, region, holders: _Holders):
-    """The tile step's output may share its input's buffer only when that input's holder is a tile buffer
-    holding exactly the output's region (same size, same place): an element-wise call then overwrites each
-    element after reading it.  Anything else (the input holds more rows or columns, the whole tensor, or is
-    read through a slice) is refused."""
+def _in_place_alias(step: Step, region, holders: _Holders):
+    """The tile step's output may share its input's buffer only when that input's holder (its tile buffer, or
+    the copy gathered for this step) holds exactly the output's region (same size, same place): an
+    element-wise call then overwrites each element after reading it.  Anything else (the input holds more rows
+    or columns, the whole tensor, or is read through a slice) is refused; the planner still shares only when
+    nothing reads the input afterwards."""
     src = step.output_aliases
     if src is None or src not in holders.holder:
         return None
     holder, held = holders.holder[src]
-    if holder is src or need[src] != region or held != region or input_regions(step, region)[src] != region:
+    if holder is src or held != region or input_regions(step, region)[src] != region:
         return None
     out_holder, out_held = holders.holder[step.outputs[0]]
     if out_holder is step.outputs[0] or out_held != region or out_holder.size_bytes != holder.size_bytes:
@@ -458,7 +459,7 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
             tile = _tile_step(step, need[y], local, k)
             tile.inputs = tuple(dict.fromkeys(local.holder[x][0] for x in step.inputs))
             tile.outputs = (local.holder[y][0],)
-            tile.output_aliases = _in_place_alias(step, need, need[y], local)
+            tile.output_aliases = _in_place_alias(step, need[y], local)
             (r0, r1), (c0, c1) = need[y]
             computed[id(step)] = computed.get(id(step), 0) + (r1 - r0) * (c1 - c0)
             new_steps.append(tile)
