@@ -175,3 +175,46 @@ def test_inverse_square_root_multiplier():
         m, shift = inv_sqrt_multiplier_exp(value)
         assert abs(m * 2.0 ** (shift - 31) - value ** -0.5) < 1e-5 * value ** -0.5, value
     assert inv_sqrt_multiplier_exp(1) == (2**31 - 1, 0)
+
+
+def prelu_model(dtype, shape=(2, 4, 5), alpha_shape=(5,)):
+    b = ModelBuilder()
+    q = {"int8": (dict(scale=0.05, zero_point=-4), dict(scale=0.01, zero_point=3), dict(scale=0.04, zero_point=9)),
+         "int16": (dict(scale=0.001, zero_point=0), dict(scale=0.01, zero_point=-2), dict(scale=0.0008, zero_point=0)),
+         "float32": ({}, {}, {})}[dtype]
+    alpha_dtype = "float32" if dtype == "float32" else "int8"
+    rng = np.random.default_rng(4)
+    values = rng.uniform(-0.5, 1.5, alpha_shape).astype(np.float32) if dtype == "float32" else \
+        rng.integers(-128, 128, alpha_shape).astype(np.int8)
+    x = b.tensor("x", shape, dtype, **q[0])
+    a = b.tensor("alpha", alpha_shape, alpha_dtype, data=values.tobytes(), **q[1])
+    y = b.tensor("y", shape, dtype, **q[2])
+    b.op("PRELU", [x, a], [y])
+    return b.build(inputs=[x], outputs=[y])
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
+@pytest.mark.parametrize("alpha_shape", [(5,), (2, 4, 5)], ids=["broadcast", "same"])
+def test_prelu_matches_tflm(dtype, alpha_shape):
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    assert assert_matches_tflm(load_model(prelu_model(dtype, alpha_shape=alpha_shape)), count=100, seed=3) == 100
+
+
+@pytest.mark.parametrize("dtype,shape,zero_point", [("float32", (3, 16), 0), ("float32", (2, 2, 7), 0),
+                                                    ("int8", (3, 16), 5), ("int8", (2, 1, 64), -128)])
+def test_l2_normalization_matches_tflm(dtype, shape, zero_point):
+    from codegen.compiled.host import assert_matches_tflm, random_samples
+    from converter.tflite_model import load_model
+
+    quant = dict(scale=0.05, zero_point=zero_point) if dtype == "int8" else {}
+    out_quant = dict(scale=1 / 128, zero_point=0) if dtype == "int8" else {}
+    model = load_model(unary_model("L2_NORMALIZATION", dtype, quant, out_quant, shape=shape))
+    samples = random_samples(model, 100, seed=9)
+    if dtype == "int8":  # small rows too (few bits: the inverse square root's other paths), and all-zero-point
+        samples[1] = [np.full(shape, zero_point, np.int8)]
+        samples[2] = [np.clip(samples[2][0] // 64 + zero_point, -128, 127).astype(np.int8)]
+    else:
+        samples[1] = [np.zeros(shape, np.float32)]
+    assert assert_matches_tflm(model, samples=samples) == 100

@@ -31,7 +31,7 @@ QUANT = {"int8": dict(scale=0.05, zero_point=0), "int16": dict(scale=0.001, zero
 # operators whose lowering takes TFLM's fixed output quantization for int8
 FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(scale=1 / 128, zero_point=0)}
 UNARY = ("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE", "ABS", "RSQRT", "NEG", "SQRT",
-         "SQUARE", "EXP", "LOG", "SIN", "COS")
+         "SQUARE", "EXP", "LOG", "SIN", "COS", "L2_NORMALIZATION")
 BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE")
 
 
@@ -212,6 +212,9 @@ def _row_models():
     models.update(signal_row_models())
     for dtype in ("int16", "int32", "uint32", "float32", "int64"):
         models[("CONCATENATION", f"{dtype} -> {dtype}")] = lambda d=dtype: _concat_model(d)
+    from test_compiled_math import prelu_model
+    for dtype in ("int8", "int16", "float32"):
+        models[("PRELU", f"{dtype} -> {dtype}")] = lambda d=dtype: prelu_model(d)
     for dtype in ("int8", "int16", "int32", "float32"):
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)

@@ -105,6 +105,9 @@ SUPPORT = (
                "int8 as a 256-entry table (TFLM's fixed-point inverse square root)"),
     SupportRow(("NEG", "SQRT", "SQUARE", "EXP", "LOG", "SIN", "COS"), _same("float32"), ("an_math.c",),
                "the C library's float functions, as TFLM calls them"),
+    SupportRow(("PRELU",), _same("int8", "int16", "float32"), ("an_arith.c",), "alpha broadcast; int8 alpha for int16"),
+    SupportRow(("L2_NORMALIZATION",), _same("int8", "float32"), ("an_math.c",),
+               "innermost dimension; int8 output in 1/128 (as TFLM, whatever its quantization)"),
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),

@@ -152,3 +152,34 @@ def lower_squared_difference(op, ctx):
         fields["scaled2"] = Constant(f"op{op.index}_scaled2", "int32_t", _rescaled(x2, left_shift, m2, sh2))
     return _step(op, "squared_difference", "s8" if y.dtype == "int8" else "s16",
                  Params("an_squared_difference_params", fields), x1, x2, y)
+
+
+@lowering("PRELU")
+def lower_prelu(op, ctx):
+    """TFLM's PRELU (prelu_common.cc): ``x >= 0 ? x : x * alpha`` with alpha broadcast; int8 and int16 (int8
+    alpha) with the multipliers ``si / so`` and ``si * sa / so`` in double (CalculatePreluParams)."""
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs, {len(op.outputs)} outputs")
+    x, alpha, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    if x.dtype != y.dtype:
+        raise NotLowerable(f"{x.dtype} -> {y.dtype}")
+    shape = broadcast_shape(x, alpha, y)
+    fields = {"shape": shape, "input_offset": 0, "alpha_offset": 0, "output_offset": 0, "multiplier_positive": 0,
+              "shift_positive": 0, "multiplier_negative": 0, "shift_negative": 0}
+    if y.dtype == "float32":
+        if alpha.dtype != "float32":
+            raise NotLowerable(f"{alpha.dtype} alpha")
+        suffix = "f32"
+    elif y.dtype in ("int8", "int16"):
+        if alpha.dtype != "int8":
+            raise NotLowerable(f"{alpha.dtype} alpha (TFLM takes int8)")
+        si, sa, so = (float(np.float32(one_value(t.scale, t.name))) for t in (x, alpha, y))
+        m1, s1 = quantize_multiplier(si / so)
+        m2, s2 = quantize_multiplier(si * sa / so)
+        fields.update({"input_offset": -zero_point_of(x), "alpha_offset": -zero_point_of(alpha),
+                       "output_offset": zero_point_of(y), "multiplier_positive": m1, "shift_positive": s1,
+                       "multiplier_negative": m2, "shift_negative": s2})
+        suffix = "s8" if y.dtype == "int8" else "s16"
+    else:
+        raise NotLowerable(f"{y.dtype} tensors (TFLM's PRELU takes float32, int8, int16)")
+    return _step(op, "prelu", suffix, Params("an_prelu_params", fields), x, alpha, y)

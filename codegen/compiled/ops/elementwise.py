@@ -126,3 +126,24 @@ def lower_elementwise(op, ctx):
                     output_aliases=x.operand if not x.is_constant else None, comment="ABS int16")
     raise NotLowerable(f"{x.dtype} tensors (TFLM's {name} takes float32"
                        + (", int8, int16" if name == "ABS" else ", int8" if name == "RSQRT" else "") + ")")
+
+
+@lowering("L2_NORMALIZATION")
+def lower_l2_normalization(op, ctx):
+    """TFLM's L2_NORMALIZATION over the innermost dimension: float32 ``x / max(||x||, 1e-6)``; int8 by the fixed-point
+    inverse square root, the output in 1/128 steps whatever its quantization says (as TFLM)."""
+    x, y = _io(op, ctx)
+    if op.options.get("fused_activation_function", "NONE") != "NONE":
+        raise NotLowerable("a fused activation (TFLM refuses it)")
+    if not x.shape or len(x.shape) > 4:
+        raise NotLowerable(f"{len(x.shape)}-D input (TFLM takes up to 4)")
+    depth = int(x.shape[-1])
+    outer = x.num_elements // max(depth, 1)
+    if x.dtype == "float32":
+        return Step(function="an_l2norm_f32", sources=("an_math.c",), args=(x.operand, outer, depth, y.operand),
+                    comment=f"L2_NORMALIZATION float32 {outer} x {depth}")
+    if x.dtype == "int8":
+        return Step(function="an_l2norm_s8", sources=("an_math.c",),
+                    args=(x.operand, outer, depth, zero_point_of(x), y.operand),
+                    comment=f"L2_NORMALIZATION int8 {outer} x {depth} (output in 1/128)")
+    raise NotLowerable(f"{x.dtype} tensors (TFLM's L2_NORMALIZATION takes float32, int8)")

@@ -6,7 +6,8 @@
 #endif
 
 // The broadcast walk of an_broadcast.h with `*output++ = f(a, b)` per element.
-#define AN_ARITH_WALK(type, out_type, f)                                                   \
+#define AN_ARITH_WALK(type, out_type, f) AN_ARITH_WALK2(type, type, out_type, f)
+#define AN_ARITH_WALK2(type, type2, out_type, f)                                                 \
   do {                                                                                     \
     const an_broadcast_shape *s = &p->shape;                                               \
     const int32_t inner = s->dims[s->ndim - 1];                                            \
@@ -16,7 +17,7 @@
     an_broadcast_begin(&it);                                                               \
     for (int32_t o = 0; o < outer; ++o) {                                                  \
       const type *a = input1 + it.offset1;                                                 \
-      const type *b = input2 + it.offset2;                                                 \
+      const type2 *b = input2 + it.offset2;                                                \
       for (int32_t i = 0; i < inner; ++i, a += step1, b += step2) *output++ = (out_type)f; \
       an_broadcast_next(s, &it);                                                           \
     }                                                                                      \
@@ -99,4 +100,23 @@ void an_squared_difference_s16(const an_squared_difference_params *p, const int1
   AN_ARITH_WALK(int16_t, int16_t,
                 an_squared_difference_out(p, an_requantize(*a, p->input1_multiplier, p->input1_shift) -
                                                  an_requantize(*b, p->input2_multiplier, p->input2_shift)));
+}
+
+static inline int32_t an_prelu_one(const an_prelu_params *p, int32_t x, int32_t alpha, int32_t lo, int32_t hi) {
+  const int32_t v = p->input_offset + x;
+  const int32_t out = v >= 0 ? an_requantize(v, p->multiplier_positive, p->shift_positive)
+                             : an_requantize(v * (p->alpha_offset + alpha), p->multiplier_negative, p->shift_negative);
+  return an_clamp_s32(out + p->output_offset, lo, hi);
+}
+
+void an_prelu_f32(const an_prelu_params *p, const float *input1, const float *input2, float *output) {
+  AN_ARITH_WALK(float, float, *a >= 0.0f ? *a : *a * *b);
+}
+
+void an_prelu_s8(const an_prelu_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+  AN_ARITH_WALK(int8_t, int8_t, an_prelu_one(p, *a, *b, INT8_MIN, INT8_MAX));
+}
+
+void an_prelu_s16(const an_prelu_params *p, const int16_t *input1, const int8_t *input2, int16_t *output) {
+  AN_ARITH_WALK2(int16_t, int8_t, int16_t, an_prelu_one(p, *a, *b, INT16_MIN, INT16_MAX));
 }

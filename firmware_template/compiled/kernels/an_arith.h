@@ -45,6 +45,18 @@ typedef struct {
   int32_t activation_min, activation_max;
 } an_squared_difference_params;
 
+// PRELU: x >= 0 ? x : x * alpha, alpha broadcast (input2).  Quantized: TFLM's two multipliers (input -> output,
+// input * alpha -> output); int16 input with int8 alpha.
+typedef struct {
+  an_broadcast_shape shape;
+  int32_t input_offset, alpha_offset, output_offset;
+  int32_t multiplier_positive, shift_positive;
+  int32_t multiplier_negative, shift_negative;
+} an_prelu_params;
+
+void an_prelu_f32(const an_prelu_params *p, const float *input1, const float *input2, float *output);
+void an_prelu_s8(const an_prelu_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void an_prelu_s16(const an_prelu_params *p, const int16_t *input1, const int8_t *input2, int16_t *output);
 void an_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_div_s32(const an_arith_s32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
 void an_div_s8(const an_div_s8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);

@@ -22,4 +22,10 @@ void an_cos_f32(const float *input, int32_t count, float *output);
 void an_abs_s16(const int16_t *input, int32_t count, int32_t multiplier, int32_t shift, int32_t saturate,
                 int16_t *output);
 
+// L2_NORMALIZATION over the innermost dimension (depth) of `outer` rows.  float32: x / max(sqrt(sum x^2),
+// 1e-6) (sum in order); int8: TFLM's fixed-point inverse square root of sum (x - zero point)^2, output in
+// 1/128 steps (zero point 0: TFLM ignores the output's quantization).
+void an_l2norm_f32(const float *input, int32_t outer, int32_t depth, float *output);
+void an_l2norm_s8(const int8_t *input, int32_t outer, int32_t depth, int32_t input_zero_point, int8_t *output);
+
 #endif  // AN_MATH_H_
