@@ -37,11 +37,11 @@ static void an_conv_im2col(const an_conv_params *p, const int8_t *in, int32_t oy
       if (row_inside && ix >= 0 && ix < p->in_w) {
         an_widen_s8_pair(in + row + ix * p->in_c, cols, k, j, n);
       } else {
-        for (int32_t c = k; c < k + n; ++c) cols[2 * (c & ~3) + 4 * j + (c & 3)] = (int16_t)p->pad_value;
+        an_fill_pair(cols, k, j, n, (int16_t)p->pad_value);
       }
     }
   }
-  for (; k < k4; ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = 0;
+  an_fill_pair(cols, k, j, k4 - k, 0);
 }
 
 // The parameters requantization needs, in locals (the int8 stores could alias *p).

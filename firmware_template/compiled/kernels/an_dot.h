@@ -64,21 +64,29 @@ static inline void an_widen_4(const int8_t *src, int16_t *dst) {
 // c1[4..7] ...  an_widen_s8_pair writes n values of pixel j (0 or 1) from column position k
 // (the start of a tap's channels) into that layout.
 static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k, int32_t j, int32_t n) {
+  // The destination walks with the values: +1 inside a block of four, +4 more at each block's end
+  // (over the other pixel's four).  Values up to the next block boundary one by one, then whole
+  // blocks of four, then the rest.
+  int16_t *dst = cols + 2 * (k & ~3) + 4 * j + (k & 3);
+  if (k & 3) {
+    int32_t head = 4 - (k & 3);
+    if (head > n) head = n;
+    n -= head;
+    while (head-- > 0) *dst++ = *src++;
+    dst += 4;
+  }
   const int8_t *const end = src + n;
-  // Values up to the next block boundary one by one, then whole blocks of four, then the rest.
-  for (; src < end && (k & 3) != 0; ++src, ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = *src;
-  int16_t *dst = cols + 2 * k + 4 * j;
 #if AN_USE_MVE
   // Eight values per VLDRB.S16, stored as two blocks of four 8 halfwords apart by one scatter.
   const uint16x8_t blocks = vld1q(an_mve_col_offsets[0]);
-  for (; end - src >= 8; src += 8, k += 8, dst += 16) vstrhq_scatter_shifted_offset_s16(dst, blocks, vldrbq_s16(src));
+  for (; end - src >= 8; src += 8, dst += 16) vstrhq_scatter_shifted_offset_s16(dst, blocks, vldrbq_s16(src));
 #elif AN_USE_DSP
-  for (; end - src >= 8; src += 8, k += 8, dst += 16) {
+  for (; end - src >= 8; src += 8, dst += 16) {
     an_widen_4(src, dst);
     an_widen_4(src + 4, dst + 8);
   }
 #endif
-  for (; end - src >= 4; src += 4, k += 4, dst += 8) {
+  for (; end - src >= 4; src += 4, dst += 8) {
 #if AN_USE_DSP
     an_widen_4(src, dst);
 #else
@@ -88,7 +96,16 @@ static inline void an_widen_s8_pair(const int8_t *src, int16_t *cols, int32_t k,
     dst[3] = src[3];
 #endif
   }
-  for (; src < end; ++src, ++k) cols[2 * (k & ~3) + 4 * j + (k & 3)] = *src;
+  while (src < end) *dst++ = *src++;
+}
+
+// n copies of value as pixel j's column positions k.. k + n - 1 (the layout of an_widen_s8_pair).
+static inline void an_fill_pair(int16_t *cols, int32_t k, int32_t j, int32_t n, int16_t value) {
+  int16_t *dst = cols + 2 * (k & ~3) + 4 * j + (k & 3);
+  for (int32_t r = 4 - (k & 3); n > 0; --n) {
+    *dst++ = value;
+    if (--r == 0) dst += 4, r = 4;
+  }
 }
 
 // Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,

@@ -111,22 +111,35 @@ void an_fully_connected_s8(const an_fc_params *p, const int8_t *input, const int
         }
       }
       // All four results before any store (an int8 store may alias the parameters' arrays).
-      int8_t r[4];
-      for (int32_t k = 0; k < 4; ++k, bp += bias_step, mp += quant_step, sp += quant_step) {
-        const int32_t a = (int32_t)(acc[k] + (uint32_t)*bp), m = *mp, s = *sp;
+      int32_t r0, r1, r2, r3;
 #if AN_USE_DSP && !AN_USE_MVE
-        // A negative shift with a positive multiplier (in [2^30, 2^31)): an_out_s8_right_shift.
-        if (__builtin_expect((s & ~m) < 0, 1)) {
-          r[k] = (int8_t)an_out_s8_right_shift(a, (int32_t)((uint32_t)m << 1), ~s, round_offset, lo, hi);
-          continue;
-        }
+      // A negative shift with a positive multiplier (in [2^30, 2^31)): an_out_s8_right_shift.
+#define AN_FC_OUT(A, R)                                                                       \
+  do {                                                                                        \
+    const int32_t a_ = (int32_t)((A) + (uint32_t)*bp), m_ = *mp, s_ = *sp;                    \
+    bp += bias_step, mp += quant_step, sp += quant_step;                                      \
+    if (__builtin_expect((s_ & ~m_) < 0, 1)) {                                                \
+      R = an_out_s8_right_shift(a_, (int32_t)((uint32_t)m_ << 1), ~s_, round_offset, lo, hi); \
+    } else {                                                                                  \
+      R = an_fc_out(p, a_, m_, s_);                                                           \
+    }                                                                                         \
+  } while (0)
+#else
+#define AN_FC_OUT(A, R)                                         \
+  do {                                                          \
+    R = an_fc_out(p, (int32_t)((A) + (uint32_t)*bp), *mp, *sp); \
+    bp += bias_step, mp += quant_step, sp += quant_step;        \
+  } while (0)
 #endif
-        r[k] = an_fc_out(p, a, m, s);
-      }
-      out[c] = r[0];
-      out[c + 1] = r[1];
-      out[c + 2] = r[2];
-      out[c + 3] = r[3];
+      AN_FC_OUT(acc[0], r0);
+      AN_FC_OUT(acc[1], r1);
+      AN_FC_OUT(acc[2], r2);
+      AN_FC_OUT(acc[3], r3);
+#undef AN_FC_OUT
+      out[c] = (int8_t)r0;
+      out[c + 1] = (int8_t)r1;
+      out[c + 2] = (int8_t)r2;
+      out[c + 3] = (int8_t)r3;
     }
     for (; c < out_depth; ++c, w += depth, bp += bias_step, mp += quant_step, sp += quant_step) {
       out[c] = an_fc_out(p, (int32_t)(offset_term + an_fc_dot(w, x, depth) + (uint32_t)*bp), *mp, *sp);
