@@ -454,8 +454,9 @@ static inline uint32_t an_dw3_word(const int8_t *p) {
 
 // Padded row iy + pad_h of channels c0..c0+3 (row = the input's row iy at channel c0, NULL
 // outside the image) into ring slot d (pair j at d + 12 j).
-static void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c, int32_t pad_w, int32_t pairs, uint32_t zp4,
-                             uint32_t *d) {
+static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c,
+                                                                   int32_t pad_w, int32_t pairs, uint32_t zp4,
+                                                                   uint32_t *d) {
   uint32_t *const end = d + 12 * pairs;
   if (row == NULL) {
     for (; d < end; d += 12) an_dw3_widen(zp4, zp4, d);
@@ -651,7 +652,9 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
   const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
-  const int32_t pairs = AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w);
+  // The pairs the passes read: the last output's taps end at padded column (out_w - 1) * stride_w + 2
+  // (AN_DEPTHWISE_ROWS_PAIRS, the ring's room, is at least this).
+  const int32_t pairs = ((out_w - 1) * stride_w + 2) / 2 + 1;
   const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
   int32_t *rec = (int32_t *)scratch;
   uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
