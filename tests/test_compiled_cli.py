@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import assert_one_line_error
@@ -15,9 +16,10 @@ def unsupported_model(tmp_path):
     x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
     w = b.tensor("w", (4, 4), "int8", scale=0.02, zero_point=0, constant=True)
     y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
-    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
     b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected", "activation": "TANH"})
-    b.op("RSQRT", [y], [z])
+    axis = b.tensor("axis", (1,), "int32", data=np.array([1], np.int32).tobytes())
+    z = b.tensor("z", (1,), "int32")
+    b.op("ARG_MAX", [y, axis], [z])  # TFLM runs it; the compiled runtime has no kernel for it
     path = tmp_path / "odd.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[z]))
     return path
@@ -79,7 +81,7 @@ def test_report_compiled_only(tmp_path, cli, unsupported_model):
     assert "compiled runtime" in cli("report", model, "--runtime", "compiled").stdout
 
     line = assert_one_line_error(cli("report", unsupported_model, "--runtime", "compiled"))
-    assert "RSQRT(int8 -> int8): no kernel" in line and "--runtime tflm" in line
+    assert "ARG_MAX(int8, const int32 -> int32): no kernel" in line and "--runtime tflm" in line
     # both: TFLM runs it, the compiled side says why it cannot
     text = cli("report", unsupported_model, "--runtime", "both").stdout
     assert "compiled runtime cannot run this model" in text

@@ -164,15 +164,17 @@ def test_changing_dsp_rebuilds(models, tmp_path, cli):
 def test_unsupported_model_is_refused_and_nothing_written(tmp_path, cli):
     b = ModelBuilder()
     x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
-    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
-    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
-    b.op("SQRT", [x], [y])
-    b.op("RSQRT", [y], [z])
+    axis = b.tensor("axis", (1,), "int32", data=np.array([1], np.int32).tobytes())
+    y = b.tensor("y", (1,), "int32")
+    z = b.tensor("z", (1,), "int32")
+    b.op("ARG_MAX", [x, axis], [y])  # operators the compiled runtime has no kernel for
+    b.op("ARG_MIN", [x, axis], [z])
     path = tmp_path / "odd.tflite"
-    path.write_bytes(b.build(inputs=[x], outputs=[z]))
+    path.write_bytes(b.build(inputs=[x], outputs=[y, z]))
     out = tmp_path / "fw"
     line = assert_one_line_error(cli("generate", path, "--board", "mps2-an386", "--out", out, "--runtime", "compiled"))
-    assert "SQRT(int8 -> int8): no kernel" in line and "RSQRT(int8 -> int8): no kernel" in line and "--runtime tflm" in line
+    assert "ARG_MAX(int8, const int32 -> int32): no kernel" in line and \
+        "ARG_MIN(int8, const int32 -> int32): no kernel" in line and "--runtime tflm" in line
     assert not out.exists()
     assert not list(tmp_path.glob(".fw*"))
 
