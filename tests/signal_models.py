@@ -200,6 +200,16 @@ def rfft_model(dtype="int16", fft_length=512, input_shape=(480,)):
     return b.build(inputs=[x], outputs=[y])
 
 
+def irfft_model(dtype="int16", fft_length=512, frames=()):
+    """One IRFFT operator: ``frames`` leading dimensions of N/2 + 1 complex inputs -> N real outputs each."""
+    code = {"int16": 7, "int32": 2, "float32": 0}[dtype]
+    b = ModelBuilder()
+    x = b.tensor("spectrum", (*frames, fft_length + 2), dtype)
+    y = b.tensor("signal", (*frames, fft_length), dtype)
+    _custom(b, "SignalIrfft", [x], [y], T=code, fft_length=fft_length)
+    return b.build(inputs=[x], outputs=[y])
+
+
 def audio_frames(count: int, frame=480, seed=0, dtype=np.int16) -> list:
     """``count`` one-input samples: tones, chirps and noise from near silence to full scale (and some
     all-zero and extreme frames), as consecutive frames of one recording would vary."""
@@ -275,4 +285,5 @@ def signal_row_models() -> dict:
     }
     for dtype in ("int16", "int32", "float32"):
         models[("SignalRfft", f"{dtype} -> {dtype}")] = lambda d=dtype: rfft_model(d, 16, (16,))
+        models[("SignalIrfft", f"{dtype} -> {dtype}")] = lambda d=dtype: irfft_model(d, 16)
     return models

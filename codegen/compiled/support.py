@@ -111,7 +111,7 @@ SUPPORT = (
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),
-    SupportRow(("SignalRfft",), _same("int16", "int32", "float32"), ("an_rfft.c",),
+    SupportRow(("SignalRfft", "SignalIrfft"), _same("int16", "int32", "float32"), ("an_rfft.c",),
                "kissfft's fixed-point arithmetic (radix 4, 2, 3, 5; N/2 with a prime factor above 5 refused)"),
     SupportRow(("SignalEnergy",), ("int16 -> uint32",), ("an_signal.c",), "bins outside [start, end) are 0"),
     SupportRow(("SignalFilterBank",), ("uint32 -> uint64",), ("an_signal.c",), "constant tables"),

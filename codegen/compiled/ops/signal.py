@@ -1,4 +1,4 @@
-"""TFLM's signal library (custom operators ``Signal*``: the audio front end as a model) ->
+"""TFLM's signal library (custom operators ``Signal*``: the audio front end as a model; RFFT and IRFFT) ->
 ``firmware_template/compiled/kernels/an_signal.c`` and ``an_rfft.c``.
 
 The operators are CUSTOM ones whose options are a flexbuffer map; TFLM's kernels
@@ -140,13 +140,59 @@ def _twiddle_values(phases, dtype: str) -> np.ndarray:
     return np.array(pairs, dtype={"int16": np.int16, "int32": np.int32, "float32": np.float32}[dtype])
 
 
-def rfft_tables(fft_length: int, dtype: str):
-    """``(factors, order, twiddles, split twiddles)`` of TFLM's RFFT of ``fft_length`` (kiss_fftr_alloc)."""
+def rfft_tables(fft_length: int, dtype: str, inverse: bool = False):
+    """``(factors, order, twiddles, split twiddles)`` of TFLM's RFFT (IRFFT: ``inverse``) of ``fft_length``
+    (kiss_fftr_alloc: the inverse negates each phase)."""
     half = fft_length // 2
+    sign = -1.0 if inverse else 1.0
     factors = kissfft_factors(half)
-    twiddles = _twiddle_values([-2 * math.pi * i / half for i in range(half)], dtype)
-    split = _twiddle_values([-math.pi * ((i + 1) / half + 0.5) for i in range(half // 2)], dtype)
+    twiddles = _twiddle_values([sign * (-2 * math.pi * i / half) for i in range(half)], dtype)
+    split = _twiddle_values([sign * (-math.pi * ((i + 1) / half + 0.5)) for i in range(half // 2)], dtype)
     return factors, first_stage_order(half, factors), twiddles, split
+
+
+def _fft_plan(op, ctx, fft_length: int, dtype: str, inverse: bool):
+    """``(plan fields without the frame layout, twiddles, split twiddles, radices text)``; refuses what TFLM cannot run."""
+    if fft_length < 4 or fft_length % 2 or fft_length // 2 > 65535:
+        raise NotLowerable(f"fft_length {fft_length} (an even length from 4 to 131070)")
+    factors, order, twiddles, split = rfft_tables(fft_length, dtype, inverse)
+    if any(p not in (2, 3, 4, 5) for p, _ in factors):
+        raise NotLowerable(f"fft_length {fft_length}: N/2 has a prime factor above 5 (kissfft's generic "
+                           "butterfly allocates memory, which TFLM's build of it cannot)")
+    c_type = RFFT_TYPES[next(k for k, v in RFFT_TYPES.items() if v[0] == dtype)][2]
+    fields = {"fft_length": fft_length, "stages": len(factors),
+              "radix": Constant(f"op{op.index}_radix", "int16_t", [p for p, _ in factors]),
+              "span": Constant(f"op{op.index}_span", "int16_t", [m for _, m in factors]),
+              "order": Constant(f"op{op.index}_order", "uint16_t", order)}
+    tw = Constant(f"op{op.index}_twiddles", c_type, twiddles)
+    sw = Constant(f"op{op.index}_split_twiddles", c_type, split)
+    return fields, tw, sw, "x".join(str(p) for p, _ in factors)
+
+
+@lowering("SignalIrfft", custom=True)
+def lower_irfft(op, ctx):
+    (x,), (y,) = _io(op, ctx, 1, 1)
+    options = _options(op, ("T", "fft_length"))
+    code, fft_length = _int_option(options, "T"), _int_option(options, "fft_length")
+    if code not in RFFT_TYPES:
+        raise NotLowerable(f"T = {code} (TFLM's IRFFT takes int16, int32, float32)")
+    dtype, suffix, _c_type = RFFT_TYPES[code]
+    _require(x, dtype)
+    _require(y, dtype)
+    if not x.shape or len(y.shape) != len(x.shape):
+        raise NotLowerable(f"input {x.shape} and output {y.shape} have different ranks")
+    fields, tw, sw, radices = _fft_plan(op, ctx, fft_length, dtype, inverse=True)
+    input_length, output_length = int(x.shape[-1]) // 2, int(y.shape[-1])
+    frames = (x.num_elements // 2) // max(input_length, 1)
+    if input_length < fft_length // 2 + 1 or output_length < fft_length or y.num_elements < frames * output_length:
+        raise NotLowerable(f"input {x.shape} / output {y.shape} do not fit frames of {fft_length // 2 + 1} complex "
+                           f"inputs and {fft_length} outputs")
+    plan = Params("an_rfft_plan", {"fft_length": fields["fft_length"], "input_length": input_length, "frames": frames,
+                                   "output_stride": output_length, "stages": fields["stages"], "radix": fields["radix"],
+                                   "span": fields["span"], "order": fields["order"]})
+    scalar_bytes = 2 if dtype == "int16" else 4
+    return _step(f"an_irfft_{suffix}", (plan, tw, sw, x.operand, Scratch(fft_length * scalar_bytes), y.operand),
+                 f"IRFFT {dtype} length {fft_length} (radix {radices}), {frames} frame(s)", source="an_rfft.c")
 
 
 @lowering("SignalRfft", custom=True)

@@ -5,6 +5,7 @@
 //   ADD/SUB/NEG  in the wide type W (int16: exact in int32, truncated when stored; int32:
 //                two's-complement wrap-around; float: plain)
 //   HALF(w)      w / 2 (fixed point: an arithmetic shift of the wide sum)
+//   IRFFT_SCALE  the IRFFT's output scaling (float: / N as TFLM's float IRFFT; fixed point: none)
 #include "an_rfft.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -20,6 +21,7 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
 #define S16_SUB(a, b) ((int32_t)(a) - (int32_t)(b))
 #define S16_NEG(a) (-(int32_t)(a))
 #define S16_HALF(w) ((int32_t)(w) >> 1)
+#define S16_IRFFT_SCALE(v, n) (v)
 #define S16_CMUL_R(a, b) an_q15_round((int32_t)(a).r * (b).r - (int32_t)(a).i * (b).i)
 #define S16_CMUL_I(a, b) an_q15_round((int32_t)(a).r * (b).i + (int32_t)(a).i * (b).r)
 
@@ -29,6 +31,7 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
 #define S32_SUB(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
 #define S32_NEG(a) ((int32_t)(0u - (uint32_t)(a)))
 #define S32_HALF(w) ((int32_t)(w) >> 1)
+#define S32_IRFFT_SCALE(v, n) (v)
 #define S32_CMUL_R(a, b) an_q31_round((int64_t)(a).r * (b).r - (int64_t)(a).i * (b).i)
 #define S32_CMUL_I(a, b) an_q31_round((int64_t)(a).r * (b).i + (int64_t)(a).i * (b).r)
 
@@ -38,6 +41,7 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
 #define F32_SUB(a, b) ((a) - (b))
 #define F32_NEG(a) (-(a))
 #define F32_HALF(w) ((w) * 0.5f)
+#define F32_IRFFT_SCALE(v, n) ((v) / (float)(n))  // TFLM's float IRFFT divides by the length
 #define F32_CMUL_R(a, b) ((a).r * (b).r - (a).i * (b).i)
 #define F32_CMUL_I(a, b) ((a).r * (b).i + (a).i * (b).r)
 
@@ -82,7 +86,7 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
   }                                                                                                               \
                                                                                                                   \
   /* Radix 4 (forward). */                                                                                        \
-  static void an_radix4_##N(an_cpx_##N *f, const an_cpx_##N *tw, int32_t stride, int32_t m) {                     \
+  static void an_radix4_##N(an_cpx_##N *f, const an_cpx_##N *tw, int32_t stride, int32_t m, int inverse) {        \
     for (int32_t k = 0; k < m; ++k) {                                                                             \
       an_cpx_##N *a = f + k, *b = a + m, *c = b + m, *d = c + m;                                                  \
       an_cdiv_##N(a, 4);                                                                                          \
@@ -98,10 +102,17 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
       const an_cpx_##N diff_bd = an_csub_##N(tb, td);                                                             \
       *c = an_csub_##N(*a, sum_bd);                                                                               \
       *a = an_cadd_##N(*a, sum_bd);                                                                               \
-      b->r = (T)X##_ADD(diff_ac.r, diff_bd.i);                                                                    \
-      b->i = (T)X##_SUB(diff_ac.i, diff_bd.r);                                                                    \
-      d->r = (T)X##_SUB(diff_ac.r, diff_bd.i);                                                                    \
-      d->i = (T)X##_ADD(diff_ac.i, diff_bd.r);                                                                    \
+      if (inverse) {                                                                                              \
+        b->r = (T)X##_SUB(diff_ac.r, diff_bd.i);                                                                  \
+        b->i = (T)X##_ADD(diff_ac.i, diff_bd.r);                                                                  \
+        d->r = (T)X##_ADD(diff_ac.r, diff_bd.i);                                                                  \
+        d->i = (T)X##_SUB(diff_ac.i, diff_bd.r);                                                                  \
+      } else {                                                                                                    \
+        b->r = (T)X##_ADD(diff_ac.r, diff_bd.i);                                                                  \
+        b->i = (T)X##_SUB(diff_ac.i, diff_bd.r);                                                                  \
+        d->r = (T)X##_SUB(diff_ac.r, diff_bd.i);                                                                  \
+        d->i = (T)X##_ADD(diff_ac.i, diff_bd.r);                                                                  \
+      }                                                                                                           \
     }                                                                                                             \
   }                                                                                                               \
                                                                                                                   \
@@ -164,6 +175,57 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
     }                                                                                                             \
   }                                                                                                               \
                                                                                                                   \
+  /* The complex FFT's stages over z (the first stage's order already applied), last stage first. */            \
+  static void an_stages_##N(const an_rfft_plan *p, const an_cpx_##N *tw, an_cpx_##N *z, int inverse) {            \
+    const int32_t half = p->fft_length / 2;                                                                       \
+    for (int32_t s = p->stages - 1; s >= 0; --s) {                                                                \
+      const int32_t radix = p->radix[s], m = p->span[s], block = radix * m, stride = half / block;                \
+      for (int32_t b = 0; b < stride; ++b) {                                                                      \
+        an_cpx_##N *f = z + b * block;                                                                            \
+        switch (radix) {                                                                                          \
+          case 2: an_radix2_##N(f, tw, stride, m); break;                                                         \
+          case 3: an_radix3_##N(f, tw, stride, m); break;                                                         \
+          case 4: an_radix4_##N(f, tw, stride, m, inverse); break;                                                \
+          default: an_radix5_##N(f, tw, stride, m); break;                                                        \
+        }                                                                                                         \
+      }                                                                                                           \
+    }                                                                                                             \
+  }                                                                                                               \
+                                                                                                                  \
+  /* IRFFT: the real spectrum -> the two halves' spectra (inverse split twiddles), the inverse complex FFT        \
+     written as (even, odd) output pairs.  plan: input_length = complex inputs per frame, output_stride = real    \
+     outputs per frame. */                                                                                        \
+  void an_irfft_##N(const an_rfft_plan *p, const T *twiddles, const T *split, const T *input, void *scratch,      \
+                    T *output) {                                                                                  \
+    const int32_t half = p->fft_length / 2;                                                                       \
+    const an_cpx_##N *tw = (const an_cpx_##N *)twiddles;                                                          \
+    const an_cpx_##N *sw = (const an_cpx_##N *)split;                                                             \
+    an_cpx_##N *z = (an_cpx_##N *)scratch;                                                                        \
+    for (int32_t frame = 0; frame < p->frames; ++frame) {                                                         \
+      const an_cpx_##N *in = (const an_cpx_##N *)input + frame * p->input_length;                                 \
+      an_cpx_##N *out = (an_cpx_##N *)(output + frame * p->output_stride);                                        \
+      z[0].r = (T)X##_ADD(in[0].r, in[half].r);                                                                   \
+      z[0].i = (T)X##_SUB(in[0].r, in[half].r);                                                                   \
+      an_cdiv_##N(&z[0], 2);                                                                                      \
+      for (int32_t k = 1; k <= half / 2; ++k) {                                                                   \
+        an_cpx_##N a = in[k], b;                                                                                  \
+        b.r = in[half - k].r;                                                                                     \
+        b.i = (T)X##_NEG(in[half - k].i);                                                                         \
+        an_cdiv_##N(&a, 2);                                                                                       \
+        an_cdiv_##N(&b, 2);                                                                                       \
+        const an_cpx_##N even = an_cadd_##N(a, b);                                                                \
+        const an_cpx_##N odd = an_cmul_##N(an_csub_##N(a, b), sw[k - 1]);                                         \
+        z[k] = an_cadd_##N(even, odd);                                                                            \
+        z[half - k] = an_csub_##N(even, odd);                                                                     \
+        z[half - k].i = (T)X##_NEG(z[half - k].i);                                                                \
+      }                                                                                                           \
+      for (int32_t j = 0; j < half; ++j) out[j] = z[p->order[j]];                                                 \
+      an_stages_##N(p, tw, out, 1);                                                                               \
+      T *samples = output + frame * p->output_stride;                                                             \
+      for (int32_t j = 0; j < p->fft_length; ++j) samples[j] = (T)X##_IRFFT_SCALE(samples[j], p->fft_length);     \
+    }                                                                                                             \
+  }                                                                                                               \
+                                                                                                                  \
   void an_rfft_##N(const an_rfft_plan *p, const T *twiddles, const T *split, const T *input, void *scratch,       \
                    T *output) {                                                                                   \
     const int32_t half = p->fft_length / 2;                                                                       \
@@ -179,18 +241,7 @@ static inline int32_t an_q31_round(int64_t x) { return (int32_t)((x + ((int64_t)
         z[j].r = n < p->input_length ? x[n] : (T)0;                                                               \
         z[j].i = n + 1 < p->input_length ? x[n + 1] : (T)0;                                                       \
       }                                                                                                           \
-      for (int32_t s = p->stages - 1; s >= 0; --s) {                                                              \
-        const int32_t radix = p->radix[s], m = p->span[s], block = radix * m, stride = half / block;              \
-        for (int32_t b = 0; b < stride; ++b) {                                                                    \
-          an_cpx_##N *f = z + b * block;                                                                          \
-          switch (radix) {                                                                                        \
-            case 2: an_radix2_##N(f, tw, stride, m); break;                                                       \
-            case 3: an_radix3_##N(f, tw, stride, m); break;                                                       \
-            case 4: an_radix4_##N(f, tw, stride, m); break;                                                       \
-            default: an_radix5_##N(f, tw, stride, m); break;                                                      \
-          }                                                                                                       \
-        }                                                                                                         \
-      }                                                                                                           \
+      an_stages_##N(p, tw, z, 0);                                                                                 \
       /* the two real halves' spectra -> the real input's spectrum */                                            \
       an_cpx_##N dc = z[0];                                                                                       \
       an_cdiv_##N(&dc, 2);                                                                                        \

@@ -33,4 +33,14 @@ void an_rfft_s32(const an_rfft_plan *p, const int32_t *twiddles, const int32_t *
 void an_rfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input,
                  void *scratch, float *output);
 
+// IRFFT (TFLM's kiss_fftri): input [frames][input_length] complex (the first N / 2 + 1 read), output
+// [frames][output_stride] real (the first N written); twiddles / split as above with the inverse phases;
+// scratch: AN_RFFT_SCRATCH_BYTES.
+void an_irfft_s16(const an_rfft_plan *p, const int16_t *twiddles, const int16_t *split, const int16_t *input,
+                  void *scratch, int16_t *output);
+void an_irfft_s32(const an_rfft_plan *p, const int32_t *twiddles, const int32_t *split, const int32_t *input,
+                  void *scratch, int32_t *output);
+void an_irfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input,
+                  void *scratch, float *output);
+
 #endif  // AN_RFFT_H_
