@@ -470,16 +470,46 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
   const int32_t offset = p->output_offset;
   const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
   const int32_t *const pairs_end = ch + 3 * (n & ~1);
+  // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
+#define AN_CONV_STORE_2X2_MVE(acc)                                                                         \
+  do {                                                                                                     \
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);                                   \
+    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);                                   \
+    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s); \
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);                                              \
+    vstrbq_scatter_offset_s32(o0, out_offsets, v);                                                         \
+  } while (0)
+  if (k <= 16) {
+    // One predicated pass per pair: the two columns loaded once for every channel pair.
+    const mve_pred16_t pk = vctp8q((uint32_t)k);
+    const int8x16_t x0 = vldrbq_z_s8(c0, pk), x1 = vldrbq_z_s8(c1, pk);
+    for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
+      const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, pk), wb = vldrbq_gather_offset_z_s8(w + 4, wo, pk);
+      int32_t acc[4] = {vmladavaq_s8(ch[0], wa, x0), vmladavaq_s8(ch[0], wa, x1), vmladavaq_s8(ch[3], wb, x0),
+                        vmladavaq_s8(ch[3], wb, x1)};
+      AN_CONV_STORE_2X2_MVE(acc);
+    }
+  } else if (k <= 32) {
+    // Two passes per pair, the second predicated: the columns' four vectors loaded once.
+    const mve_pred16_t pk = vctp8q((uint32_t)(k - 16));
+    const int8x16_t x0 = vld1q_s8(c0), x1 = vld1q_s8(c1);
+    const int8x16_t y0 = vldrbq_z_s8(c0 + 16, pk), y1 = vldrbq_z_s8(c1 + 16, pk);
+    for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
+      const int8x16_t wa = vldrbq_gather_offset_s8(w, wo), wb = vldrbq_gather_offset_s8(w + 4, wo);
+      int32_t a0 = vmladavaq_s8(ch[0], wa, x0), a1 = vmladavaq_s8(ch[0], wa, x1);
+      int32_t a2 = vmladavaq_s8(ch[3], wb, x0), a3 = vmladavaq_s8(ch[3], wb, x1);
+      const int8x16_t va = vldrbq_gather_offset_z_s8(w + 32, wo, pk), vb = vldrbq_gather_offset_z_s8(w + 36, wo, pk);
+      int32_t acc[4] = {vmladavaq_s8(a0, va, y0), vmladavaq_s8(a1, va, y1), vmladavaq_s8(a2, vb, y0),
+                        vmladavaq_s8(a3, vb, y1)};
+      AN_CONV_STORE_2X2_MVE(acc);
+    }
+  }
   for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
     int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
     an_dot8_pair_2px_mve(w, c0, c1, k, wo, acc);
-    // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
-    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);
-    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);
-    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s);
-    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
-    vstrbq_scatter_offset_s32(o0, out_offsets, v);
+    AN_CONV_STORE_2X2_MVE(acc);
   }
+#undef AN_CONV_STORE_2X2_MVE
   if (n & 1) {
     int32_t acc[2] = {ch[0], ch[0]};
     an_dot8_row_2px_mve(w, c0, c1, k, acc);
