@@ -283,6 +283,11 @@ def signal_row_models() -> dict:
             "SignalFilterBankLog", [("x", (4,), "uint32")], [("y", (4,), "int16")], input_correction_bits=3,
             output_scale=64),
     }
+    models[("SignalDelay", "int16 -> int16")] = lambda: _one_op(
+        "SignalDelay", [("x", (3, 10), "int16")], [("y", (3, 10), "int16")], delay_length=7)
+    models[("SignalStacker", "int16 -> int16")] = lambda: _one_op(
+        "SignalStacker", [("x", (4,), "int16")], [("y", (4 * 5,), "int16"), ("valid", (), "bool")], num_channels=4,
+        stacker_left_context=3, stacker_right_context=1, stacker_step=2)
     for dtype in ("int16", "int32", "float32"):
         models[("SignalRfft", f"{dtype} -> {dtype}")] = lambda d=dtype: rfft_model(d, 16, (16,))
         models[("SignalIrfft", f"{dtype} -> {dtype}")] = lambda d=dtype: irfft_model(d, 16)

@@ -349,3 +349,46 @@ def lower_filter_bank_log(op, ctx):
     table = Constant("log2_corrections", "uint16_t", log_correction_table())
     return _step("an_signal_filter_bank_log", (x.operand, table, bits, scale, x.num_elements, y.operand),
                  f"filter bank log of {x.num_elements}, scale {scale}")
+
+
+@lowering("SignalDelay", custom=True)
+def lower_delay(op, ctx):
+    """DELAY: each innermost row delayed by ``delay_length`` samples; TFLM's per-row circular buffers (primed
+    with zeros, re-primed by Reset) are a [rows][delay] int16 state in the static state area."""
+    (x,), (y,) = _io(op, ctx, 1, 1)
+    _require(x, "int16")
+    _require(y, "int16")
+    delay = _int_option(_options(op, ("delay_length",)), "delay_length")
+    if not x.shape or y.num_elements != x.num_elements or delay < 1:
+        raise NotLowerable(f"input {x.shape}, output {y.shape}, delay_length {delay} (at least 1 here)")
+    frame = int(x.shape[-1])
+    rows = x.num_elements // frame
+    state = Tensor(None, f"op{op.index} delay line", "int16", (rows, delay), state=True, reset_byte=0)
+    return _step("an_signal_delay_s16", (x.operand, rows, frame, delay, state, y.operand),
+                 f"delay of {delay} samples over {rows} row(s) of {frame} (delay line in the state area)")
+
+
+STACKER_KEYS = ("num_channels", "stacker_left_context", "stacker_right_context", "stacker_step")
+
+
+@lowering("SignalStacker", custom=True)
+def lower_stacker(op, ctx):
+    """STACKER: frames stacked into a window of left + 1 + right frames, output every ``stacker_step`` frames with a
+    bool 'valid' output; the window and its fill level are state (TFLM's circular buffer; Reset empties it)."""
+    (x,), (y, valid) = _io(op, ctx, 1, 2)
+    _require(x, "int16", 1)
+    _require(y, "int16", 1)
+    _require(valid, "bool", 0)
+    options = _options(op, STACKER_KEYS)
+    channels, left, right, step = (_int_option(options, k) for k in STACKER_KEYS)
+    window = channels * (left + right + 1)
+    if channels < 1 or left < 0 or right < 0 or not 1 <= step <= left + right + 1 or x.num_elements != channels \
+            or y.num_elements != window:
+        raise NotLowerable(f"{channels} channels, context {left}/{right}, step {step} with input {x.shape} and "
+                           f"output {y.shape}")
+    state = Tensor(None, f"op{op.index} stacker window", "int16", (window,), state=True, reset_byte=0)
+    meta = Tensor(None, f"op{op.index} stacker fill", "int32", (2,), state=True, reset_byte=0)
+    params = Params("an_signal_stacker_params", {"channels": channels, "left": left, "window": window,
+                                                 "step_values": channels * step})
+    return _step("an_signal_stacker_s16", (params, x.operand, state, meta, y.operand, valid.operand),
+                 f"stacker of {left} + 1 + {right} frames of {channels}, step {step} (window in the state area)")

@@ -180,3 +180,37 @@ void an_signal_filter_bank_log(const uint32_t *input, const uint16_t *log_table,
     }
   }
 }
+
+void an_signal_delay_s16(const int16_t *input, int32_t rows, int32_t frame, int32_t delay, int16_t *state,
+                         int16_t *output) {
+  for (int32_t r = 0; r < rows; ++r, input += frame, output += frame, state += delay) {
+    // the row's stream: state (oldest first) then this input; out: its first `frame`, kept: its last `delay`
+    for (int32_t i = 0; i < frame; ++i) output[i] = i < delay ? state[i] : input[i - delay];
+    for (int32_t j = 0; j < delay; ++j) {
+      const int32_t k = frame + j;  // >= j: reads ahead of the writes
+      state[j] = k < delay ? state[k] : input[k - delay];
+    }
+  }
+}
+
+void an_signal_stacker_s16(const an_signal_stacker_params *p, const int16_t *input, int16_t *state, int32_t *meta,
+                           int16_t *output, bool *valid) {
+  int32_t held = meta[0];
+  memcpy(state + held, input, (size_t)p->channels * sizeof(int16_t));
+  held += p->channels;
+  if (!meta[1]) {  // the first frame after a reset: repeated as the left context
+    for (int32_t k = 0; k < p->left; ++k, held += p->channels) {
+      memcpy(state + held, state + held - p->channels, (size_t)p->channels * sizeof(int16_t));
+    }
+    meta[1] = 1;
+  }
+  if (held >= p->window) {
+    memcpy(output, state, (size_t)p->window * sizeof(int16_t));
+    memmove(state, state + p->step_values, (size_t)(held - p->step_values) * sizeof(int16_t));
+    held -= p->step_values;
+    *valid = true;
+  } else {
+    *valid = false;
+  }
+  meta[0] = held;
+}

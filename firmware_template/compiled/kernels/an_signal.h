@@ -6,6 +6,8 @@
 #ifndef AN_SIGNAL_H_
 #define AN_SIGNAL_H_
 
+#include <stdbool.h>
+
 #include "an_common.h"
 
 // WINDOW: output = saturate_int16((input * weights) >> shift), the weights repeated over the input.
@@ -55,5 +57,20 @@ void an_signal_pcan(const uint32_t *input, const uint32_t *noise_estimate, const
 // fixed point (log2 by a 128-segment correction table, log_table [129]); 0 where the shifted input <= 1.
 void an_signal_filter_bank_log(const uint32_t *input, const uint16_t *log_table, int32_t correction_bits,
                                int32_t output_scale, int32_t count, int16_t *output);
+
+// DELAY: each of `rows` rows of `frame` samples delayed by `delay` samples; state [rows][delay] holds the
+// samples not yet out (zeros after a reset, as TFLM's circular buffers).
+void an_signal_delay_s16(const int16_t *input, int32_t rows, int32_t frame, int32_t delay, int16_t *state,
+                         int16_t *output);
+
+// STACKER: frames of `channels` appended to a window of channels * (left + right + 1) values (the first
+// frame repeated `left` more times after a reset); when the window is full it is output (*valid = 1) and
+// `step` frames dropped, else *valid = 0 and the output is left as it is.  state: the window; meta:
+// {values held, first frame seen}.
+typedef struct {
+  int32_t channels, left, window, step_values;  // window = channels * (left + right + 1); step_values = channels * step
+} an_signal_stacker_params;
+void an_signal_stacker_s16(const an_signal_stacker_params *p, const int16_t *input, int16_t *state, int32_t *meta,
+                           int16_t *output, bool *valid);
 
 #endif  // AN_SIGNAL_H_
