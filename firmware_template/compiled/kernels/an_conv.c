@@ -281,8 +281,8 @@ AN_W16_DOT(3)
 #endif
 
 // The same sums anywhere (plain C; the MVE path with VMLADAVA on eight values).
-static inline const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols, int32_t k4, int32_t rows,
-                                            int32_t *acc) {
+static inline __attribute__((always_inline)) const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols,
+                                                                           int32_t k4, int32_t rows, int32_t *acc) {
 #if AN_USE_DSP && !AN_USE_MVE
   if (rows == 3) return an_w16_dot3(w, cols, k4, acc);
   if (rows == 2) return an_w16_dot2(w, cols, k4, acc);
@@ -303,21 +303,33 @@ static inline const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *col
   }
   return w;
 #else
+  // Per block, each column value loaded once for the group's rows (scalar sums, int32 wrapping).
+  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
+  uint32_t a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
   for (int32_t k = 0; k < k4; k += 8) {
     const int32_t bs = k4 - k >= 8 ? 8 : 4;
-    for (int32_t r = 0; r < rows; ++r) {
-      const int16_t *wr = w + r * bs;
-      uint32_t s0 = (uint32_t)acc[2 * r], s1 = (uint32_t)acc[2 * r + 1];
-      for (int32_t t = 0; t < bs; ++t) {
-        const int32_t kk = k + t;
-        s0 += (uint32_t)(wr[t] * cols[2 * (kk & ~3) + (kk & 3)]);
-        s1 += (uint32_t)(wr[t] * cols[2 * (kk & ~3) + 4 + (kk & 3)]);
+    const int16_t *const c = cols + 2 * k, *const wb = w + bs, *const wc = w + 2 * bs;
+    for (int32_t t = 0; t < bs; ++t) {
+      const int32_t x0 = c[t + (t & 4)], x1 = c[t + (t & 4) + 4];
+      a0 += (uint32_t)(w[t] * x0);
+      a1 += (uint32_t)(w[t] * x1);
+      if (rows > 1) {
+        a2 += (uint32_t)(wb[t] * x0);
+        a3 += (uint32_t)(wb[t] * x1);
       }
-      acc[2 * r] = (int32_t)s0;
-      acc[2 * r + 1] = (int32_t)s1;
+      if (rows > 2) {
+        a4 += (uint32_t)(wc[t] * x0);
+        a5 += (uint32_t)(wc[t] * x1);
+      }
     }
     w += bs * rows;
   }
+  acc[0] = (int32_t)a0;
+  acc[1] = (int32_t)a1;
+  acc[2] = (int32_t)a2;
+  acc[3] = (int32_t)a3;
+  acc[4] = (int32_t)a4;
+  acc[5] = (int32_t)a5;
   return w;
 #endif
 }
