@@ -218,6 +218,10 @@ def _row_models():
     for dtype in ("int8", "int16", "int32", "float32"):
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)
+    from test_compiled_conv_wide import conv_model as wide_conv_model
+    for dtype in ("int16", "float32"):
+        models[("CONV_2D", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_conv_model(d)
+        models[("DEPTHWISE_CONV_2D", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_conv_model(d, depthwise=True)
     return models
 
 

@@ -33,10 +33,11 @@ def _same(*dtypes):
 
 
 SUPPORT = (
-    SupportRow(("CONV_2D",), _same("int8"), ("an_conv.c",),
-               "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6"),
-    SupportRow(("DEPTHWISE_CONV_2D",), _same("int8"), ("an_depthwise_conv.c",),
-               "int8 weights (per-channel), constant int32 bias"),
+    SupportRow(("CONV_2D",), _same("int8", "int16", "float32"), ("an_conv.c", "an_conv_wide.c"),
+               "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6; 16x8: int64 or int32 bias "
+               "(TFLM's accumulator of that width); float32 bit-exact (TFLM's order)"),
+    SupportRow(("DEPTHWISE_CONV_2D",), _same("int8", "int16", "float32"), ("an_depthwise_conv.c", "an_conv_wide.c"),
+               "int8 weights (per-channel), constant int32 bias; 16x8: int64 bias; float32 bit-exact (TFLM's order)"),
     SupportRow(("TRANSPOSE_CONV",), ("int32 -> int8", "int32 -> int16", "int32 -> float32"), ("an_transpose_conv.c",),
                "first input: the constant output shape; int8 per-channel, 16x8 (int64/int16 bias), float32 "
                "(no fused activation: TFLM's float path reads it from another struct)"),

@@ -26,6 +26,7 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import one_value
+from codegen.compiled.ops.conv_wide import lower_conv_wide
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
 from codegen.compiled.program import Params, Scratch, Step
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
@@ -213,6 +214,8 @@ def _check_multipliers(multipliers, shifts):
 
 @lowering("CONV_2D")
 def lower_conv2d(op, ctx):
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_conv_wide(op, ctx, depthwise=False)
     x = ctx.tensor(op.inputs[0])
     w = ctx.tensor(op.inputs[1])
     bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
@@ -275,6 +278,8 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
 
 @lowering("DEPTHWISE_CONV_2D")
 def lower_depthwise_conv2d(op, ctx):
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_conv_wide(op, ctx, depthwise=True)
     x = ctx.tensor(op.inputs[0])
     w = ctx.tensor(op.inputs[1])
     bias = ctx.optional_tensor(op.inputs[2]) if len(op.inputs) > 2 else None
