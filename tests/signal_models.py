@@ -288,6 +288,9 @@ def signal_row_models() -> dict:
     models[("SignalStacker", "int16 -> int16")] = lambda: _one_op(
         "SignalStacker", [("x", (4,), "int16")], [("y", (4 * 5,), "int16"), ("valid", (), "bool")], num_channels=4,
         stacker_left_context=3, stacker_right_context=1, stacker_step=2)
+    for dtype, code in (("int16", 7), ("float32", 0)):
+        models[("SignalOverlapAdd", f"{dtype} -> {dtype}")] = lambda d=dtype, c=code: _one_op(
+            "SignalOverlapAdd", [("x", (2, 3, 8), d)], [("y", (2, 9), d)], T=c, frame_step=3)
     for dtype in ("int16", "int32", "float32"):
         models[("SignalRfft", f"{dtype} -> {dtype}")] = lambda d=dtype: rfft_model(d, 16, (16,))
         models[("SignalIrfft", f"{dtype} -> {dtype}")] = lambda d=dtype: irfft_model(d, 16)

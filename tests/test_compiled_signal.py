@@ -244,3 +244,18 @@ def test_delay_sequence_with_resets_matches_tflm(frame, delay):
                                delay_length=delay))
     assert assert_matches_tflm(model, count=60, seed=frame) == 60
     assert assert_matches_tflm(model, count=60, seed=frame, reset_every=20) == 60
+
+
+@pytest.mark.parametrize("dtype,shape,step", [("int16", (2, 3, 8), 3), ("int16", (1, 16), 16), ("float32", (3, 2, 10), 4)])
+def test_overlap_add_sequence_with_resets_matches_tflm(dtype, shape, step):
+    """OVERLAP_ADD over 60 consecutive invocations (int16 saturating at full-scale inputs), with resets every 20."""
+    from signal_models import _one_op
+
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    code = 7 if dtype == "int16" else 0
+    out = (*shape[:-2], shape[-2] * step)
+    model = load_model(_one_op("SignalOverlapAdd", [("x", shape, dtype)], [("y", out, dtype)], T=code, frame_step=step))
+    assert assert_matches_tflm(model, count=60, seed=step) == 60
+    assert assert_matches_tflm(model, count=60, seed=step, reset_every=20) == 60

@@ -392,3 +392,27 @@ def lower_stacker(op, ctx):
                                                  "step_values": channels * step})
     return _step("an_signal_stacker_s16", (params, x.operand, state, meta, y.operand, valid.operand),
                  f"stacker of {left} + 1 + {right} frames of {channels}, step {step} (window in the state area)")
+
+
+@lowering("SignalOverlapAdd", custom=True)
+def lower_overlap_add(op, ctx):
+    """OVERLAP_ADD (int16 saturating, float32): input [..., frames, frame_size] -> output [..., frames * frame_step];
+    TFLM's per-row buffer of frame_size values is state in the static state area (Reset zeroes it)."""
+    (x,), (y,) = _io(op, ctx, 1, 1)
+    options = _options(op, ("T", "frame_step"))
+    code, step = _int_option(options, "T"), _int_option(options, "frame_step")
+    dtype = {7: "int16", 0: "float32"}.get(code)
+    if dtype is None:
+        raise NotLowerable(f"T = {code} (TFLM's OVERLAP_ADD takes int16, float32)")
+    _require(x, dtype)
+    _require(y, dtype)
+    if len(x.shape) < 2:
+        raise NotLowerable(f"input {x.shape}: [..., frames, frame_size] expected")
+    frames, frame_size = int(x.shape[-2]), int(x.shape[-1])
+    rows = x.num_elements // max(frames * frame_size, 1)
+    if not 1 <= step <= frame_size or y.num_elements != rows * frames * step:
+        raise NotLowerable(f"frame_step {step} with input {x.shape} and output {y.shape}")
+    state = Tensor(None, f"op{op.index} overlap buffer", dtype, (rows, frame_size), state=True, reset_byte=0)
+    suffix = "s16" if dtype == "int16" else "f32"
+    return _step(f"an_signal_overlap_add_{suffix}", (x.operand, rows, frames, frame_size, step, state, y.operand),
+                 f"overlap-add of {frames} frame(s) of {frame_size}, step {step} (buffer in the state area)")

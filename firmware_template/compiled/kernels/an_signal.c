@@ -214,3 +214,26 @@ void an_signal_stacker_s16(const an_signal_stacker_params *p, const int16_t *inp
   }
   meta[0] = held;
 }
+
+#define AN_OVERLAP_ADD(T, ADD_INTO)                                                                     \
+  for (int32_t r = 0; r < rows; ++r, state += frame_size) {                                           \
+    for (int32_t f = 0; f < frames; ++f, input += frame_size, output += step) {                       \
+      for (int32_t i = 0; i < frame_size; ++i) ADD_INTO(state[i], input[i]);                          \
+      memcpy(output, state, (size_t)step * sizeof(T));                                                 \
+      memmove(state, state + step, (size_t)(frame_size - step) * sizeof(T));                           \
+      memset(state + frame_size - step, 0, (size_t)step * sizeof(T));                                  \
+    }                                                                                                   \
+  }
+
+#define AN_ADD_SAT16(acc, x) (acc) = (int16_t)AN_MIN(AN_MAX((int32_t)(x) + (acc), INT16_MIN), INT16_MAX)
+#define AN_ADD_F32(acc, x) (acc) += (x)
+
+void an_signal_overlap_add_s16(const int16_t *input, int32_t rows, int32_t frames, int32_t frame_size, int32_t step,
+                               int16_t *state, int16_t *output) {
+  AN_OVERLAP_ADD(int16_t, AN_ADD_SAT16)
+}
+
+void an_signal_overlap_add_f32(const float *input, int32_t rows, int32_t frames, int32_t frame_size, int32_t step,
+                               float *state, float *output) {
+  AN_OVERLAP_ADD(float, AN_ADD_F32)
+}

@@ -73,4 +73,12 @@ typedef struct {
 void an_signal_stacker_s16(const an_signal_stacker_params *p, const int16_t *input, int16_t *state, int32_t *meta,
                            int16_t *output, bool *valid);
 
+// OVERLAP_ADD: per row, each of `frames` frames of `frame_size` added into the row's buffer (state
+// [rows][frame_size]; int16 saturating), the buffer's first `step` values output, the buffer shifted by
+// `step` and zero-filled (TFLM's OverlapAdd).
+void an_signal_overlap_add_s16(const int16_t *input, int32_t rows, int32_t frames, int32_t frame_size, int32_t step,
+                               int16_t *state, int16_t *output);
+void an_signal_overlap_add_f32(const float *input, int32_t rows, int32_t frames, int32_t frame_size, int32_t step,
+                               float *state, float *output);
+
 #endif  // AN_SIGNAL_H_
