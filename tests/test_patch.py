@@ -596,3 +596,31 @@ def test_tiles_on_the_m4_with_the_nanos_ram(tmp_path):
     expected = run_tflm_batch(model, samples)
     assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
         [e[0].reshape(-1).view(np.int8).tolist() for e in expected]
+
+
+def test_int16_filters_narrowed_only_as_far_as_the_flash_needs(tools):
+    """A board whose flash the int16-widened CONV_2D filters overflow by a few bytes: generate turns the
+    largest back into int8 (the same arithmetic, bit-exact), every step using it takes the int8 kernel, and
+    the firmware fits; with room to spare nothing is narrowed."""
+    import dataclasses
+
+    from codegen.boards import get_board
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.runtimes.compiled import FLASH_MARGIN, CompiledRuntime
+
+    model = load_model(expansion_net())
+    board = get_board("mps2-an386")
+    runtime = CompiledRuntime()
+    roomy = runtime.prepare(model, board, None).emit()
+    wide = [s for s in runtime.prepare(model, board, None).program.steps if s.function.endswith("_w16")]
+    assert wide  # the 2 -> 16 expansion and the projection read int16 filters on DSP cores
+    total = roomy.flash_data_bytes + roomy.code_bytes
+    tight = dataclasses.replace(board, flash=dataclasses.replace(
+        board.flash, size_bytes=int((total - 1) / (1 - FLASH_MARGIN)) + 1))
+    prepared = runtime.prepare(model, tight, None)
+    firmware = prepared.emit()
+    narrowed = [s for s in prepared.program.steps if s.function in ("an_conv1x1_s8", "an_conv2d_s8")]
+    assert narrowed and firmware.flash_data_bytes < roomy.flash_data_bytes
+    assert firmware.flash_data_bytes + firmware.code_bytes <= tight.flash_bytes
+    assert any(s.function.endswith("_w16") for s in prepared.program.steps) or len(wide) == len(narrowed)
+    assert assert_matches_tflm(model, count=10, seed=9, compiled=emit_model(prepared.program)) == 10
