@@ -99,6 +99,14 @@ CORPUS = {
         "int8", ("CONV_2D", "SHAPE", "STRIDED_SLICE", "PACK", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"),
         "stock Keras 3 Conv -> Flatten -> Dense classifier, TFLiteConverter full int8 with a dynamic batch "
         "(Flatten's shape arithmetic: SHAPE, STRIDED_SLICE, PACK)"),
+    "small_cnn_float": Spec(
+        "float", ("CONV_2D", "DEPTHWISE_CONV_2D"),
+        "a small CNN (16x16x2: Conv 3x3 s2 ReLU, depthwise 3x3 ReLU6, Conv 1x1) in float32",
+        features=("float",)),
+    "small_cnn_int16x8": Spec(
+        "int16x8", ("CONV_2D", "DEPTHWISE_CONV_2D"),
+        "the small CNN with 16-bit activations and 8-bit weights (TFLiteConverter "
+        "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8)", features=("int16",)),
     "nchw_transpose_int8": Spec(
         "int8", ("TRANSPOSE", "CONV_2D", "FULLY_CONNECTED"),
         "a PyTorch-style NCHW model (3x16x16 input, Permute to NHWC as TRANSPOSE) -> Conv -> Flatten -> Dense, "
@@ -216,6 +224,15 @@ def _small_autoencoder(keras):
     return _autoencoder(keras, features=128, hidden=(64, 64, 8, 64, 64))
 
 
+def _small_cnn(keras):
+    layers = keras.layers
+    inputs = keras.Input((16, 16, 2), batch_size=1, name="image")
+    x = layers.Conv2D(6, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    outputs = layers.Conv2D(8, 1)(x)
+    return keras.Model(inputs, outputs, name="small_cnn")
+
+
 def _lstm(keras):
     layers = keras.layers
     inputs = keras.Input((28, 28), batch_size=1, name="sequence")
@@ -328,6 +345,10 @@ def _keras_models():
     out["flatten_classifier_int8"] = _convert_with(_flatten_classifier(_keras3()), _calibration((12, 12, 1), rng),
                                                    "int8")
     out["nchw_transpose_int8"] = _convert_with(_nchw(_keras3()), _calibration((3, 16, 16), rng), "int8")
+    small_cnn = seeded(_small_cnn)
+    calibration = _calibration((16, 16, 2), rng)
+    out["small_cnn_float"] = _convert_with(small_cnn, calibration, "float")
+    out["small_cnn_int16x8"] = _convert_with(small_cnn, calibration, "int16x8")
     out.update(_control_flow_models())
     return out
 

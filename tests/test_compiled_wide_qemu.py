@@ -2,7 +2,8 @@
 
 The corpus's dense autoencoder in float32 (FULLY_CONNECTED on the FPU: the hard-float build
 the board uses, fpv4-sp-d16) and in 16x8 (int16 activations, int64 accumulators), a few random
-inputs each (the host tests cover the kernels' cases with 100 inputs), against tflite-micro.
+inputs each (the host tests cover the kernels' cases with 100 inputs), against tflite-micro; and the
+corpus's small CNN in float32 and 16x8 (CONV_2D, DEPTHWISE_CONV_2D: an_conv_wide.c on the FPU / in int64).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import compiled_qemu
 from tests.conftest import model_path
 
 
-@pytest.mark.parametrize("name", ["autoencoder_float", "autoencoder_int16x8"])
+@pytest.mark.parametrize("name", ["autoencoder_float", "autoencoder_int16x8", "small_cnn_float", "small_cnn_int16x8"])
 def test_wide_model_on_cortex_m4f_matches_tflm(name):
     missing = compiled_qemu.tools_missing()
     if missing:
