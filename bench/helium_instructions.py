@@ -87,7 +87,30 @@ def markdown(results, command):
         lines.append(f"| {r['model']} | {r['macs']:,} | {r['dsp']:,} | {r['mve']:,} | {r['mve'] / r['dsp']:.2f} | "
                      f"{r['mve'] / r['macs']:.2f} | {'yes' if r['dsp_match'] else 'NO'}, "
                      f"{'yes' if r['mve_match'] else 'NO'} |")
+    lines += ["", NOTES]
     return "\n".join(lines) + "\n"
+
+
+#: What the MVE build runs (kept with the table it explains).
+NOTES = """Models: the shared ones, the suite corpus' AttendNet-B (tests/corpus.py) and the demo's
+AttendNet-B (32x32x1, 10 classes: the model bench/speed.py builds as "AttendNet-B demo", saved as a
+.tflite and given with --model).
+
+Helium kernels (issue 21, item 3; the goal: at most 0.4x the DSP path's instructions on the same
+core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAVA (an_dot_mve.h, an_conv.c): the receptive
+fields copied as int8 (a filter row as one run, rows of at most 16 values by one predicated load and
+store), a 1x1 convolution reads the input pixels in place, filter values gathered from the DSP layout
+in natural order, rows of at most 16 or 32 values with the columns loaded once per pixel pair, a 2x2
+block (two channels by two pixels) requantized on four lanes (an_requantize_mve; an_requantize_right_mve,
+four instructions, where every shift is negative). DEPTHWISE_CONV_2D: runs of pixels inside the image
+channels outermost, eight channels per pass on int16 lanes (VMULLB/VMULLT into int32), the tap pointers
+set once per run; border pixels per pixel (sixteen channels per pass); in_c = 1 runs as CONV_2D.
+FULLY_CONNECTED: four rows by VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four lanes
+at a time, VRMULH for the first rounding, a rounding shift for the second. MUL: VMULLB/VMULLT on int16,
+the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar or DSP code on the M55:
+AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN, FULLY_CONNECTED's requantization.
+The DSP path these ratios divide by keeps getting faster (the Cortex-M4 work of issue 21 runs on the M55's
+DSP build too), so a ratio can rise while the MVE count falls."""
 
 
 def main(argv=None):

@@ -305,7 +305,8 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(an_dw_out_p
 
 // A run of count output pixels inside the image (multiplier 1; tap t of pixel i reads
 // taps[t] + i * step), channels outermost: for eight channels at a time the bias and the weights'
-// gather offsets serve every pixel of the run, each pixel's taps on int16 lanes (VMULLB/VMULLT into
+// gather offsets serve every pixel of the run, two pixels per pass (each weight gather serves
+// both), each pixel's taps on int16 lanes (VMULLB/VMULLT into
 // even and odd channels' int32), requantized on lanes; the channels after the last eight in
 // predicated blocks of four on int32 lanes.  The same int32 sums per channel as every other path.
 static void an_dw_run_mve(an_dw_out_params q, int right, const int8_t *const *taps, int32_t n_taps,
@@ -318,7 +319,26 @@ static void an_dw_run_mve(an_dw_out_params q, int right, const int8_t *const *ta
     const int32x4_t bias_odd = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
     const int16_t *const w_block = filter + oc * n_taps;
     int8_t *o = out + oc;
-    for (int32_t i = 0, at = oc; i < count; ++i, at += step, o += out_c) {
+    int32_t i = 0, at = oc;
+    // Two pixels per pass: each tap's weights gathered once for both.
+    for (; i + 1 < count; i += 2, at += 2 * step, o += 2 * out_c) {
+      int32x4_t e0 = bias_even, d0 = bias_odd, e1 = bias_even, d1 = bias_odd;
+      const int16_t *w = w_block;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
+        const int8_t *x = taps[t] + at;
+        const int16x8_t wv = vldrhq_gather_shifted_offset_s16(w, wo16);
+        const int16x8_t x0 = vldrbq_s16(x), x1 = vldrbq_s16(x + step);
+        e0 = vaddq_s32(e0, vmullbq_int_s16(x0, wv));
+        d0 = vaddq_s32(d0, vmulltq_int_s16(x0, wv));
+        e1 = vaddq_s32(e1, vmullbq_int_s16(x1, wv));
+        d1 = vaddq_s32(d1, vmulltq_int_s16(x1, wv));
+      }
+      an_dw_store_lanes_mve(q, right, e0, even, multiplier + oc, shift + oc, o);
+      an_dw_store_lanes_mve(q, right, d0, even, multiplier + oc + 1, shift + oc + 1, o + 1);
+      an_dw_store_lanes_mve(q, right, e1, even, multiplier + oc, shift + oc, o + out_c);
+      an_dw_store_lanes_mve(q, right, d1, even, multiplier + oc + 1, shift + oc + 1, o + out_c + 1);
+    }
+    for (; i < count; ++i, at += step, o += out_c) {
       int32x4_t e = bias_even, d = bias_odd;
       const int16_t *w = w_block;
       for (int32_t t = 0; t < n_taps; ++t, w += 4) {

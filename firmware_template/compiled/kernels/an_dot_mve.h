@@ -123,19 +123,19 @@ static const uint8_t an_mve_row16_offsets[16] = {0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 
 static inline void an_dot8_pair_2px_mve(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo,
                                         int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  int32_t i = 0;
-  for (; i + 16 <= k; i += 16, w += 32) {
-    const int8x16_t wa = vldrbq_gather_offset_s8(w, wo), wb = vldrbq_gather_offset_s8(w + 4, wo);
-    const int8x16_t x0 = vld1q_s8(c0 + i), x1 = vld1q_s8(c1 + i);
+  const uint8x16_t wo_b = vaddq_n_u8(wo, 4);  // the pair's second row, from the same base
+  for (int32_t n = k >> 4; n > 0; --n, w += 32, c0 += 16, c1 += 16) {
+    const int8x16_t wa = vldrbq_gather_offset_s8(w, wo), wb = vldrbq_gather_offset_s8(w, wo_b);
+    const int8x16_t x0 = vld1q_s8(c0), x1 = vld1q_s8(c1);
     a0 = vmladavaq_s8(a0, wa, x0);
     a1 = vmladavaq_s8(a1, wa, x1);
     a2 = vmladavaq_s8(a2, wb, x0);
     a3 = vmladavaq_s8(a3, wb, x1);
   }
-  if (i < k) {
-    const mve_pred16_t p = vctp8q((uint32_t)(k - i));
-    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w + 4, wo, p);
-    const int8x16_t x0 = vldrbq_z_s8(c0 + i, p), x1 = vldrbq_z_s8(c1 + i, p);
+  if (k & 15) {
+    const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
+    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w, wo_b, p);
+    const int8x16_t x0 = vldrbq_z_s8(c0, p), x1 = vldrbq_z_s8(c1, p);
     a0 = vmladavaq_s8(a0, wa, x0);
     a1 = vmladavaq_s8(a1, wa, x1);
     a2 = vmladavaq_s8(a2, wb, x0);
