@@ -10,19 +10,22 @@ figure ``report``/``generate`` give (codegen.compiled.footprint.code_figure), wi
 
 ``--runtime tflm`` (the default):
 
-For each ``.tflite`` in ``--models``: ``attendnets generate`` (TFLM runtime, the given kernels, a
-Cortex-M board), ``attendnets build`` against ``--tflm-dir`` (its libtflm.a is built once per tree, CPU
-and kernel set, or passed with ``--tflm-lib``), ``attendnets size``; prints a Markdown table of the
-linked non-model flash (TFLM + startup + application + C library, as `size` splits it) next to
-the report's estimate (``converter.tflm.code_size``: TFLM runtime + kernels) and the board fit's code
-figure (estimate + ``APPLICATION_CODE_BYTES``), with the errors in percent.
+For each ``.tflite`` in ``--models``: ``attendnets generate`` (TFLM runtime, the tree's kernels: cmsis-nn
+when it holds CMSIS-NN, a Cortex-M board), ``attendnets build`` against ``--tflm-dir`` (its libtflm.a is
+built once per tree, CPU and kernel set, or passed with ``--tflm-lib``), ``attendnets size``; prints a
+Markdown table of the linked non-model flash (TFLM + startup + application + C library, as `size` splits
+it) next to the code figure ``report`` and ``generate`` give (``converter.tflm.code_size``: the board's
+TFLM runtime and application + the model's kernels, measured by bench/tflm_code_size.py), with the error,
+and the largest error:
 
-    python bench/code_size_vs_link.py --tflm-dir TREE --models DIR [--board mps2-an386] [--kernels reference]
+    python bench/code_size_vs_link.py --tflm-dir TREE --models DIR [--models DIR2] [--board mps2-an386] [--json F]
+    python bench/code_size_vs_link.py --from-json F     # the same links, the figures of today's table
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -37,52 +40,72 @@ def main(argv=None):
     parser.add_argument("--runtime", default="tflm", choices=["tflm", "compiled"])
     parser.add_argument("--tflm-dir", default=None)
     parser.add_argument("--tflm-lib", default=None)
-    parser.add_argument("--models", required=True, action="append")
+    parser.add_argument("--models", action="append", default=[])
     parser.add_argument("--board", default="mps2-an386")
-    parser.add_argument("--kernels", default="reference", choices=["reference", "cmsis-nn"])
+    parser.add_argument("--kernels", default=None, choices=["reference", "cmsis-nn"],
+                        help="TFLM kernel set (default: the tree's)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json", help="--runtime tflm: also save the links (model, linked bytes, operators)")
+    parser.add_argument("--from-json", help="--runtime tflm: the links of an earlier --json run, today's figures")
     args = parser.parse_args(argv)
     if args.runtime == "compiled":
         return compiled_rows(args)
-    if not args.tflm_dir:
+    if not args.tflm_dir and not args.from_json:
         parser.error("--runtime tflm needs --tflm-dir")
 
     from codegen.boards import get_board
     from codegen.build import build_project
     from codegen.generate import generate_project
     from codegen.size import size_project
-    from converter.report.fit import APPLICATION_CODE_BYTES
-    from converter.tflm.code_size import estimate_code_bytes
+    from codegen.runtimes.tflm import tree_kernels
+    from converter.tflm.code_size import code_size_table, estimate_code_bytes
     from converter.tflite_model import load_model
 
     board = get_board(args.board)
+    args.kernels = args.kernels or tree_kernels(args.tflm_dir)
     rows = []
+    if args.from_json:  # the links of an earlier run (--json), the figures of today's table
+        saved = json.loads(Path(args.from_json).read_text())
+        board, args.kernels = get_board(saved["board"]), saved["kernels"]
+        rows = [tuple(r) for r in saved["rows"]]
     with tempfile.TemporaryDirectory() as tmp:
-        for model_path in sorted(p for folder in args.models for p in Path(folder).glob("*.tflite")):
+        for model_path in [] if args.from_json else sorted(p for folder in args.models
+                                                           for p in Path(folder).glob("*.tflite")):
             out = Path(tmp) / model_path.stem
             try:
                 generate_project(model_path, board.name, out, kernels=args.kernels, force=True, runtime="tflm")
                 build_project(out, tflm_dir=args.tflm_dir, tflm_lib=args.tflm_lib, jobs=args.jobs, log=lambda m: None,
                               runner=lambda argv: subprocess.run(argv, capture_output=True))  # only the table on stdout
             except Exception as exc:  # a model this runtime/board cannot take: listed, not measured
-                rows.append((model_path.name, None, None, None, f"not built: {exc}"))
+                rows.append((model_path.name, None, None, f"not built: {str(exc).splitlines()[0][:200]}"))
                 continue
             size = size_project(out)
             linked = size.flash_total_bytes - size.flash.get("model", 0)
-            model = load_model(model_path)
-            estimate = estimate_code_bytes(model.operator_names(), args.kernels).total_bytes
-            rows.append((model_path.name, linked, estimate, estimate + APPLICATION_CODE_BYTES, ""))
-            print(f"{model_path.name}: linked {linked} B, estimate {estimate} B", file=sys.stderr, flush=True)
+            rows.append((model_path.name, linked, load_model(model_path).operator_names(), ""))
+            print(f"{model_path.name}: linked {linked} B", file=sys.stderr, flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"board": board.name, "kernels": args.kernels, "rows": rows}) + "\n")
+    # the figures once every link is made (bench/tflm_code_size.py may remake the table meanwhile)
+    code_size_table.cache_clear()
+    figures = []
+    for name, linked, ops, note in rows:
+        estimate = estimate_code_bytes(ops, args.kernels, board) if linked is not None else None
+        figures.append((name, linked, estimate and estimate.total_bytes, estimate and estimate.firmware_bytes, note))
+    rows = figures
+    print(f"code figures: {estimate_code_bytes([], args.kernels, board).method}", file=sys.stderr)
 
-    print(f"| model ({board.cpu}, {args.kernels} kernels) | linked non-model flash B | report estimate B | "
-          "error | fit code figure B | error |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, linked, estimate, fit, note in rows:
+    print(f"| model ({board.name}, {board.cpu}, {args.kernels} kernels) | linked non-model flash B | "
+          "code figure B | error | of it TFLM (runtime + kernels) B |")
+    print("|---|---:|---:|---:|---:|")
+    worst = 0.0
+    for name, linked, tflm_code, figure, note in rows:
         if linked is None:
-            print(f"| {name} | {note} | | | | |")
+            print(f"| {name} | {note} | | | |")
             continue
-        print(f"| {name} | {linked:,} | {estimate:,} | {100 * (estimate - linked) / linked:+.1f} % | {fit:,} | "
-              f"{100 * (fit - linked) / linked:+.1f} % |")
+        error = 100 * (figure - linked) / linked
+        worst = max(worst, abs(error))
+        print(f"| {name} | {linked:,} | {figure:,} | {error:+.1f} % | {tflm_code:,} |")
+    print(f"\nlargest error: {worst:.1f} %")
 
 
 def compiled_rows(args):

@@ -1,33 +1,38 @@
-"""Measure TFLM code size per operator kernel for Cortex-M; writes converter/tflm/tflm_code_size.json.
+"""Measure TFLM's code-size table (converter/tflm/tflm_code_size.json) from real links of generated projects.
 
-How: one translation unit (compiled once against the TFLM tree's headers) holds a
-runner (a MicroInterpreter over a model) and one registration function per
-operator, each in its own section.  For each operator a two-line main() calls the
-runner with that operator's registration; it is linked against a prebuilt TFLM
-library with --gc-sections, so only that kernel (and what it uses) stays.
-arm-none-eabi-size gives flash (.text+.rodata+.data init); the program with no
-operator gives the runtime (interpreter, allocator, flatbuffer parsing, the libc
-and libm pieces they pull in); an operator's figure is the growth over it.
+For one TFLM tree (its kernel set: cmsis-nn when it holds CMSIS-NN, else reference) and each board given
+(default: the catalog's boards whose CPU flags are those of the first one, so one compiled library serves
+them all):
 
-Kernels share helpers (kernel_util, quantization utilities, reference templates).
-The symbols each probe adds are compared: symbols (name and size) found in two or
-more probes are recorded once as shared helpers, so a model's estimate is
-runtime + each operator's own code + the union of the helpers its operators use.
-``--validate-models DIR`` links one probe per model with exactly its operators and
-records linked vs estimated bytes.
+1. ``attendnets generate --runtime tflm`` a small probe model for the board and ``attendnets build`` it
+   against the tree (the library the generated Makefile compiles, cached per tree, CPU and kernel set;
+   or ``--tflm-lib``): the same objects, flags, linker script, startup and C library as a user's firmware;
+2. the project's ``src/op_resolver.h`` is replaced by one whose ``RegisterModelOps`` calls
+   ``probe_register()``, ``src/probe_ops.cc`` holds one function per builtin operator that registers it
+   (each in its own section), and the project's objects are linked again once with a
+   ``probe_register()`` that registers nothing and once per operator, with the project's own link
+   command (``--gc-sections``) and a map;
+3. from each map, every input section the ELF loads (flash: code, read-only data, .data's initial
+   values) with the bytes it occupies (up to the next input section: alignment padding included).
 
-This script only compiles the probe and links; the TFLM library must already be
-built (a tree from TFLM's create_tflm_tree.py compiled with the flags of the
-generated projects, see docs/results_report.md).  Nothing of TFLM is committed.
+Recorded:
 
-    python bench/tflm_code_size.py --tflm-dir TREE --lib libtflm.a --kernels reference \
-        [--cpu cortex-m4] [--cflags "..."] [--library-flags-note "..."] [--validate-models DIR] [--jobs 2]
+* per board and kernel set: ``runtime_bytes`` (libtflm.a's sections in the link that registers nothing:
+  interpreter, allocator, flatbuffer reading) and ``application_bytes`` (the rest of that link but
+  model_data.o: main, model glue, sample, platform layer, startup, the C and C++ libraries);
+* per CPU and kernel set: for each operator, the sections its link adds to the empty one (its kernel,
+  the helpers and library functions it pulls), so an estimate counts a section several kernels share
+  once (converter.tflm.code_size).
+
+Nothing of TFLM is committed: the tree is the user's (docs/firmware.md, 'Making a TFLM tree'). The
+error of the estimate against real links of every shared and corpus model is bench/code_size_vs_link.py's.
+
+    python bench/tflm_code_size.py --tflm-dir TREE [--tflm-lib libtflm.a] [--board mps2-an386 ...] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import re
 import shlex
@@ -37,44 +42,27 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OUT_FILE = REPO / "converter" / "tflm_code_size.json"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+OUT_FILE = REPO / "converter" / "tflm" / "tflm_code_size.json"
 
-CPU_FLAGS = {
-    "cortex-m4": "-mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -mthumb",
-    "cortex-m7": "-mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb",
-    "cortex-m55": "-mcpu=cortex-m55 -mfloat-abi=hard -mthumb",
-}
-ARENA_BYTES = 1024
-
-# One translation unit holds everything that needs TFLM's headers: a runner and one
-# registration function per operator, each in its own section (-ffunction-sections), so
-# --gc-sections keeps only the registration (and thus the kernel) a probe's main() calls.
-COMMON = r"""
-#include "tensorflow/lite/micro/micro_interpreter.h"
+PROBE_RESOLVER = """// bench/tflm_code_size.py: the operators come from probe_register() (one per probe link).
+#ifndef MODEL_OP_RESOLVER_H_
+#define MODEL_OP_RESOLVER_H_
 #include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
-#include "tensorflow/lite/schema/schema_generated.h"
-using Resolver = tflite::MicroMutableOpResolver<64>;
-extern const unsigned char g_probe_model[];
-alignas(16) static uint8_t g_arena[%(arena)d];
-extern "C" int probe_run(void (*add)(Resolver&)) {
-  static Resolver resolver;
-  add(resolver);
-  tflite::MicroInterpreter interpreter(tflite::GetModel(g_probe_model), resolver, g_arena, sizeof(g_arena));
-  if (interpreter.AllocateTensors() != kTfLiteOk) return 1;
-  return interpreter.Invoke() == kTfLiteOk ? 0 : 2;
+using ModelOpResolver = tflite::MicroMutableOpResolver<%(capacity)d>;
+extern "C" int probe_register(void* resolver);
+inline TfLiteStatus RegisterModelOps(ModelOpResolver& resolver) {
+  return probe_register(&resolver) == 0 ? kTfLiteOk : kTfLiteError;
 }
-extern "C" void probe_add_none(Resolver&) {}
-%(adders)s
+#endif
 """
-ADDER = 'extern "C" void probe_add_%(name)s(Resolver& r) { r.%(method)s(); }'
-MAIN = """typedef void (*adder)(void*);
-extern int probe_run(adder);
-%(declarations)s
-static void add_all(void* r) { %(calls)s }
-int main(void) { return probe_run(add_all); }
-"""
-# The model bytes live in another translation unit so the compiler cannot see through them.
-MODEL_STUB = "alignas(16) extern const unsigned char g_probe_model[64] = {0};\n"
+PROBE_ADDER = ('extern "C" int probe_add_%(name)s(void* r) '
+               '{ return static_cast<ModelOpResolver*>(r)->%(method)s() != kTfLiteOk; }')
+PROBE_REGISTER = "%(declarations)s\nint probe_register(void* r) { return 0%(calls)s; }\n"
+# The generated op_resolver.h sizes its resolver to the model's operator count; the probes use this
+# capacity (the template's code does not depend on it, only the object's size in the arena's owner).
+PROBE_CAPACITY = 8
 
 
 def resolver_methods(tflm_dir: Path) -> dict:
@@ -90,163 +78,225 @@ def resolver_methods(tflm_dir: Path) -> dict:
 def run(cmd, cwd=None):
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"{shlex.join(cmd)}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{shlex.join(map(str, cmd))}\n{proc.stdout[-1500:]}\n{proc.stderr[-3000:]}")
     return proc.stdout
 
 
-def section_sizes(elf: Path) -> tuple:
-    """(flash bytes = text+rodata+data init, RAM bytes = data+bss) from `size -A`."""
-    out = run(["arm-none-eabi-size", "-A", str(elf)])
-    sizes = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    flash = sum(v for k, v in sizes.items() if k.startswith((".text", ".rodata", ".ARM", ".init", ".fini",
-                                                           ".preinit", ".data")))
-    ram = sizes.get(".data", 0) + sizes.get(".bss", 0)
-    return flash, ram
+def make_variable(project: Path, name: str, make_args=()) -> str:
+    return run(["make", "-s", "-C", str(project), *make_args, "--eval", f"print-var: ; @echo $({name})",
+                "print-var"]).strip()
 
 
-def flash_symbols(elf: Path) -> dict:
-    """{(symbol, size): size} of the symbols in flash (code, read-only data, initialised data)."""
-    out = run(["arm-none-eabi-nm", "--print-size", "--defined-only", str(elf)])
-    symbols = {}
-    for line in out.splitlines():
-        parts = line.split(maxsplit=3)
-        if len(parts) == 4 and parts[2] in "tTrRdDwWvV":
-            size = int(parts[1], 16)
-            if size:
-                symbols[(parts[3], size)] = size
-    return symbols
+def section_key(source: str, name: str) -> str:
+    """A section's name across links: the object (archive member) it comes from and its input section."""
+    return f"{source.replace(chr(92), '/').rsplit('/', 1)[-1]}:{name}"
 
 
-def compile_common(work: Path, names, methods, args) -> Path:
-    src = work / "probe_common.cc"
-    adders = "\n".join(ADDER % {"name": n, "method": methods[n]} for n in names)
-    src.write_text(COMMON % {"arena": ARENA_BYTES, "adders": adders})
-    includes = [f"-I{args.tflm_dir / sub}" for sub in (
-        ".", "third_party/flatbuffers/include", "third_party/gemmlowp", "third_party/ruy", "third_party/kissfft",
-        "third_party/cmsis_nn", "third_party/cmsis_nn/Include", "third_party/cmsis/CMSIS/Core/Include")
-        if (args.tflm_dir / sub).is_dir()]
-    obj = src.with_suffix(".o")
-    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), *shlex.split(args.cflags), "-ffunction-sections",
-         "-fdata-sections", "-std=c++17", "-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics", *includes,
-         "-c", str(src), "-o", str(obj)])
-    stub = work / "model_stub.cc"
-    stub.write_text(MODEL_STUB)
-    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), "-c", str(stub), "-o", str(work / "model_stub.o")])
-    return obj
+def loaded_spans(elf: Path, map_path: Path) -> dict:
+    """``{object:section: bytes}`` of every input section in an output section the ELF loads, each owning
+    the bytes up to the next input section (alignment fill included); linker-script bytes no input
+    section claims go to ``*script*:<output section>``."""
+    from codegen.size import parse_map, read_elf_sections
+
+    outputs = {s.name: s for s in read_elf_sections(elf) if s.has_contents}
+    spans = {}
+    for output, records in parse_map(map_path).items():
+        section = outputs.get(output)
+        if section is None:
+            continue
+        start, end = section.address, section.address + section.size_bytes
+        records = sorted((r for r in records if start <= r[1] < end), key=lambda r: r[1])
+        owner = f"*script*:{output}"
+        cursor = start
+        for i, (name, address, _size, source) in enumerate(records):
+            if address > cursor:
+                spans[owner] = spans.get(owner, 0) + address - cursor
+            following = records[i + 1][1] if i + 1 < len(records) else end
+            span = max(0, min(following, end) - address)
+            if source != "*fill*":
+                owner = section_key(source, name)
+            spans[owner] = spans.get(owner, 0) + span
+            cursor = max(cursor, address + span)
+        if cursor < end:
+            spans[owner] = spans.get(owner, 0) + end - cursor
+    return {k: v for k, v in spans.items() if v}
 
 
-def probe(work: Path, name: str, args, common_obj: Path, ops=None) -> tuple:
-    """(flash bytes, RAM bytes, flash symbols) of the probe program that registers operator
-    ``name`` (``none``: nothing), or all of ``ops`` (then ``name`` only names the files)."""
-    ops = [name] if ops is None else ops
-    src = work / f"main_{name}.c"
-    src.write_text(MAIN % {
-        "declarations": "\n".join(f"extern void probe_add_{op}(void*);" for op in ops),
-        "calls": " ".join(f"probe_add_{op}(r);" for op in ops),
-    })
-    obj = src.with_suffix(".o")
-    elf = src.with_suffix(".elf")
-    run(["arm-none-eabi-gcc", *CPU_FLAGS[args.cpu].split(), "-Os", "-c", str(src), "-o", str(obj)])
-    run(["arm-none-eabi-g++", *CPU_FLAGS[args.cpu].split(), "--specs=nosys.specs", "-Wl,--gc-sections",
-         str(obj), str(common_obj), str(work / "model_stub.o"), str(args.lib), "-lm", "-o", str(elf)])
-    return (*section_sizes(elf), flash_symbols(elf))
+def is_tflm(key: str) -> bool:
+    from codegen.size import flash_category
+
+    return flash_category(key.split(":", 1)[0]) == "tflm"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tflm-dir", type=Path, required=True)
-    parser.add_argument("--lib", type=Path, required=True, help="prebuilt libtflm.a for that CPU and kernel set")
-    parser.add_argument("--kernels", choices=["reference", "cmsis-nn"], required=True)
-    parser.add_argument("--cpu", choices=sorted(CPU_FLAGS), default="cortex-m4")
-    parser.add_argument("--cflags", default="-O2 -DNDEBUG -DTF_LITE_STATIC_MEMORY -DPROJECT_GENERATION "
-                        "-ffunction-sections -fdata-sections -fno-unwind-tables -fno-asynchronous-unwind-tables",
-                        help="flags the library was built with (besides the CPU flags)")
-    parser.add_argument("--library-flags-note", default="",
-                        help="the flags the library was built with, recorded in the JSON (default: --cflags)")
+def is_model_data(key: str) -> bool:
+    return key.split(":", 1)[0] == "model_data.o"
+
+
+class ProbeProject:
+    """A generated, built TFLM project whose objects are linked again with other operator registrations."""
+
+    def __init__(self, project: Path, names, methods, make_args):
+        self.project = project
+        var = {v: make_variable(project, v, make_args) for v in ("CC", "CXX", "CFLAGS", "LDFLAGS", "PLATFORM_OBJS", "APP_OBJS",
+                                                       "TFLM_LIB", "BUILD_DIR")}
+        self.cc, self.cxx = var["CC"], var["CXX"]
+        self.cflags = var["CFLAGS"].split()
+        self.ldflags = [f for f in var["LDFLAGS"].split() if not f.startswith(("-Wl,-Map=", "-Wl,--print-memory"))]
+        self.objects = var["PLATFORM_OBJS"].split() + var["APP_OBJS"].split()
+        self.lib = var["TFLM_LIB"]
+        build = project / var["BUILD_DIR"]
+        src = project / "src"
+        (src / "op_resolver.h").write_text(PROBE_RESOLVER % {"capacity": PROBE_CAPACITY})
+        (src / "probe_ops.cc").write_text('#include "op_resolver.h"\n' + "\n".join(
+            PROBE_ADDER % {"name": n, "method": methods[n]} for n in names) + "\n")
+        run(["make", "-C", str(project), *make_args, f"{var['BUILD_DIR']}/obj/src/model.o",
+             f"{var['BUILD_DIR']}/obj/src/probe_ops.o"])
+        self.objects.append(str(build / "obj" / "src" / "probe_ops.o"))
+        self.work = build / "probes"
+        self.work.mkdir(exist_ok=True)
+
+    def link(self, label: str, ops) -> dict:
+        """Loaded sections of the project linked with a probe_register() that registers ``ops``."""
+        src = self.work / f"register_{label}.c"
+        src.write_text(PROBE_REGISTER % {
+            "declarations": "\n".join(f"int probe_add_{op}(void*);" for op in ops),
+            "calls": "".join(f" | probe_add_{op}(r)" for op in ops)})
+        obj, elf, map_path = src.with_suffix(".o"), src.with_suffix(".elf"), src.with_suffix(".map")
+        run([self.cc, *self.cflags, "-c", str(src), "-o", str(obj)], cwd=self.project)
+        run([self.cxx, *self.ldflags, f"-Wl,-Map={map_path}", *self.objects, str(obj), "-Wl,--start-group", self.lib,
+             "-lstdc++", "-lm", "-lc", "-Wl,--end-group", "-o", str(elf)], cwd=self.project)
+        spans = loaded_spans(elf, map_path)
+        for path in (obj, elf, map_path):
+            path.unlink()
+        return spans
+
+
+def probe_model() -> bytes:
+    """The probe project's model: one RESHAPE (1x4x6 -> 1x24 int8); its operator registration is replaced."""
+    import numpy as np
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 6), "int8", scale=0.1, zero_point=10)
+    shape = b.tensor("shape", (2,), "int32", data=np.array([1, 24], np.int32).tobytes())
+    y = b.tensor("y", (1, 24), "int8", scale=0.1, zero_point=10)
+    b.op("RESHAPE", [x, shape], [y])
+    return b.build(inputs=[x], outputs=[y])
+
+
+def quiet_unless_failing(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:] + proc.stderr[-3000:], file=sys.stderr)
+    return proc
+
+
+def measure_board(board_name: str, tflm_dir: Path, tflm_lib, kernels: str, names, methods, jobs, work: Path,
+                  log) -> tuple:
+    """(board entry, {operator: {section: bytes}}) for one board and kernel set."""
+    from codegen.build import build_project
+    from codegen.generate import generate_project
+
+    model = work / "probe.tflite"
+    model.write_bytes(probe_model())
+    project = work / board_name
+    generate_project(model, board_name, project, kernels=kernels, runtime="tflm", force=True)
+    ran = []
+    build_project(project, tflm_dir=str(tflm_dir), tflm_lib=tflm_lib, jobs=jobs, log=lambda m: None,
+                  runner=lambda argv: ran.append(argv) or quiet_unless_failing(argv))
+    make_args = [a for a in ran[0] if a.startswith(("TFLM_DIR=", "TFLM_LIB=", "TFLM_BUILD_DIR="))]
+    probe = ProbeProject(project, names, methods, make_args)
+    empty = {k: v for k, v in probe.link("none", []).items() if not is_model_data(k)}
+    runtime = sum(v for k, v in empty.items() if is_tflm(k))
+    application = sum(v for k, v in empty.items() if not is_tflm(k))
+    log(f"{board_name} ({kernels}): runtime {runtime} B, application {application} B")
+    operators = {}
+    for name in names:
+        try:
+            spans = probe.link(name, [name])
+        except RuntimeError as exc:  # an operator this tree or CPU cannot link: left out, estimated by default
+            log(f"{name}: not linked ({str(exc).splitlines()[-1][:200]})")
+            continue
+        operators[name] = {k: v for k, v in spans.items() if k not in empty and not is_model_data(k)}
+        log(f"{name}: {sum(operators[name].values())} B")
+    entry = {"runtime_bytes": runtime, "application_bytes": application,
+             # sections of this board's empty link that a kernel may pull too (counted in the base already)
+             "base_sections": sorted(empty)}
+    return entry, operators
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tflm-dir", type=Path, required=True, help="a tree made by create_tflm_tree.py")
+    parser.add_argument("--tflm-lib", default=None, help="a prebuilt libtflm.a for the boards' CPU and the tree")
+    parser.add_argument("--board", action="append", default=[],
+                        help="board to measure (repeatable; default: the catalog's boards with mps2-an386's CPU flags)")
+    parser.add_argument("--ops", nargs="*", help="only these operators (default: every builtin the tree registers)")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--ops", nargs="*", help="only these operators (default: every one in tflm_ops.json)")
-    parser.add_argument("--validate-models", type=Path, metavar="DIR",
-                        help="also link one probe per .tflite in DIR with exactly its operators and record "
-                        "linked vs estimated (runtime + sum of per-operator figures)")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=OUT_FILE)
+    args = parser.parse_args(argv)
 
-    ops_doc = json.loads((REPO / "converter" / "tflm_ops.json").read_text())
+    from codegen.boards import get_board, load_boards
+    from codegen.runtimes.tflm import tree_kernels
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    kernels = tree_kernels(args.tflm_dir)
+    boards = args.board or [n for n, b in load_boards().items()
+                            if b.cpu_flags == get_board("mps2-an386").cpu_flags]
+    cpu_keys = {" ".join(get_board(b).cpu_flags) for b in boards}
+    if len(cpu_keys) != 1:
+        parser.error("the boards must share one CPU (one library): " + ", ".join(sorted(cpu_keys)))
+    cpu_key = cpu_keys.pop()
+    ops_doc = json.loads((REPO / "converter" / "tflm" / "tflm_ops.json").read_text())
     methods = resolver_methods(args.tflm_dir)
-    names = args.ops or [n for n in ops_doc["builtin_ops"] if n in methods]
+    names = args.ops or sorted(n for n in ops_doc["builtin_ops"] if n in methods)
+    doc = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if "cpus" not in doc:  # the table of an earlier method: replaced whole
+        doc = {}
     with tempfile.TemporaryDirectory(prefix="tflm_code_size_") as tmp:
-        work = Path(tmp)
-        common_obj = compile_common(work, names, methods, args)
-        base_flash, base_ram, base_symbols = probe(work, "none", args, common_obj)
-        print(f"runtime: flash {base_flash} B, RAM {base_ram - ARENA_BYTES} B (without the arena)", flush=True)
-        results = {}
-        added_symbols = {}  # op -> {(symbol, size): size} beyond the runtime
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            futures = {pool.submit(probe, work, n, args, common_obj): n for n in names}
-            for fut in concurrent.futures.as_completed(futures):
-                n = futures[fut]
-                try:
-                    flash, _ram, symbols = fut.result()
-                except RuntimeError as exc:
-                    print(f"{n}: FAILED {str(exc)[:300]}", file=sys.stderr, flush=True)
-                    continue
-                results[n] = flash - base_flash
-                added_symbols[n] = {k: v for k, v in symbols.items() if k not in base_symbols}
-                print(f"{n}: {results[n]} B", flush=True)
-        # Code two or more kernels share (kernel_util, quantization helpers, reference templates):
-        # counted once per model by the estimator.  Helper ids are stable within this file.
-        users = {}
-        for n, symbols in added_symbols.items():
-            for key in symbols:
-                users.setdefault(key, []).append(n)
-        shared_keys = sorted((k for k, ops in users.items() if len(ops) > 1), key=lambda k: (-k[1], k[0]))
-        helper_id = {k: i for i, k in enumerate(shared_keys)}
-        shared = {n: sorted(helper_id[k] for k in symbols if k in helper_id) for n, symbols in added_symbols.items()}
-        own = {n: results[n] - sum(k[1] for k in symbols if k in helper_id) for n, symbols in added_symbols.items()}
-        validation = {}
-        if args.validate_models:
-            sys.path.insert(0, str(REPO))
-            from converter.tflite_model import load_model
-
-            for path in sorted(args.validate_models.glob("*.tflite")):
-                used = sorted({op.name for op in load_model(path).main_subgraph.operators})
-                if not all(op in results for op in used):
-                    continue
-                linked, _, _ = probe(work, "model_" + path.stem, args, common_obj, ops=used)
-                summed = base_flash + sum(results[op] for op in used)
-                helpers = set().union(*(shared[op] for op in used))
-                estimated = base_flash + sum(own[op] for op in used) + sum(shared_keys[h][1] for h in helpers)
-                validation[path.name] = {"operators": used, "linked_bytes": linked, "estimated_bytes": estimated,
-                                         "sum_of_standalone_bytes": summed}
-                print(f"{path.name}: linked {linked} B, estimated {estimated} B (plain sum {summed} B)", flush=True)
-
-    doc = json.loads(OUT_FILE.read_text()) if OUT_FILE.exists() else {}
-    doc.setdefault("kernels", {})[args.kernels] = dict(sorted(results.items()))
-    doc.setdefault("kernel_own_bytes", {})[args.kernels] = dict(sorted(own.items()))
-    doc.setdefault("kernel_shared_helpers", {})[args.kernels] = {n: shared[n] for n in sorted(shared)}
-    doc.setdefault("shared_helper_bytes", {})[args.kernels] = [k[1] for k in shared_keys]
-    doc.setdefault("runtime_bytes_by_kernels", {})[args.kernels] = base_flash
-    if validation:
-        doc.setdefault("validation", {})[args.kernels] = validation
-    doc.setdefault("runtime_ram_bytes_by_kernels", {})[args.kernels] = base_ram - ARENA_BYTES
-    doc["cpu"] = args.cpu
+        operators = None
+        for board_name in boards:
+            # a CPU's kernels link the same on each of its boards: measured on the first, later boards need only
+            # their link with no operator
+            entry, ops = measure_board(board_name, args.tflm_dir, args.tflm_lib, kernels,
+                                       names if operators is None else [], methods, args.jobs, Path(tmp), log)
+            if operators is None:
+                operators = ops
+            board = doc.setdefault("boards", {}).setdefault(board_name, {})
+            board["cpu"] = cpu_key
+            board.setdefault("kernels", {})[kernels] = entry
+    # each section once (name and bytes, in the operators' links), each operator its section indices
+    sections = {}
+    for op in sorted(operators):
+        for key, size in sorted(operators[op].items()):
+            sections.setdefault(key, size)
+    index = {key: i for i, key in enumerate(sorted(sections))}
+    cpu = doc.setdefault("cpus", {}).setdefault(cpu_key, {})
+    cpu.setdefault("kernels", {})[kernels] = {
+        "sections": dict(sorted(sections.items())),  # an operator's indices count in this sorted order
+        "operators": {op: sorted(index[k] for k in operators[op]) for op in sorted(operators)},
+        "library_flags": make_flags_note(args.tflm_dir, kernels)}
+    for board_name in boards:  # the base's sections an operator pulls too, as indices
+        entry = doc["boards"][board_name]["kernels"][kernels]
+        entry["base_sections"] = sorted(index[k] for k in entry["base_sections"] if k in index)
+    doc["what"] = ("TFLM's code measured from real links of generated projects (bench/tflm_code_size.py): per board "
+                   "and kernel set the TFLM runtime and the application (main, platform, startup, C library) of a "
+                   "link that registers no operator; per CPU and kernel set the input sections each operator's "
+                   "registration adds (its kernel, helpers, library functions), counted once per model")
+    doc["command"] = "python bench/tflm_code_size.py --tflm-dir TREE (once per kernel set)"
     doc["compiler"] = run(["arm-none-eabi-g++", "--version"]).splitlines()[0]
-    doc.setdefault("library_flags", {})[args.kernels] = args.library_flags_note or (
-        CPU_FLAGS[args.cpu] + " " + args.cflags)
-    doc["method"] = (
-        f"linked probe programs for {args.cpu} (arm-none-eabi-gcc, --gc-sections, newlib nosys): flash "
-        "(.text+.rodata+.data init) of a MicroInterpreter with one operator registered, minus the same "
-        "program with none; runtime = that empty program; code two kernels share (found by symbol) "
-        "counted once per model; measured by bench/tflm_code_size.py"
-    )
-    unknown = [v for v in doc["kernels"][args.kernels].values()]
-    doc["unknown_operator_bytes"] = int(sorted(unknown)[len(unknown) // 2]) if unknown else 4096
-    OUT_FILE.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {OUT_FILE}")
+    doc["default_board"] = doc.get("default_board", "mps2-an386")
+    args.out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    log(f"wrote {args.out}")
+    return 0
+
+
+def make_flags_note(tflm_dir: Path, kernels: str) -> str:
+    return (f"the generated Makefile's (-O2, -ffunction-sections, --gc-sections), tree made by create_tflm_tree.py "
+            f"{'with OPTIMIZED_KERNEL_DIR=cmsis_nn' if kernels == 'cmsis-nn' else 'without OPTIMIZED_KERNEL_DIR'}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

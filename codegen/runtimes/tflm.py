@@ -21,7 +21,7 @@ from codegen import context as ctx
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
 from codegen.templates import render
 from converter.report.build import build_memory_report
-from converter.report.fit import APPLICATION_CODE_BYTES, DEFAULT_STACK_BYTES, arena_bytes_for
+from converter.report.fit import DEFAULT_STACK_BYTES, arena_bytes_for
 from converter.report.html_format import arena_timeline_svg
 from converter.report.runtimes import tflm_footprint
 from converter.tflm.arena import estimate_arena
@@ -109,9 +109,10 @@ def memory_plan(model, board, kernels, optimize_plan):
     return model
 
 
-def estimate_code_bytes(model, kernels) -> int:
-    """Flash for code: TFLM runtime + the model's kernels (measured per operator) + our application."""
-    return tflm_code_bytes(model.operator_names(), kernels).total_bytes + APPLICATION_CODE_BYTES
+def estimate_code_bytes(model, kernels, board=None) -> int:
+    """Flash for code on ``board``: TFLM runtime + the model's kernels + the generated application, from
+    links measured per board and operator (converter.tflm.code_size)."""
+    return tflm_code_bytes(model.operator_names(), kernels, board).firmware_bytes
 
 
 # The interpreter glue's templates, rendered once per model of a firmware with several (codegen.several) under
@@ -137,12 +138,14 @@ class PreparedTflm(PreparedModel):
         """The interpreter glue is templates (model.cc, model_data.cc, op_resolver.h) the project renders; as one of
         several models of a firmware (``prefix``, ``shared_arena``: codegen.several) they are rendered here, under
         the model's prefix, as its own files."""
+        code = tflm_code_bytes(self.model.operator_names(), self.kernels, self.board)
         firmware = Firmware(
             arena_required_bytes=self.arena_required_bytes,
             arena_bytes=arena_bytes_for(self.arena_required_bytes),
             arena_note=self.arena_note,
             flash_data_bytes=self.model.size_bytes,
-            code_bytes=estimate_code_bytes(self.model, self.kernels),
+            code_bytes=code.firmware_bytes,
+            code_source=code.method,
             ops=tuple(self.ops),
             embeds_tflite=True,
             context={"kernel_sources": [], "constants_bytes": 0},
@@ -259,9 +262,9 @@ class TflmRuntime(Runtime):
     def footprint(self, model, board=None, kernels="reference", memory_report=None, refuse=False):
         """From ``attendnets report``'s MemoryReport when there is one (its arena, the .tflite, its code)."""
         if memory_report is None:
-            memory_report = build_memory_report(model, kernels=kernels,
+            memory_report = build_memory_report(model, kernels=kernels, board=board,
                                                 cmsis_nn_arch=board.cmsis_nn_arch if board is not None else None)
-        return tflm_footprint(memory_report, APPLICATION_CODE_BYTES, self.rest_ram_bytes(), runtime=self.name,
+        return tflm_footprint(memory_report, self.rest_ram_bytes(), runtime=self.name,
                               title=self.title, label=self.label, flash_data_what=self.flash_data_what,
                               stack_bytes=self.default_stack_bytes).with_board(board)
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
-from converter.report.fit import APPLICATION_CODE_BYTES, FitCheck, arena_bytes_for, check_fit
-from converter.tflm.code_size import code_size_table, estimate_code_bytes
+from converter.report.fit import FitCheck, arena_bytes_for, check_fit
+from converter.tflm.code_size import estimate_code_bytes
 
 TARGETS = {"cortex-m": 4, "host": 8}  # target -> pointer width in bytes
 from converter.tflm.kernel_allocations import DEFAULT_KERNELS, KERNEL_SETS  # noqa: E402  (one place)
@@ -86,10 +86,17 @@ class FlashFigures:
     kernel_code_bytes: dict  # operator -> bytes of its kernel linked alone (with its helpers)
     shared_code_bytes: int  # <= 0: helpers several of these kernels share, counted once
     code_method: str  # how the code estimate was obtained
+    application_code_bytes: int = 0  # main, platform layer, startup, C library of the generated project
+
+    @property
+    def firmware_code_bytes(self) -> int:
+        """The firmware's code: TFLM's (runtime + kernels) and the application's."""
+        return self.code_bytes + self.application_code_bytes
 
     @property
     def total_bytes(self) -> int:
-        return self.model_bytes + self.code_bytes
+        """The firmware's flash: the model, TFLM's code and the application's."""
+        return self.model_bytes + self.firmware_code_bytes
 
 
 # The board fit is the one generate applies (converter.report.fit.check_fit): one rule, one breakdown.
@@ -185,6 +192,8 @@ class MemoryReport:
                 "runtime_code": self.flash.runtime_code_bytes,
                 "kernel_code": dict(self.flash.kernel_code_bytes),
                 "shared_code": self.flash.shared_code_bytes,
+                "application_code": self.flash.application_code_bytes,
+                "firmware_code": self.flash.firmware_code_bytes,
                 "total": self.flash.total_bytes,
                 "code_method": self.flash.code_method,
             },
@@ -293,24 +302,22 @@ def build_memory_report(model, target: str = "cortex-m", kernels: str = "referen
         kernels=kernels,
         plan=plan_text,
     )
-    code = estimate_code_bytes([r.name for r in rows] + [r.name for g in subgraphs for r in g.operators], kernels)
-    method = code.method
-    table_cpu = code_size_table().get("cpu")
-    if board is not None and table_cpu and board.cpu != table_cpu:
-        method += f"; measured for {table_cpu}, the board is a {board.cpu}: expect a different size"
+    code = estimate_code_bytes([r.name for r in rows] + [r.name for g in subgraphs for r in g.operators], kernels,
+                               board)
     flash = FlashFigures(
         model_bytes=model.size_bytes,
         code_bytes=code.total_bytes,
         runtime_code_bytes=code.runtime_bytes,
         kernel_code_bytes=code.kernel_bytes,
         shared_code_bytes=code.shared_correction_bytes,
-        code_method=method,
+        code_method=code.method,
+        application_code_bytes=code.application_bytes,
     )
     fit = None
     if board is not None:
         # what the generated firmware holds: the model, TFLM + kernels + application code, the arena
         # as generate sizes it, stack, heap and static data (the same call generate makes)
-        fit = check_fit(model.size_bytes, code.total_bytes + APPLICATION_CODE_BYTES,
+        fit = check_fit(model.size_bytes, code.firmware_bytes,
                         arena_bytes_for(estimate.required_bytes), board)
     measurement = None
     if measure:

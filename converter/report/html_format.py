@@ -239,7 +239,7 @@ def format_report_html(report) -> str:
          f"head {r.arena.head_bytes:,} B · tail {r.arena.tail_bytes:,} B"),
         ("Peak live memory", _kib(r.peak_live_bytes), f"op {r.peak_op_index} · {r.peak_op_name}"),
         ("Flash", _kib(r.flash.total_bytes),
-         f"model {r.flash.model_bytes:,} B + code ≈{r.flash.code_bytes:,} B"),
+         f"model {r.flash.model_bytes:,} B + code ≈{r.flash.firmware_code_bytes:,} B"),
         ("Compute", f"{_si(r.total_macs)} MACs", f"{len(r.operators)} operators · {r.weight_bytes:,} B weights"),
     ]
     if r.board is not None:
@@ -319,6 +319,9 @@ def format_report_html(report) -> str:
     if f.shared_code_bytes:
         out.append(f'<tr><td class="l">&nbsp;&nbsp;helpers shared by these kernels, counted once</td>'
                    f"<td>{f.shared_code_bytes:,}</td></tr>")
+    if f.application_code_bytes:
+        out.append(f'<tr><td class="l">application code (main, platform, startup, C library)</td>'
+                   f"<td>{f.application_code_bytes:,}</td></tr>")
     out.append(f'<tr><td class="l"><b>total</b></td><td><b>{f.total_bytes:,}</b></td></tr>')
     out.append("</tbody></table>")
     out.append(f'<div class="note">Code estimate: {_e(f.code_method)}</div></div>')

@@ -99,7 +99,7 @@ class RuntimeFootprint:
         return doc
 
 
-def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int, *, runtime: str, title: str,
+def tflm_footprint(report, rest_ram_bytes: int, *, runtime: str, title: str,
                    label: str, flash_data_what: str, stack_bytes: int) -> RuntimeFootprint:
     """The TFLM project's figures from a MemoryReport (its arena, the .tflite, its code estimate)."""
     scratch = max((o.scratch_bytes for o in report.operators), default=0)
@@ -107,7 +107,7 @@ def tflm_footprint(report, application_code_bytes: int, rest_ram_bytes: int, *, 
         runtime=runtime, title_text=title, label_text=label, supported=True, flash_data_what=flash_data_what,
         stack_bytes=stack_bytes, arena_bytes=report.arena.required_bytes, scratch_bytes=scratch, state_bytes=None,
         rest_ram_bytes=rest_ram_bytes, constants_bytes=report.model_bytes,
-        code_bytes=report.flash.code_bytes + application_code_bytes,
+        code_bytes=report.flash.firmware_code_bytes,
         note=f"{report.kernels} kernels; arena = the estimator's smallest arena that allocates "
              f"(persistent data {report.arena.tail_bytes:,} B of it)")
 

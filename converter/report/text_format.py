@@ -97,6 +97,8 @@ def format_report(report) -> str:
         lines.append(f"    {name:<44} {size:>10,} B")
     if f.shared_code_bytes:
         lines.append(f"    {'helpers shared by these kernels, once':<44} {f.shared_code_bytes:>10,} B")
+    if f.application_code_bytes:
+        lines.append(f"  application{_bytes(f.application_code_bytes):>24}   main, platform, startup, C library")
     lines.append(f"  total      {_bytes(f.total_bytes):>24}")
     lines.extend(textwrap.wrap(f"code estimate: {f.code_method}", width=100, initial_indent="  (",
                                subsequent_indent="   "))
