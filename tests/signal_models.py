@@ -288,6 +288,9 @@ def signal_row_models() -> dict:
     models[("SignalStacker", "int16 -> int16")] = lambda: _one_op(
         "SignalStacker", [("x", (4,), "int16")], [("y", (4 * 5,), "int16"), ("valid", (), "bool")], num_channels=4,
         stacker_left_context=3, stacker_right_context=1, stacker_step=2)
+    models[("SignalFramer", "int16 -> int16")] = lambda: _one_op(
+        "SignalFramer", [("x", (2, 8), "int16")], [("y", (2, 2, 10), "int16"), ("valid", (), "bool")],
+        frame_size=10, frame_step=4, prefill=True)
     for dtype, code in (("int16", 7), ("float32", 0)):
         models[("SignalOverlapAdd", f"{dtype} -> {dtype}")] = lambda d=dtype, c=code: _one_op(
             "SignalOverlapAdd", [("x", (2, 3, 8), d)], [("y", (2, 9), d)], T=c, frame_step=3)

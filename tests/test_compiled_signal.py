@@ -175,7 +175,7 @@ def test_each_signal_operator_on_random_inputs(key):
     from codegen.compiled.host import assert_matches_tflm, random_samples
     from converter.tflite_model import load_model
 
-    if key[0] == "SignalStacker":
+    if key[0] in ("SignalStacker", "SignalFramer"):
         pytest.skip("test_stacker_matches_tflm: its output is compared only where TFLM writes it")
     model = load_model(signal_row_models()[key]())
     samples = random_samples(model, 100, seed=11)
@@ -246,7 +246,8 @@ def test_delay_sequence_with_resets_matches_tflm(frame, delay):
     assert assert_matches_tflm(model, count=60, seed=frame, reset_every=20) == 60
 
 
-@pytest.mark.parametrize("dtype,shape,step", [("int16", (2, 3, 8), 3), ("int16", (1, 16), 16), ("float32", (3, 2, 10), 4)])
+@pytest.mark.parametrize("dtype,shape,step", [("int16", (2, 3, 8), 3), ("int16", (1, 16), 16),
+                                              ("float32", (3, 2, 10), 4)])
 def test_overlap_add_sequence_with_resets_matches_tflm(dtype, shape, step):
     """OVERLAP_ADD over 60 consecutive invocations (int16 saturating at full-scale inputs), with resets every 20."""
     from signal_models import _one_op
@@ -259,3 +260,29 @@ def test_overlap_add_sequence_with_resets_matches_tflm(dtype, shape, step):
     model = load_model(_one_op("SignalOverlapAdd", [("x", shape, dtype)], [("y", out, dtype)], T=code, frame_step=step))
     assert assert_matches_tflm(model, count=60, seed=step) == 60
     assert assert_matches_tflm(model, count=60, seed=step, reset_every=20) == 60
+
+
+@pytest.mark.parametrize("size,step,hops,prefill", [(10, 4, 2, True), (10, 4, 1, False), (6, 6, 3, False),
+                                                    (7, 2, 1, True)])
+def test_framer_matches_tflm(size, step, hops, prefill):
+    """FRAMER over 60 consecutive invocations, with resets every 25: the 'valid' flag equals TFLM's every time
+    and the frames wherever valid (TFLM leaves an invalid frame unwritten)."""
+    from signal_models import _one_op
+
+    from codegen.compiled.host import random_samples, run_on_host_batch, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    model = load_model(_one_op("SignalFramer", [("x", (2, hops * step), "int16")],
+                               [("y", (2, hops, size), "int16"), ("valid", (), "bool")],
+                               frame_size=size, frame_step=step, prefill=prefill))
+    samples = random_samples(model, 60, seed=size + step)
+    for reset_every in (0, 25):
+        ours = run_on_host_batch(model, samples, reset_every=reset_every)
+        ref = run_tflm_batch(model, samples, reset_every=reset_every)
+        valid_count = 0
+        for k, ((y, v), (ry, rv)) in enumerate(zip(ours, ref)):
+            assert bool(v) == bool(rv), (k, bool(v), bool(rv))
+            if bool(rv):
+                valid_count += 1
+                assert np.array_equal(y, ry), k
+        assert valid_count > 40

@@ -123,8 +123,9 @@ SUPPORT = (
     SupportRow(("SignalFilterBankLog",), ("uint32 -> int16",), ("an_signal.c",), ""),
     SupportRow(("SignalOverlapAdd",), _same("int16", "float32"), ("an_signal.c",),
                "int16 saturating; the overlap buffer in the static state area (model_reset() zeroes it)"),
-    SupportRow(("SignalDelay", "SignalStacker"), _same("int16"), ("an_signal.c",),
-               "delay line / stacking window in the static state area (model_reset() empties it)"),
+    SupportRow(("SignalDelay", "SignalStacker", "SignalFramer"), _same("int16"), ("an_signal.c",),
+               "delay line / stacking window / framing buffer in the static state area "
+               "(model_reset() as TFLM's Reset)"),
 )
 
 

@@ -112,7 +112,8 @@ def lower_div(op, ctx):
 
 def _rescaled(t, offset_shift: int, multiplier: int, shift: int) -> list:
     zp = zero_point_of(t)
-    return [multiply_by_quantized_multiplier((v - zp) * (1 << offset_shift), multiplier, shift) for v in range(-128, 128)]
+    return [multiply_by_quantized_multiplier((v - zp) * (1 << offset_shift), multiplier, shift)
+            for v in range(-128, 128)]
 
 
 def _smaller_than_one(real: float) -> tuple:

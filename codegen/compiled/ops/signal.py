@@ -98,7 +98,8 @@ def lower_fft_auto_scale(op, ctx):
 
 
 def kissfft_factors(n: int) -> list:
-    """kissfft's kf_factor: ``[(radix, span), ...]``, powers of 4 first, then 2, then odd primes up to floor(sqrt(n))."""
+    """kissfft's kf_factor: ``[(radix, span), ...]``, powers of 4 first, then 2, then odd primes up to
+    floor(sqrt(n))."""
     factors, p, limit = [], 4, math.floor(math.sqrt(n))
     while True:
         while n % p:
@@ -152,7 +153,8 @@ def rfft_tables(fft_length: int, dtype: str, inverse: bool = False):
 
 
 def _fft_plan(op, ctx, fft_length: int, dtype: str, inverse: bool):
-    """``(plan fields without the frame layout, twiddles, split twiddles, radices text)``; refuses what TFLM cannot run."""
+    """``(plan fields without the frame layout, twiddles, split twiddles, radices text)``; refuses what TFLM
+    cannot run."""
     if fft_length < 4 or fft_length % 2 or fft_length // 2 > 65535:
         raise NotLowerable(f"fft_length {fft_length} (an even length from 4 to 131070)")
     factors, order, twiddles, split = rfft_tables(fft_length, dtype, inverse)
@@ -416,3 +418,30 @@ def lower_overlap_add(op, ctx):
     suffix = "s16" if dtype == "int16" else "f32"
     return _step(f"an_signal_overlap_add_{suffix}", (x.operand, rows, frames, frame_size, step, state, y.operand),
                  f"overlap-add of {frames} frame(s) of {frame_size}, step {step} (buffer in the state area)")
+
+
+@lowering("SignalFramer", custom=True)
+def lower_framer(op, ctx):
+    """FRAMER: input [..., hops * frame_step] -> output [..., hops, frame_size] and a bool 'valid'; TFLM's per-row
+    circular buffer (capacity frame_size rounded up to whole steps, prefilled with frame_size - frame_step zeros
+    when ``prefill``) is state in the static state area."""
+    (x,), (y, valid) = _io(op, ctx, 1, 2)
+    _require(x, "int16")
+    _require(y, "int16")
+    _require(valid, "bool", 0)
+    options = _options(op, ("frame_size", "frame_step", "prefill"))
+    size, step = _int_option(options, "frame_size"), _int_option(options, "frame_step")
+    prefill = size - step if options["prefill"] else 0
+    if not x.shape or len(y.shape) != len(x.shape) + 1 or step < 1 or size < step or int(x.shape[-1]) % step:
+        raise NotLowerable(f"frame_size {size}, frame_step {step} with input {x.shape} and output {y.shape}")
+    frames = int(x.shape[-1]) // step
+    rows = x.num_elements // int(x.shape[-1])
+    if y.num_elements != rows * frames * size:
+        raise NotLowerable(f"output {y.shape} is not {rows} x {frames} frames of {size}")
+    capacity = -(-size // step) * step
+    state = Tensor(None, f"op{op.index} framer buffer", "int16", (rows, capacity), state=True, reset_byte=0)
+    meta = Tensor(None, f"op{op.index} framer fill", "int32", (rows,), state=True, reset_byte=0)
+    params = Params("an_signal_framer_params", {"rows": rows, "frames": frames, "frame_size": size, "step": step,
+                                                "capacity": capacity, "prefill": prefill})
+    return _step("an_signal_framer_s16", (params, x.operand, state, meta, y.operand, valid.operand),
+                 f"framer: {frames} hop(s) of {step} -> frames of {size} (buffer in the state area)")

@@ -237,3 +237,25 @@ void an_signal_overlap_add_f32(const float *input, int32_t rows, int32_t frames,
                                float *state, float *output) {
   AN_OVERLAP_ADD(float, AN_ADD_F32)
 }
+
+void an_signal_framer_s16(const an_signal_framer_params *p, const int16_t *input, int16_t *state, int32_t *meta,
+                          int16_t *output, bool *valid) {
+  *valid = true;
+  for (int32_t r = 0; r < p->rows; ++r) {
+    int16_t *buffer = state + r * p->capacity;
+    int32_t held = p->prefill + meta[r];
+    for (int32_t f = 0; f < p->frames; ++f) {
+      const int32_t hop = r * p->frames + f;
+      memcpy(buffer + held, input + hop * p->step, (size_t)p->step * sizeof(int16_t));
+      held += p->step;
+      if (held >= p->frame_size) {
+        memcpy(output + hop * p->frame_size, buffer, (size_t)p->frame_size * sizeof(int16_t));
+        memmove(buffer, buffer + p->step, (size_t)(held - p->step) * sizeof(int16_t));
+        held -= p->step;
+      } else {
+        *valid = false;
+      }
+    }
+    meta[r] = held - p->prefill;
+  }
+}

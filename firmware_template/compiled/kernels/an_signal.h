@@ -81,4 +81,13 @@ void an_signal_overlap_add_s16(const int16_t *input, int32_t rows, int32_t frame
 void an_signal_overlap_add_f32(const float *input, int32_t rows, int32_t frames, int32_t frame_size, int32_t step,
                                float *state, float *output);
 
+// FRAMER: per row, `frames` hops of `step` samples appended to a buffer (state [rows][capacity]); each time it
+// holds frame_size samples a frame is output and `step` dropped, else *valid = 0 (that frame left as it is).
+// meta[row]: samples held beyond `prefill` (the zeros a reset leaves when TFLM's prefill option is set).
+typedef struct {
+  int32_t rows, frames, frame_size, step, capacity, prefill;
+} an_signal_framer_params;
+void an_signal_framer_s16(const an_signal_framer_params *p, const int16_t *input, int16_t *state, int32_t *meta,
+                          int16_t *output, bool *valid);
+
 #endif  // AN_SIGNAL_H_
