@@ -7,7 +7,7 @@
 
 // The broadcast walk of an_broadcast.h with `*output++ = f(a, b)` per element.
 #define AN_ARITH_WALK(type, out_type, f) AN_ARITH_WALK2(type, type, out_type, f)
-#define AN_ARITH_WALK2(type, type2, out_type, f)                                                 \
+#define AN_ARITH_WALK2(type, type2, out_type, f)                                           \
   do {                                                                                     \
     const an_broadcast_shape *s = &p->shape;                                               \
     const int32_t inner = s->dims[s->ndim - 1];                                            \
@@ -29,7 +29,9 @@ static inline float an_clamp_f32(float x, float lo, float hi) {
   return hi < y ? hi : y;
 }
 
-static inline int32_t an_clamp_s32(int32_t x, int32_t lo, int32_t hi) { return AN_MIN(AN_MAX(x, lo), hi); }
+static inline int32_t an_clamp_s32(int32_t x, int32_t lo, int32_t hi) {
+  return AN_MIN(AN_MAX(x, lo), hi);
+}
 
 // Leading bits equal to the sign bit, less one (TFLM's CountLeadingSignBits; 31 for 0 and -1).
 static inline int32_t an_leading_sign_bits(int32_t x) {
@@ -60,7 +62,9 @@ static inline int32_t an_div_one_s8(const an_div_s8_params *p, int32_t a, int32_
 }
 
 // The wrapping int32 square of a difference.
-static inline int32_t an_square_s32(int32_t d) { return (int32_t)((uint32_t)d * (uint32_t)d); }
+static inline int32_t an_square_s32(int32_t d) {
+  return (int32_t)((uint32_t)d * (uint32_t)d);
+}
 
 static inline int32_t an_squared_difference_out(const an_squared_difference_params *p, int32_t d) {
   const int32_t v = an_requantize(an_square_s32(d), p->output_multiplier, p->output_shift) + p->output_offset;
@@ -79,8 +83,7 @@ void an_div_s8(const an_div_s8_params *p, const int8_t *input1, const int8_t *in
   AN_ARITH_WALK(int8_t, int8_t, an_div_one_s8(p, *a, *b));
 }
 
-void an_squared_difference_f32(const an_arith_f32_params *p, const float *input1, const float *input2,
-                               float *output) {
+void an_squared_difference_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output) {
   (void)an_clamp_f32;
   AN_ARITH_WALK(float, float, (*a - *b) * (*a - *b));
 }
@@ -95,8 +98,8 @@ void an_squared_difference_s8(const an_squared_difference_params *p, const int8_
   AN_ARITH_WALK(int8_t, int8_t, an_squared_difference_out(p, p->scaled1[*a + 128] - p->scaled2[*b + 128]));
 }
 
-void an_squared_difference_s16(const an_squared_difference_params *p, const int16_t *input1,
-                               const int16_t *input2, int16_t *output) {
+void an_squared_difference_s16(const an_squared_difference_params *p, const int16_t *input1, const int16_t *input2,
+                               int16_t *output) {
   AN_ARITH_WALK(int16_t, int16_t,
                 an_squared_difference_out(p, an_requantize(*a, p->input1_multiplier, p->input1_shift) -
                                                  an_requantize(*b, p->input2_multiplier, p->input2_shift)));

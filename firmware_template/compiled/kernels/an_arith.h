@@ -25,22 +25,22 @@ typedef struct {
 // int8 DIV: table of the divisor's (reciprocal, shift) per stored value (index value + 128), sign folded in.
 typedef struct {
   an_broadcast_shape shape;
-  int32_t input1_offset;        // -input1 zero point
-  int32_t output_offset;        // output zero point
+  int32_t input1_offset;  // -input1 zero point
+  int32_t output_offset;  // output zero point
   int32_t output_multiplier, output_shift;
   int32_t activation_min, activation_max;
-  const int32_t *reciprocals;   // [256] Q0.31 reciprocal of |value - zero point| (0 where it is 0)
-  const int8_t *shifts;         // [256] its shift (num_bits_over_unit)
-  const int8_t *signs;          // [256] -1 where value - zero point < 0, else 1
+  const int32_t *reciprocals;  // [256] Q0.31 reciprocal of |value - zero point| (0 where it is 0)
+  const int8_t *shifts;        // [256] its shift (num_bits_over_unit)
+  const int8_t *signs;         // [256] -1 where value - zero point < 0, else 1
 } an_div_s8_params;
 
 // Quantized SQUARED_DIFFERENCE.  int8: scaled1/scaled2 tables [256] of each input's rescaled value;
 // int16: multipliers applied per element (left shift 0).
 typedef struct {
   an_broadcast_shape shape;
-  const int32_t *scaled1, *scaled2;                  // int8 only
-  int32_t input1_multiplier, input1_shift;           // int16 only
-  int32_t input2_multiplier, input2_shift;           // int16 only
+  const int32_t *scaled1, *scaled2;         // int8 only
+  int32_t input1_multiplier, input1_shift;  // int16 only
+  int32_t input2_multiplier, input2_shift;  // int16 only
   int32_t output_multiplier, output_shift, output_offset;
   int32_t activation_min, activation_max;
 } an_squared_difference_params;
@@ -60,13 +60,12 @@ void an_prelu_s16(const an_prelu_params *p, const int16_t *input1, const int8_t 
 void an_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_div_s32(const an_arith_s32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
 void an_div_s8(const an_div_s8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
-void an_squared_difference_f32(const an_arith_f32_params *p, const float *input1, const float *input2,
-                               float *output);
+void an_squared_difference_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_squared_difference_s32(const an_arith_s32_params *p, const int32_t *input1, const int32_t *input2,
                                int32_t *output);
 void an_squared_difference_s8(const an_squared_difference_params *p, const int8_t *input1, const int8_t *input2,
                               int8_t *output);
-void an_squared_difference_s16(const an_squared_difference_params *p, const int16_t *input1,
-                               const int16_t *input2, int16_t *output);
+void an_squared_difference_s16(const an_squared_difference_params *p, const int16_t *input1, const int16_t *input2,
+                               int16_t *output);
 
 #endif  // AN_ARITH_H_

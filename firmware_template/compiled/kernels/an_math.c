@@ -7,19 +7,19 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#define AN_MATH_MAP(NAME, EXPR)                                      \
-  void NAME(const float *input, int32_t count, float *output) {      \
-    for (int32_t i = 0; i < count; ++i) {                            \
-      const float x = input[i];                                      \
-      output[i] = (EXPR);                                            \
-    }                                                                \
+#define AN_MATH_MAP(NAME, EXPR)                                 \
+  void NAME(const float *input, int32_t count, float *output) { \
+    for (int32_t i = 0; i < count; ++i) {                       \
+      const float x = input[i];                                 \
+      output[i] = (EXPR);                                       \
+    }                                                           \
   }
 
 AN_MATH_MAP(an_abs_f32, fabsf(x))
 AN_MATH_MAP(an_neg_f32, -x)
 AN_MATH_MAP(an_sqrt_f32, sqrtf(x))
 AN_MATH_MAP(an_rsqrt_f32, 1.0f / sqrtf(x))
-AN_MATH_MAP(an_square_f32, x * x)
+AN_MATH_MAP(an_square_f32, x *x)
 AN_MATH_MAP(an_exp_f32, expf(x))
 AN_MATH_MAP(an_log_f32, logf(x))
 AN_MATH_MAP(an_sin_f32, sinf(x))

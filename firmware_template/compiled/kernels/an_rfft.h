@@ -11,14 +11,14 @@
 
 // Everything computed at generation time.  Twiddle tables are (re, im) pairs of the scalar type.
 typedef struct {
-  int32_t fft_length;           // real FFT length N (even): N / 2 complex points, N / 2 + 1 outputs
-  int32_t input_length;         // samples per frame (<= N; the rest is zeros)
-  int32_t frames;               // frames in the input
-  int32_t output_stride;        // complex outputs from one frame to the next
-  int32_t stages;               // complex FFT stages
-  const int16_t *radix;         // [stages] first stage first: 2, 3, 4 or 5
-  const int16_t *span;          // [stages] the stage's sub-FFT length m (radix * span = previous span)
-  const uint16_t *order;        // [N / 2] complex input index of each first-stage position
+  int32_t fft_length;     // real FFT length N (even): N / 2 complex points, N / 2 + 1 outputs
+  int32_t input_length;   // samples per frame (<= N; the rest is zeros)
+  int32_t frames;         // frames in the input
+  int32_t output_stride;  // complex outputs from one frame to the next
+  int32_t stages;         // complex FFT stages
+  const int16_t *radix;   // [stages] first stage first: 2, 3, 4 or 5
+  const int16_t *span;    // [stages] the stage's sub-FFT length m (radix * span = previous span)
+  const uint16_t *order;  // [N / 2] complex input index of each first-stage position
 } an_rfft_plan;
 
 // Scratch bytes: the N / 2 complex points of one frame.
@@ -30,8 +30,8 @@ void an_rfft_s16(const an_rfft_plan *p, const int16_t *twiddles, const int16_t *
                  void *scratch, int16_t *output);
 void an_rfft_s32(const an_rfft_plan *p, const int32_t *twiddles, const int32_t *split, const int32_t *input,
                  void *scratch, int32_t *output);
-void an_rfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input,
-                 void *scratch, float *output);
+void an_rfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input, void *scratch,
+                 float *output);
 
 // IRFFT (TFLM's kiss_fftri): input [frames][input_length] complex (the first N / 2 + 1 read), output
 // [frames][output_stride] real (the first N written); twiddles / split as above with the inverse phases;
@@ -40,7 +40,7 @@ void an_irfft_s16(const an_rfft_plan *p, const int16_t *twiddles, const int16_t 
                   void *scratch, int16_t *output);
 void an_irfft_s32(const an_rfft_plan *p, const int32_t *twiddles, const int32_t *split, const int32_t *input,
                   void *scratch, int32_t *output);
-void an_irfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input,
-                  void *scratch, float *output);
+void an_irfft_f32(const an_rfft_plan *p, const float *twiddles, const float *split, const float *input, void *scratch,
+                  float *output);
 
 #endif  // AN_RFFT_H_

@@ -141,8 +141,8 @@ static int16_t an_pcan_gain(uint32_t x, const int16_t *table) {
   return (int16_t)(g + t[0]);
 }
 
-void an_signal_pcan(const uint32_t *input, const uint32_t *noise_estimate, const int16_t *gain_table,
-                    int32_t snr_shift, int32_t count, uint32_t *output) {
+void an_signal_pcan(const uint32_t *input, const uint32_t *noise_estimate, const int16_t *gain_table, int32_t snr_shift,
+                    int32_t count, uint32_t *output) {
   for (int32_t i = 0; i < count; ++i) {
     const uint32_t gain = (uint32_t)(int32_t)an_pcan_gain(noise_estimate[i], gain_table);
     const uint32_t snr = (uint32_t)(((uint64_t)input[i] * gain) >> snr_shift);
@@ -215,14 +215,14 @@ void an_signal_stacker_s16(const an_signal_stacker_params *p, const int16_t *inp
   meta[0] = held;
 }
 
-#define AN_OVERLAP_ADD(T, ADD_INTO)                                                                     \
-  for (int32_t r = 0; r < rows; ++r, state += frame_size) {                                           \
-    for (int32_t f = 0; f < frames; ++f, input += frame_size, output += step) {                       \
-      for (int32_t i = 0; i < frame_size; ++i) ADD_INTO(state[i], input[i]);                          \
-      memcpy(output, state, (size_t)step * sizeof(T));                                                 \
-      memmove(state, state + step, (size_t)(frame_size - step) * sizeof(T));                           \
-      memset(state + frame_size - step, 0, (size_t)step * sizeof(T));                                  \
-    }                                                                                                   \
+#define AN_OVERLAP_ADD(T, ADD_INTO)                                             \
+  for (int32_t r = 0; r < rows; ++r, state += frame_size) {                     \
+    for (int32_t f = 0; f < frames; ++f, input += frame_size, output += step) { \
+      for (int32_t i = 0; i < frame_size; ++i) ADD_INTO(state[i], input[i]);    \
+      memcpy(output, state, (size_t)step * sizeof(T));                          \
+      memmove(state, state + step, (size_t)(frame_size - step) * sizeof(T));    \
+      memset(state + frame_size - step, 0, (size_t)step * sizeof(T));           \
+    }                                                                           \
   }
 
 #define AN_ADD_SAT16(acc, x) (acc) = (int16_t)AN_MIN(AN_MAX((int32_t)(x) + (acc), INT16_MIN), INT16_MAX)

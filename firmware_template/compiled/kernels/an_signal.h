@@ -24,12 +24,12 @@ void an_signal_energy_s16(const int16_t *input, int32_t start, int32_t end, int3
 // FILTER_BANK: per channel the weighted sum of its frequency bins plus the unweighted sum of the
 // previous channel's bins (uint64, wrapping); the tables have channels + 1 rows (row 0 feeds channel 0).
 typedef struct {
-  int32_t channels;                       // outputs
-  const int16_t *weights;                 // [total width]
-  const int16_t *unweights;               // [total width]
-  const int16_t *frequency_starts;        // [channels + 1]
-  const int16_t *weight_starts;           // [channels + 1]
-  const int16_t *widths;                  // [channels + 1]
+  int32_t channels;                 // outputs
+  const int16_t *weights;           // [total width]
+  const int16_t *unweights;         // [total width]
+  const int16_t *frequency_starts;  // [channels + 1]
+  const int16_t *weight_starts;     // [channels + 1]
+  const int16_t *widths;            // [channels + 1]
 } an_signal_filter_bank_params;
 void an_signal_filter_bank(const an_signal_filter_bank_params *p, const uint32_t *input, uint64_t *output);
 
@@ -44,14 +44,14 @@ typedef struct {
   uint32_t alternate_smoothing, alternate_one_minus_smoothing;  // odd channels
   uint32_t min_signal_remaining;
   int32_t smoothing_bits, spectral_subtraction_bits;
-  int32_t clamping;                                             // 1: the estimate follows the signal down
+  int32_t clamping;  // 1: the estimate follows the signal down
 } an_signal_spectral_subtraction_params;
 void an_signal_spectral_subtraction(const an_signal_spectral_subtraction_params *p, const uint32_t *input,
                                     uint32_t *state, uint32_t *output, uint32_t *noise_output);
 
 // PCAN: per-channel automatic gain control from the noise estimate and a gain table.
-void an_signal_pcan(const uint32_t *input, const uint32_t *noise_estimate, const int16_t *gain_table,
-                    int32_t snr_shift, int32_t count, uint32_t *output);
+void an_signal_pcan(const uint32_t *input, const uint32_t *noise_estimate, const int16_t *gain_table, int32_t snr_shift,
+                    int32_t count, uint32_t *output);
 
 // FILTER_BANK_LOG: output = min(log(input << correction_bits) * output_scale, INT16_MAX) in TFLM's
 // fixed point (log2 by a 128-segment correction table, log_table [129]); 0 where the shifted input <= 1.
