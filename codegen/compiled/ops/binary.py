@@ -24,6 +24,7 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
+from codegen.compiled.ops.binary_wide import lower_binary_wide
 from codegen.compiled.ops.common import (byte_table, fused_activation_range, padded_ints, require_int8,
                                          require_requantizable, scale_of, zero_point_of)
 from codegen.compiled.ops.shape import int32_arithmetic, is_int32_arithmetic
@@ -149,6 +150,8 @@ def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shif
 def lower_add_sub(op, ctx):
     if is_int32_arithmetic(op, ctx):
         return int32_arithmetic(op, ctx, broadcast_shape)
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_binary_wide(op, ctx, broadcast_shape)
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
@@ -174,6 +177,8 @@ def lower_add_sub(op, ctx):
 def lower_mul(op, ctx):
     if is_int32_arithmetic(op, ctx):
         return int32_arithmetic(op, ctx, broadcast_shape)
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_binary_wide(op, ctx, broadcast_shape)
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))
