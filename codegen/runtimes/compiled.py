@@ -16,6 +16,7 @@ from codegen.compiled.footprint import code_figure, several_code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.ops.conv import narrow_wide_filter
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
+from codegen.compiled.ops.conv import wide_filters_for
 from codegen.compiled.plan import ArenaRegion
 from codegen.compiled.support import SUPPORT_DOC
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
@@ -182,8 +183,8 @@ class CompiledRuntime(Runtime):
 
     def prepare(self, model, board, kernels, optimize_plan=False) -> PreparedCompiled:
         # the one-line refusal (every reason) comes before anything else; it always plans its arena
-        # int16 conv filters (an_conv.h's _w16 kernels) pay on DSP cores; Helium's conv kernels read int8 ones
-        wide_filters = board is None or board.cmsis_nn_arch != "mve"
+        # int16 conv filters (an_conv.h's _w16 kernels) pay on DSP cores only (ops/conv.py wide_filters_for)
+        wide_filters = board is None or wide_filters_for(board.cmsis_nn_arch)
         return PreparedCompiled(self, model, lower_model(model, wide_filters=wide_filters), board)
 
     def make_command(self, project, options: BuildOptions) -> list:

@@ -187,6 +187,14 @@ def use_wide_filter(pixels: int, groups: int) -> bool:
     return groups == 1 and pixels >= WIDE_FILTER_MIN_PIXELS
 
 
+def wide_filters_for(cmsis_nn_arch: str) -> bool:
+    """Whether a core of this CMSIS-NN code path (``"dsp"``, ``"mve"``, ``"scalar"``) takes the int16 filter
+    kernels where :func:`use_wide_filter` allows them (``lower_model(wide_filters=...)``): only DSP cores,
+    for whose SMLAD loop they were made. Helium's conv kernels read the int8 layout; cores without DSP
+    (Cortex-M0/M0+/M3/M23) keep the int8 filters, half the filter flash, on the plain-C path."""
+    return cmsis_nn_arch == "dsp"
+
+
 #: Output pixels (batches x out_h x out_w) from which a CONV_2D's filter is stored widened to int16.
 WIDE_FILTER_MIN_PIXELS = 8
 

@@ -281,8 +281,8 @@ AN_W16_DOT(3)
 #endif
 
 // The same sums anywhere (plain C; the MVE path with VMLADAVA on eight values).
-static inline __attribute__((always_inline)) const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols,
-                                                                           int32_t k4, int32_t rows, int32_t *acc) {
+static inline const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols, int32_t k4, int32_t rows,
+                                            int32_t *acc) {
 #if AN_USE_DSP && !AN_USE_MVE
   if (rows == 3) return an_w16_dot3(w, cols, k4, acc);
   if (rows == 2) return an_w16_dot2(w, cols, k4, acc);
@@ -303,33 +303,46 @@ static inline __attribute__((always_inline)) const int16_t *an_w16_dot_any(const
   }
   return w;
 #else
-  // Per block, each column value loaded once for the group's rows (scalar sums, int32 wrapping).
-  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2], a3 = (uint32_t)acc[3];
-  uint32_t a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
-  for (int32_t k = 0; k < k4; k += 8) {
-    const int32_t bs = k4 - k >= 8 ? 8 : 4;
-    const int16_t *const c = cols + 2 * k, *const wb = w + bs, *const wc = w + 2 * bs;
-    for (int32_t t = 0; t < bs; ++t) {
-      const int32_t x0 = c[t + (t & 4)], x1 = c[t + (t & 4) + 4];
-      a0 += (uint32_t)(w[t] * x0);
-      a1 += (uint32_t)(w[t] * x1);
-      if (rows > 1) {
-        a2 += (uint32_t)(wb[t] * x0);
-        a3 += (uint32_t)(wb[t] * x1);
-      }
-      if (rows > 2) {
-        a4 += (uint32_t)(wc[t] * x0);
-        a5 += (uint32_t)(wc[t] * x1);
-      }
-    }
-    w += bs * rows;
+  // Plain C (cores without DSP): each column value loaded once for the group's rows (rows is a
+  // constant where inlined) and the filter read at constant offsets from one pointer (blocks of
+  // eight, then a last block of four), no index arithmetic per value: per four values 8 column and
+  // 4 * rows filter loads for 8 * rows MACs.
+  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
+  uint32_t a3 = (uint32_t)acc[3], a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
+#define AN_W16_PLAIN_TAP(C, W, BS, T)             \
+  do {                                            \
+    const int32_t x0 = (C)[T], x1 = (C)[4 + (T)]; \
+    a0 += (uint32_t)((W)[T] * x0);                \
+    a1 += (uint32_t)((W)[T] * x1);                \
+    if (rows > 1) {                               \
+      a2 += (uint32_t)((W)[(BS) + (T)] * x0);     \
+      a3 += (uint32_t)((W)[(BS) + (T)] * x1);     \
+    }                                             \
+    if (rows > 2) {                               \
+      a4 += (uint32_t)((W)[2 * (BS) + (T)] * x0); \
+      a5 += (uint32_t)((W)[2 * (BS) + (T)] * x1); \
+    }                                             \
+  } while (0)
+#define AN_W16_PLAIN_FOUR(C, W, BS) \
+  do {                              \
+    AN_W16_PLAIN_TAP(C, W, BS, 0);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 1);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 2);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 3);  \
+  } while (0)
+  const int16_t *const end8 = cols + 2 * (k4 & ~7);
+  for (; cols < end8; cols += 16, w += 8 * rows) {
+    AN_W16_PLAIN_FOUR(cols, w, 8);
+    AN_W16_PLAIN_FOUR(cols + 8, w + 4, 8);
   }
-  acc[0] = (int32_t)a0;
-  acc[1] = (int32_t)a1;
-  acc[2] = (int32_t)a2;
-  acc[3] = (int32_t)a3;
-  acc[4] = (int32_t)a4;
-  acc[5] = (int32_t)a5;
+  if (k4 & 4) {
+    AN_W16_PLAIN_FOUR(cols, w, 4);
+    w += 4 * rows;
+  }
+#undef AN_W16_PLAIN_FOUR
+#undef AN_W16_PLAIN_TAP
+  acc[0] = (int32_t)a0, acc[1] = (int32_t)a1, acc[2] = (int32_t)a2;
+  acc[3] = (int32_t)a3, acc[4] = (int32_t)a4, acc[5] = (int32_t)a5;
   return w;
 #endif
 }
@@ -482,46 +495,16 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
   const int32_t offset = p->output_offset;
   const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
   const int32_t *const pairs_end = ch + 3 * (n & ~1);
-  // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
-#define AN_CONV_STORE_2X2_MVE(acc)                                                                         \
-  do {                                                                                                     \
-    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);                                   \
-    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);                                   \
-    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s); \
-    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);                                              \
-    vstrbq_scatter_offset_s32(o0, out_offsets, v);                                                         \
-  } while (0)
-  if (k <= 16) {
-    // One predicated pass per pair: the two columns loaded once for every channel pair.
-    const mve_pred16_t pk = vctp8q((uint32_t)k);
-    const int8x16_t x0 = vldrbq_z_s8(c0, pk), x1 = vldrbq_z_s8(c1, pk);
-    for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
-      const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, pk), wb = vldrbq_gather_offset_z_s8(w + 4, wo, pk);
-      int32_t acc[4] = {vmladavaq_s8(ch[0], wa, x0), vmladavaq_s8(ch[0], wa, x1), vmladavaq_s8(ch[3], wb, x0),
-                        vmladavaq_s8(ch[3], wb, x1)};
-      AN_CONV_STORE_2X2_MVE(acc);
-    }
-  } else if (k <= 32) {
-    // Two passes per pair, the second predicated: the columns' four vectors loaded once.
-    const mve_pred16_t pk = vctp8q((uint32_t)(k - 16));
-    const int8x16_t x0 = vld1q_s8(c0), x1 = vld1q_s8(c1);
-    const int8x16_t y0 = vldrbq_z_s8(c0 + 16, pk), y1 = vldrbq_z_s8(c1 + 16, pk);
-    for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
-      const int8x16_t wa = vldrbq_gather_offset_s8(w, wo), wb = vldrbq_gather_offset_s8(w + 4, wo);
-      int32_t a0 = vmladavaq_s8(ch[0], wa, x0), a1 = vmladavaq_s8(ch[0], wa, x1);
-      int32_t a2 = vmladavaq_s8(ch[3], wb, x0), a3 = vmladavaq_s8(ch[3], wb, x1);
-      const int8x16_t va = vldrbq_gather_offset_z_s8(w + 32, wo, pk), vb = vldrbq_gather_offset_z_s8(w + 36, wo, pk);
-      int32_t acc[4] = {vmladavaq_s8(a0, va, y0), vmladavaq_s8(a1, va, y1), vmladavaq_s8(a2, vb, y0),
-                        vmladavaq_s8(a3, vb, y1)};
-      AN_CONV_STORE_2X2_MVE(acc);
-    }
-  }
   for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
     int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
     an_dot8_pair_2px_mve(w, c0, c1, k, wo, acc);
-    AN_CONV_STORE_2X2_MVE(acc);
+    // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);
+    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);
+    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
+    vstrbq_scatter_offset_s32(o0, out_offsets, v);
   }
-#undef AN_CONV_STORE_2X2_MVE
   if (n & 1) {
     int32_t acc[2] = {ch[0], ch[0]};
     an_dot8_row_2px_mve(w, c0, c1, k, acc);
