@@ -69,21 +69,26 @@ def code_size_table() -> dict:
         return {}
 
 
-def _board_entry(table: dict, board, notes: list) -> tuple:
-    """(board name, board entry) the figures come from for ``board`` (a Board or None)."""
+def _board_entry(table: dict, board, kernels: str, notes: list) -> tuple:
+    """(board name, board entry) the figures come from for ``board`` (a Board or None) and ``kernels``: the
+    board's own; else a measured board of the same CPU flags (the default board first) with those kernels;
+    else the default board."""
     boards = table["boards"]
     name = getattr(board, "name", None)
-    if name in boards:
+    if name in boards and kernels in boards[name]["kernels"]:
         return name, boards[name]
     default = table["default_board"]
-    flags = " ".join(getattr(board, "cpu_flags", ()) or ())
-    same_cpu = sorted(n for n, e in boards.items() if e["cpu"] == flags)
-    chosen = default if default in same_cpu or not same_cpu else same_cpu[0]
+    flags = boards[name]["cpu"] if name in boards else " ".join(getattr(board, "cpu_flags", ()) or ())
+    same_cpu = sorted((n for n, e in boards.items() if e["cpu"] == flags and kernels in e["kernels"]),
+                      key=lambda n: (n != default, n))
+    chosen = same_cpu[0] if same_cpu else default
     if name is None:
         notes.append(f"no board: {chosen}'s figures")
+    elif name in boards and same_cpu:
+        notes.append(f"{kernels} kernels not measured on {name}: {chosen}'s (the same CPU flags)")
     elif same_cpu:
         notes.append(f"{name} not measured: {chosen}'s figures (the same CPU flags)")
-    else:
+    elif name != chosen:
         notes.append(f"{name} ({getattr(board, 'cpu', '?')}) not measured: {chosen}'s figures, expect a different "
                      "size")
     return chosen, boards[chosen]
@@ -98,7 +103,7 @@ def estimate_code_bytes(op_names, kernels: str, board=None) -> CodeSizeEstimate:
         return CodeSizeEstimate(ALLOWANCE_RUNTIME_BYTES, dict.fromkeys(names, ALLOWANCE_OPERATOR_BYTES), 0,
                                 f"allowances: no measured table in {CODE_SIZE_FILE.name}", ALLOWANCE_APPLICATION_BYTES)
     notes = []
-    board_name, entry = _board_entry(table, board, notes)
+    board_name, entry = _board_entry(table, board, kernels, notes)
     if kernels not in entry["kernels"]:
         other = sorted(entry["kernels"])[0]
         notes.append(f"no {kernels} measurement in the table: {other}-kernel figures used")
