@@ -215,8 +215,11 @@ AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, con
   }
   return blocks;
 #else
-  (void)q, (void)full, (void)rounding, (void)a, (void)b, (void)out, (void)n, (void)offset1, (void)offset2, (void)k;
-  return 0;
+  // Plain C: the same values with the rounding flag a constant here (no per-element test of e).
+  for (int32_t i = 0; i < n; ++i) {
+    out[i] = an_binary_out_value(q, full, rounding, an_shl((offset1 + a[i]) * (offset2 + b[i]), k));
+  }
+  return n;
 #endif
 }
 
