@@ -40,7 +40,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 CORPUS_MODELS = ["flatten_classifier_int8", "nchw_transpose_int8", "autoencoder_float", "autoencoder_int16x8",
                  "lstm_int8", "lstm_float", "svdf_int8", "svdf_float",
-                 "if_cond_float", "if_cond_mixed", "while_loop_float", "while_loop_mixed", "nested_control_float"]
+                 "if_cond_float", "if_cond_mixed", "while_loop_float", "while_loop_mixed", "nested_control_float",
+                 "small_cnn_float", "small_cnn_int16x8"]
 
 
 def builder_models(work: Path) -> list:
