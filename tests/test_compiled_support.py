@@ -219,9 +219,12 @@ def _row_models():
         models[("TRANSPOSE", f"{dtype} -> {dtype}")] = lambda d=dtype: _transpose_model(d)
         models[("STRIDED_SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: _slice_model(d)
     from test_compiled_conv_wide import conv_model as wide_conv_model
+    from test_compiled_pool_wide import wide_pool_model
     for dtype in ("int16", "float32"):
         models[("CONV_2D", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_conv_model(d)
         models[("DEPTHWISE_CONV_2D", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_conv_model(d, depthwise=True)
+        for pool in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+            models[(pool, f"{dtype} -> {dtype}")] = lambda d=dtype, k=pool: wide_pool_model(k, d)
     return models
 
 

@@ -9,11 +9,14 @@ zero point, and so does this lowering.
 from __future__ import annotations
 
 from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.ops.pool_wide import lower_pool_wide
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
 from codegen.compiled.program import Params, Step
 
 
 def _lower_pool(op, ctx, function):
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_pool_wide(op, ctx)
     x = ctx.tensor(op.inputs[0])
     y = ctx.tensor(op.outputs[0])
     check_int8_activations(x, y)

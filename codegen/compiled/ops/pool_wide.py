@@ -1,0 +1,55 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D of int16 or float32 tensors (an_pool_wide.c): TFLM's reference pooling.
+
+Called by :mod:`codegen.compiled.ops.pool` for those types.  int16: input and output quantized alike (TFLM
+requires it), the int16 range of the fused activation; float32: the fused activation's float range
+(``CalculateActivationRange``: NONE is [-FLT_MAX, FLT_MAX]).  A window wholly in the padding (TFLM's
+AveragePool fails on it) is refused.
+"""
+
+from __future__ import annotations
+
+from codegen.compiled.lowering import NotLowerable
+from codegen.compiled.ops.common import scale_of, zero_point_of
+from codegen.compiled.ops.fully_connected_wide import FLOAT_ACTIVATIONS
+from codegen.compiled.ops.window import window
+from codegen.compiled.program import F32, Params, Step
+from codegen.compiled.quantization import activation_range
+
+
+def lower_pool_wide(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype != y.dtype or x.dtype not in ("int16", "float32"):
+        raise NotLowerable(f"{x.dtype} -> {y.dtype}")
+    if len(x.shape) != 4 or len(y.shape) != 4 or x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
+        raise NotLowerable(f"output {y.shape} does not match input {x.shape}")
+    f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
+    if f_h < 1 or f_w < 1:
+        raise NotLowerable(f"filter {f_h}x{f_w}")
+    batches, in_h, in_w, c = (int(d) for d in x.shape)
+    padding, win = window(op, in_h, in_w, f_h, f_w, dilation=False)
+    for out, stride, pad, f, size in ((y.shape[1], win["stride_h"], win["pad_h"], f_h, in_h),
+                                      (y.shape[2], win["stride_w"], win["pad_w"], f_w, in_w)):
+        for o in (0, out - 1):
+            origin = o * stride - pad
+            if min(f, size - origin) - max(0, -origin) <= 0:
+                raise NotLowerable("a pooling window lies wholly outside the input")
+    activation = op.options.get("fused_activation_function", "NONE")
+    fields = dict(batches=batches, in_h=in_h, in_w=in_w, c=c, out_h=int(y.shape[1]), out_w=int(y.shape[2]),
+                  filter_h=f_h, filter_w=f_w, **win, act_min=0, act_max=0, float_min=F32(0.0), float_max=F32(0.0))
+    if x.dtype == "float32":
+        if activation not in FLOAT_ACTIVATIONS:
+            raise NotLowerable(f"fused {activation}")
+        lo, hi = FLOAT_ACTIVATIONS[activation]
+        fields.update(float_min=F32(lo), float_max=F32(hi))
+    else:
+        if abs(scale_of(x) - scale_of(y)) > 1e-6 * abs(scale_of(x)) or zero_point_of(x) != zero_point_of(y):
+            raise NotLowerable("input and output quantization differ")
+        try:
+            fields["act_min"], fields["act_max"] = activation_range(activation, scale_of(y), zero_point_of(y), "int16")
+        except ValueError:
+            raise NotLowerable(f"fused {activation}") from None
+    kind = "avg" if op.name == "AVERAGE_POOL_2D" else "max"
+    return Step(function=f"an_{kind}_pool2d_{'f32' if x.dtype == 'float32' else 's16'}", sources=("an_pool_wide.c",),
+                args=(Params("an_pool_wide_params", fields), x.operand, y.operand),
+                comment=f"{op.name} {x.dtype} {tuple(x.shape)} -> {tuple(y.shape)}, {f_h}x{f_w}, {padding}, "
+                        f"stride {win['stride_h']}x{win['stride_w']}, {activation}", macs=0)
