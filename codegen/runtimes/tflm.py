@@ -186,10 +186,11 @@ class TflmRuntime(Runtime):
         names = sorted({name for p in prepared for name in p.model.operator_names()})
         kernels = prepared[0].kernels
         glue = (len(prepared) - 1) * TFLM_MODEL_GLUE_BYTES
-        total = tflm_code_bytes(names, kernels).total_bytes + APPLICATION_CODE_BYTES + glue
-        return total, (f"TFLM runtime and the {len(names)} operators' {kernels} kernels once "
-                       f"(converter.tflm.code_size), application {APPLICATION_CODE_BYTES} B once, "
-                       f"+{TFLM_MODEL_GLUE_BYTES} B glue per further model")
+        estimate = tflm_code_bytes(names, kernels, board)
+        return estimate.firmware_bytes + glue, (
+            f"TFLM runtime and the {len(names)} operators' {kernels} kernels once, application "
+            f"{estimate.application_bytes} B once (converter.tflm.code_size), "
+            f"+{TFLM_MODEL_GLUE_BYTES} B glue per further model")
 
     def operator_support(self, model, kernels):
         result = check_model(model, kernels=kernels)
