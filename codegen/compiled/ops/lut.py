@@ -33,6 +33,7 @@ from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import (INT8_MAX, INT8_MIN, byte_table, clamp, f32, float_to_quantized_int,
                                          require_int8, scale_of, zero_point_of)
+from codegen.compiled.ops.relu_wide import lower_relu_wide
 from codegen.compiled.program import Step
 from codegen.compiled.quantization import quantize_multiplier, round_half_away
 
@@ -135,6 +136,8 @@ def relu6_table(input_scale: float, input_zero_point: int) -> list[int]:
 @lowering("RELU")
 def lower_relu(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_relu_wide(op, ctx)
     require_int8(x, y)
     return lut_call(op, ctx, relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
                     "RELU: requantize and clamp, table of 256")
@@ -143,6 +146,8 @@ def lower_relu(op, ctx):
 @lowering("RELU6")
 def lower_relu6(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_relu_wide(op, ctx)
     require_int8(x, y)
     return lut_call(op, ctx, relu6_table(scale_of(x), zero_point_of(x)),
                     "RELU6: clamp on the input's scale (as TFLM), table of 256")
