@@ -1,4 +1,7 @@
-"""QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE (int8 -> float32).
+"""QUANTIZE (float32 -> int8/int16, int8 -> int8) and DEQUANTIZE (int8/int16 -> float32).
+
+- float32 -> int16 and int16 -> float32: the same arithmetic as below, clamped to int16 / with the int16 value
+  (``an_quantize_f32_s16``, ``an_dequantize_s16_f32``: the double product in the kernel).
 
 - float32 -> int8: TFLM's ``AffineQuantize``: ``round(x / scale) + zero_point`` in float32
   (division, not a multiplication by the reciprocal; rounding half away from zero), clamped.
@@ -33,9 +36,23 @@ def dequantize_table(scale: float, zero_point: int) -> list[float]:
     return [float(np.float32(scale * (v - zero_point))) for v in byte_table(lambda v: v)]
 
 
+def _wide_call(op, x, y, function, quantized, what):
+    """An an_quantize.c call converting float32 <-> int16 with ``quantized``'s scale and zero point."""
+    if x.num_elements != y.num_elements:
+        raise NotLowerable(f"input has {x.num_elements} elements, output {y.num_elements}")
+    scale, zp = scale_of(quantized), zero_point_of(quantized)
+    if not scale > 0:
+        raise NotLowerable(f"scale {scale!r}")
+    params = Params("an_quantize_params", {"scale": F32(scale), "zero_point": zp})
+    return Step(function=function, sources=("an_quantize.c",), args=(params, x.operand, y.operand, y.num_elements),
+                comment=f"{what} (scale {scale:.6g}, zero point {zp})")
+
+
 @lowering("QUANTIZE")
 def lower_quantize(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype == "float32" and y.dtype == "int16":
+        return _wide_call(op, x, y, "an_quantize_f32_s16", y, "QUANTIZE float32 -> int16")
     require_dtype(y, "int8")
     out_scale, out_zp = scale_of(y), zero_point_of(y)
     if x.dtype == "int8":
@@ -55,6 +72,8 @@ def lower_quantize(op, ctx):
 @lowering("DEQUANTIZE")
 def lower_dequantize(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype == "int16" and y.dtype == "float32":
+        return _wide_call(op, x, y, "an_dequantize_s16_f32", x, "DEQUANTIZE int16 -> float32")
     require_dtype(x, "int8")
     require_dtype(y, "float32")
     if x.num_elements != y.num_elements:

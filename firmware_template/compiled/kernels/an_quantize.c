@@ -1,4 +1,4 @@
-// attendnets compiled runtime: QUANTIZE float32 -> int8 (see an_quantize.h).
+// attendnets compiled runtime: QUANTIZE float32 -> int8 / int16, DEQUANTIZE int16 -> float32 (see an_quantize.h).
 #include "an_quantize.h"
 
 // TfLiteRound (roundf: halves away from zero) then a conversion to int32 that saturates
@@ -15,6 +15,22 @@ static int32_t an_round_to_int32(float x) {
     t -= 1;
   }
   return t;
+}
+
+static int32_t an_quantized(float x, float scale, int32_t zero_point, int32_t lo, int32_t hi) {
+  const int32_t r = an_round_to_int32(x / scale);
+  // r + zero_point without int32 overflow
+  return r > hi - zero_point ? hi : r < lo - zero_point ? lo : r + zero_point;
+}
+
+void an_quantize_f32_s16(const an_quantize_params *params, const float *input, int16_t *output, int32_t size) {
+  for (int32_t i = 0; i < size; ++i)
+    output[i] = (int16_t)an_quantized(input[i], params->scale, params->zero_point, -32768, 32767);
+}
+
+void an_dequantize_s16_f32(const an_quantize_params *params, const int16_t *input, float *output, int32_t size) {
+  const double scale = params->scale;
+  for (int32_t i = 0; i < size; ++i) output[i] = (float)(scale * (double)((int32_t)input[i] - params->zero_point));
 }
 
 void an_quantize_f32_s8(const an_quantize_params *params, const float *input, int8_t *output, int32_t size) {
