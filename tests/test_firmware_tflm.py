@@ -112,9 +112,12 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
 
     sample = tmp_path / "sample.npy"
     expected = host_run(model_path, sample)
-    _run(cli + ["generate", model_path, "--board", board, "--runtime", "tflm", "--kernels", kernels, "--sample", sample,
-                "--out", project],
-         timeout=300)
+    generate = cli + ["generate", model_path, "--board", board, "--runtime", "tflm", "--kernels", kernels, "--sample",
+                      sample, "--out", project]
+    refused = subprocess.run(generate, capture_output=True, text=True, timeout=300)
+    if refused.returncode != 0 and kernels == "cmsis-nn" and "CMSIS-NN takes" in refused.stderr:
+        pytest.skip(f"this kernel set cannot run the model (generate says so): {refused.stderr.strip()[:200]}")
+    assert refused.returncode == 0, f"$ {' '.join(map(str, generate))}\n{refused.stdout[-4000:]}\n{refused.stderr[-4000:]}"
     build = cli + ["build", project, "--tflm-dir", tree]
     if os.environ.get("TFLM_BUILD_DIR"):
         build += ["--tflm-build-dir", os.environ["TFLM_BUILD_DIR"]]
