@@ -12,10 +12,10 @@
   the CMakeLists' sources, compiled with a Zephyr Cortex-M4F build's flags, the DTCM choice's
   section checked in the object.
 - the TFLM runtime's exports (with a TFLM tree, TFLM_DIR; skipped with the reason otherwise): the CMake
-  target and the Makefile fragment linked into a small application with libtflm.a, the Arduino library's
-  sources and sketch compiled with the Nano 33 BLE core's C++ flags and then run (stub Serial), the Zephyr
-  module's sources compiled with Zephyr's C++ flags and run: each in QEMU mps2-an386, bit-exact with
-  tflite-micro.
+  target linked into a small application with libtflm.a for the board's CPU, run in QEMU mps2-an386 (M4)
+  and mps2-an500 (M7); the Makefile fragment linked the same way, the Arduino library's sources and sketch
+  compiled with the Nano 33 BLE core's C++ flags and then run (stub Serial), the Zephyr module's sources
+  compiled with Zephyr's C++ flags and run: each in QEMU mps2-an386; all bit-exact with tflite-micro.
 
 Skips with a printed reason when arm-none-eabi-gcc, cmake, make or qemu-system-arm is missing.
 """
@@ -198,19 +198,18 @@ TFLM_DEFINES = ["-DTF_LITE_STATIC_MEMORY", "-DTF_LITE_DISABLE_X86_NEON", "-DTF_L
 _TFLM_LIB = {}
 
 
-@pytest.fixture
-def tflm_m4_lib(model, tmp_path_factory, cli):
-    """(kernel set, libtflm.a for mps2-an386's Cortex-M4F): $ATTENDNETS_TFLM_LIB_DIR's when there is one, else the
-    one a generated TFLM project builds (attendnets build: compiled once per tree, CPU and kernels into the shared
-    TFLM build folder, then reused)."""
+def _tflm_lib(board_name, model, tmp_path_factory, cli):
+    """(kernel set, libtflm.a for ``board_name``'s CPU): $ATTENDNETS_TFLM_LIB_DIR's when there is one, else the one a
+    generated TFLM project builds (attendnets build: compiled once per tree, CPU and kernels into the shared TFLM
+    build folder, then reused)."""
     from codegen.runtimes.tflm import default_tflm_build_dir, tree_kernels
     from tests.test_firmware_compile import prebuilt_tflm_lib
 
     kernels = tree_kernels(TFLM_DIR)
-    lib = prebuilt_tflm_lib(load_boards()["mps2-an386"], kernels) or _TFLM_LIB.get(kernels)
+    lib = prebuilt_tflm_lib(load_boards()[board_name], kernels) or _TFLM_LIB.get((board_name, kernels))
     if lib:
         return kernels, lib
-    fw = _generate(cli, model[0], tmp_path_factory.mktemp("tflm_lib") / "fw", "mps2-an386", "--runtime", "tflm",
+    fw = _generate(cli, model[0], tmp_path_factory.mktemp("tflm_lib") / "fw", board_name, "--runtime", "tflm",
                    "--kernels", kernels)
     build = cli("build", fw, "--tflm-dir", TFLM_DIR)
     assert build.exit_code == 0, build.stdout[-3000:] + build.stderr[-3000:]
@@ -219,8 +218,14 @@ def tflm_m4_lib(model, tmp_path_factory, cli):
                     f"TFLM_DIR={tree}", f"TFLM_BUILD_DIR={default_tflm_build_dir(Path(tree))}"], fw).stdout
     lib = Path(printed.strip().splitlines()[-1])
     assert lib.is_file(), printed
-    _TFLM_LIB[kernels] = lib
+    _TFLM_LIB[(board_name, kernels)] = lib
     return kernels, lib
+
+
+@pytest.fixture
+def tflm_m4_lib(model, tmp_path_factory, cli):
+    """(kernel set, libtflm.a for mps2-an386's Cortex-M4F): see _tflm_lib."""
+    return _tflm_lib("mps2-an386", model, tmp_path_factory, cli)
 
 
 def _tflm_compile(source, obj, flags, includes, cwd):
@@ -245,16 +250,17 @@ def _link_app(objects, fw, lib, elf, cwd):
 
 
 @NEEDS_TREE
-def test_tflm_cmake_target_in_an_application_runs_bit_exact(model, tflm_m4_lib, tmp_path, cli):
+@pytest.mark.parametrize("board_name", ["mps2-an386", "mps2-an500"])
+def test_tflm_cmake_target_in_an_application_runs_bit_exact(board_name, model, tmp_path, tmp_path_factory, cli):
     """The TFLM runtime's export through its CMake target (TFLM_DIR), linked into a small application with
-    libtflm.a (tflm_m4_lib), run in QEMU mps2-an386."""
+    libtflm.a for the board's CPU, run in QEMU on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7)."""
     _need("arm-none-eabi-gcc", "arm-none-eabi-g++", "cmake", "make", "qemu-system-arm")
     path, sample_path, sample, expected = model
-    board = load_boards()["mps2-an386"]
-    kernels, lib = tflm_m4_lib
-    export = _generate(cli, path, tmp_path / "model_lib", "mps2-an386", "--runtime", "tflm", "--kernels", kernels,
+    board = load_boards()[board_name]
+    kernels, lib = _tflm_lib(board_name, model, tmp_path_factory, cli)
+    export = _generate(cli, path, tmp_path / "model_lib", board_name, "--runtime", "tflm", "--kernels", kernels,
                        "--format", "library")
-    fw = _generate(cli, path, tmp_path / "fw", "mps2-an386", "--runtime", "compiled")  # the platform stand-in
+    fw = _generate(cli, path, tmp_path / "fw", board_name, "--runtime", "compiled")  # the platform stand-in
     app = _app(tmp_path, sample)
     (app / "CMakeLists.txt").write_text(APP_CMAKE_TFLM)
     cpu_flags = " ".join(board.cpu_flags)
@@ -265,7 +271,7 @@ def test_tflm_cmake_target_in_an_application_runs_bit_exact(model, tflm_m4_lib, 
           f"-DEXPORT_DIR={export}", f"-DFW_DIR={fw}", f"-DTFLM_DIR={TFLM_DIR}",
           *([f"-DTFLM_LIB={lib}"] if lib else [])], tmp_path)
     _run(["cmake", "--build", app / "build", "-j2"], tmp_path, timeout=3600)
-    _check_run(_qemu("mps2-an386", app / "build" / "app.elf"), expected, export, exact_arena=False)
+    _check_run(_qemu(board_name, app / "build" / "app.elf"), expected, export, exact_arena=False)
 
 
 APP_MAKEFILE_TFLM = """
