@@ -71,41 +71,24 @@ static const int8_t *an_conv_pairs_dsp(an_conv_out_params q, const int8_t *w, co
     int32_t a0 = ch[0], a2 = ch[3];
     int32_t a1 = a0, a3 = a2;
     const int16_t *c = cols;
-#define AN_CONV_STEP(W, C)                                                                    \
-  do {                                                                                        \
-    const uint32_t xa = an_read_u32(W), xb = an_read_u32((W) + 4);                            \
-    const int32_t c001 = (int32_t)an_read_u32(C), c023 = (int32_t)an_read_u32((C) + 2);       \
-    const int32_t c101 = (int32_t)an_read_u32((C) + 4), c123 = (int32_t)an_read_u32((C) + 6); \
-    const int32_t wa01 = __sxtb16(xa), wa23 = an_sxtb16_ror8(xa);                             \
-    a0 = __smlad(wa01, c001, a0);                                                             \
-    a0 = __smlad(wa23, c023, a0);                                                             \
-    a1 = __smlad(wa01, c101, a1);                                                             \
-    a1 = __smlad(wa23, c123, a1);                                                             \
-    const int32_t wb01 = __sxtb16(xb), wb23 = an_sxtb16_ror8(xb);                             \
-    a2 = __smlad(wb01, c001, a2);                                                             \
-    a2 = __smlad(wb23, c023, a2);                                                             \
-    a3 = __smlad(wb01, c101, a3);                                                             \
-    a3 = __smlad(wb23, c123, a3);                                                             \
-  } while (0)
     for (int32_t i = lead; i > 0; --i) {
-      AN_CONV_STEP(w, c);
+      AN_DOT_PAIR_2PX_STEP(w, c);
       __asm__ volatile("" ::: "memory");
       w += 8;
       c += 8;
     }
     for (int32_t i = blocks16; i > 0; --i) {
-      AN_CONV_STEP(w, c);
+      AN_DOT_PAIR_2PX_STEP(w, c);
       __asm__ volatile("" ::: "memory");
-      AN_CONV_STEP(w + 8, c + 8);
+      AN_DOT_PAIR_2PX_STEP(w + 8, c + 8);
       __asm__ volatile("" ::: "memory");
-      AN_CONV_STEP(w + 16, c + 16);
+      AN_DOT_PAIR_2PX_STEP(w + 16, c + 16);
       __asm__ volatile("" ::: "memory");
-      AN_CONV_STEP(w + 24, c + 24);
+      AN_DOT_PAIR_2PX_STEP(w + 24, c + 24);
       __asm__ volatile("" ::: "memory");
       w += 32;
       c += 32;
     }
-#undef AN_CONV_STEP
     const int32_t m0 = ch[1], s0 = ch[2], m1 = ch[4], s1 = ch[5];
     ch += 6;
     if (__builtin_expect((s0 & s1) < 0, 1)) {

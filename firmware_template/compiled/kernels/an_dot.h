@@ -108,19 +108,11 @@ static inline void an_fill_pair(int16_t *cols, int32_t k, int32_t j, int32_t n, 
   }
 }
 
-// Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
-// acc[3] += wb.c1 over k4 values (a multiple of 4).  The rows of the two channels are
-// interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
-// above), 4-byte aligned; the columns as an_widen_s8_pair lays them out, 4-byte aligned.
-static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
-#if AN_USE_MVE
-  an_dot_pair_2px_mve(w, cols, k4, acc);
-  return;
-#endif
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if AN_USE_DSP
-  // Single loads (an_read_u32: never merged into LDRD, which does not pipeline) in a row: the
-  // Cortex-M4 overlaps each with the one before it.  Sixteen values per pass, then eight, then four.
+// One step of four values of the 2x2 dot products (two channels wa, wb by two pixels c0, c1) on a DSP
+// core: adds to the accumulators a0 (wa.c0), a1 (wa.c1), a2 (wb.c0), a3 (wb.c1) of the caller's scope.
+// W: 8 filter bytes (4 of wa, 4 of wb, each block permuted as above); C: the 8 column values of the two
+// pixels as an_widen_s8_pair lays them out.  Used by an_dot_pair_2px and an_conv.c's channel pairs.
 #define AN_DOT_PAIR_2PX_STEP(W, C)                                                            \
   do {                                                                                        \
     const uint32_t xa = an_read_u32(W), xb = an_read_u32((W) + 4);                            \
@@ -137,6 +129,21 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
     a3 = __smlad(wb01, c101, a3);                                                             \
     a3 = __smlad(wb23, c123, a3);                                                             \
   } while (0)
+#endif
+
+// Two output channels by two pixels: acc[0] += wa.c0, acc[1] += wa.c1, acc[2] += wb.c0,
+// acc[3] += wb.c1 over k4 values (a multiple of 4).  The rows of the two channels are
+// interleaved in blocks of four (4 bytes of wa, 4 bytes of wb, ...; each block permuted as
+// above), 4-byte aligned; the columns as an_widen_s8_pair lays them out, 4-byte aligned.
+static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t k4, int32_t *acc) {
+#if AN_USE_MVE
+  an_dot_pair_2px_mve(w, cols, k4, acc);
+  return;
+#endif
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if AN_USE_DSP
+  // Single loads (an_read_u32: never merged into LDRD, which does not pipeline) in a row: the
+  // Cortex-M4 overlaps each with the one before it.  Sixteen values per pass, then eight, then four.
   const int16_t *const end16 = cols + 2 * (k4 & ~15);
   while (cols < end16) {
     // The barriers keep each quarter's loads after the previous quarter's multiplies (hoisted,
@@ -160,7 +167,6 @@ static inline void an_dot_pair_2px(const int8_t *w, const int16_t *cols, int32_t
     cols += 16;
   }
   if (k4 & 4) AN_DOT_PAIR_2PX_STEP(w, cols);
-#undef AN_DOT_PAIR_2PX_STEP
 #else
   for (int32_t i = 0; i < k4; i += 4, w += 8, cols += 8) {
     const int16_t *c0 = cols, *c1 = cols + 4;
