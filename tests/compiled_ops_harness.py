@@ -159,7 +159,8 @@ class CompiledCases:
         cc = shutil.which("cc") or "cc"
         cmd = [cc, "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function",
                "-Wno-unused-const-variable", "-Wno-unused-variable", *extra_cflags, "-I", str(KERNELS_DIR),
-               str(main_c), *[str(KERNELS_DIR / s) for s in sorted(sources)], "-o", str(self.exe)]
+               str(main_c), *[str(KERNELS_DIR / s) for s in sorted(sources)], "-o", str(self.exe),
+               "-lm"]  # libm: expf, tanhf, expm1f
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode:
             raise RuntimeError(f"cc failed:\n{result.stderr[-6000:]}")

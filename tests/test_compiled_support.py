@@ -30,6 +30,8 @@ QUANT = {"int8": dict(scale=0.05, zero_point=0), "int16": dict(scale=0.001, zero
          "int32": dict(), "float32": dict()}
 # operators whose lowering takes TFLM's fixed output quantization for int8
 FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(scale=1 / 128, zero_point=0)}
+# ... and for int16 (Q0.15, zero point 0)
+FIXED_OUTPUT_16 = {"LOGISTIC": dict(scale=1 / 32768, zero_point=0), "TANH": dict(scale=1 / 32768, zero_point=0)}
 UNARY = ("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE", "ABS", "RSQRT", "NEG", "SQRT",
          "SQUARE", "EXP", "LOG", "SIN", "COS", "L2_NORMALIZATION")
 BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE")
@@ -51,10 +53,11 @@ def test_docs_are_the_table():
     assert doc.read_text() == markdown(), "regenerate: python -m codegen.compiled.support"
 
 
-def _model(name, in_dtype, out_dtype, n_inputs):
+def _model(name, in_dtype, out_dtype, n_inputs, y_quant=None):
     b = ModelBuilder()
     xs = [b.tensor(f"x{k}", (2, 8), in_dtype, **QUANT[in_dtype]) for k in range(n_inputs)]
-    y_quant = FIXED_OUTPUT.get(name, QUANT[out_dtype]) if out_dtype == "int8" else QUANT[out_dtype]
+    fixed = {"int8": FIXED_OUTPUT, "int16": FIXED_OUTPUT_16}.get(out_dtype, {})
+    y_quant = y_quant or fixed.get(name, QUANT[out_dtype])
     y = b.tensor("y", (2, 8), out_dtype, **y_quant)
     options = {"type": name.lower()} if name in ("ADD", "SUB", "MUL") else None
     b.op(name, xs, [y], options=options)
@@ -76,7 +79,7 @@ def test_elementwise_types_lower_exactly_as_the_table_says(name):
 
 
 def test_refusal_quotes_the_table():
-    model = load_model(_model("LOGISTIC", "int16", "int16", 1))
+    model = load_model(_model("LOGISTIC", "int16", "int16", 1, QUANT["int16"]))  # output scale not 2^-15
     (_sg, _index, _name, reason), = operator_support(model)
     assert reason is not None and describe("LOGISTIC") in reason
     b = ModelBuilder()
@@ -93,7 +96,7 @@ def test_check_and_report_point_at_the_table(tmp_path, cli):
     from codegen.compiled.support import SUPPORT_DOC
 
     path = tmp_path / "m.tflite"
-    path.write_bytes(_model("LOGISTIC", "int16", "int16", 1))
+    path.write_bytes(_model("LOGISTIC", "int16", "int16", 1, QUANT["int16"]))  # output scale not 2^-15
     doc = json.loads(cli("check", path, "--json").stdout)
     assert describe("LOGISTIC") in doc["compiled"]["operators"][0]["reason"]  # the column quotes the table
     assert f"what it supports: {SUPPORT_DOC}" in cli("check", path).stdout

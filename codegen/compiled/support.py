@@ -58,8 +58,13 @@ SUPPORT = (
                "broadcasting; fused activations; int32 wrapping as TFLM"),
     SupportRow(("MAXIMUM", "MINIMUM"), _same("int8", "int16", "int32", "float32"), ("an_minmax.c",),
                "broadcasting; float32 NaN/inf/signed zeros as TFLM"),
-    SupportRow(("LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "ELU"), _same("int8"), ("an_lut.c",),
-               "a 256-entry table computed with TFLM's arithmetic"),
+    SupportRow(("LOGISTIC", "TANH", "LEAKY_RELU"), _same("int8", "int16", "float32"),
+               ("an_lut.c", "an_activation_wide.c"),
+               "int8: a 256-entry table computed with TFLM's arithmetic; int16: TFLM's sigmoid-table "
+               "interpolation (LOGISTIC/TANH: zero points 0, output scale 2^-15) / two requantizations "
+               "(LEAKY_RELU); float32 bit-exact (expf, tanhf as TFLM)"),
+    SupportRow(("HARD_SWISH", "ELU"), _same("int8", "float32"), ("an_lut.c", "an_activation_wide.c"),
+               "int8: a 256-entry table computed with TFLM's arithmetic; float32 bit-exact (expm1f as TFLM)"),
     SupportRow(("RELU", "RELU6"), _same("int8", "int16", "float32"), ("an_lut.c", "an_relu_wide.c"),
                "int8: a 256-entry table; int16: TFLM's requantization (RELU) / clamp on the input's scale (RELU6)"),
     SupportRow(("AVERAGE_POOL_2D", "MAX_POOL_2D"), _same("int8", "int16", "float32"), ("an_pool.c", "an_pool_wide.c"),

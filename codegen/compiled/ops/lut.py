@@ -1,5 +1,6 @@
 """int8 -> int8 functions of one byte as a 256-entry table: LOGISTIC, TANH, RELU, RELU6, HARD_SWISH,
-LEAKY_RELU, ELU.
+LEAKY_RELU, ELU (their int16 and float32 forms: :mod:`codegen.compiled.ops.relu_wide`,
+:mod:`codegen.compiled.ops.activation_wide`).
 
 TFLM computes each of these with integer arithmetic whose result depends on the input
 byte alone (given the tensors' quantization), so generation time runs that arithmetic
@@ -33,6 +34,7 @@ from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import (INT8_MAX, INT8_MIN, byte_table, clamp, f32, float_to_quantized_int,
                                          require_int8, scale_of, zero_point_of)
+from codegen.compiled.ops.activation_wide import lower_activation_wide, leaky_relu_multipliers
 from codegen.compiled.ops.relu_wide import lower_relu_wide
 from codegen.compiled.program import Step
 from codegen.compiled.quantization import quantize_multiplier, round_half_away
@@ -99,6 +101,8 @@ def tanh_table(input_scale: float, input_zero_point: int) -> list[int]:
 @lowering("LOGISTIC")
 def lower_logistic(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_activation_wide(op, ctx)
     require_int8(x, y)
     if zero_point_of(y) != -128:
         raise NotLowerable(f"output zero point {zero_point_of(y)} (TFLM requires -128)")
@@ -109,6 +113,8 @@ def lower_logistic(op, ctx):
 @lowering("TANH")
 def lower_tanh(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_activation_wide(op, ctx)
     require_int8(x, y)
     return lut_call(op, ctx, tanh_table(scale_of(x), zero_point_of(x)),
                     f"TANH: gemmlowp tanh on Q4.27, table of 256 (input scale {scale_of(x):.6g})")
@@ -196,6 +202,8 @@ def hard_swish_table(input_scale: float, input_zero_point: int, output_scale: fl
 @lowering("HARD_SWISH")
 def lower_hard_swish(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_activation_wide(op, ctx)
     require_int8(x, y)
     return lut_call(op, ctx, hard_swish_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
                     "HARD_SWISH: TFLM's int16 fixed-point arithmetic, table of 256")
@@ -209,10 +217,9 @@ def leaky_relu_table(input_scale: float, input_zero_point: int, output_scale: fl
     scales, alphas of both signs): both multipliers are formed from the float32 scales and alpha
     widened to double, and a negative alpha multiplier acts as ``-(x * |alpha|)`` (gemmlowp's
     rounding of the negative product), not as ``x * alpha``."""
-    identity_multiplier, identity_shift = quantize_multiplier(float(f32(input_scale)) / float(f32(output_scale)))
-    alpha_real = float(f32(input_scale)) * float(f32(alpha)) / float(f32(output_scale))
-    alpha_multiplier, alpha_shift = quantize_multiplier(abs(alpha_real))
-    alpha_sign = -1 if alpha_real < 0 else 1
+    identity_multiplier, identity_shift, alpha_multiplier, alpha_shift, negative = leaky_relu_multipliers(
+        input_scale, output_scale, alpha)
+    alpha_sign = -1 if negative else 1
 
     def one(v):
         x = v - input_zero_point
@@ -245,6 +252,8 @@ def elu_table(input_scale: float, input_zero_point: int, output_scale: float, ou
 @lowering("LEAKY_RELU")
 def lower_leaky_relu(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_activation_wide(op, ctx)
     require_int8(x, y)
     alpha = float(f32(op.options.get("alpha", 0.0)))  # TFLM's parser leaves alpha at 0 without options
     return lut_call(op, ctx, leaky_relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y), alpha),
@@ -254,6 +263,8 @@ def lower_leaky_relu(op, ctx):
 @lowering("ELU")
 def lower_elu(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_activation_wide(op, ctx)
     require_int8(x, y)
     return lut_call(op, ctx, elu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
                     "ELU: TFLM's float32 table (exp(x) - 1 for x < 0), table of 256")
