@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from tests.conftest import assert_one_line_error
@@ -10,16 +9,21 @@ from tests.test_compiled_fc import fc_model, two_layer_with_reshape
 from tests.tflite_builder import ModelBuilder
 
 
-@pytest.fixture
-def unsupported_model(tmp_path):
-    b = ModelBuilder()
+def _fc_tanh(b):
+    """A FULLY_CONNECTED with a fused TANH: TFLM runs it, the compiled runtime refuses the fused TANH."""
     x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
     w = b.tensor("w", (4, 4), "int8", scale=0.02, zero_point=0, constant=True)
     y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
     b.op("FULLY_CONNECTED", [x, w, -1], [y], version=4, options={"type": "fully_connected", "activation": "TANH"})
-    axis = b.tensor("axis", (1,), "int32", data=np.array([1], np.int32).tobytes())
-    z = b.tensor("z", (1,), "int32")
-    b.op("ARG_MAX", [y, axis], [z])  # TFLM runs it; the compiled runtime has no kernel for it
+    return x, y
+
+
+@pytest.fixture
+def unsupported_model(tmp_path):
+    b = ModelBuilder()
+    x, y = _fc_tanh(b)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [y], [z], custom_code="CIRCULAR_BUFFER")  # TFLM runs it; the compiled runtime has no kernel
     path = tmp_path / "odd.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[z]))
     return path
@@ -81,9 +85,13 @@ def test_report_compiled_only(tmp_path, cli, unsupported_model):
     assert "compiled runtime" in cli("report", model, "--runtime", "compiled").stdout
 
     line = assert_one_line_error(cli("report", unsupported_model, "--runtime", "compiled"))
-    assert "ARG_MAX(int8, const int32 -> int32): no kernel" in line and "--runtime tflm" in line
-    # both: TFLM runs it, the compiled side says why it cannot
-    text = cli("report", unsupported_model, "--runtime", "both").stdout
+    assert "CIRCULAR_BUFFER(int8 -> int8): no kernel" in line and "--runtime tflm" in line
+    # both: TFLM runs it, the compiled side says why it cannot (a model the TFLM arena estimator models)
+    b = ModelBuilder()
+    x, y = _fc_tanh(b)
+    tanh = tmp_path / "tanh.tflite"
+    tanh.write_bytes(b.build(inputs=[x], outputs=[y]))
+    text = cli("report", tanh, "--runtime", "both").stdout
     assert "compiled runtime cannot run this model" in text
 
 

@@ -164,17 +164,16 @@ def test_changing_dsp_rebuilds(models, tmp_path, cli):
 def test_unsupported_model_is_refused_and_nothing_written(tmp_path, cli):
     b = ModelBuilder()
     x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
-    axis = b.tensor("axis", (1,), "int32", data=np.array([1], np.int32).tobytes())
-    y = b.tensor("y", (1,), "int32")
-    z = b.tensor("z", (1,), "int32")
-    b.op("ARG_MAX", [x, axis], [y])  # operators the compiled runtime has no kernel for
-    b.op("ARG_MIN", [x, axis], [z])
+    y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
+    z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [x], [y], custom_code="CIRCULAR_BUFFER")  # operators the compiled runtime has no kernel for
+    b.op("CUSTOM", [x], [z], custom_code="NoSuchKernel")
     path = tmp_path / "odd.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[y, z]))
     out = tmp_path / "fw"
     line = assert_one_line_error(cli("generate", path, "--board", "mps2-an386", "--out", out, "--runtime", "compiled"))
-    assert "ARG_MAX(int8, const int32 -> int32): no kernel" in line and \
-        "ARG_MIN(int8, const int32 -> int32): no kernel" in line and "--runtime tflm" in line
+    assert "CIRCULAR_BUFFER(int8 -> int8): no kernel" in line and \
+        "NoSuchKernel(int8 -> int8): no kernel" in line and "--runtime tflm" in line
     assert not out.exists()
     assert not list(tmp_path.glob(".fw*"))
 

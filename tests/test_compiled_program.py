@@ -198,12 +198,12 @@ def test_lower_model_refuses_with_every_reason_in_one_line():
     y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
     z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
     b.op("SQRT", [x], [y])  # TFLM's SQRT takes float32 only: refused with that reason
-    b.op("FLOOR", [y], [z])  # no kernel for FLOOR in the compiled runtime
+    b.op("CUSTOM", [y], [z], custom_code="NoSuchKernel")  # no kernel in the compiled runtime
     with pytest.raises(CompiledRuntimeUnsupportedError) as info:
         lower_model(load_model(b.build(inputs=[x], outputs=[z])))
     message = str(info.value)
     assert "\n" not in message and "SQRT(int8 -> int8) (operator 0)" in message
-    assert "FLOOR(int8 -> int8)" in message
+    assert "NoSuchKernel(int8 -> int8)" in message
     assert len(info.value.reasons) == 2
 
 

@@ -214,6 +214,10 @@ GENERIC_OPTIONS = {
     "batch_matmul": ("BatchMatMulOptions", {"adj_x": False, "adj_y": False}),
     "transpose_conv": ("TransposeConvOptions", {"padding": "SAME", "stride_w": 1, "stride_h": 1,
                                                 "fused_activation_function": "NONE"}),
+    "arg_max": ("ArgMaxOptions", {"output_type": 2}),  # TensorType: INT32 2, INT64 4
+    "arg_min": ("ArgMinOptions", {"output_type": 2}),
+    "resize_bilinear": ("ResizeBilinearOptions", {"align_corners": False, "half_pixel_centers": False}),
+    "cumsum": ("CumsumOptions", {"exclusive": False, "reverse": False}),
     "if": ("IfOptions", {"then_subgraph_index": 1, "else_subgraph_index": 2}),
     "while": ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2}),
 }

@@ -70,6 +70,12 @@ SUPPORT = (
     SupportRow(("AVERAGE_POOL_2D", "MAX_POOL_2D"), _same("int8", "int16", "float32"), ("an_pool.c", "an_pool_wide.c"),
                "float32 bit-exact (TFLM's order)"),
     SupportRow(("MEAN", "SUM"), _same("int8"), ("an_reduce.c",), "constant axes"),
+    SupportRow(("REDUCE_MAX", "REDUCE_MIN"), _same("int8", "float32"), ("an_reduce.c",),
+               "constant axes; int8 quantized as its input (TFLM); float32 NaN/-0.0/-inf as TFLM's ReduceGeneric"),
+    SupportRow(("REDUCE_ALL",), _same("bool"), ("an_reduce.c",), "constant axes"),
+    SupportRow(("ARG_MAX", "ARG_MIN"), ("int8 -> int32", "float32 -> int32"), ("an_reduce.c",),
+               "constant int32 axis; first index of the extreme; float32 NaN never wins (TFLM's comparisons); "
+               "int64 output refused (TFLM's Eval fails on it)"),
     SupportRow(("SOFTMAX",), ("int8 -> int8", "int8 -> int16", "float32 -> float32"),
                ("an_softmax.c", "an_softmax_f32.c"), ""),
     SupportRow(("QUANTIZE",), ("float32 -> int8", "float32 -> int16", "int8 -> int8"), ("an_quantize.c", "an_lut.c"),

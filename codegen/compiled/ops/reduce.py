@@ -1,4 +1,7 @@
-"""int8 MEAN and SUM over constant axes (any combination, negative and repeated axes, keep_dims).
+"""Reductions over constant axes: int8 MEAN and SUM; REDUCE_MAX / REDUCE_MIN (int8, float32), REDUCE_ALL (bool);
+ARG_MAX / ARG_MIN (int8, float32 -> int32) -> ``an_reduce.c``.
+
+MEAN and SUM over any combination of axes (negative and repeated axes, keep_dims).
 
 TFLM's ``PrepareMeanOrSumHelper`` + ``QuantizedMeanOrSum``: the int32 sum of the inputs
 reduced into each output, minus ``input_zero_point * count``, requantized with the
@@ -10,10 +13,12 @@ only the output's shape, not its bytes.
 
 from __future__ import annotations
 
+import numpy as np
+
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
 from codegen.compiled.ops.common import (constant_ints, padded_ints, require_int8, require_requantizable, scale_of,
-                                         zero_point_of)
+                                         value_of_input, zero_point_of)
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
 
@@ -92,3 +97,116 @@ def lower_reduce(op, ctx):
         "output_multiplier": multiplier, "output_shift": shift, "output_zero_point": zero_point_of(y)})
     return Step(function="an_reduce_sum_s8", sources=("an_reduce.c",), args=(params, x.operand, y.operand),
                 comment=f"{op.name} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values")
+
+
+# REDUCE_MAX / REDUCE_MIN / REDUCE_ALL: TFLM's ReduceGeneric.  Every output starts from the initial value
+# (lowest / max of the type, true) and takes ``in > current ? in : current`` (``<`` for MIN, ``in && current``
+# for ALL) for each input reduced into it, in the input's order: a float NaN never replaces the current value,
+# of equal values (0.0 and -0.0) the first stays, and an output whose inputs are all -inf is -FLT_MAX (the
+# initial value), as the interpreter's.
+_FLT_MAX = float(np.finfo(np.float32).max)
+_EXTREMES = {("REDUCE_MAX", "int8"): ("max", "s8", -128), ("REDUCE_MIN", "int8"): ("min", "s8", 127),
+             ("REDUCE_MAX", "float32"): ("max", "f32", -_FLT_MAX), ("REDUCE_MIN", "float32"): ("min", "f32", _FLT_MAX),
+             ("REDUCE_ALL", "bool"): ("all", "b", True)}
+
+
+def reduced_columns(value, shape, axes) -> np.ndarray:
+    """``value`` as ``(outputs, count)``: each output's inputs in the input's row-major order."""
+    kept = [d for d in range(len(shape)) if d not in axes]
+    moved = np.transpose(np.asarray(value).reshape(shape), kept + sorted(axes))
+    outputs = int(np.prod([shape[d] for d in kept])) if kept else 1
+    return moved.reshape(outputs, -1)
+
+
+def _reduce_evaluate(kind, init, x, y, axes):
+    def evaluate(value_of):
+        columns = reduced_columns(value_of_input(x, value_of), x.shape, axes)
+        current = np.full(columns.shape[0], init, dtype=columns.dtype)
+        for k in range(columns.shape[1]):
+            value = columns[:, k]
+            if kind == "all":
+                current = np.logical_and(value, current)
+            else:
+                current = np.where(value > current if kind == "max" else value < current, value, current)
+        return [current.reshape(y.shape)]
+
+    return evaluate
+
+
+@lowering("REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
+def lower_reduce_extreme(op, ctx):
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs, {len(op.outputs)} outputs")
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if (op.name, x.dtype) not in _EXTREMES:
+        raise NotLowerable(f"{x.dtype} tensors (TFLM's {op.name} takes "
+                           + ("bool" if op.name == "REDUCE_ALL" else "int8, float32") + ")")
+    if y.dtype != x.dtype:
+        raise NotLowerable(f"{x.dtype} -> {y.dtype}")
+    if x.dtype == "int8" and (x.scale[:1] != y.scale[:1] or zero_point_of(x) != zero_point_of(y)):
+        raise NotLowerable("int8 output quantized unlike the input (TFLM's Eval refuses it)")
+    axes = resolve_axes(constant_ints(ctx.optional_tensor(op.inputs[1]), "axis"), len(x.shape))
+    if any(d == 0 for d in x.shape):
+        raise NotLowerable("empty input")
+    kd, ks, rd, rs = split_dims(list(x.shape), axes)
+    outputs = int(np.prod(kd)) if kd else 1
+    if outputs != y.num_elements:
+        raise NotLowerable(f"{y.num_elements} output elements for {outputs} kept positions")
+    kind, suffix, init = _EXTREMES[(op.name, x.dtype)]
+    evaluate = _reduce_evaluate(kind, init, x, y, axes)
+    comment = f"{op.name} {x.dtype} over axes {axes} of {tuple(x.shape)}: {outputs} outputs"
+    if x.is_constant:
+        return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
+    params = Params("an_reduce_params", {
+        "kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),
+        "reduced_ndim": len(rd), "reduced_dims": padded_ints(rd, MAX_DIMS),
+        "reduced_strides": padded_ints(rs, MAX_DIMS), "zero_point_sum": 0,
+        "output_multiplier": 0, "output_shift": 0, "output_zero_point": 0})
+    return Step(function=f"an_reduce_{kind}_{suffix}", sources=("an_reduce.c",), args=(params, x.operand, y.operand),
+                comment=comment, evaluate=evaluate)
+
+
+# ARG_MAX / ARG_MIN: TFLM's ArgMinMax with its micro comparisons (GreaterFn / LessFn: plain ``>`` / ``<``):
+# index 0 first, then every later index whose value compares greater (less) replaces it; so a float NaN never
+# wins, and a NaN first compares false with everything (index 0 stays).  TFLM runs int8 and float32 inputs with
+# an int32 axis and an int32 output (its Eval fails on an int64 output).
+_ARG = {"ARG_MAX": "max", "ARG_MIN": "min"}
+_ARG_TYPES = {"int8": "s8", "float32": "f32"}
+
+
+@lowering("ARG_MAX", "ARG_MIN")
+def lower_arg_min_max(op, ctx):
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs, {len(op.outputs)} outputs")
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype not in _ARG_TYPES:
+        raise NotLowerable(f"{x.dtype} input (TFLM's {op.name} takes int8, float32)")
+    if y.dtype != "int32":
+        raise NotLowerable(f"{y.dtype} output (TFLM's {op.name} writes int32 only: its Eval fails on {y.dtype})")
+    axis_values = constant_ints(ctx.optional_tensor(op.inputs[1]), "axis")
+    if not x.shape or not axis_values:
+        raise NotLowerable("a scalar input or an empty axis")
+    axis = resolve_axes(axis_values[:1], len(x.shape))[0]  # TFLM reads the first value
+    if any(d == 0 for d in x.shape):
+        raise NotLowerable("empty input")
+    outer = int(np.prod(x.shape[:axis])) if axis else 1
+    inner = int(np.prod(x.shape[axis + 1:])) if axis + 1 < len(x.shape) else 1
+    size = int(x.shape[axis])
+    if outer * inner != y.num_elements:
+        raise NotLowerable(f"{y.num_elements} output elements for {outer * inner} positions")
+    kind = _ARG[op.name]
+
+    def evaluate(value_of):
+        values = np.asarray(value_of_input(x, value_of)).reshape(outer, size, inner)
+        best, index = values[:, 0, :].copy(), np.zeros((outer, inner), np.int32)
+        for i in range(1, size):
+            better = values[:, i, :] > best if kind == "max" else values[:, i, :] < best
+            best, index = np.where(better, values[:, i, :], best), np.where(better, i, index)
+        return [index.reshape(y.shape).astype(np.int32)]
+
+    comment = f"{op.name} {x.dtype} {tuple(x.shape)} over axis {axis}"
+    if x.is_constant:
+        return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
+    params = Params("an_arg_params", {"outer": outer, "axis_size": size, "inner": inner})
+    return Step(function=f"an_arg_{kind}_{_ARG_TYPES[x.dtype]}", sources=("an_reduce.c",),
+                args=(params, x.operand, y.operand), comment=comment, evaluate=evaluate)

@@ -1,5 +1,7 @@
-// attendnets compiled runtime: int8 MEAN / SUM (see an_reduce.h).
+// attendnets compiled runtime: reductions and ARG_MAX / ARG_MIN (see an_reduce.h).
 #include "an_reduce.h"
+
+#include <float.h>
 
 #include "an_common.h"
 
@@ -49,3 +51,70 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
     base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
   }
 }
+
+// The walk of an_reduce_sum_s8 with `current = combine(current, in)` per input, from `init`.
+#define AN_REDUCE_EXTREME(NAME, TYPE, INIT, COMBINE)                                             \
+  void NAME(const an_reduce_params *p, const TYPE *input, TYPE *output) {                        \
+    const an_reduce_params q = *p;                                                               \
+    const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);                           \
+    const int32_t last = q.reduced_ndim - 1;                                                     \
+    const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;                                  \
+    const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;                        \
+    const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;                  \
+    int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};                                                \
+    int32_t base = 0;                                                                            \
+    for (int32_t o = 0; o < outputs; ++o) {                                                      \
+      int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};                                           \
+      int32_t offset = base;                                                                     \
+      TYPE current = (INIT);                                                                     \
+      for (int32_t r = 0; r < rows; ++r) {                                                       \
+        const TYPE *x = input + offset;                                                          \
+        for (int32_t i = 0; i < inner; ++i) {                                                    \
+          const TYPE in = *x;                                                                    \
+          current = COMBINE(current, in);                                                        \
+          x += inner_stride;                                                                     \
+        }                                                                                        \
+        offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset); \
+      }                                                                                          \
+      output[o] = current;                                                                       \
+      base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);         \
+    }                                                                                            \
+  }
+
+#define AN_TAKE_GREATER(current, in) ((in) > (current) ? (in) : (current))
+#define AN_TAKE_LESS(current, in) ((in) < (current) ? (in) : (current))
+#define AN_BOTH(current, in) ((in) && (current))
+
+AN_REDUCE_EXTREME(an_reduce_max_s8, int8_t, INT8_MIN, AN_TAKE_GREATER)
+AN_REDUCE_EXTREME(an_reduce_min_s8, int8_t, INT8_MAX, AN_TAKE_LESS)
+AN_REDUCE_EXTREME(an_reduce_max_f32, float, -FLT_MAX, AN_TAKE_GREATER)
+AN_REDUCE_EXTREME(an_reduce_min_f32, float, FLT_MAX, AN_TAKE_LESS)
+AN_REDUCE_EXTREME(an_reduce_all_b, bool, true, AN_BOTH)
+
+#define AN_ARG(NAME, TYPE, BETTER)                                                \
+  void NAME(const an_arg_params *p, const TYPE *input, int32_t *output) {         \
+    const int32_t outer = p->outer, size = p->axis_size, inner = p->inner;        \
+    for (int32_t o = 0; o < outer; ++o, input += size * inner, output += inner) { \
+      for (int32_t i = 0; i < inner; ++i) {                                       \
+        const TYPE *x = input + i;                                                \
+        TYPE best = x[0];                                                         \
+        int32_t index = 0;                                                        \
+        for (int32_t k = 1; k < size; ++k) {                                      \
+          const TYPE value = x[k * inner];                                        \
+          if (BETTER(value, best)) {                                              \
+            best = value;                                                         \
+            index = k;                                                            \
+          }                                                                       \
+        }                                                                         \
+        output[i] = index;                                                        \
+      }                                                                           \
+    }                                                                             \
+  }
+
+#define AN_GREATER(a, b) ((a) > (b))
+#define AN_LESS(a, b) ((a) < (b))
+
+AN_ARG(an_arg_max_s8, int8_t, AN_GREATER)
+AN_ARG(an_arg_min_s8, int8_t, AN_LESS)
+AN_ARG(an_arg_max_f32, float, AN_GREATER)
+AN_ARG(an_arg_min_f32, float, AN_LESS)
