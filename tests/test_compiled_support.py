@@ -33,8 +33,8 @@ FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(s
 # ... and for int16 (Q0.15, zero point 0)
 FIXED_OUTPUT_16 = {"LOGISTIC": dict(scale=1 / 32768, zero_point=0), "TANH": dict(scale=1 / 32768, zero_point=0)}
 UNARY = ("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE", "ABS", "RSQRT", "NEG", "SQRT",
-         "SQUARE", "EXP", "LOG", "SIN", "COS", "L2_NORMALIZATION")
-BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE")
+         "SQUARE", "EXP", "LOG", "SIN", "COS", "L2_NORMALIZATION", "FLOOR", "CEIL", "ROUND")
+BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE", "FLOOR_DIV", "FLOOR_MOD")
 
 
 def test_table_operators_are_the_lowerings():
@@ -215,6 +215,8 @@ def _row_models():
     models.update(signal_row_models())
     from test_compiled_reductions import support_row_models as reduction_models
     models.update(reduction_models())
+    from test_compiled_rounding_logic import support_row_models as logical_models
+    models.update(logical_models())
     for dtype in ("int16", "int32", "uint32", "float32", "int64"):
         models[("CONCATENATION", f"{dtype} -> {dtype}")] = lambda d=dtype: _concat_model(d)
     from test_compiled_math import prelu_model

@@ -1,5 +1,5 @@
-"""DIV and SQUARED_DIFFERENCE -> ``firmware_template/compiled/kernels/an_arith.c``: TFLM's reference
-kernels (div.cc, squared_difference.cc) with broadcasting (an_broadcast.h).
+"""DIV, SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD -> ``firmware_template/compiled/kernels/an_arith.c``: TFLM's
+reference kernels (div.cc, squared_difference.cc, floor_div.cc, floor_mod.cc) with broadcasting (an_broadcast.h).
 
 - DIV float32: ``min(max(a / b, lo), hi)`` with the fused activation's range (float's lowest/max for
   NONE, as TFLM's CalculateActivationRange: a quotient of inf becomes FLT_MAX); int32: C division
@@ -11,6 +11,9 @@ kernels (div.cc, squared_difference.cc) with broadcasting (an_broadcast.h).
 - SQUARED_DIFFERENCE float32 / int32: ``(a - b)^2`` (int32 wrapping), no activation; int8: inputs shifted
   left by 7 and rescaled to twice the larger input scale (tables of the 256 values), the wrapping int32
   square requantized to the output; int16: the same with no left shift, zero points 0.
+- FLOOR_DIV float32: ``(float)floor((double)a / (double)b)``; FLOOR_MOD float32: ``fmodf(a, b)``, plus ``b`` where
+  that is non-zero with a sign unlike ``b``'s (TFLM's FloorDiv / FloorMod; TFLM takes float32 only; a constant
+  divisor of 0 is refused, as TFLM fails FLOOR_DIV's invocation on one).
 """
 
 from __future__ import annotations
@@ -184,3 +187,32 @@ def lower_prelu(op, ctx):
     else:
         raise NotLowerable(f"{y.dtype} tensors (TFLM's PRELU takes float32, int8, int16)")
     return _step(op, "prelu", suffix, Params("an_prelu_params", fields), x, alpha, y)
+
+
+@lowering("FLOOR_DIV", "FLOOR_MOD")
+def lower_floor_div_mod(op, ctx):
+    x1, x2, y = _binary(op, ctx)
+    if y.dtype != "float32":
+        raise NotLowerable(f"{y.dtype} tensors (TFLM's {op.name} takes float32)")
+    if x2.is_constant and np.any(np.asarray(x2.data) == 0):
+        raise NotLowerable("a constant divisor of 0")
+    shape = broadcast_shape(x1, x2, y)
+
+    def evaluate(value_of):
+        a = np.asarray(value_of_input(x1, value_of), np.float32)
+        b = np.asarray(value_of_input(x2, value_of), np.float32)
+        with np.errstate(all="ignore"):
+            if op.name == "FLOOR_DIV":
+                out = np.floor(a.astype(np.float64) / b.astype(np.float64)).astype(np.float32)
+            else:
+                mod = np.fmod(a, b)
+                out = np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod).astype(np.float32)
+        return [np.broadcast_to(out, y.shape)]
+
+    if x1.is_constant and x2.is_constant:
+        return Step(function="", evaluate=evaluate, comment=f"{op.name} of constants (at generation time)")
+    params = Params("an_arith_f32_params", {"shape": shape, "activation_min": F32(-FLT_MAX),
+                                            "activation_max": F32(FLT_MAX)})
+    step = _step(op, op.name.lower(), "f32", params, x1, x2, y)
+    step.evaluate = evaluate
+    return step

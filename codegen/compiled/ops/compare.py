@@ -15,6 +15,8 @@ SELECT_V2 (TFLM's ``Select`` / ``BroadcastSelect5DSlow``): ``condition ? x : y``
 broadcast (numpy rules), int8, int16, float32 (copied as bits: no arithmetic).  SELECT (version 1, whose
 rank-1 condition picks rows) has no TFLM kernel and no lowering.
 
+LOGICAL_AND, LOGICAL_OR (broadcast) and LOGICAL_NOT of bool tensors (TFLM's logical.cc, elementwise.cc).
+
 Every step also evaluates at generation time (constants fold).
 """
 
@@ -153,3 +155,43 @@ def lower_select(op, ctx):
                                          "x": padded_ints(sx, SELECT_MAX_DIMS), "y": padded_ints(sy, SELECT_MAX_DIMS)})
     return Step(function=f"an_select_{SELECT_WIDTH[out.dtype]}", sources=("an_select.c",),
                 args=(params, c.operand, x.operand, y_in.operand, out.operand), comment=comment, evaluate=evaluate)
+
+
+LOGICAL = {"LOGICAL_AND": ("and", np.logical_and), "LOGICAL_OR": ("or", np.logical_or)}
+
+
+@lowering("LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT")
+def lower_logical(op, ctx):
+    """TFLM's logical.cc (``&&``, ``||`` with broadcasting) and LOGICAL_NOT (``!``), bool tensors only."""
+    if len(op.inputs) != (1 if op.name == "LOGICAL_NOT" else 2) or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs")
+    xs, y = [ctx.tensor(i) for i in op.inputs], ctx.tensor(op.outputs[0])
+    if any(t.dtype != "bool" for t in (*xs, y)):
+        raise NotLowerable(f"{', '.join(t.dtype for t in xs)} -> {y.dtype} (TFLM's {op.name} takes bool)")
+    comment = f"{op.name} {' '.join(str(tuple(t.shape)) for t in xs)} -> {tuple(y.shape)}"
+    if op.name == "LOGICAL_NOT":
+        x, = xs
+        if x.num_elements != y.num_elements:
+            raise NotLowerable(f"{tuple(x.shape)} -> {tuple(y.shape)}")
+
+        def evaluate_not(value_of):
+            return [np.logical_not(np.asarray(value_of_input(x, value_of))).reshape(y.shape)]
+
+        if x.is_constant:
+            return Step(function="", evaluate=evaluate_not, comment=comment + " (at generation time)")
+        return Step(function="an_logical_not_b", sources=("an_compare.c", "an_broadcast.h"),
+                    args=(x.operand, y.num_elements, y.operand),
+                    output_aliases=x.operand, comment=comment, evaluate=evaluate_not)
+    x1, x2 = xs
+    name, function = LOGICAL[op.name]
+    shape = broadcast_shape(x1, x2, y)
+
+    def evaluate(value_of):
+        a, b = (np.asarray(value_of_input(t, value_of)) for t in xs)
+        return [np.broadcast_to(function(a, b), y.shape)]
+
+    if x1.is_constant and x2.is_constant:
+        return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
+    return Step(function=f"an_logical_{name}_b", sources=("an_compare.c", "an_broadcast.h"),
+                args=(Params("an_compare_params", {"shape": shape}), x1.operand, x2.operand, y.operand),
+                comment=comment, evaluate=evaluate)

@@ -1,9 +1,9 @@
 """Element-wise functions of one tensor -> ``an_math.c`` (float32, int16 ABS) and ``an_lut.c`` (int8 tables):
-TFLM's reference kernels (elementwise.cc, exp.cc, neg.cc).
+TFLM's reference kernels (elementwise.cc, exp.cc, neg.cc, floor.cc, ceil.cc, round.cc).
 
-- float32 ABS, NEG, SQRT, RSQRT, SQUARE, EXP, LOG, SIN, COS: the C library's float function per element
-  (TFLM's std::abs/sqrt/exp/log/sin/cos of a float: fabsf, sqrtf, ...; RSQRT ``1.f / sqrt``, SQUARE
-  ``x * x``).
+- float32 ABS, NEG, SQRT, RSQRT, SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL: the C library's float function per
+  element (TFLM's std::abs/sqrt/exp/log/sin/cos/floor/ceil of a float: fabsf, sqrtf, ...; RSQRT ``1.f / sqrt``,
+  SQUARE ``x * x``); ROUND: TFLM's RoundToNearest (floorf, then a fraction of 0.5 to the even neighbour).
 - int8 ABS: ``|x - zi|`` (requantized by ``si / so`` in double when the scales differ) ``+ zo``, clamped;
   int16 ABS: unquantized ``|x|``, or zero points 0 and the same rescale (a kernel: 65536 values).
 - int8 RSQRT: TFLM's ``RsqrtEvalQuantized``: GetInvSqrtQuantizedMultiplierExp of ``x - zi``, applied to 1
@@ -18,12 +18,15 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import byte_table, clamp, one_value, zero_point_of
+from codegen.compiled.ops.common import byte_table, clamp, one_value, value_of_input, zero_point_of
 from codegen.compiled.ops.lut import lut_call
 from codegen.compiled.program import Step
 from codegen.compiled.quantization import quantize_multiplier
 
-FLOAT_FUNCTIONS = ("ABS", "NEG", "SQRT", "RSQRT", "SQUARE", "EXP", "LOG", "SIN", "COS")
+FLOAT_FUNCTIONS = ("ABS", "NEG", "SQRT", "RSQRT", "SQUARE", "EXP", "LOG", "SIN", "COS", "FLOOR", "CEIL", "ROUND")
+# the ones whose NumPy float32 function is TFLM's bit for bit (ROUND: RoundToNearest is half to even), so a constant
+# input is computed at generation time
+_EXACT_NUMPY = {"FLOOR": np.floor, "CEIL": np.ceil, "ROUND": np.round}
 _RSQRT_EXTRA_BITS = 20  # TFLM's kShift
 _REVERSE_SHIFT = -1     # TFLM's kReverseShift
 
@@ -105,10 +108,16 @@ def lower_elementwise(op, ctx):
     x, y = _io(op, ctx)
     name = op.name
     if x.dtype == "float32":
+        evaluate = None
+        if name in _EXACT_NUMPY:
+            def evaluate(value_of, function=_EXACT_NUMPY[name]):
+                return [function(np.asarray(value_of_input(x, value_of), np.float32)).reshape(y.shape)]
+            if x.is_constant:
+                return Step(function="", evaluate=evaluate, comment=f"{name} float32 (at generation time)")
         return Step(function=f"an_{name.lower()}_f32", sources=("an_math.c",),
                     args=(x.operand, y.num_elements, y.operand),
                     output_aliases=x.operand if not x.is_constant else None,
-                    comment=f"{name} float32 x {y.num_elements}")
+                    comment=f"{name} float32 x {y.num_elements}", evaluate=evaluate)
     if name == "ABS" and x.dtype == "int8" or name == "RSQRT" and x.dtype == "int8":
         table = _abs_int8_table(x, y) if name == "ABS" else _rsqrt_int8_table(x, y)
         return lut_call(op, ctx, table, f"{name} int8 as a table")

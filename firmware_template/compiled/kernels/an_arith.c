@@ -1,6 +1,8 @@
 // attendnets compiled runtime: DIV and SQUARED_DIFFERENCE (see an_arith.h).
 #include "an_arith.h"
 
+#include <math.h>
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations
 #endif
@@ -69,6 +71,19 @@ static inline int32_t an_square_s32(int32_t d) {
 static inline int32_t an_squared_difference_out(const an_squared_difference_params *p, int32_t d) {
   const int32_t v = an_requantize(an_square_s32(d), p->output_multiplier, p->output_shift) + p->output_offset;
   return an_clamp_s32(v, p->activation_min, p->activation_max);
+}
+
+void an_floor_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output) {
+  AN_ARITH_WALK(float, float, floor((double)*a / (double)*b));
+}
+
+static inline float an_floor_mod_one(float a, float b) {
+  const float trunc_mod = fmodf(a, b);
+  return (trunc_mod != 0.0f && ((b < 0.0f) != (trunc_mod < 0.0f))) ? trunc_mod + b : trunc_mod;
+}
+
+void an_floor_mod_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output) {
+  AN_ARITH_WALK(float, float, an_floor_mod_one(*a, *b));
 }
 
 void an_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output) {

@@ -1,11 +1,11 @@
 // attendnets compiled runtime: DIV and SQUARED_DIFFERENCE with broadcasting, as TFLM's reference kernels
-// (div.cc, squared_difference.cc): float32 (the quotient / square clamped to the fused activation's
-// range, FLT_MAX for an unbounded one as TFLM's ActivationFunctionWithMinMax), int32 (C division
-// toward zero; wrapping square), int8 DIV (TFLM's DivElementwise: the divisor's Q31 reciprocal, from
-// a table of the 256 divisors, times the dividend brought to full headroom; a final shift past 31 as
-// the tflite-micro interpreter's x86 build computes it: count mod 32, +1 for a non-negative value), int8 / int16
-// SQUARED_DIFFERENCE (inputs rescaled to a common scale; int8 by tables of the 256 values).  float32 and
-// int32 SQUARED_DIFFERENCE have no activation (their params' bounds are unused).
+// (div.cc, squared_difference.cc, floor_div.cc, floor_mod.cc): float32 (the quotient / square clamped to the fused
+// activation's range, FLT_MAX for an unbounded one as TFLM's ActivationFunctionWithMinMax), int32 (C division toward
+// zero; wrapping square), int8 DIV (TFLM's DivElementwise: the divisor's Q31 reciprocal, from a table of the 256
+// divisors, times the dividend brought to full headroom; a final shift past 31 as the tflite-micro interpreter's x86
+// build computes it: count mod 32, +1 for a non-negative value), int8 / int16 SQUARED_DIFFERENCE (inputs rescaled to a
+// common scale; int8 by tables of the 256 values).  float32 and int32 SQUARED_DIFFERENCE have no activation (their
+// params' bounds are unused).
 #ifndef AN_ARITH_H_
 #define AN_ARITH_H_
 
@@ -60,6 +60,10 @@ void an_prelu_s16(const an_prelu_params *p, const int16_t *input1, const int8_t 
 void an_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_div_s32(const an_arith_s32_params *p, const int32_t *input1, const int32_t *input2, int32_t *output);
 void an_div_s8(const an_div_s8_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+// FLOOR_DIV: (float)floor((double)a / (double)b); FLOOR_MOD: fmodf(a, b), plus b where that is non-zero and
+// its sign differs from b's (TFLM's FloorDiv / FloorMod).  The params' activation bounds are unused.
+void an_floor_div_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
+void an_floor_mod_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_squared_difference_f32(const an_arith_f32_params *p, const float *input1, const float *input2, float *output);
 void an_squared_difference_s32(const an_arith_s32_params *p, const int32_t *input1, const int32_t *input2,
                                int32_t *output);

@@ -1,4 +1,4 @@
-// attendnets compiled runtime: comparisons (see an_compare.h).
+// attendnets compiled runtime: comparisons and logical operators (see an_compare.h).
 #include "an_compare.h"
 
 // The broadcast walk of an_broadcast.h with `value(x)` read from each input and `test(a, b)` written.
@@ -58,4 +58,17 @@ void an_equal_b(const an_compare_params *p, const bool *input1, const bool *inpu
 }
 void an_not_equal_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output) {
   AN_COMPARE_WALK(bool, AN_RAW, AN_RAW, AN_NE);
+}
+
+#define AN_AND(a, b) ((a) && (b))
+#define AN_OR(a, b) ((a) || (b))
+
+void an_logical_and_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output) {
+  AN_COMPARE_WALK(bool, AN_RAW, AN_RAW, AN_AND);
+}
+void an_logical_or_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output) {
+  AN_COMPARE_WALK(bool, AN_RAW, AN_RAW, AN_OR);
+}
+void an_logical_not_b(const bool *input, int32_t count, bool *output) {
+  for (int32_t i = 0; i < count; ++i) output[i] = !input[i];
 }

@@ -6,6 +6,7 @@
 //   (codegen/compiled/ops/compare.py) and the kernel compares table1[(uint8_t)a] with table2[(uint8_t)b];
 // - int32, int64, float32 (IEEE comparisons: NaN compares unequal to everything), bool (EQUAL and
 //   NOT_EQUAL): the raw values.
+// LOGICAL_AND, LOGICAL_OR and LOGICAL_NOT of bool tensors (TFLM's logical.cc, elementwise.cc).
 // The broadcast walk is an_broadcast.h's.
 #ifndef AN_COMPARE_H_
 #define AN_COMPARE_H_
@@ -34,6 +35,11 @@ AN_COMPARE_DECLARE(greater_equal)
 
 void an_equal_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output);
 void an_not_equal_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output);
+
+// LOGICAL_AND / LOGICAL_OR (broadcast) and LOGICAL_NOT (count elements), bool.
+void an_logical_and_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output);
+void an_logical_or_b(const an_compare_params *p, const bool *input1, const bool *input2, bool *output);
+void an_logical_not_b(const bool *input, int32_t count, bool *output);
 
 #undef AN_COMPARE_DECLARE
 

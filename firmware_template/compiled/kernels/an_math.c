@@ -24,6 +24,19 @@ AN_MATH_MAP(an_exp_f32, expf(x))
 AN_MATH_MAP(an_log_f32, logf(x))
 AN_MATH_MAP(an_sin_f32, sinf(x))
 AN_MATH_MAP(an_cos_f32, cosf(x))
+AN_MATH_MAP(an_floor_f32, floorf(x))
+AN_MATH_MAP(an_ceil_f32, ceilf(x))
+
+// TFLM's RoundToNearest: a fraction of exactly 0.5 goes to the even neighbour (floor_val is below 2^23 there, so
+// the int conversion is exact); inf - inf is NaN, which takes the `+ 1` branch as TFLM's does.
+static inline float an_round_half_even(float x) {
+  const float floor_val = floorf(x);
+  const float diff = x - floor_val;
+  if (diff < 0.5f || (diff == 0.5f && (int32_t)floor_val % 2 == 0)) return floor_val;
+  return floor_val + 1.0f;
+}
+
+AN_MATH_MAP(an_round_f32, an_round_half_even(x))
 
 void an_abs_s16(const int16_t *input, int32_t count, int32_t multiplier, int32_t shift, int32_t saturate,
                 int16_t *output) {

@@ -1,5 +1,6 @@
 // attendnets compiled runtime: element-wise functions of one tensor, as TFLM's reference kernels
-// (elementwise.cc, exp.cc, neg.cc): float32 ABS, NEG, SQRT, RSQRT (1 / sqrt), SQUARE, EXP, LOG, SIN, COS
+// (elementwise.cc, exp.cc, neg.cc, floor.cc, ceil.cc, round.cc): float32 ABS, NEG, SQRT, RSQRT (1 / sqrt),
+// SQUARE, EXP, LOG, SIN, COS, FLOOR, CEIL, ROUND
 // through the C library's float functions (fabsf, sqrtf, expf, logf, sinf, cosf: what std::abs/sqrt/exp/
 // log/sin/cos call for a float); int16 ABS (unquantized, or zero points 0 with an output rescale).
 // int8 ABS and RSQRT are 256-entry tables (an_lut.c).
@@ -17,6 +18,10 @@ void an_exp_f32(const float *input, int32_t count, float *output);
 void an_log_f32(const float *input, int32_t count, float *output);
 void an_sin_f32(const float *input, int32_t count, float *output);
 void an_cos_f32(const float *input, int32_t count, float *output);
+// FLOOR, CEIL (floorf, ceilf) and ROUND (TFLM's RoundToNearest: floorf, then half to even).
+void an_floor_f32(const float *input, int32_t count, float *output);
+void an_ceil_f32(const float *input, int32_t count, float *output);
+void an_round_f32(const float *input, int32_t count, float *output);
 // multiplier 0: no rescale; saturate 1 (quantized): |x| clamped to INT16_MAX, 0 (unquantized): wrapped as
 // TFLM stores std::abs of an int16 (|INT16_MIN| -> INT16_MIN).
 void an_abs_s16(const int16_t *input, int32_t count, int32_t multiplier, int32_t shift, int32_t saturate,
