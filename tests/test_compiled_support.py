@@ -211,6 +211,13 @@ def _row_models():
         ("PACK", "int8 -> int8"): _pack_model,
     }
     models.update(_data_op_models())
+    from test_compiled_softmax_reduce_wide import reduce_model as wide_reduce_model
+    from test_compiled_softmax_reduce_wide import softmax16_model
+    models[("SOFTMAX", "int16 -> int16")] = lambda: softmax16_model((1, 4), 0.001, 1.0)
+    for op in ("MEAN", "SUM"):
+        models[(op, "int16 -> int16")] = lambda o=op: wide_reduce_model(o, "int16", (1, 4, 4, 3), [1, 2], True,
+                                                                        (0.001, 0), (0.001, 0))
+        models[(op, "float32 -> float32")] = lambda o=op: wide_reduce_model(o, "float32", (1, 4, 4, 3), [1, 2], True)
     from signal_models import signal_row_models
     models.update(signal_row_models())
     from test_compiled_reductions import support_row_models as reduction_models

@@ -1,4 +1,4 @@
-"""Reductions over constant axes: int8 MEAN and SUM; REDUCE_MAX / REDUCE_MIN (int8, float32), REDUCE_ALL (bool);
+"""Reductions over constant axes: int8, int16 and float32 MEAN and SUM; REDUCE_MAX / REDUCE_MIN (int8, float32), REDUCE_ALL (bool);
 ARG_MAX / ARG_MIN (int8, float32 -> int32) -> ``an_reduce.c``.
 
 MEAN and SUM over any combination of axes (negative and repeated axes, keep_dims).
@@ -8,7 +8,9 @@ reduced into each output, minus ``input_zero_point * count``, requantized with t
 multiplier of ``input_scale / output_scale``; for MEAN, 1/count is folded into that
 multiplier exactly as TFLM folds it (``shift = min(floor(log2(count)), 32,
 31 + output_shift)``, ``multiplier = (multiplier << shift) / count``).  keep_dims changes
-only the output's shape, not its bytes.
+only the output's shape, not its bytes.  int16 runs the same arithmetic (TFLM's template on int16_t).
+float32 MEAN/SUM: each output's inputs summed in input order from 0.0f, MEAN dividing by the count as a
+float (TFLM's Mean and ReduceGeneric; bit-exact).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import (constant_ints, padded_ints, require_int8, require_requantizable, scale_of,
+from codegen.compiled.ops.common import (constant_ints, padded_ints, require_requantizable, scale_of,
                                          value_of_input, zero_point_of)
 from codegen.compiled.program import Params, Step
 from codegen.compiled.quantization import quantize_multiplier
@@ -74,7 +76,10 @@ def mean_multiplier(multiplier: int, shift: int, count: int) -> tuple[int, int]:
 @lowering("MEAN", "SUM")
 def lower_reduce(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    require_int8(x, y)
+    if x.dtype != y.dtype or x.dtype not in ("int8", "int16", "float32"):
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} (the compiled {op.name} takes int8, int16, float32)")
+    if x.dtype != "float32":
+        scale_of(x), scale_of(y)
     axes = resolve_axes(constant_ints(ctx.optional_tensor(op.inputs[1]), "axis"), len(x.shape))
     if any(d == 0 for d in x.shape):
         raise NotLowerable("empty input")
@@ -85,18 +90,24 @@ def lower_reduce(op, ctx):
     if outputs != y.num_elements:
         raise NotLowerable(f"{y.num_elements} output elements for {outputs} kept positions")
     count = x.num_elements // outputs
+    walk = {"kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),
+            "reduced_ndim": len(rd), "reduced_dims": padded_ints(rd, MAX_DIMS),
+            "reduced_strides": padded_ints(rs, MAX_DIMS)}
+    comment = f"{op.name} {x.dtype} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values"
+    if x.dtype == "float32":
+        params = Params("an_reduce_params", {**walk, "zero_point_sum": 0, "output_multiplier": 0, "output_shift": 0,
+                                             "output_zero_point": 0})
+        return Step(function="an_reduce_sum_f32", sources=("an_reduce.c",),
+                    args=(params, x.operand, y.operand, count if op.name == "MEAN" else 0), comment=comment)
     multiplier, shift = quantize_multiplier(scale_of(x) / scale_of(y))
     if op.name == "MEAN":
         multiplier, shift = mean_multiplier(multiplier, shift, count)
     require_requantizable([multiplier])
     zero_point_sum = fp.wrap32(zero_point_of(x) * count)
-    params = Params("an_reduce_params", {
-        "kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),
-        "reduced_ndim": len(rd), "reduced_dims": padded_ints(rd, MAX_DIMS),
-        "reduced_strides": padded_ints(rs, MAX_DIMS), "zero_point_sum": zero_point_sum,
-        "output_multiplier": multiplier, "output_shift": shift, "output_zero_point": zero_point_of(y)})
-    return Step(function="an_reduce_sum_s8", sources=("an_reduce.c",), args=(params, x.operand, y.operand),
-                comment=f"{op.name} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values")
+    params = Params("an_reduce_params", {**walk, "zero_point_sum": zero_point_sum, "output_multiplier": multiplier,
+                                         "output_shift": shift, "output_zero_point": zero_point_of(y)})
+    function = "an_reduce_sum_s8" if x.dtype == "int8" else "an_reduce_sum_s16"
+    return Step(function=function, sources=("an_reduce.c",), args=(params, x.operand, y.operand), comment=comment)
 
 
 # REDUCE_MAX / REDUCE_MIN / REDUCE_ALL: TFLM's ReduceGeneric.  Every output starts from the initial value

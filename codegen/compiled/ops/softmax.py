@@ -1,4 +1,5 @@
-"""SOFTMAX: int8 input, int8 (scale 1/256, zero point -128) or int16 (1/65536, -32768) output.
+"""SOFTMAX: int8 input, int8 (scale 1/256, zero point -128) or int16 (1/65536, -32768) output; int16 -> int16
+(zero points 0, output scale 1/32768); float32.
 
 TFLM's ``CalculateSoftmaxParams`` + ``reference_ops::Softmax`` for quantized input: the
 difference of each value to its row's maximum (0..255) is scaled by
@@ -8,19 +9,25 @@ exp depends on the difference alone, so it is a table of 256 int32 computed here
 same integer arithmetic (entry 0 for a skipped difference gives exactly TFLM's result:
 nothing added to the sum, output the type's minimum).  The sum, the reciprocal and the
 outputs run in the kernel (an_softmax.c), row by row.
+
+int16 -> int16: TFLM's ``SoftmaxInt16`` (an_softmax_s16.c) with its two 513-entry tables, exp on [-10, 0] and
+1 / (1 + x) on [0, 1], both ``LUTPopulate<int16_t>``'s float32 arithmetic reproduced step by step here
+(:func:`lut_populate_int16`; they depend on nothing of the model), and the input multiplier of
+``input_scale * beta / (10 / 65535)``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops import fixedpoint as fp
-from codegen.compiled.ops.common import require_dtype, scale_of, zero_point_of
+from codegen.compiled.ops.common import require_dtype, require_requantizable, scale_of, zero_point_of
 from codegen.compiled.program import F32, Params, Step
-from codegen.compiled.quantization import quantize_multiplier
+from codegen.compiled.quantization import quantize_multiplier, round_half_away
 
 SCALED_DIFF_INTEGER_BITS = 5
 
@@ -50,6 +57,85 @@ def exp_table(beta: float, input_scale: float) -> list[int]:
     return table
 
 
+def _f32_round(x) -> np.float32:
+    """TfLiteRound of a float (roundf: halves away from zero)."""
+    return np.float32(round_half_away(float(x))) if np.isfinite(x) else np.float32(x)
+
+
+def lut_populate_int16(input_scale, input_zero_point: int, output_scale, output_zero_point: int, transform) -> list:
+    """TFLM's ``LUTPopulateInt16<float>``: 512 samples of ``transform`` (a float32 -> float32 function) on the
+    input range, each biased by half the interpolation error at its segment's midpoint, plus the last value;
+    every intermediate in float32 as the C++ computes it."""
+    f = np.float32
+    input_scale, output_scale = f(input_scale), f(output_scale)
+    input_min = input_scale * f(-32768 - input_zero_point)
+    input_max = input_scale * f(32767 - input_zero_point)
+    output_min = output_scale * f(-32768 - output_zero_point)
+    output_max = output_scale * f(32767 - output_zero_point)
+    steps = 512
+    step = (input_max - input_min) / f(steps)
+    half_step = step / f(2)
+    inverse = f(65536) / (output_max - output_min)
+
+    def clamped(v):
+        return int(min(max(v, f(-32768)), f(32767)))
+
+    table = []
+    for i in range(steps):
+        start = input_min + f(i) * step
+        val = transform(start)
+        val_midpoint = transform(start + half_step)
+        val_next = transform(input_min + f(i + 1) * step)
+        sample = _f32_round(val * inverse)
+        midpoint_interp = _f32_round((val_next * inverse + _f32_round(val * inverse)) / f(2))
+        midpoint = _f32_round(val_midpoint * inverse)
+        bias = _f32_round((midpoint_interp - midpoint) / f(2))
+        table.append(clamped(sample - bias))
+    table.append(clamped(_f32_round(transform(input_max) * inverse)))
+    return table
+
+
+def _expf(x: np.float32) -> np.float32:
+    """``std::exp(float)``: expf (glibc's is exp in double rounded once to float)."""
+    return np.float32(math.exp(float(x)))
+
+
+@functools.lru_cache(maxsize=1)
+def softmax_int16_tables() -> tuple:
+    """TFLM's SOFTMAX int16 tables (InitializeLutForInt16): (exp on [-10, 0], 1 / (1 + x) on [0, 1])."""
+    f = np.float32
+    span = 32767 - (-32768)
+    exp_table = lut_populate_int16(f(10.0) / f(span), 32767, f(2.0) / f(span), 0, _expf)
+    reciprocal_table = lut_populate_int16(f(1.0) / f(span), -32768, f(2.0) / f(span), 0,
+                                          lambda v: f(1.0) / (f(1.0) + v))
+    return tuple(exp_table), tuple(reciprocal_table)
+
+
+def lower_softmax_s16(op, ctx, x, y):
+    """int16 -> int16 SOFTMAX: TFLM's SoftmaxInt16 (an_softmax_s16.c)."""
+    if zero_point_of(x) or zero_point_of(y):
+        raise NotLowerable("int16 zero points must be 0 (TFLM)")
+    if not abs(scale_of(y) - 1.0 / 32768) <= 0.001 / 32768:
+        raise NotLowerable(f"int16 output scale {scale_of(y):.6g} (TFLM requires 1/32768)")
+    if not x.shape or x.num_elements != y.num_elements:
+        raise NotLowerable(f"shapes {tuple(x.shape)} -> {tuple(y.shape)}")
+    depth = int(x.shape[-1])
+    outer = x.num_elements // depth if depth else 0
+    if depth * 32767 > fp.INT32_MAX:
+        raise NotLowerable(f"rows of {depth} (the int32 sum of exps would overflow)")
+    beta = float(np.float32(op.options.get("beta", 1.0)))
+    multiplier, shift = quantize_multiplier(float(np.float32(scale_of(x))) * beta / (10.0 / 65535.0))
+    require_requantizable([multiplier], "input")
+    exp_table, reciprocal_table = softmax_int16_tables()
+    params = Params("an_softmax_s16_params", {
+        "outer": outer, "depth": depth, "input_multiplier": multiplier, "input_shift": shift,
+        "exp_table": ctx.constant("softmax_exp_lut_s16", "int16_t", np.array(exp_table, np.int16)),
+        "one_over_one_plus_x_table": ctx.constant("softmax_reciprocal_lut_s16", "int16_t",
+                                                  np.array(reciprocal_table, np.int16))})
+    return Step(function="an_softmax_s16", sources=("an_softmax_s16.c",), args=(params, x.operand, y.operand),
+                output_aliases=x.operand, comment=f"SOFTMAX int16 {outer} x {depth}, beta {beta:g}")
+
+
 def lower_softmax_f32(op, x, y):
     """float32 SOFTMAX: TFLM's reference order (an_softmax_f32.c); beta as float32, as TFLM casts it."""
     if not x.shape or x.num_elements != y.num_elements:
@@ -69,6 +155,8 @@ def lower_softmax(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     if x.dtype == y.dtype == "float32":
         return lower_softmax_f32(op, x, y)
+    if x.dtype == y.dtype == "int16":
+        return lower_softmax_s16(op, ctx, x, y)
     require_dtype(x, "int8")
     require_dtype(y, "int8", "int16")
     input_scale, output_scale, output_zp = scale_of(x), scale_of(y), zero_point_of(y)

@@ -118,3 +118,59 @@ AN_ARG(an_arg_max_s8, int8_t, AN_GREATER)
 AN_ARG(an_arg_min_s8, int8_t, AN_LESS)
 AN_ARG(an_arg_max_f32, float, AN_GREATER)
 AN_ARG(an_arg_min_f32, float, AN_LESS)
+
+void an_reduce_sum_s16(const an_reduce_params *p, const int16_t *input, int16_t *output) {
+  const an_reduce_params q = *p;  // locals: int16 stores may alias the parameter struct
+  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
+  const int32_t last = q.reduced_ndim - 1;
+  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;
+  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;
+  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
+  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
+  int32_t base = 0;
+  for (int32_t o = 0; o < outputs; ++o) {
+    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
+    int32_t offset = base;
+    uint32_t sum = 0;  // int32 arithmetic that wraps, as TFLM's accumulation
+    for (int32_t r = 0; r < rows; ++r) {
+      const int16_t *x = input + offset;
+      for (int32_t i = 0; i < inner; ++i) {
+        sum += (uint32_t)(int32_t)*x;
+        x += inner_stride;
+      }
+      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
+    }
+    const int32_t shifted = (int32_t)(sum - (uint32_t)q.zero_point_sum);
+    const int32_t out = an_requantize(shifted, q.output_multiplier, q.output_shift) + q.output_zero_point;
+    output[o] = (int16_t)an_clamp(out, -32768, 32767);
+    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
+  }
+}
+
+// float32: each output's inputs added in input order from 0.0f (TFLM's ReduceSumImpl); MEAN divides the sum
+// by the count as a float (mean_count > 0), SUM leaves it (mean_count 0).
+void an_reduce_sum_f32(const an_reduce_params *p, const float *input, float *output, int32_t mean_count) {
+  const an_reduce_params q = *p;
+  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
+  const int32_t last = q.reduced_ndim - 1;
+  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;
+  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;
+  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
+  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
+  int32_t base = 0;
+  for (int32_t o = 0; o < outputs; ++o) {
+    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
+    int32_t offset = base;
+    float sum = 0.0f;
+    for (int32_t r = 0; r < rows; ++r) {
+      const float *x = input + offset;
+      for (int32_t i = 0; i < inner; ++i) {
+        sum = *x + sum;
+        x += inner_stride;
+      }
+      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
+    }
+    output[o] = mean_count > 0 ? sum / (float)mean_count : sum;
+    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
+  }
+}

@@ -1,4 +1,4 @@
-// attendnets compiled runtime: reductions over any set of axes. int8 MEAN and SUM (TFLM's
+// attendnets compiled runtime: reductions over any set of axes. int8, int16 and float32 MEAN and SUM (TFLM's
 // reference_ops::QuantizedMeanOrSum); REDUCE_MAX / REDUCE_MIN (int8, float32) and REDUCE_ALL (bool) as
 // TFLM's ReduceGeneric; ARG_MAX / ARG_MIN (int8, float32 -> int32) as TFLM's ArgMinMax. Generation time
 // splits the input's dimensions into kept and reduced ones (neighbours of the same kind merged) and
@@ -26,6 +26,11 @@ typedef struct {
 
 // output[o] = clamp(MBQM(sum of the inputs reduced into o - zero_point_sum) + output zero point)
 void an_reduce_sum_s8(const an_reduce_params *params, const int8_t *input, int8_t *output);
+// the same on int16 (clamped to int16)
+void an_reduce_sum_s16(const an_reduce_params *params, const int16_t *input, int16_t *output);
+// float32: output[o] = the sum of the inputs reduced into o (input order, from 0.0f), divided by
+// (float)mean_count when mean_count > 0 (MEAN), as TFLM's reference Mean / ReduceGeneric.
+void an_reduce_sum_f32(const an_reduce_params *params, const float *input, float *output, int32_t mean_count);
 
 // output[o] = the max (min) of the inputs reduced into o, in the input's order, starting from the type's
 // lowest (largest) value: `in > current ? in : current`, so a float NaN never replaces the current value and
