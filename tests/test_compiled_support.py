@@ -213,6 +213,14 @@ def _row_models():
     models.update(_data_op_models())
     from test_compiled_softmax_reduce_wide import reduce_model as wide_reduce_model
     from test_compiled_softmax_reduce_wide import softmax16_model
+    from test_compiled_resize_pad_wide import pad_model as wide_pad_model
+    from test_compiled_resize_pad_wide import resize_model as wide_resize_model
+    for dtype in ("int16", "int32", "float32"):
+        models[("PAD", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_pad_model(d, (1, 3, 3, 2),
+                                                                                [[0, 0], [1, 1], [1, 1], [0, 0]])
+    for dtype in ("int16", "float32"):
+        models[("RESIZE_NEAREST_NEIGHBOR", f"{dtype} -> {dtype}")] = lambda d=dtype: wide_resize_model(
+            d, (1, 3, 3, 2), (6, 6))
     models[("SOFTMAX", "int16 -> int16")] = lambda: softmax16_model((1, 4), 0.001, 1.0)
     for op in ("MEAN", "SUM"):
         models[(op, "int16 -> int16")] = lambda o=op: wide_reduce_model(o, "int16", (1, 4, 4, 3), [1, 2], True,

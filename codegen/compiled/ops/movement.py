@@ -16,7 +16,9 @@ it, and the kernels (an_movement.c) only copy:
   float32 as bits); other types (bool, int64) only at generation time.  Every copy step
   also evaluates at generation time (``Step.evaluate``: the walk's indices in NumPy), so a
   slice of a constant (a SHAPE) becomes a constant (codegen.compiled.fold).
-- PAD/PADV2: the pad value is the output's zero point (PAD) or the constant (PADV2).
+- PAD/PADV2: the pad value is the output's zero point (int8 PAD), 0 (PAD of int16, int32, float32, as TFLM)
+  or the constant (PADV2); wider types in an_resize_pad_wide.c, as RESIZE_NEAREST_NEIGHBOR of int16 and
+  float32 (the same walk with every offset in bytes).
 - CONCATENATION: TFLM refuses int8 inputs whose scale or zero point differ from the
   output's (it never requantizes); so does this lowering.
 Tensors keep TFLM's semantics for quantization: values are copied, not requantized.
@@ -56,11 +58,17 @@ def nearest_neighbor(value: int, input_size: int, output_size: int, align_corner
     return index
 
 
+#: RESIZE_NEAREST_NEIGHBOR and PAD element bytes by type (TFLM: int8, int16, float32; PAD also int32).
+WIDE_BYTES = {"int8": 1, "int16": 2, "float32": 4}
+WIDE_RESIZE_PAD_SOURCES = ("an_resize_pad_wide.c", "an_movement.h")
+
+
 @lowering("RESIZE_NEAREST_NEIGHBOR")
 def lower_resize_nearest_neighbor(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    require_dtype(x, "int8")
-    require_dtype(y, "int8")
+    if x.dtype != y.dtype or x.dtype not in WIDE_BYTES:
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} (the compiled RESIZE_NEAREST_NEIGHBOR takes int8, int16, "
+                           "float32)")
     if len(x.shape) != 4 or len(y.shape) != 4:
         raise NotLowerable(f"{len(x.shape)}-D input (TFLM takes 4-D)")
     size = constant_ints(ctx.optional_tensor(op.inputs[1]), "size")
@@ -72,14 +80,16 @@ def lower_resize_nearest_neighbor(op, ctx):
         raise NotLowerable(f"output shape {tuple(y.shape)} is not {(batches, out_h, out_w, depth)}")
     align = bool(op.options.get("align_corners", False))
     half = bool(op.options.get("half_pixel_centers", False))
-    rows = [nearest_neighbor(v, in_h, out_h, align, half) * in_w * depth for v in range(out_h)]
-    cols = [nearest_neighbor(v, in_w, out_w, align, half) * depth for v in range(out_w)]
+    width = WIDE_BYTES[x.dtype]  # int8: elements; wider types: every offset in bytes
+    rows = [nearest_neighbor(v, in_h, out_h, align, half) * in_w * depth * width for v in range(out_h)]
+    cols = [nearest_neighbor(v, in_w, out_w, align, half) * depth * width for v in range(out_w)]
     row_table = ctx.constant("resize_rows", "int32_t", rows)
     col_table = ctx.constant("resize_columns", "int32_t", cols)
     params = Params("an_resize_nearest_params", {"batches": batches, "output_height": out_h, "output_width": out_w,
-                                                 "depth": depth, "batch_stride": in_h * in_w * depth})
-    return Step(function="an_resize_nearest_s8", sources=SOURCES,
-                args=(params, x.operand, y.operand, row_table, col_table),
+                                                 "depth": depth * width, "batch_stride": in_h * in_w * depth * width})
+    function, sources = (("an_resize_nearest_s8", SOURCES) if x.dtype == "int8" else
+                         ("an_resize_nearest_bytes", WIDE_RESIZE_PAD_SOURCES))
+    return Step(function=function, sources=sources, args=(params, x.operand, y.operand, row_table, col_table),
                 comment=f"RESIZE_NEAREST_NEIGHBOR {in_h}x{in_w} -> {out_h}x{out_w} "
                         f"(align_corners={align}, half_pixel_centers={half})")
 
@@ -261,7 +271,10 @@ def pad_walk(in_shape, paddings):
 @lowering("PAD", "PADV2")
 def lower_pad(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    require_int8(x, y)
+    if x.dtype != y.dtype or x.dtype not in ("int8", "int16", "int32", "float32"):
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} (the compiled {op.name} takes int8, int16, int32, float32)")
+    if x.dtype == "int8":
+        require_int8(x, y)
     rank = len(x.shape)
     if rank > MAX_DIMS:
         raise NotLowerable(f"{rank}-D input (TFLM pads up to 5-D)")
@@ -274,21 +287,28 @@ def lower_pad(op, ctx):
     out_shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, paddings))
     if out_shape != tuple(y.shape):
         raise NotLowerable(f"output shape {tuple(y.shape)} is not {out_shape}")
-    pad_value = zero_point_of(y)
+    # PAD: int8 pads with the output zero point, the other types with 0 (TFLM, whatever an int16 zero point)
+    pad_value = zero_point_of(y) if x.dtype == "int8" else 0
+    shown = pad_value
     if len(op.inputs) > 2 and op.inputs[2] >= 0:
         c = ctx.tensor(op.inputs[2])
-        require_dtype(c, "int8")
+        require_dtype(c, x.dtype)
         if not c.is_constant or c.num_elements != 1:
             raise NotLowerable("pad value not a constant scalar")
-        if zero_point_of(c) != zero_point_of(y) or scale_of(c) != scale_of(y):
+        if x.dtype == "int8" and (zero_point_of(c) != zero_point_of(y) or scale_of(c) != scale_of(y)):
             raise NotLowerable("pad value quantized unlike the output (TFLM refuses it)")
-        pad_value = int(np.asarray(c.data).reshape(-1)[0])
+        value = np.asarray(c.data).reshape(-1)[:1]
+        shown = value[0]
+        # the element's bits as an int32 (a float32 pad value is copied as its bit pattern)
+        pad_value = int(value.view(np.int32)[0]) if x.dtype == "float32" else int(value[0])
     dims, out_strides, base, size = pad_walk(list(x.shape), paddings)
     params = Params("an_pad_params", {"ndim": len(dims), "input_dims": padded_ints(dims, MAX_DIMS),
                                       "output_strides": padded_ints(out_strides, MAX_DIMS), "base": base,
                                       "output_size": size, "pad_value": pad_value})
-    return Step(function="an_pad_s8", sources=SOURCES, args=(params, x.operand, y.operand),
-                comment=f"{op.name} {tuple(x.shape)} -> {out_shape} with {pad_value}")
+    function, sources = {"int8": ("an_pad_s8", SOURCES), "int16": ("an_pad_b16", WIDE_RESIZE_PAD_SOURCES)}.get(
+        x.dtype, ("an_pad_b32", WIDE_RESIZE_PAD_SOURCES))
+    return Step(function=function, sources=sources, args=(params, x.operand, y.operand),
+                comment=f"{op.name} {x.dtype} {tuple(x.shape)} -> {out_shape} with {shown}")
 
 
 # --- CONCATENATION ---------------------------------------------------------------------

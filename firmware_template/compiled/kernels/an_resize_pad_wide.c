@@ -1,0 +1,51 @@
+// attendnets compiled runtime: RESIZE_NEAREST_NEIGHBOR / PAD of wide elements (see an_resize_pad_wide.h).
+#include "an_resize_pad_wide.h"
+
+void an_resize_nearest_bytes(const an_resize_nearest_params *p, const void *input, void *output,
+                             const int32_t *row_offsets, const int32_t *column_offsets) {
+  uint8_t *out = (uint8_t *)output;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const uint8_t *batch = (const uint8_t *)input + b * p->batch_stride;
+    for (int32_t y = 0; y < p->output_height; ++y) {
+      const uint8_t *row = batch + row_offsets[y];
+      for (int32_t x = 0; x < p->output_width; ++x) {
+        memcpy(out, row + column_offsets[x], (size_t)p->depth);
+        out += p->depth;
+      }
+    }
+  }
+}
+
+// The rows of the input copied into the (already filled) output; element_bytes per element.
+static void an_pad_copy(const an_pad_params *p, const uint8_t *input, uint8_t *output, int32_t element_bytes) {
+  const int32_t last = p->ndim - 1;
+  const int32_t inner = p->input_dims[last];
+  int32_t outer = 1;
+  for (int32_t d = 0; d < last; ++d) outer *= p->input_dims[d];
+  int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};
+  int32_t offset = p->base;
+  for (int32_t o = 0; o < outer; ++o) {
+    memcpy(output + (size_t)offset * (size_t)element_bytes, input, (size_t)inner * (size_t)element_bytes);
+    input += (size_t)inner * (size_t)element_bytes;
+    for (int32_t d = last - 1; d >= 0; --d) {
+      offset += p->output_strides[d];
+      if (++index[d] < p->input_dims[d]) break;
+      offset -= p->output_strides[d] * p->input_dims[d];
+      index[d] = 0;
+    }
+  }
+}
+
+void an_pad_b16(const an_pad_params *p, const void *input, void *output) {
+  const uint16_t value = (uint16_t)p->pad_value;
+  uint16_t *out = (uint16_t *)output;
+  for (int32_t i = 0; i < p->output_size; ++i) out[i] = value;
+  an_pad_copy(p, (const uint8_t *)input, (uint8_t *)output, 2);
+}
+
+void an_pad_b32(const an_pad_params *p, const void *input, void *output) {
+  const uint32_t value = (uint32_t)p->pad_value;
+  uint32_t *out = (uint32_t *)output;
+  for (int32_t i = 0; i < p->output_size; ++i) out[i] = value;
+  an_pad_copy(p, (const uint8_t *)input, (uint8_t *)output, 4);
+}
