@@ -86,6 +86,9 @@ SUPPORT = (
                "int8: a 256-entry table"),
     SupportRow(("RESIZE_NEAREST_NEIGHBOR",), _same("int8", "int16", "float32"),
                ("an_movement.c", "an_resize_pad_wide.c"), "no requantization (TFLM copies)"),
+    SupportRow(("RESIZE_BILINEAR",), _same("int8", "float32"), ("an_resize_bilinear.c",),
+               "constant size; align_corners, half_pixel_centers; int8 in TFLM's integer arithmetic (1/1024 steps, "
+               "no requantization), float32 bit-exact (TFLM's order)"),
     SupportRow(("STRIDED_SLICE", "TRANSPOSE"), _same("int8", "int16", "int32", "float32"),
                ("an_movement.c", "an_movement_wide.c"), "other types (bool, int64) at generation time"),
     SupportRow(("PAD", "PADV2"), _same("int8", "int16", "int32", "float32"), ("an_movement.c", "an_resize_pad_wide.c"),
