@@ -351,6 +351,9 @@ class PatchPlan:
     start: int = 0
     stage_inputs: tuple = ()  # the Tensors the stage reads from before it (whole, through slices)
     columns: list = field(default_factory=list)  # [(lo, hi)] columns of the split tensor (one: whole rows)
+    # every tile computes its part of the split tensor into a buffer of its own and copies it out after its last
+    # step (whole rows too): the tile's reads of the stage input all come before its one write
+    buffered: bool = False
 
     @property
     def extra_macs(self) -> int:
@@ -358,6 +361,15 @@ class PatchPlan:
 
     first_operator: int = -1  # the TFLite operator of the stage's first step
     band_steps: list = field(default_factory=list)  # the steps the stage became, in order
+
+    @property
+    def in_place(self) -> bool:
+        """One step whose output lives over its own input (the buffered rows written back over input rows no
+        later band reads): in-place execution, no recomputed overlap."""
+        return self.buffered and self.overlay and self.split - self.start == 1
+
+    saved_bytes: int = 0  # the split tensor's bytes + the input's - the buffer spanning both (0: no overlay)
+    tile_buffer_bytes: int = 0  # the largest tile buffer of the split tensor (buffered tiles; 0: none)
 
     @property
     def grid(self) -> tuple:
@@ -398,7 +410,7 @@ def stage_problem(program: Program, split: int, start: int = 0, columns: int = 1
 
 
 def patch_program(program: Program, split: int, bands: int, overlay: bool = True,
-                  start: int = 0, columns: int = 1) -> tuple[Program, PatchPlan]:
+                  start: int = 0, columns: int = 1, buffered: bool = False) -> tuple[Program, PatchPlan]:
     """A new Program: ``program.steps[start:split]`` (the *stage*) run tile by tile over a grid of ``bands`` x
     ``columns`` regions of the split tensor (the one tensor the stage writes that is read after it), the rest as
     before (the given program is left unchanged; unchanged steps and Tensors are shared).
@@ -413,7 +425,14 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
 
     ``overlay``: the split tensor inside the stage input's buffer where :func:`split_tensor_overlay` allows
     (one buffer spanning both, live until the split tensor's last use: smaller when the stage's peak is the
-    input beside the split tensor, larger when the split tensor lives long after the stage)."""
+    input beside the split tensor, larger when the split tensor lives long after the stage).
+
+    ``buffered``: every tile computes its part of the split tensor into a tile buffer and copies it out after
+    its last step, whole rows too (columns > 1 always do).  Then a tile reads all it reads of the stage input
+    before it writes the split tensor, so the split tensor may live over the input even when the stage's last
+    step reads it: a one-step stage so made is *in-place execution* (a depthwise convolution writing over its
+    own input, its output rows buffered until no later band reads the input rows they land on; any windowed or
+    element-wise step, any channel multiplier: the overlay's offset follows the row sizes)."""
     problem = stage_problem(program, split, start, columns)
     if problem:
         raise NotPatchable(problem)
@@ -422,7 +441,8 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     plan = PatchPlan(split, final, split_evenly(int(final.shape[1]), bands),
                      stage_macs=sum(int(s.macs) for s in stage), start=start, stage_inputs=tuple(inputs),
                      first_operator=stage[0].op_index,
-                     columns=split_evenly(int(final.shape[2]), columns) if columns > 1 else [])
+                     columns=split_evenly(int(final.shape[2]), columns) if columns > 1 else [],
+                     buffered=bool(buffered or columns > 1))
     new_steps, computed = [], {}
     for k, region in enumerate(plan.tiles):
         need = {final: region}
@@ -439,7 +459,7 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
             if t in need:
                 holders.holder[t] = (t, _whole(t))
         plan.input_rows.append(tuple(need[t][0] if t in need else None for t in inputs))
-        scatter = region[1] != _whole(final)[1]
+        scatter = plan.buffered
         holders.holder[final] = ((Tensor(None, f"{final.name} tile {k}", final.dtype, _tile_shape(final, region)),
                                   region) if scatter else (final, _whole(final)))
         for step in stage:
@@ -465,11 +485,14 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
             new_steps.append(tile)
             if y is final and scatter:
                 buffer = holders.holder[final][0]
+                plan.tile_buffer_bytes = max(plan.tile_buffer_bytes, buffer.size_bytes)
                 width, channels = int(final.shape[2]), int(final.shape[3])
                 (r0, r1), (c0, c1) = region
+                runs, run = (r1 - r0, (c1 - c0) * channels) if (c0, c1) != (0, width) else \
+                    (1, (r1 - r0) * width * channels)  # whole rows: one run
                 new_steps.append(copy_rows_step(
-                    buffer, TensorSlice(final, (r0 * width + c0) * channels), r1 - r0, (c1 - c0) * channels,
-                    (c1 - c0) * channels, width * channels, (buffer,), (final,), step,
+                    buffer, TensorSlice(final, (r0 * width + c0) * channels), runs, run,
+                    run, width * channels if runs > 1 else run, (buffer,), (final,), step,
                     f"{step.name}: tile {k} into rows {r0}..{r1 - 1}, columns {c0}..{c1 - 1} of {final.name}"))
     _share_identical(new_steps)
     plan.band_steps = new_steps
@@ -483,6 +506,9 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     if overlaid is not None:
         patched.overlays.append(overlaid)
     plan.overlay = overlaid is not None
+    if overlaid is not None:
+        _, image, offset = overlaid
+        plan.saved_bytes = image.size_bytes + final.size_bytes - _overlay_extent(image, final, offset)
     patched.arena_bytes, patched.planner, patched.arena_parts = None, "", []
     patched.patch = list(program.patch or []) + [plan]
     return patched, plan
@@ -533,12 +559,7 @@ def split_tensor_overlay(program: Program, plan: PatchPlan):
     if len(plan.stage_inputs) != 1 or final in program.outputs:
         return None
     image = plan.stage_inputs[0]
-    if image in program.outputs or any(image in s.inputs for s in program.steps[plan.split:]):
-        return None
-    if any(t in (image, final) for o in program.overlays for t in o[:2]):
-        return None
-    writer = max(k for k, s in enumerate(stage) if final in s.outputs)
-    if any(image in s.inputs for s in stage[writer:]):
+    if overlay_problem(program, plan.start, plan.split, image, final, plan.buffered):
         return None
     in_row, out_row = image.size_bytes // int(image.shape[1]), final.size_bytes // int(final.shape[1])
     firsts = [rows[0][0] for rows in plan.input_rows]
@@ -546,10 +567,60 @@ def split_tensor_overlay(program: Program, plan: PatchPlan):
     bound = min(image.size_bytes - final.size_bytes,
                 *(min(firsts[k + 1:]) * in_row - rows[1] * out_row for k, (rows, _) in enumerate(tiles[:-1])))
     offset = bound - bound % OVERLAY_ALIGNMENT_BYTES  # rounds toward -infinity: still below every bound
-    extent = max(image.size_bytes, offset + final.size_bytes) - min(0, offset)
-    if extent >= image.size_bytes + final.size_bytes:
+    if _overlay_extent(image, final, offset) >= image.size_bytes + final.size_bytes:
         return None
     return final, image, offset
+
+
+def _overlay_extent(image: Tensor, final: Tensor, offset: int) -> int:
+    """Bytes of the one buffer holding ``image`` and ``final`` ``offset`` bytes after its start."""
+    return max(image.size_bytes, offset + final.size_bytes) - min(0, offset)
+
+
+def buffer_mates(program: Program, tensor: Tensor) -> set:
+    """Every Tensor that may share ``tensor``'s buffer: through views and in-place steps (``output_aliases``,
+    whether or not the planner grants the sharing: an upper bound) and overlays, transitively."""
+    links = {}
+    for step in program.steps:
+        if isinstance(step.output_aliases, Tensor) and step.outputs:
+            for a, b in ((step.output_aliases, step.outputs[0]), (step.outputs[0], step.output_aliases)):
+                links.setdefault(a, []).append(b)
+    for t, host, _ in program.overlays:
+        links.setdefault(t, []).append(host)
+        links.setdefault(host, []).append(t)
+    mates, todo = {tensor}, [tensor]
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other not in mates:
+                mates.add(other)
+                todo.append(other)
+    return mates
+
+
+def overlay_problem(program: Program, start: int, split: int, image: Tensor, final: Tensor,
+                    buffered: bool) -> str | None:
+    """Why the split tensor ``final`` of stage ``program.steps[start:split]`` may not live over the stage
+    input ``image`` whatever the offset (None: it may, where the row arithmetic allows):
+
+    - ``image`` (or a tensor that may share its buffer: a view of it, one an in-place step wrote over) is read
+      after the stage or is a model output: its bytes are still needed;
+    - either is already in an overlay;
+    - unbuffered tiles whose step writing ``final`` is followed by a step reading ``image``: within a tile a
+      read of the input would come after the write."""
+    if final in program.outputs:
+        return f"{final.name} is a model output"
+    later = {t for s in program.steps[split:] for t in s.inputs} | set(program.outputs)
+    for mate in buffer_mates(program, image):
+        if mate in later:
+            how = "" if mate is image else f" (through {mate.name}, which may share its buffer)"
+            return f"{image.name} is read after operator {program.steps[split - 1].op_index}{how}"
+    if any(t in (image, final) for o in program.overlays for t in o[:2]):
+        return "already in an overlay"
+    stage = program.steps[start:split]
+    writer = max(k for k, s in enumerate(stage) if final in s.outputs)
+    if not buffered and any(image in s.inputs for s in stage[writer:]):
+        return f"{image.name} is read by the step writing {final.name} (unbuffered)"
+    return None
 
 
 def stage_splits(program: Program, start: int = 0) -> list:
@@ -565,7 +636,8 @@ REFINED_PER_ROUND = 8  # the best bands of whole rows of a round also tried in c
 MAX_TILES = 48  # tiles of one stage (each tile's steps are calls in the generated code)
 STAGE_REACH = 6  # a stage starts at most this many steps before the peak step and ends this many after it
 MAX_STAGE_SPANS = 49  # (start, split) pairs tried per round, the shortest first (every pair within the reach)
-MAX_STAGES = 4
+MAX_STAGES = 4  # patch stages (in-place stages not counted)
+MAX_ROUNDS = 24  # stages of any kind
 PLANNED_PER_ROUND = 6  # candidates of a round planned exactly (the rest screened by their live bytes)
 
 
@@ -596,9 +668,11 @@ class ScheduleChoice:
                 "patch_based": self.patched, "total_macs": self.total_macs, "extra_macs": self.extra_macs,
                 "extra_macs_fraction": round(self.extra_macs / self.total_macs, 4) if self.total_macs else 0.0,
                 "max_recompute": self.max_recompute, "candidates_planned": self.candidates,
+                "in_place_saved_bytes": sum(p.saved_bytes for p in self.plans if p.in_place),
                 "stages": [{"first_operator": p.first_operator, "split_operator": op, "split_tensor": name,
                             "grid": list(p.grid), "bands": [list(b) for b in p.bands],
-                            "split_over_input": p.overlay, "extra_macs": p.extra_macs}
+                            "split_over_input": p.overlay, "extra_macs": p.extra_macs, "in_place": p.in_place,
+                            "overlay_saved_bytes": p.saved_bytes, "tile_buffer_bytes": p.tile_buffer_bytes}
                            for p, name, op in zip(self.plans, self.split_names, self.split_operators)]}
 
     def summary(self) -> str:
@@ -606,7 +680,8 @@ class ScheduleChoice:
         if not self.plans:
             return f"layer by layer ({self.schedule}): arena {self.arena_bytes} B = the layer-by-layer floor"
         pct = 100.0 * self.extra_macs / self.total_macs if self.total_macs else 0.0
-        stages = "; ".join(f"operators {p.first_operator}-{op} in {p.grid[0]}x{p.grid[1]} "
+        stages = "; ".join(f"operator {op} in place ({p.grid[0]} buffered bands)" if p.in_place else
+                           f"operators {p.first_operator}-{op} in {p.grid[0]}x{p.grid[1]} "
                            f"{'bands' if p.grid[1] == 1 else 'tiles'} of {name!r}"
                            for p, name, op in zip(self.plans, self.split_names, self.split_operators))
         return (f"patch-based ({self.schedule}): {stages}; arena {self.arena_bytes} B (layer-by-layer floor "
@@ -645,10 +720,13 @@ def live_profile(program: Program) -> list:
     return out
 
 
-def _stage_candidates(program: Program, budget_left: float, whole: bool = False, columns: bool = True):
+def _stage_candidates(program: Program, budget_left: float, whole: bool = False, columns: bool = True,
+                      in_place: bool = True, patches_left: int = MAX_STAGES):
     """Patch stages around the peak step of ``program``: ``[(live bytes at the stage's own peak, extra MACs,
     patched, plan)]`` (the stage's own peak: what it does to the peak it was made for, whatever other peaks
-    the program has, which later stages take on; ``whole``: the live bytes of the whole program instead)."""
+    the program has, which later stages take on; ``whole``: the live bytes of the whole program instead).
+    ``in_place``: also the one-step in-place stages of the peak step (no extra MACs);
+    ``patches_left`` 0: those alone."""
     profile = live_profile(program)
     peak = max(range(len(profile)), key=profile.__getitem__)
     if _inside_stage(program, peak):
@@ -665,10 +743,10 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False,
     # the shortest stages first (the least recompute), at most MAX_STAGE_SPANS of them
     pairs = sorted(pairs, key=lambda p: (p[1] - p[0], p))[:MAX_STAGE_SPANS]
 
-    def add(start, split, bands, overlay, columns):
+    def add(start, split, bands, overlay, columns, buffered=False):
         """The candidate, or None when it cannot be (or is no better without its overlay, or over budget)."""
         try:
-            patched, plan = patch_program(program, split, bands, overlay, start, columns)
+            patched, plan = patch_program(program, split, bands, overlay, start, columns, buffered)
         except ValueError:
             return None
         if (overlay and not plan.overlay) or plan.extra_macs > budget_left:
@@ -678,6 +756,16 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False,
         out.append((max(profile) if whole else local, plan.extra_macs, patched, plan))
         return plan
 
+    # in-place execution: the peak step writing over its own input, every band count
+    for start in (peak,) if in_place else ():
+        if stage_problem(program, start + 1, start):
+            continue
+        _, (final,) = _stage_tensors(program, start, start + 1)
+        rows = int(final.shape[1])
+        for bands in sorted({b for b in (*BAND_COUNTS, rows) if b <= min(rows, MAX_TILES)}):
+            add(start, start + 1, bands, True, 1, buffered=True)
+    if patches_left <= 0:
+        return out
     for start, split in pairs:
         _, (final,) = _stage_tensors(program, start, split)
         for bands in BAND_COUNTS:
@@ -703,14 +791,16 @@ def _inside_stage(program: Program, k: int) -> bool:
     return any(program.steps[k] in p.band_steps for p in (program.patch or []))
 
 
-def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns=True):
+def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns=True, in_place=True):
     """Stages added one round at a time (see :func:`choose_schedule`): ``(program, arena, extra MACs, planned)``;
     ``whole``: rank each round's candidates by the whole program's live bytes, else by the stage's own peak;
-    ``columns``: 2-D grids too, else bands of whole rows only."""
-    current, arena, used, count = program, floor, 0, 0
-    for _ in range(MAX_STAGES):
+    ``columns``: 2-D grids too, else bands of whole rows only; ``in_place``: one-step in-place stages too
+    (at most :data:`MAX_STAGES` patch stages, and :data:`MAX_ROUNDS` stages in all)."""
+    current, arena, used, count, patches = program, floor, 0, 0, 0
+    for _ in range(MAX_ROUNDS):
         peak_bytes = max(live_profile(current))
-        found = [c for c in _stage_candidates(current, budget - used, whole, columns)
+        found = [c for c in _stage_candidates(current, budget - used, whole, columns, in_place,
+                                              MAX_STAGES - patches)
                  if c[0] < peak_bytes or whole]
         if schedule == "auto":  # the fewest extra MACs whose stage fits, else the smallest stage
             found.sort(key=lambda c: (c[0] > capacity_bytes, c[1] if c[0] <= capacity_bytes else c[0], c[0]))
@@ -725,8 +815,9 @@ def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns
         keep = [c for c in planned if c[0] < arena or (c[0] == arena and not whole)]
         if not keep:
             break
-        arena, extra, current, _plan = keep[0]
+        arena, extra, current, kept = keep[0]
         used += extra
+        patches += not kept.in_place
         if schedule == "auto" and arena <= capacity_bytes:
             break
     return current, arena, used, count

@@ -191,11 +191,22 @@ def schedule_lines(footprint) -> list:
              f"  layer-by-layer floor: {s['floor_bytes']:,} B; chosen: {s['arena_bytes']:,} B "
              f"({'patch-based' if s['patch_based'] else 'layer by layer'})"]
     for st in s["stages"]:
+        if st.get("in_place"):
+            lines.append(f"  in place: operator {st['split_operator']} writes {st['split_tensor']!r} over its own "
+                         f"input, {st['grid'][0]} bands of rows each buffered ({st['tile_buffer_bytes']:,} B at most) "
+                         f"until no later band reads the input rows it lands on; saves "
+                         f"{st['overlay_saved_bytes'] - st['tile_buffer_bytes']:,} B at that operator")
+            continue
         over = ", split tensor over the consumed input rows" if st["split_over_input"] else ""
         lines.append(f"  patch stage: operators {st['first_operator']}-{st['split_operator']} in a "
                      f"{st['grid'][0]}x{st['grid'][1]} grid ({'bands of rows' if st['grid'][1] == 1 else 'rows x columns'}) "
                      f"of the split tensor "
                      f"{st['split_tensor']!r}{over}; {st['extra_macs']:,} extra MACs")
+    if s.get("in_place_saved_bytes"):
+        count = sum(1 for st in s["stages"] if st.get("in_place"))
+        saved = sum(st["overlay_saved_bytes"] - st["tile_buffer_bytes"] for st in s["stages"] if st.get("in_place"))
+        lines.append(f"  in-place execution: {count} operator(s) write over their input, {saved:,} B less live at "
+                     f"those operators (no extra MACs; a copy of each output row)")
     lines.append(f"  extra MACs (recomputed overlap): {s['extra_macs']:,} of {s['total_macs']:,} ({pct:.1f} %)")
     return lines
 
