@@ -34,6 +34,9 @@ FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(s
 FIXED_OUTPUT_16 = {"LOGISTIC": dict(scale=1 / 32768, zero_point=0), "TANH": dict(scale=1 / 32768, zero_point=0)}
 UNARY = ("LOGISTIC", "TANH", "RELU", "RELU6", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE", "ABS", "RSQRT", "NEG", "SQRT",
          "SQUARE", "EXP", "LOG", "SIN", "COS", "L2_NORMALIZATION", "FLOOR", "CEIL", "ROUND")
+# QUANTIZE / DEQUANTIZE are probed with uint8 too, and with quantized int32 (TFLM requantizes int32 <-> int8/int16)
+CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
+CONVERSION_QUANT = {"uint8": dict(scale=0.05, zero_point=128), "int32": dict(scale=0.0001, zero_point=0)}
 BINARY = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "DIV", "SQUARED_DIFFERENCE", "FLOOR_DIV", "FLOOR_MOD")
 
 
@@ -55,9 +58,10 @@ def test_docs_are_the_table():
 
 def _model(name, in_dtype, out_dtype, n_inputs, y_quant=None):
     b = ModelBuilder()
-    xs = [b.tensor(f"x{k}", (2, 8), in_dtype, **QUANT[in_dtype]) for k in range(n_inputs)]
+    quant = {**QUANT, **CONVERSION_QUANT} if name in CONVERSIONS else QUANT
+    xs = [b.tensor(f"x{k}", (2, 8), in_dtype, **quant[in_dtype]) for k in range(n_inputs)]
     fixed = {"int8": FIXED_OUTPUT, "int16": FIXED_OUTPUT_16}.get(out_dtype, {})
-    y_quant = y_quant or fixed.get(name, QUANT[out_dtype])
+    y_quant = y_quant or fixed.get(name, quant[out_dtype])
     y = b.tensor("y", (2, 8), out_dtype, **y_quant)
     options = {"type": name.lower()} if name in ("ADD", "SUB", "MUL") else None
     b.op(name, xs, [y], options=options)
@@ -68,7 +72,8 @@ def _model(name, in_dtype, out_dtype, n_inputs, y_quant=None):
 def test_elementwise_types_lower_exactly_as_the_table_says(name):
     listed = set(row_of(name).types)
     lowered = set()
-    for in_dtype, out_dtype in product(DTYPES, DTYPES):
+    dtypes = DTYPES + ("uint8",) if name in CONVERSIONS else DTYPES
+    for in_dtype, out_dtype in product(dtypes, dtypes):
         model = load_model(_model(name, in_dtype, out_dtype, 2 if name in BINARY else 1))
         (_sg, _index, _name, reason), = operator_support(model)
         if reason is None:
