@@ -138,7 +138,7 @@ class CompiledCases:
         lowerings = load_lowerings()
         self.cases = {c.name: c for c in cases}
         sources = set()
-        parts = ["#include <stdint.h>", "#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>"]
+        parts = ["#include <stdbool.h>", "#include <stdint.h>", "#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>"]
         bodies = []
         for k, case in enumerate(cases):
             case.prefix = f"c{k}"

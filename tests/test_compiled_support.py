@@ -239,6 +239,8 @@ def _row_models():
     models.update(logical_models())
     from test_compiled_resize_bilinear import support_row_models as bilinear_models
     models.update(bilinear_models())
+    from test_compiled_rearrange import rearrange_row_models
+    models.update(rearrange_row_models())
     for dtype in ("int16", "int32", "uint32", "float32", "int64"):
         models[("CONCATENATION", f"{dtype} -> {dtype}")] = lambda d=dtype: _concat_model(d)
     from test_compiled_math import prelu_model

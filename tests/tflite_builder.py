@@ -220,6 +220,9 @@ GENERIC_OPTIONS = {
     "cumsum": ("CumsumOptions", {"exclusive": False, "reverse": False}),
     "if": ("IfOptions", {"then_subgraph_index": 1, "else_subgraph_index": 2}),
     "while": ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2}),
+    "depth_to_space": ("DepthToSpaceOptions", {"block_size": 2}),
+    "space_to_depth": ("SpaceToDepthOptions", {"block_size": 2}),
+    "mirror_pad": ("MirrorPadOptions", {"mode": 0}),  # MirrorPadMode: 0 REFLECT, 1 SYMMETRIC
 }
 
 # Padding and ActivationFunctionType enumerators (schema.fbs).

@@ -9,7 +9,8 @@ tensors are already Constants in the steps' arguments, captured by the lowerings
 
 A *generation-time only* step (no kernel: SHAPE, int32 shape arithmetic, GATHER of constants)
 that cannot be evaluated is a refusal: its reason names why (an input computed at run time).
-A model output that is computed at generation time is refused too (nothing would write it).
+A model output that is computed at generation time (ZEROS_LIKE, a FILL of a constant) is copied
+from flash into its buffer by a step of its own (``an_copy``), as TFLM writes it every invocation.
 
 Runs after lowering and before planning (:func:`codegen.compiled.lower.lower_model`).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from codegen.compiled.lowering import NotLowerable
-from codegen.compiled.program import NUMPY_TYPES, Constant, Program, Tensor
+from codegen.compiled.program import NUMPY_TYPES, Constant, Program, Step, Tensor
 
 
 
@@ -35,6 +36,14 @@ def known_value(tensor: Tensor, known: dict):
         raise NotConstant(f"{tensor.dtype} tensor {tensor.name!r} is computed at run time") from None
 
 
+def output_copy_step(tensor: Tensor, value, producer: Step) -> Step:
+    """The step writing model output ``tensor``, whose ``value`` the generator computed, from flash."""
+    hint = f"folded_t{tensor.index}" if tensor.index is not None else "folded"
+    return Step("an_copy", args=(tensor, Constant(hint, tensor.c_type, value), tensor.size_bytes),
+                sources=("an_split.c",), outputs=(tensor,), op_index=producer.op_index, name=producer.name,
+                comment=f"model output {tensor.name!r}, computed at generation time: copied from flash")
+
+
 def fold_constants(program: Program) -> tuple[dict, list]:
     """Evaluate what can be evaluated; ``({tensor index: value} folded, [(step, reason)] refusals)``.
 
@@ -43,6 +52,7 @@ def fold_constants(program: Program) -> tuple[dict, list]:
     """
     known: dict[int, np.ndarray] = {}
     tensors: dict[int, Tensor] = {}
+    producers: dict[int, Step] = {}
     kept, refusals = [], []
     for step in program.steps:
         why = "cannot be evaluated"
@@ -58,6 +68,7 @@ def fold_constants(program: Program) -> tuple[dict, list]:
                 for t, v in zip(step.outputs, values):
                     known[id(t)] = np.asarray(v, dtype=NUMPY_TYPES[t.dtype]).reshape(t.shape)
                     tensors[id(t)] = t
+                    producers[id(t)] = step
                 continue
         if step.is_generation_time:
             refusals.append((step, f"{why} (no kernel: computed only at generation time)"))
@@ -75,8 +86,10 @@ def fold_constants(program: Program) -> tuple[dict, list]:
             if step.output_aliases is t:  # a view of a folded value that was not itself folded
                 refusals.append((step, f"a view of {t.name!r}, computed at generation time"))
     for t in program.outputs:
-        if id(t) in known:
-            refusals.append((None, f"model output {t.name!r} is computed at generation time (a constant)"))
+        if id(t) in known and not any(t is o for s in kept for o in s.outputs):
+            kept.append(output_copy_step(t, known[id(t)], producers[id(t)]))
     program.steps = kept
-    folded = {t.index: known[key] for key, t in tensors.items() if t.index is not None}
+    # (a model output stays an arena tensor in the driver's next round: its copy step writes it)
+    folded = {t.index: known[key] for key, t in tensors.items()
+              if t.index is not None and not any(t is o for o in program.outputs)}
     return folded, refusals

@@ -1,11 +1,11 @@
 """GATHER and GATHER_ND: TFLM's reference kernels, with run-time int32 indices, as byte copies (an_gather.c).
 
 - GATHER (axis, batch_dims as TFLM's ``Gather``): the output is ``batches x outer x coords`` blocks of the
-  input's dimensions after ``axis``; TFLM runs int8 and float32 data with int32 indices.  An index outside
+  input's dimensions after ``axis``; TFLM runs int8, int32 and float32 data with int32 indices.  An index outside
   the axis is undefined in TFLM (checked in debug builds only): the kernel writes zeros there.
 - GATHER_ND (TFLM's ``GatherNd``): the indices' last dimension (at most 5) indexes the input's leading
-  dimensions; each index tuple copies one slice of the remaining dimensions.  int8 and float32 data, int32
-  indices.  TFLM fails the invocation on a slice outside the input; the kernel writes zeros.
+  dimensions; each index tuple copies one slice of the remaining dimensions.  int8, int32 and float32
+  data, int32 indices.  TFLM fails the invocation on a slice outside the input; the kernel writes zeros.
 
 Both evaluate at generation time (a gather of constants by constant indices: any type, int64 indices
 too), so shape arithmetic that gathers from a SHAPE still folds.
@@ -19,7 +19,7 @@ from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import padded_ints, value_of_input
 from codegen.compiled.program import C_TYPE_BYTES, Params, Step
 
-RUNTIME_TYPES = ("int8", "float32")  # TFLM's GATHER / GATHER_ND data types
+RUNTIME_TYPES = ("int8", "int32", "float32")  # TFLM's GATHER / GATHER_ND data types
 ND_MAX = 5  # TFLM's MAX_INDICES_ND
 
 
@@ -34,7 +34,7 @@ def _runtime_types(x, coords, y):
     if coords.dtype != "int32":
         raise NotLowerable(f"{coords.dtype} indices at run time (TFLM takes int32)")
     if x.dtype not in RUNTIME_TYPES or y.dtype != x.dtype:
-        raise NotLowerable(f"{x.dtype} data at run time (TFLM takes int8, float32)")
+        raise NotLowerable(f"{x.dtype} data at run time (TFLM takes int8, int32, float32)")
 
 
 @lowering("GATHER")

@@ -12,9 +12,8 @@ it, and the kernels (an_movement.c) only copy:
   contiguous.  TFLM ignores ellipsis/new-axis masks and the offset flag; they are refused.
 - TRANSPOSE: the same strided walk as STRIDED_SLICE (counts: the output's dimensions;
   steps: the input's strides in the permuted order), merged where contiguous.
-- STRIDED_SLICE and TRANSPOSE copy 1-, 2- and 4-byte elements (int8; int16; int32 and
-  float32 as bits); other types (bool, int64) only at generation time.  Every copy step
-  also evaluates at generation time (``Step.evaluate``: the walk's indices in NumPy), so a
+- STRIDED_SLICE and TRANSPOSE copy 1-, 2-, 4- and 8-byte elements (int8, bool, uint8; int16;
+  int32 and float32 as bits; int64).  Every copy step also evaluates at generation time (``Step.evaluate``: the walk's indices in NumPy), so a
   slice of a constant (a SHAPE) becomes a constant (codegen.compiled.fold).
 - PAD/PADV2: the pad value is the output's zero point (int8 PAD), 0 (PAD of int16, int32, float32, as TFLM)
   or the constant (PADV2); wider types in an_resize_pad_wide.c, as RESIZE_NEAREST_NEIGHBOR of int16 and
@@ -147,8 +146,10 @@ def strided_slice_walk(shape, begin, end, strides, begin_mask, end_mask, shrink_
     return start_offset, merged_counts, merged_steps
 
 
-WALK_FUNCTIONS = {1: "an_strided_slice_s8", 2: "an_strided_slice_b16", 4: "an_strided_slice_b32"}
-WALK_TYPES = {"int8": 1, "int16": 2, "int32": 4, "float32": 4}
+# the walk by element bytes (int8 has its own: int8 models link no an_movement_wide.c)
+WALK_FUNCTIONS = {1: "an_strided_slice_b8", 2: "an_strided_slice_b16", 4: "an_strided_slice_b32",
+                  8: "an_strided_slice_b64"}
+WALK_TYPES = {"int8": 1, "bool": 1, "uint8": 1, "int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8}
 
 
 def merge_walk(counts, steps):
@@ -169,8 +170,8 @@ def merge_walk(counts, steps):
 
 
 def copy_walk_step(x, y, start, counts, steps, comment):
-    """The step copying ``input[start + sum_d i_d * steps[d]]`` into ``y`` in order: a kernel call for int8,
-    int16, int32 and float32 (by element width), generation time only for other types; both evaluate."""
+    """The step copying ``input[start + sum_d i_d * steps[d]]`` into ``y`` in order: a kernel call by element
+    width (:data:`WALK_TYPES`), generation time only for a constant input or other types; both evaluate."""
     total = int(np.prod(counts))
     if total != y.num_elements:
         raise NotLowerable(f"the copy has {total} elements, the output {y.num_elements}")
@@ -187,9 +188,11 @@ def copy_walk_step(x, y, start, counts, steps, comment):
     params = Params("an_strided_slice_params", {"ndim": len(counts), "start": start,
                                                 "counts": padded_ints(counts, MAX_DIMS),
                                                 "steps": padded_ints(steps, MAX_DIMS)})
-    width = WALK_TYPES[x.dtype]
-    sources = SOURCES if width == 1 else ("an_movement_wide.c", "an_movement.h")
-    return Step(function=WALK_FUNCTIONS[width], sources=sources, args=(params, x.operand, y.operand),
+    if x.dtype == "int8":
+        function, sources = "an_strided_slice_s8", SOURCES
+    else:
+        function, sources = WALK_FUNCTIONS[WALK_TYPES[x.dtype]], ("an_movement_wide.c", "an_movement.h")
+    return Step(function=function, sources=sources, args=(params, x.operand, y.operand),
                 comment=comment, evaluate=evaluate)
 
 
@@ -314,7 +317,7 @@ def lower_pad(op, ctx):
 # --- CONCATENATION ---------------------------------------------------------------------
 
 #: CONCATENATION types copied as bytes (element bytes): TFLM copies them unchanged.
-WIDE_CONCATENATION = {"int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8}
+WIDE_CONCATENATION = {"bool": 1, "int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8}
 
 
 @lowering("CONCATENATION")

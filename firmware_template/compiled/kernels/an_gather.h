@@ -1,6 +1,6 @@
 // attendnets compiled runtime: GATHER and GATHER_ND with run-time int32 indices (TFLM's reference
 // kernels), on elements of any size: the generator gives every size in bytes
-// (codegen/compiled/ops/gather.py).  TFLM takes int8 and float32 data.
+// (codegen/compiled/ops/gather.py).  TFLM takes int8, int32 and float32 data.
 // - GATHER (axis, batch_dims): for each batch, outer index and coordinate, one block of
 //   `inner_bytes` copied from input[((batch * outer + o) * axis_size + coords[batch * coord_count + c])].
 //   An index outside [0, axis_size) (undefined in TFLM, which only checks it in debug builds) gives
