@@ -80,6 +80,9 @@ SUPPORT = (
     SupportRow(("SOFTMAX",), ("int8 -> int8", "int8 -> int16", "int16 -> int16", "float32 -> float32"),
                ("an_softmax.c", "an_softmax_s16.c", "an_softmax_f32.c"),
                "int16: TFLM's exp and 1 / (1 + x) tables of 513 (zero points 0, output scale 1/32768)"),
+    SupportRow(("LOG_SOFTMAX",), _same("int8", "float32"), ("an_softmax.c", "an_softmax_f32.c"),
+               "int8: TFLM's fixed-point exp and log (output scale 16/256, zero point 127); float32 in TFLM's order "
+               "(expf, logf)"),
     SupportRow(("QUANTIZE",), ("float32 -> int8", "float32 -> int16", "int8 -> int8", "int8 -> uint8", "int8 -> int16",
                                "int8 -> int32", "uint8 -> int8", "int16 -> int8", "int16 -> int16", "int16 -> int32",
                                "int32 -> int8", "int32 -> int16"),

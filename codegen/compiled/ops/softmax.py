@@ -180,3 +180,48 @@ def lower_softmax(op, ctx):
                 args=(Params("an_softmax_params", {"outer": outer, "depth": depth}), x.operand, y.operand, table),
                 output_aliases=x.operand if y.dtype == "int8" else None,
                 comment=f"SOFTMAX {outer} x {depth}, beta {beta:g}, exp table of 256")
+
+
+LOG_SOFTMAX_OUTPUT_SCALE = 16.0 / 256  # TFLM's kOutputScale and kOutputZeroPoint for int8
+LOG_SOFTMAX_OUTPUT_ZERO_POINT = 127
+
+
+@lowering("LOG_SOFTMAX")
+def lower_log_softmax(op, ctx):
+    """TFLM's LOG_SOFTMAX over the last dimension: float32 in TFLM's order (an_softmax_f32.c); int8 -> int8 with
+    the output TFLM requires (scale 16/256, zero point 127): ``PreprocessLogSoftmaxScalingExp`` (beta 1, 5 integer
+    bits) here, the exp of each difference to the row maximum and its Q5.26 value as tables of 256, the sum's log
+    in the kernel (an_softmax.c)."""
+    if len(op.inputs) != 1 or len(op.outputs) != 1:
+        raise NotLowerable(f"{len(op.inputs)} inputs, {len(op.outputs)} outputs")
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype != y.dtype or x.dtype not in ("int8", "float32"):
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} (TFLM's LOG_SOFTMAX takes int8, float32)")
+    if not x.shape or tuple(x.shape) != tuple(y.shape) or not x.num_elements:
+        raise NotLowerable(f"shapes {tuple(x.shape)} -> {tuple(y.shape)}")
+    depth = int(x.shape[-1])
+    outer = x.num_elements // depth
+    comment = f"LOG_SOFTMAX {x.dtype} {outer} x {depth}"
+    if x.dtype == "float32":
+        return Step(function="an_log_softmax_f32", sources=("an_softmax_f32.c",),
+                    args=(Params("an_softmax_f32_params", {"outer": outer, "depth": depth, "beta": F32(1.0)}),
+                          x.operand, y.operand), output_aliases=x.operand, comment=comment)
+    if scale_of(y) != LOG_SOFTMAX_OUTPUT_SCALE or zero_point_of(y) != LOG_SOFTMAX_OUTPUT_ZERO_POINT:
+        raise NotLowerable(f"int8 output scale {scale_of(y):.6g}, zero point {zero_point_of(y)} "
+                           "(TFLM requires 16/256 and 127)")
+    if depth > 2048:
+        raise NotLowerable(f"rows of {depth} (TFLM's Q12 sum of exps overflows past 2^11 values)")
+    input_scale = float(np.float32(scale_of(x)))
+    multiplier, left_shift, diff_min = softmax_input_params(1.0, input_scale)
+    reverse = (1 << (31 - left_shift)) / float(multiplier)
+    if not 0.0 < reverse < 1.0:  # QuantizeMultiplierSmallerThanOneExp checks this and aborts
+        raise NotLowerable(f"input scale {input_scale:.6g}: reverse scaling {reverse:.6g} outside (0, 1) (TFLM aborts)")
+    divisor, divisor_shift = quantize_multiplier(reverse)
+    diffs = [fp.multiply_by_quantized_multiplier(-d, multiplier, left_shift) for d in range(256)]
+    params = Params("an_log_softmax_params", {"outer": outer, "depth": depth, "diff_min": diff_min,
+                                               "reverse_scaling_divisor": divisor,
+                                               "reverse_scaling_shift": divisor_shift})
+    return Step(function="an_log_softmax_s8", sources=("an_softmax.c",),
+                args=(params, x.operand, y.operand, ctx.constant("log_softmax_exp", "int32_t", exp_table(1.0, input_scale)),
+                      ctx.constant("log_softmax_diff_q5", "int32_t", diffs)),
+                output_aliases=x.operand, comment=comment + ", exp and difference tables of 256")

@@ -1,4 +1,4 @@
-// attendnets compiled runtime: SOFTMAX (see an_softmax.h).
+// attendnets compiled runtime: SOFTMAX and LOG_SOFTMAX, int8 (see an_softmax.h).
 #include "an_softmax.h"
 
 #include "an_common.h"
@@ -91,6 +91,80 @@ void an_softmax_s8_s16(const an_softmax_params *p, const int8_t *input, int16_t 
       const int32_t e = exp_table[(int32_t)max - row[c]];
       const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);
       out[c] = (int16_t)an_clamp(unsat - 32768, -32768, 32767);
+    }
+  }
+}
+
+// TFLM's SaturatingRoundingMultiplyByPOTParam for exponent >= 0.
+static int32_t an_saturating_left_shift_param(int32_t x, int exponent) {
+  return exponent == 0 ? x : an_saturating_left_shift(x, exponent);
+}
+
+static int32_t an_saturating_add(int32_t a, int32_t b) {
+  const int64_t sum = (int64_t)a + (int64_t)b;
+  return (int32_t)(sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : sum);
+}
+
+static int32_t an_wrapping_add(int32_t a, int32_t b) {
+  return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+// TFLM's log_x_for_x_greater_than_or_equal_to_1<5>(FixedPoint<int32_t, 12>): Q12.19 in, Q5.26 out, with a Q6.25
+// accumulator.
+static int32_t an_log_q12_to_q5(int32_t input) {
+  enum { kInputIntegerBits = 12, kAccumIntegerBits = 6 };
+  const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250;
+  const int32_t alpha_n = 117049297, alpha_d = 127690142, alpha_i = 1057819769, alpha_f = 638450708;
+  const int32_t shifted_quarter = an_rounding_divide_by_pot(536870912, kAccumIntegerBits);  // 1/4, Q6.25
+  const int z_a_headroom_plus_1 = an_count_leading_zeros((uint32_t)input);
+  const int32_t r_a_tmp = an_saturating_left_shift_param(input, z_a_headroom_plus_1 - 1);
+  const int32_t r_a_raw = an_saturating_left_shift_param(an_srdhm(r_a_tmp, sqrt_half), 1);
+  const int32_t z_a_pow_2_adj = an_saturating_add(
+      an_saturating_left_shift_param(kInputIntegerBits - z_a_headroom_plus_1, 31 - kAccumIntegerBits), shifted_quarter);
+  const int32_t z_b = an_srdhm(input, sqrt_half);
+  const int z_b_headroom = an_count_leading_zeros((uint32_t)z_b) - 1;
+  const int32_t r_b_raw = an_saturating_left_shift_param(input, z_b_headroom);
+  const int64_t z_b_pow_2 =
+      (int64_t)an_saturating_left_shift_param(kInputIntegerBits - z_b_headroom, 31 - kAccumIntegerBits) -
+      shifted_quarter;
+  const int32_t z_b_pow_2_adj = (int32_t)(z_b_pow_2 < INT32_MIN ? INT32_MIN : z_b_pow_2);  // SaturatingSub
+  const int32_t r = AN_MIN(r_a_raw, r_b_raw);
+  const int32_t z_pow_2_adj = AN_MAX(z_a_pow_2_adj, z_b_pow_2_adj);
+  const int32_t p = an_rounding_half_sum(r, sqrt_sqrt_half);
+  int32_t q = (int32_t)((uint32_t)r - (uint32_t)sqrt_sqrt_half);
+  q = an_wrapping_add(q, q);
+  const int32_t common_sq = an_srdhm(q, q);
+  const int32_t num = an_wrapping_add(an_srdhm(q, r), an_srdhm(an_srdhm(q, common_sq), alpha_n));
+  const int32_t denom_minus_one_0 = an_wrapping_add(
+      an_srdhm(p, an_wrapping_add(an_wrapping_add(alpha_i, q), an_srdhm(alpha_d, common_sq))), an_srdhm(alpha_f, q));
+  const int32_t recip_denom = an_one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0);
+  const int32_t num_scaled = an_rounding_divide_by_pot(num, kAccumIntegerBits);  // Rescale<6> from Q0.31
+  const int32_t result = an_wrapping_add(an_srdhm(z_pow_2_adj, log_2), an_srdhm(num_scaled, recip_denom));
+  return an_saturating_left_shift(result, 1);  // Rescale<5> from Q6.25
+}
+
+void an_log_softmax_s8(const an_log_softmax_params *p, const int8_t *input, int8_t *output, const int32_t *exp_table,
+                       const int32_t *diff_table) {
+  const int32_t depth = p->depth;
+  for (int32_t r = 0; r < p->outer; ++r, input += depth, output += depth) {
+    int8_t max = -128;
+    for (int32_t c = 0; c < depth; ++c) max = input[c] > max ? input[c] : max;
+    uint32_t sum = 0;  // Q12.19, wrapping as gemmlowp's int32 addition does
+    for (int32_t c = 0; c < depth; ++c) {
+      sum += (uint32_t)an_rounding_divide_by_pot(exp_table[(int32_t)max - input[c]], AN_ACCUMULATION_INTEGER_BITS);
+    }
+    const int32_t log_sum = an_log_q12_to_q5((int32_t)sum);
+    const int32_t shifted_log_sum = (int32_t)((uint32_t)log_sum + 0x80000000u);
+    const int32_t bound = an_requantize(shifted_log_sum, p->reverse_scaling_divisor, p->reverse_scaling_shift);
+    const int32_t adjusted_diff_min = AN_MAX(p->diff_min - 1, bound);
+    for (int32_t c = 0; c < depth; ++c) {
+      const int32_t diff = (int32_t)input[c] - max;
+      if (diff > adjusted_diff_min) {
+        const int32_t centred = (int32_t)((uint32_t)diff_table[-diff] - (uint32_t)log_sum);
+        output[c] = (int8_t)an_clamp(an_rounding_divide_by_pot(centred, 31 - 5 - 4) + 127, -128, 127);
+      } else {
+        output[c] = -128;
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-// attendnets compiled runtime: SOFTMAX float32 (see an_softmax_f32.h).
+// attendnets compiled runtime: SOFTMAX and LOG_SOFTMAX float32 (see an_softmax_f32.h).
 // No fused multiply-add: TFLM's order of float operations, each rounded.
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -23,5 +23,18 @@ void an_softmax_f32(const an_softmax_f32_params *p, const float *input, float *o
       sum += e;
     }
     for (int32_t c = 0; c < p->depth; ++c) y[c] = y[c] / sum;
+  }
+}
+
+void an_log_softmax_f32(const an_softmax_f32_params *p, const float *input, float *output) {
+  for (int32_t i = 0; i < p->outer; ++i) {
+    const float *x = input + i * p->depth;
+    float *y = output + i * p->depth;
+    float max = -FLT_MAX;
+    for (int32_t c = 0; c < p->depth; ++c) max = (max < x[c]) ? x[c] : max;
+    float sum = 0.0f;
+    for (int32_t c = 0; c < p->depth; ++c) sum += expf(x[c] - max);
+    const float log_sum = logf(sum);
+    for (int32_t c = 0; c < p->depth; ++c) y[c] = x[c] - max - log_sum;
   }
 }

@@ -15,4 +15,9 @@ typedef struct {
 
 void an_softmax_f32(const an_softmax_f32_params *p, const float *input, float *output);
 
+// LOG_SOFTMAX float32 (TFLM's reference_ops::LogSoftmax): per row the maximum (std::max from the lowest float),
+// sum += expf(x - max) in order, log_sum = logf(sum), output x - max - log_sum.  (params.beta unused: TFLM's
+// LOG_SOFTMAX has none.)
+void an_log_softmax_f32(const an_softmax_f32_params *p, const float *input, float *output);
+
 #endif  // AN_SOFTMAX_F32_H_
