@@ -1,4 +1,4 @@
-"""Compiled runtime: MAXIMUM and MINIMUM (int8, int16, int32, float32, broadcasting) against tflite-micro.
+"""Compiled runtime: MAXIMUM and MINIMUM (int8, int16, int32, int64, float32, broadcasting) against tflite-micro.
 
 Shapes with odd sizes that broadcast either input along any dimension (and a constant second
 input); int8 inputs quantized unlike each other (TFLM compares the stored values); float32
@@ -14,7 +14,7 @@ from compiled_ops_harness import Case, CompiledCases, require_tools, tflm_output
 from tflite_builder import ModelBuilder
 
 QUANT = {"int8": dict(scale=0.05, zero_point=3), "int16": dict(scale=0.001, zero_point=0),
-         "int32": dict(), "float32": dict()}
+         "int32": dict(), "int64": dict(), "float32": dict()}
 SHAPES = [((2, 3, 5), (2, 3, 5), (2, 3, 5)), ((2, 3, 5), (5,), (2, 3, 5)), ((1, 5, 1), (3, 1, 7), (3, 5, 7)),
           ((4, 1), (1, 1), (4, 1))]
 
@@ -42,7 +42,7 @@ def _random(rng, shape, dtype):
         flat[picks] = rng.choice(specials, int(picks.sum()))
         return v
     info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max + 1, shape).astype(dtype)
+    return rng.integers(info.min, info.max, shape, endpoint=True, dtype=np.int64).astype(dtype)
 
 
 def _bits(a):
@@ -55,7 +55,7 @@ def compiled(tmp_path_factory):
     require_tools()
     cases = []
     for name in ("MAXIMUM", "MINIMUM"):
-        for dtype in ("int8", "int16", "int32", "float32"):
+        for dtype in ("int8", "int16", "int32", "int64", "float32"):
             for k, (s1, s2, out) in enumerate(SHAPES):
                 cases.append(Case(f"{name}_{dtype}_{k}", minmax_model(name, dtype, s1, s2, out)))
             cases.append(Case(f"{name}_{dtype}_const", minmax_model(name, dtype, (3, 4), (4,), (3, 4), True)))

@@ -4,7 +4,7 @@
 - every kernel file it names exists;
 - docs/compiled_support.md is the table's rendering (regenerate: python -m codegen.compiled.support);
 - for the elementwise operators (one activation in and out, or two in one out) every type combination of
-  int8/int16/int32/float32 is lowered by the driver on a builder model exactly when the table lists it;
+  int8/int16/int32/int64/float32 is lowered by the driver on a builder model exactly when the table lists it;
 - every other listed (operator, types) lowers on a builder model (table -> code);
 - the driver refuses a kernel whose types its row does not list (code -> table, enforced);
 - a refusal (check's compiled column, generate's error, report) quotes or points at the table.
@@ -25,9 +25,9 @@ from firmware_template import KERNELS_DIR
 from tflite_builder import ModelBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
-DTYPES = ("int8", "int16", "int32", "float32")
+DTYPES = ("int8", "int16", "int32", "int64", "float32")
 QUANT = {"int8": dict(scale=0.05, zero_point=0), "int16": dict(scale=0.001, zero_point=0),
-         "int32": dict(), "float32": dict()}
+         "int32": dict(), "int64": dict(), "float32": dict()}
 # operators whose lowering takes TFLM's fixed output quantization for int8
 FIXED_OUTPUT = {"LOGISTIC": dict(scale=1 / 256, zero_point=-128), "TANH": dict(scale=1 / 128, zero_point=0)}
 # ... and for int16 (Q0.15, zero point 0)
@@ -148,8 +148,8 @@ def _data_op_models():
         models[("BATCH_MATMUL", f"{dtype} -> {dtype}")] = lambda d=dtype: matmul_model(d, (2, 3), (3, 2), (2, 2))
         models[("TRANSPOSE_CONV", f"int32 -> {dtype}")] = lambda d=dtype: tconv_model(d, (1, 2, 2, 1), 2, (2, 2),
                                                                                     (2, 2), "SAME")
-    for src in ("int8", "int16", "int32", "float32", "bool"):
-        for dst in ("int8", "int16", "int32", "float32"):
+    for src in ("int8", "int16", "int32", "uint32", "float32", "bool"):
+        for dst in ("int8", "int16", "int32", "uint32", "float32"):
             models[("CAST", f"{src} -> {dst}")] = lambda a=src, b=dst: cast_model(a, b)
     for dtype in ("int8", "int32", "int64", "float32", "bool"):
         names = ("EQUAL", "NOT_EQUAL") if dtype == "bool" else ("EQUAL", "LESS")

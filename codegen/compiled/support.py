@@ -56,7 +56,7 @@ SUPPORT = (
     SupportRow(("MUL",), _same("int8", "int16", "int32", "float32"),
                ("an_binary.c", "an_int32.c", "an_binary_wide.c"),
                "broadcasting; fused activations; int32 wrapping as TFLM"),
-    SupportRow(("MAXIMUM", "MINIMUM"), _same("int8", "int16", "int32", "float32"), ("an_minmax.c",),
+    SupportRow(("MAXIMUM", "MINIMUM"), _same("int8", "int16", "int32", "int64", "float32"), ("an_minmax.c",),
                "broadcasting; float32 NaN/inf/signed zeros as TFLM"),
     SupportRow(("LOGISTIC", "TANH", "LEAKY_RELU"), _same("int8", "int16", "float32"),
                ("an_lut.c", "an_activation_wide.c"),
@@ -138,8 +138,8 @@ SUPPORT = (
     SupportRow(("SELECT_V2",), ("bool -> int8", "bool -> int16", "bool -> float32"), ("an_select.c",),
                "first input: the bool condition; the three inputs broadcast"),
     SupportRow(("RESHAPE", "SQUEEZE", "EXPAND_DIMS"), (), (), "a view of its input (any type): no kernel, no copy"),
-    SupportRow(("CAST",), tuple(f"{a} -> {b}" for a in ("int8", "int16", "int32", "float32", "bool")
-                                for b in ("int8", "int16", "int32", "float32")), ("an_cast.c",),
+    SupportRow(("CAST",), tuple(f"{a} -> {b}" for a in ("int8", "int16", "int32", "uint32", "float32", "bool")
+                                for b in ("int8", "int16", "int32", "uint32", "float32")), ("an_cast.c",),
                "static_cast per element (TFLM's CAST); int32 <-> uint32 a view (the same bits); "
                "other types of constants at generation time"),
     SupportRow(("SHAPE",), (), (), GENERATION_TIME + ": constant inputs or static shapes"),

@@ -3,8 +3,8 @@
 ``a > b ? a : b`` (MAXIMUM) and ``a < b ? a : b`` (MINIMUM) element by element over the
 broadcast walk of the binary kernels (an_broadcast.h, computed by
 :func:`codegen.compiled.ops.binary.broadcast_shape`).  No requantization: TFLM compares the
-stored values whatever the tensors' scales, and so does the kernel.  int8, int16, int32,
-float32 (TFLM's types but int64).  A step of constants evaluates at generation time.
+stored values whatever the tensors' scales, and so does the kernel.  int8, int16, int32, int64,
+float32 (TFLM's types).  A step of constants evaluates at generation time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from codegen.compiled.ops.binary import broadcast_shape
 from codegen.compiled.ops.common import value_of_input
 from codegen.compiled.program import Params, Step
 
-SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
+SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "int64": "s64", "float32": "f32"}
 
 
 @lowering("MAXIMUM", "MINIMUM")

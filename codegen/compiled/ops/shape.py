@@ -1,5 +1,5 @@
 """Operators on values known at generation time: SHAPE, PACK, CAST, and int32 ADD/SUB/MUL (the last three also
-run: CAST from int8/int16/int32/float32/bool to int8/int16/int32/float32 (an_cast.c), int32 arithmetic
+run: CAST from int8/int16/int32/uint32/float32/bool to int8/int16/int32/uint32/float32 (an_cast.c), int32 arithmetic
 (an_int32.c, loop counters)).
 
 The shape arithmetic stock converters emit (Keras Flatten with a dynamic batch dimension:
@@ -23,7 +23,7 @@ from codegen.compiled.ops.common import scale_of, value_of_input, zero_point_of
 from codegen.compiled.program import C_TYPE_BYTES, NUMPY_TYPES, Params, PointerArray, Step
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-CAST_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32", "bool": "b"}  # run-time CAST
+CAST_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "uint32": "u32", "float32": "f32", "bool": "b"}  # run-time CAST
 RUNTIME_PACK_TYPES = ("int8", "int16", "int32", "int64", "float32")  # TFLM's PACK types
 
 

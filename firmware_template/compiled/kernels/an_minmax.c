@@ -45,3 +45,9 @@ void an_maximum_f32(const an_minmax_params *p, const float *input1, const float 
 void an_minimum_f32(const an_minmax_params *p, const float *input1, const float *input2, float *output) {
   AN_MINMAX(float, AN_MIN_OF);
 }
+void an_maximum_s64(const an_minmax_params *p, const int64_t *input1, const int64_t *input2, int64_t *output) {
+  AN_MINMAX(int64_t, AN_MAX_OF);
+}
+void an_minimum_s64(const an_minmax_params *p, const int64_t *input1, const int64_t *input2, int64_t *output) {
+  AN_MINMAX(int64_t, AN_MIN_OF);
+}

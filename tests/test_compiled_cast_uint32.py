@@ -1,0 +1,51 @@
+"""Compiled runtime: CAST from and to uint32 (TFLM's static_cast per element) against tflite-micro.
+
+Every other CAST type to uint32 and uint32 to every other (int32 <-> uint32 is a view: the same bits, tested
+in tests/test_compiled_data_ops.py's neighbours); uint32 values over the whole range (wrapping into int8/int16/
+int32, rounding into float32), float32 inputs within uint32's range (a negative float is undefined in C and in
+TFLM).  100 random inputs per case, one host program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from test_compiled_data_ops import cast_model
+
+PAIRS = [(src, "uint32") for src in ("int8", "int16", "float32", "bool")] + \
+        [("uint32", dst) for dst in ("int8", "int16", "float32")]
+
+
+def _values(rng, dtype, shape):
+    if dtype == "float32":
+        return (rng.random(shape) * 4.2e9).astype(np.float32)
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, shape, endpoint=True, dtype=np.int64).astype(dtype)
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    require_tools()
+    cases = [Case(f"CAST_{src}_{dst}", cast_model(src, dst, (4, 9))) for src, dst in PAIRS]
+    return cases, CompiledCases(cases, tmp_path_factory.mktemp("cast_uint32"))
+
+
+def test_every_case_matches_tflm(compiled):
+    cases, program = compiled
+    rng = np.random.default_rng(31)
+    for case in cases:
+        (_, dtype, shape), = case.inputs
+        batches = [[_values(rng, dtype, shape)] for _ in range(100)]
+        ours = program.run(case.name, batches)
+        ref = tflm_outputs(case.model_bytes, batches)
+        for a, b in zip(ours, ref):
+            a, b = np.ascontiguousarray(a[0]), np.ascontiguousarray(np.asarray(b[0]).reshape(a[0].shape))
+            assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), case.name
+
+
+def test_uint32_int32_is_a_view():
+    assert lower_single(cast_model("uint32", "int32")).function == ""
