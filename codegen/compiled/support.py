@@ -167,6 +167,10 @@ SUPPORT = (
     SupportRow(("PRELU",), _same("int8", "int16", "float32"), ("an_arith.c",), "alpha broadcast; int8 alpha for int16"),
     SupportRow(("L2_NORMALIZATION",), _same("int8", "float32"), ("an_math.c",),
                "innermost dimension; int8 output in 1/128 (as TFLM, whatever its quantization)"),
+    SupportRow(("ADD_N",), _same("int8", "float32"), ("an_accumulate.c",),
+               "inputs of one shape and quantization (TFLM); int8 rescaled as TFLM (a table of 256)"),
+    SupportRow(("CUMSUM",), _same("int8", "float32"), ("an_accumulate.c",),
+               "constant int32 axis; exclusive, reverse; int8 rescaled as TFLM (a table of 256)"),
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),
