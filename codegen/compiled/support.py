@@ -171,6 +171,8 @@ SUPPORT = (
                "inputs of one shape and quantization (TFLM); int8 rescaled as TFLM (a table of 256)"),
     SupportRow(("CUMSUM",), _same("int8", "float32"), ("an_accumulate.c",),
                "constant int32 axis; exclusive, reverse; int8 rescaled as TFLM (a table of 256)"),
+    SupportRow(("L2_POOL_2D",), _same("float32"), ("an_pool_wide.c",),
+               "sqrtf of the mean square over the clipped window; fused activations; bit-exact (TFLM's order)"),
     # TFLM's signal library (custom operators, flexbuffer options): the audio front end as a model
     SupportRow(("SignalWindow",), _same("int16"), ("an_signal.c",), "weights repeated over the input"),
     SupportRow(("SignalFftAutoScale",), _same("int16"), ("an_signal.c",), "second output: the int32 shift"),

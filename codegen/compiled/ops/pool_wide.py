@@ -1,6 +1,8 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D of int16 or float32 tensors (an_pool_wide.c): TFLM's reference pooling.
+"""AVERAGE_POOL_2D and MAX_POOL_2D of int16 or float32 tensors, L2_POOL_2D of float32 tensors (an_pool_wide.c):
+TFLM's reference pooling.
 
-Called by :mod:`codegen.compiled.ops.pool` for those types.  int16: input and output quantized alike (TFLM
+Called by :mod:`codegen.compiled.ops.pool` for those types; L2_POOL_2D (TFLM's L2Pool: the square root of the
+mean of the squares over the clipped window, float32 only) is registered here.  int16: input and output quantized alike (TFLM
 requires it), the int16 range of the fused activation; float32: the fused activation's float range
 (``CalculateActivationRange``: NONE is [-FLT_MAX, FLT_MAX]).  A window wholly in the padding (TFLM's
 AveragePool fails on it) is refused.
@@ -8,7 +10,7 @@ AveragePool fails on it) is refused.
 
 from __future__ import annotations
 
-from codegen.compiled.lowering import NotLowerable
+from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import scale_of, zero_point_of
 from codegen.compiled.ops.fully_connected_wide import FLOAT_ACTIVATIONS
 from codegen.compiled.ops.window import window
@@ -48,8 +50,16 @@ def lower_pool_wide(op, ctx):
             fields["act_min"], fields["act_max"] = activation_range(activation, scale_of(y), zero_point_of(y), "int16")
         except ValueError:
             raise NotLowerable(f"fused {activation}") from None
-    kind = "avg" if op.name == "AVERAGE_POOL_2D" else "max"
+    kind = {"AVERAGE_POOL_2D": "avg", "MAX_POOL_2D": "max", "L2_POOL_2D": "l2"}[op.name]
     return Step(function=f"an_{kind}_pool2d_{'f32' if x.dtype == 'float32' else 's16'}", sources=("an_pool_wide.c",),
                 args=(Params("an_pool_wide_params", fields), x.operand, y.operand),
                 comment=f"{op.name} {x.dtype} {tuple(x.shape)} -> {tuple(y.shape)}, {f_h}x{f_w}, {padding}, "
                         f"stride {win['stride_h']}x{win['stride_w']}, {activation}", macs=0)
+
+
+@lowering("L2_POOL_2D")
+def lower_l2_pool(op, ctx):
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype != "float32" or y.dtype != "float32":
+        raise NotLowerable(f"{x.dtype} -> {y.dtype} (TFLM's L2_POOL_2D takes float32)")
+    return lower_pool_wide(op, ctx)

@@ -1,10 +1,13 @@
-// attendnets compiled runtime: AVERAGE_POOL_2D / MAX_POOL_2D int16 and float32 (see an_pool_wide.h).
+// attendnets compiled runtime: AVERAGE_POOL_2D / MAX_POOL_2D int16 and float32, L2_POOL_2D float32 (see
+// an_pool_wide.h).
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations
 #endif
 #include "an_pool_wide.h"
+
+#include <math.h>
 
 #define AN_POOL_WIDE_MAX_FLOAT 3.40282347e+38f
 
@@ -67,4 +70,9 @@ void an_avg_pool2d_f32(const an_pool_wide_params *p, const float *input, float *
 void an_max_pool2d_f32(const an_pool_wide_params *p, const float *input, float *output) {
   AN_POOL_WIDE_WALK(float, float m = -AN_POOL_WIDE_MAX_FLOAT, m = m < v ? v : m,
                     *output++ = clamp_f32(m, p->float_min, p->float_max))
+}
+
+void an_l2_pool2d_f32(const an_pool_wide_params *p, const float *input, float *output) {
+  AN_POOL_WIDE_WALK(float, float sum = 0.0f; int32_t count = 0, sum += v * v;
+                    ++count, *output++ = clamp_f32(sqrtf(sum / (float)count), p->float_min, p->float_max))
 }

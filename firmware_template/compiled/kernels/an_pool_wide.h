@@ -33,5 +33,7 @@ void an_avg_pool2d_s16(const an_pool_wide_params *p, const int16_t *input, int16
 void an_max_pool2d_s16(const an_pool_wide_params *p, const int16_t *input, int16_t *output);
 void an_avg_pool2d_f32(const an_pool_wide_params *p, const float *input, float *output);
 void an_max_pool2d_f32(const an_pool_wide_params *p, const float *input, float *output);
+// L2_POOL_2D float32 (TFLM's L2Pool): sqrtf(sum of v * v from 0.0f / count), then the activation's range.
+void an_l2_pool2d_f32(const an_pool_wide_params *p, const float *input, float *output);
 
 #endif  // AN_POOL_WIDE_H_
