@@ -375,3 +375,24 @@ def test_unquantized_integer_models_match_the_interpreter(tmp_path):
     assert not disagree, "\n".join(disagree)
     # The harness really runs models, and refuses some (e.g. ADD, LOGISTIC need scales).
     assert 10 < sum(runs.values()) < len(cases)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_arg_min_max_output_types_agree_with_the_tflm_interpreter(tmp_path):
+    """ARG_MAX / ARG_MIN: TFLM's Prepare takes an int64 output but its Eval fails on it (int32 only)."""
+    cases = {}
+    for op in ("ARG_MAX", "ARG_MIN"):
+        for dtype in ("float32", "int8"):
+            for out_type in ("int32", "int64"):
+                b = ModelBuilder()
+                x = b.tensor("x", (1, 8), dtype, **_quant(dtype))
+                axis = b.tensor("axis", (1,), "int32", data=(1).to_bytes(4, "little"))
+                y = b.tensor("y", (1,), out_type)
+                b.op(op, [x, axis], [y], options={"type": op.lower(), "output_type": {"int32": 2, "int64": 4}[out_type]})
+                path = tmp_path / f"{op}_{dtype}_{out_type}.tflite"
+                path.write_bytes(b.build([x], [y]))
+                cases[str(path)] = (op, dtype, out_type)
+    runs = _run_all(cases)
+    assert sum(runs.values()) == 4, runs  # the int32 outputs run
+    for path, case in cases.items():
+        assert check_model(load_model(path)).ok == runs[path], case
