@@ -141,6 +141,23 @@ CONV_CASES = {
     "few_pixels_3x3_int8": dict(in_shape=(1, 2, 3, 4), out_c=7, activation="RELU6", seed=5),
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
+    # an_conv2d_s8_w16's segment-padded im2col (an_conv.h, AN_CONV_W16_KXK): one input channel (rows of
+    # 3 and 4 values), three (a run of 9 read as 12), odd and 4-aligned depths, rows across the image's
+    # edges, dilation (tap by tap, with and without whole blocks), the run at the input tensor's end
+    # (VALID: the last row's read would pass it), out_c leaving groups of one and two, extreme scales
+    "w16_c1_3x3_stride2": dict(in_shape=(1, 13, 11, 1), stride=(2, 2), out_c=7, activation="RELU", in_zp=-128),
+    "w16_c1_10x4_stride2": dict(in_shape=(1, 15, 10, 1), kernel=(10, 4), stride=(2, 2), out_c=8, in_zp=100,
+                                out_zp=-128, w_scale=(0.001, 0.005)),
+    "w16_c3_3x3_stride2_valid_relu6": dict(in_shape=(1, 15, 13, 3), stride=(2, 2), padding="VALID", out_c=8,
+                                           activation="RELU6", in_zp=-128, out_zp=-128),
+    "w16_c16_3x3_same": dict(in_shape=(1, 7, 9, 16), out_c=16, in_zp=3, w_scale=(0.001, 0.004)),
+    "w16_c5_dilation2_stride2x1": dict(in_shape=(1, 11, 12, 5), dilation=(2, 2), stride=(2, 1), out_c=4),
+    "w16_c8_dilation1x2_batch2": dict(in_shape=(2, 7, 10, 8), dilation=(1, 2), out_c=7, activation="RELU"),
+    "w16_c2_valid_tensor_end": dict(in_shape=(1, 6, 7, 2), padding="VALID", out_c=11, in_zp=127),
+    "w16_c3_5x5_saturating": dict(in_shape=(1, 9, 8, 3), kernel=(5, 5), out_c=6, out_scale=0.0004,
+                                  w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
+    "w16_c6_2x3_tiny_multiplier": dict(in_shape=(1, 8, 9, 6), kernel=(2, 3), stride=(1, 2), out_c=5,
+                                       in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
 }
 
 
@@ -151,11 +168,23 @@ def _registered():
         assert name in lowerings
 
 
+def conv_compiled(case):
+    """The CompiledModel of CONV_CASES[case] with an_conv2d_s8_w16 wherever the generator widens the filter
+    (lower_model's conv_w16="always": on a one-layer model the segment-padded scratch of a first layer's
+    3x3x3 raises the arena, which the default refuses)."""
+    from codegen.compiled.emit import emit_model
+    from codegen.compiled.lower import lower_model
+    from converter.tflite_model import load_model
+
+    return emit_model(lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16="always"))
+
+
 @pytest.mark.parametrize("case", sorted(CONV_CASES))
 def test_conv2d_matches_tflm(case):
     from codegen.compiled.host import assert_matches_tflm
 
-    assert assert_matches_tflm(conv_model(**CONV_CASES[case]), count=SAMPLES, seed=1) == SAMPLES
+    assert assert_matches_tflm(conv_model(**CONV_CASES[case]), count=SAMPLES, seed=1,
+                               compiled=conv_compiled(case)) == SAMPLES
 
 
 DEPTHWISE_CASES = {
@@ -323,8 +352,9 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
     from codegen.compiled.ops.conv import WIDE_FILTER_MIN_PIXELS
     from converter.tflite_model import load_model
 
-    def functions(case):
-        return [step.function for step in lower_model(load_model(conv_model(**CONV_CASES[case]))).steps]
+    def functions(case, conv_w16="always"):
+        return [step.function for step in
+                lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16=conv_w16).steps]
 
     assert WIDE_FILTER_MIN_PIXELS == 8
     assert functions("pointwise_few_pixels_int8") == ["an_conv1x1_s8"]
@@ -332,11 +362,19 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
     assert functions("grouped") == ["an_conv2d_s8"]  # one group only
     assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_w16"]
     assert functions("odd_same_relu") == ["an_conv2d_s8_w16"]
+    for case in (c for c in CONV_CASES if c.startswith("w16_")):
+        assert functions(case) == ["an_conv2d_s8_w16"], case
+    # By default a layer whose segment-padded scratch would raise the arena takes the int8 kernel (the one
+    # layer of these models is their peak): 3x3x3 needs 2 x 2 x 36 B instead of 2 x 2 x 28 B; 3x3x16 no more.
+    assert functions("odd_same_relu", "arena") == ["an_conv2d_s8"]
+    assert functions("w16_c16_3x3_same", "arena") == ["an_conv2d_s8_w16"]
+    assert functions("w16_c1_10x4_stride2", "arena") == ["an_conv2d_s8_w16"]
 
 
 def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     from codegen.compiled.generate import lower_model
-    from codegen.compiled.ops.conv import conv_filter_layout, conv_filter_layout_w16, rows_of_w16_layout
+    from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, rows_of_kxk_w16,
+                                           rows_of_w16_layout)
     from converter.tflite_model import load_model
 
     rng = np.random.default_rng(1)
@@ -348,11 +386,27 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
         assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows), out_c, k4), padded)
     # Helium builds: lower_model(wide_filters=False) gives the int8 kernel and layout of the same filter
     model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))
-    (wide,), (narrow,) = lower_model(model).steps, lower_model(model, wide_filters=False).steps
+    (wide,), (narrow,) = lower_model(model, conv_w16="always").steps, lower_model(model, wide_filters=False).steps
     assert (wide.function, narrow.function) == ("an_conv2d_s8_w16", "an_conv2d_s8")
     assert (wide.args[2].c_type, narrow.args[2].c_type) == ("int16_t", "int8_t")
-    rows = rows_of_w16_layout(wide.args[2].values, 5, 28).astype(np.int8)
+    # an_conv2d_s8_w16's rows: 3x3x3 -> three rows of 9 values in 12 positions, blocks in the order 0 2 1 3
+    kxk = rows_of_w16_layout(wide.args[2].values, 5, 36)
+    rows = rows_of_kxk_w16(kxk, 3, 9).astype(np.int8)
     assert np.array_equal(narrow.args[2].values, conv_filter_layout(rows, 1))
+    assert not kxk.reshape(5, 3, 3, 4)[:, :, 2, [2, 1, 3]].any()  # positions 9-11 of each row: zeros
+    assert np.array_equal(kxk[:, :4], rows[:, [0, 2, 1, 3]])
+
+
+def test_kxk_w16_rows_round_trip():
+    from codegen.compiled.ops.conv import kxk_w16_rows, rows_of_kxk_w16
+
+    rng = np.random.default_rng(2)
+    for out_c, k_h, row_values in [(1, 1, 3), (3, 3, 9), (4, 10, 4), (2, 5, 15), (5, 3, 48), (7, 2, 6)]:
+        rows = rng.integers(-128, 128, size=(out_c, k_h * row_values)).astype(np.int16)
+        laid = kxk_w16_rows(rows, k_h, row_values)
+        assert laid.shape == (out_c, k_h * ((row_values + 3) & ~3))
+        assert np.array_equal(rows_of_kxk_w16(laid, k_h, row_values), rows)
+        assert np.count_nonzero(laid) == np.count_nonzero(rows)
 
 
 def test_refusals_name_the_unsupported_option():

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests import compiled_qemu
-from tests.test_compiled_conv import (CONV_CASES, DEPTHWISE_CASES, ROWS3X3_CASES, SAMPLES, conv_model, depthwise_compiled,
-                                      depthwise_model)
+from tests.test_compiled_conv import (CONV_CASES, DEPTHWISE_CASES, ROWS3X3_CASES, SAMPLES, conv_compiled, conv_model,
+                                      depthwise_compiled, depthwise_model)
 
 pytestmark = pytest.mark.skipif(compiled_qemu.tools_missing() is not None,
                                 reason=f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
@@ -24,6 +24,8 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          **{("depthwise", c, True): depthwise_model(**DEPTHWISE_CASES[c]) for c in DEPTHWISE_CASES},
          ("conv", "odd_same_relu", False): conv_model(**CONV_CASES["odd_same_relu"]),
          ("conv", "pointwise_odd_channels_relu6", False): conv_model(**CONV_CASES["pointwise_odd_channels_relu6"]),
+         ("conv", "w16_c3_3x3_stride2_valid_relu6", False): conv_model(**CONV_CASES["w16_c3_3x3_stride2_valid_relu6"]),
+         ("conv", "w16_c8_dilation1x2_batch2", False): conv_model(**CONV_CASES["w16_c8_dilation1x2_batch2"]),
          ("conv", "pointwise_saturating_left_shift", False):
              conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
@@ -39,7 +41,7 @@ def _run(key):
     try:
         model = load_model(CASES[key])
         samples = random_samples(model, SAMPLES, seed=4)
-        compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else None
+        compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else conv_compiled(key[1])
         ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[2], compiled=compiled)
         return ours, [r[0] for r in run_tflm_batch(model, samples)]
     except Exception as exc:  # reported by the test of this case

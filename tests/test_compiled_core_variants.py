@@ -24,7 +24,7 @@ BOARDS = [("rpi-pico", "scalar", False), ("mps2-an386", "dsp", True), ("nucleo-l
 
 
 def _conv_functions(board_name):
-    model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))  # 63 output pixels: wide where allowed
+    model = load_model(conv_model(**CONV_CASES["w16_c16_3x3_same"]))  # 63 output pixels: wide where allowed
     prepared = get_runtime("compiled").prepare(model, get_board(board_name), kernels=None)
     return [(step.function, step.args[2].c_type) for step in prepared.program.steps]
 
@@ -46,7 +46,7 @@ def test_every_cpu_without_dsp_keeps_int8_filters():
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
-@pytest.mark.parametrize("case", ["odd_same_relu", "pointwise_k24_relu"])
+@pytest.mark.parametrize("case", ["w16_c16_3x3_same", "pointwise_k24_relu"])
 def test_both_filter_variants_equal_tflm_on_the_plain_c_path(case):
     """The plain-C sums of the int16-filter kernels (a DSP board's C built with DSP=0) and of the int8
     ones (what a core without DSP gets) equal tflite-micro's for the same random inputs."""

@@ -19,6 +19,7 @@ from firmware_template import KERNELS_DIR
 REQUANTIZE_CHECK = Path(__file__).parent / "compiled_m4" / "requantize_check.c"
 CONV_KS = list(range(1, 300)) + [511, 512, 513, 1023, 1024, 1025, 3 * 3 * 256, 5 * 5 * 97, 7 * 7 * 3, 65535]
 DEPTHWISE_KERNELS = list(itertools.product(range(1, 12), range(1, 12))) + [(1, 31), (31, 1), (16, 16)]
+CONV_W16_KERNELS = [(h, w, c) for h in (1, 2, 3, 5, 10) for w in (1, 3, 4, 7) for c in (1, 2, 3, 5, 16, 97)]
 
 
 def need_cc():
@@ -54,10 +55,13 @@ def test_one_requantization_in_the_library():
 
 
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
-    from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_rows_scratch_bytes, depthwise_scratch_bytes
+    from codegen.compiled.ops.conv import (conv_scratch_bytes, conv_w16_scratch_bytes, depthwise_rows_scratch_bytes,
+                                           depthwise_scratch_bytes)
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
     lines += [f'  printf("conv %d %d\\n", {k}, (int)AN_CONV_SCRATCH_BYTES({k}));' for k in CONV_KS]
+    lines += [f'  printf("w16 %d %d %d %d\\n", {h}, {w}, {c}, (int)AN_CONV_W16_SCRATCH_BYTES({h}, {w}, {c}));'
+              for h, w, c in CONV_W16_KERNELS]
     lines += [f'  printf("dw %d %d %d\\n", {h}, {w}, (int)AN_DEPTHWISE_SCRATCH_BYTES({h}, {w}));'
               for h, w in DEPTHWISE_KERNELS]
     lines += [f'  printf("rows %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_ROWS_SCRATCH_BYTES({w}, {s}));'
@@ -67,6 +71,7 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     assert proc.returncode == 0, proc.stderr
     c_figures = proc.stdout.split("\n")
     python = [f"conv {k} {conv_scratch_bytes(k)}" for k in CONV_KS]
+    python += [f"w16 {h} {w} {c} {conv_w16_scratch_bytes(h, w, c)}" for h, w, c in CONV_W16_KERNELS]
     python += [f"dw {h} {w} {depthwise_scratch_bytes(h, w)}" for h, w in DEPTHWISE_KERNELS]
     python += [f"rows {w} {s} {depthwise_rows_scratch_bytes(w, s)}" for w in (1, 4, 7, 48) for s in (1, 2)]
     assert c_figures[:-1] == python

@@ -19,7 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import depthwise_scratch_bytes, narrow_wide_filter
+from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes, narrow_wide_filter
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -361,7 +361,7 @@ def _model_reasons(model, program) -> list:
     return _merge_reasons(reasons)
 
 
-def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True) -> Program:
+def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w16: str = "arena") -> Program:
     """The compiled runtime's program of ``model`` (not yet planned).
 
     ``wide_filters``: whether CONV_2D filters may be stored widened to int16 (an_conv.h's ``_w16`` kernels,
@@ -371,6 +371,10 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True) -> Pro
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
     kernels' tests force it so on single-layer models, whose peak the scratch always raises).
+
+    ``conv_w16``: the same for ``an_conv2d_s8_w16`` where its segment-padded rows take more scratch than the
+    int8 kernel (``k_w * in_c`` not a multiple of four): "arena" keeps it only where the arena does not grow,
+    "always" wherever the int16 filters are chosen.
 
     Raises :class:`CompiledRuntimeUnsupportedError` with every reason, in one line, when the
     compiled runtime cannot run it; BadInputError when the main subgraph has no inputs or outputs.
@@ -393,7 +397,38 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True) -> Pro
         for step in program.steps:
             if step.function in ("an_conv2d_s8_w16", "an_conv1x1_s8_w16"):
                 narrow_wide_filter(step)
+    if conv_w16 == "arena":
+        _conv_w16_without_arena_growth(program)
+    elif conv_w16 != "always":
+        raise ValueError(f"conv_w16 {conv_w16!r} (arena, always)")
     return program
+
+
+def _conv_w16_without_arena_growth(program) -> None:
+    """``an_conv2d_s8_w16``'s segment-padded rows take more scratch than the int8 kernel's where ``k_w * in_c``
+    is not a multiple of four (a first layer's 3x3x3: 144 B for 112 B): where that raises the arena, those
+    layers take the int8 kernel (the same scratch as before the int16 layout).  Leaves the program unplanned."""
+    growing = [step for step in program.steps if step.function == "an_conv2d_s8_w16" and step.scratch
+               and step.scratch[0].size_bytes > conv_scratch_bytes(_filter_values(step))]
+    if not growing:
+        return
+    wide = plan_memory(program).arena_bytes
+    sizes = [step.scratch[0].size_bytes for step in growing]
+    for step in growing:
+        step.scratch[0].size_bytes = conv_scratch_bytes(_filter_values(step))
+    limit = plan_memory(program).arena_bytes
+    for step, size in zip(growing, sizes):
+        step.scratch[0].size_bytes = size
+        if wide > limit:
+            narrow_wide_filter(step)
+    program.arena_bytes = None
+    program.arena_parts = []
+
+
+def _filter_values(step) -> int:
+    """K, the values of one filter row, of a CONV_2D step."""
+    fields = step.args[0].fields
+    return int(fields["k_h"]) * int(fields["k_w"]) * int(fields["filter_in_c"])
 
 
 def _rows3x3_without_arena_growth(program) -> None:

@@ -41,6 +41,13 @@ def conv_scratch_bytes(k: int) -> int:
     return 2 * 2 * ((k + 3) & ~3)
 
 
+def conv_w16_scratch_bytes(k_h: int, k_w: int, in_c: int) -> int:
+    """``an_conv2d_s8_w16``'s scratch: two int16 columns of ``k_h`` receptive-field rows of S = ``k_w * in_c``
+    rounded up to four values (an_conv.h's ``AN_CONV_W16_SCRATCH_BYTES``; tests/test_kernel_library.py ties the
+    two)."""
+    return 2 * 2 * k_h * ((k_w * in_c + 3) & ~3)
+
+
 def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
     """``an_depthwise_conv2d_s8``'s scratch: a pointer (8 bytes: room for a 64-bit host) and an int32 per tap
     (an_depthwise_conv.h's ``AN_DEPTHWISE_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
@@ -154,6 +161,33 @@ def conv_filter_layout_w16(rows):
     return np.concatenate(parts)
 
 
+#: The order of the four values of a block in ``an_conv2d_s8_w16``'s rows (SXTB16's (x0, x2), (x1, x3)).
+BLOCK_ORDER = (0, 2, 1, 3)
+
+
+def kxk_w16_rows(rows, k_h: int, row_values: int) -> np.ndarray:
+    """``an_conv2d_s8_w16``'s filter rows (an_conv.h, AN_CONV_W16_KXK) from rows of K = ``k_h * row_values``
+    values ([k_h][k_w][in_c] order, ``row_values = k_w * in_c``): each filter row ky's values in S =
+    ``row_values`` rounded up to four positions (zeros after them), then every block of four in
+    :data:`BLOCK_ORDER`. Out_c x (k_h * S), int16."""
+    rows = np.asarray(rows, dtype=np.int16)
+    out_c = rows.shape[0]
+    seg = (row_values + 3) & ~3
+    padded = np.zeros((out_c, k_h, seg), dtype=np.int16)
+    padded[:, :, :row_values] = rows.reshape(out_c, k_h, row_values)
+    return padded.reshape(out_c, -1, 4)[:, :, list(BLOCK_ORDER)].reshape(out_c, k_h * seg)
+
+
+def rows_of_kxk_w16(rows, k_h: int, row_values: int) -> np.ndarray:
+    """The filter rows (out_c x K) of :func:`kxk_w16_rows` rows (its inverse)."""
+    rows = np.asarray(rows, dtype=np.int16)
+    out_c = rows.shape[0]
+    seg = (row_values + 3) & ~3
+    natural = np.empty_like(rows).reshape(out_c, -1, 4)
+    natural[:, :, list(BLOCK_ORDER)] = rows.reshape(out_c, -1, 4)
+    return natural.reshape(out_c, k_h, seg)[:, :, :row_values].reshape(out_c, k_h * row_values)
+
+
 def rows_of_w16_layout(values, out_c: int, k4: int) -> np.ndarray:
     """The filter rows (out_c x K4, padding included) of a :func:`conv_filter_layout_w16` array."""
     values = np.asarray(values, dtype=np.int16).reshape(-1)
@@ -172,12 +206,18 @@ def narrow_wide_filter(step) -> None:
     """Turn an ``_w16`` CONV_2D step back into its int8-filter kernel (the same arithmetic), in place: for
     cores whose fastest conv path reads the int8 layout (Helium: an_conv.c's MVE kernels)."""
     fields = step.args[0].fields
-    k4 = (int(fields["k_h"]) * int(fields["k_w"]) * int(fields["filter_in_c"]) + 3) & ~3
+    k_h, row_values = int(fields["k_h"]), int(fields["k_w"]) * int(fields["filter_in_c"])
     filter_ = step.args[2]
-    rows = rows_of_w16_layout(filter_.values, int(fields["out_c"]), k4)
+    if step.function == "an_conv2d_s8_w16":
+        kxk = rows_of_w16_layout(filter_.values, int(fields["out_c"]), k_h * ((row_values + 3) & ~3))
+        rows = rows_of_kxk_w16(kxk, k_h, row_values)
+    else:
+        rows = rows_of_w16_layout(filter_.values, int(fields["out_c"]), (k_h * row_values + 3) & ~3)
     filter_.c_type = "int8_t"
     filter_.values = conv_filter_layout(rows.astype(np.int8), 1)
     step.function = step.function[:-len("_w16")]
+    if step.scratch:  # the int8 kernel's scratch (an_conv2d_s8_w16's segment-padded rows may take more)
+        step.scratch[0].size_bytes = conv_scratch_bytes(k_h * row_values)
 
 
 def use_wide_filter(pixels: int, groups: int) -> bool:
@@ -267,18 +307,23 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
                   output_offset=out_zp, act_min=act[0], act_max=act[1])
     pixels = batches * y.shape[1] * y.shape[2]
     wide = use_wide_filter(pixels, groups)
+    # A 1x1 filter with no padding and one group reads one input pixel per output pixel: the
+    # kernel without the general im2col.
+    pointwise = k_h == k_w == 1 and groups == 1 and win["pad_h"] == 0 and win["pad_w"] == 0
+    scratch = conv_scratch_bytes(k)
+    if wide and not pointwise:
+        # an_conv2d_s8_w16: rows laid out for its segment-padded, block-reordered im2col (an_conv.h)
+        rows = kxk_w16_rows(rows, k_h, k_w * filter_in_c)
+        scratch = conv_w16_scratch_bytes(k_h, k_w, filter_in_c)
     filter_ = (ctx.constant(f"op{op.index}_filter", "int16_t", conv_filter_layout_w16(rows)) if wide
                else ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups)))
     # Per output channel {folded bias, multiplier, shift}, packed (an_conv.h).
     channel = ctx.constant(f"op{op.index}_channels", "int32_t",
                            np.stack([folded, multipliers, shifts], axis=1).reshape(-1))
-    # A 1x1 filter with no padding and one group reads one input pixel per output pixel: the
-    # kernel without the general im2col.
-    pointwise = k_h == k_w == 1 and groups == 1 and win["pad_h"] == 0 and win["pad_w"] == 0
     return Step(
         function=("an_conv1x1_s8" if pointwise else "an_conv2d_s8") + ("_w16" if wide else ""),
         sources=CONV_SOURCES,
-        args=(Params("an_conv_params", fields), x.operand, filter_, channel, y.operand, Scratch(conv_scratch_bytes(k))),
+        args=(Params("an_conv_params", fields), x.operand, filter_, channel, y.operand, Scratch(scratch)),
         comment=comment,
         macs=batches * y.shape[1] * y.shape[2] * out_c * k,
     )

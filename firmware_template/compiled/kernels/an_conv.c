@@ -561,10 +561,9 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
 }
 #endif
 
-// The pixel-pair loop of an_conv2d_s8 (filter: the an_conv.h layout) and an_conv2d_s8_w16 (w16:
-// the AN_CONV_W16 layout, one group).
-static void an_conv2d_impl(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int16_t *w16,
-                           const int32_t *channel, int8_t *output, int16_t *scratch) {
+// The pixel-pair loop of an_conv2d_s8 (filter: the an_conv.h layout).
+static void an_conv2d_impl(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                           int8_t *output, int16_t *scratch) {
   const int32_t k4 = AN_CONV_K4(p->k_h * p->k_w * p->filter_in_c);
   const int32_t groups = p->in_c / p->filter_in_c;
   const int32_t per_group = p->out_c / groups;
@@ -586,12 +585,8 @@ static void an_conv2d_impl(const an_conv_params *p, const int8_t *input, const i
         an_conv_im2col(p, in, oy0, ox0, g * p->filter_in_c, 0, k4, scratch);
         an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, 1, k4, scratch);
         const int32_t oc = g * per_group;
-        if (w16) {
-          an_conv_channels_w16(q, w16, scratch, k4, channel, per_group, out0, two ? p->out_c : 0);
-        } else {
-          an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
-                               two ? p->out_c : 0);
-        }
+        an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
+                             two ? p->out_c : 0);
       }
     }
   }
@@ -603,12 +598,116 @@ void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *fi
   an_conv2d_s8_mve(p, input, filter, channel, output, scratch);
   return;
 #endif
-  an_conv2d_impl(p, input, filter, 0, channel, output, scratch);
+  an_conv2d_impl(p, input, filter, channel, output, scratch);
+}
+
+// ---- an_conv2d_s8_w16: segment-padded, block-reordered columns (an_conv.h, AN_CONV_W16_KXK) ----
+//
+// Filter row ky's k_w * in_c values take S = AN_CONV_K4(k_w * in_c) column positions (the filter holds
+// zeros after them), so that every row of the receptive field starts at a multiple of four, and within
+// each block of four positions the values go in the order 0 2 1 3: what SXTB16 of a loaded word gives
+// ((x0, x2) and (x1, x3)), so one load, two SXTB16 and a doubleword store widen four values.  A row that
+// lies inside the image and is contiguous in NHWC is widened in one run of S values; the up to three
+// values read past its end meet the filter's zeros (read only while inside the input tensor).
+
+// The int16 index of a receptive-field row's position q (from the row's first block) of pixel j's column.
+static inline int32_t an_w16_slot(int32_t q) {
+  return 2 * (q & ~3) + ((q & 1) << 1) + ((q >> 1) & 1);
+}
+
+// n values (a multiple of four) from src into the blocks at dst (a row's position, a multiple of four).
+static inline void an_widen_reordered(const int8_t *src, int16_t *dst, int32_t n) {
+#if AN_USE_DSP
+  an_uword_t *d = (an_uword_t *)(void *)dst;
+  for (; n >= 8; n -= 8, src += 8, d += 8) {
+    const uint32_t x = an_read_u32(src), y = an_read_u32(src + 4);
+    d[0] = (uint32_t)__sxtb16(x);
+    d[1] = (uint32_t)an_sxtb16_ror8(x);
+    d[4] = (uint32_t)__sxtb16(y);
+    d[5] = (uint32_t)an_sxtb16_ror8(y);
+  }
+  if (n) {
+    const uint32_t x = an_read_u32(src);
+    d[0] = (uint32_t)__sxtb16(x);
+    d[1] = (uint32_t)an_sxtb16_ror8(x);
+  }
+#else
+  for (; n > 0; n -= 4, src += 4, dst += 8) {
+    dst[0] = src[0];
+    dst[1] = src[2];
+    dst[2] = src[1];
+    dst[3] = src[3];
+  }
+#endif
+}
+
+// n values (a multiple of four) of value at the blocks at dst.
+static inline void an_fill_blocks(int16_t *dst, int32_t n, int16_t value) {
+  for (; n > 0; n -= 4, dst += 8) dst[0] = dst[1] = dst[2] = dst[3] = value;
+}
+
+// The receptive field of output pixel (oy, ox) as pixel j (0 or 1) of the column pair: k_h rows of S
+// positions.  in_end: the end of the input tensor (the run's read past a row's end stays before it).
+static void an_conv_im2col_w16(const an_conv_params *p, const int8_t *in, const int8_t *in_end, int32_t oy, int32_t ox,
+                               int32_t j, int32_t seg, int16_t *cols) {
+  const int32_t n = p->in_c, k_w = p->k_w, in_w = p->in_w, dilation_w = p->dilation_w;
+  const int32_t row_values = k_w * n;
+  const int32_t iy0 = oy * p->stride_h - p->pad_h;
+  const int32_t ix0 = ox * p->stride_w - p->pad_w;
+  const int contiguous = dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w;
+  const int16_t pad = (int16_t)p->pad_value;
+  int16_t *dst = cols + 4 * j;
+  for (int32_t ky = 0, iy = iy0; ky < p->k_h; ++ky, iy += p->dilation_h, dst += 2 * seg) {
+    if (iy < 0 || iy >= p->in_h) {
+      an_fill_blocks(dst, seg, pad);
+      continue;
+    }
+    const int8_t *row = in + iy * in_w * n;
+    if (contiguous && row + ix0 * n + seg <= in_end) {
+      an_widen_reordered(row + ix0 * n, dst, seg);
+      continue;
+    }
+    // A row across the image's left or right edge, dilated, or at the tensor's end: tap by tap.
+    for (int32_t kx = 0, ix = ix0, q = 0; kx < k_w; ++kx, ix += dilation_w, q += n) {
+      const int inside = ix >= 0 && ix < in_w;
+      if ((n & 3) == 0) {
+        if (inside) {
+          an_widen_reordered(row + ix * n, dst + 2 * q, n);
+        } else {
+          an_fill_blocks(dst + 2 * q, n, pad);
+        }
+        continue;
+      }
+      const int8_t *src = row + ix * n;
+      for (int32_t c = 0; c < n; ++c) dst[an_w16_slot(q + c)] = inside ? src[c] : pad;
+    }
+    for (int32_t q = row_values; q < seg; ++q) dst[an_w16_slot(q)] = 0;
+  }
 }
 
 void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                       int8_t *output, int16_t *scratch) {
-  an_conv2d_impl(p, input, 0, filter, channel, output, scratch);
+  const int32_t seg = AN_CONV_K4(p->k_w * p->in_c), k4 = p->k_h * seg;
+  const int32_t pixels = p->out_h * p->out_w;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  const int8_t *const in_end = input + p->batches * p->in_h * p->in_w * p->in_c;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * pixels * p->out_c;
+    int32_t oy = 0, ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * p->out_c;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
+      an_conv_im2col_w16(p, in, in_end, oy0, ox0, 0, seg, scratch);
+      an_conv_im2col_w16(p, in, in_end, oy1, ox1, 1, seg, scratch);
+      an_conv_channels_w16(q, filter, scratch, k4, channel, p->out_c, out0, two ? p->out_c : 0);
+    }
+  }
 }
 
 // 1x1, no padding, one group: output pixel (oy, ox) reads input pixel (oy * stride_h, ox * stride_w)

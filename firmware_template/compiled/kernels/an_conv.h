@@ -34,6 +34,9 @@ typedef struct {
 // 4-byte aligned.  The generator reserves this (codegen/compiled/ops/conv.py:conv_scratch_bytes;
 // tests/test_kernel_library.py ties the two).
 #define AN_CONV_SCRATCH_BYTES(k) (2 * 2 * AN_CONV_K4(k))
+// an_conv2d_s8_w16's scratch (bytes): two interleaved int16 columns of k_h rows of AN_CONV_K4(k_w * in_c)
+// values (codegen/compiled/ops/conv.py:conv_w16_scratch_bytes).
+#define AN_CONV_W16_SCRATCH_BYTES(k_h, k_w, in_c) (2 * 2 * (k_h)*AN_CONV_K4((k_w) * (in_c)))
 
 void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                   int8_t *output, int16_t *scratch);
@@ -50,6 +53,11 @@ void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *f
 // values in their natural order (codegen/compiled/ops/conv.py: conv_filter_layout_w16).  Twice
 // the filter's flash, no sign extension in the inner loop: on DSP cores three channels by two
 // pixels per pass (five loads, six SMLAD per two values).  The same scratch and channel values.
+//
+// an_conv2d_s8_w16's rows (AN_CONV_W16_KXK) are those of the KxK filter laid out for its im2col: the
+// k_w * in_c values of each filter row ky in S = AN_CONV_K4(k_w * in_c) positions (zeros after them),
+// k_h * S values in all, and within every block of four values the order 0 2 1 3
+// (codegen/compiled/ops/conv.py: kxk_w16_rows); its scratch is AN_CONV_W16_SCRATCH_BYTES.
 void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                       int8_t *output, int16_t *scratch);
 void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
