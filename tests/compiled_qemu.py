@@ -119,7 +119,8 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
     objects = [_object(work, rel, defines, cflags) for rel in sources]
     elf = work / "model.elf"
     script = linker_script or HERE / ("m4.ld" if core == "m4" else "m55.ld")
-    cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(script), *LDFLAGS, "-o", str(elf), *map(str, objects)]
+    cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(script), *LDFLAGS, "-o", str(elf), *map(str, objects),
+           "-lm"]  # libm as the firmware Makefile links it (floorf, sqrtf, expf, ...)
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"arm-none-eabi-gcc failed:\n{proc.stderr[-3000:]}")
