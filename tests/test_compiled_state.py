@@ -161,7 +161,8 @@ def test_streaming_model_with_resource_variables(two):
 def call_once_model(zero_point=-7, extra_op=False):
     """A streaming model as the TFLite converter writes one: CALL_ONCE runs subgraph 1 (VAR_HANDLE,
     ASSIGN_VARIABLE of a non-zero constant) at the first invocation; the main subgraph reads the variable,
-    adds the input, assigns the sum back.  ``extra_op``: the init subgraph also computes (not compiled)."""
+    adds the input, assigns the sum back.  ``extra_op``: the init subgraph also computes (an operator name: that
+    operator of the constant with itself; True: ADD)."""
     from tests.test_arena_ops import TinyModel, _options, fb
 
     m = TinyModel()
@@ -179,8 +180,9 @@ def call_once_model(zero_point=-7, extra_op=False):
     m.op("VAR_HANDLE", [], [h1], _options(fb.VarHandleOptionsT, container="", sharedName="acc"))
     c = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point, data=np.array([[9, -30, 100, -128, 0, 1, 77, -5]]))
     if extra_op:
+        name = "ADD" if extra_op is True else extra_op
         c2 = m.tensor((1, 8), "int8", scale=0.05, zero_point=zero_point)
-        m.op("ADD", [c, c], [c2], _options(fb.AddOptionsT))
+        m.op(name, [c, c] if name == "ADD" else [c], [c2], _options(fb.AddOptionsT) if name == "ADD" else None)
         c = c2
     m.op("ASSIGN_VARIABLE", [h1, c], [])
     m.io([], [])
@@ -206,12 +208,31 @@ def test_call_once_initialiser_and_reset_as_tflm():
     assert compiled.state_bytes == 16  # the has-run flag (8-aligned) and the variable
 
 
-def test_call_once_that_computes_is_refused_by_name():
-    from codegen.compiled.lower import operator_support, unsupported_reasons
+def test_call_once_that_computes_runs_once_as_tflm():
+    """An init subgraph that computes (ADD of a constant with itself, then the assignment) runs at the first
+    invocation only, under `if`, and not again after a reset (TFLM's has_run)."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import assert_matches_tflm, run_on_host_batch, run_tflm_batch
     from converter.tflite_model import load_model
 
     model = load_model(call_once_model(extra_op=True))
+    steps = compile_model(model).program.steps
+    assert [s.control for s in steps if s.control] == ["if", "end"]
+    assert "an_add_s8" in [s.function for s in steps[:steps.index(next(s for s in steps if s.control == "end"))]]
+    assert assert_matches_tflm(model, count=100, seed=43) == 100
+    assert assert_matches_tflm(model, count=40, seed=44, reset_every=7) == 40
+    zeros = [[np.full((1, 8), -7, dtype=np.int8)] for _ in range(3)]
+    ours = run_on_host_batch(model, zeros, reset_every=2)
+    assert [o[0].tolist() for o in ours] == [o[0].tolist() for o in run_tflm_batch(model, zeros, reset_every=2)]
+    assert ours[0][0].tolist() != ours[2][0].tolist()  # initialised once: the reset value afterwards
+
+
+def test_call_once_with_an_operator_without_kernel_is_refused_by_name():
+    from codegen.compiled.lower import operator_support, unsupported_reasons
+    from converter.tflite_model import load_model
+
+    model = load_model(call_once_model(extra_op="SQRT"))  # int8 SQRT: no kernel (TFLM's takes float32)
     text = "; ".join(unsupported_reasons(model))
-    assert "CALL_ONCE" in text and "init subgraph 1 runs ADD" in text and "control-flow subgraph 1" in text, text
+    assert "CALL_ONCE" in text and "subgraph 1" in text and "SQRT" in text, text
     rows = {(sg, name): reason for sg, _, name, reason in operator_support(model)}
-    assert rows[(1, "ADD")] == "in a control-flow subgraph" and "runs ADD" in rows[(0, "CALL_ONCE")]
+    assert "SQRT" in rows[(0, "CALL_ONCE")]

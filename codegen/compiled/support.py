@@ -148,7 +148,7 @@ SUPPORT = (
                "time, tensors passed by copies as TFLM; subgraph buffers in the same static arena"),
     SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
                "resource variables in the static state area (model_reset() clears them); "
-               "CALL_ONCE only when it assigns constants to variables"),
+               "CALL_ONCE's init subgraph at the first invocation only (as TFLM, not again after model_reset())"),
     # element-wise math (TFLM's reference kernels)
     SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
                "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),

@@ -7,3 +7,8 @@ void an_call_once_assign(uint8_t *has_run, int32_t count, void *const *variables
   for (int32_t i = 0; i < count; ++i) memcpy(variables[i], values[i], bytes[i]);
   *has_run = 1;
 }
+
+void an_call_once_begin(uint8_t *has_run, bool *first) {
+  *first = !*has_run;
+  *has_run = 1;
+}
