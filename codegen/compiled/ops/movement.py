@@ -311,7 +311,8 @@ def lower_pad(op, ctx):
     function, sources = {"int8": ("an_pad_s8", SOURCES), "int16": ("an_pad_b16", WIDE_RESIZE_PAD_SOURCES)}.get(
         x.dtype, ("an_pad_b32", WIDE_RESIZE_PAD_SOURCES))
     return Step(function=function, sources=sources, args=(params, x.operand, y.operand),
-                comment=f"{op.name} {x.dtype} {tuple(x.shape)} -> {out_shape} with {shown}")
+                comment=f"{op.name}{'' if x.dtype == 'int8' else ' ' + x.dtype} {tuple(x.shape)} -> {out_shape} "
+                        f"with {shown}")
 
 
 # --- CONCATENATION ---------------------------------------------------------------------

@@ -93,7 +93,8 @@ def lower_reduce(op, ctx):
     walk = {"kept_ndim": len(kd), "kept_dims": padded_ints(kd, MAX_DIMS), "kept_strides": padded_ints(ks, MAX_DIMS),
             "reduced_ndim": len(rd), "reduced_dims": padded_ints(rd, MAX_DIMS),
             "reduced_strides": padded_ints(rs, MAX_DIMS)}
-    comment = f"{op.name} {x.dtype} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values"
+    what = op.name if x.dtype == "int8" else f"{op.name} {x.dtype}"
+    comment = f"{what} over axes {axes} of {tuple(x.shape)}: {outputs} outputs of {count} values"
     if x.dtype == "float32":
         params = Params("an_reduce_params", {**walk, "zero_point_sum": 0, "output_multiplier": 0, "output_shift": 0,
                                              "output_zero_point": 0})
