@@ -13,6 +13,8 @@ FILL of a constant, data movement of constants) run the whole generated model.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -201,6 +203,7 @@ def _cases():
         cases.append(Case(f"BROADCAST_ARGS_{dtype}", broadcast_args_model(dtype, 4, 2)))
         cases.append(Case(f"BROADCAST_ARGS_{dtype}_first_shorter", broadcast_args_model(dtype, 1, 3)))
     cases.append(Case("CONCATENATION_bool", concat_model("bool", [(2, 3), (2, 1), (2, 4)], 1)))
+    cases.append(Case("CONCATENATION_int8_unquantized", concat_model("int8", [(3, 2), (1, 2)], 0)))
     cases.append(Case("STRIDED_SLICE_bool", strided_slice_model("bool", (4, 6), [1, 5], [4, 0], [2, -2], (2, 3))))
     cases.append(Case("GATHER_int32", gather_model("int32", (2, 5, 3), (2, 3), 1)))
     cases.append(Case("GATHER_ND_int32", gather_nd_model("int32", (3, 4, 5), (2, 3, 2))))
@@ -422,3 +425,62 @@ def rearrange_row_models():
     models[("CONCATENATION", "bool -> bool")] = lambda: concat_model("bool", [(2, 3), (2, 1)], 1)
     models[("GATHER", "int32 -> int32")] = lambda: gather_model("int32", (4, 3), (2,), 0)
     return models
+
+
+def _tflm_type_models():
+    """One model per (operator, type) tflm_ops.json lists for this file's operators (and the types it
+    lists beyond what the kernels take)."""
+    every = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
+    models = {}
+    for dtype in every:
+        models[("SLICE", dtype)] = lambda d=dtype: slice_model(d, (3, 4), [1, 0], [2, -1])
+        models[("REVERSE_V2", dtype)] = lambda d=dtype: reverse_model(d, (3, 4), [1])
+        models[("BROADCAST_TO", dtype)] = lambda d=dtype: broadcast_to_model(d, (1, 4), (3, 4))
+        models[("MIRROR_PAD", dtype)] = lambda d=dtype: mirror_pad_model(d, (3, 4), [[1, 1], [0, 2]], "REFLECT")
+        models[("FILL", dtype)] = lambda d=dtype: fill_model(d, (2, 3))
+        models[("DYNAMIC_UPDATE_SLICE", dtype)] = lambda d=dtype: update_slice_model(d, (4, 3), (2, 3))
+        models[("GATHER", dtype)] = lambda d=dtype: gather_model(d, (4, 3), (2,), 0)
+        models[("GATHER_ND", dtype)] = lambda d=dtype: gather_nd_model(d, (4, 3), (2, 1))
+        models[("DEPTH_TO_SPACE", dtype)] = lambda d=dtype: depth_to_space_model(d, (1, 2, 2, 4), 2)
+        models[("SPACE_TO_DEPTH", dtype)] = lambda d=dtype: space_to_depth_model(d, (1, 4, 2, 1), 2)
+        models[("BATCH_TO_SPACE_ND", dtype)] = \
+            lambda d=dtype: batch_to_space_model(d, (4, 2, 2, 1), [2, 2], [[0, 0], [0, 0]])
+        models[("SPACE_TO_BATCH_ND", dtype)] = \
+            lambda d=dtype: space_to_batch_model(d, (1, 4, 4, 1), [2, 2], [[0, 0], [0, 0]])
+        models[("CONCATENATION", dtype)] = lambda d=dtype: concat_model(d, [(2, 3), (2, 1)], 1)
+        models[("STRIDED_SLICE", dtype)] = \
+            lambda d=dtype: strided_slice_model(d, (4, 6), [1, 0], [3, 6], [1, 2], (2, 3))
+    for dtype in ("int32", "int64"):
+        models[("BROADCAST_ARGS", dtype)] = lambda d=dtype: broadcast_args_model(d, 3, 2)
+    for table, out in (("float32", "float32"), ("int8", "int8"), ("int8", "float32")):
+        models[("EMBEDDING_LOOKUP", f"{table}->{out}")] = lambda t=table, o=out: embedding_model(t, o, 4, (3,), 2)
+    return models
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_check_says_what_the_tflm_interpreter_runs(tmp_path):
+    """`attendnets check`'s TFLM column (converter/tflm/tflm_ops.json) agrees with the interpreter on every type of
+    these operators, and the compiled column says ok wherever TFLM runs the model."""
+    from test_check_tflm import _run_all
+
+    from codegen.compiled.lower import operator_support
+    from converter.tflite_model import load_model
+    from converter.tflm.check import check_model
+
+    cases = {}
+    for (op, dtype), make in _tflm_type_models().items():
+        path = tmp_path / f"{op}_{dtype.replace('>', '')}.tflite"
+        path.write_bytes(make())
+        cases[str(path)] = (op, dtype)
+    runs = _run_all(cases)
+    wrong = []
+    for path, (op, dtype) in cases.items():
+        model = load_model(path)
+        if check_model(model).ok != runs[path]:
+            wrong.append(f"{op} {dtype}: check says {'runs' if not runs[path] else 'refused'}, TFLM "
+                         f"{'runs' if runs[path] else 'refuses'}")
+        refusals = [why for *_, why in operator_support(model) if why]
+        if runs[path] and refusals:
+            wrong.append(f"{op} {dtype}: TFLM runs it, the compiled runtime refuses: {refusals}")
+    assert not wrong, "\n".join(wrong)
+    assert sum(runs.values()) > len(cases) // 3  # the harness really runs models

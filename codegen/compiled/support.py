@@ -100,7 +100,7 @@ SUPPORT = (
     SupportRow(("PAD", "PADV2"), _same("int8", "int16", "int32", "float32"), ("an_movement.c", "an_resize_pad_wide.c"),
                "constant paddings; PAD fills int8 with the output zero point, other types with 0 (TFLM)"),
     SupportRow(("CONCATENATION",), _same("int8", "int16", "int32", "uint32", "float32", "int64", "bool"),
-               ("an_movement.c", "an_movement_wide.c"), "int8 inputs quantized as the output; other types copied"),
+               ("an_movement.c", "an_movement_wide.c"), "int8 inputs quantized as the output (or none quantized); other types copied"),
     SupportRow(("PACK",), _same("int8", "int16", "int32", "int64", "float32"), ("an_movement.c", "an_split.c"),
                "no requantization; all-constant inputs at generation time (any type)"),
     SupportRow(("SPLIT",), tuple(f"int32 -> {d}" for d in ("int8", "int16", "int32", "float32")), ("an_split.c",),

@@ -19,7 +19,7 @@ it, and the kernels (an_movement.c) only copy:
   or the constant (PADV2); wider types in an_resize_pad_wide.c, as RESIZE_NEAREST_NEIGHBOR of int16 and
   float32 (the same walk with every offset in bytes).
 - CONCATENATION: TFLM refuses int8 inputs whose scale or zero point differ from the
-  output's (it never requantizes); so does this lowering.
+  output's (it never requantizes); so does this lowering.  Unquantized int8 is copied as TFLM copies it.
 Tensors keep TFLM's semantics for quantization: values are copied, not requantized.
 """
 
@@ -326,14 +326,16 @@ def lower_concatenation(op, ctx):
     y = ctx.tensor(op.outputs[0])
     inputs = [ctx.tensor(i) for i in op.inputs]
     wide = y.dtype in WIDE_CONCATENATION  # copied as bytes: TFLM copies these types as they are
+    # int8 with no quantization at all: TFLM copies it too (quantized, the inputs must be quantized as the output)
+    unquantized = y.dtype == "int8" and not y.scale and all(t.dtype == "int8" and not t.scale for t in inputs)
     if wide:
         if any(t.dtype != y.dtype for t in inputs):
             raise NotLowerable("inputs of another type than the output")
-    else:
+    elif not unquantized:
         require_int8(y, *inputs)
     if op.options.get("fused_activation_function", "NONE") != "NONE":
         raise NotLowerable(f"fused {op.options['fused_activation_function']} (TFLM refuses it)")
-    for t in inputs if not wide else ():
+    for t in inputs if not wide and not unquantized else ():
         if scale_of(t) != scale_of(y) or zero_point_of(t) != zero_point_of(y):
             raise NotLowerable("an input quantized unlike the output (TFLM does not requantize int8 concatenation)")
     rank = len(y.shape)
