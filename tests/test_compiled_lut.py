@@ -122,9 +122,13 @@ def test_logistic_refuses_other_output_zero_point():
         lower_single(unary_model("LOGISTIC", (1, 4), "int8", (0.1, 0), "int8", (1 / 256, 0)))
 
 
-def test_refuses_int16():
+def test_int16_goes_to_the_wide_kernels_hard_swish_int16_is_refused():
+    """int16 TANH runs in an_activation_wide.c (tests/test_compiled_activation_wide.py); int16 HARD_SWISH, which
+    TFLM lacks, is refused."""
+    assert lower_single(unary_model("TANH", (1, 4), "int16", (1 / 4096, 0), "int16", (1 / 32768, 0))).function \
+        == "an_tanh_s16"
     with pytest.raises(NotLowerable, match="int16"):
-        lower_single(unary_model("TANH", (1, 4), "int16", (1 / 4096, 0), "int16", (1 / 32768, 0)))
+        lower_single(unary_model("HARD_SWISH", (1, 4), "int16", (1 / 4096, 0), "int16", (1 / 4096, 0)))
 
 
 def test_hard_swish_refuses_what_tflm_refuses():
