@@ -149,7 +149,7 @@ def _data_op_models():
         models[("TRANSPOSE_CONV", f"int32 -> {dtype}")] = lambda d=dtype: tconv_model(d, (1, 2, 2, 1), 2, (2, 2),
                                                                                     (2, 2), "SAME")
     for src in ("int8", "int16", "int32", "uint32", "float32", "bool"):
-        for dst in ("int8", "int16", "int32", "uint32", "float32"):
+        for dst in ("int8", "int16", "int32", "uint32", "float32", "bool"):
             models[("CAST", f"{src} -> {dst}")] = lambda a=src, b=dst: cast_model(a, b)
     for dtype in ("int8", "int32", "int64", "float32", "bool"):
         names = ("EQUAL", "NOT_EQUAL") if dtype == "bool" else ("EQUAL", "LESS")

@@ -139,7 +139,7 @@ SUPPORT = (
                "first input: the bool condition; the three inputs broadcast"),
     SupportRow(("RESHAPE", "SQUEEZE", "EXPAND_DIMS"), (), (), "a view of its input (any type): no kernel, no copy"),
     SupportRow(("CAST",), tuple(f"{a} -> {b}" for a in ("int8", "int16", "int32", "uint32", "float32", "bool")
-                                for b in ("int8", "int16", "int32", "uint32", "float32")), ("an_cast.c",),
+                                for b in ("int8", "int16", "int32", "uint32", "float32", "bool")), ("an_cast.c",),
                "static_cast per element (TFLM's CAST); int32 <-> uint32 a view (the same bits); "
                "other types of constants at generation time"),
     SupportRow(("SHAPE",), (), (), GENERATION_TIME + ": constant inputs or static shapes"),

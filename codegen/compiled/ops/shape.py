@@ -1,5 +1,5 @@
 """Operators on values known at generation time: SHAPE, PACK, CAST, and int32 ADD/SUB/MUL (the last three also
-run: CAST from int8/int16/int32/uint32/float32/bool to int8/int16/int32/uint32/float32 (an_cast.c), int32 arithmetic
+run: CAST between int8/int16/int32/uint32/float32/bool (an_cast.c), int32 arithmetic
 (an_int32.c, loop counters)).
 
 The shape arithmetic stock converters emit (Keras Flatten with a dynamic batch dimension:
@@ -100,7 +100,7 @@ def lower_cast(op, ctx):
     if {x.dtype, y.dtype} == {"int32", "uint32"} and not x.is_constant and x.num_elements == y.num_elements:
         # static_cast between int32 and uint32 keeps every bit: a view of the input, no kernel, no copy
         return Step(function="", output_aliases=x.operand, evaluate=evaluate, comment=comment + ": the same bits, a view")
-    if x.is_constant or x.dtype not in CAST_SUFFIX or y.dtype not in CAST_SUFFIX or y.dtype == "bool":
+    if x.is_constant or x.dtype not in CAST_SUFFIX or y.dtype not in CAST_SUFFIX:
         return generation_time(evaluate, comment)
     if x.num_elements != y.num_elements:
         raise NotLowerable(f"{x.num_elements} elements cast to {y.num_elements}")

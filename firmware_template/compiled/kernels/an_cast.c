@@ -11,7 +11,8 @@
   AN_CAST_ONE(from_name, from_type, s16, int16_t) \
   AN_CAST_ONE(from_name, from_type, s32, int32_t) \
   AN_CAST_ONE(from_name, from_type, f32, float)   \
-  AN_CAST_ONE(from_name, from_type, u32, uint32_t)
+  AN_CAST_ONE(from_name, from_type, u32, uint32_t) \
+  AN_CAST_ONE(from_name, from_type, b, bool)
 
 AN_CAST_DEFINE(s8, int8_t)
 AN_CAST_DEFINE(s16, int16_t)

@@ -1,5 +1,6 @@
 // attendnets compiled runtime: CAST at run time (TFLM's reference CAST: static_cast element by element):
-// from int8, int16, int32, uint32, float32 or bool to int8, int16, int32, uint32 or float32. A float outside the
+// from int8, int16, int32, uint32, float32 or bool to int8, int16, int32, uint32, float32 or bool (nonzero: true,
+// a NaN too). A float outside the
 // integer type's range is undefined in C (and in TFLM): what the core's conversion instruction gives.
 #ifndef AN_CAST_H_
 #define AN_CAST_H_
@@ -12,7 +13,8 @@
   void an_cast_##from_name##_s16(const from_type *input, int16_t *output, int32_t count); \
   void an_cast_##from_name##_s32(const from_type *input, int32_t *output, int32_t count); \
   void an_cast_##from_name##_f32(const from_type *input, float *output, int32_t count);    \
-  void an_cast_##from_name##_u32(const from_type *input, uint32_t *output, int32_t count);
+  void an_cast_##from_name##_u32(const from_type *input, uint32_t *output, int32_t count); \
+  void an_cast_##from_name##_b(const from_type *input, bool *output, int32_t count);
 
 AN_CAST_DECLARE(s8, int8_t)
 AN_CAST_DECLARE(s16, int16_t)
