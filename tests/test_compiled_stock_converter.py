@@ -23,10 +23,9 @@ from converter.tflite_model import load_model
 EXPECTED_OPERATORS = {"PAD", "CONV_2D", "LOGISTIC", "TANH", "MEAN", "FULLY_CONNECTED", "SOFTMAX"}
 
 
-@pytest.fixture(scope="module")
-def converted():
-    if importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("TensorFlow is not installed (the [train] extra): no stock conversion")
+def convert_stock_net() -> dict:
+    """{"int16x8": bytes, "float": bytes}: the net converted by stock TFLiteConverter settings (TensorFlow
+    required; bench/coverage.py uses it too)."""
     from corpus import _convert_with, _keras
 
     keras = _keras()
@@ -41,6 +40,13 @@ def converted():
     model = keras.Model(inputs, outputs)
     calibration = np.random.default_rng(0).random((16, 12, 12, 3), dtype=np.float32) * 2 - 1
     return {mode: _convert_with(model, calibration, mode) for mode in ("int16x8", "float")}
+
+
+@pytest.fixture(scope="module")
+def converted():
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed (the [train] extra): no stock conversion")
+    return convert_stock_net()
 
 
 @pytest.mark.parametrize("mode,dtype", [("int16x8", "int16"), ("float", "float32")])
