@@ -484,3 +484,59 @@ def test_check_says_what_the_tflm_interpreter_runs(tmp_path):
             wrong.append(f"{op} {dtype}: TFLM runs it, the compiled runtime refuses: {refusals}")
     assert not wrong, "\n".join(wrong)
     assert sum(runs.values()) > len(cases) // 3  # the harness really runs models
+
+
+def movement_model() -> bytes:
+    """A chain of the data-movement operators on one int8 feature map (bench/coverage.py's movement_int8):
+    SPACE_TO_DEPTH, MIRROR_PAD, SLICE, DEPTH_TO_SPACE, REVERSE_V2, SPACE_TO_BATCH_ND (padded), BATCH_TO_SPACE_ND
+    (cropped), BROADCAST_TO, DYNAMIC_UPDATE_SLICE by a run-time index."""
+    q = dict(scale=0.05, zero_point=-3)
+    b = ModelBuilder()
+
+    def t(name, shape, dtype="int8", data=None):
+        return b.tensor(name, shape, dtype, data=data, **(q if dtype == "int8" else {}))
+
+    def const(name, values, shape=None):
+        values = np.asarray(values, np.int32)
+        return b.tensor(name, shape or values.shape, "int32", data=values.tobytes())
+
+    x = t("x", (1, 8, 6, 3))
+    s2d = t("s2d", (1, 4, 3, 12))
+    b.op("SPACE_TO_DEPTH", [x], [s2d], options={"type": "space_to_depth", "block_size": 2})
+    padded = t("padded", (1, 6, 6, 12))
+    b.op("MIRROR_PAD", [s2d, const("pads", [[0, 0], [1, 1], [2, 1], [0, 0]])], [padded],
+         options={"type": "mirror_pad", "mode": 1})
+    sliced = t("sliced", (1, 5, 4, 12))
+    b.op("SLICE", [padded, const("begin", [0, 1, 1, 0]), const("size", [1, 5, 4, -1])], [sliced])
+    d2s = t("d2s", (1, 10, 8, 3))
+    b.op("DEPTH_TO_SPACE", [sliced], [d2s], options={"type": "depth_to_space", "block_size": 2})
+    rev = t("rev", (1, 10, 8, 3))
+    b.op("REVERSE_V2", [d2s, const("axis", [1, 2])], [rev])
+    s2b = t("s2b", (6, 4, 5, 3))
+    b.op("SPACE_TO_BATCH_ND", [rev, const("block", [3, 2]), const("spads", [[1, 1], [0, 2]])], [s2b])
+    b2s = t("b2s", (1, 9, 7, 3))
+    b.op("BATCH_TO_SPACE_ND", [s2b, const("bblock", [3, 2]), const("crops", [[1, 2], [1, 2]])], [b2s])
+    wide = t("wide", (2, 9, 7, 3))
+    b.op("BROADCAST_TO", [b2s, const("shape", [2, 9, 7, 3])], [wide], version=2)
+    update = t("update", (1, 4, 5, 3))
+    where = t("where", (4,), "int32")
+    y = t("y", (2, 9, 7, 3))
+    b.op("DYNAMIC_UPDATE_SLICE", [wide, update, where], [y])
+    return b.build(inputs=[x, update, where], outputs=[y])
+
+
+def test_movement_chain_generates_and_matches_tflm():
+    """The chain as one generated model (arena plan, emitted C): SPACE_TO_BATCH_ND's padding is TFLM's
+    uninitialized memory, so it is cropped away by BATCH_TO_SPACE_ND before the output."""
+    from codegen.compiled.generate import lower_model
+    from codegen.compiled.host import assert_matches_tflm, random_samples
+    from converter.tflite_model import load_model
+
+    require_tools()
+    model = load_model(movement_model())
+    assert all(s.function for s in lower_model(model).steps)
+    samples = random_samples(model, 100, seed=7)
+    rng = np.random.default_rng(7)
+    for sample in samples:
+        sample[2] = rng.integers(-2, 12, 4).astype(np.int32)
+    assert assert_matches_tflm(model, samples=samples) == 100
