@@ -617,6 +617,11 @@ def _simple_fill():
     d = m.const([2, 3]); v = m.tensor((), "float32", scale=None)
     y = m.tensor((2, 3), "float32", scale=None)
     m.op("FILL", [d, v], [y]); return m.build([v], [y])
+def _simple_embedding():
+    m = TinyModel()
+    ids = m.tensor((3,), "int32", scale=None); table = m.tensor((5, 4), "float32", scale=None, data=np.ones((5, 4)))
+    y = m.tensor((3, 4), "float32", scale=None)
+    m.op("EMBEDDING_LOOKUP", [ids, table], [y]); return m.build([ids], [y])
 def _simple_bto():
     m = TinyModel()
     a = m.tensor((1, 8), "float32", scale=None); sh = m.const([3, 8])
@@ -643,6 +648,9 @@ MORE_OP_MODELS.update({
     "REVERSE_V2": _single("REVERSE_V2", [(2, 8)], [(2, 8)], consts=([1],), **_F32),
     "SELECT_V2": _simple_sel, "DYNAMIC_UPDATE_SLICE": _simple_dus, "GATHER_ND": _simple_gnd,
     "FILL": _simple_fill, "BROADCAST_TO": _simple_bto, "L2_POOL_2D": _simple_l2p,
+    "SPACE_TO_BATCH_ND": _single("SPACE_TO_BATCH_ND", [(1, 4, 4, 3)], [(4, 2, 2, 3)], consts=([2, 2], [[0, 0], [0, 0]]),
+                                 **_F32),
+    "EMBEDDING_LOOKUP": _simple_embedding,
 })
 
 

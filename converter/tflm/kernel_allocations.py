@@ -251,6 +251,15 @@ def _ref_gather_prepare(k):
     _writable_output_dims(k)
 
 
+def _ref_embedding_lookup_prepare(k):
+    # embedding_lookup.cc EmbeddingLookUpPrepare: the output's dims made writable, then CalculateOpData's OpData
+    k.temp_input(0)
+    k.temp_input(1)
+    k.temp_output(0)
+    _writable_output_dims(k)
+    k.persistent_struct("EmbeddingLookupOpData")
+
+
 def _ref_mirror_pad_prepare(k):
     # mirror_pad.cc MirrorPadPrepare: two int-per-dimension scratch buffers
     inp = k.temp_input(0)
@@ -604,6 +613,8 @@ REFERENCE = {
     "COS": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc (GenericPrepare)"),
     "LOGICAL_NOT": KernelModel(None, None, _I0_O0, "kernels/elementwise.cc (GenericPrepare)"),
     "BATCH_TO_SPACE_ND": KernelModel(None, None, _I0_O0, "kernels/batch_to_space_nd.cc"),
+    "SPACE_TO_BATCH_ND": KernelModel(None, _init_struct("SpaceToBatchParams"), _I0_O0, "kernels/space_to_batch_nd.cc"),
+    "EMBEDDING_LOOKUP": KernelModel(None, None, _ref_embedding_lookup_prepare, "kernels/embedding_lookup.cc"),
     "BROADCAST_TO": KernelModel(None, None, _I0_I1_O0, "kernels/broadcast_to.cc"),
     "BROADCAST_ARGS": KernelModel(None, None, _I0_I1_O0, "kernels/broadcast_args.cc"),
     "REVERSE_V2": KernelModel(None, None, _I0_I1_O0, "kernels/reverse.cc"),

@@ -118,6 +118,9 @@ STRUCTS = {
     "StridedSliceParams": _same("tensorflow/lite/kernels/internal/types.h", (84, 4), (84, 4)),
     "OpDataDiv": _same(_K + "div.cc", (28, 4), (28, 4)),
     "OpDataMirrorPad": _same(_K + "mirror_pad.cc", (20, 4), (20, 4)),
+    "SpaceToBatchParams": _same("tensorflow/lite/kernels/internal/types.h", (4, 4), (4, 4)),
+    # embedding_lookup.cc's OpData: float scale, size_t num_columns
+    "EmbeddingLookupOpData": _same(_K + "embedding_lookup.cc (OpData)", (16, 8), (8, 4)),
     "SquaredDifferenceOpData": _same(_K + "squared_difference.cc (struct OpData)", (112, 8), (112, 8)),
     "OpDataAbsRsqrt": _same(_K + "elementwise.cc", (28, 4), (28, 4)),
     "EluOpData": _same(_K + "elu.cc (struct OpData: an int8 LUT)", (256, 1), (256, 1)),
