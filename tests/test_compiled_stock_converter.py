@@ -4,7 +4,10 @@ and compared with the tflite-micro interpreter on 100 random inputs each, byte f
 
 The net (ZeroPadding2D, Conv2D sigmoid, Conv2D tanh, GlobalAveragePooling2D, Dense, Softmax) gives PAD,
 CONV_2D, LOGISTIC, TANH, MEAN, FULLY_CONNECTED and SOFTMAX: the operators a 16x8 conversion hits first.
-Converted once per session here (TensorFlow, ~20 s); skipped without TensorFlow.
+A broader net (Conv2D, BatchNormalization, LeakyReLU, DepthwiseConv2D, a residual Add, MaxPooling2D,
+UpSampling2D, AveragePooling2D, Concatenate, a sigmoid gate by Multiply, Conv2D relu6, GlobalAveragePooling2D,
+Dense tanh, Softmax) is converted to 16x8, float32 and int8 and compared the same way.
+Converted once per session here (TensorFlow, ~30 s); skipped without TensorFlow.
 """
 
 from __future__ import annotations
@@ -42,19 +45,49 @@ def convert_stock_net() -> dict:
     return {mode: _convert_with(model, calibration, mode) for mode in ("int16x8", "float")}
 
 
+BROAD_OPERATORS = {"CONV_2D", "LEAKY_RELU", "DEPTHWISE_CONV_2D", "ADD", "LOGISTIC", "MUL", "MAX_POOL_2D",
+                   "RESIZE_NEAREST_NEIGHBOR", "AVERAGE_POOL_2D", "CONCATENATION", "MEAN", "FULLY_CONNECTED", "TANH",
+                   "SOFTMAX"}
+
+
+def convert_broad_net() -> dict:
+    """{"int16x8", "float", "int8": bytes}: the broader net by stock TFLiteConverter settings."""
+    from corpus import _convert_with, _keras
+
+    keras = _keras()
+    keras.utils.set_random_seed(1)
+    layers = keras.layers
+    inputs = keras.Input((16, 16, 3))
+    x = layers.Conv2D(8, 3, padding="same")(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(0.2)(x)
+    x = layers.Add()([x, layers.DepthwiseConv2D(3, padding="same", activation="relu")(x)])
+    x = layers.MaxPooling2D()(x)
+    x = layers.Concatenate()([x, layers.AveragePooling2D()(layers.UpSampling2D()(x))])
+    x = layers.Multiply()([x, layers.Activation("sigmoid")(x)])
+    x = layers.Conv2D(4, 1, activation="relu6")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Softmax()(layers.Dense(6, activation="tanh")(x))
+    model = keras.Model(inputs, outputs)
+    calibration = np.random.default_rng(0).random((16, 16, 16, 3), dtype=np.float32) * 2 - 1
+    return {mode: _convert_with(model, calibration, mode) for mode in ("int16x8", "float", "int8")}
+
+
 @pytest.fixture(scope="module")
 def converted():
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("TensorFlow is not installed (the [train] extra): no stock conversion")
-    return convert_stock_net()
+    return {"small": convert_stock_net(), "broad": convert_broad_net()}
 
 
-@pytest.mark.parametrize("mode,dtype", [("int16x8", "int16"), ("float", "float32")])
-def test_stock_conversion_compiles_and_matches_tflm(converted, mode, dtype):
+@pytest.mark.parametrize("net,mode,dtype", [("small", "int16x8", "int16"), ("small", "float", "float32"),
+                                            ("broad", "int16x8", "int16"), ("broad", "float", "float32"),
+                                            ("broad", "int8", "int8")])
+def test_stock_conversion_compiles_and_matches_tflm(converted, net, mode, dtype):
     require_tools()
-    model = load_model(converted[mode])
+    model = load_model(converted[net][mode])
     sg = model.main_subgraph
-    assert {op.name for op in sg.operators} >= EXPECTED_OPERATORS
+    assert {op.name for op in sg.operators} >= (EXPECTED_OPERATORS if net == "small" else BROAD_OPERATORS)
     assert sg.tensor(sg.inputs[0]).dtype == dtype
     compiled = compile_model(model)  # raises (naming each operator) if any operator lacks a kernel
     assert assert_matches_tflm(model, count=100, seed=3, compiled=compiled) == 100
