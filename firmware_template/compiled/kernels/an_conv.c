@@ -732,6 +732,52 @@ static inline __attribute__((always_inline)) void an_conv_im2col_w16(const an_im
   }
 }
 
+#if AN_USE_DSP && !AN_USE_MVE
+// The outputs of channel ch ({bias, multiplier, shift}, the shift negative) for the accumulators a0
+// (pixel 0) and a1 (pixel 1) where the activation spans int8 (SSAT's saturation is its clamp):
+// an_out_s8_right_shift's arithmetic (round_offset = 1 + 2 * output offset).
+static inline __attribute__((always_inline)) void an_kxk_out2(const int32_t *ch, int32_t a0, int32_t a1,
+                                                              int32_t round_offset, int8_t *o0, int8_t *o1) {
+  const int32_t m2 = (int32_t)((uint32_t)ch[1] << 1), e1 = ~ch[2];
+  int32_t h0, h1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h0) : "r"(a0), "r"(m2));
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h1) : "r"(a1), "r"(m2));
+  h0 = __qadd((h0 + (h0 >> 31)) >> e1, round_offset);
+  h1 = __qadd((h1 + (h1 >> 31)) >> e1, round_offset);
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r0) : "r"(h0));
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r1) : "r"(h1));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// The output channels of a pixel pair from the columns in scratch (an_conv_channels_w16's sums) where
+// every shift is negative and the activation spans int8: groups of three channels (an_w16_dot3), then
+// two or one, each channel's two outputs stored as soon as they are known (fewer values live).
+static void __attribute__((noinline))
+an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
+                    int8_t *o1, int32_t round_offset) {
+  const int32_t *const groups_end = ch + 9 * (out_c / 3);
+  for (; ch < groups_end; ch += 9, o0 += 3, o1 += 3) {
+    int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], ch[6], ch[6]};
+    w = an_w16_dot3(w, cols, k4, acc);
+    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    an_kxk_out2(ch + 6, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+  }
+  const int32_t tail = out_c - 3 * (out_c / 3);
+  if (tail == 2) {
+    int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], 0, 0};
+    an_w16_dot2(w, cols, k4, acc);
+    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+  } else if (tail == 1) {
+    int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+    an_w16_dot1(w, cols, k4, acc);
+    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+  }
+}
+#endif
+
 void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                       int8_t *output, int16_t *scratch) {
   const int32_t n = p->in_c, seg = AN_CONV_K4(p->k_w * n), k4 = p->k_h * seg;
@@ -752,6 +798,13 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
                             p->dilation_w,
                             p->dilation_h * p->in_w * n,
                             (int16_t)p->pad_value};
+#if AN_USE_DSP && !AN_USE_MVE
+  // Every shift negative and the activation spanning int8: an_kxk_channels_dsp.
+  int32_t shifts = -1;
+  for (int32_t c = 0; c < out_c; ++c) shifts &= channel[3 * c + 2];
+  const int fast = shifts < 0 && q.lo == -128 && q.hi == 127;
+  const int32_t round_offset = 1 + 2 * q.offset;
+#endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * n;
     int8_t *out = output + b * pixels * out_c;
@@ -765,6 +818,12 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
       if (two && ++ox == out_w) ox = 0, ++oy;
       an_conv_im2col_w16(&g, in, oy, ox, 1, scratch);
       if (++ox == out_w) ox = 0, ++oy;
+#if AN_USE_DSP && !AN_USE_MVE
+      if (fast) {
+        an_kxk_channels_dsp(filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0), round_offset);
+        continue;
+      }
+#endif
       an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
     }
   }
