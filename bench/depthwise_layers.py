@@ -3,8 +3,8 @@
 The model's C with the bare-metal driver of tests/compiled_m4, built with the per-operator profile hooks
 (-DMODEL_PROFILE) and run once on QEMU mps2-an386 under the Cortex-M4 timing model (docs/timing.md; the
 same runs as bench/kernels_instructions.py); one random input, whose output is compared with the
-tflite-micro interpreter's.  Prints one line per depthwise layer (its shape, whether it takes the
-row-buffer 3x3 path, modelled cycles, cycles per MAC), their sum, and the whole inference's cycles
+tflite-micro interpreter's.  Prints one line per depthwise layer (its shape, the kernel's path: general,
+the row-buffer 3x3 path ``rows3x3`` or its ``narrow`` form, modelled cycles, cycles per MAC), their sum, and the whole inference's cycles
 from a build without the hooks.
 
     python bench/depthwise_layers.py [MODEL.tflite] [--plain]
@@ -22,6 +22,21 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+
+
+def _path(fields, plain: bool) -> str:
+    """The path an_depthwise_conv2d_s8 takes for a layer (an_depthwise_conv.c's choice): ``narrow`` (the row-buffer
+    path's narrow form, DSP cores), ``rows3x3`` (its four-channel form) or ``general``."""
+    from codegen.compiled.ops.conv import NARROW_MAX_OUT_W, NARROW_MIN_OUT_W
+
+    out_w = int(fields["out_w"])
+    if not fields.get("rows3x3"):
+        return "general"
+    if plain:
+        return "rows3x3" if out_w >= 8 else "general"
+    if int(fields["stride_w"]) == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
+        return "narrow"
+    return "rows3x3"
 
 
 def main(argv=None):
@@ -52,7 +67,7 @@ def main(argv=None):
         fields = step.args[0].fields
         shape = (f"{fields['in_h']}x{fields['in_w']}x{fields['in_c']} s{fields['stride_h']} -> "
                  f"{fields['out_h']}x{fields['out_w']}x{fields['out_c']}")
-        path = "rows3x3" if fields.get("rows3x3") else "general"
+        path = _path(fields, args.plain)
         total_cycles += interval.cycles
         total_macs += macs[index]
         print(f"| {index} | {shape} | {path} | {macs[index]:,} | {interval.cycles:,} | "

@@ -229,8 +229,24 @@ DEPTHWISE_CASES = {
     "rows3x3_width7_batch2_relu": dict(in_shape=(2, 5, 7, 4), activation="RELU", in_zp=127, out_zp=-128),
     "rows3x3_width6_stride2_valid_saturating": dict(in_shape=(1, 9, 13, 8), stride=(2, 2), padding="VALID",
                                                     out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
-    # five outputs wide: under ROWS3X3_MIN_OUT_W, the general path
-    "narrow_width5_general": dict(in_shape=(1, 7, 5, 8), in_zp=-5),
+    # 4 to 6 outputs wide at stride_w 1: the narrow form on DSP cores (an_dw3_narrow: a channel pair per pass over
+    # the plane, rows rounded up to 4 or 6 outputs): DS-CNN's 25x5 plane, widths 4/5/6, SAME/VALID, stride_h 2 and
+    # 3, batch 2, clamped (RELU / RELU6 above the output zero point) and full-range outputs, saturation, tiny
+    # multipliers, input zero points at both ends, 4 to 20 channels
+    "rows3x3_narrow_kws_25x5_relu": dict(in_shape=(1, 25, 5, 8), activation="RELU", in_zp=-128, out_zp=-128),
+    "rows3x3_narrow_width4_valid_clamped": dict(in_shape=(1, 7, 6, 12), padding="VALID", activation="RELU",
+                                                in_zp=9, out_zp=3),
+    "rows3x3_narrow_width6_stride2x1_relu6": dict(in_shape=(1, 11, 6, 8), stride=(2, 1), activation="RELU6",
+                                                  in_zp=-1, out_zp=-20),
+    "rows3x3_narrow_width5_batch2_saturating": dict(in_shape=(2, 6, 5, 16), out_scale=0.03, w_scale=(0.005, 0.05),
+                                                    in_zp=0, out_zp=120),
+    "rows3x3_narrow_width4_tiny_multiplier": dict(in_shape=(1, 5, 4, 4), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                  out_scale=1.0, out_zp=-7),
+    "rows3x3_narrow_width6_valid_stride3x1": dict(in_shape=(1, 13, 8, 8), padding="VALID", stride=(3, 1),
+                                                  in_zp=127, out_zp=5),
+    "rows3x3_narrow_width5_20_channels": dict(in_shape=(1, 3, 5, 20), in_zp=127, out_zp=-3, seed=6),
+    # three outputs wide: under the narrow form's widths, the general path
+    "narrow_width3_general": dict(in_shape=(1, 7, 3, 8), in_zp=-5),
 }
 
 #: The DEPTHWISE_CASES the generator must send through the row-buffer 3x3 path.
@@ -273,12 +289,12 @@ def test_depthwise_rows3x3_chosen(case):
 
 def test_depthwise_rows3x3_refused_where_inexact():
     """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, a multiplier of 4, rows under
-    ROWS3X3_MIN_OUT_W outputs: the general path."""
+    NARROW_MIN_OUT_W outputs: the general path."""
     from codegen.compiled.lower import lower_model
     from converter.tflite_model import load_model
 
     for case in ("saturating_large_multiplier", "pair3x3_13_channels_relu6", "dilation2_interior_blocks",
-                 "interior_blocks_5x5", "multiplier4_shared_input", "narrow_width5_general"):
+                 "interior_blocks_5x5", "multiplier4_shared_input", "narrow_width3_general"):
         model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
         (step,) = [s for s in lower_model(model, rows3x3="always").steps if s.function == "an_depthwise_conv2d_s8"]
         assert step.args[0].fields["rows3x3"] == 0, case
@@ -302,20 +318,40 @@ def test_depthwise_rows3x3_never_grows_the_arena():
     assert plan_memory(default).arena_bytes == plan_memory(always).arena_bytes
 
 
-def _conv_then_depthwise():
-    """A 1x1 CONV_2D (64 -> 8 channels, 9 x 11) then a 3x3 DEPTHWISE_CONV_2D: the conv holds the arena's peak."""
+def test_depthwise_narrow_form_fits_where_the_four_channel_ring_does_not():
+    """A DS-CNN block (1x1 CONV_2D 64 -> 64 on 25x5, then a 3x3 DEPTHWISE_CONV_2D): both layers hold the arena's
+    peak, with room only for the conv's scratch.  The depthwise layer keeps the row-buffer path in its narrow form
+    (two channels' records and rings, smaller than the conv's scratch) at the general path's arena, where the
+    four-channel form's scratch would have grown it."""
+    from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_rows_scratch_bytes
+    from codegen.compiled.plan import plan_memory
+    from converter.tflite_model import load_model
+
+    model = load_model(_conv_then_depthwise(shape=(1, 25, 5, 64), mid=64))
+    default, always = lower_model(model), lower_model(model, rows3x3="always")
+    assert [s.args[0].fields.get("rows3x3") for s in default.steps] == [None, 1]
+    assert plan_memory(default).arena_bytes == plan_memory(always).arena_bytes
+    four_channel_form = 4 * 10 * 4 + 3 * 16 * (2 * 2 + 1)
+    assert depthwise_rows_scratch_bytes(5, 1) < conv_scratch_bytes(64) < four_channel_form
+
+
+def _conv_then_depthwise(shape=(1, 9, 11, 64), mid=8):
+    """A 1x1 CONV_2D (64 -> `mid` channels, 9 x 11 by default) then a 3x3 DEPTHWISE_CONV_2D: with the defaults the
+    conv holds the arena's peak."""
     rng = np.random.default_rng(5)
     b = ModelBuilder()
-    x = b.tensor("x", (1, 9, 11, 64), "int8", scale=0.05, zero_point=-3)
-    cw = b.tensor("cw", (8, 1, 1, 64), "int8", scale=0.01, zero_point=0,
-                  data=rng.integers(-127, 128, size=(8, 1, 1, 64)).astype(np.int8).tobytes())
-    h = b.tensor("h", (1, 9, 11, 8), "int8", scale=0.1, zero_point=-128)
+    n, hh, ww, c = shape
+    x = b.tensor("x", shape, "int8", scale=0.05, zero_point=-3)
+    cw = b.tensor("cw", (mid, 1, 1, c), "int8", scale=0.01, zero_point=0,
+                  data=rng.integers(-127, 128, size=(mid, 1, 1, c)).astype(np.int8).tobytes())
+    h = b.tensor("h", (n, hh, ww, mid), "int8", scale=0.1, zero_point=-128)
     b.op("CONV_2D", [x, cw], [h], version=3,
          options={"type": "conv2d", "padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h": 1,
                   "dilation_w": 1, "activation": "RELU"})
-    dw = b.tensor("dw", (1, 3, 3, 8), "int8", scale=0.02, zero_point=0,
-                  data=rng.integers(-127, 128, size=(1, 3, 3, 8)).astype(np.int8).tobytes())
-    y = b.tensor("y", (1, 9, 11, 8), "int8", scale=0.1, zero_point=-128)
+    dw = b.tensor("dw", (1, 3, 3, mid), "int8", scale=0.02, zero_point=0,
+                  data=rng.integers(-127, 128, size=(1, 3, 3, mid)).astype(np.int8).tobytes())
+    y = b.tensor("y", (n, hh, ww, mid), "int8", scale=0.1, zero_point=-128)
     b.op("DEPTHWISE_CONV_2D", [h, dw], [y], version=3,
          options={"type": "depthwise_conv2d", "padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h": 1,
                   "dilation_w": 1, "activation": "RELU", "depth_multiplier": 1})

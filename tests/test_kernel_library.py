@@ -54,8 +54,14 @@ def test_one_requantization_in_the_library():
         assert "multiply_by_quantized_multiplier" not in text, f"{name} keeps a second requantization"
 
 
+#: Output widths whose row-buffer 3x3 scratch the C macro and the generator must agree on: below, inside and above
+#: the narrow form's widths (4-6 at stride_w 1), a pass of four plus a tail, a wide row.
+ROWS_WIDTHS = (1, 3, 4, 5, 6, 7, 48)
+
+
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
-    from codegen.compiled.ops.conv import (conv_scratch_bytes, conv_w16_scratch_bytes, depthwise_rows_scratch_bytes,
+    from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, conv_scratch_bytes,
+                                           conv_w16_scratch_bytes, depthwise_rows_scratch_bytes,
                                            depthwise_scratch_bytes)
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
@@ -65,7 +71,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     lines += [f'  printf("dw %d %d %d\\n", {h}, {w}, (int)AN_DEPTHWISE_SCRATCH_BYTES({h}, {w}));'
               for h, w in DEPTHWISE_KERNELS]
     lines += [f'  printf("rows %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_ROWS_SCRATCH_BYTES({w}, {s}));'
-              for w in (1, 4, 7, 48) for s in (1, 2)]
+              for w in ROWS_WIDTHS for s in (1, 2)]
+    lines += ['  printf("narrow %d %d\\n", AN_DEPTHWISE_NARROW_MIN_OUT_W, AN_DEPTHWISE_NARROW_MAX_OUT_W);']
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
     assert proc.returncode == 0, proc.stderr
@@ -73,7 +80,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     python = [f"conv {k} {conv_scratch_bytes(k)}" for k in CONV_KS]
     python += [f"w16 {h} {w} {c} {conv_w16_scratch_bytes(h, w, c)}" for h, w, c in CONV_W16_KERNELS]
     python += [f"dw {h} {w} {depthwise_scratch_bytes(h, w)}" for h, w in DEPTHWISE_KERNELS]
-    python += [f"rows {w} {s} {depthwise_rows_scratch_bytes(w, s)}" for w in (1, 4, 7, 48) for s in (1, 2)]
+    python += [f"rows {w} {s} {depthwise_rows_scratch_bytes(w, s)}" for w in ROWS_WIDTHS for s in (1, 2)]
+    python += [f"narrow {NARROW_MIN_OUT_W} {NARROW_MAX_OUT_W}"]
     assert c_figures[:-1] == python
 
 

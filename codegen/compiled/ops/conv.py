@@ -54,18 +54,31 @@ def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
     return 12 * k_h * k_w
 
 
+#: The output rows the row-buffer 3x3 path computes in its narrow form on DSP cores, one channel pair at a time
+#: (stride_w 1; an_depthwise_conv.h's ``AN_DEPTHWISE_NARROW_MIN_OUT_W`` / ``_MAX_OUT_W``; tests/test_kernel_library.py
+#: ties them).
+NARROW_MIN_OUT_W, NARROW_MAX_OUT_W = 4, 6
+
+
 def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     """The row-buffer 3x3 depthwise path's scratch: four channel records of ten int32, then a ring of three
-    padded rows of ``pairs`` int16 pairs for four channels (an_depthwise_conv.h's
-    ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
+    padded rows of ``pairs`` int16 pairs for four channels; in the narrow form (stride_w 1, :data:`NARROW_MIN_OUT_W`
+    to :data:`NARROW_MAX_OUT_W` outputs) two records, then two rings of three rows of ``pairs`` pairs, one per
+    channel of the pair, W = out_w rounded up to even (an_depthwise_conv.h's ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``;
+    tests/test_kernel_library.py ties the two)."""
+    if stride_w == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
+        return 2 * 10 * 4 + 6 * 4 * ((out_w + 1) // 2 + 1)
     pairs = stride_w * 2 * ((out_w + 3) // 4) + 1
     return 4 * 10 * 4 + 3 * 16 * pairs
 
 
-#: The narrowest output row the row-buffer 3x3 path is chosen for.  It widens the input per row of four channels
-#: and calls its loop once per output row (four channels, passes of four outputs then the last two and / or one),
-#: which rows of 6 outputs repay and rows of 3 do not (vww_96_int8, Cortex-M4 timing model, cycles/MAC general ->
-#: rows: 6 wide stride 1 7.81 -> 5.10, stride 2 7.86 -> 6.96; 3 wide stride 1 8.06 -> 8.90, stride 2 7.85 -> 11.04).
+#: The narrowest output row the row-buffer 3x3 path is chosen for at stride_w 2 (at stride_w 1:
+#: :data:`NARROW_MIN_OUT_W`, its narrow form).  It widens the input per row of four channels and calls its loop once
+#: per output row (four channels, passes of four outputs then the last two and / or one), which rows of 6 outputs
+#: repay and rows of 3 do not (vww_96_int8, Cortex-M4 timing model, cycles/MAC general -> rows: 6 wide stride 1
+#: 7.81 -> 5.10, stride 2 7.86 -> 6.96; 3 wide stride 1 8.06 -> 8.90, stride 2 7.85 -> 11.04).  The narrow form
+#: (one channel pair per pass over the plane) gives 6 wide stride 1 4.30 and 5 wide (DS-CNN KWS 25x5x64) 4.44,
+#: against 8.23 on the general path; 3 wide it was slower than the general path (8.0-10.2).
 ROWS3X3_MIN_OUT_W = 6
 
 
@@ -73,14 +86,16 @@ def depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, folded_bias, taps, s
     """Whether ``an_depthwise_conv2d_s8``'s row-buffer 3x3 path computes this layer exactly and pays (``rows3x3``).
 
     The shape: 3x3, depth multiplier 1, no dilation, stride_w 1 or 2, channels a multiple of four, output rows
-    at least :data:`ROWS3X3_MIN_OUT_W` wide.  The
+    at least :data:`NARROW_MIN_OUT_W` (stride_w 1) or :data:`ROWS3X3_MIN_OUT_W` (stride_w 2) wide.  The
     arithmetic (an_depthwise_conv.c, an_dw3_rows): every shift < 0 (a right shift e = -shift >= 1); the
     doubled accumulator 2 * acc inside int32 for every int8 input, |acc| <= |folded bias| + 128 * sum |w|;
     and h + C - 1 .. h + C inside int32 with C = 2^(e-1) + output_zero_point * 2^e and |h| <= |acc| + 1.
     """
     if (k_h, k_w, multiplier) != (3, 3, 1) or in_c % 4 or win["dilation_h"] != 1 or win["dilation_w"] != 1:
         return False
-    if win["stride_w"] not in (1, 2) or win["stride_h"] < 1 or out_w < ROWS3X3_MIN_OUT_W:
+    if win["stride_w"] not in (1, 2) or win["stride_h"] < 1:
+        return False
+    if out_w < (NARROW_MIN_OUT_W if win["stride_w"] == 1 else ROWS3X3_MIN_OUT_W):
         return False
     limit = 2 ** 31
     taps = np.asarray(taps, dtype=np.int64)

@@ -698,15 +698,243 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
     }
   }
 }
+
+#if AN_USE_DSP
+// ---- 3x3 narrow rows, stride_w 1 (rows3x3, AN_DEPTHWISE_NARROW(out_w, stride_w)): a channel pair per plane ----
+//
+// Rows of 4 to 6 outputs repay neither the four-channel passes' per-row calls nor their tails, and a model made
+// of such layers (DS-CNN: 25x5x64) leaves no room for the four-channel ring.  Here two channels' records (as
+// an_dw3_records': doubled weight pairs, bias, multiplier, C, e) stay for their whole planes; each padded input
+// row of the pair is widened once into the pair's two rings of three rows (the two channels of two columns read
+// as two halfwords, one SXTB16 per channel: its two columns as an int16 pair); columns outside the image hold the
+// zero point from the start, rows outside it are written as zero points.  Every output row of a channel is then
+// one straight run: per filter row its two weight words and the row's pair words (two at a time), the row's
+// accumulators in registers (SMLAD over adjacent taps as an_dw3_row), requantized as an_dw3_out.  The row's width
+// is rounded up to an even W (4 or 6: one copy of the loops each per clamp kind); an odd row's last accumulator
+// reads zero points and is not stored.
+
+// Pair words one ring row holds for W (even) outputs.
+#define AN_DW3N_PAIRS(W) ((W) / 2 + 1)
+
+// The record of channel c (an_dw3_records' layout, one channel).
+static void an_dw3_record(const int16_t *filter, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
+                          int32_t c, int32_t output_offset, int32_t *rec) {
+  static const int8_t lane[4] = {0, 2, 1, 3};
+  const int16_t *w = filter + (c >> 2) * 36 + lane[c & 3];  // tap t at w[4 t]
+  for (int32_t r = 0; r < 3; ++r) {
+    const int32_t w0 = 2 * w[12 * r], w1 = 2 * w[12 * r + 4], w2 = 2 * w[12 * r + 8];
+    rec[2 * r] = (int32_t)an_dw3_pack(w0, w1);
+    rec[2 * r + 1] = (int32_t)an_dw3_pack(w2, w1);
+  }
+  const int32_t e = -shift[c];
+  rec[6] = (int32_t)((uint32_t)bias[c] << 1);
+  rec[7] = multiplier[c];
+  rec[8] = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)output_offset * ((int64_t)1 << e));
+  rec[9] = e;
+}
+
+// A scheduling barrier (an empty volatile asm): GCC's scheduler would hoist every load of the unrolled row above
+// the multiplies and spill them; one before each filter row and group of two pair words keeps each group's loads
+// together (consecutive loads pipeline) and in registers.
+#if defined(__GNUC__)
+#define AN_DW3N_BARRIER() __asm__ volatile("")
+#else
+#define AN_DW3N_BARRIER() ((void)0)
+#endif
+
+// Filter row (P, Q) = (KP)[0], (KP)[1] over ring row X into the W accumulators a: output i reads padded columns
+// i .. i + 2, so pair word j serves outputs 2j (SMLAD P), 2j + 1 (SMLATB P), 2j - 2 (SMLABB Q) and 2j - 1
+// (SMLADX Q).
+#define AN_DW3N_FILTER_ROW(X, KP)                                             \
+  do {                                                                        \
+    AN_DW3N_BARRIER();                                                        \
+    const uint32_t *const xr_ = (X);                                          \
+    const uint32_t P = (uint32_t)(KP)[0], Q = (uint32_t)(KP)[1];              \
+    uint32_t v[MAXW / 2 + 2];                                                 \
+    _Pragma("GCC unroll 8") for (int j = 0; j < pairs; ++j) {                 \
+      if ((j & 1) == 0) {                                                     \
+        if (j > 0) AN_DW3N_BARRIER();                                         \
+        v[j] = xr_[j];                                                        \
+        if (j + 1 < pairs) v[j + 1] = xr_[j + 1];                             \
+      }                                                                       \
+      if (2 * j < W) a[2 * j] = AN_DW3_SMLAD(v[j], P, a[2 * j]);              \
+      if (2 * j + 1 < W) a[2 * j + 1] = AN_DW3_SMLATB(v[j], P, a[2 * j + 1]); \
+      if (j >= 1) a[2 * j - 2] = AN_DW3_SMLABB(v[j], Q, a[2 * j - 2]);        \
+      if (j >= 1) a[2 * j - 1] = AN_DW3_SMLADX(v[j], Q, a[2 * j - 1]);        \
+    }                                                                         \
+  } while (0)
+
+// One output row of one channel from ring rows x, the next, the one after (record k; the ring's three rows of
+// `pairs` words from `ring`), W even and clamp kind F constants: its first W - 1 outputs stored `step` bytes
+// apart, the last one where store_last.
+static inline __attribute__((always_inline)) void an_dw3n_row(an_dw_out_params q, const uint32_t *ring,
+                                                              const uint32_t *x, const int32_t *k, int8_t *o,
+                                                              int32_t step, int store_last, int W, int F) {
+  enum { MAXW = AN_DEPTHWISE_NARROW_MAX_OUT_W };
+  const int pairs = AN_DW3N_PAIRS(W);
+  int32_t a[MAXW];
+  const int32_t bias2 = k[6];
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) a[i] = bias2;
+  AN_DW3N_FILTER_ROW(x, k);
+  x += pairs;
+  if (x == ring + 3 * pairs) x = ring;
+  AN_DW3N_FILTER_ROW(x, k + 2);
+  x += pairs;
+  if (x == ring + 3 * pairs) x = ring;
+  AN_DW3N_FILTER_ROW(x, k + 4);
+  AN_DW3N_BARRIER();
+  const int32_t m = k[7], cst = k[8], e = k[9];
+  int8_t v[MAXW];
+  q.full_range = F;
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
+  _Pragma("GCC unroll 8") for (int i = 0; i < W - 1; ++i, o += step) *o = v[i];
+  if (store_last) *o = v[W - 1];
+}
+#undef AN_DW3N_FILTER_ROW
+
+// The geometry every channel pair's plane shares (an_dw3_narrow).
+typedef struct {
+  int32_t in_c, in_h, row_bytes, first, lead, twos, last, pad_h, stride_h, padded_rows, out_row_bytes, store_last;
+  uint32_t zp2;  // the zero point in both halves (int16), and below: in both bytes of each half (int8)
+  uint32_t zp4;
+} an_dw3n_geom;
+
+// Two columns of channels c, c + 1 (lo: the int8 pair of the even column, hi: of the odd one, each channel c
+// in its low byte) -> the pair words of channel c (*a) and c + 1 (*b): on DSP cores one SXTB16 each.
+static inline void an_dw3n_split(uint32_t lo, uint32_t hi, uint32_t *a, uint32_t *b) {
+  const uint32_t w = (lo & 0xFFFFu) | (hi << 16);
+  *a = (uint32_t)__sxtb16(w);
+  *b = (uint32_t)an_sxtb16_ror8(w);
+}
+
+static inline uint32_t an_dw3n_u16(const int8_t *p) {
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return v;
+}
+
+// Every output row of channels c, c + 1 (x: the input at channel c, o: the output at channel c; records ka and
+// ka + AN_DW3_RECORD; rings ra and ra + 3 pairs), padded row by padded row: row y widened into both rings' row y % 3
+// (each pair of image columns read as two halfwords, then one SXTB16 per channel; columns outside the image the zero
+// point; a row outside the image all zero points), then, where y - 2 is a multiple of stride_h, the output row whose
+// filter starts at padded row y - 2 (ring rows (y + 1) % 3, (y + 2) % 3, y % 3) of channel c, then of c + 1.
+static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params q, const an_dw3n_geom *g,
+                                                                const int8_t *x, int8_t *o, const int32_t *ka,
+                                                                uint32_t *ra, int W, int F) {
+  const int32_t pairs = AN_DW3N_PAIRS(W);
+  int32_t slot = 0, wait = 2;  // y % 3; padded rows until the next output row
+  int32_t iy = -g->pad_h;
+  x += iy * g->row_bytes;
+  for (int32_t y = g->padded_rows; y > 0; --y, ++iy, x += g->row_bytes) {
+    uint32_t *da = ra + pairs * slot + g->first, *db = da + 3 * pairs;
+    if ((uint32_t)iy < (uint32_t)g->in_h) {
+      const int8_t *xi = x;
+      const int32_t in_c = g->in_c;
+      if (g->lead) {  // (zero point, first column)
+        an_dw3n_split(g->zp4, an_dw3n_u16(xi), da++, db++);
+        xi += in_c;
+      }
+      for (int32_t n = g->twos; n > 0; --n, xi += 2 * in_c) {
+        an_dw3n_split(an_dw3n_u16(xi), an_dw3n_u16(xi + in_c), da++, db++);
+      }
+      if (g->last) an_dw3n_split(an_dw3n_u16(xi), g->zp4, da, db);  // (last column, zero point)
+    } else {
+      const uint32_t zp2 = g->zp2;
+      da = ra + pairs * slot;
+      _Pragma("GCC unroll 8") for (int j = 0; j < pairs; ++j) da[j] = da[j + 3 * pairs] = zp2;
+    }
+    slot = slot == 2 ? 0 : slot + 1;
+    if (wait == 0) {  // slot: (y + 1) % 3; channel c, then c + 1 (one copy of the row's code)
+      _Pragma("GCC unroll 1") for (int32_t ch = 0; ch < 2; ++ch) {
+        const uint32_t *const r = ra + ch * 3 * pairs;
+        an_dw3n_row(q, r, r + pairs * slot, ka + ch * AN_DW3_RECORD, o + ch, g->in_c, g->store_last, W, F);
+      }
+      o += g->out_row_bytes;
+      wait = g->stride_h;
+    }
+    --wait;
+  }
+}
+
+#define AN_DW3N_CHANNELS(W, F)                                                                      \
+  do {                                                                                              \
+    for (int32_t c = 0; c < in_c; c += 2) {                                                         \
+      an_dw3_record(filter, bias, multiplier, shift, c, p->output_offset, rec);                     \
+      an_dw3_record(filter, bias, multiplier, shift, c + 1, p->output_offset, rec + AN_DW3_RECORD); \
+      an_dw3n_plane(q, &g, in + c, out + c, rec, ring, W, F);                                       \
+    }                                                                                               \
+  } while (0)
+
+// The copies for the two widths of a clamp kind.
+#define AN_DW3N_WIDTHS(F)     \
+  do {                        \
+    if (w_even == 4) {        \
+      AN_DW3N_CHANNELS(4, F); \
+    } else {                  \
+      AN_DW3N_CHANNELS(6, F); \
+    }                         \
+  } while (0)
+
+static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p, const int8_t *input,
+                                                    const int16_t *filter, const int32_t *bias,
+                                                    const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                    void *scratch) {
+  const int32_t in_c = p->in_c, out_w = p->out_w;
+  const int32_t w_even = out_w + (out_w & 1);
+  const int32_t pairs = AN_DW3N_PAIRS(w_even);
+  int32_t *rec = (int32_t *)scratch;  // two records, then two rings of three rows of `pairs` words
+  uint32_t *ring = (uint32_t *)(void *)(rec + 2 * AN_DW3_RECORD);
+  const uint32_t zp8 = (uint32_t)p->pad_value & 0xFFu, zp16 = (uint32_t)p->pad_value & 0xFFFFu;
+  // The image columns the outputs read (padded column ix + pad_w < 2 pairs): from pair pad_w / 2, an odd
+  // pad_w's first one beside the zero point (lead), then pairs, then the last one beside the zero point.
+  const int32_t cols = AN_MIN(p->in_w, 2 * pairs - p->pad_w), lead = (p->pad_w & 1) && cols > 0;
+  an_dw3n_geom g = {in_c,
+                    p->in_h,
+                    p->in_w * in_c,
+                    p->pad_w / 2,
+                    lead,
+                    (cols - lead) / 2,
+                    (cols - lead) & 1,
+                    p->pad_h,
+                    p->stride_h,
+                    (p->out_h - 1) * p->stride_h + 3,
+                    out_w * in_c,
+                    (out_w & 1) == 0,
+                    zp16 | (zp16 << 16),
+                    0x01010101u * zp8};
+  // Columns outside the image hold the zero point from the start (the widening writes only image columns).
+  for (int32_t i = 0; i < 6 * pairs; ++i) ring[i] = g.zp2;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * in_c;
+    int8_t *out = output + b * p->out_h * out_w * in_c;
+    if (q.full_range) {
+      AN_DW3N_WIDTHS(1);
+    } else {
+      AN_DW3N_WIDTHS(0);
+    }
+  }
+}
+#undef AN_DW3N_WIDTHS
+#undef AN_DW3N_CHANNELS
+#endif  // AN_USE_DSP
 #endif
 
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch) {
 #if !AN_USE_MVE
-  // Plain C takes the row-buffer path only on rows at least 8 outputs wide: narrower ones are faster on the
-  // general path there (vww_96_int8 6x6x128, Cortex-M4 timing model, plain C: 11.3 cycles/MAC general, 12.7
-  // rows); the rows path's scratch is larger than the general path's, so either fits.
+  // DSP cores: rows of 4 to AN_DEPTHWISE_NARROW_MAX_OUT_W outputs in the narrow form (one channel pair at a time),
+  // wider ones by rows of four channels.  Plain C takes the row-buffer path only on rows at least 8 outputs wide:
+  // narrower ones are faster on the general path there (vww_96_int8 6x6x128, Cortex-M4 timing model, plain C:
+  // 11.3 cycles/MAC general, 12.7 rows); the narrow form unrolled per width would cost Cortex-M0+ builds some
+  // 8 KiB of code.  The rows path's scratch is larger than the general path's, so either fits.
+#if AN_USE_DSP
+  if (p->rows3x3 && p->stride_w == 1 && p->out_w >= 4 && p->out_w <= AN_DEPTHWISE_NARROW_MAX_OUT_W) {
+    an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
+#endif
   if (p->rows3x3 && (AN_USE_DSP || p->out_w >= 8)) {
     an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
