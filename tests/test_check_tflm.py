@@ -396,3 +396,24 @@ def test_arg_min_max_output_types_agree_with_the_tflm_interpreter(tmp_path):
     assert sum(runs.values()) == 4, runs  # the int32 outputs run
     for path, case in cases.items():
         assert check_model(load_model(path)).ok == runs[path], case
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro package not installed")
+def test_reshape_whose_stored_shape_loses_elements_is_refused_as_by_tflm(tmp_path):
+    """A RESHAPE whose output's stored shape (a converter's placeholder 1 for a dynamic dimension) holds fewer
+    elements than its input: TFLM's Prepare fails; with the -1 kept, or the right count, it runs."""
+    cases = {}
+    for name, out_shape in (("placeholder", (1, 1, 4)), ("stretch", (1, -1, 4)), ("exact", (1, 16, 4))):
+        b = ModelBuilder()
+        x = b.tensor("x", (1, 4, 4, 4), "int8", **_quant("int8"))
+        shape = b.tensor("shape", (3,), "int32", data=np.array([1, -1, 4], np.int32).tobytes())
+        y = b.tensor("y", out_shape, "int8", **_quant("int8"))
+        b.op("RESHAPE", [x, shape], [y])
+        path = tmp_path / f"reshape_{name}.tflite"
+        path.write_bytes(b.build([x], [y]))
+        cases[str(path)] = name
+    runs = _run_all(cases)
+    assert {cases[p]: r for p, r in runs.items()} == {"placeholder": False, "stretch": True, "exact": True}
+    for path, name in cases.items():
+        result = check_model(load_model(path))
+        assert result.ok == runs[path], (name, [f.message for f in result.findings])

@@ -428,7 +428,29 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         _check_same_quantization(add, name, sg, op, support, operand)
     if op.name == "SOFTMAX" and operand is not None:
         _check_softmax_scale(add, name, op, operand)
+    if op.name == "RESHAPE":
+        _check_reshape_elements(add, name, sg, op)
     return check
+
+
+def _check_reshape_elements(add, name, sg, op):
+    """TFLM's RESHAPE Prepare (ReshapeOutput) takes the output's stored dims, resolving one -1 only, and fails
+    unless they hold as many elements as the input: a converter's placeholder 1 for a dynamic dimension (Keras
+    Reshape((-1, C)) with a dynamic batch) is not resolved."""
+    if not op.inputs or not op.outputs or op.inputs[0] < 0 or op.outputs[0] < 0:
+        return
+    x, y = sg.tensor(op.inputs[0]), sg.tensor(op.outputs[0])
+    dims = list(y.shape)
+    if -1 in dims or dims == [0] or any(d < 0 for d in x.shape):
+        return
+    count = 1
+    for d in dims:
+        count *= d
+    if count != x.num_elements:
+        add(ERROR, "shape",
+            f"{name}: output shape {tuple(dims)} holds {count} elements, the input {tuple(x.shape)} "
+            f"{x.num_elements}: TFLM's RESHAPE Prepare fails (a dynamic dimension stored as 1 by the converter)",
+            tensor=y.index)
 
 
 def _output_zero_point_rule(support, operand, output):
