@@ -62,7 +62,8 @@ def test_report_both_runtimes_side_by_side(tmp_path, cli):
     assert tflm["ram"]["arena"] == doc["arena"]["required"]
     assert compiled["ram"]["arena"] == 256 + 128  # input 4x64, output 4x32, both 16-aligned, live together
     assert compiled["ram"]["arena"] < tflm["ram"]["arena"]
-    assert compiled["flash"]["constants"] == 64 * 32 + 32 * 4  # weights + folded bias
+    # int16 weights (a DSP core: an_fully_connected_s8_w16) + per channel the folded bias, multiplier and shift
+    assert compiled["flash"]["constants"] == 2 * 64 * 32 + 3 * 32 * 4
     assert compiled["board"]["fits"] and tflm["board"]["fits"]
     assert "Runtimes side by side" in html.read_text()
 

@@ -92,6 +92,15 @@ CASES = {
     "groups, per-channel, shifts of both signs": dict(per_channel=[0.0008 * 2.0 ** (i % 5) for i in range(11)],
                                                       in_depth=24, units=11, in_scale=0.05, out_scale=0.0001,
                                                       activation="RELU", seed=18),
+    # an_fully_connected_s8_w16 (int16 weights): no whole block (the tail only) with two rows left; one
+    # pass of four blocks exactly; 3 single blocks + a pass of four + a tail of one with three rows left, a
+    # weight zero point folded into the weights and RELU6's narrow clamp (SSUB8/SEL) on the right-shift
+    # path (the general one: "shifts of both signs" above)
+    "w16, depth 3, 6 units": dict(in_depth=3, units=6, activation="RELU", seed=19),
+    "w16, depth 16, 4 units": dict(in_depth=16, units=4, in_scale=2.0, w_scale=0.5, out_scale=1e-3,
+                                   bias_range=2**30, seed=20),
+    "w16, depth 29, 11 units, weight zp, relu6": dict(in_depth=29, units=11, w_zp=-128, activation="RELU6",
+                                                      out_scale=0.03, out_zp=-100, seed=21),
 }
 
 
@@ -100,6 +109,80 @@ def test_fully_connected_matches_tflm(case):
     from codegen.compiled.host import assert_matches_tflm
 
     assert assert_matches_tflm(fc_model(**CASES[case]), count=SAMPLES, seed=1) == SAMPLES
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_int8_weights_kernel_matches_tflm(case):
+    """The same cases through an_fully_connected_s8 (int8 weights: what cores without DSP and Helium cores run,
+    and DSP boards where the flash needs the bytes), here its plain-C path."""
+    from codegen.compiled.generate import compile_model
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(fc_model(**CASES[case]))
+    compiled = compile_model(model, wide_filters=False)
+    assert "an_fully_connected_s8(" in compiled.files["model.c"] and "_w16" not in compiled.files["model.c"]
+    assert assert_matches_tflm(model, count=SAMPLES, seed=3, compiled=compiled) == SAMPLES
+
+
+def test_w16_layouts_and_narrowing():
+    """fc_weights_layout_w16 / rows_of_fc_w16_layout and the channel records invert each other; narrowing gives
+    the int8 kernel's own layout and arguments (one multiplier per tensor, no all-zero bias)."""
+    from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.fully_connected import (bias_and_pairs_of_records, fc_channel_records,
+                                                      fc_weights_layout, fc_weights_layout_w16,
+                                                      rows_of_fc_w16_layout)
+    from converter.tflite_model import load_model
+
+    rng = np.random.default_rng(5)
+    for rows, depth in ((1, 1), (3, 5), (4, 8), (9, 13), (13, 30)):
+        w = rng.integers(-128, 128, size=(rows, depth)).astype(np.int8)
+        layout = fc_weights_layout_w16(w, 128)
+        assert layout.dtype == np.int16 and layout.size == rows * ((depth + 3) & ~3)
+        assert np.array_equal(rows_of_fc_w16_layout(layout, rows, depth), w.astype(np.int16) + 128)
+        bias = [int(v) for v in rng.integers(-2**31, 2**31, size=rows)]
+        pairs = [(int(m), int(-s)) for m, s in zip(rng.integers(2**30, 2**31, size=rows), rng.integers(1, 31, rows))]
+        for right in (False, True):
+            assert bias_and_pairs_of_records(fc_channel_records(bias, pairs, right), right) == (bias, pairs)
+    # the 4 x 4 -> 3 layout by hand: values v0 v2 v1 v3 per row and block, the rows of a group in turn
+    w = np.arange(12, dtype=np.int8).reshape(3, 4)
+    assert fc_weights_layout_w16(w, 1).tolist() == [1, 3, 2, 4, 5, 7, 6, 8, 9, 11, 10, 12]
+
+    model = load_model(fc_model(in_depth=13, units=5, w_zp=3, bias=False, in_zp=0, seed=4))
+    wide, narrow = lower_model(model).steps[0], lower_model(model, wide_filters=False).steps[0]
+    assert (wide.function, narrow.function) == ("an_fully_connected_s8_w16", "an_fully_connected_s8")
+    assert wide.args[2].c_type == "int16_t" and narrow.args[2].c_type == "int8_t"
+    weights = np.random.default_rng(4).integers(-127, 128, size=(5, 13)).astype(np.int8)  # fc_model's draw
+    assert np.array_equal(narrow.args[2].values, fc_weights_layout(weights))
+    fields = narrow.args[0].fields
+    assert narrow.args[3] is None and fields["multipliers"] is None and fields["shift"] < 0
+    assert fields["weights_offset"] == -3 and fields["right_shifts"] == 0
+
+
+def test_int16_weights_narrowed_where_the_flash_needs_it():
+    """A board whose flash the int16 FC weights overflow: generate narrows them to int8 (bit-exact) and the
+    firmware fits; with room, they stay int16."""
+    import dataclasses
+
+    from codegen.boards import get_board
+    from codegen.compiled.generate import emit_model
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.runtimes.compiled import FLASH_MARGIN, CompiledRuntime
+    from converter.tflite_model import load_model
+
+    model = load_model(fc_model(in_depth=200, units=60, seed=23))
+    board = get_board("mps2-an386")
+    runtime = CompiledRuntime()
+    roomy = runtime.prepare(model, board, None).emit()
+    assert [s.function for s in runtime.prepare(model, board, None).program.steps] == ["an_fully_connected_s8_w16"]
+    tight = dataclasses.replace(board, flash=dataclasses.replace(
+        board.flash, size_bytes=int((roomy.flash_data_bytes + roomy.code_bytes - 1) / (1 - FLASH_MARGIN)) + 1))
+    prepared = runtime.prepare(model, tight, None)
+    firmware = prepared.emit()
+    assert [s.function for s in prepared.program.steps] == ["an_fully_connected_s8"]
+    assert firmware.flash_data_bytes <= roomy.flash_data_bytes - 200 * 60
+    assert firmware.flash_data_bytes + firmware.code_bytes <= tight.flash_bytes
+    assert assert_matches_tflm(model, count=10, seed=9, compiled=emit_model(prepared.program)) == 10
 
 
 def test_outputs_vary_with_input():
@@ -120,7 +203,7 @@ def test_reshape_is_a_view_and_chain_matches_tflm():
     compiled = compile_model(load_model(data))
     source = compiled.files["model.c"]
     # RESHAPE emits no call: its output macro points where its input is.
-    assert source.count("an_fully_connected_s8(") == 2
+    assert source.count("an_fully_connected_s8_w16(") == 2
     defines = dict(line.split(" ", 2)[1:] for line in source.splitlines() if line.startswith("#define AN_T"))
     assert defines["AN_T0"].split("//")[0] == defines["AN_T2"].split("//")[0]
     assert compiled.kernel_sources == ("an_fully_connected.c",)

@@ -18,7 +18,7 @@ import numpy as np
 from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
-from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, LoweringContext, NotLowerable, TensorRef
+from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
 from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes, narrow_wide_filter
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
@@ -364,9 +364,9 @@ def _model_reasons(model, program) -> list:
 def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w16: str = "arena") -> Program:
     """The compiled runtime's program of ``model`` (not yet planned).
 
-    ``wide_filters``: whether CONV_2D filters may be stored widened to int16 (an_conv.h's ``_w16`` kernels,
-    faster on cores with the DSP extension); False keeps every filter int8 (Helium cores, whose conv
-    kernels read the int8 layout).
+    ``wide_filters``: whether CONV_2D filters and FULLY_CONNECTED weights may be stored widened to int16 (the
+    ``_w16`` kernels, faster on cores with the DSP extension); False keeps all weights int8 (Helium cores,
+    whose conv and FC kernels read the int8 layout; cores without DSP).
 
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
@@ -395,8 +395,8 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
         raise ValueError(f"rows3x3 {rows3x3!r} (arena, always)")
     if not wide_filters:
         for step in program.steps:
-            if step.function in ("an_conv2d_s8_w16", "an_conv1x1_s8_w16"):
-                narrow_wide_filter(step)
+            if step.function in NARROWERS:
+                NARROWERS[step.function](step)
     if conv_w16 == "arena":
         _conv_w16_without_arena_growth(program)
     elif conv_w16 != "always":

@@ -119,3 +119,29 @@ def lowering(*op_names: str, custom: bool = False):
 
     return register
 
+
+#: Kernels that read their weights widened to int16 (``<int8 kernel>_w16``: no sign extension in the inner loop,
+#: for cores with the DSP extension; twice the weights' flash), each with the function that turns a step of it
+#: back into the int8-weight kernel of the same arithmetic, in place (the weights, the step's third argument,
+#: narrowed and relaid; the function name without ``_w16``).  Registered by the lowerings (:func:`narrows`); used
+#: where a core takes the int8 layout (codegen.compiled.lower) or a board's flash needs the bytes
+#: (codegen.runtimes.compiled).
+NARROWERS: dict[str, Callable] = {}
+
+
+def narrows(*functions: str):
+    """Register the decorated ``f(step)`` as the narrowing of these ``_w16`` kernels' steps."""
+
+    def register(function):
+        for name in functions:
+            if not name.endswith("_w16") or name in NARROWERS:
+                raise ValueError(f"narrowing of {name}: a new _w16 kernel expected")
+            NARROWERS[name] = function
+        return function
+
+    return register
+
+
+def narrow_wide_weights(step) -> None:
+    """Turn a ``_w16`` step (see :data:`NARROWERS`) into its int8-weight kernel, in place."""
+    NARROWERS[step.function](step)

@@ -14,7 +14,7 @@ import os
 from attendnets_base.errors import BadInputError
 from codegen.compiled.footprint import code_figure, several_code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
-from codegen.compiled.ops.conv import narrow_wide_filter
+from codegen.compiled.lowering import NARROWERS, narrow_wide_weights
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
 from codegen.compiled.ops.conv import wide_filters_for
 from codegen.compiled.plan import ArenaRegion
@@ -54,14 +54,13 @@ def arena_regions(board, stack_bytes, heap_bytes, placement="auto") -> list:
     return [a for _, a in regions if a.capacity_bytes > 0]
 
 
-WIDE_FILTER_FUNCTIONS = ("an_conv2d_s8_w16", "an_conv1x1_s8_w16")
 FLASH_MARGIN = 0.01  # of the board's flash, kept free when int16 filters are narrowed to fit it
 
 
 def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
     """Where the firmware overflows the board's flash by ``excess_bytes`` (> 0), turn int16-widened CONV_2D
-    filters (the ``_w16`` kernels: twice the filter's flash for a tenth fewer cycles per MAC) back into int8
-    ones, the largest first, until the halved filters make up the excess (or none is left): a model that
+    filters and FULLY_CONNECTED weights (the ``_w16`` kernels, codegen.compiled.lowering NARROWERS: twice the
+    weights' flash for fewer cycles per MAC) back into int8 ones, the largest first, until the halved filters make up the excess (or none is left): a model that
     fits the flash with int8 filters is never refused for the speed-up.  Every step of ``programs`` using a
     narrowed filter (a patch stage's tiles share it with the layer-by-layer step) takes the int8 kernel.
     Returns the filter bytes saved (0: nothing changed)."""
@@ -70,14 +69,14 @@ def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
     users = {}
     for program in programs:
         for step in program.steps:
-            if step.function in WIDE_FILTER_FUNCTIONS:
+            if step.function in NARROWERS:
                 users.setdefault(id(step.args[2]), []).append(step)
     saved = 0
     for steps in sorted(users.values(), key=lambda group: -group[0].args[2].size_bytes):
         if saved >= excess_bytes:
             break
         before = steps[0].args[2].size_bytes
-        narrow_wide_filter(steps[0])  # the shared Constant narrowed once, then every user takes the int8 kernel
+        narrow_wide_weights(steps[0])  # the shared Constant narrowed once, then every user takes the int8 kernel
         for step in dict.fromkeys(steps[1:]):
             if step is not steps[0]:
                 step.function = step.function[:-len("_w16")]
@@ -183,7 +182,7 @@ class CompiledRuntime(Runtime):
 
     def prepare(self, model, board, kernels, optimize_plan=False) -> PreparedCompiled:
         # the one-line refusal (every reason) comes before anything else; it always plans its arena
-        # int16 conv filters (an_conv.h's _w16 kernels) pay on DSP cores only (ops/conv.py wide_filters_for)
+        # int16 weights (the _w16 kernels of conv and FC) pay on DSP cores only (ops/conv.py wide_filters_for)
         wide_filters = board is None or wide_filters_for(board.cmsis_nn_arch)
         return PreparedCompiled(self, model, lower_model(model, wide_filters=wide_filters), board)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import NotLowerable, lowering
+from codegen.compiled.lowering import NotLowerable, lowering, narrows
 from codegen.compiled.ops.common import one_value
 from codegen.compiled.ops.conv_wide import lower_conv_wide
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
@@ -217,6 +217,7 @@ def rows_of_w16_layout(values, out_c: int, k4: int) -> np.ndarray:
     return rows
 
 
+@narrows("an_conv2d_s8_w16", "an_conv1x1_s8_w16")
 def narrow_wide_filter(step) -> None:
     """Turn an ``_w16`` CONV_2D step back into its int8-filter kernel (the same arithmetic), in place: for
     cores whose fastest conv path reads the int8 layout (Helium: an_conv.c's MVE kernels)."""
@@ -243,10 +244,11 @@ def use_wide_filter(pixels: int, groups: int) -> bool:
 
 
 def wide_filters_for(cmsis_nn_arch: str) -> bool:
-    """Whether a core of this CMSIS-NN code path (``"dsp"``, ``"mve"``, ``"scalar"``) takes the int16 filter
-    kernels where :func:`use_wide_filter` allows them (``lower_model(wide_filters=...)``): only DSP cores,
-    for whose SMLAD loop they were made. Helium's conv kernels read the int8 layout; cores without DSP
-    (Cortex-M0/M0+/M3/M23) keep the int8 filters, half the filter flash, on the plain-C path."""
+    """Whether a core of this CMSIS-NN code path (``"dsp"``, ``"mve"``, ``"scalar"``) takes the int16 weight
+    kernels (every ``_w16`` kernel, codegen.compiled.lowering NARROWERS: conv where :func:`use_wide_filter` allows
+    them, FULLY_CONNECTED) (``lower_model(wide_filters=...)``): only DSP cores, for whose SMLAD loop they were
+    made. Helium's conv and FC kernels read the int8 layout; cores without DSP (Cortex-M0/M0+/M3/M23) keep the int8
+    weights, half the weights' flash, on the plain-C path."""
     return cmsis_nn_arch == "dsp"
 
 
