@@ -309,7 +309,7 @@ void an_fully_connected_s8_w16(const an_fc_params *p, const int8_t *input, const
     const uint32_t lo4 = ((uint32_t)lo & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)hi & 0xFFu) * 0x01010101u;
     // The last 1-3 inputs as a block padded with zeros (their weights are zero): read once per row.
     uint32_t xt = 0;
-    if (tail) memcpy(&xt, x + 4 * blocks, (size_t)tail);  // little-endian: input d at bits 8 (d % 4)
+    for (int32_t k = 0; k < tail; ++k) xt |= (uint32_t)(uint8_t)x[4 * blocks + k] << (8 * k);
     const int32_t xt02 = __sxtb16(xt), xt13 = an_sxtb16_ror8(xt);
     const int8_t *const x_quads = x + 4 * (blocks & 3) + 16 * (blocks >> 2);
     int8_t *const out_groups = out + 4 * groups;
@@ -368,8 +368,8 @@ void an_fully_connected_s8_w16(const an_fc_params *p, const int8_t *input, const
     // The same products in the same layout: per group and block of four inputs, each row's
     // (v0, v2, v1, v3); the padding's weights are zero and meet a zero input.  Each sum of four
     // products lies within +-4 * 255 * 128 (int, no overflow); the accumulators wrap as uint32.
-    int32_t xt[4] = {0, 0, 0, 0};
-    for (int32_t k = 0; k < tail; ++k) xt[k] = x[4 * blocks + k];
+    int32_t xt[4];
+    for (int32_t k = 0; k < 4; ++k) xt[k] = k < tail ? x[4 * blocks + k] : 0;
 #define AN_FC16_ROW(A, V, X0, X1, X2, X3) A += (uint32_t)((V)[0] * (X0) + (V)[1] * (X2) + (V)[2] * (X1) + (V)[3] * (X3))
     for (int32_t c = 0; c < out_depth; c += 4) {
       const int32_t rows = out_depth - c < 4 ? out_depth - c : 4;

@@ -39,8 +39,8 @@ static const size_t model_output_sizes[1] = { 3u, };
 static const char* const model_op_names[3] = { "RESHAPE", "FULLY_CONNECTED", "FULLY_CONNECTED", };
 static const uint32_t model_op_mac_counts[3] = { 0u, 240u, 30u, };
 
-static const an_fc_params an_params_1 = { .batches = 1, .accum_depth = 24, .output_depth = 10, .weights_offset = 0, .output_offset = -128, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = an_op1_multipliers, .shifts = an_op1_shifts };
-static const an_fc_params an_params_2 = { .batches = 1, .accum_depth = 10, .output_depth = 3, .weights_offset = 0, .output_offset = 2, .act_min = -128, .act_max = 127, .multiplier = 1374389504, .shift = -6, .multipliers = NULL, .shifts = NULL };
+static const an_fc_params an_params_1 = { .batches = 1, .accum_depth = 24, .output_depth = 10, .weights_offset = 0, .output_offset = -128, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = NULL, .shifts = NULL, .right_shifts = 1 };
+static const an_fc_params an_params_2 = { .batches = 1, .accum_depth = 10, .output_depth = 3, .weights_offset = 0, .output_offset = 2, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = NULL, .shifts = NULL, .right_shifts = 1 };
 
 int model_reset(void) {
   memset(model_arena, 0, 48u);
@@ -87,11 +87,11 @@ int model_invoke(void) {
   MODEL_OP_END(0);
   // 1: FULLY_CONNECTED (1, 24) x (10, 24) -> (1, 10), per-channel, RELU
   MODEL_OP_BEGIN(1);
-  an_fully_connected_s8(&an_params_1, AN_T2, an_op1_weights, an_op1_bias, AN_T5);
+  an_fully_connected_s8_w16(&an_params_1, AN_T2, an_op1_weights, an_op1_channels, AN_T5);
   MODEL_OP_END(1);
   // 2: FULLY_CONNECTED (1, 10) x (3, 10) -> (1, 3), per-tensor, NONE
   MODEL_OP_BEGIN(2);
-  an_fully_connected_s8(&an_params_2, AN_T5, an_op2_weights, an_op2_bias, AN_T7);
+  an_fully_connected_s8_w16(&an_params_2, AN_T5, an_op2_weights, an_op2_channels, AN_T7);
   MODEL_OP_END(2);
   return 0;
 }

@@ -125,7 +125,7 @@ static const an_conv_params an_params_24 = { .batches = 1, .in_h = 3, .in_w = 3,
 static const an_depthwise_params an_params_25 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 256, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 static const an_conv_params an_params_26 = { .batches = 1, .in_h = 3, .in_w = 3, .in_c = 256, .out_h = 3, .out_w = 3, .out_c = 256, .k_h = 1, .k_w = 1, .filter_in_c = 256, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = -128, .output_offset = -128, .act_min = -128, .act_max = 127 };
 static const an_reduce_params an_params_27 = { .kept_ndim = 1, .kept_dims = {256, 0, 0, 0, 0, 0}, .kept_strides = {1, 0, 0, 0, 0, 0}, .reduced_ndim = 1, .reduced_dims = {9, 0, 0, 0, 0, 0}, .reduced_strides = {256, 0, 0, 0, 0, 0}, .zero_point_sum = -1152, .output_multiplier = 1493037846, .output_shift = -2, .output_zero_point = -128 };
-static const an_fc_params an_params_28 = { .batches = 1, .accum_depth = 256, .output_depth = 2, .weights_offset = 0, .output_offset = 127, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = an_op28_multipliers, .shifts = an_op28_shifts };
+static const an_fc_params an_params_28 = { .batches = 1, .accum_depth = 256, .output_depth = 2, .weights_offset = 0, .output_offset = 127, .act_min = -128, .act_max = 127, .multiplier = 0, .shift = 0, .multipliers = NULL, .shifts = NULL, .right_shifts = 1 };
 static const an_softmax_params an_params_29 = { .outer = 1, .depth = 2 };
 
 int model_reset(void) {
@@ -282,7 +282,7 @@ int model_invoke(void) {
   MODEL_OP_END(27);
   // 28: FULLY_CONNECTED (1, 256) x (2, 256) -> (1, 2), per-channel, NONE
   MODEL_OP_BEGIN(28);
-  an_fully_connected_s8(&an_params_28, AN_T84, an_op28_weights, an_op28_bias, AN_T85);
+  an_fully_connected_s8_w16(&an_params_28, AN_T84, an_op28_weights, an_op28_channels, AN_T85);
   MODEL_OP_END(28);
   // 29: SOFTMAX 1 x 2, beta 1, exp table of 256
   MODEL_OP_BEGIN(29);

@@ -37,7 +37,7 @@ static const size_t model_output_sizes[1] = { 3u, };
 static const char* const model_op_names[1] = { "FULLY_CONNECTED", };
 static const uint32_t model_op_mac_counts[1] = { 12u, };
 
-static const an_fc_params an_params_0 = { .batches = 1, .accum_depth = 4, .output_depth = 3, .weights_offset = 0, .output_offset = 0, .act_min = -128, .act_max = 127, .multiplier = 1374389504, .shift = -5, .multipliers = NULL, .shifts = NULL };
+static const an_fc_params an_params_0 = { .batches = 1, .accum_depth = 4, .output_depth = 3, .weights_offset = 0, .output_offset = 0, .act_min = -128, .act_max = 127, .multiplier = 1374389504, .shift = -5, .multipliers = NULL, .shifts = NULL, .right_shifts = 0 };
 
 int model_reset(void) {
   memset(model_arena, 0, 32u);
