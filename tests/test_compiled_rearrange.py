@@ -168,6 +168,8 @@ def _cases():
     cases.append(Case("REVERSE_V2_int16_mid", reverse_model("int16", (2, 5, 3), [1])))
     cases.append(Case("BROADCAST_TO_float32_scalar", broadcast_to_model("float32", (1,), (3, 2), "int64")))
     cases.append(Case("BROADCAST_TO_int8_inner", broadcast_to_model("int8", (5, 1), (2, 5, 7))))
+    for dtype in ("uint32", "uint64"):  # TFLM's BROADCAST_TO copies any type
+        cases.append(Case(f"BROADCAST_TO_{dtype}", broadcast_to_model(dtype, (3, 1), (2, 3, 4))))
     for dtype in ("int8", "float32"):
         cases.append(Case(f"DEPTH_TO_SPACE_{dtype}_2", depth_to_space_model(dtype, (2, 3, 5, 8), 2)))
         cases.append(Case(f"DEPTH_TO_SPACE_{dtype}_3", depth_to_space_model(dtype, (1, 2, 3, 9), 3)))
@@ -296,6 +298,8 @@ def _inputs(rng, case):
                 values.append(rng.integers(0, data_shape[op.options.get("axis", 0)], shape).astype(dtype))
         elif op.name == "BROADCAST_ARGS":  # compatible shapes (TFLM aborts on others)
             continue
+        elif dtype == "uint64":
+            values.append(rng.integers(0, np.iinfo(np.uint64).max, shape, dtype=np.uint64, endpoint=True))
         else:
             values.append(random_values(rng, shape, dtype))
     if op.name == "BROADCAST_ARGS":
@@ -400,6 +404,8 @@ def rearrange_row_models():
     tests/test_compiled_support.py)."""
     models = {}
     every = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
+    for dtype in ("uint32", "uint64"):
+        models[("BROADCAST_TO", f"{dtype} -> {dtype}")] = lambda d=dtype: broadcast_to_model(d, (1, 4), (3, 4))
     for dtype in every:
         if dtype != "uint8":
             models[("SLICE", f"{dtype} -> {dtype}")] = lambda d=dtype: slice_model(d, (3, 4), [1, 0], [2, -1])
@@ -431,7 +437,7 @@ def _tflm_type_models():
     """One model per (operator, type) tflm_ops.json lists for this file's operators (and the types it
     lists beyond what the kernels take)."""
     every = ("int8", "uint8", "int16", "int32", "int64", "float32", "bool")
-    models = {}
+    models = {("BROADCAST_TO", d): lambda d=d: broadcast_to_model(d, (1, 4), (3, 4)) for d in ("uint32", "uint64")}
     for dtype in every:
         models[("SLICE", dtype)] = lambda d=dtype: slice_model(d, (3, 4), [1, 0], [2, -1])
         models[("REVERSE_V2", dtype)] = lambda d=dtype: reverse_model(d, (3, 4), [1])

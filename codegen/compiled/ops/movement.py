@@ -149,7 +149,8 @@ def strided_slice_walk(shape, begin, end, strides, begin_mask, end_mask, shrink_
 # the walk by element bytes (int8 has its own: int8 models link no an_movement_wide.c)
 WALK_FUNCTIONS = {1: "an_strided_slice_b8", 2: "an_strided_slice_b16", 4: "an_strided_slice_b32",
                   8: "an_strided_slice_b64"}
-WALK_TYPES = {"int8": 1, "bool": 1, "uint8": 1, "int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8}
+WALK_TYPES = {"int8": 1, "bool": 1, "uint8": 1, "int16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8,
+              "uint64": 8}
 
 
 def merge_walk(counts, steps):
