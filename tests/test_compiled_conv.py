@@ -139,6 +139,22 @@ CONV_CASES = {
     # int16 filters, an_conv.h's _w16), channel pairs and an odd last channel, K = 40 and K = 36
     "pointwise_few_pixels_int8": dict(in_shape=(1, 1, 5, 40), kernel=(1, 1), out_c=11, activation="RELU", in_zp=9),
     "few_pixels_3x3_int8": dict(in_shape=(1, 2, 3, 4), out_c=7, activation="RELU6", seed=5),
+    # an_conv1x1_s8_w16's DSP variants (an_conv.c an_pw_*): K4 = 8, 24, 32 unrolled whole, K4 a multiple
+    # of 32 (64), any K4 (60 = 32 + 16 + 8 + 4, 100 = 3 x 32 + 4); out_c leaving two or one channels after
+    # the groups of three; odd pixel counts; full-range outputs (no clamp: NONE, RELU / RELU6 with zero
+    # point -128) and clamped ones; saturating outputs and shifts of both signs
+    "pointwise_k8_odd_pixels": dict(in_shape=(1, 3, 5, 7), kernel=(1, 1), out_c=5, in_zp=-128, out_zp=-128,
+                                    activation="RELU"),
+    "pointwise_k24_full_range": dict(in_shape=(1, 5, 3, 21), kernel=(1, 1), out_c=4, activation="RELU6",
+                                     out_scale=6 / 255, out_zp=-128, seed=6),
+    "pointwise_k32_31_channels": dict(in_shape=(1, 3, 3, 32), kernel=(1, 1), out_c=31, seed=7),
+    "pointwise_k64_saturating": dict(in_shape=(1, 4, 3, 64), kernel=(1, 1), out_c=14, out_scale=0.02,
+                                     w_scale=(0.005, 0.05), in_zp=0, out_zp=-100, seed=8),
+    "pointwise_k60_relu6_clamped": dict(in_shape=(1, 3, 3, 57), kernel=(1, 1), out_c=8, activation="RELU6",
+                                        seed=9),
+    "pointwise_k100_odd": dict(in_shape=(1, 1, 9, 97), kernel=(1, 1), out_c=13, in_zp=127, out_zp=-5, seed=10),
+    "pointwise_k32_shifts_of_both_signs": dict(in_shape=(1, 3, 4, 32), kernel=(1, 1), out_c=11, in_scale=0.05,
+                                               w_scale=(0.002, 0.016), out_scale=0.0004, seed=11),
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
     # an_conv2d_s8_w16's segment-padded im2col (an_conv.h, AN_CONV_W16_KXK): one input channel (rows of

@@ -862,6 +862,257 @@ static void an_conv1x1_impl(const an_conv_params *p, const int8_t *input, const 
   }
 }
 
+#if AN_USE_DSP && !AN_USE_MVE
+// ---- 1x1 with int16 filters on DSP cores (an_conv1x1_s8_w16) ----
+//
+// Per pixel pair both input pixels are widened once (an_pw_widen2: the an_widen_s8_pair layout) and
+// serve every output channel.  The channels go in groups of three (the AN_CONV_W16 layout): a 3x2
+// block of dot products, per two values two column words and three filter words loaded in a row (the
+// Cortex-M4 pipelines a load behind a load: six cycles) and six SMLAD, 12 MACs; then the group's six
+// requantizations (an_out_s8_right_shift's SMMLAR arithmetic where the shift is negative), the
+// activation's clamps only where its range is narrower than int8 (else SSAT's saturation is the
+// clamp).  An odd last group of two or one channels takes the same steps.
+
+// The steps of a group as assembly text, one asm statement per run of blocks: GCC keeps the column
+// and filter pointers in registers, and each step's loads go in a row (the Cortex-M4 pipelines a load
+// behind a load; GCC interleaves them with the multiplies otherwise).  Step S of block H of a group
+// of R rows: the values 2S, 2S + 1 of the H-th block of BS values after the pointers (the blocks
+// before it all of BS values): the column pair at byte 32 H + 4 (S & 1) + 16 (S >> 1) and 8 after
+// it, row r at 2 BS R H + 4 S + 2 BS r.
+// clang-format off
+#define AN_PW_ASM_COLS(H, S)                                                    \
+  "ldr %[c0], [%[c], #(32*" #H "+4*(" #S "&1)+16*(" #S ">>1))]\n\t"             \
+  "ldr %[c1], [%[c], #(32*" #H "+4*(" #S "&1)+16*(" #S ">>1)+8)]\n\t"
+#define AN_PW_ASM_ROW(R, BS, H, S, r, REG)                                      \
+  "ldr %[" #REG "], [%[w], #(2*" #BS "*" #R "*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+#define AN_PW_ASM_MACS(REG, A, B)                                               \
+  "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"                          \
+  "smlad %[" #B "], %[" #REG "], %[c1], %[" #B "]\n\t"
+#define AN_PW_ASM_STEP_1(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(1, BS, H, S, 0, wa) AN_PW_ASM_MACS(wa, a0, a1)
+#define AN_PW_ASM_STEP_2(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(2, BS, H, S, 0, wa) AN_PW_ASM_ROW(2, BS, H, S, 1, wb) \
+  AN_PW_ASM_MACS(wa, a0, a1) AN_PW_ASM_MACS(wb, a2, a3)
+#define AN_PW_ASM_STEP_3(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(3, BS, H, S, 0, wa) AN_PW_ASM_ROW(3, BS, H, S, 1, wb) \
+  AN_PW_ASM_ROW(3, BS, H, S, 2, wc) AN_PW_ASM_MACS(wa, a0, a1) AN_PW_ASM_MACS(wb, a2, a3) AN_PW_ASM_MACS(wc, a4, a5)
+#define AN_PW_ASM_BLOCK(R, H) \
+  AN_PW_ASM_STEP_##R(8, H, 0) AN_PW_ASM_STEP_##R(8, H, 1) AN_PW_ASM_STEP_##R(8, H, 2) AN_PW_ASM_STEP_##R(8, H, 3)
+#define AN_PW_ASM(TEXT)                                                                                    \
+  __asm__(TEXT                                                                                             \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),      \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
+          : [c] "r"(c), [w] "r"(w)                                                                         \
+          : "memory")
+
+// acc[2r + j] += row r . column j over k4 values for a group of R (1-3) channels at w; returns the
+// filter after the group.  k4 constant where inlined: K4 = 8, 16, 24, 32 unrolled whole, else passes
+// of 32 values, then (where `rest`: K4 not a multiple of 32) 16, 8, 4.
+#define AN_PW_DOT(R)                                                                                   \
+  static inline __attribute__((always_inline)) const int16_t *an_pw_dot##R(                            \
+      const int16_t *w, const int16_t *c, const int32_t k4, const int rest, int32_t *acc) {            \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];              \
+    int32_t c0, c1, wa, wb, wc;                                                                        \
+    if (__builtin_constant_p(k4) && k4 == 8) {                                                         \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0));                                                                \
+    } else if (__builtin_constant_p(k4) && k4 == 16) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1));                                          \
+    } else if (__builtin_constant_p(k4) && k4 == 24) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2));                    \
+    } else if (__builtin_constant_p(k4) && k4 == 32) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2) AN_PW_ASM_BLOCK(R, 3)); \
+    } else {                                                                                           \
+      const int16_t *const end32 = c + 2 * (k4 & ~31);                                                 \
+      for (; c < end32; c += 64, w += 32 * (R)) {                                                      \
+        AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2) AN_PW_ASM_BLOCK(R, 3)); \
+      }                                                                                                \
+      if (rest) {                                                                                      \
+        if (k4 & 16) {                                                                                 \
+          AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1));                                      \
+          c += 32;                                                                                     \
+          w += 16 * (R);                                                                               \
+        }                                                                                              \
+        if (k4 & 8) {                                                                                  \
+          AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0));                                                            \
+          c += 16;                                                                                     \
+          w += 8 * (R);                                                                                \
+        }                                                                                              \
+        if (k4 & 4) {                                                                                  \
+          AN_PW_ASM(AN_PW_ASM_STEP_##R(4, 0, 0) AN_PW_ASM_STEP_##R(4, 0, 1));                          \
+          w += 4 * (R);                                                                                \
+        }                                                                                              \
+      }                                                                                                \
+      acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                    \
+      return w;                                                                                        \
+    }                                                                                                  \
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                      \
+    return w + (R) * k4;                                                                               \
+  }
+// clang-format on
+AN_PW_DOT(1)
+AN_PW_DOT(2)
+AN_PW_DOT(3)
+#undef AN_PW_DOT
+#undef AN_PW_ASM
+#undef AN_PW_ASM_BLOCK
+#undef AN_PW_ASM_STEP_3
+#undef AN_PW_ASM_STEP_2
+#undef AN_PW_ASM_STEP_1
+#undef AN_PW_ASM_MACS
+#undef AN_PW_ASM_ROW
+#undef AN_PW_ASM_COLS
+
+// The outputs of one channel (ch: {bias, multiplier, shift}) for accumulators acc0 (pixel 0) and acc1
+// (pixel 1) without the activation's clamps: an_out_s8_right_shift's arithmetic where the shift is
+// negative (round_offset = 1 + 2 * offset, SSAT's saturation to int8), else an_requantize's with them.
+static inline __attribute__((always_inline)) void an_pw_out2(an_conv_out_params q, int32_t round_offset,
+                                                             const int32_t *ch, int32_t acc0, int32_t acc1, int32_t *r0,
+                                                             int32_t *r1) {
+  const int32_t m = ch[1], s = ch[2];
+  if (__builtin_expect(s < 0, 1)) {
+    const int32_t m2 = (int32_t)((uint32_t)m << 1), e1 = ~s;
+    int32_t h0, h1;
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h0) : "r"(acc0), "r"(m2));
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h1) : "r"(acc1), "r"(m2));
+    h0 = __qadd((h0 + (h0 >> 31)) >> e1, round_offset);
+    h1 = __qadd((h1 + (h1 >> 31)) >> e1, round_offset);
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(*r0) : "r"(h0));
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(*r1) : "r"(h1));
+  } else {
+    *r0 = an_clamp(an_requantize(acc0, m, s) + q.offset, q.lo, q.hi);
+    *r1 = an_clamp(an_requantize(acc1, m, s) + q.offset, q.lo, q.hi);
+  }
+}
+
+// A group of `rows` (1-3) channels by the pixel pair: outputs o0[0..rows) (pixel 0) and
+// o0[out1 + 0..rows) (pixel 1); returns the filter after the group.
+static inline __attribute__((always_inline)) const int16_t *an_pw_group(an_conv_out_params q, int32_t round_offset,
+                                                                        const int16_t *w, const int16_t *cols,
+                                                                        const int32_t k4, const int rest,
+                                                                        const int32_t *ch, const int32_t rows,
+                                                                        int8_t *o0, int32_t out1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[3];
+  if (rows > 2) acc[4] = acc[5] = ch[6];
+  if (rows == 3) w = an_pw_dot3(w, cols, k4, rest, acc);
+  if (rows == 2) w = an_pw_dot2(w, cols, k4, rest, acc);
+  if (rows == 1) w = an_pw_dot1(w, cols, k4, rest, acc);
+  // Each channel's values are loaded after the previous channel's stores (which may alias them).
+  int32_t v0, v1;
+  an_pw_out2(q, round_offset, ch, acc[0], acc[1], &v0, &v1);
+  o0[0] = (int8_t)v0;
+  o0[out1] = (int8_t)v1;
+  if (rows > 1) {
+    an_pw_out2(q, round_offset, ch + 3, acc[2], acc[3], &v0, &v1);
+    o0[1] = (int8_t)v0;
+    o0[out1 + 1] = (int8_t)v1;
+  }
+  if (rows > 2) {
+    an_pw_out2(q, round_offset, ch + 6, acc[4], acc[5], &v0, &v1);
+    o0[2] = (int8_t)v0;
+    o0[out1 + 2] = (int8_t)v1;
+  }
+  return w;
+}
+
+// An odd last group of two or one channels (once per pixel pair, shared by the variants).
+static void __attribute__((noinline))
+an_pw_tail(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t rows,
+           int8_t *o0, int32_t out1) {
+  const int32_t round_offset = 1 + 2 * q.offset;
+  if (rows == 2) {
+    an_pw_group(q, round_offset, w, cols, k4, 1, ch, 2, o0, out1);
+  } else {
+    an_pw_group(q, round_offset, w, cols, k4, 1, ch, 1, o0, out1);
+  }
+}
+
+// The activation's clamps of n int8 outputs at o, lo >= -128 and hi <= 127 (clamp(sat8(v)) = clamp(v)
+// for such bounds): four at a time with SSUB8 (GE flags: lanes x >= lo, then lanes hi >= x) and SEL.
+static void an_pw_clamp(int8_t *o, int32_t n, int32_t lo, int32_t hi) {
+  const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+  for (; n >= 4; n -= 4, o += 4) {
+    uint32_t x = an_read_u32(o), t;
+    __asm__("ssub8 %0, %1, %2\n\tsel %1, %1, %2" : "=&r"(t), "+r"(x) : "r"(lo4) : "cc");
+    __asm__("ssub8 %0, %2, %1\n\tsel %1, %1, %2" : "=&r"(t), "+r"(x) : "r"(hi4) : "cc");
+    memcpy(o, &x, 4);
+  }
+  for (; n > 0; --n, ++o) *o = (int8_t)an_clamp(*o, lo, hi);
+}
+
+// Input pixels x0, x1 (n values each) widened into the interleaved columns (an_widen_s8_pair).
+static inline __attribute__((always_inline)) void an_pw_widen2(const int8_t *x0, const int8_t *x1, int16_t *cols,
+                                                               int32_t n) {
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    an_widen_4(x0 + k, cols + 2 * k);
+    an_widen_4(x1 + k, cols + 2 * k + 4);
+  }
+  if (k < n) {
+    an_widen_s8_pair(x0 + k, cols, k, 0, n - k);
+    an_widen_s8_pair(x1 + k, cols, k, 1, n - k);
+  }
+}
+
+// an_conv1x1_s8_w16 on a DSP core without the activation's clamps (an_pw_clamp): K4 (0: p's) and rest
+// (whether K4 may not be a multiple of 32) constant where inlined.
+static inline __attribute__((always_inline)) void an_pw_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, int16_t *scratch, const int32_t K4,
+                                                            const int rest) {
+  const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  const int32_t round_offset = 1 + 2 * q.offset;
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  const int32_t *const groups_end = channel + 9 * groups;
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_pw_widen2(x0, x1, scratch, n);
+      const int16_t *w = filter;
+      const int32_t *ch = channel;
+      int8_t *o0 = out0;
+      const int32_t out1 = two ? out_c : 0;
+      for (; ch < groups_end; ch += 9, o0 += 3) {
+        w = an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 3, o0, out1);
+      }
+      if (K4 && K4 <= 16) {  // the odd last group inlined where the dot products are short
+        if (tail == 2) an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 2, o0, out1);
+        if (tail == 1) an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 1, o0, out1);
+      } else if (tail) {
+        an_pw_tail(q, w, scratch, k4, ch, tail, o0, out1);
+      }
+    }
+  }
+}
+
+// The variants an_conv1x1_s8_w16 dispatches to: K4 = 8, 16, 32 (the dot products unrolled whole), K4 a
+// multiple of 32, any K4.
+#define AN_PW_VARIANT(NAME, K4, REST)                                                                             \
+  static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                             const int32_t *channel, int8_t *output, int16_t *scratch) {          \
+    an_pw_run(p, input, filter, channel, output, scratch, K4, REST);                                              \
+  }
+AN_PW_VARIANT(an_pw_k8, 8, 0)
+AN_PW_VARIANT(an_pw_k16, 16, 0)
+AN_PW_VARIANT(an_pw_k32, 32, 0)
+AN_PW_VARIANT(an_pw_k32n, 0, 0)
+AN_PW_VARIANT(an_pw_any, 0, 1)
+#undef AN_PW_VARIANT
+
+#endif
+
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                    int8_t *output, int16_t *scratch) {
 #if AN_USE_MVE
@@ -874,5 +1125,30 @@ void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *f
 
 void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                        int8_t *output, int16_t *scratch) {
+#if AN_USE_DSP && !AN_USE_MVE
+  {
+    switch (AN_CONV_K4(p->in_c)) {
+      case 8:
+        an_pw_k8(p, input, filter, channel, output, scratch);
+        break;
+      case 16:
+        an_pw_k16(p, input, filter, channel, output, scratch);
+        break;
+      case 32:
+        an_pw_k32(p, input, filter, channel, output, scratch);
+        break;
+      default:
+        if (AN_CONV_K4(p->in_c) % 32 == 0) {
+          an_pw_k32n(p, input, filter, channel, output, scratch);
+        } else {
+          an_pw_any(p, input, filter, channel, output, scratch);
+        }
+    }
+  }
+  if (p->act_min > -128 || p->act_max < 127) {
+    an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+  }
+  return;
+#endif
   an_conv1x1_impl(p, input, 0, filter, channel, output, scratch);
 }
