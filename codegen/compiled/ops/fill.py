@@ -7,8 +7,8 @@ TFLM's reference kernels, on elements of any size (an_fill.c copies bytes):
 - ZEROS_LIKE: its value is known from the static shape: always computed at generation time.
 - BROADCAST_ARGS: the broadcast of two shape vectors (int32 or int64), at run time when they are
   (an_broadcast_args_s32/_s64), else folded; incompatible constant shapes are refused.
-- DYNAMIC_UPDATE_SLICE: the operand copied, then the update at the run-time start indices (int32 or
-  int64), clamped as TFLM clamps them.
+- DYNAMIC_UPDATE_SLICE: the operand copied (or updated in place, where nothing reads it afterwards), then
+  the update at the run-time start indices (int32 or int64), clamped as TFLM clamps them.
 - EMBEDDING_LOOKUP: rows of the value table by int32 ids (float32 or int8 rows copied; int8 rows with a
   float32 output dequantized by the table's scale, TFLM's hybrid path, zero point 0 required as TFLM).
   An id outside the table fails TFLM's invocation; the kernel writes zeros there, the generator refuses
@@ -137,8 +137,10 @@ def lower_dynamic_update_slice(op, ctx):
     params = Params("an_dynamic_update_slice_params", {
         "ndim": rank, "operand_dims": padded_ints(x.shape, MAX_DIMS), "update_dims": padded_ints(update.shape, MAX_DIMS),
         "element_bytes": C_TYPE_BYTES[x.c_type], "index_bytes": C_TYPE_BYTES[starts.c_type]})
+    # in place where nothing reads the operand afterwards (the planner decides): the kernel then skips its copy
     return Step(function="an_dynamic_update_slice", sources=SOURCES,
                 args=(params, x.operand, update.operand, starts.operand, y.operand), evaluate=evaluate,
+                output_aliases=None if x.is_constant else x.operand,
                 comment=f"DYNAMIC_UPDATE_SLICE {tuple(update.shape)} into {tuple(x.shape)}")
 
 
