@@ -417,3 +417,13 @@ def test_reshape_whose_stored_shape_loses_elements_is_refused_as_by_tflm(tmp_pat
     for path, name in cases.items():
         result = check_model(load_model(path))
         assert result.ok == runs[path], (name, [f.message for f in result.findings])
+
+
+def test_int16_greater_is_flagged_meaningless():
+    """TFLM's int16 GREATER runs with rescaling parameters its Prepare never sets (persistent memory left as the
+    arena held it: all false on a fresh interpreter, other results after other models ran in the process, so the
+    interpreter cannot be asserted on here); check accepts the model with a warning saying so (the compiled
+    runtime refuses it)."""
+    result = check_model(load_model(_model("GREATER", "int16")))
+    assert result.ok and [f.kind for f in result.findings] == ["meaningless_result"]
+    assert check_model(load_model(_model("GREATER", "int8"))).findings == []

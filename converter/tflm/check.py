@@ -40,7 +40,8 @@ class Finding:
 
     severity: str  # "error" | "warning"
     kind: str  # unsupported_operator | unsupported_type | hybrid_operator | asymmetric_weights |
-    # per_channel | zero_point | int16_zero_point | missing_quantization | sparse_tensor | float_tensor
+    # per_channel | zero_point | int16_zero_point | missing_quantization | sparse_tensor | float_tensor | shape |
+    # meaningless_result
     message: str
     subgraph: int | None = None
     operator: int | None = None
@@ -430,6 +431,11 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         _check_softmax_scale(add, name, op, operand)
     if op.name == "RESHAPE":
         _check_reshape_elements(add, name, sg, op)
+    if op.name == "GREATER" and operand is not None and operand.dtype == "int16":
+        add(WARNING, "meaningless_result",
+            f"{name}: TFLM's int16 GREATER compares with rescaling parameters its Prepare never sets (comparisons.cc "
+            "computes them for int8 only): its results are undefined (all false on a fresh arena)",
+            tensor=operand.index)
     return check
 
 
