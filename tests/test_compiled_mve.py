@@ -6,7 +6,8 @@ depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTH
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
 the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
-core (-mcpu=cortex-m55+nomve); the corpus AttendNet-B whole, MVE path, three inputs; and
+core (-mcpu=cortex-m55+nomve), and two of the depthwise row-buffer path's narrow form (DSP); the corpus
+AttendNet-B whole, MVE path, three inputs; and
 an_requantize_mve, the Helium requantization, against an_requantize on the M55 (over 1.5M cases).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
@@ -19,7 +20,8 @@ import numpy as np
 import pytest
 
 from tests import compiled_qemu
-from tests.test_compiled_conv import CONV_CASES, DEPTHWISE_CASES, SAMPLES, conv_model, depthwise_model
+from tests.test_compiled_conv import (CONV_CASES, DEPTHWISE_CASES, ROWS3X3_CASES, SAMPLES, conv_model, depthwise_compiled,
+                                      depthwise_model)
 from tests.test_compiled_fc import CASES as FC_CASES
 from tests.test_compiled_fc import fc_model
 
@@ -58,7 +60,10 @@ CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for
          **{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},
          **{("fc", c, True): (lambda c=c: fc_model(**FC_CASES[c])) for c in FC_CASES},
          ("conv", "odd_same_relu", False): lambda: conv_model(**CONV_CASES["odd_same_relu"]),
-         ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"])}
+         ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"]),
+         # the depthwise row-buffer path's narrow form (DSP cores) on the M55 without Helium: 6 and 4 outputs wide
+         **{("dw", c, False): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c]))
+            for c in ("rows3x3_narrow_kws_25x5_relu", "rows3x3_narrow_width4_valid_clamped")}}
 
 
 def _run(key):
@@ -69,7 +74,9 @@ def _run(key):
     try:
         model = load_model(CASES[key]())
         samples = random_samples(model, SAMPLES, seed=5)
-        ours = compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=key[2])
+        # the row-buffer cases through that path where the core takes it (DSP, no Helium): depthwise_compiled
+        compiled = depthwise_compiled(key[1]) if key[0] == "dw" and not key[2] and key[1] in ROWS3X3_CASES else None
+        ours = compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=key[2], compiled=compiled)
         return ours, [r[0] for r in run_tflm_batch(model, samples)]
     except Exception as exc:  # reported by the test of this case
         return exc
