@@ -1,5 +1,10 @@
-"""MAX_POOL_2D's channel-block paths against the tflite-micro interpreter: sixteen int8 lanes per
-VMAX on Helium, four per SSUB8/SEL on DSP cores, one at a time after the last block and in plain C.
+"""MAX_POOL_2D's and AVERAGE_POOL_2D's channel-block paths against the tflite-micro interpreter.
+MAX_POOL_2D: sixteen int8 lanes per VMAX on Helium, four per SSUB8/SEL on DSP cores, one at a time
+after the last block and in plain C.  AVERAGE_POOL_2D on DSP cores (Helium cores take the same path):
+blocks of eight then four channels summed in int16 lanes by SXTAB16 where the window holds at most
+256 values, divided by a reciprocal multiply, one channel at a time after the blocks, for larger
+windows (272 values) and in plain C; windows of exactly 256 values fed all -128 and all 127 (the
+int16 lanes' extreme sums, -32768 and 32512) besides random inputs.
 
 Channel counts that fill whole blocks (32), leave tails after blocks of sixteen and of four (37 =
 2 x 16 + 5 = 9 x 4 + 1, 21, 7), windows clipped by SAME padding, a global window, batches, and
@@ -23,30 +28,61 @@ POOL_CASES = {
                                         activation="RELU_N1_TO_1", zp=-128, scale=0.01),
     "global_c7_relu_zp127": dict(in_shape=(1, 5, 7, 7), filter=(5, 7), stride=(1, 1), activation="RELU", zp=127),
 }
+AVG_CASES = {
+    "global_16x16_c12": dict(in_shape=(1, 16, 16, 12), filter=(16, 16), stride=(1, 1), zp=-128),
+    "global_17x16_c9_relu": dict(in_shape=(1, 17, 16, 9), filter=(17, 16), stride=(1, 1), activation="RELU"),
+    "kws_25x5_c64": dict(in_shape=(1, 25, 5, 64), filter=(25, 5), stride=(1, 1), zp=-3),
+    "same_3x3_stride2_c13_relu6_batch2": dict(in_shape=(2, 7, 6, 13), filter=(3, 3), padding="SAME",
+                                              stride=(2, 2), activation="RELU6", scale=0.03, zp=-100),
+}
 BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=False),
           "m55-mve": dict(core="m55", mve=True)}
+# (kind, case, build): MAX_POOL_2D every case and build; AVERAGE_POOL_2D every case on the M4's DSP path, the
+# MAX cases and two of its own also in plain C and on the M55
+KEYS = [("MAX_POOL_2D", name, build) for name in POOL_CASES for build in BUILDS] + \
+       [("AVERAGE_POOL_2D", name, "m4-dsp") for name in {**POOL_CASES, **AVG_CASES}] + \
+       [("AVERAGE_POOL_2D", name, build) for name in ("global_16x16_c12", "same_3x3_stride2_c13_relu6_batch2",
+                                                     "valid_3x3_stride2_c37_relu6") for build in ("m4-plain", "m55-mve")]
 SAMPLES = 100
 
 
-@pytest.mark.parametrize("case", sorted(POOL_CASES))
-def test_max_pool_on_the_host_matches_tflm(case):
+def _model(kind, name):
+    return pool_model(kind, **{**POOL_CASES, **AVG_CASES}[name])
+
+
+def _samples(model, seed):
+    """Random inputs, plus all -128 and all 127 for windows of 256 values (the int16 lanes' extreme sums)."""
+    from codegen.compiled.host import random_samples
+
+    samples = random_samples(model, SAMPLES, seed=seed)  # one array per input for each sample
+    x = samples[0][0]
+    if x.shape[1] * x.shape[2] == 256:
+        samples[:2] = [[np.full_like(x, -128)], [np.full_like(x, 127)]]
+    return samples
+
+
+@pytest.mark.parametrize("kind, case", [("MAX_POOL_2D", c) for c in sorted(POOL_CASES)]
+                         + [("AVERAGE_POOL_2D", c) for c in sorted(AVG_CASES)])
+def test_pool_on_the_host_matches_tflm(kind, case):
     from compiled_ops_harness import require_tools
 
     from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
 
     require_tools()
-    assert assert_matches_tflm(pool_model("MAX_POOL_2D", **POOL_CASES[case]), count=SAMPLES, seed=9) == SAMPLES
+    model = load_model(_model(kind, case))
+    assert assert_matches_tflm(model, samples=_samples(model, 9)) == SAMPLES
 
 
 def _run(key):
-    """(firmware outputs, TFLM outputs) of one case and build, or the exception it raised."""
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    """(firmware outputs, TFLM outputs) of one kind, case and build, or the exception it raised."""
+    from codegen.compiled.host import run_tflm_batch
     from converter.tflite_model import load_model
 
-    name, build = key
+    kind, name, build = key
     try:
-        model = load_model(pool_model("MAX_POOL_2D", **POOL_CASES[name]))
-        samples = random_samples(model, SAMPLES, seed=10)
+        model = load_model(_model(kind, name))
+        samples = _samples(model, 10)
         ours = compiled_qemu.run_model_on_m4(model, samples, **BUILDS[build])
         return ours, [r[0] for r in run_tflm_batch(model, samples)]
     except Exception as exc:  # reported by the test of this case
@@ -57,18 +93,17 @@ def _run(key):
 def results():
     if compiled_qemu.tools_missing() is not None:
         pytest.skip(f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
-    keys = [(name, build) for name in POOL_CASES for build in BUILDS]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(keys, pool.map(_run, keys)))
+        return dict(zip(KEYS, pool.map(_run, KEYS)))
 
 
-@pytest.mark.parametrize("build", list(BUILDS))
-@pytest.mark.parametrize("case", sorted(POOL_CASES))
-def test_max_pool_on_qemu_matches_tflm(results, case, build):
-    result = results[(case, build)]
+@pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-{k[1]}-{k[2]}")
+def test_pool_on_qemu_matches_tflm(results, key):
+    kind, case, build = key
+    result = results[key]
     if isinstance(result, Exception):
         raise result
     ours, ref = result
     assert len(ours) == len(ref) == SAMPLES
     for k, (a, b) in enumerate(zip(ours, ref)):
-        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{case} {build} sample {k}")
+        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{kind} {case} {build} sample {k}")

@@ -5,27 +5,120 @@
 
 #include "an_common.h"
 
+// The window's sum divided by its count, rounded half away from zero (TFLM's AveragePool), clamped.
+static inline int8_t an_avg_out(int32_t sum, int32_t count, int32_t act_min, int32_t act_max) {
+  sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+  return (int8_t)an_clamp(sum, act_min, act_max);
+}
+
+#if AN_USE_DSP
+// s += the bytes 1 and 3 of v, sign-extended, as two int16 lanes (SXTAB16 with ROR #8).
+static inline uint32_t an_sxtab16_ror8(uint32_t s, uint32_t v) {
+#if defined(__GNUC__)
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(s) : "r"(s), "r"(v));
+  return s;
+#else
+  return (uint32_t)__sxtab16(s, (v >> 8) | (v << 24));
+#endif
+}
+
+// an_avg_out for |sum| <= 32768 and count <= 256 without a divide: with recip = ceil(2^31 / count)
+// (at most 2^31) and n = |sum| + count / 2 < 2^16, floor(n * recip / 2^31) = floor(n / count):
+// recip * count = 2^31 + e with e < count, so n * recip exceeds n * 2^31 / count by n * e / count
+// < 2^24 / count, less than the 2^31 / count to the next multiple of 2^31.  The sign as the divide
+// truncates: sum < 0 gives -((count / 2 - sum) / count), sum = 0 gives 0 either way.
+static inline int8_t an_avg_out_recip(int32_t sum, int32_t half, uint32_t recip, int32_t act_min, int32_t act_max) {
+  const int32_t sign = sum >> 31;  // 0 or -1
+  const uint32_t n = (uint32_t)((sum ^ sign) - sign + half);
+  const int32_t q = (int32_t)(((uint64_t)(n << 1) * recip) >> 32);
+  return (int8_t)an_clamp((q ^ sign) - sign, act_min, act_max);
+}
+
+// The int16 lanes of an SXTAB16 sum: the low one, the high one.
+#define AN_LO16(S) ((int32_t)(int16_t)(S))
+#define AN_HI16(S) ((int32_t)(S) >> 16)
+#endif
+
+// AVERAGE_POOL_2D.  On DSP cores, windows of at most 256 values sum blocks of eight channels (then
+// four) in int16 lanes by SXTAB16: two loads and four SXTAB16 per window position and eight channels;
+// |sum| <= 256 * 128 = 32768, and -32768 is the only sum beyond +32767 in magnitude, which an int16
+// lane holds, so the lanes never wrap.  Other channels, larger windows and cores: one channel at a
+// time in int32.
 void an_avg_pool2d_s8(const an_pool_params *p, const int8_t *input, int8_t *output) {
+  // The parameters in locals: the int8 stores below could alias *p.
+  const int32_t channels = p->c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
+  const int32_t filter_h = p->filter_h, filter_w = p->filter_w, stride_h = p->stride_h, stride_w = p->stride_w;
+  const int32_t pad_h = p->pad_h, pad_w = p->pad_w, act_min = p->act_min, act_max = p->act_max;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * p->in_h * p->in_w * p->c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      const int32_t iy0 = oy * p->stride_h - p->pad_h;
-      const int32_t y0 = AN_MAX(0, -iy0), y1 = AN_MIN(p->filter_h, p->in_h - iy0);
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int32_t ix0 = ox * p->stride_w - p->pad_w;
-        const int32_t x0 = AN_MAX(0, -ix0), x1 = AN_MIN(p->filter_w, p->in_w - ix0);
-        const int32_t count = (y1 - y0) * (x1 - x0);
-        int8_t *out = output + ((b * p->out_h + oy) * p->out_w + ox) * p->c;
-        for (int32_t c = 0; c < p->c; ++c) {
+    const int8_t *in = input + b * in_h * in_w * channels;
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      const int32_t iy0 = oy * stride_h - pad_h;
+      const int32_t y0 = AN_MAX(0, -iy0), y1 = AN_MIN(filter_h, in_h - iy0);
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const int32_t ix0 = ox * stride_w - pad_w;
+        const int32_t x0 = AN_MAX(0, -ix0), x1 = AN_MIN(filter_w, in_w - ix0);
+        const int32_t count = (y1 - y0) * (x1 - x0), cols = x1 - x0;
+        int8_t *out = output + ((b * out_h + oy) * out_w + ox) * channels;
+        // The window's first value of channel 0; its rows are in_w * channels apart.
+        const int8_t *corner = in + ((iy0 + y0) * in_w + ix0 + x0) * channels;
+        const int32_t row_step = in_w * channels;
+        int32_t c = 0;
+#if AN_USE_DSP
+        if (count <= 256) {
+          const int32_t half = count / 2;
+          const uint32_t recip = (0x80000000u + (uint32_t)count - 1u) / (uint32_t)count;  // < 2^32
+          for (; c + 8 <= channels; c += 8) {
+            uint32_t s02 = 0, s13 = 0, s46 = 0, s57 = 0;
+            const int8_t *row = corner + c;
+            for (int32_t y = y0; y < y1; ++y, row += row_step) {
+              const int8_t *px = row;
+              for (int32_t n = cols; n > 0; --n, px += channels) {
+                uint32_t v0, v1;
+                memcpy(&v0, px, 4);
+                memcpy(&v1, px + 4, 4);
+                s02 = (uint32_t)__sxtab16(s02, v0);
+                s13 = an_sxtab16_ror8(s13, v0);
+                s46 = (uint32_t)__sxtab16(s46, v1);
+                s57 = an_sxtab16_ror8(s57, v1);
+              }
+            }
+            int8_t *const o = out + c;
+            o[0] = an_avg_out_recip(AN_LO16(s02), half, recip, act_min, act_max);
+            o[2] = an_avg_out_recip(AN_HI16(s02), half, recip, act_min, act_max);
+            o[1] = an_avg_out_recip(AN_LO16(s13), half, recip, act_min, act_max);
+            o[3] = an_avg_out_recip(AN_HI16(s13), half, recip, act_min, act_max);
+            o[4] = an_avg_out_recip(AN_LO16(s46), half, recip, act_min, act_max);
+            o[6] = an_avg_out_recip(AN_HI16(s46), half, recip, act_min, act_max);
+            o[5] = an_avg_out_recip(AN_LO16(s57), half, recip, act_min, act_max);
+            o[7] = an_avg_out_recip(AN_HI16(s57), half, recip, act_min, act_max);
+          }
+          for (; c + 4 <= channels; c += 4) {
+            uint32_t s02 = 0, s13 = 0;
+            const int8_t *row = corner + c;
+            for (int32_t y = y0; y < y1; ++y, row += row_step) {
+              const int8_t *px = row;
+              for (int32_t n = cols; n > 0; --n, px += channels) {
+                uint32_t v;
+                memcpy(&v, px, 4);
+                s02 = (uint32_t)__sxtab16(s02, v);
+                s13 = an_sxtab16_ror8(s13, v);
+              }
+            }
+            int8_t *const o = out + c;
+            o[0] = an_avg_out_recip(AN_LO16(s02), half, recip, act_min, act_max);
+            o[2] = an_avg_out_recip(AN_HI16(s02), half, recip, act_min, act_max);
+            o[1] = an_avg_out_recip(AN_LO16(s13), half, recip, act_min, act_max);
+            o[3] = an_avg_out_recip(AN_HI16(s13), half, recip, act_min, act_max);
+          }
+        }
+#endif
+        for (; c < channels; ++c) {
           int32_t acc = 0;
-          for (int32_t y = y0; y < y1; ++y) {
-            const int8_t *row = in + ((iy0 + y) * p->in_w + ix0) * p->c + c;
-            for (int32_t x = x0; x < x1; ++x) acc += row[x * p->c];
+          const int8_t *row = corner + c;
+          for (int32_t y = y0; y < y1; ++y, row += row_step) {
+            for (int32_t x = 0; x < cols; ++x) acc += row[x * channels];
           }
-          if (count > 0) {
-            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-          }
-          out[c] = (int8_t)an_clamp(acc, p->act_min, p->act_max);
+          out[c] = an_avg_out(acc, count, act_min, act_max);
         }
       }
     }
