@@ -98,10 +98,10 @@ def space_to_batch_model(dtype, shape, block, paddings, out_quant=None):
                                                                  ("paddings", (spatial, 2), "int32", flat)])
 
 
-def fill_model(dtype, dims, dims_dtype="int32"):
+def fill_model(dtype, dims, dims_dtype="int32", value_shape=()):
     b = ModelBuilder()
     d = b.tensor("dims", (len(dims),), dims_dtype, data=_ints(dims, dims_dtype))
-    v = b.tensor("value", (), dtype, **_q(dtype))
+    v = b.tensor("value", value_shape, dtype, **_q(dtype))
     y = b.tensor("y", dims, dtype, **_q(dtype))
     b.op("FILL", [d, v], [y])
     return b.build(inputs=[v], outputs=[y])
@@ -351,6 +351,8 @@ def test_every_case_runs_a_kernel_and_evaluates_like_it(compiled):
     (lambda: mirror_pad_model("int8", (2, 3), [[0, 0], [3, 0]], "REFLECT"), "outside the input"),
     (lambda: space_to_depth_model("int8", (1, 5, 4, 2), 2), "not a multiple"),
     (lambda: embedding_model("int8", "int16", 4, (3,), 2), "int8 table, int16 output"),
+    (lambda: fill_model("float32", (2, 3), value_shape=(1,)), "TFLM takes a scalar"),
+    (lambda: batch_to_space_model("int8", (6, 2, 2, 1), [2, 2], [[0, 0], [0, 0]]), "not a multiple"),
 ])
 def test_refusals_are_one_line(model, why):
     with pytest.raises(NotLowerable, match=why) as info:

@@ -34,7 +34,7 @@ def lower_fill(op, ctx):
     dims = constant_integers(ctx.optional_tensor(op.inputs[0]), "dims")
     if value.dtype != y.dtype:
         raise NotLowerable(f"{value.dtype} value, {y.dtype} output")
-    if value.num_elements != 1 or len(value.shape) != 0 and tuple(value.shape) != (1,):
+    if len(value.shape) != 0:
         raise NotLowerable(f"value of shape {tuple(value.shape)} (TFLM takes a scalar)")
     if tuple(dims) != tuple(y.shape):
         raise NotLowerable(f"dims {tuple(dims)} are not the output shape {tuple(y.shape)}")
