@@ -2,7 +2,8 @@
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
 and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
-through the plain-C path on the same core.
+through the plain-C path on the same core; two pointwise cases also built at -O0 (an_conv1x1_s8_w16's
+constant-K variants without the constant).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -66,3 +67,18 @@ def test_m4_matches_tflm(results, key):
             raise AssertionError(f"sample {k}: M4 {'DSP' if key[2] else 'plain'} != TFLM at {diff.size} elements, "
                                  f"first {diff[:5].tolist()}: {a.reshape(-1)[diff[:5]].tolist()} vs "
                                  f"{b.reshape(-1)[diff[:5]].tolist()}")
+
+
+@pytest.mark.parametrize("case", ["pointwise_k8_odd_pixels", "pointwise_k32_31_channels"])
+def test_pointwise_constant_k_variants_at_O0(case, monkeypatch):
+    """an_conv1x1_s8_w16's K4 = 8 / 16 / 32 variants unroll their dot products where the compiler sees the
+    constant; a build without optimisation (-O0, a debug build) does not, and takes their general loop."""
+    from codegen.compiled.host import random_samples, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    monkeypatch.setattr(compiled_qemu, "CFLAGS", tuple("-O0" if f == "-O2" else f for f in compiled_qemu.CFLAGS))
+    model = load_model(conv_model(**CONV_CASES[case]))
+    samples = random_samples(model, SAMPLES, seed=5)
+    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True)
+    for k, (a, b) in enumerate(zip(ours, [r[0] for r in run_tflm_batch(model, samples)])):
+        assert np.array_equal(a, b), f"sample {k}: M4 DSP at -O0 != TFLM"

@@ -1097,16 +1097,16 @@ static inline __attribute__((always_inline)) void an_pw_run(const an_conv_params
   }
 }
 
-// The variants an_conv1x1_s8_w16 dispatches to: K4 = 8, 16, 32 (the dot products unrolled whole), K4 a
-// multiple of 32, any K4.
+// The variants an_conv1x1_s8_w16 dispatches to: K4 = 8, 16, 32 (the dot products unrolled whole; with
+// `rest` for builds that do not propagate the constant, -O0), K4 a multiple of 32, any K4.
 #define AN_PW_VARIANT(NAME, K4, REST)                                                                             \
   static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                              const int32_t *channel, int8_t *output, int16_t *scratch) {          \
     an_pw_run(p, input, filter, channel, output, scratch, K4, REST);                                              \
   }
-AN_PW_VARIANT(an_pw_k8, 8, 0)
-AN_PW_VARIANT(an_pw_k16, 16, 0)
-AN_PW_VARIANT(an_pw_k32, 32, 0)
+AN_PW_VARIANT(an_pw_k8, 8, 1)
+AN_PW_VARIANT(an_pw_k16, 16, 1)
+AN_PW_VARIANT(an_pw_k32, 32, 1)
 AN_PW_VARIANT(an_pw_k32n, 0, 0)
 AN_PW_VARIANT(an_pw_any, 0, 1)
 #undef AN_PW_VARIANT
