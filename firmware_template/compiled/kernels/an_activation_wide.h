@@ -14,12 +14,12 @@
 #include <stdint.h>
 
 typedef struct {
-  int32_t size;                   // elements
-  int32_t multiplier;             // LOGISTIC/TANH: the input multiplier; LEAKY_RELU: identity multiplier
-  int32_t shift;                  // LOGISTIC/TANH: right shift (0..31); LEAKY_RELU: identity shift
-  int32_t input_offset;           // LEAKY_RELU int16: input zero point
-  int32_t output_offset;          // LEAKY_RELU int16: output zero point
-  int32_t alpha_multiplier;       // LEAKY_RELU int16: |alpha multiplier|
+  int32_t size;              // elements
+  int32_t multiplier;        // LOGISTIC/TANH: the input multiplier; LEAKY_RELU: identity multiplier
+  int32_t shift;             // LOGISTIC/TANH: right shift (0..31); LEAKY_RELU: identity shift
+  int32_t input_offset;      // LEAKY_RELU int16: input zero point
+  int32_t output_offset;     // LEAKY_RELU int16: output zero point
+  int32_t alpha_multiplier;  // LEAKY_RELU int16: |alpha multiplier|
   int32_t alpha_shift;
   int32_t alpha_negative;         // LEAKY_RELU int16: 1 when alpha * input scale / output scale < 0
   float alpha;                    // LEAKY_RELU float32

@@ -6,11 +6,11 @@
     for (int32_t i = 0; i < count; ++i) output[i] = (to_type)input[i];                           \
   }
 
-#define AN_CAST_DEFINE(from_name, from_type)      \
-  AN_CAST_ONE(from_name, from_type, s8, int8_t)   \
-  AN_CAST_ONE(from_name, from_type, s16, int16_t) \
-  AN_CAST_ONE(from_name, from_type, s32, int32_t) \
-  AN_CAST_ONE(from_name, from_type, f32, float)   \
+#define AN_CAST_DEFINE(from_name, from_type)       \
+  AN_CAST_ONE(from_name, from_type, s8, int8_t)    \
+  AN_CAST_ONE(from_name, from_type, s16, int16_t)  \
+  AN_CAST_ONE(from_name, from_type, s32, int32_t)  \
+  AN_CAST_ONE(from_name, from_type, f32, float)    \
   AN_CAST_ONE(from_name, from_type, u32, uint32_t) \
   AN_CAST_ONE(from_name, from_type, b, bool)
 

@@ -8,10 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define AN_CAST_DECLARE(from_name, from_type)                                             \
-  void an_cast_##from_name##_s8(const from_type *input, int8_t *output, int32_t count);   \
-  void an_cast_##from_name##_s16(const from_type *input, int16_t *output, int32_t count); \
-  void an_cast_##from_name##_s32(const from_type *input, int32_t *output, int32_t count); \
+#define AN_CAST_DECLARE(from_name, from_type)                                              \
+  void an_cast_##from_name##_s8(const from_type *input, int8_t *output, int32_t count);    \
+  void an_cast_##from_name##_s16(const from_type *input, int16_t *output, int32_t count);  \
+  void an_cast_##from_name##_s32(const from_type *input, int32_t *output, int32_t count);  \
   void an_cast_##from_name##_f32(const from_type *input, float *output, int32_t count);    \
   void an_cast_##from_name##_u32(const from_type *input, uint32_t *output, int32_t count); \
   void an_cast_##from_name##_b(const from_type *input, bool *output, int32_t count);

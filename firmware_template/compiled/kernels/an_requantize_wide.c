@@ -3,16 +3,15 @@
 
 #include "an_common.h"
 
-#define AN_REQUANTIZE_DEFINE(in_name, in_type, out_name, out_type, lo, hi)                                        \
-  void an_requantize_##in_name##_##out_name(const an_requantize_params *p, const in_type *input, out_type *output, \
-                                            int32_t size) {                                                       \
-    const an_requantize_params q = *p;                                                                            \
-    for (int32_t i = 0; i < size; ++i) {                                                                          \
-      const int32_t x = (int32_t)((uint32_t)(int32_t)input[i] - (uint32_t)q.input_zero_point);                    \
-      const int32_t y = (int32_t)((uint32_t)an_requantize(x, q.multiplier, q.shift) +                             \
-                                  (uint32_t)q.output_zero_point);                                                 \
-      output[i] = (out_type)an_clamp(y, lo, hi);                                                                  \
-    }                                                                                                             \
+#define AN_REQUANTIZE_DEFINE(in_name, in_type, out_name, out_type, lo, hi)                                            \
+  void an_requantize_##in_name##_##out_name(const an_requantize_params *p, const in_type *input, out_type *output,    \
+                                            int32_t size) {                                                           \
+    const an_requantize_params q = *p;                                                                                \
+    for (int32_t i = 0; i < size; ++i) {                                                                              \
+      const int32_t x = (int32_t)((uint32_t)(int32_t)input[i] - (uint32_t)q.input_zero_point);                        \
+      const int32_t y = (int32_t)((uint32_t)an_requantize(x, q.multiplier, q.shift) + (uint32_t)q.output_zero_point); \
+      output[i] = (out_type)an_clamp(y, lo, hi);                                                                      \
+    }                                                                                                                 \
   }
 
 AN_REQUANTIZE_DEFINE(s8, int8_t, u8, uint8_t, 0, 255)

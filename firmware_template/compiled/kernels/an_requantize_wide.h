@@ -15,7 +15,7 @@ typedef struct {
   int32_t output_zero_point;
 } an_requantize_params;
 
-#define AN_REQUANTIZE_DECLARE(in_name, in_type, out_name, out_type) \
+#define AN_REQUANTIZE_DECLARE(in_name, in_type, out_name, out_type)                                   \
   void an_requantize_##in_name##_##out_name(const an_requantize_params *params, const in_type *input, \
                                             out_type *output, int32_t size);
 

@@ -37,11 +37,10 @@ void an_softmax_s16(const an_softmax_s16_params *p, const int16_t *input, int16_
       sum_of_exps += e;
     }
     const int32_t headroom_plus_one = an_softmax_clz32((uint32_t)sum_of_exps);
-    const int32_t shifted_sum =
-        (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
+    const int32_t shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
     const int32_t sym_shifted_sum = shifted_sum - ((1 << 15) + (1 << 16));
-    const int16_t reciprocal = an_softmax_lut((int16_t)an_clamp(sym_shifted_sum, -32768, 32767),
-                                              p->one_over_one_plus_x_table);
+    const int16_t reciprocal =
+        an_softmax_lut((int16_t)an_clamp(sym_shifted_sum, -32768, 32767), p->one_over_one_plus_x_table);
     const int32_t right_shift = 31 - headroom_plus_one;
     const int64_t round = (int64_t)1 << (right_shift - 1);
     for (int32_t c = 0; c < depth; ++c) {

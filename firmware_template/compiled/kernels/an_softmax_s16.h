@@ -15,7 +15,7 @@ typedef struct {
   int32_t depth;             // last dimension
   int32_t input_multiplier;  // MultiplyByQuantizedMultiplier of the difference to the row maximum
   int32_t input_shift;
-  const int16_t *exp_table;                 // 513 entries: exp on [-10, 0]
+  const int16_t *exp_table;                  // 513 entries: exp on [-10, 0]
   const int16_t *one_over_one_plus_x_table;  // 513 entries: 1 / (1 + x) on [0, 1]
 } an_softmax_s16_params;
 
