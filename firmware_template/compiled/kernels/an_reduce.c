@@ -23,6 +23,28 @@ static int32_t an_reduce_step(int32_t ndim, const int32_t *dims, const int32_t *
   return offset;
 }
 
+#if AN_USE_DSP
+// s += the bytes 1 and 3 of v, sign-extended, as two int16 lanes (SXTAB16 with ROR #8).
+static inline uint32_t an_reduce_sxtab16_ror8(uint32_t s, uint32_t v) {
+#if defined(__GNUC__)
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(s) : "r"(s), "r"(v));
+  return s;
+#else
+  return (uint32_t)__sxtab16(s, (v >> 8) | (v << 24));
+#endif
+}
+
+// An int16 lane of an SXTAB16 sum: the low (0) or high (1) one.
+#define AN_REDUCE_LANE(S, HIGH) ((HIGH) ? (int32_t)(S) >> 16 : (int32_t)(int16_t)(S))
+#endif
+
+// clamp(MBQM(sum - zero_point_sum) + output zero point) to int8.
+static inline int8_t an_reduce_sum_out(const an_reduce_params *q, uint32_t sum) {
+  const int32_t shifted = (int32_t)(sum - (uint32_t)q->zero_point_sum);
+  return (int8_t)an_clamp(an_requantize(shifted, q->output_multiplier, q->output_shift) + q->output_zero_point, -128,
+                          127);
+}
+
 void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *output) {
   const an_reduce_params q = *p;  // locals: int8 stores may alias the parameter struct
   const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
@@ -33,6 +55,77 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
   const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
   int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
   int32_t base = 0;
+#if AN_USE_DSP
+  // Outputs whose inputs lie side by side (the last kept dimension of stride 1: MEAN over the spatial
+  // axes of NHWC, channels kept) in blocks of eight then four: each reduced position's four or eight
+  // inputs by one or two loads, summed in int16 lanes by SXTAB16.  At most 256 values per output:
+  // |sum| <= 256 * 128 = 32768, and -32768 is the only sum beyond +32767 in magnitude, which an int16
+  // lane holds, so the lanes never wrap; the sum is the same int32 the other path adds.
+  const int32_t kept_last = q.kept_ndim - 1;
+  if (kept_last >= 0 && q.kept_strides[kept_last] == 1 && rows * inner <= 256) {
+    const int32_t row_len = q.kept_dims[kept_last];
+    for (int32_t o = 0; o < outputs; o += row_len) {
+      int32_t c = 0;
+      for (; c + 8 <= row_len; c += 8) {
+        uint32_t s02 = 0, s13 = 0, s46 = 0, s57 = 0;
+        int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
+        int32_t offset = base + c;
+        for (int32_t r = 0; r < rows; ++r) {
+          const int8_t *x = input + offset;
+          for (int32_t i = 0; i < inner; ++i, x += inner_stride) {
+            uint32_t v0, v1;
+            memcpy(&v0, x, 4);
+            memcpy(&v1, x + 4, 4);
+            s02 = (uint32_t)__sxtab16(s02, v0);
+            s13 = an_reduce_sxtab16_ror8(s13, v0);
+            s46 = (uint32_t)__sxtab16(s46, v1);
+            s57 = an_reduce_sxtab16_ror8(s57, v1);
+          }
+          offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
+        }
+        // the lanes in channel order, then one requantization site (it is long: not inlined eight times)
+        const int32_t sums[8] = {AN_REDUCE_LANE(s02, 0), AN_REDUCE_LANE(s13, 0), AN_REDUCE_LANE(s02, 1),
+                                 AN_REDUCE_LANE(s13, 1), AN_REDUCE_LANE(s46, 0), AN_REDUCE_LANE(s57, 0),
+                                 AN_REDUCE_LANE(s46, 1), AN_REDUCE_LANE(s57, 1)};
+        for (int32_t k = 0; k < 8; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
+      }
+      for (; c + 4 <= row_len; c += 4) {
+        uint32_t s02 = 0, s13 = 0;
+        int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
+        int32_t offset = base + c;
+        for (int32_t r = 0; r < rows; ++r) {
+          const int8_t *x = input + offset;
+          for (int32_t i = 0; i < inner; ++i, x += inner_stride) {
+            uint32_t v;
+            memcpy(&v, x, 4);
+            s02 = (uint32_t)__sxtab16(s02, v);
+            s13 = an_reduce_sxtab16_ror8(s13, v);
+          }
+          offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
+        }
+        const int32_t sums[4] = {AN_REDUCE_LANE(s02, 0), AN_REDUCE_LANE(s13, 0), AN_REDUCE_LANE(s02, 1),
+                                 AN_REDUCE_LANE(s13, 1)};
+        for (int32_t k = 0; k < 4; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
+      }
+      for (; c < row_len; ++c) {
+        int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
+        int32_t offset = base + c;
+        uint32_t sum = 0;
+        for (int32_t r = 0; r < rows; ++r) {
+          const int8_t *x = input + offset;
+          for (int32_t i = 0; i < inner; ++i, x += inner_stride) sum += (uint32_t)(int32_t)*x;
+          offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
+        }
+        output[o + c] = an_reduce_sum_out(&q, sum);
+      }
+      // the next row of outputs: the kept walk's last dimension wraps after row_len steps
+      for (int32_t k = 0; k < row_len; ++k) {
+        base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
+      }
+    }
+    return;
+  }
+#endif
   for (int32_t o = 0; o < outputs; ++o) {
     int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
     int32_t offset = base;
@@ -45,9 +138,7 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
       }
       offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
     }
-    const int32_t shifted = (int32_t)(sum - (uint32_t)q.zero_point_sum);
-    const int32_t out = an_requantize(shifted, q.output_multiplier, q.output_shift) + q.output_zero_point;
-    output[o] = (int8_t)an_clamp(out, -128, 127);
+    output[o] = an_reduce_sum_out(&q, sum);
     base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
   }
 }

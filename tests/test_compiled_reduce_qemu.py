@@ -1,0 +1,69 @@
+"""MEAN/SUM of int8 (an_reduce_sum_s8) on a Cortex-M4 in QEMU against the tflite-micro interpreter.
+
+On DSP cores, outputs whose inputs lie side by side (the last kept dimension of stride 1: MEAN over the
+spatial axes of NHWC) are summed in blocks of eight then four channels in int16 lanes by SXTAB16 where
+each output reduces at most 256 values; the rest one at a time.  Cases: channels 29 (8 + 8 + 8 + 4 + 1),
+a global 16x16 window of exactly 256 values fed all -128 and all 127 (the lanes' extreme sums) besides
+random inputs, 272 values (the one-at-a-time path), batch 2 with 13 channels, one reduced axis of a
+4-D tensor (rows of 12 kept values), SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from tests import compiled_qemu
+from tests.test_compiled_softmax_reduce import reduce_model
+
+CASES = {
+    "mean_4x4_c29": ("MEAN", (1, 4, 4, 29), [1, 2], False, (0.05, -3), (0.02, 4)),
+    "mean_16x16_c12_keep": ("MEAN", (1, 16, 16, 12), [1, 2], True, (0.1, -128), (0.1, -128)),
+    "mean_17x16_c9": ("MEAN", (1, 17, 16, 9), [1, 2], False, (0.3, 100), (1.1, -7)),
+    "mean_batch2_5x7_c13": ("MEAN", (2, 5, 7, 13), [1, 2], False, (1e-3, 3), (1e-1, 127)),
+    "sum_axis1_6x5_c12": ("SUM", (1, 6, 5, 12), [1], False, (0.05, -128), (0.6, 5)),
+}
+KEYS = [(name, True) for name in CASES] + [("mean_4x4_c29", False), ("mean_16x16_c12_keep", False)]
+SAMPLES = 100
+
+
+def _samples(model):
+    from codegen.compiled.host import random_samples
+
+    samples = random_samples(model, SAMPLES, seed=12)  # one array per input for each sample
+    x = samples[0][0]
+    samples[:3] = [[np.full_like(x, v)] for v in (-128, 127, 5)]
+    return samples
+
+
+def _run(key):
+    """(firmware outputs, TFLM outputs) of one case and build, or the exception it raised."""
+    from codegen.compiled.host import run_tflm_batch
+    from converter.tflite_model import load_model
+
+    name, dsp = key
+    try:
+        model = load_model(reduce_model(*CASES[name]))
+        samples = _samples(model)
+        return compiled_qemu.run_model_on_m4(model, samples, dsp=dsp), [r[0] for r in run_tflm_batch(model, samples)]
+    except Exception as exc:  # reported by the test of this case
+        return exc
+
+
+@pytest.fixture(scope="module")
+def results():
+    if compiled_qemu.tools_missing() is not None:
+        pytest.skip(f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(KEYS, pool.map(_run, KEYS)))
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-{'dsp' if k[1] else 'plain'}")
+def test_reduce_on_qemu_matches_tflm(results, key):
+    result = results[key]
+    if isinstance(result, Exception):
+        raise result
+    ours, ref = result
+    assert len(ours) == len(ref) == SAMPLES
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{key} sample {k}")
