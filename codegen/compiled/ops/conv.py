@@ -64,7 +64,7 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     """The row-buffer 3x3 depthwise path's scratch: four channel records of ten int32, then a ring of three
     padded rows of ``pairs`` int16 pairs for four channels; in the narrow form (stride_w 1, :data:`NARROW_MIN_OUT_W`
     to :data:`NARROW_MAX_OUT_W` outputs) two records, then two rings of three rows of ``pairs`` pairs, one per
-    channel of the pair, W = out_w rounded up to even (an_depthwise_conv.h's ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``;
+    channel of the pair, pairs = (out_w + 1) // 2 + 1 (an_depthwise_conv.h's ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``;
     tests/test_kernel_library.py ties the two)."""
     if stride_w == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
         return 2 * 10 * 4 + 6 * 4 * ((out_w + 1) // 2 + 1)
@@ -77,7 +77,7 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
 #: per output row (four channels, passes of four outputs then the last two and / or one), which rows of 6 outputs
 #: repay and rows of 3 do not (vww_96_int8, Cortex-M4 timing model, cycles/MAC general -> rows: 6 wide stride 1
 #: 7.81 -> 5.10, stride 2 7.86 -> 6.96; 3 wide stride 1 8.06 -> 8.90, stride 2 7.85 -> 11.04).  The narrow form
-#: (one channel pair per pass over the plane) gives 6 wide stride 1 4.30 and 5 wide (DS-CNN KWS 25x5x64) 4.44,
+#: (one channel pair per pass over the plane) gives 6 wide stride 1 4.30 and 5 wide (DS-CNN KWS 25x5x64) 4.15,
 #: against 8.23 on the general path; 3 wide it was slower than the general path (8.0-10.2).
 ROWS3X3_MIN_OUT_W = 6
 

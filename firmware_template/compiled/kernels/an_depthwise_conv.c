@@ -709,12 +709,11 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
 // as two halfwords, one SXTB16 per channel: its two columns as an int16 pair); columns outside the image hold the
 // zero point from the start, rows outside it are written as zero points.  Every output row of a channel is then
 // one straight run: per filter row its two weight words and the row's pair words (two at a time), the row's
-// accumulators in registers (SMLAD over adjacent taps as an_dw3_row), requantized as an_dw3_out.  The row's width
-// is rounded up to an even W (4 or 6: one copy of the loops each per clamp kind); an odd row's last accumulator
-// reads zero points and is not stored.
+// accumulators in registers (SMLAD over adjacent taps as an_dw3_row), requantized as an_dw3_out.  One copy of
+// the loops per width W = out_w (4, 5, 6) and clamp kind.
 
-// Pair words one ring row holds for W (even) outputs.
-#define AN_DW3N_PAIRS(W) ((W) / 2 + 1)
+// Pair words one ring row holds for W outputs (padded columns 0 .. W + 1).
+#define AN_DW3N_PAIRS(W) (((W) + 1) / 2 + 1)
 
 // The record of channel c (an_dw3_records' layout, one channel).
 static void an_dw3_record(const int16_t *filter, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
@@ -745,31 +744,30 @@ static void an_dw3_record(const int16_t *filter, const int32_t *bias, const int3
 // Filter row (P, Q) = (KP)[0], (KP)[1] over ring row X into the W accumulators a: output i reads padded columns
 // i .. i + 2, so pair word j serves outputs 2j (SMLAD P), 2j + 1 (SMLATB P), 2j - 2 (SMLABB Q) and 2j - 1
 // (SMLADX Q).
-#define AN_DW3N_FILTER_ROW(X, KP)                                             \
-  do {                                                                        \
-    AN_DW3N_BARRIER();                                                        \
-    const uint32_t *const xr_ = (X);                                          \
-    const uint32_t P = (uint32_t)(KP)[0], Q = (uint32_t)(KP)[1];              \
-    uint32_t v[MAXW / 2 + 2];                                                 \
-    _Pragma("GCC unroll 8") for (int j = 0; j < pairs; ++j) {                 \
-      if ((j & 1) == 0) {                                                     \
-        if (j > 0) AN_DW3N_BARRIER();                                         \
-        v[j] = xr_[j];                                                        \
-        if (j + 1 < pairs) v[j + 1] = xr_[j + 1];                             \
-      }                                                                       \
-      if (2 * j < W) a[2 * j] = AN_DW3_SMLAD(v[j], P, a[2 * j]);              \
-      if (2 * j + 1 < W) a[2 * j + 1] = AN_DW3_SMLATB(v[j], P, a[2 * j + 1]); \
-      if (j >= 1) a[2 * j - 2] = AN_DW3_SMLABB(v[j], Q, a[2 * j - 2]);        \
-      if (j >= 1) a[2 * j - 1] = AN_DW3_SMLADX(v[j], Q, a[2 * j - 1]);        \
-    }                                                                         \
+#define AN_DW3N_FILTER_ROW(X, KP)                                                       \
+  do {                                                                                  \
+    AN_DW3N_BARRIER();                                                                  \
+    const uint32_t *const xr_ = (X);                                                    \
+    const uint32_t P = (uint32_t)(KP)[0], Q = (uint32_t)(KP)[1];                        \
+    uint32_t v[MAXW / 2 + 2];                                                           \
+    _Pragma("GCC unroll 8") for (int j = 0; j < pairs; ++j) {                           \
+      if ((j & 1) == 0) {                                                               \
+        if (j > 0) AN_DW3N_BARRIER();                                                   \
+        v[j] = xr_[j];                                                                  \
+        if (j + 1 < pairs) v[j + 1] = xr_[j + 1];                                       \
+      }                                                                                 \
+      if (2 * j < W) a[2 * j] = AN_DW3_SMLAD(v[j], P, a[2 * j]);                        \
+      if (2 * j + 1 < W) a[2 * j + 1] = AN_DW3_SMLATB(v[j], P, a[2 * j + 1]);           \
+      if (j >= 1) a[2 * j - 2] = AN_DW3_SMLABB(v[j], Q, a[2 * j - 2]);                  \
+      if (j >= 1 && 2 * j - 1 < W) a[2 * j - 1] = AN_DW3_SMLADX(v[j], Q, a[2 * j - 1]); \
+    }                                                                                   \
   } while (0)
 
 // One output row of one channel from ring rows x, the next, the one after (record k; the ring's three rows of
-// `pairs` words from `ring`), W even and clamp kind F constants: its first W - 1 outputs stored `step` bytes
-// apart, the last one where store_last.
+// `pairs` words from `ring`), W and clamp kind F constants: its W outputs stored `step` bytes apart.
 static inline __attribute__((always_inline)) void an_dw3n_row(an_dw_out_params q, const uint32_t *ring,
                                                               const uint32_t *x, const int32_t *k, int8_t *o,
-                                                              int32_t step, int store_last, int W, int F) {
+                                                              int32_t step, int W, int F) {
   enum { MAXW = AN_DEPTHWISE_NARROW_MAX_OUT_W };
   const int pairs = AN_DW3N_PAIRS(W);
   int32_t a[MAXW];
@@ -787,14 +785,13 @@ static inline __attribute__((always_inline)) void an_dw3n_row(an_dw_out_params q
   int8_t v[MAXW];
   q.full_range = F;
   _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
-  _Pragma("GCC unroll 8") for (int i = 0; i < W - 1; ++i, o += step) *o = v[i];
-  if (store_last) *o = v[W - 1];
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i, o += step) *o = v[i];
 }
 #undef AN_DW3N_FILTER_ROW
 
 // The geometry every channel pair's plane shares (an_dw3_narrow).
 typedef struct {
-  int32_t in_c, in_h, row_bytes, first, lead, twos, last, pad_h, stride_h, padded_rows, out_row_bytes, store_last;
+  int32_t in_c, in_h, row_bytes, first, lead, twos, last, pad_h, stride_h, padded_rows, out_row_bytes;
   uint32_t zp2;  // the zero point in both halves (int16), and below: in both bytes of each half (int8)
   uint32_t zp4;
 } an_dw3n_geom;
@@ -847,7 +844,7 @@ static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params
     if (wait == 0) {  // slot: (y + 1) % 3; channel c, then c + 1 (one copy of the row's code)
       _Pragma("GCC unroll 1") for (int32_t ch = 0; ch < 2; ++ch) {
         const uint32_t *const r = ra + ch * 3 * pairs;
-        an_dw3n_row(q, r, r + pairs * slot, ka + ch * AN_DW3_RECORD, o + ch, g->in_c, g->store_last, W, F);
+        an_dw3n_row(q, r, r + pairs * slot, ka + ch * AN_DW3_RECORD, o + ch, g->in_c, W, F);
       }
       o += g->out_row_bytes;
       wait = g->stride_h;
@@ -868,8 +865,10 @@ static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params
 // The copies for the two widths of a clamp kind.
 #define AN_DW3N_WIDTHS(F)     \
   do {                        \
-    if (w_even == 4) {        \
+    if (out_w == 4) {         \
       AN_DW3N_CHANNELS(4, F); \
+    } else if (out_w == 5) {  \
+      AN_DW3N_CHANNELS(5, F); \
     } else {                  \
       AN_DW3N_CHANNELS(6, F); \
     }                         \
@@ -880,8 +879,7 @@ static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p
                                                     const int32_t *multiplier, const int32_t *shift, int8_t *output,
                                                     void *scratch) {
   const int32_t in_c = p->in_c, out_w = p->out_w;
-  const int32_t w_even = out_w + (out_w & 1);
-  const int32_t pairs = AN_DW3N_PAIRS(w_even);
+  const int32_t pairs = AN_DW3N_PAIRS(out_w);
   int32_t *rec = (int32_t *)scratch;  // two records, then two rings of three rows of `pairs` words
   uint32_t *ring = (uint32_t *)(void *)(rec + 2 * AN_DW3_RECORD);
   const uint32_t zp8 = (uint32_t)p->pad_value & 0xFFu, zp16 = (uint32_t)p->pad_value & 0xFFFFu;
@@ -899,7 +897,6 @@ static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p
                     p->stride_h,
                     (p->out_h - 1) * p->stride_h + 3,
                     out_w * in_c,
-                    (out_w & 1) == 0,
                     zp16 | (zp16 << 16),
                     0x01010101u * zp8};
   // Columns outside the image hold the zero point from the start (the widening writes only image columns).

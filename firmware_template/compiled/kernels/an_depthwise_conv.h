@@ -41,7 +41,7 @@ typedef struct {
 // stride_w 1, 4 * ceil(out_w / 4) + 1 at stride_w 2 (codegen/compiled/ops/conv.py:depthwise_rows_scratch_bytes).
 // On DSP cores rows of AN_DEPTHWISE_NARROW_MIN_OUT_W to AN_DEPTHWISE_NARROW_MAX_OUT_W outputs at stride_w 1 take its
 // narrow form (one channel pair at a time): two records of ten int32, then two rings of three rows of `pairs`
-// int16 pairs, pairs = W / 2 + 1, W = out_w rounded up to even.
+// int16 pairs, pairs = (out_w + 1) / 2 + 1.
 #define AN_DEPTHWISE_NARROW_MIN_OUT_W 4
 #define AN_DEPTHWISE_NARROW_MAX_OUT_W 6
 #define AN_DEPTHWISE_NARROW(out_w, stride_w) \
