@@ -654,6 +654,33 @@ MORE_OP_MODELS.update({
 })
 
 
+def _add_n_model(dtype):
+    def build():
+        m = TinyModel()
+        scale = 0.05 if dtype == "int8" else None
+        xs = [m.tensor((2, 6), dtype, scale=scale) for _ in range(3)]
+        y = m.tensor((2, 6), dtype, scale=scale)
+        m.op("ADD_N", xs, [y])
+        return m.build(xs, [y])
+
+    return build
+
+
+MORE_OP_MODELS.update({
+    "REDUCE_ALL": _single("REDUCE_ALL", [(2, 3, 4)], [(2, 4)], consts=([1],),
+                          options=_options(fb.ReducerOptionsT, keepDims=False), in_dtype="bool", out_dtype="bool"),
+    "FLOOR_DIV": _single("FLOOR_DIV", [(1, 8), (1, 8)], [(1, 8)], **_F32),
+    "FLOOR_MOD": _single("FLOOR_MOD", [(1, 8), (1, 8)], [(1, 8)], **_F32),
+    "ADD_N int8": _add_n_model("int8"),
+    "ADD_N float32": _add_n_model("float32"),
+    "CUMSUM int8": _single("CUMSUM", [(2, 5)], [(2, 5)], consts=([1],), options=_options(fb.CumsumOptionsT)),
+    "CUMSUM float32": _single("CUMSUM", [(2, 5)], [(2, 5)], consts=([1],), options=_options(fb.CumsumOptionsT),
+                              **_F32),
+    "LOG_SOFTMAX int8": _single("LOG_SOFTMAX", [(2, 5)], [(2, 5)], out_scale=16 / 256, out_zp=127),
+    "LOG_SOFTMAX float32": _single("LOG_SOFTMAX", [(2, 5)], [(2, 5)], **_F32),
+})
+
+
 def _padv2_model():
     m = TinyModel()
     x = m.tensor((1, 4, 4, 3))

@@ -346,6 +346,45 @@ def _ref_reduce_min_max_prepare(k):
     k.scratch(4 * axis.num_elements)
 
 
+def _ref_reduce_all_prepare(k):
+    # reduce_common.cc PrepareAllHelper: its temps, then PrepareSimple's (bool: no output)
+    inp = k.temp_input(0)
+    k.temp_output(0)
+    axis = k.temp_input(1)
+    k.temp_input(0)
+    k.temp_input(1)
+    k.scratch(4 * len(inp.shape))  # scratch_input_iter
+    k.scratch(4 * axis.num_elements)  # scratch_resolved_axis
+
+
+def _ref_add_n_prepare(k):
+    # add_n.cc CalculateOpData: input 0, the output, every other input; int8 OpData; the input pointers' scratch
+    inp = k.temp_input(0)
+    k.temp_output(0)
+    for i in range(1, len(k.op.inputs)):
+        k.temp_input(i)
+    if inp.dtype == "int8":
+        k.persistent_struct("OpDataAddN")
+    k.scratch(k.pointer_bytes * len(k.op.inputs))
+
+
+def _ref_cumsum_prepare(k):
+    # cumsum.cc CalculateOpData
+    k.temp_input(0)
+    k.temp_input(1)
+    out = k.temp_output(0)
+    if out.dtype == "int8":
+        k.persistent_struct("OpDataCumSum")
+
+
+def _ref_log_softmax_prepare(k):
+    # log_softmax.cc CalculateOpData
+    inp = k.temp_input(0)
+    k.temp_output(0)
+    if inp.dtype == "int8":
+        k.persistent_struct("LogSoftmaxOpData")
+
+
 def _ref_concatenation_prepare(k):
     # concatenation.cc ConcatenationPrepare
     k.temp_input(0)
@@ -625,6 +664,13 @@ REFERENCE = {
     "SELECT_V2": KernelModel(None, _init_struct("OpDataSelect"), _temps(("i", 0), ("i", 1), ("i", 2), ("o", 0)),
                              "kernels/select.cc"),
     "L2_POOL_2D": KernelModel("TfLitePoolParams", None, _ref_l2_pool_prepare, "kernels/l2_pool_2d.cc"),
+    "REDUCE_ALL": KernelModel("TfLiteReducerParams", _init_struct("OpDataReduce"), _ref_reduce_all_prepare,
+                              "kernels/reduce.cc"),
+    "FLOOR_DIV": KernelModel(None, None, _I0_I1_O0, "kernels/floor_div.cc"),
+    "FLOOR_MOD": KernelModel(None, None, _I0_I1_O0, "kernels/floor_mod.cc"),
+    "ADD_N": KernelModel(None, None, _ref_add_n_prepare, "kernels/add_n.cc"),
+    "CUMSUM": KernelModel("TfLiteCumsumParams", None, _ref_cumsum_prepare, "kernels/cumsum.cc"),
+    "LOG_SOFTMAX": KernelModel(None, None, _ref_log_softmax_prepare, "kernels/log_softmax.cc"),
     # comparisons.cc: Init allocates OpData (ComparisonParams); ComparisonsPrepare two temp inputs.
     **{name: KernelModel(None, _init_struct("OpDataComparison"), _temps(("i", 0), ("i", 1)), "kernels/comparisons.cc")
        for name in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")},
