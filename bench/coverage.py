@@ -47,12 +47,14 @@ CORPUS_MODELS = ["flatten_classifier_int8", "nchw_transpose_int8", "autoencoder_
 def builder_models(work: Path) -> list:
     """(name, path) of the test suite's builder models issue 19 covers beyond the corpus: a streaming model
     as the TFLite converter writes one (CALL_ONCE initialiser, resource variable), a 16x8 LSTM, the data-op and
-    TRANSPOSE_CONV/BATCH_MATMUL models, a chain of the data-movement operators, and a small conv net with
+    TRANSPOSE_CONV/BATCH_MATMUL models, a chain of the data-movement operators, the math/reduce operator chains
+    (tests/test_compiled_math_ops_qemu.py), and a small conv net with
     sigmoid/tanh/mean/pad/softmax converted by stock TFLiteConverter settings to 16x8 and float32
     (tests/test_compiled_stock_converter.py)."""
     from test_compiled_data_ops_qemu import data_ops_model
     from test_compiled_rearrange import movement_model
     from test_compiled_lstm import lstm_model
+    from test_compiled_math_ops_qemu import float_chain, int8_chain
     from test_compiled_matmul import matmul_tconv_model
     from test_compiled_state import call_once_model
 
@@ -64,6 +66,7 @@ def builder_models(work: Path) -> list:
                        ("lstm_int16x8", lstm_model(act="int16", time_steps=8, input_size=16, units=16)),
                        ("data_ops_int8", data_ops_model()), ("tconv_matmul_int8", matmul_tconv_model()),
                        ("movement_int8", movement_model()),
+                       ("math_ops_int8", int8_chain()), ("math_ops_float", float_chain()),
                        ("stock_cnn_int16x8", stock["int16x8"]), ("stock_cnn_float", stock["float"])):
         path = work / f"{name}.tflite"
         path.write_bytes(data)
