@@ -720,7 +720,24 @@ static inline __attribute__((always_inline)) void an_conv_im2col_w16(const an_im
   const int32_t iy_last = iy0 + (g->k_h - 1) * g->dilation_h;
   const int runs = g->dilation_w == 1 && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
   if (runs && iy0 >= 0 && iy_last < g->in_h && at + (g->k_h - 1) * row_step + seg <= g->in_left) {
-    for (int32_t ky = g->k_h; ky > 0; --ky, at += row_step, dst += 2 * seg) an_widen_reordered(in + at, dst, seg);
+    const int8_t *src = in + at;
+    // Rows of 4, 8, 12 values (first layers: one to three input channels) unrolled whole.
+#define AN_IM2COL_W16_RUNS(S) \
+  for (int32_t ky = g->k_h; ky > 0; --ky, src += row_step, dst += 2 * (S)) an_widen_reordered(src, dst, S)
+    switch (seg) {
+      case 4:
+        AN_IM2COL_W16_RUNS(4);
+        break;
+      case 8:
+        AN_IM2COL_W16_RUNS(8);
+        break;
+      case 12:
+        AN_IM2COL_W16_RUNS(12);
+        break;
+      default:
+        AN_IM2COL_W16_RUNS(seg);
+    }
+#undef AN_IM2COL_W16_RUNS
     return;
   }
   for (int32_t ky = 0, iy = iy0; ky < g->k_h; ++ky, iy += g->dilation_h, at += row_step, dst += 2 * seg) {
@@ -752,10 +769,12 @@ static inline __attribute__((always_inline)) void an_kxk_out2(const int32_t *ch,
 
 // The output channels of a pixel pair from the columns in scratch (an_conv_channels_w16's sums) where
 // every shift is negative and the activation spans int8: groups of three channels (an_w16_dot3), then
-// two or one, each channel's two outputs stored as soon as they are known (fewer values live).
-static void __attribute__((noinline))
-an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
-                    int8_t *o1, int32_t round_offset) {
+// two or one, each channel's two outputs stored as soon as they are known (fewer values live).  k4 a
+// multiple of 16 where `whole` (a constant where inlined: no tail steps).
+static inline __attribute__((always_inline)) void an_kxk_channels(const int16_t *w, const int16_t *cols, int32_t k4,
+                                                                  const int whole, const int32_t *ch, int32_t out_c,
+                                                                  int8_t *o0, int8_t *o1, int32_t round_offset) {
+  if (whole) k4 &= ~15;
   const int32_t *const groups_end = ch + 9 * (out_c / 3);
   for (; ch < groups_end; ch += 9, o0 += 3, o1 += 3) {
     int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], ch[6], ch[6]};
@@ -775,6 +794,18 @@ an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int
     an_w16_dot1(w, cols, k4, acc);
     an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
   }
+}
+
+// an_kxk_channels for any k4 (a multiple of 4) and for k4 a multiple of 16.
+static void __attribute__((noinline))
+an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
+                    int8_t *o1, int32_t round_offset) {
+  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, round_offset);
+}
+static void __attribute__((noinline))
+an_kxk_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
+                      int8_t *o1, int32_t round_offset) {
+  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, round_offset);
 }
 #endif
 
@@ -820,7 +851,8 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
       if (++ox == out_w) ox = 0, ++oy;
 #if AN_USE_DSP && !AN_USE_MVE
       if (fast) {
-        an_kxk_channels_dsp(filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0), round_offset);
+        (k4 & 15 ? an_kxk_channels_dsp : an_kxk_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
+                                                                out0 + (two ? out_c : 0), round_offset);
         continue;
       }
 #endif
