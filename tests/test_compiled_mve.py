@@ -60,6 +60,9 @@ CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for
          **{("conv", c, True): (lambda c=c: conv_model(**CONV_CASES[c])) for c in CONV_CASES},
          **{("fc", c, True): (lambda c=c: fc_model(**FC_CASES[c])) for c in FC_CASES},
          ("conv", "odd_same_relu", False): lambda: conv_model(**CONV_CASES["odd_same_relu"]),
+         # an_conv2d_s8_w16's DSP channel loops on the same core without MVE (K4 144 and 40)
+         ("conv", "w16_c16_3x3_same", False): lambda: conv_model(**CONV_CASES["w16_c16_3x3_same"]),
+         ("conv", "w16_c1_10x4_stride2", False): lambda: conv_model(**CONV_CASES["w16_c1_10x4_stride2"]),
          ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"]),
          # the depthwise row-buffer path's narrow form (DSP cores) on the M55 without Helium: 6 and 4 outputs wide
          **{("dw", c, False): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c]))
