@@ -1,6 +1,7 @@
 """REDUCE_MAX / REDUCE_MIN (int8, float32), REDUCE_ALL (bool) and ARG_MAX / ARG_MIN (int8, float32 -> int32) in
 the compiled runtime against the tflite-micro interpreter: odd shapes, single / several / negative / repeated
-axes, keep_dims; float inputs with NaN, signed zeros and infinities (compared bit for bit); 100 inputs per case.
+axes, keep_dims; float inputs with NaN, signed zeros and infinities (compared bit for bit); 100 inputs per case;
+an int64 ARG output (TFLM's Eval fails on it) holds the index TFLM writes to an int32 one.
 Constant inputs are computed at generation time; unsupported combinations are refused in one line.
 """
 
@@ -128,6 +129,22 @@ def test_arg_min_max_match_tflm(name, dtype, shape, axis):
     assert assert_bits_equal(model, samples_for(model, 100, seed=axis + 4, ties=True)) == 100
 
 
+@pytest.mark.parametrize("name,dtype,shape,axis", [("ARG_MAX", "int8", (3, 4, 5), 2), ("ARG_MIN", "float32", (2, 7, 3), 1)],
+                         ids=["max-int8", "min-float32"])
+def test_int64_output_is_tflm_int32_index_widened(name, dtype, shape, axis):
+    """tf.math.argmax's default int64 output: TFLM's Eval fails on it; the compiled runtime writes the index TFLM
+    writes for the same model with an int32 output, as int64."""
+    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
+    from converter.tflite_model import load_model
+
+    wide = load_model(arg_model(name, dtype, shape, axis, out_dtype="int64"))
+    narrow = load_model(arg_model(name, dtype, shape, axis))
+    samples = samples_for(wide, 100, seed=11, ties=True)
+    ours, ref = run_on_host_batch(wide, samples), run_tflm_batch(narrow, samples)
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        assert a[0].dtype == np.int64 and np.array_equal(a[0], b[0].astype(np.int64)), (k, a[0], b[0])
+
+
 def test_constant_reductions_are_folded():
     """An ARG_MAX and a REDUCE_MAX of constants become constants (the fold pass runs the Python arithmetic):
     the model keeps only the ADD that reads them, and its output is TFLM's."""
@@ -158,11 +175,11 @@ def test_constant_reductions_are_folded():
 
 
 @pytest.mark.parametrize("model_bytes,words", [
-    (lambda: arg_model("ARG_MAX", "int8", (2, 5), 1, out_dtype="int64"), "int64 output"),
+    (lambda: arg_model("ARG_MAX", "int16", (2, 5), 1), "int16 input"),
     (lambda: reduce_model("REDUCE_MAX", "int8", (2, 5), (1,), out_quant=dict(scale=0.1, zero_point=0)),
      "quantized unlike the input"),
     (lambda: reduce_model("REDUCE_MAX", "int16", (2, 5), (1,)), "int16 tensors"),
-], ids=["arg-int64", "reduce-requantize", "reduce-int16"])
+], ids=["arg-int16", "reduce-requantize", "reduce-int16"])
 def test_unsupported_combinations_are_refused_in_one_line(model_bytes, words):
     from codegen.compiled.lower import CompiledRuntimeUnsupportedError, lower_model
     from converter.tflite_model import load_model
@@ -182,5 +199,6 @@ def support_row_models() -> dict:
     models[("REDUCE_ALL", "bool -> bool")] = lambda: reduce_model("REDUCE_ALL", "bool", (2, 3), (0,))
     for name in ("ARG_MAX", "ARG_MIN"):
         for dtype in ("int8", "float32"):
-            models[(name, f"{dtype} -> int32")] = lambda n=name, d=dtype: arg_model(n, d, (2, 5), 1)
+            for out in ("int32", "int64"):
+                models[(name, f"{dtype} -> {out}")] = lambda n=name, d=dtype, o=out: arg_model(n, d, (2, 5), 1, o)
     return models

@@ -74,9 +74,10 @@ SUPPORT = (
     SupportRow(("REDUCE_MAX", "REDUCE_MIN"), _same("int8", "float32"), ("an_reduce.c",),
                "constant axes; int8 quantized as its input (TFLM); float32 NaN/-0.0/-inf as TFLM's ReduceGeneric"),
     SupportRow(("REDUCE_ALL",), _same("bool"), ("an_reduce.c",), "constant axes"),
-    SupportRow(("ARG_MAX", "ARG_MIN"), ("int8 -> int32", "float32 -> int32"), ("an_reduce.c",),
+    SupportRow(("ARG_MAX", "ARG_MIN"), ("int8 -> int32", "float32 -> int32", "int8 -> int64", "float32 -> int64"),
+               ("an_reduce.c",),
                "constant int32 axis; first index of the extreme; float32 NaN never wins (TFLM's comparisons); "
-               "int64 output refused (TFLM's Eval fails on it)"),
+               "int64 output (tf.math.argmax's default; TFLM's Eval fails on it): the same index, widened"),
     SupportRow(("SOFTMAX",), ("int8 -> int8", "int8 -> int16", "int16 -> int16", "float32 -> float32"),
                ("an_softmax.c", "an_softmax_s16.c", "an_softmax_f32.c"),
                "int16: TFLM's exp and 1 / (1 + x) tables of 513 (zero points 0, output scale 1/32768)"),

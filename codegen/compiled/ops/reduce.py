@@ -1,5 +1,5 @@
 """Reductions over constant axes: int8, int16 and float32 MEAN and SUM; REDUCE_MAX / REDUCE_MIN (int8, float32), REDUCE_ALL (bool);
-ARG_MAX / ARG_MIN (int8, float32 -> int32) -> ``an_reduce.c``.
+ARG_MAX / ARG_MIN (int8, float32 -> int32, int64) -> ``an_reduce.c``.
 
 MEAN and SUM over any combination of axes (negative and repeated axes, keep_dims).
 
@@ -181,7 +181,8 @@ def lower_reduce_extreme(op, ctx):
 # ARG_MAX / ARG_MIN: TFLM's ArgMinMax with its micro comparisons (GreaterFn / LessFn: plain ``>`` / ``<``):
 # index 0 first, then every later index whose value compares greater (less) replaces it; so a float NaN never
 # wins, and a NaN first compares false with everything (index 0 stays).  TFLM runs int8 and float32 inputs with
-# an int32 axis and an int32 output (its Eval fails on an int64 output).
+# an int32 axis and an int32 output.  An int64 output (tf.math.argmax's default, so a converted classifier head has
+# it) makes TFLM's Eval fail; the compiled runtime writes the same index as int64.
 _ARG = {"ARG_MAX": "max", "ARG_MIN": "min"}
 _ARG_TYPES = {"int8": "s8", "float32": "f32"}
 
@@ -193,8 +194,8 @@ def lower_arg_min_max(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     if x.dtype not in _ARG_TYPES:
         raise NotLowerable(f"{x.dtype} input (TFLM's {op.name} takes int8, float32)")
-    if y.dtype != "int32":
-        raise NotLowerable(f"{y.dtype} output (TFLM's {op.name} writes int32 only: its Eval fails on {y.dtype})")
+    if y.dtype not in ("int32", "int64"):
+        raise NotLowerable(f"{y.dtype} output (TFLM's {op.name} writes int32)")
     axis_values = constant_ints(ctx.optional_tensor(op.inputs[1]), "axis")
     if not x.shape or not axis_values:
         raise NotLowerable("a scalar input or an empty axis")
@@ -214,11 +215,12 @@ def lower_arg_min_max(op, ctx):
         for i in range(1, size):
             better = values[:, i, :] > best if kind == "max" else values[:, i, :] < best
             best, index = np.where(better, values[:, i, :], best), np.where(better, i, index)
-        return [index.reshape(y.shape).astype(np.int32)]
+        return [index.reshape(y.shape).astype(np.int64 if y.dtype == "int64" else np.int32)]
 
-    comment = f"{op.name} {x.dtype} {tuple(x.shape)} over axis {axis}"
+    comment = f"{op.name} {x.dtype} {tuple(x.shape)} over axis {axis} -> {y.dtype}"
     if x.is_constant:
         return Step(function="", evaluate=evaluate, comment=comment + " (at generation time)")
-    params = Params("an_arg_params", {"outer": outer, "axis_size": size, "inner": inner})
+    params = Params("an_arg_params", {"outer": outer, "axis_size": size, "inner": inner,
+                                      "output_int64": int(y.dtype == "int64")})
     return Step(function=f"an_arg_{kind}_{_ARG_TYPES[x.dtype]}", sources=("an_reduce.c",),
                 args=(params, x.operand, y.operand), comment=comment, evaluate=evaluate)

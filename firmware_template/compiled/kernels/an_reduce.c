@@ -182,24 +182,30 @@ AN_REDUCE_EXTREME(an_reduce_max_f32, float, -FLT_MAX, AN_TAKE_GREATER)
 AN_REDUCE_EXTREME(an_reduce_min_f32, float, FLT_MAX, AN_TAKE_LESS)
 AN_REDUCE_EXTREME(an_reduce_all_b, bool, true, AN_BOTH)
 
-#define AN_ARG(NAME, TYPE, BETTER)                                                \
-  void NAME(const an_arg_params *p, const TYPE *input, int32_t *output) {         \
-    const int32_t outer = p->outer, size = p->axis_size, inner = p->inner;        \
-    for (int32_t o = 0; o < outer; ++o, input += size * inner, output += inner) { \
-      for (int32_t i = 0; i < inner; ++i) {                                       \
-        const TYPE *x = input + i;                                                \
-        TYPE best = x[0];                                                         \
-        int32_t index = 0;                                                        \
-        for (int32_t k = 1; k < size; ++k) {                                      \
-          const TYPE value = x[k * inner];                                        \
-          if (BETTER(value, best)) {                                              \
-            best = value;                                                         \
-            index = k;                                                            \
-          }                                                                       \
-        }                                                                         \
-        output[i] = index;                                                        \
-      }                                                                           \
-    }                                                                             \
+#define AN_ARG(NAME, TYPE, BETTER)                                         \
+  void NAME(const an_arg_params *p, const TYPE *input, void *output) {     \
+    const int32_t outer = p->outer, size = p->axis_size, inner = p->inner; \
+    int32_t *narrow = (int32_t *)output;                                   \
+    int64_t *wide = (int64_t *)output;                                     \
+    for (int32_t o = 0; o < outer; ++o, input += size * inner) {           \
+      for (int32_t i = 0; i < inner; ++i) {                                \
+        const TYPE *x = input + i;                                         \
+        TYPE best = x[0];                                                  \
+        int32_t index = 0;                                                 \
+        for (int32_t k = 1; k < size; ++k) {                               \
+          const TYPE value = x[k * inner];                                 \
+          if (BETTER(value, best)) {                                       \
+            best = value;                                                  \
+            index = k;                                                     \
+          }                                                                \
+        }                                                                  \
+        if (p->output_int64) {                                             \
+          *wide++ = index;                                                 \
+        } else {                                                           \
+          *narrow++ = index;                                               \
+        }                                                                  \
+      }                                                                    \
+    }                                                                      \
   }
 
 #define AN_GREATER(a, b) ((a) > (b))

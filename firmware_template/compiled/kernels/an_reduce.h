@@ -1,6 +1,6 @@
 // attendnets compiled runtime: reductions over any set of axes. int8, int16 and float32 MEAN and SUM (TFLM's
 // reference_ops::QuantizedMeanOrSum); REDUCE_MAX / REDUCE_MIN (int8, float32) and REDUCE_ALL (bool) as
-// TFLM's ReduceGeneric; ARG_MAX / ARG_MIN (int8, float32 -> int32) as TFLM's ArgMinMax. Generation time
+// TFLM's ReduceGeneric; ARG_MAX / ARG_MIN (int8, float32 -> int32 or int64) as TFLM's ArgMinMax. Generation time
 // splits the input's dimensions into kept and reduced ones (neighbours of the same kind merged) and
 // folds 1/count into the output multiplier as TFLM does (codegen/compiled/ops/reduce.py).
 #ifndef AN_REDUCE_H_
@@ -48,13 +48,14 @@ typedef struct {
   int32_t outer;
   int32_t axis_size;  // >= 1
   int32_t inner;
+  int32_t output_int64;  // 1: the output is int64_t (TFLM's Eval refuses it; the same index, widened), 0: int32_t
 } an_arg_params;
 
 // output[o * inner + i] = the first index along the axis whose value no later value compares greater
 // (less) than with `>` (`<`): index 0 to start, replaced by each later index that compares greater.
-void an_arg_max_s8(const an_arg_params *params, const int8_t *input, int32_t *output);
-void an_arg_min_s8(const an_arg_params *params, const int8_t *input, int32_t *output);
-void an_arg_max_f32(const an_arg_params *params, const float *input, int32_t *output);
-void an_arg_min_f32(const an_arg_params *params, const float *input, int32_t *output);
+void an_arg_max_s8(const an_arg_params *params, const int8_t *input, void *output);
+void an_arg_min_s8(const an_arg_params *params, const int8_t *input, void *output);
+void an_arg_max_f32(const an_arg_params *params, const float *input, void *output);
+void an_arg_min_f32(const an_arg_params *params, const float *input, void *output);
 
 #endif  // AN_REDUCE_H_
