@@ -7,7 +7,7 @@ table gathers, VMULLB/VMULLT).  The 4096-element cases cover every (input, const
 in 16 samples (the constant holds each byte 16 times; sample i the bytes 16i..16i+15, each 256
 times); the odd-sized ones (105 elements: the tails after blocks of four and eight) and the
 broadcast one (the generic walk) take 100 random samples.  Scales reach the requantization's
-edges: ADD's output shift 0, MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback),
+edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' offset-in-rounding form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback),
 saturating outputs, RELU.
 """
 
@@ -43,11 +43,14 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "add-pairs": ("ADD", (4096,), PAIRS_CONSTANT, ((0.05, 3), (0.07, -10), (0.1, 0)), "NONE", True),
     "add-pairs-shift0-relu": ("ADD", (4096,), PAIRS_CONSTANT, ((1.0, 0), (1.0, 3), (3.0 / (1 << 20), 0)), "RELU",
                               True),
+    # an output shift beyond 22 (e = 24): an_add_run's offset-in-rounding form does not apply
+    "add-pairs-shift24": ("ADD", (4096,), PAIRS_CONSTANT, ((0.05, 3), (0.07, -10), (4.0, 100)), "NONE", True),
     "sub-pairs-saturating": ("SUB", (4096,), PAIRS_CONSTANT, ((0.5, -128), (0.5, 127), (0.02, -5)), "NONE", True),
     "mul-pairs-left4": ("MUL", (4096,), PAIRS_CONSTANT, ((0.5, -128), (0.5, 127), (0.02, -5)), "NONE", True),
     "mul-pairs-left14-relu": ("MUL", (4096,), PAIRS_CONSTANT, ((0.5, -128), (0.25, 127), (0.5 / 40000.0, -3)),
                               "RELU", True),
     "mul-pairs-left16": ("MUL", (4096,), PAIRS_CONSTANT, ((1.0, 1), (1.0, -1), (1.0 / 40000.0, 0)), "NONE", True),
+    "mul-pairs-right-shift25": ("MUL", (4096,), PAIRS_CONSTANT, ((1e-3, 0), (1e-3, 1), (64.0, -100)), "NONE", True),
     "mul-pairs-right": ("MUL", (4096,), PAIRS_CONSTANT, ((1e-3, 0), (10.0, 1), (8.0, -128)), "NONE", True),
     "add-odd-relu6": ("ADD", (1, 5, 7, 3), _ODD, ((0.0123, 127), (0.0456, -128), (0.006, 127)), "RELU6", False),
     "mul-odd-left1": ("MUL", (1, 5, 7, 3), _ODD, ((0.9, -2), (0.8, 4), (0.6, 9)), "NONE", False),

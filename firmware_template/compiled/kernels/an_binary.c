@@ -95,6 +95,41 @@ AN_BINARY_INLINE int32x4_t an_binary_out_mve(an_binary_out q, int rounding, int3
 }
 #endif
 
+#if AN_USE_DSP
+// One ADD output before the activation's clamp, from 2x, with the offset inside round (an_add_run).
+static inline uint32_t an_add_elem(int32_t x2, int32_t m, int32_t round, int32_t e) {
+  const int32_t h = an_mul_high_round(x2, m);
+  return (uint32_t)__ssat((h + (h >> 31) + round) >> e, 8);
+}
+
+// The same for MUL; without rounding (e = 0) round is the offset alone.
+AN_BINARY_INLINE uint32_t an_mul_elem(int32_t x2, int32_t m, int rounding, int32_t round, int32_t e) {
+  const int32_t h = an_mul_high_round(x2, m);
+  return (uint32_t)__ssat(rounding ? (h + (h >> 31) + round) >> e : h + round, 8);
+}
+
+// Four int8 values (the low bytes of r0..r3) in one word, r0 in the lowest byte.
+static inline uint32_t an_pack4(uint32_t r0, uint32_t r1, uint32_t r2, uint32_t r3) {
+  uint32_t r = r0;
+#if defined(__GNUC__)
+  __asm__("bfi %0, %1, #8, #24" : "+r"(r) : "r"(r1));
+  __asm__("bfi %0, %1, #16, #16" : "+r"(r) : "r"(r2));
+  __asm__("bfi %0, %1, #24, #8" : "+r"(r) : "r"(r3));
+#else
+  r = (r & 0xFFu) | (r1 & 0xFFu) << 8 | (r2 & 0xFFu) << 16 | r3 << 24;
+#endif
+  return r;
+}
+
+// The activation's clamp of four int8 lanes (SSUB8 sets GE per byte where the first is >=, SEL picks).
+static inline uint32_t an_clamp4(uint32_t r, uint32_t lo4, uint32_t hi4) {
+  (void)__ssub8(r, lo4);
+  r = __sel(r, lo4);
+  (void)__ssub8(r, hi4);
+  return __sel(hi4, r);
+}
+#endif
+
 // ADD of n contiguous elements (both inputs step 1; SUB's table2 is negated), e > 0.  Returns how
 // many it did (the DSP path leaves n % 4 to the caller).
 AN_BINARY_INLINE int32_t an_add_run(an_binary_out q, int full, const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
@@ -109,20 +144,23 @@ AN_BINARY_INLINE int32_t an_add_run(an_binary_out q, int full, const int8_t *a, 
   }
   return n;
 #elif AN_USE_DSP
-  // Four bytes of each input per pass (one load each; the output may be input a itself: the
-  // words are read before the four bytes are stored).
+  // Four elements per pass, packed into one word store after all four are read (the output may be
+  // input a itself).  Byte loads index the tables (a load after a load takes one cycle).  The
+  // rounding constant carries the output offset: floor((y + 2^(e-1) + offset 2^e) / 2^e) =
+  // floor((y + 2^(e-1)) / 2^e) + offset, where offset 2^e fits with y (|offset| <= 128, e <= 22:
+  // |y| < 2^28 + 2^29, the sum below 2^31); larger shifts are left to the caller.
+  if (q.e > 22) return 0;
+  const int32_t round = q.round + (int32_t)((uint32_t)q.offset << q.e), e = q.e, m = q.multiplier;
+  const uint32_t lo4 = 0x01010101u * (uint8_t)q.lo, hi4 = 0x01010101u * (uint8_t)q.hi;
+  const uint8_t *ua = (const uint8_t *)a, *ub = (const uint8_t *)b;
   const int32_t blocks = n & ~3;
   for (int32_t i = 0; i < blocks; i += 4) {
-    uint32_t wa, wb;
-    memcpy(&wa, a + i, 4);
-    memcpy(&wb, b + i, 4);
-#define AN_ADD_BYTE(K) an_binary_out_value(q, full, 1, t1[(wa >> (8 * K)) & 0xFFu] + t2[(wb >> (8 * K)) & 0xFFu])
-    const int8_t r0 = AN_ADD_BYTE(0), r1 = AN_ADD_BYTE(1), r2 = AN_ADD_BYTE(2), r3 = AN_ADD_BYTE(3);
-#undef AN_ADD_BYTE
-    out[i] = r0;
-    out[i + 1] = r1;
-    out[i + 2] = r2;
-    out[i + 3] = r3;
+#define AN_ADD_ELEM(K) an_add_elem(t1[ua[i + (K)]] + t2[ub[i + (K)]], m, round, e)
+    const uint32_t r0 = AN_ADD_ELEM(0), r1 = AN_ADD_ELEM(1), r2 = AN_ADD_ELEM(2), r3 = AN_ADD_ELEM(3);
+#undef AN_ADD_ELEM
+    uint32_t r = an_pack4(r0, r1, r2, r3);
+    if (!full) r = an_clamp4(r, lo4, hi4);
+    memcpy(out + i, &r, 4);
   }
   return blocks;
 #else
@@ -193,6 +231,12 @@ AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, con
 #elif AN_USE_DSP
   // Four bytes of each input per pass: SXTB16 gives two int16 lanes, SADD16 adds the offsets to
   // both, SMULBB/SMULTT multiply the lanes (an offset byte fits int16).
+  // The four outputs packed into one word store after all four are read, the offset inside the
+  // rounding constant as in an_add_run (e <= 22; larger shifts are left to the caller).
+  if (rounding && q.e > 22) return 0;
+  const int32_t e = q.e, m = q.multiplier;
+  const int32_t round = rounding ? q.round + (int32_t)((uint32_t)q.offset << e) : q.offset;
+  const uint32_t lo4 = 0x01010101u * (uint8_t)q.lo, hi4 = 0x01010101u * (uint8_t)q.hi;
   const uint32_t o1 = (uint16_t)offset1 | ((uint32_t)(uint16_t)offset1 << 16);
   const uint32_t o2 = (uint16_t)offset2 | ((uint32_t)(uint16_t)offset2 << 16);
   const int32_t blocks = n & ~3;
@@ -204,14 +248,13 @@ AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, con
     const int32_t a13 = (int32_t)__sadd16((uint32_t)__sxtb16((wa >> 8) | (wa << 24)), o1);
     const int32_t b02 = (int32_t)__sadd16((uint32_t)__sxtb16(wb), o2);
     const int32_t b13 = (int32_t)__sadd16((uint32_t)__sxtb16((wb >> 8) | (wb << 24)), o2);
-    const int8_t r0 = an_binary_out_value(q, full, rounding, an_shl(an_mul_bottom(a02, b02), k));
-    const int8_t r1 = an_binary_out_value(q, full, rounding, an_shl(an_mul_bottom(a13, b13), k));
-    const int8_t r2 = an_binary_out_value(q, full, rounding, an_shl(an_mul_top(a02, b02), k));
-    const int8_t r3 = an_binary_out_value(q, full, rounding, an_shl(an_mul_top(a13, b13), k));
-    out[i] = r0;
-    out[i + 1] = r1;
-    out[i + 2] = r2;
-    out[i + 3] = r3;
+    const uint32_t r0 = an_mul_elem(an_shl(an_mul_bottom(a02, b02), k), m, rounding, round, e);
+    const uint32_t r1 = an_mul_elem(an_shl(an_mul_bottom(a13, b13), k), m, rounding, round, e);
+    const uint32_t r2 = an_mul_elem(an_shl(an_mul_top(a02, b02), k), m, rounding, round, e);
+    const uint32_t r3 = an_mul_elem(an_shl(an_mul_top(a13, b13), k), m, rounding, round, e);
+    uint32_t r = an_pack4(r0, r1, r2, r3);
+    if (!full) r = an_clamp4(r, lo4, hi4);
+    memcpy(out + i, &r, 4);
   }
   return blocks;
 #else
