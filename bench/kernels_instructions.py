@@ -36,9 +36,6 @@ QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel"]
 
 
-DEPTHWISE_SECTION = "## DEPTHWISE_CONV_2D per layer"
-
-
 def run(model, sample, dsp, profile):
     """(stderr lines of the run, output bytes, modelled cycles: {"total": Interval, "ops": [Interval]})
     of one build; the Cortex-M4 timing model (docs/timing.md) rides on the QEMU run."""
@@ -170,11 +167,13 @@ def main(argv=None):
               f"{r['plain_cycles']:,} cycles")
     command = "python bench/kernels_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
     text = markdown(results, command)
-    # the per-layer depthwise section (bench/depthwise_layers.py) is kept from the file
+    # the sections other benches and notes add below the tables ("## " headings: the per-layer depthwise and
+    # 1x1 conv sections, ...) are kept from the file
     out = Path(args.out)
     old = out.read_text() if out.is_file() else ""
-    if DEPTHWISE_SECTION in old:
-        text += "\n" + old[old.index(DEPTHWISE_SECTION):]
+    kept = old.find("\n## ")
+    if kept >= 0:
+        text += old[kept:]
     from attendnets_base.fsutil import write_text_atomic
 
     write_text_atomic(Path(args.out), text)
