@@ -31,6 +31,8 @@ SECTIONS = [
     ("results_timing.md", "Modelled Cortex-M4 cycles of the compiled runtime (issue 21; the model: docs/timing.md)"),
     ("results_speed.md", "Speed: MLPerf Tiny's models and AttendNet-Bs on the Cortex-M4, modelled cycles against "
                          "published figures, in one run (issue 21)"),
+    ("results_cores.md", "Every shared and corpus model on every QEMU core (M4 DSP and plain C, M7, M55 Helium): "
+                         "bit-exact against tflite-micro, instructions (issues 19, 21)"),
     ("results_helium.md", "Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path (issue 21)"),
     ("results_coverage.md", "Models the compiled runtime runs since issue 19: shape arithmetic folded, TRANSPOSE, "
                             "float32 and 16x8 (arena, code, instructions against TFLM)"),

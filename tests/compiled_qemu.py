@@ -6,7 +6,9 @@ and prints each output as a line of hex through semihosting.  Built with arm-non
 for ``-mcpu=cortex-m4`` (``__ARM_FEATURE_DSP``: the SIMD path) or with ``-DAN_NO_DSP`` (the
 plain-C path on the same core).  ``core="m55"`` builds for ``-mcpu=cortex-m55`` (MVE: the Helium
 path, ``__ARM_FEATURE_MVE``) or, with ``mve=False``, ``-mcpu=cortex-m55+nomve`` (the DSP path on the
-same core) and runs on QEMU's mps3-an547.
+same core) and runs on QEMU's mps3-an547.  ``core="m7"`` builds for ``-mcpu=cortex-m7`` with the
+board's double-precision FPU (fpv5-d16, hard float: as boards.toml builds mps2-an500) and runs on
+QEMU's mps2-an500 (the mps2-an386 memory map: m4.ld).
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ FPU_CFLAGS = ("-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", *CFLAG
 # MVE needs the FP register file: hard-float ABI (newlib has the armv8.1-m.main+mve multilib).
 CFLAGS_M55 = ("-mcpu=cortex-m55", "-mfloat-abi=hard", *CFLAGS_COMMON)
 CFLAGS_M55_NOMVE = ("-mcpu=cortex-m55+nomve", "-mfloat-abi=hard", *CFLAGS_COMMON)
-MACHINES = {"m4": "mps2-an386", "m55": "mps3-an547"}
+#: The Cortex-M7 of mps2-an500 as boards.toml builds it (hard float on the fpv5-d16 FPU).
+CFLAGS_M7 = ("-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16", *CFLAGS_COMMON)
+MACHINES = {"m4": "mps2-an386", "m7": "mps2-an500", "m55": "mps3-an547"}
 # Nanoseconds per SysTick tick of the core clock (boards.toml clock_hz: 25 MHz on mps2-an386, 32 MHz
 # on mps3-an547); under -icount shift=0 one instruction takes 1 ns, so instructions = ticks x this.
-TICK_NS = {"m4": 40.0, "m55": 31.25}
+TICK_NS = {"m4": 40.0, "m7": 40.0, "m55": 31.25}
 LDFLAGS = ("-nostartfiles", "--specs=nosys.specs", "-Wl,--gc-sections")
 OBJECT_CACHE = Path(tempfile.gettempdir()) / f"attendnets-m4-kernels-{os.getuid() if hasattr(os, 'getuid') else 0}"
 
@@ -66,9 +70,11 @@ def _samples_header(samples, input_tensor):
 def _cflags(core: str, mve: bool, fpu: bool = False) -> tuple:
     if core == "m4":
         return FPU_CFLAGS if fpu else CFLAGS
+    if core == "m7":
+        return CFLAGS_M7
     if core == "m55":
         return CFLAGS_M55 if mve else CFLAGS_M55_NOMVE
-    raise ValueError(f"unknown core {core!r} (m4, m55)")
+    raise ValueError(f"unknown core {core!r} (m4, m7, m55)")
 
 
 def _object(work: Path, rel: str, defines, cflags=CFLAGS) -> Path:
@@ -118,7 +124,7 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
     objects = [_object(work, rel, defines, cflags) for rel in sources]
     elf = work / "model.elf"
-    script = linker_script or HERE / ("m4.ld" if core == "m4" else "m55.ld")
+    script = linker_script or HERE / ("m55.ld" if core == "m55" else "m4.ld")  # an500: an386's map
     cmd = ["arm-none-eabi-gcc", *cflags, "-T", str(script), *LDFLAGS, "-o", str(elf), *map(str, objects),
            "-lm"]  # libm as the firmware Makefile links it (floorf, sqrtf, expf, ...)
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
@@ -129,13 +135,21 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
 
 def run_m4(elf: Path, timeout_s=120, core="m4") -> list[bytes]:
     """Each output line the firmware printed, as bytes."""
+    return run_m4_timed(elf, timeout_s, core)[0]
+
+
+def run_m4_timed(elf: Path, timeout_s=120, core="m4") -> tuple[list[bytes], list[int]]:
+    """Each output line the firmware printed, as bytes, and the instructions each model_invoke() took
+    (SysTick ticks x TICK_NS under -icount shift=0; +- one tick)."""
     cmd = ["qemu-system-arm", "-M", MACHINES[core], "-nographic", "-monitor", "none", "-serial", "none",
            "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         raise RuntimeError(f"QEMU exited with {proc.returncode}: {proc.stdout[-500:]} {proc.stderr[-500:]}")
     # QEMU writes the semihosting console (SYS_WRITE0) to its stderr.
-    return [bytes.fromhex(line) for line in proc.stderr.splitlines() if line and not line.startswith("#")]
+    lines = proc.stderr.splitlines()
+    outputs = [bytes.fromhex(line) for line in lines if line and not line.startswith("#")]
+    return outputs, [round(TICK_NS[core] * int(line.split()[1])) for line in lines if line.startswith("#ticks ")]
 
 
 def instructions_m4(elf: Path, timeout_s=300, core="m4") -> list[int]:
