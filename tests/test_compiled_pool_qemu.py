@@ -1,5 +1,5 @@
 """MAX_POOL_2D's and AVERAGE_POOL_2D's channel-block paths against the tflite-micro interpreter.
-MAX_POOL_2D: sixteen int8 lanes per VMAX on Helium, four per SSUB8/SEL on DSP cores, one at a time
+MAX_POOL_2D: sixteen int8 lanes per VMAX on Helium, sixteen (four words) then four per SSUB8/SEL on DSP cores, one at a time
 after the last block and in plain C.  AVERAGE_POOL_2D on DSP cores (Helium cores take the same path):
 blocks of eight then four channels summed in int16 lanes by SXTAB16 where the window holds at most
 256 values, divided by a reciprocal multiply, one channel at a time after the blocks, for larger

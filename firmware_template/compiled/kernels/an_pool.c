@@ -139,9 +139,10 @@ static inline uint32_t an_min4(uint32_t a, uint32_t b) {
 }
 #endif
 
-// MAX_POOL_2D: channels in blocks (sixteen int8 lanes per VMAX on Helium, four per SSUB8/SEL on
-// DSP cores, then one at a time), the window's first value as the start (the same maximum as
-// starting from -128 over a window that is never empty), the activation's clamp per lane.
+// MAX_POOL_2D: channels in blocks (sixteen int8 lanes per VMAX on Helium; on DSP cores sixteen as
+// four words per window position, then four, by SSUB8/SEL; then one at a time), the window's first
+// value as the start (the same maximum as starting from -128 over a window that is never empty), the
+// activation's clamp per lane.
 void an_max_pool2d_s8(const an_pool_params *p, const int8_t *input, int8_t *output) {
   // The parameters in locals: the int8 stores below could alias *p.
   const int32_t channels = p->c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
@@ -176,14 +177,49 @@ void an_max_pool2d_s8(const an_pool_params *p, const int8_t *input, int8_t *outp
           vstrbq_p_s8(out + c, vminq_s8(vmaxq_s8(m, lo), hi), pr);
         }
 #elif AN_USE_DSP
+        // Sixteen channels per pass (four words: one run of loads per window position), then four.
+        const int32_t row_step = in_w * channels, cols = x1 - x0, rows = y1 - y0;
+        for (; c + 16 <= channels; c += 16) {
+          uint32_t m0, m1, m2, m3;
+          memcpy(&m0, corner + c, 4);
+          memcpy(&m1, corner + c + 4, 4);
+          memcpy(&m2, corner + c + 8, 4);
+          memcpy(&m3, corner + c + 12, 4);
+          const int8_t *row = corner + c;
+          for (int32_t y = rows; y > 0; --y, row += row_step) {
+            const int8_t *px = row;
+            for (int32_t x = cols; x > 0; --x, px += channels) {
+              uint32_t v0, v1, v2, v3;
+              memcpy(&v0, px, 4);
+              memcpy(&v1, px + 4, 4);
+              memcpy(&v2, px + 8, 4);
+              memcpy(&v3, px + 12, 4);
+              m0 = an_max4(m0, v0);
+              m1 = an_max4(m1, v1);
+              m2 = an_max4(m2, v2);
+              m3 = an_max4(m3, v3);
+            }
+          }
+          if (!full) {
+            m0 = an_min4(an_max4(m0, lo4), hi4);
+            m1 = an_min4(an_max4(m1, lo4), hi4);
+            m2 = an_min4(an_max4(m2, lo4), hi4);
+            m3 = an_min4(an_max4(m3, lo4), hi4);
+          }
+          memcpy(out + c, &m0, 4);
+          memcpy(out + c + 4, &m1, 4);
+          memcpy(out + c + 8, &m2, 4);
+          memcpy(out + c + 12, &m3, 4);
+        }
         for (; c + 4 <= channels; c += 4) {
           uint32_t m;
           memcpy(&m, corner + c, 4);
-          for (int32_t y = y0; y < y1; ++y) {
-            const int8_t *row = in + ((iy0 + y) * in_w + ix0) * channels + c;
-            for (int32_t x = x0; x < x1; ++x) {
+          const int8_t *row = corner + c;
+          for (int32_t y = rows; y > 0; --y, row += row_step) {
+            const int8_t *px = row;
+            for (int32_t x = cols; x > 0; --x, px += channels) {
               uint32_t v;
-              memcpy(&v, row + x * channels, 4);
+              memcpy(&v, px, 4);
               m = an_max4(m, v);
             }
           }
