@@ -3,7 +3,8 @@
 The model's C with the bare-metal driver of tests/compiled_m4, built with the per-operator profile hooks
 (-DMODEL_PROFILE) and run once on QEMU mps2-an386 under the Cortex-M4 timing model (docs/timing.md; the
 same runs as bench/kernels_instructions.py and bench/depthwise_layers.py); one random input, whose output
-is compared with the tflite-micro interpreter's.  Prints one line per CONV_2D layer (its shape and kernel,
+is compared with the tflite-micro interpreter's.  Prints one line per CONV_2D layer (and DEPTHWISE_CONV_2D
+with one input channel, which runs as one; its shape and kernel,
 the kernel function the generator chose, MACs, modelled cycles, cycles per MAC), the KxK and 1x1 sums, and
 the whole inference's cycles from a build without the hooks.
 
@@ -47,7 +48,7 @@ def main(argv=None):
     for line, interval in zip([x for x in lines if x.startswith("#op ")], modelled["ops"]):
         index = int(line.split()[1])
         step = steps[index]
-        if step.name != "CONV_2D" or not step.function.startswith("an_conv"):
+        if not step.function.startswith("an_conv"):  # CONV_2D, and DEPTHWISE_CONV_2D with one input channel
             continue
         f = step.args[0].fields
         shape = (f"{f['in_h']}x{f['in_w']}x{f['in_c']} * {f['k_h']}x{f['k_w']} s{f['stride_h']} -> "
@@ -55,7 +56,7 @@ def main(argv=None):
         kind = sums["1x1" if step.function.startswith("an_conv1x1") else "KxK"]
         kind[0] += macs[index]
         kind[1] += interval.cycles
-        print(f"| {index} | {shape} | {step.function} | {macs[index]:,} | {interval.cycles:,} | "
+        print(f"| {index} | {shape}{'' if step.name == 'CONV_2D' else ' (depthwise)'} | {step.function} | {macs[index]:,} | {interval.cycles:,} | "
               f"{interval.cycles / macs[index]:.2f} |")
     for name, (m, c) in sums.items():
         if m:
