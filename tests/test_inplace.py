@@ -193,3 +193,30 @@ def test_report_says_what_in_place_saves(tmp_path, cli):
     assert doc["in_place_saved_bytes"] > 0 and doc["extra_macs"] == 0
     text = cli(*args).stdout
     assert "in place: operator 1 writes" in text and "in-place execution: 1 operator(s)" in text
+
+
+@pytest.mark.parametrize("multiplier,stride", [(1, 1), (2, 2)])
+def test_in_place_on_the_m4(tmp_path, multiplier, stride):
+    """The depthwise in place (one-row bands, the output over its input) built for the Cortex-M4 (DSP kernels,
+    whichever depthwise variant the generator picks) prints what tflite-micro computes."""
+    from pathlib import Path
+
+    from compiled_qemu import build_m4, run_m4, tools_missing
+
+    missing = tools_missing()
+    if missing:
+        pytest.skip(missing)
+    from codegen.compiled.host import random_samples, run_tflm_batch
+
+    model = load_model(block_net(multiplier, 3, stride, "SAME", rows=11, cols=8, channels=8))
+    rows = lower_model(model).steps[1].outputs[0].shape[1]
+    patched, plan = _in_place(model, rows)
+    assert plan.in_place
+    script = Path(__file__).parent / "compiled_m4" / "m4.ld"
+    samples = random_samples(model, 3, seed=31)
+    elf = build_m4(model, [s[0] for s in samples], workdir=tmp_path / "fw", compiled=emit_model(patched),
+                   linker_script=script)
+    lines = run_m4(elf)
+    expected = run_tflm_batch(model, samples)
+    assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
+        [e[0].reshape(-1).view(np.int8).tolist() for e in expected]
