@@ -97,7 +97,8 @@ def bench_model(name, path, samples, qemu, work, large_samples=10, nano_projects
         compiled = emit_model(program)
         row = {"model": name, "schedule": schedule, "floor": choice.floor_bytes, "arena": choice.arena_bytes,
                "extra_macs": choice.extra_macs, "total_macs": choice.total_macs, "choose_s": round(seconds, 1),
-               "stages": [f"{s['first_operator']}-{s['split_operator']} {s['grid'][0]}x{s['grid'][1]}"
+               "stages": [f"{s['split_operator']} in place ({s['grid'][0]} bands)" if s["in_place"] else
+                          f"{s['first_operator']}-{s['split_operator']} {s['grid'][0]}x{s['grid'][1]}"
                           + (" (split over input)" if s["split_over_input"] else "")
                           for s in choice.to_dict()["stages"]]}
         count = samples if choice.total_macs <= LARGE_MACS else min(samples, large_samples)
@@ -125,9 +126,28 @@ def bench_model(name, path, samples, qemu, work, large_samples=10, nano_projects
     return rows
 
 
-def markdown(rows, command, capacity):
+def kept_rows(path: Path, models) -> tuple:
+    """``(table lines, [(model, schedule, arena)], commands)`` of the models not in ``models`` from an earlier
+    ``--out`` (rows of models not re-run are kept, with the commands that measured them)."""
+    if not path.is_file():
+        return [], [], []
+    lines, arenas, commands = [], [], []
+    for line in path.read_text().splitlines():
+        if line.startswith("Command") and "`" in line:
+            commands += [c for c in line.split("`")[1::2] if c.startswith("python ")]
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (line.startswith("| ") and len(cells) == 8 and cells[0] not in models and cells[0] != "model"
+                and cells[3].replace(",", "").isdigit()):
+            lines.append(line)
+            arenas.append((cells[0], cells[1], int(cells[3].replace(",", ""))))
+    return lines, arenas, commands
+
+
+def markdown(rows, command, capacity, kept=([], [], [])):
+    kept_lines, kept_arenas, kept_commands = kept
+    commands = f"`{command}`" + "".join(f"; rows of the other models: `{c}`" for c in kept_commands if kept_lines)
     out = ["## Patch-based execution: arena below the layer-by-layer floor (issue 18)", "",
-           f"Command: `{command}`", "",
+           f"Command{'s' if kept_lines else ''}: {commands}", "",
            "Exact arena of the generated C (the planner with the patch buffers), extra MACs of the recomputed "
            "overlap against the model's MACs, outputs compared with tflite-micro on the host (random int8 inputs); "
            f"auto: the fastest schedule whose arena fits the {BOARD}'s {capacity:,} B arena region (256 KiB less "
@@ -135,17 +155,23 @@ def markdown(rows, command, capacity):
            "QEMU 7.2 `-icount shift=0`, linked with 256 KiB of RAM (*instructions*, not cycles); '-' not run.", "",
            "| model | schedule | floor (B) | arena (B) | extra MACs | stages (operators, grid) | bit-exact | "
            "instructions (M4) |", "|---|---|---:|---:|---:|---|---|---:|"]
+    table = []
     for r in rows:
         pct = 100.0 * r["extra_macs"] / r["total_macs"] if r["total_macs"] else 0.0
         exact = f"{r['bit_exact_samples']} inputs" if r.get("bit_exact_samples") else "-"
         if "qemu_bit_exact" in r:
             exact += ", QEMU " + ("yes" if r["qemu_bit_exact"] else "NO")
         ins = f"{r['instructions']:,}" if r.get("instructions") else "-"
-        out.append(f"| {r['model']} | {r['schedule']} | {r['floor']:,} | {r['arena']:,} | {r['extra_macs']:,} "
-                   f"({pct:.1f} %) | {'; '.join(r['stages']) or 'layer by layer'} | {exact} | {ins} |")
+        table.append(f"| {r['model']} | {r['schedule']} | {r['floor']:,} | {r['arena']:,} | {r['extra_macs']:,} "
+                     f"({pct:.1f} %) | {'; '.join(r['stages']) or 'layer by layer'} | {exact} | {ins} |")
+    order = [name for name, _ in MODELS]
+    table += kept_lines
+    out += sorted(table, key=lambda line: order.index(line.split("|")[1].strip())
+                  if line.split("|")[1].strip() in order else len(order))  # stable: schedules keep their order
     out += ["", "Against the issue's goals (the smallest arena of the schedules above; the recompute limit is 20 %):", ""]
     for name, goal in GOALS.items():
-        mine = [r for r in rows if r["model"] == name]
+        mine = [r for r in rows if r["model"] == name] or \
+            [{"model": m, "schedule": sch, "arena": a} for m, sch, a in kept_arenas if m == name]
         if not mine:
             continue
         goal = goal or capacity
@@ -170,7 +196,8 @@ def main(argv=None):
     parser.add_argument("--large-samples", type=int, default=10,
                         help="inputs compared for models above 100 M MACs (tflite-micro's reference kernels are slow)")
     parser.add_argument("--qemu", action="append", default=[], help="models also run in QEMU (repeatable)")
-    parser.add_argument("--model", action="append", default=[], help="only these models (repeatable)")
+    parser.add_argument("--model", action="append", default=[],
+                        help="only these models (repeatable); the other models' rows of --out are kept")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_patch.md")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--from-json", type=Path, default=None, help="rewrite --out from a previous --json")
@@ -178,7 +205,8 @@ def main(argv=None):
     command = "python bench/patch_schedules.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
-        args.out.write_text(markdown(saved["rows"], saved["command"], nano_capacity()))
+        kept = kept_rows(args.out, {r["model"] for r in saved["rows"]})
+        args.out.write_text(markdown(saved["rows"], saved["command"], nano_capacity(), kept))
         print(args.out.read_text())
         return 0
     rows = []
@@ -190,7 +218,8 @@ def main(argv=None):
                 print(f"skip {name}: {path} missing (bench/patch_models.py builds it)", flush=True)
                 continue
             rows += bench_model(name, path, args.samples, args.qemu, Path(tmp), args.large_samples)
-    text = markdown(rows, command, nano_capacity())
+    kept = kept_rows(args.out, {r["model"] for r in rows}) if args.model else ([], [], [])
+    text = markdown(rows, command, nano_capacity(), kept)
     args.out.write_text(text)
     if args.json:
         args.json.write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")

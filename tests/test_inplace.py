@@ -220,3 +220,43 @@ def test_in_place_on_the_m4(tmp_path, multiplier, stride):
     expected = run_tflm_batch(model, samples)
     assert [np.frombuffer(line, np.int8).tolist() for line in lines] == \
         [e[0].reshape(-1).view(np.int8).tolist() for e in expected]
+
+
+# --- inside the tiles of a patch stage ------------------------------------------------------------
+
+@pytest.mark.parametrize("bands,columns", [(2, 1), (3, 2), (4, 3)])
+def test_depthwise_in_place_inside_tiles(tools, bands, columns):
+    """expansion_net's stage (expansion, depthwise, projection) in tiles: each tile's depthwise writes over the
+    expansion's tile buffer (nothing after it reads that); the same MACs, a smaller arena, bit-exact."""
+    from codegen.compiled.host import assert_matches_tflm
+    from test_patch import expansion_net
+
+    model = load_model(expansion_net())
+    plain, plain_plan = patch_program(lower_model(model), 3, bands, True, 0, columns)
+    patched, plan = patch_program(lower_model(model), 3, bands, True, 0, columns, in_place=True)
+    plan_memory(plain)
+    plan_memory(patched)
+    assert plan.tiles_in_place == bands * columns and plain_plan.tiles_in_place == 0
+    assert plan.extra_macs == plain_plan.extra_macs
+    assert patched.arena_bytes < plain.arena_bytes
+    for output, host, offset in patched.overlays[:plan.tiles_in_place]:
+        assert output.index is None and host.index is None and output.offset == host.offset + offset
+    assert assert_matches_tflm(model, count=100, seed=bands, compiled=emit_model(patched)) == 100
+
+
+def test_in_place_inside_tiles_refused_when_a_later_step_reads_the_input(tools):
+    """read_later_net's stage (expansion, depthwise, the ADD reading the expansion again) in 3 x 2 tiles: the
+    depthwise keeps its own tile buffer; the expansion writes over the copy of its tile's input columns (a
+    gather buffer nothing else reads)."""
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(read_later_net())
+    program = lower_model(model)
+    add = next(k for k, s in enumerate(program.steps) if s.name == "ADD")
+    expansion = program.steps[0].outputs[0]
+    patched, plan = patch_program(program, add + 1, 3, True, 0, 2, in_place=True)
+    hosts = [host for _, host, _ in patched.overlays[:plan.tiles_in_place]]
+    assert plan.tiles_in_place == 6 and all(h.name.startswith(f"{program.inputs[0].name} tile") for h in hosts)
+    assert not any(h.name.startswith(f"{expansion.name} tile") for h in hosts)
+    plan_memory(patched)
+    assert assert_matches_tflm(model, count=20, seed=3, compiled=emit_model(patched)) == 20

@@ -370,6 +370,8 @@ class PatchPlan:
 
     saved_bytes: int = 0  # the split tensor's bytes + the input's - the buffer spanning both (0: no overlay)
     tile_buffer_bytes: int = 0  # the largest tile buffer of the split tensor (buffered tiles; 0: none)
+    tiles_in_place: int = 0  # tile steps written over their input's tile buffer (patch_program's in_place)
+    stage_steps: list = field(default_factory=list)  # the steps the stage replaced (to make it again)
 
     @property
     def grid(self) -> tuple:
@@ -409,8 +411,62 @@ def stage_problem(program: Program, split: int, start: int = 0, columns: int = 1
     return None
 
 
+IN_TILE_ROWS = 8  # bands of rows of a step in place inside a tile, at most
+
+
+def _in_tile_in_place(step: Step, stage: list, need: dict, local: _Holders, done: list, k: int):
+    """``step`` of tile ``k`` writing over its input's tile buffer: ``(steps, (output buffer, input buffer, byte
+    offset))``, or None where it may not or saves nothing.  As a one-step in-place stage, inside the tile: the
+    output's rows in bands, each computed into a buffer of its rows and copied into the output's tile buffer,
+    which lives inside the input's at the largest offset where band j lands below every input row a later band
+    reads.  Only a windowed step with one input whose holder is a tile buffer of this tile that no later step of
+    the stage reads, dense as it is (no gather) and not shared with another tensor (no in-place step wrote it or
+    over it)."""
+    if not _is_windowed(step) or len(set(step.inputs)) != 1:
+        return None
+    x, y = step.inputs[0], step.outputs[0]
+    xh, held = local.holder[x]
+    if xh is x or not local.fits(x, input_regions(step, need[y])[x]) or xh.index is not None:
+        return None
+    position = next(i for i, s in enumerate(stage) if s is step)
+    if any(x in s.inputs for s in stage[position + 1:]):
+        return None
+    if any(s.output_aliases is xh or (xh in s.outputs and s.output_aliases is not None) for s in done):
+        return None
+    yh, region = local.holder[y]
+    (r0, r1), cols = region
+    sub_bands = [(r0 + a, r0 + b) for a, b in split_evenly(r1 - r0, min(r1 - r0, IN_TILE_ROWS))]
+    if len(sub_bands) < 2:
+        return None
+    in_row = xh.size_bytes // int(xh.shape[1])
+    out_row = yh.size_bytes // int(yh.shape[1])
+    firsts = [_window(step, (rows, cols), 0).lo - held[0][0] for rows in sub_bands]
+    bound = min(xh.size_bytes - yh.size_bytes,
+                *(min(firsts[j + 1:]) * in_row - (hi - r0) * out_row for j, (_, hi) in enumerate(sub_bands[:-1])))
+    offset = bound - bound % OVERLAY_ALIGNMENT_BYTES
+    largest = max(hi - lo for lo, hi in sub_bands) * out_row
+    if _overlay_extent(xh, yh, offset) + largest >= xh.size_bytes + yh.size_bytes:
+        return None
+    steps = []
+    for j, (lo, hi) in enumerate(sub_bands):
+        sub = ((lo, hi), cols)
+        rows_buffer = Tensor(None, f"{y.name} tile {k} rows {lo}..{hi - 1}", y.dtype, _tile_shape(y, sub))
+        sub_local = _Holders()
+        sub_local.holder = dict(local.holder)
+        sub_local.holder[y] = (rows_buffer, sub)
+        call = _tile_step(step, sub, sub_local, k)
+        call.inputs, call.outputs = (xh,), (rows_buffer,)
+        steps.append(call)
+        at = (lo - r0) * out_row
+        steps.append(copy_rows_step(rows_buffer, TensorSlice(yh, at) if at else yh, 1, (hi - lo) * out_row,
+                                    (hi - lo) * out_row, (hi - lo) * out_row, (rows_buffer,), (yh,), step,
+                                    f"{step.name}: tile {k} rows {lo}..{hi - 1} over its input (in place)"))
+    return steps, (yh, xh, offset)
+
+
 def patch_program(program: Program, split: int, bands: int, overlay: bool = True,
-                  start: int = 0, columns: int = 1, buffered: bool = False) -> tuple[Program, PatchPlan]:
+                  start: int = 0, columns: int = 1, buffered: bool = False,
+                  in_place: bool = False) -> tuple[Program, PatchPlan]:
     """A new Program: ``program.steps[start:split]`` (the *stage*) run tile by tile over a grid of ``bands`` x
     ``columns`` regions of the split tensor (the one tensor the stage writes that is read after it), the rest as
     before (the given program is left unchanged; unchanged steps and Tensors are shared).
@@ -432,7 +488,10 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     before it writes the split tensor, so the split tensor may live over the input even when the stage's last
     step reads it: a one-step stage so made is *in-place execution* (a depthwise convolution writing over its
     own input, its output rows buffered until no later band reads the input rows they land on; any windowed or
-    element-wise step, any channel multiplier: the overlay's offset follows the row sizes)."""
+    element-wise step, any channel multiplier: the overlay's offset follows the row sizes).
+
+    ``in_place``: inside each tile, a windowed step whose input's tile buffer nothing after it reads writes over
+    that buffer the same way (:func:`_in_tile_in_place`)."""
     problem = stage_problem(program, split, start, columns)
     if problem:
         raise NotPatchable(problem)
@@ -442,8 +501,8 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                      stage_macs=sum(int(s.macs) for s in stage), start=start, stage_inputs=tuple(inputs),
                      first_operator=stage[0].op_index,
                      columns=split_evenly(int(final.shape[2]), columns) if columns > 1 else [],
-                     buffered=bool(buffered or columns > 1))
-    new_steps, computed = [], {}
+                     buffered=bool(buffered or columns > 1), stage_steps=list(stage))
+    new_steps, computed, tile_overlays = [], {}, []
     for k, region in enumerate(plan.tiles):
         need = {final: region}
         for step in reversed(stage):
@@ -476,6 +535,15 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                     gather, dense = _gather(step, x, reads[x], holders, k)
                     new_steps.append(gather)
                     local.holder[x] = (dense, reads[x])
+            rows_in_place = _in_tile_in_place(step, stage, need, local, new_steps, k) \
+                if in_place and y is not final else None
+            if rows_in_place is not None:
+                steps_in_place, tile_overlay = rows_in_place
+                new_steps.extend(steps_in_place)
+                tile_overlays.append(tile_overlay)
+                (r0, r1), (c0, c1) = need[y]
+                computed[id(step)] = computed.get(id(step), 0) + (r1 - r0) * (c1 - c0)
+                continue
             tile = _tile_step(step, need[y], local, k)
             tile.inputs = tuple(dict.fromkeys(local.holder[x][0] for x in step.inputs))
             tile.outputs = (local.holder[y][0],)
@@ -501,7 +569,8 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                                                                   * int(s.outputs[0].shape[2])) for s in stage)
     patched = copy.copy(program)
     patched.steps = list(program.steps[:start]) + new_steps + list(program.steps[split:])
-    patched.overlays = list(program.overlays)
+    patched.overlays = list(program.overlays) + tile_overlays
+    plan.tiles_in_place = len(tile_overlays)
     overlaid = split_tensor_overlay(program, plan) if overlay else None
     if overlaid is not None:
         patched.overlays.append(overlaid)
@@ -668,11 +737,13 @@ class ScheduleChoice:
                 "patch_based": self.patched, "total_macs": self.total_macs, "extra_macs": self.extra_macs,
                 "extra_macs_fraction": round(self.extra_macs / self.total_macs, 4) if self.total_macs else 0.0,
                 "max_recompute": self.max_recompute, "candidates_planned": self.candidates,
-                "in_place_saved_bytes": sum(p.saved_bytes for p in self.plans if p.in_place),
+                # live bytes in-place stages save at their operators (the overlay less the band buffer)
+                "in_place_saved_bytes": sum(p.saved_bytes - p.tile_buffer_bytes for p in self.plans if p.in_place),
                 "stages": [{"first_operator": p.first_operator, "split_operator": op, "split_tensor": name,
                             "grid": list(p.grid), "bands": [list(b) for b in p.bands],
                             "split_over_input": p.overlay, "extra_macs": p.extra_macs, "in_place": p.in_place,
-                            "overlay_saved_bytes": p.saved_bytes, "tile_buffer_bytes": p.tile_buffer_bytes}
+                            "overlay_saved_bytes": p.saved_bytes, "tile_buffer_bytes": p.tile_buffer_bytes,
+                            "tile_steps_in_place": p.tiles_in_place}
                            for p, name, op in zip(self.plans, self.split_names, self.split_operators)]}
 
     def summary(self) -> str:
@@ -786,6 +857,20 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False,
     return out
 
 
+def with_tiles_in_place(program: Program, plans) -> Program | None:
+    """``program`` with the stages ``plans`` (made on it, in that order) made again with ``in_place`` tiles
+    (:func:`patch_program`); None when no tile step could be in place."""
+    current, made = program, 0
+    for plan in plans:
+        start = next(k for k, s in enumerate(current.steps) if s is plan.stage_steps[0])
+        current, again = patch_program(current, start + len(plan.stage_steps), len(plan.bands), plan.overlay, start,
+                                       max(1, len(plan.columns)), plan.buffered, in_place=not plan.in_place)
+        if again.overlay != plan.overlay or again.extra_macs != plan.extra_macs:
+            return None  # not the same stage (cannot happen: the same steps, grid and flags)
+        made += again.tiles_in_place
+    return current if made else None
+
+
 def _inside_stage(program: Program, k: int) -> bool:
     """Whether step ``k`` is a band step of an earlier stage."""
     return any(program.steps[k] in p.band_steps for p in (program.patch or []))
@@ -836,7 +921,9 @@ def choose_schedule(program: Program, schedule: str = "auto", max_recompute: flo
     other peaks, and the whole program's) and the best :data:`PLANNED_PER_ROUND` planned exactly.  ``small`` keeps the
     least arena each round while it shrinks; ``auto`` stops as soon as the program fits ``capacity_bytes``
     (layer by layer when it already does, or no capacity is given), and each round takes the fitting candidate
-    with the fewest extra MACs, else the smallest."""
+    with the fewest extra MACs, else the smallest.  The stages chosen are then made again with their tile steps
+    in place (:func:`with_tiles_in_place`) when that gives a smaller exact arena (``small``; ``auto`` only when
+    the program does not fit yet)."""
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
     if not 0 <= max_recompute:
@@ -867,6 +954,16 @@ def choose_schedule(program: Program, schedule: str = "auto", max_recompute: flo
         plan_memory(program)  # the candidates left other offsets in shared tensors
         return program, choice
     plan_memory(current)
+    if schedule == "small" or int(current.arena_bytes) > capacity_bytes:
+        # the stages made again with their tile steps in place where they may be (the same MACs, a copy per row):
+        # kept when the exact arena is smaller (the search screens without it: it multiplies the steps)
+        refined = with_tiles_in_place(program, current.patch)
+        if refined is not None:
+            plan_memory(refined)
+            if refined.arena_bytes < current.arena_bytes:
+                current = refined
+            else:
+                plan_memory(current)
     choice.arena_bytes = int(current.arena_bytes)
     choice.plans = list(current.patch)
     for p in choice.plans:

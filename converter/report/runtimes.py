@@ -201,7 +201,8 @@ def schedule_lines(footprint) -> list:
         lines.append(f"  patch stage: operators {st['first_operator']}-{st['split_operator']} in a "
                      f"{st['grid'][0]}x{st['grid'][1]} grid ({'bands of rows' if st['grid'][1] == 1 else 'rows x columns'}) "
                      f"of the split tensor "
-                     f"{st['split_tensor']!r}{over}; {st['extra_macs']:,} extra MACs")
+                     f"{st['split_tensor']!r}{over}; {st['extra_macs']:,} extra MACs"
+                     + (f"; {st['tile_steps_in_place']} tile steps in place" if st.get("tile_steps_in_place") else ""))
     if s.get("in_place_saved_bytes"):
         count = sum(1 for st in s["stages"] if st.get("in_place"))
         saved = sum(st["overlay_saved_bytes"] - st["tile_buffer_bytes"] for st in s["stages"] if st.get("in_place"))
