@@ -260,3 +260,25 @@ def test_in_place_inside_tiles_refused_when_a_later_step_reads_the_input(tools):
     assert not any(h.name.startswith(f"{expansion.name} tile") for h in hosts)
     plan_memory(patched)
     assert assert_matches_tflm(model, count=20, seed=3, compiled=emit_model(patched)) == 20
+
+
+def chain_net():
+    """Three steps in a row, each the only reader of the one before (conv, depthwise, conv, depthwise): in a tile
+    only every other one may write over its input (no overlay over a buffer already in one)."""
+    n = _Net((1, 15, 9, 3), seed=15)
+    e = depthwise(n, n.conv(n.x, 8, kernel=1))
+    y = depthwise(n, n.conv(e, 8, kernel=1))
+    return n.build(n.conv(y, 3, kernel=1))
+
+
+def test_tile_steps_in_place_never_chain(tools):
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(chain_net())
+    patched, plan = patch_program(lower_model(model), 4, 3, True, 0, 2, in_place=True)
+    tile_overlays = patched.overlays[:plan.tiles_in_place]
+    assert plan.tiles_in_place > 0
+    buffers = [t for o in tile_overlays for t in o[:2]]
+    assert len(buffers) == len(set(buffers))  # each buffer in one overlay at most
+    plan_memory(patched)
+    assert assert_matches_tflm(model, count=100, seed=8, compiled=emit_model(patched)) == 100

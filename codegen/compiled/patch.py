@@ -414,14 +414,15 @@ def stage_problem(program: Program, split: int, start: int = 0, columns: int = 1
 IN_TILE_ROWS = 8  # bands of rows of a step in place inside a tile, at most
 
 
-def _in_tile_in_place(step: Step, stage: list, need: dict, local: _Holders, done: list, k: int):
+def _in_tile_in_place(step: Step, stage: list, need: dict, local: _Holders, done: list, k: int, overlays: list):
     """``step`` of tile ``k`` writing over its input's tile buffer: ``(steps, (output buffer, input buffer, byte
     offset))``, or None where it may not or saves nothing.  As a one-step in-place stage, inside the tile: the
     output's rows in bands, each computed into a buffer of its rows and copied into the output's tile buffer,
     which lives inside the input's at the largest offset where band j lands below every input row a later band
     reads.  Only a windowed step with one input whose holder is a tile buffer of this tile that no later step of
-    the stage reads, dense as it is (no gather) and not shared with another tensor (no in-place step wrote it or
-    over it)."""
+    the stage reads (a gathered copy too), dense as it is and not shared with another tensor (no in-place step
+    wrote it or over it, and it is in no overlay yet: the planner places an overlay per pair of buffers, not
+    chains)."""
     if not _is_windowed(step) or len(set(step.inputs)) != 1:
         return None
     x, y = step.inputs[0], step.outputs[0]
@@ -432,6 +433,8 @@ def _in_tile_in_place(step: Step, stage: list, need: dict, local: _Holders, done
     if any(x in s.inputs for s in stage[position + 1:]):
         return None
     if any(s.output_aliases is xh or (xh in s.outputs and s.output_aliases is not None) for s in done):
+        return None
+    if any(xh in o[:2] for o in overlays):
         return None
     yh, region = local.holder[y]
     (r0, r1), cols = region
@@ -535,7 +538,7 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                     gather, dense = _gather(step, x, reads[x], holders, k)
                     new_steps.append(gather)
                     local.holder[x] = (dense, reads[x])
-            rows_in_place = _in_tile_in_place(step, stage, need, local, new_steps, k) \
+            rows_in_place = _in_tile_in_place(step, stage, need, local, new_steps, k, tile_overlays) \
                 if in_place and y is not final else None
             if rows_in_place is not None:
                 steps_in_place, tile_overlay = rows_in_place
