@@ -7,8 +7,8 @@ table gathers, VMULLB/VMULLT).  The 4096-element cases cover every (input, const
 in 16 samples (the constant holds each byte 16 times; sample i the bytes 16i..16i+15, each 256
 times); the odd-sized ones (105 elements: the tails after blocks of four and eight) and the
 broadcast one (the generic walk) take 100 random samples.  Scales reach the requantization's
-edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' offset-in-rounding form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback),
-saturating outputs, RELU.
+edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' offset-in-rounding
+form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback), saturating outputs, RELU.
 """
 
 from concurrent.futures import ThreadPoolExecutor

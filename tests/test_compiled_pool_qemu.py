@@ -1,6 +1,6 @@
 """MAX_POOL_2D's and AVERAGE_POOL_2D's channel-block paths against the tflite-micro interpreter.
-MAX_POOL_2D: sixteen int8 lanes per VMAX on Helium, sixteen (four words) then four per SSUB8/SEL on DSP cores, one at a time
-after the last block and in plain C.  AVERAGE_POOL_2D on DSP cores (Helium cores take the same path):
+MAX_POOL_2D: sixteen int8 lanes per VMAX on Helium, sixteen (four words) then four per SSUB8/SEL on DSP
+cores, one at a time after the last block and in plain C.  AVERAGE_POOL_2D on DSP cores (Helium cores take the same path):
 blocks of eight then four channels summed in int16 lanes by SXTAB16 where the window holds at most
 256 values, divided by a reciprocal multiply, one channel at a time after the blocks, for larger
 windows (272 values) and in plain C; windows of exactly 256 values fed all -128 and all 127 (the
@@ -41,8 +41,9 @@ BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=F
 # MAX cases and two of its own also in plain C and on the M55
 KEYS = [("MAX_POOL_2D", name, build) for name in POOL_CASES for build in BUILDS] + \
        [("AVERAGE_POOL_2D", name, "m4-dsp") for name in {**POOL_CASES, **AVG_CASES}] + \
-       [("AVERAGE_POOL_2D", name, build) for name in ("global_16x16_c12", "same_3x3_stride2_c13_relu6_batch2",
-                                                     "valid_3x3_stride2_c37_relu6") for build in ("m4-plain", "m55-mve")]
+       [("AVERAGE_POOL_2D", name, build)
+        for name in ("global_16x16_c12", "same_3x3_stride2_c13_relu6_batch2", "valid_3x3_stride2_c37_relu6")
+        for build in ("m4-plain", "m55-mve")]
 SAMPLES = 100
 
 
