@@ -7,6 +7,8 @@ CONV_2D, LOGISTIC, TANH, MEAN, FULLY_CONNECTED and SOFTMAX: the operators a 16x8
 A broader net (Conv2D, BatchNormalization, LeakyReLU, DepthwiseConv2D, a residual Add, MaxPooling2D,
 UpSampling2D, AveragePooling2D, Concatenate, a sigmoid gate by Multiply, Conv2D relu6, GlobalAveragePooling2D,
 Dense tanh, Softmax) is converted to 16x8, float32 and int8 and compared the same way.
+A classifier head (bilinear UpSampling2D, GlobalMaxPooling2D, log_softmax and argmax outputs) is converted to int8
+and float32 and compared the same way.
 Converted once per session here (TensorFlow, ~30 s); skipped without TensorFlow.
 """
 
@@ -91,3 +93,46 @@ def test_stock_conversion_compiles_and_matches_tflm(converted, net, mode, dtype)
     assert sg.tensor(sg.inputs[0]).dtype == dtype
     compiled = compile_model(model)  # raises (naming each operator) if any operator lacks a kernel
     assert assert_matches_tflm(model, count=100, seed=3, compiled=compiled) == 100
+
+
+HEAD_OPERATORS = {"CONV_2D", "RESIZE_BILINEAR", "REDUCE_MAX", "FULLY_CONNECTED", "LOG_SOFTMAX", "ARG_MAX"}
+
+
+def convert_head_net() -> dict:
+    """{"int8", "float": bytes}: a net with a classifier head as users write one, by stock TFLiteConverter settings:
+    bilinear UpSampling2D, GlobalMaxPooling2D, Dense, then log-probabilities (tf.nn.log_softmax) and the class index
+    (tf.math.argmax, int32) as two outputs."""
+    from corpus import _convert_with, _keras
+    import tensorflow as tf
+
+    keras = _keras()
+    keras.utils.set_random_seed(3)
+    layers = keras.layers
+    inputs = keras.Input((8, 8, 3))
+    x = layers.Conv2D(6, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = layers.UpSampling2D(interpolation="bilinear")(x)
+    x = layers.Conv2D(5, 3, padding="same")(x)
+    logits = layers.Dense(4)(layers.GlobalMaxPooling2D()(x))
+    log_probabilities = layers.Lambda(lambda v: tf.nn.log_softmax(v))(logits)
+    index = layers.Lambda(lambda v: tf.math.argmax(v, axis=-1, output_type=tf.int32))(logits)
+    model = keras.Model(inputs, [log_probabilities, index])
+    calibration = np.random.default_rng(0).random((16, 8, 8, 3), dtype=np.float32) * 2 - 1
+    return {mode: _convert_with(model, calibration, mode) for mode in ("int8", "float")}
+
+
+@pytest.fixture(scope="module")
+def converted_head():
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("TensorFlow is not installed (the [train] extra): no stock conversion")
+    return convert_head_net()
+
+
+@pytest.mark.parametrize("mode", ["int8", "float"])
+def test_stock_classifier_head_compiles_and_matches_tflm(converted_head, mode):
+    """RESIZE_BILINEAR, REDUCE_MAX, LOG_SOFTMAX and ARG_MAX as the converter writes them (options, quantization,
+    keep_dims), both outputs byte for byte on 100 inputs."""
+    require_tools()
+    model = load_model(converted_head[mode])
+    assert {op.name for op in model.main_subgraph.operators} == HEAD_OPERATORS
+    compiled = compile_model(model)
+    assert assert_matches_tflm(model, count=100, seed=4, compiled=compiled) == 100
