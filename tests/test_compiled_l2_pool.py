@@ -56,6 +56,21 @@ def test_int16_l2_pool_is_refused():
     assert "TFLM's L2_POOL_2D takes float32" in str(info.value) and "\n" not in str(info.value)
 
 
+def test_output_shape_other_than_tflm_computes_is_refused():
+    from codegen.compiled.lower import CompiledRuntimeUnsupportedError, lower_model
+    from converter.tflite_model import load_model
+
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8, 8, 2), "float32")
+    y = b.tensor("y", (1, 3, 3, 2), "float32")  # VALID 2x2 stride 2 gives 4x4
+    b.op("L2_POOL_2D", [x], [y], options={"type": "pool2d", "filter": 2, "stride": 2})
+    with pytest.raises(CompiledRuntimeUnsupportedError) as info:
+        lower_model(load_model(b.build(inputs=[x], outputs=[y])))
+    assert "TFLM computes 4x4" in str(info.value) and "\n" not in str(info.value)
+
+
 def support_row_models() -> dict:
     """A builder model per listed type combination (tests/test_compiled_support.py)."""
     return {("L2_POOL_2D", "float32 -> float32"): lambda: wide_pool_model("L2_POOL_2D", "float32")}

@@ -62,4 +62,12 @@ def lower_l2_pool(op, ctx):
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     if x.dtype != "float32" or y.dtype != "float32":
         raise NotLowerable(f"{x.dtype} -> {y.dtype} (TFLM's L2_POOL_2D takes float32)")
+    if len(x.shape) == 4 and len(y.shape) == 4:  # TFLM's Prepare writes the output's height and width itself
+        stride_h, stride_w = int(op.options.get("stride_h", 1)), int(op.options.get("stride_w", 1))
+        f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
+        same = op.options.get("padding", "SAME") == "SAME"
+        expected = tuple((size + stride - 1) // stride if same else (size - f + stride) // stride
+                         for size, stride, f in ((x.shape[1], stride_h, f_h), (x.shape[2], stride_w, f_w)))
+        if min(stride_h, stride_w) >= 1 and tuple(y.shape[1:3]) != expected:
+            raise NotLowerable(f"output {tuple(y.shape)}: TFLM computes {expected[0]}x{expected[1]}")
     return lower_pool_wide(op, ctx)
