@@ -23,7 +23,7 @@ def unsupported_model(tmp_path):
     b = ModelBuilder()
     x, y = _fc_tanh(b)
     z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
-    b.op("CUSTOM", [y], [z], custom_code="CIRCULAR_BUFFER")  # TFLM runs it; the compiled runtime has no kernel
+    b.op("CUSTOM", [y], [z], custom_code="NoSuchKernel")  # a custom operator no runtime has a kernel for
     path = tmp_path / "odd.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[z]))
     return path
@@ -86,7 +86,7 @@ def test_report_compiled_only(tmp_path, cli, unsupported_model):
     assert "compiled runtime" in cli("report", model, "--runtime", "compiled").stdout
 
     line = assert_one_line_error(cli("report", unsupported_model, "--runtime", "compiled"))
-    assert "CIRCULAR_BUFFER(int8 -> int8): no kernel" in line and "--runtime tflm" in line
+    assert "NoSuchKernel(int8 -> int8): no kernel" in line and "--runtime tflm" in line
     # both: TFLM runs it, the compiled side says why it cannot (a model the TFLM arena estimator models)
     b = ModelBuilder()
     x, y = _fc_tanh(b)

@@ -166,14 +166,14 @@ def test_unsupported_model_is_refused_and_nothing_written(tmp_path, cli):
     x = b.tensor("x", (1, 4), "int8", scale=0.1, zero_point=0)
     y = b.tensor("y", (1, 4), "int8", scale=0.1, zero_point=0)
     z = b.tensor("z", (1, 4), "int8", scale=0.1, zero_point=0)
-    b.op("CUSTOM", [x], [y], custom_code="CIRCULAR_BUFFER")  # operators the compiled runtime has no kernel for
-    b.op("CUSTOM", [x], [z], custom_code="NoSuchKernel")
+    b.op("CUSTOM", [x], [y], custom_code="NoSuchKernel")  # operators the compiled runtime has no kernel for
+    b.op("CUSTOM", [x], [z], custom_code="OtherMissingKernel")
     path = tmp_path / "odd.tflite"
     path.write_bytes(b.build(inputs=[x], outputs=[y, z]))
     out = tmp_path / "fw"
     line = assert_one_line_error(cli("generate", path, "--board", "mps2-an386", "--out", out, "--runtime", "compiled"))
-    assert "CIRCULAR_BUFFER(int8 -> int8): no kernel" in line and \
-        "NoSuchKernel(int8 -> int8): no kernel" in line and "--runtime tflm" in line
+    assert "NoSuchKernel(int8 -> int8): no kernel" in line and \
+        "OtherMissingKernel(int8 -> int8): no kernel" in line and "--runtime tflm" in line
     assert not out.exists()
     assert not list(tmp_path.glob(".fw*"))
 

@@ -182,9 +182,10 @@ def control_line(step, names: CNames) -> str:
     """The C line of a control-flow step (``Step.control``), "" for any other step."""
     if not step.control:
         return ""
-    if step.control in ("if", "break_unless"):
+    if step.control in ("if", "break_unless", "return_unless"):
         condition = f"({c_argument(step.args[0], names)})[0]"
-        return f"if ({condition}) {{" if step.control == "if" else f"if (!{condition}) break;"
+        return {"if": f"if ({condition}) {{", "break_unless": f"if (!{condition}) break;",
+                "return_unless": f"if (!{condition}) return 1;"}[step.control]
     return {"else": "} else {", "end": "}", "loop": "for (;;) {"}[step.control]
 
 
@@ -310,6 +311,7 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
             "name": step.name,
             "function": step.function,
             "control": control_line(step, names),
+            "returns": step.control == "return_unless",  # its profile hook closes before the early return
             "args": [c_argument(a, names) for a in step.args],
             "params": [{"type": p.c_type, "name": names.params[p], "initializer": c_initializer(p, names)}
                        for p in step.params if first_use.setdefault(p, step) is step],

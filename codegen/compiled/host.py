@@ -31,6 +31,7 @@ HOST_MAIN = HOST_DIR / "host_main.c"
 HOST_CFLAGS = ("-O1", "-std=c99", "-Wall", "-Wno-unused-function")
 TFLM_ARENA_START_BYTES = 256 * 1024
 TFLM_ARENA_MAX_BYTES = 64 * 1024 * 1024
+TFLM_ABORT = 15  # TFLM's kTfLiteAbort (micro_context.h): an invocation a CIRCULAR_BUFFER ended early
 
 
 def _load(model):
@@ -113,24 +114,27 @@ def _sample_bytes(model, sample) -> bytes:
     return b"".join(out)
 
 
-def run_on_host_batch(model, samples, cflags=(), compiled=None, reset_every=0) -> list:
+def run_on_host_batch(model, samples, cflags=(), compiled=None, reset_every=0, statuses=None) -> list:
     """Outputs of the compiled C (``compiled``, default the model's) for each sample (one process for all:
     the samples are one sequence of invocations, state carried from each to the next; ``reset_every`` N > 0:
-    ``model_reset()`` before every N-th sample)."""
+    ``model_reset()`` before every N-th sample).  ``statuses``: a list that gets each invocation's return value
+    (1: ended early by a CIRCULAR_BUFFER, as TFLM's kTfLiteAbort; those outputs are not defined)."""
     model = _load(model)
     exe = build_host_executable(model, cflags, compiled)
     stdin = b"".join(_sample_bytes(model, s) for s in samples)
-    proc = subprocess.run([str(exe), str(int(reset_every))], input=stdin, capture_output=True)
+    proc = subprocess.run([str(exe), str(int(reset_every)), "status"], input=stdin, capture_output=True)
     if proc.returncode != 0:
         raise ExternalToolError(f"{exe} exited with {proc.returncode}: {proc.stderr.decode(errors='replace')[:400]}")
     outputs = _tensors(model, "outputs")
-    record = sum(t.size_bytes for t in outputs)
+    record = 1 + sum(t.size_bytes for t in outputs)
     data = proc.stdout
     if len(data) != record * len(samples):
         raise ExternalToolError(f"{exe} wrote {len(data)} bytes, expected {record * len(samples)}")
     results = []
     for k in range(len(samples)):
-        pos = k * record
+        pos = k * record + 1
+        if statuses is not None:
+            statuses.append(int(data[pos - 1]))
         one = []
         for t in outputs:
             one.append(np.frombuffer(data[pos:pos + t.size_bytes], dtype=NUMPY_TYPES[t.dtype]).reshape(t.shape).copy())
@@ -159,9 +163,10 @@ def tflm_interpreter(model):
             arena *= 2
 
 
-def run_tflm_batch(model, samples, interpreter=None, reset_every=0) -> list:
+def run_tflm_batch(model, samples, interpreter=None, reset_every=0, statuses=None) -> list:
     """Outputs of the tflite-micro interpreter for each sample (one sequence of invocations; ``reset_every``
-    N > 0: the interpreter's ``reset()`` before every N-th sample)."""
+    N > 0: the interpreter's ``reset()`` before every N-th sample; ``statuses``: a list that gets each invoke's
+    TfLiteStatus, 0 ok, 3 kTfLiteAbort)."""
     model = _load(model)
     interpreter = interpreter or tflm_interpreter(model)
     ins, outs = _tensors(model, "inputs"), _tensors(model, "outputs")
@@ -171,7 +176,9 @@ def run_tflm_batch(model, samples, interpreter=None, reset_every=0) -> list:
             interpreter.reset()
         for i, (t, x) in enumerate(zip(ins, sample)):
             interpreter.set_input(np.asarray(x).astype(NUMPY_TYPES[t.dtype]).reshape(t.shape), i)
-        interpreter.invoke()
+        status = interpreter.invoke()
+        if statuses is not None:
+            statuses.append(int(status or 0))
         results.append([np.array(interpreter.get_output(i)).reshape(t.shape).copy() for i, t in enumerate(outs)])
     return results
 
@@ -209,9 +216,16 @@ def assert_matches_tflm(model, count=100, seed=0, cflags=(), compiled=None, rese
     """
     model = _load(model)
     samples = random_samples(model, count, seed) if samples is None else samples
-    ours = run_on_host_batch(model, samples, cflags, compiled, reset_every=reset_every)
-    ref = run_tflm_batch(model, samples, reset_every=reset_every)
+    our_status, ref_status = [], []
+    ours = run_on_host_batch(model, samples, cflags, compiled, reset_every=reset_every, statuses=our_status)
+    ref = run_tflm_batch(model, samples, reset_every=reset_every, statuses=ref_status)
+    aborted = [TFLM_ABORT if s == 1 else s for s in our_status]  # invoke's 1 is TFLM's kTfLiteAbort
+    if aborted != ref_status:
+        first = next(k for k, (a, b) in enumerate(zip(aborted, ref_status)) if a != b)
+        raise AssertionError(f"sample {first}: compiled invoke returned {our_status[first]}, TFLM {ref_status[first]}")
     for k, (a, b) in enumerate(zip(ours, ref)):
+        if ref_status[k] != 0:
+            continue  # ended early (CIRCULAR_BUFFER): no output is defined
         for i, (x, y) in enumerate(zip(a, b)):
             if x.dtype != y.dtype or x.shape != y.shape or not np.array_equal(x, y):
                 diff = np.argwhere(x.reshape(-1) != y.reshape(-1).astype(x.dtype)).reshape(-1)

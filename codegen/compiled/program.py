@@ -193,7 +193,7 @@ class PointerArray:
     items: tuple  # Tensor / Constant operands
 
 
-CONTROL_KINDS = ("", "if", "else", "end", "loop", "break_unless")  # Step.control
+CONTROL_KINDS = ("", "if", "else", "end", "loop", "break_unless", "return_unless")  # Step.control
 OPERAND_TYPES = (Tensor, TensorSlice, Constant, Params, Scratch, PointerArray, int, type(None))
 
 
@@ -217,7 +217,8 @@ class Step:
     evaluate: object = None
     # Control flow (IF, WHILE: codegen.compiled.ops.control): a step with a ``control`` kind is no call but a line
     # of C structure: "if" (``if (args[0][0]) {``: its one argument the bool condition), "else", "end" (closes the
-    # last "if" or "loop"), "loop" (``for (;;) {``), "break_unless" (``if (!args[0][0]) break;``).  ``nested``: the
+    # last "if" or "loop"), "loop" (``for (;;) {``), "break_unless" (``if (!args[0][0]) break;``), "return_unless"
+    # (``if (!args[0][0]) return 1;``: the invocation ends early, TFLM's kTfLiteAbort of a CIRCULAR_BUFFER).  ``nested``: the
     # step belongs to a control-flow operator's region (its steps, subgraphs' included, carry that operator's
     # index; the profile hooks wrap the whole region once).
     control: str = ""

@@ -151,6 +151,10 @@ SUPPORT = (
     SupportRow(("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"), (), ("an_variables.c",),
                "resource variables in the static state area (model_reset() clears them); "
                "CALL_ONCE's init subgraph at the first invocation only (as TFLM, not again after model_reset())"),
+    SupportRow(("CIRCULAR_BUFFER",), _same("int8"), ("an_variables.c",),
+               "TFLM's custom operator (micro_speech-style streaming): [1, 1, H, W] -> [1, slots, H, W], the buffer in "
+               "the static state area (starts at 0; model_reset() keeps it, as TFLM, and restarts the cycle); "
+               "cycles_max > 1: invoke returns 1 on the invocations TFLM aborts"),
     # element-wise math (TFLM's reference kernels)
     SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
                "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),
