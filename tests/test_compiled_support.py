@@ -249,6 +249,8 @@ def _row_models():
     models.update(l2_pool_models())
     from test_compiled_circular_buffer import circular_buffer_model
     models[("CIRCULAR_BUFFER", "int8 -> int8")] = circular_buffer_model
+    from test_compiled_detection import detection_model
+    models[("TFLite_Detection_PostProcess", "float32 -> float32")] = detection_model
     for dtype in ("int16", "int32", "uint32", "float32", "int64"):
         models[("CONCATENATION", f"{dtype} -> {dtype}")] = lambda d=dtype: _concat_model(d)
     from test_compiled_math import prelu_model

@@ -155,6 +155,10 @@ SUPPORT = (
                "TFLM's custom operator (micro_speech-style streaming): [1, 1, H, W] -> [1, slots, H, W], the buffer in "
                "the static state area (starts at 0; model_reset() keeps it, as TFLM, and restarts the cycle); "
                "cycles_max > 1: invoke returns 1 on the invocations TFLM aborts"),
+    SupportRow(("TFLite_Detection_PostProcess",), _same("float32"), ("an_detection.c",),
+               "TFLM's custom operator (SSD post-processing): centre-size boxes decoded in double, regular or fast "
+               "NMS (one class per detection) in TFLM's orders, float32 bit-exact; entries past the count are 0 "
+               "(TFLM's fast path leaves them unwritten)"),
     # element-wise math (TFLM's reference kernels)
     SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
                "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),
