@@ -76,10 +76,7 @@ SHARED_SPECS = {
 #: Steps: "check" (the check command), "arena" (estimate_arena, reference kernels), "cmsis-nn"
 #: (what estimates with the CMSIS-NN kernels), "arena-exact" (estimate == interpreter), "report"
 #: (build_memory_report), "generate".
-PENDING_SUPPORT = {
-    ("svdf_int8", "cmsis-nn"): "SVDF is not modelled by the arena estimator for the CMSIS-NN kernels",
-    ("svdf_float", "cmsis-nn"): "SVDF is not modelled by the arena estimator for the CMSIS-NN kernels",
-}
+PENDING_SUPPORT = {}
 
 
 class Corpus:

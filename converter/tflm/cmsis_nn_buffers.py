@@ -177,3 +177,10 @@ def avgpool_buffer_size(output_w, channels, arch):
     """arm_avgpool_s8/_s16_get_buffer_size: DSP one int32 per channel; MVE and plain C 0."""
     check_arch(arch)
     return channels * 4 if arch == "dsp" else 0
+
+
+def svdf_s8_buffer_size(num_filters, arch):
+    """arm_svdf_s8_get_buffer_size (SVDFunctions/arm_svdf_get_buffer_sizes_s8.c): one int32 kernel sum per
+    filter on MVE, none on the DSP and scalar paths."""
+    check_arch(arch)
+    return num_filters * 4 if arch == "mve" else 0

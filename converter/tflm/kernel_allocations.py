@@ -828,6 +828,21 @@ def _cmsis_lstm_prepare(k):
         k.scratch(batch * state_dimension * cell.element_size_bytes)
 
 
+def _cmsis_svdf_prepare(k):
+    # kernels/cmsis_nn/svdf.cc CmsisNnPrepareSvdf: the reference kernel's temps and scratch buffers, then (int8,
+    # KERNELS_OPTIMIZED_FOR_SPEED) arm_svdf_s8_get_buffer_size bytes of kernel sums as persistent data
+    _ref_svdf_prepare(k)
+    inp, weights_feature = k.input(0), k.input(1)
+    if inp.dtype == "int8":
+        size = cmsis.svdf_s8_buffer_size(weights_feature.shape[0], k.cmsis_nn_arch)
+        if size > 0:
+            if not weights_feature.is_constant:
+                raise UnsupportedOperatorError(
+                    f"operator {k.op.index} (SVDF): CMSIS-NN's MVE SVDF needs constant feature weights "
+                    "(TFLM's Prepare fails)")
+            k.persistent(size)
+
+
 CMSIS_NN = dict(REFERENCE)
 CMSIS_NN.update(
     {
@@ -848,10 +863,12 @@ CMSIS_NN.update(
         "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel("TfLiteUnidirectionalSequenceLSTMParams",
                                                     _init_struct("CmsisNnLstmOpData"), _cmsis_lstm_prepare,
                                                     "kernels/cmsis_nn/unidirectional_sequence_lstm.cc"),
+        "SVDF": KernelModel("TfLiteSVDFParams", _init_struct("CmsisNnOpDataSvdf"), _cmsis_svdf_prepare,
+                            "kernels/cmsis_nn/svdf.cc"),
     }
 )  # fmt: skip
 # CMSIS-NN kernels this module does not model (their reference models would be wrong).
-for _name in ("SVDF", "BATCH_MATMUL", "TRANSPOSE_CONV"):
+for _name in ("BATCH_MATMUL", "TRANSPOSE_CONV"):
     CMSIS_NN.pop(_name, None)
 
 KERNELS = {"reference": REFERENCE, "cmsis-nn": CMSIS_NN}

@@ -160,6 +160,9 @@ STRUCTS = {
     "CmsisNnPoolingOpData": _same(_K + "cmsis_nn/pooling.cc (struct OpData)", (36, 4), (36, 4)),
     "CmsisNnAddOpData": _same(_K + "cmsis_nn/add.cc (struct OpData)", (60, 4), (60, 4)),
     "CMSISNNSoftmaxParams": _same(_K + "cmsis_nn/softmax.cc", (88, 8), (64, 8)),
+    # nine int32/int (two multipliers, two shifts, two scratch indices, three zero points) and the kernel-sums
+    # pointer (KERNELS_OPTIMIZED_FOR_SPEED, the TFLM cmsis_nn build's default: no scratch_weight_tensor_index)
+    "CmsisNnOpDataSvdf": _same(_K + "cmsis_nn/svdf.cc (struct CmsisNnOpDataSvdf)", (48, 8), (40, 4)),
     "CmsisNnLstmOpData": _same(_K + "cmsis_nn/unidirectional_sequence_lstm.cc (struct OpData)", (1008, 8), (912, 8)),
     # Builtin options, parsed by tensorflow/lite/core/api/flatbuffer_conversions.cc
     # into the tail through MicroBuiltinDataAllocator (sizeof(T), alignof(T)).
