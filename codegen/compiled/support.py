@@ -159,6 +159,10 @@ SUPPORT = (
                "TFLM's custom operator (SSD post-processing): centre-size boxes decoded in double, regular or fast "
                "NMS (one class per detection) in TFLM's orders, float32 bit-exact; entries past the count are 0 "
                "(TFLM's fast path leaves them unwritten)"),
+    SupportRow(("TFLM_DECODE",), (), (),
+               GENERATION_TIME + ": TFLM's compressed constants (its inputs are constants) decoded by the generator: "
+               "LUT (decode_state_lut.cc, 1-7 bit indices, per-channel tables on axis 0 or the last); pruning and "
+               "Huffman refused"),
     # element-wise math (TFLM's reference kernels)
     SupportRow(("DIV",), _same("int8", "int32", "float32"), ("an_arith.c",),
                "broadcasting; fused activations; int32 unquantized; int8 by the divisor's reciprocal"),

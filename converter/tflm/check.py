@@ -376,14 +376,17 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
         if weights is not None:
             _check_weights(add, name, support, operand, weights, kernels)
 
-    # Activations: quantization parameters, int16 zero point, per-channel.
+    # Activations: quantization parameters, int16 zero point, per-channel.  A tensor TFLM_DECODE writes is a
+    # constant decompressed into the arena (decode.cc takes constant inputs only): weights, not an activation.
+    decoded = {o for other in sg.operators if other.name == "CUSTOM" and other.custom_code == "TFLM_DECODE"
+               for o in other.outputs}
     seen = set()
     for i in list(op.inputs) + list(op.outputs):
         if i < 0 or i in seen:
             continue
         seen.add(i)
         t = sg.tensor(i)
-        if t.is_constant or t.num_elements == 0:
+        if t.is_constant or t.num_elements == 0 or i in decoded:
             continue
         out0 = sg.tensor(op.outputs[0]) if op.outputs and op.outputs[0] >= 0 else None
         if out0 is not None and out0.dtype in support.unquantized and t.dtype == out0.dtype \
