@@ -62,12 +62,17 @@ static inline const int8_t *an_fc_dot_4rows(const int8_t *w, const int8_t *x, in
   acc[2] = (uint32_t)a2;
   acc[3] = (uint32_t)a3;
 #else
+  // Each block's four inputs read once for the four rows, the sums in locals (the int8 loads of
+  // the weights cannot then alias them).
+  uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   for (int32_t d = 0; d < d4; d += 4, w += 16) {
-    for (int32_t r = 0; r < 4; ++r) {
-      const int8_t *wr = w + 4 * r;
-      acc[r] += (uint32_t)(wr[0] * x[d] + wr[1] * x[d + 1] + wr[2] * x[d + 2] + wr[3] * x[d + 3]);
-    }
+    const int32_t x0 = x[d], x1 = x[d + 1], x2 = x[d + 2], x3 = x[d + 3];
+    a0 += (uint32_t)(w[0] * x0 + w[1] * x1 + w[2] * x2 + w[3] * x3);
+    a1 += (uint32_t)(w[4] * x0 + w[5] * x1 + w[6] * x2 + w[7] * x3);
+    a2 += (uint32_t)(w[8] * x0 + w[9] * x1 + w[10] * x2 + w[11] * x3);
+    a3 += (uint32_t)(w[12] * x0 + w[13] * x1 + w[14] * x2 + w[15] * x3);
   }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 #endif
   return w;
 }
