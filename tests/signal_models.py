@@ -122,12 +122,15 @@ def frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz
     return b.build(inputs=[x], outputs=[log, spectrum] if rfft_output else [log])
 
 
-def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz=7500.0):
+def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz=7500.0,
+                                features="int8"):
     """The micro_speech example's audio preprocessor graph as its converter writes it (every operator and
     type of TFLM's audio_preprocessor_int8.tflite): int16[1, frame] audio -> int8[channels] features.
     Around the signal chain: RESHAPE; the energy's unwritten bins zeroed by CAST (uint32 -> int32),
     STRIDED_SLICE, CONCATENATION with zeros, CAST back; after the log: CAST to int32, ``(x * 256 + 333)
-    / 666 - 128`` (MUL, ADD, DIV toward zero, ADD), clamped by MINIMUM / MAXIMUM, CAST to int8."""
+    / 666 - 128`` (MUL, ADD, DIV toward zero, ADD), clamped by MINIMUM / MAXIMUM, CAST to int8.
+    ``features="float32"``: the tail of TFLM's audio_preprocessor_float.tflite instead: the log filter bank
+    CAST to float32 and multiplied by the float32 scalar 0.0390625 (= 10 / 256: the features in float)."""
     b = ModelBuilder()
 
     def const(name, values, dtype="int32"):
@@ -177,6 +180,12 @@ def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=1
     _custom(b, "SignalPCAN", [cleaned, noise, const("pcan_gains", pcan_gain_table(), "int16")], [agc], snr_shift=6)
     log = b.tensor("log_filter_bank", (channels,), "int16")
     _custom(b, "SignalFilterBankLog", [agc], [log], input_correction_bits=3, output_scale=64)
+    if features == "float32":
+        as_float = b.tensor("log_float", (channels,), "float32")
+        b.op("CAST", [log], [as_float])
+        out = b.tensor("features", (channels,), "float32")
+        b.op("MUL", [as_float, const("feature_scale", np.float32(0.0390625), "float32")], [out], options={"type": "mul"})
+        return b.build(inputs=[x], outputs=[out])
     value = b.tensor("log_int32", (channels,), "int32")
     b.op("CAST", [log], [value])
     for k, (name, operand, options) in enumerate((("MUL", 256, {"type": "mul"}), ("ADD", 333, {"type": "add"}),

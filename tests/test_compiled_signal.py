@@ -50,6 +50,21 @@ def test_micro_speech_preprocessor_graph_matches_tflm():
     assert assert_matches_tflm(model, count=100, seed=5) == 100
 
 
+def test_micro_speech_float_preprocessor_graph_matches_tflm():
+    """The float variant of the micro_speech preprocessor (TFLM's audio_preprocessor_float.tflite: the same signal
+    chain, then CAST int16 -> float32 and MUL by 0.0390625): 150 consecutive frames, 100 random ones and a
+    sequence with resets equal TFLM's float32 features bit for bit."""
+    from codegen.compiled.host import assert_matches_tflm
+    from converter.tflite_model import load_model
+
+    model = load_model(micro_speech_frontend_model(features="float32"))
+    assert [t.dtype for t in (model.main_subgraph.tensor(i) for i in model.main_subgraph.outputs)] == ["float32"]
+    frames = [[f[0].reshape(1, 480)] for f in audio_frames(150, seed=6)]
+    assert assert_matches_tflm(model, samples=frames) == 150
+    assert assert_matches_tflm(model, count=100, seed=7) == 100
+    assert assert_matches_tflm(model, samples=frames[:60], reset_every=20) == 60
+
+
 @pytest.mark.parametrize("dtype", ["int16", "int32", "float32"])
 def test_concatenation_of_wide_types_matches_tflm(dtype):
     """CONCATENATION of int16/int32/float32 (bytes copied, a constant among the inputs), along axis 1."""
