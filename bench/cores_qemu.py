@@ -12,14 +12,15 @@ qemu-system-arm -icount shift=0 on:
 - ``M7``: mps2-an500, -mcpu=cortex-m7 hard float (fpv5-d16), the DSP kernels;
 - ``M55 Helium``: mps3-an547, -mcpu=cortex-m55 hard float, the MVE kernels (int8 filters).
 
-Each firmware runs ``model_invoke()`` on a sequence of random inputs (codegen.compiled.host.random_samples;
-``--samples`` of them, 8 for a model with state: its variables carried from one invocation to the next)
+Each firmware runs ``model_invoke()`` on a sequence of inputs (``--samples`` of them, 16 for a model with
+state: its variables carried from one invocation to the next): for an integer input every element at the
+type's minimum, then at its maximum, then random ones (codegen.compiled.host.random_samples)
 and prints output 0 of each as hex; the tflite-micro Python interpreter runs the same sequence.  ``yes``:
 every output byte of every invocation equal.  Float outputs: the same, bit for bit (the maximum absolute
 difference is printed where they are not).  Instructions: the first invocation's (SysTick ticks under
 -icount shift=0: 40 per tick on the MPS2 boards, 31.25 on the AN547; instructions, not cycles).
 
-    python bench/cores_qemu.py [--models a.tflite ...] [--cores m4-dsp m4-plain m7 m55-mve] \\
+    python bench/cores_qemu.py [--models a.tflite ...] [--cores m4-dsp m4-plain m7 m55-mve m55-dsp] \\
         [--skip-slow-bytes N] [--out docs/results_cores.md] [--json out.json]
 """
 
@@ -48,7 +49,10 @@ CORES = [
     ("m4-plain", "M4 plain C (an386, -DAN_NO_DSP)", "m4", False, False, "mps2-an386"),
     ("m7", "M7 (an500)", "m7", True, False, "mps2-an500"),
     ("m55-mve", "M55 Helium (an547)", "m55", True, True, "mps3-an547"),
+    # not run by default: the DSP kernels on the Cortex-M55 (-mcpu=cortex-m55+nomve)
+    ("m55-dsp", "M55 DSP (an547, +nomve)", "m55", True, False, "mps2-an386"),
 ]
+DEFAULT_CORES = ["m4-dsp", "m4-plain", "m7", "m55-mve"]
 
 
 def default_models(corpus_dir: Path | None):
@@ -67,6 +71,20 @@ def constant_bytes(model) -> int:
 
 def has_state(model) -> bool:
     return any(t.is_variable for sg in model.subgraphs for t in sg.tensors)
+
+
+def input_sequence(model, count, seed):
+    """``count`` inputs: for an integer input, first every element at the type's minimum, then at its maximum
+    (the saturating paths), then random ones (codegen.compiled.host.random_samples)."""
+    from codegen.compiled.host import random_samples
+
+    samples = random_samples(model, count, seed=seed)
+    first = samples[0][0]
+    if np.issubdtype(first.dtype, np.integer) and count >= 3:
+        info = np.iinfo(first.dtype)
+        samples[0] = [np.full_like(first, info.min)] + list(samples[0][1:])
+        samples[1] = [np.full_like(first, info.max)] + list(samples[1][1:])
+    return samples
 
 
 def compare(ours: list[bytes], reference: list[np.ndarray], dtype) -> dict:
@@ -124,7 +142,7 @@ def run_core(model, compiled_by_wide, samples, reference, out_dtype, core_spec, 
 def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s):
     from codegen.boards import get_board
     from codegen.compiled.generate import compile_model, unsupported_reasons
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.host import run_tflm_batch
     from codegen.compiled.ops.conv import wide_filters_for
     from codegen.compiled.program import NUMPY_TYPES
     from converter.tflite_model import load_model
@@ -138,7 +156,7 @@ def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s):
         return row
     sg = model.main_subgraph
     out_dtype = NUMPY_TYPES[sg.tensor(sg.outputs[0]).dtype]
-    samples = random_samples(model, 8 if row["stateful"] else sample_count, seed=11)
+    samples = input_sequence(model, 16 if row["stateful"] else sample_count, seed=11)
     reference = [r[0] for r in run_tflm_batch(model, samples)]
     compiled = {}
     for spec in cores:
@@ -174,8 +192,9 @@ def markdown(rows, cores, command, note=""):
            "not cycles). Firmware: the generated C of the compiled runtime with the bare-metal driver of "
            "tests/compiled_m4, `arm-none-eabi-gcc -O2` with each board's CPU and FPU flags (hard float); M4 plain C "
            "= the same core built with `-DAN_NO_DSP`; M55 = the Helium (MVE) kernels. Stateful models (variable "
-           "tensors: LSTM, SVDF) run 8 invocations in one firmware, their state carried, against the "
-           "interpreter's 8-invocation sequence. Float models are compared bit for bit.", "",
+           "tensors: LSTM, SVDF) run 16 invocations in one firmware, their state carried, against the "
+           "interpreter's 16-invocation sequence. Integer inputs: the first input all at the type's minimum, the "
+           "second all at its maximum, the rest random. Float models are compared bit for bit.", "",
            "| model | source | constants (B) | invocations | " + " | ".join(c[1] for c in cores) + " |",
            "|---|---|---:|---:|" + "---|" * len(cores)]
     details = []
@@ -203,8 +222,8 @@ def main(argv=None):
                         help="the .tflite files (default: the shared models and the test corpus)")
     parser.add_argument("--corpus-dir", type=Path, default=None,
                         help="the corpus folder (default build/test_corpus/<key of tests/corpus.py>)")
-    parser.add_argument("--cores", nargs="+", default=[c[0] for c in CORES], choices=[c[0] for c in CORES])
-    parser.add_argument("--samples", type=int, default=3, help="random inputs per stateless model (default 3)")
+    parser.add_argument("--cores", nargs="+", default=DEFAULT_CORES, choices=[c[0] for c in CORES])
+    parser.add_argument("--samples", type=int, default=10, help="inputs per stateless model (default 10)")
     parser.add_argument("--skip-slow-bytes", type=int, default=0,
                         help="skip the plain-C run of models with more constant bytes than this (0: none)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per QEMU run")

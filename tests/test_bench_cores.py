@@ -2,7 +2,7 @@
 
 One 3x3 CONV_2D (tests/test_compiled_conv.py's odd_same_relu case, tflite_builder: no TensorFlow, no
 ../shared) through what the bench does for each model: the four builds (M4 DSP, M4 plain C, M7, M55
-Helium), each run in QEMU on 3 random inputs against tflite-micro, then the table.  Four QEMU runs, a
+Helium), each run in QEMU on 3 inputs (all -128, all 127, one random) against tflite-micro, then the table.  Four QEMU runs, a
 few seconds.  The comparison itself is checked on made-up outputs: a differing byte is reported with its
 position, a float difference with its size, a missing output as such.
 """
@@ -49,18 +49,23 @@ def test_compare_reports_the_first_differing_byte():
 @pytest.mark.skipif(not (shutil.which("arm-none-eabi-gcc") and shutil.which("qemu-system-arm")),
                     reason="needs arm-none-eabi-gcc and qemu-system-arm")
 def test_cores_bench_runs_a_tiny_model_on_every_core(tmp_path):
+    from converter.tflite_model import load_model
+
     bench = _bench()
     path = tmp_path / "tiny_conv.tflite"
     path.write_bytes(test_compiled_conv.conv_model(**test_compiled_conv.CONV_CASES["odd_same_relu"]))
-    row = bench.bench_model(path, bench.CORES, sample_count=3, skip_slow_bytes=0, timeout_s=120)
+    cores = [c for c in bench.CORES if c[0] in bench.DEFAULT_CORES]
+    row = bench.bench_model(path, cores, sample_count=3, skip_slow_bytes=0, timeout_s=120)
 
     assert row["samples"] == 3 and not row["stateful"]
+    samples = bench.input_sequence(load_model(path), 3, seed=11)
+    assert samples[0][0].min() == samples[0][0].max() == -128 and samples[1][0].min() == 127
     assert set(row["cores"]) == {"m4-dsp", "m4-plain", "m7", "m55-mve"}
     for key, run in row["cores"].items():
         assert run.get("match") is True, (key, run)  # every output byte equal to tflite-micro's
         assert run["instructions"] > 0
     # three kernel paths: DSP, plain C, Helium
     assert len({row["cores"][k]["instructions"] for k in ("m4-dsp", "m4-plain", "m55-mve")}) == 3
-    text = bench.markdown([row], bench.CORES, "python bench/cores_qemu.py")
+    text = bench.markdown([row], cores, "python bench/cores_qemu.py")
     line = next(l for l in text.splitlines() if l.startswith("| tiny_conv.tflite | "))
     assert line.count("| yes, ") == 4 and "Runs: 4; bit-exact: 4; mismatches: 0." in text
