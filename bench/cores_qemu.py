@@ -187,7 +187,7 @@ def markdown(rows, cores, command, note=""):
     out = ["# Every model on every core: the compiled runtime in QEMU against tflite-micro (bench/cores_qemu.py)", "",
            f"Command: `{command}`", "", *([note, ""] if note else []),
            "Each cell: every output byte of every invocation equal to the tflite-micro Python interpreter's for "
-           "the same sequence of random inputs (`yes`/`NO`), then the instructions of the first invocation "
+           "the same sequence of inputs (`yes`/`NO`), then the instructions of the first invocation (for an integer input: all elements at the minimum) "
            "(QEMU `-icount shift=0`, SysTick ticks x 40 on the MPS2 boards, x 31.25 on the AN547: instructions, "
            "not cycles). Firmware: the generated C of the compiled runtime with the bare-metal driver of "
            "tests/compiled_m4, `arm-none-eabi-gcc -O2` with each board's CPU and FPU flags (hard float); M4 plain C "
