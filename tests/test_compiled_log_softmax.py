@@ -58,6 +58,39 @@ def test_int8_log_softmax_matches_tflm(shape, scale, zero_point):
     assert assert_matches_tflm(model, samples=_int8_samples(shape, seed=len(shape) + shape[-1])) == 100
 
 
+@pytest.mark.parametrize("shape,scale,zero_point", INT8_CASES[:6],
+                         ids=[f"{'x'.join(map(str, c[0]))}-s{c[1]}-z{c[2]}" for c in INT8_CASES[:6]])
+def test_int8_generation_time_arithmetic_matches_tflm(shape, scale, zero_point):
+    """The step's Python evaluation (what the fold pass computes for a constant input) equals tflite-micro."""
+    from compiled_ops_harness import lower_single
+    from codegen.compiled.host import run_tflm_batch
+    from converter.tflite_model import load_model
+
+    data = log_softmax_model("int8", shape, scale, zero_point)
+    step = lower_single(data)
+    samples = _int8_samples(shape, seed=shape[-1])[:40]
+    for (x,), (expected,) in zip(samples, run_tflm_batch(load_model(data), samples)):
+        assert np.array_equal(step.evaluate(lambda tensor, x=x: x)[0], expected)
+
+
+def test_int8_log_softmax_of_a_constant_is_folded():
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.compiled.lower import lower_model
+    from converter.tflite_model import load_model
+
+    b = ModelBuilder()
+    values = np.random.default_rng(2).integers(-128, 128, (2, 9)).astype(np.int8)
+    c = b.tensor("c", (2, 9), "int8", scale=0.1, zero_point=4, data=values.tobytes())
+    logs = b.tensor("logs", (2, 9), "int8", scale=16 / 256, zero_point=127)
+    x = b.tensor("x", (2, 9), "int8", scale=16 / 256, zero_point=127)
+    y = b.tensor("y", (2, 9), "int8", scale=0.1, zero_point=0)
+    b.op("LOG_SOFTMAX", [c], [logs])
+    b.op("ADD", [x, logs], [y], options={"type": "add"})
+    model = load_model(b.build(inputs=[x], outputs=[y]))
+    assert [s.function for s in lower_model(model).steps] == ["an_add_s8"]
+    assert assert_matches_tflm(model, count=20, seed=5) == 20
+
+
 @pytest.mark.parametrize("shape", [(1, 10), (3, 7), (2, 2, 33), (4, 1)], ids=["1x10", "3x7", "2x2x33", "4x1"])
 def test_float_log_softmax_matches_tflm_bit_for_bit(shape):
     from codegen.compiled.host import run_on_host_batch, run_tflm_batch

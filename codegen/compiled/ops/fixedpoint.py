@@ -197,6 +197,52 @@ def get_reciprocal(x: int, x_integer_digits: int) -> tuple[int, int]:
     return one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit
 
 
+def _saturating_add(a: int, b: int) -> int:
+    return max(-(2**31), min(INT32_MAX, a + b))
+
+
+def _saturating_left_shift_param(x: int, exponent: int) -> int:
+    """TFLM's ``SaturatingRoundingMultiplyByPOTParam`` for exponent >= 0."""
+    if exponent == 0:
+        return x
+    threshold = (1 << (31 - exponent)) - 1
+    if x > threshold:
+        return INT32_MAX
+    if x < -threshold:
+        return -(2**31)
+    return wrap32(x << exponent)
+
+
+def log_x_for_x_greater_than_or_equal_to_1(x: int, input_integer_bits: int, output_integer_bits: int) -> int:
+    """TFLM's ``log_x_for_x_greater_than_or_equal_to_1_impl`` on a raw int32 (common.h): a raw value with
+    ``output_integer_bits``, through a Q(output+1) accumulator."""
+    accum_bits = output_integer_bits + 1
+    log_2, sqrt_sqrt_half, sqrt_half = 1488522236, 1805811301, 1518500250
+    alpha_n, alpha_d, alpha_i, alpha_f = 117049297, 127690142, 1057819769, 638450708
+    shifted_quarter = rescale(536870912, 0, accum_bits)
+    z_a_headroom_plus_1 = count_leading_zeros32(x)
+    r_a_tmp = _saturating_left_shift_param(x, z_a_headroom_plus_1 - 1)
+    r_a_raw = _saturating_left_shift_param(srdhm(r_a_tmp, sqrt_half), 1)
+    z_a_pow_2_adj = _saturating_add(
+        _saturating_left_shift_param(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits), shifted_quarter)
+    z_b = srdhm(x, sqrt_half)
+    z_b_headroom = count_leading_zeros32(z_b) - 1
+    r_b_raw = _saturating_left_shift_param(x, z_b_headroom)
+    z_b_pow_2_adj = _saturating_add(
+        _saturating_left_shift_param(input_integer_bits - z_b_headroom, 31 - accum_bits), -shifted_quarter)
+    r = min(r_a_raw, r_b_raw)
+    z_pow_2_adj = max(z_a_pow_2_adj, z_b_pow_2_adj)
+    p = rounding_half_sum(r, sqrt_sqrt_half)
+    q = _sub(r, sqrt_sqrt_half)
+    q = _add(q, q)
+    common_sq = _mul(q, q)
+    num = _add(_mul(q, r), _mul(_mul(q, common_sq), alpha_n))
+    denom_minus_one_0 = _add(_mul(p, _add(_add(alpha_i, q), _mul(alpha_d, common_sq))), _mul(alpha_f, q))
+    recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0)
+    num_scaled = rescale(num, 0, accum_bits)
+    return rescale(_add(_mul(z_pow_2_adj, log_2), _mul(num_scaled, recip_denom)), accum_bits, output_integer_bits)
+
+
 # --- int16 (HARD_SWISH) ------------------------------------------------------------------
 
 def srdhm16(a: int, b: int) -> int:
