@@ -727,6 +727,21 @@ def _prelu_model():
     return m.build([x], [y])
 
 
+def _custom_op_models():
+    """TFLM's custom operators (tests/test_compiled_circular_buffer.py, test_compiled_detection.py builders)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_compiled_circular_buffer import circular_buffer_model
+    from test_compiled_detection import detection_model
+
+    return {"CIRCULAR_BUFFER": circular_buffer_model,
+            "CIRCULAR_BUFFER cycles_max 2": lambda: circular_buffer_model(buffer_output=False, cycles_max=2),
+            "TFLite_Detection_PostProcess": detection_model,
+            "TFLite_Detection_PostProcess fast": lambda: detection_model(regular=False, boxes=70, max_detections=30)}
+
+
 OP_MODELS = {
     "CONV_2D": _conv_model(False),
     "CONV_2D per-tensor": _conv_model(False, per_channel=False),
@@ -757,6 +772,7 @@ OP_MODELS = {
     "TRANSPOSE": _transpose_model,
     "network": _network_model,
     **MORE_OP_MODELS,
+    **_custom_op_models(),
 }
 
 

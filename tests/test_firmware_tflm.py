@@ -143,7 +143,8 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
 ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)",
                       "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "BATCH_MATMUL float32",
                       "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)",
-                      "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8"]
+                      "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8",
+                      "CIRCULAR_BUFFER", "TFLite_Detection_PostProcess"]
 CORTEX_M4_QEMU_BOARD = next((name for name, board in load_boards().items()
                              if board.emulated and board.cpu == "cortex-m4"), None)
 

@@ -522,6 +522,40 @@ def _ref_if_prepare(k):
     k.temp_input(0)
 
 
+def _circular_buffer_prepare(k):
+    # circular_buffer_common.cc CircularBufferPrepare: input and output temps
+    k.temp_input(0)
+    k.temp_output(0)
+
+
+def _detection_postprocess_prepare(k):
+    # detection_postprocess.cc DetectionPostProcessPrepare: temps of the three inputs, eleven scratch buffers
+    boxes = k.temp_input(0)
+    predictions = k.temp_input(1)
+    k.temp_input(2)
+    try:
+        from flatbuffers import flexbuffers
+
+        options = flexbuffers.Loads(bytes(k.op.custom_options or b""))
+        max_detections, num_classes = int(options["max_detections"]), int(options["num_classes"])
+    except Exception as exc:  # noqa: BLE001 - a model whose options TFLM's Init cannot read either
+        raise UnsupportedOperatorError(
+            f"operator {k.op.index} (TFLite_Detection_PostProcess): options without max_detections/num_classes "
+            f"({type(exc).__name__})") from None
+    num_boxes = boxes.shape[1]
+    k.scratch(num_boxes)  # active_candidate
+    k.scratch(num_boxes * 4 * 4)  # decoded_boxes
+    k.scratch(predictions.shape[1] * predictions.shape[2] * 4)  # scores
+    k.scratch(num_boxes * 4)  # score_buffer
+    k.scratch(num_boxes * 4)  # keep_scores
+    k.scratch(max_detections * num_boxes * 4)  # scores_after_regular_non_max_suppression
+    k.scratch(max_detections * num_boxes * 4)  # sorted_values
+    k.scratch(num_boxes * 4)  # keep_indices
+    k.scratch(max_detections * num_boxes * 4)  # sorted_indices
+    k.scratch(max(num_classes, max_detections) * num_boxes * 4)  # buffer
+    k.scratch(min(num_boxes, max_detections) * num_boxes * 4)  # selected
+
+
 REFERENCE = {
     "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
     "DEPTHWISE_CONV_2D": KernelModel(
@@ -674,6 +708,11 @@ REFERENCE = {
     # comparisons.cc: Init allocates OpData (ComparisonParams); ComparisonsPrepare two temp inputs.
     **{name: KernelModel(None, _init_struct("OpDataComparison"), _temps(("i", 0), ("i", 1)), "kernels/comparisons.cc")
        for name in ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL")},
+    # custom operators TFLM registers (by their custom code)
+    "CIRCULAR_BUFFER": KernelModel(None, _init_struct("OpDataCircularBuffer"), _circular_buffer_prepare,
+                                   "kernels/circular_buffer.cc"),
+    "TFLite_Detection_PostProcess": KernelModel(None, _init_struct("OpDataDetectionPostProcess"),
+                                                _detection_postprocess_prepare, "kernels/detection_postprocess.cc"),
 }
 
 # ---------------------------------------------------------------- cmsis-nn

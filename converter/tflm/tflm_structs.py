@@ -151,6 +151,10 @@ STRUCTS = {
     "OpDataIf": _same(_K + "if.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataWhile": _same(_K + "while.cc (struct OpData: two int)", (8, 4), (8, 4)),
     "OpDataCallOnce": _same(_K + "call_once.cc (struct OpData: int, bool)", (8, 4), (8, 4)),
+    "OpDataCircularBuffer": _same(_K + "circular_buffer.h (two int)", (8, 4), (8, 4)),
+    # detection_postprocess.cc OpData: six int/float, a bool, CenterSizeEncoding (four floats), eleven scratch
+    # indices, three TfLiteQuantizationParams (float, int32)
+    "OpDataDetectionPostProcess": _same(_K + "detection_postprocess.cc (struct OpData)", (112, 4), (112, 4)),
     # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
     # probed with -DCMSIS_NN).
     "CmsisNnConvOpData": StructLayout(_K + "cmsis_nn/conv.cc (struct OpData)", (80, 8), (88, 8), (60, 4), (68, 4)),
