@@ -7,8 +7,12 @@
 
 #include <math.h>
 
-static float an_max_f(float a, float b) { return (a < b) ? b : a; }  // std::max
-static float an_min_f(float a, float b) { return (b < a) ? b : a; }  // std::min
+static float an_max_f(float a, float b) {
+  return (a < b) ? b : a;
+}  // std::max
+static float an_min_f(float a, float b) {
+  return (b < a) ? b : a;
+}  // std::min
 
 // indices[0..n) = 0..n-1 stably sorted by decreasing values[] (ties keep the lower index first): TFLM's
 // DecreasingArgSort (a stable merge sort), and the first k of it are DecreasingPartialArgSort's top k (its
