@@ -37,6 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flatbuffers import flexbuffers
+
 from attendnets_base.errors import UnsupportedOperatorError
 from converter.tflm import cmsis_nn_buffers as cmsis
 
@@ -534,8 +536,6 @@ def _detection_postprocess_prepare(k):
     predictions = k.temp_input(1)
     k.temp_input(2)
     try:
-        from flatbuffers import flexbuffers
-
         options = flexbuffers.Loads(bytes(k.op.custom_options or b""))
         max_detections, num_classes = int(options["max_detections"]), int(options["num_classes"])
     except Exception as exc:  # noqa: BLE001 - a model whose options TFLM's Init cannot read either
