@@ -22,14 +22,16 @@ pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C co
 
 
 def detection_model(boxes=40, classes=3, background=True, max_detections=10, regular=True, per_class=5,
-                    score_threshold=0.2, iou=0.45, stride=4, anchors_seed=0, **overrides):
-    """encodings [1, boxes, stride] and predictions [1, boxes, classes (+1)] in; anchors constant [boxes, 4]
-    (centres in [0, 1], sizes 0.05..0.4); the four float32 outputs of TFLM's kernel."""
+                    score_threshold=0.2, iou=0.45, stride=4, anchors_seed=0, constant_scores=False, **overrides):
+    """encodings [1, boxes, stride] and predictions [1, boxes, classes (+1)] in (``constant_scores``: the
+    predictions a constant, uniform in [0, 1)); anchors constant [boxes, 4] (centres in [0, 1], sizes
+    0.05..0.4); the four float32 outputs of TFLM's kernel."""
     rng = np.random.default_rng(anchors_seed)
     anchors = np.concatenate([rng.uniform(0, 1, (boxes, 2)), rng.uniform(0.05, 0.4, (boxes, 2))], axis=1)
     b = ModelBuilder()
     enc = b.tensor("box_encodings", (1, boxes, stride), "float32")
-    pred = b.tensor("class_predictions", (1, boxes, classes + int(background)), "float32")
+    scores = rng.uniform(0, 1, (1, boxes, classes + int(background))).astype(np.float32)
+    pred = b.tensor("class_predictions", scores.shape, "float32", data=scores.tobytes() if constant_scores else None)
     anc = b.tensor("anchors", (boxes, 4), "float32", data=anchors.astype(np.float32).tobytes())
     outs = [b.tensor("detection_boxes", (1, max_detections, 4), "float32"),
             b.tensor("detection_classes", (1, max_detections), "float32"),
@@ -42,7 +44,7 @@ def detection_model(boxes=40, classes=3, background=True, max_detections=10, reg
     options = {k: v for k, v in options.items() if v is not None}
     b.op("CUSTOM", [enc, pred, anc], outs, custom_code="TFLite_Detection_PostProcess",
          options=bytes(flexbuffers.Dumps(options)))
-    return b.build(inputs=[enc, pred], outputs=outs)
+    return b.build(inputs=[enc] if constant_scores else [enc, pred], outputs=outs)
 
 
 def _samples(model, count, seed, ties=False):
