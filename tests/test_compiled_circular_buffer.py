@@ -135,3 +135,24 @@ def test_circular_buffer_refusals_are_one_line(kwargs, reason):
         lower_model(load_model(model_bytes))
     message = str(info.value)
     assert "CIRCULAR_BUFFER" in message and reason in message and "\n" not in message
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "float32"])
+def test_check_agrees_with_the_interpreter_on_the_type(dtype):
+    """check's TFLM column says what the interpreter does: CircularBufferPrepare takes int8 only."""
+    from codegen.compiled.host import tflm_interpreter
+    from converter.tflite_model import load_model
+    from converter.tflm.check import check_model
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 1, 1, 4), dtype, scale=0.05, zero_point=0)
+    y = b.tensor("y", (1, 3, 1, 4), dtype, scale=0.05, zero_point=0)
+    b.op("CUSTOM", [x], [y], custom_code="CIRCULAR_BUFFER", options=bytes(flexbuffers.Dumps({"cycles_max": 1})))
+    model = load_model(b.build(inputs=[x], outputs=[y]))
+    try:
+        tflm_interpreter(model)
+        runs = True
+    except RuntimeError:
+        runs = False
+    assert runs == (dtype == "int8")
+    assert check_model(model).ok == runs

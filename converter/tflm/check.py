@@ -343,6 +343,10 @@ def _check_operator(sg, op, table, kernels) -> OperatorCheck:
                 "by Vela), not with the reference or CMSIS-NN kernels")
         else:
             kernel_source = entry["kernel"]
+            accepted = entry.get("input_types")
+            if accepted and in_types and in_types[0] not in accepted:
+                add(ERROR, "unsupported_type",
+                    f"{name}: {in_types[0]} input is not supported by TFLM (its kernel takes {', '.join(accepted)})")
     else:
         support = table.builtin(op.name)
         if support is None:
