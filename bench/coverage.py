@@ -48,7 +48,9 @@ def builder_models(work: Path) -> list:
     """(name, path) of the test suite's builder models issue 19 covers beyond the corpus: a streaming model
     as the TFLite converter writes one (CALL_ONCE initialiser, resource variable), a 16x8 LSTM, the data-op and
     TRANSPOSE_CONV/BATCH_MATMUL models, a chain of the data-movement operators, the math/reduce operator chains
-    (tests/test_compiled_math_ops_qemu.py), and a small conv net with
+    (tests/test_compiled_math_ops_qemu.py), TFLM's SSD post-processing custom operator on 64 boxes
+    (tests/test_compiled_detection.py; CIRCULAR_BUFFER is left out: TFLM's first output reads its buffer's
+    uninitialised arena bytes), and a small conv net with
     sigmoid/tanh/mean/pad/softmax converted by stock TFLiteConverter settings to 16x8 and float32
     (tests/test_compiled_stock_converter.py)."""
     from test_compiled_data_ops_qemu import data_ops_model
@@ -57,6 +59,7 @@ def builder_models(work: Path) -> list:
     from test_compiled_math_ops_qemu import float_chain, int8_chain
     from test_compiled_matmul import matmul_tconv_model
     from test_compiled_state import call_once_model
+    from test_compiled_detection import detection_model
 
     from test_compiled_stock_converter import convert_stock_net
 
@@ -67,7 +70,8 @@ def builder_models(work: Path) -> list:
                        ("data_ops_int8", data_ops_model()), ("tconv_matmul_int8", matmul_tconv_model()),
                        ("movement_int8", movement_model()),
                        ("math_ops_int8", int8_chain()), ("math_ops_float", float_chain()),
-                       ("stock_cnn_int16x8", stock["int16x8"]), ("stock_cnn_float", stock["float"])):
+                       ("stock_cnn_int16x8", stock["int16x8"]), ("stock_cnn_float", stock["float"]),
+                       ("ssd_postprocess_float", detection_model(boxes=64, constant_scores=True))):
         path = work / f"{name}.tflite"
         path.write_bytes(data)
         out.append((name, path))
@@ -94,12 +98,12 @@ def operators(model) -> str:
     run = {s.op_index for s in program.steps}
     names = []
     for op in model.main_subgraph.operators:
-        name = op.name + ("" if op.index in run else " (gen)")
+        name = op.display_name + ("" if op.index in run else " (gen)")
         if name not in names:
             names.append(name)
     inner = []  # the operators of control-flow subgraphs (IF branches, WHILE condition and body)
     for sg in model.subgraphs[1:]:
-        inner += [op.name for op in sg.operators if op.name not in inner]
+        inner += [op.display_name for op in sg.operators if op.display_name not in inner]
     return ", ".join(names) + (f"; in subgraphs: {', '.join(inner)}" if inner else "")
 
 
