@@ -21,7 +21,10 @@ difference is printed where they are not).  Instructions: the first invocation's
 -icount shift=0: 40 per tick on the MPS2 boards, 31.25 on the AN547; instructions, not cycles).
 
     python bench/cores_qemu.py [--models a.tflite ...] [--cores m4-dsp m4-plain m7 m55-mve m55-dsp] \\
-        [--skip-slow-bytes N] [--out docs/results_cores.md] [--json out.json]
+        [--project] [--skip-slow-bytes N] [--out docs/results_cores.md] [--json out.json]
+
+--project: also the generated project as a user builds it (attendnets generate, make, the project's startup
+and linker script), one invocation per stateless integer-output model and core.
 """
 
 from __future__ import annotations
@@ -134,12 +137,47 @@ def run_core(model, compiled_by_wide, samples, reference, out_dtype, core_spec, 
         except RuntimeError as err:
             return {"error": str(err)[:200]}
     result = compare(outputs, reference, out_dtype)
-    result.update(instructions=instructions[0] if instructions else None, build_s=round(built - started, 1),
+    result.update(instructions=instructions[-1] if instructions else None, build_s=round(built - started, 1),
                   run_s=round(time.monotonic() - built, 1))
     return result
 
 
-def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s):
+def run_project(path: Path, sample: np.ndarray, expected: np.ndarray, core_spec, work: Path, timeout_s):
+    """The generated project as a user builds it: ``attendnets generate --runtime compiled --sample``, ``make``
+    (DSP=0 for the plain-C column), the ELF in QEMU; its printed ``output:`` line against ``expected``."""
+    from codegen.boards import get_board
+
+    key, _title, _core, dsp, _mve, board_name = core_spec
+    board = get_board(board_name)
+    project = work / f"{path.stem}-{key}"
+    np.save(work / "sample.npy", sample)
+    gen = subprocess.run([sys.executable, "-m", "attendnets", "generate", str(path), "--board", board_name, "--out",
+                          str(project), "--runtime", "compiled", "--sample", str(work / "sample.npy"), "--force"],
+                         capture_output=True, text=True, cwd=REPO)
+    if gen.returncode != 0:
+        return {"error": "generate: " + (gen.stderr.strip().splitlines() or [""])[-1][:200]}
+    make = subprocess.run(["make", "-C", str(project), "-j2", f"DSP={int(dsp)}"], capture_output=True, text=True)
+    if make.returncode != 0:
+        return {"error": "make: " + (make.stderr.strip().splitlines() or [""])[-1][:200]}
+    qemu = subprocess.run(["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial",
+                           "none", "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
+                           str(project / "build" / "model.elf")], capture_output=True, text=True, timeout=timeout_s)
+    lines = qemu.stdout.splitlines()
+    output = next((l.split()[1:] for l in lines if l.startswith("output:")), None)
+    ticks = next((int(l.split()[1]) for l in lines if l.startswith("cycles:")), None)
+    if qemu.returncode != 0 or output is None:
+        return {"error": f"QEMU exited with {qemu.returncode}, no output line"}
+    got = np.array([int(v) for v in output], dtype=np.int64)
+    want = expected.reshape(-1).astype(np.int64)
+    result = {"match": got.shape == want.shape and bool(np.array_equal(got, want)),
+              "instructions": round(ticks * 1e9 / board.run_clock_hz) if ticks is not None else None}
+    if not result["match"]:
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(got.size, want.size))
+        result["detail"] = f"{got.size} elements printed, {want.size} expected; first difference at element {first}"
+    return result
+
+
+def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s, project=False):
     from codegen.boards import get_board
     from codegen.compiled.generate import compile_model, unsupported_reasons
     from codegen.compiled.host import run_tflm_batch
@@ -172,6 +210,15 @@ def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s):
         row["cores"][spec[0]] = run_core(model, compiled, samples, reference, out_dtype, spec, timeout_s)
         print(f"  {spec[0]}: {row['cores'][spec[0]]}", flush=True)
     row["samples"] = len(samples)
+    if project and np.dtype(out_dtype).kind in "iu" and not row["stateful"]:
+        # one invocation on a random input (the project prints integer outputs exactly, floats in thousandths)
+        row["project"] = {}
+        with tempfile.TemporaryDirectory(prefix="an-cores-project-") as work:
+            for spec in cores:
+                if spec[0] != "m55-dsp":  # no board builds the M55 without MVE
+                    row["project"][spec[0]] = run_project(path, samples[-1][0], reference[-1], spec, Path(work),
+                                                          timeout_s)
+                    print(f"  project {spec[0]}: {row['project'][spec[0]]}", flush=True)
     return row
 
 
@@ -187,7 +234,7 @@ def markdown(rows, cores, command, note=""):
     out = ["# Every model on every core: the compiled runtime in QEMU against tflite-micro (bench/cores_qemu.py)", "",
            f"Command: `{command}`", "", *([note, ""] if note else []),
            "Each cell: every output byte of every invocation equal to the tflite-micro Python interpreter's for "
-           "the same sequence of inputs (`yes`/`NO`), then the instructions of the first invocation (for an integer input: all elements at the minimum) "
+           "the same sequence of inputs (`yes`/`NO`), then the instructions of the last invocation (a random input) "
            "(QEMU `-icount shift=0`, SysTick ticks x 40 on the MPS2 boards, x 31.25 on the AN547: instructions, "
            "not cycles). Firmware: the generated C of the compiled runtime with the bare-metal driver of "
            "tests/compiled_m4, `arm-none-eabi-gcc -O2` with each board's CPU and FPU flags (hard float); M4 plain C "
@@ -213,6 +260,21 @@ def markdown(rows, cores, command, note=""):
     out += ["", f"Runs: {len(ran)}; bit-exact: {len(ran) - bad}; mismatches: {bad}."]
     if details:
         out += ["", "Mismatches (first differing byte of output 0):", "", *details]
+    projects = [r for r in rows if r.get("project")]
+    if projects:
+        shown = [c for c in cores if any(c[0] in r["project"] for r in projects)]
+        out += ["", "The generated project as a user builds it (`--project`): `attendnets generate --runtime compiled "
+                "--board B --sample` on the last (random) input, `make` (`DSP=0` for plain C), the project's own startup "
+                "and linker script in QEMU; its printed `output:` line against the interpreter's (integer outputs of "
+                "stateless models: the firmware prints floats in thousandths). Instructions: the printed SysTick "
+                "count x 1e9 / the board clock.", "",
+                "| model | " + " | ".join(c[1] for c in shown) + " |", "|---|" + "---|" * len(shown)]
+        for r in projects:
+            out.append(f"| {r['model']} | " + " | ".join(cell(r["project"].get(c[0], {"skipped": "not run"}))
+                                                      for c in shown) + " |")
+        bad = [f"- {r['model']} on {c[1]} (project): {r['project'][c[0]]['detail']}" for r in projects for c in shown
+               if r["project"].get(c[0], {}).get("detail")]
+        out += (["", *bad] if bad else [])
     return "\n".join(out) + "\n"
 
 
@@ -229,6 +291,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=900, help="seconds per QEMU run")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "results_cores.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw figures")
+    parser.add_argument("--project", action="store_true",
+                        help="also build and run each stateless integer-output model's generated project per core")
     parser.add_argument("--note", default="", help="a line for the results file")
     parser.add_argument("--from-json", type=Path, default=None,
                         help="rewrite the results file from figures a previous run saved with --json")
@@ -248,14 +312,15 @@ def main(argv=None):
     rows = []
     for path in models:
         print(f"{path.name} ...", flush=True)
-        rows.append(bench_model(path, cores, args.samples, args.skip_slow_bytes, args.timeout))
+        rows.append(bench_model(path, cores, args.samples, args.skip_slow_bytes, args.timeout, args.project))
     text = markdown(rows, cores, command, args.note)
     args.out.write_text(text)
     if args.json:
         args.json.write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
     print(text)
     print(f"wrote {args.out}")
-    ok = all(c.get("match", "skipped" in c) for r in rows for c in r.get("cores", {}).values())
+    ok = all(c.get("match", "skipped" in c) for r in rows
+             for c in [*r.get("cores", {}).values(), *r.get("project", {}).values()])
     return 0 if ok else 1
 
 
