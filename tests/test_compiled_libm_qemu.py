@@ -5,7 +5,7 @@ the C library (expf, logf, sinf, cosf, tanhf, expm1f).  The host interpreter lin
 sinf/cosf are Arm's optimized routines (double arithmetic, a table); newlib links the same routines only in
 its multilibs for cores with a double-precision FPU (thumb/v7e-m+dp, v8-m.main+dp: Cortex-M7, M55) and its
 older single-precision ones elsewhere (Cortex-M4, soft or hard float): 1-ULP differences in 5-11 % of the
-elements (docs/compiled_support.md, "Float32 on the device").  tanhf/expm1f are fdlibm's in both libraries,
+elements (docs/firmware.md, "Every model on every core, and float32's C library").  tanhf/expm1f are fdlibm's in both libraries,
 but newlib's hard-float multilibs fuse their multiply-adds (VFMA): about 0.1 % of TANH's elements differ on
 every hard-float core.
 

@@ -32,6 +32,12 @@ def _same(*dtypes):
     return tuple(f"{d} -> {d}" for d in dtypes)
 
 
+# What calling the C library's transcendental float functions means on the device (docs/firmware.md, "Every model
+# on every core, and float32's C library"; tests/test_compiled_libm_qemu.py).
+_FLOAT_LIBM = ("bit-exact on the host; newlib's expf/logf/sinf/cosf on the Cortex-M4 and its tanhf/expm1f on "
+               "hard-float cores differ from glibc's by 1-2 ULP")
+
+
 SUPPORT = (
     SupportRow(("CONV_2D",), _same("int8", "int16", "float32"), ("an_conv.c", "an_conv_wide.c"),
                "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6; 16x8: int64 or int32 bias "
@@ -62,9 +68,9 @@ SUPPORT = (
                ("an_lut.c", "an_activation_wide.c"),
                "int8: a 256-entry table computed with TFLM's arithmetic; int16: TFLM's sigmoid-table "
                "interpolation (LOGISTIC/TANH: zero points 0, output scale 2^-15) / two requantizations "
-               "(LEAKY_RELU); float32 bit-exact (expf, tanhf as TFLM)"),
+               "(LEAKY_RELU); float32 in TFLM's order with expf, tanhf: " + _FLOAT_LIBM),
     SupportRow(("HARD_SWISH", "ELU"), _same("int8", "float32"), ("an_lut.c", "an_activation_wide.c"),
-               "int8: a 256-entry table computed with TFLM's arithmetic; float32 bit-exact (expm1f as TFLM)"),
+               "int8: a 256-entry table computed with TFLM's arithmetic; float32 with expm1f: " + _FLOAT_LIBM),
     SupportRow(("RELU", "RELU6"), _same("int8", "int16", "float32"), ("an_lut.c", "an_relu_wide.c"),
                "int8: a 256-entry table; int16: TFLM's requantization (RELU) / clamp on the input's scale (RELU6)"),
     SupportRow(("AVERAGE_POOL_2D", "MAX_POOL_2D"), _same("int8", "int16", "float32"), ("an_pool.c", "an_pool_wide.c"),
@@ -83,7 +89,7 @@ SUPPORT = (
                "int16: TFLM's exp and 1 / (1 + x) tables of 513 (zero points 0, output scale 1/32768)"),
     SupportRow(("LOG_SOFTMAX",), _same("int8", "float32"), ("an_softmax.c", "an_softmax_f32.c"),
                "int8: TFLM's fixed-point exp and log (output scale 16/256, zero point 127); float32 in TFLM's order "
-               "(expf, logf)"),
+               "(expf, logf): " + _FLOAT_LIBM),
     SupportRow(("QUANTIZE",), ("float32 -> int8", "float32 -> int16", "int8 -> int8", "int8 -> uint8", "int8 -> int16",
                                "int8 -> int32", "uint8 -> int8", "int16 -> int8", "int16 -> int16", "int16 -> int32",
                                "int32 -> int8", "int32 -> int16"),
@@ -171,7 +177,7 @@ SUPPORT = (
     SupportRow(("RSQRT",), _same("int8", "float32"), ("an_math.c", "an_lut.c"),
                "int8 as a 256-entry table (TFLM's fixed-point inverse square root)"),
     SupportRow(("NEG", "SQRT", "SQUARE", "EXP", "LOG", "SIN", "COS"), _same("float32"), ("an_math.c",),
-               "the C library's float functions, as TFLM calls them"),
+               "the C library's float functions, as TFLM calls them (EXP, LOG, SIN, COS: " + _FLOAT_LIBM + ")"),
     SupportRow(("FLOOR", "CEIL", "ROUND"), _same("float32"), ("an_math.c",),
                "floorf, ceilf; ROUND half to even (TFLM's RoundToNearest)"),
     SupportRow(("FLOOR_DIV", "FLOOR_MOD"), _same("float32"), ("an_arith.c",),
