@@ -42,7 +42,9 @@ def matmul_model(dtype, lhs, rhs, out, adj_x=False, adj_y=False, constant_rhs=Fa
 
 
 def tconv_model(dtype, in_shape, out_c, k, stride, padding, bias="yes", activation="NONE", per_channel=True,
-                seed=0):
+                seed=0, shape_input=False):
+    """``shape_input``: the output shape is a model input (as TFLM's seanet integration models have it; TFLM's
+    kernel never reads its values: the output tensor's dims decide)."""
     rng = np.random.default_rng(seed)
     n, h, w_, c = in_shape
     kh, kw = k
@@ -52,7 +54,8 @@ def tconv_model(dtype, in_shape, out_c, k, stride, padding, bias="yes", activati
     else:
         oh, ow = (h - 1) * sh + kh, (w_ - 1) * sw + kw
     b = ModelBuilder()
-    shape = b.tensor("shape", (4,), "int32", data=np.array([n, oh, ow, out_c], np.int32).tobytes())
+    shape = b.tensor("shape", (4,), "int32",
+                     data=None if shape_input else np.array([n, oh, ow, out_c], np.int32).tobytes())
     if dtype == "float32":
         wt = b.tensor("w", (out_c, kh, kw, c), "float32",
                       data=rng.standard_normal((out_c, kh, kw, c)).astype(np.float32).tobytes())
@@ -81,7 +84,7 @@ def tconv_model(dtype, in_shape, out_c, k, stride, padding, bias="yes", activati
     b.op("TRANSPOSE_CONV", inputs, [y], version=3 if dtype == "int16" else 2,
          options={"type": "transpose_conv", "padding": padding, "stride_h": sh, "stride_w": sw,
                   "fused_activation_function": activation})
-    return b.build(inputs=[x], outputs=[y])
+    return b.build(inputs=[shape, x] if shape_input else [x], outputs=[y])
 
 
 def _cases():
@@ -115,6 +118,9 @@ def _cases():
         Case("tconv_int8_relu6", tconv_model("int8", (1, 4, 4, 3), 2, (2, 2), (2, 2), "VALID", activation="RELU6")),
         Case("tconv_int16_bias16", tconv_model("int16", (1, 3, 3, 2), 3, (3, 3), (2, 2), "SAME", bias="int16")),
         Case("tconv_int16_relu", tconv_model("int16", (1, 3, 2, 2), 2, (2, 2), (1, 1), "SAME", activation="RELU")),
+        Case("tconv_int16_shape_input", tconv_model("int16", (1, 1, 5, 4), 3, (3, 4), (1, 2), "VALID", bias="int64",
+                                                     shape_input=True)),
+        Case("tconv_int8_shape_input", tconv_model("int8", (1, 3, 3, 2), 3, (3, 3), (2, 2), "SAME", shape_input=True)),
     ]
     return cases
 

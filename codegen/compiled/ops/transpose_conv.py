@@ -1,7 +1,8 @@
 """TRANSPOSE_CONV: TFLM's reference ``TransposeConv`` (int8 per-channel, 16x8, float32), one kernel call
 (an_transpose_conv.c).
 
-Inputs as TFLite orders them: the constant output shape, the filter ``[out_channels, h, w, in_channels]``
+Inputs as TFLite orders them: the output shape (constant; or an int32 [4] computed one, whose values TFLM's
+kernel never reads: the output tensor's static dims decide), the filter ``[out_channels, h, w, in_channels]``
 (constant), the input (NHWC), an optional bias.  TFLM's prepare, computed here: the padding is
 ``ComputePaddingHeightWidth`` of a convolution from the *output* size (dilation 1), per-channel multipliers
 from ``PopulateConvolutionQuantizationParams`` (input scale x filter scale / output scale in double), the
@@ -28,8 +29,12 @@ SUFFIX = {"int8": "s8", "int16": "s16", "float32": "f32"}
 def lower_transpose_conv(op, ctx):
     if len(op.inputs) not in (3, 4):
         raise NotLowerable(f"{len(op.inputs)} inputs")
-    shape = constant_ints(ctx.optional_tensor(op.inputs[0]), "output shape")
     w, x, y = ctx.tensor(op.inputs[1]), ctx.tensor(op.inputs[2]), ctx.tensor(op.outputs[0])
+    given = ctx.optional_tensor(op.inputs[0])
+    if given is not None and not given.is_constant and given.dtype == "int32" and tuple(given.shape) == (4,):
+        shape = tuple(y.shape)  # a computed output shape: TFLM never reads its values (the output's dims decide)
+    else:
+        shape = constant_ints(given, "output shape")
     bias = ctx.optional_tensor(op.inputs[3]) if len(op.inputs) == 4 else None
     if x.dtype not in SUFFIX or y.dtype != x.dtype:
         raise NotLowerable(f"{x.dtype} -> {y.dtype}")
