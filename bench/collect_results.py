@@ -36,6 +36,8 @@ SECTIONS = [
     ("results_helium.md", "Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path (issue 21)"),
     ("results_coverage.md", "Models the compiled runtime runs since issue 19: shape arithmetic folded, TRANSPOSE, "
                             "float32 and 16x8 (arena, code, instructions against TFLM)"),
+    ("results_tflm_models.md", "TFLM's own models (its checkout's .tflite files) through check and the compiled "
+                               "runtime, against the interpreter (issue 19)"),
     ("results_integration.md", "Into the user's firmware and onto real boards: the catalog against vendor sources, "
                                "several TFLM models in one firmware, the TFLM exports run (issue 20)"),
 ]
