@@ -156,3 +156,15 @@ def test_check_agrees_with_the_interpreter_on_the_type(dtype):
         runs = False
     assert runs == (dtype == "int8")
     assert check_model(model).ok == runs
+
+
+@pytest.mark.parametrize("cycles_max,aborts", [(1, False), (2, True)])
+def test_model_header_says_when_invoke_returns_1(cycles_max, aborts):
+    """model.h documents invoke's return value as the model has it: 1 only where some invocations end early."""
+    from codegen.compiled.generate import compile_model
+    from converter.tflite_model import load_model
+
+    header = compile_model(load_model(circular_buffer_model(4, 1, 6, cycles_max=cycles_max,
+                                                            buffer_output=False))).files["model.h"]
+    assert ("Returns 0; 1 where a CIRCULAR_BUFFER" in header) == aborts
+    assert ("one kernel call per operator). Returns 0.\n" in header) != aborts

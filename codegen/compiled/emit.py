@@ -296,6 +296,8 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
         "headers": list(headers),
         # bool tensors or arrays (comparisons, conditions): C99's bool, whether or not a kernel header brings it
         "uses_bool": any(t.c_type == "bool" for t in tensors) or any(c.c_type == "bool" for c in constants),
+        # a CIRCULAR_BUFFER with cycles_max > 1 ends some invocations early (TFLM's kTfLiteAbort): invoke returns 1
+        "invoke_may_abort": any(step.control == "return_unless" for step in program.steps),
         "state_bytes": program.state_bytes,
         "state_alloc_bytes": max(aligned(program.state_bytes), 16),
         "state_tensors": [{"macro": names.tensors[t], "bytes": t.size_bytes, "reset_byte": t.reset_byte,
