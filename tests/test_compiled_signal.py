@@ -302,3 +302,26 @@ def test_framer_matches_tflm(size, step, hops, prefill):
                 valid_count += 1
                 assert np.array_equal(y, ry), k
         assert valid_count > 40
+
+
+def test_report_both_runtimes_on_the_audio_front_end(cli, tmp_path):
+    """report --runtime both on the micro_speech preprocessor: TFLM's arena (the estimator models the signal
+    library's operators; tests/test_arena_ops.py checks it against the interpreter) beside the compiled runtime's."""
+    import json
+
+    from converter.tflm.arena import estimate_arena
+
+    data = micro_speech_frontend_model()
+    path = tmp_path / "audio_preprocessor_int8.tflite"
+    path.write_bytes(data)
+    for kernels in ("cmsis-nn", "reference"):
+        result = cli("report", path, "--runtime", "both", "--kernels", kernels, "--json")
+        assert result.exit_code == 0, result.output
+        runtimes = json.loads(result.stdout)["runtimes"]
+        assert runtimes["tflm"]["supported"] and runtimes["compiled"]["supported"], runtimes
+        expected = estimate_arena(data, pointer_bytes=4, kernels=kernels).required_bytes
+        assert runtimes["tflm"]["ram"]["arena"] == expected
+        assert runtimes["compiled"]["ram"]["arena"] < expected
+    text = cli("report", path, "--runtime", "both").stdout
+    row = next(line for line in text.splitlines() if line.strip().startswith("RAM: arena"))
+    assert len(row.split()) == 4, row  # both columns filled

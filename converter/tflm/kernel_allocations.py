@@ -35,6 +35,7 @@ guesses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Callable
 
 from flatbuffers import flexbuffers
@@ -78,6 +79,10 @@ class KernelContext:
 
     def persistent_struct(self, name):
         """context->AllocatePersistentBuffer(sizeof(name))."""
+        raise NotImplementedError
+
+    def layout(self, name):
+        """(sizeof, alignof) of the TFLM struct ``name`` in this build (converter.tflm.tflm_structs)."""
         raise NotImplementedError
 
     def temp_input(self, i):
@@ -556,6 +561,136 @@ def _detection_postprocess_prepare(k):
     k.scratch(min(num_boxes, max_detections) * num_boxes * 4)  # selected
 
 
+def _custom_options(k, *names):
+    """The named values of a custom operator's flexbuffer options (what its Init reads), or a one-line error."""
+    try:
+        options = flexbuffers.Loads(bytes(k.op.custom_options or b""))
+        return tuple(int(options[name]) for name in names)
+    except Exception as exc:  # noqa: BLE001 - options TFLM's Init cannot read either
+        raise UnsupportedOperatorError(
+            f"operator {k.op.index} ({k.op.name}): custom options without {'/'.join(names)} "
+            f"({type(exc).__name__})") from None
+
+
+def _signal_filter_bank_init(k):
+    # signal/micro/kernels/filter_bank.cc FilterBankInit: params, then (num_channels + 1) uint64 work area
+    k.persistent_struct("TFLMSignalFilterBankParams")
+    (channels,) = _custom_options(k, "num_channels")
+    k.persistent((channels + 1) * 8)
+
+
+def _signal_spectral_subtraction_init(k):
+    # filter_bank_spectral_subtraction.cc Init: params, then num_channels uint32 noise estimate
+    k.persistent_struct("TFLMSignalSpectralSubtractionParams")
+    (channels,) = _custom_options(k, "num_channels")
+    k.persistent(channels * 4)
+
+
+_KISS_FFT_COMPLEX_BYTES = {"int16": 4, "int32": 8, "float32": 8}  # kiss_fft_cpx of each scalar type
+
+
+def kiss_fftr_state_bytes(fft_length, dtype, pointer_bytes):
+    """kiss_fftr_alloc's memneeded (third_party/kissfft/tools/kiss_fftr.c) for a real FFT of ``fft_length``.
+
+    ``sizeof(kiss_fftr_state)`` (three pointers) + the complex FFT of half the length
+    (``sizeof(kiss_fft_state)``: two int, 2 * MAXFACTORS (32) int, one twiddle; + nfft - 1 twiddles)
+    + 3 / 2 * nfft complex super twiddles and temp buffer.
+    """
+    cpx = _KISS_FFT_COMPLEX_BYTES[dtype]
+    half = fft_length // 2
+    sub_state = 4 + 4 + 2 * 32 * 4 + cpx * half
+    return 3 * pointer_bytes + sub_state + cpx * (half * 3 // 2)
+
+
+def _signal_rfft_dtype(k):
+    dtype = k.input(0).dtype if k.input(0) is not None else None
+    if dtype not in _KISS_FFT_COMPLEX_BYTES:
+        raise UnsupportedOperatorError(f"operator {k.op.index} ({k.op.name}) with {dtype} input is not modelled")
+    return dtype
+
+
+def _signal_rfft_init(k):
+    # rfft.cc / irfft.cc Init: params, then the kiss_fftr state of fft_length
+    k.persistent_struct("TfLiteAudioFrontendRfftParams")
+    (fft_length,) = _custom_options(k, "fft_length")
+    k.persistent(kiss_fftr_state_bytes(fft_length, _signal_rfft_dtype(k), k.pointer_bytes))
+
+
+def _signal_rfft_prepare(k):
+    # rfft.cc RfftPrepare: temps; a scratch buffer of fft_length T
+    k.temp_input(0)
+    k.temp_output(0)
+    (fft_length,) = _custom_options(k, "fft_length")
+    k.scratch(fft_length * {"int16": 2, "int32": 4, "float32": 4}[_signal_rfft_dtype(k)])
+
+
+def _signal_irfft_init(k):
+    # irfft.cc IrfftInit: params, then the inverse kiss_fftr state (the same memneeded as the forward one)
+    k.persistent_struct("TfLiteAudioFrontendIrfftParams")
+    (fft_length,) = _custom_options(k, "fft_length")
+    dtype = _signal_rfft_dtype(k)
+    # signal/src/irfft_float.cc IrfftFloatGetNeededMemory: an IrfftFloatState (int32, pointer) before the cfg
+    float_state = 2 * k.pointer_bytes if dtype == "float32" else 0
+    k.persistent(float_state + kiss_fftr_state_bytes(fft_length, dtype, k.pointer_bytes))
+
+
+def _circular_buffer_bytes(k, capacity):
+    """signal/src/circular_buffer.cc CircularBufferGetNeededMemory: the struct and 2 * capacity int16."""
+    return k.layout("TFLMSignalCircularBuffer")[0] + 2 * 2 * capacity
+
+
+def _outer_dims_and_innermost(k):
+    shape = list(k.input(0).shape)
+    innermost = shape[-1] if shape else 1
+    return (math.prod(shape) // innermost if innermost else 0), innermost
+
+
+def _per_row_circular_buffers(k, capacity):
+    # delay.cc / framer.cc Prepare: an int8_t* and a CircularBuffer* per outer row, then each row's buffer
+    outer, _ = _outer_dims_and_innermost(k)
+    k.persistent(outer * k.pointer_bytes)  # state_buffers
+    k.persistent(outer * k.pointer_bytes)  # circular_buffers
+    for _ in range(outer):
+        k.persistent(_circular_buffer_bytes(k, capacity))
+
+
+def _signal_delay_prepare(k):
+    k.temp_input(0)
+    k.temp_output(0)
+    (delay_length,) = _custom_options(k, "delay_length")
+    _per_row_circular_buffers(k, _outer_dims_and_innermost(k)[1] + delay_length)
+
+
+def _signal_framer_prepare(k):
+    k.temp_input(0)
+    k.temp_output(0)
+    k.temp_output(1)
+    frame_size, frame_step = _custom_options(k, "frame_size", "frame_step")
+    _per_row_circular_buffers(k, (frame_size + frame_step - 1) // frame_step * frame_step)
+
+
+def _signal_stacker_init(k):
+    # stacker.cc StackerInit: params, then one circular buffer of num_channels * (left + right + 1)
+    k.persistent_struct("TFLMSignalStackerParams")
+    channels, left, right = _custom_options(k, "num_channels", "stacker_left_context", "stacker_right_context")
+    k.persistent(_circular_buffer_bytes(k, channels * (left + right + 1)))
+
+
+def _signal_overlap_add_prepare(k):
+    # overlap_add.cc OverlapAddPrepare: a T* per outer row, then frame_size T per row
+    k.temp_input(0)
+    k.temp_output(0)
+    shape = list(k.input(0).shape)
+    frame_size, frames = shape[-1], shape[-2]
+    outer = math.prod(shape) // (frame_size * frames) if frame_size * frames else 0
+    element = {"int16": 2, "float32": 4}.get(k.input(0).dtype)
+    if element is None:
+        raise UnsupportedOperatorError(f"operator {k.op.index} ({k.op.name}) with {k.input(0).dtype} is not modelled")
+    k.persistent(outer * k.pointer_bytes)
+    for _ in range(outer):
+        k.persistent(frame_size * element)
+
+
 REFERENCE = {
     "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
     "DEPTHWISE_CONV_2D": KernelModel(
@@ -713,6 +848,35 @@ REFERENCE = {
                                    "kernels/circular_buffer.cc"),
     "TFLite_Detection_PostProcess": KernelModel(None, _init_struct("OpDataDetectionPostProcess"),
                                                 _detection_postprocess_prepare, "kernels/detection_postprocess.cc"),
+    # TFLM's signal library (signal/micro/kernels/*.cc): the audio front end's operators
+    "SignalWindow": KernelModel(None, _init_struct("TFLMSignalWindowParams"), _temps(("i", 0), ("i", 1), ("o", 0)),
+                                "signal/micro/kernels/window.cc"),
+    "SignalFftAutoScale": KernelModel(None, None, _temps(("i", 0), ("o", 0), ("o", 1)),
+                                      "signal/micro/kernels/fft_auto_scale_common.cc"),
+    "SignalRfft": KernelModel(None, _signal_rfft_init, _signal_rfft_prepare, "signal/micro/kernels/rfft.cc"),
+    "SignalEnergy": KernelModel(None, _init_struct("TFLMSignalEnergyParams"), _temps(("i", 0), ("o", 0)),
+                                "signal/micro/kernels/energy.cc"),
+    "SignalFilterBank": KernelModel(None, _signal_filter_bank_init,
+                                    _temps(("i", 0), ("i", 1), ("i", 2), ("i", 3), ("i", 4), ("i", 5), ("o", 0)),
+                                    "signal/micro/kernels/filter_bank.cc"),
+    "SignalFilterBankSquareRoot": KernelModel(None, None, _temps(("i", 0), ("i", 1), ("o", 0)),
+                                              "signal/micro/kernels/filter_bank_square_root_common.cc"),
+    "SignalFilterBankSpectralSubtraction": KernelModel(None, _signal_spectral_subtraction_init,
+                                                       _temps(("i", 0), ("o", 0), ("o", 1)),
+                                                       "signal/micro/kernels/filter_bank_spectral_subtraction.cc"),
+    "SignalPCAN": KernelModel(None, _init_struct("TfLitePcanParams"), _temps(("i", 0), ("i", 1), ("i", 2), ("o", 0)),
+                              "signal/micro/kernels/pcan.cc"),
+    "SignalFilterBankLog": KernelModel(None, _init_struct("TFLMSignalLogParams"), _temps(("i", 0), ("o", 0)),
+                                       "signal/micro/kernels/filter_bank_log.cc"),
+    "SignalIrfft": KernelModel(None, _signal_irfft_init, _temps(("i", 0), ("o", 0)), "signal/micro/kernels/irfft.cc"),
+    "SignalDelay": KernelModel(None, _init_struct("TFLMSignalFrontendDelayParams"), _signal_delay_prepare,
+                               "signal/micro/kernels/delay.cc"),
+    "SignalFramer": KernelModel(None, _init_struct("TFLMSignalFramerParams"), _signal_framer_prepare,
+                                "signal/micro/kernels/framer.cc"),
+    "SignalStacker": KernelModel(None, _signal_stacker_init, _temps(("i", 0), ("o", 0), ("o", 1)),
+                                 "signal/micro/kernels/stacker.cc"),
+    "SignalOverlapAdd": KernelModel(None, _init_struct("TFLMSignalOverlapAddParams"), _signal_overlap_add_prepare,
+                                    "signal/micro/kernels/overlap_add.cc"),
 }
 
 # ---------------------------------------------------------------- cmsis-nn

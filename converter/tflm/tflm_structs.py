@@ -68,6 +68,7 @@ def _same(source, host, cortex_m):
 
 _M = "tensorflow/lite/micro/"
 _K = "tensorflow/lite/micro/kernels/"
+_S = "signal/micro/kernels/"
 _BUILTIN = "tensorflow/compiler/mlir/lite/core/c/builtin_op_data.h"
 
 STRUCTS = {
@@ -155,6 +156,31 @@ STRUCTS = {
     # detection_postprocess.cc OpData: six int/float, a bool, CenterSizeEncoding (four floats), eleven scratch
     # indices, three TfLiteQuantizationParams (float, int32)
     "OpDataDetectionPostProcess": _same(_K + "detection_postprocess.cc (struct OpData)", (112, 4), (112, 4)),
+    # TFLM's signal library (signal/micro/kernels/*.cc, the audio front end's custom operators): each Init's
+    # params struct.  32-bit sizes: AAPCS with -fshort-enums (TfLiteType is one byte there).
+    "TFLMSignalWindowParams": _same(_S + "window.cc (two int32)", (8, 4), (8, 4)),
+    "TFLMSignalEnergyParams": _same(_S + "energy.cc (two int32)", (8, 4), (8, 4)),
+    "TFLMSignalLogParams": _same(_S + "filter_bank_log.cc (two int)", (8, 4), (8, 4)),
+    "TfLitePcanParams": _same(_S + "pcan.cc (one int)", (4, 4), (4, 4)),
+    # FilterbankConfig (int32, five pointers, two int32) and the uint64_t* work area
+    "TFLMSignalFilterBankParams": _same(_S + "filter_bank.cc, signal/src/filter_bank.h", (64, 8), (36, 4)),
+    # SpectralSubtractionConfig (eight uint32/int32, a bool), the noise estimate pointer, a size_t
+    "TFLMSignalSpectralSubtractionParams": _same(
+        _S + "filter_bank_spectral_subtraction.cc, signal/src/filter_bank_spectral_subtraction.h", (56, 8), (44, 4)),
+    # four int32, TfLiteType, T* work_area, int scratch index, int8_t* state
+    "TfLiteAudioFrontendRfftParams": _same(_S + "rfft.cc", (48, 8), (32, 4)),
+    # four int32, TfLiteType, int8_t* state
+    "TfLiteAudioFrontendIrfftParams": _same(_S + "irfft.cc", (32, 8), (24, 4)),
+    # three int32, two pointer arrays
+    "TFLMSignalFrontendDelayParams": _same(_S + "delay.cc", (32, 8), (20, 4)),
+    # four int32, two size_t, a bool, two pointers
+    "TFLMSignalStackerParams": _same(_S + "stacker.cc", (56, 8), (36, 4)),
+    # four int32, a bool, two pointer arrays
+    "TFLMSignalFramerParams": _same(_S + "framer.cc", (40, 8), (28, 4)),
+    # four int32, TfLiteType, T** state_buffers
+    "TFLMSignalOverlapAddParams": _same(_S + "overlap_add.cc", (32, 8), (24, 4)),
+    # signal/src/circular_buffer.h CircularBuffer: three size_t, two int32, int16_t* buffer
+    "TFLMSignalCircularBuffer": _same("signal/src/circular_buffer.h", (40, 8), (24, 4)),
     # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
     # probed with -DCMSIS_NN).
     "CmsisNnConvOpData": StructLayout(_K + "cmsis_nn/conv.cc (struct OpData)", (80, 8), (88, 8), (60, 4), (68, 4)),
