@@ -761,6 +761,49 @@ def _signal_op_models():
     return models
 
 
+def _decode_model(kind, channels=5, depth=6, zero_points=True):
+    """TFLM_DECODE of a prune (2) or Huffman (1) DCM into a model output, beside x -> RELU -> y (the arena
+    counts Prepare's decoder objects; the interpreter only allocates)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    n = channels * depth
+    enc = b.tensor("encoded", (n,), "uint8", data=np.ones(n, np.uint8).tobytes())
+    dcm = bytes([kind, 1, 0, 0, 1, 0x01 if kind == 1 else 0, 0, 0] + [0] * 8) + bytes(4 * n)
+    anc = b.tensor("ancillary", (len(dcm),), "uint8", data=dcm)
+    zps = [c + 1 for c in range(channels)] if zero_points else [0] * channels
+    w = b.tensor("w", (channels, depth), "int8", scale=[0.01] * channels, zero_point=zps)
+    x = b.tensor("x", (1, 8), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 8), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [enc, anc], [w], custom_code="TFLM_DECODE")
+    b.op("RELU", [x], [y])
+    return b.build(inputs=[x], outputs=[y, w])
+
+
+def _decode_op_models():
+    """TFLM_DECODE (kernels/decode.cc): LUT-decoded weights of FULLY_CONNECTED / DEPTHWISE_CONV_2D
+    (tests/test_compiled_decode.py builders), prune with and without per-channel zero points, Huffman."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_compiled_decode import decode_depthwise_model, decode_fc_model
+
+    return {"TFLM_DECODE LUT FULLY_CONNECTED": decode_fc_model,
+            "TFLM_DECODE LUT per-tensor": lambda: decode_fc_model(per_channel=False),
+            "TFLM_DECODE LUT float32": lambda: decode_fc_model(dtype="float32"),
+            "TFLM_DECODE LUT 7 bits 64 channels": lambda: decode_fc_model(width=7, channels=64, depth=20),
+            "TFLM_DECODE LUT DEPTHWISE_CONV_2D": decode_depthwise_model,
+            "TFLM_DECODE prune zero points": lambda: _decode_model(2),
+            "TFLM_DECODE prune 40 channels": lambda: _decode_model(2, channels=40, depth=2),
+            "TFLM_DECODE prune no zero points": lambda: _decode_model(2, zero_points=False),
+            "TFLM_DECODE Huffman": lambda: _decode_model(1)}
+
+
 OP_MODELS = {
     "CONV_2D": _conv_model(False),
     "CONV_2D per-tensor": _conv_model(False, per_channel=False),
@@ -793,6 +836,7 @@ OP_MODELS = {
     **MORE_OP_MODELS,
     **_custom_op_models(),
     **_signal_op_models(),
+    **_decode_op_models(),
 }
 
 
@@ -860,32 +904,19 @@ def test_greedy_planner_tie_break_and_gaps():
 
 
 def test_unmodelled_operator_is_an_error(cli, tmp_path):
-    # every TFLM builtin and signal-library operator is modelled now (SignalWindow was this test's example until
-    # the signal library was modelled): a custom operator TFLM registers that the estimator does not model
-    # (TFLM_DECODE, the compressed-tensor decoder); skipped once nothing of TFLM's is left unmodelled
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from tflite_builder import ModelBuilder
-
-    b = ModelBuilder()
-    x = b.tensor("x", (1, 8), "int8", scale=0.1, zero_point=0)
-    y = b.tensor("y", (1, 8), "int8", scale=0.1, zero_point=0)
-    b.op("CUSTOM", [x], [y], custom_code="TFLM_DECODE")
-    data = b.build(inputs=[x], outputs=[y])
-    try:
-        estimate_arena(data)
-    except UnsupportedOperatorError as exc:
-        assert "TFLM_DECODE" in str(exc)
-    else:
-        pytest.skip("the arena estimator models TFLM_DECODE")
-    path = tmp_path / "decode.tflite"
+    # every operator TFLM registers is modelled for its reference kernels now (TFLM_DECODE and the signal
+    # library were this test's examples until they were modelled); CMSIS-NN's BATCH_MATMUL is not (its reference
+    # model would be wrong): the estimate and `attendnets arena` (CMSIS-NN by default) refuse it in one line
+    data = _bmm("int8")
+    estimate_arena(data, kernels="reference")  # modelled there
+    with pytest.raises(UnsupportedOperatorError, match="BATCH_MATMUL"):
+        estimate_arena(data, kernels="cmsis-nn")
+    path = tmp_path / "bmm.tflite"
     path.write_bytes(data)
     from tests.conftest import assert_one_line_error
 
-    line = assert_one_line_error(cli("arena", path))
-    assert "TFLM_DECODE" in line and "--measure" in line  # names itself and the measured route
+    line = assert_one_line_error(cli("arena", path, "--kernels", "cmsis-nn"))
+    assert "BATCH_MATMUL" in line and "--measure" in line  # names itself and the measured route
 
 
 def test_malformed_operator_is_an_error_not_a_crash():

@@ -131,3 +131,20 @@ def test_other_encodings_are_refused_in_one_line(kind, reason):
     with pytest.raises(UnsupportedOperatorError) as info:
         lower_model(load_model(decode_fc_model(kind=kind)))
     assert "TFLM_DECODE" in str(info.value) and reason in str(info.value) and "\n" not in str(info.value)
+
+
+def test_report_both_runtimes_on_a_compressed_model(cli, tmp_path):
+    """report --runtime both on a model with TFLM_DECODE: TFLM's arena (the estimator models decode.cc's
+    Prepare; tests/test_arena_ops.py checks it against the interpreter) beside the compiled runtime's."""
+    import json
+
+    from converter.tflm.arena import estimate_arena
+
+    data = decode_depthwise_model()
+    path = tmp_path / "decode.tflite"
+    path.write_bytes(data)
+    result = cli("report", path, "--runtime", "both", "--json")
+    assert result.exit_code == 0, result.output
+    runtimes = json.loads(result.stdout)["runtimes"]
+    assert runtimes["tflm"]["supported"] and runtimes["compiled"]["supported"], runtimes
+    assert runtimes["tflm"]["ram"]["arena"] == estimate_arena(data, pointer_bytes=4, kernels="cmsis-nn").required_bytes

@@ -297,6 +297,10 @@ class _TraceBuilder(KernelContext):
     def input(self, i):
         return self.tensor(self.op.inputs[i]) if i < len(self.op.inputs) else None
 
+    def constant_data(self, tensor):
+        buffer = self.model.buffers[tensor.buffer] if tensor is not None and 0 <= tensor.buffer < len(self.model.buffers) else None
+        return bytes(buffer.data) if buffer is not None and buffer.data is not None else b""
+
     def output(self, i):
         return self.tensor(self.op.outputs[i]) if i < len(self.op.outputs) else None
 

@@ -73,6 +73,10 @@ class KernelContext:
     def output(self, i):
         raise NotImplementedError
 
+    def constant_data(self, tensor):
+        """The bytes of a constant tensor's buffer (b"" for a tensor without data)."""
+        raise NotImplementedError
+
     def persistent(self, nbytes):
         """context->AllocatePersistentBuffer(nbytes): tail, 16-byte aligned."""
         raise NotImplementedError
@@ -691,6 +695,38 @@ def _signal_overlap_add_prepare(k):
         k.persistent(frame_size * element)
 
 
+# DecodeState::kDcmType* (kernels/decode_state.h): the DCM's first byte -> the decoder Prepare creates
+_DECODE_STATES = {0: "DecodeStateLut", 1: "DecodeStateHuffman", 2: "DecodeStatePrune"}
+
+
+def _decode_prepare(k):
+    # kernels/decode.cc Prepare: a DecodeState* per output, then per (encoded, ancillary) pair: temps, the
+    # decoder object (decode_state.cc Create*), and DecodeStatePrune::Setup's per-channel zero points
+    outputs = len(k.op.outputs)
+    if outputs == 0 or len(k.op.inputs) != 2 * outputs:
+        raise UnsupportedOperatorError(
+            f"operator {k.op.index} (TFLM_DECODE): {len(k.op.inputs)} inputs for {outputs} outputs (TFLM takes two per output)")
+    k.persistent(outputs * k.pointer_bytes)
+    for i in range(outputs):
+        k.temp_input(2 * i)
+        ancillary = k.temp_input(2 * i + 1)
+        output = k.temp_output(i)
+        dcm = k.constant_data(ancillary)
+        if len(dcm) < 2 or dcm[1] != 1:
+            raise UnsupportedOperatorError(
+                f"operator {k.op.index} (TFLM_DECODE): ancillary data of output {i} is not a version 1 DCM "
+                "(TFLM's Prepare fails)")
+        state = _DECODE_STATES.get(dcm[0])
+        if state is None:
+            raise UnsupportedOperatorError(
+                f"operator {k.op.index} (TFLM_DECODE): decode type {dcm[0]} of output {i} has no TFLM decoder "
+                "(LUT 0, Huffman 1, prune 2; TFLM's Prepare fails)")
+        k.persistent_struct(state)
+        q = output.quantization if output is not None else None
+        if state == "DecodeStatePrune" and q is not None and len(q.scale) > 1 and any(q.zero_point):
+            k.persistent(len(q.scale))  # zero_points_ (int8 per channel)
+
+
 REFERENCE = {
     "CONV_2D": KernelModel("TfLiteConvParams", _init_struct("OpDataConv"), _ref_conv_prepare, "kernels/conv.cc"),
     "DEPTHWISE_CONV_2D": KernelModel(
@@ -868,6 +904,7 @@ REFERENCE = {
                               "signal/micro/kernels/pcan.cc"),
     "SignalFilterBankLog": KernelModel(None, _init_struct("TFLMSignalLogParams"), _temps(("i", 0), ("o", 0)),
                                        "signal/micro/kernels/filter_bank_log.cc"),
+    "TFLM_DECODE": KernelModel(None, None, _decode_prepare, "kernels/decode.cc"),
     "SignalIrfft": KernelModel(None, _signal_irfft_init, _temps(("i", 0), ("o", 0)), "signal/micro/kernels/irfft.cc"),
     "SignalDelay": KernelModel(None, _init_struct("TFLMSignalFrontendDelayParams"), _signal_delay_prepare,
                                "signal/micro/kernels/delay.cc"),

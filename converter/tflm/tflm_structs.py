@@ -181,6 +181,13 @@ STRUCTS = {
     "TFLMSignalOverlapAddParams": _same(_S + "overlap_add.cc", (32, 8), (24, 4)),
     # signal/src/circular_buffer.h CircularBuffer: three size_t, two int32, int16_t* buffer
     "TFLMSignalCircularBuffer": _same("signal/src/circular_buffer.h", (40, 8), (24, 4)),
+    # TFLM_DECODE's decoders (kernels/decode_state*.h): DecodeState (vtable, context, profiler pointers) and
+    # each subclass's members
+    "DecodeStateLut": _same(_K + "decode_state_lut.h (pointer, three size_t, pointer, three uint8)", (72, 8), (36, 4)),
+    "DecodeStatePrune": _same(_K + "decode_state_prune.h (pointer, three size_t, two pointers, int8, bool)",
+                              (80, 8), (40, 4)),
+    "DecodeStateHuffman": _same(_K + "decode_state_huffman.h (pointer, size_t, pointer, bool, uint8)",
+                                (56, 8), (28, 4)),
     # CMSIS-NN kernels' OpData (kernels/cmsis_nn/*.cc, anonymous-namespace structs,
     # probed with -DCMSIS_NN).
     "CmsisNnConvOpData": StructLayout(_K + "cmsis_nn/conv.cc (struct OpData)", (80, 8), (88, 8), (60, 4), (68, 4)),
