@@ -67,7 +67,7 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     channel of the pair, pairs = (out_w + 1) // 2 + 1 (an_depthwise_conv.h's ``AN_DEPTHWISE_ROWS_SCRATCH_BYTES``;
     tests/test_kernel_library.py ties the two)."""
     if stride_w == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
-        return 2 * 14 * 4 + 6 * 4 * ((out_w + 1) // 2 + 1)
+        return 2 * 10 * 4 + 6 * 4 * ((out_w + 1) // 2 + 1)
     pairs = stride_w * 2 * ((out_w + 3) // 4) + 1
     return 4 * 10 * 4 + 3 * 16 * pairs
 

@@ -704,10 +704,10 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
 //
 // Rows of 4 to 6 outputs repay neither the four-channel passes' per-row calls nor their tails, and a model made
 // of such layers (DS-CNN: 25x5x64) leaves no room for the four-channel ring.  Here two channels' records (as
-// an_dw3_records': doubled weight pairs, bias, multiplier, C, e; the pairs of each filter row at each ring rotation)
-// stay for their whole planes; each padded input row of the pair is widened once into the pair's two rings of three
-// rows (the two channels of two columns read as two halfwords, one SXTB16 per channel: its two columns as an int16
-// pair); columns outside the image hold the zero point from the start, rows outside it are written as zero points.
+// an_dw3_records': doubled weight pairs, bias, multiplier, C, e) stay for their whole planes; each padded input
+// row of the pair is widened once into the pair's two rings of three rows (the two channels of two columns read
+// as two halfwords, one SXTB16 per channel: its two columns as an int16 pair); columns outside the image hold the
+// zero point from the start, rows outside it are written as zero points.
 // Every output row of a channel is then one straight run: per filter row its two weight words and the row's pair
 // words (two at a time), the row's accumulators in registers (SMLAD over adjacent taps as an_dw3_row), requantized
 // as an_dw3_out.  One copy of the loops per width W = out_w (4, 5, 6) and clamp kind.
@@ -715,28 +715,21 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
 // Pair words one ring row holds for W outputs (padded columns 0 .. W + 1).
 #define AN_DW3N_PAIRS(W) (((W) + 1) / 2 + 1)
 
-// A narrow record: the weight pairs (P, Q) of filter rows 1, 2, 0, 1, 2 (an_dw3_records' pairs), then 2 bias,
-// multiplier, C, e.  Ring row s of a channel holds padded row y with y % 3 = s, so an output row whose filter starts
-// at ring row `slot` reads ring rows 0, 1, 2 with the pairs from word 4 - 2 slot: the ring rows stay at fixed
-// offsets (no wrap-around in the row's code).
-#define AN_DW3N_RECORD 14
-
-// The narrow record of channel c.
+// The record of channel c (an_dw3_records' layout, one channel).
 static void an_dw3_record(const int16_t *filter, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
                           int32_t c, int32_t output_offset, int32_t *rec) {
   static const int8_t lane[4] = {0, 2, 1, 3};
   const int16_t *w = filter + (c >> 2) * 36 + lane[c & 3];  // tap t at w[4 t]
-  for (int32_t i = 0; i < 5; ++i) {
-    const int32_t r = (i + 1) % 3;
+  for (int32_t r = 0; r < 3; ++r) {
     const int32_t w0 = 2 * w[12 * r], w1 = 2 * w[12 * r + 4], w2 = 2 * w[12 * r + 8];
-    rec[2 * i] = (int32_t)an_dw3_pack(w0, w1);
-    rec[2 * i + 1] = (int32_t)an_dw3_pack(w2, w1);
+    rec[2 * r] = (int32_t)an_dw3_pack(w0, w1);
+    rec[2 * r + 1] = (int32_t)an_dw3_pack(w2, w1);
   }
   const int32_t e = -shift[c];
-  rec[10] = (int32_t)((uint32_t)bias[c] << 1);
-  rec[11] = multiplier[c];
-  rec[12] = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)output_offset * ((int64_t)1 << e));
-  rec[13] = e;
+  rec[6] = (int32_t)((uint32_t)bias[c] << 1);
+  rec[7] = multiplier[c];
+  rec[8] = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)output_offset * ((int64_t)1 << e));
+  rec[9] = e;
 }
 
 // A scheduling barrier (an empty volatile asm): GCC's scheduler would hoist every load of the unrolled row above
@@ -770,21 +763,25 @@ static void an_dw3_record(const int16_t *filter, const int32_t *bias, const int3
     }                                                                                   \
   } while (0)
 
-// One output row of one channel from its ring rows 0, 1, 2 (of `pairs` words from x) with the weight pairs from
-// kw (a narrow record's, rotated to the ring rows) and the rest of record k, W and clamp kind F constants: its W
-// outputs stored `step` bytes apart.
-static inline __attribute__((always_inline)) void an_dw3n_row(an_dw_out_params q, const uint32_t *x, const int32_t *kw,
-                                                              const int32_t *k, int8_t *o, int32_t step, int W, int F) {
+// One output row of one channel from ring rows x, the next, the one after (record k; the ring's three rows of
+// `pairs` words from `ring`), W and clamp kind F constants: its W outputs stored `step` bytes apart.
+static inline __attribute__((always_inline)) void an_dw3n_row(an_dw_out_params q, const uint32_t *ring,
+                                                              const uint32_t *x, const int32_t *k, int8_t *o,
+                                                              int32_t step, int W, int F) {
   enum { MAXW = AN_DEPTHWISE_NARROW_MAX_OUT_W };
   const int pairs = AN_DW3N_PAIRS(W);
   int32_t a[MAXW];
-  const int32_t bias2 = k[10];
+  const int32_t bias2 = k[6];
   _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) a[i] = bias2;
-  AN_DW3N_FILTER_ROW(x, kw);
-  AN_DW3N_FILTER_ROW(x + pairs, kw + 2);
-  AN_DW3N_FILTER_ROW(x + 2 * pairs, kw + 4);
+  AN_DW3N_FILTER_ROW(x, k);
+  x += pairs;
+  if (x == ring + 3 * pairs) x = ring;
+  AN_DW3N_FILTER_ROW(x, k + 2);
+  x += pairs;
+  if (x == ring + 3 * pairs) x = ring;
+  AN_DW3N_FILTER_ROW(x, k + 4);
   AN_DW3N_BARRIER();
-  const int32_t m = k[11], cst = k[12], e = k[13];
+  const int32_t m = k[7], cst = k[8], e = k[9];
   int8_t v[MAXW];
   q.full_range = F;
   _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
@@ -814,19 +811,20 @@ static inline uint32_t an_dw3n_u16(const int8_t *p) {
 }
 
 // Every output row of channels c, c + 1 (x: the input at channel c, o: the output at channel c; records ka and
-// ka + AN_DW3N_RECORD; rings ra and ra + 3 pairs), padded row by padded row: row y widened into both rings' row y % 3
+// ka + AN_DW3_RECORD; rings ra and ra + 3 pairs), padded row by padded row: row y widened into both rings' row y % 3
 // (each pair of image columns read as two halfwords, then one SXTB16 per channel; columns outside the image the zero
 // point; a row outside the image all zero points; SAME padding of W columns by a copy with constant offsets), then,
-// where y - 2 is a multiple of stride_h, the output row whose filter starts at padded row y - 2 (ring row
-// (y + 1) % 3: the records' weight pairs from word 4 - 2 ((y + 1) % 3)) of channel c, then of c + 1.
+// where y - 2 is a multiple of stride_h, the output row whose filter starts at padded row y - 2 (ring rows
+// (y + 1) % 3, (y + 2) % 3, y % 3) of channel c, then of c + 1.
 static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params q, const an_dw3n_geom *g,
                                                                 const int8_t *x, int8_t *o, const int32_t *ka,
                                                                 uint32_t *ra, int W, int F) {
   const int32_t pairs = AN_DW3N_PAIRS(W);
   int32_t slot = 0, wait = 2;  // y % 3; padded rows until the next output row
   int32_t iy = -g->pad_h;
+  const int32_t iy_end = g->padded_rows - g->pad_h;
   x += iy * g->row_bytes;
-  for (int32_t y = g->padded_rows; y > 0; --y, ++iy, x += g->row_bytes) {
+  for (; iy < iy_end; ++iy, x += g->row_bytes) {
     uint32_t *da = ra + pairs * slot + g->first, *db = da + 3 * pairs;
     if ((uint32_t)iy < (uint32_t)g->in_h && g->same) {
       // SAME padding (pad_w 1, in_w W): (zero point, column 0), then pairs of columns, then the last one beside
@@ -859,8 +857,7 @@ static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params
     if (wait == 0) {  // slot: (y + 1) % 3; channel c, then c + 1 (one copy of the row's code)
       _Pragma("GCC unroll 1") for (int32_t ch = 0; ch < 2; ++ch) {
         const uint32_t *const r = ra + ch * 3 * pairs;
-        const int32_t *const k = ka + ch * AN_DW3N_RECORD;
-        an_dw3n_row(q, r, k + 4 - 2 * slot, k, o + ch, g->in_c, W, F);
+        an_dw3n_row(q, r, r + pairs * slot, ka + ch * AN_DW3_RECORD, o + ch, g->in_c, W, F);
       }
       o += g->out_row_bytes;
       wait = g->stride_h;
@@ -869,13 +866,13 @@ static inline __attribute__((always_inline)) void an_dw3n_plane(an_dw_out_params
   }
 }
 
-#define AN_DW3N_CHANNELS(W, F)                                                                       \
-  do {                                                                                               \
-    for (int32_t c = 0; c < in_c; c += 2) {                                                          \
-      an_dw3_record(filter, bias, multiplier, shift, c, p->output_offset, rec);                      \
-      an_dw3_record(filter, bias, multiplier, shift, c + 1, p->output_offset, rec + AN_DW3N_RECORD); \
-      an_dw3n_plane(q, &g, in + c, out + c, rec, ring, W, F);                                        \
-    }                                                                                                \
+#define AN_DW3N_CHANNELS(W, F)                                                                      \
+  do {                                                                                              \
+    for (int32_t c = 0; c < in_c; c += 2) {                                                         \
+      an_dw3_record(filter, bias, multiplier, shift, c, p->output_offset, rec);                     \
+      an_dw3_record(filter, bias, multiplier, shift, c + 1, p->output_offset, rec + AN_DW3_RECORD); \
+      an_dw3n_plane(q, &g, in + c, out + c, rec, ring, W, F);                                       \
+    }                                                                                               \
   } while (0)
 
 // The copies for the two widths of a clamp kind.
@@ -897,7 +894,7 @@ static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p
   const int32_t in_c = p->in_c, out_w = p->out_w;
   const int32_t pairs = AN_DW3N_PAIRS(out_w);
   int32_t *rec = (int32_t *)scratch;  // two records, then two rings of three rows of `pairs` words
-  uint32_t *ring = (uint32_t *)(void *)(rec + 2 * AN_DW3N_RECORD);
+  uint32_t *ring = (uint32_t *)(void *)(rec + 2 * AN_DW3_RECORD);
   const uint32_t zp8 = (uint32_t)p->pad_value & 0xFFu, zp16 = (uint32_t)p->pad_value & 0xFFFFu;
   // The image columns the outputs read (padded column ix + pad_w < 2 pairs): from pair pad_w / 2, an odd
   // pad_w's first one beside the zero point (lead), then pairs, then the last one beside the zero point.

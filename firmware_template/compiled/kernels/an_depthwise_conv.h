@@ -40,7 +40,7 @@ typedef struct {
 // padded input rows of `pairs` int16 pairs for four channels, pairs = 2 * ceil(out_w / 4) + 1 at
 // stride_w 1, 4 * ceil(out_w / 4) + 1 at stride_w 2 (codegen/compiled/ops/conv.py:depthwise_rows_scratch_bytes).
 // On DSP cores rows of AN_DEPTHWISE_NARROW_MIN_OUT_W to AN_DEPTHWISE_NARROW_MAX_OUT_W outputs at stride_w 1 take its
-// narrow form (one channel pair at a time): two records of fourteen int32, then two rings of three rows of `pairs`
+// narrow form (one channel pair at a time): two records of ten int32, then two rings of three rows of `pairs`
 // int16 pairs, pairs = (out_w + 1) / 2 + 1.
 #define AN_DEPTHWISE_NARROW_MIN_OUT_W 4
 #define AN_DEPTHWISE_NARROW_MAX_OUT_W 6
@@ -48,7 +48,7 @@ typedef struct {
   ((stride_w) == 1 && (out_w) >= AN_DEPTHWISE_NARROW_MIN_OUT_W && (out_w) <= AN_DEPTHWISE_NARROW_MAX_OUT_W)
 #define AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w) ((stride_w)*2 * (((out_w) + 3) / 4) + 1)
 #define AN_DEPTHWISE_ROWS_SCRATCH_BYTES(out_w, stride_w)                               \
-  (AN_DEPTHWISE_NARROW(out_w, stride_w) ? 2 * 14 * 4 + 6 * 4 * (((out_w) + 1) / 2 + 1) \
+  (AN_DEPTHWISE_NARROW(out_w, stride_w) ? 2 * 10 * 4 + 6 * 4 * (((out_w) + 1) / 2 + 1) \
                                         : 4 * 10 * 4 + 3 * 16 * AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w))
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
