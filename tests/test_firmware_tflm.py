@@ -144,7 +144,9 @@ ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SE
                       "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "BATCH_MATMUL float32",
                       "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)",
                       "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8",
-                      "CIRCULAR_BUFFER", "TFLite_Detection_PostProcess"]
+                      "CIRCULAR_BUFFER", "TFLite_Detection_PostProcess", "micro_speech preprocessor int8",
+                      "SignalIrfft float32 fft_length 64 2 frames", "SignalStacker int16 -> int16",
+                      "TFLM_DECODE LUT DEPTHWISE_CONV_2D", "TFLM_DECODE prune zero points"]
 CORTEX_M4_QEMU_BOARD = next((name for name, board in load_boards().items()
                              if board.emulated and board.cpu == "cortex-m4"), None)
 
