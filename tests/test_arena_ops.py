@@ -424,13 +424,14 @@ def _svdf(dtype):
     return m.build([x], [y])
 
 
-def _tconv(dtype, bias_dtype=None):
+def _tconv(dtype, bias_dtype=None, cin=3):
     m = TinyModel()
     q = dtype != "float32"
     sc = 0.05 if q else None
-    x = m.tensor((1, 4, 4, 3), dtype, scale=sc)
+    x = m.tensor((1, 4, 4, cin), dtype, scale=sc)
     shape = m.const([1, 8, 8, 5])
-    w = m.tensor((5, 3, 3, 3), "int8" if q else "float32", scale=[0.01] * 5 if q else None, data=np.ones((5, 3, 3, 3)))
+    w = m.tensor((5, 3, 3, cin), "int8" if q else "float32", scale=[0.01] * 5 if q else None,
+                 data=np.ones((5, 3, 3, cin)))
     ins = [shape, w, x]
     if bias_dtype:
         ins.append(m.tensor((5,), bias_dtype, scale=[0.0005] * 5 if q else None, data=np.zeros(5)))
@@ -515,6 +516,7 @@ MORE_OP_MODELS.update({
     "TRANSPOSE_CONV float32": lambda: _tconv("float32"),
     "TRANSPOSE_CONV int8": lambda: _tconv("int8", "int32"),
     "TRANSPOSE_CONV int8 no bias": lambda: _tconv("int8"),
+    "TRANSPOSE_CONV int8 20 input channels": lambda: _tconv("int8", "int32", cin=20),
     "TRANSPOSE_CONV int16": lambda: _tconv("int16", "int64"),
     "TRANSPOSE_CONV int16 int16 bias": lambda: _tconv("int16", "int16"),
     "BATCH_MATMUL float32": lambda: _bmm("float32"),

@@ -141,7 +141,8 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
 # and run in QEMU on a Cortex-M4 board; the arena_used_bytes the firmware prints must equal the 32-bit
 # estimate (pointer_bytes=4, the tree's kernel set) to the byte.
 ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)",
-                      "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "BATCH_MATMUL float32",
+                      "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "TRANSPOSE_CONV int8",
+                      "TRANSPOSE_CONV int8 20 input channels", "TRANSPOSE_CONV float32", "BATCH_MATMUL float32",
                       "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)",
                       "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8",
                       "CIRCULAR_BUFFER", "TFLite_Detection_PostProcess", "micro_speech preprocessor int8",

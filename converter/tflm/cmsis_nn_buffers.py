@@ -184,3 +184,17 @@ def svdf_s8_buffer_size(num_filters, arch):
     filter on MVE, none on the DSP and scalar paths."""
     check_arch(arch)
     return num_filters * 4 if arch == "mve" else 0
+
+
+def transpose_conv_s8_buffer_sizes(input_h, input_w, input_c, filter_h, filter_w, output_c, stride_h, stride_w, arch):
+    """(arm_transpose_conv_s8_get_buffer_size, arm_transpose_conv_s8_get_reverse_conv_buffer_size).
+
+    Strides up to 2 and more than REVERSE_TCOL_EFFICIENT_THRESHOLD (16) input channels: a reverse
+    convolution (arm_convolve_s8's buffer of the strided input; a kh*kw*C*Cout reversed filter); otherwise
+    int32 column rows of ((W - 1) * stride_w + max(kw, stride_h)) * Cout, max(kh, stride_h) of them.
+    """
+    del input_h
+    if stride_w <= 2 and stride_h <= 2 and input_c > 16:
+        return convolve_s8_buffer_size(input_c, filter_h, filter_w, arch), input_c * filter_w * filter_h * output_c
+    buf_x = ((input_w - 1) * stride_w + max(filter_w, stride_h)) * output_c
+    return buf_x * max(filter_h, stride_h) * 4, 0

@@ -1068,6 +1068,34 @@ def _cmsis_lstm_prepare(k):
         k.scratch(batch * state_dimension * cell.element_size_bytes)
 
 
+def _cmsis_transpose_conv_prepare(k):
+    # kernels/cmsis_nn/transpose_conv.cc Prepare: output, input (2), filter (1) held; per-channel arrays;
+    # int8: arm_transpose_conv_s8's buffer and its reverse-conv buffer; int16: an int64 scratch of the output
+    # size; then CalculateOpData's temps (and int16 bias converted to int64), as the reference kernel
+    out = k.temp_output(0)
+    inp = k.temp_input(2)
+    flt = k.temp_input(1)
+    channels = flt.shape[0]
+    k.persistent(channels * 4)  # per_channel_output_multiplier
+    k.persistent(channels * 4)  # per_channel_output_shift
+    if inp.dtype == "int8":
+        stride_h, stride_w = k.op.options.get("stride_h", 1), k.op.options.get("stride_w", 1)
+        buffer, reverse = cmsis.transpose_conv_s8_buffer_sizes(
+            inp.shape[1], inp.shape[2], inp.shape[3], flt.shape[1], flt.shape[2], flt.shape[0], stride_h, stride_w,
+            k.cmsis_nn_arch)
+        k.scratch(buffer)
+        k.scratch(reverse)
+    elif inp.dtype == "int16":
+        k.scratch(out.num_elements * 8)
+    if inp.dtype != "float32":
+        k.temp_input(2)
+        k.temp_input(1)
+        bias = k.temp_input(3)
+        k.temp_output(0)
+        if inp.dtype == "int16" and bias is not None and bias.dtype == "int16":
+            k.scratch(bias.num_elements * 8)
+
+
 def _cmsis_svdf_prepare(k):
     # kernels/cmsis_nn/svdf.cc CmsisNnPrepareSvdf: the reference kernel's temps and scratch buffers, then (int8,
     # KERNELS_OPTIMIZED_FOR_SPEED) arm_svdf_s8_get_buffer_size bytes of kernel sums as persistent data
@@ -1103,12 +1131,14 @@ CMSIS_NN.update(
         "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel("TfLiteUnidirectionalSequenceLSTMParams",
                                                     _init_struct("CmsisNnLstmOpData"), _cmsis_lstm_prepare,
                                                     "kernels/cmsis_nn/unidirectional_sequence_lstm.cc"),
+        "TRANSPOSE_CONV": KernelModel("TfLiteTransposeConvParams", _init_struct("CmsisNnTransposeConvOpData"),
+                                      _cmsis_transpose_conv_prepare, "kernels/cmsis_nn/transpose_conv.cc"),
         "SVDF": KernelModel("TfLiteSVDFParams", _init_struct("CmsisNnOpDataSvdf"), _cmsis_svdf_prepare,
                             "kernels/cmsis_nn/svdf.cc"),
     }
 )  # fmt: skip
 # CMSIS-NN kernels this module does not model (their reference models would be wrong).
-for _name in ("BATCH_MATMUL", "TRANSPOSE_CONV"):
+for _name in ("BATCH_MATMUL",):
     CMSIS_NN.pop(_name, None)
 
 KERNELS = {"reference": REFERENCE, "cmsis-nn": CMSIS_NN}

@@ -194,6 +194,8 @@ STRUCTS = {
     "CmsisNnFullyConnectedOpData": StructLayout(
         _K + "cmsis_nn/fully_connected.cc (struct OpData)", (96, 8), (104, 8), (72, 4), (80, 4)
     ),
+    # ConvParams (56 B), three scratch indices, two int32 pointers
+    "CmsisNnTransposeConvOpData": _same(_K + "cmsis_nn/transpose_conv.cc (struct OpData)", (88, 8), (76, 4)),
     "CmsisNnPoolingOpData": _same(_K + "cmsis_nn/pooling.cc (struct OpData)", (36, 4), (36, 4)),
     "CmsisNnAddOpData": _same(_K + "cmsis_nn/add.cc (struct OpData)", (60, 4), (60, 4)),
     "CMSISNNSoftmaxParams": _same(_K + "cmsis_nn/softmax.cc", (88, 8), (64, 8)),
