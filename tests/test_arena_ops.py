@@ -906,19 +906,29 @@ def test_greedy_planner_tie_break_and_gaps():
 
 
 def test_unmodelled_operator_is_an_error(cli, tmp_path):
-    # every operator TFLM registers is modelled for its reference kernels now (TFLM_DECODE and the signal
-    # library were this test's examples until they were modelled); CMSIS-NN's BATCH_MATMUL is not (its reference
-    # model would be wrong): the estimate and `attendnets arena` (CMSIS-NN by default) refuse it in one line
-    data = _bmm("int8")
-    estimate_arena(data, kernels="reference")  # modelled there
-    with pytest.raises(UnsupportedOperatorError, match="BATCH_MATMUL"):
-        estimate_arena(data, kernels="cmsis-nn")
-    path = tmp_path / "bmm.tflite"
+    # every operator TFLM's reference and CMSIS-NN builds register is modelled now (SignalWindow, TFLM_DECODE and
+    # CMSIS-NN's BATCH_MATMUL were this test's examples until they were modelled): Ethos-U's custom operator (a
+    # TFLM build for the NPU) is not; the estimate and `attendnets arena` refuse it in one line, for both kernel sets
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 8), "int8", scale=0.1, zero_point=0)
+    b.op("CUSTOM", [x], [y], custom_code="ethos-u")
+    data = b.build(inputs=[x], outputs=[y])
+    path = tmp_path / "ethos_u.tflite"
     path.write_bytes(data)
     from tests.conftest import assert_one_line_error
 
-    line = assert_one_line_error(cli("arena", path, "--kernels", "cmsis-nn"))
-    assert "BATCH_MATMUL" in line and "--measure" in line  # names itself and the measured route
+    for kernels in ("reference", "cmsis-nn"):
+        with pytest.raises(UnsupportedOperatorError, match="ethos-u"):
+            estimate_arena(data, kernels=kernels)
+        line = assert_one_line_error(cli("arena", path, "--kernels", kernels))
+        assert "ethos-u" in line and "--measure" in line  # names itself and the measured route
 
 
 def test_malformed_operator_is_an_error_not_a_crash():

@@ -143,6 +143,7 @@ def test_generated_firmware_is_bit_exact_on_qemu(board, kernels, tree, model, tm
 ARENA_32BIT_MODELS = ["UNIDIRECTIONAL_SEQUENCE_LSTM float32", "UNIDIRECTIONAL_SEQUENCE_LSTM int16 (16x8, int64 bias)",
                       "SVDF int8", "SVDF float32", "TRANSPOSE_CONV int16", "TRANSPOSE_CONV int8",
                       "TRANSPOSE_CONV int8 20 input channels", "TRANSPOSE_CONV float32", "BATCH_MATMUL float32",
+                      "BATCH_MATMUL int8", "BATCH_MATMUL int16 adj_x adj_y", "BATCH_MATMUL int8 constant rhs",
                       "resource variables float32 (CALL_ONCE init)", "WHILE (LESS, ADD int32/float32)",
                       "autoencoder_float", "autoencoder_int16x8", "lstm_float", "lstm_int8", "svdf_float", "svdf_int8",
                       "CIRCULAR_BUFFER", "TFLite_Detection_PostProcess", "micro_speech preprocessor int8",

@@ -1096,6 +1096,28 @@ def _cmsis_transpose_conv_prepare(k):
             k.scratch(bias.num_elements * 8)
 
 
+def _cmsis_batch_matmul_prepare(k):
+    # kernels/cmsis_nn/batch_matmul.cc Prepare: temp lhs, rhs, output; transposed copies of lhs (adj_x) /
+    # rhs (not adj_y) as persistent TfLiteEvalTensors; ReshapeOutputTensor (writable output dims); then the
+    # quantization data (int8/int16) and, int8, arm_fully_connected_s8's buffer for the output's channels
+    lhs = k.temp_input(0)
+    rhs = k.temp_input(1)
+    out = k.temp_output(0)
+    options = k.op.options
+    for tensor, transposed in ((lhs, options.get("adj_x", False)), (rhs, not options.get("adj_y", False))):
+        if transposed:
+            k.persistent_struct("TfLiteEvalTensor")
+            k.persistent(4 + 4 * len(tensor.shape))
+            k.persistent(tensor.num_elements * tensor.element_size_bytes)
+    _writable_output_dims(k)
+    if lhs.dtype in ("int8", "int16"):
+        k.persistent_struct("QuantizationOpDataBatchMatmul")
+    if lhs.dtype == "int8":
+        buffer = cmsis.fully_connected_s8_buffer_size(out.shape[-1] if out.shape else 1, k.cmsis_nn_arch)
+        if buffer > 0:
+            k.scratch(buffer)
+
+
 def _cmsis_svdf_prepare(k):
     # kernels/cmsis_nn/svdf.cc CmsisNnPrepareSvdf: the reference kernel's temps and scratch buffers, then (int8,
     # KERNELS_OPTIMIZED_FOR_SPEED) arm_svdf_s8_get_buffer_size bytes of kernel sums as persistent data
@@ -1131,15 +1153,14 @@ CMSIS_NN.update(
         "UNIDIRECTIONAL_SEQUENCE_LSTM": KernelModel("TfLiteUnidirectionalSequenceLSTMParams",
                                                     _init_struct("CmsisNnLstmOpData"), _cmsis_lstm_prepare,
                                                     "kernels/cmsis_nn/unidirectional_sequence_lstm.cc"),
+        "BATCH_MATMUL": KernelModel("TfLiteBatchMatMulParams", _init_struct("CmsisNnBatchMatmulOpData"),
+                                    _cmsis_batch_matmul_prepare, "kernels/cmsis_nn/batch_matmul.cc"),
         "TRANSPOSE_CONV": KernelModel("TfLiteTransposeConvParams", _init_struct("CmsisNnTransposeConvOpData"),
                                       _cmsis_transpose_conv_prepare, "kernels/cmsis_nn/transpose_conv.cc"),
         "SVDF": KernelModel("TfLiteSVDFParams", _init_struct("CmsisNnOpDataSvdf"), _cmsis_svdf_prepare,
                             "kernels/cmsis_nn/svdf.cc"),
     }
 )  # fmt: skip
-# CMSIS-NN kernels this module does not model (their reference models would be wrong).
-for _name in ("BATCH_MATMUL",):
-    CMSIS_NN.pop(_name, None)
 
 KERNELS = {"reference": REFERENCE, "cmsis-nn": CMSIS_NN}
 

@@ -196,6 +196,8 @@ STRUCTS = {
     ),
     # ConvParams (56 B), three scratch indices, two int32 pointers
     "CmsisNnTransposeConvOpData": _same(_K + "cmsis_nn/transpose_conv.cc (struct OpData)", (88, 8), (76, 4)),
+    # OpDataBatchMatmul, cmsis_nn_dims output_shape (four int32), int buffer_idx
+    "CmsisNnBatchMatmulOpData": _same(_K + "cmsis_nn/batch_matmul.cc (struct OpData)", (56, 8), (36, 4)),
     "CmsisNnPoolingOpData": _same(_K + "cmsis_nn/pooling.cc (struct OpData)", (36, 4), (36, 4)),
     "CmsisNnAddOpData": _same(_K + "cmsis_nn/add.cc (struct OpData)", (60, 4), (60, 4)),
     "CMSISNNSoftmaxParams": _same(_K + "cmsis_nn/softmax.cc", (88, 8), (64, 8)),
