@@ -303,51 +303,78 @@ static inline __attribute__((always_inline)) void an_dw_channels_mve(an_dw_out_p
   }
 }
 
+// Filters of at most this many taps have a run's weights of eight channels copied once, in channel
+// order, into a stack buffer (an_dw_run_mve; runs of at least four pixels, where the copy pays): the
+// taps' loops then load them contiguously.
+#define AN_DW_MVE_PACKED_TAPS 9
+
+// Eight channels (oc.. of out_c) of a run of count pixels: two pixels per pass (each weight vector
+// serves both), each pixel's taps on int16 lanes (VMULLB/VMULLT into even and odd channels' int32),
+// requantized on lanes.  packed: w holds the eight channels' weights in channel order, eight per
+// tap (one contiguous load per tap); else w is the filter's block of oc, read by the wo16 gather.
+static inline __attribute__((always_inline)) void an_dw_run8_mve(
+    an_dw_out_params q, int right, const int8_t *const *taps, int32_t n_taps, const int16_t *w_block, int packed,
+    int32_t oc, int32_t out_c, const int32_t *bias, const int32_t *multiplier, const int32_t *shift, int8_t *out,
+    int32_t count, int32_t step, uint16x8_t wo16) {
+  const uint32x4_t even = vld1q(an_dw_mve_even_lanes);
+  const int32x4_t bias_even = vldrwq_gather_shifted_offset_s32(bias + oc, even);
+  const int32x4_t bias_odd = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
+  const int32_t w_step = packed ? 8 : 4;
+  int8_t *o = out + oc;
+  int32_t i = 0, at = oc;
+  // Two pixels per pass: each tap's weights loaded once for both.
+  for (; i + 1 < count; i += 2, at += 2 * step, o += 2 * out_c) {
+    int32x4_t e0 = bias_even, d0 = bias_odd, e1 = bias_even, d1 = bias_odd;
+    const int16_t *w = w_block;
+    for (int32_t t = 0; t < n_taps; ++t, w += w_step) {
+      const int8_t *x = taps[t] + at;
+      const int16x8_t wv = packed ? vldrhq_s16(w) : vldrhq_gather_shifted_offset_s16(w, wo16);
+      const int16x8_t x0 = vldrbq_s16(x), x1 = vldrbq_s16(x + step);
+      e0 = vaddq_s32(e0, vmullbq_int_s16(x0, wv));
+      d0 = vaddq_s32(d0, vmulltq_int_s16(x0, wv));
+      e1 = vaddq_s32(e1, vmullbq_int_s16(x1, wv));
+      d1 = vaddq_s32(d1, vmulltq_int_s16(x1, wv));
+    }
+    an_dw_store_lanes_mve(q, right, e0, even, multiplier + oc, shift + oc, o);
+    an_dw_store_lanes_mve(q, right, d0, even, multiplier + oc + 1, shift + oc + 1, o + 1);
+    an_dw_store_lanes_mve(q, right, e1, even, multiplier + oc, shift + oc, o + out_c);
+    an_dw_store_lanes_mve(q, right, d1, even, multiplier + oc + 1, shift + oc + 1, o + out_c + 1);
+  }
+  for (; i < count; ++i, at += step, o += out_c) {
+    int32x4_t e = bias_even, d = bias_odd;
+    const int16_t *w = w_block;
+    for (int32_t t = 0; t < n_taps; ++t, w += w_step) {
+      const int16x8_t x = vldrbq_s16(taps[t] + at);
+      const int16x8_t wv = packed ? vldrhq_s16(w) : vldrhq_gather_shifted_offset_s16(w, wo16);
+      e = vaddq_s32(e, vmullbq_int_s16(x, wv));
+      d = vaddq_s32(d, vmulltq_int_s16(x, wv));
+    }
+    an_dw_store_lanes_mve(q, right, e, even, multiplier + oc, shift + oc, o);
+    an_dw_store_lanes_mve(q, right, d, even, multiplier + oc + 1, shift + oc + 1, o + 1);
+  }
+}
+
 // A run of count output pixels inside the image (multiplier 1; tap t of pixel i reads
-// taps[t] + i * step), channels outermost: for eight channels at a time the bias and the weights'
-// gather offsets serve every pixel of the run, two pixels per pass (each weight gather serves
-// both), each pixel's taps on int16 lanes (VMULLB/VMULLT into
-// even and odd channels' int32), requantized on lanes; the channels after the last eight in
-// predicated blocks of four on int32 lanes.  The same int32 sums per channel as every other path.
+// taps[t] + i * step), channels outermost: for eight channels at a time the bias and the weights
+// serve every pixel of the run (an_dw_run8_mve; filters of at most AN_DW_MVE_PACKED_TAPS taps, runs
+// of four pixels or more: the weights gathered once into channel order on the stack, 144 bytes); the channels after the
+// last eight in predicated blocks of four on int32 lanes.  The same int32 sums per channel as every
+// other path.
 static void an_dw_run_mve(an_dw_out_params q, int right, const int8_t *const *taps, int32_t n_taps,
                           const int16_t *filter, int32_t out_c, const int32_t *bias, const int32_t *multiplier,
                           const int32_t *shift, int8_t *out, int32_t count, int32_t step, uint16x8_t wo16) {
-  const uint32x4_t even = vld1q(an_dw_mve_even_lanes);
   int32_t oc = 0;
-  for (; oc + 8 <= out_c; oc += 8) {
-    const int32x4_t bias_even = vldrwq_gather_shifted_offset_s32(bias + oc, even);
-    const int32x4_t bias_odd = vldrwq_gather_shifted_offset_s32(bias + oc + 1, even);
-    const int16_t *const w_block = filter + oc * n_taps;
-    int8_t *o = out + oc;
-    int32_t i = 0, at = oc;
-    // Two pixels per pass: each tap's weights gathered once for both.
-    for (; i + 1 < count; i += 2, at += 2 * step, o += 2 * out_c) {
-      int32x4_t e0 = bias_even, d0 = bias_odd, e1 = bias_even, d1 = bias_odd;
-      const int16_t *w = w_block;
-      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        const int8_t *x = taps[t] + at;
-        const int16x8_t wv = vldrhq_gather_shifted_offset_s16(w, wo16);
-        const int16x8_t x0 = vldrbq_s16(x), x1 = vldrbq_s16(x + step);
-        e0 = vaddq_s32(e0, vmullbq_int_s16(x0, wv));
-        d0 = vaddq_s32(d0, vmulltq_int_s16(x0, wv));
-        e1 = vaddq_s32(e1, vmullbq_int_s16(x1, wv));
-        d1 = vaddq_s32(d1, vmulltq_int_s16(x1, wv));
-      }
-      an_dw_store_lanes_mve(q, right, e0, even, multiplier + oc, shift + oc, o);
-      an_dw_store_lanes_mve(q, right, d0, even, multiplier + oc + 1, shift + oc + 1, o + 1);
-      an_dw_store_lanes_mve(q, right, e1, even, multiplier + oc, shift + oc, o + out_c);
-      an_dw_store_lanes_mve(q, right, d1, even, multiplier + oc + 1, shift + oc + 1, o + out_c + 1);
+  if (n_taps <= AN_DW_MVE_PACKED_TAPS && count >= 4) {
+    int16_t packed[AN_DW_MVE_PACKED_TAPS * 8];
+    for (; oc + 8 <= out_c; oc += 8) {
+      const int16_t *w = filter + oc * n_taps;
+      for (int32_t t = 0; t < n_taps; ++t, w += 4) vst1q(packed + 8 * t, vldrhq_gather_shifted_offset_s16(w, wo16));
+      an_dw_run8_mve(q, right, taps, n_taps, packed, 1, oc, out_c, bias, multiplier, shift, out, count, step, wo16);
     }
-    for (; i < count; ++i, at += step, o += out_c) {
-      int32x4_t e = bias_even, d = bias_odd;
-      const int16_t *w = w_block;
-      for (int32_t t = 0; t < n_taps; ++t, w += 4) {
-        const int16x8_t x = vldrbq_s16(taps[t] + at), wv = vldrhq_gather_shifted_offset_s16(w, wo16);
-        e = vaddq_s32(e, vmullbq_int_s16(x, wv));
-        d = vaddq_s32(d, vmulltq_int_s16(x, wv));
-      }
-      an_dw_store_lanes_mve(q, right, e, even, multiplier + oc, shift + oc, o);
-      an_dw_store_lanes_mve(q, right, d, even, multiplier + oc + 1, shift + oc + 1, o + 1);
+  } else {
+    for (; oc + 8 <= out_c; oc += 8) {
+      an_dw_run8_mve(q, right, taps, n_taps, filter + oc * n_taps, 0, oc, out_c, bias, multiplier, shift, out, count,
+                     step, wo16);
     }
   }
   if (oc < out_c) {
