@@ -64,7 +64,11 @@ def default_models(corpus_dir: Path | None):
         from tests.corpus import corpus_key
 
         corpus_dir = REPO / "build" / "test_corpus" / corpus_key()
-    return models + (sorted(corpus_dir.glob("*.tflite")) if corpus_dir.is_dir() else [])
+    if not corpus_dir.is_dir():
+        print(f"warning: no test corpus at {corpus_dir} (tests/corpus.py builds it): shared models only",
+              file=sys.stderr)
+        return models
+    return models + sorted(corpus_dir.glob("*.tflite"))
 
 
 def constant_bytes(model) -> int:
