@@ -53,7 +53,8 @@ SUPPORT = (
                ("an_fully_connected.c", "an_fully_connected_s16.c", "an_fully_connected_f32.c"),
                "int8: int8 weights, int32 bias; int16 (16x8): int8 weights, int64/int32 bias; float32"),
     SupportRow(("UNIDIRECTIONAL_SEQUENCE_LSTM",), _same("int8", "int16", "float32"), ("an_lstm.c", "an_lstm_f32.c"),
-               "TFLM's integer gate arithmetic (int16 cell state); state in the static state area"),
+               "TFLM's integer gate arithmetic (int16 cell state); state in the static state area; float32 gates "
+               "with expf, tanhf in TFLM's order: " + _FLOAT_LIBM),
     SupportRow(("SVDF",), _same("int8", "float32"), ("an_svdf.c", "an_svdf_f32.c"),
                "int8 with int8 or int16 time weights and state; state in the static state area"),
     SupportRow(("ADD", "SUB"), _same("int8", "int16", "int32", "float32"),
@@ -86,7 +87,8 @@ SUPPORT = (
                "int64 output (tf.math.argmax's default; TFLM's Eval fails on it): the same index, widened"),
     SupportRow(("SOFTMAX",), ("int8 -> int8", "int8 -> int16", "int16 -> int16", "float32 -> float32"),
                ("an_softmax.c", "an_softmax_s16.c", "an_softmax_f32.c"),
-               "int16: TFLM's exp and 1 / (1 + x) tables of 513 (zero points 0, output scale 1/32768)"),
+               "int16: TFLM's exp and 1 / (1 + x) tables of 513 (zero points 0, output scale 1/32768); float32 "
+               "in TFLM's order (expf): " + _FLOAT_LIBM),
     SupportRow(("LOG_SOFTMAX",), _same("int8", "float32"), ("an_softmax.c", "an_softmax_f32.c"),
                "int8: TFLM's fixed-point exp and log (output scale 16/256, zero point 127); float32 in TFLM's order "
                "(expf, logf): " + _FLOAT_LIBM),
