@@ -227,8 +227,10 @@ def test_errors_name_what_the_model_holds(cli, tmp_path):
     assert classify_model(model) == "integer"
     text = describe_model(model)
     assert "int16 x1" in text and "int32 x1" in text and "SignalEnergy" in text and "float" not in text
-    line = assert_one_line_error(cli("report", "--runtime", "tflm", path))
-    assert "SignalEnergy" in line and "float" not in line and "--measure" in line
+    # the arena estimator models the signal operators (e2d1b42): the report runs and never calls the model float
+    result = cli("report", "--runtime", "tflm", path)
+    assert result.exit_code == 0, result.stderr
+    assert "SignalEnergy" in result.stdout and "float model" not in result.stdout
 
 
 def test_ethos_u_operator_needs_an_npu_build():
