@@ -40,8 +40,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.qemu_models import SHARED, build_compiled_project, results_head  # noqa: E402
 
-SHARED = Path(__import__("os").environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
 DEFAULT_MODELS = ["hello_world_int8.tflite", "micro_speech_quantized.tflite", "person_detect.tflite",
                   "pretrainedResnet_quant.tflite", "trained_lstm_int8.tflite", "vww_96_int8.tflite"]
 BOARD = "mps2-an386"
@@ -68,13 +68,10 @@ def compiled_run(model_path, work: Path, dsp: int, sample_path: Path, sample_byt
     from codegen.size import size_project
 
     project = work / f"{model_path.stem}-{'dsp' if dsp else 'plain'}"
-    gen = cli("generate", model_path, "--board", BOARD, "--out", project, "--runtime", "compiled",
-              "--sample", sample_path, "--force")
-    if gen.returncode != 0:
-        return {"error": gen.stderr.strip()}
-    make = subprocess.run(["make", "-C", str(project), "-j2", f"DSP={dsp}"], capture_output=True, text=True)
-    if make.returncode != 0:
-        return {"error": "build failed: " + make.stderr.strip()[-500:]}
+    failed = build_compiled_project(model_path, BOARD, project, sample_path, dsp)
+    if failed:
+        step, proc = failed
+        return {"error": proc.stderr.strip() if step == "generate" else "build failed: " + proc.stderr.strip()[-500:]}
     run = cli("flash", project, "--tool", "qemu", timeout=1800)
     lines = run.stdout.splitlines()
 
@@ -169,8 +166,7 @@ def markdown(rows, command, note=""):
     def k(n):
         return f"{n:,}" if isinstance(n, int) else "-"
 
-    out = ["# Results: the compiled runtime against the TFLM project", "",
-           f"Command: `{command}`", "", *([note, ""] if note else []),
+    out = [*results_head("# Results: the compiled runtime against the TFLM project", command, note),
            "Board mps2-an386 (Cortex-M4, QEMU 7.2, `-icount shift=0`: the counts are *instructions*, "
            "not cycles; SysTick ticks x 40, resolution 40). TFLM figures are the generator's estimates "
            "(arena: the estimator's smallest arena that allocates, 32-bit, CMSIS-NN kernels; flash: the "

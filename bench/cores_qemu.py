@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -43,8 +42,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
-SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+from bench.qemu_models import SHARED, build_compiled_project, results_head  # noqa: E402
 
 # (key, column title, compiled_qemu core, DSP kernels, MVE kernels, the board whose generator choice it follows)
 CORES = [
@@ -155,14 +153,10 @@ def run_project(path: Path, sample: np.ndarray, expected: np.ndarray, core_spec,
     board = get_board(board_name)
     project = work / f"{path.stem}-{key}"
     np.save(work / "sample.npy", sample)
-    gen = subprocess.run([sys.executable, "-m", "attendnets", "generate", str(path), "--board", board_name, "--out",
-                          str(project), "--runtime", "compiled", "--sample", str(work / "sample.npy"), "--force"],
-                         capture_output=True, text=True, cwd=REPO)
-    if gen.returncode != 0:
-        return {"error": "generate: " + (gen.stderr.strip().splitlines() or [""])[-1][:200]}
-    make = subprocess.run(["make", "-C", str(project), "-j2", f"DSP={int(dsp)}"], capture_output=True, text=True)
-    if make.returncode != 0:
-        return {"error": "make: " + (make.stderr.strip().splitlines() or [""])[-1][:200]}
+    failed = build_compiled_project(path, board_name, project, work / "sample.npy", dsp)
+    if failed:
+        step, proc = failed
+        return {"error": f"{step}: " + (proc.stderr.strip().splitlines() or [""])[-1][:200]}
     qemu = subprocess.run(["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial",
                            "none", "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
                            str(project / "build" / "model.elf")], capture_output=True, text=True, timeout=timeout_s)
@@ -235,8 +229,8 @@ def markdown(rows, cores, command, note=""):
         instructions = f"{r['instructions']:,}" if r.get("instructions") is not None else "-"
         return f"yes, {instructions}" if r["match"] else f"NO, {instructions}"
 
-    out = ["# Every model on every core: the compiled runtime in QEMU against tflite-micro (bench/cores_qemu.py)", "",
-           f"Command: `{command}`", "", *([note, ""] if note else []),
+    out = [*results_head("# Every model on every core: the compiled runtime in QEMU against tflite-micro "
+                         "(bench/cores_qemu.py)", command, note),
            "Each cell: every output byte of every invocation equal to the tflite-micro Python interpreter's for "
            "the same sequence of inputs (`yes`/`NO`), then the instructions of the last invocation (a random input) "
            "(QEMU `-icount shift=0`, SysTick ticks x 40 on the MPS2 boards, x 31.25 on the AN547: instructions, "

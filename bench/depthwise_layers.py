@@ -12,16 +12,12 @@ from a build without the hooks.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
+from bench.qemu_models import SHARED, LayerProfile, layer_arguments  # noqa: E402
 
 
 def _path(fields, plain: bool) -> str:
@@ -40,43 +36,23 @@ def _path(fields, plain: bool) -> str:
 
 
 def main(argv=None):
-    from bench.kernels_instructions import run
-    from codegen.compiled.host import random_samples, run_tflm_batch
-    from codegen.compiled.lower import lower_model
-    from converter.tflite_model import load_model
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", default=str(SHARED / "vww_96_int8.tflite"))
-    parser.add_argument("--plain", action="store_true", help="the plain-C kernels (-DAN_NO_DSP)")
-    args = parser.parse_args(argv)
-    model = load_model(args.model)
-    program = lower_model(model)
-    macs = program.operator_macs()
-    steps = {s.op_index: s for s in program.steps}
-    sample = random_samples(model, 1, seed=0)[0]
-    ref = run_tflm_batch(model, [sample])[0][0]
-    lines, out, modelled = run(model, sample, not args.plain, profile=True)
-    match = np.array_equal(np.frombuffer(out, dtype=ref.dtype).reshape(ref.shape), ref)
+    args = layer_arguments(__doc__.splitlines()[0], SHARED / "vww_96_int8.tflite", argv)
+    profile = LayerProfile(args.model, args.plain)
     total_cycles = total_macs = 0
     print("| op | layer | path | MACs | cycles | cycles / MAC |\n|---|---|---|---|---|---|")
-    for line, interval in zip([x for x in lines if x.startswith("#op ")], modelled["ops"]):
-        index = int(line.split()[1])
-        step = steps[index]
+    for index, step, macs, cycles in profile.layers():
         if step.name != "DEPTHWISE_CONV_2D":
             continue
         fields = step.args[0].fields
         shape = (f"{fields['in_h']}x{fields['in_w']}x{fields['in_c']} s{fields['stride_h']} -> "
                  f"{fields['out_h']}x{fields['out_w']}x{fields['out_c']}")
         path = _path(fields, args.plain)
-        total_cycles += interval.cycles
-        total_macs += macs[index]
-        print(f"| {index} | {shape} | {path} | {macs[index]:,} | {interval.cycles:,} | "
-              f"{interval.cycles / macs[index]:.2f} |")
+        total_cycles += cycles
+        total_macs += macs
+        print(f"| {index} | {shape} | {path} | {macs:,} | {cycles:,} | "
+              f"{cycles / macs:.2f} |")
     print(f"| all | DEPTHWISE_CONV_2D | | {total_macs:,} | {total_cycles:,} | {total_cycles / total_macs:.2f} |")
-    _, _, whole = run(model, sample, not args.plain, profile=False)
-    print(f"\nwhole inference: {whole['total'].cycles:,} cycles (Cortex-M4 timing model, 0 wait states); "
-          f"output {'equals' if match else 'DIFFERS FROM'} tflite-micro's")
-    return 0 if match else 1
+    return profile.finish()
 
 
 if __name__ == "__main__":

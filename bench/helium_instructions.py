@@ -19,7 +19,6 @@ include the profile hooks' few instructions, so the whole-model columns come fro
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import subprocess
 import sys
@@ -27,14 +26,10 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
-SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
-DEFAULT_MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "pretrainedResnet_quant.tflite",
-                  "micro_speech_quantized.tflite"]
+from bench.qemu_models import (  # noqa: E402
+    KERNEL_MODELS, lowered_with_reference, measure_each, model_paths, results_head, same_output)
 
 
 def run(model, sample, ref, mve):
@@ -44,8 +39,7 @@ def run(model, sample, ref, mve):
         elf = build_m4(model, [sample], dsp=True, workdir=work, core="m55", mve=mve)
         out = run_m4(elf, timeout_s=1800, core="m55")
         instructions = instructions_m4(elf, timeout_s=1800, core="m55")[0]
-    match = np.array_equal(np.frombuffer(out[0], dtype=ref.dtype).reshape(ref.shape), ref)
-    return instructions, match
+    return instructions, same_output(out[0], ref)
 
 
 def run_profile(model, sample, mve) -> dict:
@@ -79,17 +73,10 @@ def by_type(program, per_op) -> dict:
 
 
 def measure(path):
-    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, lower_model
-    from codegen.compiled.host import random_samples, run_tflm_batch
-    from converter.tflite_model import load_model
-
-    model = load_model(path)
-    try:
-        program = lower_model(model)
-    except CompiledRuntimeUnsupportedError as exc:
-        return {"model": path.name, "skipped": "; ".join(exc.reasons)}
-    sample = random_samples(model, 1, seed=0)[0]
-    ref = run_tflm_batch(model, [sample])[0][0]
+    lowered = lowered_with_reference(path)
+    if isinstance(lowered, dict):
+        return lowered
+    model, program, sample, ref = lowered
     with ThreadPoolExecutor(max_workers=2) as pool:
         (dsp, dsp_match), (mve, mve_match) = pool.map(lambda m: run(model, sample, ref, m), (False, True))
         dsp_ops, mve_ops = pool.map(lambda m: by_type(program, run_profile(model, sample, m)), (False, True))
@@ -99,11 +86,8 @@ def measure(path):
 
 def markdown(results, command):
     lines = [
-        "# Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path "
-        "(bench/helium_instructions.py)",
-        "",
-        f"Command: `{command}`",
-        "",
+        *results_head("# Compiled runtime on the Cortex-M55: instructions, DSP path vs Helium (MVE) path "
+                      "(bench/helium_instructions.py)", command),
         "QEMU 7.2 `-M mps3-an547 -icount shift=0`: counts are *instructions*, not cycles (SysTick ticks x "
         "31.25 at the 32 MHz core clock; resolution 31). No cycle figure: the Cortex-M4 timing model does "
         "not apply to the M55. DSP: arm-none-eabi-gcc 12.2 `-mcpu=cortex-m55+nomve -mfloat-abi=hard -O2` "
@@ -177,14 +161,8 @@ def main(argv=None):
     parser.add_argument("--model", action="append", default=[], help="a .tflite beyond the shared models")
     parser.add_argument("--out", default=str(REPO / "docs" / "results_helium.md"))
     args = parser.parse_args(argv)
-    paths = [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()] + [Path(m) for m in args.model]
-    results = []
-    for path in paths:
-        print(f"{path.name} ...", flush=True)
-        results.append(measure(path))
-        r = results[-1]
-        print(f"  skipped: {r['skipped']}" if "skipped" in r else
-              f"  DSP {r['dsp']:,} instructions, MVE {r['mve']:,} ({r['mve'] / r['dsp']:.2f}x)", flush=True)
+    results = measure_each(model_paths(KERNEL_MODELS, args.model), measure,
+                           lambda r: f"DSP {r['dsp']:,} instructions, MVE {r['mve']:,} ({r['mve'] / r['dsp']:.2f}x)")
     command = "python bench/helium_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
     from attendnets_base.fsutil import write_text_atomic
 

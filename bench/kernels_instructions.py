@@ -16,7 +16,6 @@ for the same random input.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import subprocess
 import sys
@@ -24,14 +23,11 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.qemu_models import (  # noqa: E402
+    KERNEL_MODELS, lowered_with_reference, measure_each, model_paths, results_head, same_output)
 
-SHARED = Path(os.environ.get("ATTENDNETS_SHARED_MODELS", REPO.parent / "shared" / "models"))
-DEFAULT_MODELS = ["vww_96_int8.tflite", "person_detect.tflite", "pretrainedResnet_quant.tflite",
-                  "micro_speech_quantized.tflite"]
 QEMU = ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel"]
 
@@ -63,26 +59,19 @@ def run(model, sample, dsp, profile):
 
 
 def measure(path):
-    from codegen.compiled.generate import CompiledRuntimeUnsupportedError, lower_model
-    from codegen.compiled.host import random_samples, run_tflm_batch
-    from converter.tflite_model import load_model
-
-    model = load_model(path)
-    try:
-        program = lower_model(model)
-    except CompiledRuntimeUnsupportedError as exc:
-        return {"model": path.name, "skipped": "; ".join(exc.reasons)}
+    lowered = lowered_with_reference(path)
+    if isinstance(lowered, dict):
+        return lowered
+    model, program, sample, ref = lowered
     macs = program.operator_macs()
     ops = {step.op_index: (step.name, macs[step.op_index]) for step in program.steps}
-    sample = random_samples(model, 1, seed=0)[0]
-    ref = run_tflm_batch(model, [sample])[0][0]
     result = {"model": path.name, "macs": sum(m for _, m in ops.values()), "per_op": defaultdict(dict)}
     for dsp in (True, False):
         key = "dsp" if dsp else "plain"
         lines, out, modelled = run(model, sample, dsp, profile=False)
         result[key] = sum(40 * int(x.split()[1]) for x in lines if x.startswith("#ticks "))
         result[f"{key}_cycles"] = modelled["total"].cycles
-        result[f"{key}_match"] = np.array_equal(np.frombuffer(out, dtype=ref.dtype).reshape(ref.shape), ref)
+        result[f"{key}_match"] = same_output(out, ref)
         lines, _, modelled = run(model, sample, dsp, profile=True)
         op_lines = [x for x in lines if x.startswith("#op ")]
         for x, interval in zip(op_lines, modelled["ops"]):
@@ -106,10 +95,8 @@ def per_mac(instructions, macs):
 
 def markdown(results, command):
     lines = [
-        "# Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (bench/kernels_instructions.py)",
-        "",
-        f"Command: `{command}`",
-        "",
+        *results_head("# Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C "
+                      "(bench/kernels_instructions.py)", command),
         "QEMU `-M mps2-an386 -icount shift=0`: counts are *instructions*, not cycles (instructions = SysTick "
         "ticks x 40, resolution 40). One random input per model; `match`: the firmware's output equals the "
         "tflite-micro interpreter's. DSP: arm-none-eabi-gcc 12.2 `-mcpu=cortex-m4 -mthumb -O2` (SMLAD/SXTB16 "
@@ -156,15 +143,9 @@ def main(argv=None):
     parser.add_argument("--model", action="append", default=[], help="a .tflite beyond the shared models")
     parser.add_argument("--out", default=str(REPO / "docs" / "results_kernels.md"))
     args = parser.parse_args(argv)
-    paths = [SHARED / m for m in DEFAULT_MODELS if (SHARED / m).is_file()] + [Path(m) for m in args.model]
-    results = []
-    for path in paths:
-        print(f"{path.name} ...", flush=True)
-        results.append(measure(path))
-        r = results[-1]
-        print(f"  skipped: {r['skipped']}" if "skipped" in r else
-              f"  DSP {r['dsp']:,} instructions, {r['dsp_cycles']:,} cycles; plain {r['plain']:,} instructions, "
-              f"{r['plain_cycles']:,} cycles")
+    results = measure_each(model_paths(KERNEL_MODELS, args.model), measure,
+                           lambda r: f"DSP {r['dsp']:,} instructions, {r['dsp_cycles']:,} cycles; plain "
+                                     f"{r['plain']:,} instructions, {r['plain_cycles']:,} cycles")
     command = "python bench/kernels_instructions.py" + "".join(f" --model {shlex.quote(m)}" for m in args.model)
     text = markdown(results, command)
     # the sections other benches and notes add below the tables ("## " headings: the per-layer depthwise and
