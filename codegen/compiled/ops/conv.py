@@ -49,9 +49,9 @@ def conv_w16_scratch_bytes(k_h: int, k_w: int, in_c: int) -> int:
 
 
 def depthwise_scratch_bytes(k_h: int, k_w: int) -> int:
-    """``an_depthwise_conv2d_s8``'s scratch: a pointer (8 bytes: room for a 64-bit host) and an int32 per tap
-    (an_depthwise_conv.h's ``AN_DEPTHWISE_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
-    return 12 * k_h * k_w
+    """``an_depthwise_conv2d_s8``'s scratch: a pointer per tap (8 bytes: room for a 64-bit host; an_depthwise_conv.h's
+    ``AN_DEPTHWISE_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
+    return 8 * k_h * k_w
 
 
 #: The output rows the row-buffer 3x3 path computes in its narrow form on DSP cores, one channel pair at a time

@@ -17,6 +17,20 @@
 // AN_DEPTHWISE_SCRATCH_BYTES reserves 8 bytes per tap pointer (a compile error where a pointer is wider).
 typedef char an_dw_tap_pointer_fits_scratch[sizeof(const int8_t *) <= 8 ? 1 : -1];
 
+// The filter's geometry for pointing its taps at a pixel whose taps all lie inside the image: bytes from one
+// filter row's input row to the next, from one tap to the next along a row.
+typedef struct {
+  int32_t k_h, k_w, row_step, col_step;
+} an_dw_tap_steps;
+
+// taps[t] (t in [k_h][k_w] order) = the input under tap t of the pixel whose tap (0, 0) reads base.
+static inline void an_dw_set_taps(const int8_t **taps, const int8_t *base, an_dw_tap_steps s) {
+  for (int32_t ky = 0; ky < s.k_h; ++ky, base += s.row_step) {
+    const int8_t *x = base;
+    for (int32_t kx = 0; kx < s.k_w; ++kx, x += s.col_step) *taps++ = x;
+  }
+}
+
 // The parameters requantization needs, in locals (the int8 stores could alias *p).
 typedef struct {
   int32_t offset, lo, hi;
@@ -983,15 +997,9 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;
   const int32_t span_h = (p->k_h - 1) * p->dilation_h, span_w = (p->k_w - 1) * p->dilation_w;
   const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
-  // Scratch: the tap pointers of the current pixel, then each tap's offset from the pixel of
-  // tap (0, 0) (for pixels whose taps are all inside the image).
+  // Scratch: the tap pointers of the current pixel (no more: the arena's scratch is k_h * k_w pointers).
   const int8_t **taps = (const int8_t **)scratch;
-  int32_t *offsets = (int32_t *)(void *)(taps + n_taps);
-  for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
-    for (int32_t kx = 0; kx < p->k_w; ++kx, ++t) {
-      offsets[t] = (ky * p->dilation_h * in_w + kx * p->dilation_w) * in_c;
-    }
-  }
+  const an_dw_tap_steps steps = {p->k_h, p->k_w, p->dilation_h * in_w * in_c, p->dilation_w * in_c};
   const int32_t blocks = (mult == 1 || (mult & 3) == 0) ? out_c / 4 : 0;
 #if AN_USE_MVE
   // Halfword offsets of two blocks' weights in channel order (an_dw_channels_mve's int16 lanes).
@@ -1026,7 +1034,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
           const int32_t count = last - ox + 1;
           const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
-          for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+          an_dw_set_taps(taps, base, steps);
           an_dw_run_mve(q, right, taps, n_taps, filter, out_c, bias, multiplier, shift, out, count, p->stride_w * in_c,
                         wo16);
           ox += count - 1;
@@ -1041,9 +1049,9 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
           an_dw3x3_pair_dsp(q, base, p->stride_w * in_c, in_c, in_w * in_c, filter, blocks, bias, multiplier, shift,
                             out, out + out_c);
           if (4 * blocks < out_c) {
-            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+            an_dw_set_taps(taps, base, steps);
             an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift, out);
-            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + p->stride_w * in_c + offsets[t];
+            an_dw_set_taps(taps, base + p->stride_w * in_c, steps);
             an_dw_channels_from(q, taps, n_taps, filter, mult, 4 * blocks, out_c, bias, multiplier, shift, out + out_c);
           }
           ++ox;
@@ -1058,13 +1066,13 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
             delta += p->stride_w * in_c;
           } else {
             const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
-            for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+            an_dw_set_taps(taps, base, steps);
             run = 1;
             delta = 0;
           }
 #else
           const int8_t *base = in + (iy0 * in_w + ix0) * in_c;
-          for (int32_t t = 0; t < n_taps; ++t) taps[t] = base + offsets[t];
+          an_dw_set_taps(taps, base, steps);
 #endif
         } else {
 #if AN_USE_MVE

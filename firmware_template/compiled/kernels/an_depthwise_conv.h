@@ -32,10 +32,10 @@ typedef struct {
   int32_t rows3x3;
 } an_depthwise_params;
 
-// Scratch (bytes): k_h * k_w tap pointers, then as many int32, pointer-aligned; 8 bytes per
-// pointer leave room for a 64-bit host.  The generator reserves this
+// Scratch (bytes): k_h * k_w tap pointers, pointer-aligned; 8 bytes per pointer leave room for a
+// 64-bit host.  The generator reserves this
 // (codegen/compiled/ops/conv.py:depthwise_scratch_bytes; tests/test_kernel_library.py ties the two).
-#define AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w) ((8 + 4) * (k_h) * (k_w))
+#define AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w) (8 * (k_h) * (k_w))
 // The row-buffer 3x3 path's scratch (bytes): four channels' records of ten int32, then three
 // padded input rows of `pairs` int16 pairs for four channels, pairs = 2 * ceil(out_w / 4) + 1 at
 // stride_w 1, 4 * ceil(out_w / 4) + 1 at stride_w 2 (codegen/compiled/ops/conv.py:depthwise_rows_scratch_bytes).

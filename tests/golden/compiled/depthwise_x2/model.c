@@ -9,18 +9,18 @@
 #include "an_common.h"
 #include "an_depthwise_conv.h"
 
-// Activations and kernel scratch: 480 B. On Arm targets in its own section, so the
+// Activations and kernel scratch: 448 B. On Arm targets in its own section, so the
 // linker script can place it (.tensor_arena, as the TFLM project's arena).
 #if defined(__arm__) && !defined(__APPLE__)
 #define MODEL_ARENA_SECTION __attribute__((section(".tensor_arena")))
 #else
 #define MODEL_ARENA_SECTION
 #endif
-static uint8_t model_arena[480] __attribute__((aligned(16))) MODEL_ARENA_SECTION;
+static uint8_t model_arena[448] __attribute__((aligned(16))) MODEL_ARENA_SECTION;
 
 #define AN_T0 ((int8_t*)(model_arena + 0u))  // x int8 [1, 9, 10, 3]
-#define AN_T3 ((int8_t*)(model_arena + 384u))  // y int8 [1, 4, 4, 6]
-#define AN_SCRATCH0 ((void*)(model_arena + 272u))
+#define AN_T3 ((int8_t*)(model_arena + 272u))  // y int8 [1, 4, 4, 6]
+#define AN_SCRATCH0 ((void*)(model_arena + 368u))
 
 const char* const model_labels[1] = {
   "",
@@ -31,7 +31,7 @@ static void* const model_inputs[1] = {
 };
 static const size_t model_input_sizes[1] = { 270u, };
 static void* const model_outputs[1] = {
-  (void*)(model_arena + 384u),
+  (void*)(model_arena + 272u),
 };
 static const size_t model_output_sizes[1] = { 96u, };
 
@@ -41,7 +41,7 @@ static const uint32_t model_op_mac_counts[1] = { 864u, };
 static const an_depthwise_params an_params_0 = { .batches = 1, .in_h = 9, .in_w = 10, .in_c = 3, .out_h = 4, .out_w = 4, .out_c = 6, .k_h = 3, .k_w = 3, .depth_mult = 2, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = 4, .output_offset = -2, .act_min = -128, .act_max = 127, .rows3x3 = 0 };
 
 int model_reset(void) {
-  memset(model_arena, 0, 480u);
+  memset(model_arena, 0, 448u);
   return 0;
 }
 
