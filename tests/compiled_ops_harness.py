@@ -199,3 +199,37 @@ def tflm_outputs(model_bytes: bytes, batches: list[list[np.ndarray]], arena_size
         interpreter.invoke()
         results.append([np.array(interpreter.get_output(k)) for k in range(n_outputs)])
     return results
+
+
+def compile_cases(cases: list[Case], tmp_path_factory, name: str):
+    """(cases, their CompiledCases) in a fresh folder ``name`` of the session's temporary tree; skips the
+    calling test where the tools are missing (require_tools)."""
+    require_tools()
+    return cases, CompiledCases(cases, tmp_path_factory.mktemp(name))
+
+
+def random_batches(rng, case: Case, make, count: int = 100) -> list[list[np.ndarray]]:
+    """``count`` lists of inputs for ``case``, each input ``make(rng, shape, dtype)``."""
+    return [[make(rng, shape, dtype) for _, dtype, shape in case.inputs] for _ in range(count)]
+
+
+def assert_cases_match_tflm(compiled, batches_of, arena_size=256 * 1024):
+    """Each case of ``compiled`` (cases, CompiledCases), run on ``batches_of(case)``, gives the tflite-micro
+    interpreter's output 0 for every input: the same type and the same bytes (float32 NaN payloads and
+    signed zeros included)."""
+    cases, program = compiled
+    for case in cases:
+        batches = batches_of(case)
+        ours = program.run(case.name, batches)
+        ref = tflm_outputs(case.model_bytes, batches, arena_size=arena_size)
+        assert len(ours) == len(ref) == len(batches), case.name
+        for k, (a, b) in enumerate(zip(ours, ref)):
+            a, b = np.ascontiguousarray(a[0]), np.ascontiguousarray(np.asarray(b[0]).reshape(a[0].shape))
+            assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), (case.name, k)
+
+
+def output_bits(a: np.ndarray) -> np.ndarray:
+    """What to compare of an output: a float32 array as its uint32 bits (NaN payloads, signed zeros), any other
+    array as it is."""
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint32) if a.dtype == np.float32 else a

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,50 @@ def run_model_on_m4(model, samples, dsp=True, core="m4", mve=True, fpu=False, co
     if len(lines) != len(samples):
         raise RuntimeError(f"the firmware printed {len(lines)} outputs for {len(samples)} samples")
     return [np.frombuffer(line, dtype=NUMPY_TYPES[out.dtype]).reshape(out.shape) for line in lines]
+
+
+def outputs_with_tflm(model, samples, **build) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(the firmware's output 0, the tflite-micro interpreter's output 0) for each sample; ``build``: the
+    keywords of run_model_on_m4 (dsp, core, mve, fpu, compiled)."""
+    from codegen.compiled.host import run_tflm_batch
+
+    return run_model_on_m4(model, samples, **build), [r[0] for r in run_tflm_batch(model, samples)]
+
+
+def run_cases(keys, run, workers=2) -> dict:
+    """{key: run(key), or the exception it raised} for every key, ``workers`` builds and QEMU runs at a time:
+    a test module's cases go out together (a module fixture) and each test then checks its own.  Skips the
+    calling test where the tools are missing."""
+    import pytest
+
+    if tools_missing() is not None:
+        pytest.skip(f"compiled runtime on QEMU: {tools_missing()}")
+
+    def guarded(key):
+        try:
+            return run(key)
+        except Exception as exc:  # reported by the test of this case
+            return exc
+
+    keys = list(keys)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(keys, pool.map(guarded, keys)))
+
+
+def assert_same_outputs(result, what: str, samples: int | None = None):
+    """``result`` of run_cases (firmware outputs, TFLM outputs) equal sample by sample, element by element
+    (``samples``: how many there must be); an exception the case raised is raised here."""
+    if isinstance(result, Exception):
+        raise result
+    ours, ref = result
+    assert len(ours) == len(ref), f"{what}: {len(ours)} outputs for {len(ref)} samples"
+    if samples is not None:
+        assert len(ours) == samples, f"{what}: {len(ours)} outputs, {samples} expected"
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        a, b = a.reshape(-1), b.reshape(-1)
+        if a.size != b.size:
+            raise AssertionError(f"sample {k}: {what} printed {a.size} elements, TFLM gives {b.size}")
+        if not np.array_equal(a, b):
+            diff = np.flatnonzero(a != b)
+            raise AssertionError(f"sample {k}: {what} != TFLM at {diff.size} elements, first {diff[:5].tolist()}: "
+                                 f"{a[diff[:5]].tolist()} vs {b[diff[:5]].tolist()}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from test_compiled_conv_wide import random_input
 from tflite_builder import ModelBuilder
 
@@ -59,35 +59,26 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("activation_wide"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(_cases(), tmp_path_factory, "activation_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(19)
-    for case in cases:
+
+    def batches(case):
         (_, dtype, shape), = case.inputs
         if case.name.endswith("_all"):
-            batches = [[ALL_INT16]]
-        else:
-            batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
-            if dtype == "float32":  # the cut-offs and the values around them
-                edges = np.array([16.619047, 16.619048, 16.62, -9.0, -9.000001, -8.999999, -3.0, -3.0000002,
-                                  3.0, 0.0, -0.0, 88.7, -88.7, -104.0, 1e-45, -1e-45, np.inf, -np.inf, np.nan,
-                                  20.0, -20.0, 1.0, -1.0, 0.5, -0.5, 7.0, -7.0, 2.5, -2.5, 1e-8, -1e-8, 6.0,
-                                  -6.0], np.float32)
-                batches.append([np.resize(edges, shape)])
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches, arena_size=1 << 20)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(np.asarray(b[0]).reshape(a[0].shape))), case.name
+            return [[ALL_INT16]]
+        batches = random_batches(rng, case, random_input)
+        if dtype == "float32":  # the cut-offs and the values around them
+            edges = np.array([16.619047, 16.619048, 16.62, -9.0, -9.000001, -8.999999, -3.0, -3.0000002,
+                              3.0, 0.0, -0.0, 88.7, -88.7, -104.0, 1e-45, -1e-45, np.inf, -np.inf, np.nan,
+                              20.0, -20.0, 1.0, -1.0, 0.5, -0.5, 7.0, -7.0, 2.5, -2.5, 1e-8, -1e-8, 6.0,
+                              -6.0], np.float32)
+            batches.append([np.resize(edges, shape)])
+        return batches
+
+    assert_cases_match_tflm(compiled, batches, arena_size=1 << 20)
 
 
 @pytest.mark.parametrize("in_q,out_q,reason", [((0.001, 3), OUT16, "zero points"),

@@ -11,8 +11,6 @@ edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' 
 form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback), saturating outputs, RELU.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
@@ -61,38 +59,27 @@ BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=F
 
 
 def _run(key):
-    """(firmware outputs, TFLM outputs) of one case and build, or the exception it raised."""
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    """(firmware outputs, TFLM outputs) of one case and build."""
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
     name, build = key
     op, shape, const, quants, activation, pairs = CASES[name]
-    try:
-        model = load_model(binary_const_model(op, shape, const, quants, activation))
-        samples = PAIRS_SAMPLES if pairs else random_samples(model, 100, seed=11)
-        ours = compiled_qemu.run_model_on_m4(model, samples, **BUILDS[build])
-        return ours, [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(binary_const_model(op, shape, const, quants, activation))
+    samples = PAIRS_SAMPLES if pairs else random_samples(model, 100, seed=11)
+    return compiled_qemu.outputs_with_tflm(model, samples, **BUILDS[build])
 
 
 @pytest.fixture(scope="module")
 def results():
-    keys = [(name, build) for name in CASES for build in BUILDS]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(keys, pool.map(_run, keys)))
+    return compiled_qemu.run_cases([(name, build) for name in CASES for build in BUILDS], _run)
 
 
 @pytest.mark.parametrize("build", list(BUILDS))
 @pytest.mark.parametrize("name", list(CASES))
 def test_binary_on_qemu_matches_tflm(results, name, build):
     result = results[(name, build)]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    assert len(ours) == len(ref) >= 16
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{name} {build} sample {k}")
+    compiled_qemu.assert_same_outputs(result, f"{name} {build}", 16 if CASES[name][5] else 100)
 
 
 def test_pair_samples_cover_every_byte_pair():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single
 from test_compiled_data_ops import cast_model
 
 PAIRS = [(src, "uint32") for src in ("int8", "int16", "float32", "bool")] + \
@@ -37,22 +37,18 @@ def _values(rng, dtype, shape, bool_output=False):
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = [Case(f"CAST_{src}_{dst}", cast_model(src, dst, (4, 9))) for src, dst in PAIRS]
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("cast_wide"))
+    return compile_cases([Case(f"CAST_{src}_{dst}", cast_model(src, dst, (4, 9))) for src, dst in PAIRS],
+                         tmp_path_factory, "cast_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(31)
-    for case in cases:
+
+    def batches(case):
         (_, dtype, shape), = case.inputs
-        batches = [[_values(rng, dtype, shape, case.name.endswith("_bool"))] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            a, b = np.ascontiguousarray(a[0]), np.ascontiguousarray(np.asarray(b[0]).reshape(a[0].shape))
-            assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), case.name
+        return [[_values(rng, dtype, shape, case.name.endswith("_bool"))] for _ in range(100)]
+
+    assert_cases_match_tflm(compiled, batches)
 
 
 def test_uint32_int32_is_a_view():

@@ -9,9 +9,6 @@ The builds and QEMU runs of the whole module go out together on a few threads (a
 fixture); each test then checks its case.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
 import pytest
 
 from tests import compiled_qemu
@@ -35,50 +32,34 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
 
 
 def _run(key):
-    """(M4 outputs, TFLM outputs) of one case, or the exception it raised."""
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    """(M4 outputs, TFLM outputs) of one case."""
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
-    try:
-        model = load_model(CASES[key])
-        samples = random_samples(model, SAMPLES, seed=4)
-        compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else conv_compiled(key[1])
-        ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[2], compiled=compiled)
-        return ours, [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(CASES[key])
+    compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else conv_compiled(key[1])
+    return compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=4), dsp=key[2],
+                                           compiled=compiled)
 
 
 @pytest.fixture(scope="module")
 def results():
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(CASES, pool.map(_run, CASES)))
+    return compiled_qemu.run_cases(CASES, _run, workers=4)
 
 
 @pytest.mark.parametrize("key", list(CASES), ids=lambda k: f"{k[0]}-{k[1]}-{'dsp' if k[2] else 'plain'}")
 def test_m4_matches_tflm(results, key):
-    result = results[key]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        if not np.array_equal(a, b):
-            diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-            raise AssertionError(f"sample {k}: M4 {'DSP' if key[2] else 'plain'} != TFLM at {diff.size} elements, "
-                                 f"first {diff[:5].tolist()}: {a.reshape(-1)[diff[:5]].tolist()} vs "
-                                 f"{b.reshape(-1)[diff[:5]].tolist()}")
+    compiled_qemu.assert_same_outputs(results[key], f"M4 {'DSP' if key[2] else 'plain'}", SAMPLES)
 
 
 @pytest.mark.parametrize("case", ["pointwise_k8_odd_pixels", "pointwise_k32_31_channels"])
 def test_pointwise_constant_k_variants_at_O0(case, monkeypatch):
     """an_conv1x1_s8_w16's K4 = 8 / 16 / 32 variants unroll their dot products where the compiler sees the
     constant; a build without optimisation (-O0, a debug build) does not, and takes their general loop."""
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
     monkeypatch.setattr(compiled_qemu, "CFLAGS", tuple("-O0" if f == "-O2" else f for f in compiled_qemu.CFLAGS))
     model = load_model(conv_model(**CONV_CASES[case]))
-    samples = random_samples(model, SAMPLES, seed=5)
-    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True)
-    for k, (a, b) in enumerate(zip(ours, [r[0] for r in run_tflm_batch(model, samples)])):
-        assert np.array_equal(a, b), f"sample {k}: M4 DSP at -O0 != TFLM"
+    result = compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=5), dsp=True)
+    compiled_qemu.assert_same_outputs(result, "M4 DSP at -O0", SAMPLES)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -132,28 +132,14 @@ def random_input(rng, shape, dtype):
     return rng.integers(-32768, 32768, shape).astype(np.int16)
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("conv_wide"))
+    return compile_cases(_cases(), tmp_path_factory, "conv_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(11)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
-        batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+    assert_cases_match_tflm(compiled, lambda case: random_batches(rng, case, random_input))
 
 
 def test_kernel_choice_follows_the_bias_type():

@@ -9,9 +9,6 @@ The builds and QEMU runs of the whole module go out together on a few threads (a
 fixture); each test then checks its case.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
 import pytest
 
 from tests import compiled_qemu
@@ -31,39 +28,24 @@ CASES = {**{(c, True, True): fc_model(**FC_CASES[c]) for c in FC_CASES},
 
 
 def _run(key):
-    """(M4 outputs, TFLM outputs) of one case, or the exception it raised."""
+    """(M4 outputs, TFLM outputs) of one case."""
     from codegen.compiled.generate import compile_model
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
-    try:
-        model = load_model(CASES[key])
-        samples = random_samples(model, SAMPLES, seed=4)
-        compiled = compile_model(model, wide_filters=key[2])
-        assert ("_w16(" in compiled.files["model.c"]) is key[2]
-        ours = compiled_qemu.run_model_on_m4(model, samples, dsp=key[1], compiled=compiled)
-        return ours, [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(CASES[key])
+    compiled = compile_model(model, wide_filters=key[2])
+    assert ("_w16(" in compiled.files["model.c"]) is key[2]
+    return compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=4), dsp=key[1],
+                                           compiled=compiled)
 
 
 @pytest.fixture(scope="module")
 def results():
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(CASES, pool.map(_run, CASES)))
+    return compiled_qemu.run_cases(CASES, _run, workers=4)
 
 
 @pytest.mark.parametrize("key", list(CASES),
                          ids=lambda k: f"{k[0]}-{'dsp' if k[1] else 'plain'}{'' if k[2] else '-int8'}")
 def test_m4_matches_tflm(results, key):
-    result = results[key]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    assert len(ours) == len(ref) == SAMPLES
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        if not np.array_equal(a.reshape(-1), b.reshape(-1)):
-            diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-            raise AssertionError(f"sample {k}: M4 {'DSP' if key[1] else 'plain'} != TFLM at {diff.size} elements, "
-                                 f"first {diff[:5].tolist()}: {a.reshape(-1)[diff[:5]].tolist()} vs "
-                                 f"{b.reshape(-1)[diff[:5]].tolist()}")
+    compiled_qemu.assert_same_outputs(results[key], f"M4 {'DSP' if key[1] else 'plain'}", SAMPLES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, random_batches
 from tflite_builder import ModelBuilder
 
 
@@ -71,17 +71,11 @@ F32_CASES = {
 }
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
     cases = [Case(n, s16_model(**kw)) for n, kw in S16_CASES.items()]
     cases += [Case(n, f32_model(**kw)) for n, kw in F32_CASES.items()]
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("fc_wide"))
+    return compile_cases(cases, tmp_path_factory, "fc_wide")
 
 
 def _inputs(rng, shape, dtype):
@@ -95,15 +89,8 @@ def _inputs(rng, shape, dtype):
 
 
 def test_fully_connected_wide_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(9)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
-        batches = [[_inputs(rng, shape, dtype)] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+    assert_cases_match_tflm(compiled, lambda case: random_batches(rng, case, _inputs))
 
 
 def test_kernels_chosen_by_bias_type(compiled):

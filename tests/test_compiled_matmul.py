@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, compile_cases, lower_single, output_bits, random_batches, tflm_outputs
 from tflite_builder import ModelBuilder
 
 
@@ -127,25 +127,18 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("matmul"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(_cases(), tmp_path_factory, "matmul")
 
 
 def test_matmul_and_transpose_conv_match_tflm(compiled):
     cases, program = compiled
     rng = np.random.default_rng(21)
     for case in cases:
-        batches = [[_random(rng, shape, dtype) for _, dtype, shape in case.inputs] for _ in range(100)]
+        batches = random_batches(rng, case, _random)
         ours = program.run(case.name, batches)
         ref = tflm_outputs(case.model_bytes, batches)
         for k, (a, b) in enumerate(zip(ours, ref)):
-            assert a[0].dtype == b[0].dtype and np.array_equal(_bits(a[0]), _bits(b[0])), (case.name, k)
+            assert a[0].dtype == b[0].dtype and np.array_equal(output_bits(a[0]), output_bits(b[0])), (case.name, k)
         if "multiplier" not in case.name:  # (the extreme-scale cases saturate: that is their point)
             assert len({o[0].tobytes() for o in ours}) > 50, case.name  # not a constant output
 

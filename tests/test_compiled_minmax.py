@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, require_tools, tflm_outputs
+from compiled_ops_harness import (Case, CompiledCases, assert_cases_match_tflm, compile_cases, output_bits,
+                                  random_batches, require_tools, tflm_outputs)
 from tflite_builder import ModelBuilder
 
 QUANT = {"int8": dict(scale=0.05, zero_point=3), "int16": dict(scale=0.001, zero_point=0),
@@ -45,32 +46,20 @@ def _random(rng, shape, dtype):
     return rng.integers(info.min, info.max, shape, endpoint=True, dtype=np.int64).astype(dtype)
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
     cases = []
     for name in ("MAXIMUM", "MINIMUM"):
         for dtype in ("int8", "int16", "int32", "int64", "float32"):
             for k, (s1, s2, out) in enumerate(SHAPES):
                 cases.append(Case(f"{name}_{dtype}_{k}", minmax_model(name, dtype, s1, s2, out)))
             cases.append(Case(f"{name}_{dtype}_const", minmax_model(name, dtype, (3, 4), (4,), (3, 4), True)))
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("minmax"))
+    return compile_cases(cases, tmp_path_factory, "minmax")
 
 
 def test_minmax_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(13)
-    for case in cases:
-        batches = [[_random(rng, shape, dtype) for _, dtype, shape in case.inputs] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+    assert_cases_match_tflm(compiled, lambda case: random_batches(rng, case, _random))
 
 
 # Every float32 class a constant can hold: infinities, quiet NaNs with and without payload and sign,
@@ -103,7 +92,7 @@ def test_float_constants_with_inf_and_nan_are_emitted_exactly(tmp_path):
         ours = program.run(case.name, batches)
         ref = tflm_outputs(case.model_bytes, batches)
         for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+            assert np.array_equal(output_bits(a[0]), output_bits(b[0])), case.name
         # against a finite input the infinities win MAXIMUM (+inf) / MINIMUM (-inf) exactly
-        row = _bits(ours[0][0])[0]
+        row = output_bits(ours[0][0])[0]
         assert row[0 if case.name.startswith("MAXIMUM") else 1] == SPECIAL_BITS[0 if case.name.startswith("MAXIMUM") else 1]

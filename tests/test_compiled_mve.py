@@ -14,9 +14,6 @@ The builds and QEMU runs of the whole module go out together on a few threads (a
 fixture); each test then checks its case.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
 import pytest
 
 from tests import compiled_qemu
@@ -70,54 +67,34 @@ CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for
 
 
 def _run(key):
-    """(M55 outputs, TFLM outputs) of one case, or the exception it raised."""
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    """(M55 outputs, TFLM outputs) of one case."""
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
-    try:
-        model = load_model(CASES[key]())
-        samples = random_samples(model, SAMPLES, seed=5)
-        # the row-buffer cases through that path where the core takes it (DSP, no Helium): depthwise_compiled
-        compiled = depthwise_compiled(key[1]) if key[0] == "dw" and not key[2] and key[1] in ROWS3X3_CASES else None
-        ours = compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=key[2], compiled=compiled)
-        return ours, [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(CASES[key]())
+    # the row-buffer cases through that path where the core takes it (DSP, no Helium): depthwise_compiled
+    compiled = depthwise_compiled(key[1]) if key[0] == "dw" and not key[2] and key[1] in ROWS3X3_CASES else None
+    return compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=5), core="m55", mve=key[2],
+                                           compiled=compiled)
 
 
 @pytest.fixture(scope="module")
 def results():
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(CASES, pool.map(_run, CASES)))
-
-
-def _check(ours, ref, what):
-    assert len(ours) == len(ref)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        if not np.array_equal(a.reshape(-1), b.reshape(-1)):
-            diff = np.flatnonzero(a.reshape(-1) != b.reshape(-1))
-            raise AssertionError(f"sample {k}: {what} != TFLM at {diff.size} elements, first {diff[:5].tolist()}: "
-                                 f"{a.reshape(-1)[diff[:5]].tolist()} vs {b.reshape(-1)[diff[:5]].tolist()}")
+    return compiled_qemu.run_cases(CASES, _run, workers=4)
 
 
 @pytest.mark.parametrize("key", list(CASES), ids=lambda k: f"{k[0]}-{k[1]}-{'mve' if k[2] else 'dsp'}")
 def test_m55_matches_tflm(results, key):
-    result = results[key]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    assert len(ours) == SAMPLES
-    _check(ours, ref, f"M55 {'MVE' if key[2] else 'DSP'}")
+    compiled_qemu.assert_same_outputs(results[key], f"M55 {'MVE' if key[2] else 'DSP'}", SAMPLES)
 
 
 def test_corpus_attendnet_on_m55_mve(corpus):
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
     model = load_model(corpus.path("attendnet_b_int8"))
-    samples = random_samples(model, 3, seed=1)
-    _check(compiled_qemu.run_model_on_m4(model, samples, core="m55", mve=True),
-           [r[0] for r in run_tflm_batch(model, samples)], "M55 MVE")
+    result = compiled_qemu.outputs_with_tflm(model, random_samples(model, 3, seed=1), core="m55", mve=True)
+    compiled_qemu.assert_same_outputs(result, "M55 MVE", 3)
 
 
 def test_requantize_mve_equals_an_requantize_on_m55(tmp_path):

@@ -13,8 +13,6 @@ ends).  Each case on the host (plain C) and on QEMU: Cortex-M4 DSP and plain-C b
 Cortex-M55 Helium build, 100 random inputs each.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
@@ -76,35 +74,19 @@ def test_pool_on_the_host_matches_tflm(kind, case):
 
 
 def _run(key):
-    """(firmware outputs, TFLM outputs) of one kind, case and build, or the exception it raised."""
-    from codegen.compiled.host import run_tflm_batch
+    """(firmware outputs, TFLM outputs) of one kind, case and build."""
     from converter.tflite_model import load_model
 
     kind, name, build = key
-    try:
-        model = load_model(_model(kind, name))
-        samples = _samples(model, 10)
-        ours = compiled_qemu.run_model_on_m4(model, samples, **BUILDS[build])
-        return ours, [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(_model(kind, name))
+    return compiled_qemu.outputs_with_tflm(model, _samples(model, 10), **BUILDS[build])
 
 
 @pytest.fixture(scope="module")
 def results():
-    if compiled_qemu.tools_missing() is not None:
-        pytest.skip(f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(KEYS, pool.map(_run, KEYS)))
+    return compiled_qemu.run_cases(KEYS, _run)
 
 
 @pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-{k[1]}-{k[2]}")
 def test_pool_on_qemu_matches_tflm(results, key):
-    kind, case, build = key
-    result = results[key]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    assert len(ours) == len(ref) == SAMPLES
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{kind} {case} {build} sample {k}")
+    compiled_qemu.assert_same_outputs(results[key], " ".join(key), SAMPLES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from test_compiled_conv_wide import random_input
 from tflite_builder import ModelBuilder
 
@@ -45,28 +45,15 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
     cases = [Case(f"{kind}_{dtype}_{name}", wide_pool_model(kind, dtype, **kw))
              for kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D") for dtype in ("int16", "float32")
              for name, kw in CASES.items()]
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("pool_wide"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(cases, tmp_path_factory, "pool_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(7)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
-        batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+    assert_cases_match_tflm(compiled, lambda case: random_batches(rng, case, random_input))
 
 
 def test_refusals():

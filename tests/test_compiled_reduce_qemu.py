@@ -8,8 +8,6 @@ random inputs, 272 values (the one-at-a-time path), batch 2 with 13 channels, on
 4-D tensor (rows of 12 kept values), SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
@@ -37,33 +35,19 @@ def _samples(model):
 
 
 def _run(key):
-    """(firmware outputs, TFLM outputs) of one case and build, or the exception it raised."""
-    from codegen.compiled.host import run_tflm_batch
+    """(firmware outputs, TFLM outputs) of one case and build."""
     from converter.tflite_model import load_model
 
     name, dsp = key
-    try:
-        model = load_model(reduce_model(*CASES[name]))
-        samples = _samples(model)
-        return compiled_qemu.run_model_on_m4(model, samples, dsp=dsp), [r[0] for r in run_tflm_batch(model, samples)]
-    except Exception as exc:  # reported by the test of this case
-        return exc
+    model = load_model(reduce_model(*CASES[name]))
+    return compiled_qemu.outputs_with_tflm(model, _samples(model), dsp=dsp)
 
 
 @pytest.fixture(scope="module")
 def results():
-    if compiled_qemu.tools_missing() is not None:
-        pytest.skip(f"compiled runtime on QEMU: {compiled_qemu.tools_missing()}")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(KEYS, pool.map(_run, KEYS)))
+    return compiled_qemu.run_cases(KEYS, _run)
 
 
 @pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-{'dsp' if k[1] else 'plain'}")
 def test_reduce_on_qemu_matches_tflm(results, key):
-    result = results[key]
-    if isinstance(result, Exception):
-        raise result
-    ours, ref = result
-    assert len(ours) == len(ref) == SAMPLES
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        np.testing.assert_array_equal(a.reshape(-1), b.reshape(-1), err_msg=f"{key} sample {k}")
+    compiled_qemu.assert_same_outputs(results[key], f"{key[0]} {'DSP' if key[1] else 'plain'}", SAMPLES)

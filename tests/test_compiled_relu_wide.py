@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from test_compiled_conv_wide import random_input
 from tflite_builder import ModelBuilder
 
@@ -31,31 +31,24 @@ S16 = {"same": (0.001, 0.001), "finer_out": (0.002, 0.0007), "coarser_out": (0.0
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
     cases = [Case(f"{op}_s16_{name}", relu_model(op, "int16", in_scale=a, out_scale=b if op == "RELU" else a))
              for op in ("RELU", "RELU6") for name, (a, b) in S16.items() if op == "RELU" or a * 32767 >= 6.0]
     cases += [Case(f"{op}_f32", relu_model(op, "float32", shape=(3, 37))) for op in ("RELU", "RELU6")]
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("relu_wide"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(cases, tmp_path_factory, "relu_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(9)
-    for case in cases:
+
+    def batches(case):
         (_, dtype, shape), = case.inputs
-        batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
+        batches = random_batches(rng, case, random_input)
         if dtype == "float32":  # values around 0 and 6 too
             batches.append([np.array([-0.0, 0.0, 6.0, 5.9999995, 6.0000005, -1e-45] * 18 + [np.nan] * 3,
                                      np.float32).reshape(shape)])
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+        return batches
+
+    assert_cases_match_tflm(compiled, batches)
 
 
 def test_relu6_six_outside_int16_is_refused():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -56,27 +56,20 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("requantize"))
+    return compile_cases(_cases(), tmp_path_factory, "requantize")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(23)
-    for case in cases:
+
+    def batches(case):
         (_, dtype, shape), = case.inputs
         lo, hi = RANGES[dtype]
         if dtype in ("int8", "uint8"):  # every value
-            batches = [[np.arange(lo, hi + 1).astype(NP[dtype]).reshape(shape)]]
-        else:
-            batches = [[rng.integers(lo, hi, shape, endpoint=True, dtype=np.int64).astype(NP[dtype])]
-                       for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            a, b = np.ascontiguousarray(a[0]), np.ascontiguousarray(np.asarray(b[0]).reshape(a[0].shape))
-            assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), case.name
+            return [[np.arange(lo, hi + 1).astype(NP[dtype]).reshape(shape)]]
+        return [[rng.integers(lo, hi, shape, endpoint=True, dtype=np.int64).astype(NP[dtype])] for _ in range(100)]
+
+    assert_cases_match_tflm(compiled, batches)
 
 
 def test_pairs_tflm_lacks_are_refused():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from test_compiled_conv_wide import random_input
 from tflite_builder import ModelBuilder
 
@@ -76,29 +76,18 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("resize_pad_wide"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(_cases(), tmp_path_factory, "resize_pad_wide")
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(7)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
+
+    def make(rng, shape, dtype):
         if dtype == "int32":
-            batches = [[rng.integers(-2**31, 2**31, shape, dtype=np.int64).astype(np.int32)] for _ in range(100)]
-        else:
-            batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(np.asarray(b[0]).reshape(a[0].shape))), case.name
+            return rng.integers(-2**31, 2**31, shape, dtype=np.int64).astype(np.int32)
+        return random_input(rng, shape, dtype)
+
+    assert_cases_match_tflm(compiled, lambda case: random_batches(rng, case, make))
 
 
 def test_pad_value_of_another_type_is_refused():

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, aliased_input, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import (Case, CompiledCases, aliased_input, assert_cases_match_tflm, compile_cases,
+                                  lower_single, require_tools, tflm_outputs)
 from test_compiled_conv_wide import random_input
 from test_compiled_softmax_reduce import REDUCE_AXES
 from tflite_builder import ModelBuilder
@@ -73,14 +74,7 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
-    require_tools()
-    cases = _cases()
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("softmax_reduce_wide"))
-
-
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
+    return compile_cases(_cases(), tmp_path_factory, "softmax_reduce_wide")
 
 
 def _inputs(rng, case, shape, dtype):
@@ -94,15 +88,8 @@ def _inputs(rng, case, shape, dtype):
 
 
 def test_every_case_matches_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(91)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
-        batches = _inputs(rng, case, shape, dtype)
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(np.asarray(b[0]).reshape(a[0].shape))), case.name
+    assert_cases_match_tflm(compiled, lambda case: _inputs(rng, case, case.inputs[0][2], case.inputs[0][1]))
 
 
 def test_softmax_int16_tables_every_segment(tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, assert_cases_match_tflm, compile_cases, lower_single, random_batches
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -61,33 +61,20 @@ def random_input(rng, shape, dtype):
     return rng.integers(info.min, info.max + 1, shape).astype(dtype)
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
-    require_tools()
     cases = []
     for dtype in ("int8", "int16", "float32"):
         for k, (shape, perm) in enumerate(TRANSPOSES):
             cases.append(Case(f"transpose_{dtype}_{k}", transpose_model(shape, perm, dtype)))
         cases.append(Case(f"slice_{dtype}", slice_model((3, 7, 5), (1, -1, 0), (3, 0, 5), (1, -2, 2), dtype,
                                                         (2, 3, 3))))
-    return cases, CompiledCases(cases, tmp_path_factory.mktemp("transpose"))
+    return compile_cases(cases, tmp_path_factory, "transpose")
 
 
 def test_every_case_matches_tflm(cases):
-    cases, compiled = cases
     rng = np.random.default_rng(5)
-    for case in cases:
-        (_, dtype, shape), = case.inputs
-        batches = [[random_input(rng, shape, dtype)] for _ in range(100)]
-        ours = compiled.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            assert np.array_equal(_bits(a[0]), _bits(b[0])), case.name
+    assert_cases_match_tflm(cases, lambda case: random_batches(rng, case, random_input))
 
 
 def test_walk_is_merged_and_evaluates():
