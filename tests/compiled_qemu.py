@@ -120,7 +120,8 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
         path.write_text(text)
     sg = model.main_subgraph
     (work / "samples.h").write_text(_samples_header(samples, sg.tensor(sg.inputs[0])))
-    shutil.copy(HERE / "semihost_main.c", work / "semihost_main.c")
+    for name in ("semihost_main.c", "bare_metal.h"):
+        shutil.copy(HERE / name, work / name)
     sources = [rel for rel in compiled.files if rel.endswith(".c")] + ["semihost_main.c"]
     defines = ([] if dsp else ["-DAN_NO_DSP"]) + (["-DMODEL_PROFILE"] if profile else [])
     objects = [_object(work, rel, defines, cflags) for rel in sources]

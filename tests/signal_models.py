@@ -84,26 +84,25 @@ def pcan_gain_table(strength=0.95, offset=80.0, gain_bits=21, noise_bits=7, entr
     return np.clip(table, -32768, 32767).astype(np.int16)
 
 
-def frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz=7500.0, rfft_output=True):
-    """The micro_speech front end's signal chain as one model: input int16[frame]; outputs the log
-    filter bank int16[channels] (and the RFFT's int16 spectrum when ``rfft_output``)."""
-    b = ModelBuilder()
-    x = b.tensor("audio_frame", (frame,), "int16")
-    win = b.tensor("window_weights", (frame,), "int16", data=hann_q12(frame).tobytes())
-    windowed = b.tensor("windowed", (frame,), "int16")
-    _custom(b, "SignalWindow", [x, win], [windowed], shift=12)
+def _spectrum_energy(b, windowed, frame, fft_length, channels, low_hz, high_hz):
+    """FFT_AUTO_SCALE -> RFFT -> ENERGY of the windowed int16[frame] audio: (the scale shift, the int16 spectrum,
+    the uint32 energy bins, the mel filter bank's first and end bins, its five int16 tables)."""
     scaled = b.tensor("scaled", (frame,), "int16")
     shift = b.tensor("scale_bits", (), "int32")
     _custom(b, "SignalFftAutoScale", [windowed], [scaled, shift])
     spectrum = b.tensor("spectrum", (fft_length + 2,), "int16")
     _custom(b, "SignalRfft", [scaled], [spectrum], T=7, fft_length=fft_length)
-    start, end, weights, unweights, freq_starts, weight_starts, widths = mel_filter_bank(
-        channels, fft_length, low_hz, high_hz)
+    start, end, *tables = mel_filter_bank(channels, fft_length, low_hz, high_hz)
     energy = b.tensor("energy", (fft_length // 2 + 1,), "uint32")
     _custom(b, "SignalEnergy", [spectrum], [energy], end_index=end, start_index=start)
-    tables = [b.tensor(name, (len(values),), "int16", data=values.tobytes()) for name, values in (
-        ("fb_weights", weights), ("fb_unweights", unweights), ("fb_frequency_starts", freq_starts),
-        ("fb_weight_starts", weight_starts), ("fb_widths", widths))]
+    return shift, spectrum, energy, start, end, tables
+
+
+def _log_filter_bank(b, energy, shift, tables, channels):
+    """FILTER_BANK (the mel ``tables``) -> FILTER_BANK_SQUARE_ROOT (by the FFT's scale ``shift``) ->
+    SPECTRAL_SUBTRACTION -> PCAN -> FILTER_BANK_LOG of the uint32 ``energy`` bins: the int16 log filter bank."""
+    tables = [b.tensor(name, values.shape, "int16", data=values.astype(np.int16).tobytes()) for name, values in zip(
+        ("fb_weights", "fb_unweights", "fb_frequency_starts", "fb_weight_starts", "fb_widths"), tables)]
     fb = b.tensor("filter_bank", (channels,), "uint64")
     _custom(b, "SignalFilterBank", [energy, *tables], [fb], num_channels=channels)
     root = b.tensor("filter_bank_root", (channels,), "uint32")
@@ -114,11 +113,26 @@ def frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz
             alternate_one_minus_smoothing=15401, alternate_smoothing=983, clamping=False,
             min_signal_remaining=819, num_channels=channels, one_minus_smoothing=15975, smoothing=409,
             smoothing_bits=10, spectral_subtraction_bits=14)
-    gains = b.tensor("pcan_gains", (125,), "int16", data=pcan_gain_table().tobytes())
+    gains = pcan_gain_table()
+    gains = b.tensor("pcan_gains", gains.shape, "int16", data=gains.tobytes())
     agc = b.tensor("pcan", (channels,), "uint32")
     _custom(b, "SignalPCAN", [cleaned, noise, gains], [agc], snr_shift=6)
     log = b.tensor("log_filter_bank", (channels,), "int16")
     _custom(b, "SignalFilterBankLog", [agc], [log], input_correction_bits=3, output_scale=64)
+    return log
+
+
+def frontend_model(frame=480, fft_length=512, channels=40, low_hz=125.0, high_hz=7500.0, rfft_output=True):
+    """The micro_speech front end's signal chain as one model: input int16[frame]; outputs the log
+    filter bank int16[channels] (and the RFFT's int16 spectrum when ``rfft_output``)."""
+    b = ModelBuilder()
+    x = b.tensor("audio_frame", (frame,), "int16")
+    win = b.tensor("window_weights", (frame,), "int16", data=hann_q12(frame).tobytes())
+    windowed = b.tensor("windowed", (frame,), "int16")
+    _custom(b, "SignalWindow", [x, win], [windowed], shift=12)
+    shift, spectrum, energy, _start, _end, tables = _spectrum_energy(b, windowed, frame, fft_length, channels,
+                                                                     low_hz, high_hz)
+    log = _log_filter_bank(b, energy, shift, tables, channels)
     return b.build(inputs=[x], outputs=[log, spectrum] if rfft_output else [log])
 
 
@@ -143,16 +157,9 @@ def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=1
     _custom(b, "SignalWindow", [x, win], [windowed], shift=12)
     flat = b.tensor("windowed_flat", (frame,), "int16")
     b.op("RESHAPE", [windowed, const("flat_shape", [frame])], [flat])
-    scaled = b.tensor("scaled", (frame,), "int16")
-    shift = b.tensor("scale_bits", (), "int32")
-    _custom(b, "SignalFftAutoScale", [flat], [scaled, shift])
-    spectrum = b.tensor("spectrum", (fft_length + 2,), "int16")
-    _custom(b, "SignalRfft", [scaled], [spectrum], T=7, fft_length=fft_length)
-    start, end, weights, unweights, freq_starts, weight_starts, widths = mel_filter_bank(
-        channels, fft_length, low_hz, high_hz)
+    shift, _spectrum, energy, start, end, tables = _spectrum_energy(b, flat, frame, fft_length, channels, low_hz,
+                                                                    high_hz)
     bins = fft_length // 2 + 1
-    energy = b.tensor("energy", (bins,), "uint32")
-    _custom(b, "SignalEnergy", [spectrum], [energy], end_index=end, start_index=start)
     energy32 = b.tensor("energy_int32", (bins,), "int32")
     b.op("CAST", [energy], [energy32])
     kept = b.tensor("energy_kept", (end - start,), "int32")
@@ -163,23 +170,7 @@ def micro_speech_frontend_model(frame=480, fft_length=512, channels=40, low_hz=1
          [joined], options={"type": "concatenation", "axis": 0})
     energy_u = b.tensor("energy_uint32", (bins,), "uint32")
     b.op("CAST", [joined], [energy_u])
-    tables = [const(name, values, "int16") for name, values in (
-        ("fb_weights", weights), ("fb_unweights", unweights), ("fb_frequency_starts", freq_starts),
-        ("fb_weight_starts", weight_starts), ("fb_widths", widths))]
-    fb = b.tensor("filter_bank", (channels,), "uint64")
-    _custom(b, "SignalFilterBank", [energy_u, *tables], [fb], num_channels=channels)
-    root = b.tensor("filter_bank_root", (channels,), "uint32")
-    _custom(b, "SignalFilterBankSquareRoot", [fb, shift], [root])
-    cleaned = b.tensor("noise_subtracted", (channels,), "uint32")
-    noise = b.tensor("noise_estimate", (channels,), "uint32")
-    _custom(b, "SignalFilterBankSpectralSubtraction", [root], [cleaned, noise],
-            alternate_one_minus_smoothing=15401, alternate_smoothing=983, clamping=False,
-            min_signal_remaining=819, num_channels=channels, one_minus_smoothing=15975, smoothing=409,
-            smoothing_bits=10, spectral_subtraction_bits=14)
-    agc = b.tensor("pcan", (channels,), "uint32")
-    _custom(b, "SignalPCAN", [cleaned, noise, const("pcan_gains", pcan_gain_table(), "int16")], [agc], snr_shift=6)
-    log = b.tensor("log_filter_bank", (channels,), "int16")
-    _custom(b, "SignalFilterBankLog", [agc], [log], input_correction_bits=3, output_scale=64)
+    log = _log_filter_bank(b, energy_u, shift, tables, channels)
     if features == "float32":
         as_float = b.tensor("log_float", (channels,), "float32")
         b.op("CAST", [log], [as_float])

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "an_common.h"
+#include "requantize_cases.h"
 
 static int32_t tflm_srdhm(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
@@ -67,14 +68,6 @@ static int32_t out_right_shift_model(int32_t acc, int32_t multiplier, int shift,
   return ssat < lo ? lo : ssat > hi ? hi : ssat;
 }
 
-static uint64_t state = 88172645463325252ull;
-static uint32_t next_random(void) {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return (uint32_t)state;
-}
-
 static long compared, differ;
 static void check(int32_t acc, int32_t multiplier, int shift) {
   const int32_t expected = tflm_multiply_by_quantized_multiplier(acc, multiplier, shift);
@@ -111,43 +104,7 @@ static void check(int32_t acc, int32_t multiplier, int shift) {
 }
 
 int main(void) {
-  // clang-format off
-  const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 1 << 30,
-                          -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1, (1 << 30) - 1, 1 << 15, -(1 << 15), 1 << 24,
-                          -(1 << 24), 12345, -12345};
-  const int32_t multipliers[] = {0, 1, 2, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MAX - 1, 1073741823, 1518500250,
-                                 2000000000, -1, -2, -(1 << 30), -(1 << 30) - 1, -INT32_MAX, INT32_MIN + 1,
-                                 -1518500250};
-  // clang-format on
-  const int n_accs = (int)(sizeof accs / sizeof accs[0]),
-            n_multipliers = (int)(sizeof multipliers / sizeof multipliers[0]);
-  for (int shift = -31; shift <= 31; ++shift) {
-    for (int i = 0; i < n_accs; ++i) {
-      for (int j = 0; j < n_multipliers; ++j) {
-        for (int d = -2; d <= 2; ++d) check((int32_t)((uint32_t)accs[i] + (uint32_t)d), multipliers[j], shift);
-      }
-    }
-  }
-  for (long k = 0; k < 3000000; ++k) {
-    int32_t acc = (int32_t)next_random();
-    if (k & 1) acc >>= next_random() % 31;
-    int32_t multiplier = (int32_t)(next_random() >> 1);
-    if (k % 3 == 0) multiplier = -multiplier;  // never INT32_MIN
-    check(acc, multiplier, (int)(next_random() % 63) - 31);
-  }
-  // Exact halves: with multiplier 2^30 the high product is acc / 2, so acc = 2 * (k * 2^(e-1)) + d
-  // puts the divide by 2^e on, just below and just above a half, for either sign of the multiplier.
-  for (int e = 1; e <= 31; ++e) {
-    for (long k = -3000; k <= 3000; ++k) {
-      const int64_t half = (int64_t)k * ((int64_t)1 << e) / 2;
-      for (int d = -1; d <= 1; ++d) {
-        const int64_t acc = half * 2 + d;
-        if (acc < INT32_MIN || acc > INT32_MAX) continue;
-        check((int32_t)acc, 1 << 30, -e);
-        check((int32_t)acc, -(1 << 30), -e);
-      }
-    }
-  }
+  requantize_cases(3000000, 3000);
   printf("%ld compared, %ld differ\n", compared, differ);
   return differ != 0;
 }

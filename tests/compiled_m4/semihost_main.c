@@ -7,15 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bare_metal.h"
 #include "model.h"
 #include "samples.h"
-
-static int semihost(int op, const void *arg) {
-  register int r0 __asm__("r0") = op;
-  register const void *r1 __asm__("r1") = arg;
-  __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-  return r0;
-}
 
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
@@ -27,13 +21,8 @@ static char line[2 * 4096 + 2];
 // noinline: the timing model (bench/kernels_instructions.py) ends an inference at its entry.
 __attribute__((noinline)) static void print_ticks(uint32_t ticks) {
   char text[24] = "#ticks ";
-  char digits[12];
-  int n = 0, pos = 7;
-  do {
-    digits[n++] = (char)('0' + ticks % 10u);
-    ticks /= 10u;
-  } while (ticks);
-  while (n) text[pos++] = digits[--n];
+  int pos = 7;
+  put_decimal(text, &pos, ticks);
   text[pos++] = '\n';
   text[pos] = 0;
   semihost(0x04, text);
@@ -49,27 +38,15 @@ void model_profile_end(int op_index) {
   const uint32_t now = SYST_CVR;
   char text[40] = "#op ";
   int pos = 4;
-  char digits[12];
-  int n = 0;
-  uint32_t v = (uint32_t)op_index;
-  do {
-    digits[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) text[pos++] = digits[--n];
+  put_decimal(text, &pos, (uint32_t)op_index);
   text[pos++] = ' ';
-  v = (op_start - now) & 0xFFFFFFu;
-  do {
-    digits[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) text[pos++] = digits[--n];
+  put_decimal(text, &pos, (op_start - now) & 0xFFFFFFu);
   text[pos++] = '\n';
   text[pos] = 0;
   semihost(0x04, text);
 }
 
-int main(void) {
+static int run(void) {
   static const char hex[] = "0123456789abcdef";
   if (model_init() != 0) return 1;
   for (int s = 0; s < AN_SAMPLE_COUNT; ++s) {
@@ -98,21 +75,3 @@ int main(void) {
   }
   return 0;
 }
-
-void Reset_Handler(void) {
-#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
-  // CP10/CP11 (FPU and MVE) full access before any such instruction (hard-float and Cortex-M55 builds).
-  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;  // SCB->CPACR
-  __asm__ volatile("dsb\n\tisb" ::: "memory");
-#endif
-  const int status = main();
-  static uint32_t block[2];
-  block[0] = status == 0 ? 0x20026u : 0x20023u;  // ApplicationExit / RunTimeErrorUnknown
-  block[1] = (uint32_t)status;
-  semihost(0x20, block);  // SYS_EXIT_EXTENDED
-  for (;;) {
-  }
-}
-
-extern uint32_t __stack_top;
-__attribute__((section(".isr_vector"), used)) const void *const an_vectors[2] = {&__stack_top, (void *)Reset_Handler};
