@@ -70,18 +70,28 @@ class _Groups:
 
     def __init__(self):
         self.parent = {}
+        self.members = {}  # root -> the Tensors of its group
 
     def find(self, t):
-        self.parent.setdefault(t, t)
-        while self.parent[t] is not t:
-            self.parent[t] = self.parent[self.parent[t]]
-            t = self.parent[t]
+        parent = self.parent
+        if t not in parent:
+            parent[t] = t
+            self.members[t] = [t]
+            return t
+        while parent[t] is not t:
+            parent[t] = parent[parent[t]]
+            t = parent[t]
         return t
+
+    def group(self, t) -> list:
+        """The Tensors sharing ``t``'s buffer (``t`` included)."""
+        return self.members[self.find(t)]
 
     def union(self, a, b):
         ra, rb = self.find(a), self.find(b)
         if ra is not rb:
             self.parent[rb] = ra
+            self.members[ra] += self.members.pop(rb)
 
 
 def _split(buffers, uses, regions):
@@ -172,31 +182,36 @@ def plan_memory(program: Program, regions=None, placement: str = "auto", search:
                                  "with an arena tensor")
             continue  # state tensors keep their own place in the state area
         if not step.is_view:
-            root = groups.find(src)
-            members = [t for t in tensors if groups.find(t) is root]
+            members = groups.group(src)
             if any(t in boundary for t in members) or any(last_use.get(t, -1) > k for t in members):
                 continue  # in place only when nobody reads the input afterwards
             if dst.size_bytes > max(t.size_bytes for t in members):
                 continue
         groups.union(src, dst)
 
-    # overlays: a tensor inside another's buffer at a byte offset (one buffer spanning both)
+    # overlays: a tensor inside another's buffer at a byte offset (one buffer spanning both); either side may be
+    # in an overlay already (nested overlays): its group's members keep their places relative to each other
     relative, extents = {}, {}
+
+    def extent_of(root) -> int:
+        return extents.get(root, max(t.size_bytes for t in groups.group(root)))
+
     for tensor, host, delta in program.overlays:
         rt, rh = groups.find(tensor), groups.find(host)
         if rt is rh:
             raise ValueError(f"plan_memory: overlay of {tensor.name!r} on {host.name!r}: already one buffer")
-        size_t = max(t.size_bytes for t in tensors if groups.find(t) is rt)
-        size_h = max(t.size_bytes for t in tensors if groups.find(t) is rh)
-        start = min(0, int(delta))
-        for t in tensors:
-            r = groups.find(t)
-            if r is rt:
-                relative[t] = int(delta) - start
-            elif r is rh:
-                relative[t] = -start
+        # where the tensor's group starts, from the start of the host's group
+        shift = relative.get(host, 0) + int(delta) - relative.get(tensor, 0)
+        start = min(0, shift)
+        size = max(extent_of(rh), shift + extent_of(rt)) - start
+        for t in groups.group(rt):
+            relative[t] = relative.get(t, 0) + shift - start
+        for t in groups.group(rh):
+            relative[t] = relative.get(t, 0) - start
+        extents.pop(rt, None)
+        extents.pop(rh, None)
         groups.union(host, tensor)
-        extents[groups.find(host)] = max(size_h, int(delta) + size_t) - start
+        extents[groups.find(host)] = size
 
     roots, info = [], {}
     for t in tensors:

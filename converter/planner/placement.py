@@ -38,6 +38,8 @@ import random
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 #: Exact search only below this many buffers (above it the local search decides).
 EXACT_MAX_BUFFERS = 64
 
@@ -70,25 +72,38 @@ class Placement:
         return self.head_bytes - self.lower_bound_bytes
 
 
+def _live_bytes(buffers):
+    """``{time: bytes alive}`` at each buffer's first time (a sweep over the sorted starts and ends)."""
+    events = {}
+    for b in buffers:
+        events[b.first_op] = events.get(b.first_op, 0) + b.size_bytes
+        events[b.last_op + 1] = events.get(b.last_op + 1, 0) - b.size_bytes
+    starts = {b.first_op for b in buffers}
+    live, running = {}, 0
+    for t in sorted(events):
+        running += events[t]
+        if t in starts:
+            live[t] = running
+    return live
+
+
 def lower_bound(buffers):
     """The most bytes alive at one time (a lower bound on every placement's head)."""
-    best = 0
-    for t in sorted({b.first_op for b in buffers}):
-        live = sum(b.size_bytes for b in buffers if b.first_op <= t <= b.last_op)
-        best = max(best, live)
-    return best
+    return max(_live_bytes(buffers).values(), default=0)
 
 
 def _conflicts(buffers):
+    """Per buffer, the indices of the others alive at some same time, ascending."""
     n = len(buffers)
-    out = [[] for _ in range(n)]
+    if n == 0:
+        return []
+    first = np.fromiter((b.first_op for b in buffers), dtype=np.int64, count=n)
+    last = np.fromiter((b.last_op for b in buffers), dtype=np.int64, count=n)
+    out = []
     for i in range(n):
-        a = buffers[i]
-        for j in range(i + 1, n):
-            b = buffers[j]
-            if a.first_op <= b.last_op and b.first_op <= a.last_op:
-                out[i].append(j)
-                out[j].append(i)
+        mask = (first <= last[i]) & (first[i] <= last)
+        mask[i] = False
+        out.append(np.flatnonzero(mask).tolist())
     return out
 
 
@@ -155,9 +170,8 @@ def _orders(problem):
     length = {i: b[i].last_op - b[i].first_op + 1 for i in free}
     load = {i: sum(size[j] for j in problem.conflicts[i]) for i in free}
     # peak time: the time with the most live bytes
-    times = sorted({b[i].first_op for i in range(problem.n)})
-    peak_t = max(times, key=lambda t: sum(size[i] for i in range(problem.n) if b[i].first_op <= t <= b[i].last_op),
-                 default=0)
+    live = _live_bytes(b)
+    peak_t = max(sorted(live), key=live.__getitem__, default=0)
     at_peak = {i for i in free if b[i].first_op <= peak_t <= b[i].last_op}
     return {
         "size": sorted(free, key=lambda i: (-size[i], -i)),  # TFLM's GreedyMemoryPlanner
