@@ -11,18 +11,7 @@ void an_logistic_s16(const an_activation_wide_params *p, const int16_t *input, i
   const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
   const uint16_t *table = p->sigmoid_table;
   for (int32_t i = 0; i < p->size; ++i) {
-    const int32_t x = (input[i] * multiplier + round) >> shift;
-    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = a >> 9;
-    uint32_t result;
-    if (uh >= 255) {
-      result = 0x7FFFu << 10;
-    } else {
-      const uint32_t ua = table[uh], ub = table[uh + 1];
-      result = (ua << 9) + (a & 0x1FFu) * (ub - ua);
-    }
-    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-    output[i] = (int16_t)(result >> 10);
+    output[i] = an_sigmoid_table_s16((input[i] * multiplier + round) >> shift, table);
   }
 }
 
@@ -31,18 +20,7 @@ void an_tanh_s16(const an_activation_wide_params *p, const int16_t *input, int16
   const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
   const uint16_t *table = p->sigmoid_table;
   for (int32_t i = 0; i < p->size; ++i) {
-    const int32_t x = (input[i] * multiplier + round) >> shift;
-    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = a >> 8;
-    int32_t result;
-    if (uh >= 255) {
-      result = (int32_t)(0xFFFFu << 8);
-    } else {
-      const uint32_t ua = table[uh], ub = table[uh + 1];
-      result = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
-    }
-    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    output[i] = (int16_t)(result >> 8);
+    output[i] = an_tanh_table_s16((input[i] * multiplier + round) >> shift, table);
   }
 }
 

@@ -158,4 +158,39 @@ static inline int32_t an_out_s8_right_shift(int32_t acc, int32_t m2, int32_t e1,
 }
 #endif
 
+// TFLite's int16 LOGISTIC (reference_integer_ops::Logistic) of x, the input already rescaled to
+// 2^-12 x 3 (x = (in * multiplier + round) >> shift): TFLM's uint16 sigmoid table
+// (codegen/compiled/ops/sigmoid_table.py) read every 2^9 of |x|, linear between entries, 1 - s(|x|)
+// for x < 0, rounded to Q0.15.  LOGISTIC (an_activation_wide.c) and the LSTM gates (an_lstm.c).
+static inline int16_t an_sigmoid_table_s16(int32_t x, const uint16_t *table) {
+  const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+  const uint32_t uh = a >> 9;
+  uint32_t result;
+  if (uh >= 255) {
+    result = 0x7FFFu << 10;
+  } else {
+    const uint32_t ua = table[uh], ub = table[uh + 1];
+    result = (ua << 9) + (a & 0x1FFu) * (ub - ua);
+  }
+  result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
+  return (int16_t)(result >> 10);
+}
+
+// TFLite's int16 TANH (reference_integer_ops::Tanh) of the rescaled x: the sigmoid table read at
+// every 2^8 of |x| (tanh(x) = 2 s(2x) - 1), mirrored for x < 0, rounded to Q0.15.  TANH
+// (an_activation_wide.c) and the LSTM's cell gate and cell state (an_lstm.c).
+static inline int16_t an_tanh_table_s16(int32_t x, const uint16_t *table) {
+  const uint32_t a = (uint32_t)(x < 0 ? -x : x);
+  const uint32_t uh = a >> 8;
+  int32_t result;
+  if (uh >= 255) {
+    result = (int32_t)(0xFFFFu << 8);
+  } else {
+    const uint32_t ua = table[uh], ub = table[uh + 1];
+    result = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
+  }
+  result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+  return (int16_t)(result >> 8);
+}
+
 #endif  // AN_COMMON_H_

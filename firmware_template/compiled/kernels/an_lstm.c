@@ -23,20 +23,7 @@ static void an_lstm_fc(const int8_t *x, int32_t x_offset, const int8_t *w, int32
 
 // reference_integer_ops::Logistic on int16 (input scale 2^-12: multiplier 3, no shift), in place.
 static void an_lstm_sigmoid(int16_t *data, int32_t n, const uint16_t *table) {
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t x = data[i] * 3;
-    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = a >> 9;
-    uint32_t result;
-    if (uh >= 255) {
-      result = 0x7FFFu << 10;
-    } else {
-      const uint32_t ua = table[uh], ub = table[uh + 1];
-      result = (ua << 9) + (a & 0x1FFu) * (ub - ua);
-    }
-    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-    data[i] = (int16_t)(result >> 10);
-  }
+  for (int32_t i = 0; i < n; ++i) data[i] = an_sigmoid_table_s16(data[i] * 3, table);
 }
 
 // reference_integer_ops::Tanh on int16: x * multiplier rounded right by shift (TFLM's LSTM gives the
@@ -44,20 +31,7 @@ static void an_lstm_sigmoid(int16_t *data, int32_t n, const uint16_t *table) {
 static void an_lstm_tanh(const int16_t *in, int16_t *out, int32_t n, int32_t multiplier, int32_t shift,
                          const uint16_t *table) {
   const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t x = (in[i] * multiplier + round) >> shift;
-    const uint32_t a = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = a >> 8;
-    int32_t result;
-    if (uh >= 255) {
-      result = (int32_t)(0xFFFFu << 8);
-    } else {
-      const uint32_t ua = table[uh], ub = table[uh + 1];
-      result = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
-    }
-    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    out[i] = (int16_t)(result >> 8);
-  }
+  for (int32_t i = 0; i < n; ++i) out[i] = an_tanh_table_s16((in[i] * multiplier + round) >> shift, table);
 }
 
 // cell = sat(sat(forget * cell) + sat(input * cell gate)), clipped (TFLM's UpdateLstmCell, int16).
