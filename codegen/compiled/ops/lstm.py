@@ -133,7 +133,7 @@ def lower_lstm(op, ctx):
         "cell_tanh_multiplier": tanh_multiplier, "cell_tanh_shift": tanh_shift, "cell_clip": quantized_clip,
         "sigmoid_table": table})
     rows = batches if time_major else 1
-    return Step("an_lstm_s8" if x.dtype == "int8" else "an_lstm_s16", sources=("an_lstm.c",),
+    return Step("an_lstm_s8" if x.dtype == "int8" else "an_lstm_s16", sources=("an_lstm.c", "an_lstm_sequence.h"),
                 args=(params, x.operand, hidden.operand, cell.operand, Scratch(4 * rows * state_size * 2), y.operand),
                 comment=(f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, {x.dtype} with "
                          f"int16 cell, {activation}"),
@@ -177,7 +177,7 @@ def _lower_float(op, x, y, hidden, cell, w_in, w_rec, biases):
         "time_major": int(time_major), "forget": gates["forget"], "input": gates["input"], "cell": gates["cell"],
         "output": gates["output"], "clip": int(cell_clip > 0), "cell_clip": F32(cell_clip)})
     rows = batches if time_major else 1
-    return Step("an_lstm_f32", sources=("an_lstm_f32.c",),
+    return Step("an_lstm_f32", sources=("an_lstm_f32.c", "an_lstm_sequence.h"),
                 args=(params, x.operand, hidden.operand, cell.operand, Scratch(4 * rows * state_size * 4), y.operand),
                 comment=f"UNIDIRECTIONAL_SEQUENCE_LSTM {x.shape} -> {y.shape}, {state_size} units, float32",
                 macs=batches * time_steps * 4 * state_size * (input_size + state_size))

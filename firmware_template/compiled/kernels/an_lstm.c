@@ -1,6 +1,8 @@
 // attendnets compiled runtime: UNIDIRECTIONAL_SEQUENCE_LSTM int8 (see an_lstm.h), in TFLM's order.
 #include "an_lstm.h"
 
+#include "an_lstm_sequence.h"
+
 static int16_t an_sat16(int32_t x) {
   return (int16_t)AN_MIN(AN_MAX(x, -32768), 32767);
 }
@@ -46,21 +48,25 @@ static void an_lstm_cell_update(int16_t *cell, const int16_t *forget, const int1
   }
 }
 
-// One gate of one step: input part + recurrent part (saturating), then its activation.
-static void an_lstm_gate_step(const an_lstm_s8_params *p, const an_lstm_gate *g, const int8_t *x, const int8_t *h,
-                              int32_t rows, int16_t *gate, int16_t *buffer, int use_tanh) {
-  const int32_t n = rows * p->state_size;
-  an_lstm_fc(x, p->input_offset, g->input_weights, g->input_weights_offset, g->bias, g->input_multiplier,
-             g->input_shift, rows, p->input_size, p->state_size, gate);
-  an_lstm_fc(h, p->hidden_offset, g->recurrent_weights, g->recurrent_weights_offset, NULL, g->recurrent_multiplier,
-             g->recurrent_shift, rows, p->state_size, p->state_size, buffer);
-  for (int32_t i = 0; i < n; ++i) gate[i] = an_sat16(gate[i] + buffer[i]);
-  if (use_tanh) {
-    an_lstm_tanh(gate, gate, n, 3, 0, p->sigmoid_table);  // gate inputs are at 2^-12
-  } else {
-    an_lstm_sigmoid(gate, n, p->sigmoid_table);
+// One gate of one step of the integer kernels (x_t: the int8 or int16 activations, fc: their FULLY_CONNECTED): input
+// part + recurrent part (saturating), then its activation (gate inputs are at 2^-12).
+#define AN_LSTM_GATE_STEP(name, params_t, gate_t, x_t, fc)                                                          \
+  static void name(const params_t *p, const gate_t *g, const x_t *x, const x_t *h, int32_t rows, int16_t *gate,     \
+                   int16_t *buffer, int use_tanh) {                                                                 \
+    const int32_t n = rows * p->state_size;                                                                         \
+    fc(x, p->input_offset, g->input_weights, g->input_weights_offset, g->bias, g->input_multiplier, g->input_shift, \
+       rows, p->input_size, p->state_size, gate);                                                                   \
+    fc(h, p->hidden_offset, g->recurrent_weights, g->recurrent_weights_offset, NULL, g->recurrent_multiplier,       \
+       g->recurrent_shift, rows, p->state_size, p->state_size, buffer);                                             \
+    for (int32_t i = 0; i < n; ++i) gate[i] = an_sat16(gate[i] + buffer[i]);                                        \
+    if (use_tanh) {                                                                                                 \
+      an_lstm_tanh(gate, gate, n, 3, 0, p->sigmoid_table);                                                          \
+    } else {                                                                                                        \
+      an_lstm_sigmoid(gate, n, p->sigmoid_table);                                                                   \
+    }                                                                                                               \
   }
-}
+
+AN_LSTM_GATE_STEP(an_lstm_gate_step, an_lstm_s8_params, an_lstm_gate, int8_t, an_lstm_fc)
 
 static void an_lstm_step(const an_lstm_s8_params *p, const int8_t *x, int8_t *h, int16_t *cell, int32_t rows,
                          int16_t *buffers, int8_t *out) {
@@ -83,21 +89,7 @@ static void an_lstm_step(const an_lstm_s8_params *p, const int8_t *x, int8_t *h,
 void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
                 void *scratch, int8_t *output) {
   int16_t *buffers = (int16_t *)scratch;
-  if (p->time_major) {
-    const int32_t rows = p->batches;
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      an_lstm_step(p, input + t * rows * p->input_size, hidden_state, cell_state, rows, buffers,
-                   output + t * rows * p->state_size);
-    }
-    return;
-  }
-  for (int32_t b = 0; b < p->batches; ++b) {
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      const int32_t step = b * p->time_steps + t;
-      an_lstm_step(p, input + step * p->input_size, hidden_state + b * p->state_size, cell_state + b * p->state_size, 1,
-                   buffers, output + step * p->state_size);
-    }
-  }
+  AN_LSTM_SEQUENCE(an_lstm_step, p, input, hidden_state, cell_state, buffers, output);
 }
 
 // reference_integer_ops::FullyConnected<int16_t, int8_t, int16_t, int64_t>: int64 sums.
@@ -116,20 +108,7 @@ static void an_lstm_fc16(const int16_t *x, int32_t x_offset, const int8_t *w, in
   }
 }
 
-static void an_lstm16_gate_step(const an_lstm_s16_params *p, const an_lstm_s16_gate *g, const int16_t *x,
-                                const int16_t *h, int32_t rows, int16_t *gate, int16_t *buffer, int use_tanh) {
-  const int32_t n = rows * p->state_size;
-  an_lstm_fc16(x, p->input_offset, g->input_weights, g->input_weights_offset, g->bias, g->input_multiplier,
-               g->input_shift, rows, p->input_size, p->state_size, gate);
-  an_lstm_fc16(h, p->hidden_offset, g->recurrent_weights, g->recurrent_weights_offset, NULL, g->recurrent_multiplier,
-               g->recurrent_shift, rows, p->state_size, p->state_size, buffer);
-  for (int32_t i = 0; i < n; ++i) gate[i] = an_sat16(gate[i] + buffer[i]);
-  if (use_tanh) {
-    an_lstm_tanh(gate, gate, n, 3, 0, p->sigmoid_table);
-  } else {
-    an_lstm_sigmoid(gate, n, p->sigmoid_table);
-  }
-}
+AN_LSTM_GATE_STEP(an_lstm16_gate_step, an_lstm_s16_params, an_lstm_s16_gate, int16_t, an_lstm_fc16)
 
 static void an_lstm16_step(const an_lstm_s16_params *p, const int16_t *x, int16_t *h, int16_t *cell, int32_t rows,
                            int16_t *buffers, int16_t *out) {
@@ -151,19 +130,5 @@ static void an_lstm16_step(const an_lstm_s16_params *p, const int16_t *x, int16_
 void an_lstm_s16(const an_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
                  void *scratch, int16_t *output) {
   int16_t *buffers = (int16_t *)scratch;
-  if (p->time_major) {
-    const int32_t rows = p->batches;
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      an_lstm16_step(p, input + t * rows * p->input_size, hidden_state, cell_state, rows, buffers,
-                     output + t * rows * p->state_size);
-    }
-    return;
-  }
-  for (int32_t b = 0; b < p->batches; ++b) {
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      const int32_t step = b * p->time_steps + t;
-      an_lstm16_step(p, input + step * p->input_size, hidden_state + b * p->state_size, cell_state + b * p->state_size,
-                     1, buffers, output + step * p->state_size);
-    }
-  }
+  AN_LSTM_SEQUENCE(an_lstm16_step, p, input, hidden_state, cell_state, buffers, output);
 }

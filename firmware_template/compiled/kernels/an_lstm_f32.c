@@ -6,6 +6,7 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 #include "an_lstm_f32.h"
+#include "an_lstm_sequence.h"
 
 #include <float.h>
 #include <math.h>
@@ -69,19 +70,5 @@ static void an_lstm_f32_step(const an_lstm_f32_params *p, const float *x, float 
 void an_lstm_f32(const an_lstm_f32_params *p, const float *input, float *hidden_state, float *cell_state, void *scratch,
                  float *output) {
   float *buffers = (float *)scratch;
-  if (p->time_major) {
-    const int32_t rows = p->batches;
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      an_lstm_f32_step(p, input + t * rows * p->input_size, hidden_state, cell_state, rows, buffers,
-                       output + t * rows * p->state_size);
-    }
-    return;
-  }
-  for (int32_t b = 0; b < p->batches; ++b) {
-    for (int32_t t = 0; t < p->time_steps; ++t) {
-      const int32_t step = b * p->time_steps + t;
-      an_lstm_f32_step(p, input + step * p->input_size, hidden_state + b * p->state_size,
-                       cell_state + b * p->state_size, 1, buffers, output + step * p->state_size);
-    }
-  }
+  AN_LSTM_SEQUENCE(an_lstm_f32_step, p, input, hidden_state, cell_state, buffers, output);
 }
