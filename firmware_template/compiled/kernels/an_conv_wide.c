@@ -46,139 +46,102 @@ static an_taps taps_of(const an_conv_wide_params *p, int32_t out_y, int32_t out_
   return t;
 }
 
+// The loop nest of the grouped CONV_2D kernels (in_t input, w_t filter, acc_t sum): each batch, output pixel and
+// output channel; over the filter taps inside the image and the group's input channels ADD(acc, filter value, input
+// value); then STORE(acc, oc) writes the output channel (*output++).  Each kernel below is one instance.
+#define AN_CONV_NEST(in_t, w_t, acc_t, ADD, STORE)                                  \
+  do {                                                                              \
+    const int32_t per_group = p->out_c / (p->in_c / p->filter_in_c);                \
+    for (int32_t b = 0; b < p->batches; ++b) {                                      \
+      const in_t *image = input + b * p->in_h * p->in_w * p->in_c;                  \
+      for (int32_t oy = 0; oy < p->out_h; ++oy) {                                   \
+        for (int32_t ox = 0; ox < p->out_w; ++ox) {                                 \
+          const an_taps t = taps_of(p, oy, ox);                                     \
+          for (int32_t oc = 0; oc < p->out_c; ++oc) {                               \
+            const in_t *group_in = image + (oc / per_group) * p->filter_in_c;       \
+            const w_t *w = filter + oc * p->k_h * p->k_w * p->filter_in_c;          \
+            acc_t acc = 0;                                                          \
+            for (int32_t fy = t.y0; fy < t.y1; ++fy) {                              \
+              const int32_t in_y = t.in_y0 + p->dilation_h * fy;                    \
+              for (int32_t fx = t.x0; fx < t.x1; ++fx) {                            \
+                const int32_t in_x = t.in_x0 + p->dilation_w * fx;                  \
+                const in_t *x = group_in + (in_y * p->in_w + in_x) * p->in_c;       \
+                const w_t *wt = w + (fy * p->k_w + fx) * p->filter_in_c;            \
+                for (int32_t c = 0; c < p->filter_in_c; ++c) ADD(acc, wt[c], x[c]); \
+              }                                                                     \
+            }                                                                       \
+            STORE(acc, oc);                                                         \
+          }                                                                         \
+        }                                                                           \
+      }                                                                             \
+    }                                                                               \
+  } while (0)
+
+// The same for DEPTHWISE_CONV_2D: output channel oc reads input channel oc / depth_mult; the filter is
+// [k_h][k_w][out_c].
+#define AN_DEPTHWISE_NEST(in_t, acc_t, ADD, STORE)                                                                   \
+  do {                                                                                                               \
+    for (int32_t b = 0; b < p->batches; ++b) {                                                                       \
+      const in_t *image = input + b * p->in_h * p->in_w * p->in_c;                                                   \
+      for (int32_t oy = 0; oy < p->out_h; ++oy) {                                                                    \
+        for (int32_t ox = 0; ox < p->out_w; ++ox) {                                                                  \
+          const an_taps t = taps_of(p, oy, ox);                                                                      \
+          for (int32_t oc = 0; oc < p->out_c; ++oc) {                                                                \
+            const int32_t ic = oc / p->depth_mult;                                                                   \
+            acc_t acc = 0;                                                                                           \
+            for (int32_t fy = t.y0; fy < t.y1; ++fy) {                                                               \
+              const int32_t in_y = t.in_y0 + p->dilation_h * fy;                                                     \
+              for (int32_t fx = t.x0; fx < t.x1; ++fx) {                                                             \
+                const int32_t in_x = t.in_x0 + p->dilation_w * fx;                                                   \
+                ADD(acc, filter[(fy * p->k_w + fx) * p->out_c + oc], image[(in_y * p->in_w + in_x) * p->in_c + ic]); \
+              }                                                                                                      \
+            }                                                                                                        \
+            STORE(acc, oc);                                                                                          \
+          }                                                                                                          \
+        }                                                                                                            \
+      }                                                                                                              \
+    }                                                                                                                \
+  } while (0)
+
+// 16x8 with int64 sums (TFLM's reference_integer_ops, int64 bias).
+#define AN_ADD_S64(acc, w, x) acc += (int32_t)(w) * (int32_t)(x)
+#define AN_STORE_S64(acc, oc)                                                                                  \
+  do {                                                                                                         \
+    if (bias) acc += bias[oc];                                                                                 \
+    *output++ = (int16_t)clamp_s32(an_requantize64(acc, multipliers[oc], shifts[oc]), p->act_min, p->act_max); \
+  } while (0)
+// 16x8 with int32 sums, wrapping as TFLM's int32 accumulator (int32 bias).
+#define AN_ADD_S32(acc, w, x) acc += (uint32_t)((int32_t)(w) * (int32_t)(x))
+#define AN_STORE_S32(acc, oc)                                                                                         \
+  do {                                                                                                                \
+    if (bias) acc += (uint32_t)bias[oc];                                                                              \
+    *output++ = (int16_t)clamp_s32(an_requantize((int32_t)acc, multipliers[oc], shifts[oc]), p->act_min, p->act_max); \
+  } while (0)
+// float32: the products summed from 0 in TFLM's order, then + bias (0 without one), clamped.
+#define AN_ADD_F32(acc, w, x) acc += (x) * (w)
+#define AN_STORE_F32(acc, oc) *output++ = clamp_f32(acc + (bias ? bias[oc] : 0.0f), p->float_min, p->float_max)
+
 void an_conv2d_s16_acc64(const an_conv_wide_params *p, const int16_t *input, const int8_t *filter, const int64_t *bias,
                          const int32_t *multipliers, const int32_t *shifts, int16_t *output) {
-  const int32_t per_group = p->out_c / (p->in_c / p->filter_in_c);
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int16_t *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const an_taps t = taps_of(p, oy, ox);
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const int16_t *group_in = image + (oc / per_group) * p->filter_in_c;
-          const int8_t *w = filter + oc * p->k_h * p->k_w * p->filter_in_c;
-          int64_t acc = 0;
-          for (int32_t fy = t.y0; fy < t.y1; ++fy) {
-            const int32_t in_y = t.in_y0 + p->dilation_h * fy;
-            for (int32_t fx = t.x0; fx < t.x1; ++fx) {
-              const int32_t in_x = t.in_x0 + p->dilation_w * fx;
-              const int16_t *x = group_in + (in_y * p->in_w + in_x) * p->in_c;
-              const int8_t *wt = w + (fy * p->k_w + fx) * p->filter_in_c;
-              for (int32_t c = 0; c < p->filter_in_c; ++c) acc += (int32_t)wt[c] * (int32_t)x[c];
-            }
-          }
-          if (bias) acc += bias[oc];
-          *output++ = (int16_t)clamp_s32(an_requantize64(acc, multipliers[oc], shifts[oc]), p->act_min, p->act_max);
-        }
-      }
-    }
-  }
+  AN_CONV_NEST(int16_t, int8_t, int64_t, AN_ADD_S64, AN_STORE_S64);
 }
 
 void an_conv2d_s16_acc32(const an_conv_wide_params *p, const int16_t *input, const int8_t *filter, const int32_t *bias,
                          const int32_t *multipliers, const int32_t *shifts, int16_t *output) {
-  const int32_t per_group = p->out_c / (p->in_c / p->filter_in_c);
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int16_t *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const an_taps t = taps_of(p, oy, ox);
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const int16_t *group_in = image + (oc / per_group) * p->filter_in_c;
-          const int8_t *w = filter + oc * p->k_h * p->k_w * p->filter_in_c;
-          uint32_t acc = 0;  // int32 wrapping as TFLM's int32 accumulator
-          for (int32_t fy = t.y0; fy < t.y1; ++fy) {
-            const int32_t in_y = t.in_y0 + p->dilation_h * fy;
-            for (int32_t fx = t.x0; fx < t.x1; ++fx) {
-              const int32_t in_x = t.in_x0 + p->dilation_w * fx;
-              const int16_t *x = group_in + (in_y * p->in_w + in_x) * p->in_c;
-              const int8_t *wt = w + (fy * p->k_w + fx) * p->filter_in_c;
-              for (int32_t c = 0; c < p->filter_in_c; ++c) acc += (uint32_t)((int32_t)wt[c] * (int32_t)x[c]);
-            }
-          }
-          if (bias) acc += (uint32_t)bias[oc];
-          *output++ =
-              (int16_t)clamp_s32(an_requantize((int32_t)acc, multipliers[oc], shifts[oc]), p->act_min, p->act_max);
-        }
-      }
-    }
-  }
+  AN_CONV_NEST(int16_t, int8_t, uint32_t, AN_ADD_S32, AN_STORE_S32);
 }
 
 void an_conv2d_f32(const an_conv_wide_params *p, const float *input, const float *filter, const float *bias,
                    float *output) {
-  const int32_t per_group = p->out_c / (p->in_c / p->filter_in_c);
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const float *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const an_taps t = taps_of(p, oy, ox);
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const float *group_in = image + (oc / per_group) * p->filter_in_c;
-          const float *w = filter + oc * p->k_h * p->k_w * p->filter_in_c;
-          float total = 0.0f;
-          for (int32_t fy = t.y0; fy < t.y1; ++fy) {
-            const int32_t in_y = t.in_y0 + p->dilation_h * fy;
-            for (int32_t fx = t.x0; fx < t.x1; ++fx) {
-              const int32_t in_x = t.in_x0 + p->dilation_w * fx;
-              const float *x = group_in + (in_y * p->in_w + in_x) * p->in_c;
-              const float *wt = w + (fy * p->k_w + fx) * p->filter_in_c;
-              for (int32_t c = 0; c < p->filter_in_c; ++c) total += x[c] * wt[c];
-            }
-          }
-          *output++ = clamp_f32(total + (bias ? bias[oc] : 0.0f), p->float_min, p->float_max);
-        }
-      }
-    }
-  }
+  AN_CONV_NEST(float, float, float, AN_ADD_F32, AN_STORE_F32);
 }
 
 void an_depthwise_conv2d_s16(const an_conv_wide_params *p, const int16_t *input, const int8_t *filter,
                              const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, int16_t *output) {
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const int16_t *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const an_taps t = taps_of(p, oy, ox);
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const int32_t ic = oc / p->depth_mult;
-          int64_t acc = 0;
-          for (int32_t fy = t.y0; fy < t.y1; ++fy) {
-            const int32_t in_y = t.in_y0 + p->dilation_h * fy;
-            for (int32_t fx = t.x0; fx < t.x1; ++fx) {
-              const int32_t in_x = t.in_x0 + p->dilation_w * fx;
-              acc += (int32_t)filter[(fy * p->k_w + fx) * p->out_c + oc] *
-                     (int32_t)image[(in_y * p->in_w + in_x) * p->in_c + ic];
-            }
-          }
-          if (bias) acc += bias[oc];
-          *output++ = (int16_t)clamp_s32(an_requantize64(acc, multipliers[oc], shifts[oc]), p->act_min, p->act_max);
-        }
-      }
-    }
-  }
+  AN_DEPTHWISE_NEST(int16_t, int64_t, AN_ADD_S64, AN_STORE_S64);
 }
 
 void an_depthwise_conv2d_f32(const an_conv_wide_params *p, const float *input, const float *filter, const float *bias,
                              float *output) {
-  for (int32_t b = 0; b < p->batches; ++b) {
-    const float *image = input + b * p->in_h * p->in_w * p->in_c;
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const an_taps t = taps_of(p, oy, ox);
-        for (int32_t oc = 0; oc < p->out_c; ++oc) {
-          const int32_t ic = oc / p->depth_mult;
-          float total = 0.0f;
-          for (int32_t fy = t.y0; fy < t.y1; ++fy) {
-            const int32_t in_y = t.in_y0 + p->dilation_h * fy;
-            for (int32_t fx = t.x0; fx < t.x1; ++fx) {
-              const int32_t in_x = t.in_x0 + p->dilation_w * fx;
-              total += image[(in_y * p->in_w + in_x) * p->in_c + ic] * filter[(fy * p->k_w + fx) * p->out_c + oc];
-            }
-          }
-          *output++ = clamp_f32(total + (bias ? bias[oc] : 0.0f), p->float_min, p->float_max);
-        }
-      }
-    }
-  }
+  AN_DEPTHWISE_NEST(float, float, AN_ADD_F32, AN_STORE_F32);
 }
