@@ -33,6 +33,23 @@
 #pragma GCC optimize("align-loops=4")
 #endif
 
+#if AN_USE_DSP
+// s += the bytes 1 and 3 of v, sign-extended, as two int16 lanes (SXTAB16 with ROR #8): with
+// __sxtab16(s, v) (bytes 0 and 2) the sums of four int8 lanes (AVERAGE_POOL_2D, MEAN).
+static inline uint32_t an_sxtab16_ror8(uint32_t s, uint32_t v) {
+#if defined(__GNUC__)
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(s) : "r"(s), "r"(v));
+  return s;
+#else
+  return (uint32_t)__sxtab16(s, (v >> 8) | (v << 24));
+#endif
+}
+
+// The int16 lanes of an SXTAB16 sum: the low one, the high one.
+#define AN_LO16(S) ((int32_t)(int16_t)(S))
+#define AN_HI16(S) ((int32_t)(S) >> 16)
+#endif
+
 #define AN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define AN_MAX(a, b) ((a) > (b) ? (a) : (b))
 

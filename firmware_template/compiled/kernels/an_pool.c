@@ -12,16 +12,6 @@ static inline int8_t an_avg_out(int32_t sum, int32_t count, int32_t act_min, int
 }
 
 #if AN_USE_DSP
-// s += the bytes 1 and 3 of v, sign-extended, as two int16 lanes (SXTAB16 with ROR #8).
-static inline uint32_t an_sxtab16_ror8(uint32_t s, uint32_t v) {
-#if defined(__GNUC__)
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(s) : "r"(s), "r"(v));
-  return s;
-#else
-  return (uint32_t)__sxtab16(s, (v >> 8) | (v << 24));
-#endif
-}
-
 // an_avg_out for |sum| <= 32768 and count <= 256 without a divide: with recip = ceil(2^31 / count)
 // (at most 2^31) and n = |sum| + count / 2 < 2^16, floor(n * recip / 2^31) = floor(n / count):
 // recip * count = 2^31 + e with e < count, so n * recip exceeds n * 2^31 / count by n * e / count
@@ -33,10 +23,6 @@ static inline int8_t an_avg_out_recip(int32_t sum, int32_t half, uint32_t recip,
   const int32_t q = (int32_t)(((uint64_t)(n << 1) * recip) >> 32);
   return (int8_t)an_clamp((q ^ sign) - sign, act_min, act_max);
 }
-
-// The int16 lanes of an SXTAB16 sum: the low one, the high one.
-#define AN_LO16(S) ((int32_t)(int16_t)(S))
-#define AN_HI16(S) ((int32_t)(S) >> 16)
 #endif
 
 // AVERAGE_POOL_2D.  On DSP cores, windows of at most 256 values sum blocks of eight channels (then

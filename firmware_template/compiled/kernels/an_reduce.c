@@ -23,20 +23,40 @@ static int32_t an_reduce_step(int32_t ndim, const int32_t *dims, const int32_t *
   return offset;
 }
 
-#if AN_USE_DSP
-// s += the bytes 1 and 3 of v, sign-extended, as two int16 lanes (SXTAB16 with ROR #8).
-static inline uint32_t an_reduce_sxtab16_ror8(uint32_t s, uint32_t v) {
-#if defined(__GNUC__)
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(s) : "r"(s), "r"(v));
-  return s;
-#else
-  return (uint32_t)__sxtab16(s, (v >> 8) | (v << 24));
-#endif
-}
+// What every reduction declares from q (its parameters in locals: the output stores may alias them): the outputs
+// (the kept positions, walked row-major by an odometer from `base`), the innermost reduced dimension (walked in a
+// tight loop: inner values inner_stride apart) and the other reduced positions (rows of them, by an odometer).
+#define AN_REDUCE_WALK_SETUP                                                  \
+  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);          \
+  const int32_t last = q.reduced_ndim - 1;                                    \
+  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;                 \
+  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;       \
+  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1; \
+  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};                               \
+  int32_t base = 0
 
-// An int16 lane of an SXTAB16 sum: the low (0) or high (1) one.
-#define AN_REDUCE_LANE(S, HIGH) ((HIGH) ? (int32_t)(S) >> 16 : (int32_t)(int16_t)(S))
-#endif
+// Then each output: its inputs (TYPE) folded into an ACC_T from INIT by ADD(acc, input) in input order, and
+// STORE(o, acc) writes output o.
+#define AN_REDUCE_WALK(TYPE, ACC_T, INIT, ADD, STORE)                                          \
+  for (int32_t o = 0; o < outputs; ++o) {                                                      \
+    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};                                           \
+    int32_t offset = base;                                                                     \
+    ACC_T acc = (INIT);                                                                        \
+    for (int32_t r = 0; r < rows; ++r) {                                                       \
+      const TYPE *x = input + offset;                                                          \
+      for (int32_t i = 0; i < inner; ++i) {                                                    \
+        const TYPE in = *x;                                                                    \
+        ADD(acc, in);                                                                          \
+        x += inner_stride;                                                                     \
+      }                                                                                        \
+      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset); \
+    }                                                                                          \
+    STORE(o, acc);                                                                             \
+    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);         \
+  }
+
+// int32 sums that wrap, as TFLM's accumulation.
+#define AN_ADD_WRAPPING(acc, in) acc += (uint32_t)(int32_t)(in)
 
 // clamp(MBQM(sum - zero_point_sum) + output zero point) to int8.
 static inline int8_t an_reduce_sum_out(const an_reduce_params *q, uint32_t sum) {
@@ -46,15 +66,8 @@ static inline int8_t an_reduce_sum_out(const an_reduce_params *q, uint32_t sum) 
 }
 
 void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *output) {
-  const an_reduce_params q = *p;  // locals: int8 stores may alias the parameter struct
-  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
-  // The innermost reduced dimension is walked in a tight loop, the others by an odometer.
-  const int32_t last = q.reduced_ndim - 1;
-  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;
-  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;
-  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
-  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
-  int32_t base = 0;
+  const an_reduce_params q = *p;
+  AN_REDUCE_WALK_SETUP;
 #if AN_USE_DSP
   // Outputs whose inputs lie side by side (the last kept dimension of stride 1: MEAN over the spatial
   // axes of NHWC, channels kept) in blocks of eight then four: each reduced position's four or eight
@@ -77,16 +90,15 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
             memcpy(&v0, x, 4);
             memcpy(&v1, x + 4, 4);
             s02 = (uint32_t)__sxtab16(s02, v0);
-            s13 = an_reduce_sxtab16_ror8(s13, v0);
+            s13 = an_sxtab16_ror8(s13, v0);
             s46 = (uint32_t)__sxtab16(s46, v1);
-            s57 = an_reduce_sxtab16_ror8(s57, v1);
+            s57 = an_sxtab16_ror8(s57, v1);
           }
           offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
         }
         // the lanes in channel order, then one requantization site (it is long: not inlined eight times)
-        const int32_t sums[8] = {AN_REDUCE_LANE(s02, 0), AN_REDUCE_LANE(s13, 0), AN_REDUCE_LANE(s02, 1),
-                                 AN_REDUCE_LANE(s13, 1), AN_REDUCE_LANE(s46, 0), AN_REDUCE_LANE(s57, 0),
-                                 AN_REDUCE_LANE(s46, 1), AN_REDUCE_LANE(s57, 1)};
+        const int32_t sums[8] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13),
+                                 AN_LO16(s46), AN_LO16(s57), AN_HI16(s46), AN_HI16(s57)};
         for (int32_t k = 0; k < 8; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
       }
       for (; c + 4 <= row_len; c += 4) {
@@ -99,12 +111,11 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
             uint32_t v;
             memcpy(&v, x, 4);
             s02 = (uint32_t)__sxtab16(s02, v);
-            s13 = an_reduce_sxtab16_ror8(s13, v);
+            s13 = an_sxtab16_ror8(s13, v);
           }
           offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
         }
-        const int32_t sums[4] = {AN_REDUCE_LANE(s02, 0), AN_REDUCE_LANE(s13, 0), AN_REDUCE_LANE(s02, 1),
-                                 AN_REDUCE_LANE(s13, 1)};
+        const int32_t sums[4] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13)};
         for (int32_t k = 0; k < 4; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
       }
       for (; c < row_len; ++c) {
@@ -126,55 +137,22 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
     return;
   }
 #endif
-  for (int32_t o = 0; o < outputs; ++o) {
-    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-    int32_t offset = base;
-    uint32_t sum = 0;  // int32 arithmetic that wraps, as TFLM's accumulation
-    for (int32_t r = 0; r < rows; ++r) {
-      const int8_t *x = input + offset;
-      for (int32_t i = 0; i < inner; ++i) {
-        sum += (uint32_t)(int32_t)*x;
-        x += inner_stride;
-      }
-      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
-    }
-    output[o] = an_reduce_sum_out(&q, sum);
-    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
-  }
+#define AN_STORE_SUM_S8(o, sum) output[o] = an_reduce_sum_out(&q, sum)
+  AN_REDUCE_WALK(int8_t, uint32_t, 0, AN_ADD_WRAPPING, AN_STORE_SUM_S8)
 }
 
-// The walk of an_reduce_sum_s8 with `current = combine(current, in)` per input, from `init`.
-#define AN_REDUCE_EXTREME(NAME, TYPE, INIT, COMBINE)                                             \
-  void NAME(const an_reduce_params *p, const TYPE *input, TYPE *output) {                        \
-    const an_reduce_params q = *p;                                                               \
-    const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);                           \
-    const int32_t last = q.reduced_ndim - 1;                                                     \
-    const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;                                  \
-    const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;                        \
-    const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;                  \
-    int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};                                                \
-    int32_t base = 0;                                                                            \
-    for (int32_t o = 0; o < outputs; ++o) {                                                      \
-      int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};                                           \
-      int32_t offset = base;                                                                     \
-      TYPE current = (INIT);                                                                     \
-      for (int32_t r = 0; r < rows; ++r) {                                                       \
-        const TYPE *x = input + offset;                                                          \
-        for (int32_t i = 0; i < inner; ++i) {                                                    \
-          const TYPE in = *x;                                                                    \
-          current = COMBINE(current, in);                                                        \
-          x += inner_stride;                                                                     \
-        }                                                                                        \
-        offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset); \
-      }                                                                                          \
-      output[o] = current;                                                                       \
-      base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);         \
-    }                                                                                            \
+// MAX, MIN and ALL: the walk with COMBINE(current, in) from INIT.
+#define AN_REDUCE_EXTREME(NAME, TYPE, INIT, COMBINE)                      \
+  void NAME(const an_reduce_params *p, const TYPE *input, TYPE *output) { \
+    const an_reduce_params q = *p;                                        \
+    AN_REDUCE_WALK_SETUP;                                                 \
+    AN_REDUCE_WALK(TYPE, TYPE, INIT, COMBINE, AN_STORE_EXTREME)           \
   }
 
-#define AN_TAKE_GREATER(current, in) ((in) > (current) ? (in) : (current))
-#define AN_TAKE_LESS(current, in) ((in) < (current) ? (in) : (current))
-#define AN_BOTH(current, in) ((in) && (current))
+#define AN_STORE_EXTREME(o, current) output[o] = current
+#define AN_TAKE_GREATER(current, in) current = (in) > (current) ? (in) : (current)
+#define AN_TAKE_LESS(current, in) current = (in) < (current) ? (in) : (current)
+#define AN_BOTH(current, in) current = (in) && (current)
 
 AN_REDUCE_EXTREME(an_reduce_max_s8, int8_t, INT8_MIN, AN_TAKE_GREATER)
 AN_REDUCE_EXTREME(an_reduce_min_s8, int8_t, INT8_MAX, AN_TAKE_LESS)
@@ -217,57 +195,23 @@ AN_ARG(an_arg_max_f32, float, AN_GREATER)
 AN_ARG(an_arg_min_f32, float, AN_LESS)
 
 void an_reduce_sum_s16(const an_reduce_params *p, const int16_t *input, int16_t *output) {
-  const an_reduce_params q = *p;  // locals: int16 stores may alias the parameter struct
-  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
-  const int32_t last = q.reduced_ndim - 1;
-  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;
-  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;
-  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
-  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
-  int32_t base = 0;
-  for (int32_t o = 0; o < outputs; ++o) {
-    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-    int32_t offset = base;
-    uint32_t sum = 0;  // int32 arithmetic that wraps, as TFLM's accumulation
-    for (int32_t r = 0; r < rows; ++r) {
-      const int16_t *x = input + offset;
-      for (int32_t i = 0; i < inner; ++i) {
-        sum += (uint32_t)(int32_t)*x;
-        x += inner_stride;
-      }
-      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
-    }
-    const int32_t shifted = (int32_t)(sum - (uint32_t)q.zero_point_sum);
-    const int32_t out = an_requantize(shifted, q.output_multiplier, q.output_shift) + q.output_zero_point;
-    output[o] = (int16_t)an_clamp(out, -32768, 32767);
-    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
-  }
+  const an_reduce_params q = *p;
+  AN_REDUCE_WALK_SETUP;
+#define AN_STORE_SUM_S16(o, sum)                                                                           \
+  do {                                                                                                     \
+    const int32_t shifted = (int32_t)(sum - (uint32_t)q.zero_point_sum);                                   \
+    const int32_t out = an_requantize(shifted, q.output_multiplier, q.output_shift) + q.output_zero_point; \
+    output[o] = (int16_t)an_clamp(out, -32768, 32767);                                                     \
+  } while (0)
+  AN_REDUCE_WALK(int16_t, uint32_t, 0, AN_ADD_WRAPPING, AN_STORE_SUM_S16)
 }
 
 // float32: each output's inputs added in input order from 0.0f (TFLM's ReduceSumImpl); MEAN divides the sum
 // by the count as a float (mean_count > 0), SUM leaves it (mean_count 0).
 void an_reduce_sum_f32(const an_reduce_params *p, const float *input, float *output, int32_t mean_count) {
   const an_reduce_params q = *p;
-  const int32_t outputs = an_reduce_count(q.kept_ndim, q.kept_dims);
-  const int32_t last = q.reduced_ndim - 1;
-  const int32_t inner = last >= 0 ? q.reduced_dims[last] : 1;
-  const int32_t inner_stride = last >= 0 ? q.reduced_strides[last] : 0;
-  const int32_t rows = last >= 0 ? an_reduce_count(last, q.reduced_dims) : 1;
-  int32_t kept_index[AN_REDUCE_MAX_DIMS] = {0};
-  int32_t base = 0;
-  for (int32_t o = 0; o < outputs; ++o) {
-    int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-    int32_t offset = base;
-    float sum = 0.0f;
-    for (int32_t r = 0; r < rows; ++r) {
-      const float *x = input + offset;
-      for (int32_t i = 0; i < inner; ++i) {
-        sum = *x + sum;
-        x += inner_stride;
-      }
-      offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
-    }
-    output[o] = mean_count > 0 ? sum / (float)mean_count : sum;
-    base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
-  }
+  AN_REDUCE_WALK_SETUP;
+#define AN_ADD_F32(sum, in) sum = (in) + sum
+#define AN_STORE_MEAN_F32(o, sum) output[o] = mean_count > 0 ? sum / (float)mean_count : sum
+  AN_REDUCE_WALK(float, float, 0.0f, AN_ADD_F32, AN_STORE_MEAN_F32)
 }
