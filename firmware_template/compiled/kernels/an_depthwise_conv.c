@@ -491,13 +491,14 @@ static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int
 // four channels' (x0, x1) int16 pairs at d[0..3] (on DSP cores one STM of four registers).
 static inline void an_dw3_widen(uint32_t u0, uint32_t u1, uint32_t *d) {
 #if AN_USE_DSP
-  const uint32_t e0 = (uint32_t)__sxtb16(u0), o0 = (uint32_t)an_sxtb16_ror8(u0);  // (c0, c2), (c1, c3)
-  const uint32_t e1 = (uint32_t)__sxtb16(u1), o1 = (uint32_t)an_sxtb16_ror8(u1);
-  register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w0) : "r"(e0), "r"(e1));
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(w1) : "r"(o0), "r"(o1));
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w2) : "r"(e1), "r"(e0));
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(w3) : "r"(o1), "r"(o0));
+  // The two columns' bytes of channels 0, 1 and of 2, 3 side by side (two PKH), then one SXTB16 per channel.
+  uint32_t lo01, hi23;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(lo01) : "r"(u0), "r"(u1));  // u0 c0 c1, u1 c0 c1
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(hi23) : "r"(u1), "r"(u0));  // u0 c2 c3, u1 c2 c3
+  register uint32_t w0 __asm__("r4") = (uint32_t)__sxtb16(lo01);
+  register uint32_t w1 __asm__("r5") = (uint32_t)an_sxtb16_ror8(lo01);
+  register uint32_t w2 __asm__("r6") = (uint32_t)__sxtb16(hi23);
+  register uint32_t w3 __asm__("r8") = (uint32_t)an_sxtb16_ror8(hi23);
   __asm__ volatile("stm %0, {%1, %2, %3, %4}" : : "r"(d), "r"(w0), "r"(w1), "r"(w2), "r"(w3) : "memory");
 #else
   for (int32_t g = 0; g < 4; ++g) {
@@ -534,8 +535,15 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   if (inside > 0) {
     const int8_t *x = row + ix * in_c;
     const int32_t step = 2 * in_c;
-    for (uint32_t *const stop = d + 12 * inside; d < stop; d += 12, x += step) {
+    uint32_t *const stop = d + 12 * inside;
+    // Two pairs per iteration (the loop's compare and branch once per four columns).
+    for (; d + 12 < stop; d += 24, x += 2 * step) {
       an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+      an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + 12);
+    }
+    if (d < stop) {
+      an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+      d += 12;
     }
     ix += 2 * inside;
   }
