@@ -263,7 +263,19 @@ DEPTHWISE_CASES = {
     "rows3x3_narrow_width5_20_channels": dict(in_shape=(1, 3, 5, 20), in_zp=127, out_zp=-3, seed=6),
     # three outputs wide: under the narrow form's widths, the general path
     "narrow_width3_general": dict(in_shape=(1, 7, 3, 8), in_zp=-5),
+    # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
+    # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
+    # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny
+    # multipliers, batch 2 with interior pairs beside the border pixels
+    "block3x3_plane3x3_relu6": dict(in_shape=(1, 3, 3, 12), activation="RELU6", in_zp=-128, out_zp=-128),
+    "block3x3_6x6_stride2_saturating": dict(in_shape=(1, 6, 6, 8), stride=(2, 2), out_scale=0.03,
+                                            w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
+    "block3x3_5x7_tiny_multiplier_batch2": dict(in_shape=(2, 5, 7, 16), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                out_scale=1.0, in_zp=127, out_zp=-7),
 }
+
+#: The DEPTHWISE_CASES whose every pixel off an_dw3x3_pair_dsp takes an_dw3x3_block4_right on DSP cores.
+BLOCK3X3_CASES = sorted(c for c in DEPTHWISE_CASES if c.startswith("block3x3_"))
 
 #: The DEPTHWISE_CASES the generator must send through the row-buffer 3x3 path.
 ROWS3X3_CASES = sorted(c for c in DEPTHWISE_CASES if c.startswith("rows3x3_"))
@@ -314,6 +326,21 @@ def test_depthwise_rows3x3_refused_where_inexact():
         model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
         (step,) = [s for s in lower_model(model, rows3x3="always").steps if s.function == "an_depthwise_conv2d_s8"]
         assert step.args[0].fields["rows3x3"] == 0, case
+
+
+@pytest.mark.parametrize("case", BLOCK3X3_CASES)
+def test_depthwise_block3x3_cases_take_that_path(case):
+    """The BLOCK3X3_CASES meet an_dw3x3_block4_right's conditions (3x3, multiplier 1, channels a multiple of four,
+    every shift negative) on the general path (rows3x3 0)."""
+    from codegen.compiled.lower import lower_model
+    from converter.tflite_model import load_model
+
+    model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
+    (step,) = [s for s in lower_model(model).steps if s.function == "an_depthwise_conv2d_s8"]
+    fields = step.args[0].fields
+    assert (fields["k_h"], fields["k_w"], fields["depth_mult"], fields["in_c"] % 4, fields["rows3x3"]) == (3, 3, 1, 0, 0)
+    shifts = step.args[5]
+    assert all(v < 0 for v in shifts.values), shifts
 
 
 def test_depthwise_rows3x3_never_grows_the_arena():

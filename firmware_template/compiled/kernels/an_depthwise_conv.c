@@ -103,6 +103,46 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
   out[3] = an_dw_clamp(q, v3 + q.offset);
 }
 
+#if AN_USE_DSP && !AN_USE_MVE && defined(__GNUC__)
+// clamp(an_requantize(acc, m, s) + offset) for a negative shift s, as an_out_s8_right_shift (an_common.h: SMMLAR on
+// 2 m, the sign and the shift, QADD of round_offset = 1 + 2 offset, SSAT #8 of its ASR #1), the activation clamp
+// only where the range is not all of int8.
+static inline int32_t an_dw_out_right(an_dw_out_params q, int32_t round_offset, int32_t acc, int32_t m, int32_t s) {
+  int32_t h, r;
+  const int32_t m2 = (int32_t)((uint32_t)m << 1);
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h) : "r"(acc), "r"(m2));
+  const int32_t v = __qadd((h + (h >> 31)) >> (-s - 1), round_offset);
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(v));
+  return q.full_range ? r : an_clamp(r, q.lo, q.hi);
+}
+
+// an_dw_block4 for a 3x3 filter (nine taps unrolled), depth multiplier 1, every shift of the layer negative, DSP
+// cores: per tap one input word (four channels), two SXTB16, the block's two weight words, four SMLABB/SMLATT; the
+// four outputs requantized by an_dw_out_right and stored as one word (out is 4-byte aligned: the channels of a
+// pixel start at a multiple of four when in_c is, the caller's condition).  The same int32 sums.
+static inline void an_dw3x3_block4_right(an_dw_out_params q, int32_t round_offset, const int8_t *const *taps,
+                                         const int16_t *w, int32_t ic, const int32_t *bias, const int32_t *multiplier,
+                                         const int32_t *shift, int8_t *out) {
+  int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+  const an_word_t *wp = (const an_word_t *)(const void *)w;
+  _Pragma("GCC unroll 9") for (int32_t t = 0; t < 9; ++t) {
+    const uint32_t xv = an_read_u32(taps[t] + ic);
+    const int32_t xe = __sxtb16(xv), xo = an_sxtb16_ror8(xv);  // (x0, x2), (x1, x3)
+    const int32_t we = wp[2 * t], wo = wp[2 * t + 1];
+    a0 = __smlabb(xe, we, a0);
+    a2 = __smlatt(xe, we, a2);
+    a1 = __smlabb(xo, wo, a1);
+    a3 = __smlatt(xo, wo, a3);
+  }
+  const uint32_t v0 = (uint32_t)an_dw_out_right(q, round_offset, a0, multiplier[0], shift[0]) & 0xFFu;
+  const uint32_t v1 = (uint32_t)an_dw_out_right(q, round_offset, a1, multiplier[1], shift[1]) & 0xFFu;
+  const uint32_t v2 = (uint32_t)an_dw_out_right(q, round_offset, a2, multiplier[2], shift[2]) & 0xFFu;
+  const uint32_t v3 = (uint32_t)an_dw_out_right(q, round_offset, a3, multiplier[3], shift[3]);
+  const uint32_t word = v0 | (v1 << 8) | (v2 << 16) | (v3 << 24);
+  memcpy(out, &word, 4);
+}
+#endif
+
 // Output channels oc0..out_c-1 one at a time (those after the last full block of four).
 static inline void an_dw_channels_from(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps,
                                        const int16_t *filter, int32_t mult, int32_t oc0, int32_t out_c,
@@ -1023,6 +1063,14 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
 #if AN_USE_DSP && !AN_USE_MVE
   // Two pixels at a time where the filter is 3x3, multiplier 1, no dilation (an_dw3x3_pair_dsp).
   const int pair3x3 = p->k_h == 3 && p->k_w == 3 && mult == 1 && p->dilation_h == 1 && p->dilation_w == 1;
+#if defined(__GNUC__)
+  // The other pixels' blocks by an_dw3x3_block4_right where the filter is 3x3, multiplier 1, in_c a multiple of
+  // four (word stores) and every shift negative.
+  int32_t all_shifts = -1;
+  for (int32_t c = 0; c < out_c; ++c) all_shifts &= shift[c];
+  const int block3x3_right = p->k_h == 3 && p->k_w == 3 && mult == 1 && (in_c & 3) == 0 && all_shifts < 0;
+  const int32_t round_offset = 1 + 2 * p->output_offset;
+#endif
 #endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * in_w * in_c;
@@ -1102,7 +1150,14 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
 #else
         const int16_t *w = filter;
         int32_t oc = 0;
-        for (int32_t blk = 0; blk < blocks; ++blk, oc += 4, w += 4 * n_taps) {
+#if AN_USE_DSP && defined(__GNUC__)
+        if (block3x3_right) {
+          for (; oc < 4 * blocks; oc += 4, w += 36) {
+            an_dw3x3_block4_right(q, round_offset, taps, w, oc, bias + oc, multiplier + oc, shift + oc, out + oc);
+          }
+        }
+#endif
+        for (int32_t blk = oc / 4; blk < blocks; ++blk, oc += 4, w += 4 * n_taps) {
           an_dw_block4(q, taps, n_taps, w, mult == 1 ? oc : oc / mult, mult != 1, bias + oc, multiplier + oc,
                        shift + oc, out + oc);
         }
