@@ -28,8 +28,9 @@ def _scales(rng, n, lo, hi):
 
 def conv_model(in_shape=(1, 7, 9, 3), out_c=5, kernel=(3, 3), padding="SAME", stride=(1, 1), dilation=(1, 1),
                activation="NONE", groups=1, per_channel=True, bias=True, in_zp=-7, out_zp=3, in_scale=0.05,
-               out_scale=0.1, w_scale=(0.002, 0.02), seed=0):
-    """One CONV_2D; the output shape follows TFLM's SAME/VALID arithmetic."""
+               out_scale=0.1, w_scale=(0.002, 0.02), seed=0, zero_channels=()):
+    """One CONV_2D; the output shape follows TFLM's SAME/VALID arithmetic.  ``zero_channels``: output channels
+    whose filter is all zeros and whose bias is +-2^30 (pruned channels, as vww_96_int8 has)."""
     rng = np.random.default_rng(seed)
     n, h, w, c = in_shape
     fic = c // groups
@@ -39,6 +40,7 @@ def conv_model(in_shape=(1, 7, 9, 3), out_c=5, kernel=(3, 3), padding="SAME", st
     b = ModelBuilder()
     x = b.tensor("x", in_shape, "int8", scale=in_scale, zero_point=in_zp)
     weights = rng.integers(-127, 128, size=(out_c, *kernel, fic)).astype(np.int8)
+    weights[list(zero_channels)] = 0
     if per_channel:
         scales = _scales(rng, out_c, *w_scale)
         wt = b.tensor("w", weights.shape, "int8", scale=scales, zero_point=[0] * out_c, data=weights.tobytes())
@@ -48,6 +50,8 @@ def conv_model(in_shape=(1, 7, 9, 3), out_c=5, kernel=(3, 3), padding="SAME", st
     inputs = [x, wt]
     if bias:
         values = rng.integers(-3000, 3000, size=out_c).astype(np.int32)
+        for n_zero, c in enumerate(zero_channels):
+            values[c] = (1 << 30) * (1 if n_zero % 2 else -1)
         inputs.append(b.tensor("b", (out_c,), "int32", scale=[in_scale * s for s in scales],
                                zero_point=[0] * len(scales), data=values.tobytes()))
     y = b.tensor("y", (n, *out_hw, out_c), "int8", scale=out_scale, zero_point=out_zp)
@@ -157,6 +161,18 @@ CONV_CASES = {
                                                w_scale=(0.002, 0.016), out_scale=0.0004, seed=11),
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
+    # an_conv1x1_s8_prepared_w16 (requantization prepared at generation time, where exact: the cases above
+    # whose shifts are all negative take it too): K4 = 16; pruned channels (zero filter, bias +-2^30: constant
+    # outputs, as in vww_96_int8) in groups of three and in the last group of two / one; shifts -e of 1 and
+    # near 31 (kc = 2^(e-1) + zero point * 2^e at the int32 limit); zero points at both ends
+    "pointwise_k16_pruned_channels": dict(in_shape=(1, 5, 5, 16), kernel=(1, 1), out_c=11, in_zp=-128,
+                                          out_zp=-128, zero_channels=(0, 4, 10), seed=12),
+    "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
+                                                zero_channels=(3, 4), seed=13),
+    "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
+                                       w_scale=(0.26, 0.48), out_scale=0.5, out_zp=127, seed=14),
+    "pointwise_k12_shift_near_31": dict(in_shape=(1, 4, 3, 12), kernel=(1, 1), out_c=4, in_scale=1e-3,
+                                        w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=15),
     # an_conv2d_s8_w16's segment-padded im2col (an_conv.h, AN_CONV_W16_KXK): one input channel (rows of
     # 3 and 4 values), three (a run of 9 read as 12), odd and 4-aligned depths, rows across the image's
     # edges, dilation (tap by tap, with and without whole blocks), the run at the input tensor's end
@@ -184,15 +200,21 @@ def _registered():
         assert name in lowerings
 
 
-def conv_compiled(case):
+def conv_compiled(case, prepared=True):
     """The CompiledModel of CONV_CASES[case] with an_conv2d_s8_w16 wherever the generator widens the filter
     (lower_model's conv_w16="always": on a one-layer model the segment-padded scratch of a first layer's
-    3x3x3 raises the arena, which the default refuses)."""
+    3x3x3 raises the arena, which the default refuses); ``prepared`` False: an_conv1x1_s8_w16 where the
+    generator chose an_conv1x1_s8_prepared_w16 (unprepare_pointwise: the same outputs)."""
     from codegen.compiled.emit import emit_model
     from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.conv import PREPARED_POINTWISE, unprepare_pointwise
     from converter.tflite_model import load_model
 
-    return emit_model(lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16="always"))
+    program = lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16="always")
+    for step in program.steps:
+        if not prepared and step.function == PREPARED_POINTWISE:
+            unprepare_pointwise(step)
+    return emit_model(program)
 
 
 @pytest.mark.parametrize("case", sorted(CONV_CASES))
@@ -439,7 +461,7 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
     assert functions("pointwise_few_pixels_int8") == ["an_conv1x1_s8"]
     assert functions("few_pixels_3x3_int8") == ["an_conv2d_s8"]
     assert functions("grouped") == ["an_conv2d_s8"]  # one group only
-    assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_w16"]
+    assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_prepared_w16"]
     assert functions("odd_same_relu") == ["an_conv2d_s8_w16"]
     for case in (c for c in CONV_CASES if c.startswith("w16_")):
         assert functions(case) == ["an_conv2d_s8_w16"], case
@@ -474,6 +496,39 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     assert np.array_equal(narrow.args[2].values, conv_filter_layout(rows, 1))
     assert not kxk.reshape(5, 3, 3, 4)[:, :, 2, [2, 1, 3]].any()  # positions 9-11 of each row: zeros
     assert np.array_equal(kxk[:, :4], rows[:, [0, 2, 1, 3]])
+
+
+def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():
+    """an_conv1x1_s8_prepared_w16 where its requantization is exact, an_conv1x1_s8_w16 elsewhere (a shift >= 0,
+    kc = 2^(e-1) + zero point * 2^e outside int32); unprepare_pointwise and the narrowing give the plain kernels'
+    records and outputs back (the host C of each equals TFLM)."""
+    from codegen.compiled.emit import emit_model
+    from codegen.compiled.generate import lower_model
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.compiled.ops.conv import unprepare_pointwise
+    from converter.tflite_model import load_model
+
+    def step(case, **kw):
+        (only,) = lower_model(load_model(conv_model(**CONV_CASES[case])), **kw).steps
+        return only
+
+    for case in ("pointwise_k8_odd_pixels", "pointwise_k16_pruned_channels", "pointwise_k12_shift_near_31",
+                 "pointwise_k40_shift_minus1", "pointwise_k100_odd"):
+        assert step(case).function == "an_conv1x1_s8_prepared_w16", case
+    for case in ("pointwise_shifts_of_both_signs", "pointwise_saturating_left_shift", "pointwise_shift_minus31"):
+        assert step(case).function == "an_conv1x1_s8_w16", case
+    pruned = step("pointwise_k16_pruned_channels")
+    records = np.asarray(pruned.args[3].values).reshape(-1, 4)
+    assert records[[0, 4, 10], 3].tolist() == [0, 0, 0] and records[[1, 2, 3], 3].min() >= 1
+    assert step("pointwise_k40_shift_minus1").args[3].values.reshape(-1, 4)[:, 3].min() == 1
+    assert step("pointwise_k12_shift_near_31").args[3].values.reshape(-1, 4)[:, 3].max() >= 28
+    assert step("pointwise_k16_pruned_channels", wide_filters=False).function == "an_conv1x1_s8"
+    for case in ("pointwise_k16_pruned_channels", "pointwise_k8_pruned_last_pair_relu6"):
+        model = load_model(conv_model(**CONV_CASES[case]))
+        program = lower_model(model)
+        unprepare_pointwise(program.steps[0])
+        assert program.steps[0].function == "an_conv1x1_s8_w16"
+        assert assert_matches_tflm(model, count=SAMPLES, seed=2, compiled=emit_model(program)) == SAMPLES
 
 
 def test_kxk_w16_rows_round_trip():

@@ -2,8 +2,8 @@
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
 and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
-through the plain-C path on the same core; two pointwise cases also built at -O0 (an_conv1x1_s8_w16's
-constant-K variants without the constant).
+through the plain-C path on the same core; two pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
+constant-K variants without the constant); four pointwise cases also through an_conv1x1_s8_w16 (unprepared).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -26,6 +26,11 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          ("conv", "w16_c8_dilation1x2_batch2", False): conv_model(**CONV_CASES["w16_c8_dilation1x2_batch2"]),
          ("conv", "pointwise_saturating_left_shift", False):
              conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
+         ("conv", "pointwise_k16_pruned_channels", False): conv_model(**CONV_CASES["pointwise_k16_pruned_channels"]),
+         # an_conv1x1_s8_w16's K4 = 8 / 16 / 32 / 64 variants where the generator prepares the requantization
+         **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
+            for c in ("pointwise_k8_odd_pixels", "pointwise_k16_pruned_channels", "pointwise_k32_31_channels",
+                      "pointwise_k64_saturating")},
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
          # the row-buffer 3x3 path's plain C on the same core
          **{("depthwise", c, False): depthwise_model(**DEPTHWISE_CASES[c]) for c in ROWS3X3_CASES}}
@@ -37,7 +42,8 @@ def _run(key):
     from converter.tflite_model import load_model
 
     model = load_model(CASES[key])
-    compiled = depthwise_compiled(key[1]) if key[0] == "depthwise" else conv_compiled(key[1])
+    compiled = (depthwise_compiled(key[1]) if key[0] == "depthwise"
+                else conv_compiled(key[1], prepared=key[0] != "conv-unprepared"))
     return compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=4), dsp=key[2],
                                            compiled=compiled)
 

@@ -123,7 +123,8 @@ def lowering(*op_names: str, custom: bool = False):
 #: Kernels that read their weights widened to int16 (``<int8 kernel>_w16``: no sign extension in the inner loop,
 #: for cores with the DSP extension; twice the weights' flash), each with the function that turns a step of it
 #: back into the int8-weight kernel of the same arithmetic, in place (the weights, the step's third argument,
-#: narrowed and relaid; the function name without ``_w16``).  Registered by the lowerings (:func:`narrows`); used
+#: narrowed and relaid, and any other constant the ``_w16`` kernel reads prepared; the function name then the
+#: int8 kernel's, mostly the name without ``_w16``).  Registered by the lowerings (:func:`narrows`); used
 #: where a core takes the int8 layout (codegen.compiled.lower) or a board's flash needs the bytes
 #: (codegen.runtimes.compiled).
 NARROWERS: dict[str, Callable] = {}

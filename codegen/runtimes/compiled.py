@@ -79,7 +79,7 @@ def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
         narrow_wide_weights(steps[0])  # the shared Constant narrowed once, then every user takes the int8 kernel
         for step in dict.fromkeys(steps[1:]):
             if step is not steps[0]:
-                step.function = step.function[:-len("_w16")]
+                step.function = steps[0].function  # the int8 kernel the narrowing chose
         saved += before - steps[0].args[2].size_bytes
     return saved
 

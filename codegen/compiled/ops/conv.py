@@ -27,6 +27,7 @@ import numpy as np
 from codegen.compiled.lowering import NotLowerable, lowering, narrows
 from codegen.compiled.ops.common import one_value
 from codegen.compiled.ops.conv_wide import lower_conv_wide
+from codegen.compiled.ops.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
 from codegen.compiled.program import Params, Scratch, Step
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
@@ -236,6 +237,70 @@ def narrow_wide_filter(step) -> None:
         step.scratch[0].size_bytes = conv_scratch_bytes(k_h * row_values)
 
 
+#: The kernel of a 1x1 CONV_2D whose requantization is prepared at generation time (an_conv.h), where
+#: :func:`pointwise_prepared_applies`.
+PREPARED_POINTWISE = "an_conv1x1_s8_prepared_w16"
+
+
+def pointwise_prepared_applies(rows, unwrapped_bias, multipliers, shifts, out_zp: int) -> bool:
+    """Whether ``an_conv1x1_s8_prepared_w16`` computes this 1x1 CONV_2D exactly (an_conv.h).  For every channel
+    with a nonzero filter row: its shift -e < 0 (1 <= e <= 31), its multiplier m in (2^30, 2^31) (then
+    SaturatingRoundingDoublingHighMul(acc, m) < 0 exactly where acc < 0), the doubled accumulator a = 2 * acc
+    inside int32 for every int8 input (|acc| <= |folded bias| + 128 * sum |w|, the bias before any int32 wrap) and
+    h + kc - 1 .. h + kc inside int32 (|h| <= |acc| + 1, kc = 2^(e-1) + output_zero_point * 2^e).  A channel whose
+    filter row is all zeros (a pruned channel) is a constant, computed here (:func:`pointwise_prepared_channels`)."""
+    limit = 2 ** 31
+    weights = np.abs(np.asarray(rows, dtype=np.int64)).sum(axis=1)
+    for bias, m, shift, w in zip(unwrapped_bias, multipliers, shifts, weights):
+        if not w:
+            continue
+        e = -int(shift)
+        if not 1 <= e <= 31 or not (1 << 30) < int(m) < limit:
+            return False
+        bound = abs(int(bias)) + 128 * int(w)
+        if 2 * bound >= limit or abs(2 ** (e - 1) + int(out_zp) * 2 ** e) + bound + 2 >= limit:
+            return False
+    return True
+
+
+def pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp: int, act) -> np.ndarray:
+    """``an_conv1x1_s8_prepared_w16``'s channel records {2 * folded bias, m, kc, e} (an_conv.h), out_c x 4; a
+    channel whose filter row is all zeros outputs clamp(MultiplyByQuantizedMultiplier(bias) + output_zero_point)
+    for every pixel: the record {0, 0, that value, 0}."""
+    records = []
+    for row, bias, m, shift in zip(np.asarray(rows), folded, multipliers, shifts):
+        if not row.any():
+            value = multiply_by_quantized_multiplier(int(bias), int(m), int(shift)) + int(out_zp)
+            records.append((0, 0, min(max(value, act[0]), act[1]), 0))
+        else:
+            e = -int(shift)
+            records.append((2 * int(bias), int(m), 2 ** (e - 1) + int(out_zp) * 2 ** e, e))
+    return np.asarray(records, dtype=np.int64)
+
+
+def unprepare_pointwise(step) -> None:
+    """Turn an ``an_conv1x1_s8_prepared_w16`` step into ``an_conv1x1_s8_w16`` (the same outputs), in place: the
+    filter values halved, the records back to {folded bias, multiplier, shift} (shift -e; a constant channel's
+    value v (e = 0, its filter row zeros) as {2 (v - output_zero_point), 2^30, 0}, whose requantization gives
+    v - output_zero_point)."""
+    filter_, channel = step.args[2], step.args[3]
+    out_zp = int(step.args[0].fields["output_offset"])
+    filter_.values = (np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2).astype(np.int16)
+    records = np.asarray(channel.values, dtype=np.int64).reshape(-1, 4)
+    constant = records[:, 3] == 0
+    bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
+    multiplier = np.where(constant, 1 << 30, records[:, 1])
+    channel.values = np.stack([bias, multiplier, -records[:, 3]], axis=1).reshape(-1)
+    step.function = "an_conv1x1_s8_w16"
+
+
+@narrows(PREPARED_POINTWISE)
+def narrow_prepared_pointwise(step) -> None:
+    """An ``an_conv1x1_s8_prepared_w16`` step as ``an_conv1x1_s8`` (int8 filter, plain records), in place."""
+    unprepare_pointwise(step)
+    narrow_wide_filter(step)
+
+
 def use_wide_filter(pixels: int, groups: int) -> bool:
     """Whether a CONV_2D takes the int16 filter kernels (an_conv.h's ``_w16``): twice the filter's flash for
     about a tenth fewer cycles per MAC on DSP cores, where each filter value serves at least
@@ -332,13 +397,22 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         # an_conv2d_s8_w16: rows laid out for its segment-padded, block-reordered im2col (an_conv.h)
         rows = kxk_w16_rows(rows, k_h, k_w * filter_in_c)
         scratch = conv_w16_scratch_bytes(k_h, k_w, filter_in_c)
-    filter_ = (ctx.constant(f"op{op.index}_filter", "int16_t", conv_filter_layout_w16(rows)) if wide
-               else ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups)))
-    # Per output channel {folded bias, multiplier, shift}, packed (an_conv.h).
-    channel = ctx.constant(f"op{op.index}_channels", "int32_t",
-                           np.stack([folded, multipliers, shifts], axis=1).reshape(-1))
+    function = ("an_conv1x1_s8" if pointwise else "an_conv2d_s8") + ("_w16" if wide else "")
+    if wide and pointwise and pointwise_prepared_applies(rows, b - in_zp * rows.astype(np.int64).sum(axis=1),
+                                                         multipliers, shifts, out_zp):
+        # the requantization prepared here: doubled filter values, records {2 * bias, m, kc, e} (an_conv.h)
+        function = PREPARED_POINTWISE
+        filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * conv_filter_layout_w16(rows))
+        channel = ctx.constant(f"op{op.index}_channels", "int32_t",
+                               pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))
+    else:
+        filter_ = (ctx.constant(f"op{op.index}_filter", "int16_t", conv_filter_layout_w16(rows)) if wide
+                   else ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups)))
+        # Per output channel {folded bias, multiplier, shift}, packed (an_conv.h).
+        channel = ctx.constant(f"op{op.index}_channels", "int32_t",
+                               np.stack([folded, multipliers, shifts], axis=1).reshape(-1))
     return Step(
-        function=("an_conv1x1_s8" if pointwise else "an_conv2d_s8") + ("_w16" if wide else ""),
+        function=function,
         sources=CONV_SOURCES,
         args=(Params("an_conv_params", fields), x.operand, filter_, channel, y.operand, Scratch(scratch)),
         comment=comment,

@@ -1143,6 +1143,103 @@ AN_PW_VARIANT(an_pw_k32n, 0, 0)
 AN_PW_VARIANT(an_pw_any, 0, 1)
 #undef AN_PW_VARIANT
 
+// ---- an_conv1x1_s8_prepared_w16 on DSP cores: the requantization prepared at generation time ----
+//
+// The same pixel pairs, groups of three channels and 3x2 dot products (an_pw_dot3/2/1) on doubled filter
+// values, so that each accumulator holds a = 2 * acc; per channel {2 * bias, m, kc, e} (an_conv.h).  Each
+// output is four instructions and its store: SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then
+// SSAT(g >> e, 8): no shift test, no doubling of m, no separate offset and rounding steps.
+
+// The outputs of channel ch for the accumulators a0 (pixel 0) and a1 (pixel 1).
+static inline __attribute__((always_inline)) void an_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
+                                                             int8_t *o1) {
+  const int32_t m = ch[1], kc = ch[2], e = ch[3];
+  int32_t g0, g1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
+  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// A group of `rows` (1-3) channels by the pixel pair (an_pw_group with the prepared records).
+static inline __attribute__((always_inline)) const int16_t *an_pq_group(const int16_t *w, const int16_t *cols,
+                                                                        const int32_t k4, const int rest,
+                                                                        const int32_t *ch, const int32_t rows,
+                                                                        int8_t *o0, int32_t out1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[4];
+  if (rows > 2) acc[4] = acc[5] = ch[8];
+  if (rows == 3) w = an_pw_dot3(w, cols, k4, rest, acc);
+  if (rows == 2) w = an_pw_dot2(w, cols, k4, rest, acc);
+  if (rows == 1) w = an_pw_dot1(w, cols, k4, rest, acc);
+  an_pq_out2(ch, acc[0], acc[1], o0, o0 + out1);
+  if (rows > 1) an_pq_out2(ch + 4, acc[2], acc[3], o0 + 1, o0 + out1 + 1);
+  if (rows > 2) an_pq_out2(ch + 8, acc[4], acc[5], o0 + 2, o0 + out1 + 2);
+  return w;
+}
+
+// An odd last group of two or one channels (once per pixel pair, shared by the variants).
+static void __attribute__((noinline)) an_pq_tail(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch,
+                                                 int32_t rows, int8_t *o0, int32_t out1) {
+  if (rows == 2) {
+    an_pq_group(w, cols, k4, 1, ch, 2, o0, out1);
+  } else {
+    an_pq_group(w, cols, k4, 1, ch, 1, o0, out1);
+  }
+}
+
+// an_conv1x1_s8_prepared_w16 on a DSP core without the activation's clamps: K4 (0: p's) and rest as an_pw_run.
+static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, int16_t *scratch, const int32_t K4,
+                                                            const int rest) {
+  const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  const int32_t *const groups_end = channel + 12 * groups;
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_pw_widen2(x0, x1, scratch, n);
+      const int16_t *w = filter;
+      const int32_t *ch = channel;
+      int8_t *o0 = out0;
+      const int32_t out1 = two ? out_c : 0;
+      for (; ch < groups_end; ch += 12, o0 += 3) w = an_pq_group(w, scratch, k4, rest, ch, 3, o0, out1);
+      if (K4 && K4 <= 16) {  // the odd last group inlined where the dot products are short
+        if (tail == 2) an_pq_group(w, scratch, k4, rest, ch, 2, o0, out1);
+        if (tail == 1) an_pq_group(w, scratch, k4, rest, ch, 1, o0, out1);
+      } else if (tail) {
+        an_pq_tail(w, scratch, k4, ch, tail, o0, out1);
+      }
+    }
+  }
+}
+
+#define AN_PQ_VARIANT(NAME, K4, REST)                                                                             \
+  static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                             const int32_t *channel, int8_t *output, int16_t *scratch) {          \
+    an_pq_run(p, input, filter, channel, output, scratch, K4, REST);                                              \
+  }
+AN_PQ_VARIANT(an_pq_k8, 8, 1)
+AN_PQ_VARIANT(an_pq_k16, 16, 1)
+AN_PQ_VARIANT(an_pq_k32, 32, 1)
+AN_PQ_VARIANT(an_pq_k32n, 0, 0)
+AN_PQ_VARIANT(an_pq_any, 0, 1)
+#undef AN_PQ_VARIANT
+
 #endif
 
 void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
@@ -1183,4 +1280,64 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
   return;
 #endif
   an_conv1x1_impl(p, input, 0, filter, channel, output, scratch);
+}
+
+// One output of an_conv1x1_s8_prepared_w16's record ch ({2 * bias, m, kc, e}) for a = 2 * acc, before the
+// activation's clamps: floor((kc - [a < 0]) * 2^32 + a * m + 2^31) / 2^32) >> e (an_conv.h).
+static inline int32_t an_pq_out(const int32_t *ch, int32_t a) {
+  const int64_t g = ((int64_t)ch[2] - (a < 0)) * 4294967296LL + (int64_t)a * ch[1] + 2147483648LL;
+  return (int32_t)(g >> 32) >> ch[3];
+}
+
+void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output, int16_t *scratch) {
+#if AN_USE_DSP && !AN_USE_MVE
+  switch (AN_CONV_K4(p->in_c)) {
+    case 8:
+      an_pq_k8(p, input, filter, channel, output, scratch);
+      break;
+    case 16:
+      an_pq_k16(p, input, filter, channel, output, scratch);
+      break;
+    case 32:
+      an_pq_k32(p, input, filter, channel, output, scratch);
+      break;
+    default:
+      if (AN_CONV_K4(p->in_c) % 32 == 0) {
+        an_pq_k32n(p, input, filter, channel, output, scratch);
+      } else {
+        an_pq_any(p, input, filter, channel, output, scratch);
+      }
+  }
+  if (p->act_min > -128 || p->act_max < 127) {
+    an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+  }
+  return;
+#endif
+  // Plain C: each output from the input pixel and the filter's groups of three rows (blocks of eight values).
+  (void)scratch;
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      for (int32_t ox = 0; ox < p->out_w; ++ox) {
+        const int8_t *x = input + ((b * p->in_h + oy * p->stride_h) * p->in_w + ox * p->stride_w) * n;
+        int8_t *o = output + ((b * p->out_h + oy) * p->out_w + ox) * out_c;
+        const int16_t *w = filter;
+        for (int32_t first = 0; first < out_c; first += 3) {
+          const int32_t rows = out_c - first < 3 ? out_c - first : 3;
+          for (int32_t r = 0; r < rows; ++r) {
+            const int32_t *ch = channel + 4 * (first + r);
+            int32_t a = ch[0];
+            for (int32_t start = 0; start < k4; start += 8) {
+              const int32_t width = k4 - start < 8 ? k4 - start : 8;
+              const int16_t *row = w + rows * start + r * width;
+              for (int32_t j = 0; j < width && start + j < n; ++j) a += row[j] * x[start + j];
+            }
+            o[first + r] = (int8_t)an_clamp(an_pq_out(ch, a), p->act_min, p->act_max);
+          }
+          w += rows * k4;
+        }
+      }
+    }
+  }
 }

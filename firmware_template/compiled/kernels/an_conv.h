@@ -63,4 +63,14 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
 void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                        int8_t *output, int16_t *scratch);
 
+// an_conv1x1_s8_w16 with its requantization prepared at generation time (codegen/compiled/ops/conv.py:
+// pointwise_prepared_applies, where exact: every shift -e < 0, every multiplier m in (2^30, 2^31), a = 2 * acc
+// and kc - 1 + h .. kc + h inside int32): the AN_CONV_W16 filter with every value doubled, and per output channel
+// four values {2 * folded bias, m, kc, e}, kc = 2^(e-1) + output_offset * 2^e.  With a = 2 * acc and
+// h = round(a * m / 2^32) (TFLM's SaturatingRoundingDoublingHighMul(acc, m)), TFLM's
+// RoundingDivideByPowerOfTwo(h, e) + output_offset is floor((h + kc - [a < 0]) / 2^e): one SMMLAR (accumulate
+// kc - [a < 0]) and an arithmetic shift, then the activation's clamps.  The same scratch.
+void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output, int16_t *scratch);
+
 #endif  // AN_CONV_H_
