@@ -48,4 +48,24 @@ static inline void an_broadcast_next(const an_broadcast_shape *s, an_broadcast_i
   }
 }
 
+// The walk itself, for kernels whose parameters p hold the shape and whose inputs are input1 and input2: for every
+// output element in order, ELEMENT with a (a const type1 *) and b (a const type2 *) at its two inputs.
+#define AN_BROADCAST_WALK(type1, type2, ELEMENT)                                \
+  do {                                                                          \
+    const an_broadcast_shape s = p->shape;                                      \
+    const int32_t inner = s.dims[s.ndim - 1];                                   \
+    const int32_t step1 = s.stride1[s.ndim - 1], step2 = s.stride2[s.ndim - 1]; \
+    const int32_t outer = an_broadcast_outer_count(&s);                         \
+    an_broadcast_iter it;                                                       \
+    an_broadcast_begin(&it);                                                    \
+    for (int32_t o = 0; o < outer; ++o) {                                       \
+      const type1 *a = input1 + it.offset1;                                     \
+      const type2 *b = input2 + it.offset2;                                     \
+      for (int32_t i = 0; i < inner; ++i, a += step1, b += step2) {             \
+        ELEMENT;                                                                \
+      }                                                                         \
+      an_broadcast_next(&s, &it);                                               \
+    }                                                                           \
+  } while (0)
+
 #endif  // AN_BROADCAST_H_

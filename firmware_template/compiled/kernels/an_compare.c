@@ -2,23 +2,8 @@
 #include "an_compare.h"
 
 // The broadcast walk of an_broadcast.h with `value(x)` read from each input and `test(a, b)` written.
-#define AN_COMPARE_WALK(type, value1, value2, test)                             \
-  do {                                                                          \
-    const an_broadcast_shape s = p->shape;                                      \
-    const int32_t inner = s.dims[s.ndim - 1];                                   \
-    const int32_t step1 = s.stride1[s.ndim - 1], step2 = s.stride2[s.ndim - 1]; \
-    const int32_t outer = an_broadcast_outer_count(&s);                         \
-    an_broadcast_iter it;                                                       \
-    an_broadcast_begin(&it);                                                    \
-    for (int32_t o = 0; o < outer; ++o) {                                       \
-      const type *a = input1 + it.offset1;                                      \
-      const type *b = input2 + it.offset2;                                      \
-      for (int32_t i = 0; i < inner; ++i, a += step1, b += step2) {             \
-        *output++ = test(value1(*a), value2(*b));                               \
-      }                                                                         \
-      an_broadcast_next(&s, &it);                                               \
-    }                                                                           \
-  } while (0)
+#define AN_COMPARE_WALK(type, value1, value2, test) \
+  AN_BROADCAST_WALK(type, type, *output++ = test(value1(*a), value2(*b)))
 
 #define AN_RAW(x) (x)
 #define AN_RESCALED1(x) (rescaled1[(uint8_t)(x)])

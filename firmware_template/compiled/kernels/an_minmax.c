@@ -2,21 +2,7 @@
 #include "an_minmax.h"
 
 // The broadcast walk of an_broadcast.h with `select(a, b)` per element.
-#define AN_MINMAX(type, select)                                                               \
-  do {                                                                                        \
-    const an_broadcast_shape s = p->shape;                                                    \
-    const int32_t inner = s.dims[s.ndim - 1];                                                 \
-    const int32_t step1 = s.stride1[s.ndim - 1], step2 = s.stride2[s.ndim - 1];               \
-    const int32_t outer = an_broadcast_outer_count(&s);                                       \
-    an_broadcast_iter it;                                                                     \
-    an_broadcast_begin(&it);                                                                  \
-    for (int32_t o = 0; o < outer; ++o) {                                                     \
-      const type *a = input1 + it.offset1;                                                    \
-      const type *b = input2 + it.offset2;                                                    \
-      for (int32_t i = 0; i < inner; ++i, a += step1, b += step2) *output++ = select(*a, *b); \
-      an_broadcast_next(&s, &it);                                                             \
-    }                                                                                         \
-  } while (0)
+#define AN_MINMAX(type, select) AN_BROADCAST_WALK(type, type, *output++ = select(*a, *b))
 
 #define AN_MAX_OF(a, b) ((a) > (b) ? (a) : (b))
 #define AN_MIN_OF(a, b) ((a) < (b) ? (a) : (b))
