@@ -49,6 +49,15 @@ static inline int32_t an_q31_round(int64_t x) {
 #define F32_CMUL_R(a, b) ((a).r * (b).r - (a).i * (b).i)
 #define F32_CMUL_I(a, b) ((a).r * (b).i + (a).i * (b).r)
 
+// an_NAME_N(a, b): OP on the real parts and on the imaginary parts.
+#define AN_CPX_ELEMENTWISE(N, T, NAME, OP)                               \
+  static inline an_cpx_##N an_##NAME##_##N(an_cpx_##N a, an_cpx_##N b) { \
+    an_cpx_##N m;                                                        \
+    m.r = (T)OP(a.r, b.r);                                               \
+    m.i = (T)OP(a.i, b.i);                                               \
+    return m;                                                            \
+  }
+
 #define AN_RFFT_DEFINE(X, N, T)                                                                                \
   typedef struct {                                                                                             \
     T r, i;                                                                                                    \
@@ -60,18 +69,8 @@ static inline int32_t an_q31_round(int64_t x) {
     m.i = (T)X##_CMUL_I(a, b);                                                                                 \
     return m;                                                                                                  \
   }                                                                                                            \
-  static inline an_cpx_##N an_cadd_##N(an_cpx_##N a, an_cpx_##N b) {                                           \
-    an_cpx_##N m;                                                                                              \
-    m.r = (T)X##_ADD(a.r, b.r);                                                                                \
-    m.i = (T)X##_ADD(a.i, b.i);                                                                                \
-    return m;                                                                                                  \
-  }                                                                                                            \
-  static inline an_cpx_##N an_csub_##N(an_cpx_##N a, an_cpx_##N b) {                                           \
-    an_cpx_##N m;                                                                                              \
-    m.r = (T)X##_SUB(a.r, b.r);                                                                                \
-    m.i = (T)X##_SUB(a.i, b.i);                                                                                \
-    return m;                                                                                                  \
-  }                                                                                                            \
+  AN_CPX_ELEMENTWISE(N, T, cadd, X##_ADD)                                                                      \
+  AN_CPX_ELEMENTWISE(N, T, csub, X##_SUB)                                                                      \
   static inline void an_cdiv_##N(an_cpx_##N *c, int k) {                                                       \
     (void)k;                                                                                                   \
     c->r = (T)X##_DIV(c->r, k);                                                                                \

@@ -65,34 +65,28 @@ static int32_t an_softmax_row_scale(const int8_t *row, int32_t depth, const int3
   return an_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
 }
 
-void an_softmax_s8(const an_softmax_params *p, const int8_t *input, int8_t *output, const int32_t *exp_table) {
-  for (int32_t r = 0; r < p->outer; ++r) {
-    const int8_t *row = input + r * p->depth;
-    int8_t *out = output + r * p->depth;
-    int8_t max;
-    int exponent;
-    const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 8, &max, &exponent);
-    for (int32_t c = 0; c < p->depth; ++c) {
-      const int32_t e = exp_table[(int32_t)max - row[c]];
-      const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);
-      out[c] = (int8_t)an_clamp(unsat - 128, -128, 127);
-    }
+// The rows of SOFTMAX with int8 input and an out_t output of OUT_BITS bits (TFLM's output zero point, the type's
+// minimum): each row's scale, then every value's exp times it, shifted and saturated.
+#define AN_SOFTMAX_S8_ROWS(out_t, OUT_BITS, OUT_MIN, OUT_MAX)                                        \
+  for (int32_t r = 0; r < p->outer; ++r) {                                                           \
+    const int8_t *row = input + r * p->depth;                                                        \
+    out_t *out = output + r * p->depth;                                                              \
+    int8_t max;                                                                                      \
+    int exponent;                                                                                    \
+    const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, OUT_BITS, &max, &exponent); \
+    for (int32_t c = 0; c < p->depth; ++c) {                                                         \
+      const int32_t e = exp_table[(int32_t)max - row[c]];                                            \
+      const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);                 \
+      out[c] = (out_t)an_clamp(unsat + (OUT_MIN), OUT_MIN, OUT_MAX);                                 \
+    }                                                                                                \
   }
+
+void an_softmax_s8(const an_softmax_params *p, const int8_t *input, int8_t *output, const int32_t *exp_table) {
+  AN_SOFTMAX_S8_ROWS(int8_t, 8, -128, 127)
 }
 
 void an_softmax_s8_s16(const an_softmax_params *p, const int8_t *input, int16_t *output, const int32_t *exp_table) {
-  for (int32_t r = 0; r < p->outer; ++r) {
-    const int8_t *row = input + r * p->depth;
-    int16_t *out = output + r * p->depth;
-    int8_t max;
-    int exponent;
-    const int32_t scale = an_softmax_row_scale(row, p->depth, exp_table, 16, &max, &exponent);
-    for (int32_t c = 0; c < p->depth; ++c) {
-      const int32_t e = exp_table[(int32_t)max - row[c]];
-      const int32_t unsat = an_rounding_divide_by_pot(an_srdhm(scale, e), exponent);
-      out[c] = (int16_t)an_clamp(unsat - 32768, -32768, 32767);
-    }
-  }
+  AN_SOFTMAX_S8_ROWS(int16_t, 16, -32768, 32767)
 }
 
 // TFLM's SaturatingRoundingMultiplyByPOTParam for exponent >= 0.

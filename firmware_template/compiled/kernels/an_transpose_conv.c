@@ -39,46 +39,45 @@
 #define AN_TCONV_S8_VALUE(v) ((int32_t)(v) + p->input_offset)
 #define AN_TCONV_S16_VALUE(v) ((int64_t)(v))
 #define AN_TCONV_F32_VALUE(v) (v)
-#define AN_TCONV_INT_PRODUCT(x, w) ((x) * (w))
-#define AN_TCONV_F32_PRODUCT(x, w) ((x) * (w))
+#define AN_TCONV_PRODUCT(x, w) ((x) * (w))
+
+// The integer kernels: the products summed in acc_t scratch (zeroed first), then each sum + its channel's bias
+// requantized by OUT(acc, oc) and clamped to the activation.
+#define AN_TCONV_INT(in_type, acc_type, out_type, value_of, OUT)                             \
+  do {                                                                                       \
+    const int32_t count = p->batches * p->output_height * p->output_width * p->output_depth; \
+    acc_type *sums = (acc_type *)scratch;                                                    \
+    memset(sums, 0, (size_t)count * sizeof(acc_type));                                       \
+    AN_TCONV_SCATTER(in_type, acc_type, sums, value_of, AN_TCONV_PRODUCT);                   \
+    for (int32_t i = 0; i < count; ++i) {                                                    \
+      const int32_t oc = i % p->output_depth;                                                \
+      acc_type acc = sums[i];                                                                \
+      if (bias) acc += bias[oc];                                                             \
+      const int32_t v = OUT(acc, oc);                                                        \
+      output[i] = (out_type)an_clamp(v, p->activation_min, p->activation_max);               \
+    }                                                                                        \
+  } while (0)
+
+#define AN_TCONV_S8_OUT(acc, oc) (an_requantize(acc, multipliers[oc], shifts[oc]) + p->output_offset)
+#define AN_TCONV_S16_OUT(acc, oc) an_requantize64(acc, multipliers[oc], shifts[oc])
 
 void an_transpose_conv_s8(const an_transpose_conv_params *p, const int8_t *input, const int8_t *filter,
                           const int32_t *bias, const int32_t *multipliers, const int32_t *shifts, int8_t *output,
                           void *scratch) {
-  const int32_t count = p->batches * p->output_height * p->output_width * p->output_depth;
-  int32_t *sums = (int32_t *)scratch;
-  memset(sums, 0, (size_t)count * sizeof(int32_t));
-  AN_TCONV_SCATTER(int8_t, int32_t, sums, AN_TCONV_S8_VALUE, AN_TCONV_INT_PRODUCT);
-  for (int32_t i = 0; i < count; ++i) {
-    const int32_t oc = i % p->output_depth;
-    int32_t acc = sums[i];
-    if (bias) acc += bias[oc];
-    const int32_t v = an_requantize(acc, multipliers[oc], shifts[oc]) + p->output_offset;
-    output[i] = (int8_t)an_clamp(v, p->activation_min, p->activation_max);
-  }
+  AN_TCONV_INT(int8_t, int32_t, int8_t, AN_TCONV_S8_VALUE, AN_TCONV_S8_OUT);
 }
 
 void an_transpose_conv_s16(const an_transpose_conv_params *p, const int16_t *input, const int8_t *filter,
                            const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, int16_t *output,
                            void *scratch) {
-  const int32_t count = p->batches * p->output_height * p->output_width * p->output_depth;
-  int64_t *sums = (int64_t *)scratch;
-  memset(sums, 0, (size_t)count * sizeof(int64_t));
-  AN_TCONV_SCATTER(int16_t, int64_t, sums, AN_TCONV_S16_VALUE, AN_TCONV_INT_PRODUCT);
-  for (int32_t i = 0; i < count; ++i) {
-    const int32_t oc = i % p->output_depth;
-    int64_t acc = sums[i];
-    if (bias) acc += bias[oc];
-    const int32_t v = an_requantize64(acc, multipliers[oc], shifts[oc]);
-    output[i] = (int16_t)an_clamp(v, p->activation_min, p->activation_max);
-  }
+  AN_TCONV_INT(int16_t, int64_t, int16_t, AN_TCONV_S16_VALUE, AN_TCONV_S16_OUT);
 }
 
 void an_transpose_conv_f32(const an_transpose_conv_params *p, const float *input, const float *filter,
                            const float *bias, float *output) {
   const int32_t count = p->batches * p->output_height * p->output_width * p->output_depth;
   for (int32_t i = 0; i < count; ++i) output[i] = 0.0f;
-  AN_TCONV_SCATTER(float, float, output, AN_TCONV_F32_VALUE, AN_TCONV_F32_PRODUCT);
+  AN_TCONV_SCATTER(float, float, output, AN_TCONV_F32_VALUE, AN_TCONV_PRODUCT);
   for (int32_t i = 0; i < count; ++i) {
     float acc = output[i];
     if (bias) acc += bias[i % p->output_depth];
