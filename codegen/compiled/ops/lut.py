@@ -52,6 +52,17 @@ def lut_call(op, ctx, table, comment: str) -> Step:
                 output_aliases=x.operand if not x.is_constant else None, comment=comment)
 
 
+def lower_lut(op, ctx, lower_wide, table_of) -> Step:
+    """What every operator here lowers to: int16 and float32 tensors by ``lower_wide``; int8 in and out by the
+    ``an_lut_s8`` call of ``table_of(x, y)`` -> (the 256 outputs, the call's comment)."""
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.dtype in ("int16", "float32"):
+        return lower_wide(op, ctx)
+    require_int8(x, y)
+    table, comment = table_of(x, y)
+    return lut_call(op, ctx, table, comment)
+
+
 # --- LOGISTIC / TANH -------------------------------------------------------------------
 
 _INPUT_INTEGER_BITS = 4
@@ -100,24 +111,20 @@ def tanh_table(input_scale: float, input_zero_point: int) -> list[int]:
 
 @lowering("LOGISTIC")
 def lower_logistic(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_activation_wide(op, ctx)
-    require_int8(x, y)
-    if zero_point_of(y) != -128:
-        raise NotLowerable(f"output zero point {zero_point_of(y)} (TFLM requires -128)")
-    return lut_call(op, ctx, logistic_table(scale_of(x), zero_point_of(x)),
-                    f"LOGISTIC: gemmlowp logistic on Q4.27, table of 256 (input scale {scale_of(x):.6g})")
+    def table_of(x, y):
+        if zero_point_of(y) != -128:
+            raise NotLowerable(f"output zero point {zero_point_of(y)} (TFLM requires -128)")
+        return (logistic_table(scale_of(x), zero_point_of(x)),
+                f"LOGISTIC: gemmlowp logistic on Q4.27, table of 256 (input scale {scale_of(x):.6g})")
+
+    return lower_lut(op, ctx, lower_activation_wide, table_of)
 
 
 @lowering("TANH")
 def lower_tanh(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_activation_wide(op, ctx)
-    require_int8(x, y)
-    return lut_call(op, ctx, tanh_table(scale_of(x), zero_point_of(x)),
-                    f"TANH: gemmlowp tanh on Q4.27, table of 256 (input scale {scale_of(x):.6g})")
+    return lower_lut(op, ctx, lower_activation_wide, lambda x, y: (
+        tanh_table(scale_of(x), zero_point_of(x)),
+        f"TANH: gemmlowp tanh on Q4.27, table of 256 (input scale {scale_of(x):.6g})"))
 
 
 # --- RELU / RELU6 ----------------------------------------------------------------------
@@ -141,22 +148,15 @@ def relu6_table(input_scale: float, input_zero_point: int) -> list[int]:
 
 @lowering("RELU")
 def lower_relu(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_relu_wide(op, ctx)
-    require_int8(x, y)
-    return lut_call(op, ctx, relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
-                    "RELU: requantize and clamp, table of 256")
+    return lower_lut(op, ctx, lower_relu_wide, lambda x, y: (
+        relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
+        "RELU: requantize and clamp, table of 256"))
 
 
 @lowering("RELU6")
 def lower_relu6(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_relu_wide(op, ctx)
-    require_int8(x, y)
-    return lut_call(op, ctx, relu6_table(scale_of(x), zero_point_of(x)),
-                    "RELU6: clamp on the input's scale (as TFLM), table of 256")
+    return lower_lut(op, ctx, lower_relu_wide, lambda x, y: (
+        relu6_table(scale_of(x), zero_point_of(x)), "RELU6: clamp on the input's scale (as TFLM), table of 256"))
 
 
 # --- HARD_SWISH ------------------------------------------------------------------------
@@ -201,12 +201,9 @@ def hard_swish_table(input_scale: float, input_zero_point: int, output_scale: fl
 
 @lowering("HARD_SWISH")
 def lower_hard_swish(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_activation_wide(op, ctx)
-    require_int8(x, y)
-    return lut_call(op, ctx, hard_swish_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
-                    "HARD_SWISH: TFLM's int16 fixed-point arithmetic, table of 256")
+    return lower_lut(op, ctx, lower_activation_wide, lambda x, y: (
+        hard_swish_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
+        "HARD_SWISH: TFLM's int16 fixed-point arithmetic, table of 256"))
 
 
 # --- LEAKY_RELU / ELU ------------------------------------------------------------------
@@ -251,20 +248,14 @@ def elu_table(input_scale: float, input_zero_point: int, output_scale: float, ou
 
 @lowering("LEAKY_RELU")
 def lower_leaky_relu(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_activation_wide(op, ctx)
-    require_int8(x, y)
     alpha = float(f32(op.options.get("alpha", 0.0)))  # TFLM's parser leaves alpha at 0 without options
-    return lut_call(op, ctx, leaky_relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y), alpha),
-                    f"LEAKY_RELU: two requantizations (alpha {alpha:g}), table of 256")
+    return lower_lut(op, ctx, lower_activation_wide, lambda x, y: (
+        leaky_relu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y), alpha),
+        f"LEAKY_RELU: two requantizations (alpha {alpha:g}), table of 256"))
 
 
 @lowering("ELU")
 def lower_elu(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    if x.dtype in ("int16", "float32"):
-        return lower_activation_wide(op, ctx)
-    require_int8(x, y)
-    return lut_call(op, ctx, elu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
-                    "ELU: TFLM's float32 table (exp(x) - 1 for x < 0), table of 256")
+    return lower_lut(op, ctx, lower_activation_wide, lambda x, y: (
+        elu_table(scale_of(x), zero_point_of(x), scale_of(y), zero_point_of(y)),
+        "ELU: TFLM's float32 table (exp(x) - 1 for x < 0), table of 256"))

@@ -171,18 +171,25 @@ def _fft_plan(op, ctx, fft_length: int, dtype: str, inverse: bool):
     return fields, tw, sw, "x".join(str(p) for p, _ in factors)
 
 
-@lowering("SignalIrfft", custom=True)
-def lower_irfft(op, ctx):
+def _fft_operator(op, ctx, what: str):
+    """``(input, output, fft_length, dtype, kernel suffix)`` of a SignalRfft / SignalIrfft (``what``: RFFT, IRFFT):
+    its options read, its tensors' types and ranks checked."""
     (x,), (y,) = _io(op, ctx, 1, 1)
     options = _options(op, ("T", "fft_length"))
     code, fft_length = _int_option(options, "T"), _int_option(options, "fft_length")
     if code not in RFFT_TYPES:
-        raise NotLowerable(f"T = {code} (TFLM's IRFFT takes int16, int32, float32)")
+        raise NotLowerable(f"T = {code} (TFLM's {what} takes int16, int32, float32)")
     dtype, suffix, _c_type = RFFT_TYPES[code]
     _require(x, dtype)
     _require(y, dtype)
     if not x.shape or len(y.shape) != len(x.shape):
         raise NotLowerable(f"input {x.shape} and output {y.shape} have different ranks")
+    return x, y, fft_length, dtype, suffix
+
+
+@lowering("SignalIrfft", custom=True)
+def lower_irfft(op, ctx):
+    x, y, fft_length, dtype, suffix = _fft_operator(op, ctx, "IRFFT")
     fields, tw, sw, radices = _fft_plan(op, ctx, fft_length, dtype, inverse=True)
     input_length, output_length = int(x.shape[-1]) // 2, int(y.shape[-1])
     frames = (x.num_elements // 2) // max(input_length, 1)
@@ -199,38 +206,18 @@ def lower_irfft(op, ctx):
 
 @lowering("SignalRfft", custom=True)
 def lower_rfft(op, ctx):
-    (x,), (y,) = _io(op, ctx, 1, 1)
-    options = _options(op, ("T", "fft_length"))
-    code, fft_length = _int_option(options, "T"), _int_option(options, "fft_length")
-    if code not in RFFT_TYPES:
-        raise NotLowerable(f"T = {code} (TFLM's RFFT takes int16, int32, float32)")
-    dtype, suffix, c_type = RFFT_TYPES[code]
-    _require(x, dtype)
-    _require(y, dtype)
-    if not x.shape or len(y.shape) != len(x.shape):
-        raise NotLowerable(f"input {x.shape} and output {y.shape} have different ranks")
-    if fft_length < 4 or fft_length % 2 or fft_length // 2 > 65535:
-        raise NotLowerable(f"fft_length {fft_length} (an even length from 4 to 131070)")
-    factors, order, twiddles, split = rfft_tables(fft_length, dtype)
-    if any(p not in (2, 3, 4, 5) for p, _ in factors):
-        raise NotLowerable(f"fft_length {fft_length}: N/2 has a prime factor above 5 (kissfft's generic "
-                           "butterfly allocates memory, which TFLM's build of it cannot)")
+    x, y, fft_length, dtype, suffix = _fft_operator(op, ctx, "RFFT")
+    fields, tw, sw, radices = _fft_plan(op, ctx, fft_length, dtype, inverse=False)
     input_length, output_stride = int(x.shape[-1]), int(y.shape[-1]) // 2
     frames = x.num_elements // max(input_length, 1)
     if not 0 < input_length <= fft_length or output_stride < fft_length // 2 + 1 \
             or y.num_elements < frames * output_stride * 2:
         raise NotLowerable(f"input {x.shape} / output {y.shape} do not fit frames of {fft_length} "
                            f"({fft_length // 2 + 1} complex outputs each)")
-    plan = Params("an_rfft_plan", {
-        "fft_length": fft_length, "input_length": input_length, "frames": frames, "output_stride": output_stride,
-        "stages": len(factors),
-        "radix": Constant(f"op{op.index}_radix", "int16_t", [p for p, _ in factors]),
-        "span": Constant(f"op{op.index}_span", "int16_t", [m for _, m in factors]),
-        "order": Constant(f"op{op.index}_order", "uint16_t", order)})
-    tw = Constant(f"op{op.index}_twiddles", c_type, twiddles)
-    sw = Constant(f"op{op.index}_split_twiddles", c_type, split)
+    plan = Params("an_rfft_plan", {"fft_length": fields["fft_length"], "input_length": input_length, "frames": frames,
+                                   "output_stride": output_stride, "stages": fields["stages"], "radix": fields["radix"],
+                                   "span": fields["span"], "order": fields["order"]})
     scalar_bytes = 2 if dtype == "int16" else 4
-    radices = "x".join(str(p) for p, _ in factors)
     return _step(f"an_rfft_{suffix}", (plan, tw, sw, x.operand, Scratch(fft_length * scalar_bytes), y.operand),
                  f"RFFT {dtype} length {fft_length} (radix {radices}), {frames} frame(s) of {input_length}",
                  source="an_rfft.c")
