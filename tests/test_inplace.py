@@ -87,8 +87,10 @@ def test_depthwise_in_place_is_exact_and_bit_exact(tools, multiplier, kernel, st
         assert offset + hi * out_row <= later_first * in_row
     if (kernel, stride, padding, multiplier) == (3, 1, "SAME", 1):
         assert offset == -in_row  # a delay of one row
-    # the arena the planner reports is the one emitted, and in place needs less than layer by layer
-    assert patched.arena_bytes < whole.arena_bytes
+    # the arena the planner reports is the one emitted; in place needs less than layer by layer at the depthwise
+    # (the live bytes of its steps), and never more in all (the peak may be another step's: the expansion's)
+    assert patched.arena_bytes <= whole.arena_bytes
+    assert max(live_profile(patched)[1:1 + len(plan.band_steps)]) < live_profile(whole)[1]
     compiled = emit_model(patched)
     assert compiled.arena_bytes == patched.arena_bytes
     assert any(f"Activations and kernel scratch: {patched.arena_bytes} B" in text for text in compiled.files.values())

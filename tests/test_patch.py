@@ -452,6 +452,62 @@ def test_split_tensor_over_the_consumed_input_rows(tools):
     assert assert_matches_tflm(model, count=20, seed=5, compiled=emit_model(patched)) == 20
 
 
+def _live_tensor_clashes(program) -> list:
+    """Pairs of arena Tensors alive at one step whose bytes overlap, other than an overlay's two sides and a view or
+    in-place step's input and output (an independent check of the planned offsets)."""
+    first, last = {t: 0 for t in program.inputs}, {}
+    for k, step in enumerate(program.steps):
+        for t in step.outputs:
+            first.setdefault(t, k)
+        for t in step.inputs:
+            last[t] = k
+    for t in program.outputs:
+        last[t] = len(program.steps) - 1
+    allowed = {frozenset((a, b)) for a, b, _ in program.overlays}
+    allowed |= {frozenset((s.output_aliases, s.outputs[0])) for s in program.steps if s.output_aliases is not None}
+    tensors = [t for t in first if not t.state]
+    clashes = []
+    for i, a in enumerate(tensors):
+        for b in tensors[i + 1:]:
+            in_time = first[a] <= last.get(b, first[b]) and first[b] <= last.get(a, first[a])
+            in_space = a.offset < b.offset + b.size_bytes and b.offset < a.offset + a.size_bytes
+            if in_time and in_space and frozenset((a, b)) not in allowed:
+                clashes.append((a.name, b.name))
+    return clashes
+
+
+def pinned_net():
+    """A stride-2 stem and a depthwise whose output (576 B) lives over its input's consumed rows (4,608 B), then a 1x1 expansion
+    (2,304 B) that fits in the input's bytes once the stem has read them."""
+    n = _Net((1, 24, 24, 8), seed=5)
+    a = n.conv(n.conv(n.x, 4, kernel=3, stride=2), 0, kernel=3, depthwise=True)
+    e = n.conv(a, 16, kernel=1)
+    return n.build(n.pool(e, "AVERAGE_POOL_2D", filter=2, stride=2, padding="VALID"))
+
+
+def test_overlay_members_pinned_let_later_buffers_use_the_consumed_input(tools):
+    """The overlay group (input + stem output over its consumed rows) placed as its members at their offsets: the
+    expansion after the stage takes the input's dead bytes, while the stem output is still read; exact and
+    bit-exact."""
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(pinned_net())
+    patched, plan = patch_program(lower_model(model), 2, 6, overlay=True)
+    assert plan.overlay
+    plan_memory(patched)
+    final, image, _ = patched.overlays[0]
+    expansion = patched.steps[-2].outputs[0]
+    assert "pinned" in patched.planner
+    # a single buffer spanning input and stem output, live until the expansion, would need the two side by side
+    assert patched.arena_bytes < image.size_bytes + expansion.size_bytes
+    assert image.offset <= expansion.offset and expansion.offset + expansion.size_bytes <= image.offset + \
+        image.size_bytes
+    assert _live_tensor_clashes(patched) == []
+    compiled = emit_model(patched)
+    assert compiled.arena_bytes == patched.arena_bytes
+    assert assert_matches_tflm(model, count=100, seed=6, compiled=compiled) == 100
+
+
 def test_overlay_refused_when_a_later_step_reads_the_input():
     """inplace_net's stage 1..3 reads a (conv output) that the ADD after the stage reads too: no overlay."""
     program = lower_model(load_model(inplace_net()))

@@ -30,11 +30,13 @@ def aligned(size_bytes: int, alignment: int = ALIGNMENT_BYTES) -> int:
     return -(-int(size_bytes) // alignment) * alignment
 
 
-def greedy_plan(buffers) -> ArenaPlan:
-    """TFLM's greedy placement, byte for byte."""
+def greedy_plan(buffers, pinned=None) -> ArenaPlan:
+    """TFLM's greedy placement, byte for byte; ``pinned``: ``{buffer index: offset}`` placed there first (TFLM's
+    offline-planned buffers)."""
     planner = GreedyMemoryPlanner()
-    for b in buffers:
-        planner.add_buffer(aligned(b.size_bytes), b.first_op, b.last_op)
+    pinned = pinned or {}
+    for n, b in enumerate(buffers):
+        planner.add_buffer(aligned(b.size_bytes), b.first_op, b.last_op, pinned.get(n, -1))
     offsets = tuple(int(o) for o in planner.offsets())
     total = max((o + aligned(b.size_bytes) for o, b in zip(offsets, buffers)), default=0)
     return ArenaPlan(offsets, int(total), "TFLM greedy")

@@ -762,10 +762,46 @@ class ScheduleChoice:
                 f"{self.floor_bytes} B), {self.extra_macs} extra MACs ({pct:.1f} %)")
 
 
+def overlay_layout(overlays) -> dict:
+    """The overlay groups of ``overlays`` ((tensor, host, byte offset) triples, nested ones too): ``{root: [(Tensor,
+    byte offset from the group's start)]}`` (each triple puts the tensor ``offset`` bytes after the host's start;
+    the places compose as :func:`codegen.compiled.plan.plan_memory` composes them)."""
+    parent, place, extent = {}, {}, {}
+
+    def find(t):
+        while parent.get(t, t) is not t:
+            t = parent[t]
+        return t
+
+    for tensor, host, delta in overlays:
+        for t in (tensor, host):
+            if t not in parent:
+                parent[t], place[t], extent[t] = t, 0, t.size_bytes
+        rt, rh = find(tensor), find(host)
+        if rt is rh:
+            continue
+        shift = place[host] + int(delta) - place[tensor]
+        start = min(0, shift)
+        size = max(extent[rh], shift + extent[rt]) - start
+        for t in list(parent):
+            r = find(t)
+            if r is rt:
+                place[t] += shift - start
+            elif r is rh:
+                place[t] -= start
+        parent[rt] = rh
+        extent[rh] = size
+    groups = {}
+    for t in parent:
+        groups.setdefault(find(t), []).append((t, place[t]))
+    return groups
+
+
 def live_profile(program: Program) -> list:
     """Bytes alive at each step (tensors from the step that writes them to the last that reads them, each
-    overlay as one buffer over both lifetimes, the step's scratch; in-place sharing not counted): a bound the
-    exact plan can only lower by sharing, for screening candidates and finding the peak step."""
+    overlay group from its lowest live member to the end of its highest, the step's scratch; in-place sharing not
+    counted): for screening candidates and finding the peak step (the exact plan may differ either way: it
+    aligns buffers and may leave gaps, and shares in place)."""
     n = len(program.steps)
     first, last = {}, {}
     for t in program.inputs:
@@ -778,12 +814,19 @@ def live_profile(program: Program) -> list:
     for t in program.outputs:
         last[t] = n - 1
     spans = {t: [first[t], max(last.get(t, first[t]), first[t]), t.size_bytes] for t in first}
-    for tensor, host, delta in program.overlays:
-        a, b = spans.pop(tensor, None), spans.pop(host, None)
-        if a and b:
-            extent = max(b[2], delta + a[2]) - min(0, delta)
-            spans[host] = [min(a[0], b[0]), max(a[1], b[1]), extent]
     delta_bytes = [0] * (n + 1)
+    # an overlay group (nested overlays included) takes, at each step, the bytes from its lowest live member to
+    # the end of its highest (the planner may give the rest of the group's bytes to other buffers)
+    for members in overlay_layout(program.overlays).values():
+        places = [(spans.pop(t), at) for t, at in members if t in spans]
+        if not places:
+            continue
+        for k in range(min(sp[0] for sp, _ in places), max(sp[1] for sp, _ in places) + 1):
+            live = [(at, at + sp[2]) for sp, at in places if sp[0] <= k <= sp[1]]
+            if live:
+                size = max(e for _, e in live) - min(b for b, _ in live)
+                delta_bytes[k] += size
+                delta_bytes[k + 1] -= size
     for lo, hi, size in spans.values():
         delta_bytes[lo] += size
         delta_bytes[hi + 1] -= size

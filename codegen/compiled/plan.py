@@ -25,7 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from attendnets_base.errors import DoesNotFitError
-from codegen.compiled.arena_plan import aligned, greedy_plan, plan_arena
+import numpy as np
+
+from codegen.compiled.arena_plan import ArenaPlan, aligned, greedy_plan, plan_arena
 from codegen.compiled.program import Program, Tensor
 from converter.planner import Buffer
 
@@ -113,6 +115,49 @@ def _split(buffers, uses, regions):
     return assigned
 
 
+def _pinned_overlay_plan(buffers, roots, extents, groups, alias_root, relative, spans):
+    """A second placement for a program with overlays: the overlay group of the largest extent not as one buffer
+    over its whole life but as its members (each group of views and in-place steps in it, over its own lifetime)
+    pinned at their places from the arena start, so the other buffers may take the bytes of members already dead
+    (the rows a patch stage consumed, a model input read no more) while a later member lives: TFLM's greedy
+    placement with those members at their offline offsets.  ``(ArenaPlan, {Tensor: offset})`` when valid (checked
+    pair by pair against every buffer outside the group), else None."""
+    if not extents:
+        return None
+    root = max((groups.find(r) for r in extents), key=lambda r: (extents[r], -roots.index(r)))
+    rects = {}  # alias root -> [first, last, size, offset]
+    for t in groups.group(root):
+        first, last = spans[t]
+        r = rects.setdefault(alias_root[t], [first, last, 0, relative.get(t, 0)])
+        if r[3] != relative.get(t, 0):
+            return None  # one in-place group at two places: not a layout this placement knows
+        r[0], r[1], r[2] = min(r[0], first), max(r[1], last), max(r[2], t.size_bytes)
+    n_root = roots.index(root)
+    others = [b for n, b in enumerate(buffers) if n != n_root]
+    pins = list(rects.values())
+    placed = greedy_plan([Buffer(size, first, last) for first, last, size, _ in pins] + others,
+                         pinned={k: offset for k, (_, _, _, offset) in enumerate(pins)})
+    sizes = np.array([aligned(size) for _, _, size, _ in pins] + [aligned(b.size_bytes) for b in others],
+                     dtype=np.int64)
+    firsts = np.array([p[0] for p in pins] + [b.first_op for b in others], dtype=np.int64)
+    lasts = np.array([p[1] for p in pins] + [b.last_op for b in others], dtype=np.int64)
+    starts = np.array(placed.offsets, dtype=np.int64)
+    if (starts < 0).any():
+        return None
+    for i in range(len(pins), len(starts)):  # every buffer outside the group against all others
+        clash = (firsts <= lasts[i]) & (firsts[i] <= lasts) & (starts < starts[i] + sizes[i]) & \
+            (starts[i] < starts + sizes) & (sizes > 0)
+        clash[i] = False
+        if sizes[i] and clash.any():
+            return None
+    offsets = [0] * len(buffers)
+    for n, off in zip([n for n in range(len(buffers)) if n != n_root], placed.offsets[len(pins):]):
+        offsets[n] = int(off)
+    offsets[n_root] = 0
+    where = {t: int(relative.get(t, 0)) for t in groups.group(root)}
+    return ArenaPlan(tuple(offsets), int(placed.arena_bytes), "TFLM greedy, overlay members pinned"), where
+
+
 STATE_ALIGNMENT_BYTES = 8
 
 
@@ -192,6 +237,7 @@ def plan_memory(program: Program, regions=None, placement: str = "auto", search:
     # overlays: a tensor inside another's buffer at a byte offset (one buffer spanning both); either side may be
     # in an overlay already (nested overlays): its group's members keep their places relative to each other
     relative, extents = {}, {}
+    alias_root = {t: groups.find(t) for t in tensors}  # the groups of views and in-place steps alone
 
     def extent_of(root) -> int:
         return extents.get(root, max(t.size_bytes for t in groups.group(root)))
@@ -229,8 +275,18 @@ def plan_memory(program: Program, regions=None, placement: str = "auto", search:
     scratches = [(k, s) for k, step in enumerate(steps) for s in step.scratch if s.size_bytes > 0]
     buffers += [Buffer(s.size_bytes, k, k, f"scratch of step {k} ({steps[k].name})") for k, s in scratches]
     plan = plan_arena(buffers) if search else greedy_plan(buffers)
+    spans = {t: (producer[t], max(last_use.get(t, producer[t]), producer[t])) for t in tensors}
+    pinned = _pinned_overlay_plan(buffers, roots, extents, groups, alias_root, relative, spans)
+    if pinned is not None and pinned[0].arena_bytes < plan.arena_bytes:
+        plan, pinned_offsets = pinned
+    else:
+        pinned_offsets = None
     regions = list(regions or [])
     assigned = None
+    if pinned_offsets is not None:
+        regions_fit = not regions or aligned(plan.arena_bytes) <= regions[0].capacity_bytes
+        if not regions_fit or placement != "auto":
+            plan, pinned_offsets = plan_arena(buffers) if search else greedy_plan(buffers), None
     if regions and not (placement == "auto" and aligned(plan.arena_bytes) <= regions[0].capacity_bytes):
         uses = {r: 0 for r in roots}
         for step in steps:
@@ -260,6 +316,8 @@ def plan_memory(program: Program, regions=None, placement: str = "auto", search:
     for t in tensors:
         n = root_index[groups.find(t)]
         t.offset, t.arena = offsets[n] + relative.get(t, 0), part_of[n]
+        if pinned_offsets is not None and t in pinned_offsets:
+            t.offset = pinned_offsets[t]
     for n, (_, s) in enumerate(scratches):
         s.offset, s.arena = offsets[len(roots) + n], part_of[len(roots) + n]
     program.arena_parts = parts
