@@ -132,6 +132,15 @@ def _tensors(op, ctx):
     return x1, x2, y
 
 
+def _other_type_step(op, ctx):
+    """The Step of an ADD, SUB or MUL on int32 or on int16 / float32 tensors (their own kernels); None for int8."""
+    if is_int32_arithmetic(op, ctx):
+        return int32_arithmetic(op, ctx, broadcast_shape)
+    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
+        return lower_binary_wide(op, ctx, broadcast_shape)
+    return None
+
+
 def _activation(op):
     return op.options.get("fused_activation_function", "NONE")
 
@@ -148,10 +157,9 @@ def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shif
 
 @lowering("ADD", "SUB")
 def lower_add_sub(op, ctx):
-    if is_int32_arithmetic(op, ctx):
-        return int32_arithmetic(op, ctx, broadcast_shape)
-    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
-        return lower_binary_wide(op, ctx, broadcast_shape)
+    other = _other_type_step(op, ctx)
+    if other is not None:
+        return other
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     q = add_sub_params(scale_of(x1), scale_of(x2), scale_of(y))
@@ -175,10 +183,9 @@ def lower_add_sub(op, ctx):
 
 @lowering("MUL")
 def lower_mul(op, ctx):
-    if is_int32_arithmetic(op, ctx):
-        return int32_arithmetic(op, ctx, broadcast_shape)
-    if ctx.tensor(op.inputs[0]).dtype in ("int16", "float32"):
-        return lower_binary_wide(op, ctx, broadcast_shape)
+    other = _other_type_step(op, ctx)
+    if other is not None:
+        return other
     x1, x2, y = _tensors(op, ctx)
     lo, hi = fused_activation_range(_activation(op), y)
     real = float(np.float64(scale_of(x1)) * np.float64(scale_of(x2)) / np.float64(scale_of(y)))

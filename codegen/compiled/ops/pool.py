@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.pool_wide import lower_pool_wide
-from codegen.compiled.ops.window import check_int8_activations, fused_range, window
+from codegen.compiled.ops.window import check_int8_activations, fused_range, pool_window
 from codegen.compiled.program import Params, Step
 
 
@@ -25,19 +25,9 @@ def _lower_pool(op, ctx, function):
     if not x.scale or not y.scale or abs(x.scale[0] - y.scale[0]) > 1e-6 \
             or tuple(x.zero_point[:1]) != tuple(y.zero_point[:1]):
         raise NotLowerable("input and output quantization differ")
-    f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
-    if f_h < 1 or f_w < 1:
-        raise NotLowerable(f"filter {f_h}x{f_w}")
     batches, in_h, in_w, c = x.shape
-    padding, win = window(op, in_h, in_w, f_h, f_w, dilation=False)
+    f_h, f_w, padding, win = pool_window(op, in_h, in_w, y.shape[1], y.shape[2])
     activation, (act_min, act_max) = fused_range(op, y)
-    # A window wholly in the padding makes TFLM's AveragePool fail; refuse it here.
-    for out, stride, pad, f, size in ((y.shape[1], win["stride_h"], win["pad_h"], f_h, in_h),
-                                      (y.shape[2], win["stride_w"], win["pad_w"], f_w, in_w)):
-        for o in (0, out - 1):
-            origin = o * stride - pad
-            if min(f, size - origin) - max(0, -origin) <= 0:
-                raise NotLowerable("a pooling window lies wholly outside the input")
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, c=c, out_h=y.shape[1], out_w=y.shape[2],
                   filter_h=f_h, filter_w=f_w, **win, act_min=act_min, act_max=act_max)
     return Step(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from codegen.compiled.lowering import NotLowerable, lowering
 from codegen.compiled.ops.common import scale_of, zero_point_of
 from codegen.compiled.ops.fully_connected_wide import FLOAT_ACTIVATIONS
-from codegen.compiled.ops.window import window
+from codegen.compiled.ops.window import pool_window
 from codegen.compiled.program import F32, Params, Step
 from codegen.compiled.quantization import activation_range
 
@@ -24,17 +24,8 @@ def lower_pool_wide(op, ctx):
         raise NotLowerable(f"{x.dtype} -> {y.dtype}")
     if len(x.shape) != 4 or len(y.shape) != 4 or x.shape[0] != y.shape[0] or x.shape[3] != y.shape[3]:
         raise NotLowerable(f"output {y.shape} does not match input {x.shape}")
-    f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
-    if f_h < 1 or f_w < 1:
-        raise NotLowerable(f"filter {f_h}x{f_w}")
     batches, in_h, in_w, c = (int(d) for d in x.shape)
-    padding, win = window(op, in_h, in_w, f_h, f_w, dilation=False)
-    for out, stride, pad, f, size in ((y.shape[1], win["stride_h"], win["pad_h"], f_h, in_h),
-                                      (y.shape[2], win["stride_w"], win["pad_w"], f_w, in_w)):
-        for o in (0, out - 1):
-            origin = o * stride - pad
-            if min(f, size - origin) - max(0, -origin) <= 0:
-                raise NotLowerable("a pooling window lies wholly outside the input")
+    f_h, f_w, padding, win = pool_window(op, in_h, in_w, int(y.shape[1]), int(y.shape[2]))
     activation = op.options.get("fused_activation_function", "NONE")
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, c=c, out_h=int(y.shape[1]), out_w=int(y.shape[2]),
                   filter_h=f_h, filter_w=f_w, **win, act_min=0, act_max=0, float_min=F32(0.0), float_max=F32(0.0))

@@ -113,21 +113,22 @@ def lower_reverse(op, ctx):
 
 # --- DEPTH_TO_SPACE / SPACE_TO_DEPTH ----------------------------------------------------
 
-def _block_size(op) -> int:
-    block = int(op.options.get("block_size", 0))
-    if block < 1:
-        raise NotLowerable(f"block size {block}")
-    return block
-
-
-@lowering("DEPTH_TO_SPACE")
-def lower_depth_to_space(op, ctx):
+def _block_operator(op, ctx):
+    """``(input, output, block size, (batches, height, width, depth))`` of DEPTH_TO_SPACE / SPACE_TO_DEPTH: the
+    same values in and out, a 4-D input, a positive block size."""
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     _same_values(x, y)
     if len(x.shape) != 4:
         raise NotLowerable(f"{len(x.shape)}-D input (TFLM takes 4-D)")
-    bs = _block_size(op)
-    batches, height, width, depth = (int(d) for d in x.shape)
+    block = int(op.options.get("block_size", 0))
+    if block < 1:
+        raise NotLowerable(f"block size {block}")
+    return x, y, block, tuple(int(d) for d in x.shape)
+
+
+@lowering("DEPTH_TO_SPACE")
+def lower_depth_to_space(op, ctx):
+    x, y, bs, (batches, height, width, depth) = _block_operator(op, ctx)
     if depth % (bs * bs):
         raise NotLowerable(f"depth {depth} not a multiple of {bs}x{bs}")
     channels = depth // (bs * bs)
@@ -139,12 +140,7 @@ def lower_depth_to_space(op, ctx):
 
 @lowering("SPACE_TO_DEPTH")
 def lower_space_to_depth(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    _same_values(x, y)
-    if len(x.shape) != 4:
-        raise NotLowerable(f"{len(x.shape)}-D input (TFLM takes 4-D)")
-    bs = _block_size(op)
-    batches, height, width, depth = (int(d) for d in x.shape)
+    x, y, bs, (batches, height, width, depth) = _block_operator(op, ctx)
     if height % bs or width % bs:
         raise NotLowerable(f"{height}x{width} not a multiple of the block size {bs}")
     _check_shape(y, (batches, height // bs, width // bs, depth * bs * bs))
@@ -278,12 +274,18 @@ def _nhwc(shape):
     return (shape[0], shape[1], 1, shape[2]) if len(shape) == 3 else tuple(shape)
 
 
-@lowering("BATCH_TO_SPACE_ND")
-def lower_batch_to_space(op, ctx):
+def _spatial_operator(op, ctx, what: str):
+    """``(input, output, bh, bw, (top, bottom, left, right), (batches, height, width, depth))`` of
+    BATCH_TO_SPACE_ND / SPACE_TO_BATCH_ND (``what``: "crops" or "paddings"), the input as NHWC."""
     x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
     _same_values(x, y)
-    bh, bw, (top, bottom, left, right) = _spatial(op, ctx, x, "crops")
-    batches, height, width, depth = (int(d) for d in _nhwc(x.shape))
+    bh, bw, edges = _spatial(op, ctx, x, what)
+    return x, y, bh, bw, edges, tuple(int(d) for d in _nhwc(x.shape))
+
+
+@lowering("BATCH_TO_SPACE_ND")
+def lower_batch_to_space(op, ctx):
+    x, y, bh, bw, (top, bottom, left, right), (batches, height, width, depth) = _spatial_operator(op, ctx, "crops")
     if batches % (bh * bw):
         raise NotLowerable(f"{batches} batches not a multiple of the block {bh}x{bw}")
     out_batches = batches // (bh * bw)
@@ -303,10 +305,8 @@ def lower_batch_to_space(op, ctx):
 
 @lowering("SPACE_TO_BATCH_ND")
 def lower_space_to_batch(op, ctx):
-    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
-    _same_values(x, y)
-    bh, bw, (top, bottom, left, right) = _spatial(op, ctx, x, "paddings")
-    batches, height, width, depth = (int(d) for d in _nhwc(x.shape))
+    x, y, bh, bw, (top, bottom, left, right), (batches, height, width, depth) = _spatial_operator(op, ctx,
+                                                                                                  "paddings")
     padded_h, padded_w = height + top + bottom, width + left + right
     if padded_h % bh or padded_w % bw:
         raise NotLowerable(f"padded {padded_h}x{padded_w} not a multiple of the block {bh}x{bw}")

@@ -45,3 +45,20 @@ def window(op, in_h, in_w, k_h, k_w, dilation=True):
     if dilation:
         fields.update(dilation_h=dil_h, dilation_w=dil_w)
     return padding, fields
+
+
+def pool_window(op, in_h: int, in_w: int, out_h: int, out_w: int):
+    """``(filter_h, filter_w, padding name, window fields)`` of a pooling operator (int8 or wide): its filter
+    options checked, the window computed, and a window wholly in the padding at either end refused (TFLM's
+    AveragePool fails on one)."""
+    f_h, f_w = int(op.options.get("filter_height", 1)), int(op.options.get("filter_width", 1))
+    if f_h < 1 or f_w < 1:
+        raise NotLowerable(f"filter {f_h}x{f_w}")
+    padding, win = window(op, in_h, in_w, f_h, f_w, dilation=False)
+    for out, stride, pad, f, size in ((out_h, win["stride_h"], win["pad_h"], f_h, in_h),
+                                      (out_w, win["stride_w"], win["pad_w"], f_w, in_w)):
+        for o in (0, out - 1):
+            origin = o * stride - pad
+            if min(f, size - origin) - max(0, -origin) <= 0:
+                raise NotLowerable("a pooling window lies wholly outside the input")
+    return f_h, f_w, padding, win
