@@ -111,8 +111,10 @@ def build_m4(model, samples, dsp=True, workdir=None, profile=False, core="m4", m
     cflags = _cflags(core, mve, fpu)
     from codegen.compiled.generate import compile_model
 
-    # Helium builds: the int8 filters their conv kernels read (int16 ones serve the DSP path)
-    compiled = compiled or compile_model(model, wide_filters=not (core == "m55" and mve))
+    # Helium builds: the int8 filters their conv kernels read (int16 ones serve the DSP path), the Helium depthwise
+    # layout
+    helium = core == "m55" and mve
+    compiled = compiled or compile_model(model, wide_filters=not helium, helium=helium)
     work = Path(workdir or tempfile.mkdtemp(prefix="an-m4-"))
     for rel, text in compiled.files.items():
         path = work / rel

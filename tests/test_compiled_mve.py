@@ -1,8 +1,9 @@
 """The Helium (MVE) path of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on a Cortex-M55 in QEMU
 equals the tflite-micro interpreter byte for byte: every single-operator case of
 test_compiled_conv.py's CONV_CASES and DEPTHWISE_CASES and test_compiled_fc.py's CASES, plus
-depthwise cases wide enough for the MVE kernel's sixteen-channel pass (MVE_DEPTHWISE_CASES: 16,
-18, 19, 21, 26, 37 channels, extreme scales), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
+depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEPTHWISE_CASES: 16,
+18, 19, 21, 26, 37 channels, extreme scales: those of multiplier 1 in the Helium layout,
+an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
 the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
@@ -95,6 +96,59 @@ def test_corpus_attendnet_on_m55_mve(corpus):
     model = load_model(corpus.path("attendnet_b_int8"))
     result = compiled_qemu.outputs_with_tflm(model, random_samples(model, 3, seed=1), core="m55", mve=True)
     compiled_qemu.assert_same_outputs(result, "M55 MVE", 3)
+
+
+def _helium_depthwise_compiled(case):
+    """DEPTHWISE_CASES / MVE_DEPTHWISE_CASES[case] lowered for a Helium core, and whether its step took the
+    Helium layout (an_depthwise_conv2d_s8_mve)."""
+    from codegen.compiled.emit import emit_model
+    from codegen.compiled.lower import lower_model
+    from converter.tflite_model import load_model
+
+    model = load_model(depthwise_model(**{**DEPTHWISE_CASES, **MVE_DEPTHWISE_CASES}[case]))
+    program = lower_model(model, wide_filters=False, helium=True)
+    return model, emit_model(program), any(s.function == "an_depthwise_conv2d_s8_mve" for s in program.steps)
+
+
+#: Cases of sixteen channels or more, multiplier 1: the Helium layout (an_depthwise_conv2d_s8_mve) on the M55 runs
+#: above; its plain-C copy (the same sums from the same layout) on the host here.
+HELIUM_LAYOUT_CASES = [c for c in MVE_DEPTHWISE_CASES if "multiplier" not in c or "large" in c] + \
+    ["rows3x3_saturating", "rows3x3_narrow_width5_20_channels"]
+
+
+@pytest.mark.parametrize("case", HELIUM_LAYOUT_CASES)
+def test_helium_depthwise_layout_plain_c_matches_tflm(case):
+    from codegen.compiled.host import assert_matches_tflm
+
+    model, compiled, helium = _helium_depthwise_compiled(case)
+    assert helium, "the Helium depthwise layout was not chosen"
+    assert assert_matches_tflm(model, count=SAMPLES, seed=3, compiled=compiled) == SAMPLES
+
+
+def test_helium_depthwise_layout_only_where_it_applies():
+    """Chosen only with helium=True (an M4's program is unchanged), never for fewer than sixteen channels or another
+    depth multiplier, and refused where a pair of taps' sums could leave int16 (both weights near -128)."""
+    import numpy as np
+
+    from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.conv import depthwise_pairs_fit_int16, helium_for
+    from converter.tflite_model import load_model
+
+    model = load_model(depthwise_model(**MVE_DEPTHWISE_CASES["wide37_same_relu6"]))
+    assert not any(s.function.endswith("_mve") for s in lower_model(model).steps)
+    assert not any(s.function.endswith("_mve") for s in lower_model(model, wide_filters=False).steps)
+    for case in ("wide24_multiplier2",):
+        assert not _helium_depthwise_compiled(case)[2]
+    assert not _helium_depthwise_compiled("narrow_width3_general")[2]  # 8 channels
+    assert helium_for("mve") and not helium_for("dsp") and not helium_for("scalar")
+    taps = np.full((9, 3), 127, dtype=np.int8)
+    assert depthwise_pairs_fit_int16(taps)
+    taps[2, 1] = taps[3, 1] = -128
+    assert not depthwise_pairs_fit_int16(taps)
+    taps[3, 1] = -127  # 128 * 128 + 128 * 127 = 32640: fits
+    assert depthwise_pairs_fit_int16(taps)
+    taps[8, 2] = -128  # the odd last tap alone always fits
+    assert depthwise_pairs_fit_int16(taps)
 
 
 def test_requantize_mve_equals_an_requantize_on_m55(tmp_path):

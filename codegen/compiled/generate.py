@@ -22,12 +22,12 @@ from codegen.compiled.plan import MemoryPlan, plan_memory  # noqa: F401
 
 
 def compile_model(model, name: str = "model", labels=(), regions=None, placement="auto",
-                  wide_filters: bool = True) -> CompiledModel:
+                  wide_filters: bool = True, helium: bool = False) -> CompiledModel:
     """The C of ``model`` for the compiled runtime (lower, plan, emit), or CompiledRuntimeUnsupportedError.
 
     ``regions``/``placement``: the RAM regions the arena may use (:func:`plan_memory`); None: one arena.
-    ``wide_filters``: :func:`lower_model`'s (False for Helium cores)."""
-    program = lower_model(model, wide_filters=wide_filters)
+    ``wide_filters``, ``helium``: :func:`lower_model`'s (False, True for Helium cores)."""
+    program = lower_model(model, wide_filters=wide_filters, helium=helium)
     if regions:
         plan_memory(program, regions, placement)
     return emit_model(program, name=name, labels=labels)

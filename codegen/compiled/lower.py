@@ -19,7 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes, narrow_wide_filter
+from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes, helium_depthwise, narrow_wide_filter
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -361,12 +361,16 @@ def _model_reasons(model, program) -> list:
     return _merge_reasons(reasons)
 
 
-def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w16: str = "arena") -> Program:
+def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w16: str = "arena",
+                helium: bool = False) -> Program:
     """The compiled runtime's program of ``model`` (not yet planned).
 
     ``wide_filters``: whether CONV_2D filters and FULLY_CONNECTED weights may be stored widened to int16 (the
     ``_w16`` kernels, faster on cores with the DSP extension); False keeps all weights int8 (Helium cores,
     whose conv and FC kernels read the int8 layout; cores without DSP).
+
+    ``helium``: the core has MVE (Cortex-M55/M85): DEPTHWISE_CONV_2D takes the Helium layout where it applies
+    (``an_depthwise_conv2d_s8_mve``, ops/conv.py helium_depthwise; its scratch is never larger).
 
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
@@ -397,6 +401,10 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
         for step in program.steps:
             if step.function in NARROWERS:
                 NARROWERS[step.function](step)
+    if helium:
+        for step in program.steps:
+            if step.function == "an_depthwise_conv2d_s8":
+                helium_depthwise(step)
     if conv_w16 == "arena":
         _conv_w16_without_arena_growth(program)
     elif conv_w16 != "always":

@@ -16,7 +16,7 @@ from codegen.compiled.footprint import code_figure, several_code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.lowering import NARROWERS, narrow_wide_weights
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
-from codegen.compiled.ops.conv import wide_filters_for
+from codegen.compiled.ops.conv import helium_for, wide_filters_for
 from codegen.compiled.plan import ArenaRegion
 from codegen.compiled.support import SUPPORT_DOC
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
@@ -184,7 +184,9 @@ class CompiledRuntime(Runtime):
         # the one-line refusal (every reason) comes before anything else; it always plans its arena
         # int16 weights (the _w16 kernels of conv and FC) pay on DSP cores only (ops/conv.py wide_filters_for)
         wide_filters = board is None or wide_filters_for(board.cmsis_nn_arch)
-        return PreparedCompiled(self, model, lower_model(model, wide_filters=wide_filters), board)
+        # the Helium depthwise layout only where the board's core has MVE (the same model for an M4 is unaffected)
+        helium = board is not None and helium_for(board.cmsis_nn_arch)
+        return PreparedCompiled(self, model, lower_model(model, wide_filters=wide_filters, helium=helium), board)
 
     def make_command(self, project, options: BuildOptions) -> list:
         if options.arena_bytes:

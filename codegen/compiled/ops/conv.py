@@ -29,7 +29,7 @@ from codegen.compiled.ops.common import one_value
 from codegen.compiled.ops.conv_wide import lower_conv_wide
 from codegen.compiled.ops.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
-from codegen.compiled.program import Params, Scratch, Step
+from codegen.compiled.program import Constant, Params, Scratch, Step
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
 
 CONV_SOURCES = ("an_conv.c", "an_dot.h", "an_dot_mve.h")  # helper headers the kernel includes
@@ -317,6 +317,12 @@ def wide_filters_for(cmsis_nn_arch: str) -> bool:
     return cmsis_nn_arch == "dsp"
 
 
+def helium_for(cmsis_nn_arch: str) -> bool:
+    """Whether a core of this CMSIS-NN code path has Helium (MVE): ``lower_model(helium=...)``, the layouts only
+    its kernels read (:func:`helium_depthwise`)."""
+    return cmsis_nn_arch == "mve"
+
+
 #: Output pixels (batches x out_h x out_w) from which a CONV_2D's filter is stored widened to int16.
 WIDE_FILTER_MIN_PIXELS = 8
 
@@ -330,6 +336,62 @@ def depthwise_filter_layout(taps):
     padded[:, :out_c] = taps
     blocks = padded.reshape(n_taps, c4 // 4, 4)[:, :, [0, 2, 1, 3]]
     return blocks.transpose(1, 0, 2).reshape(-1)
+
+
+#: The order ``an_depthwise_conv2d_s8_mve`` keeps a group's sixteen channels in its four int32 vectors (VMOVLB/VMOVLT
+#: of VMULLB/VMULLT's int16 products; an_depthwise_conv.h): the group's biases, multipliers and shifts so stored.
+HELIUM_DEPTHWISE_LANES = (0, 4, 8, 12, 2, 6, 10, 14, 1, 5, 9, 13, 3, 7, 11, 15)
+
+
+#: Fewer channels leave most of the sixteen lanes empty: the general kernel's MVE path keeps those layers.
+HELIUM_DEPTHWISE_MIN_CHANNELS = 16
+
+
+def taps_of_depthwise_layout(values, n_taps: int, out_c: int) -> np.ndarray:
+    """The int8 taps (n_taps x out_c) of a :func:`depthwise_filter_layout` array."""
+    blocks = np.asarray(values, dtype=np.int16).reshape(-1, n_taps, 4)[:, :, [0, 2, 1, 3]]
+    return blocks.transpose(1, 0, 2).reshape(n_taps, -1)[:, :out_c].astype(np.int8)
+
+
+def depthwise_pairs_fit_int16(taps) -> bool:
+    """Whether every channel's sum of products over taps 2i and 2i + 1 stays inside int16 for every int8 input
+    (the Helium kernel adds them in int16): always, unless a pair's weights are both near -128."""
+    w = np.asarray(taps, dtype=np.int64)
+    pairs = w[:w.shape[0] & ~1].reshape(-1, 2, w.shape[1])
+    most = np.where(pairs > 0, 127 * pairs, -128 * pairs).sum(axis=1)
+    least = np.where(pairs > 0, -128 * pairs, 127 * pairs).sum(axis=1)
+    return bool((most <= 32767).all() and (least >= -32768).all())
+
+
+def helium_depthwise(step) -> bool:
+    """Turn an ``an_depthwise_conv2d_s8`` step into ``an_depthwise_conv2d_s8_mve`` (the same arithmetic, the Helium
+    layout of an_depthwise_conv.h), in place, where it applies: depth multiplier 1, at least
+    ``HELIUM_DEPTHWISE_MIN_CHANNELS`` channels and every pair of taps' sums
+    inside int16.  Only for cores with MVE (``lower_model(helium=True)``).  Returns whether it did."""
+    fields = step.args[0].fields
+    if int(fields["depth_mult"]) != 1 or int(fields["out_c"]) < HELIUM_DEPTHWISE_MIN_CHANNELS:
+        return False
+    params, x, filter_, bias, mults, shifts, pad_row, y, _ = step.args
+    n_taps, out_c = int(fields["k_h"]) * int(fields["k_w"]), int(fields["out_c"])
+    taps = taps_of_depthwise_layout(filter_.values, n_taps, out_c)
+    if not depthwise_pairs_fit_int16(taps):
+        return False
+    groups = (out_c + 15) // 16
+    padded = np.zeros((n_taps, 16 * groups), dtype=np.int8)
+    padded[:, :out_c] = taps
+    weights = padded.reshape(n_taps, groups, 16).transpose(1, 0, 2).reshape(-1)
+    channels = np.zeros((3, 16 * groups), dtype=np.int64)
+    channels[2] = -1
+    for row, values in enumerate((bias.values, mults.values, shifts.values)):
+        channels[row, :out_c] = np.asarray(values, dtype=np.int64)
+    channels = channels.reshape(3, groups, 16)[:, :, list(HELIUM_DEPTHWISE_LANES)].transpose(1, 0, 2).reshape(-1)
+    fields["rows3x3"] = 0
+    step.function = "an_depthwise_conv2d_s8_mve"
+    step.args = (params, x, Constant(filter_.hint, "int8_t", weights),
+                 Constant(bias.hint.replace("bias", "channels"), "int32_t", channels), pad_row, y,
+                 Scratch(depthwise_scratch_bytes(int(fields["k_h"]), int(fields["k_w"]))))
+    step.comment = step.comment.replace(" (3x3 rows path)", "") + " (Helium)"
+    return True
 
 
 def _check_multipliers(multipliers, shifts):

@@ -1167,3 +1167,242 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
     }
   }
 }
+
+// ---- the Helium layout (an_depthwise_conv2d_s8_mve; an_depthwise_conv.h) ----
+//
+// Sixteen channels per vector as int8 lanes: per tap one VLDRB of the inputs and one of the weights (the generator
+// stores them per group of sixteen channels and tap, contiguous), VMULLB/VMULLT.S8 give the even and odd channels'
+// products as int16, two taps' products are added in int16 (the generator checked that no channel's pair can
+// leave int16: an_depthwise_conv.h), and the pair's sums are widened into four int32 accumulators by
+// VMOVLB/VMOVLT.S16: channels {0,4,8,12}, {2,6,10,14}, {1,5,9,13}, {3,7,11,15} of the group, the order the
+// generator stores the group's bias, multipliers and shifts in.  Requantized on those lanes (an_requantize_mve,
+// an_requantize_right_mve where every shift is negative), narrowed back into channel order by saturating
+// VQMOVNB/VQMOVNT (the output offset added on int16 lanes with saturation: where that saturates the exact value
+// lies outside int8 on the same side), clamped and stored with one VSTRB.  The same int32 sums per channel as
+// every other path (int32 addition wraps and is associative).
+#if AN_USE_MVE
+typedef char an_dw_mve_offsets_fit_scratch[2 * sizeof(intptr_t) <= 12 ? 1 : -1];
+
+// Two taps (inputs xa, xb, weights w and w + 16) of sixteen channels into the accumulators: five loads, four
+// VMULL, two int16 adds, four widenings, four int32 adds.  In assembly: the four accumulators and the pair take
+// the eight vector registers only when the products overwrite their operands (the second tap's inputs are loaded
+// again for its odd lanes), an allocation GCC does not find (it spills an accumulator per pair).  VMULL and VMOVL
+// of 8- and 16-bit lanes may write a source register (each lane reads its own bytes only).
+// tail: the inputs' lanes from the predicate p only (the last group's; the others read as zero).
+#define AN_DW16_LOAD_X(X, AT) "vpst\n\tvldrbt.8 %q[" X "], [%[" AT "]]\n\t"
+static inline __attribute__((always_inline)) void an_dw16_pair_mve(int32x4_t *a0, int32x4_t *a1, int32x4_t *a2,
+                                                                   int32x4_t *a3, const int8_t *xa, const int8_t *xb,
+                                                                   const int8_t *w, int tail, mve_pred16_t p) {
+  int8x16_t t0, t1, t3;
+  int16x8_t t2;
+  if (tail) {
+    // The same with the inputs' loads predicated (never beyond the input; the lanes past out_c meet zero weights).
+    __asm__(
+        "vmsr p0, %[p]\n\t" AN_DW16_LOAD_X("t0", "xa")
+        "vldrb.8 %q[t3], [%[w]]\n\t"
+        "vmullb.s8 %q[t2], %q[t0], %q[t3]\n\t"
+        "vmullt.s8 %q[t0], %q[t0], %q[t3]\n\t" AN_DW16_LOAD_X("t1", "xb")
+        "vldrb.8 %q[t3], [%[w], #16]\n\t"
+        "vmullb.s8 %q[t3], %q[t1], %q[t3]\n\t"
+        "vadd.i16 %q[t2], %q[t2], %q[t3]\n\t"
+        "vmovlb.s16 %q[t3], %q[t2]\n\t"
+        "vadd.i32 %q[a0], %q[a0], %q[t3]\n\t"
+        "vmovlt.s16 %q[t2], %q[t2]\n\t"
+        "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t"
+        "vldrb.8 %q[t3], [%[w], #16]\n\t"
+        "vmullt.s8 %q[t1], %q[t1], %q[t3]\n\t"
+        "vadd.i16 %q[t0], %q[t0], %q[t1]\n\t"
+        "vmovlb.s16 %q[t1], %q[t0]\n\t"
+        "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t"
+        "vmovlt.s16 %q[t0], %q[t0]\n\t"
+        "vadd.i32 %q[a3], %q[a3], %q[t0]"
+        : [a0] "+w"(*a0), [a1] "+w"(*a1), [a2] "+w"(*a2), [a3] "+w"(*a3), [t0] "=&w"(t0), [t1] "=&w"(t1),
+          [t2] "=&w"(t2), [t3] "=&w"(t3)
+        : [xa] "r"(xa), [xb] "r"(xb), [w] "r"(w), [p] "r"((uint32_t)p), "m"(*(const int8_t(*)[16])xa),
+          "m"(*(const int8_t(*)[16])xb), "m"(*(const int8_t(*)[32])w)
+        : "p0");
+    return;
+  }
+  __asm__(
+      "vldrb.8 %q[t0], [%[xa]]\n\t"
+      "vldrb.8 %q[t1], [%[w]]\n\t"
+      "vmullb.s8 %q[t2], %q[t0], %q[t1]\n\t"
+      "vmullt.s8 %q[t0], %q[t0], %q[t1]\n\t"
+      "vldrb.8 %q[t1], [%[xb]]\n\t"
+      "vldrb.8 %q[t3], [%[w], #16]\n\t"
+      "vmullb.s8 %q[t1], %q[t1], %q[t3]\n\t"
+      "vadd.i16 %q[t2], %q[t2], %q[t1]\n\t"
+      "vmovlb.s16 %q[t1], %q[t2]\n\t"
+      "vadd.i32 %q[a0], %q[a0], %q[t1]\n\t"
+      "vmovlt.s16 %q[t2], %q[t2]\n\t"
+      "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t"
+      "vldrb.8 %q[t1], [%[xb]]\n\t"
+      "vmullt.s8 %q[t1], %q[t1], %q[t3]\n\t"
+      "vadd.i16 %q[t0], %q[t0], %q[t1]\n\t"
+      "vmovlb.s16 %q[t1], %q[t0]\n\t"
+      "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t"
+      "vmovlt.s16 %q[t0], %q[t0]\n\t"
+      "vadd.i32 %q[a3], %q[a3], %q[t0]"
+      : [a0] "+w"(*a0), [a1] "+w"(*a1), [a2] "+w"(*a2), [a3] "+w"(*a3), [t0] "=&w"(t0), [t1] "=&w"(t1), [t2] "=&w"(t2),
+        [t3] "=&w"(t3)
+      : [xa] "r"(xa), [xb] "r"(xb), [w] "r"(w), "m"(*(const int8_t(*)[16])xa), "m"(*(const int8_t(*)[16])xb),
+        "m"(*(const int8_t(*)[32])w));
+}
+#undef AN_DW16_LOAD_X
+
+// Sixteen channels from oc (the last group: p, its lanes below out_c) of one pixel: tap t reads the input at
+// base + off[t] (+ oc, in base).
+static inline __attribute__((always_inline)) void an_dw16_group_mve(an_dw_out_params q, int right, const intptr_t *off,
+                                                                    int32_t n_taps, uintptr_t base, const int8_t *w,
+                                                                    const int32_t *ch, int8_t *out, int tail,
+                                                                    mve_pred16_t p) {
+  int32x4_t a0 = vld1q(ch), a1 = vld1q(ch + 4), a2 = vld1q(ch + 8), a3 = vld1q(ch + 12);
+  _Pragma("GCC unroll 8") for (int32_t t = 0; t + 1 < n_taps; t += 2, w += 32) {
+    const int8_t *xa_at = (const int8_t *)(base + (uintptr_t)off[t]);
+    const int8_t *xb_at = (const int8_t *)(base + (uintptr_t)off[t + 1]);
+    an_dw16_pair_mve(&a0, &a1, &a2, &a3, xa_at, xb_at, w, tail, p);
+  }
+  if (n_taps & 1) {
+    const int8_t *x_at = (const int8_t *)(base + (uintptr_t)off[n_taps - 1]);
+    const int8x16_t x = tail ? vldrbq_z_s8(x_at, p) : vld1q(x_at);
+    const int8x16_t wv = vld1q(w);
+    const int16x8_t even = vmullbq_int_s8(x, wv), odd = vmulltq_int_s8(x, wv);
+    a0 = vaddq_s32(a0, vmovlbq_s16(even));
+    a1 = vaddq_s32(a1, vmovltq_s16(even));
+    a2 = vaddq_s32(a2, vmovlbq_s16(odd));
+    a3 = vaddq_s32(a3, vmovltq_s16(odd));
+  }
+  const int32_t *m = ch + 16, *s = ch + 32;
+  if (right) {
+    a0 = an_requantize_right_mve(a0, vld1q(m), vld1q(s));
+    a1 = an_requantize_right_mve(a1, vld1q(m + 4), vld1q(s + 4));
+    a2 = an_requantize_right_mve(a2, vld1q(m + 8), vld1q(s + 8));
+    a3 = an_requantize_right_mve(a3, vld1q(m + 12), vld1q(s + 12));
+  } else {
+    a0 = an_requantize_mve(a0, vld1q(m), vld1q(s));
+    a1 = an_requantize_mve(a1, vld1q(m + 4), vld1q(s + 4));
+    a2 = an_requantize_mve(a2, vld1q(m + 8), vld1q(s + 8));
+    a3 = an_requantize_mve(a3, vld1q(m + 12), vld1q(s + 12));
+  }
+  // Narrowed over the registers they leave (the top halves are written next).
+  int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(a0), a0), a1);
+  int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(a2), a2), a3);
+  // The clamp's bounds duplicated here, not kept in registers across the taps (the asm hides them from hoisting).
+  int32_t offset = q.offset, lo = q.lo, hi = q.hi;
+  __asm__ volatile("" : "+r"(offset), "+r"(lo), "+r"(hi));
+  e = vqaddq_n_s16(e, (int16_t)offset);
+  o = vqaddq_n_s16(o, (int16_t)offset);
+  int8x16_t r = vqmovntq_s16(vqmovnbq_s16(vreinterpretq_s8_s16(e), e), o);
+  r = vminq_s8(vmaxq_s8(r, vdupq_n_s8((int8_t)lo)), vdupq_n_s8((int8_t)hi));
+  if (tail) {
+    vstrbq_p_s8(out, r, p);
+  } else {
+    vst1q(out, r);
+  }
+}
+
+// Every channel of one pixel: full groups of sixteen, then the last one predicated.
+static inline __attribute__((always_inline)) void an_dw16_pixel_mve(an_dw_out_params q, int right, const intptr_t *off,
+                                                                    int32_t n_taps, uintptr_t base,
+                                                                    const int8_t *filter, const int32_t *channels,
+                                                                    int32_t out_c, int8_t *out) {
+  const int32_t full = out_c >> 4, group_w = 16 * n_taps;
+  for (int32_t g = 0; g < full; ++g, base += 16, filter += group_w, channels += 48, out += 16) {
+    an_dw16_group_mve(q, right, off, n_taps, base, filter, channels, out, 0, vctp8q(16));
+  }
+  if (out_c & 15) {
+    an_dw16_group_mve(q, right, off, n_taps, base, filter, channels, out, 1, vctp8q((uint32_t)(out_c & 15)));
+  }
+}
+
+// One pixel, a 3x3 filter's copy (the taps unrolled) or any other's.
+static __attribute__((noinline)) void an_dw16_pixel_any_mve(an_dw_out_params q, int right, const intptr_t *off,
+                                                            int32_t n_taps, uintptr_t base, const int8_t *filter,
+                                                            const int32_t *channels, int32_t out_c, int8_t *out) {
+  if (n_taps == 9) {
+    an_dw16_pixel_mve(q, right, off, 9, base, filter, channels, out_c, out);
+  } else {
+    an_dw16_pixel_mve(q, right, off, n_taps, base, filter, channels, out_c, out);
+  }
+}
+#endif
+
+void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *input, const int8_t *filter,
+                                const int32_t *channels, const int8_t *pad_row, int8_t *output, void *scratch) {
+  const int32_t n_taps = p->k_h * p->k_w;
+  const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
+  const int32_t groups = (out_c + 15) >> 4;
+#if AN_USE_MVE
+  const int32_t span_h = (p->k_h - 1) * p->dilation_h, span_w = (p->k_w - 1) * p->dilation_w;
+  // Scratch: each tap's offset from its pixel's tap (0, 0) (pixels whose taps all lie inside the image), then
+  // the current border pixel's tap addresses.
+  intptr_t *inside = (intptr_t *)scratch, *border = inside + n_taps;
+  for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
+    for (int32_t kx = 0; kx < p->k_w; ++kx, ++t) {
+      inside[t] = (intptr_t)((ky * p->dilation_h * in_w + kx * p->dilation_w) * in_c);
+    }
+  }
+  // Every shift negative: the shorter lane requantization (an_requantize_right_mve).
+  int32x4_t shifts = vdupq_n_s32(-1);
+  for (int32_t g = 0; g < groups; ++g) {
+    const int32_t *s = channels + 48 * g + 32;
+    shifts = vmaxq_s32(vmaxq_s32(shifts, vld1q(s)), vmaxq_s32(vld1q(s + 4), vmaxq_s32(vld1q(s + 8), vld1q(s + 12))));
+  }
+  const int right = vmaxvq_s32(INT32_MIN, shifts) < 0;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * in_h * in_w * in_c;
+    int8_t *out = output + b * p->out_h * p->out_w * out_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_h;
+      const int rows_inside = iy0 >= 0 && iy0 + span_h < in_h;
+      for (int32_t ox = 0; ox < p->out_w; ++ox, out += out_c) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_w;
+        if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
+          an_dw16_pixel_any_mve(q, right, inside, n_taps, (uintptr_t)(in + (iy0 * in_w + ix0) * in_c), filter, channels,
+                                out_c, out);
+          continue;
+        }
+        for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
+          const int32_t iy = iy0 + ky * p->dilation_h;
+          for (int32_t kx = 0; kx < p->k_w; ++kx, ++t) {
+            const int32_t ix = ix0 + kx * p->dilation_w;
+            border[t] =
+                (intptr_t)((iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) ? pad_row : in + (iy * in_w + ix) * in_c);
+          }
+        }
+        an_dw16_pixel_any_mve(q, right, border, n_taps, 0, filter, channels, out_c, out);
+      }
+    }
+  }
+#else
+  // Plain C (and DSP cores): the same sums from the same layout, one channel at a time.
+  static const int8_t lane_of[16] = {0, 8, 4, 12, 1, 9, 5, 13, 2, 10, 6, 14, 3, 11, 7, 15};  // channel -> lane
+  (void)scratch;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * in_h * in_w * in_c;
+    int8_t *out = output + b * p->out_h * p->out_w * out_c;
+    for (int32_t oy = 0; oy < p->out_h; ++oy) {
+      for (int32_t ox = 0; ox < p->out_w; ++ox, out += out_c) {
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+          const int32_t *ch = channels + 48 * (oc >> 4);
+          const int32_t lane = lane_of[oc & 15];
+          const int8_t *w = filter + (oc >> 4) * 16 * n_taps + (oc & 15);
+          int32_t acc = ch[lane];
+          for (int32_t ky = 0; ky < p->k_h; ++ky) {
+            const int32_t iy = oy * p->stride_h - p->pad_h + ky * p->dilation_h;
+            for (int32_t kx = 0; kx < p->k_w; ++kx, w += 16) {
+              const int32_t ix = ox * p->stride_w - p->pad_w + kx * p->dilation_w;
+              const int8_t x =
+                  (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) ? pad_row[oc] : in[(iy * in_w + ix) * in_c + oc];
+              acc += x * *w;
+            }
+          }
+          out[oc] = an_dw_out(q, acc, ch[16 + lane], ch[32 + lane]);
+        }
+      }
+    }
+  }
+  (void)groups;
+#endif
+}
