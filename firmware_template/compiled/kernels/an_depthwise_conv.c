@@ -1181,7 +1181,8 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
 // lies outside int8 on the same side), clamped and stored with one VSTRB.  The same int32 sums per channel as
 // every other path (int32 addition wraps and is associative).
 #if AN_USE_MVE
-typedef char an_dw_mve_offsets_fit_scratch[2 * sizeof(intptr_t) <= 12 ? 1 : -1];
+// Two tap addresses per tap in AN_DEPTHWISE_SCRATCH_BYTES (a compile error where they do not fit).
+typedef char an_dw_mve_offsets_fit_scratch[2 * sizeof(intptr_t) <= AN_DEPTHWISE_SCRATCH_BYTES(1, 1) ? 1 : -1];
 
 // Two taps (inputs xa, xb, weights w and w + 16) of sixteen channels into the accumulators: five loads, four
 // VMULL, two int16 adds, four widenings, four int32 adds.  In assembly: the four accumulators and the pair take
