@@ -376,6 +376,15 @@ class _TraceBuilder(KernelContext):
     def compressed_inputs(self, input_indices):
         return False  # models with compression metadata are refused up front
 
+    def _each_operator(self, model, kernel_models):
+        """Every operator of every subgraph in order, as (subgraph, operator, its kernel model), with
+        ``self.subgraph`` and ``self.op`` set to it."""
+        for sg in model.subgraphs:
+            self.subgraph = sg
+            for op in sg.operators:
+                self.op = op
+                yield sg, op, kernel_models[(sg.index, op.index)]
+
     def _run_kernel(self, step):
         """Run a kernel model; tensors it cannot read as TFLM would are an explicit error."""
         try:
@@ -445,39 +454,31 @@ class _TraceBuilder(KernelContext):
                 if km.builtin_data:
                     self._persistent_struct(km.builtin_data, what=f"op {op.index} ({op.name}) builtin options")
         # InitSubgraphs
-        for sg in model.subgraphs:
-            self.subgraph = sg
-            for op in sg.operators:
-                self.op = op
-                km = kernel_models[(sg.index, op.index)]
-                if km.init:
-                    self._run_kernel(km.init)
+        for sg, op, km in self._each_operator(model, kernel_models):
+            if km.init:
+                self._run_kernel(km.init)
         # PrepareSubgraphs (+ FinishPrepareNodeAllocations after every op)
-        for sg in model.subgraphs:
-            self.subgraph = sg
-            for op in sg.operators:
-                self.op = op
-                km = kernel_models[(sg.index, op.index)]
-                if km.prepare:
-                    self._run_kernel(km.prepare)
-                for out in op.outputs:
-                    shape = self.shape_of(sg.index, sg.tensors[out]) if out >= 0 else ()
-                    if out >= 0 and any(d <= 0 for d in shape) and tuple(shape) != (0,):
-                        raise UnsupportedOperatorError(
-                            f"operator {op.index} ({op.name}) has a dynamic output tensor {out}; TFLM does not support it"
-                        )
-                self.events.append(_Event("reset_temp"))
-                for r in self.scratch_requests:
-                    if r[2] == -1:
-                        r[2] = op.index
-                self.events.append(
-                    _Event(
-                        "resize",
-                        request_size * (len(self.scratch_requests) + structs.MAX_SCRATCH_BUFFERS_PER_OP),
-                        request_align,
-                        what=f"op {op.index} ({op.name}) scratch request list",
+        for sg, op, km in self._each_operator(model, kernel_models):
+            if km.prepare:
+                self._run_kernel(km.prepare)
+            for out in op.outputs:
+                shape = self.shape_of(sg.index, sg.tensors[out]) if out >= 0 else ()
+                if out >= 0 and any(d <= 0 for d in shape) and tuple(shape) != (0,):
+                    raise UnsupportedOperatorError(
+                        f"operator {op.index} ({op.name}) has a dynamic output tensor {out}; TFLM does not support it"
                     )
+            self.events.append(_Event("reset_temp"))
+            for r in self.scratch_requests:
+                if r[2] == -1:
+                    r[2] = op.index
+            self.events.append(
+                _Event(
+                    "resize",
+                    request_size * (len(self.scratch_requests) + structs.MAX_SCRATCH_BUFFERS_PER_OP),
+                    request_align,
+                    what=f"op {op.index} ({op.name}) scratch request list",
                 )
+            )
         # FinishModelAllocation: scratch buffer handles, then CommitStaticMemoryPlan.
         if self.scratch_requests:
             self._persistent_struct("ScratchBufferHandle", count=len(self.scratch_requests), what="scratch buffer handles")

@@ -446,29 +446,52 @@ def _ref_svdf_prepare(k):
         k.scratch(batch * num_units * 4)  # scratch_output_tensor_index
 
 
-def _ref_transpose_conv_prepare(k):
-    # transpose_conv.cc TransposeConvPrepare: output, input (2), filter (1) held; per-channel arrays;
-    # an int32 (int8) / int64 (int16) scratch of the output size; CalculateOpData's own temps.
+def _transpose_conv_held(k):
+    """TRANSPOSE_CONV Prepare's start in both kernel sets: output, input (2), filter (1) held, the per-channel
+    multiplier and shift arrays; ``(output, input, filter)``."""
     out = k.temp_output(0)
     inp = k.temp_input(2)
     flt = k.temp_input(1)
     channels = flt.shape[0]  # kTransposeConvQuantizedDimension = 0
     k.persistent(channels * 4)  # per_channel_output_multiplier
     k.persistent(channels * 4)  # per_channel_output_shift
-    if inp.dtype == "int8":
-        k.scratch(out.num_elements * 4)
-    elif inp.dtype == "int16":
-        k.scratch(out.num_elements * 8)
+    return out, inp, flt
+
+
+def _transpose_conv_op_data(k, inp):
+    """TRANSPOSE_CONV's CalculateOpData in both kernel sets (not for float32): input, filter, bias (3), output;
+    an int16 bias converted to int64."""
     if inp.dtype != "float32":
-        # CalculateOpData: input, filter, bias (3), output
         k.temp_input(2)
         k.temp_input(1)
         bias = k.temp_input(3)
         k.temp_output(0)
         if inp.dtype == "int16" and bias is not None and bias.dtype == "int16":
             k.scratch(bias.num_elements * 8)  # bias converted to int64
+
+
+def _ref_transpose_conv_prepare(k):
+    # transpose_conv.cc TransposeConvPrepare: output, input (2), filter (1) held; per-channel arrays;
+    # an int32 (int8) / int64 (int16) scratch of the output size; CalculateOpData's own temps.
+    out, inp, _flt = _transpose_conv_held(k)
+    if inp.dtype == "int8":
+        k.scratch(out.num_elements * 4)
+    elif inp.dtype == "int16":
+        k.scratch(out.num_elements * 8)
+    _transpose_conv_op_data(k, inp)
     if k.compression:
         _decompression_scratch(k, (1, 3))
+
+
+def _batch_matmul_transposed_copies(k, lhs, rhs):
+    """BATCH_MATMUL's transposed copies (both kernel sets): lhs where adj_x, rhs where not adj_y, each a
+    persistent TfLiteEvalTensor, its dims and its data."""
+    options = k.op.options
+    for tensor, transposed in ((lhs, options.get("adj_x", False)), (rhs, not options.get("adj_y", False))):
+        if transposed:
+            k.persistent_struct("TfLiteEvalTensor")
+            k.persistent(4 + 4 * len(tensor.shape))
+            k.persistent(tensor.num_elements * tensor.element_size_bytes)
 
 
 def _ref_batch_matmul_prepare(k):
@@ -481,12 +504,7 @@ def _ref_batch_matmul_prepare(k):
     k.temp_output(0)
     if lhs.dtype in ("int8", "int16"):
         k.persistent_struct("QuantizationOpDataBatchMatmul")
-    options = k.op.options
-    for tensor, transposed in ((lhs, options.get("adj_x", False)), (rhs, not options.get("adj_y", False))):
-        if transposed:
-            k.persistent_struct("TfLiteEvalTensor")
-            k.persistent(4 + 4 * len(tensor.shape))
-            k.persistent(tensor.num_elements * tensor.element_size_bytes)
+    _batch_matmul_transposed_copies(k, lhs, rhs)
     _writable_output_dims(k)
 
 
@@ -937,21 +955,28 @@ def _padding(op, in_h, in_w, filter_h, filter_w):
     return one(in_h, filter_h, stride_h, dil_h), one(in_w, filter_w, stride_w, dil_w)
 
 
-def _cmsis_conv_prepare(k):
-    # kernels/cmsis_nn/conv.cc Prepare.  Its bias is fetched with
-    # AllocateTempOutputTensor(node, kConvBiasTensor): output 2 does not exist,
-    # so no temp tensor is allocated for it.
+def _cmsis_conv_held(k, name: str, channel_dim: int):
+    """The start of CMSIS-NN's CONV_2D / DEPTHWISE_CONV_2D Prepare: input, filter and output held (int4 filters
+    refused), the per-channel arrays of the filter's ``channel_dim``, then CalculateOpData's temps (inputs 0, 1, 2,
+    output 0); ``(input, filter, output)``."""
     inp = k.temp_input(0)
     flt = k.temp_input(1)
-    k.temp_output(0)
-    _refuse_int4_for_cmsis(k, flt, "CONV_2D")
+    out = k.temp_output(0)
+    _refuse_int4_for_cmsis(k, flt, name)
     if inp.dtype in ("int8", "int16"):
-        _per_channel_output_arrays(k, flt, 0)
-    # CalculateOpDataConv
+        _per_channel_output_arrays(k, flt, channel_dim)
     k.temp_input(0)
     k.temp_input(1)
     k.temp_input(2)
     k.temp_output(0)
+    return inp, flt, out
+
+
+def _cmsis_conv_prepare(k):
+    # kernels/cmsis_nn/conv.cc Prepare.  Its bias is fetched with
+    # AllocateTempOutputTensor(node, kConvBiasTensor): output 2 does not exist,
+    # so no temp tensor is allocated for it.  Then CalculateOpDataConv.
+    inp, flt, _out = _cmsis_conv_held(k, "CONV_2D", 0)
     bias = k.input(2)
     if inp.dtype == "int8" or (inp.dtype == "int16" and (bias is None or bias.dtype == "int64")):
         _, in_h, in_w, in_c = inp.shape
@@ -971,18 +996,8 @@ def _cmsis_conv_prepare(k):
 
 
 def _cmsis_depthwise_prepare(k):
-    # kernels/cmsis_nn/depthwise_conv.cc Prepare
-    inp = k.temp_input(0)
-    flt = k.temp_input(1)
-    out = k.temp_output(0)
-    _refuse_int4_for_cmsis(k, flt, "DEPTHWISE_CONV_2D")
-    if inp.dtype in ("int8", "int16"):
-        _per_channel_output_arrays(k, flt, 3)
-    # CalculateOpDataDepthwiseConv
-    k.temp_input(0)
-    k.temp_input(1)
-    k.temp_input(2)
-    k.temp_output(0)
+    # kernels/cmsis_nn/depthwise_conv.cc Prepare, CalculateOpDataDepthwiseConv
+    inp, flt, out = _cmsis_conv_held(k, "DEPTHWISE_CONV_2D", 3)
     if inp.dtype == "int8":
         n, in_h, in_w, in_c = inp.shape
         _, f_h, f_w, _ = flt.shape
@@ -1072,12 +1087,7 @@ def _cmsis_transpose_conv_prepare(k):
     # kernels/cmsis_nn/transpose_conv.cc Prepare: output, input (2), filter (1) held; per-channel arrays;
     # int8: arm_transpose_conv_s8's buffer and its reverse-conv buffer; int16: an int64 scratch of the output
     # size; then CalculateOpData's temps (and int16 bias converted to int64), as the reference kernel
-    out = k.temp_output(0)
-    inp = k.temp_input(2)
-    flt = k.temp_input(1)
-    channels = flt.shape[0]
-    k.persistent(channels * 4)  # per_channel_output_multiplier
-    k.persistent(channels * 4)  # per_channel_output_shift
+    out, inp, flt = _transpose_conv_held(k)
     if inp.dtype == "int8":
         stride_h, stride_w = k.op.options.get("stride_h", 1), k.op.options.get("stride_w", 1)
         buffer, reverse = cmsis.transpose_conv_s8_buffer_sizes(
@@ -1087,13 +1097,7 @@ def _cmsis_transpose_conv_prepare(k):
         k.scratch(reverse)
     elif inp.dtype == "int16":
         k.scratch(out.num_elements * 8)
-    if inp.dtype != "float32":
-        k.temp_input(2)
-        k.temp_input(1)
-        bias = k.temp_input(3)
-        k.temp_output(0)
-        if inp.dtype == "int16" and bias is not None and bias.dtype == "int16":
-            k.scratch(bias.num_elements * 8)
+    _transpose_conv_op_data(k, inp)
 
 
 def _cmsis_batch_matmul_prepare(k):
@@ -1103,12 +1107,7 @@ def _cmsis_batch_matmul_prepare(k):
     lhs = k.temp_input(0)
     rhs = k.temp_input(1)
     out = k.temp_output(0)
-    options = k.op.options
-    for tensor, transposed in ((lhs, options.get("adj_x", False)), (rhs, not options.get("adj_y", False))):
-        if transposed:
-            k.persistent_struct("TfLiteEvalTensor")
-            k.persistent(4 + 4 * len(tensor.shape))
-            k.persistent(tensor.num_elements * tensor.element_size_bytes)
+    _batch_matmul_transposed_copies(k, lhs, rhs)
     _writable_output_dims(k)
     if lhs.dtype in ("int8", "int16"):
         k.persistent_struct("QuantizationOpDataBatchMatmul")
