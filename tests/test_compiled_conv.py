@@ -190,6 +190,22 @@ CONV_CASES = {
                                   w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
     "w16_c6_2x3_tiny_multiplier": dict(in_shape=(1, 8, 9, 6), kernel=(2, 3), stride=(1, 2), out_c=5,
                                        in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
+    # an_conv2d_s8_w16's 3x3 first-layer loop on DSP cores (an_conv.c an_kxk3_first: rows of S = 4 or 12
+    # values, every shift negative, the activation spanning int8): one, three and four input channels, strides
+    # 1 and 2, SAME (outputs across the top/left and bottom/right edges) and VALID (the last rows' runs at the
+    # tensor's end), odd pixel counts (the last pixel twice), out_c leaving groups of one and two channels, a
+    # batch of two, RELU with zero point -128 (full range), multipliers near 2^-31 and saturating outputs
+    "first3x3_c1_stride2_same": dict(in_shape=(1, 13, 11, 1), stride=(2, 2), out_c=8, activation="RELU",
+                                     in_zp=-128, out_zp=-128, seed=12),
+    "first3x3_c1_valid_odd_pixels": dict(in_shape=(1, 9, 7, 1), padding="VALID", out_c=4, in_zp=127, seed=13),
+    "first3x3_c3_stride2_same": dict(in_shape=(1, 15, 14, 3), stride=(2, 2), out_c=8, in_zp=-128, out_zp=-5,
+                                     seed=14),
+    "first3x3_c3_odd_saturating": dict(in_shape=(1, 7, 9, 3), out_c=5, out_scale=0.003, w_scale=(0.01, 0.025),
+                                       in_zp=0, out_zp=0, seed=15),
+    "first3x3_c3_valid_stride2_batch2": dict(in_shape=(2, 11, 10, 3), stride=(2, 2), padding="VALID", out_c=7,
+                                             in_scale=1e-4, w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5,
+                                             seed=16),
+    "first3x3_c4_relu_full_range": dict(in_shape=(1, 6, 7, 4), out_c=10, activation="RELU", out_zp=-128, seed=17),
 }
 
 

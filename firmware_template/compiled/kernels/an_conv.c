@@ -807,6 +807,144 @@ an_kxk_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const i
                       int8_t *o1, int32_t round_offset) {
   an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, round_offset);
 }
+
+// an_conv_im2col_w16 out of line: the edge pixels of an_kxk3_first (one copy for both of its loops).
+static void __attribute__((noinline)) an_conv_im2col_w16_edge(const an_im2col_w16_params *g, const int8_t *in,
+                                                              int32_t oy, int32_t ox, int32_t j, int16_t *cols) {
+  an_conv_im2col_w16(g, in, oy, ox, j, cols);
+}
+
+// First layers (3x3 filters, k_w * in_c of 1-4 or 9-12 values: S = 4 or 12, a constant where inlined): the
+// whole layer's pixel pairs with the receptive-field rows and the channel loop unrolled for k4 = 3 * S.  Pixels
+// whose three rows lie inside the image and before the tensor's end (the output columns ox_lo..ox_hi of the
+// rows oy_lo..oy_hi) take three runs from one pointer, the others an_conv_im2col_w16's tap-by-tap rows.  Each
+// group of three channels (then two or one) is one asm statement of loads and SMLAD (the AN_CONV_W16 layout:
+// per two values two column words and R filter words in a row, 2R SMLAD), then its requantizations.
+// Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
+// values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
+// WB + 4 S + 2 BS r.
+// clang-format off
+#define AN_K3_COLS(H, S)                                                           \
+  "ldr %[c0], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1))]\n\t"                \
+  "ldr %[c1], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1)+8)]\n\t"
+#define AN_K3_ROW(R, BS, H, S, r, REG) "ldr %[" #REG "], [%[w], #(16*" #R "*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+#define AN_K3_MACS(REG, A, B)                                                      \
+  "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"                             \
+  "smlad %[" #B "], %[" #REG "], %[c1], %[" #B "]\n\t"
+#define AN_K3_STEP_1(BS, H, S) AN_K3_COLS(H, S) AN_K3_ROW(1, BS, H, S, 0, wa) AN_K3_MACS(wa, a0, a1)
+#define AN_K3_STEP_2(BS, H, S)                                                     \
+  AN_K3_COLS(H, S) AN_K3_ROW(2, BS, H, S, 0, wa) AN_K3_ROW(2, BS, H, S, 1, wb)     \
+  AN_K3_MACS(wa, a0, a1) AN_K3_MACS(wb, a2, a3)
+#define AN_K3_STEP_3(BS, H, S)                                                     \
+  AN_K3_COLS(H, S) AN_K3_ROW(3, BS, H, S, 0, wa) AN_K3_ROW(3, BS, H, S, 1, wb)     \
+  AN_K3_ROW(3, BS, H, S, 2, wc) AN_K3_MACS(wa, a0, a1) AN_K3_MACS(wb, a2, a3) AN_K3_MACS(wc, a4, a5)
+#define AN_K3_B8(R, H) AN_K3_STEP_##R(8, H, 0) AN_K3_STEP_##R(8, H, 1) AN_K3_STEP_##R(8, H, 2) AN_K3_STEP_##R(8, H, 3)
+#define AN_K3_B4(R, H) AN_K3_STEP_##R(4, H, 0) AN_K3_STEP_##R(4, H, 1)
+#define AN_K3_ASM(TEXT)                                                                                    \
+  __asm__(TEXT                                                                                             \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),      \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
+          : [c] "r"(cols), [w] "r"(w)                                                                      \
+          : "memory")
+// acc[2r + j] += row r . column j over k4 = 12 or 36 values for a group of R (1-3) rows at w.
+#define AN_K3_DOT(R)                                                                                       \
+  static inline __attribute__((always_inline)) void an_k3_dot##R(const int16_t *w, const int16_t *cols,    \
+                                                                 const int32_t k4, int32_t *acc) {         \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];                  \
+    int32_t c0, c1, wa, wb, wc;                                                                            \
+    if (k4 == 12) {                                                                                        \
+      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_B4(R, 1));                                                            \
+    } else {                                                                                               \
+      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_B8(R, 1) AN_K3_B8(R, 2) AN_K3_B8(R, 3) AN_K3_B4(R, 4));               \
+    }                                                                                                      \
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                          \
+  }
+// clang-format on
+AN_K3_DOT(1)
+AN_K3_DOT(2)
+AN_K3_DOT(3)
+#undef AN_K3_DOT
+#undef AN_K3_ASM
+#undef AN_K3_B4
+#undef AN_K3_B8
+#undef AN_K3_STEP_3
+#undef AN_K3_STEP_2
+#undef AN_K3_STEP_1
+#undef AN_K3_MACS
+#undef AN_K3_ROW
+#undef AN_K3_COLS
+
+static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_w16_params *g, const int8_t *in,
+                                                                const int16_t *filter, const int32_t *channel,
+                                                                int32_t out_h, int32_t out_w, int32_t out_c,
+                                                                int8_t *out, int16_t *scratch, int32_t round_offset,
+                                                                const int32_t seg) {
+  const int32_t stride_w = g->stride_w, row_step = g->row_step, k4 = 3 * seg, in_left = g->in_left;
+  const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
+  // Interior output columns and rows (ceil and floor of the bounds; empty ranges where none).
+  const int32_t ox_lo = (g->pad_w + stride_w - 1) / stride_w, ox_hi = (g->in_w - 3 + g->pad_w) / stride_w;
+  const int32_t oy_lo = (g->pad_h + g->stride_h - 1) / g->stride_h, oy_hi = (g->in_h - 3 + g->pad_h) / g->stride_h;
+  const int32_t last_end = 2 * row_step + seg;  // bytes a pixel's runs read from its first
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  // The current pixel (oy, ox), its first run at bytes `at` from in (< 0 above or left of the image).
+  int32_t oy = 0, ox = 0, at = -(g->pad_h * g->in_w + g->pad_w) * g->n, row_at = at;
+  int row_inside = oy_lo <= 0 && 0 <= oy_hi;
+  for (int32_t pix = 0; pix < pixels; pix += 2) {
+    const int two = pix + 1 < pixels;
+    int8_t *o0 = out + pix * out_c;
+    int8_t *o1 = o0 + (two ? out_c : 0);
+    for (int32_t j = 0; j < 2; ++j) {
+      if (row_inside && ox >= ox_lo && ox <= ox_hi && at + last_end <= in_left) {
+        const int8_t *src = in + at;
+        int16_t *dst = scratch + 4 * j;
+        an_widen_reordered(src, dst, seg);
+        an_widen_reordered(src + row_step, dst + 2 * seg, seg);
+        an_widen_reordered(src + 2 * row_step, dst + 4 * seg, seg);
+      } else {
+        an_conv_im2col_w16_edge(g, in, oy, ox, j, scratch);
+      }
+      if (j == 0 && !two) {
+        an_conv_im2col_w16_edge(g, in, oy, ox, 1, scratch);  // an odd last pixel twice, the copy dropped
+        break;
+      }
+      at += step_w;
+      if (++ox == out_w) {
+        ox = 0, ++oy;
+        at = row_at += step_h;
+        row_inside = oy_lo <= oy && oy <= oy_hi;
+      }
+    }
+    const int16_t *w = filter;
+    const int32_t *ch = channel;
+    for (int32_t i = groups; i > 0; --i, ch += 9, o0 += 3, o1 += 3, w += 3 * k4) {
+      int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], ch[6], ch[6]};
+      an_k3_dot3(w, scratch, k4, acc);
+      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+      an_kxk_out2(ch + 6, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+    }
+    if (tail == 2) {
+      int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], 0, 0};
+      an_k3_dot2(w, scratch, k4, acc);
+      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    } else if (tail == 1) {
+      int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+      an_k3_dot1(w, scratch, k4, acc);
+      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+    }
+  }
+}
+static void __attribute__((noinline))
+an_kxk3_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+               int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4);
+}
+static void __attribute__((noinline))
+an_kxk3_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12);
+}
 #endif
 
 void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
@@ -835,12 +973,21 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
   for (int32_t c = 0; c < out_c; ++c) shifts &= channel[3 * c + 2];
   const int fast = shifts < 0 && q.lo == -128 && q.hi == 127;
   const int32_t round_offset = 1 + 2 * q.offset;
+  // 3x3 first layers (an_kxk3_first): S of 4 or 12 values, no dilation.
+  const int first = p->k_h == 3 && p->k_w == 3 && (seg == 4 || seg == 12) && p->dilation_h == 1 && p->dilation_w == 1;
 #endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * n;
     int8_t *out = output + b * pixels * out_c;
     int32_t oy = 0, ox = 0;
     if (b) g.in_left -= p->in_h * p->in_w * n;
+#if AN_USE_DSP && !AN_USE_MVE
+    if (fast && first) {
+      (seg == 4 ? an_kxk3_first4 : an_kxk3_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out, scratch,
+                                                    round_offset);
+      continue;
+    }
+#endif
     for (int32_t pix = 0; pix < pixels; pix += 2) {
       // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int two = pix + 1 < pixels;
