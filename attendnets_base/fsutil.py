@@ -116,6 +116,25 @@ def check_output_file(path, option, inputs=(), overwrite=False, ours=None):
 
 
 @contextlib.contextmanager
+def _renamed_on_success(tmp: Path, target: Path):
+    """Yield ``tmp``; rename it to ``target`` when the block succeeds, and remove what is left of it (a file or a
+    folder) in any case.  An OSError about either path raises :class:`OutputError` naming ``target``."""
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        if _about(exc, tmp, target):
+            raise cannot_write(target, exc) from None
+        raise
+    finally:
+        if os.path.lexists(tmp):
+            if os.path.isdir(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.unlink(tmp)
+
+
+@contextlib.contextmanager
 def atomic_output_file(path, suffix=None):
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
 
@@ -133,19 +152,8 @@ def atomic_output_file(path, suffix=None):
         raise cannot_write(target, exc) from None
     os.close(fd)
     os.unlink(tmp)  # writers create it themselves
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if _about(exc, tmp, target):
-            raise cannot_write(target, exc) from None
-        raise
-    finally:
-        if os.path.lexists(tmp):
-            if os.path.isdir(tmp):
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                os.unlink(tmp)
+    with _renamed_on_success(Path(tmp), target) as written:
+        yield written
 
 
 def write_bytes_atomic(path, data: bytes):
@@ -169,16 +177,8 @@ def atomic_output_dir(path):
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
         raise cannot_write(target, exc) from None
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except OSError as exc:
-        if _about(exc, tmp, target):
-            raise cannot_write(target, exc) from None
-        raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with _renamed_on_success(tmp, target) as written:
+        yield written
 
 
 def user_cache_dir() -> Path:

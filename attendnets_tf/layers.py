@@ -133,7 +133,25 @@ class ChannelScale(keras.layers.Layer):
 class _CondenserBase(keras.layers.Layer):
     """Shared machinery of the two condensers: arguments, sublayers, forward chain.
 
-    Subclasses implement :meth:`_embedding_layers`.
+    Subclasses implement :meth:`_embedding_layers`.  Both take these arguments and shapes:
+
+    Args:
+        reduction_ratio: channel reduction ``r`` of the embedding; it has
+            ``max(C // r, min_embedding_channels)`` channels.
+        pool_size: condensation factor ``p`` (pooling window and stride,
+            upsampling factor).
+        kernel_size: odd spatial size ``k`` of the embedding's spatial
+            convolution (:class:`AttentionCondenser`: the full ``k x k``
+            convolution; :class:`VisualAttentionCondenser`: the depthwise one).
+        min_embedding_channels: lower bound on the embedding channels.
+        kernel_initializer, kernel_regularizer: for every convolution kernel.
+        scale_initializer: initializer of ``S`` (default ``"ones"``).
+
+    Input shape:
+        ``(batch, H, W, C)``, ``H``, ``W``, ``C`` known (any sizes, odd too).
+
+    Output shape:
+        ``(batch, H, W, C)``.
     """
 
     def __init__(
@@ -286,21 +304,7 @@ class AttentionCondenser(_CondenserBase):
     :class:`VisualAttentionCondenser` factorizes it into a depthwise and a
     1x1 convolution.  See ``docs/attention_condensers.md``.
 
-    Args:
-        reduction_ratio: channel reduction ``r`` of the embedding; it has
-            ``max(C // r, min_embedding_channels)`` channels.
-        pool_size: condensation factor ``p`` (pooling window and stride,
-            upsampling factor).
-        kernel_size: odd spatial size ``k`` of the embedding convolution.
-        min_embedding_channels: lower bound on the embedding channels.
-        kernel_initializer, kernel_regularizer: for every convolution kernel.
-        scale_initializer: initializer of ``S`` (default ``"ones"``).
-
-    Input shape:
-        ``(batch, H, W, C)``, ``H``, ``W``, ``C`` known (any sizes, odd too).
-
-    Output shape:
-        ``(batch, H, W, C)``.
+    Args, input and output shapes: those of both condensers (see ``_CondenserBase``).
 
     Example:
         >>> import attendnets_tf.layers as L
@@ -337,21 +341,7 @@ class VisualAttentionCondenser(_CondenserBase):
     :func:`same_pool_crop`), so a 7x7 input condenses to 4x4, expands to
     8x8 and is cropped back to 7x7.  See ``docs/attention_condensers.md``.
 
-    Args:
-        reduction_ratio: channel reduction ``r`` of the embedding; it has
-            ``max(C // r, min_embedding_channels)`` channels.
-        pool_size: condensation factor ``p`` (pooling window and stride,
-            upsampling factor).
-        kernel_size: odd spatial size ``k`` of the depthwise convolution.
-        min_embedding_channels: lower bound on the embedding channels.
-        kernel_initializer, kernel_regularizer: for every convolution kernel.
-        scale_initializer: initializer of ``S`` (default ``"ones"``).
-
-    Input shape:
-        ``(batch, H, W, C)``, ``H``, ``W``, ``C`` known (any sizes, odd too).
-
-    Output shape:
-        ``(batch, H, W, C)``.
+    Args, input and output shapes: those of both condensers (see ``_CondenserBase``).
 
     Example:
         >>> import attendnets_tf.layers as L

@@ -19,6 +19,6 @@ class NrfjprogRunner(FlashRunner):
 
     def commands(self):
         return [
-            ["nrfjprog", "--program", str(self.image), "--sectorerase", "--verify", *self._common()],
-            ["nrfjprog", "--reset", *self._common()],
+            [self.program, "--program", str(self.image), "--sectorerase", "--verify", *self._common()],
+            [self.program, "--reset", *self._common()],
         ]

@@ -11,7 +11,7 @@ class OpenOcdRunner(FlashRunner):
     capabilities = RunnerCapabilities(probe=True, file_format="elf")
 
     def commands(self):
-        argv = ["openocd"]
+        argv = [self.program]
         for config in self.options["config"]:
             argv += ["-f", str(config)]
         for command in self.options.get("commands", ()):  # board settings after the configs, e.g. adapter speed

@@ -12,7 +12,7 @@ class PicotoolRunner(FlashRunner):
     capabilities = RunnerCapabilities(probe=True, file_format="uf2")
 
     def commands(self):
-        argv = ["picotool", "load", "--verify", "--execute", str(self.image)]
+        argv = [self.program, "load", "--verify", "--execute", str(self.image)]
         if self.probe:
             argv += ["--ser", self.probe]
         return [argv]

@@ -11,7 +11,7 @@ class PyOcdRunner(FlashRunner):
     capabilities = RunnerCapabilities(probe=True, file_format="hex")
 
     def commands(self):
-        argv = ["pyocd", "flash", "--target", str(self.options["target"])]
+        argv = [self.program, "flash", "--target", str(self.options["target"])]
         if self.probe:
             argv += ["--uid", self.probe]
         return [argv + [str(self.image)]]

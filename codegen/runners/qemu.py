@@ -29,7 +29,7 @@ class QemuRunner(FlashRunner):
 
     def commands(self):
         return [[
-            "qemu-system-arm", "-M", str(self.options["machine"]), "-nographic", "-monitor", "none",
+            self.program, "-M", str(self.options["machine"]), "-nographic", "-monitor", "none",
             "-serial", "none", "-icount", "shift=0", "-semihosting-config", "enable=on,target=native",
             "-kernel", str(self.image), *(self.timing.argv if self.timing else []),
         ]]

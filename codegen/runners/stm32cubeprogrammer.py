@@ -11,7 +11,7 @@ class Stm32CubeProgrammerRunner(FlashRunner):
     capabilities = RunnerCapabilities(probe=True, file_format="hex")
 
     def commands(self):
-        argv = ["STM32_Programmer_CLI", "--connect", f"port={self.options.get('port', 'SWD')}"]
+        argv = [self.program, "--connect", f"port={self.options.get('port', 'SWD')}"]
         if self.probe:
             argv.append(f"sn={self.probe}")
         return [argv + ["--download", str(self.image), "--verify", "-rst"]]
