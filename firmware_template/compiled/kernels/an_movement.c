@@ -23,22 +23,7 @@ void an_strided_slice_s8(const an_strided_slice_params *p, const int8_t *input, 
 
 void an_pad_s8(const an_pad_params *p, const int8_t *input, int8_t *output) {
   memset(output, (int8_t)p->pad_value, (size_t)p->output_size);
-  const int32_t last = p->ndim - 1;
-  const int32_t inner = p->input_dims[last];
-  int32_t outer = 1;
-  for (int32_t d = 0; d < last; ++d) outer *= p->input_dims[d];
-  int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};
-  int32_t offset = p->base;
-  for (int32_t o = 0; o < outer; ++o) {
-    memcpy(output + offset, input, (size_t)inner);
-    input += inner;
-    for (int32_t d = last - 1; d >= 0; --d) {
-      offset += p->output_strides[d];
-      if (++index[d] < p->input_dims[d]) break;
-      offset -= p->output_strides[d] * p->input_dims[d];
-      index[d] = 0;
-    }
-  }
+  an_pad_copy_rows(p, (const uint8_t *)input, (uint8_t *)output, 1);
 }
 
 void an_concatenation_s8(const an_concatenation_params *p, const int8_t *const *inputs, const int32_t *copy_sizes,

@@ -81,6 +81,28 @@ typedef struct {
 
 void an_pad_s8(const an_pad_params *params, const int8_t *input, int8_t *output);
 
+// PAD's rows of the input copied into the output (already filled with the pad value); element_bytes per
+// element (an_pad_s8 and the wide PADs).
+static inline void an_pad_copy_rows(const an_pad_params *p, const uint8_t *input, uint8_t *output,
+                                    int32_t element_bytes) {
+  const int32_t last = p->ndim - 1;
+  const int32_t inner = p->input_dims[last];
+  int32_t outer = 1;
+  for (int32_t d = 0; d < last; ++d) outer *= p->input_dims[d];
+  int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};
+  int32_t offset = p->base;
+  for (int32_t o = 0; o < outer; ++o) {
+    memcpy(output + (size_t)offset * (size_t)element_bytes, input, (size_t)inner * (size_t)element_bytes);
+    input += (size_t)inner * (size_t)element_bytes;
+    for (int32_t d = last - 1; d >= 0; --d) {
+      offset += p->output_strides[d];
+      if (++index[d] < p->input_dims[d]) break;
+      offset -= p->output_strides[d] * p->input_dims[d];
+      index[d] = 0;
+    }
+  }
+}
+
 // CONCATENATION: for each of `outer` blocks, copy_sizes[k] bytes from each input k in turn.
 typedef struct {
   int32_t outer;

@@ -16,24 +16,10 @@ void an_resize_nearest_bytes(const an_resize_nearest_params *p, const void *inpu
   }
 }
 
-// The rows of the input copied into the (already filled) output; element_bytes per element.
-static void an_pad_copy(const an_pad_params *p, const uint8_t *input, uint8_t *output, int32_t element_bytes) {
-  const int32_t last = p->ndim - 1;
-  const int32_t inner = p->input_dims[last];
-  int32_t outer = 1;
-  for (int32_t d = 0; d < last; ++d) outer *= p->input_dims[d];
-  int32_t index[AN_MOVEMENT_MAX_DIMS] = {0};
-  int32_t offset = p->base;
-  for (int32_t o = 0; o < outer; ++o) {
-    memcpy(output + (size_t)offset * (size_t)element_bytes, input, (size_t)inner * (size_t)element_bytes);
-    input += (size_t)inner * (size_t)element_bytes;
-    for (int32_t d = last - 1; d >= 0; --d) {
-      offset += p->output_strides[d];
-      if (++index[d] < p->input_dims[d]) break;
-      offset -= p->output_strides[d] * p->input_dims[d];
-      index[d] = 0;
-    }
-  }
+// an_movement.h's row copy as one function for both element sizes (not inlined into each).
+static void __attribute__((noinline))
+an_pad_copy(const an_pad_params *p, const uint8_t *input, uint8_t *output, int32_t element_bytes) {
+  an_pad_copy_rows(p, input, output, element_bytes);
 }
 
 void an_pad_b16(const an_pad_params *p, const void *input, void *output) {
