@@ -233,3 +233,18 @@ def output_bits(a: np.ndarray) -> np.ndarray:
     array as it is."""
     a = np.ascontiguousarray(a)
     return a.view(np.uint32) if a.dtype == np.float32 else a
+
+
+def assert_host_bits_equal(model, samples) -> int:
+    """The model's compiled C run on the host (codegen.compiled.host) gives, for every sample, every output of the
+    tflite-micro interpreter: the same type, shape and bits (float32 NaN payloads and signed zeros count); returns
+    the number of samples compared."""
+    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
+
+    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
+    assert len(ours) == len(ref) == len(samples), (len(ours), len(ref), len(samples))
+    for k, (a, b) in enumerate(zip(ours, ref)):
+        for x, y in zip(a, b):
+            assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
+            assert np.array_equal(output_bits(x), output_bits(y)), (k, [s.tolist() for s in samples[k]], x, y)
+    return len(samples)

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compiled_ops_harness import assert_host_bits_equal  # noqa: E402
 from tflite_builder import ModelBuilder  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -53,17 +54,6 @@ def _samples(model, seed):
     return out
 
 
-def _assert_bits_equal(model, samples):
-    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
-
-    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        x, y = a[0], b[0]
-        view = np.uint32 if x.dtype == np.float32 else x.dtype
-        assert x.shape == y.shape and np.array_equal(x.view(view), y.view(view)), (k, samples[k], x, y)
-    return len(samples)
-
-
 ADD_N_CASES = [("int8", (2, 3, 5), 2, None), ("int8", (7,), 5, None),
                ("int8", (4, 4), 3, (dict(scale=0.02, zero_point=100), dict(scale=0.01, zero_point=-128))),
                ("float32", (2, 3, 5), 2, None), ("float32", (9,), 4, None)]
@@ -76,7 +66,7 @@ def test_add_n_matches_tflm(dtype, shape, n, quant):
 
     in_quant, out_quant = quant or (None, None)
     model = load_model(add_n_model(dtype, shape, n, in_quant, out_quant))
-    assert _assert_bits_equal(model, _samples(model, seed=n)) == 100
+    assert assert_host_bits_equal(model, _samples(model, seed=n)) == 100
 
 
 CUMSUM_CASES = [("int8", (2, 3, 5), 1, False, False), ("int8", (2, 3, 5), 0, True, False),
@@ -92,7 +82,7 @@ def test_cumsum_matches_tflm(dtype, shape, axis, exclusive, reverse):
     from converter.tflite_model import load_model
 
     model = load_model(cumsum_model(dtype, shape, axis, exclusive, reverse))
-    assert _assert_bits_equal(model, _samples(model, seed=len(shape) + axis)) == 100
+    assert assert_host_bits_equal(model, _samples(model, seed=len(shape) + axis)) == 100
 
 
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
@@ -116,7 +106,7 @@ def test_constant_inputs_are_folded(dtype):
     b.op("ADD_N", [x, t], [y])
     model = load_model(b.build(inputs=[x], outputs=[y]))
     assert [step.function for step in lower_model(model).steps] == [f"an_add_n_{'s8' if dtype == 'int8' else 'f32'}"]
-    assert _assert_bits_equal(model, _samples(model, seed=3)[:20]) == 20
+    assert assert_host_bits_equal(model, _samples(model, seed=3)[:20]) == 20
 
 
 def test_add_n_inputs_quantized_unlike_each_other_are_refused():

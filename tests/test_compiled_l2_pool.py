@@ -12,24 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_compiled_pool_wide import wide_pool_model  # noqa: E402
+from compiled_ops_harness import assert_host_bits_equal  # noqa: E402
+# pool_wide's cases (their int16 scale unused: L2_POOL_2D is float32)
+from test_compiled_pool_wide import CASES, wide_pool_model  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 
-CASES = {
-    "valid_s2": dict(),
-    "same_s1_relu": dict(padding="SAME", stride=(1, 1), activation="RELU"),
-    "same_s3_4x2_relu6": dict(in_shape=(2, 10, 11, 3), filter=(4, 2), padding="SAME", stride=(3, 3),
-                              activation="RELU6"),
-    "global_like": dict(in_shape=(1, 6, 5, 7), filter=(6, 5), stride=(1, 1)),
-    "same_5x5_n1": dict(in_shape=(1, 7, 8, 2), filter=(5, 5), padding="SAME", stride=(2, 1),
-                        activation="RELU_N1_TO_1"),
-}
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_l2_pool_matches_tflm_bit_for_bit(case):
-    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
     from converter.tflite_model import load_model
 
     model = load_model(wide_pool_model("L2_POOL_2D", "float32", **CASES[case]))
@@ -41,9 +31,7 @@ def test_l2_pool_matches_tflm_bit_for_bit(case):
         if k % 10 == 3:
             x.reshape(-1)[:4] = [np.inf, np.nan, 3e30, -0.0]
         samples.append([x])
-    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        assert np.array_equal(a[0].view(np.uint32), b[0].view(np.uint32)), (k, a[0], b[0])
+    assert assert_host_bits_equal(model, samples) == 100
 
 
 def test_int16_l2_pool_is_refused():

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compiled_ops_harness import assert_host_bits_equal  # noqa: E402
 from tflite_builder import ModelBuilder  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -71,18 +72,6 @@ def samples_for(model, count, seed, ties=False):
     return out
 
 
-def assert_bits_equal(model, samples):
-    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
-
-    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        x, y = a[0], b[0]
-        assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
-        view = np.uint32 if x.dtype == np.float32 else x.dtype
-        assert np.array_equal(x.view(view), y.view(view)), (k, samples[k][0], x, y)
-    return len(samples)
-
-
 REDUCE_CASES = [
     ("REDUCE_MAX", "int8", (2, 5, 7, 3), (1, 2), True),
     ("REDUCE_MAX", "int8", (3, 7), (-1,), False),
@@ -105,7 +94,7 @@ def test_reduce_extremes_match_tflm(name, dtype, shape, axes, keep_dims):
     from converter.tflite_model import load_model
 
     model = load_model(reduce_model(name, dtype, shape, axes, keep_dims))
-    assert assert_bits_equal(model, samples_for(model, 100, seed=len(shape) + len(axes))) == 100
+    assert assert_host_bits_equal(model, samples_for(model, 100, seed=len(shape) + len(axes))) == 100
 
 
 ARG_CASES = [
@@ -126,7 +115,7 @@ def test_arg_min_max_match_tflm(name, dtype, shape, axis):
     from converter.tflite_model import load_model
 
     model = load_model(arg_model(name, dtype, shape, axis))
-    assert assert_bits_equal(model, samples_for(model, 100, seed=axis + 4, ties=True)) == 100
+    assert assert_host_bits_equal(model, samples_for(model, 100, seed=axis + 4, ties=True)) == 100
 
 
 @pytest.mark.parametrize("name,dtype,shape,axis", [("ARG_MAX", "int8", (3, 4, 5), 2), ("ARG_MIN", "float32", (2, 7, 3), 1)],

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compiled_ops_harness import assert_host_bits_equal  # noqa: E402
 from tflite_builder import ModelBuilder  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -66,17 +67,6 @@ def _samples(dtype, shape, seed):
     return out
 
 
-def _assert_bits_equal(model, samples):
-    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
-
-    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        x, y = a[0], b[0]
-        view = np.uint32 if x.dtype == np.float32 else x.dtype
-        assert x.shape == y.shape and np.array_equal(x.view(view), y.view(view)), (k, x, y)
-    return len(samples)
-
-
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
 @pytest.mark.parametrize("in_shape,size,align,half", CASES,
                          ids=[f"{'x'.join(map(str, c[0]))}-to-{c[1][0]}x{c[1][1]}"
@@ -85,7 +75,7 @@ def test_resize_bilinear_matches_tflm(dtype, in_shape, size, align, half):
     from converter.tflite_model import load_model
 
     model = load_model(model_bytes(dtype, in_shape, size, align, half))
-    assert _assert_bits_equal(model, _samples(dtype, in_shape, seed=sum(size))) == 100
+    assert assert_host_bits_equal(model, _samples(dtype, in_shape, seed=sum(size))) == 100
 
 
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
@@ -102,7 +92,7 @@ def test_constant_input_is_resized_at_generation_time(dtype):
     model = load_model(b.build(inputs=[x], outputs=[y]))
     program = lower_model(model)
     assert [s.function for s in program.steps] == [f"an_add_{'s8' if dtype == 'int8' else 'f32'}"]
-    assert _assert_bits_equal(model, _samples(dtype, (1, *size, 2), seed=2)[:20]) == 20
+    assert assert_host_bits_equal(model, _samples(dtype, (1, *size, 2), seed=2)[:20]) == 20
 
 
 @pytest.mark.parametrize("make,words", [

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compiled_ops_harness import assert_host_bits_equal  # noqa: E402
 from tflite_builder import ModelBuilder  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -43,18 +44,6 @@ def float_values(rng, shape, k, divisor=False):
     return x
 
 
-def assert_bits_equal(model, samples):
-    from codegen.compiled.host import run_on_host_batch, run_tflm_batch
-
-    ours, ref = run_on_host_batch(model, samples), run_tflm_batch(model, samples)
-    for k, (a, b) in enumerate(zip(ours, ref)):
-        for x, y in zip(a, b):
-            assert x.dtype == y.dtype and x.shape == y.shape
-            view = np.uint32 if x.dtype == np.float32 else x.dtype
-            assert np.array_equal(x.view(view), y.view(view)), (k, [s.tolist() for s in samples[k]], x, y)
-    return len(samples)
-
-
 @pytest.mark.parametrize("name", ["FLOOR", "CEIL", "ROUND"])
 @pytest.mark.parametrize("shape", [(3, 40), (7,)], ids=["3x40", "7"])
 def test_float_rounding_matches_tflm_bit_for_bit(name, shape):
@@ -62,7 +51,7 @@ def test_float_rounding_matches_tflm_bit_for_bit(name, shape):
 
     model = load_model(op_model(name, "float32", [shape]))
     rng = np.random.default_rng(len(name) + len(shape))
-    assert assert_bits_equal(model, [[float_values(rng, shape, k)] for k in range(100)]) == 100
+    assert assert_host_bits_equal(model, [[float_values(rng, shape, k)] for k in range(100)]) == 100
 
 
 @pytest.mark.parametrize("name", ["FLOOR_DIV", "FLOOR_MOD"])
@@ -75,7 +64,7 @@ def test_floor_div_mod_match_tflm_bit_for_bit(name, shape1, shape2):
     model = load_model(op_model(name, "float32", [shape1, shape2]))
     rng = np.random.default_rng(len(shape1) * 7 + len(shape2))
     samples = [[float_values(rng, shape1, k), float_values(rng, shape2, k, divisor=True)] for k in range(100)]
-    assert assert_bits_equal(model, samples) == 100
+    assert assert_host_bits_equal(model, samples) == 100
 
 
 @pytest.mark.parametrize("name,shapes", [
@@ -89,7 +78,7 @@ def test_logical_match_tflm(name, shapes):
     model = load_model(op_model(name, "bool", shapes))
     rng = np.random.default_rng(len(shapes[0]))
     samples = [[rng.uniform(size=s) < (0.5 if k % 3 else 0.9) for s in shapes] for k in range(100)]
-    assert assert_bits_equal(model, samples) == 100
+    assert assert_host_bits_equal(model, samples) == 100
 
 
 def test_constant_inputs_are_folded():
@@ -118,7 +107,7 @@ def test_constant_inputs_are_folded():
     rng = np.random.default_rng(0)
     samples = [[float_values(rng, (4,), k), rng.uniform(size=4) < 0.5] for k in range(20)]
     samples = [[np.where(s[0] == 0, 1.0, s[0]).astype(np.float32), s[1]] for s in samples]
-    assert assert_bits_equal(model, samples) == 20
+    assert assert_host_bits_equal(model, samples) == 20
 
 
 def support_row_models() -> dict:
