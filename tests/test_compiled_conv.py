@@ -257,8 +257,9 @@ DEPTHWISE_CASES = {
                                             activation="RELU"),
     "one_channel_multiplier3_valid": dict(in_shape=(1, 9, 8, 1), multiplier=3, padding="VALID"),
     "multiplier4_shared_input": dict(in_shape=(1, 7, 8, 3), multiplier=4, stride=(2, 1)),
-    # 3x3, multiplier 1: the DSP path's two-pixel interior kernel (an_dw3x3_pair_dsp): full blocks
-    # plus a remainder channel, odd and even interior widths, stride 2 SAME/VALID, extreme scales.
+    # 3x3, multiplier 1: the DSP path's two-pixel interior kernel (an_dw3x3_pair_dsp, where a shift is positive
+    # or the channels are no multiple of four; else an_dw3x3_block4_right per pixel): full blocks plus a remainder
+    # channel, odd and even interior widths, stride 2 SAME/VALID, extreme scales.
     "pair3x3_13_channels_relu6": dict(in_shape=(1, 7, 10, 13), activation="RELU6"),
     "pair3x3_stride2_same_odd_width": dict(in_shape=(1, 9, 11, 8), stride=(2, 2), in_zp=-128),
     "pair3x3_stride2_valid_saturating": dict(in_shape=(1, 8, 12, 12), stride=(2, 2), padding="VALID",
