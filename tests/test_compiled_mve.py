@@ -5,7 +5,7 @@ depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEP
 18, 19, 21, 26, 37 channels, extreme scales: those of multiplier 1 in the Helium layout,
 an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
-the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group), built with arm-none-eabi-gcc -mcpu=cortex-m55
+the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5 and 13), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve), and two of the depthwise row-buffer path's narrow form (DSP); the corpus
 AttendNet-B whole, MVE path, three inputs; and
@@ -49,6 +49,12 @@ MVE_CONV_CASES = {
     "deep5x5_k300_stride2": dict(in_shape=(1, 9, 8, 12), out_c=6, kernel=(5, 5), stride=(2, 2), in_zp=127),
     "pointwise_k76_odd_pixels": dict(in_shape=(1, 3, 5, 76), out_c=9, kernel=(1, 1), padding="VALID"),
     "grouped_k72_per_group": dict(in_shape=(1, 5, 6, 16), out_c=6, groups=2, in_zp=5, out_scale=0.01),
+    # 1x1 with K = in_c <= 16 (an_conv1x1_small_mve: one vector per pixel, four channels by two pixels per pass,
+    # the channels after the last four by the pair kernel): K 5 (lanes past K), 7 channels, odd pixels, stride 2
+    "pointwise_k5_seven_channels_stride2": dict(in_shape=(1, 7, 9, 5), out_c=7, kernel=(1, 1), padding="VALID",
+                                                stride=(2, 2), in_zp=-128, activation="RELU"),
+    "pointwise_k13_saturating": dict(in_shape=(1, 3, 7, 13), out_c=12, kernel=(1, 1), padding="VALID", in_zp=127,
+                                     out_scale=0.0005, w_scale=(0.05, 0.3)),
 }
 
 CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for c in MVE_CONV_CASES},

@@ -537,6 +537,70 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   }
 }
 
+// Four int32 lanes from four scalars (lane inserts: GCC emits one VMOV per lane).
+static inline int32x4_t an_conv_lanes4_mve(int32_t a, int32_t b, int32_t c, int32_t d) {
+  return vsetq_lane_s32(d, vsetq_lane_s32(c, vsetq_lane_s32(b, vdupq_n_s32(a), 1), 2), 3);
+}
+
+// an_conv1x1_s8 on Helium where K = in_c <= 16: each pixel's K values are one vector (loaded once per pixel pair,
+// the lanes past K zero), each output one VMLADAV against a filter row gathered in natural order (lanes past K
+// gather the row's first value: they meet zero inputs); four channels by two pixels per pass, the eight sums moved
+// into two vectors of four lanes, the bias added and requantized there, one VSTRB of four int8 per
+// pixel.  The channels after the last four by an_conv_channels8_2px_mve.
+static void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
+                                 const int32_t *channel, int8_t *output, int right) {
+  static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
+  static const uint8_t block_order[4] = {0, 2, 1, 3};
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w, quads = out_c >> 2;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  uint8_t row_offsets[16];
+  for (int32_t i = 0; i < 16; ++i) row_offsets[i] = (uint8_t)(i < n ? 8 * (i >> 2) + block_order[i & 3] : 0);
+  const uint8x16_t row_a = vld1q(row_offsets), row_b = vaddq_n_u8(row_a, 4);  // a pair's rows, interleaved by 4
+  const uint32x4_t channel_offsets = vld1q(channel_offset_values);
+  const mve_pred16_t values = vctp8q((uint32_t)n);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      int8_t *const out1 = out0 + (two ? out_c : 0);
+      const int8x16_t v0 = vldrbq_z_s8(x0, values), v1 = vldrbq_z_s8(x1, values);
+      const int8_t *w = filter;
+      const int32_t *ch = channel;
+      for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12) {
+        const int8x16_t wa = vldrbq_gather_offset_s8(w, row_a), wb = vldrbq_gather_offset_s8(w, row_b);
+        const int32_t a0 = vmladavq_s8(wa, v0), b0 = vmladavq_s8(wa, v1);
+        const int32_t a1 = vmladavq_s8(wb, v0), b1 = vmladavq_s8(wb, v1);
+        const int8x16_t wc = vldrbq_gather_offset_s8(w + 2 * k4, row_a),
+                        wd = vldrbq_gather_offset_s8(w + 2 * k4, row_b);
+        const int32_t a2 = vmladavq_s8(wc, v0), b2 = vmladavq_s8(wc, v1);
+        const int32_t a3 = vmladavq_s8(wd, v0), b3 = vmladavq_s8(wd, v1);
+        const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
+        const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
+        const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
+        int32x4_t r0 = vaddq_s32(an_conv_lanes4_mve(a0, a1, a2, a3), bias);
+        int32x4_t r1 = vaddq_s32(an_conv_lanes4_mve(b0, b1, b2, b3), bias);
+        r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
+        r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
+        const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+        r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, p->output_offset), lo), hi);
+        r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, p->output_offset), lo), hi);
+        vstrbq_s32(out1 + 4 * q4, r1);
+        vstrbq_s32(out0 + 4 * q4, r0);
+      }
+      if (out_c & 3) {
+        an_conv_channels8_2px_mve(p, w, x0, x1, n, k4, ch, out_c & 3, out0 + 4 * quads, two ? out_c : 0, right);
+      }
+    }
+  }
+}
+
 // an_conv1x1_s8 on Helium: the columns are the input pixels themselves.
 static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
                               const int32_t *channel, int8_t *output) {
@@ -544,6 +608,10 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int right = an_conv_right_shifts(channel, out_c);
+  if (n <= 16) {
+    an_conv1x1_small_mve(p, input, filter, channel, output, right);
+    return;
+  }
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
     int8_t *out0 = output + b * pixels * out_c;
