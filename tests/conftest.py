@@ -352,3 +352,22 @@ def packages_imported_by(code, packages, timeout=120):
     import ast
 
     return ast.literal_eval(line[len("IMPORTED "):])
+
+
+def need_programs(*programs):
+    """Skip the calling test (with the reason) when one of ``programs`` is not on PATH."""
+    import shutil
+
+    for program in programs:
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} not installed (scripts/setup_system.sh installs the toolchain, make, cmake "
+                        "and QEMU)")
+
+
+def run_firmware_qemu(elf, *extra, machine="mps2-an386", icount=True, timeout=120):
+    """The firmware ``elf`` run in qemu-system-arm on ``machine`` with semihosting (``icount``: 1 ns per instruction,
+    -icount shift=0) and the ``extra`` arguments; the finished process (stdout: the semihosting console)."""
+    argv = ["qemu-system-arm", "-M", machine, "-nographic", "-monitor", "none", "-serial", "none",
+            *(["-icount", "shift=0"] if icount else []), "-semihosting-config", "enable=on,target=native",
+            "-kernel", str(elf), *map(str, extra)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)

@@ -17,6 +17,8 @@ import pytest
 
 from codegen.boards import load_boards
 from tests.conftest import assert_one_line_error, model_path, shared_present
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 from tests.test_compiled_fc import fc_model, two_layer_with_reshape
 from tests.tflite_builder import ModelBuilder
 
@@ -24,11 +26,6 @@ BOARDS = list(load_boards())
 QEMU_RUNS = [("mps2-an386", 1), ("mps2-an386", 0), ("mps2-an500", 1), ("mps3-an547", 1)]
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi make "
-                        "qemu-system-arm)")
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +53,7 @@ def models(tmp_path_factory):
 
 
 def _qemu(board, elf):
-    proc = subprocess.run(
-        ["qemu-system-arm", "-M", board.qemu_machine, "-nographic", "-monitor", "none", "-serial", "none",
-         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-        capture_output=True, text=True, timeout=120)
+    proc = run_firmware_qemu(elf, machine=board.qemu_machine)
     assert proc.returncode == 0, proc
     return proc.stdout.splitlines()
 

@@ -29,18 +29,26 @@ def softmax_model(shape, input_q, beta, out16=False, output_q=None):
     return b.build(inputs=[x], outputs=[y])
 
 
-def reduce_model(op, shape, axes, keep_dims, input_q, output_q):
+def typed_reduce_model(op, dtype, shape, axes, keep_dims, input_q=None, output_q=None):
+    """One reduction (MEAN, SUM, REDUCE_MAX...) of a ``dtype`` tensor over ``axes``; ``input_q``/``output_q``:
+    (scale, zero point) of a quantized type."""
     b = ModelBuilder()
-    x = b.tensor("x", shape, "int8", scale=input_q[0], zero_point=input_q[1])
+    qi = dict(scale=input_q[0], zero_point=input_q[1]) if input_q else {}
+    qo = dict(scale=output_q[0], zero_point=output_q[1]) if output_q else {}
+    x = b.tensor("x", shape, dtype, **qi)
     a = b.tensor("axis", (len(axes),), "int32", data=np.array(axes, np.int32).tobytes())
     resolved = {(v + len(shape)) % len(shape) for v in axes}
     if keep_dims:
         out_shape = tuple(1 if d in resolved else s for d, s in enumerate(shape))
     else:
         out_shape = tuple(s for d, s in enumerate(shape) if d not in resolved)
-    y = b.tensor("y", out_shape, "int8", scale=output_q[0], zero_point=output_q[1])
+    y = b.tensor("y", out_shape, dtype, **qo)
     b.op(op, [x, a], [y], version=2, options={"type": "reducer", "keep_dims": keep_dims})
     return b.build(inputs=[x], outputs=[y])
+
+
+def reduce_model(op, shape, axes, keep_dims, input_q, output_q):
+    return typed_reduce_model(op, "int8", shape, axes, keep_dims, input_q, output_q)
 
 
 SOFTMAX_SHAPES = [(1, 10), (3, 7, 13), (2, 1, 1, 300), (1, 1)]

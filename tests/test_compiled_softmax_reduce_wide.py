@@ -17,6 +17,7 @@ from compiled_ops_harness import (Case, CompiledCases, aliased_input, assert_cas
                                   lower_single, require_tools, tflm_outputs)
 from test_compiled_conv_wide import random_input
 from test_compiled_softmax_reduce import REDUCE_AXES
+from test_compiled_softmax_reduce import typed_reduce_model as reduce_model
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -29,22 +30,6 @@ def softmax16_model(shape, input_scale, beta, output_q=OUT16, input_zero_point=0
     x = b.tensor("x", shape, "int16", scale=input_scale, zero_point=input_zero_point)
     y = b.tensor("y", shape, "int16", scale=output_q[0], zero_point=output_q[1])
     b.op("SOFTMAX", [x], [y], version=3, options={"type": "softmax", "beta": beta})
-    return b.build(inputs=[x], outputs=[y])
-
-
-def reduce_model(op, dtype, shape, axes, keep_dims, input_q=None, output_q=None):
-    b = ModelBuilder()
-    qi = dict(scale=input_q[0], zero_point=input_q[1]) if input_q else {}
-    qo = dict(scale=output_q[0], zero_point=output_q[1]) if output_q else {}
-    x = b.tensor("x", shape, dtype, **qi)
-    a = b.tensor("axis", (len(axes),), "int32", data=np.array(axes, np.int32).tobytes())
-    resolved = {(v + len(shape)) % len(shape) for v in axes}
-    if keep_dims:
-        out_shape = tuple(1 if d in resolved else s for d, s in enumerate(shape))
-    else:
-        out_shape = tuple(s for d, s in enumerate(shape) if d not in resolved)
-    y = b.tensor("y", out_shape, dtype, **qo)
-    b.op(op, [x, a], [y], version=2, options={"type": "reducer", "keep_dims": keep_dims})
     return b.build(inputs=[x], outputs=[y])
 
 

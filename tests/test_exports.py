@@ -23,7 +23,6 @@ Skips with a printed reason when arm-none-eabi-gcc, cmake, make or qemu-system-a
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import numpy as np
 import pytest
 
 from codegen.boards import load_boards
+from tests.conftest import need_programs as _need
 from tests.test_compiled_fc import two_layer_with_reshape
 
 M4F_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os"]
@@ -46,10 +46,6 @@ ARDUINO_CATEGORIES = {"Display", "Communication", "Signal Input/Output", "Sensor
                       "Data Storage", "Data Processing", "Other", "Uncategorized"}
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (scripts/setup_system.sh installs it)")
 
 
 @pytest.fixture(scope="module")

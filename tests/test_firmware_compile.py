@@ -26,6 +26,8 @@ from codegen.boards import load_boards
 from codegen.demo import tree_kernels
 from codegen.sample import zero_point_reference_output
 from tests.conftest import assert_one_line_error, corpus_model_path, model_path, shared_present
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 
 BOARDS = list(load_boards())
 QEMU_BOARDS = [name for name, b in load_boards().items() if b.emulated]
@@ -67,11 +69,6 @@ extern "C" size_t model_arena_used_bytes(void) { return 1234; }
 """
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                        "libstdc++-arm-none-eabi-newlib make qemu-system-arm)")
 
 
 def _run(cmd, cwd):
@@ -319,9 +316,7 @@ def test_float_model_and_npy_sample_in_qemu(tmp_path, cli):
     assert result.exit_code == 0, result
     assert "0.5f, -1.25f, 2.0f, 3.0f," in (project / "src/sample_input.cc").read_text()
     elf = build_without_tflm(project, load_boards()["mps2-an386"])
-    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
-                          capture_output=True, text=True, timeout=60)
+    proc = run_firmware_qemu(elf, icount=False, timeout=60)
     assert proc.returncode == 0, proc
     output = next(l for l in proc.stdout.splitlines() if l.startswith("output:"))
     assert re.fullmatch(r"output:( -?\d+\.\d{3}){3}", output), output

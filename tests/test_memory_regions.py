@@ -11,7 +11,6 @@
 """
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
@@ -19,13 +18,11 @@ import pytest
 
 from codegen.boards import SPEED_CLASSES, get_board, load_boards
 from tests.conftest import assert_one_line_error
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 from tests.tflite_builder import ModelBuilder
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed")
 
 
 def add_chain(elements=9000, units=10, seed=3):
@@ -155,9 +152,7 @@ def test_split_arena_runs_bit_exact_in_qemu(cli, tmp_path):
     ssram_size, ssram_at = sections[".tensor_arena"]
     assert 0x20000000 <= ssram_at < 0x20400000 and ssram_size > 0
     assert bram_size + ssram_size >= 3 * 9000  # three 9000-byte activations live at once: more than BRAM holds
-    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                           "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
-                           str(elf)], capture_output=True, text=True, timeout=120)
+    proc = run_firmware_qemu(elf)
     assert proc.returncode == 0, proc
     expected = run_tflm(model, [sample])[0].reshape(-1)
     assert f"output: {' '.join(str(int(v)) for v in expected)}" in proc.stdout.splitlines()
@@ -226,10 +221,8 @@ def test_startup_copies_and_zeroes_every_region_in_qemu(cli, tmp_path):
     subprocess.run(["make", "-C", str(out), "-j2"], check=True, capture_output=True)
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"\xa5" * 4096)
-    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                           "-semihosting-config", "enable=on,target=native", "-kernel", str(out / "build/model.elf"),
-                           "-device", f"loader,file={garbage},addr=0x21000000,force-raw=on"],
-                          capture_output=True, text=True, timeout=60)
+    proc = run_firmware_qemu(out / "build/model.elf", "-device",
+                             f"loader,file={garbage},addr=0x21000000,force-raw=on", icount=False, timeout=60)
     assert proc.returncode == 0, proc
     lines = proc.stdout.splitlines()
     assert any(l.startswith("bram at 0x1000000: 12345678 9abcdef0 00000007 cafef00d") for l in lines), lines

@@ -11,7 +11,6 @@
 
 import json
 import re
-import shutil
 import subprocess
 
 import numpy as np
@@ -19,14 +18,11 @@ import pytest
 
 from codegen.compiled.host import run_tflm
 from tests.conftest import assert_one_line_error
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 from tests.test_compiled_fc import fc_model, two_layer_with_reshape
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi make "
-                        "qemu-system-arm)")
 
 
 def _sample(path, tmp_path, name, seed):
@@ -41,10 +37,7 @@ def _sample(path, tmp_path, name, seed):
 def _build_and_run(project):
     proc = subprocess.run(["make", "-C", str(project), "-j2"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    proc = subprocess.run(
-        ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
-         str(project / "build" / "firmware.elf")], capture_output=True, text=True, timeout=300)
+    proc = run_firmware_qemu(project / "build" / "firmware.elf", timeout=300)
     assert proc.returncode == 0, proc
     return proc.stdout.splitlines()
 

@@ -16,7 +16,6 @@ prefix (C++ template instances of TFLM aside).
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -25,6 +24,8 @@ import pytest
 
 from codegen.boards import load_boards
 from converter.report.fit import arena_bytes_for
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 from tests.test_compiled_fc import fc_model, two_layer_with_reshape
 
 TFLM_DIR = os.environ.get("TFLM_DIR")
@@ -124,11 +125,6 @@ def test_report_gives_the_combined_memory_and_the_same_fit_as_generate(tmp_path,
     assert text.exit_code == 0 and "TFLM interpreter" in text.stdout and "verdict: FITS" in text.stdout
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi make "
-                        "qemu-system-arm)")
 
 
 def _build_and_run(project, cli):
@@ -138,10 +134,7 @@ def _build_and_run(project, cli):
     lib = prebuilt_tflm_lib(load_boards()["mps2-an386"], tree_kernels(TFLM_DIR))
     build = cli("build", project, "--tflm-dir", TFLM_DIR, *(["--tflm-lib", lib] if lib else []))
     assert build.exit_code == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    proc = subprocess.run(
-        ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-         "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
-         str(project / "build" / "firmware.elf")], capture_output=True, text=True, timeout=300)
+    proc = run_firmware_qemu(project / "build" / "firmware.elf", timeout=300)
     assert proc.returncode == 0, proc
     return proc.stdout.splitlines()
 

@@ -13,13 +13,14 @@ Skips with a printed reason when arm-none-eabi-gcc, make or qemu-system-arm is m
 
 import importlib.util
 import re
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
 from firmware_template import COMPILED_PROJECT_DIR
+from tests.conftest import need_programs as _need
+from tests.conftest import run_firmware_qemu
 from tests.test_compiled_fc import fc_model
 
 BIG_OUTPUT_ELEMENTS = 16384
@@ -32,11 +33,6 @@ def _tool():
     return module
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi make "
-                        "qemu-system-arm)")
 
 
 def _ci(tmp_path, name, nodes, edges):
@@ -126,9 +122,7 @@ def test_large_output_compiled_firmware_runs_in_qemu(big_output_model, tmp_path,
 
     size = size_project(project)  # every RAM byte the link holds is in the figure the fit counted
     assert size.ram["stack"] == 8192 and size.ram["rest"] <= STATIC_DATA_ALLOWANCE_BYTES, size.ram
-    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                           "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel",
-                           str(project / "build/model.elf")], capture_output=True, text=True, timeout=120)
+    proc = run_firmware_qemu(project / "build/model.elf")
     assert proc.returncode == 0 and "fatal" not in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
     expected = run_tflm(big_output_model, [np.full((1, 4), -3, np.int8)])[0].reshape(-1)
     assert f"output: {' '.join(str(int(v)) for v in expected)}" in proc.stdout.splitlines()

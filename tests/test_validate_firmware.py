@@ -6,13 +6,13 @@ The host side is validation.protocol.Session over validation.transports.QemuTran
 `attendnets validate --qemu` runs. Skips with a printed reason without arm-none-eabi-gcc or QEMU.
 """
 
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
 from codegen.boards import get_board
+from tests.conftest import need_programs as _need
 from tests.tflite_builder import ModelBuilder
 
 # out[i] = (sum of input bytes + 7 i) mod 256, as int8; two "operators" of unequal work, each
@@ -63,11 +63,6 @@ def two_op_model():
     return b.build(inputs=[x], outputs=[y])
 
 
-def _need(*programs):
-    for program in programs:
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                        "qemu-system-arm make)")
 
 
 def _run(cmd, cwd):

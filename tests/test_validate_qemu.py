@@ -19,17 +19,14 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.conftest import model_path, shared_present
+from tests.conftest import model_path, need_programs, shared_present
 from tests.tflite_builder import ModelBuilder
 
 BOARD = "mps2-an386"
 
 
 def _need():
-    for program in ("arm-none-eabi-gcc", "make", "qemu-system-arm"):
-        if shutil.which(program) is None:
-            pytest.skip(f"{program} not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                        "qemu-system-arm make)")
+    need_programs("arm-none-eabi-gcc", "make", "qemu-system-arm")
 
 
 def _conv3x3_same(images, weights):
