@@ -209,8 +209,9 @@ def run_cases(keys, run, workers=2) -> dict:
 
 
 def assert_same_outputs(result, what: str, samples: int | None = None):
-    """``result`` of run_cases (firmware outputs, TFLM outputs) equal sample by sample, element by element
-    (``samples``: how many there must be); an exception the case raised is raised here."""
+    """``result`` of run_cases or outputs_with_tflm (firmware outputs, TFLM outputs) equal sample by sample: the
+    same type and the same bits, element for element (floats by their bits: NaN payloads and signed zeros count);
+    ``samples``: how many there must be.  An exception the case raised is raised here."""
     if isinstance(result, Exception):
         raise result
     ours, ref = result
@@ -218,10 +219,11 @@ def assert_same_outputs(result, what: str, samples: int | None = None):
     if samples is not None:
         assert len(ours) == samples, f"{what}: {len(ours)} outputs, {samples} expected"
     for k, (a, b) in enumerate(zip(ours, ref)):
-        a, b = a.reshape(-1), b.reshape(-1)
-        if a.size != b.size:
-            raise AssertionError(f"sample {k}: {what} printed {a.size} elements, TFLM gives {b.size}")
-        if not np.array_equal(a, b):
-            diff = np.flatnonzero(a != b)
+        a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+        if a.dtype != b.dtype or a.size != b.size:
+            raise AssertionError(f"sample {k}: {what} printed {a.size} {a.dtype}, TFLM gives {b.size} {b.dtype}")
+        bits = f"u{a.dtype.itemsize}"
+        diff = np.flatnonzero(a.view(bits) != b.view(bits))
+        if diff.size:
             raise AssertionError(f"sample {k}: {what} != TFLM at {diff.size} elements, first {diff[:5].tolist()}: "
                                  f"{a[diff[:5]].tolist()} vs {b[diff[:5]].tolist()}")

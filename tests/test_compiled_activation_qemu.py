@@ -52,14 +52,10 @@ def test_activation_chain_on_cortex_m4f_matches_tflm(dtype):
     missing = compiled_qemu.tools_missing()
     if missing:
         pytest.skip(missing)
-    from codegen.compiled.host import assert_matches_tflm, random_samples, run_tflm_batch
+    from codegen.compiled.host import assert_matches_tflm, random_samples
     from converter.tflite_model import load_model
 
     model = load_model(chain_model(dtype))
     assert assert_matches_tflm(model, count=100, seed=5) == 100  # the host build first
-    samples = random_samples(model, 3, seed=29)
-    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True, fpu=True)
-    for got, (expected,) in zip(ours, run_tflm_batch(model, samples)):
-        assert got.dtype == expected.dtype
-        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
-                              np.ascontiguousarray(expected).reshape(got.shape).view(np.uint8)), dtype
+    result = compiled_qemu.outputs_with_tflm(model, random_samples(model, 3, seed=29), dsp=True, fpu=True)
+    compiled_qemu.assert_same_outputs(result, f"{dtype} chain on the M4F", 3)

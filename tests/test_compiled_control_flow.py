@@ -136,14 +136,12 @@ def test_control_flow_on_cortex_m4f_matches_tflm(name):
     missing = compiled_qemu.tools_missing()
     if missing:
         pytest.skip(missing)
-    from codegen.compiled.host import run_tflm_batch
     from converter.tflite_model import load_model
 
     model = load_model(model_path(name))
     samples, _ = _samples(model, count=8)
-    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True, fpu=True)
-    for got, (expected,) in zip(ours, run_tflm_batch(model, samples)):
-        assert np.array_equal(_bits(got).reshape(-1), _bits(np.asarray(expected)).reshape(-1)), name
+    compiled_qemu.assert_same_outputs(compiled_qemu.outputs_with_tflm(model, samples, dsp=True, fpu=True),
+                                      f"{name} on the M4F", 8)
 
 
 def test_bool_tensors_compile_without_a_kernel_that_declares_bool():

@@ -8,7 +8,6 @@ corpus's small CNN in float32 and 16x8 (CONV_2D, DEPTHWISE_CONV_2D: an_conv_wide
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import compiled_qemu
@@ -20,13 +19,9 @@ def test_wide_model_on_cortex_m4f_matches_tflm(name):
     missing = compiled_qemu.tools_missing()
     if missing:
         pytest.skip(missing)
-    from codegen.compiled.host import random_samples, run_tflm_batch
+    from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 
     model = load_model(model_path(name))
-    samples = random_samples(model, 3, seed=17)
-    ours = compiled_qemu.run_model_on_m4(model, samples, dsp=True, fpu=True)
-    for got, (expected,) in zip(ours, run_tflm_batch(model, samples)):
-        assert got.dtype == expected.dtype
-        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
-                              np.ascontiguousarray(expected).reshape(got.shape).view(np.uint8)), name
+    result = compiled_qemu.outputs_with_tflm(model, random_samples(model, 3, seed=17), dsp=True, fpu=True)
+    compiled_qemu.assert_same_outputs(result, f"{name} on the M4F", 3)
