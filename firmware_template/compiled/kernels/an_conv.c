@@ -1415,19 +1415,32 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
   const int32_t *const groups_end = channel + 12 * groups;
+  // Stride 1: the output pixels are the input pixels, every batch's after the last (one run).
+  const int contiguous = p->stride_w == 1 && p->stride_h == 1;
+  const int32_t runs = contiguous ? 1 : p->batches, run_pixels = contiguous ? p->batches * pixels : pixels;
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
-  for (int32_t b = 0; b < p->batches; ++b) {
+  for (int32_t b = 0; b < runs; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
     int8_t *out0 = output + b * pixels * out_c;
     int32_t ox = 0;
-    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+    for (int32_t pix = 0; pix < run_pixels; pix += 2, out0 += 2 * out_c) {
       // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_pw_widen2(x0, x1, scratch, n);
+      const int two = pix + 1 < run_pixels;
+      const int8_t *x0, *x1;
+      if (contiguous) {
+        x0 = input + pix * n;
+        x1 = two ? x0 + n : x0;
+      } else {
+        x0 = row + ox * step_x;
+        if (++ox == out_w) ox = 0, row += step_y;
+        x1 = two ? row + ox * step_x : x0;
+        if (two && ++ox == out_w) ox = 0, row += step_y;
+      }
+      if (K4 && n == K4) {
+        an_pw_widen2(x0, x1, scratch, K4);  // unrolled
+      } else {
+        an_pw_widen2(x0, x1, scratch, n);
+      }
       const int16_t *w = filter;
       const int32_t *ch = channel;
       int8_t *o0 = out0;
