@@ -106,3 +106,17 @@ def test_the_style_check_can_fail(tmp_path):
     proc = subprocess.run([clang_format, "--dry-run", "-Werror", "--style=file", str(bad)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode != 0 and "an_bad.c" in proc.stderr
+
+
+def test_the_generator_and_the_kernel_agree_where_the_prepared_pointwise_filter_is_in_pairs(tmp_path):
+    """an_conv1x1_s8_prepared_w16 reads the pairs layout where AN_CONV_PREPARED_PAIRS (an_conv.h), and the
+    generator writes it where codegen/compiled/ops/conv.py's prepared_pairs: the same rule."""
+    from codegen.compiled.ops.conv import prepared_pairs
+
+    cases = [(c, sh, sw) for c in (1, 4, 7, 8, 12, 16, 24, 32, 33, 64) for sh in (1, 2) for sw in (1, 2)]
+    lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
+    lines += [f'  printf("%d\\n", (int)AN_CONV_PREPARED_PAIRS({c}, {sh}, {sw}));' for c, sh, sw in cases]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "pairs_rule")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(int(prepared_pairs(c, sh, sw))) for c, sh, sw in cases]

@@ -181,6 +181,47 @@ def conv_filter_layout_w16(rows):
 BLOCK_ORDER = (0, 2, 1, 3)
 
 
+def prepared_pairs(in_c: int, stride_h: int, stride_w: int) -> bool:
+    """Whether ``an_conv1x1_s8_prepared_w16`` reads its filter in the pairs layout (an_conv.h's
+    ``AN_CONV_PREPARED_PAIRS``: in_c 8, 16 or 32 at stride 1; tests/test_kernel_library.py ties the two)."""
+    return in_c in (8, 16, 32) and stride_h == stride_w == 1
+
+
+def conv_filter_layout_w16_pairs(rows):
+    """The filter as ``an_conv1x1_s8_prepared_w16`` reads it where :func:`prepared_pairs` (an_conv.h,
+    AN_CONV_W16_PAIRS): int16, rows zero-padded to K4 in groups of two (an odd last row alone), each group in blocks
+    of eight values with the group's rows one after the other inside a block, each block of four values in
+    :data:`BLOCK_ORDER`."""
+    rows = np.asarray(rows, dtype=np.int16)
+    out_c, k = rows.shape
+    k4 = (k + 3) & ~3
+    padded = np.zeros((out_c, k4), dtype=np.int16)
+    padded[:, :k] = rows
+    padded = padded.reshape(out_c, -1, 4)[:, :, list(BLOCK_ORDER)].reshape(out_c, k4)
+    parts = []
+    for first in range(0, out_c, 2):
+        group = padded[first:first + 2]
+        for start in range(0, k4, 8):
+            parts.append(group[:, start:start + 8].reshape(-1))
+    return np.concatenate(parts)
+
+
+def rows_of_w16_pairs_layout(values, out_c: int, k4: int) -> np.ndarray:
+    """The filter rows (out_c x K4, padding included) of a :func:`conv_filter_layout_w16_pairs` array."""
+    values = np.asarray(values, dtype=np.int16).reshape(-1)
+    rows = np.zeros((out_c, k4), dtype=np.int16)
+    at = 0
+    for first in range(0, out_c, 2):
+        n = min(2, out_c - first)
+        for start in range(0, k4, 8):
+            width = min(8, k4 - start)
+            rows[first:first + n, start:start + width] = values[at:at + n * width].reshape(n, width)
+            at += n * width
+    natural = np.empty_like(rows).reshape(out_c, -1, 4)
+    natural[:, :, list(BLOCK_ORDER)] = rows.reshape(out_c, -1, 4)
+    return natural.reshape(out_c, k4)
+
+
 def kxk_w16_rows(rows, k_h: int, row_values: int) -> np.ndarray:
     """``an_conv2d_s8_w16``'s filter rows (an_conv.h, AN_CONV_W16_KXK) from rows of K = ``k_h * row_values``
     values ([k_h][k_w][in_c] order, ``row_values = k_w * in_c``): each filter row ky's values in S =
@@ -283,9 +324,12 @@ def unprepare_pointwise(step) -> None:
     filter values halved, the records back to {folded bias, multiplier, shift} (shift -e; a constant channel's
     value v (e = 0, its filter row zeros) as {2 (v - output_zero_point), 2^30, 0}, whose requantization gives
     v - output_zero_point)."""
-    filter_, channel = step.args[2], step.args[3]
-    out_zp = int(step.args[0].fields["output_offset"])
-    filter_.values = (np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2).astype(np.int16)
+    filter_, channel, fields = step.args[2], step.args[3], step.args[0].fields
+    out_zp = int(fields["output_offset"])
+    values = np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2
+    if prepared_pairs(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"])):
+        values = conv_filter_layout_w16(rows_of_w16_pairs_layout(values, int(fields["out_c"]), int(fields["in_c"])))
+    filter_.values = values.astype(np.int16)
     records = np.asarray(channel.values, dtype=np.int64).reshape(-1, 4)
     constant = records[:, 3] == 0
     bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
@@ -464,7 +508,9 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
                                                          multipliers, shifts, out_zp):
         # the requantization prepared here: doubled filter values, records {2 * bias, m, kc, e} (an_conv.h)
         function = PREPARED_POINTWISE
-        filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * conv_filter_layout_w16(rows))
+        layout = (conv_filter_layout_w16_pairs if prepared_pairs(in_c, win["stride_h"], win["stride_w"])
+                  else conv_filter_layout_w16)
+        filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * layout(rows))
         channel = ctx.constant(f"op{op.index}_channels", "int32_t",
                                pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))
     else:

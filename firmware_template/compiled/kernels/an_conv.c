@@ -1456,6 +1456,144 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
   }
 }
 
+// ---- Four pixels by two channels (an_conv1x1_s8_prepared_w16 where in_c = K4 <= 32 at stride 1) ----
+//
+// Its dot products take 14 registers, which an unoptimised build (-O0, its frame pointer) does not leave: there
+// the pairs layout goes to the plain-C loop.
+#if defined(__OPTIMIZE__)
+#define AN_P4 1
+//
+// The filter in groups of two rows (AN_CONV_W16_PAIRS, an_conv.h): per block of eight values row a's, then row
+// b's, each block of four in the order 0 2 1 3.  Four consecutive pixels are widened into a column buffer on the
+// stack (8 * K4 bytes, no scratch): per four values of pixel j one load, two SXTB16 ((x0, x2), (x1, x3)) and one
+// STRD, word 8 q + 2 j + h for the h-th half of block q.  Per two values the 2x4 block of dot products is two
+// filter words and four column words (six loads) and eight SMLAD: 16 MACs in 16 cycles, like the 3x2 block, but
+// each channel's requantization values serve four outputs, and each pixel's two outputs go out in one STRH.
+
+// clang-format off
+// Step S (values 2S, 2S + 1 of the block order) of a pair of rows (ROWS 2: a0-a3 row a, b0-b3 row b) or of one
+// row (ROWS 1: a0-a3), the pixels' column words at byte 32 (S >> 1) + 4 (S & 1) + 8 j.
+#define AN_P4_COLS(S, J, REG) "ldr %[" #REG "], [%[c], #(32*(" #S ">>1)+4*(" #S "&1)+8*" #J ")]\n\t"
+#define AN_P4_STEP_2(S)                                                                        \
+  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
+  "ldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t"                                  \
+  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1)                                                    \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                   \
+  AN_P4_COLS(S, 2, x0) AN_P4_COLS(S, 3, x1)                                                    \
+  "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                   \
+  "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
+#define AN_P4_STEP_1(S)                                                                        \
+  "ldr %[f0], [%[w], #(16*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
+  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1) AN_P4_COLS(S, 2, f1) AN_P4_COLS(S, 3, b0)          \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"                   \
+  "smlad %[a2], %[f0], %[f1], %[a2]\n\tsmlad %[a3], %[f0], %[b0], %[a3]\n\t"
+#define AN_P4_STEPS4(R, S) AN_P4_STEP_##R((S)) AN_P4_STEP_##R((S + 1)) AN_P4_STEP_##R((S + 2)) AN_P4_STEP_##R((S + 3))
+#define AN_P4_STEPS_8(R) AN_P4_STEPS4(R, 0)
+#define AN_P4_STEPS_16(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4)
+#define AN_P4_STEPS_32(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4) AN_P4_STEPS4(R, 8) AN_P4_STEPS4(R, 12)
+#define AN_P4_ASM(TEXT)                                                                                 \
+  __asm__(TEXT                                                                                          \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),   \
+            [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1) \
+          : [c] "r"(c), [w] "r"(w)                                                                      \
+          : "memory")
+// clang-format on
+
+// One output of record ch for accumulator a (an_pq_out2's arithmetic).
+static inline __attribute__((always_inline)) int32_t an_p4_out(int32_t a, int32_t m, int32_t kc, int32_t e) {
+  int32_t g, r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g) : "r"(a), "r"(m), "r"(kc + (a >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(g >> e));
+  return r;
+}
+
+// Row a's output (low byte) and row b's (high byte) of one pixel as a halfword at o.
+static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_t ra, int32_t rb) {
+  __asm__("bfi %0, %1, #8, #24" : "+r"(ra) : "r"(rb));
+  const int16_t h = (int16_t)ra;
+  memcpy(o, &h, 2);
+}
+
+// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 32), without the activation's clamps.
+static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, const int32_t K4) {
+  const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w;
+  const int32_t *const pairs_end = channel + 8 * (out_c >> 1);
+  int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
+  const int32_t *const c = cols;
+  for (int32_t pix = 0; pix < pixels; pix += 4) {
+    // Pixels past the last are the last again (their outputs stored over its own, the same values; no input is
+    // read after an output is written).
+    const int32_t last = pixels - 1 - pix;
+    int32_t at[4];
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t q = j < last ? j : last;
+      const int8_t *x = input + (pix + q) * K4;
+      at[j] = q * out_c;
+      for (int32_t k = 0; k < K4; k += 4) {
+        const uint32_t v = an_read_u32(x + k);
+        __asm__("strd %1, %2, [%0]" ::"r"(cols + 2 * k + 2 * j), "r"(__sxtb16(v)), "r"(an_sxtb16_ror8(v)) : "memory");
+      }
+    }
+    const int32_t s1 = at[1], s2 = at[2], s3 = at[3];
+    int8_t *o = output + pix * out_c;
+    const int16_t *w = filter;
+    const int32_t *ch = channel;
+    for (; ch < pairs_end; ch += 8, o += 2, w += 2 * K4) {
+      int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
+      if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(2));
+      if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(2));
+      if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(2));
+      const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+      a0 = an_p4_out(a0, ma, ka, ea), a1 = an_p4_out(a1, ma, ka, ea);
+      a2 = an_p4_out(a2, ma, ka, ea), a3 = an_p4_out(a3, ma, ka, ea);
+      const int32_t mb = ch[5], kb = ch[6], eb = ch[7];
+      an_p4_store2(o, a0, an_p4_out(b0, mb, kb, eb));
+      an_p4_store2(o + s1, a1, an_p4_out(b1, mb, kb, eb));
+      an_p4_store2(o + s2, a2, an_p4_out(b2, mb, kb, eb));
+      an_p4_store2(o + s3, a3, an_p4_out(b3, mb, kb, eb));
+    }
+    if (out_c & 1) {  // the odd last channel (b0 a column register)
+      int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
+      if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(1));
+      if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(1));
+      if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(1));
+      (void)b1, (void)b2, (void)b3;
+      const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+      o[0] = (int8_t)an_p4_out(a0, ma, ka, ea);
+      o[s1] = (int8_t)an_p4_out(a1, ma, ka, ea);
+      o[s2] = (int8_t)an_p4_out(a2, ma, ka, ea);
+      o[s3] = (int8_t)an_p4_out(a3, ma, ka, ea);
+    }
+  }
+}
+#undef AN_P4_ASM
+#undef AN_P4_STEPS_32
+#undef AN_P4_STEPS_16
+#undef AN_P4_STEPS_8
+#undef AN_P4_STEPS4
+#undef AN_P4_STEP_1
+#undef AN_P4_STEP_2
+#undef AN_P4_COLS
+
+static void __attribute__((noinline))
+an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+  an_p4_run(p, input, filter, channel, output, 8);
+}
+static void __attribute__((noinline))
+an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+  an_p4_run(p, input, filter, channel, output, 16);
+}
+static void __attribute__((noinline))
+an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+  an_p4_run(p, input, filter, channel, output, 32);
+}
+#else
+#define AN_P4 0
+#endif
+
 #define AN_PQ_VARIANT(NAME, K4, REST)                                                                             \
   static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                              const int32_t *channel, int8_t *output, int16_t *scratch) {          \
@@ -1519,8 +1657,22 @@ static inline int32_t an_pq_out(const int32_t *ch, int32_t a) {
 
 void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
+  const int pairs = AN_CONV_PREPARED_PAIRS(p->in_c, p->stride_h, p->stride_w);
 #if AN_USE_DSP && !AN_USE_MVE
-  switch (AN_CONV_K4(p->in_c)) {
+  switch (pairs && !AN_P4 ? -1 : AN_CONV_K4(p->in_c) + pairs) {
+#if AN_P4
+    case 8 + 1:
+      an_p4_k8(p, input, filter, channel, output);
+      break;
+    case 16 + 1:
+      an_p4_k16(p, input, filter, channel, output);
+      break;
+    case 32 + 1:
+      an_p4_k32(p, input, filter, channel, output);
+      break;
+#endif
+    case -1:  // the pairs layout without an_p4_*: the plain-C loop below
+      break;
     case 8:
       an_pq_k8(p, input, filter, channel, output, scratch);
       break;
@@ -1537,29 +1689,36 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
         an_pq_any(p, input, filter, channel, output, scratch);
       }
   }
-  if (p->act_min > -128 || p->act_max < 127) {
-    an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+  if (!(pairs && !AN_P4)) {
+    if (p->act_min > -128 || p->act_max < 127) {
+      an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+    }
+    return;
   }
-  return;
 #endif
-  // Plain C: each output from the input pixel and the filter's groups of three rows (blocks of eight values).
+  // Plain C: each output from the input pixel and the filter's groups of three (or two) rows (blocks of eight).
   (void)scratch;
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c;
+  const int group = pairs ? 2 : 3;
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int8_t *x = input + ((b * p->in_h + oy * p->stride_h) * p->in_w + ox * p->stride_w) * n;
         int8_t *o = output + ((b * p->out_h + oy) * p->out_w + ox) * out_c;
         const int16_t *w = filter;
-        for (int32_t first = 0; first < out_c; first += 3) {
-          const int32_t rows = out_c - first < 3 ? out_c - first : 3;
+        for (int32_t first = 0; first < out_c; first += group) {
+          const int32_t rows = out_c - first < group ? out_c - first : group;
           for (int32_t r = 0; r < rows; ++r) {
             const int32_t *ch = channel + 4 * (first + r);
             int32_t a = ch[0];
             for (int32_t start = 0; start < k4; start += 8) {
               const int32_t width = k4 - start < 8 ? k4 - start : 8;
               const int16_t *row = w + rows * start + r * width;
-              for (int32_t j = 0; j < width && start + j < n; ++j) a += row[j] * x[start + j];
+              for (int32_t j = 0; j < width; ++j) {
+                // the value at position j: j itself, or in the pairs layout's blocks of four 0 2 1 3
+                const int32_t k = start + (pairs ? (j & ~3) + ((j & 1) << 1) + ((j >> 1) & 1) : j);
+                if (k < n) a += row[j] * x[k];
+              }
             }
             o[first + r] = (int8_t)an_clamp(an_pq_out(ch, a), p->act_min, p->act_max);
           }
