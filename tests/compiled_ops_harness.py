@@ -215,7 +215,7 @@ def random_batches(rng, case: Case, make, count: int = 100) -> list[list[np.ndar
 
 def assert_cases_match_tflm(compiled, batches_of, arena_size=256 * 1024):
     """Each case of ``compiled`` (cases, CompiledCases), run on ``batches_of(case)``, gives the tflite-micro
-    interpreter's output 0 for every input: the same type and the same bytes (float32 NaN payloads and
+    interpreter's outputs for every input: the same types and the same bytes (float32 NaN payloads and
     signed zeros included)."""
     cases, program = compiled
     for case in cases:
@@ -224,8 +224,10 @@ def assert_cases_match_tflm(compiled, batches_of, arena_size=256 * 1024):
         ref = tflm_outputs(case.model_bytes, batches, arena_size=arena_size)
         assert len(ours) == len(ref) == len(batches), case.name
         for k, (a, b) in enumerate(zip(ours, ref)):
-            a, b = np.ascontiguousarray(a[0]), np.ascontiguousarray(np.asarray(b[0]).reshape(a[0].shape))
-            assert a.dtype == b.dtype and np.array_equal(a.view(np.uint8), b.view(np.uint8)), (case.name, k)
+            assert len(a) == len(b), (case.name, k)
+            for x, y in zip(a, b):
+                x, y = np.ascontiguousarray(x), np.ascontiguousarray(np.asarray(y).reshape(x.shape))
+                assert x.dtype == y.dtype and np.array_equal(x.view(np.uint8), y.view(np.uint8)), (case.name, k)
 
 
 def output_bits(a: np.ndarray) -> np.ndarray:

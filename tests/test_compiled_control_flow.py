@@ -14,6 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.compiled_ops_harness import output_bits
 from tests.conftest import model_path
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
@@ -43,11 +44,6 @@ def _samples(model, count=120, seed=3):
     return samples, np.array(projections)
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.mark.parametrize("name", MODELS)
 def test_control_flow_model_matches_tflm(name):
     from codegen.compiled.host import run_on_host_batch, run_tflm_batch
@@ -64,9 +60,9 @@ def test_control_flow_model_matches_tflm(name):
     reference = run_tflm_batch(model, samples)
     for k, (got, expected) in enumerate(zip(ours, reference)):
         for a, b in zip(got, expected):
-            assert np.array_equal(_bits(a).reshape(-1), _bits(np.asarray(b)).reshape(-1)), (name, k, s[k])
+            assert np.array_equal(output_bits(a).reshape(-1), output_bits(np.asarray(b)).reshape(-1)), (name, k, s[k])
     # the outputs do depend on the branch / the trip count taken
-    assert len({_bits(o[0]).tobytes() for o in ours}) > len(samples) // 2
+    assert len({output_bits(o[0]).tobytes() for o in ours}) > len(samples) // 2
 
 
 def test_program_structure():

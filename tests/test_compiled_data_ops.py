@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import Case, CompiledCases, assert_cases_match_tflm, lower_single, require_tools
 from tflite_builder import ModelBuilder
 
 QUANT = {"int8": dict(scale=0.05, zero_point=3), "int16": dict(scale=0.001, zero_point=0)}
@@ -230,21 +230,9 @@ def _fill_indices(rng, case, values):
     return values
 
 
-def _bits(a):
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 def test_data_ops_match_tflm(compiled):
-    cases, program = compiled
     rng = np.random.default_rng(19)
-    for case in cases:
-        batches = [_fill_indices(rng, case, _inputs(rng, case)) for _ in range(100)]
-        ours = program.run(case.name, batches)
-        ref = tflm_outputs(case.model_bytes, batches)
-        for a, b in zip(ours, ref):
-            for x, y in zip(a, b):
-                assert x.dtype == y.dtype and np.array_equal(_bits(x), _bits(y)), case.name
+    assert_cases_match_tflm(compiled, lambda case: [_fill_indices(rng, case, _inputs(rng, case)) for _ in range(100)])
 
 
 def test_refusals_stay_exact():

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiled_ops_harness import Case, CompiledCases, aliased_input, lower_single, require_tools, tflm_outputs
+from compiled_ops_harness import (Case, CompiledCases, aliased_input, lower_single, output_bits, require_tools,
+                                  tflm_outputs)
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
@@ -98,18 +99,13 @@ def _inputs(case, rng):
     return [[ALL_BYTES]]
 
 
-def _bits(a):
-    a = np.asarray(a)
-    return a.view(np.uint32) if a.dtype == np.float32 else a
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_matches_tflm(compiled, case):
     batches = _inputs(case, np.random.default_rng(len(case.name)))
     expected = tflm_outputs(case.model_bytes, batches)
     got = compiled.run(case.name, batches)
     for run, (e, g) in enumerate(zip(expected, got)):
-        np.testing.assert_array_equal(_bits(g[0]), _bits(e[0]), err_msg=f"run {run}")
+        np.testing.assert_array_equal(output_bits(g[0]), output_bits(e[0]), err_msg=f"run {run}")
 
 
 def test_unary_ops_run_in_place():
