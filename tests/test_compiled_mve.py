@@ -5,7 +5,7 @@ depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEP
 18, 19, 21, 26, 37 channels, extreme scales: those of multiplier 1 in the Helium layout,
 an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
-the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5 and 13), built with arm-none-eabi-gcc -mcpu=cortex-m55
+the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve), and two of the depthwise row-buffer path's narrow form (DSP); the corpus
 AttendNet-B whole, MVE path, three inputs; and
@@ -55,6 +55,14 @@ MVE_CONV_CASES = {
                                                 stride=(2, 2), in_zp=-128, activation="RELU"),
     "pointwise_k13_saturating": dict(in_shape=(1, 3, 7, 13), out_c=12, kernel=(1, 1), padding="VALID", in_zp=127,
                                      out_scale=0.0005, w_scale=(0.05, 0.3)),
+    # K 17..32 (two vectors per pixel): 1x1 with K 24 and 6 channels (a quad, then a pair), K 32, and a first
+    # layer's 3x3x3 (K 27, im2col, SAME padding, stride 2), a 2x5x3 (K 30) with dilation
+    "pointwise_k24_six_channels": dict(in_shape=(1, 5, 5, 24), out_c=6, kernel=(1, 1), padding="VALID", in_zp=3),
+    "pointwise_k32_relu6_batch2": dict(in_shape=(2, 4, 3, 32), out_c=9, kernel=(1, 1), padding="VALID",
+                                       activation="RELU6", in_zp=-128),
+    "first3x3x3_k27_stride2": dict(in_shape=(1, 11, 12, 3), out_c=8, stride=(2, 2), in_zp=-128, activation="RELU6"),
+    "k30_2x5_dilated_saturating": dict(in_shape=(1, 8, 9, 3), out_c=5, kernel=(2, 5), dilation=(2, 1), in_zp=127,
+                                       out_scale=0.0005, w_scale=(0.05, 0.3)),
 }
 
 CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for c in MVE_CONV_CASES},

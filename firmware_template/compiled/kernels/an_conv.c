@@ -505,6 +505,83 @@ static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
   return all < 0;
 }
 
+// Four int32 lanes from four scalars (lane inserts: GCC emits one VMOV per lane).
+static inline int32x4_t an_conv_lanes4_mve(int32_t a, int32_t b, int32_t c, int32_t d) {
+  return vsetq_lane_s32(d, vsetq_lane_s32(c, vsetq_lane_s32(b, vdupq_n_s32(a), 1), 2), 3);
+}
+
+// The gather offsets that read values 16 h .. 16 h + 15 of a row of a pair in natural order from the an_conv.h layout
+// (rows of a pair interleaved in blocks of four, each block 0 2 1 3; the pair's other row: the same offsets from
+// 4 bytes on); lanes past the row's k values gather its first value (they meet zero inputs).
+static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h) {
+  static const uint8_t block_order[4] = {0, 2, 1, 3};
+  uint8_t offsets[16];
+  for (int32_t i = 0; i < 16; ++i) {
+    const int32_t v = 16 * h + i;
+    offsets[i] = (uint8_t)(v < k ? 8 * (v >> 2) + block_order[v & 3] : 0);
+  }
+  return vld1q(offsets);
+}
+
+// CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
+// pixel pair, the lanes past K zero), each output one VMLADAV per half against a filter row gathered in natural order
+// (an_conv_row_offsets_mve: row_lo, row_hi; a pair's second row by the same offsets + 4); four channels by two pixels
+// per pass, the eight sums into two vectors of four lanes, the bias added and requantized there, one VSTRB.32 per
+// pixel.  Columns c0, c1 (k values each); outputs o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the
+// last four by an_conv_channels8_2px_mve.
+static inline __attribute__((always_inline)) void an_conv_small_2px_mve(const an_conv_params *p, const int8_t *filter,
+                                                                        const int32_t *channel, const int8_t *c0,
+                                                                        const int8_t *c1, int32_t k, int halves,
+                                                                        uint8x16_t row_lo, uint8x16_t row_hi,
+                                                                        int8_t *o0, int32_t out1_offset, int right) {
+  static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
+  const int32_t k4 = AN_CONV_K4(k), out_c = p->out_c, quads = out_c >> 2;
+  const uint32x4_t channel_offsets = vld1q(channel_offset_values);
+  const int8x16_t v0 = vldrbq_z_s8(c0, vctp8q((uint32_t)k)), v1 = vldrbq_z_s8(c1, vctp8q((uint32_t)k));
+  int8x16_t u0 = v0, u1 = v1;
+  if (halves == 2) {
+    const mve_pred16_t upper = vctp8q((uint32_t)(k - 16));
+    u0 = vldrbq_z_s8(c0 + 16, upper);
+    u1 = vldrbq_z_s8(c1 + 16, upper);
+  }
+  const uint8x16_t row_b = vaddq_n_u8(row_lo, 4);
+  int8_t *const o1 = o0 + out1_offset;
+  const int8_t *w = filter;
+  const int32_t *ch = channel;
+  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12) {
+    int32_t a[4], b[4];
+    if (halves == 1) {
+      const int8x16_t wa = vldrbq_gather_offset_s8(w, row_lo), wb = vldrbq_gather_offset_s8(w, row_b);
+      a[0] = vmladavq_s8(wa, v0), b[0] = vmladavq_s8(wa, v1);
+      a[1] = vmladavq_s8(wb, v0), b[1] = vmladavq_s8(wb, v1);
+      const int8x16_t wc = vldrbq_gather_offset_s8(w + 2 * k4, row_lo);
+      const int8x16_t wd = vldrbq_gather_offset_s8(w + 2 * k4, row_b);
+      a[2] = vmladavq_s8(wc, v0), b[2] = vmladavq_s8(wc, v1);
+      a[3] = vmladavq_s8(wd, v0), b[3] = vmladavq_s8(wd, v1);
+    } else {
+      _Pragma("GCC unroll 4") for (int32_t r = 0; r < 4; ++r) {
+        const int8_t *row = w + 2 * k4 * (r >> 1) + 4 * (r & 1);  // row r of the quad: pair r / 2, its row r % 2
+        const int8x16_t wl = vldrbq_gather_offset_s8(row, row_lo), wh = vldrbq_gather_offset_s8(row, row_hi);
+        a[r] = vmladavaq_s8(vmladavq_s8(wl, v0), wh, u0);
+        b[r] = vmladavaq_s8(vmladavq_s8(wl, v1), wh, u1);
+      }
+    }
+    const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
+    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
+    int32x4_t r0 = vaddq_s32(an_conv_lanes4_mve(a[0], a[1], a[2], a[3]), bias);
+    int32x4_t r1 = vaddq_s32(an_conv_lanes4_mve(b[0], b[1], b[2], b[3]), bias);
+    r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
+    r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, p->output_offset), lo), hi);
+    r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, p->output_offset), lo), hi);
+    vstrbq_s32(o1 + 4 * q4, r1);
+    vstrbq_s32(o0 + 4 * q4, r0);
+  }
+  if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o0 + 4 * quads, out1_offset, right);
+}
+
 // an_conv2d_s8 on Helium (int8 columns in scratch, see above).
 static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                              int8_t *output, int16_t *scratch) {
@@ -514,6 +591,8 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   const int32_t pixels = p->out_h * p->out_w;
   int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
   const int right = an_conv_right_shifts(channel, p->out_c);
+  const int small = groups == 1 && k <= 32;
+  const uint8x16_t row_lo = an_conv_row_offsets_mve(k, 0), row_hi = an_conv_row_offsets_mve(k, 1);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
@@ -526,6 +605,16 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
       if (two && ++ox == p->out_w) ox = 0, ++oy;
       const int32_t oy1 = oy, ox1 = ox;
       if (++ox == p->out_w) ox = 0, ++oy;
+      if (small) {  // K <= 32, one group: an_conv_small_2px_mve
+        an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
+        an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
+        if (k <= 16) {
+          an_conv_small_2px_mve(p, filter, channel, col0, col1, k, 1, row_lo, row_hi, out0, two ? p->out_c : 0, right);
+        } else {
+          an_conv_small_2px_mve(p, filter, channel, col0, col1, k, 2, row_lo, row_hi, out0, two ? p->out_c : 0, right);
+        }
+        continue;
+      }
       for (int32_t g = 0; g < groups; ++g) {
         an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
         an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
@@ -537,65 +626,28 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   }
 }
 
-// Four int32 lanes from four scalars (lane inserts: GCC emits one VMOV per lane).
-static inline int32x4_t an_conv_lanes4_mve(int32_t a, int32_t b, int32_t c, int32_t d) {
-  return vsetq_lane_s32(d, vsetq_lane_s32(c, vsetq_lane_s32(b, vdupq_n_s32(a), 1), 2), 3);
-}
-
-// an_conv1x1_s8 on Helium where K = in_c <= 16: each pixel's K values are one vector (loaded once per pixel pair,
-// the lanes past K zero), each output one VMLADAV against a filter row gathered in natural order (lanes past K
-// gather the row's first value: they meet zero inputs); four channels by two pixels per pass, the eight sums moved
-// into two vectors of four lanes, the bias added and requantized there, one VSTRB of four int8 per
-// pixel.  The channels after the last four by an_conv_channels8_2px_mve.
+// an_conv1x1_s8 on Helium where K = in_c <= 32 (an_conv_small_2px_mve on the input pixels in place).
 static void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
                                  const int32_t *channel, int8_t *output, int right) {
-  static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
-  static const uint8_t block_order[4] = {0, 2, 1, 3};
-  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w, quads = out_c >> 2;
+  const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
-  uint8_t row_offsets[16];
-  for (int32_t i = 0; i < 16; ++i) row_offsets[i] = (uint8_t)(i < n ? 8 * (i >> 2) + block_order[i & 3] : 0);
-  const uint8x16_t row_a = vld1q(row_offsets), row_b = vaddq_n_u8(row_a, 4);  // a pair's rows, interleaved by 4
-  const uint32x4_t channel_offsets = vld1q(channel_offset_values);
-  const mve_pred16_t values = vctp8q((uint32_t)n);
+  const uint8x16_t row_lo = an_conv_row_offsets_mve(n, 0), row_hi = an_conv_row_offsets_mve(n, 1);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;
     int8_t *out0 = output + b * pixels * out_c;
     int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int8_t *x0 = row + ox * step_x;
       if (++ox == out_w) ox = 0, row += step_y;
       const int two = pix + 1 < pixels;
       const int8_t *x1 = two ? row + ox * step_x : x0;
       if (two && ++ox == out_w) ox = 0, row += step_y;
-      int8_t *const out1 = out0 + (two ? out_c : 0);
-      const int8x16_t v0 = vldrbq_z_s8(x0, values), v1 = vldrbq_z_s8(x1, values);
-      const int8_t *w = filter;
-      const int32_t *ch = channel;
-      for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12) {
-        const int8x16_t wa = vldrbq_gather_offset_s8(w, row_a), wb = vldrbq_gather_offset_s8(w, row_b);
-        const int32_t a0 = vmladavq_s8(wa, v0), b0 = vmladavq_s8(wa, v1);
-        const int32_t a1 = vmladavq_s8(wb, v0), b1 = vmladavq_s8(wb, v1);
-        const int8x16_t wc = vldrbq_gather_offset_s8(w + 2 * k4, row_a),
-                        wd = vldrbq_gather_offset_s8(w + 2 * k4, row_b);
-        const int32_t a2 = vmladavq_s8(wc, v0), b2 = vmladavq_s8(wc, v1);
-        const int32_t a3 = vmladavq_s8(wd, v0), b3 = vmladavq_s8(wd, v1);
-        const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
-        const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
-        const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
-        int32x4_t r0 = vaddq_s32(an_conv_lanes4_mve(a0, a1, a2, a3), bias);
-        int32x4_t r1 = vaddq_s32(an_conv_lanes4_mve(b0, b1, b2, b3), bias);
-        r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
-        r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
-        const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
-        r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, p->output_offset), lo), hi);
-        r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, p->output_offset), lo), hi);
-        vstrbq_s32(out1 + 4 * q4, r1);
-        vstrbq_s32(out0 + 4 * q4, r0);
-      }
-      if (out_c & 3) {
-        an_conv_channels8_2px_mve(p, w, x0, x1, n, k4, ch, out_c & 3, out0 + 4 * quads, two ? out_c : 0, right);
+      if (n <= 16) {
+        an_conv_small_2px_mve(p, filter, channel, x0, x1, n, 1, row_lo, row_hi, out0, two ? out_c : 0, right);
+      } else {
+        an_conv_small_2px_mve(p, filter, channel, x0, x1, n, 2, row_lo, row_hi, out0, two ? out_c : 0, right);
       }
     }
   }
@@ -608,7 +660,7 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int right = an_conv_right_shifts(channel, out_c);
-  if (n <= 16) {
+  if (n <= 32) {
     an_conv1x1_small_mve(p, input, filter, channel, output, right);
     return;
   }
