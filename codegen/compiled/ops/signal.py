@@ -50,6 +50,11 @@ def _int_option(options: dict, key: str) -> int:
     return int(value) & 0xFFFFFFFF if int(value) >= 2**31 else int(value)
 
 
+def _only_int_option(op, key: str) -> int:
+    """The number of an operator whose options are ``key`` alone."""
+    return _int_option(_options(op, (key,)), key)
+
+
 def _io(op, ctx, inputs: int, outputs: int):
     if len(op.inputs) != inputs or len(op.outputs) != outputs:
         raise NotLowerable(f"{len(op.inputs)} inputs and {len(op.outputs)} outputs "
@@ -74,7 +79,7 @@ def lower_window(op, ctx):
     for t in (x, w, y):
         _require(t, "int16")
     _require(w, "int16", 1)
-    shift = _int_option(_options(op, ("shift",)), "shift")
+    shift = _only_int_option(op, "shift")
     weights, count = int(w.shape[0]), x.num_elements
     if len(x.shape) < 1 or len(y.shape) != len(x.shape) or y.num_elements != count:
         raise NotLowerable(f"input {x.shape} and output {y.shape} differ")
@@ -247,7 +252,7 @@ def lower_filter_bank(op, ctx):
         _require(t, "int16", 1)
         if not t.is_constant:
             raise NotLowerable(f"filter bank table {t.name!r} computed at run time")
-    channels = _int_option(_options(op, ("num_channels",)), "num_channels")
+    channels = _only_int_option(op, "num_channels")
     if channels < 1 or y.num_elements != channels or min(starts.num_elements, weight_starts.num_elements,
                                                           widths.num_elements) < channels + 1:
         raise NotLowerable(f"{channels} channels with output {y.shape} and tables of "
@@ -310,7 +315,7 @@ def lower_pcan(op, ctx):
     for t in (x, noise, y):
         _require(t, "uint32", 1)
     _require(gains, "int16", 1)
-    shift = _int_option(_options(op, ("snr_shift",)), "snr_shift")
+    shift = _only_int_option(op, "snr_shift")
     count = x.num_elements
     if noise.num_elements < count or y.num_elements != count:
         raise NotLowerable(f"input {x.shape}, noise estimate {noise.shape}, output {y.shape}")
@@ -347,7 +352,7 @@ def lower_delay(op, ctx):
     (x,), (y,) = _io(op, ctx, 1, 1)
     _require(x, "int16")
     _require(y, "int16")
-    delay = _int_option(_options(op, ("delay_length",)), "delay_length")
+    delay = _only_int_option(op, "delay_length")
     if not x.shape or y.num_elements != x.num_elements or delay < 1:
         raise NotLowerable(f"input {x.shape}, output {y.shape}, delay_length {delay} (at least 1 here)")
     frame = int(x.shape[-1])
