@@ -68,23 +68,28 @@ static void an_lstm_cell_update(int16_t *cell, const int16_t *forget, const int1
 
 AN_LSTM_GATE_STEP(an_lstm_gate_step, an_lstm_s8_params, an_lstm_gate, int8_t, an_lstm_fc)
 
-static void an_lstm_step(const an_lstm_s8_params *p, const int8_t *x, int8_t *h, int16_t *cell, int32_t rows,
-                         int16_t *buffers, int8_t *out) {
-  const int32_t n = rows * p->state_size;
-  int16_t *b0 = buffers, *b1 = buffers + n, *b2 = buffers + 2 * n, *b3 = buffers + 3 * n;
-  an_lstm_gate_step(p, &p->forget, x, h, rows, b0, b3, 0);
-  an_lstm_gate_step(p, &p->input, x, h, rows, b1, b3, 0);
-  an_lstm_gate_step(p, &p->cell, x, h, rows, b2, b3, 1);
-  an_lstm_cell_update(cell, b0, b1, b2, n, p->forget_cell_multiplier, p->forget_cell_shift, p->input_cell_multiplier,
-                      p->input_cell_shift, p->cell_clip);
-  an_lstm_gate_step(p, &p->output, x, h, rows, b1, b3, 0);
-  an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t v = an_requantize(b0[i] * b1[i], p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point;
-    h[i] = (int8_t)AN_MIN(AN_MAX(v, -128), 127);
+// One time step of the integer kernels (x_t: the int8 or int16 activations; gate_step: their gates): the four gates,
+// the cell update, then the hidden state tanh(cell) * output gate requantized, HIDDEN(v) to x_t, copied to out.
+#define AN_LSTM_STEP(name, params_t, x_t, gate_step, HIDDEN)                                                           \
+  static void name(const params_t *p, const x_t *x, x_t *h, int16_t *cell, int32_t rows, int16_t *buffers, x_t *out) { \
+    const int32_t n = rows * p->state_size;                                                                            \
+    int16_t *b0 = buffers, *b1 = buffers + n, *b2 = buffers + 2 * n, *b3 = buffers + 3 * n;                            \
+    gate_step(p, &p->forget, x, h, rows, b0, b3, 0);                                                                   \
+    gate_step(p, &p->input, x, h, rows, b1, b3, 0);                                                                    \
+    gate_step(p, &p->cell, x, h, rows, b2, b3, 1);                                                                     \
+    an_lstm_cell_update(cell, b0, b1, b2, n, p->forget_cell_multiplier, p->forget_cell_shift,                          \
+                        p->input_cell_multiplier, p->input_cell_shift, p->cell_clip);                                  \
+    gate_step(p, &p->output, x, h, rows, b1, b3, 0);                                                                   \
+    an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);                          \
+    for (int32_t i = 0; i < n; ++i) {                                                                                  \
+      const int32_t v = an_requantize(b0[i] * b1[i], p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point;    \
+      h[i] = HIDDEN(v);                                                                                                \
+    }                                                                                                                  \
+    memcpy(out, h, (size_t)n * sizeof(x_t));                                                                           \
   }
-  memcpy(out, h, (size_t)n);
-}
+
+#define AN_HIDDEN_S8(v) ((int8_t)AN_MIN(AN_MAX(v, -128), 127))
+AN_LSTM_STEP(an_lstm_step, an_lstm_s8_params, int8_t, an_lstm_gate_step, AN_HIDDEN_S8)
 
 void an_lstm_s8(const an_lstm_s8_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
                 void *scratch, int8_t *output) {
@@ -110,22 +115,7 @@ static void an_lstm_fc16(const int16_t *x, int32_t x_offset, const int8_t *w, in
 
 AN_LSTM_GATE_STEP(an_lstm16_gate_step, an_lstm_s16_params, an_lstm_s16_gate, int16_t, an_lstm_fc16)
 
-static void an_lstm16_step(const an_lstm_s16_params *p, const int16_t *x, int16_t *h, int16_t *cell, int32_t rows,
-                           int16_t *buffers, int16_t *out) {
-  const int32_t n = rows * p->state_size;
-  int16_t *b0 = buffers, *b1 = buffers + n, *b2 = buffers + 2 * n, *b3 = buffers + 3 * n;
-  an_lstm16_gate_step(p, &p->forget, x, h, rows, b0, b3, 0);
-  an_lstm16_gate_step(p, &p->input, x, h, rows, b1, b3, 0);
-  an_lstm16_gate_step(p, &p->cell, x, h, rows, b2, b3, 1);
-  an_lstm_cell_update(cell, b0, b1, b2, n, p->forget_cell_multiplier, p->forget_cell_shift, p->input_cell_multiplier,
-                      p->input_cell_shift, p->cell_clip);
-  an_lstm16_gate_step(p, &p->output, x, h, rows, b1, b3, 0);
-  an_lstm_tanh(cell, b0, n, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
-  for (int32_t i = 0; i < n; ++i) {
-    h[i] = an_sat16(an_requantize(b0[i] * b1[i], p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point);
-  }
-  memcpy(out, h, (size_t)n * sizeof(int16_t));
-}
+AN_LSTM_STEP(an_lstm16_step, an_lstm_s16_params, int16_t, an_lstm16_gate_step, an_sat16)
 
 void an_lstm_s16(const an_lstm_s16_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
                  void *scratch, int16_t *output) {
