@@ -94,17 +94,24 @@ def main(argv=None):
     rows = figures
     print(f"code figures: {estimate_code_bytes([], args.kernels, board).method}", file=sys.stderr)
 
-    print(f"| model ({board.name}, {board.cpu}, {args.kernels} kernels) | linked non-model flash B | "
-          "code figure B | error | of it TFLM (runtime + kernels) B |")
-    print("|---|---:|---:|---:|---:|")
+    print_error_table(f"| model ({board.name}, {board.cpu}, {args.kernels} kernels) | linked non-model flash B | "
+                      "code figure B | error | of it TFLM (runtime + kernels) B |",
+                      [(name, linked, figure, note, (tflm_code,)) for name, linked, tflm_code, figure, note in rows], 1)
+
+
+def print_error_table(header: str, rows, extra_columns: int = 0):
+    """The markdown table of figures against links: ``rows`` of (model, linked B or None, figure B, note where not
+    linked, the ``extra_columns`` further numbers), each with its error in %, then the largest error."""
+    print(header)
+    print("|---|---:|---:|---:|" + "---:|" * extra_columns)
     worst = 0.0
-    for name, linked, tflm_code, figure, note in rows:
+    for name, linked, figure, note, more in rows:
         if linked is None:
-            print(f"| {name} | {note} | | | |")
+            print(f"| {name} | {note} |" + " |" * (2 + len(more)))
             continue
         error = 100 * (figure - linked) / linked
         worst = max(worst, abs(error))
-        print(f"| {name} | {linked:,} | {figure:,} | {error:+.1f} % | {tflm_code:,} |")
+        print(f"| {name} | {linked:,} | {figure:,} | {error:+.1f} % |" + "".join(f" {v:,} |" for v in more))
     print(f"\nlargest error: {worst:.1f} %")
 
 
@@ -135,17 +142,8 @@ def compiled_rows(args):
             figure = code_figure(compiled, board)
             rows.append((model_path.name, linked, figure.bytes, ""))
             print(f"{model_path.name}: linked {linked} B, figure {figure.bytes} B", file=sys.stderr, flush=True)
-    print(f"| model ({board.name}, {board.cpu}, compiled runtime) | linked code B | code figure B | error |")
-    print("|---|---:|---:|---:|")
-    worst = 0.0
-    for name, linked, figure, note in rows:
-        if linked is None:
-            print(f"| {name} | {note} | | |")
-            continue
-        error = 100 * (figure - linked) / linked
-        worst = max(worst, abs(error))
-        print(f"| {name} | {linked:,} | {figure:,} | {error:+.1f} % |")
-    print(f"\nlargest error: {worst:.1f} %")
+    print_error_table(f"| model ({board.name}, {board.cpu}, compiled runtime) | linked code B | code figure B | "
+                      "error |", [(*row, ()) for row in rows])
 
 
 if __name__ == "__main__":
