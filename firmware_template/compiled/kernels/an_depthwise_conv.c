@@ -554,40 +554,50 @@ static inline uint32_t an_dw3_word(const int8_t *p) {
   return v;
 }
 
+// The ring pairs of a padded row by kind, the same for every row of a layer (an_dw3_columns): `lead` pairs with
+// a column left of the image, then `inside` whole pairs from image column `ix` on, then `trail` pairs.
+typedef struct {
+  int32_t lead, inside, trail, ix;
+} an_dw3_cols;
+
+static an_dw3_cols an_dw3_columns(int32_t in_w, int32_t pad_w, int32_t pairs) {
+  an_dw3_cols c = {0, 0, 0, -pad_w};
+  for (; c.lead < pairs && c.ix < 0; ++c.lead) c.ix += 2;
+  c.inside = AN_MAX(0, AN_MIN((in_w - c.ix) / 2, pairs - c.lead));
+  c.trail = pairs - c.lead - c.inside;
+  return c;
+}
+
 // Padded row iy + pad_h of channels c0..c0+3 (row = the input's row iy at channel c0, NULL
-// outside the image) into ring slot d (pair j at d + 12 j).
-static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t *row, int32_t in_w, int32_t in_c,
-                                                                   int32_t pad_w, int32_t pairs, uint32_t zp4,
+// outside the image) into ring slot d (pair j at d + 12 j); its pairs' kinds c.
+static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t *row, an_dw3_cols c, int32_t in_w,
+                                                                   int32_t in_c, int32_t pad_w, uint32_t zp4,
                                                                    uint32_t *d) {
-  uint32_t *const end = d + 12 * pairs;
   if (row == NULL) {
-    for (; d < end; d += 12) an_dw3_widen(zp4, zp4, d);
+    for (uint32_t *const end = d + 12 * (c.lead + c.inside + c.trail); d < end; d += 12) an_dw3_widen(zp4, zp4, d);
     return;
   }
-  // Pairs with a column left of the image, then whole pairs inside it, then the rest.
+  // Pairs with a column left of the image (its first), then whole pairs inside it, then the rest.
   int32_t ix = -pad_w;  // the pair's first column
-  for (; d < end && ix < 0; ix += 2, d += 12) {
+  for (int32_t k = 0; k < c.lead; ++k, ix += 2, d += 12) {
     an_dw3_widen(zp4, ix + 1 >= 0 && ix + 1 < in_w ? an_dw3_word(row + (ix + 1) * in_c) : zp4, d);
   }
-  // Whole pairs: columns ix .. ix + 1 < in_w.
-  int32_t inside = (in_w - ix) / 2;
-  if (inside > (int32_t)((end - d) / 12)) inside = (int32_t)((end - d) / 12);
-  if (inside > 0) {
-    const int8_t *x = row + ix * in_c;
-    const int32_t step = 2 * in_c;
-    uint32_t *const stop = d + 12 * inside;
-    // Two pairs per iteration (the loop's compare and branch once per four columns).
-    for (; d + 12 < stop; d += 24, x += 2 * step) {
-      an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
-      an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + 12);
-    }
-    if (d < stop) {
-      an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
-      d += 12;
-    }
-    ix += 2 * inside;
+  const int8_t *x = row + c.ix * in_c;
+  const int32_t step = 2 * in_c;
+  uint32_t *const stop = d + 12 * c.inside;
+  // Two pairs per iteration (the loop's compare and branch once per four columns).
+  for (; d + 12 < stop; d += 24, x += 2 * step) {
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+    an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + 12);
   }
-  for (; d < end; ix += 2, d += 12) an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
+  if (d < stop) {
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+    d += 12;
+  }
+  ix = c.ix + 2 * c.inside;
+  for (int32_t k = 0; k < c.trail; ++k, ix += 2, d += 12) {
+    an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
+  }
 }
 
 // One filter row of four outputs: stride_w 1 reads pairs x[0], x[12], x[24] (outputs at columns
@@ -764,6 +774,7 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   // The pairs the passes read: the last output's taps end at padded column (out_w - 1) * stride_w + 2
   // (AN_DEPTHWISE_ROWS_PAIRS, the ring's room, is at least this).
   const int32_t pairs = ((out_w - 1) * stride_w + 2) / 2 + 1;
+  const an_dw3_cols cols = an_dw3_columns(in_w, p->pad_w, pairs);
   const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
   int32_t *rec = (int32_t *)scratch;
   uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
@@ -780,7 +791,7 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
         for (; next <= top + 2; ++next) {
           const int32_t iy = next - p->pad_h;
           const int8_t *row = (iy >= 0 && iy < in_h) ? in + iy * in_w * in_c + c0 : NULL;
-          an_dw3_widen_row(row, in_w, in_c, p->pad_w, pairs, zp4, ring + 4 * (next % 3));
+          an_dw3_widen_row(row, cols, in_w, in_c, p->pad_w, zp4, ring + 4 * (next % 3));
         }
         an_dw3_row_any(q, ring, rec, full, tail, out + oy * out_w * in_c + c0, in_c, stride_w, top % 3);
       }
