@@ -39,6 +39,11 @@ MVE_DEPTHWISE_CASES = {
                                       bias=False),
     "wide26_sixteen_eight_tail_relu": dict(in_shape=(1, 5, 7, 26), kernel=(3, 2), activation="RELU", in_zp=-7),
     "wide24_multiplier2": dict(in_shape=(1, 6, 5, 12), multiplier=2, activation="RELU"),
+    # fewer than sixteen channels dividing sixteen at stride_w 1: 16 / C pixels per vector (runs of 7, 9, 3 pixels:
+    # a predicated last group), 2 channels 5x5 dilated, 4 channels stride 2x1 VALID saturating
+    "packed2_5x5_dilation2": dict(in_shape=(1, 12, 13, 2), kernel=(5, 5), dilation=(2, 2), in_zp=-128, out_zp=-5),
+    "packed4_stride2x1_valid_saturating": dict(in_shape=(1, 9, 11, 4), stride=(2, 1), padding="VALID", in_zp=0,
+                                               out_zp=0, out_scale=0.0005, w_scale=(0.05, 0.3)),
 }
 
 # CONV_2D's int8-column path (sixteen int8 lanes per VMLADAVA, a predicated last pass to K): deep
@@ -130,7 +135,7 @@ def _helium_depthwise_compiled(case):
 #: Cases of sixteen channels or more, multiplier 1: the Helium layout (an_depthwise_conv2d_s8_mve) on the M55 runs
 #: above; its plain-C copy (the same sums from the same layout) on the host here.
 HELIUM_LAYOUT_CASES = [c for c in MVE_DEPTHWISE_CASES if "multiplier" not in c or "large" in c] + \
-    ["rows3x3_saturating", "rows3x3_narrow_width5_20_channels"]
+    ["rows3x3_saturating", "rows3x3_narrow_width5_20_channels", "narrow_width3_general"]
 
 
 @pytest.mark.parametrize("case", HELIUM_LAYOUT_CASES)
@@ -143,8 +148,8 @@ def test_helium_depthwise_layout_plain_c_matches_tflm(case):
 
 
 def test_helium_depthwise_layout_only_where_it_applies():
-    """Chosen only with helium=True (an M4's program is unchanged), never for fewer than sixteen channels or another
-    depth multiplier, and refused where a pair of taps' sums could leave int16 (both weights near -128)."""
+    """Chosen only with helium=True (an M4's program is unchanged), never for another depth multiplier nor for fewer
+    than sixteen channels unless they divide sixteen at stride_w 1, and refused where a pair of taps' sums could leave int16 (both weights near -128)."""
     import numpy as np
 
     from codegen.compiled.lower import lower_model
@@ -154,9 +159,10 @@ def test_helium_depthwise_layout_only_where_it_applies():
     model = load_model(depthwise_model(**MVE_DEPTHWISE_CASES["wide37_same_relu6"]))
     assert not any(s.function.endswith("_mve") for s in lower_model(model).steps)
     assert not any(s.function.endswith("_mve") for s in lower_model(model, wide_filters=False).steps)
-    for case in ("wide24_multiplier2",):
-        assert not _helium_depthwise_compiled(case)[2]
-    assert not _helium_depthwise_compiled("narrow_width3_general")[2]  # 8 channels
+    assert not _helium_depthwise_compiled("wide24_multiplier2")[2]
+    assert not _helium_depthwise_compiled("pair3x3_stride2_same_odd_width")[2]  # 8 channels at stride 2
+    assert not _helium_depthwise_compiled("multiplier3_dilation2")[2]  # 6 channels, multiplier 3
+    assert _helium_depthwise_compiled("narrow_width3_general")[2]  # 8 channels at stride 1: two pixels per vector
     assert helium_for("mve") and not helium_for("dsp") and not helium_for("scalar")
     taps = np.full((9, 3), 127, dtype=np.int8)
     assert depthwise_pairs_fit_int16(taps)

@@ -387,7 +387,8 @@ def depthwise_filter_layout(taps):
 HELIUM_DEPTHWISE_LANES = (0, 4, 8, 12, 2, 6, 10, 14, 1, 5, 9, 13, 3, 7, 11, 15)
 
 
-#: Fewer channels leave most of the sixteen lanes empty: the general kernel's MVE path keeps those layers.
+#: Fewer channels leave lanes empty: the general kernel's MVE path keeps those layers, except where the channels
+#: divide sixteen at stride_w 1 (an_depthwise_conv2d_s8_mve then takes 16 / out_c pixels per vector).
 HELIUM_DEPTHWISE_MIN_CHANNELS = 16
 
 
@@ -410,24 +411,27 @@ def depthwise_pairs_fit_int16(taps) -> bool:
 def helium_depthwise(step) -> bool:
     """Turn an ``an_depthwise_conv2d_s8`` step into ``an_depthwise_conv2d_s8_mve`` (the same arithmetic, the Helium
     layout of an_depthwise_conv.h), in place, where it applies: depth multiplier 1, at least
-    ``HELIUM_DEPTHWISE_MIN_CHANNELS`` channels and every pair of taps' sums
+    ``HELIUM_DEPTHWISE_MIN_CHANNELS`` channels (or 2, 4, 8 at stride_w 1) and every pair of taps' sums
     inside int16.  Only for cores with MVE (``lower_model(helium=True)``).  Returns whether it did."""
     fields = step.args[0].fields
-    if int(fields["depth_mult"]) != 1 or int(fields["out_c"]) < HELIUM_DEPTHWISE_MIN_CHANNELS:
+    out_c = int(fields["out_c"])
+    # fewer than sixteen channels: several pixels per vector, where they lie side by side (stride_w 1)
+    packed = out_c < 16 and 16 % out_c == 0 and int(fields["stride_w"]) == 1
+    if int(fields["depth_mult"]) != 1 or (out_c < HELIUM_DEPTHWISE_MIN_CHANNELS and not packed):
         return False
     params, x, filter_, bias, mults, shifts, pad_row, y, _ = step.args
     n_taps, out_c = int(fields["k_h"]) * int(fields["k_w"]), int(fields["out_c"])
     taps = taps_of_depthwise_layout(filter_.values, n_taps, out_c)
     if not depthwise_pairs_fit_int16(taps):
         return False
-    groups = (out_c + 15) // 16
+    groups, lanes = (out_c + 15) // 16, (16 // out_c if packed else 1) * out_c  # the channels repeated when packed
     padded = np.zeros((n_taps, 16 * groups), dtype=np.int8)
-    padded[:, :out_c] = taps
+    padded[:, :lanes] = np.tile(taps, (1, lanes // out_c))
     weights = padded.reshape(n_taps, groups, 16).transpose(1, 0, 2).reshape(-1)
     channels = np.zeros((3, 16 * groups), dtype=np.int64)
     channels[2] = -1
     for row, values in enumerate((bias.values, mults.values, shifts.values)):
-        channels[row, :out_c] = np.asarray(values, dtype=np.int64)
+        channels[row, :lanes] = np.tile(np.asarray(values, dtype=np.int64), lanes // out_c)
     channels = channels.reshape(3, groups, 16)[:, :, list(HELIUM_DEPTHWISE_LANES)].transpose(1, 0, 2).reshape(-1)
     fields["rows3x3"] = 0
     step.function = "an_depthwise_conv2d_s8_mve"

@@ -1332,14 +1332,39 @@ static inline __attribute__((always_inline)) void an_dw16_pixel_mve(an_dw_out_pa
   }
 }
 
-// One pixel, a 3x3 filter's copy (the taps unrolled) or any other's.
-static __attribute__((noinline)) void an_dw16_pixel_any_mve(an_dw_out_params q, int right, const intptr_t *off,
-                                                            int32_t n_taps, uintptr_t base, const int8_t *filter,
-                                                            const int32_t *channels, int32_t out_c, int8_t *out) {
-  if (n_taps == 9) {
-    an_dw16_pixel_mve(q, right, off, 9, base, filter, channels, out_c, out);
-  } else {
+// A run of count pixels, pixel i's taps at base + i * step + off[t].  Fewer than sixteen channels (a divisor of 16,
+// stride_w 1: step == out_c; the generator repeats the channels' weights and values across the sixteen lanes) take
+// the run's pixels together, sixteen bytes of inputs and outputs per group (16 / out_c pixels), the rest predicated.
+static inline __attribute__((always_inline)) void an_dw16_run_mve(an_dw_out_params q, int right, const intptr_t *off,
+                                                                  int32_t n_taps, uintptr_t base, int32_t step,
+                                                                  int32_t count, const int8_t *filter,
+                                                                  const int32_t *channels, int32_t out_c, int8_t *out) {
+  if (out_c < 16 && step == out_c) {
+    const int32_t n = count * out_c;
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      an_dw16_group_mve(q, right, off, n_taps, base + (uintptr_t)i, filter, channels, out + i, 0, vctp8q(16));
+    }
+    if (i < n) {
+      an_dw16_group_mve(q, right, off, n_taps, base + (uintptr_t)i, filter, channels, out + i, 1,
+                        vctp8q((uint32_t)(n - i)));
+    }
+    return;
+  }
+  for (int32_t i = 0; i < count; ++i, base += (uintptr_t)step, out += out_c) {
     an_dw16_pixel_mve(q, right, off, n_taps, base, filter, channels, out_c, out);
+  }
+}
+
+// A run of pixels, a 3x3 filter's copy (the taps unrolled) or any other's.
+static __attribute__((noinline)) void an_dw16_run_any_mve(an_dw_out_params q, int right, const intptr_t *off,
+                                                          int32_t n_taps, uintptr_t base, int32_t step, int32_t count,
+                                                          const int8_t *filter, const int32_t *channels, int32_t out_c,
+                                                          int8_t *out) {
+  if (n_taps == 9) {
+    an_dw16_run_mve(q, right, off, 9, base, step, count, filter, channels, out_c, out);
+  } else {
+    an_dw16_run_mve(q, right, off, n_taps, base, step, count, filter, channels, out_c, out);
   }
 }
 #endif
@@ -1376,8 +1401,13 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
       for (int32_t ox = 0; ox < p->out_w; ++ox, out += out_c) {
         const int32_t ix0 = ox * p->stride_w - p->pad_w;
         if (rows_inside && ix0 >= 0 && ix0 + span_w < in_w) {
-          an_dw16_pixel_any_mve(q, right, inside, n_taps, (uintptr_t)(in + (iy0 * in_w + ix0) * in_c), filter, channels,
-                                out_c, out);
+          // The run of pixels from ox whose taps all lie inside the image.
+          const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
+          const int32_t count = last - ox + 1;
+          an_dw16_run_any_mve(q, right, inside, n_taps, (uintptr_t)(in + (iy0 * in_w + ix0) * in_c), p->stride_w * in_c,
+                              count, filter, channels, out_c, out);
+          ox += count - 1;
+          out += (count - 1) * out_c;
           continue;
         }
         for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
@@ -1388,7 +1418,7 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
                 (intptr_t)((iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) ? pad_row : in + (iy * in_w + ix) * in_c);
           }
         }
-        an_dw16_pixel_any_mve(q, right, border, n_taps, 0, filter, channels, out_c, out);
+        an_dw16_run_any_mve(q, right, border, n_taps, 0, 0, 1, filter, channels, out_c, out);
       }
     }
   }

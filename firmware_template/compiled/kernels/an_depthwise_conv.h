@@ -58,9 +58,11 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
 // helium_depthwise), depth multiplier 1: the filter int8 in groups of sixteen channels (out_c rounded up, zero
 // weights in the padding), per group and tap the sixteen channels' weights contiguous; per group 48 int32: the
 // folded biases, then the multipliers, then the shifts of its channels in the order 0 4 8 12 2 6 10 14 1 5 9 13
-// 3 7 11 15 (padding: 0, 0, -1).  The generator checked that every channel's sum over two consecutive taps
-// (0 and 1, 2 and 3, ...) stays inside int16 for every input (the MVE path adds them in int16).  Scratch:
-// AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w).  Plain-C and DSP builds compute the same from the same layout.
+// 3 7 11 15 (padding: 0, 0, -1); fewer than sixteen channels dividing sixteen (2, 4, 8; stride_w 1): channel c's
+// weights and values in lanes c, c + out_c, ... of the one group (several pixels per vector).  The generator checked
+// that every channel's sum over two consecutive taps (0 and 1, 2 and 3, ...) stays inside int16 for every input (the
+// MVE path adds them in int16).  Scratch: AN_DEPTHWISE_SCRATCH_BYTES(k_h, k_w).  Plain-C and DSP builds compute the
+// same from the same layout.
 void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *input, const int8_t *filter,
                                 const int32_t *channels, const int8_t *pad_row, int8_t *output, void *scratch);
 
