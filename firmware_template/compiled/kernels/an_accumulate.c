@@ -1,11 +1,10 @@
 // attendnets compiled runtime: ADD_N and CUMSUM (see an_accumulate.h).
-#include "an_accumulate.h"
-
-#include "an_common.h"
-
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations
 #endif
+#include "an_accumulate.h"
+
+#include "an_common.h"
 
 static inline int8_t an_accumulate_out(int32_t sum, int32_t multiplier, int32_t shift, int32_t offset) {
   return (int8_t)an_clamp(an_requantize(sum, multiplier, shift) + offset, -128, 127);

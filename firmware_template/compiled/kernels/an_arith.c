@@ -1,11 +1,10 @@
 // attendnets compiled runtime: DIV and SQUARED_DIFFERENCE (see an_arith.h).
-#include "an_arith.h"
-
-#include <math.h>
-
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations
 #endif
+#include "an_arith.h"
+
+#include <math.h>
 
 // The broadcast walk of an_broadcast.h with `*output++ = f(a, b)` per element.
 #define AN_ARITH_WALK(type, out_type, f) AN_ARITH_WALK2(type, type, out_type, f)

@@ -1,11 +1,10 @@
 // attendnets compiled runtime: element-wise functions (see an_math.h).
-#include "an_math.h"
-
-#include <math.h>
-
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
 #endif
+#include "an_math.h"
+
+#include <math.h>
 
 #define AN_MATH_MAP(NAME, EXPR)                                 \
   void NAME(const float *input, int32_t count, float *output) { \

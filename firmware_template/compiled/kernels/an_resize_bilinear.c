@@ -1,9 +1,8 @@
 // attendnets compiled runtime: RESIZE_BILINEAR (see an_resize_bilinear.h).
-#include "an_resize_bilinear.h"
-
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations
 #endif
+#include "an_resize_bilinear.h"
 
 void an_resize_bilinear_s8(const an_resize_bilinear_params *p, const int8_t *input, int8_t *output) {
   const int32_t depth = p->depth, row_stride = p->input_width * p->depth;

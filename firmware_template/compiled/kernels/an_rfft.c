@@ -6,11 +6,10 @@
 //                two's-complement wrap-around; float: plain)
 //   HALF(w)      w / 2 (fixed point: an arithmetic shift of the wide sum)
 //   IRFFT_SCALE  the IRFFT's output scaling (float: / N as TFLM's float IRFFT; fixed point: none)
-#include "an_rfft.h"
-
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")  // float: TFLM's order of operations, no fused multiply-adds
 #endif
+#include "an_rfft.h"
 
 static inline int16_t an_q15_round(int32_t x) {
   return (int16_t)((x + (1 << 14)) >> 15);
