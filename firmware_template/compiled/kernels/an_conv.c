@@ -582,6 +582,29 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(const an
   if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o0 + 4 * quads, out1_offset, right);
 }
 
+// What an_conv_im2col8_inside_mve needs, set once per call.
+typedef struct {
+  int32_t stride_h, stride_w, pad_h, pad_w;
+  int32_t iy_end, ix_end;  // a window starting at (iy0, ix0) lies inside where iy0 < iy_end, ix0 < ix_end
+  int32_t row_bytes, row_step, in_c, k_h, row_values;
+  mve_pred16_t row;  // a filter row's values (0: rows wider than sixteen values or dilated columns)
+} an_im2col8_inside;
+
+// The receptive field of output pixel (oy, ox) where it lies inside the image and each filter row is one run of at
+// most sixteen input values (one group, no dilation along x): one predicated load and store per filter row, without
+// an_conv_im2col8_mve's setup.  Returns 0 (nothing written) elsewhere.
+static inline __attribute__((always_inline)) int an_conv_im2col8_inside_mve(const an_im2col8_inside *g,
+                                                                            const int8_t *in, int32_t oy, int32_t ox,
+                                                                            int8_t *col) {
+  const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  if (!g->row || iy0 < 0 || ix0 < 0 || iy0 >= g->iy_end || ix0 >= g->ix_end) return 0;
+  const int8_t *x = in + iy0 * g->row_bytes + ix0 * g->in_c;
+  for (int32_t ky = 0; ky < g->k_h; ++ky, x += g->row_step, col += g->row_values) {
+    vstrbq_p_s8(col, vldrbq_z_s8(x, g->row), g->row);
+  }
+  return 1;
+}
+
 // an_conv2d_s8 on Helium (int8 columns in scratch, see above).
 static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                              int8_t *output, int16_t *scratch) {
@@ -593,6 +616,19 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   const int right = an_conv_right_shifts(channel, p->out_c);
   const int small = groups == 1 && k <= 32;
   const uint8x16_t row_lo = an_conv_row_offsets_mve(k, 0), row_hi = an_conv_row_offsets_mve(k, 1);
+  const int32_t row_values = p->k_w * p->in_c;
+  const an_im2col8_inside g = {p->stride_h,
+                               p->stride_w,
+                               p->pad_h,
+                               p->pad_w,
+                               p->in_h - (p->k_h - 1) * p->dilation_h,
+                               p->in_w - (p->k_w - 1),
+                               p->in_w * p->in_c,
+                               p->dilation_h * p->in_w * p->in_c,
+                               p->in_c,
+                               p->k_h,
+                               row_values,
+                               p->dilation_w == 1 && row_values <= 16 ? vctp8q((uint32_t)row_values) : 0};
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
@@ -606,8 +642,8 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
       const int32_t oy1 = oy, ox1 = ox;
       if (++ox == p->out_w) ox = 0, ++oy;
       if (small) {  // K <= 32, one group: an_conv_small_2px_mve
-        an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
-        an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
+        if (!an_conv_im2col8_inside_mve(&g, in, oy0, ox0, col0)) an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
+        if (!an_conv_im2col8_inside_mve(&g, in, oy1, ox1, col1)) an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
         if (k <= 16) {
           an_conv_small_2px_mve(p, filter, channel, col0, col1, k, 1, row_lo, row_hi, out0, two ? p->out_c : 0, right);
         } else {
