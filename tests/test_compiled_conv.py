@@ -224,17 +224,20 @@ def _registered():
 def conv_compiled(case, prepared=True):
     """The CompiledModel of CONV_CASES[case] with an_conv2d_s8_w16 wherever the generator widens the filter
     (lower_model's conv_w16="always": on a one-layer model the segment-padded scratch of a first layer's
-    3x3x3 raises the arena, which the default refuses); ``prepared`` False: an_conv1x1_s8_w16 where the
-    generator chose an_conv1x1_s8_prepared_w16 (unprepare_pointwise: the same outputs)."""
+    3x3x3 raises the arena, which the default refuses); ``prepared`` False: an_conv1x1_s8_w16 / an_conv2d_s8_w16
+    where the generator chose an_conv1x1_s8_prepared_w16 / an_conv2d_s8_prepared_w16 (unprepare_pointwise /
+    unprepare_kxk: the same outputs)."""
     from codegen.compiled.emit import emit_model
     from codegen.compiled.lower import lower_model
-    from codegen.compiled.ops.conv import PREPARED_POINTWISE, unprepare_pointwise
+    from codegen.compiled.ops.conv import PREPARED_KXK, PREPARED_POINTWISE, unprepare_kxk, unprepare_pointwise
     from converter.tflite_model import load_model
 
     program = lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16="always")
     for step in program.steps:
         if not prepared and step.function == PREPARED_POINTWISE:
             unprepare_pointwise(step)
+        if not prepared and step.function == PREPARED_KXK:
+            unprepare_kxk(step)
     return emit_model(program)
 
 
@@ -484,20 +487,21 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
     assert functions("few_pixels_3x3_int8") == ["an_conv2d_s8"]
     assert functions("grouped") == ["an_conv2d_s8"]  # one group only
     assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_prepared_w16"]
-    assert functions("odd_same_relu") == ["an_conv2d_s8_w16"]
-    for case in (c for c in CONV_CASES if c.startswith("w16_")):
-        assert functions(case) == ["an_conv2d_s8_w16"], case
+    assert functions("odd_same_relu") == ["an_conv2d_s8_prepared_w16"]
+    for case in (c for c in CONV_CASES if c.startswith("w16_")):  # prepared where exact (the test below)
+        assert functions(case) in (["an_conv2d_s8_w16"], ["an_conv2d_s8_prepared_w16"]), case
     # By default a layer whose segment-padded scratch would raise the arena takes the int8 kernel (the one
     # layer of these models is their peak): 3x3x3 needs 2 x 2 x 36 B instead of 2 x 2 x 28 B; 3x3x16 no more.
     assert functions("odd_same_relu", "arena") == ["an_conv2d_s8"]
-    assert functions("w16_c16_3x3_same", "arena") == ["an_conv2d_s8_w16"]
-    assert functions("w16_c1_10x4_stride2", "arena") == ["an_conv2d_s8_w16"]
+    assert functions("w16_c3_5x5_saturating", "arena") == ["an_conv2d_s8"]
+    assert functions("w16_c16_3x3_same", "arena") == ["an_conv2d_s8_prepared_w16"]
+    assert functions("w16_c1_10x4_stride2", "arena") == ["an_conv2d_s8_prepared_w16"]
 
 
 def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     from codegen.compiled.generate import lower_model
     from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, rows_of_kxk_w16,
-                                           rows_of_w16_layout)
+                                           rows_of_w16_layout, unprepare_kxk)
     from converter.tflite_model import load_model
 
     rng = np.random.default_rng(1)
@@ -510,7 +514,9 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     # Helium builds: lower_model(wide_filters=False) gives the int8 kernel and layout of the same filter
     model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))
     (wide,), (narrow,) = lower_model(model, conv_w16="always").steps, lower_model(model, wide_filters=False).steps
-    assert (wide.function, narrow.function) == ("an_conv2d_s8_w16", "an_conv2d_s8")
+    assert (wide.function, narrow.function) == ("an_conv2d_s8_prepared_w16", "an_conv2d_s8")
+    unprepare_kxk(wide)  # the filter values halved: an_conv2d_s8_w16's
+    assert wide.function == "an_conv2d_s8_w16"
     assert (wide.args[2].c_type, narrow.args[2].c_type) == ("int16_t", "int8_t")
     # an_conv2d_s8_w16's rows: 3x3x3 -> three rows of 9 values in 12 positions, blocks in the order 0 2 1 3
     kxk = rows_of_w16_layout(wide.args[2].values, 5, 36)
@@ -550,6 +556,35 @@ def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():
         program = lower_model(model)
         unprepare_pointwise(program.steps[0])
         assert program.steps[0].function == "an_conv1x1_s8_w16"
+        assert assert_matches_tflm(model, count=SAMPLES, seed=2, compiled=emit_model(program)) == SAMPLES
+
+
+def test_kxk_prepared_where_exact_and_unprepared_to_the_same_outputs():
+    """an_conv2d_s8_prepared_w16 where its requantization is exact (the 1x1 kernel's conditions), an_conv2d_s8_w16
+    elsewhere (a shift >= 0); unprepare_kxk gives the plain kernel's records back with the same outputs (host C
+    equals TFLM), and the narrowing for Helium / plain cores gives an_conv2d_s8."""
+    from codegen.compiled.emit import emit_model
+    from codegen.compiled.generate import lower_model
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.compiled.ops.conv import unprepare_kxk
+    from converter.tflite_model import load_model
+
+    def step(case, **kw):
+        (only,) = lower_model(load_model(conv_model(**CONV_CASES[case])), conv_w16="always", **kw).steps
+        return only
+
+    for case in ("first3x3_c1_stride2_same", "first3x3_c3_odd_saturating", "w16_c16_3x3_same", "odd_same_relu"):
+        assert step(case).function == "an_conv2d_s8_prepared_w16", case
+    for case in ("shifts_of_both_signs_3x3", "w16_c3_5x5_saturating"):
+        assert step(case).function == "an_conv2d_s8_w16", case
+    assert step("first3x3_c3_stride2_same", wide_filters=False).function == "an_conv2d_s8"
+    for case in ("first3x3_c3_stride2_same", "w16_c2_valid_tensor_end"):
+        model = load_model(conv_model(**CONV_CASES[case]))
+        program = lower_model(model, conv_w16="always")
+        records = np.asarray(program.steps[0].args[3].values).reshape(-1, 4)
+        unprepare_kxk(program.steps[0])
+        assert program.steps[0].function == "an_conv2d_s8_w16"
+        assert np.array_equal(np.asarray(program.steps[0].args[3].values).reshape(-1, 3)[:, 2], -records[:, 3])
         assert assert_matches_tflm(model, count=SAMPLES, seed=2, compiled=emit_model(program)) == SAMPLES
 
 

@@ -3,7 +3,8 @@ tflite-micro interpreter byte for byte: every single-operator case of test_compi
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
 and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
 through the plain-C path on the same core; two pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
-constant-K variants without the constant); four pointwise cases also through an_conv1x1_s8_w16 (unprepared).
+constant-K variants without the constant); four pointwise cases also through an_conv1x1_s8_w16 and five KxK
+ones through an_conv2d_s8_w16 (unprepared).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -31,6 +32,11 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
             for c in ("pointwise_k8_odd_pixels", "pointwise_k16_pruned_channels", "pointwise_k32_31_channels",
                       "pointwise_k64_saturating")},
+         # an_conv2d_s8_w16's DSP loops (an_kxk_channels_dsp/16, an_kxk3_first4/12) where the generator prepares
+         # the requantization (an_conv2d_s8_prepared_w16)
+         **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
+            for c in ("first3x3_c1_stride2_same", "first3x3_c3_stride2_same", "first3x3_c4_relu_full_range",
+                      "w16_c16_3x3_same", "w16_c2_valid_tensor_end")},
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
          # the row-buffer 3x3 path's plain C on the same core
          **{("depthwise", c, False): depthwise_model(**DEPTHWISE_CASES[c]) for c in ROWS3X3_CASES}}

@@ -19,7 +19,8 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import conv_scratch_bytes, depthwise_scratch_bytes, helium_depthwise, narrow_wide_filter
+from codegen.compiled.ops.conv import (PREPARED_KXK, conv_scratch_bytes, depthwise_scratch_bytes, helium_depthwise,
+                                       narrow_wide_filter, unprepare_kxk)
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -416,7 +417,8 @@ def _conv_w16_without_arena_growth(program) -> None:
     """``an_conv2d_s8_w16``'s segment-padded rows take more scratch than the int8 kernel's where ``k_w * in_c``
     is not a multiple of four (a first layer's 3x3x3: 144 B for 112 B): where that raises the arena, those
     layers take the int8 kernel (the same scratch as before the int16 layout).  Leaves the program unplanned."""
-    growing = [step for step in program.steps if step.function == "an_conv2d_s8_w16" and step.scratch
+    growing = [step for step in program.steps
+               if step.function in ("an_conv2d_s8_w16", PREPARED_KXK) and step.scratch
                and step.scratch[0].size_bytes > conv_scratch_bytes(_filter_values(step))]
     if not growing:
         return
@@ -428,6 +430,8 @@ def _conv_w16_without_arena_growth(program) -> None:
     for step, size in zip(growing, sizes):
         step.scratch[0].size_bytes = size
         if wide > limit:
+            if step.function == PREPARED_KXK:
+                unprepare_kxk(step)
             narrow_wide_filter(step)
     program.arena_bytes = None
     program.arena_parts = []

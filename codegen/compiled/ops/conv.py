@@ -345,6 +345,33 @@ def narrow_prepared_pointwise(step) -> None:
     narrow_wide_filter(step)
 
 
+#: The kernel of a KxK CONV_2D with int16 filters whose requantization is prepared at generation time (an_conv.h),
+#: where :func:`pointwise_prepared_applies` (the same arithmetic as the 1x1 kernel's).
+PREPARED_KXK = "an_conv2d_s8_prepared_w16"
+
+
+def unprepare_kxk(step) -> None:
+    """Turn an ``an_conv2d_s8_prepared_w16`` step into ``an_conv2d_s8_w16`` (the same outputs), in place: the
+    filter values halved (the same layout), the records back to {folded bias, multiplier, shift} as
+    :func:`unprepare_pointwise` gives them."""
+    filter_, channel = step.args[2], step.args[3]
+    out_zp = int(step.args[0].fields["output_offset"])
+    filter_.values = (np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2).astype(np.int16)
+    records = np.asarray(channel.values, dtype=np.int64).reshape(-1, 4)
+    constant = records[:, 3] == 0
+    bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
+    multiplier = np.where(constant, 1 << 30, records[:, 1])
+    channel.values = np.stack([bias, multiplier, -records[:, 3]], axis=1).reshape(-1)
+    step.function = "an_conv2d_s8_w16"
+
+
+@narrows(PREPARED_KXK)
+def narrow_prepared_kxk(step) -> None:
+    """An ``an_conv2d_s8_prepared_w16`` step as ``an_conv2d_s8`` (int8 filter, plain records), in place."""
+    unprepare_kxk(step)
+    narrow_wide_filter(step)
+
+
 def use_wide_filter(pixels: int, groups: int) -> bool:
     """Whether a CONV_2D takes the int16 filter kernels (an_conv.h's ``_w16``): twice the filter's flash for
     about a tenth fewer cycles per MAC on DSP cores, where each filter value serves at least
@@ -508,12 +535,12 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         rows = kxk_w16_rows(rows, k_h, k_w * filter_in_c)
         scratch = conv_w16_scratch_bytes(k_h, k_w, filter_in_c)
     function = ("an_conv1x1_s8" if pointwise else "an_conv2d_s8") + ("_w16" if wide else "")
-    if wide and pointwise and pointwise_prepared_applies(rows, b - in_zp * rows.astype(np.int64).sum(axis=1),
-                                                         multipliers, shifts, out_zp):
+    if wide and pointwise_prepared_applies(rows, b - in_zp * rows.astype(np.int64).sum(axis=1), multipliers, shifts,
+                                           out_zp):
         # the requantization prepared here: doubled filter values, records {2 * bias, m, kc, e} (an_conv.h)
-        function = PREPARED_POINTWISE
-        layout = (conv_filter_layout_w16_pairs if prepared_pairs(in_c, win["stride_h"], win["stride_w"])
-                  else conv_filter_layout_w16)
+        function = PREPARED_POINTWISE if pointwise else PREPARED_KXK
+        pairs = pointwise and prepared_pairs(in_c, win["stride_h"], win["stride_w"])
+        layout = conv_filter_layout_w16_pairs if pairs else conv_filter_layout_w16
         filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * layout(rows))
         channel = ctx.constant(f"op{op.index}_channels", "int32_t",
                                pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))

@@ -923,32 +923,59 @@ static inline __attribute__((always_inline)) void an_kxk_out2(const int32_t *ch,
   *o1 = (int8_t)r1;
 }
 
+// The same for a record of an_conv2d_s8_prepared_w16 ({2 * bias, m, kc, e}, a0 and a1 = 2 * acc; an_conv.h):
+// SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then SSAT(g >> e, 8), the activation's clamps left to a pass
+// over the output.
+static inline __attribute__((always_inline)) void an_kxk_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
+                                                                 int8_t *o1) {
+  const int32_t m = ch[1], kc = ch[2], e = ch[3];
+  int32_t g0, g1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
+  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// an_kxk_pq_out2 where `prep` (records of four), else an_kxk_out2 (records of three); prep a constant.
+static inline __attribute__((always_inline)) void an_kxk_outs(const int prep, const int32_t *ch, int32_t a0, int32_t a1,
+                                                              int32_t round_offset, int8_t *o0, int8_t *o1) {
+  if (prep) {
+    an_kxk_pq_out2(ch, a0, a1, o0, o1);
+  } else {
+    an_kxk_out2(ch, a0, a1, round_offset, o0, o1);
+  }
+}
+
 // The output channels of a pixel pair from the columns in scratch (an_conv_channels_w16's sums) where
 // every shift is negative and the activation spans int8: groups of three channels (an_w16_dot3), then
 // two or one, each channel's two outputs stored as soon as they are known (fewer values live).  k4 a
 // multiple of 16 where `whole` (a constant where inlined: no tail steps).
 static inline __attribute__((always_inline)) void an_kxk_channels(const int16_t *w, const int16_t *cols, int32_t k4,
                                                                   const int whole, const int32_t *ch, int32_t out_c,
-                                                                  int8_t *o0, int8_t *o1, int32_t round_offset) {
+                                                                  int8_t *o0, int8_t *o1, int32_t round_offset,
+                                                                  const int prep) {
+  const int32_t rs = prep ? 4 : 3;  // values per channel record
   if (whole) k4 &= ~15;
-  const int32_t *const groups_end = ch + 9 * (out_c / 3);
-  for (; ch < groups_end; ch += 9, o0 += 3, o1 += 3) {
-    int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], ch[6], ch[6]};
+  const int32_t *const groups_end = ch + 3 * rs * (out_c / 3);
+  for (; ch < groups_end; ch += 3 * rs, o0 += 3, o1 += 3) {
+    int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
     w = an_w16_dot3(w, cols, k4, acc);
-    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
-    an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
-    an_kxk_out2(ch + 6, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
   }
   const int32_t tail = out_c - 3 * (out_c / 3);
   if (tail == 2) {
-    int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], 0, 0};
+    int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
     an_w16_dot2(w, cols, k4, acc);
-    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
-    an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
   } else if (tail == 1) {
     int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
     an_w16_dot1(w, cols, k4, acc);
-    an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
   }
 }
 
@@ -956,12 +983,22 @@ static inline __attribute__((always_inline)) void an_kxk_channels(const int16_t 
 static void __attribute__((noinline))
 an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
                     int8_t *o1, int32_t round_offset) {
-  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, round_offset);
+  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, round_offset, 0);
 }
 static void __attribute__((noinline))
 an_kxk_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
                       int8_t *o1, int32_t round_offset) {
-  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, round_offset);
+  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, round_offset, 0);
+}
+// The same with prepared records (an_conv2d_s8_prepared_w16).
+static void __attribute__((noinline)) an_kxk_pq_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4,
+                                                             const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, 0, 1);
+}
+static void __attribute__((noinline))
+an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c,
+                         int8_t *o0, int8_t *o1) {
+  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, 0, 1);
 }
 
 // an_conv_im2col_w16 out of line: the edge pixels of an_kxk3_first (one copy for both of its loops).
@@ -1034,7 +1071,8 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
                                                                 const int16_t *filter, const int32_t *channel,
                                                                 int32_t out_h, int32_t out_w, int32_t out_c,
                                                                 int8_t *out, int16_t *scratch, int32_t round_offset,
-                                                                const int32_t seg) {
+                                                                const int32_t seg, const int prep) {
+  const int32_t rs = prep ? 4 : 3;  // values per channel record
   const int32_t stride_w = g->stride_w, row_step = g->row_step, k4 = 3 * seg, in_left = g->in_left;
   const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
   // Interior output columns and rows (ceil and floor of the bounds; empty ranges where none).
@@ -1072,39 +1110,76 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     }
     const int16_t *w = filter;
     const int32_t *ch = channel;
-    for (int32_t i = groups; i > 0; --i, ch += 9, o0 += 3, o1 += 3, w += 3 * k4) {
-      int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], ch[6], ch[6]};
+    for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, w += 3 * k4) {
+      int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
       an_k3_dot3(w, scratch, k4, acc);
-      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
-      an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
-      an_kxk_out2(ch + 6, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+      an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
     }
     if (tail == 2) {
-      int32_t acc[6] = {ch[0], ch[0], ch[3], ch[3], 0, 0};
+      int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
       an_k3_dot2(w, scratch, k4, acc);
-      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
-      an_kxk_out2(ch + 3, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
     } else if (tail == 1) {
       int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
       an_k3_dot1(w, scratch, k4, acc);
-      an_kxk_out2(ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
     }
   }
 }
 static void __attribute__((noinline))
 an_kxk3_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
                int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4);
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4, 0);
 }
 static void __attribute__((noinline))
 an_kxk3_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
                 int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12);
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12, 0);
+}
+static void __attribute__((noinline))
+an_kxk3_pq_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                  int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 4, 1);
+}
+static void __attribute__((noinline))
+an_kxk3_pq_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                   int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 12, 1);
 }
 #endif
 
-void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
-                      int8_t *output, int16_t *scratch) {
+// One output of an_conv2d_s8_prepared_w16's record ch ({2 * bias, m, kc, e}) for a = 2 * acc, before the
+// activation's clamps: floor(((kc - [a < 0]) * 2^32 + a * m + 2^31) / 2^32) >> e (an_conv.h).
+static inline int32_t an_kxk_pq_value(const int32_t *ch, int32_t a) {
+  const int64_t g = ((int64_t)ch[2] - (a < 0)) * 4294967296LL + (int64_t)a * ch[1] + 2147483648LL;
+  return (int32_t)(g >> 32) >> ch[3];
+}
+
+// Output channels [0, out_c) of a pixel pair from prepared records (plain C; an_conv_channels_w16's groups).
+static void an_kxk_pq_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                               const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  for (int32_t first = 0; first < out_c; first += 3, ch += 12) {
+    const int32_t rows = out_c - first < 3 ? out_c - first : 3;
+    int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+    if (rows > 1) acc[2] = acc[3] = ch[4];
+    if (rows > 2) acc[4] = acc[5] = ch[8];
+    w = an_w16_dot_any(w, cols, k4, rows, acc);
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t v0 = an_kxk_pq_value(ch + 4 * r, acc[2 * r]), v1 = an_kxk_pq_value(ch + 4 * r, acc[2 * r + 1]);
+      o1[first + r] = (int8_t)an_clamp(v1, q.lo, q.hi);
+      o0[first + r] = (int8_t)an_clamp(v0, q.lo, q.hi);
+    }
+  }
+}
+
+// an_conv2d_s8_w16 (prep 0: records {bias, multiplier, shift}) and an_conv2d_s8_prepared_w16 (prep 1: doubled
+// filter, records {2 * bias, m, kc, e}); prep a constant.
+static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_conv_params *p, const int8_t *input,
+                                                                    const int16_t *filter, const int32_t *channel,
+                                                                    int8_t *output, int16_t *scratch, const int prep) {
   const int32_t n = p->in_c, seg = AN_CONV_K4(p->k_w * n), k4 = p->k_h * seg;
   const int32_t out_w = p->out_w, out_c = p->out_c, pixels = p->out_h * out_w;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
@@ -1124,10 +1199,13 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
                             p->dilation_h * p->in_w * n,
                             (int16_t)p->pad_value};
 #if AN_USE_DSP && !AN_USE_MVE
-  // Every shift negative and the activation spanning int8: an_kxk_channels_dsp.
+  // Every shift negative and the activation spanning int8 (prepared records: always, the clamps a pass over
+  // the output): an_kxk_channels_dsp.
   int32_t shifts = -1;
-  for (int32_t c = 0; c < out_c; ++c) shifts &= channel[3 * c + 2];
-  const int fast = shifts < 0 && q.lo == -128 && q.hi == 127;
+  if (!prep) {
+    for (int32_t c = 0; c < out_c; ++c) shifts &= channel[3 * c + 2];
+  }
+  const int fast = prep || (shifts < 0 && q.lo == -128 && q.hi == 127);
   const int32_t round_offset = 1 + 2 * q.offset;
   // 3x3 first layers (an_kxk3_first): S of 4 or 12 values, no dilation.
   const int first = p->k_h == 3 && p->k_w == 3 && (seg == 4 || seg == 12) && p->dilation_h == 1 && p->dilation_w == 1;
@@ -1139,8 +1217,13 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
     if (b) g.in_left -= p->in_h * p->in_w * n;
 #if AN_USE_DSP && !AN_USE_MVE
     if (fast && first) {
-      (seg == 4 ? an_kxk3_first4 : an_kxk3_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out, scratch,
-                                                    round_offset);
+      if (prep) {
+        (seg == 4 ? an_kxk3_pq_first4 : an_kxk3_pq_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out,
+                                                            scratch);
+      } else {
+        (seg == 4 ? an_kxk3_first4 : an_kxk3_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out, scratch,
+                                                      round_offset);
+      }
       continue;
     }
 #endif
@@ -1154,14 +1237,38 @@ void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_
       if (++ox == out_w) ox = 0, ++oy;
 #if AN_USE_DSP && !AN_USE_MVE
       if (fast) {
-        (k4 & 15 ? an_kxk_channels_dsp : an_kxk_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
-                                                                out0 + (two ? out_c : 0), round_offset);
+        if (prep) {
+          (k4 & 15 ? an_kxk_pq_channels_dsp : an_kxk_pq_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
+                                                                        out0 + (two ? out_c : 0));
+        } else {
+          (k4 & 15 ? an_kxk_channels_dsp : an_kxk_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
+                                                                  out0 + (two ? out_c : 0), round_offset);
+        }
         continue;
       }
 #endif
-      an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      if (prep) {
+        an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0));
+      } else {
+        an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      }
     }
   }
+#if AN_USE_DSP && !AN_USE_MVE
+  if (prep && (q.lo > -128 || q.hi < 127)) {
+    for (int32_t i = p->batches * pixels * out_c - 1; i >= 0; --i) output[i] = (int8_t)an_clamp(output[i], q.lo, q.hi);
+  }
+#endif
+}
+
+void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                      int8_t *output, int16_t *scratch) {
+  an_conv2d_w16_run(p, input, filter, channel, output, scratch, 0);
+}
+
+void an_conv2d_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output, int16_t *scratch) {
+  an_conv2d_w16_run(p, input, filter, channel, output, scratch, 1);
 }
 
 // 1x1, no padding, one group: output pixel (oy, ox) reads input pixel (oy * stride_h, ox * stride_w)

@@ -81,4 +81,10 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
 void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int16_t *scratch);
 
+// an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
+// (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with
+// every value doubled, per output channel {2 * folded bias, m, kc, e}; the same scratch.
+void an_conv2d_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output, int16_t *scratch);
+
 #endif  // AN_CONV_H_

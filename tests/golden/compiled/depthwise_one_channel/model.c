@@ -82,7 +82,7 @@ uint32_t model_op_macs(int index) {
 int model_invoke(void) {
   // 0: DEPTHWISE_CONV_2D (1, 13, 10, 1) * (1, 5, 4, 8) -> (1, 7, 5, 8), SAME, stride 2x2, x8, RELU (as CONV_2D: one input channel)
   MODEL_OP_BEGIN(0);
-  an_conv2d_s8_w16(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T3, AN_SCRATCH0);
+  an_conv2d_s8_prepared_w16(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T3, AN_SCRATCH0);
   MODEL_OP_END(0);
   return 0;
 }

@@ -170,7 +170,7 @@ uint32_t model_op_macs(int index) {
 int model_invoke(void) {
   // 0: CONV_2D (1, 96, 96, 1) * (8, 3, 3, 1) -> (1, 48, 48, 8), SAME, stride 2x2, RELU6
   MODEL_OP_BEGIN(0);
-  an_conv2d_s8_w16(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T57, AN_SCRATCH0);
+  an_conv2d_s8_prepared_w16(&an_params_0, AN_T0, an_op0_filter, an_op0_channels, AN_T57, AN_SCRATCH0);
   MODEL_OP_END(0);
   // 1: DEPTHWISE_CONV_2D (1, 48, 48, 8) * (1, 3, 3, 8) -> (1, 48, 48, 8), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(1);
