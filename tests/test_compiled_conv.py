@@ -578,7 +578,7 @@ def test_kxk_prepared_where_exact_and_unprepared_to_the_same_outputs():
     for case in ("shifts_of_both_signs_3x3", "w16_c3_5x5_saturating"):
         assert step(case).function == "an_conv2d_s8_w16", case
     assert step("first3x3_c3_stride2_same", wide_filters=False).function == "an_conv2d_s8"
-    for case in ("first3x3_c3_stride2_same", "w16_c2_valid_tensor_end"):
+    for case in ("first3x3_c3_stride2_same", "w16_c2_valid_tensor_end", "w16_c16_3x3_same"):
         model = load_model(conv_model(**CONV_CASES[case]))
         program = lower_model(model, conv_w16="always")
         records = np.asarray(program.steps[0].args[3].values).reshape(-1, 4)
