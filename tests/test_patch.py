@@ -16,6 +16,7 @@ from tflite_builder import ModelBuilder
 
 from codegen.compiled.generate import emit_model, lower_model, plan_memory
 from codegen.compiled.patch import NotPatchable, patch_program, stage_problem, stage_splits
+from codegen.compiled.plan import overlay_clashes, overlay_layout
 from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
                                               window_input_range)
 from converter.tflite_model import load_model
@@ -506,6 +507,43 @@ def test_overlay_members_pinned_let_later_buffers_use_the_consumed_input(tools):
     compiled = emit_model(patched)
     assert compiled.arena_bytes == patched.arena_bytes
     assert assert_matches_tflm(model, count=100, seed=6, compiled=compiled) == 100
+
+
+def test_nested_overlay_chain_is_exact_and_bit_exact(tools):
+    """A stage's split tensor over its input, then the next layer in place over that split tensor (an overlay over
+    a buffer already in an overlay): the places compose, nothing live is overwritten, and the outputs equal
+    tflite-micro's."""
+    from codegen.compiled.host import assert_matches_tflm
+
+    model = load_model(pinned_net())
+    first, plan1 = patch_program(lower_model(model), 2, 6, overlay=True)
+    start = len(plan1.band_steps)  # the expansion, first step after the stage
+    assert first.steps[start].name == "CONV_2D" and first.steps[start].inputs == (plan1.split_tensor,)
+    nested, plan2 = patch_program(first, start + 1, 4, overlay=True, start=start, buffered=True)
+    assert plan1.overlay and plan2.overlay and plan2.in_place
+    (f1, image, _), (f2, host, _) = nested.overlays[-2:]
+    assert host is f1 and f2 is plan2.split_tensor
+    plan_memory(nested)
+    assert overlay_clashes(nested) == [] and _live_tensor_clashes(nested) == []
+    layout = {t: at for members in overlay_layout(nested.overlays).values() for t, at in members}
+    assert f2.offset - f1.offset == layout[f2] - layout[f1] and f1.offset - image.offset == layout[f1] - layout[image]
+    compiled = emit_model(nested)
+    assert compiled.arena_bytes == nested.arena_bytes
+    assert assert_matches_tflm(model, count=100, seed=8, compiled=compiled) == 100
+
+
+def test_overlay_over_bytes_still_live_is_refused():
+    """An overlay pair no rewrite checked (the expansion's output over the stem output's bytes while the expansion
+    reads them) is found and the planner refuses it."""
+    model = load_model(pinned_net())
+    patched, plan = patch_program(lower_model(model), 2, 6, overlay=True)
+    final, image, offset = patched.overlays[0]
+    expansion = patched.steps[-2].outputs[0]
+    assert overlay_clashes(patched) == []
+    patched.overlays.append((expansion, image, offset))  # the expansion's output starting where the stem's does
+    assert overlay_clashes(patched)
+    with pytest.raises(ValueError, match="while both are live"):
+        plan_memory(patched)
 
 
 def test_overlay_refused_when_a_later_step_reads_the_input():

@@ -29,11 +29,14 @@ import copy
 import weakref
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
                                               window_input_range)
-from codegen.compiled.plan import plan_memory
+from codegen.compiled.plan import overlay_clashes, overlay_layout, plan_memory
 from codegen.compiled.program import Constant, Params, PointerArray, Program, Scratch, Step, Tensor, TensorSlice
 from codegen.compiled.ops.binary import broadcast_shape  # the same walk the lowering made
+from codegen.compiled.ops.conv import depthwise_step_scratch_bytes
 
 SCHEDULES = ("fast", "small", "auto")
 DEFAULT_MAX_RECOMPUTE = 0.20  # extra MACs / the model's MACs allowed to the small schedule
@@ -83,6 +86,7 @@ KERNEL_FIELDS = (("k_h", "filter_h"), ("k_w", "filter_w"))  # per axis: rows, co
 AXIS_SUFFIX = ("h", "w")
 ELEMENTWISE_BINARY = ("an_add_s8", "an_sub_s8", "an_mul_s8")
 COPY_FUNCTION = "an_copy_rows_s8"
+DEPTHWISE_FUNCTION = "an_depthwise_conv2d_s8"
 COPY_SOURCES = ("an_patch.c",)
 
 
@@ -282,6 +286,9 @@ def _tile_step(step: Step, region, holders: _Holders, k: int) -> Step:
         w_rows, w_cols = _window(step, region, 0), _window(step, region, 1)
         args[0] = _params_with(args[0], in_h=w_rows.size, out_h=rows, pad_h=w_rows.local_pad,
                                in_w=w_cols.size, out_w=cols, pad_w=w_cols.local_pad)
+        if step.function == DEPTHWISE_FUNCTION:  # its scratch follows the tile's row width
+            args = [Scratch(depthwise_step_scratch_bytes(args[0].fields)) if isinstance(a, Scratch) else a
+                    for a in args]
     elif step.function == "an_resize_nearest_s8":
         x = step.inputs[0]
         (x_lo, x_hi), (xc_lo, xc_hi) = reads[x]
@@ -354,6 +361,7 @@ class PatchPlan:
     # every tile computes its part of the split tensor into a buffer of its own and copies it out after its last
     # step (whole rows too): the tile's reads of the stage input all come before its one write
     buffered: bool = False
+    nested: bool = True  # the split tensor may be overlaid on a stage input already in an overlay
 
     @property
     def extra_macs(self) -> int:
@@ -469,7 +477,7 @@ def _in_tile_in_place(step: Step, stage: list, need: dict, local: _Holders, done
 
 def patch_program(program: Program, split: int, bands: int, overlay: bool = True,
                   start: int = 0, columns: int = 1, buffered: bool = False,
-                  in_place: bool = False) -> tuple[Program, PatchPlan]:
+                  in_place: bool = False, nested: bool = True) -> tuple[Program, PatchPlan]:
     """A new Program: ``program.steps[start:split]`` (the *stage*) run tile by tile over a grid of ``bands`` x
     ``columns`` regions of the split tensor (the one tensor the stage writes that is read after it), the rest as
     before (the given program is left unchanged; unchanged steps and Tensors are shared).
@@ -494,7 +502,11 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     element-wise step, any channel multiplier: the overlay's offset follows the row sizes).
 
     ``in_place``: inside each tile, a windowed step whose input's tile buffer nothing after it reads writes over
-    that buffer the same way (:func:`_in_tile_in_place`)."""
+    that buffer the same way (:func:`_in_tile_in_place`).
+
+    ``nested``: the split tensor may also live over a stage input that is itself in an overlay (the split tensor
+    of an earlier stage over its input): the places compose, and the overlay is dropped where the split tensor
+    would cover bytes another tensor of that group holds while both are live (:func:`overlay_clashes`)."""
     problem = stage_problem(program, split, start, columns)
     if problem:
         raise NotPatchable(problem)
@@ -504,7 +516,7 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
                      stage_macs=sum(int(s.macs) for s in stage), start=start, stage_inputs=tuple(inputs),
                      first_operator=stage[0].op_index,
                      columns=split_evenly(int(final.shape[2]), columns) if columns > 1 else [],
-                     buffered=bool(buffered or columns > 1), stage_steps=list(stage))
+                     buffered=bool(buffered or columns > 1), stage_steps=list(stage), nested=nested)
     new_steps, computed, tile_overlays = [], {}, []
     for k, region in enumerate(plan.tiles):
         need = {final: region}
@@ -577,6 +589,9 @@ def patch_program(program: Program, split: int, bands: int, overlay: bool = True
     overlaid = split_tensor_overlay(program, plan) if overlay else None
     if overlaid is not None:
         patched.overlays.append(overlaid)
+        if overlay_clashes(patched):  # a nested overlay over bytes another member of the group still holds
+            patched.overlays.pop()
+            overlaid = None
     plan.overlay = overlaid is not None
     if overlaid is not None:
         _, image, offset = overlaid
@@ -631,7 +646,7 @@ def split_tensor_overlay(program: Program, plan: PatchPlan):
     if len(plan.stage_inputs) != 1 or final in program.outputs:
         return None
     image = plan.stage_inputs[0]
-    if overlay_problem(program, plan.start, plan.split, image, final, plan.buffered):
+    if overlay_problem(program, plan.start, plan.split, image, final, plan.buffered, plan.nested):
         return None
     in_row, out_row = image.size_bytes // int(image.shape[1]), final.size_bytes // int(final.shape[1])
     firsts = [rows[0][0] for rows in plan.input_rows]
@@ -670,13 +685,13 @@ def buffer_mates(program: Program, tensor: Tensor) -> set:
 
 
 def overlay_problem(program: Program, start: int, split: int, image: Tensor, final: Tensor,
-                    buffered: bool) -> str | None:
+                    buffered: bool, nested: bool = True) -> str | None:
     """Why the split tensor ``final`` of stage ``program.steps[start:split]`` may not live over the stage
     input ``image`` whatever the offset (None: it may, where the row arithmetic allows):
 
     - ``image`` (or a tensor that may share its buffer: a view of it, one an in-place step wrote over) is read
       after the stage or is a model output: its bytes are still needed;
-    - either is already in an overlay;
+    - ``final`` is already in an overlay, or (``nested`` False) ``image`` is;
     - unbuffered tiles whose step writing ``final`` is followed by a step reading ``image``: within a tile a
       read of the input would come after the write."""
     if final in program.outputs:
@@ -686,8 +701,10 @@ def overlay_problem(program: Program, start: int, split: int, image: Tensor, fin
         if mate in later:
             how = "" if mate is image else f" (through {mate.name}, which may share its buffer)"
             return f"{image.name} is read after operator {program.steps[split - 1].op_index}{how}"
-    if any(t in (image, final) for o in program.overlays for t in o[:2]):
-        return "already in an overlay"
+    if any(final in o[:2] for o in program.overlays):
+        return f"{final.name} is already in an overlay"
+    if not nested and any(image in o[:2] for o in program.overlays):
+        return f"{image.name} is already in an overlay (nested overlays not asked for)"
     stage = program.steps[start:split]
     writer = max(k for k, s in enumerate(stage) if final in s.outputs)
     if not buffered and any(image in s.inputs for s in stage[writer:]):
@@ -702,10 +719,10 @@ def stage_splits(program: Program, start: int = 0) -> list:
 
 # --- schedules: the planner decides with exact figures ---------------------------------------------
 
-BAND_COUNTS = (2, 3, 4, 6, 8, 12, 16)
-COLUMN_COUNTS = (1, 2, 3, 4)  # columns of a grid (1: bands of whole rows)
+BAND_COUNTS = (2, 3, 4, 6, 8, 12, 16, 20, 28)
+COLUMN_COUNTS = (1, 2, 3, 4, 6, 7)  # columns of a grid (1: bands of whole rows)
 REFINED_PER_ROUND = 8  # the best bands of whole rows of a round also tried in columns
-MAX_TILES = 48  # tiles of one stage (each tile's steps are calls in the generated code)
+MAX_TILES = 144  # tiles of one stage (each tile's steps are calls in the generated code)
 STAGE_REACH = 6  # a stage starts at most this many steps before the peak step and ends this many after it
 MAX_STAGE_SPANS = 49  # (start, split) pairs tried per round, the shortest first (every pair within the reach)
 MAX_STAGES = 4  # patch stages (in-place stages not counted)
@@ -762,41 +779,6 @@ class ScheduleChoice:
                 f"{self.floor_bytes} B), {self.extra_macs} extra MACs ({pct:.1f} %)")
 
 
-def overlay_layout(overlays) -> dict:
-    """The overlay groups of ``overlays`` ((tensor, host, byte offset) triples, nested ones too): ``{root: [(Tensor,
-    byte offset from the group's start)]}`` (each triple puts the tensor ``offset`` bytes after the host's start;
-    the places compose as :func:`codegen.compiled.plan.plan_memory` composes them)."""
-    parent, place, extent = {}, {}, {}
-
-    def find(t):
-        while parent.get(t, t) is not t:
-            t = parent[t]
-        return t
-
-    for tensor, host, delta in overlays:
-        for t in (tensor, host):
-            if t not in parent:
-                parent[t], place[t], extent[t] = t, 0, t.size_bytes
-        rt, rh = find(tensor), find(host)
-        if rt is rh:
-            continue
-        shift = place[host] + int(delta) - place[tensor]
-        start = min(0, shift)
-        size = max(extent[rh], shift + extent[rt]) - start
-        for t in list(parent):
-            r = find(t)
-            if r is rt:
-                place[t] += shift - start
-            elif r is rh:
-                place[t] -= start
-        parent[rt] = rh
-        extent[rh] = size
-    groups = {}
-    for t in parent:
-        groups.setdefault(find(t), []).append((t, place[t]))
-    return groups
-
-
 def live_profile(program: Program) -> list:
     """Bytes alive at each step (tensors from the step that writes them to the last that reads them, each
     overlay group from its lowest live member to the end of its highest, the step's scratch; in-place sharing not
@@ -837,15 +819,42 @@ def live_profile(program: Program) -> list:
     return out
 
 
+def _peak_step(program: Program) -> int:
+    """The step at which the arena is fullest: with overlays, where TFLM's greedy plan of the program (pinned
+    overlay members included: :func:`plan_memory` without its search) reaches its top, as the members' places
+    leave gaps the live bytes do not show; else where the live bytes peak."""
+    profile = live_profile(program)
+    if not program.overlays:
+        return max(range(len(profile)), key=profile.__getitem__)
+    plan_memory(program, search=False)
+    n = len(program.steps)
+    top = np.zeros(n + 1, dtype=np.int64)
+    first, last = {t: 0 for t in program.inputs}, {}
+    for k, step in enumerate(program.steps):
+        for t in step.outputs:
+            first.setdefault(t, k)
+        for t in step.inputs:
+            last[t] = k
+        for s in step.scratch:
+            top[k] = max(top[k], s.offset + s.size_bytes)
+    for t in program.outputs:
+        last[t] = n - 1
+    for t, k in first.items():
+        if not t.state:
+            end = max(last.get(t, k), k) + 1
+            np.maximum(top[k:end], t.offset + t.size_bytes, out=top[k:end])
+    # ties: the step of the most live bytes among those at the top
+    return max(range(n), key=lambda k: (int(top[k]), profile[k]))
+
+
 def _stage_candidates(program: Program, budget_left: float, whole: bool = False, columns: bool = True,
-                      in_place: bool = True, patches_left: int = MAX_STAGES):
+                      in_place: bool = True, patches_left: int = MAX_STAGES, nested: bool = False):
     """Patch stages around the peak step of ``program``: ``[(live bytes at the stage's own peak, extra MACs,
     patched, plan)]`` (the stage's own peak: what it does to the peak it was made for, whatever other peaks
     the program has, which later stages take on; ``whole``: the live bytes of the whole program instead).
     ``in_place``: also the one-step in-place stages of the peak step (no extra MACs);
     ``patches_left`` 0: those alone."""
-    profile = live_profile(program)
-    peak = max(range(len(profile)), key=profile.__getitem__)
+    peak = _peak_step(program)
     if _inside_stage(program, peak):
         return []  # stages never nest
     out = []
@@ -860,10 +869,10 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False,
     # the shortest stages first (the least recompute), at most MAX_STAGE_SPANS of them
     pairs = sorted(pairs, key=lambda p: (p[1] - p[0], p))[:MAX_STAGE_SPANS]
 
-    def add(start, split, bands, overlay, columns, buffered=False):
+    def add(start, split, bands, overlay, columns, buffered=False, nest=nested):
         """The candidate, or None when it cannot be (or is no better without its overlay, or over budget)."""
         try:
-            patched, plan = patch_program(program, split, bands, overlay, start, columns, buffered)
+            patched, plan = patch_program(program, split, bands, overlay, start, columns, buffered, nested=nest)
         except ValueError:
             return None
         if (overlay and not plan.overlay) or plan.extra_macs > budget_left:
@@ -880,7 +889,7 @@ def _stage_candidates(program: Program, budget_left: float, whole: bool = False,
         _, (final,) = _stage_tensors(program, start, start + 1)
         rows = int(final.shape[1])
         for bands in sorted({b for b in (*BAND_COUNTS, rows) if b <= min(rows, MAX_TILES)}):
-            add(start, start + 1, bands, True, 1, buffered=True)
+            add(start, start + 1, bands, True, 1, buffered=True, nest=True)  # no recompute: nested always
     if patches_left <= 0:
         return out
     for start, split in pairs:
@@ -910,7 +919,8 @@ def with_tiles_in_place(program: Program, plans) -> Program | None:
     for plan in plans:
         start = next(k for k, s in enumerate(current.steps) if s is plan.stage_steps[0])
         current, again = patch_program(current, start + len(plan.stage_steps), len(plan.bands), plan.overlay, start,
-                                       max(1, len(plan.columns)), plan.buffered, in_place=not plan.in_place)
+                                       max(1, len(plan.columns)), plan.buffered, in_place=not plan.in_place,
+                                       nested=plan.nested)
         if again.overlay != plan.overlay or again.extra_macs != plan.extra_macs:
             return None  # not the same stage (cannot happen: the same steps, grid and flags)
         made += again.tiles_in_place
@@ -922,16 +932,72 @@ def _inside_stage(program: Program, k: int) -> bool:
     return any(program.steps[k] in p.band_steps for p in (program.patch or []))
 
 
-def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns=True, in_place=True):
+def _replay(program: Program, plans, grids: dict) -> Program | None:
+    """``program`` with the stages ``plans`` (made on it, in that order) made again, stage ``n`` on grid
+    ``grids[n]`` (bands, columns) where given; None when a stage cannot be made so or loses its overlay."""
+    current = program
+    for n, plan in enumerate(plans):
+        start = next((k for k, s in enumerate(current.steps) if s is plan.stage_steps[0]), None)
+        if start is None:
+            return None
+        bands, columns = grids.get(n, (len(plan.bands), max(1, len(plan.columns))))
+        try:
+            current, again = patch_program(current, start + len(plan.stage_steps), bands, plan.overlay, start,
+                                           columns, plan.buffered, nested=plan.nested)
+        except ValueError:
+            return None
+        if again.overlay != plan.overlay:
+            return None
+    return current
+
+
+def _regrid(program: Program, current: Program, arena: int, budget: float):
+    """The patch stage (of ``current``, made from ``program``) holding the peak step made again on every finer
+    grid within the recompute ``budget``, screened by live bytes, the best :data:`PLANNED_PER_ROUND` planned
+    exactly: ``(arena, extra MACs, program, planned)`` for the smallest arena below ``arena``, else None.  The
+    rounds before chose each stage for the peak of its time; once the peak lies inside a stage, only a finer grid
+    for it can lower the arena (and other stages' later rounds then take on the peaks it uncovers)."""
+    plans = list(current.patch or [])
+    peak = current.steps[_peak_step(current)]
+    target = next((n for n, p in enumerate(plans) if not p.in_place and peak in p.band_steps), None)
+    if target is None:
+        return None
+    plan = plans[target]
+    rows, width = int(plan.split_tensor.shape[1]), int(plan.split_tensor.shape[2])
+    tiles = len(plan.bands) * max(1, len(plan.columns))
+    screened = []
+    for bands in (b for b in BAND_COUNTS if b <= rows):
+        for columns in (c for c in COLUMN_COUNTS if c <= width and (c == 1 or not any(
+                column_problem(s) for s in plan.stage_steps))):
+            if not tiles < bands * columns <= MAX_TILES:
+                continue
+            again = _replay(program, plans, {target: (bands, columns)})
+            if again is None:
+                continue
+            extra = sum(p.extra_macs for p in again.patch)
+            if extra <= budget:
+                screened.append((max(live_profile(again)), extra, again))
+    best = None
+    screened.sort(key=lambda c: (c[0], c[1]))
+    for _, extra, again in screened[:PLANNED_PER_ROUND]:
+        plan_memory(again)
+        if int(again.arena_bytes) < (best[0] if best else arena):
+            best = (int(again.arena_bytes), extra, again)
+    return None if best is None else (*best, min(len(screened), PLANNED_PER_ROUND))
+
+
+def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns=True, in_place=True,
+                nested=False):
     """Stages added one round at a time (see :func:`choose_schedule`): ``(program, arena, extra MACs, planned)``;
     ``whole``: rank each round's candidates by the whole program's live bytes, else by the stage's own peak;
     ``columns``: 2-D grids too, else bands of whole rows only; ``in_place``: one-step in-place stages too
-    (at most :data:`MAX_STAGES` patch stages, and :data:`MAX_ROUNDS` stages in all)."""
+    (at most :data:`MAX_STAGES` patch stages, and :data:`MAX_ROUNDS` stages in all); ``nested``: split tensors
+    over stage inputs already in an overlay too."""
     current, arena, used, count, patches = program, floor, 0, 0, 0
     for _ in range(MAX_ROUNDS):
         peak_bytes = max(live_profile(current))
         found = [c for c in _stage_candidates(current, budget - used, whole, columns, in_place,
-                                              MAX_STAGES - patches)
+                                              MAX_STAGES - patches, nested)
                  if c[0] < peak_bytes or whole]
         if schedule == "auto":  # the fewest extra MACs whose stage fits, else the smallest stage
             found.sort(key=lambda c: (c[0] > capacity_bytes, c[1] if c[0] <= capacity_bytes else c[0], c[0]))
@@ -945,7 +1011,13 @@ def _add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns
         # the first in the order above whose exact arena is no larger (whole: smaller) than the program's so far
         keep = [c for c in planned if c[0] < arena or (c[0] == arena and not whole)]
         if not keep:
-            break
+            # no new stage lowers the peak: the stage holding it made again on a finer grid, when that does
+            regridded = _regrid(program, current, arena, budget)
+            if regridded is None:
+                break
+            arena, used, current, planned_again = regridded
+            count += planned_again
+            continue
         arena, extra, current, kept = keep[0]
         used += extra
         patches += not kept.in_place
@@ -985,6 +1057,9 @@ def choose_schedule(program: Program, schedule: str = "auto", max_recompute: flo
     # search runs with and without columns and keeps the best
     results = [_add_stages(program, floor, schedule, budget, capacity_bytes, whole, columns)
                for whole in (False, True) for columns in (True, False)]
+    # and with nested overlays (a stage's split tensor over an input already in an overlay): they chain stages in
+    # one buffer, which a round may take for its own peak at the cost of an earlier one, so as a variant of its own
+    results.append(_add_stages(program, floor, schedule, budget, capacity_bytes, False, True, nested=True))
     if schedule == "auto" and not any(r[1] <= capacity_bytes for r in results):
         # the fewest-MACs rounds found nothing that fits: the smallest-arena rounds may
         results += [_add_stages(program, floor, "small", budget, capacity_bytes, whole, columns)

@@ -135,8 +135,9 @@ def _pinned_overlay_plan(buffers, roots, extents, groups, alias_root, relative, 
     n_root = roots.index(root)
     others = [b for n, b in enumerate(buffers) if n != n_root]
     pins = list(rects.values())
-    placed = greedy_plan([Buffer(size, first, last) for first, last, size, _ in pins] + others,
-                         pinned={k: offset for k, (_, _, _, offset) in enumerate(pins)})
+    trial = [Buffer(size, first, last) for first, last, size, _ in pins] + others
+    at = {k: offset for k, (_, _, _, offset) in enumerate(pins)}
+    placed = greedy_plan(trial, pinned=at)
     sizes = np.array([aligned(size) for _, _, size, _ in pins] + [aligned(b.size_bytes) for b in others],
                      dtype=np.int64)
     firsts = np.array([p[0] for p in pins] + [b.first_op for b in others], dtype=np.int64)
@@ -156,6 +157,69 @@ def _pinned_overlay_plan(buffers, roots, extents, groups, alias_root, relative, 
     offsets[n_root] = 0
     where = {t: int(relative.get(t, 0)) for t in groups.group(root)}
     return ArenaPlan(tuple(offsets), int(placed.arena_bytes), "TFLM greedy, overlay members pinned"), where
+
+
+def overlay_layout(overlays) -> dict:
+    """The overlay groups of ``overlays`` ((tensor, host, byte offset) triples, nested ones too): ``{root: [(Tensor,
+    byte offset from the group's start)]}`` (each triple puts the tensor ``offset`` bytes after the host's start;
+    the places compose as :func:`plan_memory` composes them)."""
+    parent, place, extent = {}, {}, {}
+
+    def find(t):
+        while parent.get(t, t) is not t:
+            t = parent[t]
+        return t
+
+    for tensor, host, delta in overlays:
+        for t in (tensor, host):
+            if t not in parent:
+                parent[t], place[t], extent[t] = t, 0, t.size_bytes
+        rt, rh = find(tensor), find(host)
+        if rt is rh:
+            continue
+        shift = place[host] + int(delta) - place[tensor]
+        start = min(0, shift)
+        size = max(extent[rh], shift + extent[rt]) - start
+        for t in list(parent):
+            r = find(t)
+            if r is rt:
+                place[t] += shift - start
+            elif r is rh:
+                place[t] -= start
+        parent[rt] = rh
+        extent[rh] = size
+    groups = {}
+    for t in parent:
+        groups.setdefault(find(t), []).append((t, place[t]))
+    return groups
+
+
+def overlay_clashes(program: Program) -> list:
+    """Pairs of Tensors of one overlay group (:func:`overlay_layout`) whose bytes overlap while both are live and
+    that no overlay triple relates directly (the rewrite that made a triple checked its rows are consumed before
+    they are overwritten; nothing checked any other pair): ``[(name, name)]``, empty when the layout is safe.
+    Nested overlays (a stage's split tensor over an input that is itself in an overlay) must leave no such pair."""
+    if not program.overlays:
+        return []
+    first, last = {t: 0 for t in program.inputs}, {}
+    for k, step in enumerate(program.steps):
+        for t in step.outputs:
+            first.setdefault(t, k)
+        for t in step.inputs:
+            last[t] = k
+    for t in program.outputs:
+        last[t] = len(program.steps) - 1
+    direct = {frozenset((a, b)) for a, b, _ in program.overlays}
+    clashes = []
+    for members in overlay_layout(program.overlays).values():
+        for i, (a, pa) in enumerate(members):
+            for b, pb in members[i + 1:]:
+                if frozenset((a, b)) in direct or a not in first or b not in first:
+                    continue
+                in_time = first[a] <= last.get(b, first[b]) and first[b] <= last.get(a, first[a])
+                if in_time and pa < pb + b.size_bytes and pb < pa + a.size_bytes:
+                    clashes.append((a.name, b.name))
+    return clashes
 
 
 STATE_ALIGNMENT_BYTES = 8
@@ -234,6 +298,9 @@ def plan_memory(program: Program, regions=None, placement: str = "auto", search:
                 continue
         groups.union(src, dst)
 
+    clashes = overlay_clashes(program)
+    if clashes:
+        raise ValueError(f"plan_memory: overlays put {clashes[0][0]!r} over {clashes[0][1]!r} while both are live")
     # overlays: a tensor inside another's buffer at a byte offset (one buffer spanning both); either side may be
     # in an overlay already (nested overlays): its group's members keep their places relative to each other
     relative, extents = {}, {}

@@ -73,6 +73,16 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     return 4 * 10 * 4 + 3 * 16 * pairs
 
 
+def depthwise_step_scratch_bytes(fields) -> int:
+    """The scratch an ``an_depthwise_conv2d_s8`` call with parameter ``fields`` needs: the general path's, and with
+    ``rows3x3`` at least the row-buffer path's for its ``out_w`` and ``stride_w`` (the kernel picks its path from
+    them at run time: a patch tile's narrower rows need less than the whole layer's)."""
+    general = depthwise_scratch_bytes(int(fields["k_h"]), int(fields["k_w"]))
+    if not fields.get("rows3x3"):
+        return general
+    return max(general, depthwise_rows_scratch_bytes(int(fields["out_w"]), int(fields["stride_w"])))
+
+
 #: The narrowest output row the row-buffer 3x3 path is chosen for at stride_w 2 (at stride_w 1:
 #: :data:`NARROW_MIN_OUT_W`, its narrow form).  It widens the input per row of four channels and calls its loop once
 #: per output row (four channels, passes of four outputs then the last two and / or one), which rows of 6 outputs
