@@ -1891,29 +1891,36 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
     return;
   }
 #endif
-  // Plain C: each output from the input pixel and the filter's groups of three (or two) rows (blocks of eight).
-  (void)scratch;
+  // Plain C: per output pixel the input pixel widened once into scratch in the filter's order (in the pairs
+  // layout each block of four as 0 2 1 3, zeros past in_c), then each channel's dot product over the filter's
+  // groups of three (or two) rows, in blocks of eight values (a last block of four where K4 is not a multiple of 8).
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c;
   const int group = pairs ? 2 : 3;
+  int16_t *column = scratch;
   for (int32_t b = 0; b < p->batches; ++b) {
     for (int32_t oy = 0; oy < p->out_h; ++oy) {
       for (int32_t ox = 0; ox < p->out_w; ++ox) {
         const int8_t *x = input + ((b * p->in_h + oy * p->stride_h) * p->in_w + ox * p->stride_w) * n;
         int8_t *o = output + ((b * p->out_h + oy) * p->out_w + ox) * out_c;
+        for (int32_t q = 0; q < k4; ++q) {
+          const int32_t k = pairs ? (q & ~3) + ((q & 1) << 1) + ((q >> 1) & 1) : q;
+          column[q] = (int16_t)(k < n ? x[k] : 0);
+        }
         const int16_t *w = filter;
         for (int32_t first = 0; first < out_c; first += group) {
           const int32_t rows = out_c - first < group ? out_c - first : group;
           for (int32_t r = 0; r < rows; ++r) {
             const int32_t *ch = channel + 4 * (first + r);
             int32_t a = ch[0];
-            for (int32_t start = 0; start < k4; start += 8) {
-              const int32_t width = k4 - start < 8 ? k4 - start : 8;
-              const int16_t *row = w + rows * start + r * width;
-              for (int32_t j = 0; j < width; ++j) {
-                // the value at position j: j itself, or in the pairs layout's blocks of four 0 2 1 3
-                const int32_t k = start + (pairs ? (j & ~3) + ((j & 1) << 1) + ((j >> 1) & 1) : j);
-                if (k < n) a += row[j] * x[k];
-              }
+            int32_t start = 0;
+            for (; start + 8 <= k4; start += 8) {
+              const int16_t *row = w + rows * start + r * 8, *c = column + start;
+              a += row[0] * c[0] + row[1] * c[1] + row[2] * c[2] + row[3] * c[3];
+              a += row[4] * c[4] + row[5] * c[5] + row[6] * c[6] + row[7] * c[7];
+            }
+            if (start < k4) {  // K4 is a multiple of four
+              const int16_t *row = w + rows * start + r * 4, *c = column + start;
+              a += row[0] * c[0] + row[1] * c[1] + row[2] * c[2] + row[3] * c[3];
             }
             o[first + r] = (int8_t)an_clamp(an_pq_out(ch, a), p->act_min, p->act_max);
           }
