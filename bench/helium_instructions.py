@@ -131,29 +131,31 @@ AttendNet-B (32x32x1, 10 classes: the model bench/speed.py builds as "AttendNet-
 .tflite and given with --model).
 
 Helium kernels (issue 21, item 3; the goal: at most 0.4x the DSP path's instructions on the same
-core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAVA (an_dot_mve.h, an_conv.c): the receptive
-fields copied as int8 (a filter row as one run, rows of at most 16 values by one predicated load and
-store), a 1x1 convolution reads the input pixels in place, filter values gathered from the DSP layout
-in natural order, rows of at most 16 or 32 values with the columns loaded once per pixel pair, a 2x2
-block (two channels by two pixels) requantized on four lanes (an_requantize_mve; an_requantize_right_mve,
-four instructions, where every shift is negative). DEPTHWISE_CONV_2D: runs of pixels inside the image
-channels outermost, eight channels per pass on int16 lanes (VMULLB/VMULLT into int32), the tap pointers
-set once per run (the weights of eight channels copied into channel order once per run of four or
-more pixels); border pixels per pixel (sixteen channels per pass); in_c = 1 runs as CONV_2D.
-FULLY_CONNECTED: four rows by VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four lanes
-at a time, VRMULH for the first rounding, a rounding shift for the second. MUL: VMULLB/VMULLT on int16,
-the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar or DSP code on the M55:
-AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN, FULLY_CONNECTED's requantization.
-Why DEPTHWISE_CONV_2D stays far above 0.4x (see the per-type table): its MVE path runs on int16 lanes
-(eight channels per vector, VMULLB/VMULLT each widening four of them into int32, so two multiplies and two
-adds per eight MACs), the weights by one VLDRH gather per tap (along runs of four pixels or more with at
-most nine taps copied once per eight channels into channel order on the stack: one contiguous load per
-tap, 14 instructions per tap and pixel pair instead of 17), every four outputs requantized with two
-gathers of their multipliers and shifts and a scatter store, and the border pixels (over half of a 6x6
-layer's) per pixel. The DSP path's depthwise kernels were rewritten for
-the Cortex-M4 (narrow rows, channel pairs by SXTB16/SMLAD) and now need only some 1.2 to 1.8 times the
-MVE path's instructions on vww, person_detect and the AttendNet-Bs. The DSP path these ratios divide by keeps getting faster (the Cortex-M4 work of issue 21 runs on the M55's
-DSP build too), so a ratio can rise while the MVE count falls."""
+core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAVA (an_dot_mve.h, an_conv.c), filter values
+gathered from the DSP layout in natural order. Where K <= 32 (one group: the 1x1 layers of up to 32 input
+channels, first layers such as a 3x3x3 or a one-channel depthwise run as CONV_2D) each pixel's K values are
+one or two vectors loaded once per pixel pair and each output one VMLADAV per vector, four channels by two
+pixels per pass, requantized on four lanes (an_conv_small_2px_mve; a receptive field inside the image copied
+by one predicated load and store per filter row). Deeper filters: the receptive fields copied as int8, a 1x1
+convolution reading the input pixels in place, a 2x2 block (two channels by two pixels) requantized on four
+lanes (an_requantize_mve; an_requantize_right_mve, four instructions, where every shift is negative).
+DEPTHWISE_CONV_2D, depth multiplier 1 (an_depthwise_conv2d_s8_mve, the Helium layout the generator stores
+only for cores with MVE): sixteen channels per vector as int8 lanes, per pair of taps one VLDRB of inputs
+and of weights each, VMULLB/VMULLT.S8 into int16, the two taps' products added in int16 (the generator checks
+they cannot leave it), widened into four int32 accumulators (inline assembly: 19 instructions per pair of taps
+and sixteen channels), requantized on lanes, narrowed back with saturation, one VSTRB per sixteen outputs;
+2, 4 or 8 channels at stride_w 1 take 16 / C pixels per vector; runs of interior pixels in one call, border
+taps reading the zero-point row. Other depth multipliers: the earlier int16-lane kernel; in_c = 1 runs as
+CONV_2D. FULLY_CONNECTED: four rows by VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four
+lanes at a time, VRMULH for the first rounding, a rounding shift for the second. MUL: VMULLB/VMULLT on
+int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar or DSP code on the
+M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN, FULLY_CONNECTED's
+requantization. Where the MVE instructions go now: DEPTHWISE_CONV_2D about 1.4 instructions per MAC on
+the 3x3 layers of 32 channels or more (per sixteen channels and pixel some 165: 92 for four tap pairs, 14
+for the ninth tap, about 50 for the requantization, narrowing and store), CONV_2D 0.26 to 0.44 per MAC on
+1x1 layers of 64 channels or more, 1.0 to 1.35 on the K = 8 to 27 layers. The DSP path these ratios divide
+by keeps getting faster (the Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can
+rise while the MVE count falls."""
 
 
 def main(argv=None):
