@@ -162,8 +162,9 @@ CONV_CASES = {
     "pointwise_shift_minus31": dict(in_shape=(1, 3, 5, 6), kernel=(1, 1), out_c=3, in_scale=1e-4,
                                     w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5, bias=False),
     # an_conv1x1_s8_prepared_w16 (requantization prepared at generation time, where exact: the cases above
-    # whose shifts are all negative take it too; at stride 1 with in_c 8, 16, 32 four pixels by two channels
-    # from the pairs layout): K4 = 16; 9 pixels (a last block of one), an even out_c; stride 1 over two batches of an odd pixel count (one
+    # whose shifts are all negative take it too; at stride 1 with in_c 8, 16, 32, 64, 96, 128 four pixels by two
+    # channels from the pairs layout, the last one or two pixels by two): K4 = 16; in_c 32, 64, 96, 128 with the
+    # last block of one, two, three pixels, an even and an odd out_c; stride 1 over two batches of an odd pixel count (one
     # run of pixel pairs across the batches); pruned channels (zero filter, bias +-2^30: constant
     # outputs, as in vww_96_int8) in groups of three and in the last group of two / one; shifts -e of 1 and
     # near 31 (kc = 2^(e-1) + zero point * 2^e at the int32 limit); zero points at both ends
@@ -172,6 +173,11 @@ CONV_CASES = {
     "pointwise_k8_batch2_odd_pixels": dict(in_shape=(2, 3, 3, 8), kernel=(1, 1), out_c=7, in_zp=3, seed=16),
     "pointwise_k32_pairs_relu6_nine_pixels": dict(in_shape=(1, 1, 9, 32), kernel=(1, 1), out_c=6,
                                                    activation="RELU6", in_zp=-100, seed=17),
+    "pointwise_k64_pairs_ten_pixels_odd_out": dict(in_shape=(1, 2, 5, 64), kernel=(1, 1), out_c=5, in_zp=-128,
+                                                   out_zp=-128, activation="RELU", zero_channels=(1,), seed=18),
+    "pointwise_k96_pairs_eleven_pixels": dict(in_shape=(1, 1, 11, 96), kernel=(1, 1), out_c=4, seed=19),
+    "pointwise_k128_pairs_nine_pixels_saturating": dict(in_shape=(1, 3, 3, 128), kernel=(1, 1), out_c=6,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), out_zp=50, seed=20),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,

@@ -83,7 +83,8 @@ CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for
          ("fc", "extreme scales", False): lambda: fc_model(**FC_CASES["extreme scales"]),
          # an_conv1x1_s8_prepared_w16's four-pixel (pairs layout) and three-row paths on the M55 without Helium
          **{("conv", c, False): (lambda c=c: conv_model(**CONV_CASES[c]))
-            for c in ("pointwise_k32_pairs_relu6_nine_pixels", "pointwise_k16_pruned_channels", "pointwise_k100_odd")},
+            for c in ("pointwise_k32_pairs_relu6_nine_pixels", "pointwise_k16_pruned_channels", "pointwise_k100_odd",
+                      "pointwise_k64_pairs_ten_pixels_odd_out")},
          # the depthwise row-buffer path's narrow form (DSP cores) on the M55 without Helium: 6 and 4 outputs wide
          **{("dw", c, False): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c]))
             for c in ("rows3x3_narrow_kws_25x5_relu", "rows3x3_narrow_width4_valid_clamped")}}

@@ -191,10 +191,16 @@ def conv_filter_layout_w16(rows):
 BLOCK_ORDER = (0, 2, 1, 3)
 
 
+#: The deepest input whose four pixels an_conv1x1_s8_prepared_w16 widens onto the stack (an_conv.h's
+#: ``AN_CONV_PREPARED_PAIRS_MAX_C``: 8 * 128 bytes).
+PREPARED_PAIRS_MAX_C = 128
+
+
 def prepared_pairs(in_c: int, stride_h: int, stride_w: int) -> bool:
     """Whether ``an_conv1x1_s8_prepared_w16`` reads its filter in the pairs layout (an_conv.h's
-    ``AN_CONV_PREPARED_PAIRS``: in_c 8, 16 or 32 at stride 1; tests/test_kernel_library.py ties the two)."""
-    return in_c in (8, 16, 32) and stride_h == stride_w == 1
+    ``AN_CONV_PREPARED_PAIRS``: in_c 8, 16 or a multiple of 32 up to :data:`PREPARED_PAIRS_MAX_C`, at stride 1;
+    not the pixel count, which a patch tile of the layer changes; tests/test_kernel_library.py ties the two)."""
+    return (in_c in (8, 16) or (in_c % 32 == 0 and 0 < in_c <= PREPARED_PAIRS_MAX_C)) and stride_h == stride_w == 1
 
 
 def conv_filter_layout_w16_pairs(rows):

@@ -1683,6 +1683,16 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
   AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1) AN_P4_COLS(S, 2, f1) AN_P4_COLS(S, 3, b0)          \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"                   \
   "smlad %[a2], %[f0], %[f1], %[a2]\n\tsmlad %[a3], %[f0], %[b0], %[a3]\n\t"
+// The same for the last one or two pixels (pixels 0 and 1 only): ROWS 2P, 1P.
+#define AN_P4_STEP_2P(S)                                                                       \
+  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
+  "ldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t"                                  \
+  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1)                                                    \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"
+#define AN_P4_STEP_1P(S)                                                                       \
+  "ldr %[f0], [%[w], #(16*(" #S ">>2)+4*(" #S "&3))]\n\t" AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1) \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"
 #define AN_P4_STEPS4(R, S) AN_P4_STEP_##R((S)) AN_P4_STEP_##R((S + 1)) AN_P4_STEP_##R((S + 2)) AN_P4_STEP_##R((S + 3))
 #define AN_P4_STEPS_8(R) AN_P4_STEPS4(R, 0)
 #define AN_P4_STEPS_16(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4)
@@ -1710,57 +1720,101 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
   memcpy(o, &h, 2);
 }
 
-// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 32), without the activation's clamps.
+// a0-a3 (row a) and b0-b3 (row b; R 2, 2P) += the rows . the four pixels' columns (R 2, 1) or the first two's
+// (R 2P, 1P) over K4 values (0: k4, a multiple of 32, in passes of 32); N rows at w, the columns at c.
+// A pass of 32 values at cc and ww, which it advances (the next pass's columns and rows).
+#define AN_P4_PASS(R, N)                                                                                              \
+  __asm__(AN_P4_STEPS_32(R) "add %[c], %[c], #256\n\tadd %[w], %[w], #(64*" #N ")"                                    \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2),  \
+            [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1), [c] "+r"(cc), [w] "+r"(ww) \
+          :                                                                                                           \
+          : "memory")
+#define AN_P4_DOT(R, N)                                 \
+  do {                                                  \
+    if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(R));           \
+    if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(R));         \
+    if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(R));         \
+    if (!K4) {                                          \
+      const int32_t *cc = c;                            \
+      const int16_t *ww = w, *const w_end = w + (N)*k4; \
+      do {                                              \
+        AN_P4_PASS(R, N);                               \
+      } while (ww < w_end);                             \
+    }                                                   \
+  } while (0)
+
+// The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
+// pixel j at o + at[j] (a pixel past the last: the last's again).
+static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_params *p, const int16_t *w,
+                                                                 const int32_t *ch, const int32_t *c, int8_t *o,
+                                                                 const int32_t *at, const int32_t K4, const int four) {
+  const int32_t out_c = p->out_c, k4 = K4 ? K4 : p->in_c;
+  const int32_t *const pairs_end = ch + 8 * (out_c >> 1);
+  const int32_t s1 = at[1], s2 = at[2], s3 = at[3];
+  for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
+    int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
+    if (four) {
+      AN_P4_DOT(2, 2);
+    } else {
+      AN_P4_DOT(2P, 2);
+    }
+    const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+    a0 = an_p4_out(a0, ma, ka, ea), a1 = an_p4_out(a1, ma, ka, ea);
+    if (four) a2 = an_p4_out(a2, ma, ka, ea), a3 = an_p4_out(a3, ma, ka, ea);
+    const int32_t mb = ch[5], kb = ch[6], eb = ch[7];
+    an_p4_store2(o, a0, an_p4_out(b0, mb, kb, eb));
+    an_p4_store2(o + s1, a1, an_p4_out(b1, mb, kb, eb));
+    if (four) {
+      an_p4_store2(o + s2, a2, an_p4_out(b2, mb, kb, eb));
+      an_p4_store2(o + s3, a3, an_p4_out(b3, mb, kb, eb));
+    }
+  }
+  if (out_c & 1) {  // the odd last channel (f1 and b0 column registers)
+    int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
+    if (four) {
+      AN_P4_DOT(1, 1);
+    } else {
+      AN_P4_DOT(1P, 1);
+    }
+    (void)b1, (void)b2, (void)b3;
+    const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+    o[0] = (int8_t)an_p4_out(a0, ma, ka, ea);
+    o[s1] = (int8_t)an_p4_out(a1, ma, ka, ea);
+    if (four) {
+      o[s2] = (int8_t)an_p4_out(a2, ma, ka, ea);
+      o[s3] = (int8_t)an_p4_out(a3, ma, ka, ea);
+    }
+  }
+}
+#undef AN_P4_DOT
+#undef AN_P4_PASS
+
+// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 32; 0: a multiple of 32), without the activation's
+// clamps; cols: 8 * K4 bytes (the caller's stack).  Blocks of four pixels, a last block of three with the last
+// pixel twice, of two or one (the last twice) by the two-pixel steps.
 static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params *p, const int8_t *input,
                                                             const int16_t *filter, const int32_t *channel,
-                                                            int8_t *output, const int32_t K4) {
-  const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w;
-  const int32_t *const pairs_end = channel + 8 * (out_c >> 1);
-  int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
-  const int32_t *const c = cols;
+                                                            int8_t *output, const int32_t K4, int32_t *cols) {
+  const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
   for (int32_t pix = 0; pix < pixels; pix += 4) {
     // Pixels past the last are the last again (their outputs stored over its own, the same values; no input is
     // read after an output is written).
-    const int32_t last = pixels - 1 - pix;
+    const int32_t last = pixels - 1 - pix, four = last >= 2;
     int32_t at[4];
     for (int32_t j = 0; j < 4; ++j) {
       const int32_t q = j < last ? j : last;
-      const int8_t *x = input + (pix + q) * K4;
       at[j] = q * out_c;
-      for (int32_t k = 0; k < K4; k += 4) {
+      if (j >= 2 && !four) continue;
+      const int8_t *x = input + (pix + q) * k4;
+      for (int32_t k = 0; k < k4; k += 4) {
         const uint32_t v = an_read_u32(x + k);
         __asm__("strd %1, %2, [%0]" ::"r"(cols + 2 * k + 2 * j), "r"(__sxtb16(v)), "r"(an_sxtb16_ror8(v)) : "memory");
       }
     }
-    const int32_t s1 = at[1], s2 = at[2], s3 = at[3];
-    int8_t *o = output + pix * out_c;
-    const int16_t *w = filter;
-    const int32_t *ch = channel;
-    for (; ch < pairs_end; ch += 8, o += 2, w += 2 * K4) {
-      int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
-      if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(2));
-      if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(2));
-      if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(2));
-      const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
-      a0 = an_p4_out(a0, ma, ka, ea), a1 = an_p4_out(a1, ma, ka, ea);
-      a2 = an_p4_out(a2, ma, ka, ea), a3 = an_p4_out(a3, ma, ka, ea);
-      const int32_t mb = ch[5], kb = ch[6], eb = ch[7];
-      an_p4_store2(o, a0, an_p4_out(b0, mb, kb, eb));
-      an_p4_store2(o + s1, a1, an_p4_out(b1, mb, kb, eb));
-      an_p4_store2(o + s2, a2, an_p4_out(b2, mb, kb, eb));
-      an_p4_store2(o + s3, a3, an_p4_out(b3, mb, kb, eb));
-    }
-    if (out_c & 1) {  // the odd last channel (b0 a column register)
-      int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
-      if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(1));
-      if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(1));
-      if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(1));
-      (void)b1, (void)b2, (void)b3;
-      const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
-      o[0] = (int8_t)an_p4_out(a0, ma, ka, ea);
-      o[s1] = (int8_t)an_p4_out(a1, ma, ka, ea);
-      o[s2] = (int8_t)an_p4_out(a2, ma, ka, ea);
-      o[s3] = (int8_t)an_p4_out(a3, ma, ka, ea);
+    if (four) {
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, 1);
+    } else {
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, 0);
     }
   }
 }
@@ -1770,20 +1824,31 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 #undef AN_P4_STEPS_8
 #undef AN_P4_STEPS4
 #undef AN_P4_STEP_1
+#undef AN_P4_STEP_1P
+#undef AN_P4_STEP_2P
 #undef AN_P4_STEP_2
 #undef AN_P4_COLS
 
 static void __attribute__((noinline))
 an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
-  an_p4_run(p, input, filter, channel, output, 8);
+  int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 8, cols);
 }
 static void __attribute__((noinline))
 an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
-  an_p4_run(p, input, filter, channel, output, 16);
+  int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 16, cols);
 }
 static void __attribute__((noinline))
 an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
-  an_p4_run(p, input, filter, channel, output, 32);
+  int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 32, cols);
+}
+// in_c 64, 96, 128: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
+static void __attribute__((noinline)) an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                                 const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 0, cols);
 }
 #else
 #define AN_P4 0
@@ -1854,19 +1919,23 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
   const int pairs = AN_CONV_PREPARED_PAIRS(p->in_c, p->stride_h, p->stride_w);
 #if AN_USE_DSP && !AN_USE_MVE
-  switch (pairs && !AN_P4 ? -1 : AN_CONV_K4(p->in_c) + pairs) {
+  // The pairs layout where an_p4_* do not run (-O0): the plain-C loop below.
+  const int plain = pairs && !AN_P4;
+  switch (plain ? -2 : pairs ? -1 : AN_CONV_K4(p->in_c)) {
+    case -2:
+      break;
+    case -1:
 #if AN_P4
-    case 8 + 1:
-      an_p4_k8(p, input, filter, channel, output);
-      break;
-    case 16 + 1:
-      an_p4_k16(p, input, filter, channel, output);
-      break;
-    case 32 + 1:
-      an_p4_k32(p, input, filter, channel, output);
-      break;
+      if (p->in_c == 8) {
+        an_p4_k8(p, input, filter, channel, output);
+      } else if (p->in_c == 16) {
+        an_p4_k16(p, input, filter, channel, output);
+      } else if (p->in_c == 32) {
+        an_p4_k32(p, input, filter, channel, output);
+      } else {
+        an_p4_k32n(p, input, filter, channel, output);
+      }
 #endif
-    case -1:  // the pairs layout without an_p4_*: the plain-C loop below
       break;
     case 8:
       an_pq_k8(p, input, filter, channel, output, scratch);
@@ -1884,7 +1953,7 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
         an_pq_any(p, input, filter, channel, output, scratch);
       }
   }
-  if (!(pairs && !AN_P4)) {
+  if (!plain) {
     if (p->act_min > -128 || p->act_max < 127) {
       an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
     }
