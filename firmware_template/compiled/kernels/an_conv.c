@@ -1007,12 +1007,12 @@ static void __attribute__((noinline)) an_conv_im2col_w16_edge(const an_im2col_w1
   an_conv_im2col_w16(g, in, oy, ox, j, cols);
 }
 
-// First layers (3x3 filters, k_w * in_c of 1-4 or 9-12 values: S = 4 or 12, a constant where inlined): the
-// whole layer's pixel pairs with the receptive-field rows and the channel loop unrolled for k4 = 3 * S.  Pixels
-// whose three rows lie inside the image and before the tensor's end (the output columns ox_lo..ox_hi of the
-// rows oy_lo..oy_hi) take three runs from one pointer, the others an_conv_im2col_w16's tap-by-tap rows.  Each
-// group of three channels (then two or one) is one asm statement of loads and SMLAD (the AN_CONV_W16 layout:
-// per two values two column words and R filter words in a row, 2R SMLAD), then its requantizations.
+// First layers (3x3 filters, one or three input channels: rows of 3 or 9 values in S = 4 or 12 positions, a
+// constant where inlined): the whole layer's pixel pairs with the receptive-field rows and the channel loop
+// unrolled for k4 = 3 * S.  Pixels whose three rows lie inside the image and before the tensor's end (the output
+// columns ox_lo..ox_hi of the rows oy_lo..oy_hi) take three runs from one pointer, the others an_conv_im2col_w16's
+// tap-by-tap rows.  Each group of three channels (then two or one) is one asm statement of loads and SMLAD (the
+// AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD), then its requantizations.
 // Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
 // values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
 // WB + 4 S + 2 BS r.
@@ -1039,7 +1039,9 @@ static void __attribute__((noinline)) an_conv_im2col_w16_edge(const an_im2col_w1
             [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
           : [c] "r"(cols), [w] "r"(w)                                                                      \
           : "memory")
-// acc[2r + j] += row r . column j over k4 = 12 or 36 values for a group of R (1-3) rows at w.
+// acc[2r + j] += row r . column j over k4 = 12 (3x3x1) or 36 (3x3x3) values for a group of R (1-3) rows at w.
+// 3x3x3: each filter row's nine values in 12 positions, its last block (8 9 10 11, stored 8 10 9 11) pairs
+// (x9, x11) with zero filter values: the three such steps ((H, S) = (1, 1), (2, 3), (4, 1)) left out, 15 of 18.
 #define AN_K3_DOT(R)                                                                                       \
   static inline __attribute__((always_inline)) void an_k3_dot##R(const int16_t *w, const int16_t *cols,    \
                                                                  const int32_t k4, int32_t *acc) {         \
@@ -1048,7 +1050,9 @@ static void __attribute__((noinline)) an_conv_im2col_w16_edge(const an_im2col_w1
     if (k4 == 12) {                                                                                        \
       AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_B4(R, 1));                                                            \
     } else {                                                                                               \
-      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_B8(R, 1) AN_K3_B8(R, 2) AN_K3_B8(R, 3) AN_K3_B4(R, 4));               \
+      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_STEP_##R(8, 1, 0) AN_K3_STEP_##R(8, 1, 2) AN_K3_STEP_##R(8, 1, 3)     \
+                    AN_K3_STEP_##R(8, 2, 0) AN_K3_STEP_##R(8, 2, 1) AN_K3_STEP_##R(8, 2, 2) AN_K3_B8(R, 3)   \
+                        AN_K3_STEP_##R(4, 4, 0));                                                          \
     }                                                                                                      \
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                          \
   }
@@ -1207,8 +1211,8 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
   }
   const int fast = prep || (shifts < 0 && q.lo == -128 && q.hi == 127);
   const int32_t round_offset = 1 + 2 * q.offset;
-  // 3x3 first layers (an_kxk3_first): S of 4 or 12 values, no dilation.
-  const int first = p->k_h == 3 && p->k_w == 3 && (seg == 4 || seg == 12) && p->dilation_h == 1 && p->dilation_w == 1;
+  // 3x3 first layers of one or three input channels (an_kxk3_first), no dilation.
+  const int first = p->k_h == 3 && p->k_w == 3 && (n == 1 || n == 3) && p->dilation_h == 1 && p->dilation_w == 1;
 #endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * n;
