@@ -152,7 +152,7 @@ int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still sc
 M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN, FULLY_CONNECTED's
 requantization. Where the MVE instructions go now: DEPTHWISE_CONV_2D about 1.4 instructions per MAC on
 the 3x3 layers of 32 channels or more (per sixteen channels and pixel some 165: 92 for four tap pairs, 14
-for the ninth tap, about 50 for the requantization, narrowing and store), CONV_2D 0.26 to 0.44 per MAC on
+for the ninth tap, about 45 for the requantization, narrowing and store), CONV_2D 0.26 to 0.44 per MAC on
 1x1 layers of 64 channels or more, 1.0 to 1.35 on the K = 8 to 27 layers. The DSP path these ratios divide
 by keeps getting faster (the Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can
 rise while the MVE count falls."""
