@@ -1162,21 +1162,54 @@ static inline int32_t an_kxk_pq_value(const int32_t *ch, int32_t a) {
   return (int32_t)(g >> 32) >> ch[3];
 }
 
-// Output channels [0, out_c) of a pixel pair from prepared records (plain C; an_conv_channels_w16's groups).
-static void an_kxk_pq_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
-                               const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
-  for (int32_t first = 0; first < out_c; first += 3, ch += 12) {
-    const int32_t rows = out_c - first < 3 ? out_c - first : 3;
-    int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
-    if (rows > 1) acc[2] = acc[3] = ch[4];
-    if (rows > 2) acc[4] = acc[5] = ch[8];
-    w = an_w16_dot_any(w, cols, k4, rows, acc);
-    for (int32_t r = 0; r < rows; ++r) {
-      const int32_t v0 = an_kxk_pq_value(ch + 4 * r, acc[2 * r]), v1 = an_kxk_pq_value(ch + 4 * r, acc[2 * r + 1]);
-      o1[first + r] = (int8_t)an_clamp(v1, q.lo, q.hi);
-      o0[first + r] = (int8_t)an_clamp(v0, q.lo, q.hi);
-    }
+// The outputs of `rows` (1-3, a constant where inlined) prepared records ch by a pixel pair from their accumulators
+// acc (an_w16_dot_any's order).
+static inline __attribute__((always_inline)) void an_pq_plain_out(an_conv_out_params q, const int32_t *ch,
+                                                                  const int32_t *acc, int32_t rows, int8_t *o0,
+                                                                  int8_t *o1) {
+  // Every result before any store (an int8 store may alias the records).
+  const int32_t r0 = an_clamp(an_kxk_pq_value(ch, acc[0]), q.lo, q.hi);
+  const int32_t r1 = an_clamp(an_kxk_pq_value(ch, acc[1]), q.lo, q.hi);
+  int32_t r2 = 0, r3 = 0, r4 = 0, r5 = 0;
+  if (rows > 1) {
+    r2 = an_clamp(an_kxk_pq_value(ch + 4, acc[2]), q.lo, q.hi);
+    r3 = an_clamp(an_kxk_pq_value(ch + 4, acc[3]), q.lo, q.hi);
   }
+  if (rows > 2) {
+    r4 = an_clamp(an_kxk_pq_value(ch + 8, acc[4]), q.lo, q.hi);
+    r5 = an_clamp(an_kxk_pq_value(ch + 8, acc[5]), q.lo, q.hi);
+  }
+  o0[0] = (int8_t)r0;
+  o1[0] = (int8_t)r1;
+  if (rows > 1) o0[1] = (int8_t)r2, o1[1] = (int8_t)r3;
+  if (rows > 2) o0[2] = (int8_t)r4, o1[2] = (int8_t)r5;
+}
+
+// A group of `rows` (1-3, a constant where inlined) prepared records by a pixel pair (plain C); returns the filter
+// after the group.
+static inline __attribute__((always_inline)) const int16_t *an_pq_plain_group(an_conv_out_params q, const int16_t *w,
+                                                                              const int16_t *cols, int32_t k4,
+                                                                              const int32_t *ch, int32_t rows,
+                                                                              int8_t *o0, int8_t *o1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[4];
+  if (rows > 2) acc[4] = acc[5] = ch[8];
+  w = an_w16_dot_any(w, cols, k4, rows, acc);
+  an_pq_plain_out(q, ch, acc, rows, o0, o1);
+  return w;
+}
+
+// Output channels [0, out_c) of a pixel pair from prepared records (plain C), the filter's rows in groups of
+// `group`: 3 (an_conv_channels_w16's groups) or 2 (an_conv1x1_s8_prepared_w16's pairs layout where not plain C).
+static void an_kxk_pq_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                               const int32_t *ch, int32_t out_c, int32_t group, int8_t *o0, int8_t *o1) {
+  if (group == 3) {
+    for (; out_c >= 3; out_c -= 3, ch += 12, o0 += 3, o1 += 3) w = an_pq_plain_group(q, w, cols, k4, ch, 3, o0, o1);
+  } else {
+    for (; out_c >= 2; out_c -= 2, ch += 8, o0 += 2, o1 += 2) w = an_pq_plain_group(q, w, cols, k4, ch, 2, o0, o1);
+  }
+  if (out_c == 2) an_pq_plain_group(q, w, cols, k4, ch, 2, o0, o1);
+  if (out_c == 1) an_pq_plain_group(q, w, cols, k4, ch, 1, o0, o1);
 }
 
 // an_conv2d_s8_w16 (prep 0: records {bias, multiplier, shift}) and an_conv2d_s8_prepared_w16 (prep 1: doubled
@@ -1252,7 +1285,7 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
       }
 #endif
       if (prep) {
-        an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0));
+        an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, 3, out0, out0 + (two ? out_c : 0));
       } else {
         an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
       }
@@ -1912,12 +1945,75 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
   an_conv1x1_impl(p, input, 0, filter, channel, output, scratch);
 }
 
-// One output of an_conv1x1_s8_prepared_w16's record ch ({2 * bias, m, kc, e}) for a = 2 * acc, before the
-// activation's clamps: floor((kc - [a < 0]) * 2^32 + a * m + 2^31) / 2^32) >> e (an_conv.h).
-static inline int32_t an_pq_out(const int32_t *ch, int32_t a) {
-  const int64_t g = ((int64_t)ch[2] - (a < 0)) * 4294967296LL + (int64_t)a * ch[1] + 2147483648LL;
-  return (int32_t)(g >> 32) >> ch[3];
+// Input pixel x (n values, a multiple of eight) as pixel j of an_widen_s8_pair's interleaved columns, each block of
+// four in the order 0 2 1 3 (the AN_CONV_W16_PAIRS filter layout's).
+static void an_pq_widen_pairs(const int8_t *x, int16_t *cols, int32_t j, int32_t n) {
+  int16_t *dst = cols + 4 * j;
+  for (const int8_t *const end = x + n; x < end; x += 4, dst += 8) {
+    dst[0] = x[0], dst[1] = x[2], dst[2] = x[1], dst[3] = x[3];
+  }
 }
+
+#if !AN_USE_DSP && !AN_USE_MVE
+// Rows w0, w1, w2 (`rows`: 1-3, a constant where inlined) of the pairs layout, each row's eight values of a block
+// `step` values after the last block's (16 in a group of two, 8 for an odd last row), K4 a multiple of eight, by
+// the pixel pair of cols (an_widen_s8_pair's layout, each block of four as 0 2 1 3): as an_w16_dot_any in plain C,
+// three rows across groups of two so that each column value loaded serves three rows.
+static inline __attribute__((always_inline)) void an_pq_pairs_dot(const int16_t *w0, const int16_t *w1,
+                                                                  const int16_t *w2, int32_t step, const int16_t *cols,
+                                                                  int32_t k4, int32_t rows, int32_t *acc) {
+  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
+  uint32_t a3 = (uint32_t)acc[3], a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
+#define AN_PQ_PAIRS_TAP(T)                                                                      \
+  do {                                                                                          \
+    const int32_t x0 = cols[((T)&3) + ((T) >> 2) * 8], x1 = cols[((T)&3) + ((T) >> 2) * 8 + 4]; \
+    a0 += (uint32_t)(w0[T] * x0);                                                               \
+    a1 += (uint32_t)(w0[T] * x1);                                                               \
+    if (rows > 1) {                                                                             \
+      a2 += (uint32_t)(w1[T] * x0);                                                             \
+      a3 += (uint32_t)(w1[T] * x1);                                                             \
+    }                                                                                           \
+    if (rows > 2) {                                                                             \
+      a4 += (uint32_t)(w2[T] * x0);                                                             \
+      a5 += (uint32_t)(w2[T] * x1);                                                             \
+    }                                                                                           \
+  } while (0)
+  for (const int16_t *const end = cols + 2 * k4; cols < end; cols += 16, w0 += step, w1 += step, w2 += step) {
+    AN_PQ_PAIRS_TAP(0);
+    AN_PQ_PAIRS_TAP(1);
+    AN_PQ_PAIRS_TAP(2);
+    AN_PQ_PAIRS_TAP(3);
+    AN_PQ_PAIRS_TAP(4);
+    AN_PQ_PAIRS_TAP(5);
+    AN_PQ_PAIRS_TAP(6);
+    AN_PQ_PAIRS_TAP(7);
+  }
+#undef AN_PQ_PAIRS_TAP
+  acc[0] = (int32_t)a0, acc[1] = (int32_t)a1, acc[2] = (int32_t)a2;
+  acc[3] = (int32_t)a3, acc[4] = (int32_t)a4, acc[5] = (int32_t)a5;
+}
+
+// Output channels [0, out_c) of a pixel pair from the pairs layout's filter w (K4 values a row) and prepared
+// records ch, three rows at a time (plain C).
+static void an_pq_pairs_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                                 const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  const int32_t paired = out_c & ~1;  // rows in groups of two; an odd last row alone, its blocks 8 values apart
+#define AN_PQ_PAIRS_ROW(i) (w + ((i) >> 1) * 2 * k4 + ((i)&1) * 8)
+  int32_t i = 0;
+  for (; i + 3 <= paired; i += 3) {
+    int32_t acc[6] = {ch[4 * i], ch[4 * i], ch[4 * i + 4], ch[4 * i + 4], ch[4 * i + 8], ch[4 * i + 8]};
+    an_pq_pairs_dot(AN_PQ_PAIRS_ROW(i), AN_PQ_PAIRS_ROW(i + 1), AN_PQ_PAIRS_ROW(i + 2), 16, cols, k4, 3, acc);
+    an_pq_plain_out(q, ch + 4 * i, acc, 3, o0 + i, o1 + i);
+  }
+  for (; i < out_c; ++i) {
+    int32_t acc[6] = {ch[4 * i], ch[4 * i], 0, 0, 0, 0};
+    const int single = i == paired;
+    an_pq_pairs_dot(single ? w + i * k4 : AN_PQ_PAIRS_ROW(i), 0, 0, single ? 8 : 16, cols, k4, 1, acc);
+    an_pq_plain_out(q, ch + 4 * i, acc, 1, o0 + i, o1 + i);
+  }
+#undef AN_PQ_PAIRS_ROW
+}
+#endif
 
 void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
@@ -1964,42 +2060,39 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
     return;
   }
 #endif
-  // Plain C: per output pixel the input pixel widened once into scratch in the filter's order (in the pairs
-  // layout each block of four as 0 2 1 3, zeros past in_c), then each channel's dot product over the filter's
-  // groups of three (or two) rows, in blocks of eight values (a last block of four where K4 is not a multiple of 8).
-  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c;
-  const int group = pairs ? 2 : 3;
-  int16_t *column = scratch;
+  // Plain C (an_conv1x1_impl's loop): per pair of output pixels both input pixels widened once into scratch (two
+  // interleaved columns of K4 values, the padding to K4 zeroed once; in the pairs layout each block of four as
+  // 0 2 1 3), then each group of three (pairs layout: two) channels by the pixel pair (an_kxk_pq_channels).
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
   for (int32_t b = 0; b < p->batches; ++b) {
-    for (int32_t oy = 0; oy < p->out_h; ++oy) {
-      for (int32_t ox = 0; ox < p->out_w; ++ox) {
-        const int8_t *x = input + ((b * p->in_h + oy * p->stride_h) * p->in_w + ox * p->stride_w) * n;
-        int8_t *o = output + ((b * p->out_h + oy) * p->out_w + ox) * out_c;
-        for (int32_t q = 0; q < k4; ++q) {
-          const int32_t k = pairs ? (q & ~3) + ((q & 1) << 1) + ((q >> 1) & 1) : q;
-          column[q] = (int16_t)(k < n ? x[k] : 0);
-        }
-        const int16_t *w = filter;
-        for (int32_t first = 0; first < out_c; first += group) {
-          const int32_t rows = out_c - first < group ? out_c - first : group;
-          for (int32_t r = 0; r < rows; ++r) {
-            const int32_t *ch = channel + 4 * (first + r);
-            int32_t a = ch[0];
-            int32_t start = 0;
-            for (; start + 8 <= k4; start += 8) {
-              const int16_t *row = w + rows * start + r * 8, *c = column + start;
-              a += row[0] * c[0] + row[1] * c[1] + row[2] * c[2] + row[3] * c[3];
-              a += row[4] * c[4] + row[5] * c[5] + row[6] * c[6] + row[7] * c[7];
-            }
-            if (start < k4) {  // K4 is a multiple of four
-              const int16_t *row = w + rows * start + r * 4, *c = column + start;
-              a += row[0] * c[0] + row[1] * c[1] + row[2] * c[2] + row[3] * c[3];
-            }
-            o[first + r] = (int8_t)an_clamp(an_pq_out(ch, a), p->act_min, p->act_max);
-          }
-          w += rows * k4;
-        }
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      if (pairs) {
+        an_pq_widen_pairs(x0, scratch, 0, n);
+        an_pq_widen_pairs(x1, scratch, 1, n);
+      } else {
+        an_widen_s8_pair(x0, scratch, 0, 0, n);
+        an_widen_s8_pair(x1, scratch, 0, 1, n);
       }
+#if !AN_USE_DSP && !AN_USE_MVE
+      if (pairs) {
+        an_pq_pairs_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0));
+        continue;
+      }
+#endif
+      an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, pairs ? 2 : 3, out0, out0 + (two ? out_c : 0));
     }
   }
 }
