@@ -120,7 +120,7 @@ def compare(ours: list[bytes], reference: list[np.ndarray], dtype) -> dict:
     return {"match": False, "detail": first + (f"; max abs difference {worst:.3g}" if worst else "")}
 
 
-def run_core(model, compiled_by_wide, samples, reference, out_dtype, core_spec, timeout_s):
+def run_core(model, compiled_by_core, samples, reference, out_dtype, core_spec, timeout_s):
     from tests.compiled_qemu import build_m4, run_m4_timed
 
     key, _title, core, dsp, mve, _board = core_spec
@@ -128,7 +128,7 @@ def run_core(model, compiled_by_wide, samples, reference, out_dtype, core_spec, 
         started = time.monotonic()
         try:
             elf = build_m4(model, samples, dsp=dsp, workdir=work, core=core, mve=mve, fpu=(core == "m4"),
-                           compiled=compiled_by_wide[core_spec[5]])
+                           compiled=compiled_by_core[key])
         except RuntimeError as err:
             return {"error": "build failed: " + str(err).strip().splitlines()[-1][:200]}
         built = time.monotonic()
@@ -179,7 +179,7 @@ def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s, pro
     from codegen.boards import get_board
     from codegen.compiled.generate import compile_model, unsupported_reasons
     from codegen.compiled.host import run_tflm_batch
-    from codegen.compiled.ops.conv import wide_filters_for
+    from codegen.compiled.ops.conv import helium_for, wide_filters_for
     from codegen.compiled.program import NUMPY_TYPES
     from converter.tflite_model import load_model
 
@@ -196,11 +196,13 @@ def bench_model(path: Path, cores, sample_count, skip_slow_bytes, timeout_s, pro
     reference = [r[0] for r in run_tflm_batch(model, samples)]
     compiled = {}
     for spec in cores:
-        board = spec[5]
-        wide = wide_filters_for(get_board(board).cmsis_nn_arch)
-        if wide not in compiled:
-            compiled[wide] = compile_model(model, wide_filters=wide)
-        compiled[board] = compiled[wide]
+        # what generate gives the board's core: int16 filters on DSP cores, the Helium layouts where the build
+        # has MVE (the M55 built +nomve runs the DSP kernels on the board's int8 filters)
+        arch = get_board(spec[5]).cmsis_nn_arch
+        wide, helium = wide_filters_for(arch), helium_for(arch) and bool(spec[4])
+        if (wide, helium) not in compiled:
+            compiled[(wide, helium)] = compile_model(model, wide_filters=wide, helium=helium)
+        compiled[spec[0]] = compiled[(wide, helium)]
     for spec in cores:
         if skip_slow_bytes and row["constants"] > skip_slow_bytes and spec[0] == "m4-plain":
             row["cores"][spec[0]] = {"skipped": f"constants {row['constants']} B > {skip_slow_bytes} B"}
