@@ -26,6 +26,8 @@ SECTIONS = [
     ("results_code_size.md", "Code-size figures against real links (compiled runtime and TFLM: issue 22)"),
     ("results_planner.md", "Smaller TFLM arenas: the optimizing planner (issue 11)"),
     ("results_patch.md", "Compiled runtime below the layer-by-layer floor: patch-based execution (issue 18)"),
+    ("results_patch_models.md", "Every shared and corpus model under every schedule (fast, small, auto): arena and "
+                                "bit-exactness (issue 18)"),
     ("results_kernels.md", "Compiled-runtime kernels on the Cortex-M4: instructions, DSP vs plain C (issue 10)"),
     ("results_validate.md", "Validation on the device: per-operator profiles on the Cortex-M4 in QEMU (issue 12)"),
     ("results_timing.md", "Modelled Cortex-M4 cycles of the compiled runtime (issue 21; the model: docs/timing.md)"),
