@@ -33,7 +33,7 @@ import numpy as np
 
 from codegen.compiled.receptive_field import (broadcast_input_range, hull, split_evenly, table_input_range,
                                               window_input_range)
-from codegen.compiled.plan import overlay_clashes, overlay_layout, plan_memory
+from codegen.compiled.plan import overlay_clashes, overlay_layout, plan_memory, tensor_lifetimes
 from codegen.compiled.program import Constant, Params, PointerArray, Program, Scratch, Step, Tensor, TensorSlice
 from codegen.compiled.ops.binary import broadcast_shape  # the same walk the lowering made
 from codegen.compiled.ops.conv import depthwise_step_scratch_bytes
@@ -785,16 +785,7 @@ def live_profile(program: Program) -> list:
     counted): for screening candidates and finding the peak step (the exact plan may differ either way: it
     aligns buffers and may leave gaps, and shares in place)."""
     n = len(program.steps)
-    first, last = {}, {}
-    for t in program.inputs:
-        first[t] = 0
-    for k, step in enumerate(program.steps):
-        for t in step.outputs:
-            first.setdefault(t, k)
-        for t in step.inputs:
-            last[t] = k
-    for t in program.outputs:
-        last[t] = n - 1
+    first, last = tensor_lifetimes(program)
     spans = {t: [first[t], max(last.get(t, first[t]), first[t]), t.size_bytes] for t in first}
     delta_bytes = [0] * (n + 1)
     # an overlay group (nested overlays included) takes, at each step, the bytes from its lowest live member to
@@ -829,16 +820,10 @@ def _peak_step(program: Program) -> int:
     plan_memory(program, search=False)
     n = len(program.steps)
     top = np.zeros(n + 1, dtype=np.int64)
-    first, last = {t: 0 for t in program.inputs}, {}
     for k, step in enumerate(program.steps):
-        for t in step.outputs:
-            first.setdefault(t, k)
-        for t in step.inputs:
-            last[t] = k
         for s in step.scratch:
             top[k] = max(top[k], s.offset + s.size_bytes)
-    for t in program.outputs:
-        last[t] = n - 1
+    first, last = tensor_lifetimes(program)
     for t, k in first.items():
         if not t.state:
             end = max(last.get(t, k), k) + 1

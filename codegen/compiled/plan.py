@@ -194,13 +194,9 @@ def overlay_layout(overlays) -> dict:
     return groups
 
 
-def overlay_clashes(program: Program) -> list:
-    """Pairs of Tensors of one overlay group (:func:`overlay_layout`) whose bytes overlap while both are live and
-    that no overlay triple relates directly (the rewrite that made a triple checked its rows are consumed before
-    they are overwritten; nothing checked any other pair): ``[(name, name)]``, empty when the layout is safe.
-    Nested overlays (a stage's split tensor over an input that is itself in an overlay) must leave no such pair."""
-    if not program.overlays:
-        return []
+def tensor_lifetimes(program: Program) -> tuple[dict, dict]:
+    """``(first, last)``: the step that first writes each Tensor (0 for the program's inputs) and the last step that
+    reads it (the last step for the program's outputs; a Tensor never read has no ``last``)."""
     first, last = {t: 0 for t in program.inputs}, {}
     for k, step in enumerate(program.steps):
         for t in step.outputs:
@@ -209,6 +205,17 @@ def overlay_clashes(program: Program) -> list:
             last[t] = k
     for t in program.outputs:
         last[t] = len(program.steps) - 1
+    return first, last
+
+
+def overlay_clashes(program: Program) -> list:
+    """Pairs of Tensors of one overlay group (:func:`overlay_layout`) whose bytes overlap while both are live and
+    that no overlay triple relates directly (the rewrite that made a triple checked its rows are consumed before
+    they are overwritten; nothing checked any other pair): ``[(name, name)]``, empty when the layout is safe.
+    Nested overlays (a stage's split tensor over an input that is itself in an overlay) must leave no such pair."""
+    if not program.overlays:
+        return []
+    first, last = tensor_lifetimes(program)
     direct = {frozenset((a, b)) for a, b, _ in program.overlays}
     clashes = []
     for members in overlay_layout(program.overlays).values():
