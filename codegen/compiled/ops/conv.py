@@ -335,6 +335,17 @@ def pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp: int, 
     return np.asarray(records, dtype=np.int64)
 
 
+def _unprepared_records(values, out_zp: int) -> np.ndarray:
+    """The prepared kernels' channel records {2 * bias, m, kc, e} back to {folded bias, multiplier, shift} (shift
+    -e; a constant channel's value v (e = 0, its filter row zeros) as {2 (v - output_zero_point), 2^30, 0}, whose
+    requantization gives v - output_zero_point), flat."""
+    records = np.asarray(values, dtype=np.int64).reshape(-1, 4)
+    constant = records[:, 3] == 0
+    bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
+    multiplier = np.where(constant, 1 << 30, records[:, 1])
+    return np.stack([bias, multiplier, -records[:, 3]], axis=1).reshape(-1)
+
+
 def unprepare_pointwise(step) -> None:
     """Turn an ``an_conv1x1_s8_prepared_w16`` step into ``an_conv1x1_s8_w16`` (the same outputs), in place: the
     filter values halved, the records back to {folded bias, multiplier, shift} (shift -e; a constant channel's
@@ -346,11 +357,7 @@ def unprepare_pointwise(step) -> None:
     if prepared_pairs(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"])):
         values = conv_filter_layout_w16(rows_of_w16_pairs_layout(values, int(fields["out_c"]), int(fields["in_c"])))
     filter_.values = values.astype(np.int16)
-    records = np.asarray(channel.values, dtype=np.int64).reshape(-1, 4)
-    constant = records[:, 3] == 0
-    bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
-    multiplier = np.where(constant, 1 << 30, records[:, 1])
-    channel.values = np.stack([bias, multiplier, -records[:, 3]], axis=1).reshape(-1)
+    channel.values = _unprepared_records(channel.values, out_zp)
     step.function = "an_conv1x1_s8_w16"
 
 
@@ -373,11 +380,7 @@ def unprepare_kxk(step) -> None:
     filter_, channel = step.args[2], step.args[3]
     out_zp = int(step.args[0].fields["output_offset"])
     filter_.values = (np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2).astype(np.int16)
-    records = np.asarray(channel.values, dtype=np.int64).reshape(-1, 4)
-    constant = records[:, 3] == 0
-    bias = np.where(constant, 2 * (records[:, 2] - out_zp), records[:, 0] // 2)
-    multiplier = np.where(constant, 1 << 30, records[:, 1])
-    channel.values = np.stack([bias, multiplier, -records[:, 3]], axis=1).reshape(-1)
+    channel.values = _unprepared_records(channel.values, out_zp)
     step.function = "an_conv2d_s8_w16"
 
 
