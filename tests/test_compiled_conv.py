@@ -217,6 +217,8 @@ CONV_CASES = {
                                              in_scale=1e-4, w_scale=(2e-6, 4e-6), out_scale=1.0, out_zp=5,
                                              seed=16),
     "first3x3_c4_relu_full_range": dict(in_shape=(1, 6, 7, 4), out_c=10, activation="RELU", out_zp=-128, seed=17),
+    # an_kxk3_first's edge rows (an_kxk3_edge) with the largest pad value on all four sides, odd output rows
+    "first3x3_c3_same_pad127": dict(in_shape=(1, 9, 13, 3), out_c=4, in_zp=127, out_zp=3, seed=18),
 }
 
 

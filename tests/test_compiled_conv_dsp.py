@@ -36,6 +36,7 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          # the requantization (an_conv2d_s8_prepared_w16)
          **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
             for c in ("first3x3_c1_stride2_same", "first3x3_c3_stride2_same", "first3x3_c4_relu_full_range",
+                      "first3x3_c3_same_pad127",
                       "w16_c16_3x3_same", "w16_c2_valid_tensor_end")},
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
          # the row-buffer 3x3 path's plain C on the same core

@@ -1001,18 +1001,13 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
   an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, 0, 1);
 }
 
-// an_conv_im2col_w16 out of line: the edge pixels of an_kxk3_first (one copy for both of its loops).
-static void __attribute__((noinline)) an_conv_im2col_w16_edge(const an_im2col_w16_params *g, const int8_t *in,
-                                                              int32_t oy, int32_t ox, int32_t j, int16_t *cols) {
-  an_conv_im2col_w16(g, in, oy, ox, j, cols);
-}
-
 // First layers (3x3 filters, one or three input channels: rows of 3 or 9 values in S = 4 or 12 positions, a
 // constant where inlined): the whole layer's pixel pairs with the receptive-field rows and the channel loop
 // unrolled for k4 = 3 * S.  Pixels whose three rows lie inside the image and before the tensor's end (the output
-// columns ox_lo..ox_hi of the rows oy_lo..oy_hi) take three runs from one pointer, the others an_conv_im2col_w16's
-// tap-by-tap rows.  Each group of three channels (then two or one) is one asm statement of loads and SMLAD (the
-// AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD), then its requantizations.
+// columns ox_lo..ox_hi of the rows oy_lo..oy_hi, an_kxk3_row) take three runs from one pointer (an_kxk3_widen), the
+// others an_kxk3_edge's gathered rows.  Each group of three channels (then two or one) is one asm statement of
+// loads and SMLAD (the AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD),
+// then its requantizations.
 // Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
 // values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
 // WB + 4 S + 2 BS r.
@@ -1071,64 +1066,162 @@ AN_K3_DOT(3)
 #undef AN_K3_ROW
 #undef AN_K3_COLS
 
+// One interior pixel's three receptive-field rows (from src, rows row_step bytes apart, inside the image and
+// before the tensor's end) as pixel j's column at dst = cols + 4 j, S = 4 or 12 (a constant where inlined): the
+// loads of a row in a row (pipelined), SXTB16 in place, STRD.  S = 12: the ror-8 word of a row's last block ((x9,
+// x11), zero filter values) is never read by an_k3_dot (the steps left out) and not written.
+static inline __attribute__((always_inline)) void an_kxk3_widen(const int8_t *src, int32_t row_step, int16_t *dst,
+                                                                const int32_t seg) {
+  uint32_t x0, x1, x2, y0, y1, y2;
+  if (seg == 4) {
+    __asm__ volatile(
+        "ldr %[x0], [%[s]]\n\t"
+        "ldr %[x1], [%[s], %[r]]\n\t"
+        "ldr %[x2], [%[s], %[r], lsl #1]\n\t"
+        "sxtb16 %[y0], %[x0]\n\t"
+        "sxtb16 %[x0], %[x0], ror #8\n\t"
+        "sxtb16 %[y1], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "sxtb16 %[y2], %[x2]\n\t"
+        "sxtb16 %[x2], %[x2], ror #8\n\t"
+        "strd %[y0], %[x0], [%[d]]\n\t"
+        "strd %[y1], %[x1], [%[d], #16]\n\t"
+        "strd %[y2], %[x2], [%[d], #32]"
+        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2)
+        : [s] "r"(src), [r] "r"(row_step), [d] "r"(dst)
+        : "memory");
+    return;
+  }
+  for (int32_t ky = 0; ky < 3; ++ky, src += row_step, dst += 24) {
+    __asm__ volatile(
+        "ldr %[x0], [%[s]]\n\t"
+        "ldr %[x1], [%[s], #4]\n\t"
+        "ldr %[x2], [%[s], #8]\n\t"
+        "sxtb16 %[y0], %[x0]\n\t"
+        "sxtb16 %[x0], %[x0], ror #8\n\t"
+        "sxtb16 %[y1], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "sxtb16 %[x2], %[x2]\n\t"
+        "strd %[y0], %[x0], [%[d]]\n\t"
+        "strd %[y1], %[x1], [%[d], #16]\n\t"
+        "str %[x2], [%[d], #32]"
+        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1)
+        : [s] "r"(src), [d] "r"(dst)
+        : "memory");
+  }
+  (void)y2;
+}
+
+// an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
+// pixel j's column at dst = cols + 4 j: each receptive-field row's taps (the pad value outside the image, zeros
+// after the 3 n values) gathered into 12 bytes, then widened as an interior row (the general im2col's rows take
+// the values one by one).
+static void __attribute__((noinline))
+an_kxk3_edge(const an_im2col_w16_params *g, const int8_t *in, int32_t oy, int32_t ox, int16_t *dst) {
+  const int32_t n = g->n, seg = n == 3 ? 12 : 4, iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  const uint32_t pad4 = (uint8_t)g->pad * 0x01010101u;
+  for (int32_t ky = 0, iy = iy0; ky < 3; ++ky, ++iy, dst += 2 * seg) {
+    uint32_t words[3] = {pad4, pad4, pad4};
+    if (iy >= 0 && iy < g->in_h) {
+      int8_t *row = (int8_t *)words;
+      const int8_t *src = in + (iy * g->in_w + ix0) * n;
+      // Tap by tap (no library calls: GCC makes a loop of n copies a memcpy call).
+      for (int32_t kx = 0, ix = ix0; kx < 3; ++kx, ++ix, row += n, src += n) {
+        if (ix >= 0 && ix < g->in_w) {
+          row[0] = src[0];
+          if (n == 3) row[1] = src[1], row[2] = src[2];
+        }
+      }
+      if (n == 3) {
+        words[2] &= 0xffu;  // positions 9-11 (little-endian bytes)
+      } else {
+        words[0] &= 0xffffffu;  // position 3
+      }
+    }
+    an_widen_reordered((const int8_t *)words, dst, seg);
+  }
+}
+
+// What an_kxk3_first walks: the current pixel (oy, ox), its first run at bytes `at` from the input (< 0 above or
+// left of the image), and the current row's interior columns [lo, lo + span] (none: lo far above any column), whose
+// three runs lie inside the image and before the tensor's end.
+typedef struct {
+  int32_t oy, ox, at, row_at, lo, span;
+} an_kxk3_walk;
+
+// The interior columns of row w->oy (w->row_at its first pixel's run): ox_lo..ox_hi where the row's three input
+// rows lie inside the image, cut where a pixel's runs (last_end bytes from its first) would pass the tensor's end.
+static void an_kxk3_row(const an_im2col_w16_params *g, an_kxk3_walk *w, int32_t ox_lo, int32_t ox_hi,
+                        int32_t last_end) {
+  const int32_t iy0 = w->oy * g->stride_h - g->pad_h, step_w = g->stride_w * g->n;
+  int32_t hi = ox_hi;
+  if (iy0 < 0 || iy0 + 2 >= g->in_h) {
+    hi = ox_lo - 1;
+  } else {
+    const int32_t room = g->in_left - last_end - w->row_at;  // bytes the row's first pixel may start before the end
+    if (room < 0) {
+      hi = ox_lo - 1;
+    } else if (room / step_w < hi) {
+      hi = room / step_w;
+    }
+  }
+  w->lo = hi < ox_lo ? 0x40000000 : ox_lo;  // none: ox - lo < 0, above any span as unsigned
+  w->span = hi < ox_lo ? 0 : hi - ox_lo;
+}
+
 static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_w16_params *g, const int8_t *in,
                                                                 const int16_t *filter, const int32_t *channel,
                                                                 int32_t out_h, int32_t out_w, int32_t out_c,
                                                                 int8_t *out, int16_t *scratch, int32_t round_offset,
                                                                 const int32_t seg, const int prep) {
   const int32_t rs = prep ? 4 : 3;  // values per channel record
-  const int32_t stride_w = g->stride_w, row_step = g->row_step, k4 = 3 * seg, in_left = g->in_left;
+  const int32_t stride_w = g->stride_w, k4 = 3 * seg;
   const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
-  // Interior output columns and rows (ceil and floor of the bounds; empty ranges where none).
+  // Interior output columns (ceil and floor of the bounds; an empty range where none).
   const int32_t ox_lo = (g->pad_w + stride_w - 1) / stride_w, ox_hi = (g->in_w - 3 + g->pad_w) / stride_w;
-  const int32_t oy_lo = (g->pad_h + g->stride_h - 1) / g->stride_h, oy_hi = (g->in_h - 3 + g->pad_h) / g->stride_h;
-  const int32_t last_end = 2 * row_step + seg;  // bytes a pixel's runs read from its first
+  const int32_t last_end = 2 * g->row_step + seg;  // bytes a pixel's runs read from its first
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
-  // The current pixel (oy, ox), its first run at bytes `at` from in (< 0 above or left of the image).
-  int32_t oy = 0, ox = 0, at = -(g->pad_h * g->in_w + g->pad_w) * g->n, row_at = at;
-  int row_inside = oy_lo <= 0 && 0 <= oy_hi;
+  an_kxk3_walk w = {0, 0, 0, 0, 0, 0};
+  w.at = w.row_at = -(g->pad_h * g->in_w + g->pad_w) * g->n;
+  an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
   for (int32_t pix = 0; pix < pixels; pix += 2) {
     const int two = pix + 1 < pixels;
     int8_t *o0 = out + pix * out_c;
     int8_t *o1 = o0 + (two ? out_c : 0);
     for (int32_t j = 0; j < 2; ++j) {
-      if (row_inside && ox >= ox_lo && ox <= ox_hi && at + last_end <= in_left) {
-        const int8_t *src = in + at;
-        int16_t *dst = scratch + 4 * j;
-        an_widen_reordered(src, dst, seg);
-        an_widen_reordered(src + row_step, dst + 2 * seg, seg);
-        an_widen_reordered(src + 2 * row_step, dst + 4 * seg, seg);
+      if ((uint32_t)(w.ox - w.lo) <= (uint32_t)w.span) {
+        an_kxk3_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
       } else {
-        an_conv_im2col_w16_edge(g, in, oy, ox, j, scratch);
+        an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4 * j);
       }
       if (j == 0 && !two) {
-        an_conv_im2col_w16_edge(g, in, oy, ox, 1, scratch);  // an odd last pixel twice, the copy dropped
+        an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);  // an odd last pixel twice, the copy dropped
         break;
       }
-      at += step_w;
-      if (++ox == out_w) {
-        ox = 0, ++oy;
-        at = row_at += step_h;
-        row_inside = oy_lo <= oy && oy <= oy_hi;
+      w.at += step_w;
+      if (++w.ox == out_w) {
+        w.ox = 0, ++w.oy;
+        w.at = w.row_at += step_h;
+        an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
       }
     }
-    const int16_t *w = filter;
+    const int16_t *wf = filter;
     const int32_t *ch = channel;
-    for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, w += 3 * k4) {
+    for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
-      an_k3_dot3(w, scratch, k4, acc);
+      an_k3_dot3(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
       an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
       an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
     }
     if (tail == 2) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
-      an_k3_dot2(w, scratch, k4, acc);
+      an_k3_dot2(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
       an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
     } else if (tail == 1) {
       int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
-      an_k3_dot1(w, scratch, k4, acc);
+      an_k3_dot1(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
     }
   }
