@@ -505,11 +505,6 @@ static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
   return all < 0;
 }
 
-// Four int32 lanes from four scalars (lane inserts: GCC emits one VMOV per lane).
-static inline int32x4_t an_conv_lanes4_mve(int32_t a, int32_t b, int32_t c, int32_t d) {
-  return vsetq_lane_s32(d, vsetq_lane_s32(c, vsetq_lane_s32(b, vdupq_n_s32(a), 1), 2), 3);
-}
-
 // The gather offsets that read values 16 h .. 16 h + 15 of a row of a pair in natural order from the an_conv.h layout
 // (rows of a pair interleaved in blocks of four, each block 0 2 1 3; the pair's other row: the same offsets from
 // 4 bytes on); lanes past the row's k values gather its first value (they meet zero inputs).
@@ -523,20 +518,113 @@ static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h) {
   return vld1q(offsets);
 }
 
-// CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
-// pixel pair, the lanes past K zero), each output one VMLADAV per half against a filter row gathered in natural order
-// (an_conv_row_offsets_mve: row_lo, row_hi; a pair's second row by the same offsets + 4); four channels by two pixels
-// per pass, the eight sums into two vectors of four lanes, the bias added and requantized there, one VSTRB.32 per
-// pixel.  Columns c0, c1 (k values each); outputs o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the
-// last four by an_conv_channels8_2px_mve.
-static inline __attribute__((always_inline)) void an_conv_small_2px_mve(const an_conv_params *p, const int8_t *filter,
-                                                                        const int32_t *channel, const int8_t *c0,
-                                                                        const int8_t *c1, int32_t k, int halves,
-                                                                        uint8x16_t row_lo, uint8x16_t row_hi,
-                                                                        int8_t *o0, int32_t out1_offset, int right) {
+// What an_conv_small_2px_mve reads per call: the gather offsets of a filter row's values in natural order
+// (an_conv_row_offsets_mve), rows[0] values 0..15 of a pair's first row, rows[1] its second row (4 bytes on), rows[2]
+// and rows[3] values 16..31 of each; the output parameters.
+typedef struct {
+  uint8_t rows[4][16];
+  int32_t out_c, k4, offset, lo, hi;
+} an_conv_small_mve;
+
+// One VMLADAV per pixel of rows r and r + 2 of a quad (pairs w and w2, offsets rows[o]); halves == 2: one VMLADAVA per
+// pixel of their values 16..31 (rows[o + 2]).
+#define AN_SMALL_LO(O, X0, X1)         \
+  "vldrb.u8 %q[t], [%[rows], #" O      \
+  "]\n\t"                              \
+  "vldrb.u8 %q[w], [%[w0], %q[t]]\n\t" \
+  "vmladav.s8 %[a0], %q[w], %q[" X0    \
+  "]\n\t"                              \
+  "vmladav.s8 %[b0], %q[w], %q[" X1    \
+  "]\n\t"                              \
+  "vldrb.u8 %q[w], [%[w2], %q[t]]\n\t" \
+  "vmladav.s8 %[a2], %q[w], %q[" X0    \
+  "]\n\t"                              \
+  "vmladav.s8 %[b2], %q[w], %q[" X1 "]\n\t"
+#define AN_SMALL_HI(O)                   \
+  "vldrb.u8 %q[t], [%[rows], #" O        \
+  "]\n\t"                                \
+  "vldrb.u8 %q[w], [%[w0], %q[t]]\n\t"   \
+  "vmladava.s8 %[a0], %q[w], %q[u0]\n\t" \
+  "vmladava.s8 %[b0], %q[w], %q[u1]\n\t" \
+  "vldrb.u8 %q[w], [%[w2], %q[t]]\n\t"   \
+  "vmladava.s8 %[a2], %q[w], %q[u0]\n\t" \
+  "vmladava.s8 %[b2], %q[w], %q[u1]\n\t"
+
+// The sums of four output channels (rows w: two pairs, 2 k4 bytes each) of a pixel pair whose K values are x0 / x1
+// (halves == 2: and u0 / u1 for values 16..31): lanes {0, 1, 2, 3} of *r0 (pixel 0) and *r1 (pixel 1) the quad's
+// rows.  In assembly: the four inputs, two results and two temporaries take the eight vector registers (GCC's
+// allocation spilled the eight scalar sums and the offsets).  The rows' gathers read inside the rows only.
+static inline __attribute__((always_inline)) void an_conv_small_dot_mve(const an_conv_small_mve *g, const int8_t *w,
+                                                                        int8x16_t x0, int8x16_t x1, int8x16_t u0,
+                                                                        int8x16_t u1, int halves, int32x4_t *r0,
+                                                                        int32x4_t *r1) {
+  int8x16_t t, wv;
+  int32x4_t p0, p1;
+  int32_t a0, b0, a2, b2;
+  const int8_t *const w2 = w + 2 * g->k4;
+  const int8_t(*const span)[64] = (const int8_t(*)[64])w;  // the quad's bytes (at most 4 x 32) as read
+  if (halves == 1) {
+    __asm__(AN_SMALL_LO("0", "x0", "x1")  //
+            "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+            "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"  //
+            AN_SMALL_LO("16", "x0", "x1")                  //
+            "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+            "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]"
+            : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+              [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+            : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), "m"(*span),
+              "m"(*(const int8_t(*)[64])w2), "m"(g->rows));
+  } else {
+    __asm__(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
+            "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+            "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"    //
+            AN_SMALL_LO("16", "x0", "x1") AN_SMALL_HI("48")  //
+            "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+            "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]"
+            : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+              [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+            : [x0] "w"(x0), [x1] "w"(x1), [u0] "w"(u0), [u1] "w"(u1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows),
+              "m"(*span), "m"(*(const int8_t(*)[64])w2), "m"(g->rows));
+  }
+  *r0 = p0;
+  *r1 = p1;
+}
+#undef AN_SMALL_LO
+#undef AN_SMALL_HI
+
+// Four output channels (filter rows w; ch: their {bias, multiplier, shift}) of a pixel pair: the sums
+// (an_conv_small_dot_mve), the bias added, requantized on lanes (right: every shift negative), offset and clamp, one
+// VSTRB.32 per pixel.
+static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const an_conv_small_mve *g, const int8_t *w,
+                                                                         const int32_t *ch, int8x16_t x0, int8x16_t x1,
+                                                                         int8x16_t u0, int8x16_t u1, int halves,
+                                                                         int right, int8_t *o0, int8_t *o1) {
   static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
-  const int32_t k4 = AN_CONV_K4(k), out_c = p->out_c, quads = out_c >> 2;
+  int32x4_t r0, r1;
+  an_conv_small_dot_mve(g, w, x0, x1, u0, u1, halves, &r0, &r1);
   const uint32x4_t channel_offsets = vld1q(channel_offset_values);
+  const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
+  r0 = vaddq_s32(r0, bias);
+  r1 = vaddq_s32(r1, bias);
+  const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
+  const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
+  r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
+  r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
+  const int32x4_t lo = vdupq_n_s32(g->lo), hi = vdupq_n_s32(g->hi);
+  r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, g->offset), lo), hi);
+  r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, g->offset), lo), hi);
+  vstrbq_s32(o1, r1);
+  vstrbq_s32(o0, r0);
+}
+
+// CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
+// pixel pair, the lanes past K zero), each output one VMLADAV per half against a filter row gathered in natural order,
+// four channels by two pixels per pass (an_conv_small_quad_mve).  Columns c0, c1 (k values each); outputs
+// o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the last four by an_conv_channels8_2px_mve.
+static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
+    const an_conv_params *p, const an_conv_small_mve *g, const int8_t *filter, const int32_t *channel, const int8_t *c0,
+    const int8_t *c1, int32_t k, int halves, int8_t *o0, int32_t out1_offset, int right) {
+  const int32_t k4 = g->k4, out_c = g->out_c, quads = out_c >> 2;
   const int8x16_t v0 = vldrbq_z_s8(c0, vctp8q((uint32_t)k)), v1 = vldrbq_z_s8(c1, vctp8q((uint32_t)k));
   int8x16_t u0 = v0, u1 = v1;
   if (halves == 2) {
@@ -544,42 +632,27 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(const an
     u0 = vldrbq_z_s8(c0 + 16, upper);
     u1 = vldrbq_z_s8(c1 + 16, upper);
   }
-  const uint8x16_t row_b = vaddq_n_u8(row_lo, 4);
-  int8_t *const o1 = o0 + out1_offset;
+  int8_t *o = o0;
   const int8_t *w = filter;
   const int32_t *ch = channel;
-  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12) {
-    int32_t a[4], b[4];
-    if (halves == 1) {
-      const int8x16_t wa = vldrbq_gather_offset_s8(w, row_lo), wb = vldrbq_gather_offset_s8(w, row_b);
-      a[0] = vmladavq_s8(wa, v0), b[0] = vmladavq_s8(wa, v1);
-      a[1] = vmladavq_s8(wb, v0), b[1] = vmladavq_s8(wb, v1);
-      const int8x16_t wc = vldrbq_gather_offset_s8(w + 2 * k4, row_lo);
-      const int8x16_t wd = vldrbq_gather_offset_s8(w + 2 * k4, row_b);
-      a[2] = vmladavq_s8(wc, v0), b[2] = vmladavq_s8(wc, v1);
-      a[3] = vmladavq_s8(wd, v0), b[3] = vmladavq_s8(wd, v1);
-    } else {
-      _Pragma("GCC unroll 4") for (int32_t r = 0; r < 4; ++r) {
-        const int8_t *row = w + 2 * k4 * (r >> 1) + 4 * (r & 1);  // row r of the quad: pair r / 2, its row r % 2
-        const int8x16_t wl = vldrbq_gather_offset_s8(row, row_lo), wh = vldrbq_gather_offset_s8(row, row_hi);
-        a[r] = vmladavaq_s8(vmladavq_s8(wl, v0), wh, u0);
-        b[r] = vmladavaq_s8(vmladavq_s8(wl, v1), wh, u1);
-      }
-    }
-    const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
-    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
-    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
-    int32x4_t r0 = vaddq_s32(an_conv_lanes4_mve(a[0], a[1], a[2], a[3]), bias);
-    int32x4_t r1 = vaddq_s32(an_conv_lanes4_mve(b[0], b[1], b[2], b[3]), bias);
-    r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
-    r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
-    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
-    r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, p->output_offset), lo), hi);
-    r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, p->output_offset), lo), hi);
-    vstrbq_s32(o1 + 4 * q4, r1);
-    vstrbq_s32(o0 + 4 * q4, r0);
+  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o += 4) {
+    an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o, o + out1_offset);
   }
-  if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o0 + 4 * quads, out1_offset, right);
+  if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o, out1_offset, right);
+}
+
+// an_conv_small_2px_mve's parameters of a layer of K values (K <= 32), into *g.
+static void an_conv_small_params_mve(const an_conv_params *p, int32_t k, an_conv_small_mve *g) {
+  for (int32_t h = 0; h < 2; ++h) {
+    const uint8x16_t offsets = an_conv_row_offsets_mve(k, h);
+    vst1q(g->rows[2 * h], offsets);
+    vst1q(g->rows[2 * h + 1], vaddq_n_u8(offsets, 4));
+  }
+  g->out_c = p->out_c;
+  g->k4 = AN_CONV_K4(k);
+  g->offset = p->output_offset;
+  g->lo = p->act_min;
+  g->hi = p->act_max;
 }
 
 // What an_conv_im2col8_inside_mve needs, set once per call.
@@ -605,17 +678,16 @@ static inline __attribute__((always_inline)) int an_conv_im2col8_inside_mve(cons
   return 1;
 }
 
-// an_conv2d_s8 on Helium (int8 columns in scratch, see above).
-static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
-                             int8_t *output, int16_t *scratch) {
-  const int32_t k = p->k_h * p->k_w * p->filter_in_c, k4 = AN_CONV_K4(k);
-  const int32_t groups = p->in_c / p->filter_in_c;
-  const int32_t per_group = p->out_c / groups;
-  const int32_t pixels = p->out_h * p->out_w;
-  int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
-  const int right = an_conv_right_shifts(channel, p->out_c);
-  const int small = groups == 1 && k <= 32;
-  const uint8x16_t row_lo = an_conv_row_offsets_mve(k, 0), row_hi = an_conv_row_offsets_mve(k, 1);
+// The pixel pairs of an_conv2d_s8 on Helium where K <= 32 and one group (an_conv_small_2px_mve; halves and right
+// constant in each copy: an_conv2d_small_any_mve): columns col0, col1 in scratch.
+static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_conv_params *p, const int8_t *input,
+                                                                      const int8_t *filter, const int32_t *channel,
+                                                                      int8_t *output, int8_t *col0, int8_t *col1,
+                                                                      int halves, int right) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c;
+  const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, k, &sg);
   const int32_t row_values = p->k_w * p->in_c;
   const an_im2col8_inside g = {p->stride_h,
                                p->stride_w,
@@ -631,6 +703,54 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
                                p->dilation_w == 1 && row_values <= 16 ? vctp8q((uint32_t)row_values) : 0};
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * pixels * out_c;
+    int32_t oy = 0, ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * out_c;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
+      if (!an_conv_im2col8_inside_mve(&g, in, oy0, ox0, col0)) an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
+      if (!an_conv_im2col8_inside_mve(&g, in, oy1, ox1, col1)) an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
+      an_conv_small_2px_mve(p, &sg, filter, channel, col0, col1, k, halves, out0, two ? out_c : 0, right);
+    }
+  }
+}
+
+static void __attribute__((noinline))
+an_conv2d_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                        int8_t *output, int8_t *col0, int8_t *col1, int halves, int right) {
+  if (halves == 1) {
+    if (right) {
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 1);
+    } else {
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 0);
+    }
+  } else if (right) {
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 1);
+  } else {
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 0);
+  }
+}
+
+// an_conv2d_s8 on Helium (int8 columns in scratch, see above).
+static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                             int8_t *output, int16_t *scratch) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c, k4 = AN_CONV_K4(k);
+  const int32_t groups = p->in_c / p->filter_in_c;
+  const int32_t per_group = p->out_c / groups;
+  const int32_t pixels = p->out_h * p->out_w;
+  int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
+  const int right = an_conv_right_shifts(channel, p->out_c);
+  if (groups == 1 && k <= 32) {  // K <= 32, one group: an_conv_small_2px_mve
+    an_conv2d_small_any_mve(p, input, filter, channel, output, col0, col1, k <= 16 ? 1 : 2, right);
+    return;
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
     int8_t *out = output + b * pixels * p->out_c;
     int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
@@ -641,16 +761,6 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
       if (two && ++ox == p->out_w) ox = 0, ++oy;
       const int32_t oy1 = oy, ox1 = ox;
       if (++ox == p->out_w) ox = 0, ++oy;
-      if (small) {  // K <= 32, one group: an_conv_small_2px_mve
-        if (!an_conv_im2col8_inside_mve(&g, in, oy0, ox0, col0)) an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
-        if (!an_conv_im2col8_inside_mve(&g, in, oy1, ox1, col1)) an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
-        if (k <= 16) {
-          an_conv_small_2px_mve(p, filter, channel, col0, col1, k, 1, row_lo, row_hi, out0, two ? p->out_c : 0, right);
-        } else {
-          an_conv_small_2px_mve(p, filter, channel, col0, col1, k, 2, row_lo, row_hi, out0, two ? p->out_c : 0, right);
-        }
-        continue;
-      }
       for (int32_t g = 0; g < groups; ++g) {
         an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
         an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
@@ -662,13 +772,16 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
   }
 }
 
-// an_conv1x1_s8 on Helium where K = in_c <= 32 (an_conv_small_2px_mve on the input pixels in place).
-static void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
-                                 const int32_t *channel, int8_t *output, int right) {
+// an_conv1x1_s8 on Helium where K = in_c <= 32 (an_conv_small_2px_mve on the input pixels in place; halves and right
+// constant in each copy: an_conv1x1_small_any_mve).
+static inline __attribute__((always_inline)) void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input,
+                                                                       const int8_t *filter, const int32_t *channel,
+                                                                       int8_t *output, int halves, int right) {
   const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
-  const uint8x16_t row_lo = an_conv_row_offsets_mve(n, 0), row_hi = an_conv_row_offsets_mve(n, 1);
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, n, &sg);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *row = input + b * p->in_h * p->in_w * n;
     int8_t *out0 = output + b * pixels * out_c;
@@ -680,12 +793,24 @@ static void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input, c
       const int two = pix + 1 < pixels;
       const int8_t *x1 = two ? row + ox * step_x : x0;
       if (two && ++ox == out_w) ox = 0, row += step_y;
-      if (n <= 16) {
-        an_conv_small_2px_mve(p, filter, channel, x0, x1, n, 1, row_lo, row_hi, out0, two ? out_c : 0, right);
-      } else {
-        an_conv_small_2px_mve(p, filter, channel, x0, x1, n, 2, row_lo, row_hi, out0, two ? out_c : 0, right);
-      }
+      an_conv_small_2px_mve(p, &sg, filter, channel, x0, x1, n, halves, out0, two ? out_c : 0, right);
     }
+  }
+}
+
+static void __attribute__((noinline))
+an_conv1x1_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                         int8_t *output, int halves, int right) {
+  if (halves == 1) {
+    if (right) {
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 1);
+    } else {
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 0);
+    }
+  } else if (right) {
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 1);
+  } else {
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 0);
   }
 }
 
@@ -697,7 +822,7 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int right = an_conv_right_shifts(channel, out_c);
   if (n <= 32) {
-    an_conv1x1_small_mve(p, input, filter, channel, output, right);
+    an_conv1x1_small_any_mve(p, input, filter, channel, output, n <= 16 ? 1 : 2, right);
     return;
   }
   for (int32_t b = 0; b < p->batches; ++b) {
