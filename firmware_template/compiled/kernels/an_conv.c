@@ -1162,17 +1162,21 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
 // acc[2r + j] += row r . column j over k4 = 12 (3x3x1) or 36 (3x3x3) values for a group of R (1-3) rows at w.
 // 3x3x3: each filter row's nine values in 12 positions, its last block (8 9 10 11, stored 8 10 9 11) pairs
 // (x9, x11) with zero filter values: the three such steps ((H, S) = (1, 1), (2, 3), (4, 1)) left out, 15 of 18.
+// The steps of a group of R rows: k4 = 12 (3x3x1) and k4 = 36 (3x3x3, 15 of 18).
+#define AN_K3_STEPS12(R) AN_K3_B8(R, 0) AN_K3_B4(R, 1)
+#define AN_K3_STEPS36(R)                                                                                   \
+  AN_K3_B8(R, 0) AN_K3_STEP_##R(8, 1, 0) AN_K3_STEP_##R(8, 1, 2) AN_K3_STEP_##R(8, 1, 3)                   \
+      AN_K3_STEP_##R(8, 2, 0) AN_K3_STEP_##R(8, 2, 1) AN_K3_STEP_##R(8, 2, 2) AN_K3_B8(R, 3)               \
+          AN_K3_STEP_##R(4, 4, 0)
 #define AN_K3_DOT(R)                                                                                       \
   static inline __attribute__((always_inline)) void an_k3_dot##R(const int16_t *w, const int16_t *cols,    \
                                                                  const int32_t k4, int32_t *acc) {         \
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];                  \
     int32_t c0, c1, wa, wb, wc;                                                                            \
     if (k4 == 12) {                                                                                        \
-      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_B4(R, 1));                                                            \
+      AN_K3_ASM(AN_K3_STEPS12(R));                                                                         \
     } else {                                                                                               \
-      AN_K3_ASM(AN_K3_B8(R, 0) AN_K3_STEP_##R(8, 1, 0) AN_K3_STEP_##R(8, 1, 2) AN_K3_STEP_##R(8, 1, 3)     \
-                    AN_K3_STEP_##R(8, 2, 0) AN_K3_STEP_##R(8, 2, 1) AN_K3_STEP_##R(8, 2, 2) AN_K3_B8(R, 3)   \
-                        AN_K3_STEP_##R(4, 4, 0));                                                          \
+      AN_K3_ASM(AN_K3_STEPS36(R));                                                                         \
     }                                                                                                      \
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                          \
   }
@@ -1181,6 +1185,53 @@ AN_K3_DOT(1)
 AN_K3_DOT(2)
 AN_K3_DOT(3)
 #undef AN_K3_DOT
+
+// A group of three prepared records ch ({2 * bias, m, kc, e}, an_conv.h) by the pixel pair in one asm statement:
+// the accumulators from the doubled biases, an_k3_dot3's steps, then an_kxk_pq_out2's arithmetic (SMMLAR of
+// kc - [a < 0], ASR by e, SSAT 8) on the registers the steps free; the six outputs (channel r's pixel j at
+// out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).
+// clang-format off
+#define AN_K3_PQ_INIT                                                                                      \
+  "ldr %[a0], [%[ch]]\n\t"                                                                                 \
+  "ldr %[a2], [%[ch], #16]\n\t"                                                                            \
+  "ldr %[a4], [%[ch], #32]\n\t"                                                                            \
+  "mov %[a1], %[a0]\n\t"                                                                                   \
+  "mov %[a3], %[a2]\n\t"                                                                                   \
+  "mov %[a5], %[a4]\n\t"
+#define AN_K3_PQ_OUT(r, A, B)                                                                              \
+  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\t"                                                                 \
+  "ldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
+  "ldr %[wc], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
+  "add %[c0], %[wb], %[" #A "], asr #31\n\t"                                                               \
+  "add %[c1], %[wb], %[" #B "], asr #31\n\t"                                                               \
+  "smmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"                                                          \
+  "smmlar %[" #B "], %[" #B "], %[wa], %[c1]\n\t"                                                          \
+  "asr %[" #A "], %[" #A "], %[wc]\n\t"                                                                    \
+  "asr %[" #B "], %[" #B "], %[wc]\n\t"                                                                    \
+  "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
+  "ssat %[" #B "], #8, %[" #B "]\n\t"
+#define AN_K3_PQ_ASM(TEXT)                                                                                 \
+  __asm__(AN_K3_PQ_INIT TEXT AN_K3_PQ_OUT(0, a0, a1) AN_K3_PQ_OUT(1, a2, a3) AN_K3_PQ_OUT(2, a4, a5)       \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
+          : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
+          : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t *w, const int16_t *cols,
+                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+  int32_t a0, a1, a2, a3, a4, a5, c0, c1, wa, wb, wc;
+  if (k4 == 12) {
+    AN_K3_PQ_ASM(AN_K3_STEPS12(3));
+  } else {
+    AN_K3_PQ_ASM(AN_K3_STEPS36(3));
+  }
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
+}
+#undef AN_K3_PQ_ASM
+#undef AN_K3_PQ_OUT
+#undef AN_K3_PQ_INIT
+#undef AN_K3_STEPS36
+#undef AN_K3_STEPS12
 #undef AN_K3_ASM
 #undef AN_K3_B4
 #undef AN_K3_B8
@@ -1236,6 +1287,59 @@ static inline __attribute__((always_inline)) void an_kxk3_widen(const int8_t *sr
   }
   (void)y2;
 }
+
+// an_kxk3_widen for the two pixels of a pair inside one output row, from src and src + step_w, as pixels 0 and 1
+// of the columns at cols: one asm statement per S (no loop, no spills).
+// clang-format off
+#define AN_K3W_ROW12(S, D)                                                                                 \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], #4]\n\t"                                                                         \
+  "ldr %[x2], [%[" #S "], #8]\n\t"                                                                         \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "sxtb16 %[x2], %[x2]\n\t"                                                                                \
+  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
+  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"                                                            \
+  "str %[x2], [%[d], #(" #D "+32)]\n\t"
+#define AN_K3W_PIXEL4(S, D)                                                                                \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], %[r]]\n\t"                                                                       \
+  "ldr %[x2], [%[" #S "], %[r], lsl #1]\n\t"                                                               \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "sxtb16 %[y2], %[x2]\n\t"                                                                                \
+  "sxtb16 %[x2], %[x2], ror #8\n\t"                                                                        \
+  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
+  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"                                                            \
+  "strd %[y2], %[x2], [%[d], #(" #D "+32)]\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *src, int32_t step_w, int32_t row_step,
+                                                                 int16_t *cols, const int32_t seg) {
+  uint32_t x0, x1, x2, y0, y1, y2;
+  const int8_t *s0 = src, *s1 = src + step_w;
+  if (seg == 4) {
+    __asm__ volatile(AN_K3W_PIXEL4(s0, 0) AN_K3W_PIXEL4(s1, 8)
+                     : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2)
+                     : [s0] "r"(s0), [s1] "r"(s1), [r] "r"(row_step), [d] "r"(cols)
+                     : "memory");
+    return;
+  }
+  __asm__ volatile(AN_K3W_ROW12(s0, 0) AN_K3W_ROW12(s1, 8) "add %[s0], %[s0], %[r]\n\t"
+                   "add %[s1], %[s1], %[r]\n\t" AN_K3W_ROW12(s0, 48) AN_K3W_ROW12(s1, 56)
+                   "add %[s0], %[s0], %[r]\n\t"
+                   "add %[s1], %[s1], %[r]\n\t" AN_K3W_ROW12(s0, 96) AN_K3W_ROW12(s1, 104)
+                   : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [s0] "+r"(s0),
+                     [s1] "+r"(s1)
+                   : [r] "r"(row_step), [d] "r"(cols)
+                   : "memory");
+  (void)y2;
+}
+#undef AN_K3W_PIXEL4
+#undef AN_K3W_ROW12
 
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
 // pixel j's column at dst = cols + 4 j: each receptive-field row's taps (the pad value outside the image, zeros
@@ -1303,7 +1407,8 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
   const int32_t stride_w = g->stride_w, k4 = 3 * seg;
   const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
   // Interior output columns (ceil and floor of the bounds; an empty range where none).
-  const int32_t ox_lo = (g->pad_w + stride_w - 1) / stride_w, ox_hi = (g->in_w - 3 + g->pad_w) / stride_w;
+  const int32_t ox_lo = (g->pad_w + stride_w - 1) / stride_w;
+  const int32_t ox_right = (g->in_w - 3 + g->pad_w) / stride_w, ox_hi = ox_right < out_w ? ox_right : out_w - 1;
   const int32_t last_end = 2 * g->row_step + seg;  // bytes a pixel's runs read from its first
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
   an_kxk3_walk w = {0, 0, 0, 0, 0, 0};
@@ -1313,26 +1418,45 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     const int two = pix + 1 < pixels;
     int8_t *o0 = out + pix * out_c;
     int8_t *o1 = o0 + (two ? out_c : 0);
-    for (int32_t j = 0; j < 2; ++j) {
-      if ((uint32_t)(w.ox - w.lo) <= (uint32_t)w.span) {
-        an_kxk3_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
-      } else {
-        an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4 * j);
-      }
-      if (j == 0 && !two) {
-        an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);  // an odd last pixel twice, the copy dropped
-        break;
-      }
-      w.at += step_w;
-      if (++w.ox == out_w) {
+    if ((uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
+      // Both pixels interior in the same row (ox and ox + 1 in lo..lo + span; then pix + 1 < pixels).
+      an_kxk3_widen2(in + w.at, step_w, g->row_step, scratch, seg);
+      w.at += 2 * step_w;
+      w.ox += 2;
+      if (w.ox == out_w) {
         w.ox = 0, ++w.oy;
         w.at = w.row_at += step_h;
         an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+      }
+    } else {
+      for (int32_t j = 0; j < 2; ++j) {
+        if ((uint32_t)(w.ox - w.lo) <= (uint32_t)w.span) {
+          an_kxk3_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
+        } else {
+          an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4 * j);
+        }
+        if (j == 0 && !two) {
+          an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);  // an odd last pixel twice, the copy dropped
+          break;
+        }
+        w.at += step_w;
+        if (++w.ox == out_w) {
+          w.ox = 0, ++w.oy;
+          w.at = w.row_at += step_h;
+          an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+        }
       }
     }
     const int16_t *wf = filter;
     const int32_t *ch = channel;
     for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
+      if (prep) {
+        int32_t r[6];
+        an_k3_pq_group3(wf, scratch, ch, k4, r);
+        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4];
+        o1[0] = (int8_t)r[1], o1[1] = (int8_t)r[3], o1[2] = (int8_t)r[5];
+        continue;
+      }
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
       an_k3_dot3(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
