@@ -17,7 +17,8 @@ from compiled_ops_harness import Case, CompiledCases, aliased_input, lower_singl
 from tflite_builder import ModelBuilder
 
 from codegen.compiled.lowering import NotLowerable
-from codegen.compiled.ops.binary import broadcast_walk
+from codegen.compiled.ops import fixedpoint as fp
+from codegen.compiled.ops.binary import _requantize_array, broadcast_walk
 
 SHAPES = [  # (input1, input2, output)
     ((1, 5, 7, 3), (1, 5, 7, 3), (1, 5, 7, 3)),
@@ -76,6 +77,8 @@ ALL_PAIRS_QUANTS = [
     ((0.5, -128), (0.25, 127), (0.5 / 40000.0, -3)),  # MUL: real 10000, left shift 14
     ((1.0, 1), (1.0, -1), (1.0 / 40000.0, 0)),  # MUL: left shift 16, the an_requantize path
     ((0.9, -2), (0.8, 4), (0.6, 9)),  # MUL: left shift 1
+    ((0.0417, 5), (0.0213, -3), (0.0199, -128)),  # calibrated-looking: ADD/SUB affine (an_add_affine_s8)
+    ((0.0131, 17), (0.0291, -7), (0.0377, 4)),
 ]
 
 
@@ -126,10 +129,27 @@ def test_every_byte_pair_matches_tflm(compiled, case):
 
 def test_all_pairs_cover_the_requantization_paths():
     """The grid reaches ADD's shift-0 path and MUL's left shifts 0, 12, 14 and 16 (the fallback)."""
-    shifts = {(c.name.split("-")[0], lower_single(c.model_bytes).args[0].fields["output_shift"])
+    shifts = {(c.name.split("-")[0], lower_single(c.model_bytes).args[0].fields.get("output_shift"))
               for c in ALL_PAIRS_CASES}
     assert ("ADD", 0) in shifts and ("SUB", 0) in shifts
     assert {("MUL", 1), ("MUL", 12), ("MUL", 14), ("MUL", 16)} <= shifts
+
+
+def test_all_pairs_cover_the_affine_and_the_table_kernels():
+    """Each of ADD and SUB runs every byte pair through an_add_affine_s8 (scales generation time proves affine)
+    and through the table kernel (scales with exact ratios, whose ties TFLM rounds away from zero)."""
+    functions = {(c.name.split("-")[0], lower_single(c.model_bytes).function) for c in ALL_PAIRS_CASES}
+    assert {("ADD", "an_add_affine_s8"), ("ADD", "an_add_s8"), ("SUB", "an_add_affine_s8"),
+            ("SUB", "an_sub_s8")} <= functions
+
+
+def test_requantize_array_is_tflms_multiply_by_quantized_multiplier():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.integers(-(1 << 28), 1 << 28, 3000), [0, 1, -1, (1 << 28) - 1, -(1 << 28)]])
+    for multiplier, shift in ((1 << 30, -18), (1103860996, -18), (2147483647, 0), (1500000000, -31), (1 << 30, 2)):
+        got = _requantize_array(x, multiplier, shift)
+        want = [fp.multiply_by_quantized_multiplier(int(v), multiplier, shift) for v in x]
+        assert got.tolist() == want
 
 
 def test_broadcast_walk_merges_dimensions():

@@ -9,6 +9,9 @@ times); the odd-sized ones (105 elements: the tails after blocks of four and eig
 broadcast one (the generic walk) take 100 random samples.  Scales reach the requantization's
 edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' offset-in-rounding
 form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback), saturating outputs, RELU.
+The "affine" cases have calibrated-looking scales whose ADD/SUB generation time proves affine in the
+two bytes (an_add_affine_s8: SMLAWB/SMLAWT, SSAT; eight, four, then one element at a time): every
+pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths) and a broadcast.
 """
 
 import numpy as np
@@ -37,6 +40,8 @@ def binary_const_model(op, shape, const, quants, activation="NONE"):
 
 _ODD = np.random.default_rng(3).integers(-128, 128, (1, 5, 7, 3)).astype(np.int8)
 _CHANNEL = np.random.default_rng(4).integers(-128, 128, (3,)).astype(np.int8)
+_ODD45 = np.random.default_rng(5).integers(-128, 128, (1, 3, 5, 3)).astype(np.int8)
+CALIBRATED = [((0.0417, 5), (0.0213, -3), (0.0199, -128)), ((0.0131, 17), (0.0291, -7), (0.0377, 4))]
 CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "add-pairs": ("ADD", (4096,), PAIRS_CONSTANT, ((0.05, 3), (0.07, -10), (0.1, 0)), "NONE", True),
     "add-pairs-shift0-relu": ("ADD", (4096,), PAIRS_CONSTANT, ((1.0, 0), (1.0, 3), (3.0 / (1 << 20), 0)), "RELU",
@@ -50,9 +55,15 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "mul-pairs-left16": ("MUL", (4096,), PAIRS_CONSTANT, ((1.0, 1), (1.0, -1), (1.0 / 40000.0, 0)), "NONE", True),
     "mul-pairs-right-shift25": ("MUL", (4096,), PAIRS_CONSTANT, ((1e-3, 0), (1e-3, 1), (64.0, -100)), "NONE", True),
     "mul-pairs-right": ("MUL", (4096,), PAIRS_CONSTANT, ((1e-3, 0), (10.0, 1), (8.0, -128)), "NONE", True),
-    "add-odd-relu6": ("ADD", (1, 5, 7, 3), _ODD, ((0.0123, 127), (0.0456, -128), (0.006, 127)), "RELU6", False),
+    "add-affine-odd-relu6": ("ADD", (1, 5, 7, 3), _ODD, ((0.0123, 127), (0.0456, -128), (0.006, 127)), "RELU6",
+                             False),
+    "add-odd-relu6": ("ADD", (1, 5, 7, 3), _ODD, ((0.05, 3), (0.07, -10), (0.1, 0)), "RELU6", False),
     "mul-odd-left1": ("MUL", (1, 5, 7, 3), _ODD, ((0.9, -2), (0.8, 4), (0.6, 9)), "NONE", False),
     "sub-broadcast": ("SUB", (1, 5, 7, 3), _CHANNEL, ((0.05, 3), (0.07, -10), (0.1, 0)), "RELU", False),
+    "add-pairs-affine": ("ADD", (4096,), PAIRS_CONSTANT, CALIBRATED[0], "NONE", True),
+    "sub-pairs-affine-relu6": ("SUB", (4096,), PAIRS_CONSTANT, CALIBRATED[1], "RELU6", True),
+    "add-affine-odd45-relu": ("ADD", (1, 3, 5, 3), _ODD45, CALIBRATED[1], "RELU", False),
+    "add-affine-broadcast": ("ADD", (1, 5, 7, 3), _CHANNEL, CALIBRATED[0], "NONE", False),
 }
 BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=False),
           "m55-mve": dict(core="m55", mve=True)}
@@ -80,6 +91,18 @@ def results():
 def test_binary_on_qemu_matches_tflm(results, name, build):
     result = results[(name, build)]
     compiled_qemu.assert_same_outputs(result, f"{name} {build}", 16 if CASES[name][5] else 100)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if CASES[n][0] != "MUL"])
+def test_add_cases_take_the_kernel_they_name(name):
+    """The "affine" cases run an_add_affine_s8, the others the table kernels (both stay covered)."""
+    from converter.tflite_model import load_model
+    from codegen.compiled.lower import lower_model
+
+    op, shape, const, quants, activation, _ = CASES[name]
+    functions = {s.function for s in lower_model(load_model(binary_const_model(op, shape, const, quants,
+                                                                                activation))).steps}
+    assert ("an_add_affine_s8" in functions) == ("affine" in name), functions
 
 
 def test_pair_samples_cover_every_byte_pair():

@@ -84,7 +84,7 @@ def _hull2(a, b):
 WINDOW_FIELDS = ("in_h", "out_h", "pad_h", "stride_h", "in_w", "out_w", "pad_w", "stride_w")
 KERNEL_FIELDS = (("k_h", "filter_h"), ("k_w", "filter_w"))  # per axis: rows, columns
 AXIS_SUFFIX = ("h", "w")
-ELEMENTWISE_BINARY = ("an_add_s8", "an_sub_s8", "an_mul_s8")
+ELEMENTWISE_BINARY = ("an_add_s8", "an_sub_s8", "an_mul_s8", "an_add_affine_s8")
 COPY_FUNCTION = "an_copy_rows_s8"
 DEPTHWISE_FUNCTION = "an_depthwise_conv2d_s8"
 COPY_SOURCES = ("an_patch.c",)

@@ -13,7 +13,11 @@ For ADD and SUB each input's rescaled value depends on its byte alone, so it is 
 here for all 256 bytes (two tables of int32, one when both inputs are quantized alike),
 doubled (and SUB's second one negated): the kernel adds two looked-up values, which is twice
 the rescaled sum or difference, the operand its first rounding multiplies (one SMMULR/VRMULH,
-an_binary.c), and requantizes once per element.  The broadcast walk
+an_binary.c), and requantizes once per element.  Where TFLM's whole ADD/SUB is, for every one of
+the 65536 byte pairs, an affine function of the two bytes up to roundings finer than its output
+step, :func:`affine_add_form` finds that function's integer coefficients (checked on every pair
+here) and the kernel is ``an_add_affine_s8``: no tables, two SMLAW and one SSAT per element.
+The broadcast walk
 (an_broadcast.h) is computed here too: both inputs extended to the output's rank, stride
 0 where an input broadcasts, neighbouring dimensions merged.
 """
@@ -33,6 +37,10 @@ from codegen.compiled.quantization import quantize_multiplier
 
 MAX_DIMS = 6
 SOURCES = ("an_binary.c", "an_broadcast.h")
+#: an_binary.h's AN_ADD_AFFINE_SHIFT: the affine ADD's sum holds the output times 2^20.
+AFFINE_SHIFT = 20
+#: How far from the slopes the tables give (in units of the coefficients) affine_add_form looks.
+AFFINE_SEARCH = 4
 
 
 def broadcast_walk(shape1, shape2, out_shape) -> tuple[list[int], list[int], list[int]]:
@@ -155,6 +163,64 @@ def rescaled_input_table(zero_point: int, multiplier: int, shift: int, left_shif
                                                                         multiplier, shift))
 
 
+def _requantize_array(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
+    """TFLM's ``MultiplyByQuantizedMultiplier`` (fixedpoint.multiply_by_quantized_multiplier) on an int64 array of
+    int32 values whose left-shifted values fit int32 (ADD's sums of rescaled inputs)."""
+    x = np.asarray(x, dtype=np.int64) << max(shift, 0)
+    right = max(-shift, 0)
+    ab = x * np.int64(multiplier)
+    nudged = ab + np.where(ab >= 0, np.int64(1 << 30), np.int64(1 - (1 << 30)))
+    h = np.where(nudged >= 0, nudged >> 31, -((-nudged) >> 31))  # C's division: toward zero
+    mask = (1 << right) - 1
+    threshold = (mask >> 1) + (h < 0)
+    return (h >> right) + ((h & mask) > threshold)
+
+
+def _affine_terms(coef: int) -> np.ndarray:
+    """floor(coef * v / 2^8) for every int8 v, v = -128..127 (an_binary.c an_affine_term)."""
+    return (np.int64(coef) * np.arange(-128, 128, dtype=np.int64)) >> 8
+
+
+def affine_add_form(table1, table2, output_multiplier: int, output_shift: int, output_offset: int, lo: int,
+                    hi: int) -> tuple[int, int, int] | None:
+    """(coef1, coef2, bias) of ``an_add_affine_s8`` when its output equals the table kernel's (TFLM's) for every
+    one of the 65536 (a, b) byte pairs: clamp((floor(coef1 a / 2^8) + floor(coef2 b / 2^8) + bias) >> 20, lo, hi);
+    None where no such coefficients lie near the slopes the tables give, or where a sum could leave int32.
+
+    ``table1``/``table2`` are the doubled rescaled inputs (:func:`rescaled_input_table`, SUB's second negated),
+    indexed by the byte as unsigned.  For given coefficients the bias that fits every pair is an interval (an
+    output strictly inside (lo, hi) fixes the sum's range, one at lo or hi bounds it on one side): the first
+    coefficients tried around the slopes with a non-empty interval win, the bias its middle.
+    """
+    order = np.r_[128:256, 0:128]  # byte -128..127 -> its table index
+    t1, t2 = np.asarray(table1, dtype=np.int64)[order], np.asarray(table2, dtype=np.int64)[order]
+    y = np.clip(_requantize_array((t1[:, None] + t2[None, :]) // 2, output_multiplier, output_shift)
+                + output_offset, lo, hi)
+    real_out = output_multiplier * 2.0 ** (output_shift - 31)
+    scale = 2.0 ** (8 + AFFINE_SHIFT)
+    nominal = [round((t[-1] - t[0]) / (2 * 255) * real_out * scale) for t in (t1, t2)]
+    low, high = (y > lo), (y < hi)
+    floor_sum, ceiling_sum = y << AFFINE_SHIFT, ((y + 1) << AFFINE_SHIFT) - 1  # of the sum, where it must lie
+    steps = sorted(((d1, d2) for d1 in range(-AFFINE_SEARCH, AFFINE_SEARCH + 1)
+                    for d2 in range(-AFFINE_SEARCH, AFFINE_SEARCH + 1)), key=lambda d: (abs(d[0]) + abs(d[1]), d))
+    for d1, d2 in steps:
+        c1, c2 = nominal[0] + d1, nominal[1] + d2
+        if max(abs(c1), abs(c2)) >= 1 << 31:
+            return None
+        u1, u2 = _affine_terms(c1), _affine_terms(c2)
+        terms = u1[:, None] + u2[None, :]
+        bias_min = (floor_sum - terms)[low].max(initial=-(1 << 31))
+        bias_max = (ceiling_sum - terms)[high].min(initial=(1 << 31) - 1)
+        if bias_min > bias_max:
+            continue
+        bias = int((bias_min + bias_max) // 2)
+        partial, total = u1 + bias, terms + bias  # SMLAWB(c1, a, bias), then SMLAWB(c2, b, that)
+        if min(partial.min(), total.min()) < -(1 << 31) or max(partial.max(), total.max()) >= 1 << 31:
+            return None
+        return int(c1), int(c2), bias
+    return None
+
+
 @lowering("ADD", "SUB")
 def lower_add_sub(op, ctx):
     other = _other_type_step(op, ctx)
@@ -167,18 +233,26 @@ def lower_add_sub(op, ctx):
     table2 = rescaled_input_table(zero_point_of(x2), q["input2_multiplier"], q["input2_shift"], q["left_shift"])
     if op.name == "SUB":  # the kernel adds: SUB's second table holds the negated values (|v| < 2^28)
         table2 = [-v for v in table2]
+    shape = broadcast_shape(x1, x2, y)
+    comment = f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, activation {_activation(op)}"
+    affine = affine_add_form(table1, table2, q["output_multiplier"], q["output_shift"], zero_point_of(y), lo, hi)
+    if affine is not None:
+        params = Params("an_add_affine_params", {"coef1": affine[0], "coef2": affine[1], "bias": affine[2],
+                                                 "activation_min": lo, "activation_max": hi, "shape": shape})
+        return Step(function="an_add_affine_s8", sources=SOURCES, args=(params, x1.operand, x2.operand, y.operand),
+                    output_aliases=_operand(_in_place_input(op, ctx, x1, x2, y)),
+                    comment=f"{comment}; affine in the two bytes (checked on all 65536 pairs)")
     rescaled1 = ctx.constant(f"{op.name.lower()}_input1", "int32_t", table1)
     rescaled2 = rescaled1 if table2 == table1 else ctx.constant(f"{op.name.lower()}_input2", "int32_t", table2)
     params = Params("an_add_params", {
         "output_offset": zero_point_of(y), "output_multiplier": q["output_multiplier"],
         "output_shift": q["output_shift"], "activation_min": lo, "activation_max": hi,
-        "shape": broadcast_shape(x1, x2, y)})
+        "shape": shape})
     function = "an_add_s8" if op.name == "ADD" else "an_sub_s8"
     return Step(function=function, sources=SOURCES,
                 args=(params, x1.operand, x2.operand, y.operand, rescaled1, rescaled2),
                 output_aliases=_operand(_in_place_input(op, ctx, x1, x2, y)),
-                comment=f"{op.name} {tuple(x1.shape)} {tuple(x2.shape)} -> {tuple(y.shape)}, "
-                        f"activation {_activation(op)}; rescaled inputs from tables of 256")
+                comment=f"{comment}; rescaled inputs from tables of 256")
 
 
 @lowering("MUL")

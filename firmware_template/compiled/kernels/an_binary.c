@@ -73,8 +73,10 @@ static an_binary_out an_binary_out_params(int32_t multiplier, int32_t shift, int
 // Specialised copies of the hot loops (constant full/rounding flags) where GCC is told to inline.
 #if defined(__GNUC__)
 #define AN_BINARY_INLINE static inline __attribute__((always_inline))
+#define AN_BINARY_NOINLINE static __attribute__((noinline))
 #else
 #define AN_BINARY_INLINE static inline
+#define AN_BINARY_NOINLINE static
 #endif
 
 // One output from 2x (ADD/SUB: the sum of doubled table values; MUL: p << (s + 1)); rounding:
@@ -211,6 +213,102 @@ void an_add_s8(const an_add_params *p, const int8_t *input1, const int8_t *input
 void an_sub_s8(const an_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
                const int32_t *table1, const int32_t *table2) {
   an_add_tables_s8(p, input1, input2, output, table1, table2);
+}
+
+// floor(coef * x / 2^8) for an int8 x: SMULWB of x << 8 (the byte in the top of an int16 lane), or
+// coef = 2^8 ch + cl (0 <= cl < 2^8) as ch x + floor(cl x / 2^8) in 32-bit plain C.
+static inline int32_t an_affine_term(int32_t coef, int32_t x) {
+#if AN_USE_DSP
+  return __smlawb(coef, x * 256, 0);
+#else
+  return (coef >> 8) * x + (((coef & 255) * x) >> 8);
+#endif
+}
+
+// One output of the affine form (an_binary.h): both terms, the bias, the shift, the activation.
+static inline int8_t an_add_affine_value(int32_t c1, int32_t c2, int32_t bias, int32_t lo, int32_t hi, int32_t a,
+                                         int32_t b) {
+  const int32_t w = an_affine_term(c1, a) + an_affine_term(c2, b) + bias;
+  return (int8_t)an_clamp(w >> AN_ADD_AFFINE_SHIFT, lo, hi);
+}
+
+#if AN_USE_DSP
+// Four outputs from a word of each input: the bytes 1 and 3 are the top halves of w & 0xFF00FF00's int16
+// lanes, the bytes 0 and 2 those of (w << 8) & 0xFF00FF00 (one AND with the mask in a register);
+// SMLAWB/SMLAWT multiply a lane by the int32 coefficient and keep bits 16..47 (floor(coef * byte / 2^8));
+// SSAT with ASR #AN_ADD_AFFINE_SHIFT saturates to int8.
+AN_BINARY_INLINE uint32_t an_add_affine4(uint32_t wa, uint32_t wb, int32_t c1, int32_t c2, int32_t bias,
+                                         uint32_t mask) {
+  const int32_t a02 = (int32_t)((wa << 8) & mask), a13 = (int32_t)(wa & mask);
+  const int32_t b02 = (int32_t)((wb << 8) & mask), b13 = (int32_t)(wb & mask);
+  const uint32_t r0 = (uint32_t)__ssat(__smlawb(c2, b02, __smlawb(c1, a02, bias)) >> AN_ADD_AFFINE_SHIFT, 8);
+  const uint32_t r1 = (uint32_t)__ssat(__smlawb(c2, b13, __smlawb(c1, a13, bias)) >> AN_ADD_AFFINE_SHIFT, 8);
+  const uint32_t r2 = (uint32_t)__ssat(__smlawt(c2, b02, __smlawt(c1, a02, bias)) >> AN_ADD_AFFINE_SHIFT, 8);
+  const uint32_t r3 = (uint32_t)__ssat(__smlawt(c2, b13, __smlawt(c1, a13, bias)) >> AN_ADD_AFFINE_SHIFT, 8);
+  return an_pack4(r0, r1, r2, r3);
+}
+
+// n contiguous elements of both inputs, four per pass (all four read before the word store: the output may
+// be input1 or input2 itself), indexed from the blocks' end by a negative count (no compare, no pointer
+// increments); returns how many it did (n % 4 left to the caller).  Not inlined: the loop keeps its
+// pointers and constants in registers, away from the broadcast walk's.
+AN_BINARY_NOINLINE int32_t an_add_affine_run(const an_add_affine_params *p, const int8_t *a, const int8_t *b,
+                                             int8_t *out, int32_t n) {
+  const int32_t c1 = p->coef1, c2 = p->coef2, bias = p->bias, lo = p->activation_min, hi = p->activation_max;
+  uint32_t mask = 0xFF00FF00u;
+#if defined(__GNUC__)
+  __asm__("" : "+r"(mask));  // in a register: AND with a shifted operand, not LSL then AND #imm
+#endif
+  const int32_t blocks = n & ~3;
+  a += blocks;
+  b += blocks;
+  out += blocks;
+  if (lo == -128 && hi == 127) {
+    for (int32_t i = -blocks; i != 0; i += 4) {
+      uint32_t wa, wb;
+      memcpy(&wa, a + i, 4);
+      memcpy(&wb, b + i, 4);
+      const uint32_t r = an_add_affine4(wa, wb, c1, c2, bias, mask);
+      memcpy(out + i, &r, 4);
+    }
+  } else {
+    const uint32_t lo4 = 0x01010101u * (uint8_t)lo, hi4 = 0x01010101u * (uint8_t)hi;
+    for (int32_t i = -blocks; i != 0; i += 4) {
+      uint32_t wa, wb;
+      memcpy(&wa, a + i, 4);
+      memcpy(&wb, b + i, 4);
+      const uint32_t r = an_clamp4(an_add_affine4(wa, wb, c1, c2, bias, mask), lo4, hi4);
+      memcpy(out + i, &r, 4);
+    }
+  }
+  return blocks;
+}
+#endif
+
+void an_add_affine_s8(const an_add_affine_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+  const int32_t c1 = p->coef1, c2 = p->coef2, bias = p->bias, lo = p->activation_min, hi = p->activation_max;
+  const an_broadcast_shape s = p->shape;
+  const int32_t inner = s.dims[s.ndim - 1];
+  const int32_t step1 = s.stride1[s.ndim - 1];
+  const int32_t step2 = s.stride2[s.ndim - 1];
+  const int32_t outer = an_broadcast_outer_count(&s);
+  an_broadcast_iter it;
+  an_broadcast_begin(&it);
+  for (int32_t o = 0; o < outer; ++o) {
+    const int8_t *a = input1 + it.offset1;
+    const int8_t *b = input2 + it.offset2;
+    int32_t i = 0;
+#if AN_USE_DSP
+    if (step1 == 1 && step2 == 1) {
+      i = an_add_affine_run(p, a, b, output, inner);
+      a += i;
+      b += i;
+    }
+#endif
+    for (; i < inner; ++i, a += step1, b += step2) output[i] = an_add_affine_value(c1, c2, bias, lo, hi, *a, *b);
+    output += inner;
+    an_broadcast_next(&s, &it);
+  }
 }
 
 // MUL of n contiguous elements (both inputs step 1), left shift k = s + 1 <= 15 before

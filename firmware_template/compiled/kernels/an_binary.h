@@ -35,7 +35,23 @@ typedef struct {
   an_broadcast_shape shape;
 } an_mul_params;
 
+// ADD and SUB where generation time proved, for all 65536 (a, b) byte pairs, that TFLM's output equals
+// clamp((floor(coef1 * a / 2^8) + floor(coef2 * b / 2^8) + bias) >> AN_ADD_AFFINE_SHIFT, activation range)
+// (codegen/compiled/ops/binary.py affine_add_form: TFLM's arithmetic is that affine function of the two
+// bytes up to roundings far finer than its output step; SUB: coef2 < 0).  The kernel (an_add_affine_s8)
+// needs no tables: two SMLAWB/SMLAWT on bytes held in the top half of int16 lanes, one SSAT with the shift.
+#define AN_ADD_AFFINE_SHIFT 20
+typedef struct {
+  int32_t coef1;  // input1's slope times 2^(8 + AN_ADD_AFFINE_SHIFT), an int32
+  int32_t coef2;  // input2's
+  int32_t bias;   // the offsets, the output zero point and the rounding, times 2^AN_ADD_AFFINE_SHIFT
+  int32_t activation_min;
+  int32_t activation_max;
+  an_broadcast_shape shape;
+} an_add_affine_params;
+
 // output may be the buffer of an input that is not broadcast.
+void an_add_affine_s8(const an_add_affine_params *params, const int8_t *input1, const int8_t *input2, int8_t *output);
 void an_add_s8(const an_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
                const int32_t *table1, const int32_t *table2);
 void an_sub_s8(const an_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
