@@ -139,9 +139,10 @@ CONV_CASES = {
                                            w_scale=(0.002, 0.016), out_scale=0.0004, activation="RELU", seed=3),
     "shifts_of_both_signs_3x3": dict(in_shape=(1, 6, 5, 4), out_c=10, in_scale=0.05, w_scale=(0.002, 0.016),
                                      out_scale=0.0004, seed=4),
-    # fewer than WIDE_FILTER_MIN_PIXELS output pixels: the int8 filter kernels (the others take the
-    # int16 filters, an_conv.h's _w16), channel pairs and an odd last channel, K = 40 and K = 36
-    "pointwise_few_pixels_int8": dict(in_shape=(1, 1, 5, 40), kernel=(1, 1), out_c=11, activation="RELU", in_zp=9),
+    # fewer than WIDE_FILTER_MIN_PIXELS output pixels (a 1x1 whose filter the pairs layout takes: fewer than
+    # PAIRS_MIN_PIXELS): the int8 filter kernels (the others take the int16 filters, an_conv.h's _w16), channel
+    # pairs and an odd last channel, K = 40 and K = 36
+    "pointwise_few_pixels_int8": dict(in_shape=(1, 1, 3, 40), kernel=(1, 1), out_c=11, activation="RELU", in_zp=9),
     "few_pixels_3x3_int8": dict(in_shape=(1, 2, 3, 4), out_c=7, activation="RELU6", seed=5),
     # an_conv1x1_s8_w16's DSP variants (an_conv.c an_pw_*): K4 = 8, 24, 32 unrolled whole, K4 a multiple
     # of 32 (64), any K4 (60 = 32 + 16 + 8 + 4, 100 = 3 x 32 + 4); out_c leaving two or one channels after
@@ -178,6 +179,23 @@ CONV_CASES = {
     "pointwise_k96_pairs_eleven_pixels": dict(in_shape=(1, 1, 11, 96), kernel=(1, 1), out_c=4, seed=19),
     "pointwise_k128_pairs_nine_pixels_saturating": dict(in_shape=(1, 3, 3, 128), kernel=(1, 1), out_c=6,
                                                         out_scale=0.02, w_scale=(0.005, 0.05), out_zp=50, seed=20),
+    # the pairs layout at any in_c that is a multiple of four up to 192 (an_conv.c an_p4_k24, an_p4_k32n above 128,
+    # an_p4_any: passes of 32, then 16, 8 and a last block of four values): in_c 4 (the last block only), 44 (32 + 8
+    # + 4) on a 2x2 attention-condenser plane (PAIRS_MIN_PIXELS: int16 filter below WIDE_FILTER_MIN_PIXELS), 72
+    # (64 + 8), 180 (5 x 32 + 16 + 4), 192 (passes of 32 only), and 256 beyond it (the 3x2 path); pixel counts
+    # leaving a last block of one, two and three pixels; odd and even out_c; pruned channels, saturation, both
+    # zero-point ends
+    "pointwise_k4_pairs_seven_pixels": dict(in_shape=(1, 1, 7, 4), kernel=(1, 1), out_c=5, activation="RELU6",
+                                            in_zp=-128, seed=21),
+    "pointwise_k44_pairs_2x2_condenser": dict(in_shape=(1, 2, 2, 44), kernel=(1, 1), out_c=12, in_zp=4, out_zp=-128,
+                                              activation="RELU", zero_channels=(11,), seed=22),
+    "pointwise_k72_pairs_six_pixels_odd_out": dict(in_shape=(1, 2, 3, 72), kernel=(1, 1), out_c=9, in_zp=127,
+                                                   out_zp=-5, seed=23),
+    "pointwise_k180_pairs_five_pixels_saturating": dict(in_shape=(1, 1, 5, 180), kernel=(1, 1), out_c=7,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), out_zp=60, seed=24),
+    "pointwise_k192_pairs_2x2": dict(in_shape=(1, 2, 2, 192), kernel=(1, 1), out_c=6, in_zp=-100, seed=25),
+    "pointwise_k256_nine_pixels_odd_out": dict(in_shape=(1, 3, 3, 256), kernel=(1, 1), out_c=3,
+                                                     activation="RELU", zero_channels=(0,), seed=26),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
@@ -483,7 +501,7 @@ def _reasons(data):
 
 def test_filters_are_widened_where_each_value_serves_enough_pixels():
     from codegen.compiled.generate import lower_model
-    from codegen.compiled.ops.conv import WIDE_FILTER_MIN_PIXELS
+    from codegen.compiled.ops.conv import PAIRS_MIN_PIXELS, WIDE_FILTER_MIN_PIXELS
     from converter.tflite_model import load_model
 
     def functions(case, conv_w16="always"):
@@ -492,6 +510,9 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
 
     assert WIDE_FILTER_MIN_PIXELS == 8
     assert functions("pointwise_few_pixels_int8") == ["an_conv1x1_s8"]
+    # a 1x1 in the pairs layout from PAIRS_MIN_PIXELS (a 2x2 plane), where its requantization can be prepared
+    assert PAIRS_MIN_PIXELS == 4
+    assert functions("pointwise_k44_pairs_2x2_condenser", "arena") == ["an_conv1x1_s8_prepared_w16"]
     assert functions("few_pixels_3x3_int8") == ["an_conv2d_s8"]
     assert functions("grouped") == ["an_conv2d_s8"]  # one group only
     assert functions("pointwise_k24_relu") == ["an_conv1x1_s8_prepared_w16"]
@@ -549,7 +570,10 @@ def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():
         return only
 
     for case in ("pointwise_k8_odd_pixels", "pointwise_k16_pruned_channels", "pointwise_k12_shift_near_31",
-                 "pointwise_k40_shift_minus1", "pointwise_k100_odd"):
+                 "pointwise_k40_shift_minus1", "pointwise_k100_odd", "pointwise_k4_pairs_seven_pixels",
+                 "pointwise_k44_pairs_2x2_condenser", "pointwise_k72_pairs_six_pixels_odd_out",
+                 "pointwise_k180_pairs_five_pixels_saturating", "pointwise_k192_pairs_2x2",
+                 "pointwise_k256_nine_pixels_odd_out", "pointwise_k24_relu"):
         assert step(case).function == "an_conv1x1_s8_prepared_w16", case
     for case in ("pointwise_shifts_of_both_signs", "pointwise_saturating_left_shift", "pointwise_shift_minus31"):
         assert step(case).function == "an_conv1x1_s8_w16", case

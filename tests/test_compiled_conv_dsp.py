@@ -2,9 +2,9 @@
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
 and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
-through the plain-C path on the same core; two pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
-constant-K variants without the constant); four pointwise cases also through an_conv1x1_s8_w16 and five KxK
-ones through an_conv2d_s8_w16 (unprepared).
+through the plain-C path on the same core; three pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
+constant-K variants without the constant, its pairs layout by the plain-C loop); four pointwise cases also through
+an_conv1x1_s8_w16 and five KxK ones through an_conv2d_s8_w16 (unprepared).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -28,6 +28,9 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          ("conv", "pointwise_saturating_left_shift", False):
              conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
          ("conv", "pointwise_k16_pruned_channels", False): conv_model(**CONV_CASES["pointwise_k16_pruned_channels"]),
+         # the pairs layout's plain C with a last block of four values
+         ("conv", "pointwise_k180_pairs_five_pixels_saturating", False):
+             conv_model(**CONV_CASES["pointwise_k180_pairs_five_pixels_saturating"]),
          # an_conv1x1_s8_w16's K4 = 8 / 16 / 32 / 64 variants where the generator prepares the requantization
          **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
             for c in ("pointwise_k8_odd_pixels", "pointwise_k16_pruned_channels", "pointwise_k32_31_channels",
@@ -65,7 +68,8 @@ def test_m4_matches_tflm(results, key):
     compiled_qemu.assert_same_outputs(results[key], f"M4 {'DSP' if key[2] else 'plain'}", SAMPLES)
 
 
-@pytest.mark.parametrize("case", ["pointwise_k8_odd_pixels", "pointwise_k32_31_channels"])
+@pytest.mark.parametrize("case", ["pointwise_k8_odd_pixels", "pointwise_k32_31_channels",
+                                  "pointwise_k44_pairs_2x2_condenser"])
 def test_pointwise_constant_k_variants_at_O0(case, monkeypatch):
     """an_conv1x1_s8_w16's K4 = 8 / 16 / 32 variants unroll their dot products where the compiler sees the
     constant; a build without optimisation (-O0, a debug build) does not, and takes their general loop."""

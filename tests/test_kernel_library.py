@@ -113,7 +113,7 @@ def test_the_generator_and_the_kernel_agree_where_the_prepared_pointwise_filter_
     generator writes it where codegen/compiled/ops/conv.py's prepared_pairs: the same rule."""
     from codegen.compiled.ops.conv import prepared_pairs
 
-    cases = [(c, sh, sw) for c in (1, 4, 7, 8, 12, 16, 24, 32, 33, 64, 96, 100, 128, 160, 256) for sh in (1, 2)
+    cases = [(c, sh, sw) for c in (1, 4, 7, 8, 12, 16, 24, 32, 33, 44, 64, 96, 100, 128, 160, 180, 192, 196, 256) for sh in (1, 2)
              for sw in (1, 2)]
     lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
     lines += [f'  printf("%d\\n", (int)AN_CONV_PREPARED_PAIRS({c}, {sh}, {sw}));' for c, sh, sw in cases]

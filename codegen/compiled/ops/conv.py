@@ -192,15 +192,15 @@ BLOCK_ORDER = (0, 2, 1, 3)
 
 
 #: The deepest input whose four pixels an_conv1x1_s8_prepared_w16 widens onto the stack (an_conv.h's
-#: ``AN_CONV_PREPARED_PAIRS_MAX_C``: 8 * 128 bytes).
-PREPARED_PAIRS_MAX_C = 128
+#: ``AN_CONV_PREPARED_PAIRS_MAX_C``: 8 * 192 bytes).
+PREPARED_PAIRS_MAX_C = 192
 
 
 def prepared_pairs(in_c: int, stride_h: int, stride_w: int) -> bool:
     """Whether ``an_conv1x1_s8_prepared_w16`` reads its filter in the pairs layout (an_conv.h's
-    ``AN_CONV_PREPARED_PAIRS``: in_c 8, 16 or a multiple of 32 up to :data:`PREPARED_PAIRS_MAX_C`, at stride 1;
-    not the pixel count, which a patch tile of the layer changes; tests/test_kernel_library.py ties the two)."""
-    return (in_c in (8, 16) or (in_c % 32 == 0 and 0 < in_c <= PREPARED_PAIRS_MAX_C)) and stride_h == stride_w == 1
+    ``AN_CONV_PREPARED_PAIRS``: in_c a multiple of four up to :data:`PREPARED_PAIRS_MAX_C`, at stride 1; not the
+    pixel count, which a patch tile of the layer changes; tests/test_kernel_library.py ties the two)."""
+    return in_c % 4 == 0 and 0 < in_c <= PREPARED_PAIRS_MAX_C and stride_h == stride_w == 1
 
 
 def conv_filter_layout_w16_pairs(rows):
@@ -416,6 +416,11 @@ def helium_for(cmsis_nn_arch: str) -> bool:
 #: Output pixels (batches x out_h x out_w) from which a CONV_2D's filter is stored widened to int16.
 WIDE_FILTER_MIN_PIXELS = 8
 
+#: Output pixels from which a 1x1 CONV_2D whose requantization can be prepared and whose filter can be in the pairs
+#: layout (:func:`prepared_pairs`) takes ``an_conv1x1_s8_prepared_w16`` (int16 filter): there each filter word
+#: serves a block of four pixels (2x2 attention-condenser layers: 1.5-3.9 cycles/MAC on the int8 kernel).
+PAIRS_MIN_PIXELS = 4
+
 
 def depthwise_filter_layout(taps):
     """The filter as ``an_depthwise_conv2d_s8`` reads it (an_depthwise_conv.h): int16, blocks of four
@@ -544,10 +549,13 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
                   out_c=out_c, k_h=k_h, k_w=k_w, filter_in_c=filter_in_c, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act[0], act_max=act[1])
     pixels = batches * y.shape[1] * y.shape[2]
-    wide = use_wide_filter(pixels, groups)
     # A 1x1 filter with no padding and one group reads one input pixel per output pixel: the
     # kernel without the general im2col.
     pointwise = k_h == k_w == 1 and groups == 1 and win["pad_h"] == 0 and win["pad_w"] == 0
+    wide = use_wide_filter(pixels, groups) or (
+        pointwise and pixels >= PAIRS_MIN_PIXELS and prepared_pairs(in_c, win["stride_h"], win["stride_w"])
+        and pointwise_prepared_applies(rows, b - in_zp * rows.astype(np.int64).sum(axis=1), multipliers, shifts,
+                                       out_zp))
     scratch = conv_scratch_bytes(k)
     if wide and not pointwise:
         # an_conv2d_s8_w16: rows laid out for its segment-padded, block-reordered im2col (an_conv.h)

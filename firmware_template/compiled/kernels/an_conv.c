@@ -2030,7 +2030,7 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
   }
 }
 
-// ---- Four pixels by two channels (an_conv1x1_s8_prepared_w16 where in_c = K4 <= 32 at stride 1) ----
+// ---- Four pixels by two channels (an_conv1x1_s8_prepared_w16 where AN_CONV_PREPARED_PAIRS: stride 1) ----
 //
 // Its dot products take 14 registers, which an unoptimised build (-O0, its frame pointer) does not leave: there
 // the pairs layout goes to the plain-C loop.
@@ -2038,43 +2038,62 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
 #define AN_P4 1
 //
 // The filter in groups of two rows (AN_CONV_W16_PAIRS, an_conv.h): per block of eight values row a's, then row
-// b's, each block of four in the order 0 2 1 3.  Four consecutive pixels are widened into a column buffer on the
-// stack (8 * K4 bytes, no scratch): per four values of pixel j one load, two SXTB16 ((x0, x2), (x1, x3)) and one
-// STRD, word 8 q + 2 j + h for the h-th half of block q.  Per two values the 2x4 block of dot products is two
-// filter words and four column words (six loads) and eight SMLAD: 16 MACs in 16 cycles, like the 3x2 block, but
-// each channel's requantization values serve four outputs, and each pixel's two outputs go out in one STRH.
+// b's (a last block of four values each where in_c % 8 == 4), each block of four in the order 0 2 1 3.  Four
+// consecutive pixels are widened into a column buffer on the stack (8 * in_c bytes, no scratch): per four values q
+// of two pixels j, j + 1 two loads, four SXTB16 ((x0, x2): h = 0, (x1, x3): h = 1) and two STRD, pixel j's half h
+// at word 8 q + 4 h + j, so that the words of pixels 2 and 3 of a step are one LDRD.  Per two values the 2x4 block
+// of dot products is two filter and two column words loaded in a row (five cycles), four SMLAD, one LDRD of the
+// other two column words (three cycles), four SMLAD: 16 MACs in 16 cycles and 13 instructions, each channel's
+// requantization values serving four outputs, each pixel's two outputs going out in one STRH.
 
 // clang-format off
 // Step S (values 2S, 2S + 1 of the block order) of a pair of rows (ROWS 2: a0-a3 row a, b0-b3 row b) or of one
-// row (ROWS 1: a0-a3), the pixels' column words at byte 32 (S >> 1) + 4 (S & 1) + 8 j.
-#define AN_P4_COLS(S, J, REG) "ldr %[" #REG "], [%[c], #(32*(" #S ">>1)+4*(" #S "&1)+8*" #J ")]\n\t"
-#define AN_P4_STEP_2(S)                                                                        \
-  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
-  "ldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t"                                  \
-  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1)                                                    \
+// row (ROWS 1: a0-a3), the pixels' column words at byte 32 (S >> 1) + 16 (S & 1) + 4 j; the rows' words at byte
+// FA (row a) and FB (row b) of the filter pointer: AN_P4_FA/FB in blocks of eight values, AN_P4_FA/FB_H in a
+// last block of four (the H variants of the steps), AN_P4_F1(_H) for one row.
+#define AN_P4_C(S) "(32*(" #S ">>1)+16*(" #S "&1))"
+#define AN_P4_FA(S) "(32*(" #S ">>2)+4*(" #S "&3))"
+#define AN_P4_FB(S) "(32*(" #S ">>2)+4*(" #S "&3)+16)"
+#define AN_P4_FA_H(S) "(4*" #S ")"
+#define AN_P4_FB_H(S) "(4*" #S "+8)"
+#define AN_P4_F1(S) "(16*(" #S ">>2)+4*(" #S "&3))"
+#define AN_P4_STEP2_AT(S, FA, FB)                                                              \
+  "ldr %[f0], [%[w], #" FA "]\n\tldr %[f1], [%[w], #" FB "]\n\t"                               \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
   "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                   \
-  AN_P4_COLS(S, 2, x0) AN_P4_COLS(S, 3, x1)                                                    \
+  "ldrd %[x0], %[x1], [%[c], #(" AN_P4_C(S) "+8)]\n\t"                                         \
   "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                   \
   "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
-#define AN_P4_STEP_1(S)                                                                        \
-  "ldr %[f0], [%[w], #(16*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
-  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1) AN_P4_COLS(S, 2, f1) AN_P4_COLS(S, 3, b0)          \
+#define AN_P4_STEP1_AT(S, F)                                                                   \
+  "ldr %[f0], [%[w], #" F "]\n\t"                                                              \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
+  "ldr %[f1], [%[c], #(" AN_P4_C(S) "+8)]\n\tldr %[b0], [%[c], #(" AN_P4_C(S) "+12)]\n\t"      \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"                   \
   "smlad %[a2], %[f0], %[f1], %[a2]\n\tsmlad %[a3], %[f0], %[b0], %[a3]\n\t"
 // The same for the last one or two pixels (pixels 0 and 1 only): ROWS 2P, 1P.
-#define AN_P4_STEP_2P(S)                                                                       \
-  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\t"                                     \
-  "ldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t"                                  \
-  AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1)                                                    \
+#define AN_P4_STEP2P_AT(S, FA, FB)                                                             \
+  "ldr %[f0], [%[w], #" FA "]\n\tldr %[f1], [%[w], #" FB "]\n\t"                               \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
   "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"
-#define AN_P4_STEP_1P(S)                                                                       \
-  "ldr %[f0], [%[w], #(16*(" #S ">>2)+4*(" #S "&3))]\n\t" AN_P4_COLS(S, 0, x0) AN_P4_COLS(S, 1, x1) \
+#define AN_P4_STEP1P_AT(S, F)                                                                  \
+  "ldr %[f0], [%[w], #" F "]\n\t"                                                              \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"
+#define AN_P4_STEP_2(S) AN_P4_STEP2_AT(S, AN_P4_FA(S), AN_P4_FB(S))
+#define AN_P4_STEP_2H(S) AN_P4_STEP2_AT(S, AN_P4_FA_H(S), AN_P4_FB_H(S))
+#define AN_P4_STEP_1(S) AN_P4_STEP1_AT(S, AN_P4_F1(S))
+#define AN_P4_STEP_1H(S) AN_P4_STEP1_AT(S, AN_P4_FA_H(S))
+#define AN_P4_STEP_2P(S) AN_P4_STEP2P_AT(S, AN_P4_FA(S), AN_P4_FB(S))
+#define AN_P4_STEP_2PH(S) AN_P4_STEP2P_AT(S, AN_P4_FA_H(S), AN_P4_FB_H(S))
+#define AN_P4_STEP_1P(S) AN_P4_STEP1P_AT(S, AN_P4_F1(S))
+#define AN_P4_STEP_1PH(S) AN_P4_STEP1P_AT(S, AN_P4_FA_H(S))
 #define AN_P4_STEPS4(R, S) AN_P4_STEP_##R((S)) AN_P4_STEP_##R((S + 1)) AN_P4_STEP_##R((S + 2)) AN_P4_STEP_##R((S + 3))
+#define AN_P4_STEPS_4(R) AN_P4_STEP_##R##H((0)) AN_P4_STEP_##R##H((1))
 #define AN_P4_STEPS_8(R) AN_P4_STEPS4(R, 0)
 #define AN_P4_STEPS_16(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4)
+#define AN_P4_STEPS_24(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4) AN_P4_STEPS4(R, 8)
 #define AN_P4_STEPS_32(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4) AN_P4_STEPS4(R, 8) AN_P4_STEPS4(R, 12)
 #define AN_P4_ASM(TEXT)                                                                                 \
   __asm__(TEXT                                                                                          \
@@ -2100,33 +2119,45 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
 }
 
 // a0-a3 (row a) and b0-b3 (row b; R 2, 2P) += the rows . the four pixels' columns (R 2, 1) or the first two's
-// (R 2P, 1P) over K4 values (0: k4, a multiple of 32, in passes of 32); N rows at w, the columns at c.
-// A pass of 32 values at cc and ww, which it advances (the next pass's columns and rows).
-#define AN_P4_PASS(R, N)                                                                                              \
-  __asm__(AN_P4_STEPS_32(R) "add %[c], %[c], #256\n\tadd %[w], %[w], #(64*" #N ")"                                    \
-          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2),  \
+// (R 2P, 1P) over K4 values (0: k4, any multiple of four: passes of 32, then 16, 8, 4); N rows at w, the columns
+// at c.  A pass of the values STEPS at cc and ww, which it advances by CB and WB bytes (the next pass's).
+// clang-format off
+#define AN_P4_PASS(STEPS, CB, WB)                                                                                    \
+  __asm__(STEPS "add %[c], %[c], #" #CB "\n\tadd %[w], %[w], #" #WB                                                  \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
             [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1), [c] "+r"(cc), [w] "+r"(ww) \
-          :                                                                                                           \
+          :                                                                                                          \
           : "memory")
-#define AN_P4_DOT(R, N)                                 \
-  do {                                                  \
-    if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(R));           \
-    if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(R));         \
-    if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(R));         \
-    if (!K4) {                                          \
-      const int32_t *cc = c;                            \
-      const int16_t *ww = w, *const w_end = w + (N)*k4; \
-      do {                                              \
-        AN_P4_PASS(R, N);                               \
-      } while (ww < w_end);                             \
-    }                                                   \
+#define AN_P4_DOT(R, N)                                                      \
+  do {                                                                       \
+    if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(R));                                \
+    if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(R));                              \
+    if (K4 == 24) AN_P4_ASM(AN_P4_STEPS_24(R));                              \
+    if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(R));                              \
+    if (!K4 && !rest) {                                                      \
+      const int32_t *cc = c;                                                 \
+      const int16_t *ww = w, *const w_end = w + (N) * k4;                    \
+      do {                                                                   \
+        AN_P4_PASS(AN_P4_STEPS_32(R), 256, 64 * N);                          \
+      } while (ww < w_end);                                                  \
+    }                                                                        \
+    if (!K4 && rest) {                                                       \
+      const int32_t *cc = c;                                                 \
+      const int16_t *ww = w, *const w32_end = w + (N) * (k4 & ~31);          \
+      while (ww < w32_end) AN_P4_PASS(AN_P4_STEPS_32(R), 256, 64 * N);       \
+      if (k4 & 16) AN_P4_PASS(AN_P4_STEPS_16(R), 128, 32 * N);               \
+      if (k4 & 8) AN_P4_PASS(AN_P4_STEPS_8(R), 64, 16 * N);                  \
+      if (k4 & 4) AN_P4_PASS(AN_P4_STEPS_4(R), 0, 0);                        \
+    }                                                                        \
   } while (0)
+// clang-format on
 
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
 // pixel j at o + at[j] (a pixel past the last: the last's again).
 static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_params *p, const int16_t *w,
                                                                  const int32_t *ch, const int32_t *c, int8_t *o,
-                                                                 const int32_t *at, const int32_t K4, const int four) {
+                                                                 const int32_t *at, const int32_t K4, const int rest,
+                                                                 const int four) {
   const int32_t out_c = p->out_c, k4 = K4 ? K4 : p->in_c;
   const int32_t *const pairs_end = ch + 8 * (out_c >> 1);
   const int32_t s1 = at[1], s2 = at[2], s3 = at[3];
@@ -2168,66 +2199,94 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
 #undef AN_P4_DOT
 #undef AN_P4_PASS
 
-// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 32; 0: a multiple of 32), without the activation's
-// clamps; cols: 8 * K4 bytes (the caller's stack).  Blocks of four pixels, a last block of three with the last
-// pixel twice, of two or one (the last twice) by the two-pixel steps.
+// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
+// AN_CONV_PREPARED_PAIRS_MAX_C), without the activation's clamps; cols: 8 * in_c bytes (the caller's stack).  Blocks
+// of four pixels, a last block of three with the last pixel twice, of two or one (the last twice) by the two-pixel
+// steps.
 static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params *p, const int8_t *input,
                                                             const int16_t *filter, const int32_t *channel,
-                                                            int8_t *output, const int32_t K4, int32_t *cols) {
+                                                            int8_t *output, const int32_t K4, const int rest,
+                                                            int32_t *cols) {
   const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
   for (int32_t pix = 0; pix < pixels; pix += 4) {
     // Pixels past the last are the last again (their outputs stored over its own, the same values; no input is
     // read after an output is written).
     const int32_t last = pixels - 1 - pix, four = last >= 2;
-    int32_t at[4];
-    for (int32_t j = 0; j < 4; ++j) {
-      const int32_t q = j < last ? j : last;
-      at[j] = q * out_c;
-      if (j >= 2 && !four) continue;
-      const int8_t *x = input + (pix + q) * k4;
-      for (int32_t k = 0; k < k4; k += 4) {
-        const uint32_t v = an_read_u32(x + k);
-        __asm__("strd %1, %2, [%0]" ::"r"(cols + 2 * k + 2 * j), "r"(__sxtb16(v)), "r"(an_sxtb16_ror8(v)) : "memory");
+    int32_t at[4], q[4];
+    for (int32_t j = 0; j < 4; ++j) q[j] = j < last ? j : last, at[j] = q[j] * out_c;
+    for (int32_t j = 0; j < (four ? 4 : 2); j += 2) {
+      const int8_t *x0 = input + (pix + q[j]) * k4, *x1 = input + (pix + q[j + 1]) * k4;
+      int32_t *d = cols + j;
+      for (int32_t k = 0; k < k4; k += 4, d += 8) {
+        const uint32_t v0 = an_read_u32(x0 + k), v1 = an_read_u32(x1 + k);
+        __asm__("strd %1, %2, [%0]" ::"r"(d), "r"(__sxtb16(v0)), "r"(__sxtb16(v1)) : "memory");
+        __asm__("strd %1, %2, [%0, #16]" ::"r"(d), "r"(an_sxtb16_ror8(v0)), "r"(an_sxtb16_ror8(v1)) : "memory");
       }
     }
     if (four) {
-      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, 1);
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, rest, 1);
     } else {
-      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, 0);
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, rest, 0);
     }
   }
 }
 #undef AN_P4_ASM
 #undef AN_P4_STEPS_32
+#undef AN_P4_STEPS_24
 #undef AN_P4_STEPS_16
 #undef AN_P4_STEPS_8
+#undef AN_P4_STEPS_4
 #undef AN_P4_STEPS4
-#undef AN_P4_STEP_1
+#undef AN_P4_STEP_1PH
 #undef AN_P4_STEP_1P
+#undef AN_P4_STEP_2PH
 #undef AN_P4_STEP_2P
+#undef AN_P4_STEP_1H
+#undef AN_P4_STEP_1
+#undef AN_P4_STEP_2H
 #undef AN_P4_STEP_2
-#undef AN_P4_COLS
+#undef AN_P4_STEP1P_AT
+#undef AN_P4_STEP2P_AT
+#undef AN_P4_STEP1_AT
+#undef AN_P4_STEP2_AT
+#undef AN_P4_F1
+#undef AN_P4_FB_H
+#undef AN_P4_FA_H
+#undef AN_P4_FB
+#undef AN_P4_FA
+#undef AN_P4_C
 
 static void __attribute__((noinline))
 an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 8, cols);
+  an_p4_run(p, input, filter, channel, output, 8, 0, cols);
 }
 static void __attribute__((noinline))
 an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 16, cols);
+  an_p4_run(p, input, filter, channel, output, 16, 0, cols);
+}
+static void __attribute__((noinline))
+an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 24, 0, cols);
 }
 static void __attribute__((noinline))
 an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 32, cols);
+  an_p4_run(p, input, filter, channel, output, 32, 0, cols);
 }
-// in_c 64, 96, 128: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
+// in_c 64, 96, ... 192: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
 static void __attribute__((noinline)) an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                                  const int32_t *channel, int8_t *output) {
   int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 0, cols);
+  an_p4_run(p, input, filter, channel, output, 0, 0, cols);
+}
+// Any other in_c (a multiple of four up to AN_CONV_PREPARED_PAIRS_MAX_C): passes of 32 values, then 16, 8, 4.
+static void __attribute__((noinline))
+an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 0, 1, cols);
 }
 #else
 #define AN_P4 0
@@ -2287,7 +2346,7 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
   an_conv1x1_impl(p, input, 0, filter, channel, output, scratch);
 }
 
-// Input pixel x (n values, a multiple of eight) as pixel j of an_widen_s8_pair's interleaved columns, each block of
+// Input pixel x (n values, a multiple of four) as pixel j of an_widen_s8_pair's interleaved columns, each block of
 // four in the order 0 2 1 3 (the AN_CONV_W16_PAIRS filter layout's).
 static void an_pq_widen_pairs(const int8_t *x, int16_t *cols, int32_t j, int32_t n) {
   int16_t *dst = cols + 4 * j;
@@ -2298,12 +2357,15 @@ static void an_pq_widen_pairs(const int8_t *x, int16_t *cols, int32_t j, int32_t
 
 #if !AN_USE_DSP && !AN_USE_MVE
 // Rows w0, w1, w2 (`rows`: 1-3, a constant where inlined) of the pairs layout, each row's eight values of a block
-// `step` values after the last block's (16 in a group of two, 8 for an odd last row), K4 a multiple of eight, by
+// `step` values after the last block's (16 in a group of two, 8 for an odd last row), K4 a multiple of four, by
 // the pixel pair of cols (an_widen_s8_pair's layout, each block of four as 0 2 1 3): as an_w16_dot_any in plain C,
-// three rows across groups of two so that each column value loaded serves three rows.
+// three rows across groups of two so that each column value loaded serves three rows.  A last block of four
+// values (K4 % 8 == 4) holds each row's four values four places closer to the group's start: row r's there
+// back[r] (4 for the second row of a group of two, else 0) values before where a block of eight has them.
 static inline __attribute__((always_inline)) void an_pq_pairs_dot(const int16_t *w0, const int16_t *w1,
-                                                                  const int16_t *w2, int32_t step, const int16_t *cols,
-                                                                  int32_t k4, int32_t rows, int32_t *acc) {
+                                                                  const int16_t *w2, const int32_t *back, int32_t step,
+                                                                  const int16_t *cols, int32_t k4, int32_t rows,
+                                                                  int32_t *acc) {
   uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
   uint32_t a3 = (uint32_t)acc[3], a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
 #define AN_PQ_PAIRS_TAP(T)                                                                      \
@@ -2320,7 +2382,7 @@ static inline __attribute__((always_inline)) void an_pq_pairs_dot(const int16_t 
       a5 += (uint32_t)(w2[T] * x1);                                                             \
     }                                                                                           \
   } while (0)
-  for (const int16_t *const end = cols + 2 * k4; cols < end; cols += 16, w0 += step, w1 += step, w2 += step) {
+  for (const int16_t *const end = cols + 2 * (k4 & ~7); cols < end; cols += 16, w0 += step, w1 += step, w2 += step) {
     AN_PQ_PAIRS_TAP(0);
     AN_PQ_PAIRS_TAP(1);
     AN_PQ_PAIRS_TAP(2);
@@ -2329,6 +2391,15 @@ static inline __attribute__((always_inline)) void an_pq_pairs_dot(const int16_t 
     AN_PQ_PAIRS_TAP(5);
     AN_PQ_PAIRS_TAP(6);
     AN_PQ_PAIRS_TAP(7);
+  }
+  if (k4 & 4) {
+    w0 -= back[0];
+    if (rows > 1) w1 -= back[1];
+    if (rows > 2) w2 -= back[2];
+    AN_PQ_PAIRS_TAP(0);
+    AN_PQ_PAIRS_TAP(1);
+    AN_PQ_PAIRS_TAP(2);
+    AN_PQ_PAIRS_TAP(3);
   }
 #undef AN_PQ_PAIRS_TAP
   acc[0] = (int32_t)a0, acc[1] = (int32_t)a1, acc[2] = (int32_t)a2;
@@ -2344,13 +2415,15 @@ static void an_pq_pairs_channels(an_conv_out_params q, const int16_t *w, const i
   int32_t i = 0;
   for (; i + 3 <= paired; i += 3) {
     int32_t acc[6] = {ch[4 * i], ch[4 * i], ch[4 * i + 4], ch[4 * i + 4], ch[4 * i + 8], ch[4 * i + 8]};
-    an_pq_pairs_dot(AN_PQ_PAIRS_ROW(i), AN_PQ_PAIRS_ROW(i + 1), AN_PQ_PAIRS_ROW(i + 2), 16, cols, k4, 3, acc);
+    const int32_t back[3] = {(i & 1) * 4, ((i + 1) & 1) * 4, ((i + 2) & 1) * 4};
+    an_pq_pairs_dot(AN_PQ_PAIRS_ROW(i), AN_PQ_PAIRS_ROW(i + 1), AN_PQ_PAIRS_ROW(i + 2), back, 16, cols, k4, 3, acc);
     an_pq_plain_out(q, ch + 4 * i, acc, 3, o0 + i, o1 + i);
   }
   for (; i < out_c; ++i) {
     int32_t acc[6] = {ch[4 * i], ch[4 * i], 0, 0, 0, 0};
     const int single = i == paired;
-    an_pq_pairs_dot(single ? w + i * k4 : AN_PQ_PAIRS_ROW(i), 0, 0, single ? 8 : 16, cols, k4, 1, acc);
+    const int32_t back[3] = {single ? 0 : (i & 1) * 4, 0, 0};
+    an_pq_pairs_dot(single ? w + i * k4 : AN_PQ_PAIRS_ROW(i), 0, 0, back, single ? 8 : 16, cols, k4, 1, acc);
     an_pq_plain_out(q, ch + 4 * i, acc, 1, o0 + i, o1 + i);
   }
 #undef AN_PQ_PAIRS_ROW
@@ -2372,10 +2445,14 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
         an_p4_k8(p, input, filter, channel, output);
       } else if (p->in_c == 16) {
         an_p4_k16(p, input, filter, channel, output);
+      } else if (p->in_c == 24) {
+        an_p4_k24(p, input, filter, channel, output);
       } else if (p->in_c == 32) {
         an_p4_k32(p, input, filter, channel, output);
-      } else {
+      } else if (p->in_c % 32 == 0) {
         an_p4_k32n(p, input, filter, channel, output);
+      } else {
+        an_p4_any(p, input, filter, channel, output);
       }
 #endif
       break;
