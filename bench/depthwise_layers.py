@@ -22,14 +22,19 @@ from bench.qemu_models import SHARED, LayerProfile, layer_arguments  # noqa: E40
 
 def _path(fields, plain: bool) -> str:
     """The path an_depthwise_conv2d_s8 takes for a layer (an_depthwise_conv.c's choice): ``narrow`` (the row-buffer
-    path's narrow form, DSP cores), ``rows3x3`` (its four-channel form) or ``general``."""
+    path's narrow form, DSP cores), ``plane`` (its plane form, DSP cores), ``rows3x3`` (its four-channel form) or
+    ``general``."""
     from codegen.compiled.ops.conv import NARROW_MAX_OUT_W, NARROW_MIN_OUT_W
+
+    from codegen.compiled.ops.conv import depthwise_plane_applies
 
     out_w = int(fields["out_w"])
     if not fields.get("rows3x3"):
         return "general"
     if plain:
         return "rows3x3" if out_w >= 8 else "general"
+    if int(fields["rows3x3"]) == 2 and depthwise_plane_applies(out_w, int(fields["stride_w"])):
+        return "plane"
     if int(fields["stride_w"]) == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
         return "narrow"
     return "rows3x3"

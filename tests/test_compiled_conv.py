@@ -334,8 +334,31 @@ DEPTHWISE_CASES = {
     "rows3x3_narrow_width6_valid_stride3x1": dict(in_shape=(1, 13, 8, 8), padding="VALID", stride=(3, 1),
                                                   in_zp=127, out_zp=5),
     "rows3x3_narrow_width5_20_channels": dict(in_shape=(1, 3, 5, 20), in_zp=127, out_zp=-3, seed=6),
-    # three outputs wide: under the narrow form's widths, the general path
+    # three outputs wide: under the narrow form's widths (the general path by default; rows3x3 "always": the plane
+    # form on DSP cores)
     "narrow_width3_general": dict(in_shape=(1, 7, 3, 8), in_zp=-5),
+    # five outputs wide at stride_w 2: neither the row-buffer path (6 at least) nor its plane form (2-4)
+    "width5_stride2_general": dict(in_shape=(1, 9, 10, 8), stride=(2, 2), in_zp=3, out_zp=-1),
+    # small planes: the plane form on DSP cores (rows3x3 2, an_dw3_plane: four channels' padded plane widened
+    # once; PLANE_WIDTHS 2, 3, 4, 6 at stride_w 1, 2, 3, 4 at stride_w 2): TFLite's SAME columns (constant
+    # offsets) and others (VALID, odd SAME at stride 2, stride_h 2 and 3), clamped and full-range outputs,
+    # saturation, tiny multipliers, batch 2, 4 to 20 channels
+    "rows3x3_plane_4x4_relu6": dict(in_shape=(1, 4, 4, 12), activation="RELU6", in_zp=-128, out_zp=-128),
+    "rows3x3_plane_2x2_batch2_saturating": dict(in_shape=(2, 2, 2, 8), out_scale=0.03, w_scale=(0.005, 0.05),
+                                                in_zp=0, out_zp=120),
+    "rows3x3_plane_3x3_20_channels": dict(in_shape=(1, 3, 3, 20), in_zp=127, out_zp=-3, seed=6),
+    "rows3x3_plane_6x6_tiny_multiplier": dict(in_shape=(1, 6, 6, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                              out_scale=1.0, out_zp=-7),
+    "rows3x3_plane_3x6_valid_stride3x1_relu": dict(in_shape=(1, 9, 8, 4), padding="VALID", stride=(3, 1),
+                                                   activation="RELU", in_zp=9, out_zp=3),
+    "rows3x3_plane_stride2_8x8_relu": dict(in_shape=(1, 8, 8, 12), stride=(2, 2), activation="RELU", in_zp=-1,
+                                           out_zp=-20),
+    "rows3x3_plane_stride2_7x7_same": dict(in_shape=(1, 7, 7, 8), stride=(2, 2), in_zp=-3, out_zp=5),
+    "rows3x3_plane_stride2_9x9_valid_saturating": dict(in_shape=(1, 9, 9, 4), stride=(2, 2), padding="VALID",
+                                                       out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0,
+                                                       out_zp=-120),
+    "rows3x3_plane_stride2_5x6_batch2": dict(in_shape=(2, 5, 6, 8), stride=(2, 2), in_zp=127, out_zp=-128),
+    "rows3x3_plane_stride2_4x4_to_2x2_relu6": dict(in_shape=(1, 4, 4, 16), stride=(2, 2), activation="RELU6"),
     # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
     # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
     # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny
@@ -363,7 +386,15 @@ def depthwise_compiled(case):
     from converter.tflite_model import load_model
 
     model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
-    return emit_model(lower_model(model, rows3x3="always" if case in ROWS3X3_CASES else "arena"))
+    return emit_model(lower_model(model, rows3x3=rows3x3_mode(case)))
+
+
+def rows3x3_mode(case):
+    """lower_model's ``rows3x3`` for DEPTHWISE_CASES[case]: the plane form for the plane cases, the row-buffer
+    path's other forms (four channels, narrow) for the other row-buffer cases, the default for the rest."""
+    if case not in ROWS3X3_CASES:
+        return "arena"
+    return "always" if case.startswith("rows3x3_plane_") else "rows"
 
 
 @pytest.mark.parametrize("case", sorted(DEPTHWISE_CASES))
@@ -378,24 +409,31 @@ def test_depthwise_matches_tflm(case):
 def test_depthwise_rows3x3_chosen(case):
     """The row-buffer cases really take that path (the generator sets rows3x3 and its scratch)."""
     from codegen.compiled.lower import lower_model
-    from codegen.compiled.ops.conv import depthwise_rows_scratch_bytes
+    from codegen.compiled.ops.conv import (depthwise_plane_applies, depthwise_plane_scratch_bytes,
+                                           depthwise_rows_scratch_bytes)
     from converter.tflite_model import load_model
 
     model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
-    (step,) = [s for s in lower_model(model, rows3x3="always").steps if s.function == "an_depthwise_conv2d_s8"]
+    (step,) = [s for s in lower_model(model, rows3x3=rows3x3_mode(case)).steps
+               if s.function == "an_depthwise_conv2d_s8"]
     fields = step.args[0].fields
-    assert fields["rows3x3"] == 1
-    assert step.scratch_bytes == depthwise_rows_scratch_bytes(fields["out_w"], fields["stride_w"])
+    plane = case.startswith("rows3x3_plane_")
+    assert depthwise_plane_applies(fields["out_w"], fields["stride_w"]) or not plane
+    assert fields["rows3x3"] == (2 if plane else 1)
+    rows = depthwise_rows_scratch_bytes(fields["out_w"], fields["stride_w"])
+    assert step.scratch_bytes == (max(rows, depthwise_plane_scratch_bytes(fields["out_h"], fields["out_w"],
+                                                                          fields["stride_h"], fields["stride_w"]))
+                                  if plane else rows)
 
 
 def test_depthwise_rows3x3_refused_where_inexact():
-    """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, a multiplier of 4, rows under
-    NARROW_MIN_OUT_W outputs: the general path."""
+    """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, a multiplier of 4, rows of 5
+    outputs at stride_w 2 (under ROWS3X3_MIN_OUT_W, no plane form): the general path."""
     from codegen.compiled.lower import lower_model
     from converter.tflite_model import load_model
 
     for case in ("saturating_large_multiplier", "pair3x3_13_channels_relu6", "dilation2_interior_blocks",
-                 "interior_blocks_5x5", "multiplier4_shared_input", "narrow_width3_general"):
+                 "interior_blocks_5x5", "multiplier4_shared_input", "width5_stride2_general"):
         model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
         (step,) = [s for s in lower_model(model, rows3x3="always").steps if s.function == "an_depthwise_conv2d_s8"]
         assert step.args[0].fields["rows3x3"] == 0, case

@@ -61,7 +61,8 @@ ROWS_WIDTHS = (1, 3, 4, 5, 6, 7, 48)
 
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, conv_scratch_bytes,
-                                           conv_w16_scratch_bytes, depthwise_rows_scratch_bytes,
+                                           conv_w16_scratch_bytes, depthwise_plane_applies,
+                                           depthwise_plane_scratch_bytes, depthwise_rows_scratch_bytes,
                                            depthwise_scratch_bytes)
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
@@ -73,6 +74,9 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     lines += [f'  printf("rows %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_ROWS_SCRATCH_BYTES({w}, {s}));'
               for w in ROWS_WIDTHS for s in (1, 2)]
     lines += ['  printf("narrow %d %d\\n", AN_DEPTHWISE_NARROW_MIN_OUT_W, AN_DEPTHWISE_NARROW_MAX_OUT_W);']
+    lines += [f'  printf("plane %d %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_PLANE({w}, {s}), '
+              f'(int)AN_DEPTHWISE_PLANE_SCRATCH_BYTES({h}, {w}, {sh}, {s}));'
+              for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
     assert proc.returncode == 0, proc.stderr
@@ -82,6 +86,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     python += [f"dw {h} {w} {depthwise_scratch_bytes(h, w)}" for h, w in DEPTHWISE_KERNELS]
     python += [f"rows {w} {s} {depthwise_rows_scratch_bytes(w, s)}" for w in ROWS_WIDTHS for s in (1, 2)]
     python += [f"narrow {NARROW_MIN_OUT_W} {NARROW_MAX_OUT_W}"]
+    python += [f"plane {w} {s} {int(depthwise_plane_applies(w, s))} {depthwise_plane_scratch_bytes(h, w, sh, s)}"
+               for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
     assert c_figures[:-1] == python
 
 

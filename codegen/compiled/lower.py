@@ -19,7 +19,7 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import (PREPARED_KXK, conv_scratch_bytes, depthwise_scratch_bytes, helium_depthwise,
+from codegen.compiled.ops.conv import (PREPARED_KXK, conv_scratch_bytes, depthwise_rows_levels, helium_depthwise,
                                        narrow_wide_filter, unprepare_kxk)
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
@@ -375,7 +375,8 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
 
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
-    kernels' tests force it so on single-layer models, whose peak the scratch always raises).
+    kernels' tests force it so on single-layer models, whose peak the scratch always raises), "rows" the
+    same without its plane form (the tests of its other forms on planes the plane form would take).
 
     ``conv_w16``: the same for ``an_conv2d_s8_w16`` where its segment-padded rows take more scratch than the
     int8 kernel (``k_w * in_c`` not a multiple of four): "arena" keeps it only where the arena does not grow,
@@ -396,8 +397,13 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
     program.output_info = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
     if rows3x3 == "arena":
         _rows3x3_without_arena_growth(program)
+    elif rows3x3 == "rows":
+        for step in program.steps:
+            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3") == 2:
+                level = next(v for v in depthwise_rows_levels(step.args[0].fields) if v[0] < 2)
+                step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
     elif rows3x3 != "always":
-        raise ValueError(f"rows3x3 {rows3x3!r} (arena, always)")
+        raise ValueError(f"rows3x3 {rows3x3!r} (arena, always, rows)")
     if not wide_filters:
         for step in program.steps:
             if step.function in NARROWERS:
@@ -444,32 +450,32 @@ def _filter_values(step) -> int:
 
 
 def _rows3x3_without_arena_growth(program) -> None:
-    """Keep the depthwise row-buffer 3x3 path (``rows3x3``, a larger scratch) only where the arena stays the
-    size it has with the general path's scratch: all of them if that holds, else one by one, largest scratch
-    last.  Leaves the program unplanned."""
-    rows = [(step, step.scratch[0].size_bytes, general) for step in program.steps
+    """Keep the depthwise row-buffer 3x3 path (``rows3x3`` 1, a larger scratch; 2, its plane form, larger still)
+    only where the arena stays the size it has with the general path's scratch: all at their fastest if that
+    holds, else one by one, smallest scratch first, each at the fastest of its levels (ops/conv.py
+    depthwise_rows_levels) that keeps it.  Leaves the program unplanned."""
+    rows = [(step, depthwise_rows_levels(step.args[0].fields)) for step in program.steps
             if step.function == "an_depthwise_conv2d_s8"
-            and step.args[0].fields.get("rows3x3") and step.scratch
-            for general in [depthwise_scratch_bytes(int(step.args[0].fields["k_h"]), int(step.args[0].fields["k_w"]))]]
+            and step.args[0].fields.get("rows3x3") and step.scratch]
     if not rows:
         return
 
-    def use(step, size, on):
-        step.args[0].fields["rows3x3"] = int(on)
-        step.scratch[0].size_bytes = size
+    def use(step, level):
+        step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
 
-    for step, _, general in rows:
-        use(step, general, False)
+    for step, levels in rows:
+        use(step, levels[-1])
     limit = plan_memory(program).arena_bytes
-    for step, size, _ in rows:
-        use(step, size, True)
+    for step, levels in rows:
+        use(step, levels[0])
     if plan_memory(program).arena_bytes > limit:
-        for step, _, general in rows:
-            use(step, general, False)
-        for step, size, general in sorted(rows, key=lambda r: r[1]):
-            use(step, size, True)
-            if plan_memory(program).arena_bytes > limit:
-                use(step, general, False)
+        for step, levels in rows:
+            use(step, levels[-1])
+        for step, levels in sorted(rows, key=lambda r: r[1][0][1]):
+            for level in levels:
+                use(step, level)
+                if plan_memory(program).arena_bytes <= limit:
+                    break
     program.arena_bytes = None
     program.arena_parts = []
 

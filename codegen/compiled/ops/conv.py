@@ -73,14 +73,54 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
     return 4 * 10 * 4 + 3 * 16 * pairs
 
 
+#: The output widths per stride_w whose whole padded plane the row-buffer 3x3 path widens at once on DSP cores
+#: (``rows3x3`` 2, its plane form: four channels' records, then their padded plane; an_depthwise_conv.h's
+#: ``AN_DEPTHWISE_PLANE``; tests/test_kernel_library.py ties the two).
+PLANE_WIDTHS = {1: (2, 3, 4, 6), 2: (2, 3, 4)}
+
+
+def depthwise_plane_applies(out_w: int, stride_w: int) -> bool:
+    """Whether rows of ``out_w`` outputs at ``stride_w`` have the plane form (:data:`PLANE_WIDTHS`)."""
+    return out_w in PLANE_WIDTHS.get(stride_w, ())
+
+
+def depthwise_plane_scratch_bytes(out_h: int, out_w: int, stride_h: int, stride_w: int) -> int:
+    """The plane form's scratch: four channel records of ten int32, then (out_h - 1) * stride_h + 3 padded rows of
+    ``pairs`` int16 pairs for four channels, pairs = (out_w + 1) // 2 + 1 at stride_w 1, out_w + 1 at stride_w 2
+    (an_depthwise_conv.h's ``AN_DEPTHWISE_PLANE_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
+    pairs = (out_w + 1) // 2 + 1 if stride_w == 1 else out_w + 1
+    return 4 * 10 * 4 + 16 * pairs * ((out_h - 1) * stride_h + 3)
+
+
+def depthwise_rows_levels(fields) -> list:
+    """The ``rows3x3`` values a step the generator gave ``rows3x3`` may take, fastest first, each with its scratch
+    (bytes): 2 (the plane form) where it was given 2, 1 (the row-buffer path) where its rows are wide enough for it
+    (:func:`depthwise_rows_applies`), 0 (the general path) always (``lower_model``'s arena rule takes the first
+    that does not grow the arena)."""
+    level = int(fields.get("rows3x3") or 0)
+    out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
+    levels = []
+    for value in (2, 1):
+        if value > level or (value == 1 and out_w < (NARROW_MIN_OUT_W if stride_w == 1 else ROWS3X3_MIN_OUT_W)):
+            continue
+        levels.append((value, depthwise_step_scratch_bytes({**fields, "rows3x3": value})))
+    return levels + [(0, depthwise_scratch_bytes(int(fields["k_h"]), int(fields["k_w"])))]
+
+
 def depthwise_step_scratch_bytes(fields) -> int:
     """The scratch an ``an_depthwise_conv2d_s8`` call with parameter ``fields`` needs: the general path's, and with
-    ``rows3x3`` at least the row-buffer path's for its ``out_w`` and ``stride_w`` (the kernel picks its path from
-    them at run time: a patch tile's narrower rows need less than the whole layer's)."""
+    ``rows3x3`` at least the row-buffer path's for its ``out_w`` and ``stride_w``, with ``rows3x3`` 2 also the
+    plane form's where it applies to them (the kernel picks its path from them at run time: a patch tile's
+    narrower rows need less than the whole layer's)."""
     general = depthwise_scratch_bytes(int(fields["k_h"]), int(fields["k_w"]))
     if not fields.get("rows3x3"):
         return general
-    return max(general, depthwise_rows_scratch_bytes(int(fields["out_w"]), int(fields["stride_w"])))
+    out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
+    need = max(general, depthwise_rows_scratch_bytes(out_w, stride_w))
+    if int(fields["rows3x3"]) == 2 and depthwise_plane_applies(out_w, stride_w):
+        need = max(need, depthwise_plane_scratch_bytes(int(fields["out_h"]), out_w, int(fields["stride_h"]),
+                                                       stride_w))
+    return need
 
 
 #: The narrowest output row the row-buffer 3x3 path is chosen for at stride_w 2 (at stride_w 1:
@@ -97,7 +137,17 @@ def depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, folded_bias, taps, s
     """Whether ``an_depthwise_conv2d_s8``'s row-buffer 3x3 path computes this layer exactly and pays (``rows3x3``).
 
     The shape: 3x3, depth multiplier 1, no dilation, stride_w 1 or 2, channels a multiple of four, output rows
-    at least :data:`NARROW_MIN_OUT_W` (stride_w 1) or :data:`ROWS3X3_MIN_OUT_W` (stride_w 2) wide.  The
+    at least :data:`NARROW_MIN_OUT_W` (stride_w 1) or :data:`ROWS3X3_MIN_OUT_W` (stride_w 2) wide, and
+    :func:`depthwise_rows_exact`."""
+    if out_w < (NARROW_MIN_OUT_W if win["stride_w"] == 1 else ROWS3X3_MIN_OUT_W):
+        return False
+    return depthwise_rows_exact(k_h, k_w, multiplier, in_c, win, folded_bias, taps, shifts, out_zp)
+
+
+def depthwise_rows_exact(k_h, k_w, multiplier, in_c, win, folded_bias, taps, shifts, out_zp) -> bool:
+    """Whether the row-buffer 3x3 path's arithmetic (every form of it) computes this layer exactly.
+
+    The shape: 3x3, depth multiplier 1, no dilation, stride_w 1 or 2, channels a multiple of four.  The
     arithmetic (an_depthwise_conv.c, an_dw3_rows): every shift < 0 (a right shift e = -shift >= 1); the
     doubled accumulator 2 * acc inside int32 for every int8 input, |acc| <= |folded bias| + 128 * sum |w|;
     and h + C - 1 .. h + C inside int32 with C = 2^(e-1) + output_zero_point * 2^e and |h| <= |acc| + 1.
@@ -105,8 +155,6 @@ def depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, folded_bias, taps, s
     if (k_h, k_w, multiplier) != (3, 3, 1) or in_c % 4 or win["dilation_h"] != 1 or win["dilation_w"] != 1:
         return False
     if win["stride_w"] not in (1, 2) or win["stride_h"] < 1:
-        return False
-    if out_w < (NARROW_MIN_OUT_W if win["stride_w"] == 1 else ROWS3X3_MIN_OUT_W):
         return False
     limit = 2 ** 31
     taps = np.asarray(taps, dtype=np.int64)
@@ -622,13 +670,16 @@ def lower_depthwise_conv2d(op, ctx):
     unwrapped = b - in_zp * taps.astype(np.int64).sum(axis=0)
     folded = [wrap_int32(int(v)) for v in unwrapped]
     # The row-buffer 3x3 path where it is exact (its bound uses the folded bias before any int32 wrap).
+    # 2: its plane form on DSP cores where the rows are that narrow (the plane's larger scratch: lower_model keeps it
+    # only where the arena does not grow, else falls back to 1)
     rows3x3 = depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts, out_zp, y.shape[2])
+    if (depthwise_plane_applies(y.shape[2], win["stride_w"])
+            and depthwise_rows_exact(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts, out_zp)):
+        rows3x3 = 2
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act_min, act_max=act_max, rows3x3=int(rows3x3))
-    scratch = depthwise_scratch_bytes(k_h, k_w)
-    if rows3x3:
-        scratch = max(scratch, depthwise_rows_scratch_bytes(y.shape[2], win["stride_w"]))
+    scratch = depthwise_step_scratch_bytes(fields)
     filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", depthwise_filter_layout(taps))
     folded_bias = ctx.constant(f"op{op.index}_bias", "int32_t", folded)
     mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)

@@ -527,6 +527,46 @@ static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int
   }
 }
 
+#if AN_USE_DSP
+// an_dw3_records on DSP cores, the same words: per filter row the block's six weight words (taps 3r..3r+2, each
+// (w0, w2) then (w1, w3)), each channel's two pairs by one PKHBT / PKHTB and doubled by one SADD16; the rounding
+// constant in int32 (the generator checked that it fits: depthwise_rows_exact).
+static inline __attribute__((always_inline)) void an_dw3_records_dsp(const int16_t *filter, const int32_t *bias,
+                                                                     const int32_t *multiplier, const int32_t *shift,
+                                                                     int32_t c0, int32_t output_offset, int32_t *rec) {
+  const an_word_t *wp = (const an_word_t *)(const void *)(filter + c0 * 9);
+  _Pragma("GCC unroll 3") for (int32_t r = 0; r < 3; ++r, wp += 6) {
+    const uint32_t a0 = (uint32_t)wp[0], b0 = (uint32_t)wp[1], a1 = (uint32_t)wp[2], b1 = (uint32_t)wp[3];
+    const uint32_t a2 = (uint32_t)wp[4], b2 = (uint32_t)wp[5];
+    uint32_t t[8];
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(t[0]) : "r"(a0), "r"(a1));  // channel 0: (w0, w1)
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(t[1]) : "r"(a2), "r"(a1));  // (w2, w1)
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(t[2]) : "r"(a1), "r"(a0));  // channel 2
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(t[3]) : "r"(a1), "r"(a2));
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(t[4]) : "r"(b0), "r"(b1));  // channel 1
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(t[5]) : "r"(b2), "r"(b1));
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(t[6]) : "r"(b1), "r"(b0));  // channel 3
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(t[7]) : "r"(b1), "r"(b2));
+    static const int8_t at[8] = {0,
+                                 1,
+                                 2 * AN_DW3_RECORD,
+                                 2 * AN_DW3_RECORD + 1,
+                                 AN_DW3_RECORD,
+                                 AN_DW3_RECORD + 1,
+                                 3 * AN_DW3_RECORD,
+                                 3 * AN_DW3_RECORD + 1};
+    _Pragma("GCC unroll 8") for (int32_t i = 0; i < 8; ++i) rec[2 * r + at[i]] = (int32_t)__sadd16(t[i], t[i]);
+  }
+  _Pragma("GCC unroll 4") for (int32_t g = 0; g < 4; ++g, rec += AN_DW3_RECORD) {
+    const int32_t e = -shift[c0 + g];
+    rec[6] = (int32_t)((uint32_t)bias[c0 + g] << 1);
+    rec[7] = multiplier[c0 + g];
+    rec[8] = (int32_t)((uint32_t)(1 + 2 * output_offset) << (e - 1));
+    rec[9] = e;
+  }
+}
+#endif
+
 // One pair of padded columns of four channels: input words u0 (column 2j), u1 (2j + 1) -> the
 // four channels' (x0, x1) int16 pairs at d[0..3] (on DSP cores one STM of four registers).
 static inline void an_dw3_widen(uint32_t u0, uint32_t u1, uint32_t *d) {
@@ -569,35 +609,42 @@ static an_dw3_cols an_dw3_columns(int32_t in_w, int32_t pad_w, int32_t pairs) {
 }
 
 // Padded row iy + pad_h of channels c0..c0+3 (row = the input's row iy at channel c0, NULL
-// outside the image) into ring slot d (pair j at d + 12 j); its pairs' kinds c.
-static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t *row, an_dw3_cols c, int32_t in_w,
-                                                                   int32_t in_c, int32_t pad_w, uint32_t zp4,
-                                                                   uint32_t *d) {
+// outside the image) into ring slot d (pair j at d + PW j, PW = 12 words in the ring, 4 in the plane form); its
+// pairs' kinds c.
+static inline __attribute__((always_inline)) void an_dw3_widen_row_at(const int8_t *row, an_dw3_cols c, int32_t in_w,
+                                                                      int32_t in_c, int32_t pad_w, uint32_t zp4,
+                                                                      uint32_t *d, const int32_t PW) {
   if (row == NULL) {
-    for (uint32_t *const end = d + 12 * (c.lead + c.inside + c.trail); d < end; d += 12) an_dw3_widen(zp4, zp4, d);
+    for (uint32_t *const end = d + PW * (c.lead + c.inside + c.trail); d < end; d += PW) an_dw3_widen(zp4, zp4, d);
     return;
   }
   // Pairs with a column left of the image (its first), then whole pairs inside it, then the rest.
   int32_t ix = -pad_w;  // the pair's first column
-  for (int32_t k = 0; k < c.lead; ++k, ix += 2, d += 12) {
+  for (int32_t k = 0; k < c.lead; ++k, ix += 2, d += PW) {
     an_dw3_widen(zp4, ix + 1 >= 0 && ix + 1 < in_w ? an_dw3_word(row + (ix + 1) * in_c) : zp4, d);
   }
   const int8_t *x = row + c.ix * in_c;
   const int32_t step = 2 * in_c;
-  uint32_t *const stop = d + 12 * c.inside;
+  uint32_t *const stop = d + PW * c.inside;
   // Two pairs per iteration (the loop's compare and branch once per four columns).
-  for (; d + 12 < stop; d += 24, x += 2 * step) {
+  for (; d + PW < stop; d += 2 * PW, x += 2 * step) {
     an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
-    an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + 12);
+    an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + PW);
   }
   if (d < stop) {
     an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
-    d += 12;
+    d += PW;
   }
   ix = c.ix + 2 * c.inside;
-  for (int32_t k = 0; k < c.trail; ++k, ix += 2, d += 12) {
+  for (int32_t k = 0; k < c.trail; ++k, ix += 2, d += PW) {
     an_dw3_widen(ix < in_w ? an_dw3_word(row + ix * in_c) : zp4, zp4, d);
   }
+}
+
+static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t *row, an_dw3_cols c, int32_t in_w,
+                                                                   int32_t in_c, int32_t pad_w, uint32_t zp4,
+                                                                   uint32_t *d) {
+  an_dw3_widen_row_at(row, c, in_w, in_c, pad_w, zp4, d, 12);
 }
 
 // One filter row of four outputs: stride_w 1 reads pairs x[0], x[12], x[24] (outputs at columns
@@ -1029,6 +1076,221 @@ static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p
 }
 #undef AN_DW3N_WIDTHS
 #undef AN_DW3N_CHANNELS
+
+// ---- 3x3 small planes (rows3x3 == 2, AN_DEPTHWISE_PLANE(out_w, stride_w)): four channels' whole padded plane ----
+//
+// Planes of a few outputs a row (vww's 6x6 and 3x3, an AttendNet's 4x4 and 2x2) spend the narrow form's time
+// on its ring (the slot arithmetic per filter row, a wrap check per padded row) and its two-channel widening.
+// Here the whole padded plane of four channels is widened once (an_dw3_widen: two PKH and four SXTB16 per pair
+// of columns), pair j of padded row y of channel g at word (y * PW + j) * 4 + g, PW pairs a row; every output row
+// of a channel then reads its nine taps' pair words at constant offsets from one pointer, its accumulators in
+// registers: at stride_w 1 as an_dw3n_row (SMLAD over adjacent taps), at stride_w 2 one SMLAD and one SMLABB per
+// output and filter row (output i reads pair i and the low half of pair i + 1).  Requantized as an_dw3_out.
+// The rows outside the image are written once per call (the same for every group of channels).  One copy of
+// the loops per width W and stride S and clamp kind.
+
+// The row's pair words of filter row (P, Q) = (KP)[0], (KP)[1] over plane row XR (pair j at XR[4 j]) into the W
+// accumulators a (stride S).
+#define AN_DWP_FILTER_ROW(XR, KP)                                                         \
+  do {                                                                                    \
+    AN_DW3N_BARRIER();                                                                    \
+    const uint32_t *const xr_ = (XR);                                                     \
+    const uint32_t P = (uint32_t)(KP)[0], Q = (uint32_t)(KP)[1];                          \
+    uint32_t v[MAXW + 1];                                                                 \
+    _Pragma("GCC unroll 8") for (int j = 0; j < pairs; ++j) {                             \
+      if (pairs <= 3 && j == 0) {                                                         \
+        _Pragma("GCC unroll 4") for (int i = 0; i < pairs; ++i) v[i] = xr_[4 * i];        \
+      } else if (pairs > 3 && (j & 1) == 0) {                                             \
+        if (j > 0) AN_DW3N_BARRIER();                                                     \
+        v[j] = xr_[4 * j];                                                                \
+        if (j + 1 < pairs) v[j + 1] = xr_[4 * (j + 1)];                                   \
+      }                                                                                   \
+      if (S == 1) {                                                                       \
+        if (2 * j < W) a[2 * j] = AN_DW3_SMLAD(v[j], P, a[2 * j]);                        \
+        if (2 * j + 1 < W) a[2 * j + 1] = AN_DW3_SMLATB(v[j], P, a[2 * j + 1]);           \
+        if (j >= 1) a[2 * j - 2] = AN_DW3_SMLABB(v[j], Q, a[2 * j - 2]);                  \
+        if (j >= 1 && 2 * j - 1 < W) a[2 * j - 1] = AN_DW3_SMLADX(v[j], Q, a[2 * j - 1]); \
+      } else {                                                                            \
+        if (j < W) a[j] = AN_DW3_SMLAD(v[j], P, a[j]);                                    \
+        if (j >= 1) a[j - 1] = AN_DW3_SMLABB(v[j], Q, a[j - 1]);                          \
+      }                                                                                   \
+    }                                                                                     \
+  } while (0)
+
+// Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
+// outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
+// apart in the plane.
+static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_params q, const uint32_t *x,
+                                                                 const int32_t *k, int8_t *o, int32_t out_h,
+                                                                 int32_t stride_h, int32_t o_step, int32_t o_row, int W,
+                                                                 int S, int F) {
+  enum { MAXW = AN_DEPTHWISE_PLANE_MAX_OUT_W };
+  const int pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1;
+  const int32_t x_step = 4 * pairs * stride_h;  // words from one output row's plane rows to the next's
+  q.full_range = F;
+  for (int32_t oy = 0; oy < out_h; ++oy, x += x_step, o += o_row) {
+    int32_t a[MAXW];
+    const int32_t bias2 = k[6];
+    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) a[i] = bias2;
+    AN_DWP_FILTER_ROW(x, k);
+    AN_DWP_FILTER_ROW(x + 4 * pairs, k + 2);
+    AN_DWP_FILTER_ROW(x + 8 * pairs, k + 4);
+    AN_DW3N_BARRIER();
+    const int32_t m = k[7], cst = k[8], e = k[9];
+    int8_t v[MAXW];
+    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
+    int8_t *d = o;
+    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i, d += o_step) *d = v[i];
+  }
+}
+#undef AN_DWP_FILTER_ROW
+
+// The image row at SAME columns: stride 1 (zero point, column 0), (1, 2), ..., the last column beside the zero
+// point or a pair of zero points; stride 2 over 2 W columns (0, 1), (2, 3), ..., then a pair of zero points.
+static inline __attribute__((always_inline)) void an_dwp_widen_same(const int8_t *row, int32_t in_c, uint32_t zp4,
+                                                                    uint32_t *d, int W, int S) {
+  if (S == 1) {
+    an_dw3_widen(zp4, an_dw3_word(row), d);
+    _Pragma("GCC unroll 4") for (int j = 1; j <= (W - 1) / 2; ++j) {
+      an_dw3_widen(an_dw3_word(row + (2 * j - 1) * in_c), an_dw3_word(row + 2 * j * in_c), d + 4 * j);
+    }
+    if ((W - 1) & 1) {
+      an_dw3_widen(an_dw3_word(row + (W - 1) * in_c), zp4, d + 4 * ((W + 1) / 2));
+    } else {
+      an_dw3_widen(zp4, zp4, d + 4 * ((W + 1) / 2));
+    }
+  } else {
+    _Pragma("GCC unroll 4") for (int j = 0; j < W; ++j) {
+      an_dw3_widen(an_dw3_word(row + 2 * j * in_c), an_dw3_word(row + (2 * j + 1) * in_c), d + 4 * j);
+    }
+    an_dw3_widen(zp4, zp4, d + 4 * W);
+  }
+}
+
+// Any other image row (an_dw3_widen_row_at, its pairs' kinds c).
+static __attribute__((noinline)) void an_dwp_widen_any(const int8_t *row, an_dw3_cols c, int32_t in_w, int32_t in_c,
+                                                       int32_t pad_w, uint32_t zp4, uint32_t *d) {
+  an_dw3_widen_row_at(row, c, in_w, in_c, pad_w, zp4, d, 4);
+}
+
+// an_dw3_records_dsp, one copy.
+static __attribute__((noinline)) void an_dwp_records(const int16_t *filter, const int32_t *bias,
+                                                     const int32_t *multiplier, const int32_t *shift, int32_t c0,
+                                                     int32_t output_offset, int32_t *rec) {
+  an_dw3_records_dsp(filter, bias, multiplier, shift, c0, output_offset, rec);
+}
+
+// What every group of a layer's plane form shares (an_dw3_plane).
+typedef struct {
+  const int16_t *filter;
+  const int32_t *bias, *multiplier, *shift;
+  int32_t in_c, row_bytes, y0, y1, pad_w, in_w, out_h, stride_h, output_offset, same;
+  an_dw3_cols cols;
+  uint32_t zp4;
+  an_dw_out_params q;
+} an_dwp_geom;
+
+// The channels of one batch (in, out: its input and output), four at a time: their records, their image rows
+// widened into the plane (whose other rows hold zero points), then every output of each channel.  One copy per W, S
+// and clamp kind F.
+static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom *g, const int8_t *in, int8_t *out,
+                                                               int32_t *rec, uint32_t *plane, int W, int S, int F) {
+  const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
+  for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+    an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
+    const int8_t *row = in + c0;
+    uint32_t *d = plane + 4 * pairs * g->y0;
+    for (int32_t y = g->y0; y < g->y1; ++y, row += g->row_bytes, d += 4 * pairs) {
+      if (g->same) {
+        an_dwp_widen_same(row, in_c, g->zp4, d, W, S);
+      } else {
+        an_dwp_widen_any(row, g->cols, g->in_w, in_c, g->pad_w, g->zp4, d);
+      }
+    }
+    _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
+      an_dwp_channel(g->q, plane + c, rec + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W,
+                     S, F);
+    }
+  }
+}
+
+typedef void (*an_dwp_batch_fn)(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, uint32_t *plane);
+
+#define AN_DWP_FUNCTIONS(W, S)                                                                              \
+  static void an_dwp_batch_##W##_##S##_0(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, \
+                                         uint32_t *plane) {                                                 \
+    an_dwp_batch(g, in, out, rec, plane, W, S, 0);                                                          \
+  }                                                                                                         \
+  static void an_dwp_batch_##W##_##S##_1(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, \
+                                         uint32_t *plane) {                                                 \
+    an_dwp_batch(g, in, out, rec, plane, W, S, 1);                                                          \
+  }
+AN_DWP_FUNCTIONS(2, 1)
+AN_DWP_FUNCTIONS(3, 1)
+AN_DWP_FUNCTIONS(4, 1)
+AN_DWP_FUNCTIONS(6, 1)
+AN_DWP_FUNCTIONS(2, 2)
+AN_DWP_FUNCTIONS(3, 2)
+AN_DWP_FUNCTIONS(4, 2)
+#undef AN_DWP_FUNCTIONS
+
+static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
+                                                   const int16_t *filter, const int32_t *bias,
+                                                   const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                   void *scratch) {
+  const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, stride_h = p->stride_h;
+  const int32_t W = p->out_w, S = p->stride_w;
+  const int full = p->act_min == -128 && p->act_max == 127;
+  an_dwp_batch_fn batch;
+#define AN_DWP_PICK(w, s) batch = full ? an_dwp_batch_##w##_##s##_1 : an_dwp_batch_##w##_##s##_0
+  if (S == 1) {
+    if (W == 2) {
+      AN_DWP_PICK(2, 1);
+    } else if (W == 3) {
+      AN_DWP_PICK(3, 1);
+    } else if (W == 4) {
+      AN_DWP_PICK(4, 1);
+    } else {
+      AN_DWP_PICK(6, 1);
+    }
+  } else if (W == 2) {
+    AN_DWP_PICK(2, 2);
+  } else if (W == 3) {
+    AN_DWP_PICK(3, 2);
+  } else {
+    AN_DWP_PICK(4, 2);
+  }
+#undef AN_DWP_PICK
+  const int32_t pairs = AN_DEPTHWISE_PLANE_PAIRS(W, S);
+  const int32_t rows = (out_h - 1) * stride_h + 3;  // padded rows the outputs read
+  an_dwp_geom g = {filter,
+                   bias,
+                   multiplier,
+                   shift,
+                   in_c,
+                   in_w * in_c,
+                   AN_MAX(0, p->pad_h),
+                   AN_MIN(rows, in_h + p->pad_h),  // the image's padded rows y0 .. y1 - 1
+                   p->pad_w,
+                   in_w,
+                   out_h,
+                   stride_h,
+                   p->output_offset,
+                   // TFLite's SAME columns (stride 1: one each side; stride 2 over 2 W columns: one right)
+                   S == 1 ? p->pad_w == 1 && in_w == W : p->pad_w == 0 && in_w == 2 * W,
+                   an_dw3_columns(in_w, p->pad_w, pairs),
+                   0x01010101u * ((uint32_t)p->pad_value & 0xFFu),
+                   {p->output_offset, p->act_min, p->act_max, full}};
+  int32_t *rec = (int32_t *)scratch;
+  uint32_t *plane = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
+  // The padded rows outside the image: the same zero points for every group.
+  for (int32_t y = 0; y < rows; ++y) {
+    if (y < g.y0 || y >= g.y1) an_dwp_widen_any(NULL, g.cols, in_w, in_c, p->pad_w, g.zp4, plane + 4 * pairs * y);
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    batch(&g, input + (b * in_h + g.y0 - p->pad_h) * in_w * in_c, output + b * out_h * W * in_c, rec, plane);
+  }
+}
 #endif  // AN_USE_DSP
 #endif
 
@@ -1042,6 +1304,10 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   // 11.3 cycles/MAC general, 12.7 rows); the narrow form unrolled per width would cost Cortex-M0+ builds some
   // 8 KiB of code.  The rows path's scratch is larger than the general path's, so either fits.
 #if AN_USE_DSP
+  if (p->rows3x3 == 2 && AN_DEPTHWISE_PLANE(p->out_w, p->stride_w)) {
+    an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
   if (p->rows3x3 && p->stride_w == 1 && p->out_w >= 4 && p->out_w <= AN_DEPTHWISE_NARROW_MAX_OUT_W) {
     an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
     return;

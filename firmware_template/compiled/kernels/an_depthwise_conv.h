@@ -50,6 +50,18 @@ typedef struct {
 #define AN_DEPTHWISE_ROWS_SCRATCH_BYTES(out_w, stride_w)                               \
   (AN_DEPTHWISE_NARROW(out_w, stride_w) ? 2 * 10 * 4 + 6 * 4 * (((out_w) + 1) / 2 + 1) \
                                         : 4 * 10 * 4 + 3 * 16 * AN_DEPTHWISE_ROWS_PAIRS(out_w, stride_w))
+// rows3x3 == 2 (the generator checked the row-buffer path's conditions and reserved
+// AN_DEPTHWISE_PLANE_SCRATCH_BYTES): on DSP cores small planes of AN_DEPTHWISE_PLANE(out_w, stride_w) take the
+// plane form (four channels' whole padded plane widened once): four records of ten int32, then (out_h - 1) *
+// stride_h + 3 padded rows of AN_DEPTHWISE_PLANE_PAIRS int16 pairs for four channels; other shapes (a patch tile's)
+// as rows3x3 == 1.
+#define AN_DEPTHWISE_PLANE_MAX_OUT_W 6
+#define AN_DEPTHWISE_PLANE(out_w, stride_w)                                                    \
+  ((stride_w) == 1 ? ((out_w) >= 2 && (out_w) <= 4) || (out_w) == AN_DEPTHWISE_PLANE_MAX_OUT_W \
+                   : (stride_w) == 2 && (out_w) >= 2 && (out_w) <= 4)
+#define AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) ((stride_w) == 1 ? ((out_w) + 1) / 2 + 1 : (out_w) + 1)
+#define AN_DEPTHWISE_PLANE_SCRATCH_BYTES(out_h, out_w, stride_h, stride_w) \
+  (4 * 10 * 4 + 16 * AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) * (((out_h)-1) * (stride_h) + 3))
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch);
