@@ -592,16 +592,12 @@ static inline __attribute__((always_inline)) void an_conv_small_dot_mve(const an
 #undef AN_SMALL_LO
 #undef AN_SMALL_HI
 
-// Four output channels (filter rows w; ch: their {bias, multiplier, shift}) of a pixel pair: the sums
-// (an_conv_small_dot_mve), the bias added, requantized on lanes (right: every shift negative), offset and clamp, one
-// VSTRB.32 per pixel.
-static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const an_conv_small_mve *g, const int8_t *w,
-                                                                         const int32_t *ch, int8x16_t x0, int8x16_t x1,
-                                                                         int8x16_t u0, int8x16_t u1, int halves,
-                                                                         int right, int8_t *o0, int8_t *o1) {
+// The sums r0 (pixel 0), r1 (pixel 1) of four output channels (ch: their {bias, multiplier, shift}) out: the bias
+// added, requantized on lanes (right: every shift negative), offset and clamp, one VSTRB.32 per pixel (o0, o1).
+static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int32_t *ch, int32x4_t r0, int32x4_t r1,
+                                                                       int right, int32_t offset, int32_t act_min,
+                                                                       int32_t act_max, int8_t *o0, int8_t *o1) {
   static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
-  int32x4_t r0, r1;
-  an_conv_small_dot_mve(g, w, x0, x1, u0, u1, halves, &r0, &r1);
   const uint32x4_t channel_offsets = vld1q(channel_offset_values);
   const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
   r0 = vaddq_s32(r0, bias);
@@ -610,11 +606,92 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const a
   const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
   r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
   r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
-  const int32x4_t lo = vdupq_n_s32(g->lo), hi = vdupq_n_s32(g->hi);
-  r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, g->offset), lo), hi);
-  r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, g->offset), lo), hi);
+  const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+  r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, offset), lo), hi);
+  r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, offset), lo), hi);
   vstrbq_s32(o1, r1);
   vstrbq_s32(o0, r0);
+}
+
+// Four output channels (filter rows w; ch: their {bias, multiplier, shift}) of a pixel pair: the sums
+// (an_conv_small_dot_mve) out by an_conv_quad_out_mve.
+static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const an_conv_small_mve *g, const int8_t *w,
+                                                                         const int32_t *ch, int8x16_t x0, int8x16_t x1,
+                                                                         int8x16_t u0, int8x16_t u1, int halves,
+                                                                         int right, int8_t *o0, int8_t *o1) {
+  int32x4_t r0, r1;
+  an_conv_small_dot_mve(g, w, x0, x1, u0, u1, halves, &r0, &r1);
+  an_conv_quad_out_mve(ch, r0, r1, right, g->offset, g->lo, g->hi, o0, o1);
+}
+
+// Two channels (a pair's rows of the an_conv.h layout: w) by two pixels (columns c0, c1) over k values (K deeper than
+// 32): an_dot8_pair_2px_mve's loop; the four sums into lanes (channel 0, channel 1) of pixel 0, then of pixel 1 (two
+// VMOV of two registers, the first register to the lower lane), the bias added, requantized on lanes (right: every
+// shift negative), offset and clamp, one VSTRB.32 scatter (out_offsets: 0, 1, o1, o1 + 1).  ch: the pair's {bias,
+// multiplier, shift}; ch_offsets {0, 3, 0, 3}.
+static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
+    const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo, uint8x16_t wo_b, const int32_t *ch,
+    uint32x4_t ch_offsets, int right, int32_t offset, int32_t act_min, int32_t act_max, int8_t *o0,
+    uint32x4_t out_offsets) {
+  // (channel 0, pixel 0), (channel 0, pixel 1), (channel 1, pixel 0), (channel 1, pixel 1)
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  const int32_t n = k >> 4;
+  if (n > 0) {
+    // In assembly, nine instructions per sixteen values (GCC's loop copies the filter pointer and counts apart).
+    int8x16_t x0, x1, wa, wb;
+    __asm__(
+        "dls lr, %[n]\n"
+        "1:\n\t"
+        "vldrb.u8 %q[x0], [%[c0]], #16\n\t"
+        "vldrb.u8 %q[x1], [%[c1]], #16\n\t"
+        "vldrb.u8 %q[wa], [%[w], %q[wo]]\n\t"
+        "vldrb.u8 %q[wb], [%[w], %q[wo_b]]\n\t"
+        "add %[w], %[w], #32\n\t"
+        "vmladava.s8 %[a0], %q[wa], %q[x0]\n\t"
+        "vmladava.s8 %[a1], %q[wa], %q[x1]\n\t"
+        "vmladava.s8 %[a2], %q[wb], %q[x0]\n\t"
+        "vmladava.s8 %[a3], %q[wb], %q[x1]\n\t"
+        "le lr, 1b"
+        : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [w] "+r"(w), [c0] "+r"(c0), [c1] "+r"(c1),
+          [x0] "=&w"(x0), [x1] "=&w"(x1), [wa] "=&w"(wa), [wb] "=&w"(wb)
+        : [wo] "w"(wo), [wo_b] "w"(wo_b), [n] "r"(n)
+        : "lr", "memory");
+  }
+  if (k & 15) {
+    const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
+    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w, wo_b, p);
+    const int8x16_t x0 = vldrbq_z_s8(c0, p), x1 = vldrbq_z_s8(c1, p);
+    a0 = vmladavaq_s8(a0, wa, x0);
+    a1 = vmladavaq_s8(a1, wa, x1);
+    a2 = vmladavaq_s8(a2, wb, x0);
+    a3 = vmladavaq_s8(a3, wb, x1);
+  }
+  int32x4_t v;  // every lane written
+  __asm__("vmov %q0[2], %q0[0], %1, %2\n\tvmov %q0[3], %q0[1], %3, %4" : "=&w"(v) : "r"(a0), "r"(a1), "r"(a2), "r"(a3));
+  v = vaddq_s32(v, vldrwq_gather_shifted_offset_s32(ch, ch_offsets));
+  const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, ch_offsets);
+  const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, ch_offsets);
+  v = right ? an_requantize_right_mve(v, m, s) : an_requantize_mve(v, m, s);
+  v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
+  vstrbq_scatter_offset_s32(o0, out_offsets, v);
+}
+
+// Output channels [0, 2 pairs) of a pixel pair from int8 columns c0, c1 of k values (K deeper than 32) by
+// an_conv_pair8_2px_mve: filter rows w (the an_conv.h layout), ch their {bias, multiplier, shift}, outputs o0[0..) and
+// o0[out1_offset + 0..).
+static void an_conv_pairs8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0, const int8_t *c1,
+                                   int32_t k, int32_t k4, const int32_t *ch, int32_t pairs, int8_t *o0,
+                                   int32_t out1_offset, int right) {
+  static const uint32_t ch_offset_values[4] = {0, 3, 0, 3};
+  const uint32x4_t ch_offsets = vld1q(ch_offset_values);
+  const uint32_t o1 = (uint32_t)out1_offset;
+  const uint32_t out_offset_values[4] = {0, 1, o1, o1 + 1};
+  const uint32x4_t out_offsets = vld1q(out_offset_values);
+  const uint8x16_t wo = vld1q(an_mve_pair16_offsets), wo_b = vaddq_n_u8(wo, 4);
+  const int32_t offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  for (int32_t i = 0; i < pairs; ++i, w += 2 * k4, ch += 6, o0 += 2) {
+    an_conv_pair8_2px_mve(w, c0, c1, k, wo, wo_b, ch, ch_offsets, right, offset, act_min, act_max, o0, out_offsets);
+  }
 }
 
 // CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
@@ -764,9 +841,13 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
       for (int32_t g = 0; g < groups; ++g) {
         an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
         an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
-        const int32_t oc = g * per_group;
-        an_conv_channels8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group, out0 + oc,
-                                  two ? p->out_c : 0, right);
+        const int32_t oc = g * per_group, done = per_group & ~1;
+        an_conv_pairs8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group >> 1, out0 + oc,
+                               two ? p->out_c : 0, right);
+        if (per_group & 1) {
+          an_conv_channels8_2px_mve(p, filter + (oc + done) * k4, col0, col1, k, k4, channel + 3 * (oc + done), 1,
+                                    out0 + oc + done, two ? p->out_c : 0, right);
+        }
       }
     }
   }
@@ -821,6 +902,7 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
   const int32_t pixels = p->out_h * out_w;
   const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int right = an_conv_right_shifts(channel, out_c);
+  const int32_t done = out_c & ~1;
   if (n <= 32) {
     an_conv1x1_small_any_mve(p, input, filter, channel, output, n <= 16 ? 1 : 2, right);
     return;
@@ -836,7 +918,11 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
       const int two = pix + 1 < pixels;
       const int8_t *x1 = two ? row + ox * step_x : x0;
       if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_conv_channels8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c, out0, two ? out_c : 0, right);
+      an_conv_pairs8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c >> 1, out0, two ? out_c : 0, right);
+      if (out_c & 1) {
+        an_conv_channels8_2px_mve(p, filter + done * k4, x0, x1, n, k4, channel + 3 * done, 1, out0 + done,
+                                  two ? out_c : 0, right);
+      }
     }
   }
 }
