@@ -1313,6 +1313,29 @@ static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t 
   }
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
 }
+// The same for a last group of two records (an_k3_dot2's steps; four accumulators).
+// clang-format off
+#define AN_K3_PQ2_ASM(TEXT)                                                                                \
+  __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
+          "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
+          "mov %[a1], %[a0]\n\t"                                                                           \
+          "mov %[a3], %[a2]\n\t" TEXT AN_K3_PQ_OUT(0, a0, a1) AN_K3_PQ_OUT(1, a2, a3)                      \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [c0] "=&r"(c0), [c1] "=&r"(c1),  \
+            [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                                                 \
+          : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
+          : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t *w, const int16_t *cols,
+                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+  int32_t a0, a1, a2, a3, c0, c1, wa, wb, wc;
+  if (k4 == 12) {
+    AN_K3_PQ2_ASM(AN_K3_STEPS12(2));
+  } else {
+    AN_K3_PQ2_ASM(AN_K3_STEPS36(2));
+  }
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+}
+#undef AN_K3_PQ2_ASM
 #undef AN_K3_PQ_ASM
 #undef AN_K3_PQ_OUT
 #undef AN_K3_PQ_INIT
@@ -1549,7 +1572,12 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
       an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
       an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
     }
-    if (tail == 2) {
+    if (tail == 2 && prep) {
+      int32_t r[4];
+      an_k3_pq_group2(wf, scratch, ch, k4, r);
+      o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2];
+      o1[0] = (int8_t)r[1], o1[1] = (int8_t)r[3];
+    } else if (tail == 2) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
       an_k3_dot2(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
