@@ -12,6 +12,9 @@ form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback), saturatin
 The "affine" cases have calibrated-looking scales whose ADD/SUB generation time proves affine in the
 two bytes (an_add_affine_s8: SMLAWB/SMLAWT, SSAT; eight, four, then one element at a time): every
 pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths) and a broadcast.
+The "gate" cases are MUL as an attention condenser uses it (a feature map times a LOGISTIC output, scale
+1/256, zero point -128; output multiplier below one: an_mul2_run's SADD16 doubling, SMMLAR with the
+sign term, ASR, SSAT): every pair with and without the clamp, an output shift of 0 (no rounding), 45.
 """
 
 import numpy as np
@@ -60,6 +63,12 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "add-odd-relu6": ("ADD", (1, 5, 7, 3), _ODD, ((0.05, 3), (0.07, -10), (0.1, 0)), "RELU6", False),
     "mul-odd-left1": ("MUL", (1, 5, 7, 3), _ODD, ((0.9, -2), (0.8, 4), (0.6, 9)), "NONE", False),
     "sub-broadcast": ("SUB", (1, 5, 7, 3), _CHANNEL, ((0.05, 3), (0.07, -10), (0.1, 0)), "RELU", False),
+    "mul-pairs-gate": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, -21), (1 / 256, -128), (0.0389, -28)), "NONE",
+                       True),
+    "mul-pairs-gate-relu": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, 5), (1 / 256, -128), (0.0213, -3)), "RELU",
+                            True),
+    "mul-pairs-gate-shift0": ("MUL", (4096,), PAIRS_CONSTANT, ((0.5, 3), (0.25, -7), (0.2, 1)), "NONE", True),
+    "mul-gate-odd45": ("MUL", (1, 3, 5, 3), _ODD45, ((0.0131, 17), (1 / 256, -128), (0.0097, 4)), "RELU6", False),
     "add-pairs-affine": ("ADD", (4096,), PAIRS_CONSTANT, CALIBRATED[0], "NONE", True),
     "sub-pairs-affine-relu6": ("SUB", (4096,), PAIRS_CONSTANT, CALIBRATED[1], "RELU6", True),
     "add-affine-odd45-relu": ("ADD", (1, 3, 5, 3), _ODD45, CALIBRATED[1], "RELU", False),

@@ -110,6 +110,24 @@ AN_BINARY_INLINE uint32_t an_mul_elem(int32_t x2, int32_t m, int rounding, int32
   return (uint32_t)__ssat(rounding ? (h + (h >> 31) + round) >> e : h + round, 8);
 }
 
+// acc + floor((x m + 2^31) / 2^32): SMMLAR.
+static inline int32_t an_smmlar(int32_t x, int32_t m, int32_t acc) {
+#if defined(__GNUC__)
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(m), "r"(acc));
+  return r;
+#else
+  return acc + (int32_t)(((int64_t)x * m + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+// One MUL output from the product p = 2x (k = 1): SMMLAR adds h = floor((p m + 2^31) / 2^32) to round
+// (the rounding and the offset) less [p < 0] where e > 0; then ASR #e and SSAT.
+AN_BINARY_INLINE uint32_t an_mul2_elem(int32_t p, int32_t m, int rounding, int32_t round, int32_t e) {
+  if (!rounding) return (uint32_t)__ssat(an_smmlar(p, m, round), 8);
+  return (uint32_t)__ssat(an_smmlar(p, m, round + (p >> 31)) >> e, 8);
+}
+
 // Four int8 values (the low bytes of r0..r3) in one word, r0 in the lowest byte.
 static inline uint32_t an_pack4(uint32_t r0, uint32_t r1, uint32_t r2, uint32_t r3) {
   uint32_t r = r0;
@@ -311,6 +329,59 @@ void an_add_affine_s8(const an_add_affine_params *p, const int8_t *input1, const
   }
 }
 
+#if AN_USE_DSP
+// The constants of an_mul2_run (k = 1): multiplier, rounding constant (with the output offset), e, the
+// input offsets in both int16 lanes, the activation range in four bytes.
+typedef struct {
+  int32_t m, round, e;
+  uint32_t o1, o2, lo4, hi4;
+} an_mul2_consts;
+
+// Four outputs per pass of n (a multiple of four) contiguous elements, k = 1 (an_mul_run), indexed from the
+// end by a negative count.
+AN_BINARY_INLINE void an_mul2_loop(const an_mul2_consts *c, int rounding, int full, const int8_t *a, const int8_t *b,
+                                   int8_t *out, int32_t n) {
+  const int32_t m = c->m, round = c->round, e = c->e;
+  const uint32_t o1 = c->o1, o2 = c->o2, lo4 = c->lo4, hi4 = c->hi4;
+  a += n;
+  b += n;
+  out += n;
+  for (int32_t i = -n; i != 0; i += 4) {
+    uint32_t wa, wb;
+    memcpy(&wa, a + i, 4);
+    memcpy(&wb, b + i, 4);
+    uint32_t a02 = __sxtab16(o1, wa), a13 = an_sxtab16_ror8(o1, wa);
+    const uint32_t b02 = __sxtab16(o2, wb), b13 = an_sxtab16_ror8(o2, wb);
+    a02 = __sadd16(a02, a02);
+    a13 = __sadd16(a13, a13);
+    const uint32_t r0 = an_mul2_elem(an_mul_bottom((int32_t)a02, (int32_t)b02), m, rounding, round, e);
+    const uint32_t r1 = an_mul2_elem(an_mul_bottom((int32_t)a13, (int32_t)b13), m, rounding, round, e);
+    const uint32_t r2 = an_mul2_elem(an_mul_top((int32_t)a02, (int32_t)b02), m, rounding, round, e);
+    const uint32_t r3 = an_mul2_elem(an_mul_top((int32_t)a13, (int32_t)b13), m, rounding, round, e);
+    uint32_t r = an_pack4(r0, r1, r2, r3);
+    if (!full) r = an_clamp4(r, lo4, hi4);
+    memcpy(out + i, &r, 4);
+  }
+}
+
+// Not inlined: the loop keeps its pointers and constants in registers, away from the broadcast walk's.
+AN_BINARY_NOINLINE int32_t an_mul2_run(const an_mul2_consts *c, int rounding, int full, const int8_t *a,
+                                       const int8_t *b, int8_t *out, int32_t n) {
+  if (rounding) {
+    if (full) {
+      an_mul2_loop(c, 1, 1, a, b, out, n);
+    } else {
+      an_mul2_loop(c, 1, 0, a, b, out, n);
+    }
+  } else if (full) {
+    an_mul2_loop(c, 0, 1, a, b, out, n);
+  } else {
+    an_mul2_loop(c, 0, 0, a, b, out, n);
+  }
+  return n;
+}
+#endif
+
 // MUL of n contiguous elements (both inputs step 1), left shift k = s + 1 <= 15 before
 // VRMULH/SMMULR, rounding: e > 0.  Returns how many it did (the DSP path leaves n % 4).
 AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, const int8_t *a, const int8_t *b,
@@ -327,10 +398,15 @@ AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, con
   }
   return n;
 #elif AN_USE_DSP
-  // Four bytes of each input per pass: SXTB16 gives two int16 lanes, SADD16 adds the offsets to
-  // both, SMULBB/SMULTT multiply the lanes (an offset byte fits int16).
-  // The four outputs packed into one word store after all four are read, the offset inside the
-  // rounding constant as in an_add_run (e <= 22; larger shifts are left to the caller).
+  // Four bytes of each input per pass: SXTAB16 gives two int16 lanes with the offset added (an offset
+  // byte fits int16), SMULBB/SMULTT multiply the lanes.  k = 1 (output multipliers below one: the usual):
+  // SADD16 doubles input1's lanes (|2 (a + o1)| <= 510), so the products are 2x itself; then SMMLAR
+  // adds h = floor((2x m + 2^31) / 2^32) to a constant holding the rounding, the output offset (inside the
+  // rounding as in an_add_run: e <= 22) and -[x < 0] (ADD with ASR #31 of the product), and ASR #e and
+  // SSAT finish: an_requantize's bits (x < 0 exactly where h may be negative; h = 0 rounds to 0 either
+  // way).  Other k (multipliers of one and above): the product shifted left by k per element, SMMULR and
+  // the rounding steps of an_mul_elem.  The four outputs packed into one word store after all four are
+  // read (the output may be an input itself).
   if (rounding && q.e > 22) return 0;
   const int32_t e = q.e, m = q.multiplier;
   const int32_t round = rounding ? q.round + (int32_t)((uint32_t)q.offset << e) : q.offset;
@@ -338,14 +414,16 @@ AN_BINARY_INLINE int32_t an_mul_run(an_binary_out q, int full, int rounding, con
   const uint32_t o1 = (uint16_t)offset1 | ((uint32_t)(uint16_t)offset1 << 16);
   const uint32_t o2 = (uint16_t)offset2 | ((uint32_t)(uint16_t)offset2 << 16);
   const int32_t blocks = n & ~3;
+  if (k == 1) {
+    const an_mul2_consts c = {m, round, e, o1, o2, lo4, hi4};
+    return an_mul2_run(&c, rounding, full, a, b, out, blocks);
+  }
   for (int32_t i = 0; i < blocks; i += 4) {
     uint32_t wa, wb;
     memcpy(&wa, a + i, 4);
     memcpy(&wb, b + i, 4);
-    const int32_t a02 = (int32_t)__sadd16((uint32_t)__sxtb16(wa), o1);
-    const int32_t a13 = (int32_t)__sadd16((uint32_t)__sxtb16((wa >> 8) | (wa << 24)), o1);
-    const int32_t b02 = (int32_t)__sadd16((uint32_t)__sxtb16(wb), o2);
-    const int32_t b13 = (int32_t)__sadd16((uint32_t)__sxtb16((wb >> 8) | (wb << 24)), o2);
+    const int32_t a02 = (int32_t)__sxtab16(o1, wa), a13 = (int32_t)an_sxtab16_ror8(o1, wa);
+    const int32_t b02 = (int32_t)__sxtab16(o2, wb), b13 = (int32_t)an_sxtab16_ror8(o2, wb);
     const uint32_t r0 = an_mul_elem(an_shl(an_mul_bottom(a02, b02), k), m, rounding, round, e);
     const uint32_t r1 = an_mul_elem(an_shl(an_mul_bottom(a13, b13), k), m, rounding, round, e);
     const uint32_t r2 = an_mul_elem(an_shl(an_mul_top(a02, b02), k), m, rounding, round, e);
