@@ -2267,14 +2267,14 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
 // clang-format on
 
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
-// pixel j at o + at[j] (a pixel past the last: the last's again).
+// pixel j at o + at[j] (a pixel past the last: the last's again; at 0: four consecutive pixels, j * out_c).
 static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_params *p, const int16_t *w,
                                                                  const int32_t *ch, const int32_t *c, int8_t *o,
                                                                  const int32_t *at, const int32_t K4, const int rest,
                                                                  const int four) {
   const int32_t out_c = p->out_c, k4 = K4 ? K4 : p->in_c;
   const int32_t *const pairs_end = ch + 8 * (out_c >> 1);
-  const int32_t s1 = at[1], s2 = at[2], s3 = at[3];
+  const int32_t s1 = at ? at[1] : out_c, s2 = at ? at[2] : 2 * out_c, s3 = at ? at[3] : 3 * out_c;
   for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
     int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
     if (four) {
@@ -2322,9 +2322,24 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
                                                             int8_t *output, const int32_t K4, const int rest,
                                                             int32_t *cols) {
   const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
-  for (int32_t pix = 0; pix < pixels; pix += 4) {
-    // Pixels past the last are the last again (their outputs stored over its own, the same values; no input is
-    // read after an output is written).
+  int32_t pix = 0;
+  // Blocks of four pixels: their inputs k4 bytes apart, their outputs out_c.
+  for (; pix + 4 <= pixels; pix += 4) {
+    const int8_t *x = input + pix * k4;
+    int32_t *d = cols;
+    for (int32_t k = 0; k < k4; k += 4, d += 8) {
+      const uint32_t v0 = an_read_u32(x + k), v1 = an_read_u32(x + k4 + k);
+      const uint32_t v2 = an_read_u32(x + 2 * k4 + k), v3 = an_read_u32(x + 3 * k4 + k);
+      __asm__("strd %1, %2, [%0]" ::"r"(d), "r"(__sxtb16(v0)), "r"(__sxtb16(v1)) : "memory");
+      __asm__("strd %1, %2, [%0, #8]" ::"r"(d), "r"(__sxtb16(v2)), "r"(__sxtb16(v3)) : "memory");
+      __asm__("strd %1, %2, [%0, #16]" ::"r"(d), "r"(an_sxtb16_ror8(v0)), "r"(an_sxtb16_ror8(v1)) : "memory");
+      __asm__("strd %1, %2, [%0, #24]" ::"r"(d), "r"(an_sxtb16_ror8(v2)), "r"(an_sxtb16_ror8(v3)) : "memory");
+    }
+    an_p4_channels(p, filter, channel, cols, output + pix * out_c, 0, K4, rest, 1);
+  }
+  if (pix < pixels) {
+    // The last one to three pixels: a pixel past the last is the last again (its outputs stored over the last's,
+    // the same values; no input is read after an output is written); two or one by the two-pixel steps.
     const int32_t last = pixels - 1 - pix, four = last >= 2;
     int32_t at[4], q[4];
     for (int32_t j = 0; j < 4; ++j) q[j] = j < last ? j : last, at[j] = q[j] * out_c;
