@@ -1558,14 +1558,19 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     }
     const int16_t *wf = filter;
     const int32_t *ch = channel;
-    for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
-      if (prep) {
+    if (prep) {
+      // Pixel 1's outputs at o0 + d (fewer pointers kept across the asm statements), the groups counted by ch.
+      const int32_t d = (int32_t)(o1 - o0);
+      const int32_t *const groups_end = ch + 3 * rs * groups;
+      for (; ch < groups_end; ch += 3 * rs, o0 += 3, wf += 3 * k4) {
         int32_t r[6];
         an_k3_pq_group3(wf, scratch, ch, k4, r);
         o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4];
-        o1[0] = (int8_t)r[1], o1[1] = (int8_t)r[3], o1[2] = (int8_t)r[5];
-        continue;
+        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3], o0[d + 2] = (int8_t)r[5];
       }
+      o1 = o0 + d;
+    }
+    for (int32_t i = prep ? 0 : groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
       an_k3_dot3(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
