@@ -10,6 +10,8 @@
 // requantize as TFLM's MultiplyByQuantizedMultiplier does, so the bits agree.
 #include "an_conv.h"
 
+#include <stddef.h>
+
 #include "an_common.h"
 #include "an_dot.h"
 
@@ -523,8 +525,15 @@ static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h) {
 // and rows[3] values 16..31 of each; the output parameters.
 typedef struct {
   uint8_t rows[4][16];
-  int32_t out_c, k4, offset, lo, hi;
+  uint32_t channel[3][4];  // word offsets of four channels' bias {0, 3, 6, 9}, multiplier (+ 1), shift (+ 2)
+  int32_t offset, lo, hi;  // bytes 112, 116, 120 (an_conv_small_quad_right_mve reads them there)
+  int32_t out_c, k4;
 } an_conv_small_mve;
+typedef char
+    an_conv_small_mve_layout[offsetof(an_conv_small_mve, channel) == 64 && offsetof(an_conv_small_mve, offset) == 112 &&
+                                     offsetof(an_conv_small_mve, lo) == 116 && offsetof(an_conv_small_mve, hi) == 120
+                                 ? 1
+                                 : -1];
 
 // One VMLADAV per pixel of rows r and r + 2 of a quad (pairs w and w2, offsets rows[o]); halves == 2: one VMLADAVA per
 // pixel of their values 16..31 (rows[o + 2]).
@@ -589,8 +598,6 @@ static inline __attribute__((always_inline)) void an_conv_small_dot_mve(const an
   *r0 = p0;
   *r1 = p1;
 }
-#undef AN_SMALL_LO
-#undef AN_SMALL_HI
 
 // The sums r0 (pixel 0), r1 (pixel 1) of four output channels (ch: their {bias, multiplier, shift}) out: the bias
 // added, requantized on lanes (right: every shift negative), offset and clamp, one VSTRB.32 per pixel (o0, o1).
@@ -612,6 +619,80 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
   vstrbq_s32(o1, r1);
   vstrbq_s32(o0, r0);
 }
+
+// an_conv_small_quad_mve where every shift is negative, the sums and an_conv_quad_out_mve with
+// an_requantize_right_mve in one assembly statement (GCC's spilled the bounds, offsets and inputs around the
+// requantization): per quad the dot (two offset loads, four gathers, eight VMLADAV(A), four VMOV; halves == 2: two
+// loads, four gathers and eight VMLADAVA more), three gathers of {bias, multiplier, shift}, two adds, eight for the
+// requantization, offset, bounds, two VSTRB.32.  Volatile: the stores are its only effect.
+#define AN_SMALL_OUT                             \
+  "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vadd.i32 %q[p0], %q[p0], %q[w]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %q[w]\n\t"           \
+  "vldrw.u32 %q[t], [%[g], #80]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vqrdmulh.s32 %q[p0], %q[p0], %q[w]\n\t"       \
+  "vqrdmulh.s32 %q[p1], %q[p1], %q[w]\n\t"       \
+  "vldrw.u32 %q[t], [%[g], #96]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vshr.s32 %q[t], %q[p0], #31\n\t"              \
+  "vadd.i32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vrshl.s32 %q[p0], %q[p0], %q[w]\n\t"          \
+  "vshr.s32 %q[t], %q[p1], #31\n\t"              \
+  "vadd.i32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "vrshl.s32 %q[p1], %q[p1], %q[w]\n\t"          \
+  "ldr %[a0], [%[g], #112]\n\t"                  \
+  "vadd.i32 %q[p0], %q[p0], %[a0]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"           \
+  "ldr %[a0], [%[g], #116]\n\t"                  \
+  "vdup.32 %q[t], %[a0]\n\t"                     \
+  "vmax.s32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vmax.s32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "ldr %[a0], [%[g], #120]\n\t"                  \
+  "vdup.32 %q[t], %[a0]\n\t"                     \
+  "vmin.s32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vmin.s32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
+  "vstrb.32 %q[p1], [%[o1]]"
+static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(const an_conv_small_mve *g,
+                                                                               const int8_t *w, const int32_t *ch,
+                                                                               int8x16_t x0, int8x16_t x1, int8x16_t u0,
+                                                                               int8x16_t u1, int halves, int8_t *o0,
+                                                                               int8_t *o1) {
+  int8x16_t t, wv;
+  int32x4_t p0, p1;
+  int32_t a0, b0, a2, b2;
+  const int8_t *const w2 = w + 2 * g->k4;
+  if (halves == 1) {
+    __asm__ volatile(AN_SMALL_LO("0", "x0", "x1")  //
+                     "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"  //
+                     AN_SMALL_LO("16", "x0", "x1")                  //
+                     "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT
+                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+                       [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+                     : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), [g] "r"(g),
+                       [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                     : "memory");
+  } else {
+    __asm__ volatile(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
+                     "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"    //
+                     AN_SMALL_LO("16", "x0", "x1") AN_SMALL_HI("48")  //
+                     "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT
+                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+                       [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+                     : [x0] "w"(x0), [x1] "w"(x1), [u0] "w"(u0), [u1] "w"(u1), [w0] "r"(w), [w2] "r"(w2),
+                       [rows] "r"(g->rows), [g] "r"(g), [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                     : "memory");
+  }
+}
+#undef AN_SMALL_OUT
+#undef AN_SMALL_LO
+#undef AN_SMALL_HI
 
 // Four output channels (filter rows w; ch: their {bias, multiplier, shift}) of a pixel pair: the sums
 // (an_conv_small_dot_mve) out by an_conv_quad_out_mve.
@@ -713,7 +794,11 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
   const int8_t *w = filter;
   const int32_t *ch = channel;
   for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o += 4) {
-    an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o, o + out1_offset);
+    if (right) {
+      an_conv_small_quad_right_mve(g, w, ch, v0, v1, u0, u1, halves, o, o + out1_offset);
+    } else {
+      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, 0, o, o + out1_offset);
+    }
   }
   if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o, out1_offset, right);
 }
@@ -724,6 +809,9 @@ static void an_conv_small_params_mve(const an_conv_params *p, int32_t k, an_conv
     const uint8x16_t offsets = an_conv_row_offsets_mve(k, h);
     vst1q(g->rows[2 * h], offsets);
     vst1q(g->rows[2 * h + 1], vaddq_n_u8(offsets, 4));
+  }
+  for (int32_t i = 0; i < 3; ++i) {
+    for (int32_t c = 0; c < 4; ++c) g->channel[i][c] = (uint32_t)(3 * c + i);
   }
   g->out_c = p->out_c;
   g->k4 = AN_CONV_K4(k);
