@@ -1,8 +1,10 @@
 """MEAN/SUM of int8 (an_reduce_sum_s8) on a Cortex-M4 in QEMU against the tflite-micro interpreter.
 
 On DSP cores, outputs whose inputs lie side by side (the last kept dimension of stride 1: MEAN over the
-spatial axes of NHWC) are summed in blocks of eight then four channels in int16 lanes by SXTAB16 where
-each output reduces at most 256 values; the rest one at a time.  Cases: channels 29 (8 + 8 + 8 + 4 + 1),
+spatial axes of NHWC) are summed in blocks of sixteen then four channels in int16 lanes by SXTAB16 where
+each output reduces at most 256 values, and requantized by SMMLAR where the output shift is in [-22, -1]
+(an_mean_out; other shifts: an_requantize); the rest one at a time.  Cases: channels 29 (16 + 4 + 4 + 4 + 1),
+an output shift of 7 and one of -24 (an_requantize after the lanes), 704 channels (the demo's MEAN),
 a global 16x16 window of exactly 256 values fed all -128 and all 127 (the lanes' extreme sums) besides
 random inputs, 272 values (the one-at-a-time path), batch 2 with 13 channels, one reduced axis of a
 4-D tensor (rows of 12 kept values), SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
@@ -20,6 +22,9 @@ CASES = {
     "mean_17x16_c9": ("MEAN", (1, 17, 16, 9), [1, 2], False, (0.3, 100), (1.1, -7)),
     "mean_batch2_5x7_c13": ("MEAN", (2, 5, 7, 13), [1, 2], False, (1e-3, 3), (1e-1, 127)),
     "sum_axis1_6x5_c12": ("SUM", (1, 6, 5, 12), [1], False, (0.05, -128), (0.6, 5)),
+    "sum_4x4_c20_left_shift": ("SUM", (1, 4, 4, 20), [1, 2], False, (1.0, 3), (0.01, -2)),
+    "mean_3x3_c36_shift_beyond_22": ("MEAN", (1, 3, 3, 36), [1, 2], False, (1e-6, 7), (40.0, -1)),
+    "mean_2x2_c704": ("MEAN", (1, 2, 2, 704), [1, 2], False, (0.0417, -30), (0.0213, -128)),
 }
 KEYS = [(name, True) for name in CASES] + [("mean_4x4_c29", False), ("mean_16x16_c12_keep", False)]
 SAMPLES = 100

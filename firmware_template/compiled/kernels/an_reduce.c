@@ -65,46 +65,102 @@ static inline int8_t an_reduce_sum_out(const an_reduce_params *q, uint32_t sum) 
                           127);
 }
 
+#if AN_USE_DSP
+// an_reduce_sum_out for sums of at most 256 int8 values (|x| = |sum - zero_point_sum| <= 2^16) and a shift
+// -e in [-22, -1] (MEAN's usual): SMMLAR of 2x and the multiplier gives h = floor((2x m + 2^31) / 2^32) on a
+// constant holding 2^(e-1), the output zero point times 2^e and -[x < 0] (h < 0 only where x < 0; h = 0
+// rounds to 0 either way), then ASR #e and SSAT: an_requantize's bits and the offset, in six instructions.
+// fast = 0 (other shifts): an_reduce_sum_out itself.
+typedef struct {
+  uint32_t zero_point_sum2;
+  int32_t multiplier, round, e, fast;
+} an_mean_out_consts;
+
+static an_mean_out_consts an_mean_out_prepare(const an_reduce_params *q) {
+  an_mean_out_consts c;
+  c.e = -q->output_shift;
+  c.fast = c.e >= 1 && c.e <= 22 && q->output_multiplier >= 0;
+  c.zero_point_sum2 = (uint32_t)q->zero_point_sum << 1;
+  c.multiplier = q->output_multiplier;
+  c.round = c.fast ? (int32_t)((1u << (c.e - 1)) + ((uint32_t)q->output_zero_point << c.e)) : 0;
+  return c;
+}
+
+static inline int32_t an_mean_out(int32_t sum, uint32_t zero_point_sum2, int32_t multiplier, int32_t round, int32_t e) {
+  const int32_t x2 = (int32_t)(((uint32_t)sum << 1) - zero_point_sum2);
+  int32_t h;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(h) : "r"(x2), "r"(multiplier), "r"(round + (x2 >> 31)));
+  return __ssat(h >> e, 8);
+}
+
+// The four outputs of the int16 lanes s02 (channels 0, 2) and s13 (1, 3), in channel order (the constants
+// in locals first: the byte stores may alias anything).
+static void an_mean_store4(const an_reduce_params *q, const an_mean_out_consts *c, uint32_t s02, uint32_t s13,
+                           int8_t *out) {
+  const int32_t sums[4] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13)};
+  if (!c->fast) {
+    for (int32_t k = 0; k < 4; ++k) out[k] = an_reduce_sum_out(q, (uint32_t)sums[k]);
+    return;
+  }
+  const uint32_t zps2 = c->zero_point_sum2;
+  const int32_t m = c->multiplier, round = c->round, e = c->e;
+  const int32_t r0 = an_mean_out(sums[0], zps2, m, round, e), r1 = an_mean_out(sums[1], zps2, m, round, e);
+  const int32_t r2 = an_mean_out(sums[2], zps2, m, round, e), r3 = an_mean_out(sums[3], zps2, m, round, e);
+  out[0] = (int8_t)r0;
+  out[1] = (int8_t)r1;
+  out[2] = (int8_t)r2;
+  out[3] = (int8_t)r3;
+}
+#endif
+
 void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *output) {
   const an_reduce_params q = *p;
   AN_REDUCE_WALK_SETUP;
 #if AN_USE_DSP
   // Outputs whose inputs lie side by side (the last kept dimension of stride 1: MEAN over the spatial
-  // axes of NHWC, channels kept) in blocks of eight then four: each reduced position's four or eight
-  // inputs by one or two loads, summed in int16 lanes by SXTAB16.  At most 256 values per output:
+  // axes of NHWC, channels kept) in blocks of sixteen then four: each reduced position's sixteen or four
+  // inputs by four or one loads, summed in int16 lanes by SXTAB16.  At most 256 values per output:
   // |sum| <= 256 * 128 = 32768, and -32768 is the only sum beyond +32767 in magnitude, which an int16
   // lane holds, so the lanes never wrap; the sum is the same int32 the other path adds.
   const int32_t kept_last = q.kept_ndim - 1;
   if (kept_last >= 0 && q.kept_strides[kept_last] == 1 && rows * inner <= 256) {
+    const an_mean_out_consts c = an_mean_out_prepare(&q);
     const int32_t row_len = q.kept_dims[kept_last];
     for (int32_t o = 0; o < outputs; o += row_len) {
-      int32_t c = 0;
-      for (; c + 8 <= row_len; c += 8) {
-        uint32_t s02 = 0, s13 = 0, s46 = 0, s57 = 0;
+      int32_t c0 = 0;
+      for (; c0 + 16 <= row_len; c0 += 16) {
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-        int32_t offset = base + c;
+        int32_t offset = base + c0;
         for (int32_t r = 0; r < rows; ++r) {
           const int8_t *x = input + offset;
           for (int32_t i = 0; i < inner; ++i, x += inner_stride) {
-            uint32_t v0, v1;
+            uint32_t v0, v1, v2, v3;
             memcpy(&v0, x, 4);
             memcpy(&v1, x + 4, 4);
-            s02 = (uint32_t)__sxtab16(s02, v0);
-            s13 = an_sxtab16_ror8(s13, v0);
-            s46 = (uint32_t)__sxtab16(s46, v1);
-            s57 = an_sxtab16_ror8(s57, v1);
+            memcpy(&v2, x + 8, 4);
+            memcpy(&v3, x + 12, 4);
+            s0 = (uint32_t)__sxtab16(s0, v0);
+            s1 = an_sxtab16_ror8(s1, v0);
+            s2 = (uint32_t)__sxtab16(s2, v1);
+            s3 = an_sxtab16_ror8(s3, v1);
+            s4 = (uint32_t)__sxtab16(s4, v2);
+            s5 = an_sxtab16_ror8(s5, v2);
+            s6 = (uint32_t)__sxtab16(s6, v3);
+            s7 = an_sxtab16_ror8(s7, v3);
           }
           offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
         }
-        // the lanes in channel order, then one requantization site (it is long: not inlined eight times)
-        const int32_t sums[8] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13),
-                                 AN_LO16(s46), AN_LO16(s57), AN_HI16(s46), AN_HI16(s57)};
-        for (int32_t k = 0; k < 8; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
+        int8_t *out = output + o + c0;
+        an_mean_store4(&q, &c, s0, s1, out);
+        an_mean_store4(&q, &c, s2, s3, out + 4);
+        an_mean_store4(&q, &c, s4, s5, out + 8);
+        an_mean_store4(&q, &c, s6, s7, out + 12);
       }
-      for (; c + 4 <= row_len; c += 4) {
+      for (; c0 + 4 <= row_len; c0 += 4) {
         uint32_t s02 = 0, s13 = 0;
         int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-        int32_t offset = base + c;
+        int32_t offset = base + c0;
         for (int32_t r = 0; r < rows; ++r) {
           const int8_t *x = input + offset;
           for (int32_t i = 0; i < inner; ++i, x += inner_stride) {
@@ -115,24 +171,23 @@ void an_reduce_sum_s8(const an_reduce_params *p, const int8_t *input, int8_t *ou
           }
           offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
         }
-        const int32_t sums[4] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13)};
-        for (int32_t k = 0; k < 4; ++k) output[o + c + k] = an_reduce_sum_out(&q, (uint32_t)sums[k]);
+        an_mean_store4(&q, &c, s02, s13, output + o + c0);
       }
-      for (; c < row_len; ++c) {
+      for (; c0 < row_len; ++c0) {
         int32_t reduced_index[AN_REDUCE_MAX_DIMS] = {0};
-        int32_t offset = base + c;
+        int32_t offset = base + c0;
         uint32_t sum = 0;
         for (int32_t r = 0; r < rows; ++r) {
           const int8_t *x = input + offset;
           for (int32_t i = 0; i < inner; ++i, x += inner_stride) sum += (uint32_t)(int32_t)*x;
           offset = an_reduce_step(last, q.reduced_dims, q.reduced_strides, reduced_index, offset);
         }
-        output[o + c] = an_reduce_sum_out(&q, sum);
+        output[o + c0] = an_reduce_sum_out(&q, sum);
       }
-      // the next row of outputs: the kept walk's last dimension wraps after row_len steps
-      for (int32_t k = 0; k < row_len; ++k) {
-        base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base);
-      }
+      // the next row of outputs: the kept walk's last dimension (stride 1) wraps after row_len steps, the
+      // last of them carrying into the dimensions before it
+      kept_index[kept_last] = row_len - 1;
+      base = an_reduce_step(q.kept_ndim, q.kept_dims, q.kept_strides, kept_index, base + row_len - 1);
     }
     return;
   }
