@@ -15,6 +15,8 @@ pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths) and 
 The "gate" cases are MUL as an attention condenser uses it (a feature map times a LOGISTIC output, scale
 1/256, zero point -128; output multiplier below one: an_mul2_run's SADD16 doubling, SMMLAR with the
 sign term, ASR, SSAT): every pair with and without the clamp, an output shift of 0 (no rounding), 45.
+The "logistic" cases are the gate's LOGISTIC (an_lut_s8: a word of four indices, four table loads, one word
+store on DSP cores): every byte, 2,051 elements (blocks of four and a tail of three) and 45.
 """
 
 import numpy as np
@@ -74,8 +76,17 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "add-affine-odd45-relu": ("ADD", (1, 3, 5, 3), _ODD45, CALIBRATED[1], "RELU", False),
     "add-affine-broadcast": ("ADD", (1, 5, 7, 3), _CHANNEL, CALIBRATED[0], "NONE", False),
 }
+LUT_CASES = {"logistic-every-byte-2051": ((2051,), (0.0417, -21)), "logistic-odd45": ((1, 3, 5, 3), (0.003, 9))}
 BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=False),
           "m55-mve": dict(core="m55", mve=True)}
+
+
+def logistic_model(shape, quant):
+    b = ModelBuilder()
+    x = b.tensor("x", shape, "int8", scale=quant[0], zero_point=quant[1])
+    y = b.tensor("y", shape, "int8", scale=1 / 256, zero_point=-128)
+    b.op("LOGISTIC", [x], [y])
+    return b.build(inputs=[x], outputs=[y])
 
 
 def _run(key):
@@ -84,6 +95,11 @@ def _run(key):
     from converter.tflite_model import load_model
 
     name, build = key
+    if name in LUT_CASES:
+        model = load_model(logistic_model(*LUT_CASES[name]))
+        samples = random_samples(model, 100, seed=13)
+        samples[0] = [np.resize(GRID, samples[0][0].shape)]
+        return compiled_qemu.outputs_with_tflm(model, samples, **BUILDS[build])
     op, shape, const, quants, activation, pairs = CASES[name]
     model = load_model(binary_const_model(op, shape, const, quants, activation))
     samples = PAIRS_SAMPLES if pairs else random_samples(model, 100, seed=11)
@@ -92,7 +108,7 @@ def _run(key):
 
 @pytest.fixture(scope="module")
 def results():
-    return compiled_qemu.run_cases([(name, build) for name in CASES for build in BUILDS], _run)
+    return compiled_qemu.run_cases([(name, build) for name in {**CASES, **LUT_CASES} for build in BUILDS], _run)
 
 
 @pytest.mark.parametrize("build", list(BUILDS))
@@ -112,6 +128,12 @@ def test_add_cases_take_the_kernel_they_name(name):
     functions = {s.function for s in lower_model(load_model(binary_const_model(op, shape, const, quants,
                                                                                 activation))).steps}
     assert ("an_add_affine_s8" in functions) == ("affine" in name), functions
+
+
+@pytest.mark.parametrize("build", list(BUILDS))
+@pytest.mark.parametrize("name", list(LUT_CASES))
+def test_logistic_on_qemu_matches_tflm(results, name, build):
+    compiled_qemu.assert_same_outputs(results[(name, build)], f"{name} {build}", 100)
 
 
 def test_pair_samples_cover_every_byte_pair():
