@@ -2359,6 +2359,30 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
   } while (0)
 // clang-format on
 
+// The outputs of a pair of channels (records {2 * bias, m, kc, e} at ch) for four consecutive pixels from their
+// accumulators a0-a3 (row a) and b0-b3 (row b): an_p4_out's arithmetic (m, kc, e in three registers per row, t the
+// sign-corrected kc) and an_p4_store2's halfword per pixel at o + j * out_c (out_c from memory: 14 registers).
+// clang-format off
+#define AN_P4_RQ(A)                                                                                        \
+  "add %[t], %[k], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[m], %[t]\n\t"                     \
+  "asr %[" #A "], %[" #A "], %[e]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
+#define AN_P4_OUT4()                                                                                       \
+  __asm__ volatile("ldr %[m], [%[ch], #4]\n\tldr %[k], [%[ch], #8]\n\tldr %[e], [%[ch], #12]\n\t"                 \
+          AN_P4_RQ(a0) AN_P4_RQ(a1) AN_P4_RQ(a2) AN_P4_RQ(a3)                                              \
+          "ldr %[m], [%[ch], #20]\n\tldr %[k], [%[ch], #24]\n\tldr %[e], [%[ch], #28]\n\t"               \
+          AN_P4_RQ(b0) AN_P4_RQ(b1) AN_P4_RQ(b2) AN_P4_RQ(b3)                                              \
+          "ldr %[m], %[s]\n\t"                                                                            \
+          "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[o]]\n\t"                                           \
+          "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[o], %[m]]\n\t"                                     \
+          "add %[k], %[o], %[m], lsl #1\n\t"                                                              \
+          "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[k]]\n\t"                                           \
+          "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[k], %[m]]"                                         \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),       \
+            [b2] "+r"(b2), [b3] "+r"(b3), [m] "=&r"(m), [k] "=&r"(k), [e] "=&r"(e), [t] "=&r"(t)            \
+          : [ch] "r"(ch), [o] "r"(o), [s] "m"(out_c)                                                       \
+          : "memory")
+// clang-format on
+
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
 // pixel j at o + at[j] (a pixel past the last: the last's again; at 0: four consecutive pixels, j * out_c).
 static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_params *p, const int16_t *w,
@@ -2374,6 +2398,11 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
       AN_P4_DOT(2, 2);
     } else {
       AN_P4_DOT(2P, 2);
+    }
+    if (four && !at) {  // consecutive pixels: the requantization and stores in one asm statement (no spills)
+      int32_t m, k, e, t;
+      AN_P4_OUT4();
+      continue;
     }
     const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
     a0 = an_p4_out(a0, ma, ka, ea), a1 = an_p4_out(a1, ma, ka, ea);
@@ -2405,6 +2434,8 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
 }
 #undef AN_P4_DOT
 #undef AN_P4_PASS
+#undef AN_P4_OUT4
+#undef AN_P4_RQ
 
 // an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
 // AN_CONV_PREPARED_PAIRS_MAX_C), without the activation's clamps; cols: 8 * in_c bytes (the caller's stack).  Blocks
