@@ -22,20 +22,21 @@ from bench.qemu_models import SHARED, LayerProfile, layer_arguments  # noqa: E40
 
 def _path(fields, plain: bool) -> str:
     """The path an_depthwise_conv2d_s8 takes for a layer (an_depthwise_conv.c's choice): ``narrow`` (the row-buffer
-    path's narrow form, DSP cores), ``plane`` (its plane form, DSP cores), ``rows3x3`` (its four-channel form) or
-    ``general``."""
-    from codegen.compiled.ops.conv import NARROW_MAX_OUT_W, NARROW_MIN_OUT_W
+    path's narrow form, DSP cores), ``plane`` / ``strip`` (its plane and strip forms, DSP cores), ``rows3x3`` (its
+    four-channel form) or ``general``."""
+    from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, depthwise_plane_applies,
+                                           depthwise_strip_applies)
 
-    from codegen.compiled.ops.conv import depthwise_plane_applies
-
-    out_w = int(fields["out_w"])
-    if not fields.get("rows3x3"):
+    out_w, stride_w, level = int(fields["out_w"]), int(fields["stride_w"]), int(fields.get("rows3x3") or 0)
+    if level == 0 or (level == 3 and (plain or not depthwise_strip_applies(out_w, stride_w))):
         return "general"
+    if level == 3:
+        return "strip"
     if plain:
         return "rows3x3" if out_w >= 8 else "general"
-    if int(fields["rows3x3"]) == 2 and depthwise_plane_applies(out_w, int(fields["stride_w"])):
+    if level == 2 and depthwise_plane_applies(out_w, stride_w):
         return "plane"
-    if int(fields["stride_w"]) == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
+    if stride_w == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W:
         return "narrow"
     return "rows3x3"
 

@@ -359,6 +359,19 @@ DEPTHWISE_CASES = {
                                                        out_zp=-120),
     "rows3x3_plane_stride2_5x6_batch2": dict(in_shape=(2, 5, 6, 8), stride=(2, 2), in_zp=127, out_zp=-128),
     "rows3x3_plane_stride2_4x4_to_2x2_relu6": dict(in_shape=(1, 4, 4, 16), stride=(2, 2), activation="RELU6"),
+    # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
+    # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
+    # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,
+    # batch 2
+    "rows3x3_strip_16_wide_relu6": dict(in_shape=(1, 9, 16, 8), activation="RELU6", in_zp=-128, out_zp=-128),
+    "rows3x3_strip_width7_overlap": dict(in_shape=(1, 6, 7, 4), in_zp=5, out_zp=-3),
+    "rows3x3_strip_width4_both_edges_relu": dict(in_shape=(1, 5, 4, 12), activation="RELU", in_zp=9, out_zp=3),
+    "rows3x3_strip_valid_stride2x1": dict(in_shape=(1, 11, 9, 8), padding="VALID", stride=(2, 1), in_zp=-1,
+                                          out_zp=-20),
+    "rows3x3_strip_stride3x1_batch2_saturating": dict(in_shape=(2, 10, 6, 4), stride=(3, 1), out_scale=0.03,
+                                                      w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
+    "rows3x3_strip_tiny_multiplier": dict(in_shape=(1, 4, 10, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                          out_scale=1.0, in_zp=127, out_zp=-7),
     # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
     # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
     # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny
@@ -390,10 +403,15 @@ def depthwise_compiled(case):
 
 
 def rows3x3_mode(case):
-    """lower_model's ``rows3x3`` for DEPTHWISE_CASES[case]: the plane form for the plane cases, the row-buffer
-    path's other forms (four channels, narrow) for the other row-buffer cases, the default for the rest."""
+    """lower_model's ``rows3x3`` for DEPTHWISE_CASES[case]: the plane and strip forms for their cases, the row-buffer
+    path's other forms (four channels, narrow) for the other row-buffer cases, the general path for the
+    BLOCK3X3_CASES (where the strip form's small scratch would fit), the default for the rest."""
+    if case in BLOCK3X3_CASES:
+        return "never"
     if case not in ROWS3X3_CASES:
         return "arena"
+    if case.startswith("rows3x3_strip_"):
+        return "strip"
     return "always" if case.startswith("rows3x3_plane_") else "rows"
 
 
@@ -409,21 +427,24 @@ def test_depthwise_matches_tflm(case):
 def test_depthwise_rows3x3_chosen(case):
     """The row-buffer cases really take that path (the generator sets rows3x3 and its scratch)."""
     from codegen.compiled.lower import lower_model
-    from codegen.compiled.ops.conv import (depthwise_plane_applies, depthwise_plane_scratch_bytes,
-                                           depthwise_rows_scratch_bytes)
+    from codegen.compiled.ops.conv import (STRIP_SCRATCH_BYTES, depthwise_plane_applies,
+                                           depthwise_plane_scratch_bytes, depthwise_rows_scratch_bytes)
     from converter.tflite_model import load_model
 
     model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
     (step,) = [s for s in lower_model(model, rows3x3=rows3x3_mode(case)).steps
                if s.function == "an_depthwise_conv2d_s8"]
     fields = step.args[0].fields
-    plane = case.startswith("rows3x3_plane_")
+    plane, strip = case.startswith("rows3x3_plane_"), case.startswith("rows3x3_strip_")
     assert depthwise_plane_applies(fields["out_w"], fields["stride_w"]) or not plane
-    assert fields["rows3x3"] == (2 if plane else 1)
+    assert fields["rows3x3"] == (2 if plane else 3 if strip else 1)
     rows = depthwise_rows_scratch_bytes(fields["out_w"], fields["stride_w"])
-    assert step.scratch_bytes == (max(rows, depthwise_plane_scratch_bytes(fields["out_h"], fields["out_w"],
-                                                                          fields["stride_h"], fields["stride_w"]))
-                                  if plane else rows)
+    if strip:
+        assert step.scratch_bytes == STRIP_SCRATCH_BYTES
+    else:
+        assert step.scratch_bytes == (max(rows, depthwise_plane_scratch_bytes(fields["out_h"], fields["out_w"],
+                                                                              fields["stride_h"], fields["stride_w"]))
+                                      if plane else rows)
 
 
 def test_depthwise_rows3x3_refused_where_inexact():
@@ -442,12 +463,13 @@ def test_depthwise_rows3x3_refused_where_inexact():
 @pytest.mark.parametrize("case", BLOCK3X3_CASES)
 def test_depthwise_block3x3_cases_take_that_path(case):
     """The BLOCK3X3_CASES meet an_dw3x3_block4_right's conditions (3x3, multiplier 1, channels a multiple of four,
-    every shift negative) on the general path (rows3x3 0)."""
+    every shift negative) on the general path (rows3x3 0, as rows3x3_mode lowers them)."""
     from codegen.compiled.lower import lower_model
     from converter.tflite_model import load_model
 
     model = load_model(depthwise_model(**DEPTHWISE_CASES[case]))
-    (step,) = [s for s in lower_model(model).steps if s.function == "an_depthwise_conv2d_s8"]
+    (step,) = [s for s in lower_model(model, rows3x3=rows3x3_mode(case)).steps
+               if s.function == "an_depthwise_conv2d_s8"]
     fields = step.args[0].fields
     assert (fields["k_h"], fields["k_w"], fields["depth_mult"], fields["in_c"] % 4, fields["rows3x3"]) == (3, 3, 1, 0, 0)
     shifts = step.args[5]
@@ -456,14 +478,16 @@ def test_depthwise_block3x3_cases_take_that_path(case):
 
 def test_depthwise_rows3x3_never_grows_the_arena():
     """By default the path (its larger scratch) is kept only where the arena stays as the general path has it:
-    off in a one-layer model (the scratch is at its peak), on where a larger layer holds the peak."""
+    off in a one-layer model (the scratch is at its peak; the strip form's 76 bytes fit the arena's alignment
+    there), on where a larger layer holds the peak."""
     from codegen.compiled.lower import lower_model
     from codegen.compiled.plan import plan_memory
     from converter.tflite_model import load_model
 
     model = load_model(depthwise_model(**DEPTHWISE_CASES["rows3x3_odd_width_relu"]))
     default, always = lower_model(model), lower_model(model, rows3x3="always")
-    assert [s.args[0].fields["rows3x3"] for s in default.steps] == [0]
+    assert [s.args[0].fields["rows3x3"] for s in default.steps] == [3]
+    assert plan_memory(default).arena_bytes == plan_memory(lower_model(model, rows3x3="never")).arena_bytes
     assert plan_memory(default).arena_bytes < plan_memory(always).arena_bytes
     # a 1x1 conv from 64 channels before it holds the peak: the path comes back at no arena cost
     wide = load_model(_conv_then_depthwise())

@@ -86,10 +86,10 @@ CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for
             for c in ("pointwise_k32_pairs_relu6_nine_pixels", "pointwise_k16_pruned_channels", "pointwise_k100_odd",
                       "pointwise_k64_pairs_ten_pixels_odd_out")},
          # the depthwise row-buffer path's narrow form (DSP cores) on the M55 without Helium: 6 and 4 outputs wide;
-         # its plane form at stride_w 1 and 2
+         # its plane form at stride_w 1 and 2, its strip form
          **{("dw", c, False): (lambda c=c: depthwise_model(**DEPTHWISE_CASES[c]))
             for c in ("rows3x3_narrow_kws_25x5_relu", "rows3x3_narrow_width4_valid_clamped", "rows3x3_plane_4x4_relu6",
-                      "rows3x3_plane_stride2_7x7_same")}}
+                      "rows3x3_plane_stride2_7x7_same", "rows3x3_strip_width7_overlap")}}
 
 
 def _run(key):

@@ -60,10 +60,10 @@ ROWS_WIDTHS = (1, 3, 4, 5, 6, 7, 48)
 
 
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
-    from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, conv_scratch_bytes,
-                                           conv_w16_scratch_bytes, depthwise_plane_applies,
+    from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, STRIP_SCRATCH_BYTES,
+                                           conv_scratch_bytes, conv_w16_scratch_bytes, depthwise_plane_applies,
                                            depthwise_plane_scratch_bytes, depthwise_rows_scratch_bytes,
-                                           depthwise_scratch_bytes)
+                                           depthwise_scratch_bytes, depthwise_strip_applies)
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
     lines += [f'  printf("conv %d %d\\n", {k}, (int)AN_CONV_SCRATCH_BYTES({k}));' for k in CONV_KS]
@@ -77,6 +77,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     lines += [f'  printf("plane %d %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_PLANE({w}, {s}), '
               f'(int)AN_DEPTHWISE_PLANE_SCRATCH_BYTES({h}, {w}, {sh}, {s}));'
               for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
+    lines += [f'  printf("strip %d %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_STRIP({w}, {s}), '
+              '(int)AN_DEPTHWISE_STRIP_SCRATCH_BYTES);' for w in range(1, 9) for s in (1, 2)]
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
     assert proc.returncode == 0, proc.stderr
@@ -88,6 +90,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     python += [f"narrow {NARROW_MIN_OUT_W} {NARROW_MAX_OUT_W}"]
     python += [f"plane {w} {s} {int(depthwise_plane_applies(w, s))} {depthwise_plane_scratch_bytes(h, w, sh, s)}"
                for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
+    python += [f"strip {w} {s} {int(depthwise_strip_applies(w, s))} {STRIP_SCRATCH_BYTES}"
+               for w in range(1, 9) for s in (1, 2)]
     assert c_figures[:-1] == python
 
 

@@ -376,7 +376,9 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
     ``rows3x3``: where DEPTHWISE_CONV_2D takes its row-buffer 3x3 path (faster, a larger scratch): "arena"
     only where the arena stays the size the general path gives it, "always" wherever it is exact (the
     kernels' tests force it so on single-layer models, whose peak the scratch always raises), "rows" the
-    same without its plane form (the tests of its other forms on planes the plane form would take).
+    same without its plane form (the tests of its other forms on planes the plane form would take), "strip" its
+    strip form wherever that applies (the tests of that form, which the arena rule picks only where no faster one
+    fits), "never" the general path everywhere.
 
     ``conv_w16``: the same for ``an_conv2d_s8_w16`` where its segment-padded rows take more scratch than the
     int8 kernel (``k_w * in_c`` not a multiple of four): "arena" keeps it only where the arena does not grow,
@@ -402,8 +404,18 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
             if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3") == 2:
                 level = next(v for v in depthwise_rows_levels(step.args[0].fields) if v[0] < 2)
                 step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
+    elif rows3x3 == "strip":
+        for step in program.steps:
+            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3"):
+                level = next(v for v in depthwise_rows_levels(step.args[0].fields) if v[0] in (3, 0))
+                step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
+    elif rows3x3 == "never":
+        for step in program.steps:
+            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3"):
+                step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = \
+                    depthwise_rows_levels(step.args[0].fields)[-1]
     elif rows3x3 != "always":
-        raise ValueError(f"rows3x3 {rows3x3!r} (arena, always, rows)")
+        raise ValueError(f"rows3x3 {rows3x3!r} (arena, always, rows, strip, never)")
     if not wide_filters:
         for step in program.steps:
             if step.function in NARROWERS:

@@ -92,19 +92,47 @@ def depthwise_plane_scratch_bytes(out_h: int, out_w: int, stride_h: int, stride_
     return 4 * 10 * 4 + 16 * pairs * ((out_h - 1) * stride_h + 3)
 
 
+#: The scratch of the row-buffer path's strip form (``rows3x3`` 3, DSP cores, stride_w 1, rows of 4 outputs or more:
+#: one channel's record of ten int32 and a ring of three rows of three int16 pairs; an_depthwise_conv.h's
+#: ``AN_DEPTHWISE_STRIP_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two).
+STRIP_SCRATCH_BYTES = 10 * 4 + 3 * 3 * 4
+
+
+def depthwise_strip_applies(out_w: int, stride_w: int) -> bool:
+    """Whether rows of ``out_w`` outputs at ``stride_w`` have the strip form (an_depthwise_conv.h's
+    ``AN_DEPTHWISE_STRIP``)."""
+    return stride_w == 1 and out_w >= 4
+
+
+#: The ``rows3x3`` values fastest first: the plane form, the row-buffer path (four channels or narrow), the strip
+#: form, the general path.
+ROWS3X3_PREFERENCE = (2, 1, 3, 0)
+
+
 def depthwise_rows_levels(fields) -> list:
     """The ``rows3x3`` values a step the generator gave ``rows3x3`` may take, fastest first, each with its scratch
-    (bytes): 2 (the plane form) where it was given 2, 1 (the row-buffer path) where its rows are wide enough for it
-    (:func:`depthwise_rows_applies`), 0 (the general path) always (``lower_model``'s arena rule takes the first
-    that does not grow the arena)."""
+    (bytes): from the one it was given (the fastest that applies: :func:`depthwise_rows3x3_value`) on, those of
+    :data:`ROWS3X3_PREFERENCE` that apply to its rows (``lower_model``'s arena rule takes the first that does not grow
+    the arena)."""
     level = int(fields.get("rows3x3") or 0)
     out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
-    levels = []
-    for value in (2, 1):
-        if value > level or (value == 1 and out_w < (NARROW_MIN_OUT_W if stride_w == 1 else ROWS3X3_MIN_OUT_W)):
-            continue
-        levels.append((value, depthwise_step_scratch_bytes({**fields, "rows3x3": value})))
-    return levels + [(0, depthwise_scratch_bytes(int(fields["k_h"]), int(fields["k_w"])))]
+    applies = {2: depthwise_plane_applies(out_w, stride_w),
+               1: out_w >= (NARROW_MIN_OUT_W if stride_w == 1 else ROWS3X3_MIN_OUT_W),
+               3: depthwise_strip_applies(out_w, stride_w), 0: True}
+    return [(value, depthwise_step_scratch_bytes({**fields, "rows3x3": value}))
+            for value in ROWS3X3_PREFERENCE[ROWS3X3_PREFERENCE.index(level):] if applies[value]]
+
+
+def depthwise_rows3x3_value(exact: bool, out_w: int, stride_w: int) -> int:
+    """The fastest ``rows3x3`` value of a layer whose arithmetic the row-buffer path computes exactly (``exact``:
+    :func:`depthwise_rows_exact`): 2 (plane form), 1 (row buffer), 3 (strip form) where its rows have it, else 0."""
+    if not exact:
+        return 0
+    if depthwise_plane_applies(out_w, stride_w):
+        return 2
+    if out_w >= (NARROW_MIN_OUT_W if stride_w == 1 else ROWS3X3_MIN_OUT_W):
+        return 1
+    return 3 if depthwise_strip_applies(out_w, stride_w) else 0
 
 
 def depthwise_step_scratch_bytes(fields) -> int:
@@ -116,6 +144,8 @@ def depthwise_step_scratch_bytes(fields) -> int:
     if not fields.get("rows3x3"):
         return general
     out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
+    if int(fields["rows3x3"]) == 3:
+        return max(general, STRIP_SCRATCH_BYTES) if depthwise_strip_applies(out_w, stride_w) else general
     need = max(general, depthwise_rows_scratch_bytes(out_w, stride_w))
     if int(fields["rows3x3"]) == 2 and depthwise_plane_applies(out_w, stride_w):
         need = max(need, depthwise_plane_scratch_bytes(int(fields["out_h"]), out_w, int(fields["stride_h"]),
@@ -670,12 +700,9 @@ def lower_depthwise_conv2d(op, ctx):
     unwrapped = b - in_zp * taps.astype(np.int64).sum(axis=0)
     folded = [wrap_int32(int(v)) for v in unwrapped]
     # The row-buffer 3x3 path where it is exact (its bound uses the folded bias before any int32 wrap).
-    # 2: its plane form on DSP cores where the rows are that narrow (the plane's larger scratch: lower_model keeps it
-    # only where the arena does not grow, else falls back to 1)
-    rows3x3 = depthwise_rows_applies(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts, out_zp, y.shape[2])
-    if (depthwise_plane_applies(y.shape[2], win["stride_w"])
-            and depthwise_rows_exact(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts, out_zp)):
-        rows3x3 = 2
+    # (its fastest form; lower_model keeps the fastest whose scratch does not grow the arena: depthwise_rows_levels)
+    rows3x3 = depthwise_rows3x3_value(depthwise_rows_exact(k_h, k_w, multiplier, in_c, win, unwrapped, taps, shifts,
+                                                           out_zp), y.shape[2], win["stride_w"])
     fields = dict(batches=batches, in_h=in_h, in_w=in_w, in_c=in_c, out_h=y.shape[1], out_w=y.shape[2],
                   out_c=out_c, k_h=k_h, k_w=k_w, depth_mult=multiplier, **win, pad_value=in_zp,
                   output_offset=out_zp, act_min=act_min, act_max=act_max, rows3x3=int(rows3x3))

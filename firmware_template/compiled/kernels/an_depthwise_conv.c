@@ -1291,6 +1291,148 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
     batch(&g, input + (b * in_h + g.y0 - p->pad_h) * in_w * in_c, output + b * out_h * W * in_c, rec, plane);
   }
 }
+
+// ---- 3x3 column strips, stride_w 1 (rows3x3 == 3): one channel at a time, the least scratch ----
+//
+// Where no other form's scratch fits (an AttendNet's 16x16x40, at its arena's peak): one channel's record and a
+// ring of three padded rows of one strip of four outputs (six padded columns: three int16 pairs, each two LDRSB and
+// one PKHBT), 76 bytes.  Per channel its record once, then each strip (x0 = 0, 4, ..., the last one ending at the
+// row's end, overlapping the one before where out_w is no multiple of four) padded row by padded row: the row
+// widened into the ring, then the output row whose filter ends there (an_dwp_channel's row at stride 1 from three
+// ring rows).  Columns and rows outside the image hold the zero point.  One copy per clamp kind.
+
+// The int16 pair (lo, hi) of two int8 values.
+static inline uint32_t an_dws_pair(int32_t lo, int32_t hi) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+
+// One strip of one channel: x the input at channel c (batch start), o the output at column x0, channel c; k the
+// record; ring 9 words.
+static inline __attribute__((always_inline)) void an_dws_strip(const an_depthwise_params *p, an_dw_out_params q,
+                                                               const int8_t *x, int8_t *o, const int32_t *k,
+                                                               uint32_t *ring, int32_t x0, int F) {
+  const int32_t in_c = p->in_c, in_w = p->in_w, in_h = p->in_h, out_row = p->out_w * in_c;
+  const int32_t ix0 = x0 - p->pad_w;  // the strip's first image column
+  // 0: the strip's six columns inside the image, 1: the first left of it, 2: the last right of it, 3: other
+  const int kind = ix0 >= 0 && ix0 + 5 < in_w    ? 0
+                   : ix0 == -1 && ix0 + 5 < in_w ? 1
+                   : ix0 >= 0 && ix0 + 5 == in_w ? 2
+                                                 : 3;
+  const int32_t zp = p->pad_value;
+  const uint32_t zp2 = an_dws_pair(zp, zp);
+  const int32_t rows = (p->out_h - 1) * p->stride_h + 3;
+  uint32_t *r0 = ring, *r1 = ring + 3, *r2 = ring + 6;  // the ring rows of filter rows 0, 1, 2 (after a shift)
+  int32_t wait = 2;                                     // padded rows until the next output row
+  q.full_range = F;
+  for (int32_t y = 0; y < rows; ++y) {
+    // The new row into the oldest slot.
+    uint32_t *d = r0;
+    r0 = r1;
+    r1 = r2;
+    r2 = d;
+    const int32_t iy = y - p->pad_h;
+    if ((uint32_t)iy >= (uint32_t)in_h) {
+      d[0] = d[1] = d[2] = zp2;
+    } else if (kind == 0) {  // inside the image
+      const int8_t *c = x + (iy * in_w + ix0) * in_c;
+      const int32_t v0 = c[0], v1 = c[in_c];
+      c += 2 * in_c;
+      const int32_t v2 = c[0], v3 = c[in_c];
+      c += 2 * in_c;
+      const int32_t v4 = c[0], v5 = c[in_c];
+      d[0] = an_dws_pair(v0, v1);
+      d[1] = an_dws_pair(v2, v3);
+      d[2] = an_dws_pair(v4, v5);
+    } else if (kind == 1) {  // one column left of the image
+      const int8_t *c = x + iy * in_w * in_c;
+      const int32_t v1 = c[0], v2 = c[in_c];
+      c += 2 * in_c;
+      const int32_t v3 = c[0], v4 = c[in_c], v5 = c[2 * in_c];
+      d[0] = an_dws_pair(zp, v1);
+      d[1] = an_dws_pair(v2, v3);
+      d[2] = an_dws_pair(v4, v5);
+    } else if (kind == 2) {  // one column right of the image
+      const int8_t *c = x + (iy * in_w + ix0) * in_c;
+      const int32_t v0 = c[0], v1 = c[in_c];
+      c += 2 * in_c;
+      const int32_t v2 = c[0], v3 = c[in_c], v4 = c[2 * in_c];
+      d[0] = an_dws_pair(v0, v1);
+      d[1] = an_dws_pair(v2, v3);
+      d[2] = an_dws_pair(v4, zp);
+    } else {
+      const int8_t *row = x + iy * in_w * in_c;
+      int32_t v[6];
+      for (int32_t j = 0; j < 6; ++j) v[j] = (uint32_t)(ix0 + j) < (uint32_t)in_w ? row[(ix0 + j) * in_c] : zp;
+      d[0] = an_dws_pair(v[0], v[1]);
+      d[1] = an_dws_pair(v[2], v[3]);
+      d[2] = an_dws_pair(v[4], v[5]);
+    }
+    // the output row whose filter starts stride_h rows after the last one's (the first: at padded row 0)
+    const int go = wait == 0;
+    if (go) wait = p->stride_h;
+    --wait;
+    if (!go) continue;
+    int32_t a0 = k[6], a1 = a0, a2 = a0, a3 = a0;
+    const uint32_t *rr[3] = {r0, r1, r2};
+    _Pragma("GCC unroll 3") for (int32_t r = 0; r < 3; ++r) {
+      AN_DW3N_BARRIER();
+      const uint32_t w0 = rr[r][0], w1 = rr[r][1], w2 = rr[r][2];
+      const uint32_t P = (uint32_t)k[2 * r], Q = (uint32_t)k[2 * r + 1];
+      a0 = AN_DW3_SMLAD(w0, P, a0);
+      a1 = AN_DW3_SMLATB(w0, P, a1);
+      a2 = AN_DW3_SMLAD(w1, P, a2);
+      a3 = AN_DW3_SMLATB(w1, P, a3);
+      a0 = AN_DW3_SMLABB(w1, Q, a0);
+      a1 = AN_DW3_SMLADX(w1, Q, a1);
+      a2 = AN_DW3_SMLABB(w2, Q, a2);
+      a3 = AN_DW3_SMLADX(w2, Q, a3);
+    }
+    AN_DW3N_BARRIER();
+    const int32_t m = k[7], cst = k[8], e = k[9];
+    const int8_t v0 = an_dw3_out(q, a0, m, cst, e), v1 = an_dw3_out(q, a1, m, cst, e);
+    const int8_t v2 = an_dw3_out(q, a2, m, cst, e), v3 = an_dw3_out(q, a3, m, cst, e);
+    o[0] = v0;
+    o[in_c] = v1;
+    o[2 * in_c] = v2;
+    o[3 * in_c] = v3;
+    o += out_row;
+  }
+}
+
+static inline __attribute__((always_inline)) void an_dws_layer(const an_depthwise_params *p, const int8_t *input,
+                                                               const int16_t *filter, const int32_t *bias,
+                                                               const int32_t *multiplier, const int32_t *shift,
+                                                               int8_t *output, void *scratch, int F) {
+  const int32_t in_c = p->in_c, out_w = p->out_w;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, F};
+  int32_t *rec = (int32_t *)scratch;
+  uint32_t *ring = (uint32_t *)(void *)(rec + AN_DW3_RECORD);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * in_c;
+    int8_t *out = output + b * p->out_h * out_w * in_c;
+    for (int32_t c = 0; c < in_c; ++c) {
+      an_dw3_record(filter, bias, multiplier, shift, c, p->output_offset, rec);
+      for (int32_t x0 = 0;; x0 += 4) {
+        if (x0 > out_w - 4) x0 = out_w - 4;
+        an_dws_strip(p, q, in + c, out + x0 * in_c + c, rec, ring, x0, F);
+        if (x0 == out_w - 4) break;
+      }
+    }
+  }
+}
+
+static __attribute__((noinline)) void an_dw3_strip(const an_depthwise_params *p, const int8_t *input,
+                                                   const int16_t *filter, const int32_t *bias,
+                                                   const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                   void *scratch) {
+  if (p->act_min == -128 && p->act_max == 127) {
+    an_dws_layer(p, input, filter, bias, multiplier, shift, output, scratch, 1);
+  } else {
+    an_dws_layer(p, input, filter, bias, multiplier, shift, output, scratch, 0);
+  }
+}
 #endif  // AN_USE_DSP
 #endif
 
@@ -1304,16 +1446,21 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   // 11.3 cycles/MAC general, 12.7 rows); the narrow form unrolled per width would cost Cortex-M0+ builds some
   // 8 KiB of code.  The rows path's scratch is larger than the general path's, so either fits.
 #if AN_USE_DSP
+  if (p->rows3x3 == 3 && AN_DEPTHWISE_STRIP(p->out_w, p->stride_w)) {
+    an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
   if (p->rows3x3 == 2 && AN_DEPTHWISE_PLANE(p->out_w, p->stride_w)) {
     an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
   }
-  if (p->rows3x3 && p->stride_w == 1 && p->out_w >= 4 && p->out_w <= AN_DEPTHWISE_NARROW_MAX_OUT_W) {
+  if ((p->rows3x3 == 1 || p->rows3x3 == 2) && p->stride_w == 1 && p->out_w >= 4 &&
+      p->out_w <= AN_DEPTHWISE_NARROW_MAX_OUT_W) {
     an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
   }
 #endif
-  if (p->rows3x3 && (AN_USE_DSP || p->out_w >= 8)) {
+  if ((p->rows3x3 == 1 || p->rows3x3 == 2) && (AN_USE_DSP || p->out_w >= 8)) {
     an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
   }

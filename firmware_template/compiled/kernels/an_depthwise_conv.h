@@ -62,6 +62,11 @@ typedef struct {
 #define AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) ((stride_w) == 1 ? ((out_w) + 1) / 2 + 1 : (out_w) + 1)
 #define AN_DEPTHWISE_PLANE_SCRATCH_BYTES(out_h, out_w, stride_h, stride_w) \
   (4 * 10 * 4 + 16 * AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) * (((out_h)-1) * (stride_h) + 3))
+// rows3x3 == 3 (the generator checked the row-buffer path's arithmetic and reserved AN_DEPTHWISE_STRIP_SCRATCH_BYTES):
+// on DSP cores rows of AN_DEPTHWISE_STRIP(out_w, stride_w) take the strip form (one channel, strips of four outputs):
+// one record of ten int32, then three rows of three int16 pairs; other shapes and plain-C builds the general path.
+#define AN_DEPTHWISE_STRIP(out_w, stride_w) ((stride_w) == 1 && (out_w) >= 4)
+#define AN_DEPTHWISE_STRIP_SCRATCH_BYTES (10 * 4 + 3 * 3 * 4)
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch);
