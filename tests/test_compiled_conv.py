@@ -340,7 +340,7 @@ DEPTHWISE_CASES = {
     # five outputs wide at stride_w 2: neither the row-buffer path (6 at least) nor its plane form (2-4)
     "width5_stride2_general": dict(in_shape=(1, 9, 10, 8), stride=(2, 2), in_zp=3, out_zp=-1),
     # small planes: the plane form on DSP cores (rows3x3 2, an_dw3_plane: four channels' padded plane widened
-    # once; PLANE_WIDTHS 2, 3, 4, 6 at stride_w 1, 2, 3, 4 at stride_w 2): TFLite's SAME columns (constant
+    # once; PLANE_WIDTHS 2, 3, 4, 6, 8 at stride_w 1 and 2): TFLite's SAME columns (constant
     # offsets) and others (VALID, odd SAME at stride 2, stride_h 2 and 3), clamped and full-range outputs,
     # saturation, tiny multipliers, batch 2, 4 to 20 channels
     "rows3x3_plane_4x4_relu6": dict(in_shape=(1, 4, 4, 12), activation="RELU6", in_zp=-128, out_zp=-128),
@@ -359,6 +359,12 @@ DEPTHWISE_CASES = {
                                                        out_zp=-120),
     "rows3x3_plane_stride2_5x6_batch2": dict(in_shape=(2, 5, 6, 8), stride=(2, 2), in_zp=127, out_zp=-128),
     "rows3x3_plane_stride2_4x4_to_2x2_relu6": dict(in_shape=(1, 4, 4, 16), stride=(2, 2), activation="RELU6"),
+    "rows3x3_plane_8x8_relu6_saturating": dict(in_shape=(1, 8, 8, 8), activation="RELU6", out_scale=0.03,
+                                               w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
+    "rows3x3_plane_6x10_valid_to_4x8": dict(in_shape=(1, 6, 10, 4), padding="VALID", in_zp=-128, out_zp=5),
+    "rows3x3_plane_stride2_16x16_to_8x8": dict(in_shape=(1, 16, 16, 4), stride=(2, 2), in_zp=127, out_zp=-128),
+    "rows3x3_plane_stride2_13x13_valid_to_6x6_relu": dict(in_shape=(1, 13, 13, 8), stride=(2, 2), padding="VALID",
+                                                          activation="RELU", in_zp=-1, out_zp=-20),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,

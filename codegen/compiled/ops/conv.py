@@ -76,7 +76,7 @@ def depthwise_rows_scratch_bytes(out_w: int, stride_w: int) -> int:
 #: The output widths per stride_w whose whole padded plane the row-buffer 3x3 path widens at once on DSP cores
 #: (``rows3x3`` 2, its plane form: four channels' records, then their padded plane; an_depthwise_conv.h's
 #: ``AN_DEPTHWISE_PLANE``; tests/test_kernel_library.py ties the two).
-PLANE_WIDTHS = {1: (2, 3, 4, 6), 2: (2, 3, 4)}
+PLANE_WIDTHS = {1: (2, 3, 4, 6, 8), 2: (2, 3, 4, 6, 8)}
 
 
 def depthwise_plane_applies(out_w: int, stride_w: int) -> bool:

@@ -1229,9 +1229,12 @@ AN_DWP_FUNCTIONS(2, 1)
 AN_DWP_FUNCTIONS(3, 1)
 AN_DWP_FUNCTIONS(4, 1)
 AN_DWP_FUNCTIONS(6, 1)
+AN_DWP_FUNCTIONS(8, 1)
 AN_DWP_FUNCTIONS(2, 2)
 AN_DWP_FUNCTIONS(3, 2)
 AN_DWP_FUNCTIONS(4, 2)
+AN_DWP_FUNCTIONS(6, 2)
+AN_DWP_FUNCTIONS(8, 2)
 #undef AN_DWP_FUNCTIONS
 
 static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
@@ -1250,15 +1253,21 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
       AN_DWP_PICK(3, 1);
     } else if (W == 4) {
       AN_DWP_PICK(4, 1);
-    } else {
+    } else if (W == 6) {
       AN_DWP_PICK(6, 1);
+    } else {
+      AN_DWP_PICK(8, 1);
     }
   } else if (W == 2) {
     AN_DWP_PICK(2, 2);
   } else if (W == 3) {
     AN_DWP_PICK(3, 2);
-  } else {
+  } else if (W == 4) {
     AN_DWP_PICK(4, 2);
+  } else if (W == 6) {
+    AN_DWP_PICK(6, 2);
+  } else {
+    AN_DWP_PICK(8, 2);
   }
 #undef AN_DWP_PICK
   const int32_t pairs = AN_DEPTHWISE_PLANE_PAIRS(W, S);
