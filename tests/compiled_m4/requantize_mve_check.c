@@ -1,4 +1,5 @@
-// an_requantize_mve and (where all four shifts are negative) an_requantize_right_mve (an_common.h,
+// an_requantize_mve, (where all four shifts are negative) an_requantize_right_mve and (where none is positive)
+// an_requantize_nonpositive_mve (an_common.h,
 // Helium) == an_requantize, lane by lane, on the Cortex-M55 in
 // QEMU (mps3-an547): the edge values, exact rounding halves and random values of
 // requantize_check.c (which ties an_requantize to TFLM's MultiplyByQuantizedMultiplier), four
@@ -23,16 +24,21 @@ static void flush(void) {
   if (!pending) return;
   int32_t out[4];
   vst1q(out, an_requantize_mve(vld1q(pending_acc), vld1q(pending_m), vld1q(pending_s)));
-  int negative = 1;
-  for (int i = 0; i < pending; ++i) negative &= pending_s[i] < 0;
-  int32_t right[4];
+  int negative = 1, nonpositive = 1;
+  for (int i = 0; i < pending; ++i) negative &= pending_s[i] < 0, nonpositive &= pending_s[i] <= 0;
+  int32_t right[4], nonpos[4];
   if (negative) vst1q(right, an_requantize_right_mve(vld1q(pending_acc), vld1q(pending_m), vld1q(pending_s)));
+  if (nonpositive) {
+    vst1q(nonpos, an_requantize_nonpositive_mve(vld1q(pending_acc), vld1q(pending_m), vld1q(pending_s)));
+  }
   for (int i = 0; i < pending; ++i) {
     const int32_t expected = an_requantize(pending_acc[i], pending_m[i], pending_s[i]);
     ++compared;
     if (out[i] != expected) ++differ;
     // an_requantize_right_mve, for the vectors whose four shifts are all negative.
     if (negative && right[i] != expected) ++differ;
+    // an_requantize_nonpositive_mve, for the vectors whose four shifts are all at most zero.
+    if (nonpositive && nonpos[i] != expected) ++differ;
   }
   pending = 0;
 }

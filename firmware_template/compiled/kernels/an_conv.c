@@ -465,9 +465,29 @@ static void an_conv_im2col8_mve(const an_conv_params *p, const int8_t *in, int32
   }
 }
 
+// The requantization the output channels' shifts (ch: {bias, multiplier, shift} each) allow: 2 where every shift is
+// negative (an_requantize_right_mve), 1 where none is positive (an_requantize_nonpositive_mve), else 0
+// (an_requantize_mve).
+static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
+  int32_t all = -1, most = INT32_MIN;
+  for (int32_t i = 0; i < n; ++i) {
+    all &= ch[3 * i + 2];
+    most = AN_MAX(most, ch[3 * i + 2]);
+  }
+  return all < 0 ? 2 : (most <= 0 ? 1 : 0);
+}
+
+// an_requantize_mve by the shifts' mode (an_conv_right_shifts).
+static inline __attribute__((always_inline)) int32x4_t an_conv_requantize_mve(int32x4_t v, int32x4_t m, int32x4_t s,
+                                                                              int mode) {
+  if (mode == 2) return an_requantize_right_mve(v, m, s);
+  if (mode == 1) return an_requantize_nonpositive_mve(v, m, s);
+  return an_requantize_mve(v, m, s);
+}
+
 // Output channels [0, n) of a pixel pair from int8 columns c0, c1 of k values: filter rows w (the
 // layout of an_conv.h), per-channel values ch ({bias, multiplier, shift}), outputs o0[0..n) (pixel 0)
-// and o0[out1_offset + 0..n) (pixel 1).  right: every shift is negative (an_requantize_right_mve).
+// and o0[out1_offset + 0..n) (pixel 1).  right: the shifts' mode (an_conv_right_shifts).
 static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0,
                                              const int8_t *c1, int32_t k, int32_t k4, const int32_t *ch, int32_t n,
                                              int8_t *o0, int32_t out1_offset, int right) {
@@ -486,7 +506,7 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
     // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
     const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);
     const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);
-    int32x4_t v = right ? an_requantize_right_mve(vld1q(acc), m, s) : an_requantize_mve(vld1q(acc), m, s);
+    int32x4_t v = an_conv_requantize_mve(vld1q(acc), m, s, right);
     v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
     vstrbq_scatter_offset_s32(o0, out_offsets, v);
   }
@@ -498,13 +518,6 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
     o0[out1_offset] = (int8_t)an_clamp(r1, p->act_min, p->act_max);
     o0[0] = (int8_t)an_clamp(r0, p->act_min, p->act_max);
   }
-}
-
-// 1 where every output channel's shift (ch: {bias, multiplier, shift} each) is negative.
-static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
-  int32_t all = -1;
-  for (int32_t i = 0; i < n; ++i) all &= ch[3 * i + 2];
-  return all < 0;
 }
 
 // The gather offsets that read values 16 h .. 16 h + 15 of a row of a pair in natural order from the an_conv.h layout
@@ -600,7 +613,8 @@ static inline __attribute__((always_inline)) void an_conv_small_dot_mve(const an
 }
 
 // The sums r0 (pixel 0), r1 (pixel 1) of four output channels (ch: their {bias, multiplier, shift}) out: the bias
-// added, requantized on lanes (right: every shift negative), offset and clamp, one VSTRB.32 per pixel (o0, o1).
+// added, requantized on lanes (right: the shifts' mode, an_conv_right_shifts), offset and clamp, one VSTRB.32 per pixel
+// (o0, o1).
 static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int32_t *ch, int32x4_t r0, int32x4_t r1,
                                                                        int right, int32_t offset, int32_t act_min,
                                                                        int32_t act_max, int8_t *o0, int8_t *o1) {
@@ -611,8 +625,8 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
   r1 = vaddq_s32(r1, bias);
   const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
   const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
-  r0 = right ? an_requantize_right_mve(r0, m, s) : an_requantize_mve(r0, m, s);
-  r1 = right ? an_requantize_right_mve(r1, m, s) : an_requantize_mve(r1, m, s);
+  r0 = an_conv_requantize_mve(r0, m, s, right);
+  r1 = an_conv_requantize_mve(r1, m, s, right);
   const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
   r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, offset), lo), hi);
   r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, offset), lo), hi);
@@ -707,9 +721,9 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const a
 
 // Two channels (a pair's rows of the an_conv.h layout: w) by two pixels (columns c0, c1) over k values (K deeper than
 // 32): an_dot8_pair_2px_mve's loop; the four sums into lanes (channel 0, channel 1) of pixel 0, then of pixel 1 (two
-// VMOV of two registers, the first register to the lower lane), the bias added, requantized on lanes (right: every
-// shift negative), offset and clamp, one VSTRB.32 scatter (out_offsets: 0, 1, o1, o1 + 1).  ch: the pair's {bias,
-// multiplier, shift}; ch_offsets {0, 3, 0, 3}.
+// VMOV of two registers, the first register to the lower lane), the bias added, requantized on lanes (right: the
+// shifts' mode, an_conv_right_shifts), offset and clamp, one VSTRB.32 scatter (out_offsets: 0, 1, o1, o1 + 1).  ch: the
+// pair's {bias, multiplier, shift}; ch_offsets {0, 3, 0, 3}.
 static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
     const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo, uint8x16_t wo_b, const int32_t *ch,
     uint32x4_t ch_offsets, int right, int32_t offset, int32_t act_min, int32_t act_max, int8_t *o0,
@@ -752,7 +766,7 @@ static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
   v = vaddq_s32(v, vldrwq_gather_shifted_offset_s32(ch, ch_offsets));
   const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, ch_offsets);
   const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, ch_offsets);
-  v = right ? an_requantize_right_mve(v, m, s) : an_requantize_mve(v, m, s);
+  v = an_conv_requantize_mve(v, m, s, right);
   v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
   vstrbq_scatter_offset_s32(o0, out_offsets, v);
 }
@@ -794,10 +808,10 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
   const int8_t *w = filter;
   const int32_t *ch = channel;
   for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o += 4) {
-    if (right) {
+    if (right == 2) {
       an_conv_small_quad_right_mve(g, w, ch, v0, v1, u0, u1, halves, o, o + out1_offset);
     } else {
-      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, 0, o, o + out1_offset);
+      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o, o + out1_offset);
     }
   }
   if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o, out1_offset, right);
@@ -888,16 +902,17 @@ static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_c
 static void __attribute__((noinline))
 an_conv2d_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                         int8_t *output, int8_t *col0, int8_t *col1, int halves, int right) {
+  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
   if (halves == 1) {
-    if (right) {
-      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 1);
+    if (right == 2) {
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 2);
     } else {
-      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 0);
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, right);
     }
-  } else if (right) {
-    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 1);
+  } else if (right == 2) {
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 2);
   } else {
-    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 0);
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, right);
   }
 }
 
@@ -970,16 +985,17 @@ static inline __attribute__((always_inline)) void an_conv1x1_small_mve(const an_
 static void __attribute__((noinline))
 an_conv1x1_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                          int8_t *output, int halves, int right) {
+  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
   if (halves == 1) {
-    if (right) {
-      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 1);
+    if (right == 2) {
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 2);
     } else {
-      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 0);
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, right);
     }
-  } else if (right) {
-    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 1);
+  } else if (right == 2) {
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 2);
   } else {
-    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 0);
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, right);
   }
 }
 
