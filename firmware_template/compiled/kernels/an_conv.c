@@ -2343,13 +2343,21 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
 
 // a0-a3 (row a) and b0-b3 (row b; R 2, 2P) += the rows . the four pixels' columns (R 2, 1) or the first two's
 // (R 2P, 1P) over K4 values (0: k4, any multiple of four: passes of 32, then 16, 8, 4); N rows at w, the columns
-// at c.  A pass of the values STEPS at cc and ww, which it advances by CB and WB bytes (the next pass's).
+// at c.  A pass of the values STEPS at cc and ww, which it advances by CB and WB bytes (the next pass's); the last
+// block of four values at cc and ww (AN_P4_TAIL, which advances nothing: with the advancing form GCC -Og found no
+// registers).
 // clang-format off
 #define AN_P4_PASS(STEPS, CB, WB)                                                                                    \
   __asm__(STEPS "add %[c], %[c], #" #CB "\n\tadd %[w], %[w], #" #WB                                                  \
           : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
             [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1), [c] "+r"(cc), [w] "+r"(ww) \
           :                                                                                                          \
+          : "memory")
+#define AN_P4_TAIL(TEXT)                                                                                \
+  __asm__(TEXT                                                                                          \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),   \
+            [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1) \
+          : [c] "r"(cc), [w] "r"(ww)                                                                    \
           : "memory")
 #define AN_P4_DOT(R, N)                                                      \
   do {                                                                       \
@@ -2370,33 +2378,36 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
       while (ww < w32_end) AN_P4_PASS(AN_P4_STEPS_32(R), 256, 64 * N);       \
       if (k4 & 16) AN_P4_PASS(AN_P4_STEPS_16(R), 128, 32 * N);               \
       if (k4 & 8) AN_P4_PASS(AN_P4_STEPS_8(R), 64, 16 * N);                  \
-      if (k4 & 4) AN_P4_PASS(AN_P4_STEPS_4(R), 0, 0);                        \
+      if (k4 & 4) AN_P4_TAIL(AN_P4_STEPS_4(R));                              \
     }                                                                        \
   } while (0)
 // clang-format on
 
 // The outputs of a pair of channels (records {2 * bias, m, kc, e} at ch) for four consecutive pixels from their
 // accumulators a0-a3 (row a) and b0-b3 (row b): an_p4_out's arithmetic (m, kc, e in three registers per row, t the
-// sign-corrected kc) and an_p4_store2's halfword per pixel at o + j * out_c (out_c from memory: 14 registers).
+// sign-corrected kc) and an_p4_store2's halfword per pixel at o + j * out_c (ch, o and out_c from the stack: 12
+// registers; with 13 or 14, GCC's -O1 / hard-float allocations found no registers for them).
 // clang-format off
 #define AN_P4_RQ(A)                                                                                        \
   "add %[t], %[k], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[m], %[t]\n\t"                     \
   "asr %[" #A "], %[" #A "], %[e]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
 #define AN_P4_OUT4()                                                                                       \
-  __asm__ volatile("ldr %[m], [%[ch], #4]\n\tldr %[k], [%[ch], #8]\n\tldr %[e], [%[ch], #12]\n\t"                 \
-          AN_P4_RQ(a0) AN_P4_RQ(a1) AN_P4_RQ(a2) AN_P4_RQ(a3)                                              \
-          "ldr %[m], [%[ch], #20]\n\tldr %[k], [%[ch], #24]\n\tldr %[e], [%[ch], #28]\n\t"               \
-          AN_P4_RQ(b0) AN_P4_RQ(b1) AN_P4_RQ(b2) AN_P4_RQ(b3)                                              \
-          "ldr %[m], %[s]\n\t"                                                                            \
-          "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[o]]\n\t"                                           \
-          "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[o], %[m]]\n\t"                                     \
-          "add %[k], %[o], %[m], lsl #1\n\t"                                                              \
-          "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[k]]\n\t"                                           \
-          "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[k], %[m]]"                                         \
-          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),       \
-            [b2] "+r"(b2), [b3] "+r"(b3), [m] "=&r"(m), [k] "=&r"(k), [e] "=&r"(e), [t] "=&r"(t)            \
-          : [ch] "r"(ch), [o] "r"(o), [s] "m"(out_c)                                                       \
-          : "memory")
+  __asm__ volatile("ldr %[m], [%[ch], #4]\n\tldr %[k], [%[ch], #8]\n\tldr %[e], [%[ch], #12]\n\t"        \
+                   AN_P4_RQ(a0) AN_P4_RQ(a1) AN_P4_RQ(a2) AN_P4_RQ(a3)                                     \
+                   "ldr %[m], [%[ch], #20]\n\tldr %[k], [%[ch], #24]\n\tldr %[e], [%[ch], #28]\n\t"      \
+                   AN_P4_RQ(b0) AN_P4_RQ(b1) AN_P4_RQ(b2) AN_P4_RQ(b3)                                     \
+                   "ldr %[m], %[s]\n\tldr %[k], %[o]\n\t"                                                \
+                   "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[k]]\n\t"                                  \
+                   "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[k], %[m]]\n\t"                            \
+                   "add %[e], %[k], %[m], lsl #1\n\t"                                                     \
+                   "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[e]]\n\t"                                  \
+                   "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[e], %[m]]\n\t"                            \
+                   "add %[k], %[k], #2\n\tstr %[k], %[o]"                                                  \
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0),            \
+                     [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [m] "=&r"(m), [k] "=&r"(k), [e] "=&r"(e), \
+                     [t] "=&r"(t), [o] "+m"(o_mem)                                                         \
+                   : [ch] "r"(ch), [s] "m"(s_mem)                                                          \
+                   : "memory")
 // clang-format on
 
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
@@ -2408,6 +2419,9 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
   const int32_t out_c = p->out_c, k4 = K4 ? K4 : p->in_c;
   const int32_t *const pairs_end = ch + 8 * (out_c >> 1);
   const int32_t s1 = at ? at[1] : out_c, s2 = at ? at[2] : 2 * out_c, s3 = at ? at[3] : 3 * out_c;
+  // Consecutive pixels (AN_P4_OUT4): the output pointer and the pixel stride on the stack (13 registers).
+  int8_t *volatile o_mem = o;
+  volatile int32_t s_mem = out_c;
   for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
     int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
     if (four) {
@@ -2417,7 +2431,7 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
     }
     if (four && !at) {  // consecutive pixels: the requantization and stores in one asm statement (no spills)
       int32_t m, k, e, t;
-      AN_P4_OUT4();
+      AN_P4_OUT4();  // o_mem advanced by two
       continue;
     }
     const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
@@ -2431,6 +2445,7 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
       an_p4_store2(o + s3, a3, an_p4_out(b3, mb, kb, eb));
     }
   }
+  if (four && !at) o = o_mem;
   if (out_c & 1) {  // the odd last channel (f1 and b0 column registers)
     int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
     if (four) {
@@ -2449,6 +2464,7 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
   }
 }
 #undef AN_P4_DOT
+#undef AN_P4_TAIL
 #undef AN_P4_PASS
 #undef AN_P4_OUT4
 #undef AN_P4_RQ
