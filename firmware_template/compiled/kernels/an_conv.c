@@ -1379,37 +1379,41 @@ AN_K3_DOT(3)
 // A group of three prepared records ch ({2 * bias, m, kc, e}, an_conv.h) by the pixel pair in one asm statement:
 // the accumulators from the doubled biases, an_k3_dot3's steps, then an_kxk_pq_out2's arithmetic (SMMLAR of
 // kc - [a < 0], ASR by e, SSAT 8) on the registers the steps free; the six outputs (channel r's pixel j at
-// out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).
+// out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).  Thirteen
+// registers, as a build keeping the frame pointer (-O0) leaves: the record pointer doubles as the steps' third
+// filter register (pushed before them, popped after) and the filter pointer as the shift register.
 // clang-format off
-#define AN_K3_PQ_INIT                                                                                      \
-  "ldr %[a0], [%[ch]]\n\t"                                                                                 \
-  "ldr %[a2], [%[ch], #16]\n\t"                                                                            \
-  "ldr %[a4], [%[ch], #32]\n\t"                                                                            \
+#define AN_K3_PQ_INIT(P)                                                                                   \
+  "ldr %[a0], [%[" #P "]]\n\t"                                                                             \
+  "ldr %[a2], [%[" #P "], #16]\n\t"                                                                        \
+  "ldr %[a4], [%[" #P "], #32]\n\t"                                                                        \
   "mov %[a1], %[a0]\n\t"                                                                                   \
   "mov %[a3], %[a2]\n\t"                                                                                   \
   "mov %[a5], %[a4]\n\t"
-#define AN_K3_PQ_OUT(r, A, B)                                                                              \
-  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\t"                                                                 \
-  "ldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
-  "ldr %[wc], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
+#define AN_K3_PQ_OUT(P, E, r, A, B)                                                                        \
+  "ldr %[wa], [%[" #P "], #(16*" #r "+4)]\n\t"                                                             \
+  "ldr %[wb], [%[" #P "], #(16*" #r "+8)]\n\t"                                                             \
+  "ldr %[" #E "], [%[" #P "], #(16*" #r "+12)]\n\t"                                                        \
   "add %[c0], %[wb], %[" #A "], asr #31\n\t"                                                               \
   "add %[c1], %[wb], %[" #B "], asr #31\n\t"                                                               \
   "smmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"                                                          \
   "smmlar %[" #B "], %[" #B "], %[wa], %[c1]\n\t"                                                          \
-  "asr %[" #A "], %[" #A "], %[wc]\n\t"                                                                    \
-  "asr %[" #B "], %[" #B "], %[wc]\n\t"                                                                    \
+  "asr %[" #A "], %[" #A "], %[" #E "]\n\t"                                                                \
+  "asr %[" #B "], %[" #B "], %[" #E "]\n\t"                                                                \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
   "ssat %[" #B "], #8, %[" #B "]\n\t"
 #define AN_K3_PQ_ASM(TEXT)                                                                                 \
-  __asm__(AN_K3_PQ_INIT TEXT AN_K3_PQ_OUT(0, a0, a1) AN_K3_PQ_OUT(1, a2, a3) AN_K3_PQ_OUT(2, a4, a5)       \
+  __asm__(AN_K3_PQ_INIT(wc) "push {%[wc]}\n\t" TEXT "pop {%[wc]}\n\t" AN_K3_PQ_OUT(wc, w, 0, a0, a1)     \
+              AN_K3_PQ_OUT(wc, w, 1, a2, a3) AN_K3_PQ_OUT(wc, w, 2, a4, a5)                                \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
-            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
-          : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "+r"(wc), [w] "+r"(w)      \
+          : [c] "r"(cols)                                                                                  \
           : "memory")
 // clang-format on
 static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t *w, const int16_t *cols,
                                                                   const int32_t *ch, const int32_t k4, int32_t *out) {
-  int32_t a0, a1, a2, a3, a4, a5, c0, c1, wa, wb, wc;
+  int32_t a0, a1, a2, a3, a4, a5, c0, c1, wa, wb;
+  const int32_t *wc = ch;  // the record pointer, then the steps' third filter register
   if (k4 == 12) {
     AN_K3_PQ_ASM(AN_K3_STEPS12(3));
   } else {
@@ -1417,13 +1421,14 @@ static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t 
   }
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
 }
-// The same for a last group of two records (an_k3_dot2's steps; four accumulators).
+
+// The same for a last group of two records (an_k3_dot2's steps; four accumulators; twelve registers).
 // clang-format off
 #define AN_K3_PQ2_ASM(TEXT)                                                                                \
   __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
           "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
           "mov %[a1], %[a0]\n\t"                                                                           \
-          "mov %[a3], %[a2]\n\t" TEXT AN_K3_PQ_OUT(0, a0, a1) AN_K3_PQ_OUT(1, a2, a3)                      \
+          "mov %[a3], %[a2]\n\t" TEXT AN_K3_PQ_OUT(ch, wc, 0, a0, a1) AN_K3_PQ_OUT(ch, wc, 1, a2, a3)      \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [c0] "=&r"(c0), [c1] "=&r"(c1),  \
             [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                                                 \
           : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
