@@ -17,6 +17,10 @@ The "gate" cases are MUL as an attention condenser uses it (a feature map times 
 sign term, ASR, SSAT): every pair with and without the clamp, an output shift of 0 (no rounding), 45.
 The "logistic" cases are the gate's LOGISTIC (an_lut_s8: a word of four indices, four table loads, one word
 store on DSP cores): every byte, 2,051 elements (blocks of four and a tail of three) and 45.
+The "condenser" cases chain an attention condenser's operators as AttendNets use them: MAX_POOL_2D 2x2
+stride 2 (an_max4_2x2: eight channels per pass, then four, then one), LOGISTIC, RESIZE_NEAREST_NEIGHBOR
+2x (a repeated output row copied whole; pixels by words where the depth is a multiple of four), MUL of
+the features by the gate, ADD of the features: 36 and 13 channels, 100 random inputs each.
 """
 
 import numpy as np
@@ -81,6 +85,31 @@ BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=F
           "m55-mve": dict(core="m55", mve=True)}
 
 
+CONDENSER_CASES = {"condenser-8x8-c36": 36, "condenser-6x8-c13-relu": 13}
+
+
+def condenser_model(channels):
+    """x -> MAX_POOL 2x2 -> LOGISTIC -> RESIZE_NEAREST_NEIGHBOR 2x -> MUL(x, gate) -> ADD(x, product)."""
+    h, w = (8, 8) if channels % 4 == 0 else (6, 8)
+    b = ModelBuilder()
+    x = b.tensor("x", (1, h, w, channels), "int8", scale=0.0417, zero_point=-21)
+    pooled = b.tensor("pooled", (1, h // 2, w // 2, channels), "int8", scale=0.0417, zero_point=-21)
+    b.op("MAX_POOL_2D", [x], [pooled], version=2,
+         options={"type": "pool2d", "padding": "VALID", "stride_h": 2, "stride_w": 2, "filter_h": 2, "filter_w": 2,
+                  "activation": "RELU" if channels % 4 else "NONE"})
+    gate = b.tensor("gate", (1, h // 2, w // 2, channels), "int8", scale=1 / 256, zero_point=-128)
+    b.op("LOGISTIC", [pooled], [gate])
+    size = b.tensor("size", (2,), "int32", data=np.array([h, w], np.int32).tobytes())
+    wide = b.tensor("wide", (1, h, w, channels), "int8", scale=1 / 256, zero_point=-128)
+    b.op("RESIZE_NEAREST_NEIGHBOR", [gate, size], [wide], version=3,
+         options={"type": "resize_nearest_neighbor", "align_corners": False, "half_pixel_centers": True})
+    product = b.tensor("product", (1, h, w, channels), "int8", scale=0.0389, zero_point=-28)
+    b.op("MUL", [x, wide], [product], version=2, options={"type": "mul"})
+    y = b.tensor("y", (1, h, w, channels), "int8", scale=0.0733, zero_point=-9)
+    b.op("ADD", [x, product], [y], version=2, options={"type": "add"})
+    return b.build(inputs=[x], outputs=[y])
+
+
 def logistic_model(shape, quant):
     b = ModelBuilder()
     x = b.tensor("x", shape, "int8", scale=quant[0], zero_point=quant[1])
@@ -95,6 +124,9 @@ def _run(key):
     from converter.tflite_model import load_model
 
     name, build = key
+    if name in CONDENSER_CASES:
+        model = load_model(condenser_model(CONDENSER_CASES[name]))
+        return compiled_qemu.outputs_with_tflm(model, random_samples(model, 100, seed=17), **BUILDS[build])
     if name in LUT_CASES:
         model = load_model(logistic_model(*LUT_CASES[name]))
         samples = random_samples(model, 100, seed=13)
@@ -108,7 +140,8 @@ def _run(key):
 
 @pytest.fixture(scope="module")
 def results():
-    return compiled_qemu.run_cases([(name, build) for name in {**CASES, **LUT_CASES} for build in BUILDS], _run)
+    return compiled_qemu.run_cases([(name, build) for name in {**CASES, **LUT_CASES, **CONDENSER_CASES}
+                                     for build in BUILDS], _run)
 
 
 @pytest.mark.parametrize("build", list(BUILDS))
@@ -134,6 +167,20 @@ def test_add_cases_take_the_kernel_they_name(name):
 @pytest.mark.parametrize("name", list(LUT_CASES))
 def test_logistic_on_qemu_matches_tflm(results, name, build):
     compiled_qemu.assert_same_outputs(results[(name, build)], f"{name} {build}", 100)
+
+
+@pytest.mark.parametrize("build", list(BUILDS))
+@pytest.mark.parametrize("name", list(CONDENSER_CASES))
+def test_condenser_chain_on_qemu_matches_tflm(results, name, build):
+    compiled_qemu.assert_same_outputs(results[(name, build)], f"{name} {build}", 100)
+
+
+def test_condenser_chain_takes_the_fast_kernels():
+    from converter.tflite_model import load_model
+    from codegen.compiled.lower import lower_model
+
+    functions = [s.function for s in lower_model(load_model(condenser_model(36))).steps]
+    assert functions == ["an_max_pool2d_s8", "an_lut_s8", "an_resize_nearest_s8", "an_mul_s8", "an_add_affine_s8"]
 
 
 def test_pair_samples_cover_every_byte_pair():

@@ -3,16 +3,22 @@
 
 #include <string.h>
 
+// An output row that reads the same input row as the one before it (every other row of a 2x upsampling) is
+// a copy of that output row: one memcpy of the whole row.
 void an_resize_nearest_s8(const an_resize_nearest_params *p, const int8_t *input, int8_t *output,
                           const int32_t *row_offsets, const int32_t *column_offsets) {
+  const int32_t depth = p->depth, out_h = p->output_height, out_w = p->output_width;
+  const int32_t row_bytes = out_w * depth;
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *batch = input + b * p->batch_stride;
-    for (int32_t y = 0; y < p->output_height; ++y) {
-      const int8_t *row = batch + row_offsets[y];
-      for (int32_t x = 0; x < p->output_width; ++x) {
-        memcpy(output, row + column_offsets[x], (size_t)p->depth);
-        output += p->depth;
+    for (int32_t y = 0; y < out_h; ++y) {
+      if (y > 0 && row_offsets[y] == row_offsets[y - 1]) {
+        memcpy(output, output - row_bytes, (size_t)row_bytes);
+        output += row_bytes;
+        continue;
       }
+      const int8_t *row = batch + row_offsets[y];
+      for (int32_t x = 0; x < out_w; ++x, output += depth) memcpy(output, row + column_offsets[x], (size_t)depth);
     }
   }
 }
