@@ -273,6 +273,19 @@ AN_BINARY_INLINE uint32_t an_add_affine4(uint32_t wa, uint32_t wb, int32_t c1, i
 AN_BINARY_NOINLINE int32_t an_add_affine_run(const an_add_affine_params *p, const int8_t *a, const int8_t *b,
                                              int8_t *out, int32_t n) {
   const int32_t c1 = p->coef1, c2 = p->coef2, bias = p->bias, lo = p->activation_min, hi = p->activation_max;
+#if AN_USE_MVE
+  // Helium: four int32 lanes per pass, tail-predicated (all n).  VMULH of the byte shifted to the top
+  // (v << 24) and the coefficient keeps bits 32..63 of the product: floor(coef * v / 2^8), the same
+  // term as SMLAWB's; then the bias, a shift right by AN_ADD_AFFINE_SHIFT, the clamp.
+  const int32x4_t vc1 = vdupq_n_s32(c1), vc2 = vdupq_n_s32(c2), vlo = vdupq_n_s32(lo), vhi = vdupq_n_s32(hi);
+  for (int32_t i = 0; i < n; i += 4) {
+    const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+    const int32x4_t va = vshlq_n_s32(vldrbq_z_s32(a + i, pr), 24), vb = vshlq_n_s32(vldrbq_z_s32(b + i, pr), 24);
+    const int32x4_t w = vaddq_n_s32(vaddq_s32(vmulhq_s32(va, vc1), vmulhq_s32(vb, vc2)), bias);
+    vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(vshrq_n_s32(w, AN_ADD_AFFINE_SHIFT), vlo), vhi), pr);
+  }
+  return n;
+#endif
   uint32_t mask = 0xFF00FF00u;
 #if defined(__GNUC__)
   __asm__("" : "+r"(mask));  // in a register: AND with a shifted operand, not LSL then AND #imm
@@ -329,7 +342,7 @@ void an_add_affine_s8(const an_add_affine_params *p, const int8_t *input1, const
   }
 }
 
-#if AN_USE_DSP
+#if AN_USE_DSP && !AN_USE_MVE
 // The constants of an_mul2_run (k = 1): multiplier, rounding constant (with the output offset), e, the
 // input offsets in both int16 lanes, the activation range in four bytes.
 typedef struct {
