@@ -340,8 +340,8 @@ DEPTHWISE_CASES = {
     # five outputs wide at stride_w 2: neither the row-buffer path (6 at least) nor its plane form (2-4)
     "width5_stride2_general": dict(in_shape=(1, 9, 10, 8), stride=(2, 2), in_zp=3, out_zp=-1),
     # small planes: the plane form on DSP cores (rows3x3 2, an_dw3_plane: four channels' padded plane widened
-    # once; PLANE_WIDTHS 2, 3, 4, 6, 8 at stride_w 1 and 2): TFLite's SAME columns (constant
-    # offsets) and others (VALID, odd SAME at stride 2, stride_h 2 and 3), clamped and full-range outputs,
+    # once; PLANE_WIDTHS 2, 3, 4, 6, 8, 12 at stride_w 1 and 2, 16 at stride_w 1): TFLite's SAME columns
+    # (constant offsets) and others (VALID, odd SAME at stride 2, stride_h 2 and 3), clamped and full-range outputs,
     # saturation, tiny multipliers, batch 2, 4 to 20 channels
     "rows3x3_plane_4x4_relu6": dict(in_shape=(1, 4, 4, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_plane_2x2_batch2_saturating": dict(in_shape=(2, 2, 2, 8), out_scale=0.03, w_scale=(0.005, 0.05),
@@ -363,6 +363,13 @@ DEPTHWISE_CASES = {
                                                w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
     "rows3x3_plane_6x10_valid_to_4x8": dict(in_shape=(1, 6, 10, 4), padding="VALID", in_zp=-128, out_zp=5),
     "rows3x3_plane_stride2_16x16_to_8x8": dict(in_shape=(1, 16, 16, 4), stride=(2, 2), in_zp=127, out_zp=-128),
+    # wider rows in chunks of 8 or 6 outputs (12, 16 at stride_w 1; 12 at stride_w 2)
+    "rows3x3_plane_12x12_chunks_of_6": dict(in_shape=(1, 5, 12, 8), in_zp=-7, out_zp=11),
+    "rows3x3_plane_16_wide_valid_relu6": dict(in_shape=(1, 5, 18, 4), padding="VALID", activation="RELU6",
+                                              in_zp=-128, out_zp=-128),
+    "rows3x3_plane_16_wide_batch2": dict(in_shape=(2, 3, 16, 4), in_zp=127, out_zp=-3),
+    "rows3x3_plane_stride2_24_wide_to_12_saturating": dict(in_shape=(1, 5, 24, 4), stride=(2, 2), out_scale=0.03,
+                                                           w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
     "rows3x3_plane_stride2_13x13_valid_to_6x6_relu": dict(in_shape=(1, 13, 13, 8), stride=(2, 2), padding="VALID",
                                                           activation="RELU", in_zp=-1, out_zp=-20),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of

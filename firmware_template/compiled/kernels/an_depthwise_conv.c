@@ -1120,27 +1120,40 @@ static __attribute__((noinline)) void an_dw3_narrow(const an_depthwise_params *p
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
 // outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
 // apart in the plane.
+// CW outputs of one output row (CW <= AN_DEPTHWISE_PLANE_MAX_OUT_W, in registers) from the plane rows at x, x + PW
+// pairs, x + 2 PW pairs (pair j at x[4 j]), stored o_step bytes apart from o.
+static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params q, const uint32_t *x, const int32_t *k,
+                                                               int8_t *o, int32_t o_step, int PW, int CW, int S) {
+  enum { MAXW = AN_DEPTHWISE_PLANE_MAX_OUT_W };
+  const int W = CW, pairs = S == 1 ? (CW + 1) / 2 + 1 : CW + 1;  // the chunk's pairs (AN_DWP_FILTER_ROW)
+  int32_t a[MAXW];
+  const int32_t bias2 = k[6];
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) a[i] = bias2;
+  AN_DWP_FILTER_ROW(x, k);
+  AN_DWP_FILTER_ROW(x + 4 * PW, k + 2);
+  AN_DWP_FILTER_ROW(x + 8 * PW, k + 4);
+  AN_DW3N_BARRIER();
+  const int32_t m = k[7], cst = k[8], e = k[9];
+  int8_t v[MAXW];
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
+  _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i, o += o_step) *o = v[i];
+}
+
+// Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
+// outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
+// apart in the plane; rows wider than AN_DEPTHWISE_PLANE_MAX_OUT_W in chunks of 8 or 6 outputs.
 static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_params q, const uint32_t *x,
                                                                  const int32_t *k, int8_t *o, int32_t out_h,
                                                                  int32_t stride_h, int32_t o_step, int32_t o_row, int W,
                                                                  int S, int F) {
-  enum { MAXW = AN_DEPTHWISE_PLANE_MAX_OUT_W };
-  const int pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1;
-  const int32_t x_step = 4 * pairs * stride_h;  // words from one output row's plane rows to the next's
+  const int PW = S == 1 ? (W + 1) / 2 + 1 : W + 1;
+  const int CW = W <= AN_DEPTHWISE_PLANE_MAX_OUT_W ? W : W % 8 == 0 ? 8 : 6;  // outputs per chunk
+  const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
   for (int32_t oy = 0; oy < out_h; ++oy, x += x_step, o += o_row) {
-    int32_t a[MAXW];
-    const int32_t bias2 = k[6];
-    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) a[i] = bias2;
-    AN_DWP_FILTER_ROW(x, k);
-    AN_DWP_FILTER_ROW(x + 4 * pairs, k + 2);
-    AN_DWP_FILTER_ROW(x + 8 * pairs, k + 4);
-    AN_DW3N_BARRIER();
-    const int32_t m = k[7], cst = k[8], e = k[9];
-    int8_t v[MAXW];
-    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i) v[i] = an_dw3_out(q, a[i], m, cst, e);
-    int8_t *d = o;
-    _Pragma("GCC unroll 8") for (int i = 0; i < W; ++i, d += o_step) *d = v[i];
+    _Pragma("GCC unroll 4") for (int c = 0; c < W / CW; ++c) {
+      an_dwp_chunk(q, x + 4 * c * (S == 1 ? CW / 2 : CW), k, o + c * CW * o_step, o_step, PW, CW, S);
+    }
   }
 }
 #undef AN_DWP_FILTER_ROW
@@ -1230,11 +1243,14 @@ AN_DWP_FUNCTIONS(3, 1)
 AN_DWP_FUNCTIONS(4, 1)
 AN_DWP_FUNCTIONS(6, 1)
 AN_DWP_FUNCTIONS(8, 1)
+AN_DWP_FUNCTIONS(12, 1)
+AN_DWP_FUNCTIONS(16, 1)
 AN_DWP_FUNCTIONS(2, 2)
 AN_DWP_FUNCTIONS(3, 2)
 AN_DWP_FUNCTIONS(4, 2)
 AN_DWP_FUNCTIONS(6, 2)
 AN_DWP_FUNCTIONS(8, 2)
+AN_DWP_FUNCTIONS(12, 2)
 #undef AN_DWP_FUNCTIONS
 
 static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
@@ -1255,8 +1271,12 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
       AN_DWP_PICK(4, 1);
     } else if (W == 6) {
       AN_DWP_PICK(6, 1);
-    } else {
+    } else if (W == 8) {
       AN_DWP_PICK(8, 1);
+    } else if (W == 12) {
+      AN_DWP_PICK(12, 1);
+    } else {
+      AN_DWP_PICK(16, 1);
     }
   } else if (W == 2) {
     AN_DWP_PICK(2, 2);
@@ -1266,8 +1286,10 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
     AN_DWP_PICK(4, 2);
   } else if (W == 6) {
     AN_DWP_PICK(6, 2);
-  } else {
+  } else if (W == 8) {
     AN_DWP_PICK(8, 2);
+  } else {
+    AN_DWP_PICK(12, 2);
   }
 #undef AN_DWP_PICK
   const int32_t pairs = AN_DEPTHWISE_PLANE_PAIRS(W, S);

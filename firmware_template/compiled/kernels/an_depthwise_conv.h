@@ -56,9 +56,9 @@ typedef struct {
 // stride_h + 3 padded rows of AN_DEPTHWISE_PLANE_PAIRS int16 pairs for four channels; other shapes (a patch tile's)
 // as rows3x3 == 1.
 #define AN_DEPTHWISE_PLANE_MAX_OUT_W 8
-#define AN_DEPTHWISE_PLANE(out_w, stride_w)                                         \
-  ((stride_w) == 1 ? ((out_w) >= 2 && (out_w) <= 4) || (out_w) == 6 || (out_w) == 8 \
-                   : (stride_w) == 2 && (((out_w) >= 2 && (out_w) <= 4) || (out_w) == 6 || (out_w) == 8))
+#define AN_DEPTHWISE_PLANE(out_w, stride_w)                                                                   \
+  (((stride_w) == 1 || (stride_w) == 2) && (((out_w) >= 2 && (out_w) <= 4) || (out_w) == 6 || (out_w) == 8 || \
+                                            (out_w) == 12 || ((stride_w) == 1 && (out_w) == 16)))
 #define AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) ((stride_w) == 1 ? ((out_w) + 1) / 2 + 1 : (out_w) + 1)
 #define AN_DEPTHWISE_PLANE_SCRATCH_BYTES(out_h, out_w, stride_h, stride_w) \
   (4 * 10 * 4 + 16 * AN_DEPTHWISE_PLANE_PAIRS(out_w, stride_w) * (((out_h)-1) * (stride_h) + 3))
