@@ -11,6 +11,8 @@
 // same int32 products and requantize as TFLM's MultiplyByQuantizedMultiplier does.
 #include "an_depthwise_conv.h"
 
+#include <stddef.h>
+
 #include "an_common.h"
 #include "an_dot.h"
 
@@ -1711,12 +1713,18 @@ static inline __attribute__((always_inline)) void an_dw16_pair_mve(int32x4_t *a0
 }
 #undef AN_DW16_LOAD_X
 
+// an_dw16_group9_right_mve reads q's offset, lo and hi at bytes 0, 4 and 8 (a compile error where they lie elsewhere).
+typedef char an_dw_out_params_layout[offsetof(an_dw_out_params, offset) == 0 && offsetof(an_dw_out_params, lo) == 4 &&
+                                             offsetof(an_dw_out_params, hi) == 8
+                                         ? 1
+                                         : -1];
+
 // an_dw16_group_mve for a filter of nine taps, all sixteen lanes, every shift negative, in one assembly statement
 // (GCC's copy reloads the spilled tap, weight and channel pointers and counts the taps apart): per pair of taps one
 // LDRD of their offsets, two adds and an_dw16_pair_mve's nineteen instructions (the weights by post-increment), the
 // ninth tap fourteen, the bias four loads, the requantization six per four lanes (the multipliers and shifts by
 // post-increment), the narrowing, offset and bounds of an_dw16_group_mve, one VSTRB: 143 instructions per sixteen
-// channels.
+// channels (an_dw16_group9_right_mve); a pixel's full groups in one loop (an_dw16_groups9_right_mve).
 #define AN_DW9_PAIR                      \
   "ldrd %[ra], %[rb], [%[off]], #8\n\t"  \
   "add %[ra], %[ra], %[base]\n\t"        \
@@ -1750,6 +1758,34 @@ static inline __attribute__((always_inline)) void an_dw16_pair_mve(int32x4_t *a0
 #define AN_DW9_SHIFT(A)                \
   "vldrw.u32 %q[t0], [%[ch]], #16\n\t" \
   "vrshl.s32 %q[" A "], %q[" A "], %q[t0]\n\t"
+// The nine taps and the requantization of one group into a0..a3, then narrowed into a0 (offset and bounds not yet).
+#define AN_DW9_GROUP \
+  "vldrw.u32 %q[a0], [%[ch]], #16\n\t"                                                                           \
+  "vldrw.u32 %q[a1], [%[ch]], #16\n\t"                                                                           \
+  "vldrw.u32 %q[a2], [%[ch]], #16\n\t"                                                                           \
+  "vldrw.u32 %q[a3], [%[ch]], #16\n\t" AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR                          \
+  "ldr %[ra], [%[off]]\n\t"                                                                                      \
+  "add %[ra], %[ra], %[base]\n\t"                                                                                \
+  "vldrb.8 %q[t0], [%[ra]]\n\t"                                                                                  \
+  "vldrb.8 %q[t1], [%[w]], #16\n\t"                                                                              \
+  "vmullb.s8 %q[t2], %q[t0], %q[t1]\n\t"                                                                         \
+  "vmullt.s8 %q[t0], %q[t0], %q[t1]\n\t"                                                                         \
+  "vmovlb.s16 %q[t1], %q[t2]\n\t"                                                                                \
+  "vadd.i32 %q[a0], %q[a0], %q[t1]\n\t"                                                                          \
+  "vmovlt.s16 %q[t2], %q[t2]\n\t"                                                                                \
+  "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t"                                                                          \
+  "vmovlb.s16 %q[t1], %q[t0]\n\t"                                                                                \
+  "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t"                                                                          \
+  "vmovlt.s16 %q[t0], %q[t0]\n\t"                                                                                \
+  "vadd.i32 %q[a3], %q[a3], %q[t0]\n\t" AN_DW9_REQUANTIZE("a0") AN_DW9_REQUANTIZE("a1") AN_DW9_REQUANTIZE("a2")  \
+      AN_DW9_REQUANTIZE("a3") AN_DW9_SHIFT("a0") AN_DW9_SHIFT("a1") AN_DW9_SHIFT("a2") AN_DW9_SHIFT("a3")        \
+  "vqmovnb.s32 %q[a0], %q[a0]\n\t"                                                                               \
+  "vqmovnt.s32 %q[a0], %q[a1]\n\t"                                                                               \
+  "vqmovnb.s32 %q[a2], %q[a2]\n\t"                                                                               \
+  "vqmovnt.s32 %q[a2], %q[a3]\n\t"
+#define AN_DW9_OUTPUTS                                                                                            \
+  [a0] "=&w"(a0), [a1] "=&w"(a1), [a2] "=&w"(a2), [a3] "=&w"(a3), [t0] "=&w"(t0), [t1] "=&w"(t1), [t2] "=&w"(t2), \
+      [t3] "=&w"(t3), [ra] "=&r"(ra), [rb] "=&r"(rb), [off] "+r"(off), [w] "+r"(w), [ch] "+r"(ch)
 static inline __attribute__((always_inline)) void an_dw16_group9_right_mve(an_dw_out_params q, const intptr_t *off,
                                                                            uintptr_t base, const int8_t *w,
                                                                            const int32_t *ch, int8_t *out) {
@@ -1757,45 +1793,54 @@ static inline __attribute__((always_inline)) void an_dw16_group9_right_mve(an_dw
   int8x16_t t0, t1, t3;
   int16x8_t t2;
   uint32_t ra, rb;
-  __asm__ volatile(
-      "vldrw.u32 %q[a0], [%[ch]], #16\n\t"
-      "vldrw.u32 %q[a1], [%[ch]], #16\n\t"
-      "vldrw.u32 %q[a2], [%[ch]], #16\n\t"
-      "vldrw.u32 %q[a3], [%[ch]], #16\n\t" AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR
-      "ldr %[ra], [%[off]]\n\t"
-      "add %[ra], %[ra], %[base]\n\t"
-      "vldrb.8 %q[t0], [%[ra]]\n\t"
-      "vldrb.8 %q[t1], [%[w]]\n\t"
-      "vmullb.s8 %q[t2], %q[t0], %q[t1]\n\t"
-      "vmullt.s8 %q[t0], %q[t0], %q[t1]\n\t"
-      "vmovlb.s16 %q[t1], %q[t2]\n\t"
-      "vadd.i32 %q[a0], %q[a0], %q[t1]\n\t"
-      "vmovlt.s16 %q[t2], %q[t2]\n\t"
-      "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t"
-      "vmovlb.s16 %q[t1], %q[t0]\n\t"
-      "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t"
-      "vmovlt.s16 %q[t0], %q[t0]\n\t"
-      "vadd.i32 %q[a3], %q[a3], %q[t0]\n\t" AN_DW9_REQUANTIZE("a0") AN_DW9_REQUANTIZE("a1")
-          AN_DW9_REQUANTIZE("a2") AN_DW9_REQUANTIZE("a3") AN_DW9_SHIFT("a0") AN_DW9_SHIFT("a1") AN_DW9_SHIFT("a2")
-              AN_DW9_SHIFT("a3")
-      "vqmovnb.s32 %q[a0], %q[a0]\n\t"
-      "vqmovnt.s32 %q[a0], %q[a1]\n\t"
-      "vqmovnb.s32 %q[a2], %q[a2]\n\t"
-      "vqmovnt.s32 %q[a2], %q[a3]\n\t"
-      "vqadd.s16 %q[a0], %q[a0], %[offset]\n\t"
-      "vqadd.s16 %q[a2], %q[a2], %[offset]\n\t"
-      "vqmovnb.s16 %q[a0], %q[a0]\n\t"
-      "vqmovnt.s16 %q[a0], %q[a2]\n\t"
-      "vdup.8 %q[t0], %[lo]\n\t"
-      "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
-      "vdup.8 %q[t0], %[hi]\n\t"
-      "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t"
-      "vstrb.8 %q[a0], [%[out]]"
-      : [a0] "=&w"(a0), [a1] "=&w"(a1), [a2] "=&w"(a2), [a3] "=&w"(a3), [t0] "=&w"(t0), [t1] "=&w"(t1),
-        [t2] "=&w"(t2), [t3] "=&w"(t3), [ra] "=&r"(ra), [rb] "=&r"(rb), [off] "+r"(off), [w] "+r"(w), [ch] "+r"(ch)
-      : [base] "r"(base), [out] "r"(out), [offset] "r"(q.offset), [lo] "r"(q.lo), [hi] "r"(q.hi)
-      : "memory");
+  __asm__ volatile(AN_DW9_GROUP
+                   "vqadd.s16 %q[a0], %q[a0], %[offset]\n\t"
+                   "vqadd.s16 %q[a2], %q[a2], %[offset]\n\t"
+                   "vqmovnb.s16 %q[a0], %q[a0]\n\t"
+                   "vqmovnt.s16 %q[a0], %q[a2]\n\t"
+                   "vdup.8 %q[t0], %[lo]\n\t"
+                   "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
+                   "vdup.8 %q[t0], %[hi]\n\t"
+                   "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t"
+                   "vstrb.8 %q[a0], [%[out]]"
+                   : AN_DW9_OUTPUTS
+                   : [base] "r"(base), [out] "r"(out), [offset] "r"(q.offset), [lo] "r"(q.lo), [hi] "r"(q.hi)
+                   : "memory");
 }
+
+// an_dw16_group9_right_mve for `groups` groups one after the other (their weights and channel values contiguous)
+// in one loop: four instructions more per group, the offset and bounds read from q (the registers are all taken).
+static inline __attribute__((always_inline)) void an_dw16_groups9_right_mve(an_dw_out_params q, const intptr_t *off,
+                                                                            uintptr_t base, const int8_t *w,
+                                                                            const int32_t *ch, int8_t *out,
+                                                                            int32_t groups) {
+  int32x4_t a0, a1, a2, a3;
+  int8x16_t t0, t1, t3;
+  int16x8_t t2;
+  uint32_t ra, rb;
+  __asm__ volatile("1:\n\t" AN_DW9_GROUP
+                   "ldr %[ra], [%[qp]]\n\t"
+                   "vqadd.s16 %q[a0], %q[a0], %[ra]\n\t"
+                   "vqadd.s16 %q[a2], %q[a2], %[ra]\n\t"
+                   "vqmovnb.s16 %q[a0], %q[a0]\n\t"
+                   "vqmovnt.s16 %q[a0], %q[a2]\n\t"
+                   "ldr %[ra], [%[qp], #4]\n\t"
+                   "vdup.8 %q[t0], %[ra]\n\t"
+                   "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
+                   "ldr %[ra], [%[qp], #8]\n\t"
+                   "vdup.8 %q[t0], %[ra]\n\t"
+                   "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t"
+                   "vstrb.8 %q[a0], [%[out]], #16\n\t"
+                   "sub %[off], %[off], #32\n\t"
+                   "add %[base], %[base], #16\n\t"
+                   "subs %[n], %[n], #1\n\t"
+                   "bne 1b"
+                   : AN_DW9_OUTPUTS, [base] "+r"(base), [out] "+r"(out), [n] "+r"(groups)
+                   : [qp] "r"(&q)
+                   : "cc", "memory");
+}
+#undef AN_DW9_GROUP
+#undef AN_DW9_OUTPUTS
 #undef AN_DW9_PAIR
 #undef AN_DW9_REQUANTIZE
 #undef AN_DW9_SHIFT
@@ -1871,7 +1916,13 @@ static inline __attribute__((always_inline)) void an_dw16_pixel_mve(an_dw_out_pa
                                                                     const int8_t *filter, const int32_t *channels,
                                                                     int32_t out_c, int8_t *out) {
   const int32_t full = out_c >> 4, group_w = 16 * n_taps;
-  for (int32_t g = 0; g < full; ++g, base += 16, filter += group_w, channels += 48, out += 16) {
+  if (n_taps == 9 && right && full > 0) {
+    // the groups' weights and {bias, multiplier, shift} lie one after the other: one assembly loop
+    an_dw16_groups9_right_mve(q, off, base, filter, channels, out, full);
+    base += 16 * (uintptr_t)full, filter += group_w * full, channels += 48 * full, out += 16 * full;
+  }
+  for (int32_t g = n_taps == 9 && right ? full : 0; g < full;
+       ++g, base += 16, filter += group_w, channels += 48, out += 16) {
     an_dw16_group_mve(q, right, off, n_taps, base, filter, channels, out, 0, vctp8q(16));
   }
   if (out_c & 15) {
