@@ -1381,7 +1381,7 @@ AN_K3_DOT(3)
 // kc - [a < 0], ASR by e, SSAT 8) on the registers the steps free; the six outputs (channel r's pixel j at
 // out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).  Thirteen
 // registers, as a build keeping the frame pointer (-O0) leaves: the record pointer doubles as the steps' third
-// filter register (pushed before them, popped after) and the filter pointer as the shift register.
+// filter register (pushed before them, popped after), one register the sum kc - [a < 0] of each output in turn.
 // clang-format off
 #define AN_K3_PQ_INIT(P)                                                                                   \
   "ldr %[a0], [%[" #P "]]\n\t"                                                                             \
@@ -1395,19 +1395,19 @@ AN_K3_DOT(3)
   "ldr %[wb], [%[" #P "], #(16*" #r "+8)]\n\t"                                                             \
   "ldr %[" #E "], [%[" #P "], #(16*" #r "+12)]\n\t"                                                        \
   "add %[c0], %[wb], %[" #A "], asr #31\n\t"                                                               \
-  "add %[c1], %[wb], %[" #B "], asr #31\n\t"                                                               \
   "smmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"                                                          \
-  "smmlar %[" #B "], %[" #B "], %[wa], %[c1]\n\t"                                                          \
+  "add %[c0], %[wb], %[" #B "], asr #31\n\t"                                                               \
+  "smmlar %[" #B "], %[" #B "], %[wa], %[c0]\n\t"                                                          \
   "asr %[" #A "], %[" #A "], %[" #E "]\n\t"                                                                \
   "asr %[" #B "], %[" #B "], %[" #E "]\n\t"                                                                \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
   "ssat %[" #B "], #8, %[" #B "]\n\t"
 #define AN_K3_PQ_ASM(TEXT)                                                                                 \
-  __asm__(AN_K3_PQ_INIT(wc) "push {%[wc]}\n\t" TEXT "pop {%[wc]}\n\t" AN_K3_PQ_OUT(wc, w, 0, a0, a1)     \
-              AN_K3_PQ_OUT(wc, w, 1, a2, a3) AN_K3_PQ_OUT(wc, w, 2, a4, a5)                                \
+  __asm__(AN_K3_PQ_INIT(wc) "push {%[wc]}\n\t" TEXT "pop {%[wc]}\n\t" AN_K3_PQ_OUT(wc, c1, 0, a0, a1)     \
+              AN_K3_PQ_OUT(wc, c1, 1, a2, a3) AN_K3_PQ_OUT(wc, c1, 2, a4, a5)                                \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
-            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "+r"(wc), [w] "+r"(w)      \
-          : [c] "r"(cols)                                                                                  \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "+r"(wc)                  \
+          : [c] "r"(cols), [w] "r"(w)                                                                      \
           : "memory")
 // clang-format on
 static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t *w, const int16_t *cols,
