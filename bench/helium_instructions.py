@@ -131,31 +131,38 @@ AttendNet-B (32x32x1, 10 classes: the model bench/speed.py builds as "AttendNet-
 .tflite and given with --model).
 
 Helium kernels (issue 21, item 3; the goal: at most 0.4x the DSP path's instructions on the same
-core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAVA (an_dot_mve.h, an_conv.c), filter values
+core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAV(A) (an_dot_mve.h, an_conv.c), filter values
 gathered from the DSP layout in natural order. Where K <= 32 (one group: the 1x1 layers of up to 32 input
 channels, first layers such as a 3x3x3 or a one-channel depthwise run as CONV_2D) each pixel's K values are
-one or two vectors loaded once per pixel pair and each output one VMLADAV per vector, four channels by two
-pixels per pass, requantized on four lanes (an_conv_small_2px_mve; a receptive field inside the image copied
-by one predicated load and store per filter row). Deeper filters: the receptive fields copied as int8, a 1x1
-convolution reading the input pixels in place, a 2x2 block (two channels by two pixels) requantized on four
-lanes (an_requantize_mve; an_requantize_right_mve, four instructions, where every shift is negative).
+one or two vectors loaded once per pixel pair, four channels by two pixels per pass in inline assembly
+(an_conv_small_dot_mve: the eight sums put into two vectors by two-register VMOV; where every shift is
+negative the requantization, offset, bounds and the two VSTRB.32 in the same statement,
+an_conv_small_quad_right_mve: about 54 instructions per eight outputs at K <= 16, 68 at K <= 32; a receptive
+field inside the image copied by one predicated load and store per filter row). Deeper filters (1x1 of more
+than 32 channels, im2col columns, groups): two channels by two pixels, the K loop in inline assembly (nine
+instructions per sixteen values: two input loads, two filter gathers, four VMLADAVA, LE), one requantization
+of four lanes and one VSTRB.32 scatter per pass (an_conv_pairs8_2px_mve). Requantization on lanes by the
+shifts' mode: every shift negative four instructions (an_requantize_right_mve), none positive six
+(an_requantize_nonpositive_mve: vww's deeper 1x1 layers have channels of shift 0), else nine.
 DEPTHWISE_CONV_2D, depth multiplier 1 (an_depthwise_conv2d_s8_mve, the Helium layout the generator stores
 only for cores with MVE): sixteen channels per vector as int8 lanes, per pair of taps one VLDRB of inputs
 and of weights each, VMULLB/VMULLT.S8 into int16, the two taps' products added in int16 (the generator checks
-they cannot leave it), widened into four int32 accumulators (inline assembly: 19 instructions per pair of taps
-and sixteen channels), requantized on lanes, narrowed back with saturation, one VSTRB per sixteen outputs;
-2, 4 or 8 channels at stride_w 1 take 16 / C pixels per vector; runs of interior pixels in one call, border
-taps reading the zero-point row. Other depth multipliers: the earlier int16-lane kernel; in_c = 1 runs as
-CONV_2D. FULLY_CONNECTED: four rows by VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four
-lanes at a time, VRMULH for the first rounding, a rounding shift for the second. MUL: VMULLB/VMULLT on
-int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar or DSP code on the
-M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN, FULLY_CONNECTED's
-requantization. Where the MVE instructions go now: DEPTHWISE_CONV_2D about 1.4 instructions per MAC on
-the 3x3 layers of 32 channels or more (per sixteen channels and pixel some 165: 92 for four tap pairs, 14
-for the ninth tap, about 45 for the requantization, narrowing and store), CONV_2D 0.26 to 0.44 per MAC on
-1x1 layers of 64 channels or more, 1.0 to 1.35 on the K = 8 to 27 layers. The DSP path these ratios divide
-by keeps getting faster (the Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can
-rise while the MVE count falls."""
+they cannot leave it), widened into four int32 accumulators, requantized on lanes, narrowed back with
+saturation, one VSTRB per sixteen outputs; a 3x3 filter with every shift negative in one assembly statement
+(an_dw16_group9_right_mve: 143 instructions per sixteen channels and pixel; a pixel's full groups in one
+loop, an_dw16_groups9_right_mve, four more each); 2, 4 or 8 channels at stride_w 1 take 16 / C pixels per
+vector; runs of interior pixels in one call, border taps reading the zero-point row. Other depth
+multipliers: the earlier int16-lane kernel; in_c = 1 runs as CONV_2D. FULLY_CONNECTED: four rows by
+VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four lanes at a time, VRMULH for the first
+rounding, a rounding shift for the second (where the generator proves the output affine, an_add_affine_s8).
+MUL: VMULLB/VMULLT on int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar
+or DSP code on the M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN,
+FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, a per-address execution
+count of the QEMU run): the deeper 1x1 layers about 35 % (the K loop 56 % of that, the rest the per-pass
+setup and requantization), DEPTHWISE_CONV_2D about 30 % (about 150 instructions per sixteen channels and
+pixel of a 3x3 filter, the border pixels' tap addresses and the packed 8-channel layer's borders most of the
+rest), the K <= 32 CONV_2D layers about 30 %. The DSP path these ratios divide by keeps getting faster (the
+Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can rise while the MVE count falls."""
 
 
 def main(argv=None):
