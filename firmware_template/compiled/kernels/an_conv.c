@@ -2546,38 +2546,44 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 #undef AN_P4_FA
 #undef AN_P4_C
 
-static void __attribute__((noinline))
-an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+// The four-pixel functions' attributes.  general-regs-only: their asm statements need 12 to 14 core registers; with
+// an FPU, GCC -O1 (hard or softfp float ABI) keeps values in VFP registers across them and then finds no core
+// registers ("asm operand has impossible constraints").  They use no floating point; at -O2 it moves a few register
+// copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
+#define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
+static void AN_P4_FN an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                              const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 8, 0, cols);
 }
-static void __attribute__((noinline))
-an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+static void AN_P4_FN an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 16, 0, cols);
 }
-static void __attribute__((noinline))
-an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+static void AN_P4_FN an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 24, 0, cols);
 }
-static void __attribute__((noinline))
-an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 32, 0, cols);
 }
 // in_c 64, 96, ... 192: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
-static void __attribute__((noinline)) an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                                 const int32_t *channel, int8_t *output) {
+static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 0, 0, cols);
 }
 // Any other in_c (a multiple of four up to AN_CONV_PREPARED_PAIRS_MAX_C): passes of 32 values, then 16, 8, 4.
-static void __attribute__((noinline))
-an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output) {
+static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 0, 1, cols);
 }
+#undef AN_P4_FN
 #else
 #define AN_P4 0
 #endif
