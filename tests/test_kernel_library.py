@@ -5,6 +5,8 @@
 - The scratch each kernel needs is the library's formula (a macro in its header); the Python
   generator reserves the same figure for every shape (a host program prints the macros).
 - Every source follows the library's .clang-format (one pointer style: ``int8_t *p``).
+- Every source with inline assembly compiles with arm-none-eabi-gcc at the optimisation levels and float ABIs a
+  user may pick (``make OPT=-O1``): the generated Makefile's flags, the catalog's CPU flags (compile only).
 """
 
 import itertools
@@ -131,3 +133,95 @@ def test_the_generator_and_the_kernel_agree_where_the_prepared_pointwise_filter_
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "pairs_rule")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(int(prepared_pairs(c, sh, sw))) for c, sh, sw in cases]
+
+
+# Inline assembly at every level a user may pick: asm statements that need 12-14 core registers compile at -O2 and
+# may find none at another level or float ABI (an_p4 at -O1 with an FPU, an_k3_pq_group3 at -O0).  Pruned to stay
+# cheap (about a minute of one busy core): every level on the M4 (hard float, the firmware's default) and the M55
+# (MVE), -O1 on the M7 and M33 (with an FPU, -O1 keeps values in VFP registers across asm statements; their -O2 builds
+# are other tests'), -O2 on the soft-float M4 and the M0+ (plain C).
+ASM_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os", "-Og")
+# (name, catalog board, float ABI in place of the board's (None: the board's), levels)
+ASM_BUILDS = [("m4-hard", "mps2-an386", None, ASM_LEVELS), ("m55-mve", "mps3-an547", None, ASM_LEVELS),
+              ("m7-hard", "mps2-an500", None, ("-O1",)), ("m33-hard", "nrf5340dk", None, ("-O1",)),
+              ("m4-soft", "mps2-an386", "soft", ("-O2",)), ("m0plus", "rpi-pico", None, ("-O2",))]
+ASM_CASES = [(name, board, abi, level) for name, board, abi, levels in ASM_BUILDS for level in levels]
+
+
+def _asm_sources():
+    return sorted(p for p in KERNELS_DIR.glob("*.c") if "__asm__" in p.read_text())
+
+
+_MAKEFILE_CFLAGS = {}
+
+
+def _makefile_cflags(board_name, float_abi, level, tmp_path_factory):
+    """CFLAGS of a generated compiled project's Makefile for ``board_name`` (the catalog's CPU flags, or those of
+    the same core with ``float_abi`` and no FPU), as ``make OPT=level`` sets them."""
+    import dataclasses
+
+    from codegen.boards import get_board
+    from codegen.generate import generate_project
+    from tests.test_compiled_fc import fc_model
+
+    if board_name not in _MAKEFILE_CFLAGS:
+        work = tmp_path_factory.mktemp(f"asm_{board_name}")
+        (work / "fc.tflite").write_bytes(fc_model())
+        generate_project(work / "fc.tflite", board_name, work / "project", runtime="compiled", force=True)
+        _MAKEFILE_CFLAGS[board_name] = work / "project"
+    project = _MAKEFILE_CFLAGS[board_name]
+    overrides = [f"OPT={level}"]
+    if float_abi is not None:
+        board = dataclasses.replace(get_board(board_name), float_abi=float_abi, fpu="none")
+        overrides.append("CPU_FLAGS=" + " ".join(board.cpu_flags))
+    proc = subprocess.run(["make", "-s", "-C", str(project), *overrides, "--eval",
+                           "print-cflags: ; @echo $(CFLAGS) $(APP_DEFINES)", "print-cflags"],
+                          capture_output=True, text=True, check=True, timeout=60)
+    flags = proc.stdout.split()
+    assert level in flags and "-std=c99" in flags, flags
+    return flags
+
+
+def _compile_all(gcc, flags, sources, out_dir):
+    """Compile ``sources`` two at a time; the failures as ``[(source name, stderr)]``."""
+    failures, running = [], []
+    for source in sources:
+        obj = out_dir / f"{source.stem}.o"
+        running.append((source, subprocess.Popen([gcc, *flags, f"-I{KERNELS_DIR}", "-c", str(source), "-o", str(obj)],
+                                                 cwd=out_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                 text=True)))
+        while len(running) >= 2 or (running and source == sources[-1]):
+            done, proc = running.pop(0)
+            _out, err = proc.communicate(timeout=300)
+            if proc.returncode != 0:
+                failures.append((done.name, err))
+    return failures
+
+
+@pytest.mark.parametrize("name, board_name, float_abi, level", ASM_CASES,
+                         ids=[f"{name}{level}" for name, _b, _a, level in ASM_CASES])
+def test_inline_assembly_compiles_at_every_level(name, board_name, float_abi, level, tmp_path, tmp_path_factory):
+    gcc = shutil.which("arm-none-eabi-gcc")
+    if gcc is None or shutil.which("make") is None:
+        pytest.skip("arm-none-eabi-gcc or make not installed (scripts/setup_system.sh installs them): "
+                    "the kernels' inline assembly is not compiled")
+    sources = _asm_sources()
+    assert {p.name for p in sources} >= {"an_conv.c", "an_depthwise_conv.c"}
+    flags = _makefile_cflags(board_name, float_abi, level, tmp_path_factory)
+    failures = _compile_all(gcc, flags, sources, tmp_path)
+    assert not failures, f"{name} {level} ({' '.join(flags)}):\n" + "\n".join(
+        f"{src}:\n{err[-1500:]}" for src, err in failures)
+
+
+def test_the_assembly_build_check_can_fail(tmp_path):
+    """An asm statement that asks for more core registers than Thumb-2 has fails the same compile."""
+    gcc = shutil.which("arm-none-eabi-gcc")
+    if gcc is None:
+        pytest.skip("arm-none-eabi-gcc not installed: the kernels' inline assembly is not compiled")
+    bad = tmp_path / "an_bad.c"
+    regs = [f"r{i}" for i in range(15)]  # 15 in-out operands (30, the most GCC takes), 14 core registers
+    bad.write_text("int an_bad(int x) {\n  int " + ", ".join(f"{r} = x + {i}" for i, r in enumerate(regs)) + ";\n"
+                   '  __asm__("" : ' + ", ".join(f'"+r"({r})' for r in regs) + ");\n"
+                   "  return " + " + ".join(regs) + ";\n}\n")
+    failures = _compile_all(gcc, ["-mcpu=cortex-m4", "-mthumb", "-O2"], [bad], tmp_path)
+    assert failures and "impossible constraints" in failures[0][1]
