@@ -752,15 +752,7 @@ static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
         : [wo] "w"(wo), [wo_b] "w"(wo_b), [n] "r"(n)
         : "lr", "memory");
   }
-  if (k & 15) {
-    const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
-    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w, wo_b, p);
-    const int8x16_t x0 = vldrbq_z_s8(c0, p), x1 = vldrbq_z_s8(c1, p);
-    a0 = vmladavaq_s8(a0, wa, x0);
-    a1 = vmladavaq_s8(a1, wa, x1);
-    a2 = vmladavaq_s8(a2, wb, x0);
-    a3 = vmladavaq_s8(a3, wb, x1);
-  }
+  an_dot8_pair_2px_tail_mve(w, c0, c1, k, wo, wo_b, &a0, &a1, &a2, &a3);
   int32x4_t v;  // every lane written
   __asm__("vmov %q0[2], %q0[0], %1, %2\n\tvmov %q0[3], %q0[1], %3, %4" : "=&w"(v) : "r"(a0), "r"(a1), "r"(a2), "r"(a3));
   v = vaddq_s32(v, vldrwq_gather_shifted_offset_s32(ch, ch_offsets));

@@ -119,6 +119,23 @@ static inline const int8_t *an_fc_dot_4rows_mve(const int8_t *w, const int8_t *x
 static const uint8_t an_mve_pair16_offsets[16] = {0, 2, 1, 3, 8, 10, 9, 11, 16, 18, 17, 19, 24, 26, 25, 27};
 static const uint8_t an_mve_row16_offsets[16] = {0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15};
 
+// The last k & 15 values of a pair's two rows (offsets wo, wo_b from w) by two pixels (columns c0, c1), predicated
+// to them: *a0 (row a, pixel 0), *a1 (row a, pixel 1), *a2 (row b, pixel 0), *a3 (row b, pixel 1) accumulate.
+static inline __attribute__((always_inline)) void an_dot8_pair_2px_tail_mve(const int8_t *w, const int8_t *c0,
+                                                                            const int8_t *c1, int32_t k, uint8x16_t wo,
+                                                                            uint8x16_t wo_b, int32_t *a0, int32_t *a1,
+                                                                            int32_t *a2, int32_t *a3) {
+  if (k & 15) {
+    const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
+    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w, wo_b, p);
+    const int8x16_t x0 = vldrbq_z_s8(c0, p), x1 = vldrbq_z_s8(c1, p);
+    *a0 = vmladavaq_s8(*a0, wa, x0);
+    *a1 = vmladavaq_s8(*a1, wa, x1);
+    *a2 = vmladavaq_s8(*a2, wb, x0);
+    *a3 = vmladavaq_s8(*a3, wb, x1);
+  }
+}
+
 // Two channels (a pair's rows, interleaved) by two pixels (columns c0, c1) over k values.
 static inline void an_dot8_pair_2px_mve(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo,
                                         int32_t *acc) {
@@ -132,15 +149,7 @@ static inline void an_dot8_pair_2px_mve(const int8_t *w, const int8_t *c0, const
     a2 = vmladavaq_s8(a2, wb, x0);
     a3 = vmladavaq_s8(a3, wb, x1);
   }
-  if (k & 15) {
-    const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
-    const int8x16_t wa = vldrbq_gather_offset_z_s8(w, wo, p), wb = vldrbq_gather_offset_z_s8(w, wo_b, p);
-    const int8x16_t x0 = vldrbq_z_s8(c0, p), x1 = vldrbq_z_s8(c1, p);
-    a0 = vmladavaq_s8(a0, wa, x0);
-    a1 = vmladavaq_s8(a1, wa, x1);
-    a2 = vmladavaq_s8(a2, wb, x0);
-    a3 = vmladavaq_s8(a3, wb, x1);
-  }
+  an_dot8_pair_2px_tail_mve(w, c0, c1, k, wo, wo_b, &a0, &a1, &a2, &a3);
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;
