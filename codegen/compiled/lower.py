@@ -399,21 +399,12 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
     program.output_info = [tensor_info(sg.tensor(i), "output", n) for n, i in enumerate(sg.outputs)]
     if rows3x3 == "arena":
         _rows3x3_without_arena_growth(program)
-    elif rows3x3 == "rows":
+    elif rows3x3 in _ROWS3X3_TEST_MODES:
+        moves, keeps = _ROWS3X3_TEST_MODES[rows3x3]
         for step in program.steps:
-            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3") == 2:
-                level = next(v for v in depthwise_rows_levels(step.args[0].fields) if v[0] < 2)
+            if step.function == "an_depthwise_conv2d_s8" and moves(int(step.args[0].fields.get("rows3x3") or 0)):
+                level = next(v for v in depthwise_rows_levels(step.args[0].fields) if keeps(v[0]))
                 step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
-    elif rows3x3 == "strip":
-        for step in program.steps:
-            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3"):
-                level = next(v for v in depthwise_rows_levels(step.args[0].fields) if v[0] in (3, 0))
-                step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = level
-    elif rows3x3 == "never":
-        for step in program.steps:
-            if step.function == "an_depthwise_conv2d_s8" and step.args[0].fields.get("rows3x3"):
-                step.args[0].fields["rows3x3"], step.scratch[0].size_bytes = \
-                    depthwise_rows_levels(step.args[0].fields)[-1]
     elif rows3x3 != "always":
         raise ValueError(f"rows3x3 {rows3x3!r} (arena, always, rows, strip, never)")
     if not wide_filters:
@@ -459,6 +450,14 @@ def _filter_values(step) -> int:
     """K, the values of one filter row, of a CONV_2D step."""
     fields = step.args[0].fields
     return int(fields["k_h"]) * int(fields["k_w"]) * int(fields["filter_in_c"])
+
+
+#: lower_model's rows3x3 modes for the kernels' tests: (which depthwise steps move: their rows3x3 value, to which:
+#: the first of their levels, fastest first, that the second keeps).  "rows": the plane form's steps to the row
+#: buffer or the general path; "strip": every row-buffer form to the strip form or the general path; "never": all
+#: to the general path (the last level).
+_ROWS3X3_TEST_MODES = {"rows": (lambda v: v == 2, lambda v: v < 2), "strip": (bool, lambda v: v in (3, 0)),
+                       "never": (bool, lambda v: v == 0)}
 
 
 def _rows3x3_without_arena_growth(program) -> None:
