@@ -39,7 +39,8 @@ _FLOAT_LIBM = ("bit-exact on the host; newlib's expf/logf/sinf/cosf on the Corte
 
 
 SUPPORT = (
-    SupportRow(("CONV_2D",), _same("int8", "int16", "float32"), ("an_conv.c", "an_conv_wide.c"),
+    SupportRow(("CONV_2D",), _same("int8", "int16", "float32"),
+               ("an_conv.c", "an_conv_mve.c", "an_conv_kxk.c", "an_conv_pointwise.c", "an_conv_wide.c"),
                "int8 weights (per-channel), constant int32 bias; fused RELU/RELU6; 16x8: int64 or int32 bias "
                "(TFLM's accumulator of that width); float32 bit-exact (TFLM's order)"),
     SupportRow(("DEPTHWISE_CONV_2D",), _same("int8", "int16", "float32"), ("an_depthwise_conv.c", "an_conv_wide.c"),

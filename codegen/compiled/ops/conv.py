@@ -32,7 +32,8 @@ from codegen.compiled.ops.window import check_int8_activations, fused_range, win
 from codegen.compiled.program import Constant, Params, Scratch, Step
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
 
-CONV_SOURCES = ("an_conv.c", "an_dot.h", "an_dot_mve.h")  # helper headers the kernel includes
+CONV_SOURCES = ("an_conv.c", "an_conv_mve.c", "an_conv_kxk.c", "an_conv_pointwise.c", "an_conv_internal.h", "an_dot.h",
+                "an_dot_mve.h")  # the kernel files (each entry point is in one of them per core) and helper headers
 DEPTHWISE_SOURCES = ("an_depthwise_conv.c", "an_dot.h", "an_dot_mve.h")
 
 

@@ -1,0 +1,1040 @@
+// attendnets compiled runtime: int8 CONV_2D with int16 filters (an_conv.h's _w16): the KxK kernels
+// an_conv2d_s8_w16 and an_conv2d_s8_prepared_w16 (their segment-padded im2col, the 3x3 first layers of one or
+// three channels), and the channel loops of int16 filter rows every int16-filter kernel runs where it has no
+// DSP-specific one (an_conv_channels_w16, an_kxk_pq_channels).  Bit-exact with TFLM's
+// reference_integer_ops::ConvPerChannel.
+#include "an_conv.h"
+
+#include "an_conv_internal.h"
+
+// ---- Filters pre-widened to int16 (an_conv.h, AN_CONV_W16 layout) ----
+//
+// Rows in groups of three (an odd last group of two or one), each group in blocks of eight
+// values: row a's eight, row b's eight, row c's eight (a last block of four when k4 % 8 == 4).
+// With the columns' pairs (c0, c1) the DSP path is one SMLAD per two MACs and no sign extension:
+// per two values five loads (two column words, three filter words) and six SMLAD, 12 MACs.
+
+#if AN_USE_DSP && !AN_USE_MVE
+// Rows r of a group of `rows` (1-3) by two pixels over k4 values: acc[2r + j] += row_r . column_j.
+// Returns the filter after the group.  One step: the values 2s, 2s + 1 of the current block.
+// The loads of one step in a row (the Cortex-M4 pipelines a load behind a load: n loads in
+// n + 1 cycles; GCC interleaves them with the multiplies otherwise).  Offsets in bytes.
+#define AN_W16_LOAD3(C, W, OC, OW, BS, c0, c1, wa, wb, wc)                                                     \
+  __asm__("ldr %0, [%5, %7]\n\tldr %1, [%5, %8]\n\tldr %2, [%6, %9]\n\tldr %3, [%6, %10]\n\tldr %4, [%6, %11]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa), "=&r"(wb), "=&r"(wc)                                              \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW), "i"((OW) + 2 * (BS)), "i"((OW) + 4 * (BS))        \
+          : "memory")
+#define AN_W16_LOAD2(C, W, OC, OW, BS, c0, c1, wa, wb)                                   \
+  __asm__("ldr %0, [%4, %6]\n\tldr %1, [%4, %7]\n\tldr %2, [%5, %8]\n\tldr %3, [%5, %9]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa), "=&r"(wb)                                   \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW), "i"((OW) + 2 * (BS))        \
+          : "memory")
+#define AN_W16_LOAD1(C, W, OC, OW, c0, c1, wa)                       \
+  __asm__("ldr %0, [%3, %5]\n\tldr %1, [%3, %6]\n\tldr %2, [%4, %7]" \
+          : "=&r"(c0), "=&r"(c1), "=&r"(wa)                          \
+          : "r"(C), "r"(W), "i"(OC), "i"((OC) + 8), "i"(OW)          \
+          : "memory")
+
+// One step: the values 2s, 2s + 1 of block H (0 or 1, block size BS values) from R and C.
+#define AN_W16_STEP(rows, R, C, BS, H, S)                                                       \
+  do {                                                                                          \
+    int32_t c0, c1, wa, wb, wc;                                                                 \
+    enum { oc = 32 * (H) + 4 * ((S)&1) + 16 * ((S) >> 1), ow = 2 * (BS)*rows * (H) + 4 * (S) }; \
+    if (rows == 1) {                                                                            \
+      AN_W16_LOAD1(C, R, oc, ow, c0, c1, wa);                                                   \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+    } else if (rows == 2) {                                                                     \
+      AN_W16_LOAD2(C, R, oc, ow, BS, c0, c1, wa, wb);                                           \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+      a2 = __smlad(wb, c0, a2);                                                                 \
+      a3 = __smlad(wb, c1, a3);                                                                 \
+    } else {                                                                                    \
+      AN_W16_LOAD3(C, R, oc, ow, BS, c0, c1, wa, wb, wc);                                       \
+      a0 = __smlad(wa, c0, a0);                                                                 \
+      a1 = __smlad(wa, c1, a1);                                                                 \
+      a2 = __smlad(wb, c0, a2);                                                                 \
+      a3 = __smlad(wb, c1, a3);                                                                 \
+      a4 = __smlad(wc, c0, a4);                                                                 \
+      a5 = __smlad(wc, c1, a5);                                                                 \
+    }                                                                                           \
+  } while (0)
+
+// clang-format off
+#define AN_W16_DOT(ROWS)                                                                                \
+  static inline __attribute__((always_inline)) const int16_t *an_w16_dot##ROWS(const int16_t *w, const int16_t *cols, int32_t k4, int32_t *acc) { \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];                \
+    const int16_t *c = cols;                                                                            \
+    const int16_t *const end16 = cols + 2 * (k4 & ~15);                                                 \
+    while (c < end16) {                                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 3);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 1, 3);                                                                 \
+      w += 16 * (ROWS);                                                                                 \
+      c += 32;                                                                                          \
+    }                                                                                                   \
+    if (k4 & 8) {                                                                                       \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 1);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 2);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 8, 0, 3);                                                                 \
+      w += 8 * (ROWS);                                                                                  \
+      c += 16;                                                                                          \
+    }                                                                                                   \
+    if (k4 & 4) {                                                                                       \
+      AN_W16_STEP(ROWS, w, c, 4, 0, 0);                                                                 \
+      AN_W16_STEP(ROWS, w, c, 4, 0, 1);                                                                 \
+      w += 4 * (ROWS);                                                                                  \
+    }                                                                                                   \
+    acc[0] = a0;                                                                                        \
+    acc[1] = a1;                                                                                        \
+    acc[2] = a2;                                                                                        \
+    acc[3] = a3;                                                                                        \
+    acc[4] = a4;                                                                                        \
+    acc[5] = a5;                                                                                        \
+    return w;                                                                                           \
+  }
+// clang-format on
+AN_W16_DOT(1)
+AN_W16_DOT(2)
+AN_W16_DOT(3)
+#undef AN_W16_DOT
+#undef AN_W16_STEP
+#undef AN_W16_LOAD1
+#undef AN_W16_LOAD2
+#undef AN_W16_LOAD3
+#endif
+
+// The same sums anywhere (plain C; the MVE path with VMLADAVA on eight values).
+static inline const int16_t *an_w16_dot_any(const int16_t *w, const int16_t *cols, int32_t k4, int32_t rows,
+                                            int32_t *acc) {
+#if AN_USE_DSP && !AN_USE_MVE
+  if (rows == 3) return an_w16_dot3(w, cols, k4, acc);
+  if (rows == 2) return an_w16_dot2(w, cols, k4, acc);
+  return an_w16_dot1(w, cols, k4, acc);
+#elif AN_USE_MVE
+  const uint16x8_t c0o = vld1q(an_mve_col_offsets[0]), c1o = vld1q(an_mve_col_offsets[1]);
+  for (int32_t k = 0; k < k4; k += 8) {
+    const int32_t bs = k4 - k >= 8 ? 8 : 4;
+    const mve_pred16_t p = vctp16q((uint32_t)bs);
+    const int16x8_t c0 = vldrhq_gather_shifted_offset_z_s16(cols + 2 * k, c0o, p);
+    const int16x8_t c1 = vldrhq_gather_shifted_offset_z_s16(cols + 2 * k, c1o, p);
+    for (int32_t r = 0; r < rows; ++r) {
+      const int16x8_t wr = vldrhq_z_s16(w + r * bs, p);
+      acc[2 * r] = vmladavaq_s16(acc[2 * r], wr, c0);
+      acc[2 * r + 1] = vmladavaq_s16(acc[2 * r + 1], wr, c1);
+    }
+    w += bs * rows;
+  }
+  return w;
+#else
+  // Plain C (cores without DSP): each column value loaded once for the group's rows (rows is a
+  // constant where inlined) and the filter read at constant offsets from one pointer (blocks of
+  // eight, then a last block of four), no index arithmetic per value: per four values 8 column and
+  // 4 * rows filter loads for 8 * rows MACs.
+  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
+  uint32_t a3 = (uint32_t)acc[3], a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
+#define AN_W16_PLAIN_TAP(C, W, BS, T)             \
+  do {                                            \
+    const int32_t x0 = (C)[T], x1 = (C)[4 + (T)]; \
+    a0 += (uint32_t)((W)[T] * x0);                \
+    a1 += (uint32_t)((W)[T] * x1);                \
+    if (rows > 1) {                               \
+      a2 += (uint32_t)((W)[(BS) + (T)] * x0);     \
+      a3 += (uint32_t)((W)[(BS) + (T)] * x1);     \
+    }                                             \
+    if (rows > 2) {                               \
+      a4 += (uint32_t)((W)[2 * (BS) + (T)] * x0); \
+      a5 += (uint32_t)((W)[2 * (BS) + (T)] * x1); \
+    }                                             \
+  } while (0)
+#define AN_W16_PLAIN_FOUR(C, W, BS) \
+  do {                              \
+    AN_W16_PLAIN_TAP(C, W, BS, 0);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 1);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 2);  \
+    AN_W16_PLAIN_TAP(C, W, BS, 3);  \
+  } while (0)
+  const int16_t *const end8 = cols + 2 * (k4 & ~7);
+  for (; cols < end8; cols += 16, w += 8 * rows) {
+    AN_W16_PLAIN_FOUR(cols, w, 8);
+    AN_W16_PLAIN_FOUR(cols + 8, w + 4, 8);
+  }
+  if (k4 & 4) {
+    AN_W16_PLAIN_FOUR(cols, w, 4);
+    w += 4 * rows;
+  }
+#undef AN_W16_PLAIN_FOUR
+#undef AN_W16_PLAIN_TAP
+  acc[0] = (int32_t)a0, acc[1] = (int32_t)a1, acc[2] = (int32_t)a2;
+  acc[3] = (int32_t)a3, acc[4] = (int32_t)a4, acc[5] = (int32_t)a5;
+  return w;
+#endif
+}
+
+// One output value of channel values ch ({bias, multiplier, shift}); clamp_hi: whether the
+// activation's upper bound lies below 127 (else SSAT's saturation is the clamp).
+static inline __attribute__((always_inline)) int32_t an_w16_out(an_conv_out_params q, int32_t round_offset, int32_t acc,
+                                                                const int32_t *ch, const int clamp_hi) {
+  const int32_t m = ch[1], s = ch[2];
+#if AN_USE_DSP && !AN_USE_MVE
+  if (__builtin_expect(s < 0, 1)) {
+    int32_t h, r;
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h) : "r"(acc), "r"((int32_t)((uint32_t)m << 1)));
+    const int32_t v = __qadd((h + (h >> 31)) >> ~s, round_offset);
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(v));
+    // an_out_s8_right_shift (an_common.h) with the clamps that can bind.
+    __asm__("cmp %0, %1\n\tit lt\n\tmovlt %0, %1" : "+r"(r) : "r"(q.lo) : "cc");
+    if (clamp_hi) __asm__("cmp %0, %1\n\tit gt\n\tmovgt %0, %1" : "+r"(r) : "r"(q.hi) : "cc");
+    return r;
+  }
+#else
+  (void)round_offset;
+  (void)clamp_hi;
+#endif
+  return an_conv_out(q, acc, m, s);
+}
+
+// A group of `rows` (1-3, a constant where inlined) channels by a pixel pair; returns the filter
+// after the group.
+static inline __attribute__((always_inline)) const int16_t *an_w16_group(an_conv_out_params q, int32_t round_offset,
+                                                                         const int16_t *w, const int16_t *cols,
+                                                                         int32_t k4, const int32_t *ch, int32_t rows,
+                                                                         int8_t *o0, int8_t *o1, const int clamp_hi) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[3];
+  if (rows > 2) acc[4] = acc[5] = ch[6];
+  w = an_w16_dot_any(w, cols, k4, rows, acc);
+  // Every result before any store (an int8 store may alias the channel values).
+  const int32_t r0 = an_w16_out(q, round_offset, acc[0], ch, clamp_hi);
+  const int32_t r1 = an_w16_out(q, round_offset, acc[1], ch, clamp_hi);
+  int32_t r2 = 0, r3 = 0, r4 = 0, r5 = 0;
+  if (rows > 1) {
+    r2 = an_w16_out(q, round_offset, acc[2], ch + 3, clamp_hi);
+    r3 = an_w16_out(q, round_offset, acc[3], ch + 3, clamp_hi);
+  }
+  if (rows > 2) {
+    r4 = an_w16_out(q, round_offset, acc[4], ch + 6, clamp_hi);
+    r5 = an_w16_out(q, round_offset, acc[5], ch + 6, clamp_hi);
+  }
+  o0[0] = (int8_t)r0;
+  o1[0] = (int8_t)r1;
+  if (rows > 1) o0[1] = (int8_t)r2, o1[1] = (int8_t)r3;
+  if (rows > 2) o0[2] = (int8_t)r4, o1[2] = (int8_t)r5;
+  return w;
+}
+
+static inline __attribute__((always_inline)) void an_w16_channels(an_conv_out_params q, const int16_t *w,
+                                                                  const int16_t *cols, int32_t k4, const int32_t *ch,
+                                                                  int32_t n, int8_t *o0, int8_t *o1,
+                                                                  const int clamp_hi) {
+  const int32_t round_offset = 1 + 2 * q.offset;
+  for (; n >= 3; n -= 3, ch += 9, o0 += 3, o1 += 3) {
+    w = an_w16_group(q, round_offset, w, cols, k4, ch, 3, o0, o1, clamp_hi);
+  }
+  if (n == 2) an_w16_group(q, round_offset, w, cols, k4, ch, 2, o0, o1, clamp_hi);
+  if (n == 1) an_w16_group(q, round_offset, w, cols, k4, ch, 1, o0, o1, clamp_hi);
+}
+
+// Output channels [0, n) of a pixel pair from int16 filter rows (AN_CONV_W16 layout): as
+// an_conv_channels_2px, three channels at a time.
+#if !AN_CONV_SHARED_LOOPS
+static
+#endif
+    void
+    an_conv_channels_w16(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch,
+                         int32_t n, int8_t *o0, int32_t out1_offset) {
+#if AN_USE_DSP && !AN_USE_MVE
+  if (q.hi == 127) {
+    an_w16_channels(q, w, cols, k4, ch, n, o0, o0 + out1_offset, 0);
+    return;
+  }
+#endif
+  an_w16_channels(q, w, cols, k4, ch, n, o0, o0 + out1_offset, 1);
+}
+
+// ---- an_conv2d_s8_w16: segment-padded, block-reordered columns (an_conv.h, AN_CONV_W16_KXK) ----
+//
+// Filter row ky's k_w * in_c values take S = AN_CONV_K4(k_w * in_c) column positions (the filter holds
+// zeros after them), so that every row of the receptive field starts at a multiple of four, and within
+// each block of four positions the values go in the order 0 2 1 3: what SXTB16 of a loaded word gives
+// ((x0, x2) and (x1, x3)), so one load, two SXTB16 and a doubleword store widen four values.  A row that
+// lies inside the image and is contiguous in NHWC is widened in one run of S values; the up to three
+// values read past its end meet the filter's zeros (read only while inside the input tensor).
+
+// The int16 index of a receptive-field row's position q (from the row's first block) of pixel j's column.
+static inline int32_t an_w16_slot(int32_t q) {
+  return 2 * (q & ~3) + ((q & 1) << 1) + ((q >> 1) & 1);
+}
+
+#if AN_USE_DSP
+// Two blocks of four values: x's four at d[0..1], y's at d[4..5] (words), each as SXTB16 gives them; the
+// pairs of words stored with STRD (3 cycles on the Cortex-M4, two STR take 4).
+static inline __attribute__((always_inline)) void an_widen_blocks2(uint32_t x, uint32_t y, an_uword_t *d) {
+  const uint32_t x02 = (uint32_t)__sxtb16(x), x13 = (uint32_t)an_sxtb16_ror8(x);
+  const uint32_t y02 = (uint32_t)__sxtb16(y), y13 = (uint32_t)an_sxtb16_ror8(y);
+#if defined(__GNUC__)
+  __asm__("strd %1, %2, [%0]\n\tstrd %3, %4, [%0, #16]" ::"r"(d), "r"(x02), "r"(x13), "r"(y02), "r"(y13) : "memory");
+#else
+  d[0] = x02, d[1] = x13, d[4] = y02, d[5] = y13;
+#endif
+}
+#endif
+
+// n values (a multiple of four) from src into the blocks at dst (a row's position, a multiple of four).
+static inline __attribute__((always_inline)) void an_widen_reordered(const int8_t *src, int16_t *dst, int32_t n) {
+#if AN_USE_DSP
+  an_uword_t *d = (an_uword_t *)(void *)dst;
+  const int8_t *const end16 = src + (n & ~15);
+  while (src < end16) {
+    // The four loads in a row (pipelined: 5 cycles), then the widening and the stores.
+    uint32_t x0, x1, x2, x3;
+#if defined(__GNUC__)
+    __asm__("ldr %0, [%4]\n\tldr %1, [%4, #4]\n\tldr %2, [%4, #8]\n\tldr %3, [%4, #12]"
+            : "=&r"(x0), "=&r"(x1), "=&r"(x2), "=&r"(x3)
+            : "r"(src)
+            : "memory");
+#else
+    x0 = an_read_u32(src), x1 = an_read_u32(src + 4), x2 = an_read_u32(src + 8), x3 = an_read_u32(src + 12);
+#endif
+    an_widen_blocks2(x0, x1, d);
+    an_widen_blocks2(x2, x3, d + 8);
+    src += 16;
+    d += 16;
+  }
+  if (n & 8) {
+    an_widen_blocks2(an_read_u32(src), an_read_u32(src + 4), d);
+    src += 8;
+    d += 8;
+  }
+  if (n & 4) {
+    const uint32_t x = an_read_u32(src);
+    d[0] = (uint32_t)__sxtb16(x);
+    d[1] = (uint32_t)an_sxtb16_ror8(x);
+  }
+#else
+  for (; n > 0; n -= 4, src += 4, dst += 8) {
+    dst[0] = src[0];
+    dst[1] = src[2];
+    dst[2] = src[1];
+    dst[3] = src[3];
+  }
+#endif
+}
+
+// n values (a multiple of four) of value at the blocks at dst.
+static inline void an_fill_blocks(int16_t *dst, int32_t n, int16_t value) {
+  for (; n > 0; n -= 4, dst += 8) dst[0] = dst[1] = dst[2] = dst[3] = value;
+}
+
+// What an_conv_im2col_w16 reads of the layer, in locals.
+typedef struct {
+  int32_t in_left;  // bytes from the batch's first to the input tensor's end (a row's run reads up to it)
+  int32_t n, k_h, k_w, in_h, in_w, seg, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  int32_t row_step;  // bytes from one receptive-field row to the next: dilation_h * in_w * n
+  int16_t pad;
+} an_im2col_w16_params;
+
+// Row ky of the receptive field that is not one inside run: outside the image (iy), across its left
+// or right edge, dilated, or at the tensor's end; tap by tap (positions from dst, row's block 0).
+static void an_im2col_w16_row(const an_im2col_w16_params *g, const int8_t *in, int32_t iy, int32_t ix0, int16_t *dst) {
+  const int32_t n = g->n;
+  if (iy < 0 || iy >= g->in_h) {
+    an_fill_blocks(dst, g->seg, g->pad);
+    return;
+  }
+  const int8_t *const row = in + iy * g->in_w * n;
+  for (int32_t kx = 0, ix = ix0, q = 0; kx < g->k_w; ++kx, ix += g->dilation_w, q += n) {
+    const int inside = ix >= 0 && ix < g->in_w;
+    if ((n & 3) == 0) {
+      if (inside) {
+        an_widen_reordered(row + ix * n, dst + 2 * q, n);
+      } else {
+        an_fill_blocks(dst + 2 * q, n, g->pad);
+      }
+      continue;
+    }
+    const int8_t *src = row + ix * n;
+    for (int32_t c = 0; c < n; ++c) dst[an_w16_slot(q + c)] = inside ? src[c] : g->pad;
+  }
+  for (int32_t q = g->k_w * n; q < g->seg; ++q) dst[an_w16_slot(q)] = 0;
+}
+
+// The receptive field of output pixel (oy, ox) of the batch at in, as pixel j (0 or 1) of the column
+// pair: k_h rows of S positions.  A pixel whose rows all lie inside the image, contiguous and before the
+// tensor's end (most of them) takes one run per row.
+static inline __attribute__((always_inline)) void an_conv_im2col_w16(const an_im2col_w16_params *g, const int8_t *in,
+                                                                     int32_t oy, int32_t ox, int32_t j, int16_t *cols) {
+  const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  const int32_t seg = g->seg, row_step = g->row_step;
+  int32_t at = (iy0 * g->in_w + ix0) * g->n;  // the first row's run, bytes from in (outside the image: < 0)
+  int16_t *dst = cols + 4 * j;
+  const int32_t iy_last = iy0 + (g->k_h - 1) * g->dilation_h;
+  const int runs = g->dilation_w == 1 && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
+  if (runs && iy0 >= 0 && iy_last < g->in_h && at + (g->k_h - 1) * row_step + seg <= g->in_left) {
+    const int8_t *src = in + at;
+    // Rows of 4, 8, 12 values (first layers: one to three input channels) unrolled whole.
+#define AN_IM2COL_W16_RUNS(S) \
+  for (int32_t ky = g->k_h; ky > 0; --ky, src += row_step, dst += 2 * (S)) an_widen_reordered(src, dst, S)
+    switch (seg) {
+      case 4:
+        AN_IM2COL_W16_RUNS(4);
+        break;
+      case 8:
+        AN_IM2COL_W16_RUNS(8);
+        break;
+      case 12:
+        AN_IM2COL_W16_RUNS(12);
+        break;
+      default:
+        AN_IM2COL_W16_RUNS(seg);
+    }
+#undef AN_IM2COL_W16_RUNS
+    return;
+  }
+  for (int32_t ky = 0, iy = iy0; ky < g->k_h; ++ky, iy += g->dilation_h, at += row_step, dst += 2 * seg) {
+    if (runs && iy >= 0 && iy < g->in_h && at + seg <= g->in_left) {
+      an_widen_reordered(in + at, dst, seg);
+    } else {
+      an_im2col_w16_row(g, in, iy, ix0, dst);
+    }
+  }
+}
+
+#if AN_USE_DSP && !AN_USE_MVE
+// The outputs of channel ch ({bias, multiplier, shift}, the shift negative) for the accumulators a0
+// (pixel 0) and a1 (pixel 1) where the activation spans int8 (SSAT's saturation is its clamp):
+// an_out_s8_right_shift's arithmetic (round_offset = 1 + 2 * output offset).
+static inline __attribute__((always_inline)) void an_kxk_out2(const int32_t *ch, int32_t a0, int32_t a1,
+                                                              int32_t round_offset, int8_t *o0, int8_t *o1) {
+  const int32_t m2 = (int32_t)((uint32_t)ch[1] << 1), e1 = ~ch[2];
+  int32_t h0, h1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h0) : "r"(a0), "r"(m2));
+  __asm__("smmlar %0, %1, %2, %1" : "=r"(h1) : "r"(a1), "r"(m2));
+  h0 = __qadd((h0 + (h0 >> 31)) >> e1, round_offset);
+  h1 = __qadd((h1 + (h1 >> 31)) >> e1, round_offset);
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r0) : "r"(h0));
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(r1) : "r"(h1));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// The same for a record of an_conv2d_s8_prepared_w16 ({2 * bias, m, kc, e}, a0 and a1 = 2 * acc; an_conv.h):
+// SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then SSAT(g >> e, 8), the activation's clamps left to a pass
+// over the output.
+static inline __attribute__((always_inline)) void an_kxk_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
+                                                                 int8_t *o1) {
+  const int32_t m = ch[1], kc = ch[2], e = ch[3];
+  int32_t g0, g1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
+  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// an_kxk_pq_out2 where `prep` (records of four), else an_kxk_out2 (records of three); prep a constant.
+static inline __attribute__((always_inline)) void an_kxk_outs(const int prep, const int32_t *ch, int32_t a0, int32_t a1,
+                                                              int32_t round_offset, int8_t *o0, int8_t *o1) {
+  if (prep) {
+    an_kxk_pq_out2(ch, a0, a1, o0, o1);
+  } else {
+    an_kxk_out2(ch, a0, a1, round_offset, o0, o1);
+  }
+}
+
+// The output channels of a pixel pair from the columns in scratch (an_conv_channels_w16's sums) where
+// every shift is negative and the activation spans int8: groups of three channels (an_w16_dot3), then
+// two or one, each channel's two outputs stored as soon as they are known (fewer values live).  k4 a
+// multiple of 16 where `whole` (a constant where inlined: no tail steps).
+static inline __attribute__((always_inline)) void an_kxk_channels(const int16_t *w, const int16_t *cols, int32_t k4,
+                                                                  const int whole, const int32_t *ch, int32_t out_c,
+                                                                  int8_t *o0, int8_t *o1, int32_t round_offset,
+                                                                  const int prep) {
+  const int32_t rs = prep ? 4 : 3;  // values per channel record
+  if (whole) k4 &= ~15;
+  const int32_t *const groups_end = ch + 3 * rs * (out_c / 3);
+  for (; ch < groups_end; ch += 3 * rs, o0 += 3, o1 += 3) {
+    int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
+    w = an_w16_dot3(w, cols, k4, acc);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+  }
+  const int32_t tail = out_c - 3 * (out_c / 3);
+  if (tail == 2) {
+    int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
+    an_w16_dot2(w, cols, k4, acc);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+    an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+  } else if (tail == 1) {
+    int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+    an_w16_dot1(w, cols, k4, acc);
+    an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+  }
+}
+
+// an_kxk_channels for any k4 (a multiple of 4) and for k4 a multiple of 16.
+static void __attribute__((noinline))
+an_kxk_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
+                    int8_t *o1, int32_t round_offset) {
+  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, round_offset, 0);
+}
+static void __attribute__((noinline))
+an_kxk_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c, int8_t *o0,
+                      int8_t *o1, int32_t round_offset) {
+  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, round_offset, 0);
+}
+// The same with prepared records (an_conv2d_s8_prepared_w16).
+static void __attribute__((noinline)) an_kxk_pq_channels_dsp(const int16_t *w, const int16_t *cols, int32_t k4,
+                                                             const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  an_kxk_channels(w, cols, k4, 0, ch, out_c, o0, o1, 0, 1);
+}
+static void __attribute__((noinline))
+an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t out_c,
+                         int8_t *o0, int8_t *o1) {
+  an_kxk_channels(w, cols, k4, 1, ch, out_c, o0, o1, 0, 1);
+}
+
+// First layers (3x3 filters, one or three input channels: rows of 3 or 9 values in S = 4 or 12 positions, a
+// constant where inlined): the whole layer's pixel pairs with the receptive-field rows and the channel loop
+// unrolled for k4 = 3 * S.  Pixels whose three rows lie inside the image and before the tensor's end (the output
+// columns ox_lo..ox_hi of the rows oy_lo..oy_hi, an_kxk3_row) take three runs from one pointer (an_kxk3_widen), the
+// others an_kxk3_edge's gathered rows.  Each group of three channels (then two or one) is one asm statement of
+// loads and SMLAD (the AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD),
+// then its requantizations.
+// Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
+// values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
+// WB + 4 S + 2 BS r.
+// clang-format off
+#define AN_K3_COLS(H, S)                                                           \
+  "ldr %[c0], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1))]\n\t"                \
+  "ldr %[c1], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1)+8)]\n\t"
+#define AN_K3_ROW(R, BS, H, S, r, REG) "ldr %[" #REG "], [%[w], #(16*" #R "*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+#define AN_K3_MACS(REG, A, B)                                                      \
+  "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"                             \
+  "smlad %[" #B "], %[" #REG "], %[c1], %[" #B "]\n\t"
+#define AN_K3_STEP_1(BS, H, S) AN_K3_COLS(H, S) AN_K3_ROW(1, BS, H, S, 0, wa) AN_K3_MACS(wa, a0, a1)
+#define AN_K3_STEP_2(BS, H, S)                                                     \
+  AN_K3_COLS(H, S) AN_K3_ROW(2, BS, H, S, 0, wa) AN_K3_ROW(2, BS, H, S, 1, wb)     \
+  AN_K3_MACS(wa, a0, a1) AN_K3_MACS(wb, a2, a3)
+#define AN_K3_STEP_3(BS, H, S)                                                     \
+  AN_K3_COLS(H, S) AN_K3_ROW(3, BS, H, S, 0, wa) AN_K3_ROW(3, BS, H, S, 1, wb)     \
+  AN_K3_ROW(3, BS, H, S, 2, wc) AN_K3_MACS(wa, a0, a1) AN_K3_MACS(wb, a2, a3) AN_K3_MACS(wc, a4, a5)
+#define AN_K3_B8(R, H) AN_K3_STEP_##R(8, H, 0) AN_K3_STEP_##R(8, H, 1) AN_K3_STEP_##R(8, H, 2) AN_K3_STEP_##R(8, H, 3)
+#define AN_K3_B4(R, H) AN_K3_STEP_##R(4, H, 0) AN_K3_STEP_##R(4, H, 1)
+#define AN_K3_ASM(TEXT)                                                                                    \
+  __asm__(TEXT                                                                                             \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),      \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
+          : [c] "r"(cols), [w] "r"(w)                                                                      \
+          : "memory")
+// acc[2r + j] += row r . column j over k4 = 12 (3x3x1) or 36 (3x3x3) values for a group of R (1-3) rows at w.
+// 3x3x3: each filter row's nine values in 12 positions, its last block (8 9 10 11, stored 8 10 9 11) pairs
+// (x9, x11) with zero filter values: the three such steps ((H, S) = (1, 1), (2, 3), (4, 1)) left out, 15 of 18.
+// The steps of a group of R rows: k4 = 12 (3x3x1) and k4 = 36 (3x3x3, 15 of 18).
+#define AN_K3_STEPS12(R) AN_K3_B8(R, 0) AN_K3_B4(R, 1)
+#define AN_K3_STEPS36(R)                                                                                   \
+  AN_K3_B8(R, 0) AN_K3_STEP_##R(8, 1, 0) AN_K3_STEP_##R(8, 1, 2) AN_K3_STEP_##R(8, 1, 3)                   \
+      AN_K3_STEP_##R(8, 2, 0) AN_K3_STEP_##R(8, 2, 1) AN_K3_STEP_##R(8, 2, 2) AN_K3_B8(R, 3)               \
+          AN_K3_STEP_##R(4, 4, 0)
+#define AN_K3_DOT(R)                                                                                       \
+  static inline __attribute__((always_inline)) void an_k3_dot##R(const int16_t *w, const int16_t *cols,    \
+                                                                 const int32_t k4, int32_t *acc) {         \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];                  \
+    int32_t c0, c1, wa, wb, wc;                                                                            \
+    if (k4 == 12) {                                                                                        \
+      AN_K3_ASM(AN_K3_STEPS12(R));                                                                         \
+    } else {                                                                                               \
+      AN_K3_ASM(AN_K3_STEPS36(R));                                                                         \
+    }                                                                                                      \
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                          \
+  }
+// clang-format on
+AN_K3_DOT(1)
+AN_K3_DOT(2)
+AN_K3_DOT(3)
+#undef AN_K3_DOT
+
+// A group of three prepared records ch ({2 * bias, m, kc, e}, an_conv.h) by the pixel pair in one asm statement:
+// the accumulators from the doubled biases, an_k3_dot3's steps, then an_kxk_pq_out2's arithmetic (SMMLAR of
+// kc - [a < 0], ASR by e, SSAT 8) on the registers the steps free; the six outputs (channel r's pixel j at
+// out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).  Thirteen
+// registers, as a build keeping the frame pointer (-O0) leaves: the record pointer doubles as the steps' third
+// filter register (pushed before them, popped after), one register the sum kc - [a < 0] of each output in turn.
+// clang-format off
+#define AN_K3_PQ_INIT(P)                                                                                   \
+  "ldr %[a0], [%[" #P "]]\n\t"                                                                             \
+  "ldr %[a2], [%[" #P "], #16]\n\t"                                                                        \
+  "ldr %[a4], [%[" #P "], #32]\n\t"                                                                        \
+  "mov %[a1], %[a0]\n\t"                                                                                   \
+  "mov %[a3], %[a2]\n\t"                                                                                   \
+  "mov %[a5], %[a4]\n\t"
+#define AN_K3_PQ_OUT(P, E, r, A, B)                                                                        \
+  "ldr %[wa], [%[" #P "], #(16*" #r "+4)]\n\t"                                                             \
+  "ldr %[wb], [%[" #P "], #(16*" #r "+8)]\n\t"                                                             \
+  "ldr %[" #E "], [%[" #P "], #(16*" #r "+12)]\n\t"                                                        \
+  "add %[c0], %[wb], %[" #A "], asr #31\n\t"                                                               \
+  "smmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"                                                          \
+  "add %[c0], %[wb], %[" #B "], asr #31\n\t"                                                               \
+  "smmlar %[" #B "], %[" #B "], %[wa], %[c0]\n\t"                                                          \
+  "asr %[" #A "], %[" #A "], %[" #E "]\n\t"                                                                \
+  "asr %[" #B "], %[" #B "], %[" #E "]\n\t"                                                                \
+  "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
+  "ssat %[" #B "], #8, %[" #B "]\n\t"
+#define AN_K3_PQ_ASM(TEXT)                                                                                 \
+  __asm__(AN_K3_PQ_INIT(wc) "push {%[wc]}\n\t" TEXT "pop {%[wc]}\n\t" AN_K3_PQ_OUT(wc, c1, 0, a0, a1)     \
+              AN_K3_PQ_OUT(wc, c1, 1, a2, a3) AN_K3_PQ_OUT(wc, c1, 2, a4, a5)                                \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "+r"(wc)                  \
+          : [c] "r"(cols), [w] "r"(w)                                                                      \
+          : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t *w, const int16_t *cols,
+                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+  int32_t a0, a1, a2, a3, a4, a5, c0, c1, wa, wb;
+  const int32_t *wc = ch;  // the record pointer, then the steps' third filter register
+  if (k4 == 12) {
+    AN_K3_PQ_ASM(AN_K3_STEPS12(3));
+  } else {
+    AN_K3_PQ_ASM(AN_K3_STEPS36(3));
+  }
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
+}
+
+// The same for a last group of two records (an_k3_dot2's steps; four accumulators; twelve registers).
+// clang-format off
+#define AN_K3_PQ2_ASM(TEXT)                                                                                \
+  __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
+          "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
+          "mov %[a1], %[a0]\n\t"                                                                           \
+          "mov %[a3], %[a2]\n\t" TEXT AN_K3_PQ_OUT(ch, wc, 0, a0, a1) AN_K3_PQ_OUT(ch, wc, 1, a2, a3)      \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [c0] "=&r"(c0), [c1] "=&r"(c1),  \
+            [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                                                 \
+          : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
+          : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t *w, const int16_t *cols,
+                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+  int32_t a0, a1, a2, a3, c0, c1, wa, wb, wc;
+  if (k4 == 12) {
+    AN_K3_PQ2_ASM(AN_K3_STEPS12(2));
+  } else {
+    AN_K3_PQ2_ASM(AN_K3_STEPS36(2));
+  }
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+}
+#undef AN_K3_PQ2_ASM
+#undef AN_K3_PQ_ASM
+#undef AN_K3_PQ_OUT
+#undef AN_K3_PQ_INIT
+#undef AN_K3_STEPS36
+#undef AN_K3_STEPS12
+#undef AN_K3_ASM
+#undef AN_K3_B4
+#undef AN_K3_B8
+#undef AN_K3_STEP_3
+#undef AN_K3_STEP_2
+#undef AN_K3_STEP_1
+#undef AN_K3_MACS
+#undef AN_K3_ROW
+#undef AN_K3_COLS
+
+// One interior pixel's three receptive-field rows (from src, rows row_step bytes apart, inside the image and
+// before the tensor's end) as pixel j's column at dst = cols + 4 j, S = 4 or 12 (a constant where inlined): the
+// loads of a row in a row (pipelined), SXTB16 in place, STRD.  S = 12: the ror-8 word of a row's last block ((x9,
+// x11), zero filter values) is never read by an_k3_dot (the steps left out) and not written.
+static inline __attribute__((always_inline)) void an_kxk3_widen(const int8_t *src, int32_t row_step, int16_t *dst,
+                                                                const int32_t seg) {
+  uint32_t x0, x1, x2, y0, y1, y2;
+  if (seg == 4) {
+    __asm__ volatile(
+        "ldr %[x0], [%[s]]\n\t"
+        "ldr %[x1], [%[s], %[r]]\n\t"
+        "ldr %[x2], [%[s], %[r], lsl #1]\n\t"
+        "sxtb16 %[y0], %[x0]\n\t"
+        "sxtb16 %[x0], %[x0], ror #8\n\t"
+        "sxtb16 %[y1], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "sxtb16 %[y2], %[x2]\n\t"
+        "sxtb16 %[x2], %[x2], ror #8\n\t"
+        "strd %[y0], %[x0], [%[d]]\n\t"
+        "strd %[y1], %[x1], [%[d], #16]\n\t"
+        "strd %[y2], %[x2], [%[d], #32]"
+        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2)
+        : [s] "r"(src), [r] "r"(row_step), [d] "r"(dst)
+        : "memory");
+    return;
+  }
+  for (int32_t ky = 0; ky < 3; ++ky, src += row_step, dst += 24) {
+    __asm__ volatile(
+        "ldr %[x0], [%[s]]\n\t"
+        "ldr %[x1], [%[s], #4]\n\t"
+        "ldr %[x2], [%[s], #8]\n\t"
+        "sxtb16 %[y0], %[x0]\n\t"
+        "sxtb16 %[x0], %[x0], ror #8\n\t"
+        "sxtb16 %[y1], %[x1]\n\t"
+        "sxtb16 %[x1], %[x1], ror #8\n\t"
+        "sxtb16 %[x2], %[x2]\n\t"
+        "strd %[y0], %[x0], [%[d]]\n\t"
+        "strd %[y1], %[x1], [%[d], #16]\n\t"
+        "str %[x2], [%[d], #32]"
+        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1)
+        : [s] "r"(src), [d] "r"(dst)
+        : "memory");
+  }
+  (void)y2;
+}
+
+// an_kxk3_widen for the two pixels of a pair inside one output row, from src and src + step_w, as pixels 0 and 1
+// of the columns at cols: one asm statement per S (no loop, no spills).
+// clang-format off
+#define AN_K3W_ROW12(S, D)                                                                                 \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], #4]\n\t"                                                                         \
+  "ldr %[x2], [%[" #S "], #8]\n\t"                                                                         \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "sxtb16 %[x2], %[x2]\n\t"                                                                                \
+  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
+  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"                                                            \
+  "str %[x2], [%[d], #(" #D "+32)]\n\t"
+#define AN_K3W_PIXEL4(S, D)                                                                                \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], %[r]]\n\t"                                                                       \
+  "ldr %[x2], [%[" #S "], %[r], lsl #1]\n\t"                                                               \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "sxtb16 %[y2], %[x2]\n\t"                                                                                \
+  "sxtb16 %[x2], %[x2], ror #8\n\t"                                                                        \
+  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
+  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"                                                            \
+  "strd %[y2], %[x2], [%[d], #(" #D "+32)]\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *src, int32_t step_w, int32_t row_step,
+                                                                 int16_t *cols, const int32_t seg) {
+  uint32_t x0, x1, x2, y0, y1, y2;
+  const int8_t *s0 = src, *s1 = src + step_w;
+  if (seg == 4) {
+    __asm__ volatile(AN_K3W_PIXEL4(s0, 0) AN_K3W_PIXEL4(s1, 8)
+                     : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2)
+                     : [s0] "r"(s0), [s1] "r"(s1), [r] "r"(row_step), [d] "r"(cols)
+                     : "memory");
+    return;
+  }
+  __asm__ volatile(AN_K3W_ROW12(s0, 0) AN_K3W_ROW12(s1, 8) "add %[s0], %[s0], %[r]\n\t"
+                   "add %[s1], %[s1], %[r]\n\t" AN_K3W_ROW12(s0, 48) AN_K3W_ROW12(s1, 56)
+                   "add %[s0], %[s0], %[r]\n\t"
+                   "add %[s1], %[s1], %[r]\n\t" AN_K3W_ROW12(s0, 96) AN_K3W_ROW12(s1, 104)
+                   : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [y0] "=&r"(y0), [y1] "=&r"(y1), [s0] "+r"(s0),
+                     [s1] "+r"(s1)
+                   : [r] "r"(row_step), [d] "r"(cols)
+                   : "memory");
+  (void)y2;
+}
+#undef AN_K3W_PIXEL4
+#undef AN_K3W_ROW12
+
+// an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
+// pixel j's column at dst = cols + 4 j: each receptive-field row's taps (the pad value outside the image, zeros
+// after the 3 n values) gathered into 12 bytes, then widened as an interior row (the general im2col's rows take
+// the values one by one).
+static void __attribute__((noinline))
+an_kxk3_edge(const an_im2col_w16_params *g, const int8_t *in, int32_t oy, int32_t ox, int16_t *dst) {
+  const int32_t n = g->n, seg = n == 3 ? 12 : 4, iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  const uint32_t pad4 = (uint8_t)g->pad * 0x01010101u;
+  for (int32_t ky = 0, iy = iy0; ky < 3; ++ky, ++iy, dst += 2 * seg) {
+    uint32_t words[3] = {pad4, pad4, pad4};
+    if (iy >= 0 && iy < g->in_h) {
+      int8_t *row = (int8_t *)words;
+      const int8_t *src = in + (iy * g->in_w + ix0) * n;
+      // Tap by tap (no library calls: GCC makes a loop of n copies a memcpy call).
+      for (int32_t kx = 0, ix = ix0; kx < 3; ++kx, ++ix, row += n, src += n) {
+        if (ix >= 0 && ix < g->in_w) {
+          row[0] = src[0];
+          if (n == 3) row[1] = src[1], row[2] = src[2];
+        }
+      }
+      if (n == 3) {
+        words[2] &= 0xffu;  // positions 9-11 (little-endian bytes)
+      } else {
+        words[0] &= 0xffffffu;  // position 3
+      }
+    }
+    an_widen_reordered((const int8_t *)words, dst, seg);
+  }
+}
+
+// What an_kxk3_first walks: the current pixel (oy, ox), its first run at bytes `at` from the input (< 0 above or
+// left of the image), and the current row's interior columns [lo, lo + span] (none: lo far above any column), whose
+// three runs lie inside the image and before the tensor's end.
+typedef struct {
+  int32_t oy, ox, at, row_at, lo, span;
+} an_kxk3_walk;
+
+// The interior columns of row w->oy (w->row_at its first pixel's run): ox_lo..ox_hi where the row's three input
+// rows lie inside the image, cut where a pixel's runs (last_end bytes from its first) would pass the tensor's end.
+static void an_kxk3_row(const an_im2col_w16_params *g, an_kxk3_walk *w, int32_t ox_lo, int32_t ox_hi,
+                        int32_t last_end) {
+  const int32_t iy0 = w->oy * g->stride_h - g->pad_h, step_w = g->stride_w * g->n;
+  int32_t hi = ox_hi;
+  if (iy0 < 0 || iy0 + 2 >= g->in_h) {
+    hi = ox_lo - 1;
+  } else {
+    const int32_t room = g->in_left - last_end - w->row_at;  // bytes the row's first pixel may start before the end
+    if (room < 0) {
+      hi = ox_lo - 1;
+    } else if (room / step_w < hi) {
+      hi = room / step_w;
+    }
+  }
+  w->lo = hi < ox_lo ? 0x40000000 : ox_lo;  // none: ox - lo < 0, above any span as unsigned
+  w->span = hi < ox_lo ? 0 : hi - ox_lo;
+}
+
+static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_w16_params *g, const int8_t *in,
+                                                                const int16_t *filter, const int32_t *channel,
+                                                                int32_t out_h, int32_t out_w, int32_t out_c,
+                                                                int8_t *out, int16_t *scratch, int32_t round_offset,
+                                                                const int32_t seg, const int prep) {
+  const int32_t rs = prep ? 4 : 3;  // values per channel record
+  const int32_t stride_w = g->stride_w, k4 = 3 * seg;
+  const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
+  // Interior output columns (ceil and floor of the bounds; an empty range where none).
+  const int32_t ox_lo = (g->pad_w + stride_w - 1) / stride_w;
+  const int32_t ox_right = (g->in_w - 3 + g->pad_w) / stride_w, ox_hi = ox_right < out_w ? ox_right : out_w - 1;
+  const int32_t last_end = 2 * g->row_step + seg;  // bytes a pixel's runs read from its first
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  an_kxk3_walk w = {0, 0, 0, 0, 0, 0};
+  w.at = w.row_at = -(g->pad_h * g->in_w + g->pad_w) * g->n;
+  an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+  for (int32_t pix = 0; pix < pixels; pix += 2) {
+    const int two = pix + 1 < pixels;
+    int8_t *o0 = out + pix * out_c;
+    int8_t *o1 = o0 + (two ? out_c : 0);
+    if ((uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
+      // Both pixels interior in the same row (ox and ox + 1 in lo..lo + span; then pix + 1 < pixels).
+      an_kxk3_widen2(in + w.at, step_w, g->row_step, scratch, seg);
+      w.at += 2 * step_w;
+      w.ox += 2;
+      if (w.ox == out_w) {
+        w.ox = 0, ++w.oy;
+        w.at = w.row_at += step_h;
+        an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+      }
+    } else {
+      for (int32_t j = 0; j < 2; ++j) {
+        if ((uint32_t)(w.ox - w.lo) <= (uint32_t)w.span) {
+          an_kxk3_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
+        } else {
+          an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4 * j);
+        }
+        if (j == 0 && !two) {
+          an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);  // an odd last pixel twice, the copy dropped
+          break;
+        }
+        w.at += step_w;
+        if (++w.ox == out_w) {
+          w.ox = 0, ++w.oy;
+          w.at = w.row_at += step_h;
+          an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+        }
+      }
+    }
+    const int16_t *wf = filter;
+    const int32_t *ch = channel;
+    if (prep) {
+      // Pixel 1's outputs at o0 + d (fewer pointers kept across the asm statements), the groups counted by ch.
+      const int32_t d = (int32_t)(o1 - o0);
+      const int32_t *const groups_end = ch + 3 * rs * groups;
+      for (; ch < groups_end; ch += 3 * rs, o0 += 3, wf += 3 * k4) {
+        int32_t r[6];
+        an_k3_pq_group3(wf, scratch, ch, k4, r);
+        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4];
+        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3], o0[d + 2] = (int8_t)r[5];
+      }
+      o1 = o0 + d;
+    }
+    for (int32_t i = prep ? 0 : groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
+      int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
+      an_k3_dot3(wf, scratch, k4, acc);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+      an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
+    }
+    if (tail == 2 && prep) {
+      int32_t r[4];
+      an_k3_pq_group2(wf, scratch, ch, k4, r);
+      o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2];
+      o1[0] = (int8_t)r[1], o1[1] = (int8_t)r[3];
+    } else if (tail == 2) {
+      int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
+      an_k3_dot2(wf, scratch, k4, acc);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+      an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
+    } else if (tail == 1) {
+      int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+      an_k3_dot1(wf, scratch, k4, acc);
+      an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
+    }
+  }
+}
+static void __attribute__((noinline))
+an_kxk3_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+               int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4, 0);
+}
+static void __attribute__((noinline))
+an_kxk3_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12, 0);
+}
+static void __attribute__((noinline))
+an_kxk3_pq_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                  int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 4, 1);
+}
+static void __attribute__((noinline))
+an_kxk3_pq_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
+                   int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 12, 1);
+}
+#endif
+
+// A group of `rows` (1-3, a constant where inlined) prepared records by a pixel pair (plain C); returns the filter
+// after the group.
+static inline __attribute__((always_inline)) const int16_t *an_pq_plain_group(an_conv_out_params q, const int16_t *w,
+                                                                              const int16_t *cols, int32_t k4,
+                                                                              const int32_t *ch, int32_t rows,
+                                                                              int8_t *o0, int8_t *o1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[4];
+  if (rows > 2) acc[4] = acc[5] = ch[8];
+  w = an_w16_dot_any(w, cols, k4, rows, acc);
+  an_pq_plain_out(q, ch, acc, rows, o0, o1);
+  return w;
+}
+
+// Output channels [0, out_c) of a pixel pair from prepared records (plain C), the filter's rows in groups of
+// `group`: 3 (an_conv_channels_w16's groups) or 2 (an_conv1x1_s8_prepared_w16's pairs layout where not plain C).
+#if !AN_CONV_SHARED_LOOPS
+static
+#endif
+    void
+    an_kxk_pq_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch,
+                       int32_t out_c, int32_t group, int8_t *o0, int8_t *o1) {
+  if (group == 3) {
+    for (; out_c >= 3; out_c -= 3, ch += 12, o0 += 3, o1 += 3) w = an_pq_plain_group(q, w, cols, k4, ch, 3, o0, o1);
+  } else {
+    for (; out_c >= 2; out_c -= 2, ch += 8, o0 += 2, o1 += 2) w = an_pq_plain_group(q, w, cols, k4, ch, 2, o0, o1);
+  }
+  if (out_c == 2) an_pq_plain_group(q, w, cols, k4, ch, 2, o0, o1);
+  if (out_c == 1) an_pq_plain_group(q, w, cols, k4, ch, 1, o0, o1);
+}
+
+// an_conv2d_s8_w16 (prep 0: records {bias, multiplier, shift}) and an_conv2d_s8_prepared_w16 (prep 1: doubled
+// filter, records {2 * bias, m, kc, e}); prep a constant.
+static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_conv_params *p, const int8_t *input,
+                                                                    const int16_t *filter, const int32_t *channel,
+                                                                    int8_t *output, int16_t *scratch, const int prep) {
+  const int32_t n = p->in_c, seg = AN_CONV_K4(p->k_w * n), k4 = p->k_h * seg;
+  const int32_t out_w = p->out_w, out_c = p->out_c, pixels = p->out_h * out_w;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  an_im2col_w16_params g = {p->batches * p->in_h * p->in_w * n,
+                            n,
+                            p->k_h,
+                            p->k_w,
+                            p->in_h,
+                            p->in_w,
+                            seg,
+                            p->stride_h,
+                            p->stride_w,
+                            p->pad_h,
+                            p->pad_w,
+                            p->dilation_h,
+                            p->dilation_w,
+                            p->dilation_h * p->in_w * n,
+                            (int16_t)p->pad_value};
+#if AN_USE_DSP && !AN_USE_MVE
+  // Every shift negative and the activation spanning int8 (prepared records: always, the clamps a pass over
+  // the output): an_kxk_channels_dsp.
+  int32_t shifts = -1;
+  if (!prep) {
+    for (int32_t c = 0; c < out_c; ++c) shifts &= channel[3 * c + 2];
+  }
+  const int fast = prep || (shifts < 0 && q.lo == -128 && q.hi == 127);
+  const int32_t round_offset = 1 + 2 * q.offset;
+  // 3x3 first layers of one or three input channels (an_kxk3_first), no dilation.
+  const int first = p->k_h == 3 && p->k_w == 3 && (n == 1 || n == 3) && p->dilation_h == 1 && p->dilation_w == 1;
+#endif
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * n;
+    int8_t *out = output + b * pixels * out_c;
+    int32_t oy = 0, ox = 0;
+    if (b) g.in_left -= p->in_h * p->in_w * n;
+#if AN_USE_DSP && !AN_USE_MVE
+    if (fast && first) {
+      if (prep) {
+        (seg == 4 ? an_kxk3_pq_first4 : an_kxk3_pq_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out,
+                                                            scratch);
+      } else {
+        (seg == 4 ? an_kxk3_first4 : an_kxk3_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out, scratch,
+                                                      round_offset);
+      }
+      continue;
+    }
+#endif
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * out_c;
+      an_conv_im2col_w16(&g, in, oy, ox, 0, scratch);
+      if (two && ++ox == out_w) ox = 0, ++oy;
+      an_conv_im2col_w16(&g, in, oy, ox, 1, scratch);
+      if (++ox == out_w) ox = 0, ++oy;
+#if AN_USE_DSP && !AN_USE_MVE
+      if (fast) {
+        if (prep) {
+          (k4 & 15 ? an_kxk_pq_channels_dsp : an_kxk_pq_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
+                                                                        out0 + (two ? out_c : 0));
+        } else {
+          (k4 & 15 ? an_kxk_channels_dsp : an_kxk_channels_dsp16)(filter, scratch, k4, channel, out_c, out0,
+                                                                  out0 + (two ? out_c : 0), round_offset);
+        }
+        continue;
+      }
+#endif
+      if (prep) {
+        an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, 3, out0, out0 + (two ? out_c : 0));
+      } else {
+        an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      }
+    }
+  }
+#if AN_USE_DSP && !AN_USE_MVE
+  if (prep && (q.lo > -128 || q.hi < 127)) {
+    for (int32_t i = p->batches * pixels * out_c - 1; i >= 0; --i) output[i] = (int8_t)an_clamp(output[i], q.lo, q.hi);
+  }
+#endif
+}
+
+void an_conv2d_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                      int8_t *output, int16_t *scratch) {
+  an_conv2d_w16_run(p, input, filter, channel, output, scratch, 0);
+}
+
+void an_conv2d_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output, int16_t *scratch) {
+  an_conv2d_w16_run(p, input, filter, channel, output, scratch, 1);
+}

@@ -1,0 +1,633 @@
+// attendnets compiled runtime: int8 CONV_2D on Helium (MVE): an_conv2d_s8 and an_conv1x1_s8 on cores with MVE
+// (elsewhere an_conv.c's).  Bit-exact with TFLM's
+// reference_integer_ops::ConvPerChannel: int8 columns, sixteen lanes per VMLADAV(A) (an_dot_mve.h), the
+// requantization on vector lanes.
+#include "an_conv.h"
+
+#include "an_conv_internal.h"
+
+#if AN_USE_MVE
+// CONV_2D on Helium with int8 columns (an_dot_mve.h: an_dot8_pair_2px_mve and its notes).
+// The receptive field of output pixel (oy, ox), group channels from channel0, as k int8 values.
+static void an_conv_im2col8_mve(const an_conv_params *p, const int8_t *in, int32_t oy, int32_t ox, int32_t channel0,
+                                int8_t *col) {
+  // The parameters in locals: the int8 stores below could alias *p.
+  const int32_t n = p->filter_in_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, k_h = p->k_h, k_w = p->k_w;
+  const int32_t dilation_h = p->dilation_h, dilation_w = p->dilation_w, row_values = k_w * n;
+  const int8_t pad = (int8_t)p->pad_value;
+  const int32_t iy0 = oy * p->stride_h - p->pad_h;
+  const int32_t ix0 = ox * p->stride_w - p->pad_w;
+  // Without dilation and with all channels, a filter row is one run of the input row: the taps
+  // left of the image (kx < kx0) and right of it (kx >= kx1) padded, the rest copied at once.
+  const int runs = dilation_w == 1 && n == in_c;
+  const int32_t kx0 = AN_MIN(AN_MAX(0, -ix0), k_w), kx1 = AN_MAX(AN_MIN(k_w, in_w - ix0), kx0);
+  const int8_t *const first = in + (ix0 + kx0) * in_c + channel0;
+  if (runs && kx0 == 0 && kx1 == k_w && row_values <= 16) {
+    // Whole filter rows of at most sixteen values: one predicated load and store per row inside.
+    const mve_pred16_t whole = vctp8q((uint32_t)row_values);
+    const int32_t row_step = dilation_h * in_w * in_c;
+    int32_t at = iy0 * in_w * in_c;  // row iy's offset from first
+    for (int32_t ky = 0; ky < k_h; ++ky, col += row_values, at += row_step) {
+      const int32_t iy = iy0 + ky * dilation_h;
+      if (iy >= 0 && iy < in_h) {
+        vstrbq_p_s8(col, vldrbq_z_s8(first + at, whole), whole);
+      } else {
+        an_fill8_mve(col, pad, row_values);
+      }
+    }
+    return;
+  }
+  for (int32_t ky = 0; ky < k_h; ++ky, col += row_values) {
+    const int32_t iy = iy0 + ky * dilation_h;
+    if (iy < 0 || iy >= in_h) {
+      an_fill8_mve(col, pad, row_values);
+      continue;
+    }
+    if (runs) {
+      if (kx0 > 0) an_fill8_mve(col, pad, kx0 * n);
+      an_copy8_mve(col + kx0 * n, first + iy * in_w * in_c, (kx1 - kx0) * n);
+      if (kx1 < k_w) an_fill8_mve(col + kx1 * n, pad, (k_w - kx1) * n);
+      continue;
+    }
+    const int8_t *row = in + iy * in_w * in_c + channel0;
+    int8_t *c = col;
+    for (int32_t kx = 0; kx < k_w; ++kx, c += n) {
+      const int32_t ix = ix0 + kx * dilation_w;
+      if (ix >= 0 && ix < in_w) {
+        an_copy8_mve(c, row + ix * in_c, n);
+      } else {
+        an_fill8_mve(c, pad, n);
+      }
+    }
+  }
+}
+
+// The requantization the output channels' shifts (ch: {bias, multiplier, shift} each) allow: 2 where every shift is
+// negative (an_requantize_right_mve), 1 where none is positive (an_requantize_nonpositive_mve), else 0
+// (an_requantize_mve).
+static int an_conv_right_shifts(const int32_t *ch, int32_t n) {
+  int32_t all = -1, most = INT32_MIN;
+  for (int32_t i = 0; i < n; ++i) {
+    all &= ch[3 * i + 2];
+    most = AN_MAX(most, ch[3 * i + 2]);
+  }
+  return all < 0 ? 2 : (most <= 0 ? 1 : 0);
+}
+
+// an_requantize_mve by the shifts' mode (an_conv_right_shifts).
+static inline __attribute__((always_inline)) int32x4_t an_conv_requantize_mve(int32x4_t v, int32x4_t m, int32x4_t s,
+                                                                              int mode) {
+  if (mode == 2) return an_requantize_right_mve(v, m, s);
+  if (mode == 1) return an_requantize_nonpositive_mve(v, m, s);
+  return an_requantize_mve(v, m, s);
+}
+
+// Output channels [0, n) of a pixel pair from int8 columns c0, c1 of k values: filter rows w (the
+// layout of an_conv.h), per-channel values ch ({bias, multiplier, shift}), outputs o0[0..n) (pixel 0)
+// and o0[out1_offset + 0..n) (pixel 1).  right: the shifts' mode (an_conv_right_shifts).
+static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0,
+                                             const int8_t *c1, int32_t k, int32_t k4, const int32_t *ch, int32_t n,
+                                             int8_t *o0, int32_t out1_offset, int right) {
+  static const uint32_t m_offset_values[4] = {1, 1, 4, 4}, s_offset_values[4] = {2, 2, 5, 5};
+  const uint32x4_t m_offsets = vld1q(m_offset_values), s_offsets = vld1q(s_offset_values);
+  const uint32_t o1 = (uint32_t)out1_offset;
+  const uint32_t out_offset_values[4] = {0, o1, 1, o1 + 1};
+  const uint32x4_t out_offsets = vld1q(out_offset_values);
+  const uint8x16_t wo = vld1q(an_mve_pair16_offsets);
+  const int32_t offset = p->output_offset;
+  const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+  const int32_t *const pairs_end = ch + 3 * (n & ~1);
+  for (; ch < pairs_end; ch += 6, w += 2 * k4, o0 += 2) {
+    int32_t acc[4] = {ch[0], ch[0], ch[3], ch[3]};
+    an_dot8_pair_2px_mve(w, c0, c1, k, wo, acc);
+    // Lanes (pixel 0, pixel 1) x (channel 0, channel 1): requantized on lanes, stored by one scatter.
+    const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch, m_offsets);
+    const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch, s_offsets);
+    int32x4_t v = an_conv_requantize_mve(vld1q(acc), m, s, right);
+    v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), lo), hi);
+    vstrbq_scatter_offset_s32(o0, out_offsets, v);
+  }
+  if (n & 1) {
+    int32_t acc[2] = {ch[0], ch[0]};
+    an_dot8_row_2px_mve(w, c0, c1, k, acc);
+    const int32_t r0 = an_requantize(acc[0], ch[1], ch[2]) + offset;
+    const int32_t r1 = an_requantize(acc[1], ch[1], ch[2]) + offset;
+    o0[out1_offset] = (int8_t)an_clamp(r1, p->act_min, p->act_max);
+    o0[0] = (int8_t)an_clamp(r0, p->act_min, p->act_max);
+  }
+}
+
+// The gather offsets that read values 16 h .. 16 h + 15 of a row of a pair in natural order from the an_conv.h layout
+// (rows of a pair interleaved in blocks of four, each block 0 2 1 3; the pair's other row: the same offsets from
+// 4 bytes on); lanes past the row's k values gather its first value (they meet zero inputs).
+static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h) {
+  static const uint8_t block_order[4] = {0, 2, 1, 3};
+  uint8_t offsets[16];
+  for (int32_t i = 0; i < 16; ++i) {
+    const int32_t v = 16 * h + i;
+    offsets[i] = (uint8_t)(v < k ? 8 * (v >> 2) + block_order[v & 3] : 0);
+  }
+  return vld1q(offsets);
+}
+
+// What an_conv_small_2px_mve reads per call: the gather offsets of a filter row's values in natural order
+// (an_conv_row_offsets_mve), rows[0] values 0..15 of a pair's first row, rows[1] its second row (4 bytes on), rows[2]
+// and rows[3] values 16..31 of each; the output parameters.
+typedef struct {
+  uint8_t rows[4][16];
+  uint32_t channel[3][4];  // word offsets of four channels' bias {0, 3, 6, 9}, multiplier (+ 1), shift (+ 2)
+  int32_t offset, lo, hi;  // bytes 112, 116, 120 (an_conv_small_quad_right_mve reads them there)
+  int32_t out_c, k4;
+} an_conv_small_mve;
+typedef char
+    an_conv_small_mve_layout[offsetof(an_conv_small_mve, channel) == 64 && offsetof(an_conv_small_mve, offset) == 112 &&
+                                     offsetof(an_conv_small_mve, lo) == 116 && offsetof(an_conv_small_mve, hi) == 120
+                                 ? 1
+                                 : -1];
+
+// One VMLADAV per pixel of rows r and r + 2 of a quad (pairs w and w2, offsets rows[o]); halves == 2: one VMLADAVA per
+// pixel of their values 16..31 (rows[o + 2]).
+#define AN_SMALL_LO(O, X0, X1)         \
+  "vldrb.u8 %q[t], [%[rows], #" O      \
+  "]\n\t"                              \
+  "vldrb.u8 %q[w], [%[w0], %q[t]]\n\t" \
+  "vmladav.s8 %[a0], %q[w], %q[" X0    \
+  "]\n\t"                              \
+  "vmladav.s8 %[b0], %q[w], %q[" X1    \
+  "]\n\t"                              \
+  "vldrb.u8 %q[w], [%[w2], %q[t]]\n\t" \
+  "vmladav.s8 %[a2], %q[w], %q[" X0    \
+  "]\n\t"                              \
+  "vmladav.s8 %[b2], %q[w], %q[" X1 "]\n\t"
+#define AN_SMALL_HI(O)                   \
+  "vldrb.u8 %q[t], [%[rows], #" O        \
+  "]\n\t"                                \
+  "vldrb.u8 %q[w], [%[w0], %q[t]]\n\t"   \
+  "vmladava.s8 %[a0], %q[w], %q[u0]\n\t" \
+  "vmladava.s8 %[b0], %q[w], %q[u1]\n\t" \
+  "vldrb.u8 %q[w], [%[w2], %q[t]]\n\t"   \
+  "vmladava.s8 %[a2], %q[w], %q[u0]\n\t" \
+  "vmladava.s8 %[b2], %q[w], %q[u1]\n\t"
+
+// The sums of four output channels (rows w: two pairs, 2 k4 bytes each) of a pixel pair whose K values are x0 / x1
+// (halves == 2: and u0 / u1 for values 16..31): lanes {0, 1, 2, 3} of *r0 (pixel 0) and *r1 (pixel 1) the quad's
+// rows.  In assembly: the four inputs, two results and two temporaries take the eight vector registers (GCC's
+// allocation spilled the eight scalar sums and the offsets).  The rows' gathers read inside the rows only.
+static inline __attribute__((always_inline)) void an_conv_small_dot_mve(const an_conv_small_mve *g, const int8_t *w,
+                                                                        int8x16_t x0, int8x16_t x1, int8x16_t u0,
+                                                                        int8x16_t u1, int halves, int32x4_t *r0,
+                                                                        int32x4_t *r1) {
+  int8x16_t t, wv;
+  int32x4_t p0, p1;
+  int32_t a0, b0, a2, b2;
+  const int8_t *const w2 = w + 2 * g->k4;
+  const int8_t(*const span)[64] = (const int8_t(*)[64])w;  // the quad's bytes (at most 4 x 32) as read
+  if (halves == 1) {
+    __asm__(AN_SMALL_LO("0", "x0", "x1")  //
+            "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+            "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"  //
+            AN_SMALL_LO("16", "x0", "x1")                  //
+            "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+            "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]"
+            : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+              [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+            : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), "m"(*span),
+              "m"(*(const int8_t(*)[64])w2), "m"(g->rows));
+  } else {
+    __asm__(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
+            "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+            "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"    //
+            AN_SMALL_LO("16", "x0", "x1") AN_SMALL_HI("48")  //
+            "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+            "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]"
+            : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+              [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+            : [x0] "w"(x0), [x1] "w"(x1), [u0] "w"(u0), [u1] "w"(u1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows),
+              "m"(*span), "m"(*(const int8_t(*)[64])w2), "m"(g->rows));
+  }
+  *r0 = p0;
+  *r1 = p1;
+}
+
+// The sums r0 (pixel 0), r1 (pixel 1) of four output channels (ch: their {bias, multiplier, shift}) out: the bias
+// added, requantized on lanes (right: the shifts' mode, an_conv_right_shifts), offset and clamp, one VSTRB.32 per pixel
+// (o0, o1).
+static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int32_t *ch, int32x4_t r0, int32x4_t r1,
+                                                                       int right, int32_t offset, int32_t act_min,
+                                                                       int32_t act_max, int8_t *o0, int8_t *o1) {
+  static const uint32_t channel_offset_values[4] = {0, 3, 6, 9};  // {bias, multiplier, shift} per channel
+  const uint32x4_t channel_offsets = vld1q(channel_offset_values);
+  const int32x4_t bias = vldrwq_gather_shifted_offset_s32(ch, channel_offsets);
+  r0 = vaddq_s32(r0, bias);
+  r1 = vaddq_s32(r1, bias);
+  const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, channel_offsets);
+  const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, channel_offsets);
+  r0 = an_conv_requantize_mve(r0, m, s, right);
+  r1 = an_conv_requantize_mve(r1, m, s, right);
+  const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+  r0 = vminq_s32(vmaxq_s32(vaddq_n_s32(r0, offset), lo), hi);
+  r1 = vminq_s32(vmaxq_s32(vaddq_n_s32(r1, offset), lo), hi);
+  vstrbq_s32(o1, r1);
+  vstrbq_s32(o0, r0);
+}
+
+// an_conv_small_quad_mve where every shift is negative, the sums and an_conv_quad_out_mve with
+// an_requantize_right_mve in one assembly statement (GCC's spilled the bounds, offsets and inputs around the
+// requantization): per quad the dot (two offset loads, four gathers, eight VMLADAV(A), four VMOV; halves == 2: two
+// loads, four gathers and eight VMLADAVA more), three gathers of {bias, multiplier, shift}, two adds, eight for the
+// requantization, offset, bounds, two VSTRB.32.  Volatile: the stores are its only effect.
+#define AN_SMALL_OUT                             \
+  "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vadd.i32 %q[p0], %q[p0], %q[w]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %q[w]\n\t"           \
+  "vldrw.u32 %q[t], [%[g], #80]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vqrdmulh.s32 %q[p0], %q[p0], %q[w]\n\t"       \
+  "vqrdmulh.s32 %q[p1], %q[p1], %q[w]\n\t"       \
+  "vldrw.u32 %q[t], [%[g], #96]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vshr.s32 %q[t], %q[p0], #31\n\t"              \
+  "vadd.i32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vrshl.s32 %q[p0], %q[p0], %q[w]\n\t"          \
+  "vshr.s32 %q[t], %q[p1], #31\n\t"              \
+  "vadd.i32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "vrshl.s32 %q[p1], %q[p1], %q[w]\n\t"          \
+  "ldr %[a0], [%[g], #112]\n\t"                  \
+  "vadd.i32 %q[p0], %q[p0], %[a0]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"           \
+  "ldr %[a0], [%[g], #116]\n\t"                  \
+  "vdup.32 %q[t], %[a0]\n\t"                     \
+  "vmax.s32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vmax.s32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "ldr %[a0], [%[g], #120]\n\t"                  \
+  "vdup.32 %q[t], %[a0]\n\t"                     \
+  "vmin.s32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vmin.s32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
+  "vstrb.32 %q[p1], [%[o1]]"
+static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(const an_conv_small_mve *g,
+                                                                               const int8_t *w, const int32_t *ch,
+                                                                               int8x16_t x0, int8x16_t x1, int8x16_t u0,
+                                                                               int8x16_t u1, int halves, int8_t *o0,
+                                                                               int8_t *o1) {
+  int8x16_t t, wv;
+  int32x4_t p0, p1;
+  int32_t a0, b0, a2, b2;
+  const int8_t *const w2 = w + 2 * g->k4;
+  if (halves == 1) {
+    __asm__ volatile(AN_SMALL_LO("0", "x0", "x1")  //
+                     "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"  //
+                     AN_SMALL_LO("16", "x0", "x1")                  //
+                     "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT
+                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+                       [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+                     : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), [g] "r"(g),
+                       [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                     : "memory");
+  } else {
+    __asm__ volatile(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
+                     "vmov %q[p0][2], %q[p0][0], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"    //
+                     AN_SMALL_LO("16", "x0", "x1") AN_SMALL_HI("48")  //
+                     "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
+                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT
+                     : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
+                       [a2] "=&Te"(a2), [b2] "=&Te"(b2)
+                     : [x0] "w"(x0), [x1] "w"(x1), [u0] "w"(u0), [u1] "w"(u1), [w0] "r"(w), [w2] "r"(w2),
+                       [rows] "r"(g->rows), [g] "r"(g), [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                     : "memory");
+  }
+}
+#undef AN_SMALL_OUT
+#undef AN_SMALL_LO
+#undef AN_SMALL_HI
+
+// Four output channels (filter rows w; ch: their {bias, multiplier, shift}) of a pixel pair: the sums
+// (an_conv_small_dot_mve) out by an_conv_quad_out_mve.
+static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const an_conv_small_mve *g, const int8_t *w,
+                                                                         const int32_t *ch, int8x16_t x0, int8x16_t x1,
+                                                                         int8x16_t u0, int8x16_t u1, int halves,
+                                                                         int right, int8_t *o0, int8_t *o1) {
+  int32x4_t r0, r1;
+  an_conv_small_dot_mve(g, w, x0, x1, u0, u1, halves, &r0, &r1);
+  an_conv_quad_out_mve(ch, r0, r1, right, g->offset, g->lo, g->hi, o0, o1);
+}
+
+// Two channels (a pair's rows of the an_conv.h layout: w) by two pixels (columns c0, c1) over k values (K deeper than
+// 32): an_dot8_pair_2px_mve's loop; the four sums into lanes (channel 0, channel 1) of pixel 0, then of pixel 1 (two
+// VMOV of two registers, the first register to the lower lane), the bias added, requantized on lanes (right: the
+// shifts' mode, an_conv_right_shifts), offset and clamp, one VSTRB.32 scatter (out_offsets: 0, 1, o1, o1 + 1).  ch: the
+// pair's {bias, multiplier, shift}; ch_offsets {0, 3, 0, 3}.
+static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
+    const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo, uint8x16_t wo_b, const int32_t *ch,
+    uint32x4_t ch_offsets, int right, int32_t offset, int32_t act_min, int32_t act_max, int8_t *o0,
+    uint32x4_t out_offsets) {
+  // (channel 0, pixel 0), (channel 0, pixel 1), (channel 1, pixel 0), (channel 1, pixel 1)
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  const int32_t n = k >> 4;
+  if (n > 0) {
+    // In assembly, nine instructions per sixteen values (GCC's loop copies the filter pointer and counts apart).
+    int8x16_t x0, x1, wa, wb;
+    __asm__(
+        "dls lr, %[n]\n"
+        "1:\n\t"
+        "vldrb.u8 %q[x0], [%[c0]], #16\n\t"
+        "vldrb.u8 %q[x1], [%[c1]], #16\n\t"
+        "vldrb.u8 %q[wa], [%[w], %q[wo]]\n\t"
+        "vldrb.u8 %q[wb], [%[w], %q[wo_b]]\n\t"
+        "add %[w], %[w], #32\n\t"
+        "vmladava.s8 %[a0], %q[wa], %q[x0]\n\t"
+        "vmladava.s8 %[a1], %q[wa], %q[x1]\n\t"
+        "vmladava.s8 %[a2], %q[wb], %q[x0]\n\t"
+        "vmladava.s8 %[a3], %q[wb], %q[x1]\n\t"
+        "le lr, 1b"
+        : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [w] "+r"(w), [c0] "+r"(c0), [c1] "+r"(c1),
+          [x0] "=&w"(x0), [x1] "=&w"(x1), [wa] "=&w"(wa), [wb] "=&w"(wb)
+        : [wo] "w"(wo), [wo_b] "w"(wo_b), [n] "r"(n)
+        : "lr", "memory");
+  }
+  an_dot8_pair_2px_tail_mve(w, c0, c1, k, wo, wo_b, &a0, &a1, &a2, &a3);
+  int32x4_t v;  // every lane written
+  __asm__("vmov %q0[2], %q0[0], %1, %2\n\tvmov %q0[3], %q0[1], %3, %4" : "=&w"(v) : "r"(a0), "r"(a1), "r"(a2), "r"(a3));
+  v = vaddq_s32(v, vldrwq_gather_shifted_offset_s32(ch, ch_offsets));
+  const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, ch_offsets);
+  const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, ch_offsets);
+  v = an_conv_requantize_mve(v, m, s, right);
+  v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
+  vstrbq_scatter_offset_s32(o0, out_offsets, v);
+}
+
+// Output channels [0, 2 pairs) of a pixel pair from int8 columns c0, c1 of k values (K deeper than 32) by
+// an_conv_pair8_2px_mve: filter rows w (the an_conv.h layout), ch their {bias, multiplier, shift}, outputs o0[0..) and
+// o0[out1_offset + 0..).
+static void an_conv_pairs8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0, const int8_t *c1,
+                                   int32_t k, int32_t k4, const int32_t *ch, int32_t pairs, int8_t *o0,
+                                   int32_t out1_offset, int right) {
+  static const uint32_t ch_offset_values[4] = {0, 3, 0, 3};
+  const uint32x4_t ch_offsets = vld1q(ch_offset_values);
+  const uint32_t o1 = (uint32_t)out1_offset;
+  const uint32_t out_offset_values[4] = {0, 1, o1, o1 + 1};
+  const uint32x4_t out_offsets = vld1q(out_offset_values);
+  const uint8x16_t wo = vld1q(an_mve_pair16_offsets), wo_b = vaddq_n_u8(wo, 4);
+  const int32_t offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  for (int32_t i = 0; i < pairs; ++i, w += 2 * k4, ch += 6, o0 += 2) {
+    an_conv_pair8_2px_mve(w, c0, c1, k, wo, wo_b, ch, ch_offsets, right, offset, act_min, act_max, o0, out_offsets);
+  }
+}
+
+// CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
+// pixel pair, the lanes past K zero), each output one VMLADAV per half against a filter row gathered in natural order,
+// four channels by two pixels per pass (an_conv_small_quad_mve).  Columns c0, c1 (k values each); outputs
+// o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the last four by an_conv_channels8_2px_mve.
+static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
+    const an_conv_params *p, const an_conv_small_mve *g, const int8_t *filter, const int32_t *channel, const int8_t *c0,
+    const int8_t *c1, int32_t k, int halves, int8_t *o0, int32_t out1_offset, int right) {
+  const int32_t k4 = g->k4, out_c = g->out_c, quads = out_c >> 2;
+  const int8x16_t v0 = vldrbq_z_s8(c0, vctp8q((uint32_t)k)), v1 = vldrbq_z_s8(c1, vctp8q((uint32_t)k));
+  int8x16_t u0 = v0, u1 = v1;
+  if (halves == 2) {
+    const mve_pred16_t upper = vctp8q((uint32_t)(k - 16));
+    u0 = vldrbq_z_s8(c0 + 16, upper);
+    u1 = vldrbq_z_s8(c1 + 16, upper);
+  }
+  int8_t *o = o0;
+  const int8_t *w = filter;
+  const int32_t *ch = channel;
+  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o += 4) {
+    if (right == 2) {
+      an_conv_small_quad_right_mve(g, w, ch, v0, v1, u0, u1, halves, o, o + out1_offset);
+    } else {
+      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o, o + out1_offset);
+    }
+  }
+  if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o, out1_offset, right);
+}
+
+// an_conv_small_2px_mve's parameters of a layer of K values (K <= 32), into *g.
+static void an_conv_small_params_mve(const an_conv_params *p, int32_t k, an_conv_small_mve *g) {
+  for (int32_t h = 0; h < 2; ++h) {
+    const uint8x16_t offsets = an_conv_row_offsets_mve(k, h);
+    vst1q(g->rows[2 * h], offsets);
+    vst1q(g->rows[2 * h + 1], vaddq_n_u8(offsets, 4));
+  }
+  for (int32_t i = 0; i < 3; ++i) {
+    for (int32_t c = 0; c < 4; ++c) g->channel[i][c] = (uint32_t)(3 * c + i);
+  }
+  g->out_c = p->out_c;
+  g->k4 = AN_CONV_K4(k);
+  g->offset = p->output_offset;
+  g->lo = p->act_min;
+  g->hi = p->act_max;
+}
+
+// What an_conv_im2col8_inside_mve needs, set once per call.
+typedef struct {
+  int32_t stride_h, stride_w, pad_h, pad_w;
+  int32_t iy_end, ix_end;  // a window starting at (iy0, ix0) lies inside where iy0 < iy_end, ix0 < ix_end
+  int32_t row_bytes, row_step, in_c, k_h, row_values;
+  mve_pred16_t row;  // a filter row's values (0: rows wider than sixteen values or dilated columns)
+} an_im2col8_inside;
+
+// The receptive field of output pixel (oy, ox) where it lies inside the image and each filter row is one run of at
+// most sixteen input values (one group, no dilation along x): one predicated load and store per filter row, without
+// an_conv_im2col8_mve's setup.  Returns 0 (nothing written) elsewhere.
+static inline __attribute__((always_inline)) int an_conv_im2col8_inside_mve(const an_im2col8_inside *g,
+                                                                            const int8_t *in, int32_t oy, int32_t ox,
+                                                                            int8_t *col) {
+  const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  if (!g->row || iy0 < 0 || ix0 < 0 || iy0 >= g->iy_end || ix0 >= g->ix_end) return 0;
+  const int8_t *x = in + iy0 * g->row_bytes + ix0 * g->in_c;
+  for (int32_t ky = 0; ky < g->k_h; ++ky, x += g->row_step, col += g->row_values) {
+    vstrbq_p_s8(col, vldrbq_z_s8(x, g->row), g->row);
+  }
+  return 1;
+}
+
+// The pixel pairs of an_conv2d_s8 on Helium where K <= 32 and one group (an_conv_small_2px_mve; halves and right
+// constant in each copy: an_conv2d_small_any_mve): columns col0, col1 in scratch.
+static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_conv_params *p, const int8_t *input,
+                                                                      const int8_t *filter, const int32_t *channel,
+                                                                      int8_t *output, int8_t *col0, int8_t *col1,
+                                                                      int halves, int right) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c;
+  const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, k, &sg);
+  const int32_t row_values = p->k_w * p->in_c;
+  const an_im2col8_inside g = {p->stride_h,
+                               p->stride_w,
+                               p->pad_h,
+                               p->pad_w,
+                               p->in_h - (p->k_h - 1) * p->dilation_h,
+                               p->in_w - (p->k_w - 1),
+                               p->in_w * p->in_c,
+                               p->dilation_h * p->in_w * p->in_c,
+                               p->in_c,
+                               p->k_h,
+                               row_values,
+                               p->dilation_w == 1 && row_values <= 16 ? vctp8q((uint32_t)row_values) : 0};
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * pixels * out_c;
+    int32_t oy = 0, ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * out_c;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
+      if (!an_conv_im2col8_inside_mve(&g, in, oy0, ox0, col0)) an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
+      if (!an_conv_im2col8_inside_mve(&g, in, oy1, ox1, col1)) an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
+      an_conv_small_2px_mve(p, &sg, filter, channel, col0, col1, k, halves, out0, two ? out_c : 0, right);
+    }
+  }
+}
+
+static void __attribute__((noinline))
+an_conv2d_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                        int8_t *output, int8_t *col0, int8_t *col1, int halves, int right) {
+  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
+  if (halves == 1) {
+    if (right == 2) {
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 2);
+    } else {
+      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, right);
+    }
+  } else if (right == 2) {
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 2);
+  } else {
+    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, right);
+  }
+}
+
+// an_conv2d_s8 on Helium (int8 columns in scratch, see above).
+static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                             int8_t *output, int16_t *scratch) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c, k4 = AN_CONV_K4(k);
+  const int32_t groups = p->in_c / p->filter_in_c;
+  const int32_t per_group = p->out_c / groups;
+  const int32_t pixels = p->out_h * p->out_w;
+  int8_t *const col0 = (int8_t *)scratch, *const col1 = col0 + k4;
+  const int right = an_conv_right_shifts(channel, p->out_c);
+  if (groups == 1 && k <= 32) {  // K <= 32, one group: an_conv_small_2px_mve
+    an_conv2d_small_any_mve(p, input, filter, channel, output, col0, col1, k <= 16 ? 1 : 2, right);
+    return;
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * pixels * p->out_c;
+    int32_t oy = 0, ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < pixels;
+      int8_t *out0 = out + pix * p->out_c;
+      const int32_t oy0 = oy, ox0 = ox;
+      if (two && ++ox == p->out_w) ox = 0, ++oy;
+      const int32_t oy1 = oy, ox1 = ox;
+      if (++ox == p->out_w) ox = 0, ++oy;
+      for (int32_t g = 0; g < groups; ++g) {
+        an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
+        an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
+        const int32_t oc = g * per_group, done = per_group & ~1;
+        an_conv_pairs8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group >> 1, out0 + oc,
+                               two ? p->out_c : 0, right);
+        if (per_group & 1) {
+          an_conv_channels8_2px_mve(p, filter + (oc + done) * k4, col0, col1, k, k4, channel + 3 * (oc + done), 1,
+                                    out0 + oc + done, two ? p->out_c : 0, right);
+        }
+      }
+    }
+  }
+}
+
+// an_conv1x1_s8 on Helium where K = in_c <= 32 (an_conv_small_2px_mve on the input pixels in place; halves and right
+// constant in each copy: an_conv1x1_small_any_mve).
+static inline __attribute__((always_inline)) void an_conv1x1_small_mve(const an_conv_params *p, const int8_t *input,
+                                                                       const int8_t *filter, const int32_t *channel,
+                                                                       int8_t *output, int halves, int right) {
+  const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, n, &sg);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_conv_small_2px_mve(p, &sg, filter, channel, x0, x1, n, halves, out0, two ? out_c : 0, right);
+    }
+  }
+}
+
+static void __attribute__((noinline))
+an_conv1x1_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                         int8_t *output, int halves, int right) {
+  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
+  if (halves == 1) {
+    if (right == 2) {
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, 2);
+    } else {
+      an_conv1x1_small_mve(p, input, filter, channel, output, 1, right);
+    }
+  } else if (right == 2) {
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, 2);
+  } else {
+    an_conv1x1_small_mve(p, input, filter, channel, output, 2, right);
+  }
+}
+
+// an_conv1x1_s8 on Helium: the columns are the input pixels themselves.
+static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
+                              const int32_t *channel, int8_t *output) {
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const int right = an_conv_right_shifts(channel, out_c);
+  const int32_t done = out_c & ~1;
+  if (n <= 32) {
+    an_conv1x1_small_any_mve(p, input, filter, channel, output, n <= 16 ? 1 : 2, right);
+    return;
+  }
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_conv_pairs8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c >> 1, out0, two ? out_c : 0, right);
+      if (out_c & 1) {
+        an_conv_channels8_2px_mve(p, filter + done * k4, x0, x1, n, k4, channel + 3 * done, 1, out0 + done,
+                                  two ? out_c : 0, right);
+      }
+    }
+  }
+}
+
+void an_conv2d_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                  int8_t *output, int16_t *scratch) {
+  an_conv2d_s8_mve(p, input, filter, channel, output, scratch);
+}
+
+void an_conv1x1_s8(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
+                   int8_t *output, int16_t *scratch) {
+  (void)scratch;
+  an_conv1x1_s8_mve(p, input, filter, channel, output);
+}
+#endif

@@ -1,0 +1,898 @@
+// attendnets compiled runtime: int8 1x1 CONV_2D with int16 filters (an_conv.h's _w16): an_conv1x1_s8_w16 on
+// DSP cores (elsewhere an_conv.c's) and an_conv1x1_s8_prepared_w16 (its DSP variants an_pw_*, an_pq_*, an_p4_*,
+// and its plain-C loop).  Bit-exact with TFLM's reference_integer_ops::ConvPerChannel.
+#include "an_conv.h"
+
+#include "an_conv_internal.h"
+
+#if AN_USE_DSP && !AN_USE_MVE
+// ---- 1x1 with int16 filters on DSP cores (an_conv1x1_s8_w16) ----
+//
+// Per pixel pair both input pixels are widened once (an_pw_widen2: the an_widen_s8_pair layout) and
+// serve every output channel.  The channels go in groups of three (the AN_CONV_W16 layout): a 3x2
+// block of dot products, per two values two column words and three filter words loaded in a row (the
+// Cortex-M4 pipelines a load behind a load: six cycles) and six SMLAD, 12 MACs; then the group's six
+// requantizations (an_out_s8_right_shift's SMMLAR arithmetic where the shift is negative), the
+// activation's clamps only where its range is narrower than int8 (else SSAT's saturation is the
+// clamp).  An odd last group of two or one channels takes the same steps.
+
+// The steps of a group as assembly text, one asm statement per run of blocks: GCC keeps the column
+// and filter pointers in registers, and each step's loads go in a row (the Cortex-M4 pipelines a load
+// behind a load; GCC interleaves them with the multiplies otherwise).  Step S of block H of a group
+// of R rows: the values 2S, 2S + 1 of the H-th block of BS values after the pointers (the blocks
+// before it all of BS values): the column pair at byte 32 H + 4 (S & 1) + 16 (S >> 1) and 8 after
+// it, row r at 2 BS R H + 4 S + 2 BS r.
+// clang-format off
+#define AN_PW_ASM_COLS(H, S)                                                    \
+  "ldr %[c0], [%[c], #(32*" #H "+4*(" #S "&1)+16*(" #S ">>1))]\n\t"             \
+  "ldr %[c1], [%[c], #(32*" #H "+4*(" #S "&1)+16*(" #S ">>1)+8)]\n\t"
+#define AN_PW_ASM_ROW(R, BS, H, S, r, REG)                                      \
+  "ldr %[" #REG "], [%[w], #(2*" #BS "*" #R "*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+#define AN_PW_ASM_MACS(REG, A, B)                                               \
+  "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"                          \
+  "smlad %[" #B "], %[" #REG "], %[c1], %[" #B "]\n\t"
+#define AN_PW_ASM_STEP_1(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(1, BS, H, S, 0, wa) AN_PW_ASM_MACS(wa, a0, a1)
+#define AN_PW_ASM_STEP_2(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(2, BS, H, S, 0, wa) AN_PW_ASM_ROW(2, BS, H, S, 1, wb) \
+  AN_PW_ASM_MACS(wa, a0, a1) AN_PW_ASM_MACS(wb, a2, a3)
+#define AN_PW_ASM_STEP_3(BS, H, S)                                              \
+  AN_PW_ASM_COLS(H, S) AN_PW_ASM_ROW(3, BS, H, S, 0, wa) AN_PW_ASM_ROW(3, BS, H, S, 1, wb) \
+  AN_PW_ASM_ROW(3, BS, H, S, 2, wc) AN_PW_ASM_MACS(wa, a0, a1) AN_PW_ASM_MACS(wb, a2, a3) AN_PW_ASM_MACS(wc, a4, a5)
+#define AN_PW_ASM_BLOCK(R, H) \
+  AN_PW_ASM_STEP_##R(8, H, 0) AN_PW_ASM_STEP_##R(8, H, 1) AN_PW_ASM_STEP_##R(8, H, 2) AN_PW_ASM_STEP_##R(8, H, 3)
+#define AN_PW_ASM(TEXT)                                                                                    \
+  __asm__(TEXT                                                                                             \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),      \
+            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
+          : [c] "r"(c), [w] "r"(w)                                                                         \
+          : "memory")
+
+// acc[2r + j] += row r . column j over k4 values for a group of R (1-3) channels at w; returns the
+// filter after the group.  k4 constant where inlined: K4 = 8, 16, 24, 32 unrolled whole, else passes
+// of 32 values, then (where `rest`: K4 not a multiple of 32) 16, 8, 4.
+#define AN_PW_DOT(R)                                                                                   \
+  static inline __attribute__((always_inline)) const int16_t *an_pw_dot##R(                            \
+      const int16_t *w, const int16_t *c, const int32_t k4, const int rest, int32_t *acc) {            \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5];              \
+    int32_t c0, c1, wa, wb, wc;                                                                        \
+    if (__builtin_constant_p(k4) && k4 == 8) {                                                         \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0));                                                                \
+    } else if (__builtin_constant_p(k4) && k4 == 16) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1));                                          \
+    } else if (__builtin_constant_p(k4) && k4 == 24) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2));                    \
+    } else if (__builtin_constant_p(k4) && k4 == 32) {                                                 \
+      AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2) AN_PW_ASM_BLOCK(R, 3)); \
+    } else {                                                                                           \
+      const int16_t *const end32 = c + 2 * (k4 & ~31);                                                 \
+      for (; c < end32; c += 64, w += 32 * (R)) {                                                      \
+        AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1) AN_PW_ASM_BLOCK(R, 2) AN_PW_ASM_BLOCK(R, 3)); \
+      }                                                                                                \
+      if (rest) {                                                                                      \
+        if (k4 & 16) {                                                                                 \
+          AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0) AN_PW_ASM_BLOCK(R, 1));                                      \
+          c += 32;                                                                                     \
+          w += 16 * (R);                                                                               \
+        }                                                                                              \
+        if (k4 & 8) {                                                                                  \
+          AN_PW_ASM(AN_PW_ASM_BLOCK(R, 0));                                                            \
+          c += 16;                                                                                     \
+          w += 8 * (R);                                                                                \
+        }                                                                                              \
+        if (k4 & 4) {                                                                                  \
+          AN_PW_ASM(AN_PW_ASM_STEP_##R(4, 0, 0) AN_PW_ASM_STEP_##R(4, 0, 1));                          \
+          w += 4 * (R);                                                                                \
+        }                                                                                              \
+      }                                                                                                \
+      acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                    \
+      return w;                                                                                        \
+    }                                                                                                  \
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5;                      \
+    return w + (R) * k4;                                                                               \
+  }
+// clang-format on
+AN_PW_DOT(1)
+AN_PW_DOT(2)
+AN_PW_DOT(3)
+#undef AN_PW_DOT
+#undef AN_PW_ASM
+#undef AN_PW_ASM_BLOCK
+#undef AN_PW_ASM_STEP_3
+#undef AN_PW_ASM_STEP_2
+#undef AN_PW_ASM_STEP_1
+#undef AN_PW_ASM_MACS
+#undef AN_PW_ASM_ROW
+#undef AN_PW_ASM_COLS
+
+// The outputs of one channel (ch: {bias, multiplier, shift}) for accumulators acc0 (pixel 0) and acc1
+// (pixel 1) without the activation's clamps: an_out_s8_right_shift's arithmetic where the shift is
+// negative (round_offset = 1 + 2 * offset, SSAT's saturation to int8), else an_requantize's with them.
+static inline __attribute__((always_inline)) void an_pw_out2(an_conv_out_params q, int32_t round_offset,
+                                                             const int32_t *ch, int32_t acc0, int32_t acc1, int32_t *r0,
+                                                             int32_t *r1) {
+  const int32_t m = ch[1], s = ch[2];
+  if (__builtin_expect(s < 0, 1)) {
+    const int32_t m2 = (int32_t)((uint32_t)m << 1), e1 = ~s;
+    int32_t h0, h1;
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h0) : "r"(acc0), "r"(m2));
+    __asm__("smmlar %0, %1, %2, %1" : "=r"(h1) : "r"(acc1), "r"(m2));
+    h0 = __qadd((h0 + (h0 >> 31)) >> e1, round_offset);
+    h1 = __qadd((h1 + (h1 >> 31)) >> e1, round_offset);
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(*r0) : "r"(h0));
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(*r1) : "r"(h1));
+  } else {
+    *r0 = an_clamp(an_requantize(acc0, m, s) + q.offset, q.lo, q.hi);
+    *r1 = an_clamp(an_requantize(acc1, m, s) + q.offset, q.lo, q.hi);
+  }
+}
+
+// A group of `rows` (1-3) channels by the pixel pair: outputs o0[0..rows) (pixel 0) and
+// o0[out1 + 0..rows) (pixel 1); returns the filter after the group.
+static inline __attribute__((always_inline)) const int16_t *an_pw_group(an_conv_out_params q, int32_t round_offset,
+                                                                        const int16_t *w, const int16_t *cols,
+                                                                        const int32_t k4, const int rest,
+                                                                        const int32_t *ch, const int32_t rows,
+                                                                        int8_t *o0, int32_t out1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[3];
+  if (rows > 2) acc[4] = acc[5] = ch[6];
+  if (rows == 3) w = an_pw_dot3(w, cols, k4, rest, acc);
+  if (rows == 2) w = an_pw_dot2(w, cols, k4, rest, acc);
+  if (rows == 1) w = an_pw_dot1(w, cols, k4, rest, acc);
+  // Each channel's values are loaded after the previous channel's stores (which may alias them).
+  int32_t v0, v1;
+  an_pw_out2(q, round_offset, ch, acc[0], acc[1], &v0, &v1);
+  o0[0] = (int8_t)v0;
+  o0[out1] = (int8_t)v1;
+  if (rows > 1) {
+    an_pw_out2(q, round_offset, ch + 3, acc[2], acc[3], &v0, &v1);
+    o0[1] = (int8_t)v0;
+    o0[out1 + 1] = (int8_t)v1;
+  }
+  if (rows > 2) {
+    an_pw_out2(q, round_offset, ch + 6, acc[4], acc[5], &v0, &v1);
+    o0[2] = (int8_t)v0;
+    o0[out1 + 2] = (int8_t)v1;
+  }
+  return w;
+}
+
+// An odd last group of two or one channels (once per pixel pair, shared by the variants).
+static void __attribute__((noinline))
+an_pw_tail(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch, int32_t rows,
+           int8_t *o0, int32_t out1) {
+  const int32_t round_offset = 1 + 2 * q.offset;
+  if (rows == 2) {
+    an_pw_group(q, round_offset, w, cols, k4, 1, ch, 2, o0, out1);
+  } else {
+    an_pw_group(q, round_offset, w, cols, k4, 1, ch, 1, o0, out1);
+  }
+}
+
+// The activation's clamps of n int8 outputs at o, lo >= -128 and hi <= 127 (clamp(sat8(v)) = clamp(v)
+// for such bounds): four at a time with SSUB8 (GE flags: lanes x >= lo, then lanes hi >= x) and SEL.
+static void an_pw_clamp(int8_t *o, int32_t n, int32_t lo, int32_t hi) {
+  const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+  for (; n >= 4; n -= 4, o += 4) {
+    uint32_t x = an_read_u32(o), t;
+    __asm__("ssub8 %0, %1, %2\n\tsel %1, %1, %2" : "=&r"(t), "+r"(x) : "r"(lo4) : "cc");
+    __asm__("ssub8 %0, %2, %1\n\tsel %1, %1, %2" : "=&r"(t), "+r"(x) : "r"(hi4) : "cc");
+    memcpy(o, &x, 4);
+  }
+  for (; n > 0; --n, ++o) *o = (int8_t)an_clamp(*o, lo, hi);
+}
+
+// Input pixels x0, x1 (n values each) widened into the interleaved columns (an_widen_s8_pair).
+static inline __attribute__((always_inline)) void an_pw_widen2(const int8_t *x0, const int8_t *x1, int16_t *cols,
+                                                               int32_t n) {
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    an_widen_4(x0 + k, cols + 2 * k);
+    an_widen_4(x1 + k, cols + 2 * k + 4);
+  }
+  if (k < n) {
+    an_widen_s8_pair(x0 + k, cols, k, 0, n - k);
+    an_widen_s8_pair(x1 + k, cols, k, 1, n - k);
+  }
+}
+
+// an_conv1x1_s8_w16 on a DSP core without the activation's clamps (an_pw_clamp): K4 (0: p's) and rest
+// (whether K4 may not be a multiple of 32) constant where inlined.
+static inline __attribute__((always_inline)) void an_pw_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, int16_t *scratch, const int32_t K4,
+                                                            const int rest) {
+  const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  const int32_t round_offset = 1 + 2 * q.offset;
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  const int32_t *const groups_end = channel + 9 * groups;
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      an_pw_widen2(x0, x1, scratch, n);
+      const int16_t *w = filter;
+      const int32_t *ch = channel;
+      int8_t *o0 = out0;
+      const int32_t out1 = two ? out_c : 0;
+      for (; ch < groups_end; ch += 9, o0 += 3) {
+        w = an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 3, o0, out1);
+      }
+      if (K4 && K4 <= 16) {  // the odd last group inlined where the dot products are short
+        if (tail == 2) an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 2, o0, out1);
+        if (tail == 1) an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 1, o0, out1);
+      } else if (tail) {
+        an_pw_tail(q, w, scratch, k4, ch, tail, o0, out1);
+      }
+    }
+  }
+}
+
+// The variants an_conv1x1_s8_w16 dispatches to: K4 = 8, 16, 32 (the dot products unrolled whole; with
+// `rest` for builds that do not propagate the constant, -O0), K4 a multiple of 32, any K4.
+#define AN_PW_VARIANT(NAME, K4, REST)                                                                             \
+  static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                             const int32_t *channel, int8_t *output, int16_t *scratch) {          \
+    an_pw_run(p, input, filter, channel, output, scratch, K4, REST);                                              \
+  }
+AN_PW_VARIANT(an_pw_k8, 8, 1)
+AN_PW_VARIANT(an_pw_k16, 16, 1)
+AN_PW_VARIANT(an_pw_k32, 32, 1)
+AN_PW_VARIANT(an_pw_k32n, 0, 0)
+AN_PW_VARIANT(an_pw_any, 0, 1)
+#undef AN_PW_VARIANT
+
+// ---- an_conv1x1_s8_prepared_w16 on DSP cores: the requantization prepared at generation time ----
+//
+// The same pixel pairs, groups of three channels and 3x2 dot products (an_pw_dot3/2/1) on doubled filter
+// values, so that each accumulator holds a = 2 * acc; per channel {2 * bias, m, kc, e} (an_conv.h).  Each
+// output is four instructions and its store: SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then
+// SSAT(g >> e, 8): no shift test, no doubling of m, no separate offset and rounding steps.
+
+// The outputs of channel ch for the accumulators a0 (pixel 0) and a1 (pixel 1).
+static inline __attribute__((always_inline)) void an_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
+                                                             int8_t *o1) {
+  const int32_t m = ch[1], kc = ch[2], e = ch[3];
+  int32_t g0, g1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
+  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+
+// A group of `rows` (1-3) channels by the pixel pair (an_pw_group with the prepared records).
+static inline __attribute__((always_inline)) const int16_t *an_pq_group(const int16_t *w, const int16_t *cols,
+                                                                        const int32_t k4, const int rest,
+                                                                        const int32_t *ch, const int32_t rows,
+                                                                        int8_t *o0, int32_t out1) {
+  int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+  if (rows > 1) acc[2] = acc[3] = ch[4];
+  if (rows > 2) acc[4] = acc[5] = ch[8];
+  if (rows == 3) w = an_pw_dot3(w, cols, k4, rest, acc);
+  if (rows == 2) w = an_pw_dot2(w, cols, k4, rest, acc);
+  if (rows == 1) w = an_pw_dot1(w, cols, k4, rest, acc);
+  an_pq_out2(ch, acc[0], acc[1], o0, o0 + out1);
+  if (rows > 1) an_pq_out2(ch + 4, acc[2], acc[3], o0 + 1, o0 + out1 + 1);
+  if (rows > 2) an_pq_out2(ch + 8, acc[4], acc[5], o0 + 2, o0 + out1 + 2);
+  return w;
+}
+
+// An odd last group of two or one channels (once per pixel pair, shared by the variants).
+static void __attribute__((noinline)) an_pq_tail(const int16_t *w, const int16_t *cols, int32_t k4, const int32_t *ch,
+                                                 int32_t rows, int8_t *o0, int32_t out1) {
+  if (rows == 2) {
+    an_pq_group(w, cols, k4, 1, ch, 2, o0, out1);
+  } else {
+    an_pq_group(w, cols, k4, 1, ch, 1, o0, out1);
+  }
+}
+
+// an_conv1x1_s8_prepared_w16 on a DSP core without the activation's clamps: K4 (0: p's) and rest as an_pw_run.
+static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, int16_t *scratch, const int32_t K4,
+                                                            const int rest) {
+  const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
+  const int32_t *const groups_end = channel + 12 * groups;
+  // Stride 1: the output pixels are the input pixels, every batch's after the last (one run).
+  const int contiguous = p->stride_w == 1 && p->stride_h == 1;
+  const int32_t runs = contiguous ? 1 : p->batches, run_pixels = contiguous ? p->batches * pixels : pixels;
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  for (int32_t b = 0; b < runs; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < run_pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int two = pix + 1 < run_pixels;
+      const int8_t *x0, *x1;
+      if (contiguous) {
+        x0 = input + pix * n;
+        x1 = two ? x0 + n : x0;
+      } else {
+        x0 = row + ox * step_x;
+        if (++ox == out_w) ox = 0, row += step_y;
+        x1 = two ? row + ox * step_x : x0;
+        if (two && ++ox == out_w) ox = 0, row += step_y;
+      }
+      if (K4 && n == K4) {
+        an_pw_widen2(x0, x1, scratch, K4);  // unrolled
+      } else {
+        an_pw_widen2(x0, x1, scratch, n);
+      }
+      const int16_t *w = filter;
+      const int32_t *ch = channel;
+      int8_t *o0 = out0;
+      const int32_t out1 = two ? out_c : 0;
+      for (; ch < groups_end; ch += 12, o0 += 3) w = an_pq_group(w, scratch, k4, rest, ch, 3, o0, out1);
+      if (K4 && K4 <= 16) {  // the odd last group inlined where the dot products are short
+        if (tail == 2) an_pq_group(w, scratch, k4, rest, ch, 2, o0, out1);
+        if (tail == 1) an_pq_group(w, scratch, k4, rest, ch, 1, o0, out1);
+      } else if (tail) {
+        an_pq_tail(w, scratch, k4, ch, tail, o0, out1);
+      }
+    }
+  }
+}
+
+// ---- Four pixels by two channels (an_conv1x1_s8_prepared_w16 where AN_CONV_PREPARED_PAIRS: stride 1) ----
+//
+// Its dot products take 14 registers, which an unoptimised build (-O0, its frame pointer) does not leave: there
+// the pairs layout goes to the plain-C loop.
+#if defined(__OPTIMIZE__)
+#define AN_P4 1
+//
+// The filter in groups of two rows (AN_CONV_W16_PAIRS, an_conv.h): per block of eight values row a's, then row
+// b's (a last block of four values each where in_c % 8 == 4), each block of four in the order 0 2 1 3.  Four
+// consecutive pixels are widened into a column buffer on the stack (8 * in_c bytes, no scratch): per four values q
+// of two pixels j, j + 1 two loads, four SXTB16 ((x0, x2): h = 0, (x1, x3): h = 1) and two STRD, pixel j's half h
+// at word 8 q + 4 h + j, so that the words of pixels 2 and 3 of a step are one LDRD.  Per two values the 2x4 block
+// of dot products is two filter and two column words loaded in a row (five cycles), four SMLAD, one LDRD of the
+// other two column words (three cycles), four SMLAD: 16 MACs in 16 cycles and 13 instructions, each channel's
+// requantization values serving four outputs, each pixel's two outputs going out in one STRH.
+
+// clang-format off
+// Step S (values 2S, 2S + 1 of the block order) of a pair of rows (ROWS 2: a0-a3 row a, b0-b3 row b) or of one
+// row (ROWS 1: a0-a3), the pixels' column words at byte 32 (S >> 1) + 16 (S & 1) + 4 j; the rows' words at byte
+// FA (row a) and FB (row b) of the filter pointer: AN_P4_FA/FB in blocks of eight values, AN_P4_FA/FB_H in a
+// last block of four (the H variants of the steps), AN_P4_F1(_H) for one row.
+#define AN_P4_C(S) "(32*(" #S ">>1)+16*(" #S "&1))"
+#define AN_P4_FA(S) "(32*(" #S ">>2)+4*(" #S "&3))"
+#define AN_P4_FB(S) "(32*(" #S ">>2)+4*(" #S "&3)+16)"
+#define AN_P4_FA_H(S) "(4*" #S ")"
+#define AN_P4_FB_H(S) "(4*" #S "+8)"
+#define AN_P4_F1(S) "(16*(" #S ">>2)+4*(" #S "&3))"
+#define AN_P4_STEP2_AT(S, FA, FB)                                                              \
+  "ldr %[f0], [%[w], #" FA "]\n\tldr %[f1], [%[w], #" FB "]\n\t"                               \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                   \
+  "ldrd %[x0], %[x1], [%[c], #(" AN_P4_C(S) "+8)]\n\t"                                         \
+  "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                   \
+  "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
+#define AN_P4_STEP1_AT(S, F)                                                                   \
+  "ldr %[f0], [%[w], #" F "]\n\t"                                                              \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
+  "ldr %[f1], [%[c], #(" AN_P4_C(S) "+8)]\n\tldr %[b0], [%[c], #(" AN_P4_C(S) "+12)]\n\t"      \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"                   \
+  "smlad %[a2], %[f0], %[f1], %[a2]\n\tsmlad %[a3], %[f0], %[b0], %[a3]\n\t"
+// The same for the last one or two pixels (pixels 0 and 1 only): ROWS 2P, 1P.
+#define AN_P4_STEP2P_AT(S, FA, FB)                                                             \
+  "ldr %[f0], [%[w], #" FA "]\n\tldr %[f1], [%[w], #" FB "]\n\t"                               \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                   \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"
+#define AN_P4_STEP1P_AT(S, F)                                                                  \
+  "ldr %[f0], [%[w], #" F "]\n\t"                                                              \
+  "ldr %[x0], [%[c], #" AN_P4_C(S) "]\n\tldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\t"           \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[a1], %[f0], %[x1], %[a1]\n\t"
+#define AN_P4_STEP_2(S) AN_P4_STEP2_AT(S, AN_P4_FA(S), AN_P4_FB(S))
+#define AN_P4_STEP_2H(S) AN_P4_STEP2_AT(S, AN_P4_FA_H(S), AN_P4_FB_H(S))
+#define AN_P4_STEP_1(S) AN_P4_STEP1_AT(S, AN_P4_F1(S))
+#define AN_P4_STEP_1H(S) AN_P4_STEP1_AT(S, AN_P4_FA_H(S))
+#define AN_P4_STEP_2P(S) AN_P4_STEP2P_AT(S, AN_P4_FA(S), AN_P4_FB(S))
+#define AN_P4_STEP_2PH(S) AN_P4_STEP2P_AT(S, AN_P4_FA_H(S), AN_P4_FB_H(S))
+#define AN_P4_STEP_1P(S) AN_P4_STEP1P_AT(S, AN_P4_F1(S))
+#define AN_P4_STEP_1PH(S) AN_P4_STEP1P_AT(S, AN_P4_FA_H(S))
+#define AN_P4_STEPS4(R, S) AN_P4_STEP_##R((S)) AN_P4_STEP_##R((S + 1)) AN_P4_STEP_##R((S + 2)) AN_P4_STEP_##R((S + 3))
+#define AN_P4_STEPS_4(R) AN_P4_STEP_##R##H((0)) AN_P4_STEP_##R##H((1))
+#define AN_P4_STEPS_8(R) AN_P4_STEPS4(R, 0)
+#define AN_P4_STEPS_16(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4)
+#define AN_P4_STEPS_24(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4) AN_P4_STEPS4(R, 8)
+#define AN_P4_STEPS_32(R) AN_P4_STEPS4(R, 0) AN_P4_STEPS4(R, 4) AN_P4_STEPS4(R, 8) AN_P4_STEPS4(R, 12)
+#define AN_P4_ASM(TEXT)                                                                                 \
+  __asm__(TEXT                                                                                          \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),   \
+            [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1) \
+          : [c] "r"(c), [w] "r"(w)                                                                      \
+          : "memory")
+// clang-format on
+
+// One output of record ch for accumulator a (an_pq_out2's arithmetic).
+static inline __attribute__((always_inline)) int32_t an_p4_out(int32_t a, int32_t m, int32_t kc, int32_t e) {
+  int32_t g, r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g) : "r"(a), "r"(m), "r"(kc + (a >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(g >> e));
+  return r;
+}
+
+// Row a's output (low byte) and row b's (high byte) of one pixel as a halfword at o.
+static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_t ra, int32_t rb) {
+  __asm__("bfi %0, %1, #8, #24" : "+r"(ra) : "r"(rb));
+  const int16_t h = (int16_t)ra;
+  memcpy(o, &h, 2);
+}
+
+// a0-a3 (row a) and b0-b3 (row b; R 2, 2P) += the rows . the four pixels' columns (R 2, 1) or the first two's
+// (R 2P, 1P) over K4 values (0: k4, any multiple of four: passes of 32, then 16, 8, 4); N rows at w, the columns
+// at c.  A pass of the values STEPS at cc and ww, which it advances by CB and WB bytes (the next pass's); the last
+// block of four values at cc and ww (AN_P4_TAIL, which advances nothing: with the advancing form GCC -Og found no
+// registers).
+// clang-format off
+#define AN_P4_PASS(STEPS, CB, WB)                                                                                    \
+  __asm__(STEPS "add %[c], %[c], #" #CB "\n\tadd %[w], %[w], #" #WB                                                  \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
+            [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1), [c] "+r"(cc), [w] "+r"(ww) \
+          :                                                                                                          \
+          : "memory")
+#define AN_P4_TAIL(TEXT)                                                                                \
+  __asm__(TEXT                                                                                          \
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),   \
+            [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1) \
+          : [c] "r"(cc), [w] "r"(ww)                                                                    \
+          : "memory")
+#define AN_P4_DOT(R, N)                                                      \
+  do {                                                                       \
+    if (K4 == 8) AN_P4_ASM(AN_P4_STEPS_8(R));                                \
+    if (K4 == 16) AN_P4_ASM(AN_P4_STEPS_16(R));                              \
+    if (K4 == 24) AN_P4_ASM(AN_P4_STEPS_24(R));                              \
+    if (K4 == 32) AN_P4_ASM(AN_P4_STEPS_32(R));                              \
+    if (!K4 && !rest) {                                                      \
+      const int32_t *cc = c;                                                 \
+      const int16_t *ww = w, *const w_end = w + (N) * k4;                    \
+      do {                                                                   \
+        AN_P4_PASS(AN_P4_STEPS_32(R), 256, 64 * N);                          \
+      } while (ww < w_end);                                                  \
+    }                                                                        \
+    if (!K4 && rest) {                                                       \
+      const int32_t *cc = c;                                                 \
+      const int16_t *ww = w, *const w32_end = w + (N) * (k4 & ~31);          \
+      while (ww < w32_end) AN_P4_PASS(AN_P4_STEPS_32(R), 256, 64 * N);       \
+      if (k4 & 16) AN_P4_PASS(AN_P4_STEPS_16(R), 128, 32 * N);               \
+      if (k4 & 8) AN_P4_PASS(AN_P4_STEPS_8(R), 64, 16 * N);                  \
+      if (k4 & 4) AN_P4_TAIL(AN_P4_STEPS_4(R));                              \
+    }                                                                        \
+  } while (0)
+// clang-format on
+
+// The outputs of a pair of channels (records {2 * bias, m, kc, e} at ch) for four consecutive pixels from their
+// accumulators a0-a3 (row a) and b0-b3 (row b): an_p4_out's arithmetic (m, kc, e in three registers per row, t the
+// sign-corrected kc) and an_p4_store2's halfword per pixel at o + j * out_c (ch, o and out_c from the stack: 12
+// registers; with 13 or 14, GCC's -O1 / hard-float allocations found no registers for them).
+// clang-format off
+#define AN_P4_RQ(A)                                                                                        \
+  "add %[t], %[k], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[m], %[t]\n\t"                     \
+  "asr %[" #A "], %[" #A "], %[e]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
+#define AN_P4_OUT4()                                                                                       \
+  __asm__ volatile("ldr %[m], [%[ch], #4]\n\tldr %[k], [%[ch], #8]\n\tldr %[e], [%[ch], #12]\n\t"        \
+                   AN_P4_RQ(a0) AN_P4_RQ(a1) AN_P4_RQ(a2) AN_P4_RQ(a3)                                     \
+                   "ldr %[m], [%[ch], #20]\n\tldr %[k], [%[ch], #24]\n\tldr %[e], [%[ch], #28]\n\t"      \
+                   AN_P4_RQ(b0) AN_P4_RQ(b1) AN_P4_RQ(b2) AN_P4_RQ(b3)                                     \
+                   "ldr %[m], %[s]\n\tldr %[k], %[o]\n\t"                                                \
+                   "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[k]]\n\t"                                  \
+                   "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[k], %[m]]\n\t"                            \
+                   "add %[e], %[k], %[m], lsl #1\n\t"                                                     \
+                   "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[e]]\n\t"                                  \
+                   "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[e], %[m]]\n\t"                            \
+                   "add %[k], %[k], #2\n\tstr %[k], %[o]"                                                  \
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0),            \
+                     [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [m] "=&r"(m), [k] "=&r"(k), [e] "=&r"(e), \
+                     [t] "=&r"(t), [o] "+m"(o_mem)                                                         \
+                   : [ch] "r"(ch), [s] "m"(s_mem)                                                          \
+                   : "memory")
+// clang-format on
+
+// The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
+// pixel j at o + at[j] (a pixel past the last: the last's again; at 0: four consecutive pixels, j * out_c).
+static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_params *p, const int16_t *w,
+                                                                 const int32_t *ch, const int32_t *c, int8_t *o,
+                                                                 const int32_t *at, const int32_t K4, const int rest,
+                                                                 const int four) {
+  const int32_t out_c = p->out_c, k4 = K4 ? K4 : p->in_c;
+  const int32_t *const pairs_end = ch + 8 * (out_c >> 1);
+  const int32_t s1 = at ? at[1] : out_c, s2 = at ? at[2] : 2 * out_c, s3 = at ? at[3] : 3 * out_c;
+  // Consecutive pixels (AN_P4_OUT4): the output pointer and the pixel stride on the stack (13 registers).
+  int8_t *volatile o_mem = o;
+  volatile int32_t s_mem = out_c;
+  for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
+    int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
+    if (four) {
+      AN_P4_DOT(2, 2);
+    } else {
+      AN_P4_DOT(2P, 2);
+    }
+    if (four && !at) {  // consecutive pixels: the requantization and stores in one asm statement (no spills)
+      int32_t m, k, e, t;
+      AN_P4_OUT4();  // o_mem advanced by two
+      continue;
+    }
+    const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+    a0 = an_p4_out(a0, ma, ka, ea), a1 = an_p4_out(a1, ma, ka, ea);
+    if (four) a2 = an_p4_out(a2, ma, ka, ea), a3 = an_p4_out(a3, ma, ka, ea);
+    const int32_t mb = ch[5], kb = ch[6], eb = ch[7];
+    an_p4_store2(o, a0, an_p4_out(b0, mb, kb, eb));
+    an_p4_store2(o + s1, a1, an_p4_out(b1, mb, kb, eb));
+    if (four) {
+      an_p4_store2(o + s2, a2, an_p4_out(b2, mb, kb, eb));
+      an_p4_store2(o + s3, a3, an_p4_out(b3, mb, kb, eb));
+    }
+  }
+  if (four && !at) o = o_mem;
+  if (out_c & 1) {  // the odd last channel (f1 and b0 column registers)
+    int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
+    if (four) {
+      AN_P4_DOT(1, 1);
+    } else {
+      AN_P4_DOT(1P, 1);
+    }
+    (void)b1, (void)b2, (void)b3;
+    const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+    o[0] = (int8_t)an_p4_out(a0, ma, ka, ea);
+    o[s1] = (int8_t)an_p4_out(a1, ma, ka, ea);
+    if (four) {
+      o[s2] = (int8_t)an_p4_out(a2, ma, ka, ea);
+      o[s3] = (int8_t)an_p4_out(a3, ma, ka, ea);
+    }
+  }
+}
+#undef AN_P4_DOT
+#undef AN_P4_TAIL
+#undef AN_P4_PASS
+#undef AN_P4_OUT4
+#undef AN_P4_RQ
+
+// an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
+// AN_CONV_PREPARED_PAIRS_MAX_C), without the activation's clamps; cols: 8 * in_c bytes (the caller's stack).  Blocks
+// of four pixels, a last block of three with the last pixel twice, of two or one (the last twice) by the two-pixel
+// steps.
+static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params *p, const int8_t *input,
+                                                            const int16_t *filter, const int32_t *channel,
+                                                            int8_t *output, const int32_t K4, const int rest,
+                                                            int32_t *cols) {
+  const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
+  int32_t pix = 0;
+  // Blocks of four pixels: their inputs k4 bytes apart, their outputs out_c.
+  for (; pix + 4 <= pixels; pix += 4) {
+    const int8_t *x = input + pix * k4;
+    int32_t *d = cols;
+    for (int32_t k = 0; k < k4; k += 4, d += 8) {
+      const uint32_t v0 = an_read_u32(x + k), v1 = an_read_u32(x + k4 + k);
+      const uint32_t v2 = an_read_u32(x + 2 * k4 + k), v3 = an_read_u32(x + 3 * k4 + k);
+      __asm__("strd %1, %2, [%0]" ::"r"(d), "r"(__sxtb16(v0)), "r"(__sxtb16(v1)) : "memory");
+      __asm__("strd %1, %2, [%0, #8]" ::"r"(d), "r"(__sxtb16(v2)), "r"(__sxtb16(v3)) : "memory");
+      __asm__("strd %1, %2, [%0, #16]" ::"r"(d), "r"(an_sxtb16_ror8(v0)), "r"(an_sxtb16_ror8(v1)) : "memory");
+      __asm__("strd %1, %2, [%0, #24]" ::"r"(d), "r"(an_sxtb16_ror8(v2)), "r"(an_sxtb16_ror8(v3)) : "memory");
+    }
+    an_p4_channels(p, filter, channel, cols, output + pix * out_c, 0, K4, rest, 1);
+  }
+  if (pix < pixels) {
+    // The last one to three pixels: a pixel past the last is the last again (its outputs stored over the last's,
+    // the same values; no input is read after an output is written); two or one by the two-pixel steps.
+    const int32_t last = pixels - 1 - pix, four = last >= 2;
+    int32_t at[4], q[4];
+    for (int32_t j = 0; j < 4; ++j) q[j] = j < last ? j : last, at[j] = q[j] * out_c;
+    for (int32_t j = 0; j < (four ? 4 : 2); j += 2) {
+      const int8_t *x0 = input + (pix + q[j]) * k4, *x1 = input + (pix + q[j + 1]) * k4;
+      int32_t *d = cols + j;
+      for (int32_t k = 0; k < k4; k += 4, d += 8) {
+        const uint32_t v0 = an_read_u32(x0 + k), v1 = an_read_u32(x1 + k);
+        __asm__("strd %1, %2, [%0]" ::"r"(d), "r"(__sxtb16(v0)), "r"(__sxtb16(v1)) : "memory");
+        __asm__("strd %1, %2, [%0, #16]" ::"r"(d), "r"(an_sxtb16_ror8(v0)), "r"(an_sxtb16_ror8(v1)) : "memory");
+      }
+    }
+    if (four) {
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, rest, 1);
+    } else {
+      an_p4_channels(p, filter, channel, cols, output + pix * out_c, at, K4, rest, 0);
+    }
+  }
+}
+#undef AN_P4_ASM
+#undef AN_P4_STEPS_32
+#undef AN_P4_STEPS_24
+#undef AN_P4_STEPS_16
+#undef AN_P4_STEPS_8
+#undef AN_P4_STEPS_4
+#undef AN_P4_STEPS4
+#undef AN_P4_STEP_1PH
+#undef AN_P4_STEP_1P
+#undef AN_P4_STEP_2PH
+#undef AN_P4_STEP_2P
+#undef AN_P4_STEP_1H
+#undef AN_P4_STEP_1
+#undef AN_P4_STEP_2H
+#undef AN_P4_STEP_2
+#undef AN_P4_STEP1P_AT
+#undef AN_P4_STEP2P_AT
+#undef AN_P4_STEP1_AT
+#undef AN_P4_STEP2_AT
+#undef AN_P4_F1
+#undef AN_P4_FB_H
+#undef AN_P4_FA_H
+#undef AN_P4_FB
+#undef AN_P4_FA
+#undef AN_P4_C
+
+// The four-pixel functions' attributes.  general-regs-only: their asm statements need 12 to 14 core registers; with
+// an FPU, GCC -O1 (hard or softfp float ABI) keeps values in VFP registers across them and then finds no core
+// registers ("asm operand has impossible constraints").  They use no floating point; at -O2 it moves a few register
+// copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
+#define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
+static void AN_P4_FN an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                              const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 8, 0, cols);
+}
+static void AN_P4_FN an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 16, 0, cols);
+}
+static void AN_P4_FN an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 24, 0, cols);
+}
+static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 32, 0, cols);
+}
+// in_c 64, 96, ... 192: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
+static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 0, 0, cols);
+}
+// Any other in_c (a multiple of four up to AN_CONV_PREPARED_PAIRS_MAX_C): passes of 32 values, then 16, 8, 4.
+static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                               const int32_t *channel, int8_t *output) {
+  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+  an_p4_run(p, input, filter, channel, output, 0, 1, cols);
+}
+#undef AN_P4_FN
+#else
+#define AN_P4 0
+#endif
+
+#define AN_PQ_VARIANT(NAME, K4, REST)                                                                             \
+  static void __attribute__((noinline)) NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                             const int32_t *channel, int8_t *output, int16_t *scratch) {          \
+    an_pq_run(p, input, filter, channel, output, scratch, K4, REST);                                              \
+  }
+AN_PQ_VARIANT(an_pq_k8, 8, 1)
+AN_PQ_VARIANT(an_pq_k16, 16, 1)
+AN_PQ_VARIANT(an_pq_k32, 32, 1)
+AN_PQ_VARIANT(an_pq_k32n, 0, 0)
+AN_PQ_VARIANT(an_pq_any, 0, 1)
+#undef AN_PQ_VARIANT
+
+#endif
+
+#if AN_USE_DSP && !AN_USE_MVE
+// Elsewhere an_conv.c's (its 1x1 loop with an_conv_channels_w16).
+void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                       int8_t *output, int16_t *scratch) {
+  switch (AN_CONV_K4(p->in_c)) {
+    case 8:
+      an_pw_k8(p, input, filter, channel, output, scratch);
+      break;
+    case 16:
+      an_pw_k16(p, input, filter, channel, output, scratch);
+      break;
+    case 32:
+      an_pw_k32(p, input, filter, channel, output, scratch);
+      break;
+    default:
+      if (AN_CONV_K4(p->in_c) % 32 == 0) {
+        an_pw_k32n(p, input, filter, channel, output, scratch);
+      } else {
+        an_pw_any(p, input, filter, channel, output, scratch);
+      }
+  }
+  if (p->act_min > -128 || p->act_max < 127) {
+    an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+  }
+}
+#endif
+#if AN_CONV_SHARED_LOOPS
+// Input pixel x (n values, a multiple of four) as pixel j of an_widen_s8_pair's interleaved columns, each block of
+// four in the order 0 2 1 3 (the AN_CONV_W16_PAIRS filter layout's).
+static void an_pq_widen_pairs(const int8_t *x, int16_t *cols, int32_t j, int32_t n) {
+  int16_t *dst = cols + 4 * j;
+  for (const int8_t *const end = x + n; x < end; x += 4, dst += 8) {
+    dst[0] = x[0], dst[1] = x[2], dst[2] = x[1], dst[3] = x[3];
+  }
+}
+
+#endif
+
+#if !AN_USE_DSP && !AN_USE_MVE
+// Rows w0, w1, w2 (`rows`: 1-3, a constant where inlined) of the pairs layout, each row's eight values of a block
+// `step` values after the last block's (16 in a group of two, 8 for an odd last row), K4 a multiple of four, by
+// the pixel pair of cols (an_widen_s8_pair's layout, each block of four as 0 2 1 3): as an_w16_dot_any in plain C,
+// three rows across groups of two so that each column value loaded serves three rows.  A last block of four
+// values (K4 % 8 == 4) holds each row's four values four places closer to the group's start: row r's there
+// back[r] (4 for the second row of a group of two, else 0) values before where a block of eight has them.
+static inline __attribute__((always_inline)) void an_pq_pairs_dot(const int16_t *w0, const int16_t *w1,
+                                                                  const int16_t *w2, const int32_t *back, int32_t step,
+                                                                  const int16_t *cols, int32_t k4, int32_t rows,
+                                                                  int32_t *acc) {
+  uint32_t a0 = (uint32_t)acc[0], a1 = (uint32_t)acc[1], a2 = (uint32_t)acc[2];
+  uint32_t a3 = (uint32_t)acc[3], a4 = (uint32_t)acc[4], a5 = (uint32_t)acc[5];
+#define AN_PQ_PAIRS_TAP(T)                                                                      \
+  do {                                                                                          \
+    const int32_t x0 = cols[((T)&3) + ((T) >> 2) * 8], x1 = cols[((T)&3) + ((T) >> 2) * 8 + 4]; \
+    a0 += (uint32_t)(w0[T] * x0);                                                               \
+    a1 += (uint32_t)(w0[T] * x1);                                                               \
+    if (rows > 1) {                                                                             \
+      a2 += (uint32_t)(w1[T] * x0);                                                             \
+      a3 += (uint32_t)(w1[T] * x1);                                                             \
+    }                                                                                           \
+    if (rows > 2) {                                                                             \
+      a4 += (uint32_t)(w2[T] * x0);                                                             \
+      a5 += (uint32_t)(w2[T] * x1);                                                             \
+    }                                                                                           \
+  } while (0)
+  for (const int16_t *const end = cols + 2 * (k4 & ~7); cols < end; cols += 16, w0 += step, w1 += step, w2 += step) {
+    AN_PQ_PAIRS_TAP(0);
+    AN_PQ_PAIRS_TAP(1);
+    AN_PQ_PAIRS_TAP(2);
+    AN_PQ_PAIRS_TAP(3);
+    AN_PQ_PAIRS_TAP(4);
+    AN_PQ_PAIRS_TAP(5);
+    AN_PQ_PAIRS_TAP(6);
+    AN_PQ_PAIRS_TAP(7);
+  }
+  if (k4 & 4) {
+    w0 -= back[0];
+    if (rows > 1) w1 -= back[1];
+    if (rows > 2) w2 -= back[2];
+    AN_PQ_PAIRS_TAP(0);
+    AN_PQ_PAIRS_TAP(1);
+    AN_PQ_PAIRS_TAP(2);
+    AN_PQ_PAIRS_TAP(3);
+  }
+#undef AN_PQ_PAIRS_TAP
+  acc[0] = (int32_t)a0, acc[1] = (int32_t)a1, acc[2] = (int32_t)a2;
+  acc[3] = (int32_t)a3, acc[4] = (int32_t)a4, acc[5] = (int32_t)a5;
+}
+
+// Output channels [0, out_c) of a pixel pair from the pairs layout's filter w (K4 values a row) and prepared
+// records ch, three rows at a time (plain C).
+static void an_pq_pairs_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                                 const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  const int32_t paired = out_c & ~1;  // rows in groups of two; an odd last row alone, its blocks 8 values apart
+#define AN_PQ_PAIRS_ROW(i) (w + ((i) >> 1) * 2 * k4 + ((i)&1) * 8)
+  int32_t i = 0;
+  for (; i + 3 <= paired; i += 3) {
+    int32_t acc[6] = {ch[4 * i], ch[4 * i], ch[4 * i + 4], ch[4 * i + 4], ch[4 * i + 8], ch[4 * i + 8]};
+    const int32_t back[3] = {(i & 1) * 4, ((i + 1) & 1) * 4, ((i + 2) & 1) * 4};
+    an_pq_pairs_dot(AN_PQ_PAIRS_ROW(i), AN_PQ_PAIRS_ROW(i + 1), AN_PQ_PAIRS_ROW(i + 2), back, 16, cols, k4, 3, acc);
+    an_pq_plain_out(q, ch + 4 * i, acc, 3, o0 + i, o1 + i);
+  }
+  for (; i < out_c; ++i) {
+    int32_t acc[6] = {ch[4 * i], ch[4 * i], 0, 0, 0, 0};
+    const int single = i == paired;
+    const int32_t back[3] = {single ? 0 : (i & 1) * 4, 0, 0};
+    an_pq_pairs_dot(single ? w + i * k4 : AN_PQ_PAIRS_ROW(i), 0, 0, back, single ? 8 : 16, cols, k4, 1, acc);
+    an_pq_plain_out(q, ch + 4 * i, acc, 1, o0 + i, o1 + i);
+  }
+#undef AN_PQ_PAIRS_ROW
+}
+#endif
+
+void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output, int16_t *scratch) {
+  const int pairs = AN_CONV_PREPARED_PAIRS(p->in_c, p->stride_h, p->stride_w);
+#if AN_USE_DSP && !AN_USE_MVE
+  // The pairs layout where an_p4_* do not run (-O0): the plain-C loop below.
+  const int plain = pairs && !AN_P4;
+  switch (plain ? -2 : pairs ? -1 : AN_CONV_K4(p->in_c)) {
+    case -2:
+      break;
+    case -1:
+#if AN_P4
+      if (p->in_c == 8) {
+        an_p4_k8(p, input, filter, channel, output);
+      } else if (p->in_c == 16) {
+        an_p4_k16(p, input, filter, channel, output);
+      } else if (p->in_c == 24) {
+        an_p4_k24(p, input, filter, channel, output);
+      } else if (p->in_c == 32) {
+        an_p4_k32(p, input, filter, channel, output);
+      } else if (p->in_c % 32 == 0) {
+        an_p4_k32n(p, input, filter, channel, output);
+      } else {
+        an_p4_any(p, input, filter, channel, output);
+      }
+#endif
+      break;
+    case 8:
+      an_pq_k8(p, input, filter, channel, output, scratch);
+      break;
+    case 16:
+      an_pq_k16(p, input, filter, channel, output, scratch);
+      break;
+    case 32:
+      an_pq_k32(p, input, filter, channel, output, scratch);
+      break;
+    default:
+      if (AN_CONV_K4(p->in_c) % 32 == 0) {
+        an_pq_k32n(p, input, filter, channel, output, scratch);
+      } else {
+        an_pq_any(p, input, filter, channel, output, scratch);
+      }
+  }
+  if (!plain) {
+    if (p->act_min > -128 || p->act_max < 127) {
+      an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+    }
+    return;
+  }
+#endif
+#if AN_CONV_SHARED_LOOPS
+  // Plain C (an_conv1x1_impl's loop): per pair of output pixels both input pixels widened once into scratch (two
+  // interleaved columns of K4 values, the padding to K4 zeroed once; in the pairs layout each block of four as
+  // 0 2 1 3), then each group of three (pairs layout: two) channels by the pixel pair (an_kxk_pq_channels).
+  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t pixels = p->out_h * out_w;
+  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
+  const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    int8_t *out0 = output + b * pixels * out_c;
+    int32_t ox = 0;
+    for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
+      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
+      const int8_t *x0 = row + ox * step_x;
+      if (++ox == out_w) ox = 0, row += step_y;
+      const int two = pix + 1 < pixels;
+      const int8_t *x1 = two ? row + ox * step_x : x0;
+      if (two && ++ox == out_w) ox = 0, row += step_y;
+      if (pairs) {
+        an_pq_widen_pairs(x0, scratch, 0, n);
+        an_pq_widen_pairs(x1, scratch, 1, n);
+      } else {
+        an_widen_s8_pair(x0, scratch, 0, 0, n);
+        an_widen_s8_pair(x1, scratch, 0, 1, n);
+      }
+#if !AN_USE_DSP && !AN_USE_MVE
+      if (pairs) {
+        an_pq_pairs_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0));
+        continue;
+      }
+#endif
+      an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, pairs ? 2 : 3, out0, out0 + (two ? out_c : 0));
+    }
+  }
+#endif
+}
