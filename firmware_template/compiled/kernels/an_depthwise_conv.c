@@ -53,6 +53,22 @@ static inline int8_t an_dw_out(an_dw_out_params q, int32_t acc, int32_t m, int32
   return (int8_t)an_clamp(acc, q.lo, q.hi);
 }
 
+// Requantizes four accumulators of channels oc..oc+3 and stores them: all four requantizations
+// before any store (an int8 store may alias the multipliers), then the offset and clamps (their three values loaded
+// once).
+static inline __attribute__((always_inline)) void an_dw_store4(an_dw_out_params q, int32_t a0, int32_t a1, int32_t a2,
+                                                               int32_t a3, const int32_t *multiplier,
+                                                               const int32_t *shift, int8_t *out) {
+  const int32_t v0 = an_requantize(a0, multiplier[0], shift[0]);
+  const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
+  const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
+  const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
+  out[0] = an_dw_clamp(q, v0 + q.offset);
+  out[1] = an_dw_clamp(q, v1 + q.offset);
+  out[2] = an_dw_clamp(q, v2 + q.offset);
+  out[3] = an_dw_clamp(q, v3 + q.offset);
+}
+
 // Output channels oc..oc+3 (weights w: n_taps x {w0, w2, w1, w3} int16) reading input
 // channels ic..ic+3 (same_input = 0) or ic alone (1).
 static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, int32_t n_taps, const int16_t *w,
@@ -93,16 +109,7 @@ static inline void an_dw_block4(an_dw_out_params q, const int8_t *const *taps, i
     a3 += w[3] * x[3 * step];
   }
 #endif
-  // All four requantizations before any store (an int8 store may alias the multipliers), then
-  // the offset and clamps (their three values loaded once).
-  const int32_t v0 = an_requantize(a0, multiplier[0], shift[0]);
-  const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
-  const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
-  const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
-  out[0] = an_dw_clamp(q, v0 + q.offset);
-  out[1] = an_dw_clamp(q, v1 + q.offset);
-  out[2] = an_dw_clamp(q, v2 + q.offset);
-  out[3] = an_dw_clamp(q, v3 + q.offset);
+  an_dw_store4(q, a0, a1, a2, a3, multiplier, shift, out);
 }
 
 #if AN_USE_DSP && !AN_USE_MVE && defined(__GNUC__)
@@ -162,20 +169,6 @@ static inline void an_dw_channels_from(an_dw_out_params q, const int8_t *const *
 }
 
 #if AN_USE_DSP && !AN_USE_MVE
-// Requantizes four accumulators of channels oc..oc+3 and stores them (all four requantizations
-// before any store: an int8 store may alias the multipliers).
-static inline void an_dw_store4(an_dw_out_params q, int32_t a0, int32_t a1, int32_t a2, int32_t a3,
-                                const int32_t *multiplier, const int32_t *shift, int8_t *out) {
-  const int32_t v0 = an_requantize(a0, multiplier[0], shift[0]);
-  const int32_t v1 = an_requantize(a1, multiplier[1], shift[1]);
-  const int32_t v2 = an_requantize(a2, multiplier[2], shift[2]);
-  const int32_t v3 = an_requantize(a3, multiplier[3], shift[3]);
-  out[0] = an_dw_clamp(q, v0 + q.offset);
-  out[1] = an_dw_clamp(q, v1 + q.offset);
-  out[2] = an_dw_clamp(q, v2 + q.offset);
-  out[3] = an_dw_clamp(q, v3 + q.offset);
-}
-
 // 3x3 filter, depth multiplier 1, no dilation, DSP cores: two horizontally adjacent output
 // pixels whose taps all lie inside the image (pixel a reads from in_a, pixel b from in_a + dx,
 // dx = stride_w * in_c), channels in blocks of four.  Each block's weight pair (LDRD) serves
@@ -649,61 +642,55 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   an_dw3_widen_row_at(row, c, in_w, in_c, pad_w, zp4, d, 12);
 }
 
-// One filter row of four outputs: stride_w 1 reads pairs x[0], x[12], x[24] (outputs at columns
-// 0..3 of the pass), stride_w 2 reads x[0..48 by 12].
-#define AN_DW3_ROW_S1(OFF, PV, QV)                              \
-  do {                                                          \
-    const uint32_t P = (PV), w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
-    const uint32_t Q = (QV), w2 = x[(OFF) + 24];                \
-    a0 = AN_DW3_SMLAD(w0, P, a0);                               \
-    a1 = AN_DW3_SMLATB(w0, P, a1);                              \
-    a2 = AN_DW3_SMLAD(w1, P, a2);                               \
-    a3 = AN_DW3_SMLATB(w1, P, a3);                              \
-    a0 = AN_DW3_SMLABB(w1, Q, a0);                              \
-    a1 = AN_DW3_SMLADX(w1, Q, a1);                              \
-    a2 = AN_DW3_SMLABB(w2, Q, a2);                              \
-    a3 = AN_DW3_SMLADX(w2, Q, a3);                              \
-  } while (0)
-#define AN_DW3_ROW_S2(OFF, PV, QV)                                        \
-  do {                                                                    \
-    const uint32_t P = (PV), Q = (QV);                                    \
-    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12], w2 = x[(OFF) + 24]; \
-    const uint32_t w3 = x[(OFF) + 36], w4 = x[(OFF) + 48];                \
-    a0 = AN_DW3_SMLAD(w0, P, a0);                                         \
-    a1 = AN_DW3_SMLAD(w1, P, a1);                                         \
-    a2 = AN_DW3_SMLAD(w2, P, a2);                                         \
-    a3 = AN_DW3_SMLAD(w3, P, a3);                                         \
-    a0 = AN_DW3_SMLABB(w1, Q, a0);                                        \
-    a1 = AN_DW3_SMLABB(w2, Q, a1);                                        \
-    a2 = AN_DW3_SMLABB(w3, Q, a2);                                        \
-    a3 = AN_DW3_SMLABB(w4, Q, a3);                                        \
-  } while (0)
-
-// Two outputs (a0, a1) and one (a0) of a pass: the first half of AN_DW3_ROW_S1 / _S2.
-#define AN_DW3_ROW2_S1(OFF, PV, QV)                   \
-  do {                                                \
-    const uint32_t P = (PV), Q = (QV);                \
-    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
-    a0 = AN_DW3_SMLAD(w0, P, a0);                     \
-    a1 = AN_DW3_SMLATB(w0, P, a1);                    \
-    a0 = AN_DW3_SMLABB(w1, Q, a0);                    \
-    a1 = AN_DW3_SMLADX(w1, Q, a1);                    \
-  } while (0)
-#define AN_DW3_ROW2_S2(OFF, PV, QV)                                       \
-  do {                                                                    \
-    const uint32_t P = (PV), Q = (QV);                                    \
-    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12], w2 = x[(OFF) + 24]; \
-    a0 = AN_DW3_SMLAD(w0, P, a0);                                         \
-    a1 = AN_DW3_SMLAD(w1, P, a1);                                         \
-    a0 = AN_DW3_SMLABB(w1, Q, a0);                                        \
-    a1 = AN_DW3_SMLABB(w2, Q, a1);                                        \
-  } while (0)
-#define AN_DW3_ROW1(OFF, PV, QV)                      \
-  do {                                                \
-    const uint32_t w0 = x[(OFF)], w1 = x[(OFF) + 12]; \
-    a0 = AN_DW3_SMLAD(w0, (PV), a0);                  \
-    a0 = AN_DW3_SMLABB(w1, (QV), a0);                 \
-  } while (0)
+// N (4, 2 or 1) outputs of one channel from ring column x (record k; the ring slots of the filter's rows 0, 1, 2 at
+// word offsets S0, S1, S2; pair j of a slot at x[12 j]), stored `oc` bytes apart from out: per filter row (P, Q),
+// at stride 1 output i reads pairs i / 2 and i / 2 + 1 (SMLAD P and SMLABB Q where i is even, SMLATB P and SMLADX Q
+// where it is odd), at stride 2 pairs i and i + 1 (SMLAD P, SMLABB Q).
+static inline __attribute__((always_inline)) void an_dw3_pass(an_dw_out_params q, const uint32_t *x, const int32_t *k,
+                                                              int8_t *out, int32_t oc, int N, int stride, int32_t S0,
+                                                              int32_t S1, int32_t S2) {
+  const int32_t slot[3] = {S0, S1, S2};
+  const int words = stride == 1 ? (N + 1) / 2 + 1 : N + 1;  // the pair words a filter row reads
+  const int32_t bias = k[6];
+  int32_t a[4];
+  _Pragma("GCC unroll 4") for (int i = 0; i < N; ++i) a[i] = bias;
+  _Pragma("GCC unroll 3") for (int r = 0; r < 3; ++r) {
+    // (the loads in this order: GCC keeps it, and it pipelines them best)
+    uint32_t P, Q, w[5];
+    if (stride == 1 && N == 4) {
+      P = (uint32_t)k[2 * r], w[0] = x[slot[r]], w[1] = x[slot[r] + 12];
+      Q = (uint32_t)k[2 * r + 1], w[2] = x[slot[r] + 24];
+    } else {
+      P = (uint32_t)k[2 * r], Q = (uint32_t)k[2 * r + 1];
+      _Pragma("GCC unroll 5") for (int j = 0; j < words; ++j) w[j] = x[slot[r] + 12 * j];
+    }
+    _Pragma("GCC unroll 4") for (int i = 0; i < N; ++i) {
+      if (stride != 1) {
+        a[i] = AN_DW3_SMLAD(w[i], P, a[i]);
+      } else if ((i & 1) == 0) {
+        a[i] = AN_DW3_SMLAD(w[i / 2], P, a[i]);
+      } else {
+        a[i] = AN_DW3_SMLATB(w[i / 2], P, a[i]);
+      }
+    }
+    _Pragma("GCC unroll 4") for (int i = 0; i < N; ++i) {
+      if (stride != 1) {
+        a[i] = AN_DW3_SMLABB(w[i + 1], Q, a[i]);
+      } else if ((i & 1) == 0) {
+        a[i] = AN_DW3_SMLABB(w[i / 2 + 1], Q, a[i]);
+      } else {
+        a[i] = AN_DW3_SMLADX(w[i / 2 + 1], Q, a[i]);
+      }
+    }
+  }
+  const int32_t m = k[7], c = k[8], e = k[9];
+  int8_t v[4];
+  _Pragma("GCC unroll 4") for (int i = 0; i < N; ++i) v[i] = an_dw3_out(q, a[i], m, c, e);
+  _Pragma("GCC unroll 2") for (int i = 0; i < N; i += 2, out += 2 * oc) {
+    out[0] = v[i];
+    if (i + 1 < N) out[oc] = v[i + 1];
+  }
+}
 
 // One output row of channels c0..c0+3 (their records k, ten int32 apart; their ring columns x,
 // one word apart; their outputs out, one byte apart, outputs `oc` bytes apart): per channel `n`
@@ -719,58 +706,20 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
   for (int32_t g = 0; g < 4; ++g, k += AN_DW3_RECORD) {
     const uint32_t *x = x0 + g;
     int8_t *out = out0 + g;
-    for (const uint32_t *const end = x + n * pass; x < end; x += pass) {
+    for (const uint32_t *const end = x + n * pass; x < end; x += pass, out += 4 * oc) {
       // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
       // beside the pass's values, and loads next to the inputs' loads pipeline.
 #if defined(__GNUC__)
       __asm__("" : "+r"(k));
 #endif
-      const int32_t bias = k[6];
-      int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-      if (stride == 1) {
-        AN_DW3_ROW_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
-        AN_DW3_ROW_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
-        AN_DW3_ROW_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
-      } else {
-        AN_DW3_ROW_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
-        AN_DW3_ROW_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
-        AN_DW3_ROW_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
-      }
-      const int32_t m = k[7], c = k[8], e = k[9];
-      const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
-      const int8_t v2 = an_dw3_out(q, a2, m, c, e), v3 = an_dw3_out(q, a3, m, c, e);
-      out[0] = v0;
-      out[oc] = v1;
-      out += 2 * oc;
-      out[0] = v2;
-      out[oc] = v3;
-      out += 2 * oc;
+      an_dw3_pass(q, x, k, out, oc, 4, stride, S0, S1, S2);
     }
     if (tail & 2) {
-      int32_t a0 = k[6], a1 = a0;
-      if (stride == 1) {
-        AN_DW3_ROW2_S1(S0, (uint32_t)k[0], (uint32_t)k[1]);
-        AN_DW3_ROW2_S1(S1, (uint32_t)k[2], (uint32_t)k[3]);
-        AN_DW3_ROW2_S1(S2, (uint32_t)k[4], (uint32_t)k[5]);
-      } else {
-        AN_DW3_ROW2_S2(S0, (uint32_t)k[0], (uint32_t)k[1]);
-        AN_DW3_ROW2_S2(S1, (uint32_t)k[2], (uint32_t)k[3]);
-        AN_DW3_ROW2_S2(S2, (uint32_t)k[4], (uint32_t)k[5]);
-      }
-      const int32_t m = k[7], c = k[8], e = k[9];
-      const int8_t v0 = an_dw3_out(q, a0, m, c, e), v1 = an_dw3_out(q, a1, m, c, e);
-      out[0] = v0;
-      out[oc] = v1;
+      an_dw3_pass(q, x, k, out, oc, 2, stride, S0, S1, S2);
       out += 2 * oc;
       x += pass / 2;
     }
-    if (tail & 1) {
-      int32_t a0 = k[6];
-      AN_DW3_ROW1(S0, (uint32_t)k[0], (uint32_t)k[1]);
-      AN_DW3_ROW1(S1, (uint32_t)k[2], (uint32_t)k[3]);
-      AN_DW3_ROW1(S2, (uint32_t)k[4], (uint32_t)k[5]);
-      out[0] = an_dw3_out(q, a0, k[7], k[8], k[9]);
-    }
+    if (tail & 1) an_dw3_pass(q, x, k, out, oc, 1, stride, S0, S1, S2);
   }
 }
 
@@ -786,8 +735,9 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
   } while (0)
 
 // an_dw3_row for a ring rotation (padded row of filter row 0 modulo 3), stride and clamp kind.
-static void an_dw3_row_any(an_dw_out_params q, const uint32_t *x, const int32_t *k, int32_t n, int32_t tail,
-                           int8_t *out, int32_t oc, int32_t stride, int32_t rotation) {
+static inline __attribute__((always_inline)) void an_dw3_row_any(an_dw_out_params q, const uint32_t *x,
+                                                                 const int32_t *k, int32_t n, int32_t tail, int8_t *out,
+                                                                 int32_t oc, int32_t stride, int32_t rotation) {
 #if !AN_USE_DSP
   // Cores without DSP instructions: one copy of the loop, the ring slots and stride at run time (code size).
   const int32_t s0 = 4 * rotation, s1 = (s0 + 4) % 12, s2 = (s0 + 8) % 12;
@@ -1231,6 +1181,10 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
 
 typedef void (*an_dwp_batch_fn)(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, uint32_t *plane);
 
+// The plane form's shapes (output width, stride_w): AN_DEPTHWISE_PLANE's (an_depthwise_conv.h).
+#define AN_DWP_SHAPES(X) \
+  X(2, 1) X(3, 1) X(4, 1) X(6, 1) X(8, 1) X(12, 1) X(16, 1) X(2, 2) X(3, 2) X(4, 2) X(6, 2) X(8, 2) X(12, 2)
+
 #define AN_DWP_FUNCTIONS(W, S)                                                                              \
   static void an_dwp_batch_##W##_##S##_0(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, \
                                          uint32_t *plane) {                                                 \
@@ -1240,19 +1194,7 @@ typedef void (*an_dwp_batch_fn)(const an_dwp_geom *g, const int8_t *in, int8_t *
                                          uint32_t *plane) {                                                 \
     an_dwp_batch(g, in, out, rec, plane, W, S, 1);                                                          \
   }
-AN_DWP_FUNCTIONS(2, 1)
-AN_DWP_FUNCTIONS(3, 1)
-AN_DWP_FUNCTIONS(4, 1)
-AN_DWP_FUNCTIONS(6, 1)
-AN_DWP_FUNCTIONS(8, 1)
-AN_DWP_FUNCTIONS(12, 1)
-AN_DWP_FUNCTIONS(16, 1)
-AN_DWP_FUNCTIONS(2, 2)
-AN_DWP_FUNCTIONS(3, 2)
-AN_DWP_FUNCTIONS(4, 2)
-AN_DWP_FUNCTIONS(6, 2)
-AN_DWP_FUNCTIONS(8, 2)
-AN_DWP_FUNCTIONS(12, 2)
+AN_DWP_SHAPES(AN_DWP_FUNCTIONS)
 #undef AN_DWP_FUNCTIONS
 
 static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
@@ -1262,37 +1204,12 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
   const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, stride_h = p->stride_h;
   const int32_t W = p->out_w, S = p->stride_w;
   const int full = p->act_min == -128 && p->act_max == 127;
-  an_dwp_batch_fn batch;
-#define AN_DWP_PICK(w, s) batch = full ? an_dwp_batch_##w##_##s##_1 : an_dwp_batch_##w##_##s##_0
-  if (S == 1) {
-    if (W == 2) {
-      AN_DWP_PICK(2, 1);
-    } else if (W == 3) {
-      AN_DWP_PICK(3, 1);
-    } else if (W == 4) {
-      AN_DWP_PICK(4, 1);
-    } else if (W == 6) {
-      AN_DWP_PICK(6, 1);
-    } else if (W == 8) {
-      AN_DWP_PICK(8, 1);
-    } else if (W == 12) {
-      AN_DWP_PICK(12, 1);
-    } else {
-      AN_DWP_PICK(16, 1);
-    }
-  } else if (W == 2) {
-    AN_DWP_PICK(2, 2);
-  } else if (W == 3) {
-    AN_DWP_PICK(3, 2);
-  } else if (W == 4) {
-    AN_DWP_PICK(4, 2);
-  } else if (W == 6) {
-    AN_DWP_PICK(6, 2);
-  } else if (W == 8) {
-    AN_DWP_PICK(8, 2);
-  } else {
-    AN_DWP_PICK(12, 2);
-  }
+  an_dwp_batch_fn batch = NULL;  // the copy for W, S and the clamp kind (the caller checked AN_DEPTHWISE_PLANE)
+#define AN_DWP_PICK(w, s)                                                   \
+  case 4 * (w) + (s):                                                       \
+    batch = full ? an_dwp_batch_##w##_##s##_1 : an_dwp_batch_##w##_##s##_0; \
+    break;
+  switch (4 * W + S) { AN_DWP_SHAPES(AN_DWP_PICK) }
 #undef AN_DWP_PICK
   const int32_t pairs = AN_DEPTHWISE_PLANE_PAIRS(W, S);
   const int32_t rows = (out_h - 1) * stride_h + 3;  // padded rows the outputs read
