@@ -507,6 +507,63 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
                      [t] "=&r"(t), [o] "+m"(o_mem)                                                         \
                    : [ch] "r"(ch), [s] "m"(s_mem)                                                          \
                    : "memory")
+
+// The whole channel-pair loop of four consecutive pixels at K4 = 8, 16, 24 or 32 in one asm statement
+// (AN_P4_LOOP): per pair the dot products (its first step adds row a's and row b's bias, a0 and b0 on entry,
+// into all four accumulators: no copies), the requantization of AN_P4_OUT4 with the records at c (m, kc, e, t in
+// f0, f1, x0, x1), the four halfword stores, then the next pair's biases; the records pointer, the output pointer,
+// the pixel stride, the filter's end and the columns' address on the stack (14 registers).
+#define AN_P4_FIRST                                                                                         \
+  "ldr %[f0], [%[w]]\n\tldr %[f1], [%[w], #16]\n\tldr %[x0], [%[c], #4]\n\tldr %[x1], [%[c], #8]\n\t"      \
+  "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
+  "ldr %[x0], [%[c], #12]\n\tldr %[x1], [%[c]]\n\t"                                                       \
+  "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
+#define AN_P4_REST_8 AN_P4_STEP_2((1)) AN_P4_STEP_2((2)) AN_P4_STEP_2((3))
+#define AN_P4_REST_16 AN_P4_REST_8 AN_P4_STEPS4(2, 4)
+#define AN_P4_REST_24 AN_P4_REST_16 AN_P4_STEPS4(2, 8)
+#define AN_P4_REST_32 AN_P4_REST_24 AN_P4_STEPS4(2, 12)
+#define AN_P4_LRQ(A)                                                                                       \
+  "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
+  "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
+// The dot products of in_c = k4 >= 32 (K4 0): a first pass of 32 values, further passes of 32 (up to the columns
+// address c32e), then (REST: AN_P4_REST_ANY) 16, 8 and 4 values as k4's bits say; each advances c and w.
+#define AN_P4_PASSES_32                                                                                    \
+  AN_P4_FIRST AN_P4_REST_32 "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                             \
+  "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbeq 3f\n\t"                                                   \
+  ".p2align 2\n2:\n\t" AN_P4_STEPS_32(2) "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                          \
+  "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
+#define AN_P4_REST_ANY                                                                                     \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #16\n\tbeq 4f\n\t" AN_P4_STEPS_16(2)                                    \
+  "add %[c], %[c], #128\n\tadd %[w], %[w], #64\n\t4:\n\t"                                                 \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #8\n\tbeq 5f\n\t" AN_P4_STEPS_8(2)                                      \
+  "add %[c], %[c], #64\n\tadd %[w], %[w], #32\n\t5:\n\t"                                                  \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #4\n\tbeq 6f\n\t" AN_P4_STEPS_4(2) "add %[w], %[w], #16\n\t6:\n\t"
+#define AN_P4_LOOP(DOT)                                                                                      \
+  __asm__ volatile(".p2align 2\n1:\n\t" DOT                                                                              \
+                   "ldr %[c], %[chm]\n\t"                                                                   \
+                   "ldr %[f0], [%[c], #4]\n\tldr %[f1], [%[c], #8]\n\tldr %[x0], [%[c], #12]\n\t"          \
+                   AN_P4_LRQ(a0) AN_P4_LRQ(a1) AN_P4_LRQ(a2) AN_P4_LRQ(a3)                                 \
+                   "ldr %[f0], [%[c], #20]\n\tldr %[f1], [%[c], #24]\n\tldr %[x0], [%[c], #28]\n\t"        \
+                   AN_P4_LRQ(b0) AN_P4_LRQ(b1) AN_P4_LRQ(b2) AN_P4_LRQ(b3)                                 \
+                   "ldr %[f0], %[om]\n\tldr %[f1], %[sm]\n\t"                                               \
+                   "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[f0]]\n\t"                                  \
+                   "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                           \
+                   "add %[x0], %[f0], %[f1], lsl #1\n\t"                                                   \
+                   "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[x0]]\n\t"                                  \
+                   "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[x0], %[f1]]\n\t"                           \
+                   "add %[f0], %[f0], #2\n\tstr %[f0], %[om]\n\t"                                          \
+                   "add %[c], %[c], #32\n\tldr %[x0], %[wem]\n\tstr %[c], %[chm]\n\t"                      \
+                   "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[c]]\n\tldrne %[b0], [%[c], #16]\n\t"      \
+                   "ldr %[c], %[cm]\n\tbne 1b"                                                              \
+                   : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "+r"(b0),          \
+                     [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1),        \
+                     [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "+r"(w), [c] "+r"(cc), [chm] "+m"(ch_mem),         \
+                     [om] "+m"(o_mem)                                                                       \
+                   : [sm] "m"(s_mem), [cm] "m"(c_mem), [wem] "m"(w_end_mem), [c32e] "m"(c32_end_mem),       \
+                     [k4m] "m"(k4_mem)                                                                      \
+                   : "cc", "memory")
 // clang-format on
 
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
@@ -521,6 +578,24 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
   // Consecutive pixels (AN_P4_OUT4): the output pointer and the pixel stride on the stack (13 registers).
   int8_t *volatile o_mem = o;
   volatile int32_t s_mem = out_c;
+  if (four && !at && (K4 || k4 >= 32) && out_c >= 2) {  // the whole loop in one asm statement (AN_P4_LOOP)
+    const int32_t *volatile ch_mem = ch;
+    const int32_t *volatile c_mem = c;
+    const int16_t *volatile w_end_mem = w + 2 * k4 * (out_c >> 1);
+    const int32_t *cc = c;
+    int32_t a0 = ch[0], b0 = ch[4], a1, a2, a3, b1, b2, b3, f0, f1, x0, x1;
+    const int32_t *volatile c32_end_mem = c + 2 * (k4 & ~31);
+    volatile int32_t k4_mem = k4;
+    if (K4 == 8) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_8 "add %[w], %[w], #32\n\t");
+    if (K4 == 16) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_16 "add %[w], %[w], #64\n\t");
+    if (K4 == 24) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_24 "add %[w], %[w], #96\n\t");
+    if (K4 == 32) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_32 "add %[w], %[w], #128\n\t");
+    if (!K4 && !rest) AN_P4_LOOP(AN_P4_PASSES_32);
+    if (!K4 && rest) AN_P4_LOOP(AN_P4_PASSES_32 AN_P4_REST_ANY);
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
+    (void)f0, (void)f1, (void)x0, (void)x1, (void)cc;
+    ch = ch_mem;
+  }
   for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
     int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
     if (four) {
@@ -567,6 +642,15 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
 #undef AN_P4_PASS
 #undef AN_P4_OUT4
 #undef AN_P4_RQ
+#undef AN_P4_LOOP
+#undef AN_P4_REST_ANY
+#undef AN_P4_PASSES_32
+#undef AN_P4_LRQ
+#undef AN_P4_REST_32
+#undef AN_P4_REST_24
+#undef AN_P4_REST_16
+#undef AN_P4_REST_8
+#undef AN_P4_FIRST
 
 // an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
 // AN_CONV_PREPARED_PAIRS_MAX_C), without the activation's clamps; cols: 8 * in_c bytes (the caller's stack).  Blocks
