@@ -182,9 +182,10 @@ CONV_CASES = {
     # the pairs layout at any in_c that is a multiple of four up to 192 (an_conv.c an_p4_k24, an_p4_k32n above 128,
     # an_p4_any: passes of 32, then 16, 8 and a last block of four values): in_c 4 (the last block only), 44 (32 + 8
     # + 4) on a 2x2 attention-condenser plane (PAIRS_MIN_PIXELS: int16 filter below WIDE_FILTER_MIN_PIXELS), 72
-    # (64 + 8), 180 (5 x 32 + 16 + 4), 192 (passes of 32 only), and 256 beyond it (the 3x2 path); pixel counts
-    # leaving a last block of one, two and three pixels; odd and even out_c; pruned channels, saturation, both
-    # zero-point ends
+    # (64 + 8), 180 (5 x 32 + 16 + 4), 192 (passes of 32 only), and beyond 192 with the four pixels' columns in
+    # scratch (conv_w16="always": a one-layer model's arena grows): 256 (passes of 32), 212 (6 x 32 + 16 + 4), 200
+    # (6 x 32 + 8); pixel counts leaving a last block of one, two and three pixels; odd and even out_c; pruned
+    # channels, saturation, both zero-point ends
     "pointwise_k4_pairs_seven_pixels": dict(in_shape=(1, 1, 7, 4), kernel=(1, 1), out_c=5, activation="RELU6",
                                             in_zp=-128, seed=21),
     "pointwise_k44_pairs_2x2_condenser": dict(in_shape=(1, 2, 2, 44), kernel=(1, 1), out_c=12, in_zp=4, out_zp=-128,
@@ -196,6 +197,11 @@ CONV_CASES = {
     "pointwise_k192_pairs_2x2": dict(in_shape=(1, 2, 2, 192), kernel=(1, 1), out_c=6, in_zp=-100, seed=25),
     "pointwise_k256_nine_pixels_odd_out": dict(in_shape=(1, 3, 3, 256), kernel=(1, 1), out_c=3,
                                                      activation="RELU", zero_channels=(0,), seed=26),
+    "pointwise_k212_scratch_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 212), kernel=(1, 1), out_c=9,
+                                                           out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
+                                                           out_zp=-60, zero_channels=(8,), seed=27),
+    "pointwise_k200_scratch_2x3_relu6": dict(in_shape=(1, 2, 3, 200), kernel=(1, 1), out_c=10, activation="RELU6",
+                                             in_zp=127, out_zp=-128, seed=28),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
@@ -509,6 +515,55 @@ def test_depthwise_rows3x3_never_grows_the_arena():
     assert plan_memory(default).arena_bytes == plan_memory(always).arena_bytes
 
 
+def _pointwise_then_deep(shape=(1, 4, 5, 128), deep=256, out_c=7):
+    """A 1x1 CONV_2D (128 -> ``deep`` channels) holding the arena's peak, then a 1x1 CONV_2D from ``deep`` channels."""
+    rng = np.random.default_rng(6)
+    b = ModelBuilder()
+    n, hh, ww, c = shape
+    x = b.tensor("x", shape, "int8", scale=0.05, zero_point=-3)
+    options = {"type": "conv2d", "padding": "VALID", "stride_h": 1, "stride_w": 1, "dilation_h": 1, "dilation_w": 1,
+               "activation": "RELU"}
+    w1 = b.tensor("w1", (deep, 1, 1, c), "int8", scale=0.01, zero_point=0,
+                  data=rng.integers(-127, 128, size=(deep, 1, 1, c)).astype(np.int8).tobytes())
+    h = b.tensor("h", (n, hh, ww, deep), "int8", scale=0.1, zero_point=-128)
+    b.op("CONV_2D", [x, w1], [h], version=3, options=options)
+    w2 = b.tensor("w2", (out_c, 1, 1, deep), "int8", scale=0.005, zero_point=0,
+                  data=rng.integers(-127, 128, size=(out_c, 1, 1, deep)).astype(np.int8).tobytes())
+    y = b.tensor("y", (n, hh, ww, out_c), "int8", scale=0.2, zero_point=5)
+    b.op("CONV_2D", [h, w2], [y], version=3, options=options)
+    return b.build(inputs=[x], outputs=[y])
+
+
+def test_deep_pointwise_columns_never_grow_the_arena():
+    """an_conv1x1_s8_prepared_w16 over more than 192 input channels (stride 1) takes its four pixels' columns from
+    scratch (8 * in_c bytes) only where the arena stays as an_conv1x1_s8_w16's two columns leave it: not in a
+    one-layer model (its peak: an_conv1x1_s8_w16, the three-row layout), kept where an earlier layer holds the
+    peak; every form gives tflite-micro's outputs."""
+    from codegen.compiled.emit import emit_model
+    from codegen.compiled.host import assert_matches_tflm
+    from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.conv import PREPARED_POINTWISE, conv_scratch_bytes
+    from codegen.compiled.plan import plan_memory
+    from converter.tflite_model import load_model
+
+    def form(program):
+        return [(s.function, s.scratch[0].size_bytes) for s in program.steps]
+
+    one_path = conv_model(**CONV_CASES["pointwise_k212_scratch_seven_pixels_saturating"])
+    one = load_model(one_path)
+    assert form(lower_model(one)) == [("an_conv1x1_s8_w16", conv_scratch_bytes(212))]
+    assert assert_matches_tflm(one_path, count=SAMPLES, seed=2, compiled=emit_model(lower_model(one))) == SAMPLES
+    assert form(lower_model(one, conv_w16="always")) == [(PREPARED_POINTWISE, 8 * 212)]
+    two_path = _pointwise_then_deep()
+    two = load_model(two_path)
+    default = lower_model(two)
+    assert form(default) == [(PREPARED_POINTWISE, conv_scratch_bytes(128)), (PREPARED_POINTWISE, 8 * 256)]
+    unprepared = lower_model(two)
+    unprepared.steps[1].scratch[0].size_bytes = conv_scratch_bytes(256)
+    assert plan_memory(default).arena_bytes == plan_memory(unprepared).arena_bytes
+    assert assert_matches_tflm(two_path, count=SAMPLES, seed=2, compiled=emit_model(default)) == SAMPLES
+
+
 def test_depthwise_narrow_form_fits_where_the_four_channel_ring_does_not():
     """A DS-CNN block (1x1 CONV_2D 64 -> 64 on 25x5, then a 3x3 DEPTHWISE_CONV_2D): both layers hold the arena's
     peak, with room only for the conv's scratch.  The depthwise layer keeps the row-buffer path in its narrow form
@@ -649,7 +704,8 @@ def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():
                  "pointwise_k44_pairs_2x2_condenser", "pointwise_k72_pairs_six_pixels_odd_out",
                  "pointwise_k180_pairs_five_pixels_saturating", "pointwise_k192_pairs_2x2",
                  "pointwise_k256_nine_pixels_odd_out", "pointwise_k24_relu"):
-        assert step(case).function == "an_conv1x1_s8_prepared_w16", case
+        # (conv_w16 "always": a one-layer model's arena refuses a deep input's columns in scratch, the test above)
+        assert step(case, conv_w16="always").function == "an_conv1x1_s8_prepared_w16", case
     for case in ("pointwise_shifts_of_both_signs", "pointwise_saturating_left_shift", "pointwise_shift_minus31"):
         assert step(case).function == "an_conv1x1_s8_w16", case
     pruned = step("pointwise_k16_pruned_channels")

@@ -59,13 +59,17 @@ def test_one_requantization_in_the_library():
 #: Output widths whose row-buffer 3x3 scratch the C macro and the generator must agree on: below, inside and above
 #: the narrow form's widths (4-6 at stride_w 1), a pass of four plus a tail, a wide row.
 ROWS_WIDTHS = (1, 3, 4, 5, 6, 7, 48)
+#: an_conv1x1_s8_prepared_w16's input depths: its columns on the stack (up to 192), in scratch (196 on), not a
+#: multiple of four.
+PREPARED_DEPTHS = (7, 8, 192, 193, 196, 576)
 
 
 def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     from codegen.compiled.ops.conv import (NARROW_MAX_OUT_W, NARROW_MIN_OUT_W, STRIP_SCRATCH_BYTES,
                                            conv_scratch_bytes, conv_w16_scratch_bytes, depthwise_plane_applies,
                                            depthwise_plane_scratch_bytes, depthwise_rows_scratch_bytes,
-                                           depthwise_scratch_bytes, depthwise_strip_applies)
+                                           depthwise_scratch_bytes, depthwise_strip_applies,
+                                           prepared_pointwise_scratch_bytes)
 
     lines = ['#include <stdio.h>', '#include "an_conv.h"', '#include "an_depthwise_conv.h"', "int main(void) {"]
     lines += [f'  printf("conv %d %d\\n", {k}, (int)AN_CONV_SCRATCH_BYTES({k}));' for k in CONV_KS]
@@ -81,6 +85,8 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
               for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
     lines += [f'  printf("strip %d %d %d %d\\n", {w}, {s}, (int)AN_DEPTHWISE_STRIP({w}, {s}), '
               '(int)AN_DEPTHWISE_STRIP_SCRATCH_BYTES);' for w in range(1, 9) for s in (1, 2)]
+    lines += [f'  printf("pq %d %d %d\\n", {c}, {s}, (int)AN_CONV_PREPARED_SCRATCH_BYTES({c}, 1, {s}));'
+              for c in PREPARED_DEPTHS for s in (1, 2)]
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "scratch_sizes")
     assert proc.returncode == 0, proc.stderr
@@ -94,6 +100,7 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
                for w in range(1, 9) for s in (1, 2) for h, sh in ((1, 1), (4, 2), (6, 3))]
     python += [f"strip {w} {s} {int(depthwise_strip_applies(w, s))} {STRIP_SCRATCH_BYTES}"
                for w in range(1, 9) for s in (1, 2)]
+    python += [f"pq {c} {s} {prepared_pointwise_scratch_bytes(c, 1, s)}" for c in PREPARED_DEPTHS for s in (1, 2)]
     assert c_figures[:-1] == python
 
 

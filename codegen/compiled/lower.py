@@ -19,8 +19,8 @@ from attendnets_base.errors import BadInputError, UnsupportedOperatorError
 from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
-from codegen.compiled.ops.conv import (PREPARED_KXK, conv_scratch_bytes, depthwise_rows_levels, helium_depthwise,
-                                       narrow_wide_filter, unprepare_kxk)
+from codegen.compiled.ops.conv import (PREPARED_KXK, PREPARED_POINTWISE, conv_scratch_bytes, depthwise_rows_levels,
+                                       helium_depthwise, narrow_wide_filter, unprepare_kxk, unprepare_pointwise)
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -381,8 +381,9 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
     fits), "never" the general path everywhere.
 
     ``conv_w16``: the same for ``an_conv2d_s8_w16`` where its segment-padded rows take more scratch than the
-    int8 kernel (``k_w * in_c`` not a multiple of four): "arena" keeps it only where the arena does not grow,
-    "always" wherever the int16 filters are chosen.
+    int8 kernel (``k_w * in_c`` not a multiple of four), and for ``an_conv1x1_s8_prepared_w16`` where its four
+    pixels' columns of a deep input take scratch: "arena" keeps them only where the arena does not grow,
+    "always" wherever the generator chose them.
 
     Raises :class:`CompiledRuntimeUnsupportedError` with every reason, in one line, when the
     compiled runtime cannot run it; BadInputError when the main subgraph has no inputs or outputs.
@@ -417,6 +418,7 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
                 helium_depthwise(step)
     if conv_w16 == "arena":
         _conv_w16_without_arena_growth(program)
+        _pointwise_columns_without_arena_growth(program)
     elif conv_w16 != "always":
         raise ValueError(f"conv_w16 {conv_w16!r} (arena, always)")
     return program
@@ -442,6 +444,28 @@ def _conv_w16_without_arena_growth(program) -> None:
             if step.function == PREPARED_KXK:
                 unprepare_kxk(step)
             narrow_wide_filter(step)
+    program.arena_bytes = None
+    program.arena_parts = []
+
+
+def _pointwise_columns_without_arena_growth(program) -> None:
+    """``an_conv1x1_s8_prepared_w16`` over an input deeper than ops/conv.py's PREPARED_PAIRS_MAX_C takes its four
+    pixels' columns from scratch (8 * in_c bytes: prepared_pointwise_scratch_bytes): keep that only where the arena
+    stays the size it has with the two-column scratch of ``an_conv1x1_s8_w16``, one step at a time, smallest
+    first; the others take ``an_conv1x1_s8_w16`` (unprepare_pointwise: the same outputs).  Leaves the program
+    unplanned."""
+    deep = [(step, step.scratch[0].size_bytes) for step in program.steps
+            if step.function == PREPARED_POINTWISE and step.scratch
+            and step.scratch[0].size_bytes > conv_scratch_bytes(_filter_values(step))]
+    if not deep:
+        return
+    for step, _ in deep:
+        step.scratch[0].size_bytes = conv_scratch_bytes(_filter_values(step))
+    limit = plan_memory(program).arena_bytes
+    for step, size in sorted(deep, key=lambda d: d[1]):
+        step.scratch[0].size_bytes = size
+        if plan_memory(program).arena_bytes > limit:
+            unprepare_pointwise(step)
     program.arena_bytes = None
     program.arena_parts = []
 

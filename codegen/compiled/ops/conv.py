@@ -273,15 +273,25 @@ BLOCK_ORDER = (0, 2, 1, 3)
 
 
 #: The deepest input whose four pixels an_conv1x1_s8_prepared_w16 widens onto the stack (an_conv.h's
-#: ``AN_CONV_PREPARED_PAIRS_MAX_C``: 8 * 192 bytes).
+#: ``AN_CONV_PREPARED_PAIRS_MAX_C``: 8 * 192 bytes); deeper ones into its scratch
+#: (:func:`prepared_pointwise_scratch_bytes`).
 PREPARED_PAIRS_MAX_C = 192
 
 
 def prepared_pairs(in_c: int, stride_h: int, stride_w: int) -> bool:
     """Whether ``an_conv1x1_s8_prepared_w16`` reads its filter in the pairs layout (an_conv.h's
-    ``AN_CONV_PREPARED_PAIRS``: in_c a multiple of four up to :data:`PREPARED_PAIRS_MAX_C`, at stride 1; not the
-    pixel count, which a patch tile of the layer changes; tests/test_kernel_library.py ties the two)."""
-    return in_c % 4 == 0 and 0 < in_c <= PREPARED_PAIRS_MAX_C and stride_h == stride_w == 1
+    ``AN_CONV_PREPARED_PAIRS``: in_c a multiple of four, at stride 1; not the pixel count, which a patch tile of the
+    layer changes; tests/test_kernel_library.py ties the two)."""
+    return in_c % 4 == 0 and 0 < in_c and stride_h == stride_w == 1
+
+
+def prepared_pointwise_scratch_bytes(in_c: int, stride_h: int, stride_w: int) -> int:
+    """``an_conv1x1_s8_prepared_w16``'s scratch: in the pairs layout above :data:`PREPARED_PAIRS_MAX_C` its four
+    pixels' int16 columns (8 * in_c bytes), else :func:`conv_scratch_bytes` (an_conv.h's
+    ``AN_CONV_PREPARED_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two)."""
+    if prepared_pairs(in_c, stride_h, stride_w) and in_c > PREPARED_PAIRS_MAX_C:
+        return 8 * in_c
+    return conv_scratch_bytes(in_c)
 
 
 def conv_filter_layout_w16_pairs(rows):
@@ -440,6 +450,8 @@ def unprepare_pointwise(step) -> None:
     filter_.values = values.astype(np.int16)
     channel.values = _unprepared_records(channel.values, out_zp)
     step.function = "an_conv1x1_s8_w16"
+    if step.scratch:  # an_conv1x1_s8_w16's (the prepared kernel's deep columns may take more)
+        step.scratch[0].size_bytes = conv_scratch_bytes(int(fields["in_c"]))
 
 
 @narrows(PREPARED_POINTWISE)
@@ -652,6 +664,8 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * layout(rows))
         channel = ctx.constant(f"op{op.index}_channels", "int32_t",
                                pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))
+        if pointwise:  # the four pixels' columns of a deep input (lower_model keeps them where the arena allows)
+            scratch = prepared_pointwise_scratch_bytes(in_c, win["stride_h"], win["stride_w"])
     else:
         filter_ = (ctx.constant(f"op{op.index}_filter", "int16_t", conv_filter_layout_w16(rows)) if wide
                    else ctx.constant(f"op{op.index}_filter", "int8_t", conv_filter_layout(rows, groups)))

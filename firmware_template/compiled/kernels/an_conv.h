@@ -71,15 +71,20 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
 // RoundingDivideByPowerOfTwo(h, e) + output_offset is floor((h + kc - [a < 0]) / 2^e): one SMMLAR (accumulate
 // kc - [a < 0]) and an arithmetic shift, then the activation's clamps.  The same scratch.
 //
-// Where AN_CONV_PREPARED_PAIRS (in_c a multiple of four up to AN_CONV_PREPARED_PAIRS_MAX_C, at stride 1) the
-// filter is in the AN_CONV_W16_PAIRS layout instead (codegen/compiled/ops/conv.py: conv_filter_layout_w16_pairs):
-// rows in groups of two (an odd last row alone), each group in blocks of eight values with the group's rows one
-// after the other inside a block (a last block of four values each when in_c % 8 == 4), each block of four values
-// in the order 0 2 1 3 (what SXTB16 of a loaded word gives); on DSP cores four pixels by two channels per pass (the
-// last one or two pixels by two), their columns on the stack (8 * in_c bytes).
+// Where AN_CONV_PREPARED_PAIRS (in_c a multiple of four, at stride 1) the filter is in the AN_CONV_W16_PAIRS layout
+// instead (codegen/compiled/ops/conv.py: conv_filter_layout_w16_pairs): rows in groups of two (an odd last row
+// alone), each group in blocks of eight values with the group's rows one after the other inside a block (a last
+// block of four values each when in_c % 8 == 4), each block of four values in the order 0 2 1 3 (what SXTB16 of a
+// loaded word gives); on DSP cores four pixels by two channels per pass (the last one or two pixels by two), their
+// columns (8 * in_c bytes) on the stack up to in_c AN_CONV_PREPARED_PAIRS_MAX_C, in scratch above it: the scratch
+// is AN_CONV_PREPARED_SCRATCH_BYTES (codegen/compiled/ops/conv.py: prepared_pointwise_scratch_bytes).
 #define AN_CONV_PREPARED_PAIRS_MAX_C 192
 #define AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w) \
-  ((in_c) % 4 == 0 && (in_c) > 0 && (in_c) <= AN_CONV_PREPARED_PAIRS_MAX_C && (stride_h) == 1 && (stride_w) == 1)
+  ((in_c) % 4 == 0 && (in_c) > 0 && (stride_h) == 1 && (stride_w) == 1)
+#define AN_CONV_PREPARED_SCRATCH_BYTES(in_c, stride_h, stride_w)                             \
+  (AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w) && (in_c) > AN_CONV_PREPARED_PAIRS_MAX_C \
+       ? 8 * (in_c)                                                                          \
+       : AN_CONV_SCRATCH_BYTES(in_c))
 void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int16_t *scratch);
 

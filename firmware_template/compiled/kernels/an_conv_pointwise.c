@@ -749,19 +749,29 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
   an_p4_run(p, input, filter, channel, output, 32, 0, cols);
 }
-// in_c 64, 96, ... 192: passes of 32 values, each asm statement advancing its pointers (nothing else live across it).
+// in_c 64, 96, ...: passes of 32 values; cols: 8 * in_c bytes (an_p4_deep's).
 static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                const int32_t *channel, int8_t *output) {
-  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+                                const int32_t *channel, int8_t *output, int32_t *cols) {
   an_p4_run(p, input, filter, channel, output, 0, 0, cols);
 }
-// Any other in_c (a multiple of four up to AN_CONV_PREPARED_PAIRS_MAX_C): passes of 32 values, then 16, 8, 4.
+// Any other in_c (a multiple of four): passes of 32 values, then 16, 8, 4.
 static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                               const int32_t *channel, int8_t *output) {
-  int32_t cols[2 * AN_CONV_PREPARED_PAIRS_MAX_C];  // four pixels' columns (8 * K4 bytes)
+                               const int32_t *channel, int8_t *output, int32_t *cols) {
   an_p4_run(p, input, filter, channel, output, 0, 1, cols);
 }
 #undef AN_P4_FN
+// in_c other than 8, 16, 24, 32: the four pixels' columns on the stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it
+// in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes, 16-byte aligned in the arena).
+static void __attribute__((noinline)) an_p4_deep(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
+  int32_t stack[2 * AN_CONV_PREPARED_PAIRS_MAX_C];
+  int32_t *const cols = p->in_c <= AN_CONV_PREPARED_PAIRS_MAX_C ? stack : (int32_t *)(void *)scratch;
+  if (p->in_c % 32 == 0) {
+    an_p4_k32n(p, input, filter, channel, output, cols);
+  } else {
+    an_p4_any(p, input, filter, channel, output, cols);
+  }
+}
 #else
 #define AN_P4 0
 #endif
@@ -912,10 +922,8 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
         an_p4_k24(p, input, filter, channel, output);
       } else if (p->in_c == 32) {
         an_p4_k32(p, input, filter, channel, output);
-      } else if (p->in_c % 32 == 0) {
-        an_p4_k32n(p, input, filter, channel, output);
       } else {
-        an_p4_any(p, input, filter, channel, output);
+        an_p4_deep(p, input, filter, channel, output, scratch);
       }
 #endif
       break;
