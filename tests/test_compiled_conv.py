@@ -243,6 +243,12 @@ CONV_CASES = {
     "first3x3_c4_relu_full_range": dict(in_shape=(1, 6, 7, 4), out_c=10, activation="RELU", out_zp=-128, seed=17),
     # an_kxk3_first's edge rows (an_kxk3_edge) with the largest pad value on all four sides, odd output rows
     "first3x3_c3_same_pad127": dict(in_shape=(1, 9, 13, 3), out_c=4, in_zp=127, out_zp=3, seed=18),
+    # an_conv2d_s8_prepared_w16's first layers read their filter rows in pairs (an_conv.h AN_CONV_KXK3_FIRST): four
+    # channels per pass on DSP cores, then a pair and a last channel: out_c 6, 10 (a pair left), 3 (no group of four)
+    "first3x3_c1_out6_odd_pixels": dict(in_shape=(1, 7, 5, 1), out_c=6, in_zp=-3, out_zp=-128, seed=19),
+    "first3x3_c3_out10_stride2_pad127": dict(in_shape=(1, 9, 11, 3), stride=(2, 2), out_c=10, in_zp=127,
+                                             activation="RELU6", seed=20),
+    "first3x3_c1_out3_stride2": dict(in_shape=(1, 10, 9, 1), stride=(2, 2), out_c=3, out_scale=0.004, seed=21),
 }
 
 
@@ -659,8 +665,8 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
 
 def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     from codegen.compiled.generate import lower_model
-    from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, rows_of_kxk_w16,
-                                           rows_of_w16_layout, unprepare_kxk)
+    from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, kxk3_first_rows,
+                                           rows_of_kxk3_first, rows_of_kxk_w16, rows_of_w16_layout, unprepare_kxk)
     from converter.tflite_model import load_model
 
     rng = np.random.default_rng(1)
@@ -670,6 +676,7 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
         padded = np.zeros((out_c, k4), np.int16)
         padded[:, :k] = rows
         assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows), out_c, k4), padded)
+        assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows, 2), out_c, k4, 2), padded)
     # Helium builds: lower_model(wide_filters=False) gives the int8 kernel and layout of the same filter
     model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))
     (wide,), (narrow,) = lower_model(model, conv_w16="always").steps, lower_model(model, wide_filters=False).steps
@@ -683,6 +690,19 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     assert np.array_equal(narrow.args[2].values, conv_filter_layout(rows, 1))
     assert not kxk.reshape(5, 3, 3, 4)[:, :, 2, [2, 1, 3]].any()  # positions 9-11 of each row: zeros
     assert np.array_equal(kxk[:, :4], rows[:, [0, 2, 1, 3]])
+    # the prepared 3x3 first layer (an_conv.h AN_CONV_KXK3_FIRST): its rows in KXK3_FIRST_POSITIONS (27 values in 28
+    # positions), in pairs: rows 0 and 1 interleaved by blocks of eight, row 4 alone at the end
+    (prepared,) = lower_model(model, conv_w16="always").steps
+    values = np.asarray(prepared.args[2].values).reshape(-1)
+    first = kxk3_first_rows(rows, 3)
+    assert first.shape == (5, 28) and np.array_equal(rows_of_kxk3_first(first, 3), rows)
+    assert np.array_equal(first[:, 24:], np.stack([rows[:, 8], rows[:, 26], rows[:, 17], 0 * rows[:, 0]], axis=1))
+    assert np.array_equal(values[:16], 2 * np.concatenate([first[0, :8], first[1, :8]]))
+    assert np.array_equal(values[-28:], 2 * first[4])
+    assert np.array_equal(rows_of_w16_layout(values, 5, 28, 2), 2 * first)
+    one = np.arange(1, 19, dtype=np.int16).reshape(2, 9)  # one input channel: 9 values in 12 positions
+    assert np.array_equal(kxk3_first_rows(one, 1)[0], [1, 3, 2, 5, 4, 6, 8, 0, 7, 9, 0, 0])
+    assert np.array_equal(rows_of_kxk3_first(kxk3_first_rows(one, 1), 1), one)
 
 
 def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():

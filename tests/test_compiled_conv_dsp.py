@@ -1,10 +1,11 @@
 """The DSP (SIMD) path of CONV_2D and DEPTHWISE_CONV_2D on a Cortex-M4 in QEMU equals the
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
-and run on QEMU's mps2-an386; four cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
-through the plain-C path on the same core; three pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
+and run on QEMU's mps2-an386; five cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
+through the plain-C path on the same core; two prepared first layers (an_k3_pq_group4) and
+three pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
 constant-K variants without the constant, its pairs layout by the plain-C loop); four pointwise cases also through
-an_conv1x1_s8_w16 and five KxK ones through an_conv2d_s8_w16 (unprepared).
+an_conv1x1_s8_w16 and six KxK ones through an_conv2d_s8_w16 (unprepared).
 
 The builds and QEMU runs of the whole module go out together on a few threads (a module
 fixture); each test then checks its case.
@@ -25,6 +26,9 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          ("conv", "pointwise_odd_channels_relu6", False): conv_model(**CONV_CASES["pointwise_odd_channels_relu6"]),
          ("conv", "w16_c3_3x3_stride2_valid_relu6", False): conv_model(**CONV_CASES["w16_c3_3x3_stride2_valid_relu6"]),
          ("conv", "w16_c8_dilation1x2_batch2", False): conv_model(**CONV_CASES["w16_c8_dilation1x2_batch2"]),
+         # the prepared first layers' rows in pairs by the plain-C loop
+         ("conv", "first3x3_c3_out10_stride2_pad127", False):
+             conv_model(**CONV_CASES["first3x3_c3_out10_stride2_pad127"]),
          ("conv", "pointwise_saturating_left_shift", False):
              conv_model(**CONV_CASES["pointwise_saturating_left_shift"]),
          ("conv", "pointwise_k16_pruned_channels", False): conv_model(**CONV_CASES["pointwise_k16_pruned_channels"]),
@@ -39,7 +43,7 @@ CASES = {**{("conv", c, True): conv_model(**CONV_CASES[c]) for c in CONV_CASES},
          # the requantization (an_conv2d_s8_prepared_w16)
          **{("conv-unprepared", c, True): conv_model(**CONV_CASES[c])
             for c in ("first3x3_c1_stride2_same", "first3x3_c3_stride2_same", "first3x3_c4_relu_full_range",
-                      "first3x3_c3_same_pad127",
+                      "first3x3_c3_same_pad127", "first3x3_c3_out10_stride2_pad127",
                       "w16_c16_3x3_same", "w16_c2_valid_tensor_end")},
          ("depthwise", "interior_blocks_5x5", False): depthwise_model(**DEPTHWISE_CASES["interior_blocks_5x5"]),
          # the row-buffer 3x3 path's plain C on the same core
@@ -79,4 +83,18 @@ def test_pointwise_constant_k_variants_at_O0(case, monkeypatch):
     monkeypatch.setattr(compiled_qemu, "CFLAGS", tuple("-O0" if f == "-O2" else f for f in compiled_qemu.CFLAGS))
     model = load_model(conv_model(**CONV_CASES[case]))
     result = compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=5), dsp=True)
+    compiled_qemu.assert_same_outputs(result, "M4 DSP at -O0", SAMPLES)
+
+
+@pytest.mark.parametrize("case", ["first3x3_c3_out10_stride2_pad127", "first3x3_c1_out6_odd_pixels"])
+def test_first_layer_groups_of_four_at_O0(case, monkeypatch):
+    """an_conv2d_s8_prepared_w16's 3x3 first layers take four channels per asm statement (an_k3_pq_group4): with
+    fourteen registers where optimised, with thirteen (the second pair's filter words one at a time) where a build
+    without optimisation (-O0) keeps the frame pointer; the same outputs."""
+    from codegen.compiled.host import random_samples
+    from converter.tflite_model import load_model
+
+    monkeypatch.setattr(compiled_qemu, "CFLAGS", tuple("-O0" if f == "-O2" else f for f in compiled_qemu.CFLAGS))
+    model = load_model(conv_model(**CONV_CASES[case]))
+    result = compiled_qemu.outputs_with_tflm(model, random_samples(model, SAMPLES, seed=6), dsp=True)
     compiled_qemu.assert_same_outputs(result, "M4 DSP at -O0", SAMPLES)

@@ -142,8 +142,26 @@ def test_the_generator_and_the_kernel_agree_where_the_prepared_pointwise_filter_
     assert proc.stdout.split() == [str(int(prepared_pairs(c, sh, sw))) for c, sh, sw in cases]
 
 
+def test_the_generator_and_the_kernel_agree_where_the_prepared_kxk_filter_is_in_pairs(tmp_path):
+    """an_conv2d_s8_prepared_w16 reads its rows in pairs where AN_CONV_KXK3_FIRST (an_conv.h), and the generator
+    writes them so where codegen/compiled/ops/conv.py's kxk3_first: the same rule."""
+    from codegen.compiled.ops.conv import kxk3_first
+
+    cases = [(kh, kw, c, dh, dw) for kh in (1, 3, 5) for kw in (2, 3) for c in (1, 2, 3, 4, 8) for dh in (1, 2)
+             for dw in (1, 2)]
+    lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
+    lines += [f'  printf("%d\\n", (int)AN_CONV_KXK3_FIRST({kh}, {kw}, {c}, {dh}, {dw}));'
+              for kh, kw, c, dh, dw in cases]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "kxk3_first_rule")
+    assert proc.returncode == 0, proc.stderr
+    fields = [dict(k_h=kh, k_w=kw, in_c=c, dilation_h=dh, dilation_w=dw) for kh, kw, c, dh, dw in cases]
+    assert proc.stdout.split() == [str(int(kxk3_first(f))) for f in fields]
+    assert sum(map(kxk3_first, fields)) == 2  # 3x3 of one and three channels, no dilation
+
+
 # Inline assembly at every level a user may pick: asm statements that need 12-14 core registers compile at -O2 and
-# may find none at another level or float ABI (an_p4 at -O1 with an FPU, an_k3_pq_group3 at -O0).  Pruned to stay
+# may find none at another level or float ABI (an_p4 at -O1 with an FPU, an_k3_pq_group4 at -O0).  Pruned to stay
 # cheap (about a minute of one busy core): every level on the M4 (hard float, the firmware's default) and the M55
 # (MVE), -O1 on the M7 and M33 (with an FPU, -O1 keeps values in VFP registers across asm statements; their -O2 builds
 # are other tests'), -O2 on the soft-float M4 and the M0+ (plain C).

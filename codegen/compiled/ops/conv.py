@@ -250,22 +250,62 @@ def conv_filter_layout(rows, groups):
     return np.concatenate(parts)
 
 
-def conv_filter_layout_w16(rows):
+def conv_filter_layout_w16(rows, group_rows: int = 3):
     """The filter as ``an_conv2d_s8_w16`` / ``an_conv1x1_s8_w16`` read it (an_conv.h, AN_CONV_W16): int16,
     rows zero-padded to K4 in groups of three (an odd last group of two or one), each group in blocks
     of eight values with the group's rows one after the other inside a block (a last block of four
-    when K4 % 8 == 4), values in their natural order."""
+    when K4 % 8 == 4), values in their natural order.  ``group_rows`` 2: groups of two (an odd last row
+    alone), ``an_conv2d_s8_prepared_w16``'s where :func:`kxk3_first`."""
     rows = np.asarray(rows, dtype=np.int16)
     out_c, k = rows.shape
     k4 = (k + 3) & ~3
     padded = np.zeros((out_c, k4), dtype=np.int16)
     padded[:, :k] = rows
     parts = []
-    for first in range(0, out_c, 3):
-        group = padded[first:first + 3]
+    for first in range(0, out_c, group_rows):
+        group = padded[first:first + group_rows]
         for start in range(0, k4, 8):
             parts.append(group[:, start:start + 8].reshape(-1))
     return np.concatenate(parts)
+
+
+def kxk3_first(fields) -> bool:
+    """Whether ``an_conv2d_s8_prepared_w16`` reads its filter rows in :data:`KXK3_FIRST_POSITIONS` and in groups of
+    two (an_conv.h's ``AN_CONV_KXK3_FIRST``: 3x3 first layers of one or three input channels, no dilation; on DSP
+    cores four channels by two pixels per pass); ``fields`` an_conv_params' (tests/test_kernel_library.py ties the
+    two)."""
+    return (int(fields["k_h"]) == int(fields["k_w"]) == 3 and int(fields["in_c"]) in (1, 3)
+            and int(fields["dilation_h"]) == int(fields["dilation_w"]) == 1)
+
+
+#: The prepared 3x3 first layers' filter rows (an_conv_kxk.c's an_kxk3p_place and widening asm, the same positions),
+#: by input channels: position p holds value KXK3_FIRST_POSITIONS[n][p] of the [ky][kx][c] row (zero where -1).  Three
+#: channels: each filter row's values 0-7 as SXTB16 pairs them ((0, 2) (1, 3) (4, 6) (5, 7)), then rows 0 and 2's
+#: ninth values and row 1's (K4 = 28, 14 SMLAD pairs for 27 values); one channel: (x0, x2) of each row, rows 0 and 1's
+#: middle values paired, row 2's with a zero, a last unused pair (K4 = 12, 5 pairs for 9 values).
+KXK3_FIRST_POSITIONS = {
+    3: (0, 2, 1, 3, 4, 6, 5, 7, 9, 11, 10, 12, 13, 15, 14, 16, 18, 20, 19, 21, 22, 24, 23, 25, 8, 26, 17, -1),
+    1: (0, 2, 1, 4, 3, 5, 7, -1, 6, 8, -1, -1),
+}
+
+
+def kxk3_first_rows(rows, in_c: int) -> np.ndarray:
+    """The filter rows (out_c x K, [ky][kx][c]) of a :func:`kxk3_first` layer in :data:`KXK3_FIRST_POSITIONS`:
+    out_c x K4, int16."""
+    rows = np.asarray(rows, dtype=np.int16)
+    positions = np.asarray(KXK3_FIRST_POSITIONS[in_c])
+    laid = rows[:, np.maximum(positions, 0)]
+    laid[:, positions < 0] = 0
+    return laid
+
+
+def rows_of_kxk3_first(laid, in_c: int) -> np.ndarray:
+    """The filter rows (out_c x K) of :func:`kxk3_first_rows` rows (its inverse)."""
+    laid = np.asarray(laid, dtype=np.int16)
+    positions = np.asarray(KXK3_FIRST_POSITIONS[in_c])
+    rows = np.zeros((laid.shape[0], 9 * in_c), dtype=np.int16)
+    rows[:, positions[positions >= 0]] = laid[:, positions >= 0]
+    return rows
 
 
 #: The order of the four values of a block in ``an_conv2d_s8_w16``'s rows (SXTB16's (x0, x2), (x1, x3)).
@@ -352,13 +392,14 @@ def rows_of_kxk_w16(rows, k_h: int, row_values: int) -> np.ndarray:
     return natural.reshape(out_c, k_h, seg)[:, :, :row_values].reshape(out_c, k_h * row_values)
 
 
-def rows_of_w16_layout(values, out_c: int, k4: int) -> np.ndarray:
-    """The filter rows (out_c x K4, padding included) of a :func:`conv_filter_layout_w16` array."""
+def rows_of_w16_layout(values, out_c: int, k4: int, group_rows: int = 3) -> np.ndarray:
+    """The filter rows (out_c x K4, padding included) of a :func:`conv_filter_layout_w16` array (its groups of
+    ``group_rows`` rows)."""
     values = np.asarray(values, dtype=np.int16).reshape(-1)
     rows = np.zeros((out_c, k4), dtype=np.int16)
     at = 0
-    for first in range(0, out_c, 3):
-        n = min(3, out_c - first)
+    for first in range(0, out_c, group_rows):
+        n = min(group_rows, out_c - first)
         for start in range(0, k4, 8):
             width = min(8, k4 - start)
             rows[first:first + n, start:start + width] = values[at:at + n * width].reshape(n, width)
@@ -468,11 +509,16 @@ PREPARED_KXK = "an_conv2d_s8_prepared_w16"
 
 def unprepare_kxk(step) -> None:
     """Turn an ``an_conv2d_s8_prepared_w16`` step into ``an_conv2d_s8_w16`` (the same outputs), in place: the
-    filter values halved (the same layout), the records back to {folded bias, multiplier, shift} as
-    :func:`unprepare_pointwise` gives them."""
-    filter_, channel = step.args[2], step.args[3]
-    out_zp = int(step.args[0].fields["output_offset"])
-    filter_.values = (np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2).astype(np.int16)
+    filter values halved (where :func:`kxk3_first`, its rows back in groups of three), the records back to
+    {folded bias, multiplier, shift} as :func:`unprepare_pointwise` gives them."""
+    filter_, channel, fields = step.args[2], step.args[3], step.args[0].fields
+    out_zp = int(fields["output_offset"])
+    values = np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2
+    if kxk3_first(fields):  # rows in pairs and KXK3_FIRST_POSITIONS: back to AN_CONV_W16_KXK rows in groups of three
+        out_c, in_c = int(fields["out_c"]), int(fields["in_c"])
+        rows = rows_of_kxk3_first(rows_of_w16_layout(values, out_c, values.size // out_c, 2), in_c)
+        values = conv_filter_layout_w16(kxk_w16_rows(rows, 3, 3 * in_c))
+    filter_.values = values.astype(np.int16)
     channel.values = _unprepared_records(channel.values, out_zp)
     step.function = "an_conv2d_s8_w16"
 
@@ -650,6 +696,7 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         and pointwise_prepared_applies(rows, b - in_zp * rows.astype(np.int64).sum(axis=1), multipliers, shifts,
                                        out_zp))
     scratch = conv_scratch_bytes(k)
+    natural = rows
     if wide and not pointwise:
         # an_conv2d_s8_w16: rows laid out for its segment-padded, block-reordered im2col (an_conv.h)
         rows = kxk_w16_rows(rows, k_h, k_w * filter_in_c)
@@ -659,9 +706,13 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
                                            out_zp):
         # the requantization prepared here: doubled filter values, records {2 * bias, m, kc, e} (an_conv.h)
         function = PREPARED_POINTWISE if pointwise else PREPARED_KXK
-        pairs = pointwise and prepared_pairs(in_c, win["stride_h"], win["stride_w"])
-        layout = conv_filter_layout_w16_pairs if pairs else conv_filter_layout_w16
-        filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * layout(rows))
+        if pointwise and prepared_pairs(in_c, win["stride_h"], win["stride_w"]):
+            laid = conv_filter_layout_w16_pairs(rows)
+        elif not pointwise and kxk3_first(fields):
+            laid = conv_filter_layout_w16(kxk3_first_rows(natural, in_c), 2)
+        else:
+            laid = conv_filter_layout_w16(rows)
+        filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * laid)
         channel = ctx.constant(f"op{op.index}_channels", "int32_t",
                                pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))
         if pointwise:  # the four pixels' columns of a deep input (lower_model keeps them where the arena allows)

@@ -90,7 +90,14 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
 
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with
-// every value doubled, per output channel {2 * folded bias, m, kc, e}; the same scratch.
+// every value doubled, per output channel {2 * folded bias, m, kc, e}; the same scratch.  Where AN_CONV_KXK3_FIRST
+// (3x3 first layers: one or three input channels, no dilation) each filter row is instead its 27 values in K4 = 28
+// positions (three channels) or its 9 in 12 (one), in the order an_conv_kxk.c's an_kxk3p_place gives
+// (codegen/compiled/ops/conv.py: KXK3_FIRST_POSITIONS, kxk3_first_rows), the rows in groups of two (an odd last
+// row alone; conv_filter_layout_w16(rows, 2)): on DSP cores four channels (two pairs) by two pixels per pass, 14 or
+// 5 SMLAD steps per pixel.
+#define AN_CONV_KXK3_FIRST(k_h, k_w, in_c, dilation_h, dilation_w) \
+  ((k_h) == 3 && (k_w) == 3 && ((in_c) == 1 || (in_c) == 3) && (dilation_h) == 1 && (dilation_w) == 1)
 void an_conv2d_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output, int16_t *scratch);
 

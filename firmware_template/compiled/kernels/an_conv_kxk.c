@@ -407,6 +407,74 @@ static inline __attribute__((always_inline)) void an_conv_im2col_w16(const an_im
   }
 }
 
+// The prepared 3x3 first layers' columns (an_conv.h AN_CONV_KXK3_FIRST; codegen/compiled/ops/conv.py:
+// KXK3_FIRST_POSITIONS, the same positions): K4 = 28 positions for three input channels (each receptive-field
+// row's values 0-7 as SXTB16 gives them, (0, 2) (1, 3) (4, 6) (5, 7), then rows 0 and 2's ninth values and row 1's),
+// 12 for one ((x0, x2) of each row, rows 0 and 1's middle values together, row 2's with a zero, one pair unused):
+// 14 or 5 SMLAD steps per pixel instead of 15 or 6.  Pixel j's column at cols + 4 j, the positions in their
+// stored order (no reordering within a block of four).  DSP cores: an_kxk3p_widen / an_kxk3p_widen2 (asm).
+#if !(AN_USE_DSP && !AN_USE_MVE)
+// Plain C: the column of the receptive field whose rows are at src, row_step bytes apart (n input channels), at
+// dst.
+static inline __attribute__((always_inline)) void an_kxk3p_place(const int8_t *src, int32_t row_step, int16_t *dst,
+                                                                 int32_t n) {
+  const int8_t *s1 = src + row_step, *s2 = s1 + row_step;
+  if (n == 3) {
+    for (int32_t ky = 0; ky < 3; ++ky, dst += 16) {
+      const int8_t *s = src + ky * row_step;
+      dst[0] = s[0], dst[1] = s[2], dst[2] = s[1], dst[3] = s[3];
+      dst[8] = s[4], dst[9] = s[6], dst[10] = s[5], dst[11] = s[7];
+    }
+    dst[0] = src[8], dst[1] = s2[8], dst[2] = s1[8], dst[3] = 0;  // positions 24-27 (dst at block 6)
+    return;
+  }
+  dst[0] = src[0], dst[1] = src[2], dst[2] = src[1], dst[3] = s1[1];
+  dst[8] = s1[0], dst[9] = s1[2], dst[10] = s2[1], dst[11] = 0;
+  dst[16] = s2[0], dst[17] = s2[2], dst[18] = 0, dst[19] = 0;
+}
+#endif
+
+// Pixel (oy, ox)'s receptive field in that layout (the pad value outside the image) as pixel j's column at dst =
+// cols + 4 j: its rows gathered 12 bytes apart, then (DSP) an_kxk3p_widen's asm on them as on an interior pixel's
+// rows or (plain C) an_kxk3p_place on them.  The plain-C path's every pixel (those inside the image from the input)
+// and the DSP path's edge pixels.
+#if AN_USE_DSP && !AN_USE_MVE
+static inline __attribute__((always_inline)) void an_kxk3p_widen(const int8_t *src, int32_t row_step, int16_t *cols,
+                                                                 const int32_t seg);
+#endif
+static void __attribute__((noinline))
+an_kxk3p_column(const an_im2col_w16_params *g, const int8_t *in, int32_t oy, int32_t ox, int16_t *dst) {
+  const int32_t n = g->n, iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  const int8_t pad = (int8_t)g->pad;
+#if !(AN_USE_DSP && !AN_USE_MVE)
+  if (iy0 >= 0 && iy0 + 2 < g->in_h && ix0 >= 0 && ix0 + 2 < g->in_w) {  // inside the image: from the input
+    an_kxk3p_place(in + (iy0 * g->in_w + ix0) * n, g->in_w * n, dst, n);
+    return;
+  }
+#endif
+  int8_t rows[36];
+  for (int32_t ky = 0, iy = iy0; ky < 3; ++ky, ++iy) {
+    int8_t *row = rows + 12 * ky;
+    // Tap by tap (no library calls: GCC makes a loop of n copies a memcpy call).
+    for (int32_t kx = 0, ix = ix0; kx < 3; ++kx, ++ix, row += n) {
+      const int inside = iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w;
+      const int8_t *src = in + (inside ? (iy * g->in_w + ix) * n : 0);
+      row[0] = inside ? src[0] : pad;
+      if (n == 3) row[1] = inside ? src[1] : pad, row[2] = inside ? src[2] : pad;
+    }
+  }
+#if AN_USE_DSP && !AN_USE_MVE
+  if (n == 3) {
+    an_kxk3p_widen(rows, 12, dst, 12);
+  } else {
+    rows[3] = rows[15] = rows[27] = 0;  // read by the widening, multiplied by zero filter values
+    an_kxk3p_widen(rows, 12, dst, 4);
+  }
+#else
+  an_kxk3p_place(rows, 12, dst, n);
+#endif
+}
+
 #if AN_USE_DSP && !AN_USE_MVE
 // The outputs of channel ch ({bias, multiplier, shift}, the shift negative) for the accumulators a0
 // (pixel 0) and a1 (pixel 1) where the activation spans int8 (SSAT's saturation is its clamp):
@@ -509,7 +577,9 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
 // columns ox_lo..ox_hi of the rows oy_lo..oy_hi, an_kxk3_row) take three runs from one pointer (an_kxk3_widen), the
 // others an_kxk3_edge's gathered rows.  Each group of three channels (then two or one) is one asm statement of
 // loads and SMLAD (the AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD),
-// then its requantizations.
+// then its requantizations.  Prepared records (an_conv2d_s8_prepared_w16, AN_CONV_KXK3_FIRST): the columns in
+// KXK3_FIRST_POSITIONS (an_kxk3p_widen2 / an_kxk3p_widen, edge pixels an_kxk3p_column), groups of four channels
+// (an_k3_pq_group4), then a pair (an_k3_pq_group2) and a last channel.
 // Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
 // values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
 // WB + 4 S + 2 BS r.
@@ -536,11 +606,16 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
             [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                 \
           : [c] "r"(cols), [w] "r"(w)                                                                      \
           : "memory")
-// acc[2r + j] += row r . column j over k4 = 12 (3x3x1) or 36 (3x3x3) values for a group of R (1-3) rows at w.
+// acc[2r + j] += row r . column j over k4 = 12 (3x3x1) or 36 (3x3x3) values for a group of R (1-3) rows at w; k4 10
+// or 28: the prepared first layers' layouts (AN_K3_STEPS10 / 28).
 // 3x3x3: each filter row's nine values in 12 positions, its last block (8 9 10 11, stored 8 10 9 11) pairs
 // (x9, x11) with zero filter values: the three such steps ((H, S) = (1, 1), (2, 3), (4, 1)) left out, 15 of 18.
 // The steps of a group of R rows: k4 = 12 (3x3x1) and k4 = 36 (3x3x3, 15 of 18).
 #define AN_K3_STEPS12(R) AN_K3_B8(R, 0) AN_K3_B4(R, 1)
+// The prepared first layers' layouts (KXK3_FIRST_POSITIONS): K4 = 12 with its last pair unused (5 steps), K4 = 28
+// (14 steps).
+#define AN_K3_STEPS10(R) AN_K3_B8(R, 0) AN_K3_STEP_##R(4, 1, 0)
+#define AN_K3_STEPS28(R) AN_K3_B8(R, 0) AN_K3_B8(R, 1) AN_K3_B8(R, 2) AN_K3_B4(R, 3)
 #define AN_K3_STEPS36(R)                                                                                   \
   AN_K3_B8(R, 0) AN_K3_STEP_##R(8, 1, 0) AN_K3_STEP_##R(8, 1, 2) AN_K3_STEP_##R(8, 1, 3)                   \
       AN_K3_STEP_##R(8, 2, 0) AN_K3_STEP_##R(8, 2, 1) AN_K3_STEP_##R(8, 2, 2) AN_K3_B8(R, 3)               \
@@ -552,6 +627,10 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
     int32_t c0, c1, wa, wb, wc;                                                                            \
     if (k4 == 12) {                                                                                        \
       AN_K3_ASM(AN_K3_STEPS12(R));                                                                         \
+    } else if (k4 == 10) {                                                                                 \
+      AN_K3_ASM(AN_K3_STEPS10(R));                                                                         \
+    } else if (k4 == 28) {                                                                                 \
+      AN_K3_ASM(AN_K3_STEPS28(R));                                                                         \
     } else {                                                                                               \
       AN_K3_ASM(AN_K3_STEPS36(R));                                                                         \
     }                                                                                                      \
@@ -563,20 +642,10 @@ AN_K3_DOT(2)
 AN_K3_DOT(3)
 #undef AN_K3_DOT
 
-// A group of three prepared records ch ({2 * bias, m, kc, e}, an_conv.h) by the pixel pair in one asm statement:
-// the accumulators from the doubled biases, an_k3_dot3's steps, then an_kxk_pq_out2's arithmetic (SMMLAR of
-// kc - [a < 0], ASR by e, SSAT 8) on the registers the steps free; the six outputs (channel r's pixel j at
-// out[2 r + j]) left to the caller's stores (no values spilled around the statement but the pointers).  Thirteen
-// registers, as a build keeping the frame pointer (-O0) leaves: the record pointer doubles as the steps' third
-// filter register (pushed before them, popped after), one register the sum kc - [a < 0] of each output in turn.
+// The requantization of a group's channel r (prepared records at P, {2 * bias, m, kc, e}, an_conv.h) for the
+// accumulators A (pixel 0) and B (pixel 1): an_kxk_pq_out2's arithmetic (SMMLAR of kc - [a < 0], ASR by e, SSAT 8)
+// on registers the steps free.
 // clang-format off
-#define AN_K3_PQ_INIT(P)                                                                                   \
-  "ldr %[a0], [%[" #P "]]\n\t"                                                                             \
-  "ldr %[a2], [%[" #P "], #16]\n\t"                                                                        \
-  "ldr %[a4], [%[" #P "], #32]\n\t"                                                                        \
-  "mov %[a1], %[a0]\n\t"                                                                                   \
-  "mov %[a3], %[a2]\n\t"                                                                                   \
-  "mov %[a5], %[a4]\n\t"
 #define AN_K3_PQ_OUT(P, E, r, A, B)                                                                        \
   "ldr %[wa], [%[" #P "], #(16*" #r "+4)]\n\t"                                                             \
   "ldr %[wb], [%[" #P "], #(16*" #r "+8)]\n\t"                                                             \
@@ -589,27 +658,11 @@ AN_K3_DOT(3)
   "asr %[" #B "], %[" #B "], %[" #E "]\n\t"                                                                \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
   "ssat %[" #B "], #8, %[" #B "]\n\t"
-#define AN_K3_PQ_ASM(TEXT)                                                                                 \
-  __asm__(AN_K3_PQ_INIT(wc) "push {%[wc]}\n\t" TEXT "pop {%[wc]}\n\t" AN_K3_PQ_OUT(wc, c1, 0, a0, a1)     \
-              AN_K3_PQ_OUT(wc, c1, 1, a2, a3) AN_K3_PQ_OUT(wc, c1, 2, a4, a5)                                \
-          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
-            [c0] "=&r"(c0), [c1] "=&r"(c1), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "+r"(wc)                  \
-          : [c] "r"(cols), [w] "r"(w)                                                                      \
-          : "memory")
 // clang-format on
-static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t *w, const int16_t *cols,
-                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
-  int32_t a0, a1, a2, a3, a4, a5, c0, c1, wa, wb;
-  const int32_t *wc = ch;  // the record pointer, then the steps' third filter register
-  if (k4 == 12) {
-    AN_K3_PQ_ASM(AN_K3_STEPS12(3));
-  } else {
-    AN_K3_PQ_ASM(AN_K3_STEPS36(3));
-  }
-  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
-}
 
-// The same for a last group of two records (an_k3_dot2's steps; four accumulators; twelve registers).
+// A last group of two prepared records by the pixel pair in one asm statement (the prepared first layers' layouts:
+// an_k3_dot2's steps; four accumulators; twelve registers): the accumulators from the doubled biases, the steps,
+// the requantization; channel r's pixel j at out[2 r + j].
 // clang-format off
 #define AN_K3_PQ2_ASM(TEXT)                                                                                \
   __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
@@ -624,19 +677,97 @@ static inline __attribute__((always_inline)) void an_k3_pq_group3(const int16_t 
 static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t *w, const int16_t *cols,
                                                                   const int32_t *ch, const int32_t k4, int32_t *out) {
   int32_t a0, a1, a2, a3, c0, c1, wa, wb, wc;
-  if (k4 == 12) {
-    AN_K3_PQ2_ASM(AN_K3_STEPS12(2));
+  if (k4 == 10) {
+    AN_K3_PQ2_ASM(AN_K3_STEPS10(2));
   } else {
-    AN_K3_PQ2_ASM(AN_K3_STEPS36(2));
+    AN_K3_PQ2_ASM(AN_K3_STEPS28(2));
   }
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
 }
+// A group of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
+// w + 2 q k4) by the pixel pair in one asm statement: the accumulators from the doubled biases, per step the two
+// column words and the first pair's two filter words loaded in a row, four SMLAD, the second pair's two words,
+// four SMLAD (16 MACs in 16 cycles), then an_kxk_pq_out2's arithmetic, its temporaries the column registers and
+// the two pointers.  Fourteen registers: the record pointer pushed around the steps, its register their second
+// filter register; where the frame pointer is kept (-O0: thirteen) the record pointer's register is the steps'
+// only filter register (the same sums, two cycles more per step).  Channel r's pixel j at out[2 r + j].
+// clang-format off
+#define AN_K4_W(BS, H, S, q, r, REG)                                                                       \
+  "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+#if defined(__OPTIMIZE__)
+#define AN_K4_STEP(BS, H, S)                                                                               \
+  AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, wa) AN_K4_W(BS, H, S, 0, 1, ch)                                 \
+  AN_K3_MACS(wa, a0, a1) AN_K3_MACS(ch, a2, a3)                                                            \
+  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, ch) AN_K3_MACS(wa, a4, a5) AN_K3_MACS(ch, a6, a7)
+#define AN_K4_WA [wa] "=&r"(wa),
+#else
+#define AN_K4_STEP(BS, H, S)                                                                               \
+  AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, ch) AN_K3_MACS(ch, a0, a1) AN_K4_W(BS, H, S, 0, 1, ch)         \
+  AN_K3_MACS(ch, a2, a3) AN_K4_W(BS, H, S, 1, 0, ch) AN_K3_MACS(ch, a4, a5) AN_K4_W(BS, H, S, 1, 1, ch)   \
+  AN_K3_MACS(ch, a6, a7)
+#define AN_K4_WA
+#endif
+#define AN_K4_B8(H) AN_K4_STEP(8, H, 0) AN_K4_STEP(8, H, 1) AN_K4_STEP(8, H, 2) AN_K4_STEP(8, H, 3)
+#define AN_K4_B4(H) AN_K4_STEP(4, H, 0) AN_K4_STEP(4, H, 1)
+#define AN_K4_STEPS10 AN_K4_B8(0) AN_K4_STEP(4, 1, 0)
+#define AN_K4_STEPS28 AN_K4_B8(0) AN_K4_B8(1) AN_K4_B8(2) AN_K4_B4(3)
+#define AN_K4_OUT(r, A, B)                                                                                 \
+  "ldr %[w], [%[ch], #(16*" #r "+4)]\n\t"                                                                  \
+  "ldr %[c], [%[ch], #(16*" #r "+8)]\n\t"                                                                  \
+  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
+  "add %[c0], %[c], %[" #A "], asr #31\n\t"                                                                \
+  "smmlar %[" #A "], %[" #A "], %[w], %[c0]\n\t"                                                           \
+  "add %[c0], %[c], %[" #B "], asr #31\n\t"                                                                \
+  "smmlar %[" #B "], %[" #B "], %[w], %[c0]\n\t"                                                           \
+  "asr %[" #A "], %[" #A "], %[c1]\n\t"                                                                    \
+  "asr %[" #B "], %[" #B "], %[c1]\n\t"                                                                    \
+  "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
+  "ssat %[" #B "], #8, %[" #B "]\n\t"
+#define AN_K4_ASM(TEXT, PB)                                                                                \
+  __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
+          "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
+          "ldr %[a4], [%[ch], #32]\n\t"                                                                    \
+          "ldr %[a6], [%[ch], #48]\n\t"                                                                    \
+          "mov %[a1], %[a0]\n\t"                                                                           \
+          "mov %[a3], %[a2]\n\t"                                                                           \
+          "mov %[a5], %[a4]\n\t"                                                                           \
+          "mov %[a7], %[a6]\n\t"                                                                           \
+          "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)                 \
+              AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7)                                                    \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
+            [a6] "=&r"(a6), [a7] "=&r"(a7), [c0] "=&r"(c0), [c1] "=&r"(c1), AN_K4_WA [ch] "+r"(ch),         \
+            [c] "+r"(cols), [w] "+r"(w)                                                                    \
+          : [pb] "i"(PB)                                                                                   \
+          : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_k3_pq_group4(const int16_t *w, const int16_t *cols,
+                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+  int32_t a0, a1, a2, a3, a4, a5, a6, a7, c0, c1;
+#if defined(__OPTIMIZE__)
+  int32_t wa;
+#endif
+  if (k4 == 10) {
+    AN_K4_ASM(AN_K4_STEPS10, 48);
+  } else {
+    AN_K4_ASM(AN_K4_STEPS28, 112);
+  }
+  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5, out[6] = a6, out[7] = a7;
+}
+#undef AN_K4_ASM
+#undef AN_K4_OUT
+#undef AN_K4_STEPS28
+#undef AN_K4_STEPS10
+#undef AN_K4_B4
+#undef AN_K4_B8
+#undef AN_K4_WA
+#undef AN_K4_STEP
+#undef AN_K4_W
 #undef AN_K3_PQ2_ASM
-#undef AN_K3_PQ_ASM
 #undef AN_K3_PQ_OUT
-#undef AN_K3_PQ_INIT
 #undef AN_K3_STEPS36
+#undef AN_K3_STEPS28
 #undef AN_K3_STEPS12
+#undef AN_K3_STEPS10
 #undef AN_K3_ASM
 #undef AN_K3_B4
 #undef AN_K3_B8
@@ -746,6 +877,76 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
 #undef AN_K3W_PIXEL4
 #undef AN_K3W_ROW12
 
+// The same for the prepared first layers' columns (KXK3_FIRST_POSITIONS; AN_K3P_PIXEL(S, J): the pixel
+// whose first run is at S, as pixel J of the columns at d): 3x3x3: per row two loads, four SXTB16, two STRD, each
+// row's ninth value by LDRSB, rows 0 and 2's packed by one PKHBT; 3x3x1: three loads, six SXTB16, one PKHBT (rows 0
+// and 1's middle values), two STRD and one STR.  an_kxk3p_widen: one pixel at dst; an_kxk3p_widen2: a pair inside one
+// output row, from src and src + step_w.
+// clang-format off
+#define AN_K3P_ROW12(S, D, T)                                                                              \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], #4]\n\t"                                                                         \
+  "ldrsb %[" #T "], [%[" #S "], #8]\n\t"                                                                   \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
+  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"
+#define AN_K3P_PIXEL12(S, J)                                                                               \
+  AN_K3P_ROW12(S, (8*J), t0) "add %[" #S "], %[" #S "], %[r]\n\t"                                          \
+  AN_K3P_ROW12(S, (32+8*J), t1) "add %[" #S "], %[" #S "], %[r]\n\t"                                       \
+  AN_K3P_ROW12(S, (64+8*J), t2)                                                                            \
+  "pkhbt %[t0], %[t0], %[t2], lsl #16\n\t"                                                                 \
+  "strd %[t0], %[t1], [%[d], #(96+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL4(S, J)                                                                                \
+  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
+  "ldr %[x1], [%[" #S "], %[r]]\n\t"                                                                       \
+  "ldr %[t0], [%[" #S "], %[r], lsl #1]\n\t"                                                               \
+  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
+  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
+  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
+  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
+  "sxtb16 %[t1], %[t0]\n\t"                                                                                \
+  "sxtb16 %[t0], %[t0], ror #8\n\t"                                                                        \
+  "pkhbt %[x0], %[x0], %[x1], lsl #16\n\t"                                                                 \
+  "strd %[y0], %[x0], [%[d], #(8*" #J ")]\n\t"                                                             \
+  "strd %[y1], %[t0], [%[d], #(16+8*" #J ")]\n\t"                                                          \
+  "str %[t1], [%[d], #(32+8*" #J ")]\n\t"
+#define AN_K3P_WIDEN_ASM(TEXT)                                                                             \
+  __asm__ volatile(TEXT                                                                                    \
+                   : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [t0] "=&r"(t0),          \
+                     [t1] "=&r"(t1), [t2] "=&r"(t2), [s0] "+r"(s0), [s1] "+r"(s1)                           \
+                   : [r] "r"(row_step), [d] "r"(cols)                                                      \
+                   : "memory")
+// clang-format on
+static inline __attribute__((always_inline)) void an_kxk3p_widen(const int8_t *src, int32_t row_step, int16_t *cols,
+                                                                 const int32_t seg) {
+  uint32_t x0, x1, y0, y1, t0, t1, t2;
+  const int8_t *s0 = src, *s1 = src;
+  if (seg == 4) {
+    AN_K3P_WIDEN_ASM(AN_K3P_PIXEL4(s0, 0));
+  } else {
+    AN_K3P_WIDEN_ASM(AN_K3P_PIXEL12(s0, 0));
+  }
+  (void)t2;
+}
+static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *src, int32_t step_w, int32_t row_step,
+                                                                  int16_t *cols, const int32_t seg) {
+  uint32_t x0, x1, y0, y1, t0, t1, t2;
+  const int8_t *s0 = src, *s1 = src + step_w;
+  if (seg == 4) {
+    AN_K3P_WIDEN_ASM(AN_K3P_PIXEL4(s0, 0) AN_K3P_PIXEL4(s1, 1));
+  } else {
+    AN_K3P_WIDEN_ASM(AN_K3P_PIXEL12(s0, 0) AN_K3P_PIXEL12(s1, 1));
+  }
+  (void)t2;
+}
+#undef AN_K3P_WIDEN_ASM
+#undef AN_K3P_PIXEL4
+#undef AN_K3P_PIXEL12
+#undef AN_K3P_ROW12
+
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
 // pixel j's column at dst = cols + 4 j: each receptive-field row's taps (the pad value outside the image, zeros
 // after the 3 n values) gathered into 12 bytes, then widened as an interior row (the general im2col's rows take
@@ -825,7 +1026,11 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     int8_t *o1 = o0 + (two ? out_c : 0);
     if ((uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
       // Both pixels interior in the same row (ox and ox + 1 in lo..lo + span; then pix + 1 < pixels).
-      an_kxk3_widen2(in + w.at, step_w, g->row_step, scratch, seg);
+      if (prep) {
+        an_kxk3p_widen2(in + w.at, step_w, g->row_step, scratch, seg);
+      } else {
+        an_kxk3_widen2(in + w.at, step_w, g->row_step, scratch, seg);
+      }
       w.at += 2 * step_w;
       w.ox += 2;
       if (w.ox == out_w) {
@@ -835,13 +1040,22 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
       }
     } else {
       for (int32_t j = 0; j < 2; ++j) {
-        if ((uint32_t)(w.ox - w.lo) <= (uint32_t)w.span) {
+        const int interior = (uint32_t)(w.ox - w.lo) <= (uint32_t)w.span;
+        if (prep && interior) {
+          an_kxk3p_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
+        } else if (prep) {
+          an_kxk3p_column(g, in, w.oy, w.ox, scratch + 4 * j);
+        } else if (interior) {
           an_kxk3_widen(in + w.at, g->row_step, scratch + 4 * j, seg);
         } else {
           an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4 * j);
         }
-        if (j == 0 && !two) {
-          an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);  // an odd last pixel twice, the copy dropped
+        if (j == 0 && !two) {  // an odd last pixel twice, the copy dropped
+          if (prep) {
+            an_kxk3p_column(g, in, w.oy, w.ox, scratch + 4);
+          } else {
+            an_kxk3_edge(g, in, w.oy, w.ox, scratch + 4);
+          }
           break;
         }
         w.at += step_w;
@@ -855,30 +1069,40 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     const int16_t *wf = filter;
     const int32_t *ch = channel;
     if (prep) {
-      // Pixel 1's outputs at o0 + d (fewer pointers kept across the asm statements), the groups counted by ch.
+      // The AN_CONV_KXK3_FIRST layout (rows of kr = 12 or 28 values in pairs, KXK3_FIRST_POSITIONS): groups of four
+      // channels, then a pair and a last channel.  Pixel 1's outputs at o0 + d (fewer pointers kept across the asm
+      // statements), the groups counted by ch.
+      const int32_t kr = seg == 4 ? 12 : 28, kind = seg == 4 ? 10 : 28;
       const int32_t d = (int32_t)(o1 - o0);
-      const int32_t *const groups_end = ch + 3 * rs * groups;
-      for (; ch < groups_end; ch += 3 * rs, o0 += 3, wf += 3 * k4) {
-        int32_t r[6];
-        an_k3_pq_group3(wf, scratch, ch, k4, r);
-        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4];
-        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3], o0[d + 2] = (int8_t)r[5];
+      const int32_t *const quads_end = ch + 16 * (out_c >> 2);
+      for (; ch < quads_end; ch += 16, o0 += 4, wf += 4 * kr) {
+        int32_t r[8];
+        an_k3_pq_group4(wf, scratch, ch, kind, r);
+        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4], o0[3] = (int8_t)r[6];
+        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3], o0[d + 2] = (int8_t)r[5], o0[d + 3] = (int8_t)r[7];
       }
-      o1 = o0 + d;
+      if (out_c & 2) {
+        int32_t r[4];
+        an_k3_pq_group2(wf, scratch, ch, kind, r);
+        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2];
+        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3];
+        ch += 8, o0 += 2, wf += 2 * kr;
+      }
+      if (out_c & 1) {
+        int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
+        an_k3_dot1(wf, scratch, kind, acc);
+        an_kxk_pq_out2(ch, acc[0], acc[1], o0, o0 + d);
+      }
+      continue;
     }
-    for (int32_t i = prep ? 0 : groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
+    for (int32_t i = groups; i > 0; --i, ch += 3 * rs, o0 += 3, o1 += 3, wf += 3 * k4) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], ch[2 * rs], ch[2 * rs]};
       an_k3_dot3(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
       an_kxk_outs(prep, ch + rs, acc[2], acc[3], round_offset, o0 + 1, o1 + 1);
       an_kxk_outs(prep, ch + 2 * rs, acc[4], acc[5], round_offset, o0 + 2, o1 + 2);
     }
-    if (tail == 2 && prep) {
-      int32_t r[4];
-      an_k3_pq_group2(wf, scratch, ch, k4, r);
-      o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2];
-      o1[0] = (int8_t)r[1], o1[1] = (int8_t)r[3];
-    } else if (tail == 2) {
+    if (tail == 2) {
       int32_t acc[6] = {ch[0], ch[0], ch[rs], ch[rs], 0, 0};
       an_k3_dot2(wf, scratch, k4, acc);
       an_kxk_outs(prep, ch, acc[0], acc[1], round_offset, o0, o1);
@@ -975,9 +1199,10 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
   }
   const int fast = prep || (shifts < 0 && q.lo == -128 && q.hi == 127);
   const int32_t round_offset = 1 + 2 * q.offset;
-  // 3x3 first layers of one or three input channels (an_kxk3_first), no dilation.
-  const int first = p->k_h == 3 && p->k_w == 3 && (n == 1 || n == 3) && p->dilation_h == 1 && p->dilation_w == 1;
 #endif
+  // 3x3 first layers of one or three input channels, no dilation (DSP: an_kxk3_first); prepared, their filter
+  // rows in pairs (an_conv.h).
+  const int first = AN_CONV_KXK3_FIRST(p->k_h, p->k_w, n, p->dilation_h, p->dilation_w);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * n;
     int8_t *out = output + b * pixels * out_c;
@@ -999,10 +1224,14 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
       // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int two = pix + 1 < pixels;
       int8_t *out0 = out + pix * out_c;
-      an_conv_im2col_w16(&g, in, oy, ox, 0, scratch);
-      if (two && ++ox == out_w) ox = 0, ++oy;
-      an_conv_im2col_w16(&g, in, oy, ox, 1, scratch);
-      if (++ox == out_w) ox = 0, ++oy;
+      for (int32_t j = 0; j < 2; ++j) {
+        if (prep && first) {
+          an_kxk3p_column(&g, in, oy, ox, scratch + 4 * j);
+        } else {
+          an_conv_im2col_w16(&g, in, oy, ox, j, scratch);
+        }
+        if ((j || two) && ++ox == out_w) ox = 0, ++oy;
+      }
 #if AN_USE_DSP && !AN_USE_MVE
       if (fast) {
         if (prep) {
@@ -1015,7 +1244,9 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
         continue;
       }
 #endif
-      if (prep) {
+      if (prep && first) {
+        an_kxk_pq_channels(q, filter, scratch, n == 3 ? 28 : 12, channel, out_c, 2, out0, out0 + (two ? out_c : 0));
+      } else if (prep) {
         an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, 3, out0, out0 + (two ? out_c : 0));
       } else {
         an_conv_channels_w16(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
