@@ -564,6 +564,60 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
                    : [sm] "m"(s_mem), [cm] "m"(c_mem), [wem] "m"(w_end_mem), [c32e] "m"(c32_end_mem),       \
                      [k4m] "m"(k4_mem)                                                                      \
                    : "cc", "memory")
+// The same loop for three consecutive pixels (AN_P3_LOOP, in_c from 32 on, K4 0: an_p4_run's last blocks where the
+// pixel count leaves one or three): per two values five loads (the third pixel's column word in x2) and six SMLAD,
+// 12 MACs in 12 cycles; the records pointer in q.
+#define AN_P3_STEP_AT(S, FA, FB)                                                                          \
+  "ldr %[f0], [%[w], #" FA "]\n\tldr %[f1], [%[w], #" FB "]\n\tldr %[x0], [%[c], #" AN_P4_C(S) "]\n\t"    \
+  "ldr %[x1], [%[c], #(" AN_P4_C(S) "+4)]\n\tldr %[x2], [%[c], #(" AN_P4_C(S) "+8)]\n\t"                  \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
+  "smlad %[a2], %[f0], %[x2], %[a2]\n\tsmlad %[b2], %[f1], %[x2], %[b2]\n\t"
+#define AN_P3_STEP(S) AN_P3_STEP_AT(S, AN_P4_FA(S), AN_P4_FB(S))
+#define AN_P3_STEPS4(S) AN_P3_STEP((S)) AN_P3_STEP((S + 1)) AN_P3_STEP((S + 2)) AN_P3_STEP((S + 3))
+#define AN_P3_STEPS_16 AN_P3_STEPS4(0) AN_P3_STEPS4(4)
+#define AN_P3_FIRST                                                                                         \
+  "ldr %[f0], [%[w]]\n\tldr %[f1], [%[w], #16]\n\tldr %[x0], [%[c], #4]\n\tldr %[x1], [%[c], #8]\n\t"      \
+  "ldr %[x2], [%[c]]\n\t"                                                                                 \
+  "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x2], %[a0]\n\tsmlad %[b0], %[f1], %[x2], %[b0]\n\t"
+#define AN_P3_REST_32                                                                                      \
+  AN_P3_STEP((1)) AN_P3_STEP((2)) AN_P3_STEP((3)) AN_P3_STEPS4(4) AN_P3_STEPS4(8) AN_P3_STEPS4(12)
+#define AN_P3_PASSES_32                                                                                    \
+  AN_P3_FIRST AN_P3_REST_32 "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                             \
+  "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbeq 3f\n\t"                                                   \
+  ".p2align 2\n2:\n\t" AN_P3_STEPS_16 AN_P3_STEPS4(8) AN_P3_STEPS4(12)                                    \
+  "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                                                      \
+  "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
+#define AN_P3_REST_ANY                                                                                     \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #16\n\tbeq 4f\n\t" AN_P3_STEPS_16                                       \
+  "add %[c], %[c], #128\n\tadd %[w], %[w], #64\n\t4:\n\t"                                                 \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #8\n\tbeq 5f\n\t" AN_P3_STEPS4(0)                                       \
+  "add %[c], %[c], #64\n\tadd %[w], %[w], #32\n\t5:\n\t"                                                  \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #4\n\tbeq 6f\n\t" AN_P3_STEP_AT((0), AN_P4_FA_H((0)), AN_P4_FB_H((0))) \
+  AN_P3_STEP_AT((1), AN_P4_FA_H((1)), AN_P4_FB_H((1))) "add %[w], %[w], #16\n\t6:\n\t"
+#define AN_P3_LOOP(DOT)                                                                                      \
+  __asm__ volatile(".p2align 2\n1:\n\t" DOT                                                                  \
+                   "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"          \
+                   AN_P4_LRQ(a0) AN_P4_LRQ(a1) AN_P4_LRQ(a2)                                               \
+                   "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"        \
+                   AN_P4_LRQ(b0) AN_P4_LRQ(b1) AN_P4_LRQ(b2)                                               \
+                   "ldr %[x2], %[om]\n\tldr %[f0], %[sm]\n\t"                                               \
+                   "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[x2]]\n\t"                                  \
+                   "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[x2], %[f0]]\n\t"                           \
+                   "add %[x1], %[x2], %[f0], lsl #1\n\t"                                                   \
+                   "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[x1]]\n\t"                                  \
+                   "add %[x2], %[x2], #2\n\tstr %[x2], %[om]\n\t"                                          \
+                   "add %[q], %[q], #32\n\tldr %[x0], %[wem]\n\tldr %[c], %[cm]\n\t"                       \
+                   "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[q]]\n\tldrne %[b0], [%[q], #16]\n\t"      \
+                   "bne 1b"                                                                                 \
+                   : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "+r"(b0), [b1] "=&r"(b1),          \
+                     [b2] "=&r"(b2), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1),        \
+                     [x2] "=&r"(x2), [w] "+r"(w), [c] "+r"(cc), [q] "+r"(qq), [om] "+m"(o_mem)              \
+                   : [sm] "m"(s_mem), [cm] "m"(c_mem), [wem] "m"(w_end_mem), [c32e] "m"(c32_end_mem),       \
+                     [k4m] "m"(k4_mem)                                                                      \
+                   : "cc", "memory")
 // clang-format on
 
 // The output channels of four pixels (four: 1) or of the first two (four: 0) from the columns in cols: outputs of
@@ -637,6 +691,40 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
     }
   }
 }
+// The output channels of three consecutive pixels (pixel j at o + j * out_c) from the columns in cols (the
+// four-pixel layout, pixel 3's words unused), in_c = k4 >= 32 (an_p4_k32n / an_p4_any: rest).
+static inline __attribute__((always_inline)) void an_p3_channels(const an_conv_params *p, const int16_t *w,
+                                                                 const int32_t *ch, const int32_t *c, int8_t *o,
+                                                                 const int rest) {
+  const int32_t out_c = p->out_c, k4 = p->in_c, K4 = 0;
+  if (out_c >= 2) {
+    int8_t *volatile o_mem = o;
+    volatile int32_t s_mem = out_c;
+    const int32_t *volatile c_mem = c;
+    const int16_t *volatile w_end_mem = w + 2 * k4 * (out_c >> 1);
+    const int32_t *volatile c32_end_mem = c + 2 * (k4 & ~31);
+    volatile int32_t k4_mem = k4;
+    const int32_t *cc = c, *qq = ch;
+    int32_t a0 = ch[0], b0 = ch[4], a1, a2, b1, b2, f0, f1, x0, x1, x2;
+    if (rest) {
+      AN_P3_LOOP(AN_P3_PASSES_32 AN_P3_REST_ANY);
+    } else {
+      AN_P3_LOOP(AN_P3_PASSES_32);
+    }
+    (void)a0, (void)a1, (void)a2, (void)b0, (void)b1, (void)b2, (void)f0, (void)f1, (void)x0, (void)x1, (void)x2;
+    (void)cc;
+    ch = qq, o = o_mem;
+  }
+  if (out_c & 1) {  // the odd last channel: the single-row steps of four pixels, the fourth's outputs dropped
+    int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = 0, b1 = 0, b2 = 0, b3 = 0, f0, f1, x0, x1;
+    AN_P4_DOT(1, 1);
+    (void)a3, (void)b1, (void)b2, (void)b3;
+    const int32_t ma = ch[1], ka = ch[2], ea = ch[3];
+    o[0] = (int8_t)an_p4_out(a0, ma, ka, ea);
+    o[out_c] = (int8_t)an_p4_out(a1, ma, ka, ea);
+    o[2 * out_c] = (int8_t)an_p4_out(a2, ma, ka, ea);
+  }
+}
 #undef AN_P4_DOT
 #undef AN_P4_TAIL
 #undef AN_P4_PASS
@@ -645,6 +733,15 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
 #undef AN_P4_LOOP
 #undef AN_P4_REST_ANY
 #undef AN_P4_PASSES_32
+#undef AN_P3_LOOP
+#undef AN_P3_REST_ANY
+#undef AN_P3_PASSES_32
+#undef AN_P3_REST_32
+#undef AN_P3_FIRST
+#undef AN_P3_STEPS_16
+#undef AN_P3_STEPS4
+#undef AN_P3_STEP
+#undef AN_P3_STEP_AT
 #undef AN_P4_LRQ
 #undef AN_P4_REST_32
 #undef AN_P4_REST_24
@@ -662,8 +759,13 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
                                                             int32_t *cols) {
   const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
   int32_t pix = 0;
+  // in_c from 32 on (K4 0), where the pixel count leaves three or one (from five pixels on): the last three, five or
+  // nine pixels in blocks of three (an_p3_channels), then two by the two-pixel steps (five).
+  const int32_t left = pixels & 3, by3 = !K4 && k4 >= 32 && (left == 3 || (left == 1 && pixels >= 5));
+  const int32_t threes = !by3 ? 0 : left == 3 ? 1 : pixels >= 9 ? 3 : 1;
+  const int32_t end4 = pixels - left - (by3 && left == 1 ? (threes == 3 ? 8 : 4) : 0);
   // Blocks of four pixels: their inputs k4 bytes apart, their outputs out_c.
-  for (; pix + 4 <= pixels; pix += 4) {
+  for (; pix + 4 <= end4; pix += 4) {
     const int8_t *x = input + pix * k4;
     int32_t *d = cols;
     for (int32_t k = 0; k < k4; k += 4, d += 8) {
@@ -675,6 +777,18 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
       __asm__("strd %1, %2, [%0, #24]" ::"r"(d), "r"(an_sxtb16_ror8(v2)), "r"(an_sxtb16_ror8(v3)) : "memory");
     }
     an_p4_channels(p, filter, channel, cols, output + pix * out_c, 0, K4, rest, 1);
+  }
+  for (int32_t t = 0; t < threes; ++t, pix += 3) {
+    const int8_t *x = input + pix * k4;
+    int32_t *d = cols;
+    for (int32_t k = 0; k < k4; k += 4, d += 8) {
+      const uint32_t v0 = an_read_u32(x + k), v1 = an_read_u32(x + k4 + k), v2 = an_read_u32(x + 2 * k4 + k);
+      __asm__("strd %1, %2, [%0]" ::"r"(d), "r"(__sxtb16(v0)), "r"(__sxtb16(v1)) : "memory");
+      __asm__("str %1, [%0, #8]" ::"r"(d), "r"(__sxtb16(v2)) : "memory");
+      __asm__("strd %1, %2, [%0, #16]" ::"r"(d), "r"(an_sxtb16_ror8(v0)), "r"(an_sxtb16_ror8(v1)) : "memory");
+      __asm__("str %1, [%0, #24]" ::"r"(d), "r"(an_sxtb16_ror8(v2)) : "memory");
+    }
+    an_p3_channels(p, filter, channel, cols, output + pix * out_c, rest);
   }
   if (pix < pixels) {
     // The last one to three pixels: a pixel past the last is the last again (its outputs stored over the last's,
