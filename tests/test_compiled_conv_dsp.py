@@ -2,7 +2,7 @@
 tflite-micro interpreter byte for byte: every single-operator case of test_compiled_conv.py,
 100 random inputs each, built with arm-none-eabi-gcc for -mcpu=cortex-m4 (__ARM_FEATURE_DSP)
 and run on QEMU's mps2-an386; five cases and the depthwise row-buffer 3x3 ones (ROWS3X3_CASES) also
-through the plain-C path on the same core; two prepared first layers (an_k3_pq_group4) and
+through the plain-C path on the same core; two prepared first layers (an_k3_pq_quads) and
 three pointwise cases also built at -O0 (an_conv1x1_s8_prepared_w16's
 constant-K variants without the constant, its pairs layout by the plain-C loop); four pointwise cases also through
 an_conv1x1_s8_w16 and six KxK ones through an_conv2d_s8_w16 (unprepared).
@@ -88,9 +88,10 @@ def test_pointwise_constant_k_variants_at_O0(case, monkeypatch):
 
 @pytest.mark.parametrize("case", ["first3x3_c3_out10_stride2_pad127", "first3x3_c1_out6_odd_pixels"])
 def test_first_layer_groups_of_four_at_O0(case, monkeypatch):
-    """an_conv2d_s8_prepared_w16's 3x3 first layers take four channels per asm statement (an_k3_pq_group4): with
-    fourteen registers where optimised, with thirteen (the second pair's filter words one at a time) where a build
-    without optimisation (-O0) keeps the frame pointer; the same outputs."""
+    """an_conv2d_s8_prepared_w16's 3x3 first layers take their groups of four channels in one looping asm statement
+    (an_k3_pq_quads) with fourteen registers where optimised; where a build without optimisation (-O0) keeps the
+    frame pointer, with thirteen (the second pair's filter words one at a time), one group per statement; the same
+    outputs."""
     from codegen.compiled.host import random_samples
     from converter.tflite_model import load_model
 

@@ -161,7 +161,7 @@ def test_the_generator_and_the_kernel_agree_where_the_prepared_kxk_filter_is_in_
 
 
 # Inline assembly at every level a user may pick: asm statements that need 12-14 core registers compile at -O2 and
-# may find none at another level or float ABI (an_p4 at -O1 with an FPU, an_k3_pq_group4 at -O0).  Pruned to stay
+# may find none at another level or float ABI (an_p4 at -O1 with an FPU, an_k3_pq_quads at -O0).  Pruned to stay
 # cheap (about a minute of one busy core): every level on the M4 (hard float, the firmware's default) and the M55
 # (MVE), -O1 on the M7 and M33 (with an FPU, -O1 keeps values in VFP registers across asm statements; their -O2 builds
 # are other tests'), -O2 on the soft-float M4 and the M0+ (plain C).

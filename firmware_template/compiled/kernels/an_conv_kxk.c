@@ -579,7 +579,7 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
 // loads and SMLAD (the AN_CONV_W16 layout: per two values two column words and R filter words in a row, 2R SMLAD),
 // then its requantizations.  Prepared records (an_conv2d_s8_prepared_w16, AN_CONV_KXK3_FIRST): the columns in
 // KXK3_FIRST_POSITIONS (an_kxk3p_widen2 / an_kxk3p_widen, edge pixels an_kxk3p_column), groups of four channels
-// (an_k3_pq_group4), then a pair (an_k3_pq_group2) and a last channel.
+// (an_k3_pq_quads), then a pair (an_k3_pq_group2) and a last channel.
 // Step S of block H (BS values: 8, or 4 for a last block of four) of a group of R rows, the block's filter
 // values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
 // WB + 4 S + 2 BS r.
@@ -684,13 +684,16 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   }
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
 }
-// A group of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
-// w + 2 q k4) by the pixel pair in one asm statement: the accumulators from the doubled biases, per step the two
-// column words and the first pair's two filter words loaded in a row, four SMLAD, the second pair's two words,
-// four SMLAD (16 MACs in 16 cycles), then an_kxk_pq_out2's arithmetic, its temporaries the column registers and
-// the two pointers.  Fourteen registers: the record pointer pushed around the steps, its register their second
-// filter register; where the frame pointer is kept (-O0: thirteen) the record pointer's register is the steps'
-// only filter register (the same sums, two cycles more per step).  Channel r's pixel j at out[2 r + j].
+// The groups of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
+// w + q PB bytes) from *ch to ch_end by the pixel pair, in one asm statement looping over the groups: the
+// accumulators from the doubled biases; per step the two column words and the first pair's two filter words loaded
+// in a row, four SMLAD, the second pair's two words, four SMLAD (16 MACs in 16 cycles); then an_kxk_pq_out2's
+// arithmetic (e loaded after the two SMMLAR: three temporaries), each pixel's four bytes packed by three BFI and
+// stored as one word (pixel 0 at *o, pixel 1 at *o + d; o, d and ch_end read from memory operands).  Fourteen
+// registers: the record pointer pushed around the steps, its register their second filter register; where the
+// frame pointer is kept (-O0: thirteen) the record pointer's register is the steps' only filter register (the same
+// sums, two cycles more per step) and the column pointer is pushed around the requantization (its register the
+// multiplier).  *w, *ch and *o advanced past the groups.
 // clang-format off
 #define AN_K4_W(BS, H, S, q, r, REG)                                                                       \
   "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
@@ -700,31 +703,65 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   AN_K3_MACS(wa, a0, a1) AN_K3_MACS(ch, a2, a3)                                                            \
   AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, ch) AN_K3_MACS(wa, a4, a5) AN_K3_MACS(ch, a6, a7)
 #define AN_K4_WA [wa] "=&r"(wa),
+#define AN_K4_M wa
+#define AN_K4_SAVE_M ""
+#define AN_K4_RESTORE_M ""
 #else
 #define AN_K4_STEP(BS, H, S)                                                                               \
   AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, ch) AN_K3_MACS(ch, a0, a1) AN_K4_W(BS, H, S, 0, 1, ch)         \
   AN_K3_MACS(ch, a2, a3) AN_K4_W(BS, H, S, 1, 0, ch) AN_K3_MACS(ch, a4, a5) AN_K4_W(BS, H, S, 1, 1, ch)   \
   AN_K3_MACS(ch, a6, a7)
 #define AN_K4_WA
+#define AN_K4_M c
+#define AN_K4_SAVE_M "push {%[c]}\n\t"
+#define AN_K4_RESTORE_M "pop {%[c]}\n\t"
 #endif
+// Optimised builds: the loop over the groups, the stores and the pointers' steps inside the statement (o, d and
+// ch_end from memory operands); -O0 (no register left for a memory operand's base): one group per statement, the
+// caller's loop.
+#if defined(__OPTIMIZE__)
+#define AN_K4_LOOP_HEAD "1:\n\t"
+#define AN_K4_LOOP_TAIL                                                                                    \
+  "ldr %[c0], %[o]\n\t"                                                                                    \
+  "ldr %[c1], %[d]\n\t"                                                                                    \
+  "str %[a0], [%[c0]]\n\t"                                                                                 \
+  "str %[a1], [%[c0], %[c1]]\n\t"                                                                          \
+  "add %[c0], %[c0], #4\n\t"                                                                               \
+  "str %[c0], %[o]\n\t"                                                                                    \
+  "add %[ch], %[ch], #64\n\t"                                                                              \
+  "add %[w], %[w], #(2*%c[pb])\n\t"                                                                        \
+  "ldr %[c0], %[end]\n\t"                                                                                  \
+  "cmp %[ch], %[c0]\n\t"                                                                                   \
+  "bne 1b"
+#define AN_K4_LOOP_OUT , [o] "+m"(out)
+#define AN_K4_LOOP_IN , [d] "m"(d), [end] "m"(ch_end)
+#else
+#define AN_K4_LOOP_HEAD ""
+#define AN_K4_LOOP_TAIL ""
+#define AN_K4_LOOP_OUT
+#define AN_K4_LOOP_IN
+#endif
+#define AN_K4_STR(X) #X
+#define AN_K4_XSTR(X) AN_K4_STR(X)
 #define AN_K4_B8(H) AN_K4_STEP(8, H, 0) AN_K4_STEP(8, H, 1) AN_K4_STEP(8, H, 2) AN_K4_STEP(8, H, 3)
 #define AN_K4_B4(H) AN_K4_STEP(4, H, 0) AN_K4_STEP(4, H, 1)
 #define AN_K4_STEPS10 AN_K4_B8(0) AN_K4_STEP(4, 1, 0)
 #define AN_K4_STEPS28 AN_K4_B8(0) AN_K4_B8(1) AN_K4_B8(2) AN_K4_B4(3)
 #define AN_K4_OUT(r, A, B)                                                                                 \
-  "ldr %[w], [%[ch], #(16*" #r "+4)]\n\t"                                                                  \
-  "ldr %[c], [%[ch], #(16*" #r "+8)]\n\t"                                                                  \
-  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
-  "add %[c0], %[c], %[" #A "], asr #31\n\t"                                                                \
-  "smmlar %[" #A "], %[" #A "], %[w], %[c0]\n\t"                                                           \
-  "add %[c0], %[c], %[" #B "], asr #31\n\t"                                                                \
-  "smmlar %[" #B "], %[" #B "], %[w], %[c0]\n\t"                                                           \
-  "asr %[" #A "], %[" #A "], %[c1]\n\t"                                                                    \
-  "asr %[" #B "], %[" #B "], %[c1]\n\t"                                                                    \
+  "ldr %[" AN_K4_XSTR(AN_K4_M) "], [%[ch], #(16*" #r "+4)]\n\t"                                            \
+  "ldr %[c1], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
+  "add %[c0], %[c1], %[" #A "], asr #31\n\t"                                                               \
+  "smmlar %[" #A "], %[" #A "], %[" AN_K4_XSTR(AN_K4_M) "], %[c0]\n\t"                                     \
+  "add %[c1], %[c1], %[" #B "], asr #31\n\t"                                                               \
+  "smmlar %[" #B "], %[" #B "], %[" AN_K4_XSTR(AN_K4_M) "], %[c1]\n\t"                                     \
+  "ldr %[c0], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
+  "asr %[" #A "], %[" #A "], %[c0]\n\t"                                                                    \
+  "asr %[" #B "], %[" #B "], %[c0]\n\t"                                                                    \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
   "ssat %[" #B "], #8, %[" #B "]\n\t"
 #define AN_K4_ASM(TEXT, PB)                                                                                \
-  __asm__("ldr %[a0], [%[ch]]\n\t"                                                                         \
+  __asm__(AN_K4_LOOP_HEAD                                                                                 \
+          "ldr %[a0], [%[ch]]\n\t"                                                                         \
           "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
           "ldr %[a4], [%[ch], #32]\n\t"                                                                    \
           "ldr %[a6], [%[ch], #48]\n\t"                                                                    \
@@ -732,26 +769,49 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
           "mov %[a3], %[a2]\n\t"                                                                           \
           "mov %[a5], %[a4]\n\t"                                                                           \
           "mov %[a7], %[a6]\n\t"                                                                           \
-          "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)                 \
-              AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7)                                                    \
+          "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_SAVE_M AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)   \
+              AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7) AN_K4_RESTORE_M                                    \
+          "bfi %[a0], %[a2], #8, #8\n\t"                                                                   \
+          "bfi %[a1], %[a3], #8, #8\n\t"                                                                   \
+          "bfi %[a0], %[a4], #16, #8\n\t"                                                                  \
+          "bfi %[a1], %[a5], #16, #8\n\t"                                                                  \
+          "bfi %[a0], %[a6], #24, #8\n\t"                                                                  \
+          "bfi %[a1], %[a7], #24, #8\n\t" AN_K4_LOOP_TAIL                                                  \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
-            [a6] "=&r"(a6), [a7] "=&r"(a7), [c0] "=&r"(c0), [c1] "=&r"(c1), AN_K4_WA [ch] "+r"(ch),         \
-            [c] "+r"(cols), [w] "+r"(w)                                                                    \
-          : [pb] "i"(PB)                                                                                   \
-          : "memory")
+            [a6] "=&r"(a6), [a7] "=&r"(a7), [c0] "=&r"(c0), [c1] "=&r"(c1), AN_K4_WA [ch] "+r"(rec),        \
+            [c] "+r"(cols), [w] "+r"(wf) AN_K4_LOOP_OUT                                                    \
+          : [pb] "i"(PB) AN_K4_LOOP_IN                                                                     \
+          : "cc", "memory")
 // clang-format on
-static inline __attribute__((always_inline)) void an_k3_pq_group4(const int16_t *w, const int16_t *cols,
-                                                                  const int32_t *ch, const int32_t k4, int32_t *out) {
+static inline __attribute__((always_inline)) void an_k3_pq_quads(const int16_t **w, const int16_t *cols,
+                                                                 const int32_t **ch, const int32_t *ch_end,
+                                                                 const int32_t k4, int8_t **o, int32_t d) {
   int32_t a0, a1, a2, a3, a4, a5, a6, a7, c0, c1;
 #if defined(__OPTIMIZE__)
   int32_t wa;
 #endif
+  const int16_t *wf = *w;
+  const int32_t *rec = *ch;
+  int8_t *out = *o;
+#if defined(__OPTIMIZE__)
   if (k4 == 10) {
     AN_K4_ASM(AN_K4_STEPS10, 48);
   } else {
     AN_K4_ASM(AN_K4_STEPS28, 112);
   }
-  out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5, out[6] = a6, out[7] = a7;
+#else
+  do {
+    if (k4 == 10) {
+      AN_K4_ASM(AN_K4_STEPS10, 48);
+    } else {
+      AN_K4_ASM(AN_K4_STEPS28, 112);
+    }
+    for (int32_t b = 0; b < 4; ++b) out[b] = (int8_t)(a0 >> 8 * b), out[d + b] = (int8_t)(a1 >> 8 * b);
+    out += 4, rec += 16, wf += k4 == 10 ? 48 : 112;
+  } while (rec != ch_end);
+  (void)d, (void)ch_end;
+#endif
+  *w = wf, *ch = rec, *o = out;
 }
 #undef AN_K4_ASM
 #undef AN_K4_OUT
@@ -760,6 +820,15 @@ static inline __attribute__((always_inline)) void an_k3_pq_group4(const int16_t 
 #undef AN_K4_B4
 #undef AN_K4_B8
 #undef AN_K4_WA
+#undef AN_K4_M
+#undef AN_K4_SAVE_M
+#undef AN_K4_RESTORE_M
+#undef AN_K4_XSTR
+#undef AN_K4_LOOP_HEAD
+#undef AN_K4_LOOP_TAIL
+#undef AN_K4_LOOP_OUT
+#undef AN_K4_LOOP_IN
+#undef AN_K4_STR
 #undef AN_K4_STEP
 #undef AN_K4_W
 #undef AN_K3_PQ2_ASM
@@ -1075,12 +1144,7 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
       const int32_t kr = seg == 4 ? 12 : 28, kind = seg == 4 ? 10 : 28;
       const int32_t d = (int32_t)(o1 - o0);
       const int32_t *const quads_end = ch + 16 * (out_c >> 2);
-      for (; ch < quads_end; ch += 16, o0 += 4, wf += 4 * kr) {
-        int32_t r[8];
-        an_k3_pq_group4(wf, scratch, ch, kind, r);
-        o0[0] = (int8_t)r[0], o0[1] = (int8_t)r[2], o0[2] = (int8_t)r[4], o0[3] = (int8_t)r[6];
-        o0[d] = (int8_t)r[1], o0[d + 1] = (int8_t)r[3], o0[d + 2] = (int8_t)r[5], o0[d + 3] = (int8_t)r[7];
-      }
+      if (ch < quads_end) an_k3_pq_quads(&wf, scratch, &ch, quads_end, kind, &o0, d);
       if (out_c & 2) {
         int32_t r[4];
         an_k3_pq_group2(wf, scratch, ch, kind, r);
