@@ -632,7 +632,9 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
   // Consecutive pixels (AN_P4_OUT4): the output pointer and the pixel stride on the stack (13 registers).
   int8_t *volatile o_mem = o;
   volatile int32_t s_mem = out_c;
-  if (four && !at && (K4 || k4 >= 32) && out_c >= 2) {  // the whole loop in one asm statement (AN_P4_LOOP)
+  // The whole loop in one asm statement (AN_P4_LOOP); at K4 8-32 the C loop below is then not compiled.
+  const int whole = four && !at && (K4 || k4 >= 32);
+  if (whole && out_c >= 2) {
     const int32_t *volatile ch_mem = ch;
     const int32_t *volatile c_mem = c;
     const int16_t *volatile w_end_mem = w + 2 * k4 * (out_c >> 1);
@@ -650,7 +652,7 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
     (void)f0, (void)f1, (void)x0, (void)x1, (void)cc;
     ch = ch_mem;
   }
-  for (; ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
+  for (; !whole && ch < pairs_end; ch += 8, o += 2, w += 2 * k4) {
     int32_t a0 = ch[0], a1 = a0, a2 = a0, a3 = a0, b0 = ch[4], b1 = b0, b2 = b0, b3 = b0, f0, f1, x0, x1;
     if (four) {
       AN_P4_DOT(2, 2);
