@@ -163,24 +163,18 @@ static void an_conv2d_impl(const an_conv_params *p, const int8_t *input, const i
   const int32_t per_group = p->out_c / groups;
   const int32_t pixels = p->out_h * p->out_w;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out = output + b * pixels * p->out_c;
-    int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int two = pix + 1 < pixels;
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, p->out_c);
       int8_t *out0 = out + pix * p->out_c;
-      const int32_t oy0 = oy, ox0 = ox;
-      if (two && ++ox == p->out_w) ox = 0, ++oy;
-      const int32_t oy1 = oy, ox1 = ox;
-      if (++ox == p->out_w) ox = 0, ++oy;
       for (int32_t g = 0; g < groups; ++g) {
-        an_conv_im2col(p, in, oy0, ox0, g * p->filter_in_c, 0, k4, scratch);
-        an_conv_im2col(p, in, oy1, ox1, g * p->filter_in_c, 1, k4, scratch);
+        an_conv_im2col(p, w.in, x.oy0, x.ox0, g * p->filter_in_c, 0, k4, scratch);
+        an_conv_im2col(p, w.in, x.oy1, x.ox1, g * p->filter_in_c, 1, k4, scratch);
         const int32_t oc = g * per_group;
-        an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc,
-                             two ? p->out_c : 0);
+        an_conv_channels_2px(q, filter + oc * k4, scratch, k4, channel + 3 * oc, per_group, out0 + oc, x.out1);
       }
     }
   }
@@ -200,31 +194,25 @@ static void an_conv1x1_impl(const an_conv_params *p, const int8_t *input, const 
                             const int32_t *channel, int8_t *output, int16_t *scratch) {
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_widen_s8_pair(x0, scratch, 0, 0, n);
-      an_widen_s8_pair(x1, scratch, 0, 1, n);
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      an_widen_s8_pair(x.x0, scratch, 0, 0, n);
+      an_widen_s8_pair(x.x1, scratch, 0, 1, n);
 #if AN_CONV_SHARED_LOOPS
       if (w16) {
-        an_conv_channels_w16(q, w16, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+        an_conv_channels_w16(q, w16, scratch, k4, channel, out_c, out0, x.out1);
         continue;
       }
 #else
       (void)w16;  // optimised DSP builds: an_conv1x1_s8_w16 is an_conv_pointwise.c's
 #endif
-      an_conv_channels_2px(q, filter, scratch, k4, channel, out_c, out0, two ? out_c : 0);
+      an_conv_channels_2px(q, filter, scratch, k4, channel, out_c, out0, x.out1);
     }
   }
 }

@@ -49,6 +49,58 @@ static inline __attribute__((always_inline)) void an_pq_plain_out(an_conv_out_pa
   if (rows > 2) o0[2] = (int8_t)r4, o1[2] = (int8_t)r5;
 }
 
+// ---- The walk over a batch's output pixels in pairs (every CONV_2D kernel's outer loop) ----
+//
+// Output pixels go in pairs (pix, pix + 1) of the batch's out_h * out_w, in order; where pix is the batch's last
+// pixel the pair is that pixel twice (computed twice, the copy's outputs dropped: stored over pixel 0's, out1 = 0).
+typedef struct {
+  const int8_t *in;        // the batch's input
+  int32_t oy, ox, out_w;   // the next output pixel
+  const int8_t *row;       // 1x1 filters without padding: the input row that output row oy reads
+  int32_t step_x, step_y;  // 1x1: bytes from one output pixel's input to the next in a row; from row to row
+  int32_t batch_bytes;     // bytes from one batch's input to the next's
+} an_conv_walk;
+
+// One pair: its output pixels (oy0, ox0) and (oy1, ox1), for 1x1 filters the input pixels x0 and x1 they read,
+// whether they are two pixels (two) and where pixel 1's outputs go from pixel 0's (out1: out_c, or 0).
+typedef struct {
+  int32_t oy0, ox0, oy1, ox1;
+  const int8_t *x0, *x1;
+  int two;
+  int32_t out1;
+} an_conv_pair;
+
+// The walk at the first pixel of the batch whose input is at input (the layer's values read from p: where the loops
+// store outputs, once before them, as an int8 store may alias *p; an_conv_walk_batch then starts each batch).
+static inline __attribute__((always_inline)) an_conv_walk an_conv_walk_start(const an_conv_params *p,
+                                                                             const int8_t *input) {
+  const int32_t n = p->in_c;
+  const an_conv_walk w = {
+      input, 0, 0, p->out_w, input, p->stride_w * n, p->stride_h * p->in_w * n, p->in_h * p->in_w * n};
+  return w;
+}
+
+// The walk at the first pixel of batch b.
+static inline __attribute__((always_inline)) an_conv_walk an_conv_walk_batch(const an_conv_walk *start, int32_t b) {
+  an_conv_walk w = *start;
+  w.in += b * w.batch_bytes;
+  w.row = w.in;
+  return w;
+}
+
+// The pair at pixel pix of the batch's pixels (the walk at pix); moves the walk past it.
+static inline __attribute__((always_inline)) an_conv_pair an_conv_walk_pair(an_conv_walk *w, int32_t pix,
+                                                                            int32_t pixels, int32_t out_c) {
+  an_conv_pair q;
+  q.two = pix + 1 < pixels;
+  q.out1 = q.two ? out_c : 0;
+  q.oy0 = w->oy, q.ox0 = w->ox, q.x0 = w->row + w->ox * w->step_x;
+  if (++w->ox == w->out_w) w->ox = 0, ++w->oy, w->row += w->step_y;
+  q.oy1 = q.two ? w->oy : q.oy0, q.ox1 = q.two ? w->ox : q.ox0, q.x1 = q.two ? w->row + w->ox * w->step_x : q.x0;
+  if (q.two && ++w->ox == w->out_w) w->ox = 0, ++w->oy, w->row += w->step_y;
+  return q;
+}
+
 // Whether an_conv_kxk.c's channel loops of int16 filter rows (an_conv_channels_w16, an_kxk_pq_channels) serve the
 // other conv files too: where their plain-C paths run (cores without the DSP extension, Helium, and unoptimised
 // builds, where an_conv_pointwise.c's four-pixel kernels do not build: AN_P4).  On DSP cores they stay static in

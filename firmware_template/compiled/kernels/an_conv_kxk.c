@@ -1270,7 +1270,6 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * p->in_h * p->in_w * n;
     int8_t *out = output + b * pixels * out_c;
-    int32_t oy = 0, ox = 0;
     if (b) g.in_left -= p->in_h * p->in_w * n;
 #if AN_USE_DSP && !AN_USE_MVE
     if (fast && first) {
@@ -1284,17 +1283,17 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
       continue;
     }
 #endif
+    an_conv_walk w = an_conv_walk_start(p, in);
     for (int32_t pix = 0; pix < pixels; pix += 2) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int two = pix + 1 < pixels;
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      const int two = x.two;
       int8_t *out0 = out + pix * out_c;
-      for (int32_t j = 0; j < 2; ++j) {
-        if (prep && first) {
-          an_kxk3p_column(&g, in, oy, ox, scratch + 4 * j);
-        } else {
-          an_conv_im2col_w16(&g, in, oy, ox, j, scratch);
-        }
-        if ((j || two) && ++ox == out_w) ox = 0, ++oy;
+      if (prep && first) {
+        an_kxk3p_column(&g, in, x.oy0, x.ox0, scratch);
+        an_kxk3p_column(&g, in, x.oy1, x.ox1, scratch + 4);
+      } else {
+        an_conv_im2col_w16(&g, in, x.oy0, x.ox0, 0, scratch);
+        an_conv_im2col_w16(&g, in, x.oy1, x.ox1, 1, scratch);
       }
 #if AN_USE_DSP && !AN_USE_MVE
       if (fast) {

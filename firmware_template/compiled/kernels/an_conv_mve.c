@@ -469,21 +469,18 @@ static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_c
                                p->k_h,
                                row_values,
                                p->dilation_w == 1 && row_values <= 16 ? vctp8q((uint32_t)row_values) : 0};
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out = output + b * pixels * out_c;
-    int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int two = pix + 1 < pixels;
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
       int8_t *out0 = out + pix * out_c;
-      const int32_t oy0 = oy, ox0 = ox;
-      if (two && ++ox == p->out_w) ox = 0, ++oy;
-      const int32_t oy1 = oy, ox1 = ox;
-      if (++ox == p->out_w) ox = 0, ++oy;
-      if (!an_conv_im2col8_inside_mve(&g, in, oy0, ox0, col0)) an_conv_im2col8_mve(p, in, oy0, ox0, 0, col0);
-      if (!an_conv_im2col8_inside_mve(&g, in, oy1, ox1, col1)) an_conv_im2col8_mve(p, in, oy1, ox1, 0, col1);
-      an_conv_small_2px_mve(p, &sg, filter, channel, col0, col1, k, halves, out0, two ? out_c : 0, right);
+      if (!an_conv_im2col8_inside_mve(&g, w.in, x.oy0, x.ox0, col0))
+        an_conv_im2col8_mve(p, w.in, x.oy0, x.ox0, 0, col0);
+      if (!an_conv_im2col8_inside_mve(&g, w.in, x.oy1, x.ox1, col1))
+        an_conv_im2col8_mve(p, w.in, x.oy1, x.ox1, 0, col1);
+      an_conv_small_2px_mve(p, &sg, filter, channel, col0, col1, k, halves, out0, x.out1, right);
     }
   }
 }
@@ -518,27 +515,22 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
     an_conv2d_small_any_mve(p, input, filter, channel, output, col0, col1, k <= 16 ? 1 : 2, right);
     return;
   }
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out = output + b * pixels * p->out_c;
-    int32_t oy = 0, ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int two = pix + 1 < pixels;
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, p->out_c);
       int8_t *out0 = out + pix * p->out_c;
-      const int32_t oy0 = oy, ox0 = ox;
-      if (two && ++ox == p->out_w) ox = 0, ++oy;
-      const int32_t oy1 = oy, ox1 = ox;
-      if (++ox == p->out_w) ox = 0, ++oy;
       for (int32_t g = 0; g < groups; ++g) {
-        an_conv_im2col8_mve(p, in, oy0, ox0, g * p->filter_in_c, col0);
-        an_conv_im2col8_mve(p, in, oy1, ox1, g * p->filter_in_c, col1);
+        an_conv_im2col8_mve(p, w.in, x.oy0, x.ox0, g * p->filter_in_c, col0);
+        an_conv_im2col8_mve(p, w.in, x.oy1, x.ox1, g * p->filter_in_c, col1);
         const int32_t oc = g * per_group, done = per_group & ~1;
         an_conv_pairs8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group >> 1, out0 + oc,
-                               two ? p->out_c : 0, right);
+                               x.out1, right);
         if (per_group & 1) {
           an_conv_channels8_2px_mve(p, filter + (oc + done) * k4, col0, col1, k, k4, channel + 3 * (oc + done), 1,
-                                    out0 + oc + done, two ? p->out_c : 0, right);
+                                    out0 + oc + done, x.out1, right);
         }
       }
     }
@@ -552,21 +544,15 @@ static inline __attribute__((always_inline)) void an_conv1x1_small_mve(const an_
                                                                        int8_t *output, int halves, int right) {
   const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   an_conv_small_mve sg;
   an_conv_small_params_mve(p, n, &sg);
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_conv_small_2px_mve(p, &sg, filter, channel, x0, x1, n, halves, out0, two ? out_c : 0, right);
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      an_conv_small_2px_mve(p, &sg, filter, channel, x.x0, x.x1, n, halves, out0, x.out1, right);
     }
   }
 }
@@ -593,28 +579,22 @@ static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, cons
                               const int32_t *channel, int8_t *output) {
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int right = an_conv_right_shifts(channel, out_c);
   const int32_t done = out_c & ~1;
   if (n <= 32) {
     an_conv1x1_small_any_mve(p, input, filter, channel, output, n <= 16 ? 1 : 2, right);
     return;
   }
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_conv_pairs8_2px_mve(p, filter, x0, x1, n, k4, channel, out_c >> 1, out0, two ? out_c : 0, right);
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      an_conv_pairs8_2px_mve(p, filter, x.x0, x.x1, n, k4, channel, out_c >> 1, out0, x.out1, right);
       if (out_c & 1) {
-        an_conv_channels8_2px_mve(p, filter + done * k4, x0, x1, n, k4, channel + 3 * done, 1, out0 + done,
-                                  two ? out_c : 0, right);
+        an_conv_channels8_2px_mve(p, filter + done * k4, x.x0, x.x1, n, k4, channel + 3 * done, 1, out0 + done, x.out1,
+                                  right);
       }
     }
   }

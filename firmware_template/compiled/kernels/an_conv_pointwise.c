@@ -205,28 +205,22 @@ static inline __attribute__((always_inline)) void an_pw_run(const an_conv_params
                                                             const int rest) {
   const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
   const int32_t round_offset = 1 + 2 * q.offset;
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
   const int32_t *const groups_end = channel + 9 * groups;
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
-      an_pw_widen2(x0, x1, scratch, n);
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      an_pw_widen2(x.x0, x.x1, scratch, n);
       const int16_t *w = filter;
       const int32_t *ch = channel;
       int8_t *o0 = out0;
-      const int32_t out1 = two ? out_c : 0;
+      const int32_t out1 = x.out1;
       for (; ch < groups_end; ch += 9, o0 += 3) {
         w = an_pw_group(q, round_offset, w, scratch, k4, rest, ch, 3, o0, out1);
       }
@@ -308,29 +302,25 @@ static inline __attribute__((always_inline)) void an_pq_run(const an_conv_params
                                                             const int rest) {
   const int32_t n = p->in_c, k4 = K4 ? K4 : AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
   const int32_t *const groups_end = channel + 12 * groups;
   // Stride 1: the output pixels are the input pixels, every batch's after the last (one run).
   const int contiguous = p->stride_w == 1 && p->stride_h == 1;
   const int32_t runs = contiguous ? 1 : p->batches, run_pixels = contiguous ? p->batches * pixels : pixels;
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < runs; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    an_conv_walk walk = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < run_pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
       const int two = pix + 1 < run_pixels;
       const int8_t *x0, *x1;
       if (contiguous) {
         x0 = input + pix * n;
         x1 = two ? x0 + n : x0;
       } else {
-        x0 = row + ox * step_x;
-        if (++ox == out_w) ox = 0, row += step_y;
-        x1 = two ? row + ox * step_x : x0;
-        if (two && ++ox == out_w) ox = 0, row += step_y;
+        const an_conv_pair x = an_conv_walk_pair(&walk, pix, run_pixels, out_c);
+        x0 = x.x0, x1 = x.x1;
       }
       if (K4 && n == K4) {
         an_pw_widen2(x0, x1, scratch, K4);  // unrolled
@@ -1072,34 +1062,28 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
   // 0 2 1 3), then each group of three (pairs layout: two) channels by the pixel pair (an_kxk_pq_channels).
   const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
-  const int32_t step_x = p->stride_w * n, step_y = p->stride_h * p->in_w * n;
   const an_conv_out_params q = {p->output_offset, p->act_min, p->act_max};
   for (int32_t k = n; k < k4; ++k) scratch[2 * (k & ~3) + (k & 3)] = scratch[2 * (k & ~3) + 4 + (k & 3)] = 0;
+  const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *row = input + b * p->in_h * p->in_w * n;  // input row of the current output row
+    an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
-    int32_t ox = 0;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
-      // An odd last pixel is computed twice (as both pixels of the pair), the copy dropped.
-      const int8_t *x0 = row + ox * step_x;
-      if (++ox == out_w) ox = 0, row += step_y;
-      const int two = pix + 1 < pixels;
-      const int8_t *x1 = two ? row + ox * step_x : x0;
-      if (two && ++ox == out_w) ox = 0, row += step_y;
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
       if (pairs) {
-        an_pq_widen_pairs(x0, scratch, 0, n);
-        an_pq_widen_pairs(x1, scratch, 1, n);
+        an_pq_widen_pairs(x.x0, scratch, 0, n);
+        an_pq_widen_pairs(x.x1, scratch, 1, n);
       } else {
-        an_widen_s8_pair(x0, scratch, 0, 0, n);
-        an_widen_s8_pair(x1, scratch, 0, 1, n);
+        an_widen_s8_pair(x.x0, scratch, 0, 0, n);
+        an_widen_s8_pair(x.x1, scratch, 0, 1, n);
       }
 #if !AN_USE_DSP && !AN_USE_MVE
       if (pairs) {
-        an_pq_pairs_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + (two ? out_c : 0));
+        an_pq_pairs_channels(q, filter, scratch, k4, channel, out_c, out0, out0 + x.out1);
         continue;
       }
 #endif
-      an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, pairs ? 2 : 3, out0, out0 + (two ? out_c : 0));
+      an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, pairs ? 2 : 3, out0, out0 + x.out1);
     }
   }
 #endif
