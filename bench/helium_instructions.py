@@ -131,7 +131,7 @@ AttendNet-B (32x32x1, 10 classes: the model bench/speed.py builds as "AttendNet-
 .tflite and given with --model).
 
 Helium kernels (issue 21, item 3; the goal: at most 0.4x the DSP path's instructions on the same
-core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAV(A) (an_dot_mve.h, an_conv.c), filter values
+core). CONV_2D: int8 columns, sixteen int8 lanes per VMLADAV(A) (an_dot_mve.h, an_conv_mve.c), filter values
 gathered from the DSP layout in natural order. Where K <= 32 (one group: the 1x1 layers of up to 32 input
 channels, first layers such as a 3x3x3 or a one-channel depthwise run as CONV_2D) each pixel's K values are
 one or two vectors loaded once per pixel pair, four channels by two pixels per pass in inline assembly

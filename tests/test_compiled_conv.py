@@ -144,7 +144,7 @@ CONV_CASES = {
     # pairs and an odd last channel, K = 40 and K = 36
     "pointwise_few_pixels_int8": dict(in_shape=(1, 1, 3, 40), kernel=(1, 1), out_c=11, activation="RELU", in_zp=9),
     "few_pixels_3x3_int8": dict(in_shape=(1, 2, 3, 4), out_c=7, activation="RELU6", seed=5),
-    # an_conv1x1_s8_w16's DSP variants (an_conv.c an_pw_*): K4 = 8, 24, 32 unrolled whole, K4 a multiple
+    # an_conv1x1_s8_w16's DSP variants (an_conv_pointwise.c an_pw_*): K4 = 8, 24, 32 unrolled whole, K4 a multiple
     # of 32 (64), any K4 (60 = 32 + 16 + 8 + 4, 100 = 3 x 32 + 4); out_c leaving two or one channels after
     # the groups of three; odd pixel counts; full-range outputs (no clamp: NONE, RELU / RELU6 with zero
     # point -128) and clamped ones; saturating outputs and shifts of both signs
@@ -179,10 +179,10 @@ CONV_CASES = {
     "pointwise_k96_pairs_eleven_pixels": dict(in_shape=(1, 1, 11, 96), kernel=(1, 1), out_c=4, seed=19),
     "pointwise_k128_pairs_nine_pixels_saturating": dict(in_shape=(1, 3, 3, 128), kernel=(1, 1), out_c=6,
                                                         out_scale=0.02, w_scale=(0.005, 0.05), out_zp=50, seed=20),
-    # the pairs layout at any in_c that is a multiple of four up to 192 (an_conv.c an_p4_k24, an_p4_k32n above 128,
-    # an_p4_any: passes of 32, then 16, 8 and a last block of four values): in_c 4 (the last block only), 44 (32 + 8
-    # + 4) on a 2x2 attention-condenser plane (PAIRS_MIN_PIXELS: int16 filter below WIDE_FILTER_MIN_PIXELS), 72
-    # (64 + 8), 180 (5 x 32 + 16 + 4), 192 (passes of 32 only), and beyond 192 with the four pixels' columns in
+    # the pairs layout at any in_c that is a multiple of four up to 192 (an_conv_pointwise.c an_p4_k24, an_p4_k32n
+    # above 128, an_p4_any: passes of 32, then 16, 8 and a last block of four values): in_c 4 (the last block only),
+    # 44 (32 + 8 + 4) on a 2x2 attention-condenser plane (PAIRS_MIN_PIXELS: int16 filter below WIDE_FILTER_MIN_PIXELS),
+    # 72 (64 + 8), 180 (5 x 32 + 16 + 4), 192 (passes of 32 only), and beyond 192 with the four pixels' columns in
     # scratch (conv_w16="always": a one-layer model's arena grows): 256 (passes of 32), 212 (6 x 32 + 16 + 4), 200
     # (6 x 32 + 8); pixel counts leaving a last block of one, two and three pixels; odd and even out_c; pruned
     # channels, saturation, both zero-point ends
@@ -225,7 +225,7 @@ CONV_CASES = {
                                   w_scale=(0.05, 0.2), in_zp=0, out_zp=0),
     "w16_c6_2x3_tiny_multiplier": dict(in_shape=(1, 8, 9, 6), kernel=(2, 3), stride=(1, 2), out_c=5,
                                        in_scale=1e-6, w_scale=(1e-6, 1e-5), out_scale=1.0, out_zp=-3),
-    # an_conv2d_s8_w16's 3x3 first-layer loop on DSP cores (an_conv.c an_kxk3_first: rows of S = 4 or 12
+    # an_conv2d_s8_w16's 3x3 first-layer loop on DSP cores (an_conv_kxk.c an_kxk3_first: rows of S = 4 or 12
     # values, every shift negative, the activation spanning int8): one, three and four input channels, strides
     # 1 and 2, SAME (outputs across the top/left and bottom/right edges) and VALID (the last rows' runs at the
     # tensor's end), odd pixel counts (the last pixel twice), out_c leaving groups of one and two channels, a

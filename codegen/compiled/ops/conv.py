@@ -410,7 +410,7 @@ def rows_of_w16_layout(values, out_c: int, k4: int, group_rows: int = 3) -> np.n
 @narrows("an_conv2d_s8_w16", "an_conv1x1_s8_w16")
 def narrow_wide_filter(step) -> None:
     """Turn an ``_w16`` CONV_2D step back into its int8-filter kernel (the same arithmetic), in place: for
-    cores whose fastest conv path reads the int8 layout (Helium: an_conv.c's MVE kernels)."""
+    cores whose fastest conv path reads the int8 layout (Helium: an_conv_mve.c)."""
     fields = step.args[0].fields
     k_h, row_values = int(fields["k_h"]), int(fields["k_w"]) * int(fields["filter_in_c"])
     filter_ = step.args[2]
