@@ -472,6 +472,40 @@ def test_depthwise_rows3x3_chosen(case):
                                       if plane else rows)
 
 
+def test_depthwise_plane_records_in_flash_only_where_the_plane_form_runs():
+    """The plane form's records (an_depthwise_conv.h ``records``) are made at generation time for a DSP core's plane
+    steps only: equal to depthwise_plane_records of the layer's taps and channel values; none on the row buffer
+    (rows3x3 1), on cores without DSP (wide_filters False) or with Helium; narrow_to_fit_flash drops them (the
+    kernel then makes them at run time) where the board's flash needs the bytes."""
+    from codegen.compiled.lower import lower_model
+    from codegen.compiled.ops.conv import RECORD_WORDS, depthwise_plane_records, taps_of_depthwise_layout
+    from codegen.runtimes.compiled import narrow_to_fit_flash
+    from converter.tflite_model import load_model
+
+    model = load_model(depthwise_model(**DEPTHWISE_CASES["rows3x3_plane_stride2_8x8_relu"]))
+
+    def step_of(**options):
+        (step,) = [s for s in lower_model(model, **options).steps if s.function.startswith("an_depthwise_conv2d_s8")]
+        return step
+
+    step = step_of(rows3x3="always")
+    params, _, filter_, bias, mults, shifts, *_ = step.args
+    records = params.fields["records"]
+    taps = taps_of_depthwise_layout(filter_.values, 9, params.fields["out_c"])
+    assert records.c_type == "int32_t" and records.size_bytes == 4 * RECORD_WORDS * params.fields["out_c"]
+    assert np.array_equal(records.values, depthwise_plane_records(taps, bias.values, mults.values, shifts.values,
+                                                                   params.fields["output_offset"]))
+    assert "records" not in step_of(rows3x3="rows").args[0].fields
+    assert "records" not in step_of(rows3x3="always", wide_filters=False).args[0].fields
+    assert "records" not in step_of(rows3x3="always", wide_filters=False, helium=True).args[0].fields
+
+    class OneStep:
+        steps = [step]
+
+    assert narrow_to_fit_flash((OneStep,), 1) == records.size_bytes and "records" not in params.fields
+    assert narrow_to_fit_flash((OneStep,), 1) == 0
+
+
 def test_depthwise_rows3x3_refused_where_inexact():
     """Left shifts (a multiplier above one), odd channel counts, dilation, 5x5, a multiplier of 4, rows of 5
     outputs at stride_w 2 (under ROWS3X3_MIN_OUT_W, no plane form): the general path."""

@@ -104,6 +104,51 @@ def test_the_generator_reserves_the_scratch_each_kernel_asks_for(tmp_path):
     assert c_figures[:-1] == python
 
 
+def test_the_generator_writes_the_plane_records_the_kernel_makes(tmp_path):
+    """ops/conv.py depthwise_plane_records (the flash records of the plane form, an_depthwise_conv.h ``records``)
+    gives, word for word, what an_depthwise_conv.c's run-time an_dw3_records makes from the filter layout: extreme
+    taps (-128, 127), biases whose double wraps int32, shifts -1 and -31, output offsets -128 and 127."""
+    import numpy as np
+
+    from codegen.compiled.ops.conv import RECORD_WORDS, depthwise_filter_layout, depthwise_plane_records
+
+    rng = np.random.default_rng(21)
+    channels = 12
+    taps = rng.integers(-128, 128, size=(9, channels), dtype=np.int64)
+    taps[:, 0], taps[:, 1] = -128, 127
+    bias = rng.integers(-2 ** 31, 2 ** 31, size=channels, dtype=np.int64)
+    mults = rng.integers(2 ** 30, 2 ** 31, size=channels, dtype=np.int64)
+    shifts = -rng.integers(1, 32, size=channels, dtype=np.int64)
+    shifts[:2] = (-1, -31)
+    cases = []
+    for out_zp in (-128, 0, 127):
+        ok = [e for e in range(channels) if abs(2 ** (-shifts[e] - 1) + out_zp * 2 ** -int(shifts[e])) < 2 ** 31]
+        cases.append((out_zp, depthwise_plane_records(taps[:, ok], bias[ok], mults[ok], shifts[ok], out_zp), ok))
+
+    def c_array(values):
+        return f"{{{', '.join(str(int(v)) for v in values)}}}"
+
+    lines = ['#include <stdio.h>', '#include "an_depthwise_conv.c"', "int main(void) {",
+             '  printf("%d\\n", AN_DEPTHWISE_RECORD_WORDS);', "  int32_t rec[4 * AN_DW3_RECORD];"]
+    for n, (out_zp, _, ok) in enumerate(cases):
+        ok4 = ok[:len(ok) & ~3]
+        lines += [f"  static const int16_t f{n}[] = {c_array(depthwise_filter_layout(taps[:, ok4]))};",
+                  f"  static const int32_t b{n}[] = {c_array(bias[ok4])};",
+                  f"  static const int32_t m{n}[] = {c_array(mults[ok4])};",
+                  f"  static const int32_t s{n}[] = {c_array(shifts[ok4])};",
+                  f"  for (int c0 = 0; c0 < {len(ok4)}; c0 += 4) {{",
+                  f"    an_dw3_records(f{n}, b{n}, m{n}, s{n}, c0, {out_zp}, rec);",
+                  '    for (int i = 0; i < 4 * AN_DW3_RECORD; ++i) printf("%ld\\n", (long)rec[i]);', "  }"]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "plane_records")
+    assert proc.returncode == 0, proc.stderr
+    python = [str(RECORD_WORDS)]
+    for _, records, ok in cases:
+        python += [str(int(v)) for v in records[:RECORD_WORDS * (len(ok) & ~3)]]
+    assert len(python) > 1 + 2 * 4 * RECORD_WORDS
+    assert proc.stdout.split("\n")[:-1] == python
+
+
 def test_kernel_sources_follow_the_clang_format_style():
     clang_format = shutil.which("clang-format")
     if clang_format is None:

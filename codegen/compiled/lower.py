@@ -20,7 +20,8 @@ from codegen.compiled import ops
 from codegen.compiled.fold import fold_constants
 from codegen.compiled.lowering import CUSTOM_OPERATORS, LOWERINGS, NARROWERS, LoweringContext, NotLowerable, TensorRef
 from codegen.compiled.ops.conv import (PREPARED_KXK, PREPARED_POINTWISE, conv_scratch_bytes, depthwise_rows_levels,
-                                       helium_depthwise, narrow_wide_filter, unprepare_kxk, unprepare_pointwise)
+                                       helium_depthwise, narrow_wide_filter, plane_records_for, unprepare_kxk,
+                                       unprepare_pointwise)
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.support import SUPPORT_DOC, describe, row_of
 from codegen.compiled.program import C_TYPES, NUMPY_TYPES, Constant, Program, Tensor  # noqa: F401 (NUMPY_TYPES re-exported)
@@ -368,7 +369,8 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
 
     ``wide_filters``: whether CONV_2D filters and FULLY_CONNECTED weights may be stored widened to int16 (the
     ``_w16`` kernels, faster on cores with the DSP extension); False keeps all weights int8 (Helium cores,
-    whose conv and FC kernels read the int8 layout; cores without DSP).
+    whose conv and FC kernels read the int8 layout; cores without DSP).  With it (and no ``helium``) the
+    depthwise plane form's records stay in flash (ops/conv.py plane_records_for).
 
     ``helium``: the core has MVE (Cortex-M55/M85): DEPTHWISE_CONV_2D takes the Helium layout where it applies
     (``an_depthwise_conv2d_s8_mve``, ops/conv.py helium_depthwise; its scratch is never larger).
@@ -416,6 +418,9 @@ def lower_model(model, rows3x3: str = "arena", wide_filters: bool = True, conv_w
         for step in program.steps:
             if step.function == "an_depthwise_conv2d_s8":
                 helium_depthwise(step)
+    for step in program.steps:  # the plane form's flash records: DSP cores (those that take wide filters) only
+        if step.function == "an_depthwise_conv2d_s8":
+            plane_records_for(step, wide_filters and not helium)
     if conv_w16 == "arena":
         _conv_w16_without_arena_growth(program)
         _pointwise_columns_without_arena_growth(program)

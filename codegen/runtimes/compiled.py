@@ -16,7 +16,7 @@ from codegen.compiled.footprint import code_figure, several_code_figure
 from codegen.compiled.generate import emit_model, lower_model, operator_support, plan_memory
 from codegen.compiled.lowering import NARROWERS, narrow_wide_weights
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
-from codegen.compiled.ops.conv import helium_for, wide_filters_for
+from codegen.compiled.ops.conv import drop_plane_records, helium_for, wide_filters_for
 from codegen.compiled.plan import ArenaRegion
 from codegen.compiled.support import SUPPORT_DOC
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
@@ -60,10 +60,12 @@ FLASH_MARGIN = 0.01  # of the board's flash, kept free when int16 filters are na
 def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
     """Where the firmware overflows the board's flash by ``excess_bytes`` (> 0), turn int16-widened CONV_2D
     filters and FULLY_CONNECTED weights (the ``_w16`` kernels, codegen.compiled.lowering NARROWERS: twice the
-    weights' flash for fewer cycles per MAC) back into int8 ones, the largest first, until the halved filters make up the excess (or none is left): a model that
-    fits the flash with int8 filters is never refused for the speed-up.  Every step of ``programs`` using a
+    weights' flash for fewer cycles per MAC) back into int8 ones, the largest first, until the halved filters make up
+    the excess (or none is left), then drop the depthwise plane form's flash records (ops/conv.py
+    drop_plane_records): a model that fits the flash with int8 filters and no records is never refused for the
+    speed-up.  Every step of ``programs`` using a
     narrowed filter (a patch stage's tiles share it with the layer-by-layer step) takes the int8 kernel.
-    Returns the filter bytes saved (0: nothing changed)."""
+    Returns the bytes saved (0: nothing changed)."""
     if excess_bytes <= 0:
         return 0
     users = {}
@@ -81,6 +83,8 @@ def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
             if step is not steps[0]:
                 step.function = steps[0].function  # the int8 kernel the narrowing chose
         saved += before - steps[0].args[2].size_bytes
+    if saved < excess_bytes:  # then the depthwise plane form's flash records (made at run time instead)
+        saved += drop_plane_records(programs, excess_bytes - saved)
     return saved
 
 

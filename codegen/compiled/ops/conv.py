@@ -95,6 +95,59 @@ def depthwise_plane_scratch_bytes(out_h: int, out_w: int, stride_h: int, stride_
     return 4 * 10 * 4 + 16 * pairs * ((out_h - 1) * stride_h + 3)
 
 
+#: The int32 words of one channel's plane record (an_depthwise_conv.h's ``AN_DEPTHWISE_RECORD_WORDS``;
+#: tests/test_kernel_library.py ties the two).
+RECORD_WORDS = 10
+
+
+def depthwise_plane_records(taps, folded_bias, multipliers, shifts, out_zp) -> np.ndarray:
+    """The plane form's per-channel records, made here instead of at run time (an_depthwise_conv.h's ``records``
+    field): per channel :data:`RECORD_WORDS` int32: per filter row r (taps w0, w1, w2 = 3r, 3r + 1, 3r + 2) the
+    int16 pairs (2 w0, 2 w1) and (2 w2, 2 w1), low half first; 2 * folded bias (mod 2^32); the multiplier; the
+    rounding constant 2^(e-1) + out_zp * 2^e; e = -shift (>= 1, :func:`depthwise_rows_exact` checked that the
+    constant fits int32).  ``taps``: the int8 taps, 9 x channels."""
+    w2 = 2 * np.asarray(taps, dtype=np.int64).T.reshape(-1, 3, 3)  # channel, filter row, column; doubled
+    lo = lambda v: v & 0xFFFF  # noqa: E731 (one int16 half)
+    words = np.empty((w2.shape[0], RECORD_WORDS), dtype=np.int64)
+    words[:, 0:6:2] = lo(w2[:, :, 0]) | (lo(w2[:, :, 1]) << 16)
+    words[:, 1:6:2] = lo(w2[:, :, 2]) | (lo(w2[:, :, 1]) << 16)
+    e = -np.asarray(shifts, dtype=np.int64)
+    words[:, 6] = (2 * np.asarray(folded_bias, dtype=np.int64)) & 0xFFFFFFFF
+    words[:, 7] = np.asarray(multipliers, dtype=np.int64)
+    words[:, 8] = ((np.int64(1) << (e - 1)) + int(out_zp) * (np.int64(1) << e)) & 0xFFFFFFFF
+    words[:, 9] = e
+    return (words & 0xFFFFFFFF).astype(np.uint32).view(np.int32).reshape(-1)
+
+
+def plane_records_for(step, dsp: bool) -> None:
+    """Keep the generation-time records (``fields["records"]``) of an ``an_depthwise_conv2d_s8`` step only where
+    its plane form can run: a DSP core (``dsp``) and ``rows3x3`` 2; elsewhere drop them (no flash for nothing)."""
+    fields = step.args[0].fields
+    if "records" in fields and not (dsp and int(fields.get("rows3x3") or 0) == 2):
+        del fields["records"]
+
+
+def drop_plane_records(programs, excess_bytes: int) -> int:
+    """Where a board's flash lacks ``excess_bytes`` (> 0), drop the plane form's flash records of depthwise steps
+    (:func:`plane_records_for`; the kernel then makes them at run time, the same bits), the largest first, until
+    they make up the excess or none is left; every step sharing a record array (a patch stage's tiles) loses it.
+    Returns the bytes saved (0: nothing changed)."""
+    users = {}
+    for program in programs:
+        for step in program.steps:
+            params = step.args[0] if step.args and isinstance(step.args[0], Params) else None
+            if params is not None and isinstance(params.fields.get("records"), Constant):
+                users.setdefault(id(params.fields["records"]), []).append(params.fields)
+    saved = 0
+    for group in sorted(users.values(), key=lambda g: -g[0]["records"].size_bytes):
+        if saved >= excess_bytes:
+            break
+        saved += group[0]["records"].size_bytes
+        for fields in group:
+            fields.pop("records", None)
+    return saved
+
+
 #: The scratch of the row-buffer path's strip form (``rows3x3`` 3, DSP cores, stride_w 1, rows of 4 outputs or more:
 #: one channel's record of ten int32 and a ring of three rows of three int16 pairs; an_depthwise_conv.h's
 #: ``AN_DEPTHWISE_STRIP_SCRATCH_BYTES``; tests/test_kernel_library.py ties the two).
@@ -624,6 +677,7 @@ def helium_depthwise(step) -> bool:
         channels[row, :lanes] = np.tile(np.asarray(values, dtype=np.int64), lanes // out_c)
     channels = channels.reshape(3, groups, 16)[:, :, list(HELIUM_DEPTHWISE_LANES)].transpose(1, 0, 2).reshape(-1)
     fields["rows3x3"] = 0
+    fields.pop("records", None)
     step.function = "an_depthwise_conv2d_s8_mve"
     step.args = (params, x, Constant(filter_.hint, "int8_t", weights),
                  Constant(bias.hint.replace("bias", "channels"), "int32_t", channels), pad_row, y,
@@ -780,6 +834,9 @@ def lower_depthwise_conv2d(op, ctx):
     mults = ctx.constant(f"op{op.index}_multipliers", "int32_t", multipliers)
     shifts_ = ctx.constant(f"op{op.index}_shifts", "int32_t", shifts)
     pad_row = ctx.constant(f"op{op.index}_pad_row", "int8_t", [in_zp] * in_c)
+    if rows3x3 == 2:  # the plane form's records in flash (lower_model keeps them only where the form can run)
+        fields["records"] = ctx.constant(f"op{op.index}_records", "int32_t",
+                                         depthwise_plane_records(taps, folded, multipliers, shifts, out_zp))
     return Step(
         function="an_depthwise_conv2d_s8",
         sources=DEPTHWISE_SOURCES,

@@ -463,7 +463,7 @@ static void an_dw_run_mve(an_dw_out_params q, int right, const int8_t *const *ta
 // checks that 2 |acc| and |C| + |h| + 1 stay inside int32 for every input (rows3x3).
 
 // Per channel: P0 Q0 P1 Q1 P2 Q2, 2 bias, multiplier, C, e.
-#define AN_DW3_RECORD 10
+#define AN_DW3_RECORD AN_DEPTHWISE_RECORD_WORDS
 
 static inline uint32_t an_dw3_pack(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
@@ -1148,7 +1148,7 @@ static __attribute__((noinline)) void an_dwp_records(const int16_t *filter, cons
 // What every group of a layer's plane form shares (an_dw3_plane).
 typedef struct {
   const int16_t *filter;
-  const int32_t *bias, *multiplier, *shift;
+  const int32_t *bias, *multiplier, *shift, *records;  // records: the generator's (p->records) or NULL
   int32_t in_c, row_bytes, y0, y1, pad_w, in_w, out_h, stride_h, output_offset, same;
   an_dw3_cols cols;
   uint32_t zp4;
@@ -1162,7 +1162,8 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
                                                                int32_t *rec, uint32_t *plane, int W, int S, int F) {
   const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
   for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
-    an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
+    const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
+    if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
     const int8_t *row = in + c0;
     uint32_t *d = plane + 4 * pairs * g->y0;
     for (int32_t y = g->y0; y < g->y1; ++y, row += g->row_bytes, d += 4 * pairs) {
@@ -1173,8 +1174,8 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
       }
     }
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
-      an_dwp_channel(g->q, plane + c, rec + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W,
-                     S, F);
+      an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
+                     F);
     }
   }
 }
@@ -1217,6 +1218,7 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
                    bias,
                    multiplier,
                    shift,
+                   p->records,
                    in_c,
                    in_w * in_c,
                    AN_MAX(0, p->pad_h),

@@ -30,7 +30,15 @@ typedef struct {
   // AN_DEPTHWISE_ROWS_SCRATCH_BYTES; 0: the general path.  Helium builds take their own path, plain-C
   // builds the general one on rows under 8 outputs wide.
   int32_t rows3x3;
+  // NULL, or (rows3x3 2, written by the generator for DSP cores: codegen/compiled/ops/conv.py
+  // depthwise_plane_records) the plane form's records, AN_DEPTHWISE_RECORD_WORDS int32 per channel: per filter
+  // row r (taps w0, w1, w2 = 3r, 3r + 1, 3r + 2) the int16 pairs (2 w0, 2 w1) and (2 w2, 2 w1), low half
+  // first; 2 * folded bias (mod 2^32); the multiplier; 2^(e-1) + output_offset * 2^e; e = -shift.  Without them
+  // the plane form makes the same words from the filter at run time.
+  const int32_t *records;
 } an_depthwise_params;
+
+#define AN_DEPTHWISE_RECORD_WORDS 10
 
 // Scratch (bytes): k_h * k_w tap pointers, pointer-aligned; 8 bytes per pointer leave room for a
 // 64-bit host.  The generator reserves this

@@ -58,7 +58,7 @@ static const char* const model_op_names[11] = { "MAX_POOL_2D", "DEPTHWISE_CONV_2
 static const uint32_t model_op_mac_counts[11] = { 0u, 4608u, 8192u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, };
 
 static const an_pool_params an_params_0 = { .batches = 1, .in_h = 16, .in_w = 16, .c = 8, .out_h = 8, .out_w = 8, .filter_h = 2, .filter_w = 2, .stride_h = 2, .stride_w = 2, .pad_h = 0, .pad_w = 0, .act_min = -128, .act_max = 127 };
-static const an_depthwise_params an_params_1 = { .batches = 1, .in_h = 8, .in_w = 8, .in_c = 8, .out_h = 8, .out_w = 8, .out_c = 8, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -5, .output_offset = 2, .act_min = 2, .act_max = 127, .rows3x3 = 2 };
+static const an_depthwise_params an_params_1 = { .batches = 1, .in_h = 8, .in_w = 8, .in_c = 8, .out_h = 8, .out_w = 8, .out_c = 8, .k_h = 3, .k_w = 3, .depth_mult = 1, .stride_h = 1, .stride_w = 1, .pad_h = 1, .pad_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_value = -5, .output_offset = 2, .act_min = 2, .act_max = 127, .rows3x3 = 2, .records = an_op1_records };
 static const an_conv_params an_params_2 = { .batches = 1, .in_h = 8, .in_w = 8, .in_c = 8, .out_h = 8, .out_w = 8, .out_c = 16, .k_h = 1, .k_w = 1, .filter_in_c = 8, .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0, .dilation_h = 1, .dilation_w = 1, .pad_value = 2, .output_offset = 0, .act_min = -128, .act_max = 127 };
 static const an_resize_nearest_params an_params_3 = { .batches = 1, .output_height = 16, .output_width = 16, .depth = 16, .batch_stride = 1024 };
 static const an_strided_slice_params an_params_5 = { .ndim = 2, .start = 0, .counts = {256, 8, 0, 0, 0}, .steps = {16, 1, 0, 0, 0} };
