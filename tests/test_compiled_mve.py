@@ -5,7 +5,7 @@ depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEP
 18, 19, 21, 26, 37 channels, extreme scales: those of multiplier 1 in the Helium layout,
 an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
-the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col), built with arm-none-eabi-gcc -mcpu=cortex-m55
+the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col; K 9, 20, 27 gathered in place), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve), and two of the depthwise row-buffer path's narrow form (DSP); the corpus
 AttendNet-B whole, MVE path, three inputs; and
@@ -68,6 +68,14 @@ MVE_CONV_CASES = {
     "first3x3x3_k27_stride2": dict(in_shape=(1, 11, 12, 3), out_c=8, stride=(2, 2), in_zp=-128, activation="RELU6"),
     "k30_2x5_dilated_saturating": dict(in_shape=(1, 8, 9, 3), out_c=5, kernel=(2, 5), dilation=(2, 1), in_zp=127,
                                        out_scale=0.0005, w_scale=(0.05, 0.3)),
+    # K <= 32, channels in fours: each receptive field gathered from the input in place (an_conv_window_mve; border
+    # pixels from a column): 3x3x1 (K 9) dilated over two batches and odd pixels, 2x5x2 (K 20) dilated along x at
+    # stride 1x2 saturating, 3x3x3 (K 27) VALID at stride 1 with twelve channels
+    "window_k9_3x3x1_dilated_batch2": dict(in_shape=(2, 9, 7, 1), out_c=12, dilation=(2, 2), in_zp=-128,
+                                           activation="RELU"),
+    "window_k20_2x5x2_dilation_w2_saturating": dict(in_shape=(1, 7, 13, 2), out_c=4, kernel=(2, 5), dilation=(1, 2),
+                                                    stride=(1, 2), in_zp=127, out_scale=0.0005, w_scale=(0.05, 0.3)),
+    "window_k27_valid_twelve_channels": dict(in_shape=(1, 8, 7, 3), out_c=12, padding="VALID", in_zp=9),
 }
 
 CASES = {**{("conv", c, True): (lambda c=c: conv_model(**MVE_CONV_CASES[c])) for c in MVE_CONV_CASES},

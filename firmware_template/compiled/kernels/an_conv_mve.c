@@ -120,11 +120,13 @@ static inline void an_conv_channels8_2px_mve(const an_conv_params *p, const int8
 // The gather offsets that read values 16 h .. 16 h + 15 of a row of a pair in natural order from the an_conv.h layout
 // (rows of a pair interleaved in blocks of four, each block 0 2 1 3; the pair's other row: the same offsets from
 // 4 bytes on); lanes past the row's k values gather its first value (they meet zero inputs).
-static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h) {
+// interleaved: lane 2 i value 16 h + i, lane 2 i + 1 value 16 h + 8 + i (the order an_conv_window_half_mve loads a
+// receptive field in).
+static inline uint8x16_t an_conv_row_offsets_mve(int32_t k, int32_t h, int interleaved) {
   static const uint8_t block_order[4] = {0, 2, 1, 3};
   uint8_t offsets[16];
   for (int32_t i = 0; i < 16; ++i) {
-    const int32_t v = 16 * h + i;
+    const int32_t v = 16 * h + (interleaved ? 8 * (i & 1) + (i >> 1) : i);
     offsets[i] = (uint8_t)(v < k ? 8 * (v >> 2) + block_order[v & 3] : 0);
   }
   return vld1q(offsets);
@@ -235,7 +237,8 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
 // an_requantize_right_mve in one assembly statement (GCC's spilled the bounds, offsets and inputs around the
 // requantization): per quad the dot (two offset loads, four gathers, eight VMLADAV(A), four VMOV; halves == 2: two
 // loads, four gathers and eight VMLADAVA more), three gathers of {bias, multiplier, shift}, two adds, eight for the
-// requantization, offset, bounds, two VSTRB.32.  Volatile: the stores are its only effect.
+// requantization, offset, bounds, two VSTRB.32 (their addresses in low registers: "l").  Volatile: the stores are its
+// only effect.
 #define AN_SMALL_OUT                             \
   "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
   "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
@@ -285,7 +288,7 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
                      : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
                        [a2] "=&Te"(a2), [b2] "=&Te"(b2)
                      : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), [g] "r"(g),
-                       [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                       [ch] "r"(ch), [o0] "l"(o0), [o1] "l"(o1)
                      : "memory");
   } else {
     __asm__ volatile(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
@@ -297,7 +300,7 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
                      : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
                        [a2] "=&Te"(a2), [b2] "=&Te"(b2)
                      : [x0] "w"(x0), [x1] "w"(x1), [u0] "w"(u0), [u1] "w"(u1), [w0] "r"(w), [w2] "r"(w2),
-                       [rows] "r"(g->rows), [g] "r"(g), [ch] "r"(ch), [o0] "r"(o0), [o1] "r"(o1)
+                       [rows] "r"(g->rows), [g] "r"(g), [ch] "r"(ch), [o0] "l"(o0), [o1] "l"(o1)
                      : "memory");
   }
 }
@@ -382,10 +385,28 @@ static void an_conv_pairs8_2px_mve(const an_conv_params *p, const int8_t *w, con
 // pixel pair, the lanes past K zero), each output one VMLADAV per half against a filter row gathered in natural order,
 // four channels by two pixels per pass (an_conv_small_quad_mve).  Columns c0, c1 (k values each); outputs
 // o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the last four by an_conv_channels8_2px_mve.
+// The quads of an_conv_small_2px_mve on the pixels' values in registers (v0 / v1 values 0..15, u0 / u1 16..31, in the
+// order of g->rows' offsets); returns where the filter rows after the last quad begin.
+static inline __attribute__((always_inline)) const int8_t *an_conv_small_quads_mve(
+    const an_conv_small_mve *g, const int8_t *filter, const int32_t *channel, int8x16_t v0, int8x16_t v1, int8x16_t u0,
+    int8x16_t u1, int halves, int8_t *o0, int32_t out1_offset, int right) {
+  const int32_t k4 = g->k4, quads = g->out_c >> 2;
+  const int8_t *w = filter;
+  const int32_t *ch = channel;
+  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o0 += 4) {
+    if (right == 2) {
+      an_conv_small_quad_right_mve(g, w, ch, v0, v1, u0, u1, halves, o0, o0 + out1_offset);
+    } else {
+      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o0, o0 + out1_offset);
+    }
+  }
+  return w;
+}
+
 static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
     const an_conv_params *p, const an_conv_small_mve *g, const int8_t *filter, const int32_t *channel, const int8_t *c0,
     const int8_t *c1, int32_t k, int halves, int8_t *o0, int32_t out1_offset, int right) {
-  const int32_t k4 = g->k4, out_c = g->out_c, quads = out_c >> 2;
+  const int32_t k4 = g->k4, out_c = g->out_c, done = out_c & ~3;
   const int8x16_t v0 = vldrbq_z_s8(c0, vctp8q((uint32_t)k)), v1 = vldrbq_z_s8(c1, vctp8q((uint32_t)k));
   int8x16_t u0 = v0, u1 = v1;
   if (halves == 2) {
@@ -393,23 +414,16 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
     u0 = vldrbq_z_s8(c0 + 16, upper);
     u1 = vldrbq_z_s8(c1 + 16, upper);
   }
-  int8_t *o = o0;
-  const int8_t *w = filter;
-  const int32_t *ch = channel;
-  for (int32_t q4 = 0; q4 < quads; ++q4, w += 4 * k4, ch += 12, o += 4) {
-    if (right == 2) {
-      an_conv_small_quad_right_mve(g, w, ch, v0, v1, u0, u1, halves, o, o + out1_offset);
-    } else {
-      an_conv_small_quad_mve(g, w, ch, v0, v1, u0, u1, halves, right, o, o + out1_offset);
-    }
-  }
-  if (out_c & 3) an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, ch, out_c & 3, o, out1_offset, right);
+  const int8_t *w = an_conv_small_quads_mve(g, filter, channel, v0, v1, u0, u1, halves, o0, out1_offset, right);
+  if (out_c & 3)
+    an_conv_channels8_2px_mve(p, w, c0, c1, k, k4, channel + 3 * done, out_c & 3, o0 + done, out1_offset, right);
 }
 
 // an_conv_small_2px_mve's parameters of a layer of K values (K <= 32), into *g.
-static void an_conv_small_params_mve(const an_conv_params *p, int32_t k, an_conv_small_mve *g) {
+// interleaved: the filter rows gathered in an_conv_window_half_mve's order (an_conv_row_offsets_mve).
+static void an_conv_small_params_mve(const an_conv_params *p, int32_t k, int interleaved, an_conv_small_mve *g) {
   for (int32_t h = 0; h < 2; ++h) {
-    const uint8x16_t offsets = an_conv_row_offsets_mve(k, h);
+    const uint8x16_t offsets = an_conv_row_offsets_mve(k, h, interleaved);
     vst1q(g->rows[2 * h], offsets);
     vst1q(g->rows[2 * h + 1], vaddq_n_u8(offsets, 4));
   }
@@ -446,6 +460,91 @@ static inline __attribute__((always_inline)) int an_conv_im2col8_inside_mve(cons
   return 1;
 }
 
+// A receptive field's K <= 32 values straight into registers (no column copy): per half h two byte gathers widened to
+// int16 lanes (values 16 h + i and 16 h + 8 + i, lanes past K zero) narrowed into the even and odd byte lanes, the
+// order an_conv_row_offsets_mve's interleaved filter rows are gathered in.  in: each value's offset from the window's
+// first input byte (pixels inside the image); col: from an an_conv_im2col8_mve column (the others).
+typedef struct {
+  uint16_t in[4][8], col[4][8];  // [2 h + part]: values 16 h + 8 part + i
+  mve_pred16_t lanes[4];         // the lanes below K of each
+  int32_t iy_end, ix_end;  // a window starting at (iy0 >= 0, ix0 >= 0) lies inside where iy0 < iy_end, ix0 < ix_end
+} an_conv_window_mve;
+
+// Whether an_conv2d_small_mve reads the receptive fields by an_conv_window_mve: every filter row by quads (the
+// channels after the last four read the columns in natural order) and the window's offsets within sixteen bits.
+static int an_conv_window_applies_mve(const an_conv_params *p) {
+  const int32_t span = ((p->k_h - 1) * p->dilation_h * p->in_w + (p->k_w - 1) * p->dilation_w + 1) * p->in_c;
+  return (p->out_c & 3) == 0 && span <= 65535;
+}
+
+static void an_conv_window_params_mve(const an_conv_params *p, int32_t k, an_conv_window_mve *g) {
+  const int32_t n = p->filter_in_c, row_values = p->k_w * n;
+  for (int32_t j = 0; j < 4; ++j) {
+    for (int32_t i = 0; i < 8; ++i) {
+      const int32_t v = 8 * j + i, ky = v / row_values, kx = v % row_values / n, c = v % n;
+      g->in[j][i] = (uint16_t)(v < k ? (ky * p->dilation_h * p->in_w + kx * p->dilation_w) * p->in_c + c : 0);
+      g->col[j][i] = (uint16_t)(v < k ? v : 0);
+    }
+    g->lanes[j] = vctp16q((uint32_t)AN_MAX(0, AN_MIN(8, k - 8 * j)));
+  }
+  g->iy_end = p->in_h - (p->k_h - 1) * p->dilation_h;
+  g->ix_end = p->in_w - (p->k_w - 1) * p->dilation_w;
+}
+
+// Half h of the receptive field at base (offsets o: an_conv_window_mve's in or col).
+static inline __attribute__((always_inline)) int8x16_t an_conv_window_half_mve(const an_conv_window_mve *g,
+                                                                               const int8_t *base,
+                                                                               const uint16_t (*o)[8], int32_t h) {
+  const int16x8_t even = vldrbq_gather_offset_z_s16(base, vld1q(o[2 * h]), g->lanes[2 * h]);
+  const int16x8_t odd = vldrbq_gather_offset_z_s16(base, vld1q(o[2 * h + 1]), g->lanes[2 * h + 1]);
+  return vmovntq_s16(vmovnbq_s16(vreinterpretq_s8_s16(even), even), odd);
+}
+
+// The window of output pixel (oy, ox): base and offsets (inside the image: the input; else col, filled).
+static inline __attribute__((always_inline)) const int8_t *an_conv_window_at_mve(const an_conv_params *p,
+                                                                                 const an_conv_window_mve *g,
+                                                                                 const int8_t *in, int32_t oy,
+                                                                                 int32_t ox, int8_t *col,
+                                                                                 const uint16_t (**o)[8]) {
+  const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+  if (iy0 >= 0 && ix0 >= 0 && iy0 < g->iy_end && ix0 < g->ix_end) {
+    *o = g->in;
+    return in + (iy0 * p->in_w + ix0) * p->in_c;
+  }
+  an_conv_im2col8_mve(p, in, oy, ox, 0, col);
+  *o = g->col;
+  return col;
+}
+
+// The pixel pairs of an_conv2d_s8 on Helium where K <= 32, one group and an_conv_window_applies_mve: each pixel's
+// values by an_conv_window_half_mve, four channels by two pixels per pass (an_conv_small_quads_mve).
+static inline __attribute__((always_inline)) void an_conv2d_window_mve(const an_conv_params *p, const int8_t *input,
+                                                                       const int8_t *filter, const int32_t *channel,
+                                                                       int8_t *output, int8_t *col0, int8_t *col1,
+                                                                       int halves, int right) {
+  const int32_t k = p->k_h * p->k_w * p->filter_in_c;
+  const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, k, 1, &sg);
+  an_conv_window_mve g;
+  an_conv_window_params_mve(p, k, &g);
+  const an_conv_walk start = an_conv_walk_start(p, input);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    an_conv_walk w = an_conv_walk_batch(&start, b);
+    int8_t *out = output + b * pixels * out_c;
+    for (int32_t pix = 0; pix < pixels; pix += 2) {
+      const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
+      const uint16_t(*o0)[8], (*o1)[8];
+      const int8_t *x0 = an_conv_window_at_mve(p, &g, w.in, x.oy0, x.ox0, col0, &o0);
+      const int8_t *x1 = an_conv_window_at_mve(p, &g, w.in, x.oy1, x.ox1, col1, &o1);
+      const int8x16_t v0 = an_conv_window_half_mve(&g, x0, o0, 0), v1 = an_conv_window_half_mve(&g, x1, o1, 0);
+      const int8x16_t u0 = halves == 2 ? an_conv_window_half_mve(&g, x0, o0, 1) : v0;
+      const int8x16_t u1 = halves == 2 ? an_conv_window_half_mve(&g, x1, o1, 1) : v1;
+      an_conv_small_quads_mve(&sg, filter, channel, v0, v1, u0, u1, halves, out + pix * out_c, x.out1, right);
+    }
+  }
+}
+
 // The pixel pairs of an_conv2d_s8 on Helium where K <= 32 and one group (an_conv_small_2px_mve; halves and right
 // constant in each copy: an_conv2d_small_any_mve): columns col0, col1 in scratch.
 static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_conv_params *p, const int8_t *input,
@@ -455,7 +554,7 @@ static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_c
   const int32_t k = p->k_h * p->k_w * p->filter_in_c;
   const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
   an_conv_small_mve sg;
-  an_conv_small_params_mve(p, k, &sg);
+  an_conv_small_params_mve(p, k, 0, &sg);
   const int32_t row_values = p->k_w * p->in_c;
   const an_im2col8_inside g = {p->stride_h,
                                p->stride_w,
@@ -489,6 +588,20 @@ static void __attribute__((noinline))
 an_conv2d_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                         int8_t *output, int8_t *col0, int8_t *col1, int halves, int right) {
   // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
+  if (an_conv_window_applies_mve(p)) {
+    if (halves == 1) {
+      if (right == 2) {
+        an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 1, 2);
+      } else {
+        an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 1, right);
+      }
+    } else if (right == 2) {
+      an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 2, 2);
+    } else {
+      an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 2, right);
+    }
+    return;
+  }
   if (halves == 1) {
     if (right == 2) {
       an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 2);
@@ -545,7 +658,7 @@ static inline __attribute__((always_inline)) void an_conv1x1_small_mve(const an_
   const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   an_conv_small_mve sg;
-  an_conv_small_params_mve(p, n, &sg);
+  an_conv_small_params_mve(p, n, 0, &sg);
   const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
     an_conv_walk w = an_conv_walk_batch(&start, b);
