@@ -44,6 +44,10 @@ MVE_DEPTHWISE_CASES = {
     "packed2_5x5_dilation2": dict(in_shape=(1, 12, 13, 2), kernel=(5, 5), dilation=(2, 2), in_zp=-128, out_zp=-5),
     "packed4_stride2x1_valid_saturating": dict(in_shape=(1, 9, 11, 4), stride=(2, 1), padding="VALID", in_zp=0,
                                                out_zp=0, out_scale=0.0005, w_scale=(0.05, 0.3)),
+    # the top and bottom rows' pixels 16 / C at a time (padded rows read sixteen bytes of pad_row): 8 channels at an
+    # odd width (a last single pixel), 4 channels dilated 2x1 (two padded rows each side)
+    "packed8_same_odd_width_relu": dict(in_shape=(1, 6, 11, 8), in_zp=-128, out_zp=-128, activation="RELU"),
+    "packed4_same_dilation2x1": dict(in_shape=(1, 7, 9, 4), dilation=(2, 1), in_zp=5),
 }
 
 # CONV_2D's int8-column path (sixteen int8 lanes per VMLADAVA, a predicated last pass to K): deep

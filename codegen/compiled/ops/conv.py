@@ -676,6 +676,8 @@ def helium_depthwise(step) -> bool:
     for row, values in enumerate((bias.values, mults.values, shifts.values)):
         channels[row, :lanes] = np.tile(np.asarray(values, dtype=np.int64), lanes // out_c)
     channels = channels.reshape(3, groups, 16)[:, :, list(HELIUM_DEPTHWISE_LANES)].transpose(1, 0, 2).reshape(-1)
+    if packed:  # border pixels 16 / out_c at a time where only rows are padded: sixteen bytes of the zero point
+        pad_row = Constant(pad_row.hint, "int8_t", np.tile(np.asarray(pad_row.values, dtype=np.int8), 16 // out_c))
     fields["rows3x3"] = 0
     fields.pop("records", None)
     step.function = "an_depthwise_conv2d_s8_mve"

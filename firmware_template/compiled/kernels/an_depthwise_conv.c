@@ -1927,6 +1927,14 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
           out += (count - 1) * out_c;
           continue;
         }
+        // Fewer channels than sixteen (packed, stride_w 1) in a row whose taps leave the image only above or below:
+        // the pixels from ox whose columns lie inside, 16 / out_c at a time (one vector; the padded taps read the
+        // generator's sixteen bytes of pad_row, the others pixel ox's inputs and the next pixels' after them).
+        int32_t count = 1;
+        if (out_c < 16 && p->stride_w * in_c == out_c && ix0 >= 0 && ix0 + span_w < in_w) {
+          const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
+          count = AN_MIN(last - ox + 1, 16 / out_c);
+        }
         for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
           const int32_t iy = iy0 + ky * p->dilation_h;
           for (int32_t kx = 0; kx < p->k_w; ++kx, ++t) {
@@ -1935,7 +1943,9 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
                 (intptr_t)((iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) ? pad_row : in + (iy * in_w + ix) * in_c);
           }
         }
-        an_dw16_run_any_mve(q, right, border, n_taps, 0, 0, 1, filter, channels, out_c, out);
+        an_dw16_run_any_mve(q, right, border, n_taps, 0, out_c, count, filter, channels, out_c, out);
+        ox += count - 1;
+        out += (count - 1) * out_c;
       }
     }
   }
