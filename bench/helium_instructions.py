@@ -137,8 +137,11 @@ channels, first layers such as a 3x3x3 or a one-channel depthwise run as CONV_2D
 one or two vectors loaded once per pixel pair, four channels by two pixels per pass in inline assembly
 (an_conv_small_dot_mve: the eight sums put into two vectors by two-register VMOV; where every shift is
 negative the requantization, offset, bounds and the two VSTRB.32 in the same statement,
-an_conv_small_quad_right_mve: about 54 instructions per eight outputs at K <= 16, 68 at K <= 32; a receptive
-field inside the image copied by one predicated load and store per filter row). Deeper filters (1x1 of more
+an_conv_small_quad_right_mve: about 54 instructions per eight outputs at K <= 16, 68 at K <= 32). KxK layers
+whose channels come in fours read each receptive field straight into registers: per half two byte gathers
+widened to int16 lanes, narrowed into the even and odd byte lanes, the filter rows gathered in that order
+(an_conv_window_mve; border pixels gather from an im2col column); other KxK layers copy a receptive field
+inside the image by one predicated load and store per filter row. Deeper filters (1x1 of more
 than 32 channels, im2col columns, groups): two channels by two pixels, the K loop in inline assembly (nine
 instructions per sixteen values: two input loads, two filter gathers, four VMLADAVA, LE), one requantization
 of four lanes and one VSTRB.32 scatter per pass (an_conv_pairs8_2px_mve). Requantization on lanes by the
@@ -151,17 +154,21 @@ they cannot leave it), widened into four int32 accumulators, requantized on lane
 saturation, one VSTRB per sixteen outputs; a 3x3 filter with every shift negative in one assembly statement
 (an_dw16_group9_right_mve: 143 instructions per sixteen channels and pixel; a pixel's full groups in one
 loop, an_dw16_groups9_right_mve, four more each); 2, 4 or 8 channels at stride_w 1 take 16 / C pixels per
-vector; runs of interior pixels in one call, border taps reading the zero-point row. Other depth
+vector (their top and bottom rows too, where only rows are padded: the generator stores sixteen bytes of the
+zero point as their pad row); runs of interior pixels in one call, border taps reading the zero-point row. Other depth
 multipliers: the earlier int16-lane kernel; in_c = 1 runs as CONV_2D. FULLY_CONNECTED: four rows by
 VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four lanes at a time, VRMULH for the first
 rounding, a rounding shift for the second (where the generator proves the output affine, an_add_affine_s8).
 MUL: VMULLB/VMULLT on int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar
 or DSP code on the M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN,
-FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, a per-address execution
-count of the QEMU run): the deeper 1x1 layers about 35 % (the K loop 56 % of that, the rest the per-pass
-setup and requantization), DEPTHWISE_CONV_2D about 30 % (about 150 instructions per sixteen channels and
-pixel of a 3x3 filter, the border pixels' tap addresses and the packed 8-channel layer's borders most of the
-rest), the K <= 32 CONV_2D layers about 30 %. The DSP path these ratios divide by keeps getting faster (the
+FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, per operator from a
+per-address execution count of the QEMU run, `qemu-system-arm -singlestep -d exec`): the deeper 1x1 layers about
+37 % (the K loop 56 % of that, the rest the per-pass setup and requantization), DEPTHWISE_CONV_2D about 32 %
+(about 150 instructions per sixteen channels and pixel of a 3x3 filter; the border pixels' tap addresses, about
+300 scalar instructions per border pixel, most of the rest), the 1x1 layers of K <= 32 about 21 % (about 47 of the
+54 instructions per eight outputs are the gathers and the requantization, 8 the VMLADAV), the 3x3x3 first layer
+about 10 % (about 146 instructions per pixel pair outside the quads: the walk, the window test and the
+gathers). The DSP path these ratios divide by keeps getting faster (the
 Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can rise while the MVE count falls."""
 
 
