@@ -1935,12 +1935,14 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
           const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
           count = AN_MIN(last - ox + 1, 16 / out_c);
         }
+        // The tap addresses row by row (unsigned arithmetic: a padded row's address is computed, never used).
         for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
           const int32_t iy = iy0 + ky * p->dilation_h;
-          for (int32_t kx = 0; kx < p->k_w; ++kx, ++t) {
-            const int32_t ix = ix0 + kx * p->dilation_w;
-            border[t] =
-                (intptr_t)((iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) ? pad_row : in + (iy * in_w + ix) * in_c);
+          const int row_inside = (uint32_t)iy < (uint32_t)in_h;
+          const uintptr_t row = (uintptr_t)in + (uintptr_t)(iy * in_w + ix0) * (uintptr_t)in_c;
+          for (int32_t kx = 0, ix = ix0; kx < p->k_w; ++kx, ++t, ix += p->dilation_w) {
+            border[t] = row_inside && (uint32_t)ix < (uint32_t)in_w ? (intptr_t)(row + (uintptr_t)((ix - ix0) * in_c))
+                                                                    : (intptr_t)pad_row;
           }
         }
         an_dw16_run_any_mve(q, right, border, n_taps, 0, out_c, count, filter, channels, out_c, out);
