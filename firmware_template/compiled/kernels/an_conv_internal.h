@@ -49,6 +49,23 @@ static inline __attribute__((always_inline)) void an_pq_plain_out(an_conv_out_pa
   if (rows > 2) o0[2] = (int8_t)r4, o1[2] = (int8_t)r5;
 }
 
+#if AN_USE_DSP && !AN_USE_MVE
+// The outputs of prepared record ch ({2 * bias, m, kc, e}; an_conv.h) for the accumulators a0 (pixel 0) and a1
+// (pixel 1), a = 2 * acc: SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then SSAT(g >> e, 8); the activation's
+// clamps, where narrower than int8, are left to a pass over the output.
+static inline __attribute__((always_inline)) void an_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
+                                                             int8_t *o1) {
+  const int32_t m = ch[1], kc = ch[2], e = ch[3];
+  int32_t g0, g1, r0, r1;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
+  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
+  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
+  *o0 = (int8_t)r0;
+  *o1 = (int8_t)r1;
+}
+#endif
+
 // ---- The walk over a batch's output pixels in pairs (every CONV_2D kernel's outer loop) ----
 //
 // Output pixels go in pairs (pix, pix + 1) of the batch's out_h * out_w, in order; where pix is the batch's last

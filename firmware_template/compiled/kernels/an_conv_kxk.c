@@ -493,26 +493,11 @@ static inline __attribute__((always_inline)) void an_kxk_out2(const int32_t *ch,
   *o1 = (int8_t)r1;
 }
 
-// The same for a record of an_conv2d_s8_prepared_w16 ({2 * bias, m, kc, e}, a0 and a1 = 2 * acc; an_conv.h):
-// SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then SSAT(g >> e, 8), the activation's clamps left to a pass
-// over the output.
-static inline __attribute__((always_inline)) void an_kxk_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
-                                                                 int8_t *o1) {
-  const int32_t m = ch[1], kc = ch[2], e = ch[3];
-  int32_t g0, g1, r0, r1;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
-  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
-  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
-  *o0 = (int8_t)r0;
-  *o1 = (int8_t)r1;
-}
-
-// an_kxk_pq_out2 where `prep` (records of four), else an_kxk_out2 (records of three); prep a constant.
+// an_pq_out2 (an_conv_internal.h) where `prep` (records of four), else an_kxk_out2 (records of three); prep a constant.
 static inline __attribute__((always_inline)) void an_kxk_outs(const int prep, const int32_t *ch, int32_t a0, int32_t a1,
                                                               int32_t round_offset, int8_t *o0, int8_t *o1) {
   if (prep) {
-    an_kxk_pq_out2(ch, a0, a1, o0, o1);
+    an_pq_out2(ch, a0, a1, o0, o1);
   } else {
     an_kxk_out2(ch, a0, a1, round_offset, o0, o1);
   }
@@ -643,7 +628,7 @@ AN_K3_DOT(3)
 #undef AN_K3_DOT
 
 // The requantization of a group's channel r (prepared records at P, {2 * bias, m, kc, e}, an_conv.h) for the
-// accumulators A (pixel 0) and B (pixel 1): an_kxk_pq_out2's arithmetic (SMMLAR of kc - [a < 0], ASR by e, SSAT 8)
+// accumulators A (pixel 0) and B (pixel 1): an_pq_out2's arithmetic (SMMLAR of kc - [a < 0], ASR by e, SSAT 8)
 // on registers the steps free.
 // clang-format off
 #define AN_K3_PQ_OUT(P, E, r, A, B)                                                                        \
@@ -687,7 +672,7 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 // The groups of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
 // w + q PB bytes) from *ch to ch_end by the pixel pair, in one asm statement looping over the groups: the
 // accumulators from the doubled biases; per step the two column words and the first pair's two filter words loaded
-// in a row, four SMLAD, the second pair's two words, four SMLAD (16 MACs in 16 cycles); then an_kxk_pq_out2's
+// in a row, four SMLAD, the second pair's two words, four SMLAD (16 MACs in 16 cycles); then an_pq_out2's
 // arithmetic (e loaded after the two SMMLAR: three temporaries), each pixel's four bytes packed by three BFI and
 // stored as one word (pixel 0 at *o, pixel 1 at *o + d; o, d and ch_end read from memory operands).  Fourteen
 // registers: the record pointer pushed around the steps, its register their second filter register; where the
@@ -1155,7 +1140,7 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
       if (out_c & 1) {
         int32_t acc[6] = {ch[0], ch[0], 0, 0, 0, 0};
         an_k3_dot1(wf, scratch, kind, acc);
-        an_kxk_pq_out2(ch, acc[0], acc[1], o0, o0 + d);
+        an_pq_out2(ch, acc[0], acc[1], o0, o0 + d);
       }
       continue;
     }

@@ -253,20 +253,8 @@ AN_PW_VARIANT(an_pw_any, 0, 1)
 // The same pixel pairs, groups of three channels and 3x2 dot products (an_pw_dot3/2/1) on doubled filter
 // values, so that each accumulator holds a = 2 * acc; per channel {2 * bias, m, kc, e} (an_conv.h).  Each
 // output is four instructions and its store: SMMLAR g = kc - [a < 0] + round(a * m / 2^32), then
-// SSAT(g >> e, 8): no shift test, no doubling of m, no separate offset and rounding steps.
-
-// The outputs of channel ch for the accumulators a0 (pixel 0) and a1 (pixel 1).
-static inline __attribute__((always_inline)) void an_pq_out2(const int32_t *ch, int32_t a0, int32_t a1, int8_t *o0,
-                                                             int8_t *o1) {
-  const int32_t m = ch[1], kc = ch[2], e = ch[3];
-  int32_t g0, g1, r0, r1;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(g0) : "r"(a0), "r"(m), "r"(kc + (a0 >> 31)));
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(g1) : "r"(a1), "r"(m), "r"(kc + (a1 >> 31)));
-  __asm__("ssat %0, #8, %1" : "=r"(r0) : "r"(g0 >> e));
-  __asm__("ssat %0, #8, %1" : "=r"(r1) : "r"(g1 >> e));
-  *o0 = (int8_t)r0;
-  *o1 = (int8_t)r1;
-}
+// SSAT(g >> e, 8): no shift test, no doubling of m, no separate offset and rounding steps (an_pq_out2,
+// an_conv_internal.h).
 
 // A group of `rows` (1-3) channels by the pixel pair (an_pw_group with the prepared records).
 static inline __attribute__((always_inline)) const int16_t *an_pq_group(const int16_t *w, const int16_t *cols,
