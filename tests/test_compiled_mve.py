@@ -2,7 +2,7 @@
 equals the tflite-micro interpreter byte for byte: every single-operator case of
 test_compiled_conv.py's CONV_CASES and DEPTHWISE_CASES and test_compiled_fc.py's CASES, plus
 depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEPTHWISE_CASES: 16,
-18, 19, 21, 26, 37 channels, extreme scales: those of multiplier 1 in the Helium layout,
+18, 19, 21, 24, 26, 32, 37, 40, 48 channels, 2, 4, 8 packed, extreme scales: those of multiplier 1 in the Helium layout,
 an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
 the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col; K 9, 20, 27 gathered in place), built with arm-none-eabi-gcc -mcpu=cortex-m55
@@ -48,6 +48,19 @@ MVE_DEPTHWISE_CASES = {
     # odd width (a last single pixel), 4 channels dilated 2x1 (two padded rows each side)
     "packed8_same_odd_width_relu": dict(in_shape=(1, 6, 11, 8), in_zp=-128, out_zp=-128, activation="RELU"),
     "packed4_same_dilation2x1": dict(in_shape=(1, 7, 9, 4), dilation=(2, 1), in_zp=5),
+    # 3x3, every shift negative (an_dw9_run_right_mve: a run's full groups in one assembly loop over its pixels,
+    # full-range and clamped forms; border pixels' tap addresses four at a time): 32 channels (two groups) at odd
+    # sizes full-range, 40 (two groups, eight predicated) at stride 2 clamped, 48 dilated 2x2 over two batches with
+    # tiny scales (large right shifts), 24 on a 2x3 plane (every pixel a border one) saturating, 2 channels (eight
+    # pixels per vector) full-range at an odd width
+    "nine32_same_odd_full_range": dict(in_shape=(1, 7, 9, 32), in_zp=-128, out_zp=-128),
+    "nine40_stride2_same_clamped": dict(in_shape=(1, 9, 11, 40), stride=(2, 2), activation="RELU6", in_zp=3,
+                                        out_zp=-20),
+    "nine48_dilation2_batch2_tiny_scale": dict(in_shape=(2, 7, 5, 48), dilation=(2, 2), in_scale=1e-3,
+                                               w_scale=(1e-4, 1e-3), out_scale=1.0, out_zp=-7),
+    "nine24_plane2x3_saturating": dict(in_shape=(1, 2, 3, 24), out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0,
+                                       out_zp=120),
+    "packed2_3x3_full_range_odd_width": dict(in_shape=(1, 6, 13, 2), in_zp=-128, out_zp=-128),
 }
 
 # CONV_2D's int8-column path (sixteen int8 lanes per VMLADAVA, a predicated last pass to K): deep

@@ -1632,20 +1632,32 @@ static inline __attribute__((always_inline)) void an_dw16_pair_mve(int32x4_t *a0
 }
 #undef AN_DW16_LOAD_X
 
-// an_dw16_group9_right_mve reads q's offset, lo and hi at bytes 0, 4 and 8 (a compile error where they lie elsewhere).
-typedef char an_dw_out_params_layout[offsetof(an_dw_out_params, offset) == 0 && offsetof(an_dw_out_params, lo) == 4 &&
-                                             offsetof(an_dw_out_params, hi) == 8
-                                         ? 1
-                                         : -1];
+// What an_dw9_run_right_mve's assembly reads, at the byte offsets its immediates name (a compile error elsewhere).
+typedef struct {
+  int32_t offset, lo, hi;     // 0, 4, 8: the output offset and bounds
+  int32_t groups;             // 12: full groups of sixteen lanes per pixel (at least one)
+  int32_t in_next, out_next;  // 16, 20: from after a pixel's last full group to the next pixel's first group
+  const int8_t *filter;       // 24: the first group's weights
+  const int32_t *channels;    // 28: its biases, multipliers and shifts (the others follow)
+} an_dw9_run;
+typedef char an_dw9_run_layout[offsetof(an_dw9_run, offset) == 0 && offsetof(an_dw9_run, lo) == 4 &&
+                                       offsetof(an_dw9_run, hi) == 8 && offsetof(an_dw9_run, groups) == 12 &&
+                                       offsetof(an_dw9_run, in_next) == 16 && offsetof(an_dw9_run, out_next) == 20 &&
+                                       offsetof(an_dw9_run, filter) == 24 && offsetof(an_dw9_run, channels) == 28
+                                   ? 1
+                                   : -1];
 
-// an_dw16_group_mve for a filter of nine taps, all sixteen lanes, every shift negative, in one assembly statement
-// (GCC's copy reloads the spilled tap, weight and channel pointers and counts the taps apart): per pair of taps one
-// LDRD of their offsets, two adds and an_dw16_pair_mve's nineteen instructions (the weights by post-increment), the
-// ninth tap fourteen, the bias four loads, the requantization six per four lanes (the multipliers and shifts by
-// post-increment), the narrowing, offset and bounds of an_dw16_group_mve, one VSTRB: 143 instructions per sixteen
-// channels (an_dw16_group9_right_mve); a pixel's full groups in one loop (an_dw16_groups9_right_mve).
-#define AN_DW9_PAIR                      \
-  "ldrd %[ra], %[rb], [%[off]], #8\n\t"  \
+// A 3x3 filter, every shift negative, the full groups of `count` pixels in one assembly statement (GCC's copy
+// reloads the spilled tap, weight and channel pointers and counts the taps apart): per pair of taps one LDRD of
+// their offsets (immediate: the table is not walked), two adds and an_dw16_pair_mve's nineteen instructions (the
+// weights by post-increment), the ninth tap fourteen, the bias four loads, the requantization six per four lanes
+// (the multipliers and shifts by post-increment), the narrowing and the offset eight, one VSTRB and the group loop's
+// add and LE: 141 instructions per sixteen channels and pixel where the outputs cover int8 (an_dw9_run_right_mve's
+// full-range form), six more to clamp them; per pixel seven more (the group count, weights, channels and the two
+// steps reloaded from *r).  Pixel i's group g reads tap t at base + off[t] + i * (16 groups + in_next) + 16 g.
+#define AN_DW9_PAIR(AT)                  \
+  "ldrd %[ra], %[rb], [%[off], #" AT     \
+  "]\n\t"                                \
   "add %[ra], %[ra], %[base]\n\t"        \
   "add %[rb], %[rb], %[base]\n\t"        \
   "vldrb.8 %q[t0], [%[ra]]\n\t"          \
@@ -1677,89 +1689,84 @@ typedef char an_dw_out_params_layout[offsetof(an_dw_out_params, offset) == 0 && 
 #define AN_DW9_SHIFT(A)                \
   "vldrw.u32 %q[t0], [%[ch]], #16\n\t" \
   "vrshl.s32 %q[" A "], %q[" A "], %q[t0]\n\t"
-// The nine taps and the requantization of one group into a0..a3, then narrowed into a0 (offset and bounds not yet).
-#define AN_DW9_GROUP \
-  "vldrw.u32 %q[a0], [%[ch]], #16\n\t"                                                                           \
-  "vldrw.u32 %q[a1], [%[ch]], #16\n\t"                                                                           \
-  "vldrw.u32 %q[a2], [%[ch]], #16\n\t"                                                                           \
-  "vldrw.u32 %q[a3], [%[ch]], #16\n\t" AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR AN_DW9_PAIR                          \
-  "ldr %[ra], [%[off]]\n\t"                                                                                      \
-  "add %[ra], %[ra], %[base]\n\t"                                                                                \
-  "vldrb.8 %q[t0], [%[ra]]\n\t"                                                                                  \
-  "vldrb.8 %q[t1], [%[w]], #16\n\t"                                                                              \
-  "vmullb.s8 %q[t2], %q[t0], %q[t1]\n\t"                                                                         \
-  "vmullt.s8 %q[t0], %q[t0], %q[t1]\n\t"                                                                         \
-  "vmovlb.s16 %q[t1], %q[t2]\n\t"                                                                                \
-  "vadd.i32 %q[a0], %q[a0], %q[t1]\n\t"                                                                          \
-  "vmovlt.s16 %q[t2], %q[t2]\n\t"                                                                                \
-  "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t"                                                                          \
-  "vmovlb.s16 %q[t1], %q[t0]\n\t"                                                                                \
-  "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t"                                                                          \
-  "vmovlt.s16 %q[t0], %q[t0]\n\t"                                                                                \
-  "vadd.i32 %q[a3], %q[a3], %q[t0]\n\t" AN_DW9_REQUANTIZE("a0") AN_DW9_REQUANTIZE("a1") AN_DW9_REQUANTIZE("a2")  \
-      AN_DW9_REQUANTIZE("a3") AN_DW9_SHIFT("a0") AN_DW9_SHIFT("a1") AN_DW9_SHIFT("a2") AN_DW9_SHIFT("a3")        \
-  "vqmovnb.s32 %q[a0], %q[a0]\n\t"                                                                               \
-  "vqmovnt.s32 %q[a0], %q[a1]\n\t"                                                                               \
-  "vqmovnb.s32 %q[a2], %q[a2]\n\t"                                                                               \
-  "vqmovnt.s32 %q[a2], %q[a3]\n\t"
-#define AN_DW9_OUTPUTS                                                                                            \
-  [a0] "=&w"(a0), [a1] "=&w"(a1), [a2] "=&w"(a2), [a3] "=&w"(a3), [t0] "=&w"(t0), [t1] "=&w"(t1), [t2] "=&w"(t2), \
-      [t3] "=&w"(t3), [ra] "=&r"(ra), [rb] "=&r"(rb), [off] "+r"(off), [w] "+r"(w), [ch] "+r"(ch)
-static inline __attribute__((always_inline)) void an_dw16_group9_right_mve(an_dw_out_params q, const intptr_t *off,
-                                                                           uintptr_t base, const int8_t *w,
-                                                                           const int32_t *ch, int8_t *out) {
+// The pixel loop's head (the group count into LR, the first group's weights and channel values), one group's nine
+// taps, requantization, narrowing and output offset (into a0's int8 lanes, not yet clamped).
+#define AN_DW9_RUN_HEAD \
+  "1:\n\t"                              \
+  "ldr %[ra], [%[r], #12]\n\t"          \
+  "ldr %[w], [%[r], #24]\n\t"           \
+  "ldr %[ch], [%[r], #28]\n\t"          \
+  "dls lr, %[ra]\n\t"                   \
+  "2:\n\t"                              \
+  "vldrw.u32 %q[a0], [%[ch]], #16\n\t"  \
+  "vldrw.u32 %q[a1], [%[ch]], #16\n\t"  \
+  "vldrw.u32 %q[a2], [%[ch]], #16\n\t"  \
+  "vldrw.u32 %q[a3], [%[ch]], #16\n\t"  \
+  AN_DW9_PAIR("0") AN_DW9_PAIR("8") AN_DW9_PAIR("16") AN_DW9_PAIR("24") \
+  "ldr %[ra], [%[off], #32]\n\t"        \
+  "add %[ra], %[ra], %[base]\n\t"       \
+  "vldrb.8 %q[t0], [%[ra]]\n\t"         \
+  "vldrb.8 %q[t1], [%[w]], #16\n\t"     \
+  "vmullb.s8 %q[t2], %q[t0], %q[t1]\n\t" \
+  "vmullt.s8 %q[t0], %q[t0], %q[t1]\n\t" \
+  "vmovlb.s16 %q[t1], %q[t2]\n\t"       \
+  "vadd.i32 %q[a0], %q[a0], %q[t1]\n\t" \
+  "vmovlt.s16 %q[t2], %q[t2]\n\t"       \
+  "vadd.i32 %q[a1], %q[a1], %q[t2]\n\t" \
+  "vmovlb.s16 %q[t1], %q[t0]\n\t"       \
+  "vadd.i32 %q[a2], %q[a2], %q[t1]\n\t" \
+  "vmovlt.s16 %q[t0], %q[t0]\n\t"       \
+  "vadd.i32 %q[a3], %q[a3], %q[t0]\n\t" \
+  AN_DW9_REQUANTIZE("a0") AN_DW9_REQUANTIZE("a1") AN_DW9_REQUANTIZE("a2") AN_DW9_REQUANTIZE("a3") \
+  AN_DW9_SHIFT("a0") AN_DW9_SHIFT("a1") AN_DW9_SHIFT("a2") AN_DW9_SHIFT("a3") \
+  "vqmovnb.s32 %q[a0], %q[a0]\n\t"      \
+  "vqmovnt.s32 %q[a0], %q[a1]\n\t"      \
+  "vqmovnb.s32 %q[a2], %q[a2]\n\t"      \
+  "vqmovnt.s32 %q[a2], %q[a3]\n\t"      \
+  "vqadd.s16 %q[a0], %q[a0], %[ofs]\n\t" \
+  "vqadd.s16 %q[a2], %q[a2], %[ofs]\n\t" \
+  "vqmovnb.s16 %q[a0], %q[a0]\n\t"      \
+  "vqmovnt.s16 %q[a0], %q[a2]\n\t"
+// a0 stored, the next group (LE), the next pixel.
+#define AN_DW9_RUN_TAIL               \
+  "vstrb.8 %q[a0], [%[out]], #16\n\t" \
+  "add %[base], %[base], #16\n\t"     \
+  "le lr, 2b\n\t"                     \
+  "ldr %[ra], [%[r], #16]\n\t"        \
+  "add %[base], %[base], %[ra]\n\t"   \
+  "ldr %[ra], [%[r], #20]\n\t"        \
+  "add %[out], %[out], %[ra]\n\t"     \
+  "subs %[count], %[count], #1\n\t"   \
+  "bne 1b"
+#define AN_DW9_RUN_OPERANDS                                                                                           \
+  : [a0] "=&w"(a0), [a1] "=&w"(a1), [a2] "=&w"(a2), [a3] "=&w"(a3), [t0] "=&w"(t0), [t1] "=&w"(t1), [t2] "=&w"(t2), \
+    [t3] "=&w"(t3), [ra] "=&r"(ra), [rb] "=&r"(rb), [w] "=&r"(w), [ch] "=&r"(ch), [base] "+r"(base), [out] "+r"(out), \
+    [count] "+r"(count)                                                                                              \
+  : [off] "r"(off), [r] "r"(r), [ofs] "r"(r->offset)                                                                \
+  : "lr", "cc", "memory"
+static __attribute__((noinline)) void an_dw9_run_right_mve(const an_dw9_run *r, const intptr_t *off, uintptr_t base,
+                                                           int32_t count, int8_t *out) {
   int32x4_t a0, a1, a2, a3;
   int8x16_t t0, t1, t3;
   int16x8_t t2;
   uint32_t ra, rb;
-  __asm__ volatile(AN_DW9_GROUP
-                   "vqadd.s16 %q[a0], %q[a0], %[offset]\n\t"
-                   "vqadd.s16 %q[a2], %q[a2], %[offset]\n\t"
-                   "vqmovnb.s16 %q[a0], %q[a0]\n\t"
-                   "vqmovnt.s16 %q[a0], %q[a2]\n\t"
-                   "vdup.8 %q[t0], %[lo]\n\t"
-                   "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
-                   "vdup.8 %q[t0], %[hi]\n\t"
-                   "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t"
-                   "vstrb.8 %q[a0], [%[out]]"
-                   : AN_DW9_OUTPUTS
-                   : [base] "r"(base), [out] "r"(out), [offset] "r"(q.offset), [lo] "r"(q.lo), [hi] "r"(q.hi)
-                   : "memory");
+  const int8_t *w;
+  const int32_t *ch;
+  if (r->lo == -128 && r->hi == 127) {
+    __asm__ volatile(AN_DW9_RUN_HEAD AN_DW9_RUN_TAIL AN_DW9_RUN_OPERANDS);
+  } else {
+    __asm__ volatile(AN_DW9_RUN_HEAD
+                     "ldr %[ra], [%[r], #4]\n\t"
+                     "vdup.8 %q[t0], %[ra]\n\t"
+                     "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
+                     "ldr %[ra], [%[r], #8]\n\t"
+                     "vdup.8 %q[t0], %[ra]\n\t"
+                     "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t" AN_DW9_RUN_TAIL AN_DW9_RUN_OPERANDS);
+  }
 }
-
-// an_dw16_group9_right_mve for `groups` groups one after the other (their weights and channel values contiguous)
-// in one loop: four instructions more per group, the offset and bounds read from q (the registers are all taken).
-static inline __attribute__((always_inline)) void an_dw16_groups9_right_mve(an_dw_out_params q, const intptr_t *off,
-                                                                            uintptr_t base, const int8_t *w,
-                                                                            const int32_t *ch, int8_t *out,
-                                                                            int32_t groups) {
-  int32x4_t a0, a1, a2, a3;
-  int8x16_t t0, t1, t3;
-  int16x8_t t2;
-  uint32_t ra, rb;
-  __asm__ volatile("1:\n\t" AN_DW9_GROUP
-                   "ldr %[ra], [%[qp]]\n\t"
-                   "vqadd.s16 %q[a0], %q[a0], %[ra]\n\t"
-                   "vqadd.s16 %q[a2], %q[a2], %[ra]\n\t"
-                   "vqmovnb.s16 %q[a0], %q[a0]\n\t"
-                   "vqmovnt.s16 %q[a0], %q[a2]\n\t"
-                   "ldr %[ra], [%[qp], #4]\n\t"
-                   "vdup.8 %q[t0], %[ra]\n\t"
-                   "vmax.s8 %q[a0], %q[a0], %q[t0]\n\t"
-                   "ldr %[ra], [%[qp], #8]\n\t"
-                   "vdup.8 %q[t0], %[ra]\n\t"
-                   "vmin.s8 %q[a0], %q[a0], %q[t0]\n\t"
-                   "vstrb.8 %q[a0], [%[out]], #16\n\t"
-                   "sub %[off], %[off], #32\n\t"
-                   "add %[base], %[base], #16\n\t"
-                   "subs %[n], %[n], #1\n\t"
-                   "bne 1b"
-                   : AN_DW9_OUTPUTS, [base] "+r"(base), [out] "+r"(out), [n] "+r"(groups)
-                   : [qp] "r"(&q)
-                   : "cc", "memory");
-}
-#undef AN_DW9_GROUP
-#undef AN_DW9_OUTPUTS
+#undef AN_DW9_RUN_HEAD
+#undef AN_DW9_RUN_TAIL
+#undef AN_DW9_RUN_OPERANDS
 #undef AN_DW9_PAIR
 #undef AN_DW9_REQUANTIZE
 #undef AN_DW9_SHIFT
@@ -1770,10 +1777,6 @@ static inline __attribute__((always_inline)) void an_dw16_group_mve(an_dw_out_pa
                                                                     int32_t n_taps, uintptr_t base, const int8_t *w,
                                                                     const int32_t *ch, int8_t *out, int tail,
                                                                     mve_pred16_t p) {
-  if (n_taps == 9 && !tail && right) {
-    an_dw16_group9_right_mve(q, off, base, w, ch, out);
-    return;
-  }
   int32x4_t a0 = vld1q(ch), a1 = vld1q(ch + 4), a2 = vld1q(ch + 8), a3 = vld1q(ch + 12);
   _Pragma("GCC unroll 8") for (int32_t t = 0; t + 1 < n_taps; t += 2, w += 32) {
     const int8_t *xa_at = (const int8_t *)(base + (uintptr_t)off[t]);
@@ -1835,13 +1838,7 @@ static inline __attribute__((always_inline)) void an_dw16_pixel_mve(an_dw_out_pa
                                                                     const int8_t *filter, const int32_t *channels,
                                                                     int32_t out_c, int8_t *out) {
   const int32_t full = out_c >> 4, group_w = 16 * n_taps;
-  if (n_taps == 9 && right && full > 0) {
-    // the groups' weights and {bias, multiplier, shift} lie one after the other: one assembly loop
-    an_dw16_groups9_right_mve(q, off, base, filter, channels, out, full);
-    base += 16 * (uintptr_t)full, filter += group_w * full, channels += 48 * full, out += 16 * full;
-  }
-  for (int32_t g = n_taps == 9 && right ? full : 0; g < full;
-       ++g, base += 16, filter += group_w, channels += 48, out += 16) {
+  for (int32_t g = 0; g < full; ++g, base += 16, filter += group_w, channels += 48, out += 16) {
     an_dw16_group_mve(q, right, off, n_taps, base, filter, channels, out, 0, vctp8q(16));
   }
   if (out_c & 15) {
@@ -1884,6 +1881,55 @@ static __attribute__((noinline)) void an_dw16_run_any_mve(an_dw_out_params q, in
     an_dw16_run_mve(q, right, off, n_taps, base, step, count, filter, channels, out_c, out);
   }
 }
+
+// an_dw16_run_mve for a 3x3 filter with every shift negative: the full groups of the run's pixels (fewer channels
+// than sixteen: its full vectors) by an_dw9_run_right_mve, then each pixel's last group (the run's last vector)
+// predicated.  r: the layer's groups, steps, weights and channel values (the pixel step of a run of more than one
+// pixel is the layer's stride_w * in_c).
+static void an_dw9_run_mve(const an_dw9_run *r, an_dw_out_params q, const intptr_t *off, uintptr_t base, int32_t step,
+                           int32_t count, int32_t out_c, int8_t *out) {
+  if (out_c < 16) {  // 16 / out_c pixels per vector
+    const int32_t n = count * out_c;
+    if (n >= 16) {
+      an_dw9_run_right_mve(r, off, base, n >> 4, out);
+    }
+    if (n & 15) {
+      const int32_t at = n & ~15;
+      an_dw16_group_mve(q, 1, off, 9, base + (uintptr_t)at, r->filter, r->channels, out + at, 1,
+                        vctp8q((uint32_t)(n & 15)));
+    }
+    return;
+  }
+  an_dw9_run_right_mve(r, off, base, count, out);
+  if (out_c & 15) {
+    const int32_t at = out_c & ~15;
+    const mve_pred16_t p = vctp8q((uint32_t)(out_c & 15));
+    for (int32_t i = 0; i < count; ++i, base += (uintptr_t)step, out += out_c) {
+      an_dw16_group_mve(q, 1, off, 9, base + (uintptr_t)at, r->filter + 9 * at, r->channels + 3 * at, out + at, 1, p);
+    }
+  }
+}
+
+// Pixel (iy0, ix0)'s nine tap addresses (a 3x3 filter) into taps: base + rel[t] where the tap lies inside the image,
+// else pad_row; not_dy / not_dx: ~(the taps' row / column offsets) (a tap is inside where ~(iy0 + dy) > ~in_h,
+// unsigned), four taps per vector.
+static inline __attribute__((always_inline)) void an_dw9_border_taps_mve(intptr_t *taps, const uint32x4_t *not_dy,
+                                                                         const uint32x4_t *not_dx, const int32x4_t *rel,
+                                                                         int32_t iy0, int32_t ix0, uint32_t not_h,
+                                                                         uint32_t not_w, uintptr_t base,
+                                                                         const int8_t *pad_row) {
+  const int32x4_t pad = vdupq_n_s32((int32_t)(intptr_t)pad_row);
+  for (int32_t k = 0; k < 3; ++k) {
+    const mve_pred16_t inside = vcmphiq_m_n_u32(vsubq_n_u32(not_dx[k], (uint32_t)ix0), not_w,
+                                                vcmphiq_n_u32(vsubq_n_u32(not_dy[k], (uint32_t)iy0), not_h));
+    const int32x4_t at = vpselq_s32(vaddq_n_s32(rel[k], (int32_t)base), pad, inside);
+    if (k < 2) {
+      vst1q_s32((int32_t *)taps + 4 * k, at);
+    } else {
+      vstrwq_p_s32((int32_t *)taps + 8, at, vctp32q(1));
+    }
+  }
+}
 #endif
 
 void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *input, const int8_t *filter,
@@ -1909,6 +1955,26 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
     shifts = vmaxq_s32(vmaxq_s32(shifts, vld1q(s)), vmaxq_s32(vld1q(s + 4), vmaxq_s32(vld1q(s + 8), vld1q(s + 12))));
   }
   const int right = vmaxvq_s32(INT32_MIN, shifts) < 0;
+  // A 3x3 filter with every shift negative: an_dw9_run_mve (the full groups in one assembly loop over the run's
+  // pixels), its border pixels' tap addresses four at a time (an_dw9_border_taps_mve).
+  const int nine = n_taps == 9 && right;
+  const int32_t full = out_c < 16 ? 1 : out_c >> 4, step = p->stride_w * in_c;
+  const an_dw9_run run = {
+      q.offset, q.lo,    q.hi, full, out_c < 16 ? 0 : step - 16 * full, out_c < 16 ? 0 : out_c - 16 * full,
+      filter,   channels};
+  uint32x4_t not_dy[3], not_dx[3];
+  int32x4_t rel[3];
+  if (nine) {
+    static const uint32_t rows[12] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0},
+                          cols[12] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0};
+    for (int32_t k = 0; k < 3; ++k) {
+      const uint32x4_t dy = vmulq_n_u32(vld1q(rows + 4 * k), (uint32_t)p->dilation_h);
+      const uint32x4_t dx = vmulq_n_u32(vld1q(cols + 4 * k), (uint32_t)p->dilation_w);
+      not_dy[k] = vmvnq_u32(dy);
+      not_dx[k] = vmvnq_u32(dx);
+      rel[k] = vreinterpretq_s32_u32(vmulq_n_u32(vmlaq_n_u32(dx, dy, (uint32_t)in_w), (uint32_t)in_c));
+    }
+  }
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * in_w * in_c;
     int8_t *out = output + b * p->out_h * p->out_w * out_c;
@@ -1921,8 +1987,12 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
           // The run of pixels from ox whose taps all lie inside the image.
           const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
           const int32_t count = last - ox + 1;
-          an_dw16_run_any_mve(q, right, inside, n_taps, (uintptr_t)(in + (iy0 * in_w + ix0) * in_c), p->stride_w * in_c,
-                              count, filter, channels, out_c, out);
+          const uintptr_t base = (uintptr_t)(in + (iy0 * in_w + ix0) * in_c);
+          if (nine) {
+            an_dw9_run_mve(&run, q, inside, base, step, count, out_c, out);
+          } else {
+            an_dw16_run_any_mve(q, right, inside, n_taps, base, step, count, filter, channels, out_c, out);
+          }
           ox += count - 1;
           out += (count - 1) * out_c;
           continue;
@@ -1931,21 +2001,28 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
         // the pixels from ox whose columns lie inside, 16 / out_c at a time (one vector; the padded taps read the
         // generator's sixteen bytes of pad_row, the others pixel ox's inputs and the next pixels' after them).
         int32_t count = 1;
-        if (out_c < 16 && p->stride_w * in_c == out_c && ix0 >= 0 && ix0 + span_w < in_w) {
+        if (out_c < 16 && step == out_c && ix0 >= 0 && ix0 + span_w < in_w) {
           const int32_t last = AN_MIN(p->out_w - 1, (in_w - 1 - span_w + p->pad_w) / p->stride_w);
           count = AN_MIN(last - ox + 1, 16 / out_c);
         }
-        // The tap addresses row by row (unsigned arithmetic: a padded row's address is computed, never used).
-        for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
-          const int32_t iy = iy0 + ky * p->dilation_h;
-          const int row_inside = (uint32_t)iy < (uint32_t)in_h;
-          const uintptr_t row = (uintptr_t)in + (uintptr_t)(iy * in_w + ix0) * (uintptr_t)in_c;
-          for (int32_t kx = 0, ix = ix0; kx < p->k_w; ++kx, ++t, ix += p->dilation_w) {
-            border[t] = row_inside && (uint32_t)ix < (uint32_t)in_w ? (intptr_t)(row + (uintptr_t)((ix - ix0) * in_c))
-                                                                    : (intptr_t)pad_row;
+        const uintptr_t base = (uintptr_t)in + (uintptr_t)(iy0 * in_w + ix0) * (uintptr_t)in_c;
+        if (nine) {
+          an_dw9_border_taps_mve(border, not_dy, not_dx, rel, iy0, ix0, ~(uint32_t)in_h, ~(uint32_t)in_w, base,
+                                 pad_row);
+          an_dw9_run_mve(&run, q, border, 0, out_c, count, out_c, out);
+        } else {
+          // The tap addresses row by row (unsigned arithmetic: a padded row's address is computed, never used).
+          for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
+            const int32_t iy = iy0 + ky * p->dilation_h;
+            const int row_inside = (uint32_t)iy < (uint32_t)in_h;
+            const uintptr_t row = base + (uintptr_t)(ky * p->dilation_h * in_w) * (uintptr_t)in_c;
+            for (int32_t kx = 0, ix = ix0; kx < p->k_w; ++kx, ++t, ix += p->dilation_w) {
+              border[t] = row_inside && (uint32_t)ix < (uint32_t)in_w ? (intptr_t)(row + (uintptr_t)((ix - ix0) * in_c))
+                                                                      : (intptr_t)pad_row;
+            }
           }
+          an_dw16_run_any_mve(q, right, border, n_taps, 0, out_c, count, filter, channels, out_c, out);
         }
-        an_dw16_run_any_mve(q, right, border, n_taps, 0, out_c, count, filter, channels, out_c, out);
         ox += count - 1;
         out += (count - 1) * out_c;
       }
