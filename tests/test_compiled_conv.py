@@ -202,6 +202,21 @@ CONV_CASES = {
                                                            out_zp=-60, zero_channels=(8,), seed=27),
     "pointwise_k200_scratch_2x3_relu6": dict(in_shape=(1, 2, 3, 200), kernel=(1, 1), out_c=10, activation="RELU6",
                                              in_zp=127, out_zp=-128, seed=28),
+    # an even out_c at in_c 8, 16, 32, 64, 128 (an_conv_pointwise.c AN_P5_LAYER: every block of four pixels in one
+    # asm statement, the columns on its own stack frame), then the last one to three pixels (in_c 64 and 128: blocks
+    # of three) by an_p4_run; two batches, pruned channels, saturation, shifts near both ends, zero points at both ends
+    "pointwise_k8_p5_fifteen_pixels_pruned": dict(in_shape=(1, 3, 5, 8), kernel=(1, 1), out_c=6, in_zp=-128,
+                                                  out_zp=127, zero_channels=(1, 4), seed=29),
+    "pointwise_k16_p5_batch2_relu6": dict(in_shape=(2, 3, 3, 16), kernel=(1, 1), out_c=8, activation="RELU6",
+                                          out_scale=6 / 255, out_zp=-128, in_zp=127, seed=30),
+    "pointwise_k32_p5_thirteen_pixels_saturating": dict(in_shape=(1, 1, 13, 32), kernel=(1, 1), out_c=12,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), out_zp=-100,
+                                                        seed=31),
+    "pointwise_k64_p5_thirteen_pixels_shift_near_31": dict(in_shape=(1, 1, 13, 64), kernel=(1, 1), out_c=10,
+                                                           in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                           out_zp=-1, seed=32),
+    "pointwise_k128_p5_3x5_relu_pruned": dict(in_shape=(1, 3, 5, 128), kernel=(1, 1), out_c=4, activation="RELU",
+                                              in_zp=-128, out_zp=-128, zero_channels=(2,), seed=33),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,

@@ -729,6 +729,146 @@ static inline __attribute__((always_inline)) void an_p3_channels(const an_conv_p
 #undef AN_P4_REST_8
 #undef AN_P4_FIRST
 
+// The end of an_p4_run's blocks of four pixels (K4 as an_p4_run's): in_c from 32 on (K4 0), where the pixel count
+// leaves three or one (from five pixels on), the last three, five or nine pixels go in blocks of three.
+static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_params *p, const int32_t K4) {
+  const int32_t pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
+  const int32_t left = pixels & 3, by3 = !K4 && k4 >= 32 && (left == 3 || (left == 1 && pixels >= 5));
+  const int32_t threes = !by3 ? 0 : left == 3 ? 1 : pixels >= 9 ? 3 : 1;
+  return pixels - left - (by3 && left == 1 ? (threes == 3 ? 8 : 4) : 0);
+}
+
+// ---- Whole layers at in_c K = 8, 16, 24, 32, 64, 128 (AN_P5_LAYER: every block of four pixels in one asm) ----
+//
+// The columns of a block of four pixels on the stack below the asm statement's own frame (sub sp), addressed from
+// sp, so that no register holds their address: per channel pair the records pointer stays in a register (where
+// AN_P4_LOOP keeps it on the stack, with the columns' address), the output pointer, pixel stride and filter end in
+// the frame; the block's widening (four LDR, eight SXTB16, four STRD per four values) in the same statement.  The
+// frame: columns (8 K bytes), then o, out_c, filter end, input block pointer, its end, filter and records start.
+// K a multiple of eight: each step's filter words at AN_P4_FA/FB's offsets, its column words at AN_P4_C's from sp.
+// clang-format off
+#define AN_P5_CW(S) "(32*(" #S ">>1)+16*(" #S "&1))"
+#define AN_P5_STEP(S)                                                                                     \
+  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\tldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t" \
+  "ldr %[x0], [sp, #" AN_P5_CW(S) "]\n\tldr %[x1], [sp, #(" AN_P5_CW(S) "+4)]\n\t"                          \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
+  "ldrd %[x0], %[x1], [sp, #(" AN_P5_CW(S) "+8)]\n\t"                                                     \
+  "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                             \
+  "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
+#define AN_P5_STEPS4(S) AN_P5_STEP((S)) AN_P5_STEP((S + 1)) AN_P5_STEP((S + 2)) AN_P5_STEP((S + 3))
+#define AN_P5_STEPS16(S) AN_P5_STEPS4((S)) AN_P5_STEPS4((S + 4)) AN_P5_STEPS4((S + 8)) AN_P5_STEPS4((S + 12))
+// The first step adds the biases (a0, b0 on entry) into all eight accumulators.
+#define AN_P5_FIRST                                                                                         \
+  "ldr %[f0], [%[w]]\n\tldr %[f1], [%[w], #16]\n\tldr %[x0], [sp, #4]\n\tldr %[x1], [sp, #8]\n\t"          \
+  "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
+  "ldr %[x0], [sp, #12]\n\tldr %[x1], [sp]\n\t"                                                           \
+  "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
+#define AN_P5_DOT_8 AN_P5_FIRST AN_P5_STEP((1)) AN_P5_STEP((2)) AN_P5_STEP((3))
+#define AN_P5_DOT_16 AN_P5_DOT_8 AN_P5_STEPS4((4))
+#define AN_P5_DOT_24 AN_P5_DOT_16 AN_P5_STEPS4((8))
+#define AN_P5_DOT_32 AN_P5_DOT_24 AN_P5_STEPS4((12))
+#define AN_P5_DOT_64 AN_P5_DOT_32 AN_P5_STEPS16((16))
+#define AN_P5_DOT_128 AN_P5_DOT_64 AN_P5_STEPS16((32)) AN_P5_STEPS16((48))
+// Four values Q of the block's four pixels (K bytes apart at w) widened into the columns at sp.
+#define AN_P5_W(K, Q)                                                                                      \
+  "ldr %[f0], [%[w], #(4*" #Q ")]\n\tldr %[f1], [%[w], #(" #K "+4*" #Q ")]\n\t"                          \
+  "ldr %[x0], [%[w], #(2*" #K "+4*" #Q ")]\n\tldr %[x1], [%[w], #(3*" #K "+4*" #Q ")]\n\t"              \
+  "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
+  "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
+  "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
+  "strd %[a0], %[a1], [sp, #(32*" #Q ")]\n\tstrd %[a2], %[a3], [sp, #(32*" #Q "+8)]\n\t"                  \
+  "strd %[b0], %[b1], [sp, #(32*" #Q "+16)]\n\tstrd %[b2], %[b3], [sp, #(32*" #Q "+24)]\n\t"
+#define AN_P5_W4(K, Q) AN_P5_W(K, (Q)) AN_P5_W(K, (Q + 1)) AN_P5_W(K, (Q + 2)) AN_P5_W(K, (Q + 3))
+#define AN_P5_W16(K, Q) AN_P5_W4(K, (Q)) AN_P5_W4(K, (Q + 4)) AN_P5_W4(K, (Q + 8)) AN_P5_W4(K, (Q + 12))
+#define AN_P5_WIDEN_8 AN_P5_W(8, 0) AN_P5_W(8, 1)
+#define AN_P5_WIDEN_16 AN_P5_W4(16, 0)
+#define AN_P5_WIDEN_24 AN_P5_W4(24, 0) AN_P5_W(24, 4) AN_P5_W(24, 5)
+#define AN_P5_WIDEN_32 AN_P5_W4(32, 0) AN_P5_W4(32, 4)
+#define AN_P5_WIDEN_64 AN_P5_W16(64, 0)
+#define AN_P5_WIDEN_128 AN_P5_W16(128, 0) AN_P5_W16(128, 16)
+#define AN_P5_RQ(A)                                                                                        \
+  "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
+  "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
+// The frame's words (F: its size; O: o's offset, after the columns).
+#define AN_P5_LAYER(K)                                                                                         \
+  __asm__ volatile("sub sp, sp, #(8*" #K "+32)\n\t"                                                           \
+                   "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
+                   "str %[a2], [sp, #(8*" #K "+8)]\n\tstr %[a3], [sp, #(8*" #K "+12)]\n\t"                   \
+                   "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
+                   "str %[b2], [sp, #(8*" #K "+24)]\n\t"                                                       \
+                   "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t" AN_P5_WIDEN_##K                                   \
+                   "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
+                   "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
+                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t"                                          \
+                   ".p2align 2\n2:\n\t" AN_P5_DOT_##K "add %[w], %[w], #(4*" #K ")\n\t"                        \
+                   "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"            \
+                   AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                         \
+                   "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"          \
+                   AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                         \
+                   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                               \
+                   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"                               \
+                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
+                   "strh %[a0], [%[f0]]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t" \
+                   "add %[x1], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+                   "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t"                                    \
+                   "add %[q], %[q], #32\n\tcmp %[w], %[x0]\n\titt ne\n\t"                                     \
+                   "ldrne %[a0], [%[q]]\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"                            \
+                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
+                   "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
+                   "add %[f0], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+                   "cmp %[x0], %[x1]\n\tblo 1b\n\t"                                                             \
+                   "add sp, sp, #(8*" #K "+32)"                                                               \
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
+                     [b2] "+r"(b2), [b3] "+r"(b3), [f0] "+r"(f0), [f1] "+r"(f1), [x0] "+r"(x0), [x1] "+r"(x1),  \
+                     [w] "+r"(w), [q] "+r"(q)                                                                   \
+                   :                                                                                             \
+                   : "cc", "memory")
+// clang-format on
+
+// The blocks of four pixels [0, blocks) of a layer at in_c K (8, 16, 24, 32, 64, 128), out_c even, in AN_P5_LAYER.
+static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_params *p, const int8_t *input,
+                                                               const int16_t *filter, const int32_t *channel,
+                                                               int8_t *output, const int32_t K, int32_t blocks) {
+  const int32_t out_c = p->out_c;
+  int32_t a0 = (int32_t)(intptr_t)output, a1 = out_c, a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
+  int32_t a3 = (int32_t)(intptr_t)input, b0 = (int32_t)(intptr_t)(input + 4 * K * blocks);
+  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 0, f0 = 0, f1 = 0, x0 = 0, x1 = 0;
+  int32_t w = 0, q = 0;
+  if (K == 8) AN_P5_LAYER(8);
+  if (K == 16) AN_P5_LAYER(16);
+  if (K == 24) AN_P5_LAYER(24);
+  if (K == 32) AN_P5_LAYER(32);
+  if (K == 64) AN_P5_LAYER(64);
+  if (K == 128) AN_P5_LAYER(128);
+  (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
+  (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
+}
+#undef AN_P5_LAYER
+#undef AN_P5_RQ
+#undef AN_P5_WIDEN_128
+#undef AN_P5_WIDEN_64
+#undef AN_P5_WIDEN_32
+#undef AN_P5_WIDEN_24
+#undef AN_P5_WIDEN_16
+#undef AN_P5_WIDEN_8
+#undef AN_P5_W16
+#undef AN_P5_W4
+#undef AN_P5_W
+#undef AN_P5_DOT_128
+#undef AN_P5_DOT_64
+#undef AN_P5_DOT_32
+#undef AN_P5_DOT_24
+#undef AN_P5_DOT_16
+#undef AN_P5_DOT_8
+#undef AN_P5_FIRST
+#undef AN_P5_STEPS16
+#undef AN_P5_STEPS4
+#undef AN_P5_STEP
+#undef AN_P5_CW
+
 // an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
 // AN_CONV_PREPARED_PAIRS_MAX_C), without the activation's clamps; cols: 8 * in_c bytes (the caller's stack).  Blocks
 // of four pixels, a last block of three with the last pixel twice, of two or one (the last twice) by the two-pixel
@@ -736,14 +876,14 @@ static inline __attribute__((always_inline)) void an_p3_channels(const an_conv_p
 static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params *p, const int8_t *input,
                                                             const int16_t *filter, const int32_t *channel,
                                                             int8_t *output, const int32_t K4, const int rest,
-                                                            int32_t *cols) {
+                                                            int32_t *cols, int32_t from) {
   const int32_t out_c = p->out_c, pixels = p->batches * p->out_h * p->out_w, k4 = K4 ? K4 : p->in_c;
-  int32_t pix = 0;
+  int32_t pix = from;
   // in_c from 32 on (K4 0), where the pixel count leaves three or one (from five pixels on): the last three, five or
   // nine pixels in blocks of three (an_p3_channels), then two by the two-pixel steps (five).
   const int32_t left = pixels & 3, by3 = !K4 && k4 >= 32 && (left == 3 || (left == 1 && pixels >= 5));
   const int32_t threes = !by3 ? 0 : left == 3 ? 1 : pixels >= 9 ? 3 : 1;
-  const int32_t end4 = pixels - left - (by3 && left == 1 ? (threes == 3 ? 8 : 4) : 0);
+  const int32_t end4 = an_p4_end4(p, K4);
   // Blocks of four pixels: their inputs k4 bytes apart, their outputs out_c.
   for (; pix + 4 <= end4; pix += 4) {
     const int8_t *x = input + pix * k4;
@@ -823,45 +963,71 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 // registers ("asm operand has impossible constraints").  They use no floating point; at -O2 it moves a few register
 // copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
 #define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
+// The blocks of four pixels of a layer at in_c K (8, 16, 24, 32, 64, 128) and an even out_c by AN_P5_LAYER; returns
+// the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).
+static inline __attribute__((always_inline)) int32_t an_p5_run(const an_conv_params *p, const int8_t *input,
+                                                               const int16_t *filter, const int32_t *channel,
+                                                               int8_t *output, const int32_t K, const int32_t K4) {
+  const int32_t end4 = an_p4_end4(p, K4);
+  if ((p->out_c & 1) || end4 < 4) return 0;
+  an_p5_blocks(p, input, filter, channel, output, K, end4 >> 2);
+  return end4;
+}
 static void AN_P4_FN an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 8, 0, cols);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 8, 8);
+  an_p4_run(p, input, filter, channel, output, 8, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 16, 0, cols);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 16, 16);
+  an_p4_run(p, input, filter, channel, output, 16, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 24, 0, cols);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 24, 24);
+  an_p4_run(p, input, filter, channel, output, 24, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
-  an_p4_run(p, input, filter, channel, output, 32, 0, cols);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32);
+  an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
 }
-// in_c 64, 96, ...: passes of 32 values; cols: 8 * in_c bytes (an_p4_deep's).
+// in_c 64 and 128: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by AN_P5_LAYER (its frame
+// apart from an_p4_deep's columns: called before it); returns the first pixel left.
+static int32_t AN_P4_FN an_p5_k64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                  const int32_t *channel, int8_t *output) {
+  return an_p5_run(p, input, filter, channel, output, 64, 0);
+}
+static int32_t AN_P4_FN an_p5_k128(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                   const int32_t *channel, int8_t *output) {
+  return an_p5_run(p, input, filter, channel, output, 128, 0);
+}
+// in_c 64, 96, ...: passes of 32 values; cols: 8 * in_c bytes (an_p4_deep's); from pixel from on.
 static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                const int32_t *channel, int8_t *output, int32_t *cols) {
-  an_p4_run(p, input, filter, channel, output, 0, 0, cols);
+                                const int32_t *channel, int8_t *output, int32_t *cols, int32_t from) {
+  an_p4_run(p, input, filter, channel, output, 0, 0, cols, from);
 }
 // Any other in_c (a multiple of four): passes of 32 values, then 16, 8, 4.
 static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output, int32_t *cols) {
-  an_p4_run(p, input, filter, channel, output, 0, 1, cols);
+  an_p4_run(p, input, filter, channel, output, 0, 1, cols, 0);
 }
 #undef AN_P4_FN
 // in_c other than 8, 16, 24, 32: the four pixels' columns on the stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it
-// in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes, 16-byte aligned in the arena).
-static void __attribute__((noinline)) an_p4_deep(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
+// in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes, 16-byte aligned in the arena); from pixel from on
+// (in_c 64 and 128: after an_p5_k64 / an_p5_k128).
+static void __attribute__((noinline))
+an_p4_deep(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output,
+           int16_t *scratch, int32_t from) {
   int32_t stack[2 * AN_CONV_PREPARED_PAIRS_MAX_C];
   int32_t *const cols = p->in_c <= AN_CONV_PREPARED_PAIRS_MAX_C ? stack : (int32_t *)(void *)scratch;
   if (p->in_c % 32 == 0) {
-    an_p4_k32n(p, input, filter, channel, output, cols);
+    an_p4_k32n(p, input, filter, channel, output, cols, from);
   } else {
     an_p4_any(p, input, filter, channel, output, cols);
   }
@@ -1016,8 +1182,12 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
         an_p4_k24(p, input, filter, channel, output);
       } else if (p->in_c == 32) {
         an_p4_k32(p, input, filter, channel, output);
+      } else if (p->in_c == 64) {
+        an_p4_deep(p, input, filter, channel, output, scratch, an_p5_k64(p, input, filter, channel, output));
+      } else if (p->in_c == 128) {
+        an_p4_deep(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output));
       } else {
-        an_p4_deep(p, input, filter, channel, output, scratch);
+        an_p4_deep(p, input, filter, channel, output, scratch, 0);
       }
 #endif
       break;
