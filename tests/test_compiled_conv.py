@@ -340,6 +340,9 @@ DEPTHWISE_CASES = {
                                     out_zp=-7),
     "rows3x3_saturating": dict(in_shape=(1, 6, 9, 16), out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
     # narrow rows (6 and 7 outputs: one pass of four, then two and / or one), strides 1 and 2, batch 2
+    # all of int8 as the clamp (an_dw3_pass4_asm on DSP cores: passes of four outputs in one asm statement), rows of
+    # 26 outputs (six passes and a tail of two) through all three ring rotations, extreme zero points
+    "rows3x3_full_range_26_wide": dict(in_shape=(1, 8, 26, 8), in_zp=127, out_zp=-128),
     "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
     "rows3x3_width7_batch2_relu": dict(in_shape=(2, 5, 7, 4), activation="RELU", in_zp=127, out_zp=-128),
