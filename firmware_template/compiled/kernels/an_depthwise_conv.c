@@ -865,6 +865,34 @@ static inline __attribute__((always_inline)) void an_dw3_row_any(an_dw_out_param
 }
 #undef AN_DW3_ROTATIONS
 
+// A padded row of TFLite's SAME columns (stride_w 1: in_w == out_w, one column of zero points each side; stride_w 2:
+// in_w == 2 out_w, one right) into ring slot d (row: the image row at channel c0): the pairs an_dw3_widen_row_at
+// writes, without its per-pair tests.  Stride 1: (zero point, 0), (1, 2), ..., then (out_w - 1, zero point) where
+// out_w is even, else two zero points; stride 2: (0, 1), ..., (2 out_w - 2, 2 out_w - 1), then two zero points.
+static inline __attribute__((always_inline)) void an_dw3_widen_same(const int8_t *row, int32_t in_c, uint32_t zp4,
+                                                                    uint32_t *d, int32_t out_w, int32_t stride_w) {
+  const int32_t step = 2 * in_c;
+  const int8_t *x = row;
+  int32_t n = out_w;  // whole pairs inside the image after the first one
+  if (stride_w == 1) {
+    an_dw3_widen(zp4, an_dw3_word(row), d);
+    d += 12;
+    x += in_c;
+    n = (out_w - 1) / 2;
+  }
+  uint32_t *const stop = d + 12 * n;
+  for (; d + 12 < stop; d += 24, x += 2 * step) {
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+    an_dw3_widen(an_dw3_word(x + step), an_dw3_word(x + step + in_c), d + 12);
+  }
+  if (d < stop) {
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d);
+    d += 12;
+    x += step;
+  }
+  an_dw3_widen(stride_w == 1 && (out_w & 1) == 0 ? an_dw3_word(x) : zp4, zp4, d);
+}
+
 static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, const int8_t *input,
                                                   const int16_t *filter, const int32_t *bias, const int32_t *multiplier,
                                                   const int32_t *shift, int8_t *output, void *scratch) {
@@ -875,25 +903,41 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   // (AN_DEPTHWISE_ROWS_PAIRS, the ring's room, is at least this).
   const int32_t pairs = ((out_w - 1) * stride_w + 2) / 2 + 1;
   const an_dw3_cols cols = an_dw3_columns(in_w, p->pad_w, pairs);
+  const int same = stride_w == 1 ? p->pad_w == 1 && in_w == out_w : p->pad_w == 0 && in_w == 2 * out_w;
   const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
+  const int32_t row_bytes = in_w * in_c, rotate = stride_h % 3;
   int32_t *rec = (int32_t *)scratch;
   uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
   const int32_t full = out_w / 4, tail = out_w % 4;
   for (int32_t b = 0; b < p->batches; ++b) {
-    const int8_t *in = input + b * in_h * in_w * in_c;
+    const int8_t *in = input + b * in_h * row_bytes;
     int8_t *out = output + b * out_h * out_w * in_c;
     for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+#if AN_USE_DSP
+      an_dw3_records_dsp(filter, bias, multiplier, shift, c0, p->output_offset, rec);
+#else
       an_dw3_records(filter, bias, multiplier, shift, c0, p->output_offset, rec);
-      int32_t next = 0;  // the next padded row to widen
-      for (int32_t oy = 0; oy < out_h; ++oy) {
-        const int32_t top = oy * stride_h;  // padded row of filter row 0
-        if (next < top) next = top;         // rows no output reads (stride_h > 3)
-        for (; next <= top + 2; ++next) {
+#endif
+      int32_t next = 0, slot = 0;  // the next padded row to widen and its ring slot (next % 3)
+      int32_t rotation = 0;        // top % 3
+      int8_t *o = out + c0;
+      for (int32_t oy = 0; oy < out_h; ++oy, o += out_w * in_c) {
+        const int32_t top = oy * stride_h;           // padded row of filter row 0
+        if (next < top) next = top, slot = top % 3;  // rows no output reads (stride_h > 3)
+        for (; next <= top + 2; ++next, slot = slot == 2 ? 0 : slot + 1) {
           const int32_t iy = next - p->pad_h;
-          const int8_t *row = (iy >= 0 && iy < in_h) ? in + iy * in_w * in_c + c0 : NULL;
-          an_dw3_widen_row(row, cols, in_w, in_c, p->pad_w, zp4, ring + 4 * (next % 3));
+          uint32_t *const d = ring + 4 * slot;
+          if (iy < 0 || iy >= in_h) {
+            an_dw3_widen_row(NULL, cols, in_w, in_c, p->pad_w, zp4, d);
+          } else if (same) {
+            an_dw3_widen_same(in + iy * row_bytes + c0, in_c, zp4, d, out_w, stride_w);
+          } else {
+            an_dw3_widen_row(in + iy * row_bytes + c0, cols, in_w, in_c, p->pad_w, zp4, d);
+          }
         }
-        an_dw3_row_any(q, ring, rec, full, tail, out + oy * out_w * in_c + c0, in_c, stride_w, top % 3);
+        an_dw3_row_any(q, ring, rec, full, tail, o, in_c, stride_w, rotation);
+        rotation += rotate;
+        if (rotation >= 3) rotation -= 3;
       }
     }
   }
