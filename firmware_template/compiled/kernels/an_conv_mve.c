@@ -237,8 +237,9 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
 // an_requantize_right_mve in one assembly statement (GCC's spilled the bounds, offsets and inputs around the
 // requantization): per quad the dot (two offset loads, four gathers, eight VMLADAV(A), four VMOV; halves == 2: two
 // loads, four gathers and eight VMLADAVA more), three gathers of {bias, multiplier, shift}, two adds, eight for the
-// requantization, offset, bounds, two VSTRB.32 (their addresses in low registers: "l").  Volatile: the stores are its
-// only effect.
+// requantization, offset, bounds, two VSTRB.32 (their addresses in low registers: "l"); halves == 1: the bounds
+// from u0 / u1 (the callers' vectors of act_min, act_max: AN_SMALL_OUT_BOUNDS).  Volatile: the stores are its only
+// effect.
 #define AN_SMALL_OUT                             \
   "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
   "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
@@ -269,6 +270,34 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
   "vmin.s32 %q[p1], %q[p1], %q[t]\n\t"           \
   "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
   "vstrb.32 %q[p1], [%[o1]]"
+// AN_SMALL_OUT with the activation's bounds in vector registers (lo, hi: halves == 1, where u0 / u1's registers are
+// free), four instructions fewer per quad.
+#define AN_SMALL_OUT_BOUNDS                      \
+  "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vadd.i32 %q[p0], %q[p0], %q[w]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %q[w]\n\t"           \
+  "vldrw.u32 %q[t], [%[g], #80]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vqrdmulh.s32 %q[p0], %q[p0], %q[w]\n\t"       \
+  "vqrdmulh.s32 %q[p1], %q[p1], %q[w]\n\t"       \
+  "vldrw.u32 %q[t], [%[g], #96]\n\t"             \
+  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
+  "vshr.s32 %q[t], %q[p0], #31\n\t"              \
+  "vadd.i32 %q[p0], %q[p0], %q[t]\n\t"           \
+  "vrshl.s32 %q[p0], %q[p0], %q[w]\n\t"          \
+  "vshr.s32 %q[t], %q[p1], #31\n\t"              \
+  "vadd.i32 %q[p1], %q[p1], %q[t]\n\t"           \
+  "vrshl.s32 %q[p1], %q[p1], %q[w]\n\t"          \
+  "ldr %[a0], [%[g], #112]\n\t"                  \
+  "vadd.i32 %q[p0], %q[p0], %[a0]\n\t"           \
+  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"           \
+  "vmax.s32 %q[p0], %q[p0], %q[lo]\n\t"          \
+  "vmax.s32 %q[p1], %q[p1], %q[lo]\n\t"          \
+  "vmin.s32 %q[p0], %q[p0], %q[hi]\n\t"          \
+  "vmin.s32 %q[p1], %q[p1], %q[hi]\n\t"          \
+  "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
+  "vstrb.32 %q[p1], [%[o1]]"
 static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(const an_conv_small_mve *g,
                                                                                const int8_t *w, const int32_t *ch,
                                                                                int8x16_t x0, int8x16_t x1, int8x16_t u0,
@@ -284,11 +313,11 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
                      "vmov %q[p1][2], %q[p1][0], %[b0], %[b2]\n\t"  //
                      AN_SMALL_LO("16", "x0", "x1")                  //
                      "vmov %q[p0][3], %q[p0][1], %[a0], %[a2]\n\t"
-                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT
+                     "vmov %q[p1][3], %q[p1][1], %[b0], %[b2]\n\t" AN_SMALL_OUT_BOUNDS
                      : [p0] "=&w"(p0), [p1] "=&w"(p1), [t] "=&w"(t), [w] "=&w"(wv), [a0] "=&Te"(a0), [b0] "=&Te"(b0),
                        [a2] "=&Te"(a2), [b2] "=&Te"(b2)
-                     : [x0] "w"(x0), [x1] "w"(x1), [w0] "r"(w), [w2] "r"(w2), [rows] "r"(g->rows), [g] "r"(g),
-                       [ch] "r"(ch), [o0] "l"(o0), [o1] "l"(o1)
+                     : [x0] "w"(x0), [x1] "w"(x1), [lo] "w"(u0), [hi] "w"(u1), [w0] "r"(w), [w2] "r"(w2),
+                       [rows] "r"(g->rows), [g] "r"(g), [ch] "r"(ch), [o0] "l"(o0), [o1] "l"(o1)
                      : "memory");
   } else {
     __asm__ volatile(AN_SMALL_LO("0", "x0", "x1") AN_SMALL_HI("32")  //
@@ -305,6 +334,7 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
   }
 }
 #undef AN_SMALL_OUT
+#undef AN_SMALL_OUT_BOUNDS
 #undef AN_SMALL_LO
 #undef AN_SMALL_HI
 
@@ -386,7 +416,8 @@ static void an_conv_pairs8_2px_mve(const an_conv_params *p, const int8_t *w, con
 // four channels by two pixels per pass (an_conv_small_quad_mve).  Columns c0, c1 (k values each); outputs
 // o0[0..out_c) and o0[out1_offset + 0..out_c); the channels after the last four by an_conv_channels8_2px_mve.
 // The quads of an_conv_small_2px_mve on the pixels' values in registers (v0 / v1 values 0..15, u0 / u1 16..31, in the
-// order of g->rows' offsets); returns where the filter rows after the last quad begin.
+// order of g->rows' offsets; halves == 1: u0 / u1 every lane act_min, act_max); returns where the filter rows after
+// the last quad begin.
 static inline __attribute__((always_inline)) const int8_t *an_conv_small_quads_mve(
     const an_conv_small_mve *g, const int8_t *filter, const int32_t *channel, int8x16_t v0, int8x16_t v1, int8x16_t u0,
     int8x16_t u1, int halves, int8_t *o0, int32_t out1_offset, int right) {
@@ -408,7 +439,8 @@ static inline __attribute__((always_inline)) void an_conv_small_2px_mve(
     const int8_t *c1, int32_t k, int halves, int8_t *o0, int32_t out1_offset, int right) {
   const int32_t k4 = g->k4, out_c = g->out_c, done = out_c & ~3;
   const int8x16_t v0 = vldrbq_z_s8(c0, vctp8q((uint32_t)k)), v1 = vldrbq_z_s8(c1, vctp8q((uint32_t)k));
-  int8x16_t u0 = v0, u1 = v1;
+  // halves == 1: u0 / u1 carry the activation's bounds (an_conv_small_quad_right_mve's lo, hi)
+  int8x16_t u0 = vreinterpretq_s8_s32(vdupq_n_s32(g->lo)), u1 = vreinterpretq_s8_s32(vdupq_n_s32(g->hi));
   if (halves == 2) {
     const mve_pred16_t upper = vctp8q((uint32_t)(k - 16));
     u0 = vldrbq_z_s8(c0 + 16, upper);
@@ -528,6 +560,8 @@ static inline __attribute__((always_inline)) void an_conv2d_window_mve(const an_
   an_conv_small_params_mve(p, k, 1, &sg);
   an_conv_window_mve g;
   an_conv_window_params_mve(p, k, &g);
+  const int8x16_t lo = vreinterpretq_s8_s32(vdupq_n_s32(p->act_min)),
+                  hi = vreinterpretq_s8_s32(vdupq_n_s32(p->act_max));
   const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
     an_conv_walk w = an_conv_walk_batch(&start, b);
@@ -538,8 +572,9 @@ static inline __attribute__((always_inline)) void an_conv2d_window_mve(const an_
       const int8_t *x0 = an_conv_window_at_mve(p, &g, w.in, x.oy0, x.ox0, col0, &o0);
       const int8_t *x1 = an_conv_window_at_mve(p, &g, w.in, x.oy1, x.ox1, col1, &o1);
       const int8x16_t v0 = an_conv_window_half_mve(&g, x0, o0, 0), v1 = an_conv_window_half_mve(&g, x1, o1, 0);
-      const int8x16_t u0 = halves == 2 ? an_conv_window_half_mve(&g, x0, o0, 1) : v0;
-      const int8x16_t u1 = halves == 2 ? an_conv_window_half_mve(&g, x1, o1, 1) : v1;
+      // halves == 1: u0 / u1 carry the activation's bounds (an_conv_small_quad_right_mve's lo, hi)
+      const int8x16_t u0 = halves == 2 ? an_conv_window_half_mve(&g, x0, o0, 1) : lo;
+      const int8x16_t u1 = halves == 2 ? an_conv_window_half_mve(&g, x1, o1, 1) : hi;
       an_conv_small_quads_mve(&sg, filter, channel, v0, v1, u0, u1, halves, out + pix * out_c, x.out1, right);
     }
   }
