@@ -223,6 +223,11 @@ CONV_CASES = {
                                        w_scale=(0.26, 0.48), out_scale=0.5, out_zp=127, seed=14),
     "pointwise_k12_shift_near_31": dict(in_shape=(1, 4, 3, 12), kernel=(1, 1), out_c=4, in_scale=1e-3,
                                         w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=15),
+    # outside the pairs layout by K4 (an_conv1x1_s8_prepared_w16_k32, _k32n: an_pq_k32, an_pq_k32n): in_c 30 (K4 32)
+    # and 64 at stride 2, odd pixel counts, odd out_c (every entry point is some case's: the test below)
+    "pointwise_k32_c30_odd_out": dict(in_shape=(1, 3, 5, 30), kernel=(1, 1), out_c=7, in_zp=-128, seed=29),
+    "pointwise_k64_stride2_relu": dict(in_shape=(1, 7, 5, 64), kernel=(1, 1), stride=(2, 2), padding="VALID",
+                                       out_c=5, activation="RELU", in_zp=11, out_zp=-3, seed=30),
     # an_conv2d_s8_w16's segment-padded im2col (an_conv.h, AN_CONV_W16_KXK): one input channel (rows of
     # 3 and 4 values), three (a run of 9 read as 12), odd and 4-aligned depths, rows across the image's
     # edges, dilation (tap by tap, with and without whole blocks), the run at the input tensor's end
@@ -755,6 +760,24 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     one = np.arange(1, 19, dtype=np.int16).reshape(2, 9)  # one input channel: 9 values in 12 positions
     assert np.array_equal(kxk3_first_rows(one, 1)[0], [1, 3, 2, 5, 4, 6, 8, 0, 7, 9, 0, 0])
     assert np.array_equal(rows_of_kxk3_first(kxk3_first_rows(one, 1), 1), one)
+
+
+def test_every_pointwise_entry_point_is_some_cases_and_model_c_calls_it():
+    """Each of an_conv1x1_s8_prepared_w16's variant entry points (an_conv.h) is what some case's model.c calls, so
+    that the host and QEMU runs of CONV_CASES (here and tests/test_compiled_conv_dsp.py) check every one bit-exact;
+    the emitted call names the entry point, the step keeps the kernel's name."""
+    from codegen.compiled.lowering import linked_function
+    from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, PREPARED_POINTWISE
+
+    called = {}
+    for case in CONV_CASES:
+        compiled = conv_compiled(case)
+        for step in compiled.program.steps:
+            if step.function == PREPARED_POINTWISE:
+                entry = linked_function(step)
+                assert f"  {entry}(" in compiled.files["model.c"], (case, entry)
+                called.setdefault(entry, case)
+    assert set(called) == {f"{PREPARED_POINTWISE}_{v}" for v in POINTWISE_PREPARED_VARIANTS}, called
 
 
 def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():

@@ -187,6 +187,37 @@ def test_the_generator_and_the_kernel_agree_where_the_prepared_pointwise_filter_
     assert proc.stdout.split() == [str(int(prepared_pairs(c, sh, sw))) for c, sh, sw in cases]
 
 
+def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path):
+    """A generated model.c calls an_conv1x1_s8_prepared_w16's variant entry points itself (so that a firmware links
+    only those): codegen/compiled/ops/conv.py's pointwise_prepared_variant is an_conv.h's
+    an_conv1x1_prepared_variant (what the run-time dispatcher runs) over a grid of shapes, and the enum, the
+    header's entry points and the dispatcher's table are in POINTWISE_PREPARED_VARIANTS' order."""
+    import re
+
+    from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, pointwise_prepared_variant
+
+    cases = [(c, sh, sw) for c in (*range(1, 41), 44, 48, 60, 63, 64, 65, 72, 96, 100, 128, 129, 180, 192, 196, 200,
+                                   256, 260) for sh in (1, 2) for sw in (1, 3)]
+    lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
+    lines += [f'  printf("%d\\n", an_conv1x1_prepared_variant({c}, {sh}, {sw}));' for c, sh, sw in cases]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "pointwise_variant_rule")
+    assert proc.returncode == 0, proc.stderr
+    assert [POINTWISE_PREPARED_VARIANTS[int(i)] for i in proc.stdout.split()] == \
+        [pointwise_prepared_variant(c, sh, sw) for c, sh, sw in cases]
+    assert set(map(lambda case: pointwise_prepared_variant(*case), cases)) == set(POINTWISE_PREPARED_VARIANTS)
+    header = (KERNELS_DIR / "an_conv.h").read_text()
+    enum = re.search(r"enum \{\s*(AN_CONV1X1_PREPARED_[^}]*)\}", header).group(1)
+    assert [e.strip() for e in enum.split(",")] == [f"AN_CONV1X1_PREPARED_{v.upper()}" for v in POINTWISE_PREPARED_VARIANTS]
+    entries = [f"an_conv1x1_s8_prepared_w16_{v}" for v in POINTWISE_PREPARED_VARIANTS]
+    assert re.findall(r"AN_CONV1X1_PREPARED_ENTRY\((\w+)\);", header) == entries
+    source = (KERNELS_DIR / "an_conv_pointwise.c").read_text()
+    table = re.search(r"variants\[\][^=]*= \{([^}]*)\}", source)  # the dispatcher's, by an_conv1x1_prepared_variant
+    assert [e.strip() for e in table.group(1).split(",")] == entries
+    for entry in entries:  # each defined for every build (an_conv_pointwise.c)
+        assert re.search(rf"^void {entry}\(", source, re.M), entry
+
+
 def test_the_generator_and_the_kernel_agree_where_the_prepared_kxk_filter_is_in_pairs(tmp_path):
     """an_conv2d_s8_prepared_w16 reads its rows in pairs where AN_CONV_KXK3_FIRST (an_conv.h), and the generator
     writes them so where codegen/compiled/ops/conv.py's kxk3_first: the same rule."""

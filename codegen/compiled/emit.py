@@ -27,6 +27,7 @@ import numpy as np
 from attendnets_base import __version__
 from attendnets_base.errors import BadInputError
 from codegen.compiled.arena_plan import aligned
+from codegen.compiled.lowering import linked_function
 from codegen.compiled.plan import plan_memory
 from codegen.compiled.program import F32, Constant, Params, PointerArray, Program, Scratch, Tensor, TensorSlice
 from codegen.context import c_float, c_string
@@ -311,7 +312,7 @@ def emit_model(program: Program, name: str = "model", labels=(), prefix: str = "
         "ops": [{
             "index": step.op_index,
             "name": step.name,
-            "function": step.function,
+            "function": linked_function(step),  # the kernel variant's entry point where it has them
             "control": control_line(step, names),
             "returns": step.control == "return_unless",  # its profile hook closes before the early return
             "args": [c_argument(a, names) for a in step.args],

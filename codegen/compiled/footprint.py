@@ -7,7 +7,8 @@ generated Makefile's flags (default DSP path) for each CPU and board of the cata
 
 * the application: main, sample input, platform layer, startup and newlib (printf...) of the board,
   from a probe model's link (everything but the kernels and model.o);
-* the kernels: for each library function the model's program calls, the input sections a link of
+* the kernels: for each library function the model's program calls (a kernel's variant entry point where it
+  has them: codegen.compiled.lowering.linked_function), the input sections a link of
   that function alone keeps (its static helpers, tables, libgcc/newlib helpers), each section counted
   once however many functions pull it, and not again when the application already links it;
 * model.o: its fixed functions, model_invoke() (a base plus bytes per call argument, fitted on the
@@ -26,6 +27,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from codegen.compiled.lowering import linked_function
 from converter.report.fit import APPLICATION_CODE_BYTES
 
 KERNEL_CODE_SIZE_FILE = Path(__file__).with_name("kernel_code_size.json")
@@ -57,7 +59,7 @@ def code_figure(compiled, board=None) -> CodeFigure:
     table = code_size_table()
     if "boards" not in table:  # no measured table (being remade by the bench): the allowances
 
-        functions = {step.function for step in compiled.program.steps if step.function}
+        functions = {linked_function(step) for step in compiled.program.steps if step.function}
         kernels = DEFAULT_KERNEL_FUNCTION_BYTES * len(functions)
         return CodeFigure(APPLICATION_CODE_BYTES + kernels, APPLICATION_CODE_BYTES, kernels, 0,
                           f"allowances: no measured table in {KERNEL_CODE_SIZE_FILE.name}")
@@ -72,7 +74,7 @@ def code_figure(compiled, board=None) -> CodeFigure:
     steps = [step for step in compiled.program.steps if step.function]
     sections = {}
     unknown = []
-    for function in sorted({step.function for step in steps}):
+    for function in sorted({linked_function(step) for step in steps}):  # a variant's entry point where it has them
         pulled = cpu["functions"].get(function)
         if pulled is None:
             unknown.append(function)

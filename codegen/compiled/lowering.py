@@ -146,3 +146,31 @@ def narrows(*functions: str):
 def narrow_wide_weights(step) -> None:
     """Turn a ``_w16`` step (see :data:`NARROWERS`) into its int8-weight kernel, in place."""
     NARROWERS[step.function](step)
+
+
+#: Kernels with one public entry point per variant (an_conv.h's ``an_conv1x1_s8_prepared_w16_pairs8``, ...): for
+#: each, the function naming the entry point a step of it calls, from the step's final parameters (after every
+#: rewrite: narrowing, patch tiles), so that a firmware links only the variants its layers use.  The step keeps the
+#: kernel's name (what the passes compare); the emitted call and the code estimate take :func:`linked_function`.
+#: Registered by the lowerings (:func:`entry_points`).
+ENTRY_POINTS: dict[str, Callable] = {}
+
+
+def entry_points(*functions: str):
+    """Register the decorated ``f(step) -> str`` as the entry point naming of these kernels' steps."""
+
+    def register(function):
+        for name in functions:
+            if name in ENTRY_POINTS:
+                raise ValueError(f"two entry point rules for {name}")
+            ENTRY_POINTS[name] = function
+        return function
+
+    return register
+
+
+def linked_function(step) -> str:
+    """The C function a step's call names: its kernel's variant entry point where the kernel has them
+    (:data:`ENTRY_POINTS`), else the kernel itself (None for a step without a call)."""
+    pick = ENTRY_POINTS.get(step.function) if step.function else None
+    return pick(step) if pick else step.function

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codegen.compiled.lowering import NotLowerable, lowering, narrows
+from codegen.compiled.lowering import NotLowerable, entry_points, lowering, narrows
 from codegen.compiled.ops.common import one_value
 from codegen.compiled.ops.conv_wide import lower_conv_wide
 from codegen.compiled.ops.fixedpoint import multiply_by_quantized_multiplier
@@ -387,6 +387,26 @@ def prepared_pointwise_scratch_bytes(in_c: int, stride_h: int, stride_w: int) ->
     return conv_scratch_bytes(in_c)
 
 
+#: an_conv1x1_s8_prepared_w16's variants' entry points (an_conv.h's an_conv1x1_prepared_variant, in its enum's
+#: order; tests/test_kernel_library.py ties :func:`pointwise_prepared_variant` to it over a grid of shapes).
+POINTWISE_PREPARED_VARIANTS = ("pairs8", "pairs16", "pairs24", "pairs32", "pairs64", "pairs128", "pairs32n",
+                               "pairs_any", "k8", "k16", "k32", "k32n", "any")
+
+
+def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int) -> str:
+    """The variant of ``an_conv1x1_s8_prepared_w16`` a layer runs (one of :data:`POINTWISE_PREPARED_VARIANTS`):
+    in the pairs layout (:func:`prepared_pairs`) by in_c (8, 16, 24, 32, 64, 128, another multiple of 32, any other), else
+    by K4 = in_c rounded up to four (8, 16, 32, another multiple of 32, any other)."""
+    if prepared_pairs(in_c, stride_h, stride_w):
+        if (in_c <= 32 and in_c % 8 == 0) or in_c in (64, 128):
+            return f"pairs{in_c}"
+        return "pairs32n" if in_c % 32 == 0 else "pairs_any"
+    k4 = (in_c + 3) & ~3
+    if k4 in (8, 16, 32):
+        return f"k{k4}"
+    return "k32n" if k4 % 32 == 0 else "any"
+
+
 def conv_filter_layout_w16_pairs(rows):
     """The filter as ``an_conv1x1_s8_prepared_w16`` reads it where :func:`prepared_pairs` (an_conv.h,
     AN_CONV_W16_PAIRS): int16, rows zero-padded to K4 in groups of two (an odd last row alone), each group in blocks
@@ -482,6 +502,15 @@ def narrow_wide_filter(step) -> None:
 #: The kernel of a 1x1 CONV_2D whose requantization is prepared at generation time (an_conv.h), where
 #: :func:`pointwise_prepared_applies`.
 PREPARED_POINTWISE = "an_conv1x1_s8_prepared_w16"
+
+
+@entry_points(PREPARED_POINTWISE)
+def pointwise_prepared_entry(step) -> str:
+    """The entry point an ``an_conv1x1_s8_prepared_w16`` step calls (an_conv.h): its variant's, so that a firmware
+    links only the variants its layers use."""
+    fields = step.args[0].fields
+    variant = pointwise_prepared_variant(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"]))
+    return f"{PREPARED_POINTWISE}_{variant}"
 
 
 def pointwise_prepared_applies(rows, unwrapped_bias, multipliers, shifts, out_zp: int) -> bool:

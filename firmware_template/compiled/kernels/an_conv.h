@@ -88,6 +88,55 @@ void an_conv1x1_s8_w16(const an_conv_params *p, const int8_t *input, const int16
 void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int16_t *scratch);
 
+// an_conv1x1_s8_prepared_w16's variants, one public entry point each, the same arguments: what it runs for a layer
+// of in_c input channels at stride (stride_h, stride_w), an_conv1x1_prepared_variant.  A generated model.c calls
+// the layer's variant itself (codegen/compiled/ops/conv.py: pointwise_prepared_variant, the same rule; tests tie
+// the two), so that a firmware links only the variants its layers use.  The pairs layout (AN_CONV_PREPARED_PAIRS):
+// in_c 8, 16, 24, 32, 64, 128, another multiple of 32, any other; else by K4 = AN_CONV_K4(in_c): 8, 16, 32, another
+// multiple of 32, any other.  Each gives the same bits in every build (plain C, Helium, -O0: there the generic loop).
+enum {
+  AN_CONV1X1_PREPARED_PAIRS8,
+  AN_CONV1X1_PREPARED_PAIRS16,
+  AN_CONV1X1_PREPARED_PAIRS24,
+  AN_CONV1X1_PREPARED_PAIRS32,
+  AN_CONV1X1_PREPARED_PAIRS64,
+  AN_CONV1X1_PREPARED_PAIRS128,
+  AN_CONV1X1_PREPARED_PAIRS32N,
+  AN_CONV1X1_PREPARED_PAIRS_ANY,
+  AN_CONV1X1_PREPARED_K8,
+  AN_CONV1X1_PREPARED_K16,
+  AN_CONV1X1_PREPARED_K32,
+  AN_CONV1X1_PREPARED_K32N,
+  AN_CONV1X1_PREPARED_ANY
+};
+static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, int32_t stride_w) {
+  const int32_t k4 = AN_CONV_K4(in_c);
+  if (AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w)) {
+    if (in_c <= 32 && in_c % 8 == 0) return AN_CONV1X1_PREPARED_PAIRS8 + (int)(in_c / 8 - 1);
+    if (in_c == 64 || in_c == 128) return in_c == 64 ? AN_CONV1X1_PREPARED_PAIRS64 : AN_CONV1X1_PREPARED_PAIRS128;
+    return in_c % 32 == 0 ? AN_CONV1X1_PREPARED_PAIRS32N : AN_CONV1X1_PREPARED_PAIRS_ANY;
+  }
+  if (k4 == 8 || k4 == 16) return k4 == 8 ? AN_CONV1X1_PREPARED_K8 : AN_CONV1X1_PREPARED_K16;
+  if (k4 == 32) return AN_CONV1X1_PREPARED_K32;
+  return k4 % 32 == 0 ? AN_CONV1X1_PREPARED_K32N : AN_CONV1X1_PREPARED_ANY;
+}
+#define AN_CONV1X1_PREPARED_ENTRY(NAME)                                                                  \
+  void NAME(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, \
+            int8_t *output, int16_t *scratch)
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs8);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k8);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k16);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32n);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_any);
+
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with
 // every value doubled, per output channel {2 * folded bias, m, kc, e}; the same scratch.  Where AN_CONV_KXK3_FIRST

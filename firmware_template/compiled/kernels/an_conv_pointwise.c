@@ -1018,19 +1018,31 @@ static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, con
   an_p4_run(p, input, filter, channel, output, 0, 1, cols, 0);
 }
 #undef AN_P4_FN
-// in_c other than 8, 16, 24, 32: the four pixels' columns on the stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it
-// in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes, 16-byte aligned in the arena); from pixel from on
-// (in_c 64 and 128: after an_p5_k64 / an_p5_k128).
-static void __attribute__((noinline))
-an_p4_deep(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel, int8_t *output,
-           int16_t *scratch, int32_t from) {
+// in_c other than 8, 16, 24, 32 (k32n: a multiple of 32, else any multiple of four): the four pixels' columns on the
+// stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes,
+// 16-byte aligned in the arena); from pixel from on (in_c 64 and 128: after an_p5_k64 / an_p5_k128).  One function
+// each (an_p4_deep32n, an_p4_deep_any), so that a firmware links an_p4_any only where a layer's in_c needs it.
+static inline __attribute__((always_inline)) void an_p4_deep(const an_conv_params *p, const int8_t *input,
+                                                             const int16_t *filter, const int32_t *channel,
+                                                             int8_t *output, int16_t *scratch, int32_t from,
+                                                             const int k32n) {
   int32_t stack[2 * AN_CONV_PREPARED_PAIRS_MAX_C];
   int32_t *const cols = p->in_c <= AN_CONV_PREPARED_PAIRS_MAX_C ? stack : (int32_t *)(void *)scratch;
-  if (p->in_c % 32 == 0) {
+  if (k32n) {
     an_p4_k32n(p, input, filter, channel, output, cols, from);
   } else {
     an_p4_any(p, input, filter, channel, output, cols);
   }
+}
+static void __attribute__((noinline))
+an_p4_deep32n(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+              int8_t *output, int16_t *scratch, int32_t from) {
+  an_p4_deep(p, input, filter, channel, output, scratch, from, 1);
+}
+static void __attribute__((noinline))
+an_p4_deep_any(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+               int8_t *output, int16_t *scratch) {
+  an_p4_deep(p, input, filter, channel, output, scratch, 0, 0);
 }
 #else
 #define AN_P4 0
@@ -1163,58 +1175,12 @@ static void an_pq_pairs_channels(an_conv_out_params q, const int16_t *w, const i
 }
 #endif
 
-void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                const int32_t *channel, int8_t *output, int16_t *scratch) {
-  const int pairs = AN_CONV_PREPARED_PAIRS(p->in_c, p->stride_h, p->stride_w);
-#if AN_USE_DSP && !AN_USE_MVE
-  // The pairs layout where an_p4_* do not run (-O0): the plain-C loop below.
-  const int plain = pairs && !AN_P4;
-  switch (plain ? -2 : pairs ? -1 : AN_CONV_K4(p->in_c)) {
-    case -2:
-      break;
-    case -1:
-#if AN_P4
-      if (p->in_c == 8) {
-        an_p4_k8(p, input, filter, channel, output);
-      } else if (p->in_c == 16) {
-        an_p4_k16(p, input, filter, channel, output);
-      } else if (p->in_c == 24) {
-        an_p4_k24(p, input, filter, channel, output);
-      } else if (p->in_c == 32) {
-        an_p4_k32(p, input, filter, channel, output);
-      } else if (p->in_c == 64) {
-        an_p4_deep(p, input, filter, channel, output, scratch, an_p5_k64(p, input, filter, channel, output));
-      } else if (p->in_c == 128) {
-        an_p4_deep(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output));
-      } else {
-        an_p4_deep(p, input, filter, channel, output, scratch, 0);
-      }
-#endif
-      break;
-    case 8:
-      an_pq_k8(p, input, filter, channel, output, scratch);
-      break;
-    case 16:
-      an_pq_k16(p, input, filter, channel, output, scratch);
-      break;
-    case 32:
-      an_pq_k32(p, input, filter, channel, output, scratch);
-      break;
-    default:
-      if (AN_CONV_K4(p->in_c) % 32 == 0) {
-        an_pq_k32n(p, input, filter, channel, output, scratch);
-      } else {
-        an_pq_any(p, input, filter, channel, output, scratch);
-      }
-  }
-  if (!plain) {
-    if (p->act_min > -128 || p->act_max < 127) {
-      an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
-    }
-    return;
-  }
-#endif
 #if AN_CONV_SHARED_LOOPS
+// an_conv1x1_s8_prepared_w16 in plain C (cores without DSP, Helium, and on DSP cores the pairs layout where an_p4_*
+// do not build, -O0): every variant's entry point there.
+static void an_pq_shared(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                         int8_t *output, int16_t *scratch) {
+  const int pairs = AN_CONV_PREPARED_PAIRS(p->in_c, p->stride_h, p->stride_w);
   // Plain C (an_conv1x1_impl's loop): per pair of output pixels both input pixels widened once into scratch (two
   // interleaved columns of K4 values, the padding to K4 zeroed once; in the pairs layout each block of four as
   // 0 2 1 3), then each group of three (pairs layout: two) channels by the pixel pair (an_kxk_pq_channels).
@@ -1244,5 +1210,108 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
       an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, pairs ? 2 : 3, out0, out0 + x.out1);
     }
   }
+}
+#endif
+
+// ---- an_conv1x1_s8_prepared_w16's entry points (an_conv.h: one per variant, an_conv1x1_prepared_variant) ----
+//
+// On DSP cores each runs its variant, then the activation's clamps where narrower than int8 (an_pq_clamp); the pairs
+// layout's where an_p4_* do not build (-O0), and every one on other cores, the plain-C loop (an_pq_shared).
+#if AN_USE_DSP && !AN_USE_MVE
+static void an_pq_clamp(const an_conv_params *p, int8_t *output) {
+  if (p->act_min > -128 || p->act_max < 127) {
+    an_pw_clamp(output, p->batches * p->out_h * p->out_w * p->out_c, p->act_min, p->act_max);
+  }
+}
+#define AN_PQ_RUN(VARIANT)                               \
+  do {                                                   \
+    VARIANT(p, input, filter, channel, output, scratch); \
+    an_pq_clamp(p, output);                              \
+  } while (0)
+#else
+#define AN_PQ_RUN(VARIANT) an_pq_shared(p, input, filter, channel, output, scratch)
+#endif
+#if defined(AN_P4) && AN_P4
+#define AN_PQ_PAIRS_RUN(CALL) \
+  do {                        \
+    (void)scratch;            \
+    CALL;                     \
+    an_pq_clamp(p, output);   \
+  } while (0)
+#else
+#define AN_PQ_PAIRS_RUN(CALL) an_pq_shared(p, input, filter, channel, output, scratch)
+#endif
+
+void an_conv1x1_s8_prepared_w16_pairs8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                       const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_k8(p, input, filter, channel, output));
+}
+void an_conv1x1_s8_prepared_w16_pairs16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_k16(p, input, filter, channel, output));
+}
+void an_conv1x1_s8_prepared_w16_pairs24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_k24(p, input, filter, channel, output));
+}
+void an_conv1x1_s8_prepared_w16_pairs32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_k32(p, input, filter, channel, output));
+}
+void an_conv1x1_s8_prepared_w16_pairs64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64(p, input, filter, channel, output)));
+}
+void an_conv1x1_s8_prepared_w16_pairs128(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                         const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output)));
+}
+void an_conv1x1_s8_prepared_w16_pairs32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                         const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_deep32n(p, input, filter, channel, output, scratch, 0));
+}
+void an_conv1x1_s8_prepared_w16_pairs_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                          const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_PAIRS_RUN(an_p4_deep_any(p, input, filter, channel, output, scratch));
+}
+void an_conv1x1_s8_prepared_w16_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                   const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_RUN(an_pq_k8);
+}
+void an_conv1x1_s8_prepared_w16_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_RUN(an_pq_k16);
+}
+void an_conv1x1_s8_prepared_w16_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_RUN(an_pq_k32);
+}
+void an_conv1x1_s8_prepared_w16_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                     const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_RUN(an_pq_k32n);
+}
+void an_conv1x1_s8_prepared_w16_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+  AN_PQ_RUN(an_pq_any);
+}
+#undef AN_PQ_PAIRS_RUN
+#undef AN_PQ_RUN
+
+// The variant of the layer (a direct caller's entry; a generated model.c calls the variant itself).
+void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                const int32_t *channel, int8_t *output, int16_t *scratch) {
+#if AN_USE_DSP && !AN_USE_MVE
+  static void (*const variants[])(const an_conv_params *, const int8_t *, const int16_t *, const int32_t *, int8_t *,
+                                  int16_t *) = {
+      an_conv1x1_s8_prepared_w16_pairs8,   an_conv1x1_s8_prepared_w16_pairs16,   an_conv1x1_s8_prepared_w16_pairs24,
+      an_conv1x1_s8_prepared_w16_pairs32,  an_conv1x1_s8_prepared_w16_pairs64,   an_conv1x1_s8_prepared_w16_pairs128,
+      an_conv1x1_s8_prepared_w16_pairs32n, an_conv1x1_s8_prepared_w16_pairs_any, an_conv1x1_s8_prepared_w16_k8,
+      an_conv1x1_s8_prepared_w16_k16,      an_conv1x1_s8_prepared_w16_k32,       an_conv1x1_s8_prepared_w16_k32n,
+      an_conv1x1_s8_prepared_w16_any};
+  variants[an_conv1x1_prepared_variant(p->in_c, p->stride_h, p->stride_w)](p, input, filter, channel, output, scratch);
+#else
+  an_pq_shared(p, input, filter, channel, output, scratch);
 #endif
 }

@@ -118,7 +118,7 @@ int model_invoke(void) {
   MODEL_OP_END(1);
   // 2: CONV_2D (1, 8, 8, 8) * (16, 1, 1, 8) -> (1, 8, 8, 16), SAME, stride 1x1, NONE
   MODEL_OP_BEGIN(2);
-  an_conv1x1_s8_prepared_w16(&an_params_2, AN_T4, an_op2_filter, an_op2_channels, AN_T7, AN_SCRATCH2);
+  an_conv1x1_s8_prepared_w16_pairs8(&an_params_2, AN_T4, an_op2_filter, an_op2_channels, AN_T7, AN_SCRATCH2);
   MODEL_OP_END(2);
   // 3: RESIZE_NEAREST_NEIGHBOR 8x8 -> 16x16 (align_corners=False, half_pixel_centers=False)
   MODEL_OP_BEGIN(3);

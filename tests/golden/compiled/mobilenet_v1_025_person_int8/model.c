@@ -178,7 +178,7 @@ int model_invoke(void) {
   MODEL_OP_END(1);
   // 2: CONV_2D (1, 48, 48, 8) * (16, 1, 1, 8) -> (1, 48, 48, 16), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(2);
-  an_conv1x1_s8_prepared_w16(&an_params_2, AN_T58, an_op2_filter, an_op2_channels, AN_T59, AN_SCRATCH2);
+  an_conv1x1_s8_prepared_w16_pairs8(&an_params_2, AN_T58, an_op2_filter, an_op2_channels, AN_T59, AN_SCRATCH2);
   MODEL_OP_END(2);
   // 3: DEPTHWISE_CONV_2D (1, 48, 48, 16) * (1, 3, 3, 16) -> (1, 24, 24, 16), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(3);
@@ -186,7 +186,7 @@ int model_invoke(void) {
   MODEL_OP_END(3);
   // 4: CONV_2D (1, 24, 24, 16) * (32, 1, 1, 16) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(4);
-  an_conv1x1_s8_prepared_w16(&an_params_4, AN_T60, an_op4_filter, an_op4_channels, AN_T61, AN_SCRATCH4);
+  an_conv1x1_s8_prepared_w16_pairs16(&an_params_4, AN_T60, an_op4_filter, an_op4_channels, AN_T61, AN_SCRATCH4);
   MODEL_OP_END(4);
   // 5: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 24, 24, 32), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(5);
@@ -194,7 +194,7 @@ int model_invoke(void) {
   MODEL_OP_END(5);
   // 6: CONV_2D (1, 24, 24, 32) * (32, 1, 1, 32) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(6);
-  an_conv1x1_s8_prepared_w16(&an_params_6, AN_T62, an_op6_filter, an_op6_channels, AN_T63, AN_SCRATCH6);
+  an_conv1x1_s8_prepared_w16_pairs32(&an_params_6, AN_T62, an_op6_filter, an_op6_channels, AN_T63, AN_SCRATCH6);
   MODEL_OP_END(6);
   // 7: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 12, 12, 32), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(7);
@@ -202,7 +202,7 @@ int model_invoke(void) {
   MODEL_OP_END(7);
   // 8: CONV_2D (1, 12, 12, 32) * (64, 1, 1, 32) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(8);
-  an_conv1x1_s8_prepared_w16(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
+  an_conv1x1_s8_prepared_w16_pairs32(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
   MODEL_OP_END(8);
   // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(9);
@@ -210,7 +210,7 @@ int model_invoke(void) {
   MODEL_OP_END(9);
   // 10: CONV_2D (1, 12, 12, 64) * (64, 1, 1, 64) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(10);
-  an_conv1x1_s8_prepared_w16(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
+  an_conv1x1_s8_prepared_w16_pairs64(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
   MODEL_OP_END(10);
   // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(11);
@@ -218,7 +218,7 @@ int model_invoke(void) {
   MODEL_OP_END(11);
   // 12: CONV_2D (1, 6, 6, 64) * (128, 1, 1, 64) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(12);
-  an_conv1x1_s8_prepared_w16(&an_params_12, AN_T68, an_op12_filter, an_op12_channels, AN_T69, AN_SCRATCH12);
+  an_conv1x1_s8_prepared_w16_pairs64(&an_params_12, AN_T68, an_op12_filter, an_op12_channels, AN_T69, AN_SCRATCH12);
   MODEL_OP_END(12);
   // 13: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(13);
@@ -226,7 +226,7 @@ int model_invoke(void) {
   MODEL_OP_END(13);
   // 14: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(14);
-  an_conv1x1_s8_prepared_w16(&an_params_14, AN_T70, an_op14_filter, an_op14_channels, AN_T71, AN_SCRATCH14);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_14, AN_T70, an_op14_filter, an_op14_channels, AN_T71, AN_SCRATCH14);
   MODEL_OP_END(14);
   // 15: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(15);
@@ -234,7 +234,7 @@ int model_invoke(void) {
   MODEL_OP_END(15);
   // 16: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(16);
-  an_conv1x1_s8_prepared_w16(&an_params_16, AN_T72, an_op16_filter, an_op16_channels, AN_T73, AN_SCRATCH16);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_16, AN_T72, an_op16_filter, an_op16_channels, AN_T73, AN_SCRATCH16);
   MODEL_OP_END(16);
   // 17: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(17);
@@ -242,7 +242,7 @@ int model_invoke(void) {
   MODEL_OP_END(17);
   // 18: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(18);
-  an_conv1x1_s8_prepared_w16(&an_params_18, AN_T74, an_op18_filter, an_op18_channels, AN_T75, AN_SCRATCH18);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_18, AN_T74, an_op18_filter, an_op18_channels, AN_T75, AN_SCRATCH18);
   MODEL_OP_END(18);
   // 19: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(19);
@@ -250,7 +250,7 @@ int model_invoke(void) {
   MODEL_OP_END(19);
   // 20: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(20);
-  an_conv1x1_s8_prepared_w16(&an_params_20, AN_T76, an_op20_filter, an_op20_channels, AN_T77, AN_SCRATCH20);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_20, AN_T76, an_op20_filter, an_op20_channels, AN_T77, AN_SCRATCH20);
   MODEL_OP_END(20);
   // 21: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(21);
@@ -258,7 +258,7 @@ int model_invoke(void) {
   MODEL_OP_END(21);
   // 22: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(22);
-  an_conv1x1_s8_prepared_w16(&an_params_22, AN_T78, an_op22_filter, an_op22_channels, AN_T79, AN_SCRATCH22);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_22, AN_T78, an_op22_filter, an_op22_channels, AN_T79, AN_SCRATCH22);
   MODEL_OP_END(22);
   // 23: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 3, 3, 128), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(23);
@@ -266,7 +266,7 @@ int model_invoke(void) {
   MODEL_OP_END(23);
   // 24: CONV_2D (1, 3, 3, 128) * (256, 1, 1, 128) -> (1, 3, 3, 256), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(24);
-  an_conv1x1_s8_prepared_w16(&an_params_24, AN_T80, an_op24_filter, an_op24_channels, AN_T81, AN_SCRATCH24);
+  an_conv1x1_s8_prepared_w16_pairs128(&an_params_24, AN_T80, an_op24_filter, an_op24_channels, AN_T81, AN_SCRATCH24);
   MODEL_OP_END(24);
   // 25: DEPTHWISE_CONV_2D (1, 3, 3, 256) * (1, 3, 3, 256) -> (1, 3, 3, 256), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(25);
@@ -274,7 +274,7 @@ int model_invoke(void) {
   MODEL_OP_END(25);
   // 26: CONV_2D (1, 3, 3, 256) * (256, 1, 1, 256) -> (1, 3, 3, 256), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(26);
-  an_conv1x1_s8_prepared_w16(&an_params_26, AN_T82, an_op26_filter, an_op26_channels, AN_T83, AN_SCRATCH26);
+  an_conv1x1_s8_prepared_w16_pairs32n(&an_params_26, AN_T82, an_op26_filter, an_op26_channels, AN_T83, AN_SCRATCH26);
   MODEL_OP_END(26);
   // 27: MEAN over axes [1, 2] of (1, 3, 3, 256): 256 outputs of 9 values
   MODEL_OP_BEGIN(27);
