@@ -2055,26 +2055,36 @@ static void an_dw9_run_mve(const an_dw9_run *r, an_dw_out_params q, const intptr
   }
 }
 
-// Pixel (iy0, ix0)'s nine tap addresses (a 3x3 filter) into taps: base + rel[t] where the tap lies inside the image,
-// else pad_row; not_dy / not_dx: ~(the taps' row / column offsets) (a tap is inside where ~(iy0 + dy) > ~in_h,
-// unsigned), four taps per vector.
-static inline __attribute__((always_inline)) void an_dw9_border_taps_mve(intptr_t *taps, const uint32x4_t *not_dy,
-                                                                         const uint32x4_t *not_dx, const int32x4_t *rel,
+// Pixel (iy0, ix0)'s nine tap addresses (a 3x3 filter) into taps[0..8] (taps[9..11] written too): base + rel[t]
+// where the tap lies inside the image, else pad_row.  tab: three vectors of ~(the taps' row offsets), three of
+// ~(their column offsets), three of rel (a tap is inside where ~(iy0 + dy) > ~in_h and ~(ix0 + dx) > ~in_w,
+// unsigned).  Per four taps ten instructions: two compares in one VPT block, one VPSEL, one VSTRW.
+#define AN_DW9_TAPS4(K, ROW, COL, REL) \
+  "vldrw.u32 q0, [%[tab], #" ROW       \
+  "]\n\t"                              \
+  "vsub.i32 q0, q0, %[iy0]\n\t"        \
+  "vldrw.u32 q1, [%[tab], #" COL       \
+  "]\n\t"                              \
+  "vsub.i32 q1, q1, %[ix0]\n\t"        \
+  "vpt.u32 hi, q0, %[not_h]\n\t"       \
+  "vcmpt.u32 hi, q1, %[not_w]\n\t"     \
+  "vldrw.u32 q0, [%[tab], #" REL       \
+  "]\n\t"                              \
+  "vadd.i32 q0, q0, %[base]\n\t"       \
+  "vpsel q0, q0, q2\n\t"               \
+  "vstrw.32 q0, [%[taps], #" K "]\n\t"
+static inline __attribute__((always_inline)) void an_dw9_border_taps_mve(intptr_t *taps, const uint32x4_t *tab,
                                                                          int32_t iy0, int32_t ix0, uint32_t not_h,
                                                                          uint32_t not_w, uintptr_t base,
                                                                          const int8_t *pad_row) {
-  const int32x4_t pad = vdupq_n_s32((int32_t)(intptr_t)pad_row);
-  for (int32_t k = 0; k < 3; ++k) {
-    const mve_pred16_t inside = vcmphiq_m_n_u32(vsubq_n_u32(not_dx[k], (uint32_t)ix0), not_w,
-                                                vcmphiq_n_u32(vsubq_n_u32(not_dy[k], (uint32_t)iy0), not_h));
-    const int32x4_t at = vpselq_s32(vaddq_n_s32(rel[k], (int32_t)base), pad, inside);
-    if (k < 2) {
-      vst1q_s32((int32_t *)taps + 4 * k, at);
-    } else {
-      vstrwq_p_s32((int32_t *)taps + 8, at, vctp32q(1));
-    }
-  }
+  __asm__ volatile("vdup.32 q2, %[pad]\n\t" AN_DW9_TAPS4("0", "0", "48", "96") AN_DW9_TAPS4("16", "16", "64", "112")
+                       AN_DW9_TAPS4("32", "32", "80", "128")
+                   :
+                   : [taps] "r"(taps), [tab] "r"(tab), [iy0] "r"(iy0), [ix0] "r"(ix0), [not_h] "r"(not_h),
+                     [not_w] "r"(not_w), [base] "r"(base), [pad] "r"(pad_row)
+                   : "q0", "q1", "q2", "memory");
 }
+#undef AN_DW9_TAPS4
 #endif
 
 void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *input, const int8_t *filter,
@@ -2107,17 +2117,17 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
   const an_dw9_run run = {
       q.offset, q.lo,    q.hi, full, out_c < 16 ? 0 : step - 16 * full, out_c < 16 ? 0 : out_c - 16 * full,
       filter,   channels};
-  uint32x4_t not_dy[3], not_dx[3];
-  int32x4_t rel[3];
+  uint32x4_t tab[9];  // an_dw9_border_taps_mve's ~row offsets, ~column offsets and offsets of the taps
+  intptr_t taps9[12];
   if (nine) {
     static const uint32_t rows[12] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0},
                           cols[12] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0};
     for (int32_t k = 0; k < 3; ++k) {
       const uint32x4_t dy = vmulq_n_u32(vld1q(rows + 4 * k), (uint32_t)p->dilation_h);
       const uint32x4_t dx = vmulq_n_u32(vld1q(cols + 4 * k), (uint32_t)p->dilation_w);
-      not_dy[k] = vmvnq_u32(dy);
-      not_dx[k] = vmvnq_u32(dx);
-      rel[k] = vreinterpretq_s32_u32(vmulq_n_u32(vmlaq_n_u32(dx, dy, (uint32_t)in_w), (uint32_t)in_c));
+      tab[k] = vmvnq_u32(dy);
+      tab[3 + k] = vmvnq_u32(dx);
+      tab[6 + k] = vmulq_n_u32(vmlaq_n_u32(dx, dy, (uint32_t)in_w), (uint32_t)in_c);
     }
   }
   for (int32_t b = 0; b < p->batches; ++b) {
@@ -2152,9 +2162,8 @@ void an_depthwise_conv2d_s8_mve(const an_depthwise_params *p, const int8_t *inpu
         }
         const uintptr_t base = (uintptr_t)in + (uintptr_t)(iy0 * in_w + ix0) * (uintptr_t)in_c;
         if (nine) {
-          an_dw9_border_taps_mve(border, not_dy, not_dx, rel, iy0, ix0, ~(uint32_t)in_h, ~(uint32_t)in_w, base,
-                                 pad_row);
-          an_dw9_run_mve(&run, q, border, 0, out_c, count, out_c, out);
+          an_dw9_border_taps_mve(taps9, tab, iy0, ix0, ~(uint32_t)in_h, ~(uint32_t)in_w, base, pad_row);
+          an_dw9_run_mve(&run, q, taps9, 0, out_c, count, out_c, out);
         } else {
           // The tap addresses row by row (unsigned arithmetic: a padded row's address is computed, never used).
           for (int32_t ky = 0, t = 0; ky < p->k_h; ++ky) {
