@@ -644,18 +644,22 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
 
 #if AN_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define AN_DW3_PASS_ASM 1
-// an_dw3_pass of four outputs where the clamp is all of int8 (SSAT), in one asm statement: per filter row its
-// two weight words and the pair words in one run of loads (a load after a load takes one cycle), eight
-// SMLAD-class instructions; then m, C, e in one run of loads, the four requantizations and the four byte stores
-// (no operand left in memory: thirteen registers).  The same arithmetic, in the same order, as the C pass.
+// an_dw3_pass of four outputs for each of the four channels (G = 0..3: ring column x + G, record k + 10 G, outputs
+// from out + G) where the clamp is all of int8 (SSAT), in one asm statement: per channel and filter row its two
+// weight words and the pair words in one run of loads (a load after a load takes one cycle), eight SMLAD-class
+// instructions; then m, C, e in one run of loads, the four requantizations and the four byte stores; the output
+// pointer advanced by four outputs at the end (no operand left in memory: thirteen registers).  The same
+// arithmetic, in the same order, as the C pass.
 // clang-format off
-#define AN_DW3A_ROW1(R, S)                                                                               \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                    \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                  \
-  "ldr %[w0], [%[x], #(4*%c[" #S "])]\n\t"                                                               \
-  "ldr %[w1], [%[x], #(4*%c[" #S "]+48)]\n\t"                                                            \
-  "ldr %[w2], [%[x], #(4*%c[" #S "]+96)]\n\t"
-#define AN_DW3A_MACS1(B0, B1, B2, B3)                                                                   \
+#define AN_DW3A_X(G, S, J) "[%[x], #(4*%c[" #S "]+48*" #J "+4*" #G ")]"
+#define AN_DW3A_K(G, W) "[%[k], #(40*" #G "+4*(" #W "))]"
+#define AN_DW3A_ROW1(G, R, S)                                                                            \
+  "ldr %[p], " AN_DW3A_K(G, 2*R) "\n\t"                                                                  \
+  "ldr %[q], " AN_DW3A_K(G, 2*R+1) "\n\t"                                                                \
+  "ldr %[w0], " AN_DW3A_X(G, S, 0) "\n\t"                                                                \
+  "ldr %[w1], " AN_DW3A_X(G, S, 1) "\n\t"                                                                \
+  "ldr %[w2], " AN_DW3A_X(G, S, 2) "\n\t"
+#define AN_DW3A_MACS1(B0, B1, B2, B3)                                                                    \
   "smlad %[a0], %[w0], %[p], %[" B0 "]\n\t"                                                              \
   "smlatb %[a1], %[w0], %[p], %[" B1 "]\n\t"                                                             \
   "smlad %[a2], %[w1], %[p], %[" B2 "]\n\t"                                                              \
@@ -665,75 +669,78 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "smlabb %[a2], %[w2], %[q], %[a2]\n\t"                                                                 \
   "smladx %[a3], %[w2], %[q], %[a3]\n\t"
 // Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's five pair words in two runs.
-#define AN_DW3A_MACS2(R, S, B0, B1, B2, B3)                                                                           \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                    \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                  \
-  "ldr %[w0], [%[x], #(4*%c[" #S "])]\n\t"                                                               \
-  "ldr %[w1], [%[x], #(4*%c[" #S "]+48)]\n\t"                                                            \
-  "ldr %[w2], [%[x], #(4*%c[" #S "]+96)]\n\t"                                                            \
+#define AN_DW3A_MACS2(G, R, S, B0, B1, B2, B3)                                                           \
+  AN_DW3A_ROW1(G, R, S)                                                                                  \
   "smlad %[a0], %[w0], %[p], %[" B0 "]\n\t"                                                              \
   "smlad %[a1], %[w1], %[p], %[" B1 "]\n\t"                                                              \
   "smlabb %[a0], %[w1], %[q], %[a0]\n\t"                                                                 \
   "smlabb %[a1], %[w2], %[q], %[a1]\n\t"                                                                 \
-  "ldr %[w0], [%[x], #(4*%c[" #S "]+144)]\n\t"                                                           \
-  "ldr %[w1], [%[x], #(4*%c[" #S "]+192)]\n\t"                                                           \
+  "ldr %[w0], " AN_DW3A_X(G, S, 3) "\n\t"                                                                \
+  "ldr %[w1], " AN_DW3A_X(G, S, 4) "\n\t"                                                                \
   "smlad %[a2], %[w2], %[p], %[" B2 "]\n\t"                                                              \
   "smlad %[a3], %[w0], %[p], %[" B3 "]\n\t"                                                              \
   "smlabb %[a2], %[w0], %[q], %[a2]\n\t"                                                                 \
   "smlabb %[a3], %[w1], %[q], %[a3]\n\t"
+#define AN_DW3A_STRIDE1(G)                                                                               \
+  "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
+  AN_DW3A_ROW1(G, 0, s0) AN_DW3A_MACS1("a3", "a3", "a3", "a3")                                           \
+  AN_DW3A_ROW1(G, 1, s1) AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                           \
+  AN_DW3A_ROW1(G, 2, s2) AN_DW3A_MACS1("a0", "a1", "a2", "a3")
+#define AN_DW3A_STRIDE2(G)                                                                               \
+  "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
+  AN_DW3A_MACS2(G, 0, s0, "a3", "a3", "a3", "a3")                                                        \
+  AN_DW3A_MACS2(G, 1, s1, "a0", "a1", "a2", "a3")                                                        \
+  AN_DW3A_MACS2(G, 2, s2, "a0", "a1", "a2", "a3")
 #define AN_DW3A_OUT(A)                                                                                   \
   "smmlar %[w1], %[" A "], %[p], %[q]\n\t"                                                               \
   "add %[" A "], %[w1], %[" A "], asr #31\n\t"                                                           \
   "asr %[" A "], %[" A "], %[w0]\n\t"                                                                    \
   "ssat %[" A "], #8, %[" A "]\n\t"
-#define AN_DW3A_TAIL                                                                                     \
-  "ldr %[p], [%[k], #28]\n\t"                                                                            \
-  "ldr %[q], [%[k], #32]\n\t"                                                                            \
-  "ldr %[w0], [%[k], #36]\n\t"                                                                           \
+// Channel G's requantization and stores: outputs at out + G, out + G + oc, ... (w1 their address).
+#define AN_DW3A_TAIL(G)                                                                                  \
+  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                    \
+  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                    \
+  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                   \
   AN_DW3A_OUT("a0") AN_DW3A_OUT("a1") AN_DW3A_OUT("a2") AN_DW3A_OUT("a3")                                \
-  "strb %[a0], [%[o]]\n\t"                                                                               \
-  "strb %[a1], [%[o], %[oc]]\n\t"                                                                        \
-  "add %[w1], %[o], %[oc], lsl #1\n\t"                                                                   \
+  "add %[w1], %[o], #" #G "\n\t"                                                                         \
+  "strb %[a0], [%[w1]]\n\t"                                                                              \
+  "strb %[a1], [%[w1], %[oc]]\n\t"                                                                       \
+  "add %[w1], %[w1], %[oc], lsl #1\n\t"                                                                  \
   "strb %[a2], [%[w1]]\n\t"                                                                              \
-  "strb %[a3], [%[w1], %[oc]]\n\t"                                                                      \
-  "add %[o], %[w1], %[oc], lsl #1"
+  "strb %[a3], [%[w1], %[oc]]\n\t"
 #define AN_DW3A_OPERANDS                                                                                 \
   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),          \
     [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [o] "+r"(o)                                          \
-  : [x] "r"(x), [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)          \
+  : [x] "r"(x), [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)                       \
   : "memory"
-#define AN_DW3A_STRIDE1                                                                                  \
-  "ldr %[a3], [%[k], #24]\n\t"                                                                           \
-  AN_DW3A_ROW1(0, s0) AN_DW3A_MACS1("a3", "a3", "a3", "a3")                                              \
-  AN_DW3A_ROW1(1, s1) AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                              \
-  AN_DW3A_ROW1(2, s2) AN_DW3A_MACS1("a0", "a1", "a2", "a3")
-#define AN_DW3A_STRIDE2                                                                                  \
-  "ldr %[a3], [%[k], #24]\n\t"                                                                           \
-  AN_DW3A_MACS2(0, s0, "a3", "a3", "a3", "a3")                                                           \
-  AN_DW3A_MACS2(1, s1, "a0", "a1", "a2", "a3")                                                           \
-  AN_DW3A_MACS2(2, s2, "a0", "a1", "a2", "a3")
+#define AN_DW3A_NEXT "add %[o], %[o], %[oc], lsl #2"
 // clang-format on
-static inline __attribute__((always_inline)) void an_dw3_pass4_asm(const uint32_t *x, const int32_t *k, int8_t **out,
-                                                                   int32_t oc, int stride, int32_t S0, int32_t S1,
-                                                                   int32_t S2) {
+static inline __attribute__((always_inline)) void an_dw3_pass16_asm(const uint32_t *x, const int32_t *k, int8_t **out,
+                                                                    int32_t oc, int stride, int32_t S0, int32_t S1,
+                                                                    int32_t S2) {
   int32_t a0, a1, a2, a3;
   uint32_t p, q, w0, w1, w2;
   int8_t *o = *out;
   if (stride == 1) {
-    __asm__ volatile(AN_DW3A_STRIDE1 AN_DW3A_TAIL AN_DW3A_OPERANDS);
+    __asm__ volatile(AN_DW3A_STRIDE1(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE1(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE1(2)
+                         AN_DW3A_TAIL(2) AN_DW3A_STRIDE1(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
   } else {
-    __asm__ volatile(AN_DW3A_STRIDE2 AN_DW3A_TAIL AN_DW3A_OPERANDS);
+    __asm__ volatile(AN_DW3A_STRIDE2(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE2(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE2(2)
+                         AN_DW3A_TAIL(2) AN_DW3A_STRIDE2(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
   }
   *out = o;
 }
+#undef AN_DW3A_X
+#undef AN_DW3A_K
 #undef AN_DW3A_ROW1
 #undef AN_DW3A_MACS1
 #undef AN_DW3A_MACS2
+#undef AN_DW3A_STRIDE1
+#undef AN_DW3A_STRIDE2
 #undef AN_DW3A_OUT
 #undef AN_DW3A_TAIL
 #undef AN_DW3A_OPERANDS
-#undef AN_DW3A_STRIDE1
-#undef AN_DW3A_STRIDE2
+#undef AN_DW3A_NEXT
 #endif
 
 // N (4, 2 or 1) outputs of one channel from ring column x (record k; the ring slots of the filter's rows 0, 1, 2 at
@@ -797,24 +804,27 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
                                                              int32_t S2) {
   q.full_range = full_range;
   const int32_t pass = stride == 1 ? 24 : 48;  // words per pass of four outputs
+#if AN_DW3_PASS_ASM
+  if (full_range) {
+    // The four channels' passes at one place of the row in one statement (an_dw3_pass16_asm), then each
+    // channel's tail.
+    const uint32_t *const end = x0 + n * pass;
+    for (; x0 < end; x0 += pass) an_dw3_pass16_asm(x0, k, &out0, oc, stride, S0, S1, S2);
+    n = 0;
+    if (tail == 0) return;
+  }
+#endif
   for (int32_t g = 0; g < 4; ++g, k += AN_DW3_RECORD) {
     const uint32_t *x = x0 + g;
     int8_t *out = out0 + g;
-#if AN_DW3_PASS_ASM
-    if (full_range) {
-      for (const uint32_t *const end = x + n * pass; x < end; x += pass) {
-        an_dw3_pass4_asm(x, k, &out, oc, stride, S0, S1, S2);
-      }
-    } else
-#endif
-      for (const uint32_t *const end = x + n * pass; x < end; x += pass, out += 4 * oc) {
-        // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
-        // beside the pass's values, and loads next to the inputs' loads pipeline.
+    for (const uint32_t *const end = x + n * pass; x < end; x += pass, out += 4 * oc) {
+      // The record is read again in every pass (k made opaque): fourteen registers cannot hold it
+      // beside the pass's values, and loads next to the inputs' loads pipeline.
 #if defined(__GNUC__)
-        __asm__("" : "+r"(k));
+      __asm__("" : "+r"(k));
 #endif
-        an_dw3_pass(q, x, k, out, oc, 4, stride, S0, S1, S2);
-      }
+      an_dw3_pass(q, x, k, out, oc, 4, stride, S0, S1, S2);
+    }
     if (tail & 2) {
       an_dw3_pass(q, x, k, out, oc, 2, stride, S0, S1, S2);
       out += 2 * oc;
@@ -903,7 +913,8 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   // (AN_DEPTHWISE_ROWS_PAIRS, the ring's room, is at least this).
   const int32_t pairs = ((out_w - 1) * stride_w + 2) / 2 + 1;
   const an_dw3_cols cols = an_dw3_columns(in_w, p->pad_w, pairs);
-  const int same = stride_w == 1 ? p->pad_w == 1 && in_w == out_w : p->pad_w == 0 && in_w == 2 * out_w;
+  // (DSP cores: the plain-C builds keep the one widening loop, the smaller code)
+  const int same = AN_USE_DSP && (stride_w == 1 ? p->pad_w == 1 && in_w == out_w : p->pad_w == 0 && in_w == 2 * out_w);
   const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
   const int32_t row_bytes = in_w * in_c, rotate = stride_h % 3;
   int32_t *rec = (int32_t *)scratch;
