@@ -151,21 +151,26 @@ DEPTHWISE_CONV_2D, depth multiplier 1 (an_depthwise_conv2d_s8_mve, the Helium la
 only for cores with MVE): sixteen channels per vector as int8 lanes, per pair of taps one VLDRB of inputs
 and of weights each, VMULLB/VMULLT.S8 into int16, the two taps' products added in int16 (the generator checks
 they cannot leave it), widened into four int32 accumulators, requantized on lanes, narrowed back with
-saturation, one VSTRB per sixteen outputs; a 3x3 filter with every shift negative in one assembly statement
-(an_dw16_group9_right_mve: 143 instructions per sixteen channels and pixel; a pixel's full groups in one
-loop, an_dw16_groups9_right_mve, four more each); 2, 4 or 8 channels at stride_w 1 take 16 / C pixels per
-vector (their top and bottom rows too, where only rows are padded: the generator stores sixteen bytes of the
-zero point as their pad row); runs of interior pixels in one call, border taps reading the zero-point row. Other depth
+saturation, one VSTRB per sixteen outputs; a 3x3 filter with every shift negative: the full groups of a run of
+pixels in one assembly statement (an_dw9_run_right_mve: 141 instructions per sixteen channels and pixel where
+the outputs cover int8, six more to clamp them, seven more per pixel; groups by LE, the tap offsets by LDRD
+with immediates); 2, 4 or 8 channels at stride_w 1 take 16 / C pixels per vector (their top and bottom rows
+too, where only rows are padded: the generator stores sixteen bytes of the zero point as their pad row); runs
+of interior pixels in one call; a border pixel's padded taps read the zero-point row, its nine tap addresses
+from two unsigned compares in one VPT block and one VPSEL per four taps (an_dw9_border_taps_mve: about 57
+instructions per border pixel with the call, where scalar code took about 300). Other depth
 multipliers: the earlier int16-lane kernel; in_c = 1 runs as CONV_2D. FULLY_CONNECTED: four rows by
 VMLADAVA on int8. ADD/SUB: the doubled rescale tables gathered four lanes at a time, VRMULH for the first
 rounding, a rounding shift for the second (where the generator proves the output affine, an_add_affine_s8).
 MUL: VMULLB/VMULLT on int16, the same two roundings. MAX_POOL_2D: VMAX on sixteen int8 lanes. Still scalar
 or DSP code on the M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN,
-FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, per operator from a
-per-address execution count of the QEMU run, `qemu-system-arm -singlestep -d exec`): the deeper 1x1 layers about
-37 % (the K loop 56 % of that, the rest the per-pass setup and requantization), DEPTHWISE_CONV_2D about 32 %
-(about 150 instructions per sixteen channels and pixel of a 3x3 filter; the border pixels' tap addresses, about
-300 scalar instructions per border pixel, most of the rest), the 1x1 layers of K <= 32 about 21 % (about 47 of the
+FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, per function from a
+per-address execution count of the QEMU run: a TCG plugin counting each executed instruction's address): the
+deeper 1x1 layers about 39 % (the K loop 56 % of that, the rest the per-pass setup and requantization),
+DEPTHWISE_CONV_2D about 28 % (the 3x3 group loop 86 % of that: of its 141 instructions per sixteen channels and
+pixel 102 are the taps' address adds, loads, products and sums, 24 the requantization, 15 the bias, narrowing,
+offset, store and loop; the rest the border pixels' tables and calls, the packed layer's predicated last
+vectors and the per-pixel steps), the 1x1 layers of K <= 32 about 22 % (about 47 of the
 54 instructions per eight outputs are the gathers and the requantization, 8 the VMLADAV), the 3x3x3 first layer
 about 10 % (about 146 instructions per pixel pair outside the quads: the walk, the window test and the
 gathers). The DSP path these ratios divide by keeps getting faster (the
