@@ -502,7 +502,8 @@ static inline int8_t an_dw3_out(an_dw_out_params q, int32_t a2, int32_t m, int32
   return an_dw_clamp(q, v);
 }
 
-// The records of channels c0..c0+3 (filter block c0 / 4).
+#if !AN_USE_DSP
+// The records of channels c0..c0+3 (filter block c0 / 4); DSP cores: an_dw3_records_dsp.
 static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
                            int32_t c0, int32_t output_offset, int32_t *rec) {
   static const int8_t lane[4] = {0, 2, 1, 3};
@@ -521,6 +522,7 @@ static void an_dw3_records(const int16_t *filter, const int32_t *bias, const int
     rec[9] = e;
   }
 }
+#endif
 
 #if AN_USE_DSP
 // an_dw3_records on DSP cores, the same words: per filter row the block's six weight words (taps 3r..3r+2, each
