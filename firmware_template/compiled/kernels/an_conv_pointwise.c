@@ -748,30 +748,43 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // K a multiple of eight: each step's filter words at AN_P4_FA/FB's offsets, its column words at AN_P4_C's from sp.
 // clang-format off
 #define AN_P5_CW(S) "(32*(" #S ">>1)+16*(" #S "&1))"
-#define AN_P5_STEP(S)                                                                                     \
-  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3))]\n\tldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16)]\n\t" \
+// B: how far w already stands past the pair's rows (in_c 8-32: the first step's load advanced it), subtracted from
+// each filter offset.
+#define AN_P5_STEP(S, B)                                                                                  \
+  "ldr %[f0], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)-" B ")]\n\t"                                          \
+  "ldr %[f1], [%[w], #(32*(" #S ">>2)+4*(" #S "&3)+16-" B ")]\n\t"                                       \
   "ldr %[x0], [sp, #" AN_P5_CW(S) "]\n\tldr %[x1], [sp, #(" AN_P5_CW(S) "+4)]\n\t"                          \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
   "ldrd %[x0], %[x1], [sp, #(" AN_P5_CW(S) "+8)]\n\t"                                                     \
   "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                             \
   "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
-#define AN_P5_STEPS4(S) AN_P5_STEP((S)) AN_P5_STEP((S + 1)) AN_P5_STEP((S + 2)) AN_P5_STEP((S + 3))
-#define AN_P5_STEPS16(S) AN_P5_STEPS4((S)) AN_P5_STEPS4((S + 4)) AN_P5_STEPS4((S + 8)) AN_P5_STEPS4((S + 12))
-// The first step adds the biases (a0, b0 on entry) into all eight accumulators.
-#define AN_P5_FIRST                                                                                         \
-  "ldr %[f0], [%[w]]\n\tldr %[f1], [%[w], #16]\n\tldr %[x0], [sp, #4]\n\tldr %[x1], [sp, #8]\n\t"          \
+#define AN_P5_STEPS4(S, B) AN_P5_STEP((S), B) AN_P5_STEP((S + 1), B) AN_P5_STEP((S + 2), B) AN_P5_STEP((S + 3), B)
+#define AN_P5_STEPS16(S, B) \
+  AN_P5_STEPS4((S), B) AN_P5_STEPS4((S + 4), B) AN_P5_STEPS4((S + 8), B) AN_P5_STEPS4((S + 12), B)
+// The first step adds the biases (a0, b0 on entry) into all eight accumulators; LOAD0: its first filter load (in_c
+// 8-32: post-indexed, w advanced to the next pair's rows by B bytes).
+#define AN_P5_FIRST(LOAD0, B)                                                                               \
+  LOAD0 "ldr %[f1], [%[w], #(16-" B ")]\n\tldr %[x0], [sp, #4]\n\tldr %[x1], [sp, #8]\n\t"                 \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
   "ldr %[x0], [sp, #12]\n\tldr %[x1], [sp]\n\t"                                                           \
   "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
-#define AN_P5_DOT_8 AN_P5_FIRST AN_P5_STEP((1)) AN_P5_STEP((2)) AN_P5_STEP((3))
-#define AN_P5_DOT_16 AN_P5_DOT_8 AN_P5_STEPS4((4))
-#define AN_P5_DOT_24 AN_P5_DOT_16 AN_P5_STEPS4((8))
-#define AN_P5_DOT_32 AN_P5_DOT_24 AN_P5_STEPS4((12))
-#define AN_P5_DOT_64 AN_P5_DOT_32 AN_P5_STEPS16((16))
-#define AN_P5_DOT_128 AN_P5_DOT_64 AN_P5_STEPS16((32)) AN_P5_STEPS16((48))
+#define AN_P5_POST(B) "ldr %[f0], [%[w]], #" B "\n\t"
+#define AN_P5_REST_8(B) AN_P5_STEP((1), B) AN_P5_STEP((2), B) AN_P5_STEP((3), B)
+#define AN_P5_REST_32(B) AN_P5_REST_8(B) AN_P5_STEPS4((4), B) AN_P5_STEPS4((8), B) AN_P5_STEPS4((12), B)
+// The dot products of a pair, w advanced by the pair's 4 K bytes.
+#define AN_P5_DOT_8 AN_P5_FIRST(AN_P5_POST("32"), "32") AN_P5_REST_8("32")
+#define AN_P5_DOT_16 AN_P5_FIRST(AN_P5_POST("64"), "64") AN_P5_REST_8("64") AN_P5_STEPS4((4), "64")
+#define AN_P5_DOT_24 \
+  AN_P5_FIRST(AN_P5_POST("96"), "96") AN_P5_REST_8("96") AN_P5_STEPS4((4), "96") AN_P5_STEPS4((8), "96")
+#define AN_P5_DOT_32 AN_P5_FIRST(AN_P5_POST("128"), "128") AN_P5_REST_32("128")
+#define AN_P5_DOT_64 \
+  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") "add %[w], %[w], #256\n\t"
+#define AN_P5_DOT_128                                                                                    \
+  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0")                  \
+  AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") "add %[w], %[w], #512\n\t"
 // Four values Q of the block's four pixels (K bytes apart at w) widened into the columns at sp.
 #define AN_P5_W(K, Q)                                                                                      \
   "ldr %[f0], [%[w], #(4*" #Q ")]\n\tldr %[f1], [%[w], #(" #K "+4*" #Q ")]\n\t"                          \
@@ -792,7 +805,9 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_RQ(A)                                                                                        \
   "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
   "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
-// The frame's words (F: its size; O: o's offset, after the columns).
+// Per pair after the dot products: the records' six loads, eight requantizations, four BFI; the output pointer, pixel
+// stride and filter end from the frame (the first STRH pipelined behind the last load, the second post-indexed:
+// the output pointer's +2), the next pair's biases by a writeback load (the records pointer's +32).
 #define AN_P5_LAYER(K)                                                                                         \
   __asm__ volatile("sub sp, sp, #(8*" #K "+32)\n\t"                                                           \
                    "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
@@ -803,7 +818,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
                    "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t"                                          \
-                   ".p2align 2\n2:\n\t" AN_P5_DOT_##K "add %[w], %[w], #(4*" #K ")\n\t"                        \
+                   ".p2align 2\n2:\n\t" AN_P5_DOT_##K                                                           \
                    "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"            \
                    AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                         \
                    "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"          \
@@ -811,11 +826,11 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                               \
                    "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"                               \
                    "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
-                   "strh %[a0], [%[f0]]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t" \
-                   "add %[x1], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+                   "ldr %[x0], [sp, #(8*" #K "+8)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                         \
+                   "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
                    "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t"                                    \
-                   "add %[q], %[q], #32\n\tcmp %[w], %[x0]\n\titt ne\n\t"                                     \
-                   "ldrne %[a0], [%[q]]\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"                            \
+                   "cmp %[w], %[x0]\n\titt ne\n\t"                                                              \
+                   "ldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"                      \
                    "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
                    "add %[f0], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
@@ -864,6 +879,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_DOT_16
 #undef AN_P5_DOT_8
 #undef AN_P5_FIRST
+#undef AN_P5_POST
+#undef AN_P5_REST_8
+#undef AN_P5_REST_32
 #undef AN_P5_STEPS16
 #undef AN_P5_STEPS4
 #undef AN_P5_STEP
