@@ -670,32 +670,37 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
 }
 // The groups of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
-// w + q PB bytes) from *ch to ch_end by the pixel pair, in one asm statement looping over the groups: the
-// accumulators from the doubled biases; per step the two column words and the first pair's two filter words loaded
-// in a row, four SMLAD, the second pair's two words, four SMLAD (16 MACs in 16 cycles); then an_pq_out2's
-// arithmetic (e loaded after the two SMMLAR: three temporaries), each pixel's four bytes packed by three BFI and
-// stored as one word (pixel 0 at *o, pixel 1 at *o + d; o, d and ch_end read from memory operands).  Fourteen
-// registers: the record pointer pushed around the steps, its register their second filter register; where the
-// frame pointer is kept (-O0: thirteen) the record pointer's register is the steps' only filter register (the same
-// sums, two cycles more per step) and the column pointer is pushed around the requantization (its register the
-// multiplier).  *w, *ch and *o advanced past the groups.
+// w + q PB bytes) from *ch to ch_end by the pixel pair, in one asm statement looping over the groups: pixel 0's
+// accumulators loaded with the doubled biases, pixel 1's made by the first step's SMLAD from them; per step the two
+// column words and the first pair's two filter words loaded in a row, four SMLAD, the second pair's two words, four
+// SMLAD (16 MACs in 16 cycles); then an_pq_out2's arithmetic (e loaded after the two SMMLAR: three temporaries), each
+// pixel's four bytes packed by three BFI and stored as one word (pixel 0 at *o, pixel 1 at *o + d; o, d and ch_end read
+// from memory operands).  Fourteen registers: the record pointer pushed around the steps, its register their second
+// filter register; where the frame pointer is kept (-O0: thirteen) the record pointer's register is the steps' only
+// filter register (the same sums, two cycles more per step) and the column pointer is pushed around the requantization
+// (its register the multiplier).  *w, *ch and *o advanced past the groups.
 // clang-format off
 #define AN_K4_W(BS, H, S, q, r, REG)                                                                       \
   "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+// A group's first step (AN_K4_MACS0): pixel 1's accumulator B from pixel 0's A, which holds the doubled bias, before
+// A's own SMLAD (no copies of the biases).
+#define AN_K4_MACS0(REG, A, B)                                                                             \
+  "smlad %[" #B "], %[" #REG "], %[c1], %[" #A "]\n\t"                                                       \
+  "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"
 #if defined(__OPTIMIZE__)
-#define AN_K4_STEP(BS, H, S)                                                                               \
+#define AN_K4_STEP_M(MACS, BS, H, S)                                                                       \
   AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, wa) AN_K4_W(BS, H, S, 0, 1, ch)                                 \
-  AN_K3_MACS(wa, a0, a1) AN_K3_MACS(ch, a2, a3)                                                            \
-  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, ch) AN_K3_MACS(wa, a4, a5) AN_K3_MACS(ch, a6, a7)
+  MACS(wa, a0, a1) MACS(ch, a2, a3)                                                                        \
+  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, ch) MACS(wa, a4, a5) MACS(ch, a6, a7)
 #define AN_K4_WA [wa] "=&r"(wa),
 #define AN_K4_M wa
 #define AN_K4_SAVE_M ""
 #define AN_K4_RESTORE_M ""
 #else
-#define AN_K4_STEP(BS, H, S)                                                                               \
-  AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, ch) AN_K3_MACS(ch, a0, a1) AN_K4_W(BS, H, S, 0, 1, ch)         \
-  AN_K3_MACS(ch, a2, a3) AN_K4_W(BS, H, S, 1, 0, ch) AN_K3_MACS(ch, a4, a5) AN_K4_W(BS, H, S, 1, 1, ch)   \
-  AN_K3_MACS(ch, a6, a7)
+#define AN_K4_STEP_M(MACS, BS, H, S)                                                                       \
+  AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, ch) MACS(ch, a0, a1) AN_K4_W(BS, H, S, 0, 1, ch)               \
+  MACS(ch, a2, a3) AN_K4_W(BS, H, S, 1, 0, ch) MACS(ch, a4, a5) AN_K4_W(BS, H, S, 1, 1, ch)               \
+  MACS(ch, a6, a7)
 #define AN_K4_WA
 #define AN_K4_M c
 #define AN_K4_SAVE_M "push {%[c]}\n\t"
@@ -728,10 +733,13 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 #endif
 #define AN_K4_STR(X) #X
 #define AN_K4_XSTR(X) AN_K4_STR(X)
+#define AN_K4_STEP(BS, H, S) AN_K4_STEP_M(AN_K3_MACS, BS, H, S)
 #define AN_K4_B8(H) AN_K4_STEP(8, H, 0) AN_K4_STEP(8, H, 1) AN_K4_STEP(8, H, 2) AN_K4_STEP(8, H, 3)
+#define AN_K4_B8_FIRST                                                                                     \
+  AN_K4_STEP_M(AN_K4_MACS0, 8, 0, 0) AN_K4_STEP(8, 0, 1) AN_K4_STEP(8, 0, 2) AN_K4_STEP(8, 0, 3)
 #define AN_K4_B4(H) AN_K4_STEP(4, H, 0) AN_K4_STEP(4, H, 1)
-#define AN_K4_STEPS10 AN_K4_B8(0) AN_K4_STEP(4, 1, 0)
-#define AN_K4_STEPS28 AN_K4_B8(0) AN_K4_B8(1) AN_K4_B8(2) AN_K4_B4(3)
+#define AN_K4_STEPS10 AN_K4_B8_FIRST AN_K4_STEP(4, 1, 0)
+#define AN_K4_STEPS28 AN_K4_B8_FIRST AN_K4_B8(1) AN_K4_B8(2) AN_K4_B4(3)
 #define AN_K4_OUT(r, A, B)                                                                                 \
   "ldr %[" AN_K4_XSTR(AN_K4_M) "], [%[ch], #(16*" #r "+4)]\n\t"                                            \
   "ldr %[c1], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
@@ -750,10 +758,6 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
           "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
           "ldr %[a4], [%[ch], #32]\n\t"                                                                    \
           "ldr %[a6], [%[ch], #48]\n\t"                                                                    \
-          "mov %[a1], %[a0]\n\t"                                                                           \
-          "mov %[a3], %[a2]\n\t"                                                                           \
-          "mov %[a5], %[a4]\n\t"                                                                           \
-          "mov %[a7], %[a6]\n\t"                                                                           \
           "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_SAVE_M AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)   \
               AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7) AN_K4_RESTORE_M                                    \
           "bfi %[a0], %[a2], #8, #8\n\t"                                                                   \
@@ -815,6 +819,9 @@ static inline __attribute__((always_inline)) void an_k3_pq_quads(const int16_t *
 #undef AN_K4_LOOP_IN
 #undef AN_K4_STR
 #undef AN_K4_STEP
+#undef AN_K4_STEP_M
+#undef AN_K4_B8_FIRST
+#undef AN_K4_MACS0
 #undef AN_K4_W
 #undef AN_K3_PQ2_ASM
 #undef AN_K3_PQ_OUT
