@@ -400,11 +400,12 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_stride2_16x16_to_8x8": dict(in_shape=(1, 16, 16, 4), stride=(2, 2), in_zp=127, out_zp=-128),
     # wider rows in chunks of 8 or 6 outputs (12, 16 at stride_w 1; 12 at stride_w 2)
     "rows3x3_plane_12x12_chunks_of_6": dict(in_shape=(1, 5, 12, 8), in_zp=-7, out_zp=11),
-    # full-range 6-wide chunks (an_dwp_channel6_asm): saturating, batch 2; 12 wide at stride_h 2
+    # full-range 6-wide chunks (an_dwp_channel6_asm): saturating, batch 2; 12 wide at stride_h 2; 6 at stride 2
     "rows3x3_plane_6x6_saturating_batch2": dict(in_shape=(2, 6, 6, 12), out_scale=0.03, w_scale=(0.005, 0.05),
                                                 in_zp=0, out_zp=-120),
     "rows3x3_plane_12_wide_stride2x1_saturating": dict(in_shape=(1, 7, 12, 4), stride=(2, 1), out_scale=0.03,
                                                        w_scale=(0.005, 0.05), in_zp=-128, out_zp=120),
+    "rows3x3_plane_stride2_12x12_to_6x6_batch2": dict(in_shape=(2, 12, 12, 8), stride=(2, 2), in_zp=127, out_zp=-128),
     "rows3x3_plane_16_wide_valid_relu6": dict(in_shape=(1, 5, 18, 4), padding="VALID", activation="RELU6",
                                               in_zp=-128, out_zp=-128),
     "rows3x3_plane_16_wide_batch2": dict(in_shape=(2, 3, 16, 4), in_zp=127, out_zp=-3),

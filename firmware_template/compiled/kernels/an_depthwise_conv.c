@@ -1250,10 +1250,11 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 }
 
 #if AN_DW3_PASS_ASM
-// an_dwp_chunk's rows for one 6-wide chunk of a channel at stride_w 1 (out_w 6: the whole channel; 12: one of two)
-// where the clamp is all of int8 (SSAT), every row in one asm statement (no C loop, no stack reloads between rows):
-// per output row and filter row its two weight words and four pair words (loads in runs), twelve SMLAD-class
-// instructions into six accumulators (the bias word the first accumulates' addend); then m, C, e and the output
+// an_dwp_chunk's rows for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) where the
+// clamp is all of int8 (SSAT), every row in one asm statement (no C loop, no stack reloads between rows): per
+// output row and filter row its two weight words and the pair words (loads in runs of two; stride_w 1: four words,
+// twelve SMLAD-class instructions; stride_w 2: seven words, six SMLAD and six SMLABB) into six accumulators (the
+// bias word the first accumulates' addend); then m, C, e and the output
 // step in one run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store.  The statement's own
 // 24-byte frame holds the output step, the rows left, the plane pointer (the requantization's scratch register),
 // the plane step and the output skip to the next row (out_w 12: skip 1).  The same arithmetic as an_dwp_chunk's C.
@@ -1279,6 +1280,29 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smladx %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smladx %[a5], %[v1], %[q], %[a5]\n\t"
+// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two.
+#define AN_DWP6_S2(R, B0, B1, B2, B3, B4, B5)                                                            \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
+  "ldr %[v1], [%[x], #(%c[rs]*" #R "+16)]\n\t"                                                            \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smlad %[a1], %[v1], %[p], %[" B1 "]\n\t"                                                               \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R "+32)]\n\t"                                                            \
+  "ldr %[v1], [%[x], #(%c[rs]*" #R "+48)]\n\t"                                                            \
+  "smlabb %[a1], %[v0], %[q], %[a1]\n\t"                                                                  \
+  "smlad %[a2], %[v0], %[p], %[" B2 "]\n\t"                                                               \
+  "smlabb %[a2], %[v1], %[q], %[a2]\n\t"                                                                  \
+  "smlad %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                               \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R "+64)]\n\t"                                                            \
+  "ldr %[v1], [%[x], #(%c[rs]*" #R "+80)]\n\t"                                                            \
+  "smlabb %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
+  "smlad %[a4], %[v0], %[p], %[" B4 "]\n\t"                                                               \
+  "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
+  "smlad %[a5], %[v1], %[p], %[" B5 "]\n\t"                                                               \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R "+96)]\n\t"                                                            \
+  "smlabb %[a5], %[v0], %[q], %[a5]\n\t"
 #define AN_DWP6_OUT(A)                                                                                   \
   "smmlar %[x], %[" A "], %[p], %[q]\n\t"                                                                 \
   "add %[x], %[x], %[" A "], asr #31\n\t"                                                                 \
@@ -1290,7 +1314,7 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip) {
+                                                                      int skip, int S) {
   int32_t a0 = o_step, a1 = out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
   uint32_t p, q, v0, v1;
   __asm__ volatile(
@@ -1300,10 +1324,12 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       "str %[a2], [sp, #12]\n\t"
       "str %[a3], [sp, #16]\n\t"
       "1:\n\t"
-      "ldr %[a5], [%[k], #24]\n\t" AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5")
+      "ldr %[a5], [%[k], #24]\n\t"
+      ".if %c[s2]\n\t" AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5") AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
+          AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5") ".else\n\t" AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5")
           AN_DWP6_MACS2(0, "a5", "a5") AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3")
               AN_DWP6_MACS2(1, "a4", "a5") AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3")
-                  AN_DWP6_MACS2(2, "a4", "a5")
+                  AN_DWP6_MACS2(2, "a4", "a5") ".endif\n\t"
       "str %[x], [sp, #8]\n\t"
       "ldr %[p], [%[k], #28]\n\t"
       "ldr %[q], [%[k], #32]\n\t"
@@ -1324,13 +1350,14 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       "add sp, sp, #24"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip)
+      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2)
       : "cc", "memory");
 }
 #undef AN_DWP6_ROW
 #undef AN_DWP6_MACS
 #undef AN_DWP6_MACS2
 #undef AN_DWP6_OUT
+#undef AN_DWP6_S2
 #endif
 
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
@@ -1345,10 +1372,10 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
   const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
 #if AN_DW3_PASS_ASM
-  if (CW == 6 && S == 1 && F) {
+  if (CW == 6 && F) {
     for (int c = 0; c < W / 6 && out_h > 0; ++c) {
-      an_dwp_channel6_asm(x + 12 * c, k, o + 6 * c * o_step, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW,
-                          W != 6);
+      an_dwp_channel6_asm(x + 4 * c * (S == 1 ? 3 : 6), k, o + 6 * c * o_step, out_h, 4 * x_step, o_step,
+                          o_row - 6 * o_step, 16 * PW, W != 6, S);
     }
     return;
   }
