@@ -786,6 +786,24 @@ def test_every_pointwise_entry_point_is_some_cases_and_model_c_calls_it():
     assert set(called) == {f"{PREPARED_POINTWISE}_{v}" for v in POINTWISE_PREPARED_VARIANTS}, called
 
 
+def test_every_depthwise_form_entry_point_is_some_cases_and_model_c_calls_it():
+    """Each of an_depthwise_conv2d_s8's form entry points (an_depthwise_conv.h; the plane form's by shape) is what
+    some DEPTHWISE_CASES case's model.c calls (its row-buffer levels as tests/test_compiled_conv_dsp.py builds them),
+    so that the host and QEMU runs check every form bit-exact through its entry point."""
+    from codegen.compiled.lowering import linked_function
+    from codegen.compiled.ops.conv import DEPTHWISE_FORMS
+
+    called = set()
+    for case in DEPTHWISE_CASES:
+        compiled = depthwise_compiled(case)
+        for step in compiled.program.steps:
+            if step.function == "an_depthwise_conv2d_s8":
+                entry = linked_function(step)
+                assert f"  {entry}(" in compiled.files["model.c"], (case, entry)
+                called.add(entry.split("_s8_")[1].rstrip("_0123456789"))
+    assert called == set(DEPTHWISE_FORMS), called
+
+
 def test_pointwise_prepared_where_exact_and_unprepared_to_the_same_outputs():
     """an_conv1x1_s8_prepared_w16 where its requantization is exact, an_conv1x1_s8_w16 elsewhere (a shift >= 0,
     kc = 2^(e-1) + zero point * 2^e outside int32); unprepare_pointwise and the narrowing give the plain kernels'

@@ -218,6 +218,36 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
         assert re.search(rf"^void {entry}\(", source, re.M), entry
 
 
+def test_the_generator_names_the_depthwise_form_the_kernel_would_run(tmp_path):
+    """A generated model.c calls an_depthwise_conv2d_s8's form entry points itself (so that a firmware links only
+    those): codegen/compiled/ops/conv.py's depthwise_form is an_depthwise_conv.h's an_depthwise_form (what the DSP
+    dispatcher runs) over a grid of shapes, the header's plane shapes are PLANE_WIDTHS, and every entry point the
+    generator can name is declared and defined."""
+    import re
+
+    from codegen.compiled.ops.conv import DEPTHWISE_FORMS, PLANE_WIDTHS, depthwise_form
+
+    cases = [(r, w, s) for r in (0, 1, 2, 3, 4) for w in range(1, 30) for s in (1, 2, 3)]
+    lines = ['#include <stdio.h>', '#include "an_depthwise_conv.h"', "int main(void) {"]
+    lines += [f'  printf("%d\\n", an_depthwise_form({r}, {w}, {s}));' for r, w, s in cases]
+    lines += ["  return 0;", "}"]
+    proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "depthwise_form_rule")
+    assert proc.returncode == 0, proc.stderr
+    assert [DEPTHWISE_FORMS[int(i)] for i in proc.stdout.split()] == [depthwise_form(*case) for case in cases]
+    assert {depthwise_form(*case) for case in cases} == set(DEPTHWISE_FORMS)
+    header = (KERNELS_DIR / "an_depthwise_conv.h").read_text()
+    enum = re.search(r"enum \{\s*(AN_DEPTHWISE_FORM_[^}]*)\}", header).group(1)
+    assert [e.strip() for e in enum.split(",")] == [f"AN_DEPTHWISE_FORM_{f.upper()}" for f in DEPTHWISE_FORMS]
+    shapes = re.search(r"#define AN_DEPTHWISE_PLANE_SHAPES\(X\)((?:.*\\\n)*.*)", header).group(1)
+    listed = [(int(w), int(s)) for w, s in re.findall(r"X\((\d+), (\d+)\)", shapes)]
+    assert sorted(listed) == sorted((w, s) for s, widths in PLANE_WIDTHS.items() for w in widths)
+    source = (KERNELS_DIR / "an_depthwise_conv.c").read_text()
+    for form in ("general", "rows", "narrow", "strip"):
+        assert f"AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_{form});" in header, form
+        assert f"AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_{form}) {{" in source, form
+    assert "AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_##F) {" in source
+
+
 def test_the_generator_and_the_kernel_agree_where_the_prepared_kxk_filter_is_in_pairs(tmp_path):
     """an_conv2d_s8_prepared_w16 reads its rows in pairs where AN_CONV_KXK3_FIRST (an_conv.h), and the generator
     writes them so where codegen/compiled/ops/conv.py's kxk3_first: the same rule."""

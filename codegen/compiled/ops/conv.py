@@ -160,6 +160,38 @@ def depthwise_strip_applies(out_w: int, stride_w: int) -> bool:
     return stride_w == 1 and out_w >= 4
 
 
+#: an_depthwise_conv2d_s8's forms on DSP cores (an_depthwise_conv.h's an_depthwise_form, in its enum's order;
+#: tests/test_kernel_library.py ties :func:`depthwise_form` to it over a grid of shapes).
+DEPTHWISE_FORMS = ("general", "rows", "narrow", "strip", "plane")
+
+
+def depthwise_form(rows3x3: int, out_w: int, stride_w: int) -> str:
+    """The form ``an_depthwise_conv2d_s8`` runs on DSP cores (one of :data:`DEPTHWISE_FORMS`): rows3x3 3 the strip
+    form where it applies, 2 the plane form where it applies, 1 or 2 the narrow form (stride_w 1, out_w
+    :data:`NARROW_MIN_OUT_W` to :data:`NARROW_MAX_OUT_W`) or the row buffer, else the general path."""
+    if rows3x3 == 3:
+        return "strip" if depthwise_strip_applies(out_w, stride_w) else "general"
+    if rows3x3 == 2 and depthwise_plane_applies(out_w, stride_w):
+        return "plane"
+    if rows3x3 not in (1, 2):
+        return "general"
+    return "narrow" if stride_w == 1 and NARROW_MIN_OUT_W <= out_w <= NARROW_MAX_OUT_W else "rows"
+
+
+@entry_points("an_depthwise_conv2d_s8")
+def depthwise_entry(step) -> str:
+    """The entry point an ``an_depthwise_conv2d_s8`` step calls (an_depthwise_conv.h): its form's, the plane form's
+    per output width, stride_w and clamp kind (1: the activation spans int8), so that a firmware links only the forms
+    and plane copies its layers use."""
+    fields = step.args[0].fields
+    out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
+    form = depthwise_form(int(fields.get("rows3x3") or 0), out_w, stride_w)
+    if form == "plane":
+        full = int(fields["act_min"]) == -128 and int(fields["act_max"]) == 127
+        form = f"plane{out_w}_{stride_w}_{int(full)}"
+    return f"an_depthwise_conv2d_s8_{form}"
+
+
 #: The ``rows3x3`` values fastest first: the plane form, the row-buffer path (four channels or narrow), the strip
 #: form, the general path.
 ROWS3X3_PREFERENCE = (2, 1, 3, 0)

@@ -1461,8 +1461,7 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
 typedef void (*an_dwp_batch_fn)(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, uint32_t *plane);
 
 // The plane form's shapes (output width, stride_w): AN_DEPTHWISE_PLANE's (an_depthwise_conv.h).
-#define AN_DWP_SHAPES(X) \
-  X(2, 1) X(3, 1) X(4, 1) X(6, 1) X(8, 1) X(12, 1) X(16, 1) X(2, 2) X(3, 2) X(4, 2) X(6, 2) X(8, 2) X(12, 2)
+#define AN_DWP_SHAPES(X) AN_DEPTHWISE_PLANE_SHAPES(X)
 
 #define AN_DWP_FUNCTIONS(W, S)                                                                              \
   static void an_dwp_batch_##W##_##S##_0(const an_dwp_geom *g, const int8_t *in, int8_t *out, int32_t *rec, \
@@ -1476,20 +1475,26 @@ typedef void (*an_dwp_batch_fn)(const an_dwp_geom *g, const int8_t *in, int8_t *
 AN_DWP_SHAPES(AN_DWP_FUNCTIONS)
 #undef AN_DWP_FUNCTIONS
 
-static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
-                                                   const int16_t *filter, const int32_t *bias,
-                                                   const int32_t *multiplier, const int32_t *shift, int8_t *output,
-                                                   void *scratch) {
-  const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, stride_h = p->stride_h;
-  const int32_t W = p->out_w, S = p->stride_w;
-  const int full = p->act_min == -128 && p->act_max == 127;
-  an_dwp_batch_fn batch = NULL;  // the copy for W, S and the clamp kind (the caller checked AN_DEPTHWISE_PLANE)
+// The batch copy for W, S and the clamp kind (an_depthwise_conv2d_s8: the layer has the plane form).
+static an_dwp_batch_fn an_dwp_pick(int32_t W, int32_t S, int full) {
+  an_dwp_batch_fn batch = NULL;
 #define AN_DWP_PICK(w, s)                                                   \
   case 4 * (w) + (s):                                                       \
     batch = full ? an_dwp_batch_##w##_##s##_1 : an_dwp_batch_##w##_##s##_0; \
     break;
   switch (4 * W + S) { AN_DWP_SHAPES(AN_DWP_PICK) }
 #undef AN_DWP_PICK
+  return batch;
+}
+
+// The plane form with batch, the copy for the layer's W, S and clamp kind (an_dwp_pick's, or an entry point's).
+static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p, const int8_t *input,
+                                                   const int16_t *filter, const int32_t *bias,
+                                                   const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                   void *scratch, an_dwp_batch_fn batch) {
+  const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, stride_h = p->stride_h;
+  const int32_t W = p->out_w, S = p->stride_w;
+  const int full = p->act_min == -128 && p->act_max == 127;
   const int32_t pairs = AN_DEPTHWISE_PLANE_PAIRS(W, S);
   const int32_t rows = (out_h - 1) * stride_h + 3;  // padded rows the outputs read
   an_dwp_geom g = {filter,
@@ -1666,6 +1671,10 @@ static __attribute__((noinline)) void an_dw3_strip(const an_depthwise_params *p,
 #endif  // AN_USE_DSP
 #endif
 
+static void an_dw_general(const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias,
+                          const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row, int8_t *output,
+                          void *scratch);
+
 void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, const int16_t *filter,
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch) {
@@ -1676,25 +1685,86 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
   // 11.3 cycles/MAC general, 12.7 rows); the narrow form unrolled per width would cost Cortex-M0+ builds some
   // 8 KiB of code.  The rows path's scratch is larger than the general path's, so either fits.
 #if AN_USE_DSP
-  if (p->rows3x3 == 3 && AN_DEPTHWISE_STRIP(p->out_w, p->stride_w)) {
-    an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch);
-    return;
+  switch (an_depthwise_form(p->rows3x3, p->out_w, p->stride_w)) {  // the entry points' rule (an_depthwise_conv.h)
+    case AN_DEPTHWISE_FORM_STRIP:
+      an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch);
+      return;
+    case AN_DEPTHWISE_FORM_PLANE:
+      an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch,
+                   an_dwp_pick(p->out_w, p->stride_w, p->act_min == -128 && p->act_max == 127));
+      return;
+    case AN_DEPTHWISE_FORM_NARROW:
+      an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
+      return;
+    case AN_DEPTHWISE_FORM_ROWS:
+      an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
+      return;
+    default:
+      break;
   }
-  if (p->rows3x3 == 2 && AN_DEPTHWISE_PLANE(p->out_w, p->stride_w)) {
-    an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch);
-    return;
-  }
-  if ((p->rows3x3 == 1 || p->rows3x3 == 2) && p->stride_w == 1 && p->out_w >= 4 &&
-      p->out_w <= AN_DEPTHWISE_NARROW_MAX_OUT_W) {
-    an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
-    return;
-  }
-#endif
-  if ((p->rows3x3 == 1 || p->rows3x3 == 2) && (AN_USE_DSP || p->out_w >= 8)) {
+#else
+  if ((p->rows3x3 == 1 || p->rows3x3 == 2) && p->out_w >= 8) {
     an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
     return;
   }
 #endif
+#endif
+  an_dw_general(p, input, filter, bias, multiplier, shift, pad_row, output, scratch);
+}
+
+// ---- an_depthwise_conv2d_s8's entry points (an_depthwise_conv.h: one per form, an_depthwise_form) ----
+//
+// On DSP cores each runs its form where the layer has it (the generator's choice), else the general path (the same
+// bits); elsewhere an_depthwise_conv2d_s8 (its choice there).
+#if AN_USE_DSP && !AN_USE_MVE
+#define AN_DW_FORM(FORM) (an_depthwise_form(p->rows3x3, p->out_w, p->stride_w) == (FORM))
+#define AN_DW_ENTRY_BODY(WHEN, CALL) \
+  if (WHEN) {                        \
+    CALL;                            \
+    return;                          \
+  }                                  \
+  an_dw_general(p, input, filter, bias, multiplier, shift, pad_row, output, scratch)
+#else
+#define AN_DW_ENTRY_BODY(WHEN, CALL) \
+  an_depthwise_conv2d_s8(p, input, filter, bias, multiplier, shift, pad_row, output, scratch)
+#endif
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_general) {
+#if AN_USE_MVE
+  an_depthwise_conv2d_s8(p, input, filter, bias, multiplier, shift, pad_row, output, scratch);
+#else
+  an_dw_general(p, input, filter, bias, multiplier, shift, pad_row, output, scratch);
+#endif
+}
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_rows) {
+  AN_DW_ENTRY_BODY(AN_DW_FORM(AN_DEPTHWISE_FORM_ROWS),
+                   an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch));
+}
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_narrow) {
+  AN_DW_ENTRY_BODY(AN_DW_FORM(AN_DEPTHWISE_FORM_NARROW),
+                   an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch));
+}
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip) {
+  AN_DW_ENTRY_BODY(AN_DW_FORM(AN_DEPTHWISE_FORM_STRIP),
+                   an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch));
+}
+#define AN_DW_PLANE_ENTRY(W, S, F)                                                                               \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_##F) {                                              \
+    AN_DW_ENTRY_BODY(                                                                                            \
+        AN_DW_FORM(AN_DEPTHWISE_FORM_PLANE) && p->out_w == (W) && p->stride_w == (S) &&                          \
+            (p->act_min == -128 && p->act_max == 127) == (F),                                                    \
+        an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch, an_dwp_batch_##W##_##S##_##F)); \
+  }
+#define AN_DW_PLANE_ENTRIES(W, S) AN_DW_PLANE_ENTRY(W, S, 0) AN_DW_PLANE_ENTRY(W, S, 1)
+AN_DEPTHWISE_PLANE_SHAPES(AN_DW_PLANE_ENTRIES)
+#undef AN_DW_PLANE_ENTRIES
+#undef AN_DW_PLANE_ENTRY
+#undef AN_DW_ENTRY_BODY
+#undef AN_DW_FORM
+
+// The general path (any shape; an_depthwise_conv2d_s8 where no row-buffer form applies).
+static void an_dw_general(const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias,
+                          const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row, int8_t *output,
+                          void *scratch) {
   const int32_t n_taps = p->k_h * p->k_w;
   const int32_t mult = p->depth_mult;
   const int32_t out_c = p->out_c, in_c = p->in_c, in_h = p->in_h, in_w = p->in_w;

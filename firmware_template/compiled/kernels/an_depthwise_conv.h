@@ -79,6 +79,42 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
                             const int32_t *bias, const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row,
                             int8_t *output, void *scratch);
 
+// The form an_depthwise_conv2d_s8 runs on DSP cores for rows3x3, out_w and stride_w: the strip form, the plane form,
+// the narrow form, the row buffer (four channels), else the general path.  A generated model.c calls the layer's
+// form's entry point itself (codegen/compiled/ops/conv.py: depthwise_form, the same rule; tests tie the two), so that
+// a firmware links only the forms its layers use: an_depthwise_conv2d_s8_general, _rows, _narrow, _strip, and
+// per plane shape (AN_DEPTHWISE_PLANE_SHAPES: out_w W, stride_w S) and clamp kind F (1: the activation spans int8)
+// an_depthwise_conv2d_s8_planeW_S_F.  Each takes the same arguments and gives the same bits in every build: on DSP
+// cores its form where the layer has it, else the general path; elsewhere an_depthwise_conv2d_s8's choice.
+enum {
+  AN_DEPTHWISE_FORM_GENERAL,
+  AN_DEPTHWISE_FORM_ROWS,
+  AN_DEPTHWISE_FORM_NARROW,
+  AN_DEPTHWISE_FORM_STRIP,
+  AN_DEPTHWISE_FORM_PLANE
+};
+static inline int an_depthwise_form(int32_t rows3x3, int32_t out_w, int32_t stride_w) {
+  if (rows3x3 == 3) return AN_DEPTHWISE_STRIP(out_w, stride_w) ? AN_DEPTHWISE_FORM_STRIP : AN_DEPTHWISE_FORM_GENERAL;
+  if (rows3x3 == 2 && AN_DEPTHWISE_PLANE(out_w, stride_w)) return AN_DEPTHWISE_FORM_PLANE;
+  if (rows3x3 != 1 && rows3x3 != 2) return AN_DEPTHWISE_FORM_GENERAL;
+  return AN_DEPTHWISE_NARROW(out_w, stride_w) ? AN_DEPTHWISE_FORM_NARROW : AN_DEPTHWISE_FORM_ROWS;
+}
+// The plane form's shapes (out_w, stride_w): AN_DEPTHWISE_PLANE's.
+#define AN_DEPTHWISE_PLANE_SHAPES(X) \
+  X(2, 1) X(3, 1) X(4, 1) X(6, 1) X(8, 1) X(12, 1) X(16, 1) X(2, 2) X(3, 2) X(4, 2) X(6, 2) X(8, 2) X(12, 2)
+#define AN_DEPTHWISE_ENTRY(NAME)                                                                           \
+  void NAME(const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias, \
+            const int32_t *multiplier, const int32_t *shift, const int8_t *pad_row, int8_t *output, void *scratch)
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_general);
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_rows);
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_narrow);
+AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip);
+#define AN_DEPTHWISE_PLANE_DECLARE(W, S)                         \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_0); \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_1);
+AN_DEPTHWISE_PLANE_SHAPES(AN_DEPTHWISE_PLANE_DECLARE)
+#undef AN_DEPTHWISE_PLANE_DECLARE
+
 // The Helium layout (chosen by the generator only for cores with MVE; codegen/compiled/ops/conv.py
 // helium_depthwise), depth multiplier 1: the filter int8 in groups of sixteen channels (out_c rounded up, zero
 // weights in the padding), per group and tap the sixteen channels' weights contiguous; per group 48 int32: the

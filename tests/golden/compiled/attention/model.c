@@ -114,7 +114,7 @@ int model_invoke(void) {
   MODEL_OP_END(0);
   // 1: DEPTHWISE_CONV_2D (1, 8, 8, 8) * (1, 3, 3, 8) -> (1, 8, 8, 8), SAME, stride 1x1, x1, RELU (3x3 rows path)
   MODEL_OP_BEGIN(1);
-  an_depthwise_conv2d_s8(&an_params_1, AN_T1, an_op1_filter, an_op1_bias, an_op1_multipliers, an_op1_shifts, an_op1_pad_row, AN_T4, AN_SCRATCH1);
+  an_depthwise_conv2d_s8_plane8_1_0(&an_params_1, AN_T1, an_op1_filter, an_op1_bias, an_op1_multipliers, an_op1_shifts, an_op1_pad_row, AN_T4, AN_SCRATCH1);
   MODEL_OP_END(1);
   // 2: CONV_2D (1, 8, 8, 8) * (16, 1, 1, 8) -> (1, 8, 8, 16), SAME, stride 1x1, NONE
   MODEL_OP_BEGIN(2);

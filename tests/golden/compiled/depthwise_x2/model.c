@@ -82,7 +82,7 @@ uint32_t model_op_macs(int index) {
 int model_invoke(void) {
   // 0: DEPTHWISE_CONV_2D (1, 9, 10, 3) * (1, 3, 3, 6) -> (1, 4, 4, 6), VALID, stride 2x2, x2, NONE
   MODEL_OP_BEGIN(0);
-  an_depthwise_conv2d_s8(&an_params_0, AN_T0, an_op0_filter, an_op0_bias, an_op0_multipliers, an_op0_shifts, an_op0_pad_row, AN_T3, AN_SCRATCH0);
+  an_depthwise_conv2d_s8_general(&an_params_0, AN_T0, an_op0_filter, an_op0_bias, an_op0_multipliers, an_op0_shifts, an_op0_pad_row, AN_T3, AN_SCRATCH0);
   MODEL_OP_END(0);
   return 0;
 }

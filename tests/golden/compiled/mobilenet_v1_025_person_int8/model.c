@@ -174,7 +174,7 @@ int model_invoke(void) {
   MODEL_OP_END(0);
   // 1: DEPTHWISE_CONV_2D (1, 48, 48, 8) * (1, 3, 3, 8) -> (1, 48, 48, 8), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(1);
-  an_depthwise_conv2d_s8(&an_params_1, AN_T57, an_op1_filter, an_op1_bias, an_op1_multipliers, an_op1_shifts, an_op1_pad_row, AN_T58, AN_SCRATCH1);
+  an_depthwise_conv2d_s8_rows(&an_params_1, AN_T57, an_op1_filter, an_op1_bias, an_op1_multipliers, an_op1_shifts, an_op1_pad_row, AN_T58, AN_SCRATCH1);
   MODEL_OP_END(1);
   // 2: CONV_2D (1, 48, 48, 8) * (16, 1, 1, 8) -> (1, 48, 48, 16), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(2);
@@ -182,7 +182,7 @@ int model_invoke(void) {
   MODEL_OP_END(2);
   // 3: DEPTHWISE_CONV_2D (1, 48, 48, 16) * (1, 3, 3, 16) -> (1, 24, 24, 16), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(3);
-  an_depthwise_conv2d_s8(&an_params_3, AN_T59, an_op3_filter, an_op3_bias, an_op3_multipliers, an_op3_shifts, an_op3_pad_row, AN_T60, AN_SCRATCH3);
+  an_depthwise_conv2d_s8_rows(&an_params_3, AN_T59, an_op3_filter, an_op3_bias, an_op3_multipliers, an_op3_shifts, an_op3_pad_row, AN_T60, AN_SCRATCH3);
   MODEL_OP_END(3);
   // 4: CONV_2D (1, 24, 24, 16) * (32, 1, 1, 16) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(4);
@@ -190,7 +190,7 @@ int model_invoke(void) {
   MODEL_OP_END(4);
   // 5: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 24, 24, 32), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(5);
-  an_depthwise_conv2d_s8(&an_params_5, AN_T61, an_op5_filter, an_op5_bias, an_op5_multipliers, an_op5_shifts, an_op5_pad_row, AN_T62, AN_SCRATCH5);
+  an_depthwise_conv2d_s8_rows(&an_params_5, AN_T61, an_op5_filter, an_op5_bias, an_op5_multipliers, an_op5_shifts, an_op5_pad_row, AN_T62, AN_SCRATCH5);
   MODEL_OP_END(5);
   // 6: CONV_2D (1, 24, 24, 32) * (32, 1, 1, 32) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(6);
@@ -198,7 +198,7 @@ int model_invoke(void) {
   MODEL_OP_END(6);
   // 7: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 12, 12, 32), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(7);
-  an_depthwise_conv2d_s8(&an_params_7, AN_T63, an_op7_filter, an_op7_bias, an_op7_multipliers, an_op7_shifts, an_op7_pad_row, AN_T64, AN_SCRATCH7);
+  an_depthwise_conv2d_s8_plane12_2_1(&an_params_7, AN_T63, an_op7_filter, an_op7_bias, an_op7_multipliers, an_op7_shifts, an_op7_pad_row, AN_T64, AN_SCRATCH7);
   MODEL_OP_END(7);
   // 8: CONV_2D (1, 12, 12, 32) * (64, 1, 1, 32) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(8);
@@ -206,7 +206,7 @@ int model_invoke(void) {
   MODEL_OP_END(8);
   // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(9);
-  an_depthwise_conv2d_s8(&an_params_9, AN_T65, an_op9_filter, an_op9_bias, an_op9_multipliers, an_op9_shifts, an_op9_pad_row, AN_T66, AN_SCRATCH9);
+  an_depthwise_conv2d_s8_plane12_1_1(&an_params_9, AN_T65, an_op9_filter, an_op9_bias, an_op9_multipliers, an_op9_shifts, an_op9_pad_row, AN_T66, AN_SCRATCH9);
   MODEL_OP_END(9);
   // 10: CONV_2D (1, 12, 12, 64) * (64, 1, 1, 64) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(10);
@@ -214,7 +214,7 @@ int model_invoke(void) {
   MODEL_OP_END(10);
   // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(11);
-  an_depthwise_conv2d_s8(&an_params_11, AN_T67, an_op11_filter, an_op11_bias, an_op11_multipliers, an_op11_shifts, an_op11_pad_row, AN_T68, AN_SCRATCH11);
+  an_depthwise_conv2d_s8_plane6_2_1(&an_params_11, AN_T67, an_op11_filter, an_op11_bias, an_op11_multipliers, an_op11_shifts, an_op11_pad_row, AN_T68, AN_SCRATCH11);
   MODEL_OP_END(11);
   // 12: CONV_2D (1, 6, 6, 64) * (128, 1, 1, 64) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(12);
@@ -222,7 +222,7 @@ int model_invoke(void) {
   MODEL_OP_END(12);
   // 13: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(13);
-  an_depthwise_conv2d_s8(&an_params_13, AN_T69, an_op13_filter, an_op13_bias, an_op13_multipliers, an_op13_shifts, an_op13_pad_row, AN_T70, AN_SCRATCH13);
+  an_depthwise_conv2d_s8_plane6_1_1(&an_params_13, AN_T69, an_op13_filter, an_op13_bias, an_op13_multipliers, an_op13_shifts, an_op13_pad_row, AN_T70, AN_SCRATCH13);
   MODEL_OP_END(13);
   // 14: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(14);
@@ -230,7 +230,7 @@ int model_invoke(void) {
   MODEL_OP_END(14);
   // 15: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(15);
-  an_depthwise_conv2d_s8(&an_params_15, AN_T71, an_op15_filter, an_op15_bias, an_op15_multipliers, an_op15_shifts, an_op15_pad_row, AN_T72, AN_SCRATCH15);
+  an_depthwise_conv2d_s8_plane6_1_1(&an_params_15, AN_T71, an_op15_filter, an_op15_bias, an_op15_multipliers, an_op15_shifts, an_op15_pad_row, AN_T72, AN_SCRATCH15);
   MODEL_OP_END(15);
   // 16: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(16);
@@ -238,7 +238,7 @@ int model_invoke(void) {
   MODEL_OP_END(16);
   // 17: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(17);
-  an_depthwise_conv2d_s8(&an_params_17, AN_T73, an_op17_filter, an_op17_bias, an_op17_multipliers, an_op17_shifts, an_op17_pad_row, AN_T74, AN_SCRATCH17);
+  an_depthwise_conv2d_s8_plane6_1_1(&an_params_17, AN_T73, an_op17_filter, an_op17_bias, an_op17_multipliers, an_op17_shifts, an_op17_pad_row, AN_T74, AN_SCRATCH17);
   MODEL_OP_END(17);
   // 18: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(18);
@@ -246,7 +246,7 @@ int model_invoke(void) {
   MODEL_OP_END(18);
   // 19: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(19);
-  an_depthwise_conv2d_s8(&an_params_19, AN_T75, an_op19_filter, an_op19_bias, an_op19_multipliers, an_op19_shifts, an_op19_pad_row, AN_T76, AN_SCRATCH19);
+  an_depthwise_conv2d_s8_plane6_1_1(&an_params_19, AN_T75, an_op19_filter, an_op19_bias, an_op19_multipliers, an_op19_shifts, an_op19_pad_row, AN_T76, AN_SCRATCH19);
   MODEL_OP_END(19);
   // 20: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(20);
@@ -254,7 +254,7 @@ int model_invoke(void) {
   MODEL_OP_END(20);
   // 21: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(21);
-  an_depthwise_conv2d_s8(&an_params_21, AN_T77, an_op21_filter, an_op21_bias, an_op21_multipliers, an_op21_shifts, an_op21_pad_row, AN_T78, AN_SCRATCH21);
+  an_depthwise_conv2d_s8_plane6_1_1(&an_params_21, AN_T77, an_op21_filter, an_op21_bias, an_op21_multipliers, an_op21_shifts, an_op21_pad_row, AN_T78, AN_SCRATCH21);
   MODEL_OP_END(21);
   // 22: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(22);
@@ -262,7 +262,7 @@ int model_invoke(void) {
   MODEL_OP_END(22);
   // 23: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 3, 3, 128), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(23);
-  an_depthwise_conv2d_s8(&an_params_23, AN_T79, an_op23_filter, an_op23_bias, an_op23_multipliers, an_op23_shifts, an_op23_pad_row, AN_T80, AN_SCRATCH23);
+  an_depthwise_conv2d_s8_plane3_2_1(&an_params_23, AN_T79, an_op23_filter, an_op23_bias, an_op23_multipliers, an_op23_shifts, an_op23_pad_row, AN_T80, AN_SCRATCH23);
   MODEL_OP_END(23);
   // 24: CONV_2D (1, 3, 3, 128) * (256, 1, 1, 128) -> (1, 3, 3, 256), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(24);
@@ -270,7 +270,7 @@ int model_invoke(void) {
   MODEL_OP_END(24);
   // 25: DEPTHWISE_CONV_2D (1, 3, 3, 256) * (1, 3, 3, 256) -> (1, 3, 3, 256), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(25);
-  an_depthwise_conv2d_s8(&an_params_25, AN_T81, an_op25_filter, an_op25_bias, an_op25_multipliers, an_op25_shifts, an_op25_pad_row, AN_T82, AN_SCRATCH25);
+  an_depthwise_conv2d_s8_plane3_1_1(&an_params_25, AN_T81, an_op25_filter, an_op25_bias, an_op25_multipliers, an_op25_shifts, an_op25_pad_row, AN_T82, AN_SCRATCH25);
   MODEL_OP_END(25);
   // 26: CONV_2D (1, 3, 3, 256) * (256, 1, 1, 256) -> (1, 3, 3, 256), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(26);
