@@ -445,22 +445,27 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen(const int8_t *s
 static void __attribute__((noinline))
 an_kxk3p_column(const an_im2col_w16_params *g, const int8_t *in, int32_t oy, int32_t ox, int16_t *dst) {
   const int32_t n = g->n, iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
-  const int8_t pad = (int8_t)g->pad;
 #if !(AN_USE_DSP && !AN_USE_MVE)
   if (iy0 >= 0 && iy0 + 2 < g->in_h && ix0 >= 0 && ix0 + 2 < g->in_w) {  // inside the image: from the input
     an_kxk3p_place(in + (iy0 * g->in_w + ix0) * n, g->in_w * n, dst, n);
     return;
   }
 #endif
-  int8_t rows[36];
+  // The pad value everywhere by nine word stores, then the taps inside the image over it (a row's bounds tested
+  // once, a tap's column once).
+  const uint32_t pad4 = (uint8_t)g->pad * 0x01010101u;
+  uint32_t words[9] = {pad4, pad4, pad4, pad4, pad4, pad4, pad4, pad4, pad4};
+  int8_t *const rows = (int8_t *)words;
   for (int32_t ky = 0, iy = iy0; ky < 3; ++ky, ++iy) {
+    if (iy < 0 || iy >= g->in_h) continue;
     int8_t *row = rows + 12 * ky;
+    const int8_t *src = in + (iy * g->in_w + ix0) * n;
     // Tap by tap (no library calls: GCC makes a loop of n copies a memcpy call).
-    for (int32_t kx = 0, ix = ix0; kx < 3; ++kx, ++ix, row += n) {
-      const int inside = iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w;
-      const int8_t *src = in + (inside ? (iy * g->in_w + ix) * n : 0);
-      row[0] = inside ? src[0] : pad;
-      if (n == 3) row[1] = inside ? src[1] : pad, row[2] = inside ? src[2] : pad;
+    for (int32_t kx = 0, ix = ix0; kx < 3; ++kx, ++ix, row += n, src += n) {
+      if (ix >= 0 && ix < g->in_w) {
+        row[0] = src[0];
+        if (n == 3) row[1] = src[1], row[2] = src[2];
+      }
     }
   }
 #if AN_USE_DSP && !AN_USE_MVE
