@@ -215,7 +215,7 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
     table = re.search(r"variants\[\][^=]*= \{([^}]*)\}", source)  # the dispatcher's, by an_conv1x1_prepared_variant
     assert [e.strip() for e in table.group(1).split(",")] == entries
     for entry in entries:  # each defined for every build (an_conv_pointwise.c)
-        assert re.search(rf"^void {entry}\(", source, re.M), entry
+        assert re.search(rf"^AN_CONV1X1_PREPARED_ENTRY\({entry}\) \{{", source, re.M), entry
 
 
 def test_the_generator_names_the_depthwise_form_the_kernel_would_run(tmp_path):

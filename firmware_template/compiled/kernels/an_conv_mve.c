@@ -240,7 +240,8 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
 // requantization, offset, bounds, two VSTRB.32 (their addresses in low registers: "l"); halves == 1: the bounds
 // from u0 / u1 (the callers' vectors of act_min, act_max: AN_SMALL_OUT_BOUNDS).  Volatile: the stores are its only
 // effect.
-#define AN_SMALL_OUT                             \
+// The bias, the requantization and the output offset of AN_SMALL_OUT and AN_SMALL_OUT_BOUNDS (their common part).
+#define AN_SMALL_OUT_REQUANTIZE                  \
   "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
   "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
   "vadd.i32 %q[p0], %q[p0], %q[w]\n\t"           \
@@ -259,44 +260,28 @@ static inline __attribute__((always_inline)) void an_conv_quad_out_mve(const int
   "vrshl.s32 %q[p1], %q[p1], %q[w]\n\t"          \
   "ldr %[a0], [%[g], #112]\n\t"                  \
   "vadd.i32 %q[p0], %q[p0], %[a0]\n\t"           \
-  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"           \
-  "ldr %[a0], [%[g], #116]\n\t"                  \
-  "vdup.32 %q[t], %[a0]\n\t"                     \
-  "vmax.s32 %q[p0], %q[p0], %q[t]\n\t"           \
-  "vmax.s32 %q[p1], %q[p1], %q[t]\n\t"           \
-  "ldr %[a0], [%[g], #120]\n\t"                  \
-  "vdup.32 %q[t], %[a0]\n\t"                     \
-  "vmin.s32 %q[p0], %q[p0], %q[t]\n\t"           \
-  "vmin.s32 %q[p1], %q[p1], %q[t]\n\t"           \
-  "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
+  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"
+#define AN_SMALL_OUT                   \
+  AN_SMALL_OUT_REQUANTIZE              \
+  "ldr %[a0], [%[g], #116]\n\t"        \
+  "vdup.32 %q[t], %[a0]\n\t"           \
+  "vmax.s32 %q[p0], %q[p0], %q[t]\n\t" \
+  "vmax.s32 %q[p1], %q[p1], %q[t]\n\t" \
+  "ldr %[a0], [%[g], #120]\n\t"        \
+  "vdup.32 %q[t], %[a0]\n\t"           \
+  "vmin.s32 %q[p0], %q[p0], %q[t]\n\t" \
+  "vmin.s32 %q[p1], %q[p1], %q[t]\n\t" \
+  "vstrb.32 %q[p0], [%[o0]]\n\t"       \
   "vstrb.32 %q[p1], [%[o1]]"
 // AN_SMALL_OUT with the activation's bounds in vector registers (lo, hi: halves == 1, where u0 / u1's registers are
 // free), four instructions fewer per quad.
-#define AN_SMALL_OUT_BOUNDS                      \
-  "vldrw.u32 %q[t], [%[g], #64]\n\t"             \
-  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
-  "vadd.i32 %q[p0], %q[p0], %q[w]\n\t"           \
-  "vadd.i32 %q[p1], %q[p1], %q[w]\n\t"           \
-  "vldrw.u32 %q[t], [%[g], #80]\n\t"             \
-  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
-  "vqrdmulh.s32 %q[p0], %q[p0], %q[w]\n\t"       \
-  "vqrdmulh.s32 %q[p1], %q[p1], %q[w]\n\t"       \
-  "vldrw.u32 %q[t], [%[g], #96]\n\t"             \
-  "vldrw.u32 %q[w], [%[ch], %q[t], uxtw #2]\n\t" \
-  "vshr.s32 %q[t], %q[p0], #31\n\t"              \
-  "vadd.i32 %q[p0], %q[p0], %q[t]\n\t"           \
-  "vrshl.s32 %q[p0], %q[p0], %q[w]\n\t"          \
-  "vshr.s32 %q[t], %q[p1], #31\n\t"              \
-  "vadd.i32 %q[p1], %q[p1], %q[t]\n\t"           \
-  "vrshl.s32 %q[p1], %q[p1], %q[w]\n\t"          \
-  "ldr %[a0], [%[g], #112]\n\t"                  \
-  "vadd.i32 %q[p0], %q[p0], %[a0]\n\t"           \
-  "vadd.i32 %q[p1], %q[p1], %[a0]\n\t"           \
-  "vmax.s32 %q[p0], %q[p0], %q[lo]\n\t"          \
-  "vmax.s32 %q[p1], %q[p1], %q[lo]\n\t"          \
-  "vmin.s32 %q[p0], %q[p0], %q[hi]\n\t"          \
-  "vmin.s32 %q[p1], %q[p1], %q[hi]\n\t"          \
-  "vstrb.32 %q[p0], [%[o0]]\n\t"                 \
+#define AN_SMALL_OUT_BOUNDS             \
+  AN_SMALL_OUT_REQUANTIZE               \
+  "vmax.s32 %q[p0], %q[p0], %q[lo]\n\t" \
+  "vmax.s32 %q[p1], %q[p1], %q[lo]\n\t" \
+  "vmin.s32 %q[p0], %q[p0], %q[hi]\n\t" \
+  "vmin.s32 %q[p1], %q[p1], %q[hi]\n\t" \
+  "vstrb.32 %q[p0], [%[o0]]\n\t"        \
   "vstrb.32 %q[p1], [%[o1]]"
 static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(const an_conv_small_mve *g,
                                                                                const int8_t *w, const int32_t *ch,

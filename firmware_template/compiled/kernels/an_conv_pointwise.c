@@ -1260,58 +1260,45 @@ static void an_pq_clamp(const an_conv_params *p, int8_t *output) {
 #define AN_PQ_PAIRS_RUN(CALL) an_pq_shared(p, input, filter, channel, output, scratch)
 #endif
 
-void an_conv1x1_s8_prepared_w16_pairs8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                       const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs8) {
   AN_PQ_PAIRS_RUN(an_p4_k8(p, input, filter, channel, output));
 }
-void an_conv1x1_s8_prepared_w16_pairs16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16) {
   AN_PQ_PAIRS_RUN(an_p4_k16(p, input, filter, channel, output));
 }
-void an_conv1x1_s8_prepared_w16_pairs24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24) {
   AN_PQ_PAIRS_RUN(an_p4_k24(p, input, filter, channel, output));
 }
-void an_conv1x1_s8_prepared_w16_pairs32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32) {
   AN_PQ_PAIRS_RUN(an_p4_k32(p, input, filter, channel, output));
 }
-void an_conv1x1_s8_prepared_w16_pairs64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                        const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64(p, input, filter, channel, output)));
 }
-void an_conv1x1_s8_prepared_w16_pairs128(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                         const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output)));
 }
-void an_conv1x1_s8_prepared_w16_pairs32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                         const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n) {
   AN_PQ_PAIRS_RUN(an_p4_deep32n(p, input, filter, channel, output, scratch, 0));
 }
-void an_conv1x1_s8_prepared_w16_pairs_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                          const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any) {
   AN_PQ_PAIRS_RUN(an_p4_deep_any(p, input, filter, channel, output, scratch));
 }
-void an_conv1x1_s8_prepared_w16_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                   const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k8) {
   AN_PQ_RUN(an_pq_k8);
 }
-void an_conv1x1_s8_prepared_w16_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k16) {
   AN_PQ_RUN(an_pq_k16);
 }
-void an_conv1x1_s8_prepared_w16_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32) {
   AN_PQ_RUN(an_pq_k32);
 }
-void an_conv1x1_s8_prepared_w16_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                     const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32n) {
   AN_PQ_RUN(an_pq_k32n);
 }
-void an_conv1x1_s8_prepared_w16_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                    const int32_t *channel, int8_t *output, int16_t *scratch) {
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_any) {
   AN_PQ_RUN(an_pq_any);
 }
 #undef AN_PQ_PAIRS_RUN
