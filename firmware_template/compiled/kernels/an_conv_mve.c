@@ -607,32 +607,28 @@ static inline __attribute__((always_inline)) void an_conv2d_small_mve(const an_c
 static void __attribute__((noinline))
 an_conv2d_small_any_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *channel,
                         int8_t *output, int8_t *col0, int8_t *col1, int halves, int right) {
-  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0
+  // right: 2 every shift negative (a copy with the assembly quads), else an_conv_right_shifts' 1 or 0; each call
+  // with constant halves (and right where 2) so that GCC makes a copy of the always-inline kernel for it.
+#define AN_SMALL_SPECIALISED(KERNEL)                                     \
+  do {                                                                   \
+    if (halves == 1) {                                                   \
+      if (right == 2) {                                                  \
+        KERNEL(p, input, filter, channel, output, col0, col1, 1, 2);     \
+      } else {                                                           \
+        KERNEL(p, input, filter, channel, output, col0, col1, 1, right); \
+      }                                                                  \
+    } else if (right == 2) {                                             \
+      KERNEL(p, input, filter, channel, output, col0, col1, 2, 2);       \
+    } else {                                                             \
+      KERNEL(p, input, filter, channel, output, col0, col1, 2, right);   \
+    }                                                                    \
+  } while (0)
   if (an_conv_window_applies_mve(p)) {
-    if (halves == 1) {
-      if (right == 2) {
-        an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 1, 2);
-      } else {
-        an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 1, right);
-      }
-    } else if (right == 2) {
-      an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 2, 2);
-    } else {
-      an_conv2d_window_mve(p, input, filter, channel, output, col0, col1, 2, right);
-    }
+    AN_SMALL_SPECIALISED(an_conv2d_window_mve);
     return;
   }
-  if (halves == 1) {
-    if (right == 2) {
-      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, 2);
-    } else {
-      an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 1, right);
-    }
-  } else if (right == 2) {
-    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, 2);
-  } else {
-    an_conv2d_small_mve(p, input, filter, channel, output, col0, col1, 2, right);
-  }
+  AN_SMALL_SPECIALISED(an_conv2d_small_mve);
+#undef AN_SMALL_SPECIALISED
 }
 
 // an_conv2d_s8 on Helium (int8 columns in scratch, see above).

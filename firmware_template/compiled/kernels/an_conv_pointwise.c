@@ -512,12 +512,15 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
   "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbeq 3f\n\t"                                                   \
   ".p2align 2\n2:\n\t" AN_P4_STEPS_32(2) "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                          \
   "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
-#define AN_P4_REST_ANY                                                                                     \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #16\n\tbeq 4f\n\t" AN_P4_STEPS_16(2)                                    \
+// The tail of a filter row after its passes of 32 values: 16, 8 and 4 values where K4 has those bits (STEPS16,
+// STEPS8, STEPS4: the pixel block's steps over that many values).
+#define AN_PX_REST_ANY(STEPS16, STEPS8, STEPS4)                                                          \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #16\n\tbeq 4f\n\t" STEPS16                                               \
   "add %[c], %[c], #128\n\tadd %[w], %[w], #64\n\t4:\n\t"                                                 \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #8\n\tbeq 5f\n\t" AN_P4_STEPS_8(2)                                      \
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #8\n\tbeq 5f\n\t" STEPS8                                                 \
   "add %[c], %[c], #64\n\tadd %[w], %[w], #32\n\t5:\n\t"                                                  \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #4\n\tbeq 6f\n\t" AN_P4_STEPS_4(2) "add %[w], %[w], #16\n\t6:\n\t"
+  "ldr %[x0], %[k4m]\n\ttst %[x0], #4\n\tbeq 6f\n\t" STEPS4 "add %[w], %[w], #16\n\t6:\n\t"
+#define AN_P4_REST_ANY AN_PX_REST_ANY(AN_P4_STEPS_16(2), AN_P4_STEPS_8(2), AN_P4_STEPS_4(2))
 #define AN_P4_LOOP(DOT)                                                                                      \
   __asm__ volatile(".p2align 2\n1:\n\t" DOT                                                                              \
                    "ldr %[c], %[chm]\n\t"                                                                   \
@@ -569,12 +572,9 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
   "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                                                      \
   "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
 #define AN_P3_REST_ANY                                                                                     \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #16\n\tbeq 4f\n\t" AN_P3_STEPS_16                                       \
-  "add %[c], %[c], #128\n\tadd %[w], %[w], #64\n\t4:\n\t"                                                 \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #8\n\tbeq 5f\n\t" AN_P3_STEPS4(0)                                       \
-  "add %[c], %[c], #64\n\tadd %[w], %[w], #32\n\t5:\n\t"                                                  \
-  "ldr %[x0], %[k4m]\n\ttst %[x0], #4\n\tbeq 6f\n\t" AN_P3_STEP_AT((0), AN_P4_FA_H((0)), AN_P4_FB_H((0))) \
-  AN_P3_STEP_AT((1), AN_P4_FA_H((1)), AN_P4_FB_H((1))) "add %[w], %[w], #16\n\t6:\n\t"
+  AN_PX_REST_ANY(AN_P3_STEPS_16, AN_P3_STEPS4(0),                                                          \
+                 AN_P3_STEP_AT((0), AN_P4_FA_H((0)), AN_P4_FB_H((0)))                                      \
+                     AN_P3_STEP_AT((1), AN_P4_FA_H((1)), AN_P4_FB_H((1))))
 #define AN_P3_LOOP(DOT)                                                                                      \
   __asm__ volatile(".p2align 2\n1:\n\t" DOT                                                                  \
                    "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"          \
