@@ -403,3 +403,17 @@ class Program:
         self.inputs = [new if t is old else t for t in self.inputs]
         self.outputs = [new if t is old else t for t in self.outputs]
         self.overlays = [tuple(new if x is old else x for x in o[:2]) + (o[2],) for o in self.overlays]
+
+
+def shrink_largest_first(groups, excess_bytes: int, size_bytes, shrink) -> int:
+    """Shrink ``groups`` (each: the users of one shared :class:`Constant`, a list) largest first
+    (``size_bytes(group)``, bytes) until the bytes saved make up ``excess_bytes`` or none is left;
+    ``shrink(group)`` changes one group and returns the bytes it saved.  Returns the bytes saved in all
+    (0: nothing changed).  The one loop behind the flash fallbacks (narrowing int16 filters, dropping the
+    depthwise plane records)."""
+    saved = 0
+    for group in sorted(groups, key=lambda g: -size_bytes(g)):
+        if saved >= excess_bytes:
+            break
+        saved += shrink(group)
+    return saved

@@ -18,6 +18,7 @@ from codegen.compiled.lowering import NARROWERS, narrow_wide_weights
 from codegen.compiled.patch import DEFAULT_MAX_RECOMPUTE, SCHEDULES, choose_schedule
 from codegen.compiled.ops.conv import drop_plane_records, helium_for, wide_filters_for
 from codegen.compiled.plan import ArenaRegion
+from codegen.compiled.program import shrink_largest_first
 from codegen.compiled.support import SUPPORT_DOC
 from converter.report.fit import DEFAULT_HEAP_BYTES, STATIC_DATA_ALLOWANCE_BYTES
 from codegen.runtimes.base import BuildOptions, Firmware, OperatorSupport, PreparedModel, Runtime
@@ -73,16 +74,16 @@ def narrow_to_fit_flash(programs, excess_bytes: int) -> int:
         for step in program.steps:
             if step.function in NARROWERS:
                 users.setdefault(id(step.args[2]), []).append(step)
-    saved = 0
-    for steps in sorted(users.values(), key=lambda group: -group[0].args[2].size_bytes):
-        if saved >= excess_bytes:
-            break
+
+    def narrow(steps) -> int:
         before = steps[0].args[2].size_bytes
         narrow_wide_weights(steps[0])  # the shared Constant narrowed once, then every user takes the int8 kernel
         for step in dict.fromkeys(steps[1:]):
             if step is not steps[0]:
                 step.function = steps[0].function  # the int8 kernel the narrowing chose
-        saved += before - steps[0].args[2].size_bytes
+        return before - steps[0].args[2].size_bytes
+
+    saved = shrink_largest_first(users.values(), excess_bytes, lambda steps: steps[0].args[2].size_bytes, narrow)
     if saved < excess_bytes:  # then the depthwise plane form's flash records (made at run time instead)
         saved += drop_plane_records(programs, excess_bytes - saved)
     return saved

@@ -29,7 +29,7 @@ from codegen.compiled.ops.common import one_value
 from codegen.compiled.ops.conv_wide import lower_conv_wide
 from codegen.compiled.ops.fixedpoint import multiply_by_quantized_multiplier
 from codegen.compiled.ops.window import check_int8_activations, fused_range, window
-from codegen.compiled.program import Constant, Params, Scratch, Step
+from codegen.compiled.program import Constant, Params, Scratch, Step, shrink_largest_first
 from codegen.compiled.quantization import channel_multipliers, wrap_int32
 
 CONV_SOURCES = ("an_conv.c", "an_conv_mve.c", "an_conv_kxk.c", "an_conv_pointwise.c", "an_conv_internal.h", "an_dot.h",
@@ -138,14 +138,14 @@ def drop_plane_records(programs, excess_bytes: int) -> int:
             params = step.args[0] if step.args and isinstance(step.args[0], Params) else None
             if params is not None and isinstance(params.fields.get("records"), Constant):
                 users.setdefault(id(params.fields["records"]), []).append(params.fields)
-    saved = 0
-    for group in sorted(users.values(), key=lambda g: -g[0]["records"].size_bytes):
-        if saved >= excess_bytes:
-            break
-        saved += group[0]["records"].size_bytes
+
+    def drop(group) -> int:
+        size = group[0]["records"].size_bytes
         for fields in group:
             fields.pop("records", None)
-    return saved
+        return size
+
+    return shrink_largest_first(users.values(), excess_bytes, lambda group: group[0]["records"].size_bytes, drop)
 
 
 #: The scratch of the row-buffer path's strip form (``rows3x3`` 3, DSP cores, stride_w 1, rows of 4 outputs or more:
