@@ -406,6 +406,15 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_12_wide_stride2x1_saturating": dict(in_shape=(1, 7, 12, 4), stride=(2, 1), out_scale=0.03,
                                                        w_scale=(0.005, 0.05), in_zp=-128, out_zp=120),
     "rows3x3_plane_stride2_12x12_to_6x6_batch2": dict(in_shape=(2, 12, 12, 8), stride=(2, 2), in_zp=127, out_zp=-128),
+    # the 6-wide statement at stride_w 1 with the SAME rows' zero-point filter rows folded into the bias (borders:
+    # the plane's first and last rows padding): two rows (no middle row), the extreme zero points; and without
+    # borders where only the bottom row is padding (stride_h 2 over an even height) or none is (VALID)
+    "rows3x3_plane_6_wide_two_rows_zp127": dict(in_shape=(1, 2, 6, 8), in_zp=127, out_zp=-128),
+    "rows3x3_plane_12_wide_three_rows_zp_min_saturating": dict(in_shape=(2, 3, 12, 4), out_scale=0.03,
+                                                               w_scale=(0.005, 0.05), in_zp=-128, out_zp=120),
+    "rows3x3_plane_6_wide_stride2x1_bottom_pad_only": dict(in_shape=(1, 8, 6, 12), stride=(2, 1), in_zp=-128,
+                                                           out_zp=3),
+    "rows3x3_plane_6_wide_valid_rows": dict(in_shape=(1, 9, 8, 4), padding="VALID", in_zp=127, out_zp=-5),
     "rows3x3_plane_16_wide_valid_relu6": dict(in_shape=(1, 5, 18, 4), padding="VALID", activation="RELU6",
                                               in_zp=-128, out_zp=-128),
     "rows3x3_plane_16_wide_batch2": dict(in_shape=(2, 3, 16, 4), in_zp=127, out_zp=-3),

@@ -1310,49 +1310,93 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "ssat %[x], #8, %[x]\n\t"                                                                               \
   "strb %[x], [%[o]]\n\t"                                                                                 \
   "add %[o], %[o], %[v1]\n\t"
+// Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
+// zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
+// (the row's first pair word is the zero-point pair); a5 the addend of the other two filter rows' first MACs.
+#define AN_DWP6_BORDER(R)                                                                                \
+  "ldr %[a5], [%[k], #24]\n\t"                                                                           \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
+  "smlad %[a5], %[v0], %[p], %[a5]\n\t"                                                                   \
+  "smlabb %[a5], %[v0], %[q], %[a5]\n\t"
+// The requantization and stores of a row's six accumulators (m, C, e and the output step in one run of loads;
+// x saved as the scratch register), then x back, the plane step in v0 and the output skip in q (both added at 3:,
+// the rows' count, after the run of loads).
+#define AN_DWP6_STORE                                                                                    \
+  "str %[x], [sp, #8]\n\t"                                                                               \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  "ldr %[v1], [sp]\n\t"                                                                                  \
+  AN_DWP6_OUT("a0") AN_DWP6_OUT("a1") AN_DWP6_OUT("a2") AN_DWP6_OUT("a3") AN_DWP6_OUT("a4") AN_DWP6_OUT("a5")
+#define AN_DWP6_NEXT                                                                                     \
+  "ldr %[x], [sp, #8]\n\t"                                                                               \
+  "ldr %[v0], [sp, #12]\n\t"                                                                             \
+  ".if %c[skip]\n\t"                                                                                     \
+  "ldr %[q], [sp, #16]\n\t"                                                                              \
+  ".endif\n\t"
 // clang-format on
+// borders (stride 1 only): the plane's first and last rows hold only the zero point (TFLite's SAME rows: the top
+// output row's filter row 0 and the bottom one's filter row 2 read them): those two rows without the filter row's
+// twelve MACs and six loads (AN_DWP6_BORDER); out_h >= 2.
 static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip, int S) {
-  int32_t a0 = o_step, a1 = out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
+                                                                      int skip, int S, int borders) {
+  int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
   uint32_t p, q, v0, v1;
+  // clang-format off
   __asm__ volatile(
       "sub sp, sp, #24\n\t"
       "str %[a0], [sp]\n\t"
       "str %[a1], [sp, #4]\n\t"
       "str %[a2], [sp, #12]\n\t"
       "str %[a3], [sp, #16]\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP6_BORDER(0)
+      AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
+      AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
+      AN_DWP6_STORE AN_DWP6_NEXT
+      "b 3f\n\t"
+      ".endif\n\t"
       "1:\n\t"
       "ldr %[a5], [%[k], #24]\n\t"
-      ".if %c[s2]\n\t" AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5") AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
-          AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5") ".else\n\t" AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5")
-          AN_DWP6_MACS2(0, "a5", "a5") AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3")
-              AN_DWP6_MACS2(1, "a4", "a5") AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3")
-                  AN_DWP6_MACS2(2, "a4", "a5") ".endif\n\t"
-      "str %[x], [sp, #8]\n\t"
-      "ldr %[p], [%[k], #28]\n\t"
-      "ldr %[q], [%[k], #32]\n\t"
-      "ldr %[v0], [%[k], #36]\n\t"
-      "ldr %[v1], [sp]\n\t" AN_DWP6_OUT("a0") AN_DWP6_OUT("a1") AN_DWP6_OUT("a2") AN_DWP6_OUT("a3")
-          AN_DWP6_OUT("a4") AN_DWP6_OUT("a5")
-      "ldr %[x], [sp, #8]\n\t"
-      "ldr %[v0], [sp, #12]\n\t"
+      ".if %c[s2]\n\t"
+      AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
+      AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
+      AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
+      ".else\n\t"
+      AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
+      AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
+      AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
+      ".endif\n\t"
+      AN_DWP6_STORE AN_DWP6_NEXT
+      "3:\n\t"
+      "ldr %[v1], [sp, #4]\n\t"
       ".if %c[skip]\n\t"
-      "ldr %[q], [sp, #16]\n\t"
       "add %[o], %[o], %[q]\n\t"
       ".endif\n\t"
-      "ldr %[v1], [sp, #4]\n\t"
       "add %[x], %[x], %[v0]\n\t"
       "subs %[v1], %[v1], #1\n\t"
       "str %[v1], [sp, #4]\n\t"
       "bne 1b\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP6_BORDER(2)
+      AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
+      AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
+      AN_DWP6_STORE
+      ".endif\n\t"
       "add sp, sp, #24"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2)
+      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2), [bd] "i"(borders)
       : "cc", "memory");
+  // clang-format on
 }
+#undef AN_DWP6_BORDER
+#undef AN_DWP6_STORE
+#undef AN_DWP6_NEXT
 #undef AN_DWP6_ROW
 #undef AN_DWP6_MACS
 #undef AN_DWP6_MACS2
@@ -1362,20 +1406,27 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
 
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
 // outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
-// apart in the plane; rows wider than AN_DEPTHWISE_PLANE_MAX_OUT_W in chunks of 8 or 6 outputs.
+// apart in the plane; rows wider than AN_DEPTHWISE_PLANE_MAX_OUT_W in chunks of 8 or 6 outputs.  borders: the
+// plane's first and last rows hold only the zero point (an_dwp_channel6_asm's).
 static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_params q, const uint32_t *x,
                                                                  const int32_t *k, int8_t *o, int32_t out_h,
                                                                  int32_t stride_h, int32_t o_step, int32_t o_row, int W,
-                                                                 int S, int F) {
+                                                                 int S, int F, int borders) {
   const int PW = S == 1 ? (W + 1) / 2 + 1 : W + 1;
   const int CW = W <= AN_DEPTHWISE_PLANE_MAX_OUT_W ? W : W % 8 == 0 ? 8 : 6;  // outputs per chunk
   const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
 #if AN_DW3_PASS_ASM
   if (CW == 6 && F) {
+    const int bd = S == 1 && borders && out_h >= 2;
     for (int c = 0; c < W / 6 && out_h > 0; ++c) {
-      an_dwp_channel6_asm(x + 4 * c * (S == 1 ? 3 : 6), k, o + 6 * c * o_step, out_h, 4 * x_step, o_step,
-                          o_row - 6 * o_step, 16 * PW, W != 6, S);
+      const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
+      int8_t *oc = o + 6 * c * o_step;
+      if (bd) {
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1);
+      } else {
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0);
+      }
     }
     return;
   }
@@ -1439,6 +1490,7 @@ typedef struct {
 static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom *g, const int8_t *in, int8_t *out,
                                                                int32_t *rec, uint32_t *plane, int W, int S, int F) {
   const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
+  const int borders = g->y0 > 0 && g->y1 < (g->out_h - 1) * g->stride_h + 3;  // rows 0 and rows - 1 zero points
   for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
     const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
     if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
@@ -1453,7 +1505,7 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
     }
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
       an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
-                     F);
+                     F, borders);
     }
   }
 }
