@@ -217,6 +217,18 @@ CONV_CASES = {
                                                            out_zp=-1, seed=32),
     "pointwise_k128_p5_3x5_relu_pruned": dict(in_shape=(1, 3, 5, 128), kernel=(1, 1), out_c=4, activation="RELU",
                                               in_zp=-128, out_zp=-128, zero_channels=(2,), seed=33),
+    # in_c 40, 48, 56 (an_conv1x1_s8_prepared_w16_pairs40 / 48 / 56: AN_P5_LAYER, then an_p4_any's blocks of three
+    # or last pixels): thirteen pixels (one block, three blocks of three), two batches of nine (four blocks, two
+    # pixels), 3x5 (three blocks, one block of three); saturation, shifts near 31, pruned channels, zero points at
+    # both ends
+    "pointwise_k40_p5_thirteen_pixels_saturating": dict(in_shape=(1, 1, 13, 40), kernel=(1, 1), out_c=10,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                        out_zp=-100, seed=34),
+    "pointwise_k48_p5_batch2_shift_near_31": dict(in_shape=(2, 3, 3, 48), kernel=(1, 1), out_c=8, in_scale=1e-3,
+                                                  w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=35),
+    "pointwise_k56_p5_3x5_relu6_pruned": dict(in_shape=(1, 3, 5, 56), kernel=(1, 1), out_c=6, activation="RELU6",
+                                              out_scale=6 / 255, in_zp=-128, out_zp=-128, zero_channels=(1, 4),
+                                              seed=36),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,

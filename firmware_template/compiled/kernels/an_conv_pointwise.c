@@ -738,7 +738,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   return pixels - left - (by3 && left == 1 ? (threes == 3 ? 8 : 4) : 0);
 }
 
-// ---- Whole layers at in_c K = 8, 16, 24, 32, 64, 128 (AN_P5_LAYER: every block of four pixels in one asm) ----
+// ---- Whole layers at in_c K = 8-64 (multiples of 8), 128 (AN_P5_LAYER: every block of four pixels in one asm) ----
 //
 // The columns of a block of four pixels on the stack below the asm statement's own frame (sub sp), addressed from
 // sp, so that no register holds their address: per channel pair the records pointer stays in a register (where
@@ -780,6 +780,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_DOT_24 \
   AN_P5_FIRST(AN_P5_POST("96"), "96") AN_P5_REST_8("96") AN_P5_STEPS4((4), "96") AN_P5_STEPS4((8), "96")
 #define AN_P5_DOT_32 AN_P5_FIRST(AN_P5_POST("128"), "128") AN_P5_REST_32("128")
+#define AN_P5_DOT_40 AN_P5_FIRST(AN_P5_POST("160"), "160") AN_P5_REST_32("160") AN_P5_STEPS4((16), "160")
+#define AN_P5_DOT_48 \
+  AN_P5_FIRST(AN_P5_POST("192"), "192") AN_P5_REST_32("192") AN_P5_STEPS4((16), "192") AN_P5_STEPS4((20), "192")
+#define AN_P5_DOT_56                                                                                       \
+  AN_P5_FIRST(AN_P5_POST("224"), "224") AN_P5_REST_32("224") AN_P5_STEPS4((16), "224") AN_P5_STEPS4((20), "224") \
+  AN_P5_STEPS4((24), "224")
 #define AN_P5_DOT_64 \
   AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") "add %[w], %[w], #256\n\t"
 #define AN_P5_DOT_128                                                                                    \
@@ -800,6 +806,9 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_WIDEN_16 AN_P5_W4(16, 0)
 #define AN_P5_WIDEN_24 AN_P5_W4(24, 0) AN_P5_W(24, 4) AN_P5_W(24, 5)
 #define AN_P5_WIDEN_32 AN_P5_W4(32, 0) AN_P5_W4(32, 4)
+#define AN_P5_WIDEN_40 AN_P5_W4(40, 0) AN_P5_W4(40, 4) AN_P5_W(40, 8) AN_P5_W(40, 9)
+#define AN_P5_WIDEN_48 AN_P5_W4(48, 0) AN_P5_W4(48, 4) AN_P5_W4(48, 8)
+#define AN_P5_WIDEN_56 AN_P5_W4(56, 0) AN_P5_W4(56, 4) AN_P5_W4(56, 8) AN_P5_W(56, 12) AN_P5_W(56, 13)
 #define AN_P5_WIDEN_64 AN_P5_W16(64, 0)
 #define AN_P5_WIDEN_128 AN_P5_W16(128, 0) AN_P5_W16(128, 16)
 #define AN_P5_RQ(A)                                                                                        \
@@ -843,7 +852,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    : "cc", "memory")
 // clang-format on
 
-// The blocks of four pixels [0, blocks) of a layer at in_c K (8, 16, 24, 32, 64, 128), out_c even, in AN_P5_LAYER.
+// The blocks of four pixels [0, blocks) of a layer at in_c K (a multiple of 8 up to 64, 128), out_c even, in
+// AN_P5_LAYER.
 static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, int32_t blocks) {
@@ -856,6 +866,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   if (K == 16) AN_P5_LAYER(16);
   if (K == 24) AN_P5_LAYER(24);
   if (K == 32) AN_P5_LAYER(32);
+  if (K == 40) AN_P5_LAYER(40);
+  if (K == 48) AN_P5_LAYER(48);
+  if (K == 56) AN_P5_LAYER(56);
   if (K == 64) AN_P5_LAYER(64);
   if (K == 128) AN_P5_LAYER(128);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
@@ -865,6 +878,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_RQ
 #undef AN_P5_WIDEN_128
 #undef AN_P5_WIDEN_64
+#undef AN_P5_WIDEN_56
+#undef AN_P5_WIDEN_48
+#undef AN_P5_WIDEN_40
 #undef AN_P5_WIDEN_32
 #undef AN_P5_WIDEN_24
 #undef AN_P5_WIDEN_16
@@ -874,6 +890,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_W
 #undef AN_P5_DOT_128
 #undef AN_P5_DOT_64
+#undef AN_P5_DOT_56
+#undef AN_P5_DOT_48
+#undef AN_P5_DOT_40
 #undef AN_P5_DOT_32
 #undef AN_P5_DOT_24
 #undef AN_P5_DOT_16
@@ -981,8 +1000,8 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 // registers ("asm operand has impossible constraints").  They use no floating point; at -O2 it moves a few register
 // copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
 #define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
-// The blocks of four pixels of a layer at in_c K (8, 16, 24, 32, 64, 128) and an even out_c by AN_P5_LAYER; returns
-// the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).
+// The blocks of four pixels of a layer at in_c K (a multiple of 8 up to 64, 128) and an even out_c by AN_P5_LAYER;
+// returns the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).
 static inline __attribute__((always_inline)) int32_t an_p5_run(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, const int32_t K4) {
@@ -1015,30 +1034,33 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
   const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32);
   an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
 }
-// in_c 64 and 128: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by AN_P5_LAYER (its frame
-// apart from an_p4_deep's columns: called before it); returns the first pixel left.
-static int32_t AN_P4_FN an_p5_k64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                  const int32_t *channel, int8_t *output) {
-  return an_p5_run(p, input, filter, channel, output, 64, 0);
-}
-static int32_t AN_P4_FN an_p5_k128(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                                   const int32_t *channel, int8_t *output) {
-  return an_p5_run(p, input, filter, channel, output, 128, 0);
-}
+// in_c 40, 48, 56, 64 and 128: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
+// AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
+#define AN_P5_DEEP(K)                                                                                     \
+  static int32_t AN_P4_FN an_p5_k##K(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                     const int32_t *channel, int8_t *output) {                            \
+    return an_p5_run(p, input, filter, channel, output, K, 0);                                            \
+  }
+AN_P5_DEEP(40)
+AN_P5_DEEP(48)
+AN_P5_DEEP(56)
+AN_P5_DEEP(64)
+AN_P5_DEEP(128)
+#undef AN_P5_DEEP
 // in_c 64, 96, ...: passes of 32 values; cols: 8 * in_c bytes (an_p4_deep's); from pixel from on.
 static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                 const int32_t *channel, int8_t *output, int32_t *cols, int32_t from) {
   an_p4_run(p, input, filter, channel, output, 0, 0, cols, from);
 }
-// Any other in_c (a multiple of four): passes of 32 values, then 16, 8, 4.
+// Any other in_c (a multiple of four): passes of 32 values, then 16, 8, 4; from pixel from on.
 static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, const int16_t *filter,
-                               const int32_t *channel, int8_t *output, int32_t *cols) {
-  an_p4_run(p, input, filter, channel, output, 0, 1, cols, 0);
+                               const int32_t *channel, int8_t *output, int32_t *cols, int32_t from) {
+  an_p4_run(p, input, filter, channel, output, 0, 1, cols, from);
 }
 #undef AN_P4_FN
 // in_c other than 8, 16, 24, 32 (k32n: a multiple of 32, else any multiple of four): the four pixels' columns on the
 // stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes,
-// 16-byte aligned in the arena); from pixel from on (in_c 64 and 128: after an_p5_k64 / an_p5_k128).  One function
+// 16-byte aligned in the arena); from pixel from on (in_c 40-64 and 128: after an_p5_k40 ... an_p5_k128).  One function
 // each (an_p4_deep32n, an_p4_deep_any), so that a firmware links an_p4_any only where a layer's in_c needs it.
 static inline __attribute__((always_inline)) void an_p4_deep(const an_conv_params *p, const int8_t *input,
                                                              const int16_t *filter, const int32_t *channel,
@@ -1049,7 +1071,7 @@ static inline __attribute__((always_inline)) void an_p4_deep(const an_conv_param
   if (k32n) {
     an_p4_k32n(p, input, filter, channel, output, cols, from);
   } else {
-    an_p4_any(p, input, filter, channel, output, cols);
+    an_p4_any(p, input, filter, channel, output, cols, from);
   }
 }
 static void __attribute__((noinline))
@@ -1059,8 +1081,8 @@ an_p4_deep32n(const an_conv_params *p, const int8_t *input, const int16_t *filte
 }
 static void __attribute__((noinline))
 an_p4_deep_any(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
-               int8_t *output, int16_t *scratch) {
-  an_p4_deep(p, input, filter, channel, output, scratch, 0, 0);
+               int8_t *output, int16_t *scratch, int32_t from) {
+  an_p4_deep(p, input, filter, channel, output, scratch, from, 0);
 }
 #else
 #define AN_P4 0
@@ -1280,11 +1302,23 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output)));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs40) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k40(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k48(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs56) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k56(p, input, filter, channel, output)));
+}
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n) {
   AN_PQ_PAIRS_RUN(an_p4_deep32n(p, input, filter, channel, output, scratch, 0));
 }
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any) {
-  AN_PQ_PAIRS_RUN(an_p4_deep_any(p, input, filter, channel, output, scratch));
+  AN_PQ_PAIRS_RUN(an_p4_deep_any(p, input, filter, channel, output, scratch, 0));
 }
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k8) {
   AN_PQ_RUN(an_pq_k8);
@@ -1312,6 +1346,7 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                   int16_t *) = {
       an_conv1x1_s8_prepared_w16_pairs8,   an_conv1x1_s8_prepared_w16_pairs16,   an_conv1x1_s8_prepared_w16_pairs24,
       an_conv1x1_s8_prepared_w16_pairs32,  an_conv1x1_s8_prepared_w16_pairs64,   an_conv1x1_s8_prepared_w16_pairs128,
+      an_conv1x1_s8_prepared_w16_pairs40,  an_conv1x1_s8_prepared_w16_pairs48,   an_conv1x1_s8_prepared_w16_pairs56,
       an_conv1x1_s8_prepared_w16_pairs32n, an_conv1x1_s8_prepared_w16_pairs_any, an_conv1x1_s8_prepared_w16_k8,
       an_conv1x1_s8_prepared_w16_k16,      an_conv1x1_s8_prepared_w16_k32,       an_conv1x1_s8_prepared_w16_k32n,
       an_conv1x1_s8_prepared_w16_any};
