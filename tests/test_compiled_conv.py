@@ -447,6 +447,18 @@ DEPTHWISE_CASES = {
                                                       w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
     "rows3x3_strip_tiny_multiplier": dict(in_shape=(1, 4, 10, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                           out_scale=1.0, in_zp=127, out_zp=-7),
+    # rows whose width has a stride-1 plane copy (4, 6, 8, 12, 16): on DSP cores most rows by the plane form in bands,
+    # its scratch in the output's first rows, those rows by the strip form last (an_dw3_strip_band; the 16-wide case
+    # above too, 6 rows by the strip): 16 wide (the demo AttendNet-B's 16x16x40 but 16 channels), 6 wide at stride_h 2 with batch 2 and RELU6, 12 wide
+    # VALID saturating, 4 wide with a tiny multiplier, 8 wide RELU with extreme zero points
+    "rows3x3_strip_band_14x16x16": dict(in_shape=(1, 14, 16, 16), in_zp=-128, out_zp=3),
+    "rows3x3_strip_band_width6_stride2x1_relu6_batch2": dict(in_shape=(2, 13, 6, 24), stride=(2, 1),
+                                                             activation="RELU6", in_zp=-5, out_zp=-128),
+    "rows3x3_strip_band_width12_valid_saturating": dict(in_shape=(1, 14, 14, 16), padding="VALID", out_scale=0.03,
+                                                        w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
+    "rows3x3_strip_band_width4_tiny_multiplier": dict(in_shape=(1, 11, 4, 36), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                      out_scale=1.0, in_zp=-128, out_zp=-7),
+    "rows3x3_strip_band_width8_relu": dict(in_shape=(1, 9, 8, 28), activation="RELU", in_zp=127, out_zp=-128),
     # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
     # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
     # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny

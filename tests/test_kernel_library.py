@@ -218,6 +218,14 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
         assert re.search(rf"^AN_CONV1X1_PREPARED_ENTRY\({entry}\) \{{", source, re.M), entry
 
 
+class _Step:
+    """The fields of an ``an_depthwise_conv2d_s8`` step depthwise_entry reads."""
+
+    def __init__(self, rows3x3, out_w, stride_w, act_min, act_max):
+        fields = dict(rows3x3=rows3x3, out_w=out_w, stride_w=stride_w, act_min=act_min, act_max=act_max)
+        self.args = [type("Params", (), {"fields": fields})()]
+
+
 def test_the_generator_names_the_depthwise_form_the_kernel_would_run(tmp_path):
     """A generated model.c calls an_depthwise_conv2d_s8's form entry points itself (so that a firmware links only
     those): codegen/compiled/ops/conv.py's depthwise_form is an_depthwise_conv.h's an_depthwise_form (what the DSP
@@ -225,7 +233,8 @@ def test_the_generator_names_the_depthwise_form_the_kernel_would_run(tmp_path):
     generator can name is declared and defined."""
     import re
 
-    from codegen.compiled.ops.conv import DEPTHWISE_FORMS, PLANE_WIDTHS, depthwise_form
+    from codegen.compiled.ops.conv import (DEPTHWISE_FORMS, PLANE_WIDTHS, STRIP_BAND_WIDTHS, depthwise_entry,
+                                           depthwise_form)
 
     cases = [(r, w, s) for r in (0, 1, 2, 3, 4) for w in range(1, 30) for s in (1, 2, 3)]
     lines = ['#include <stdio.h>', '#include "an_depthwise_conv.h"', "int main(void) {"]
@@ -246,6 +255,13 @@ def test_the_generator_names_the_depthwise_form_the_kernel_would_run(tmp_path):
         assert f"AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_{form});" in header, form
         assert f"AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_{form}) {{" in source, form
     assert "AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_##F) {" in source
+    # the strip form's per-width entry points (an_dw3_strip_band): the header's widths are STRIP_BAND_WIDTHS
+    widths = re.search(r"#define AN_DEPTHWISE_STRIP_BAND_WIDTHS\(X\)(.*)", header).group(1)
+    assert tuple(int(w) for w in re.findall(r"X\((\d+)\)", widths)) == STRIP_BAND_WIDTHS
+    assert "AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip##W##_##F) {" in source
+    assert depthwise_entry(_Step(3, 16, 1, -128, 127)) == "an_depthwise_conv2d_s8_strip16_1"
+    assert depthwise_entry(_Step(3, 12, 1, 0, 127)) == "an_depthwise_conv2d_s8_strip12_0"
+    assert depthwise_entry(_Step(3, 7, 1, -128, 127)) == "an_depthwise_conv2d_s8_strip"
 
 
 def test_the_generator_and_the_kernel_agree_where_the_prepared_kxk_filter_is_in_pairs(tmp_path):

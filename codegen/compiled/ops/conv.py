@@ -154,6 +154,13 @@ def drop_plane_records(programs, excess_bytes: int) -> int:
 STRIP_SCRATCH_BYTES = 10 * 4 + 3 * 3 * 4
 
 
+#: The strip form's output widths whose layers run most rows by the plane form's stride-1 copy for that width, its
+#: scratch in the layer's own first output rows (an_depthwise_conv.c an_dw3_strip_band, entry points
+#: ``an_depthwise_conv2d_s8_stripW_F``; an_depthwise_conv.h's ``AN_DEPTHWISE_STRIP_BAND_WIDTHS``;
+#: tests/test_kernel_library.py ties the two).  No scratch beyond :data:`STRIP_SCRATCH_BYTES`.
+STRIP_BAND_WIDTHS = tuple(w for w in PLANE_WIDTHS[1] if w >= 4)
+
+
 def depthwise_strip_applies(out_w: int, stride_w: int) -> bool:
     """Whether rows of ``out_w`` outputs at ``stride_w`` have the strip form (an_depthwise_conv.h's
     ``AN_DEPTHWISE_STRIP``)."""
@@ -181,14 +188,17 @@ def depthwise_form(rows3x3: int, out_w: int, stride_w: int) -> str:
 @entry_points("an_depthwise_conv2d_s8")
 def depthwise_entry(step) -> str:
     """The entry point an ``an_depthwise_conv2d_s8`` step calls (an_depthwise_conv.h): its form's, the plane form's
-    per output width, stride_w and clamp kind (1: the activation spans int8), so that a firmware links only the forms
-    and plane copies its layers use."""
+    per output width, stride_w and clamp kind (1: the activation spans int8), the strip form's per output width and
+    clamp kind where its rows have a stride-1 plane copy (:data:`STRIP_BAND_WIDTHS`), so that a firmware links only
+    the forms and plane copies its layers use."""
     fields = step.args[0].fields
     out_w, stride_w = int(fields["out_w"]), int(fields["stride_w"])
     form = depthwise_form(int(fields.get("rows3x3") or 0), out_w, stride_w)
+    full = int(fields["act_min"]) == -128 and int(fields["act_max"]) == 127
     if form == "plane":
-        full = int(fields["act_min"]) == -128 and int(fields["act_max"]) == 127
         form = f"plane{out_w}_{stride_w}_{int(full)}"
+    elif form == "strip" and out_w in STRIP_BAND_WIDTHS:
+        form = f"strip{out_w}_{int(full)}"
     return f"an_depthwise_conv2d_s8_{form}"
 
 

@@ -1720,6 +1720,61 @@ static __attribute__((noinline)) void an_dw3_strip(const an_depthwise_params *p,
     an_dws_layer(p, input, filter, bias, multiplier, shift, output, scratch, 0);
   }
 }
+
+// ---- The strip form's layer with its rows in bands of the plane form (rows3x3 == 3, stride_w 1, a plane width) ----
+//
+// The strip form runs where no larger scratch fits the arena, but the layer's own output is free until written:
+// its first K rows (K * out_w * in_c bytes, 4-byte aligned) hold the plane form's scratch (four records and the
+// padded rows of R output rows) while the plane form (`batch`: the copy for out_w, stride_w 1 and the clamp kind)
+// computes rows K .. out_h - 1 in bands of R rows; then the strip form (its own scratch) computes rows 0 .. K - 1 over
+// those bytes.  K minimises an estimate in tenths of a plane-form output row: 10 per plane row, 17 per strip row
+// (the demo AttendNet-B's 16x16x40, Cortex-M4 timing model: about 3.0 and 4.5 cycles/MAC), 4 per band (padded rows
+// widened again, the records, the padding rows).  0: no band fits (the strip form alone).
+static int32_t an_dw3_band_rows(const an_depthwise_params *p, const int8_t *output, int32_t *band_out_rows) {
+  const int32_t out_h = p->out_h, row_bytes = p->out_w * p->in_c, stride_h = p->stride_h;
+  const int32_t pair_row_bytes = 16 * AN_DEPTHWISE_PLANE_PAIRS(p->out_w, 1);  // a padded row of four channels
+  const int32_t records_bytes = 4 * AN_DW3_RECORD * (int32_t)sizeof(int32_t);
+  int32_t best = 0, best_cost = 17 * out_h;
+  if (((uintptr_t)output & 3u) != 0) return 0;
+  for (int32_t k = 1; k < out_h; ++k) {
+    const int32_t padded = (k * row_bytes - records_bytes) / pair_row_bytes;  // padded rows beside the records
+    if (padded < 3) continue;
+    const int32_t r = AN_MIN((padded - 3) / stride_h + 1, out_h - k), bands = (out_h - k + r - 1) / r;
+    const int32_t cost = 10 * (out_h - k) + 17 * k + 4 * bands;
+    if (cost < best_cost) {
+      best = k;
+      best_cost = cost;
+      *band_out_rows = r;
+    }
+  }
+  return best;
+}
+
+static __attribute__((noinline)) void an_dw3_strip_band(const an_depthwise_params *p, const int8_t *input,
+                                                        const int16_t *filter, const int32_t *bias,
+                                                        const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                        void *scratch, an_dwp_batch_fn batch) {
+  int32_t r = 0;
+  const int32_t k = batch ? an_dw3_band_rows(p, output, &r) : 0;
+  if (k == 0) {
+    an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
+  const int32_t row_bytes = p->out_w * p->in_c;
+  an_depthwise_params band = *p, top = *p;
+  band.batches = top.batches = 1;
+  top.out_h = k;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * p->in_w * p->in_c;
+    int8_t *out = output + b * p->out_h * row_bytes;
+    for (int32_t r0 = k; r0 < p->out_h; r0 += r) {
+      band.out_h = AN_MIN(r, p->out_h - r0);
+      band.pad_h = p->pad_h - r0 * p->stride_h;  // the band's padded row 0 is the layer's r0 * stride_h
+      an_dw3_plane(&band, in, filter, bias, multiplier, shift, out + r0 * row_bytes, out, batch);
+    }
+    an_dw3_strip(&top, in, filter, bias, multiplier, shift, out, scratch);
+  }
+}
 #endif  // AN_USE_DSP
 #endif
 
@@ -1739,7 +1794,9 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
 #if AN_USE_DSP
   switch (an_depthwise_form(p->rows3x3, p->out_w, p->stride_w)) {  // the entry points' rule (an_depthwise_conv.h)
     case AN_DEPTHWISE_FORM_STRIP:
-      an_dw3_strip(p, input, filter, bias, multiplier, shift, output, scratch);
+      an_dw3_strip_band(
+          p, input, filter, bias, multiplier, shift, output, scratch,
+          AN_DEPTHWISE_PLANE(p->out_w, 1) ? an_dwp_pick(p->out_w, 1, p->act_min == -128 && p->act_max == 127) : NULL);
       return;
     case AN_DEPTHWISE_FORM_PLANE:
       an_dw3_plane(p, input, filter, bias, multiplier, shift, output, scratch,
@@ -1810,6 +1867,17 @@ AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip) {
 AN_DEPTHWISE_PLANE_SHAPES(AN_DW_PLANE_ENTRIES)
 #undef AN_DW_PLANE_ENTRIES
 #undef AN_DW_PLANE_ENTRY
+// The strip form in bands of the plane form's copy for out_w W, stride_w 1, clamp kind F (an_dw3_strip_band).
+#define AN_DW_STRIP_ENTRY(W, F)                                                                                     \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip##W##_##F) {                                                       \
+    AN_DW_ENTRY_BODY(                                                                                               \
+        AN_DW_FORM(AN_DEPTHWISE_FORM_STRIP) && p->out_w == (W) && (p->act_min == -128 && p->act_max == 127) == (F), \
+        an_dw3_strip_band(p, input, filter, bias, multiplier, shift, output, scratch, an_dwp_batch_##W##_1_##F));   \
+  }
+#define AN_DW_STRIP_ENTRIES(W) AN_DW_STRIP_ENTRY(W, 0) AN_DW_STRIP_ENTRY(W, 1)
+AN_DEPTHWISE_STRIP_BAND_WIDTHS(AN_DW_STRIP_ENTRIES)
+#undef AN_DW_STRIP_ENTRIES
+#undef AN_DW_STRIP_ENTRY
 #undef AN_DW_ENTRY_BODY
 #undef AN_DW_FORM
 

@@ -114,6 +114,15 @@ AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip);
   AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_plane##W##_##S##_1);
 AN_DEPTHWISE_PLANE_SHAPES(AN_DEPTHWISE_PLANE_DECLARE)
 #undef AN_DEPTHWISE_PLANE_DECLARE
+// The strip form's widths that have a stride-1 plane copy (AN_DEPTHWISE_PLANE(W, 1), W >= 4): on DSP cores their
+// layers run most output rows by the plane form, its scratch in the output's first rows (an_dw3_strip_band), through
+// an_depthwise_conv2d_s8_stripW_F (F: the clamp kind, as the plane's).
+#define AN_DEPTHWISE_STRIP_BAND_WIDTHS(X) X(4) X(6) X(8) X(12) X(16)
+#define AN_DEPTHWISE_STRIP_DECLARE(W)                      \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip##W##_0); \
+  AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_strip##W##_1);
+AN_DEPTHWISE_STRIP_BAND_WIDTHS(AN_DEPTHWISE_STRIP_DECLARE)
+#undef AN_DEPTHWISE_STRIP_DECLARE
 
 // The Helium layout (chosen by the generator only for cores with MVE; codegen/compiled/ops/conv.py
 // helium_depthwise), depth multiplier 1: the filter int8 in groups of sixteen channels (out_c rounded up, zero
