@@ -281,6 +281,15 @@ CONV_CASES = {
     "first3x3_c3_out10_stride2_pad127": dict(in_shape=(1, 9, 11, 3), stride=(2, 2), out_c=10, in_zp=127,
                                              activation="RELU6", seed=20),
     "first3x3_c1_out3_stride2": dict(in_shape=(1, 10, 9, 1), stride=(2, 2), out_c=3, out_scale=0.004, seed=21),
+    # out_c a multiple of four: each row's run of interior pixel pairs in one asm statement (an_k3_pq_row, optimised
+    # DSP builds): runs of many pairs and of one, odd output widths (pairs across rows), the runs cut at the tensor's
+    # end (VALID), a batch of two, saturating outputs and multipliers near 2^-31, pruned (all-zero) channels
+    "first3x3_c3_rows_out12_saturating": dict(in_shape=(1, 9, 23, 3), out_c=12, out_scale=0.004,
+                                              w_scale=(0.01, 0.03), in_zp=-128, out_zp=-3, seed=22,
+                                              zero_channels=(5,)),
+    "first3x3_c1_rows_valid_batch2": dict(in_shape=(2, 11, 19, 1), stride=(2, 2), padding="VALID", out_c=8,
+                                          in_scale=1e-3, w_scale=(2e-6, 4e-6), out_scale=1.0, in_zp=127, out_zp=5,
+                                          seed=23),
 }
 
 
