@@ -229,6 +229,21 @@ CONV_CASES = {
     "pointwise_k56_p5_3x5_relu6_pruned": dict(in_shape=(1, 3, 5, 56), kernel=(1, 1), out_c=6, activation="RELU6",
                                               out_scale=6 / 255, in_zp=-128, out_zp=-128, zero_channels=(1, 4),
                                               seed=36),
+    # the same at in_c 96, 112 and 192 (columns of pixels 2 and 3 first, of 0 and 1 after them: LDRD reaches 1020
+    # bytes), the rest by an_p4_run: in_c 96 nine pixels in blocks of three, 112 (not a multiple of 32: an_p4_any
+    # from the first pixel left) three and two pixels, 192 the demo's 4x4 planes in two batches and
+    # seven pixels (a block of three)
+    "pointwise_k96_p5_thirteen_pixels_saturating": dict(in_shape=(1, 1, 13, 96), kernel=(1, 1), out_c=10,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), out_zp=-90, seed=39),
+    "pointwise_k112_p5_3x5_relu6_pruned": dict(in_shape=(1, 3, 5, 112), kernel=(1, 1), out_c=6, activation="RELU6",
+                                               in_zp=127, out_zp=-128, zero_channels=(0, 5), seed=40),
+    "pointwise_k112_p5_2x3_shift_near_31": dict(in_shape=(1, 2, 3, 112), kernel=(1, 1), out_c=8, in_scale=1e-3,
+                                                w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=41),
+    "pointwise_k192_p5_4x4_batch2_pruned": dict(in_shape=(2, 4, 4, 192), kernel=(1, 1), out_c=12, in_zp=-128,
+                                                out_zp=127, zero_channels=(3,), seed=37),
+    "pointwise_k192_p5_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 192), kernel=(1, 1), out_c=10,
+                                                      out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=60,
+                                                      seed=38),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
