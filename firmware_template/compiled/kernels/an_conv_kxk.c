@@ -923,15 +923,13 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
 // output row, from src and src + step_w.
 // clang-format off
 // AN_K3P_ROW12_AT / AN_K3P_PIXEL12_AT / AN_K3P_PIXEL4_AT: the columns at base B ("%[d]", or "sp" in
-// an_k3_pq_row), the temporaries X0 X1 Y0 Y1 T0 T1 T2 and the row step R named by the caller.
+// an_k3_pq_row), the temporaries X0 X1 Y0 Y1 T0 T1 T2 and the row step R named by the caller.  AN_K3P_SPLIT: a word's
+// even bytes into Y, its odd ones into X (in place).
+#define AN_K3P_SPLIT(Y, X) "sxtb16 %[" #Y "], %[" #X "]\n\tsxtb16 %[" #X "], %[" #X "], ror #8\n\t"
 #define AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, D, T)                                                        \
   "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
   "ldr %[" #X1 "], [%[" #S "], #4]\n\t"                                                                     \
-  "ldrsb %[" #T "], [%[" #S "], #8]\n\t"                                                                    \
-  "sxtb16 %[" #Y0 "], %[" #X0 "]\n\t"                                                                       \
-  "sxtb16 %[" #X0 "], %[" #X0 "], ror #8\n\t"                                                               \
-  "sxtb16 %[" #Y1 "], %[" #X1 "]\n\t"                                                                       \
-  "sxtb16 %[" #X1 "], %[" #X1 "], ror #8\n\t"                                                               \
+  "ldrsb %[" #T "], [%[" #S "], #8]\n\t" AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1)                           \
   "strd %[" #Y0 "], %[" #X0 "], [" B ", #" #D "]\n\t"                                                       \
   "strd %[" #Y1 "], %[" #X1 "], [" B ", #(" #D "+16)]\n\t"
 #define AN_K3P_PIXEL12_AT(B, X0, X1, Y0, Y1, T0, T1, T2, R, S, J)                                           \
@@ -944,12 +942,7 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
   "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
   "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
   "ldr %[" #T0 "], [%[" #S "], %[" #R "], lsl #1]\n\t"                                                      \
-  "sxtb16 %[" #Y0 "], %[" #X0 "]\n\t"                                                                       \
-  "sxtb16 %[" #X0 "], %[" #X0 "], ror #8\n\t"                                                               \
-  "sxtb16 %[" #Y1 "], %[" #X1 "]\n\t"                                                                       \
-  "sxtb16 %[" #X1 "], %[" #X1 "], ror #8\n\t"                                                               \
-  "sxtb16 %[" #T1 "], %[" #T0 "]\n\t"                                                                       \
-  "sxtb16 %[" #T0 "], %[" #T0 "], ror #8\n\t"                                                               \
+  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
   "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
   "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
   "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
@@ -996,19 +989,9 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // out_c, the filter, the records, their end, src, src's end, the row step and step_w.
 // clang-format off
 #define AN_K5_COLS(H, S) AN_K3_COLS_AT("sp", H, S)
-#define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, x, MACS, BS, H, S)
-#define AN_K5_OUT(r, A, B)                                                                                 \
-  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\t"                                                                 \
-  "ldr %[c1], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
-  "ldr %[x], [%[ch], #(16*" #r "+12)]\n\t"                                                                 \
-  "add %[c0], %[c1], %[" #A "], asr #31\n\t"                                                               \
-  "smmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"                                                          \
-  "add %[c1], %[c1], %[" #B "], asr #31\n\t"                                                               \
-  "smmlar %[" #B "], %[" #B "], %[wa], %[c1]\n\t"                                                          \
-  "asr %[" #A "], %[" #A "], %[x]\n\t"                                                                     \
-  "asr %[" #B "], %[" #B "], %[x]\n\t"                                                                     \
-  "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
-  "ssat %[" #B "], #8, %[" #B "]\n\t"
+#define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
+// The requantization of channel r (AN_K3_PQ_OUT: m, kc and e loaded in a row, e into c1).
+#define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
 #define AN_K5_WIDEN12                                                                                      \
   AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, a7, 0)                                           \
   AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, c0, 1)
@@ -1039,7 +1022,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "add sp, sp, #152"                                                                      \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),              \
                      [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [c0] "+r"(c0), [c1] "+r"(c1),              \
-                     [wa] "+r"(wa), [x] "+r"(x), [w] "+r"(w), [ch] "+r"(ch)                                 \
+                     [wa] "+r"(wa), [wb] "+r"(wb), [w] "+r"(w), [ch] "+r"(ch)                                 \
                    : [pb] "i"(PB)                                                                          \
                    : "cc", "memory")
 // clang-format on
@@ -1051,14 +1034,14 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
   int32_t a0 = (int32_t)(intptr_t)out, a1 = out_c, a2 = (int32_t)(intptr_t)filter;
   int32_t a3 = (int32_t)(intptr_t)channel, a4 = (int32_t)(intptr_t)(channel + 4 * out_c);
   int32_t a5 = (int32_t)(intptr_t)src, a6 = (int32_t)(intptr_t)(src + 2 * step_w * pairs), a7 = row_step;
-  int32_t c0 = step_w, c1 = 0, wa = 0, x = 0, w = 0, ch = 0;
+  int32_t c0 = step_w, c1 = 0, wa = 0, wb = 0, w = 0, ch = 0;
   if (seg == 4) {
     AN_K5_ROW(AN_K5_WIDEN4, AN_K4_LIST10(AN_K5_STEP), 48);
   } else {
     AN_K5_ROW(AN_K5_WIDEN12, AN_K4_LIST28(AN_K5_STEP), 112);
   }
   (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
-  (void)c0, (void)c1, (void)wa, (void)x, (void)w, (void)ch;
+  (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
 }
 #undef AN_K5_ROW
 #undef AN_K5_WIDEN4
@@ -1111,6 +1094,7 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K3P_PIXEL4
 #undef AN_K3P_PIXEL12
 #undef AN_K3P_PIXEL4_AT
+#undef AN_K3P_SPLIT
 #undef AN_K3P_PIXEL12_AT
 #undef AN_K3P_ROW12_AT
 
