@@ -458,6 +458,16 @@ DEPTHWISE_CASES = {
                                                            w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
     "rows3x3_plane_stride2_13x13_valid_to_6x6_relu": dict(in_shape=(1, 13, 13, 8), stride=(2, 2), padding="VALID",
                                                           activation="RELU", in_zp=-1, out_zp=-20),
+    # full-range 4-wide chunks at stride_w 2 (an_dwp_channel6_asm's CW 4: out_w 4, out_w 8 as two): saturating batch
+    # 2 with odd rows, VALID from odd columns, tiny multipliers over five rows
+    "rows3x3_plane_stride2_15x16_to_8x8_saturating_batch2": dict(in_shape=(2, 15, 16, 12), stride=(2, 2),
+                                                                 out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0,
+                                                                 out_zp=-120),
+    "rows3x3_plane_stride2_7x17_valid_to_3x8": dict(in_shape=(1, 7, 17, 4), stride=(2, 2), padding="VALID",
+                                                    in_zp=-128, out_zp=127),
+    "rows3x3_plane_stride2_9x8_to_5x4_tiny_multiplier": dict(in_shape=(1, 9, 8, 8), stride=(2, 2), in_scale=1e-3,
+                                                             w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=127,
+                                                             out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,
