@@ -142,9 +142,13 @@ whose channels come in fours read each receptive field straight into registers: 
 widened to int16 lanes, narrowed into the even and odd byte lanes, the filter rows gathered in that order
 (an_conv_window_mve; border pixels gather from an im2col column); other KxK layers copy a receptive field
 inside the image by one predicated load and store per filter row. Deeper filters (1x1 of more
-than 32 channels, im2col columns, groups): two channels by two pixels, the K loop in inline assembly (nine
-instructions per sixteen values: two input loads, two filter gathers, four VMLADAVA, LE), one requantization
-of four lanes and one VSTRB.32 scatter per pass (an_conv_pairs8_2px_mve). Requantization on lanes by the
+than 32 channels, im2col columns, groups; K > 32, no shift positive): four channels by two pixels, every quad
+of a pixel pair in one assembly statement (an_conv_deep_quads_mve: per sixteen values two input loads, four
+filter gathers, two adds, eight VMLADAV(A) into eight scalar sums, SUBS and BNE: 18 instructions per 128
+MACs; the first pass by VMLADAV, the last K % 16 values predicated; the sums into two vectors by four VMOV,
+the quad's records gathered, requantized on lanes, offset, bounds, two VSTRB.32: about 52 instructions per
+quad outside the passes); the channels after the last four, positive shifts and K <= 32 per group: two
+channels by two pixels (an_conv_channels8_2px_mve). Requantization on lanes by the
 shifts' mode: every shift negative four instructions (an_requantize_right_mve), none positive six
 (an_requantize_nonpositive_mve: vww's deeper 1x1 layers have channels of shift 0), else nine.
 DEPTHWISE_CONV_2D, depth multiplier 1 (an_depthwise_conv2d_s8_mve, the Helium layout the generator stores
@@ -166,13 +170,14 @@ MUL: VMULLB/VMULLT on int16, the same two roundings. MAX_POOL_2D: VMAX on sixtee
 or DSP code on the M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN,
 FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, per function from a
 per-address execution count of the QEMU run: a TCG plugin counting each executed instruction's address): the
-deeper 1x1 layers about 39 % (the K loop 56 % of that, the rest the per-pass setup and requantization),
-DEPTHWISE_CONV_2D about 28 % (the 3x3 group loop 86 % of that: of its 141 instructions per sixteen channels and
+deeper 1x1 layers about 31 % (953K instructions: the passes 75 % of that, 18 per sixteen values; before
+an_conv_deep_quads_mve 1.29M, 39 %: two channels by two pixels, about 50 instructions of setup and
+requantization per four outputs), DEPTHWISE_CONV_2D about 30 % (the 3x3 group loop 86 % of that: of its 141 instructions per sixteen channels and
 pixel 102 are the taps' address adds, loads, products and sums, 24 the requantization, 15 the bias, narrowing,
 offset, store and loop; the rest the border pixels' tables and calls, the packed layer's predicated last
-vectors and the per-pixel steps), the 1x1 layers of K <= 32 about 22 % (about 47 of the
+vectors and the per-pixel steps), the 1x1 layers of K <= 32 about 24 % (about 47 of the
 54 instructions per eight outputs are the gathers and the requantization, 8 the VMLADAV), the 3x3x3 first layer
-about 10 % (about 146 instructions per pixel pair outside the quads: the walk, the window test and the
+about 11 % (about 146 instructions per pixel pair outside the quads: the walk, the window test and the
 gathers). The DSP path these ratios divide by keeps getting faster (the
 Cortex-M4 work of issue 21 runs on the M55's DSP build too), so a ratio can rise while the MVE count falls."""
 

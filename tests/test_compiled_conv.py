@@ -229,6 +229,21 @@ CONV_CASES = {
     "pointwise_k56_p5_3x5_relu6_pruned": dict(in_shape=(1, 3, 5, 56), kernel=(1, 1), out_c=6, activation="RELU6",
                                               out_scale=6 / 255, in_zp=-128, out_zp=-128, zero_channels=(1, 4),
                                               seed=36),
+    # the same at in_c 96, 112 and 192 (columns of pixels 2 and 3 first, of 0 and 1 after them: LDRD reaches 1020
+    # bytes), the rest by an_p4_run: in_c 96 nine pixels in blocks of three, 112 (not a multiple of 32: an_p4_any
+    # from the first pixel left) three and two pixels, 192 the demo's 4x4 planes in two batches and
+    # seven pixels (a block of three)
+    "pointwise_k96_p5_thirteen_pixels_saturating": dict(in_shape=(1, 1, 13, 96), kernel=(1, 1), out_c=10,
+                                                        out_scale=0.02, w_scale=(0.005, 0.05), out_zp=-90, seed=39),
+    "pointwise_k112_p5_3x5_relu6_pruned": dict(in_shape=(1, 3, 5, 112), kernel=(1, 1), out_c=6, activation="RELU6",
+                                               in_zp=127, out_zp=-128, zero_channels=(0, 5), seed=40),
+    "pointwise_k112_p5_2x3_shift_near_31": dict(in_shape=(1, 2, 3, 112), kernel=(1, 1), out_c=8, in_scale=1e-3,
+                                                w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=41),
+    "pointwise_k192_p5_4x4_batch2_pruned": dict(in_shape=(2, 4, 4, 192), kernel=(1, 1), out_c=12, in_zp=-128,
+                                                out_zp=127, zero_channels=(3,), seed=37),
+    "pointwise_k192_p5_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 192), kernel=(1, 1), out_c=10,
+                                                      out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=60,
+                                                      seed=38),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
@@ -281,6 +296,15 @@ CONV_CASES = {
     "first3x3_c3_out10_stride2_pad127": dict(in_shape=(1, 9, 11, 3), stride=(2, 2), out_c=10, in_zp=127,
                                              activation="RELU6", seed=20),
     "first3x3_c1_out3_stride2": dict(in_shape=(1, 10, 9, 1), stride=(2, 2), out_c=3, out_scale=0.004, seed=21),
+    # out_c a multiple of four: each row's run of interior pixel pairs in one asm statement (an_k3_pq_row, optimised
+    # DSP builds): runs of many pairs and of one, odd output widths (pairs across rows), the runs cut at the tensor's
+    # end (VALID), a batch of two, saturating outputs and multipliers near 2^-31, pruned (all-zero) channels
+    "first3x3_c3_rows_out12_saturating": dict(in_shape=(1, 9, 23, 3), out_c=12, out_scale=0.004,
+                                              w_scale=(0.01, 0.03), in_zp=-128, out_zp=-3, seed=22,
+                                              zero_channels=(5,)),
+    "first3x3_c1_rows_valid_batch2": dict(in_shape=(2, 11, 19, 1), stride=(2, 2), padding="VALID", out_c=8,
+                                          in_scale=1e-3, w_scale=(2e-6, 4e-6), out_scale=1.0, in_zp=127, out_zp=5,
+                                          seed=23),
 }
 
 
@@ -434,6 +458,16 @@ DEPTHWISE_CASES = {
                                                            w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
     "rows3x3_plane_stride2_13x13_valid_to_6x6_relu": dict(in_shape=(1, 13, 13, 8), stride=(2, 2), padding="VALID",
                                                           activation="RELU", in_zp=-1, out_zp=-20),
+    # full-range 4-wide chunks at stride_w 2 (an_dwp_channel6_asm's CW 4: out_w 4, out_w 8 as two): saturating batch
+    # 2 with odd rows, VALID from odd columns, tiny multipliers over five rows
+    "rows3x3_plane_stride2_15x16_to_8x8_saturating_batch2": dict(in_shape=(2, 15, 16, 12), stride=(2, 2),
+                                                                 out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0,
+                                                                 out_zp=-120),
+    "rows3x3_plane_stride2_7x17_valid_to_3x8": dict(in_shape=(1, 7, 17, 4), stride=(2, 2), padding="VALID",
+                                                    in_zp=-128, out_zp=127),
+    "rows3x3_plane_stride2_9x8_to_5x4_tiny_multiplier": dict(in_shape=(1, 9, 8, 8), stride=(2, 2), in_scale=1e-3,
+                                                             w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=127,
+                                                             out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,

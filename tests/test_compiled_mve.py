@@ -5,7 +5,8 @@ depthwise cases wide enough for the MVE kernels' sixteen-channel passes (MVE_DEP
 18, 19, 21, 24, 26, 32, 37, 40, 48 channels, 2, 4, 8 packed, extreme scales: those of multiplier 1 in the Helium layout,
 an_depthwise_conv2d_s8_mve, whose plain-C copy the host runs too), 100 random inputs each (odd sizes, K % 8 == 4 tails, channel
 tails, depth multipliers 1, 2, 3, 4, 8, weight zero points, extreme scales) and deep CONV_2D cases for
-the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col; K 9, 20, 27 gathered in place), built with arm-none-eabi-gcc -mcpu=cortex-m55
+the int8-column path (MVE_CONV_CASES: K of 288, 300, 76, 72 per group; four channels at a time where K is
+deeper than 32: 1x1 K 48 with zero shifts, grouped K 45, 1x1 K 36 with positive shifts; 1x1 with K 5, 13, 24, 32; K 27 and 30 by im2col; K 9, 20, 27 gathered in place), built with arm-none-eabi-gcc -mcpu=cortex-m55
 (__ARM_FEATURE_MVE) and run on QEMU's mps3-an547; two cases also through the DSP path on the same
 core (-mcpu=cortex-m55+nomve), and two of the depthwise row-buffer path's narrow form (DSP); the corpus
 AttendNet-B whole, MVE path, three inputs; and
@@ -71,6 +72,17 @@ MVE_CONV_CASES = {
     "deep5x5_k300_stride2": dict(in_shape=(1, 9, 8, 12), out_c=6, kernel=(5, 5), stride=(2, 2), in_zp=127),
     "pointwise_k76_odd_pixels": dict(in_shape=(1, 3, 5, 76), out_c=9, kernel=(1, 1), padding="VALID"),
     "grouped_k72_per_group": dict(in_shape=(1, 5, 6, 16), out_c=6, groups=2, in_zp=5, out_scale=0.01),
+    # K deeper than 32, channels by fours (an_conv_deep_quads_mve: every quad of a pixel pair in one assembly
+    # statement): 1x1 K 48 with shifts of zero (three channels' scales in [0.5, 1): the non-positive rounding), a
+    # pruned channel, 21 pixels (a lone last one); grouped 3x3 K 45 per group (a predicated tail of 13, two quads per
+    # group) clamped; 1x1 K 36 (tail 4) with positive shifts (the pair kernel)
+    "deep_pointwise_k48_shift_zero_quads": dict(in_shape=(1, 3, 7, 48), out_c=12, kernel=(1, 1), padding="VALID",
+                                                in_scale=0.05, out_scale=0.05, w_scale=(0.0005, 0.9), in_zp=-128,
+                                                out_zp=-3, zero_channels=(5,), seed=41),
+    "deep_grouped_k45_quads_tail_relu6": dict(in_shape=(1, 5, 6, 10), out_c=16, groups=2, activation="RELU6",
+                                              in_zp=9, out_zp=-100, seed=42),
+    "deep_pointwise_k36_tail4_saturating": dict(in_shape=(1, 3, 5, 36), out_c=8, kernel=(1, 1), padding="VALID",
+                                                in_zp=127, out_scale=0.0005, w_scale=(0.05, 0.3), seed=43),
     # 1x1 with K = in_c <= 16 (an_conv1x1_small_mve: one vector per pixel, four channels by two pixels per pass,
     # the channels after the last four by the pair kernel): K 5 (lanes past K), 7 channels, odd pixels, stride 2
     "pointwise_k5_seven_channels_stride2": dict(in_shape=(1, 7, 9, 5), out_c=7, kernel=(1, 1), padding="VALID",

@@ -196,8 +196,8 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
 
     from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, pointwise_prepared_variant
 
-    cases = [(c, sh, sw) for c in (*range(1, 41), 44, 48, 56, 60, 63, 64, 65, 72, 96, 100, 128, 129, 180, 192, 196,
-                                   200, 256, 260) for sh in (1, 2) for sw in (1, 3)]
+    cases = [(c, sh, sw) for c in (*range(1, 41), 44, 48, 56, 60, 63, 64, 65, 72, 96, 100, 112, 128, 129, 180, 192,
+                                   196, 200, 256, 260) for sh in (1, 2) for sw in (1, 3)]
     lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
     lines += [f'  printf("%d\\n", an_conv1x1_prepared_variant({c}, {sh}, {sw}));' for c, sh, sw in cases]
     lines += ["  return 0;", "}"]

@@ -432,15 +432,17 @@ def prepared_pointwise_scratch_bytes(in_c: int, stride_h: int, stride_w: int) ->
 #: an_conv1x1_s8_prepared_w16's variants' entry points (an_conv.h's an_conv1x1_prepared_variant, in its enum's
 #: order; tests/test_kernel_library.py ties :func:`pointwise_prepared_variant` to it over a grid of shapes).
 POINTWISE_PREPARED_VARIANTS = ("pairs8", "pairs16", "pairs24", "pairs32", "pairs64", "pairs128", "pairs40", "pairs48",
-                               "pairs56", "pairs32n", "pairs_any", "k8", "k16", "k32", "k32n", "any")
+                               "pairs56", "pairs96", "pairs112", "pairs192", "pairs32n", "pairs_any", "k8", "k16",
+                               "k32", "k32n", "any")
 
 
 def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int) -> str:
     """The variant of ``an_conv1x1_s8_prepared_w16`` a layer runs (one of :data:`POINTWISE_PREPARED_VARIANTS`):
-    in the pairs layout (:func:`prepared_pairs`) by in_c (8, 16, 24, 32, 64, 128, 40, 48, 56, another multiple of
-    32, any other), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of 32, any other)."""
+    in the pairs layout (:func:`prepared_pairs`) by in_c (8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192: whole-layer
+    forms; another multiple of 32, any other), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of
+    32, any other)."""
     if prepared_pairs(in_c, stride_h, stride_w):
-        if (in_c <= 32 and in_c % 8 == 0) or in_c in (64, 128, 40, 48, 56):
+        if (in_c <= 32 and in_c % 8 == 0) or in_c in (64, 128, 40, 48, 56, 96, 112, 192):
             return f"pairs{in_c}"
         return "pairs32n" if in_c % 32 == 0 else "pairs_any"
     k4 = (in_c + 3) & ~3

@@ -92,8 +92,9 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
 // of in_c input channels at stride (stride_h, stride_w), an_conv1x1_prepared_variant.  A generated model.c calls
 // the layer's variant itself (codegen/compiled/ops/conv.py: pointwise_prepared_variant, the same rule; tests tie
 // the two), so that a firmware links only the variants its layers use.  The pairs layout (AN_CONV_PREPARED_PAIRS):
-// in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, another multiple of 32, any other; else by K4 = AN_CONV_K4(in_c): 8,
-// 16, 32, another multiple of 32, any other.  Each gives the same bits in every build (plain C, Helium, -O0: there the
+// in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, another multiple of 32, any other; else by K4 =
+// AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32, any other.  Each gives the same bits in every build (plain C,
+// Helium, -O0: there the
 // generic loop).
 enum {
   AN_CONV1X1_PREPARED_PAIRS8,
@@ -105,6 +106,9 @@ enum {
   AN_CONV1X1_PREPARED_PAIRS40,
   AN_CONV1X1_PREPARED_PAIRS48,
   AN_CONV1X1_PREPARED_PAIRS56,
+  AN_CONV1X1_PREPARED_PAIRS96,
+  AN_CONV1X1_PREPARED_PAIRS112,
+  AN_CONV1X1_PREPARED_PAIRS192,
   AN_CONV1X1_PREPARED_PAIRS32N,
   AN_CONV1X1_PREPARED_PAIRS_ANY,
   AN_CONV1X1_PREPARED_K8,
@@ -119,6 +123,8 @@ static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, in
     if (in_c <= 32 && in_c % 8 == 0) return AN_CONV1X1_PREPARED_PAIRS8 + (int)(in_c / 8 - 1);
     if (in_c == 64 || in_c == 128) return in_c == 64 ? AN_CONV1X1_PREPARED_PAIRS64 : AN_CONV1X1_PREPARED_PAIRS128;
     if (in_c == 40 || in_c == 48 || in_c == 56) return AN_CONV1X1_PREPARED_PAIRS40 + (int)(in_c / 8 - 5);
+    if (in_c == 96 || in_c == 112) return in_c == 96 ? AN_CONV1X1_PREPARED_PAIRS96 : AN_CONV1X1_PREPARED_PAIRS112;
+    if (in_c == 192) return AN_CONV1X1_PREPARED_PAIRS192;
     return in_c % 32 == 0 ? AN_CONV1X1_PREPARED_PAIRS32N : AN_CONV1X1_PREPARED_PAIRS_ANY;
   }
   if (k4 == 8 || k4 == 16) return k4 == 8 ? AN_CONV1X1_PREPARED_K8 : AN_CONV1X1_PREPARED_K16;
@@ -137,6 +143,9 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs40);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs56);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs112);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k8);

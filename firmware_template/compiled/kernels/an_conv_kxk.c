@@ -574,9 +574,10 @@ an_kxk_pq_channels_dsp16(const int16_t *w, const int16_t *cols, int32_t k4, cons
 // values at byte WB: the column pair at byte 32 H + 16 (S >> 1) + 4 (S & 1) and 8 after it, row r at
 // WB + 4 S + 2 BS r.
 // clang-format off
-#define AN_K3_COLS(H, S)                                                           \
-  "ldr %[c0], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1))]\n\t"                \
-  "ldr %[c1], [%[c], #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1)+8)]\n\t"
+#define AN_K3_COLS_AT(B, H, S)                                                     \
+  "ldr %[c0], [" B ", #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1))]\n\t"               \
+  "ldr %[c1], [" B ", #(32*" #H "+16*(" #S ">>1)+4*(" #S "&1)+8)]\n\t"
+#define AN_K3_COLS(H, S) AN_K3_COLS_AT("%[c]", H, S)
 #define AN_K3_ROW(R, BS, H, S, r, REG) "ldr %[" #REG "], [%[w], #(16*" #R "*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
 #define AN_K3_MACS(REG, A, B)                                                      \
   "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"                             \
@@ -693,10 +694,13 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   "smlad %[" #B "], %[" #REG "], %[c1], %[" #A "]\n\t"                                                       \
   "smlad %[" #A "], %[" #REG "], %[c0], %[" #A "]\n\t"
 #if defined(__OPTIMIZE__)
-#define AN_K4_STEP_M(MACS, BS, H, S)                                                                       \
-  AN_K3_COLS(H, S) AN_K4_W(BS, H, S, 0, 0, wa) AN_K4_W(BS, H, S, 0, 1, ch)                                 \
-  MACS(wa, a0, a1) MACS(ch, a2, a3)                                                                        \
-  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, ch) MACS(wa, a4, a5) MACS(ch, a6, a7)
+// A step with its column words by COLS (AN_K3_COLS: from the column pointer; AN_K5_COLS: from sp) and F the second
+// filter register.
+#define AN_K4_STEP_R(COLS, F, MACS, BS, H, S)                                                              \
+  COLS(H, S) AN_K4_W(BS, H, S, 0, 0, wa) AN_K4_W(BS, H, S, 0, 1, F)                                        \
+  MACS(wa, a0, a1) MACS(F, a2, a3)                                                                         \
+  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, F) MACS(wa, a4, a5) MACS(F, a6, a7)
+#define AN_K4_STEP_M(MACS, BS, H, S) AN_K4_STEP_R(AN_K3_COLS, ch, MACS, BS, H, S)
 #define AN_K4_WA [wa] "=&r"(wa),
 #define AN_K4_M wa
 #define AN_K4_SAVE_M ""
@@ -738,13 +742,16 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 #endif
 #define AN_K4_STR(X) #X
 #define AN_K4_XSTR(X) AN_K4_STR(X)
-#define AN_K4_STEP(BS, H, S) AN_K4_STEP_M(AN_K3_MACS, BS, H, S)
-#define AN_K4_B8(H) AN_K4_STEP(8, H, 0) AN_K4_STEP(8, H, 1) AN_K4_STEP(8, H, 2) AN_K4_STEP(8, H, 3)
-#define AN_K4_B8_FIRST                                                                                     \
-  AN_K4_STEP_M(AN_K4_MACS0, 8, 0, 0) AN_K4_STEP(8, 0, 1) AN_K4_STEP(8, 0, 2) AN_K4_STEP(8, 0, 3)
-#define AN_K4_B4(H) AN_K4_STEP(4, H, 0) AN_K4_STEP(4, H, 1)
-#define AN_K4_STEPS10 AN_K4_B8_FIRST AN_K4_STEP(4, 1, 0)
-#define AN_K4_STEPS28 AN_K4_B8_FIRST AN_K4_B8(1) AN_K4_B8(2) AN_K4_B4(3)
+// The steps of a group by ST(MACS, BS, H, S) (AN_K4_STEP_M; the first with AN_K4_MACS0): K4 = 10 and 28.
+#define AN_K4_B8(ST, H)                                                                                    \
+  ST(AN_K3_MACS, 8, H, 0) ST(AN_K3_MACS, 8, H, 1) ST(AN_K3_MACS, 8, H, 2) ST(AN_K3_MACS, 8, H, 3)
+#define AN_K4_B8_FIRST(ST)                                                                                 \
+  ST(AN_K4_MACS0, 8, 0, 0) ST(AN_K3_MACS, 8, 0, 1) ST(AN_K3_MACS, 8, 0, 2) ST(AN_K3_MACS, 8, 0, 3)
+#define AN_K4_B4(ST, H) ST(AN_K3_MACS, 4, H, 0) ST(AN_K3_MACS, 4, H, 1)
+#define AN_K4_LIST10(ST) AN_K4_B8_FIRST(ST) ST(AN_K3_MACS, 4, 1, 0)
+#define AN_K4_LIST28(ST) AN_K4_B8_FIRST(ST) AN_K4_B8(ST, 1) AN_K4_B8(ST, 2) AN_K4_B4(ST, 3)
+#define AN_K4_STEPS10 AN_K4_LIST10(AN_K4_STEP_M)
+#define AN_K4_STEPS28 AN_K4_LIST28(AN_K4_STEP_M)
 #define AN_K4_OUT(r, A, B)                                                                                 \
   "ldr %[" AN_K4_XSTR(AN_K4_M) "], [%[ch], #(16*" #r "+4)]\n\t"                                            \
   "ldr %[c1], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
@@ -757,6 +764,14 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   "asr %[" #B "], %[" #B "], %[c0]\n\t"                                                                    \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
   "ssat %[" #B "], #8, %[" #B "]\n\t"
+// Each pixel's four bytes packed into a0 (pixel 0) and a1 (pixel 1).
+#define AN_K4_PACK                                                                                         \
+  "bfi %[a0], %[a2], #8, #8\n\t"                                                                           \
+  "bfi %[a1], %[a3], #8, #8\n\t"                                                                           \
+  "bfi %[a0], %[a4], #16, #8\n\t"                                                                          \
+  "bfi %[a1], %[a5], #16, #8\n\t"                                                                          \
+  "bfi %[a0], %[a6], #24, #8\n\t"                                                                          \
+  "bfi %[a1], %[a7], #24, #8\n\t"
 #define AN_K4_ASM(TEXT, PB)                                                                                \
   __asm__(AN_K4_LOOP_HEAD                                                                                 \
           "ldr %[a0], [%[ch]]\n\t"                                                                         \
@@ -764,13 +779,7 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
           "ldr %[a4], [%[ch], #32]\n\t"                                                                    \
           "ldr %[a6], [%[ch], #48]\n\t"                                                                    \
           "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_SAVE_M AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)   \
-              AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7) AN_K4_RESTORE_M                                    \
-          "bfi %[a0], %[a2], #8, #8\n\t"                                                                   \
-          "bfi %[a1], %[a3], #8, #8\n\t"                                                                   \
-          "bfi %[a0], %[a4], #16, #8\n\t"                                                                  \
-          "bfi %[a1], %[a5], #16, #8\n\t"                                                                  \
-          "bfi %[a0], %[a6], #24, #8\n\t"                                                                  \
-          "bfi %[a1], %[a7], #24, #8\n\t" AN_K4_LOOP_TAIL                                                  \
+              AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7) AN_K4_RESTORE_M AN_K4_PACK AN_K4_LOOP_TAIL           \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
             [a6] "=&r"(a6), [a7] "=&r"(a7), [c0] "=&r"(c0), [c1] "=&r"(c1), AN_K4_WA [ch] "+r"(rec),        \
             [c] "+r"(cols), [w] "+r"(wf) AN_K4_LOOP_OUT                                                    \
@@ -807,42 +816,6 @@ static inline __attribute__((always_inline)) void an_k3_pq_quads(const int16_t *
 #endif
   *w = wf, *ch = rec, *o = out;
 }
-#undef AN_K4_ASM
-#undef AN_K4_OUT
-#undef AN_K4_STEPS28
-#undef AN_K4_STEPS10
-#undef AN_K4_B4
-#undef AN_K4_B8
-#undef AN_K4_WA
-#undef AN_K4_M
-#undef AN_K4_SAVE_M
-#undef AN_K4_RESTORE_M
-#undef AN_K4_XSTR
-#undef AN_K4_LOOP_HEAD
-#undef AN_K4_LOOP_TAIL
-#undef AN_K4_LOOP_OUT
-#undef AN_K4_LOOP_IN
-#undef AN_K4_STR
-#undef AN_K4_STEP
-#undef AN_K4_STEP_M
-#undef AN_K4_B8_FIRST
-#undef AN_K4_MACS0
-#undef AN_K4_W
-#undef AN_K3_PQ2_ASM
-#undef AN_K3_PQ_OUT
-#undef AN_K3_STEPS36
-#undef AN_K3_STEPS28
-#undef AN_K3_STEPS12
-#undef AN_K3_STEPS10
-#undef AN_K3_ASM
-#undef AN_K3_B4
-#undef AN_K3_B8
-#undef AN_K3_STEP_3
-#undef AN_K3_STEP_2
-#undef AN_K3_STEP_1
-#undef AN_K3_MACS
-#undef AN_K3_ROW
-#undef AN_K3_COLS
 
 // One interior pixel's three receptive-field rows (from src, rows row_step bytes apart, inside the image and
 // before the tensor's end) as pixel j's column at dst = cols + 4 j, S = 4 or 12 (a constant where inlined): the
@@ -949,36 +922,33 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
 // and 1's middle values), two STRD and one STR.  an_kxk3p_widen: one pixel at dst; an_kxk3p_widen2: a pair inside one
 // output row, from src and src + step_w.
 // clang-format off
-#define AN_K3P_ROW12(S, D, T)                                                                              \
-  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
-  "ldr %[x1], [%[" #S "], #4]\n\t"                                                                         \
-  "ldrsb %[" #T "], [%[" #S "], #8]\n\t"                                                                   \
-  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
-  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
-  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
-  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
-  "strd %[y0], %[x0], [%[d], #" #D "]\n\t"                                                                 \
-  "strd %[y1], %[x1], [%[d], #(" #D "+16)]\n\t"
-#define AN_K3P_PIXEL12(S, J)                                                                               \
-  AN_K3P_ROW12(S, (8*J), t0) "add %[" #S "], %[" #S "], %[r]\n\t"                                          \
-  AN_K3P_ROW12(S, (32+8*J), t1) "add %[" #S "], %[" #S "], %[r]\n\t"                                       \
-  AN_K3P_ROW12(S, (64+8*J), t2)                                                                            \
-  "pkhbt %[t0], %[t0], %[t2], lsl #16\n\t"                                                                 \
-  "strd %[t0], %[t1], [%[d], #(96+8*" #J ")]\n\t"
-#define AN_K3P_PIXEL4(S, J)                                                                                \
-  "ldr %[x0], [%[" #S "]]\n\t"                                                                             \
-  "ldr %[x1], [%[" #S "], %[r]]\n\t"                                                                       \
-  "ldr %[t0], [%[" #S "], %[r], lsl #1]\n\t"                                                               \
-  "sxtb16 %[y0], %[x0]\n\t"                                                                                \
-  "sxtb16 %[x0], %[x0], ror #8\n\t"                                                                        \
-  "sxtb16 %[y1], %[x1]\n\t"                                                                                \
-  "sxtb16 %[x1], %[x1], ror #8\n\t"                                                                        \
-  "sxtb16 %[t1], %[t0]\n\t"                                                                                \
-  "sxtb16 %[t0], %[t0], ror #8\n\t"                                                                        \
-  "pkhbt %[x0], %[x0], %[x1], lsl #16\n\t"                                                                 \
-  "strd %[y0], %[x0], [%[d], #(8*" #J ")]\n\t"                                                             \
-  "strd %[y1], %[t0], [%[d], #(16+8*" #J ")]\n\t"                                                          \
-  "str %[t1], [%[d], #(32+8*" #J ")]\n\t"
+// AN_K3P_ROW12_AT / AN_K3P_PIXEL12_AT / AN_K3P_PIXEL4_AT: the columns at base B ("%[d]", or "sp" in
+// an_k3_pq_row), the temporaries X0 X1 Y0 Y1 T0 T1 T2 and the row step R named by the caller.  AN_K3P_SPLIT: a word's
+// even bytes into Y, its odd ones into X (in place).
+#define AN_K3P_SPLIT(Y, X) "sxtb16 %[" #Y "], %[" #X "]\n\tsxtb16 %[" #X "], %[" #X "], ror #8\n\t"
+#define AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, D, T)                                                        \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], #4]\n\t"                                                                     \
+  "ldrsb %[" #T "], [%[" #S "], #8]\n\t" AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1)                           \
+  "strd %[" #Y0 "], %[" #X0 "], [" B ", #" #D "]\n\t"                                                       \
+  "strd %[" #Y1 "], %[" #X1 "], [" B ", #(" #D "+16)]\n\t"
+#define AN_K3P_PIXEL12_AT(B, X0, X1, Y0, Y1, T0, T1, T2, R, S, J)                                           \
+  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (8*J), T0) "add %[" #S "], %[" #S "], %[" #R "]\n\t"               \
+  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (32+8*J), T1) "add %[" #S "], %[" #S "], %[" #R "]\n\t"            \
+  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (64+8*J), T2)                                                     \
+  "pkhbt %[" #T0 "], %[" #T0 "], %[" #T2 "], lsl #16\n\t"                                                   \
+  "strd %[" #T0 "], %[" #T1 "], [" B ", #(96+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL4_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J)                                                \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
+  "ldr %[" #T0 "], [%[" #S "], %[" #R "], lsl #1]\n\t"                                                      \
+  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
+  "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
+  "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
+  "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
+  "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL12(S, J) AN_K3P_PIXEL12_AT("%[d]", x0, x1, y0, y1, t0, t1, t2, r, S, J)
+#define AN_K3P_PIXEL4(S, J) AN_K3P_PIXEL4_AT("%[d]", x0, x1, y0, y1, t0, t1, r, S, J)
 #define AN_K3P_WIDEN_ASM(TEXT)                                                                             \
   __asm__ volatile(TEXT                                                                                    \
                    : [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1), [t0] "=&r"(t0),          \
@@ -1008,10 +978,125 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   }
   (void)t2;
 }
+#if defined(__OPTIMIZE__)
+// An output row's run of `pairs` interior pixel pairs (both pixels' three rows inside the image and before the
+// tensor's end; src: pixel 0's first run, pixel 1's step_w bytes on, the next pair's 2 step_w) of a prepared first
+// layer with out_c a multiple of four, in one asm statement with its own frame (optimised builds: fourteen
+// registers): per pair the columns widened onto the stack (an_kxk3p_widen2's instructions, addressed from sp, so
+// no register holds their address), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
+// the record pointer kept in its register: no push) with the records' m, kc and e loaded in a row (AN_K5_OUT: four
+// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  The frame: the columns (112 bytes), then o,
+// out_c, the filter, the records, their end, src, src's end, the row step and step_w.
+// clang-format off
+#define AN_K5_COLS(H, S) AN_K3_COLS_AT("sp", H, S)
+#define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
+// The requantization of channel r (AN_K3_PQ_OUT: m, kc and e loaded in a row, e into c1).
+#define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
+#define AN_K5_WIDEN12                                                                                      \
+  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, a7, 0)                                           \
+  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, c0, 1)
+#define AN_K5_WIDEN4                                                                                       \
+  AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0) AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1)
+#define AN_K5_ROW(WIDEN, STEPS, PB)                                                                        \
+  __asm__ volatile("sub sp, sp, #152\n\t"                                                                  \
+                   "str %[a0], [sp, #112]\n\tstr %[a1], [sp, #116]\n\tstr %[a2], [sp, #120]\n\t"           \
+                   "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
+                   "str %[a6], [sp, #136]\n\tstr %[a7], [sp, #140]\n\tstr %[c0], [sp, #144]\n\t"           \
+                   "1:\n\t"                                                                                \
+                   "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
+                   "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\tstr %[wa], [sp, #132]\n\t" \
+                   WIDEN                                                                                   \
+                   "ldr %[w], [sp, #120]\n\tldr %[ch], [sp, #124]\n\t"                                     \
+                   ".p2align 2\n2:\n\t"                                                                    \
+                   "ldr %[a0], [%[ch]]\n\tldr %[a2], [%[ch], #16]\n\t"                                     \
+                   "ldr %[a4], [%[ch], #32]\n\tldr %[a6], [%[ch], #48]\n\t"                                \
+                   STEPS AN_K5_OUT(0, a0, a1) AN_K5_OUT(1, a2, a3) AN_K5_OUT(2, a4, a5) AN_K5_OUT(3, a6, a7) \
+                   AN_K4_PACK                                                                              \
+                   "ldr %[c0], [sp, #112]\n\tldr %[c1], [sp, #116]\n\tldr %[wa], [sp, #128]\n\t"           \
+                   "str %[a1], [%[c0], %[c1]]\n\tstr %[a0], [%[c0]], #4\n\tstr %[c0], [sp, #112]\n\t"      \
+                   "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                              \
+                   "cmp %[ch], %[wa]\n\tbne 2b\n\t"                                                        \
+                   "add %[c0], %[c0], %[c1]\n\tstr %[c0], [sp, #112]\n\t"                                  \
+                   "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\t"                                    \
+                   "cmp %[a0], %[a1]\n\tbne 1b\n\t"                                                        \
+                   "add sp, sp, #152"                                                                      \
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),              \
+                     [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [c0] "+r"(c0), [c1] "+r"(c1),              \
+                     [wa] "+r"(wa), [wb] "+r"(wb), [w] "+r"(w), [ch] "+r"(ch)                                 \
+                   : [pb] "i"(PB)                                                                          \
+                   : "cc", "memory")
+// clang-format on
+// A function of its own (not inlined into the layer's loop, whose live values would leave the statement fewer than
+// fourteen registers at -O3).
+static void __attribute__((noinline))
+an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,
+             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg) {
+  int32_t a0 = (int32_t)(intptr_t)out, a1 = out_c, a2 = (int32_t)(intptr_t)filter;
+  int32_t a3 = (int32_t)(intptr_t)channel, a4 = (int32_t)(intptr_t)(channel + 4 * out_c);
+  int32_t a5 = (int32_t)(intptr_t)src, a6 = (int32_t)(intptr_t)(src + 2 * step_w * pairs), a7 = row_step;
+  int32_t c0 = step_w, c1 = 0, wa = 0, wb = 0, w = 0, ch = 0;
+  if (seg == 4) {
+    AN_K5_ROW(AN_K5_WIDEN4, AN_K4_LIST10(AN_K5_STEP), 48);
+  } else {
+    AN_K5_ROW(AN_K5_WIDEN12, AN_K4_LIST28(AN_K5_STEP), 112);
+  }
+  (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
+  (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
+}
+#undef AN_K5_ROW
+#undef AN_K5_WIDEN4
+#undef AN_K5_WIDEN12
+#undef AN_K5_OUT
+#undef AN_K5_STEP
+#undef AN_K5_COLS
+#endif
+#undef AN_K4_ASM
+#undef AN_K4_PACK
+#undef AN_K4_OUT
+#undef AN_K4_STEPS28
+#undef AN_K4_STEPS10
+#undef AN_K4_LIST28
+#undef AN_K4_LIST10
+#undef AN_K4_STEP_R
+#undef AN_K4_B4
+#undef AN_K4_B8
+#undef AN_K4_WA
+#undef AN_K4_M
+#undef AN_K4_SAVE_M
+#undef AN_K4_RESTORE_M
+#undef AN_K4_XSTR
+#undef AN_K4_LOOP_HEAD
+#undef AN_K4_LOOP_TAIL
+#undef AN_K4_LOOP_OUT
+#undef AN_K4_LOOP_IN
+#undef AN_K4_STR
+#undef AN_K4_STEP_M
+#undef AN_K4_B8_FIRST
+#undef AN_K4_MACS0
+#undef AN_K4_W
+#undef AN_K3_PQ2_ASM
+#undef AN_K3_PQ_OUT
+#undef AN_K3_STEPS36
+#undef AN_K3_STEPS28
+#undef AN_K3_STEPS12
+#undef AN_K3_STEPS10
+#undef AN_K3_ASM
+#undef AN_K3_B4
+#undef AN_K3_B8
+#undef AN_K3_STEP_3
+#undef AN_K3_STEP_2
+#undef AN_K3_STEP_1
+#undef AN_K3_MACS
+#undef AN_K3_ROW
+#undef AN_K3_COLS
+#undef AN_K3_COLS_AT
 #undef AN_K3P_WIDEN_ASM
 #undef AN_K3P_PIXEL4
 #undef AN_K3P_PIXEL12
-#undef AN_K3P_ROW12
+#undef AN_K3P_PIXEL4_AT
+#undef AN_K3P_SPLIT
+#undef AN_K3P_PIXEL12_AT
+#undef AN_K3P_ROW12_AT
 
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
 // pixel j's column at dst = cols + 4 j: each receptive-field row's taps (the pad value outside the image, zeros
@@ -1090,6 +1175,22 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     const int two = pix + 1 < pixels;
     int8_t *o0 = out + pix * out_c;
     int8_t *o1 = o0 + (two ? out_c : 0);
+#if defined(__OPTIMIZE__)
+    if (prep && !(out_c & 3) && (uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
+      // The row's interior pairs from here (ox + 2 k + 1 <= lo + span) in one asm statement (an_k3_pq_row).
+      const int32_t pairs = (w.lo + w.span - w.ox + 1) >> 1;
+      an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg);
+      pix += 2 * (pairs - 1);
+      w.at += 2 * pairs * step_w;
+      w.ox += 2 * pairs;
+      if (w.ox == out_w) {
+        w.ox = 0, ++w.oy;
+        w.at = w.row_at += step_h;
+        an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
+      }
+      continue;
+    }
+#endif
     if ((uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
       // Both pixels interior in the same row (ox and ox + 1 in lo..lo + span; then pix + 1 < pixels).
       if (prep) {

@@ -318,6 +318,221 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
                      : "memory");
   }
 }
+// Four output channels by two pixels where K is deeper than 32 and no shift is positive (an_conv_deep_2px_mve), every
+// quad of a pixel pair in one assembly statement (GCC's copy of the loop moved the eight sums and the pointers around
+// it and called per quad): per quad the two pairs' gather offsets and the pointers from *run (eight instructions),
+// per sixteen values two input loads, four filter gathers, two adds and eight VMLADAV(A) into eight scalar sums (the
+// even registers VMLADAV takes, LR one of them: the loop counts by SUBS / BNE, not LE), the first pass by VMLADAV (no
+// zeroing), the last k & 15 values predicated (tail); the sums into two vectors (four VMOV), the quad's bias,
+// multipliers and shifts gathered, the requantization on lanes (right: every shift negative, six instructions, else
+// an_requantize_nonpositive_mve's nine), offset, bounds, two VSTRB.32 and the quad's step (about 55 instructions per
+// quad outside the passes, 94 before).  Registers: sums r0, r2, r4, r6 (pixel 0, channels 0..3), r8, r10, r12, lr
+// (pixel 1); c0 r1, c1 r3, rows r5 and r9, count r11 (*run's address pushed: the only register left), r7 untouched
+// (a frame pointer where there is one).
+typedef struct {
+  const int8_t *w;             // 0: the next quad's rows (two pairs of the an_conv.h layout, pair_bytes apart)
+  int32_t pair_bytes;          // 4: 2 k4
+  const int8_t *c0, *c1;       // 8, 12: the pixels' columns
+  const int32_t *ch;           // 16: the next quad's {bias, multiplier, shift}
+  int8_t *o0;                  // 20: its pixel-0 outputs
+  int32_t out1;                // 24: pixel 1's outputs from pixel 0's
+  int32_t quads;               // 28: quads left (at least one)
+  int32_t passes;              // 32: (k >> 4) - 1, at least one
+  int32_t quad_bytes;          // 36: 4 k4
+  const an_conv_small_mve *g;  // 40: rows[0], rows[1] (the gather offsets), channel offsets, offset, lo, hi
+  int32_t tail;                // 44: k & 15
+} an_conv_deep_run_mve;
+typedef char an_conv_deep_run_layout
+    [offsetof(an_conv_deep_run_mve, pair_bytes) == 4 && offsetof(an_conv_deep_run_mve, c0) == 8 &&
+             offsetof(an_conv_deep_run_mve, ch) == 16 && offsetof(an_conv_deep_run_mve, o0) == 20 &&
+             offsetof(an_conv_deep_run_mve, out1) == 24 && offsetof(an_conv_deep_run_mve, quads) == 28 &&
+             offsetof(an_conv_deep_run_mve, passes) == 32 && offsetof(an_conv_deep_run_mve, quad_bytes) == 36 &&
+             offsetof(an_conv_deep_run_mve, g) == 40 && offsetof(an_conv_deep_run_mve, tail) == 44
+         ? 1
+         : -1];
+#if defined(__OPTIMIZE__)
+// clang-format off
+#define AN_DEEP_PASS(MLA)          \
+  "vldrb.u8 q0, [r1], #16\n\t"     \
+  "vldrb.u8 q1, [r3], #16\n\t"     \
+  "vldrb.u8 q2, [r5, q4]\n\t"      \
+  "vldrb.u8 q3, [r5, q5]\n\t"      \
+  "add r5, r5, #32\n\t"            \
+  MLA " r0, q2, q0\n\t"            \
+  MLA " r8, q2, q1\n\t"            \
+  MLA " r2, q3, q0\n\t"            \
+  MLA " r10, q3, q1\n\t"           \
+  "vldrb.u8 q2, [r9, q4]\n\t"      \
+  "vldrb.u8 q3, [r9, q5]\n\t"      \
+  "add r9, r9, #32\n\t"            \
+  MLA " r4, q2, q0\n\t"            \
+  MLA " r12, q2, q1\n\t"           \
+  MLA " r6, q3, q0\n\t"            \
+  MLA " lr, q3, q1\n\t"
+// The last k & 15 values, predicated (the inactive lanes of the inputs read as zero).
+#define AN_DEEP_TAIL               \
+  "ldr r11, [sp]\n\t"              \
+  "ldr r11, [r11, #44]\n\t"        \
+  "vctp.8 r11\n\t"                 \
+  "vpstttt\n\t"                    \
+  "vldrbt.u8 q0, [r1]\n\t"         \
+  "vldrbt.u8 q1, [r3]\n\t"         \
+  "vldrbt.u8 q2, [r5, q4]\n\t"     \
+  "vldrbt.u8 q3, [r5, q5]\n\t"     \
+  "vmladava.s8 r0, q2, q0\n\t"     \
+  "vmladava.s8 r8, q2, q1\n\t"     \
+  "vmladava.s8 r2, q3, q0\n\t"     \
+  "vmladava.s8 r10, q3, q1\n\t"    \
+  "vpstt\n\t"                      \
+  "vldrbt.u8 q2, [r9, q4]\n\t"     \
+  "vldrbt.u8 q3, [r9, q5]\n\t"     \
+  "vmladava.s8 r4, q2, q0\n\t"     \
+  "vmladava.s8 r12, q2, q1\n\t"    \
+  "vmladava.s8 r6, q3, q0\n\t"     \
+  "vmladava.s8 lr, q3, q1\n\t"
+// The rounding of h (q0, q1) by the shifts (q3): every shift negative, or none positive (-1 where h < 0 and the
+// shift negative: (h & (shift >> 31)) >> 31).
+#define AN_DEEP_ROUND_RIGHT                     \
+  "vshr.s32 q2, q0, #31\n\t"                    \
+  "vadd.i32 q0, q0, q2\n\t"                     \
+  "vrshl.s32 q0, q0, q3\n\t"                    \
+  "vshr.s32 q2, q1, #31\n\t"                    \
+  "vadd.i32 q1, q1, q2\n\t"                     \
+  "vrshl.s32 q1, q1, q3\n\t"
+#define AN_DEEP_ROUND_NONPOSITIVE               \
+  "vshr.s32 q2, q3, #31\n\t"                    \
+  "vand q4, q0, q2\n\t"                         \
+  "vshr.s32 q4, q4, #31\n\t"                    \
+  "vadd.i32 q0, q0, q4\n\t"                     \
+  "vrshl.s32 q0, q0, q3\n\t"                    \
+  "vand q4, q1, q2\n\t"                         \
+  "vshr.s32 q4, q4, #31\n\t"                    \
+  "vadd.i32 q1, q1, q4\n\t"                     \
+  "vrshl.s32 q1, q1, q3\n\t"
+// NEXT: the next quad's rows into *run (no tail: where the second pair's rows ended; else w + quad_bytes).
+#define AN_DEEP_QUADS(TAIL, NEXT, ROUND)        \
+  "push {r11}\n\t"                              \
+  "ldr r0, [r11, #40]\n\t"                      \
+  "ldr r1, [r0, #116]\n\t"                      \
+  "vdup.32 q6, r1\n\t"                          \
+  "ldr r1, [r0, #120]\n\t"                      \
+  "vdup.32 q7, r1\n\t"                          \
+  "1:\n\t"                                      \
+  "ldr r11, [sp]\n\t"                           \
+  "ldr r0, [r11, #40]\n\t"                      \
+  "vldrb.u8 q4, [r0]\n\t"                       \
+  "vldrb.u8 q5, [r0, #16]\n\t"                  \
+  "ldrd r1, r3, [r11, #8]\n\t"                  \
+  "ldrd r5, r9, [r11]\n\t"                      \
+  "add r9, r9, r5\n\t"                          \
+  "ldr r11, [r11, #32]\n\t"                     \
+  AN_DEEP_PASS("vmladav.s8")                    \
+  "2:\n\t"                                      \
+  AN_DEEP_PASS("vmladava.s8")                   \
+  "subs r11, r11, #1\n\t"                       \
+  "bne 2b\n\t"                                  \
+  TAIL                                          \
+  "vmov q0[2], q0[0], r0, r4\n\t"               \
+  "vmov q0[3], q0[1], r2, r6\n\t"               \
+  "vmov q1[2], q1[0], r8, r12\n\t"              \
+  "vmov q1[3], q1[1], r10, lr\n\t"              \
+  "ldr r11, [sp]\n\t"                           \
+  NEXT                                          \
+  "ldr r1, [r11, #40]\n\t"                      \
+  "ldr r3, [r11, #16]\n\t"                      \
+  "ldrd r0, r2, [r11, #20]\n\t"                 \
+  "add r2, r2, r0\n\t"                          \
+  "vldrw.u32 q2, [r1, #64]\n\t"                 \
+  "vldrw.u32 q3, [r3, q2, uxtw #2]\n\t"         \
+  "vadd.i32 q0, q0, q3\n\t"                     \
+  "vadd.i32 q1, q1, q3\n\t"                     \
+  "vldrw.u32 q2, [r1, #80]\n\t"                 \
+  "vldrw.u32 q3, [r3, q2, uxtw #2]\n\t"         \
+  "vqrdmulh.s32 q0, q0, q3\n\t"                 \
+  "vqrdmulh.s32 q1, q1, q3\n\t"                 \
+  "vldrw.u32 q2, [r1, #96]\n\t"                 \
+  "vldrw.u32 q3, [r3, q2, uxtw #2]\n\t"         \
+  ROUND                                         \
+  "ldr r5, [r1, #112]\n\t"                      \
+  "vadd.i32 q0, q0, r5\n\t"                     \
+  "vadd.i32 q1, q1, r5\n\t"                     \
+  "vmax.s32 q0, q0, q6\n\t"                     \
+  "vmax.s32 q1, q1, q6\n\t"                     \
+  "vmin.s32 q0, q0, q7\n\t"                     \
+  "vmin.s32 q1, q1, q7\n\t"                     \
+  "vstrb.32 q1, [r2]\n\t"                       \
+  "vstrb.32 q0, [r0]\n\t"                       \
+  "add r0, r0, #4\n\t"                          \
+  "str r0, [r11, #20]\n\t"                      \
+  "add r3, r3, #48\n\t"                         \
+  "str r3, [r11, #16]\n\t"                      \
+  "ldr r5, [r11, #28]\n\t"                      \
+  "subs r5, r5, #1\n\t"                         \
+  "str r5, [r11, #28]\n\t"                      \
+  "bne 1b\n\t"                                  \
+  "pop {r11}"
+#define AN_DEEP_NEXT_AT_END "str r9, [r11]\n\t"
+#define AN_DEEP_NEXT_BY_STEP    \
+  "ldr r5, [r11]\n\t"           \
+  "ldr r9, [r11, #36]\n\t"      \
+  "add r5, r5, r9\n\t"          \
+  "str r5, [r11]\n\t"
+// clang-format on
+#define AN_DEEP_CLOBBERS                                                                                              \
+  "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r12", "lr", "q0", "q1", "q2", "q3", "q4", "q5", "q6", \
+      "q7", "cc", "memory"
+static void __attribute__((noinline)) an_conv_deep_quads_mve(an_conv_deep_run_mve *run, int right) {
+  register an_conv_deep_run_mve *r11 __asm__("r11") = run;
+  if (run->tail) {
+    if (right) {
+      __asm__ volatile(AN_DEEP_QUADS(AN_DEEP_TAIL, AN_DEEP_NEXT_BY_STEP, AN_DEEP_ROUND_RIGHT)
+                       :
+                       : "r"(r11)
+                       : AN_DEEP_CLOBBERS);
+    } else {
+      __asm__ volatile(AN_DEEP_QUADS(AN_DEEP_TAIL, AN_DEEP_NEXT_BY_STEP, AN_DEEP_ROUND_NONPOSITIVE)
+                       :
+                       : "r"(r11)
+                       : AN_DEEP_CLOBBERS);
+    }
+  } else if (right) {
+    __asm__ volatile(AN_DEEP_QUADS("", AN_DEEP_NEXT_AT_END, AN_DEEP_ROUND_RIGHT) : : "r"(r11) : AN_DEEP_CLOBBERS);
+  } else {
+    __asm__ volatile(AN_DEEP_QUADS("", AN_DEEP_NEXT_AT_END, AN_DEEP_ROUND_NONPOSITIVE) : : "r"(r11) : AN_DEEP_CLOBBERS);
+  }
+}
+#undef AN_DEEP_PASS
+#undef AN_DEEP_TAIL
+#undef AN_DEEP_ROUND_RIGHT
+#undef AN_DEEP_ROUND_NONPOSITIVE
+#undef AN_DEEP_QUADS
+#undef AN_DEEP_NEXT_AT_END
+#undef AN_DEEP_NEXT_BY_STEP
+#undef AN_DEEP_CLOBBERS
+#endif
+
+// Output channels [0, n) of a pixel pair from int8 columns c0, c1 of k values (groups of an_conv2d_s8_mve, 1x1 layers
+// deeper than 32): where K is deeper than 32 and no shift positive, the quads by an_conv_deep_quads_mve (optimised
+// builds), the channels after them (and every channel elsewhere) by an_conv_channels8_2px_mve.  g:
+// an_conv_small_params_mve's, filter rows w (the an_conv.h layout), ch their {bias, multiplier, shift}, outputs
+// o0[0..n) and o0[out1_offset + 0..n); right: the shifts' mode (an_conv_right_shifts).
+static void an_conv_deep_2px_mve(const an_conv_params *p, const an_conv_small_mve *g, const int8_t *w, const int8_t *c0,
+                                 const int8_t *c1, int32_t k, const int32_t *ch, int32_t n, int8_t *o0,
+                                 int32_t out1_offset, int right) {
+  const int32_t k4 = g->k4;
+  int32_t done = 0;
+#if defined(__OPTIMIZE__)
+  if (k > 32 && right != 0 && n >= 4) {
+    an_conv_deep_run_mve run = {w, 2 * k4, c0, c1, ch, o0, out1_offset, n >> 2, (k >> 4) - 1, 4 * k4, g, k & 15};
+    an_conv_deep_quads_mve(&run, right == 2);
+    done = n & ~3;
+  }
+#endif
+  if (n > done) {
+    an_conv_channels8_2px_mve(p, w + done * k4, c0, c1, k, k4, ch + 3 * done, n - done, o0 + done, out1_offset, right);
+  }
+}
+
 #undef AN_SMALL_OUT
 #undef AN_SMALL_OUT_BOUNDS
 #undef AN_SMALL_LO
@@ -332,68 +547,6 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_mve(const a
   int32x4_t r0, r1;
   an_conv_small_dot_mve(g, w, x0, x1, u0, u1, halves, &r0, &r1);
   an_conv_quad_out_mve(ch, r0, r1, right, g->offset, g->lo, g->hi, o0, o1);
-}
-
-// Two channels (a pair's rows of the an_conv.h layout: w) by two pixels (columns c0, c1) over k values (K deeper than
-// 32): an_dot8_pair_2px_mve's loop; the four sums into lanes (channel 0, channel 1) of pixel 0, then of pixel 1 (two
-// VMOV of two registers, the first register to the lower lane), the bias added, requantized on lanes (right: the
-// shifts' mode, an_conv_right_shifts), offset and clamp, one VSTRB.32 scatter (out_offsets: 0, 1, o1, o1 + 1).  ch: the
-// pair's {bias, multiplier, shift}; ch_offsets {0, 3, 0, 3}.
-static inline __attribute__((always_inline)) void an_conv_pair8_2px_mve(
-    const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t k, uint8x16_t wo, uint8x16_t wo_b, const int32_t *ch,
-    uint32x4_t ch_offsets, int right, int32_t offset, int32_t act_min, int32_t act_max, int8_t *o0,
-    uint32x4_t out_offsets) {
-  // (channel 0, pixel 0), (channel 0, pixel 1), (channel 1, pixel 0), (channel 1, pixel 1)
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  const int32_t n = k >> 4;
-  if (n > 0) {
-    // In assembly, nine instructions per sixteen values (GCC's loop copies the filter pointer and counts apart).
-    int8x16_t x0, x1, wa, wb;
-    __asm__(
-        "dls lr, %[n]\n"
-        "1:\n\t"
-        "vldrb.u8 %q[x0], [%[c0]], #16\n\t"
-        "vldrb.u8 %q[x1], [%[c1]], #16\n\t"
-        "vldrb.u8 %q[wa], [%[w], %q[wo]]\n\t"
-        "vldrb.u8 %q[wb], [%[w], %q[wo_b]]\n\t"
-        "add %[w], %[w], #32\n\t"
-        "vmladava.s8 %[a0], %q[wa], %q[x0]\n\t"
-        "vmladava.s8 %[a1], %q[wa], %q[x1]\n\t"
-        "vmladava.s8 %[a2], %q[wb], %q[x0]\n\t"
-        "vmladava.s8 %[a3], %q[wb], %q[x1]\n\t"
-        "le lr, 1b"
-        : [a0] "+Te"(a0), [a1] "+Te"(a1), [a2] "+Te"(a2), [a3] "+Te"(a3), [w] "+r"(w), [c0] "+r"(c0), [c1] "+r"(c1),
-          [x0] "=&w"(x0), [x1] "=&w"(x1), [wa] "=&w"(wa), [wb] "=&w"(wb)
-        : [wo] "w"(wo), [wo_b] "w"(wo_b), [n] "r"(n)
-        : "lr", "memory");
-  }
-  an_dot8_pair_2px_tail_mve(w, c0, c1, k, wo, wo_b, &a0, &a1, &a2, &a3);
-  int32x4_t v;  // every lane written
-  __asm__("vmov %q0[2], %q0[0], %1, %2\n\tvmov %q0[3], %q0[1], %3, %4" : "=&w"(v) : "r"(a0), "r"(a1), "r"(a2), "r"(a3));
-  v = vaddq_s32(v, vldrwq_gather_shifted_offset_s32(ch, ch_offsets));
-  const int32x4_t m = vldrwq_gather_shifted_offset_s32(ch + 1, ch_offsets);
-  const int32x4_t s = vldrwq_gather_shifted_offset_s32(ch + 2, ch_offsets);
-  v = an_conv_requantize_mve(v, m, s, right);
-  v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, offset), vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
-  vstrbq_scatter_offset_s32(o0, out_offsets, v);
-}
-
-// Output channels [0, 2 pairs) of a pixel pair from int8 columns c0, c1 of k values (K deeper than 32) by
-// an_conv_pair8_2px_mve: filter rows w (the an_conv.h layout), ch their {bias, multiplier, shift}, outputs o0[0..) and
-// o0[out1_offset + 0..).
-static void an_conv_pairs8_2px_mve(const an_conv_params *p, const int8_t *w, const int8_t *c0, const int8_t *c1,
-                                   int32_t k, int32_t k4, const int32_t *ch, int32_t pairs, int8_t *o0,
-                                   int32_t out1_offset, int right) {
-  static const uint32_t ch_offset_values[4] = {0, 3, 0, 3};
-  const uint32x4_t ch_offsets = vld1q(ch_offset_values);
-  const uint32_t o1 = (uint32_t)out1_offset;
-  const uint32_t out_offset_values[4] = {0, 1, o1, o1 + 1};
-  const uint32x4_t out_offsets = vld1q(out_offset_values);
-  const uint8x16_t wo = vld1q(an_mve_pair16_offsets), wo_b = vaddq_n_u8(wo, 4);
-  const int32_t offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-  for (int32_t i = 0; i < pairs; ++i, w += 2 * k4, ch += 6, o0 += 2) {
-    an_conv_pair8_2px_mve(w, c0, c1, k, wo, wo_b, ch, ch_offsets, right, offset, act_min, act_max, o0, out_offsets);
-  }
 }
 
 // CONV_2D on Helium where K <= 32 (one group): each pixel's K values are one or two vectors (halves; loaded once per
@@ -644,6 +797,8 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
     an_conv2d_small_any_mve(p, input, filter, channel, output, col0, col1, k <= 16 ? 1 : 2, right);
     return;
   }
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, k, 0, &sg);
   const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
     an_conv_walk w = an_conv_walk_batch(&start, b);
@@ -654,13 +809,9 @@ static void an_conv2d_s8_mve(const an_conv_params *p, const int8_t *input, const
       for (int32_t g = 0; g < groups; ++g) {
         an_conv_im2col8_mve(p, w.in, x.oy0, x.ox0, g * p->filter_in_c, col0);
         an_conv_im2col8_mve(p, w.in, x.oy1, x.ox1, g * p->filter_in_c, col1);
-        const int32_t oc = g * per_group, done = per_group & ~1;
-        an_conv_pairs8_2px_mve(p, filter + oc * k4, col0, col1, k, k4, channel + 3 * oc, per_group >> 1, out0 + oc,
-                               x.out1, right);
-        if (per_group & 1) {
-          an_conv_channels8_2px_mve(p, filter + (oc + done) * k4, col0, col1, k, k4, channel + 3 * (oc + done), 1,
-                                    out0 + oc + done, x.out1, right);
-        }
+        const int32_t oc = g * per_group;
+        an_conv_deep_2px_mve(p, &sg, filter + oc * k4, col0, col1, k, channel + 3 * oc, per_group, out0 + oc, x.out1,
+                             right);
       }
     }
   }
@@ -706,25 +857,22 @@ an_conv1x1_small_any_mve(const an_conv_params *p, const int8_t *input, const int
 // an_conv1x1_s8 on Helium: the columns are the input pixels themselves.
 static void an_conv1x1_s8_mve(const an_conv_params *p, const int8_t *input, const int8_t *filter,
                               const int32_t *channel, int8_t *output) {
-  const int32_t n = p->in_c, k4 = AN_CONV_K4(n), out_c = p->out_c, out_w = p->out_w;
+  const int32_t n = p->in_c, out_c = p->out_c, out_w = p->out_w;
   const int32_t pixels = p->out_h * out_w;
   const int right = an_conv_right_shifts(channel, out_c);
-  const int32_t done = out_c & ~1;
   if (n <= 32) {
     an_conv1x1_small_any_mve(p, input, filter, channel, output, n <= 16 ? 1 : 2, right);
     return;
   }
+  an_conv_small_mve sg;
+  an_conv_small_params_mve(p, n, 0, &sg);
   const an_conv_walk start = an_conv_walk_start(p, input);
   for (int32_t b = 0; b < p->batches; ++b) {
     an_conv_walk w = an_conv_walk_batch(&start, b);
     int8_t *out0 = output + b * pixels * out_c;
     for (int32_t pix = 0; pix < pixels; pix += 2, out0 += 2 * out_c) {
       const an_conv_pair x = an_conv_walk_pair(&w, pix, pixels, out_c);
-      an_conv_pairs8_2px_mve(p, filter, x.x0, x.x1, n, k4, channel, out_c >> 1, out0, x.out1, right);
-      if (out_c & 1) {
-        an_conv_channels8_2px_mve(p, filter + done * k4, x.x0, x.x1, n, k4, channel + 3 * done, 1, out0 + done, x.out1,
-                                  right);
-      }
+      an_conv_deep_2px_mve(p, &sg, filter, x.x0, x.x1, n, channel, out_c, out0, x.out1, right);
     }
   }
 }

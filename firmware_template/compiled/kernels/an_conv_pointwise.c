@@ -745,9 +745,17 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // AN_P4_LOOP keeps it on the stack, with the columns' address), the output pointer, pixel stride and filter end in
 // the frame; the block's widening (four LDR, eight SXTB16, four STRD per four values) in the same statement.  The
 // frame: columns (8 K bytes), then o, out_c, filter end, input block pointer, its end, filter and records start.
-// K a multiple of eight: each step's filter words at AN_P4_FA/FB's offsets, its column words at AN_P4_C's from sp.
+// K a multiple of eight: each step's filter words at AN_P4_FA/FB's offsets.  The column words of step S from sp
+// (assembler symbols AN_P5_LAYER sets from K): pixels 0 and 1 at AN_P5_CW(S), pixels 2 and 3 (one LDRD, whose
+// offset reaches 1020 bytes) at AN_P5_CW23(S); up to in_c 128 interleaved (16 S and 16 S + 8: AN_P4_C's), above it
+// split (pixels 2 and 3 of every step first, 8 S; pixels 0 and 1 after them, 4 K + 8 S, which the widening stores
+// from q = sp + 4 K).
 // clang-format off
-#define AN_P5_CW(S) "(32*(" #S ">>1)+16*(" #S "&1))"
+#define AN_P5_CW(S) "(.Lan_p5_a*" #S "+.Lan_p5_u)"
+#define AN_P5_CW23(S) "(.Lan_p5_a*" #S "+.Lan_p5_v)"
+#define AN_P5_SET_LAYOUT(K)                                                                               \
+  ".set .Lan_p5_s, (8*" #K "+1023)/1024-1\n\t.set .Lan_p5_a, 16-8*.Lan_p5_s\n\t"                        \
+  ".set .Lan_p5_u, 4*" #K "*.Lan_p5_s\n\t.set .Lan_p5_v, 8-8*.Lan_p5_s\n\t"
 // B: how far w already stands past the pair's rows (in_c 8-32: the first step's load advanced it), subtracted from
 // each filter offset.
 #define AN_P5_STEP(S, B)                                                                                  \
@@ -756,7 +764,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[x0], [sp, #" AN_P5_CW(S) "]\n\tldr %[x1], [sp, #(" AN_P5_CW(S) "+4)]\n\t"                          \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
-  "ldrd %[x0], %[x1], [sp, #(" AN_P5_CW(S) "+8)]\n\t"                                                     \
+  "ldrd %[x0], %[x1], [sp, #" AN_P5_CW23(S) "]\n\t"                                                       \
   "smlad %[a2], %[f0], %[x0], %[a2]\n\tsmlad %[b2], %[f1], %[x0], %[b2]\n\t"                             \
   "smlad %[a3], %[f0], %[x1], %[a3]\n\tsmlad %[b3], %[f1], %[x1], %[b3]\n\t"
 #define AN_P5_STEPS4(S, B) AN_P5_STEP((S), B) AN_P5_STEP((S + 1), B) AN_P5_STEP((S + 2), B) AN_P5_STEP((S + 3), B)
@@ -765,10 +773,11 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // The first step adds the biases (a0, b0 on entry) into all eight accumulators; LOAD0: its first filter load (in_c
 // 8-32: post-indexed, w advanced to the next pair's rows by B bytes).
 #define AN_P5_FIRST(LOAD0, B)                                                                               \
-  LOAD0 "ldr %[f1], [%[w], #(16-" B ")]\n\tldr %[x0], [sp, #4]\n\tldr %[x1], [sp, #8]\n\t"                 \
+  LOAD0 "ldr %[f1], [%[w], #(16-" B ")]\n\t"                                                              \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                                  \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
-  "ldr %[x0], [sp, #12]\n\tldr %[x1], [sp]\n\t"                                                           \
+  "ldr %[x0], [sp, #(.Lan_p5_v+4)]\n\tldr %[x1], [sp, #.Lan_p5_u]\n\t"                                                     \
   "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
 #define AN_P5_POST(B) "ldr %[f0], [%[w]], #" B "\n\t"
@@ -786,11 +795,17 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_DOT_56                                                                                       \
   AN_P5_FIRST(AN_P5_POST("224"), "224") AN_P5_REST_32("224") AN_P5_STEPS4((16), "224") AN_P5_STEPS4((20), "224") \
   AN_P5_STEPS4((24), "224")
-#define AN_P5_DOT_64 \
-  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") "add %[w], %[w], #256\n\t"
-#define AN_P5_DOT_128                                                                                    \
-  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0")                  \
-  AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") "add %[w], %[w], #512\n\t"
+#define AN_P5_DOT_64 AN_P5_DOT_64_AT("add %[w], %[w], #256\n\t")
+// in_c 64 on: the first 64 values' steps, then MORE (the further steps, w's advance by the pair's 4 K bytes).
+#define AN_P5_DOT_64_AT(MORE) \
+  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") MORE
+#define AN_P5_DOT_96 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") "add %[w], %[w], #384\n\t")
+#define AN_P5_DOT_112 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS4((48), "0") AN_P5_STEPS4((52), "0") \
+                                      "add %[w], %[w], #448\n\t")
+#define AN_P5_DOT_128 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") "add %[w], %[w], #512\n\t")
+#define AN_P5_DOT_192                                                                                    \
+  AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") AN_P5_STEPS16((64), "0")            \
+                      AN_P5_STEPS16((80), "0") "add %[w], %[w], #768\n\t")
 // Four values Q of the block's four pixels (K bytes apart at w) widened into the columns at sp.
 #define AN_P5_W(K, Q)                                                                                      \
   "ldr %[f0], [%[w], #(4*" #Q ")]\n\tldr %[f1], [%[w], #(" #K "+4*" #Q ")]\n\t"                          \
@@ -798,8 +813,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
   "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
   "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
-  "strd %[a0], %[a1], [sp, #(32*" #Q ")]\n\tstrd %[a2], %[a3], [sp, #(32*" #Q "+8)]\n\t"                  \
-  "strd %[b0], %[b1], [sp, #(32*" #Q "+16)]\n\tstrd %[b2], %[b3], [sp, #(32*" #Q "+24)]\n\t"
+  AN_P5_STRD01("%[a0], %[a1]", "(2*" #Q ")") "strd %[a2], %[a3], [sp, #" AN_P5_CW23((2*Q)) "]\n\t"            \
+  AN_P5_STRD01("%[b0], %[b1]", "(2*" #Q "+1)") "strd %[b2], %[b3], [sp, #" AN_P5_CW23((2*Q+1)) "]\n\t"
+// The words of pixels 0 and 1 (REGS) of step S: from sp (interleaved), from q (split: sp + 4 K).
+#define AN_P5_STRD01(REGS, S)                                                                              \
+  ".if .Lan_p5_s\n\tstrd " REGS ", [%[q], #(.Lan_p5_a*" S ")]\n\t"                                       \
+  ".else\n\tstrd " REGS ", [sp, #(.Lan_p5_a*" S ")]\n\t.endif\n\t"
 #define AN_P5_W4(K, Q) AN_P5_W(K, (Q)) AN_P5_W(K, (Q + 1)) AN_P5_W(K, (Q + 2)) AN_P5_W(K, (Q + 3))
 #define AN_P5_W16(K, Q) AN_P5_W4(K, (Q)) AN_P5_W4(K, (Q + 4)) AN_P5_W4(K, (Q + 8)) AN_P5_W4(K, (Q + 12))
 #define AN_P5_WIDEN_8 AN_P5_W(8, 0) AN_P5_W(8, 1)
@@ -810,60 +829,43 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_WIDEN_48 AN_P5_W4(48, 0) AN_P5_W4(48, 4) AN_P5_W4(48, 8)
 #define AN_P5_WIDEN_56 AN_P5_W4(56, 0) AN_P5_W4(56, 4) AN_P5_W4(56, 8) AN_P5_W(56, 12) AN_P5_W(56, 13)
 #define AN_P5_WIDEN_64 AN_P5_W16(64, 0)
+#define AN_P5_WIDEN_96 AN_P5_W16(96, 0) AN_P5_W4(96, 16) AN_P5_W4(96, 20)
+#define AN_P5_WIDEN_112 AN_P5_W16(112, 0) AN_P5_W4(112, 16) AN_P5_W4(112, 20) AN_P5_W4(112, 24)
 #define AN_P5_WIDEN_128 AN_P5_W16(128, 0) AN_P5_W16(128, 16)
+#define AN_P5_WIDEN_192 AN_P5_W16(192, 0) AN_P5_W16(192, 16) AN_P5_W16(192, 32)
 #define AN_P5_RQ(A)                                                                                        \
   "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
   "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
-// A pair's dot products, the records' six loads, eight requantizations and four BFI (w, q advanced by AN_P5_DOT_K
-// and by the next pair's bias load).
-#define AN_P5_PAIR(K)                                                                                      \
-  AN_P5_DOT_##K "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"              \
-  AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                                       \
-  "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"                          \
-  AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                                       \
-  "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
-  "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
-// The loop's test: the next pair's biases by a writeback load (the records pointer's +32) unless the filter ends
-// (its end in x0).
-#define AN_P5_NEXT "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"
-// One pair a pass of the loop (in_c 64, 128): the output pointer, pixel stride and filter end from the frame (the
-// first STRH pipelined behind the last load, the second post-indexed: the output pointer's +2).
-#define AN_P5_PAIRS1(K)                                                                                    \
-  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
-  "strh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\t"            \
-  "str %[f0], [sp, #(8*" #K ")]\n\tstrh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t" AN_P5_NEXT
-// Two pairs a pass (in_c 8-56): the first's stores at the output pointer (no filter end test, no pointer update,
-// its biases loaded unconditionally), the second's 2 bytes on (a pre-indexed STRH), then the pointer +4; an odd
-// pair count (out_c % 4 == 2: the frame's output pointer and block stride 2 bytes back, an_p5_blocks) enters at
-// the second.
-#define AN_P5_PAIRS2(K)                                                                                    \
-  "ldr %[x0], [sp, #(8*" #K "+4)]\n\tlsls %[x0], %[x0], #30\n\tbmi 3f\n\t"                                  \
-  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"       \
-  "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]]\n\tstrh %[a2], [%[x1]]\n\t"                        \
-  "strh %[a3], [%[x1], %[f1]]\n\tldr %[a0], [%[q], #32]!\n\tldr %[b0], [%[q], #16]\n\t"                      \
-  "3:\n\t" AN_P5_PAIR(K)                                                                                    \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
-  "strh %[a0], [%[f0], #2]!\n\tstrh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\t"           \
-  "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\tadd %[f0], %[f0], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
-  AN_P5_NEXT
-// Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
-// stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
-// end, input block pointer, its end, filter and records start, block stride.
-#define AN_P5_LAYER(K, PAIRS)                                                                                  \
-  __asm__ volatile("sub sp, sp, #(8*" #K "+32)\n\t"                                                           \
+// Per pair after the dot products: the records' six loads, eight requantizations, four BFI; the output pointer, pixel
+// stride and filter end from the frame (the first STRH pipelined behind the last load, the second post-indexed:
+// the output pointer's +2), the next pair's biases by a writeback load (the records pointer's +32).
+#define AN_P5_LAYER(K)                                                                                         \
+  __asm__ volatile(AN_P5_SET_LAYOUT(K) "sub sp, sp, #(8*" #K "+32)\n\t"                                      \
                    "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "str %[a2], [sp, #(8*" #K "+8)]\n\tstr %[a3], [sp, #(8*" #K "+12)]\n\t"                   \
                    "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
-                   "str %[b2], [sp, #(8*" #K "+24)]\n\tstr %[b3], [sp, #(8*" #K "+28)]\n\t"                  \
-                   "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t" AN_P5_WIDEN_##K                                   \
+                   "str %[b2], [sp, #(8*" #K "+24)]\n\t"                                                       \
+                   "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t"                                                \
+                   ".if .Lan_p5_s\n\tadd %[q], sp, #.Lan_p5_u\n\t.endif\n\t" AN_P5_WIDEN_##K                 \
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
-                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t" PAIRS(K)                                  \
-                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\t"                     \
+                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t"                                          \
+                   ".p2align 2\n2:\n\t" AN_P5_DOT_##K                                                           \
+                   "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"            \
+                   AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                         \
+                   "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"          \
+                   AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                         \
+                   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                               \
+                   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"                               \
+                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
+                   "ldr %[x0], [sp, #(8*" #K "+8)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                         \
+                   "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+                   "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t"                                    \
+                   "cmp %[w], %[x0]\n\titt ne\n\t"                                                              \
+                   "ldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"                      \
+                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
-                   "add %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"                              \
+                   "add %[f0], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
                    "cmp %[x0], %[x1]\n\tblo 1b\n\t"                                                             \
                    "add sp, sp, #(8*" #K "+32)"                                                               \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
@@ -879,33 +881,31 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, int32_t blocks) {
   const int32_t out_c = p->out_c;
-  // AN_P5_PAIRS2 (K <= 56) with an odd pair count: the output pointer 2 bytes back (its first pass starts at the
-  // second pair's stores), the block stride too.
-  const int32_t back = K <= 56 && (out_c & 2) ? 2 : 0;
-  int32_t a0 = (int32_t)(intptr_t)output - back, a1 = out_c;
-  int32_t a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
+  int32_t a0 = (int32_t)(intptr_t)output, a1 = out_c, a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
   int32_t a3 = (int32_t)(intptr_t)input, b0 = (int32_t)(intptr_t)(input + 4 * K * blocks);
-  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 3 * out_c - back;
-  int32_t f0 = 0, f1 = 0, x0 = 0, x1 = 0, w = 0, q = 0;
-  if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS2);
-  if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS2);
-  if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS2);
-  if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS2);
-  if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
-  if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
-  if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
-  if (K == 64) AN_P5_LAYER(64, AN_P5_PAIRS1);
-  if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS1);
+  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 0, f0 = 0, f1 = 0, x0 = 0, x1 = 0;
+  int32_t w = 0, q = 0;
+  if (K == 8) AN_P5_LAYER(8);
+  if (K == 16) AN_P5_LAYER(16);
+  if (K == 24) AN_P5_LAYER(24);
+  if (K == 32) AN_P5_LAYER(32);
+  if (K == 40) AN_P5_LAYER(40);
+  if (K == 48) AN_P5_LAYER(48);
+  if (K == 56) AN_P5_LAYER(56);
+  if (K == 64) AN_P5_LAYER(64);
+  if (K == 96) AN_P5_LAYER(96);
+  if (K == 112) AN_P5_LAYER(112);
+  if (K == 128) AN_P5_LAYER(128);
+  if (K == 192) AN_P5_LAYER(192);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
 #undef AN_P5_LAYER
-#undef AN_P5_PAIRS2
-#undef AN_P5_PAIRS1
-#undef AN_P5_NEXT
-#undef AN_P5_PAIR
 #undef AN_P5_RQ
+#undef AN_P5_WIDEN_192
 #undef AN_P5_WIDEN_128
+#undef AN_P5_WIDEN_112
+#undef AN_P5_WIDEN_96
 #undef AN_P5_WIDEN_64
 #undef AN_P5_WIDEN_56
 #undef AN_P5_WIDEN_48
@@ -917,7 +917,11 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_W16
 #undef AN_P5_W4
 #undef AN_P5_W
+#undef AN_P5_DOT_192
 #undef AN_P5_DOT_128
+#undef AN_P5_DOT_112
+#undef AN_P5_DOT_96
+#undef AN_P5_DOT_64_AT
 #undef AN_P5_DOT_64
 #undef AN_P5_DOT_56
 #undef AN_P5_DOT_48
@@ -933,6 +937,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_STEPS16
 #undef AN_P5_STEPS4
 #undef AN_P5_STEP
+#undef AN_P5_STRD01
+#undef AN_P5_SET_LAYOUT
+#undef AN_P5_CW23
 #undef AN_P5_CW
 
 // an_conv1x1_s8_prepared_w16 at stride 1 with in_c = K4 (8, 16, 24, 32; 0: any multiple of four up to
@@ -1063,7 +1070,7 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
   const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32);
   an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
 }
-// in_c 40, 48, 56, 64 and 128: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
+// in_c 40, 48, 56, 64, 96, 112, 128 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
 // AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
 #define AN_P5_DEEP(K)                                                                                     \
   static int32_t AN_P4_FN an_p5_k##K(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
@@ -1074,7 +1081,10 @@ AN_P5_DEEP(40)
 AN_P5_DEEP(48)
 AN_P5_DEEP(56)
 AN_P5_DEEP(64)
+AN_P5_DEEP(96)
+AN_P5_DEEP(112)
 AN_P5_DEEP(128)
+AN_P5_DEEP(192)
 #undef AN_P5_DEEP
 // in_c 64, 96, ...: passes of 32 values; cols: 8 * in_c bytes (an_p4_deep's); from pixel from on.
 static void AN_P4_FN an_p4_k32n(const an_conv_params *p, const int8_t *input, const int16_t *filter,
@@ -1089,7 +1099,7 @@ static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, con
 #undef AN_P4_FN
 // in_c other than 8, 16, 24, 32 (k32n: a multiple of 32, else any multiple of four): the four pixels' columns on the
 // stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes,
-// 16-byte aligned in the arena); from pixel from on (in_c 40-64 and 128: after an_p5_k40 ... an_p5_k128).  One function
+// 16-byte aligned in the arena); from pixel from on (in_c 40-192: after an_p5_k40 ... an_p5_k192).  One function
 // each (an_p4_deep32n, an_p4_deep_any), so that a firmware links an_p4_any only where a layer's in_c needs it.
 static inline __attribute__((always_inline)) void an_p4_deep(const an_conv_params *p, const int8_t *input,
                                                              const int16_t *filter, const int32_t *channel,
@@ -1327,6 +1337,14 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64(p, input, filter, channel, output)));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs112) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k112(p, input, filter, channel, output)));
+}
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128(p, input, filter, channel, output)));
@@ -1342,6 +1360,10 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48) {
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs56) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k56(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192(p, input, filter, channel, output)));
 }
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n) {
   AN_PQ_PAIRS_RUN(an_p4_deep32n(p, input, filter, channel, output, scratch, 0));
@@ -1376,6 +1398,7 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
       an_conv1x1_s8_prepared_w16_pairs8,   an_conv1x1_s8_prepared_w16_pairs16,   an_conv1x1_s8_prepared_w16_pairs24,
       an_conv1x1_s8_prepared_w16_pairs32,  an_conv1x1_s8_prepared_w16_pairs64,   an_conv1x1_s8_prepared_w16_pairs128,
       an_conv1x1_s8_prepared_w16_pairs40,  an_conv1x1_s8_prepared_w16_pairs48,   an_conv1x1_s8_prepared_w16_pairs56,
+      an_conv1x1_s8_prepared_w16_pairs96,  an_conv1x1_s8_prepared_w16_pairs112,  an_conv1x1_s8_prepared_w16_pairs192,
       an_conv1x1_s8_prepared_w16_pairs32n, an_conv1x1_s8_prepared_w16_pairs_any, an_conv1x1_s8_prepared_w16_k8,
       an_conv1x1_s8_prepared_w16_k16,      an_conv1x1_s8_prepared_w16_k32,       an_conv1x1_s8_prepared_w16_k32n,
       an_conv1x1_s8_prepared_w16_any};

@@ -1280,7 +1280,8 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smladx %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smladx %[a5], %[v1], %[q], %[a5]\n\t"
-// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two.
+// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two (w4:
+// the 4-wide chunk, outputs a0..a3 from five pair words).
 #define AN_DWP6_S2(R, B0, B1, B2, B3, B4, B5)                                                            \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
   "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
@@ -1296,20 +1297,25 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smlabb %[a2], %[v1], %[q], %[a2]\n\t"                                                                  \
   "smlad %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                               \
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+64)]\n\t"                                                            \
+  ".if %c[w4] == 0\n\t"                                                                                  \
   "ldr %[v1], [%[x], #(%c[rs]*" #R "+80)]\n\t"                                                            \
+  ".endif\n\t"                                                                                           \
   "smlabb %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
+  ".if %c[w4] == 0\n\t"                                                                                  \
   "smlad %[a4], %[v0], %[p], %[" B4 "]\n\t"                                                               \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smlad %[a5], %[v1], %[p], %[" B5 "]\n\t"                                                               \
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+96)]\n\t"                                                            \
-  "smlabb %[a5], %[v0], %[q], %[a5]\n\t"
-#define AN_DWP6_OUT(A)                                                                                   \
-  "smmlar %[x], %[" A "], %[p], %[q]\n\t"                                                                 \
-  "add %[x], %[x], %[" A "], asr #31\n\t"                                                                 \
-  "asr %[x], %[x], %[v0]\n\t"                                                                             \
-  "ssat %[x], #8, %[x]\n\t"                                                                               \
-  "strb %[x], [%[o]]\n\t"                                                                                 \
+  "smlabb %[a5], %[v0], %[q], %[a5]\n\t"                                                                  \
+  ".endif\n\t"
+#define AN_DWP6_OUT_T(A, T)                                                                              \
+  "smmlar %[" T "], %[" A "], %[p], %[q]\n\t"                                                             \
+  "add %[" T "], %[" T "], %[" A "], asr #31\n\t"                                                         \
+  "asr %[" T "], %[" T "], %[v0]\n\t"                                                                     \
+  "ssat %[" T "], #8, %[" T "]\n\t"                                                                       \
+  "strb %[" T "], [%[o]]\n\t"                                                                             \
   "add %[o], %[o], %[v1]\n\t"
+#define AN_DWP6_OUT(A) AN_DWP6_OUT_T(A, "x")
 // Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
 // zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
 // (the row's first pair word is the zero-point pair); a5 the addend of the other two filter rows' first MACs.
@@ -1330,6 +1336,28 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "ldr %[v0], [%[k], #36]\n\t"                                                                           \
   "ldr %[v1], [sp]\n\t"                                                                                  \
   AN_DWP6_OUT("a0") AN_DWP6_OUT("a1") AN_DWP6_OUT("a2") AN_DWP6_OUT("a3") AN_DWP6_OUT("a4") AN_DWP6_OUT("a5")
+// The 4-wide chunk at stride 2 (w4): a4 counts the rows, a5 (the bias word, dead after the first filter row)
+// is the requantization's scratch register, so x stays in its register and no count is kept in the frame.
+#define AN_DWP4_S2_ROWS                                                                                  \
+  "mov %[a4], %[a1]\n\t"                                                                                \
+  "1:\n\t"                                                                                              \
+  "ldr %[a5], [%[k], #24]\n\t"                                                                          \
+  AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")                                                      \
+  AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")                                                      \
+  AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")                                                      \
+  "ldr %[p], [%[k], #28]\n\t"                                                                           \
+  "ldr %[q], [%[k], #32]\n\t"                                                                           \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                          \
+  "ldr %[v1], [sp]\n\t"                                                                                 \
+  AN_DWP6_OUT_T("a0", "a5") AN_DWP6_OUT_T("a1", "a5") AN_DWP6_OUT_T("a2", "a5") AN_DWP6_OUT_T("a3", "a5")   \
+  "ldr %[v0], [sp, #12]\n\t"                                                                            \
+  ".if %c[skip]\n\t"                                                                                    \
+  "ldr %[q], [sp, #16]\n\t"                                                                             \
+  "add %[o], %[o], %[q]\n\t"                                                                            \
+  ".endif\n\t"                                                                                          \
+  "add %[x], %[x], %[v0]\n\t"                                                                           \
+  "subs %[a4], %[a4], #1\n\t"                                                                           \
+  "bne 1b\n\t"
 #define AN_DWP6_NEXT                                                                                     \
   "ldr %[x], [sp, #8]\n\t"                                                                               \
   "ldr %[v0], [sp, #12]\n\t"                                                                             \
@@ -1339,11 +1367,11 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 // clang-format on
 // borders (stride 1 only): the plane's first and last rows hold only the zero point (TFLite's SAME rows: the top
 // output row's filter row 0 and the bottom one's filter row 2 read them): those two rows without the filter row's
-// twelve MACs and six loads (AN_DWP6_BORDER); out_h >= 2.
+// twelve MACs and six loads (AN_DWP6_BORDER); out_h >= 2.  CW 4 (stride 2 only): a 4-wide chunk (AN_DWP4_S2_ROWS).
 static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip, int S, int borders) {
+                                                                      int skip, int S, int borders, int CW) {
   int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
   uint32_t p, q, v0, v1;
   // clang-format off
@@ -1353,6 +1381,9 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       "str %[a1], [sp, #4]\n\t"
       "str %[a2], [sp, #12]\n\t"
       "str %[a3], [sp, #16]\n\t"
+      ".if %c[w4]\n\t"
+      AN_DWP4_S2_ROWS
+      ".else\n\t"
       ".if %c[bd]\n\t"
       AN_DWP6_BORDER(0)
       AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
@@ -1387,16 +1418,20 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
       AN_DWP6_STORE
       ".endif\n\t"
+      ".endif\n\t"
       "add sp, sp, #24"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2), [bd] "i"(borders)
+      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2), [bd] "i"(borders),
+        [w4] "i"(S == 2 && CW == 4)
       : "cc", "memory");
   // clang-format on
 }
 #undef AN_DWP6_BORDER
 #undef AN_DWP6_STORE
 #undef AN_DWP6_NEXT
+#undef AN_DWP4_S2_ROWS
+#undef AN_DWP6_OUT_T
 #undef AN_DWP6_ROW
 #undef AN_DWP6_MACS
 #undef AN_DWP6_MACS2
@@ -1423,10 +1458,18 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
       int8_t *oc = o + 6 * c * o_step;
       if (bd) {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1);
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1, 6);
       } else {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0);
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0, 6);
       }
+    }
+    return;
+  }
+  if (S == 2 && CW % 4 == 0 && F) {
+    // out_w 4 and 8 at stride_w 2: 4-wide chunks (four pair words apart in the plane)
+    for (int c = 0; c < W / 4 && out_h > 0; ++c) {
+      an_dwp_channel6_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row - 4 * o_step, 16 * PW,
+                          W != 4, S, 0, 4);
     }
     return;
   }
