@@ -325,10 +325,10 @@ static inline __attribute__((always_inline)) void an_conv_small_quad_right_mve(c
 // even registers VMLADAV takes, LR one of them: the loop counts by SUBS / BNE, not LE), the first pass by VMLADAV (no
 // zeroing), the last k & 15 values predicated (tail); the sums into two vectors (four VMOV), the quad's bias,
 // multipliers and shifts gathered, the requantization on lanes (right: every shift negative, six instructions, else
-// an_requantize_nonpositive_mve's nine), offset, bounds, two VSTRB.32 and the quad's step (about 55 instructions per
-// quad outside the passes, 94 before).  Registers: sums r0, r2, r4, r6 (pixel 0, channels 0..3), r8, r10, r12, lr
-// (pixel 1); c0 r1, c1 r3, rows r5 and r9, count r11 (*run's address pushed: the only register left), r7 untouched
-// (a frame pointer where there is one).
+// eight), offset, bounds, two VSTRB.32 and the quad's step (about 48 instructions per quad outside the passes, 94
+// before).  Registers: sums r0, r2, r4, r6 (pixel 0, channels 0..3), r8, r10, r12, lr (pixel 1); c0 r1, c1 r3, rows
+// r5 and r9, count r11 (*run's address pushed: the only register left), r7 untouched (a frame pointer where there is
+// one); q4, q5 the gather offsets and q6, q7 the bounds for the whole call.
 typedef struct {
   const int8_t *w;             // 0: the next quad's rows (two pairs of the an_conv.h layout, pair_bytes apart)
   int32_t pair_bytes;          // 4: 2 k4
@@ -391,7 +391,7 @@ typedef char an_conv_deep_run_layout
   "vmladava.s8 r6, q3, q0\n\t"     \
   "vmladava.s8 lr, q3, q1\n\t"
 // The rounding of h (q0, q1) by the shifts (q3): every shift negative, or none positive (-1 where h < 0 and the
-// shift negative: (h & (shift >> 31)) >> 31).
+// shift negative: (h & shift) >> 31, the sign bits of both).
 #define AN_DEEP_ROUND_RIGHT                     \
   "vshr.s32 q2, q0, #31\n\t"                    \
   "vadd.i32 q0, q0, q2\n\t"                     \
@@ -400,28 +400,26 @@ typedef char an_conv_deep_run_layout
   "vadd.i32 q1, q1, q2\n\t"                     \
   "vrshl.s32 q1, q1, q3\n\t"
 #define AN_DEEP_ROUND_NONPOSITIVE               \
-  "vshr.s32 q2, q3, #31\n\t"                    \
-  "vand q4, q0, q2\n\t"                         \
-  "vshr.s32 q4, q4, #31\n\t"                    \
-  "vadd.i32 q0, q0, q4\n\t"                     \
+  "vand q2, q0, q3\n\t"                         \
+  "vshr.s32 q2, q2, #31\n\t"                    \
+  "vadd.i32 q0, q0, q2\n\t"                     \
   "vrshl.s32 q0, q0, q3\n\t"                    \
-  "vand q4, q1, q2\n\t"                         \
-  "vshr.s32 q4, q4, #31\n\t"                    \
-  "vadd.i32 q1, q1, q4\n\t"                     \
+  "vand q2, q1, q3\n\t"                         \
+  "vshr.s32 q2, q2, #31\n\t"                    \
+  "vadd.i32 q1, q1, q2\n\t"                     \
   "vrshl.s32 q1, q1, q3\n\t"
 // NEXT: the next quad's rows into *run (no tail: where the second pair's rows ended; else w + quad_bytes).
 #define AN_DEEP_QUADS(TAIL, NEXT, ROUND)        \
   "push {r11}\n\t"                              \
   "ldr r0, [r11, #40]\n\t"                      \
+  "vldrb.u8 q4, [r0]\n\t"                       \
+  "vldrb.u8 q5, [r0, #16]\n\t"                  \
   "ldr r1, [r0, #116]\n\t"                      \
   "vdup.32 q6, r1\n\t"                          \
   "ldr r1, [r0, #120]\n\t"                      \
   "vdup.32 q7, r1\n\t"                          \
   "1:\n\t"                                      \
   "ldr r11, [sp]\n\t"                           \
-  "ldr r0, [r11, #40]\n\t"                      \
-  "vldrb.u8 q4, [r0]\n\t"                       \
-  "vldrb.u8 q5, [r0, #16]\n\t"                  \
   "ldrd r1, r3, [r11, #8]\n\t"                  \
   "ldrd r5, r9, [r11]\n\t"                      \
   "add r9, r9, r5\n\t"                          \
