@@ -244,6 +244,17 @@ CONV_CASES = {
     "pointwise_k192_p5_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 192), kernel=(1, 1), out_c=10,
                                                       out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=60,
                                                       seed=38),
+    # in_c a multiple of 32 outside AN_P5_LAYER's (an_p4_k32n: a first pass of 32 values, one more where an odd
+    # count of 32 is left, then passes of 64): 160 (two of 64; seven pixels, odd out_c), 256 (one of 32, three of
+    # 64; a 2x2 plane), 288 (four of 64) and 448 (one of 32, six of 64) with the columns in scratch
+    "pointwise_k160_pairs_seven_pixels_odd_out": dict(in_shape=(1, 1, 7, 160), kernel=(1, 1), out_c=5, in_zp=-128,
+                                                      out_zp=-20, zero_channels=(2,), seed=42),
+    "pointwise_k256_pairs_2x2_shift_near_31": dict(in_shape=(1, 2, 2, 256), kernel=(1, 1), out_c=8, in_scale=1e-3,
+                                                   w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=43),
+    "pointwise_k288_scratch_4x4_relu_pruned": dict(in_shape=(1, 4, 4, 288), kernel=(1, 1), out_c=6, activation="RELU",
+                                                   in_zp=127, out_zp=-128, zero_channels=(5,), seed=44),
+    "pointwise_k448_scratch_2x3_saturating": dict(in_shape=(1, 2, 3, 448), kernel=(1, 1), out_c=4, out_scale=0.02,
+                                                  w_scale=(0.005, 0.05), in_zp=-128, out_zp=100, seed=45),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",
                                                 zero_channels=(3, 4), seed=13),
     "pointwise_k40_shift_minus1": dict(in_shape=(1, 3, 3, 40), kernel=(1, 1), out_c=7, in_scale=0.5,
