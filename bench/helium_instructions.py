@@ -146,7 +146,7 @@ than 32 channels, im2col columns, groups; K > 32, no shift positive): four chann
 of a pixel pair in one assembly statement (an_conv_deep_quads_mve: per sixteen values two input loads, four
 filter gathers, two adds, eight VMLADAV(A) into eight scalar sums, SUBS and BNE: 18 instructions per 128
 MACs; the first pass by VMLADAV, the last K % 16 values predicated; the sums into two vectors by four VMOV,
-the quad's records gathered, requantized on lanes, offset, bounds, two VSTRB.32: about 52 instructions per
+the quad's records gathered, requantized on lanes, offset, bounds, two VSTRB.32: about 48 instructions per
 quad outside the passes); the channels after the last four, positive shifts and K <= 32 per group: two
 channels by two pixels (an_conv_channels8_2px_mve). Requantization on lanes by the
 shifts' mode: every shift negative four instructions (an_requantize_right_mve), none positive six
@@ -170,7 +170,7 @@ MUL: VMULLB/VMULLT on int16, the same two roundings. MAX_POOL_2D: VMAX on sixtee
 or DSP code on the M55: AVERAGE_POOL_2D, softmax, LOGISTIC and the other tables, RESIZE, MEAN,
 FULLY_CONNECTED's requantization. Where the MVE instructions go now (vww_96_int8, per function from a
 per-address execution count of the QEMU run: a TCG plugin counting each executed instruction's address): the
-deeper 1x1 layers about 31 % (953K instructions: the passes 75 % of that, 18 per sixteen values; before
+deeper 1x1 layers about 32 % (933K instructions: the passes 77 % of that, 18 per sixteen values; before
 an_conv_deep_quads_mve 1.29M, 39 %: two channels by two pixels, about 50 instructions of setup and
 requantization per four outputs), DEPTHWISE_CONV_2D about 30 % (the 3x3 group loop 86 % of that: of its 141 instructions per sixteen channels and
 pixel 102 are the taps' address adds, loads, products and sums, 24 the requantization, 15 the bias, narrowing,
