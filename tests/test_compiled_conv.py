@@ -479,6 +479,16 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_stride2_9x8_to_5x4_tiny_multiplier": dict(in_shape=(1, 9, 8, 8), stride=(2, 2), in_scale=1e-3,
                                                              w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=127,
                                                              out_zp=-7),
+    # full-range 4-wide rows at stride_w 1 (an_dwp_channel4_asm): SAME 4x4 with its zero-point border rows and 20
+    # channels, stride_h 2 batch 2 saturating (borders, middle rows two plane rows apart), VALID 7 rows (no borders),
+    # two rows (borders only, no middle row), one row (no borders)
+    "rows3x3_plane_4x4_full_range_20_channels": dict(in_shape=(1, 4, 4, 20), in_zp=127, out_zp=-128, seed=3),
+    "rows3x3_plane_4_wide_stride2x1_batch2_saturating": dict(in_shape=(2, 7, 4, 8), stride=(2, 1), out_scale=0.03,
+                                                             w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
+    "rows3x3_plane_4_wide_valid_7_rows": dict(in_shape=(1, 9, 6, 12), padding="VALID", in_zp=-128, out_zp=127),
+    "rows3x3_plane_2x4_two_border_rows": dict(in_shape=(1, 2, 4, 8), in_zp=-1, out_zp=5),
+    "rows3x3_plane_1x4_one_row_tiny_multiplier": dict(in_shape=(1, 1, 4, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                      out_scale=1.0, in_zp=-128, out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,

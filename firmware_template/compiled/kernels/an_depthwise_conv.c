@@ -1439,6 +1439,106 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
 #undef AN_DWP6_S2
 #endif
 
+#if AN_DW3_PASS_ASM
+// an_dwp_chunk's rows for a channel 4 outputs wide at stride_w 1 (the demo AttendNet-B's 4x4 planes) where the clamp
+// is all of int8, every row in one asm statement: per filter row its two weight words and three pair words in one
+// run of loads, eight SMLAD-class instructions into four accumulators (the bias word the first four's addend); m, C,
+// e and the output step in one run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store (v1 the
+// scratch register; four outputs end where the next output row starts).  borders: the plane's first and last rows
+// hold only the zero point (TFLite's SAME rows, out_h >= 2): the top output row's filter row 0 and the bottom one's
+// filter row 2 add the same zp * (w0 + w1 + w2) to its four outputs, one SMLAD + SMLABB on the zero-point pair word
+// into the bias word instead of eight MACs and five loads.  The statement's 16-byte frame holds the plane step (bytes
+// from one output row's plane rows to the next's), the middle rows left and the output step.
+// clang-format off
+#define AN_DWP4_ROW(R, B0, B1, B2, B3)                                                                   \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(48*" #R ")]\n\t"                                                                   \
+  "ldr %[v1], [%[x], #(48*" #R "+16)]\n\t"                                                                \
+  "ldr %[v2], [%[x], #(48*" #R "+32)]\n\t"                                                                \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
+  "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
+  "smlatb %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                              \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
+  "smlabb %[a2], %[v2], %[q], %[a2]\n\t"                                                                  \
+  "smladx %[a3], %[v2], %[q], %[a3]\n\t"
+#define AN_DWP4_BORDER(R)                                                                                \
+  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(48*" #R ")]\n\t"                                                                   \
+  "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
+  "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
+#define AN_DWP4_OUT(A)                                                                                   \
+  "smmlar %[v1], %[" A "], %[p], %[q]\n\t"                                                                \
+  "add %[v1], %[v1], %[" A "], asr #31\n\t"                                                               \
+  "asr %[v1], %[v1], %[v0]\n\t"                                                                           \
+  "ssat %[v1], #8, %[v1]\n\t"                                                                             \
+  "strb %[v1], [%[o]]\n\t"                                                                                \
+  "add %[o], %[o], %[v2]\n\t"
+#define AN_DWP4_STORE                                                                                    \
+  "ldr %[p], [%[k], #28]\n\t"                                                                             \
+  "ldr %[q], [%[k], #32]\n\t"                                                                             \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                            \
+  "ldr %[v2], [sp, #8]\n\t"                                                                               \
+  AN_DWP4_OUT("a0") AN_DWP4_OUT("a1") AN_DWP4_OUT("a2") AN_DWP4_OUT("a3")
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                      int32_t out_h, int32_t x_step_bytes,
+                                                                      int32_t o_step, int borders) {
+  int32_t a0 = x_step_bytes, a1 = borders ? out_h - 2 : out_h, a2 = o_step, a3;
+  uint32_t p, q, v0, v1, v2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #16\n\t"
+      "str %[a0], [sp]\n\t"
+      "str %[a1], [sp, #4]\n\t"
+      "str %[a2], [sp, #8]\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP4_BORDER(0)
+      AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
+      AN_DWP4_STORE
+      "ldr %[v0], [sp]\n\t"
+      "ldr %[v1], [sp, #4]\n\t"
+      "add %[x], %[x], %[v0]\n\t"
+      "cmp %[v1], #0\n\t"
+      "beq 2f\n\t"
+      ".endif\n\t"
+      "1:\n\t"
+      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
+      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
+      AN_DWP4_STORE
+      "ldr %[v0], [sp]\n\t"
+      "ldr %[v1], [sp, #4]\n\t"
+      "add %[x], %[x], %[v0]\n\t"
+      "subs %[v1], %[v1], #1\n\t"
+      "str %[v1], [sp, #4]\n\t"
+      "bne 1b\n\t"
+      "2:\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP4_BORDER(2)
+      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
+      AN_DWP4_STORE
+      ".endif\n\t"
+      "add sp, sp, #16"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o)
+      : [k] "r"(k), [bd] "i"(borders)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWP4_ROW
+#undef AN_DWP4_BORDER
+#undef AN_DWP4_OUT
+#undef AN_DWP4_STORE
+#endif
+
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
 // outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
 // apart in the plane; rows wider than AN_DEPTHWISE_PLANE_MAX_OUT_W in chunks of 8 or 6 outputs.  borders: the
@@ -1452,6 +1552,14 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
   const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
 #if AN_DW3_PASS_ASM
+  if (W == 4 && S == 1 && F) {
+    if (borders && out_h >= 2) {
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 1);
+    } else {
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 0);
+    }
+    return;
+  }
   if (CW == 6 && F) {
     const int bd = S == 1 && borders && out_h >= 2;
     for (int c = 0; c < W / 6 && out_h > 0; ++c) {
