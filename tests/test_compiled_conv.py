@@ -462,6 +462,15 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_6_wide_stride2x1_bottom_pad_only": dict(in_shape=(1, 8, 6, 12), stride=(2, 1), in_zp=-128,
                                                            out_zp=3),
     "rows3x3_plane_6_wide_valid_rows": dict(in_shape=(1, 9, 8, 4), padding="VALID", in_zp=127, out_zp=-5),
+    # a 6x6 SAME plane's four middle rows unrolled (out_h 6 with borders), zero point 127, 20 channels
+    "rows3x3_plane_6x6_unrolled_zp127_20_channels": dict(in_shape=(1, 6, 6, 20), in_zp=127, out_zp=-128, seed=3),
+    # the 3-wide statement (stride_w 1, full range): SAME 3x3 saturating batch 2, one row (no borders), VALID 5x5,
+    # stride_h 2 with both rows padded
+    "rows3x3_plane_3x3_saturating_batch2_zp_min": dict(in_shape=(2, 3, 3, 8), out_scale=0.03, w_scale=(0.005, 0.05),
+                                                       in_zp=-128, out_zp=120),
+    "rows3x3_plane_3_wide_one_row_zp127": dict(in_shape=(1, 1, 3, 12), in_zp=127, out_zp=-128),
+    "rows3x3_plane_3_wide_valid_5x5": dict(in_shape=(1, 5, 5, 4), padding="VALID", in_zp=-1, out_zp=7),
+    "rows3x3_plane_3_wide_stride2x1_7_rows": dict(in_shape=(1, 7, 3, 8), stride=(2, 1), in_zp=5, out_zp=-9),
     "rows3x3_plane_16_wide_valid_relu6": dict(in_shape=(1, 5, 18, 4), padding="VALID", activation="RELU6",
                                               in_zp=-128, out_zp=-128),
     "rows3x3_plane_16_wide_batch2": dict(in_shape=(2, 3, 16, 4), in_zp=127, out_zp=-3),

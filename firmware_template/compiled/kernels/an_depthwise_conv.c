@@ -1318,14 +1318,14 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 #define AN_DWP6_OUT(A) AN_DWP6_OUT_T(A, "x")
 // Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
 // zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
-// (the row's first pair word is the zero-point pair); a5 the addend of the other two filter rows' first MACs.
-#define AN_DWP6_BORDER(R)                                                                                \
-  "ldr %[a5], [%[k], #24]\n\t"                                                                           \
+// (the row's first pair word is the zero-point pair); A the addend of the other two filter rows' first MACs.
+#define AN_DWP_BORDER(R, A)                                                                              \
+  "ldr %[" A "], [%[k], #24]\n\t"                                                                         \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
   "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
   "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
-  "smlad %[a5], %[v0], %[p], %[a5]\n\t"                                                                   \
-  "smlabb %[a5], %[v0], %[q], %[a5]\n\t"
+  "smlad %[" A "], %[v0], %[p], %[" A "]\n\t"                                                             \
+  "smlabb %[" A "], %[v0], %[q], %[" A "]\n\t"
 // The requantization and stores of a row's six accumulators (m, C, e and the output step in one run of loads;
 // x saved as the scratch register), then x back, the plane step in v0 and the output skip in q (both added at 3:,
 // the rows' count, after the run of loads).
@@ -1364,14 +1364,27 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   ".if %c[skip]\n\t"                                                                                     \
   "ldr %[q], [sp, #16]\n\t"                                                                              \
   ".endif\n\t"
+// To the next output row (the plane step in v0, the output skip in q: AN_DWP6_NEXT's).
+#define AN_DWP6_ADVANCE                                                                                  \
+  ".if %c[skip]\n\t"                                                                                     \
+  "add %[o], %[o], %[q]\n\t"                                                                             \
+  ".endif\n\t"                                                                                           \
+  "add %[x], %[x], %[v0]\n\t"
+// An output row at stride_w 1 from its three plane rows.
+#define AN_DWP6_ROW3                                                                                     \
+  "ldr %[a5], [%[k], #24]\n\t"                                                                           \
+  AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")                        \
+  AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")                        \
+  AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
 // clang-format on
 // borders (stride 1 only): the plane's first and last rows hold only the zero point (TFLite's SAME rows: the top
 // output row's filter row 0 and the bottom one's filter row 2 read them): those two rows without the filter row's
-// twelve MACs and six loads (AN_DWP6_BORDER); out_h >= 2.  CW 4 (stride 2 only): a 4-wide chunk (AN_DWP4_S2_ROWS).
+// twelve MACs and six loads (AN_DWP_BORDER); out_h >= 2.  CW 4 (stride 2 only): a 4-wide chunk (AN_DWP4_S2_ROWS).
+// un (with borders): the out_h - 2 = un middle rows one after the other, no loop.
 static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip, int S, int borders, int CW) {
+                                                                      int skip, int S, int borders, int CW, int un) {
   int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
   uint32_t p, q, v0, v1;
   // clang-format off
@@ -1385,35 +1398,39 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       AN_DWP4_S2_ROWS
       ".else\n\t"
       ".if %c[bd]\n\t"
-      AN_DWP6_BORDER(0)
+      AN_DWP_BORDER(0, "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
       AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
       AN_DWP6_STORE AN_DWP6_NEXT
+      ".if %c[un]\n\t"
+      ".rept %c[un]\n\t"
+      AN_DWP6_ADVANCE AN_DWP6_ROW3 AN_DWP6_STORE AN_DWP6_NEXT
+      ".endr\n\t"
+      AN_DWP6_ADVANCE
+      ".else\n\t"
       "b 3f\n\t"
       ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[un] == 0\n\t"
       "1:\n\t"
-      "ldr %[a5], [%[k], #24]\n\t"
       ".if %c[s2]\n\t"
+      "ldr %[a5], [%[k], #24]\n\t"
       AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
       AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
       AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
       ".else\n\t"
-      AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
-      AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
-      AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
+      AN_DWP6_ROW3
       ".endif\n\t"
       AN_DWP6_STORE AN_DWP6_NEXT
       "3:\n\t"
       "ldr %[v1], [sp, #4]\n\t"
-      ".if %c[skip]\n\t"
-      "add %[o], %[o], %[q]\n\t"
-      ".endif\n\t"
-      "add %[x], %[x], %[v0]\n\t"
+      AN_DWP6_ADVANCE
       "subs %[v1], %[v1], #1\n\t"
       "str %[v1], [sp, #4]\n\t"
       "bne 1b\n\t"
+      ".endif\n\t"
       ".if %c[bd]\n\t"
-      AN_DWP6_BORDER(2)
+      AN_DWP_BORDER(2, "a5")
       AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
       AN_DWP6_STORE
@@ -1423,14 +1440,85 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
       : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2), [bd] "i"(borders),
-        [w4] "i"(S == 2 && CW == 4)
+        [w4] "i"(S == 2 && CW == 4), [un] "i"(un)
       : "cc", "memory");
   // clang-format on
 }
-#undef AN_DWP6_BORDER
 #undef AN_DWP6_STORE
 #undef AN_DWP6_NEXT
 #undef AN_DWP4_S2_ROWS
+#undef AN_DWP6_ADVANCE
+#undef AN_DWP6_ROW3
+// an_dwp_chunk's rows for a channel 3 outputs wide at stride_w 1 (vww's 3x3x256 SAME plane) where the clamp is all of
+// int8, every row in one asm statement: per filter row its two weight words and three pair words in one run of
+// loads, six SMLAD-class instructions into three accumulators; m, C, e and the output step in one run, per output
+// SMMLAR, the sign, the shift, SSAT and a byte store (v2 the scratch register); borders as an_dwp_channel6_asm's
+// (out_h >= 2).  The statement's 8-byte frame holds the output step and the plane step.
+// clang-format off
+#define AN_DWP3_ROW(R, B0, B1, B2)                                                                       \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
+  "ldr %[v1], [%[x], #(%c[rs]*" #R "+16)]\n\t"                                                            \
+  "ldr %[v2], [%[x], #(%c[rs]*" #R "+32)]\n\t"                                                            \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
+  "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
+  "smlabb %[a2], %[v2], %[q], %[a2]\n\t"
+#define AN_DWP3_STORE                                                                                    \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  "ldr %[v1], [sp]\n\t"                                                                                  \
+  AN_DWP6_OUT_T("a0", "v2") AN_DWP6_OUT_T("a1", "v2") AN_DWP6_OUT_T("a2", "v2")
+#define AN_DWP3_ROW3                                                                                     \
+  "ldr %[a2], [%[k], #24]\n\t"                                                                           \
+  AN_DWP3_ROW(0, "a2", "a2", "a2") AN_DWP3_ROW(1, "a0", "a1", "a2") AN_DWP3_ROW(2, "a0", "a1", "a2")
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_channel3_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                      int32_t out_h, int32_t x_step_bytes,
+                                                                      int32_t o_step, int row_bytes, int borders) {
+  int32_t a0 = o_step, a1 = x_step_bytes, a2, n = borders ? out_h - 1 : out_h;
+  uint32_t p, q, v0, v1, v2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "str %[a0], [sp]\n\t"
+      "str %[a1], [sp, #4]\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP_BORDER(0, "a2")
+      AN_DWP3_ROW(1, "a2", "a2", "a2")
+      AN_DWP3_ROW(2, "a0", "a1", "a2")
+      AN_DWP3_STORE
+      "ldr %[v0], [sp, #4]\n\t"
+      "b 3f\n\t"
+      ".endif\n\t"
+      "1:\n\t"
+      AN_DWP3_ROW3 AN_DWP3_STORE
+      "ldr %[v0], [sp, #4]\n\t"
+      "3:\n\t"
+      "add %[x], %[x], %[v0]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP_BORDER(2, "a2")
+      AN_DWP3_ROW(0, "a2", "a2", "a2")
+      AN_DWP3_ROW(1, "a0", "a1", "a2")
+      AN_DWP3_STORE
+      ".endif\n\t"
+      "add sp, sp, #8"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o)
+      : [k] "r"(k), [rs] "i"(row_bytes), [bd] "i"(borders)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWP3_ROW
+#undef AN_DWP3_STORE
+#undef AN_DWP3_ROW3
+#undef AN_DWP_BORDER
 #undef AN_DWP6_OUT_T
 #undef AN_DWP6_ROW
 #undef AN_DWP6_MACS
@@ -1565,10 +1653,12 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
     for (int c = 0; c < W / 6 && out_h > 0; ++c) {
       const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
       int8_t *oc = o + 6 * c * o_step;
-      if (bd) {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1, 6);
+      if (bd && W == 6 && out_h == 6) {  // a 6x6 plane (vww's 6x6x128): its four middle rows unrolled
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, 0, 16 * PW, 0, S, 1, 6, 4);
+      } else if (bd) {
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1, 6, 0);
       } else {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0, 6);
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0, 6, 0);
       }
     }
     return;
@@ -1577,7 +1667,15 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
     // out_w 4 and 8 at stride_w 2: 4-wide chunks (four pair words apart in the plane)
     for (int c = 0; c < W / 4 && out_h > 0; ++c) {
       an_dwp_channel6_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row - 4 * o_step, 16 * PW,
-                          W != 4, S, 0, 4);
+                          W != 4, S, 0, 4, 0);
+    }
+    return;
+  }
+  if (W == 3 && S == 1 && F) {
+    if (borders && out_h >= 2) {
+      an_dwp_channel3_asm(x, k, o, out_h, 4 * x_step, o_step, 16 * PW, 1);
+    } else if (out_h > 0) {
+      an_dwp_channel3_asm(x, k, o, out_h, 4 * x_step, o_step, 16 * PW, 0);
     }
     return;
   }
