@@ -850,36 +850,57 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_RQ(A)                                                                                        \
   "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
   "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
-// Per pair after the dot products: the records' six loads, eight requantizations, four BFI; the output pointer, pixel
-// stride and filter end from the frame (the first STRH pipelined behind the last load, the second post-indexed:
-// the output pointer's +2), the next pair's biases by a writeback load (the records pointer's +32).
-#define AN_P5_LAYER(K)                                                                                         \
+// A pair's dot products, the records' six loads, eight requantizations and four BFI (w, q advanced by AN_P5_DOT_K
+// and by the next pair's bias load).
+#define AN_P5_PAIR(K)                                                                                      \
+  AN_P5_DOT_##K "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"              \
+  AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                                       \
+  "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"                          \
+  AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                                       \
+  "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
+  "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
+// The loop's test: the next pair's biases by a writeback load (the records pointer's +32) unless the filter ends
+// (its end in x0).
+#define AN_P5_NEXT "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"
+// One pair a pass of the loop (in_c 64 on): the output pointer, pixel stride and filter end from the frame (the
+// first STRH pipelined behind the last load, the second post-indexed: the output pointer's +2).
+#define AN_P5_PAIRS1(K)                                                                                    \
+  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
+  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
+  "strh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\t"            \
+  "str %[f0], [sp, #(8*" #K ")]\n\tstrh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t" AN_P5_NEXT
+// Two pairs a pass (in_c 8-56): the first's stores at the output pointer (no filter end test, no pointer update,
+// its biases loaded unconditionally), the second's 2 bytes on (a pre-indexed STRH), then the pointer +4; an odd
+// pair count (out_c % 4 == 2: the frame's output pointer and block stride 2 bytes back, an_p5_blocks) enters at
+// the second.
+#define AN_P5_PAIRS2(K)                                                                                    \
+  "ldr %[x0], [sp, #(8*" #K "+4)]\n\tlsls %[x0], %[x0], #30\n\tbmi 3f\n\t"                                  \
+  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
+  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"       \
+  "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]]\n\tstrh %[a2], [%[x1]]\n\t"                        \
+  "strh %[a3], [%[x1], %[f1]]\n\tldr %[a0], [%[q], #32]!\n\tldr %[b0], [%[q], #16]\n\t"                      \
+  "3:\n\t" AN_P5_PAIR(K)                                                                                    \
+  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
+  "strh %[a0], [%[f0], #2]!\n\tstrh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\t"           \
+  "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\tadd %[f0], %[f0], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+  AN_P5_NEXT
+// Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
+// stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
+// end, input block pointer, its end, filter and records start, block stride.
+#define AN_P5_LAYER(K, PAIRS)                                                                                  \
   __asm__ volatile(AN_P5_SET_LAYOUT(K) "sub sp, sp, #(8*" #K "+32)\n\t"                                      \
                    "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "str %[a2], [sp, #(8*" #K "+8)]\n\tstr %[a3], [sp, #(8*" #K "+12)]\n\t"                   \
                    "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
-                   "str %[b2], [sp, #(8*" #K "+24)]\n\t"                                                       \
+                   "str %[b2], [sp, #(8*" #K "+24)]\n\tstr %[b3], [sp, #(8*" #K "+28)]\n\t"                  \
                    "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t"                                                \
                    ".if .Lan_p5_s\n\tadd %[q], sp, #.Lan_p5_u\n\t.endif\n\t" AN_P5_WIDEN_##K                 \
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
-                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t"                                          \
-                   ".p2align 2\n2:\n\t" AN_P5_DOT_##K                                                           \
-                   "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"            \
-                   AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                         \
-                   "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"          \
-                   AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                         \
-                   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                               \
-                   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"                               \
-                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
-                   "ldr %[x0], [sp, #(8*" #K "+8)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                         \
-                   "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
-                   "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t"                                    \
-                   "cmp %[w], %[x0]\n\titt ne\n\t"                                                              \
-                   "ldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"                      \
-                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\t"                      \
+                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t" PAIRS(K)                                  \
+                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\t"                     \
                    "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
-                   "add %[f0], %[f0], %[f1], lsl #1\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
+                   "add %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"                              \
                    "cmp %[x0], %[x1]\n\tblo 1b\n\t"                                                             \
                    "add sp, sp, #(8*" #K "+32)"                                                               \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
@@ -895,26 +916,34 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, int32_t blocks) {
   const int32_t out_c = p->out_c;
-  int32_t a0 = (int32_t)(intptr_t)output, a1 = out_c, a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
+  // AN_P5_PAIRS2 (K <= 56) with an odd pair count: the output pointer 2 bytes back (its first pass starts at the
+  // second pair's stores), the block stride too.
+  const int32_t back = K <= 56 && (out_c & 2) ? 2 : 0;
+  int32_t a0 = (int32_t)(intptr_t)output - back, a1 = out_c;
+  int32_t a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
   int32_t a3 = (int32_t)(intptr_t)input, b0 = (int32_t)(intptr_t)(input + 4 * K * blocks);
-  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 0, f0 = 0, f1 = 0, x0 = 0, x1 = 0;
-  int32_t w = 0, q = 0;
-  if (K == 8) AN_P5_LAYER(8);
-  if (K == 16) AN_P5_LAYER(16);
-  if (K == 24) AN_P5_LAYER(24);
-  if (K == 32) AN_P5_LAYER(32);
-  if (K == 40) AN_P5_LAYER(40);
-  if (K == 48) AN_P5_LAYER(48);
-  if (K == 56) AN_P5_LAYER(56);
-  if (K == 64) AN_P5_LAYER(64);
-  if (K == 96) AN_P5_LAYER(96);
-  if (K == 112) AN_P5_LAYER(112);
-  if (K == 128) AN_P5_LAYER(128);
-  if (K == 192) AN_P5_LAYER(192);
+  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 3 * out_c - back;
+  int32_t f0 = 0, f1 = 0, x0 = 0, x1 = 0, w = 0, q = 0;
+  if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS2);
+  if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS2);
+  if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS2);
+  if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS2);
+  if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
+  if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
+  if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
+  if (K == 64) AN_P5_LAYER(64, AN_P5_PAIRS1);
+  if (K == 96) AN_P5_LAYER(96, AN_P5_PAIRS1);
+  if (K == 112) AN_P5_LAYER(112, AN_P5_PAIRS1);
+  if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS1);
+  if (K == 192) AN_P5_LAYER(192, AN_P5_PAIRS1);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
 #undef AN_P5_LAYER
+#undef AN_P5_PAIRS2
+#undef AN_P5_PAIRS1
+#undef AN_P5_NEXT
+#undef AN_P5_PAIR
 #undef AN_P5_RQ
 #undef AN_P5_WIDEN_192
 #undef AN_P5_WIDEN_128
