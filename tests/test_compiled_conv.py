@@ -397,6 +397,12 @@ DEPTHWISE_CASES = {
     "rows3x3_full_range_26_wide": dict(in_shape=(1, 8, 26, 8), in_zp=127, out_zp=-128),
     "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
+    # TFLite's SAME columns at stride 2 (in_w == 2 out_w: the ring's last pair of zero points written once per call),
+    # full-range batch 2 over three groups with odd rows, and clamped
+    "rows3x3_stride2_same_20_wide_batch2_saturating": dict(in_shape=(2, 9, 20, 12), stride=(2, 2), out_scale=0.03,
+                                                           w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),
+    "rows3x3_stride2_same_16_wide_relu6": dict(in_shape=(1, 7, 16, 8), stride=(2, 2), activation="RELU6", in_zp=5,
+                                               out_zp=-128),
     "rows3x3_width7_batch2_relu": dict(in_shape=(2, 5, 7, 4), activation="RELU", in_zp=127, out_zp=-128),
     "rows3x3_width6_stride2_valid_saturating": dict(in_shape=(1, 9, 13, 8), stride=(2, 2), padding="VALID",
                                                     out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0, out_zp=-120),

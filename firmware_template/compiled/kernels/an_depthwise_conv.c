@@ -902,7 +902,8 @@ static inline __attribute__((always_inline)) void an_dw3_widen_same(const int8_t
     d += 12;
     x += step;
   }
-  an_dw3_widen(stride_w == 1 && (out_w & 1) == 0 ? an_dw3_word(x) : zp4, zp4, d);
+  // (stride 2: the last pair, two zero points, is the same in every row: an_dw3_rows writes it once per slot)
+  if (stride_w == 1) an_dw3_widen((out_w & 1) == 0 ? an_dw3_word(x) : zp4, zp4, d);
 }
 
 static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, const int8_t *input,
@@ -922,6 +923,9 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   int32_t *rec = (int32_t *)scratch;
   uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
   const int32_t full = out_w / 4, tail = out_w % 4;
+  if (same && stride_w == 2) {
+    for (int32_t slot = 0; slot < 3; ++slot) an_dw3_widen(zp4, zp4, ring + 4 * slot + 12 * out_w);
+  }
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * row_bytes;
     int8_t *out = output + b * out_h * out_w * in_c;
@@ -1703,10 +1707,10 @@ static inline __attribute__((always_inline)) void an_dwp_widen_same(const int8_t
       an_dw3_widen(zp4, zp4, d + 4 * ((W + 1) / 2));
     }
   } else {
+    // (pair W, two zero points, is the same for every group: an_dw3_plane writes it once)
     _Pragma("GCC unroll 4") for (int j = 0; j < W; ++j) {
       an_dw3_widen(an_dw3_word(row + 2 * j * in_c), an_dw3_word(row + (2 * j + 1) * in_c), d + 4 * j);
     }
-    an_dw3_widen(zp4, zp4, d + 4 * W);
   }
 }
 
@@ -1819,9 +1823,15 @@ static __attribute__((noinline)) void an_dw3_plane(const an_depthwise_params *p,
                    {p->output_offset, p->act_min, p->act_max, full}};
   int32_t *rec = (int32_t *)scratch;
   uint32_t *plane = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
-  // The padded rows outside the image: the same zero points for every group.
+  // The padded rows outside the image and, at stride_w 2 on SAME columns, the image rows' last pair (two zero
+  // points, an_dwp_widen_same leaves it): the same for every group.
   for (int32_t y = 0; y < rows; ++y) {
-    if (y < g.y0 || y >= g.y1) an_dwp_widen_any(NULL, g.cols, in_w, in_c, p->pad_w, g.zp4, plane + 4 * pairs * y);
+    uint32_t *const d = plane + 4 * pairs * y;
+    if (y < g.y0 || y >= g.y1) {
+      an_dwp_widen_any(NULL, g.cols, in_w, in_c, p->pad_w, g.zp4, d);
+    } else if (g.same && S == 2) {
+      an_dw3_widen(g.zp4, g.zp4, d + 4 * W);
+    }
   }
   for (int32_t b = 0; b < p->batches; ++b) {
     batch(&g, input + (b * in_h + g.y0 - p->pad_h) * in_w * in_c, output + b * out_h * W * in_c, rec, plane);
