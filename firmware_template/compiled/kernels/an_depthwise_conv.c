@@ -1453,75 +1453,6 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
 #undef AN_DWP4_S2_ROWS
 #undef AN_DWP6_ADVANCE
 #undef AN_DWP6_ROW3
-// an_dwp_chunk's rows for a channel 3 outputs wide at stride_w 1 (vww's 3x3x256 SAME plane) where the clamp is all of
-// int8, every row in one asm statement: per filter row its two weight words and three pair words in one run of
-// loads, six SMLAD-class instructions into three accumulators; m, C, e and the output step in one run, per output
-// SMMLAR, the sign, the shift, SSAT and a byte store (v2 the scratch register); borders as an_dwp_channel6_asm's
-// (out_h >= 2).  The statement's 8-byte frame holds the output step and the plane step.
-// clang-format off
-#define AN_DWP3_ROW(R, B0, B1, B2)                                                                       \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
-  "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
-  "ldr %[v1], [%[x], #(%c[rs]*" #R "+16)]\n\t"                                                            \
-  "ldr %[v2], [%[x], #(%c[rs]*" #R "+32)]\n\t"                                                            \
-  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
-  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
-  "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
-  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
-  "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
-  "smlabb %[a2], %[v2], %[q], %[a2]\n\t"
-#define AN_DWP3_STORE                                                                                    \
-  "ldr %[p], [%[k], #28]\n\t"                                                                            \
-  "ldr %[q], [%[k], #32]\n\t"                                                                            \
-  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
-  "ldr %[v1], [sp]\n\t"                                                                                  \
-  AN_DWP6_OUT_T("a0", "v2") AN_DWP6_OUT_T("a1", "v2") AN_DWP6_OUT_T("a2", "v2")
-#define AN_DWP3_ROW3                                                                                     \
-  "ldr %[a2], [%[k], #24]\n\t"                                                                           \
-  AN_DWP3_ROW(0, "a2", "a2", "a2") AN_DWP3_ROW(1, "a0", "a1", "a2") AN_DWP3_ROW(2, "a0", "a1", "a2")
-// clang-format on
-static inline __attribute__((always_inline)) void an_dwp_channel3_asm(const uint32_t *x, const int32_t *k, int8_t *o,
-                                                                      int32_t out_h, int32_t x_step_bytes,
-                                                                      int32_t o_step, int row_bytes, int borders) {
-  int32_t a0 = o_step, a1 = x_step_bytes, a2, n = borders ? out_h - 1 : out_h;
-  uint32_t p, q, v0, v1, v2;
-  // clang-format off
-  __asm__ volatile(
-      "sub sp, sp, #8\n\t"
-      "str %[a0], [sp]\n\t"
-      "str %[a1], [sp, #4]\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP_BORDER(0, "a2")
-      AN_DWP3_ROW(1, "a2", "a2", "a2")
-      AN_DWP3_ROW(2, "a0", "a1", "a2")
-      AN_DWP3_STORE
-      "ldr %[v0], [sp, #4]\n\t"
-      "b 3f\n\t"
-      ".endif\n\t"
-      "1:\n\t"
-      AN_DWP3_ROW3 AN_DWP3_STORE
-      "ldr %[v0], [sp, #4]\n\t"
-      "3:\n\t"
-      "add %[x], %[x], %[v0]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP_BORDER(2, "a2")
-      AN_DWP3_ROW(0, "a2", "a2", "a2")
-      AN_DWP3_ROW(1, "a0", "a1", "a2")
-      AN_DWP3_STORE
-      ".endif\n\t"
-      "add sp, sp, #8"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [n] "+r"(n), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
-        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [bd] "i"(borders)
-      : "cc", "memory");
-  // clang-format on
-}
-#undef AN_DWP3_ROW
-#undef AN_DWP3_STORE
-#undef AN_DWP3_ROW3
 #undef AN_DWP_BORDER
 #undef AN_DWP6_OUT_T
 #undef AN_DWP6_ROW
@@ -1532,15 +1463,16 @@ static inline __attribute__((always_inline)) void an_dwp_channel3_asm(const uint
 #endif
 
 #if AN_DW3_PASS_ASM
-// an_dwp_chunk's rows for a channel 4 outputs wide at stride_w 1 (the demo AttendNet-B's 4x4 planes) where the clamp
-// is all of int8, every row in one asm statement: per filter row its two weight words and three pair words in one
-// run of loads, eight SMLAD-class instructions into four accumulators (the bias word the first four's addend); m, C,
-// e and the output step in one run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store (v1 the
-// scratch register; four outputs end where the next output row starts).  borders: the plane's first and last rows
-// hold only the zero point (TFLite's SAME rows, out_h >= 2): the top output row's filter row 0 and the bottom one's
-// filter row 2 add the same zp * (w0 + w1 + w2) to its four outputs, one SMLAD + SMLABB on the zero-point pair word
-// into the bias word instead of eight MACs and five loads.  The statement's 16-byte frame holds the plane step (bytes
-// from one output row's plane rows to the next's), the middle rows left and the output step.
+// an_dwp_chunk's rows for a channel 4 outputs wide at stride_w 1 (the demo AttendNet-B's 4x4 planes; w3: 3 outputs,
+// vww's 3x3x256, from the same three pair words a row without the fourth) where the clamp is all of int8, every row in
+// one asm statement: per filter row its two weight words and three pair words in one run of loads, eight SMLAD-class
+// instructions into four accumulators (the bias word the first four's addend); m, C, e and the output step in one run
+// of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store (v1 the scratch register; four outputs end
+// where the next output row starts).  borders: the plane's first and last rows hold only the zero point (TFLite's SAME
+// rows, out_h >= 2): the top output row's filter row 0 and the bottom one's filter row 2 add the same zp * (w0 + w1 +
+// w2) to its four outputs, one SMLAD + SMLABB on the zero-point pair word into the bias word instead of eight MACs and
+// five loads.  The statement's 16-byte frame holds the plane step (bytes from one output row's plane rows to the
+// next's), the middle rows left and the output step.
 // clang-format off
 #define AN_DWP4_ROW(R, B0, B1, B2, B3)                                                                   \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
@@ -1551,11 +1483,15 @@ static inline __attribute__((always_inline)) void an_dwp_channel3_asm(const uint
   "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
   "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
   "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
+  ".if %c[w3] == 0\n\t"                                                                                  \
   "smlatb %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                              \
+  ".endif\n\t"                                                                                           \
   "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
   "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
   "smlabb %[a2], %[v2], %[q], %[a2]\n\t"                                                                  \
-  "smladx %[a3], %[v2], %[q], %[a3]\n\t"
+  ".if %c[w3] == 0\n\t"                                                                                  \
+  "smladx %[a3], %[v2], %[q], %[a3]\n\t"                                                                  \
+  ".endif\n\t"
 #define AN_DWP4_BORDER(R)                                                                                \
   "ldr %[a3], [%[k], #24]\n\t"                                                                            \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
@@ -1575,11 +1511,12 @@ static inline __attribute__((always_inline)) void an_dwp_channel3_asm(const uint
   "ldr %[q], [%[k], #32]\n\t"                                                                             \
   "ldr %[v0], [%[k], #36]\n\t"                                                                            \
   "ldr %[v2], [sp, #8]\n\t"                                                                               \
-  AN_DWP4_OUT("a0") AN_DWP4_OUT("a1") AN_DWP4_OUT("a2") AN_DWP4_OUT("a3")
+  AN_DWP4_OUT("a0") AN_DWP4_OUT("a1") AN_DWP4_OUT("a2")                                                   \
+  ".if %c[w3] == 0\n\t" AN_DWP4_OUT("a3") ".endif\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
-                                                                      int32_t o_step, int borders) {
+                                                                      int32_t o_step, int borders, int w3) {
   int32_t a0 = x_step_bytes, a1 = borders ? out_h - 2 : out_h, a2 = o_step, a3;
   uint32_t p, q, v0, v1, v2;
   // clang-format off
@@ -1621,7 +1558,7 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
       "add sp, sp, #16"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
         [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [bd] "i"(borders)
+      : [k] "r"(k), [bd] "i"(borders), [w3] "i"(w3)
       : "cc", "memory");
   // clang-format on
 }
@@ -1644,11 +1581,11 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
   const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
 #if AN_DW3_PASS_ASM
-  if (W == 4 && S == 1 && F) {
+  if ((W == 4 || W == 3) && S == 1 && F) {  // the same plane rows (three pairs); out_w 3 without the fourth output
     if (borders && out_h >= 2) {
-      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 1);
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 1, W == 3);
     } else {
-      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 0);
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 0, W == 3);
     }
     return;
   }
@@ -1672,14 +1609,6 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
     for (int c = 0; c < W / 4 && out_h > 0; ++c) {
       an_dwp_channel6_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row - 4 * o_step, 16 * PW,
                           W != 4, S, 0, 4, 0);
-    }
-    return;
-  }
-  if (W == 3 && S == 1 && F) {
-    if (borders && out_h >= 2) {
-      an_dwp_channel3_asm(x, k, o, out_h, 4 * x_step, o_step, 16 * PW, 1);
-    } else if (out_h > 0) {
-      an_dwp_channel3_asm(x, k, o, out_h, 4 * x_step, o_step, 16 * PW, 0);
     }
     return;
   }
