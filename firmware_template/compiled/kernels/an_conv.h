@@ -94,8 +94,7 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
 // the two), so that a firmware links only the variants its layers use.  The pairs layout (AN_CONV_PREPARED_PAIRS):
 // in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, another multiple of 32, any other; else by K4 =
 // AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32, any other.  Each gives the same bits in every build (plain C,
-// Helium, -O0: there the
-// generic loop).
+// Helium, -O0: there the generic loop).
 enum {
   AN_CONV1X1_PREPARED_PAIRS8,
   AN_CONV1X1_PREPARED_PAIRS16,
