@@ -504,6 +504,12 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_2x4_two_border_rows": dict(in_shape=(1, 2, 4, 8), in_zp=-1, out_zp=5),
     "rows3x3_plane_1x4_one_row_tiny_multiplier": dict(in_shape=(1, 1, 4, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                       out_scale=1.0, in_zp=-128, out_zp=-7),
+    # full-range 4x4 SAME planes at stride 1 (an_dwp_group4x4_asm: a group's four channels, every row unrolled):
+    # batch 2 saturating over three groups, tiny multipliers, zero point -128 and 127 (20 channels above)
+    "rows3x3_plane_4x4_group_saturating_batch2": dict(in_shape=(2, 4, 4, 12), out_scale=0.03, w_scale=(0.005, 0.05),
+                                                      in_zp=0, out_zp=120, seed=5),
+    "rows3x3_plane_4x4_group_tiny_multiplier": dict(in_shape=(1, 4, 4, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                    out_scale=1.0, in_zp=-128, out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,

@@ -1566,6 +1566,101 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
 #undef AN_DWP4_BORDER
 #undef AN_DWP4_OUT
 #undef AN_DWP4_STORE
+
+// A group's four channels of a 4x4 plane at stride 1 (out_h 4, stride_h 1, TFLite's SAME rows: the plane's rows 0
+// and 5 hold only the zero point; the demo AttendNet-B's 4x4 layers) where the clamp is all of int8, in one asm
+// statement: an_dwp_channel4_asm's rows with every row unrolled, so that the plane rows are constant offsets from
+// x (no plane step, row count or output step in a frame, no branch per row), the output step in a register s (per
+// output row two STRB at o and o + s, then o += 2 s: one ADD per two outputs where an_dwp_channel4_asm had one per
+// output), then the next channel (records 40 B on, plane words 4 B on, outputs 1 B on) without the C loop around
+// an_dwp_channel.  The same arithmetic as an_dwp_chunk.  The frame (8 bytes): the records' end.
+// clang-format off
+#define AN_DWP44_ROW(R, Y, B0, B1, B2, B3)                                                               \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(48*" #Y ")]\n\t"                                                                   \
+  "ldr %[v1], [%[x], #(48*" #Y "+16)]\n\t"                                                                \
+  "ldr %[v2], [%[x], #(48*" #Y "+32)]\n\t"                                                                \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
+  "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
+  "smlatb %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                              \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
+  "smlabb %[a2], %[v2], %[q], %[a2]\n\t"                                                                  \
+  "smladx %[a3], %[v2], %[q], %[a3]\n\t"
+// The bias word plus filter row R on the zero-point pair word of plane row Y (a row outside the image).
+#define AN_DWP44_BORDER(R, Y)                                                                            \
+  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(48*" #Y ")]\n\t"                                                                   \
+  "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
+  "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
+#define AN_DWP44_OUT(A)                                                                                  \
+  "smmlar %[v1], %[" A "], %[p], %[q]\n\t"                                                                \
+  "add %[v1], %[v1], %[" A "], asr #31\n\t"                                                               \
+  "asr %[v1], %[v1], %[v0]\n\t"                                                                           \
+  "ssat %[v1], #8, %[v1]\n\t"
+// m, C, e in one run of loads; the four outputs at o, o + s, o + 2 s, o + 3 s; o ends at the next output row.
+#define AN_DWP44_STORE                                                                                   \
+  "ldr %[p], [%[k], #28]\n\t"                                                                             \
+  "ldr %[q], [%[k], #32]\n\t"                                                                             \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                            \
+  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  "add %[o], %[o], %[s], lsl #1\n\t"                                                                      \
+  AN_DWP44_OUT("a2") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP44_OUT("a3") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  "add %[o], %[o], %[s], lsl #1\n\t"
+// clang-format on
+typedef char an_dwp_group4x4_records_are_40_bytes[AN_DW3_RECORD == 10 ? 1 : -1];
+static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                      int32_t o_step) {
+  int32_t a0, a1, a2, a3, s = o_step;
+  uint32_t p, q, v0, v1, v2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "add %[v0], %[k], #160\n\t"
+      "str %[v0], [sp]\n\t"
+      "1:\n\t"
+      AN_DWP44_BORDER(0, 0)
+      AN_DWP44_ROW(1, 1, "a3", "a3", "a3", "a3")
+      AN_DWP44_ROW(2, 2, "a0", "a1", "a2", "a3")
+      AN_DWP44_STORE
+      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP44_ROW(0, 1, "a3", "a3", "a3", "a3")
+      AN_DWP44_ROW(1, 2, "a0", "a1", "a2", "a3")
+      AN_DWP44_ROW(2, 3, "a0", "a1", "a2", "a3")
+      AN_DWP44_STORE
+      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP44_ROW(0, 2, "a3", "a3", "a3", "a3")
+      AN_DWP44_ROW(1, 3, "a0", "a1", "a2", "a3")
+      AN_DWP44_ROW(2, 4, "a0", "a1", "a2", "a3")
+      AN_DWP44_STORE
+      AN_DWP44_BORDER(2, 5)
+      AN_DWP44_ROW(0, 3, "a3", "a3", "a3", "a3")
+      AN_DWP44_ROW(1, 4, "a0", "a1", "a2", "a3")
+      AN_DWP44_STORE
+      "sub %[o], %[o], %[s], lsl #4\n\t"
+      "adds %[o], %[o], #1\n\t"
+      "adds %[x], %[x], #4\n\t"
+      "adds %[k], %[k], #40\n\t"
+      "ldr %[v0], [sp]\n\t"
+      "cmp %[k], %[v0]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #8"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
+      : [s] "r"(s)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWP44_ROW
+#undef AN_DWP44_BORDER
+#undef AN_DWP44_OUT
+#undef AN_DWP44_STORE
 #endif
 
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
@@ -1685,6 +1780,12 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
         an_dwp_widen_any(row, g->cols, g->in_w, in_c, g->pad_w, g->zp4, d);
       }
     }
+#if AN_DW3_PASS_ASM
+    if (W == 4 && S == 1 && F && borders && g->out_h == 4 && g->stride_h == 1) {  // a 4x4 plane's four channels
+      an_dwp_group4x4_asm(plane, k, out + c0, in_c);
+      continue;
+    }
+#endif
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
       an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
                      F, borders);
