@@ -1257,8 +1257,8 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 // an_dwp_chunk's rows for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) where the
 // clamp is all of int8 (SSAT), every row in one asm statement (no C loop, no stack reloads between rows): per
 // output row and filter row its two weight words and the pair words (loads in runs of two; stride_w 1: four words,
-// twelve SMLAD-class instructions; stride_w 2: seven words, six SMLAD and six SMLABB) into six accumulators (the
-// bias word the first accumulates' addend); then m, C, e and the output
+// twelve SMLAD-class instructions, an_dwp_channel6s1_asm; stride_w 2: seven words, six SMLAD and six SMLABB) into
+// six accumulators (the bias word the first accumulates' addend); then m, C, e and the output
 // step in one run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store.  The statement's own
 // 24-byte frame holds the output step, the rows left, the plane pointer (the requantization's scratch register),
 // the plane step and the output skip to the next row (out_w 12: skip 1).  The same arithmetic as an_dwp_chunk's C.
@@ -1381,15 +1381,12 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")                        \
   AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
 // clang-format on
-// borders (stride 1 only): the plane's first and last rows hold only the zero point (TFLite's SAME rows: the top
-// output row's filter row 0 and the bottom one's filter row 2 read them): those two rows without the filter row's
-// twelve MACs and six loads (AN_DWP_BORDER); out_h >= 2.  CW 4 (stride 2 only): a 4-wide chunk (AN_DWP4_S2_ROWS).
-// un (with borders): the out_h - 2 = un middle rows one after the other, no loop.
+// Stride_w 2 (stride 1: an_dwp_channel6s1_asm below).  CW 4: a 4-wide chunk (AN_DWP4_S2_ROWS).
 static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip, int S, int borders, int CW, int un) {
-  int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
+                                                                      int skip, int CW) {
+  int32_t a0 = o_step, a1 = out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
   uint32_t p, q, v0, v1;
   // clang-format off
   __asm__ volatile(
@@ -1401,53 +1398,113 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
       ".if %c[w4]\n\t"
       AN_DWP4_S2_ROWS
       ".else\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP_BORDER(0, "a5")
-      AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
-      AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
-      AN_DWP6_STORE AN_DWP6_NEXT
-      ".if %c[un]\n\t"
-      ".rept %c[un]\n\t"
-      AN_DWP6_ADVANCE AN_DWP6_ROW3 AN_DWP6_STORE AN_DWP6_NEXT
-      ".endr\n\t"
-      AN_DWP6_ADVANCE
-      ".else\n\t"
-      "b 3f\n\t"
-      ".endif\n\t"
-      ".endif\n\t"
-      ".if %c[un] == 0\n\t"
       "1:\n\t"
-      ".if %c[s2]\n\t"
       "ldr %[a5], [%[k], #24]\n\t"
       AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
       AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
       AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
-      ".else\n\t"
-      AN_DWP6_ROW3
-      ".endif\n\t"
       AN_DWP6_STORE AN_DWP6_NEXT
-      "3:\n\t"
       "ldr %[v1], [sp, #4]\n\t"
       AN_DWP6_ADVANCE
       "subs %[v1], %[v1], #1\n\t"
       "str %[v1], [sp, #4]\n\t"
       "bne 1b\n\t"
       ".endif\n\t"
+      "add sp, sp, #24"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
+        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
+      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [w4] "i"(CW == 4)
+      : "cc", "memory");
+  // clang-format on
+}
+
+// an_dwp_channel6_asm's rows at stride_w 1 with one register more (t, the requantization's scratch, so x stays in its
+// register): a row's six outputs stored at o, o + s, o + 2 s, o + 4 s and from a0 = o + s (free once stored) at
+// o + 3 s, o + 5 s by register-offset stores (one add instead of a pointer step per output), o then advanced by the
+// output row step; the next row's frame loads (the plane step into v0, the output row step into q and, in the row
+// loop, the rows left into p) just before the row's last store (a store right after a load takes one cycle).  The
+// statement's 16-byte frame holds the output step s, the rows left, the output row step and the plane step.  The
+// same arithmetic as an_dwp_chunk's C.
+// clang-format off
+#define AN_DWP6S1_OUT(A)                                                                                 \
+  "smmlar %[t], %[" A "], %[p], %[q]\n\t"                                                                \
+  "add %[t], %[t], %[" A "], asr #31\n\t"                                                                \
+  "asr %[t], %[t], %[v0]\n\t"                                                                            \
+  "ssat %[t], #8, %[t]\n\t"
+#define AN_DWP6S1_STORE(NEXT)                                                                            \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  "ldr %[v1], [sp]\n\t"                                                                                  \
+  AN_DWP6S1_OUT("a0") "strb %[t], [%[o]]\n\t" "add %[a0], %[o], %[v1]\n\t"                               \
+  AN_DWP6S1_OUT("a1") "strb %[t], [%[o], %[v1]]\n\t"                                                     \
+  AN_DWP6S1_OUT("a2") "strb %[t], [%[o], %[v1], lsl #1]\n\t"                                             \
+  AN_DWP6S1_OUT("a3") "strb %[t], [%[a0], %[v1], lsl #1]\n\t"                                            \
+  AN_DWP6S1_OUT("a4") "strb %[t], [%[o], %[v1], lsl #2]\n\t"                                             \
+  AN_DWP6S1_OUT("a5") NEXT "strb %[t], [%[a0], %[v1], lsl #2]\n\t"
+#define AN_DWP6S1_NEXT                                                                                   \
+  "ldr %[v0], [sp, #12]\n\t"                                                                             \
+  "ldr %[q], [sp, #8]\n\t"
+#define AN_DWP6S1_NEXT_COUNT AN_DWP6S1_NEXT "ldr %[p], [sp, #4]\n\t"
+#define AN_DWP6S1_ADVANCE                                                                                \
+  "add %[o], %[o], %[q]\n\t"                                                                             \
+  "add %[x], %[x], %[v0]\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                        int32_t out_h, int32_t x_step_bytes,
+                                                                        int32_t o_step, int32_t o_row, int row_bytes,
+                                                                        int borders, int un) {
+  int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = o_row, a3 = x_step_bytes, a4, a5;
+  uint32_t p, q, v0, v1, t;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #16\n\t"
+      "str %[a0], [sp]\n\t"
+      "str %[a1], [sp, #4]\n\t"
+      "str %[a2], [sp, #8]\n\t"
+      "str %[a3], [sp, #12]\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP_BORDER(0, "a5")
+      AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
+      AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
+      ".if %c[un]\n\t"
+      AN_DWP6S1_STORE(AN_DWP6S1_NEXT)
+      ".rept %c[un]\n\t"
+      AN_DWP6S1_ADVANCE AN_DWP6_ROW3 AN_DWP6S1_STORE(AN_DWP6S1_NEXT)
+      ".endr\n\t"
+      AN_DWP6S1_ADVANCE
+      ".else\n\t"
+      AN_DWP6S1_STORE(AN_DWP6S1_NEXT_COUNT)
+      "b 3f\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[un] == 0\n\t"
+      "1:\n\t"
+      AN_DWP6_ROW3 AN_DWP6S1_STORE(AN_DWP6S1_NEXT_COUNT)
+      "3:\n\t"
+      AN_DWP6S1_ADVANCE
+      "subs %[p], %[p], #1\n\t"
+      "str %[p], [sp, #4]\n\t"
+      "bne 1b\n\t"
+      ".endif\n\t"
       ".if %c[bd]\n\t"
       AN_DWP_BORDER(2, "a5")
       AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
-      AN_DWP6_STORE
+      AN_DWP6S1_STORE("")
       ".endif\n\t"
-      ".endif\n\t"
-      "add sp, sp, #24"
+      "add sp, sp, #16"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
-        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [s2] "i"(S == 2), [bd] "i"(borders),
-        [w4] "i"(S == 2 && CW == 4), [un] "i"(un)
+        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o)
+      : [k] "r"(k), [rs] "i"(row_bytes), [bd] "i"(borders), [un] "i"(un)
       : "cc", "memory");
   // clang-format on
 }
+#undef AN_DWP6S1_OUT
+#undef AN_DWP6S1_STORE
+#undef AN_DWP6S1_NEXT
+#undef AN_DWP6S1_NEXT_COUNT
+#undef AN_DWP6S1_ADVANCE
 #undef AN_DWP6_STORE
 #undef AN_DWP6_NEXT
 #undef AN_DWP4_S2_ROWS
@@ -1466,13 +1523,16 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
 // an_dwp_chunk's rows for a channel 4 outputs wide at stride_w 1 (the demo AttendNet-B's 4x4 planes; w3: 3 outputs,
 // vww's 3x3x256, from the same three pair words a row without the fourth) where the clamp is all of int8, every row in
 // one asm statement: per filter row its two weight words and three pair words in one run of loads, eight SMLAD-class
-// instructions into four accumulators (the bias word the first four's addend); m, C, e and the output step in one run
-// of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store (v1 the scratch register; four outputs end
-// where the next output row starts).  borders: the plane's first and last rows hold only the zero point (TFLite's SAME
+// instructions into four accumulators (the bias word the first four's addend); m, C, e and the output step s in one
+// run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store (v1 the scratch register), at o, o + s
+// and from a0 = o + 2 s (free once stored) at o + 2 s, o + 3 s: register-offset stores, one add instead of a pointer
+// step per output; o then advanced to a0 + 2 s (w3: + s; the row's outputs end where the next output row starts).
+// The plane step is loaded just before the row's last store (a store right after a load takes one cycle) and the rows
+// left are counted in a register.  borders: the plane's first and last rows hold only the zero point (TFLite's SAME
 // rows, out_h >= 2): the top output row's filter row 0 and the bottom one's filter row 2 add the same zp * (w0 + w1 +
 // w2) to its four outputs, one SMLAD + SMLABB on the zero-point pair word into the bias word instead of eight MACs and
-// five loads.  The statement's 16-byte frame holds the plane step (bytes from one output row's plane rows to the
-// next's), the middle rows left and the output step.
+// five loads.  The statement's 8-byte frame holds the plane step (bytes from one output row's plane rows to the
+// next's) and the output step.
 // clang-format off
 #define AN_DWP4_ROW(R, B0, B1, B2, B3)                                                                   \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
@@ -1503,37 +1563,41 @@ static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint
   "smmlar %[v1], %[" A "], %[p], %[q]\n\t"                                                                \
   "add %[v1], %[v1], %[" A "], asr #31\n\t"                                                               \
   "asr %[v1], %[v1], %[v0]\n\t"                                                                           \
-  "ssat %[v1], #8, %[v1]\n\t"                                                                             \
-  "strb %[v1], [%[o]]\n\t"                                                                                \
-  "add %[o], %[o], %[v2]\n\t"
-#define AN_DWP4_STORE                                                                                    \
+  "ssat %[v1], #8, %[v1]\n\t"
+// A row's requantization and stores, NEXT (the plane step's load into v0 or nothing) before its last store.
+#define AN_DWP4_STORE(NEXT)                                                                              \
   "ldr %[p], [%[k], #28]\n\t"                                                                             \
   "ldr %[q], [%[k], #32]\n\t"                                                                             \
   "ldr %[v0], [%[k], #36]\n\t"                                                                            \
-  "ldr %[v2], [sp, #8]\n\t"                                                                               \
-  AN_DWP4_OUT("a0") AN_DWP4_OUT("a1") AN_DWP4_OUT("a2")                                                   \
-  ".if %c[w3] == 0\n\t" AN_DWP4_OUT("a3") ".endif\n\t"
+  "ldr %[v2], [sp, #4]\n\t"                                                                               \
+  AN_DWP4_OUT("a0") "strb %[v1], [%[o]]\n\t" "add %[a0], %[o], %[v2], lsl #1\n\t"                        \
+  AN_DWP4_OUT("a1") "strb %[v1], [%[o], %[v2]]\n\t"                                                       \
+  ".if %c[w3] == 0\n\t"                                                                                  \
+  AN_DWP4_OUT("a2") "strb %[v1], [%[a0]]\n\t"                                                             \
+  AN_DWP4_OUT("a3") NEXT "strb %[v1], [%[a0], %[v2]]\n\t"                                                 \
+  "add %[o], %[a0], %[v2], lsl #1\n\t"                                                                    \
+  ".else\n\t"                                                                                            \
+  AN_DWP4_OUT("a2") NEXT "strb %[v1], [%[a0]]\n\t"                                                        \
+  "add %[o], %[a0], %[v2]\n\t"                                                                            \
+  ".endif\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
                                                                       int32_t o_step, int borders, int w3) {
-  int32_t a0 = x_step_bytes, a1 = borders ? out_h - 2 : out_h, a2 = o_step, a3;
+  int32_t a0 = x_step_bytes, a1 = o_step, a2, a3, n = borders ? out_h - 2 : out_h;
   uint32_t p, q, v0, v1, v2;
   // clang-format off
   __asm__ volatile(
-      "sub sp, sp, #16\n\t"
+      "sub sp, sp, #8\n\t"
       "str %[a0], [sp]\n\t"
       "str %[a1], [sp, #4]\n\t"
-      "str %[a2], [sp, #8]\n\t"
       ".if %c[bd]\n\t"
       AN_DWP4_BORDER(0)
       AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
       AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE
-      "ldr %[v0], [sp]\n\t"
-      "ldr %[v1], [sp, #4]\n\t"
+      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
       "add %[x], %[x], %[v0]\n\t"
-      "cmp %[v1], #0\n\t"
+      "cmp %[n], #0\n\t"
       "beq 2f\n\t"
       ".endif\n\t"
       "1:\n\t"
@@ -1541,23 +1605,20 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
       AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
       AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
       AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE
-      "ldr %[v0], [sp]\n\t"
-      "ldr %[v1], [sp, #4]\n\t"
+      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
       "add %[x], %[x], %[v0]\n\t"
-      "subs %[v1], %[v1], #1\n\t"
-      "str %[v1], [sp, #4]\n\t"
+      "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
       "2:\n\t"
       ".if %c[bd]\n\t"
       AN_DWP4_BORDER(2)
       AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
       AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE
+      AN_DWP4_STORE("")
       ".endif\n\t"
-      "add sp, sp, #16"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
-        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o)
+      "add sp, sp, #8"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [n] "+r"(n), [x] "+r"(x), [o] "+r"(o)
       : [k] "r"(k), [bd] "i"(borders), [w3] "i"(w3)
       : "cc", "memory");
   // clang-format on
@@ -1690,11 +1751,13 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
       int8_t *oc = o + 6 * c * o_step;
       if (bd && W == 6 && out_h == 6) {  // a 6x6 plane (vww's 6x6x128): its four middle rows unrolled
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, 0, 16 * PW, 0, S, 1, 6, 4);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 4);
       } else if (bd) {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 1, 6, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0);
+      } else if (S == 1) {
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0);
       } else {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, S, 0, 6, 0);
+        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, 6);
       }
     }
     return;
@@ -1703,7 +1766,7 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
     // out_w 4 and 8 at stride_w 2: 4-wide chunks (four pair words apart in the plane)
     for (int c = 0; c < W / 4 && out_h > 0; ++c) {
       an_dwp_channel6_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row - 4 * o_step, 16 * PW,
-                          W != 4, S, 0, 4, 0);
+                          W != 4, 4);
     }
     return;
   }
