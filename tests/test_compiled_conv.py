@@ -217,6 +217,25 @@ CONV_CASES = {
                                                            out_zp=-1, seed=32),
     "pointwise_k128_p5_3x5_relu_pruned": dict(in_shape=(1, 3, 5, 128), kernel=(1, 1), out_c=4, activation="RELU",
                                               in_zp=-128, out_zp=-128, zero_channels=(2,), seed=33),
+    # in_c 8-32 in passes of four channel pairs (AN_P5_PAIRS4): pair counts of 4 n + 1, + 2, + 3 (the first pass entered
+    # at the fourth, third, second pair) and 4 n over several passes (vww's 48x48x8 -> 16 shape, smaller); one to
+    # three pixels left, two batches, saturation, shifts near 31, pruned channels in the first and last pair
+    "pointwise_k8_p5_pairs4_five_pairs_saturating": dict(in_shape=(1, 3, 7, 8), kernel=(1, 1), out_c=10,
+                                                         out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                         out_zp=-100, zero_channels=(0, 9), seed=46),
+    "pointwise_k8_p5_pairs4_eight_pairs_relu": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=16,
+                                                    activation="RELU", in_zp=-128, out_zp=-128, seed=47),
+    "pointwise_k16_p5_pairs4_seven_pairs_shift_near_31": dict(in_shape=(2, 3, 3, 16), kernel=(1, 1), out_c=14,
+                                                              in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                              out_zp=-1, seed=48),
+    "pointwise_k24_p5_pairs4_two_pairs_pruned": dict(in_shape=(1, 1, 11, 24), kernel=(1, 1), out_c=4, in_zp=-128,
+                                                     out_zp=127, zero_channels=(2,), seed=49),
+    "pointwise_k32_p5_pairs4_nine_pairs_relu6": dict(in_shape=(1, 3, 5, 32), kernel=(1, 1), out_c=18,
+                                                     activation="RELU6", out_scale=6 / 255, out_zp=-128, in_zp=127,
+                                                     seed=50),
+    "pointwise_k32_p5_pairs4_sixteen_pairs_saturating": dict(in_shape=(1, 2, 4, 32), kernel=(1, 1), out_c=32,
+                                                             out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
+                                                             out_zp=60, zero_channels=(31,), seed=51),
     # in_c 40, 48, 56 (an_conv1x1_s8_prepared_w16_pairs40 / 48 / 56: AN_P5_LAYER, then an_p4_any's blocks of three
     # or last pixels): thirteen pixels (one block, three blocks of three), two batches of nine (four blocks, two
     # pixels), 3x5 (three blocks, one block of three); saturation, shifts near 31, pruned channels, zero points at

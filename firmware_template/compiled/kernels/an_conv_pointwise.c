@@ -785,29 +785,31 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_STEPS16(S, B) \
   AN_P5_STEPS4((S), B) AN_P5_STEPS4((S + 4), B) AN_P5_STEPS4((S + 8), B) AN_P5_STEPS4((S + 12), B)
 // The first step adds the biases (a0, b0 on entry) into all eight accumulators; LOAD0: its first filter load (in_c
-// 8-32: post-indexed, w advanced to the next pair's rows by B bytes).
+// 64 on; at in_c 8-56 all four loads come before: post-indexed, w advanced to the next pair's rows by B bytes).
 #define AN_P5_FIRST(LOAD0, B)                                                                               \
   LOAD0 "ldr %[f1], [%[w], #(16-" B ")]\n\t"                                                              \
-  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                                  \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t" AN_P5_FIRST_MACS
+// The first step after its first four loads (f0, f1, x0, x1; at in_c 8-56 those of the pass's entry, AN_P5_ENTRY,
+// or of the previous pair's stores, AN_P5_STORE / AN_P5_STORE_LAST).
+#define AN_P5_FIRST_MACS                                                                                    \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
   "ldr %[x0], [sp, #(.Lan_p5_v+4)]\n\tldr %[x1], [sp, #.Lan_p5_u]\n\t"                                                     \
   "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
-#define AN_P5_POST(B) "ldr %[f0], [%[w]], #" B "\n\t"
 #define AN_P5_REST_8(B) AN_P5_STEP((1), B) AN_P5_STEP((2), B) AN_P5_STEP((3), B)
 #define AN_P5_REST_32(B) AN_P5_REST_8(B) AN_P5_STEPS4((4), B) AN_P5_STEPS4((8), B) AN_P5_STEPS4((12), B)
-// The dot products of a pair, w advanced by the pair's 4 K bytes.
-#define AN_P5_DOT_8 AN_P5_FIRST(AN_P5_POST("32"), "32") AN_P5_REST_8("32")
-#define AN_P5_DOT_16 AN_P5_FIRST(AN_P5_POST("64"), "64") AN_P5_REST_8("64") AN_P5_STEPS4((4), "64")
+// The dot products of a pair, w advanced by the pair's 4 K bytes (in_c 8-56: by the load before them).
+#define AN_P5_DOT_8 AN_P5_FIRST_MACS AN_P5_REST_8("32")
+#define AN_P5_DOT_16 AN_P5_FIRST_MACS AN_P5_REST_8("64") AN_P5_STEPS4((4), "64")
 #define AN_P5_DOT_24 \
-  AN_P5_FIRST(AN_P5_POST("96"), "96") AN_P5_REST_8("96") AN_P5_STEPS4((4), "96") AN_P5_STEPS4((8), "96")
-#define AN_P5_DOT_32 AN_P5_FIRST(AN_P5_POST("128"), "128") AN_P5_REST_32("128")
-#define AN_P5_DOT_40 AN_P5_FIRST(AN_P5_POST("160"), "160") AN_P5_REST_32("160") AN_P5_STEPS4((16), "160")
+  AN_P5_FIRST_MACS AN_P5_REST_8("96") AN_P5_STEPS4((4), "96") AN_P5_STEPS4((8), "96")
+#define AN_P5_DOT_32 AN_P5_FIRST_MACS AN_P5_REST_32("128")
+#define AN_P5_DOT_40 AN_P5_FIRST_MACS AN_P5_REST_32("160") AN_P5_STEPS4((16), "160")
 #define AN_P5_DOT_48 \
-  AN_P5_FIRST(AN_P5_POST("192"), "192") AN_P5_REST_32("192") AN_P5_STEPS4((16), "192") AN_P5_STEPS4((20), "192")
+  AN_P5_FIRST_MACS AN_P5_REST_32("192") AN_P5_STEPS4((16), "192") AN_P5_STEPS4((20), "192")
 #define AN_P5_DOT_56                                                                                       \
-  AN_P5_FIRST(AN_P5_POST("224"), "224") AN_P5_REST_32("224") AN_P5_STEPS4((16), "224") AN_P5_STEPS4((20), "224") \
+  AN_P5_FIRST_MACS AN_P5_REST_32("224") AN_P5_STEPS4((16), "224") AN_P5_STEPS4((20), "224") \
   AN_P5_STEPS4((24), "224")
 #define AN_P5_DOT_64 AN_P5_DOT_64_AT("add %[w], %[w], #256\n\t")
 // in_c 64 on: the first 64 values' steps, then MORE (the further steps, w's advance by the pair's 4 K bytes).
@@ -869,30 +871,64 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
   "strh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\t"            \
   "str %[f0], [sp, #(8*" #K ")]\n\tstrh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t" AN_P5_NEXT
-// Two pairs a pass (in_c 8-56): the first's stores at the output pointer (no filter end test, no pointer update,
-// its biases loaded unconditionally), the second's 2 bytes on (a pre-indexed STRH), then the pointer +4; an odd
-// pair count (out_c % 4 == 2: the frame's output pointer and block stride 2 bytes back, an_p5_blocks) enters at
-// the second.
+// The stores of pair J of a pass (in_c 8-56): the output pointer, pixel stride and three strides from the frame,
+// every STRH right after a load (one cycle, where behind a store it takes two: TRM 3.3.2, docs/timing.md), the
+// loads between them the next pair's biases and its first step's four (w advanced by the pair's 4 K bytes); pair
+// J's outputs 2 J bytes on from the output pointer.
+#define AN_P5_STORE(K, J)                                                                                  \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b2], [sp, #(8*" #K "+4)]\n\tldr %[b3], [sp, #(8*" #K "+32)]\n\t"  \
+  "ldr %[b0], [%[q], #48]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\tstrh %[a0], [%[b1], #(2*" #J ")]!\n\t"        \
+  "ldr %[a0], [%[q], #32]!\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\tstrh %[a1], [%[b1], %[b2]]\n\t"          \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\t"                              \
+  "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"
+// The last pair's (J) stores, the output pointer 2 (J + 1) bytes on into the frame (behind a load) and the loop's
+// test: the next pair's biases and first loads (IT-guarded: none past the filter and records) unless the filter
+// ends.
+#define AN_P5_STORE_LAST(K, J)                                                                             \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b2], [sp, #(8*" #K "+4)]\n\tldr %[b3], [sp, #(8*" #K "+32)]\n\t"  \
+  "ldr %[f1], [sp, #(8*" #K "+8)]\n\tstrh %[a0], [%[b1], #(2*" #J ")]!\n\t"                                \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a1], [%[b1], %[b2]]\n\t"                                      \
+  "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"    \
+  "add %[b1], %[b1], #2\n\tcmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #32]!\n\t"                    \
+  "ldrne %[b0], [%[q], #16]\n\tldrne %[f0], [%[w]], #(4*" #K ")\n\tldrne %[f1], [%[w], #(16-4*" #K ")]\n\t"  \
+  "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
+// A pass's entry (the block's first pair's biases in a0, b0): the first step's four loads and the flags from
+// out_c's bits 1 and 2 (N: an odd pair count, C: pairs % 4 of 2 or 3).
+#define AN_P5_ENTRY(K)                                                                                     \
+  "ldr %[x1], [sp, #(8*" #K "+4)]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t" \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tlsls %[x1], %[x1], #30\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"
+// Two pairs a pass (in_c 40-56): an odd pair count (out_c % 4 == 2: the frame's output pointer and block stride 2
+// bytes back, an_p5_blocks) enters at the second.
 #define AN_P5_PAIRS2(K)                                                                                    \
-  "ldr %[x0], [sp, #(8*" #K "+4)]\n\tlsls %[x0], %[x0], #30\n\tbmi 3f\n\t"                                  \
-  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"       \
-  "add %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]]\n\tstrh %[a2], [%[x1]]\n\t"                        \
-  "strh %[a3], [%[x1], %[f1]]\n\tldr %[a0], [%[q], #32]!\n\tldr %[b0], [%[q], #16]\n\t"                      \
-  "3:\n\t" AN_P5_PAIR(K)                                                                                    \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
-  "strh %[a0], [%[f0], #2]!\n\tstrh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\t"           \
-  "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\tadd %[f0], %[f0], #2\n\tstr %[f0], [sp, #(8*" #K ")]\n\t" \
-  AN_P5_NEXT
+  AN_P5_ENTRY(K) "bmi 3f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0) "3:\n\t" AN_P5_PAIR(K)       \
+  AN_P5_STORE_LAST(K, 1)
+// Four pairs a pass (in_c 8-32): a pair count of 4 n + 3, + 2, + 1 enters at the second, third, fourth pair (the
+// frame's output pointer and block stride 2, 4, 6 bytes back, an_p5_blocks; the branches where pairs % 4 is 2 or 3
+// in AN_P5_PAIRS4_TAIL, after the block loop).
+#define AN_P5_PAIRS4(K)                                                                                    \
+  AN_P5_ENTRY(K) "bcs 5f\n\tbmi 8f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0)                   \
+  "6:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 1) "7:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 2)                        \
+  "8:\n\t" AN_P5_PAIR(K) AN_P5_STORE_LAST(K, 3)
+// What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
+// (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
+#define AN_P5_PAIRS1_TAIL ""
+#define AN_P5_PAIRS1_FRAME "32"
+#define AN_P5_PAIRS1_INIT(K) ""
+#define AN_P5_PAIRS2_TAIL ""
+#define AN_P5_PAIRS2_FRAME "40"
+#define AN_P5_PAIRS2_INIT(K) "add %[f0], %[a1], %[a1], lsl #1\n\tstr %[f0], [sp, #(8*" #K "+32)]\n\t"
+#define AN_P5_PAIRS4_TAIL "b 9f\n5:\n\tbmi 6b\n\tb 7b\n9:\n\t"
+#define AN_P5_PAIRS4_FRAME "40"
+#define AN_P5_PAIRS4_INIT(K) AN_P5_PAIRS2_INIT(K)
 // Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
-// end, input block pointer, its end, filter and records start, block stride.
+// end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
 #define AN_P5_LAYER(K, PAIRS)                                                                                  \
-  __asm__ volatile(AN_P5_SET_LAYOUT(K) "sub sp, sp, #(8*" #K "+32)\n\t"                                      \
+  __asm__ volatile(AN_P5_SET_LAYOUT(K) "sub sp, sp, #(8*" #K "+" PAIRS##_FRAME ")\n\t"                       \
                    "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "str %[a2], [sp, #(8*" #K "+8)]\n\tstr %[a3], [sp, #(8*" #K "+12)]\n\t"                   \
                    "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
-                   "str %[b2], [sp, #(8*" #K "+24)]\n\tstr %[b3], [sp, #(8*" #K "+28)]\n\t"                  \
+                   "str %[b2], [sp, #(8*" #K "+24)]\n\tstr %[b3], [sp, #(8*" #K "+28)]\n\t" PAIRS##_INIT(K)  \
                    "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t"                                                \
                    ".if .Lan_p5_s\n\tadd %[q], sp, #.Lan_p5_u\n\t.endif\n\t" AN_P5_WIDEN_##K                 \
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
@@ -901,8 +937,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\t"                     \
                    "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
                    "add %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"                              \
-                   "cmp %[x0], %[x1]\n\tblo 1b\n\t"                                                             \
-                   "add sp, sp, #(8*" #K "+32)"                                                               \
+                   "cmp %[x0], %[x1]\n\tblo 1b\n\t" PAIRS##_TAIL                                              \
+                   "add sp, sp, #(8*" #K "+" PAIRS##_FRAME ")"                                                \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
                      [b2] "+r"(b2), [b3] "+r"(b3), [f0] "+r"(f0), [f1] "+r"(f1), [x0] "+r"(x0), [x1] "+r"(x1),  \
                      [w] "+r"(w), [q] "+r"(q)                                                                   \
@@ -916,18 +952,19 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, int32_t blocks) {
   const int32_t out_c = p->out_c;
-  // AN_P5_PAIRS2 (K <= 56) with an odd pair count: the output pointer 2 bytes back (its first pass starts at the
-  // second pair's stores), the block stride too.
-  const int32_t back = K <= 56 && (out_c & 2) ? 2 : 0;
+  // AN_P5_PAIRS4 (K <= 32) with a pair count of 4 n + 3, 2, 1 and AN_P5_PAIRS2 (K 40-56) with an odd one: the
+  // output pointer 2, 4, 6 (2) bytes back (the first pass starts at the second, third, fourth pair's stores), the
+  // block stride too.
+  const int32_t back = K <= 32 ? 2 * (-(out_c >> 1) & 3) : K <= 56 && (out_c & 2) ? 2 : 0;
   int32_t a0 = (int32_t)(intptr_t)output - back, a1 = out_c;
   int32_t a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
   int32_t a3 = (int32_t)(intptr_t)input, b0 = (int32_t)(intptr_t)(input + 4 * K * blocks);
   int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 3 * out_c - back;
   int32_t f0 = 0, f1 = 0, x0 = 0, x1 = 0, w = 0, q = 0;
-  if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS2);
-  if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS2);
-  if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS2);
-  if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS2);
+  if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS4);
+  if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS4);
+  if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS4);
+  if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS4);
   if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
   if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
   if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
@@ -940,7 +977,20 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
 #undef AN_P5_LAYER
+#undef AN_P5_PAIRS4_INIT
+#undef AN_P5_PAIRS4_FRAME
+#undef AN_P5_PAIRS4_TAIL
+#undef AN_P5_PAIRS2_INIT
+#undef AN_P5_PAIRS2_FRAME
+#undef AN_P5_PAIRS2_TAIL
+#undef AN_P5_PAIRS1_INIT
+#undef AN_P5_PAIRS1_FRAME
+#undef AN_P5_PAIRS1_TAIL
+#undef AN_P5_PAIRS4
 #undef AN_P5_PAIRS2
+#undef AN_P5_ENTRY
+#undef AN_P5_STORE_LAST
+#undef AN_P5_STORE
 #undef AN_P5_PAIRS1
 #undef AN_P5_NEXT
 #undef AN_P5_PAIR
@@ -974,7 +1024,7 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_DOT_16
 #undef AN_P5_DOT_8
 #undef AN_P5_FIRST
-#undef AN_P5_POST
+#undef AN_P5_FIRST_MACS
 #undef AN_P5_REST_8
 #undef AN_P5_REST_32
 #undef AN_P5_STEPS16
