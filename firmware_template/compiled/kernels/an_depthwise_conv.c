@@ -1722,6 +1722,45 @@ static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint
 #undef AN_DWP44_BORDER
 #undef AN_DWP44_OUT
 #undef AN_DWP44_STORE
+
+// The image rows of a group's 4x4 SAME plane (an_dwp_group4x4_asm's; in_w 4, so its 16 pixels are in_c bytes apart
+// from src) widened into plane rows 1-4 at d, as an_dwp_widen_same's: per image row the pairs (zero point, column
+// 0), (1, 2), (3, zero point), each two PKH, four SXTB16 and one STM (d advanced by it), in one asm statement with
+// no loop (where the C rows reloaded the layer's fields and tested g->same per row).
+// clang-format off
+#define AN_DWP44_PAIR(A, B)                                                                              \
+  "pkhbt %[lo], %[" A "], %[" B "], lsl #16\n\t"                                                           \
+  "pkhtb %[hi], %[" B "], %[" A "], asr #16\n\t"                                                           \
+  "sxtb16 %[w0], %[lo]\n\t"                                                                               \
+  "sxtb16 %[w1], %[lo], ror #8\n\t"                                                                       \
+  "sxtb16 %[w2], %[hi]\n\t"                                                                               \
+  "sxtb16 %[w3], %[hi], ror #8\n\t"                                                                       \
+  "stm %[d]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_widen4x4_asm(const int8_t *src, int32_t in_c, uint32_t zp4,
+                                                                      uint32_t *d) {
+  register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");  // STM's order
+  uint32_t u0, u1, lo, hi;
+  // clang-format off
+  __asm__ volatile(
+      ".rept 4\n\t"
+      "ldr %[u0], [%[src]]\n\t"
+      "ldr %[u1], [%[src], %[s]]\n\t"
+      "add %[src], %[src], %[s], lsl #1\n\t"
+      AN_DWP44_PAIR("zp", "u0")
+      "ldr %[u0], [%[src]]\n\t"
+      AN_DWP44_PAIR("u1", "u0")
+      "ldr %[u1], [%[src], %[s]]\n\t"
+      "add %[src], %[src], %[s], lsl #1\n\t"
+      AN_DWP44_PAIR("u1", "zp")
+      ".endr"
+      : [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [u0] "=&r"(u0), [u1] "=&r"(u1),
+        [lo] "=&r"(lo), [hi] "=&r"(hi), [src] "+r"(src), [d] "+r"(d)
+      : [s] "r"(in_c), [zp] "r"(zp4)
+      : "memory");
+  // clang-format on
+}
+#undef AN_DWP44_PAIR
 #endif
 
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
@@ -1831,9 +1870,20 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
                                                                int32_t *rec, uint32_t *plane, int W, int S, int F) {
   const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
   const int borders = g->y0 > 0 && g->y1 < (g->out_h - 1) * g->stride_h + 3;  // rows 0 and rows - 1 zero points
+#if AN_DW3_PASS_ASM
+  // a 4x4 SAME plane at stride 1 (an_dwp_group4x4_asm): image rows 1-4 of the plane's six, TFLite's SAME columns
+  const int g4 = g->out_h == 4 && g->stride_h == 1 && g->y0 == 1 && g->y1 == 5 && g->same;
+#endif
   for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
     const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
     if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
+#if AN_DW3_PASS_ASM
+    if (W == 4 && S == 1 && F && g4) {  // a 4x4 SAME plane: its rows and its four channels in two asm statements
+      an_dwp_widen4x4_asm(in + c0, in_c, g->zp4, plane + 4 * pairs);
+      an_dwp_group4x4_asm(plane, k, out + c0, in_c);
+      continue;
+    }
+#endif
     const int8_t *row = in + c0;
     uint32_t *d = plane + 4 * pairs * g->y0;
     for (int32_t y = g->y0; y < g->y1; ++y, row += g->row_bytes, d += 4 * pairs) {
@@ -1843,12 +1893,6 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
         an_dwp_widen_any(row, g->cols, g->in_w, in_c, g->pad_w, g->zp4, d);
       }
     }
-#if AN_DW3_PASS_ASM
-    if (W == 4 && S == 1 && F && borders && g->out_h == 4 && g->stride_h == 1) {  // a 4x4 plane's four channels
-      an_dwp_group4x4_asm(plane, k, out + c0, in_c);
-      continue;
-    }
-#endif
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
       an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
                      F, borders);
