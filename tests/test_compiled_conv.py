@@ -508,6 +508,13 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_stride2_15x16_to_8x8_saturating_batch2": dict(in_shape=(2, 15, 16, 12), stride=(2, 2),
                                                                  out_scale=0.03, w_scale=(0.005, 0.05), in_zp=0,
                                                                  out_zp=-120),
+    # stride_w 2 on SAME columns (an_dwp_widen_s2_asm: two pairs a step, an odd W's last pair alone): vww's 6x6 ->
+    # 3x3 with five groups saturating, 24 wide -> 12 over three groups with tiny multipliers
+    "rows3x3_plane_stride2_6x6x20_to_3x3_saturating": dict(in_shape=(1, 6, 6, 20), stride=(2, 2), out_scale=0.03,
+                                                           w_scale=(0.005, 0.05), in_zp=-128, out_zp=127),
+    "rows3x3_plane_stride2_9x24x12_to_5x12_tiny_multiplier": dict(in_shape=(1, 9, 24, 12), stride=(2, 2),
+                                                                  in_scale=1e-3, w_scale=(1e-4, 1e-3), out_scale=1.0,
+                                                                  in_zp=127, out_zp=-7),
     "rows3x3_plane_stride2_7x17_valid_to_3x8": dict(in_shape=(1, 7, 17, 4), stride=(2, 2), padding="VALID",
                                                     in_zp=-128, out_zp=127),
     "rows3x3_plane_stride2_9x8_to_5x4_tiny_multiplier": dict(in_shape=(1, 9, 8, 8), stride=(2, 2), in_scale=1e-3,

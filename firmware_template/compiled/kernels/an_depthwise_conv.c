@@ -1840,6 +1840,79 @@ static inline __attribute__((always_inline)) void an_dwp_widen_same(const int8_t
   }
 }
 
+#if AN_DW3_PASS_ASM
+// an_dwp_widen_same's stride-2 row (image columns 0 .. 2 W - 1 into pairs 0 .. W - 1) in one asm statement: two
+// pairs of columns of four channels a step, the four columns' words in one run of loads (a load after a load takes
+// one cycle), per pair two PKH and four SXTB16 (an_dw3_widen's), then one STM of the two pairs' eight words (pairs j
+// and j + 1 are adjacent in the plane: 9 cycles against two STMs' 10); an odd W's last pair by an STM of four.  The
+// eight words in r0-r6, r8, in the STM's (ascending) order; on return *xp is past column 2 W - 1 and *dp past pair
+// W - 1.
+static inline __attribute__((always_inline)) void an_dwp_widen_s2_asm(const int8_t **xp, uint32_t **dp, int32_t in_c,
+                                                                      int W) {
+  register uint32_t v0 __asm__("r0"), v1 __asm__("r1"), v2 __asm__("r2"), v3 __asm__("r3");
+  register uint32_t v4 __asm__("r4"), v5 __asm__("r5"), v6 __asm__("r6"), v7 __asm__("r8");
+  const int8_t *x = *xp, *x1 = x + in_c;  // columns 2j, 2j + 1
+  uint32_t *d = *dp;
+  // clang-format off
+  __asm__ volatile(
+      ".rept %c[n2]\n\t"
+      "ldr %[v4], [%[x]]\n\t"
+      "ldr %[v5], [%[x1]]\n\t"
+      "ldr %[v6], [%[x], %[c2]]\n\t"
+      "ldr %[v7], [%[x1], %[c2]]\n\t"
+      "add %[x], %[x], %[c2], lsl #1\n\t"
+      "add %[x1], %[x1], %[c2], lsl #1\n\t"
+      "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"  // pair j: columns 2j, 2j + 1 of channels 0, 1
+      "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"  // of channels 2, 3
+      "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"  // pair j + 1
+      "pkhtb %[v6], %[v7], %[v6], asr #16\n\t"
+      "sxtb16 %[v1], %[v0], ror #8\n\t"
+      "sxtb16 %[v0], %[v0]\n\t"
+      "sxtb16 %[v3], %[v2], ror #8\n\t"
+      "sxtb16 %[v2], %[v2]\n\t"
+      "sxtb16 %[v5], %[v4], ror #8\n\t"
+      "sxtb16 %[v4], %[v4]\n\t"
+      "sxtb16 %[v7], %[v6], ror #8\n\t"
+      "sxtb16 %[v6], %[v6]\n\t"
+      "stmia %[d]!, {%[v0], %[v1], %[v2], %[v3], %[v4], %[v5], %[v6], %[v7]}\n\t"
+      ".endr\n\t"
+      ".if %c[odd]\n\t"
+      "ldr %[v4], [%[x]]\n\t"
+      "ldr %[v5], [%[x1]]\n\t"
+      "add %[x], %[x], %[c2]\n\t"
+      "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"
+      "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"
+      "sxtb16 %[v1], %[v0], ror #8\n\t"
+      "sxtb16 %[v0], %[v0]\n\t"
+      "sxtb16 %[v3], %[v2], ror #8\n\t"
+      "sxtb16 %[v2], %[v2]\n\t"
+      "stmia %[d]!, {%[v0], %[v1], %[v2], %[v3]}\n\t"
+      ".endif\n\t"
+      : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [v4] "=&r"(v4), [v5] "=&r"(v5),
+        [v6] "=&r"(v6), [v7] "=&r"(v7), [x] "+r"(x), [x1] "+r"(x1), [d] "+r"(d)
+      : [c2] "r"(2 * in_c), [n2] "i"(W / 2), [odd] "i"(W & 1)
+      : "memory");
+  // clang-format on
+  *xp = x;
+  *dp = d;
+}
+
+// A SAME stride-2 plane's `rows` image rows from row (an_dwp_widen_s2_asm a row; the plane's last pair of each row,
+// two zero points, skipped): a function per W of the stride-2 plane shapes, so that few values live around the
+// statement (inlined into an_dwp_batch, GCC found no registers for it).
+#define AN_DWP_WIDEN_S2_1(W)
+#define AN_DWP_WIDEN_S2_2(W)                                                                                           \
+  static                                                                                                               \
+      __attribute__((noinline)) void an_dwp_widen_s2_##W(const int8_t *row, uint32_t *d, int32_t in_c, int32_t rows) { \
+    for (; rows > 0; --rows, d += 4) an_dwp_widen_s2_asm(&row, &d, in_c, W);                                           \
+  }
+#define AN_DWP_WIDEN_S2(W, S) AN_DWP_WIDEN_S2_##S(W)
+AN_DEPTHWISE_PLANE_SHAPES(AN_DWP_WIDEN_S2)
+#undef AN_DWP_WIDEN_S2
+#undef AN_DWP_WIDEN_S2_1
+#undef AN_DWP_WIDEN_S2_2
+#endif
+
 // Any other image row (an_dw3_widen_row_at, its pairs' kinds c).
 static __attribute__((noinline)) void an_dwp_widen_any(const int8_t *row, an_dw3_cols c, int32_t in_w, int32_t in_c,
                                                        int32_t pad_w, uint32_t zp4, uint32_t *d) {
@@ -1886,11 +1959,33 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
 #endif
     const int8_t *row = in + c0;
     uint32_t *d = plane + 4 * pairs * g->y0;
-    for (int32_t y = g->y0; y < g->y1; ++y, row += g->row_bytes, d += 4 * pairs) {
-      if (g->same) {
-        an_dwp_widen_same(row, in_c, g->zp4, d, W, S);
-      } else {
-        an_dwp_widen_any(row, g->cols, g->in_w, in_c, g->pad_w, g->zp4, d);
+#if AN_DW3_PASS_ASM
+    if (S == 2 && g->same) {
+      // SAME columns at stride 2 (in_w == 2 W): a row's widening ends where the next row starts in the input; in
+      // the plane its last pair (two zero points, an_dw3_plane's) is skipped
+      switch (W) {
+#define AN_DWP_WIDEN_S2_1(w)
+#define AN_DWP_WIDEN_S2_2(w)                          \
+  case w:                                             \
+    an_dwp_widen_s2_##w(row, d, in_c, g->y1 - g->y0); \
+    break;
+#define AN_DWP_WIDEN_S2(w, s) AN_DWP_WIDEN_S2_##s(w)
+        AN_DEPTHWISE_PLANE_SHAPES(AN_DWP_WIDEN_S2)
+#undef AN_DWP_WIDEN_S2
+#undef AN_DWP_WIDEN_S2_1
+#undef AN_DWP_WIDEN_S2_2
+        default:
+          break;
+      }
+    } else
+#endif
+    {
+      for (int32_t y = g->y0; y < g->y1; ++y, row += g->row_bytes, d += 4 * pairs) {
+        if (g->same) {
+          an_dwp_widen_same(row, in_c, g->zp4, d, W, S);
+        } else {
+          an_dwp_widen_any(row, g->cols, g->in_w, in_c, g->pad_w, g->zp4, d);
+        }
       }
     }
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
