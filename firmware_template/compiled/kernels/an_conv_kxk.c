@@ -947,6 +947,34 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
   "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
   "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
   "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
+// A right-edge pixel whose third tap column (kx = 2) lies just outside the image (an_k3_pq_row's last pair): the
+// same loads (a row's run read 2 bytes past its end), the kx = 2 values then replaced by the pad value in P (its
+// byte in all four): 3x3x3: each row's bytes 6 and 7 by one PKHBT, no LDRSB, the ninth values' two words (pad,
+// pad) by one SXTB16 into N (row 1's partner has a zero filter value); 3x3x1: byte 2 of each row by one BFI.
+#define AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, D, P)                                                       \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], #4]\n\t"                                                                     \
+  "pkhbt %[" #X1 "], %[" #X1 "], %[" #P "]\n\t" AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1)                   \
+  "strd %[" #Y0 "], %[" #X0 "], [" B ", #" #D "]\n\t"                                                       \
+  "strd %[" #Y1 "], %[" #X1 "], [" B ", #(" #D "+16)]\n\t"
+#define AN_K3P_PIXEL12E_AT(B, X0, X1, Y0, Y1, N, R, S, J, P)                                               \
+  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"             \
+  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (32+8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"          \
+  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (64+8*J), P)                                                   \
+  "sxtb16 %[" #N "], %[" #P "]\n\t"                                                                        \
+  "strd %[" #N "], %[" #N "], [" B ", #(96+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL4E_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                            \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
+  "ldr %[" #T0 "], [%[" #S "], %[" #R "], lsl #1]\n\t"                                                      \
+  "bfi %[" #X0 "], %[" #P "], #16, #8\n\t"                                                                  \
+  "bfi %[" #X1 "], %[" #P "], #16, #8\n\t"                                                                  \
+  "bfi %[" #T0 "], %[" #P "], #16, #8\n\t"                                                                  \
+  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
+  "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
+  "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
+  "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
+  "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
 #define AN_K3P_PIXEL12(S, J) AN_K3P_PIXEL12_AT("%[d]", x0, x1, y0, y1, t0, t1, t2, r, S, J)
 #define AN_K3P_PIXEL4(S, J) AN_K3P_PIXEL4_AT("%[d]", x0, x1, y0, y1, t0, t1, r, S, J)
 #define AN_K3P_WIDEN_ASM(TEXT)                                                                             \
@@ -985,8 +1013,10 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // registers): per pair the columns widened onto the stack (an_kxk3p_widen2's instructions, addressed from sp, so
 // no register holds their address), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
 // the record pointer kept in its register: no push) with the records' m, kc and e loaded in a row (AN_K5_OUT: four
-// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  The frame: the columns (112 bytes), then o,
-// out_c, the filter, the records, their end, src, src's end, the row step and step_w.
+// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  edge nonzero (0x100 | the pad value's byte): after
+// the run one more pair at src's end whose pixel 1 has its kx = 2 taps right of the image (AN_K5_WIDEN12E / 4E; the
+// edge word cleared, src left at the end, so the pair is the last).  The frame: the columns (112 bytes), then o,
+// out_c, the filter, the records, their end, src, src's end, the row step, step_w and the edge word.
 // clang-format off
 #define AN_K5_COLS(H, S) AN_K3_COLS_AT("sp", H, S)
 #define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
@@ -997,15 +1027,24 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, c0, 1)
 #define AN_K5_WIDEN4                                                                                       \
   AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0) AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1)
-#define AN_K5_ROW(WIDEN, STEPS, PB)                                                                        \
+// The right-edge pair (pixel 1 by AN_K3P_PIXEL12E_AT / AN_K3P_PIXEL4E_AT, the pad value's byte in all four of wb).
+#define AN_K5_WIDEN12E                                                                                     \
+  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, a7, 0)                                           \
+  AN_K3P_PIXEL12E_AT("sp", a0, a1, a2, a3, wa, c1, c0, 1, wb)
+#define AN_K5_WIDEN4E                                                                                      \
+  AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0)                                                \
+  AN_K3P_PIXEL4E_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
+#define AN_K5_ROW(WIDEN, WIDEN_EDGE, STEPS, PB)                                                            \
   __asm__ volatile("sub sp, sp, #152\n\t"                                                                  \
                    "str %[a0], [sp, #112]\n\tstr %[a1], [sp, #116]\n\tstr %[a2], [sp, #120]\n\t"           \
                    "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
                    "str %[a6], [sp, #136]\n\tstr %[a7], [sp, #140]\n\tstr %[c0], [sp, #144]\n\t"           \
+                   "str %[wb], [sp, #148]\n\t"                                                              \
                    "1:\n\t"                                                                                \
                    "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
                    "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\tstr %[wa], [sp, #132]\n\t" \
                    WIDEN                                                                                   \
+                   "3:\n\t"                                                                                \
                    "ldr %[w], [sp, #120]\n\tldr %[ch], [sp, #124]\n\t"                                     \
                    ".p2align 2\n2:\n\t"                                                                    \
                    "ldr %[a0], [%[ch]]\n\tldr %[a2], [%[ch], #16]\n\t"                                     \
@@ -1019,6 +1058,15 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "add %[c0], %[c0], %[c1]\n\tstr %[c0], [sp, #112]\n\t"                                  \
                    "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\t"                                    \
                    "cmp %[a0], %[a1]\n\tbne 1b\n\t"                                                        \
+                   "ldr %[wb], [sp, #148]\n\t"                                                             \
+                   "cmp %[wb], #0\n\tbeq 4f\n\t"                                                           \
+                   "mov %[wa], #0\n\tstr %[wa], [sp, #148]\n\t"                                              \
+                   "mov %[a7], %[a0]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                \
+                   "add %[c0], %[a7], %[wa]\n\t"                                                            \
+                   "uxtb %[wb], %[wb]\n\torr %[wb], %[wb], %[wb], lsl #8\n\torr %[wb], %[wb], %[wb], lsl #16\n\t" \
+                   WIDEN_EDGE                                                                              \
+                   "b 3b\n\t"                                                                               \
+                   "4:\n\t"                                                                                \
                    "add sp, sp, #152"                                                                      \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),              \
                      [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [c0] "+r"(c0), [c1] "+r"(c1),              \
@@ -1030,15 +1078,15 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // fourteen registers at -O3).
 static void __attribute__((noinline))
 an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,
-             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg) {
+             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg, int32_t edge) {
   int32_t a0 = (int32_t)(intptr_t)out, a1 = out_c, a2 = (int32_t)(intptr_t)filter;
   int32_t a3 = (int32_t)(intptr_t)channel, a4 = (int32_t)(intptr_t)(channel + 4 * out_c);
   int32_t a5 = (int32_t)(intptr_t)src, a6 = (int32_t)(intptr_t)(src + 2 * step_w * pairs), a7 = row_step;
-  int32_t c0 = step_w, c1 = 0, wa = 0, wb = 0, w = 0, ch = 0;
+  int32_t c0 = step_w, c1 = 0, wa = 0, wb = edge, w = 0, ch = 0;
   if (seg == 4) {
-    AN_K5_ROW(AN_K5_WIDEN4, AN_K4_LIST10(AN_K5_STEP), 48);
+    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K4_LIST10(AN_K5_STEP), 48);
   } else {
-    AN_K5_ROW(AN_K5_WIDEN12, AN_K4_LIST28(AN_K5_STEP), 112);
+    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K4_LIST28(AN_K5_STEP), 112);
   }
   (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
   (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
@@ -1046,6 +1094,8 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K5_ROW
 #undef AN_K5_WIDEN4
 #undef AN_K5_WIDEN12
+#undef AN_K5_WIDEN4E
+#undef AN_K5_WIDEN12E
 #undef AN_K5_OUT
 #undef AN_K5_STEP
 #undef AN_K5_COLS
@@ -1096,6 +1146,9 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K3P_PIXEL4_AT
 #undef AN_K3P_SPLIT
 #undef AN_K3P_PIXEL12_AT
+#undef AN_K3P_PIXEL4E_AT
+#undef AN_K3P_PIXEL12E_AT
+#undef AN_K3P_ROW12E_AT
 #undef AN_K3P_ROW12_AT
 
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
@@ -1179,10 +1232,19 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     if (prep && !(out_c & 3) && (uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
       // The row's interior pairs from here (ox + 2 k + 1 <= lo + span) in one asm statement (an_k3_pq_row).
       const int32_t pairs = (w.lo + w.span - w.ox + 1) >> 1;
-      an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg);
-      pix += 2 * (pairs - 1);
-      w.at += 2 * pairs * step_w;
-      w.ox += 2 * pairs;
+      // Then the pair at the run's last interior column (ox_e) whose pixel 1 (the same row) has only its kx = 2
+      // taps outside the image, on the right, where its runs (read 2 bytes past each row) end before the tensor's:
+      // in the same statement (edge: 0x100 | the pad value's byte), not through the gathered columns.
+      const int32_t ox_e = w.ox + 2 * pairs, at_e = w.at + (2 * pairs + 1) * step_w;
+      const int32_t edge = ox_e == w.lo + w.span && ox_e + 1 < out_w &&
+                                   (ox_e + 1) * stride_w - g->pad_w + 2 == g->in_w && at_e + last_end <= g->in_left
+                               ? 0x100 | (uint8_t)g->pad
+                               : 0;
+      const int32_t done = pairs + (edge != 0);
+      an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg, edge);
+      pix += 2 * (done - 1);
+      w.at += 2 * done * step_w;
+      w.ox += 2 * done;
       if (w.ox == out_w) {
         w.ox = 0, ++w.oy;
         w.at = w.row_at += step_h;
