@@ -550,6 +550,11 @@ DEPTHWISE_CASES = {
                                                       in_zp=0, out_zp=120, seed=5),
     "rows3x3_plane_4x4_group_tiny_multiplier": dict(in_shape=(1, 4, 4, 8), in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                     out_scale=1.0, in_zp=-128, out_zp=-7),
+    # and 2x2 (an_dwp_group2x2_asm; rows3x3_plane_2x2_batch2_saturating above too): zero point 127 over five groups,
+    # tiny multipliers
+    "rows3x3_plane_2x2_group_zp127_20_channels": dict(in_shape=(1, 2, 2, 20), in_zp=127, out_zp=-128, seed=7),
+    "rows3x3_plane_2x2_group_tiny_multiplier": dict(in_shape=(1, 2, 2, 12), in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                    out_scale=1.0, in_zp=-128, out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,

@@ -1718,15 +1718,80 @@ static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint
       : "cc", "memory");
   // clang-format on
 }
+
+// The same for a 2x2 SAME plane (out_h 2, stride_h 1; the demo AttendNet-B's attention-condenser planes): plane rows
+// of two pair words (zero point, column 0), (column 1, zero point), 32 bytes apart, both output rows with a border
+// row, two accumulators.
+// clang-format off
+#define AN_DWP22_ROW(R, Y, B0, B1)                                                                       \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(32*" #Y ")]\n\t"                                                                   \
+  "ldr %[v1], [%[x], #(32*" #Y "+16)]\n\t"                                                                \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smladx %[a1], %[v1], %[q], %[a1]\n\t"
+#define AN_DWP22_BORDER(R, Y)                                                                            \
+  "ldr %[b], [%[k], #24]\n\t"                                                                             \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(32*" #Y ")]\n\t"                                                                   \
+  "smlad %[b], %[v0], %[p], %[b]\n\t"                                                                     \
+  "smlabb %[b], %[v0], %[q], %[b]\n\t"
+#define AN_DWP22_STORE                                                                                   \
+  "ldr %[p], [%[k], #28]\n\t"                                                                             \
+  "ldr %[q], [%[k], #32]\n\t"                                                                             \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                            \
+  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  "add %[o], %[o], %[s], lsl #1\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_group2x2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                      int32_t o_step) {
+  int32_t a0, a1, b, s = o_step;
+  uint32_t p, q, v0, v1;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "add %[v0], %[k], #160\n\t"
+      "str %[v0], [sp]\n\t"
+      "1:\n\t"
+      AN_DWP22_BORDER(0, 0)
+      AN_DWP22_ROW(1, 1, "b", "b")
+      AN_DWP22_ROW(2, 2, "a0", "a1")
+      AN_DWP22_STORE
+      AN_DWP22_BORDER(2, 3)
+      AN_DWP22_ROW(0, 1, "b", "b")
+      AN_DWP22_ROW(1, 2, "a0", "a1")
+      AN_DWP22_STORE
+      "sub %[o], %[o], %[s], lsl #2\n\t"
+      "adds %[o], %[o], #1\n\t"
+      "adds %[x], %[x], #4\n\t"
+      "adds %[k], %[k], #40\n\t"
+      "ldr %[v0], [sp]\n\t"
+      "cmp %[k], %[v0]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #8"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [b] "=&r"(b), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1),
+        [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
+      : [s] "r"(s)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWP22_ROW
+#undef AN_DWP22_BORDER
+#undef AN_DWP22_STORE
 #undef AN_DWP44_ROW
 #undef AN_DWP44_BORDER
 #undef AN_DWP44_OUT
 #undef AN_DWP44_STORE
 
-// The image rows of a group's 4x4 SAME plane (an_dwp_group4x4_asm's; in_w 4, so its 16 pixels are in_c bytes apart
-// from src) widened into plane rows 1-4 at d, as an_dwp_widen_same's: per image row the pairs (zero point, column
-// 0), (1, 2), (3, zero point), each two PKH, four SXTB16 and one STM (d advanced by it), in one asm statement with
-// no loop (where the C rows reloaded the layer's fields and tested g->same per row).
+// The image rows of a group's W x W SAME plane (W 4 or 2: an_dwp_group4x4_asm's, an_dwp_group2x2_asm's; in_w W, so
+// its W * W pixels are in_c bytes apart from src) widened into plane rows 1 .. W at d, as an_dwp_widen_same's: per
+// image row the pairs (zero point, column 0), (1, 2), (3, zero point) (W 2: (zero point, 0), (1, zero point)), each
+// two PKH, four SXTB16 and one STM (d advanced by it), in one asm statement with no loop (where the C rows reloaded
+// the layer's fields and tested g->same per row).
 // clang-format off
 #define AN_DWP44_PAIR(A, B)                                                                              \
   "pkhbt %[lo], %[" A "], %[" B "], lsl #16\n\t"                                                           \
@@ -1737,26 +1802,28 @@ static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint
   "sxtb16 %[w3], %[hi], ror #8\n\t"                                                                       \
   "stm %[d]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
 // clang-format on
-static inline __attribute__((always_inline)) void an_dwp_widen4x4_asm(const int8_t *src, int32_t in_c, uint32_t zp4,
-                                                                      uint32_t *d) {
+static inline __attribute__((always_inline)) void an_dwp_widen_square_asm(const int8_t *src, int32_t in_c, uint32_t zp4,
+                                                                          uint32_t *d, int W) {
   register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");  // STM's order
   uint32_t u0, u1, lo, hi;
   // clang-format off
   __asm__ volatile(
-      ".rept 4\n\t"
+      ".rept %c[w]\n\t"
       "ldr %[u0], [%[src]]\n\t"
       "ldr %[u1], [%[src], %[s]]\n\t"
       "add %[src], %[src], %[s], lsl #1\n\t"
       AN_DWP44_PAIR("zp", "u0")
+      ".if %c[w] == 4\n\t"
       "ldr %[u0], [%[src]]\n\t"
       AN_DWP44_PAIR("u1", "u0")
       "ldr %[u1], [%[src], %[s]]\n\t"
       "add %[src], %[src], %[s], lsl #1\n\t"
+      ".endif\n\t"
       AN_DWP44_PAIR("u1", "zp")
       ".endr"
       : [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [u0] "=&r"(u0), [u1] "=&r"(u1),
         [lo] "=&r"(lo), [hi] "=&r"(hi), [src] "+r"(src), [d] "+r"(d)
-      : [s] "r"(in_c), [zp] "r"(zp4)
+      : [s] "r"(in_c), [zp] "r"(zp4), [w] "i"(W)
       : "memory");
   // clang-format on
 }
@@ -1944,16 +2011,21 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
   const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
   const int borders = g->y0 > 0 && g->y1 < (g->out_h - 1) * g->stride_h + 3;  // rows 0 and rows - 1 zero points
 #if AN_DW3_PASS_ASM
-  // a 4x4 SAME plane at stride 1 (an_dwp_group4x4_asm): image rows 1-4 of the plane's six, TFLite's SAME columns
-  const int g4 = g->out_h == 4 && g->stride_h == 1 && g->y0 == 1 && g->y1 == 5 && g->same;
+  // a 4x4 or 2x2 SAME plane at stride 1 (an_dwp_group4x4_asm, an_dwp_group2x2_asm): image rows 1 .. W of the plane's
+  // W + 2, TFLite's SAME columns
+  const int square = g->out_h == W && g->stride_h == 1 && g->y0 == 1 && g->y1 == W + 1 && g->same;
 #endif
   for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
     const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
     if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
 #if AN_DW3_PASS_ASM
-    if (W == 4 && S == 1 && F && g4) {  // a 4x4 SAME plane: its rows and its four channels in two asm statements
-      an_dwp_widen4x4_asm(in + c0, in_c, g->zp4, plane + 4 * pairs);
-      an_dwp_group4x4_asm(plane, k, out + c0, in_c);
+    if ((W == 4 || W == 2) && S == 1 && F && square) {  // its rows and its four channels in two asm statements
+      an_dwp_widen_square_asm(in + c0, in_c, g->zp4, plane + 4 * pairs, W);
+      if (W == 4) {
+        an_dwp_group4x4_asm(plane, k, out + c0, in_c);
+      } else {
+        an_dwp_group2x2_asm(plane, k, out + c0, in_c);
+      }
       continue;
     }
 #endif
