@@ -829,12 +829,13 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
   "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
   "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
-  AN_P5_STRD01("%[a0], %[a1]", "(2*" #Q ")") "strd %[a2], %[a3], [sp, #" AN_P5_CW23((2*Q)) "]\n\t"            \
-  AN_P5_STRD01("%[b0], %[b1]", "(2*" #Q "+1)") "strd %[b2], %[b3], [sp, #" AN_P5_CW23((2*Q+1)) "]\n\t"
-// The words of pixels 0 and 1 (REGS) of step S: from sp (interleaved), from q (split: sp + 4 K).
-#define AN_P5_STRD01(REGS, S)                                                                              \
-  ".if .Lan_p5_s\n\tstrd " REGS ", [%[q], #(.Lan_p5_a*" S ")]\n\t"                                       \
-  ".else\n\tstrd " REGS ", [sp, #(.Lan_p5_a*" S ")]\n\t.endif\n\t"
+  ".if .Lan_p5_s\n\tstrd %[a0], %[a1], [%[q], #(.Lan_p5_a*(2*" #Q "))]\n\t"                                   \
+  "strd %[a2], %[a3], [sp, #" AN_P5_CW23((2*Q)) "]\n\tstrd %[b0], %[b1], [%[q], #(.Lan_p5_a*(2*" #Q "+1))]\n\t" \
+  "strd %[b2], %[b3], [sp, #" AN_P5_CW23((2*Q+1)) "]\n\t.else\n\t" AN_P5_STM_COLS ".endif\n\t"
+// Interleaved (up to in_c 128) the eight words of steps 2 Q and 2 Q + 1 are a0-a3, b0-b3 at 32 Q: one STM (nine
+// cycles, where four STRD take twelve) at q (sp + 32 Q, advanced), a0-b3 in r0-r7 (an_p5_blocks).  Split (above
+// in_c 128) the words of pixels 0 and 1 at q (sp + 4 K), of pixels 2 and 3 at sp.
+#define AN_P5_STM_COLS "stmia %[q]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"
 #define AN_P5_W4(K, Q) AN_P5_W(K, (Q)) AN_P5_W(K, (Q + 1)) AN_P5_W(K, (Q + 2)) AN_P5_W(K, (Q + 3))
 #define AN_P5_W16(K, Q) AN_P5_W4(K, (Q)) AN_P5_W4(K, (Q + 4)) AN_P5_W4(K, (Q + 8)) AN_P5_W4(K, (Q + 12))
 #define AN_P5_WIDEN_8 AN_P5_W(8, 0) AN_P5_W(8, 1)
@@ -930,7 +931,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
                    "str %[b2], [sp, #(8*" #K "+24)]\n\tstr %[b3], [sp, #(8*" #K "+28)]\n\t" PAIRS##_INIT(K)  \
                    "1:\n\tldr %[w], [sp, #(8*" #K "+12)]\n\t"                                                \
-                   ".if .Lan_p5_s\n\tadd %[q], sp, #.Lan_p5_u\n\t.endif\n\t" AN_P5_WIDEN_##K                 \
+                   ".if .Lan_p5_s\n\tadd %[q], sp, #.Lan_p5_u\n\t.else\n\tmov %[q], sp\n\t.endif\n\t"           \
+                   AN_P5_WIDEN_##K                                                                               \
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
                    "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t" PAIRS(K)                                  \
@@ -956,10 +958,15 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   // output pointer 2, 4, 6 (2) bytes back (the first pass starts at the second, third, fourth pair's stores), the
   // block stride too.
   const int32_t back = K <= 32 ? 2 * (-(out_c >> 1) & 3) : K <= 56 && (out_c & 2) ? 2 : 0;
-  int32_t a0 = (int32_t)(intptr_t)output - back, a1 = out_c;
-  int32_t a2 = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
-  int32_t a3 = (int32_t)(intptr_t)input, b0 = (int32_t)(intptr_t)(input + 4 * K * blocks);
-  int32_t b1 = (int32_t)(intptr_t)filter, b2 = (int32_t)(intptr_t)channel, b3 = 3 * out_c - back;
+  // a0-a3, b0-b3 in r0-r7 (ascending: the widening's STM, AN_P5_STM_COLS).
+  register int32_t a0 __asm__("r0") = (int32_t)(intptr_t)output - back;
+  register int32_t a1 __asm__("r1") = out_c;
+  register int32_t a2 __asm__("r2") = (int32_t)(intptr_t)(filter + 2 * K * (out_c >> 1));
+  register int32_t a3 __asm__("r3") = (int32_t)(intptr_t)input;
+  register int32_t b0 __asm__("r4") = (int32_t)(intptr_t)(input + 4 * K * blocks);
+  register int32_t b1 __asm__("r5") = (int32_t)(intptr_t)filter;
+  register int32_t b2 __asm__("r6") = (int32_t)(intptr_t)channel;
+  register int32_t b3 __asm__("r7") = 3 * out_c - back;
   int32_t f0 = 0, f1 = 0, x0 = 0, x1 = 0, w = 0, q = 0;
   if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS4);
   if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS4);
@@ -1030,7 +1037,7 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_STEPS16
 #undef AN_P5_STEPS4
 #undef AN_P5_STEP
-#undef AN_P5_STRD01
+#undef AN_P5_STM_COLS
 #undef AN_P5_SET_LAYOUT
 #undef AN_P5_CW23
 #undef AN_P5_CW
