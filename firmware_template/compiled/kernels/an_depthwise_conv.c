@@ -1254,14 +1254,12 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 }
 
 #if AN_DW3_PASS_ASM
-// an_dwp_chunk's rows for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) where the
-// clamp is all of int8 (SSAT), every row in one asm statement (no C loop, no stack reloads between rows): per
+// The MACs of an_dwp_chunk's rows for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) where
+// the clamp is all of int8 (SSAT), every row in one asm statement (no C loop, no stack reloads between rows): per
 // output row and filter row its two weight words and the pair words (loads in runs of two; stride_w 1: four words,
-// twelve SMLAD-class instructions, an_dwp_channel6s1_asm; stride_w 2: seven words, six SMLAD and six SMLABB) into
-// six accumulators (the bias word the first accumulates' addend); then m, C, e and the output
-// step in one run of loads, per output SMMLAR, the sign, the shift, SSAT and a byte store.  The statement's own
-// 24-byte frame holds the output step, the rows left, the plane pointer (the requantization's scratch register),
-// the plane step and the output skip to the next row (out_w 12: skip 1).  The same arithmetic as an_dwp_chunk's C.
+// twelve SMLAD-class instructions, an_dwp_channel6s1_asm; stride_w 2: seven words, six SMLAD and six SMLABB,
+// an_dwp_channel6s2_asm) into six accumulators (the bias word the first accumulates' addend).  The same arithmetic as
+// an_dwp_chunk's C.
 // clang-format off
 #define AN_DWP6_ROW(R)                                                                                   \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
@@ -1312,14 +1310,6 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+96)]\n\t"                                                            \
   "smlabb %[a5], %[v0], %[q], %[a5]\n\t"                                                                  \
   ".endif\n\t"
-#define AN_DWP6_OUT_T(A, T)                                                                              \
-  "smmlar %[" T "], %[" A "], %[p], %[q]\n\t"                                                             \
-  "add %[" T "], %[" T "], %[" A "], asr #31\n\t"                                                         \
-  "asr %[" T "], %[" T "], %[v0]\n\t"                                                                     \
-  "ssat %[" T "], #8, %[" T "]\n\t"                                                                       \
-  "strb %[" T "], [%[o]]\n\t"                                                                             \
-  "add %[o], %[o], %[v1]\n\t"
-#define AN_DWP6_OUT(A) AN_DWP6_OUT_T(A, "x")
 // Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
 // zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
 // (the row's first pair word is the zero-point pair); A the addend of the other two filter rows' first MACs.
@@ -1330,50 +1320,6 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
   "smlad %[" A "], %[v0], %[p], %[" A "]\n\t"                                                             \
   "smlabb %[" A "], %[v0], %[q], %[" A "]\n\t"
-// The requantization and stores of a row's six accumulators (m, C, e and the output step in one run of loads;
-// x saved as the scratch register), then x back, the plane step in v0 and the output skip in q (both added at 3:,
-// the rows' count, after the run of loads).
-#define AN_DWP6_STORE                                                                                    \
-  "str %[x], [sp, #8]\n\t"                                                                               \
-  "ldr %[p], [%[k], #28]\n\t"                                                                            \
-  "ldr %[q], [%[k], #32]\n\t"                                                                            \
-  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
-  "ldr %[v1], [sp]\n\t"                                                                                  \
-  AN_DWP6_OUT("a0") AN_DWP6_OUT("a1") AN_DWP6_OUT("a2") AN_DWP6_OUT("a3") AN_DWP6_OUT("a4") AN_DWP6_OUT("a5")
-// The 4-wide chunk at stride 2 (w4): a4 counts the rows, a5 (the bias word, dead after the first filter row)
-// is the requantization's scratch register, so x stays in its register and no count is kept in the frame.
-#define AN_DWP4_S2_ROWS                                                                                  \
-  "mov %[a4], %[a1]\n\t"                                                                                \
-  "1:\n\t"                                                                                              \
-  "ldr %[a5], [%[k], #24]\n\t"                                                                          \
-  AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")                                                      \
-  AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")                                                      \
-  AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")                                                      \
-  "ldr %[p], [%[k], #28]\n\t"                                                                           \
-  "ldr %[q], [%[k], #32]\n\t"                                                                           \
-  "ldr %[v0], [%[k], #36]\n\t"                                                                          \
-  "ldr %[v1], [sp]\n\t"                                                                                 \
-  AN_DWP6_OUT_T("a0", "a5") AN_DWP6_OUT_T("a1", "a5") AN_DWP6_OUT_T("a2", "a5") AN_DWP6_OUT_T("a3", "a5")   \
-  "ldr %[v0], [sp, #12]\n\t"                                                                            \
-  ".if %c[skip]\n\t"                                                                                    \
-  "ldr %[q], [sp, #16]\n\t"                                                                             \
-  "add %[o], %[o], %[q]\n\t"                                                                            \
-  ".endif\n\t"                                                                                          \
-  "add %[x], %[x], %[v0]\n\t"                                                                           \
-  "subs %[a4], %[a4], #1\n\t"                                                                           \
-  "bne 1b\n\t"
-#define AN_DWP6_NEXT                                                                                     \
-  "ldr %[x], [sp, #8]\n\t"                                                                               \
-  "ldr %[v0], [sp, #12]\n\t"                                                                             \
-  ".if %c[skip]\n\t"                                                                                     \
-  "ldr %[q], [sp, #16]\n\t"                                                                              \
-  ".endif\n\t"
-// To the next output row (the plane step in v0, the output skip in q: AN_DWP6_NEXT's).
-#define AN_DWP6_ADVANCE                                                                                  \
-  ".if %c[skip]\n\t"                                                                                     \
-  "add %[o], %[o], %[q]\n\t"                                                                             \
-  ".endif\n\t"                                                                                           \
-  "add %[x], %[x], %[v0]\n\t"
 // An output row at stride_w 1 from its three plane rows.
 #define AN_DWP6_ROW3                                                                                     \
   "ldr %[a5], [%[k], #24]\n\t"                                                                           \
@@ -1381,44 +1327,7 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")                        \
   AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
 // clang-format on
-// Stride_w 2 (stride 1: an_dwp_channel6s1_asm below).  CW 4: a 4-wide chunk (AN_DWP4_S2_ROWS).
-static inline __attribute__((always_inline)) void an_dwp_channel6_asm(const uint32_t *x, const int32_t *k, int8_t *o,
-                                                                      int32_t out_h, int32_t x_step_bytes,
-                                                                      int32_t o_step, int32_t o_skip, int row_bytes,
-                                                                      int skip, int CW) {
-  int32_t a0 = o_step, a1 = out_h, a2 = x_step_bytes, a3 = o_skip, a4, a5;
-  uint32_t p, q, v0, v1;
-  // clang-format off
-  __asm__ volatile(
-      "sub sp, sp, #24\n\t"
-      "str %[a0], [sp]\n\t"
-      "str %[a1], [sp, #4]\n\t"
-      "str %[a2], [sp, #12]\n\t"
-      "str %[a3], [sp, #16]\n\t"
-      ".if %c[w4]\n\t"
-      AN_DWP4_S2_ROWS
-      ".else\n\t"
-      "1:\n\t"
-      "ldr %[a5], [%[k], #24]\n\t"
-      AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
-      AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
-      AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
-      AN_DWP6_STORE AN_DWP6_NEXT
-      "ldr %[v1], [sp, #4]\n\t"
-      AN_DWP6_ADVANCE
-      "subs %[v1], %[v1], #1\n\t"
-      "str %[v1], [sp, #4]\n\t"
-      "bne 1b\n\t"
-      ".endif\n\t"
-      "add sp, sp, #24"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
-        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [skip] "i"(skip), [w4] "i"(CW == 4)
-      : "cc", "memory");
-  // clang-format on
-}
-
-// an_dwp_channel6_asm's rows at stride_w 1 with one register more (t, the requantization's scratch, so x stays in its
+// The 6-wide rows at stride_w 1 (AN_DWP6_ROW3's MACs) with t, the requantization's scratch register (x stays in its
 // register): a row's six outputs stored at o, o + s, o + 2 s, o + 4 s and from a0 = o + s (free once stored) at
 // o + 3 s, o + 5 s by register-offset stores (one add instead of a pointer step per output), o then advanced by the
 // output row step; the next row's frame loads (the plane step into v0, the output row step into q and, in the row
@@ -1500,22 +1409,73 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
       : "cc", "memory");
   // clang-format on
 }
+
+// an_dwp_chunk's rows at stride_w 2 for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) or
+// one 4-wide chunk (CW 4: out_w 4; 8: one of two) where the clamp is all of int8, every row in one asm statement: per
+// output row and filter row its two weight words and the pair words in runs of two (AN_DWP6_S2: seven words, six
+// SMLAD and six SMLABB; CW 4: five words, four of each) into the accumulators (the bias word the first accumulates'
+// addend); then an_dwp_channel6s1_asm's requantization and stores (t the scratch register; register-offset stores,
+// one add a row; the next row's frame loads just before the row's last store, a store right after a load takes one
+// cycle).  The statement's 16-byte frame holds the output step s, the rows left (CW 4: counted in a4, free there),
+// the output row step and the plane step.  The same arithmetic as an_dwp_chunk's C.
+// clang-format off
+#define AN_DWP4S2_STORE(NEXT)                                                                            \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  "ldr %[v1], [sp]\n\t"                                                                                  \
+  AN_DWP6S1_OUT("a0") "strb %[t], [%[o]]\n\t" "add %[a0], %[o], %[v1]\n\t"                               \
+  AN_DWP6S1_OUT("a1") "strb %[t], [%[o], %[v1]]\n\t"                                                     \
+  AN_DWP6S1_OUT("a2") "strb %[t], [%[o], %[v1], lsl #1]\n\t"                                             \
+  AN_DWP6S1_OUT("a3") NEXT "strb %[t], [%[a0], %[v1], lsl #1]\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                        int32_t out_h, int32_t x_step_bytes,
+                                                                        int32_t o_step, int32_t o_row, int row_bytes,
+                                                                        int CW) {
+  int32_t a0 = o_step, a1 = out_h, a2 = o_row, a3 = x_step_bytes, a4 = out_h, a5;
+  uint32_t p, q, v0, v1, t;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #16\n\t"
+      "str %[a0], [sp]\n\t"
+      "str %[a1], [sp, #4]\n\t"
+      "str %[a2], [sp, #8]\n\t"
+      "str %[a3], [sp, #12]\n\t"
+      "1:\n\t"
+      "ldr %[a5], [%[k], #24]\n\t"
+      AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
+      AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
+      AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
+      ".if %c[w4]\n\t"
+      AN_DWP4S2_STORE(AN_DWP6S1_NEXT)
+      AN_DWP6S1_ADVANCE
+      "subs %[a4], %[a4], #1\n\t"
+      ".else\n\t"
+      AN_DWP6S1_STORE(AN_DWP6S1_NEXT_COUNT)
+      AN_DWP6S1_ADVANCE
+      "subs %[p], %[p], #1\n\t"
+      "str %[p], [sp, #4]\n\t"
+      ".endif\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #16"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
+        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o)
+      : [k] "r"(k), [rs] "i"(row_bytes), [w4] "i"(CW == 4)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWP4S2_STORE
 #undef AN_DWP6S1_OUT
 #undef AN_DWP6S1_STORE
 #undef AN_DWP6S1_NEXT
 #undef AN_DWP6S1_NEXT_COUNT
 #undef AN_DWP6S1_ADVANCE
-#undef AN_DWP6_STORE
-#undef AN_DWP6_NEXT
-#undef AN_DWP4_S2_ROWS
-#undef AN_DWP6_ADVANCE
 #undef AN_DWP6_ROW3
 #undef AN_DWP_BORDER
-#undef AN_DWP6_OUT_T
 #undef AN_DWP6_ROW
 #undef AN_DWP6_MACS
 #undef AN_DWP6_MACS2
-#undef AN_DWP6_OUT
 #undef AN_DWP6_S2
 #endif
 
@@ -1833,7 +1793,7 @@ static inline __attribute__((always_inline)) void an_dwp_widen_square_asm(const 
 // Every output row of one channel: its plane from x (pair j of padded row y at x[(y * PW + j) * 4]), record k,
 // outputs from o (`o_step` bytes apart in a row, `o_row` from one row to the next), out_h rows, stride_h rows
 // apart in the plane; rows wider than AN_DEPTHWISE_PLANE_MAX_OUT_W in chunks of 8 or 6 outputs.  borders: the
-// plane's first and last rows hold only the zero point (an_dwp_channel6_asm's).
+// plane's first and last rows hold only the zero point (an_dwp_channel6s1_asm's).
 static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_params q, const uint32_t *x,
                                                                  const int32_t *k, int8_t *o, int32_t out_h,
                                                                  int32_t stride_h, int32_t o_step, int32_t o_row, int W,
@@ -1863,7 +1823,7 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       } else if (S == 1) {
         an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0);
       } else {
-        an_dwp_channel6_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row - 6 * o_step, 16 * PW, W != 6, 6);
+        an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6);
       }
     }
     return;
@@ -1871,8 +1831,7 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
   if (S == 2 && CW % 4 == 0 && F) {
     // out_w 4 and 8 at stride_w 2: 4-wide chunks (four pair words apart in the plane)
     for (int c = 0; c < W / 4 && out_h > 0; ++c) {
-      an_dwp_channel6_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row - 4 * o_step, 16 * PW,
-                          W != 4, 4);
+      an_dwp_channel6s2_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row, 16 * PW, 4);
     }
     return;
   }
