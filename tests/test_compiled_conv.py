@@ -428,6 +428,13 @@ DEPTHWISE_CASES = {
     # all of int8 as the clamp (an_dw3_pass4_asm on DSP cores: passes of four outputs in one asm statement), rows of
     # 26 outputs (six passes and a tail of two) through all three ring rotations, extreme zero points
     "rows3x3_full_range_26_wide": dict(in_shape=(1, 8, 26, 8), in_zp=127, out_zp=-128),
+    # the stride-1 row's passes in one looping statement (an_dw3_row16_asm): batch 2 over three groups, 13 wide (three
+    # passes and a tail of one), tiny multipliers; stride_h 2 over 11 columns (two passes and a tail of three), saturating
+    "rows3x3_full_range_13_wide_batch2_tiny_multiplier": dict(in_shape=(2, 5, 13, 12), in_scale=1e-3,
+                                                              w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=-128,
+                                                              out_zp=-7),
+    "rows3x3_full_range_stride2x1_saturating_zp127": dict(in_shape=(1, 9, 11, 8), stride=(2, 1), out_scale=0.03,
+                                                          w_scale=(0.005, 0.05), in_zp=127, out_zp=120),
     "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
     # TFLite's SAME columns at stride 2 (in_w == 2 out_w: the ring's last pair of zero points written once per call),

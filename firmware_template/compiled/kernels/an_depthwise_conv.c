@@ -650,8 +650,9 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
 // from out + G) where the clamp is all of int8 (SSAT), in one asm statement: per channel and filter row its two
 // weight words and the pair words in one run of loads (a load after a load takes one cycle), eight SMLAD-class
 // instructions; then m, C, e in one run of loads, the four requantizations and the four byte stores; the output
-// pointer advanced by four outputs at the end (no operand left in memory: thirteen registers).  The same
-// arithmetic, in the same order, as the C pass.
+// pointer advanced by four outputs at the end (no operand left in memory: thirteen registers; stride 2,
+// an_dw3_pass16_asm).  At stride 1 a row's passes loop inside one statement (an_dw3_row16_asm: fourteen registers,
+// o2 the second output pointer).  The same arithmetic, in the same order, as the C pass.
 // clang-format off
 #define AN_DW3A_X(G, S, J) "[%[x], #(4*%c[" #S "]+48*" #J "+4*" #G ")]"
 #define AN_DW3A_K(G, W) "[%[k], #(40*" #G "+4*(" #W "))]"
@@ -683,11 +684,24 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "smlad %[a3], %[w0], %[p], %[" B3 "]\n\t"                                                              \
   "smlabb %[a2], %[w0], %[q], %[a2]\n\t"                                                                 \
   "smlabb %[a3], %[w1], %[q], %[a3]\n\t"
-#define AN_DW3A_STRIDE1(G)                                                                               \
+// Stride 1: channel G's outputs stored by o (out + G: o + oc, then o post-incremented) and o2 (out + 2 oc + G:
+// o2 + oc, then o2 post-incremented), no address add; the previous channel's third output (DELAY) stored right after
+// this channel's first run of loads (a store right after a load takes one cycle), before a2 is written again.
+#define AN_DW3A_STRIDE1(G, DELAY)                                                                        \
   "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
-  AN_DW3A_ROW1(G, 0, s0) AN_DW3A_MACS1("a3", "a3", "a3", "a3")                                           \
+  AN_DW3A_ROW1(G, 0, s0) DELAY AN_DW3A_MACS1("a3", "a3", "a3", "a3")                                     \
   AN_DW3A_ROW1(G, 1, s1) AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                           \
   AN_DW3A_ROW1(G, 2, s2) AN_DW3A_MACS1("a0", "a1", "a2", "a3")
+#define AN_DW3A_DELAYED "strb %[a2], [%[o2]], #1\n\t"
+#define AN_DW3A_TAIL1(G, LAST)                                                                           \
+  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                    \
+  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                    \
+  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                   \
+  AN_DW3A_OUT("a0") AN_DW3A_OUT("a1") AN_DW3A_OUT("a2") AN_DW3A_OUT("a3")                                \
+  "strb %[a1], [%[o], %[oc]]\n\t"                                                                        \
+  "strb %[a0], [%[o]], #1\n\t"                                                                           \
+  "strb %[a3], [%[o2], %[oc]]\n\t"                                                                       \
+  LAST
 #define AN_DW3A_STRIDE2(G)                                                                               \
   "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
   AN_DW3A_MACS2(G, 0, s0, "a3", "a3", "a3", "a3")                                                        \
@@ -716,20 +730,53 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   : [x] "r"(x), [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)                       \
   : "memory"
 #define AN_DW3A_NEXT "add %[o], %[o], %[oc], lsl #2"
+// Stride 1: o2 = out + 2 oc at the start; o, post-incremented once per channel, to out + 4 oc at the end.
+#define AN_DW3A_FIRST1 "add %[o2], %[o], %[oc], lsl #1\n\t"
+#define AN_DW3A_NEXT1                                                                                    \
+  "add %[o], %[o], %[oc], lsl #2\n\t"                                                                     \
+  "sub %[o], %[o], #4\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dw3_pass16_asm(const uint32_t *x, const int32_t *k, int8_t **out,
-                                                                    int32_t oc, int stride, int32_t S0, int32_t S1,
-                                                                    int32_t S2) {
+                                                                    int32_t oc, int32_t S0, int32_t S1, int32_t S2) {
   int32_t a0, a1, a2, a3;
   uint32_t p, q, w0, w1, w2;
   int8_t *o = *out;
-  if (stride == 1) {
-    __asm__ volatile(AN_DW3A_STRIDE1(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE1(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE1(2)
-                         AN_DW3A_TAIL(2) AN_DW3A_STRIDE1(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
-  } else {
-    __asm__ volatile(AN_DW3A_STRIDE2(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE2(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE2(2)
-                         AN_DW3A_TAIL(2) AN_DW3A_STRIDE2(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
-  }
+  __asm__ volatile(AN_DW3A_STRIDE2(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE2(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE2(2)
+                       AN_DW3A_TAIL(2) AN_DW3A_STRIDE2(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
+  *out = o;
+}
+
+// Stride 1: the row's passes of four outputs from *xp up to end (at least one) in one statement, four channels a pass
+// as above, the loop inside (its end in the statement's 8-byte frame, loaded just before the pass's last store; x
+// and o in registers, no reload of k or the end between passes); *xp and *out advanced past them.
+static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_t **xp, const int32_t *k, int8_t **out,
+                                                                   int32_t oc, const uint32_t *end, int32_t S0,
+                                                                   int32_t S1, int32_t S2) {
+  int32_t a0, a1, a2, a3;
+  uint32_t p, q, w0, w2;
+  const uint32_t *w1 = end, *x = *xp;
+  int8_t *o = *out, *o2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "str %[w1], [sp]\n\t"
+      "1:\n\t"
+      AN_DW3A_FIRST1
+      AN_DW3A_STRIDE1(0, "") AN_DW3A_TAIL1(0, "")
+      AN_DW3A_STRIDE1(1, AN_DW3A_DELAYED) AN_DW3A_TAIL1(1, "")
+      AN_DW3A_STRIDE1(2, AN_DW3A_DELAYED) AN_DW3A_TAIL1(2, "")
+      AN_DW3A_STRIDE1(3, AN_DW3A_DELAYED) AN_DW3A_TAIL1(3, "ldr %[w1], [sp]\n\t" "strb %[a2], [%[o2]]\n\t")
+      AN_DW3A_NEXT1
+      "add %[x], %[x], #96\n\t"
+      "cmp %[x], %[w1]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #8"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
+        [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o2] "=&r"(o2), [o] "+r"(o), [x] "+r"(x)
+      : [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
+      : "cc", "memory");
+  // clang-format on
+  *xp = x;
   *out = o;
 }
 #undef AN_DW3A_X
@@ -743,6 +790,10 @@ static inline __attribute__((always_inline)) void an_dw3_pass16_asm(const uint32
 #undef AN_DW3A_TAIL
 #undef AN_DW3A_OPERANDS
 #undef AN_DW3A_NEXT
+#undef AN_DW3A_DELAYED
+#undef AN_DW3A_TAIL1
+#undef AN_DW3A_FIRST1
+#undef AN_DW3A_NEXT1
 #endif
 
 // N (4, 2 or 1) outputs of one channel from ring column x (record k; the ring slots of the filter's rows 0, 1, 2 at
@@ -811,7 +862,11 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
     // The four channels' passes at one place of the row in one statement (an_dw3_pass16_asm), then each
     // channel's tail.
     const uint32_t *const end = x0 + n * pass;
-    for (; x0 < end; x0 += pass) an_dw3_pass16_asm(x0, k, &out0, oc, stride, S0, S1, S2);
+    if (stride == 1) {
+      if (n > 0) an_dw3_row16_asm(&x0, k, &out0, oc, end, S0, S1, S2);
+    } else {
+      for (; x0 < end; x0 += pass) an_dw3_pass16_asm(x0, k, &out0, oc, S0, S1, S2);
+    }
     n = 0;
     if (tail == 0) return;
   }
