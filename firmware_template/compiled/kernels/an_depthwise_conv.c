@@ -1337,8 +1337,8 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smladx %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smladx %[a5], %[v1], %[q], %[a5]\n\t"
-// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two (w4:
-// the 4-wide chunk, outputs a0..a3 from five pair words).
+// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two (cw 4:
+// the 4-wide chunk, outputs a0..a3 from five pair words; cw 3: a0..a2 from four).
 #define AN_DWP6_S2(R, B0, B1, B2, B3, B4, B5)                                                            \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
   "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
@@ -1352,18 +1352,20 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smlabb %[a1], %[v0], %[q], %[a1]\n\t"                                                                  \
   "smlad %[a2], %[v0], %[p], %[" B2 "]\n\t"                                                               \
   "smlabb %[a2], %[v1], %[q], %[a2]\n\t"                                                                  \
+  ".if %c[cw] > 3\n\t"                                                                                   \
   "smlad %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                               \
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+64)]\n\t"                                                            \
-  ".if %c[w4] == 0\n\t"                                                                                  \
+  ".if %c[cw] == 6\n\t"                                                                                  \
   "ldr %[v1], [%[x], #(%c[rs]*" #R "+80)]\n\t"                                                            \
   ".endif\n\t"                                                                                           \
   "smlabb %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
-  ".if %c[w4] == 0\n\t"                                                                                  \
+  ".if %c[cw] == 6\n\t"                                                                                  \
   "smlad %[a4], %[v0], %[p], %[" B4 "]\n\t"                                                               \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smlad %[a5], %[v1], %[p], %[" B5 "]\n\t"                                                               \
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+96)]\n\t"                                                            \
   "smlabb %[a5], %[v0], %[q], %[a5]\n\t"                                                                  \
+  ".endif\n\t"                                                                                           \
   ".endif\n\t"
 // Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
 // zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
@@ -1465,14 +1467,15 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
   // clang-format on
 }
 
-// an_dwp_chunk's rows at stride_w 2 for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two) or
-// one 4-wide chunk (CW 4: out_w 4; 8: one of two) where the clamp is all of int8, every row in one asm statement: per
-// output row and filter row its two weight words and the pair words in runs of two (AN_DWP6_S2: seven words, six
-// SMLAD and six SMLABB; CW 4: five words, four of each) into the accumulators (the bias word the first accumulates'
-// addend); then an_dwp_channel6s1_asm's requantization and stores (t the scratch register; register-offset stores,
-// one add a row; the next row's frame loads just before the row's last store, a store right after a load takes one
-// cycle).  The statement's 16-byte frame holds the output step s, the rows left (CW 4: counted in a4, free there),
-// the output row step and the plane step.  The same arithmetic as an_dwp_chunk's C.
+// an_dwp_chunk's rows at stride_w 2 for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two),
+// one 4-wide chunk (CW 4: out_w 4; 8: one of two) or a 3-wide row (CW 3: out_w 3) where the clamp is all of int8,
+// every row in one asm statement: per output row and filter row its two weight words and the pair words in runs of
+// two (AN_DWP6_S2: seven words, six SMLAD and six SMLABB; CW 4: five words, four of each; CW 3: four words, three)
+// into the accumulators (the bias word the first accumulates' addend); then an_dwp_channel6s1_asm's requantization and
+// stores (t the scratch register; register-offset stores, one add a row; the next row's frame loads just before the
+// row's last store, a store right after a load takes one cycle).  The statement's 16-byte frame holds the output step
+// s, the rows left (CW 3, 4: counted in a4, free there), the output row step and the plane step.  The same arithmetic
+// as an_dwp_chunk's C.
 // clang-format off
 #define AN_DWP4S2_STORE(NEXT)                                                                            \
   "ldr %[p], [%[k], #28]\n\t"                                                                            \
@@ -1483,6 +1486,14 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
   AN_DWP6S1_OUT("a1") "strb %[t], [%[o], %[v1]]\n\t"                                                     \
   AN_DWP6S1_OUT("a2") "strb %[t], [%[o], %[v1], lsl #1]\n\t"                                             \
   AN_DWP6S1_OUT("a3") NEXT "strb %[t], [%[a0], %[v1], lsl #1]\n\t"
+#define AN_DWP3S2_STORE(NEXT)                                                                            \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  "ldr %[v1], [sp]\n\t"                                                                                  \
+  AN_DWP6S1_OUT("a0") "strb %[t], [%[o]]\n\t"                                                            \
+  AN_DWP6S1_OUT("a1") "strb %[t], [%[o], %[v1]]\n\t"                                                     \
+  AN_DWP6S1_OUT("a2") NEXT "strb %[t], [%[o], %[v1], lsl #1]\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                         int32_t out_h, int32_t x_step_bytes,
@@ -1502,7 +1513,11 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
       AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
       AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
       AN_DWP6_S2(2, "a0", "a1", "a2", "a3", "a4", "a5")
-      ".if %c[w4]\n\t"
+      ".if %c[cw] == 3\n\t"
+      AN_DWP3S2_STORE(AN_DWP6S1_NEXT)
+      AN_DWP6S1_ADVANCE
+      "subs %[a4], %[a4], #1\n\t"
+      ".elseif %c[cw] == 4\n\t"
       AN_DWP4S2_STORE(AN_DWP6S1_NEXT)
       AN_DWP6S1_ADVANCE
       "subs %[a4], %[a4], #1\n\t"
@@ -1516,11 +1531,12 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
       "add sp, sp, #16"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [w4] "i"(CW == 4)
+      : [k] "r"(k), [rs] "i"(row_bytes), [cw] "i"(CW)
       : "cc", "memory");
   // clang-format on
 }
 #undef AN_DWP4S2_STORE
+#undef AN_DWP3S2_STORE
 #undef AN_DWP6S1_OUT
 #undef AN_DWP6S1_STORE
 #undef AN_DWP6S1_NEXT
@@ -1881,6 +1897,10 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
         an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6);
       }
     }
+    return;
+  }
+  if (S == 2 && W == 3 && F) {
+    an_dwp_channel6s2_asm(x, k, o, out_h, 4 * x_step, o_step, o_row, 16 * PW, 3);
     return;
   }
   if (S == 2 && CW % 4 == 0 && F) {
