@@ -336,11 +336,12 @@ CONV_CASES = {
                                           in_scale=1e-3, w_scale=(2e-6, 4e-6), out_scale=1.0, in_zp=127, out_zp=5,
                                           seed=23),
     # ... with each row's last pair in the same statement where its pixel 1 has only its kx = 2 taps right of the
-    # image (an_k3_pq_row's edge pair: SAME at stride 2 on an even width, SAME at stride 1): pad values -128 (a byte
+    # image (an_k3_pq_row's edge pair: SAME at stride 2 on an even width, SAME at stride 1) and the row whose third
+    # input row is just below the image (its bottom run, with and without its edge pair): pad values -128 (a byte
     # 0x80), 127 and 0, a batch of two (the first image's rows read into the second's), odd output widths (the edge
     # pair on every other row), the last rows' runs at the tensor's end (the gathered columns), saturating outputs,
     # a pruned channel
-    "first3x3_c3_rows_right_edge_stride2_batch2": dict(in_shape=(2, 10, 22, 3), stride=(2, 2), out_c=8,
+    "first3x3_c3_rows_right_edge_stride2_batch2": dict(in_shape=(2, 10, 20, 3), stride=(2, 2), out_c=8,
                                                        out_scale=0.004, w_scale=(0.01, 0.03), in_zp=-128,
                                                        out_zp=-3, seed=24, zero_channels=(6,)),
     "first3x3_c1_rows_right_edge_stride2_pad127": dict(in_shape=(1, 13, 18, 1), stride=(2, 2), out_c=12,

@@ -975,6 +975,38 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
   "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
   "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
   "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
+// A pixel of the output row whose third input row lies just below the image (an_k3_pq_row's bottom run): rows 0
+// and 1 as above, row 2 the pad value: 3x3x3: its four words and the ninth values' high half from Q (the pad value
+// in both halves: SXTB16 of P); 3x3x1: its word P.  B E: the right-edge pixel of that row.
+#define AN_K3P_PIXEL12B_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, Q)                                           \
+  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (8*J), T0) "add %[" #S "], %[" #S "], %[" #R "]\n\t"               \
+  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (32+8*J), T1)                                                     \
+  "strd %[" #Q "], %[" #Q "], [" B ", #(64+8*" #J ")]\n\t"                                                 \
+  "strd %[" #Q "], %[" #Q "], [" B ", #(80+8*" #J ")]\n\t"                                                 \
+  "pkhbt %[" #T0 "], %[" #T0 "], %[" #Q "]\n\t"                                                            \
+  "strd %[" #T0 "], %[" #T1 "], [" B ", #(96+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL12BE_AT(B, X0, X1, Y0, Y1, R, S, J, P, Q)                                              \
+  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"             \
+  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (32+8*J), P)                                                   \
+  "strd %[" #Q "], %[" #Q "], [" B ", #(64+8*" #J ")]\n\t"                                                 \
+  "strd %[" #Q "], %[" #Q "], [" B ", #(80+8*" #J ")]\n\t"                                                 \
+  "strd %[" #Q "], %[" #Q "], [" B ", #(96+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)                                                  \
+  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
+  "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
+  "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
+  "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
+  "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
+#define AN_K3P_PIXEL4B_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                            \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
+  "mov %[" #T0 "], %[" #P "]\n\t" AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)
+#define AN_K3P_PIXEL4BE_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                           \
+  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
+  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
+  "mov %[" #T0 "], %[" #P "]\n\t"                                                                          \
+  "bfi %[" #X0 "], %[" #P "], #16, #8\n\t"                                                                  \
+  "bfi %[" #X1 "], %[" #P "], #16, #8\n\t" AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)
 #define AN_K3P_PIXEL12(S, J) AN_K3P_PIXEL12_AT("%[d]", x0, x1, y0, y1, t0, t1, t2, r, S, J)
 #define AN_K3P_PIXEL4(S, J) AN_K3P_PIXEL4_AT("%[d]", x0, x1, y0, y1, t0, t1, r, S, J)
 #define AN_K3P_WIDEN_ASM(TEXT)                                                                             \
@@ -1013,10 +1045,14 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // registers): per pair the columns widened onto the stack (an_kxk3p_widen2's instructions, addressed from sp, so
 // no register holds their address), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
 // the record pointer kept in its register: no push) with the records' m, kc and e loaded in a row (AN_K5_OUT: four
-// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  edge nonzero (0x100 | the pad value's byte): after
-// the run one more pair at src's end whose pixel 1 has its kx = 2 taps right of the image (AN_K5_WIDEN12E / 4E; the
-// edge word cleared, src left at the end, so the pair is the last).  The frame: the columns (112 bytes), then o,
-// out_c, the filter, the records, their end, src, src's end, the row step, step_w and the edge word.
+// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  flags: bit 1, a bottom run (the row whose third
+// input row is just below the image: AN_K5_WIDEN12B / 4B, the pad value for that row; entered at the dispatch (5:)
+// with the interior run's end at src, so each bottom pair comes back to it, with its own end); bit 0, after the run
+// one more pair at its end whose pixel 1 has its kx = 2 taps right of the image (AN_K5_WIDEN12E / 4E, or B E in a
+// bottom run; the bit cleared, src left at the end, so the pair is the last); bits 8-15 the pad value.  Interior
+// pairs pass no test of the flags.  The frame: the columns (112 bytes), then o, out_c, the filter, the records, their
+// end, src, the interior run's end, the row step, step_w, the flags, the pad value in four bytes and the bottom run's
+// end (the interior run's end where none).
 // clang-format off
 #define AN_K5_COLS(H, S) AN_K3_COLS_AT("sp", H, S)
 #define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
@@ -1034,12 +1070,26 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_WIDEN4E                                                                                      \
   AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0)                                                \
   AN_K3P_PIXEL4E_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
-#define AN_K5_ROW(WIDEN, WIDEN_EDGE, STEPS, PB)                                                            \
-  __asm__ volatile("sub sp, sp, #152\n\t"                                                                  \
+// The bottom run's pairs and its right-edge pair (wb: the pad value's byte in all four, wa: SXTB16 of it).
+#define AN_K5_WIDEN12B                                                                                     \
+  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wa)                                          \
+  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wa)
+#define AN_K5_WIDEN12BE                                                                                    \
+  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wa)                                          \
+  AN_K3P_PIXEL12BE_AT("sp", a0, a1, a2, a3, c1, c0, 1, wb, wa)
+#define AN_K5_WIDEN4B                                                                                      \
+  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wb)                                           \
+  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
+#define AN_K5_WIDEN4BE                                                                                     \
+  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wb)                                           \
+  AN_K3P_PIXEL4BE_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
+#define AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, STEPS, PB)                            \
+  __asm__ volatile("sub sp, sp, #160\n\t"                                                                  \
                    "str %[a0], [sp, #112]\n\tstr %[a1], [sp, #116]\n\tstr %[a2], [sp, #120]\n\t"           \
                    "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
                    "str %[a6], [sp, #136]\n\tstr %[a7], [sp, #140]\n\tstr %[c0], [sp, #144]\n\t"           \
-                   "str %[wb], [sp, #148]\n\t"                                                              \
+                   "str %[wb], [sp, #148]\n\tstr %[wa], [sp, #152]\n\tstr %[w], [sp, #156]\n\t"            \
+                   "b 5f\n\t"                                                                               \
                    "1:\n\t"                                                                                \
                    "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
                    "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\tstr %[wa], [sp, #132]\n\t" \
@@ -1056,18 +1106,29 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                              \
                    "cmp %[ch], %[wa]\n\tbne 2b\n\t"                                                        \
                    "add %[c0], %[c0], %[c1]\n\tstr %[c0], [sp, #112]\n\t"                                  \
+                   "5:\n\t"                                                                                \
                    "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\t"                                    \
                    "cmp %[a0], %[a1]\n\tbne 1b\n\t"                                                        \
-                   "ldr %[wb], [sp, #148]\n\t"                                                             \
-                   "cmp %[wb], #0\n\tbeq 4f\n\t"                                                           \
-                   "mov %[wa], #0\n\tstr %[wa], [sp, #148]\n\t"                                              \
+                   "ldr %[wb], [sp, #148]\n\tldr %[wa], [sp, #156]\n\t"                                    \
+                   "cmp %[a0], %[wa]\n\tbne 7f\n\t"                                                        \
+                   "tst %[wb], #1\n\tbeq 4f\n\t"                                                           \
+                   "bic %[wb], %[wb], #1\n\tstr %[wb], [sp, #148]\n\t"                                     \
                    "mov %[a7], %[a0]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                \
                    "add %[c0], %[a7], %[wa]\n\t"                                                            \
-                   "uxtb %[wb], %[wb]\n\torr %[wb], %[wb], %[wb], lsl #8\n\torr %[wb], %[wb], %[wb], lsl #16\n\t" \
+                   "tst %[wb], #2\n\tldr %[wb], [sp, #152]\n\tbne 8f\n\t"                                  \
                    WIDEN_EDGE                                                                              \
                    "b 3b\n\t"                                                                               \
+                   "8:\n\t"                                                                                \
+                   "sxtb16 %[wa], %[wb]\n\t" WIDEN_BOTTOM_EDGE                                              \
+                   "b 3b\n\t"                                                                               \
+                   "7:\n\t"                                                                                \
+                   "mov %[a7], %[a0]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                \
+                   "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\t"                         \
+                   "str %[wa], [sp, #132]\n\tstr %[wa], [sp, #136]\n\t"                                    \
+                   "ldr %[wb], [sp, #152]\n\tsxtb16 %[wa], %[wb]\n\t" WIDEN_BOTTOM                          \
+                   "b 3b\n\t"                                                                               \
                    "4:\n\t"                                                                                \
-                   "add sp, sp, #152"                                                                      \
+                   "add sp, sp, #160"                                                                      \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),              \
                      [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [c0] "+r"(c0), [c1] "+r"(c1),              \
                      [wa] "+r"(wa), [wb] "+r"(wb), [w] "+r"(w), [ch] "+r"(ch)                                 \
@@ -1078,15 +1139,17 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // fourteen registers at -O3).
 static void __attribute__((noinline))
 an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,
-             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg, int32_t edge) {
+             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg, int32_t flags) {
+  const int32_t end = (int32_t)(intptr_t)(src + 2 * step_w * pairs);
   int32_t a0 = (int32_t)(intptr_t)out, a1 = out_c, a2 = (int32_t)(intptr_t)filter;
   int32_t a3 = (int32_t)(intptr_t)channel, a4 = (int32_t)(intptr_t)(channel + 4 * out_c);
-  int32_t a5 = (int32_t)(intptr_t)src, a6 = (int32_t)(intptr_t)(src + 2 * step_w * pairs), a7 = row_step;
-  int32_t c0 = step_w, c1 = 0, wa = 0, wb = edge, w = 0, ch = 0;
+  int32_t a5 = (int32_t)(intptr_t)src, a6 = flags & 2 ? a5 : end, a7 = row_step;
+  int32_t c0 = step_w, c1 = 0, wa = (int32_t)((uint32_t)(uint8_t)(flags >> 8) * 0x01010101u), wb = flags & 3;
+  int32_t w = end, ch = 0;
   if (seg == 4) {
-    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K4_LIST10(AN_K5_STEP), 48);
+    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K4_LIST10(AN_K5_STEP), 48);
   } else {
-    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K4_LIST28(AN_K5_STEP), 112);
+    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, AN_K4_LIST28(AN_K5_STEP), 112);
   }
   (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
   (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
@@ -1096,6 +1159,10 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K5_WIDEN12
 #undef AN_K5_WIDEN4E
 #undef AN_K5_WIDEN12E
+#undef AN_K5_WIDEN4B
+#undef AN_K5_WIDEN4BE
+#undef AN_K5_WIDEN12B
+#undef AN_K5_WIDEN12BE
 #undef AN_K5_OUT
 #undef AN_K5_STEP
 #undef AN_K5_COLS
@@ -1149,6 +1216,11 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K3P_PIXEL4E_AT
 #undef AN_K3P_PIXEL12E_AT
 #undef AN_K3P_ROW12E_AT
+#undef AN_K3P_PIXEL12B_AT
+#undef AN_K3P_PIXEL12BE_AT
+#undef AN_K3P_PIXEL4B_TAIL
+#undef AN_K3P_PIXEL4B_AT
+#undef AN_K3P_PIXEL4BE_AT
 #undef AN_K3P_ROW12_AT
 
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
@@ -1183,17 +1255,26 @@ an_kxk3_edge(const an_im2col_w16_params *g, const int8_t *in, int32_t oy, int32_
 
 // What an_kxk3_first walks: the current pixel (oy, ox), its first run at bytes `at` from the input (< 0 above or
 // left of the image), and the current row's interior columns [lo, lo + span] (none: lo far above any column), whose
-// three runs lie inside the image and before the tensor's end.
+// three runs lie inside the image and before the tensor's end; in the row whose third input row is just below the
+// image, [blo, blo + bspan] where its first two runs do (an_k3_pq_row's bottom run; none elsewhere).
 typedef struct {
-  int32_t oy, ox, at, row_at, lo, span;
+  int32_t oy, ox, at, row_at, lo, span, blo, bspan;
 } an_kxk3_walk;
 
 // The interior columns of row w->oy (w->row_at its first pixel's run): ox_lo..ox_hi where the row's three input
 // rows lie inside the image, cut where a pixel's runs (last_end bytes from its first) would pass the tensor's end.
+// Where only the third input row is outside (just below the image): the same columns in blo / bspan, cut where a
+// pixel's first two runs (last_end - row_step bytes) would pass the tensor's end.
 static void an_kxk3_row(const an_im2col_w16_params *g, an_kxk3_walk *w, int32_t ox_lo, int32_t ox_hi,
                         int32_t last_end) {
   const int32_t iy0 = w->oy * g->stride_h - g->pad_h, step_w = g->stride_w * g->n;
   int32_t hi = ox_hi;
+  w->blo = 0x40000000, w->bspan = 0;
+  if (iy0 >= 0 && iy0 + 2 == g->in_h) {
+    const int32_t room = g->in_left - (last_end - g->row_step) - w->row_at;
+    const int32_t bhi = room < 0 ? ox_lo - 1 : room / step_w < ox_hi ? room / step_w : ox_hi;
+    if (bhi >= ox_lo) w->blo = ox_lo, w->bspan = bhi - ox_lo;
+  }
   if (iy0 < 0 || iy0 + 2 >= g->in_h) {
     hi = ox_lo - 1;
   } else {
@@ -1221,7 +1302,7 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
   const int32_t ox_right = (g->in_w - 3 + g->pad_w) / stride_w, ox_hi = ox_right < out_w ? ox_right : out_w - 1;
   const int32_t last_end = 2 * g->row_step + seg;  // bytes a pixel's runs read from its first
   const int32_t groups = out_c / 3, tail = out_c - 3 * groups;
-  an_kxk3_walk w = {0, 0, 0, 0, 0, 0};
+  an_kxk3_walk w = {0, 0, 0, 0, 0, 0, 0, 0};
   w.at = w.row_at = -(g->pad_h * g->in_w + g->pad_w) * g->n;
   an_kxk3_row(g, &w, ox_lo, ox_hi, last_end);
   for (int32_t pix = 0; pix < pixels; pix += 2) {
@@ -1229,19 +1310,22 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
     int8_t *o0 = out + pix * out_c;
     int8_t *o1 = o0 + (two ? out_c : 0);
 #if defined(__OPTIMIZE__)
-    if (prep && !(out_c & 3) && (uint32_t)(w.ox - w.lo) < (uint32_t)w.span) {
-      // The row's interior pairs from here (ox + 2 k + 1 <= lo + span) in one asm statement (an_k3_pq_row).
-      const int32_t pairs = (w.lo + w.span - w.ox + 1) >> 1;
-      // Then the pair at the run's last interior column (ox_e) whose pixel 1 (the same row) has only its kx = 2
-      // taps outside the image, on the right, where its runs (read 2 bytes past each row) end before the tensor's:
-      // in the same statement (edge: 0x100 | the pad value's byte), not through the gathered columns.
+    // The row's pairs from here in one asm statement (an_k3_pq_row): its interior run (ox + 2 k + 1 <= lo + span),
+    // or in the row just above the image's bottom edge its bottom run (blo, bspan).
+    const int bottom = (uint32_t)(w.ox - w.blo) < (uint32_t)w.bspan;
+    const int32_t run_lo = bottom ? w.blo : w.lo, run_span = bottom ? w.bspan : w.span;
+    if (prep && !(out_c & 3) && (uint32_t)(w.ox - run_lo) < (uint32_t)run_span) {
+      const int32_t pairs = (run_lo + run_span - w.ox + 1) >> 1;
+      // Then the pair at the run's last column (ox_e) whose pixel 1 (the same row) has only its kx = 2 taps outside
+      // the image, on the right, where its runs (read 2 bytes past each row) end before the tensor's: in the same
+      // statement, not through the gathered columns.
       const int32_t ox_e = w.ox + 2 * pairs, at_e = w.at + (2 * pairs + 1) * step_w;
-      const int32_t edge = ox_e == w.lo + w.span && ox_e + 1 < out_w &&
-                                   (ox_e + 1) * stride_w - g->pad_w + 2 == g->in_w && at_e + last_end <= g->in_left
-                               ? 0x100 | (uint8_t)g->pad
-                               : 0;
-      const int32_t done = pairs + (edge != 0);
-      an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg, edge);
+      const int32_t reach = bottom ? last_end - g->row_step : last_end;
+      const int edge = ox_e == run_lo + run_span && ox_e + 1 < out_w &&
+                       (ox_e + 1) * stride_w - g->pad_w + 2 == g->in_w && at_e + reach <= g->in_left;
+      const int32_t done = pairs + edge;
+      an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg,
+                   edge | bottom << 1 | (uint8_t)g->pad << 8);
       pix += 2 * (done - 1);
       w.at += 2 * done * step_w;
       w.ox += 2 * done;
