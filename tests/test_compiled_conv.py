@@ -563,6 +563,14 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_2x2_group_zp127_20_channels": dict(in_shape=(1, 2, 2, 20), in_zp=127, out_zp=-128, seed=7),
     "rows3x3_plane_2x2_group_tiny_multiplier": dict(in_shape=(1, 2, 2, 12), in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                     out_scale=1.0, in_zp=-128, out_zp=-7),
+    # full-range rows 8 and 16 wide at stride 1 (an_dwp_group_rows_asm: chunks of four, a group's four channels):
+    # SAME 8x8 with border rows over five groups, VALID (no border rows) saturating batch 2, one SAME row (borders
+    # both sides of it: the rows without their border form) with tiny multipliers
+    "rows3x3_plane_8x8_full_range_20_channels": dict(in_shape=(1, 8, 8, 20), in_zp=-128, out_zp=127, seed=4),
+    "rows3x3_plane_8_wide_valid_saturating_batch2": dict(in_shape=(2, 6, 10, 8), padding="VALID", out_scale=0.03,
+                                                         w_scale=(0.005, 0.05), in_zp=0, out_zp=120),
+    "rows3x3_plane_16_wide_one_row_tiny_multiplier": dict(in_shape=(1, 1, 16, 8), in_scale=1e-3,
+                                                          w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=127, out_zp=-7),
     # stride_w 1, at least 4 outputs: the strip form on DSP cores (rows3x3 3, an_dw3_strip: one channel, strips of
     # four outputs, the last one overlapping where out_w is no multiple of four): strips inside the image, with a
     # column left or right of it, both (4 wide), VALID, stride_h 2 and 3, clamps, saturation, tiny multipliers,
@@ -588,6 +596,10 @@ DEPTHWISE_CASES = {
     "rows3x3_strip_band_width4_tiny_multiplier": dict(in_shape=(1, 11, 4, 36), in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                       out_scale=1.0, in_zp=-128, out_zp=-7),
     "rows3x3_strip_band_width8_relu": dict(in_shape=(1, 9, 8, 28), activation="RELU", in_zp=127, out_zp=-128),
+    # full range: the bands' rows by an_dwp_group_rows_asm (16 wide saturating, 8 wide with extreme zero points)
+    "rows3x3_strip_band_16x16_saturating": dict(in_shape=(1, 16, 16, 8), out_scale=0.03, w_scale=(0.005, 0.05),
+                                                in_zp=0, out_zp=120, seed=2),
+    "rows3x3_strip_band_width8_zp127": dict(in_shape=(1, 11, 8, 12), in_zp=127, out_zp=-128, seed=5),
     # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
     # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
     # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny

@@ -1815,6 +1815,93 @@ static inline __attribute__((always_inline)) void an_dwp_group2x2_asm(const uint
 #undef AN_DWP22_STORE
 #undef AN_DWP44_ROW
 #undef AN_DWP44_BORDER
+
+// A group's four channels of a plane W = 8 or 16 outputs wide at stride 1 (the demo AttendNet-B's 8x8x96 and its
+// 16x16x40's bands), out_h rows stride_h 1 apart, where the clamp is all of int8, in one asm statement: per channel
+// and output row W / 4 chunks of four outputs (an_dwp_group4x4_asm's rows, two pair words apart in the plane: the
+// chunk offset an assembler symbol), plane rows PB bytes apart; borders (the plane's first and last rows hold only the
+// zero point, out_h >= 2): the first and last output rows' zero-point filter rows on the bias word.  The frame: the
+// records' end, the channel's plane and output pointers, the middle rows, the rows left.
+// clang-format off
+#define AN_DWPW_ROW(R, Y, B0, B1, B2, B3)                                                                \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c)]\n\t"                                                    \
+  "ldr %[v1], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c+16)]\n\t"                                                 \
+  "ldr %[v2], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c+32)]\n\t"                                                 \
+  "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
+  "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
+  "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
+  "smlatb %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                              \
+  "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
+  "smladx %[a1], %[v1], %[q], %[a1]\n\t"                                                                  \
+  "smlabb %[a2], %[v2], %[q], %[a2]\n\t"                                                                  \
+  "smladx %[a3], %[v2], %[q], %[a3]\n\t"
+#define AN_DWPW_BORDER(R, Y)                                                                             \
+  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
+  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
+  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[v0], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c)]\n\t"                                                    \
+  "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
+  "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
+// Every chunk of an output row (CHUNK: its MACs), the chunk offset .Lan_dwpw_c 0, 32, 64, ...
+#define AN_DWPW_CHUNKS(CHUNK)                                                                            \
+  ".set .Lan_dwpw_c, 0\n\t"                                                                                \
+  ".rept %c[w] / 4\n\t" CHUNK AN_DWP44_STORE ".set .Lan_dwpw_c, .Lan_dwpw_c + 32\n\t.endr\n\t"
+// clang-format on
+static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const uint32_t *x, const int32_t *k, int8_t *o,
+                                                                        int32_t o_step, int32_t out_h, int W,
+                                                                        int row_bytes, int borders) {
+  int32_t a0 = borders ? out_h - 2 : out_h, a1, a2, a3, s = o_step;
+  uint32_t p, q, v0, v1, v2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #24\n\t"
+      "str %[a0], [sp, #12]\n\t"
+      "add %[v0], %[k], #160\n\t"
+      "str %[v0], [sp]\n\t"
+      "1:\n\t"
+      "str %[x], [sp, #4]\n\t"
+      "str %[o], [sp, #8]\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWPW_CHUNKS(AN_DWPW_BORDER(0, 0) AN_DWPW_ROW(1, 1, "a3", "a3", "a3", "a3")
+                     AN_DWPW_ROW(2, 2, "a0", "a1", "a2", "a3"))
+      "add %[x], %[x], #%c[pb]\n\t"
+      ".endif\n\t"
+      "ldr %[v0], [sp, #12]\n\t"
+      "cmp %[v0], #0\n\t"
+      "beq 3f\n\t"
+      "2:\n\t"
+      "str %[v0], [sp, #16]\n\t"
+      AN_DWPW_CHUNKS("ldr %[a3], [%[k], #24]\n\t" AN_DWPW_ROW(0, 0, "a3", "a3", "a3", "a3")
+                     AN_DWPW_ROW(1, 1, "a0", "a1", "a2", "a3") AN_DWPW_ROW(2, 2, "a0", "a1", "a2", "a3"))
+      "add %[x], %[x], #%c[pb]\n\t"
+      "ldr %[v0], [sp, #16]\n\t"
+      "subs %[v0], %[v0], #1\n\t"
+      "bne 2b\n\t"
+      "3:\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWPW_CHUNKS(AN_DWPW_BORDER(2, 2) AN_DWPW_ROW(0, 0, "a3", "a3", "a3", "a3")
+                     AN_DWPW_ROW(1, 1, "a0", "a1", "a2", "a3"))
+      ".endif\n\t"
+      "ldr %[x], [sp, #4]\n\t"
+      "ldr %[o], [sp, #8]\n\t"
+      "adds %[x], %[x], #4\n\t"
+      "adds %[o], %[o], #1\n\t"
+      "adds %[k], %[k], #40\n\t"
+      "ldr %[v0], [sp]\n\t"
+      "cmp %[k], %[v0]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #24"
+      : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
+      : [s] "r"(s), [w] "i"(W), [pb] "i"(row_bytes), [bd] "i"(borders)
+      : "cc", "memory");
+  // clang-format on
+}
+#undef AN_DWPW_ROW
+#undef AN_DWPW_BORDER
+#undef AN_DWPW_CHUNKS
 #undef AN_DWP44_OUT
 #undef AN_DWP44_STORE
 
@@ -2095,6 +2182,16 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
       }
     }
     _Pragma("GCC unroll 1") for (int32_t c = 0; c < 4; ++c) {
+#if AN_DW3_PASS_ASM
+      if ((W == 8 || W == 16) && S == 1 && F && g->stride_h == 1) {  // the four channels' rows in one asm statement
+        if (borders && g->out_h >= 2) {
+          an_dwp_group_rows_asm(plane, k, out + c0, in_c, g->out_h, W, 16 * pairs, 1);
+        } else {
+          an_dwp_group_rows_asm(plane, k, out + c0, in_c, g->out_h, W, 16 * pairs, 0);
+        }
+        break;
+      }
+#endif
       an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
                      F, borders);
     }
