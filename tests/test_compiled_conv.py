@@ -218,13 +218,13 @@ CONV_CASES = {
     "pointwise_k128_p5_3x5_relu_pruned": dict(in_shape=(1, 3, 5, 128), kernel=(1, 1), out_c=4, activation="RELU",
                                               in_zp=-128, out_zp=-128, zero_channels=(2,), seed=33),
     # in_c 8-32 in passes of four channel pairs (AN_P5_PAIRS4): pair counts of 4 n + 1, + 2, + 3 (the first pass entered
-    # at the fourth, third, second pair) and 4 n over several passes (vww's 48x48x8 -> 16 shape, smaller); one to
-    # three pixels left, two batches, saturation, shifts near 31, pruned channels in the first and last pair
+    # at the fourth, third, second pair) and 4 n over several passes; one to three pixels left, two batches,
+    # saturation, shifts near 31, pruned channels in the first and last pair
     "pointwise_k8_p5_pairs4_five_pairs_saturating": dict(in_shape=(1, 3, 7, 8), kernel=(1, 1), out_c=10,
                                                          out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
                                                          out_zp=-100, zero_channels=(0, 9), seed=46),
-    "pointwise_k8_p5_pairs4_eight_pairs_relu": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=16,
-                                                    activation="RELU", in_zp=-128, out_zp=-128, seed=47),
+    "pointwise_k8_p5_pairs4_six_pairs_relu": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=12,
+                                                  activation="RELU", in_zp=-128, out_zp=-128, seed=47),
     "pointwise_k16_p5_pairs4_seven_pairs_shift_near_31": dict(in_shape=(2, 3, 3, 16), kernel=(1, 1), out_c=14,
                                                               in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
                                                               out_zp=-1, seed=48),
@@ -233,6 +233,13 @@ CONV_CASES = {
     "pointwise_k32_p5_pairs4_nine_pairs_relu6": dict(in_shape=(1, 3, 5, 32), kernel=(1, 1), out_c=18,
                                                      activation="RELU6", out_scale=6 / 255, out_zp=-128, in_zp=127,
                                                      seed=50),
+    # in_c 8 with out_c 16 (AN_P5_PAIRS8_16: a block's eight pairs in one pass, the pixel stride an immediate): two
+    # batches with a pixel left, saturation and pruned channels in the first and last pair; vww's shape, smaller
+    "pointwise_k8_p5_out16_batch2_saturating_pruned": dict(in_shape=(2, 3, 3, 8), kernel=(1, 1), out_c=16,
+                                                           out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                           out_zp=-100, zero_channels=(0, 15), seed=52),
+    "pointwise_k8_p5_out16_6x6_relu6": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=16, activation="RELU6",
+                                            out_scale=6 / 255, in_zp=-128, out_zp=-128, seed=53),
     "pointwise_k32_p5_pairs4_sixteen_pairs_saturating": dict(in_shape=(1, 2, 4, 32), kernel=(1, 1), out_c=32,
                                                              out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
                                                              out_zp=60, zero_channels=(31,), seed=51),

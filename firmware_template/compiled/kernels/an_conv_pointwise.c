@@ -910,8 +910,36 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_ENTRY(K) "bcs 5f\n\tbmi 8f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0)                   \
   "6:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 1) "7:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 2)                        \
   "8:\n\t" AN_P5_PAIR(K) AN_P5_STORE_LAST(K, 3)
+// At in_c 8 with out_c 16 (vww's and person_detect's 48x48x8 -> 16) the block's eight pairs in one pass, no loop:
+// the pixel stride an immediate (S = out_c), no stride loads, no output pointer update (the block stride 4 out_c,
+// an_p5_blocks), no filter end test.
+#define AN_P5_STORE_AT(K, J, S)                                                                            \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #48]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\t"             \
+  "strh %[a0], [%[b1], #(2*" #J ")]\n\tldr %[a0], [%[q], #32]!\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t"     \
+  "strh %[a1], [%[b1], #(" #S "+2*" #J ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"                          \
+  "strh %[a2], [%[b1], #(2*" #S "+2*" #J ")]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                            \
+  "strh %[a3], [%[b1], #(3*" #S "+2*" #J ")]\n\t"
+#define AN_P5_STORE_AT_LAST(K, J, S)                                                                       \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tstrh %[a0], [%[b1], #(2*" #J ")]\n\tstrh %[a1], [%[b1], #(" #S "+2*" #J ")]\n\t" \
+  "strh %[a2], [%[b1], #(2*" #S "+2*" #J ")]\n\tstrh %[a3], [%[b1], #(3*" #S "+2*" #J ")]\n\t"
+#define AN_P5_PAIRS8_16(K)                                                                                 \
+  "ldr %[f0], [%[w]], #(4*" #K ")\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"  \
+  "ldr %[x1], [sp, #.Lan_p5_v]\n\t" AN_P5_PAIR(K) AN_P5_STORE_AT(K, 0, 16) AN_P5_PAIR(K)                  \
+  AN_P5_STORE_AT(K, 1, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 2, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 3, 16)     \
+  AN_P5_PAIR(K) AN_P5_STORE_AT(K, 4, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 5, 16) AN_P5_PAIR(K)               \
+  AN_P5_STORE_AT(K, 6, 16) AN_P5_PAIR(K) AN_P5_STORE_AT_LAST(K, 7, 16)
 // What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
 // (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
+// The block's end (_END): the output pointer by the block stride, x0 / x1 the input block pointer and its end;
+// AN_P5_PAIRS2 / 4 / 8_16 leave the output pointer in b1 (the frame's), AN_P5_PAIRS1 does not.
+#define AN_P5_PAIRS1_END(K)                                                                                \
+  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\t"  \
+  "ldr %[x1], [sp, #(8*" #K "+16)]\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"
+#define AN_P5_PAIRS2_END(K)                                                                                \
+  "ldr %[f1], [sp, #(8*" #K "+28)]\n\tadd %[b1], %[b1], %[f1]\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\t"      \
+  "ldr %[x1], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K ")]\n\t"
+#define AN_P5_PAIRS4_END(K) AN_P5_PAIRS2_END(K)
+#define AN_P5_PAIRS8_16_END(K) AN_P5_PAIRS2_END(K)
 #define AN_P5_PAIRS1_TAIL ""
 #define AN_P5_PAIRS1_FRAME "32"
 #define AN_P5_PAIRS1_INIT(K) ""
@@ -921,6 +949,9 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_PAIRS4_TAIL "b 9f\n5:\n\tbmi 6b\n\tb 7b\n9:\n\t"
 #define AN_P5_PAIRS4_FRAME "40"
 #define AN_P5_PAIRS4_INIT(K) AN_P5_PAIRS2_INIT(K)
+#define AN_P5_PAIRS8_16_TAIL ""
+#define AN_P5_PAIRS8_16_FRAME "32"
+#define AN_P5_PAIRS8_16_INIT(K) ""
 // Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
 // end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
@@ -936,14 +967,11 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
                    "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t" PAIRS(K)                                  \
-                   "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\t"                     \
-                   "ldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"                  \
-                   "add %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"                              \
-                   "cmp %[x0], %[x1]\n\tblo 1b\n\t" PAIRS##_TAIL                                              \
+                   PAIRS##_END(K) "cmp %[x0], %[x1]\n\tblo 1b\n\t" PAIRS##_TAIL                             \
                    "add sp, sp, #(8*" #K "+" PAIRS##_FRAME ")"                                                \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
-                     [b2] "+r"(b2), [b3] "+r"(b3), [f0] "+r"(f0), [f1] "+r"(f1), [x0] "+r"(x0), [x1] "+r"(x1),  \
-                     [w] "+r"(w), [q] "+r"(q)                                                                   \
+                     [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0),              \
+                     [x1] "=&r"(x1), [w] "=&r"(w), [q] "=&r"(q)                                                 \
                    :                                                                                             \
                    : "cc", "memory")
 // clang-format on
@@ -967,8 +995,16 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   register int32_t b1 __asm__("r5") = (int32_t)(intptr_t)filter;
   register int32_t b2 __asm__("r6") = (int32_t)(intptr_t)channel;
   register int32_t b3 __asm__("r7") = 3 * out_c - back;
-  int32_t f0 = 0, f1 = 0, x0 = 0, x1 = 0, w = 0, q = 0;
-  if (K == 8) AN_P5_LAYER(8, AN_P5_PAIRS4);
+  int32_t f0, f1, x0, x1, w, q;  // the statement's scratch (written before read)
+  if (K == 8) {
+    // AN_P5_PAIRS8_16 at out_c 16 (out of line: the other layers' path only the compare), the block stride 4 out_c.
+    if (__builtin_expect(out_c == 16, 0)) {
+      b3 = 4 * 16;
+      AN_P5_LAYER(8, AN_P5_PAIRS8_16);
+    } else {
+      AN_P5_LAYER(8, AN_P5_PAIRS4);
+    }
+  }
   if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS4);
   if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS4);
   if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS4);
@@ -984,6 +1020,16 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
 #undef AN_P5_LAYER
+#undef AN_P5_PAIRS8_16_END
+#undef AN_P5_PAIRS4_END
+#undef AN_P5_PAIRS2_END
+#undef AN_P5_PAIRS1_END
+#undef AN_P5_PAIRS8_16_INIT
+#undef AN_P5_PAIRS8_16_FRAME
+#undef AN_P5_PAIRS8_16_TAIL
+#undef AN_P5_PAIRS8_16
+#undef AN_P5_STORE_AT_LAST
+#undef AN_P5_STORE_AT
 #undef AN_P5_PAIRS4_INIT
 #undef AN_P5_PAIRS4_FRAME
 #undef AN_P5_PAIRS4_TAIL
