@@ -443,6 +443,14 @@ DEPTHWISE_CASES = {
                                                               out_zp=-7),
     "rows3x3_full_range_stride2x1_saturating_zp127": dict(in_shape=(1, 9, 11, 8), stride=(2, 1), out_scale=0.03,
                                                           w_scale=(0.005, 0.05), in_zp=127, out_zp=120),
+    # full-range rows at stride_w 2 (an_dw3_row16s2_asm: a row's passes in one looping statement, then the tail): SAME
+    # 32 wide over five groups (four passes, no tail), 27 wide batch 2 with tiny multipliers (three passes and a tail
+    # of two, a column left of the image)
+    "rows3x3_full_range_stride2_32_wide_20_channels": dict(in_shape=(1, 7, 32, 20), stride=(2, 2), in_zp=127,
+                                                           out_zp=-128),
+    "rows3x3_full_range_stride2_27_wide_batch2_tiny_multiplier": dict(in_shape=(2, 9, 27, 8), stride=(2, 2),
+                                                                      in_scale=1e-3, w_scale=(1e-4, 1e-3),
+                                                                      out_scale=1.0, in_zp=-128, out_zp=-7),
     "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
     # TFLite's SAME columns at stride 2 (in_w == 2 out_w: the ring's last pair of zero points written once per call),

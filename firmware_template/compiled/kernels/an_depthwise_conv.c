@@ -647,12 +647,11 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
 #if AN_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define AN_DW3_PASS_ASM 1
 // an_dw3_pass of four outputs for each of the four channels (G = 0..3: ring column x + G, record k + 10 G, outputs
-// from out + G) where the clamp is all of int8 (SSAT), in one asm statement: per channel and filter row its two
-// weight words and the pair words in one run of loads (a load after a load takes one cycle), eight SMLAD-class
-// instructions; then m, C, e in one run of loads, the four requantizations and the four byte stores; the output
-// pointer advanced by four outputs at the end (no operand left in memory: thirteen registers; stride 2,
-// an_dw3_pass16_asm).  At stride 1 a row's passes loop inside one statement (an_dw3_row16_asm: fourteen registers,
-// o2 the second output pointer).  The same arithmetic, in the same order, as the C pass.
+// from out + G) where the clamp is all of int8 (SSAT), a row's passes in one looping asm statement (an_dw3_row16_asm
+// at stride 1, an_dw3_row16s2_asm at stride 2: fourteen registers, o2 the second output pointer): per channel and
+// filter row its two weight words and the pair words in one run of loads (a load after a load takes one cycle), eight
+// SMLAD-class instructions; then m, C, e in one run of loads, the four requantizations and the byte stores.  The same
+// arithmetic, in the same order, as the C pass.
 // clang-format off
 #define AN_DW3A_X(G, S, J) "[%[x], #(4*%c[" #S "]+48*" #J "+4*" #G ")]"
 #define AN_DW3A_K(G, W) "[%[k], #(40*" #G "+4*(" #W "))]"
@@ -672,8 +671,9 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "smlabb %[a2], %[w2], %[q], %[a2]\n\t"                                                                 \
   "smladx %[a3], %[w2], %[q], %[a3]\n\t"
 // Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's five pair words in two runs.
-#define AN_DW3A_MACS2(G, R, S, B0, B1, B2, B3)                                                           \
-  AN_DW3A_ROW1(G, R, S)                                                                                  \
+#define AN_DW3A_MACS2(G, R, S, B0, B1, B2, B3) AN_DW3A_ROW1(G, R, S) AN_DW3A_MACS2R(G, R, S, B0, B1, B2, B3)
+// (the MACs after the row's first run of loads)
+#define AN_DW3A_MACS2R(G, R, S, B0, B1, B2, B3)                                                          \
   "smlad %[a0], %[w0], %[p], %[" B0 "]\n\t"                                                              \
   "smlad %[a1], %[w1], %[p], %[" B1 "]\n\t"                                                              \
   "smlabb %[a0], %[w1], %[q], %[a0]\n\t"                                                                 \
@@ -702,9 +702,11 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "strb %[a0], [%[o]], #1\n\t"                                                                           \
   "strb %[a3], [%[o2], %[oc]]\n\t"                                                                       \
   LAST
-#define AN_DW3A_STRIDE2(G)                                                                               \
+// Stride 2 in a row's loop (an_dw3_row16s2_asm): the stores of AN_DW3A_STRIDE1 / AN_DW3A_TAIL1, the previous
+// channel's third output (DELAY) after the first run of loads (a2 is written after the second).
+#define AN_DW3A_STRIDE2D(G, DELAY)                                                                       \
   "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
-  AN_DW3A_MACS2(G, 0, s0, "a3", "a3", "a3", "a3")                                                        \
+  AN_DW3A_ROW1(G, 0, s0) DELAY AN_DW3A_MACS2R(G, 0, s0, "a3", "a3", "a3", "a3")                          \
   AN_DW3A_MACS2(G, 1, s1, "a0", "a1", "a2", "a3")                                                        \
   AN_DW3A_MACS2(G, 2, s2, "a0", "a1", "a2", "a3")
 #define AN_DW3A_OUT(A)                                                                                   \
@@ -712,40 +714,12 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "add %[" A "], %[w1], %[" A "], asr #31\n\t"                                                           \
   "asr %[" A "], %[" A "], %[w0]\n\t"                                                                    \
   "ssat %[" A "], #8, %[" A "]\n\t"
-// Channel G's requantization and stores: outputs at out + G, out + G + oc, ... (w1 their address).
-#define AN_DW3A_TAIL(G)                                                                                  \
-  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                    \
-  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                    \
-  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                   \
-  AN_DW3A_OUT("a0") AN_DW3A_OUT("a1") AN_DW3A_OUT("a2") AN_DW3A_OUT("a3")                                \
-  "add %[w1], %[o], #" #G "\n\t"                                                                         \
-  "strb %[a0], [%[w1]]\n\t"                                                                              \
-  "strb %[a1], [%[w1], %[oc]]\n\t"                                                                       \
-  "add %[w1], %[w1], %[oc], lsl #1\n\t"                                                                  \
-  "strb %[a2], [%[w1]]\n\t"                                                                              \
-  "strb %[a3], [%[w1], %[oc]]\n\t"
-#define AN_DW3A_OPERANDS                                                                                 \
-  : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),          \
-    [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [o] "+r"(o)                                          \
-  : [x] "r"(x), [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)                       \
-  : "memory"
-#define AN_DW3A_NEXT "add %[o], %[o], %[oc], lsl #2"
 // Stride 1: o2 = out + 2 oc at the start; o, post-incremented once per channel, to out + 4 oc at the end.
 #define AN_DW3A_FIRST1 "add %[o2], %[o], %[oc], lsl #1\n\t"
 #define AN_DW3A_NEXT1                                                                                    \
   "add %[o], %[o], %[oc], lsl #2\n\t"                                                                     \
   "sub %[o], %[o], #4\n\t"
 // clang-format on
-static inline __attribute__((always_inline)) void an_dw3_pass16_asm(const uint32_t *x, const int32_t *k, int8_t **out,
-                                                                    int32_t oc, int32_t S0, int32_t S1, int32_t S2) {
-  int32_t a0, a1, a2, a3;
-  uint32_t p, q, w0, w1, w2;
-  int8_t *o = *out;
-  __asm__ volatile(AN_DW3A_STRIDE2(0) AN_DW3A_TAIL(0) AN_DW3A_STRIDE2(1) AN_DW3A_TAIL(1) AN_DW3A_STRIDE2(2)
-                       AN_DW3A_TAIL(2) AN_DW3A_STRIDE2(3) AN_DW3A_TAIL(3) AN_DW3A_NEXT AN_DW3A_OPERANDS);
-  *out = o;
-}
-
 // Stride 1: the row's passes of four outputs from *xp up to end (at least one) in one statement, four channels a pass
 // as above, the loop inside (its end in the statement's 8-byte frame, loaded just before the pass's last store; x
 // and o in registers, no reload of k or the end between passes); *xp and *out advanced past them.
@@ -779,17 +753,47 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   *xp = x;
   *out = o;
 }
+
+// Stride 2: an_dw3_row16_asm's loop over passes of AN_DW3A_STRIDE2D (48 ring words a pass).
+static inline __attribute__((always_inline)) void an_dw3_row16s2_asm(const uint32_t **xp, const int32_t *k,
+                                                                     int8_t **out, int32_t oc, const uint32_t *end,
+                                                                     int32_t S0, int32_t S1, int32_t S2) {
+  int32_t a0, a1, a2, a3;
+  uint32_t p, q, w0, w2;
+  const uint32_t *w1 = end, *x = *xp;
+  int8_t *o = *out, *o2;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "str %[w1], [sp]\n\t"
+      "1:\n\t"
+      AN_DW3A_FIRST1
+      AN_DW3A_STRIDE2D(0, "") AN_DW3A_TAIL1(0, "")
+      AN_DW3A_STRIDE2D(1, AN_DW3A_DELAYED) AN_DW3A_TAIL1(1, "")
+      AN_DW3A_STRIDE2D(2, AN_DW3A_DELAYED) AN_DW3A_TAIL1(2, "")
+      AN_DW3A_STRIDE2D(3, AN_DW3A_DELAYED) AN_DW3A_TAIL1(3, "ldr %[w1], [sp]\n\t" "strb %[a2], [%[o2]]\n\t")
+      AN_DW3A_NEXT1
+      "add %[x], %[x], #192\n\t"
+      "cmp %[x], %[w1]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #8"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
+        [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o2] "=&r"(o2), [o] "+r"(o), [x] "+r"(x)
+      : [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
+      : "cc", "memory");
+  // clang-format on
+  *xp = x;
+  *out = o;
+}
 #undef AN_DW3A_X
 #undef AN_DW3A_K
 #undef AN_DW3A_ROW1
 #undef AN_DW3A_MACS1
 #undef AN_DW3A_MACS2
+#undef AN_DW3A_MACS2R
+#undef AN_DW3A_STRIDE2D
 #undef AN_DW3A_STRIDE1
-#undef AN_DW3A_STRIDE2
 #undef AN_DW3A_OUT
-#undef AN_DW3A_TAIL
-#undef AN_DW3A_OPERANDS
-#undef AN_DW3A_NEXT
 #undef AN_DW3A_DELAYED
 #undef AN_DW3A_TAIL1
 #undef AN_DW3A_FIRST1
@@ -859,13 +863,13 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
   const int32_t pass = stride == 1 ? 24 : 48;  // words per pass of four outputs
 #if AN_DW3_PASS_ASM
   if (full_range) {
-    // The four channels' passes at one place of the row in one statement (an_dw3_pass16_asm), then each
+    // The four channels' passes along the row in one statement (an_dw3_row16_asm, an_dw3_row16s2_asm), then each
     // channel's tail.
     const uint32_t *const end = x0 + n * pass;
     if (stride == 1) {
       if (n > 0) an_dw3_row16_asm(&x0, k, &out0, oc, end, S0, S1, S2);
     } else {
-      for (; x0 < end; x0 += pass) an_dw3_pass16_asm(x0, k, &out0, oc, S0, S1, S2);
+      if (n > 0) an_dw3_row16s2_asm(&x0, k, &out0, oc, end, S0, S1, S2);
     }
     n = 0;
     if (tail == 0) return;
