@@ -7,7 +7,8 @@ each output reduces at most 256 values, and requantized by SMMLAR where the outp
 an output shift of 7 and one of -24 (an_requantize after the lanes), 704 channels (the demo's MEAN),
 a global 16x16 window of exactly 256 values fed all -128 and all 127 (the lanes' extreme sums) besides
 random inputs, 272 values (the one-at-a-time path), batch 2 with 13 channels, one reduced axis of a
-4-D tensor (rows of 12 kept values), SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
+4-D tensor (rows of 12 kept values), two reduced axes not evenly spaced (batch and width), the demo's 4x4x704,
+SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
 """
 
 import numpy as np
@@ -25,6 +26,10 @@ CASES = {
     "sum_4x4_c20_left_shift": ("SUM", (1, 4, 4, 20), [1, 2], False, (1.0, 3), (0.01, -2)),
     "mean_3x3_c36_shift_beyond_22": ("MEAN", (1, 3, 3, 36), [1, 2], False, (1e-6, 7), (40.0, -1)),
     "mean_2x2_c704": ("MEAN", (1, 2, 2, 704), [1, 2], False, (0.0417, -30), (0.0213, -128)),
+    # two reduced axes whose positions are not evenly spaced (batch and width: the odometer per row, not one run)
+    "mean_axes0_2_batch2_3x5_c20": ("MEAN", (2, 3, 5, 20), [0, 2], False, (0.05, 3), (0.02, -4)),
+    # the demo's 4x4x704 (one run of 16 positions per block of sixteen channels)
+    "mean_4x4_c704": ("MEAN", (1, 4, 4, 704), [1, 2], False, (0.0417, -30), (0.0213, -128)),
 }
 KEYS = [(name, True) for name in CASES] + [("mean_4x4_c29", False), ("mean_16x16_c12_keep", False)]
 SAMPLES = 100

@@ -94,9 +94,10 @@ static inline int32_t an_mean_out(int32_t sum, uint32_t zero_point_sum2, int32_t
 }
 
 // The four outputs of the int16 lanes s02 (channels 0, 2) and s13 (1, 3), in channel order (the constants
-// in locals first: the byte stores may alias anything).
-static void an_mean_store4(const an_reduce_params *q, const an_mean_out_consts *c, uint32_t s02, uint32_t s13,
-                           int8_t *out) {
+// in locals first: the byte stores may alias anything).  Inlined: as a call (four a block of sixteen channels) its
+// arguments, the lanes' unpacking through the stack and the fast test cost about as much as the requantization.
+static inline __attribute__((always_inline)) void an_mean_store4(const an_reduce_params *q, const an_mean_out_consts *c,
+                                                                 uint32_t s02, uint32_t s13, int8_t *out) {
   const int32_t sums[4] = {AN_LO16(s02), AN_LO16(s13), AN_HI16(s02), AN_HI16(s13)};
   if (!c->fast) {
     for (int32_t k = 0; k < 4; ++k) out[k] = an_reduce_sum_out(q, (uint32_t)sums[k]);
