@@ -524,6 +524,12 @@ DEPTHWISE_CASES = {
     "rows3x3_plane_6_wide_stride2x1_bottom_pad_only": dict(in_shape=(1, 8, 6, 12), stride=(2, 1), in_zp=-128,
                                                            out_zp=3),
     "rows3x3_plane_6_wide_valid_rows": dict(in_shape=(1, 9, 8, 4), padding="VALID", in_zp=127, out_zp=-5),
+    # a 12x12 SAME plane's image rows widened in one asm statement (an_dwp_widen_rows_asm, as the 6x6 cases'): clamped
+    # batch 2 with zero point 127, full-range saturating with zero point -128
+    "rows3x3_plane_12x12_same_relu6_batch2_zp127": dict(in_shape=(2, 12, 12, 8), activation="RELU6", in_zp=127,
+                                                        out_zp=-128),
+    "rows3x3_plane_12x12_same_saturating_zp_min": dict(in_shape=(1, 12, 12, 12), out_scale=0.03,
+                                                       w_scale=(0.005, 0.05), in_zp=-128, out_zp=120),
     # a 6x6 SAME plane's four middle rows unrolled (out_h 6 with borders), zero point 127, 20 channels
     "rows3x3_plane_6x6_unrolled_zp127_20_channels": dict(in_shape=(1, 6, 6, 20), in_zp=127, out_zp=-128, seed=3),
     # the 3-wide statement (stride_w 1, full range): SAME 3x3 saturating batch 2, one row (no borders), VALID 5x5,

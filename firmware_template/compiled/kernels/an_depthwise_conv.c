@@ -1949,6 +1949,38 @@ static inline __attribute__((always_inline)) void an_dwp_widen_square_asm(const 
       : "memory");
   // clang-format on
 }
+
+// The image rows of a group's SAME plane at stride 1 with W even (6, 12: vww's 6x6x128 and 12x12x64; in_w W, so the
+// rows' pixels are in_c bytes apart from src, row after row) widened into `rows` (at least one) plane rows from d, as
+// an_dwp_widen_same's: per image row the pairs (zero point, column 0), (1, 2), ..., (W - 1, zero point), each two PKH,
+// four SXTB16 and one STM (AN_DWP44_PAIR), in one asm statement, the rows counted in a register (where the C rows
+// reloaded the layer's fields and tested g->same per row).
+static inline __attribute__((always_inline)) void an_dwp_widen_rows_asm(const int8_t *src, int32_t in_c, uint32_t zp4,
+                                                                        uint32_t *d, int32_t rows, int W) {
+  register uint32_t w0 __asm__("r4"), w1 __asm__("r5"), w2 __asm__("r6"), w3 __asm__("r8");  // STM's order
+  uint32_t u0, u1, lo, hi;
+  // clang-format off
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[u0], [%[src]]\n\t"
+      "ldr %[u1], [%[src], %[s]]\n\t"
+      "add %[src], %[src], %[s], lsl #1\n\t"
+      AN_DWP44_PAIR("zp", "u0")
+      ".rept (%c[w] - 2) / 2\n\t"
+      "ldr %[u0], [%[src]]\n\t"
+      AN_DWP44_PAIR("u1", "u0")
+      "ldr %[u1], [%[src], %[s]]\n\t"
+      "add %[src], %[src], %[s], lsl #1\n\t"
+      ".endr\n\t"
+      AN_DWP44_PAIR("u1", "zp")
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b"
+      : [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [u0] "=&r"(u0), [u1] "=&r"(u1),
+        [lo] "=&r"(lo), [hi] "=&r"(hi), [src] "+r"(src), [d] "+r"(d), [n] "+r"(rows)
+      : [s] "r"(in_c), [zp] "r"(zp4), [w] "i"(W)
+      : "cc", "memory");
+  // clang-format on
+}
 #undef AN_DWP44_PAIR
 #endif
 
@@ -2157,7 +2189,9 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
     const int8_t *row = in + c0;
     uint32_t *d = plane + 4 * pairs * g->y0;
 #if AN_DW3_PASS_ASM
-    if (S == 2 && g->same) {
+    if ((W == 6 || W == 12) && S == 1 && square) {
+      an_dwp_widen_rows_asm(row, in_c, g->zp4, d, W, W);
+    } else if (S == 2 && g->same) {
       // SAME columns at stride 2 (in_w == 2 W): a row's widening ends where the next row starts in the input; in
       // the plane its last pair (two zero points, an_dw3_plane's) is skipped
       switch (W) {
