@@ -1341,35 +1341,39 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
   "smladx %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
   "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
   "smladx %[a5], %[v1], %[q], %[a5]\n\t"
-// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of two (cw 4:
-// the 4-wide chunk, outputs a0..a3 from five pair words; cw 3: a0..a2 from four).
+// Stride 2: output i reads pairs i (SMLAD P) and i + 1 (SMLABB Q); the row's seven pair words in runs of three, two
+// and one (three data registers: t, the requantization's scratch, is free here; cw 4: the 4-wide chunk, outputs
+// a0..a3 from five pair words in runs of three and two; cw 3: a0..a2 from four).
 #define AN_DWP6_S2(R, B0, B1, B2, B3, B4, B5)                                                            \
   "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
   "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
   "ldr %[v0], [%[x], #(%c[rs]*" #R ")]\n\t"                                                               \
   "ldr %[v1], [%[x], #(%c[rs]*" #R "+16)]\n\t"                                                            \
+  "ldr %[t], [%[x], #(%c[rs]*" #R "+32)]\n\t"                                                             \
   "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
   "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
   "smlad %[a1], %[v1], %[p], %[" B1 "]\n\t"                                                               \
-  "ldr %[v0], [%[x], #(%c[rs]*" #R "+32)]\n\t"                                                            \
-  "ldr %[v1], [%[x], #(%c[rs]*" #R "+48)]\n\t"                                                            \
-  "smlabb %[a1], %[v0], %[q], %[a1]\n\t"                                                                  \
-  "smlad %[a2], %[v0], %[p], %[" B2 "]\n\t"                                                               \
-  "smlabb %[a2], %[v1], %[q], %[a2]\n\t"                                                                  \
+  "smlabb %[a1], %[t], %[q], %[a1]\n\t"                                                                   \
+  "smlad %[a2], %[t], %[p], %[" B2 "]\n\t"                                                                \
   ".if %c[cw] > 3\n\t"                                                                                   \
-  "smlad %[a3], %[v1], %[p], %[" B3 "]\n\t"                                                               \
-  "ldr %[v0], [%[x], #(%c[rs]*" #R "+64)]\n\t"                                                            \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R "+48)]\n\t"                                                            \
+  "ldr %[v1], [%[x], #(%c[rs]*" #R "+64)]\n\t"                                                            \
   ".if %c[cw] == 6\n\t"                                                                                  \
-  "ldr %[v1], [%[x], #(%c[rs]*" #R "+80)]\n\t"                                                            \
+  "ldr %[t], [%[x], #(%c[rs]*" #R "+80)]\n\t"                                                             \
   ".endif\n\t"                                                                                           \
-  "smlabb %[a3], %[v0], %[q], %[a3]\n\t"                                                                  \
+  "smlabb %[a2], %[v0], %[q], %[a2]\n\t"                                                                  \
+  "smlad %[a3], %[v0], %[p], %[" B3 "]\n\t"                                                               \
+  "smlabb %[a3], %[v1], %[q], %[a3]\n\t"                                                                  \
   ".if %c[cw] == 6\n\t"                                                                                  \
-  "smlad %[a4], %[v0], %[p], %[" B4 "]\n\t"                                                               \
-  "smlabb %[a4], %[v1], %[q], %[a4]\n\t"                                                                  \
-  "smlad %[a5], %[v1], %[p], %[" B5 "]\n\t"                                                               \
+  "smlad %[a4], %[v1], %[p], %[" B4 "]\n\t"                                                               \
+  "smlabb %[a4], %[t], %[q], %[a4]\n\t"                                                                   \
+  "smlad %[a5], %[t], %[p], %[" B5 "]\n\t"                                                                \
   "ldr %[v0], [%[x], #(%c[rs]*" #R "+96)]\n\t"                                                            \
   "smlabb %[a5], %[v0], %[q], %[a5]\n\t"                                                                  \
   ".endif\n\t"                                                                                           \
+  ".else\n\t"                                                                                            \
+  "ldr %[v0], [%[x], #(%c[rs]*" #R "+48)]\n\t"                                                            \
+  "smlabb %[a2], %[v0], %[q], %[a2]\n\t"                                                                  \
   ".endif\n\t"
 // Stride 1 where the plane row that filter row R (0: the top output row, 2: the bottom one) reads holds only the
 // zero point (SAME rows): every output of the row gets the same zp * (w0 + w1 + w2), added once to the bias word
@@ -1473,13 +1477,13 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
 
 // an_dwp_chunk's rows at stride_w 2 for one 6-wide chunk of a channel (out_w 6: the whole channel; 12: one of two),
 // one 4-wide chunk (CW 4: out_w 4; 8: one of two) or a 3-wide row (CW 3: out_w 3) where the clamp is all of int8,
-// every row in one asm statement: per output row and filter row its two weight words and the pair words in runs of
-// two (AN_DWP6_S2: seven words, six SMLAD and six SMLABB; CW 4: five words, four of each; CW 3: four words, three)
+// every row in one asm statement: per output row and filter row its two weight words and the pair words in runs of up
+// to three (AN_DWP6_S2: seven words, six SMLAD and six SMLABB; CW 4: five words, four of each; CW 3: four words, three)
 // into the accumulators (the bias word the first accumulates' addend); then an_dwp_channel6s1_asm's requantization and
-// stores (t the scratch register; register-offset stores, one add a row; the next row's frame loads just before the
-// row's last store, a store right after a load takes one cycle).  The statement's 16-byte frame holds the output step
-// s, the rows left (CW 3, 4: counted in a4, free there), the output row step and the plane step.  The same arithmetic
-// as an_dwp_chunk's C.
+// stores (t the scratch register, a data register in the MACs; register-offset stores, one add a row; the next row's
+// frame loads just before the row's last store, a store right after a load takes one cycle).  The statement's 16-byte
+// frame holds the output step s, the rows left (CW 3, 4: counted in a4, free there), the output row step and the plane
+// step.  The same arithmetic as an_dwp_chunk's C.
 // clang-format off
 #define AN_DWP4S2_STORE(NEXT)                                                                            \
   "ldr %[p], [%[k], #28]\n\t"                                                                            \
