@@ -922,8 +922,8 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
 // and 1's middle values), two STRD and one STR.  an_kxk3p_widen: one pixel at dst; an_kxk3p_widen2: a pair inside one
 // output row, from src and src + step_w.
 // clang-format off
-// AN_K3P_ROW12_AT / AN_K3P_PIXEL12_AT / AN_K3P_PIXEL4_AT: the columns at base B ("%[d]", or "sp" in
-// an_k3_pq_row), the temporaries X0 X1 Y0 Y1 T0 T1 T2 and the row step R named by the caller.  AN_K3P_SPLIT: a word's
+// AN_K3P_ROW12_AT / AN_K3P_PIXEL12_AT / AN_K3P_PIXEL4_AT: the columns at base B, the temporaries X0 X1 Y0 Y1 T0 T1
+// T2 and the row step R named by the caller.  AN_K3P_SPLIT: a word's
 // even bytes into Y, its odd ones into X (in place).
 #define AN_K3P_SPLIT(Y, X) "sxtb16 %[" #Y "], %[" #X "]\n\tsxtb16 %[" #X "], %[" #X "], ror #8\n\t"
 #define AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, D, T)                                                        \
@@ -947,66 +947,6 @@ static inline __attribute__((always_inline)) void an_kxk3_widen2(const int8_t *s
   "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
   "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
   "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
-// A right-edge pixel whose third tap column (kx = 2) lies just outside the image (an_k3_pq_row's last pair): the
-// same loads (a row's run read 2 bytes past its end), the kx = 2 values then replaced by the pad value in P (its
-// byte in all four): 3x3x3: each row's bytes 6 and 7 by one PKHBT, no LDRSB, the ninth values' two words (pad,
-// pad) by one SXTB16 into N (row 1's partner has a zero filter value); 3x3x1: byte 2 of each row by one BFI.
-#define AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, D, P)                                                       \
-  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
-  "ldr %[" #X1 "], [%[" #S "], #4]\n\t"                                                                     \
-  "pkhbt %[" #X1 "], %[" #X1 "], %[" #P "]\n\t" AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1)                   \
-  "strd %[" #Y0 "], %[" #X0 "], [" B ", #" #D "]\n\t"                                                       \
-  "strd %[" #Y1 "], %[" #X1 "], [" B ", #(" #D "+16)]\n\t"
-#define AN_K3P_PIXEL12E_AT(B, X0, X1, Y0, Y1, N, R, S, J, P)                                               \
-  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"             \
-  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (32+8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"          \
-  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (64+8*J), P)                                                   \
-  "sxtb16 %[" #N "], %[" #P "]\n\t"                                                                        \
-  "strd %[" #N "], %[" #N "], [" B ", #(96+8*" #J ")]\n\t"
-#define AN_K3P_PIXEL4E_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                            \
-  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
-  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
-  "ldr %[" #T0 "], [%[" #S "], %[" #R "], lsl #1]\n\t"                                                      \
-  "bfi %[" #X0 "], %[" #P "], #16, #8\n\t"                                                                  \
-  "bfi %[" #X1 "], %[" #P "], #16, #8\n\t"                                                                  \
-  "bfi %[" #T0 "], %[" #P "], #16, #8\n\t"                                                                  \
-  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
-  "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
-  "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
-  "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
-  "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
-// A pixel of the output row whose third input row lies just below the image (an_k3_pq_row's bottom run): rows 0
-// and 1 as above, row 2 the pad value: 3x3x3: its four words and the ninth values' high half from Q (the pad value
-// in both halves: SXTB16 of P); 3x3x1: its word P.  B E: the right-edge pixel of that row.
-#define AN_K3P_PIXEL12B_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, Q)                                           \
-  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (8*J), T0) "add %[" #S "], %[" #S "], %[" #R "]\n\t"               \
-  AN_K3P_ROW12_AT(B, X0, X1, Y0, Y1, S, (32+8*J), T1)                                                     \
-  "strd %[" #Q "], %[" #Q "], [" B ", #(64+8*" #J ")]\n\t"                                                 \
-  "strd %[" #Q "], %[" #Q "], [" B ", #(80+8*" #J ")]\n\t"                                                 \
-  "pkhbt %[" #T0 "], %[" #T0 "], %[" #Q "]\n\t"                                                            \
-  "strd %[" #T0 "], %[" #T1 "], [" B ", #(96+8*" #J ")]\n\t"
-#define AN_K3P_PIXEL12BE_AT(B, X0, X1, Y0, Y1, R, S, J, P, Q)                                              \
-  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (8*J), P) "add %[" #S "], %[" #S "], %[" #R "]\n\t"             \
-  AN_K3P_ROW12E_AT(B, X0, X1, Y0, Y1, S, (32+8*J), P)                                                   \
-  "strd %[" #Q "], %[" #Q "], [" B ", #(64+8*" #J ")]\n\t"                                                 \
-  "strd %[" #Q "], %[" #Q "], [" B ", #(80+8*" #J ")]\n\t"                                                 \
-  "strd %[" #Q "], %[" #Q "], [" B ", #(96+8*" #J ")]\n\t"
-#define AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)                                                  \
-  AN_K3P_SPLIT(Y0, X0) AN_K3P_SPLIT(Y1, X1) AN_K3P_SPLIT(T1, T0)                                            \
-  "pkhbt %[" #X0 "], %[" #X0 "], %[" #X1 "], lsl #16\n\t"                                                   \
-  "strd %[" #Y0 "], %[" #X0 "], [" B ", #(8*" #J ")]\n\t"                                                   \
-  "strd %[" #Y1 "], %[" #T0 "], [" B ", #(16+8*" #J ")]\n\t"                                                \
-  "str %[" #T1 "], [" B ", #(32+8*" #J ")]\n\t"
-#define AN_K3P_PIXEL4B_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                            \
-  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
-  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
-  "mov %[" #T0 "], %[" #P "]\n\t" AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)
-#define AN_K3P_PIXEL4BE_AT(B, X0, X1, Y0, Y1, T0, T1, R, S, J, P)                                           \
-  "ldr %[" #X0 "], [%[" #S "]]\n\t"                                                                         \
-  "ldr %[" #X1 "], [%[" #S "], %[" #R "]]\n\t"                                                              \
-  "mov %[" #T0 "], %[" #P "]\n\t"                                                                          \
-  "bfi %[" #X0 "], %[" #P "], #16, #8\n\t"                                                                  \
-  "bfi %[" #X1 "], %[" #P "], #16, #8\n\t" AN_K3P_PIXEL4B_TAIL(B, X0, X1, Y0, Y1, T0, T1, J)
 #define AN_K3P_PIXEL12(S, J) AN_K3P_PIXEL12_AT("%[d]", x0, x1, y0, y1, t0, t1, t2, r, S, J)
 #define AN_K3P_PIXEL4(S, J) AN_K3P_PIXEL4_AT("%[d]", x0, x1, y0, y1, t0, t1, r, S, J)
 #define AN_K3P_WIDEN_ASM(TEXT)                                                                             \
@@ -1042,8 +982,8 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // An output row's run of `pairs` interior pixel pairs (both pixels' three rows inside the image and before the
 // tensor's end; src: pixel 0's first run, pixel 1's step_w bytes on, the next pair's 2 step_w) of a prepared first
 // layer with out_c a multiple of four, in one asm statement with its own frame (optimised builds: fourteen
-// registers): per pair the columns widened onto the stack (an_kxk3p_widen2's instructions, addressed from sp, so
-// no register holds their address), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
+// registers): per pair the columns widened onto the stack (an_kxk3p_widen2's arithmetic, stored pixel by pixel
+// through w by STM, AN_K5_COLS), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
 // the record pointer kept in its register: no push) with the records' m, kc and e loaded in a row (AN_K5_OUT: four
 // temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  flags: bit 1, a bottom run (the row whose third
 // input row is just below the image: AN_K5_WIDEN12B / 4B, the pad value for that row; entered at the dispatch (5:)
@@ -1054,36 +994,65 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // end, src, the interior run's end, the row step, step_w, the flags, the pad value in four bytes and the bottom run's
 // end (the interior run's end where none).
 // clang-format off
-#define AN_K5_COLS(H, S) AN_K3_COLS_AT("sp", H, S)
+// The columns pixel by pixel (pixel 1 %c[ps] = 56 or 20 bytes on): 3x3x3, per row y0 x0 y1 x1 (values 0 2, 1 3, 4 6,
+// 5 7), then the ninth values' two words; 3x3x1, y0 x0 y1 and row 2's two words; step S of block H at 16 H + 4 S.
+// They are written in that order through w (from sp), a row's four words by one STM (the registers named so that
+// y0 x0 y1 x1 are r0-r3: an_k3_pq_row's register variables).
+#define AN_K5_COLS(H, S)                                                                                   \
+  "ldr %[c0], [sp, #(16*" #H "+4*" #S ")]\n\t"                                                              \
+  "ldr %[c1], [sp, #(16*" #H "+4*" #S "+%c[ps])]\n\t"
 #define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
 // The requantization of channel r (AN_K3_PQ_OUT: m, kc and e loaded in a row, e into c1).
 #define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
-#define AN_K5_WIDEN12                                                                                      \
-  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, a7, 0)                                           \
-  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, c0, 1)
-#define AN_K5_WIDEN4                                                                                       \
-  AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0) AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1)
-// The right-edge pair (pixel 1 by AN_K3P_PIXEL12E_AT / AN_K3P_PIXEL4E_AT, the pad value's byte in all four of wb).
-#define AN_K5_WIDEN12E                                                                                     \
-  AN_K3P_PIXEL12_AT("sp", a0, a1, a2, a3, a4, a5, a6, c1, a7, 0)                                           \
-  AN_K3P_PIXEL12E_AT("sp", a0, a1, a2, a3, wa, c1, c0, 1, wb)
+// A 3x3x3 row from S (T: its ninth value by LDRSB; E: the right-edge pixel's, bytes 6 and 7 the pad value in wb and
+// no ninth value).
+#define AN_K5_ROW12(S, T)                                                                                  \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tldrsb %[" #T "], [%[" #S "], #8]\n\t"             \
+  AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) "stmia %[w]!, {%[a2], %[a0], %[a3], %[a1]}\n\t"
+#define AN_K5_ROW12E(S)                                                                                    \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tpkhbt %[a1], %[a1], %[wb]\n\t"                   \
+  AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) "stmia %[w]!, {%[a2], %[a0], %[a3], %[a1]}\n\t"
+#define AN_K5_NEXT(S) "add %[" #S "], %[" #S "], %[c1]\n\t"
+// A pixel's three rows from S: interior (the ninth values packed as an_kxk3p_widen's), right edge (E: the ninth
+// values' words (pad, pad) from wa, SXTB16 of wb), bottom (B: row 2's four words and the ninth values' high half
+// from wa), both (B E).
+#define AN_K5_PIXEL12(S)                                                                                   \
+  AN_K5_ROW12(S, a4) AN_K5_NEXT(S) AN_K5_ROW12(S, a5) AN_K5_NEXT(S) AN_K5_ROW12(S, a6)                     \
+  "pkhbt %[a4], %[a4], %[a6], lsl #16\n\tstmia %[w]!, {%[a4], %[a5]}\n\t"
+#define AN_K5_PIXEL12E(S)                                                                                  \
+  AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S)                              \
+  "sxtb16 %[wa], %[wb]\n\tstrd %[wa], %[wa], [%[w]], #8\n\t"
+#define AN_K5_PIXEL12B(S)                                                                                  \
+  AN_K5_ROW12(S, a4) AN_K5_NEXT(S) AN_K5_ROW12(S, a5)                                                      \
+  "strd %[wa], %[wa], [%[w]], #8\n\tstrd %[wa], %[wa], [%[w]], #8\n\t"                                      \
+  "pkhbt %[a4], %[a4], %[wa]\n\tstmia %[w]!, {%[a4], %[a5]}\n\t"
+#define AN_K5_PIXEL12BE(S)                                                                                 \
+  AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S)                                                            \
+  "strd %[wa], %[wa], [%[w]], #8\n\tstrd %[wa], %[wa], [%[w]], #8\n\tstrd %[wa], %[wa], [%[w]], #8\n\t"
+// A 3x3x1 pixel from S: its rows' words (row 2's: LOAD2, the pad value in wb in a bottom run), PATCH (the right
+// edge: byte 2 of each the pad value), then as an_kxk3p_widen's, the five words by one STM.
+#define AN_K5_PIXEL4_WITH(S, LOAD2, PATCH)                                                                 \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], %[c1]]\n\t" LOAD2 PATCH                                \
+  AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) AN_K3P_SPLIT(a5, a4)                                            \
+  "pkhbt %[a0], %[a0], %[a1], lsl #16\n\tstmia %[w]!, {%[a2], %[a0], %[a3], %[a4], %[a5]}\n\t"
+#define AN_K5_LOAD2(S) "ldr %[a4], [%[" #S "], %[c1], lsl #1]\n\t"
+#define AN_K5_PAD2 "mov %[a4], %[wb]\n\t"
+#define AN_K5_PATCH2 "bfi %[a0], %[wb], #16, #8\n\tbfi %[a1], %[wb], #16, #8\n\t"
+#define AN_K5_PATCH3 AN_K5_PATCH2 "bfi %[a4], %[wb], #16, #8\n\t"
+#define AN_K5_START "mov %[w], sp\n\t"
+#define AN_K5_WIDEN12 AN_K5_START AN_K5_PIXEL12(a7) AN_K5_PIXEL12(c0)
+#define AN_K5_WIDEN4 AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_LOAD2(a7), "") AN_K5_PIXEL4_WITH(c0, AN_K5_LOAD2(c0), "")
+// The right-edge pair (pixel 1 with the pad value's byte in all four of wb).
+#define AN_K5_WIDEN12E AN_K5_START AN_K5_PIXEL12(a7) AN_K5_PIXEL12E(c0)
 #define AN_K5_WIDEN4E                                                                                      \
-  AN_K3P_PIXEL4_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0)                                                \
-  AN_K3P_PIXEL4E_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
+  AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_LOAD2(a7), "") AN_K5_PIXEL4_WITH(c0, AN_K5_LOAD2(c0), AN_K5_PATCH3)
 // The bottom run's pairs and its right-edge pair (wb: the pad value's byte in all four, wa: SXTB16 of it).
-#define AN_K5_WIDEN12B                                                                                     \
-  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wa)                                          \
-  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wa)
-#define AN_K5_WIDEN12BE                                                                                    \
-  AN_K3P_PIXEL12B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wa)                                          \
-  AN_K3P_PIXEL12BE_AT("sp", a0, a1, a2, a3, c1, c0, 1, wb, wa)
-#define AN_K5_WIDEN4B                                                                                      \
-  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wb)                                           \
-  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
+#define AN_K5_WIDEN12B AN_K5_START AN_K5_PIXEL12B(a7) AN_K5_PIXEL12B(c0)
+#define AN_K5_WIDEN12BE AN_K5_START AN_K5_PIXEL12B(a7) AN_K5_PIXEL12BE(c0)
+#define AN_K5_WIDEN4B AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_PAD2, "") AN_K5_PIXEL4_WITH(c0, AN_K5_PAD2, "")
 #define AN_K5_WIDEN4BE                                                                                     \
-  AN_K3P_PIXEL4B_AT("sp", a0, a1, a2, a3, a4, a5, c1, a7, 0, wb)                                           \
-  AN_K3P_PIXEL4BE_AT("sp", a0, a1, a2, a3, a4, a5, c1, c0, 1, wb)
-#define AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, STEPS, PB)                            \
+  AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_PAD2, "") AN_K5_PIXEL4_WITH(c0, AN_K5_PAD2, AN_K5_PATCH2)
+#define AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, STEPS, PB, PS)                            \
   __asm__ volatile("sub sp, sp, #160\n\t"                                                                  \
                    "str %[a0], [sp, #112]\n\tstr %[a1], [sp, #116]\n\tstr %[a2], [sp, #120]\n\t"           \
                    "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
@@ -1132,7 +1101,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4),              \
                      [a5] "+r"(a5), [a6] "+r"(a6), [a7] "+r"(a7), [c0] "+r"(c0), [c1] "+r"(c1),              \
                      [wa] "+r"(wa), [wb] "+r"(wb), [w] "+r"(w), [ch] "+r"(ch)                                 \
-                   : [pb] "i"(PB)                                                                          \
+                   : [pb] "i"(PB), [ps] "i"(PS)                                                            \
                    : "cc", "memory")
 // clang-format on
 // A function of its own (not inlined into the layer's loop, whose live values would leave the statement fewer than
@@ -1141,15 +1110,25 @@ static void __attribute__((noinline))
 an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,
              const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg, int32_t flags) {
   const int32_t end = (int32_t)(intptr_t)(src + 2 * step_w * pairs);
-  int32_t a0 = (int32_t)(intptr_t)out, a1 = out_c, a2 = (int32_t)(intptr_t)filter;
-  int32_t a3 = (int32_t)(intptr_t)channel, a4 = (int32_t)(intptr_t)(channel + 4 * out_c);
-  int32_t a5 = (int32_t)(intptr_t)src, a6 = flags & 2 ? a5 : end, a7 = row_step;
-  int32_t c0 = step_w, c1 = 0, wa = (int32_t)((uint32_t)(uint8_t)(flags >> 8) * 0x01010101u), wb = flags & 3;
-  int32_t w = end, ch = 0;
+  // The registers named (the STM lists ascending: a2 a0 a3 a1 a4 a5 are r0-r5).
+  register int32_t a2 __asm__("r0") = (int32_t)(intptr_t)filter;
+  register int32_t a0 __asm__("r1") = (int32_t)(intptr_t)out;
+  register int32_t a3 __asm__("r2") = (int32_t)(intptr_t)channel;
+  register int32_t a1 __asm__("r3") = out_c;
+  register int32_t a4 __asm__("r4") = (int32_t)(intptr_t)(channel + 4 * out_c);
+  register int32_t a5 __asm__("r5") = (int32_t)(intptr_t)src;
+  register int32_t a6 __asm__("r6") = flags & 2 ? (int32_t)(intptr_t)src : end;
+  register int32_t a7 __asm__("r7") = row_step;
+  register int32_t c0 __asm__("r8") = step_w;
+  register int32_t c1 __asm__("r9") = 0;
+  register int32_t wa __asm__("r10") = (int32_t)((uint32_t)(uint8_t)(flags >> 8) * 0x01010101u);
+  register int32_t wb __asm__("r11") = flags & 3;
+  register int32_t w __asm__("r12") = end;
+  register int32_t ch __asm__("lr") = 0;
   if (seg == 4) {
-    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K4_LIST10(AN_K5_STEP), 48);
+    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K4_LIST10(AN_K5_STEP), 48, 20);
   } else {
-    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, AN_K4_LIST28(AN_K5_STEP), 112);
+    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, AN_K4_LIST28(AN_K5_STEP), 112, 56);
   }
   (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
   (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
@@ -1163,6 +1142,19 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K5_WIDEN4BE
 #undef AN_K5_WIDEN12B
 #undef AN_K5_WIDEN12BE
+#undef AN_K5_START
+#undef AN_K5_PATCH3
+#undef AN_K5_PATCH2
+#undef AN_K5_PAD2
+#undef AN_K5_LOAD2
+#undef AN_K5_PIXEL4_WITH
+#undef AN_K5_PIXEL12BE
+#undef AN_K5_PIXEL12B
+#undef AN_K5_PIXEL12E
+#undef AN_K5_PIXEL12
+#undef AN_K5_NEXT
+#undef AN_K5_ROW12E
+#undef AN_K5_ROW12
 #undef AN_K5_OUT
 #undef AN_K5_STEP
 #undef AN_K5_COLS
@@ -1213,14 +1205,6 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K3P_PIXEL4_AT
 #undef AN_K3P_SPLIT
 #undef AN_K3P_PIXEL12_AT
-#undef AN_K3P_PIXEL4E_AT
-#undef AN_K3P_PIXEL12E_AT
-#undef AN_K3P_ROW12E_AT
-#undef AN_K3P_PIXEL12B_AT
-#undef AN_K3P_PIXEL12BE_AT
-#undef AN_K3P_PIXEL4B_TAIL
-#undef AN_K3P_PIXEL4B_AT
-#undef AN_K3P_PIXEL4BE_AT
 #undef AN_K3P_ROW12_AT
 
 // an_conv_im2col_w16 for an edge pixel of an_kxk3_first (3x3, one or three channels, no dilation; S = 4 or 12) as
