@@ -1672,15 +1672,16 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
 // statement: an_dwp_channel4_asm's rows with every row unrolled, so that the plane rows are constant offsets from
 // x (no plane step, row count or output step in a frame, no branch per row), the output step in a register s (per
 // output row two STRB at o and o + s, then o += 2 s: one ADD per two outputs where an_dwp_channel4_asm had one per
-// output), then the next channel (records 40 B on, plane words 4 B on, outputs 1 B on) without the C loop around
-// an_dwp_channel.  The same arithmetic as an_dwp_chunk.  The frame (8 bytes): the records' end.
+// output); the four channels one after another (.rept: channel g's records 40 g bytes and its plane words 4 g bytes
+// from k and x, the assembler offsets .Lan_dwp44_k and .Lan_dwp44_x; outputs 1 B on), no loop, frame or C loop
+// around an_dwp_channel.  The same arithmetic as an_dwp_chunk.
 // clang-format off
 #define AN_DWP44_ROW(R, Y, B0, B1, B2, B3)                                                               \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
-  "ldr %[v0], [%[x], #(48*" #Y ")]\n\t"                                                                   \
-  "ldr %[v1], [%[x], #(48*" #Y "+16)]\n\t"                                                                \
-  "ldr %[v2], [%[x], #(48*" #Y "+32)]\n\t"                                                                \
+  "ldr %[p], [%[k], #(.Lan_dwp44_k+8*" #R ")]\n\t"                                                        \
+  "ldr %[q], [%[k], #(.Lan_dwp44_k+8*" #R "+4)]\n\t"                                                      \
+  "ldr %[v0], [%[x], #(.Lan_dwp44_x+48*" #Y ")]\n\t"                                                      \
+  "ldr %[v1], [%[x], #(.Lan_dwp44_x+48*" #Y "+16)]\n\t"                                                   \
+  "ldr %[v2], [%[x], #(.Lan_dwp44_x+48*" #Y "+32)]\n\t"                                                   \
   "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
   "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
   "smlad %[a2], %[v1], %[p], %[" B2 "]\n\t"                                                               \
@@ -1691,10 +1692,10 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
   "smladx %[a3], %[v2], %[q], %[a3]\n\t"
 // The bias word plus filter row R on the zero-point pair word of plane row Y (a row outside the image).
 #define AN_DWP44_BORDER(R, Y)                                                                            \
-  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
-  "ldr %[v0], [%[x], #(48*" #Y ")]\n\t"                                                                   \
+  "ldr %[a3], [%[k], #(.Lan_dwp44_k+24)]\n\t"                                                             \
+  "ldr %[p], [%[k], #(.Lan_dwp44_k+8*" #R ")]\n\t"                                                        \
+  "ldr %[q], [%[k], #(.Lan_dwp44_k+8*" #R "+4)]\n\t"                                                      \
+  "ldr %[v0], [%[x], #(.Lan_dwp44_x+48*" #Y ")]\n\t"                                                      \
   "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
   "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
 #define AN_DWP44_OUT(A)                                                                                  \
@@ -1703,10 +1704,22 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
   "asr %[v1], %[v1], %[v0]\n\t"                                                                           \
   "ssat %[v1], #8, %[v1]\n\t"
 // m, C, e in one run of loads; the four outputs at o, o + s, o + 2 s, o + 3 s; o ends at the next output row.
+// an_dwp_group_rows_asm's: the records at k.
 #define AN_DWP44_STORE                                                                                   \
   "ldr %[p], [%[k], #28]\n\t"                                                                             \
   "ldr %[q], [%[k], #32]\n\t"                                                                             \
   "ldr %[v0], [%[k], #36]\n\t"                                                                            \
+  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  "add %[o], %[o], %[s], lsl #1\n\t"                                                                      \
+  AN_DWP44_OUT("a2") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP44_OUT("a3") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  "add %[o], %[o], %[s], lsl #1\n\t"
+// an_dwp_group4x4_asm's: channel .Lan_dwp44_k / 40 of the group.
+#define AN_DWP44_STOREG                                                                                  \
+  "ldr %[p], [%[k], #(.Lan_dwp44_k+28)]\n\t"                                                              \
+  "ldr %[q], [%[k], #(.Lan_dwp44_k+32)]\n\t"                                                              \
+  "ldr %[v0], [%[k], #(.Lan_dwp44_k+36)]\n\t"                                                             \
   AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
   AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
   "add %[o], %[o], %[s], lsl #1\n\t"                                                                      \
@@ -1721,39 +1734,37 @@ static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint
   uint32_t p, q, v0, v1, v2;
   // clang-format off
   __asm__ volatile(
-      "sub sp, sp, #8\n\t"
-      "add %[v0], %[k], #160\n\t"
-      "str %[v0], [sp]\n\t"
-      "1:\n\t"
+      ".set .Lan_dwp44_k, 0\n\t"
+      ".set .Lan_dwp44_x, 0\n\t"
+      ".rept 4\n\t"
       AN_DWP44_BORDER(0, 0)
       AN_DWP44_ROW(1, 1, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(2, 2, "a0", "a1", "a2", "a3")
-      AN_DWP44_STORE
-      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP44_STOREG
+      "ldr %[a3], [%[k], #(.Lan_dwp44_k+24)]\n\t"
       AN_DWP44_ROW(0, 1, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 2, "a0", "a1", "a2", "a3")
       AN_DWP44_ROW(2, 3, "a0", "a1", "a2", "a3")
-      AN_DWP44_STORE
-      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP44_STOREG
+      "ldr %[a3], [%[k], #(.Lan_dwp44_k+24)]\n\t"
       AN_DWP44_ROW(0, 2, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 3, "a0", "a1", "a2", "a3")
       AN_DWP44_ROW(2, 4, "a0", "a1", "a2", "a3")
-      AN_DWP44_STORE
+      AN_DWP44_STOREG
       AN_DWP44_BORDER(2, 5)
       AN_DWP44_ROW(0, 3, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 4, "a0", "a1", "a2", "a3")
-      AN_DWP44_STORE
+      AN_DWP44_STOREG
+      ".if .Lan_dwp44_x < 12\n\t"
       "sub %[o], %[o], %[s], lsl #4\n\t"
       "adds %[o], %[o], #1\n\t"
-      "adds %[x], %[x], #4\n\t"
-      "adds %[k], %[k], #40\n\t"
-      "ldr %[v0], [sp]\n\t"
-      "cmp %[k], %[v0]\n\t"
-      "bne 1b\n\t"
-      "add sp, sp, #8"
+      ".endif\n\t"
+      ".set .Lan_dwp44_k, .Lan_dwp44_k + 40\n\t"
+      ".set .Lan_dwp44_x, .Lan_dwp44_x + 4\n\t"
+      ".endr"
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
-        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
-      : [s] "r"(s)
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [o] "+r"(o)
+      : [s] "r"(s), [x] "r"(x), [k] "r"(k)
       : "cc", "memory");
   // clang-format on
 }
@@ -1912,6 +1923,7 @@ static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const ui
 #undef AN_DWPW_CHUNKS
 #undef AN_DWP44_OUT
 #undef AN_DWP44_STORE
+#undef AN_DWP44_STOREG
 
 // The image rows of a group's W x W SAME plane (W 4 or 2: an_dwp_group4x4_asm's, an_dwp_group2x2_asm's; in_w W, so
 // its W * W pixels are in_c bytes apart from src) widened into plane rows 1 .. W at d, as an_dwp_widen_same's: per
