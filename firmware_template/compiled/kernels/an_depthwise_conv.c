@@ -2083,25 +2083,24 @@ static inline __attribute__((always_inline)) void an_dwp_widen_same(const int8_t
 #if AN_DW3_PASS_ASM
 // an_dwp_widen_same's stride-2 row (image columns 0 .. 2 W - 1 into pairs 0 .. W - 1) in one asm statement: two
 // pairs of columns of four channels a step, the four columns' words in one run of loads (a load after a load takes
-// one cycle), per pair two PKH and four SXTB16 (an_dw3_widen's), then one STM of the two pairs' eight words (pairs j
-// and j + 1 are adjacent in the plane: 9 cycles against two STMs' 10); an odd W's last pair by an STM of four.  The
-// eight words in r0-r6, r8, in the STM's (ascending) order; on return *xp is past column 2 W - 1 and *dp past pair
-// W - 1.
+// one cycle; the column offsets in_c, 2 in_c, 3 in_c in registers, one add a step), per pair two PKH and four SXTB16
+// (an_dw3_widen's), then one STM of the two pairs' eight words (pairs j and j + 1 are adjacent in the plane: 9 cycles
+// against two STMs' 10); an odd W's last pair by an STM of four.  The eight words in r0-r6, r8, in the STM's
+// (ascending) order; on return *xp is past column 2 W - 1 and *dp past pair W - 1.
 static inline __attribute__((always_inline)) void an_dwp_widen_s2_asm(const int8_t **xp, uint32_t **dp, int32_t in_c,
                                                                       int W) {
   register uint32_t v0 __asm__("r0"), v1 __asm__("r1"), v2 __asm__("r2"), v3 __asm__("r3");
   register uint32_t v4 __asm__("r4"), v5 __asm__("r5"), v6 __asm__("r6"), v7 __asm__("r8");
-  const int8_t *x = *xp, *x1 = x + in_c;  // columns 2j, 2j + 1
+  const int8_t *x = *xp;
   uint32_t *d = *dp;
   // clang-format off
   __asm__ volatile(
       ".rept %c[n2]\n\t"
       "ldr %[v4], [%[x]]\n\t"
-      "ldr %[v5], [%[x1]]\n\t"
+      "ldr %[v5], [%[x], %[c1]]\n\t"
       "ldr %[v6], [%[x], %[c2]]\n\t"
-      "ldr %[v7], [%[x1], %[c2]]\n\t"
+      "ldr %[v7], [%[x], %[c3]]\n\t"
       "add %[x], %[x], %[c2], lsl #1\n\t"
-      "add %[x1], %[x1], %[c2], lsl #1\n\t"
       "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"  // pair j: columns 2j, 2j + 1 of channels 0, 1
       "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"  // of channels 2, 3
       "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"  // pair j + 1
@@ -2118,7 +2117,7 @@ static inline __attribute__((always_inline)) void an_dwp_widen_s2_asm(const int8
       ".endr\n\t"
       ".if %c[odd]\n\t"
       "ldr %[v4], [%[x]]\n\t"
-      "ldr %[v5], [%[x1]]\n\t"
+      "ldr %[v5], [%[x], %[c1]]\n\t"
       "add %[x], %[x], %[c2]\n\t"
       "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"
       "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"
@@ -2129,8 +2128,8 @@ static inline __attribute__((always_inline)) void an_dwp_widen_s2_asm(const int8
       "stmia %[d]!, {%[v0], %[v1], %[v2], %[v3]}\n\t"
       ".endif\n\t"
       : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [v4] "=&r"(v4), [v5] "=&r"(v5),
-        [v6] "=&r"(v6), [v7] "=&r"(v7), [x] "+r"(x), [x1] "+r"(x1), [d] "+r"(d)
-      : [c2] "r"(2 * in_c), [n2] "i"(W / 2), [odd] "i"(W & 1)
+        [v6] "=&r"(v6), [v7] "=&r"(v7), [x] "+r"(x), [d] "+r"(d)
+      : [c1] "r"(in_c), [c2] "r"(2 * in_c), [c3] "r"(3 * in_c), [n2] "i"(W / 2), [odd] "i"(W & 1)
       : "memory");
   // clang-format on
   *xp = x;
