@@ -1427,16 +1427,24 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                         int32_t out_h, int32_t x_step_bytes,
                                                                         int32_t o_step, int32_t o_row, int row_bytes,
-                                                                        int borders, int un) {
+                                                                        int borders, int un, int grp) {
   int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = o_row, a3 = x_step_bytes, a4, a5;
   uint32_t p, q, v0, v1, t;
+  const int32_t *kc = k;
   // clang-format off
   __asm__ volatile(
-      "sub sp, sp, #16\n\t"
+      "sub sp, sp, #(16 + 16 * %c[grp])\n\t"
       "str %[a0], [sp]\n\t"
       "str %[a1], [sp, #4]\n\t"
       "str %[a2], [sp, #8]\n\t"
       "str %[a3], [sp, #12]\n\t"
+      ".if %c[grp]\n\t"
+      "str %[x], [sp, #16]\n\t"
+      "str %[o], [sp, #20]\n\t"
+      "add %[p], %[k], #160\n\t"
+      "str %[p], [sp, #24]\n\t"
+      "0:\n\t"
+      ".endif\n\t"
       ".if %c[bd]\n\t"
       AN_DWP_BORDER(0, "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
@@ -1465,12 +1473,25 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
       AN_DWP_BORDER(2, "a5")
       AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
+      ".if %c[grp]\n\t"
+      AN_DWP6S1_STORE("ldr %[x], [sp, #16]\n\t" "ldr %[o], [sp, #20]\n\t" "ldr %[p], [sp, #24]\n\t")
+      ".else\n\t"
       AN_DWP6S1_STORE("")
       ".endif\n\t"
-      "add sp, sp, #16"
+      ".endif\n\t"
+      ".if %c[grp]\n\t"
+      "add %[x], %[x], #4\n\t"
+      "add %[o], %[o], #1\n\t"
+      "add %[k], %[k], #40\n\t"
+      "str %[x], [sp, #16]\n\t"
+      "str %[o], [sp, #20]\n\t"
+      "cmp %[k], %[p]\n\t"
+      "bne 0b\n\t"
+      ".endif\n\t"
+      "add sp, sp, #(16 + 16 * %c[grp])"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
-        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [bd] "i"(borders), [un] "i"(un)
+        [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o), [k] "+r"(kc)
+      : [rs] "i"(row_bytes), [bd] "i"(borders), [un] "i"(un), [grp] "i"(grp)
       : "cc", "memory");
   // clang-format on
 }
@@ -2027,11 +2048,11 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
       int8_t *oc = o + 6 * c * o_step;
       if (bd && W == 6 && out_h == 6) {  // a 6x6 plane (vww's 6x6x128): its four middle rows unrolled
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 4);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 4, 0);
       } else if (bd) {
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0, 0);
       } else if (S == 1) {
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0, 0);
       } else {
         an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6);
       }
@@ -2242,6 +2263,10 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
         } else {
           an_dwp_group_rows_asm(plane, k, out + c0, in_c, g->out_h, W, 16 * pairs, 0);
         }
+        break;
+      }
+      if (W == 6 && S == 1 && F && borders && g->out_h == 6) {  // a 6x6 plane's four channels in one asm statement
+        an_dwp_channel6s1_asm(plane, k, out + c0, 6, 64 * g->stride_h, in_c, 6 * in_c, 64, 1, 4, 1);
         break;
       }
 #endif
