@@ -1006,9 +1006,10 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
 // A 3x3x3 row from S (T: its ninth value by LDRSB; E: the right-edge pixel's, bytes 6 and 7 the pad value in wb and
 // no ninth value).
-#define AN_K5_ROW12(S, T)                                                                                  \
-  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tldrsb %[" #T "], [%[" #S "], #8]\n\t"             \
+#define AN_K5_ROW12_THEN(S, T, HOOK)                                                                           \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tldrsb %[" #T "], [%[" #S "], #8]\n\t" HOOK          \
   AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) "stmia %[w]!, {%[a2], %[a0], %[a3], %[a1]}\n\t"
+#define AN_K5_ROW12(S, T) AN_K5_ROW12_THEN(S, T, "")
 #define AN_K5_ROW12E(S)                                                                                    \
   "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tpkhbt %[a1], %[a1], %[wb]\n\t"                   \
   AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) "stmia %[w]!, {%[a2], %[a0], %[a3], %[a1]}\n\t"
@@ -1016,9 +1017,10 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // A pixel's three rows from S: interior (the ninth values packed as an_kxk3p_widen's), right edge (E: the ninth
 // values' words (pad, pad) from wa, SXTB16 of wb), bottom (B: row 2's four words and the ninth values' high half
 // from wa), both (B E).
-#define AN_K5_PIXEL12(S)                                                                                   \
-  AN_K5_ROW12(S, a4) AN_K5_NEXT(S) AN_K5_ROW12(S, a5) AN_K5_NEXT(S) AN_K5_ROW12(S, a6)                     \
+#define AN_K5_PIXEL12_THEN(S, HOOK)                                                                            \
+  AN_K5_ROW12_THEN(S, a4, HOOK) AN_K5_NEXT(S) AN_K5_ROW12(S, a5) AN_K5_NEXT(S) AN_K5_ROW12(S, a6)              \
   "pkhbt %[a4], %[a4], %[a6], lsl #16\n\tstmia %[w]!, {%[a4], %[a5]}\n\t"
+#define AN_K5_PIXEL12(S) AN_K5_PIXEL12_THEN(S, "")
 #define AN_K5_PIXEL12E(S)                                                                                  \
   AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S)                              \
   "sxtb16 %[wa], %[wb]\n\tstrd %[wa], %[wa], [%[w]], #8\n\t"
@@ -1040,8 +1042,11 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_PATCH2 "bfi %[a0], %[wb], #16, #8\n\tbfi %[a1], %[wb], #16, #8\n\t"
 #define AN_K5_PATCH3 AN_K5_PATCH2 "bfi %[a4], %[wb], #16, #8\n\t"
 #define AN_K5_START "mov %[w], sp\n\t"
-#define AN_K5_WIDEN12 AN_K5_START AN_K5_PIXEL12(a7) AN_K5_PIXEL12(c0)
-#define AN_K5_WIDEN4 AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_LOAD2(a7), "") AN_K5_PIXEL4_WITH(c0, AN_K5_LOAD2(c0), "")
+// The interior pairs: the next pair's src (wa) stored behind pixel 0's first loads (a store after a load: 1 cycle).
+#define AN_K5_SRC "str %[wa], [sp, #132]\n\t"
+#define AN_K5_WIDEN12 AN_K5_START AN_K5_PIXEL12_THEN(a7, AN_K5_SRC) AN_K5_PIXEL12(c0)
+#define AN_K5_WIDEN4                                                                                       \
+  AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_LOAD2(a7), AN_K5_SRC) AN_K5_PIXEL4_WITH(c0, AN_K5_LOAD2(c0), "")
 // The right-edge pair (pixel 1 with the pad value's byte in all four of wb).
 #define AN_K5_WIDEN12E AN_K5_START AN_K5_PIXEL12(a7) AN_K5_PIXEL12E(c0)
 #define AN_K5_WIDEN4E                                                                                      \
@@ -1061,7 +1066,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "b 5f\n\t"                                                                               \
                    "1:\n\t"                                                                                \
                    "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
-                   "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\tstr %[wa], [sp, #132]\n\t" \
+                   "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\t"                         \
                    WIDEN                                                                                   \
                    "3:\n\t"                                                                                \
                    "ldr %[w], [sp, #120]\n\tldr %[ch], [sp, #124]\n\t"                                     \
@@ -1155,6 +1160,9 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K5_NEXT
 #undef AN_K5_ROW12E
 #undef AN_K5_ROW12
+#undef AN_K5_ROW12_THEN
+#undef AN_K5_PIXEL12_THEN
+#undef AN_K5_SRC
 #undef AN_K5_OUT
 #undef AN_K5_STEP
 #undef AN_K5_COLS
