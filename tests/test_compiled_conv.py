@@ -270,6 +270,21 @@ CONV_CASES = {
     "pointwise_k192_p5_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 192), kernel=(1, 1), out_c=10,
                                                       out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=60,
                                                       seed=38),
+    # in_c 64 on in passes of two channel pairs (AN_P5_PAIRS2, the stores between the next pair's loads): one pair (the
+    # pass entered at the second, the frame's output pointer 2 bytes back), seven pairs in two batches, eight pairs
+    # over three blocks, three pairs; saturation, shifts near 31, pruned channels in the first and last pair
+    "pointwise_k128_p5_pairs2_one_pair_saturating": dict(in_shape=(1, 2, 4, 128), kernel=(1, 1), out_c=2,
+                                                         out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                         out_zp=-100, seed=54),
+    "pointwise_k64_p5_pairs2_seven_pairs_batch2_pruned": dict(in_shape=(2, 3, 4, 64), kernel=(1, 1), out_c=14,
+                                                              activation="RELU6", out_scale=6 / 255, in_zp=-128,
+                                                              out_zp=-128, zero_channels=(0, 13), seed=55),
+    "pointwise_k128_p5_pairs2_eight_pairs_shift_near_31": dict(in_shape=(1, 2, 6, 128), kernel=(1, 1), out_c=16,
+                                                               in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                               out_zp=-1, seed=56),
+    "pointwise_k96_p5_pairs2_three_pairs_saturating": dict(in_shape=(2, 2, 2, 96), kernel=(1, 1), out_c=6,
+                                                           out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
+                                                           out_zp=127, zero_channels=(5,), seed=57),
     # in_c a multiple of 32 outside AN_P5_LAYER's (an_p4_k32n: a first pass of 32 values, one more where an odd
     # count of 32 is left, then passes of 64): 160 (two of 64; seven pixels, odd out_c), 256 (one of 32, three of
     # 64; a 2x2 plane), 288 (four of 64) and 448 (one of 32, six of 64) with the columns in scratch

@@ -784,13 +784,9 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_STEPS4(S, B) AN_P5_STEP((S), B) AN_P5_STEP((S + 1), B) AN_P5_STEP((S + 2), B) AN_P5_STEP((S + 3), B)
 #define AN_P5_STEPS16(S, B) \
   AN_P5_STEPS4((S), B) AN_P5_STEPS4((S + 4), B) AN_P5_STEPS4((S + 8), B) AN_P5_STEPS4((S + 12), B)
-// The first step adds the biases (a0, b0 on entry) into all eight accumulators; LOAD0: its first filter load (in_c
-// 64 on; at in_c 8-56 all four loads come before: post-indexed, w advanced to the next pair's rows by B bytes).
-#define AN_P5_FIRST(LOAD0, B)                                                                               \
-  LOAD0 "ldr %[f1], [%[w], #(16-" B ")]\n\t"                                                              \
-  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t" AN_P5_FIRST_MACS
-// The first step after its first four loads (f0, f1, x0, x1; at in_c 8-56 those of the pass's entry, AN_P5_ENTRY,
-// or of the previous pair's stores, AN_P5_STORE / AN_P5_STORE_LAST).
+// The first step, its biases (a0, b0 on entry) added into all eight accumulators, after its first four loads (f0,
+// f1, x0, x1: those of the pass's entry, AN_P5_ENTRY, or of the previous pair's stores, AN_P5_STORE /
+// AN_P5_STORE_LAST).
 #define AN_P5_FIRST_MACS                                                                                    \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
@@ -812,9 +808,9 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_FIRST_MACS AN_P5_REST_32("224") AN_P5_STEPS4((16), "224") AN_P5_STEPS4((20), "224") \
   AN_P5_STEPS4((24), "224")
 #define AN_P5_DOT_64 AN_P5_DOT_64_AT("add %[w], %[w], #256\n\t")
-// in_c 64 on: the first 64 values' steps, then MORE (the further steps, w's advance by the pair's 4 K bytes).
-#define AN_P5_DOT_64_AT(MORE) \
-  AN_P5_FIRST("ldr %[f0], [%[w]]\n\t", "0") AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") MORE
+// in_c 64 on: the first 64 values' steps (the first step's four loads before them, by AN_P5_ENTRY, AN_P5_STORE or
+// AN_P5_STORE_LAST at the pair's rows: w not advanced), then MORE (the further steps, w's advance by 4 K bytes).
+#define AN_P5_DOT_64_AT(MORE) AN_P5_FIRST_MACS AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") MORE
 #define AN_P5_DOT_96 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") "add %[w], %[w], #384\n\t")
 #define AN_P5_DOT_112 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS4((48), "0") AN_P5_STEPS4((52), "0") \
                                       "add %[w], %[w], #448\n\t")
@@ -862,24 +858,21 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                                       \
   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
-// The loop's test: the next pair's biases by a writeback load (the records pointer's +32) unless the filter ends
-// (its end in x0).
-#define AN_P5_NEXT "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[q], #32]!\n\tldrne %[b0], [%[q], #16]\n\tbne 2b\n\t"
-// One pair a pass of the loop (in_c 64 on): the output pointer, pixel stride and filter end from the frame (the
-// first STRH pipelined behind the last load, the second post-indexed: the output pointer's +2).
-#define AN_P5_PAIRS1(K)                                                                                    \
-  ".p2align 2\n2:\n\t" AN_P5_PAIR(K)                                                                        \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+4)]\n\tldr %[x0], [sp, #(8*" #K "+8)]\n\t"   \
-  "strh %[a1], [%[f0], %[f1]]\n\tadd %[x1], %[f0], %[f1], lsl #1\n\tstrh %[a0], [%[f0]], #2\n\t"            \
-  "str %[f0], [sp, #(8*" #K ")]\n\tstrh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\t" AN_P5_NEXT
-// The stores of pair J of a pass (in_c 8-56): the output pointer, pixel stride and three strides from the frame,
+// The first step's two filter loads (C: a condition, "" or "ne") at the next pair's rows: in_c 8-56 post-indexed, w
+// advanced by the pair's 4 K bytes (its steps' offsets from there reach back 4 K - 4 bytes, within an LDR's 255); in_c
+// 64 on from w as AN_P5_DOT_K left it (its ADD advanced w).
+#define AN_P5_LDF0(K, C) \
+  ".if " #K " < 64\n\tldr" C " %[f0], [%[w]], #(4*" #K ")\n\t.else\n\tldr" C " %[f0], [%[w]]\n\t.endif\n\t"
+#define AN_P5_LDF1(K, C) \
+  ".if " #K " < 64\n\tldr" C " %[f1], [%[w], #(16-4*" #K ")]\n\t.else\n\tldr" C " %[f1], [%[w], #16]\n\t.endif\n\t"
+// The stores of pair J of a pass: the output pointer, pixel stride and three strides from the frame,
 // every STRH right after a load (one cycle, where behind a store it takes two: TRM 3.3.2, docs/timing.md), the
 // loads between them the next pair's biases and its first step's four (w advanced by the pair's 4 K bytes); pair
 // J's outputs 2 J bytes on from the output pointer.
 #define AN_P5_STORE(K, J)                                                                                  \
   "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b2], [sp, #(8*" #K "+4)]\n\tldr %[b3], [sp, #(8*" #K "+32)]\n\t"  \
-  "ldr %[b0], [%[q], #48]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\tstrh %[a0], [%[b1], #(2*" #J ")]!\n\t"        \
-  "ldr %[a0], [%[q], #32]!\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\tstrh %[a1], [%[b1], %[b2]]\n\t"          \
+  "ldr %[b0], [%[q], #48]\n\t" AN_P5_LDF0(K, "") "strh %[a0], [%[b1], #(2*" #J ")]!\n\t"                      \
+  "ldr %[a0], [%[q], #32]!\n\t" AN_P5_LDF1(K, "") "strh %[a1], [%[b1], %[b2]]\n\t"                          \
   "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\t"                              \
   "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"
 // The last pair's (J) stores, the output pointer 2 (J + 1) bytes on into the frame (behind a load) and the loop's
@@ -891,14 +884,14 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a1], [%[b1], %[b2]]\n\t"                                      \
   "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"    \
   "add %[b1], %[b1], #2\n\tcmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #32]!\n\t"                    \
-  "ldrne %[b0], [%[q], #16]\n\tldrne %[f0], [%[w]], #(4*" #K ")\n\tldrne %[f1], [%[w], #(16-4*" #K ")]\n\t"  \
+  "ldrne %[b0], [%[q], #16]\n\t" AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne")                                      \
   "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
 // A pass's entry (the block's first pair's biases in a0, b0): the first step's four loads and the flags from
 // out_c's bits 1 and 2 (N: an odd pair count, C: pairs % 4 of 2 or 3).
 #define AN_P5_ENTRY(K)                                                                                     \
-  "ldr %[x1], [sp, #(8*" #K "+4)]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t" \
+  "ldr %[x1], [sp, #(8*" #K "+4)]\n\t" AN_P5_LDF0(K, "") AN_P5_LDF1(K, "")                                   \
   "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tlsls %[x1], %[x1], #30\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"
-// Two pairs a pass (in_c 40-56): an odd pair count (out_c % 4 == 2: the frame's output pointer and block stride 2
+// Two pairs a pass (in_c 40 on): an odd pair count (out_c % 4 == 2: the frame's output pointer and block stride 2
 // bytes back, an_p5_blocks) enters at the second.
 #define AN_P5_PAIRS2(K)                                                                                    \
   AN_P5_ENTRY(K) "bmi 3f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0) "3:\n\t" AN_P5_PAIR(K)       \
@@ -931,18 +924,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
 // (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
 // The block's end (_END): the output pointer by the block stride, x0 / x1 the input block pointer and its end;
-// AN_P5_PAIRS2 / 4 / 8_16 leave the output pointer in b1 (the frame's), AN_P5_PAIRS1 does not.
-#define AN_P5_PAIRS1_END(K)                                                                                \
-  "ldr %[f0], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+28)]\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\t"  \
-  "ldr %[x1], [sp, #(8*" #K "+16)]\n\tadd %[f0], %[f0], %[f1]\n\tstr %[f0], [sp, #(8*" #K ")]\n\t"
+// every pass form leaves the output pointer in b1 (the frame's).
 #define AN_P5_PAIRS2_END(K)                                                                                \
   "ldr %[f1], [sp, #(8*" #K "+28)]\n\tadd %[b1], %[b1], %[f1]\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\t"      \
   "ldr %[x1], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K ")]\n\t"
 #define AN_P5_PAIRS4_END(K) AN_P5_PAIRS2_END(K)
 #define AN_P5_PAIRS8_16_END(K) AN_P5_PAIRS2_END(K)
-#define AN_P5_PAIRS1_TAIL ""
-#define AN_P5_PAIRS1_FRAME "32"
-#define AN_P5_PAIRS1_INIT(K) ""
 #define AN_P5_PAIRS2_TAIL ""
 #define AN_P5_PAIRS2_FRAME "40"
 #define AN_P5_PAIRS2_INIT(K) "add %[f0], %[a1], %[a1], lsl #1\n\tstr %[f0], [sp, #(8*" #K "+32)]\n\t"
@@ -982,10 +969,10 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, int32_t blocks) {
   const int32_t out_c = p->out_c;
-  // AN_P5_PAIRS4 (K <= 32) with a pair count of 4 n + 3, 2, 1 and AN_P5_PAIRS2 (K 40-56) with an odd one: the
+  // AN_P5_PAIRS4 (K <= 32) with a pair count of 4 n + 3, 2, 1 and AN_P5_PAIRS2 (K 40 on) with an odd one: the
   // output pointer 2, 4, 6 (2) bytes back (the first pass starts at the second, third, fourth pair's stores), the
   // block stride too.
-  const int32_t back = K <= 32 ? 2 * (-(out_c >> 1) & 3) : K <= 56 && (out_c & 2) ? 2 : 0;
+  const int32_t back = K <= 32 ? 2 * (-(out_c >> 1) & 3) : (out_c & 2) ? 2 : 0;
   // a0-a3, b0-b3 in r0-r7 (ascending: the widening's STM, AN_P5_STM_COLS).
   register int32_t a0 __asm__("r0") = (int32_t)(intptr_t)output - back;
   register int32_t a1 __asm__("r1") = out_c;
@@ -1011,11 +998,11 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
   if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
   if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
-  if (K == 64) AN_P5_LAYER(64, AN_P5_PAIRS1);
-  if (K == 96) AN_P5_LAYER(96, AN_P5_PAIRS1);
-  if (K == 112) AN_P5_LAYER(112, AN_P5_PAIRS1);
-  if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS1);
-  if (K == 192) AN_P5_LAYER(192, AN_P5_PAIRS1);
+  if (K == 64) AN_P5_LAYER(64, AN_P5_PAIRS2);
+  if (K == 96) AN_P5_LAYER(96, AN_P5_PAIRS2);
+  if (K == 112) AN_P5_LAYER(112, AN_P5_PAIRS2);
+  if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS2);
+  if (K == 192) AN_P5_LAYER(192, AN_P5_PAIRS2);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
@@ -1023,7 +1010,6 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_PAIRS8_16_END
 #undef AN_P5_PAIRS4_END
 #undef AN_P5_PAIRS2_END
-#undef AN_P5_PAIRS1_END
 #undef AN_P5_PAIRS8_16_INIT
 #undef AN_P5_PAIRS8_16_FRAME
 #undef AN_P5_PAIRS8_16_TAIL
@@ -1036,16 +1022,13 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_PAIRS2_INIT
 #undef AN_P5_PAIRS2_FRAME
 #undef AN_P5_PAIRS2_TAIL
-#undef AN_P5_PAIRS1_INIT
-#undef AN_P5_PAIRS1_FRAME
-#undef AN_P5_PAIRS1_TAIL
 #undef AN_P5_PAIRS4
 #undef AN_P5_PAIRS2
 #undef AN_P5_ENTRY
+#undef AN_P5_LDF1
+#undef AN_P5_LDF0
 #undef AN_P5_STORE_LAST
 #undef AN_P5_STORE
-#undef AN_P5_PAIRS1
-#undef AN_P5_NEXT
 #undef AN_P5_PAIR
 #undef AN_P5_RQ
 #undef AN_P5_WIDEN_192
@@ -1076,7 +1059,6 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_DOT_24
 #undef AN_P5_DOT_16
 #undef AN_P5_DOT_8
-#undef AN_P5_FIRST
 #undef AN_P5_FIRST_MACS
 #undef AN_P5_REST_8
 #undef AN_P5_REST_32
