@@ -2227,6 +2227,9 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
 #if AN_DW3_PASS_ASM
     if ((W == 6 || W == 12) && S == 1 && square) {
       an_dwp_widen_rows_asm(row, in_c, g->zp4, d, W, W);
+    } else if ((W == 8 || W == 16) && S == 1 && g->same && g->y1 > g->y0) {
+      // the demo's 8x8 plane and its 16-wide bands: the image rows y0 .. y1 - 1, one after another in the input too
+      an_dwp_widen_rows_asm(row, in_c, g->zp4, d, g->y1 - g->y0, W);
     } else if (S == 2 && g->same) {
       // SAME columns at stride 2 (in_w == 2 W): a row's widening ends where the next row starts in the input; in
       // the plane its last pair (two zero points, an_dw3_plane's) is skipped
