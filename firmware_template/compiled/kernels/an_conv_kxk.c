@@ -1063,7 +1063,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
                    "str %[a6], [sp, #136]\n\tstr %[a7], [sp, #140]\n\tstr %[c0], [sp, #144]\n\t"           \
                    "str %[wb], [sp, #148]\n\tstr %[wa], [sp, #152]\n\tstr %[w], [sp, #156]\n\t"            \
-                   "b 5f\n\t"                                                                               \
+                   "mov %[a0], %[a5]\n\tmov %[a1], %[a6]\n\tb 5f\n\t"                                       \
                    "1:\n\t"                                                                                \
                    "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
                    "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\t"                         \
@@ -1079,9 +1079,9 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "str %[a1], [%[c0], %[c1]]\n\tstr %[a0], [%[c0]], #4\n\tstr %[c0], [sp, #112]\n\t"      \
                    "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                              \
                    "cmp %[ch], %[wa]\n\tbne 2b\n\t"                                                        \
-                   "add %[c0], %[c0], %[c1]\n\tstr %[c0], [sp, #112]\n\t"                                  \
+                   "add %[c0], %[c0], %[c1]\n\t"                                                            \
+                   "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\tstr %[c0], [sp, #112]\n\t"           \
                    "5:\n\t"                                                                                \
-                   "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\t"                                    \
                    "cmp %[a0], %[a1]\n\tbne 1b\n\t"                                                        \
                    "ldr %[wb], [sp, #148]\n\tldr %[wa], [sp, #156]\n\t"                                    \
                    "cmp %[a0], %[wa]\n\tbne 7f\n\t"                                                        \
