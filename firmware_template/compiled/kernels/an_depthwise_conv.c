@@ -1792,67 +1792,73 @@ static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint
 
 // The same for a 2x2 SAME plane (out_h 2, stride_h 1; the demo AttendNet-B's attention-condenser planes): plane rows
 // of two pair words (zero point, column 0), (column 1, zero point), 32 bytes apart, both output rows with a border
-// row, two accumulators.
+// row, two accumulators, the four channels one after another (.rept, the assembler offsets .Lan_dwp22_k and
+// .Lan_dwp22_x), a channel's m, C, e loaded once for both rows.
 // clang-format off
 #define AN_DWP22_ROW(R, Y, B0, B1)                                                                       \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
-  "ldr %[v0], [%[x], #(32*" #Y ")]\n\t"                                                                   \
-  "ldr %[v1], [%[x], #(32*" #Y "+16)]\n\t"                                                                \
+  "ldr %[p], [%[k], #(.Lan_dwp22_k+8*" #R ")]\n\t"                                                        \
+  "ldr %[q], [%[k], #(.Lan_dwp22_k+8*" #R "+4)]\n\t"                                                      \
+  "ldr %[v0], [%[x], #(.Lan_dwp22_x+32*" #Y ")]\n\t"                                                      \
+  "ldr %[v1], [%[x], #(.Lan_dwp22_x+32*" #Y "+16)]\n\t"                                                   \
   "smlad %[a0], %[v0], %[p], %[" B0 "]\n\t"                                                               \
   "smlatb %[a1], %[v0], %[p], %[" B1 "]\n\t"                                                              \
   "smlabb %[a0], %[v1], %[q], %[a0]\n\t"                                                                  \
   "smladx %[a1], %[v1], %[q], %[a1]\n\t"
 #define AN_DWP22_BORDER(R, Y)                                                                            \
-  "ldr %[b], [%[k], #24]\n\t"                                                                             \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
-  "ldr %[v0], [%[x], #(32*" #Y ")]\n\t"                                                                   \
+  "ldr %[b], [%[k], #(.Lan_dwp22_k+24)]\n\t"                                                              \
+  "ldr %[p], [%[k], #(.Lan_dwp22_k+8*" #R ")]\n\t"                                                        \
+  "ldr %[q], [%[k], #(.Lan_dwp22_k+8*" #R "+4)]\n\t"                                                      \
+  "ldr %[v0], [%[x], #(.Lan_dwp22_x+32*" #Y ")]\n\t"                                                      \
   "smlad %[b], %[v0], %[p], %[b]\n\t"                                                                     \
   "smlabb %[b], %[v0], %[q], %[b]\n\t"
+// m, C, e of the channel in their own registers (loaded once for both rows).
+#define AN_DWP22_OUT(A)                                                                                  \
+  "smmlar %[v1], %[" A "], %[m], %[c]\n\t"                                                                \
+  "add %[v1], %[v1], %[" A "], asr #31\n\t"                                                               \
+  "asr %[v1], %[v1], %[e]\n\t"                                                                            \
+  "ssat %[v1], #8, %[v1]\n\t"
 #define AN_DWP22_STORE                                                                                   \
-  "ldr %[p], [%[k], #28]\n\t"                                                                             \
-  "ldr %[q], [%[k], #32]\n\t"                                                                             \
-  "ldr %[v0], [%[k], #36]\n\t"                                                                            \
-  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
-  AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
+  AN_DWP22_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
+  AN_DWP22_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
   "add %[o], %[o], %[s], lsl #1\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_group2x2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t o_step) {
-  int32_t a0, a1, b, s = o_step;
+  int32_t a0, a1, b, s = o_step, m, c, e;
   uint32_t p, q, v0, v1;
   // clang-format off
   __asm__ volatile(
-      "sub sp, sp, #8\n\t"
-      "add %[v0], %[k], #160\n\t"
-      "str %[v0], [sp]\n\t"
-      "1:\n\t"
+      ".set .Lan_dwp22_k, 0\n\t"
+      ".set .Lan_dwp22_x, 0\n\t"
+      ".rept 4\n\t"
       AN_DWP22_BORDER(0, 0)
       AN_DWP22_ROW(1, 1, "b", "b")
       AN_DWP22_ROW(2, 2, "a0", "a1")
+      "ldr %[m], [%[k], #(.Lan_dwp22_k+28)]\n\t"
+      "ldr %[c], [%[k], #(.Lan_dwp22_k+32)]\n\t"
+      "ldr %[e], [%[k], #(.Lan_dwp22_k+36)]\n\t"
       AN_DWP22_STORE
       AN_DWP22_BORDER(2, 3)
       AN_DWP22_ROW(0, 1, "b", "b")
       AN_DWP22_ROW(1, 2, "a0", "a1")
       AN_DWP22_STORE
+      ".if .Lan_dwp22_x < 12\n\t"
       "sub %[o], %[o], %[s], lsl #2\n\t"
       "adds %[o], %[o], #1\n\t"
-      "adds %[x], %[x], #4\n\t"
-      "adds %[k], %[k], #40\n\t"
-      "ldr %[v0], [sp]\n\t"
-      "cmp %[k], %[v0]\n\t"
-      "bne 1b\n\t"
-      "add sp, sp, #8"
+      ".endif\n\t"
+      ".set .Lan_dwp22_k, .Lan_dwp22_k + 40\n\t"
+      ".set .Lan_dwp22_x, .Lan_dwp22_x + 4\n\t"
+      ".endr"
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [b] "=&r"(b), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1),
-        [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
-      : [s] "r"(s)
+        [m] "=&r"(m), [c] "=&r"(c), [e] "=&r"(e), [o] "+r"(o)
+      : [s] "r"(s), [x] "r"(x), [k] "r"(k)
       : "cc", "memory");
   // clang-format on
 }
 #undef AN_DWP22_ROW
 #undef AN_DWP22_BORDER
 #undef AN_DWP22_STORE
+#undef AN_DWP22_OUT
 #undef AN_DWP44_ROW
 #undef AN_DWP44_BORDER
 
