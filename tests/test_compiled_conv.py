@@ -294,6 +294,11 @@ CONV_CASES = {
                                                    w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=43),
     "pointwise_k288_scratch_4x4_relu_pruned": dict(in_shape=(1, 4, 4, 288), kernel=(1, 1), out_c=6, activation="RELU",
                                                    in_zp=127, out_zp=-128, zero_channels=(5,), seed=44),
+    # AN_P4_LOOP's stores behind loads (the third behind the next pair's bias loads, skipped after the last pair): one
+    # pair and the odd channel over two batches of six pixels (a block of four, two left each), in_c 320 saturating
+    "pointwise_k320_scratch_one_pair_batch2_saturating": dict(in_shape=(2, 2, 3, 320), kernel=(1, 1), out_c=3,
+                                                              out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                              out_zp=-100, zero_channels=(2,), seed=58),
     "pointwise_k448_scratch_2x3_saturating": dict(in_shape=(1, 2, 3, 448), kernel=(1, 1), out_c=4, out_scale=0.02,
                                                   w_scale=(0.005, 0.05), in_zp=-128, out_zp=100, seed=45),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",

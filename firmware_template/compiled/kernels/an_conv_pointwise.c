@@ -490,7 +490,10 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
 // (AN_P4_LOOP): per pair the dot products (its first step adds row a's and row b's bias, a0 and b0 on entry,
 // into all four accumulators: no copies), the requantization of AN_P4_OUT4 with the records at c (m, kc, e, t in
 // f0, f1, x0, x1), the four halfword stores, then the next pair's biases; the records pointer, the output pointer,
-// the pixel stride, the filter's end and the columns' address on the stack (14 registers).
+// the pixel stride, the filter's end and the columns' address on the stack (14 registers).  Three of the six
+// stores right after a load (one cycle, where behind a store or an ALU instruction it takes two: TRM 3.3.2,
+// docs/timing.md): the first two STRH behind the frame loads, the third behind the next pair's bias loads; the
+// columns' address loaded into b1 (free after the BFI) and moved into c at the end.
 #define AN_P4_FIRST                                                                                         \
   "ldr %[f0], [%[w]]\n\tldr %[f1], [%[w], #16]\n\tldr %[x0], [%[c], #4]\n\tldr %[x1], [%[c], #8]\n\t"      \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
@@ -540,16 +543,14 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
                    AN_P4_LRQ(a0) AN_P4_LRQ(a1) AN_P4_LRQ(a2) AN_P4_LRQ(a3)                                 \
                    "ldr %[f0], [%[c], #20]\n\tldr %[f1], [%[c], #24]\n\tldr %[x0], [%[c], #28]\n\t"        \
                    AN_P4_LRQ(b0) AN_P4_LRQ(b1) AN_P4_LRQ(b2) AN_P4_LRQ(b3)                                 \
-                   "ldr %[f0], %[om]\n\tldr %[f1], %[sm]\n\t"                                               \
-                   "bfi %[a0], %[b0], #8, #24\n\tstrh %[a0], [%[f0]]\n\t"                                  \
-                   "bfi %[a1], %[b1], #8, #24\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                           \
-                   "add %[x0], %[f0], %[f1], lsl #1\n\t"                                                   \
-                   "bfi %[a2], %[b2], #8, #24\n\tstrh %[a2], [%[x0]]\n\t"                                  \
-                   "bfi %[a3], %[b3], #8, #24\n\tstrh %[a3], [%[x0], %[f1]]\n\t"                           \
-                   "add %[f0], %[f0], #2\n\tstr %[f0], %[om]\n\t"                                          \
-                   "add %[c], %[c], #32\n\tldr %[x0], %[wem]\n\tstr %[c], %[chm]\n\t"                      \
+                   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                              \
+                   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"                              \
+                   "ldr %[f0], %[om]\n\tldr %[f1], %[sm]\n\tstrh %[a1], [%[f0], %[f1]]\n\t"                \
+                   "add %[x1], %[f0], %[f1], lsl #1\n\tldr %[x0], %[wem]\n\tstrh %[a0], [%[f0]], #2\n\t"     \
+                   "add %[c], %[c], #32\n\tldr %[b1], %[cm]\n\tstr %[c], %[chm]\n\t"                       \
                    "cmp %[w], %[x0]\n\titt ne\n\tldrne %[a0], [%[c]]\n\tldrne %[b0], [%[c], #16]\n\t"      \
-                   "ldr %[c], %[cm]\n\tbne 1b"                                                              \
+                   "strh %[a2], [%[x1]]\n\tstrh %[a3], [%[x1], %[f1]]\n\tstr %[f0], %[om]\n\t"              \
+                   "mov %[c], %[b1]\n\tbne 1b"                                                              \
                    : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "+r"(b0),          \
                      [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1),        \
                      [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "+r"(w), [c] "+r"(cc), [chm] "+m"(ch_mem),         \
