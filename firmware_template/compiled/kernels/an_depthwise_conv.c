@@ -1643,14 +1643,24 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
-                                                                      int32_t o_step, int borders, int w3) {
+                                                                      int32_t o_step, int borders, int w3, int grp) {
   int32_t a0 = x_step_bytes, a1 = o_step, a2, a3, n = borders ? out_h - 2 : out_h;
   uint32_t p, q, v0, v1, v2;
   // clang-format off
-  __asm__ volatile(
-      "sub sp, sp, #8\n\t"
+  if (grp) {  // (k advanced by the statement: an operand of its own, the one-channel statement keeps k)
+    const int32_t *kc = k;
+    __asm__ volatile(
+      "sub sp, sp, #(8 + 16 * %c[grp])\n\t"
       "str %[a0], [sp]\n\t"
       "str %[a1], [sp, #4]\n\t"
+      ".if %c[grp]\n\t"
+      "str %[x], [sp, #8]\n\t"
+      "str %[o], [sp, #12]\n\t"
+      "add %[p], %[k], #160\n\t"
+      "str %[p], [sp, #16]\n\t"
+      "str %[n], [sp, #20]\n\t"
+      "0:\n\t"
+      ".endif\n\t"
       ".if %c[bd]\n\t"
       AN_DWP4_BORDER(0)
       AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
@@ -1674,13 +1684,95 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
       AN_DWP4_BORDER(2)
       AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
       AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
+      ".if %c[grp]\n\t"
+      AN_DWP4_STORE("ldr %[x], [sp, #8]\n\t" "ldr %[p], [sp, #16]\n\t" "ldr %[n], [sp, #20]\n\t")
+      ".else\n\t"
       AN_DWP4_STORE("")
       ".endif\n\t"
-      "add sp, sp, #8"
+      ".endif\n\t"
+      ".if %c[grp]\n\t"
+      ".if %c[bd] == 0\n\t"
+      "ldr %[x], [sp, #8]\n\t"
+      "ldr %[p], [sp, #16]\n\t"
+      "ldr %[n], [sp, #20]\n\t"
+      ".endif\n\t"
+      "ldr %[o], [sp, #12]\n\t"
+      "add %[x], %[x], #4\n\t"
+      "add %[o], %[o], #1\n\t"
+      "add %[k], %[k], #40\n\t"
+      "str %[x], [sp, #8]\n\t"
+      "str %[o], [sp, #12]\n\t"
+      "cmp %[k], %[p]\n\t"
+      "bne 0b\n\t"
+      ".endif\n\t"
+      "add sp, sp, #(8 + 16 * %c[grp])"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
+        [v1] "=&r"(v1), [v2] "=&r"(v2), [n] "+r"(n), [x] "+r"(x), [o] "+r"(o), [k] "+r"(kc)
+      : [bd] "i"(borders), [w3] "i"(w3), [grp] "i"(1)
+      : "cc", "memory");
+  } else {
+    __asm__ volatile(
+      "sub sp, sp, #(8 + 16 * %c[grp])\n\t"
+      "str %[a0], [sp]\n\t"
+      "str %[a1], [sp, #4]\n\t"
+      ".if %c[grp]\n\t"
+      "str %[x], [sp, #8]\n\t"
+      "str %[o], [sp, #12]\n\t"
+      "add %[p], %[k], #160\n\t"
+      "str %[p], [sp, #16]\n\t"
+      "str %[n], [sp, #20]\n\t"
+      "0:\n\t"
+      ".endif\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP4_BORDER(0)
+      AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
+      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
+      "add %[x], %[x], %[v0]\n\t"
+      "cmp %[n], #0\n\t"
+      "beq 2f\n\t"
+      ".endif\n\t"
+      "1:\n\t"
+      "ldr %[a3], [%[k], #24]\n\t"
+      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
+      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
+      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
+      "add %[x], %[x], %[v0]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      "2:\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP4_BORDER(2)
+      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
+      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
+      ".if %c[grp]\n\t"
+      AN_DWP4_STORE("ldr %[x], [sp, #8]\n\t" "ldr %[p], [sp, #16]\n\t" "ldr %[n], [sp, #20]\n\t")
+      ".else\n\t"
+      AN_DWP4_STORE("")
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[grp]\n\t"
+      ".if %c[bd] == 0\n\t"
+      "ldr %[x], [sp, #8]\n\t"
+      "ldr %[p], [sp, #16]\n\t"
+      "ldr %[n], [sp, #20]\n\t"
+      ".endif\n\t"
+      "ldr %[o], [sp, #12]\n\t"
+      "add %[x], %[x], #4\n\t"
+      "add %[o], %[o], #1\n\t"
+      "add %[k], %[k], #40\n\t"
+      "str %[x], [sp, #8]\n\t"
+      "str %[o], [sp, #12]\n\t"
+      "cmp %[k], %[p]\n\t"
+      "bne 0b\n\t"
+      ".endif\n\t"
+      "add sp, sp, #(8 + 16 * %c[grp])"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
         [v1] "=&r"(v1), [v2] "=&r"(v2), [n] "+r"(n), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [bd] "i"(borders), [w3] "i"(w3)
+      : [k] "r"(k), [bd] "i"(borders), [w3] "i"(w3), [grp] "i"(0)
       : "cc", "memory");
+  }
   // clang-format on
 }
 #undef AN_DWP4_ROW
@@ -2042,9 +2134,9 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
 #if AN_DW3_PASS_ASM
   if ((W == 4 || W == 3) && S == 1 && F) {  // the same plane rows (three pairs); out_w 3 without the fourth output
     if (borders && out_h >= 2) {
-      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 1, W == 3);
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 1, W == 3, 0);
     } else {
-      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 0, W == 3);
+      an_dwp_channel4_asm(x, k, o, out_h, 4 * x_step, o_step, 0, W == 3, 0);
     }
     return;
   }
@@ -2271,6 +2363,14 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
           an_dwp_group_rows_asm(plane, k, out + c0, in_c, g->out_h, W, 16 * pairs, 1);
         } else {
           an_dwp_group_rows_asm(plane, k, out + c0, in_c, g->out_h, W, 16 * pairs, 0);
+        }
+        break;
+      }
+      if (W == 3 && S == 1 && F) {  // the four channels' rows in one an_dwp_channel4_asm statement (w3)
+        if (borders && g->out_h >= 2) {
+          an_dwp_channel4_asm(plane, k, out + c0, g->out_h, 48 * g->stride_h, in_c, 1, 1, 1);
+        } else {
+          an_dwp_channel4_asm(plane, k, out + c0, g->out_h, 48 * g->stride_h, in_c, 0, 1, 1);
         }
         break;
       }
