@@ -12,13 +12,15 @@ Skips with a printed reason when arm-none-eabi-gcc, make or qemu-system-arm is m
 """
 
 import importlib.util
+import itertools
 import re
+import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
-from firmware_template import COMPILED_PROJECT_DIR
+from firmware_template import COMPILED_PROJECT_DIR, KERNELS_DIR
 from tests.conftest import need_programs as _need
 from tests.conftest import run_firmware_qemu
 from tests.test_compiled_fc import fc_model
@@ -92,6 +94,66 @@ def test_command_line_compares_with_the_linker_script(tmp_path, capsys):
     script.write_text("__stack_size = 8192;\n")
     assert tool.main(["--linker-script", str(script), str(obj)]) == 0
     assert "stack: 5000 of 8192 B reserved" in capsys.readouterr().out
+
+
+def test_kernels_count_their_inline_asm_frame(tmp_path):
+    tool = _tool()
+    obj = _ci(tmp_path, "model", {"main": (40, "static"), "an_conv1x1_s8": (96, "static")},
+              [("main", "an_conv1x1_s8")])
+    used, chain = tool.stack_use([obj])
+    assert used == 40 + 96 + tool.INLINE_ASM_FRAME_BYTES and "inline-asm frame" in chain
+
+
+_ASM_BLOCK = re.compile(r'^@ \d+ "[^"]*" 1\n(.*?)^@ 0 "" 2', re.S | re.M)
+_SP_MOVE = re.compile(r"^\s*(sub|add)s?(?:\.w)?\s+sp,\s*sp,\s*#(.+?)\s*$", re.M | re.I)
+_PUSH_POP = re.compile(r"^\s*(push|pop|vpush|vpop)(?:\.w)?\s+\{([^}]*)\}", re.M | re.I)
+
+
+def _register_bytes(registers):
+    count = 0
+    for part in (r.strip() for r in registers.split(",") if r.strip()):
+        if "-" in part:  # r4-r7, d8-d15
+            lo, hi = (int(re.sub(r"\D", "", x)) for x in part.split("-"))
+            count += (hi - lo + 1) * (2 if part.lower().startswith("d") else 1)
+        else:
+            count += 2 if part.lower().startswith("d") else 1
+    return 4 * count
+
+
+def _deepest_asm_frame(assembly: str) -> int:
+    """The most stack any inline-asm statement of GCC's assembly output holds at once (bytes)."""
+    deepest = 0
+    for block in _ASM_BLOCK.findall(assembly):
+        depth = 0
+        for line in block.splitlines():
+            move = _SP_MOVE.match(line)
+            stack = _PUSH_POP.match(line)
+            if move:
+                expression = move.group(2)
+                assert re.fullmatch(r"[\d\s()+*-]+", expression), f"an sp adjustment not in numbers: {line.strip()}"
+                depth += (1 if move.group(1).lower() == "sub" else -1) * eval(expression)  # digits and + - * ( ) only
+            elif stack:
+                depth += (1 if stack.group(1).lower() in ("push", "vpush") else -1) * _register_bytes(stack.group(2))
+            deepest = max(deepest, depth)
+        assert depth == 0, "an asm statement that leaves sp moved"
+    return deepest
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
+def test_inline_asm_frame_allowance_is_the_kernels_largest(tmp_path):
+    """INLINE_ASM_FRAME_BYTES equals the deepest stack any asm statement of the kernels holds, on the DSP (M4) and
+    Helium (M55) builds: GCC's call graphs do not count these frames, the stack check adds the largest."""
+    sources = sorted(p for p in KERNELS_DIR.glob("*.c") if "__asm__" in p.read_text())
+    builds = [["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"], ["-mcpu=cortex-m55", "-mfloat-abi=hard"]]
+    deepest, where = 0, None
+    for flags, source in itertools.product(builds, sources):
+        out = tmp_path / f"{source.stem}.s"
+        subprocess.run(["arm-none-eabi-gcc", *flags, "-mthumb", "-O2", "-std=c99", f"-I{KERNELS_DIR}", "-S",
+                        str(source), "-o", str(out)], check=True, capture_output=True)
+        frame = _deepest_asm_frame(out.read_text())
+        if frame > deepest:
+            deepest, where = frame, f"{source.name} ({flags[0]})"
+    assert deepest == _tool().INLINE_ASM_FRAME_BYTES, f"the deepest asm frame is {deepest} B, in {where}"
 
 
 @pytest.fixture(scope="module")
