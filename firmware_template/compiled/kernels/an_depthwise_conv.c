@@ -1640,6 +1640,64 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
   AN_DWP4_OUT("a2") NEXT "strb %[v1], [%[a0]]\n\t"                                                        \
   "add %[o], %[a0], %[v2]\n\t"                                                                            \
   ".endif\n\t"
+// The statement of an_dwp_channel4_asm (one channel, or with grp a group of four channels looping inside).
+#define AN_DWP4_TEXT                                                                                      \
+  "sub sp, sp, #(8 + 16 * %c[grp])\n\t"                                                                   \
+  "str %[a0], [sp]\n\t"                                                                                   \
+  "str %[a1], [sp, #4]\n\t"                                                                               \
+  ".if %c[grp]\n\t"                                                                                       \
+  "str %[x], [sp, #8]\n\t"                                                                                \
+  "str %[o], [sp, #12]\n\t"                                                                               \
+  "add %[p], %[k], #160\n\t"                                                                              \
+  "str %[p], [sp, #16]\n\t"                                                                               \
+  "str %[n], [sp, #20]\n\t"                                                                               \
+  "0:\n\t"                                                                                                \
+  ".endif\n\t"                                                                                            \
+  ".if %c[bd]\n\t"                                                                                        \
+  AN_DWP4_BORDER(0)                                                                                       \
+  AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")                                                                  \
+  AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")                                                                  \
+  AN_DWP4_STORE("ldr %[v0], [sp]\n\t")                                                                    \
+  "add %[x], %[x], %[v0]\n\t"                                                                             \
+  "cmp %[n], #0\n\t"                                                                                      \
+  "beq 2f\n\t"                                                                                            \
+  ".endif\n\t"                                                                                            \
+  "1:\n\t"                                                                                                \
+  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
+  AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")                                                                  \
+  AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")                                                                  \
+  AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")                                                                  \
+  AN_DWP4_STORE("ldr %[v0], [sp]\n\t")                                                                    \
+  "add %[x], %[x], %[v0]\n\t"                                                                             \
+  "subs %[n], %[n], #1\n\t"                                                                               \
+  "bne 1b\n\t"                                                                                            \
+  "2:\n\t"                                                                                                \
+  ".if %c[bd]\n\t"                                                                                        \
+  AN_DWP4_BORDER(2)                                                                                       \
+  AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")                                                                  \
+  AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")                                                                  \
+  ".if %c[grp]\n\t"                                                                                       \
+  AN_DWP4_STORE("ldr %[x], [sp, #8]\n\t" "ldr %[p], [sp, #16]\n\t" "ldr %[n], [sp, #20]\n\t")             \
+  ".else\n\t"                                                                                             \
+  AN_DWP4_STORE("")                                                                                       \
+  ".endif\n\t"                                                                                            \
+  ".endif\n\t"                                                                                            \
+  ".if %c[grp]\n\t"                                                                                       \
+  ".if %c[bd] == 0\n\t"                                                                                   \
+  "ldr %[x], [sp, #8]\n\t"                                                                                \
+  "ldr %[p], [sp, #16]\n\t"                                                                               \
+  "ldr %[n], [sp, #20]\n\t"                                                                               \
+  ".endif\n\t"                                                                                            \
+  "ldr %[o], [sp, #12]\n\t"                                                                               \
+  "add %[x], %[x], #4\n\t"                                                                                \
+  "add %[o], %[o], #1\n\t"                                                                                \
+  "add %[k], %[k], #40\n\t"                                                                               \
+  "str %[x], [sp, #8]\n\t"                                                                                \
+  "str %[o], [sp, #12]\n\t"                                                                               \
+  "cmp %[k], %[p]\n\t"                                                                                    \
+  "bne 0b\n\t"                                                                                            \
+  ".endif\n\t"                                                                                            \
+  "add sp, sp, #(8 + 16 * %c[grp])"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t out_h, int32_t x_step_bytes,
@@ -1650,124 +1708,14 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
   if (grp) {  // (k advanced by the statement: an operand of its own, the one-channel statement keeps k)
     const int32_t *kc = k;
     __asm__ volatile(
-      "sub sp, sp, #(8 + 16 * %c[grp])\n\t"
-      "str %[a0], [sp]\n\t"
-      "str %[a1], [sp, #4]\n\t"
-      ".if %c[grp]\n\t"
-      "str %[x], [sp, #8]\n\t"
-      "str %[o], [sp, #12]\n\t"
-      "add %[p], %[k], #160\n\t"
-      "str %[p], [sp, #16]\n\t"
-      "str %[n], [sp, #20]\n\t"
-      "0:\n\t"
-      ".endif\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP4_BORDER(0)
-      AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
-      "add %[x], %[x], %[v0]\n\t"
-      "cmp %[n], #0\n\t"
-      "beq 2f\n\t"
-      ".endif\n\t"
-      "1:\n\t"
-      "ldr %[a3], [%[k], #24]\n\t"
-      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
-      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
-      "add %[x], %[x], %[v0]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      "2:\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP4_BORDER(2)
-      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
-      ".if %c[grp]\n\t"
-      AN_DWP4_STORE("ldr %[x], [sp, #8]\n\t" "ldr %[p], [sp, #16]\n\t" "ldr %[n], [sp, #20]\n\t")
-      ".else\n\t"
-      AN_DWP4_STORE("")
-      ".endif\n\t"
-      ".endif\n\t"
-      ".if %c[grp]\n\t"
-      ".if %c[bd] == 0\n\t"
-      "ldr %[x], [sp, #8]\n\t"
-      "ldr %[p], [sp, #16]\n\t"
-      "ldr %[n], [sp, #20]\n\t"
-      ".endif\n\t"
-      "ldr %[o], [sp, #12]\n\t"
-      "add %[x], %[x], #4\n\t"
-      "add %[o], %[o], #1\n\t"
-      "add %[k], %[k], #40\n\t"
-      "str %[x], [sp, #8]\n\t"
-      "str %[o], [sp, #12]\n\t"
-      "cmp %[k], %[p]\n\t"
-      "bne 0b\n\t"
-      ".endif\n\t"
-      "add sp, sp, #(8 + 16 * %c[grp])"
+      AN_DWP4_TEXT
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
         [v1] "=&r"(v1), [v2] "=&r"(v2), [n] "+r"(n), [x] "+r"(x), [o] "+r"(o), [k] "+r"(kc)
       : [bd] "i"(borders), [w3] "i"(w3), [grp] "i"(1)
       : "cc", "memory");
   } else {
     __asm__ volatile(
-      "sub sp, sp, #(8 + 16 * %c[grp])\n\t"
-      "str %[a0], [sp]\n\t"
-      "str %[a1], [sp, #4]\n\t"
-      ".if %c[grp]\n\t"
-      "str %[x], [sp, #8]\n\t"
-      "str %[o], [sp, #12]\n\t"
-      "add %[p], %[k], #160\n\t"
-      "str %[p], [sp, #16]\n\t"
-      "str %[n], [sp, #20]\n\t"
-      "0:\n\t"
-      ".endif\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP4_BORDER(0)
-      AN_DWP4_ROW(1, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
-      "add %[x], %[x], %[v0]\n\t"
-      "cmp %[n], #0\n\t"
-      "beq 2f\n\t"
-      ".endif\n\t"
-      "1:\n\t"
-      "ldr %[a3], [%[k], #24]\n\t"
-      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
-      AN_DWP4_ROW(2, "a0", "a1", "a2", "a3")
-      AN_DWP4_STORE("ldr %[v0], [sp]\n\t")
-      "add %[x], %[x], %[v0]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      "2:\n\t"
-      ".if %c[bd]\n\t"
-      AN_DWP4_BORDER(2)
-      AN_DWP4_ROW(0, "a3", "a3", "a3", "a3")
-      AN_DWP4_ROW(1, "a0", "a1", "a2", "a3")
-      ".if %c[grp]\n\t"
-      AN_DWP4_STORE("ldr %[x], [sp, #8]\n\t" "ldr %[p], [sp, #16]\n\t" "ldr %[n], [sp, #20]\n\t")
-      ".else\n\t"
-      AN_DWP4_STORE("")
-      ".endif\n\t"
-      ".endif\n\t"
-      ".if %c[grp]\n\t"
-      ".if %c[bd] == 0\n\t"
-      "ldr %[x], [sp, #8]\n\t"
-      "ldr %[p], [sp, #16]\n\t"
-      "ldr %[n], [sp, #20]\n\t"
-      ".endif\n\t"
-      "ldr %[o], [sp, #12]\n\t"
-      "add %[x], %[x], #4\n\t"
-      "add %[o], %[o], #1\n\t"
-      "add %[k], %[k], #40\n\t"
-      "str %[x], [sp, #8]\n\t"
-      "str %[o], [sp, #12]\n\t"
-      "cmp %[k], %[p]\n\t"
-      "bne 0b\n\t"
-      ".endif\n\t"
-      "add sp, sp, #(8 + 16 * %c[grp])"
+      AN_DWP4_TEXT
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
         [v1] "=&r"(v1), [v2] "=&r"(v2), [n] "+r"(n), [x] "+r"(x), [o] "+r"(o)
       : [k] "r"(k), [bd] "i"(borders), [w3] "i"(w3), [grp] "i"(0)
@@ -1775,6 +1723,7 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
   }
   // clang-format on
 }
+#undef AN_DWP4_TEXT
 #undef AN_DWP4_ROW
 #undef AN_DWP4_BORDER
 #undef AN_DWP4_OUT
