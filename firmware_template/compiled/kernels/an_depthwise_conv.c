@@ -648,7 +648,7 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
 #define AN_DW3_PASS_ASM 1
 // an_dw3_pass of four outputs for each of the four channels (G = 0..3: ring column x + G, record k + 10 G, outputs
 // from out + G) where the clamp is all of int8 (SSAT), a row's passes in one looping asm statement (an_dw3_row16_asm
-// at stride 1, an_dw3_row16s2_asm at stride 2: fourteen registers, o2 the second output pointer): per channel and
+// at strides 1 and 2: fourteen registers, o2 the second output pointer): per channel and
 // filter row its two weight words and the pair words in one run of loads (a load after a load takes one cycle), eight
 // SMLAD-class instructions; then m, C, e in one run of loads, the four requantizations and the byte stores.  The same
 // arithmetic, in the same order, as the C pass.
@@ -702,7 +702,7 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "strb %[a0], [%[o]], #1\n\t"                                                                           \
   "strb %[a3], [%[o2], %[oc]]\n\t"                                                                       \
   LAST
-// Stride 2 in a row's loop (an_dw3_row16s2_asm): the stores of AN_DW3A_STRIDE1 / AN_DW3A_TAIL1, the previous
+// Stride 2 in a row's loop (an_dw3_row16_asm): the stores of AN_DW3A_STRIDE1 / AN_DW3A_TAIL1, the previous
 // channel's third output (DELAY) after the first run of loads (a2 is written after the second).
 #define AN_DW3A_STRIDE2D(G, DELAY)                                                                       \
   "ldr %[a3], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
@@ -720,12 +720,17 @@ static inline __attribute__((always_inline)) void an_dw3_widen_row(const int8_t 
   "add %[o], %[o], %[oc], lsl #2\n\t"                                                                     \
   "sub %[o], %[o], #4\n\t"
 // clang-format on
-// Stride 1: the row's passes of four outputs from *xp up to end (at least one) in one statement, four channels a pass
-// as above, the loop inside (its end in the statement's 8-byte frame, loaded just before the pass's last store; x
-// and o in registers, no reload of k or the end between passes); *xp and *out advanced past them.
+// The row's passes of four outputs from *xp up to end (at least one) in one statement, four channels a pass as
+// above (stride 1: AN_DW3A_STRIDE1, 24 ring words a pass; stride 2: AN_DW3A_STRIDE2D, 48), the loop inside (its end
+// in the statement's 8-byte frame, loaded just before the pass's last store; x and o in registers, no reload of k or
+// the end between passes); *xp and *out advanced past them.  stride a constant where inlined.
+// clang-format off
+#define AN_DW3A_PASS(G, DELAY)                                                                           \
+  ".if %c[st] == 1\n\t" AN_DW3A_STRIDE1(G, DELAY) ".else\n\t" AN_DW3A_STRIDE2D(G, DELAY) ".endif\n\t"
+// clang-format on
 static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_t **xp, const int32_t *k, int8_t **out,
-                                                                   int32_t oc, const uint32_t *end, int32_t S0,
-                                                                   int32_t S1, int32_t S2) {
+                                                                   int32_t oc, const uint32_t *end, int stride,
+                                                                   int32_t S0, int32_t S1, int32_t S2) {
   int32_t a0, a1, a2, a3;
   uint32_t p, q, w0, w2;
   const uint32_t *w1 = end, *x = *xp;
@@ -736,55 +741,24 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
       "str %[w1], [sp]\n\t"
       "1:\n\t"
       AN_DW3A_FIRST1
-      AN_DW3A_STRIDE1(0, "") AN_DW3A_TAIL1(0, "")
-      AN_DW3A_STRIDE1(1, AN_DW3A_DELAYED) AN_DW3A_TAIL1(1, "")
-      AN_DW3A_STRIDE1(2, AN_DW3A_DELAYED) AN_DW3A_TAIL1(2, "")
-      AN_DW3A_STRIDE1(3, AN_DW3A_DELAYED) AN_DW3A_TAIL1(3, "ldr %[w1], [sp]\n\t" "strb %[a2], [%[o2]]\n\t")
+      AN_DW3A_PASS(0, "") AN_DW3A_TAIL1(0, "")
+      AN_DW3A_PASS(1, AN_DW3A_DELAYED) AN_DW3A_TAIL1(1, "")
+      AN_DW3A_PASS(2, AN_DW3A_DELAYED) AN_DW3A_TAIL1(2, "")
+      AN_DW3A_PASS(3, AN_DW3A_DELAYED) AN_DW3A_TAIL1(3, "ldr %[w1], [sp]\n\t" "strb %[a2], [%[o2]]\n\t")
       AN_DW3A_NEXT1
-      "add %[x], %[x], #96\n\t"
+      "add %[x], %[x], #(96 * %c[st])\n\t"
       "cmp %[x], %[w1]\n\t"
       "bne 1b\n\t"
       "add sp, sp, #8"
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
         [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o2] "=&r"(o2), [o] "+r"(o), [x] "+r"(x)
-      : [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
+      : [k] "r"(k), [oc] "r"(oc), [st] "i"(stride), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
       : "cc", "memory");
   // clang-format on
   *xp = x;
   *out = o;
 }
-
-// Stride 2: an_dw3_row16_asm's loop over passes of AN_DW3A_STRIDE2D (48 ring words a pass).
-static inline __attribute__((always_inline)) void an_dw3_row16s2_asm(const uint32_t **xp, const int32_t *k,
-                                                                     int8_t **out, int32_t oc, const uint32_t *end,
-                                                                     int32_t S0, int32_t S1, int32_t S2) {
-  int32_t a0, a1, a2, a3;
-  uint32_t p, q, w0, w2;
-  const uint32_t *w1 = end, *x = *xp;
-  int8_t *o = *out, *o2;
-  // clang-format off
-  __asm__ volatile(
-      "sub sp, sp, #8\n\t"
-      "str %[w1], [sp]\n\t"
-      "1:\n\t"
-      AN_DW3A_FIRST1
-      AN_DW3A_STRIDE2D(0, "") AN_DW3A_TAIL1(0, "")
-      AN_DW3A_STRIDE2D(1, AN_DW3A_DELAYED) AN_DW3A_TAIL1(1, "")
-      AN_DW3A_STRIDE2D(2, AN_DW3A_DELAYED) AN_DW3A_TAIL1(2, "")
-      AN_DW3A_STRIDE2D(3, AN_DW3A_DELAYED) AN_DW3A_TAIL1(3, "ldr %[w1], [sp]\n\t" "strb %[a2], [%[o2]]\n\t")
-      AN_DW3A_NEXT1
-      "add %[x], %[x], #192\n\t"
-      "cmp %[x], %[w1]\n\t"
-      "bne 1b\n\t"
-      "add sp, sp, #8"
-      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
-        [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o2] "=&r"(o2), [o] "+r"(o), [x] "+r"(x)
-      : [k] "r"(k), [oc] "r"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
-      : "cc", "memory");
-  // clang-format on
-  *xp = x;
-  *out = o;
-}
+#undef AN_DW3A_PASS
 #undef AN_DW3A_X
 #undef AN_DW3A_K
 #undef AN_DW3A_ROW1
@@ -863,14 +837,9 @@ static inline __attribute__((always_inline)) void an_dw3_row(an_dw_out_params q,
   const int32_t pass = stride == 1 ? 24 : 48;  // words per pass of four outputs
 #if AN_DW3_PASS_ASM
   if (full_range) {
-    // The four channels' passes along the row in one statement (an_dw3_row16_asm, an_dw3_row16s2_asm), then each
-    // channel's tail.
+    // The four channels' passes along the row in one statement (an_dw3_row16_asm), then each channel's tail.
     const uint32_t *const end = x0 + n * pass;
-    if (stride == 1) {
-      if (n > 0) an_dw3_row16_asm(&x0, k, &out0, oc, end, S0, S1, S2);
-    } else {
-      if (n > 0) an_dw3_row16s2_asm(&x0, k, &out0, oc, end, S0, S1, S2);
-    }
+    if (n > 0) an_dw3_row16_asm(&x0, k, &out0, oc, end, stride, S0, S1, S2);
     n = 0;
     if (tail == 0) return;
   }
