@@ -240,6 +240,14 @@ CONV_CASES = {
                                                            out_zp=-100, zero_channels=(0, 15), seed=52),
     "pointwise_k8_p5_out16_6x6_relu6": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=16, activation="RELU6",
                                             out_scale=6 / 255, in_zp=-128, out_zp=-128, seed=53),
+    # the records' LDMDB over many passes: the demo AttendNet-B's in_c 24 -> 40 (five passes of four pairs), its
+    # in_c 40 -> 24 (six passes of two pairs); saturation, pruned channels in the first and last pair
+    "pointwise_k24_p5_pairs4_twenty_pairs_saturating_pruned": dict(in_shape=(1, 3, 5, 24), kernel=(1, 1), out_c=40,
+                                                                   out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
+                                                                   out_zp=90, zero_channels=(0, 39), seed=91),
+    "pointwise_k40_p5_pairs2_twelve_pairs_batch2_relu6": dict(in_shape=(2, 3, 3, 40), kernel=(1, 1), out_c=24,
+                                                              activation="RELU6", out_scale=6 / 255, in_zp=127,
+                                                              out_zp=-128, seed=92),
     "pointwise_k32_p5_pairs4_sixteen_pairs_saturating": dict(in_shape=(1, 2, 4, 32), kernel=(1, 1), out_c=32,
                                                              out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
                                                              out_zp=60, zero_channels=(31,), seed=51),

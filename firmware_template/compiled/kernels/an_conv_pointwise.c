@@ -850,12 +850,14 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_RQ(A)                                                                                        \
   "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
   "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
-// A pair's dot products, the records' six loads, eight requantizations and four BFI (w, q advanced by AN_P5_DOT_K
-// and by the next pair's bias load).
+// A pair's dot products, the records' loads, eight requantizations and four BFI (w, q advanced by AN_P5_DOT_K
+// and by the next pair's bias load).  q stands at the pair's second record (channel b's bias word) through the pair:
+// channel a's m, kc, e (the 12 bytes below q) by one LDMDB into f0, f1, x0 (r8-r10), 4 cycles as the run of three
+// LDR it replaces (1 + N, docs/timing.md) and two instructions fewer; channel b's by three LDR.
 #define AN_P5_PAIR(K)                                                                                      \
-  AN_P5_DOT_##K "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"              \
+  AN_P5_DOT_##K "ldmdb %[q], {%[f0], %[f1], %[x0]}\n\t"                                                    \
   AN_P5_RQ(a0) AN_P5_RQ(a1) AN_P5_RQ(a2) AN_P5_RQ(a3)                                                       \
-  "ldr %[f0], [%[q], #20]\n\tldr %[f1], [%[q], #24]\n\tldr %[x0], [%[q], #28]\n\t"                          \
+  "ldr %[f0], [%[q], #4]\n\tldr %[f1], [%[q], #8]\n\tldr %[x0], [%[q], #12]\n\t"                            \
   AN_P5_RQ(b0) AN_P5_RQ(b1) AN_P5_RQ(b2) AN_P5_RQ(b3)                                                       \
   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
@@ -868,12 +870,13 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   ".if " #K " < 64\n\tldr" C " %[f1], [%[w], #(16-4*" #K ")]\n\t.else\n\tldr" C " %[f1], [%[w], #16]\n\t.endif\n\t"
 // The stores of pair J of a pass: the output pointer, pixel stride and three strides from the frame,
 // every STRH right after a load (one cycle, where behind a store it takes two: TRM 3.3.2, docs/timing.md), the
-// loads between them the next pair's biases and its first step's four (w advanced by the pair's 4 K bytes); pair
-// J's outputs 2 J bytes on from the output pointer.
+// loads between them the next pair's biases and its first step's four (w advanced by the pair's 4 K bytes; q by the
+// bias load's pre-indexed 32 bytes, to the next pair's second record); pair J's outputs 2 J bytes on from the output
+// pointer.
 #define AN_P5_STORE(K, J)                                                                                  \
   "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b2], [sp, #(8*" #K "+4)]\n\tldr %[b3], [sp, #(8*" #K "+32)]\n\t"  \
-  "ldr %[b0], [%[q], #48]\n\t" AN_P5_LDF0(K, "") "strh %[a0], [%[b1], #(2*" #J ")]!\n\t"                      \
-  "ldr %[a0], [%[q], #32]!\n\t" AN_P5_LDF1(K, "") "strh %[a1], [%[b1], %[b2]]\n\t"                          \
+  "ldr %[b0], [%[q], #32]!\n\t" AN_P5_LDF0(K, "") "strh %[a0], [%[b1], #(2*" #J ")]!\n\t"                     \
+  "ldr %[a0], [%[q], #-16]\n\t" AN_P5_LDF1(K, "") "strh %[a1], [%[b1], %[b2]]\n\t"                          \
   "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\t"                              \
   "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"
 // The last pair's (J) stores, the output pointer 2 (J + 1) bytes on into the frame (behind a load) and the loop's
@@ -884,8 +887,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[f1], [sp, #(8*" #K "+8)]\n\tstrh %[a0], [%[b1], #(2*" #J ")]!\n\t"                                \
   "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a1], [%[b1], %[b2]]\n\t"                                      \
   "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a2], [%[b1], %[b2], lsl #1]\n\tstrh %[a3], [%[b1], %[b3]]\n\t"    \
-  "add %[b1], %[b1], #2\n\tcmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #32]!\n\t"                    \
-  "ldrne %[b0], [%[q], #16]\n\t" AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne")                                      \
+  "add %[b1], %[b1], #2\n\tcmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #16]\n\t"                     \
+  "ldrne %[b0], [%[q], #32]!\n\t" AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne")                                      \
   "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
 // A pass's entry (the block's first pair's biases in a0, b0): the first step's four loads and the flags from
 // out_c's bits 1 and 2 (N: an odd pair count, C: pairs % 4 of 2 or 3).
@@ -908,8 +911,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // the pixel stride an immediate (S = out_c), no stride loads, no output pointer update (the block stride 4 out_c,
 // an_p5_blocks), no filter end test.
 #define AN_P5_STORE_AT(K, J, S)                                                                            \
-  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #48]\n\tldr %[f0], [%[w]], #(4*" #K ")\n\t"             \
-  "strh %[a0], [%[b1], #(2*" #J ")]\n\tldr %[a0], [%[q], #32]!\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t"     \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #32]!\n\tldr %[f0], [%[w]], #(4*" #K ")\n\t"            \
+  "strh %[a0], [%[b1], #(2*" #J ")]\n\tldr %[a0], [%[q], #-16]\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t"     \
   "strh %[a1], [%[b1], #(" #S "+2*" #J ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"                          \
   "strh %[a2], [%[b1], #(2*" #S "+2*" #J ")]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                            \
   "strh %[a3], [%[b1], #(3*" #S "+2*" #J ")]\n\t"
@@ -954,7 +957,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    AN_P5_WIDEN_##K                                                                               \
                    "add %[w], %[w], #(4*" #K ")\n\tstr %[w], [sp, #(8*" #K "+12)]\n\t"                       \
                    "ldr %[w], [sp, #(8*" #K "+20)]\n\tldr %[q], [sp, #(8*" #K "+24)]\n\t"                    \
-                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]\n\t" PAIRS(K)                                  \
+                   "ldr %[a0], [%[q]]\n\tldr %[b0], [%[q], #16]!\n\t" PAIRS(K)                                  \
                    PAIRS##_END(K) "cmp %[x0], %[x1]\n\tblo 1b\n\t" PAIRS##_TAIL                             \
                    "add sp, sp, #(8*" #K "+" PAIRS##_FRAME ")"                                                \
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
@@ -983,7 +986,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   register int32_t b1 __asm__("r5") = (int32_t)(intptr_t)filter;
   register int32_t b2 __asm__("r6") = (int32_t)(intptr_t)channel;
   register int32_t b3 __asm__("r7") = 3 * out_c - back;
-  int32_t f0, f1, x0, x1, w, q;  // the statement's scratch (written before read)
+  // f0, f1, x0 ascending too: the records' LDMDB (AN_P5_PAIR).
+  register int32_t f0 __asm__("r8"), f1 __asm__("r9"), x0 __asm__("r10");
+  int32_t x1, w, q;  // the statement's scratch (written before read)
   if (K == 8) {
     // AN_P5_PAIRS8_16 at out_c 16 (out of line: the other layers' path only the compare), the block stride 4 out_c.
     if (__builtin_expect(out_c == 16, 0)) {
