@@ -1729,73 +1729,70 @@ static inline __attribute__((always_inline)) void an_dwp_channel4_asm(const uint
   "ldr %[v0], [%[x], #(.Lan_dwp44_x+48*" #Y ")]\n\t"                                                      \
   "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
   "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
+// m in p, C in q, e in t.
 #define AN_DWP44_OUT(A)                                                                                  \
   "smmlar %[v1], %[" A "], %[p], %[q]\n\t"                                                                \
   "add %[v1], %[v1], %[" A "], asr #31\n\t"                                                               \
-  "asr %[v1], %[v1], %[v0]\n\t"                                                                           \
+  "asr %[v1], %[v1], %[t]\n\t"                                                                            \
   "ssat %[v1], #8, %[v1]\n\t"
-// m, C, e in one run of loads; the four outputs at o, o + s, o + 2 s, o + 3 s; o ends at the next output row.
-// an_dwp_group_rows_asm's: the records at k.
-#define AN_DWP44_STORE                                                                                   \
-  "ldr %[p], [%[k], #28]\n\t"                                                                             \
-  "ldr %[q], [%[k], #32]\n\t"                                                                             \
-  "ldr %[v0], [%[k], #36]\n\t"                                                                            \
-  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
+// LOADS (m, C and, where it says so, e of the channel), the four outputs at o, o + s, o + 2 s, o + 3 s; o ends at
+// the next output row.  an_dwp_group4x4_asm's and an_dwp_group_rows_asm's.
+#define AN_DWP44_STOREG(LOADS)                                                                           \
+  LOADS AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                      \
   AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
   "add %[o], %[o], %[s], lsl #1\n\t"                                                                      \
   AN_DWP44_OUT("a2") "strb %[v1], [%[o]]\n\t"                                                             \
   AN_DWP44_OUT("a3") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
   "add %[o], %[o], %[s], lsl #1\n\t"
-// an_dwp_group4x4_asm's: channel .Lan_dwp44_k / 40 of the group.
-#define AN_DWP44_STOREG                                                                                  \
-  "ldr %[p], [%[k], #(.Lan_dwp44_k+28)]\n\t"                                                              \
-  "ldr %[q], [%[k], #(.Lan_dwp44_k+32)]\n\t"                                                              \
-  "ldr %[v0], [%[k], #(.Lan_dwp44_k+36)]\n\t"                                                             \
-  AN_DWP44_OUT("a0") "strb %[v1], [%[o]]\n\t"                                                             \
-  AN_DWP44_OUT("a1") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
-  "add %[o], %[o], %[s], lsl #1\n\t"                                                                      \
-  AN_DWP44_OUT("a2") "strb %[v1], [%[o]]\n\t"                                                             \
-  AN_DWP44_OUT("a3") "strb %[v1], [%[o], %[s]]\n\t"                                                       \
-  "add %[o], %[o], %[s], lsl #1\n\t"
+// The first output row's: m, C, e by three LDR, the first pre-indexed (k to the channel's m: .Lan_dwp44_k -28 from
+// there on); the second and third rows' m and C by one LDM (3 cycles, where the run of three LDR took 4; e stays in
+// t); the fourth row's m, C, e by one LDM with writeback (4 cycles as the LDR run: k to the next channel's record).
+#define AN_DWP44_STOREG1                                                                                 \
+  AN_DWP44_STOREG("ldr %[p], [%[k], #28]!\n\tldr %[q], [%[k], #4]\n\tldr %[t], [%[k], #8]\n\t"             \
+                  ".set .Lan_dwp44_k, -28\n\t")
+#define AN_DWP44_STOREG2 AN_DWP44_STOREG("ldmia %[k], {%[p], %[q]}\n\t")
+#define AN_DWP44_STOREG4 AN_DWP44_STOREG("ldmia %[k]!, {%[p], %[q], %[t]}\n\t")
 // clang-format on
 typedef char an_dwp_group4x4_records_are_40_bytes[AN_DW3_RECORD == 10 ? 1 : -1];
 static inline __attribute__((always_inline)) void an_dwp_group4x4_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                       int32_t o_step) {
   int32_t a0, a1, a2, a3, s = o_step;
-  uint32_t p, q, v0, v1, v2;
+  uint32_t v0, v1, v2;
+  // p, q, t ascending: the LDM of m, C (, e) (AN_DWP44_STOREG2 / 4); k moves by 40 bytes a channel.
+  register uint32_t p __asm__("r8"), q __asm__("r9"), t __asm__("r10");
+  const int32_t *kk = k;
   // clang-format off
   __asm__ volatile(
-      ".set .Lan_dwp44_k, 0\n\t"
       ".set .Lan_dwp44_x, 0\n\t"
       ".rept 4\n\t"
+      ".set .Lan_dwp44_k, 0\n\t"
       AN_DWP44_BORDER(0, 0)
       AN_DWP44_ROW(1, 1, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(2, 2, "a0", "a1", "a2", "a3")
-      AN_DWP44_STOREG
+      AN_DWP44_STOREG1
       "ldr %[a3], [%[k], #(.Lan_dwp44_k+24)]\n\t"
       AN_DWP44_ROW(0, 1, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 2, "a0", "a1", "a2", "a3")
       AN_DWP44_ROW(2, 3, "a0", "a1", "a2", "a3")
-      AN_DWP44_STOREG
+      AN_DWP44_STOREG2
       "ldr %[a3], [%[k], #(.Lan_dwp44_k+24)]\n\t"
       AN_DWP44_ROW(0, 2, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 3, "a0", "a1", "a2", "a3")
       AN_DWP44_ROW(2, 4, "a0", "a1", "a2", "a3")
-      AN_DWP44_STOREG
+      AN_DWP44_STOREG2
       AN_DWP44_BORDER(2, 5)
       AN_DWP44_ROW(0, 3, "a3", "a3", "a3", "a3")
       AN_DWP44_ROW(1, 4, "a0", "a1", "a2", "a3")
-      AN_DWP44_STOREG
+      AN_DWP44_STOREG4
       ".if .Lan_dwp44_x < 12\n\t"
       "sub %[o], %[o], %[s], lsl #4\n\t"
       "adds %[o], %[o], #1\n\t"
       ".endif\n\t"
-      ".set .Lan_dwp44_k, .Lan_dwp44_k + 40\n\t"
       ".set .Lan_dwp44_x, .Lan_dwp44_x + 4\n\t"
       ".endr"
-      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
-        [v1] "=&r"(v1), [v2] "=&r"(v2), [o] "+r"(o)
-      : [s] "r"(s), [x] "r"(x), [k] "r"(k)
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [t] "=&r"(t),
+        [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [o] "+r"(o), [k] "+r"(kk)
+      : [s] "r"(s), [x] "r"(x)
       : "cc", "memory");
   // clang-format on
 }
@@ -1880,8 +1877,8 @@ static inline __attribute__((always_inline)) void an_dwp_group2x2_asm(const uint
 // records' end, the channel's plane and output pointers, the middle rows, the rows left.
 // clang-format off
 #define AN_DWPW_ROW(R, Y, B0, B1, B2, B3)                                                                \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[p], [%[k], #(8*" #R "-28)]\n\t"                                                                  \
+  "ldr %[q], [%[k], #(8*" #R "-24)]\n\t"                                                                  \
   "ldr %[v0], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c)]\n\t"                                                    \
   "ldr %[v1], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c+16)]\n\t"                                                 \
   "ldr %[v2], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c+32)]\n\t"                                                 \
@@ -1894,31 +1891,35 @@ static inline __attribute__((always_inline)) void an_dwp_group2x2_asm(const uint
   "smlabb %[a2], %[v2], %[q], %[a2]\n\t"                                                                  \
   "smladx %[a3], %[v2], %[q], %[a3]\n\t"
 #define AN_DWPW_BORDER(R, Y)                                                                             \
-  "ldr %[a3], [%[k], #24]\n\t"                                                                            \
-  "ldr %[p], [%[k], #(8*" #R ")]\n\t"                                                                     \
-  "ldr %[q], [%[k], #(8*" #R "+4)]\n\t"                                                                   \
+  "ldr %[a3], [%[k], #-4]\n\t"                                                                            \
+  "ldr %[p], [%[k], #(8*" #R "-28)]\n\t"                                                                  \
+  "ldr %[q], [%[k], #(8*" #R "-24)]\n\t"                                                                  \
   "ldr %[v0], [%[x], #(%c[pb]*" #Y "+.Lan_dwpw_c)]\n\t"                                                    \
   "smlad %[a3], %[v0], %[p], %[a3]\n\t"                                                                   \
   "smlabb %[a3], %[v0], %[q], %[a3]\n\t"
 // Every chunk of an output row (CHUNK: its MACs), the chunk offset .Lan_dwpw_c 0, 32, 64, ...
 #define AN_DWPW_CHUNKS(CHUNK)                                                                            \
   ".set .Lan_dwpw_c, 0\n\t"                                                                                \
-  ".rept %c[w] / 4\n\t" CHUNK AN_DWP44_STORE ".set .Lan_dwpw_c, .Lan_dwpw_c + 32\n\t.endr\n\t"
+  ".rept %c[w] / 4\n\t" CHUNK AN_DWP44_STOREG2 ".set .Lan_dwpw_c, .Lan_dwpw_c + 32\n\t.endr\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                         int32_t o_step, int32_t out_h, int W,
                                                                         int row_bytes, int borders) {
   int32_t a0 = borders ? out_h - 2 : out_h, a1, a2, a3, s = o_step;
-  uint32_t p, q, v0, v1, v2;
+  uint32_t v0, v1, v2;
+  // p, q, t ascending: every chunk's m, C by one LDM from k (the record's m: k 28 bytes on), e in t a channel.
+  register uint32_t p __asm__("r8"), q __asm__("r9"), t __asm__("r10");
   // clang-format off
   __asm__ volatile(
       "sub sp, sp, #24\n\t"
       "str %[a0], [sp, #12]\n\t"
+      "adds %[k], %[k], #28\n\t"
       "add %[v0], %[k], #160\n\t"
       "str %[v0], [sp]\n\t"
       "1:\n\t"
       "str %[x], [sp, #4]\n\t"
       "str %[o], [sp, #8]\n\t"
+      "ldr %[t], [%[k], #8]\n\t"
       ".if %c[bd]\n\t"
       AN_DWPW_CHUNKS(AN_DWPW_BORDER(0, 0) AN_DWPW_ROW(1, 1, "a3", "a3", "a3", "a3")
                      AN_DWPW_ROW(2, 2, "a0", "a1", "a2", "a3"))
@@ -1929,7 +1930,7 @@ static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const ui
       "beq 3f\n\t"
       "2:\n\t"
       "str %[v0], [sp, #16]\n\t"
-      AN_DWPW_CHUNKS("ldr %[a3], [%[k], #24]\n\t" AN_DWPW_ROW(0, 0, "a3", "a3", "a3", "a3")
+      AN_DWPW_CHUNKS("ldr %[a3], [%[k], #-4]\n\t" AN_DWPW_ROW(0, 0, "a3", "a3", "a3", "a3")
                      AN_DWPW_ROW(1, 1, "a0", "a1", "a2", "a3") AN_DWPW_ROW(2, 2, "a0", "a1", "a2", "a3"))
       "add %[x], %[x], #%c[pb]\n\t"
       "ldr %[v0], [sp, #16]\n\t"
@@ -1949,8 +1950,8 @@ static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const ui
       "cmp %[k], %[v0]\n\t"
       "bne 1b\n\t"
       "add sp, sp, #24"
-      : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [v0] "=&r"(v0),
-        [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
+      : [a0] "+r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q), [t] "=&r"(t),
+        [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [x] "+r"(x), [o] "+r"(o), [k] "+r"(k)
       : [s] "r"(s), [w] "i"(W), [pb] "i"(row_bytes), [bd] "i"(borders)
       : "cc", "memory");
   // clang-format on
@@ -1959,8 +1960,10 @@ static inline __attribute__((always_inline)) void an_dwp_group_rows_asm(const ui
 #undef AN_DWPW_BORDER
 #undef AN_DWPW_CHUNKS
 #undef AN_DWP44_OUT
-#undef AN_DWP44_STORE
 #undef AN_DWP44_STOREG
+#undef AN_DWP44_STOREG1
+#undef AN_DWP44_STOREG2
+#undef AN_DWP44_STOREG4
 
 // The image rows of a group's W x W SAME plane (W 4 or 2: an_dwp_group4x4_asm's, an_dwp_group2x2_asm's; in_w W, so
 // its W * W pixels are in_c bytes apart from src) widened into plane rows 1 .. W at d, as an_dwp_widen_same's: per
