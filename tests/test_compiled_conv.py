@@ -233,13 +233,23 @@ CONV_CASES = {
     "pointwise_k32_p5_pairs4_nine_pairs_relu6": dict(in_shape=(1, 3, 5, 32), kernel=(1, 1), out_c=18,
                                                      activation="RELU6", out_scale=6 / 255, out_zp=-128, in_zp=127,
                                                      seed=50),
-    # in_c 8 with out_c 16 (AN_P5_PAIRS8_16: a block's eight pairs in one pass, the pixel stride an immediate): two
-    # batches with a pixel left, saturation and pruned channels in the first and last pair; vww's shape, smaller
+    # in_c 8 with out_c 16 (AN_P58_LAYER: the filter and records copied into its frame, a block's eight pairs
+    # unrolled, each pair's two shifts in one word): two batches with a pixel left, saturation and pruned channels in
+    # the first and last pair; vww's shape, smaller; 5x7 (eight blocks, three pixels left) with shifts spread over
+    # both ends (e of the two channels of a pair apart); exactly one block with shifts near 31 and two batches of 6x2
     "pointwise_k8_p5_out16_batch2_saturating_pruned": dict(in_shape=(2, 3, 3, 8), kernel=(1, 1), out_c=16,
                                                            out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
                                                            out_zp=-100, zero_channels=(0, 15), seed=52),
     "pointwise_k8_p5_out16_6x6_relu6": dict(in_shape=(1, 6, 6, 8), kernel=(1, 1), out_c=16, activation="RELU6",
                                             out_scale=6 / 255, in_zp=-128, out_zp=-128, seed=53),
+    "pointwise_k8_p58_out16_5x7_spread_shifts": dict(in_shape=(1, 5, 7, 8), kernel=(1, 1), out_c=16,
+                                                    w_scale=(1e-4, 0.08), out_scale=0.03, in_zp=-7, out_zp=100,
+                                                    zero_channels=(6,), seed=93),
+    "pointwise_k8_p58_out16_one_block_shift_near_31": dict(in_shape=(1, 2, 2, 8), kernel=(1, 1), out_c=16,
+                                                           in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                           out_zp=-1, seed=94),
+    "pointwise_k8_p58_out16_batch2_6x2_relu": dict(in_shape=(2, 6, 2, 8), kernel=(1, 1), out_c=16,
+                                                   activation="RELU", in_zp=127, out_zp=-128, seed=95),
     # the records' LDMDB over many passes: the demo AttendNet-B's in_c 24 -> 40 (five passes of four pairs), its
     # in_c 40 -> 24 (six passes of two pairs); saturation, pruned channels in the first and last pair
     "pointwise_k24_p5_pairs4_twenty_pairs_saturating_pruned": dict(in_shape=(1, 3, 5, 24), kernel=(1, 1), out_c=40,

@@ -907,24 +907,6 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_ENTRY(K) "bcs 5f\n\tbmi 8f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0)                   \
   "6:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 1) "7:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 2)                        \
   "8:\n\t" AN_P5_PAIR(K) AN_P5_STORE_LAST(K, 3)
-// At in_c 8 with out_c 16 (vww's and person_detect's 48x48x8 -> 16) the block's eight pairs in one pass, no loop:
-// the pixel stride an immediate (S = out_c), no stride loads, no output pointer update (the block stride 4 out_c,
-// an_p5_blocks), no filter end test.
-#define AN_P5_STORE_AT(K, J, S)                                                                            \
-  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #32]!\n\tldr %[f0], [%[w]], #(4*" #K ")\n\t"            \
-  "strh %[a0], [%[b1], #(2*" #J ")]\n\tldr %[a0], [%[q], #-16]\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\t"     \
-  "strh %[a1], [%[b1], #(" #S "+2*" #J ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"                          \
-  "strh %[a2], [%[b1], #(2*" #S "+2*" #J ")]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                            \
-  "strh %[a3], [%[b1], #(3*" #S "+2*" #J ")]\n\t"
-#define AN_P5_STORE_AT_LAST(K, J, S)                                                                       \
-  "ldr %[b1], [sp, #(8*" #K ")]\n\tstrh %[a0], [%[b1], #(2*" #J ")]\n\tstrh %[a1], [%[b1], #(" #S "+2*" #J ")]\n\t" \
-  "strh %[a2], [%[b1], #(2*" #S "+2*" #J ")]\n\tstrh %[a3], [%[b1], #(3*" #S "+2*" #J ")]\n\t"
-#define AN_P5_PAIRS8_16(K)                                                                                 \
-  "ldr %[f0], [%[w]], #(4*" #K ")\n\tldr %[f1], [%[w], #(16-4*" #K ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"  \
-  "ldr %[x1], [sp, #.Lan_p5_v]\n\t" AN_P5_PAIR(K) AN_P5_STORE_AT(K, 0, 16) AN_P5_PAIR(K)                  \
-  AN_P5_STORE_AT(K, 1, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 2, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 3, 16)     \
-  AN_P5_PAIR(K) AN_P5_STORE_AT(K, 4, 16) AN_P5_PAIR(K) AN_P5_STORE_AT(K, 5, 16) AN_P5_PAIR(K)               \
-  AN_P5_STORE_AT(K, 6, 16) AN_P5_PAIR(K) AN_P5_STORE_AT_LAST(K, 7, 16)
 // What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
 // (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
 // The block's end (_END): the output pointer by the block stride, x0 / x1 the input block pointer and its end;
@@ -933,16 +915,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[f1], [sp, #(8*" #K "+28)]\n\tadd %[b1], %[b1], %[f1]\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\t"      \
   "ldr %[x1], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K ")]\n\t"
 #define AN_P5_PAIRS4_END(K) AN_P5_PAIRS2_END(K)
-#define AN_P5_PAIRS8_16_END(K) AN_P5_PAIRS2_END(K)
 #define AN_P5_PAIRS2_TAIL ""
 #define AN_P5_PAIRS2_FRAME "40"
 #define AN_P5_PAIRS2_INIT(K) "add %[f0], %[a1], %[a1], lsl #1\n\tstr %[f0], [sp, #(8*" #K "+32)]\n\t"
 #define AN_P5_PAIRS4_TAIL "b 9f\n5:\n\tbmi 6b\n\tb 7b\n9:\n\t"
 #define AN_P5_PAIRS4_FRAME "40"
 #define AN_P5_PAIRS4_INIT(K) AN_P5_PAIRS2_INIT(K)
-#define AN_P5_PAIRS8_16_TAIL ""
-#define AN_P5_PAIRS8_16_FRAME "32"
-#define AN_P5_PAIRS8_16_INIT(K) ""
 // Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
 // end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
@@ -965,6 +943,94 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                      [x1] "=&r"(x1), [w] "=&r"(w), [q] "=&r"(q)                                                 \
                    :                                                                                             \
                    : "cc", "memory")
+// At in_c 8 with out_c 16 (vww's and person_detect's 48x48x8 -> 16: AN_P58_LAYER) the layer's filter (256 bytes)
+// and records (256 bytes) copied once into the statement's frame beside the columns, so that sp addresses all three
+// (constant offsets: the block's eight pairs unrolled) and the filter and records pointers free two registers: each
+// step's six words (f0, f1 and the four pixels' x0-x3) one run of loads (7 cycles, where AN_P5_STEP's four loads and
+// LDRD take 8), a pair's five record words one run (the two channels' shifts e in one word: ASR reads a register
+// shift's bottom byte, LSR #8 gives the second's; the copy packs them).  The frame: columns (64 bytes), filter (pair
+// J at 64 + 32 J), records (pair J at 320 + 32 J), output pointer (576), input block pointer (580), output end (584).
+#define AN_P58_F(J, S) "(64+32*" #J "+4*" #S ")"
+#define AN_P58_R(J, O) "(320+32*" #J "+" #O ")"
+// Step S (1-3) of pair J: six loads, eight SMLAD.
+#define AN_P58_STEP(J, S)                                                                                 \
+  "ldr %[f0], [sp, #" AN_P58_F(J, S) "]\n\tldr %[f1], [sp, #(16+" AN_P58_F(J, S) ")]\n\t"                      \
+  "ldr %[x0], [sp, #(16*" #S ")]\n\tldr %[x1], [sp, #(16*" #S "+4)]\n\t"                                      \
+  "ldr %[x2], [sp, #(16*" #S "+8)]\n\tldr %[x3], [sp, #(16*" #S "+12)]\n\t"                                   \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
+  "smlad %[a2], %[f0], %[x2], %[a2]\n\tsmlad %[b2], %[f1], %[x2], %[b2]\n\t"                             \
+  "smlad %[a3], %[f0], %[x3], %[a3]\n\tsmlad %[b3], %[f1], %[x3], %[b3]\n\t"
+#define AN_P58_RQ(A, M, KC, E)                                                                            \
+  "add %[x1], %[" #KC "], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[" #M "], %[x1]\n\t"        \
+  "asr %[" #A "], %[" #A "], %[" #E "]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
+// Pair J: the first step (its four loads and the biases a0, b0 before it: the block's entry or the previous pair's
+// stores) adds the biases into all eight accumulators, steps 1-3, the records (m, kc of both channels and the packed
+// shifts), eight requantizations, four BFI.
+#define AN_P58_PAIR(J)                                                                                    \
+  "smlad %[a1], %[f0], %[x1], %[a0]\n\tsmlad %[b1], %[f1], %[x1], %[b0]\n\t"                             \
+  "smlad %[a2], %[f0], %[x2], %[a0]\n\tsmlad %[b2], %[f1], %[x2], %[b0]\n\t"                             \
+  "smlad %[a3], %[f0], %[x3], %[a0]\n\tsmlad %[b3], %[f1], %[x3], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
+  AN_P58_STEP(J, 1) AN_P58_STEP(J, 2) AN_P58_STEP(J, 3)                                                   \
+  "ldr %[f0], [sp, #" AN_P58_R(J, 4) "]\n\tldr %[f1], [sp, #" AN_P58_R(J, 8) "]\n\t"                          \
+  "ldr %[x0], [sp, #" AN_P58_R(J, 12) "]\n\tldr %[x2], [sp, #" AN_P58_R(J, 20) "]\n\t"                        \
+  "ldr %[x3], [sp, #" AN_P58_R(J, 24) "]\n\t"                                                              \
+  AN_P58_RQ(a0, f0, f1, x0) AN_P58_RQ(a1, f0, f1, x0) AN_P58_RQ(a2, f0, f1, x0) AN_P58_RQ(a3, f0, f1, x0)  \
+  "lsr %[x0], %[x0], #8\n\t"                                                                               \
+  AN_P58_RQ(b0, x2, x3, x0) AN_P58_RQ(b1, x2, x3, x0) AN_P58_RQ(b2, x2, x3, x0) AN_P58_RQ(b3, x2, x3, x0)  \
+  "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
+  "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
+// Pair J's stores (pixel p's two outputs at 16 p + 2 J), each right after a load (one cycle, where behind a store
+// it takes two: docs/timing.md), the loads the output pointer and pair N's biases and first step's four words.
+#define AN_P58_STORE(J, N)                                                                                \
+  "ldr %[b1], [sp, #576]\n\tldr %[b0], [sp, #" AN_P58_R(N, 16) "]\n\tldr %[f0], [sp, #" AN_P58_F(N, 0) "]\n\t"  \
+  "ldr %[f1], [sp, #(16+" AN_P58_F(N, 0) ")]\n\tldr %[x1], [sp, #4]\n\tstrh %[a0], [%[b1], #(2*" #J ")]\n\t"    \
+  "ldr %[a0], [sp, #" AN_P58_R(N, 0) "]\n\tldr %[x2], [sp, #8]\n\tstrh %[a1], [%[b1], #(16+2*" #J ")]\n\t"      \
+  "ldr %[x3], [sp, #12]\n\tstrh %[a2], [%[b1], #(32+2*" #J ")]\n\t"                                            \
+  "ldr %[x0], [sp]\n\tstrh %[a3], [%[b1], #(48+2*" #J ")]\n\t"
+// Four values Q of the block's four pixels (8 bytes apart, x3 already 32 bytes on) widened into steps 2 Q and 2 Q + 1
+// of the columns (a0-b3 in r0-r7: one STM at x2, advanced).
+#define AN_P58_W(Q)                                                                                       \
+  "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
+  "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
+  "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
+  "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"
+// The layer: a0 the output, a3 the input, b0 its end (the output's end: two output bytes an input byte), b1 the
+// filter, b2 the records.  The copy: eight pairs' filter words, then eight pairs' records (e_b into bits 8-15 of
+// e_a's word).  Every block: its widening (the input pointer stored back behind the first loads), the first pair's
+// loads, the eight pairs, the output pointer by 64.
+#define AN_P58_LAYER                                                                                      \
+  __asm__ volatile(                                                                                        \
+      "sub sp, sp, #592\n\tstr %[a0], [sp, #576]\n\tstr %[a3], [sp, #580]\n\tsub %[x1], %[b0], %[a3]\n\t"    \
+      "add %[x1], %[a0], %[x1], lsl #1\n\tstr %[x1], [sp, #584]\n\t"                                        \
+      "mov %[f0], %[b1]\n\tmov %[f1], %[b2]\n\tadd %[x2], sp, #64\n\tmovs %[x0], #8\n\t"                   \
+      "2:\n\tldmia %[f0]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                     \
+      "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                           \
+      "subs %[x0], %[x0], #1\n\tbne 2b\n\tmovs %[x0], #8\n\t"                                                 \
+      "3:\n\tldmia %[f1]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                     \
+      "bfi %[a3], %[b3], #8, #8\n\t"                                                                        \
+      "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                           \
+      "subs %[x0], %[x0], #1\n\tbne 3b\n\t"                                                                   \
+      ".p2align 2\n1:\n\tldr %[x3], [sp, #580]\n\tmov %[x2], sp\n\t"                                          \
+      "ldr %[f0], [%[x3]], #32\n\tldr %[f1], [%[x3], #-24]\n\tldr %[x0], [%[x3], #-16]\n\t"                   \
+      "ldr %[x1], [%[x3], #-8]\n\tstr %[x3], [sp, #580]\n\t" AN_P58_W(0)                                     \
+      "ldr %[f0], [%[x3], #-28]\n\tldr %[f1], [%[x3], #-20]\n\tldr %[x0], [%[x3], #-12]\n\t"                  \
+      "ldr %[x1], [%[x3], #-4]\n\t" AN_P58_W(1)                                                              \
+      "ldr %[a0], [sp, #320]\n\tldr %[b0], [sp, #336]\n\tldr %[f0], [sp, #64]\n\tldr %[f1], [sp, #80]\n\t"   \
+      "ldr %[x0], [sp]\n\tldr %[x1], [sp, #4]\n\tldr %[x2], [sp, #8]\n\tldr %[x3], [sp, #12]\n\t"            \
+      AN_P58_PAIR(0) AN_P58_STORE(0, 1) AN_P58_PAIR(1) AN_P58_STORE(1, 2) AN_P58_PAIR(2) AN_P58_STORE(2, 3)  \
+      AN_P58_PAIR(3) AN_P58_STORE(3, 4) AN_P58_PAIR(4) AN_P58_STORE(4, 5) AN_P58_PAIR(5) AN_P58_STORE(5, 6)  \
+      AN_P58_PAIR(6) AN_P58_STORE(6, 7) AN_P58_PAIR(7)                                                       \
+      "ldr %[b1], [sp, #576]\n\tldr %[x0], [sp, #584]\n\tstrh %[a0], [%[b1], #14]\n\t"                        \
+      "add %[x1], %[b1], #64\n\tstrh %[a1], [%[b1], #30]\n\tstrh %[a2], [%[b1], #46]\n\t"                     \
+      "strh %[a3], [%[b1], #62]\n\tstr %[x1], [sp, #576]\n\tcmp %[x1], %[x0]\n\tblo 1b\n\t"                   \
+      "add sp, sp, #592"                                                                                      \
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),              \
+        [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1),          \
+        [x2] "=&r"(w), [x3] "=&r"(q)                                                                          \
+      :                                                                                                       \
+      : "cc", "memory")
 // clang-format on
 
 // The blocks of four pixels [0, blocks) of a layer at in_c K (a multiple of 8 up to 64, 128), out_c even, in
@@ -990,10 +1056,9 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   register int32_t f0 __asm__("r8"), f1 __asm__("r9"), x0 __asm__("r10");
   int32_t x1, w, q;  // the statement's scratch (written before read)
   if (K == 8) {
-    // AN_P5_PAIRS8_16 at out_c 16 (out of line: the other layers' path only the compare), the block stride 4 out_c.
+    // AN_P58_LAYER at out_c 16 (out of line: the other layers' path only the compare).
     if (__builtin_expect(out_c == 16, 0)) {
-      b3 = 4 * 16;
-      AN_P5_LAYER(8, AN_P5_PAIRS8_16);
+      AN_P58_LAYER;
     } else {
       AN_P5_LAYER(8, AN_P5_PAIRS4);
     }
@@ -1013,15 +1078,16 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
 #undef AN_P5_LAYER
-#undef AN_P5_PAIRS8_16_END
+#undef AN_P58_LAYER
+#undef AN_P58_W
+#undef AN_P58_STORE
+#undef AN_P58_PAIR
+#undef AN_P58_RQ
+#undef AN_P58_STEP
+#undef AN_P58_R
+#undef AN_P58_F
 #undef AN_P5_PAIRS4_END
 #undef AN_P5_PAIRS2_END
-#undef AN_P5_PAIRS8_16_INIT
-#undef AN_P5_PAIRS8_16_FRAME
-#undef AN_P5_PAIRS8_16_TAIL
-#undef AN_P5_PAIRS8_16
-#undef AN_P5_STORE_AT_LAST
-#undef AN_P5_STORE_AT
 #undef AN_P5_PAIRS4_INIT
 #undef AN_P5_PAIRS4_FRAME
 #undef AN_P5_PAIRS4_TAIL
