@@ -971,7 +971,15 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "smlad %[a1], %[f0], %[x1], %[a0]\n\tsmlad %[b1], %[f1], %[x1], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x2], %[a0]\n\tsmlad %[b2], %[f1], %[x2], %[b0]\n\t"                             \
   "smlad %[a3], %[f0], %[x3], %[a0]\n\tsmlad %[b3], %[f1], %[x3], %[b0]\n\t"                             \
-  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t" AN_P58_REST(J)
+// The block's first pair: its first step's column words still in a0-a3 from the widening (each SMLAD of channel b
+// before channel a's overwrites it), the biases in x0, x1.
+#define AN_P58_PAIR0                                                                                      \
+  "smlad %[b0], %[f1], %[a0], %[x1]\n\tsmlad %[a0], %[f0], %[a0], %[x0]\n\t"                             \
+  "smlad %[b1], %[f1], %[a1], %[x1]\n\tsmlad %[a1], %[f0], %[a1], %[x0]\n\t"                             \
+  "smlad %[b2], %[f1], %[a2], %[x1]\n\tsmlad %[a2], %[f0], %[a2], %[x0]\n\t"                             \
+  "smlad %[b3], %[f1], %[a3], %[x1]\n\tsmlad %[a3], %[f0], %[a3], %[x0]\n\t" AN_P58_REST(0)
+#define AN_P58_REST(J)                                                                                    \
   AN_P58_STEP(J, 1) AN_P58_STEP(J, 2) AN_P58_STEP(J, 3)                                                   \
   "ldr %[f0], [sp, #" AN_P58_R(J, 4) "]\n\tldr %[f1], [sp, #" AN_P58_R(J, 8) "]\n\t"                          \
   "ldr %[x0], [sp, #" AN_P58_R(J, 12) "]\n\tldr %[x2], [sp, #" AN_P58_R(J, 20) "]\n\t"                        \
@@ -989,17 +997,18 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   "ldr %[a0], [sp, #" AN_P58_R(N, 0) "]\n\tldr %[x2], [sp, #8]\n\tstrh %[a1], [%[b1], #(16+2*" #J ")]\n\t"      \
   "ldr %[x3], [sp, #12]\n\tstrh %[a2], [%[b1], #(32+2*" #J ")]\n\t"                                            \
   "ldr %[x0], [sp]\n\tstrh %[a3], [%[b1], #(48+2*" #J ")]\n\t"
-// Four values Q of the block's four pixels (8 bytes apart, x3 already 32 bytes on) widened into steps 2 Q and 2 Q + 1
-// of the columns (a0-b3 in r0-r7: one STM at x2, advanced).
-#define AN_P58_W(Q)                                                                                       \
+// Four values of the block's four pixels (f0, f1, x0, x1) widened into two steps of the columns (a0-b3 in r0-r7:
+// one STM, STM: stmia or stmdb, at x2 = sp + 32).
+#define AN_P58_W(STM)                                                                                     \
   "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
   "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
   "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
-  "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"
+  STM " %[x2], {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"
 // The layer: a0 the output, a3 the input, b0 its end (the output's end: two output bytes an input byte), b1 the
 // filter, b2 the records.  The copy: eight pairs' filter words, then eight pairs' records (e_b into bits 8-15 of
-// e_a's word).  Every block: its widening (the input pointer stored back behind the first loads), the first pair's
-// loads, the eight pairs, the output pointer by 64.
+// e_a's word).  Every block: its widening (steps 2 and 3 by STMIA at x2 = sp + 32, then steps 0 and 1 by STMDB below
+// them, the input pointer stored back behind their loads), the first pair's four loads (its first step's column
+// words still in a0-a3), the eight pairs, the output pointer by 64.
 #define AN_P58_LAYER                                                                                      \
   __asm__ volatile(                                                                                        \
       "sub sp, sp, #592\n\tstr %[a0], [sp, #576]\n\tstr %[a3], [sp, #580]\n\tsub %[x1], %[b0], %[a3]\n\t"    \
@@ -1012,14 +1021,13 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
       "bfi %[a3], %[b3], #8, #8\n\t"                                                                        \
       "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                           \
       "subs %[x0], %[x0], #1\n\tbne 3b\n\t"                                                                   \
-      ".p2align 2\n1:\n\tldr %[x3], [sp, #580]\n\tmov %[x2], sp\n\t"                                          \
+      ".p2align 2\n1:\n\tldr %[x3], [sp, #580]\n\tadd %[x2], sp, #32\n\t"                                     \
+      "ldr %[f0], [%[x3], #4]\n\tldr %[f1], [%[x3], #12]\n\tldr %[x0], [%[x3], #20]\n\t"                      \
+      "ldr %[x1], [%[x3], #28]\n\t" AN_P58_W("stmia")                                                       \
       "ldr %[f0], [%[x3]], #32\n\tldr %[f1], [%[x3], #-24]\n\tldr %[x0], [%[x3], #-16]\n\t"                   \
-      "ldr %[x1], [%[x3], #-8]\n\tstr %[x3], [sp, #580]\n\t" AN_P58_W(0)                                     \
-      "ldr %[f0], [%[x3], #-28]\n\tldr %[f1], [%[x3], #-20]\n\tldr %[x0], [%[x3], #-12]\n\t"                  \
-      "ldr %[x1], [%[x3], #-4]\n\t" AN_P58_W(1)                                                              \
-      "ldr %[a0], [sp, #320]\n\tldr %[b0], [sp, #336]\n\tldr %[f0], [sp, #64]\n\tldr %[f1], [sp, #80]\n\t"   \
-      "ldr %[x0], [sp]\n\tldr %[x1], [sp, #4]\n\tldr %[x2], [sp, #8]\n\tldr %[x3], [sp, #12]\n\t"            \
-      AN_P58_PAIR(0) AN_P58_STORE(0, 1) AN_P58_PAIR(1) AN_P58_STORE(1, 2) AN_P58_PAIR(2) AN_P58_STORE(2, 3)  \
+      "ldr %[x1], [%[x3], #-8]\n\tstr %[x3], [sp, #580]\n\t" AN_P58_W("stmdb")                              \
+      "ldr %[f0], [sp, #64]\n\tldr %[f1], [sp, #80]\n\tldr %[x0], [sp, #320]\n\tldr %[x1], [sp, #336]\n\t"   \
+      AN_P58_PAIR0 AN_P58_STORE(0, 1) AN_P58_PAIR(1) AN_P58_STORE(1, 2) AN_P58_PAIR(2) AN_P58_STORE(2, 3)  \
       AN_P58_PAIR(3) AN_P58_STORE(3, 4) AN_P58_PAIR(4) AN_P58_STORE(4, 5) AN_P58_PAIR(5) AN_P58_STORE(5, 6)  \
       AN_P58_PAIR(6) AN_P58_STORE(6, 7) AN_P58_PAIR(7)                                                       \
       "ldr %[b1], [sp, #576]\n\tldr %[x0], [sp, #584]\n\tstrh %[a0], [%[b1], #14]\n\t"                        \
@@ -1082,6 +1090,8 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P58_W
 #undef AN_P58_STORE
 #undef AN_P58_PAIR
+#undef AN_P58_PAIR0
+#undef AN_P58_REST
 #undef AN_P58_RQ
 #undef AN_P58_STEP
 #undef AN_P58_R
