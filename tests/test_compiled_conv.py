@@ -481,6 +481,19 @@ DEPTHWISE_CASES = {
                                                               out_zp=-7),
     "rows3x3_full_range_stride2x1_saturating_zp127": dict(in_shape=(1, 9, 11, 8), stride=(2, 1), out_scale=0.03,
                                                           w_scale=(0.005, 0.05), in_zp=127, out_zp=120),
+    # TFLite's SAME rows at stride 1, full range, 8 or 32 channels, out_w a multiple of four (an_dw3_rows_same1: one
+    # copy of the row per ring rotation, an_dw3_row16c_asm's stores at immediate offsets, the previous channel's
+    # outputs stored after the next one's loads): 32 channels batch 2 saturating over four rows (three passes, eight
+    # groups), 16 wide with tiny multipliers over five rows, 8 channels with zero point 127 over six rows, one row
+    # 20 wide batch 2 (both rows around it zero points): the row loop left after each of the three rotations
+    "rows3x3_full_range_same_oc32_12_wide_batch2_saturating": dict(in_shape=(2, 4, 12, 32), out_scale=0.03,
+                                                                   w_scale=(0.005, 0.05), in_zp=0, out_zp=120,
+                                                                   seed=3),
+    "rows3x3_full_range_same_oc32_16_wide_tiny_multiplier": dict(in_shape=(1, 5, 16, 32), in_scale=1e-3,
+                                                                 w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=-128,
+                                                                 out_zp=-7, seed=4),
+    "rows3x3_full_range_same_oc8_8_wide_zp127": dict(in_shape=(1, 6, 8, 8), in_zp=127, out_zp=-128, seed=5),
+    "rows3x3_full_range_same_oc8_one_row_20_wide_batch2": dict(in_shape=(2, 1, 20, 8), in_zp=-3, out_zp=5, seed=6),
     # full-range rows at stride_w 2 (an_dw3_row16s2_asm: a row's passes in one looping statement, then the tail): SAME
     # 32 wide over five groups (four passes, no tail), 27 wide batch 2 with tiny multipliers (three passes and a tail
     # of two, a column left of the image)

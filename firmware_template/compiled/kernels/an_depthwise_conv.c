@@ -758,6 +758,93 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   *xp = x;
   *out = o;
 }
+// Stride 1 where the output step oc is a constant (an_dw3_row16c_asm, oc 8 and 32: vww's and person_detect's
+// row-buffer layers): every store at an immediate offset from o (pixel i of channel G at o + i oc + G, o stepped by
+// 4 oc a pass), so neither oc nor o2 takes a register, and two of them hold the previous channel's first two outputs
+// (e0, e1): its four outputs are stored one right after each of the next channel's first three runs of loads (a store
+// right after a load takes one cycle, otherwise two) and one at once; the bias in a0 (free once a0 is requantized
+// into e0), row 0's MACs in an order that reads it before a0 is written; w2, free after the MACs, the
+// requantization's scratch.  The previous channel's outputs are at offsets PG (its G) from o: G - 1 in a pass,
+// 3 - 4 oc for channel 0 (the previous pass's channel 3, o stepped since).
+// clang-format off
+#define AN_DW3C_O(I, G) "[%[o], #(%c[oc]*" #I "+" G ")]"
+#define AN_DW3C_D3(PG) "strb %[a3], " AN_DW3C_O(3, PG) "\n\t"
+#define AN_DW3C_D0(PG) "strb %[e0], " AN_DW3C_O(0, PG) "\n\t"
+#define AN_DW3C_D1(PG) "strb %[e1], " AN_DW3C_O(1, PG) "\n\t"
+#define AN_DW3C_ROW0(G, D3)                                                                              \
+  "ldr %[a0], " AN_DW3A_K(G, 6) "\n\t"                                                                   \
+  AN_DW3A_ROW1(G, 0, s0) D3                                                                              \
+  "smlatb %[a1], %[w0], %[p], %[a0]\n\t"                                                                 \
+  "smlad %[a2], %[w1], %[p], %[a0]\n\t"                                                                  \
+  "smlatb %[a3], %[w1], %[p], %[a0]\n\t"                                                                 \
+  "smlad %[a0], %[w0], %[p], %[a0]\n\t"                                                                  \
+  "smlabb %[a0], %[w1], %[q], %[a0]\n\t"                                                                 \
+  "smladx %[a1], %[w1], %[q], %[a1]\n\t"                                                                 \
+  "smlabb %[a2], %[w2], %[q], %[a2]\n\t"                                                                 \
+  "smladx %[a3], %[w2], %[q], %[a3]\n\t"
+#define AN_DW3C_OUT(A, D)                                                                                \
+  "smmlar %[w2], %[" A "], %[p], %[q]\n\t"                                                               \
+  "add %[" A "], %[w2], %[" A "], asr #31\n\t"                                                           \
+  "asr %[" A "], %[" A "], %[w0]\n\t"                                                                    \
+  "ssat %[" D "], #8, %[" A "]\n\t"
+// Channel G, the previous channel's delayed stores D3 / D0 / D1 (empty in a row's first pass), END the
+// row's end loaded into w1 in the last channel's run of m, C, e.
+#define AN_DW3C_CHANNEL(G, D3, D0, D1, END)                                                              \
+  AN_DW3C_ROW0(G, D3)                                                                                    \
+  AN_DW3A_ROW1(G, 1, s1) D0 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
+  AN_DW3A_ROW1(G, 2, s2) D1 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
+  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                    \
+  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                    \
+  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                   \
+  END                                                                                                    \
+  AN_DW3C_OUT("a0", "e0") AN_DW3C_OUT("a1", "e1") AN_DW3C_OUT("a2", "a2") AN_DW3C_OUT("a3", "a3")        \
+  "strb %[a2], " AN_DW3C_O(2, #G) "\n\t"
+#define AN_DW3C_DELAYED(G, PG) AN_DW3C_CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
+// clang-format on
+// The row's passes of four outputs from *xp up to end (at least one), four channels a pass, stride 1, in one
+// statement: the first pass's channel 0 before the loop (no previous outputs), then per pass channels 1-3, o and x
+// stepped, the end test, the next pass's channel 0; the last channel's delayed outputs stored after the loop.  oc
+// (the output step, bytes) a constant from 1 to 64 (the negative offsets fit an 8-bit immediate).
+static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32_t **xp, const int32_t *k, int8_t **out,
+                                                                    const uint32_t *end, int32_t oc, int32_t S0,
+                                                                    int32_t S1, int32_t S2) {
+  int32_t a0, a1, a2, a3, e0, e1;
+  uint32_t p, q, w0, w2;
+  const uint32_t *w1 = end, *x = *xp;
+  int8_t *o = *out;
+  // clang-format off
+  __asm__ volatile(
+      "sub sp, sp, #8\n\t"
+      "str %[w1], [sp]\n\t"
+      AN_DW3C_CHANNEL(0, "", "", "", "")
+      "1:\n\t"
+      AN_DW3C_DELAYED(1, "0") AN_DW3C_DELAYED(2, "1")
+      AN_DW3C_CHANNEL(3, AN_DW3C_D3("2"), AN_DW3C_D0("2"), AN_DW3C_D1("2"), "ldr %[w1], [sp]\n\t")
+      "add %[x], %[x], #96\n\t"
+      "add %[o], %[o], #(4 * %c[oc])\n\t"
+      "cmp %[x], %[w1]\n\t"
+      "beq 2f\n\t"
+      AN_DW3C_DELAYED(0, "3-4*%c[oc]")
+      "b 1b\n\t"
+      "2:\n\t"
+      AN_DW3C_D3("3-4*%c[oc]") AN_DW3C_D0("3-4*%c[oc]") AN_DW3C_D1("3-4*%c[oc]")
+      "add sp, sp, #8"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [e0] "=&r"(e0), [e1] "=&r"(e1),
+        [p] "=&r"(p), [q] "=&r"(q), [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o] "+r"(o), [x] "+r"(x)
+      : [k] "r"(k), [oc] "i"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
+      : "cc", "memory");
+  // clang-format on
+  *xp = x;
+  *out = o;
+}
+#undef AN_DW3C_O
+#undef AN_DW3C_D3
+#undef AN_DW3C_D0
+#undef AN_DW3C_D1
+#undef AN_DW3C_ROW0
+#undef AN_DW3C_OUT
+#undef AN_DW3C_CHANNEL
+#undef AN_DW3C_DELAYED
 #undef AN_DW3A_PASS
 #undef AN_DW3A_X
 #undef AN_DW3A_K
@@ -934,12 +1021,77 @@ static inline __attribute__((always_inline)) void an_dw3_widen_same(const int8_t
   if (stride_w == 1) an_dw3_widen((out_w & 1) == 0 ? an_dw3_word(x) : zp4, zp4, d);
 }
 
+#if AN_DW3_PASS_ASM
+// One output row of an_dw3_rows_same1 (rotation: its padded rows in ring slots S0, S1, S2): first the padded row
+// below it (image row y + 1, or zero points under the image) widened into slot `slot` (the one its rows need last),
+// then its passes.
+#define AN_DW3_SAME1_ROW(SLOT, S0, S1, S2)                                    \
+  do {                                                                        \
+    uint32_t *const d = ring + 4 * (SLOT);                                    \
+    if (y + 1 < h) {                                                          \
+      an_dw3_widen_same(src + (y + 1) * row_bytes, OC, zp4, d, w, 1);         \
+    } else {                                                                  \
+      for (int32_t j = 0; j < pairs; ++j) an_dw3_widen(zp4, zp4, d + 12 * j); \
+    }                                                                         \
+    const uint32_t *x = ring;                                                 \
+    int8_t *oo = o + y * row_bytes;                                           \
+    an_dw3_row16c_asm(&x, rec, &oo, end, OC, S0, S1, S2);                     \
+  } while (0)
+// an_dw3_rows for TFLite's SAME rows at stride 1 (in_h == out_h, in_w == out_w, one row and column of zero points
+// each side) where the clamp is all of int8, out_w a multiple of four and OC = in_c a constant (vww's and
+// person_detect's 48x48x8 and 24x24x32): per group of four channels the ring's three slots in turn, one copy of the
+// row per rotation (constant slots, no rotation or next-row bookkeeping), each row one widening and one
+// an_dw3_row16c_asm statement; the same ring, records and scratch as an_dw3_rows.
+static inline __attribute__((always_inline)) void an_dw3_rows_same1(const an_depthwise_params *p, const int8_t *input,
+                                                                    const int16_t *filter, const int32_t *bias,
+                                                                    const int32_t *multiplier, const int32_t *shift,
+                                                                    int8_t *output, void *scratch, const int32_t OC) {
+  const int32_t h = p->out_h, w = p->out_w, row_bytes = w * OC, pairs = (w + 1) / 2 + 1;
+  const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
+  int32_t *rec = (int32_t *)scratch;
+  uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
+  const uint32_t *const end = ring + 24 * (w / 4);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    for (int32_t c0 = 0; c0 < OC; c0 += 4) {
+      an_dw3_records_dsp(filter, bias, multiplier, shift, c0, p->output_offset, rec);
+      const int8_t *const src = input + b * h * row_bytes + c0;
+      int8_t *const o = output + b * h * row_bytes + c0;
+      // padded rows 0 (zero points) and 1 (image row 0) in slots 0 and 1
+      for (int32_t j = 0; j < pairs; ++j) an_dw3_widen(zp4, zp4, ring + 12 * j);
+      an_dw3_widen_same(src, OC, zp4, ring + 4, w, 1);
+      for (int32_t y = 0;;) {
+        AN_DW3_SAME1_ROW(2, 0, 4, 8);
+        if (++y == h) break;
+        AN_DW3_SAME1_ROW(0, 4, 8, 0);
+        if (++y == h) break;
+        AN_DW3_SAME1_ROW(1, 8, 0, 4);
+        if (++y == h) break;
+      }
+    }
+  }
+}
+#undef AN_DW3_SAME1_ROW
+#endif
+
 static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, const int8_t *input,
                                                   const int16_t *filter, const int32_t *bias, const int32_t *multiplier,
                                                   const int32_t *shift, int8_t *output, void *scratch) {
   const int32_t in_c = p->in_c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
   const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
   const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, p->act_min == -128 && p->act_max == 127};
+#if AN_DW3_PASS_ASM
+  if (q.full_range && stride_w == 1 && stride_h == 1 && p->pad_w == 1 && p->pad_h == 1 && in_w == out_w &&
+      in_h == out_h && out_w % 4 == 0 && out_w > 0 && out_h > 0) {
+    if (in_c == 8) {
+      an_dw3_rows_same1(p, input, filter, bias, multiplier, shift, output, scratch, 8);
+      return;
+    }
+    if (in_c == 32) {
+      an_dw3_rows_same1(p, input, filter, bias, multiplier, shift, output, scratch, 32);
+      return;
+    }
+  }
+#endif
   // The pairs the passes read: the last output's taps end at padded column (out_w - 1) * stride_w + 2
   // (AN_DEPTHWISE_ROWS_PAIRS, the ring's room, is at least this).
   const int32_t pairs = ((out_w - 1) * stride_w + 2) / 2 + 1;
