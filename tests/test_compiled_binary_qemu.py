@@ -14,7 +14,8 @@ two bytes (an_add_affine_s8: SMLAWB/SMLAWT, SSAT; eight, four, then one element 
 pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths) and a broadcast.
 The "gate" cases are MUL as an attention condenser uses it (a feature map times a LOGISTIC output, scale
 1/256, zero point -128; output multiplier below one: an_mul2_run's SADD16 doubling, SMMLAR with the
-sign term, ASR, SSAT): every pair with and without the clamp, an output shift of 0 (no rounding), 45.
+sign term, ASR, SSAT; e 4-11 by SSAT's own shift): every pair with and without the clamp, output shifts of 0
+(no rounding), 3, 7, 11 and 17, 45.
 The "logistic" cases are the gate's LOGISTIC (an_lut_s8: a word of four indices, four table loads, one word
 store on DSP cores): every byte, 2,051 elements (blocks of four and a tail of three) and 45.
 The "condenser" cases chain an attention condenser's operators as AttendNets use them: MAX_POOL_2D 2x2
@@ -74,6 +75,13 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "mul-pairs-gate-relu": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, 5), (1 / 256, -128), (0.0213, -3)), "RELU",
                             True),
     "mul-pairs-gate-shift0": ("MUL", (4096,), PAIRS_CONSTANT, ((0.5, 3), (0.25, -7), (0.2, 1)), "NONE", True),
+    # an_mul2_run's copies for e 4-11 (SSAT's own shift): e 11 (the last copy), e 3 and 17 (the register shift)
+    "mul-pairs-gate-shift11": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, -21), (1 / 256, -128), (0.476, -28)),
+                               "NONE", True),
+    "mul-pairs-gate-shift3-saturating": ("MUL", (4096,), PAIRS_CONSTANT,
+                                         ((0.0417, -21), (1 / 256, -128), (0.00186, 0)), "NONE", True),
+    "mul-pairs-gate-shift17": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, -21), (1 / 256, -128), (30.0, -28)),
+                               "NONE", True),
     "mul-gate-odd45": ("MUL", (1, 3, 5, 3), _ODD45, ((0.0131, 17), (1 / 256, -128), (0.0097, 4)), "RELU6", False),
     "add-pairs-affine": ("ADD", (4096,), PAIRS_CONSTANT, CALIBRATED[0], "NONE", True),
     "sub-pairs-affine-relu6": ("SUB", (4096,), PAIRS_CONSTANT, CALIBRATED[1], "RELU6", True),

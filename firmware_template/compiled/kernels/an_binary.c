@@ -351,10 +351,11 @@ typedef struct {
 } an_mul2_consts;
 
 // Four outputs per pass of n (a multiple of four) contiguous elements, k = 1 (an_mul_run), indexed from the
-// end by a negative count.
+// end by a negative count.  E: e where the caller knows it as a constant (SSAT's own shift, ASR #E: no ASR by a
+// register), else 0 (c->e).
 AN_BINARY_INLINE void an_mul2_loop(const an_mul2_consts *c, int rounding, int full, const int8_t *a, const int8_t *b,
-                                   int8_t *out, int32_t n) {
-  const int32_t m = c->m, round = c->round, e = c->e;
+                                   int8_t *out, int32_t n, const int32_t E) {
+  const int32_t m = c->m, round = c->round, e = E ? E : c->e;
   const uint32_t o1 = c->o1, o2 = c->o2, lo4 = c->lo4, hi4 = c->hi4;
   a += n;
   b += n;
@@ -377,22 +378,39 @@ AN_BINARY_INLINE void an_mul2_loop(const an_mul2_consts *c, int rounding, int fu
   }
 }
 
+// an_mul2_run's copies of the loop for e 4-11 (rounding, the activation all of int8).
+#define AN_MUL2_E(E)                        \
+  case E:                                   \
+    an_mul2_loop(c, 1, 1, a, b, out, n, E); \
+    return n;
+#define AN_MUL2_CASES \
+  AN_MUL2_E(4) AN_MUL2_E(5) AN_MUL2_E(6) AN_MUL2_E(7) AN_MUL2_E(8) AN_MUL2_E(9) AN_MUL2_E(10) AN_MUL2_E(11)
+
 // Not inlined: the loop keeps its pointers and constants in registers, away from the broadcast walk's.
 AN_BINARY_NOINLINE int32_t an_mul2_run(const an_mul2_consts *c, int rounding, int full, const int8_t *a,
                                        const int8_t *b, int8_t *out, int32_t n) {
   if (rounding) {
     if (full) {
-      an_mul2_loop(c, 1, 1, a, b, out, n);
+      // The gate of an attention condenser (the activation all of int8): e 4-11 a constant, one copy each (the
+      // demo AttendNet-B's MULs: e 6 and 7), other e by the register shift.
+      switch (c->e) {
+        AN_MUL2_CASES
+        default:
+          break;
+      }
+      an_mul2_loop(c, 1, 1, a, b, out, n, 0);
     } else {
-      an_mul2_loop(c, 1, 0, a, b, out, n);
+      an_mul2_loop(c, 1, 0, a, b, out, n, 0);
     }
   } else if (full) {
-    an_mul2_loop(c, 0, 1, a, b, out, n);
+    an_mul2_loop(c, 0, 1, a, b, out, n, 0);
   } else {
-    an_mul2_loop(c, 0, 0, a, b, out, n);
+    an_mul2_loop(c, 0, 0, a, b, out, n, 0);
   }
   return n;
 }
+#undef AN_MUL2_CASES
+#undef AN_MUL2_E
 #endif
 
 // MUL of n contiguous elements (both inputs step 1), left shift k = s + 1 <= 15 before
