@@ -261,6 +261,31 @@ CONV_CASES = {
     "pointwise_k32_p5_pairs4_sixteen_pairs_saturating": dict(in_shape=(1, 2, 4, 32), kernel=(1, 1), out_c=32,
                                                              out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
                                                              out_zp=60, zero_channels=(31,), seed=51),
+    # in_c 16 and 32 with out_c 32 and 64, in_c 64 with out_c 64 (variants pairs16_out32 ... pairs64_out64:
+    # AN_P5_PAIRS4_32 / 64, the pixel strides immediates, the pass's pairs at negative offsets from an output pointer
+    # 6 bytes on, its last pair's first store post-indexed): two batches with pixels left (in_c 64: blocks of
+    # three), saturation, shifts near 31, pruned channels in the first and last pair (both passes' ends)
+    "pointwise_k16_p5_out32_batch2_saturating_pruned": dict(in_shape=(2, 3, 3, 16), kernel=(1, 1), out_c=32,
+                                                            out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                            out_zp=-100, zero_channels=(0, 31), seed=63),
+    "pointwise_k16_p5_out32_thirteen_pixels_shift_near_31": dict(in_shape=(1, 1, 13, 16), kernel=(1, 1), out_c=32,
+                                                                 in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                                 out_zp=-1, seed=59),
+    "pointwise_k32_p5_out32_batch2_relu6_pruned": dict(in_shape=(2, 2, 5, 32), kernel=(1, 1), out_c=32,
+                                                       activation="RELU6", out_scale=6 / 255, in_zp=-128, out_zp=-128,
+                                                       zero_channels=(7, 8), seed=60),
+    "pointwise_k32_p5_out64_saturating_pruned": dict(in_shape=(1, 3, 5, 32), kernel=(1, 1), out_c=64,
+                                                     out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=127,
+                                                     zero_channels=(0, 63), seed=61),
+    "pointwise_k32_p5_out64_batch2_shift_near_31": dict(in_shape=(2, 3, 3, 32), kernel=(1, 1), out_c=64,
+                                                        in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1,
+                                                        seed=62),
+    "pointwise_k64_p5_out64_3x5_saturating_pruned": dict(in_shape=(1, 3, 5, 64), kernel=(1, 1), out_c=64,
+                                                         out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127, out_zp=-100,
+                                                         zero_channels=(0, 63), seed=64),
+    "pointwise_k64_p5_out64_batch2_relu6_shift_near_31": dict(in_shape=(2, 2, 5, 64), kernel=(1, 1), out_c=64,
+                                                              activation="RELU6", in_scale=1e-3, w_scale=(1e-6, 3e-6),
+                                                              out_scale=1.0, out_zp=-1, seed=65),
     # in_c 40, 48, 56 (an_conv1x1_s8_prepared_w16_pairs40 / 48 / 56: AN_P5_LAYER, then an_p4_any's blocks of three
     # or last pixels): thirteen pixels (one block, three blocks of three), two batches of nine (four blocks, two
     # pixels), 3x5 (three blocks, one block of three); saturation, shifts near 31, pruned channels, zero points at

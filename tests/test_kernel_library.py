@@ -196,15 +196,15 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
 
     from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, pointwise_prepared_variant
 
-    cases = [(c, sh, sw) for c in (*range(1, 41), 44, 48, 56, 60, 63, 64, 65, 72, 96, 100, 112, 128, 129, 180, 192,
-                                   196, 200, 256, 260) for sh in (1, 2) for sw in (1, 3)]
+    cases = [(c, sh, sw, oc) for c in (*range(1, 41), 44, 48, 56, 60, 63, 64, 65, 72, 96, 100, 112, 128, 129, 180, 192,
+                                       196, 200, 256, 260) for sh in (1, 2) for sw in (1, 3) for oc in (7, 32, 64)]
     lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
-    lines += [f'  printf("%d\\n", an_conv1x1_prepared_variant({c}, {sh}, {sw}));' for c, sh, sw in cases]
+    lines += [f'  printf("%d\\n", an_conv1x1_prepared_variant({c}, {sh}, {sw}, {oc}));' for c, sh, sw, oc in cases]
     lines += ["  return 0;", "}"]
     proc = run_host_program(tmp_path, "\n".join(lines) + "\n", "pointwise_variant_rule")
     assert proc.returncode == 0, proc.stderr
     assert [POINTWISE_PREPARED_VARIANTS[int(i)] for i in proc.stdout.split()] == \
-        [pointwise_prepared_variant(c, sh, sw) for c, sh, sw in cases]
+        [pointwise_prepared_variant(c, sh, sw, oc) for c, sh, sw, oc in cases]
     assert set(map(lambda case: pointwise_prepared_variant(*case), cases)) == set(POINTWISE_PREPARED_VARIANTS)
     header = (KERNELS_DIR / "an_conv.h").read_text()
     enum = re.search(r"enum \{\s*(AN_CONV1X1_PREPARED_[^}]*)\}", header).group(1)

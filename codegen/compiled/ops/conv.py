@@ -433,15 +433,18 @@ def prepared_pointwise_scratch_bytes(in_c: int, stride_h: int, stride_w: int) ->
 #: order; tests/test_kernel_library.py ties :func:`pointwise_prepared_variant` to it over a grid of shapes).
 POINTWISE_PREPARED_VARIANTS = ("pairs8", "pairs16", "pairs24", "pairs32", "pairs64", "pairs128", "pairs40", "pairs48",
                                "pairs56", "pairs96", "pairs112", "pairs192", "pairs32n", "pairs_any", "k8", "k16",
-                               "k32", "k32n", "any")
+                               "k32", "k32n", "any", "pairs16_out32", "pairs32_out32", "pairs32_out64",
+                               "pairs64_out64")
 
 
-def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int) -> str:
+def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int, out_c: int) -> str:
     """The variant of ``an_conv1x1_s8_prepared_w16`` a layer runs (one of :data:`POINTWISE_PREPARED_VARIANTS`):
     in the pairs layout (:func:`prepared_pairs`) by in_c (8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192: whole-layer
-    forms; another multiple of 32, any other), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of
-    32, any other)."""
+    forms, in_c 16 at out_c 32, 32 at out_c 32 and 64, 64 at out_c 64 with the pixel stride known; another multiple
+    of 32, any other), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of 32, any other)."""
     if prepared_pairs(in_c, stride_h, stride_w):
+        if (in_c, out_c) in ((16, 32), (32, 32), (32, 64), (64, 64)):
+            return f"pairs{in_c}_out{out_c}"
         if (in_c <= 32 and in_c % 8 == 0) or in_c in (64, 128, 40, 48, 56, 96, 112, 192):
             return f"pairs{in_c}"
         return "pairs32n" if in_c % 32 == 0 else "pairs_any"
@@ -553,7 +556,8 @@ def pointwise_prepared_entry(step) -> str:
     """The entry point an ``an_conv1x1_s8_prepared_w16`` step calls (an_conv.h): its variant's, so that a firmware
     links only the variants its layers use."""
     fields = step.args[0].fields
-    variant = pointwise_prepared_variant(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"]))
+    variant = pointwise_prepared_variant(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"]),
+                                         int(fields["out_c"]))
     return f"{PREPARED_POINTWISE}_{variant}"
 
 

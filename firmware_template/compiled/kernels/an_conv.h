@@ -89,12 +89,13 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                 const int32_t *channel, int8_t *output, int16_t *scratch);
 
 // an_conv1x1_s8_prepared_w16's variants, one public entry point each, the same arguments: what it runs for a layer
-// of in_c input channels at stride (stride_h, stride_w), an_conv1x1_prepared_variant.  A generated model.c calls
-// the layer's variant itself (codegen/compiled/ops/conv.py: pointwise_prepared_variant, the same rule; tests tie
-// the two), so that a firmware links only the variants its layers use.  The pairs layout (AN_CONV_PREPARED_PAIRS):
-// in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, another multiple of 32, any other; else by K4 =
-// AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32, any other.  Each gives the same bits in every build (plain C,
-// Helium, -O0: there the generic loop).
+// of in_c input channels at stride (stride_h, stride_w) and out_c output channels, an_conv1x1_prepared_variant.  A
+// generated model.c calls the layer's variant itself (codegen/compiled/ops/conv.py: pointwise_prepared_variant, the
+// same rule; tests tie the two), so that a firmware links only the variants its layers use.  The pairs layout
+// (AN_CONV_PREPARED_PAIRS): in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, another multiple of 32, any other
+// (in_c 16 at out_c 32, in_c 32 at out_c 32 and 64, in_c 64 at out_c 64: variants of their own, the pixel stride
+// known); else by K4 = AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32, any other.  Each gives the same bits in
+// every build (plain C, Helium, -O0: there the generic loop).
 enum {
   AN_CONV1X1_PREPARED_PAIRS8,
   AN_CONV1X1_PREPARED_PAIRS16,
@@ -114,11 +115,20 @@ enum {
   AN_CONV1X1_PREPARED_K16,
   AN_CONV1X1_PREPARED_K32,
   AN_CONV1X1_PREPARED_K32N,
-  AN_CONV1X1_PREPARED_ANY
+  AN_CONV1X1_PREPARED_ANY,
+  AN_CONV1X1_PREPARED_PAIRS16_OUT32,
+  AN_CONV1X1_PREPARED_PAIRS32_OUT32,
+  AN_CONV1X1_PREPARED_PAIRS32_OUT64,
+  AN_CONV1X1_PREPARED_PAIRS64_OUT64
 };
-static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, int32_t stride_w) {
+static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, int32_t stride_w, int32_t out_c) {
   const int32_t k4 = AN_CONV_K4(in_c);
   if (AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w)) {
+    if (in_c == 16 && out_c == 32) return AN_CONV1X1_PREPARED_PAIRS16_OUT32;
+    if (in_c == 32 && (out_c == 32 || out_c == 64)) {
+      return out_c == 32 ? AN_CONV1X1_PREPARED_PAIRS32_OUT32 : AN_CONV1X1_PREPARED_PAIRS32_OUT64;
+    }
+    if (in_c == 64 && out_c == 64) return AN_CONV1X1_PREPARED_PAIRS64_OUT64;
     if (in_c <= 32 && in_c % 8 == 0) return AN_CONV1X1_PREPARED_PAIRS8 + (int)(in_c / 8 - 1);
     if (in_c == 64 || in_c == 128) return in_c == 64 ? AN_CONV1X1_PREPARED_PAIRS64 : AN_CONV1X1_PREPARED_PAIRS128;
     if (in_c == 40 || in_c == 48 || in_c == 56) return AN_CONV1X1_PREPARED_PAIRS40 + (int)(in_c / 8 - 5);
@@ -152,6 +162,10 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k16);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32n);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_any);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16_out32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out64);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64);
 
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with

@@ -907,6 +907,31 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_ENTRY(K) "bcs 5f\n\tbmi 8f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0)                   \
   "6:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 1) "7:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 2)                        \
   "8:\n\t" AN_P5_PAIR(K) AN_P5_STORE_LAST(K, 3)
+// out_c S known (32 or 64: vww's and person_detect's in_c 16-64 layers), four (N) pairs a pass: the pixel strides
+// immediates (no stride loads), the frame's output pointer 2 (N - 1) bytes on (o', an_p5_blocks), so that the pass's
+// last pair stores its first output post-indexed by the pass's 2 N bytes (no ADD) and the pass's other pairs at
+// negative offsets D = 2 (j - N + 1); pair j's outputs at o' + D + {0, S, 2 S, 3 S}.
+#define AN_P5_STORE_D(K, D, S)                                                                             \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #32]!\n\t" AN_P5_LDF0(K, "")                              \
+  "strh %[a0], [%[b1], #" #D "]\n\tldr %[a0], [%[q], #-16]\n\t" AN_P5_LDF1(K, "")                            \
+  "strh %[a1], [%[b1], #(" #S "+" #D ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"                           \
+  "strh %[a2], [%[b1], #(2*" #S "+" #D ")]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                             \
+  "strh %[a3], [%[b1], #(3*" #S "+" #D ")]\n\t"
+// The pass's last pair (N pairs a pass): its first output post-indexed (o' on by 2 N bytes), the loop's test and the
+// next pair's loads (IT-guarded) as AN_P5_STORE_LAST's, its last output behind them.
+#define AN_P5_STORE_D_LAST(K, N, S)                                                                        \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+8)]\n\tstrh %[a0], [%[b1]], #(2*" #N ")\n\t"  \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a1], [%[b1], #(" #S "-2*" #N ")]\n\t"                         \
+  "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a2], [%[b1], #(2*" #S "-2*" #N ")]\n\t"                          \
+  "cmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #16]\n\tldrne %[b0], [%[q], #32]!\n\t"                 \
+  AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne") "strh %[a3], [%[b1], #(3*" #S "-2*" #N ")]\n\t"                   \
+  "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
+#define AN_P5_PAIRS4_S(K, S)                                                                               \
+  AN_P5_LDF0(K, "") AN_P5_LDF1(K, "") "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"      \
+  ".p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE_D(K, (-6), S) AN_P5_PAIR(K) AN_P5_STORE_D(K, (-4), S)          \
+  AN_P5_PAIR(K) AN_P5_STORE_D(K, (-2), S) AN_P5_PAIR(K) AN_P5_STORE_D_LAST(K, 4, S)
+#define AN_P5_PAIRS4_32(K) AN_P5_PAIRS4_S(K, 32)
+#define AN_P5_PAIRS4_64(K) AN_P5_PAIRS4_S(K, 64)
 // What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
 // (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
 // The block's end (_END): the output pointer by the block stride, x0 / x1 the input block pointer and its end;
@@ -921,6 +946,18 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_PAIRS4_TAIL "b 9f\n5:\n\tbmi 6b\n\tb 7b\n9:\n\t"
 #define AN_P5_PAIRS4_FRAME "40"
 #define AN_P5_PAIRS4_INIT(K) AN_P5_PAIRS2_INIT(K)
+// The block's end: o' by 3 S (the passes advanced it by S).
+#define AN_P5_PAIRS4_S_END(K, S)                                                                           \
+  "add %[b1], %[b1], #(3*" #S ")\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"     \
+  "str %[b1], [sp, #(8*" #K ")]\n\t"
+#define AN_P5_PAIRS4_32_END(K) AN_P5_PAIRS4_S_END(K, 32)
+#define AN_P5_PAIRS4_64_END(K) AN_P5_PAIRS4_S_END(K, 64)
+#define AN_P5_PAIRS4_32_TAIL ""
+#define AN_P5_PAIRS4_32_FRAME "32"
+#define AN_P5_PAIRS4_32_INIT(K) ""
+#define AN_P5_PAIRS4_64_TAIL ""
+#define AN_P5_PAIRS4_64_FRAME "32"
+#define AN_P5_PAIRS4_64_INIT(K) ""
 // Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
 // end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
@@ -1042,10 +1079,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // clang-format on
 
 // The blocks of four pixels [0, blocks) of a layer at in_c K (a multiple of 8 up to 64, 128), out_c even, in
-// AN_P5_LAYER.
+// AN_P5_LAYER; S: out_c where the variant knows it (in_c 16 and 32 at out_c 32, in_c 32 and 64 at out_c 64:
+// AN_P5_PAIRS4_32 / 64), else 0.
 static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
-                                                               int8_t *output, const int32_t K, int32_t blocks) {
+                                                               int8_t *output, const int32_t K, const int32_t S,
+                                                               int32_t blocks) {
   const int32_t out_c = p->out_c;
   // AN_P5_PAIRS4 (K <= 32) with a pair count of 4 n + 3, 2, 1 and AN_P5_PAIRS2 (K 40 on) with an odd one: the
   // output pointer 2, 4, 6 (2) bytes back (the first pass starts at the second, third, fourth pair's stores), the
@@ -1071,13 +1110,19 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
       AN_P5_LAYER(8, AN_P5_PAIRS4);
     }
   }
-  if (K == 16) AN_P5_LAYER(16, AN_P5_PAIRS4);
+  // AN_P5_PAIRS4_32 / 64 (S 32 / 64): the frame's output pointer o' 6 bytes on (AN_P5_STORE_D).
+  if (S) a0 = (int32_t)(intptr_t)output + 6;
+  if (K == 16 && S == 0) AN_P5_LAYER(16, AN_P5_PAIRS4);
+  if (K == 16 && S == 32) AN_P5_LAYER(16, AN_P5_PAIRS4_32);
   if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS4);
-  if (K == 32) AN_P5_LAYER(32, AN_P5_PAIRS4);
+  if (K == 32 && S == 0) AN_P5_LAYER(32, AN_P5_PAIRS4);
+  if (K == 32 && S == 32) AN_P5_LAYER(32, AN_P5_PAIRS4_32);
+  if (K == 32 && S == 64) AN_P5_LAYER(32, AN_P5_PAIRS4_64);
   if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
   if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
   if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
-  if (K == 64) AN_P5_LAYER(64, AN_P5_PAIRS2);
+  if (K == 64 && S == 0) AN_P5_LAYER(64, AN_P5_PAIRS2);
+  if (K == 64 && S == 64) AN_P5_LAYER(64, AN_P5_PAIRS4_64);
   if (K == 96) AN_P5_LAYER(96, AN_P5_PAIRS2);
   if (K == 112) AN_P5_LAYER(112, AN_P5_PAIRS2);
   if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS2);
@@ -1096,6 +1141,20 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P58_STEP
 #undef AN_P58_R
 #undef AN_P58_F
+#undef AN_P5_PAIRS4_64_INIT
+#undef AN_P5_PAIRS4_64_FRAME
+#undef AN_P5_PAIRS4_64_TAIL
+#undef AN_P5_PAIRS4_32_INIT
+#undef AN_P5_PAIRS4_32_FRAME
+#undef AN_P5_PAIRS4_32_TAIL
+#undef AN_P5_PAIRS4_64_END
+#undef AN_P5_PAIRS4_32_END
+#undef AN_P5_PAIRS4_S_END
+#undef AN_P5_PAIRS4_64
+#undef AN_P5_PAIRS4_32
+#undef AN_P5_PAIRS4_S
+#undef AN_P5_STORE_D_LAST
+#undef AN_P5_STORE_D
 #undef AN_P5_PAIRS4_END
 #undef AN_P5_PAIRS2_END
 #undef AN_P5_PAIRS4_INIT
@@ -1247,45 +1306,73 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 // copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
 #define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
 // The blocks of four pixels of a layer at in_c K (a multiple of 8 up to 64, 128) and an even out_c by AN_P5_LAYER;
-// returns the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).
+// returns the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).  S: an_p5_blocks'.
 static inline __attribute__((always_inline)) int32_t an_p5_run(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
-                                                               int8_t *output, const int32_t K, const int32_t K4) {
+                                                               int8_t *output, const int32_t K, const int32_t K4,
+                                                               const int32_t S) {
   const int32_t end4 = an_p4_end4(p, K4);
   if ((p->out_c & 1) || end4 < 4) return 0;
-  an_p5_blocks(p, input, filter, channel, output, K, end4 >> 2);
+  an_p5_blocks(p, input, filter, channel, output, K, S, end4 >> 2);
   return end4;
 }
 static void AN_P4_FN an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 8, 8);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 8, 8, 0);
   an_p4_run(p, input, filter, channel, output, 8, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 16, 16);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 16, 16, 0);
   an_p4_run(p, input, filter, channel, output, 16, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 24, 24);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 24, 24, 0);
   an_p4_run(p, input, filter, channel, output, 24, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32, 0);
   an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
+}
+// in_c 16 at out_c 32, in_c 32 at out_c 32 and 64 (variants pairs16_out32, pairs32_out32, pairs32_out64: vww's and
+// person_detect's layers): an_p4_k16 / an_p4_k32 with out_c known (an_p5_blocks' S); the last one to three pixels
+// (none in those layers) by an_p4_run in a function of its own, which the variants of one K share.
+#define AN_P4_OUT(K)                                                                                          \
+  static void AN_P4_FN an_p4_k##K##_from(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                         const int32_t *channel, int8_t *output, int32_t from) {              \
+    int32_t cols[2 * K]; /* four pixels' columns (8 * K4 bytes) */                                            \
+    an_p4_run(p, input, filter, channel, output, K, 0, cols, from);                                           \
+  }
+#define AN_P4_OUT_S(K, S)                                                                                     \
+  static void AN_P4_FN an_p4_k##K##_o##S(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                         const int32_t *channel, int8_t *output) {                            \
+    const int32_t from = an_p5_run(p, input, filter, channel, output, K, K, S);                               \
+    if (from < p->batches * p->out_h * p->out_w) an_p4_k##K##_from(p, input, filter, channel, output, from);  \
+  }
+AN_P4_OUT(16)
+AN_P4_OUT(32)
+AN_P4_OUT_S(16, 32)
+AN_P4_OUT_S(32, 32)
+AN_P4_OUT_S(32, 64)
+#undef AN_P4_OUT_S
+#undef AN_P4_OUT
+// in_c 64 at out_c 64 (variant pairs64_out64: vww's 12x12x64 -> 64, dscnn_kws's layers): an_p5_k64 with out_c known.
+static int32_t AN_P4_FN an_p5_k64_o64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                      const int32_t *channel, int8_t *output) {
+  return an_p5_run(p, input, filter, channel, output, 64, 0, 64);
 }
 // in_c 40, 48, 56, 64, 96, 112, 128 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
 // AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
 #define AN_P5_DEEP(K)                                                                                     \
   static int32_t AN_P4_FN an_p5_k##K(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                      const int32_t *channel, int8_t *output) {                            \
-    return an_p5_run(p, input, filter, channel, output, K, 0);                                            \
+    return an_p5_run(p, input, filter, channel, output, K, 0, 0);                                         \
   }
 AN_P5_DEEP(40)
 AN_P5_DEEP(48)
@@ -1596,6 +1683,19 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32n) {
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_any) {
   AN_PQ_RUN(an_pq_any);
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16_out32) {
+  AN_PQ_PAIRS_RUN(an_p4_k16_o32(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out32) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o32(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out64) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o64(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64_o64(p, input, filter, channel, output)));
+}
 #undef AN_PQ_PAIRS_RUN
 #undef AN_PQ_RUN
 
@@ -1604,15 +1704,31 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                 const int32_t *channel, int8_t *output, int16_t *scratch) {
 #if AN_USE_DSP && !AN_USE_MVE
   static void (*const variants[])(const an_conv_params *, const int8_t *, const int16_t *, const int32_t *, int8_t *,
-                                  int16_t *) = {
-      an_conv1x1_s8_prepared_w16_pairs8,   an_conv1x1_s8_prepared_w16_pairs16,   an_conv1x1_s8_prepared_w16_pairs24,
-      an_conv1x1_s8_prepared_w16_pairs32,  an_conv1x1_s8_prepared_w16_pairs64,   an_conv1x1_s8_prepared_w16_pairs128,
-      an_conv1x1_s8_prepared_w16_pairs40,  an_conv1x1_s8_prepared_w16_pairs48,   an_conv1x1_s8_prepared_w16_pairs56,
-      an_conv1x1_s8_prepared_w16_pairs96,  an_conv1x1_s8_prepared_w16_pairs112,  an_conv1x1_s8_prepared_w16_pairs192,
-      an_conv1x1_s8_prepared_w16_pairs32n, an_conv1x1_s8_prepared_w16_pairs_any, an_conv1x1_s8_prepared_w16_k8,
-      an_conv1x1_s8_prepared_w16_k16,      an_conv1x1_s8_prepared_w16_k32,       an_conv1x1_s8_prepared_w16_k32n,
-      an_conv1x1_s8_prepared_w16_any};
-  variants[an_conv1x1_prepared_variant(p->in_c, p->stride_h, p->stride_w)](p, input, filter, channel, output, scratch);
+                                  int16_t *) = {an_conv1x1_s8_prepared_w16_pairs8,
+                                                an_conv1x1_s8_prepared_w16_pairs16,
+                                                an_conv1x1_s8_prepared_w16_pairs24,
+                                                an_conv1x1_s8_prepared_w16_pairs32,
+                                                an_conv1x1_s8_prepared_w16_pairs64,
+                                                an_conv1x1_s8_prepared_w16_pairs128,
+                                                an_conv1x1_s8_prepared_w16_pairs40,
+                                                an_conv1x1_s8_prepared_w16_pairs48,
+                                                an_conv1x1_s8_prepared_w16_pairs56,
+                                                an_conv1x1_s8_prepared_w16_pairs96,
+                                                an_conv1x1_s8_prepared_w16_pairs112,
+                                                an_conv1x1_s8_prepared_w16_pairs192,
+                                                an_conv1x1_s8_prepared_w16_pairs32n,
+                                                an_conv1x1_s8_prepared_w16_pairs_any,
+                                                an_conv1x1_s8_prepared_w16_k8,
+                                                an_conv1x1_s8_prepared_w16_k16,
+                                                an_conv1x1_s8_prepared_w16_k32,
+                                                an_conv1x1_s8_prepared_w16_k32n,
+                                                an_conv1x1_s8_prepared_w16_any,
+                                                an_conv1x1_s8_prepared_w16_pairs16_out32,
+                                                an_conv1x1_s8_prepared_w16_pairs32_out32,
+                                                an_conv1x1_s8_prepared_w16_pairs32_out64,
+                                                an_conv1x1_s8_prepared_w16_pairs64_out64};
+  variants[an_conv1x1_prepared_variant(p->in_c, p->stride_h, p->stride_w, p->out_c)](p, input, filter, channel, output,
+                                                                                     scratch);
 #else
   an_pq_shared(p, input, filter, channel, output, scratch);
 #endif
