@@ -186,7 +186,7 @@ int model_invoke(void) {
   MODEL_OP_END(3);
   // 4: CONV_2D (1, 24, 24, 16) * (32, 1, 1, 16) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(4);
-  an_conv1x1_s8_prepared_w16_pairs16(&an_params_4, AN_T60, an_op4_filter, an_op4_channels, AN_T61, AN_SCRATCH4);
+  an_conv1x1_s8_prepared_w16_pairs16_out32(&an_params_4, AN_T60, an_op4_filter, an_op4_channels, AN_T61, AN_SCRATCH4);
   MODEL_OP_END(4);
   // 5: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 24, 24, 32), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(5);
@@ -194,7 +194,7 @@ int model_invoke(void) {
   MODEL_OP_END(5);
   // 6: CONV_2D (1, 24, 24, 32) * (32, 1, 1, 32) -> (1, 24, 24, 32), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(6);
-  an_conv1x1_s8_prepared_w16_pairs32(&an_params_6, AN_T62, an_op6_filter, an_op6_channels, AN_T63, AN_SCRATCH6);
+  an_conv1x1_s8_prepared_w16_pairs32_out32(&an_params_6, AN_T62, an_op6_filter, an_op6_channels, AN_T63, AN_SCRATCH6);
   MODEL_OP_END(6);
   // 7: DEPTHWISE_CONV_2D (1, 24, 24, 32) * (1, 3, 3, 32) -> (1, 12, 12, 32), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(7);
@@ -202,7 +202,7 @@ int model_invoke(void) {
   MODEL_OP_END(7);
   // 8: CONV_2D (1, 12, 12, 32) * (64, 1, 1, 32) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(8);
-  an_conv1x1_s8_prepared_w16_pairs32(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
+  an_conv1x1_s8_prepared_w16_pairs32_out64(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
   MODEL_OP_END(8);
   // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(9);
@@ -210,7 +210,7 @@ int model_invoke(void) {
   MODEL_OP_END(9);
   // 10: CONV_2D (1, 12, 12, 64) * (64, 1, 1, 64) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(10);
-  an_conv1x1_s8_prepared_w16_pairs64(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
+  an_conv1x1_s8_prepared_w16_pairs64_out64(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
   MODEL_OP_END(10);
   // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(11);
