@@ -1140,6 +1140,145 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
   }
 }
 
+#if AN_DW3_PASS_ASM
+// Pairs of the two image rows of an_dw3_widen2_s2 in one asm statement, n steps: per step a pair of columns of four
+// channels of the first row (x, x + o1) and one of the second (x + o2, x + o3) in one run of four loads, per pair two
+// PKH and four SXTB16 (an_dw3_widen's), and the two pairs' eight words in one STM at d (the second row's pair 16 bytes
+// after the first's: 9 cycles against two STMs' 10 and an add); x then steps two columns and d one ring pair (48
+// bytes).  The eight words in r0-r6, r8, in the STM's (ascending) order.
+static inline __attribute__((always_inline)) void an_dw3_widen2_asm(const int8_t *x, uint32_t *d, int32_t o1,
+                                                                    int32_t o2, int32_t o3, int32_t n) {
+  register uint32_t v0 __asm__("r0"), v1 __asm__("r1"), v2 __asm__("r2"), v3 __asm__("r3");
+  register uint32_t v4 __asm__("r4"), v5 __asm__("r5"), v6 __asm__("r6"), v7 __asm__("r8");
+  const uint32_t *const end = d + 12 * n;
+  // clang-format off
+  __asm__ volatile(
+      "1:\n\t"
+      ".rept 2\n\t"
+      "ldr %[v4], [%[x]]\n\t"
+      "ldr %[v5], [%[x], %[o1]]\n\t"
+      "ldr %[v6], [%[x], %[o2]]\n\t"
+      "ldr %[v7], [%[x], %[o3]]\n\t"
+      "add %[x], %[x], %[o1], lsl #1\n\t"
+      "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"  // the first row's pair: channels 0, 1
+      "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"  // channels 2, 3
+      "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"  // the second row's pair
+      "pkhtb %[v6], %[v7], %[v6], asr #16\n\t"
+      "sxtb16 %[v1], %[v0], ror #8\n\t"
+      "sxtb16 %[v0], %[v0]\n\t"
+      "sxtb16 %[v3], %[v2], ror #8\n\t"
+      "sxtb16 %[v2], %[v2]\n\t"
+      "sxtb16 %[v5], %[v4], ror #8\n\t"
+      "sxtb16 %[v4], %[v4]\n\t"
+      "sxtb16 %[v7], %[v6], ror #8\n\t"
+      "sxtb16 %[v6], %[v6]\n\t"
+      "stmia %[d], {%[v0], %[v1], %[v2], %[v3], %[v4], %[v5], %[v6], %[v7]}\n\t"
+      "add %[d], %[d], #48\n\t"
+      ".endr\n\t"
+      "cmp %[d], %[end]\n\t"
+      "bne 1b\n\t"
+      : [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2), [v3] "=&r"(v3), [v4] "=&r"(v4), [v5] "=&r"(v5),
+        [v6] "=&r"(v6), [v7] "=&r"(v7), [x] "+r"(x), [d] "+r"(d)
+      : [o1] "r"(o1), [o2] "r"(o2), [o3] "r"(o3), [end] "r"(end)
+      : "cc", "memory");
+  // clang-format on
+}
+
+// The two image rows an output row of an_dw3_rows_s2 adds to the ring: row and row + row_bytes (the zero-point row
+// below the image where last) into slots d1 and d2.  Where d2 is d1's next slot (filter row 0 in slot 0 or 2) each
+// pair j of both rows is one step of an_dw3_widen2_asm; where it is slot 0 and d1 slot 2 (filter row 0 in slot 1),
+// the first row's pair j and the second row's pair j + 1 are adjacent instead: the second row's pair 0 first, then
+// out_w - 1 steps, then the first row's last pair.
+static __attribute__((noinline)) void an_dw3_widen2_s2(const int8_t *row, int32_t row_bytes, int32_t in_c, uint32_t zp4,
+                                                       uint32_t *d1, uint32_t *d2, int32_t out_w, int last) {
+  if (last) {
+    an_dw3_widen_same(row, in_c, zp4, d1, out_w, 2);
+    for (uint32_t *const end = d2 + 12 * out_w; d2 < end; d2 += 12) an_dw3_widen(zp4, zp4, d2);
+  } else if (d2 == d1 + 4) {
+    an_dw3_widen2_asm(row, d1, in_c, row_bytes, row_bytes + in_c, out_w);
+  } else {
+    const int8_t *row2 = row + row_bytes;
+    an_dw3_widen(an_dw3_word(row2), an_dw3_word(row2 + in_c), d2);
+    an_dw3_widen(an_dw3_word(row), an_dw3_word(row + in_c), d1);
+    an_dw3_widen(an_dw3_word(row2 + 2 * in_c), an_dw3_word(row2 + 3 * in_c), d1 + 4);
+    an_dw3_widen2_asm(row + 2 * in_c, d1 + 12, in_c, row_bytes + 2 * in_c, row_bytes + 3 * in_c, out_w - 2);
+    const int8_t *x = row + (2 * out_w - 2) * in_c;
+    an_dw3_widen(an_dw3_word(x), an_dw3_word(x + in_c), d1 + 12 * (out_w - 1));
+  }
+}
+
+// An output row of an_dw3_rows_s2 (filter rows 0, 1, 2 in the ring slots at word offsets S0, S1, S2): its two new
+// image rows (an_dw3_widen2_s2), then its passes (an_dw3_row16_asm, out_w / 4 of them, no tail) to o.
+static inline __attribute__((always_inline)) void an_dw3_s2_row(const int8_t *row, int32_t row_bytes, int32_t in_c,
+                                                                uint32_t zp4, uint32_t *ring, const int32_t *k,
+                                                                int8_t *o, int32_t out_w, int last, int32_t S0,
+                                                                int32_t S1, int32_t S2) {
+  an_dw3_widen2_s2(row, row_bytes, in_c, zp4, ring + S1, ring + S2, out_w, last);
+  const uint32_t *x = ring;
+  an_dw3_row16_asm(&x, k, &o, in_c, ring + 12 * out_w, 2, S0, S1, S2);
+}
+
+// an_dw3_rows on TFLite's SAME rows and columns at stride 2 over an even height and width (no row or column before
+// the image, one of zero points after it: vww's 48x48x16 -> 24x24x16) where the clamp is all of int8 and out_w is a
+// multiple of four (an_dw3_rows_s2_applies): the same ring, records and passes, but the ring's slots known per output
+// row (filter row 0's slot goes 0, 2, 1: three output rows a step of the loop, each with its constant slot offsets),
+// so each output row's two new image rows are widened straight into their slots, without the general row loop's
+// per-row tests, and its passes run without the tail's and the rotation's choices.
+static int an_dw3_rows_s2_applies(const an_depthwise_params *p) {
+  return p->act_min == -128 && p->act_max == 127 && p->stride_w == 2 && p->stride_h == 2 && p->pad_w == 0 &&
+         p->pad_h == 0 && p->in_w == 2 * p->out_w && p->in_h == 2 * p->out_h && p->out_w % 4 == 0 && p->out_w >= 4;
+}
+
+static __attribute__((noinline)) void an_dw3_rows_s2(const an_depthwise_params *p, const int8_t *input,
+                                                     const int16_t *filter, const int32_t *bias,
+                                                     const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                                                     void *scratch) {
+  const int32_t in_c = p->in_c, out_h = p->out_h, out_w = p->out_w, row_bytes = p->in_w * in_c;
+  const uint32_t zp4 = 0x01010101u * ((uint32_t)p->pad_value & 0xFFu);
+  int32_t *rec = (int32_t *)scratch;
+  uint32_t *ring = (uint32_t *)(void *)(rec + 4 * AN_DW3_RECORD);
+  // every slot's last pair (the zero-point column after the image), once
+  for (int32_t slot = 0; slot < 3; ++slot) an_dw3_widen(zp4, zp4, ring + 4 * slot + 12 * out_w);
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *in = input + b * p->in_h * row_bytes;
+    int8_t *out = output + b * out_h * out_w * in_c;
+    for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+      an_dw3_records_dsp(filter, bias, multiplier, shift, c0, p->output_offset, rec);
+      const int8_t *row = in + c0 + row_bytes;  // image row 1: the first output row's second filter row
+      int8_t *o = out + c0;
+      an_dw3_widen_same(in + c0, in_c, zp4, ring, out_w, 2);  // image row 0 into slot 0
+      const int32_t row2 = 2 * row_bytes, orow = out_w * in_c;
+      for (int32_t oy = 0;;) {
+        an_dw3_s2_row(row, row_bytes, in_c, zp4, ring, rec, o, out_w, ++oy == out_h, 0, 4, 8);
+        if (oy == out_h) break;
+        row += row2, o += orow;
+        an_dw3_s2_row(row, row_bytes, in_c, zp4, ring, rec, o, out_w, ++oy == out_h, 8, 0, 4);
+        if (oy == out_h) break;
+        row += row2, o += orow;
+        an_dw3_s2_row(row, row_bytes, in_c, zp4, ring, rec, o, out_w, ++oy == out_h, 4, 8, 0);
+        if (oy == out_h) break;
+        row += row2, o += orow;
+      }
+    }
+  }
+}
+
+#endif
+
+// an_dw3_rows, or an_dw3_rows_s2 where it applies (DSP cores).
+static inline __attribute__((always_inline)) void an_dw3_rows_dsp(const an_depthwise_params *p, const int8_t *input,
+                                                                  const int16_t *filter, const int32_t *bias,
+                                                                  const int32_t *multiplier, const int32_t *shift,
+                                                                  int8_t *output, void *scratch) {
+#if AN_DW3_PASS_ASM
+  if (an_dw3_rows_s2_applies(p)) {
+    an_dw3_rows_s2(p, input, filter, bias, multiplier, shift, output, scratch);
+    return;
+  }
+#endif
+  an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
+}
+
 #if AN_USE_DSP
 // ---- 3x3 narrow rows, stride_w 1 (rows3x3, AN_DEPTHWISE_NARROW(out_w, stride_w)): a channel pair per plane ----
 //
@@ -2760,7 +2899,7 @@ void an_depthwise_conv2d_s8(const an_depthwise_params *p, const int8_t *input, c
       an_dw3_narrow(p, input, filter, bias, multiplier, shift, output, scratch);
       return;
     case AN_DEPTHWISE_FORM_ROWS:
-      an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch);
+      an_dw3_rows_dsp(p, input, filter, bias, multiplier, shift, output, scratch);
       return;
     default:
       break;
@@ -2800,7 +2939,7 @@ AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_general) {
 }
 AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_rows) {
   AN_DW_ENTRY_BODY(AN_DW_FORM(AN_DEPTHWISE_FORM_ROWS),
-                   an_dw3_rows(p, input, filter, bias, multiplier, shift, output, scratch));
+                   an_dw3_rows_dsp(p, input, filter, bias, multiplier, shift, output, scratch));
 }
 AN_DEPTHWISE_ENTRY(an_depthwise_conv2d_s8_narrow) {
   AN_DW_ENTRY_BODY(AN_DW_FORM(AN_DEPTHWISE_FORM_NARROW),
