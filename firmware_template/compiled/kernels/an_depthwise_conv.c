@@ -2517,21 +2517,28 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
   // a 4x4 or 2x2 SAME plane at stride 1 (an_dwp_group4x4_asm, an_dwp_group2x2_asm): image rows 1 .. W of the plane's
   // W + 2, TFLite's SAME columns
   const int square = g->out_h == W && g->stride_h == 1 && g->y0 == 1 && g->y1 == W + 1 && g->same;
-#endif
-  for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
-    const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
-    if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
-#if AN_DW3_PASS_ASM
-    if ((W == 4 || W == 2) && S == 1 && F && square) {  // its rows and its four channels in two asm statements
-      an_dwp_widen_square_asm(in + c0, in_c, g->zp4, plane + 4 * pairs, W);
+  if ((W == 4 || W == 2) && S == 1 && F && square) {
+    // each group's rows and four channels in two asm statements, in a loop of its own (the general loop's state
+    // outside it: fewer reloads around the statements)
+    const int32_t *const records = g->records;
+    uint32_t *const rows = plane + 4 * pairs;
+    const uint32_t zp4 = g->zp4;
+    for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+      const int32_t *k = records ? records + c0 * AN_DW3_RECORD : rec;
+      if (!records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
+      an_dwp_widen_square_asm(in + c0, in_c, zp4, rows, W);
       if (W == 4) {
         an_dwp_group4x4_asm(plane, k, out + c0, in_c);
       } else {
         an_dwp_group2x2_asm(plane, k, out + c0, in_c);
       }
-      continue;
     }
+    return;
+  }
 #endif
+  for (int32_t c0 = 0; c0 < in_c; c0 += 4) {
+    const int32_t *k = g->records ? g->records + c0 * AN_DW3_RECORD : rec;
+    if (!g->records) an_dwp_records(g->filter, g->bias, g->multiplier, g->shift, c0, g->output_offset, rec);
     const int8_t *row = in + c0;
     uint32_t *d = plane + 4 * pairs * g->y0;
 #if AN_DW3_PASS_ASM
