@@ -770,7 +770,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_CW23(S) "(.Lan_p5_a*" #S "+.Lan_p5_v)"
 #define AN_P5_SET_LAYOUT(K)                                                                               \
   ".set .Lan_p5_s, (8*" #K "+1023)/1024-1\n\t.set .Lan_p5_a, 16-8*.Lan_p5_s\n\t"                        \
-  ".set .Lan_p5_u, 4*" #K "*.Lan_p5_s\n\t.set .Lan_p5_v, 8-8*.Lan_p5_s\n\t"
+  ".set .Lan_p5_u, 4*" #K "*.Lan_p5_s\n\t.set .Lan_p5_v, 8-8*.Lan_p5_s\n\t.set .Lan_p5_c6, 0\n\t"
 // B: how far w already stands past the pair's rows (in_c 8-32: the first step's load advanced it), subtracted from
 // each filter offset.
 #define AN_P5_STEP(S, B)                                                                                  \
@@ -789,10 +789,18 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // f1, x0, x1: those of the pass's entry, AN_P5_ENTRY, or of the previous pair's stores, AN_P5_STORE /
 // AN_P5_STORE_LAST).
 #define AN_P5_FIRST_MACS                                                                                    \
+  ".if .Lan_p5_c6\n\t" AN_P5_FIRST_MACS_C6 ".else\n\t"                                                      \
   "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x1], %[a0]\n\tsmlad %[b2], %[f1], %[x1], %[b0]\n\t"                             \
   "ldr %[x0], [sp, #(.Lan_p5_v+4)]\n\tldr %[x1], [sp, #.Lan_p5_u]\n\t"                                                     \
   "smlad %[a3], %[f0], %[x0], %[a0]\n\tsmlad %[b3], %[f1], %[x0], %[b0]\n\t"                             \
+  "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t.endif\n\t"
+// AN_P5_PAIRS4_S (.Lan_p5_c6 1: b2, b3 hold no strides there): all four columns of the first step loaded before it,
+// pixels 0 and 1 in x1, x0, 2 and 3 in b2, b3 (each read by the SMLAD that overwrites it).
+#define AN_P5_FIRST_MACS_C6                                                                                 \
+  "smlad %[a2], %[f0], %[b2], %[a0]\n\tsmlad %[b2], %[f1], %[b2], %[b0]\n\t"                             \
+  "smlad %[a3], %[f0], %[b3], %[a0]\n\tsmlad %[b3], %[f1], %[b3], %[b0]\n\t"                             \
+  "smlad %[a1], %[f0], %[x0], %[a0]\n\tsmlad %[b1], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a0], %[f0], %[x1], %[a0]\n\tsmlad %[b0], %[f1], %[x1], %[b0]\n\t"
 #define AN_P5_REST_8(B) AN_P5_STEP((1), B) AN_P5_STEP((2), B) AN_P5_STEP((3), B)
 #define AN_P5_REST_32(B) AN_P5_REST_8(B) AN_P5_STEPS4((4), B) AN_P5_STEPS4((8), B) AN_P5_STEPS4((12), B)
@@ -913,21 +921,23 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // negative offsets D = 2 (j - N + 1); pair j's outputs at o' + D + {0, S, 2 S, 3 S}.
 #define AN_P5_STORE_D(K, D, S)                                                                             \
   "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #32]!\n\t" AN_P5_LDF0(K, "")                              \
-  "strh %[a0], [%[b1], #" #D "]\n\tldr %[a0], [%[q], #-16]\n\t" AN_P5_LDF1(K, "")                            \
-  "strh %[a1], [%[b1], #(" #S "+" #D ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"                           \
-  "strh %[a2], [%[b1], #(2*" #S "+" #D ")]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"                             \
+  "ldr %[b2], [sp, #.Lan_p5_v]\n\tstrh %[a0], [%[b1], #" #D "]\n\tldr %[a0], [%[q], #-16]\n\t" AN_P5_LDF1(K, "") \
+  "ldr %[b3], [sp, #(.Lan_p5_v+4)]\n\tstrh %[a1], [%[b1], #(" #S "+" #D ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t" \
+  "strh %[a2], [%[b1], #(2*" #S "+" #D ")]\n\tldr %[x1], [sp, #.Lan_p5_u]\n\t"                             \
   "strh %[a3], [%[b1], #(3*" #S "+" #D ")]\n\t"
 // The pass's last pair (N pairs a pass): its first output post-indexed (o' on by 2 N bytes), the loop's test and the
 // next pair's loads (IT-guarded) as AN_P5_STORE_LAST's, its last output behind them.
 #define AN_P5_STORE_D_LAST(K, N, S)                                                                        \
-  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+8)]\n\tstrh %[a0], [%[b1]], #(2*" #N ")\n\t"  \
-  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a1], [%[b1], #(" #S "-2*" #N ")]\n\t"                         \
-  "ldr %[x1], [sp, #.Lan_p5_v]\n\tstrh %[a2], [%[b1], #(2*" #S "-2*" #N ")]\n\t"                          \
+  "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+8)]\n\tldr %[b2], [sp, #.Lan_p5_v]\n\t"       \
+  "strh %[a0], [%[b1]], #(2*" #N ")\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[b3], [sp, #(.Lan_p5_v+4)]\n\t" \
+  "strh %[a1], [%[b1], #(" #S "-2*" #N ")]\n\t"                                                            \
+  "ldr %[x1], [sp, #.Lan_p5_u]\n\tstrh %[a2], [%[b1], #(2*" #S "-2*" #N ")]\n\t"                          \
   "cmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #16]\n\tldrne %[b0], [%[q], #32]!\n\t"                 \
   AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne") "strh %[a3], [%[b1], #(3*" #S "-2*" #N ")]\n\t"                   \
   "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
 #define AN_P5_PAIRS4_S(K, S)                                                                               \
-  AN_P5_LDF0(K, "") AN_P5_LDF1(K, "") "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[x1], [sp, #.Lan_p5_v]\n\t"      \
+  ".set .Lan_p5_c6, 1\n\t" AN_P5_LDF0(K, "") AN_P5_LDF1(K, "") "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"          \
+  "ldr %[x1], [sp, #.Lan_p5_u]\n\tldr %[b2], [sp, #.Lan_p5_v]\n\tldr %[b3], [sp, #(.Lan_p5_v+4)]\n\t"          \
   ".p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE_D(K, (-6), S) AN_P5_PAIR(K) AN_P5_STORE_D(K, (-4), S)          \
   AN_P5_PAIR(K) AN_P5_STORE_D(K, (-2), S) AN_P5_PAIR(K) AN_P5_STORE_D_LAST(K, 4, S)
 #define AN_P5_PAIRS4_32(K) AN_P5_PAIRS4_S(K, 32)
@@ -1200,6 +1210,7 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_DOT_24
 #undef AN_P5_DOT_16
 #undef AN_P5_DOT_8
+#undef AN_P5_FIRST_MACS_C6
 #undef AN_P5_FIRST_MACS
 #undef AN_P5_REST_8
 #undef AN_P5_REST_32
