@@ -527,20 +527,20 @@ DEPTHWISE_CASES = {
     "rows3x3_full_range_stride2_27_wide_batch2_tiny_multiplier": dict(in_shape=(2, 9, 27, 8), stride=(2, 2),
                                                                       in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                                       out_scale=1.0, in_zp=-128, out_zp=-7),
-    # TFLite's SAME rows and columns at stride 2 over an even height and width, full range, out_w a multiple of four
-    # (an_dw3_rows_s2: the ring's slots per output row in a loop of three rows): 24 wide, five output rows (the loop
-    # ends after its second row) batch 2 saturating over three groups; 16 wide, four rows (after its first) over five
-    # groups; one output row 8 wide (the zero-point row at once); three rows 16 wide with tiny multipliers
-    "rows3x3_full_range_stride2_same_even_24_wide_batch2_saturating": dict(in_shape=(2, 10, 24, 12), stride=(2, 2),
-                                                                           out_scale=0.03, w_scale=(0.005, 0.05),
-                                                                           in_zp=127, out_zp=120),
-    "rows3x3_full_range_stride2_same_even_16_wide_20_channels": dict(in_shape=(1, 8, 32, 20), stride=(2, 2),
-                                                                     in_zp=127, out_zp=-128, seed=3),
-    "rows3x3_full_range_stride2_same_even_one_row_zp_min": dict(in_shape=(1, 2, 16, 8), stride=(2, 2), in_zp=-128,
-                                                                out_zp=127, seed=5),
-    "rows3x3_full_range_stride2_same_even_three_rows_tiny_multiplier": dict(in_shape=(1, 6, 32, 8), stride=(2, 2),
-                                                                            in_scale=1e-3, w_scale=(1e-4, 1e-3),
-                                                                            out_scale=1.0, in_zp=-128, out_zp=-7),
+    # TFLite's SAME rows and columns at stride 2 over an even height and width, full range, 16 channels, out_w a
+    # multiple of four (an_dw3_rows_s2: the ring's slots per output row in a loop of three rows, an_dw3_row16c2_asm's
+    # delayed stores): 24 wide, five output rows (the loop ends after its second row) batch 2 saturating; 16 wide, four
+    # rows (after its first) zero point 127; one output row 8 wide (the zero-point row at once) zero point -128; three
+    # rows 16 wide with tiny multipliers
+    "rows3x3_full_range_stride2_same_even_16_channels_24_wide_batch2_saturating": dict(
+        in_shape=(2, 10, 24, 16), stride=(2, 2), out_scale=0.03, w_scale=(0.005, 0.05), in_zp=127, out_zp=120),
+    "rows3x3_full_range_stride2_same_even_16_channels_16_wide_zp127": dict(in_shape=(1, 8, 32, 16), stride=(2, 2),
+                                                                          in_zp=127, out_zp=-128, seed=3),
+    "rows3x3_full_range_stride2_same_even_16_channels_one_row_zp_min": dict(in_shape=(1, 2, 16, 16), stride=(2, 2),
+                                                                           in_zp=-128, out_zp=127, seed=5),
+    "rows3x3_full_range_stride2_same_even_16_channels_three_rows_tiny_multiplier": dict(
+        in_shape=(1, 6, 32, 16), stride=(2, 2), in_scale=1e-3, w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=-128,
+        out_zp=-7),
     "rows3x3_width6_relu6": dict(in_shape=(1, 6, 6, 12), activation="RELU6", in_zp=-128, out_zp=-128),
     "rows3x3_width6_stride2_same": dict(in_shape=(1, 12, 12, 8), stride=(2, 2), in_zp=-1, out_zp=3),
     # TFLite's SAME columns at stride 2 (in_w == 2 out_w: the ring's last pair of zero points written once per call),
