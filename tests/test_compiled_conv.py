@@ -420,6 +420,13 @@ CONV_CASES = {
                                                           in_zp=0, out_zp=-128, seed=26),
     "first3x3_c1_rows_right_edge_stride1_batch2": dict(in_shape=(2, 6, 12, 1), out_c=8, out_scale=0.004,
                                                        w_scale=(0.01, 0.03), in_zp=-128, out_zp=100, seed=27),
+    # ... with an even count of groups of four channels above two (two groups a pass of an_k3_pq_row's loop, the
+    # pass taken more than once): one and three channels, a batch of two, odd output widths, saturating outputs,
+    # pad values -128 and 127, a pruned channel in the second group of a pass
+    "first3x3_c3_rows_out16_batch2": dict(in_shape=(2, 12, 21, 3), stride=(2, 2), out_c=16, out_scale=0.004,
+                                          w_scale=(0.01, 0.03), in_zp=-128, out_zp=-3, seed=28, zero_channels=(6,)),
+    "first3x3_c1_rows_out24_odd_width": dict(in_shape=(1, 11, 15, 1), out_c=24, out_scale=0.02, in_zp=127,
+                                             out_zp=5, seed=29),
 }
 
 

@@ -1002,8 +1002,49 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   "ldr %[c0], [sp, #(16*" #H "+4*" #S ")]\n\t"                                                              \
   "ldr %[c1], [sp, #(16*" #H "+4*" #S "+%c[ps])]\n\t"
 #define AN_K5_STEP(MACS, BS, H, S) AN_K4_STEP_R(AN_K5_COLS, wb, MACS, BS, H, S)
+// The same for the second group of a pass of two (AN_K5_GROUPS2): its filter rows 2 %c[pb] bytes on.
+#define AN_K5_STEP1(MACS, BS, H, S)                                                                        \
+  AN_K5_COLS(H, S) AN_K4_W(BS, H, S, 2, 0, wa) AN_K4_W(BS, H, S, 2, 1, wb)                                 \
+  MACS(wa, a0, a1) MACS(wb, a2, a3)                                                                        \
+  AN_K4_W(BS, H, S, 3, 0, wa) AN_K4_W(BS, H, S, 3, 1, wb) MACS(wa, a4, a5) MACS(wb, a6, a7)
 // The requantization of channel r (AN_K3_PQ_OUT: m, kc and e loaded in a row, e into c1).
 #define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
+// Channels 1 and 2's bytes packed into a0 / a1 as soon as they are out (AN_K4_PACK's first BFI pairs), so that
+// channel 3's record loads take the output base, out_c and the records' end in the same run (AN_K5_OUT3: a2 a3 a4).
+#define AN_K5_PACK1 "bfi %[a0], %[a2], #8, #8\n\tbfi %[a1], %[a3], #8, #8\n\t"
+#define AN_K5_PACK2 "bfi %[a0], %[a4], #16, #8\n\tbfi %[a1], %[a5], #16, #8\n\t"
+// Record r's requantization (the group's fourth channel, r = 3 or 7) with FRAME's loads in its run.
+#define AN_K5_OUT3(r, FRAME)                                                                               \
+  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\tldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                            \
+  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" FRAME                                                          \
+  "add %[c0], %[wb], %[a6], asr #31\n\tsmmlar %[a6], %[a6], %[wa], %[c0]\n\t"                              \
+  "add %[c0], %[wb], %[a7], asr #31\n\tsmmlar %[a7], %[a7], %[wa], %[c0]\n\t"                              \
+  "asr %[a6], %[a6], %[c1]\n\tasr %[a7], %[a7], %[c1]\n\tssat %[a6], #8, %[a6]\n\tssat %[a7], #8, %[a7]\n\t" \
+  "bfi %[a0], %[a6], #24, #8\n\tbfi %[a1], %[a7], #24, #8\n\t"
+// The output base (o - records / 16: o = base + ch / 16 for the group at ch), out_c and the records' end.
+#define AN_K5_BASE_D "ldr %[a2], [sp, #112]\n\tldr %[a3], [sp, #116]\n\t"
+#define AN_K5_BASE_D_END AN_K5_BASE_D "ldr %[a4], [sp, #128]\n\t"
+// A group of four channels from the records at ch + 16 R (R = 0 or 4) and the filter rows STEPS reads: the doubled
+// biases, the steps, the requantizations, each pixel's four bytes packed (channel 3's record loads with FRAME's).
+#define AN_K5_GROUP(R, STEPS, FRAME)                                                                       \
+  "ldr %[a0], [%[ch], #(16*" #R ")]\n\tldr %[a2], [%[ch], #(16*" #R "+16)]\n\t"                              \
+  "ldr %[a4], [%[ch], #(16*" #R "+32)]\n\tldr %[a6], [%[ch], #(16*" #R "+48)]\n\t"                         \
+  STEPS AN_K5_OUT(R, a0, a1) AN_K5_OUT((R + 1), a2, a3) AN_K5_PACK1 AN_K5_OUT((R + 2), a4, a5) AN_K5_PACK2       \
+  AN_K5_OUT3((R + 3), FRAME)
+// The groups one a pass (an odd count): pixel 0's word at o, pixel 1's at o + out_c.
+#define AN_K5_GROUPS1(LIST)                                                                                \
+  AN_K5_GROUP(0, LIST(AN_K5_STEP), AN_K5_BASE_D_END)                                                      \
+  "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
+  "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                                             \
+  "cmp %[ch], %[a4]\n\tbne 2b\n\t"
+// Two groups a pass (an even count; one loop test and one pointer step for both): the second's words 4 bytes on.
+#define AN_K5_GROUPS2(LIST)                                                                                \
+  AN_K5_GROUP(0, LIST(AN_K5_STEP), AN_K5_BASE_D)                                                          \
+  "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
+  AN_K5_GROUP(4, LIST(AN_K5_STEP1), AN_K5_BASE_D_END)                                                     \
+  "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a0], [%[c0], #4]\n\tadd %[c0], %[c0], %[a3]\n\t"               \
+  "str %[a1], [%[c0], #4]\n\tadd %[ch], %[ch], #128\n\tadd %[w], %[w], #(4*%c[pb])\n\t"                    \
+  "cmp %[ch], %[a4]\n\tbne 2b\n\t"
 // A 3x3x3 row from S (T: its ninth value by LDRSB; E: the right-edge pixel's, bytes 6 and 7 the pad value in wb and
 // no ninth value).
 #define AN_K5_ROW12_THEN(S, T, HOOK)                                                                           \
@@ -1021,6 +1062,16 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   AN_K5_ROW12_THEN(S, a4, HOOK) AN_K5_NEXT(S) AN_K5_ROW12(S, a5) AN_K5_NEXT(S) AN_K5_ROW12(S, a6)              \
   "pkhbt %[a4], %[a4], %[a6], lsl #16\n\tstmia %[w]!, {%[a4], %[a5]}\n\t"
 #define AN_K5_PIXEL12(S) AN_K5_PIXEL12_THEN(S, "")
+// The same for an interior pair's pixels (wa, wb and ch free): rows 0 and 1's eight words by one STM (9 cycles, were
+// two of 5), row 2's four and the ninth values' two by one (7, were 5 and 3); row 0's ninth value in wb, row 1's in ch.
+#define AN_K5_PIXEL12W_THEN(S, HOOK)                                                                       \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tldrsb %[wb], [%[" #S "], #8]\n\t" HOOK AN_K5_NEXT(S) \
+  "ldr %[a5], [%[" #S "]]\n\tldr %[wa], [%[" #S "], #4]\n\tldrsb %[ch], [%[" #S "], #8]\n\t"                \
+  AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1) AN_K3P_SPLIT(a4, a5) AN_K3P_SPLIT(a6, wa)                       \
+  "stmia %[w]!, {%[a2], %[a0], %[a3], %[a1], %[a4], %[a5], %[a6], %[wa]}\n\t" AN_K5_NEXT(S)                \
+  "ldr %[a0], [%[" #S "]]\n\tldr %[a1], [%[" #S "], #4]\n\tldrsb %[a4], [%[" #S "], #8]\n\t"              \
+  AN_K3P_SPLIT(a2, a0) AN_K3P_SPLIT(a3, a1)                                                                \
+  "pkhbt %[wb], %[wb], %[a4], lsl #16\n\tstmia %[w]!, {%[a2], %[a0], %[a3], %[a1], %[wb], %[ch]}\n\t"
 #define AN_K5_PIXEL12E(S)                                                                                  \
   AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S) AN_K5_NEXT(S) AN_K5_ROW12E(S)                              \
   "sxtb16 %[wa], %[wb]\n\tstrd %[wa], %[wa], [%[w]], #8\n\t"
@@ -1044,7 +1095,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_START "mov %[w], sp\n\t"
 // The interior pairs: the next pair's src (wa) stored behind pixel 0's first loads (a store after a load: 1 cycle).
 #define AN_K5_SRC "str %[wa], [sp, #132]\n\t"
-#define AN_K5_WIDEN12 AN_K5_START AN_K5_PIXEL12_THEN(a7, AN_K5_SRC) AN_K5_PIXEL12(c0)
+#define AN_K5_WIDEN12 AN_K5_START AN_K5_PIXEL12W_THEN(a7, AN_K5_SRC) AN_K5_PIXEL12W_THEN(c0, "")
 #define AN_K5_WIDEN4                                                                                       \
   AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_LOAD2(a7), AN_K5_SRC) AN_K5_PIXEL4_WITH(c0, AN_K5_LOAD2(c0), "")
 // The right-edge pair (pixel 1 with the pad value's byte in all four of wb).
@@ -1057,37 +1108,30 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_WIDEN4B AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_PAD2, "") AN_K5_PIXEL4_WITH(c0, AN_K5_PAD2, "")
 #define AN_K5_WIDEN4BE                                                                                     \
   AN_K5_START AN_K5_PIXEL4_WITH(a7, AN_K5_PAD2, "") AN_K5_PIXEL4_WITH(c0, AN_K5_PAD2, AN_K5_PATCH2)
-#define AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, STEPS, PB, PS)                            \
+#define AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, GROUPS, PB, PS)                           \
   __asm__ volatile("sub sp, sp, #160\n\t"                                                                  \
+                   "sub %[a0], %[a0], %[a3], lsr #4\n\t"                                                  \
                    "str %[a0], [sp, #112]\n\tstr %[a1], [sp, #116]\n\tstr %[a2], [sp, #120]\n\t"           \
                    "str %[a3], [sp, #124]\n\tstr %[a4], [sp, #128]\n\tstr %[a5], [sp, #132]\n\t"           \
                    "str %[a6], [sp, #136]\n\tstr %[a7], [sp, #140]\n\tstr %[c0], [sp, #144]\n\t"           \
                    "str %[wb], [sp, #148]\n\tstr %[wa], [sp, #152]\n\tstr %[w], [sp, #156]\n\t"            \
-                   "mov %[a0], %[a5]\n\tmov %[a1], %[a6]\n\tb 5f\n\t"                                       \
-                   "1:\n\t"                                                                                \
-                   "ldr %[a7], [sp, #132]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"           \
+                   "mov %[c1], %[a7]\n\tmov %[a7], %[a5]\n\tmov %[a1], %[a6]\n\tmov %[wa], %[c0]\n\tb 5f\n\t"    \
+                   ".p2align 2\n1:\n\t"                                                                    \
                    "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\t"                         \
                    WIDEN                                                                                   \
                    "3:\n\t"                                                                                \
-                   "ldr %[w], [sp, #120]\n\tldr %[ch], [sp, #124]\n\t"                                     \
-                   ".p2align 2\n2:\n\t"                                                                    \
-                   "ldr %[a0], [%[ch]]\n\tldr %[a2], [%[ch], #16]\n\t"                                     \
-                   "ldr %[a4], [%[ch], #32]\n\tldr %[a6], [%[ch], #48]\n\t"                                \
-                   STEPS AN_K5_OUT(0, a0, a1) AN_K5_OUT(1, a2, a3) AN_K5_OUT(2, a4, a5) AN_K5_OUT(3, a6, a7) \
-                   AN_K4_PACK                                                                              \
-                   "ldr %[c0], [sp, #112]\n\tldr %[c1], [sp, #116]\n\tldr %[wa], [sp, #128]\n\t"           \
-                   "str %[a1], [%[c0], %[c1]]\n\tstr %[a0], [%[c0]], #4\n\tstr %[c0], [sp, #112]\n\t"      \
-                   "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                              \
-                   "cmp %[ch], %[wa]\n\tbne 2b\n\t"                                                        \
-                   "add %[c0], %[c0], %[c1]\n\t"                                                            \
-                   "ldr %[a0], [sp, #132]\n\tldr %[a1], [sp, #136]\n\tstr %[c0], [sp, #112]\n\t"           \
+                   "ldr %[ch], [sp, #124]\n\tldr %[w], [sp, #120]\n\t"                                     \
+                   ".p2align 2\n2:\n\t" GROUPS                                                             \
+                   "add %[a2], %[a2], %[a3], lsl #1\n\t"                                                    \
+                   "ldr %[a7], [sp, #132]\n\tldr %[a1], [sp, #136]\n\tldr %[wa], [sp, #144]\n\t"           \
+                   "ldr %[c1], [sp, #140]\n\tstr %[a2], [sp, #112]\n\t"                                     \
                    "5:\n\t"                                                                                \
-                   "cmp %[a0], %[a1]\n\tbne 1b\n\t"                                                        \
+                   "cmp %[a7], %[a1]\n\tbne 1b\n\t"                                                        \
                    "ldr %[wb], [sp, #148]\n\tldr %[wa], [sp, #156]\n\t"                                    \
-                   "cmp %[a0], %[wa]\n\tbne 7f\n\t"                                                        \
+                   "cmp %[a7], %[wa]\n\tbne 7f\n\t"                                                        \
                    "tst %[wb], #1\n\tbeq 4f\n\t"                                                           \
                    "bic %[wb], %[wb], #1\n\tstr %[wb], [sp, #148]\n\t"                                     \
-                   "mov %[a7], %[a0]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                \
+                   "ldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                                  \
                    "add %[c0], %[a7], %[wa]\n\t"                                                            \
                    "tst %[wb], #2\n\tldr %[wb], [sp, #152]\n\tbne 8f\n\t"                                  \
                    WIDEN_EDGE                                                                              \
@@ -1096,7 +1140,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    "sxtb16 %[wa], %[wb]\n\t" WIDEN_BOTTOM_EDGE                                              \
                    "b 3b\n\t"                                                                               \
                    "7:\n\t"                                                                                \
-                   "mov %[a7], %[a0]\n\tldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                \
+                   "ldr %[wa], [sp, #144]\n\tldr %[c1], [sp, #140]\n\t"                                  \
                    "add %[c0], %[a7], %[wa]\n\tadd %[wa], %[a7], %[wa], lsl #1\n\t"                         \
                    "str %[wa], [sp, #132]\n\tstr %[wa], [sp, #136]\n\t"                                    \
                    "ldr %[wb], [sp, #152]\n\tsxtb16 %[wa], %[wb]\n\t" WIDEN_BOTTOM                          \
@@ -1109,36 +1153,55 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
                    : [pb] "i"(PB), [ps] "i"(PS)                                                            \
                    : "cc", "memory")
 // clang-format on
-// A function of its own (not inlined into the layer's loop, whose live values would leave the statement fewer than
-// fourteen registers at -O3).
-static void __attribute__((noinline))
-an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,
-             const int32_t *channel, int32_t out_c, int8_t *out, int32_t seg, int32_t flags) {
-  const int32_t end = (int32_t)(intptr_t)(src + 2 * step_w * pairs);
-  // The registers named (the STM lists ascending: a2 a0 a3 a1 a4 a5 are r0-r5).
-  register int32_t a2 __asm__("r0") = (int32_t)(intptr_t)filter;
-  register int32_t a0 __asm__("r1") = (int32_t)(intptr_t)out;
-  register int32_t a3 __asm__("r2") = (int32_t)(intptr_t)channel;
-  register int32_t a1 __asm__("r3") = out_c;
-  register int32_t a4 __asm__("r4") = (int32_t)(intptr_t)(channel + 4 * out_c);
-  register int32_t a5 __asm__("r5") = (int32_t)(intptr_t)src;
-  register int32_t a6 __asm__("r6") = flags & 2 ? (int32_t)(intptr_t)src : end;
-  register int32_t a7 __asm__("r7") = row_step;
-  register int32_t c0 __asm__("r8") = step_w;
-  register int32_t c1 __asm__("r9") = 0;
-  register int32_t wa __asm__("r10") = (int32_t)((uint32_t)(uint8_t)(flags >> 8) * 0x01010101u);
-  register int32_t wb __asm__("r11") = flags & 3;
-  register int32_t w __asm__("r12") = end;
-  register int32_t ch __asm__("lr") = 0;
-  if (seg == 4) {
-    AN_K5_ROW(AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K4_LIST10(AN_K5_STEP), 48, 20);
-  } else {
-    AN_K5_ROW(AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, AN_K4_LIST28(AN_K5_STEP), 112, 56);
+// A function of its own for each statement (not inlined into the layer's loop, whose live values would leave the
+// statement fewer than fourteen registers at -O3; one statement a function: GCC at -Os did not finish a function of
+// four).  The registers named (the STM lists ascending: a2 a0 a3 a1 a4 a5 a6 are r0-r6).
+// clang-format off
+#define AN_K5_ROW_FN(NAME, WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, GROUPS, PB, PS)                    \
+  static void __attribute__((noinline))                                                                    \
+  NAME(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step, const int16_t *filter,           \
+       const int32_t *channel, int32_t out_c, int8_t *out, int32_t flags) {                                \
+    const int32_t end = (int32_t)(intptr_t)(src + 2 * step_w * pairs);                                     \
+    register int32_t a2 __asm__("r0") = (int32_t)(intptr_t)filter;                                         \
+    register int32_t a0 __asm__("r1") = (int32_t)(intptr_t)out;                                            \
+    register int32_t a3 __asm__("r2") = (int32_t)(intptr_t)channel;                                        \
+    register int32_t a1 __asm__("r3") = out_c;                                                             \
+    register int32_t a4 __asm__("r4") = (int32_t)(intptr_t)(channel + 4 * out_c);                          \
+    register int32_t a5 __asm__("r5") = (int32_t)(intptr_t)src;                                            \
+    register int32_t a6 __asm__("r6") = flags & 2 ? (int32_t)(intptr_t)src : end;                          \
+    register int32_t a7 __asm__("r7") = row_step;                                                          \
+    register int32_t c0 __asm__("r8") = step_w;                                                            \
+    register int32_t c1 __asm__("r9") = 0;                                                                 \
+    register int32_t wa __asm__("r10") = (int32_t)((uint32_t)(uint8_t)(flags >> 8) * 0x01010101u);        \
+    register int32_t wb __asm__("r11") = flags & 3;                                                        \
+    register int32_t w __asm__("r12") = end;                                                               \
+    register int32_t ch __asm__("lr") = 0;                                                                 \
+    AN_K5_ROW(WIDEN, WIDEN_EDGE, WIDEN_BOTTOM, WIDEN_BOTTOM_EDGE, GROUPS, PB, PS);                          \
+    (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;                        \
+    (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;                                             \
   }
-  (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7;
-  (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;
+// clang-format on
+// 3x3x1 and 3x3x3, an odd count of groups of four channels (one a pass) and an even one (two a pass).
+AN_K5_ROW_FN(an_k3_pq_row4_1, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K5_GROUPS1(AN_K4_LIST10),
+             48, 20)
+AN_K5_ROW_FN(an_k3_pq_row4_2, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K5_GROUPS2(AN_K4_LIST10),
+             48, 20)
+AN_K5_ROW_FN(an_k3_pq_row12_1, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE,
+             AN_K5_GROUPS1(AN_K4_LIST28), 112, 56)
+AN_K5_ROW_FN(an_k3_pq_row12_2, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE,
+             AN_K5_GROUPS2(AN_K4_LIST28), 112, 56)
+static inline __attribute__((always_inline)) void an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w,
+                                                               int32_t row_step, const int16_t *filter,
+                                                               const int32_t *channel, int32_t out_c, int8_t *out,
+                                                               int32_t seg, int32_t flags) {
+  if (seg == 4) {
+    (out_c & 4 ? an_k3_pq_row4_1 : an_k3_pq_row4_2)(src, pairs, step_w, row_step, filter, channel, out_c, out, flags);
+  } else {
+    (out_c & 4 ? an_k3_pq_row12_1 : an_k3_pq_row12_2)(src, pairs, step_w, row_step, filter, channel, out_c, out, flags);
+  }
 }
 #undef AN_K5_ROW
+#undef AN_K5_ROW_FN
 #undef AN_K5_WIDEN4
 #undef AN_K5_WIDEN12
 #undef AN_K5_WIDEN4E
@@ -1164,6 +1227,16 @@ an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w, int32_t row_step,
 #undef AN_K5_PIXEL12_THEN
 #undef AN_K5_SRC
 #undef AN_K5_OUT
+#undef AN_K5_OUT3
+#undef AN_K5_BASE_D
+#undef AN_K5_BASE_D_END
+#undef AN_K5_GROUP
+#undef AN_K5_GROUPS1
+#undef AN_K5_GROUPS2
+#undef AN_K5_STEP1
+#undef AN_K5_PACK1
+#undef AN_K5_PACK2
+#undef AN_K5_PIXEL12W_THEN
 #undef AN_K5_STEP
 #undef AN_K5_COLS
 #endif
