@@ -1901,8 +1901,8 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
 static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                         int32_t out_h, int32_t x_step_bytes,
                                                                         int32_t o_step, int32_t o_row, int row_bytes,
-                                                                        int CW) {
-  int32_t a0 = o_step, a1 = out_h, a2 = o_row, a3 = x_step_bytes, a4 = out_h, a5;
+                                                                        int CW, int bd) {
+  int32_t a0 = o_step, a1 = out_h - bd, a2 = o_row, a3 = x_step_bytes, a4 = out_h - bd, a5;
   uint32_t p, q, v0, v1, t;
   // clang-format off
   __asm__ volatile(
@@ -1931,10 +1931,22 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
       "str %[p], [sp, #4]\n\t"
       ".endif\n\t"
       "bne 1b\n\t"
+      ".if %c[bd]\n\t"
+      AN_DWP_BORDER(2, "a5")
+      AN_DWP6_S2(0, "a5", "a5", "a5", "a5", "a5", "a5")
+      AN_DWP6_S2(1, "a0", "a1", "a2", "a3", "a4", "a5")
+      ".if %c[cw] == 3\n\t"
+      AN_DWP3S2_STORE("")
+      ".elseif %c[cw] == 4\n\t"
+      AN_DWP4S2_STORE("")
+      ".else\n\t"
+      AN_DWP6S1_STORE("")
+      ".endif\n\t"
+      ".endif\n\t"
       "add sp, sp, #16"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o)
-      : [k] "r"(k), [rs] "i"(row_bytes), [cw] "i"(CW)
+      : [k] "r"(k), [rs] "i"(row_bytes), [cw] "i"(CW), [bd] "i"(bd)
       : "cc", "memory");
   // clang-format on
 }
@@ -2452,8 +2464,10 @@ static inline __attribute__((always_inline)) void an_dwp_widen_rows_asm(const in
 static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_params q, const uint32_t *x,
                                                                  const int32_t *k, int8_t *o, int32_t out_h,
                                                                  int32_t stride_h, int32_t o_step, int32_t o_row, int W,
-                                                                 int S, int F, int borders) {
+                                                                 int S, int F, int borders, int bottom_row) {
   const int PW = S == 1 ? (W + 1) / 2 + 1 : W + 1;
+  // stride_w 2: the last output row's filter row 2 reads only zero points (AN_DWP_BORDER in its statement)
+  const int bottom = S == 2 && bottom_row && out_h >= 2;
   const int CW = W <= AN_DEPTHWISE_PLANE_MAX_OUT_W ? W : W % 8 == 0 ? 8 : 6;  // outputs per chunk
   const int32_t x_step = 4 * PW * stride_h;  // words from one output row's plane rows to the next's
   q.full_range = F;
@@ -2478,19 +2492,31 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       } else if (S == 1) {
         an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0, 0);
       } else {
-        an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6);
+        if (bottom) {
+          an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6, 1);
+        } else {
+          an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6, 0);
+        }
       }
     }
     return;
   }
   if (S == 2 && W == 3 && F) {
-    an_dwp_channel6s2_asm(x, k, o, out_h, 4 * x_step, o_step, o_row, 16 * PW, 3);
+    if (bottom) {
+      an_dwp_channel6s2_asm(x, k, o, out_h, 4 * x_step, o_step, o_row, 16 * PW, 3, 1);
+    } else {
+      an_dwp_channel6s2_asm(x, k, o, out_h, 4 * x_step, o_step, o_row, 16 * PW, 3, 0);
+    }
     return;
   }
   if (S == 2 && CW % 4 == 0 && F) {
     // out_w 4 and 8 at stride_w 2: 4-wide chunks (four pair words apart in the plane)
     for (int c = 0; c < W / 4 && out_h > 0; ++c) {
-      an_dwp_channel6s2_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row, 16 * PW, 4);
+      if (bottom) {
+        an_dwp_channel6s2_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row, 16 * PW, 4, 1);
+      } else {
+        an_dwp_channel6s2_asm(x + 16 * c, k, o + 4 * c * o_step, out_h, 4 * x_step, o_step, o_row, 16 * PW, 4, 0);
+      }
     }
     return;
   }
@@ -2627,6 +2653,7 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
                                                                int32_t *rec, uint32_t *plane, int W, int S, int F) {
   const int32_t pairs = S == 1 ? (W + 1) / 2 + 1 : W + 1, in_c = g->in_c;
   const int borders = g->y0 > 0 && g->y1 < (g->out_h - 1) * g->stride_h + 3;  // rows 0 and rows - 1 zero points
+  const int bottom = g->y1 < (g->out_h - 1) * g->stride_h + 3;                // rows - 1 zero points
 #if AN_DW3_PASS_ASM
   // a 4x4 or 2x2 SAME plane at stride 1 (an_dwp_group4x4_asm, an_dwp_group2x2_asm): image rows 1 .. W of the plane's
   // W + 2, TFLite's SAME columns
@@ -2713,7 +2740,7 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
       }
 #endif
       an_dwp_channel(g->q, plane + c, k + c * AN_DW3_RECORD, out + c0 + c, g->out_h, g->stride_h, in_c, W * in_c, W, S,
-                     F, borders);
+                     F, borders, bottom);
     }
   }
 }
