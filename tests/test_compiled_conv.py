@@ -633,6 +633,11 @@ DEPTHWISE_CASES = {
                                                        w_scale=(0.005, 0.05), in_zp=-128, out_zp=120),
     # a 6x6 SAME plane's four middle rows unrolled (out_h 6 with borders), zero point 127, 20 channels
     "rows3x3_plane_6x6_unrolled_zp127_20_channels": dict(in_shape=(1, 6, 6, 20), in_zp=127, out_zp=-128, seed=3),
+    # vww's 6x6x128 and 12x12x64 SAME planes (an_dwp_channel6s1_asm with the output steps as constants, sc):
+    # saturating with zero point -128, and zero point 127 with tiny multipliers
+    "rows3x3_plane_6x6x128_full_range_saturating": dict(in_shape=(1, 6, 6, 128), out_scale=0.03,
+                                                        w_scale=(0.005, 0.05), in_zp=-128, out_zp=120, seed=7),
+    "rows3x3_plane_12x12x64_full_range_zp127": dict(in_shape=(1, 12, 12, 64), in_zp=127, out_zp=-128, seed=8),
     # the 3-wide statement (stride_w 1, full range): SAME 3x3 saturating batch 2, one row (no borders), VALID 5x5,
     # stride_h 2 with both rows padded
     "rows3x3_plane_3x3_saturating_batch2_zp_min": dict(in_shape=(2, 3, 3, 8), out_scale=0.03, w_scale=(0.005, 0.05),

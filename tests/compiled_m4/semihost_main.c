@@ -15,7 +15,7 @@
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 
-static char line[2 * 4096 + 2];
+static char line[2 * 16384 + 2];
 
 
 // noinline: the timing model (bench/kernels_instructions.py) ends an inference at its entry.

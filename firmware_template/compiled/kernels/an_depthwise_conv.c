@@ -1772,7 +1772,8 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 // output row step; the next row's frame loads (the plane step into v0, the output row step into q and, in the row
 // loop, the rows left into p) just before the row's last store (a store right after a load takes one cycle).  The
 // statement's 16-byte frame holds the output step s, the rows left, the output row step and the plane step.  The
-// same arithmetic as an_dwp_chunk's C.
+// same arithmetic as an_dwp_chunk's C.  sc and orow (vww's 6x6x128 and 12x12x64): the output step and the output
+// row step as constants (AN_DWP6C_STORE).
 // clang-format off
 #define AN_DWP6S1_OUT(A)                                                                                 \
   "smmlar %[t], %[" A "], %[p], %[q]\n\t"                                                                \
@@ -1797,11 +1798,34 @@ static inline __attribute__((always_inline)) void an_dwp_chunk(an_dw_out_params 
 #define AN_DWP6S1_ADVANCE                                                                                \
   "add %[o], %[o], %[q]\n\t"                                                                             \
   "add %[x], %[x], %[v0]\n\t"
+// The same where sc, the output step, is a constant (0: s from the frame, the macros above): the outputs at o + i sc
+// by immediate offsets, o and x advanced by the constants orow and rs (stride_h 1), no frame loads or address add;
+// NEXT's loads (the group's next channel's x and o) then after the last store.
+#define AN_DWP6C_STORE(NEXT)                                                                             \
+  ".if %c[sc]\n\t"                                                                                        \
+  "ldr %[p], [%[k], #28]\n\t"                                                                            \
+  "ldr %[q], [%[k], #32]\n\t"                                                                            \
+  "ldr %[v0], [%[k], #36]\n\t"                                                                           \
+  AN_DWP6S1_OUT("a0") "strb %[t], [%[o]]\n\t"                                                             \
+  AN_DWP6S1_OUT("a1") "strb %[t], [%[o], #%c[sc]]\n\t"                                                    \
+  AN_DWP6S1_OUT("a2") "strb %[t], [%[o], #(2*%c[sc])]\n\t"                                                \
+  AN_DWP6S1_OUT("a3") "strb %[t], [%[o], #(3*%c[sc])]\n\t"                                                \
+  AN_DWP6S1_OUT("a4") "strb %[t], [%[o], #(4*%c[sc])]\n\t"                                                \
+  AN_DWP6S1_OUT("a5") "strb %[t], [%[o], #(5*%c[sc])]\n\t" NEXT                                           \
+  ".else\n\t" AN_DWP6S1_STORE(NEXT) ".endif\n\t"
+#define AN_DWP6C_NEXT ".if %c[sc] == 0\n\t" AN_DWP6S1_NEXT ".endif\n\t"
+#define AN_DWP6C_NEXT_COUNT AN_DWP6C_NEXT "ldr %[p], [sp, #4]\n\t"
+#define AN_DWP6C_ADVANCE                                                                                 \
+  ".if %c[sc]\n\t"                                                                                        \
+  "add %[o], %[o], #%c[orow]\n\t"                                                                         \
+  "add %[x], %[x], #%c[rs]\n\t"                                                                           \
+  ".else\n\t" AN_DWP6S1_ADVANCE ".endif\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const uint32_t *x, const int32_t *k, int8_t *o,
                                                                         int32_t out_h, int32_t x_step_bytes,
                                                                         int32_t o_step, int32_t o_row, int row_bytes,
-                                                                        int borders, int un, int grp) {
+                                                                        int borders, int un, int grp, int sc,
+                                                                        int orow) {
   int32_t a0 = o_step, a1 = borders ? out_h - 1 : out_h, a2 = o_row, a3 = x_step_bytes, a4, a5;
   uint32_t p, q, v0, v1, t;
   const int32_t *kc = k;
@@ -1824,21 +1848,21 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
       AN_DWP6_ROW(1) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(1, "a5", "a5")
       AN_DWP6_ROW(2) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(2, "a4", "a5")
       ".if %c[un]\n\t"
-      AN_DWP6S1_STORE(AN_DWP6S1_NEXT)
+      AN_DWP6C_STORE(AN_DWP6C_NEXT)
       ".rept %c[un]\n\t"
-      AN_DWP6S1_ADVANCE AN_DWP6_ROW3 AN_DWP6S1_STORE(AN_DWP6S1_NEXT)
+      AN_DWP6C_ADVANCE AN_DWP6_ROW3 AN_DWP6C_STORE(AN_DWP6C_NEXT)
       ".endr\n\t"
-      AN_DWP6S1_ADVANCE
+      AN_DWP6C_ADVANCE
       ".else\n\t"
-      AN_DWP6S1_STORE(AN_DWP6S1_NEXT_COUNT)
+      AN_DWP6C_STORE(AN_DWP6C_NEXT_COUNT)
       "b 3f\n\t"
       ".endif\n\t"
       ".endif\n\t"
       ".if %c[un] == 0\n\t"
       "1:\n\t"
-      AN_DWP6_ROW3 AN_DWP6S1_STORE(AN_DWP6S1_NEXT_COUNT)
+      AN_DWP6_ROW3 AN_DWP6C_STORE(AN_DWP6C_NEXT_COUNT)
       "3:\n\t"
-      AN_DWP6S1_ADVANCE
+      AN_DWP6C_ADVANCE
       "subs %[p], %[p], #1\n\t"
       "str %[p], [sp, #4]\n\t"
       "bne 1b\n\t"
@@ -1848,9 +1872,9 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
       AN_DWP6_ROW(0) AN_DWP6_MACS("a5", "a5", "a5", "a5") AN_DWP6_MACS2(0, "a5", "a5")
       AN_DWP6_ROW(1) AN_DWP6_MACS("a0", "a1", "a2", "a3") AN_DWP6_MACS2(1, "a4", "a5")
       ".if %c[grp]\n\t"
-      AN_DWP6S1_STORE("ldr %[x], [sp, #16]\n\t" "ldr %[o], [sp, #20]\n\t" "ldr %[p], [sp, #24]\n\t")
+      AN_DWP6C_STORE("ldr %[x], [sp, #16]\n\t" "ldr %[o], [sp, #20]\n\t" "ldr %[p], [sp, #24]\n\t")
       ".else\n\t"
-      AN_DWP6S1_STORE("")
+      AN_DWP6C_STORE("")
       ".endif\n\t"
       ".endif\n\t"
       ".if %c[grp]\n\t"
@@ -1865,7 +1889,8 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s1_asm(const ui
       "add sp, sp, #(16 + 16 * %c[grp])"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [p] "=&r"(p),
         [q] "=&r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t), [x] "+r"(x), [o] "+r"(o), [k] "+r"(kc)
-      : [rs] "i"(row_bytes), [bd] "i"(borders), [un] "i"(un), [grp] "i"(grp)
+      : [rs] "i"(row_bytes), [bd] "i"(borders), [un] "i"(un), [grp] "i"(grp), [sc] "i"(sc),
+        [orow] "i"(orow)
       : "cc", "memory");
   // clang-format on
 }
@@ -1957,6 +1982,10 @@ static inline __attribute__((always_inline)) void an_dwp_channel6s2_asm(const ui
 #undef AN_DWP6S1_NEXT
 #undef AN_DWP6S1_NEXT_COUNT
 #undef AN_DWP6S1_ADVANCE
+#undef AN_DWP6C_STORE
+#undef AN_DWP6C_NEXT
+#undef AN_DWP6C_NEXT_COUNT
+#undef AN_DWP6C_ADVANCE
 #undef AN_DWP6_ROW3
 #undef AN_DWP_BORDER
 #undef AN_DWP6_ROW
@@ -2486,11 +2515,13 @@ static inline __attribute__((always_inline)) void an_dwp_channel(an_dw_out_param
       const uint32_t *xc = x + 4 * c * (S == 1 ? 3 : 6);
       int8_t *oc = o + 6 * c * o_step;
       if (bd && W == 6 && out_h == 6) {  // a 6x6 plane (vww's 6x6x128): its four middle rows unrolled
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 4, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 4, 0, 0, 0);
+      } else if (bd && W == 12 && o_step == 64 && stride_h == 1) {  // vww's 12x12x64: the output steps constants
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0, 0, 64, 12 * 64);
       } else if (bd) {
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 1, 0, 0, 0, 0);
       } else if (S == 1) {
-        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0, 0);
+        an_dwp_channel6s1_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 0, 0, 0, 0, 0);
       } else {
         if (bottom) {
           an_dwp_channel6s2_asm(xc, k, oc, out_h, 4 * x_step, o_step, o_row, 16 * PW, 6, 1);
@@ -2735,7 +2766,11 @@ static inline __attribute__((always_inline)) void an_dwp_batch(const an_dwp_geom
         break;
       }
       if (W == 6 && S == 1 && F && borders && g->out_h == 6) {  // a 6x6 plane's four channels in one asm statement
-        an_dwp_channel6s1_asm(plane, k, out + c0, 6, 64 * g->stride_h, in_c, 6 * in_c, 64, 1, 4, 1);
+        if (in_c == 128 && g->stride_h == 1) {                  // vww's 6x6x128: the output steps constants
+          an_dwp_channel6s1_asm(plane, k, out + c0, 6, 64, 128, 6 * 128, 64, 1, 4, 1, 128, 6 * 128);
+        } else {
+          an_dwp_channel6s1_asm(plane, k, out + c0, 6, 64 * g->stride_h, in_c, 6 * in_c, 64, 1, 4, 1, 0, 0);
+        }
         break;
       }
 #endif
