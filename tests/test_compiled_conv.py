@@ -271,7 +271,10 @@ CONV_CASES = {
     "pointwise_k16_p5_out32_thirteen_pixels_shift_near_31": dict(in_shape=(1, 1, 13, 16), kernel=(1, 1), out_c=32,
                                                                  in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
                                                                  out_zp=-1, seed=59),
-    # in_c 16 with out_c 32 (AN_P516_LAYER: the layer's filter and records in the statement's frame): nine blocks
+    # in_c 16 and 32 with out_c 32 (AN_P5F_LAYER: the layer's filter and records in the statement's frame): nine blocks
+    "pointwise_k32_p5_out32_6x6_saturating_pruned": dict(in_shape=(1, 6, 6, 32), kernel=(1, 1), out_c=32,
+                                                         out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127, out_zp=-100,
+                                                         zero_channels=(0, 17), seed=67),
     "pointwise_k16_p5_out32_6x6_relu6_pruned": dict(in_shape=(1, 6, 6, 16), kernel=(1, 1), out_c=32, activation="RELU6",
                                                     out_scale=6 / 255, in_zp=-128, out_zp=-128, zero_channels=(5, 30),
                                                     seed=66),

@@ -1086,79 +1086,85 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
         [x2] "=&r"(w), [x3] "=&r"(q)                                                                          \
       :                                                                                                       \
       : "cc", "memory")
-// At in_c 16 with out_c 32 (vww's and person_detect's 24x24x16 -> 32: AN_P516_LAYER) as AN_P58_LAYER at in_c 8:
-// the layer's filter (1,024 bytes) and records (512 bytes) copied once into the statement's frame beside the
-// columns, sp addressing all three (the block's sixteen pairs unrolled), the filter and records pointers' two
-// registers free: each step's six words one run of loads (7 cycles where AN_P5_STEP's four loads and LDRD take 8), a
-// pair's five record words one run (the shifts packed as AN_P58_LAYER's).  The frame: columns (128 bytes), filter
-// (pair J at 128 + 64 J), records (pair J at 1152 + 32 J), output pointer (1664), input block pointer (1668), output
-// end (1672).
-#define AN_P516_F(J, S) "(128+64*" #J "+32*(" #S ">>2)+4*(" #S "&3))"
-#define AN_P516_R(J, O) "(1152+32*" #J "+" #O ")"
-// Step S (1-7) of pair J: six loads, eight SMLAD.
-#define AN_P516_STEP(J, S)                                                                                \
-  "ldr %[f0], [sp, #" AN_P516_F(J, S) "]\n\tldr %[f1], [sp, #(16+" AN_P516_F(J, S) ")]\n\t"                  \
+// At in_c K 16 and 32 with out_c 32 (vww's and person_detect's 24x24x16 -> 32 and 24x24x32 -> 32: AN_P5F_LAYER) as
+// AN_P58_LAYER at in_c 8: the layer's filter (64 K bytes) and records (512 bytes) copied once into the statement's
+// frame beside the columns (8 K bytes), sp addressing all three (the block's sixteen pairs unrolled), the filter and
+// records pointers' two registers free: each step's six words one run of loads (7 cycles where AN_P5_STEP's four
+// loads and LDRD take 8), a pair's five record words one run (the shifts packed as AN_P58_LAYER's).  The frame:
+// columns, filter (pair J at 8 K + 4 K J), records (pair J at 72 K + 32 J), output pointer (72 K + 512), input block
+// pointer (+ 4), output end (+ 8): 72 K + 528 bytes.
+#define AN_P5F_F(K, J, S) "(8*" #K "+4*" #K "*" #J "+32*(" #S ">>2)+4*(" #S "&3))"
+#define AN_P5F_R(K, J, O) "(72*" #K "+32*" #J "+" #O ")"
+#define AN_P5F_O(K) "(72*" #K "+512)"
+// Step S of pair J: six loads, eight SMLAD.
+#define AN_P5F_STEP(K, J, S)                                                                              \
+  "ldr %[f0], [sp, #" AN_P5F_F(K, J, S) "]\n\tldr %[f1], [sp, #(16+" AN_P5F_F(K, J, S) ")]\n\t"              \
   "ldr %[x0], [sp, #(16*" #S ")]\n\tldr %[x1], [sp, #(16*" #S "+4)]\n\t"                                      \
   "ldr %[x2], [sp, #(16*" #S "+8)]\n\tldr %[x3], [sp, #(16*" #S "+12)]\n\t"                                   \
   "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t"                             \
   "smlad %[a1], %[f0], %[x1], %[a1]\n\tsmlad %[b1], %[f1], %[x1], %[b1]\n\t"                             \
   "smlad %[a2], %[f0], %[x2], %[a2]\n\tsmlad %[b2], %[f1], %[x2], %[b2]\n\t"                             \
   "smlad %[a3], %[f0], %[x3], %[a3]\n\tsmlad %[b3], %[f1], %[x3], %[b3]\n\t"
-// Pair J after its first step: steps 1-7, the records (m, kc of both channels and the packed shifts), eight
+#define AN_P5F_STEPS4(K, J, S)                                                                            \
+  AN_P5F_STEP(K, J, S) AN_P5F_STEP(K, J, (S + 1)) AN_P5F_STEP(K, J, (S + 2)) AN_P5F_STEP(K, J, (S + 3))
+// Pair J after its first step: steps 1 to K / 2 - 1, the records (m, kc of both channels and the packed shifts), eight
 // requantizations (AN_P58_RQ), four BFI.
-#define AN_P516_REST(J)                                                                                   \
-  AN_P516_STEP(J, 1) AN_P516_STEP(J, 2) AN_P516_STEP(J, 3) AN_P516_STEP(J, 4) AN_P516_STEP(J, 5)          \
-  AN_P516_STEP(J, 6) AN_P516_STEP(J, 7)                                                                    \
-  "ldr %[f0], [sp, #" AN_P516_R(J, 4) "]\n\tldr %[f1], [sp, #" AN_P516_R(J, 8) "]\n\t"                        \
-  "ldr %[x0], [sp, #" AN_P516_R(J, 12) "]\n\tldr %[x2], [sp, #" AN_P516_R(J, 20) "]\n\t"                      \
-  "ldr %[x3], [sp, #" AN_P516_R(J, 24) "]\n\t"                                                             \
+#define AN_P5F_REST(K, J)                                                                                 \
+  AN_P5F_STEP(K, J, 1) AN_P5F_STEP(K, J, 2) AN_P5F_STEP(K, J, 3) AN_P5F_STEPS4(K, J, 4)                    \
+  ".if " #K " > 16\n\t" AN_P5F_STEPS4(K, J, 8) AN_P5F_STEPS4(K, J, 12) ".endif\n\t"                         \
+  "ldr %[f0], [sp, #" AN_P5F_R(K, J, 4) "]\n\tldr %[f1], [sp, #" AN_P5F_R(K, J, 8) "]\n\t"                    \
+  "ldr %[x0], [sp, #" AN_P5F_R(K, J, 12) "]\n\tldr %[x2], [sp, #" AN_P5F_R(K, J, 20) "]\n\t"                  \
+  "ldr %[x3], [sp, #" AN_P5F_R(K, J, 24) "]\n\t"                                                           \
   AN_P58_RQ(a0, f0, f1, x0) AN_P58_RQ(a1, f0, f1, x0) AN_P58_RQ(a2, f0, f1, x0) AN_P58_RQ(a3, f0, f1, x0)  \
   "lsr %[x0], %[x0], #8\n\t"                                                                               \
   AN_P58_RQ(b0, x2, x3, x0) AN_P58_RQ(b1, x2, x3, x0) AN_P58_RQ(b2, x2, x3, x0) AN_P58_RQ(b3, x2, x3, x0)  \
   "bfi %[a0], %[b0], #8, #24\n\tbfi %[a1], %[b1], #8, #24\n\t"                                               \
   "bfi %[a2], %[b2], #8, #24\n\tbfi %[a3], %[b3], #8, #24\n\t"
 // Pair J's first step from the previous pair's stores (biases a0, b0; columns x0-x3), then the rest.
-#define AN_P516_PAIR(J)                                                                                   \
+#define AN_P5F_PAIR(K, J)                                                                                 \
   "smlad %[a1], %[f0], %[x1], %[a0]\n\tsmlad %[b1], %[f1], %[x1], %[b0]\n\t"                             \
   "smlad %[a2], %[f0], %[x2], %[a0]\n\tsmlad %[b2], %[f1], %[x2], %[b0]\n\t"                             \
   "smlad %[a3], %[f0], %[x3], %[a0]\n\tsmlad %[b3], %[f1], %[x3], %[b0]\n\t"                             \
-  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t" AN_P516_REST(J)
+  "smlad %[a0], %[f0], %[x0], %[a0]\n\tsmlad %[b0], %[f1], %[x0], %[b0]\n\t" AN_P5F_REST(K, J)
 // The block's first pair: its first step's column words still in a0-a3 from the widening (each SMLAD of channel b
 // before channel a's overwrites it), the biases in x0, x1.
-#define AN_P516_PAIR0                                                                                     \
+#define AN_P5F_PAIR0(K)                                                                                   \
   "smlad %[b0], %[f1], %[a0], %[x1]\n\tsmlad %[a0], %[f0], %[a0], %[x0]\n\t"                             \
   "smlad %[b1], %[f1], %[a1], %[x1]\n\tsmlad %[a1], %[f0], %[a1], %[x0]\n\t"                             \
   "smlad %[b2], %[f1], %[a2], %[x1]\n\tsmlad %[a2], %[f0], %[a2], %[x0]\n\t"                             \
-  "smlad %[b3], %[f1], %[a3], %[x1]\n\tsmlad %[a3], %[f0], %[a3], %[x0]\n\t" AN_P516_REST(0)
+  "smlad %[b3], %[f1], %[a3], %[x1]\n\tsmlad %[a3], %[f0], %[a3], %[x0]\n\t" AN_P5F_REST(K, 0)
 // Pair J's stores (pixel p's two outputs at 32 p + 2 J), each right after a load, the loads the output pointer and
 // pair N's biases and first step's six words.
-#define AN_P516_STORE(J, N)                                                                               \
-  "ldr %[b1], [sp, #1664]\n\tldr %[b0], [sp, #" AN_P516_R(N, 16) "]\n\tldr %[f0], [sp, #" AN_P516_F(N, 0) "]\n\t" \
-  "ldr %[f1], [sp, #(16+" AN_P516_F(N, 0) ")]\n\tldr %[x1], [sp, #4]\n\tstrh %[a0], [%[b1], #(2*" #J ")]\n\t"  \
-  "ldr %[a0], [sp, #" AN_P516_R(N, 0) "]\n\tldr %[x2], [sp, #8]\n\tstrh %[a1], [%[b1], #(32+2*" #J ")]\n\t"    \
+#define AN_P5F_STORE(K, J, N)                                                                             \
+  "ldr %[b1], [sp, #" AN_P5F_O(K) "]\n\tldr %[b0], [sp, #" AN_P5F_R(K, N, 16) "]\n\t"                          \
+  "ldr %[f0], [sp, #" AN_P5F_F(K, N, 0) "]\n\tldr %[f1], [sp, #(16+" AN_P5F_F(K, N, 0) ")]\n\t"              \
+  "ldr %[x1], [sp, #4]\n\tstrh %[a0], [%[b1], #(2*" #J ")]\n\t"                                              \
+  "ldr %[a0], [sp, #" AN_P5F_R(K, N, 0) "]\n\tldr %[x2], [sp, #8]\n\tstrh %[a1], [%[b1], #(32+2*" #J ")]\n\t" \
   "ldr %[x3], [sp, #12]\n\tstrh %[a2], [%[b1], #(64+2*" #J ")]\n\t"                                           \
   "ldr %[x0], [sp]\n\tstrh %[a3], [%[b1], #(96+2*" #J ")]\n\t"
-#define AN_P516_PS(J, N) AN_P516_STORE(J, N) AN_P516_PAIR(N)
+#define AN_P5F_PS(K, J, N) AN_P5F_STORE(K, J, N) AN_P5F_PAIR(K, N)
 // Four values of the block's four pixels (f0, f1, x0, x1) widened into two steps of the columns (a0-b3 in r0-r7:
-// one STMDB at x2, from sp + 128 down).
-#define AN_P516_W                                                                                         \
+// one STMDB at x2, from sp + 8 K down).
+#define AN_P5F_W                                                                                          \
   "sxtb16 %[a0], %[f0]\n\tsxtb16 %[a1], %[f1]\n\tsxtb16 %[a2], %[x0]\n\tsxtb16 %[a3], %[x1]\n\t"          \
   "sxtb16 %[b0], %[f0], ror #8\n\tsxtb16 %[b1], %[f1], ror #8\n\t"                                        \
   "sxtb16 %[b2], %[x0], ror #8\n\tsxtb16 %[b3], %[x1], ror #8\n\t"                                        \
   "stmdb %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"
-#define AN_P516_LD(Q)                                                                                     \
-  "ldr %[f0], [%[x3], #(4*" #Q ")]\n\tldr %[f1], [%[x3], #(16+4*" #Q ")]\n\t"                               \
-  "ldr %[x0], [%[x3], #(32+4*" #Q ")]\n\tldr %[x1], [%[x3], #(48+4*" #Q ")]\n\t"
-// The layer: a0 the output, a3 the input, b0 its end (the output's end: two output bytes an input byte), b1 the
+// Group Q (values 4 Q to 4 Q + 3 of the four pixels, K bytes apart at x3), widened.
+#define AN_P5F_WQ(K, Q)                                                                                   \
+  "ldr %[f0], [%[x3], #(4*" #Q ")]\n\tldr %[f1], [%[x3], #(" #K "+4*" #Q ")]\n\t"                           \
+  "ldr %[x0], [%[x3], #(2*" #K "+4*" #Q ")]\n\tldr %[x1], [%[x3], #(3*" #K "+4*" #Q ")]\n\t" AN_P5F_W
+// The layer: a0 the output, a3 the input, b0 its end (the output's end: 32 / K output bytes an input byte), b1 the
 // filter, b2 the records.  The copy: sixteen pairs' filter words, then sixteen pairs' records (e_b into bits 8-15 of
-// e_a's word).  Every block: its widening (steps 6-7, 4-5, 2-3 and 0-1 by STMDB from sp + 128 down, the input pointer
-// stored back behind the last group's loads), the first pair's four loads (its first step's column words still in
+// e_a's word).  Every block: its widening (the groups from the last down by STMDB from sp + 8 K, the input pointer
+// stored back behind the first group's loads), the first pair's four loads (its first step's column words still in
 // a0-a3), the sixteen pairs, the output pointer by 128.
-#define AN_P516_LAYER                                                                                     \
+#define AN_P5F_LAYER(K)                                                                                   \
   __asm__ volatile(                                                                                        \
-      "sub sp, sp, #1680\n\tstr %[a0], [sp, #1664]\n\tstr %[a3], [sp, #1668]\n\tsub %[x1], %[b0], %[a3]\n\t" \
-      "add %[x1], %[a0], %[x1], lsl #1\n\tstr %[x1], [sp, #1672]\n\t"                                       \
-      "mov %[f0], %[b1]\n\tmov %[f1], %[b2]\n\tadd %[x2], sp, #128\n\tmovs %[x0], #32\n\t"                 \
+      "sub sp, sp, #(72*" #K "+528)\n\tstr %[a0], [sp, #" AN_P5F_O(K) "]\n\t"                                 \
+      "str %[a3], [sp, #(4+" AN_P5F_O(K) ")]\n\tsub %[x1], %[b0], %[a3]\n\t"                                 \
+      "add %[x1], %[a0], %[x1], lsl #(32/" #K "/2)\n\tstr %[x1], [sp, #(8+" AN_P5F_O(K) ")]\n\t"             \
+      "mov %[f0], %[b1]\n\tmov %[f1], %[b2]\n\tadd %[x2], sp, #(8*" #K ")\n\tmovs %[x0], #(2*" #K ")\n\t"    \
       "2:\n\tldmia %[f0]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                     \
       "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                           \
       "subs %[x0], %[x0], #1\n\tbne 2b\n\tmovs %[x0], #16\n\t"                                                \
@@ -1166,18 +1172,22 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
       "bfi %[a3], %[b3], #8, #8\n\t"                                                                        \
       "stmia %[x2]!, {%[a0], %[a1], %[a2], %[a3], %[b0], %[b1], %[b2], %[b3]}\n\t"                           \
       "subs %[x0], %[x0], #1\n\tbne 3b\n\t"                                                                   \
-      ".p2align 2\n1:\n\tldr %[x3], [sp, #1668]\n\tadd %[x2], sp, #128\n\t"                                    \
-      AN_P516_LD(3) AN_P516_W AN_P516_LD(2) AN_P516_W AN_P516_LD(1) AN_P516_W                                \
-      "ldr %[f0], [%[x3]], #64\n\tldr %[f1], [%[x3], #-48]\n\tldr %[x0], [%[x3], #-32]\n\t"                   \
-      "ldr %[x1], [%[x3], #-16]\n\tstr %[x3], [sp, #1668]\n\t" AN_P516_W                                    \
-      "ldr %[f0], [sp, #128]\n\tldr %[f1], [sp, #144]\n\tldr %[x0], [sp, #1152]\n\tldr %[x1], [sp, #1168]\n\t" \
-      AN_P516_PAIR0 AN_P516_PS(0, 1) AN_P516_PS(1, 2) AN_P516_PS(2, 3) AN_P516_PS(3, 4) AN_P516_PS(4, 5)    \
-      AN_P516_PS(5, 6) AN_P516_PS(6, 7) AN_P516_PS(7, 8) AN_P516_PS(8, 9) AN_P516_PS(9, 10)                 \
-      AN_P516_PS(10, 11) AN_P516_PS(11, 12) AN_P516_PS(12, 13) AN_P516_PS(13, 14) AN_P516_PS(14, 15)        \
-      "ldr %[b1], [sp, #1664]\n\tldr %[x0], [sp, #1672]\n\tstrh %[a0], [%[b1], #30]\n\t"                      \
-      "add %[x1], %[b1], #128\n\tstrh %[a1], [%[b1], #62]\n\tstrh %[a2], [%[b1], #94]\n\t"                    \
-      "strh %[a3], [%[b1], #126]\n\tstr %[x1], [sp, #1664]\n\tcmp %[x1], %[x0]\n\tblo 1b\n\t"                 \
-      "add sp, sp, #1680"                                                                                     \
+      ".p2align 2\n1:\n\tldr %[x3], [sp, #(4+" AN_P5F_O(K) ")]\n\tadd %[x2], sp, #(8*" #K ")\n\t"              \
+      ".if " #K " > 16\n\t" AN_P5F_WQ(K, 7) AN_P5F_WQ(K, 6) AN_P5F_WQ(K, 5) AN_P5F_WQ(K, 4) ".endif\n\t"     \
+      AN_P5F_WQ(K, 3) AN_P5F_WQ(K, 2) AN_P5F_WQ(K, 1)                                                       \
+      "ldr %[f0], [%[x3]], #(4*" #K ")\n\tldr %[f1], [%[x3], #(-3*" #K ")]\n\t"                               \
+      "ldr %[x0], [%[x3], #(-2*" #K ")]\n\tldr %[x1], [%[x3], #(-" #K ")]\n\t"                                \
+      "str %[x3], [sp, #(4+" AN_P5F_O(K) ")]\n\t" AN_P5F_W                                                  \
+      "ldr %[f0], [sp, #" AN_P5F_F(K, 0, 0) "]\n\tldr %[f1], [sp, #(16+" AN_P5F_F(K, 0, 0) ")]\n\t"          \
+      "ldr %[x0], [sp, #" AN_P5F_R(K, 0, 0) "]\n\tldr %[x1], [sp, #" AN_P5F_R(K, 0, 16) "]\n\t"              \
+      AN_P5F_PAIR0(K) AN_P5F_PS(K, 0, 1) AN_P5F_PS(K, 1, 2) AN_P5F_PS(K, 2, 3) AN_P5F_PS(K, 3, 4)          \
+      AN_P5F_PS(K, 4, 5) AN_P5F_PS(K, 5, 6) AN_P5F_PS(K, 6, 7) AN_P5F_PS(K, 7, 8) AN_P5F_PS(K, 8, 9)       \
+      AN_P5F_PS(K, 9, 10) AN_P5F_PS(K, 10, 11) AN_P5F_PS(K, 11, 12) AN_P5F_PS(K, 12, 13)                    \
+      AN_P5F_PS(K, 13, 14) AN_P5F_PS(K, 14, 15)                                                              \
+      "ldr %[b1], [sp, #" AN_P5F_O(K) "]\n\tldr %[x0], [sp, #(8+" AN_P5F_O(K) ")]\n\t"                        \
+      "strh %[a0], [%[b1], #30]\n\tadd %[x1], %[b1], #128\n\tstrh %[a1], [%[b1], #62]\n\t"                    \
+      "strh %[a2], [%[b1], #94]\n\tstrh %[a3], [%[b1], #126]\n\tstr %[x1], [sp, #" AN_P5F_O(K) "]\n\t"        \
+      "cmp %[x1], %[x0]\n\tblo 1b\n\tadd sp, sp, #(72*" #K "+528)"                                            \
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),              \
         [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0), [x1] "=&r"(x1),          \
         [x2] "=&r"(w), [x3] "=&r"(q)                                                                          \
@@ -1221,12 +1231,15 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   if (S) a0 = (int32_t)(intptr_t)output + 6;
   if (K == 16 && S == 0) AN_P5_LAYER(16, AN_P5_PAIRS4);
   if (K == 16 && S == 32) {
-    a0 = (int32_t)(intptr_t)output;  // AN_P516_LAYER: the output pointer itself
-    AN_P516_LAYER;
+    a0 = (int32_t)(intptr_t)output;  // AN_P5F_LAYER: the output pointer itself
+    AN_P5F_LAYER(16);
   }
   if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS4);
   if (K == 32 && S == 0) AN_P5_LAYER(32, AN_P5_PAIRS4);
-  if (K == 32 && S == 32) AN_P5_LAYER(32, AN_P5_PAIRS4_32);
+  if (K == 32 && S == 32) {
+    a0 = (int32_t)(intptr_t)output;  // AN_P5F_LAYER: the output pointer itself
+    AN_P5F_LAYER(32);
+  }
   if (K == 32 && S == 64) AN_P5_LAYER(32, AN_P5_PAIRS4_64);
   if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
   if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
@@ -1251,17 +1264,19 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P58_STEP
 #undef AN_P58_R
 #undef AN_P58_F
-#undef AN_P516_LAYER
-#undef AN_P516_LD
-#undef AN_P516_W
-#undef AN_P516_PS
-#undef AN_P516_STORE
-#undef AN_P516_PAIR0
-#undef AN_P516_PAIR
-#undef AN_P516_REST
-#undef AN_P516_STEP
-#undef AN_P516_R
-#undef AN_P516_F
+#undef AN_P5F_LAYER
+#undef AN_P5F_WQ
+#undef AN_P5F_W
+#undef AN_P5F_PS
+#undef AN_P5F_STORE
+#undef AN_P5F_PAIR0
+#undef AN_P5F_PAIR
+#undef AN_P5F_REST
+#undef AN_P5F_STEPS4
+#undef AN_P5F_STEP
+#undef AN_P5F_O
+#undef AN_P5F_R
+#undef AN_P5F_F
 #undef AN_P5_PAIRS4_64_INIT
 #undef AN_P5_PAIRS4_64_FRAME
 #undef AN_P5_PAIRS4_64_TAIL

@@ -34,10 +34,10 @@ from pathlib import Path
 
 LIBRARY_CALL_BYTES = 1024
 EXCEPTION_FRAME_BYTES = 104  # 8 words, + 18 FP words and alignment with the FPU's lazy context
-# AN_P516_LAYER (kernels/an_conv_pointwise.c: in_c 16, out_c 32): its columns, 8 * 16 B, the layer's filter, 2 * 16 * 32
-# B, and records, 16 * 32 B, and 16 B of loop state (AN_P5_LAYER at in_c 192: 8 * 192 + 40 B).
+# AN_P5F_LAYER at in_c 32, out_c 32 (kernels/an_conv_pointwise.c): its columns, 8 * 32 B, the layer's filter,
+# 2 * 32 * 32 B, and records, 16 * 32 B, and 16 B of loop state (AN_P5_LAYER at in_c 192: 8 * 192 + 40 B).
 # tests/test_stack_usage.py checks it against every asm statement of the kernels, compiled.
-INLINE_ASM_FRAME_BYTES = 8 * 16 + 2 * 16 * 32 + 16 * 32 + 16
+INLINE_ASM_FRAME_BYTES = 8 * 32 + 2 * 32 * 32 + 16 * 32 + 16
 KERNEL_PREFIX = "an_"
 ROOT = "main"
 
