@@ -542,10 +542,10 @@ DEPTHWISE_CASES = {
                                                                       in_scale=1e-3, w_scale=(1e-4, 1e-3),
                                                                       out_scale=1.0, in_zp=-128, out_zp=-7),
     # TFLite's SAME rows and columns at stride 2 over an even height and width, full range, 16 channels, out_w a
-    # multiple of four (an_dw3_rows_s2: the ring's slots per output row in a loop of three rows, an_dw3_row16c2_asm's
-    # delayed stores): 24 wide, five output rows (the loop ends after its second row) batch 2 saturating; 16 wide, four
-    # rows (after its first) zero point 127; one output row 8 wide (the zero-point row at once) zero point -128; three
-    # rows 16 wide with tiny multipliers
+    # multiple of four (an_dw3_rows_s2: the ring's slots per output row in a loop of three rows, an_dw3_row16c_asm's
+    # stride-2 delayed stores): 24 wide, five output rows (the loop ends after its second row) batch 2 saturating; 16
+    # wide, four rows (after its first) zero point 127; one output row 8 wide (the zero-point row at once) zero point
+    # -128; three rows 16 wide with tiny multipliers
     "rows3x3_full_range_stride2_same_even_16_channels_24_wide_batch2_saturating": dict(
         in_shape=(2, 10, 24, 16), stride=(2, 2), out_scale=0.03, w_scale=(0.005, 0.05), in_zp=127, out_zp=120),
     "rows3x3_full_range_stride2_same_even_16_channels_16_wide_zp127": dict(in_shape=(1, 8, 32, 16), stride=(2, 2),

@@ -801,13 +801,84 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   "strb %[a2], " AN_DW3C_O(2, #G) "\n\t"
 #define AN_DW3C_DELAYED(G, PG) AN_DW3C_CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
 // clang-format on
-// The row's passes of four outputs from *xp up to end (at least one), four channels a pass, stride 1, in one
-// statement: the first pass's channel 0 before the loop (no previous outputs), then per pass channels 1-3, o and x
-// stepped, the end test, the next pass's channel 0; the last channel's delayed outputs stored after the loop.  oc
-// (the output step, bytes) a constant from 1 to 64 (the negative offsets fit an 8-bit immediate).
+// Stride 2 where the output step oc is a constant (an_dw3_row16c_asm from an_dw3_rows_s2 at in_c 16: vww's and
+// person_detect's 48x48x16), the same stores as at stride 1: every store at an immediate offset from o (output i of
+// channel G at o + i oc + G, o stepped by 4 oc a pass), so neither oc nor o2 takes a register and two of them hold the
+// previous channel's first two outputs (e0, e1); of its four outputs, the fourth is stored right after the next
+// channel's first run of loads (a3 is written after it), the first two after its second and third runs (a store
+// right after a load takes one cycle, otherwise two), the third at once.  Filter row 0 with the bias in a0: its first
+// run loads pairs 1, 2, 3 (outputs 1, 2, 3 start from the bias), its second pairs 0 and 4 (output 0 last, a0 read
+// by all four first).  The same MACs, the same sums.
+// clang-format off
+#define AN_DW3S2_ROW(G, R, S)                                                                            \
+  "ldr %[p], " AN_DW3A_K(G, 2*R) "\n\t"                                                                 \
+  "ldr %[q], " AN_DW3A_K(G, 2*R+1) "\n\t"                                                               \
+  "ldr %[w0], " AN_DW3A_X(G, S, 0) "\n\t"                                                               \
+  "ldr %[w1], " AN_DW3A_X(G, S, 1) "\n\t"                                                               \
+  "ldr %[w2], " AN_DW3A_X(G, S, 2) "\n\t"
+#define AN_DW3S2_MACS(G, S)                                                                              \
+  "smlad %[a0], %[w0], %[p], %[a0]\n\t"                                                                  \
+  "smlad %[a1], %[w1], %[p], %[a1]\n\t"                                                                  \
+  "smlabb %[a0], %[w1], %[q], %[a0]\n\t"                                                                 \
+  "smlabb %[a1], %[w2], %[q], %[a1]\n\t"                                                                 \
+  "ldr %[w0], " AN_DW3A_X(G, S, 3) "\n\t"                                                               \
+  "ldr %[w1], " AN_DW3A_X(G, S, 4) "\n\t"                                                               \
+  "smlad %[a2], %[w2], %[p], %[a2]\n\t"                                                                  \
+  "smlad %[a3], %[w0], %[p], %[a3]\n\t"                                                                  \
+  "smlabb %[a2], %[w0], %[q], %[a2]\n\t"                                                                 \
+  "smlabb %[a3], %[w1], %[q], %[a3]\n\t"
+// Channel G, the previous channel's delayed stores D3 / D0 / D1 (empty in a row's first pass), END the row's end
+// loaded into w1 in the last channel's run of m, C, e.
+#define AN_DW3S2_CHANNEL(G, D3, D0, D1, END)                                                             \
+  "ldr %[a0], " AN_DW3A_K(G, 6) "\n\t"                                                                  \
+  "ldr %[p], " AN_DW3A_K(G, 0) "\n\t"                                                                   \
+  "ldr %[q], " AN_DW3A_K(G, 1) "\n\t"                                                                   \
+  "ldr %[w0], " AN_DW3A_X(G, s0, 1) "\n\t"                                                              \
+  "ldr %[w1], " AN_DW3A_X(G, s0, 2) "\n\t"                                                              \
+  "ldr %[w2], " AN_DW3A_X(G, s0, 3) "\n\t"                                                              \
+  D3                                                                                                     \
+  "smlad %[a1], %[w0], %[p], %[a0]\n\t"                                                                  \
+  "smlad %[a2], %[w1], %[p], %[a0]\n\t"                                                                  \
+  "smlad %[a3], %[w2], %[p], %[a0]\n\t"                                                                  \
+  "smlabb %[a1], %[w1], %[q], %[a1]\n\t"                                                                 \
+  "smlabb %[a2], %[w2], %[q], %[a2]\n\t"                                                                 \
+  "ldr %[w1], " AN_DW3A_X(G, s0, 0) "\n\t"                                                              \
+  "ldr %[w2], " AN_DW3A_X(G, s0, 4) "\n\t"                                                              \
+  D0                                                                                                     \
+  "smlad %[a0], %[w1], %[p], %[a0]\n\t"                                                                  \
+  "smlabb %[a0], %[w0], %[q], %[a0]\n\t"                                                                 \
+  "smlabb %[a3], %[w2], %[q], %[a3]\n\t"                                                                 \
+  AN_DW3S2_ROW(G, 1, s1) D1 AN_DW3S2_MACS(G, s1)                                                         \
+  AN_DW3S2_ROW(G, 2, s2) AN_DW3S2_MACS(G, s2)                                                            \
+  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                   \
+  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                   \
+  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                  \
+  END                                                                                                    \
+  AN_DW3C_OUT("a0", "e0") AN_DW3C_OUT("a1", "e1") AN_DW3C_OUT("a2", "a2") AN_DW3C_OUT("a3", "a3")    \
+  "strb %[a2], " AN_DW3C_O(2, #G) "\n\t"
+#define AN_DW3S2_DELAYED(G, PG) AN_DW3S2_CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
+// clang-format on
+// The row's passes of four outputs from *xp up to end (at least one), four channels a pass, at stride 1 or 2 (st: the
+// channel's text and the ring step chosen by an assembler .if, one statement), in one statement: the first pass's
+// channel 0 before the loop (no previous outputs), then per pass channels 1-3, o and x stepped, the end test, the next
+// pass's channel 0; the last channel's delayed outputs stored after the loop.  oc (the output step, bytes) a constant
+// from 1 to 64 (the negative offsets fit an 8-bit immediate).
+// clang-format off
+#define AN_DW3C_LOOP(CHANNEL, DELAYED, RING_STEP)                                                          \
+  CHANNEL(0, "", "", "", "")                                                                             \
+  "1:\n\t"                                                                                               \
+  DELAYED(1, "0") DELAYED(2, "1")                                                                        \
+  CHANNEL(3, AN_DW3C_D3("2"), AN_DW3C_D0("2"), AN_DW3C_D1("2"), "ldr %[w1], [sp]\n\t")                    \
+  "add %[x], %[x], #" RING_STEP "\n\t"                                                                     \
+  "add %[o], %[o], #(4 * %c[oc])\n\t"                                                                     \
+  "cmp %[x], %[w1]\n\t"                                                                                   \
+  "beq 2f\n\t"                                                                                            \
+  DELAYED(0, "3-4*%c[oc]")                                                                               \
+  "b 1b\n\t"
+// clang-format on
 static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32_t **xp, const int32_t *k, int8_t **out,
-                                                                    const uint32_t *end, int32_t oc, int32_t S0,
-                                                                    int32_t S1, int32_t S2) {
+                                                                    const uint32_t *end, int32_t oc, int32_t stride,
+                                                                    int32_t S0, int32_t S1, int32_t S2) {
   int32_t a0, a1, a2, a3, e0, e1;
   uint32_t p, q, w0, w2;
   const uint32_t *w1 = end, *x = *xp;
@@ -816,22 +887,17 @@ static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32
   __asm__ volatile(
       "sub sp, sp, #8\n\t"
       "str %[w1], [sp]\n\t"
-      AN_DW3C_CHANNEL(0, "", "", "", "")
-      "1:\n\t"
-      AN_DW3C_DELAYED(1, "0") AN_DW3C_DELAYED(2, "1")
-      AN_DW3C_CHANNEL(3, AN_DW3C_D3("2"), AN_DW3C_D0("2"), AN_DW3C_D1("2"), "ldr %[w1], [sp]\n\t")
-      "add %[x], %[x], #96\n\t"
-      "add %[o], %[o], #(4 * %c[oc])\n\t"
-      "cmp %[x], %[w1]\n\t"
-      "beq 2f\n\t"
-      AN_DW3C_DELAYED(0, "3-4*%c[oc]")
-      "b 1b\n\t"
+      ".if %c[st] == 1\n\t"
+      AN_DW3C_LOOP(AN_DW3C_CHANNEL, AN_DW3C_DELAYED, "96")
+      ".else\n\t"
+      AN_DW3C_LOOP(AN_DW3S2_CHANNEL, AN_DW3S2_DELAYED, "192")
+      ".endif\n\t"
       "2:\n\t"
       AN_DW3C_D3("3-4*%c[oc]") AN_DW3C_D0("3-4*%c[oc]") AN_DW3C_D1("3-4*%c[oc]")
       "add sp, sp, #8"
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [e0] "=&r"(e0), [e1] "=&r"(e1),
         [p] "=&r"(p), [q] "=&r"(q), [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o] "+r"(o), [x] "+r"(x)
-      : [k] "r"(k), [oc] "i"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
+      : [k] "r"(k), [oc] "i"(oc), [st] "i"(stride), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
       : "cc", "memory");
   // clang-format on
   *xp = x;
@@ -845,6 +911,11 @@ static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32
 #undef AN_DW3C_OUT
 #undef AN_DW3C_CHANNEL
 #undef AN_DW3C_DELAYED
+#undef AN_DW3C_LOOP
+#undef AN_DW3S2_ROW
+#undef AN_DW3S2_MACS
+#undef AN_DW3S2_CHANNEL
+#undef AN_DW3S2_DELAYED
 #undef AN_DW3A_PASS
 #undef AN_DW3A_X
 #undef AN_DW3A_K
@@ -1035,7 +1106,7 @@ static inline __attribute__((always_inline)) void an_dw3_widen_same(const int8_t
     }                                                                         \
     const uint32_t *x = ring;                                                 \
     int8_t *oo = o + y * row_bytes;                                           \
-    an_dw3_row16c_asm(&x, rec, &oo, end, OC, S0, S1, S2);                     \
+    an_dw3_row16c_asm(&x, rec, &oo, end, OC, 1, S0, S1, S2);                  \
   } while (0)
 // an_dw3_rows for TFLite's SAME rows at stride 1 (in_h == out_h, in_w == out_w, one row and column of zero points
 // each side) where the clamp is all of int8, out_w a multiple of four and OC = in_c a constant (vww's and
@@ -1207,127 +1278,16 @@ static __attribute__((noinline)) void an_dw3_widen2_s2(const int8_t *row, int32_
   }
 }
 
-// an_dw3_row16_asm at stride 2 where the output step oc is a constant (an_dw3_rows_s2 at in_c 16: vww's and
-// person_detect's 48x48x16), an_dw3_row16c_asm's stores: every store at an immediate offset from o (output i of
-// channel G at o + i oc + G, o stepped by 4 oc a pass), so neither oc nor o2 takes a register and two of them hold the
-// previous channel's first two outputs (e0, e1); of its four outputs, the fourth is stored right after the next
-// channel's first run of loads (a3 is written after it), the first two after its second and third runs (a store
-// right after a load takes one cycle, otherwise two), the third at once.  Filter row 0 with the bias in a0: its first
-// run loads pairs 1, 2, 3 (outputs 1, 2, 3 start from the bias), its second pairs 0 and 4 (output 0 last, a0 read
-// by all four first).  The same MACs, the same sums.
-// clang-format off
-#define AN_DW3S2_X(G, S, J) "[%[x], #(4*%c[" #S "]+48*" #J "+4*" #G ")]"
-#define AN_DW3S2_K(G, W) "[%[k], #(40*" #G "+4*(" #W "))]"
-#define AN_DW3S2_O(I, G) "[%[o], #(%c[oc]*" #I "+" G ")]"
-#define AN_DW3S2_D3(PG) "strb %[a3], " AN_DW3S2_O(3, PG) "\n\t"
-#define AN_DW3S2_D0(PG) "strb %[e0], " AN_DW3S2_O(0, PG) "\n\t"
-#define AN_DW3S2_D1(PG) "strb %[e1], " AN_DW3S2_O(1, PG) "\n\t"
-#define AN_DW3S2_ROW(G, R, S)                                                                            \
-  "ldr %[p], " AN_DW3S2_K(G, 2*R) "\n\t"                                                                 \
-  "ldr %[q], " AN_DW3S2_K(G, 2*R+1) "\n\t"                                                               \
-  "ldr %[w0], " AN_DW3S2_X(G, S, 0) "\n\t"                                                               \
-  "ldr %[w1], " AN_DW3S2_X(G, S, 1) "\n\t"                                                               \
-  "ldr %[w2], " AN_DW3S2_X(G, S, 2) "\n\t"
-#define AN_DW3S2_MACS(G, S)                                                                              \
-  "smlad %[a0], %[w0], %[p], %[a0]\n\t"                                                                  \
-  "smlad %[a1], %[w1], %[p], %[a1]\n\t"                                                                  \
-  "smlabb %[a0], %[w1], %[q], %[a0]\n\t"                                                                 \
-  "smlabb %[a1], %[w2], %[q], %[a1]\n\t"                                                                 \
-  "ldr %[w0], " AN_DW3S2_X(G, S, 3) "\n\t"                                                               \
-  "ldr %[w1], " AN_DW3S2_X(G, S, 4) "\n\t"                                                               \
-  "smlad %[a2], %[w2], %[p], %[a2]\n\t"                                                                  \
-  "smlad %[a3], %[w0], %[p], %[a3]\n\t"                                                                  \
-  "smlabb %[a2], %[w0], %[q], %[a2]\n\t"                                                                 \
-  "smlabb %[a3], %[w1], %[q], %[a3]\n\t"
-#define AN_DW3S2_OUT(A, D)                                                                               \
-  "smmlar %[w2], %[" A "], %[p], %[q]\n\t"                                                               \
-  "add %[" A "], %[w2], %[" A "], asr #31\n\t"                                                           \
-  "asr %[" A "], %[" A "], %[w0]\n\t"                                                                    \
-  "ssat %[" D "], #8, %[" A "]\n\t"
-// Channel G, the previous channel's delayed stores D3 / D0 / D1 (empty in a row's first pass), END the row's end
-// loaded into w1 in the last channel's run of m, C, e.
-#define AN_DW3S2_CHANNEL(G, D3, D0, D1, END)                                                             \
-  "ldr %[a0], " AN_DW3S2_K(G, 6) "\n\t"                                                                  \
-  "ldr %[p], " AN_DW3S2_K(G, 0) "\n\t"                                                                   \
-  "ldr %[q], " AN_DW3S2_K(G, 1) "\n\t"                                                                   \
-  "ldr %[w0], " AN_DW3S2_X(G, s0, 1) "\n\t"                                                              \
-  "ldr %[w1], " AN_DW3S2_X(G, s0, 2) "\n\t"                                                              \
-  "ldr %[w2], " AN_DW3S2_X(G, s0, 3) "\n\t"                                                              \
-  D3                                                                                                     \
-  "smlad %[a1], %[w0], %[p], %[a0]\n\t"                                                                  \
-  "smlad %[a2], %[w1], %[p], %[a0]\n\t"                                                                  \
-  "smlad %[a3], %[w2], %[p], %[a0]\n\t"                                                                  \
-  "smlabb %[a1], %[w1], %[q], %[a1]\n\t"                                                                 \
-  "smlabb %[a2], %[w2], %[q], %[a2]\n\t"                                                                 \
-  "ldr %[w1], " AN_DW3S2_X(G, s0, 0) "\n\t"                                                              \
-  "ldr %[w2], " AN_DW3S2_X(G, s0, 4) "\n\t"                                                              \
-  D0                                                                                                     \
-  "smlad %[a0], %[w1], %[p], %[a0]\n\t"                                                                  \
-  "smlabb %[a0], %[w0], %[q], %[a0]\n\t"                                                                 \
-  "smlabb %[a3], %[w2], %[q], %[a3]\n\t"                                                                 \
-  AN_DW3S2_ROW(G, 1, s1) D1 AN_DW3S2_MACS(G, s1)                                                         \
-  AN_DW3S2_ROW(G, 2, s2) AN_DW3S2_MACS(G, s2)                                                            \
-  "ldr %[p], " AN_DW3S2_K(G, 7) "\n\t"                                                                   \
-  "ldr %[q], " AN_DW3S2_K(G, 8) "\n\t"                                                                   \
-  "ldr %[w0], " AN_DW3S2_K(G, 9) "\n\t"                                                                  \
-  END                                                                                                    \
-  AN_DW3S2_OUT("a0", "e0") AN_DW3S2_OUT("a1", "e1") AN_DW3S2_OUT("a2", "a2") AN_DW3S2_OUT("a3", "a3")    \
-  "strb %[a2], " AN_DW3S2_O(2, #G) "\n\t"
-#define AN_DW3S2_DELAYED(G, PG) AN_DW3S2_CHANNEL(G, AN_DW3S2_D3(PG), AN_DW3S2_D0(PG), AN_DW3S2_D1(PG), "")
-// clang-format on
-// The row's passes of four outputs from *xp up to end (at least one), four channels a pass, in one statement: the
-// first pass's channel 0 before the loop, then per pass channels 1-3, o and x stepped, the end test, the next pass's
-// channel 0; the last channel's delayed outputs stored after the loop.  oc (bytes) a constant from 1 to 64.
-static inline __attribute__((always_inline)) void an_dw3_row16c2_asm(const uint32_t *x, const int32_t *k, int8_t *o,
-                                                                     const uint32_t *end, int32_t oc, int32_t S0,
-                                                                     int32_t S1, int32_t S2) {
-  int32_t a0, a1, a2, a3, e0, e1;
-  uint32_t p, q, w0, w2;
-  const uint32_t *w1 = end;
-  // clang-format off
-  __asm__ volatile(
-      "sub sp, sp, #8\n\t"
-      "str %[w1], [sp]\n\t"
-      AN_DW3S2_CHANNEL(0, "", "", "", "")
-      "1:\n\t"
-      AN_DW3S2_DELAYED(1, "0") AN_DW3S2_DELAYED(2, "1")
-      AN_DW3S2_CHANNEL(3, AN_DW3S2_D3("2"), AN_DW3S2_D0("2"), AN_DW3S2_D1("2"), "ldr %[w1], [sp]\n\t")
-      "add %[x], %[x], #192\n\t"
-      "add %[o], %[o], #(4 * %c[oc])\n\t"
-      "cmp %[x], %[w1]\n\t"
-      "beq 2f\n\t"
-      AN_DW3S2_DELAYED(0, "3-4*%c[oc]")
-      "b 1b\n\t"
-      "2:\n\t"
-      AN_DW3S2_D3("3-4*%c[oc]") AN_DW3S2_D0("3-4*%c[oc]") AN_DW3S2_D1("3-4*%c[oc]")
-      "add sp, sp, #8"
-      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [e0] "=&r"(e0), [e1] "=&r"(e1),
-        [p] "=&r"(p), [q] "=&r"(q), [w0] "=&r"(w0), [w1] "+r"(w1), [w2] "=&r"(w2), [o] "+r"(o), [x] "+r"(x)
-      : [k] "r"(k), [oc] "i"(oc), [s0] "i"(S0), [s1] "i"(S1), [s2] "i"(S2)
-      : "cc", "memory");
-  // clang-format on
-}
-#undef AN_DW3S2_X
-#undef AN_DW3S2_K
-#undef AN_DW3S2_O
-#undef AN_DW3S2_D3
-#undef AN_DW3S2_D0
-#undef AN_DW3S2_D1
-#undef AN_DW3S2_ROW
-#undef AN_DW3S2_MACS
-#undef AN_DW3S2_OUT
-#undef AN_DW3S2_CHANNEL
-#undef AN_DW3S2_DELAYED
-
 // An output row of an_dw3_rows_s2 (filter rows 0, 1, 2 in the ring slots at word offsets S0, S1, S2): its two new
-// image rows (an_dw3_widen2_s2), then its passes (an_dw3_row16c2_asm, out_w / 4 of them, no tail) to o; in_c the
+// image rows (an_dw3_widen2_s2), then its passes (an_dw3_row16c_asm, out_w / 4 of them, no tail) to o; in_c the
 // constant 16.
 static inline __attribute__((always_inline)) void an_dw3_s2_row(const int8_t *row, int32_t row_bytes, int32_t in_c,
                                                                 uint32_t zp4, uint32_t *ring, const int32_t *k,
                                                                 int8_t *o, int32_t out_w, int last, int32_t S0,
                                                                 int32_t S1, int32_t S2) {
   an_dw3_widen2_s2(row, row_bytes, in_c, zp4, ring + S1, ring + S2, out_w, last);
-  an_dw3_row16c2_asm(ring, k, o, ring + 12 * out_w, in_c, S0, S1, S2);
+  const uint32_t *x = ring;
+  an_dw3_row16c_asm(&x, k, &o, ring + 12 * out_w, in_c, 2, S0, S1, S2);
 }
 
 // an_dw3_rows on TFLite's SAME rows and columns at stride 2 over an even height and width (no row or column before
@@ -1335,7 +1295,7 @@ static inline __attribute__((always_inline)) void an_dw3_s2_row(const int8_t *ro
 // four (an_dw3_rows_s2_applies: vww's and person_detect's 48x48x16 -> 24x24x16): the same ring, records and
 // arithmetic, but the ring's slots known per output row (filter row 0's slot goes 0, 2, 1: three output rows a step of
 // the loop, each with its constant slot offsets), so each output row's two new image rows are widened straight into
-// their slots, without the general row loop's per-row tests, and its passes (an_dw3_row16c2_asm: the output step a
+// their slots, without the general row loop's per-row tests, and its passes (an_dw3_row16c_asm: the output step a
 // constant) run without the tail's and the rotation's choices.
 static int an_dw3_rows_s2_applies(const an_depthwise_params *p) {
   return p->in_c == 16 && p->act_min == -128 && p->act_max == 127 && p->stride_w == 2 && p->stride_h == 2 &&
