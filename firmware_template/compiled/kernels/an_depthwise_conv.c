@@ -787,19 +787,22 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   "add %[" A "], %[w2], %[" A "], asr #31\n\t"                                                           \
   "asr %[" A "], %[" A "], %[w0]\n\t"                                                                    \
   "ssat %[" D "], #8, %[" A "]\n\t"
-// Channel G, the previous channel's delayed stores D3 / D0 / D1 (empty in a row's first pass), END the
-// row's end loaded into w1 in the last channel's run of m, C, e.
-#define AN_DW3C_CHANNEL(G, D3, D0, D1, END)                                                              \
-  AN_DW3C_ROW0(G, D3)                                                                                    \
-  AN_DW3A_ROW1(G, 1, s1) D0 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
-  AN_DW3A_ROW1(G, 2, s2) D1 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
+// A channel's end at either stride: m, C, e of channel G (END: the row's end into w1 in the last channel's run), its
+// four outputs requantized (the first two into e0 / e1, stored later) and the third stored at once.
+#define AN_DW3C_CHANNEL_END(G, END)                                                                      \
   "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                    \
   "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                    \
   "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                   \
   END                                                                                                    \
   AN_DW3C_OUT("a0", "e0") AN_DW3C_OUT("a1", "e1") AN_DW3C_OUT("a2", "a2") AN_DW3C_OUT("a3", "a3")        \
   "strb %[a2], " AN_DW3C_O(2, #G) "\n\t"
-#define AN_DW3C_DELAYED(G, PG) AN_DW3C_CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
+// Channel G, the previous channel's delayed stores D3 / D0 / D1 (empty in a row's first pass), END the
+// row's end loaded into w1 in the last channel's run of m, C, e.
+#define AN_DW3C_CHANNEL(G, D3, D0, D1, END)                                                              \
+  AN_DW3C_ROW0(G, D3)                                                                                    \
+  AN_DW3A_ROW1(G, 1, s1) D0 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
+  AN_DW3A_ROW1(G, 2, s2) D1 AN_DW3A_MACS1("a0", "a1", "a2", "a3")                                        \
+  AN_DW3C_CHANNEL_END(G, END)
 // clang-format on
 // Stride 2 where the output step oc is a constant (an_dw3_row16c_asm from an_dw3_rows_s2 at in_c 16: vww's and
 // person_detect's 48x48x16), the same stores as at stride 1: every store at an immediate offset from o (output i of
@@ -850,13 +853,7 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   "smlabb %[a3], %[w2], %[q], %[a3]\n\t"                                                                 \
   AN_DW3S2_ROW(G, 1, s1) D1 AN_DW3S2_MACS(G, s1)                                                         \
   AN_DW3S2_ROW(G, 2, s2) AN_DW3S2_MACS(G, s2)                                                            \
-  "ldr %[p], " AN_DW3A_K(G, 7) "\n\t"                                                                   \
-  "ldr %[q], " AN_DW3A_K(G, 8) "\n\t"                                                                   \
-  "ldr %[w0], " AN_DW3A_K(G, 9) "\n\t"                                                                  \
-  END                                                                                                    \
-  AN_DW3C_OUT("a0", "e0") AN_DW3C_OUT("a1", "e1") AN_DW3C_OUT("a2", "a2") AN_DW3C_OUT("a3", "a3")    \
-  "strb %[a2], " AN_DW3C_O(2, #G) "\n\t"
-#define AN_DW3S2_DELAYED(G, PG) AN_DW3S2_CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
+  AN_DW3C_CHANNEL_END(G, END)
 // clang-format on
 // The row's passes of four outputs from *xp up to end (at least one), four channels a pass, at stride 1 or 2 (st: the
 // channel's text and the ring step chosen by an assembler .if, one statement), in one statement: the first pass's
@@ -864,16 +861,17 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
 // pass's channel 0; the last channel's delayed outputs stored after the loop.  oc (the output step, bytes) a constant
 // from 1 to 64 (the negative offsets fit an 8-bit immediate).
 // clang-format off
-#define AN_DW3C_LOOP(CHANNEL, DELAYED, RING_STEP)                                                          \
+#define AN_DW3C_DELAYED(CHANNEL, G, PG) CHANNEL(G, AN_DW3C_D3(PG), AN_DW3C_D0(PG), AN_DW3C_D1(PG), "")
+#define AN_DW3C_LOOP(CHANNEL, RING_STEP)                                                          \
   CHANNEL(0, "", "", "", "")                                                                             \
   "1:\n\t"                                                                                               \
-  DELAYED(1, "0") DELAYED(2, "1")                                                                        \
+  AN_DW3C_DELAYED(CHANNEL, 1, "0") AN_DW3C_DELAYED(CHANNEL, 2, "1")                                                                        \
   CHANNEL(3, AN_DW3C_D3("2"), AN_DW3C_D0("2"), AN_DW3C_D1("2"), "ldr %[w1], [sp]\n\t")                    \
   "add %[x], %[x], #" RING_STEP "\n\t"                                                                     \
   "add %[o], %[o], #(4 * %c[oc])\n\t"                                                                     \
   "cmp %[x], %[w1]\n\t"                                                                                   \
   "beq 2f\n\t"                                                                                            \
-  DELAYED(0, "3-4*%c[oc]")                                                                               \
+  AN_DW3C_DELAYED(CHANNEL, 0, "3-4*%c[oc]")                                                                               \
   "b 1b\n\t"
 // clang-format on
 static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32_t **xp, const int32_t *k, int8_t **out,
@@ -888,9 +886,9 @@ static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32
       "sub sp, sp, #8\n\t"
       "str %[w1], [sp]\n\t"
       ".if %c[st] == 1\n\t"
-      AN_DW3C_LOOP(AN_DW3C_CHANNEL, AN_DW3C_DELAYED, "96")
+      AN_DW3C_LOOP(AN_DW3C_CHANNEL, "96")
       ".else\n\t"
-      AN_DW3C_LOOP(AN_DW3S2_CHANNEL, AN_DW3S2_DELAYED, "192")
+      AN_DW3C_LOOP(AN_DW3S2_CHANNEL, "192")
       ".endif\n\t"
       "2:\n\t"
       AN_DW3C_D3("3-4*%c[oc]") AN_DW3C_D0("3-4*%c[oc]") AN_DW3C_D1("3-4*%c[oc]")
@@ -911,11 +909,11 @@ static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32
 #undef AN_DW3C_OUT
 #undef AN_DW3C_CHANNEL
 #undef AN_DW3C_DELAYED
+#undef AN_DW3C_CHANNEL_END
 #undef AN_DW3C_LOOP
 #undef AN_DW3S2_ROW
 #undef AN_DW3S2_MACS
 #undef AN_DW3S2_CHANNEL
-#undef AN_DW3S2_DELAYED
 #undef AN_DW3A_PASS
 #undef AN_DW3A_X
 #undef AN_DW3A_K
@@ -1212,6 +1210,25 @@ static __attribute__((noinline)) void an_dw3_rows(const an_depthwise_params *p, 
 }
 
 #if AN_DW3_PASS_ASM
+// Two pairs of columns of four int8 channels widened to int16 pair words (an_dw3_widen's arithmetic, in asm): a pair's
+// two column words in v4, v5 (the second pair's in v6, v7), PKH gathers channels 0, 1 and 2, 3 of both columns, SXTB16
+// splits each into its even and odd bytes: the first pair's four words in v0-v3, the second's in v4-v7 (an STM's
+// order).  an_dw3_widen2_asm and an_dwp_widen_s2_asm.
+// clang-format off
+#define AN_DW_WIDEN_TWO_PAIRS                                                                               \
+  "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"                                                                  \
+  "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"                                                                  \
+  "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"                                                                  \
+  "pkhtb %[v6], %[v7], %[v6], asr #16\n\t"                                                                  \
+  "sxtb16 %[v1], %[v0], ror #8\n\t"                                                                         \
+  "sxtb16 %[v0], %[v0]\n\t"                                                                                 \
+  "sxtb16 %[v3], %[v2], ror #8\n\t"                                                                         \
+  "sxtb16 %[v2], %[v2]\n\t"                                                                                 \
+  "sxtb16 %[v5], %[v4], ror #8\n\t"                                                                         \
+  "sxtb16 %[v4], %[v4]\n\t"                                                                                 \
+  "sxtb16 %[v7], %[v6], ror #8\n\t"                                                                         \
+  "sxtb16 %[v6], %[v6]\n\t"
+// clang-format on
 // Pairs of the two image rows of an_dw3_widen2_s2 in one asm statement, n steps: per step a pair of columns of four
 // channels of the first row (x, x + o1) and one of the second (x + o2, x + o3) in one run of four loads, per pair two
 // PKH and four SXTB16 (an_dw3_widen's), and the two pairs' eight words in one STM at d (the second row's pair 16 bytes
@@ -1231,18 +1248,7 @@ static inline __attribute__((always_inline)) void an_dw3_widen2_asm(const int8_t
       "ldr %[v6], [%[x], %[o2]]\n\t"
       "ldr %[v7], [%[x], %[o3]]\n\t"
       "add %[x], %[x], %[o1], lsl #1\n\t"
-      "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"  // the first row's pair: channels 0, 1
-      "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"  // channels 2, 3
-      "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"  // the second row's pair
-      "pkhtb %[v6], %[v7], %[v6], asr #16\n\t"
-      "sxtb16 %[v1], %[v0], ror #8\n\t"
-      "sxtb16 %[v0], %[v0]\n\t"
-      "sxtb16 %[v3], %[v2], ror #8\n\t"
-      "sxtb16 %[v2], %[v2]\n\t"
-      "sxtb16 %[v5], %[v4], ror #8\n\t"
-      "sxtb16 %[v4], %[v4]\n\t"
-      "sxtb16 %[v7], %[v6], ror #8\n\t"
-      "sxtb16 %[v6], %[v6]\n\t"
+      AN_DW_WIDEN_TWO_PAIRS  // the first row's pair from v4, v5; the second row's from v6, v7
       "stmia %[d], {%[v0], %[v1], %[v2], %[v3], %[v4], %[v5], %[v6], %[v7]}\n\t"
       "add %[d], %[d], #48\n\t"
       ".endr\n\t"
@@ -2563,18 +2569,7 @@ static inline __attribute__((always_inline)) void an_dwp_widen_s2_asm(const int8
       "ldr %[v6], [%[x], %[c2]]\n\t"
       "ldr %[v7], [%[x], %[c3]]\n\t"
       "add %[x], %[x], %[c2], lsl #1\n\t"
-      "pkhbt %[v0], %[v4], %[v5], lsl #16\n\t"  // pair j: columns 2j, 2j + 1 of channels 0, 1
-      "pkhtb %[v2], %[v5], %[v4], asr #16\n\t"  // of channels 2, 3
-      "pkhbt %[v4], %[v6], %[v7], lsl #16\n\t"  // pair j + 1
-      "pkhtb %[v6], %[v7], %[v6], asr #16\n\t"
-      "sxtb16 %[v1], %[v0], ror #8\n\t"
-      "sxtb16 %[v0], %[v0]\n\t"
-      "sxtb16 %[v3], %[v2], ror #8\n\t"
-      "sxtb16 %[v2], %[v2]\n\t"
-      "sxtb16 %[v5], %[v4], ror #8\n\t"
-      "sxtb16 %[v4], %[v4]\n\t"
-      "sxtb16 %[v7], %[v6], ror #8\n\t"
-      "sxtb16 %[v6], %[v6]\n\t"
+      AN_DW_WIDEN_TWO_PAIRS  // pair j (columns 2j, 2j + 1) from v4, v5; pair j + 1 from v6, v7
       "stmia %[d]!, {%[v0], %[v1], %[v2], %[v3], %[v4], %[v5], %[v6], %[v7]}\n\t"
       ".endr\n\t"
       ".if %c[odd]\n\t"
@@ -2612,6 +2607,7 @@ AN_DEPTHWISE_PLANE_SHAPES(AN_DWP_WIDEN_S2)
 #undef AN_DWP_WIDEN_S2
 #undef AN_DWP_WIDEN_S2_1
 #undef AN_DWP_WIDEN_S2_2
+#undef AN_DW_WIDEN_TWO_PAIRS
 #endif
 
 // Any other image row (an_dw3_widen_row_at, its pairs' kinds c).
