@@ -813,12 +813,6 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
 // run loads pairs 1, 2, 3 (outputs 1, 2, 3 start from the bias), its second pairs 0 and 4 (output 0 last, a0 read
 // by all four first).  The same MACs, the same sums.
 // clang-format off
-#define AN_DW3S2_ROW(G, R, S)                                                                            \
-  "ldr %[p], " AN_DW3A_K(G, 2*R) "\n\t"                                                                 \
-  "ldr %[q], " AN_DW3A_K(G, 2*R+1) "\n\t"                                                               \
-  "ldr %[w0], " AN_DW3A_X(G, S, 0) "\n\t"                                                               \
-  "ldr %[w1], " AN_DW3A_X(G, S, 1) "\n\t"                                                               \
-  "ldr %[w2], " AN_DW3A_X(G, S, 2) "\n\t"
 #define AN_DW3S2_MACS(G, S)                                                                              \
   "smlad %[a0], %[w0], %[p], %[a0]\n\t"                                                                  \
   "smlad %[a1], %[w1], %[p], %[a1]\n\t"                                                                  \
@@ -851,8 +845,8 @@ static inline __attribute__((always_inline)) void an_dw3_row16_asm(const uint32_
   "smlad %[a0], %[w1], %[p], %[a0]\n\t"                                                                  \
   "smlabb %[a0], %[w0], %[q], %[a0]\n\t"                                                                 \
   "smlabb %[a3], %[w2], %[q], %[a3]\n\t"                                                                 \
-  AN_DW3S2_ROW(G, 1, s1) D1 AN_DW3S2_MACS(G, s1)                                                         \
-  AN_DW3S2_ROW(G, 2, s2) AN_DW3S2_MACS(G, s2)                                                            \
+  AN_DW3A_ROW1(G, 1, s1) D1 AN_DW3S2_MACS(G, s1)                                                         \
+  AN_DW3A_ROW1(G, 2, s2) AN_DW3S2_MACS(G, s2)                                                            \
   AN_DW3C_CHANNEL_END(G, END)
 // clang-format on
 // The row's passes of four outputs from *xp up to end (at least one), four channels a pass, at stride 1 or 2 (st: the
@@ -911,7 +905,6 @@ static inline __attribute__((always_inline)) void an_dw3_row16c_asm(const uint32
 #undef AN_DW3C_DELAYED
 #undef AN_DW3C_CHANNEL_END
 #undef AN_DW3C_LOOP
-#undef AN_DW3S2_ROW
 #undef AN_DW3S2_MACS
 #undef AN_DW3S2_CHANNEL
 #undef AN_DW3A_PASS
