@@ -434,6 +434,21 @@ CONV_CASES = {
                                           w_scale=(0.01, 0.03), in_zp=-128, out_zp=-3, seed=28, zero_channels=(6,)),
     "first3x3_c1_rows_out24_odd_width": dict(in_shape=(1, 11, 15, 1), out_c=24, out_scale=0.02, in_zp=127,
                                              out_zp=5, seed=29),
+    # ... with the activation's lower bound at or above the output zero point (RELU, RELU6: an_k3_pq_row's _z
+    # statements, SMMLAR by kc alone): zero points -128 (SSAT the only clamp) and above (the pass over the output:
+    # negative accumulators at most the zero point), one and three channels, one and two groups a pass, the edge and
+    # bottom runs, a batch of two, a pruned channel, pad values 127 and -128
+    "first3x3_c1_rows_relu6_out24_lo_at_zp": dict(in_shape=(1, 12, 17, 1), stride=(2, 2), out_c=24,
+                                                  activation="RELU6", out_scale=0.01, in_zp=127, out_zp=-20,
+                                                  seed=30, zero_channels=(9,)),
+    "first3x3_c1_rows_relu_out12_batch2": dict(in_shape=(2, 10, 16, 1), stride=(2, 2), out_c=12, activation="RELU",
+                                               out_scale=0.02, in_zp=-128, out_zp=-128, seed=31),
+    "first3x3_c3_rows_relu6_out16_lo_at_zp": dict(in_shape=(1, 10, 18, 3), stride=(2, 2), out_c=16,
+                                                  activation="RELU6", out_scale=0.02, in_zp=-128, out_zp=10,
+                                                  seed=32, zero_channels=(13,)),
+    "first3x3_c3_rows_relu_out12_odd_width": dict(in_shape=(1, 9, 13, 3), out_c=12, activation="RELU",
+                                                  out_scale=0.004, w_scale=(0.01, 0.03), in_zp=0, out_zp=-60,
+                                                  seed=33),
 }
 
 

@@ -1007,18 +1007,27 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   AN_K5_COLS(H, S) AN_K4_W(BS, H, S, 2, 0, wa) AN_K4_W(BS, H, S, 2, 1, wb)                                 \
   MACS(wa, a0, a1) MACS(wb, a2, a3)                                                                        \
   AN_K4_W(BS, H, S, 3, 0, wa) AN_K4_W(BS, H, S, 3, 1, wb) MACS(wa, a4, a5) MACS(wb, a6, a7)
-// The requantization of channel r (AN_K3_PQ_OUT: m, kc and e loaded in a row, e into c1).
-#define AN_K5_OUT(r, A, B) AN_K3_PQ_OUT(ch, c1, r, A, B)
+// The requantization of channel r (an_pq_out2's arithmetic: m, kc and e loaded in a row into wa, wb and c1), its
+// SMMLAR by RND: AN_K5_RND_C adds kc - [a < 0] (c0 the temporary), AN_K5_RND_Z kc alone where the activation's lower
+// bound is at or above the output zero point (act_min >= output_offset: RELU, RELU6): there a < 0 gives at most the
+// zero point with or without the 1 (SMMLAR's sum at most kc = 2^(e-1) + zero point 2^e, shifted by e), which the
+// clamps (SSAT, or the pass over the output) take to act_min, as tflite-micro's (its product of a < 0 and m > 0 at
+// most 0): one ADD less a channel and pixel.
+#define AN_K5_RND_C(A) "add %[c0], %[wb], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"
+#define AN_K5_RND_Z(A) "smmlar %[" #A "], %[" #A "], %[wa], %[wb]\n\t"
+#define AN_K5_OUT(RND, r, A, B)                                                                            \
+  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\tldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                            \
+  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" RND(A) RND(B)                                                   \
+  "asr %[" #A "], %[" #A "], %[c1]\n\tasr %[" #B "], %[" #B "], %[c1]\n\t"                                 \
+  "ssat %[" #A "], #8, %[" #A "]\n\tssat %[" #B "], #8, %[" #B "]\n\t"
 // Channels 1 and 2's bytes packed into a0 / a1 as soon as they are out (AN_K4_PACK's first BFI pairs), so that
 // channel 3's record loads take the output base, out_c and the records' end in the same run (AN_K5_OUT3: a2 a3 a4).
 #define AN_K5_PACK1 "bfi %[a0], %[a2], #8, #8\n\tbfi %[a1], %[a3], #8, #8\n\t"
 #define AN_K5_PACK2 "bfi %[a0], %[a4], #16, #8\n\tbfi %[a1], %[a5], #16, #8\n\t"
 // Record r's requantization (the group's fourth channel, r = 3 or 7) with FRAME's loads in its run.
-#define AN_K5_OUT3(r, FRAME)                                                                               \
+#define AN_K5_OUT3(RND, r, FRAME)                                                                          \
   "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\tldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                            \
-  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" FRAME                                                          \
-  "add %[c0], %[wb], %[a6], asr #31\n\tsmmlar %[a6], %[a6], %[wa], %[c0]\n\t"                              \
-  "add %[c0], %[wb], %[a7], asr #31\n\tsmmlar %[a7], %[a7], %[wa], %[c0]\n\t"                              \
+  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" FRAME RND(a6) RND(a7)                                           \
   "asr %[a6], %[a6], %[c1]\n\tasr %[a7], %[a7], %[c1]\n\tssat %[a6], #8, %[a6]\n\tssat %[a7], #8, %[a7]\n\t" \
   "bfi %[a0], %[a6], #24, #8\n\tbfi %[a1], %[a7], #24, #8\n\t"
 // The output base (o - records / 16: o = base + ch / 16 for the group at ch), out_c and the records' end.
@@ -1026,22 +1035,22 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_BASE_D_END AN_K5_BASE_D "ldr %[a4], [sp, #128]\n\t"
 // A group of four channels from the records at ch + 16 R (R = 0 or 4) and the filter rows STEPS reads: the doubled
 // biases, the steps, the requantizations, each pixel's four bytes packed (channel 3's record loads with FRAME's).
-#define AN_K5_GROUP(R, STEPS, FRAME)                                                                       \
+#define AN_K5_GROUP(RND, R, STEPS, FRAME)                                                                  \
   "ldr %[a0], [%[ch], #(16*" #R ")]\n\tldr %[a2], [%[ch], #(16*" #R "+16)]\n\t"                              \
   "ldr %[a4], [%[ch], #(16*" #R "+32)]\n\tldr %[a6], [%[ch], #(16*" #R "+48)]\n\t"                         \
-  STEPS AN_K5_OUT(R, a0, a1) AN_K5_OUT((R + 1), a2, a3) AN_K5_PACK1 AN_K5_OUT((R + 2), a4, a5) AN_K5_PACK2       \
-  AN_K5_OUT3((R + 3), FRAME)
+  STEPS AN_K5_OUT(RND, R, a0, a1) AN_K5_OUT(RND, (R + 1), a2, a3) AN_K5_PACK1 AN_K5_OUT(RND, (R + 2), a4, a5)     \
+  AN_K5_PACK2 AN_K5_OUT3(RND, (R + 3), FRAME)
 // The groups one a pass (an odd count): pixel 0's word at o, pixel 1's at o + out_c.
-#define AN_K5_GROUPS1(LIST)                                                                                \
-  AN_K5_GROUP(0, LIST(AN_K5_STEP), AN_K5_BASE_D_END)                                                      \
+#define AN_K5_GROUPS1(LIST, RND)                                                                           \
+  AN_K5_GROUP(RND, 0, LIST(AN_K5_STEP), AN_K5_BASE_D_END)                                                      \
   "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
   "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                                             \
   "cmp %[ch], %[a4]\n\tbne 2b\n\t"
 // Two groups a pass (an even count; one loop test and one pointer step for both): the second's words 4 bytes on.
-#define AN_K5_GROUPS2(LIST)                                                                                \
-  AN_K5_GROUP(0, LIST(AN_K5_STEP), AN_K5_BASE_D)                                                          \
+#define AN_K5_GROUPS2(LIST, RND)                                                                           \
+  AN_K5_GROUP(RND, 0, LIST(AN_K5_STEP), AN_K5_BASE_D)                                                          \
   "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
-  AN_K5_GROUP(4, LIST(AN_K5_STEP1), AN_K5_BASE_D_END)                                                     \
+  AN_K5_GROUP(RND, 4, LIST(AN_K5_STEP1), AN_K5_BASE_D_END)                                                     \
   "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a0], [%[c0], #4]\n\tadd %[c0], %[c0], %[a3]\n\t"               \
   "str %[a1], [%[c0], #4]\n\tadd %[ch], %[ch], #128\n\tadd %[w], %[w], #(4*%c[pb])\n\t"                    \
   "cmp %[ch], %[a4]\n\tbne 2b\n\t"
@@ -1181,20 +1190,30 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
     (void)c0, (void)c1, (void)wa, (void)wb, (void)w, (void)ch;                                             \
   }
 // clang-format on
-// 3x3x1 and 3x3x3, an odd count of groups of four channels (one a pass) and an even one (two a pass).
-AN_K5_ROW_FN(an_k3_pq_row4_1, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K5_GROUPS1(AN_K4_LIST10),
-             48, 20)
-AN_K5_ROW_FN(an_k3_pq_row4_2, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE, AN_K5_GROUPS2(AN_K4_LIST10),
-             48, 20)
-AN_K5_ROW_FN(an_k3_pq_row12_1, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE,
-             AN_K5_GROUPS1(AN_K4_LIST28), 112, 56)
-AN_K5_ROW_FN(an_k3_pq_row12_2, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE,
-             AN_K5_GROUPS2(AN_K4_LIST28), 112, 56)
+// 3x3x1 and 3x3x3, an odd count of groups of four channels (one a pass) and an even one (two a pass); _z: the
+// activation's lower bound at or above the output zero point (AN_K5_RND_Z).
+#define AN_K5_ROW_FNS(SUFFIX, RND)                                                                       \
+  AN_K5_ROW_FN(an_k3_pq_row4_1##SUFFIX, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE,      \
+               AN_K5_GROUPS1(AN_K4_LIST10, RND), 48, 20)                                                 \
+  AN_K5_ROW_FN(an_k3_pq_row4_2##SUFFIX, AN_K5_WIDEN4, AN_K5_WIDEN4E, AN_K5_WIDEN4B, AN_K5_WIDEN4BE,      \
+               AN_K5_GROUPS2(AN_K4_LIST10, RND), 48, 20)                                                 \
+  AN_K5_ROW_FN(an_k3_pq_row12_1##SUFFIX, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, \
+               AN_K5_GROUPS1(AN_K4_LIST28, RND), 112, 56)                                                \
+  AN_K5_ROW_FN(an_k3_pq_row12_2##SUFFIX, AN_K5_WIDEN12, AN_K5_WIDEN12E, AN_K5_WIDEN12B, AN_K5_WIDEN12BE, \
+               AN_K5_GROUPS2(AN_K4_LIST28, RND), 112, 56)
+AN_K5_ROW_FNS(, AN_K5_RND_C)
+AN_K5_ROW_FNS(_z, AN_K5_RND_Z)
 static inline __attribute__((always_inline)) void an_k3_pq_row(const int8_t *src, int32_t pairs, int32_t step_w,
                                                                int32_t row_step, const int16_t *filter,
                                                                const int32_t *channel, int32_t out_c, int8_t *out,
-                                                               int32_t seg, int32_t flags) {
-  if (seg == 4) {
+                                                               int32_t seg, int32_t flags, const int lo_at_zp) {
+  if (lo_at_zp && seg == 4) {
+    (out_c & 4 ? an_k3_pq_row4_1_z : an_k3_pq_row4_2_z)(src, pairs, step_w, row_step, filter, channel, out_c, out,
+                                                        flags);
+  } else if (lo_at_zp) {
+    (out_c & 4 ? an_k3_pq_row12_1_z : an_k3_pq_row12_2_z)(src, pairs, step_w, row_step, filter, channel, out_c, out,
+                                                          flags);
+  } else if (seg == 4) {
     (out_c & 4 ? an_k3_pq_row4_1 : an_k3_pq_row4_2)(src, pairs, step_w, row_step, filter, channel, out_c, out, flags);
   } else {
     (out_c & 4 ? an_k3_pq_row12_1 : an_k3_pq_row12_2)(src, pairs, step_w, row_step, filter, channel, out_c, out, flags);
@@ -1202,6 +1221,9 @@ static inline __attribute__((always_inline)) void an_k3_pq_row(const int8_t *src
 }
 #undef AN_K5_ROW
 #undef AN_K5_ROW_FN
+#undef AN_K5_ROW_FNS
+#undef AN_K5_RND_C
+#undef AN_K5_RND_Z
 #undef AN_K5_WIDEN4
 #undef AN_K5_WIDEN12
 #undef AN_K5_WIDEN4E
@@ -1358,8 +1380,9 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
                                                                 const int16_t *filter, const int32_t *channel,
                                                                 int32_t out_h, int32_t out_w, int32_t out_c,
                                                                 int8_t *out, int16_t *scratch, int32_t round_offset,
-                                                                const int32_t seg, const int prep) {
+                                                                const int32_t seg, const int prep, const int lo_at_zp) {
   const int32_t rs = prep ? 4 : 3;  // values per channel record
+  (void)lo_at_zp;                   // (optimised builds' an_k3_pq_row only)
   const int32_t stride_w = g->stride_w, k4 = 3 * seg;
   const int32_t pixels = out_h * out_w, step_w = stride_w * g->n, step_h = g->stride_h * g->in_w * g->n;
   // Interior output columns (ceil and floor of the bounds; an empty range where none).
@@ -1390,7 +1413,7 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
                        (ox_e + 1) * stride_w - g->pad_w + 2 == g->in_w && at_e + reach <= g->in_left;
       const int32_t done = pairs + edge;
       an_k3_pq_row(in + w.at, pairs, step_w, g->row_step, filter, channel, out_c, o0, seg,
-                   edge | bottom << 1 | (uint8_t)g->pad << 8);
+                   edge | bottom << 1 | (uint8_t)g->pad << 8, lo_at_zp);
       pix += 2 * (done - 1);
       w.at += 2 * done * step_w;
       w.ox += 2 * done;
@@ -1490,22 +1513,26 @@ static inline __attribute__((always_inline)) void an_kxk3_first(const an_im2col_
 static void __attribute__((noinline))
 an_kxk3_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
                int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4, 0);
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 4, 0, 0);
 }
 static void __attribute__((noinline))
 an_kxk3_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
                 int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch, int32_t round_offset) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12, 0);
+  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, round_offset, 12, 0, 0);
 }
 static void __attribute__((noinline))
 an_kxk3_pq_first4(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
-                  int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 4, 1);
+                  const an_conv_params *p, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  // p: out_h, and whether act_min is at or above the output zero point (an_k3_pq_row's requantization without kc's
+  // - [a < 0]; read here, not by the caller, whose other paths' code stays as it was).
+  an_kxk3_first(g, in, filter, channel, p->out_h, out_w, out_c, out, scratch, 0, 4, 1, p->act_min >= p->output_offset);
 }
 static void __attribute__((noinline))
 an_kxk3_pq_first12(const an_im2col_w16_params *g, const int8_t *in, const int16_t *filter, const int32_t *channel,
-                   int32_t out_h, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
-  an_kxk3_first(g, in, filter, channel, out_h, out_w, out_c, out, scratch, 0, 12, 1);
+                   const an_conv_params *p, int32_t out_w, int32_t out_c, int8_t *out, int16_t *scratch) {
+  // p: out_h, and whether act_min is at or above the output zero point (an_k3_pq_row's requantization without kc's
+  // - [a < 0]; read here, not by the caller, whose other paths' code stays as it was).
+  an_kxk3_first(g, in, filter, channel, p->out_h, out_w, out_c, out, scratch, 0, 12, 1, p->act_min >= p->output_offset);
 }
 #endif
 
@@ -1583,8 +1610,7 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
 #if AN_USE_DSP && !AN_USE_MVE
     if (fast && first) {
       if (prep) {
-        (seg == 4 ? an_kxk3_pq_first4 : an_kxk3_pq_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out,
-                                                            scratch);
+        (seg == 4 ? an_kxk3_pq_first4 : an_kxk3_pq_first12)(&g, in, filter, channel, p, out_w, out_c, out, scratch);
       } else {
         (seg == 4 ? an_kxk3_first4 : an_kxk3_first12)(&g, in, filter, channel, p->out_h, out_w, out_c, out, scratch,
                                                       round_offset);
