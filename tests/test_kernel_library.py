@@ -194,10 +194,12 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
     header's entry points and the dispatcher's table are in POINTWISE_PREPARED_VARIANTS' order."""
     import re
 
-    from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, pointwise_prepared_variant
+    from codegen.compiled.ops.conv import POINTWISE_OUT_FORMS, POINTWISE_PREPARED_VARIANTS, pointwise_prepared_variant
 
     cases = [(c, sh, sw, oc) for c in (*range(1, 41), 44, 48, 56, 60, 63, 64, 65, 72, 96, 100, 112, 128, 129, 180, 192,
                                        196, 200, 256, 260) for sh in (1, 2) for sw in (1, 3) for oc in (7, 32, 64)]
+    # the out_c-known forms, their out_c at stride 2 and their in_c at out_c 4 on (the generic forms)
+    cases += [(c, sh, 1, oc + d) for c, oc in POINTWISE_OUT_FORMS for sh in (1, 2) for d in (0, 4)]
     lines = ['#include <stdio.h>', '#include "an_conv.h"', "int main(void) {"]
     lines += [f'  printf("%d\\n", an_conv1x1_prepared_variant({c}, {sh}, {sw}, {oc}));' for c, sh, sw, oc in cases]
     lines += ["  return 0;", "}"]

@@ -119,8 +119,27 @@ enum {
   AN_CONV1X1_PREPARED_PAIRS16_OUT32,
   AN_CONV1X1_PREPARED_PAIRS32_OUT32,
   AN_CONV1X1_PREPARED_PAIRS32_OUT64,
-  AN_CONV1X1_PREPARED_PAIRS64_OUT64
+  AN_CONV1X1_PREPARED_PAIRS64_OUT64,
+  AN_CONV1X1_PREPARED_PAIRS24_OUT40,
+  AN_CONV1X1_PREPARED_PAIRS24_OUT72,
+  AN_CONV1X1_PREPARED_PAIRS32_OUT96,
+  AN_CONV1X1_PREPARED_PAIRS32_OUT112,
+  AN_CONV1X1_PREPARED_PAIRS40_OUT24,
+  AN_CONV1X1_PREPARED_PAIRS48_OUT144,
+  AN_CONV1X1_PREPARED_PAIRS48_OUT192,
+  AN_CONV1X1_PREPARED_PAIRS96_OUT32,
+  AN_CONV1X1_PREPARED_PAIRS96_OUT288,
+  AN_CONV1X1_PREPARED_PAIRS96_OUT336,
+  AN_CONV1X1_PREPARED_PAIRS112_OUT448,
+  AN_CONV1X1_PREPARED_PAIRS128_OUT128,
+  AN_CONV1X1_PREPARED_PAIRS192_OUT576,
+  AN_CONV1X1_PREPARED_PAIRS192_OUT704
 };
+// The (in_c, out_c) of the variants after PAIRS64_OUT64, in the enum's order (codegen/compiled/ops/conv.py's
+// POINTWISE_OUT_FORMS): out_c known, a multiple of 8 at in_c up to 32, of 4 from 40 on.
+static const int16_t an_conv1x1_prepared_out_forms[][2] = {{24, 40},   {24, 72},   {32, 96},   {32, 112}, {40, 24},
+                                                           {48, 144},  {48, 192},  {96, 32},   {96, 288}, {96, 336},
+                                                           {112, 448}, {128, 128}, {192, 576}, {192, 704}};
 static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, int32_t stride_w, int32_t out_c) {
   const int32_t k4 = AN_CONV_K4(in_c);
   if (AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w)) {
@@ -129,6 +148,12 @@ static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, in
       return out_c == 32 ? AN_CONV1X1_PREPARED_PAIRS32_OUT32 : AN_CONV1X1_PREPARED_PAIRS32_OUT64;
     }
     if (in_c == 64 && out_c == 64) return AN_CONV1X1_PREPARED_PAIRS64_OUT64;
+    // The further out_c-known forms (AN_CONV1X1_PREPARED_OUT_FORMS, in the enum's order after PAIRS64_OUT64).
+    for (int i = 0; i < (int)(sizeof an_conv1x1_prepared_out_forms / sizeof an_conv1x1_prepared_out_forms[0]); ++i) {
+      if (an_conv1x1_prepared_out_forms[i][0] == in_c && an_conv1x1_prepared_out_forms[i][1] == out_c) {
+        return AN_CONV1X1_PREPARED_PAIRS64_OUT64 + 1 + i;
+      }
+    }
     if (in_c <= 32 && in_c % 8 == 0) return AN_CONV1X1_PREPARED_PAIRS8 + (int)(in_c / 8 - 1);
     if (in_c == 64 || in_c == 128) return in_c == 64 ? AN_CONV1X1_PREPARED_PAIRS64 : AN_CONV1X1_PREPARED_PAIRS128;
     if (in_c == 40 || in_c == 48 || in_c == 56) return AN_CONV1X1_PREPARED_PAIRS40 + (int)(in_c / 8 - 5);
@@ -166,6 +191,20 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out64);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out40);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out72);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out96);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out112);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs40_out24);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48_out144);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48_out192);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out288);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out336);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs112_out448);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128_out128);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out576);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out704);
 
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with

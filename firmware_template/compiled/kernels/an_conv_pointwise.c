@@ -915,33 +915,39 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   AN_P5_ENTRY(K) "bcs 5f\n\tbmi 8f\n\t.p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 0)                   \
   "6:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 1) "7:\n\t" AN_P5_PAIR(K) AN_P5_STORE(K, 2)                        \
   "8:\n\t" AN_P5_PAIR(K) AN_P5_STORE_LAST(K, 3)
-// out_c S known (32 or 64: vww's and person_detect's in_c 16-64 layers), four (N) pairs a pass: the pixel strides
-// immediates (no stride loads), the frame's output pointer 2 (N - 1) bytes on (o', an_p5_blocks), so that the pass's
-// last pair stores its first output post-indexed by the pass's 2 N bytes (no ADD) and the pass's other pairs at
-// negative offsets D = 2 (j - N + 1); pair j's outputs at o' + D + {0, S, 2 S, 3 S}.
-#define AN_P5_STORE_D(K, D, S)                                                                             \
+// out_c S known (the statement's operand s: an_p5_blocks' S, a constant, printed bare by %c), N pairs a pass (N 4:
+// AN_P5_PAIRS4_S, in_c 8-32 and 64, out_c a multiple of 8; N 2: AN_P5_PAIRS2_S, in_c 40 on, out_c a multiple of 4):
+// the pixel strides immediates (no stride loads), the frame's output pointer 2 (N - 1) bytes on (o', an_p5_blocks),
+// so that the pass's last pair stores its first output post-indexed by the pass's 2 N bytes (no ADD) and the pass's
+// other pairs at negative offsets D = 2 (j - N + 1); pair j's outputs at o' + D + {0, S, 2 S, 3 S} (STRH's offset
+// reaches 4095 bytes: out_c up to 1365).
+#define AN_P5_S "%c[s]"
+#define AN_P5_STORE_D(K, D)                                                                                \
   "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[b0], [%[q], #32]!\n\t" AN_P5_LDF0(K, "")                              \
   "ldr %[b2], [sp, #.Lan_p5_v]\n\tstrh %[a0], [%[b1], #" #D "]\n\tldr %[a0], [%[q], #-16]\n\t" AN_P5_LDF1(K, "") \
-  "ldr %[b3], [sp, #(.Lan_p5_v+4)]\n\tstrh %[a1], [%[b1], #(" #S "+" #D ")]\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t" \
-  "strh %[a2], [%[b1], #(2*" #S "+" #D ")]\n\tldr %[x1], [sp, #.Lan_p5_u]\n\t"                             \
-  "strh %[a3], [%[b1], #(3*" #S "+" #D ")]\n\t"
+  "ldr %[b3], [sp, #(.Lan_p5_v+4)]\n\tstrh %[a1], [%[b1], #(" AN_P5_S "+" #D ")]\n\t"                          \
+  "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tstrh %[a2], [%[b1], #(2*" AN_P5_S "+" #D ")]\n\t"                        \
+  "ldr %[x1], [sp, #.Lan_p5_u]\n\tstrh %[a3], [%[b1], #(3*" AN_P5_S "+" #D ")]\n\t"
 // The pass's last pair (N pairs a pass): its first output post-indexed (o' on by 2 N bytes), the loop's test and the
 // next pair's loads (IT-guarded) as AN_P5_STORE_LAST's, its last output behind them.
-#define AN_P5_STORE_D_LAST(K, N, S)                                                                        \
+#define AN_P5_STORE_D_LAST(K, N)                                                                           \
   "ldr %[b1], [sp, #(8*" #K ")]\n\tldr %[f1], [sp, #(8*" #K "+8)]\n\tldr %[b2], [sp, #.Lan_p5_v]\n\t"       \
   "strh %[a0], [%[b1]], #(2*" #N ")\n\tldr %[x0], [sp, #(.Lan_p5_u+4)]\n\tldr %[b3], [sp, #(.Lan_p5_v+4)]\n\t" \
-  "strh %[a1], [%[b1], #(" #S "-2*" #N ")]\n\t"                                                            \
-  "ldr %[x1], [sp, #.Lan_p5_u]\n\tstrh %[a2], [%[b1], #(2*" #S "-2*" #N ")]\n\t"                          \
+  "strh %[a1], [%[b1], #(" AN_P5_S "-2*" #N ")]\n\t"                                                         \
+  "ldr %[x1], [sp, #.Lan_p5_u]\n\tstrh %[a2], [%[b1], #(2*" AN_P5_S "-2*" #N ")]\n\t"                       \
   "cmp %[w], %[f1]\n\titttt ne\n\tldrne %[a0], [%[q], #16]\n\tldrne %[b0], [%[q], #32]!\n\t"                 \
-  AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne") "strh %[a3], [%[b1], #(3*" #S "-2*" #N ")]\n\t"                   \
+  AN_P5_LDF0(K, "ne") AN_P5_LDF1(K, "ne") "strh %[a3], [%[b1], #(3*" AN_P5_S "-2*" #N ")]\n\t"                \
   "str %[b1], [sp, #(8*" #K ")]\n\tbne 2b\n\t"
-#define AN_P5_PAIRS4_S(K, S)                                                                               \
+// The entry (.Lan_p5_c6 1): the first pair's first step's two filter words and four column words.
+#define AN_P5_S_ENTRY(K)                                                                                   \
   ".set .Lan_p5_c6, 1\n\t" AN_P5_LDF0(K, "") AN_P5_LDF1(K, "") "ldr %[x0], [sp, #(.Lan_p5_u+4)]\n\t"          \
-  "ldr %[x1], [sp, #.Lan_p5_u]\n\tldr %[b2], [sp, #.Lan_p5_v]\n\tldr %[b3], [sp, #(.Lan_p5_v+4)]\n\t"          \
-  ".p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE_D(K, (-6), S) AN_P5_PAIR(K) AN_P5_STORE_D(K, (-4), S)          \
-  AN_P5_PAIR(K) AN_P5_STORE_D(K, (-2), S) AN_P5_PAIR(K) AN_P5_STORE_D_LAST(K, 4, S)
-#define AN_P5_PAIRS4_32(K) AN_P5_PAIRS4_S(K, 32)
-#define AN_P5_PAIRS4_64(K) AN_P5_PAIRS4_S(K, 64)
+  "ldr %[x1], [sp, #.Lan_p5_u]\n\tldr %[b2], [sp, #.Lan_p5_v]\n\tldr %[b3], [sp, #(.Lan_p5_v+4)]\n\t"
+#define AN_P5_PAIRS4_S(K)                                                                                  \
+  AN_P5_S_ENTRY(K) ".p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE_D(K, (-6)) AN_P5_PAIR(K)                   \
+  AN_P5_STORE_D(K, (-4)) AN_P5_PAIR(K) AN_P5_STORE_D(K, (-2)) AN_P5_PAIR(K) AN_P5_STORE_D_LAST(K, 4)
+#define AN_P5_PAIRS2_S(K)                                                                                  \
+  AN_P5_S_ENTRY(K) ".p2align 2\n2:\n\t" AN_P5_PAIR(K) AN_P5_STORE_D(K, (-2)) AN_P5_PAIR(K)                   \
+  AN_P5_STORE_D_LAST(K, 2)
 // What each pass form adds to AN_P5_LAYER: code after the block loop (_TAIL), the frame's bytes after the columns
 // (_FRAME) and their set-up (_INIT): AN_P5_PAIRS2 / AN_P5_PAIRS4 keep three strides (3 out_c) at 8 K + 32.
 // The block's end (_END): the output pointer by the block stride, x0 / x1 the input block pointer and its end;
@@ -957,17 +963,16 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_PAIRS4_FRAME "40"
 #define AN_P5_PAIRS4_INIT(K) AN_P5_PAIRS2_INIT(K)
 // The block's end: o' by 3 S (the passes advanced it by S).
-#define AN_P5_PAIRS4_S_END(K, S)                                                                           \
-  "add %[b1], %[b1], #(3*" #S ")\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t"     \
+#define AN_P5_PAIRS4_S_END(K)                                                                              \
+  "add %[b1], %[b1], #(3*" AN_P5_S ")\n\tldr %[x0], [sp, #(8*" #K "+12)]\n\tldr %[x1], [sp, #(8*" #K "+16)]\n\t" \
   "str %[b1], [sp, #(8*" #K ")]\n\t"
-#define AN_P5_PAIRS4_32_END(K) AN_P5_PAIRS4_S_END(K, 32)
-#define AN_P5_PAIRS4_64_END(K) AN_P5_PAIRS4_S_END(K, 64)
-#define AN_P5_PAIRS4_32_TAIL ""
-#define AN_P5_PAIRS4_32_FRAME "32"
-#define AN_P5_PAIRS4_32_INIT(K) ""
-#define AN_P5_PAIRS4_64_TAIL ""
-#define AN_P5_PAIRS4_64_FRAME "32"
-#define AN_P5_PAIRS4_64_INIT(K) ""
+#define AN_P5_PAIRS4_S_TAIL ""
+#define AN_P5_PAIRS4_S_FRAME "32"
+#define AN_P5_PAIRS4_S_INIT(K) ""
+#define AN_P5_PAIRS2_S_END(K) AN_P5_PAIRS4_S_END(K)
+#define AN_P5_PAIRS2_S_TAIL ""
+#define AN_P5_PAIRS2_S_FRAME "32"
+#define AN_P5_PAIRS2_S_INIT(K) ""
 // Every block of four pixels: its widening, the pairs' loop (PAIRS), then the output pointer by the frame's block
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
 // end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
@@ -988,7 +993,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
                      [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0),              \
                      [x1] "=&r"(x1), [w] "=&r"(w), [q] "=&r"(q)                                                 \
-                   :                                                                                             \
+                   : [s] "i"(S)                                                                                  \
                    : "cc", "memory")
 // At in_c 8 with out_c 16 (vww's and person_detect's 48x48x8 -> 16: AN_P58_LAYER) the layer's filter (256 bytes)
 // and records (256 bytes) copied once into the statement's frame beside the columns, so that sp addresses all three
@@ -1196,8 +1201,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // clang-format on
 
 // The blocks of four pixels [0, blocks) of a layer at in_c K (a multiple of 8 up to 64, 128), out_c even, in
-// AN_P5_LAYER; S: out_c where the variant knows it (in_c 16 and 32 at out_c 32, in_c 32 and 64 at out_c 64:
-// AN_P5_PAIRS4_32 / 64), else 0.
+// AN_P5_LAYER; S: out_c where the variant knows it (a constant: AN_P5_PAIRS4_S / AN_P5_PAIRS2_S, in_c 16 and 32 at
+// out_c 32 AN_P5F_LAYER; out_c a multiple of 8 at in_c 8-32 and 64, of 4 from in_c 40 on), else 0.
 static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, const int32_t S,
@@ -1227,29 +1232,39 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
       AN_P5_LAYER(8, AN_P5_PAIRS4);
     }
   }
-  // AN_P5_PAIRS4_32 / 64 (S 32 / 64): the frame's output pointer o' 6 bytes on (AN_P5_STORE_D).
-  if (S) a0 = (int32_t)(intptr_t)output + 6;
+  // S known: AN_P5_PAIRS4_S (in_c 8-32, 64) or AN_P5_PAIRS2_S (in_c 40 on), the frame's output pointer o' 2 (N - 1)
+  // bytes on (AN_P5_STORE_D).
+  if (S) a0 = (int32_t)(intptr_t)output + (K <= 32 || K == 64 ? 6 : 2);
   if (K == 16 && S == 0) AN_P5_LAYER(16, AN_P5_PAIRS4);
   if (K == 16 && S == 32) {
     a0 = (int32_t)(intptr_t)output;  // AN_P5F_LAYER: the output pointer itself
     AN_P5F_LAYER(16);
   }
-  if (K == 24) AN_P5_LAYER(24, AN_P5_PAIRS4);
+  if (K == 16 && S != 0 && S != 32) AN_P5_LAYER(16, AN_P5_PAIRS4_S);
+  if (K == 24 && S == 0) AN_P5_LAYER(24, AN_P5_PAIRS4);
+  if (K == 24 && S != 0) AN_P5_LAYER(24, AN_P5_PAIRS4_S);
   if (K == 32 && S == 0) AN_P5_LAYER(32, AN_P5_PAIRS4);
   if (K == 32 && S == 32) {
     a0 = (int32_t)(intptr_t)output;  // AN_P5F_LAYER: the output pointer itself
     AN_P5F_LAYER(32);
   }
-  if (K == 32 && S == 64) AN_P5_LAYER(32, AN_P5_PAIRS4_64);
-  if (K == 40) AN_P5_LAYER(40, AN_P5_PAIRS2);
-  if (K == 48) AN_P5_LAYER(48, AN_P5_PAIRS2);
-  if (K == 56) AN_P5_LAYER(56, AN_P5_PAIRS2);
+  if (K == 32 && S != 0 && S != 32) AN_P5_LAYER(32, AN_P5_PAIRS4_S);
+  if (K == 40 && S == 0) AN_P5_LAYER(40, AN_P5_PAIRS2);
+  if (K == 40 && S != 0) AN_P5_LAYER(40, AN_P5_PAIRS2_S);
+  if (K == 48 && S == 0) AN_P5_LAYER(48, AN_P5_PAIRS2);
+  if (K == 48 && S != 0) AN_P5_LAYER(48, AN_P5_PAIRS2_S);
+  if (K == 56 && S == 0) AN_P5_LAYER(56, AN_P5_PAIRS2);
+  if (K == 56 && S != 0) AN_P5_LAYER(56, AN_P5_PAIRS2_S);
   if (K == 64 && S == 0) AN_P5_LAYER(64, AN_P5_PAIRS2);
-  if (K == 64 && S == 64) AN_P5_LAYER(64, AN_P5_PAIRS4_64);
-  if (K == 96) AN_P5_LAYER(96, AN_P5_PAIRS2);
-  if (K == 112) AN_P5_LAYER(112, AN_P5_PAIRS2);
-  if (K == 128) AN_P5_LAYER(128, AN_P5_PAIRS2);
-  if (K == 192) AN_P5_LAYER(192, AN_P5_PAIRS2);
+  if (K == 64 && S != 0) AN_P5_LAYER(64, AN_P5_PAIRS4_S);
+  if (K == 96 && S == 0) AN_P5_LAYER(96, AN_P5_PAIRS2);
+  if (K == 96 && S != 0) AN_P5_LAYER(96, AN_P5_PAIRS2_S);
+  if (K == 112 && S == 0) AN_P5_LAYER(112, AN_P5_PAIRS2);
+  if (K == 112 && S != 0) AN_P5_LAYER(112, AN_P5_PAIRS2_S);
+  if (K == 128 && S == 0) AN_P5_LAYER(128, AN_P5_PAIRS2);
+  if (K == 128 && S != 0) AN_P5_LAYER(128, AN_P5_PAIRS2_S);
+  if (K == 192 && S == 0) AN_P5_LAYER(192, AN_P5_PAIRS2);
+  if (K == 192 && S != 0) AN_P5_LAYER(192, AN_P5_PAIRS2_S);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
   (void)f0, (void)f1, (void)x0, (void)x1, (void)w, (void)q;
 }
@@ -1277,18 +1292,18 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5F_O
 #undef AN_P5F_R
 #undef AN_P5F_F
-#undef AN_P5_PAIRS4_64_INIT
-#undef AN_P5_PAIRS4_64_FRAME
-#undef AN_P5_PAIRS4_64_TAIL
-#undef AN_P5_PAIRS4_32_INIT
-#undef AN_P5_PAIRS4_32_FRAME
-#undef AN_P5_PAIRS4_32_TAIL
-#undef AN_P5_PAIRS4_64_END
-#undef AN_P5_PAIRS4_32_END
+#undef AN_P5_PAIRS2_S_INIT
+#undef AN_P5_PAIRS2_S_FRAME
+#undef AN_P5_PAIRS2_S_TAIL
+#undef AN_P5_PAIRS2_S_END
+#undef AN_P5_PAIRS4_S_INIT
+#undef AN_P5_PAIRS4_S_FRAME
+#undef AN_P5_PAIRS4_S_TAIL
 #undef AN_P5_PAIRS4_S_END
-#undef AN_P5_PAIRS4_64
-#undef AN_P5_PAIRS4_32
+#undef AN_P5_PAIRS2_S
 #undef AN_P5_PAIRS4_S
+#undef AN_P5_S_ENTRY
+#undef AN_P5_S
 #undef AN_P5_STORE_D_LAST
 #undef AN_P5_STORE_D
 #undef AN_P5_PAIRS4_END
@@ -1478,8 +1493,9 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
   an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
 }
 // in_c 16 at out_c 32, in_c 32 at out_c 32 and 64 (variants pairs16_out32, pairs32_out32, pairs32_out64: vww's and
-// person_detect's layers): an_p4_k16 / an_p4_k32 with out_c known (an_p5_blocks' S); the last one to three pixels
-// (none in those layers) by an_p4_run in a function of its own, which the variants of one K share.
+// person_detect's layers), in_c 24 at out_c 40 and 72, in_c 32 at 96 and 112 (the demo AttendNet-B's): an_p4_k16 /
+// an_p4_k24 / an_p4_k32 with out_c known (an_p5_blocks' S); the last one to three pixels by an_p4_run in a function of
+// its own, which the variants of one K share.
 #define AN_P4_OUT(K)                                                                                          \
   static void AN_P4_FN an_p4_k##K##_from(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                          const int32_t *channel, int8_t *output, int32_t from) {              \
@@ -1493,10 +1509,15 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
     if (from < p->batches * p->out_h * p->out_w) an_p4_k##K##_from(p, input, filter, channel, output, from);  \
   }
 AN_P4_OUT(16)
+AN_P4_OUT(24)
 AN_P4_OUT(32)
 AN_P4_OUT_S(16, 32)
 AN_P4_OUT_S(32, 32)
 AN_P4_OUT_S(32, 64)
+AN_P4_OUT_S(24, 40)
+AN_P4_OUT_S(24, 72)
+AN_P4_OUT_S(32, 96)
+AN_P4_OUT_S(32, 112)
 #undef AN_P4_OUT_S
 #undef AN_P4_OUT
 // in_c 64 at out_c 64 (variant pairs64_out64: vww's 12x12x64 -> 64, dscnn_kws's layers): an_p5_k64 with out_c known.
@@ -1504,6 +1525,24 @@ static int32_t AN_P4_FN an_p5_k64_o64(const an_conv_params *p, const int8_t *inp
                                       const int32_t *channel, int8_t *output) {
   return an_p5_run(p, input, filter, channel, output, 64, 0, 64);
 }
+// in_c 40 on with out_c known (a multiple of four: AN_P5_PAIRS2_S; variants pairs40_out24 ... pairs192_out704, the
+// demo AttendNet-B's layers, vww's 6x6x128 -> 128): an_p5_k40 ... an_p5_k192 with out_c known.
+#define AN_P5_DEEP_S(K, S)                                                                                       \
+  static int32_t AN_P4_FN an_p5_k##K##_o##S(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                            const int32_t *channel, int8_t *output) {                            \
+    return an_p5_run(p, input, filter, channel, output, K, 0, S);                                                \
+  }
+AN_P5_DEEP_S(40, 24)
+AN_P5_DEEP_S(48, 144)
+AN_P5_DEEP_S(48, 192)
+AN_P5_DEEP_S(96, 32)
+AN_P5_DEEP_S(96, 288)
+AN_P5_DEEP_S(96, 336)
+AN_P5_DEEP_S(112, 448)
+AN_P5_DEEP_S(128, 128)
+AN_P5_DEEP_S(192, 576)
+AN_P5_DEEP_S(192, 704)
+#undef AN_P5_DEEP_S
 // in_c 40, 48, 56, 64, 96, 112, 128 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
 // AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
 #define AN_P5_DEEP(K)                                                                                     \
@@ -1833,6 +1872,58 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64_o64(p, input, filter, channel, output)));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out40) {
+  AN_PQ_PAIRS_RUN(an_p4_k24_o40(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out72) {
+  AN_PQ_PAIRS_RUN(an_p4_k24_o72(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out96) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o96(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out112) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o112(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs40_out24) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k40_o24(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48_out144) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k48_o144(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs48_out192) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k48_o192(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out32) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96_o32(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out288) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96_o288(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs96_out336) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96_o336(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs112_out448) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k112_o448(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128_out128) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128_o128(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out576) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192_o576(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out704) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192_o704(p, input, filter, channel, output)));
+}
 #undef AN_PQ_PAIRS_RUN
 #undef AN_PQ_RUN
 
@@ -1863,7 +1954,21 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                                 an_conv1x1_s8_prepared_w16_pairs16_out32,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out32,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out64,
-                                                an_conv1x1_s8_prepared_w16_pairs64_out64};
+                                                an_conv1x1_s8_prepared_w16_pairs64_out64,
+                                                an_conv1x1_s8_prepared_w16_pairs24_out40,
+                                                an_conv1x1_s8_prepared_w16_pairs24_out72,
+                                                an_conv1x1_s8_prepared_w16_pairs32_out96,
+                                                an_conv1x1_s8_prepared_w16_pairs32_out112,
+                                                an_conv1x1_s8_prepared_w16_pairs40_out24,
+                                                an_conv1x1_s8_prepared_w16_pairs48_out144,
+                                                an_conv1x1_s8_prepared_w16_pairs48_out192,
+                                                an_conv1x1_s8_prepared_w16_pairs96_out32,
+                                                an_conv1x1_s8_prepared_w16_pairs96_out288,
+                                                an_conv1x1_s8_prepared_w16_pairs96_out336,
+                                                an_conv1x1_s8_prepared_w16_pairs112_out448,
+                                                an_conv1x1_s8_prepared_w16_pairs128_out128,
+                                                an_conv1x1_s8_prepared_w16_pairs192_out576,
+                                                an_conv1x1_s8_prepared_w16_pairs192_out704};
   variants[an_conv1x1_prepared_variant(p->in_c, p->stride_h, p->stride_w, p->out_c)](p, input, filter, channel, output,
                                                                                      scratch);
 #else
