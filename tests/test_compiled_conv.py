@@ -379,9 +379,10 @@ CONV_CASES = {
     "pointwise_k96_p5_pairs2_three_pairs_saturating": dict(in_shape=(2, 2, 2, 96), kernel=(1, 1), out_c=6,
                                                            out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
                                                            out_zp=127, zero_channels=(5,), seed=57),
-    # in_c a multiple of 32 outside AN_P5_LAYER's (an_p4_k32n: a first pass of 32 values, one more where an odd
-    # count of 32 is left, then passes of 64): 160 (two of 64; seven pixels, odd out_c), 256 (one of 32, three of
-    # 64; a 2x2 plane), 288 (four of 64) and 448 (one of 32, six of 64) with the columns in scratch
+    # in_c a multiple of 32 outside AN_P5_LAYER's (an_p4_k32n: a first pass of 32 values, then passes of 128
+    # entered at the part that leaves a whole number of them, k passes of 32 left over): 160 (k 0, one pass; seven
+    # pixels, odd out_c), 256 (k 3; a 2x2 plane), 288 (k 0, two passes), 224 (k 2), 320 (k 1), 448 (k 1, three whole
+    # passes) and 576 (k 1, four) with the columns in scratch
     "pointwise_k160_pairs_seven_pixels_odd_out": dict(in_shape=(1, 1, 7, 160), kernel=(1, 1), out_c=5, in_zp=-128,
                                                       out_zp=-20, zero_channels=(2,), seed=42),
     "pointwise_k256_pairs_2x2_shift_near_31": dict(in_shape=(1, 2, 2, 256), kernel=(1, 1), out_c=8, in_scale=1e-3,
@@ -393,6 +394,12 @@ CONV_CASES = {
     "pointwise_k320_scratch_one_pair_batch2_saturating": dict(in_shape=(2, 2, 3, 320), kernel=(1, 1), out_c=3,
                                                               out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
                                                               out_zp=-100, zero_channels=(2,), seed=58),
+    "pointwise_k224_scratch_4x4_odd_out_shift_near_31": dict(in_shape=(1, 4, 4, 224), kernel=(1, 1), out_c=7,
+                                                             in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                             in_zp=-128, out_zp=-1, seed=96),
+    "pointwise_k576_scratch_2x2_batch2_saturating": dict(in_shape=(2, 2, 2, 576), kernel=(1, 1), out_c=6,
+                                                         out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127, out_zp=-128,
+                                                         activation="RELU6", zero_channels=(0,), seed=97),
     "pointwise_k448_scratch_2x3_saturating": dict(in_shape=(1, 2, 3, 448), kernel=(1, 1), out_c=4, out_scale=0.02,
                                                   w_scale=(0.005, 0.05), in_zp=-128, out_zp=100, seed=45),
     "pointwise_k8_pruned_last_pair_relu6": dict(in_shape=(1, 3, 3, 8), kernel=(1, 1), out_c=5, activation="RELU6",

@@ -518,14 +518,23 @@ static inline __attribute__((always_inline)) void an_p4_store2(int8_t *o, int32_
   AN_P4_PASS_1 ".p2align 2\n2:\n\t" AN_P4_STEPS_32(2) "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"          \
   "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
 // in_c a multiple of 32 (K4 0, no tail: an_p4_k32n, from 160 on where AN_P5_LAYER does not take the layer): after
-// the first pass of 32 values, where an odd count of 32 is left one pass of 32 (the flags of its "last?" compare
-// kept across it: LDR and SMLAD set none), then passes of 64 values: half AN_P4_PASSES_32's loop control (about 7
-// cycles and 5 instructions a pass).
-#define AN_P4_PASSES_64                                                                                    \
-  AN_P4_PASS_1 "sub %[x0], %[x0], %[c]\n\ttst %[x0], #256\n\tbeq 2f\n\tcmp %[x0], #256\n\t" AN_P4_STEPS_32(2) \
-  "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\tbeq 3f\n\t"                                             \
-  ".p2align 2\n2:\n\t" AN_P4_STEPS_32(2) AN_P4_STEPS4(2, 16) AN_P4_STEPS4(2, 20) AN_P4_STEPS4(2, 24)           \
-  AN_P4_STEPS4(2, 28) "add %[c], %[c], #512\n\tadd %[w], %[w], #256\n\t"                                     \
+// the first pass of 32 values (its end test a SUBS: x0 the bytes of columns left, 256 per 32 values), passes of
+// 128 values (four of 32 at c + 0, 256, 512, 768: LDRD's reach ends at 1020), the first entered at the part
+// that leaves a whole number of them: where k passes of 32 are left over (k = x0 / 256 mod 4: LSLS #23 puts x0's
+// bit 9 in C and bit 8 in N), c and w step back by 4 - k parts (256 and 128 bytes each) and the pass starts at part
+// 4 - k.  A quarter of passes of 32's loop control (about 7 cycles and 5 instructions a pass), the entry 3
+// instructions (k 0) or 6.
+#define AN_P4_PASSES_128                                                                                   \
+  AN_P4_FIRST AN_P4_REST_32 "add %[c], %[c], #256\n\tadd %[w], %[w], #128\n\t"                             \
+  "ldr %[x0], %[c32e]\n\tsubs %[x0], %[x0], %[c]\n\tbeq 3f\n\t"                                          \
+  "lsls %[x0], %[x0], #23\n\tbcs 8f\n\tbpl 2f\n\t"                                                      \
+  "sub %[c], %[c], #768\n\tsub %[w], %[w], #384\n\tb 13f\n\t"                                            \
+  "8:\n\tbmi 7f\n\tsub %[c], %[c], #512\n\tsub %[w], %[w], #256\n\tb 12f\n\t"                           \
+  "7:\n\tsub %[c], %[c], #256\n\tsub %[w], %[w], #128\n\tb 11f\n\t"                                     \
+  ".p2align 2\n2:\n\t" AN_P4_STEPS_32(2) "11:\n\t" AN_P4_STEPS4(2, 16) AN_P4_STEPS4(2, 20)                 \
+  AN_P4_STEPS4(2, 24) AN_P4_STEPS4(2, 28) "12:\n\t" AN_P4_STEPS4(2, 32) AN_P4_STEPS4(2, 36)                  \
+  AN_P4_STEPS4(2, 40) AN_P4_STEPS4(2, 44) "13:\n\t" AN_P4_STEPS4(2, 48) AN_P4_STEPS4(2, 52)                  \
+  AN_P4_STEPS4(2, 56) AN_P4_STEPS4(2, 60) "add %[c], %[c], #1024\n\tadd %[w], %[w], #512\n\t"             \
   "ldr %[x0], %[c32e]\n\tcmp %[c], %[x0]\n\tbne 2b\n\t3:\n\t"
 // The tail of a filter row after its passes of 32 values: 16, 8 and 4 values where K4 has those bits (STEPS16,
 // STEPS8, STEPS4: the pixel block's steps over that many values).
@@ -637,7 +646,7 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
     if (K4 == 16) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_16 "add %[w], %[w], #64\n\t");
     if (K4 == 24) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_24 "add %[w], %[w], #96\n\t");
     if (K4 == 32) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_32 "add %[w], %[w], #128\n\t");
-    if (!K4 && !rest) AN_P4_LOOP(AN_P4_PASSES_64);
+    if (!K4 && !rest) AN_P4_LOOP(AN_P4_PASSES_128);
     if (!K4 && rest) AN_P4_LOOP(AN_P4_PASSES_32 AN_P4_REST_ANY);
     (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
     (void)f0, (void)f1, (void)x0, (void)x1, (void)cc;
@@ -725,7 +734,7 @@ static inline __attribute__((always_inline)) void an_p3_channels(const an_conv_p
 #undef AN_P4_RQ
 #undef AN_P4_LOOP
 #undef AN_P4_REST_ANY
-#undef AN_P4_PASSES_64
+#undef AN_P4_PASSES_128
 #undef AN_P4_PASSES_32
 #undef AN_P4_PASS_1
 #undef AN_P3_LOOP
