@@ -1098,8 +1098,9 @@ def test_filters_are_widened_where_each_value_serves_enough_pixels():
 
 def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     from codegen.compiled.generate import lower_model
-    from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, kxk3_first_rows,
-                                           rows_of_kxk3_first, rows_of_kxk_w16, rows_of_w16_layout, unprepare_kxk)
+    from codegen.compiled.ops.conv import (conv_filter_layout, conv_filter_layout_w16, kxk3_first_layout,
+                                           kxk3_first_rows, rows_of_kxk3_first, rows_of_kxk3_first_layout,
+                                           rows_of_kxk_w16, rows_of_w16_layout, unprepare_kxk)
     from converter.tflite_model import load_model
 
     rng = np.random.default_rng(1)
@@ -1110,6 +1111,7 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
         padded[:, :k] = rows
         assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows), out_c, k4), padded)
         assert np.array_equal(rows_of_w16_layout(conv_filter_layout_w16(rows, 2), out_c, k4, 2), padded)
+        assert np.array_equal(rows_of_kxk3_first_layout(kxk3_first_layout(padded), out_c, k4), padded)
     # Helium builds: lower_model(wide_filters=False) gives the int8 kernel and layout of the same filter
     model = load_model(conv_model(**CONV_CASES["odd_same_relu"]))
     (wide,), (narrow,) = lower_model(model, conv_w16="always").steps, lower_model(model, wide_filters=False).steps
@@ -1124,15 +1126,15 @@ def test_wide_filter_layout_round_trips_and_narrows_to_the_int8_kernel():
     assert not kxk.reshape(5, 3, 3, 4)[:, :, 2, [2, 1, 3]].any()  # positions 9-11 of each row: zeros
     assert np.array_equal(kxk[:, :4], rows[:, [0, 2, 1, 3]])
     # the prepared 3x3 first layer (an_conv.h AN_CONV_KXK3_FIRST): its rows in KXK3_FIRST_POSITIONS (27 values in 28
-    # positions), in pairs: rows 0 and 1 interleaved by blocks of eight, row 4 alone at the end
+    # positions), in pairs: rows 0 and 1 interleaved by words (two values each), row 4 alone at the end
     (prepared,) = lower_model(model, conv_w16="always").steps
     values = np.asarray(prepared.args[2].values).reshape(-1)
     first = kxk3_first_rows(rows, 3)
     assert first.shape == (5, 28) and np.array_equal(rows_of_kxk3_first(first, 3), rows)
     assert np.array_equal(first[:, 24:], np.stack([rows[:, 8], rows[:, 26], rows[:, 17], 0 * rows[:, 0]], axis=1))
-    assert np.array_equal(values[:16], 2 * np.concatenate([first[0, :8], first[1, :8]]))
+    assert np.array_equal(values[:8], 2 * np.concatenate([first[0, :2], first[1, :2], first[0, 2:4], first[1, 2:4]]))
     assert np.array_equal(values[-28:], 2 * first[4])
-    assert np.array_equal(rows_of_w16_layout(values, 5, 28, 2), 2 * first)
+    assert np.array_equal(rows_of_kxk3_first_layout(values, 5, 28), 2 * first)
     one = np.arange(1, 19, dtype=np.int16).reshape(2, 9)  # one input channel: 9 values in 12 positions
     assert np.array_equal(kxk3_first_rows(one, 1)[0], [1, 3, 2, 5, 4, 6, 8, 0, 7, 9, 0, 0])
     assert np.array_equal(rows_of_kxk3_first(kxk3_first_rows(one, 1), 1), one)

@@ -394,6 +394,35 @@ def kxk3_first_rows(rows, in_c: int) -> np.ndarray:
     return laid
 
 
+def kxk3_first_layout(rows) -> np.ndarray:
+    """The filter of a :func:`kxk3_first` layer as ``an_conv2d_s8_prepared_w16`` reads it (an_conv.h,
+    AN_CONV_KXK3_FIRST): int16, its :func:`kxk3_first_rows` (K4 = 12 or 28 positions) in groups of two (an odd last
+    row alone, its values in order), each pair's two rows interleaved by words: per two positions row 0's two values,
+    then row 1's (an_k3_pq_row's step loads the second pair of a group of four by one LDRD)."""
+    rows = np.asarray(rows, dtype=np.int16)
+    out_c, k4 = rows.shape
+    parts = []
+    for first in range(0, out_c, 2):
+        group = rows[first:first + 2]
+        if len(group) == 2:
+            group = group.reshape(2, k4 // 2, 2).transpose(1, 0, 2)
+        parts.append(group.reshape(-1))
+    return np.concatenate(parts)
+
+
+def rows_of_kxk3_first_layout(values, out_c: int, k4: int) -> np.ndarray:
+    """The filter rows (out_c x K4) of a :func:`kxk3_first_layout` array (its inverse)."""
+    values = np.asarray(values, dtype=np.int16).reshape(-1)
+    rows = np.zeros((out_c, k4), dtype=np.int16)
+    for first in range(0, out_c, 2):
+        part = values[first * k4:(first + 2) * k4]
+        if out_c - first >= 2:
+            rows[first:first + 2] = part.reshape(k4 // 2, 2, 2).transpose(1, 0, 2).reshape(2, k4)
+        else:
+            rows[first] = part
+    return rows
+
+
 def rows_of_kxk3_first(laid, in_c: int) -> np.ndarray:
     """The filter rows (out_c x K) of :func:`kxk3_first_rows` rows (its inverse)."""
     laid = np.asarray(laid, dtype=np.int16)
@@ -651,7 +680,7 @@ def unprepare_kxk(step) -> None:
     values = np.asarray(filter_.values, dtype=np.int16).reshape(-1) // 2
     if kxk3_first(fields):  # rows in pairs and KXK3_FIRST_POSITIONS: back to AN_CONV_W16_KXK rows in groups of three
         out_c, in_c = int(fields["out_c"]), int(fields["in_c"])
-        rows = rows_of_kxk3_first(rows_of_w16_layout(values, out_c, values.size // out_c, 2), in_c)
+        rows = rows_of_kxk3_first(rows_of_kxk3_first_layout(values, out_c, values.size // out_c), in_c)
         values = conv_filter_layout_w16(kxk_w16_rows(rows, 3, 3 * in_c))
     filter_.values = values.astype(np.int16)
     channel.values = _unprepared_records(channel.values, out_zp)
@@ -847,7 +876,7 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         if pointwise and prepared_pairs(in_c, win["stride_h"], win["stride_w"]):
             laid = conv_filter_layout_w16_pairs(rows)
         elif not pointwise and kxk3_first(fields):
-            laid = conv_filter_layout_w16(kxk3_first_rows(natural, in_c), 2)
+            laid = kxk3_first_layout(kxk3_first_rows(natural, in_c))
         else:
             laid = conv_filter_layout_w16(rows)
         filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * laid)

@@ -664,14 +664,21 @@ AN_K3_DOT(3)
             [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc)                                                 \
           : [c] "r"(cols), [w] "r"(w), [ch] "r"(ch)                                                        \
           : "memory")
+// The pair's steps (its rows interleaved by words: step S of block H at 32 H + 8 S, row 1's word 4 bytes on).
+#define AN_K3I_STEP(H, S)                                                                                  \
+  AN_K3_COLS(H, S) "ldr %[wa], [%[w], #(32*" #H "+8*" #S ")]\n\tldr %[wb], [%[w], #(32*" #H "+8*" #S "+4)]\n\t" \
+  AN_K3_MACS(wa, a0, a1) AN_K3_MACS(wb, a2, a3)
+#define AN_K3I_B8(H) AN_K3I_STEP(H, 0) AN_K3I_STEP(H, 1) AN_K3I_STEP(H, 2) AN_K3I_STEP(H, 3)
+#define AN_K3I_STEPS10 AN_K3I_B8(0) AN_K3I_STEP(1, 0)
+#define AN_K3I_STEPS28 AN_K3I_B8(0) AN_K3I_B8(1) AN_K3I_B8(2) AN_K3I_STEP(3, 0) AN_K3I_STEP(3, 1)
 // clang-format on
 static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t *w, const int16_t *cols,
                                                                   const int32_t *ch, const int32_t k4, int32_t *out) {
   int32_t a0, a1, a2, a3, c0, c1, wa, wb, wc;
   if (k4 == 10) {
-    AN_K3_PQ2_ASM(AN_K3_STEPS10(2));
+    AN_K3_PQ2_ASM(AN_K3I_STEPS10);
   } else {
-    AN_K3_PQ2_ASM(AN_K3_STEPS28(2));
+    AN_K3_PQ2_ASM(AN_K3I_STEPS28);
   }
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
 }
@@ -687,7 +694,11 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 // (its register the multiplier).  *w, *ch and *o advanced past the groups.
 // clang-format off
 #define AN_K4_W(BS, H, S, q, r, REG)                                                                       \
-  "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+4*" #S "+2*" #BS "*" #r ")]\n\t"
+  "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+8*" #S "+4*" #r ")]\n\t"
+// Both rows' words of pair q (adjacent: the rows interleaved by words) by one LDRD (3 cycles, as two LDR after an ALU
+// instruction: the second pair's loads, behind the first pair's SMLAD).
+#define AN_K4_WD(H, S, q, REG)                                                                             \
+  "ldrd %[wa], %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+8*" #S ")]\n\t"
 // A group's first step (AN_K4_MACS0): pixel 1's accumulator B from pixel 0's A, which holds the doubled bias, before
 // A's own SMLAD (no copies of the biases).
 #define AN_K4_MACS0(REG, A, B)                                                                             \
@@ -699,7 +710,7 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 #define AN_K4_STEP_R(COLS, F, MACS, BS, H, S)                                                              \
   COLS(H, S) AN_K4_W(BS, H, S, 0, 0, wa) AN_K4_W(BS, H, S, 0, 1, F)                                        \
   MACS(wa, a0, a1) MACS(F, a2, a3)                                                                         \
-  AN_K4_W(BS, H, S, 1, 0, wa) AN_K4_W(BS, H, S, 1, 1, F) MACS(wa, a4, a5) MACS(F, a6, a7)
+  AN_K4_WD(H, S, 1, F) MACS(wa, a4, a5) MACS(F, a6, a7)
 #define AN_K4_STEP_M(MACS, BS, H, S) AN_K4_STEP_R(AN_K3_COLS, ch, MACS, BS, H, S)
 #define AN_K4_WA [wa] "=&r"(wa),
 #define AN_K4_M wa
@@ -1006,7 +1017,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 #define AN_K5_STEP1(MACS, BS, H, S)                                                                        \
   AN_K5_COLS(H, S) AN_K4_W(BS, H, S, 2, 0, wa) AN_K4_W(BS, H, S, 2, 1, wb)                                 \
   MACS(wa, a0, a1) MACS(wb, a2, a3)                                                                        \
-  AN_K4_W(BS, H, S, 3, 0, wa) AN_K4_W(BS, H, S, 3, 1, wb) MACS(wa, a4, a5) MACS(wb, a6, a7)
+  AN_K4_WD(H, S, 3, wb) MACS(wa, a4, a5) MACS(wb, a6, a7)
 // The requantization of channel r (an_pq_out2's arithmetic: m, kc and e loaded in a row into wa, wb and c1), its
 // SMMLAR by RND: AN_K5_RND_C adds kc - [a < 0] (c0 the temporary), AN_K5_RND_Z kc alone where the activation's lower
 // bound is at or above the output zero point (act_min >= output_offset: RELU, RELU6): there a < 0 gives at most the
@@ -1286,7 +1297,12 @@ static inline __attribute__((always_inline)) void an_k3_pq_row(const int8_t *src
 #undef AN_K4_B8_FIRST
 #undef AN_K4_MACS0
 #undef AN_K4_W
+#undef AN_K4_WD
 #undef AN_K3_PQ2_ASM
+#undef AN_K3I_STEP
+#undef AN_K3I_B8
+#undef AN_K3I_STEPS10
+#undef AN_K3I_STEPS28
 #undef AN_K3_PQ_OUT
 #undef AN_K3_STEPS36
 #undef AN_K3_STEPS28
@@ -1567,6 +1583,30 @@ static
   if (out_c == 1) an_pq_plain_group(q, w, cols, k4, ch, 1, o0, o1);
 }
 
+#if !(AN_USE_DSP && !AN_USE_MVE)
+// Output channels [0, out_c) of a pixel pair from prepared records (plain C) in the AN_CONV_KXK3_FIRST layout (K4 =
+// k4): the rows in pairs interleaved by words (per two positions row 0's two values, then row 1's), an odd last row
+// alone (an_pq_plain_group's single row).
+static void an_kxk3p_plain_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
+                                    const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
+  for (; out_c >= 2; out_c -= 2, ch += 8, o0 += 2, o1 += 2) {
+    uint32_t a0 = (uint32_t)ch[0], a1 = a0, a2 = (uint32_t)ch[4], a3 = a2;
+    // positions 2 s and 2 s + 1: pixel 0's at c[0] and c[1], pixel 1's 4 on (blocks of four positions per pixel)
+    for (int32_t s = 0; s < k4 / 2; ++s, w += 4) {
+      const int16_t *c = cols + 8 * (s >> 1) + 2 * (s & 1);
+      const int32_t x0 = c[0], x1 = c[1], y0 = c[4], y1 = c[5];
+      a0 += (uint32_t)(w[0] * x0) + (uint32_t)(w[1] * x1);
+      a1 += (uint32_t)(w[0] * y0) + (uint32_t)(w[1] * y1);
+      a2 += (uint32_t)(w[2] * x0) + (uint32_t)(w[3] * x1);
+      a3 += (uint32_t)(w[2] * y0) + (uint32_t)(w[3] * y1);
+    }
+    const int32_t acc[4] = {(int32_t)a0, (int32_t)a1, (int32_t)a2, (int32_t)a3};
+    an_pq_plain_out(q, ch, acc, 2, o0, o1);
+  }
+  if (out_c == 1) an_pq_plain_group(q, w, cols, k4, ch, 1, o0, o1);
+}
+#endif
+
 // an_conv2d_s8_w16 (prep 0: records {bias, multiplier, shift}) and an_conv2d_s8_prepared_w16 (prep 1: doubled
 // filter, records {2 * bias, m, kc, e}); prep a constant.
 static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_conv_params *p, const int8_t *input,
@@ -1643,7 +1683,12 @@ static inline __attribute__((always_inline)) void an_conv2d_w16_run(const an_con
       }
 #endif
       if (prep && first) {
+#if AN_USE_DSP && !AN_USE_MVE
+        // (not reached: DSP cores take an_kxk3_pq_first4 / 12 above)
         an_kxk_pq_channels(q, filter, scratch, n == 3 ? 28 : 12, channel, out_c, 2, out0, out0 + (two ? out_c : 0));
+#else
+        an_kxk3p_plain_channels(q, filter, scratch, n == 3 ? 28 : 12, channel, out_c, out0, out0 + (two ? out_c : 0));
+#endif
       } else if (prep) {
         an_kxk_pq_channels(q, filter, scratch, k4, channel, out_c, 3, out0, out0 + (two ? out_c : 0));
       } else {
