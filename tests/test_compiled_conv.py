@@ -796,6 +796,17 @@ DEPTHWISE_CASES = {
     "rows3x3_strip_band_16x16_saturating": dict(in_shape=(1, 16, 16, 8), out_scale=0.03, w_scale=(0.005, 0.05),
                                                 in_zp=0, out_zp=120, seed=2),
     "rows3x3_strip_band_width8_zp127": dict(in_shape=(1, 11, 8, 12), in_zp=127, out_zp=-128, seed=5),
+    # the bands' first two rows by an_dw3_top2 (SAME rows and columns, stride 1, two strip rows: the demo AttendNet-B's
+    # 16x16x40; batch 2 within the QEMU harness's 16 KB of output): RELU6 12 rows batch 2, full range saturating,
+    # tiny multipliers, 8 wide with extreme zero points
+    "rows3x3_strip_band_top2_12x16x40_relu6_batch2": dict(in_shape=(2, 12, 16, 40), activation="RELU6", in_zp=-3,
+                                                          out_zp=-128, seed=3),
+    "rows3x3_strip_band_top2_16x16x40_saturating": dict(in_shape=(1, 16, 16, 40), out_scale=0.03,
+                                                        w_scale=(0.005, 0.05), in_zp=127, out_zp=-120, seed=6),
+    "rows3x3_strip_band_top2_12x16x40_tiny_multiplier": dict(in_shape=(1, 12, 16, 40), in_scale=1e-3,
+                                                             w_scale=(1e-4, 1e-3), out_scale=1.0, in_zp=-128,
+                                                             out_zp=-7),
+    "rows3x3_strip_band_top2_10x8x40_zp_minus128": dict(in_shape=(1, 10, 8, 40), in_zp=-128, out_zp=127, seed=8),
     # 3x3, multiplier 1, channels a multiple of four, every shift negative, on the general path (BLOCK3X3_CASES;
     # DSP: the pixels outside an_dw3x3_pair_dsp by an_dw3x3_block4_right, nine taps unrolled, one word store):
     # vww_96_int8's 3x3 planes (3x3 SAME stride 1, 6x6 stride 2), clamped and full-range outputs, saturation, tiny

@@ -2975,6 +2975,121 @@ static int32_t an_dw3_band_rows(const an_depthwise_params *p, const int8_t *outp
   return best;
 }
 
+// ---- The bands' top rows in pairs (an_dw3_strip_band's rows 0 .. K - 1 on TFLite's SAME rows and columns, stride 1)
+// ----
+//
+// Output rows y and y + 1 read image rows y - 1 .. y + 2 (row -1: the zero points above the image).  Per channel and
+// pair of rows one pass along the columns, holding per image column the int16 pair A = (row y, row y + 1) and C =
+// (row y - 1, row y + 2) in registers (columns -1 and W: the zero point), three columns at a time; the doubled taps
+// (as an_dw3_record's) as vertical pairs V12_j = (w1j, w2j) and V01_j = (w0j, w1j) of filter column j.  Output (y,
+// x): the bias plus the SMLAD of A by V12 and C's bottom halves by V01's (SMLABB) over columns x - 1 .. x + 1; output
+// (y + 1, x): the bias plus the SMLAD of A by V01 and C's top halves by V12's (SMLATT).  In the first pair (y 0) row
+// -1 is the zero point: filter row 0 on it is one sum per channel in the bias of row 0, and C holds only row 2 (its
+// SMLABT by V12).  Where K is odd the last pair is rows K - 2, K - 1 (row K - 2 computed twice, the same bits).  The
+// strip form's sums in another order (int32 sums: the same bits), requantized as an_dw3_out, and no scratch: per
+// output pair 3 or 4 byte loads and 9 or 12 multiplies, where the strip form widened each padded row into its ring
+// once per strip of four outputs (the demo AttendNet-B's 16x16x40, Cortex-M4 timing model: about 6.9 cycles/MAC).
+static inline int an_dw3_top_applies(const an_depthwise_params *p) {
+  return p->out_h >= 2 && p->stride_h == 1 && p->pad_h == 1 && p->pad_w == 1 && p->in_w == p->out_w &&
+         p->in_h >= p->out_h + 1;
+}
+
+// Output column i of rows y and y + 1 from the column words A0, A1, A2 and C0, C1, C2 of columns i - 1 .. i + 1
+// (an_dw3_top_pair's; TOP: y 0, C the values of row 2).
+#define AN_DW3_TOP_STEP(A0, A1, A2, C0, C1, C2)  \
+  do {                                           \
+    int32_t a0 = AN_DW3_SMLAD(A0, V12_0, b0);    \
+    int32_t a1 = AN_DW3_SMLAD(A0, V01_0, b1);    \
+    a0 = AN_DW3_SMLAD(A1, V12_1, a0);            \
+    a1 = AN_DW3_SMLAD(A1, V01_1, a1);            \
+    a0 = AN_DW3_SMLAD(A2, V12_2, a0);            \
+    a1 = AN_DW3_SMLAD(A2, V01_2, a1);            \
+    if (TOP) {                                   \
+      a1 = __smlabt(C0, V12_0, a1);              \
+      a1 = __smlabt(C1, V12_1, a1);              \
+      a1 = __smlabt(C2, V12_2, a1);              \
+    } else {                                     \
+      a0 = AN_DW3_SMLABB(C0, V01_0, a0);         \
+      a0 = AN_DW3_SMLABB(C1, V01_1, a0);         \
+      a0 = AN_DW3_SMLABB(C2, V01_2, a0);         \
+      a1 = __smlatt(C0, V12_0, a1);              \
+      a1 = __smlatt(C1, V12_1, a1);              \
+      a1 = __smlatt(C2, V12_2, a1);              \
+    }                                            \
+    o[0] = an_dw3_out(q, a0, m, cst, e);         \
+    o[row_bytes] = an_dw3_out(q, a1, m, cst, e); \
+    o += in_c;                                   \
+  } while (0)
+
+// Rows y and y + 1 (TOP: y 0) of every channel: input at image row y, output at row y.
+static inline __attribute__((always_inline)) void an_dw3_top_pair(const an_depthwise_params *p, const int8_t *input,
+                                                                  const int16_t *filter, const int32_t *bias,
+                                                                  const int32_t *multiplier, const int32_t *shift,
+                                                                  int8_t *output, int TOP, int F) {
+  static const int8_t lane[4] = {0, 2, 1, 3};
+  const int32_t in_c = p->in_c, W = p->out_w, row_bytes = W * in_c;
+  const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, F};
+  const int32_t zp = p->pad_value;
+  const uint32_t zp2 = an_dws_pair(zp, zp);
+  for (int32_t c = 0; c < in_c; ++c) {
+    const int16_t *w = filter + (c >> 2) * 36 + lane[c & 3];  // tap t at w[4 t] (an_dw3_record)
+    const int32_t w00 = 2 * w[0], w01 = 2 * w[4], w02 = 2 * w[8];
+    const int32_t w10 = 2 * w[12], w11 = 2 * w[16], w12 = 2 * w[20];
+    const int32_t w20 = 2 * w[24], w21 = 2 * w[28], w22 = 2 * w[32];
+    const uint32_t V12_0 = an_dws_pair(w10, w20), V12_1 = an_dws_pair(w11, w21), V12_2 = an_dws_pair(w12, w22);
+    const uint32_t V01_0 = an_dws_pair(w00, w10), V01_1 = an_dws_pair(w01, w11), V01_2 = an_dws_pair(w02, w12);
+    const int32_t e = -shift[c], m = multiplier[c];
+    const int32_t cst = (int32_t)(((int64_t)1 << (e - 1)) + (int64_t)p->output_offset * ((int64_t)1 << e));
+    const int32_t b1 = (int32_t)((uint32_t)bias[c] << 1);
+    const int32_t b0 = TOP ? (int32_t)((uint32_t)b1 + (uint32_t)zp * (uint32_t)(w00 + w01 + w02)) : b1;
+    const int8_t *x = input + c;
+    int8_t *o = output + c;
+    // the columns i - 1 (A0, C0) and i (A1, C1); column i + 1 read each step, the zero point after the last
+    uint32_t A0 = zp2, A1 = an_dws_pair(x[0], x[row_bytes]);
+    uint32_t C0 = zp2, C1 = TOP ? (uint32_t)x[2 * row_bytes] : an_dws_pair(x[-row_bytes], x[2 * row_bytes]);
+    for (int32_t i = 1; i < W; ++i) {
+      x += in_c;
+      const uint32_t A2 = an_dws_pair(x[0], x[row_bytes]);
+      const uint32_t C2 = TOP ? (uint32_t)x[2 * row_bytes] : an_dws_pair(x[-row_bytes], x[2 * row_bytes]);
+      AN_DW3_TOP_STEP(A0, A1, A2, C0, C1, C2);
+      A0 = A1;
+      A1 = A2;
+      C0 = C1;
+      C1 = C2;
+    }
+    AN_DW3_TOP_STEP(A0, A1, zp2, C0, C1, zp2);
+  }
+}
+#undef AN_DW3_TOP_STEP
+
+// an_dw3_top_pair's copies: the first pair or a later one, per clamp kind (each its own function: inlined into one,
+// GCC allocated the first pair's registers worse).
+#define AN_DW3_TOP_PAIR(TOP, F)                                                                      \
+  static __attribute__((noinline)) void an_dw3_top_pair_##TOP##_##F(                                 \
+      const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias, \
+      const int32_t *multiplier, const int32_t *shift, int8_t *output) {                             \
+    an_dw3_top_pair(p, input, filter, bias, multiplier, shift, output, TOP, F);                      \
+  }
+AN_DW3_TOP_PAIR(0, 0)
+AN_DW3_TOP_PAIR(0, 1)
+AN_DW3_TOP_PAIR(1, 0)
+AN_DW3_TOP_PAIR(1, 1)
+#undef AN_DW3_TOP_PAIR
+
+// Output rows 0 .. out_h - 1 (an_dw3_top_applies) in pairs, the last one ending at row out_h - 1.
+static __attribute__((noinline)) void an_dw3_top(const an_depthwise_params *p, const int8_t *input,
+                                                 const int16_t *filter, const int32_t *bias, const int32_t *multiplier,
+                                                 const int32_t *shift, int8_t *output) {
+  const int full = p->act_min == -128 && p->act_max == 127;
+  const int32_t row_in = p->in_w * p->in_c, row_out = p->out_w * p->in_c;
+  (full ? an_dw3_top_pair_1_1 : an_dw3_top_pair_1_0)(p, input, filter, bias, multiplier, shift, output);
+  for (int32_t y = 2; y < p->out_h; y += 2) {
+    const int32_t y0 = AN_MIN(y, p->out_h - 2);
+    (full ? an_dw3_top_pair_0_1 : an_dw3_top_pair_0_0)(p, input + y0 * row_in, filter, bias, multiplier, shift,
+                                                       output + y0 * row_out);
+  }
+}
+
 static __attribute__((noinline)) void an_dw3_strip_band(const an_depthwise_params *p, const int8_t *input,
                                                         const int16_t *filter, const int32_t *bias,
                                                         const int32_t *multiplier, const int32_t *shift, int8_t *output,
@@ -2997,7 +3112,11 @@ static __attribute__((noinline)) void an_dw3_strip_band(const an_depthwise_param
       band.pad_h = p->pad_h - r0 * p->stride_h;  // the band's padded row 0 is the layer's r0 * stride_h
       an_dw3_plane(&band, in, filter, bias, multiplier, shift, out + r0 * row_bytes, out, batch);
     }
-    an_dw3_strip(&top, in, filter, bias, multiplier, shift, out, scratch);
+    if (an_dw3_top_applies(&top)) {
+      an_dw3_top(&top, in, filter, bias, multiplier, shift, out);
+    } else {
+      an_dw3_strip(&top, in, filter, bias, multiplier, shift, out, scratch);
+    }
   }
 }
 #endif  // AN_USE_DSP
