@@ -8,7 +8,8 @@ an output shift of 7 and one of -24 (an_requantize after the lanes), 704 channel
 a global 16x16 window of exactly 256 values fed all -128 and all 127 (the lanes' extreme sums) besides
 random inputs, 272 values (the one-at-a-time path), batch 2 with 13 channels, one reduced axis of a
 4-D tensor (rows of 12 kept values), two reduced axes not evenly spaced (batch and width), the demo's 4x4x704,
-SUM, keep_dims; the DSP build, two also in plain C, 100 inputs each.
+SUM, keep_dims; the word-aligned runs of an_mean_block16 (an odd run, two rows of outputs, saturation, a tiny
+multiplier, 36 channels); the DSP build, two also in plain C, 100 inputs each.
 """
 
 import numpy as np
@@ -30,6 +31,13 @@ CASES = {
     "mean_axes0_2_batch2_3x5_c20": ("MEAN", (2, 3, 5, 20), [0, 2], False, (0.05, 3), (0.02, -4)),
     # the demo's 4x4x704 (one run of 16 positions per block of sixteen channels)
     "mean_4x4_c704": ("MEAN", (1, 4, 4, 704), [1, 2], False, (0.0417, -30), (0.0213, -128)),
+    # an_mean_block16 (word-aligned runs): an odd run of 15 positions, two rows of outputs, 48 channels; outputs
+    # saturating at 127 (zero point 100); a tiny multiplier (output shift -19); 36 channels: the second row's
+    # blocks start on a word (36 * 3 * 5), 16 + 16 + 4; 29 channels (not word steps) take the LDR loop
+    "mean_batch2_3x5_c48": ("MEAN", (2, 3, 5, 48), [1, 2], False, (0.05, 3), (0.02, -4)),
+    "mean_5x5_c32_saturating": ("MEAN", (1, 5, 5, 32), [1, 2], False, (0.045, -5), (0.1, 100)),
+    "mean_4x4_c32_tiny_multiplier": ("MEAN", (1, 4, 4, 32), [1, 2], False, (1e-6, 0), (1.0, -3)),
+    "mean_batch2_3x5_c36": ("MEAN", (2, 3, 5, 36), [1, 2], False, (0.03, -9), (0.01, 7)),
 }
 KEYS = [(name, True) for name in CASES] + [("mean_4x4_c29", False), ("mean_16x16_c12_keep", False)]
 SAMPLES = 100
