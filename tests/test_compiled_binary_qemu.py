@@ -11,11 +11,12 @@ edges: ADD's output shift 0 and 24, MUL's right shift 25 (beyond the DSP paths' 
 form), MUL's left shifts 1, 4, 14 and 16 (the an_requantize fallback), saturating outputs, RELU.
 The "affine" cases have calibrated-looking scales whose ADD/SUB generation time proves affine in the
 two bytes (an_add_affine_s8: SMLAWB/SMLAWT, SSAT; eight, four, then one element at a time): every
-pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths) and a broadcast.
+pair, the activation's clamp (SSUB8/SEL), an odd size (45: 8 + 4 + 1 paths, with and without the clamp) and a
+broadcast.
 The "gate" cases are MUL as an attention condenser uses it (a feature map times a LOGISTIC output, scale
 1/256, zero point -128; output multiplier below one: an_mul2_run's SADD16 doubling, SMMLAR with the
 sign term, ASR, SSAT; e 4-11 by SSAT's own shift): every pair with and without the clamp, output shifts of 0
-(no rounding), 3, 7, 11 and 17, 45.
+(no rounding), 3, 7, 11 and 17, 45 (with and without the clamp: the eight-a-pass asm loop, a block of four, one).
 The "logistic" cases are the gate's LOGISTIC (an_lut_s8: a word of four indices, four table loads, one word
 store on DSP cores): every byte, 2,051 elements (blocks of four and a tail of three) and 45.
 The "condenser" cases chain an attention condenser's operators as AttendNets use them: MAX_POOL_2D 2x2
@@ -83,9 +84,14 @@ CASES = {  # name: (op, input shape, constant, quants, activation, pairs)
     "mul-pairs-gate-shift17": ("MUL", (4096,), PAIRS_CONSTANT, ((0.0417, -21), (1 / 256, -128), (30.0, -28)),
                                "NONE", True),
     "mul-gate-odd45": ("MUL", (1, 3, 5, 3), _ODD45, ((0.0131, 17), (1 / 256, -128), (0.0097, 4)), "RELU6", False),
+    # e 7, the activation all of int8: eight a pass by AN_MUL2_EIGHTS (40), then a block of four and one
+    "mul-gate-odd45-full": ("MUL", (1, 3, 5, 3), _ODD45, ((0.0417, -21), (1 / 256, -128), (0.0389, -28)), "NONE",
+                            False),
     "add-pairs-affine": ("ADD", (4096,), PAIRS_CONSTANT, CALIBRATED[0], "NONE", True),
     "sub-pairs-affine-relu6": ("SUB", (4096,), PAIRS_CONSTANT, CALIBRATED[1], "RELU6", True),
     "add-affine-odd45-relu": ("ADD", (1, 3, 5, 3), _ODD45, CALIBRATED[1], "RELU", False),
+    # the full-range loop: eight a pass by the asm loop (40), then a block of four and one
+    "add-affine-odd45": ("ADD", (1, 3, 5, 3), _ODD45, CALIBRATED[0], "NONE", False),
     "add-affine-broadcast": ("ADD", (1, 5, 7, 3), _CHANNEL, CALIBRATED[0], "NONE", False),
 }
 LUT_CASES = {"logistic-every-byte-2051": ((2051,), (0.0417, -21)), "logistic-odd45": ((1, 3, 5, 3), (0.003, 9))}

@@ -266,6 +266,52 @@ AN_BINARY_INLINE uint32_t an_add_affine4(uint32_t wa, uint32_t wb, int32_t c1, i
   return an_pack4(r0, r1, r2, r3);
 }
 
+// The full-range loop (no clamp) eight outputs a pass in one asm statement: per four outputs the two words by
+// post-incremented LDR, an_add_affine4's text (four AND, eight SMLAWB/SMLAWT, four SSAT, three BFI) and one
+// post-incremented STR; one SUBS/BNE per eight (the C loop: an ADDS/BNE per four; unrolled in C, GCC spilled the
+// pointers).  Each word of output is stored after its input words are read (the output may be an input itself).
+// Thirteen registers: not where an unoptimised build (-O0) keeps its frame pointer.
+#if AN_USE_DSP && !AN_USE_MVE && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define AN_ADD_AFFINE_ASM 1
+#define AN_ADD_AFFINE4_TEXT                 \
+  "ldr %[wa], [%[a]], #4\n\t"               \
+  "ldr %[wb], [%[b]], #4\n\t"               \
+  "and %[x], %[mask], %[wa], lsl #8\n\t"    \
+  "and %[y], %[mask], %[wb], lsl #8\n\t"    \
+  "and %[wa], %[wa], %[mask]\n\t"           \
+  "and %[wb], %[wb], %[mask]\n\t"           \
+  "smlawb %[r], %[c1], %[x], %[bias]\n\t"   \
+  "smlawb %[r], %[c2], %[y], %[r]\n\t"      \
+  "smlawt %[x], %[c1], %[x], %[bias]\n\t"   \
+  "smlawt %[x], %[c2], %[y], %[x]\n\t"      \
+  "smlawb %[y], %[c1], %[wa], %[bias]\n\t"  \
+  "smlawb %[y], %[c2], %[wb], %[y]\n\t"     \
+  "smlawt %[wa], %[c1], %[wa], %[bias]\n\t" \
+  "smlawt %[wa], %[c2], %[wb], %[wa]\n\t"   \
+  "ssat %[r], #8, %[r], asr #20\n\t"        \
+  "ssat %[y], #8, %[y], asr #20\n\t"        \
+  "ssat %[x], #8, %[x], asr #20\n\t"        \
+  "ssat %[wa], #8, %[wa], asr #20\n\t"      \
+  "bfi %[r], %[y], #8, #8\n\t"              \
+  "bfi %[r], %[x], #16, #8\n\t"             \
+  "bfi %[r], %[wa], #24, #8\n\t"            \
+  "str %[r], [%[out]], #4\n\t"
+// count: a positive multiple of eight
+#define AN_ADD_AFFINE8_LOOP(A, B, OUT, COUNT, C1, C2, BIAS, MASK)                                                    \
+  do {                                                                                                               \
+    uint32_t wa_, wb_, x_, y_, r_;                                                                                   \
+    __asm__ volatile("1:\n\t" AN_ADD_AFFINE4_TEXT AN_ADD_AFFINE4_TEXT                                                \
+                     "subs %[n], %[n], #8\n\t"                                                                       \
+                     "bne 1b"                                                                                        \
+                     : [a] "+r"(A), [b] "+r"(B), [out] "+r"(OUT), [n] "+r"(COUNT), [wa] "=&r"(wa_), [wb] "=&r"(wb_), \
+                       [x] "=&r"(x_), [y] "=&r"(y_), [r] "=&r"(r_)                                                   \
+                     : [c1] "r"(C1), [c2] "r"(C2), [bias] "r"(BIAS), [mask] "r"(MASK)                                \
+                     : "cc", "memory");                                                                              \
+  } while (0)
+#else
+#define AN_ADD_AFFINE_ASM 0
+#endif
+
 // n contiguous elements of both inputs, four per pass (all four read before the word store: the output may
 // be input1 or input2 itself), indexed from the blocks' end by a negative count (no compare, no pointer
 // increments); returns how many it did (n % 4 left to the caller).  Not inlined: the loop keeps its
@@ -295,7 +341,19 @@ AN_BINARY_NOINLINE int32_t an_add_affine_run(const an_add_affine_params *p, cons
   b += blocks;
   out += blocks;
   if (lo == -128 && hi == 127) {
+#if AN_ADD_AFFINE_ASM
+    // eight outputs a pass by one asm loop (below), an odd block of four by the C loop after it
+    const int32_t eights = n & ~7;
+    if (eights) {
+      const int8_t *pa = a - blocks, *pb = b - blocks;
+      int8_t *po = out - blocks;
+      int32_t count = eights;
+      AN_ADD_AFFINE8_LOOP(pa, pb, po, count, c1, c2, bias, mask);
+    }
+    for (int32_t i = eights - blocks; i != 0; i += 4) {
+#else
     for (int32_t i = -blocks; i != 0; i += 4) {
+#endif
       uint32_t wa, wb;
       memcpy(&wa, a + i, 4);
       memcpy(&wb, b + i, 4);
@@ -378,11 +436,63 @@ AN_BINARY_INLINE void an_mul2_loop(const an_mul2_consts *c, int rounding, int fu
   }
 }
 
-// an_mul2_run's copies of the loop for e 4-11 (rounding, the activation all of int8).
-#define AN_MUL2_E(E)                        \
-  case E:                                   \
-    an_mul2_loop(c, 1, 1, a, b, out, n, E); \
-    return n;
+// an_mul2_loop's text (rounding, the activation all of int8, e = E a constant) eight outputs a pass by one asm
+// statement: per four outputs the two words by post-incremented LDR, four SXTAB16 with the offsets, two SADD16,
+// SMULBB/SMULTT, per output ADD of the sign term, SMMLAR, SSAT with ASR #E, three BFI, one post-incremented
+// STR; one SUBS/BNE per eight (the C loop: an ADDS/BNE per four).  DONE: how many it did (n & ~7).  Thirteen
+// registers: not where an unoptimised build (-O0) keeps its frame pointer (DONE 0, the C loop does them all).
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define AN_MUL2_OUT_TEXT(R, E) \
+  "add %[wb], %[round], %[" R  \
+  "], asr #31\n\t"             \
+  "smmlar %[" R "], %[" R      \
+  "], %[m], %[wb]\n\t"         \
+  "ssat %[" R "], #8, %[" R "], asr #" #E "\n\t"
+#define AN_MUL2_4_TEXT(E) \
+  "ldr %[wa], [%[a]], #4\n\t"                                                                                 \
+  "ldr %[wb], [%[b]], #4\n\t"                                                                                 \
+  "sxtab16 %[x], %[o1], %[wa]\n\t"                                                                            \
+  "sxtab16 %[wa], %[o1], %[wa], ror #8\n\t"                                                                   \
+  "sadd16 %[x], %[x], %[x]\n\t"                                                                               \
+  "sadd16 %[wa], %[wa], %[wa]\n\t"                                                                            \
+  "sxtab16 %[y], %[o2], %[wb]\n\t"                                                                            \
+  "sxtab16 %[wb], %[o2], %[wb], ror #8\n\t"                                                                   \
+  "smulbb %[r], %[x], %[y]\n\t"                                                                               \
+  "smultt %[x], %[x], %[y]\n\t"                                                                               \
+  "smulbb %[y], %[wa], %[wb]\n\t"                                                                             \
+  "smultt %[wa], %[wa], %[wb]\n\t" AN_MUL2_OUT_TEXT("r", E) AN_MUL2_OUT_TEXT("y", E) "bfi %[r], %[y], #8, #8\n\t" \
+      AN_MUL2_OUT_TEXT("x", E) "bfi %[r], %[x], #16, #8\n\t" AN_MUL2_OUT_TEXT("wa", E)                         \
+  "bfi %[r], %[wa], #24, #8\n\t"                                                                              \
+  "str %[r], [%[out]], #4\n\t"
+#define AN_MUL2_EIGHTS(E, C, A, B, OUT, N, DONE)                                                                     \
+  do {                                                                                                               \
+    int32_t count_ = (N) & ~7;                                                                                       \
+    DONE = count_;                                                                                                   \
+    if (count_) {                                                                                                    \
+      const int8_t *a_ = (A), *b_ = (B);                                                                             \
+      int8_t *out_ = (OUT);                                                                                          \
+      uint32_t wa_, wb_, x_, y_, r_;                                                                                 \
+      __asm__ volatile("1:\n\t" AN_MUL2_4_TEXT(E) AN_MUL2_4_TEXT(E) "subs %[n], %[n], #8\n\t"                      \
+                       "bne 1b"                                                                                     \
+                       : [a] "+r"(a_), [b] "+r"(b_), [out] "+r"(out_), [n] "+r"(count_), [wa] "=&r"(wa_),          \
+                         [wb] "=&r"(wb_), [x] "=&r"(x_), [y] "=&r"(y_), [r] "=&r"(r_)                               \
+                       : [m] "r"((C)->m), [round] "r"((C)->round), [o1] "r"((C)->o1), [o2] "r"((C)->o2)             \
+                       : "cc", "memory"); \
+    }                                                                                                                \
+  } while (0)
+#else
+#define AN_MUL2_EIGHTS(E, C, A, B, OUT, N, DONE) DONE = 0
+#endif
+
+// an_mul2_run's copies of the loop for e 4-11 (rounding, the activation all of int8): eight a pass by
+// AN_MUL2_EIGHTS, a block of four left by the C loop.
+#define AN_MUL2_E(E)                                                    \
+  case E: {                                                             \
+    int32_t done;                                                       \
+    AN_MUL2_EIGHTS(E, c, a, b, out, n, done);                           \
+    an_mul2_loop(c, 1, 1, a + done, b + done, out + done, n - done, E); \
+    return n;                                                           \
+  }
 #define AN_MUL2_CASES \
   AN_MUL2_E(4) AN_MUL2_E(5) AN_MUL2_E(6) AN_MUL2_E(7) AN_MUL2_E(8) AN_MUL2_E(9) AN_MUL2_E(10) AN_MUL2_E(11)
 
