@@ -337,6 +337,27 @@ CONV_CASES = {
                                                                     out_c=704, out_scale=0.02,
                                                                     w_scale=(0.005, 0.05), in_zp=127, out_zp=-90,
                                                                     seed=214),
+    # in_c 72 and 144 by AN_P5_LAYER too (pairs72, pairs144: an_p4_any after it; 144 the split column layout), out_c
+    # known (pairs72_out32, pairs144_out48: the demo's 8x8x72 -> 32 and 4x4x144 -> 48) and not (an odd pair count:
+    # the pass entered at its second pair; odd out_c: all by an_p4_any), pixels left, two batches
+    "pointwise_k72_p5_out32_batch2_saturating_pruned": dict(in_shape=(2, 3, 3, 72), kernel=(1, 1), out_c=32,
+                                                            out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                            out_zp=-100, zero_channels=(0, 31), seed=215),
+    "pointwise_k72_p5_pairs2_seven_pairs_3x5_relu6": dict(in_shape=(1, 3, 5, 72), kernel=(1, 1), out_c=14,
+                                                          activation="RELU6", out_scale=6 / 255, in_zp=-128,
+                                                          out_zp=-128, zero_channels=(13,), seed=216),
+    "pointwise_k72_odd_out_c_seven_pixels_shift_near_31": dict(in_shape=(1, 1, 7, 72), kernel=(1, 1), out_c=9,
+                                                               in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                               out_zp=-1, seed=217),
+    "pointwise_k144_p5_out48_4x4_batch2_relu6_pruned": dict(in_shape=(2, 4, 4, 144), kernel=(1, 1), out_c=48,
+                                                            activation="RELU6", out_scale=6 / 255, in_zp=-128,
+                                                            out_zp=-128, zero_channels=(0, 47), seed=218),
+    "pointwise_k144_p5_pairs2_five_pairs_seven_pixels_saturating": dict(in_shape=(1, 1, 7, 144), kernel=(1, 1),
+                                                                        out_c=10, out_scale=0.02,
+                                                                        w_scale=(0.005, 0.05), in_zp=127,
+                                                                        out_zp=-90, seed=219),
+    "pointwise_k144_p5_out48_3x3_shift_near_31": dict(in_shape=(1, 3, 3, 144), kernel=(1, 1), out_c=48, in_scale=1e-3,
+                                                      w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=220),
     # in_c 40, 48, 56 (an_conv1x1_s8_prepared_w16_pairs40 / 48 / 56: AN_P5_LAYER, then an_p4_any's blocks of three
     # or last pixels): thirteen pixels (one block, three blocks of three), two batches of nine (four blocks, two
     # pixels), 3x5 (three blocks, one block of three); saturation, shifts near 31, pruned channels, zero points at

@@ -120,6 +120,8 @@ enum {
   AN_CONV1X1_PREPARED_PAIRS32_OUT32,
   AN_CONV1X1_PREPARED_PAIRS32_OUT64,
   AN_CONV1X1_PREPARED_PAIRS64_OUT64,
+  AN_CONV1X1_PREPARED_PAIRS72,
+  AN_CONV1X1_PREPARED_PAIRS144,
   AN_CONV1X1_PREPARED_PAIRS24_OUT40,
   AN_CONV1X1_PREPARED_PAIRS24_OUT72,
   AN_CONV1X1_PREPARED_PAIRS32_OUT96,
@@ -133,13 +135,15 @@ enum {
   AN_CONV1X1_PREPARED_PAIRS112_OUT448,
   AN_CONV1X1_PREPARED_PAIRS128_OUT128,
   AN_CONV1X1_PREPARED_PAIRS192_OUT576,
-  AN_CONV1X1_PREPARED_PAIRS192_OUT704
+  AN_CONV1X1_PREPARED_PAIRS192_OUT704,
+  AN_CONV1X1_PREPARED_PAIRS72_OUT32,
+  AN_CONV1X1_PREPARED_PAIRS144_OUT48
 };
-// The (in_c, out_c) of the variants after PAIRS64_OUT64, in the enum's order (codegen/compiled/ops/conv.py's
+// The (in_c, out_c) of the variants after PAIRS144, in the enum's order (codegen/compiled/ops/conv.py's
 // POINTWISE_OUT_FORMS): out_c known, a multiple of 8 at in_c up to 32, of 4 from 40 on.
-static const int16_t an_conv1x1_prepared_out_forms[][2] = {{24, 40},   {24, 72},   {32, 96},   {32, 112}, {40, 24},
-                                                           {48, 144},  {48, 192},  {96, 32},   {96, 288}, {96, 336},
-                                                           {112, 448}, {128, 128}, {192, 576}, {192, 704}};
+static const int16_t an_conv1x1_prepared_out_forms[][2] = {
+    {24, 40},  {24, 72},  {32, 96},   {32, 112},  {40, 24},   {48, 144},  {48, 192}, {96, 32},
+    {96, 288}, {96, 336}, {112, 448}, {128, 128}, {192, 576}, {192, 704}, {72, 32},  {144, 48}};
 static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, int32_t stride_w, int32_t out_c) {
   const int32_t k4 = AN_CONV_K4(in_c);
   if (AN_CONV_PREPARED_PAIRS(in_c, stride_h, stride_w)) {
@@ -148,10 +152,10 @@ static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, in
       return out_c == 32 ? AN_CONV1X1_PREPARED_PAIRS32_OUT32 : AN_CONV1X1_PREPARED_PAIRS32_OUT64;
     }
     if (in_c == 64 && out_c == 64) return AN_CONV1X1_PREPARED_PAIRS64_OUT64;
-    // The further out_c-known forms (AN_CONV1X1_PREPARED_OUT_FORMS, in the enum's order after PAIRS64_OUT64).
+    // The further out_c-known forms (an_conv1x1_prepared_out_forms, in the enum's order after PAIRS144).
     for (int i = 0; i < (int)(sizeof an_conv1x1_prepared_out_forms / sizeof an_conv1x1_prepared_out_forms[0]); ++i) {
       if (an_conv1x1_prepared_out_forms[i][0] == in_c && an_conv1x1_prepared_out_forms[i][1] == out_c) {
-        return AN_CONV1X1_PREPARED_PAIRS64_OUT64 + 1 + i;
+        return AN_CONV1X1_PREPARED_PAIRS144 + 1 + i;
       }
     }
     if (in_c <= 32 && in_c % 8 == 0) return AN_CONV1X1_PREPARED_PAIRS8 + (int)(in_c / 8 - 1);
@@ -159,6 +163,7 @@ static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, in
     if (in_c == 40 || in_c == 48 || in_c == 56) return AN_CONV1X1_PREPARED_PAIRS40 + (int)(in_c / 8 - 5);
     if (in_c == 96 || in_c == 112) return in_c == 96 ? AN_CONV1X1_PREPARED_PAIRS96 : AN_CONV1X1_PREPARED_PAIRS112;
     if (in_c == 192) return AN_CONV1X1_PREPARED_PAIRS192;
+    if (in_c == 72 || in_c == 144) return in_c == 72 ? AN_CONV1X1_PREPARED_PAIRS72 : AN_CONV1X1_PREPARED_PAIRS144;
     return in_c % 32 == 0 ? AN_CONV1X1_PREPARED_PAIRS32N : AN_CONV1X1_PREPARED_PAIRS_ANY;
   }
   if (k4 == 8 || k4 == 16) return k4 == 8 ? AN_CONV1X1_PREPARED_K8 : AN_CONV1X1_PREPARED_K16;
@@ -191,6 +196,8 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out64);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out40);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out72);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out96);
@@ -205,6 +212,8 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs112_out448);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs128_out128);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out576);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out704);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72_out32);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144_out48);
 
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with

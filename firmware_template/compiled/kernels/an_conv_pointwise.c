@@ -762,7 +762,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
   return pixels - left - (by3 && left == 1 ? (threes == 3 ? 8 : 4) : 0);
 }
 
-// ---- Whole layers at in_c K = 8-64 (multiples of 8), 128 (AN_P5_LAYER: every block of four pixels in one asm) ----
+// ---- Whole layers at in_c K = 8-64 (multiples of 8), 72, 96, 112, 128, 144, 192 (AN_P5_LAYER: every block of four
+// pixels in one asm) ----
 //
 // The columns of a block of four pixels on the stack below the asm statement's own frame (sub sp), addressed from
 // sp, so that no register holds their address: per channel pair the records pointer stays in a register (where
@@ -830,9 +831,13 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // AN_P5_STORE_LAST at the pair's rows: w not advanced), then MORE (the further steps, w's advance by 4 K bytes).
 #define AN_P5_DOT_64_AT(MORE) AN_P5_FIRST_MACS AN_P5_REST_32("0") AN_P5_STEPS16((16), "0") MORE
 #define AN_P5_DOT_96 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") "add %[w], %[w], #384\n\t")
+#define AN_P5_DOT_72 AN_P5_DOT_64_AT(AN_P5_STEPS4((32), "0") "add %[w], %[w], #288\n\t")
 #define AN_P5_DOT_112 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS4((48), "0") AN_P5_STEPS4((52), "0") \
                                       "add %[w], %[w], #448\n\t")
 #define AN_P5_DOT_128 AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") "add %[w], %[w], #512\n\t")
+#define AN_P5_DOT_144                                                                                    \
+  AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") AN_P5_STEPS4((64), "0")            \
+                      AN_P5_STEPS4((68), "0") "add %[w], %[w], #576\n\t")
 #define AN_P5_DOT_192                                                                                    \
   AN_P5_DOT_64_AT(AN_P5_STEPS16((32), "0") AN_P5_STEPS16((48), "0") AN_P5_STEPS16((64), "0")            \
                       AN_P5_STEPS16((80), "0") "add %[w], %[w], #768\n\t")
@@ -860,9 +865,11 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_WIDEN_48 AN_P5_W4(48, 0) AN_P5_W4(48, 4) AN_P5_W4(48, 8)
 #define AN_P5_WIDEN_56 AN_P5_W4(56, 0) AN_P5_W4(56, 4) AN_P5_W4(56, 8) AN_P5_W(56, 12) AN_P5_W(56, 13)
 #define AN_P5_WIDEN_64 AN_P5_W16(64, 0)
+#define AN_P5_WIDEN_72 AN_P5_W16(72, 0) AN_P5_W(72, 16) AN_P5_W(72, 17)
 #define AN_P5_WIDEN_96 AN_P5_W16(96, 0) AN_P5_W4(96, 16) AN_P5_W4(96, 20)
 #define AN_P5_WIDEN_112 AN_P5_W16(112, 0) AN_P5_W4(112, 16) AN_P5_W4(112, 20) AN_P5_W4(112, 24)
 #define AN_P5_WIDEN_128 AN_P5_W16(128, 0) AN_P5_W16(128, 16)
+#define AN_P5_WIDEN_144 AN_P5_W16(144, 0) AN_P5_W16(144, 16) AN_P5_W4(144, 32)
 #define AN_P5_WIDEN_192 AN_P5_W16(192, 0) AN_P5_W16(192, 16) AN_P5_W16(192, 32)
 #define AN_P5_RQ(A)                                                                                        \
   "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
@@ -1266,12 +1273,16 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   if (K == 56 && S != 0) AN_P5_LAYER(56, AN_P5_PAIRS2_S);
   if (K == 64 && S == 0) AN_P5_LAYER(64, AN_P5_PAIRS2);
   if (K == 64 && S != 0) AN_P5_LAYER(64, AN_P5_PAIRS4_S);
+  if (K == 72 && S == 0) AN_P5_LAYER(72, AN_P5_PAIRS2);
+  if (K == 72 && S != 0) AN_P5_LAYER(72, AN_P5_PAIRS2_S);
   if (K == 96 && S == 0) AN_P5_LAYER(96, AN_P5_PAIRS2);
   if (K == 96 && S != 0) AN_P5_LAYER(96, AN_P5_PAIRS2_S);
   if (K == 112 && S == 0) AN_P5_LAYER(112, AN_P5_PAIRS2);
   if (K == 112 && S != 0) AN_P5_LAYER(112, AN_P5_PAIRS2_S);
   if (K == 128 && S == 0) AN_P5_LAYER(128, AN_P5_PAIRS2);
   if (K == 128 && S != 0) AN_P5_LAYER(128, AN_P5_PAIRS2_S);
+  if (K == 144 && S == 0) AN_P5_LAYER(144, AN_P5_PAIRS2);
+  if (K == 144 && S != 0) AN_P5_LAYER(144, AN_P5_PAIRS2_S);
   if (K == 192 && S == 0) AN_P5_LAYER(192, AN_P5_PAIRS2);
   if (K == 192 && S != 0) AN_P5_LAYER(192, AN_P5_PAIRS2_S);
   (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
@@ -1335,6 +1346,8 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_WIDEN_192
 #undef AN_P5_WIDEN_128
 #undef AN_P5_WIDEN_112
+#undef AN_P5_WIDEN_72
+#undef AN_P5_WIDEN_144
 #undef AN_P5_WIDEN_96
 #undef AN_P5_WIDEN_64
 #undef AN_P5_WIDEN_56
@@ -1350,6 +1363,8 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
 #undef AN_P5_DOT_192
 #undef AN_P5_DOT_128
 #undef AN_P5_DOT_112
+#undef AN_P5_DOT_72
+#undef AN_P5_DOT_144
 #undef AN_P5_DOT_96
 #undef AN_P5_DOT_64_AT
 #undef AN_P5_DOT_64
@@ -1548,12 +1563,14 @@ AN_P5_DEEP_S(96, 32)
 AN_P5_DEEP_S(96, 288)
 AN_P5_DEEP_S(96, 336)
 AN_P5_DEEP_S(112, 448)
+AN_P5_DEEP_S(72, 32)
+AN_P5_DEEP_S(144, 48)
 AN_P5_DEEP_S(128, 128)
 AN_P5_DEEP_S(192, 576)
 AN_P5_DEEP_S(192, 704)
 #undef AN_P5_DEEP_S
-// in_c 40, 48, 56, 64, 96, 112, 128 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel blocks by
-// AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
+// in_c 40, 48, 56, 64, 72, 96, 112, 128, 144 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel
+// blocks by AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
 #define AN_P5_DEEP(K)                                                                                     \
   static int32_t AN_P4_FN an_p5_k##K(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                      const int32_t *channel, int8_t *output) {                            \
@@ -1565,6 +1582,8 @@ AN_P5_DEEP(56)
 AN_P5_DEEP(64)
 AN_P5_DEEP(96)
 AN_P5_DEEP(112)
+AN_P5_DEEP(72)
+AN_P5_DEEP(144)
 AN_P5_DEEP(128)
 AN_P5_DEEP(192)
 #undef AN_P5_DEEP
@@ -1881,6 +1900,14 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs64_out64) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64_o64(p, input, filter, channel, output)));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k72(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k144(p, input, filter, channel, output)));
+}
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs24_out40) {
   AN_PQ_PAIRS_RUN(an_p4_k24_o40(p, input, filter, channel, output));
 }
@@ -1933,6 +1960,14 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out704) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192_o704(p, input, filter, channel, output)));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72_out32) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k72_o32(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144_out48) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k144_o48(p, input, filter, channel, output)));
+}
 #undef AN_PQ_PAIRS_RUN
 #undef AN_PQ_RUN
 
@@ -1964,6 +1999,8 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                                 an_conv1x1_s8_prepared_w16_pairs32_out32,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out64,
                                                 an_conv1x1_s8_prepared_w16_pairs64_out64,
+                                                an_conv1x1_s8_prepared_w16_pairs72,
+                                                an_conv1x1_s8_prepared_w16_pairs144,
                                                 an_conv1x1_s8_prepared_w16_pairs24_out40,
                                                 an_conv1x1_s8_prepared_w16_pairs24_out72,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out96,
@@ -1977,7 +2014,9 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                                 an_conv1x1_s8_prepared_w16_pairs112_out448,
                                                 an_conv1x1_s8_prepared_w16_pairs128_out128,
                                                 an_conv1x1_s8_prepared_w16_pairs192_out576,
-                                                an_conv1x1_s8_prepared_w16_pairs192_out704};
+                                                an_conv1x1_s8_prepared_w16_pairs192_out704,
+                                                an_conv1x1_s8_prepared_w16_pairs72_out32,
+                                                an_conv1x1_s8_prepared_w16_pairs144_out48};
   variants[an_conv1x1_prepared_variant(p->in_c, p->stride_h, p->stride_w, p->out_c)](p, input, filter, channel, output,
                                                                                      scratch);
 #else
