@@ -1248,9 +1248,11 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
       AN_P5_LAYER(8, AN_P5_PAIRS4);
     }
   }
-  // S known: AN_P5_PAIRS4_S (in_c 8-32, 64) or AN_P5_PAIRS2_S (in_c 40 on), the frame's output pointer o' 2 (N - 1)
-  // bytes on (AN_P5_STORE_D).
-  if (S) a0 = (int32_t)(intptr_t)output + (K <= 32 || K == 64 ? 6 : 2);
+  // S known: AN_P5_PAIRS4_S (in_c 8-128, out_c a multiple of 8: every pass's loop test and output pointer store for
+  // four pairs) or AN_P5_PAIRS2_S (in_c 144 and 192, or out_c 4 mod 8 from in_c 40 on: a pass of four pairs at in_c
+  // 192 some 25 KB), the frame's output pointer o' 2 (N - 1) bytes on (AN_P5_STORE_D).
+  const int s4 = K <= 128 && S % 8 == 0;
+  if (S) a0 = (int32_t)(intptr_t)output + (s4 ? 6 : 2);
   if (K == 16 && S == 0) AN_P5_LAYER(16, AN_P5_PAIRS4);
   if (K == 16 && S == 32) {
     a0 = (int32_t)(intptr_t)output;  // AN_P5F_LAYER: the output pointer itself
@@ -1266,21 +1268,28 @@ static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_par
   }
   if (K == 32 && S != 0 && S != 32) AN_P5_LAYER(32, AN_P5_PAIRS4_S);
   if (K == 40 && S == 0) AN_P5_LAYER(40, AN_P5_PAIRS2);
-  if (K == 40 && S != 0) AN_P5_LAYER(40, AN_P5_PAIRS2_S);
+  if (K == 40 && S != 0 && s4) AN_P5_LAYER(40, AN_P5_PAIRS4_S);
+  if (K == 40 && S != 0 && !s4) AN_P5_LAYER(40, AN_P5_PAIRS2_S);
   if (K == 48 && S == 0) AN_P5_LAYER(48, AN_P5_PAIRS2);
-  if (K == 48 && S != 0) AN_P5_LAYER(48, AN_P5_PAIRS2_S);
+  if (K == 48 && S != 0 && s4) AN_P5_LAYER(48, AN_P5_PAIRS4_S);
+  if (K == 48 && S != 0 && !s4) AN_P5_LAYER(48, AN_P5_PAIRS2_S);
   if (K == 56 && S == 0) AN_P5_LAYER(56, AN_P5_PAIRS2);
-  if (K == 56 && S != 0) AN_P5_LAYER(56, AN_P5_PAIRS2_S);
+  if (K == 56 && S != 0 && s4) AN_P5_LAYER(56, AN_P5_PAIRS4_S);
+  if (K == 56 && S != 0 && !s4) AN_P5_LAYER(56, AN_P5_PAIRS2_S);
   if (K == 64 && S == 0) AN_P5_LAYER(64, AN_P5_PAIRS2);
   if (K == 64 && S != 0) AN_P5_LAYER(64, AN_P5_PAIRS4_S);
   if (K == 72 && S == 0) AN_P5_LAYER(72, AN_P5_PAIRS2);
-  if (K == 72 && S != 0) AN_P5_LAYER(72, AN_P5_PAIRS2_S);
+  if (K == 72 && S != 0 && s4) AN_P5_LAYER(72, AN_P5_PAIRS4_S);
+  if (K == 72 && S != 0 && !s4) AN_P5_LAYER(72, AN_P5_PAIRS2_S);
   if (K == 96 && S == 0) AN_P5_LAYER(96, AN_P5_PAIRS2);
-  if (K == 96 && S != 0) AN_P5_LAYER(96, AN_P5_PAIRS2_S);
+  if (K == 96 && S != 0 && s4) AN_P5_LAYER(96, AN_P5_PAIRS4_S);
+  if (K == 96 && S != 0 && !s4) AN_P5_LAYER(96, AN_P5_PAIRS2_S);
   if (K == 112 && S == 0) AN_P5_LAYER(112, AN_P5_PAIRS2);
-  if (K == 112 && S != 0) AN_P5_LAYER(112, AN_P5_PAIRS2_S);
+  if (K == 112 && S != 0 && s4) AN_P5_LAYER(112, AN_P5_PAIRS4_S);
+  if (K == 112 && S != 0 && !s4) AN_P5_LAYER(112, AN_P5_PAIRS2_S);
   if (K == 128 && S == 0) AN_P5_LAYER(128, AN_P5_PAIRS2);
-  if (K == 128 && S != 0) AN_P5_LAYER(128, AN_P5_PAIRS2_S);
+  if (K == 128 && S != 0 && s4) AN_P5_LAYER(128, AN_P5_PAIRS4_S);
+  if (K == 128 && S != 0 && !s4) AN_P5_LAYER(128, AN_P5_PAIRS2_S);
   if (K == 144 && S == 0) AN_P5_LAYER(144, AN_P5_PAIRS2);
   if (K == 144 && S != 0) AN_P5_LAYER(144, AN_P5_PAIRS2_S);
   if (K == 192 && S == 0) AN_P5_LAYER(192, AN_P5_PAIRS2);
