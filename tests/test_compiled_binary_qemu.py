@@ -22,7 +22,8 @@ store on DSP cores): every byte, 2,051 elements (blocks of four and a tail of th
 The "condenser" cases chain an attention condenser's operators as AttendNets use them: MAX_POOL_2D 2x2
 stride 2 (an_max4_2x2: eight channels per pass, then four, then one), LOGISTIC, RESIZE_NEAREST_NEIGHBOR
 2x (a repeated output row copied whole; pixels by words where the depth is a multiple of four), MUL of
-the features by the gate, ADD of the features: 36 and 13 channels, 100 random inputs each.
+the features by the gate, ADD of the features: 36, 13, 32 and 48 channels (the last two: MAX_POOL's 2x2
+asm loop, RESIZE's pixels by LDM/STM), 100 random inputs each.
 """
 
 import numpy as np
@@ -99,7 +100,10 @@ BUILDS = {"m4-dsp": dict(core="m4", dsp=True), "m4-plain": dict(core="m4", dsp=F
           "m55-mve": dict(core="m55", mve=True)}
 
 
-CONDENSER_CASES = {"condenser-8x8-c36": 36, "condenser-6x8-c13-relu": 13}
+# 32 and 48 channels: an_max_pool2x2_s8's asm loop, RESIZE's pixels by LDM/STM (rows of 256 bytes by LDM/STM, of
+# 384 by memcpy)
+CONDENSER_CASES = {"condenser-8x8-c36": 36, "condenser-6x8-c13-relu": 13, "condenser-8x8-c32": 32,
+                   "condenser-8x8-c48": 48}
 
 
 def condenser_model(channels):

@@ -6,6 +6,8 @@ blocks of eight then four channels summed in int16 lanes by SXTAB16 where the wi
 windows (272 values) and in plain C; windows of exactly 256 values fed all -128 and all 127 (the
 int16 lanes' extreme sums, -32768 and 32512) besides random inputs.
 
+The attention condensers' 2x2 stride-2 windows without padding (an_max_pool2x2_s8, DSP: eight channels a pass,
+the asm loop where the activation is all of int8): 32 and 8 channels (an odd input), 24 with RELU and batch 2.
 Channel counts that fill whole blocks (32), leave tails after blocks of sixteen and of four (37 =
 2 x 16 + 5 = 9 x 4 + 1, 21, 7), windows clipped by SAME padding, a global window, batches, and
 fused activations whose clamp the lanes apply (RELU, RELU6, RELU_N1_TO_1; zero points at the int8
@@ -21,6 +23,11 @@ from tests.test_compiled_conv import pool_model
 
 POOL_CASES = {
     "attention_2x2_same_c32": dict(in_shape=(1, 8, 8, 32), filter=(2, 2), padding="SAME", stride=(2, 2)),
+    # an_max_pool2x2_s8 (2x2, stride 2, no padding, channels a multiple of eight): the clamp with batches; an odd
+    # input (its last row and column in no window) through the asm loop, 8 channels (one pass a window)
+    "attention_2x2_valid_c24_relu_batch2": dict(in_shape=(2, 6, 10, 24), filter=(2, 2), padding="VALID",
+                                                stride=(2, 2), activation="RELU", zp=-5),
+    "attention_2x2_valid_odd_c8": dict(in_shape=(1, 7, 5, 8), filter=(2, 2), padding="VALID", stride=(2, 2)),
     "valid_3x3_stride2_c37_relu6": dict(in_shape=(1, 9, 7, 37), activation="RELU6", scale=0.04),
     "same_2x3_c21_relu_n1_batch2": dict(in_shape=(2, 5, 7, 21), filter=(2, 3), padding="SAME", stride=(2, 1),
                                         activation="RELU_N1_TO_1", zp=-128, scale=0.01),

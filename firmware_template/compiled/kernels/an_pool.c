@@ -136,6 +136,76 @@ static inline uint32_t an_max4_2x2(const int8_t *p, int32_t channels, int32_t ro
 }
 #endif
 
+#if AN_USE_DSP && !AN_USE_MVE
+// MAX_POOL_2D 2x2, stride 2, no padding, every window inside the input, channels a multiple of eight (the
+// attention condensers'): the windows walked by pointers, eight channels per pass (the activation all of int8: one
+// asm loop; else an_max4_2x2 and the clamp), no per-window bounds (the general walk below spent about 100
+// instructions a window on them).
+static void an_max_pool2x2_s8(const an_pool_params *p, const int8_t *input, int8_t *out, int full, uint32_t lo4,
+                              uint32_t hi4) {
+  const int32_t channels = p->c, in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w;
+  const int32_t row_step = in_w * channels;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t *row = input + b * in_h * row_step;
+    for (int32_t oy = 0; oy < out_h; ++oy, row += 2 * row_step) {
+      const int8_t *px = row;
+      for (int32_t ox = 0; ox < out_w; ++ox, px += 2 * channels) {
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+        if (full) {
+          // the window's four pixels by four pointers, post-incremented: per eight channels two runs of four
+          // LDR, six SSUB8/SEL, two STR, SUBS/BNE (24 instructions; GCC's loop took 37)
+          const int8_t *tl = px, *tr = px + channels, *bl = px + row_step, *br = px + row_step + channels;
+          int32_t n = channels >> 3;
+          uint32_t a, b, c, d, e, t;
+          __asm__ volatile(
+              "1:\n\t"
+              "ldr %[a], [%[tl]], #4\n\t"
+              "ldr %[b], [%[tr]], #4\n\t"
+              "ldr %[c], [%[bl]], #4\n\t"
+              "ldr %[d], [%[br]], #4\n\t"
+              "ssub8 %[t], %[a], %[b]\n\t"
+              "sel %[a], %[a], %[b]\n\t"
+              "ssub8 %[t], %[c], %[d]\n\t"
+              "sel %[c], %[c], %[d]\n\t"
+              "ssub8 %[t], %[a], %[c]\n\t"
+              "sel %[a], %[a], %[c]\n\t"
+              "ldr %[b], [%[tl]], #4\n\t"
+              "ldr %[c], [%[tr]], #4\n\t"
+              "ldr %[d], [%[bl]], #4\n\t"
+              "ldr %[e], [%[br]], #4\n\t"
+              "ssub8 %[t], %[b], %[c]\n\t"
+              "sel %[b], %[b], %[c]\n\t"
+              "ssub8 %[t], %[d], %[e]\n\t"
+              "sel %[d], %[d], %[e]\n\t"
+              "ssub8 %[t], %[b], %[d]\n\t"
+              "sel %[b], %[b], %[d]\n\t"
+              "str %[a], [%[out]], #4\n\t"
+              "str %[b], [%[out]], #4\n\t"
+              "subs %[n], %[n], #1\n\t"
+              "bne 1b"
+              : [tl] "+r"(tl), [tr] "+r"(tr), [bl] "+r"(bl), [br] "+r"(br), [out] "+r"(out), [n] "+r"(n), [a] "=&r"(a),
+                [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [t] "=&r"(t)
+              :
+              : "cc", "memory");
+          continue;
+        }
+#endif
+        for (int32_t c = 0; c < channels; c += 8, out += 8) {
+          uint32_t m0 = an_max4_2x2(px + c, channels, row_step);
+          uint32_t m1 = an_max4_2x2(px + c + 4, channels, row_step);
+          if (!full) {
+            m0 = an_min4(an_max4(m0, lo4), hi4);
+            m1 = an_min4(an_max4(m1, lo4), hi4);
+          }
+          memcpy(out, &m0, 4);
+          memcpy(out + 4, &m1, 4);
+        }
+      }
+    }
+  }
+}
+#endif
+
 // MAX_POOL_2D: channels in blocks (sixteen int8 lanes per VMAX on Helium; on DSP cores sixteen as
 // four words per window position, then four, by SSUB8/SEL; then one at a time), the window's first
 // value as the start (the same maximum as starting from -128 over a window that is never empty), the
@@ -150,6 +220,13 @@ void an_max_pool2d_s8(const an_pool_params *p, const int8_t *input, int8_t *outp
 #elif AN_USE_DSP
   const uint32_t lo4 = 0x01010101u * (uint8_t)act_min, hi4 = 0x01010101u * (uint8_t)act_max;
   const int full = act_min == -128 && act_max == 127;
+#if !AN_USE_MVE
+  if (filter_h == 2 && filter_w == 2 && stride_h == 2 && stride_w == 2 && pad_h == 0 && pad_w == 0 &&
+      (channels & 7) == 0 && 2 * out_h <= in_h && 2 * out_w <= in_w) {
+    an_max_pool2x2_s8(p, input, output, full, lo4, hi4);
+    return;
+  }
+#endif
 #endif
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *in = input + b * in_h * in_w * channels;
