@@ -423,6 +423,23 @@ def rows_of_kxk3_first_layout(values, out_c: int, k4: int) -> np.ndarray:
     return rows
 
 
+def kxk3_first_records(records, inverse: bool = False) -> np.ndarray:
+    """A :func:`kxk3_first` layer's channel records ({2 * bias, m, kc, e} per channel, flat) as
+    ``an_conv2d_s8_prepared_w16`` reads them (an_conv.h, AN_CONV_KXK3_FIRST): each whole group of four channels as
+    its four doubled biases, then each channel's {m, kc, e} (an_k3_pq_row's requantization loads one by one LDM); the
+    channels after the last whole group as before.  ``inverse``: back to one record per channel."""
+    records = np.asarray(records, dtype=np.int64).reshape(-1)
+    out = records.copy()
+    for at in range(0, (records.size // 16) * 16, 16):
+        if inverse:
+            laid = records[at:at + 16]
+            out[at:at + 16] = np.concatenate([laid[:4, None], laid[4:].reshape(4, 3)], axis=1).reshape(-1)
+        else:
+            group = records[at:at + 16].reshape(4, 4)
+            out[at:at + 16] = np.concatenate([group[:, 0], group[:, 1:].reshape(-1)])
+    return out
+
+
 def rows_of_kxk3_first(laid, in_c: int) -> np.ndarray:
     """The filter rows (out_c x K) of :func:`kxk3_first_rows` rows (its inverse)."""
     laid = np.asarray(laid, dtype=np.int16)
@@ -683,6 +700,7 @@ def unprepare_kxk(step) -> None:
         out_c, in_c = int(fields["out_c"]), int(fields["in_c"])
         rows = rows_of_kxk3_first(rows_of_kxk3_first_layout(values, out_c, values.size // out_c), in_c)
         values = conv_filter_layout_w16(kxk_w16_rows(rows, 3, 3 * in_c))
+        channel.values = kxk3_first_records(channel.values, inverse=True)
     filter_.values = values.astype(np.int16)
     channel.values = _unprepared_records(channel.values, out_zp)
     step.function = "an_conv2d_s8_w16"
@@ -881,8 +899,10 @@ def _conv_call(op, ctx, x, y, rows, kernel, b, multipliers, shifts, win, act, in
         else:
             laid = conv_filter_layout_w16(rows)
         filter_ = ctx.constant(f"op{op.index}_filter", "int16_t", 2 * laid)
-        channel = ctx.constant(f"op{op.index}_channels", "int32_t",
-                               pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1))
+        records = pointwise_prepared_channels(rows, folded, multipliers, shifts, out_zp, act).reshape(-1)
+        if not pointwise and kxk3_first(fields):
+            records = kxk3_first_records(records)
+        channel = ctx.constant(f"op{op.index}_channels", "int32_t", records)
         if pointwise:  # the four pixels' columns of a deep input (lower_model keeps them where the arena allows)
             scratch = prepared_pointwise_scratch_bytes(in_c, win["stride_h"], win["stride_w"])
     else:

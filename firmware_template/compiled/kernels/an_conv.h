@@ -222,8 +222,9 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144_out48);
 // positions (three channels) or its 9 in 12 (one), in the order an_conv_kxk.c's an_kxk3p_place gives
 // (codegen/compiled/ops/conv.py: KXK3_FIRST_POSITIONS, kxk3_first_rows), the rows in groups of two (an odd last
 // row alone, its values in order), each pair's rows interleaved by words (per two positions row 0's two values, then
-// row 1's; kxk3_first_layout): on DSP cores four channels (two pairs) by two pixels per pass, 14 or 5 SMLAD steps per
-// pixel.
+// row 1's; kxk3_first_layout), the records of each whole group of four channels as its four doubled biases, then each
+// channel's {m, kc, e} (kxk3_first_records; those after the last whole group one a channel): on DSP cores four
+// channels (two pairs) by two pixels per pass, 14 or 5 SMLAD steps per pixel.
 #define AN_CONV_KXK3_FIRST(k_h, k_w, in_c, dilation_h, dilation_w) \
   ((k_h) == 3 && (k_w) == 3 && ((in_c) == 1 || (in_c) == 3) && (dilation_h) == 1 && (dilation_w) == 1)
 void an_conv2d_s8_prepared_w16(const an_conv_params *p, const int8_t *input, const int16_t *filter,

@@ -683,15 +683,15 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
   out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
 }
 // The groups of four prepared records (two pairs of rows, an_conv.h's AN_CONV_KXK3_FIRST layout: pair q's rows at
-// w + q PB bytes) from *ch to ch_end by the pixel pair, in one asm statement looping over the groups: pixel 0's
-// accumulators loaded with the doubled biases, pixel 1's made by the first step's SMLAD from them; per step the two
-// column words and the first pair's two filter words loaded in a row, four SMLAD, the second pair's two words, four
-// SMLAD (16 MACs in 16 cycles); then an_pq_out2's arithmetic (e loaded after the two SMMLAR: three temporaries), each
-// pixel's four bytes packed by three BFI and stored as one word (pixel 0 at *o, pixel 1 at *o + d; o, d and ch_end read
-// from memory operands).  Fourteen registers: the record pointer pushed around the steps, its register their second
-// filter register; where the frame pointer is kept (-O0: thirteen) the record pointer's register is the steps' only
-// filter register (the same sums, two cycles more per step) and the column pointer is pushed around the requantization
-// (its register the multiplier).  *w, *ch and *o advanced past the groups.
+// w + q PB bytes; a group's four biases, then each channel's m, kc and e) from *ch to ch_end by the pixel pair, in one
+// asm statement looping over the groups: pixel 0's accumulators loaded with the doubled biases, pixel 1's made by the
+// first step's SMLAD from them; per step the two column words and the first pair's two filter words loaded in a row,
+// four SMLAD, the second pair's two words, four SMLAD (16 MACs in 16 cycles); then an_pq_out2's arithmetic (e loaded
+// after the two SMMLAR: three temporaries), each pixel's four bytes packed by three BFI and stored as one word (pixel 0
+// at *o, pixel 1 at *o + d; o, d and ch_end read from memory operands).  Fourteen registers: the record pointer pushed
+// around the steps, its register their second filter register; where the frame pointer is kept (-O0: thirteen) the
+// record pointer's register is the steps' only filter register (the same sums, two cycles more per step) and the column
+// pointer is pushed around the requantization (its register the multiplier).  *w, *ch and *o advanced past the groups.
 // clang-format off
 #define AN_K4_W(BS, H, S, q, r, REG)                                                                       \
   "ldr %[" #REG "], [%[w], #(%c[pb]*" #q "+32*" #H "+8*" #S "+4*" #r ")]\n\t"
@@ -764,13 +764,13 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 #define AN_K4_STEPS10 AN_K4_LIST10(AN_K4_STEP_M)
 #define AN_K4_STEPS28 AN_K4_LIST28(AN_K4_STEP_M)
 #define AN_K4_OUT(r, A, B)                                                                                 \
-  "ldr %[" AN_K4_XSTR(AN_K4_M) "], [%[ch], #(16*" #r "+4)]\n\t"                                            \
-  "ldr %[c1], [%[ch], #(16*" #r "+8)]\n\t"                                                                 \
+  "ldr %[" AN_K4_XSTR(AN_K4_M) "], [%[ch], #(16+12*" #r ")]\n\t"                                           \
+  "ldr %[c1], [%[ch], #(20+12*" #r ")]\n\t"                                                                \
   "add %[c0], %[c1], %[" #A "], asr #31\n\t"                                                               \
   "smmlar %[" #A "], %[" #A "], %[" AN_K4_XSTR(AN_K4_M) "], %[c0]\n\t"                                     \
   "add %[c1], %[c1], %[" #B "], asr #31\n\t"                                                               \
   "smmlar %[" #B "], %[" #B "], %[" AN_K4_XSTR(AN_K4_M) "], %[c1]\n\t"                                     \
-  "ldr %[c0], [%[ch], #(16*" #r "+12)]\n\t"                                                                \
+  "ldr %[c0], [%[ch], #(24+12*" #r ")]\n\t"                                                               \
   "asr %[" #A "], %[" #A "], %[c0]\n\t"                                                                    \
   "asr %[" #B "], %[" #B "], %[c0]\n\t"                                                                    \
   "ssat %[" #A "], #8, %[" #A "]\n\t"                                                                      \
@@ -786,9 +786,9 @@ static inline __attribute__((always_inline)) void an_k3_pq_group2(const int16_t 
 #define AN_K4_ASM(TEXT, PB)                                                                                \
   __asm__(AN_K4_LOOP_HEAD                                                                                 \
           "ldr %[a0], [%[ch]]\n\t"                                                                         \
-          "ldr %[a2], [%[ch], #16]\n\t"                                                                    \
-          "ldr %[a4], [%[ch], #32]\n\t"                                                                    \
-          "ldr %[a6], [%[ch], #48]\n\t"                                                                    \
+          "ldr %[a2], [%[ch], #4]\n\t"                                                                     \
+          "ldr %[a4], [%[ch], #8]\n\t"                                                                     \
+          "ldr %[a6], [%[ch], #12]\n\t"                                                                    \
           "push {%[ch]}\n\t" TEXT "pop {%[ch]}\n\t" AN_K4_SAVE_M AN_K4_OUT(0, a0, a1) AN_K4_OUT(1, a2, a3)   \
               AN_K4_OUT(2, a4, a5) AN_K4_OUT(3, a6, a7) AN_K4_RESTORE_M AN_K4_PACK AN_K4_LOOP_TAIL           \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),  \
@@ -995,15 +995,15 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
 // layer with out_c a multiple of four, in one asm statement with its own frame (optimised builds: fourteen
 // registers): per pair the columns widened onto the stack (an_kxk3p_widen2's arithmetic, stored pixel by pixel
 // through w by STM, AN_K5_COLS), then each group of four channels as an_k3_pq_quads (its steps' columns from sp,
-// the record pointer kept in its register: no push) with the records' m, kc and e loaded in a row (AN_K5_OUT: four
-// temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  flags: bit 1, a bottom run (the row whose third
-// input row is just below the image: AN_K5_WIDEN12B / 4B, the pad value for that row; entered at the dispatch (5:)
-// with the interior run's end at src, so each bottom pair comes back to it, with its own end); bit 0, after the run
-// one more pair at its end whose pixel 1 has its kx = 2 taps right of the image (AN_K5_WIDEN12E / 4E, or B E in a
-// bottom run; the bit cleared, src left at the end, so the pair is the last); bits 8-15 the pad value.  Interior
-// pairs pass no test of the flags.  The frame: the columns (112 bytes), then o, out_c, the filter, the records, their
-// end, src, the interior run's end, the row step, step_w, the flags, the pad value in four bytes and the bottom run's
-// end (the interior run's end where none).
+// the record pointer kept in its register, walking the group's records: no push) with each channel's m, kc and e by
+// one LDM (AN_K5_OUT: four temporaries), pixel 0's four bytes at o, pixel 1's at o + out_c.  flags: bit 1, a bottom run
+// (the row whose third input row is just below the image: AN_K5_WIDEN12B / 4B, the pad value for that row; entered at
+// the dispatch (5:) with the interior run's end at src, so each bottom pair comes back to it, with its own end); bit 0,
+// after the run one more pair at its end whose pixel 1 has its kx = 2 taps right of the image (AN_K5_WIDEN12E / 4E, or
+// B E in a bottom run; the bit cleared, src left at the end, so the pair is the last); bits 8-15 the pad value.
+// Interior pairs pass no test of the flags.  The frame: the columns (112 bytes), then o, out_c, the filter, the
+// records, their end, src, the interior run's end, the row step, step_w, the flags, the pad value in four bytes and the
+// bottom run's end (the interior run's end where none).
 // clang-format off
 // The columns pixel by pixel (pixel 1 %c[ps] = 56 or 20 bytes on): 3x3x3, per row y0 x0 y1 x1 (values 0 2, 1 3, 4 6,
 // 5 7), then the ninth values' two words; 3x3x1, y0 x0 y1 and row 2's two words; step S of block H at 16 H + 4 S.
@@ -1018,52 +1018,53 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
   AN_K5_COLS(H, S) AN_K4_W(BS, H, S, 2, 0, wa) AN_K4_W(BS, H, S, 2, 1, wb)                                 \
   MACS(wa, a0, a1) MACS(wb, a2, a3)                                                                        \
   AN_K4_WD(H, S, 3, wb) MACS(wa, a4, a5) MACS(wb, a6, a7)
-// The requantization of channel r (an_pq_out2's arithmetic: m, kc and e loaded in a row into wa, wb and c1), its
+// The requantization of the next channel (an_pq_out2's arithmetic: its m, kc and e, adjacent in the group's records
+// (kxk3_first_records), by one LDM into c1, wa and wb (4 cycles, as three LDR in a row), ch past them), its
 // SMMLAR by RND: AN_K5_RND_C adds kc - [a < 0] (c0 the temporary), AN_K5_RND_Z kc alone where the activation's lower
 // bound is at or above the output zero point (act_min >= output_offset: RELU, RELU6): there a < 0 gives at most the
 // zero point with or without the 1 (SMMLAR's sum at most kc = 2^(e-1) + zero point 2^e, shifted by e), which the
 // clamps (SSAT, or the pass over the output) take to act_min, as tflite-micro's (its product of a < 0 and m > 0 at
 // most 0): one ADD less a channel and pixel.
-#define AN_K5_RND_C(A) "add %[c0], %[wb], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[wa], %[c0]\n\t"
-#define AN_K5_RND_Z(A) "smmlar %[" #A "], %[" #A "], %[wa], %[wb]\n\t"
-#define AN_K5_OUT(RND, r, A, B)                                                                            \
-  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\tldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                            \
-  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" RND(A) RND(B)                                                   \
-  "asr %[" #A "], %[" #A "], %[c1]\n\tasr %[" #B "], %[" #B "], %[c1]\n\t"                                 \
+#define AN_K5_RND_C(A) "add %[c0], %[wa], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[c1], %[c0]\n\t"
+#define AN_K5_RND_Z(A) "smmlar %[" #A "], %[" #A "], %[c1], %[wa]\n\t"
+#define AN_K5_OUT(RND, A, B)                                                                               \
+  "ldmia %[ch]!, {%[c1], %[wa], %[wb]}\n\t" RND(A) RND(B)                                                    \
+  "asr %[" #A "], %[" #A "], %[wb]\n\tasr %[" #B "], %[" #B "], %[wb]\n\t"                                 \
   "ssat %[" #A "], #8, %[" #A "]\n\tssat %[" #B "], #8, %[" #B "]\n\t"
 // Channels 1 and 2's bytes packed into a0 / a1 as soon as they are out (AN_K4_PACK's first BFI pairs), so that
 // channel 3's record loads take the output base, out_c and the records' end in the same run (AN_K5_OUT3: a2 a3 a4).
 #define AN_K5_PACK1 "bfi %[a0], %[a2], #8, #8\n\tbfi %[a1], %[a3], #8, #8\n\t"
 #define AN_K5_PACK2 "bfi %[a0], %[a4], #16, #8\n\tbfi %[a1], %[a5], #16, #8\n\t"
-// Record r's requantization (the group's fourth channel, r = 3 or 7) with FRAME's loads in its run.
-#define AN_K5_OUT3(RND, r, FRAME)                                                                          \
-  "ldr %[wa], [%[ch], #(16*" #r "+4)]\n\tldr %[wb], [%[ch], #(16*" #r "+8)]\n\t"                            \
-  "ldr %[c1], [%[ch], #(16*" #r "+12)]\n\t" FRAME RND(a6) RND(a7)                                           \
-  "asr %[a6], %[a6], %[c1]\n\tasr %[a7], %[a7], %[c1]\n\tssat %[a6], #8, %[a6]\n\tssat %[a7], #8, %[a7]\n\t" \
+// The group's fourth channel's requantization with FRAME's loads in its run (three LDR, the last advancing ch past
+// the group's records).
+#define AN_K5_OUT3(RND, FRAME)                                                                             \
+  "ldr %[wa], [%[ch], #4]\n\tldr %[wb], [%[ch], #8]\n\tldr %[c1], [%[ch]], #12\n\t" FRAME RND(a6) RND(a7)     \
+  "asr %[a6], %[a6], %[wb]\n\tasr %[a7], %[a7], %[wb]\n\tssat %[a6], #8, %[a6]\n\tssat %[a7], #8, %[a7]\n\t" \
   "bfi %[a0], %[a6], #24, #8\n\tbfi %[a1], %[a7], #24, #8\n\t"
-// The output base (o - records / 16: o = base + ch / 16 for the group at ch), out_c and the records' end.
+// The output base (o - 4 - records / 16: o = base + ch / 16 once ch has passed the group's records), out_c and the
+// records' end.
 #define AN_K5_BASE_D "ldr %[a2], [sp, #112]\n\tldr %[a3], [sp, #116]\n\t"
 #define AN_K5_BASE_D_END AN_K5_BASE_D "ldr %[a4], [sp, #128]\n\t"
-// A group of four channels from the records at ch + 16 R (R = 0 or 4) and the filter rows STEPS reads: the doubled
-// biases, the steps, the requantizations, each pixel's four bytes packed (channel 3's record loads with FRAME's).
-#define AN_K5_GROUP(RND, R, STEPS, FRAME)                                                                  \
-  "ldr %[a0], [%[ch], #(16*" #R ")]\n\tldr %[a2], [%[ch], #(16*" #R "+16)]\n\t"                              \
-  "ldr %[a4], [%[ch], #(16*" #R "+32)]\n\tldr %[a6], [%[ch], #(16*" #R "+48)]\n\t"                         \
-  STEPS AN_K5_OUT(RND, R, a0, a1) AN_K5_OUT(RND, (R + 1), a2, a3) AN_K5_PACK1 AN_K5_OUT(RND, (R + 2), a4, a5)     \
-  AN_K5_PACK2 AN_K5_OUT3(RND, (R + 3), FRAME)
+// A group of four channels from the records at ch (its four doubled biases, the last load advancing ch past them,
+// then each channel's m, kc and e) and the filter rows STEPS reads: the biases, the steps, the requantizations, each
+// pixel's four bytes packed (channel 3's record loads with FRAME's).
+#define AN_K5_GROUP(RND, STEPS, FRAME)                                                                     \
+  "ldr %[a2], [%[ch], #4]\n\tldr %[a4], [%[ch], #8]\n\tldr %[a6], [%[ch], #12]\n\tldr %[a0], [%[ch]], #16\n\t" \
+  STEPS AN_K5_OUT(RND, a0, a1) AN_K5_OUT(RND, a2, a3) AN_K5_PACK1 AN_K5_OUT(RND, a4, a5) AN_K5_PACK2            \
+  AN_K5_OUT3(RND, FRAME)
 // The groups one a pass (an odd count): pixel 0's word at o, pixel 1's at o + out_c.
 #define AN_K5_GROUPS1(LIST, RND)                                                                           \
-  AN_K5_GROUP(RND, 0, LIST(AN_K5_STEP), AN_K5_BASE_D_END)                                                      \
+  AN_K5_GROUP(RND, LIST(AN_K5_STEP), AN_K5_BASE_D_END)                                                         \
   "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
-  "add %[ch], %[ch], #64\n\tadd %[w], %[w], #(2*%c[pb])\n\t"                                             \
+  "add %[w], %[w], #(2*%c[pb])\n\t"                                                                         \
   "cmp %[ch], %[a4]\n\tbne 2b\n\t"
 // Two groups a pass (an even count; one loop test and one pointer step for both): the second's words 4 bytes on.
 #define AN_K5_GROUPS2(LIST, RND)                                                                           \
-  AN_K5_GROUP(RND, 0, LIST(AN_K5_STEP), AN_K5_BASE_D)                                                          \
+  AN_K5_GROUP(RND, LIST(AN_K5_STEP), AN_K5_BASE_D)                                                             \
   "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
-  AN_K5_GROUP(RND, 4, LIST(AN_K5_STEP1), AN_K5_BASE_D_END)                                                     \
-  "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a0], [%[c0], #4]\n\tadd %[c0], %[c0], %[a3]\n\t"               \
-  "str %[a1], [%[c0], #4]\n\tadd %[ch], %[ch], #128\n\tadd %[w], %[w], #(4*%c[pb])\n\t"                    \
+  AN_K5_GROUP(RND, LIST(AN_K5_STEP1), AN_K5_BASE_D_END)                                                        \
+  "add %[c0], %[a2], %[ch], lsr #4\n\tstr %[a1], [%[c0], %[a3]]\n\tstr %[a0], [%[c0]]\n\t"                 \
+  "add %[w], %[w], #(4*%c[pb])\n\t"                                                                         \
   "cmp %[ch], %[a4]\n\tbne 2b\n\t"
 // A 3x3x3 row from S (T: its ninth value by LDRSB; E: the right-edge pixel's, bytes 6 and 7 the pad value in wb and
 // no ninth value).
@@ -1183,7 +1184,7 @@ static inline __attribute__((always_inline)) void an_kxk3p_widen2(const int8_t *
        const int32_t *channel, int32_t out_c, int8_t *out, int32_t flags) {                                \
     const int32_t end = (int32_t)(intptr_t)(src + 2 * step_w * pairs);                                     \
     register int32_t a2 __asm__("r0") = (int32_t)(intptr_t)filter;                                         \
-    register int32_t a0 __asm__("r1") = (int32_t)(intptr_t)out;                                            \
+    register int32_t a0 __asm__("r1") = (int32_t)(intptr_t)out - 4;                                        \
     register int32_t a3 __asm__("r2") = (int32_t)(intptr_t)channel;                                        \
     register int32_t a1 __asm__("r3") = out_c;                                                             \
     register int32_t a4 __asm__("r4") = (int32_t)(intptr_t)(channel + 4 * out_c);                          \
@@ -1586,11 +1587,20 @@ static
 #if !(AN_USE_DSP && !AN_USE_MVE)
 // Output channels [0, out_c) of a pixel pair from prepared records (plain C) in the AN_CONV_KXK3_FIRST layout (K4 =
 // k4): the rows in pairs interleaved by words (per two positions row 0's two values, then row 1's), an odd last row
-// alone (an_pq_plain_group's single row).
+// alone (an_pq_plain_group's single row); the records of each whole group of four channels as its four biases, then
+// each channel's {m, kc, e} (kxk3_first_records), those after the last whole group one a channel.
 static void an_kxk3p_plain_channels(an_conv_out_params q, const int16_t *w, const int16_t *cols, int32_t k4,
                                     const int32_t *ch, int32_t out_c, int8_t *o0, int8_t *o1) {
-  for (; out_c >= 2; out_c -= 2, ch += 8, o0 += 2, o1 += 2) {
-    uint32_t a0 = (uint32_t)ch[0], a1 = a0, a2 = (uint32_t)ch[4], a3 = a2;
+  const int32_t *const quads_end = ch + 16 * (out_c >> 2);
+  for (int32_t j = 0; out_c >= 2; out_c -= 2, ch += 8, o0 += 2, o1 += 2, j ^= 2) {
+    // the pair's two records {2 * bias, m, kc, e}: channels j and j + 1 of the group at ch - 4 j where in one
+    const int32_t *g = ch - 4 * j;
+    const int in_quad = ch < quads_end;
+    const int32_t rec[8] = {in_quad ? g[j] : ch[0],         in_quad ? g[4 + 3 * j] : ch[1],
+                            in_quad ? g[5 + 3 * j] : ch[2], in_quad ? g[6 + 3 * j] : ch[3],
+                            in_quad ? g[j + 1] : ch[4],     in_quad ? g[7 + 3 * j] : ch[5],
+                            in_quad ? g[8 + 3 * j] : ch[6], in_quad ? g[9 + 3 * j] : ch[7]};
+    uint32_t a0 = (uint32_t)rec[0], a1 = a0, a2 = (uint32_t)rec[4], a3 = a2;
     // positions 2 s and 2 s + 1: pixel 0's at c[0] and c[1], pixel 1's 4 on (blocks of four positions per pixel)
     for (int32_t s = 0; s < k4 / 2; ++s, w += 4) {
       const int16_t *c = cols + 8 * (s >> 1) + 2 * (s & 1);
@@ -1601,7 +1611,7 @@ static void an_kxk3p_plain_channels(an_conv_out_params q, const int16_t *w, cons
       a3 += (uint32_t)(w[2] * y0) + (uint32_t)(w[3] * y1);
     }
     const int32_t acc[4] = {(int32_t)a0, (int32_t)a1, (int32_t)a2, (int32_t)a3};
-    an_pq_plain_out(q, ch, acc, 2, o0, o1);
+    an_pq_plain_out(q, rec, acc, 2, o0, o1);
   }
   if (out_c == 1) an_pq_plain_group(q, w, cols, k4, ch, 1, o0, o1);
 }
