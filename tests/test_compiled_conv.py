@@ -194,6 +194,15 @@ CONV_CASES = {
                                                    out_zp=-5, seed=23),
     "pointwise_k180_pairs_five_pixels_saturating": dict(in_shape=(1, 1, 5, 180), kernel=(1, 1), out_c=7,
                                                         out_scale=0.02, w_scale=(0.005, 0.05), out_zp=60, seed=24),
+    # from in_c 128 on (an_p4_any128: AN_P4_PASSES_128's entry, k passes of 32 left over after the first and the
+    # 16, 8, 4 values after them; 180 k 0 and 212 k 2 above): 136 (k 3; 4x4, two batches, odd out_c, saturating) and
+    # 336 (k 1; 4x4 with the columns in scratch, shifts near 31, pruned channels)
+    "pointwise_k136_pairs_4x4_batch2_saturating": dict(in_shape=(2, 4, 4, 136), kernel=(1, 1), out_c=9,
+                                                       out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=127,
+                                                       activation="RELU6", seed=98),
+    "pointwise_k336_scratch_4x4_shift_near_31_pruned": dict(in_shape=(1, 4, 4, 336), kernel=(1, 1), out_c=6,
+                                                            in_scale=1e-3, w_scale=(1e-6, 3e-6), out_scale=1.0,
+                                                            in_zp=127, out_zp=-1, zero_channels=(0, 5), seed=99),
     "pointwise_k192_pairs_2x2": dict(in_shape=(1, 2, 2, 192), kernel=(1, 1), out_c=6, in_zp=-100, seed=25),
     "pointwise_k256_nine_pixels_odd_out": dict(in_shape=(1, 3, 3, 256), kernel=(1, 1), out_c=3,
                                                      activation="RELU", zero_channels=(0,), seed=26),

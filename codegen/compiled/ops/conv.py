@@ -479,8 +479,8 @@ def prepared_pointwise_scratch_bytes(in_c: int, stride_h: int, stride_w: int) ->
 #: order; tests/test_kernel_library.py ties :func:`pointwise_prepared_variant` to it over a grid of shapes).
 POINTWISE_PREPARED_VARIANTS = ("pairs8", "pairs16", "pairs24", "pairs32", "pairs64", "pairs128", "pairs40", "pairs48",
                                "pairs56", "pairs96", "pairs112", "pairs192", "pairs32n", "pairs_any", "k8", "k16",
-                               "k32", "k32n", "any", "pairs16_out32", "pairs32_out32", "pairs32_out64",
-                               "pairs64_out64", "pairs72", "pairs144")
+                               "k32", "k32n", "any", "pairs_any128", "pairs16_out32", "pairs32_out32",
+                               "pairs32_out64", "pairs64_out64", "pairs72", "pairs144")
 #: The further out_c-known variants (an_conv.h's an_conv1x1_prepared_out_forms, in its order): (in_c, out_c), out_c a
 #: multiple of 8 at in_c up to 32 (AN_P5_PAIRS4_S), of 4 from in_c 40 on (AN_P5_PAIRS2_S); the demo AttendNet-B's
 #: layers with the most channel-pair blocks and vww's 6x6x128 -> 128.
@@ -493,13 +493,16 @@ def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int, out_c: i
     """The variant of ``an_conv1x1_s8_prepared_w16`` a layer runs (one of :data:`POINTWISE_PREPARED_VARIANTS`):
     in the pairs layout (:func:`prepared_pairs`) by in_c (8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, 72, 144: whole-layer
     forms, in_c 16 at out_c 32, 32 at out_c 32 and 64, 64 at out_c 64 with the pixel stride known; another multiple
-    of 32, any other), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of 32, any other)."""
+    of 32, any other: from 128 on pairs_any128), else by K4 = in_c rounded up to four (8, 16, 32, another multiple of
+    32, any other)."""
     if prepared_pairs(in_c, stride_h, stride_w):
         if (in_c, out_c) in ((16, 32), (32, 32), (32, 64), (64, 64)) + POINTWISE_OUT_FORMS:
             return f"pairs{in_c}_out{out_c}"
         if (in_c <= 32 and in_c % 8 == 0) or in_c in (64, 128, 40, 48, 56, 96, 112, 192, 72, 144):
             return f"pairs{in_c}"
-        return "pairs32n" if in_c % 32 == 0 else "pairs_any"
+        if in_c % 32 == 0:
+            return "pairs32n"
+        return "pairs_any128" if in_c >= 128 else "pairs_any"
     k4 = (in_c + 3) & ~3
     if k4 in (8, 16, 32):
         return f"k{k4}"

@@ -93,9 +93,9 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
 // generated model.c calls the layer's variant itself (codegen/compiled/ops/conv.py: pointwise_prepared_variant, the
 // same rule; tests tie the two), so that a firmware links only the variants its layers use.  The pairs layout
 // (AN_CONV_PREPARED_PAIRS): in_c 8, 16, 24, 32, 64, 128, 40, 48, 56, 96, 112, 192, another multiple of 32, any other
-// (in_c 16 at out_c 32, in_c 32 at out_c 32 and 64, in_c 64 at out_c 64: variants of their own, the pixel stride
-// known); else by K4 = AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32, any other.  Each gives the same bits in
-// every build (plain C, Helium, -O0: there the generic loop).
+// (from 128 on PAIRS_ANY128: passes of 128 values) (in_c 16 at out_c 32, in_c 32 at out_c 32 and 64, in_c 64 at out_c
+// 64: variants of their own, the pixel stride known); else by K4 = AN_CONV_K4(in_c): 8, 16, 32, another multiple of 32,
+// any other.  Each gives the same bits in every build (plain C, Helium, -O0: there the generic loop).
 enum {
   AN_CONV1X1_PREPARED_PAIRS8,
   AN_CONV1X1_PREPARED_PAIRS16,
@@ -116,6 +116,7 @@ enum {
   AN_CONV1X1_PREPARED_K32,
   AN_CONV1X1_PREPARED_K32N,
   AN_CONV1X1_PREPARED_ANY,
+  AN_CONV1X1_PREPARED_PAIRS_ANY128,
   AN_CONV1X1_PREPARED_PAIRS16_OUT32,
   AN_CONV1X1_PREPARED_PAIRS32_OUT32,
   AN_CONV1X1_PREPARED_PAIRS32_OUT64,
@@ -164,7 +165,8 @@ static inline int an_conv1x1_prepared_variant(int32_t in_c, int32_t stride_h, in
     if (in_c == 96 || in_c == 112) return in_c == 96 ? AN_CONV1X1_PREPARED_PAIRS96 : AN_CONV1X1_PREPARED_PAIRS112;
     if (in_c == 192) return AN_CONV1X1_PREPARED_PAIRS192;
     if (in_c == 72 || in_c == 144) return in_c == 72 ? AN_CONV1X1_PREPARED_PAIRS72 : AN_CONV1X1_PREPARED_PAIRS144;
-    return in_c % 32 == 0 ? AN_CONV1X1_PREPARED_PAIRS32N : AN_CONV1X1_PREPARED_PAIRS_ANY;
+    if (in_c % 32 == 0) return AN_CONV1X1_PREPARED_PAIRS32N;
+    return in_c >= 128 ? AN_CONV1X1_PREPARED_PAIRS_ANY128 : AN_CONV1X1_PREPARED_PAIRS_ANY;
   }
   if (k4 == 8 || k4 == 16) return k4 == 8 ? AN_CONV1X1_PREPARED_K8 : AN_CONV1X1_PREPARED_K16;
   if (k4 == 32) return AN_CONV1X1_PREPARED_K32;
@@ -192,6 +194,7 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k16);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k32n);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_any);
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any128);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs16_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32_out64);

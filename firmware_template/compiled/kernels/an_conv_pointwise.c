@@ -647,7 +647,8 @@ static inline __attribute__((always_inline)) void an_p4_channels(const an_conv_p
     if (K4 == 24) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_24 "add %[w], %[w], #96\n\t");
     if (K4 == 32) AN_P4_LOOP(AN_P4_FIRST AN_P4_REST_32 "add %[w], %[w], #128\n\t");
     if (!K4 && !rest) AN_P4_LOOP(AN_P4_PASSES_128);
-    if (!K4 && rest) AN_P4_LOOP(AN_P4_PASSES_32 AN_P4_REST_ANY);
+    if (!K4 && rest == 1) AN_P4_LOOP(AN_P4_PASSES_32 AN_P4_REST_ANY);
+    if (!K4 && rest == 2) AN_P4_LOOP(AN_P4_PASSES_128 AN_P4_REST_ANY);
     (void)a0, (void)a1, (void)a2, (void)a3, (void)b0, (void)b1, (void)b2, (void)b3;
     (void)f0, (void)f1, (void)x0, (void)x1, (void)cc;
     ch = ch_mem;
@@ -1606,19 +1607,28 @@ static void AN_P4_FN an_p4_any(const an_conv_params *p, const int8_t *input, con
                                const int32_t *channel, int8_t *output, int32_t *cols, int32_t from) {
   an_p4_run(p, input, filter, channel, output, 0, 1, cols, from);
 }
+// The same from in_c 128 on (rest 2: at least three passes of 32 after the first, where AN_P4_PASSES_128's entry
+// costs less than the loop control it saves; below, with one or two, it would cost more).
+static void AN_P4_FN an_p4_any128(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                  const int32_t *channel, int8_t *output, int32_t *cols, int32_t from) {
+  an_p4_run(p, input, filter, channel, output, 0, 2, cols, from);
+}
 #undef AN_P4_FN
 // in_c other than 8, 16, 24, 32 (k32n: a multiple of 32, else any multiple of four): the four pixels' columns on the
 // stack up to AN_CONV_PREPARED_PAIRS_MAX_C, above it in scratch (AN_CONV_PREPARED_SCRATCH_BYTES: 8 * in_c bytes,
 // 16-byte aligned in the arena); from pixel from on (in_c 40-192: after an_p5_k40 ... an_p5_k192).  One function
-// each (an_p4_deep32n, an_p4_deep_any), so that a firmware links an_p4_any only where a layer's in_c needs it.
+// each (form 1: an_p4_deep32n, 0: an_p4_deep_any, 2: an_p4_deep_any128), so that a firmware links an_p4_any only where
+// a layer's in_c needs it.
 static inline __attribute__((always_inline)) void an_p4_deep(const an_conv_params *p, const int8_t *input,
                                                              const int16_t *filter, const int32_t *channel,
                                                              int8_t *output, int16_t *scratch, int32_t from,
-                                                             const int k32n) {
+                                                             const int form) {
   int32_t stack[2 * AN_CONV_PREPARED_PAIRS_MAX_C];
   int32_t *const cols = p->in_c <= AN_CONV_PREPARED_PAIRS_MAX_C ? stack : (int32_t *)(void *)scratch;
-  if (k32n) {
+  if (form == 1) {
     an_p4_k32n(p, input, filter, channel, output, cols, from);
+  } else if (form == 2) {
+    an_p4_any128(p, input, filter, channel, output, cols, from);
   } else {
     an_p4_any(p, input, filter, channel, output, cols, from);
   }
@@ -1632,6 +1642,11 @@ static void __attribute__((noinline))
 an_p4_deep_any(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
                int8_t *output, int16_t *scratch, int32_t from) {
   an_p4_deep(p, input, filter, channel, output, scratch, from, 0);
+}
+static void __attribute__((noinline))
+an_p4_deep_any128(const an_conv_params *p, const int8_t *input, const int16_t *filter, const int32_t *channel,
+                  int8_t *output, int16_t *scratch, int32_t from) {
+  an_p4_deep(p, input, filter, channel, output, scratch, from, 2);
 }
 #else
 #define AN_P4 0
@@ -1881,6 +1896,9 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs32n) {
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any) {
   AN_PQ_PAIRS_RUN(an_p4_deep_any(p, input, filter, channel, output, scratch, 0));
 }
+AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs_any128) {
+  AN_PQ_PAIRS_RUN(an_p4_deep_any128(p, input, filter, channel, output, scratch, 0));
+}
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_k8) {
   AN_PQ_RUN(an_pq_k8);
 }
@@ -2004,6 +2022,7 @@ void an_conv1x1_s8_prepared_w16(const an_conv_params *p, const int8_t *input, co
                                                 an_conv1x1_s8_prepared_w16_k32,
                                                 an_conv1x1_s8_prepared_w16_k32n,
                                                 an_conv1x1_s8_prepared_w16_any,
+                                                an_conv1x1_s8_prepared_w16_pairs_any128,
                                                 an_conv1x1_s8_prepared_w16_pairs16_out32,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out32,
                                                 an_conv1x1_s8_prepared_w16_pairs32_out64,
