@@ -118,12 +118,16 @@ static inline __attribute__((always_inline)) void an_mean_store4(const an_reduce
 #define AN_MEAN_BLOCK16 1
 // One block of sixteen channels of a single run of n >= 1 reduced positions `step` bytes apart (word aligned
 // x and step): per position the four words by two LDRD (3 cycles each; separate LDRs between the SXTAB16 took
-// 2 cycles each), eight SXTAB16, the step and the count (13 instructions, 18 cycles; the C loop took 16
-// instructions), then the sixteen outputs by an_mean_out (c->fast), in channel order.  Not inlined: its own
+// 2 cycles each), eight SXTAB16, the step, and per two positions one count (12 instructions a position; the C
+// loop took 16), then the sixteen outputs by an_mean_out (c->fast), in channel order.  Not inlined: its own
 // registers for the eight sums and the constants (inlined, GCC spilled the lanes around the requantization).
 static __attribute__((noinline)) void an_mean_block16(const int8_t *x, int32_t n, int32_t step,
                                                       const an_mean_out_consts *c, int8_t *out) {
   uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, a, b;
+  // an odd position first (by the loop below with n 1), then two a pass: one SUBS/BNE per two positions
+  int32_t pairs = n >> 1;
+  n &= 1;
+  if (n == 0) goto pairs_of_positions;
   __asm__(
       "1:\n\t"
       "ldrd %[a], %[b], [%[x]]\n\t"
@@ -143,6 +147,29 @@ static __attribute__((noinline)) void an_mean_block16(const int8_t *x, int32_t n
         [s7] "+r"(s7), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [n] "+r"(n)
       : [step] "r"(step)
       : "cc", "memory");
+pairs_of_positions:
+  if (pairs) {
+#define AN_MEAN_POSITION_TEXT              \
+  "ldrd %[a], %[b], [%[x]]\n\t"            \
+  "sxtab16 %[s0], %[s0], %[a]\n\t"         \
+  "sxtab16 %[s1], %[s1], %[a], ror #8\n\t" \
+  "sxtab16 %[s2], %[s2], %[b]\n\t"         \
+  "sxtab16 %[s3], %[s3], %[b], ror #8\n\t" \
+  "ldrd %[a], %[b], [%[x], #8]\n\t"        \
+  "sxtab16 %[s4], %[s4], %[a]\n\t"         \
+  "sxtab16 %[s5], %[s5], %[a], ror #8\n\t" \
+  "sxtab16 %[s6], %[s6], %[b]\n\t"         \
+  "sxtab16 %[s7], %[s7], %[b], ror #8\n\t" \
+  "add %[x], %[x], %[step]\n\t"
+    __asm__("1:\n\t" AN_MEAN_POSITION_TEXT AN_MEAN_POSITION_TEXT
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4), [s5] "+r"(s5), [s6] "+r"(s6),
+              [s7] "+r"(s7), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [n] "+r"(pairs)
+            : [step] "r"(step)
+            : "cc", "memory");
+#undef AN_MEAN_POSITION_TEXT
+  }
   const uint32_t zps2 = c->zero_point_sum2;
   const int32_t m = c->multiplier, round = c->round, e = c->e;
   const uint32_t sums[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
