@@ -367,6 +367,77 @@ CONV_CASES = {
                                                                         out_zp=-90, seed=219),
     "pointwise_k144_p5_out48_3x3_shift_near_31": dict(in_shape=(1, 3, 3, 144), kernel=(1, 1), out_c=48, in_scale=1e-3,
                                                       w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1, seed=220),
+    # the plain forms whose cases above take their _z twins: no activation (output zero points above -128: at -128
+    # act_min is the zero point, the twin's), saturating, pruned channels
+    "pointwise_k24_p5_out72_seven_pixels_saturating_pruned": dict(in_shape=(1, 1, 7, 24), kernel=(1, 1), out_c=72,
+                                                                  out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128,
+                                                                  out_zp=-60, zero_channels=(0, 71), seed=235),
+    "pointwise_k48_p5_out144_3x5_saturating": dict(in_shape=(1, 3, 5, 48), kernel=(1, 1), out_c=144, out_scale=0.02,
+                                                   w_scale=(0.005, 0.05), in_zp=127, out_zp=-20, seed=236),
+    "pointwise_k96_p5_out288_seven_pixels_saturating_pruned": dict(in_shape=(1, 1, 7, 96), kernel=(1, 1), out_c=288,
+                                                                   out_scale=0.02, w_scale=(0.005, 0.05), in_zp=127,
+                                                                   out_zp=-60, zero_channels=(1, 286), seed=237),
+    "pointwise_k192_p5_out576_4x4_saturating": dict(in_shape=(1, 4, 4, 192), kernel=(1, 1), out_c=576,
+                                                    out_scale=0.02, w_scale=(0.005, 0.05), in_zp=-128, out_zp=100,
+                                                    seed=238),
+    # their _z twins (POINTWISE_LO_AT_ZP_FORMS: RELU / RELU6, act_min at or above the output zero point, the
+    # requantization's SMMLAR by kc alone): act_min -128 (SSAT the clamp) and above it (the clamp pass: zero points
+    # -20, 100, -1), saturating scales with negative accumulators (input zero points at both ends), shifts near 31,
+    # pruned first and last channels, two batches and pixels left (an_p4_run's, without the twin)
+    "pointwise_k32_p5_out64_z_relu6_batch2_zp_m20_saturating_pruned": dict(in_shape=(2, 3, 3, 32), kernel=(1, 1),
+                                                                           out_c=64, activation="RELU6",
+                                                                           out_scale=0.02, w_scale=(0.005, 0.05),
+                                                                           in_zp=-128, out_zp=-20,
+                                                                           zero_channels=(0, 63), seed=234),
+    "pointwise_k24_p5_out40_z_relu_batch2_saturating_pruned": dict(in_shape=(2, 3, 3, 24), kernel=(1, 1), out_c=40,
+                                                                   activation="RELU", out_scale=0.02,
+                                                                   w_scale=(0.005, 0.05), in_zp=127, out_zp=-128,
+                                                                   zero_channels=(0, 39), seed=221),
+    "pointwise_k24_p5_out72_z_relu6_zp_m20_saturating": dict(in_shape=(1, 1, 7, 24), kernel=(1, 1), out_c=72,
+                                                             activation="RELU6", out_scale=0.02,
+                                                             w_scale=(0.005, 0.05), in_zp=-128, out_zp=-20,
+                                                             seed=222),
+    "pointwise_k32_p5_out96_z_relu_zp100_saturating_pruned": dict(in_shape=(1, 3, 3, 32), kernel=(1, 1), out_c=96,
+                                                                  activation="RELU", out_scale=0.02,
+                                                                  w_scale=(0.005, 0.05), in_zp=127, out_zp=100,
+                                                                  zero_channels=(0, 95), seed=223),
+    "pointwise_k32_p5_out112_z_relu6_batch2_shift_near_31": dict(in_shape=(2, 2, 5, 32), kernel=(1, 1), out_c=112,
+                                                                 activation="RELU6", in_scale=1e-3,
+                                                                 w_scale=(1e-6, 3e-6), out_scale=1.0, out_zp=-1,
+                                                                 seed=224),
+    "pointwise_k48_p5_out144_z_relu6_zp_m20_pruned": dict(in_shape=(1, 3, 5, 48), kernel=(1, 1), out_c=144,
+                                                          activation="RELU6", out_scale=6 / 255, in_zp=127,
+                                                          out_zp=-20, zero_channels=(0, 143), seed=225),
+    "pointwise_k48_p5_out192_z_relu_saturating": dict(in_shape=(1, 1, 13, 48), kernel=(1, 1), out_c=192,
+                                                      activation="RELU", out_scale=0.02, w_scale=(0.005, 0.05),
+                                                      in_zp=-128, out_zp=-128, seed=226),
+    "pointwise_k64_p5_out64_z_relu_zp100_saturating_pruned": dict(in_shape=(1, 3, 5, 64), kernel=(1, 1), out_c=64,
+                                                                  activation="RELU", out_scale=0.02,
+                                                                  w_scale=(0.005, 0.05), in_zp=127, out_zp=100,
+                                                                  zero_channels=(0, 63), seed=227),
+    "pointwise_k96_p5_out288_z_relu6_saturating": dict(in_shape=(1, 1, 7, 96), kernel=(1, 1), out_c=288,
+                                                       activation="RELU6", out_scale=0.02, w_scale=(0.005, 0.05),
+                                                       in_zp=-128, out_zp=-128, seed=228),
+    "pointwise_k96_p5_out336_z_relu_zp_m20_saturating_pruned": dict(in_shape=(1, 2, 5, 96), kernel=(1, 1),
+                                                                    out_c=336, activation="RELU", out_scale=0.02,
+                                                                    w_scale=(0.005, 0.05), in_zp=127, out_zp=-20,
+                                                                    zero_channels=(0, 335), seed=229),
+    "pointwise_k112_p5_out448_z_relu6_shift_near_31": dict(in_shape=(1, 3, 3, 112), kernel=(1, 1), out_c=448,
+                                                           activation="RELU6", in_scale=1e-3, w_scale=(1e-6, 3e-6),
+                                                           out_scale=1.0, out_zp=-1, seed=230),
+    "pointwise_k128_p5_out128_z_relu6_batch2_saturating": dict(in_shape=(2, 3, 5, 128), kernel=(1, 1), out_c=128,
+                                                               activation="RELU6", out_scale=0.02,
+                                                               w_scale=(0.005, 0.05), in_zp=127, out_zp=-128,
+                                                               seed=231),
+    "pointwise_k192_p5_out576_z_relu_zp100_saturating": dict(in_shape=(1, 4, 4, 192), kernel=(1, 1), out_c=576,
+                                                             activation="RELU", out_scale=0.02,
+                                                             w_scale=(0.005, 0.05), in_zp=-128, out_zp=100,
+                                                             seed=232),
+    "pointwise_k192_p5_out704_z_relu6_batch2_seven_pixels_pruned": dict(in_shape=(2, 1, 7, 192), kernel=(1, 1),
+                                                                        out_c=704, activation="RELU6",
+                                                                        out_scale=0.02, w_scale=(0.005, 0.05),
+                                                                        in_zp=127, out_zp=-20,
+                                                                        zero_channels=(0, 703), seed=233),
     # in_c 40, 48, 56 (an_conv1x1_s8_prepared_w16_pairs40 / 48 / 56: AN_P5_LAYER, then an_p4_any's blocks of three
     # or last pixels): thirteen pixels (one block, three blocks of three), two batches of nine (four blocks, two
     # pixels), 3x5 (three blocks, one block of three); saturation, shifts near 31, pruned channels, zero points at
@@ -1186,7 +1257,7 @@ def test_every_pointwise_entry_point_is_some_cases_and_model_c_calls_it():
     that the host and QEMU runs of CONV_CASES (here and tests/test_compiled_conv_dsp.py) check every one bit-exact;
     the emitted call names the entry point, the step keeps the kernel's name."""
     from codegen.compiled.lowering import linked_function
-    from codegen.compiled.ops.conv import POINTWISE_PREPARED_VARIANTS, PREPARED_POINTWISE
+    from codegen.compiled.ops.conv import POINTWISE_LO_AT_ZP_FORMS, POINTWISE_PREPARED_VARIANTS, PREPARED_POINTWISE
 
     called = {}
     for case in CONV_CASES:
@@ -1196,7 +1267,8 @@ def test_every_pointwise_entry_point_is_some_cases_and_model_c_calls_it():
                 entry = linked_function(step)
                 assert f"  {entry}(" in compiled.files["model.c"], (case, entry)
                 called.setdefault(entry, case)
-    assert set(called) == {f"{PREPARED_POINTWISE}_{v}" for v in POINTWISE_PREPARED_VARIANTS}, called
+    twins = {f"{PREPARED_POINTWISE}_pairs{k}_out{o}_z" for k, o in POINTWISE_LO_AT_ZP_FORMS}  # act_min >= zero point
+    assert set(called) == {f"{PREPARED_POINTWISE}_{v}" for v in POINTWISE_PREPARED_VARIANTS} | twins, called
 
 
 def test_every_depthwise_form_entry_point_is_some_cases_and_model_c_calls_it():

@@ -220,6 +220,36 @@ def test_the_generator_names_the_pointwise_variant_the_kernel_would_run(tmp_path
         assert re.search(rf"^AN_CONV1X1_PREPARED_ENTRY\({entry}\) \{{", source, re.M), entry
 
 
+def test_the_generator_names_the_pointwise_z_twins_where_act_min_is_at_or_above_the_zero_point():
+    """The out_c-known variants of POINTWISE_LO_AT_ZP_FORMS have a _z twin (AN_P5_RQ's SMMLAR by kc alone), declared
+    in an_conv.h and defined in an_conv_pointwise.c; pointwise_prepared_entry names it exactly where act_min >=
+    output_offset (RELU, RELU6), the plain variant elsewhere and for the other variants."""
+    import re
+
+    from codegen.compiled.ops.conv import POINTWISE_LO_AT_ZP_FORMS, POINTWISE_OUT_FORMS, pointwise_prepared_entry
+
+    header = (KERNELS_DIR / "an_conv.h").read_text()
+    source = (KERNELS_DIR / "an_conv_pointwise.c").read_text()
+    twins = [f"an_conv1x1_s8_prepared_w16_pairs{k}_out{o}" for k, o in POINTWISE_LO_AT_ZP_FORMS]
+    assert re.findall(r"AN_CONV1X1_PREPARED_ENTRY_Z\((\w+)\);", header) == twins
+    for twin in twins:
+        assert re.search(rf"^AN_CONV1X1_PREPARED_ENTRY_Z\({twin}\) \{{", source, re.M), twin
+
+    def entry(in_c, out_c, act_min, output_offset):
+        fields = dict(in_c=in_c, out_c=out_c, stride_h=1, stride_w=1, act_min=act_min, output_offset=output_offset)
+        return pointwise_prepared_entry(type("Step", (), {"args": [type("P", (), {"fields": fields})()]})())
+
+    for k, o in set(POINTWISE_OUT_FORMS) | {(64, 64), (16, 32)}:
+        plain = f"an_conv1x1_s8_prepared_w16_pairs{k}_out{o}"
+        z = (k, o) in POINTWISE_LO_AT_ZP_FORMS
+        assert entry(k, o, -128, -128) == plain + "_z" * z
+        assert entry(k, o, -20, -20) == plain + "_z" * z
+        assert entry(k, o, 100, -20) == plain + "_z" * z
+        assert entry(k, o, -128, -20) == plain
+        assert entry(k, o, -128, 5) == plain
+    assert entry(24, 8, -128, -128) == "an_conv1x1_s8_prepared_w16_pairs24"
+
+
 class _Step:
     """The fields of an ``an_depthwise_conv2d_s8`` step depthwise_entry reads."""
 

@@ -487,6 +487,12 @@ POINTWISE_PREPARED_VARIANTS = ("pairs8", "pairs16", "pairs24", "pairs32", "pairs
 POINTWISE_OUT_FORMS = ((24, 40), (24, 72), (32, 96), (32, 112), (40, 24), (48, 144), (48, 192), (96, 32), (96, 288),
                        (96, 336), (112, 448), (128, 128), (192, 576), (192, 704), (72, 32), (144, 48))
 POINTWISE_PREPARED_VARIANTS += tuple(f"pairs{k}_out{o}" for k, o in POINTWISE_OUT_FORMS)
+#: The out_c-known variants (in_c, out_c) with a twin ``_z`` entry point (an_conv.h's AN_CONV1X1_PREPARED_ENTRY_Z)
+#: for layers whose act_min is at or above the output zero point (RELU, RELU6): its requantization's SMMLAR adds kc
+#: alone (an_conv_pointwise.c, AN_P5_RQ); the demo AttendNet-B's RELU6 layers, vww's 12x12x32 -> 64, 12x12x64 -> 64
+#: and 6x6x128 -> 128.
+POINTWISE_LO_AT_ZP_FORMS = ((32, 64), (24, 40), (24, 72), (32, 96), (32, 112), (48, 144), (48, 192), (64, 64),
+                            (96, 288), (96, 336), (112, 448), (128, 128), (192, 576), (192, 704))
 
 
 def pointwise_prepared_variant(in_c: int, stride_h: int, stride_w: int, out_c: int) -> str:
@@ -613,6 +619,10 @@ def pointwise_prepared_entry(step) -> str:
     fields = step.args[0].fields
     variant = pointwise_prepared_variant(int(fields["in_c"]), int(fields["stride_h"]), int(fields["stride_w"]),
                                          int(fields["out_c"]))
+    # act_min at or above the output zero point: the variant's _z twin where it has one (POINTWISE_LO_AT_ZP_FORMS)
+    if variant in [f"pairs{k}_out{o}" for k, o in POINTWISE_LO_AT_ZP_FORMS] and \
+            int(fields["act_min"]) >= int(fields["output_offset"]):
+        variant += "_z"
     return f"{PREPARED_POINTWISE}_{variant}"
 
 

@@ -217,6 +217,24 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out576);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs192_out704);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72_out32);
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144_out48);
+// The _z twins of out_c-known variants (codegen/compiled/ops/conv.py: POINTWISE_LO_AT_ZP_FORMS): the same, for a
+// layer whose act_min is at or above its output zero point (RELU, RELU6): the requantization's SMMLAR adds kc alone
+// (AN_P5_RQ), no kc - [a < 0]; the generator names them (pointwise_prepared_entry), the dispatcher does not.
+#define AN_CONV1X1_PREPARED_ENTRY_Z(NAME) AN_CONV1X1_PREPARED_ENTRY(NAME##_z)
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out64);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs24_out40);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs24_out72);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out96);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out112);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs48_out144);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs48_out192);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs64_out64);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs96_out288);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs96_out336);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs112_out448);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs128_out128);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs192_out576);
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs192_out704);
 
 // an_conv2d_s8_w16 with its requantization prepared at generation time as an_conv1x1_s8_prepared_w16's
 // (codegen/compiled/ops/conv.py: kxk_prepared_applies, the same conditions): the AN_CONV_W16_KXK filter with

@@ -872,8 +872,14 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 #define AN_P5_WIDEN_128 AN_P5_W16(128, 0) AN_P5_W16(128, 16)
 #define AN_P5_WIDEN_144 AN_P5_W16(144, 0) AN_P5_W16(144, 16) AN_P5_W4(144, 32)
 #define AN_P5_WIDEN_192 AN_P5_W16(192, 0) AN_P5_W16(192, 16) AN_P5_W16(192, 32)
+// A channel's requantization (m, kc, e in f0, f1, x0): SMMLAR by kc - [a < 0] (x1 the temporary), or (.Lan_p5_z 1,
+// the variant's activation lower bound at or above the output zero point: act_min >= output_offset, RELU, RELU6) by
+// kc alone: there a < 0 gives at most the zero point with or without the 1 (SMMLAR's sum at most kc = 2^(e-1) + zero
+// point 2^e, shifted by e), which the clamps (SSAT, or an_pq_clamp's pass) take to act_min, as tflite-micro's (its
+// product of a < 0 and m > 0 at most 0): one ADD less an output.
 #define AN_P5_RQ(A)                                                                                        \
-  "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t"                 \
+  ".if .Lan_p5_z\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[f1]\n\t.else\n\t"                               \
+  "add %[x1], %[f1], %[" #A "], asr #31\n\tsmmlar %[" #A "], %[" #A "], %[f0], %[x1]\n\t.endif\n\t"       \
   "asr %[" #A "], %[" #A "], %[x0]\n\tssat %[" #A "], #8, %[" #A "]\n\t"
 // A pair's dot products, the records' loads, eight requantizations and four BFI (w, q advanced by AN_P5_DOT_K
 // and by the next pair's bias load).  q stands at the pair's second record (channel b's bias word) through the pair:
@@ -994,7 +1000,8 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 // stride (3 out_c after the loop's out_c).  The frame: columns (8 K bytes), then the output pointer, out_c, filter
 // end, input block pointer, its end, filter and records start, block stride (and PAIRS's words: PAIRS##_FRAME).
 #define AN_P5_LAYER(K, PAIRS)                                                                                  \
-  __asm__ volatile(AN_P5_SET_LAYOUT(K) "sub sp, sp, #(8*" #K "+" PAIRS##_FRAME ")\n\t"                       \
+  __asm__ volatile(AN_P5_SET_LAYOUT(K) ".set .Lan_p5_z, %c[z]\n\t"                                          \
+                   "sub sp, sp, #(8*" #K "+" PAIRS##_FRAME ")\n\t"                                              \
                    "str %[a0], [sp, #(8*" #K ")]\n\tstr %[a1], [sp, #(8*" #K "+4)]\n\t"                      \
                    "str %[a2], [sp, #(8*" #K "+8)]\n\tstr %[a3], [sp, #(8*" #K "+12)]\n\t"                   \
                    "str %[b0], [sp, #(8*" #K "+16)]\n\tstr %[b1], [sp, #(8*" #K "+20)]\n\t"                  \
@@ -1010,7 +1017,7 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),  \
                      [b2] "+r"(b2), [b3] "+r"(b3), [f0] "=&r"(f0), [f1] "=&r"(f1), [x0] "=&r"(x0),              \
                      [x1] "=&r"(x1), [w] "=&r"(w), [q] "=&r"(q)                                                 \
-                   : [s] "i"(S)                                                                                  \
+                   : [s] "i"(S), [z] "i"(Z)                                                                      \
                    : "cc", "memory")
 // At in_c 8 with out_c 16 (vww's and person_detect's 48x48x8 -> 16: AN_P58_LAYER) the layer's filter (256 bytes)
 // and records (256 bytes) copied once into the statement's frame beside the columns, so that sp addresses all three
@@ -1219,11 +1226,12 @@ static inline __attribute__((always_inline)) int32_t an_p4_end4(const an_conv_pa
 
 // The blocks of four pixels [0, blocks) of a layer at in_c K (a multiple of 8 up to 64, 128), out_c even, in
 // AN_P5_LAYER; S: out_c where the variant knows it (a constant: AN_P5_PAIRS4_S / AN_P5_PAIRS2_S, in_c 16 and 32 at
-// out_c 32 AN_P5F_LAYER; out_c a multiple of 8 at in_c 8-32 and 64, of 4 from in_c 40 on), else 0.
+// out_c 32 AN_P5F_LAYER; out_c a multiple of 8 at in_c 8-32 and 64, of 4 from in_c 40 on), else 0.  Z: 1 where the
+// variant's act_min is at or above the output zero point (AN_P5_RQ's SMMLAR by kc alone; AN_P5_LAYER only), else 0.
 static inline __attribute__((always_inline)) void an_p5_blocks(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, const int32_t S,
-                                                               int32_t blocks) {
+                                                               const int32_t Z, int32_t blocks) {
   const int32_t out_c = p->out_c;
   // AN_P5_PAIRS4 (K <= 32) with a pair count of 4 n + 3, 2, 1 and AN_P5_PAIRS2 (K 40 on) with an odd one: the
   // output pointer 2, 4, 6 (2) bytes back (the first pass starts at the second, third, fourth pair's stores), the
@@ -1492,38 +1500,38 @@ static inline __attribute__((always_inline)) void an_p4_run(const an_conv_params
 // copies (vww's 1x1 layers: the same cycles, bench/conv_layers.py).
 #define AN_P4_FN __attribute__((noinline, target("general-regs-only")))
 // The blocks of four pixels of a layer at in_c K (a multiple of 8 up to 64, 128) and an even out_c by AN_P5_LAYER;
-// returns the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).  S: an_p5_blocks'.
+// returns the first pixel left (an_p4_run's from: 0 where AN_P5_LAYER does not apply).  S, Z: an_p5_blocks'.
 static inline __attribute__((always_inline)) int32_t an_p5_run(const an_conv_params *p, const int8_t *input,
                                                                const int16_t *filter, const int32_t *channel,
                                                                int8_t *output, const int32_t K, const int32_t K4,
-                                                               const int32_t S) {
+                                                               const int32_t S, const int32_t Z) {
   const int32_t end4 = an_p4_end4(p, K4);
   if ((p->out_c & 1) || end4 < 4) return 0;
-  an_p5_blocks(p, input, filter, channel, output, K, S, end4 >> 2);
+  an_p5_blocks(p, input, filter, channel, output, K, S, Z, end4 >> 2);
   return end4;
 }
 static void AN_P4_FN an_p4_k8(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                               const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 8];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 8, 8, 0);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 8, 8, 0, 0);
   an_p4_run(p, input, filter, channel, output, 8, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k16(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 16];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 16, 16, 0);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 16, 16, 0, 0);
   an_p4_run(p, input, filter, channel, output, 16, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k24(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 24];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 24, 24, 0);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 24, 24, 0, 0);
   an_p4_run(p, input, filter, channel, output, 24, 0, cols, from);
 }
 static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                const int32_t *channel, int8_t *output) {
   int32_t cols[2 * 32];  // four pixels' columns (8 * K4 bytes)
-  const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32, 0);
+  const int32_t from = an_p5_run(p, input, filter, channel, output, 32, 32, 0, 0);
   an_p4_run(p, input, filter, channel, output, 32, 0, cols, from);
 }
 // in_c 16 at out_c 32, in_c 32 at out_c 32 and 64 (variants pairs16_out32, pairs32_out32, pairs32_out64: vww's and
@@ -1536,55 +1544,76 @@ static void AN_P4_FN an_p4_k32(const an_conv_params *p, const int8_t *input, con
     int32_t cols[2 * K]; /* four pixels' columns (8 * K4 bytes) */                                            \
     an_p4_run(p, input, filter, channel, output, K, 0, cols, from);                                           \
   }
-#define AN_P4_OUT_S(K, S)                                                                                     \
-  static void AN_P4_FN an_p4_k##K##_o##S(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
-                                         const int32_t *channel, int8_t *output) {                            \
-    const int32_t from = an_p5_run(p, input, filter, channel, output, K, K, S);                               \
-    if (from < p->batches * p->out_h * p->out_w) an_p4_k##K##_from(p, input, filter, channel, output, from);  \
+#define AN_P4_OUT_S(K, S, Z, SUFFIX)                                                                                  \
+  static void AN_P4_FN an_p4_k##K##_o##S##SUFFIX(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
+                                                 const int32_t *channel, int8_t *output) {                            \
+    const int32_t from = an_p5_run(p, input, filter, channel, output, K, K, S, Z);                                    \
+    if (from < p->batches * p->out_h * p->out_w) an_p4_k##K##_from(p, input, filter, channel, output, from);          \
   }
 AN_P4_OUT(16)
 AN_P4_OUT(24)
 AN_P4_OUT(32)
-AN_P4_OUT_S(16, 32)
-AN_P4_OUT_S(32, 32)
-AN_P4_OUT_S(32, 64)
-AN_P4_OUT_S(24, 40)
-AN_P4_OUT_S(24, 72)
-AN_P4_OUT_S(32, 96)
-AN_P4_OUT_S(32, 112)
+AN_P4_OUT_S(16, 32, 0, )
+AN_P4_OUT_S(32, 32, 0, )
+AN_P4_OUT_S(32, 64, 0, )
+AN_P4_OUT_S(24, 40, 0, )
+AN_P4_OUT_S(24, 72, 0, )
+AN_P4_OUT_S(32, 96, 0, )
+AN_P4_OUT_S(32, 112, 0, )
+// _z: the same where act_min is at or above the output zero point (AN_P5_RQ's SMMLAR by kc alone; the demo's RELU6
+// layers, vww's 12x12x32 -> 64).
+AN_P4_OUT_S(32, 64, 1, _z)
+AN_P4_OUT_S(24, 40, 1, _z)
+AN_P4_OUT_S(24, 72, 1, _z)
+AN_P4_OUT_S(32, 96, 1, _z)
+AN_P4_OUT_S(32, 112, 1, _z)
 #undef AN_P4_OUT_S
 #undef AN_P4_OUT
 // in_c 64 at out_c 64 (variant pairs64_out64: vww's 12x12x64 -> 64, dscnn_kws's layers): an_p5_k64 with out_c known.
 static int32_t AN_P4_FN an_p5_k64_o64(const an_conv_params *p, const int8_t *input, const int16_t *filter,
                                       const int32_t *channel, int8_t *output) {
-  return an_p5_run(p, input, filter, channel, output, 64, 0, 64);
+  return an_p5_run(p, input, filter, channel, output, 64, 0, 64, 0);
+}
+// _z: act_min at or above the output zero point (AN_P5_RQ's SMMLAR by kc alone; vww's RELU6 layer).
+static int32_t AN_P4_FN an_p5_k64_o64_z(const an_conv_params *p, const int8_t *input, const int16_t *filter,
+                                        const int32_t *channel, int8_t *output) {
+  return an_p5_run(p, input, filter, channel, output, 64, 0, 64, 1);
 }
 // in_c 40 on with out_c known (a multiple of four: AN_P5_PAIRS2_S; variants pairs40_out24 ... pairs192_out704, the
 // demo AttendNet-B's layers, vww's 6x6x128 -> 128): an_p5_k40 ... an_p5_k192 with out_c known.
-#define AN_P5_DEEP_S(K, S)                                                                                       \
-  static int32_t AN_P4_FN an_p5_k##K##_o##S(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
-                                            const int32_t *channel, int8_t *output) {                            \
-    return an_p5_run(p, input, filter, channel, output, K, 0, S);                                                \
+#define AN_P5_DEEP_S(K, S, Z, SUFFIX)                                                                                \
+  static int32_t AN_P4_FN an_p5_k##K##_o##S##SUFFIX(const an_conv_params *p, const int8_t *input,                    \
+                                                    const int16_t *filter, const int32_t *channel, int8_t *output) { \
+    return an_p5_run(p, input, filter, channel, output, K, 0, S, Z);                                                 \
   }
-AN_P5_DEEP_S(40, 24)
-AN_P5_DEEP_S(48, 144)
-AN_P5_DEEP_S(48, 192)
-AN_P5_DEEP_S(96, 32)
-AN_P5_DEEP_S(96, 288)
-AN_P5_DEEP_S(96, 336)
-AN_P5_DEEP_S(112, 448)
-AN_P5_DEEP_S(72, 32)
-AN_P5_DEEP_S(144, 48)
-AN_P5_DEEP_S(128, 128)
-AN_P5_DEEP_S(192, 576)
-AN_P5_DEEP_S(192, 704)
+AN_P5_DEEP_S(40, 24, 0, )
+AN_P5_DEEP_S(48, 144, 0, )
+AN_P5_DEEP_S(48, 192, 0, )
+AN_P5_DEEP_S(96, 32, 0, )
+AN_P5_DEEP_S(96, 288, 0, )
+AN_P5_DEEP_S(96, 336, 0, )
+AN_P5_DEEP_S(112, 448, 0, )
+AN_P5_DEEP_S(72, 32, 0, )
+AN_P5_DEEP_S(144, 48, 0, )
+AN_P5_DEEP_S(128, 128, 0, )
+AN_P5_DEEP_S(192, 576, 0, )
+AN_P5_DEEP_S(192, 704, 0, )
+// _z: act_min at or above the output zero point (AN_P5_RQ's SMMLAR by kc alone; the demo's RELU6 layers, vww's).
+AN_P5_DEEP_S(48, 144, 1, _z)
+AN_P5_DEEP_S(48, 192, 1, _z)
+AN_P5_DEEP_S(96, 288, 1, _z)
+AN_P5_DEEP_S(96, 336, 1, _z)
+AN_P5_DEEP_S(112, 448, 1, _z)
+AN_P5_DEEP_S(128, 128, 1, _z)
+AN_P5_DEEP_S(192, 576, 1, _z)
+AN_P5_DEEP_S(192, 704, 1, _z)
 #undef AN_P5_DEEP_S
 // in_c 40, 48, 56, 64, 72, 96, 112, 128, 144 and 192: the blocks of four pixels up to an_p4_run's (K4 0) three-pixel
 // blocks by AN_P5_LAYER (its frame apart from an_p4_deep's columns: called before it); returns the first pixel left.
 #define AN_P5_DEEP(K)                                                                                     \
   static int32_t AN_P4_FN an_p5_k##K(const an_conv_params *p, const int8_t *input, const int16_t *filter, \
                                      const int32_t *channel, int8_t *output) {                            \
-    return an_p5_run(p, input, filter, channel, output, K, 0, 0);                                         \
+    return an_p5_run(p, input, filter, channel, output, K, 0, 0, 0);                                      \
   }
 AN_P5_DEEP(40)
 AN_P5_DEEP(48)
@@ -1994,6 +2023,58 @@ AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs72_out32) {
 AN_CONV1X1_PREPARED_ENTRY(an_conv1x1_s8_prepared_w16_pairs144_out48) {
   AN_PQ_PAIRS_RUN(
       an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k144_o48(p, input, filter, channel, output)));
+}
+// The _z twins (an_conv.h's AN_CONV1X1_PREPARED_ENTRY_Z): act_min at or above the output zero point.
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out64) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o64_z(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs24_out40) {
+  AN_PQ_PAIRS_RUN(an_p4_k24_o40_z(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs24_out72) {
+  AN_PQ_PAIRS_RUN(an_p4_k24_o72_z(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out96) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o96_z(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs32_out112) {
+  AN_PQ_PAIRS_RUN(an_p4_k32_o112_z(p, input, filter, channel, output));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs48_out144) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k48_o144_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs48_out192) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k48_o192_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs64_out64) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k64_o64_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs96_out288) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96_o288_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs96_out336) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k96_o336_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs112_out448) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep_any(p, input, filter, channel, output, scratch, an_p5_k112_o448_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs128_out128) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k128_o128_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs192_out576) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192_o576_z(p, input, filter, channel, output)));
+}
+AN_CONV1X1_PREPARED_ENTRY_Z(an_conv1x1_s8_prepared_w16_pairs192_out704) {
+  AN_PQ_PAIRS_RUN(
+      an_p4_deep32n(p, input, filter, channel, output, scratch, an_p5_k192_o704_z(p, input, filter, channel, output)));
 }
 #undef AN_PQ_PAIRS_RUN
 #undef AN_PQ_RUN
