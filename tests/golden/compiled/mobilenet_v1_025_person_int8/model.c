@@ -202,7 +202,7 @@ int model_invoke(void) {
   MODEL_OP_END(7);
   // 8: CONV_2D (1, 12, 12, 32) * (64, 1, 1, 32) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(8);
-  an_conv1x1_s8_prepared_w16_pairs32_out64(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
+  an_conv1x1_s8_prepared_w16_pairs32_out64_z(&an_params_8, AN_T64, an_op8_filter, an_op8_channels, AN_T65, AN_SCRATCH8);
   MODEL_OP_END(8);
   // 9: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 12, 12, 64), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(9);
@@ -210,7 +210,7 @@ int model_invoke(void) {
   MODEL_OP_END(9);
   // 10: CONV_2D (1, 12, 12, 64) * (64, 1, 1, 64) -> (1, 12, 12, 64), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(10);
-  an_conv1x1_s8_prepared_w16_pairs64_out64(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
+  an_conv1x1_s8_prepared_w16_pairs64_out64_z(&an_params_10, AN_T66, an_op10_filter, an_op10_channels, AN_T67, AN_SCRATCH10);
   MODEL_OP_END(10);
   // 11: DEPTHWISE_CONV_2D (1, 12, 12, 64) * (1, 3, 3, 64) -> (1, 6, 6, 64), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(11);
@@ -226,7 +226,7 @@ int model_invoke(void) {
   MODEL_OP_END(13);
   // 14: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(14);
-  an_conv1x1_s8_prepared_w16_pairs128_out128(&an_params_14, AN_T70, an_op14_filter, an_op14_channels, AN_T71, AN_SCRATCH14);
+  an_conv1x1_s8_prepared_w16_pairs128_out128_z(&an_params_14, AN_T70, an_op14_filter, an_op14_channels, AN_T71, AN_SCRATCH14);
   MODEL_OP_END(14);
   // 15: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(15);
@@ -234,7 +234,7 @@ int model_invoke(void) {
   MODEL_OP_END(15);
   // 16: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(16);
-  an_conv1x1_s8_prepared_w16_pairs128_out128(&an_params_16, AN_T72, an_op16_filter, an_op16_channels, AN_T73, AN_SCRATCH16);
+  an_conv1x1_s8_prepared_w16_pairs128_out128_z(&an_params_16, AN_T72, an_op16_filter, an_op16_channels, AN_T73, AN_SCRATCH16);
   MODEL_OP_END(16);
   // 17: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(17);
@@ -242,7 +242,7 @@ int model_invoke(void) {
   MODEL_OP_END(17);
   // 18: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(18);
-  an_conv1x1_s8_prepared_w16_pairs128_out128(&an_params_18, AN_T74, an_op18_filter, an_op18_channels, AN_T75, AN_SCRATCH18);
+  an_conv1x1_s8_prepared_w16_pairs128_out128_z(&an_params_18, AN_T74, an_op18_filter, an_op18_channels, AN_T75, AN_SCRATCH18);
   MODEL_OP_END(18);
   // 19: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(19);
@@ -250,7 +250,7 @@ int model_invoke(void) {
   MODEL_OP_END(19);
   // 20: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(20);
-  an_conv1x1_s8_prepared_w16_pairs128_out128(&an_params_20, AN_T76, an_op20_filter, an_op20_channels, AN_T77, AN_SCRATCH20);
+  an_conv1x1_s8_prepared_w16_pairs128_out128_z(&an_params_20, AN_T76, an_op20_filter, an_op20_channels, AN_T77, AN_SCRATCH20);
   MODEL_OP_END(20);
   // 21: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 6, 6, 128), SAME, stride 1x1, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(21);
@@ -258,7 +258,7 @@ int model_invoke(void) {
   MODEL_OP_END(21);
   // 22: CONV_2D (1, 6, 6, 128) * (128, 1, 1, 128) -> (1, 6, 6, 128), SAME, stride 1x1, RELU6
   MODEL_OP_BEGIN(22);
-  an_conv1x1_s8_prepared_w16_pairs128_out128(&an_params_22, AN_T78, an_op22_filter, an_op22_channels, AN_T79, AN_SCRATCH22);
+  an_conv1x1_s8_prepared_w16_pairs128_out128_z(&an_params_22, AN_T78, an_op22_filter, an_op22_channels, AN_T79, AN_SCRATCH22);
   MODEL_OP_END(22);
   // 23: DEPTHWISE_CONV_2D (1, 6, 6, 128) * (1, 3, 3, 128) -> (1, 3, 3, 128), SAME, stride 2x2, x1, RELU6 (3x3 rows path)
   MODEL_OP_BEGIN(23);
