@@ -3021,14 +3021,13 @@ static inline int an_dw3_top_applies(const an_depthwise_params *p) {
     o += in_c;                                   \
   } while (0)
 
-// Rows y and y + 1 (TOP: y 0) of every channel: input at image row y, output at row y; WC, CC: the width and the
-// channel count where they are constants (0: the layer's).
+// Rows y and y + 1 (TOP: y 0) of every channel: input at image row y, output at row y.
 static inline __attribute__((always_inline)) void an_dw3_top_pair(const an_depthwise_params *p, const int8_t *input,
                                                                   const int16_t *filter, const int32_t *bias,
                                                                   const int32_t *multiplier, const int32_t *shift,
-                                                                  int8_t *output, int TOP, int F, int WC, int CC) {
+                                                                  int8_t *output, int TOP, int F) {
   static const int8_t lane[4] = {0, 2, 1, 3};
-  const int32_t in_c = CC ? CC : p->in_c, W = WC ? WC : p->out_w, row_bytes = W * in_c;
+  const int32_t in_c = p->in_c, W = p->out_w, row_bytes = W * in_c;
   const an_dw_out_params q = {p->output_offset, p->act_min, p->act_max, F};
   const int32_t zp = p->pad_value;
   const uint32_t zp2 = an_dws_pair(zp, zp);
@@ -3048,23 +3047,16 @@ static inline __attribute__((always_inline)) void an_dw3_top_pair(const an_depth
     // the columns i - 1 (A0, C0) and i (A1, C1); column i + 1 read each step, the zero point after the last
     uint32_t A0 = zp2, A1 = an_dws_pair(x[0], x[row_bytes]);
     uint32_t C0 = zp2, C1 = TOP ? (uint32_t)x[2 * row_bytes] : an_dws_pair(x[-row_bytes], x[2 * row_bytes]);
-#define AN_DW3_TOP_COLUMN()                                                                              \
-  do {                                                                                                   \
-    x += in_c;                                                                                           \
-    const uint32_t A2 = an_dws_pair(x[0], x[row_bytes]);                                                 \
-    const uint32_t C2 = TOP ? (uint32_t)x[2 * row_bytes] : an_dws_pair(x[-row_bytes], x[2 * row_bytes]); \
-    AN_DW3_TOP_STEP(A0, A1, A2, C0, C1, C2);                                                             \
-    A0 = A1;                                                                                             \
-    A1 = A2;                                                                                             \
-    C0 = C1;                                                                                             \
-    C1 = C2;                                                                                             \
-  } while (0)
-    if (WC) {  // a constant width: the columns unrolled (no loop count, the window's moves renamed away)
-      _Pragma("GCC unroll 16") for (int32_t i = 1; i < W; ++i) AN_DW3_TOP_COLUMN();
-    } else {
-      for (int32_t i = 1; i < W; ++i) AN_DW3_TOP_COLUMN();
+    for (int32_t i = 1; i < W; ++i) {
+      x += in_c;
+      const uint32_t A2 = an_dws_pair(x[0], x[row_bytes]);
+      const uint32_t C2 = TOP ? (uint32_t)x[2 * row_bytes] : an_dws_pair(x[-row_bytes], x[2 * row_bytes]);
+      AN_DW3_TOP_STEP(A0, A1, A2, C0, C1, C2);
+      A0 = A1;
+      A1 = A2;
+      C0 = C1;
+      C1 = C2;
     }
-#undef AN_DW3_TOP_COLUMN
     AN_DW3_TOP_STEP(A0, A1, zp2, C0, C1, zp2);
   }
 }
@@ -3076,22 +3068,13 @@ static inline __attribute__((always_inline)) void an_dw3_top_pair(const an_depth
   static __attribute__((noinline)) void an_dw3_top_pair_##TOP##_##F(                                 \
       const an_depthwise_params *p, const int8_t *input, const int16_t *filter, const int32_t *bias, \
       const int32_t *multiplier, const int32_t *shift, int8_t *output) {                             \
-    an_dw3_top_pair(p, input, filter, bias, multiplier, shift, output, TOP, F, 0, 0);                \
+    an_dw3_top_pair(p, input, filter, bias, multiplier, shift, output, TOP, F);                      \
   }
 AN_DW3_TOP_PAIR(0, 0)
 AN_DW3_TOP_PAIR(0, 1)
 AN_DW3_TOP_PAIR(1, 0)
 AN_DW3_TOP_PAIR(1, 1)
 #undef AN_DW3_TOP_PAIR
-// The first pair of the demo AttendNet-B's 16x16x40 (full range): the width and the channel count constants, the
-// columns unrolled (no loop count, the window's moves renamed away, the column and row steps immediates: fewer
-// registers, fewer spills): 2.5 KB of code (M4, -O2) for about 17.6 K cycles and 11.7 K instructions a run.
-static __attribute__((noinline)) void an_dw3_top_pair_1_1_16x40(const an_depthwise_params *p, const int8_t *input,
-                                                                const int16_t *filter, const int32_t *bias,
-                                                                const int32_t *multiplier, const int32_t *shift,
-                                                                int8_t *output) {
-  an_dw3_top_pair(p, input, filter, bias, multiplier, shift, output, 1, 1, 16, 40);
-}
 
 // Output rows 0 .. out_h - 1 (an_dw3_top_applies) in pairs, the last one ending at row out_h - 1.
 static __attribute__((noinline)) void an_dw3_top(const an_depthwise_params *p, const int8_t *input,
@@ -3099,8 +3082,7 @@ static __attribute__((noinline)) void an_dw3_top(const an_depthwise_params *p, c
                                                  const int32_t *shift, int8_t *output) {
   const int full = p->act_min == -128 && p->act_max == 127;
   const int32_t row_in = p->in_w * p->in_c, row_out = p->out_w * p->in_c;
-  (full ? (p->out_w == 16 && p->in_c == 40 ? an_dw3_top_pair_1_1_16x40 : an_dw3_top_pair_1_1) : an_dw3_top_pair_1_0)(
-      p, input, filter, bias, multiplier, shift, output);
+  (full ? an_dw3_top_pair_1_1 : an_dw3_top_pair_1_0)(p, input, filter, bias, multiplier, shift, output);
   for (int32_t y = 2; y < p->out_h; y += 2) {
     const int32_t y0 = AN_MIN(y, p->out_h - 2);
     (full ? an_dw3_top_pair_0_1 : an_dw3_top_pair_0_0)(p, input + y0 * row_in, filter, bias, multiplier, shift,
