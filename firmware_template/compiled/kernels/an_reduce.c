@@ -127,28 +127,7 @@ static __attribute__((noinline)) void an_mean_block16(const int8_t *x, int32_t n
   // an odd position first (by the loop below with n 1), then two a pass: one SUBS/BNE per two positions
   int32_t pairs = n >> 1;
   n &= 1;
-  if (n == 0) goto pairs_of_positions;
-  __asm__(
-      "1:\n\t"
-      "ldrd %[a], %[b], [%[x]]\n\t"
-      "sxtab16 %[s0], %[s0], %[a]\n\t"
-      "sxtab16 %[s1], %[s1], %[a], ror #8\n\t"
-      "sxtab16 %[s2], %[s2], %[b]\n\t"
-      "sxtab16 %[s3], %[s3], %[b], ror #8\n\t"
-      "ldrd %[a], %[b], [%[x], #8]\n\t"
-      "sxtab16 %[s4], %[s4], %[a]\n\t"
-      "sxtab16 %[s5], %[s5], %[a], ror #8\n\t"
-      "sxtab16 %[s6], %[s6], %[b]\n\t"
-      "sxtab16 %[s7], %[s7], %[b], ror #8\n\t"
-      "add %[x], %[x], %[step]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b"
-      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4), [s5] "+r"(s5), [s6] "+r"(s6),
-        [s7] "+r"(s7), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [n] "+r"(n)
-      : [step] "r"(step)
-      : "cc", "memory");
-pairs_of_positions:
-  if (pairs) {
+  // one position: the four words by two LDRD, eight SXTAB16, the step (the pair loop's text once)
 #define AN_MEAN_POSITION_TEXT              \
   "ldrd %[a], %[b], [%[x]]\n\t"            \
   "sxtab16 %[s0], %[s0], %[a]\n\t"         \
@@ -161,6 +140,16 @@ pairs_of_positions:
   "sxtab16 %[s6], %[s6], %[b]\n\t"         \
   "sxtab16 %[s7], %[s7], %[b], ror #8\n\t" \
   "add %[x], %[x], %[step]\n\t"
+  if (n == 0) goto pairs_of_positions;
+  __asm__("1:\n\t" AN_MEAN_POSITION_TEXT
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b"
+          : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4), [s5] "+r"(s5), [s6] "+r"(s6),
+            [s7] "+r"(s7), [a] "=&r"(a), [b] "=&r"(b), [x] "+r"(x), [n] "+r"(n)
+          : [step] "r"(step)
+          : "cc", "memory");
+pairs_of_positions:
+  if (pairs) {
     __asm__("1:\n\t" AN_MEAN_POSITION_TEXT AN_MEAN_POSITION_TEXT
             "subs %[n], %[n], #1\n\t"
             "bne 1b"
